@@ -1,0 +1,96 @@
+/**
+ * Naming rules of the services the program writes names into. Every name that reaches an S3 key,
+ * a Glue/Athena name, an IAM name or Snowflake SQL is checked here first; each rule returns
+ * `undefined` when the value is valid, or the expected form as a sentence.
+ *
+ * The rules are deliberately a little stricter than the services so that one name is valid in
+ * all the places it travels to (a table name is a Snowflake identifier, an S3 folder and a Glue
+ * table at once).
+ */
+
+/** Why a value was refused: the expected form. */
+export type Rule = (value: string) => string | undefined;
+
+/**
+ * Snowflake identifiers the program creates or references: upper-case unquoted-identifier form.
+ * Snowflake allows letters, digits, `_` and `$` in unquoted identifiers (up to 255 chars), see
+ * https://docs.snowflake.com/en/sql-reference/identifiers-syntax; `$` is refused because the same
+ * name becomes an S3 folder and a Glue table name.
+ */
+export const snowflakeIdentifier: Rule = (v) =>
+    /^[A-Z][A-Z0-9_]{0,127}$/.test(v)
+        ? undefined
+        : "an upper-case Snowflake identifier: a letter, then letters, digits or _ (at most 128)";
+
+/** A column name: as an identifier, but `_` may lead (Snowflake allows it; Glue and Athena too). */
+export const snowflakeColumn: Rule = (v) =>
+    /^[A-Z_][A-Z0-9_]{0,127}$/.test(v) && /[A-Z0-9]/.test(v)
+        ? undefined
+        : "an upper-case column name: letters, digits or _ (at most 128), not only underscores";
+
+/** A fully qualified Snowflake name `DB.SCHEMA.OBJECT`, each part an identifier. */
+export const snowflakeQualifiedName: Rule = (v) => {
+    const parts = v.split(".");
+    return parts.length === 3 && parts.every((p) => snowflakeIdentifier(p) === undefined)
+        ? undefined
+        : "DATABASE.SCHEMA.TABLE, each part an upper-case Snowflake identifier";
+};
+
+/**
+ * Column types accepted for exported tables: the Snowflake types Parquet unload supports.
+ * https://docs.snowflake.com/en/sql-reference/intro-summary-data-types
+ */
+const SNOWFLAKE_TYPE =
+    /^(NUMBER|DECIMAL|NUMERIC)(\(\d{1,2}(,\s?\d{1,2})?\))?$|^(INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL|BOOLEAN|DATE|VARIANT|OBJECT|ARRAY|GEOGRAPHY)$|^(VARCHAR|CHAR|CHARACTER|STRING|TEXT|BINARY|VARBINARY)(\(\d{1,8}\))?$|^(TIME|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\([0-9]\))?$/;
+
+export const snowflakeType: Rule = (v) =>
+    SNOWFLAKE_TYPE.test(v)
+        ? undefined
+        : "a Snowflake data type such as NUMBER(38,0), VARCHAR(255), DATE, TIMESTAMP_NTZ or BOOLEAN";
+
+/**
+ * Glue database and table names double as Athena names: lower-case letters, digits and `_`,
+ * at most 255 characters; a leading letter avoids quoting in Athena DDL.
+ * https://docs.aws.amazon.com/athena/latest/ug/tables-databases-columns-names.html
+ */
+export const glueName: Rule = (v) =>
+    /^[a-z][a-z0-9_]{0,254}$/.test(v)
+        ? undefined
+        : "a Glue/Athena name: a lower-case letter, then lower-case letters, digits or _ (at most 255)";
+
+/**
+ * An S3 key prefix for the exports: folders of safe characters joined by `/`, no leading or
+ * trailing `/`, no `.` or `..` folder, at most 200 characters. Only the "safe characters" of
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/object-keys.html#object-key-guidelines-safe-characters
+ * are allowed, so the prefix needs no URL-encoding in an S3 event filter and is the same string in
+ * the notification filter, the Glue target, the IAM resource and the Snowflake stage URL.
+ */
+export const s3Prefix: Rule = (v) =>
+    v.length <= 200 && /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(v)
+        ? undefined
+        : "an S3 prefix: folders of lower-case letters, digits, _ or - joined by /, without a leading or trailing / (at most 200)";
+
+/**
+ * Stack names end up in IAM role names, SNS/SQS names and Snowflake identifiers.
+ * IAM role names allow 64 characters; the longest suffix the program appends is 24.
+ */
+export const stackName: Rule = (v) =>
+    /^[a-z][a-z0-9-]{0,19}$/.test(v)
+        ? undefined
+        : "a stack name of lower-case letters, digits or - that starts with a letter (at most 20)";
+
+/** An email address for alert subscriptions (SNS `email` protocol). */
+export const email: Rule = (v) =>
+    /^[^\s@"'<>()]+@[^\s@"'<>()]+\.[a-zA-Z]{2,}$/.test(v) && v.length <= 254
+        ? undefined
+        : "an email address such as data-oncall@example.com";
+
+/** Lower-case form of a Snowflake table name, used as its S3 folder and Glue table. */
+export function folderName(table: string): string {
+    return table.toLowerCase();
+}
+
+/** The Snowflake identifier form of a project/stack string (`incremental-crawl` → `INCREMENTAL_CRAWL`). */
+export function snowflakeName(...parts: string[]): string {
+    return parts.join("_").toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+}

@@ -1,0 +1,76 @@
+/**
+ * The validated settings the components are built from. `config.ts` at the project root is the
+ * only place that produces them from stack configuration; components accept them typed and
+ * assume they are valid.
+ */
+
+/** How the partition folder value is derived from the partition column. */
+export type PartitionGranularity = "day" | "month" | "hour" | "value";
+
+export interface ColumnSpec {
+    /** Upper-case Snowflake column name. */
+    name: string;
+    /** Snowflake data type, upper case, e.g. `NUMBER(38,0)`, `TIMESTAMP_TZ`. */
+    type: string;
+    nullable: boolean;
+}
+
+export interface TableSpec {
+    /** Upper-case Snowflake table name; lower-cased it is the S3 folder and the Glue table. */
+    name: string;
+    columns: ColumnSpec[];
+    /** The column whose value names the partition folder. */
+    partitionBy: string;
+    /** `day`/`month`/`hour` for DATE and TIMESTAMP columns (`dt=...`), `value` for others. */
+    partitionGranularity: PartitionGranularity;
+    /**
+     * `DATABASE.SCHEMA.TABLE` of an existing table to export; the program then does not create
+     * the table. Undefined: the program creates the table in the stack's database and schema.
+     */
+    source?: string;
+}
+
+export type Encryption = "sse-s3" | "kms";
+
+export interface Settings {
+    project: string;
+    stack: string;
+    /** A production stack keeps its data on `pulumi destroy`. */
+    production: boolean;
+    awsRegion: string;
+    exportPrefix: string;
+    encryption: Encryption;
+    versioning: boolean;
+    noncurrentVersionDays: number;
+    abortIncompleteUploadDays: number;
+    athenaResultsDays: number;
+    queueRetentionDays: number;
+    maxReceiveCount: number;
+    /** Glue cron expression; undefined for on-demand crawls. */
+    crawlerSchedule?: string;
+    /** The longest gap between two crawls in minutes, when scheduled. */
+    crawlerIntervalMinutes?: number;
+    glueDatabase: string;
+    alertEmails: string[];
+    snowflakeDatabase: string;
+    snowflakeSchema: string;
+    snowflakeWarehouse: string;
+    taskScheduleMinutes: number;
+    maxFileSizeMb: number;
+    /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
+    snowflakePreviewFeatures: string[];
+    /**
+     * Non-secret Snowflake provider settings from the stack's `snowflake:` namespace (account,
+     * user, role...). An explicit provider does not read stack config, so the program passes them.
+     */
+    snowflakeProvider: SnowflakeProviderSettings;
+    tables: TableSpec[];
+}
+
+export interface SnowflakeProviderSettings {
+    organizationName?: string;
+    accountName?: string;
+    user?: string;
+    role?: string;
+    authenticator?: string;
+}

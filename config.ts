@@ -1,0 +1,324 @@
+/**
+ * The one place stack configuration is read and validated.
+ *
+ * `parseSettings` is pure: it takes the raw configuration (key → string, as the Pulumi engine
+ * hands it to the program) and either returns typed `Settings` or throws a `ConfigError` that
+ * lists every bad key with the form it expected, before any resource is declared.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import {
+    Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
+    naming, parseCron,
+} from "@incremental-crawl/components";
+
+export const PROJECT = "incremental-crawl";
+
+/**
+ * Defaults of the project settings. `Pulumi.yaml` declares the same defaults (the CLI applies
+ * those); a test keeps the two equal.
+ */
+export const DEFAULTS = {
+    production: false,
+    exportPrefix: "exports",
+    encryption: "sse-s3" as Encryption,
+    versioning: true,
+    noncurrentVersionDays: 30,
+    abortIncompleteUploadDays: 7,
+    athenaResultsDays: 30,
+    queueRetentionDays: 14,
+    maxReceiveCount: 5,
+    crawlerSchedule: "",
+    glueDatabase: "lake",
+    alertEmails: [] as string[],
+    snowflakeDatabase: "LAKE_EXPORT",
+    snowflakeSchema: "EXPORT",
+    snowflakeWarehouse: "COMPUTE_WH",
+    taskScheduleMinutes: 60,
+    maxFileSizeMb: 64,
+};
+
+/** Every project key: the defaults plus `tables`, which has no default. */
+export const PROJECT_KEYS = [...Object.keys(DEFAULTS), "tables"] as const;
+
+/** Provider keys that would put a credential in the stack file. Credentials come from the environment. */
+const CREDENTIAL_KEYS: Record<string, string> = {
+    "snowflake:password": "SNOWFLAKE_PRIVATE_KEY (key-pair auth)",
+    "snowflake:privateKey": "SNOWFLAKE_PRIVATE_KEY",
+    "snowflake:privateKeyPassphrase": "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE",
+    "snowflake:token": "SNOWFLAKE_PRIVATE_KEY (key-pair auth)",
+    "snowflake:passcode": "SNOWFLAKE_PRIVATE_KEY (key-pair auth)",
+    "aws:accessKey": "AWS_PROFILE or AWS_ACCESS_KEY_ID",
+    "aws:secretKey": "AWS_PROFILE or AWS_SECRET_ACCESS_KEY",
+    "aws:token": "AWS_PROFILE or AWS_SESSION_TOKEN",
+};
+
+/** Non-secret Snowflake provider settings the program passes to its explicit provider. */
+const SNOWFLAKE_PROVIDER_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;
+
+
+/**
+ * SNS allows 200 filter policies per topic by default, one per table here
+ * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
+ */
+export const MAX_TABLES = 200;
+
+const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
+const UNPARTITIONABLE = /^(VARIANT|OBJECT|ARRAY|GEOGRAPHY|BINARY|VARBINARY|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL)\b/;
+
+/** All the problems found in one configuration. */
+export class ConfigError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+        this.name = "ConfigError";
+    }
+}
+
+export interface ParseContext {
+    project: string;
+    stack: string;
+}
+
+const show = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v));
+
+/** Collects problems as `key: expected ..., got ...`. */
+class Problems {
+    readonly list: string[] = [];
+    add(key: string, expected: string, got: unknown): void {
+        this.list.push(`${key}: expected ${expected}, got ${show(got)}`);
+    }
+}
+
+function parseJson(raw: string): unknown {
+    try {
+        return JSON.parse(raw);
+    } catch {
+        return raw;
+    }
+}
+
+/**
+ * Parses and validates the whole configuration. `raw` maps full keys (`incremental-crawl:tables`,
+ * `aws:region`, ...) to the strings the engine passes (objects and arrays as JSON).
+ */
+export function parseSettings(raw: Record<string, string>, ctx: ParseContext): Settings {
+    const p = new Problems();
+    const ns = `${PROJECT}:`;
+    const key = (k: string) => `${ns}${k}`;
+
+    for (const k of Object.keys(raw).sort()) {
+        if (k.startsWith(ns) && !(PROJECT_KEYS as readonly string[]).includes(k.slice(ns.length))) {
+            p.add(k, `one of the project settings (${PROJECT_KEYS.join(", ")})`, "an unknown key");
+        }
+        if (CREDENTIAL_KEYS[k] !== undefined) {
+            p.add(k, `no credential in stack configuration: remove it and set ${CREDENTIAL_KEYS[k]} in the environment of pulumi up`, "a value");
+        }
+    }
+    if (naming.stackName(ctx.stack) !== undefined) p.add("stack name", naming.stackName(ctx.stack)!, ctx.stack);
+
+    const has = (k: string) => Object.prototype.hasOwnProperty.call(raw, key(k));
+    const str = (k: keyof typeof DEFAULTS, rule?: naming.Rule): string => {
+        const v = has(k) ? raw[key(k)] : String(DEFAULTS[k]);
+        const why = rule?.(v);
+        if (why !== undefined) p.add(key(k), why, v);
+        return v;
+    };
+    const bool = (k: keyof typeof DEFAULTS): boolean => {
+        if (!has(k)) return DEFAULTS[k] as boolean;
+        const v = raw[key(k)];
+        if (v !== "true" && v !== "false") p.add(key(k), "true or false", parseJson(v));
+        return v === "true";
+    };
+    const int = (k: keyof typeof DEFAULTS, min: number, max: number, why = ""): number => {
+        if (!has(k)) return DEFAULTS[k] as number;
+        const v = raw[key(k)];
+        const n = /^-?\d+$/.test(v) ? Number(v) : NaN;
+        if (!Number.isInteger(n) || n < min || n > max) p.add(key(k), `an integer from ${min} to ${max}${why}`, parseJson(v));
+        return n;
+    };
+    const oneOf = <T extends string>(k: keyof typeof DEFAULTS, allowed: readonly T[]): T => {
+        const v = has(k) ? raw[key(k)] : (DEFAULTS[k] as string);
+        if (!(allowed as readonly string[]).includes(v)) p.add(key(k), `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, v);
+        return v as T;
+    };
+
+    const region = raw["aws:region"];
+    if (region === undefined || !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
+        p.add("aws:region", "an AWS region such as eu-west-1 (pulumi config set aws:region ...)", region);
+    }
+
+    const production = bool("production");
+    const exportPrefix = str("exportPrefix", naming.s3Prefix);
+    const encryption = oneOf("encryption", ["sse-s3", "kms"] as const);
+    const versioning = bool("versioning");
+    // S3 lifecycle day counts must be positive integers.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
+    const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
+    const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
+    const athenaResultsDays = int("athenaResultsDays", 1, 3650);
+    // SQS retention: 60 seconds to 14 days. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+    const queueRetentionDays = int("queueRetentionDays", 1, 14, " (SQS keeps messages at most 14 days)");
+    const maxReceiveCount = int("maxReceiveCount", 1, 1000);
+    const glueDatabase = str("glueDatabase", naming.glueName);
+    const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeIdentifier);
+    const snowflakeSchema = str("snowflakeSchema", naming.snowflakeIdentifier);
+    const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeIdentifier);
+    // Snowflake task schedules: 1 to 11520 minutes. https://docs.snowflake.com/en/sql-reference/sql/create-task
+    const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
+    // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
+    const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
+
+    const scheduleText = str("crawlerSchedule");
+    let crawlerSchedule: string | undefined;
+    let crawlerIntervalMinutes: number | undefined;
+    if (scheduleText !== "") {
+        try {
+            const parsed = parseCron(scheduleText);
+            crawlerSchedule = parsed.expression;
+            crawlerIntervalMinutes = parsed.maxIntervalMinutes;
+        } catch (e) {
+            p.add(key("crawlerSchedule"), `a Glue cron expression such as "cron(0 * * * ? *)", or "" for on-demand crawls (${(e as Error).message})`, scheduleText);
+        }
+    }
+    // A missed crawl must not lose events: the queue keeps them for two crawl intervals at least.
+    if (crawlerIntervalMinutes !== undefined && Number.isInteger(queueRetentionDays) && queueRetentionDays * 1440 < 2 * crawlerIntervalMinutes) {
+        p.add(key("queueRetentionDays"), `at least twice the longest crawl interval (${Math.ceil((2 * crawlerIntervalMinutes) / 1440)} days for ${crawlerSchedule})`, queueRetentionDays);
+    }
+
+    const alertEmails = stringList(raw, key("alertEmails"), DEFAULTS.alertEmails, naming.email, p);
+    const snowflakePreviewFeatures = stringList(raw, "snowflake:previewFeaturesEnabled", [], (v) =>
+        /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource", p);
+
+    const snowflakeProvider: SnowflakeProviderSettings = {};
+    for (const k of SNOWFLAKE_PROVIDER_KEYS) {
+        const v = raw[`snowflake:${k}`];
+        if (v === undefined) continue;
+        if (!/^[A-Za-z0-9_.-]{1,255}$/.test(v)) p.add(`snowflake:${k}`, "a Snowflake name of letters, digits, _, . or -", v);
+        else snowflakeProvider[k] = v;
+    }
+
+    const tables = parseTables(raw[key("tables")], key("tables"), p);
+
+    if (p.list.length > 0) throw new ConfigError(p.list);
+    return {
+        project: ctx.project, stack: ctx.stack, production, awsRegion: region, exportPrefix, encryption,
+        versioning, noncurrentVersionDays, abortIncompleteUploadDays, athenaResultsDays, queueRetentionDays,
+        maxReceiveCount, crawlerSchedule, crawlerIntervalMinutes, glueDatabase, alertEmails, snowflakeDatabase,
+        snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb, snowflakePreviewFeatures, snowflakeProvider, tables,
+    };
+}
+
+function stringList(raw: Record<string, string>, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
+    if (raw[k] === undefined) return dflt;
+    const v = parseJson(raw[k]);
+    if (!Array.isArray(v)) {
+        p.add(k, "a list", v);
+        return [];
+    }
+    v.forEach((item, i) => {
+        const why = typeof item === "string" ? rule(item) : "a string";
+        if (why !== undefined) p.add(`${k}[${i}]`, why, item);
+    });
+    return v.filter((item): item is string => typeof item === "string");
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source"];
+const COLUMN_KEYS = ["name", "type", "nullable"];
+
+function parseTables(text: string | undefined, k: string, p: Problems): TableSpec[] {
+    const v = text === undefined ? undefined : parseJson(text);
+    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_TABLES) {
+        p.add(k, `a list of 1 to ${MAX_TABLES} tables, each {name, columns, partitionBy}`, v);
+        return [];
+    }
+    const seen = new Map<string, number>();
+    return v.map((t, i): TableSpec | undefined => {
+        const tk = `${k}[${i}]`;
+        if (!isObject(t)) {
+            p.add(tk, "a table {name, columns, partitionBy}", t);
+            return undefined;
+        }
+        for (const extra of Object.keys(t).filter((x) => !TABLE_KEYS.includes(x))) {
+            p.add(`${tk}.${extra}`, `one of the table settings (${TABLE_KEYS.join(", ")})`, "an unknown key");
+        }
+        const name = t.name;
+        const nameWhy = typeof name === "string" ? naming.snowflakeIdentifier(name) : "a string";
+        if (nameWhy !== undefined) p.add(`${tk}.name`, nameWhy, name);
+        else if (seen.has(name as string)) p.add(`${tk}.name`, `a name no other table has (tables[${seen.get(name as string)}] is ${name})`, name);
+        else seen.set(name as string, i);
+
+        const columns = parseColumns(t.columns, `${tk}.columns`, p);
+        const partCol = columns.find((c) => c.name === t.partitionBy);
+        if (typeof t.partitionBy !== "string" || !partCol) {
+            p.add(`${tk}.partitionBy`, `a column name of the table (${columns.map((c) => c.name).join(", ") || "no valid columns"})`, t.partitionBy);
+        } else if (UNPARTITIONABLE.test(partCol.type)) {
+            p.add(`${tk}.partitionBy`, "a DATE, TIMESTAMP, text, number or boolean column", `${partCol.name} of type ${partCol.type}`);
+        }
+        const temporal = partCol !== undefined && TEMPORAL.test(partCol.type);
+        const allowed: PartitionGranularity[] = !partCol ? ["day", "month", "hour", "value"]
+            : temporal ? (partCol.type.startsWith("DATE") && !partCol.type.startsWith("DATETIME") ? ["day", "month"] : ["day", "month", "hour"])
+                : ["value"];
+        const granularity = (t.partitionGranularity ?? allowed[0]) as PartitionGranularity;
+        if (!allowed.includes(granularity)) {
+            p.add(`${tk}.partitionGranularity`, `one of ${allowed.map((a) => `"${a}"`).join(", ")} for a column of type ${partCol?.type}`, t.partitionGranularity);
+        }
+        let source: string | undefined;
+        if (t.source !== undefined) {
+            const why = typeof t.source === "string" ? naming.snowflakeQualifiedName(t.source) : "a string";
+            if (why !== undefined) p.add(`${tk}.source`, why, t.source);
+            else source = t.source as string;
+        }
+        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source };
+    }).filter((t): t is TableSpec => t !== undefined);
+}
+
+function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
+    // Snowflake tables hold at most a few thousand columns; 1000 keeps the SELECT list readable.
+    if (!Array.isArray(v) || v.length === 0 || v.length > 1000) {
+        p.add(k, "a list of 1 to 1000 columns, each {name, type}", v);
+        return [];
+    }
+    const names = new Set<string>();
+    const columns: ColumnSpec[] = [];
+    v.forEach((c, i) => {
+        const ck = `${k}[${i}]`;
+        if (!isObject(c)) {
+            p.add(ck, "a column {name, type, nullable?}", c);
+            return;
+        }
+        for (const extra of Object.keys(c).filter((x) => !COLUMN_KEYS.includes(x))) {
+            p.add(`${ck}.${extra}`, `one of the column settings (${COLUMN_KEYS.join(", ")})`, "an unknown key");
+        }
+        let ok = true;
+        const nameWhy = typeof c.name === "string" ? naming.snowflakeColumn(c.name) : "a string";
+        if (nameWhy !== undefined) {
+            p.add(`${ck}.name`, nameWhy, c.name);
+            ok = false;
+        } else if (names.has(c.name as string)) {
+            p.add(`${ck}.name`, "a name no other column of the table has", c.name);
+            ok = false;
+        }
+        const type = typeof c.type === "string" ? c.type.trim().toUpperCase().replace(/\s*,\s*/g, ",") : c.type;
+        const typeWhy = typeof type === "string" ? naming.snowflakeType(type) : "a string";
+        if (typeWhy !== undefined) {
+            p.add(`${ck}.type`, typeWhy, c.type);
+            ok = false;
+        }
+        if (c.nullable !== undefined && typeof c.nullable !== "boolean") {
+            p.add(`${ck}.nullable`, "true or false", c.nullable);
+            ok = false;
+        }
+        if (ok) {
+            names.add(c.name as string);
+            columns.push({ name: c.name as string, type: type as string, nullable: c.nullable !== false });
+        }
+    });
+    return columns;
+}
+
+/** Reads the running program's configuration and validates it. Throws `ConfigError`. */
+export function loadSettings(): Settings {
+    const all = pulumi.runtime.allConfig();
+    return parseSettings(all, { project: pulumi.getProject(), stack: pulumi.getStack() });
+}

@@ -1,0 +1,224 @@
+/**
+ * Runs the real program (`index.ts`, or a fixture) under `pulumi.runtime.setMocks` with a stack's
+ * own settings and returns the whole resource graph as the engine would have received it.
+ *
+ * `MockResourceArgs` carries no dependencies or resource options, so the harness wraps the mock
+ * monitor's `registerResource` and reads them from the register request itself.
+ */
+import * as fs from "fs";
+import * as path from "path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { createMocks } from "./mocks";
+
+export const ROOT = path.resolve(__dirname, "..", "..");
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const SIG_KEY = "4dabf18193072939515e22adb298388d";
+
+export interface CapturedResource {
+    type: string;
+    /** Logical name. */
+    name: string;
+    urn: string;
+    parent?: string;
+    custom: boolean;
+    /** Inputs as the provider would receive them (secrets unwrapped). */
+    inputs: Record<string, any>;
+    /** Outputs the mock provider returned. */
+    outputs: Record<string, any>;
+    /** URNs of every resource this one depends on (explicit `dependsOn` and through inputs). */
+    dependencies: string[];
+    /** Per input property, the URNs its value came from. */
+    propertyDependencies: Record<string, string[]>;
+    protect: boolean;
+    retainOnDelete: boolean;
+    deletedWith?: string;
+    ignoreChanges: string[];
+    replaceOnChanges: string[];
+    /** Provider reference (`urn::id`) when explicit. */
+    provider?: string;
+    /** Paths of inputs that arrived as Pulumi secrets, e.g. `environment.SNOWFLAKE_PASSWORD`. */
+    secretInputPaths: string[];
+}
+
+export interface ProgramRun {
+    stack: string;
+    config: Record<string, string>;
+    resources: CapturedResource[];
+    outputs: Record<string, unknown>;
+}
+
+export interface RunOptions {
+    /** Stack whose `Pulumi.<stack>.yaml` supplies settings. Default `dev`. */
+    stack?: string;
+    /** Keys (full, e.g. `incremental-crawl:tables`) to set over the stack's settings; `undefined` removes one. */
+    config?: Record<string, unknown>;
+    /** The program module to run, relative to the project root. Default `index.ts`. */
+    program?: string;
+    /** Builds the command resource's mocked stdout. */
+    commandStdout?: (inputs: Record<string, unknown>) => string;
+}
+
+/** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
+const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
+
+/** Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values into engine form (full key → string). */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
+    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+    const out: Record<string, string> = {};
+    for (const [k, decl] of Object.entries<any>(project.config ?? {})) {
+        const full = k.includes(":") ? k : `${project.name}:${k}`;
+        if (decl !== null && typeof decl === "object" && !Array.isArray(decl)) {
+            if ("default" in decl) out[full] = asConfigString(decl.default);
+            else if ("value" in decl) out[full] = asConfigString(decl.value);
+        } else {
+            out[full] = asConfigString(decl);
+        }
+    }
+    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    if (fs.existsSync(file)) {
+        const stackYaml = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
+        for (const [k, v] of Object.entries<unknown>(stackYaml.config ?? {})) {
+            if (v !== null && typeof v === "object" && "secure" in (v as object)) {
+                throw new Error(`${file}: ${k} is an encrypted secret; the harness cannot decrypt it`);
+            }
+            out[k.includes(":") ? k : `${project.name}:${k}`] = asConfigString(v);
+        }
+    }
+    for (const [k, v] of Object.entries(overrides)) {
+        if (v === undefined) delete out[k];
+        else out[k] = asConfigString(v);
+    }
+    return out;
+}
+
+function secretPaths(value: unknown, prefix = ""): string[] {
+    if (value === null || typeof value !== "object") return [];
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return [prefix || "(root)"];
+    return Object.entries(obj).flatMap(([k, v]) => secretPaths(v, prefix ? `${prefix}.${k}` : k));
+}
+
+const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, any> };
+
+/**
+ * Runs the program and returns its graph. Runs are sequential: the Pulumi runtime is global.
+ * A program that throws (for example on bad configuration) rejects with that error after the
+ * registrations it started have settled; `registered` on the error lists what it registered.
+ */
+export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
+    const stack = opts.stack ?? "dev";
+    const config = stackConfig(stack, opts.config);
+    const region = config["aws:region"] ?? "us-east-1";
+    const stdout = opts.commandStdout ?? (() => JSON.stringify({ status: "ok", rows: 0, files: 0, bytes: 0, queryId: "01b2c3d4-0000-0000-0000-000000000000" }));
+
+    await pulumi.runtime.setMocks(createMocks(region, stdout), "incremental-crawl", stack, false);
+    pulumi.runtime.setAllConfig(config);
+
+    const resources: CapturedResource[] = [];
+    const monitor = pulumi.runtime.getMonitor() as any;
+    const register = monitor.registerResource.bind(monitor);
+    monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        register(req, (err: unknown, resp: any) => {
+            if (!err) {
+                const propDeps: Record<string, string[]> = {};
+                req.getPropertydependenciesMap().forEach((deps: any, key: string) => {
+                    propDeps[key] = deps.getUrnsList();
+                });
+                const rawInputs = req.getObject()?.toJavaScript() ?? {};
+                resources.push({
+                    type: req.getType(),
+                    name: req.getName(),
+                    urn: resp.getUrn(),
+                    parent: req.getParent() || undefined,
+                    custom: req.getCustom(),
+                    inputs: rpc.deserializeProperties(req.getObject()),
+                    outputs: resp.getObject()?.toJavaScript() ?? {},
+                    dependencies: req.getDependenciesList(),
+                    propertyDependencies: propDeps,
+                    protect: req.getProtect() === true,
+                    retainOnDelete: req.getRetainondelete() === true,
+                    deletedWith: req.getDeletedwith() || undefined,
+                    ignoreChanges: req.getIgnorechangesList(),
+                    replaceOnChanges: req.getReplaceonchangesList(),
+                    provider: req.getProvider() || undefined,
+                    secretInputPaths: secretPaths(rawInputs),
+                });
+            }
+            callback(err, resp);
+        });
+    };
+
+    const programPath = path.resolve(ROOT, opts.program ?? "index.ts");
+    delete require.cache[require.resolve(programPath)];
+    let exported: Record<string, unknown>;
+    try {
+        exported = require(programPath);
+    } catch (e) {
+        await runtimeSettings.waitForRPCs();
+        (e as any).registered = resources;
+        throw e;
+    }
+    const outputs: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(exported)) {
+        outputs[k] = await (pulumi.output(v) as any).promise();
+    }
+    await runtimeSettings.waitForRPCs();
+    return { stack, config, resources, outputs };
+}
+
+/** Query helpers over a captured graph. */
+export class Graph {
+    constructor(readonly run: ProgramRun) {}
+
+    get resources(): CapturedResource[] {
+        return this.run.resources;
+    }
+
+    /** Cloud resources only (no components, no providers). */
+    get cloud(): CapturedResource[] {
+        return this.resources.filter((r) => r.custom && !r.type.startsWith("pulumi:providers:"));
+    }
+
+    ofType(type: string): CapturedResource[] {
+        return this.resources.filter((r) => r.type === type);
+    }
+
+    /** The one resource of a type (optionally whose logical name contains `nameHas`); throws otherwise. */
+    one(type: string, nameHas?: string): CapturedResource {
+        const found = this.ofType(type).filter((r) => nameHas === undefined || r.name.includes(nameHas));
+        if (found.length !== 1) {
+            throw new Error(`expected one ${type}${nameHas ? ` named *${nameHas}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+        }
+        return found[0];
+    }
+
+    byUrn(urn: string): CapturedResource {
+        const r = this.resources.find((x) => x.urn === urn);
+        if (!r) throw new Error(`no resource ${urn}`);
+        return r;
+    }
+
+    /** Whether `from` depends on `to`, directly or through the dependencies of its parents' children. */
+    dependsOn(from: CapturedResource, to: CapturedResource): boolean {
+        return from.dependencies.includes(to.urn);
+    }
+
+    /** The chain of component parents of a resource, nearest first. */
+    ancestors(r: CapturedResource): CapturedResource[] {
+        const out: CapturedResource[] = [];
+        let cur = r.parent;
+        while (cur) {
+            const p = this.resources.find((x) => x.urn === cur);
+            if (!p) break;
+            out.push(p);
+            cur = p.parent;
+        }
+        return out;
+    }
+}
+
+export async function graphOf(opts: RunOptions = {}): Promise<Graph> {
+    return new Graph(await runProgram(opts));
+}

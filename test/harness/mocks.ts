@@ -1,0 +1,112 @@
+/**
+ * Realistic mock outputs: what the AWS, Snowflake and Command providers would return, so that
+ * tests check real wiring (ARN formats, queue URLs, the storage integration's IAM user and
+ * external id) rather than placeholders.
+ */
+import * as crypto from "crypto";
+import * as pulumi from "@pulumi/pulumi";
+
+export const MOCK_ACCOUNT = "123456789012";
+/** The AWS account Snowflake's IAM users live in (not ours). */
+export const SNOWFLAKE_AWS_ACCOUNT = "999999999999";
+
+const short = (seed: string, n = 7) => crypto.createHash("sha256").update(seed).digest("hex").slice(0, n);
+const uuid = (seed: string) => {
+    const h = crypto.createHash("sha256").update(seed).digest("hex");
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+
+/** Pulumi auto-naming: logical name plus a random suffix (deterministic here). */
+const autoName = (logical: string, max = 64) => `${logical.slice(0, max - 8)}-${short(logical)}`;
+
+/** The mock storage integration's IAM user ARN and external id, derived from its name. */
+export function integrationIdentity(name: string): { userArn: string; externalId: string } {
+    return {
+        userArn: `arn:aws:iam::${SNOWFLAKE_AWS_ACCOUNT}:user/${short(name, 4)}0000-s`,
+        externalId: `MOCKORG_SFCRole=2_${short(`ext${name}`, 20)}=`,
+    };
+}
+
+export function createMocks(region: string, stdout: (inputs: Record<string, unknown>) => string): pulumi.runtime.Mocks {
+    return {
+        newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+            const i = args.inputs as Record<string, any>;
+            const arnOf = (service: string, resource: string, withRegion = true, account = MOCK_ACCOUNT) =>
+                `arn:aws:${service}:${withRegion ? region : ""}:${account}:${resource}`;
+            const name: string = i.name ?? autoName(args.name);
+            const sfQualified = () => `"${i.database}"."${i.schema}"."${name}"`;
+            switch (args.type) {
+                case "aws:s3/bucket:Bucket": {
+                    const bucket = i.bucket ?? autoName(args.name, 63).toLowerCase();
+                    return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}`, region, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
+                }
+                case "aws:sns/topic:Topic": {
+                    const arn = arnOf("sns", name);
+                    return { id: arn, state: { ...i, name, arn } };
+                }
+                case "aws:sns/topicSubscription:TopicSubscription": {
+                    const arn = `${i.topic}:${uuid(args.name)}`;
+                    return { id: arn, state: { ...i, arn } };
+                }
+                case "aws:sqs/queue:Queue": {
+                    const url = `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT}/${name}`;
+                    return { id: url, state: { ...i, name, arn: arnOf("sqs", name), url } };
+                }
+                case "aws:iam/role:Role":
+                    return { id: name, state: { ...i, name, arn: arnOf("iam", `role/${name}`, false), uniqueId: `AROA${short(name, 17).toUpperCase()}` } };
+                case "aws:iam/policy:Policy":
+                    return { id: arnOf("iam", `policy/${name}`, false), state: { ...i, name, arn: arnOf("iam", `policy/${name}`, false) } };
+                case "aws:iam/rolePolicy:RolePolicy":
+                    return { id: `${i.role}:${name}`, state: { ...i, name } };
+                case "aws:kms/key:Key": {
+                    const keyId = uuid(args.name);
+                    return { id: keyId, state: { ...i, keyId, arn: arnOf("kms", `key/${keyId}`) } };
+                }
+                case "aws:kms/alias:Alias":
+                    return { id: name, state: { ...i, name, arn: arnOf("kms", name), targetKeyArn: arnOf("kms", `key/${i.targetKeyId}`) } };
+                case "aws:glue/catalogDatabase:CatalogDatabase":
+                    return { id: `${MOCK_ACCOUNT}:${name}`, state: { ...i, name, arn: arnOf("glue", `database/${name}`), catalogId: MOCK_ACCOUNT } };
+                case "aws:glue/crawler:Crawler":
+                    return { id: name, state: { ...i, name, arn: arnOf("glue", `crawler/${name}`) } };
+                case "aws:athena/workgroup:Workgroup":
+                    return { id: name, state: { ...i, name, arn: arnOf("athena", `workgroup/${name}`) } };
+                case "aws:athena/namedQuery:NamedQuery":
+                    return { id: uuid(args.name), state: { ...i, name } };
+                case "aws:cloudwatch/metricAlarm:MetricAlarm":
+                    return { id: name, state: { ...i, name, arn: arnOf("cloudwatch", `alarm:${name}`) } };
+                case "aws:cloudwatch/eventRule:EventRule":
+                    return { id: name, state: { ...i, name, arn: arnOf("events", `rule/${name}`) } };
+                case "snowflake:index/storageIntegration:StorageIntegration": {
+                    const who = integrationIdentity(name);
+                    return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, storageAwsIamUserArn: who.userArn, storageAwsExternalId: who.externalId } };
+                }
+                case "snowflake:index/database:Database":
+                    return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"` } };
+                case "snowflake:index/schema:Schema":
+                    return { id: `${i.database}|${name}`, state: { ...i, name, fullyQualifiedName: `"${i.database}"."${name}"` } };
+                case "snowflake:index/table:Table":
+                case "snowflake:index/stage:Stage":
+                case "snowflake:index/fileFormat:FileFormat":
+                case "snowflake:index/streamOnTable:StreamOnTable":
+                case "snowflake:index/task:Task":
+                    return { id: `${i.database}|${i.schema}|${name}`, state: { ...i, name, fullyQualifiedName: sfQualified() } };
+                case "command:local:Command":
+                    return { id: `cmd-${short(args.name)}`, state: { ...i, stdout: stdout(i), stderr: "" } };
+                default:
+                    return { id: args.custom ? `${args.name}-id` : undefined, state: { ...i } };
+            }
+        },
+        call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
+            switch (args.token) {
+                case "aws:index/getCallerIdentity:getCallerIdentity":
+                    return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/deployer`, userId: "AIDAMOCKDEPLOYER", id: MOCK_ACCOUNT };
+                case "aws:index/getRegion:getRegion":
+                    return { name: region, region, id: region, description: region };
+                case "aws:index/getPartition:getPartition":
+                    return { partition: "aws", dnsSuffix: "amazonaws.com", id: "aws" };
+                default:
+                    throw new Error(`unexpected provider function call in tests: ${args.token}`);
+            }
+        },
+    };
+}
