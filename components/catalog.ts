@@ -1,0 +1,101 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { TableCrawler } from "./table-crawler";
+
+export interface CatalogTable {
+    /** Glue table name (the table's folder name), e.g. `orders`. */
+    name: string;
+    /** Key prefix of the table's folder, without trailing slash. */
+    tablePrefix: string;
+    queueArn: pulumi.Input<string>;
+    deadLetterQueueArn: pulumi.Input<string>;
+    /** Partition key of the table's folders (`dt`, or a column name). */
+    partitionKey: string;
+}
+
+export interface CatalogArgs {
+    /** Prefix of the crawler and workgroup names: `<project>-<stack>`. */
+    namePrefix: string;
+    databaseName: string;
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    /** Key prefix (no trailing slash) for Athena results in the lake bucket. */
+    athenaResultsPrefix: string;
+    tables: CatalogTable[];
+    kmsKeyArn?: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    schedule?: string;
+    /** Keep the Glue database on destroy. */
+    retain: boolean;
+}
+
+/**
+ * The catalogue of the lake: a Glue database, one event-mode crawler per table, and an Athena
+ * workgroup with an enforced, encrypted result location and a saved query per table.
+ */
+export class Catalog extends pulumi.ComponentResource {
+    readonly database: aws.glue.CatalogDatabase;
+    readonly workgroup: aws.athena.Workgroup;
+    readonly crawlers: Record<string, TableCrawler> = {};
+    readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
+
+    constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:catalog:Catalog", name, {}, opts);
+        const child = { parent: this };
+
+        this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
+            name: args.databaseName,
+            description: `Tables of ${args.namePrefix}, catalogued by event-mode crawlers`,
+        }, { ...child, retainOnDelete: args.retain });
+
+        for (const table of args.tables) {
+            this.crawlers[table.name] = new TableCrawler(`${name}-${table.name}`, {
+                crawlerName: `${args.namePrefix}-${table.name}`,
+                databaseName: this.database.name,
+                bucketName: args.bucketName,
+                bucketArn: args.bucketArn,
+                tablePrefix: table.tablePrefix,
+                queueArn: table.queueArn,
+                deadLetterQueueArn: table.deadLetterQueueArn,
+                kmsKeyArn: args.kmsKeyArn,
+                partition: args.partition,
+                schedule: args.schedule,
+            }, child);
+        }
+
+        // Enforced configuration: queries in this workgroup always write encrypted results here.
+        // https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html
+        this.workgroup = new aws.athena.Workgroup(`${name}-workgroup`, {
+            name: args.namePrefix,
+            description: `Queries over ${args.databaseName}`,
+            forceDestroy: !args.retain,
+            configuration: {
+                enforceWorkgroupConfiguration: true,
+                publishCloudwatchMetricsEnabled: true,
+                resultConfiguration: {
+                    outputLocation: pulumi.interpolate`s3://${args.bucketName}/${args.athenaResultsPrefix}/`,
+                    encryptionConfiguration: args.kmsKeyArn
+                        ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
+                        : { encryptionOption: "SSE_S3" },
+                },
+            },
+        }, child);
+
+        for (const table of args.tables) {
+            this.namedQueries[table.name] = new aws.athena.NamedQuery(`${name}-${table.name}-rows`, {
+                name: `${table.name}: rows per partition`,
+                description: `Row count of each ${table.partitionKey} partition of ${args.databaseName}.${table.name}`,
+                database: this.database.name,
+                workgroup: this.workgroup.name,
+                query: rowsPerPartitionQuery(args.databaseName, table.name, table.partitionKey),
+            }, child);
+        }
+
+        this.registerOutputs({ databaseName: this.database.name, workgroup: this.workgroup.name });
+    }
+}
+
+/** The saved query a user runs to see a table: rows per partition, newest first. */
+export function rowsPerPartitionQuery(database: string, table: string, partitionKey: string): string {
+    return `SELECT "${partitionKey}", COUNT(*) AS row_count\nFROM "${database}"."${table}"\nGROUP BY "${partitionKey}"\nORDER BY "${partitionKey}" DESC`;
+}

@@ -1,0 +1,74 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { keyPrefixFilterPolicy } from "./documents";
+import { queuePolicy } from "./iam-documents";
+
+export interface ConsumerQueueArgs {
+    topicArn: pulumi.Input<string>;
+    /** Only S3 events for keys under this prefix (with trailing slash) reach the queue. */
+    keyPrefix: string;
+    retentionDays: number;
+    maxReceiveCount: number;
+    /** Customer-managed key; undefined means SSE-SQS. */
+    kmsKeyArn?: pulumi.Input<string>;
+}
+
+/** SQS keeps messages at most 14 days; the dead-letter queue keeps them that long. */
+const MAX_RETENTION_SECONDS = 14 * 86_400;
+
+/**
+ * One consumer of the lake's events (the crawler of one table): a queue with a dead-letter queue,
+ * a queue policy that admits only the lake topic, and a raw-delivery subscription filtered to the
+ * consumer's key prefix. A queue feeds exactly one consumer: a crawler deletes what it reads
+ * (https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html).
+ */
+export class ConsumerQueue extends pulumi.ComponentResource {
+    readonly queue: aws.sqs.Queue;
+    readonly deadLetterQueue: aws.sqs.Queue;
+    readonly policy: aws.sqs.QueuePolicy;
+    readonly subscription: aws.sns.TopicSubscription;
+
+    constructor(name: string, args: ConsumerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:lake:ConsumerQueue", name, {}, opts);
+        // SNS can deliver into SSE-SQS queues, or into CMK queues whose key policy admits
+        // sns.amazonaws.com; never into `alias/aws/sqs`.
+        // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+        const encryption = args.kmsKeyArn
+            ? { kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 }
+            : { sqsManagedSseEnabled: true };
+
+        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
+            messageRetentionSeconds: MAX_RETENTION_SECONDS,
+            ...encryption,
+        }, { parent: this });
+
+        this.queue = new aws.sqs.Queue(`${name}-queue`, {
+            messageRetentionSeconds: args.retentionDays * 86_400,
+            // Long polling: fewer empty receives while the crawler drains the queue.
+            receiveWaitTimeSeconds: 20,
+            redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) =>
+                JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount })),
+            ...encryption,
+        }, { parent: this });
+
+        this.policy = new aws.sqs.QueuePolicy(`${name}-queue-policy`, {
+            queueUrl: this.queue.url,
+            policy: pulumi.all([this.queue.arn, args.topicArn]).apply(([queueArn, topicArn]) =>
+                JSON.stringify(queuePolicy({ queueArn, topicArn }))),
+        }, { parent: this });
+
+        // Raw delivery: the queue receives the S3 event itself, as with a direct S3 → SQS
+        // notification, which is what Glue documents for event crawls.
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html
+        this.subscription = new aws.sns.TopicSubscription(`${name}-subscription`, {
+            topic: args.topicArn,
+            protocol: "sqs",
+            endpoint: this.queue.arn,
+            rawMessageDelivery: true,
+            filterPolicyScope: "MessageBody",
+            filterPolicy: JSON.stringify(keyPrefixFilterPolicy(args.keyPrefix)),
+        }, { parent: this, dependsOn: [this.policy] });
+
+        this.registerOutputs({ queueArn: this.queue.arn, deadLetterQueueArn: this.deadLetterQueue.arn });
+    }
+}

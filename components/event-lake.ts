@@ -1,0 +1,135 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { ConsumerQueue } from "./consumer-queue";
+import { bucketTlsOnlyPolicy, topicPolicy } from "./iam-documents";
+
+export interface Consumer {
+    /** Logical name of the consumer, unique in the lake (a table's folder name). */
+    name: string;
+    /** Key prefix, with trailing slash, whose events this consumer receives. */
+    keyPrefix: string;
+}
+
+export interface EventLakeArgs {
+    accountId: pulumi.Input<string>;
+    /** Key prefix (no trailing slash) of the exports; only objects under it raise events. */
+    exportPrefix: string;
+    /** Key prefix (no trailing slash) where Athena writes query results; expired after `athenaResultsDays`. */
+    athenaResultsPrefix: string;
+    consumers: Consumer[];
+    /** Customer-managed key; undefined means SSE-S3 on the bucket and SSE-SQS on the queues. */
+    kmsKeyArn?: pulumi.Input<string>;
+    versioning: boolean;
+    noncurrentVersionDays: number;
+    abortIncompleteUploadDays: number;
+    athenaResultsDays: number;
+    queueRetentionDays: number;
+    maxReceiveCount: number;
+    /** Keep the bucket and its data on `pulumi destroy`. */
+    retainData: boolean;
+}
+
+/**
+ * The event path of the lake: a private, encrypted, TLS-only bucket whose new objects under the
+ * export prefix raise `s3:ObjectCreated:*` events to an SNS topic, which fans out to one SQS queue
+ * (with a DLQ) per consumer, each filtered to its consumer's prefix.
+ */
+export class EventLake extends pulumi.ComponentResource {
+    readonly bucket: aws.s3.Bucket;
+    readonly topic: aws.sns.Topic;
+    readonly topicPolicy: aws.sns.TopicPolicy;
+    readonly notification: aws.s3.BucketNotification;
+    readonly consumers: Record<string, ConsumerQueue> = {};
+
+    constructor(name: string, args: EventLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:lake:EventLake", name, {}, opts);
+        const child = { parent: this };
+
+        // In production the bucket (and so its data) outlives `pulumi destroy`; in dev it is
+        // emptied and removed with the stack.
+        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: !args.retainData }, { ...child, retainOnDelete: args.retainData });
+        const bucketId = this.bucket.id;
+
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+            bucket: bucketId,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        }, child);
+
+        // ACLs disabled: the bucket owner owns every object, whoever writes it (Snowflake's role).
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
+            bucket: bucketId,
+            rule: { objectOwnership: "BucketOwnerEnforced" },
+        }, child);
+
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+            bucket: bucketId,
+            rules: [args.kmsKeyArn
+                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }
+                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        }, child);
+
+        const versioning = args.versioning
+            ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child)
+            : undefined;
+
+        const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: { prefix: "" },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: args.abortIncompleteUploadDays },
+            },
+            {
+                id: "expire-athena-results",
+                status: "Enabled",
+                filter: { prefix: `${args.athenaResultsPrefix}/` },
+                expiration: { days: args.athenaResultsDays },
+            },
+        ];
+        if (args.versioning) {
+            rules.push({
+                id: "expire-old-versions",
+                status: "Enabled",
+                filter: { prefix: "" },
+                noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
+                expiration: { expiredObjectDeleteMarker: true },
+            });
+        }
+        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules }, { ...child, dependsOn: versioning ? [versioning] : [] });
+
+        new aws.s3.BucketPolicy(`${name}-tls-only`, {
+            bucket: bucketId,
+            policy: this.bucket.arn.apply((bucketArn) => JSON.stringify(bucketTlsOnlyPolicy({ bucketArn }))),
+        }, { ...child, dependsOn: [publicAccess] });
+
+        this.topic = new aws.sns.Topic(`${name}-events`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+        this.topicPolicy = new aws.sns.TopicPolicy(`${name}-events-policy`, {
+            arn: this.topic.arn,
+            policy: pulumi.all([this.topic.arn, this.bucket.arn, args.accountId]).apply(([topicArn, bucketArn, accountId]) =>
+                JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId }))),
+        }, child);
+
+        for (const consumer of args.consumers) {
+            this.consumers[consumer.name] = new ConsumerQueue(`${name}-${consumer.name}`, {
+                topicArn: this.topic.arn,
+                keyPrefix: consumer.keyPrefix,
+                retentionDays: args.queueRetentionDays,
+                maxReceiveCount: args.maxReceiveCount,
+                kmsKeyArn: args.kmsKeyArn,
+            }, child);
+        }
+
+        // S3 validates the destination when the notification is written: the topic policy must
+        // exist first, or S3 answers "Unable to validate the following destination configurations"
+        // (pulumi/pulumi-aws#1895, hashicorp/terraform-provider-aws#11219).
+        this.notification = new aws.s3.BucketNotification(`${name}-notification`, {
+            bucket: bucketId,
+            topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.exportPrefix}/` }],
+        }, { ...child, dependsOn: [this.topicPolicy] });
+
+        this.registerOutputs({ bucketName: this.bucket.bucket, topicArn: this.topic.arn });
+    }
+}

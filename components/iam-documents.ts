@@ -1,0 +1,205 @@
+/**
+ * IAM, resource and key policy documents, as pure functions of ARNs and names. Components wire
+ * them with `pulumi.all(...).apply(...)`; tests (and the IAM access matrix) evaluate them alone.
+ */
+
+export interface Statement {
+    Sid?: string;
+    Effect: "Allow" | "Deny";
+    Principal?: "*" | { AWS?: string | string[]; Service?: string | string[] };
+    Action: string | string[];
+    Resource?: string | string[];
+    Condition?: Record<string, Record<string, string | string[] | boolean>>;
+}
+
+export interface PolicyDocument {
+    Version: "2012-10-17";
+    Statement: Statement[];
+}
+
+const doc = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10-17", Statement: statements });
+
+/** `arn:aws:s3:::bucket/prefix/*` for a key prefix without a trailing slash. */
+export const objectsUnder = (bucketArn: string, prefix: string) => `${bucketArn}/${prefix}/*`;
+
+/**
+ * Lets only S3, for this bucket in this account, publish to the topic.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+ */
+export function topicPolicy(a: { topicArn: string; bucketArn: string; accountId: string }): PolicyDocument {
+    return doc({
+        Sid: "AllowS3PublishFromLakeBucket",
+        Effect: "Allow",
+        Principal: { Service: "s3.amazonaws.com" },
+        Action: "sns:Publish",
+        Resource: a.topicArn,
+        Condition: {
+            ArnLike: { "aws:SourceArn": a.bucketArn },
+            StringEquals: { "aws:SourceAccount": a.accountId },
+        },
+    });
+}
+
+/**
+ * Lets only this topic send to the queue.
+ * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
+ */
+export function queuePolicy(a: { queueArn: string; topicArn: string }): PolicyDocument {
+    return doc({
+        Sid: "AllowLakeTopicSend",
+        Effect: "Allow",
+        Principal: { Service: "sns.amazonaws.com" },
+        Action: "sqs:SendMessage",
+        Resource: a.queueArn,
+        Condition: { ArnEquals: { "aws:SourceArn": a.topicArn } },
+    });
+}
+
+/**
+ * Denies every request to the bucket that does not use TLS.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit
+ */
+export function bucketTlsOnlyPolicy(a: { bucketArn: string }): PolicyDocument {
+    return doc({
+        Sid: "DenyInsecureTransport",
+        Effect: "Deny",
+        Principal: "*",
+        Action: "s3:*",
+        Resource: [a.bucketArn, `${a.bucketArn}/*`],
+        Condition: { Bool: { "aws:SecureTransport": "false" } },
+    });
+}
+
+/** Trust policy of a role assumed by an AWS service. */
+export function serviceTrustPolicy(service: string): PolicyDocument {
+    return doc({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" });
+}
+
+/**
+ * The SQS actions a crawler in event mode needs on its queue and dead-letter queue.
+ * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
+ */
+export const CRAWLER_QUEUE_ACTIONS = [
+    "sqs:DeleteMessage",
+    "sqs:GetQueueAttributes",
+    "sqs:GetQueueUrl",
+    "sqs:ListDeadLetterSourceQueues",
+    "sqs:ListQueueTags",
+    "sqs:PurgeQueue",
+    "sqs:ReceiveMessage",
+    "sqs:SetQueueAttributes",
+];
+
+/**
+ * A crawler role's own permissions, beyond the AWSGlueServiceRole managed policy: its queue and
+ * DLQ, reads under its table's folder only (the managed policy reads only `aws-glue-*` paths),
+ * and `kms:Decrypt` when the queue and data are encrypted with a customer-managed key.
+ */
+export function crawlerPolicy(a: {
+    queueArn: string;
+    dlqArn: string;
+    bucketArn: string;
+    /** Key prefix of the table folder, without trailing slash: `exports/orders`. */
+    tablePrefix: string;
+    kmsKeyArn?: string;
+}): PolicyDocument {
+    const statements: Statement[] = [
+        { Sid: "ConsumeOwnEventQueue", Effect: "Allow", Action: CRAWLER_QUEUE_ACTIONS, Resource: [a.queueArn, a.dlqArn] },
+        { Sid: "ReadOwnTableObjects", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(a.bucketArn, a.tablePrefix) },
+        {
+            Sid: "ListOwnTableFolder",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: a.bucketArn,
+            Condition: { StringLike: { "s3:prefix": [`${a.tablePrefix}/`, `${a.tablePrefix}/*`] } },
+        },
+    ];
+    if (a.kmsKeyArn) statements.push({ Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn });
+    return doc(...statements);
+}
+
+/**
+ * Trust policy of the role Snowflake assumes: only the storage integration's IAM user, and only
+ * with the integration's external id.
+ * https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration
+ */
+export function snowflakeTrustPolicy(a: { iamUserArn: string; externalId: string }): PolicyDocument {
+    return doc({
+        Sid: "SnowflakeStorageIntegration",
+        Effect: "Allow",
+        Principal: { AWS: a.iamUserArn },
+        Action: "sts:AssumeRole",
+        Condition: { StringEquals: { "sts:ExternalId": a.externalId } },
+    });
+}
+
+/**
+ * What Snowflake needs to unload under the export prefix, and nothing else.
+ * https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration
+ */
+export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; kmsKeyArn?: string }): PolicyDocument {
+    const statements: Statement[] = [
+        {
+            Sid: "UnloadObjectsUnderExportPrefix",
+            Effect: "Allow",
+            Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            Resource: objectsUnder(a.bucketArn, a.prefix),
+        },
+        {
+            Sid: "ListExportPrefix",
+            Effect: "Allow",
+            Action: "s3:ListBucket",
+            Resource: a.bucketArn,
+            Condition: { StringLike: { "s3:prefix": [`${a.prefix}/`, `${a.prefix}/*`] } },
+        },
+        { Sid: "LocateBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: a.bucketArn },
+    ];
+    if (a.kmsKeyArn) {
+        statements.push({ Sid: "EncryptWithLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.kmsKeyArn });
+    }
+    return doc(...statements);
+}
+
+/**
+ * Key policy of the lake's customer-managed key. The account root enables IAM policies (the
+ * crawler and Snowflake roles get `kms:*` rights through their own policies); S3 and SNS get
+ * what they need to deliver encrypted events, confined to this account. AWS-managed keys cannot
+ * be used here: their policies cannot be changed to admit S3 or SNS.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+ */
+export function lakeKeyPolicy(a: { accountId: string; partition?: string }): PolicyDocument {
+    const partition = a.partition ?? "aws";
+    return doc(
+        {
+            Sid: "EnableIamPoliciesOfThisAccount",
+            Effect: "Allow",
+            Principal: { AWS: `arn:${partition}:iam::${a.accountId}:root` },
+            Action: "kms:*",
+            Resource: "*",
+        },
+        {
+            Sid: "AllowS3AndSnsToDeliverEncryptedEvents",
+            Effect: "Allow",
+            Principal: { Service: ["s3.amazonaws.com", "sns.amazonaws.com"] },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+            Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
+        },
+    );
+}
+
+/**
+ * Lets EventBridge and CloudWatch publish to the alerts topic, from this account only.
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
+ */
+export function alertsTopicPolicy(a: { topicArn: string; accountId: string }): PolicyDocument {
+    return doc({
+        Sid: "AllowAlarmsAndRulesToPublish",
+        Effect: "Allow",
+        Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
+        Action: "sns:Publish",
+        Resource: a.topicArn,
+        Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
+    });
+}

@@ -1,0 +1,18 @@
+/**
+ * @incremental-crawl/components: the component resources of the event-driven lake, and the pure
+ * builders (policy documents, SQL, naming rules) they are made of.
+ */
+export * from "./types";
+export * as naming from "./naming";
+export { parseCron, CronSchedule } from "./cron";
+export * as iam from "./iam-documents";
+export * as documents from "./documents";
+export * as sql from "./sql";
+export { LakeKey, LakeKeyArgs } from "./lake-key";
+export { ConsumerQueue, ConsumerQueueArgs } from "./consumer-queue";
+export { EventLake, EventLakeArgs, Consumer } from "./event-lake";
+export { TableCrawler, TableCrawlerArgs } from "./table-crawler";
+export { Catalog, CatalogArgs, CatalogTable, rowsPerPartitionQuery } from "./catalog";
+export { TableExport, TableExportArgs, BACKFILL_COMMAND } from "./table-export";
+export { SnowflakeExport, SnowflakeExportArgs, REQUIRED_PREVIEW_FEATURES } from "./snowflake-export";
+export { IncrementalLake, ATHENA_RESULTS_PREFIX, partitionKeyOf } from "./incremental-lake";

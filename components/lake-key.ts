@@ -1,0 +1,35 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { lakeKeyPolicy } from "./iam-documents";
+
+export interface LakeKeyArgs {
+    accountId: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    /** Keep the key on destroy (a deleted key makes every object it encrypted unreadable). */
+    retain: boolean;
+}
+
+/**
+ * The lake's customer-managed KMS key, used by the bucket, the topic and the queues when the stack
+ * asks for KMS. AWS-managed keys (`alias/aws/sns`, `alias/aws/sqs`) cannot be used: S3 and SNS could
+ * not deliver into a topic or queue encrypted with them (aws/aws-cdk#19796).
+ */
+export class LakeKey extends pulumi.ComponentResource {
+    readonly key: aws.kms.Key;
+    readonly arn: pulumi.Output<string>;
+
+    constructor(name: string, args: LakeKeyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:lake:LakeKey", name, {}, opts);
+        const policy = pulumi.all([args.accountId, args.partition]).apply(([accountId, partition]) =>
+            JSON.stringify(lakeKeyPolicy({ accountId, partition })));
+        this.key = new aws.kms.Key(`${name}-key`, {
+            description: `Lake key for ${name}: S3 objects, SNS events and SQS messages`,
+            enableKeyRotation: true,
+            deletionWindowInDays: args.retain ? 30 : 7,
+            policy,
+        }, { parent: this, retainOnDelete: args.retain });
+        new aws.kms.Alias(`${name}-alias`, { name: `alias/${name}`, targetKeyId: this.key.keyId }, { parent: this });
+        this.arn = this.key.arn;
+        this.registerOutputs({ arn: this.arn });
+    }
+}

@@ -1,0 +1,158 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import * as snowflake from "@pulumi/snowflake";
+import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
+import { TableExport } from "./table-export";
+import { SnowflakeProviderSettings, TableSpec } from "./types";
+
+/**
+ * Preview resources this component declares. @pulumi/snowflake 1.x refuses them unless the
+ * provider lists them, and an explicit provider ignores the stack's
+ * `snowflake:previewFeaturesEnabled` (pulumi/pulumi-snowflake#1081).
+ */
+export const REQUIRED_PREVIEW_FEATURES = [
+    "snowflake_file_format_resource",
+    "snowflake_stage_resource",
+    "snowflake_storage_integration_resource",
+    "snowflake_table_resource",
+];
+
+export interface SnowflakeExportArgs {
+    /** Upper-case prefix of account-level names (the storage integration). */
+    namePrefix: string;
+    /** Name of the AWS role Snowflake assumes; fixed, so its ARN is known before the role exists. */
+    roleName: string;
+    accountId: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    /** Key prefix of the exports, without trailing slash. */
+    exportPrefix: string;
+    kmsKeyArn?: pulumi.Input<string>;
+    database: string;
+    schema: string;
+    warehouse: string;
+    tables: TableSpec[];
+    maxFileSizeMb: number;
+    taskScheduleMinutes: number;
+    provider: SnowflakeProviderSettings & { extraPreviewFeatures: string[] };
+    retainData: boolean;
+}
+
+/**
+ * The Snowflake side and the AWS role it uses: database, schema, Parquet file format, a storage
+ * integration confined to the export prefix, an external stage on it, and per table a stream, a
+ * deploy-time backfill and an incremental task.
+ */
+export class SnowflakeExport extends pulumi.ComponentResource {
+    readonly provider: snowflake.Provider;
+    readonly integration: snowflake.StorageIntegration;
+    readonly role: aws.iam.Role;
+    readonly rolePolicy: aws.iam.RolePolicy;
+    readonly stage: snowflake.Stage;
+    readonly tables: Record<string, TableExport> = {};
+
+    constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:snowflake:SnowflakeExport", name, {}, opts);
+        const { extraPreviewFeatures, ...providerSettings } = args.provider;
+
+        // Credentials are not set here: the provider reads SNOWFLAKE_PRIVATE_KEY (and the rest of
+        // what is unset) from the environment of `pulumi up`.
+        this.provider = new snowflake.Provider(`${name}-provider`, {
+            ...providerSettings,
+            warehouse: args.warehouse,
+            previewFeaturesEnabled: [...new Set([...REQUIRED_PREVIEW_FEATURES, ...extraPreviewFeatures])].sort(),
+        }, { parent: this });
+        const sf = { parent: this, provider: this.provider };
+        const aw = { parent: this };
+
+        const database = new snowflake.Database(`${name}-database`, {
+            name: args.database,
+            comment: "Lake exports: stage, streams, tasks and exported tables",
+        }, { ...sf, retainOnDelete: args.retainData });
+        const schema = new snowflake.Schema(`${name}-schema`, {
+            database: database.name,
+            name: args.schema,
+        }, { ...sf, retainOnDelete: args.retainData });
+
+        const fileFormatName = "LAKE_PARQUET";
+        const fileFormat = new snowflake.FileFormat(`${name}-parquet`, {
+            database: database.name,
+            schema: schema.name,
+            name: fileFormatName,
+            formatType: "PARQUET",
+            compression: "SNAPPY",
+        }, sf);
+
+        // The integration and the role point at each other. Break the cycle as
+        // Snowflake-Labs/terraform-snowflake-storage-integration-aws does: the integration gets the
+        // role's ARN built from the account and the fixed role name; the role, created next, trusts
+        // the integration's IAM user and external id. One `pulumi up`.
+        const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;
+        const exportUrl = pulumi.interpolate`s3://${args.bucketName}/${args.exportPrefix}/`;
+        this.integration = new snowflake.StorageIntegration(`${name}-integration`, {
+            name: `${args.namePrefix}_LAKE`,
+            type: "EXTERNAL_STAGE",
+            storageProvider: "S3",
+            enabled: true,
+            storageAwsRoleArn: roleArn,
+            storageAllowedLocations: [exportUrl],
+            comment: "Unloads to the lake's export prefix only",
+        }, {
+            ...sf,
+            // Replacing an integration changes its external id and unlinks its stages
+            // (https://docs.snowflake.com/en/sql-reference/sql/create-storage-integration): protect it in production.
+            protect: args.retainData,
+        });
+
+        this.role = new aws.iam.Role(`${name}-role`, {
+            name: args.roleName,
+            description: "Assumed by the Snowflake storage integration to unload under the export prefix",
+            assumeRolePolicy: pulumi.all([this.integration.storageAwsIamUserArn, this.integration.storageAwsExternalId])
+                .apply(([iamUserArn, externalId]) => JSON.stringify(snowflakeTrustPolicy({ iamUserArn, externalId }))),
+            // Snowflake's session is short; an hour is the minimum and enough.
+            maxSessionDuration: 3600,
+        }, aw);
+        this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
+            role: this.role.name,
+            policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, kmsKeyArn]) =>
+                JSON.stringify(snowflakeAccessPolicy({ bucketArn, prefix: args.exportPrefix, kmsKeyArn }))),
+        }, aw);
+
+        const stageName = "LAKE_STAGE";
+        this.stage = new snowflake.Stage(`${name}-stage`, {
+            database: database.name,
+            schema: schema.name,
+            name: stageName,
+            url: exportUrl,
+            storageIntegration: this.integration.name,
+            fileFormat: pulumi.interpolate`FORMAT_NAME = ${fileFormat.fullyQualifiedName}`,
+            // Objects are written with the lake's encryption; with KMS, name the key so Snowflake
+            // asks S3 for SSE-KMS. https://docs.snowflake.com/en/sql-reference/sql/create-stage
+            encryption: args.kmsKeyArn
+                ? pulumi.interpolate`TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${args.kmsKeyArn}'`
+                : "TYPE = 'AWS_SSE_S3'",
+            comment: "The lake's export prefix",
+        }, sf);
+
+        for (const table of args.tables) {
+            this.tables[table.name] = new TableExport(`${name}-${table.name.toLowerCase()}`, {
+                table,
+                database: database.name,
+                schema: schema.name,
+                databaseName: args.database,
+                schemaName: args.schema,
+                stage: this.stage,
+                stageName,
+                fileFormatName,
+                warehouse: args.warehouse,
+                maxFileSizeMb: args.maxFileSizeMb,
+                taskScheduleMinutes: args.taskScheduleMinutes,
+                accessReady: [this.role, this.rolePolicy],
+                retainData: args.retainData,
+            }, sf);
+        }
+
+        this.registerOutputs({ integrationName: this.integration.name, roleArn: this.role.arn, stageName: this.stage.fullyQualifiedName });
+    }
+}

@@ -1,0 +1,76 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { crawlerConfiguration } from "./documents";
+import { crawlerPolicy, serviceTrustPolicy } from "./iam-documents";
+
+export interface TableCrawlerArgs {
+    /** Crawler name (unique in the account and region). */
+    crawlerName: string;
+    databaseName: pulumi.Input<string>;
+    bucketName: pulumi.Input<string>;
+    bucketArn: pulumi.Input<string>;
+    /** Key prefix of the table's folder, without trailing slash: `exports/orders`. */
+    tablePrefix: string;
+    queueArn: pulumi.Input<string>;
+    deadLetterQueueArn: pulumi.Input<string>;
+    kmsKeyArn?: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    /** Glue cron expression; undefined for on-demand crawls. */
+    schedule?: string;
+}
+
+/**
+ * The incremental crawler of one exported table: event mode on the table's own queue, one S3
+ * target (the table's folder), one schema for the path, and a role that can read only that.
+ * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
+ */
+export class TableCrawler extends pulumi.ComponentResource {
+    readonly role: aws.iam.Role;
+    readonly rolePolicy: aws.iam.RolePolicy;
+    readonly crawler: aws.glue.Crawler;
+
+    constructor(name: string, args: TableCrawlerArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:catalog:TableCrawler", name, {}, opts);
+        const child = { parent: this };
+
+        this.role = new aws.iam.Role(`${name}-role`, {
+            description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix}/ and its event queue`,
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
+        }, child);
+        // Catalog writes and logs. It reads S3 objects only under aws-glue-* paths, hence the
+        // table-prefix read in the inline policy. https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html
+        const managed = new aws.iam.RolePolicyAttachment(`${name}-glue-service`, {
+            role: this.role.name,
+            policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AWSGlueServiceRole`,
+        }, child);
+        this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
+            role: this.role.name,
+            policy: pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]).apply(
+                ([queueArn, dlqArn, bucketArn, kmsKeyArn]) =>
+                    JSON.stringify(crawlerPolicy({ queueArn, dlqArn, bucketArn, tablePrefix: args.tablePrefix, kmsKeyArn }))),
+        }, child);
+
+        // Glue checks access to the queue when the crawler is created, so the crawler waits for
+        // its role's policies (aws/aws-cdk#33907).
+        this.crawler = new aws.glue.Crawler(`${name}-crawler`, {
+            name: args.crawlerName,
+            role: this.role.arn,
+            databaseName: args.databaseName,
+            // Event mode takes exactly one target, a folder, without sampling; events come from the
+            // queue, failed ones go to the DLQ.
+            s3Targets: [{
+                path: pulumi.interpolate`s3://${args.bucketName}/${args.tablePrefix}/`,
+                eventQueueArn: args.queueArn,
+                dlqEventQueueArn: args.deadLetterQueueArn,
+            }],
+            recrawlPolicy: { recrawlBehavior: "CRAWL_EVENT_MODE" },
+            // Event mode allows any schema-change policy (only CRAWL_NEW_FOLDERS_ONLY demands LOG/LOG);
+            // update the table in place, and never delete a catalog table because objects went away.
+            schemaChangePolicy: { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" },
+            configuration: crawlerConfiguration(),
+            schedule: args.schedule,
+        }, { ...child, dependsOn: [this.rolePolicy, managed] });
+
+        this.registerOutputs({ crawlerName: this.crawler.name, roleArn: this.role.arn });
+    }
+}

@@ -1,0 +1,138 @@
+import * as crypto from "crypto";
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import * as snowflake from "@pulumi/snowflake";
+import { buildUnloadSql, sessionStatements, streamHasDataCondition, UNLOAD_SESSION_PARAMETERS } from "./sql";
+import { TableSpec } from "./types";
+
+/** How the backfill program is started, from the project root (where `pulumi up` runs). */
+export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/backfill/main.ts";
+
+export interface TableExportArgs {
+    table: TableSpec;
+    database: pulumi.Input<string>;
+    schema: pulumi.Input<string>;
+    /** Names used in SQL: they are plain validated identifiers, never Pulumi auto-names. */
+    databaseName: string;
+    schemaName: string;
+    stage: snowflake.Stage;
+    stageName: string;
+    fileFormatName: string;
+    warehouse: string;
+    maxFileSizeMb: number;
+    taskScheduleMinutes: number;
+    /** Resources the first unload needs in place (the AWS role and its policy). */
+    accessReady: pulumi.Resource[];
+    /** Keep the Snowflake table (and its rows) on destroy. */
+    retainData: boolean;
+}
+
+/**
+ * Moves one table to the lake, every row exactly once.
+ *
+ * An append-only stream with SHOW_INITIAL_ROWS returns, on its first consumption, every row the
+ * table had when the stream was created, then each later insert once. The backfill (a command at
+ * deploy time) is that first consumption; the task, created after it, consumes the rest. A COPY INTO
+ * <location> that reads a stream advances the stream's offset when it commits, so the two never
+ * repeat a row and leave no gap between them.
+ * https://docs.snowflake.com/en/sql-reference/sql/create-stream
+ * https://docs.snowflake.com/en/user-guide/streams-intro
+ *
+ * Updates and deletes in Snowflake are not exported: the stream is append-only, the lake is an
+ * append-only history of inserted rows.
+ */
+export class TableExport extends pulumi.ComponentResource {
+    readonly table?: snowflake.Table;
+    readonly stream: snowflake.StreamOnTable;
+    readonly backfill: command.local.Command;
+    readonly task: snowflake.Task;
+    readonly copySql: string;
+    /** The backfill's JSON summary (rows, files, bytes, queryId). */
+    readonly summary: pulumi.Output<unknown>;
+
+    constructor(name: string, args: TableExportArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:snowflake:TableExport", name, {}, opts);
+        const child = { parent: this };
+        const t = args.table;
+
+        let sourceName: pulumi.Input<string>;
+        if (t.source) {
+            sourceName = t.source;
+        } else {
+            this.table = new snowflake.Table(`${name}-table`, {
+                database: args.database,
+                schema: args.schema,
+                name: t.name,
+                columns: t.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
+                changeTracking: true,
+                comment: "Exported to the lake by incremental-crawl",
+            }, { ...child, retainOnDelete: args.retainData });
+            sourceName = this.table.fullyQualifiedName;
+        }
+
+        // The stream's name carries a digest of everything that shapes the export, so a change of
+        // columns, partitioning, stage or file size makes a new stream whose first consumption
+        // re-exports the whole table in the new shape.
+        const shape = buildUnloadSql({
+            table: t,
+            stage: [args.databaseName, args.schemaName, args.stageName],
+            source: ["<source>", "<source>", "<source>"],
+            fileFormat: [args.databaseName, args.schemaName, args.fileFormatName],
+            maxFileSizeMb: args.maxFileSizeMb,
+        });
+        const digest = crypto.createHash("sha256").update(`${t.source ?? ""}\n${shape}`).digest("hex").slice(0, 8).toUpperCase();
+        const streamName = `${t.name.slice(0, 100)}_LAKE_${digest}`;
+        const streamRef: [string, string, string] = [args.databaseName, args.schemaName, streamName];
+
+        this.stream = new snowflake.StreamOnTable(`${name}-stream`, {
+            database: args.database,
+            schema: args.schema,
+            name: streamName,
+            table: sourceName,
+            appendOnly: "true",
+            showInitialRows: "true",
+            comment: "Rows not yet unloaded to the lake",
+        }, child);
+
+        this.copySql = buildUnloadSql({
+            table: t,
+            stage: [args.databaseName, args.schemaName, args.stageName],
+            source: streamRef,
+            fileFormat: [args.databaseName, args.schemaName, args.fileFormatName],
+            maxFileSizeMb: args.maxFileSizeMb,
+        });
+
+        // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
+        // the program from the environment of `pulumi up`, so none are stored in this resource's
+        // state (local.Command keeps `environment` in state in plain text).
+        this.backfill = new command.local.Command(`${name}-backfill`, {
+            create: BACKFILL_COMMAND,
+            environment: {
+                BACKFILL_TABLE: t.name,
+                BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
+                BACKFILL_COPY_SQL: this.copySql,
+                BACKFILL_WAREHOUSE: args.warehouse,
+            },
+            // `triggers` replace the command (re-run the backfill) when the unload changes.
+            triggers: [this.copySql, args.stage.url],
+        }, { ...child, dependsOn: [this.stream, args.stage, ...args.accessReady] });
+        this.summary = this.backfill.stdout.apply((out) => JSON.parse(out));
+
+        this.task = new snowflake.Task(`${name}-task`, {
+            database: args.database,
+            schema: args.schema,
+            name: `${t.name.slice(0, 100)}_LAKE_EXPORT`,
+            warehouse: args.warehouse,
+            schedule: { minutes: args.taskScheduleMinutes },
+            when: streamHasDataCondition(streamRef),
+            sqlStatement: this.copySql,
+            enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
+            allowOverlappingExecution: "false",
+            suspendTaskAfterNumFailures: 10,
+            started: true,
+            comment: "Unloads new rows of the stream to the lake",
+        }, { ...child, dependsOn: [this.backfill] });
+
+        this.registerOutputs({ streamName, taskName: this.task.name, summary: this.summary });
+    }
+}

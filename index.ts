@@ -1,0 +1,44 @@
+/**
+ * incremental-crawl: Snowflake → S3 (Parquet, `dt=` partitions) → SNS → SQS → Glue crawlers in
+ * event mode → Athena, for one stack. Settings are read and validated before anything is declared.
+ */
+import * as aws from "@pulumi/aws";
+import { IncrementalLake } from "@incremental-crawl/components";
+import { loadSettings } from "./config";
+
+const settings = loadSettings();
+
+// An explicit AWS provider so every AWS resource carries the stack's tags.
+const awsProvider = new aws.Provider("aws", {
+    region: settings.awsRegion as aws.Region,
+    defaultTags: { tags: { project: settings.project, stack: settings.stack, "managed-by": "pulumi" } },
+});
+
+const lake = new IncrementalLake(`${settings.project}-${settings.stack}`, settings, { providers: [awsProvider] });
+
+export const bucketName = lake.lake.bucket.bucket;
+export const exportPrefix = settings.exportPrefix;
+export const topicArn = lake.lake.topic.arn;
+export const glueDatabase = lake.catalog.database.name;
+export const athenaWorkgroup = lake.catalog.workgroup.name;
+export const snowflakeStage = lake.snowflake.stage.fullyQualifiedName;
+export const snowflakeIntegration = lake.snowflake.integration.name;
+export const snowflakeRoleArn = lake.snowflake.role.arn;
+/** Per exported table: everything a user needs to run the crawler and query the result. */
+export const tables = Object.fromEntries(settings.tables.map((t) => {
+    const folder = t.name.toLowerCase();
+    const consumer = lake.lake.consumers[folder];
+    const exported = lake.snowflake.tables[t.name];
+    return [folder, {
+        snowflakeTable: t.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.name}`,
+        s3Prefix: `${settings.exportPrefix}/${folder}/`,
+        queueUrl: consumer.queue.url,
+        deadLetterQueueUrl: consumer.deadLetterQueue.url,
+        crawlerName: lake.catalog.crawlers[folder].crawler.name,
+        glueTable: folder,
+        namedQueryId: lake.catalog.namedQueries[folder].id,
+        streamName: exported.stream.name,
+        taskName: exported.task.name,
+        backfill: exported.summary,
+    }];
+}));
