@@ -99,6 +99,15 @@ function secretPaths(value: unknown, prefix = ""): string[] {
     return Object.entries(obj).flatMap(([k, v]) => secretPaths(v, prefix ? `${prefix}.${k}` : k));
 }
 
+/** The plain value of a deserialized property tree, secrets unwrapped. */
+function unwrapSecrets(value: unknown): any {
+    if (Array.isArray(value)) return value.map(unwrapSecrets);
+    if (value === null || typeof value !== "object") return value;
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return unwrapSecrets(obj.value);
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
+}
+
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, any> };
 
@@ -133,8 +142,8 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
                     urn: resp.getUrn(),
                     parent: req.getParent() || undefined,
                     custom: req.getCustom(),
-                    inputs: rpc.deserializeProperties(req.getObject()),
-                    outputs: resp.getObject()?.toJavaScript() ?? {},
+                    inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject())),
+                    outputs: unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}),
                     dependencies: req.getDependenciesList(),
                     propertyDependencies: propDeps,
                     protect: req.getProtect() === true,
@@ -222,3 +231,14 @@ export class Graph {
 export async function graphOf(opts: RunOptions = {}): Promise<Graph> {
     return new Graph(await runProgram(opts));
 }
+
+const cached = new Map<string, Promise<Graph>>();
+
+/** The graph of a real stack, computed once per test process (stacks are read-only fixtures). */
+export function stackGraph(stack: "dev" | "prod"): Promise<Graph> {
+    if (!cached.has(stack)) cached.set(stack, graphOf({ stack }));
+    return cached.get(stack)!;
+}
+
+/** Parses a JSON policy input. */
+export const policyOf = (r: CapturedResource, key = "policy"): any => JSON.parse(r.inputs[key]);

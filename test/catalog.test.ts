@@ -1,0 +1,118 @@
+import * as assert from "node:assert/strict";
+import { iam } from "@incremental-crawl/components";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
+
+const CRAWLER = "aws:glue/crawler:Crawler";
+const QUEUE = "aws:sqs/queue:Queue";
+
+function crawlerParts(g: Graph, table: string) {
+    const crawler = g.ofType(CRAWLER).find((c) => c.inputs.name.endsWith(`-${table}`))!;
+    const role = g.ofType("aws:iam/role:Role").find((r) => r.outputs.arn === crawler.inputs.role)!;
+    const policy = g.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.outputs.name)!;
+    const attachment = g.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((p) => p.inputs.role === role.outputs.name)!;
+    return { crawler, role, policy, attachment };
+}
+
+function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, database: string) {
+    const bucket = g.one("aws:s3/bucket:Bucket").outputs;
+    const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+
+    assert.equal(g.one("aws:glue/catalogDatabase:CatalogDatabase").inputs.name, database);
+    assert.equal(g.ofType(CRAWLER).length, tables.length, "one crawler per table");
+
+    const queuesUsed = new Set<string>();
+    for (const t of tables) {
+        const { crawler, role, policy, attachment } = crawlerParts(g, t);
+        const queue = g.one(QUEUE, `-${t}-queue`).outputs.arn;
+        const dlq = g.one(QUEUE, `-${t}-dlq`).outputs.arn;
+        const c = crawler.inputs;
+        assert.equal(c.recrawlPolicy.recrawlBehavior, "CRAWL_EVENT_MODE");
+        assert.equal(c.s3Targets.length, 1, "event mode takes a single target");
+        assert.deepEqual(c.s3Targets[0] as unknown, { path: `s3://${bucket.bucket}/exports/${t}/`, eventQueueArn: queue, dlqEventQueueArn: dlq });
+        assert.equal((c.s3Targets[0] as { sampleSize?: number }).sampleSize, undefined, "event mode: no sampling");
+        assert.equal(c.databaseName, database);
+        assert.equal(c.schedule, schedule);
+        assert.deepEqual(c.schemaChangePolicy, { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" });
+        assert.ok(!queuesUsed.has(queue), "a queue feeds exactly one crawler");
+        queuesUsed.add(queue);
+
+        const cfg = JSON.parse(c.configuration);
+        assert.equal(cfg.Version, 1.0);
+        assert.deepEqual(cfg.Grouping, { TableGroupingPolicy: "CombineCompatibleSchemas" });
+        assert.deepEqual(cfg.CrawlerOutput.Partitions, { AddOrUpdateBehavior: "InheritFromTable" });
+        assert.deepEqual(cfg.CrawlerOutput.Tables, { AddOrUpdateBehavior: "MergeNewColumns" });
+        assert.deepEqual(Object.keys(cfg).sort(), ["CrawlerOutput", "Grouping", "Version"]);
+
+        assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("glue.amazonaws.com"));
+        assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole");
+        assert.ok(g.dependsOn(crawler, policy), "crawler after its role policy (Glue checks the queue at creation)");
+        assert.ok(g.dependsOn(crawler, attachment), "crawler after the managed policy attachment");
+
+        // The role's own policy names only its queue, its DLQ, its prefix (and the lake key).
+        const doc = policyOf(policy);
+        const resources = new Set(doc.Statement.flatMap((s: any) => [s.Resource].flat()));
+        const expected = new Set([queue, dlq, `${bucket.arn}/exports/${t}/*`, bucket.arn, ...(key ? [key] : [])]);
+        assert.deepEqual(resources, expected);
+        const list = doc.Statement.find((s: any) => s.Action === "s3:ListBucket");
+        assert.deepEqual(list.Condition.StringLike["s3:prefix"], [`exports/${t}/`, `exports/${t}/*`]);
+        assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ConsumeOwnEventQueue").Action, iam.CRAWLER_QUEUE_ACTIONS);
+    }
+
+    const wg = g.one("aws:athena/workgroup:Workgroup").inputs;
+    assert.equal(wg.configuration.enforceWorkgroupConfiguration, true);
+    assert.equal(wg.configuration.resultConfiguration.outputLocation, `s3://${bucket.bucket}/athena-results/`);
+    assert.deepEqual(wg.configuration.resultConfiguration.encryptionConfiguration, key ? { encryptionOption: "SSE_KMS", kmsKeyArn: key } : { encryptionOption: "SSE_S3" });
+
+    const queries = g.ofType("aws:athena/namedQuery:NamedQuery");
+    assert.equal(queries.length, tables.length);
+    for (const t of tables) {
+        const q = queries.find((x) => x.name.endsWith(`-${t}-rows`))!;
+        assert.equal(q.inputs.workgroup, wg.name);
+        assert.match(q.inputs.query, new RegExp(`FROM "${database}"\\."${t}"`));
+    }
+}
+
+describe("catalog", () => {
+    it("dev: one on-demand event-mode crawler, wired to its own queue", async () => {
+        checkCatalog(await stackGraph("dev"), ["orders"], undefined, "lake_dev");
+    });
+
+    it("prod: scheduled crawlers, KMS decrypt on the lake key", async () => {
+        const g = await stackGraph("prod");
+        checkCatalog(g, ["orders", "customers"], "cron(15 * * * ? *)", "lake");
+        assert.equal(g.one("aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
+    });
+
+    it("three tables make three crawlers, each on its own queue and prefix", async () => {
+        const dev = await stackGraph("dev");
+        const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
+        const g = await graphOf({
+            stack: "dev",
+            config: { "incremental-crawl:tables": [base, { ...base, name: "RETURNS" }, { ...base, name: "SHIPMENTS" }] },
+        });
+        checkCatalog(g, ["orders", "returns", "shipments"], undefined, "lake_dev");
+        const outputs = g.run.outputs.tables as Record<string, any>;
+        assert.deepEqual(Object.keys(outputs), ["orders", "returns", "shipments"]);
+        assert.equal(outputs.returns.crawlerName, "incremental-crawl-dev-returns");
+        assert.equal(g.run.outputs.glueDatabase, "lake_dev");
+        assert.equal(g.run.outputs.athenaWorkgroup, "incremental-crawl-dev");
+    });
+
+    it("refuses a table name that is not a valid Glue/Athena name, before declaring anything", async () => {
+        const dev = await stackGraph("dev");
+        const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
+        await assert.rejects(
+            graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, name: "ORDER-LINES" }] } }),
+            (e: any) => /tables\[0\]\.name: expected an upper-case Snowflake identifier.*got "ORDER-LINES"/.test(e.message) && e.registered.length === 0,
+        );
+    });
+
+    it("names no other table's queue or prefix in any crawler policy", async () => {
+        const g = await stackGraph("prod");
+        const orders = policyOf(crawlerParts(g, "orders").policy);
+        const text = JSON.stringify(orders);
+        assert.ok(!text.includes("customers"), text);
+        const unused: CapturedResource = g.one(QUEUE, "-customers-queue");
+        assert.ok(!text.includes(unused.outputs.arn));
+    });
+});

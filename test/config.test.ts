@@ -1,0 +1,187 @@
+import * as assert from "node:assert/strict";
+import { ConfigError, DEFAULTS, parseSettings, PROJECT, PROJECT_KEYS } from "../config";
+import { stackConfig } from "./harness";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+
+const ctx = { project: PROJECT, stack: "dev" };
+const k = (key: string) => `${PROJECT}:${key}`;
+
+const ORDERS = {
+    name: "ORDERS",
+    columns: [
+        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
+        { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
+        { name: "STATUS", type: "VARCHAR(32)" },
+        { name: "ORDER_DATE", type: "DATE" },
+    ],
+    partitionBy: "ORDER_TS",
+};
+
+/** A minimal valid configuration, in engine form. */
+function base(over: Record<string, unknown> = {}): Record<string, string> {
+    const raw: Record<string, unknown> = { "aws:region": "eu-west-1", [k("tables")]: [ORDERS], ...over };
+    const out: Record<string, string> = {};
+    for (const [key, v] of Object.entries(raw)) if (v !== undefined) out[key] = typeof v === "string" ? v : JSON.stringify(v);
+    return out;
+}
+
+function problems(raw: Record<string, string>, c = ctx): string[] {
+    try {
+        parseSettings(raw, c);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
+        return e.problems;
+    }
+    return [];
+}
+
+function table(over: Record<string, unknown>) {
+    return { ...ORDERS, ...over };
+}
+
+describe("config: parseSettings", () => {
+    it("applies the defaults to a minimal configuration", () => {
+        const s = parseSettings(base(), ctx);
+        assert.equal(s.exportPrefix, DEFAULTS.exportPrefix);
+        assert.equal(s.encryption, "sse-s3");
+        assert.equal(s.queueRetentionDays, 14);
+        assert.equal(s.crawlerSchedule, undefined);
+        assert.equal(s.production, false);
+        assert.deepEqual(s.tables[0].columns[1], { name: "ORDER_TS", type: "TIMESTAMP_TZ", nullable: true });
+        assert.equal(s.tables[0].partitionGranularity, "day");
+        assert.equal(s.tables[0].columns[0].nullable, false);
+    });
+
+    it("reads every setting when given", () => {
+        const s = parseSettings(base({
+            [k("production")]: "true", [k("exportPrefix")]: "lake/exports", [k("encryption")]: "kms",
+            [k("versioning")]: "false", [k("noncurrentVersionDays")]: "9", [k("abortIncompleteUploadDays")]: "2",
+            [k("athenaResultsDays")]: "3", [k("queueRetentionDays")]: "5", [k("maxReceiveCount")]: "7",
+            [k("crawlerSchedule")]: "cron(0 */6 * * ? *)", [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
+            [k("snowflakeDatabase")]: "DB1", [k("snowflakeSchema")]: "S1", [k("snowflakeWarehouse")]: "WH1",
+            [k("taskScheduleMinutes")]: "15", [k("maxFileSizeMb")]: "256",
+            "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"], "snowflake:accountName": "ACME",
+        }), ctx);
+        assert.deepEqual(
+            [s.production, s.exportPrefix, s.encryption, s.versioning, s.noncurrentVersionDays, s.abortIncompleteUploadDays,
+                s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlerSchedule, s.crawlerIntervalMinutes,
+                s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
+                s.taskScheduleMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeProvider],
+            [true, "lake/exports", "kms", false, 9, 2, 3, 5, 7, "cron(0 */6 * * ? *)", 360, "sales_lake", ["a@example.com"],
+                "DB1", "S1", "WH1", 15, 256, ["snowflake_view_resource"], { accountName: "ACME" }]);
+    });
+
+    it("lists every bad key in one error, naming the key and the expected form", () => {
+        const e = problems(base({ [k("exportPrefix")]: "/abs", [k("glueDatabase")]: "Bad-Name", [k("maxReceiveCount")]: "0" }));
+        assert.equal(e.length, 3);
+        assert.match(e[0], /^incremental-crawl:exportPrefix: expected an S3 prefix.*, got "\/abs"$/);
+        assert.match(e[1], /^incremental-crawl:maxReceiveCount: expected an integer from 1 to 1000, got 0$/);
+        assert.match(e[2], /^incremental-crawl:glueDatabase: expected a Glue\/Athena name.*, got "Bad-Name"$/);
+    });
+
+    it("gives the example message of the issue for an empty partition column", () => {
+        const e = problems(base({ [k("tables")]: [ORDERS, table({ name: "ITEMS", partitionBy: "" })] }));
+        assert.deepEqual(e, ['incremental-crawl:tables[1].partitionBy: expected a column name of the table (ORDER_ID, ORDER_TS, STATUS, ORDER_DATE), got ""']);
+    });
+
+    const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
+        ["missing region", { "aws:region": undefined }, /^aws:region: expected an AWS region/],
+        ["bad region", { "aws:region": "mars-1" }, /^aws:region: expected an AWS region.*"mars-1"/],
+        ["unknown project key", { [k("bucketName")]: "x" }, /^incremental-crawl:bucketName: expected one of the project settings/],
+        ["credential in stack config", { "snowflake:privateKey": "-----BEGIN" }, /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY/],
+        ["aws secret key in stack config", { "aws:secretKey": "abc" }, /^aws:secretKey: expected no credential/],
+        ["production not boolean", { [k("production")]: "yes" }, /^incremental-crawl:production: expected true or false, got "yes"$/],
+        ["prefix with ..", { [k("exportPrefix")]: "exports/../x" }, /^incremental-crawl:exportPrefix: expected an S3 prefix/],
+        ["prefix with trailing slash", { [k("exportPrefix")]: "exports/" }, /exportPrefix: expected an S3 prefix/],
+        ["prefix with space", { [k("exportPrefix")]: "my exports" }, /exportPrefix: expected an S3 prefix/],
+        ["encryption unknown", { [k("encryption")]: "aws:kms" }, /^incremental-crawl:encryption: expected one of "sse-s3", "kms", got "aws:kms"$/],
+        ["retention over 14", { [k("queueRetentionDays")]: "15" }, /queueRetentionDays: expected an integer from 1 to 14 \(SQS keeps messages at most 14 days\), got 15/],
+        ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 14/],
+        ["retention not a number", { [k("noncurrentVersionDays")]: "30d" }, /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/],
+        ["fractional integer", { [k("maxFileSizeMb")]: "1.5" }, /maxFileSizeMb: expected an integer from 1 to 5120, got 1.5/],
+        ["schedule not cron", { [k("crawlerSchedule")]: "hourly" }, /^incremental-crawl:crawlerSchedule: expected a Glue cron expression.*not of the form cron/],
+        ["schedule too frequent", { [k("crawlerSchedule")]: "cron(* * * * ? *)" }, /crawlerSchedule: .*at most every 5 minutes/],
+        ["retention shorter than two crawl intervals", { [k("crawlerSchedule")]: "cron(0 0 ? * MON *)", [k("queueRetentionDays")]: "7" }, /queueRetentionDays: expected at least twice the longest crawl interval \(14 days/],
+        ["glue database upper case", { [k("glueDatabase")]: "LAKE" }, /glueDatabase: expected a Glue\/Athena name/],
+        ["snowflake database lower case", { [k("snowflakeDatabase")]: "lake" }, /snowflakeDatabase: expected an upper-case Snowflake identifier/],
+        ["warehouse with quote", { [k("snowflakeWarehouse")]: 'WH"; DROP' }, /snowflakeWarehouse: expected an upper-case Snowflake identifier/],
+        ["bad email", { [k("alertEmails")]: ["not-an-email"] }, /^incremental-crawl:alertEmails\[0\]: expected an email address/],
+        ["emails not a list", { [k("alertEmails")]: "a@example.com" }, /alertEmails: expected a list/],
+        ["bad preview feature", { "snowflake:previewFeaturesEnabled": ["x"] }, /^snowflake:previewFeaturesEnabled\[0\]: expected a preview feature name/],
+        ["snowflake provider setting with spaces", { "snowflake:accountName": "my account" }, /^snowflake:accountName: expected a Snowflake name/],
+        ["no tables", { [k("tables")]: [] }, /^incremental-crawl:tables: expected a list of 1 to 200 tables/],
+        ["tables missing", { [k("tables")]: undefined }, /^incremental-crawl:tables: expected a list of 1 to 200 tables.*got nothing$/],
+        ["tables not a list", { [k("tables")]: { name: "X" } }, /^incremental-crawl:tables: expected a list/],
+        ["table not an object", { [k("tables")]: ["ORDERS"] }, /^incremental-crawl:tables\[0\]: expected a table/],
+        ["table name lower case", { [k("tables")]: [table({ name: "orders" })] }, /tables\[0\]\.name: expected an upper-case Snowflake identifier/],
+        ["table name with $", { [k("tables")]: [table({ name: "ORDERS$" })] }, /tables\[0\]\.name: expected an upper-case/],
+        ["duplicate tables", { [k("tables")]: [ORDERS, ORDERS] }, /^incremental-crawl:tables\[1\]\.name: expected a name no other table has \(tables\[0\] is ORDERS\)/],
+        ["unknown table key", { [k("tables")]: [table({ partition: "X" })] }, /^incremental-crawl:tables\[0\]\.partition: expected one of the table settings/],
+        ["no columns", { [k("tables")]: [table({ columns: [] })] }, /tables\[0\]\.columns: expected a list of 1 to 1000 columns/],
+        ["column name with space", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "MY COL", type: "DATE" }] })] }, /tables\[0\]\.columns\[4\]\.name: expected an upper-case column name/],
+        ["duplicate column", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "STATUS", type: "DATE" }] })] }, /columns\[4\]\.name: expected a name no other column of the table has/],
+        ["bad column type", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "VARCHAR(10); DROP TABLE T" }] })] }, /columns\[4\]\.type: expected a Snowflake data type/],
+        ["nullable not boolean", { [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "DATE", nullable: "no" }] })] }, /columns\[0\]\.nullable: expected true or false/],
+        ["unknown column key", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "DATE", default: 1 }] })] }, /columns\[4\]\.default: expected one of the column settings/],
+        ["partition column missing", { [k("tables")]: [table({ partitionBy: "SHIPPED_AT" })] }, /tables\[0\]\.partitionBy: expected a column name of the table .*got "SHIPPED_AT"/],
+        ["partition on VARIANT", { [k("tables")]: [table({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" })] }, /partitionBy: expected a DATE, TIMESTAMP, text, number or boolean column, got "DOC of type VARIANT"/],
+        ["hour granularity on a DATE", { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] }, /partitionGranularity: expected one of "day", "month" for a column of type DATE/],
+        ["day granularity on text", { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] }, /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/],
+        ["bad source", { [k("tables")]: [table({ source: "CRM.CUSTOMERS" })] }, /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
+    ];
+    for (const [what, over, expected] of invalid) {
+        it(`refuses ${what}`, () => {
+            const e = problems(base(over));
+            assert.ok(e.some((m) => expected.test(m)), `no problem matched ${expected}:\n${e.join("\n")}`);
+        });
+    }
+
+    it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
+        const e = problems(base(), { project: PROJECT, stack: "Prod_EU" });
+        assert.match(e[0], /^stack name: expected a stack name of lower-case letters/);
+    });
+
+    it("accepts value partitions and hour partitions where the column allows them", () => {
+        const s = parseSettings(base({ [k("tables")]: [table({ partitionBy: "STATUS" }), table({ name: "B", partitionBy: "ORDER_TS", partitionGranularity: "hour" })] }), ctx);
+        assert.deepEqual(s.tables.map((t) => t.partitionGranularity), ["value", "hour"]);
+    });
+
+    it("normalises column types to Snowflake's upper-case form", () => {
+        const s = parseSettings(base({ [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "timestamp_tz" }, { name: "N", type: "number(10, 2)" }] })] }), ctx);
+        assert.deepEqual(s.tables[0].columns.map((c) => c.type), ["TIMESTAMP_TZ", "NUMBER(10,2)"]);
+    });
+});
+
+describe("config: the project file and the stacks", () => {
+    const project = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
+
+    it("declares every project setting but tables with a type, description and the code's default", () => {
+        const declared = Object.keys(project.config).sort();
+        assert.deepEqual(declared, PROJECT_KEYS.filter((x) => x !== "tables").sort());
+        for (const [key, decl] of Object.entries<any>(project.config)) {
+            assert.ok(["string", "boolean", "integer", "array"].includes(decl.type), `${key} has a type`);
+            assert.ok(typeof decl.description === "string" && decl.description.length > 10, `${key} has a description`);
+            assert.deepEqual(decl.default, (DEFAULTS as Record<string, unknown>)[key], `${key} default matches config.ts`);
+        }
+    });
+
+    for (const stack of ["dev", "prod"]) {
+        it(`parses Pulumi.${stack}.yaml without problems and keeps secrets out of it`, () => {
+            const raw = stackConfig(stack);
+            const s = parseSettings(raw, { project: PROJECT, stack });
+            assert.ok(s.tables.length >= 1);
+            const text = fs.readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8");
+            assert.doesNotMatch(text, /secure:|password|privateKey|secretKey|BEGIN .*PRIVATE KEY/i);
+        });
+    }
+
+    it("gives dev and prod really different settings: prod keeps data, dev is cheap", () => {
+        const dev = parseSettings(stackConfig("dev"), { project: PROJECT, stack: "dev" });
+        const prod = parseSettings(stackConfig("prod"), { project: PROJECT, stack: "prod" });
+        assert.deepEqual([dev.production, dev.encryption, dev.versioning], [false, "sse-s3", false]);
+        assert.deepEqual([prod.production, prod.encryption, prod.versioning], [true, "kms", true]);
+        assert.ok(prod.crawlerSchedule !== undefined && dev.crawlerSchedule === undefined);
+    });
+});

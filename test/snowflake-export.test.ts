@@ -1,0 +1,162 @@
+import * as assert from "node:assert/strict";
+import { BACKFILL_COMMAND, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
+import { integrationIdentity, MOCK_ACCOUNT } from "./harness/mocks";
+
+const SF = (t: string) => `snowflake:index/${t}`;
+const INTEGRATION = SF("storageIntegration:StorageIntegration");
+const STAGE = SF("stage:Stage");
+const TASK = SF("task:Task");
+const STREAM = SF("streamOnTable:StreamOnTable");
+const COMMAND = "command:local:Command";
+
+const unloadRole = (g: Graph) => g.one("aws:iam/role:Role", "-snowflake-role");
+const unloadPolicy = (g: Graph) => g.one("aws:iam/rolePolicy:RolePolicy", "-snowflake-access");
+const perTable = (g: Graph, type: string, table: string): CapturedResource => g.one(type, `-snowflake-${table}-`);
+
+for (const stack of ["dev", "prod"] as const) {
+    describe(`snowflake export (${stack})`, () => {
+        let g: Graph;
+        let tables: string[];
+        before(async () => {
+            g = await stackGraph(stack);
+            tables = stack === "dev" ? ["orders"] : ["orders", "customers"];
+        });
+
+        it("enables the preview resources on the explicit provider and in the stack for the default one", () => {
+            const provider = g.one("pulumi:providers:snowflake");
+            const features = JSON.parse(provider.inputs.previewFeaturesEnabled);
+            for (const f of REQUIRED_PREVIEW_FEATURES) assert.ok(features.includes(f), f);
+            const stackFeatures = JSON.parse(g.run.config["snowflake:previewFeaturesEnabled"]);
+            assert.deepEqual([...stackFeatures].sort(), [...REQUIRED_PREVIEW_FEATURES].sort());
+            for (const r of g.resources.filter((x) => x.type.startsWith("snowflake:index/"))) {
+                assert.ok(r.provider?.startsWith(`${provider.urn}::`), `${r.name} uses the explicit provider`);
+            }
+        });
+
+        it("holds no credential in the provider: key-pair auth comes from the environment", () => {
+            const inputs = g.one("pulumi:providers:snowflake").inputs;
+            for (const k of ["password", "privateKey", "privateKeyPassphrase", "token"]) assert.equal(inputs[k], undefined, k);
+            assert.equal(inputs.authenticator, "SNOWFLAKE_JWT");
+        });
+
+        it("names every Snowflake object explicitly in upper case (no Pulumi auto-names in SQL)", () => {
+            for (const r of g.resources.filter((x) => x.type.startsWith("snowflake:index/"))) {
+                assert.match(r.inputs.name, /^[A-Z][A-Z0-9_]*$/, `${r.type} ${r.name}`);
+            }
+        });
+
+        it("declares a Snappy Parquet file format", () => {
+            const ff = g.one(SF("fileFormat:FileFormat")).inputs;
+            assert.deepEqual([ff.formatType, ff.compression], ["PARQUET", "SNAPPY"]);
+        });
+
+        it("confines the integration to the export prefix and gives it the ARN of the role the program creates", () => {
+            const integration = g.one(INTEGRATION);
+            const bucket = g.one("aws:s3/bucket:Bucket").outputs.bucket;
+            assert.deepEqual(integration.inputs.storageAllowedLocations, [`s3://${bucket}/exports/`]);
+            assert.deepEqual([integration.inputs.type, integration.inputs.storageProvider, integration.inputs.enabled], ["EXTERNAL_STAGE", "S3", true]);
+            assert.equal(integration.inputs.storageAwsRoleArn, unloadRole(g).outputs.arn);
+            assert.equal(integration.inputs.storageAwsRoleArn, `arn:aws:iam::${MOCK_ACCOUNT}:role/incremental-crawl-${stack}-snowflake`);
+            assert.ok(!g.dependsOn(integration, unloadRole(g)), "no cycle: the integration does not wait for the role");
+            assert.equal(integration.protect, stack === "prod", "replacing it would change its external id");
+        });
+
+        it("lets only the integration's IAM user, with its external id, assume the role", () => {
+            const role = unloadRole(g);
+            const who = integrationIdentity(g.one(INTEGRATION).inputs.name);
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.snowflakeTrustPolicy({ iamUserArn: who.userArn, externalId: who.externalId }));
+            assert.ok(g.dependsOn(role, g.one(INTEGRATION)), "the role is created from the integration's outputs");
+            const st = policyOf(role, "assumeRolePolicy").Statement[0];
+            assert.equal(st.Condition.StringEquals["sts:ExternalId"], who.externalId);
+        });
+
+        it("allows the role only what an unload under the prefix needs", () => {
+            const bucket = g.one("aws:s3/bucket:Bucket").outputs.arn;
+            const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+            const doc = policyOf(unloadPolicy(g));
+            assert.deepEqual(doc, iam.snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key }));
+            const actions = doc.Statement.flatMap((s: any) => [s.Action].flat()).sort();
+            assert.deepEqual(actions, [
+                ...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []),
+                "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject",
+            ]);
+            assert.deepEqual(doc.Statement.find((s: any) => s.Action === "s3:ListBucket")!.Condition, { StringLike: { "s3:prefix": ["exports/", "exports/*"] } });
+        });
+
+        it("puts the stage on the export prefix through the integration, without credentials", () => {
+            const stage = g.one(STAGE).inputs;
+            const bucket = g.one("aws:s3/bucket:Bucket").outputs.bucket;
+            assert.equal(stage.url, `s3://${bucket}/exports/`);
+            assert.equal(stage.storageIntegration, g.one(INTEGRATION).inputs.name);
+            assert.equal(stage.credentials, undefined);
+            assert.match(stage.fileFormat, /^FORMAT_NAME = "LAKE_EXPORT(_DEV)?"\."EXPORT"\."LAKE_PARQUET"$/);
+            assert.equal(stage.encryption, stack === "prod" ? `TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${g.one("aws:kms/key:Key").outputs.arn}'` : "TYPE = 'AWS_SSE_S3'");
+        });
+
+        it("streams each table append-only with its initial rows, on the created or the named existing table", () => {
+            for (const t of tables) {
+                const stream = perTable(g, STREAM, t).inputs;
+                assert.deepEqual([stream.appendOnly, stream.showInitialRows], ["true", "true"]);
+                if (t === "customers") {
+                    assert.equal(stream.table, "CRM.PUBLIC.CUSTOMERS");
+                    assert.equal(g.ofType(SF("table:Table")).filter((x) => x.inputs.name === "CUSTOMERS").length, 0, "an existing table is not created");
+                } else {
+                    const table = g.one(SF("table:Table"));
+                    assert.equal(stream.table, table.outputs.fullyQualifiedName);
+                    assert.equal(table.retainOnDelete, stack === "prod");
+                }
+            }
+        });
+
+        it("backfills at deploy time after the stage, the role and its policy, with no credential in its inputs", () => {
+            for (const t of tables) {
+                const cmd = perTable(g, COMMAND, t);
+                for (const dep of [g.one(STAGE), unloadRole(g), unloadPolicy(g), perTable(g, STREAM, t)]) {
+                    assert.ok(g.dependsOn(cmd, dep), `backfill depends on ${dep.name}`);
+                }
+                assert.equal(cmd.inputs.create, BACKFILL_COMMAND);
+                assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
+                assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), ["BACKFILL_COPY_SQL", "BACKFILL_SESSION_SQL", "BACKFILL_TABLE", "BACKFILL_WAREHOUSE"]);
+                assert.deepEqual(JSON.parse(cmd.inputs.environment.BACKFILL_SESSION_SQL), sql.sessionStatements());
+                assert.deepEqual(cmd.inputs.triggers, [cmd.inputs.environment.BACKFILL_COPY_SQL, g.one(STAGE).inputs.url]);
+            }
+        });
+
+        it("starts each table's task after its backfill, with the same SQL, only when the stream has rows", () => {
+            for (const t of tables) {
+                const task = perTable(g, TASK, t);
+                const cmd = perTable(g, COMMAND, t);
+                const stream = perTable(g, STREAM, t).inputs;
+                assert.ok(g.dependsOn(task, cmd), "task dependsOn backfill");
+                assert.equal(task.inputs.sqlStatement, cmd.inputs.environment.BACKFILL_COPY_SQL, "one builder for both runners");
+                assert.match(task.inputs.sqlStatement, new RegExp(`FROM "${stream.database}"\\."${stream.schema}"\\."${stream.name}"`));
+                assert.equal(task.inputs.when, `SYSTEM$STREAM_HAS_DATA('${stream.database}.${stream.schema}.${stream.name}')`);
+                assert.equal(task.inputs.enableUnloadPhysicalTypeOptimization, false);
+                assert.equal(task.inputs.started, true);
+                assert.equal(task.inputs.allowOverlappingExecution, "false");
+                assert.deepEqual(task.inputs.schedule, { minutes: stack === "dev" ? 60 : 30 });
+            }
+        });
+
+        it("exports each backfill's summary as a stack output", () => {
+            const out = g.run.outputs.tables as Record<string, any>;
+            for (const t of tables) assert.deepEqual(Object.keys(out[t].backfill).sort(), ["bytes", "files", "queryId", "rows", "status"]);
+        });
+    });
+}
+
+describe("snowflake export: re-running the backfill", () => {
+    it("replaces the stream and re-runs the backfill when the partitioning changes, not otherwise", async () => {
+        const dev = await stackGraph("dev");
+        const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
+        const monthly = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, partitionGranularity: "month" }] } });
+        const same = await graphOf({ stack: "dev" });
+        const streamName = (g: Graph) => g.one(STREAM).inputs.name;
+        const triggers = (g: Graph) => JSON.stringify(g.one(COMMAND).inputs.triggers);
+        assert.notEqual(streamName(monthly), streamName(dev));
+        assert.notEqual(triggers(monthly), triggers(dev));
+        assert.equal(streamName(same), streamName(dev));
+        assert.equal(triggers(same), triggers(dev));
+    });
+});

@@ -1,0 +1,107 @@
+import * as assert from "node:assert/strict";
+import { sql, TableSpec } from "@incremental-crawl/components";
+
+const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
+const source: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "ORDERS_LAKE_0A1B2C3D"];
+const fileFormat: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_PARQUET"];
+
+const orders = (over: Partial<TableSpec> = {}): TableSpec => ({
+    name: "ORDERS",
+    columns: [
+        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
+        { name: "ORDER_TS", type: "TIMESTAMP_TZ", nullable: true },
+        { name: "SEEN_AT", type: "TIMESTAMP_LTZ(3)", nullable: true },
+        { name: "LOADED_AT", type: "TIMESTAMP_NTZ", nullable: true },
+        { name: "ORDER_DATE", type: "DATE", nullable: true },
+        { name: "STATUS", type: "VARCHAR(32)", nullable: true },
+    ],
+    partitionBy: "ORDER_TS",
+    partitionGranularity: "day",
+    ...over,
+});
+
+describe("sql: the unload statement", () => {
+    it("golden: day partitions of a TIMESTAMP_TZ column, zoned columns cast to NTZ", () => {
+        assert.equal(sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 64 }), [
+            `COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/`,
+            `FROM (`,
+            `  SELECT`,
+            `    "ORDER_ID",`,
+            `    CONVERT_TIMEZONE('UTC', "ORDER_TS")::TIMESTAMP_NTZ AS "ORDER_TS",`,
+            `    CONVERT_TIMEZONE('UTC', "SEEN_AT")::TIMESTAMP_NTZ AS "SEEN_AT",`,
+            `    "LOADED_AT",`,
+            `    "ORDER_DATE",`,
+            `    "STATUS"`,
+            `  FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"`,
+            `)`,
+            `PARTITION BY ('dt=' || COALESCE(TO_VARCHAR(CONVERT_TIMEZONE('UTC', "ORDER_TS"), 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__'))`,
+            `FILE_FORMAT = (FORMAT_NAME = '"LAKE_EXPORT"."EXPORT"."LAKE_PARQUET"')`,
+            `HEADER = TRUE`,
+            `MAX_FILE_SIZE = 67108864`,
+            `DETAILED_OUTPUT = TRUE`,
+        ].join("\n"));
+    });
+
+    const partitions: Array<[Partial<TableSpec>, string]> = [
+        [{ partitionBy: "ORDER_DATE", partitionGranularity: "day" },
+            `'dt=' || COALESCE(TO_VARCHAR("ORDER_DATE", 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__')`],
+        [{ partitionBy: "ORDER_DATE", partitionGranularity: "month" },
+            `'dt=' || COALESCE(TO_VARCHAR("ORDER_DATE", 'YYYY-MM'), '__HIVE_DEFAULT_PARTITION__')`],
+        [{ partitionBy: "LOADED_AT", partitionGranularity: "hour" },
+            `'dt=' || COALESCE(TO_VARCHAR("LOADED_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
+        [{ partitionBy: "SEEN_AT", partitionGranularity: "hour" },
+            `'dt=' || COALESCE(TO_VARCHAR(CONVERT_TIMEZONE('UTC', "SEEN_AT"), 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
+        [{ partitionBy: "STATUS", partitionGranularity: "value" },
+            `'status=' || COALESCE(NULLIF(REGEXP_REPLACE(TO_VARCHAR("STATUS"), '[^A-Za-z0-9_.-]', '_'), ''), '__HIVE_DEFAULT_PARTITION__')`],
+    ];
+    for (const [over, expected] of partitions) {
+        it(`golden: ${over.partitionGranularity} partitions of ${over.partitionBy}`, () => {
+            assert.equal(sql.partitionExpression(orders(over)), expected);
+        });
+    }
+
+    it("puts NULL partition values in the Hive default partition, a key=value folder Glue reads", () => {
+        for (const [over] of partitions) {
+            assert.match(sql.partitionExpression(orders(over)), /COALESCE\(.*, '__HIVE_DEFAULT_PARTITION__'\)$/);
+        }
+        assert.equal(sql.NULL_PARTITION, "__HIVE_DEFAULT_PARTITION__");
+    });
+
+    it("never overwrites or deletes: no OVERWRITE, SINGLE, PURGE or INCLUDE_QUERY_ID=FALSE", () => {
+        const text = sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 16 });
+        assert.doesNotMatch(text, /OVERWRITE|SINGLE|PURGE|INCLUDE_QUERY_ID/);
+        assert.match(text, /MAX_FILE_SIZE = 16777216$/m);
+    });
+
+    it("quotes identifiers and literals so that a hostile name cannot change the statement", () => {
+        const hostile = 'X"; DROP TABLE T; --';
+        assert.equal(sql.quoteIdent(hostile), '"X""; DROP TABLE T; --"');
+        assert.equal(sql.quoteLiteral("it's \\ odd"), "'it''s \\\\ odd'");
+        const text = sql.buildUnloadSql({
+            table: orders({ name: "T", columns: [{ name: hostile, type: "DATE", nullable: true }], partitionBy: hostile, partitionGranularity: "day" }),
+            stage, source, fileFormat, maxFileSizeMb: 1,
+        });
+        // The hostile text appears only inside a doubled-quote identifier.
+        const outside = text.replace(/"(?:[^"]|"")*"/g, "<id>").replace(/'(?:[^'\\]|''|\\.)*'/g, "<lit>");
+        assert.doesNotMatch(outside, /DROP/);
+        const benign = sql.buildUnloadSql({
+            table: orders({ name: "T", columns: [{ name: "D", type: "DATE", nullable: true }], partitionBy: "D", partitionGranularity: "day" }),
+            stage, source, fileFormat, maxFileSizeMb: 1,
+        });
+        assert.equal(outside, benign.replace(/"(?:[^"]|"")*"/g, "<id>").replace(/'(?:[^'\\]|''|\\.)*'/g, "<lit>"), "same statement shape");
+    });
+
+    it("refuses a file size Snowflake would refuse", () => {
+        assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 0 }), /1 to 5120/);
+        assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 6000 }), /1 to 5120/);
+    });
+
+    it("refuses a partition column that is not in the table", () => {
+        assert.throws(() => sql.partitionExpression(orders({ partitionBy: "NOPE" })), /NOPE is not a column of ORDERS/);
+    });
+
+    it("gives sessions the task's unload parameters, and the task its run condition", () => {
+        assert.deepEqual(sql.sessionStatements(), ["ALTER SESSION SET ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE"]);
+        assert.equal(sql.streamHasDataCondition(source), "SYSTEM$STREAM_HAS_DATA('LAKE_EXPORT.EXPORT.ORDERS_LAKE_0A1B2C3D')");
+    });
+});
