@@ -24,6 +24,7 @@ export const athenaWorkgroup = lake.catalog.workgroup.name;
 export const snowflakeStage = lake.snowflake.stage.fullyQualifiedName;
 export const snowflakeIntegration = lake.snowflake.integration.name;
 export const snowflakeRoleArn = lake.snowflake.role.arn;
+export const alertsTopicArn = lake.alerts.topic.arn;
 /** Per exported table: everything a user needs to run the crawler and query the result. */
 export const tables = Object.fromEntries(settings.tables.map((t) => {
     const folder = t.name.toLowerCase();

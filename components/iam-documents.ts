@@ -186,20 +186,43 @@ export function lakeKeyPolicy(a: { accountId: string; partition?: string }): Pol
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
         },
+        {
+            // Alarms and rules publish to the (encrypted) alerts topic. AWS documents this grant
+            // without a condition; the alerts topic policy confines who may publish.
+            // https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns
+            Sid: "AllowAlarmsAndRulesToUseTheAlertsTopic",
+            Effect: "Allow",
+            Principal: { Service: ["cloudwatch.amazonaws.com", "events.amazonaws.com"] },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
+        },
     );
 }
 
 /**
- * Lets EventBridge and CloudWatch publish to the alerts topic, from this account only.
+ * Lets CloudWatch alarms and EventBridge rules of this account (and only those) publish to the
+ * alerts topic.
+ * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger
  * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html#eb-sns-permissions
  */
-export function alertsTopicPolicy(a: { topicArn: string; accountId: string }): PolicyDocument {
-    return doc({
-        Sid: "AllowAlarmsAndRulesToPublish",
-        Effect: "Allow",
-        Principal: { Service: ["events.amazonaws.com", "cloudwatch.amazonaws.com"] },
-        Action: "sns:Publish",
-        Resource: a.topicArn,
-        Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
-    });
+export function alertsTopicPolicy(a: { topicArn: string; accountId: string; region: string; partition?: string }): PolicyDocument {
+    const partition = a.partition ?? "aws";
+    return doc(
+        {
+            Sid: "AllowAlarmsOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: "cloudwatch.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: a.topicArn,
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${partition}:cloudwatch:${a.region}:${a.accountId}:alarm:*` } },
+        },
+        {
+            Sid: "AllowRulesOfThisAccount",
+            Effect: "Allow",
+            Principal: { Service: "events.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: a.topicArn,
+            Condition: { ArnLike: { "aws:SourceArn": `arn:${partition}:events:${a.region}:${a.accountId}:rule/*` } },
+        },
+    );
 }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { Alerts } from "./alerts";
 import { Catalog } from "./catalog";
 import { EventLake } from "./event-lake";
 import { LakeKey } from "./lake-key";
@@ -24,6 +25,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
     readonly lake: EventLake;
     readonly catalog: Catalog;
     readonly snowflake: SnowflakeExport;
+    readonly alerts: Alerts;
 
     constructor(name: string, settings: Settings, opts?: pulumi.ComponentResourceOptions) {
         super("incremental-crawl:index:IncrementalLake", name, {}, opts);
@@ -32,6 +34,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         const identity = aws.getCallerIdentityOutput({}, child);
         const partition = aws.getPartitionOutput({}, child).partition;
+        const region = aws.getRegionOutput({}, child).region;
         const accountId = identity.accountId;
 
         this.key = settings.encryption === "kms" ? new LakeKey(`${name}-kms`, { accountId, partition, retain }, child) : undefined;
@@ -93,6 +96,27 @@ export class IncrementalLake extends pulumi.ComponentResource {
             taskScheduleMinutes: settings.taskScheduleMinutes,
             provider: { ...settings.snowflakeProvider, extraPreviewFeatures: settings.snowflakePreviewFeatures },
             retainData: retain,
+        }, child);
+
+        this.alerts = new Alerts(`${name}-alerts`, {
+            namePrefix: `${settings.project}-${settings.stack}`,
+            accountId,
+            region,
+            partition,
+            tables: settings.tables.map((t) => {
+                const folder = folderName(t.name);
+                const consumer = this.lake.consumers[folder];
+                return {
+                    name: folder,
+                    queueName: consumer.queue.name,
+                    deadLetterQueueName: consumer.deadLetterQueue.name,
+                    crawlerName: this.catalog.crawlers[folder].crawler.name,
+                };
+            }),
+            emails: settings.alertEmails,
+            crawlerIntervalMinutes: settings.crawlerIntervalMinutes,
+            queueRetentionDays: settings.queueRetentionDays,
+            kmsKeyArn,
         }, child);
 
         this.registerOutputs({});

@@ -85,9 +85,9 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("lets only S3, for this bucket and this account, publish to the topic", () => {
-            const topic = g.one(T.topic);
+            const topic = g.one(T.topic, "-lake-events");
             const bucket = g.one(T.bucket);
-            const tp = g.one(T.topicPolicy);
+            const tp = g.one(T.topicPolicy, "-lake-events-policy");
             assert.equal(tp.inputs.arn, topic.outputs.arn);
             assert.deepEqual(policyOf(tp), iam.topicPolicy({ topicArn: topic.outputs.arn, bucketArn: bucket.outputs.arn, accountId: MOCK_ACCOUNT }));
             const st = policyOf(tp).Statement;
@@ -98,15 +98,15 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("never encrypts the topic with the AWS-managed key", () => {
-            const k = g.one(T.topic).inputs.kmsMasterKeyId;
+            const k = g.one(T.topic, "-lake-events").inputs.kmsMasterKeyId;
             if (stack === "dev") assert.equal(k, undefined);
             else assert.equal(k, g.one(T.key).outputs.arn);
         });
 
         it("notifies s3:ObjectCreated:* under the export prefix, after the topic policy exists", () => {
             const n = g.one(T.notification);
-            assert.deepEqual(n.inputs.topics, [{ topicArn: g.one(T.topic).outputs.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "exports/" }]);
-            assert.ok(g.dependsOn(n, g.one(T.topicPolicy)), "BucketNotification dependsOn TopicPolicy");
+            assert.deepEqual(n.inputs.topics, [{ topicArn: g.one(T.topic, "-lake-events").outputs.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "exports/" }]);
+            assert.ok(g.dependsOn(n, g.one(T.topicPolicy, "-lake-events-policy")), "BucketNotification dependsOn TopicPolicy");
         });
 
         it("gives each table a queue with a DLQ, encryption SNS can deliver into, and retention for a missed crawl", () => {
@@ -127,7 +127,7 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("lets only the topic send to each queue, and subscribes each queue raw, filtered to its table", () => {
-            const topic = g.one(T.topic);
+            const topic = g.one(T.topic, "-lake-events");
             for (const t of stack === "dev" ? ["orders"] : ["orders", "customers"]) {
                 const queue = g.one(T.queue, `-${t}-queue`);
                 const qp = g.one(T.queuePolicy, `-${t}-`);

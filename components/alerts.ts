@@ -1,0 +1,110 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { alertsTopicPolicy } from "./iam-documents";
+
+export interface WatchedTable {
+    /** Folder/Glue name of the table. */
+    name: string;
+    queueName: pulumi.Input<string>;
+    deadLetterQueueName: pulumi.Input<string>;
+    crawlerName: pulumi.Input<string>;
+}
+
+export interface AlertsArgs {
+    namePrefix: string;
+    accountId: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    tables: WatchedTable[];
+    emails: string[];
+    /** The longest gap between two scheduled crawls; undefined for on-demand crawls. */
+    crawlerIntervalMinutes?: number;
+    queueRetentionDays: number;
+    kmsKeyArn?: pulumi.Input<string>;
+}
+
+/**
+ * How old the oldest event in a queue may get before someone is told: twice the crawl interval
+ * when crawls are scheduled (one crawl was missed); with on-demand crawls, half the retention
+ * (events would otherwise expire unseen).
+ */
+export function oldestMessageThresholdSeconds(crawlerIntervalMinutes: number | undefined, queueRetentionDays: number): number {
+    return crawlerIntervalMinutes !== undefined ? 2 * crawlerIntervalMinutes * 60 : (queueRetentionDays * 86_400) / 2;
+}
+
+/**
+ * What tells a person the lake is unwell: an alarm when a table's DLQ holds messages, one when a
+ * queue's oldest event is older than the threshold above, and an EventBridge rule on crawler
+ * failures, all to an alerts topic with the configured email subscribers.
+ */
+export class Alerts extends pulumi.ComponentResource {
+    readonly topic: aws.sns.Topic;
+    readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
+    readonly crawlerFailures: aws.cloudwatch.EventRule;
+
+    constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("incremental-crawl:ops:Alerts", name, {}, opts);
+        const child = { parent: this };
+
+        this.topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+        const topicPolicy = new aws.sns.TopicPolicy(`${name}-topic-policy`, {
+            arn: this.topic.arn,
+            policy: pulumi.all([this.topic.arn, args.accountId, args.region, args.partition]).apply(([topicArn, accountId, region, partition]) =>
+                JSON.stringify(alertsTopicPolicy({ topicArn, accountId, region, partition }))),
+        }, child);
+        args.emails.forEach((email, i) => {
+            // Email subscriptions stay pending until the recipient confirms the message SNS sends.
+            new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, child);
+        });
+
+        const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+        const ageThreshold = oldestMessageThresholdSeconds(args.crawlerIntervalMinutes, args.queueRetentionDays);
+        for (const t of args.tables) {
+            // A message in a DLQ is an event the crawler could not process (or that SNS could not
+            // deliver): the catalogue misses a partition until someone looks.
+            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-dlq-not-empty`, {
+                alarmDescription: `Events of table ${t.name} reached its dead-letter queue: check the crawler role's queue/KMS access and the crawler logs.`,
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: t.deadLetterQueueName },
+                statistic: "Maximum",
+                period: 300,
+                evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
+                treatMissingData: "notBreaching",
+                ...notify,
+            }, { ...child, dependsOn: [topicPolicy] }));
+            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-events-waiting`, {
+                alarmDescription: `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: crawls are not consuming the queue.`,
+                namespace: "AWS/SQS",
+                metricName: "ApproximateAgeOfOldestMessage",
+                dimensions: { QueueName: t.queueName },
+                statistic: "Maximum",
+                period: 300,
+                evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: ageThreshold,
+                treatMissingData: "notBreaching",
+                ...notify,
+            }, { ...child, dependsOn: [topicPolicy] }));
+        }
+
+        // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
+        // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
+        this.crawlerFailures = new aws.cloudwatch.EventRule(`${name}-crawler-failed`, {
+            description: `Crawler failures of ${args.namePrefix}`,
+            eventPattern: pulumi.all(args.tables.map((t) => t.crawlerName)).apply((crawlerName) => JSON.stringify({
+                source: ["aws.glue"],
+                "detail-type": ["Glue Crawler State Change"],
+                detail: { state: ["Failed"], crawlerName },
+            })),
+        }, child);
+        new aws.cloudwatch.EventTarget(`${name}-crawler-failed-target`, {
+            rule: this.crawlerFailures.name,
+            arn: this.topic.arn,
+        }, { ...child, dependsOn: [topicPolicy] });
+
+        this.registerOutputs({ topicArn: this.topic.arn });
+    }
+}
