@@ -223,7 +223,7 @@ function stringList(raw: Record<string, string>, k: string, dflt: string[], rule
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source"];
+const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation"];
 const COLUMN_KEYS = ["name", "type", "nullable"];
 
 function parseTables(text: string | undefined, k: string, p: Problems): TableSpec[] {
@@ -269,7 +269,11 @@ function parseTables(text: string | undefined, k: string, p: Problems): TableSpe
             if (why !== undefined) p.add(`${tk}.source`, why, t.source);
             else source = t.source as string;
         }
-        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source };
+        const generation = t.generation ?? 1;
+        if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 1_000_000) {
+            p.add(`${tk}.generation`, "an integer from 1 to 1000000 (raise it to re-export the whole table)", t.generation);
+        }
+        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number };
     }).filter((t): t is TableSpec => t !== undefined);
 }
 

@@ -70,9 +70,9 @@ export class TableExport extends pulumi.ComponentResource {
             sourceName = this.table.fullyQualifiedName;
         }
 
-        // The stream's name carries a digest of everything that shapes the export, so a change of
-        // columns, partitioning, stage or file size makes a new stream whose first consumption
-        // re-exports the whole table in the new shape.
+        // The stream's name carries a digest of everything that shapes the export (and the table's
+        // export generation), so a change of columns, partitioning, stage or file size, or a raised
+        // generation, makes a new stream whose first consumption re-exports the whole table.
         const shape = buildUnloadSql({
             table: t,
             stage: [args.databaseName, args.schemaName, args.stageName],
@@ -80,7 +80,7 @@ export class TableExport extends pulumi.ComponentResource {
             fileFormat: [args.databaseName, args.schemaName, args.fileFormatName],
             maxFileSizeMb: args.maxFileSizeMb,
         });
-        const digest = crypto.createHash("sha256").update(`${t.source ?? ""}\n${shape}`).digest("hex").slice(0, 8).toUpperCase();
+        const digest = crypto.createHash("sha256").update(`${t.source ?? ""}\n${t.generation}\n${shape}`).digest("hex").slice(0, 8).toUpperCase();
         const streamName = `${t.name.slice(0, 100)}_LAKE_${digest}`;
         const streamRef: [string, string, string] = [args.databaseName, args.schemaName, streamName];
 

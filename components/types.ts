@@ -28,6 +28,11 @@ export interface TableSpec {
      * the table. Undefined: the program creates the table in the stack's database and schema.
      */
     source?: string;
+    /**
+     * Export generation, 1 by default. Raising it replaces the table's stream, so the next
+     * `pulumi up` re-exports the whole table (a full backfill) without changing its shape.
+     */
+    generation: number;
 }
 
 export type Encryption = "sse-s3" | "kms";

@@ -129,6 +129,7 @@ describe("config: parseSettings", () => {
         ["partition on VARIANT", { [k("tables")]: [table({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" })] }, /partitionBy: expected a DATE, TIMESTAMP, text, number or boolean column, got "DOC of type VARIANT"/],
         ["hour granularity on a DATE", { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] }, /partitionGranularity: expected one of "day", "month" for a column of type DATE/],
         ["day granularity on text", { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] }, /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/],
+        ["generation not a positive integer", { [k("tables")]: [table({ generation: 0 })] }, /tables\[0\]\.generation: expected an integer from 1 to 1000000 \(raise it to re-export the whole table\), got 0/],
         ["bad source", { [k("tables")]: [table({ source: "CRM.CUSTOMERS" })] }, /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
     ];
     for (const [what, over, expected] of invalid) {

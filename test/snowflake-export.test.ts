@@ -147,15 +147,18 @@ for (const stack of ["dev", "prod"] as const) {
 }
 
 describe("snowflake export: re-running the backfill", () => {
-    it("replaces the stream and re-runs the backfill when the partitioning changes, not otherwise", async () => {
+    it("replaces the stream and re-runs the backfill when the partitioning or the generation changes, not otherwise", async () => {
         const dev = await stackGraph("dev");
         const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
         const monthly = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, partitionGranularity: "month" }] } });
         const same = await graphOf({ stack: "dev" });
+        const regenerated = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, generation: 2 }] } });
         const streamName = (g: Graph) => g.one(STREAM).inputs.name;
         const triggers = (g: Graph) => JSON.stringify(g.one(COMMAND).inputs.triggers);
         assert.notEqual(streamName(monthly), streamName(dev));
         assert.notEqual(triggers(monthly), triggers(dev));
+        assert.notEqual(streamName(regenerated), streamName(dev), "a raised generation forces a full re-export");
+        assert.notEqual(triggers(regenerated), triggers(dev));
         assert.equal(streamName(same), streamName(dev));
         assert.equal(triggers(same), triggers(dev));
     });

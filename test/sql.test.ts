@@ -17,6 +17,7 @@ const orders = (over: Partial<TableSpec> = {}): TableSpec => ({
     ],
     partitionBy: "ORDER_TS",
     partitionGranularity: "day",
+    generation: 1,
     ...over,
 });
 
