@@ -1,0 +1,36 @@
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import * as YAML from "yaml";
+import { currentBlock, readmeBlock, renderMermaid } from "../scripts/lib/diagram";
+import { stackGraph } from "./harness";
+
+const ROOT = path.join(__dirname, "..");
+const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+
+describe("README", () => {
+    it("embeds the diagram that the dev stack's graph renders today (npm run diagram -- --write)", async () => {
+        const expected = readmeBlock(renderMermaid(await stackGraph("dev"), "incremental-crawl-dev"), "dev");
+        assert.equal(currentBlock(readme), expected);
+    });
+
+    it("documents every Pulumi.yaml setting with its type, default and description", () => {
+        const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+        const rows = new Map<string, string[]>();
+        for (const line of readme.split("\n")) {
+            const m = /^\| `([A-Za-z]+)` \| (.+?) \| `(.+?)` \| (.+) \|$/.exec(line);
+            if (m) rows.set(m[1], [m[2], m[3], m[4]]);
+        }
+        for (const [key, decl] of Object.entries<any>(project.config)) {
+            const type = decl.type === "array" ? `array of ${decl.items.type}` : decl.type;
+            assert.deepEqual(rows.get(key), [type, JSON.stringify(decl.default), decl.description.replace(/\|/g, "\\|")], key);
+        }
+    });
+
+    it("names the test command CI runs", () => {
+        const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
+        assert.match(readme, /npm ci[\s\S]*npm test/);
+        assert.match(ci, /^npm ci$/m);
+        assert.match(ci, /^npm test$/m);
+    });
+});
