@@ -146,6 +146,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 stageName,
                 fileFormatName,
                 warehouse: args.warehouse,
+                connection: providerSettings,
                 maxFileSizeMb: args.maxFileSizeMb,
                 taskScheduleMinutes: args.taskScheduleMinutes,
                 accessReady: [this.role, this.rolePolicy],

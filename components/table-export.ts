@@ -3,7 +3,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { buildUnloadSql, sessionStatements, streamHasDataCondition, UNLOAD_SESSION_PARAMETERS } from "./sql";
-import { TableSpec } from "./types";
+import { SnowflakeProviderSettings, TableSpec } from "./types";
 
 /** How the backfill program is started, from the project root (where `pulumi up` runs). */
 export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/backfill/main.ts";
@@ -19,6 +19,8 @@ export interface TableExportArgs {
     stageName: string;
     fileFormatName: string;
     warehouse: string;
+    /** The stack's non-secret connection settings, passed to the backfill as BACKFILL_*. */
+    connection: SnowflakeProviderSettings;
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
     /** Resources the first unload needs in place (the AWS role and its policy). */
@@ -112,6 +114,7 @@ export class TableExport extends pulumi.ComponentResource {
                 BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
                 BACKFILL_COPY_SQL: this.copySql,
                 BACKFILL_WAREHOUSE: args.warehouse,
+                ...connectionEnvironment(args.connection),
             },
             // `triggers` replace the command (re-run the backfill) when the unload changes.
             triggers: [this.copySql, args.stage.url],
@@ -135,4 +138,17 @@ export class TableExport extends pulumi.ComponentResource {
 
         this.registerOutputs({ streamName, taskName: this.task.name, summary: this.summary });
     }
+}
+
+/**
+ * The stack's Snowflake identity (never a credential) for the backfill program, which prefers it
+ * over SNOWFLAKE_* as the provider prefers explicit settings over the environment.
+ */
+export function connectionEnvironment(c: SnowflakeProviderSettings): Record<string, string> {
+    const env: Record<string, string> = {};
+    if (c.organizationName) env.BACKFILL_ORGANIZATION_NAME = c.organizationName;
+    if (c.accountName) env.BACKFILL_ACCOUNT_NAME = c.accountName;
+    if (c.user) env.BACKFILL_USER = c.user;
+    if (c.role) env.BACKFILL_ROLE = c.role;
+    return env;
 }

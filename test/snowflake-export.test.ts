@@ -117,7 +117,14 @@ for (const stack of ["dev", "prod"] as const) {
                 }
                 assert.equal(cmd.inputs.create, BACKFILL_COMMAND);
                 assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
-                assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), ["BACKFILL_COPY_SQL", "BACKFILL_SESSION_SQL", "BACKFILL_TABLE", "BACKFILL_WAREHOUSE"]);
+                assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), [
+                    "BACKFILL_ACCOUNT_NAME", "BACKFILL_COPY_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
+                    "BACKFILL_TABLE", "BACKFILL_USER", "BACKFILL_WAREHOUSE",
+                ]);
+                const provider = g.one("pulumi:providers:snowflake").inputs;
+                assert.deepEqual(
+                    [cmd.inputs.environment.BACKFILL_ACCOUNT_NAME, cmd.inputs.environment.BACKFILL_USER, cmd.inputs.environment.BACKFILL_WAREHOUSE],
+                    [provider.accountName, provider.user, provider.warehouse], "the backfill connects as the provider does");
                 assert.deepEqual(JSON.parse(cmd.inputs.environment.BACKFILL_SESSION_SQL), sql.sessionStatements());
                 assert.deepEqual(cmd.inputs.triggers, [cmd.inputs.environment.BACKFILL_COPY_SQL, g.one(STAGE).inputs.url]);
             }
