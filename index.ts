@@ -3,7 +3,7 @@
  * event mode → Athena, for one stack. Settings are read and validated before anything is declared.
  */
 import * as aws from "@pulumi/aws";
-import { IncrementalLake } from "@incremental-crawl/components";
+import { connectionEnvironment, IncrementalLake } from "@incremental-crawl/components";
 import { loadSettings } from "./config";
 
 const settings = loadSettings();
@@ -25,6 +25,11 @@ export const snowflakeStage = lake.snowflake.stage.fullyQualifiedName;
 export const snowflakeIntegration = lake.snowflake.integration.name;
 export const snowflakeRoleArn = lake.snowflake.role.arn;
 export const alertsTopicArn = lake.alerts.topic.arn;
+/** How the stack connects to Snowflake (never a credential), for `npm run verify`. */
+export const snowflakeConnection = {
+    ...connectionEnvironment(settings.snowflakeProvider),
+    BACKFILL_WAREHOUSE: settings.snowflakeWarehouse,
+};
 /** Per exported table: everything a user needs to run the crawler and query the result. */
 export const tables = Object.fromEntries(settings.tables.map((t) => {
     const folder = t.name.toLowerCase();

@@ -13,7 +13,7 @@ export { ConsumerQueue, ConsumerQueueArgs } from "./consumer-queue";
 export { EventLake, EventLakeArgs, Consumer } from "./event-lake";
 export { TableCrawler, TableCrawlerArgs } from "./table-crawler";
 export { Catalog, CatalogArgs, CatalogTable, rowsPerPartitionQuery } from "./catalog";
-export { TableExport, TableExportArgs, BACKFILL_COMMAND } from "./table-export";
+export { TableExport, TableExportArgs, BACKFILL_COMMAND, connectionEnvironment } from "./table-export";
 export { SnowflakeExport, SnowflakeExportArgs, REQUIRED_PREVIEW_FEATURES } from "./snowflake-export";
 export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./alerts";
 export { IncrementalLake, ATHENA_RESULTS_PREFIX, partitionKeyOf } from "./incremental-lake";

@@ -1,0 +1,259 @@
+/**
+ * The command line of `npm run verify`: arguments, stack outputs, clients and credentials, then
+ * the checks of `verify-core` and the report of `verify-format`. Everything that touches the
+ * process (files, child processes, clients, clock) comes in through `CliDeps`, so tests run the
+ * whole command against mocked clients.
+ */
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import { parseArgs } from "node:util";
+import { AthenaClient } from "@aws-sdk/client-athena";
+import { GlueClient } from "@aws-sdk/client-glue";
+import { S3Client } from "@aws-sdk/client-s3";
+import { SQSClient } from "@aws-sdk/client-sqs";
+import type { SqlConnection } from "../../components/backfill/backfill";
+import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./verify-core";
+import { EXIT, formatReport } from "./verify-format";
+import { OutputsError, outputsRegion, parseOutputs, StackOutputs } from "./verify-outputs";
+
+export const USAGE = `Usage: npm run verify -- (--stack <name> | --outputs <file>) [options]
+
+Checks a deployed stack end to end, for each exported table: rows in Snowflake, objects and
+partition folders in S3, the event queue and its dead-letter queue, a run of the table's Glue
+crawler, the Glue table and its partitions, and an Athena COUNT(*) compared with Snowflake.
+Prints one table of checks (table, check, result, detail) and the likely cause of each failure.
+
+Options:
+  --stack <name>           read the outputs with \`pulumi stack output --json --stack <name>\`
+  --outputs <file>         read the outputs from a file holding that command's JSON
+  --table <folder>         verify only this table (its folder name, e.g. orders); repeatable
+  --timeout-seconds <n>    longest wait for each crawler run and each Athena query
+                           (default ${DEFAULT_TIMEOUT_SECONDS})
+  --region <region>        AWS region (default: the region in the stack's ARNs and queue URLs,
+                           else AWS_REGION or AWS_DEFAULT_REGION)
+  -h, --help               show this text
+
+Environment:
+  AWS credentials          the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles
+  SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY
+  (PEM text), SNOWFLAKE_WAREHOUSE, and optionally SNOWFLAKE_PRIVATE_KEY_PASSPHRASE and
+  SNOWFLAKE_ROLE: the key-pair settings \`pulumi up\` and the backfill use.
+
+Verify starts each table's crawler (or waits for the run in progress) and runs one Athena
+query per table in the stack's workgroup. Progress goes to stderr, the report to stdout.
+
+Exit status: 0 every check passed, 1 a check failed, 2 verify could not run (arguments,
+outputs, credentials).
+`;
+
+export interface AwsClients {
+    s3: S3Client;
+    sqs: SQSClient;
+    glue: GlueClient;
+    athena: AthenaClient;
+}
+
+export interface SnowflakeSession {
+    conn: SqlConnection;
+    describe: string;
+    close(): Promise<void>;
+}
+
+export interface CliDeps {
+    env: NodeJS.ProcessEnv;
+    stdout(text: string): void;
+    stderr(text: string): void;
+    readFile(path: string): string;
+    /** stdout of `pulumi stack output --json --stack <stack>`. */
+    stackOutputs(stack: string): Promise<string>;
+    awsClients(region: string): AwsClients;
+    /** A problem with the AWS credentials, or undefined when they resolve. */
+    checkAwsCredentials(clients: AwsClients): Promise<string | undefined>;
+    /** Throws when the environment lacks Snowflake settings; connects lazily. */
+    snowflake(env: NodeJS.ProcessEnv): SnowflakeSession;
+    now(): number;
+    sleep(ms: number): Promise<void>;
+}
+
+export const defaultDeps: CliDeps = {
+    env: process.env,
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+    readFile: (path) => fs.readFileSync(path, "utf8"),
+    stackOutputs: (stack) => new Promise((resolve, reject) => {
+        execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            if (!err) return resolve(stdout);
+            const code = (err as NodeJS.ErrnoException).code;
+            reject(new Error(code === "ENOENT"
+                ? "the pulumi CLI is not on PATH: install it, or pass the outputs with --outputs <file>"
+                : `\`pulumi stack output --json --stack ${stack}\` failed: ${(stderr || err.message).trim()}`));
+        });
+    }),
+    awsClients: (region) => ({
+        s3: new S3Client({ region }),
+        sqs: new SQSClient({ region }),
+        glue: new GlueClient({ region }),
+        athena: new AthenaClient({ region }),
+    }),
+    checkAwsCredentials: async (clients) => {
+        try {
+            await clients.glue.config.credentials();
+            return undefined;
+        } catch (err) {
+            return `no usable AWS credentials (${errorText(err)}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``;
+        }
+    },
+    snowflake: (env) => {
+        // Loaded here so that `--help` and argument errors do not load the driver.
+        const { lazySnowflake } = require("./verify-snowflake") as typeof import("./verify-snowflake");
+        return lazySnowflake(env);
+    },
+    now: () => Date.now(),
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
+
+interface Args {
+    stack?: string;
+    outputs?: string;
+    tables?: string[];
+    timeoutSeconds: number;
+    region?: string;
+    help: boolean;
+}
+
+class UsageError extends Error {}
+
+export function parseCliArgs(argv: string[]): Args {
+    let values: Record<string, string | boolean | string[] | undefined>;
+    try {
+        ({ values } = parseArgs({
+            args: argv,
+            strict: true,
+            allowPositionals: false,
+            options: {
+                stack: { type: "string" },
+                outputs: { type: "string" },
+                table: { type: "string", multiple: true },
+                "timeout-seconds": { type: "string" },
+                region: { type: "string" },
+                help: { type: "boolean", short: "h" },
+            },
+        }));
+    } catch (err) {
+        throw new UsageError(errorText(err).replace(/^TypeError(\s*\[\w+\])?:\s*/, ""));
+    }
+    const help = values.help === true;
+    const stack = values.stack as string | undefined;
+    const outputs = values.outputs as string | undefined;
+    if (!help && (stack === undefined) === (outputs === undefined)) {
+        throw new UsageError("give exactly one of --stack <name> and --outputs <file>");
+    }
+    const rawTimeout = values["timeout-seconds"] as string | undefined;
+    const timeoutSeconds = rawTimeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(rawTimeout);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
+        throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(rawTimeout)}`);
+    }
+    const region = values.region as string | undefined;
+    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
+    return { stack, outputs, tables: values.table as string[] | undefined, timeoutSeconds, region, help };
+}
+
+/** Runs `npm run verify` with `argv` (after `--`); resolves to the exit code. */
+export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
+    const deps: CliDeps = { ...defaultDeps, ...overrides };
+    const err = (line: string) => deps.stderr(`${line}\n`);
+
+    let args: Args;
+    try {
+        args = parseCliArgs(argv);
+    } catch (e) {
+        err(`verify: ${errorText(e)}\n`);
+        err(USAGE);
+        return EXIT.usage;
+    }
+    if (args.help) {
+        deps.stdout(USAGE);
+        return EXIT.ok;
+    }
+
+    // The stack outputs.
+    let outputs: StackOutputs;
+    const source = args.outputs !== undefined ? args.outputs : `stack ${args.stack}`;
+    try {
+        let text: string;
+        if (args.outputs !== undefined) {
+            try {
+                text = deps.readFile(args.outputs);
+            } catch (e) {
+                throw new Error(`cannot read ${args.outputs}: ${errorText(e)}`);
+            }
+        } else {
+            text = await deps.stackOutputs(args.stack!);
+        }
+        let json: unknown;
+        try {
+            json = JSON.parse(text);
+        } catch (e) {
+            throw new Error(`the outputs of ${source} are not JSON (${errorText(e)})`);
+        }
+        outputs = parseOutputs(json);
+    } catch (e) {
+        err(`verify: ${e instanceof OutputsError ? `${source}: ${e.message}` : errorText(e)}`);
+        return EXIT.usage;
+    }
+    const unknownTables = (args.tables ?? []).filter((t) => outputs.tables[t] === undefined);
+    if (unknownTables.length > 0) {
+        err(`verify: no table ${unknownTables.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`);
+        return EXIT.usage;
+    }
+
+    // Region: where the stack's resources are, unless told otherwise.
+    const fromOutputs = outputsRegion(outputs);
+    const envRegion = deps.env.AWS_REGION || deps.env.AWS_DEFAULT_REGION;
+    const region = args.region ?? fromOutputs ?? envRegion;
+    if (!region) {
+        err("verify: no AWS region: the outputs carry no ARN or queue URL with one; pass --region or set AWS_REGION");
+        return EXIT.usage;
+    }
+    if (!args.region && fromOutputs && envRegion && envRegion !== fromOutputs) {
+        err(`verify: using ${fromOutputs}, the region of the stack's resources, not AWS_REGION ${envRegion} (pass --region to override)`);
+    }
+
+    // Credentials, all problems at once.
+    const problems: string[] = [];
+    const clients = deps.awsClients(region);
+    const awsProblem = await deps.checkAwsCredentials(clients);
+    if (awsProblem) problems.push(awsProblem);
+    let snowflake: SnowflakeSession | undefined;
+    try {
+        // The stack's own identity (account, user, role, warehouse) first, as `pulumi up` uses it;
+        // the key only ever from the environment.
+        snowflake = deps.snowflake({ ...deps.env, ...(outputs.snowflakeConnection ?? {}) });
+    } catch (e) {
+        problems.push(`Snowflake settings: ${errorText(e).replace(/^EnvironmentError:\s*/, "").replace(/\n/g, "; ")} (key-pair auth, as for pulumi up)`);
+    }
+    if (problems.length > 0 || !snowflake) {
+        err(`verify: cannot verify ${source}:\n  - ${problems.join("\n  - ")}`);
+        return EXIT.usage;
+    }
+
+    const tables = args.tables ?? Object.keys(outputs.tables);
+    err(`verify: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}, ${snowflake.describe}`);
+    try {
+        const checks = await verifyStack(outputs, {
+            ...clients,
+            snowflake: snowflake.conn,
+            now: deps.now,
+            sleep: deps.sleep,
+            progress: (line) => err(line),
+        }, { timeoutSeconds: args.timeoutSeconds, tables: args.tables });
+        const report = formatReport(checks);
+        deps.stdout(report.text);
+        return report.exitCode;
+    } catch (e) {
+        err(`verify: ${errorText(e)}`);
+        return EXIT.usage;
+    } finally {
+        await snowflake.close();
+    }
+}

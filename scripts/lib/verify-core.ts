@@ -1,0 +1,676 @@
+/**
+ * The checks behind `npm run verify`: for each exported table, follow the data path of
+ * ARCHITECTURE.md end to end (Snowflake rows → S3 objects and partition folders → SQS queue and
+ * DLQ → Glue crawler run → Glue table and partitions → Athena row count) and return one check
+ * result per step, each failure with its likely cause.
+ *
+ * Pure apart from its injected dependencies: AWS SDK v3 clients, a Snowflake query runner, a
+ * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
+ * wait for real.
+ */
+import {
+    AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
+import {
+    GetCrawlerCommand, GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, StartCrawlerCommand, Table,
+} from "@aws-sdk/client-glue";
+import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import type { SqlConnection } from "../../components/backfill/backfill";
+import { qualified, quoteLiteral } from "../../components/sql";
+import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
+
+export type CheckResult = "pass" | "fail" | "skip";
+
+export interface Check {
+    /** The table's folder name (`orders`). */
+    table: string;
+    /** One of `CHECKS`. */
+    check: string;
+    result: CheckResult;
+    detail: string;
+    /** For failures: what most likely went wrong, and where to look. */
+    cause?: string;
+}
+
+/** The checks, in the order of the data path. */
+export const CHECKS = {
+    snowflakeRows: "snowflake rows",
+    objects: "s3 objects",
+    queue: "event queue",
+    deadLetterQueue: "dead-letter queue",
+    crawler: "crawler run",
+    glueTable: "glue table",
+    partitions: "glue partitions",
+    athenaRows: "athena rows",
+    rowCounts: "row counts",
+} as const;
+
+/**
+ * What the checks need of Snowflake: the backfill's promise-based connection (rows as objects keyed
+ * by column name). The CLI adapts a `snowflake-sdk` connection with the backfill's `adapt`; tests
+ * pass a fake.
+ */
+export type { SqlConnection };
+
+export interface VerifyDeps {
+    s3: S3Client;
+    sqs: SQSClient;
+    glue: GlueClient;
+    athena: AthenaClient;
+    snowflake: SqlConnection;
+    /** Milliseconds since the epoch. */
+    now(): number;
+    sleep(ms: number): Promise<void>;
+    /** Progress of the long waits (crawler, Athena), one line each; the CLI writes them to stderr. */
+    progress(line: string): void;
+}
+
+export interface VerifyOptions {
+    /** The longest wait for the crawler, and for each Athena query. */
+    timeoutSeconds: number;
+    /** Between two GetCrawler calls; default 15. */
+    crawlerPollSeconds?: number;
+    /** Between two GetQueryExecution calls; default 2. */
+    athenaPollSeconds?: number;
+    /** Folder names of the tables to verify; all when undefined. */
+    tables?: string[];
+}
+
+export const DEFAULT_TIMEOUT_SECONDS = 900;
+
+/** Runs every check of every selected table (the tables concurrently) and returns them in table order. */
+export async function verifyStack(outputs: StackOutputs, deps: VerifyDeps, options: VerifyOptions): Promise<Check[]> {
+    const folders = options.tables ?? Object.keys(outputs.tables);
+    const unknown = folders.filter((f) => outputs.tables[f] === undefined);
+    if (unknown.length > 0) {
+        throw new Error(`no table ${unknown.join(", ")} in the stack outputs (tables: ${Object.keys(outputs.tables).join(", ")})`);
+    }
+    const perTable = await Promise.all(folders.map((folder) => verifyTable(folder, outputs.tables[folder], outputs, deps, options)));
+    return perTable.flat();
+}
+
+interface Listing {
+    /** Folder names under the table prefix, without slashes: `dt=2024-01-31`. */
+    folders: string[];
+    objects: number;
+    bytes: number;
+    /** Objects directly under the table prefix, outside any partition folder. */
+    looseObjects: string[];
+}
+
+interface QueueDepth {
+    visible: number;
+    inFlight: number;
+}
+
+type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
+
+async function attempt<T>(f: () => Promise<T>): Promise<Outcome<T>> {
+    try {
+        return { ok: true, value: await f() };
+    } catch (error) {
+        return { ok: false, error };
+    }
+}
+
+async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutputs, deps: VerifyDeps, options: VerifyOptions): Promise<Check[]> {
+    const checks: Check[] = [];
+    const add = (check: string, result: CheckResult, detail: string, cause?: string) => {
+        checks.push({ table: folder, check, result, detail, ...(cause !== undefined && result === "fail" ? { cause } : {}) });
+    };
+    const log = (line: string) => deps.progress(`[${folder}] ${line}`);
+    const sfName = splitQualifiedName(t.snowflakeTable)!;
+    const sfQualified = qualified(...sfName);
+    const location = `s3://${outputs.bucketName}/${t.s3Prefix}`;
+
+    // 1. Snowflake: the rows the lake should hold.
+    const sf = await attempt(() => snowflakeCount(deps.snowflake, sfQualified));
+    if (sf.ok) add(CHECKS.snowflakeRows, "pass", `${fmtInt(sf.value)} rows in ${t.snowflakeTable}`);
+    else add(CHECKS.snowflakeRows, "fail", `${sfQualified}: ${errorText(sf.error)}`, snowflakeCause(sf.error, t.snowflakeTable));
+    const sfRows = sf.ok ? sf.value : undefined;
+
+    // 2. S3: what the backfill and the task unloaded.
+    const listed = await attempt(() => listPrefix(deps.s3, outputs.bucketName, t.s3Prefix));
+    const listing = listed.ok ? listed.value : undefined;
+    const nothingExported = sfRows === 0 && listing?.objects === 0;
+    if (!listed.ok) {
+        add(CHECKS.objects, "fail", `${location}: ${errorText(listed.error)}`, awsCause(listed.error, `list s3://${outputs.bucketName} (s3:ListBucket)`));
+    } else if (nothingExported) {
+        add(CHECKS.objects, "pass", `no objects under ${location}; the Snowflake table is empty, so there is nothing to export`);
+    } else if (listed.value.objects === 0) {
+        add(CHECKS.objects, "fail", `no objects under ${location}${backfillNote(t)}`, noObjectsCause(t, outputs));
+    } else {
+        const l = listed.value;
+        const notes: string[] = [];
+        const nonHive = l.folders.filter((f) => !/^[a-z0-9_]+=[^/]+$/.test(f));
+        if (nonHive.length > 0) notes.push(`folders not in key=value form: ${sample(nonHive)}`);
+        if (l.looseObjects.length > 0) notes.push(`${l.looseObjects.length} objects outside partition folders: ${sample(l.looseObjects)}`);
+        add(CHECKS.objects, "pass", `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`);
+    }
+
+    // 3. The queue before the crawl: the events the crawler is about to consume.
+    const before = await attempt(() => queueDepth(deps.sqs, t.queueUrl));
+
+    // 4. The crawler: start a run (or join the one in progress) and wait for it.
+    const crawl = await runCrawler(t.crawlerName, deps, options, log);
+    add(CHECKS.crawler, crawl.result, crawl.detail, crawl.cause);
+
+    // 5. Queues after the crawl. What the crawler could not process, and what SQS redrove after
+    //    maxReceiveCount failed receives, lands in the DLQ.
+    const after = await attempt(() => queueDepth(deps.sqs, t.queueUrl));
+    if (!before.ok || !after.ok) {
+        const error = !before.ok ? before.error : (after as { error: unknown }).error;
+        add(CHECKS.queue, "fail", `${t.queueUrl}: ${errorText(error)}`, awsCause(error, "read the queue's attributes (sqs:GetQueueAttributes)"));
+    } else {
+        add(CHECKS.queue, "pass", `before the crawl ${fmtDepth(before.value)}; after ${fmtDepth(after.value)}`);
+    }
+    const dlq = await attempt(() => queueDepth(deps.sqs, t.deadLetterQueueUrl));
+    if (!dlq.ok) {
+        add(CHECKS.deadLetterQueue, "fail", `${t.deadLetterQueueUrl}: ${errorText(dlq.error)}`, awsCause(dlq.error, "read the DLQ's attributes (sqs:GetQueueAttributes)"));
+    } else if (dlq.value.visible + dlq.value.inFlight > 0) {
+        add(CHECKS.deadLetterQueue, "fail", `${fmtDepth(dlq.value)} in ${t.deadLetterQueueUrl}`,
+            "the crawler cannot read the queue (role/KMS) or events are malformed: the crawler role needs sqs:ReceiveMessage/DeleteMessage on the queue " +
+            "(and kms:Decrypt for a CMK), and the subscription must deliver raw S3 events (rawMessageDelivery); " +
+            "inspect a message with `aws sqs receive-message`, fix the cause, then redrive the DLQ");
+    } else {
+        add(CHECKS.deadLetterQueue, "pass", `empty (${fmtDepth(dlq.value)})`);
+    }
+
+    // 6. The Glue table the crawler keeps.
+    let table: Table | undefined;
+    if (nothingExported) {
+        add(CHECKS.glueTable, "skip", "nothing exported yet, so the crawler has nothing to catalogue");
+    } else {
+        const got = await attempt(() => deps.glue.send(new GetTableCommand({ DatabaseName: outputs.glueDatabase, Name: t.glueTable })));
+        if (!got.ok) {
+            add(CHECKS.glueTable, "fail", `${outputs.glueDatabase}.${t.glueTable}: ${errorText(got.error)}`,
+                errorName(got.error) === "EntityNotFoundException"
+                    ? await missingTableCause(deps.glue, outputs.glueDatabase, t.glueTable)
+                    : awsCause(got.error, "read the Glue catalog (glue:GetTable)"));
+        } else {
+            table = got.value.Table;
+            const tableLocation = table?.StorageDescriptor?.Location ?? "";
+            const keys = (table?.PartitionKeys ?? []).map((k) => k.Name ?? "?");
+            const columns = table?.StorageDescriptor?.Columns?.length ?? 0;
+            const classification = table?.Parameters?.classification ?? "unknown";
+            const detail = `${outputs.glueDatabase}.${t.glueTable}: ${columns} columns, partition keys (${keys.join(", ") || "none"}), ${classification}, at ${tableLocation || "no location"}`;
+            if (stripSlash(tableLocation) !== stripSlash(location)) {
+                add(CHECKS.glueTable, "fail", detail,
+                    `the table points at ${tableLocation || "nothing"}, not ${location}: the crawler's S3 target is not the table's export folder (or another crawler wrote this table)`);
+            } else if (keys.length === 0 && (listing?.folders.length ?? 0) > 0) {
+                add(CHECKS.glueTable, "fail", detail,
+                    "the table has no partition keys although the prefix holds partition folders: objects lie directly under the prefix, or folders are not key=value");
+            } else {
+                add(CHECKS.glueTable, "pass", detail);
+            }
+        }
+    }
+
+    // 7. Partitions: one per folder.
+    if (table === undefined) {
+        add(CHECKS.partitions, "skip", nothingExported ? "nothing exported yet" : "no Glue table to read partitions of");
+    } else if (listing === undefined) {
+        add(CHECKS.partitions, "skip", "the S3 listing failed, so there are no folders to compare with");
+    } else {
+        const parts = await attempt(() => listPartitions(deps.glue, outputs.glueDatabase, t.glueTable));
+        if (!parts.ok) {
+            add(CHECKS.partitions, "fail", `${outputs.glueDatabase}.${t.glueTable}: ${errorText(parts.error)}`, awsCause(parts.error, "read partitions (glue:GetPartitions)"));
+        } else {
+            const key = table.PartitionKeys?.[0]?.Name;
+            const catalogued = new Set(parts.value.map((p) => partitionFolder(p, location, key)));
+            const folders = new Set(listing.folders);
+            const missing = [...folders].filter((f) => !catalogued.has(f)).sort();
+            const extra = [...catalogued].filter((f) => !folders.has(f)).sort();
+            const counts = `${fmtInt(catalogued.size)} partitions for ${fmtInt(folders.size)} folders`;
+            if (missing.length > 0) {
+                add(CHECKS.partitions, "fail", `${counts}; not catalogued: ${sample(missing)}${extra.length ? `; without a folder: ${sample(extra)}` : ""}`,
+                    "partitions fewer than folders: the crawler has not consumed the events yet (run it again, or wait for its schedule), " +
+                    "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
+                    "or the events went to the DLQ");
+            } else if (extra.length > 0) {
+                add(CHECKS.partitions, "fail", `${counts}; without a folder: ${sample(extra)}`,
+                    "partitions outnumber folders: folders were deleted from S3 after they were catalogued (the crawler's deleteBehavior LOG keeps their partitions), " +
+                    "or partitions point outside the table's prefix");
+            } else {
+                add(CHECKS.partitions, "pass", counts);
+            }
+        }
+    }
+
+    // 8. Athena: the rows a query over the catalogued table sees.
+    let athenaRows: number | undefined;
+    if (table === undefined) {
+        add(CHECKS.athenaRows, "skip", nothingExported ? "nothing exported yet" : "no Glue table to query");
+    } else {
+        const q = await athenaCount(outputs.glueDatabase, t.glueTable, outputs.athenaWorkgroup, deps, options, log);
+        add(CHECKS.athenaRows, q.result, q.detail, q.cause);
+        athenaRows = q.rows;
+    }
+
+    // 9. Snowflake and the lake agree.
+    if (sfRows === undefined || athenaRows === undefined) {
+        add(CHECKS.rowCounts, "skip", nothingExported ? "nothing exported yet" : `needs both counts (${sfRows === undefined ? "Snowflake" : "Athena"} failed or was skipped)`);
+    } else if (sfRows === athenaRows) {
+        add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} = Athena ${fmtInt(athenaRows)}`);
+    } else {
+        const diag = await countDiagnosis(deps.snowflake, t, outputs, sfRows, athenaRows);
+        add(CHECKS.rowCounts, "fail", `Snowflake ${fmtInt(sfRows)} ≠ Athena ${fmtInt(athenaRows)} (${athenaRows < sfRows ? `lake ${fmtInt(sfRows - athenaRows)} behind` : `lake ${fmtInt(athenaRows - sfRows)} ahead`})${diag.detail}`, diag.cause);
+    }
+    // Report in the order of the data path (the queues are read after the crawl, but come before it).
+    const order: string[] = Object.values(CHECKS);
+    return checks.sort((a, b) => order.indexOf(a.check) - order.indexOf(b.check));
+}
+
+// --- Snowflake ---------------------------------------------------------------------------------
+
+/** `SELECT COUNT(*)` of a quoted `"DB"."SCHEMA"."NAME"`. */
+async function snowflakeCount(sql: SqlConnection, qualifiedName: string): Promise<number> {
+    const { rows } = await sql.execute(`SELECT COUNT(*) AS "ROW_COUNT" FROM ${qualifiedName}`);
+    return toCount(rows[0]?.ROW_COUNT ?? (rows[0] ? Object.values(rows[0])[0] : undefined), qualifiedName);
+}
+
+function toCount(v: unknown, what: string): number {
+    const n = typeof v === "bigint" ? Number(v) : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v;
+    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`unexpected COUNT(*) result for ${what}: ${JSON.stringify(String(v))}`);
+    return n;
+}
+
+function snowflakeCause(error: unknown, table: string): string {
+    const m = errorText(error);
+    if (/ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ETIMEDOUT|getaddrinfo|network|socket/i.test(m)) {
+        return "Snowflake is unreachable: check SNOWFLAKE_ORGANIZATION_NAME and SNOWFLAKE_ACCOUNT_NAME, and the network or proxy";
+    }
+    if (/JWT|private key|passphrase|authenticat|username or password|log ?in|not granted/i.test(m)) {
+        return "Snowflake refused the login: check SNOWFLAKE_ORGANIZATION_NAME/SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, the key pair " +
+            "(SNOWFLAKE_PRIVATE_KEY and its passphrase, the user's RSA_PUBLIC_KEY) and SNOWFLAKE_ROLE";
+    }
+    if (/does not exist or not authorized|insufficient privileges/i.test(m)) {
+        return `${table} is missing, or the session's role lacks USAGE on its database and schema or SELECT on it (SNOWFLAKE_ROLE)`;
+    }
+    if (/warehouse/i.test(m)) {
+        return "no usable warehouse: set SNOWFLAKE_WAREHOUSE to one the role has USAGE on (and that is not suspended)";
+    }
+    return "the Snowflake query failed: check the SNOWFLAKE_* credentials, the role's grants and the warehouse";
+}
+
+/** Where the stack's streams and tasks live: the stage's database and schema. */
+function objectSchema(outputs: StackOutputs): [string, string] | undefined {
+    const parts = outputs.snowflakeStage ? splitQualifiedName(outputs.snowflakeStage) : undefined;
+    return parts ? [parts[0], parts[1]] : undefined;
+}
+
+/**
+ * Why the lake and Snowflake disagree. Selecting from a stream does not advance its offset (only
+ * DML that reads it does, https://docs.snowflake.com/en/user-guide/streams-intro), so counting the
+ * stream shows the rows the task has yet to unload; SHOW TASKS tells whether the task runs.
+ */
+async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: StackOutputs, sfRows: number, athenaRows: number): Promise<{ detail: string; cause: string }> {
+    const notes: string[] = [];
+    const schema = objectSchema(outputs);
+    let pending: number | undefined;
+    let taskState: string | undefined;
+    if (schema && t.streamName) {
+        const p = await attempt(() => snowflakeCount(sql, qualified(schema[0], schema[1], t.streamName!)));
+        if (p.ok) {
+            pending = p.value;
+            notes.push(`${fmtInt(pending)} rows pending in stream ${t.streamName}`);
+        } else {
+            notes.push(`stream ${t.streamName} unreadable: ${errorText(p.error)}`);
+        }
+    }
+    if (schema && t.taskName) {
+        const s = await attempt(() => sql.execute(`SHOW TASKS LIKE ${quoteLiteral(t.taskName!)} IN SCHEMA ${qualified(schema[0], schema[1])}`));
+        if (s.ok) {
+            const row = s.value.rows.find((r) => String(r.name ?? r.NAME ?? "").toUpperCase() === t.taskName!.toUpperCase()) ?? s.value.rows[0];
+            taskState = row ? String(row.state ?? row.STATE ?? "unknown").toLowerCase() : "missing";
+            notes.push(`task ${t.taskName} ${taskState}`);
+        }
+    }
+    const detail = notes.length ? `; ${notes.join("; ")}` : "";
+    const generic = "counts differ: the task is not running, the stream is stale, or the crawler is behind";
+    if (athenaRows > sfRows) {
+        return {
+            detail,
+            cause: `${generic}; here the lake holds more rows than Snowflake: rows deleted or updated in Snowflake stay in the append-only lake, ` +
+                "or an unload ran twice (a replaced backfill re-exports the whole table into new files)",
+        };
+    }
+    const specifics: string[] = [];
+    if (taskState === "suspended") specifics.push(`task ${t.taskName} is suspended (it suspends itself after repeated failures): see TASK_HISTORY, then ALTER TASK ... RESUME`);
+    if (taskState === "missing") specifics.push(`task ${t.taskName} does not exist: run pulumi up`);
+    if (pending !== undefined && pending > 0 && athenaRows + pending === sfRows) {
+        specifics.push(`the ${fmtInt(pending)} missing rows are still in the stream: they leave with the task's next run (EXECUTE TASK to run it now), then rerun the crawler`);
+    } else if (pending !== undefined && athenaRows + pending < sfRows) {
+        specifics.push("rows were unloaded but are not counted by Athena: their partitions are not catalogued yet (crawler behind), or the stream went stale and lost them");
+    }
+    return { detail, cause: specifics.length ? `${generic}: ${specifics.join("; ")}` : generic };
+}
+
+// --- S3 ----------------------------------------------------------------------------------------
+
+/**
+ * Folders (Delimiter `/`, CommonPrefixes) and all objects under the table prefix, each listing
+ * paginated with ContinuationToken. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+ */
+async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise<Listing> {
+    const folders: string[] = [];
+    const looseObjects: string[] = [];
+    let token: string | undefined;
+    do {
+        const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }));
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix.slice(prefix.length).replace(/\/$/, ""));
+        for (const o of page.Contents ?? []) if (o.Key && o.Key !== prefix) looseObjects.push(o.Key.slice(prefix.length));
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+
+    let objects = 0;
+    let bytes = 0;
+    token = undefined;
+    do {
+        const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents ?? []) {
+            if (!o.Key || o.Key.endsWith("/")) continue; // folder markers
+            objects += 1;
+            bytes += o.Size ?? 0;
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+    } while (token);
+    return { folders: folders.sort(), objects, bytes, looseObjects };
+}
+
+function backfillNote(t: TableOutputs): string {
+    const b = t.backfill;
+    if (!b) return "";
+    const parts = [b.status && `status ${b.status}`, b.rows !== undefined && `${fmtInt(b.rows)} rows`, b.files !== undefined && `${fmtInt(b.files)} files`]
+        .filter(Boolean);
+    return parts.length ? `; the backfill reported ${parts.join(", ")}` : "";
+}
+
+function noObjectsCause(t: TableOutputs, outputs: StackOutputs): string {
+    const generic = "no objects: the backfill did not run or the integration role cannot write";
+    const b = t.backfill;
+    if (b && typeof b.rows === "number" && b.rows > 0) {
+        return `${generic}; the backfill reported ${fmtInt(b.rows)} rows unloaded, so they went elsewhere: check the stage URL ` +
+            `(${outputs.snowflakeStage ?? "the stack's stage"}) points at s3://${outputs.bucketName}/${outputs.exportPrefix ?? ""}/, or the objects were deleted`;
+    }
+    return `${generic}: check the backfill command's output in \`pulumi up\`, that the Snowflake role ${outputs.snowflakeRoleArn ?? ""} ` +
+        "trusts the storage integration's IAM user and external id and may s3:PutObject under the prefix (and kms:GenerateDataKey with a CMK)";
+}
+
+// --- SQS ---------------------------------------------------------------------------------------
+
+/** ApproximateNumberOfMessages (visible) and ApproximateNumberOfMessagesNotVisible (in flight). */
+async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
+    const r = await sqs.send(new GetQueueAttributesCommand({
+        QueueUrl: queueUrl,
+        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    }));
+    const a = r.Attributes ?? {};
+    return { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) };
+}
+
+const fmtDepth = (d: QueueDepth) => `${fmtInt(d.visible)} visible, ${fmtInt(d.inFlight)} in flight`;
+
+// --- Glue crawler ------------------------------------------------------------------------------
+
+interface StepResult {
+    result: CheckResult;
+    detail: string;
+    cause?: string;
+}
+
+/**
+ * Starts the crawler and waits until it is READY again with a new LastCrawl. StartCrawler answers
+ * CrawlerRunningException when a run is in progress; the check then waits for that run.
+ * https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
+ * https://docs.aws.amazon.com/glue/latest/webapi/API_LastCrawlInfo.html
+ */
+async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions, log: (line: string) => void): Promise<StepResult> {
+    const first = await attempt(() => deps.glue.send(new GetCrawlerCommand({ Name: name })));
+    if (!first.ok) {
+        return {
+            result: "fail", detail: `${name}: ${errorText(first.error)}`,
+            cause: errorName(first.error) === "EntityNotFoundException"
+                ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
+                : awsCause(first.error, "read the crawler (glue:GetCrawler)"),
+        };
+    }
+    const previousStart = first.value.Crawler?.LastCrawl?.StartTime?.getTime();
+
+    let joined = false;
+    const started = await attempt(() => deps.glue.send(new StartCrawlerCommand({ Name: name })));
+    if (!started.ok) {
+        if (errorName(started.error) !== "CrawlerRunningException") {
+            return { result: "fail", detail: `StartCrawler ${name}: ${errorText(started.error)}`, cause: awsCause(started.error, "start the crawler (glue:StartCrawler)") };
+        }
+        joined = true;
+        log(`crawler ${name} is already running; waiting for that run`);
+    } else {
+        log(`crawler ${name} started`);
+    }
+
+    const t0 = deps.now();
+    const timeoutMs = options.timeoutSeconds * 1000;
+    const pollMs = (options.crawlerPollSeconds ?? 15) * 1000;
+    let seenBusy = false;
+    for (;;) {
+        const got = await attempt(() => deps.glue.send(new GetCrawlerCommand({ Name: name })));
+        if (!got.ok) {
+            return { result: "fail", detail: `GetCrawler ${name}: ${errorText(got.error)}`, cause: awsCause(got.error, "read the crawler (glue:GetCrawler)") };
+        }
+        const crawler = got.value.Crawler;
+        const state = crawler?.State ?? "UNKNOWN";
+        const last = crawler?.LastCrawl;
+        const lastStart = last?.StartTime?.getTime();
+        const elapsed = deps.now() - t0;
+        if (state !== "READY") seenBusy = true;
+        // Done when READY after having been busy, or when READY with a newer LastCrawl (a short
+        // run can start and finish between two polls).
+        if (state === "READY" && (seenBusy || (lastStart !== undefined && lastStart !== previousStart))) {
+            const how = `${joined ? "joined a run in progress" : "started by verify"}, ${fmtDuration(elapsed)}`;
+            const logs = last?.LogGroup ? `; logs: ${last.LogGroup}${last.LogStream ? ` / ${last.LogStream}` : ""}` : "";
+            if (last?.Status === "SUCCEEDED") {
+                log(`crawler ${name}: SUCCEEDED`);
+                return { result: "pass", detail: `${name}: SUCCEEDED (${how})` };
+            }
+            log(`crawler ${name}: ${last?.Status ?? "no status"}`);
+            return {
+                result: "fail",
+                detail: `${name}: ${last?.Status ?? "no status"}${last?.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
+                cause: crawlerCause(last?.Status, last?.ErrorMessage ?? ""),
+            };
+        }
+        if (elapsed >= timeoutMs) {
+            log(`crawler ${name}: still ${state} after ${fmtDuration(elapsed)}; giving up`);
+            return {
+                result: "fail",
+                detail: `${name}: still ${state} after ${fmtDuration(elapsed)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
+                cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
+                    "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers) if it is stuck",
+            };
+        }
+        log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`);
+        await deps.sleep(pollMs);
+    }
+}
+
+function crawlerCause(status: string | undefined, message: string): string {
+    if (status === "CANCELLED") return "the run was stopped (StopCrawler, or the console) before it finished: run verify again";
+    const denied = /access ?denied|not authorized|forbidden|403/i.test(message);
+    if (/kms|decrypt|key/i.test(message) && denied) {
+        return "the crawler role lacks kms:Decrypt on the customer-managed key of the queue or the objects";
+    }
+    if (/sqs|queue/i.test(message)) {
+        return "the crawler cannot use its event queue: its role needs sqs:ReceiveMessage, DeleteMessage, GetQueueAttributes, GetQueueUrl, SetQueueAttributes, " +
+            "PurgeQueue, ListDeadLetterSourceQueues, ListQueueTags on the queue and the DLQ (and kms:Decrypt for a CMK), and the queue must exist";
+    }
+    if (denied || /s3/i.test(message)) {
+        return "the crawler role cannot read the objects: grant s3:GetObject on the export prefix (AWSGlueServiceRole covers only aws-glue-* paths) and kms:Decrypt with a CMK";
+    }
+    return "the crawl failed: read LastCrawl.ErrorMessage and the crawler's CloudWatch logs (/aws-glue/crawlers)";
+}
+
+async function missingTableCause(glue: GlueClient, database: string, table: string): Promise<string> {
+    const base = `the crawler has not created ${database}.${table}: no run has completed over the table's files`;
+    const others = await attempt(() => glue.send(new GetTablesCommand({ DatabaseName: database, MaxResults: 20 })));
+    if (!others.ok) {
+        return errorName(others.error) === "EntityNotFoundException" ? `the Glue database ${database} does not exist: the stack is not deployed in this account and region` : base;
+    }
+    const names = (others.value.TableList ?? []).map((x) => x.Name ?? "").filter((n) => n && n !== table);
+    return names.length
+        ? `${base}, or the files' schemas differ so it made one table per folder (the database holds ${sample(names)}): unload with ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE and keep CombineCompatibleSchemas`
+        : base;
+}
+
+async function listPartitions(glue: GlueClient, database: string, table: string): Promise<Partition[]> {
+    const all: Partition[] = [];
+    let token: string | undefined;
+    do {
+        const page: GetPartitionsCommandOutput = await glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }));
+        all.push(...(page.Partitions ?? []));
+        token = page.NextToken || undefined;
+    } while (token);
+    return all;
+}
+
+/** The folder a partition stands for: its location below the table's, else `key=value`. */
+function partitionFolder(p: Partition, tableLocation: string, key: string | undefined): string {
+    const loc = p.StorageDescriptor?.Location;
+    const base = stripSlash(tableLocation);
+    if (loc && loc.startsWith(`${base}/`)) return stripSlash(loc.slice(base.length + 1));
+    if (loc) return loc;
+    return `${key ?? "?"}=${(p.Values ?? []).join("/")}`;
+}
+
+// --- Athena ------------------------------------------------------------------------------------
+
+/**
+ * `SELECT COUNT(*)` in the stack's workgroup: StartQueryExecution, poll GetQueryExecution until
+ * SUCCEEDED, FAILED or CANCELLED, then GetQueryResults, whose first row holds the column names.
+ * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html
+ */
+async function athenaCount(database: string, table: string, workgroup: string, deps: VerifyDeps, options: VerifyOptions,
+    log: (line: string) => void): Promise<StepResult & { rows?: number }> {
+    const sqlText = `SELECT COUNT(*) FROM "${database}"."${table}"`;
+    const started = await attempt(() => deps.athena.send(new StartQueryExecutionCommand({
+        QueryString: sqlText,
+        WorkGroup: workgroup,
+        QueryExecutionContext: { Database: database },
+    })));
+    if (!started.ok || !started.value.QueryExecutionId) {
+        const error = started.ok ? new Error("StartQueryExecution returned no QueryExecutionId") : started.error;
+        return { result: "fail", detail: `StartQueryExecution in workgroup ${workgroup}: ${errorText(error)}`, cause: athenaCause(errorText(error), workgroup) };
+    }
+    const id = started.value.QueryExecutionId;
+    const t0 = deps.now();
+    const timeoutMs = options.timeoutSeconds * 1000;
+    const pollMs = (options.athenaPollSeconds ?? 2) * 1000;
+    for (;;) {
+        const got = await attempt(() => deps.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
+        if (!got.ok) return { result: "fail", detail: `GetQueryExecution ${id}: ${errorText(got.error)}`, cause: awsCause(got.error, "read the query (athena:GetQueryExecution)") };
+        const status = got.value.QueryExecution?.Status;
+        const state = status?.State ?? "UNKNOWN";
+        const elapsed = deps.now() - t0;
+        if (state === "SUCCEEDED") break;
+        if (state === "FAILED" || state === "CANCELLED") {
+            const reason = status?.AthenaError?.ErrorMessage ?? status?.StateChangeReason ?? "no reason given";
+            log(`athena query ${id}: ${state}`);
+            return { result: "fail", detail: `query ${id} ${state}: ${reason}`, cause: athenaCause(reason, workgroup) };
+        }
+        if (elapsed >= timeoutMs) {
+            await attempt(() => deps.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })));
+            return {
+                result: "fail", detail: `query ${id} still ${state} after ${fmtDuration(elapsed)}; stopped`,
+                cause: "the Athena query outlasted --timeout-seconds: the workgroup is queueing queries, or the table has very many small files",
+            };
+        }
+        log(`athena query ${id}: ${state}, ${fmtDuration(elapsed)} elapsed`);
+        await deps.sleep(pollMs);
+    }
+    const results = await attempt(() => deps.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id })));
+    if (!results.ok) return { result: "fail", detail: `GetQueryResults ${id}: ${errorText(results.error)}`, cause: athenaCause(errorText(results.error), workgroup) };
+    const values = (results.value.ResultSet?.Rows ?? []).map((r) => r.Data?.[0]?.VarCharValue ?? "");
+    const numeric = values.filter((v) => /^\d+$/.test(v));
+    if (numeric.length !== 1) {
+        return { result: "fail", detail: `query ${id}: unexpected result ${JSON.stringify(values)}`, cause: "Athena returned no single row count: rerun the query in the console" };
+    }
+    const rows = Number(numeric[0]);
+    return { result: "pass", detail: `${fmtInt(rows)} rows (query ${id}, workgroup ${workgroup})`, rows };
+}
+
+function athenaCause(reason: string, workgroup: string): string {
+    if (/HIVE_BAD_DATA|HIVE_CANNOT_OPEN_SPLIT|HIVE_PARTITION_SCHEMA_MISMATCH|schema mismatch|type mismatch|HIVE_CURSOR_ERROR/i.test(reason)) {
+        return "the files disagree with the table's schema: unload with ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE, and let partitions inherit the table's schema (crawler configuration)";
+    }
+    if (/access ?denied|not authorized|kms|forbidden|403/i.test(reason)) {
+        return `Athena cannot read the data or write results: you need s3:GetObject on the export prefix, kms:Decrypt with a CMK, and write access to workgroup ${workgroup}'s result location`;
+    }
+    if (/TABLE_NOT_FOUND|SCHEMA_NOT_FOUND|does not exist/i.test(reason)) {
+        return "the table is not in the catalog Athena reads: the crawler has not created it, or the workgroup queries another catalog";
+    }
+    if (/workgroup/i.test(reason)) return `workgroup ${workgroup} is missing or disabled: run pulumi up`;
+    return "the Athena query failed: see its StateChangeReason in the Athena console";
+}
+
+// --- helpers -----------------------------------------------------------------------------------
+
+/** An AWS SDK error's name (`AccessDeniedException`, `CrawlerRunningException`...). */
+export function errorName(error: unknown): string {
+    return error instanceof Error ? error.name : typeof error === "object" && error !== null && "name" in error ? String((error as { name: unknown }).name) : "Error";
+}
+
+export function errorText(error: unknown): string {
+    if (error instanceof Error) {
+        const msg = error.message || "(no message)";
+        return error.name && error.name !== "Error" && !msg.startsWith(error.name) ? `${error.name}: ${msg}` : msg;
+    }
+    return String(error);
+}
+
+/** The cause of an AWS call's failure that is the same whichever call it was. */
+function awsCause(error: unknown, action: string): string {
+    const name = errorName(error);
+    const text = errorText(error);
+    if (name === "CredentialsProviderError" || /could not load credentials/i.test(text)) {
+        return "no AWS credentials: set AWS_PROFILE (or AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY)";
+    }
+    if (/ExpiredToken|InvalidClientTokenId|UnrecognizedClient|SignatureDoesNotMatch/i.test(name + text)) {
+        return "the AWS credentials are expired or invalid: log in again (aws sso login)";
+    }
+    if (/AccessDenied|UnauthorizedOperation|not authorized/i.test(name + text)) return `you may not ${action}: use a role that can`;
+    if (/NoSuchBucket|NonExistentQueue|QueueDoesNotExist|EntityNotFound|ResourceNotFound/i.test(name + text)) {
+        return "the resource does not exist in this account and region: the stack is not deployed, or the outputs (or --region) belong elsewhere";
+    }
+    return `could not ${action}`;
+}
+
+function stripSlash(s: string): string {
+    return s.replace(/\/+$/, "");
+}
+
+function sample(items: string[], n = 5): string {
+    return items.length <= n ? items.join(", ") : `${items.slice(0, n).join(", ")} and ${items.length - n} more`;
+}
+
+export function fmtInt(n: number): string {
+    return n.toLocaleString("en-US");
+}
+
+export function fmtBytes(n: number): string {
+    const units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let v = n;
+    let i = 0;
+    while (v >= 1024 && i < units.length - 1) {
+        v /= 1024;
+        i += 1;
+    }
+    return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+export function fmtDuration(ms: number): string {
+    const s = Math.round(ms / 1000);
+    if (s < 60) return `${s}s`;
+    const m = Math.floor(s / 60);
+    return s % 60 ? `${m}m${String(s % 60).padStart(2, "0")}s` : `${m}m`;
+}

@@ -1,0 +1,42 @@
+/**
+ * The report of `npm run verify`: one table of checks (table, check, result, detail), then the
+ * likely cause of each failure, and the exit code. Pure.
+ */
+import { Check } from "./verify-core";
+
+/** Exit codes of `npm run verify`. */
+export const EXIT = {
+    /** Every check passed (or was skipped because there is nothing to check). */
+    ok: 0,
+    /** At least one check failed. */
+    failed: 1,
+    /** Verify could not run: bad arguments, unreadable outputs, missing credentials. */
+    usage: 2,
+} as const;
+
+export interface Report {
+    text: string;
+    exitCode: number;
+}
+
+const HEADERS = ["TABLE", "CHECK", "RESULT", "DETAIL"] as const;
+
+export function formatReport(checks: Check[]): Report {
+    const rows = checks.map((c) => [c.table, c.check, c.result.toUpperCase(), c.detail.replace(/\s*\n\s*/g, " ")]);
+    const widths = [0, 1, 2].map((i) => Math.max(HEADERS[i].length, ...rows.map((r) => r[i].length)));
+    const line = (cells: readonly string[]) => cells.map((cell, i) => (i < 3 ? cell.padEnd(widths[i]) : cell)).join("  ").trimEnd();
+
+    const out: string[] = [line(HEADERS), line(widths.map((w) => "-".repeat(w)).concat("-".repeat(6))), ...rows.map(line)];
+    const failed = checks.filter((c) => c.result === "fail");
+    const skipped = checks.filter((c) => c.result === "skip").length;
+    const passed = checks.length - failed.length - skipped;
+    out.push("");
+    out.push(`${passed} passed, ${failed.length} failed, ${skipped} skipped (${checks.length} checks)`);
+    if (failed.length > 0) {
+        out.push("");
+        out.push("Likely causes:");
+        for (const c of failed) out.push(`  ${c.table} / ${c.check}: ${c.cause ?? "see the detail above"}`);
+    }
+    if (checks.length === 0) out.push("no checks ran");
+    return { text: `${out.join("\n")}\n`, exitCode: failed.length > 0 || checks.length === 0 ? EXIT.failed : EXIT.ok };
+}

@@ -1,0 +1,169 @@
+/**
+ * The stack outputs `npm run verify` reads (`pulumi stack output --json`, the exports of
+ * `index.ts`), validated into a typed shape, and the AWS region they live in. Pure.
+ */
+
+/** The backfill's summary as the stack exports it (`TableExport.summary`). */
+export interface BackfillSummary {
+    status?: string;
+    rows?: number;
+    files?: number;
+    bytes?: number;
+    queryId?: string;
+}
+
+/** One exported table's outputs: `tables.<folder>` in `index.ts`. */
+export interface TableOutputs {
+    /** `DATABASE.SCHEMA.TABLE`, upper-case identifiers. */
+    snowflakeTable: string;
+    /** Key prefix of the table's folder, with trailing slash: `exports/orders/`. */
+    s3Prefix: string;
+    queueUrl: string;
+    deadLetterQueueUrl: string;
+    crawlerName: string;
+    glueTable: string;
+    namedQueryId?: string;
+    streamName?: string;
+    taskName?: string;
+    backfill?: BackfillSummary;
+}
+
+export interface StackOutputs {
+    bucketName: string;
+    exportPrefix?: string;
+    topicArn?: string;
+    glueDatabase: string;
+    athenaWorkgroup: string;
+    /** The stage's fully qualified name; its database and schema also hold the streams and tasks. */
+    snowflakeStage?: string;
+    snowflakeIntegration?: string;
+    snowflakeRoleArn?: string;
+    /** The stack's non-secret Snowflake identity, as BACKFILL_* variables (see `connectionEnvironment`). */
+    snowflakeConnection?: Record<string, string>;
+    /** Keyed by folder name (`orders`). */
+    tables: Record<string, TableOutputs>;
+}
+
+/** The outputs are unusable: every problem found, one per line. */
+export class OutputsError extends Error {
+    constructor(readonly problems: string[]) {
+        super(`the stack outputs cannot be verified:\n  - ${problems.join("\n  - ")}`);
+        this.name = "OutputsError";
+    }
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * Validates parsed `pulumi stack output --json`. Secret outputs arrive as the string `[secret]`
+ * unless `--show-secrets` is given; none of the outputs read here is secret.
+ */
+export function parseOutputs(raw: unknown): StackOutputs {
+    const problems: string[] = [];
+    if (!isObject(raw)) throw new OutputsError([`expected a JSON object of stack outputs, got ${describe(raw)}`]);
+
+    const str = (obj: Record<string, unknown>, key: string, where: string, required: boolean): string | undefined => {
+        const v = obj[key];
+        if (v === undefined && !required) return undefined;
+        if (typeof v !== "string" || v === "" || v === "[secret]") {
+            problems.push(`${where}${key}: expected a non-empty string, got ${describe(v)}${v === "[secret]" ? " (a secret: pass --show-secrets output in a file)" : ""}`);
+            return undefined;
+        }
+        return v;
+    };
+
+    const bucketName = str(raw, "bucketName", "", true);
+    const glueDatabase = str(raw, "glueDatabase", "", true);
+    const athenaWorkgroup = str(raw, "athenaWorkgroup", "", true);
+    const tables: Record<string, TableOutputs> = {};
+    if (!isObject(raw.tables) || Object.keys(raw.tables).length === 0) {
+        problems.push(`tables: expected an object with one entry per exported table, got ${describe(raw.tables)}`);
+    } else {
+        for (const [folder, t] of Object.entries(raw.tables)) {
+            const where = `tables.${folder}.`;
+            if (!isObject(t)) {
+                problems.push(`tables.${folder}: expected an object, got ${describe(t)}`);
+                continue;
+            }
+            const snowflakeTable = str(t, "snowflakeTable", where, true);
+            if (snowflakeTable !== undefined && splitQualifiedName(snowflakeTable) === undefined) {
+                problems.push(`${where}snowflakeTable: expected DATABASE.SCHEMA.TABLE, got ${JSON.stringify(snowflakeTable)}`);
+            }
+            const s3Prefix = str(t, "s3Prefix", where, true);
+            if (s3Prefix !== undefined && (!s3Prefix.endsWith("/") || s3Prefix.startsWith("/"))) {
+                problems.push(`${where}s3Prefix: expected a key prefix with a trailing slash such as "exports/orders/", got ${JSON.stringify(s3Prefix)}`);
+            }
+            const entry = {
+                snowflakeTable,
+                s3Prefix,
+                queueUrl: str(t, "queueUrl", where, true),
+                deadLetterQueueUrl: str(t, "deadLetterQueueUrl", where, true),
+                crawlerName: str(t, "crawlerName", where, true),
+                glueTable: str(t, "glueTable", where, true),
+                namedQueryId: str(t, "namedQueryId", where, false),
+                streamName: str(t, "streamName", where, false),
+                taskName: str(t, "taskName", where, false),
+                backfill: isObject(t.backfill) ? (t.backfill as BackfillSummary) : undefined,
+            };
+            tables[folder] = entry as TableOutputs;
+        }
+    }
+    if (problems.length > 0) throw new OutputsError(problems);
+    return {
+        bucketName: bucketName!,
+        exportPrefix: typeof raw.exportPrefix === "string" ? raw.exportPrefix : undefined,
+        topicArn: typeof raw.topicArn === "string" ? raw.topicArn : undefined,
+        glueDatabase: glueDatabase!,
+        athenaWorkgroup: athenaWorkgroup!,
+        snowflakeStage: typeof raw.snowflakeStage === "string" ? raw.snowflakeStage : undefined,
+        snowflakeIntegration: typeof raw.snowflakeIntegration === "string" ? raw.snowflakeIntegration : undefined,
+        snowflakeRoleArn: typeof raw.snowflakeRoleArn === "string" ? raw.snowflakeRoleArn : undefined,
+        snowflakeConnection: isObject(raw.snowflakeConnection)
+            ? Object.fromEntries(Object.entries(raw.snowflakeConnection).filter(([k, v]) => /^BACKFILL_[A-Z_]+$/.test(k) && typeof v === "string")) as Record<string, string>
+            : undefined,
+        tables,
+    };
+}
+
+function describe(v: unknown): string {
+    if (v === undefined) return "nothing";
+    const s = JSON.stringify(v);
+    return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/**
+ * Splits `DB.SCHEMA.NAME` (plain or double-quoted identifiers, as `snowflakeTable` and the
+ * provider's `fullyQualifiedName` write them) into its three parts; undefined when it is not
+ * three identifiers.
+ */
+export function splitQualifiedName(name: string): [string, string, string] | undefined {
+    const parts: string[] = [];
+    const re = /\s*(?:"((?:[^"]|"")*)"|([A-Za-z_][A-Za-z0-9_$]*))\s*(\.|$)/y;
+    let ended = false;
+    let m: RegExpExecArray | null;
+    while (!ended && (m = re.exec(name)) !== null) {
+        parts.push(m[1] !== undefined ? m[1].replace(/""/g, '"') : m[2]);
+        ended = m[3] === "";
+    }
+    if (!ended || parts.length !== 3) return undefined;
+    return [parts[0], parts[1], parts[2]];
+}
+
+/** The region in an ARN (`arn:aws:sns:eu-west-1:...`) or an SQS URL (`https://sqs.eu-west-1.amazonaws.com/...`). */
+export function regionOf(value: string | undefined): string | undefined {
+    if (!value) return undefined;
+    const arn = /^arn:[a-z-]+:[a-z0-9-]+:([a-z]{2}(?:-[a-z]+)+-\d):/.exec(value);
+    if (arn) return arn[1];
+    const url = /^https:\/\/(?:sqs\.)?([a-z]{2}(?:-[a-z]+)+-\d)\.(?:queue\.)?amazonaws\.com(?:\.cn)?\//.exec(value);
+    return url ? url[1] : undefined;
+}
+
+/** The region of the stack's resources, read from the topic ARN and the queue URLs. */
+export function outputsRegion(outputs: StackOutputs): string | undefined {
+    const candidates = [outputs.topicArn, ...Object.values(outputs.tables).flatMap((t) => [t.queueUrl, t.deadLetterQueueUrl])];
+    for (const c of candidates) {
+        const r = regionOf(c);
+        if (r) return r;
+    }
+    return undefined;
+}

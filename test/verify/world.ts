@@ -1,0 +1,256 @@
+/**
+ * A fake deployed stack for the verify tests: `aws-sdk-client-mock` stubs of S3, SQS, Glue and
+ * Athena driven by one mutable `World`, a fake Snowflake connection, and a fake clock whose
+ * `sleep` only advances time. Each test starts from a healthy stack and breaks one thing.
+ */
+import {
+    AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, QueryExecutionState, StartQueryExecutionCommand, StopQueryExecutionCommand,
+} from "@aws-sdk/client-athena";
+import {
+    CrawlerRunningException, EntityNotFoundException, GetCrawlerCommand, GetPartitionsCommand, GetTableCommand, GetTablesCommand, GlueClient,
+    Partition, StartCrawlerCommand,
+} from "@aws-sdk/client-glue";
+import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
+import { mockClient } from "aws-sdk-client-mock";
+import type { SqlConnection } from "../../components/backfill/backfill";
+import { VerifyDeps } from "../../scripts/lib/verify-core";
+import { StackOutputs } from "../../scripts/lib/verify-outputs";
+
+export const BUCKET = "lake-dev-bucket";
+export const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue";
+export const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
+export const CRAWLER = "incremental-crawl-dev-orders";
+
+/** The outputs of `pulumi stack output --json` for a one-table stack. */
+export function stackOutputs(): StackOutputs {
+    return {
+        bucketName: BUCKET,
+        exportPrefix: "exports",
+        topicArn: "arn:aws:sns:eu-west-1:123456789012:lake-events",
+        glueDatabase: "lake",
+        athenaWorkgroup: "incremental-crawl-dev",
+        snowflakeStage: '"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"',
+        snowflakeIntegration: "INCREMENTAL_CRAWL_DEV_LAKE",
+        snowflakeRoleArn: "arn:aws:iam::123456789012:role/incremental-crawl-dev-snowflake",
+        tables: {
+            orders: {
+                snowflakeTable: "LAKE_EXPORT.EXPORT.ORDERS",
+                s3Prefix: "exports/orders/",
+                queueUrl: QUEUE,
+                deadLetterQueueUrl: DLQ,
+                crawlerName: CRAWLER,
+                glueTable: "orders",
+                namedQueryId: "nq-1",
+                streamName: "ORDERS_LAKE_0A1B2C3D",
+                taskName: "ORDERS_LAKE_EXPORT",
+                backfill: { status: "ok", rows: 1000, files: 3, bytes: 30_000, queryId: "01b0" },
+            },
+        },
+    };
+}
+
+export interface World {
+    /** Partition folders under `exports/orders/`, and the objects in each. */
+    folders: string[];
+    objectsPerFolder: number;
+    queue: { visible: number; inFlight: number };
+    dlq: { visible: number; inFlight: number };
+    /** Crawler states GetCrawler reports after StartCrawler, one per call; the last repeats. */
+    crawlerStates: string[];
+    crawlerStatus: "SUCCEEDED" | "FAILED" | "CANCELLED";
+    crawlerError?: string;
+    crawlerAlreadyRunning: boolean;
+    glueTableExists: boolean;
+    /** Folders the catalog has partitions for. */
+    partitions: string[];
+    athenaStates: string[];
+    athenaReason?: string;
+    athenaRows: number;
+    snowflakeRows: number;
+    snowflakeError?: Error;
+    streamPending: number;
+    taskState: string;
+}
+
+export function healthyWorld(): World {
+    const folders = ["dt=2024-01-30", "dt=2024-01-31", "dt=__HIVE_DEFAULT_PARTITION__"];
+    return {
+        folders,
+        objectsPerFolder: 2,
+        queue: { visible: 3, inFlight: 0 },
+        dlq: { visible: 0, inFlight: 0 },
+        crawlerStates: ["RUNNING", "RUNNING", "STOPPING", "READY"],
+        crawlerStatus: "SUCCEEDED",
+        crawlerAlreadyRunning: false,
+        glueTableExists: true,
+        partitions: [...folders],
+        athenaStates: ["QUEUED", "RUNNING", "SUCCEEDED"],
+        athenaRows: 1234,
+        snowflakeRows: 1234,
+        streamPending: 0,
+        taskState: "started",
+    };
+}
+
+function createMocks() {
+    return { s3: mockClient(S3Client), sqs: mockClient(SQSClient), glue: mockClient(GlueClient), athena: mockClient(AthenaClient) };
+}
+
+/** The client mocks; they stub the clients' prototypes, so only between `startMocks` and `stopMocks`. */
+export let mocks: ReturnType<typeof createMocks> | undefined;
+
+export function startMocks(): void {
+    mocks ??= createMocks();
+}
+
+export function stopMocks(): void {
+    for (const m of Object.values(mocks ?? {})) m.restore();
+    mocks = undefined;
+}
+
+/** Pages of at most `size` items, with continuation tokens `"1"`, `"2"`... */
+function page<T>(items: T[], token: string | undefined, size: number): { items: T[]; next?: string } {
+    const start = token ? Number(token) * size : 0;
+    const next = start + size < items.length ? String(start / size + 1) : undefined;
+    return { items: items.slice(start, start + size), next };
+}
+
+const PREV_CRAWL = new Date("2024-01-01T00:00:00Z");
+const NEW_CRAWL = new Date("2024-02-01T00:00:00Z");
+
+/** Points the mocks at `w`; returns counters of what the code under test did. */
+export function install(w: World) {
+    startMocks();
+    const m = mocks!;
+    for (const x of Object.values(m)) x.reset();
+    const prefix = "exports/orders/";
+    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, sql: [] as string[] };
+
+    m.s3.on(ListObjectsV2Command).callsFake((input) => {
+        if (input.Bucket !== BUCKET || input.Prefix !== prefix) throw new Error(`unexpected listing ${input.Bucket}/${input.Prefix}`);
+        if (input.Delimiter === "/") {
+            const p = page(w.folders, input.ContinuationToken, 2);
+            return { CommonPrefixes: p.items.map((f) => ({ Prefix: `${prefix}${f}/` })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
+        }
+        const keys = w.folders.flatMap((f) => Array.from({ length: w.objectsPerFolder }, (_, i) => `${prefix}${f}/data_0_0_${i}.snappy.parquet`));
+        const p = page(keys, input.ContinuationToken, 4);
+        return { Contents: p.items.map((Key) => ({ Key, Size: 1000 })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
+    });
+
+    m.sqs.on(GetQueueAttributesCommand).callsFake((input) => {
+        const d = input.QueueUrl === QUEUE ? w.queue : input.QueueUrl === DLQ ? w.dlq : undefined;
+        if (!d) throw new Error(`unexpected queue ${input.QueueUrl}`);
+        return { Attributes: { ApproximateNumberOfMessages: String(d.visible), ApproximateNumberOfMessagesNotVisible: String(d.inFlight) } };
+    });
+
+    let started = false;
+    let pollIndex = 0;
+    m.glue.on(StartCrawlerCommand).callsFake((input) => {
+        calls.startCrawler += 1;
+        if (input.Name !== CRAWLER) throw new Error(`unexpected crawler ${input.Name}`);
+        started = true;
+        if (w.crawlerAlreadyRunning) throw new CrawlerRunningException({ message: `Crawler with name ${CRAWLER} has already started`, $metadata: {} });
+        return {};
+    });
+    m.glue.on(GetCrawlerCommand).callsFake(() => {
+        calls.getCrawler += 1;
+        if (!started) {
+            return { Crawler: { Name: CRAWLER, State: w.crawlerAlreadyRunning ? "RUNNING" : "READY", LastCrawl: { Status: "SUCCEEDED", StartTime: PREV_CRAWL } } };
+        }
+        const state = w.crawlerStates[Math.min(pollIndex++, w.crawlerStates.length - 1)];
+        const done = state === "READY";
+        return {
+            Crawler: {
+                Name: CRAWLER,
+                State: state,
+                LastCrawl: done
+                    ? { Status: w.crawlerStatus, ErrorMessage: w.crawlerError, StartTime: NEW_CRAWL, LogGroup: "/aws-glue/crawlers", LogStream: CRAWLER }
+                    : { Status: "SUCCEEDED", StartTime: PREV_CRAWL },
+            },
+        };
+    });
+    m.glue.on(GetTableCommand).callsFake((input) => {
+        if (!w.glueTableExists) throw new EntityNotFoundException({ message: `Table ${input.Name} not found.`, $metadata: {} });
+        return {
+            Table: {
+                Name: "orders",
+                DatabaseName: "lake",
+                StorageDescriptor: { Location: `s3://${BUCKET}/${prefix}`, Columns: [{ Name: "order_id", Type: "bigint" }, { Name: "amount", Type: "double" }] },
+                PartitionKeys: [{ Name: "dt", Type: "string" }],
+                Parameters: { classification: "parquet" },
+            },
+        };
+    });
+    m.glue.on(GetTablesCommand).resolves({ TableList: [] });
+    m.glue.on(GetPartitionsCommand).callsFake((input) => {
+        const all: Partition[] = w.partitions.map((f) => ({ Values: [f.split("=")[1]], StorageDescriptor: { Location: `s3://${BUCKET}/${prefix}${f}/` } }));
+        const p = page(all, input.NextToken, 2);
+        return { Partitions: p.items, NextToken: p.next };
+    });
+
+    let athenaPoll = 0;
+    m.athena.on(StartQueryExecutionCommand).callsFake((input) => {
+        if (input.WorkGroup !== "incremental-crawl-dev" || input.QueryString !== 'SELECT COUNT(*) FROM "lake"."orders"') {
+            throw new Error(`unexpected query ${input.QueryString} in ${input.WorkGroup}`);
+        }
+        return { QueryExecutionId: "qe-1" };
+    });
+    m.athena.on(GetQueryExecutionCommand).callsFake(() => {
+        const state = w.athenaStates[Math.min(athenaPoll++, w.athenaStates.length - 1)] as QueryExecutionState;
+        return { QueryExecution: { QueryExecutionId: "qe-1", Status: { State: state, StateChangeReason: w.athenaReason } } };
+    });
+    m.athena.on(GetQueryResultsCommand).callsFake(() => ({
+        ResultSet: { Rows: [{ Data: [{ VarCharValue: "_col0" }] }, { Data: [{ VarCharValue: String(w.athenaRows) }] }] },
+    }));
+    m.athena.on(StopQueryExecutionCommand).callsFake(() => {
+        calls.stopQuery += 1;
+        return {};
+    });
+    return calls;
+}
+
+/** The fake Snowflake connection: COUNT(*) of the table and the stream, SHOW TASKS. */
+export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection {
+    return {
+        execute: async (sqlText) => {
+            calls.sql.push(sqlText);
+            if (w.snowflakeError) throw w.snowflakeError;
+            if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"') return { rows: [{ ROW_COUNT: w.snowflakeRows }], queryId: "q1" };
+            if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"') return { rows: [{ ROW_COUNT: String(w.streamPending) }], queryId: "q2" };
+            if (sqlText === `SHOW TASKS LIKE 'ORDERS_LAKE_EXPORT' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) return { rows: [{ name: "ORDERS_LAKE_EXPORT", state: w.taskState }], queryId: "q3" };
+            throw new Error(`unexpected SQL: ${sqlText}`);
+        },
+    };
+}
+
+/** A clock that only moves when slept on. */
+export function fakeClock() {
+    const clock = { t: 1_700_000_000_000, sleeps: [] as number[] };
+    return {
+        clock,
+        now: () => clock.t,
+        sleep: async (ms: number) => {
+            clock.sleeps.push(ms);
+            clock.t += ms;
+        },
+    };
+}
+
+/** Everything `verifyStack` needs, wired to `w`. */
+export function deps(w: World) {
+    const calls = install(w);
+    const { clock, now, sleep } = fakeClock();
+    const progress: string[] = [];
+    const d: VerifyDeps = {
+        s3: new S3Client({ region: "eu-west-1" }),
+        sqs: new SQSClient({ region: "eu-west-1" }),
+        glue: new GlueClient({ region: "eu-west-1" }),
+        athena: new AthenaClient({ region: "eu-west-1" }),
+        snowflake: fakeSnowflake(w, calls),
+        now,
+        sleep,
+        progress: (line) => progress.push(line),
+    };
+    return { deps: d, calls, clock, progress };
+}
