@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsumerQueue } from "./consumer-queue";
 import { bucketTlsOnlyPolicy, topicPolicy } from "./iam-documents";
+import { Settings } from "./types";
 
 export interface Consumer {
     /** Logical name of the consumer, unique in the lake (a table's folder name). */
@@ -10,7 +11,11 @@ export interface Consumer {
     keyPrefix: string;
 }
 
-export interface EventLakeArgs {
+/** The bucket and queue settings of a stack (see the configuration reference in README.md). */
+export type LakeSettings = Pick<Settings,
+    "versioning" | "noncurrentVersionDays" | "abortIncompleteUploadDays" | "athenaResultsDays" | "queueRetentionDays" | "maxReceiveCount">;
+
+export interface EventLakeArgs extends LakeSettings {
     accountId: pulumi.Input<string>;
     /** Key prefix (no trailing slash) of the exports; only objects under it raise events. */
     exportPrefix: string;
@@ -19,12 +24,6 @@ export interface EventLakeArgs {
     consumers: Consumer[];
     /** Customer-managed key; undefined means SSE-S3 on the bucket and SSE-SQS on the queues. */
     kmsKeyArn?: pulumi.Input<string>;
-    versioning: boolean;
-    noncurrentVersionDays: number;
-    abortIncompleteUploadDays: number;
-    athenaResultsDays: number;
-    queueRetentionDays: number;
-    maxReceiveCount: number;
     /** Keep the bucket and its data on `pulumi destroy`. */
     retainData: boolean;
 }
