@@ -56,10 +56,14 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         super("incremental-crawl:snowflake:SnowflakeExport", name, {}, opts);
         const { extraPreviewFeatures, ...providerSettings } = args.provider;
 
-        // Credentials are not set here: the provider reads SNOWFLAKE_PRIVATE_KEY (and the rest of
-        // what is unset) from the environment of `pulumi up`.
+        // Credentials are not set here: the provider plugin reads SNOWFLAKE_PRIVATE_KEY (and the rest
+        // of what is unset) from the environment of `pulumi up`. The SDK, though, copies
+        // SNOWFLAKE_PASSWORD and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE from the environment into the
+        // provider's inputs, which the state records, in plain text (@pulumi/snowflake provider.js):
+        // pass them on as secrets so the state holds them encrypted.
         this.provider = new snowflake.Provider(`${name}-provider`, {
             ...providerSettings,
+            ...environmentSecrets(process.env),
             warehouse: args.warehouse,
             previewFeaturesEnabled: [...new Set([...REQUIRED_PREVIEW_FEATURES, ...extraPreviewFeatures])].sort(),
         }, { parent: this });
@@ -156,4 +160,12 @@ export class SnowflakeExport extends pulumi.ComponentResource {
 
         this.registerOutputs({ integrationName: this.integration.name, roleArn: this.role.arn, stageName: this.stage.fullyQualifiedName });
     }
+}
+
+/** Credentials the Snowflake SDK would read from the environment into plain provider inputs, as secrets. */
+export function environmentSecrets(env: NodeJS.ProcessEnv): Pick<snowflake.ProviderArgs, "password" | "privateKeyPassphrase"> {
+    const out: Pick<snowflake.ProviderArgs, "password" | "privateKeyPassphrase"> = {};
+    if (env.SNOWFLAKE_PASSWORD) out.password = pulumi.secret(env.SNOWFLAKE_PASSWORD);
+    if (env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE) out.privateKeyPassphrase = pulumi.secret(env.SNOWFLAKE_PRIVATE_KEY_PASSPHRASE);
+    return out;
 }
