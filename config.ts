@@ -25,7 +25,7 @@ export const DEFAULTS = {
     noncurrentVersionDays: 30,
     abortIncompleteUploadDays: 7,
     athenaResultsDays: 30,
-    queueRetentionDays: 14,
+    queueRetentionDays: 7,
     maxReceiveCount: 5,
     crawlerSchedule: "",
     glueDatabase: "lake",
@@ -155,8 +155,10 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
     const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
     const athenaResultsDays = int("athenaResultsDays", 1, 3650);
-    // SQS retention: 60 seconds to 14 days. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
-    const queueRetentionDays = int("queueRetentionDays", 1, 14, " (SQS keeps messages at most 14 days)");
+    // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
+    // keeps its first enqueue time in the DLQ, so the DLQ (14 days) must outlive the queue.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+    const queueRetentionDays = int("queueRetentionDays", 1, 13, " (the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue)");
     const maxReceiveCount = int("maxReceiveCount", 1, 1000);
     const glueDatabase = str("glueDatabase", naming.glueName);
     const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeIdentifier);

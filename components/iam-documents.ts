@@ -134,7 +134,10 @@ export function snowflakeTrustPolicy(a: { iamUserArn: string; externalId: string
 }
 
 /**
- * What Snowflake needs to unload under the export prefix, and nothing else.
+ * What Snowflake needs to unload under the export prefix, and nothing else. Snowflake's
+ * storage-integration guide also lists s3:DeleteObjectVersion; unloading does not need it
+ * (https://docs.snowflake.com/en/user-guide/data-unload-s3) and it would let the role erase the
+ * versions a production bucket keeps, so it is left out.
  * https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration
  */
 export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; kmsKeyArn?: string }): PolicyDocument {
@@ -142,7 +145,7 @@ export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; km
         {
             Sid: "UnloadObjectsUnderExportPrefix",
             Effect: "Allow",
-            Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+            Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"],
             Resource: objectsUnder(a.bucketArn, a.prefix),
         },
         {

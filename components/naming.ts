@@ -65,10 +65,18 @@ export const glueName: Rule = (v) =>
  * are allowed, so the prefix needs no URL-encoding in an S3 event filter and is the same string in
  * the notification filter, the Glue target, the IAM resource and the Snowflake stage URL.
  */
-export const s3Prefix: Rule = (v) =>
-    v.length <= 200 && /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(v)
-        ? undefined
-        : "an S3 prefix: folders of lower-case letters, digits, _ or - joined by /, without a leading or trailing / (at most 200)";
+export const s3Prefix: Rule = (v) => {
+    if (!(v.length <= 200 && /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(v))) {
+        return "an S3 prefix: folders of lower-case letters, digits, _ or - joined by /, without a leading or trailing / (at most 200)";
+    }
+    // AWSGlueServiceRole lets every crawler role get, put and delete objects under any key that
+    // contains "aws-glue-" (and read "crawler-public"): a prefix holding them would open the lake
+    // to every crawler. https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html
+    if (v.includes("aws-glue-") || v.includes("crawler-public")) {
+        return "an S3 prefix without \"aws-glue-\" or \"crawler-public\" (AWSGlueServiceRole opens such keys to every crawler)";
+    }
+    return undefined;
+};
 
 /**
  * Stack names end up in IAM role names, SNS/SQS names and Snowflake identifiers.

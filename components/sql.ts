@@ -64,9 +64,11 @@ export function partitionExpression(table: TableSpec): string {
     let key: string;
     let value: string;
     if (table.partitionGranularity === "value") {
-        // Values become folder names: keep S3-safe characters only, so a value cannot add folders.
+        // Values become folder names: keep letters, digits, `_` and `.` only, so a value cannot add
+        // folders, and no folder can contain "aws-glue-", which AWSGlueServiceRole opens to every
+        // crawler role (naming.s3Prefix).
         key = column.name.toLowerCase();
-        value = `NULLIF(REGEXP_REPLACE(TO_VARCHAR(${id}), '[^A-Za-z0-9_.-]', '_'), '')`;
+        value = `NULLIF(REGEXP_REPLACE(TO_VARCHAR(${id}), '[^A-Za-z0-9_.]', '_'), '')`;
     } else {
         key = TIME_PARTITION_KEY;
         const utc = isZonedTimestamp(column.type) ? `CONVERT_TIMEZONE('UTC', ${id})` : id;

@@ -46,7 +46,7 @@ describe("config: parseSettings", () => {
         const s = parseSettings(base(), ctx);
         assert.equal(s.exportPrefix, DEFAULTS.exportPrefix);
         assert.equal(s.encryption, "sse-s3");
-        assert.equal(s.queueRetentionDays, 14);
+        assert.equal(s.queueRetentionDays, 7);
         assert.equal(s.crawlerSchedule, undefined);
         assert.equal(s.production, false);
         assert.deepEqual(s.tables[0].columns[1], { name: "ORDER_TS", type: "TIMESTAMP_TZ", nullable: true });
@@ -95,10 +95,11 @@ describe("config: parseSettings", () => {
         ["production not boolean", { [k("production")]: "yes" }, /^incremental-crawl:production: expected true or false, got "yes"$/],
         ["prefix with ..", { [k("exportPrefix")]: "exports/../x" }, /^incremental-crawl:exportPrefix: expected an S3 prefix/],
         ["prefix with trailing slash", { [k("exportPrefix")]: "exports/" }, /exportPrefix: expected an S3 prefix/],
+        ["prefix Glue's managed policy opens to every crawler", { [k("exportPrefix")]: "lake/aws-glue-exports" }, /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/],
         ["prefix with space", { [k("exportPrefix")]: "my exports" }, /exportPrefix: expected an S3 prefix/],
         ["encryption unknown", { [k("encryption")]: "aws:kms" }, /^incremental-crawl:encryption: expected one of "sse-s3", "kms", got "aws:kms"$/],
-        ["retention over 14", { [k("queueRetentionDays")]: "15" }, /queueRetentionDays: expected an integer from 1 to 14 \(SQS keeps messages at most 14 days\), got 15/],
-        ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 14/],
+        ["retention the DLQ cannot outlive", { [k("queueRetentionDays")]: "14" }, /queueRetentionDays: expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got 14/],
+        ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 13/],
         ["retention not a number", { [k("noncurrentVersionDays")]: "30d" }, /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/],
         ["fractional integer", { [k("maxFileSizeMb")]: "1.5" }, /maxFileSizeMb: expected an integer from 1 to 5120, got 1.5/],
         ["schedule not cron", { [k("crawlerSchedule")]: "hourly" }, /^incremental-crawl:crawlerSchedule: expected a Glue cron expression.*not of the form cron/],

@@ -116,7 +116,8 @@ for (const stack of ["dev", "prod"] as const) {
                 const dlq = g.one(T.queue, `-${t}-dlq`);
                 const redrive = JSON.parse(queue.inputs.redrivePolicy);
                 assert.deepEqual(redrive, { deadLetterTargetArn: dlq.outputs.arn, maxReceiveCount: 5 });
-                assert.equal(queue.inputs.messageRetentionSeconds, (stack === "dev" ? 4 : 14) * 86400);
+                assert.equal(queue.inputs.messageRetentionSeconds, (stack === "dev" ? 4 : 7) * 86400);
+                assert.ok(dlq.inputs.messageRetentionSeconds > queue.inputs.messageRetentionSeconds, "the DLQ outlives the queue");
                 assert.equal(dlq.inputs.messageRetentionSeconds, 14 * 86400);
                 for (const q of [queue, dlq]) {
                     assert.notEqual(q.inputs.kmsMasterKeyId, "alias/aws/sqs");

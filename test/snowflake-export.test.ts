@@ -79,7 +79,7 @@ for (const stack of ["dev", "prod"] as const) {
             const actions = doc.Statement.flatMap((s: any) => [s.Action].flat()).sort();
             assert.deepEqual(actions, [
                 ...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []),
-                "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject",
+                "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject",
             ]);
             assert.deepEqual(doc.Statement.find((s: any) => s.Action === "s3:ListBucket")!.Condition, { StringLike: { "s3:prefix": ["exports/", "exports/*"] } });
         });
