@@ -1,0 +1,567 @@
+/**
+ * The IAM access matrix: who may do what to which resource of a stack, evaluated with
+ * @cloud-copilot/iam-simulate (an IAM policy evaluation engine: identity and resource policies,
+ * service principals, cross-account rules, condition keys) over the policy documents found in the
+ * program's resource graph, as the engine would receive them (never by calling the builders).
+ *
+ * Used by `npm run check:iam` and by test/security/iam-matrix.test.ts; docs/security.md holds the
+ * generated table of each stack, kept equal to the matrix by a test.
+ *
+ * What it cannot see, and assumes (also written in docs/security.md):
+ * - the context AWS services put in their requests: S3 sends `aws:SourceArn`/`aws:SourceAccount`
+ *   when it publishes an event, SNS sends `aws:SourceArn` when it delivers to SQS, STS carries
+ *   `sts:ExternalId` from the caller. Each cell states the context it evaluates.
+ * - Snowflake's own account: its IAM user is given an identity policy allowing `sts:AssumeRole`
+ *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
+ * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
+ */
+import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
+import { managedPolicy } from "./iam-managed-policies";
+
+/** The part of a harness `CapturedResource` the matrix reads. */
+export interface GraphResource {
+    type: string;
+    name: string;
+    inputs: Record<string, any>;
+    outputs: Record<string, any>;
+}
+
+export type Expected = "Allowed" | "Denied" | "ExplicitlyDenied";
+export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error";
+
+export interface PolicyDoc {
+    Version: string;
+    Statement: any[];
+}
+
+interface NamedPolicy {
+    name: string;
+    policy: PolicyDoc;
+}
+
+export interface Cell {
+    /** Stable identifier, e.g. `crawler:orders:read-own-prefix`. */
+    id: string;
+    /** What the cell belongs to in the issue's list (tests assert each group). */
+    group: CellGroup;
+    principal: { label: string; arn: string | "anonymous" };
+    action: string;
+    resource: { label: string; arn: string; accountId: string };
+    /** Request context keys (`aws:SecureTransport`, `aws:SourceArn`, `sts:ExternalId`, `s3:prefix` ...). */
+    context: Record<string, string>;
+    /** Human-readable context, for the tables. */
+    contextLabel: string;
+    identityPolicies: NamedPolicy[];
+    resourcePolicy?: PolicyDoc;
+    expected: Expected;
+    why: string;
+}
+
+export interface CellResult extends Cell {
+    decision: Decision;
+    ok: boolean;
+    /** Validation errors of the engine, or context keys it ignored (a mis-specified cell). */
+    problem?: string;
+}
+
+/**
+ * The groups of cells, as the issue lists them; every group has at least one cell in every stack
+ * (the KMS groups only where the stack uses a customer-managed key).
+ */
+export const CELL_GROUPS = {
+    "topic-allows-lake-bucket": "allowed: S3, for this bucket in this account, publishes to the topic",
+    "topic-denies-others": "denied: another bucket or account (or anyone else) publishing to the topic",
+    "queue-allows-topic": "allowed: the topic sends to each queue",
+    "queue-denies-others": "denied: another topic (or anyone else) sending to a queue or its DLQ",
+    "crawler-own": "allowed: each crawler role receives/deletes on its own queue and reads its own table's prefix",
+    "crawler-denied": "denied: a crawler reading another table's queue or prefix, another bucket, or writing",
+    "crawler-managed-policy": "allowed through AWSGlueServiceRole: listing any bucket, keys containing aws-glue-",
+    "crawler-trust": "only Glue assumes a crawler role",
+    "unload-trust-allowed": "allowed: Snowflake's IAM user with the right external id assumes the unload role",
+    "unload-trust-denied": "denied: Snowflake's user without or with a wrong external id; any other principal",
+    "unload-access-allowed": "allowed: the unload role writes and lists under the export prefix",
+    "unload-access-denied": "denied: the unload role writing outside its prefix or bucket",
+    "tls-only": "denied: any request to the bucket without TLS, whoever makes it",
+    "anonymous": "denied: anonymous reads (and writes)",
+    "kms": "the lake key: S3/SNS of this account and the stack's roles only",
+} as const;
+export type CellGroup = keyof typeof CELL_GROUPS;
+
+/** Everything the matrix needs, found in the graph. */
+export interface LakeFacts {
+    accountId: string;
+    region: string;
+    partition: string;
+    bucket: { name: string; arn: string; policy?: PolicyDoc; restrictPublicBuckets: boolean };
+    exportPrefix: string;
+    topic: { arn: string; policy?: PolicyDoc };
+    tables: TableFacts[];
+    unload: {
+        roleArn: string;
+        roleName: string;
+        trust: PolicyDoc;
+        identity: NamedPolicy[];
+        integrationUserArn: string;
+        externalId: string;
+    };
+    key?: { arn: string; policy?: PolicyDoc };
+}
+
+export interface TableFacts {
+    /** Folder name (`orders`), also the Glue table. */
+    folder: string;
+    /** `exports/orders`, without trailing slash. */
+    prefix: string;
+    queue: { arn: string; policy?: PolicyDoc };
+    dlq: { arn: string; policy?: PolicyDoc };
+    crawler: { roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
+}
+
+const OTHER_ACCOUNT = "111122223333";
+
+const parse = (text: unknown, what: string): PolicyDoc => {
+    if (typeof text !== "string") throw new Error(`${what}: expected a policy document as a JSON string, got ${typeof text}`);
+    return JSON.parse(text) as PolicyDoc;
+};
+
+function only<T>(items: T[], what: string): T {
+    if (items.length !== 1) throw new Error(`IAM matrix: expected exactly one ${what} in the graph, found ${items.length}`);
+    return items[0];
+}
+
+const ofType = (rs: GraphResource[], type: string) => rs.filter((r) => r.type === type);
+
+/** Identity policies of a role: inline (`RolePolicy`, `inlinePolicies`) and managed (attachments). */
+function roleIdentity(rs: GraphResource[], role: GraphResource): NamedPolicy[] {
+    const roleName: string = role.outputs.name;
+    const out: NamedPolicy[] = [];
+    for (const p of ofType(rs, "aws:iam/rolePolicy:RolePolicy").filter((p) => p.inputs.role === roleName)) {
+        out.push({ name: `inline ${p.name}`, policy: parse(p.inputs.policy, p.name) });
+    }
+    for (const p of (role.inputs.inlinePolicies ?? []) as Array<{ name?: string; policy?: string }>) {
+        if (p.policy) out.push({ name: `inline ${p.name ?? "(unnamed)"}`, policy: parse(p.policy, `${role.name} inlinePolicies`) });
+    }
+    const managedArns: string[] = [
+        ...ofType(rs, "aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === roleName).map((a) => a.inputs.policyArn as string),
+        ...((role.inputs.managedPolicyArns ?? []) as string[]),
+    ];
+    for (const arn of managedArns) {
+        const own = ofType(rs, "aws:iam/policy:Policy").find((p) => p.outputs.arn === arn);
+        if (own) {
+            out.push({ name: `customer-managed ${own.name}`, policy: parse(own.inputs.policy, own.name) });
+            continue;
+        }
+        const copy = managedPolicy(arn);
+        if (!copy) {
+            throw new Error(`IAM matrix: role ${role.name} has managed policy ${arn}, which scripts/lib/iam-managed-policies.ts has no copy of; add a faithful copy (with its source) so the matrix stays honest`);
+        }
+        out.push({ name: `AWS-managed ${arn}`, policy: copy.policy as PolicyDoc });
+    }
+    return out;
+}
+
+/** Reads the facts of the lake out of a stack's resource graph. Throws when the graph is not the expected shape. */
+export function lakeFacts(rs: GraphResource[]): LakeFacts {
+    const notification = only(ofType(rs, "aws:s3/bucketNotification:BucketNotification"), "bucket notification");
+    const bucketRes = only(ofType(rs, "aws:s3/bucket:Bucket").filter((b) => b.outputs.bucket === notification.inputs.bucket), "lake bucket (the notification's bucket)");
+    const bucketName: string = bucketRes.outputs.bucket;
+    const bucketArn: string = bucketRes.outputs.arn;
+    const bucketPolicies = ofType(rs, "aws:s3/bucketPolicy:BucketPolicy").filter((p) => p.inputs.bucket === bucketName);
+    if (bucketPolicies.length > 1) throw new Error("IAM matrix: more than one bucket policy for the lake bucket");
+    const pab = ofType(rs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find((p) => p.inputs.bucket === bucketName);
+
+    const topicConfig = only((notification.inputs.topics ?? []) as any[], "topic notification of the lake bucket");
+    const topicArn: string = topicConfig.topicArn;
+    const filterPrefix: string = topicConfig.filterPrefix ?? "";
+    const exportPrefix = filterPrefix.replace(/\/$/, "");
+    const [, partition, , region, accountId] = topicArn.split(":");
+    const topicPolicies = ofType(rs, "aws:sns/topicPolicy:TopicPolicy").filter((p) => p.inputs.arn === topicArn);
+    if (topicPolicies.length > 1) throw new Error("IAM matrix: more than one topic policy for the lake topic");
+
+    const queues = ofType(rs, "aws:sqs/queue:Queue");
+    const queuePolicyOf = (queue: GraphResource): PolicyDoc | undefined => {
+        const ps = ofType(rs, "aws:sqs/queuePolicy:QueuePolicy").filter((p) => p.inputs.queueUrl === queue.outputs.url);
+        if (ps.length > 1) throw new Error(`IAM matrix: more than one queue policy for ${queue.name}`);
+        return ps[0] ? parse(ps[0].inputs.policy, ps[0].name) : undefined;
+    };
+    const roles = ofType(rs, "aws:iam/role:Role");
+    const roleByArn = (arn: string) => only(roles.filter((r) => r.outputs.arn === arn), `role ${arn}`);
+
+    const subscriptions = ofType(rs, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.topic === topicArn && s.inputs.protocol === "sqs");
+    if (subscriptions.length === 0) throw new Error("IAM matrix: no queue subscribes to the lake topic");
+    const tables: TableFacts[] = subscriptions.map((s) => {
+        const queue = only(queues.filter((q) => q.outputs.arn === s.inputs.endpoint), `queue ${s.inputs.endpoint}`);
+        const dlqArn: string | undefined = queue.inputs.redrivePolicy ? JSON.parse(queue.inputs.redrivePolicy).deadLetterTargetArn : undefined;
+        if (!dlqArn) throw new Error(`IAM matrix: queue ${queue.name} has no dead-letter queue`);
+        const dlq = only(queues.filter((q) => q.outputs.arn === dlqArn), `dead-letter queue ${dlqArn}`);
+        const crawler = only(ofType(rs, "aws:glue/crawler:Crawler").filter((c) => (c.inputs.s3Targets ?? []).some((t: any) => t.eventQueueArn === queue.outputs.arn)),
+            `crawler reading ${queue.name}`);
+        const target = only(crawler.inputs.s3Targets as any[], `S3 target of ${crawler.name}`);
+        const m = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(target.path as string);
+        if (!m || m[1] !== bucketName) throw new Error(`IAM matrix: crawler ${crawler.name} targets ${target.path}, not the lake bucket`);
+        const prefix = m[2];
+        const role = roleByArn(crawler.inputs.role);
+        return {
+            folder: prefix.split("/").pop()!,
+            prefix,
+            queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
+            dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
+            crawler: { roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role) },
+        };
+    }).sort((a, b) => a.folder.localeCompare(b.folder));
+
+    const integration = only(ofType(rs, "snowflake:index/storageIntegration:StorageIntegration"), "Snowflake storage integration");
+    const unloadRole = roleByArn(integration.inputs.storageAwsRoleArn);
+
+    let key: LakeFacts["key"];
+    const sse = ofType(rs, "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration").find((c) => c.inputs.bucket === bucketName);
+    const kmsKeyId: string | undefined = sse?.inputs.rules?.[0]?.applyServerSideEncryptionByDefault?.kmsMasterKeyId;
+    if (kmsKeyId) {
+        const k = only(ofType(rs, "aws:kms/key:Key").filter((x) => x.outputs.arn === kmsKeyId || x.outputs.keyId === kmsKeyId), `KMS key ${kmsKeyId}`);
+        key = { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined };
+    }
+
+    return {
+        accountId, region, partition,
+        bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
+        exportPrefix,
+        topic: { arn: topicArn, policy: topicPolicies[0] ? parse(topicPolicies[0].inputs.policy, topicPolicies[0].name) : undefined },
+        tables,
+        unload: {
+            roleArn: unloadRole.outputs.arn,
+            roleName: unloadRole.outputs.name,
+            trust: parse(unloadRole.inputs.assumeRolePolicy, unloadRole.name),
+            identity: roleIdentity(rs, unloadRole),
+            integrationUserArn: integration.outputs.storageAwsIamUserArn,
+            externalId: integration.outputs.storageAwsExternalId,
+        },
+        key,
+    };
+}
+
+const doc = (...Statement: any[]): PolicyDoc => ({ Version: "2012-10-17", Statement });
+/** What an administrator of an account holds (AdministratorAccess). */
+const ADMIN: NamedPolicy = { name: "AdministratorAccess (assumed)", policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) };
+/** What Snowflake's account grants its own IAM user: assuming customer roles (assumed; the trust policy decides). */
+const SNOWFLAKE_SIDE: NamedPolicy = { name: "Snowflake's own grant (assumed)", policy: doc({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }) };
+
+/** Builds every cell of a stack's matrix from its facts. */
+export function buildMatrix(f: LakeFacts): Cell[] {
+    const cells: Cell[] = [];
+    const acct = f.accountId;
+    const tls = { "aws:SecureTransport": "true" };
+    const noTls = { "aws:SecureTransport": "false" };
+    const s3obj = (key: string, label: string) => ({ label, arn: `${f.bucket.arn}/${key}`, accountId: acct });
+    const lakeBucket = { label: "lake bucket", arn: f.bucket.arn, accountId: acct };
+    const otherBucketName = "another-bucket-of-this-account";
+    const topic = { label: "lake topic", arn: f.topic.arn, accountId: acct };
+    const otherTopicArn = `arn:${f.partition}:sns:${f.region}:${acct}:another-topic`;
+    const sessionOf = (roleName: string, session: string) => `arn:${f.partition}:sts::${acct}:assumed-role/${roleName}/${session}`;
+    const adminHere = `arn:${f.partition}:iam::${acct}:role/administrator`;
+    const adminElsewhere = `arn:${f.partition}:iam::${OTHER_ACCOUNT}:role/administrator`;
+    const sampleFile = "data_01b2c3d4-0000-0000-0000-000000000000_0_0_0.snappy.parquet";
+    const P = f.exportPrefix;
+    const add = (c: Omit<Cell, "contextLabel"> & { contextLabel?: string }) => {
+        cells.push({ ...c, contextLabel: c.contextLabel ?? labelContext(c.context) });
+    };
+    const unloadSession = sessionOf(f.unload.roleName, "snowflake");
+
+    // --- S3 → SNS: the topic policy -------------------------------------------------------------
+    const publish = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, expected: Expected, why: string, identityPolicies: NamedPolicy[] = []) =>
+        add({ id: `topic:${id}`, group, principal, action: "sns:Publish", resource: topic, context, contextLabel, identityPolicies, resourcePolicy: f.topic.policy, expected, why });
+    publish("s3-lake-bucket", "topic-allows-lake-bucket", { label: "S3 (service)", arn: "s3.amazonaws.com" },
+        { "aws:SourceArn": f.bucket.arn, "aws:SourceAccount": acct }, "SourceArn=lake bucket, SourceAccount=this account",
+        "Allowed", "topic policy admits s3.amazonaws.com for the lake bucket's ARN and this account");
+    publish("s3-other-bucket", "topic-denies-others", { label: "S3 (service)", arn: "s3.amazonaws.com" },
+        { "aws:SourceArn": `arn:${f.partition}:s3:::${otherBucketName}`, "aws:SourceAccount": acct }, "SourceArn=another bucket, SourceAccount=this account",
+        "Denied", "aws:SourceArn is not the lake bucket");
+    publish("s3-other-account", "topic-denies-others", { label: "S3 (service)", arn: "s3.amazonaws.com" },
+        { "aws:SourceArn": f.bucket.arn, "aws:SourceAccount": OTHER_ACCOUNT }, "SourceArn=lake bucket's name, SourceAccount=another account",
+        "Denied", "aws:SourceAccount pins the bucket owner: a same-named bucket re-created in another account is refused");
+    publish("admin-other-account", "topic-denies-others", { label: "administrator of another account", arn: adminElsewhere }, {}, "-",
+        "Denied", "cross-account: the topic policy admits no other account", [ADMIN]);
+    publish("anonymous", "anonymous", { label: "anonymous", arn: "anonymous" }, {}, "-", "Denied", "no statement admits an unsigned request");
+
+    // --- SNS → SQS: each queue's policy ---------------------------------------------------------
+    for (const t of f.tables) {
+        const queue = { label: `queue ${t.folder}`, arn: t.queue.arn, accountId: acct };
+        const dlq = { label: `DLQ ${t.folder}`, arn: t.dlq.arn, accountId: acct };
+        const send = (id: string, group: CellGroup, principal: Cell["principal"], res: Cell["resource"], policy: PolicyDoc | undefined, context: Record<string, string>, contextLabel: string, expected: Expected, why: string) =>
+            add({ id: `queue:${t.folder}:${id}`, group, principal, action: "sqs:SendMessage", resource: res, context, contextLabel, identityPolicies: [], resourcePolicy: policy, expected, why });
+        send("sns-lake-topic", "queue-allows-topic", { label: "SNS (service)", arn: "sns.amazonaws.com" }, queue, t.queue.policy,
+            { "aws:SourceArn": f.topic.arn }, "SourceArn=lake topic", "Allowed", "queue policy admits sns.amazonaws.com for the lake topic's ARN");
+        send("sns-other-topic", "queue-denies-others", { label: "SNS (service)", arn: "sns.amazonaws.com" }, queue, t.queue.policy,
+            { "aws:SourceArn": otherTopicArn }, "SourceArn=another topic of this account", "Denied", "aws:SourceArn is not the lake topic");
+        send("sns-other-account", "queue-denies-others", { label: "SNS (service)", arn: "sns.amazonaws.com" }, queue, t.queue.policy,
+            { "aws:SourceArn": f.topic.arn.replace(`:${acct}:`, `:${OTHER_ACCOUNT}:`) }, "SourceArn=lake topic's name in another account", "Denied", "ArnEquals compares the whole ARN, account included");
+        send("s3-direct", "queue-denies-others", { label: "S3 (service)", arn: "s3.amazonaws.com" }, queue, t.queue.policy,
+            { "aws:SourceArn": f.bucket.arn, "aws:SourceAccount": acct }, "SourceArn=lake bucket", "Denied", "events reach queues only through the topic");
+        send("sns-to-dlq", "queue-denies-others", { label: "SNS (service)", arn: "sns.amazonaws.com" }, dlq, t.dlq.policy,
+            { "aws:SourceArn": f.topic.arn }, "SourceArn=lake topic", "Denied", "the DLQ has no policy: only SQS redrive (maxReceiveCount) fills it");
+        send("anonymous", "anonymous", { label: "anonymous", arn: "anonymous" }, queue, t.queue.policy, {}, "-", "Denied", "no statement admits an unsigned request");
+    }
+
+    // --- Crawler roles ---------------------------------------------------------------------------
+    for (const t of f.tables) {
+        const who = { label: `crawler role ${t.folder}`, arn: sessionOf(t.crawler.roleName, "AWS-Crawler") };
+        const ownQueue = { label: `queue ${t.folder}`, arn: t.queue.arn, accountId: acct };
+        const ownDlq = { label: `DLQ ${t.folder}`, arn: t.dlq.arn, accountId: acct };
+        const cell = (id: string, group: CellGroup, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string, contextLabel?: string) =>
+            add({ id: `crawler:${t.folder}:${id}`, group, principal: who, action, resource: res, context, contextLabel, identityPolicies: t.crawler.identity, resourcePolicy, expected, why });
+
+        cell("receive-own-queue", "crawler-own", "sqs:ReceiveMessage", ownQueue, t.queue.policy, {}, "Allowed", "inline policy ConsumeOwnEventQueue");
+        cell("delete-own-queue", "crawler-own", "sqs:DeleteMessage", ownQueue, t.queue.policy, {}, "Allowed", "inline policy ConsumeOwnEventQueue");
+        cell("receive-own-dlq", "crawler-own", "sqs:ReceiveMessage", ownDlq, t.dlq.policy, {}, "Allowed", "inline policy: the crawler's dlqEventQueueArn");
+        cell("read-own-prefix", "crawler-own", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
+            "Allowed", "inline policy ReadOwnTableObjects (AWSGlueServiceRole reads only aws-glue-* paths)");
+        cell("list-own-prefix", "crawler-own", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.prefix}/` }, "Allowed", "inline policy ListOwnTableFolder");
+        if (f.key) {
+            cell("decrypt-lake-key", "kms", "kms:Decrypt", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Allowed",
+                "inline DecryptWithLakeKey; the key policy lets this account's IAM policies decide");
+            cell("encrypt-lake-key", "kms", "kms:GenerateDataKey", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Denied",
+                "a crawler only decrypts; it is never granted GenerateDataKey");
+        }
+
+        const others = f.tables.filter((o) => o !== t);
+        for (const o of others) {
+            cell(`receive-queue-${o.folder}`, "crawler-denied", "sqs:ReceiveMessage", { label: `queue ${o.folder}`, arn: o.queue.arn, accountId: acct }, o.queue.policy, {},
+                "Denied", "its queue is not in this role's policy (a queue feeds exactly one crawler)");
+            cell(`delete-queue-${o.folder}`, "crawler-denied", "sqs:DeleteMessage", { label: `queue ${o.folder}`, arn: o.queue.arn, accountId: acct }, o.queue.policy, {},
+                "Denied", "its queue is not in this role's policy");
+            cell(`read-prefix-${o.folder}`, "crawler-denied", "s3:GetObject", s3obj(`${o.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${o.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
+                "Denied", "ReadOwnTableObjects covers only its own folder");
+            cell(`list-prefix-${o.folder}`, "crawler-managed-policy", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${o.prefix}/` },
+                "Allowed", "AWSGlueServiceRole grants s3:ListBucket on *: key names are visible, contents are not");
+        }
+        if (others.length === 0) {
+            cell("receive-queue-other", "crawler-denied", "sqs:ReceiveMessage", { label: "queue of another table (hypothetical)", arn: `arn:${f.partition}:sqs:${f.region}:${acct}:another-table-queue`, accountId: acct }, undefined, {},
+                "Denied", "only its own queue and DLQ are in this role's policy");
+        }
+        cell("read-sibling-folder", "crawler-denied", "s3:GetObject", s3obj(`${t.prefix}_archive/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}_archive/... (another table's folder)`), f.bucket.policy, tls,
+            "Denied", "the grant ends in '/': a folder sharing the name's beginning is another table");
+        cell("read-athena-results", "crawler-denied", "s3:GetObject", s3obj("athena-results/query.csv", "lake bucket/athena-results/..."), f.bucket.policy, tls,
+            "Denied", "outside its table folder");
+        cell("read-other-bucket", "crawler-denied", "s3:GetObject", { label: `${otherBucketName}/${t.prefix}/...`, arn: `arn:${f.partition}:s3:::${otherBucketName}/${t.prefix}/dt=2024-01-01/${sampleFile}`, accountId: acct }, undefined, tls,
+            "Denied", "no grant on another bucket (AWSGlueServiceRole reads only aws-glue-* paths)");
+        cell("write-own-prefix", "crawler-denied", "s3:PutObject", s3obj(`${t.prefix}/dt=2024-01-01/injected.parquet`, `lake bucket/${t.prefix}/...`), f.bucket.policy, tls,
+            "Denied", "a crawler reads; it never writes the data");
+        cell("delete-own-prefix", "crawler-denied", "s3:DeleteObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`), f.bucket.policy, tls,
+            "Denied", "a crawler never deletes the data");
+        cell("send-own-queue", "crawler-denied", "sqs:SendMessage", ownQueue, t.queue.policy, {}, "Denied", "a crawler consumes events; it cannot forge them");
+        cell("read-own-prefix-no-tls", "tls-only", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`), f.bucket.policy, noTls,
+            "ExplicitlyDenied", "bucket policy DenyInsecureTransport");
+        cell("list-bucket-any-prefix", "crawler-managed-policy", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": "athena-results/" },
+            "Allowed", "AWSGlueServiceRole grants s3:ListBucket on *: listing the whole lake bucket is allowed");
+        cell("read-aws-glue-key", "crawler-managed-policy", "s3:GetObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
+            "Allowed", "AWSGlueServiceRole: s3:GetObject on */*aws-glue-*/*; the program never writes such a key (prefixes refuse aws-glue-, partition values drop '-')");
+        cell("delete-aws-glue-key", "crawler-managed-policy", "s3:DeleteObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
+            "Allowed", "AWSGlueServiceRole: s3:DeleteObject on */*aws-glue-*/*; the program never writes such a key (prefixes refuse aws-glue-, partition values drop '-')");
+
+        // Trust: only Glue.
+        const role = { label: `crawler role ${t.folder}`, arn: t.crawler.roleArn, accountId: acct };
+        add({ id: `crawler:${t.folder}:trust-glue`, group: "crawler-trust", principal: { label: "Glue (service)", arn: "glue.amazonaws.com" }, action: "sts:AssumeRole", resource: role,
+            context: {}, identityPolicies: [], resourcePolicy: t.crawler.trust, expected: "Allowed", why: "trust policy admits glue.amazonaws.com" });
+        add({ id: `crawler:${t.folder}:trust-snowflake`, group: "crawler-trust", principal: { label: "Snowflake integration user", arn: f.unload.integrationUserArn }, action: "sts:AssumeRole", resource: role,
+            context: { "sts:ExternalId": f.unload.externalId }, contextLabel: "ExternalId=the integration's", identityPolicies: [SNOWFLAKE_SIDE], resourcePolicy: t.crawler.trust,
+            expected: "Denied", why: "trust policy admits only Glue" });
+        add({ id: `crawler:${t.folder}:trust-admin`, group: "crawler-trust", principal: { label: "administrator of this account", arn: adminHere }, action: "sts:AssumeRole", resource: role,
+            context: {}, identityPolicies: [ADMIN], resourcePolicy: t.crawler.trust, expected: "Denied", why: "a trust policy must name the principal, even in the same account" });
+    }
+
+    // --- The unload role: trust ------------------------------------------------------------------
+    const unloadRole = { label: "unload role", arn: f.unload.roleArn, accountId: acct };
+    const assume = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, identity: NamedPolicy[], expected: Expected, why: string) =>
+        add({ id: `unload:trust:${id}`, group, principal, action: "sts:AssumeRole", resource: unloadRole, context, contextLabel, identityPolicies: identity, resourcePolicy: f.unload.trust, expected, why });
+    const sfUser = { label: "Snowflake integration user", arn: f.unload.integrationUserArn };
+    assume("snowflake-right-external-id", "unload-trust-allowed", sfUser, { "sts:ExternalId": f.unload.externalId }, "ExternalId=the integration's", [SNOWFLAKE_SIDE],
+        "Allowed", "trust policy: the integration's IAM user with sts:ExternalId = the integration's external id");
+    assume("snowflake-no-external-id", "unload-trust-denied", sfUser, {}, "no ExternalId", [SNOWFLAKE_SIDE], "Denied", "sts:ExternalId is required");
+    assume("snowflake-wrong-external-id", "unload-trust-denied", sfUser, { "sts:ExternalId": "MOCKORG_SFCRole=2_wrong=" }, "ExternalId=another integration's", [SNOWFLAKE_SIDE],
+        "Denied", "another integration (or account) of Snowflake has another external id");
+    const accountOfSf = f.unload.integrationUserArn.split(":")[4];
+    assume("other-snowflake-user", "unload-trust-denied", { label: "another IAM user of Snowflake's account", arn: `arn:${f.partition}:iam::${accountOfSf}:user/other-customer-s` },
+        { "sts:ExternalId": f.unload.externalId }, "ExternalId=the integration's", [SNOWFLAKE_SIDE], "Denied", "the trust policy names one IAM user, not Snowflake's account");
+    assume("admin-this-account", "unload-trust-denied", { label: "administrator of this account", arn: adminHere }, { "sts:ExternalId": f.unload.externalId }, "ExternalId=the integration's", [ADMIN],
+        "Denied", "a trust policy must name the principal, even in the same account");
+    assume("admin-other-account", "unload-trust-denied", { label: "administrator of another account", arn: adminElsewhere }, { "sts:ExternalId": f.unload.externalId }, "ExternalId=the integration's", [ADMIN],
+        "Denied", "not the integration's IAM user");
+    assume("glue", "unload-trust-denied", { label: "Glue (service)", arn: "glue.amazonaws.com" }, {}, "-", [], "Denied", "no service principal is trusted");
+
+    // --- The unload role: S3 ---------------------------------------------------------------------
+    const unload = (id: string, group: CellGroup, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string) =>
+        add({ id: `unload:${id}`, group, principal: { label: "unload role", arn: unloadSession }, action, resource: res, context, identityPolicies: f.unload.identity, resourcePolicy, expected, why });
+    for (const t of f.tables) {
+        unload(`put-under-prefix:${t.folder}`, "unload-access-allowed", "s3:PutObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
+            "Allowed", "UnloadObjectsUnderExportPrefix");
+        unload(`list-prefix:${t.folder}`, "unload-access-allowed", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.prefix}/` }, "Allowed",
+            "ListExportPrefix (s3:prefix under the export prefix)");
+    }
+    const first = f.tables[0];
+    const unloadKey = `${first.prefix}/dt=2024-01-01/${sampleFile}`;
+    unload("locate-bucket", "unload-access-allowed", "s3:GetBucketLocation", lakeBucket, f.bucket.policy, tls, "Allowed", "LocateBucket");
+    unload("delete-under-prefix", "unload-access-allowed", "s3:DeleteObject", s3obj(unloadKey, `lake bucket/${first.prefix}/...`), f.bucket.policy, tls,
+        "Allowed", "Snowflake requires s3:DeleteObject to unload (docs.snowflake.com data-unload-s3); versioning keeps the old version in prod");
+    unload("delete-version-under-prefix", "unload-access-denied", "s3:DeleteObjectVersion", s3obj(unloadKey, `lake bucket/${first.prefix}/...`), f.bucket.policy, tls,
+        "Denied", "not needed to unload; withheld so the role cannot erase the versions prod keeps");
+    unload("put-athena-results", "unload-access-denied", "s3:PutObject", s3obj("athena-results/x.parquet", "lake bucket/athena-results/..."), f.bucket.policy, tls,
+        "Denied", "outside the export prefix");
+    unload("put-sibling-prefix", "unload-access-denied", "s3:PutObject", s3obj(`${P}-old/x.parquet`, `lake bucket/${P}-old/...`), f.bucket.policy, tls,
+        "Denied", "the grant ends in '/': a prefix sharing the name's beginning is outside");
+    unload("put-bucket-root", "unload-access-denied", "s3:PutObject", s3obj("x.parquet", "lake bucket/x.parquet (root)"), f.bucket.policy, tls, "Denied", "outside the export prefix");
+    unload("put-other-bucket", "unload-access-denied", "s3:PutObject", { label: `${otherBucketName}/${first.prefix}/...`, arn: `arn:${f.partition}:s3:::${otherBucketName}/${unloadKey}`, accountId: acct }, undefined, tls,
+        "Denied", "no grant on another bucket");
+    unload("list-other-prefix", "unload-access-denied", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": "athena-results/" }, "Denied", "s3:prefix outside the export prefix");
+    unload("list-whole-bucket", "unload-access-denied", "s3:ListBucket", lakeBucket, f.bucket.policy, tls, "Denied", "listing without s3:prefix is the whole bucket");
+    unload("put-no-tls", "tls-only", "s3:PutObject", s3obj(unloadKey, `lake bucket/${first.prefix}/...`), f.bucket.policy, noTls, "ExplicitlyDenied", "bucket policy DenyInsecureTransport");
+    if (f.key) {
+        unload("generate-data-key", "kms", "kms:GenerateDataKey", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Allowed",
+            "inline EncryptWithLakeKey; the key policy lets this account's IAM policies decide");
+    }
+
+    // --- Everyone: TLS, anonymous, other accounts --------------------------------------------------
+    const anyObject = s3obj(unloadKey, `lake bucket/${first.prefix}/...`);
+    const person = (id: string, group: CellGroup, principal: Cell["principal"], identity: NamedPolicy[], action: string, res: Cell["resource"], context: Record<string, string>, expected: Expected, why: string) =>
+        add({ id: `bucket:${id}`, group, principal, action, resource: res, context, identityPolicies: identity, resourcePolicy: f.bucket.policy, expected, why });
+    person("admin-tls", "tls-only", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", anyObject, tls,
+        "Allowed", "same account: identity policies decide; the bucket policy only refuses plain HTTP");
+    person("admin-no-tls", "tls-only", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", anyObject, noTls,
+        "ExplicitlyDenied", "DenyInsecureTransport applies to every principal");
+    person("admin-no-tls-list", "tls-only", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:ListBucket", lakeBucket, { ...noTls, "s3:prefix": `${P}/` },
+        "ExplicitlyDenied", "DenyInsecureTransport covers the bucket as well as its objects");
+    person("admin-other-account", "tls-only", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "s3:GetObject", anyObject, tls,
+        "Denied", "cross-account: the bucket policy grants no other account");
+    person("anonymous-get", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", anyObject, tls, "Denied", "nothing grants unsigned reads; Block Public Access is on");
+    person("anonymous-list", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:ListBucket", lakeBucket, { ...tls, "s3:prefix": `${P}/` }, "Denied", "nothing grants unsigned listing");
+    person("anonymous-put", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:PutObject", anyObject, tls, "Denied", "nothing grants unsigned writes");
+    person("anonymous-get-no-tls", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", anyObject, noTls, "ExplicitlyDenied", "DenyInsecureTransport (Principal *)");
+
+    // --- The lake key (KMS stacks) ----------------------------------------------------------------
+    if (f.key) {
+        const keyRes = { label: "lake key", arn: f.key.arn, accountId: acct };
+        const kms = (id: string, principal: Cell["principal"], identity: NamedPolicy[], action: string, context: Record<string, string>, expected: Expected, why: string) =>
+            add({
+                id: `kms:${id}`, group: "kms", principal, action, resource: keyRes, context, identityPolicies: identity, resourcePolicy: f.key!.policy, expected, why,
+                contextLabel: context["aws:SourceAccount"] === undefined ? "-" : `SourceAccount=${context["aws:SourceAccount"] === acct ? "this account" : "another account"}`,
+            });
+        kms("s3-this-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
+            "key policy: S3 of this account encrypts the events it publishes to the encrypted topic");
+        kms("sns-this-account-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
+            "key policy: SNS of this account writes into the encrypted queues");
+        kms("sns-this-account-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", { "aws:SourceAccount": acct }, "Allowed",
+            "key policy: SNS of this account reads the encrypted topic's messages");
+        kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Denied",
+            "aws:SourceAccount must be this account");
+        kms("admin-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "kms:Decrypt", {}, "Denied",
+            "the key policy trusts only this account's root");
+        kms("admin-this-account", { label: "administrator of this account", arn: adminHere }, [ADMIN], "kms:Decrypt", {}, "Allowed",
+            "EnableIamPoliciesOfThisAccount: this account's IAM policies decide");
+    }
+    return cells;
+}
+
+function labelContext(ctx: Record<string, string>): string {
+    const parts = Object.entries(ctx).map(([k, v]) => {
+        if (k === "aws:SecureTransport") return v === "true" ? "TLS" : "no TLS";
+        return `${k.replace(/^aws:/, "")}=${v}`;
+    });
+    return parts.length ? parts.join(", ") : "-";
+}
+
+const isAllowed = (d: Decision) => d === "Allowed";
+
+/** Evaluates one cell with iam-simulate. */
+export async function evaluateCell(cell: Cell, opts: { blockPublicAccess: boolean }): Promise<CellResult> {
+    const simulation: Simulation = {
+        request: {
+            principal: cell.principal.arn === "anonymous" ? anonymousPrincipal : cell.principal.arn,
+            action: cell.action,
+            resource: { resource: cell.resource.arn, accountId: cell.resource.accountId },
+            contextVariables: cell.context,
+        },
+        identityPolicies: cell.identityPolicies,
+        serviceControlPolicies: [],
+        resourceControlPolicies: [],
+        resourcePolicy: cell.resourcePolicy,
+        additionalSettings: cell.action.startsWith("s3:") ? { s3: { blockPublicAccess: opts.blockPublicAccess } } : undefined,
+    };
+    const r = await runSimulation(simulation, {});
+    if (r.resultType === "error") {
+        return { ...cell, decision: "Error", ok: false, problem: `${r.errors.message}: ${JSON.stringify(r.errors)}` };
+    }
+    const decision = r.overallResult as Decision;
+    const ignored = r.resultType === "single" ? r.result.ignoredContextKeys ?? [] : r.results.flatMap((x) => x.ignoredContextKeys ?? []);
+    const problem = ignored.length ? `context keys ignored by the engine for ${cell.action}: ${ignored.join(", ")}` : undefined;
+    const ok = problem === undefined && (cell.expected === "Allowed" ? isAllowed(decision)
+        : cell.expected === "ExplicitlyDenied" ? decision === "ExplicitlyDenied" : !isAllowed(decision));
+    return { ...cell, decision, ok, problem };
+}
+
+/** Builds and evaluates the matrix of a stack's resource graph. */
+export async function evaluateMatrix(resources: GraphResource[]): Promise<{ facts: LakeFacts; results: CellResult[] }> {
+    const facts = lakeFacts(resources);
+    const cells = buildMatrix(facts);
+    const ids = new Set<string>();
+    for (const c of cells) {
+        if (ids.has(c.id)) throw new Error(`IAM matrix: duplicate cell id ${c.id}`);
+        ids.add(c.id);
+    }
+    const results: CellResult[] = [];
+    for (const c of cells) results.push(await evaluateCell(c, { blockPublicAccess: facts.bucket.restrictPublicBuckets }));
+    return { facts, results };
+}
+
+// --- Output ------------------------------------------------------------------------------------
+
+const mark = (r: CellResult) => (r.ok ? "ok" : "MISMATCH");
+const expectedText = (e: Expected) => (e === "Allowed" ? "allowed" : e === "Denied" ? "denied" : "explicitly denied");
+
+/** A plain-text table for the terminal. */
+export function formatText(results: CellResult[], opts: { arns?: boolean } = {}): string {
+    const rows = results.map((r) => [
+        r.id,
+        opts.arns ? `${r.principal.label} <${r.principal.arn}>` : r.principal.label,
+        r.action,
+        opts.arns ? `${r.resource.label} <${r.resource.arn}>` : r.resource.label,
+        r.contextLabel,
+        r.decision,
+        expectedText(r.expected),
+        mark(r) + (r.problem ? ` (${r.problem})` : ""),
+    ]);
+    const head = ["cell", "principal", "action", "resource", "context", "decision", "expected", "ok"];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
+    const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
+    return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+}
+
+const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\*/g, "\\*").replace(/_/g, "\\_");
+
+/** The Markdown table written into docs/security.md (no ARNs: labels only, so mock names do not churn it). */
+export function formatMarkdown(results: CellResult[]): string {
+    const lines = [
+        "| Principal | Action | Resource | Context | Expected | Decision | OK | Why |",
+        "|---|---|---|---|---|---|---|---|",
+        ...results.map((r) => `| ${md(r.principal.label)} | \`${r.action}\` | ${md(r.resource.label)} | ${md(r.contextLabel)} | ${expectedText(r.expected)} | ${r.decision} | ${r.ok ? "✓" : "✗"} | ${md(r.why)} |`),
+    ];
+    return lines.join("\n");
+}
+
+export const DOC_PATH = "docs/security.md";
+const begin = (stack: string) => `<!-- BEGIN iam-matrix ${stack}: generated by \`npm run check:iam -- --stack ${stack} --update-doc\`; do not edit by hand -->`;
+const end = (stack: string) => `<!-- END iam-matrix ${stack} -->`;
+
+/** The generated table of a stack in the document, or undefined when the markers are missing. */
+export function docSection(text: string, stack: string): string | undefined {
+    const b = text.indexOf(begin(stack));
+    const e = text.indexOf(end(stack));
+    if (b < 0 || e < b) return undefined;
+    return text.slice(b + begin(stack).length, e).trim();
+}
+
+/** The document with the stack's generated table replaced (or appended with its markers). */
+export function replaceDocSection(text: string, stack: string, table: string): string {
+    const block = `${begin(stack)}\n${table}\n${end(stack)}`;
+    const b = text.indexOf(begin(stack));
+    const e = text.indexOf(end(stack));
+    if (b < 0 || e < b) return `${text.trimEnd()}\n\n${block}\n`;
+    return text.slice(0, b) + block + text.slice(e + end(stack).length);
+}

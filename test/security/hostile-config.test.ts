@@ -1,0 +1,375 @@
+/**
+ * Hostile and broken configuration: every bad value is refused by `parseSettings` before anything
+ * is declared, with an error that names the key and the form it expected; the program itself
+ * registers nothing when given one; and no configuration value reaches SQL, an ARN, an S3 key or a
+ * policy document unless it passed validation (property-based, seeded, plus one real graph).
+ */
+import * as assert from "node:assert/strict";
+import { ConfigError, PROJECT, parseSettings } from "../../config";
+import { sql } from "@incremental-crawl/components";
+import { CapturedResource, runProgram, stackConfig } from "../harness";
+
+const k = (key: string) => `${PROJECT}:${key}`;
+const ctx = { project: PROJECT, stack: "dev" };
+/** The dev stack's configuration in engine form: the valid base every case breaks one thing of. */
+const BASE = stackConfig("dev");
+const ORDERS = JSON.parse(BASE[k("tables")])[0] as Record<string, any>;
+const table = (over: Record<string, unknown>) => [{ ...ORDERS, ...over }];
+const withColumn0 = (column: Record<string, unknown>) => table({ columns: [column, ...ORDERS.columns.slice(1)] });
+
+/** The engine form of a configuration: the base with `over` applied (`undefined` removes a key). */
+function configOf(over: Record<string, unknown>): Record<string, string> {
+    const raw: Record<string, string> = { ...BASE };
+    for (const [key, v] of Object.entries(over)) {
+        if (v === undefined) delete raw[key];
+        else raw[key] = typeof v === "string" ? v : JSON.stringify(v);
+    }
+    return raw;
+}
+
+function problemsOf(raw: Record<string, string>, c = ctx): string[] {
+    try {
+        parseSettings(raw, c);
+    } catch (e) {
+        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
+        return e.problems;
+    }
+    return [];
+}
+
+interface Case {
+    what: string;
+    over: Record<string, unknown>;
+    /** The key the error must name. */
+    key: string;
+    /** The expected form the error must state. */
+    form: RegExp;
+}
+
+const IDENT = /expected an upper-case Snowflake identifier: a letter, then letters, digits or _ \(at most 128\)/;
+const PREFIX = /expected an S3 prefix: folders of lower-case letters, digits, _ or - joined by \/, without a leading or trailing \/ \(at most 200\)/;
+const CRON = /expected a Glue cron expression such as "cron\(0 \* \* \* \? \*\)", or "" for on-demand crawls/;
+
+const CASES: Case[] = [
+    // Table names: they become a Snowflake identifier, an S3 folder, a Glue table, IAM resources.
+    { what: "an empty table name", over: { [k("tables")]: table({ name: "" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name over 128 characters", over: { [k("tables")]: table({ name: `T${"X".repeat(128)}` }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name with a double quote", over: { [k("tables")]: table({ name: 'ORD"ERS' }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name with a single quote", over: { [k("tables")]: table({ name: "ORD'ERS" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name with a space", over: { [k("tables")]: table({ name: "ORDERS 2024" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name with ..", over: { [k("tables")]: table({ name: "ORDERS..X" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name with a path", over: { [k("tables")]: table({ name: "../../SECRETS" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name carrying SQL", over: { [k("tables")]: table({ name: 'ORDERS"; DROP TABLE USERS; --' }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name with an IAM wildcard", over: { [k("tables")]: table({ name: "ORDERS*" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a lower-case table name", over: { [k("tables")]: table({ name: "orders" }) }, key: k("tables[0].name"), form: IDENT },
+    { what: "a table name that is a number", over: { [k("tables")]: table({ name: 42 }) }, key: k("tables[0].name"), form: /expected a string, got 42$/ },
+    { what: "a table name that is null", over: { [k("tables")]: table({ name: null }) }, key: k("tables[0].name"), form: /expected a string, got null$/ },
+    { what: "a table name that is a list", over: { [k("tables")]: table({ name: ["ORDERS"] }) }, key: k("tables[0].name"), form: /expected a string/ },
+    { what: "duplicate tables", over: { [k("tables")]: [ORDERS, ORDERS] }, key: k("tables[1].name"), form: /expected a name no other table has \(tables\[0\] is ORDERS\)/ },
+    { what: "an unknown table key", over: { [k("tables")]: table({ overwrite: true }) }, key: k("tables[0].overwrite"), form: /expected one of the table settings \(name, columns, partitionBy/ },
+    { what: "an unknown project key", over: { [k("purgeAfterUnload")]: "true" }, key: k("purgeAfterUnload"), form: /expected one of the project settings \(production, exportPrefix/ },
+    { what: "a partition column that is not in the table", over: { [k("tables")]: table({ partitionBy: "SHIPPED_AT" }) }, key: k("tables[0].partitionBy"), form: /expected a column name of the table \(ORDER_ID, CUSTOMER_ID, ORDER_TS, STATUS, AMOUNT\), got "SHIPPED_AT"/ },
+    { what: "a partition column that is a number", over: { [k("tables")]: table({ partitionBy: 3 }) }, key: k("tables[0].partitionBy"), form: /expected a column name of the table/ },
+    { what: "a column name carrying SQL", over: { [k("tables")]: withColumn0({ name: 'ID" FROM X; --', type: "NUMBER(38,0)" }) }, key: k("tables[0].columns[0].name"), form: /expected an upper-case column name/ },
+    { what: "a column type carrying SQL", over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER); DROP TABLE X; --" }) }, key: k("tables[0].columns[0].type"), form: /expected a Snowflake data type such as NUMBER\(38,0\)/ },
+    { what: "a column nullable that is a string", over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: "false" }) }, key: k("tables[0].columns[0].nullable"), form: /expected true or false/ },
+    { what: "a source carrying SQL", over: { [k("tables")]: table({ source: "CRM.PUBLIC.T; DROP DATABASE CRM" }) }, key: k("tables[0].source"), form: /expected DATABASE\.SCHEMA\.TABLE, each part an upper-case Snowflake identifier/ },
+    { what: "tables that are not a list", over: { [k("tables")]: "ORDERS" }, key: k("tables"), form: /expected a list of 1 to 200 tables, each \{name, columns, partitionBy\}/ },
+    { what: "tables that are an object", over: { [k("tables")]: {} }, key: k("tables"), form: /expected a list of 1 to 200 tables/ },
+    { what: "more than 200 tables", over: { [k("tables")]: Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` })) }, key: k("tables"), form: /expected a list of 1 to 200 tables/ },
+    // The export prefix: it becomes S3 keys, the notification filter, IAM resources, the stage URL.
+    { what: "an export prefix that climbs out with ..", over: { [k("exportPrefix")]: "../outside" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an export prefix with .. inside", over: { [k("exportPrefix")]: "exports/../../athena-results" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an absolute export prefix", over: { [k("exportPrefix")]: "/exports" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an export prefix naming another bucket", over: { [k("exportPrefix")]: "s3://other-bucket/exports" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an empty export prefix (the whole bucket)", over: { [k("exportPrefix")]: "" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an export prefix over 200 characters", over: { [k("exportPrefix")]: "a".repeat(201) }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an export prefix with an IAM wildcard", over: { [k("exportPrefix")]: "exports/*" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an export prefix with an IAM policy variable", over: { [k("exportPrefix")]: "exports/${aws:username}" }, key: k("exportPrefix"), form: PREFIX },
+    { what: "an export prefix with a quote and a space", over: { [k("exportPrefix")]: "ex'ports now" }, key: k("exportPrefix"), form: PREFIX },
+    // Schedules, retention and other numbers.
+    { what: "a schedule that is prose", over: { [k("crawlerSchedule")]: "every hour" }, key: k("crawlerSchedule"), form: CRON },
+    { what: "a rate() schedule", over: { [k("crawlerSchedule")]: "rate(1 hour)" }, key: k("crawlerSchedule"), form: CRON },
+    { what: "a cron with four fields", over: { [k("crawlerSchedule")]: "cron(0 * * *)" }, key: k("crawlerSchedule"), form: CRON },
+    { what: "a cron with minute 61", over: { [k("crawlerSchedule")]: "cron(61 * * * ? *)" }, key: k("crawlerSchedule"), form: CRON },
+    { what: "a negative queue retention", over: { [k("queueRetentionDays")]: "-1" }, key: k("queueRetentionDays"), form: /expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got -1$/ },
+    { what: "a zero queue retention", over: { [k("queueRetentionDays")]: "0" }, key: k("queueRetentionDays"), form: /expected an integer from 1 to 13/ },
+    { what: "a negative version retention", over: { [k("noncurrentVersionDays")]: "-30" }, key: k("noncurrentVersionDays"), form: /expected an integer from 1 to 3650, got -30$/ },
+    { what: "a negative receive count", over: { [k("maxReceiveCount")]: "-5" }, key: k("maxReceiveCount"), form: /expected an integer from 1 to 1000/ },
+    { what: "a task schedule that is a word", over: { [k("taskScheduleMinutes")]: "ten" }, key: k("taskScheduleMinutes"), form: /expected an integer from 1 to 11520, got "ten"$/ },
+    { what: "production that is not a boolean", over: { [k("production")]: "1" }, key: k("production"), form: /expected true or false, got 1$/ },
+    // Other names that reach SQL, Glue or IAM.
+    { what: "a Snowflake database name carrying SQL", over: { [k("snowflakeDatabase")]: 'LAKE"; DROP DATABASE PROD; --' }, key: k("snowflakeDatabase"), form: IDENT },
+    { what: "a Glue database name carrying SQL", over: { [k("glueDatabase")]: "lake; drop table x" }, key: k("glueDatabase"), form: /expected a Glue\/Athena name: a lower-case letter/ },
+    { what: "a Snowflake role carrying SQL", over: { "snowflake:role": "ADMIN\" ; --" }, key: "snowflake:role", form: /expected a Snowflake name of letters, digits, _, \. or -/ },
+    { what: "an alert address with a header injection", over: { [k("alertEmails")]: ["ops@example.com\nBcc: x@evil.test"] }, key: k("alertEmails[0]"), form: /expected an email address such as data-oncall@example\.com/ },
+    { what: "a private key in the stack file", over: { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----" }, key: "snowflake:privateKey", form: /expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY in the environment of pulumi up/ },
+];
+
+describe("security: hostile and broken configuration", () => {
+    it("has at least 25 cases, and the base configuration is valid", () => {
+        assert.ok(CASES.length >= 25, `${CASES.length} cases`);
+        assert.deepEqual(problemsOf(BASE), []);
+    });
+
+    for (const c of CASES) {
+        it(`refuses ${c.what}, naming ${c.key} and the expected form`, () => {
+            const problems = problemsOf(configOf(c.over));
+            assert.ok(problems.length > 0, "accepted");
+            const named = problems.filter((p) => p.startsWith(`${c.key}: expected `));
+            assert.ok(named.length > 0, `no problem names ${c.key}:\n${problems.join("\n")}`);
+            assert.ok(named.some((p) => c.form.test(p)), `the problem for ${c.key} does not state ${c.form}:\n${named.join("\n")}`);
+        });
+    }
+
+    it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
+        const problems = problemsOf(BASE, { project: PROJECT, stack: "prod; drop" });
+        assert.ok(problems.some((p) => /^stack name: expected a stack name of lower-case letters, digits or -/.test(p)), problems.join("\n"));
+    });
+
+    it("reports every problem of a configuration at once", () => {
+        const problems = problemsOf(configOf({ [k("exportPrefix")]: "../x", [k("queueRetentionDays")]: "-1", [k("tables")]: table({ name: "a b" }) }));
+        assert.equal(problems.length, 3, problems.join("\n"));
+    });
+});
+
+describe("security: the program registers nothing with a bad configuration", () => {
+    const PICKS = ["a table name carrying SQL", "an export prefix that climbs out with ..", "a cron with minute 61", "a negative queue retention",
+        "an unknown table key", "a partition column that is not in the table", "duplicate tables"];
+    for (const what of PICKS) {
+        const c = CASES.find((x) => x.what === what)!;
+        it(`stops on ${what} before any resource, naming ${c.key}`, async () => {
+            let error: any;
+            try {
+                await runProgram({ stack: "dev", config: c.over });
+            } catch (e) {
+                error = e;
+            }
+            assert.ok(error, "the program ran");
+            assert.equal(error.name, "ConfigError");
+            assert.ok((error.problems as string[]).some((p) => p.startsWith(`${c.key}: expected `) && c.form.test(p)), error.message);
+            assert.deepEqual(error.registered, []);
+        });
+    }
+});
+
+// --- No config value reaches SQL, an ARN or a policy unvalidated ------------------------------------
+
+/** Deterministic PRNG (mulberry32) so a failure names a reproducible seed. */
+function prng(seed: number): () => number {
+    let a = seed >>> 0;
+    return () => {
+        a = (a + 0x6d2b79f5) >>> 0;
+        let t = a;
+        t = Math.imul(t ^ (t >>> 15), t | 1);
+        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    };
+}
+
+const HOSTILE = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", ..."\"'`;-/\\.*?$ {}()[]=|&%#@!~,:\n\t", "..", "--", "${", "é", "Ω", "\u0000", "\u200b"];
+const SAFEISH = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", ..."abcdefghijklmnopqrstuvwxyz-/"];
+
+function randomString(rnd: () => number, alphabet: string[], maxLen: number): string {
+    const n = Math.floor(rnd() * (maxLen + 1));
+    let s = "";
+    for (let i = 0; i < n; i++) s += alphabet[Math.floor(rnd() * alphabet.length)];
+    return s;
+}
+
+/**
+ * Random strings, a third of each kind: hostile characters; characters of the valid alphabet
+ * `near` (so many pass and reach the builders); and such a string with one hostile character put in.
+ */
+function samples(seed: number, count: number, maxLen: number, near: string[] = SAFEISH): string[] {
+    const rnd = prng(seed);
+    return Array.from({ length: count }, (_, i) => {
+        const len = i % 7 === 0 ? maxLen * 2 : maxLen;
+        if (i % 3 === 0) return randomString(rnd, HOSTILE, len);
+        const s = randomString(rnd, near, len);
+        if (i % 3 === 1) return s;
+        const at = Math.floor(rnd() * (s.length + 1));
+        return s.slice(0, at) + HOSTILE[Math.floor(rnd() * HOSTILE.length)] + s.slice(at);
+    });
+}
+const UPPER = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ", ..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_"];
+const LOWER_PATH = [..."abcdefghijklmnopqrstuvwxyz0123456789_-", ..."abcdefghijklmnopqrstuvwxyz/"];
+
+/** Double-quoted identifiers of a SQL text (with `""` unescaped), and the text with identifiers and literals removed. */
+function sqlParts(text: string): { identifiers: string[]; rest: string } {
+    const identifiers: string[] = [];
+    let rest = "";
+    for (let i = 0; i < text.length;) {
+        const ch = text[i];
+        if (ch === '"' || ch === "'") {
+            let j = i + 1;
+            let value = "";
+            while (j < text.length) {
+                if (text[j] === ch && text[j + 1] === ch) { value += ch; j += 2; continue; }
+                if (ch === "'" && text[j] === "\\") { value += text[j + 1]; j += 2; continue; }
+                if (text[j] === ch) break;
+                value += text[j++];
+            }
+            assert.ok(j < text.length, `unterminated ${ch} in ${text}`);
+            if (ch === '"') identifiers.push(value);
+            rest += ch === '"' ? " IDENT " : " LIT ";
+            i = j + 1;
+        } else {
+            rest += ch;
+            i++;
+        }
+    }
+    return { identifiers, rest };
+}
+
+const SAFE_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
+const SAFE_PREFIX = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/;
+
+describe("security: no configuration value reaches SQL, an ARN or a policy unvalidated (property-based)", () => {
+    it("random table names are refused, or are plain identifiers that are exactly the SQL identifiers and the S3 folder", () => {
+        let accepted = 0;
+        for (const name of samples(0x5eed01, 600, 40, UPPER)) {
+            const raw = configOf({ [k("tables")]: table({ name }) });
+            let settings;
+            try {
+                settings = parseSettings(raw, ctx);
+            } catch (e) {
+                assert.ok(e instanceof ConfigError);
+                assert.ok(e.problems.some((p) => p.startsWith(`${k("tables[0].name")}: expected `)), `${JSON.stringify(name)}: ${e.problems.join("; ")}`);
+                continue;
+            }
+            accepted++;
+            const t = settings.tables[0];
+            assert.equal(t.name, name);
+            assert.match(name, SAFE_NAME, `accepted ${JSON.stringify(name)}`);
+            const db = settings.snowflakeDatabase;
+            const schema = settings.snowflakeSchema;
+            const stream = `${name}_LAKE_0123ABCD`;
+            const text = sql.buildUnloadSql({ table: t, stage: [db, schema, "LAKE_STAGE"], source: [db, schema, stream], fileFormat: [db, schema, "LAKE_PARQUET"], maxFileSizeMb: 16 });
+            const { identifiers, rest } = sqlParts(text);
+            const allowed = new Set([db, schema, "LAKE_STAGE", "LAKE_PARQUET", stream, ...t.columns.map((c) => c.name)]);
+            assert.deepEqual(identifiers.filter((x) => !allowed.has(x)), [], text);
+            assert.ok(text.startsWith(`COPY INTO @"${db}"."${schema}"."LAKE_STAGE"/${name.toLowerCase()}/\n`), text);
+            assert.doesNotMatch(rest, /;|--|\/\*/, text);
+        }
+        assert.ok(accepted >= 20, `only ${accepted} random names were accepted: the property barely ran`);
+    });
+
+    it("random export prefixes are refused, or are plain S3 folders with no IAM wildcard, variable or ..", () => {
+        let accepted = 0;
+        for (const prefix of samples(0x5eed02, 600, 30, LOWER_PATH)) {
+            let settings;
+            try {
+                settings = parseSettings(configOf({ [k("exportPrefix")]: prefix }), ctx);
+            } catch (e) {
+                assert.ok(e instanceof ConfigError);
+                assert.ok(e.problems.some((p) => p.startsWith(`${k("exportPrefix")}: expected `)), `${JSON.stringify(prefix)}: ${e.problems.join("; ")}`);
+                continue;
+            }
+            accepted++;
+            assert.equal(settings.exportPrefix, prefix);
+            assert.match(prefix, SAFE_PREFIX);
+            assert.ok(prefix.length <= 200 && !/[*?$\s"'\\]|\.\.|\/\//.test(prefix), `accepted ${JSON.stringify(prefix)}`);
+        }
+        assert.ok(accepted >= 20, `only ${accepted} random prefixes were accepted`);
+    });
+
+    it("random column names, types, sources and Snowflake names are refused, or are plain identifiers", () => {
+        const checks: Array<[string, (v: string) => Record<string, unknown>, RegExp, string[]]> = [
+            [k("tables[0].columns[0].name"), (v) => ({ [k("tables")]: withColumn0({ name: v, type: "NUMBER(38,0)" }) }), /^[A-Z_][A-Z0-9_]{0,127}$/, UPPER],
+            [k("tables[0].source"), (v) => ({ [k("tables")]: table({ source: v }) }), /^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/, [...UPPER, ".", "."]],
+            [k("snowflakeDatabase"), (v) => ({ [k("snowflakeDatabase")]: v }), SAFE_NAME, UPPER],
+            [k("snowflakeWarehouse"), (v) => ({ [k("snowflakeWarehouse")]: v }), SAFE_NAME, UPPER],
+            [k("glueDatabase"), (v) => ({ [k("glueDatabase")]: v }), /^[a-z][a-z0-9_]{0,254}$/, [..."abcdefghijklmnopqrstuvwxyz0123456789_"]],
+        ];
+        let seed = 0x5eed10;
+        for (const [key, over, safe, near] of checks) {
+            for (const v of samples(seed++, 300, 24, near)) {
+                const problems = problemsOf(configOf(over(v)));
+                if (problems.length > 0) {
+                    assert.ok(problems.some((p) => p.startsWith(`${key}: expected `)), `${key}=${JSON.stringify(v)}: ${problems.join("; ")}`);
+                } else {
+                    assert.match(v, safe, `${key} accepted ${JSON.stringify(v)}`);
+                }
+            }
+        }
+    });
+});
+
+describe("security: validated names arrive unchanged in the graph (one real run)", () => {
+    // Unusual but valid values: a nested prefix with - and _, a name with digits and _, a column led by _.
+    const PREFIX = "lake-2/exports_v1";
+    const NAME = "T_2024_ORDERS";
+    const columns = [{ name: "_ID9", type: "NUMBER(38,0)", nullable: false }, { name: "EVENT_AT", type: "TIMESTAMP_NTZ" }];
+    let resources: CapturedResource[];
+    before(async () => {
+        resources = (await runProgram({
+            stack: "dev",
+            config: { [k("exportPrefix")]: PREFIX, [k("tables")]: [{ name: NAME, columns, partitionBy: "EVENT_AT", partitionGranularity: "hour" }] },
+        })).resources;
+    });
+    const one = (type: string) => {
+        const rs = resources.filter((r) => r.type === type);
+        assert.equal(rs.length, 1, type);
+        return rs[0];
+    };
+
+    it("puts the prefix and the folder exactly into the IAM policies, the notification, the crawler target and the stage", () => {
+        const bucketArn: string = one("aws:s3/bucket:Bucket").outputs.arn;
+        const bucket: string = one("aws:s3/bucket:Bucket").outputs.bucket;
+        const folder = NAME.toLowerCase();
+        const crawler = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("-catalog-"))!.inputs.policy);
+        assert.equal(crawler.Statement.find((s: any) => s.Sid === "ReadOwnTableObjects").Resource, `${bucketArn}/${PREFIX}/${folder}/*`);
+        assert.deepEqual(crawler.Statement.find((s: any) => s.Sid === "ListOwnTableFolder").Condition.StringLike["s3:prefix"], [`${PREFIX}/${folder}/`, `${PREFIX}/${folder}/*`]);
+        const unload = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"))!.inputs.policy);
+        assert.equal(unload.Statement[0].Resource, `${bucketArn}/${PREFIX}/*`);
+        assert.equal(one("aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix, `${PREFIX}/`);
+        assert.equal(one("aws:glue/crawler:Crawler").inputs.s3Targets[0].path, `s3://${bucket}/${PREFIX}/${folder}/`);
+        assert.equal(one("snowflake:index/stage:Stage").inputs.url, `s3://${bucket}/${PREFIX}/`);
+        assert.deepEqual(one("snowflake:index/storageIntegration:StorageIntegration").inputs.storageAllowedLocations, [`s3://${bucket}/${PREFIX}/`]);
+    });
+
+    it("writes the SQL of the backfill and the task with exactly the validated identifiers", () => {
+        const command = one("command:local:Command");
+        const task = one("snowflake:index/task:Task");
+        const stream = one("snowflake:index/streamOnTable:StreamOnTable");
+        const settings = parseSettings(configOf({}), ctx);
+        for (const text of [command.inputs.environment.BACKFILL_COPY_SQL as string, task.inputs.sqlStatement as string]) {
+            const { identifiers, rest } = sqlParts(text);
+            const allowed = new Set([settings.snowflakeDatabase, settings.snowflakeSchema, "LAKE_STAGE", "LAKE_PARQUET", stream.inputs.name, ...columns.map((c) => c.name)]);
+            assert.deepEqual(identifiers.filter((x) => !allowed.has(x)), [], text);
+            assert.ok(text.includes(`/${NAME.toLowerCase()}/\n`), text);
+            assert.doesNotMatch(rest, /;|--|\/\*/);
+        }
+        assert.match(stream.inputs.name, new RegExp(`^${NAME}_LAKE_[0-9A-F]{8}$`));
+        assert.equal(command.inputs.environment.BACKFILL_TABLE, NAME);
+    });
+
+    it("puts no wildcard, policy variable or .. of configuration into any policy document", () => {
+        // Only strings that carry configuration (the export prefix or the table's folder) are checked:
+        // wildcards the program writes itself (e.g. the alerts topic's alarm:* condition) are its own.
+        const fromConfig = (v: string) => v.includes(PREFIX) || v.includes(NAME.toLowerCase());
+        let checked = 0;
+        const docs = resources.flatMap((r) => ["policy", "assumeRolePolicy"].filter((p) => typeof r.inputs[p] === "string" && r.inputs[p].startsWith("{")).map((p) => ({ r, doc: JSON.parse(r.inputs[p]) })));
+        assert.ok(docs.length >= 5);
+        for (const { r, doc } of docs) {
+            for (const s of doc.Statement) {
+                for (const res of ([] as string[]).concat(s.Resource ?? [])) {
+                    if (!fromConfig(res)) continue;
+                    checked++;
+                    const body = res.endsWith("/*") ? res.slice(0, -2) : res;
+                    assert.doesNotMatch(body, /[*?]|\$\{|\.\./, `${r.name}: ${res}`);
+                }
+                for (const values of Object.values<Record<string, unknown>>(s.Condition ?? {})) {
+                    for (const v of Object.values(values).flat()) {
+                        if (typeof v !== "string" || !fromConfig(v)) continue;
+                        checked++;
+                        const body = v.endsWith("/*") ? v.slice(0, -2) : v;
+                        assert.doesNotMatch(body, /[*?]|\$\{|\.\./, `${r.name}: condition ${v}`);
+                    }
+                }
+            }
+        }
+        assert.ok(checked >= 4, `only ${checked} policy strings carry configuration`);
+    });
+});

@@ -1,0 +1,168 @@
+/**
+ * The IAM access matrix of each stack (scripts/lib/iam-matrix.ts), evaluated with
+ * @cloud-copilot/iam-simulate over the policy documents of the program's graph: every cell must
+ * match, the matrix must cover every queue and crawler, docs/security.md must show this matrix, and
+ * the matrix must notice a broken policy (mutation controls).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "fs";
+import * as path from "path";
+import { ProgramRun, ROOT, runProgram } from "../harness";
+import {
+    CELL_GROUPS, CellGroup, CellResult, DOC_PATH, GraphResource, docSection, evaluateMatrix, formatMarkdown, lakeFacts,
+} from "../../scripts/lib/iam-matrix";
+
+const show = (r: CellResult) => `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
+
+const clone = (rs: GraphResource[]): GraphResource[] => JSON.parse(JSON.stringify(rs));
+
+/** Rewrites the policy document (JSON string input `key`) of the resources that `pick` selects. */
+function mutatePolicy(rs: GraphResource[], pick: (r: GraphResource) => boolean, key: "policy" | "assumeRolePolicy", edit: (doc: any) => void): GraphResource[] {
+    const out = clone(rs);
+    const targets = out.filter(pick);
+    assert.ok(targets.length > 0, "mutation control selected no resource");
+    for (const r of targets) {
+        const doc = JSON.parse(r.inputs[key]);
+        edit(doc);
+        r.inputs[key] = JSON.stringify(doc);
+    }
+    return out;
+}
+
+async function mismatches(rs: GraphResource[]): Promise<string[]> {
+    const { results } = await evaluateMatrix(rs);
+    return results.filter((r) => !r.ok).map((r) => r.id);
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`security: IAM access matrix of ${stack}`, () => {
+        let run: ProgramRun;
+        let results: CellResult[];
+        let kms = false;
+
+        before(async () => {
+            run = await runProgram({ stack });
+            const evaluated = await evaluateMatrix(run.resources);
+            results = evaluated.results;
+            kms = evaluated.facts.key !== undefined;
+        });
+
+        for (const [group, description] of Object.entries(CELL_GROUPS) as Array<[CellGroup, string]>) {
+            it(`${group}: ${description}`, function () {
+                const cells = results.filter((r) => r.group === group);
+                if (group === "kms" && !kms) {
+                    assert.equal(cells.length, 0, "no KMS cells without a customer-managed key");
+                    assert.equal(run.resources.filter((r) => r.type === "aws:kms/key:Key").length, 0, `${stack} has a KMS key the matrix did not find`);
+                    return;
+                }
+                assert.ok(cells.length > 0, `no cell in group ${group}`);
+                assert.deepEqual(cells.filter((r) => !r.ok).map(show), []);
+            });
+        }
+
+        it("evaluates every cell without an engine error or an ignored context key", () => {
+            assert.deepEqual(results.filter((r) => r.decision === "Error" || r.problem !== undefined).map(show), []);
+            assert.deepEqual(results.filter((r) => !r.ok).map(show), []);
+        });
+
+        it("covers every consumer queue, DLQ, crawler role and the unload role of the graph", () => {
+            const crawlers = run.resources.filter((r) => r.type === "aws:glue/crawler:Crawler");
+            const subscriptions = run.resources.filter((r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "sqs");
+            const facts = lakeFacts(run.resources);
+            assert.equal(facts.tables.length, crawlers.length);
+            assert.equal(facts.tables.length, subscriptions.length);
+            for (const t of facts.tables) {
+                const arns = new Set(results.map((r) => r.resource.arn));
+                assert.ok(arns.has(t.queue.arn), `no cell on queue ${t.folder}`);
+                assert.ok(arns.has(t.dlq.arn), `no cell on DLQ ${t.folder}`);
+                assert.ok(arns.has(t.crawler.roleArn), `no trust cell on crawler role ${t.folder}`);
+                assert.ok(results.some((r) => r.principal.arn.includes(`assumed-role/${t.crawler.roleName}/`)), `no cell for crawler role ${t.folder}`);
+                assert.ok(results.some((r) => r.id === `unload:put-under-prefix:${t.folder}`), `no unload cell for ${t.folder}`);
+            }
+            assert.ok(results.some((r) => r.resource.arn === facts.unload.roleArn && r.expected === "Allowed"));
+            // The matrix took the documents from the graph: the trust cell uses the integration's outputs.
+            const integration = run.resources.find((r) => r.type === "snowflake:index/storageIntegration:StorageIntegration")!;
+            const trust = results.find((r) => r.id === "unload:trust:snowflake-right-external-id")!;
+            assert.equal(trust.principal.arn, integration.outputs.storageAwsIamUserArn);
+            assert.equal(trust.context["sts:ExternalId"], integration.outputs.storageAwsExternalId);
+        });
+
+        it(`is the table of ${DOC_PATH} (run npm run check:iam -- --stack ${stack} --update-doc after a change)`, () => {
+            const text = fs.readFileSync(path.join(ROOT, DOC_PATH), "utf8");
+            const section = docSection(text, stack);
+            assert.ok(section !== undefined, `${DOC_PATH} has no generated ${stack} table`);
+            assert.equal(section, formatMarkdown(results));
+        });
+    });
+}
+
+describe("security: the IAM matrix notices a broken policy (mutation controls on prod)", () => {
+    let rs: GraphResource[];
+    before(async () => {
+        rs = (await runProgram({ stack: "prod" })).resources;
+    });
+
+    it("a topic policy without its aws:SourceArn/aws:SourceAccount conditions", async () => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:sns/topicPolicy:TopicPolicy", "policy", (d) => { delete d.Statement[0].Condition; });
+        const ids = await mismatches(bad);
+        assert.ok(ids.includes("topic:s3-other-bucket") && ids.includes("topic:s3-other-account"), ids.join(", "));
+    });
+
+    it("a queue policy that admits any topic", async () => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:sqs/queuePolicy:QueuePolicy", "policy", (d) => { delete d.Statement[0].Condition; });
+        const ids = await mismatches(bad);
+        assert.ok(ids.includes("queue:orders:sns-other-topic") && ids.includes("queue:customers:sns-other-topic"), ids.join(", "));
+    });
+
+    it("a trust policy without sts:ExternalId, or trusting Snowflake's whole account", async () => {
+        const noExternalId = mutatePolicy(rs, (r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-snowflake-role"), "assumeRolePolicy", (d) => { delete d.Statement[0].Condition; });
+        assert.ok((await mismatches(noExternalId)).includes("unload:trust:snowflake-no-external-id"));
+        const wholeAccount = mutatePolicy(rs, (r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-snowflake-role"), "assumeRolePolicy",
+            (d) => { d.Statement[0].Principal.AWS = d.Statement[0].Principal.AWS.replace(/:user\/.*$/, ":root"); });
+        assert.ok((await mismatches(wholeAccount)).includes("unload:trust:other-snowflake-user"));
+    });
+
+    it("a crawler policy on the whole export prefix, or on all queues", async () => {
+        const wide = mutatePolicy(rs, (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-orders-access"), "policy", (d) => {
+            d.Statement.find((s: any) => s.Sid === "ReadOwnTableObjects").Resource = d.Statement.find((s: any) => s.Sid === "ReadOwnTableObjects").Resource.replace("/orders/*", "/*");
+            d.Statement.find((s: any) => s.Sid === "ConsumeOwnEventQueue").Resource = "*";
+        });
+        const ids = await mismatches(wide);
+        assert.ok(ids.includes("crawler:orders:read-prefix-customers") && ids.includes("crawler:orders:receive-queue-customers"), ids.join(", "));
+    });
+
+    it("an unload policy on the whole bucket", async () => {
+        const wide = mutatePolicy(rs, (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"), "policy", (d) => {
+            d.Statement[0].Resource = d.Statement[0].Resource.replace(/\/exports\/\*$/, "/*");
+        });
+        const ids = await mismatches(wide);
+        assert.ok(ids.includes("unload:put-athena-results") && ids.includes("unload:put-bucket-root"), ids.join(", "));
+    });
+
+    it("a bucket without its TLS-only policy", async () => {
+        const bad = clone(rs).filter((r) => r.type !== "aws:s3/bucketPolicy:BucketPolicy");
+        const ids = await mismatches(bad);
+        for (const id of ["unload:put-no-tls", "bucket:admin-no-tls", "crawler:orders:read-own-prefix-no-tls"]) assert.ok(ids.includes(id), `${id} not flagged: ${ids.join(", ")}`);
+    });
+
+    it("a key policy open to S3 of any account", async () => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key", "policy", (d) => { delete d.Statement[1].Condition; });
+        assert.ok((await mismatches(bad)).includes("kms:s3-other-account"));
+    });
+
+    it("refuses a role with a managed policy it holds no copy of", () => {
+        const bad = clone(rs);
+        const attachment = bad.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")!;
+        attachment.inputs.policyArn = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
+        assert.throws(() => lakeFacts(bad), /AmazonS3FullAccess, which scripts\/lib\/iam-managed-policies\.ts has no copy of/);
+    });
+});
+
+describe("security: findings the matrix demonstrated, now closed (docs/security.md)", () => {
+    it("F2: an export prefix containing 'aws-glue-' (which AWSGlueServiceRole opens to every crawler) is refused before anything is declared", async () => {
+        await assert.rejects(
+            runProgram({ stack: "dev", config: { "incremental-crawl:exportPrefix": "aws-glue-lake" } }),
+            (e: any) => /incremental-crawl:exportPrefix: expected an S3 prefix without "aws-glue-"/.test(e.message) && e.registered.length === 0,
+        );
+    });
+});

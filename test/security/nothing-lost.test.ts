@@ -1,0 +1,136 @@
+/**
+ * Nothing lost: prod's data outlives `pulumi destroy`, crawlers never delete catalog tables,
+ * events a crawler cannot process land in a dead-letter queue, and no unload path deletes or
+ * overwrites objects.
+ */
+import * as assert from "node:assert/strict";
+import { CapturedResource, ProgramRun, runProgram } from "../harness";
+
+const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
+const one = (run: ProgramRun, type: string) => {
+    const rs = ofType(run, type);
+    assert.equal(rs.length, 1, `expected one ${type}, found ${rs.length}`);
+    return rs[0];
+};
+
+/** Upper-case words of a SQL text outside string literals and quoted identifiers. */
+function keywords(sqlText: string): string[] {
+    const bare = sqlText.replace(/'(?:[^'\\]|''|\\.)*'/g, " ").replace(/"(?:[^"]|"")*"/g, " ");
+    return bare.toUpperCase().match(/[A-Z_]+/g) ?? [];
+}
+
+/** Every SQL statement the unload paths run: the backfill's session and COPY statements, and each task's. */
+function unloadSql(run: ProgramRun): Array<{ where: string; sql: string }> {
+    const out: Array<{ where: string; sql: string }> = [];
+    for (const c of ofType(run, "command:local:Command")) {
+        const env = c.inputs.environment as Record<string, string>;
+        out.push({ where: `${c.name} BACKFILL_COPY_SQL`, sql: env.BACKFILL_COPY_SQL });
+        for (const s of JSON.parse(env.BACKFILL_SESSION_SQL ?? "[]") as string[]) out.push({ where: `${c.name} BACKFILL_SESSION_SQL`, sql: s });
+    }
+    for (const t of ofType(run, "snowflake:index/task:Task")) out.push({ where: `${t.name} sqlStatement`, sql: t.inputs.sqlStatement });
+    return out;
+}
+
+for (const stack of ["dev", "prod"]) {
+    describe(`security: nothing lost in ${stack}`, () => {
+        let run: ProgramRun;
+        before(async () => {
+            run = await runProgram({ stack });
+        });
+
+        if (stack === "prod") {
+            it("keeps the lake bucket, its key, the Glue database and the Snowflake data on destroy", () => {
+                const bucket = one(run, "aws:s3/bucket:Bucket");
+                assert.equal(bucket.retainOnDelete, true, "bucket retainOnDelete");
+                assert.notEqual(bucket.inputs.forceDestroy, true, "a retained bucket must not be force-destroyable");
+                assert.equal(one(run, "aws:kms/key:Key").retainOnDelete, true, "a deleted key makes every object it encrypted unreadable");
+                assert.equal(one(run, "aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
+                assert.equal(one(run, "snowflake:index/database:Database").retainOnDelete, true);
+                for (const t of ofType(run, "snowflake:index/table:Table")) assert.equal(t.retainOnDelete, true, t.name);
+                assert.equal(one(run, "snowflake:index/storageIntegration:StorageIntegration").protect, true, "replacing the integration changes its external id");
+            });
+
+            it("versions the bucket: an overwritten or deleted object keeps its previous version for noncurrentVersionDays", () => {
+                assert.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
+                const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as any[];
+                const noncurrent = rules.filter((r) => r.noncurrentVersionExpiration);
+                assert.equal(noncurrent.length, 1);
+                assert.equal(noncurrent[0].noncurrentVersionExpiration.noncurrentDays, Number(run.config["incremental-crawl:noncurrentVersionDays"]));
+                for (const r of rules.filter((x) => x.expiration?.days !== undefined)) assert.equal(r.filter?.prefix, "athena-results/", `rule ${r.id}`);
+            });
+        } else {
+            it("is disposable: the bucket is emptied and removed on destroy (dev keeps nothing by design)", () => {
+                const bucket = one(run, "aws:s3/bucket:Bucket");
+                assert.equal(bucket.retainOnDelete, false);
+                assert.equal(bucket.inputs.forceDestroy, true);
+            });
+        }
+
+        it("has no lifecycle rule that expires current objects under the export prefix", () => {
+            const exportPrefix = `${one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix}`;
+            assert.ok(exportPrefix.endsWith("/") && exportPrefix.length > 1);
+            for (const rule of one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as any[]) {
+                const prefix: string = rule.filter?.prefix ?? rule.prefix ?? "";
+                const overlaps = exportPrefix.startsWith(prefix) || prefix.startsWith(exportPrefix);
+                const expiresCurrent = rule.expiration?.days !== undefined || rule.expiration?.date !== undefined;
+                assert.ok(!(overlaps && expiresCurrent && rule.status === "Enabled"), `rule ${rule.id} expires current objects under ${exportPrefix}`);
+            }
+        });
+
+        it("never lets a crawler delete catalog tables (schemaChangePolicy.deleteBehavior is not DELETE_FROM_DATABASE)", () => {
+            const crawlers = ofType(run, "aws:glue/crawler:Crawler");
+            assert.ok(crawlers.length >= 1);
+            for (const c of crawlers) {
+                assert.ok(["LOG", "DEPRECATE_IN_DATABASE"].includes(c.inputs.schemaChangePolicy?.deleteBehavior), `${c.name}: ${JSON.stringify(c.inputs.schemaChangePolicy)}`);
+                assert.equal(c.inputs.recrawlPolicy?.recrawlBehavior, "CRAWL_EVENT_MODE");
+            }
+        });
+
+        it("sends what a crawler cannot process to its dead-letter queue", () => {
+            const queues = ofType(run, "aws:sqs/queue:Queue");
+            const byArn = (arn: string): CapturedResource => {
+                const q = queues.find((x) => x.outputs.arn === arn);
+                assert.ok(q, `no queue ${arn}`);
+                return q;
+            };
+            const topicArn = one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].topicArn;
+            const subscribed = ofType(run, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.topic === topicArn).map((s) => s.inputs.endpoint);
+            for (const c of ofType(run, "aws:glue/crawler:Crawler")) {
+                const [target] = c.inputs.s3Targets as any[];
+                const queue = byArn(target.eventQueueArn);
+                assert.ok(target.dlqEventQueueArn, `${c.name} has no dlqEventQueueArn`);
+                const dlq = byArn(target.dlqEventQueueArn);
+                const redrive = JSON.parse(queue.inputs.redrivePolicy);
+                assert.equal(redrive.deadLetterTargetArn, dlq.outputs.arn, `${queue.name} redrives to the crawler's DLQ`);
+                assert.ok(Number.isInteger(redrive.maxReceiveCount) && redrive.maxReceiveCount >= 1);
+                assert.equal(dlq.inputs.redrivePolicy, undefined, "a DLQ redrives nowhere");
+                // SQS keeps a standard queue's message until its original enqueue time plus the DLQ's
+                // retention: the DLQ must keep messages at least as long as its source queue.
+                assert.ok(dlq.inputs.messageRetentionSeconds >= queue.inputs.messageRetentionSeconds, `${dlq.name} retention`);
+                assert.ok(subscribed.includes(queue.outputs.arn), `${queue.name} is subscribed to the lake topic`);
+                assert.ok(!subscribed.includes(dlq.outputs.arn), `${dlq.name} must not receive events directly`);
+            }
+        });
+
+        it("unloads without OVERWRITE, SINGLE, PURGE or INCLUDE_QUERY_ID=FALSE, and runs no deleting statement", () => {
+            const statements = unloadSql(run);
+            assert.ok(statements.some((s) => s.sql.startsWith("COPY INTO @")));
+            for (const { where, sql: text } of statements) {
+                const words = keywords(text);
+                for (const bad of ["OVERWRITE", "SINGLE", "PURGE", "REMOVE", "DELETE", "TRUNCATE", "DROP", "MERGE", "UPDATE"]) {
+                    assert.ok(!words.includes(bad), `${where} contains ${bad}:\n${text}`);
+                }
+                // INCLUDE_QUERY_ID keeps its default (TRUE with PARTITION BY): each run writes new file names.
+                assert.ok(!words.includes("INCLUDE_QUERY_ID"), `${where} sets INCLUDE_QUERY_ID:\n${text}`);
+                if (text.startsWith("COPY INTO")) assert.ok(words.includes("PARTITION"), `${where}: PARTITION BY keeps INCLUDE_QUERY_ID on`);
+            }
+        });
+
+        it("gives the backfill command no delete (destroying the stack never removes unloaded data)", () => {
+            for (const c of ofType(run, "command:local:Command")) {
+                assert.equal(c.inputs.delete, undefined, c.name);
+                assert.doesNotMatch(String(c.inputs.create), /\b(rm|aws s3 rm|REMOVE|PURGE)\b/);
+            }
+        });
+    });
+}
