@@ -1,0 +1,102 @@
+/**
+ * Who delivers into a topic or a queue: the AWS services its resource policy admits and the
+ * services the graph shows feeding it (an S3 notification, an SNS subscription). Several rules
+ * care: an AWS-managed key locks those services out, and a customer-managed key must admit them.
+ */
+import { IDS, Node, ofType, refersTo, stringsIn } from "./graph";
+import { allowsAction, isAllow, parsePolicy, principalsOf } from "./iam";
+import { T } from "./types";
+import { isRecord, known, parseJsonInput } from "./values";
+
+/** Service principals a resource policy admits for `action`; policies unknown during preview are skipped. */
+function servicesAdmitted(policy: unknown, action: string): string[] {
+    const doc = known(() => parsePolicy(policy));
+    if (doc === undefined || "error" in doc) return [];
+    return doc.statements.filter((s) => isAllow(s) && allowsAction(s, action)).flatMap((s) => principalsOf(s).service);
+}
+
+/** Services that deliver into an SNS topic. */
+export function topicPublishers(topic: Node, resources: Node[]): string[] {
+    const services = new Set<string>(servicesAdmitted(known(() => topic.props.policy), "sns:Publish"));
+    for (const p of ofType(resources, T.topicPolicy)) {
+        if (refersTo(p, "arn", topic, IDS.topic)) servicesAdmitted(known(() => p.props.policy), "sns:Publish").forEach((s) => services.add(s));
+    }
+    for (const n of ofType(resources, T.notification)) {
+        if (refersTo(n, "topics", topic, IDS.topic)) services.add("s3.amazonaws.com");
+    }
+    return [...services].sort();
+}
+
+/** Services that deliver into an SQS queue. */
+export function queueSenders(queue: Node, resources: Node[]): string[] {
+    const services = new Set<string>(servicesAdmitted(known(() => queue.props.policy), "sqs:SendMessage"));
+    for (const p of ofType(resources, T.queuePolicy)) {
+        if (refersTo(p, "queueUrl", queue, IDS.queue)) servicesAdmitted(known(() => p.props.policy), "sqs:SendMessage").forEach((s) => services.add(s));
+    }
+    for (const s of ofType(resources, T.subscription)) {
+        if (known(() => s.props.protocol) !== "lambda" && refersTo(s, "endpoint", queue, IDS.queue)) services.add("sns.amazonaws.com");
+    }
+    for (const n of ofType(resources, T.notification)) {
+        if (refersTo(n, "queues", queue, IDS.queue)) services.add("s3.amazonaws.com");
+    }
+    return [...services].sort();
+}
+
+/** The event queues (not the DLQs) crawlers read: ARNs where known. */
+export function crawlerEventQueueArns(crawler: Node): string[] {
+    return stringsIn(() => {
+        const targets = [...(crawler.props.s3Targets ?? []), ...(crawler.props.catalogTargets ?? [])];
+        return targets.map((t: any) => (isRecord(t) ? t.eventQueueArn : undefined));
+    });
+}
+
+/**
+ * Consumer queues: the queues that receive the lake's events, from an SNS subscription, an S3
+ * notification, or as a crawler's event queue.
+ */
+export function consumerQueues(resources: Node[]): Node[] {
+    const subscriptions = ofType(resources, T.subscription).filter((s) => {
+        const protocol = known(() => s.props.protocol);
+        return protocol === undefined || protocol === "sqs";
+    });
+    const notifications = ofType(resources, T.notification);
+    const eventQueueArns = ofType(resources, T.crawler).flatMap(crawlerEventQueueArns);
+    return ofType(resources, T.queue).filter((q) => {
+        const arn = known(() => q.props.arn);
+        return subscriptions.some((s) => refersTo(s, "endpoint", q, IDS.queue))
+            || notifications.some((n) => refersTo(n, "queues", q, IDS.queue))
+            || (typeof arn === "string" && eventQueueArns.includes(arn));
+    });
+}
+
+/** A queue's redrive policy as an object; `{ error }` when it cannot be read. */
+export function redrivePolicyOf(queue: Record<string, any>): { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | { error: string } | undefined {
+    const parsed = parseJsonInput(queue.redrivePolicy);
+    if (parsed === undefined) return undefined;
+    if ("error" in parsed) return { error: `redrivePolicy is not valid JSON (${parsed.error})` };
+    return isRecord(parsed.value) ? parsed.value : { error: "redrivePolicy is not an object" };
+}
+
+/** The dead-letter queue a queue redrives to, among the stack's queues. */
+export function deadLetterQueueOf(queue: Node, resources: Node[]): Node | undefined {
+    const queues = ofType(resources, T.queue).filter((q) => q.urn !== queue.urn);
+    const structural = queues.find((q) => (queue.propertyDependencies.redrivePolicy ?? []).some((d) => d.urn === q.urn));
+    if (structural) return structural;
+    const policy = known(() => redrivePolicyOf(queue.props));
+    const target = policy && !("error" in policy) ? policy.deadLetterTargetArn : undefined;
+    return typeof target === "string" ? queues.find((q) => known(() => q.props.arn) === target) : undefined;
+}
+
+/** SQS's default retention when `messageRetentionSeconds` is not set: 4 days. */
+export const DEFAULT_RETENTION_SECONDS = 345_600;
+/** SQS's longest retention: 14 days. */
+export const MAX_RETENTION_SECONDS = 1_209_600;
+
+/** A duration in words: `4 days`, `2 hours`, `90 seconds`. */
+export function duration(seconds: number): string {
+    const unit = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+    if (seconds % 86_400 === 0) return unit(seconds / 86_400, "day");
+    if (seconds % 3_600 === 0) return unit(seconds / 3_600, "hour");
+    if (seconds % 60 === 0) return unit(seconds / 60, "minute");
+    return unit(seconds, "second");
+}

@@ -1,0 +1,83 @@
+/**
+ * Walking the resource graph a StackValidationPolicy receives: which resource refers to which,
+ * and who waits for whom.
+ *
+ * A reference is recognised two ways. Structurally, through `propertyDependencies` (the engine
+ * records which resources an input was computed from); that works during preview, when ARNs and
+ * names of new resources are still unknown. By value, when an input holds the other resource's
+ * ARN, name or id as plain text (a resource declared elsewhere, or a hand-written ARN).
+ */
+import { PolicyProviderResource, PolicyResourceOptions } from "@pulumi/policy";
+import { is } from "./types";
+import { isRecord, known } from "./values";
+
+/** Resource options as the plan runner passes them; `retainOnDelete` is reported only by it. */
+export type NodeOptions = PolicyResourceOptions & { retainOnDelete?: boolean };
+
+/** The part of a @pulumi/policy `PolicyResource` the rules read. */
+export interface Node {
+    type: string;
+    name: string;
+    urn: string;
+    props: Record<string, any>;
+    opts: NodeOptions;
+    dependencies: Node[];
+    propertyDependencies: Record<string, Node[]>;
+    provider?: PolicyProviderResource;
+    parent?: Node;
+}
+
+export const ofType = <N extends Node>(resources: readonly N[], tokens: readonly string[]): N[] => resources.filter((r) => is(r.type, tokens));
+
+/** Every string inside a value (strings of nested objects and lists too); unknown parts are skipped. */
+export function stringsIn(read: () => unknown): string[] {
+    const out: string[] = [];
+    const walk = (get: () => unknown, depth: number) => {
+        const v = known(get);
+        if (typeof v === "string") out.push(v);
+        else if (depth < 6 && Array.isArray(v)) for (let i = 0; i < v.length; i++) walk(() => v[i], depth + 1);
+        else if (depth < 6 && isRecord(v)) for (const k of Object.keys(v)) walk(() => v[k], depth + 1);
+    };
+    walk(read, 0);
+    return out;
+}
+
+/** The identifying values of a resource: the given output properties that are known strings. */
+export function identities(target: Node, keys: readonly string[]): string[] {
+    return keys.map((k) => known(() => target.props[k])).filter((v): v is string => typeof v === "string" && v !== "");
+}
+
+/**
+ * Whether input `prop` of `from` refers to `target`: it was computed from `target`, or it holds one
+ * of `target`'s identifying values (`keys` of its properties, e.g. `arn`, `name`).
+ */
+export function refersTo(from: Node, prop: string, target: Node, keys: readonly string[]): boolean {
+    if ((from.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn)) return true;
+    const ids = identities(target, keys);
+    if (ids.length === 0) return false;
+    return stringsIn(() => from.props[prop]).some((s) => ids.includes(s));
+}
+
+/** Whether `from` waits for `to` before it is created: directly or through its dependencies. */
+export function waitsFor(from: Node, to: Node): boolean {
+    const seen = new Set<string>();
+    const queue = [...from.dependencies];
+    while (queue.length > 0) {
+        const next = queue.shift()!;
+        if (next.urn === to.urn) return true;
+        if (seen.has(next.urn)) continue;
+        seen.add(next.urn);
+        queue.push(...next.dependencies);
+    }
+    return false;
+}
+
+/** Identifying properties per kind of resource, for `refersTo`. */
+export const IDS = {
+    bucket: ["bucket", "id", "arn"],
+    topic: ["arn", "id"],
+    queue: ["arn", "url", "id"],
+    role: ["name", "arn", "id"],
+    key: ["arn", "keyId", "id"],
+    alias: ["name", "arn", "id"],
+} as const;

@@ -1,0 +1,114 @@
+/**
+ * Reading IAM policy documents (identity, resource, trust and key policies) the way IAM evaluates
+ * them: `Statement` may be one object or a list; `Action`, `Resource`, principals and condition
+ * values may be one string or a list; action names and condition keys are case-insensitive.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements.html
+ */
+import { isRecord, listOf, parseJsonInput } from "./values";
+
+export interface Statement {
+    Sid?: string;
+    Effect?: string;
+    Principal?: unknown;
+    NotPrincipal?: unknown;
+    Action?: unknown;
+    NotAction?: unknown;
+    Resource?: unknown;
+    NotResource?: unknown;
+    Condition?: Record<string, Record<string, unknown>>;
+}
+
+export type ParsedDocument = { statements: Statement[] } | { error: string } | undefined;
+
+/** The statements of a policy given as a JSON string or an object; undefined when absent. */
+export function parsePolicy(input: unknown): ParsedDocument {
+    const parsed = parseJsonInput(input);
+    if (parsed === undefined) return undefined;
+    if ("error" in parsed) return { error: `is not valid JSON (${parsed.error})` };
+    const doc = parsed.value;
+    if (!isRecord(doc) || doc.Statement === undefined) return { error: "has no Statement" };
+    const statements = listOf(doc.Statement);
+    if (!statements.every(isRecord)) return { error: "has a Statement that is not an object" };
+    return { statements: statements as Statement[] };
+}
+
+/** How a statement is named in messages: its Sid, or its position. */
+export const statementLabel = (s: Statement, i: number): string => (s.Sid ? `statement "${s.Sid}"` : `statement #${i + 1}`);
+
+export const isAllow = (s: Statement): boolean => s.Effect === "Allow";
+
+export interface Principals {
+    /** `"*"` or `{ AWS: "*" }`: anyone. */
+    anyone: boolean;
+    aws: string[];
+    service: string[];
+    federated: string[];
+}
+
+export function principalsOf(s: Statement): Principals {
+    const p = s.Principal;
+    const out: Principals = { anyone: false, aws: [], service: [], federated: [] };
+    if (p === "*") {
+        out.anyone = true;
+        return out;
+    }
+    if (!isRecord(p)) return out;
+    for (const [k, v] of Object.entries(p)) {
+        const values = listOf<string>(v).map(String);
+        if (k === "AWS") {
+            for (const a of values) {
+                if (a === "*") out.anyone = true;
+                else out.aws.push(a);
+            }
+        } else if (k === "Service") out.service.push(...values);
+        else if (k === "Federated") out.federated.push(...values);
+    }
+    return out;
+}
+
+/** Lower-cased actions of a statement. */
+export const actionsOf = (s: Statement): string[] => listOf<string>(s.Action).map((a) => String(a).toLowerCase());
+
+export const resourcesOf = (s: Statement): string[] => listOf<string>(s.Resource).map(String);
+
+/** Whether an IAM action pattern (with `*` and `?` wildcards) matches an action; case-insensitive. */
+export function actionMatches(pattern: string, action: string): boolean {
+    const re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    return re.test(action.toLowerCase());
+}
+
+/** Whether a statement's actions include `action` (through a wildcard or exactly). */
+export const allowsAction = (s: Statement, action: string): boolean => actionsOf(s).some((p) => actionMatches(p, action));
+
+/** The values a condition key takes in a statement, under any operator; key matched case-insensitively. */
+export function conditionValues(s: Statement, key: string): { operator: string; values: unknown[] }[] {
+    const out: { operator: string; values: unknown[] }[] = [];
+    if (!isRecord(s.Condition)) return out;
+    for (const [operator, block] of Object.entries(s.Condition)) {
+        if (!isRecord(block)) continue;
+        for (const [k, v] of Object.entries(block)) {
+            if (k.toLowerCase() === key.toLowerCase()) out.push({ operator, values: listOf(v) });
+        }
+    }
+    return out;
+}
+
+/**
+ * Whether a statement is confined to a source by `aws:SourceArn` or `aws:SourceAccount` (the
+ * confused-deputy guard for service principals), with a value that is not a bare wildcard.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+export function confinedToSource(s: Statement): boolean {
+    return ["aws:SourceArn", "aws:SourceAccount"].some((key) =>
+        conditionValues(s, key).some((c) => !c.operator.startsWith("ForAnyValue") && c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && v !== "*")));
+}
+
+/** Whether a statement has any condition at all. */
+export const hasCondition = (s: Statement): boolean => isRecord(s.Condition) && Object.keys(s.Condition).length > 0;
+
+/** The account id of an AWS principal (`123456789012` or an IAM ARN); undefined when not recognisable. */
+export function accountOfPrincipal(principal: string): string | undefined {
+    if (/^\d{12}$/.test(principal)) return principal;
+    const m = /^arn:[^:]+:(?:iam|sts)::(\d{12}):/.exec(principal);
+    return m ? m[1] : undefined;
+}

@@ -1,0 +1,309 @@
+/**
+ * S3: the lake bucket is private, encrypted, TLS-only, without ACLs, and in production versioned
+ * with its exports kept.
+ */
+import { PolicyConfigSchema } from "@pulumi/policy";
+import { IDS, Node, ofType, refersTo } from "../lib/graph";
+import { actionMatches, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
+import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
+import { is, T } from "../lib/types";
+import { isRecord, joinNames, known, listOf, nonEmpty, numberOf, truthy } from "../lib/values";
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+export const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"] as const;
+
+/**
+ * All four settings of a BucketPublicAccessBlock must be true: two refuse public ACLs and bucket
+ * policies, two neutralise any that exist.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/access-control-block-public-access.html
+ */
+export function checkPublicAccessBlock(props: Record<string, any>): string[] {
+    const open = PUBLIC_ACCESS_FLAGS.filter((f) => props[f] !== true);
+    return open.length === 0 ? [] : [`public access is not fully blocked: ${joinNames(open)} must be true (all four settings must be true)`];
+}
+
+export function checkBucketsPublicAccessBlocked(resources: Node[]): StackViolation[] {
+    const blocks = ofType(resources, T.publicAccessBlock);
+    const out: StackViolation[] = blocks.flatMap((b) => checkPublicAccessBlock(b.props).map((message) => ({ message, urn: b.urn })));
+    for (const bucket of ofType(resources, T.bucket)) {
+        if (!blocks.some((b) => refersTo(b, "bucket", bucket, IDS.bucket))) {
+            out.push({ urn: bucket.urn, message: "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true" });
+        }
+    }
+    return out;
+}
+
+export interface EncryptionConfig {
+    allowedAlgorithms: string[];
+}
+
+/** Default-encryption algorithms of a BucketServerSideEncryptionConfiguration (`rules`) or a bucket's inline `serverSideEncryptionConfiguration` (`rule`). */
+function algorithmsOf(rules: unknown): string[] {
+    return listOf(rules).map((r) => (isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined))
+        .filter((a): a is string => typeof a === "string");
+}
+
+/** A default-encryption configuration must name an allowed algorithm. */
+export function checkEncryptionRules(rules: unknown, config: EncryptionConfig): string[] {
+    const algorithms = algorithmsOf(rules);
+    if (algorithms.length === 0) return ["default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm"];
+    const refused = algorithms.filter((a) => !config.allowedAlgorithms.includes(a));
+    return refused.length === 0 ? [] : [`default encryption uses ${refused.join(", ")}; allowed: ${config.allowedAlgorithms.join(", ")}`];
+}
+
+export function checkBucketsEncrypted(resources: Node[], config: EncryptionConfig): StackViolation[] {
+    const configs = ofType(resources, T.encryption);
+    const out: StackViolation[] = configs.flatMap((c) => checkEncryptionRules(c.props.rules, config).map((message) => ({ message, urn: c.urn })));
+    for (const bucket of ofType(resources, T.bucket)) {
+        // Inline settings of a bucket are computed outputs too: unknown during preview means "not set here".
+        const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
+        if (isRecord(inline)) {
+            out.push(...checkEncryptionRules(inline.rule, config).map((message) => ({ message, urn: bucket.urn })));
+        } else if (!configs.some((c) => refersTo(c, "bucket", bucket, IDS.bucket))) {
+            out.push({ urn: bucket.urn, message: `bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm ${config.allowedAlgorithms.join(" or ")}` });
+        }
+    }
+    return out;
+}
+
+const anyoneOrAll = (s: Statement) => principalsOf(s).anyone;
+const BUCKET_ARN = /^arn:[^:]+:s3:::[^/]+$/;
+const OBJECTS_ARN = /^arn:[^:]+:s3:::[^/]+\/\*$/;
+
+/**
+ * The TLS-only statement: Deny, to everyone, every S3 action, on the bucket and its objects, when
+ * `aws:SecureTransport` is false.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/security-best-practices.html#transit
+ */
+export function isTlsOnlyStatement(s: Statement): boolean {
+    if (s.Effect !== "Deny" || !anyoneOrAll(s)) return false;
+    const actions = listOf<string>(s.Action).map(String);
+    if (!["s3:GetObject", "s3:PutObject", "s3:ListBucket"].every((a) => actions.some((p) => actionMatches(p, a)))) return false;
+    const resources = resourcesOf(s);
+    const coversBucket = resources.some((r) => r === "*" || BUCKET_ARN.test(r));
+    const coversObjects = resources.some((r) => r === "*" || OBJECTS_ARN.test(r));
+    const insecure = conditionValues(s, "aws:SecureTransport").some((c) => /^Bool(IfExists)?$/.test(c.operator) && c.values.some((v) => v === false || v === "false"));
+    return coversBucket && coversObjects && insecure;
+}
+
+const TLS_STATEMENT = 'a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}';
+
+export function checkTlsOnlyPolicy(policy: unknown): string[] {
+    const doc = parsePolicy(policy);
+    if (doc === undefined) return [`bucket policy is empty: add ${TLS_STATEMENT}`];
+    if ("error" in doc) return [`bucket policy ${doc.error}`];
+    return doc.statements.some(isTlsOnlyStatement) ? [] : [`bucket policy does not deny requests without TLS: add ${TLS_STATEMENT}`];
+}
+
+export function checkBucketsTlsOnly(resources: Node[]): StackViolation[] {
+    const policies = ofType(resources, T.bucketPolicy);
+    const out: StackViolation[] = policies.flatMap((p) => checkTlsOnlyPolicy(p.props.policy).map((message) => ({ message, urn: p.urn })));
+    for (const bucket of ofType(resources, T.bucket)) {
+        const inline = known(() => bucket.props.policy);
+        if (nonEmpty(inline) !== undefined || isRecord(inline)) {
+            out.push(...checkTlsOnlyPolicy(inline).map((message) => ({ message, urn: bucket.urn })));
+        } else if (!policies.some((p) => refersTo(p, "bucket", bucket, IDS.bucket))) {
+            out.push({ urn: bucket.urn, message: `bucket has no bucket policy denying requests without TLS: add a BucketPolicy with ${TLS_STATEMENT}` });
+        }
+    }
+    return out;
+}
+
+/** Canned ACLs that open a bucket or object to everyone (or to every AWS account). */
+export const PUBLIC_CANNED_ACLS = ["public-read", "public-read-write", "authenticated-read"];
+const PUBLIC_GROUPS: Record<string, string> = {
+    "http://acs.amazonaws.com/groups/global/AllUsers": "AllUsers",
+    "http://acs.amazonaws.com/groups/global/AuthenticatedUsers": "AuthenticatedUsers",
+};
+
+/**
+ * No public canned ACL and no grant to the AllUsers/AuthenticatedUsers groups, on a bucket
+ * (inline `acl`/`grants`), a BucketAcl or an object.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#specifying-grantee-predefined-groups
+ */
+export function checkNoPublicAcl(type: string, props: Record<string, any>): string[] {
+    const out: string[] = [];
+    const acl = props.acl;
+    if (typeof acl === "string" && PUBLIC_CANNED_ACLS.includes(acl)) {
+        out.push(`canned ACL "${acl}" opens it to ${acl === "authenticated-read" ? "every AWS account" : "everyone"}: use "private" and disable ACLs (BucketOwnershipControls BucketOwnerEnforced)`);
+    }
+    const grants = is(type, T.bucketAcl)
+        ? listOf(isRecord(props.accessControlPolicy) ? props.accessControlPolicy.grants : undefined).map((g) => ({ uri: g?.grantee?.uri, permissions: listOf<string>(g?.permission) }))
+        : listOf(props.grants).map((g) => ({ uri: g?.uri, permissions: listOf<string>(g?.permissions) }));
+    for (const g of grants) {
+        const group = typeof g.uri === "string" ? PUBLIC_GROUPS[g.uri] : undefined;
+        if (group) out.push(`ACL grants ${g.permissions.join(", ") || "access"} to the ${group} group: remove the grant`);
+    }
+    return out;
+}
+
+export function checkBucketsOwnerEnforced(resources: Node[]): StackViolation[] {
+    const controls = ofType(resources, T.ownershipControls);
+    const out: StackViolation[] = [];
+    for (const c of controls) {
+        const ownership = isRecord(c.props.rule) ? c.props.rule.objectOwnership : undefined;
+        if (ownership !== "BucketOwnerEnforced") {
+            out.push({ urn: c.urn, message: `objectOwnership is ${ownership ?? "not set"}: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object` });
+        }
+    }
+    for (const bucket of ofType(resources, T.bucket)) {
+        if (!controls.some((c) => refersTo(c, "bucket", bucket, IDS.bucket))) {
+            out.push({ urn: bucket.urn, message: "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)" });
+        }
+    }
+    return out;
+}
+
+/**
+ * In production, every bucket keeps object versions: an overwrite or delete (a re-export, a
+ * mistaken `aws s3 rm`) leaves the previous version recoverable.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
+ */
+export function checkBucketsVersioned(resources: Node[], config: ProductionConfig): StackViolation[] {
+    if (!config.production) return [];
+    const versionings = ofType(resources, T.versioning);
+    const out: StackViolation[] = [];
+    for (const v of versionings) {
+        const status = isRecord(v.props.versioningConfiguration) ? v.props.versioningConfiguration.status : undefined;
+        if (status !== "Enabled") out.push({ urn: v.urn, message: `production stack: versioning status is ${status ?? "not set"}; set Enabled` });
+    }
+    for (const bucket of ofType(resources, T.bucket)) {
+        const versioning = known(() => bucket.props.versioning);
+        const inline = isRecord(versioning) && truthy(versioning.enabled);
+        if (!inline && !versionings.some((v) => refersTo(v, "bucket", bucket, IDS.bucket))) {
+            out.push({ urn: bucket.urn, message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled" });
+        }
+    }
+    return out;
+}
+
+export interface RetentionConfig extends ProductionConfig {
+    protectedPrefix: string;
+    minNoncurrentVersionDays: number;
+}
+
+/** The key prefix a lifecycle rule applies to ("" for the whole bucket). */
+function rulePrefix(rule: Record<string, any>): string {
+    const f = isRecord(rule.filter) ? rule.filter : {};
+    const p = f.prefix ?? (isRecord(f.and) ? f.and.prefix : undefined) ?? rule.prefix;
+    return typeof p === "string" ? p : "";
+}
+
+/**
+ * In production, no enabled lifecycle rule deletes current objects under the protected prefix
+ * (the exports), and noncurrent versions are kept at least the configured number of days.
+ * Works on BucketLifecycleConfiguration `rules` and a bucket's inline `lifecycleRules`.
+ */
+export function checkLifecycleRetention(rules: unknown, config: RetentionConfig): string[] {
+    if (!config.production) return [];
+    const out: string[] = [];
+    listOf(rules).forEach((rule, i) => {
+        if (!isRecord(rule)) return;
+        const enabled = rule.status !== undefined ? rule.status === "Enabled" : rule.enabled === undefined || truthy(rule.enabled);
+        if (!enabled) return;
+        const id = nonEmpty(rule.id) ?? `#${i + 1}`;
+        const prefix = rulePrefix(rule);
+        if (!(config.protectedPrefix.startsWith(prefix) || prefix.startsWith(config.protectedPrefix))) return;
+        const expiration = isRecord(rule.expiration) ? rule.expiration : undefined;
+        const days = numberOf(expiration?.days);
+        if (days !== undefined || nonEmpty(expiration?.date) !== undefined) {
+            const when = days !== undefined ? `after ${days} day${days === 1 ? "" : "s"}` : `on ${expiration!.date}`;
+            out.push(`production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, which covers ${config.protectedPrefix}: keep the exports; limit expiration to other prefixes`);
+        }
+        const noncurrent = isRecord(rule.noncurrentVersionExpiration) ? rule.noncurrentVersionExpiration : undefined;
+        const noncurrentDays = numberOf(noncurrent?.noncurrentDays ?? noncurrent?.days);
+        if (noncurrentDays !== undefined && noncurrentDays < config.minNoncurrentVersionDays) {
+            out.push(`production stack: lifecycle rule "${id}" deletes noncurrent versions after ${noncurrentDays} day${noncurrentDays === 1 ? "" : "s"}; keep them at least ${config.minNoncurrentVersionDays} days`);
+        }
+    });
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+export const s3PublicAccessBlocked = stackPolicy({
+    name: "s3-public-access-blocked",
+    description: "Every S3 bucket has a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true, so no ACL or bucket policy can make the lake public.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    check: (resources) => checkBucketsPublicAccessBlocked(resources),
+});
+
+const ENCRYPTION_SCHEMA: PolicyConfigSchema = {
+    properties: {
+        allowedAlgorithms: {
+            type: "array",
+            items: { type: "string", enum: ["AES256", "aws:kms", "aws:kms:dsse"] },
+            default: ["AES256", "aws:kms", "aws:kms:dsse"],
+            description: "Default-encryption algorithms a bucket may use.",
+        },
+    },
+};
+
+export const s3DefaultEncryption = stackPolicy<EncryptionConfig>({
+    name: "s3-default-encryption",
+    description: "Every S3 bucket has default encryption (a BucketServerSideEncryptionConfiguration) with an allowed algorithm, so every object Snowflake unloads is encrypted at rest.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: ENCRYPTION_SCHEMA,
+    check: (resources, config) => checkBucketsEncrypted(resources, config),
+});
+
+export const s3TlsOnly = stackPolicy({
+    name: "s3-tls-only",
+    description: "Every S3 bucket has a bucket policy that denies all requests made without TLS (Deny, Principal \"*\", s3:*, Condition aws:SecureTransport = false).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    check: (resources) => checkBucketsTlsOnly(resources),
+});
+
+export const s3NoPublicAcl = resourcePolicy({
+    name: "s3-no-public-acl",
+    description: "No bucket, BucketAcl or object uses a public canned ACL (public-read, public-read-write, authenticated-read) or grants to the AllUsers/AuthenticatedUsers groups.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    types: [...T.bucket, ...T.bucketAcl, ...T.bucketObject],
+    check: (props, { args }) => checkNoPublicAcl(args.type, props),
+});
+
+export const s3AclsDisabled = stackPolicy({
+    name: "s3-acls-disabled",
+    description: "Every S3 bucket has BucketOwnershipControls with BucketOwnerEnforced: ACLs are disabled and the bucket owner owns the objects Snowflake writes.",
+    enforcementLevel: "advisory",
+    severity: "medium",
+    check: (resources) => checkBucketsOwnerEnforced(resources),
+});
+
+export const s3VersioningInProduction = stackPolicy<ProductionConfig>({
+    name: "s3-versioning-in-production",
+    description: "In a production stack (config `production`), every S3 bucket has versioning Enabled so overwritten or deleted exports can be recovered.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: PRODUCTION_SCHEMA,
+    check: (resources, config) => checkBucketsVersioned(resources, config),
+});
+
+export const s3RetentionInProduction = resourcePolicy<RetentionConfig>({
+    name: "s3-retention-in-production",
+    description: "In a production stack, no lifecycle rule deletes current objects under the export prefix, and noncurrent versions are kept at least `minNoncurrentVersionDays`.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: {
+        properties: {
+            ...PRODUCTION_SCHEMA.properties,
+            protectedPrefix: { type: "string", default: "exports/", description: "Key prefix whose objects must be kept (the project's `exportPrefix` and a slash)." },
+            minNoncurrentVersionDays: { type: "integer", minimum: 1, default: 30, description: "Fewest days a noncurrent object version is kept." },
+        },
+    },
+    types: [...T.lifecycle, ...T.bucket],
+    check: (props, { args, config }) => checkLifecycleRetention(is(args.type, T.bucket) ? props.lifecycleRules : props.rules, config),
+});
+
+export const s3Policies = [
+    s3PublicAccessBlocked, s3DefaultEncryption, s3TlsOnly, s3NoPublicAcl, s3AclsDisabled, s3VersioningInProduction, s3RetentionInProduction,
+];

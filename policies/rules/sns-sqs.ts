@@ -1,0 +1,283 @@
+/**
+ * SNS and SQS: S3 events reach one queue per table through a topic. The topic and queue policies
+ * admit only the lake's own sources, encryption keys do not lock the delivering services out,
+ * every consumer queue has a dead-letter queue, and events wait long enough for the next crawl.
+ */
+import { PolicyConfigSchema } from "@pulumi/policy";
+import {
+    consumerQueues, deadLetterQueueOf, DEFAULT_RETENTION_SECONDS, duration, MAX_RETENTION_SECONDS, queueSenders, redrivePolicyOf, topicPublishers,
+} from "../lib/delivery";
+import { Node, ofType } from "../lib/graph";
+import { confinedToSource, isAllow, parsePolicy, principalsOf, statementLabel } from "../lib/iam";
+import { resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
+import { T } from "../lib/types";
+import { isRecord, joinNames, known, numberOf, parseJsonInput, read, truthy } from "../lib/values";
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * Every Allow statement of a topic or queue policy that admits everyone or an AWS service is
+ * confined by `aws:SourceArn` or `aws:SourceAccount`; otherwise any bucket (or topic) of any
+ * account could publish into the lake's path (the confused-deputy problem).
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+ * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
+ */
+export function checkPolicyConfined(policy: unknown, kind: "topic" | "queue"): string[] {
+    const doc = parsePolicy(policy);
+    if (doc === undefined) return [];
+    if ("error" in doc) return [`${kind} policy ${doc.error}`];
+    const verb = kind === "topic" ? "publish to" : "send to";
+    const out: string[] = [];
+    doc.statements.forEach((s, i) => {
+        if (!isAllow(s)) return;
+        const label = statementLabel(s, i);
+        if (s.NotPrincipal !== undefined) {
+            out.push(`${kind} policy ${label} allows with NotPrincipal, which admits every other principal: name the principal`);
+            return;
+        }
+        const p = principalsOf(s);
+        if ((p.anyone || p.service.length > 0) && !confinedToSource(s)) {
+            const who = p.anyone ? 'Principal "*"' : `service ${p.service.join(", ")}`;
+            const any = p.anyone ? "anyone" : "that service acting for any account";
+            out.push(`${kind} policy ${label} allows ${who} without an aws:SourceArn or aws:SourceAccount condition: ${any} could ${verb} it`);
+        }
+    });
+    return out;
+}
+
+/** `alias/aws/sns` or `alias/aws/sqs`, by alias name or alias ARN. */
+export const isAwsManagedKey = (keyId: unknown, service: "sns" | "sqs"): boolean =>
+    typeof keyId === "string" && new RegExp(`(^|:)alias/aws/${service}$`).test(keyId);
+
+/**
+ * A topic or queue that an AWS service delivers into (S3 → topic, SNS → queue, CloudWatch →
+ * alerts topic) cannot use the AWS-managed key: its key policy cannot be changed to admit the
+ * service. https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
+ * aws/aws-cdk#19796.
+ */
+export function checkNoAwsManagedKey(resources: Node[], service: "sns" | "sqs"): StackViolation[] {
+    const out: StackViolation[] = [];
+    const targets = service === "sns" ? ofType(resources, T.topic) : ofType(resources, T.queue);
+    for (const r of targets) {
+        // An AWS-managed key is named literally; a key id not known yet comes from a key of the stack.
+        if (!isAwsManagedKey(known(() => r.props.kmsMasterKeyId), service)) continue;
+        const services = service === "sns" ? topicPublishers(r, resources) : queueSenders(r, resources);
+        if (services.length === 0) continue;
+        out.push({
+            urn: r.urn,
+            message: `encrypted with the AWS managed key alias/aws/${service}, whose key policy cannot admit ${joinNames(services)}: ${services.length === 1 ? "it" : "they"} could not deliver here. Use a customer-managed key whose policy admits ${joinNames(services)}${service === "sqs" ? ", or SSE-SQS (sqsManagedSseEnabled)" : ""}`,
+        });
+    }
+    return out;
+}
+
+/**
+ * Every consumer queue redrives to a dead-letter queue: an event the crawler cannot process is
+ * set aside after `maxReceiveCount` receives instead of blocking or expiring unseen.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+ */
+export function checkConsumerQueuesHaveDlq(resources: Node[]): StackViolation[] {
+    const out: StackViolation[] = [];
+    for (const q of consumerQueues(resources)) {
+        // A redrive policy not known yet (built from the DLQ's ARN) is set: nothing to say before it is known.
+        const redrive = read(() => q.props.redrivePolicy);
+        if (!redrive.known) continue;
+        const policy = redrivePolicyOf({ redrivePolicy: redrive.value });
+        let message: string | undefined;
+        if (policy === undefined) {
+            message = "consumer queue has no redrivePolicy: an event its crawler cannot process is received again and again until it expires; add a dead-letter queue (redrivePolicy with deadLetterTargetArn and maxReceiveCount)";
+        } else if ("error" in policy) {
+            message = policy.error;
+        } else if (typeof policy.deadLetterTargetArn !== "string" || policy.deadLetterTargetArn === "") {
+            message = "redrivePolicy has no deadLetterTargetArn: name the dead-letter queue";
+        } else if ((numberOf(policy.maxReceiveCount) ?? 0) < 1) {
+            message = "redrivePolicy has no maxReceiveCount of at least 1";
+        }
+        if (message) out.push({ urn: q.urn, message });
+    }
+    return out;
+}
+
+export interface RetentionConfig {
+    crawlerIntervalMinutes: number;
+    intervalsRetained: number;
+}
+
+const retentionOf = (q: Record<string, any>) => numberOf(q.messageRetentionSeconds) ?? DEFAULT_RETENTION_SECONDS;
+
+/**
+ * A consumer queue keeps events for at least `intervalsRetained` crawl intervals, so a crawl that
+ * is missed (or a crawler that fails once) loses nothing.
+ */
+export function checkRetentionCoversCrawls(resources: Node[], config: RetentionConfig): StackViolation[] {
+    const needed = config.crawlerIntervalMinutes * 60 * config.intervalsRetained;
+    const out: StackViolation[] = [];
+    for (const q of consumerQueues(resources)) {
+        const retention = retentionOf(q.props);
+        if (retention >= needed) continue;
+        const hint = needed > MAX_RETENTION_SECONDS ? "; SQS keeps messages at most 14 days, so crawl more often" : "; raise messageRetentionSeconds";
+        out.push({
+            urn: q.urn,
+            message: `keeps events ${duration(retention)}, less than ${config.intervalsRetained} crawl interval${config.intervalsRetained === 1 ? "" : "s"} of ${duration(config.crawlerIntervalMinutes * 60)} (${duration(needed)}): events would expire before a crawl reads them${hint}`,
+        });
+    }
+    return out;
+}
+
+/**
+ * A dead-letter queue keeps messages at least as long as its source queue: for standard queues
+ * SQS keeps a message's original enqueue time when it moves it, so a shorter DLQ retention
+ * deletes it sooner than expected. AWS recommends longer; 14 days is the ceiling.
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html
+ */
+export function checkDlqRetention(resources: Node[]): StackViolation[] {
+    const out: StackViolation[] = [];
+    for (const q of ofType(resources, T.queue)) {
+        if (truthy(q.props.fifoQueue)) continue;
+        const dlq = deadLetterQueueOf(q, resources);
+        if (!dlq) continue;
+        const source = retentionOf(q.props);
+        const kept = retentionOf(dlq.props);
+        if (kept < source) {
+            out.push({
+                urn: dlq.urn,
+                message: `dead-letter queue keeps messages ${duration(kept)}, less than its source queue ${q.name} (${duration(source)}): a message keeps its original enqueue time when it moves here, so it expires early; give the DLQ at least ${duration(source)}`,
+            });
+        }
+    }
+    return out;
+}
+
+/** Whether an SNS filter policy matches S3 events on `Records.s3.object.key` with a prefix. */
+export function filtersOnKeyPrefix(filterPolicy: unknown): boolean {
+    const key = isRecord(filterPolicy) && isRecord(filterPolicy.Records) && isRecord(filterPolicy.Records.s3) && isRecord(filterPolicy.Records.s3.object)
+        ? filterPolicy.Records.s3.object.key : undefined;
+    return Array.isArray(key) && key.length > 0 && key.every((m) => isRecord(m) && typeof m.prefix === "string" && m.prefix !== "");
+}
+
+/**
+ * An SQS subscription of the lake topic delivers the raw S3 event (the body Glue reads, as from a
+ * direct S3 → SQS notification) and only for its table: a body filter on the key prefix.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
+ */
+export function checkSubscriptionRawAndFiltered(props: Record<string, any>): string[] {
+    if (props.protocol !== "sqs") return [];
+    const out: string[] = [];
+    if (!truthy(props.rawMessageDelivery)) {
+        out.push("rawMessageDelivery is not true: the queue would receive SNS envelopes instead of the S3 event the crawler reads");
+    }
+    const parsed = parseJsonInput(props.filterPolicy);
+    if (parsed === undefined) {
+        out.push("subscription has no filterPolicy: its queue would receive the events of every table; filter on Records.s3.object.key with the table's prefix");
+        return out;
+    }
+    if ("error" in parsed) {
+        out.push(`filterPolicy is not valid JSON (${parsed.error})`);
+        return out;
+    }
+    if (props.filterPolicyScope !== "MessageBody") {
+        out.push(`filterPolicyScope is ${props.filterPolicyScope ?? "not set (MessageAttributes)"}: S3 events carry the object key in the message body; set MessageBody`);
+    }
+    if (!filtersOnKeyPrefix(parsed.value)) {
+        out.push("filterPolicy does not match Records.s3.object.key on a prefix: the queue would not be confined to its table's folder");
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+export const snsTopicPolicyConfined = resourcePolicy({
+    name: "sns-topic-policy-confined",
+    description: "Topic policies admit Principal \"*\" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake bucket may publish S3 events).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    types: [...T.topicPolicy, ...T.topic],
+    check: (props) => checkPolicyConfined(props.policy, "topic"),
+});
+
+export const sqsQueuePolicyConfined = resourcePolicy({
+    name: "sqs-queue-policy-confined",
+    description: "Queue policies admit Principal \"*\" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake topic may send to a table's queue).",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    types: [...T.queuePolicy, ...T.queue],
+    check: (props) => checkPolicyConfined(props.policy, "queue"),
+});
+
+export const snsTopicNoAwsManagedKey = stackPolicy({
+    name: "sns-topic-no-aws-managed-key",
+    description: "A topic an AWS service publishes to (S3 events, CloudWatch alarms, EventBridge rules) is not encrypted with alias/aws/sns, whose key policy cannot admit the service.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    check: (resources) => checkNoAwsManagedKey(resources, "sns"),
+});
+
+export const sqsQueueNoAwsManagedKey = stackPolicy({
+    name: "sqs-queue-no-aws-managed-key",
+    description: "A queue an AWS service sends to (SNS, S3) is not encrypted with alias/aws/sqs, whose key policy cannot admit the service; use a customer-managed key or SSE-SQS.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    check: (resources) => checkNoAwsManagedKey(resources, "sqs"),
+});
+
+export const sqsConsumerQueueHasDlq = stackPolicy({
+    name: "sqs-consumer-queue-has-dlq",
+    description: "Every consumer queue (subscribed to a topic, targeted by a bucket notification or read by a crawler) has a redrivePolicy to a dead-letter queue.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    check: (resources) => checkConsumerQueuesHaveDlq(resources),
+});
+
+const RETENTION_SCHEMA: PolicyConfigSchema = {
+    properties: {
+        crawlerIntervalMinutes: {
+            type: "integer",
+            minimum: 1,
+            default: 1440,
+            description: "Longest gap between two crawls, in minutes (from the crawler schedule; for on-demand crawls, how often someone runs them).",
+        },
+        intervalsRetained: {
+            type: "integer",
+            minimum: 1,
+            default: 2,
+            description: "How many crawl intervals an event must survive in its queue (2: one missed crawl loses nothing).",
+        },
+    },
+};
+
+export const sqsRetentionCoversCrawlInterval = stackPolicy<RetentionConfig>({
+    name: "sqs-retention-covers-crawl-interval",
+    description: "Every consumer queue keeps messages (messageRetentionSeconds, default 4 days) for at least `intervalsRetained` crawler intervals, so no event expires before a crawl reads it.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: RETENTION_SCHEMA,
+    check: (resources, config) => checkRetentionCoversCrawls(resources, config),
+});
+
+export const sqsDlqRetentionCoversSource = stackPolicy({
+    name: "sqs-dlq-retention-covers-source",
+    description: "A dead-letter queue keeps messages at least as long as the queue that redrives to it (SQS keeps the original enqueue time).",
+    enforcementLevel: "advisory",
+    severity: "low",
+    check: (resources) => checkDlqRetention(resources),
+});
+
+export const snsSqsSubscriptionRawAndFiltered = resourcePolicy({
+    name: "sns-sqs-subscription-raw-and-filtered",
+    description: "SNS subscriptions to SQS use raw message delivery (the queue gets the S3 event Glue reads) and a MessageBody filter policy on the S3 key prefix of their table.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    types: T.subscription,
+    check: (props) => checkSubscriptionRawAndFiltered(props),
+});
+
+export const snsSqsPolicies = [
+    snsTopicPolicyConfined, sqsQueuePolicyConfined, snsTopicNoAwsManagedKey, sqsQueueNoAwsManagedKey, sqsConsumerQueueHasDlq,
+    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSqsSubscriptionRawAndFiltered,
+];

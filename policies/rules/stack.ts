@@ -1,0 +1,149 @@
+/**
+ * Whole-stack rules: creation order that AWS validates (a notification after its destination's
+ * policy, a crawler after its role's policies) and what a production stack keeps on destroy.
+ */
+import { IDS, Node, ofType, refersTo, waitsFor } from "../lib/graph";
+import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
+import { shortType, T } from "../lib/types";
+import { known, listOf, nonEmpty, truthy } from "../lib/values";
+
+// ---------------------------------------------------------------------------------------------
+// Checks
+// ---------------------------------------------------------------------------------------------
+
+const hasInlinePolicy = (r: Node) => nonEmpty(known(() => r.props.policy)) !== undefined;
+
+/**
+ * A bucket notification is created after the policy that lets S3 publish to (or send to) each of
+ * its destinations: S3 test-publishes when the configuration is written and answers "Unable to
+ * validate the following destination configurations" otherwise (pulumi/pulumi-aws#1895,
+ * hashicorp/terraform-provider-aws#11219).
+ */
+export function checkNotificationAfterDestinationPolicy(resources: Node[]): StackViolation[] {
+    const out: StackViolation[] = [];
+    const kinds = [
+        { prop: "topics", targets: ofType(resources, T.topic), ids: IDS.topic, policies: ofType(resources, T.topicPolicy), policyProp: "arn", what: "topic", policyType: "TopicPolicy" },
+        { prop: "queues", targets: ofType(resources, T.queue), ids: IDS.queue, policies: ofType(resources, T.queuePolicy), policyProp: "queueUrl", what: "queue", policyType: "QueuePolicy" },
+    ];
+    for (const n of ofType(resources, T.notification)) {
+        for (const k of kinds) {
+            for (const target of k.targets.filter((t) => refersTo(n, k.prop, t, k.ids))) {
+                const policies = k.policies.filter((p) => refersTo(p, k.policyProp, target, k.ids));
+                if (policies.length === 0 && !hasInlinePolicy(target)) {
+                    out.push({ urn: n.urn, message: `sends to ${k.what} ${target.name}, which has no ${k.policyType} letting S3 deliver: S3 refuses the notification ("Unable to validate the following destination configurations")` });
+                }
+                for (const p of policies.filter((p) => !waitsFor(n, p))) {
+                    out.push({ urn: n.urn, message: `is not created after ${k.policyType} ${p.name}: S3 validates ${k.what} ${target.name} when the notification is written and answers "Unable to validate the following destination configurations" if the policy is not there yet; add dependsOn: [${p.name}]` });
+                }
+            }
+        }
+    }
+    return out;
+}
+
+/**
+ * A crawler is created after every policy of its role: Glue checks access to the event queue when
+ * the crawler is created (aws/aws-cdk#33907).
+ */
+export function checkCrawlerAfterRolePolicy(resources: Node[]): StackViolation[] {
+    const out: StackViolation[] = [];
+    const attached = [...ofType(resources, T.rolePolicy), ...ofType(resources, T.rolePolicyAttachment)];
+    const shared = ofType(resources, T.policyAttachment);
+    for (const c of ofType(resources, T.crawler)) {
+        for (const role of ofType(resources, T.role).filter((r) => refersTo(c, "role", r, IDS.role))) {
+            const policies = [...attached.filter((p) => refersTo(p, "role", role, IDS.role)), ...shared.filter((p) => refersTo(p, "roles", role, IDS.role))];
+            const ownPolicies = listOf(known(() => role.props.inlinePolicies)).length + listOf(known(() => role.props.managedPolicyArns)).length;
+            if (policies.length === 0 && ownPolicies === 0) {
+                out.push({ urn: c.urn, message: `its role ${role.name} has no policy: the crawler could not read its event queue or its folder` });
+            }
+            for (const p of policies.filter((p) => !waitsFor(c, p))) {
+                out.push({ urn: c.urn, message: `is not created after ${shortType(p.type)} ${p.name} of its role ${role.name}: Glue checks the event queue when the crawler is created and fails while the role cannot read it; add dependsOn: [${p.name}]` });
+            }
+        }
+    }
+    return out;
+}
+
+/**
+ * In production the lake bucket survives `pulumi destroy`: `retainOnDelete` (or `protect`), and
+ * no `forceDestroy` (which empties the bucket on delete or replacement).
+ *
+ * `retainOnDelete` reaches the rule only from the plan runner: the Analyzer protocol of
+ * `pulumi preview --policy-pack` passes `protect` but not `retainOnDelete`. When it is not
+ * reported, the rule checks `forceDestroy` and accepts an unprotected bucket rather than guess.
+ */
+export function checkLakeRetained(resources: Node[], config: ProductionConfig): StackViolation[] {
+    if (!config.production) return [];
+    const out: StackViolation[] = [];
+    for (const b of ofType(resources, T.bucket)) {
+        if (truthy(b.props.forceDestroy)) {
+            out.push({ urn: b.urn, message: "production stack: forceDestroy is true, so deleting or replacing the bucket deletes every object in it; set forceDestroy to false" });
+        }
+        const reported = b.opts.retainOnDelete !== undefined;
+        if (reported && b.opts.retainOnDelete !== true && b.opts.protect !== true) {
+            out.push({ urn: b.urn, message: "production stack: the lake bucket is neither retainOnDelete nor protected, so pulumi destroy deletes it; set retainOnDelete: true" });
+        }
+    }
+    return out;
+}
+
+/**
+ * An SQS subscription is created after the queue policy that lets SNS send: until then the queue
+ * refuses the topic's deliveries and events published in between are lost.
+ */
+export function checkSubscriptionAfterQueuePolicy(resources: Node[]): StackViolation[] {
+    const out: StackViolation[] = [];
+    const policies = ofType(resources, T.queuePolicy);
+    for (const s of ofType(resources, T.subscription)) {
+        if (known(() => s.props.protocol) !== "sqs") continue;
+        for (const q of ofType(resources, T.queue).filter((q) => refersTo(s, "endpoint", q, IDS.queue))) {
+            const own = policies.filter((p) => refersTo(p, "queueUrl", q, IDS.queue));
+            if (own.length === 0 && !hasInlinePolicy(q)) {
+                out.push({ urn: s.urn, message: `subscribes queue ${q.name}, which has no QueuePolicy letting SNS send: every delivery would be refused` });
+            }
+            for (const p of own.filter((p) => !waitsFor(s, p))) {
+                out.push({ urn: s.urn, message: `is not created after QueuePolicy ${p.name}: events published before the policy exists are refused by queue ${q.name} and lost; add dependsOn: [${p.name}]` });
+            }
+        }
+    }
+    return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policies
+// ---------------------------------------------------------------------------------------------
+
+export const stackNotificationAfterTopicPolicy = stackPolicy({
+    name: "stack-notification-after-topic-policy",
+    description: "A bucket notification depends on the topic (or queue) policy that lets S3 deliver to each destination, or S3 rejects it with \"Unable to validate the following destination configurations\".",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    check: (resources) => checkNotificationAfterDestinationPolicy(resources),
+});
+
+export const stackCrawlerAfterRolePolicy = stackPolicy({
+    name: "stack-crawler-after-role-policy",
+    description: "A Glue crawler depends on every policy of its role (inline RolePolicy, attachments): Glue checks the event queue when the crawler is created.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    check: (resources) => checkCrawlerAfterRolePolicy(resources),
+});
+
+export const stackProductionLakeRetained = stackPolicy<ProductionConfig>({
+    name: "stack-production-lake-retained",
+    description: "In a production stack the lake bucket survives `pulumi destroy`: retainOnDelete or protect, and forceDestroy false. (`pulumi preview --policy-pack` does not report retainOnDelete; there only forceDestroy and protect are checked.)",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: PRODUCTION_SCHEMA,
+    check: (resources, config) => checkLakeRetained(resources, config),
+});
+
+export const stackSubscriptionAfterQueuePolicy = stackPolicy({
+    name: "stack-subscription-after-queue-policy",
+    description: "An SNS → SQS subscription depends on the queue policy that lets the topic send, so no event is refused while the stack is created.",
+    enforcementLevel: "advisory",
+    severity: "low",
+    check: (resources) => checkSubscriptionAfterQueuePolicy(resources),
+});
+
+export const stackPolicies = [stackNotificationAfterTopicPolicy, stackCrawlerAfterRolePolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy];

@@ -1,0 +1,128 @@
+import * as assert from "node:assert/strict";
+import {
+    awsManagedPolicyName, checkNoWildcardDataResource, iamNoBroadManagedPolicy, iamNoWildcardAction, iamNoWildcardDataResource,
+    iamThirdPartyExternalId, isDataAction, isWildcardResource,
+} from "../../policies/rules/iam";
+import { doc, violationsOf } from "./support";
+
+const ROLE = "aws:iam/role:Role";
+const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
+const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
+const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
+const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-queue";
+
+/** The program's crawler policy. */
+const CRAWLER_POLICY = doc(
+    { Sid: "ConsumeOwnEventQueue", Effect: "Allow", Action: ["sqs:DeleteMessage", "sqs:ReceiveMessage", "sqs:GetQueueAttributes"], Resource: [QUEUE_ARN] },
+    { Sid: "ReadOwnTableObjects", Effect: "Allow", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/exports/orders/*` },
+    { Sid: "ListOwnTableFolder", Effect: "Allow", Action: "s3:ListBucket", Resource: BUCKET_ARN, Condition: { StringLike: { "s3:prefix": ["exports/orders/*"] } } },
+);
+/** The program's Snowflake trust policy. */
+const SNOWFLAKE_TRUST = doc({
+    Sid: "SnowflakeStorageIntegration", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:user/abc0000-s" }, Action: "sts:AssumeRole",
+    Condition: { StringEquals: { "sts:ExternalId": "MOCKORG_SFCRole=2_abcdef=" } },
+});
+const OWN = { accountIds: ["123456789012"] };
+
+describe("policies/iam", () => {
+    describe("iam-no-wildcard-action", () => {
+        it("passes the crawler's policy", async () => {
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, ROLE_POLICY, { role: "crawler", policy: CRAWLER_POLICY }), []);
+        });
+        it("reports Action \"*\", a whole data service and NotAction", async () => {
+            const broad = doc({ Sid: "All", Effect: "Allow", Action: ["*", "s3:*"], Resource: BUCKET_ARN }, { Effect: "Allow", NotAction: "iam:*", Resource: "*" });
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, ROLE_POLICY, { role: "crawler", policy: broad }), [
+                'policy statement "All" allows "*": grant only the actions needed',
+                'policy statement "All" allows "s3:*": grant only the actions needed',
+                "policy statement #2 allows NotAction, which grants every other action: list the actions needed",
+            ]);
+        });
+        it("reads resource policies and a role's inline policies, but not KMS key policies, and ignores Deny", async () => {
+            const queueWide = doc({ Sid: "Open", Effect: "Allow", Principal: { Service: "sns.amazonaws.com" }, Action: "sqs:*", Resource: QUEUE_ARN });
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, "aws:sqs/queuePolicy:QueuePolicy", { policy: queueWide }), [
+                'queue policy statement "Open" allows "sqs:*": grant only the actions needed',
+            ]);
+            const inline = { assumeRolePolicy: SNOWFLAKE_TRUST, inlinePolicies: [{ name: "wide", policy: doc({ Effect: "Allow", Action: "*", Resource: "*" }) }] };
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, ROLE, inline), ['inline policy wide statement #1 allows "*": grant only the actions needed']);
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, "aws:kms/key:Key", { policy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }) }), []);
+            const tlsOnly = doc({ Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } });
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, "aws:s3/bucketPolicy:BucketPolicy", { policy: tlsOnly }), []);
+        });
+    });
+
+    describe("iam-no-wildcard-data-resource", () => {
+        it("passes data actions on named resources, and resource-less actions on \"*\"", async () => {
+            assert.deepEqual(await violationsOf(iamNoWildcardDataResource, ROLE_POLICY, { policy: CRAWLER_POLICY }), []);
+            const listing = doc({ Effect: "Allow", Action: ["s3:ListAllMyBuckets", "sqs:ListQueues", "glue:GetDatabases"], Resource: "*" });
+            assert.deepEqual(await violationsOf(iamNoWildcardDataResource, ROLE_POLICY, { policy: listing }), []);
+        });
+        it("reports data actions on every resource", async () => {
+            const wide = doc({ Sid: "ReadEverything", Effect: "Allow", Action: ["s3:GetObject", "kms:Decrypt", "logs:PutLogEvents"], Resource: "*" });
+            assert.deepEqual(await violationsOf(iamNoWildcardDataResource, ROLE_POLICY, { policy: wide }), [
+                'policy statement "ReadEverything" allows s3:GetObject, kms:Decrypt on Resource "*": name the bucket and prefix, queue, topic or key',
+            ]);
+            const bucketWide = doc({ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::*/*" });
+            assert.deepEqual(await violationsOf(iamNoWildcardDataResource, "aws:iam/policy:Policy", { policy: bucketWide }), [
+                'policy statement #1 allows s3:PutObject on Resource "arn:aws:s3:::*/*": name the bucket and prefix, queue, topic or key',
+            ]);
+        });
+        it("reports NotResource and policies that are not JSON", () => {
+            assert.deepEqual(checkNoWildcardDataResource([{ label: "policy", policy: doc({ Effect: "Allow", Action: "sqs:SendMessage", NotResource: QUEUE_ARN }) }]), [
+                "policy statement #1 allows sqs:SendMessage with NotResource, which covers every other resource: name the resources",
+            ]);
+            assert.match(checkNoWildcardDataResource([{ label: "policy", policy: "not json" }])[0], /^policy is not valid JSON \(.+\)$/);
+        });
+        it("classifies actions and resources", () => {
+            assert.equal(isDataAction("s3:Get*"), true);
+            assert.equal(isDataAction("S3:ListAllMyBuckets"), false);
+            assert.equal(isDataAction("glue:*"), false);
+            assert.equal(isWildcardResource("arn:aws:sqs:*:*:*"), true);
+            assert.equal(isWildcardResource(QUEUE_ARN), false);
+        });
+    });
+
+    describe("iam-third-party-external-id", () => {
+        it("passes the Snowflake role (external id) and service roles", async () => {
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: SNOWFLAKE_TRUST }, OWN), []);
+            const glue = doc({ Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" });
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: glue }, OWN), []);
+        });
+        it("reports a principal of another account without an external id", async () => {
+            const bare = doc({ Sid: "Partner", Effect: "Allow", Principal: { AWS: ["arn:aws:iam::999999999999:user/partner", "arn:aws:iam::123456789012:root"] }, Action: "sts:AssumeRole" });
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: bare }, OWN), [
+                'trust policy statement "Partner" lets arn:aws:iam::999999999999:user/partner (outside accounts 123456789012) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}',
+            ]);
+        });
+        it("does not accept a wildcard external id, and treats every AWS principal as a third party when no account is configured", async () => {
+            const wildcard = doc({ Effect: "Allow", Principal: { AWS: "999999999999" }, Action: "sts:AssumeRole", Condition: { StringLike: { "sts:ExternalId": "*" } } });
+            assert.equal((await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: wildcard }, OWN)).length, 1);
+            const own = doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:role/deployer" }, Action: "sts:AssumeRole" });
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: own }, OWN), []);
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: own }), [
+                'trust policy statement #1 lets arn:aws:iam::123456789012:role/deployer (outside the stack\'s accounts (policy config accountIds is empty)) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}',
+            ]);
+        });
+        it("reports a role anyone may assume", async () => {
+            const anyone = doc({ Effect: "Allow", Principal: "*", Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "x" } } });
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: anyone }, OWN), [
+                'trust policy statement #1 lets Principal "*" assume the role: name the third party\'s principal and require its sts:ExternalId',
+            ]);
+        });
+    });
+
+    describe("iam-no-broad-managed-policy", () => {
+        it("passes AWSGlueServiceRole", async () => {
+            assert.deepEqual(await violationsOf(iamNoBroadManagedPolicy, ATTACHMENT, { role: "crawler", policyArn: "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole" }), []);
+        });
+        it("reports AdministratorAccess, attached or in a role's managedPolicyArns", async () => {
+            const message = "attaches the AWS managed policy AdministratorAccess, which grants far more than the lake needs: grant the actions and resources in the role's own policy";
+            assert.deepEqual(await violationsOf(iamNoBroadManagedPolicy, ATTACHMENT, { role: "crawler", policyArn: "arn:aws:iam::aws:policy/AdministratorAccess" }), [message]);
+            assert.deepEqual(await violationsOf(iamNoBroadManagedPolicy, ROLE, { managedPolicyArns: ["arn:aws-us-gov:iam::aws:policy/AdministratorAccess"] }), [message]);
+        });
+        it("follows the configured list and ignores customer-managed policies", async () => {
+            const glue = { role: "crawler", policyArn: "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole" };
+            assert.equal((await violationsOf(iamNoBroadManagedPolicy, ATTACHMENT, glue, { deniedPolicies: ["AWSGlueServiceRole"] })).length, 1);
+            assert.equal(awsManagedPolicyName("arn:aws:iam::123456789012:policy/AdministratorAccess"), undefined);
+        });
+    });
+});

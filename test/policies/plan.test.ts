@@ -1,0 +1,153 @@
+/**
+ * The offline preview (`npm run plan`): the real stacks pass the pack, the insecure fixture makes
+ * every rule fire, and the runner hands rules what @pulumi/policy would. Each program runs once,
+ * in `before`.
+ */
+import * as assert from "node:assert/strict";
+import { execFile } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import { allPolicies } from "../../policies/rules";
+import {
+    evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, previewOf, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
+    writePolicyConfig,
+} from "../../scripts/lib/policy-run";
+import { ROOT } from "../harness";
+import { MOCK_ACCOUNT } from "../harness/mocks";
+
+const FIXTURE = "test/fixtures/insecure/index.ts";
+const mandatory = (r: PlanResult) => r.violations.filter((v) => v.level === "mandatory");
+const show = (r: PlanResult) => r.violations.map((v) => `${v.level} ${v.policy} ${v.urn ?? "(stack)"}: ${v.message}`).join("\n");
+
+describe("policies: npm run plan", function () {
+    this.timeout(120_000);
+    let dev: PlanResult;
+    let prod: PlanResult;
+    let insecure: PlanResult;
+
+    before(async () => {
+        dev = await planStack({ stack: "dev" });
+        prod = await planStack({ stack: "prod" });
+        // The production-only rules need a stack whose settings say production.
+        insecure = await planStack({ stack: "prod", program: FIXTURE });
+    });
+
+    it("finds no violation in the dev and prod stacks", () => {
+        assert.deepEqual(mandatory(dev), [], show(dev));
+        assert.deepEqual(mandatory(prod), [], show(prod));
+        assert.deepEqual(dev.violations, [], show(dev));
+        assert.deepEqual(prod.violations, [], show(prod));
+    });
+
+    it("finds no mandatory violation in their first preview either, where values computed from other resources are unknown", async () => {
+        for (const r of [dev, prod]) {
+            const preview = await evaluatePolicies(previewOf(r.resources), allPolicies, r.policyConfig);
+            assert.deepEqual(preview.violations.filter((v) => v.level === "mandatory"), []);
+            for (const v of preview.violations) {
+                assert.match(v.message, /^can't run policy '[a-z0-9-]+' from policy pack 'incremental-crawl@v0\.1\.0' during preview: .+ can't be known during preview$/);
+            }
+        }
+    });
+
+    it("makes every rule of the pack fire on the insecure fixture", () => {
+        const fired = new Set(insecure.violations.map((v) => v.policy));
+        const silent = allPolicies.map((p) => p.name).filter((n) => !fired.has(n));
+        assert.deepEqual(silent, [], `rules that did not fire on ${FIXTURE}`);
+        assert.ok(mandatory(insecure).length > 0);
+        assert.ok(insecure.violations.every((v) => !v.message.startsWith("can't run policy")), show(insecure));
+    });
+
+    it("configures the policies from the stack: production, export prefix, crawl interval, account", () => {
+        assert.equal(dev.policyConfig["s3-versioning-in-production"].production, false);
+        assert.equal(prod.policyConfig["s3-versioning-in-production"].production, true);
+        assert.equal(prod.policyConfig["stack-production-lake-retained"].production, true);
+        assert.equal(prod.policyConfig["s3-retention-in-production"].protectedPrefix, "exports/");
+        assert.equal(prod.policyConfig["snowflake-integration-locations-in-lake"].exportPrefix, "exports");
+        // prod crawls hourly (cron(15 * * * ? *)); dev crawls on demand: the schema default applies.
+        assert.equal(prod.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 60);
+        assert.equal(dev.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1440);
+        assert.deepEqual(prod.policyConfig["iam-third-party-external-id"].accountIds, [MOCK_ACCOUNT]);
+        // Keys a policy does not declare stay out of its config; schema defaults fill the rest.
+        assert.deepEqual(prod.policyConfig["aws-allowed-regions"], { allowedRegions: ["eu-west-1"] });
+        assert.deepEqual(prod.policyConfig["glue-event-queue-exclusive"], {});
+    });
+
+    it("lets policy config override levels and settings, as --policy-pack-config does", async () => {
+        const config = policyConfigFor(allPolicies, stackPolicySettings({ "incremental-crawl:production": "true" }), {
+            "aws-required-tags": "disabled",
+            "aws-allowed-regions": { enforcementLevel: "advisory", allowedRegions: ["us-east-1"] },
+        });
+        const result = await evaluatePolicies(insecure.resources, allPolicies, config);
+        assert.equal(result.policies.length, allPolicies.length - 1);
+        assert.ok(!result.violations.some((v) => v.policy === "aws-required-tags"));
+        // Now the fixture's eu-west-1 resources are the ones out of region, and only advised against.
+        const regions = result.violations.filter((v) => v.policy === "aws-allowed-regions");
+        assert.ok(regions.length > 0);
+        for (const v of regions) {
+            assert.deepEqual([v.level, v.message], ["advisory", "region eu-west-1 is not allowed (allowed: us-east-1): the lake's data stays in its regions"]);
+        }
+    });
+
+    it("writes the policy config it used, for --policy-pack-config, without the mocks' account", () => {
+        const file = path.join(os.tmpdir(), `policy-config-${process.pid}.json`);
+        writePolicyConfig(prod, file);
+        const written = JSON.parse(fs.readFileSync(file, "utf8"));
+        fs.unlinkSync(file);
+        assert.deepEqual(Object.keys(written), allPolicies.map((p) => p.name));
+        assert.deepEqual(written["stack-production-lake-retained"], { production: true });
+        assert.deepEqual(written["iam-third-party-external-id"], {});
+    });
+
+    it("hands resource rules the args @pulumi/policy builds", () => {
+        const byUrn = new Map(prod.resources.map((r) => [r.urn, r]));
+        const crawler = prod.resources.find((r) => r.type === "aws:glue/crawler:Crawler")!;
+        const args = resourceArgsOf(crawler, byUrn, { x: 1 }, new Map());
+        assert.deepEqual(Object.keys(args).sort(), ["asType", "getConfig", "isType", "name", "notApplicable", "opts", "props", "provider", "stackTags", "type", "urn"]);
+        assert.deepEqual(Object.keys(args.opts).sort(), ["additionalSecretOutputs", "aliases", "customTimeouts", "ignoreChanges", "parent", "protect", "retainOnDelete"]);
+        assert.equal(args.props.recrawlPolicy.recrawlBehavior, "CRAWL_EVENT_MODE");
+        assert.equal(args.provider?.type, "pulumi:providers:aws");
+        assert.equal(args.provider?.props.region, "eu-west-1");
+        assert.deepEqual(args.getConfig(), { x: 1 });
+        assert.equal(args.isType({ __pulumiType: "aws:glue/crawler:Crawler" } as never), true);
+        assert.throws(() => args.notApplicable("n/a"), /n\/a/);
+        // A resource without an explicit provider gets the default provider the engine would create.
+        const command = prod.resources.find((r) => r.type === "command:local:Command")!;
+        assert.equal(resourceArgsOf(command, byUrn, {}, new Map()).provider?.urn, "urn:pulumi:prod::incremental-crawl::pulumi:providers:command::default");
+    });
+
+    it("hands stack rules the graph @pulumi/policy builds: outputs, parents and dependencies as resources", () => {
+        const graph = stackResourcesOf(prod.resources);
+        const notification = graph.find((r) => r.type === "aws:s3/bucketNotification:BucketNotification")!;
+        assert.ok(notification.dependencies.some((d) => d.type === "aws:sns/topicPolicy:TopicPolicy"));
+        assert.deepEqual(notification.propertyDependencies.topics.map((d) => d.type), ["aws:sns/topic:Topic"]);
+        assert.equal(notification.parent?.type, "incremental-crawl:lake:EventLake");
+        const bucket = graph.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+        assert.match(bucket.props.arn, /^arn:aws:s3:::incremental-crawl-prod-lake-bucket-/);
+        assert.equal((bucket.opts as { retainOnDelete?: boolean }).retainOnDelete, true);
+    });
+
+    it("prints the tree with each violation under its resource and ends with the summary line", () => {
+        const text = formatPlan(insecure);
+        const lines = text.split("\n");
+        assert.equal(lines[lines.length - 1], summaryLine(insecure));
+        assert.match(summaryLine(insecure), /^\d+ policies, \d+ resources, [1-9]\d* mandatory and \d+ advisory violations$/);
+        const at = lines.findIndex((l) => /\+ aws:s3\/bucketPublicAccessBlock:BucketPublicAccessBlock {2}half-open/.test(l));
+        assert.ok(at > 0, text);
+        assert.match(lines[at + 1], /^\s+✖ mandatory {2}s3-public-access-blocked: public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true/);
+        const prodText = formatPlan(prod).split("\n");
+        assert.equal(prodText[prodText.length - 1], `${allPolicies.length} policies, ${prod.resources.length} resources, 0 mandatory and 0 advisory violations`);
+        assert.ok(prodText.some((l) => /^ {8}\+ incremental-crawl:lake:EventLake {2}incremental-crawl-prod-lake$/.test(l)), "components nest");
+        assert.ok(prodText.some((l) => /aws:s3\/bucket:Bucket {2}incremental-crawl-prod-lake-bucket .*forceDestroy=false.*\[retainOnDelete\]/.test(l)));
+    });
+
+    it("exits non-zero on a mandatory violation (npm run plan -- --program <fixture>)", async () => {
+        const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
+        const failure = await promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", "--program", FIXTURE, "--stack", "prod"], { cwd: ROOT, maxBuffer: 16 << 20 })
+            .then(() => undefined, (e: { code: number; stdout: string }) => e);
+        assert.ok(failure, "the plan of the insecure fixture exits non-zero");
+        assert.equal(failure.code, 1);
+        assert.equal(failure.stdout.trim().split("\n").pop(), summaryLine(insecure));
+    });
+});

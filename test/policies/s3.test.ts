@@ -1,0 +1,209 @@
+import * as assert from "node:assert/strict";
+import {
+    checkLifecycleRetention, checkTlsOnlyPolicy, isTlsOnlyStatement, s3AclsDisabled, s3DefaultEncryption, s3NoPublicAcl, s3PublicAccessBlocked,
+    s3RetentionInProduction, s3TlsOnly, s3VersioningInProduction,
+} from "../../policies/rules/s3";
+import { doc, Fake, stackViolations, violationsOf } from "./support";
+
+const BUCKET = "aws:s3/bucket:Bucket";
+const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
+const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
+const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
+const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
+
+const ARN = "arn:aws:s3:::lake-bucket";
+const TLS = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [ARN, `${ARN}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } };
+const onBucket = { from: { bucket: ["bucket"] } };
+
+/** A compliant lake bucket with all its companions, wired as the program wires them. */
+function lake(): Fake[] {
+    return [
+        { type: BUCKET, name: "bucket", props: { forceDestroy: false }, outputs: { forceDestroy: false, bucket: "lake-bucket", arn: ARN } },
+        { type: PAB, name: "pab", props: { bucket: "lake-bucket", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, ...onBucket },
+        { type: SSE, name: "sse", props: { bucket: "lake-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, ...onBucket },
+        { type: POLICY, name: "tls", props: { bucket: "lake-bucket", policy: doc(TLS) }, ...onBucket },
+        { type: OWNERSHIP, name: "ownership", props: { bucket: "lake-bucket", rule: { objectOwnership: "BucketOwnerEnforced" } }, ...onBucket },
+        { type: VERSIONING, name: "versioning", props: { bucket: "lake-bucket", versioningConfiguration: { status: "Enabled" } }, ...onBucket },
+    ];
+}
+const without = (graph: Fake[], name: string) => graph.filter((f) => f.name !== name);
+const patched = (graph: Fake[], name: string, props: Record<string, any>) =>
+    graph.map((f) => (f.name === name ? { ...f, props: { ...f.props, ...props }, outputs: f.outputs ? { ...f.outputs, ...props } : undefined } : f));
+
+describe("policies/s3", () => {
+    describe("s3-public-access-blocked", () => {
+        it("passes a bucket whose public access block sets all four flags", async () => {
+            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, lake()), []);
+        });
+        it("reports a public access block that leaves flags off", async () => {
+            const graph = patched(lake(), "pab", { ignorePublicAcls: false, restrictPublicBuckets: undefined });
+            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, graph), [{
+                resource: "pab",
+                message: "public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true (all four settings must be true)",
+            }]);
+        });
+        it("reports a bucket without a public access block", async () => {
+            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, without(lake(), "pab")), [{
+                resource: "bucket",
+                message: "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
+            }]);
+        });
+        it("matches a block to its bucket by name when no dependency says so, and not to another bucket", async () => {
+            const byName = lake().map((f) => (f.name === "pab" ? { ...f, from: undefined } : f));
+            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, byName), []);
+            const other = patched(byName, "pab", { bucket: "someone-else" });
+            assert.deepEqual((await stackViolations(s3PublicAccessBlocked, other)).map((v) => v.resource), ["bucket"]);
+        });
+    });
+
+    describe("s3-default-encryption", () => {
+        it("passes SSE-S3 and SSE-KMS", async () => {
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, lake()), []);
+            const kms = patched(lake(), "sse", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k" } }] });
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, kms), []);
+        });
+        it("reports a bucket without default encryption", async () => {
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, without(lake(), "sse")), [{
+                resource: "bucket",
+                message: "bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms or aws:kms:dsse",
+            }]);
+        });
+        it("reports an algorithm the config does not allow, and a configuration without an algorithm", async () => {
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, lake(), { allowedAlgorithms: ["aws:kms"] }), [{
+                resource: "sse", message: "default encryption uses AES256; allowed: aws:kms",
+            }]);
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, patched(lake(), "sse", { rules: [{ bucketKeyEnabled: true }] })), [{
+                resource: "sse", message: "default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm",
+            }]);
+        });
+        it("accepts the bucket's own serverSideEncryptionConfiguration", async () => {
+            const graph = without(lake(), "sse").map((f) => (f.name === "bucket"
+                ? { ...f, outputs: { ...f.outputs, serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } } }
+                : f));
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, graph), []);
+        });
+    });
+
+    describe("s3-tls-only", () => {
+        it("passes a bucket policy with the TLS deny", async () => {
+            assert.deepEqual(await stackViolations(s3TlsOnly, lake()), []);
+        });
+        it("reports a bucket policy without it", async () => {
+            const open = patched(lake(), "tls", { policy: doc({ Sid: "Read", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "s3:GetObject", Resource: `${ARN}/*` }) });
+            assert.deepEqual(await stackViolations(s3TlsOnly, open), [{
+                resource: "tls",
+                message: 'bucket policy does not deny requests without TLS: add a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
+            }]);
+        });
+        it("reports a bucket without any bucket policy", async () => {
+            assert.deepEqual(await stackViolations(s3TlsOnly, without(lake(), "tls")), [{
+                resource: "bucket",
+                message: 'bucket has no bucket policy denying requests without TLS: add a BucketPolicy with a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
+            }]);
+        });
+        it("recognises the statement only when it denies insecure transport on the bucket and its objects", () => {
+            assert.equal(isTlsOnlyStatement(TLS), true);
+            assert.equal(isTlsOnlyStatement({ ...TLS, Condition: { Bool: { "aws:SecureTransport": false } }, Action: "*" }), true);
+            assert.equal(isTlsOnlyStatement({ ...TLS, Condition: { Bool: { "aws:SecureTransport": "true" } } }), false);
+            assert.equal(isTlsOnlyStatement({ ...TLS, Resource: ARN }), false);
+            assert.equal(isTlsOnlyStatement({ ...TLS, Effect: "Allow" }), false);
+            assert.equal(isTlsOnlyStatement({ ...TLS, Action: "s3:GetObject" }), false);
+            const [invalid, ...rest] = checkTlsOnlyPolicy("{");
+            assert.match(invalid, /^bucket policy is not valid JSON \(.+\)$/); // the parser's wording varies with Node
+            assert.deepEqual(rest, []);
+        });
+    });
+
+    describe("s3-no-public-acl", () => {
+        it("passes a private bucket", async () => {
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, BUCKET, { acl: "private" }), []);
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, BUCKET, {}), []);
+        });
+        it("reports public canned ACLs on buckets, BucketAcls and objects", async () => {
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, BUCKET, { acl: "public-read" }), [
+                'canned ACL "public-read" opens it to everyone: use "private" and disable ACLs (BucketOwnershipControls BucketOwnerEnforced)',
+            ]);
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, "aws:s3/bucketObjectv2:BucketObjectv2", { acl: "authenticated-read" }), [
+                'canned ACL "authenticated-read" opens it to every AWS account: use "private" and disable ACLs (BucketOwnershipControls BucketOwnerEnforced)',
+            ]);
+        });
+        it("reports grants to the AllUsers and AuthenticatedUsers groups", async () => {
+            const grants = { accessControlPolicy: { grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] } };
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, "aws:s3/bucketAcl:BucketAcl", grants), ["ACL grants READ to the AllUsers group: remove the grant"]);
+            const inline = { grants: [{ type: "Group", uri: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", permissions: ["READ", "WRITE"] }] };
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, BUCKET, inline), ["ACL grants READ, WRITE to the AuthenticatedUsers group: remove the grant"]);
+        });
+        it("ignores other resource types", async () => {
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, "aws:sqs/queue:Queue", { acl: "public-read" }), []);
+        });
+    });
+
+    describe("s3-acls-disabled", () => {
+        it("passes BucketOwnerEnforced", async () => {
+            assert.deepEqual(await stackViolations(s3AclsDisabled, lake()), []);
+        });
+        it("reports other ownership settings and a bucket without ownership controls", async () => {
+            assert.deepEqual(await stackViolations(s3AclsDisabled, patched(lake(), "ownership", { rule: { objectOwnership: "ObjectWriter" } })), [{
+                resource: "ownership", message: "objectOwnership is ObjectWriter: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object",
+            }]);
+            assert.deepEqual(await stackViolations(s3AclsDisabled, without(lake(), "ownership")), [{
+                resource: "bucket",
+                message: "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
+            }]);
+        });
+    });
+
+    describe("s3-versioning-in-production", () => {
+        it("asks nothing of a stack that is not production", async () => {
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, without(lake(), "versioning")), []);
+        });
+        it("passes an enabled BucketVersioning, or the bucket's own versioning, in production", async () => {
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, lake(), { production: true }), []);
+            const inline = without(lake(), "versioning").map((f) => (f.name === "bucket" ? { ...f, outputs: { ...f.outputs, versioning: { enabled: true } } } : f));
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, inline, { production: true }), []);
+        });
+        it("reports a production bucket without versioning, and suspended versioning", async () => {
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, without(lake(), "versioning"), { production: true }), [{
+                resource: "bucket", message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
+            }]);
+            const suspended = patched(lake(), "versioning", { versioningConfiguration: { status: "Suspended" } });
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, suspended, { production: true }), [{
+                resource: "versioning", message: "production stack: versioning status is Suspended; set Enabled",
+            }]);
+        });
+    });
+
+    describe("s3-retention-in-production", () => {
+        const prodRules = [
+            { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+            { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
+            { id: "expire-old-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 90 }, expiration: { expiredObjectDeleteMarker: true } },
+        ];
+        const production = { production: true };
+        it("passes the program's production lifecycle (results expire, exports and recent versions stay)", async () => {
+            assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: prodRules }, production), []);
+        });
+        it("reports expiring the exports and deleting noncurrent versions too soon", async () => {
+            const rules = [
+                { id: "expire-all", status: "Enabled", filter: { prefix: "" }, expiration: { days: 1 } },
+                { id: "versions", status: "Enabled", filter: { and: { prefix: "exports/orders/" } }, noncurrentVersionExpiration: { noncurrentDays: 7 } },
+            ];
+            assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules }, production), [
+                'production stack: lifecycle rule "expire-all" deletes current objects under "" after 1 day, which covers exports/: keep the exports; limit expiration to other prefixes',
+                'production stack: lifecycle rule "versions" deletes noncurrent versions after 7 days; keep them at least 30 days',
+            ]);
+        });
+        it("reads a bucket's own lifecycleRules, skips disabled rules, and follows the configured prefix", async () => {
+            const inline = { lifecycleRules: [{ id: "old", enabled: true, prefix: "exports/", expiration: { date: "2030-01-01" } }, { id: "off", enabled: false, expiration: { days: 1 } }] };
+            assert.deepEqual(await violationsOf(s3RetentionInProduction, BUCKET, inline, production), [
+                'production stack: lifecycle rule "old" deletes current objects under "exports/" on 2030-01-01, which covers exports/: keep the exports; limit expiration to other prefixes',
+            ]);
+            assert.deepEqual(await violationsOf(s3RetentionInProduction, BUCKET, inline, { production: true, protectedPrefix: "data/" }), []);
+        });
+        it("asks nothing of a stack that is not production", () => {
+            assert.deepEqual(checkLifecycleRetention([{ id: "x", status: "Enabled", expiration: { days: 1 } }], { production: false, protectedPrefix: "exports/", minNoncurrentVersionDays: 30 }), []);
+        });
+    });
+});

@@ -1,0 +1,123 @@
+/**
+ * Test support for the policy rules: builds the arguments @pulumi/policy passes to a rule from
+ * small resource descriptions, with the plan runner's builders (which follow
+ * node_modules/@pulumi/policy/server.js: props wrapped in the unknown-checking proxy, full
+ * `opts`, the provider resource, `getConfig`, `notApplicable`, `isType`/`asType`, stack resources
+ * linked by `parent`, `dependencies` and `propertyDependencies`), then calls the rule's own
+ * `validateResource` / `validateStack` and collects what it reports. Never constructs the pack.
+ */
+import {
+    PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+} from "@pulumi/policy";
+import { Policies } from "@pulumi/policy";
+import { defaultsOf } from "../../policies/lib/rule";
+import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../scripts/lib/policy-run";
+import { CapturedResource } from "../harness";
+
+/** A resource in a test graph. Names are unique in a graph and stand for URNs. */
+export interface Fake {
+    type: string;
+    name: string;
+    /** Inputs (resource rules) and, unless `outputs` is given, outputs (stack rules). */
+    props?: Record<string, any>;
+    outputs?: Record<string, any>;
+    /** Explicit `dependsOn`, by name. */
+    dependsOn?: string[];
+    /** Per input, the names of the resources its value was computed from. */
+    from?: Record<string, string[]>;
+    protect?: boolean;
+    retainOnDelete?: boolean;
+    parent?: string;
+    /** Name of the provider resource (a `pulumi:providers:*` Fake in the same graph). */
+    provider?: string;
+}
+
+export const urnOf = (f: Pick<Fake, "type" | "name">) => `urn:pulumi:test::lake::${f.type}::${f.name}`;
+
+/** Fakes as the harness captures resources; dependencies are `dependsOn` plus every input's sources, as the SDK sends them. */
+export function captured(fakes: Fake[]): CapturedResource[] {
+    const byName = new Map(fakes.map((f) => [f.name, f]));
+    const urn = (name: string) => {
+        const f = byName.get(name);
+        if (!f) throw new Error(`no resource named ${name} in the test graph`);
+        return urnOf(f);
+    };
+    return fakes.map((f) => {
+        const propertyDependencies = Object.fromEntries(Object.entries(f.from ?? {}).map(([k, names]) => [k, names.map(urn)]));
+        const dependencies = [...new Set([...(f.dependsOn ?? []).map(urn), ...Object.values(propertyDependencies).flat()])];
+        return {
+            type: f.type,
+            name: f.name,
+            urn: urnOf(f),
+            parent: f.parent ? urn(f.parent) : undefined,
+            custom: true,
+            inputs: f.props ?? {},
+            outputs: f.outputs ?? f.props ?? {},
+            dependencies,
+            propertyDependencies,
+            protect: f.protect ?? false,
+            retainOnDelete: f.retainOnDelete ?? false,
+            ignoreChanges: [],
+            replaceOnChanges: [],
+            provider: f.provider ? `${urn(f.provider)}::${f.provider}-id` : undefined,
+            secretInputPaths: [],
+        };
+    });
+}
+
+/** The `ResourceValidationArgs` for the first fake (the others are there to be its provider). */
+export function resourceArgs(fakes: Fake | Fake[], config: Record<string, unknown> = {}): ResourceValidationArgs {
+    const list = captured(Array.isArray(fakes) ? fakes : [fakes]);
+    return resourceArgsOf(list[0], new Map(list.map((r) => [r.urn, r])), config, new Map([["pulumi:project", "lake"]]));
+}
+
+/** The `StackValidationArgs` for a graph of fakes. */
+export function stackArgs(fakes: Fake[], config: Record<string, unknown> = {}): StackValidationArgs {
+    return {
+        resources: stackResourcesOf(captured(fakes)),
+        stackTags: new Map([["pulumi:project", "lake"]]),
+        getConfig: <T extends object>() => ({ ...config }) as T,
+        notApplicable: (reason?: string): never => {
+            throw new Error(`notApplicable: ${reason}`);
+        },
+    };
+}
+
+/** Runs a resource policy on one resource and returns the messages it reports. */
+export async function resourceViolations(policy: ResourceValidationPolicy, fakes: Fake | Fake[], config: Record<string, unknown> = {}): Promise<string[]> {
+    const args = resourceArgs(fakes, config);
+    const messages: string[] = [];
+    const report: ReportViolation = (message) => {
+        messages.push(message);
+    };
+    const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    for (const validate of validations) await validate(args, report);
+    return messages;
+}
+
+/** Runs a resource policy on a single resource of `type` with `props`. */
+export const violationsOf = (policy: ResourceValidationPolicy, type: string, props: Record<string, any>, config: Record<string, unknown> = {}) =>
+    resourceViolations(policy, { type, name: "r", props }, config);
+
+/** Runs a stack policy and returns what it reports, each violation with the name of its resource. */
+export async function stackViolations(policy: StackValidationPolicy, fakes: Fake[], config: Record<string, unknown> = {}): Promise<{ resource?: string; message: string }[]> {
+    const args = stackArgs(fakes, config);
+    const names = new Map(args.resources.map((r: PolicyResource) => [r.urn, r.name]));
+    const out: { resource?: string; message: string }[] = [];
+    await policy.validateStack(args, (message, urn) => {
+        out.push(urn === undefined ? { message } : { resource: names.get(urn) ?? urn, message });
+    });
+    return out;
+}
+
+/** The value @pulumi/policy hands a rule for an input not known during preview. */
+export const unknown = (like: unknown = "") => unknownLike(like);
+
+export const isResourcePolicy = (p: Policies[number]): p is ResourceValidationPolicy => "validateResource" in p;
+export const isStackPolicy = (p: Policies[number]): p is StackValidationPolicy => "validateStack" in p;
+
+/** A policy's default config (what the pack runs with when nothing is configured). */
+export const defaults = (p: Policies[number]) => defaultsOf(p.configSchema);
+
+/** JSON policy document text. */
+export const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
