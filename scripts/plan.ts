@@ -1,5 +1,5 @@
 /**
- * npm run plan -- [--stack <name>] [--program <path>] [--config key=value]... [--policy-config <file>]
+ * npm run plan -- [--help] [--stack <name>] [--program <path>] [--config key=value]... [--policy-config <file>]
  *                 [--write-policy-config <file>]
  *
  * An offline `pulumi preview --policy-pack policies`: runs the program under mocks (no cloud
@@ -21,6 +21,9 @@ import * as path from "path";
 import { PolicyPackConfig } from "@pulumi/policy";
 import { ROOT } from "../test/harness";
 import { formatPlan, planStack, writePolicyConfig } from "./lib/policy-run";
+
+/** The usage text: this file's header comment. */
+const USAGE = fs.readFileSync(__filename, "utf8").split("*/")[0].replace(/^\/\*\*\n/, "").replace(/^ \* ?/gm, "").trimEnd();
 
 interface Cli {
     stack?: string;
@@ -46,6 +49,7 @@ function parseArgs(argv: string[]): Cli {
             case "--policy-config": cli.policyConfig = value(); break;
             case "--write-policy-config": cli.writePolicyConfig = value(); break;
             case "--preview": cli.preview = true; break;
+            case "--help": case "-h": console.log(USAGE); process.exit(0); break;
             case "--config": {
                 const kv = value();
                 const eq = kv.indexOf("=");
@@ -53,7 +57,7 @@ function parseArgs(argv: string[]): Cli {
                 cli.config[kv.slice(0, eq)] = kv.slice(eq + 1);
                 break;
             }
-            default: throw new Error(`unknown argument ${flag} (see scripts/plan.ts)`);
+            default: throw new Error(`unknown argument ${flag}\n\n${USAGE}`);
         }
     }
     return cli;
