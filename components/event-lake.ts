@@ -123,7 +123,8 @@ export class EventLake extends pulumi.ComponentResource {
 
         // S3 validates the destination when the notification is written: the topic policy must
         // exist first, or S3 answers "Unable to validate the following destination configurations"
-        // (pulumi/pulumi-aws#1895, hashicorp/terraform-provider-aws#11219).
+        // https://github.com/pulumi/pulumi-aws/issues/1895
+    // https://github.com/hashicorp/terraform-provider-aws/issues/11219
         this.notification = new aws.s3.BucketNotification(`${name}-notification`, {
             bucket: bucketId,
             topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.exportPrefix}/` }],

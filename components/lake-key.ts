@@ -12,7 +12,9 @@ export interface LakeKeyArgs {
 /**
  * The lake's customer-managed KMS key, used by the bucket, the topic and the queues when the stack
  * asks for KMS. AWS-managed keys (`alias/aws/sns`, `alias/aws/sqs`) cannot be used: S3 and SNS could
- * not deliver into a topic or queue encrypted with them (aws/aws-cdk#19796).
+ * not deliver into a topic or queue encrypted with them.
+ * https://github.com/aws/aws-cdk/issues/19796
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
  */
 export class LakeKey extends pulumi.ComponentResource {
     readonly key: aws.kms.Key;

@@ -8,7 +8,7 @@ import { SnowflakeProviderSettings, TableSpec } from "./types";
 /**
  * Preview resources this component declares. @pulumi/snowflake 1.x refuses them unless the
  * provider lists them, and an explicit provider ignores the stack's
- * `snowflake:previewFeaturesEnabled` (pulumi/pulumi-snowflake#1081).
+ * `snowflake:previewFeaturesEnabled`. https://github.com/pulumi/pulumi-snowflake/issues/1081
  */
 export const REQUIRED_PREVIEW_FEATURES = [
     "snowflake_file_format_resource",
@@ -89,7 +89,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         }, sf);
 
         // The integration and the role point at each other. Break the cycle as
-        // Snowflake-Labs/terraform-snowflake-storage-integration-aws does: the integration gets the
+        // https://github.com/Snowflake-Labs/terraform-snowflake-storage-integration-aws does: the integration gets the
         // role's ARN built from the account and the fixed role name; the role, created next, trusts
         // the integration's IAM user and external id. One `pulumi up`.
         const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;

@@ -51,7 +51,7 @@ export class TableCrawler extends pulumi.ComponentResource {
         }, child);
 
         // Glue checks access to the queue when the crawler is created, so the crawler waits for
-        // its role's policies (aws/aws-cdk#33907).
+        // its role's policies. https://github.com/aws/aws-cdk/issues/33907
         this.crawler = new aws.glue.Crawler(`${name}-crawler`, {
             name: args.crawlerName,
             role: this.role.arn,
