@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
-    naming, parseCron,
+    naming, parseCron, sql,
 } from "@incremental-crawl/components";
 
 export const PROJECT = "incremental-crawl";
@@ -61,6 +61,8 @@ const SNOWFLAKE_PROVIDER_KEYS = ["organizationName", "accountName", "user", "rol
  * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
  */
 export const MAX_TABLES = 200;
+
+const { partitionKey } = sql;
 
 const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
 const UNPARTITIONABLE = /^(VARIANT|OBJECT|ARRAY|GEOGRAPHY|BINARY|VARBINARY|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL)\b/;
@@ -142,7 +144,7 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     };
 
     const region = raw["aws:region"];
-    if (region === undefined || !/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(region)) {
+    if (region === undefined || naming.awsRegion(region) !== undefined) {
         p.add("aws:region", "an AWS region such as eu-west-1 (pulumi config set aws:region ...)", region);
     }
 
@@ -225,8 +227,8 @@ function stringList(raw: Record<string, string>, k: string, dflt: string[], rule
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation"];
-const COLUMN_KEYS = ["name", "type", "nullable"];
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation"];
+export const COLUMN_KEYS = ["name", "type", "nullable"];
 
 function parseTables(text: string | undefined, k: string, p: Problems): TableSpec[] {
     const v = text === undefined ? undefined : parseJson(text);
@@ -264,6 +266,11 @@ function parseTables(text: string | undefined, k: string, p: Problems): TableSpe
         const granularity = (t.partitionGranularity ?? allowed[0]) as PartitionGranularity;
         if (!allowed.includes(granularity)) {
             p.add(`${tk}.partitionGranularity`, `one of ${allowed.map((a) => `"${a}"`).join(", ")} for a column of type ${partCol?.type}`, t.partitionGranularity);
+        }
+        const key = partitionKey({ partitionBy: String(t.partitionBy), partitionGranularity: granularity });
+        const clash = columns.find((c) => c.name.toLowerCase() === key);
+        if (clash) {
+            p.add(`${tk}.columns`, `no column named ${key.toUpperCase()}: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key`, clash.name);
         }
         let source: string | undefined;
         if (t.source !== undefined) {

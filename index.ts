@@ -30,21 +30,17 @@ export const snowflakeConnection = {
     ...connectionEnvironment(settings.snowflakeProvider),
     BACKFILL_WAREHOUSE: settings.snowflakeWarehouse,
 };
-/** Per exported table: everything a user needs to run the crawler and query the result. */
-export const tables = Object.fromEntries(settings.tables.map((t) => {
-    const folder = t.name.toLowerCase();
-    const consumer = lake.lake.consumers[folder];
-    const exported = lake.snowflake.tables[t.name];
-    return [folder, {
-        snowflakeTable: t.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.name}`,
-        s3Prefix: `${settings.exportPrefix}/${folder}/`,
-        queueUrl: consumer.queue.url,
-        deadLetterQueueUrl: consumer.deadLetterQueue.url,
-        crawlerName: lake.catalog.crawlers[folder].crawler.name,
-        glueTable: folder,
-        namedQueryId: lake.catalog.namedQueries[folder].id,
-        streamName: exported.stream.name,
-        taskName: exported.task.name,
-        backfill: exported.summary,
-    }];
-}));
+/** Per exported table (by folder name): everything a user needs to run the crawler and query the result. */
+export const tables = Object.fromEntries(Object.values(lake.tables).map((t) => [t.folder, {
+    snowflakeTable: t.spec.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.spec.name}`,
+    s3Prefix: `${t.prefix}/`,
+    queueUrl: t.consumer.queue.url,
+    deadLetterQueueUrl: t.consumer.deadLetterQueue.url,
+    deadLetterQueueArn: t.consumer.deadLetterQueue.arn,
+    crawlerName: t.crawler.crawler.name,
+    glueTable: t.folder,
+    namedQueryId: t.namedQuery.id,
+    streamName: t.export.stream.name,
+    taskName: t.export.task.name,
+    backfill: t.export.summary,
+}]));

@@ -1,13 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { alertsTopicPolicy } from "./iam-documents";
+import { boundedName, LIMITS } from "./naming";
 
 export interface WatchedTable {
     /** Folder/Glue name of the table. */
     name: string;
     queueName: pulumi.Input<string>;
     deadLetterQueueName: pulumi.Input<string>;
-    crawlerName: pulumi.Input<string>;
 }
 
 export interface AlertsArgs {
@@ -16,6 +16,8 @@ export interface AlertsArgs {
     region: pulumi.Input<string>;
     partition: pulumi.Input<string>;
     tables: WatchedTable[];
+    /** Every crawler of the stack, and no other, has a name that starts with this. */
+    crawlerNamePrefix: string;
     emails: string[];
     /** The longest gap between two scheduled crawls; undefined for on-demand crawls. */
     crawlerIntervalMinutes?: number;
@@ -92,14 +94,18 @@ export class Alerts extends pulumi.ComponentResource {
 
         // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
         // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
+        // The stack's crawlers are matched by their name prefix: a list of names would outgrow
+        // EventBridge's 2048-character pattern limit with a few dozen tables
+        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
         this.crawlerFailures = new aws.cloudwatch.EventRule(`${name}-crawler-failed`, {
+            name: boundedName(`${args.namePrefix}-crawler-failed`, LIMITS.eventRule),
             description: `Crawler failures of ${args.namePrefix}`,
-            eventPattern: pulumi.all(args.tables.map((t) => t.crawlerName)).apply((crawlerName) => JSON.stringify({
+            eventPattern: JSON.stringify({
                 source: ["aws.glue"],
                 "detail-type": ["Glue Crawler State Change"],
-                detail: { state: ["Failed"], crawlerName },
-            })),
-        }, child);
+                detail: { state: ["Failed"], crawlerName: [{ prefix: `${args.crawlerNamePrefix}` }] },
+            }),
+        }, { ...child, deleteBeforeReplace: true });
         new aws.cloudwatch.EventTarget(`${name}-crawler-failed-target`, {
             rule: this.crawlerFailures.name,
             arn: this.topic.arn,

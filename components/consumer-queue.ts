@@ -4,6 +4,8 @@ import { keyPrefixFilterPolicy } from "./documents";
 import { queuePolicy } from "./iam-documents";
 
 export interface ConsumerQueueArgs {
+    /** Queue name; the dead-letter queue is named after it. At most 76 characters. */
+    queueName: string;
     topicArn: pulumi.Input<string>;
     /** Only S3 events for keys under this prefix (with trailing slash) reach the queue. */
     keyPrefix: string;
@@ -38,18 +40,20 @@ export class ConsumerQueue extends pulumi.ComponentResource {
             : { sqsManagedSseEnabled: true };
 
         this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
+            name: `${args.queueName}-dlq`,
             messageRetentionSeconds: MAX_RETENTION_SECONDS,
             ...encryption,
-        }, { parent: this });
+        }, { parent: this, deleteBeforeReplace: true });
 
         this.queue = new aws.sqs.Queue(`${name}-queue`, {
+            name: args.queueName,
             messageRetentionSeconds: args.retentionDays * 86_400,
             // Long polling: fewer empty receives while the crawler drains the queue.
             receiveWaitTimeSeconds: 20,
             redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) =>
                 JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount })),
             ...encryption,
-        }, { parent: this });
+        }, { parent: this, deleteBeforeReplace: true });
 
         this.policy = new aws.sqs.QueuePolicy(`${name}-queue-policy`, {
             queueUrl: this.queue.url,

@@ -7,6 +7,8 @@ import { Settings } from "./types";
 export interface Consumer {
     /** Logical name of the consumer, unique in the lake (a table's folder name). */
     name: string;
+    /** Name of its queue (at most 76 characters: the DLQ adds `-dlq`). */
+    queueName: string;
     /** Key prefix, with trailing slash, whose events this consumer receives. */
     keyPrefix: string;
 }
@@ -113,6 +115,7 @@ export class EventLake extends pulumi.ComponentResource {
 
         for (const consumer of args.consumers) {
             this.consumers[consumer.name] = new ConsumerQueue(`${name}-${consumer.name}`, {
+                queueName: consumer.queueName,
                 topicArn: this.topic.arn,
                 keyPrefix: consumer.keyPrefix,
                 retentionDays: args.queueRetentionDays,

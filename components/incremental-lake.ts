@@ -2,18 +2,31 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./alerts";
 import { Catalog } from "./catalog";
+import { ConsumerQueue } from "./consumer-queue";
 import { EventLake } from "./event-lake";
 import { LakeKey } from "./lake-key";
-import { folderName, snowflakeName } from "./naming";
-import { TIME_PARTITION_KEY } from "./sql";
+import { boundedName, folderName, LIMITS, snowflakeName } from "./naming";
+import { partitionKey } from "./sql";
 import { SnowflakeExport } from "./snowflake-export";
+import { TableCrawler } from "./table-crawler";
+import { TableExport } from "./table-export";
 import { Settings, TableSpec } from "./types";
 
 /** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
 
-/** The partition key of a table's folders. */
-export const partitionKeyOf = (t: TableSpec) => (t.partitionGranularity === "value" ? t.partitionBy.toLowerCase() : TIME_PARTITION_KEY);
+/** Everything the stack declares for one exported table. */
+export interface LakeTable {
+    spec: TableSpec;
+    /** S3 folder and Glue table name, e.g. `orders`. */
+    folder: string;
+    /** Key prefix of the table's objects, without trailing slash: `exports/orders`. */
+    prefix: string;
+    consumer: ConsumerQueue;
+    crawler: TableCrawler;
+    namedQuery: aws.athena.NamedQuery;
+    export: TableExport;
+}
 
 /**
  * The whole product for one stack: Snowflake unloads tables under `<exportPrefix>/<table>/dt=.../`,
@@ -26,11 +39,14 @@ export class IncrementalLake extends pulumi.ComponentResource {
     readonly catalog: Catalog;
     readonly snowflake: SnowflakeExport;
     readonly alerts: Alerts;
+    /** Per table, keyed by folder name. */
+    readonly tables: Record<string, LakeTable> = {};
 
     constructor(name: string, settings: Settings, opts?: pulumi.ComponentResourceOptions) {
         super("incremental-crawl:index:IncrementalLake", name, {}, opts);
         const child = { parent: this };
         const retain = settings.production;
+        const namePrefix = `${settings.project}-${settings.stack}`;
 
         const identity = aws.getCallerIdentityOutput({}, child);
         const partition = aws.getPartitionOutput({}, child).partition;
@@ -40,13 +56,21 @@ export class IncrementalLake extends pulumi.ComponentResource {
         this.key = settings.encryption === "kms" ? new LakeKey(`${name}-kms`, { accountId, partition, retain }, child) : undefined;
         const kmsKeyArn = this.key?.arn;
 
-        const tablePrefix = (t: TableSpec) => `${settings.exportPrefix}/${folderName(t.name)}`;
+        const tables = settings.tables.map((spec) => {
+            const folder = folderName(spec.name);
+            return { spec, folder, prefix: `${settings.exportPrefix}/${folder}` };
+        });
 
         this.lake = new EventLake(`${name}-lake`, {
             accountId,
             exportPrefix: settings.exportPrefix,
             athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
-            consumers: settings.tables.map((t) => ({ name: folderName(t.name), keyPrefix: `${tablePrefix(t)}/` })),
+            consumers: tables.map((t) => ({
+                name: t.folder,
+                // The DLQ adds "-dlq" to the queue's name.
+                queueName: boundedName(`${namePrefix}-${t.folder}`, LIMITS.sqsQueue - 4),
+                keyPrefix: `${t.prefix}/`,
+            })),
             kmsKeyArn,
             versioning: settings.versioning,
             noncurrentVersionDays: settings.noncurrentVersionDays,
@@ -58,21 +82,18 @@ export class IncrementalLake extends pulumi.ComponentResource {
         }, child);
 
         this.catalog = new Catalog(`${name}-catalog`, {
-            namePrefix: `${settings.project}-${settings.stack}`,
+            namePrefix,
             databaseName: settings.glueDatabase,
             bucketName: this.lake.bucket.bucket,
             bucketArn: this.lake.bucket.arn,
             athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
-            tables: settings.tables.map((t) => {
-                const consumer = this.lake.consumers[folderName(t.name)];
-                return {
-                    name: folderName(t.name),
-                    tablePrefix: tablePrefix(t),
-                    queueArn: consumer.queue.arn,
-                    deadLetterQueueArn: consumer.deadLetterQueue.arn,
-                    partitionKey: partitionKeyOf(t),
-                };
-            }),
+            tables: tables.map((t) => ({
+                name: t.folder,
+                tablePrefix: t.prefix,
+                queueArn: this.lake.consumers[t.folder].queue.arn,
+                deadLetterQueueArn: this.lake.consumers[t.folder].deadLetterQueue.arn,
+                partitionKey: partitionKey(t.spec),
+            })),
             kmsKeyArn,
             partition,
             schedule: settings.crawlerSchedule,
@@ -81,7 +102,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         this.snowflake = new SnowflakeExport(`${name}-snowflake`, {
             namePrefix: snowflakeName(settings.project, settings.stack),
-            roleName: `${settings.project}-${settings.stack}-snowflake`,
+            roleName: `${namePrefix}-snowflake`,
             accountId,
             partition,
             bucketName: this.lake.bucket.bucket,
@@ -99,26 +120,31 @@ export class IncrementalLake extends pulumi.ComponentResource {
         }, child);
 
         this.alerts = new Alerts(`${name}-alerts`, {
-            namePrefix: `${settings.project}-${settings.stack}`,
+            namePrefix,
             accountId,
             region,
             partition,
-            tables: settings.tables.map((t) => {
-                const folder = folderName(t.name);
-                const consumer = this.lake.consumers[folder];
-                return {
-                    name: folder,
-                    queueName: consumer.queue.name,
-                    deadLetterQueueName: consumer.deadLetterQueue.name,
-                    crawlerName: this.catalog.crawlers[folder].crawler.name,
-                };
-            }),
+            tables: tables.map((t) => ({
+                name: t.folder,
+                queueName: this.lake.consumers[t.folder].queue.name,
+                deadLetterQueueName: this.lake.consumers[t.folder].deadLetterQueue.name,
+            })),
+            crawlerNamePrefix: `${namePrefix}-`,
             emails: settings.alertEmails,
             crawlerIntervalMinutes: settings.crawlerIntervalMinutes,
             queueRetentionDays: settings.queueRetentionDays,
             kmsKeyArn,
         }, child);
 
+        for (const t of tables) {
+            this.tables[t.folder] = {
+                ...t,
+                consumer: this.lake.consumers[t.folder],
+                crawler: this.catalog.crawlers[t.folder],
+                namedQuery: this.catalog.namedQueries[t.folder],
+                export: this.snowflake.tables[t.spec.name],
+            };
+        }
         this.registerOutputs({});
     }
 }

@@ -8,6 +8,8 @@
  * table at once).
  */
 
+import * as crypto from "crypto";
+
 /** Why a value was refused: the expected form. */
 export type Rule = (value: string) => string | undefined;
 
@@ -79,8 +81,9 @@ export const s3Prefix: Rule = (v) => {
 };
 
 /**
- * Stack names end up in IAM role names, SNS/SQS names and Snowflake identifiers.
- * IAM role names allow 64 characters; the longest suffix the program appends is 24.
+ * Stack names end up in IAM role names, SNS/SQS names and Snowflake identifiers. Names that could
+ * outgrow a service's limit with a long table name are cut by `boundedName`; the fixed ones stay
+ * short: `incremental-crawl-<stack>-snowflake` is at most 48 of IAM's 64 characters.
  */
 export const stackName: Rule = (v) =>
     /^[a-z][a-z0-9-]{0,19}$/.test(v)
@@ -102,3 +105,27 @@ export function folderName(table: string): string {
 export function snowflakeName(...parts: string[]): string {
     return parts.join("_").toUpperCase().replace(/[^A-Z0-9_]/g, "_");
 }
+
+/**
+ * An AWS region name such as `eu-west-1` or `us-gov-west-1`.
+ * https://docs.aws.amazon.com/general/latest/gr/rande.html
+ */
+export const awsRegion: Rule = (v) =>
+    /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region such as eu-west-1";
+
+/**
+ * `base` when it fits in `max` characters, else its first characters and a digest of the whole, so
+ * that names built from long table names stay within a service's limit and stay distinct.
+ * Limits: IAM role 64, inline policy 128, SQS queue 80, EventBridge rule 64 characters
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html,
+ * https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html).
+ */
+export function boundedName(base: string, max: number): string {
+    if (base.length <= max) return base;
+    const digest = crypto.createHash("sha256").update(base).digest("hex").slice(0, 8);
+    return `${base.slice(0, max - 9).replace(/[-_.]+$/, "")}-${digest}`;
+}
+
+/** Name limits the program relies on (see `boundedName`). */
+export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64 } as const;

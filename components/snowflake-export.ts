@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
+import { folderName } from "./naming";
 import { TableExport } from "./table-export";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
@@ -140,7 +141,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         }, sf);
 
         for (const table of args.tables) {
-            this.tables[table.name] = new TableExport(`${name}-${table.name.toLowerCase()}`, {
+            this.tables[table.name] = new TableExport(`${name}-${folderName(table.name)}`, {
                 table,
                 database: database.name,
                 schema: schema.name,
@@ -149,6 +150,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 stage: this.stage,
                 stageName,
                 fileFormatName,
+                stageLocation: `${args.exportPrefix}/`,
                 warehouse: args.warehouse,
                 connection: providerSettings,
                 maxFileSizeMb: args.maxFileSizeMb,

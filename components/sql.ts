@@ -4,6 +4,7 @@
  * single-quoted with `'` and `\` escaped, so no configuration value can change the statement's shape
  * (config validation refuses such values long before; this is the second wall).
  */
+import { folderName } from "./naming";
 import { PartitionGranularity, TableSpec } from "./types";
 
 /**
@@ -22,6 +23,17 @@ export const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
 
 /** Hive-style partition key for date/time partitions. */
 export const TIME_PARTITION_KEY = "dt";
+
+/**
+ * The partition key of a table's folders: `dt` for date/time partitions, `p_<column>` for value
+ * partitions. A partition key may not repeat a column of the files, or Athena refuses the table
+ * (HIVE_INVALID_METADATA: "Column repeated in partitioning columns";
+ * https://docs.aws.amazon.com/athena/latest/ug/troubleshooting-athena.html), so the value key is
+ * not the column's own name, and config.ts refuses a column named like the key.
+ */
+export function partitionKey(table: Pick<TableSpec, "partitionBy" | "partitionGranularity">): string {
+    return table.partitionGranularity === "value" ? `p_${table.partitionBy.toLowerCase()}` : TIME_PARTITION_KEY;
+}
 
 /** `"IDENT"`, with embedded quotes doubled. https://docs.snowflake.com/en/sql-reference/identifiers-syntax */
 export function quoteIdent(name: string): string {
@@ -61,16 +73,14 @@ export function partitionExpression(table: TableSpec): string {
     const column = table.columns.find((c) => c.name === table.partitionBy);
     if (!column) throw new Error(`partition column ${table.partitionBy} is not a column of ${table.name}`);
     const id = quoteIdent(column.name);
-    let key: string;
+    const key = partitionKey(table);
     let value: string;
     if (table.partitionGranularity === "value") {
         // Values become folder names: keep letters, digits, `_` and `.` only, so a value cannot add
         // folders, and no folder can contain "aws-glue-", which AWSGlueServiceRole opens to every
         // crawler role (naming.s3Prefix).
-        key = column.name.toLowerCase();
         value = `NULLIF(REGEXP_REPLACE(TO_VARCHAR(${id}), '[^A-Za-z0-9_.]', '_'), '')`;
     } else {
-        key = TIME_PARTITION_KEY;
         const utc = isZonedTimestamp(column.type) ? `CONVERT_TIMEZONE('UTC', ${id})` : id;
         value = `TO_VARCHAR(${utc}, ${quoteLiteral(FORMATS[table.partitionGranularity])})`;
     }
@@ -89,7 +99,7 @@ export interface UnloadSpec {
 }
 
 /** The table's folder under the stage, `orders/` for ORDERS. */
-export const stagePath = (table: TableSpec) => `${table.name.toLowerCase()}/`;
+export const stagePath = (table: TableSpec) => `${folderName(table.name)}/`;
 
 /**
  * `COPY INTO @stage/<table>/ FROM (SELECT ...) PARTITION BY (...) ...`.

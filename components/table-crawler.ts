@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { crawlerConfiguration } from "./documents";
 import { crawlerPolicy, serviceTrustPolicy } from "./iam-documents";
+import { boundedName, LIMITS } from "./naming";
 
 export interface TableCrawlerArgs {
     /** Crawler name (unique in the account and region). */
@@ -33,10 +34,12 @@ export class TableCrawler extends pulumi.ComponentResource {
         super("incremental-crawl:catalog:TableCrawler", name, {}, opts);
         const child = { parent: this };
 
+        // Explicit, bounded names: auto-names of long table names would outgrow IAM's limits.
         this.role = new aws.iam.Role(`${name}-role`, {
+            name: boundedName(`${args.crawlerName}-crawler`, LIMITS.iamRole),
             description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix}/ and its event queue`,
             assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
-        }, child);
+        }, { ...child, deleteBeforeReplace: true });
         // Catalog writes and logs. It reads S3 objects only under aws-glue-* paths, hence the
         // table-prefix read in the inline policy. https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html
         const managed = new aws.iam.RolePolicyAttachment(`${name}-glue-service`, {
@@ -44,6 +47,7 @@ export class TableCrawler extends pulumi.ComponentResource {
             policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AWSGlueServiceRole`,
         }, child);
         this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
+            name: "event-crawl-access",
             role: this.role.name,
             policy: pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]).apply(
                 ([queueArn, dlqArn, bucketArn, kmsKeyArn]) =>

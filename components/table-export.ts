@@ -2,11 +2,14 @@ import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { buildUnloadSql, sessionStatements, streamHasDataCondition, UNLOAD_SESSION_PARAMETERS } from "./sql";
+import { buildUnloadSql, partitionExpression, sessionStatements, streamHasDataCondition, UNLOAD_SESSION_PARAMETERS } from "./sql";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
 /** How the backfill program is started, from the project root (where `pulumi up` runs). */
 export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/backfill/main.ts";
+
+/** The command's `update`: nothing to do (a changed input other than the stream unloads nothing). */
+export const BACKFILL_NO_OP = "node -e 0";
 
 export interface TableExportArgs {
     table: TableSpec;
@@ -18,6 +21,8 @@ export interface TableExportArgs {
     stage: snowflake.Stage;
     stageName: string;
     fileFormatName: string;
+    /** Where the stage points, e.g. `exports/`: part of what shapes the export. */
+    stageLocation: string;
     warehouse: string;
     /** The stack's non-secret connection settings, passed to the backfill as BACKFILL_*. */
     connection: SnowflakeProviderSettings;
@@ -72,18 +77,13 @@ export class TableExport extends pulumi.ComponentResource {
             sourceName = this.table.fullyQualifiedName;
         }
 
-        // The stream's name carries a digest of everything that shapes the export (and the table's
-        // export generation), so a change of columns, partitioning, stage or file size, or a raised
-        // generation, makes a new stream whose first consumption re-exports the whole table.
-        const shape = buildUnloadSql({
-            table: t,
-            stage: [args.databaseName, args.schemaName, args.stageName],
-            source: ["<source>", "<source>", "<source>"],
-            fileFormat: [args.databaseName, args.schemaName, args.fileFormatName],
-            maxFileSizeMb: args.maxFileSizeMb,
-        });
-        const digest = crypto.createHash("sha256").update(`${t.source ?? ""}\n${t.generation}\n${shape}`).digest("hex").slice(0, 8).toUpperCase();
-        const streamName = `${t.name.slice(0, 100)}_LAKE_${digest}`;
+        // The stream's name carries a digest of what decides which rows land where (source, columns,
+        // partitioning, the stage's location) and of the export generation. A change of any of them
+        // makes a new stream, whose first read returns every row: the table is exported again in its
+        // new shape. File size, warehouse or schedule changes keep the stream and export nothing twice.
+        const shape = JSON.stringify([t.source ?? null, t.columns, partitionExpression(t), args.stageLocation, t.generation]);
+        const digest = crypto.createHash("sha256").update(shape).digest("hex").slice(0, 8).toUpperCase();
+        const streamName = `${t.name}_LAKE_${digest}`;
         const streamRef: [string, string, string] = [args.databaseName, args.schemaName, streamName];
 
         this.stream = new snowflake.StreamOnTable(`${name}-stream`, {
@@ -109,6 +109,9 @@ export class TableExport extends pulumi.ComponentResource {
         // state (local.Command keeps `environment` in state in plain text).
         this.backfill = new command.local.Command(`${name}-backfill`, {
             create: BACKFILL_COMMAND,
+            // Without `update`, any input change would run `create` again and read the stream
+            // beside the running task. Only a new stream (a replacement, through `triggers`) backfills.
+            update: BACKFILL_NO_OP,
             environment: {
                 BACKFILL_TABLE: t.name,
                 BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
@@ -116,15 +119,15 @@ export class TableExport extends pulumi.ComponentResource {
                 BACKFILL_WAREHOUSE: args.warehouse,
                 ...connectionEnvironment(args.connection),
             },
-            // `triggers` replace the command (re-run the backfill) when the unload changes.
-            triggers: [this.copySql, args.stage.url],
+            // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
+            triggers: [streamName],
         }, { ...child, dependsOn: [this.stream, args.stage, ...args.accessReady] });
         this.summary = this.backfill.stdout.apply((out) => JSON.parse(out));
 
         this.task = new snowflake.Task(`${name}-task`, {
             database: args.database,
             schema: args.schema,
-            name: `${t.name.slice(0, 100)}_LAKE_EXPORT`,
+            name: `${t.name}_LAKE_EXPORT`,
             warehouse: args.warehouse,
             schedule: { minutes: args.taskScheduleMinutes },
             when: streamHasDataCondition(streamRef),

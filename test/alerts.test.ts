@@ -36,8 +36,9 @@ describe("alerts", () => {
             it("routes crawler FAILED state changes to the alerts topic", () => {
                 const rule = g.one("aws:cloudwatch/eventRule:EventRule");
                 const pattern = JSON.parse(rule.inputs.eventPattern);
-                const crawlers = g.ofType("aws:glue/crawler:Crawler").map((c) => c.inputs.name);
-                assert.deepEqual(pattern, { source: ["aws.glue"], "detail-type": ["Glue Crawler State Change"], detail: { state: ["Failed"], crawlerName: crawlers } });
+                const prefix = `incremental-crawl-${stack}-`;
+                assert.deepEqual(pattern, { source: ["aws.glue"], "detail-type": ["Glue Crawler State Change"], detail: { state: ["Failed"], crawlerName: [{ prefix }] } });
+                for (const c of g.ofType("aws:glue/crawler:Crawler")) assert.ok(c.inputs.name.startsWith(prefix), `${c.inputs.name} is matched`);
                 const target = g.one("aws:cloudwatch/eventTarget:EventTarget").inputs;
                 assert.equal(target.arn, alertsTopic().outputs.arn);
                 assert.equal(target.rule, rule.outputs.name);

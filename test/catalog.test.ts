@@ -116,3 +116,22 @@ describe("catalog", () => {
         assert.ok(!text.includes(unused.outputs.arn));
     });
 });
+
+describe("names within the services' limits", () => {
+    it("deploys the longest stack and table names the config accepts", async () => {
+        const dev = await stackGraph("dev");
+        const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
+        const long = `T${"X".repeat(126)}1`;
+        const g = await graphOf({
+            stack: "s1234567890123456789",
+            config: { "aws:region": "eu-west-1", "incremental-crawl:tables": [{ ...base, name: long }, { ...base, name: `${long.slice(0, -1)}2` }] },
+        });
+        const roles = g.ofType("aws:iam/role:Role").map((r) => r.outputs.name as string);
+        const queues = g.ofType("aws:sqs/queue:Queue").map((r) => r.outputs.name as string);
+        assert.ok(roles.every((n) => n.length <= 64), roles.join(", "));
+        assert.ok(queues.every((n) => n.length <= 80), queues.join(", "));
+        assert.equal(new Set(queues).size, 4, "two tables sharing a long prefix still get distinct queues");
+        assert.ok(g.one("aws:cloudwatch/eventRule:EventRule").outputs.name.length <= 64);
+        for (const c of g.ofType(CRAWLER)) assert.ok(c.inputs.name.length <= 255);
+    });
+});

@@ -131,6 +131,8 @@ describe("config: parseSettings", () => {
         ["hour granularity on a DATE", { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] }, /partitionGranularity: expected one of "day", "month" for a column of type DATE/],
         ["day granularity on text", { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] }, /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/],
         ["generation not a positive integer", { [k("tables")]: [table({ generation: 0 })] }, /tables\[0\]\.generation: expected an integer from 1 to 1000000 \(raise it to re-export the whole table\), got 0/],
+        ["a DT column in a date-partitioned table", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "DT", type: "DATE" }] })] }, /tables\[0\]\.columns: expected no column named DT: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key, got "DT"/],
+        ["a P_<COLUMN> column in a value-partitioned table", { [k("tables")]: [table({ partitionBy: "STATUS", columns: [...ORDERS.columns, { name: "P_STATUS", type: "DATE" }] })] }, /tables\[0\]\.columns: expected no column named P_STATUS/],
         ["bad source", { [k("tables")]: [table({ source: "CRM.CUSTOMERS" })] }, /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
     ];
     for (const [what, over, expected] of invalid) {

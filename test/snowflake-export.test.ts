@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { BACKFILL_COMMAND, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
+import { BACKFILL_COMMAND, BACKFILL_NO_OP, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
 import { integrationIdentity, MOCK_ACCOUNT } from "./harness/mocks";
 
@@ -126,7 +126,8 @@ for (const stack of ["dev", "prod"] as const) {
                     [cmd.inputs.environment.BACKFILL_ACCOUNT_NAME, cmd.inputs.environment.BACKFILL_USER, cmd.inputs.environment.BACKFILL_WAREHOUSE],
                     [provider.accountName, provider.user, provider.warehouse], "the backfill connects as the provider does");
                 assert.deepEqual(JSON.parse(cmd.inputs.environment.BACKFILL_SESSION_SQL), sql.sessionStatements());
-                assert.deepEqual(cmd.inputs.triggers, [cmd.inputs.environment.BACKFILL_COPY_SQL, g.one(STAGE).inputs.url]);
+                assert.deepEqual(cmd.inputs.triggers, [perTable(g, STREAM, t).inputs.name], "a new stream, and only that, re-runs the backfill");
+                assert.equal(cmd.inputs.update, BACKFILL_NO_OP, "other input changes unload nothing");
             }
         });
 
@@ -154,19 +155,43 @@ for (const stack of ["dev", "prod"] as const) {
 }
 
 describe("snowflake export: re-running the backfill", () => {
-    it("replaces the stream and re-runs the backfill when the partitioning or the generation changes, not otherwise", async () => {
+    const streamName = (g: Graph) => g.one(STREAM).inputs.name;
+    const triggers = (g: Graph) => JSON.stringify(g.one(COMMAND).inputs.triggers);
+    const variant = async (over: Record<string, unknown>) => {
         const dev = await stackGraph("dev");
         const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
-        const monthly = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, partitionGranularity: "month" }] } });
-        const same = await graphOf({ stack: "dev" });
-        const regenerated = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, generation: 2 }] } });
-        const streamName = (g: Graph) => g.one(STREAM).inputs.name;
-        const triggers = (g: Graph) => JSON.stringify(g.one(COMMAND).inputs.triggers);
-        assert.notEqual(streamName(monthly), streamName(dev));
-        assert.notEqual(triggers(monthly), triggers(dev));
-        assert.notEqual(streamName(regenerated), streamName(dev), "a raised generation forces a full re-export");
-        assert.notEqual(triggers(regenerated), triggers(dev));
-        assert.equal(streamName(same), streamName(dev));
-        assert.equal(triggers(same), triggers(dev));
-    });
+        const { tables, ...rest } = over;
+        return graphOf({ stack: "dev", config: { ...rest, ...(tables ? { "incremental-crawl:tables": [{ ...base, ...(tables as object) }] } : {}) } });
+    };
+
+    const reexport: Array<[string, Record<string, unknown>]> = [
+        ["the partitioning", { tables: { partitionGranularity: "month" } }],
+        ["the columns", { tables: { columns: [{ name: "ORDER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" }] } }],
+        ["the stage's location", { "incremental-crawl:exportPrefix": "lake/exports" }],
+        ["the generation", { tables: { generation: 2 } }],
+    ];
+    for (const [what, over] of reexport) {
+        it(`replaces the stream and re-runs the backfill when ${what} changes`, async () => {
+            const dev = await stackGraph("dev");
+            const g = await variant(over);
+            assert.notEqual(streamName(g), streamName(dev));
+            assert.notEqual(triggers(g), triggers(dev));
+            assert.match(g.one(TASK).inputs.sqlStatement, new RegExp(`"${streamName(g)}"`), "the task follows the new stream");
+        });
+    }
+
+    const inPlace: Array<[string, Record<string, unknown>]> = [
+        ["the file size", { "incremental-crawl:maxFileSizeMb": "256" }],
+        ["the warehouse", { "incremental-crawl:snowflakeWarehouse": "OTHER_WH" }],
+        ["the task schedule", { "incremental-crawl:taskScheduleMinutes": "5" }],
+        ["nothing", {}],
+    ];
+    for (const [what, over] of inPlace) {
+        it(`keeps the stream and exports nothing twice when ${what} changes`, async () => {
+            const dev = await stackGraph("dev");
+            const g = await variant(over);
+            assert.equal(streamName(g), streamName(dev));
+            assert.equal(triggers(g), triggers(dev));
+        });
+    }
 });

@@ -53,7 +53,7 @@ describe("sql: the unload statement", () => {
         [{ partitionBy: "SEEN_AT", partitionGranularity: "hour" },
             `'dt=' || COALESCE(TO_VARCHAR(CONVERT_TIMEZONE('UTC', "SEEN_AT"), 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
         [{ partitionBy: "STATUS", partitionGranularity: "value" },
-            `'status=' || COALESCE(NULLIF(REGEXP_REPLACE(TO_VARCHAR("STATUS"), '[^A-Za-z0-9_.]', '_'), ''), '__HIVE_DEFAULT_PARTITION__')`],
+            `'p_status=' || COALESCE(NULLIF(REGEXP_REPLACE(TO_VARCHAR("STATUS"), '[^A-Za-z0-9_.]', '_'), ''), '__HIVE_DEFAULT_PARTITION__')`],
     ];
     for (const [over, expected] of partitions) {
         it(`golden: ${over.partitionGranularity} partitions of ${over.partitionBy}`, () => {

@@ -8,17 +8,6 @@
 import type { Connection, ConnectionOptions, SnowflakeLogger } from "snowflake-sdk";
 import { BackfillError, BackfillPlan, classifyError, runBackfill, SqlConnection } from "./backfill";
 
-/**
- * The variables the Snowflake Terraform/Pulumi provider v1 reads (see @pulumi/snowflake
- * config/vars.d.ts), so one environment serves both `pulumi up` and this program.
- */
-export const CREDENTIAL_VARIABLES = [
-    "SNOWFLAKE_ORGANIZATION_NAME",
-    "SNOWFLAKE_ACCOUNT_NAME",
-    "SNOWFLAKE_USER",
-    "SNOWFLAKE_PRIVATE_KEY",
-] as const;
-
 /** One error for every missing or malformed variable. */
 export class EnvironmentError extends Error {
     constructor(readonly missing: string[], readonly invalid: string[]) {

@@ -62,6 +62,14 @@ export interface RunOptions {
 /** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
 const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
+/** Throws a readable error when `Pulumi.<stack>.yaml` does not exist (for the scripts' `--stack`). */
+export function requireStackFile(stack: string): void {
+    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
+        const known = fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+        throw new Error(`no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
+    }
+}
+
 /** Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values into engine form (full key → string). */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
     const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));

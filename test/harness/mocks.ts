@@ -16,8 +16,29 @@ const uuid = (seed: string) => {
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
 };
 
+/**
+ * Name limits of the types the program lets Pulumi auto-name. The AWS provider refuses an auto-name
+ * (logical name, "-" and 7 random characters) longer than the limit instead of cutting it, so the
+ * mock refuses it too.
+ */
+const NAME_LIMITS: Record<string, number> = {
+    "aws:s3/bucket:Bucket": 63,
+    "aws:iam/role:Role": 64,
+    "aws:iam/rolePolicy:RolePolicy": 128,
+    "aws:sqs/queue:Queue": 80,
+    "aws:sns/topic:Topic": 256,
+    "aws:cloudwatch/eventRule:EventRule": 64,
+    "aws:cloudwatch/metricAlarm:MetricAlarm": 255,
+    "aws:glue/crawler:Crawler": 255,
+};
+
 /** Pulumi auto-naming: logical name plus a random suffix (deterministic here). */
-const autoName = (logical: string, max = 64) => `${logical.slice(0, max - 8)}-${short(logical)}`;
+function autoName(type: string, logical: string): string {
+    const name = `${logical}-${short(logical)}`;
+    const max = NAME_LIMITS[type] ?? 255;
+    if (name.length > max) throw new Error(`${type} ${logical}: auto-name ${name} is longer than ${max} characters`);
+    return name;
+}
 
 /** The mock storage integration's IAM user ARN and external id, derived from its name. */
 export function integrationIdentity(name: string): { userArn: string; externalId: string } {
@@ -33,11 +54,11 @@ export function createMocks(region: string, stdout: (inputs: Record<string, unkn
             const i = args.inputs as Record<string, any>;
             const arnOf = (service: string, resource: string, withRegion = true, account = MOCK_ACCOUNT) =>
                 `arn:aws:${service}:${withRegion ? region : ""}:${account}:${resource}`;
-            const name: string = i.name ?? autoName(args.name);
+            const name: string = i.name ?? (args.custom && NAME_LIMITS[args.type] !== undefined ? autoName(args.type, args.name) : `${args.name}-${short(args.name)}`);
             const sfQualified = () => `"${i.database}"."${i.schema}"."${name}"`;
             switch (args.type) {
                 case "aws:s3/bucket:Bucket": {
-                    const bucket = i.bucket ?? autoName(args.name, 63).toLowerCase();
+                    const bucket = i.bucket ?? autoName(args.type, args.name);
                     return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}`, region, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
                 }
                 case "aws:sns/topic:Topic": {
