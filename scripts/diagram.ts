@@ -4,13 +4,16 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { graphOf, ROOT } from "../test/harness";
+import { graphOf, requireStackFile, ROOT } from "../test/harness";
 import { readmeBlock, renderMermaid, replaceBlock } from "./lib/diagram";
 
 async function main(): Promise<void> {
     const args = process.argv.slice(2);
     const stackAt = args.indexOf("--stack");
-    const stack = stackAt >= 0 ? args[stackAt + 1] : "dev";
+    const stack = stackAt >= 0 ? args[stackAt + 1] ?? "" : "dev";
+    requireStackFile(stack);
+    // The README shows dev, and a test compares it with the dev render.
+    if (args.includes("--write") && stack !== "dev") throw new Error("--write puts the dev stack's diagram into README.md; drop --stack or use --stack dev");
     const g = await graphOf({ stack });
     const mermaid = renderMermaid(g, `incremental-crawl-${stack}`);
     if (args.includes("--write")) {

@@ -19,7 +19,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackConfig } from "@pulumi/policy";
-import { ROOT } from "../test/harness";
+import { requireStackFile, ROOT } from "../test/harness";
 import { formatPlan, planStack, writePolicyConfig } from "./lib/policy-run";
 
 /** The usage text: this file's header comment. */
@@ -70,6 +70,14 @@ async function main(): Promise<number> {
     } catch (e) {
         console.error((e as Error).message);
         return 2;
+    }
+    if (cli.stack !== undefined) {
+        try {
+            requireStackFile(cli.stack);
+        } catch (e) {
+            console.error((e as Error).message);
+            return 2;
+        }
     }
     const policyConfig: PolicyPackConfig | undefined = cli.policyConfig
         ? JSON.parse(fs.readFileSync(path.resolve(ROOT, cli.policyConfig), "utf8"))

@@ -3,6 +3,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
 import { currentBlock, readmeBlock, renderMermaid } from "../scripts/lib/diagram";
+import { COLUMN_KEYS, TABLE_KEYS } from "../config";
 import { stackGraph } from "./harness";
 
 const ROOT = path.join(__dirname, "..");
@@ -32,5 +33,14 @@ describe("README", () => {
         assert.match(readme, /npm ci[\s\S]*npm test/);
         assert.match(ci, /^npm ci$/m);
         assert.match(ci, /^npm test$/m);
+    });
+});
+
+describe("README: the tables reference", () => {
+    it("documents every table and column setting config.ts accepts", () => {
+        const section = readme.slice(readme.indexOf("`tables` (required"), readme.indexOf("Provider settings in the stack files"));
+        const documented = [...section.matchAll(/^\| `([a-zA-Z]+)` \|/gm)].map((m) => m[1]).sort();
+        assert.deepEqual(documented, [...TABLE_KEYS].sort());
+        for (const k of COLUMN_KEYS) assert.match(section, new RegExp(`\\b${k}\\b`), `column setting ${k}`);
     });
 });

@@ -4,6 +4,7 @@
  * process (files, child processes, clients, clock) comes in through `CliDeps`, so tests run the
  * whole command against mocked clients.
  */
+import { naming } from "@incremental-crawl/components";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { parseArgs } from "node:util";
@@ -154,7 +155,7 @@ export function parseCliArgs(argv: string[]): Args {
         throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(rawTimeout)}`);
     }
     const region = values.region as string | undefined;
-    if (region !== undefined && !/^[a-z]{2}(-[a-z]+)+-\d$/.test(region)) throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
+    if (region !== undefined && naming.awsRegion(region) !== undefined) throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
     return { stack, outputs, tables: values.table as string[] | undefined, timeoutSeconds, region, help };
 }
 

@@ -3,14 +3,10 @@
  * `index.ts`), validated into a typed shape, and the AWS region they live in. Pure.
  */
 
-/** The backfill's summary as the stack exports it (`TableExport.summary`). */
-export interface BackfillSummary {
-    status?: string;
-    rows?: number;
-    files?: number;
-    bytes?: number;
-    queryId?: string;
-}
+import type { BackfillSummary as Summary } from "../../components/backfill/backfill";
+
+/** The backfill's summary as the stack exports it (`TableExport.summary`); any field may be missing. */
+export type BackfillSummary = Partial<Summary>;
 
 /** One exported table's outputs: `tables.<folder>` in `index.ts`. */
 export interface TableOutputs {
