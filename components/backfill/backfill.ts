@@ -170,7 +170,7 @@ export function backoffDelay(attempt: number, baseDelayMs: number, maxDelayMs: n
 }
 
 /** A count from a result cell: numbers, bigints and numeric strings (the driver can return any). */
-function toCount(value: unknown, column: string): number {
+export function toCount(value: unknown, column: string): number {
     const n = typeof value === "bigint" ? Number(value) : typeof value === "string" && value.trim() !== "" ? Number(value) : value;
     if (typeof n !== "number" || !Number.isFinite(n) || n < 0) {
         throw new Error(`column ${column} is ${JSON.stringify(typeof value === "bigint" ? String(value) : value)}, not a count`);

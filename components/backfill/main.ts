@@ -143,7 +143,7 @@ const driverLogger: SnowflakeLogger = {
  * connectAsync reports a failed login through its callback and still resolves, so the callback
  * decides. (snowflake-sdk 3.x, lib/connection/connection.js)
  */
-function connect(conn: Connection): Promise<void> {
+export function connect(conn: Connection): Promise<void> {
     return new Promise((resolve, reject) => {
         conn.connectAsync((err) => (err ? reject(err) : resolve())).catch(reject);
     });

@@ -8,6 +8,7 @@
  * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
  * wait for real.
  */
+import { toCount } from "../../components/backfill/backfill";
 import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
@@ -268,12 +269,6 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
 async function snowflakeCount(sql: SqlConnection, qualifiedName: string): Promise<number> {
     const { rows } = await sql.execute(`SELECT COUNT(*) AS "ROW_COUNT" FROM ${qualifiedName}`);
     return toCount(rows[0]?.ROW_COUNT ?? (rows[0] ? Object.values(rows[0])[0] : undefined), qualifiedName);
-}
-
-function toCount(v: unknown, what: string): number {
-    const n = typeof v === "bigint" ? Number(v) : typeof v === "string" && /^\d+$/.test(v.trim()) ? Number(v) : v;
-    if (typeof n !== "number" || !Number.isInteger(n) || n < 0) throw new Error(`unexpected COUNT(*) result for ${what}: ${JSON.stringify(String(v))}`);
-    return n;
 }
 
 function snowflakeCause(error: unknown, table: string): string {

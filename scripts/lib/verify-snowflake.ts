@@ -5,7 +5,7 @@
  */
 import type { Connection, ConnectionOptions } from "snowflake-sdk";
 import type { SqlConnection } from "../../components/backfill/backfill";
-import { adapt, readEnvironment } from "../../components/backfill/main";
+import { adapt, connect, readEnvironment } from "../../components/backfill/main";
 
 export interface LazySnowflake {
     conn: SqlConnection;
@@ -30,9 +30,7 @@ export function lazySnowflake(env: NodeJS.ProcessEnv): LazySnowflake {
         snowflake.configure({ logLevel: "ERROR", customLogger: { error: toStderr, warn: () => undefined, info: () => undefined, debug: () => undefined, trace: () => undefined } });
         connection = snowflake.createConnection(options);
         const conn = connection;
-        await new Promise<void>((resolve, reject) => {
-            conn.connect((err) => (err ? reject(err) : resolve()));
-        }).catch((err: unknown) => {
+        await connect(conn).catch((err: unknown) => {
             const message = err instanceof Error ? err.message : String(err);
             throw Object.assign(new Error(`could not log in to Snowflake account ${options.account} as ${options.username}: ${message}`), { name: "SnowflakeLoginError" });
         });
