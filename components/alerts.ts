@@ -62,8 +62,9 @@ export class Alerts extends pulumi.ComponentResource {
         const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
         const ageThreshold = oldestMessageThresholdSeconds(args.crawlerIntervalMinutes, args.queueRetentionDays);
         for (const t of args.tables) {
-            // A message in a DLQ is an event the crawler could not process (or that SNS could not
-            // deliver): the catalogue misses a partition until someone looks.
+            // A message in a DLQ is an event the crawler could not process: the catalogue misses a
+            // partition until someone looks. SQS metrics:
+            // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
             this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-dlq-not-empty`, {
                 alarmDescription: `Events of table ${t.name} reached its dead-letter queue: check the crawler role's queue/KMS access and the crawler logs.`,
                 namespace: "AWS/SQS",

@@ -15,7 +15,11 @@ export interface ConsumerQueueArgs {
     kmsKeyArn?: pulumi.Input<string>;
 }
 
-/** SQS keeps messages at most 14 days; the dead-letter queue keeps them that long. */
+/**
+ * SQS keeps messages at most 14 days; the dead-letter queue keeps them that long. Retention, the
+ * 20-second long-poll maximum and the KMS data-key reuse period (60 s to 24 h):
+ * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
+ */
 const MAX_RETENTION_SECONDS = 14 * 86_400;
 
 /**

@@ -27,6 +27,7 @@ export class LakeKey extends pulumi.ComponentResource {
         this.key = new aws.kms.Key(`${name}-key`, {
             description: `Lake key for ${name}: S3 objects, SNS events and SQS messages`,
             enableKeyRotation: true,
+            // 7 to 30 days: https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
             deletionWindowInDays: args.retain ? 30 : 7,
             policy,
         }, { parent: this, retainOnDelete: args.retain });

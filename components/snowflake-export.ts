@@ -115,7 +115,8 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             description: "Assumed by the Snowflake storage integration to unload under the export prefix",
             assumeRolePolicy: pulumi.all([this.integration.storageAwsIamUserArn, this.integration.storageAwsExternalId])
                 .apply(([iamUserArn, externalId]) => JSON.stringify(snowflakeTrustPolicy({ iamUserArn, externalId }))),
-            // Snowflake's session is short; an hour is the minimum and enough.
+            // Snowflake's session is short; an hour is IAM's minimum and enough.
+            // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
             maxSessionDuration: 3600,
         }, aw);
         this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {

@@ -16,7 +16,9 @@ export const UNLOAD_SESSION_PARAMETERS = { ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZAT
 
 /**
  * The partition value of NULL (and empty) partition columns. Snowflake writes a NULL partition
- * expression under `_NULL_` (copy-into-location), which is not a `key=value` folder; Hive, Glue and
+ * expression under `_NULL_` (https://docs.snowflake.com/en/sql-reference/sql/copy-into-location),
+ * which is not a `key=value` folder; Hive (hive.exec.default.partition.name,
+ * https://cwiki.apache.org/confluence/display/Hive/Configuration+Properties), Glue and
  * Athena read `__HIVE_DEFAULT_PARTITION__` as the NULL partition.
  */
 export const NULL_PARTITION = "__HIVE_DEFAULT_PARTITION__";
@@ -61,7 +63,8 @@ export const isZonedTimestamp = (type: string) => /^TIMESTAMP_(TZ|LTZ)(\(\d\))?$
 
 /**
  * The column as unloaded: zoned timestamps normalised to UTC and cast to TIMESTAMP_NTZ, since Parquet
- * unload does not support TIMESTAMP_TZ/LTZ (data-unload-considerations).
+ * unload does not support TIMESTAMP_TZ/LTZ
+ * (https://docs.snowflake.com/en/user-guide/data-unload-considerations).
  */
 function selectExpression(column: { name: string; type: string }): string {
     const id = quoteIdent(column.name);
@@ -120,6 +123,7 @@ export function buildUnloadSql(spec: UnloadSpec): string {
         `  FROM ${qualified(...spec.source)}`,
         `)`,
         `PARTITION BY (${partitionExpression(spec.table)})`,
+        // FORMAT_NAME takes the (qualified) name as a string literal (copy-into-location).
         `FILE_FORMAT = (FORMAT_NAME = ${quoteLiteral(qualified(...spec.fileFormat))})`,
         `HEADER = TRUE`,
         `MAX_FILE_SIZE = ${spec.maxFileSizeMb * 1024 * 1024}`,

@@ -68,7 +68,8 @@ export class TableCrawler extends pulumi.ComponentResource {
                 dlqEventQueueArn: args.deadLetterQueueArn,
             }],
             recrawlPolicy: { recrawlBehavior: "CRAWL_EVENT_MODE" },
-            // Event mode allows any schema-change policy (only CRAWL_NEW_FOLDERS_ONLY demands LOG/LOG);
+            // Event mode allows any schema-change policy (only CRAWL_NEW_FOLDERS_ONLY demands LOG/LOG,
+            // https://docs.aws.amazon.com/glue/latest/webapi/API_RecrawlPolicy.html);
             // update the table in place, and never delete a catalog table because objects went away.
             schemaChangePolicy: { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" },
             configuration: crawlerConfiguration(),
