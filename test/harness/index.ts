@@ -9,6 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
+import { runBackfill, SqlConnection } from "../../components/backfill/backfill";
+import { readPlan } from "../../components/backfill/main";
 import { createMocks } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -55,8 +57,8 @@ export interface RunOptions {
     config?: Record<string, unknown>;
     /** The program module to run, relative to the project root. Default `index.ts`. */
     program?: string;
-    /** Builds the command resource's mocked stdout. */
-    commandStdout?: (inputs: Record<string, unknown>) => string;
+    /** Builds the command resource's mocked stdout. Default: the backfill program's own summary (below). */
+    commandStdout?: (inputs: Record<string, unknown>) => string | Promise<string>;
 }
 
 /** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
@@ -116,6 +118,19 @@ function unwrapSecrets(value: unknown): any {
     return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, unwrapSecrets(v)]));
 }
 
+/**
+ * What the backfill command prints when its table is empty: the real program's plan reader and
+ * runner, over the environment the program gave the command, against a connection that unloads
+ * nothing. A command whose environment the program could not run fails here, as it would on `up`.
+ */
+async function backfillStdout(inputs: Record<string, unknown>): Promise<string> {
+    const env = (inputs.environment ?? {}) as NodeJS.ProcessEnv;
+    if (env.BACKFILL_COPY_SQL === undefined) return ""; // another command (a fixture's)
+    const plan = readPlan(env);
+    const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
+    return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined }));
+}
+
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
 const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, any> };
 
@@ -128,7 +143,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     const stack = opts.stack ?? "dev";
     const config = stackConfig(stack, opts.config);
     const region = config["aws:region"] ?? "us-east-1";
-    const stdout = opts.commandStdout ?? (() => JSON.stringify({ status: "ok", rows: 0, files: 0, bytes: 0, queryId: "01b2c3d4-0000-0000-0000-000000000000" }));
+    const stdout = opts.commandStdout ?? backfillStdout;
 
     await pulumi.runtime.setMocks(createMocks(region, stdout), "incremental-crawl", stack, false);
     pulumi.runtime.setAllConfig(config);

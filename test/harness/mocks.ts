@@ -48,9 +48,9 @@ export function integrationIdentity(name: string): { userArn: string; externalId
     };
 }
 
-export function createMocks(region: string, stdout: (inputs: Record<string, unknown>) => string): pulumi.runtime.Mocks {
+export function createMocks(region: string, stdout: (inputs: Record<string, unknown>) => string | Promise<string>): pulumi.runtime.Mocks {
     return {
-        newResource(args: pulumi.runtime.MockResourceArgs): { id: string | undefined; state: Record<string, unknown> } {
+        async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
             const i = args.inputs as Record<string, any>;
             const arnOf = (service: string, resource: string, withRegion = true, account = MOCK_ACCOUNT) =>
                 `arn:aws:${service}:${withRegion ? region : ""}:${account}:${resource}`;
@@ -112,7 +112,7 @@ export function createMocks(region: string, stdout: (inputs: Record<string, unkn
                 case "snowflake:index/task:Task":
                     return { id: `${i.database}|${i.schema}|${name}`, state: { ...i, name, fullyQualifiedName: sfQualified() } };
                 case "command:local:Command":
-                    return { id: `cmd-${short(args.name)}`, state: { ...i, stdout: stdout(i), stderr: "" } };
+                    return { id: `cmd-${short(args.name)}`, state: { ...i, stdout: await stdout(i), stderr: "" } };
                 default:
                     return { id: args.custom ? `${args.name}-id` : undefined, state: { ...i } };
             }
