@@ -134,6 +134,10 @@ for (const stack of ["dev", "prod"] as const) {
                 const qp = g.one(T.queuePolicy, `-${t}-`);
                 assert.equal(qp.inputs.queueUrl, queue.outputs.url);
                 assert.deepEqual(policyOf(qp), iam.queuePolicy({ queueArn: queue.outputs.arn, topicArn: topic.outputs.arn }));
+                const [st, ...rest] = policyOf(qp).Statement;
+                assert.equal(rest.length, 0);
+                assert.deepEqual([st.Effect, st.Principal, st.Action, st.Resource], ["Allow", { Service: "sns.amazonaws.com" }, "sqs:SendMessage", queue.outputs.arn]);
+                assert.deepEqual(st.Condition, { ArnEquals: { "aws:SourceArn": topic.outputs.arn } });
                 const sub = g.one(T.subscription, `-${t}-`);
                 assert.equal(sub.inputs.topic, topic.outputs.arn);
                 assert.equal(sub.inputs.endpoint, queue.outputs.arn);
