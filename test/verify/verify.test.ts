@@ -88,6 +88,40 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(check(checks, CHECKS.rowCounts).result, "skip");
     });
 
+    it("fails when the crawler has not created the Glue table", async () => {
+        const w = healthyWorld();
+        w.glueTableExists = false;
+        w.partitions = [];
+        const { checks, report } = await run(w);
+        assert.equal(check(checks, CHECKS.glueTable).result, "fail");
+        assertReported(report, CHECKS.glueTable, /the crawler has not created lake\.orders/);
+    });
+
+    it("fails when the Glue table points elsewhere than the table's folder", async () => {
+        const w = healthyWorld();
+        w.glueTableLocation = `s3://other-bucket/exports/orders/`;
+        const { checks, report } = await run(w);
+        assert.equal(check(checks, CHECKS.glueTable).result, "fail");
+        assertReported(report, CHECKS.glueTable, /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\//);
+    });
+
+    it("fails when the Glue table has no partition keys although the folders are partitions", async () => {
+        const w = healthyWorld();
+        w.gluePartitionKeys = [];
+        const { checks, report } = await run(w);
+        assert.equal(check(checks, CHECKS.glueTable).result, "fail");
+        assertReported(report, CHECKS.glueTable, /no partition keys although the prefix holds partition folders/);
+    });
+
+    it("fails the queue check when the queue cannot be read", async () => {
+        const w = healthyWorld();
+        w.queueError = Object.assign(new Error("User is not authorized to perform: sqs:GetQueueAttributes"), { name: "AccessDenied" });
+        const { checks, report } = await run(w);
+        assert.equal(check(checks, CHECKS.queue).result, "fail");
+        assert.match(check(checks, CHECKS.queue).detail, /orders-queue: .*not authorized to perform: sqs:GetQueueAttributes/);
+        assertReported(report, CHECKS.queue, /sqs:GetQueueAttributes/);
+    });
+
     it("fails when the crawler's run FAILED", async () => {
         const w = healthyWorld();
         w.crawlerStatus = "FAILED";

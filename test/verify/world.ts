@@ -62,6 +62,12 @@ export interface World {
     crawlerError?: string;
     crawlerAlreadyRunning: boolean;
     glueTableExists: boolean;
+    /** Where the Glue table points; default: the table's export folder. */
+    glueTableLocation?: string;
+    /** The Glue table's partition keys; default: dt. */
+    gluePartitionKeys?: string[];
+    /** An error GetQueueAttributes answers for the event queue. */
+    queueError?: Error;
     /** Folders the catalog has partitions for. */
     partitions: string[];
     athenaStates: string[];
@@ -139,6 +145,7 @@ export function install(w: World) {
     });
 
     m.sqs.on(GetQueueAttributesCommand).callsFake((input) => {
+        if (input.QueueUrl === QUEUE && w.queueError) throw w.queueError;
         const d = input.QueueUrl === QUEUE ? w.queue : input.QueueUrl === DLQ ? w.dlq : undefined;
         if (!d) throw new Error(`unexpected queue ${input.QueueUrl}`);
         return { Attributes: { ApproximateNumberOfMessages: String(d.visible), ApproximateNumberOfMessagesNotVisible: String(d.inFlight) } };
@@ -176,8 +183,8 @@ export function install(w: World) {
             Table: {
                 Name: "orders",
                 DatabaseName: "lake",
-                StorageDescriptor: { Location: `s3://${BUCKET}/${prefix}`, Columns: [{ Name: "order_id", Type: "bigint" }, { Name: "amount", Type: "double" }] },
-                PartitionKeys: [{ Name: "dt", Type: "string" }],
+                StorageDescriptor: { Location: w.glueTableLocation ?? `s3://${BUCKET}/${prefix}`, Columns: [{ Name: "order_id", Type: "bigint" }, { Name: "amount", Type: "double" }] },
+                PartitionKeys: (w.gluePartitionKeys ?? ["dt"]).map((Name) => ({ Name, Type: "string" })),
                 Parameters: { classification: "parquet" },
             },
         };
