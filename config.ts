@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
-    naming, parseCron, sql,
+    naming, parseCron, sql, SQS_MAX_RETENTION_DAYS,
 } from "@incremental-crawl/components";
 
 export const PROJECT = "incremental-crawl";
@@ -160,7 +160,8 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
     // keeps its first enqueue time in the DLQ, so the DLQ (14 days) must outlive the queue.
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
-    const queueRetentionDays = int("queueRetentionDays", 1, 13, " (the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue)");
+    const queueRetentionDays = int("queueRetentionDays", 1, SQS_MAX_RETENTION_DAYS - 1,
+        ` (the dead-letter queue keeps ${SQS_MAX_RETENTION_DAYS} days, the SQS maximum, and must outlive the queue)`);
     const maxReceiveCount = int("maxReceiveCount", 1, 1000);
     const glueDatabase = str("glueDatabase", naming.glueName);
     const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeIdentifier);

@@ -20,7 +20,8 @@ export interface ConsumerQueueArgs {
  * 20-second long-poll maximum and the KMS data-key reuse period (60 s to 24 h):
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_SetQueueAttributes.html
  */
-const MAX_RETENTION_SECONDS = 14 * 86_400;
+export const SQS_MAX_RETENTION_DAYS = 14;
+const MAX_RETENTION_SECONDS = SQS_MAX_RETENTION_DAYS * 86_400;
 
 /**
  * One consumer of the lake's events (the crawler of one table): a queue with a dead-letter queue,
