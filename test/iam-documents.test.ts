@@ -1,0 +1,64 @@
+import * as assert from "node:assert/strict";
+import { documents, iam } from "@incremental-crawl/components";
+
+const BUCKET = "arn:aws:s3:::lake";
+const TOPIC = "arn:aws:sns:eu-west-1:123456789012:events";
+const QUEUE = "arn:aws:sqs:eu-west-1:123456789012:orders";
+const DLQ = "arn:aws:sqs:eu-west-1:123456789012:orders-dlq";
+const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234";
+
+/** Every Allow statement's resources, flattened. */
+const resources = (d: iam.PolicyDocument) => d.Statement.filter((s) => s.Effect === "Allow").flatMap((s) => [s.Resource ?? []].flat());
+const actions = (d: iam.PolicyDocument) => d.Statement.flatMap((s) => [s.Action].flat()).sort();
+
+describe("iam documents (pure builders)", () => {
+    it("topic policy: only S3, for the bucket and the account", () => {
+        const d = iam.topicPolicy({ topicArn: TOPIC, bucketArn: BUCKET, accountId: "123456789012" });
+        assert.equal(d.Version, "2012-10-17");
+        assert.deepEqual(d.Statement.map((s) => [s.Effect, s.Principal, s.Action, s.Resource]), [["Allow", { Service: "s3.amazonaws.com" }, "sns:Publish", TOPIC]]);
+        assert.deepEqual(d.Statement[0].Condition, { ArnLike: { "aws:SourceArn": BUCKET }, StringEquals: { "aws:SourceAccount": "123456789012" } });
+    });
+
+    it("crawler policy: its queue and DLQ, its table's objects and folder listing; KMS only with a key", () => {
+        const plain = iam.crawlerPolicy({ queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders" });
+        assert.deepEqual(new Set(resources(plain)), new Set([QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET]));
+        assert.ok(!actions(plain).some((a) => a.startsWith("kms:")));
+        assert.ok(!actions(plain).some((a) => /Put|Delete(?!Message)|SendMessage|\*/.test(a)), actions(plain).join(","));
+        const withKey = iam.crawlerPolicy({ queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders", kmsKeyArn: KEY });
+        assert.deepEqual(withKey.Statement.at(-1), { Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY });
+    });
+
+    it("Snowflake trust: the integration's user with its external id, nothing else", () => {
+        const d = iam.snowflakeTrustPolicy({ iamUserArn: "arn:aws:iam::999999999999:user/sf", externalId: "ORG_SFCRole=1_x=" });
+        assert.deepEqual(d.Statement, [{
+            Sid: "SnowflakeStorageIntegration", Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:user/sf" },
+            Action: "sts:AssumeRole", Condition: { StringEquals: { "sts:ExternalId": "ORG_SFCRole=1_x=" } },
+        }]);
+    });
+
+    it("Snowflake access: object writes under the prefix, listing with an s3:prefix condition, no version deletes; KMS only with a key", () => {
+        const d = iam.snowflakeAccessPolicy({ bucketArn: BUCKET, prefix: "exports" });
+        assert.deepEqual(actions(d), ["s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject"]);
+        assert.deepEqual(new Set(resources(d)), new Set([`${BUCKET}/exports/*`, BUCKET]));
+        const withKey = iam.snowflakeAccessPolicy({ bucketArn: BUCKET, prefix: "exports", kmsKeyArn: KEY });
+        assert.deepEqual(actions(withKey).filter((a) => a.startsWith("kms:")), ["kms:Decrypt", "kms:GenerateDataKey"]);
+    });
+
+    it("lake key policy: IAM of the account, S3 and SNS confined to the account, alarms and rules for the alerts topic", () => {
+        const d = iam.lakeKeyPolicy({ accountId: "123456789012", partition: "aws-cn" });
+        assert.deepEqual(d.Statement[0].Principal, { AWS: "arn:aws-cn:iam::123456789012:root" });
+        assert.deepEqual(d.Statement[1].Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
+        assert.deepEqual(d.Statement.map((s) => s.Sid), ["EnableIamPoliciesOfThisAccount", "AllowS3AndSnsToDeliverEncryptedEvents", "AllowAlarmsAndRulesToUseTheAlertsTopic"]);
+    });
+
+    it("TLS-only bucket policy covers the bucket and its objects", () => {
+        const [st] = iam.bucketTlsOnlyPolicy({ bucketArn: BUCKET }).Statement;
+        assert.deepEqual(st.Resource, [BUCKET, `${BUCKET}/*`]);
+        assert.deepEqual(st.Condition, { Bool: { "aws:SecureTransport": "false" } });
+    });
+
+    it("crawler configuration and filter policy", () => {
+        assert.deepEqual(JSON.parse(documents.crawlerConfiguration()).Grouping, { TableGroupingPolicy: "CombineCompatibleSchemas" });
+        assert.deepEqual(documents.keyPrefixFilterPolicy("exports/orders/"), { Records: { s3: { object: { key: [{ prefix: "exports/orders/" }] } } } });
+    });
+});
