@@ -232,7 +232,7 @@ export class Graph {
         return r;
     }
 
-    /** Whether `from` depends on `to`, directly or through the dependencies of its parents' children. */
+    /** Whether the engine was told `from` depends on `to` (explicit `dependsOn` or an input from it). */
     dependsOn(from: CapturedResource, to: CapturedResource): boolean {
         return from.dependencies.includes(to.urn);
     }
