@@ -314,7 +314,12 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
             ok = false;
         }
         const type = typeof c.type === "string" ? c.type.trim().toUpperCase().replace(/\s*,\s*/g, ",") : c.type;
-        const typeWhy = typeof type === "string" ? naming.snowflakeType(type) : "a string";
+        // Bare TIMESTAMP is whatever the account's TIMESTAMP_TYPE_MAPPING says (NTZ by default, but
+        // LTZ or TZ where set); the unload must know, since Parquet takes no zoned timestamps.
+        // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp
+        const typeWhy = typeof type !== "string" ? "a string"
+            : /^TIMESTAMP(\(\d\))?$/.test(type) ? "TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP (it follows the account's TIMESTAMP_TYPE_MAPPING)"
+                : naming.snowflakeType(type);
         if (typeWhy !== undefined) {
             p.add(`${ck}.type`, typeWhy, c.type);
             ok = false;

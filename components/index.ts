@@ -13,7 +13,9 @@ export { ConsumerQueue, ConsumerQueueArgs, SQS_MAX_RETENTION_DAYS } from "./cons
 export { EventLake, EventLakeArgs, Consumer } from "./event-lake";
 export { TableCrawler, TableCrawlerArgs } from "./table-crawler";
 export { Catalog, CatalogArgs, CatalogTable, rowsPerPartitionQuery } from "./catalog";
-export { TableExport, TableExportArgs, BACKFILL_COMMAND, BACKFILL_NO_OP, connectionEnvironment } from "./table-export";
-export { SnowflakeExport, SnowflakeExportArgs, REQUIRED_PREVIEW_FEATURES } from "./snowflake-export";
+export { TableExport, TableExportArgs, BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY, connectionEnvironment } from "./table-export";
+export { SnowflakeExport, SnowflakeExportArgs, SnowflakeTableArgs, REQUIRED_PREVIEW_FEATURES } from "./snowflake-export";
+export { ExportLayout, ExportPlace, exportLayout } from "./export-layout";
+export * as glueSchema from "./glue-schema";
 export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./alerts";
 export { IncrementalLake, LakeTable, ATHENA_RESULTS_PREFIX } from "./incremental-lake";

@@ -2,7 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
-import { folderName } from "./naming";
+import { ExportLayout } from "./export-layout";
 import { TableExport } from "./table-export";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
@@ -33,11 +33,20 @@ export interface SnowflakeExportArgs {
     database: string;
     schema: string;
     warehouse: string;
-    tables: TableSpec[];
+    tables: SnowflakeTableArgs[];
+    /** The Glue database (and region) where each backfill registers its partitions. */
+    glue: { region: pulumi.Input<string>; database: pulumi.Input<string> };
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
     provider: SnowflakeProviderSettings & { extraPreviewFeatures: string[] };
     retainData: boolean;
+}
+
+export interface SnowflakeTableArgs {
+    spec: TableSpec;
+    layout: ExportLayout;
+    /** What must exist before the table's first object is written (see `TableExportArgs.eventsReady`). */
+    eventsReady: pulumi.Resource[];
 }
 
 /**
@@ -132,7 +141,11 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             name: stageName,
             url: exportUrl,
             storageIntegration: this.integration.name,
-            fileFormat: pulumi.interpolate`FORMAT_NAME = ${fileFormat.fullyQualifiedName}`,
+            // No file format on the stage: every COPY names LAKE_PARQUET itself. The provider reads
+            // `file_format` back from DESC STAGE as the non-default properties and suppresses only
+            // quoting differences, so a FORMAT_NAME here could show a change on every `pulumi up`
+            // (terraform-provider-snowflake v1.2.1 pkg/resources/stage.go, common.go suppressQuoting;
+            // snowflakedb/terraform-provider-snowflake#3845).
             // Objects are written with the lake's encryption; with KMS, name the key so Snowflake
             // asks S3 for SSE-KMS. https://docs.snowflake.com/en/sql-reference/sql/create-stage
             encryption: args.kmsKeyArn
@@ -142,8 +155,8 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         }, sf);
 
         for (const table of args.tables) {
-            this.tables[table.name] = new TableExport(`${name}-${folderName(table.name)}`, {
-                table,
+            this.tables[table.spec.name] = new TableExport(`${name}-${table.layout.folder}`, {
+                table: table.spec,
                 database: database.name,
                 schema: schema.name,
                 databaseName: args.database,
@@ -151,12 +164,15 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 stage: this.stage,
                 stageName,
                 fileFormatName,
-                stageLocation: `${args.exportPrefix}/`,
+                layout: table.layout,
                 warehouse: args.warehouse,
                 connection: providerSettings,
                 maxFileSizeMb: args.maxFileSizeMb,
                 taskScheduleMinutes: args.taskScheduleMinutes,
-                accessReady: [this.role, this.rolePolicy],
+                // The COPY names the file format, and writes through the role.
+                accessReady: [fileFormat, this.role, this.rolePolicy],
+                eventsReady: table.eventsReady,
+                glue: { ...args.glue, table: table.layout.folder },
                 retainData: args.retainData,
             }, sf);
         }

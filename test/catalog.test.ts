@@ -26,22 +26,37 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         const queue = g.one(QUEUE, `-${t}-queue`).outputs.arn;
         const dlq = g.one(QUEUE, `-${t}-dlq`).outputs.arn;
         const c = crawler.inputs;
+        const table = g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`);
         assert.equal(c.recrawlPolicy.recrawlBehavior, "CRAWL_EVENT_MODE");
-        assert.equal(c.s3Targets.length, 1, "event mode takes a single target");
-        assert.deepEqual(c.s3Targets[0] as unknown, { path: `s3://${bucket.bucket}/exports/${t}/`, eventQueueArn: queue, dlqEventQueueArn: dlq });
-        assert.equal((c.s3Targets[0] as { sampleSize?: number }).sampleSize, undefined, "event mode: no sampling");
+        assert.equal(c.s3Targets, undefined, "the crawler keeps the declared table, it does not infer one from a path");
+        assert.equal(c.catalogTargets.length, 1, "event mode takes a single target");
+        assert.deepEqual(c.catalogTargets[0] as unknown, { databaseName: database, tables: [t], eventQueueArn: queue, dlqEventQueueArn: dlq });
+        assert.ok(g.dependsOn(crawler, table), "the crawler's target exists before it");
         assert.equal(c.databaseName, database);
         assert.equal(c.schedule, schedule);
-        assert.deepEqual(c.schemaChangePolicy, { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" });
+        assert.deepEqual(c.schemaChangePolicy, { updateBehavior: "LOG", deleteBehavior: "LOG" }, "the program owns the schema");
         assert.ok(!queuesUsed.has(queue), "a queue feeds exactly one crawler");
         queuesUsed.add(queue);
 
         const cfg = JSON.parse(c.configuration);
-        assert.equal(cfg.Version, 1.0);
-        assert.deepEqual(cfg.Grouping, { TableGroupingPolicy: "CombineCompatibleSchemas" });
-        assert.deepEqual(cfg.CrawlerOutput.Partitions, { AddOrUpdateBehavior: "InheritFromTable" });
-        assert.deepEqual(cfg.CrawlerOutput.Tables, { AddOrUpdateBehavior: "MergeNewColumns" });
-        assert.deepEqual(Object.keys(cfg).sort(), ["CrawlerOutput", "Grouping", "Version"]);
+        assert.deepEqual(cfg, {
+            Version: 1.0,
+            Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
+            CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
+        });
+
+        // The declared table: Parquet at the current export's folder, partitioned by the table's key.
+        const ti = table.inputs;
+        assert.equal(ti.name, t);
+        assert.equal(ti.databaseName, database);
+        assert.equal(ti.tableType, "EXTERNAL_TABLE");
+        assert.match(ti.storageDescriptor.location, new RegExp(`^s3://${bucket.bucket}/exports/${t}/g1-[0-9a-f]{8}/$`));
+        assert.equal(ti.storageDescriptor.serDeInfo.serializationLibrary, "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
+        assert.equal(ti.partitionKeys.length, 1);
+        assert.equal(ti.partitionKeys[0].type, "string");
+        assert.ok(ti.storageDescriptor.columns.length > 0);
+        assert.deepEqual(table.replaceOnChanges, ["storageDescriptor.location"], "a new export replaces the table, and its partitions with it");
+        assert.equal(table.deleteBeforeReplace, true, "a fixed name: the replacement deletes first");
 
         assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("glue.amazonaws.com"));
         assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole");

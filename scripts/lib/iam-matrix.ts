@@ -15,6 +15,7 @@
  *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
  * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
  */
+import { tablePrefixOf } from "../../components/export-layout";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { managedPolicy } from "./iam-managed-policies";
 
@@ -194,15 +195,15 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         const dlqArn: string | undefined = queue.inputs.redrivePolicy ? JSON.parse(queue.inputs.redrivePolicy).deadLetterTargetArn : undefined;
         if (!dlqArn) throw new Error(`IAM matrix: queue ${queue.name} has no dead-letter queue`);
         const dlq = only(queues.filter((q) => q.outputs.arn === dlqArn), `dead-letter queue ${dlqArn}`);
-        const crawler = only(ofType(rs, "aws:glue/crawler:Crawler").filter((c) => (c.inputs.s3Targets ?? []).some((t: any) => t.eventQueueArn === queue.outputs.arn)),
+        const crawler = only(ofType(rs, "aws:glue/crawler:Crawler").filter((c) => eventTargets(c).some((t: any) => t.eventQueueArn === queue.outputs.arn)),
             `crawler reading ${queue.name}`);
-        const target = only(crawler.inputs.s3Targets as any[], `S3 target of ${crawler.name}`);
-        const m = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(target.path as string);
-        if (!m || m[1] !== bucketName) throw new Error(`IAM matrix: crawler ${crawler.name} targets ${target.path}, not the lake bucket`);
+        const { path, folder } = crawlerPath(rs, crawler);
+        const m = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(path);
+        if (!m || m[1] !== bucketName) throw new Error(`IAM matrix: crawler ${crawler.name} targets ${path}, not the lake bucket`);
         const prefix = m[2];
         const role = roleByArn(crawler.inputs.role);
         return {
-            folder: prefix.split("/").pop()!,
+            folder,
             prefix,
             queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
             dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
@@ -564,4 +565,20 @@ export function replaceDocSection(text: string, stack: string, table: string): s
     const e = text.indexOf(end(stack));
     if (b < 0 || e < b) return `${text.trimEnd()}\n\n${block}\n`;
     return text.slice(0, b) + block + text.slice(e + end(stack).length);
+}
+
+/** A crawler's S3 and catalog targets (each may carry an event queue). */
+const eventTargets = (c: { inputs: Record<string, any> }): any[] => [...(c.inputs.s3Targets ?? []), ...(c.inputs.catalogTargets ?? [])];
+
+/** The S3 folder a crawler reads: its S3 target's path, or its catalog target table's location. */
+function crawlerPath(rs: ReadonlyArray<{ type: string; name: string; inputs: Record<string, any> }>, crawler: { name: string; inputs: Record<string, any> }): { path: string; folder: string } {
+    const target = only(eventTargets(crawler), `target of ${crawler.name}`);
+    if (typeof target.path === "string") return { path: target.path, folder: target.path.replace(/\/$/, "").split("/").pop()! };
+    const name = only(target.tables as string[], `table of ${crawler.name}'s catalog target`);
+    const table = only(rs.filter((r) => r.type === "aws:glue/catalogTable:CatalogTable" && r.inputs.name === name && r.inputs.databaseName === target.databaseName),
+        `Glue table ${target.databaseName}.${name}`);
+    // The crawler reads the table's folder (every export of it), not only the current export.
+    const location: string = table.inputs.storageDescriptor.location;
+    const bucket = /^s3:\/\/([^/]+)\//.exec(location)?.[1];
+    return { path: `s3://${bucket}/${tablePrefixOf(location.replace(/^s3:\/\/[^/]+\//, ""))}/`, folder: name };
 }

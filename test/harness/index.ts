@@ -34,6 +34,7 @@ export interface CapturedResource {
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
     retainOnDelete: boolean;
+    deleteBeforeReplace?: boolean;
     deletedWith?: string;
     ignoreChanges: string[];
     replaceOnChanges: string[];
@@ -128,7 +129,9 @@ async function backfillStdout(inputs: Record<string, unknown>): Promise<string> 
     if (env.BACKFILL_COPY_SQL === undefined) return ""; // another command (a fixture's)
     const plan = readPlan(env);
     const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
-    return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined }));
+    // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.
+    const catalog = env.BACKFILL_GLUE_TABLE ? { register: async (folders: string[]) => folders.length } : undefined;
+    return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined, catalog }));
 }
 
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -171,6 +174,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
                     propertyDependencies: propDeps,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
+                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     deletedWith: req.getDeletedwith() || undefined,
                     ignoreChanges: req.getIgnorechangesList(),
                     replaceOnChanges: req.getReplaceonchangesList(),

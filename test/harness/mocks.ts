@@ -87,6 +87,8 @@ export function createMocks(region: string, stdout: (inputs: Record<string, unkn
                     return { id: name, state: { ...i, name, arn: arnOf("kms", name), targetKeyArn: arnOf("kms", `key/${i.targetKeyId}`) } };
                 case "aws:glue/catalogDatabase:CatalogDatabase":
                     return { id: `${MOCK_ACCOUNT}:${name}`, state: { ...i, name, arn: arnOf("glue", `database/${name}`), catalogId: MOCK_ACCOUNT } };
+                case "aws:glue/catalogTable:CatalogTable":
+                    return { id: `${MOCK_ACCOUNT}:${i.databaseName}:${name}`, state: { ...i, name, arn: arnOf("glue", `table/${i.databaseName}/${name}`) } };
                 case "aws:glue/crawler:Crawler":
                     return { id: name, state: { ...i, name, arn: arnOf("glue", `crawler/${name}`) } };
                 case "aws:athena/workgroup:Workgroup":
