@@ -76,10 +76,13 @@ export function serviceTrustPolicy(service: string): PolicyDocument {
 }
 
 /**
- * The SQS actions a crawler in event mode needs on its queue and dead-letter queue.
- * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
+ * The SQS actions a crawler in event mode needs on its queue and dead-letter queue
+ * (https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html), and
+ * sqs:ChangeMessageVisibility, which AWS's own sample policy grants as well
+ * (aws-samples/aws-glue-crawler-utilities blog_resources/s3_event_notifications_iam_policy_sqs.json).
  */
 export const CRAWLER_QUEUE_ACTIONS = [
+    "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
     "sqs:GetQueueUrl",
@@ -166,10 +169,8 @@ export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; km
 /**
  * Key policy of the lake's customer-managed key. The account root enables IAM policies (the
  * crawler and Snowflake roles get `kms:*` rights through their own policies); S3 and SNS get
- * what they need to deliver encrypted events, confined to this account. AWS-managed keys cannot
- * be used here: their policies cannot be changed to admit S3 or SNS.
- * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+ * what they need to deliver encrypted events. AWS-managed keys cannot be used here: their policies
+ * cannot be changed to admit S3 or SNS.
  */
 export function lakeKeyPolicy(a: { accountId: string; partition?: string }): PolicyDocument {
     const partition = a.partition ?? "aws";
@@ -182,12 +183,29 @@ export function lakeKeyPolicy(a: { accountId: string; partition?: string }): Pol
             Resource: "*",
         },
         {
-            Sid: "AllowS3AndSnsToDeliverEncryptedEvents",
+            // S3 encrypts the events it publishes to the encrypted topic. The S3 user guide's key
+            // policy for encrypted notification destinations conditions this on aws:SourceAccount
+            // (and aws:SourceArn; the bucket is named after the key exists, so the account is what
+            // the key can name). https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+            // ("AWS KMS key policy")
+            Sid: "AllowS3OfThisAccountToPublishEncryptedEvents",
             Effect: "Allow",
-            Principal: { Service: ["s3.amazonaws.com", "sns.amazonaws.com"] },
+            Principal: { Service: "s3.amazonaws.com" },
             Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
+        },
+        {
+            // SNS writes into the encrypted queues. The SQS and SNS guides document this grant
+            // without a condition, and no AWS document says SNS sends aws:SourceAccount with it;
+            // the queue policies confine what may send (the lake topic only).
+            // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+            // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+            Sid: "AllowSnsToDeliverIntoEncryptedQueues",
+            Effect: "Allow",
+            Principal: { Service: "sns.amazonaws.com" },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
         },
         {
             // Alarms and rules publish to the (encrypted) alerts topic. AWS documents this grant

@@ -9,7 +9,7 @@ export * as iam from "./iam-documents";
 export * as documents from "./documents";
 export * as sql from "./sql";
 export { LakeKey, LakeKeyArgs } from "./lake-key";
-export { ConsumerQueue, ConsumerQueueArgs, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
+export { ConsumerQueue, ConsumerQueueArgs, SQS_MAX_RETENTION_DAYS, VISIBILITY_TIMEOUT_SECONDS } from "./consumer-queue";
 export { EventLake, EventLakeArgs, Consumer } from "./event-lake";
 export { TableCrawler, TableCrawlerArgs } from "./table-crawler";
 export { Catalog, CatalogArgs, CatalogTable, rowsPerPartitionQuery } from "./catalog";

@@ -44,11 +44,16 @@ describe("iam documents (pure builders)", () => {
         assert.deepEqual(actions(withKey).filter((a) => a.startsWith("kms:")), ["kms:Decrypt", "kms:GenerateDataKey"]);
     });
 
-    it("lake key policy: IAM of the account, S3 and SNS confined to the account, alarms and rules for the alerts topic", () => {
+    it("lake key policy: IAM of the account, S3 under the documented aws:SourceAccount, SNS in the documented unconditioned form", () => {
         const d = iam.lakeKeyPolicy({ accountId: "123456789012", partition: "aws-cn" });
         assert.deepEqual(d.Statement[0].Principal, { AWS: "arn:aws-cn:iam::123456789012:root" });
+        assert.deepEqual(d.Statement.map((s) => s.Sid), [
+            "EnableIamPoliciesOfThisAccount", "AllowS3OfThisAccountToPublishEncryptedEvents", "AllowSnsToDeliverIntoEncryptedQueues", "AllowAlarmsAndRulesToUseTheAlertsTopic",
+        ]);
+        assert.deepEqual(d.Statement[1].Principal, { Service: "s3.amazonaws.com" });
         assert.deepEqual(d.Statement[1].Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
-        assert.deepEqual(d.Statement.map((s) => s.Sid), ["EnableIamPoliciesOfThisAccount", "AllowS3AndSnsToDeliverEncryptedEvents", "AllowAlarmsAndRulesToUseTheAlertsTopic"]);
+        assert.deepEqual(d.Statement[2].Principal, { Service: "sns.amazonaws.com" });
+        assert.equal(d.Statement[2].Condition, undefined, "no condition SNS is not documented to send");
     });
 
     it("TLS-only bucket policy covers the bucket and its objects", () => {

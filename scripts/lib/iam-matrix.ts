@@ -446,10 +446,12 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             });
         kms("s3-this-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
             "key policy: S3 of this account encrypts the events it publishes to the encrypted topic");
-        kms("sns-this-account-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
-            "key policy: SNS of this account writes into the encrypted queues");
-        kms("sns-this-account-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", { "aws:SourceAccount": acct }, "Allowed",
-            "key policy: SNS of this account reads the encrypted topic's messages");
+        kms("sns-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Allowed",
+            "key policy: SNS writes into the encrypted queues (documented without a condition; it need not send aws:SourceAccount)");
+        kms("sns-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", {}, "Allowed",
+            "key policy: SNS reads the encrypted topic's messages");
+        kms("s3-no-source-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Denied",
+            "S3's grant requires aws:SourceAccount, as the S3 user guide's key policy does");
         kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Denied",
             "aws:SourceAccount must be this account");
         kms("admin-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "kms:Decrypt", {}, "Denied",
