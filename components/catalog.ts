@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
+import { boundedName, LIMITS } from "./naming";
 import { TableCrawler } from "./table-crawler";
 import { ColumnSpec } from "./types";
 
@@ -111,7 +112,8 @@ export class Catalog extends pulumi.ComponentResource {
 
         for (const table of args.tables) {
             this.namedQueries[table.name] = new aws.athena.NamedQuery(`${name}-${table.name}-rows`, {
-                name: `${table.name}: rows per partition`,
+                // Athena saved-query names take at most 128 characters (API_CreateNamedQuery).
+                name: boundedName(`${table.name}: rows per partition`, LIMITS.athenaName),
                 description: `Row count of each ${table.partitionKey} partition of ${args.databaseName}.${table.name}`,
                 database: this.database.name,
                 workgroup: this.workgroup.name,

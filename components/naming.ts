@@ -127,5 +127,8 @@ export function boundedName(base: string, max: number): string {
     return `${base.slice(0, max - 9).replace(/[-_.]+$/, "")}-${digest}`;
 }
 
-/** Name limits the program relies on (see `boundedName`). */
-export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64 } as const;
+/**
+ * Name limits the program relies on (see `boundedName`); Athena saved queries and workgroups take
+ * 128 characters (https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html).
+ */
+export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64, athenaName: 128 } as const;

@@ -54,6 +54,8 @@ export interface ProgramRun {
 export interface RunOptions {
     /** Stack whose `Pulumi.<stack>.yaml` supplies settings. Default `dev`. */
     stack?: string;
+    /** The stack's name as the program sees it (`pulumi.getStack()`), when it differs from `stack`'s file. */
+    stackName?: string;
     /** Keys (full, e.g. `incremental-crawl:tables`) to set over the stack's settings; `undefined` removes one. */
     config?: Record<string, unknown>;
     /** The program module to run, relative to the project root. Default `index.ts`. */
@@ -148,7 +150,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     const region = config["aws:region"] ?? "us-east-1";
     const stdout = opts.commandStdout ?? backfillStdout;
 
-    await pulumi.runtime.setMocks(createMocks(region, stdout), "incremental-crawl", stack, false);
+    await pulumi.runtime.setMocks(createMocks(region, stdout), "incremental-crawl", opts.stackName ?? stack, false);
     pulumi.runtime.setAllConfig(config);
 
     const resources: CapturedResource[] = [];
