@@ -247,3 +247,18 @@ export function alertsTopicPolicy(a: { topicArn: string; accountId: string; regi
         },
     );
 }
+
+/**
+ * What the role Snowflake assumes to push task error notifications needs: sns:Publish on the
+ * alerts topic only (Snowflake's guide grants exactly that), and, when the topic is encrypted with
+ * the lake key, the data key and decrypt rights a publisher to an encrypted topic needs.
+ * https://docs.snowflake.com/en/user-guide/notifications/creating-notification-integration-amazon-sns
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ */
+export function snowflakeAlertsPolicy(a: { topicArn: string; kmsKeyArn?: string }): PolicyDocument {
+    const statements: Statement[] = [{ Sid: "PublishTaskErrorsToAlertsTopic", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn }];
+    if (a.kmsKeyArn) {
+        statements.push({ Sid: "EncryptForAlertsTopic", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.kmsKeyArn });
+    }
+    return doc(...statements);
+}

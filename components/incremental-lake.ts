@@ -106,9 +106,27 @@ export class IncrementalLake extends pulumi.ComponentResource {
             retain,
         }, child);
 
+        this.alerts = new Alerts(`${name}-alerts`, {
+            namePrefix,
+            accountId,
+            region,
+            partition,
+            tables: tables.map((t) => ({
+                name: t.folder,
+                queueName: this.lake.consumers[t.folder].queue.name,
+                deadLetterQueueName: this.lake.consumers[t.folder].deadLetterQueue.name,
+            })),
+            crawlerNamePrefix: `${namePrefix}-`,
+            emails: settings.alertEmails,
+            crawlerIntervalMinutes: settings.crawlerIntervalMinutes,
+            queueRetentionDays: settings.queueRetentionDays,
+            kmsKeyArn,
+        }, child);
+
         this.snowflake = new SnowflakeExport(`${name}-snowflake`, {
             namePrefix: snowflakeName(settings.project, settings.stack),
             roleName: `${namePrefix}-snowflake`,
+            alerts: { topicArn: this.alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
             accountId,
             partition,
             bucketName: this.lake.bucket.bucket,
@@ -133,23 +151,6 @@ export class IncrementalLake extends pulumi.ComponentResource {
             taskScheduleMinutes: settings.taskScheduleMinutes,
             provider: { ...settings.snowflakeProvider, extraPreviewFeatures: settings.snowflakePreviewFeatures },
             retainData: retain,
-        }, child);
-
-        this.alerts = new Alerts(`${name}-alerts`, {
-            namePrefix,
-            accountId,
-            region,
-            partition,
-            tables: tables.map((t) => ({
-                name: t.folder,
-                queueName: this.lake.consumers[t.folder].queue.name,
-                deadLetterQueueName: this.lake.consumers[t.folder].deadLetterQueue.name,
-            })),
-            crawlerNamePrefix: `${namePrefix}-`,
-            emails: settings.alertEmails,
-            crawlerIntervalMinutes: settings.crawlerIntervalMinutes,
-            queueRetentionDays: settings.queueRetentionDays,
-            kmsKeyArn,
         }, child);
 
         for (const t of tables) {

@@ -17,5 +17,6 @@ export { TableExport, TableExportArgs, BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY, 
 export { SnowflakeExport, SnowflakeExportArgs, SnowflakeTableArgs, REQUIRED_PREVIEW_FEATURES } from "./snowflake-export";
 export { ExportLayout, ExportPlace, exportLayout } from "./export-layout";
 export * as glueSchema from "./glue-schema";
+export { TaskErrorNotifications, TaskErrorNotificationsArgs } from "./task-error-notifications";
 export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./alerts";
 export { IncrementalLake, LakeTable, ATHENA_RESULTS_PREFIX } from "./incremental-lake";

@@ -4,6 +4,7 @@ import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
 import { ExportLayout } from "./export-layout";
 import { TableExport } from "./table-export";
+import { TaskErrorNotifications } from "./task-error-notifications";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
 /**
@@ -13,6 +14,7 @@ import { SnowflakeProviderSettings, TableSpec } from "./types";
  */
 export const REQUIRED_PREVIEW_FEATURES = [
     "snowflake_file_format_resource",
+    "snowflake_notification_integration_resource",
     "snowflake_stage_resource",
     "snowflake_storage_integration_resource",
     "snowflake_table_resource",
@@ -23,6 +25,8 @@ export interface SnowflakeExportArgs {
     namePrefix: string;
     /** Name of the AWS role Snowflake assumes; fixed, so its ARN is known before the role exists. */
     roleName: string;
+    /** Where failed task runs are reported: the stack's alerts topic, and the role Snowflake assumes to publish. */
+    alerts: { topicArn: pulumi.Input<string>; roleName: string };
     accountId: pulumi.Input<string>;
     partition: pulumi.Input<string>;
     bucketName: pulumi.Input<string>;
@@ -60,6 +64,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
     readonly rolePolicy: aws.iam.RolePolicy;
     readonly stage: snowflake.Stage;
+    readonly taskErrors: TaskErrorNotifications;
     readonly tables: Record<string, TableExport> = {};
 
     constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -154,6 +159,16 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             comment: "The lake's export prefix",
         }, sf);
 
+        this.taskErrors = new TaskErrorNotifications(`${name}-task-errors`, {
+            integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
+            roleName: args.alerts.roleName,
+            accountId: args.accountId,
+            partition: args.partition,
+            topicArn: args.alerts.topicArn,
+            kmsKeyArn: args.kmsKeyArn,
+            provider: this.provider,
+        }, { parent: this });
+
         for (const table of args.tables) {
             this.tables[table.spec.name] = new TableExport(`${name}-${table.layout.folder}`, {
                 table: table.spec,
@@ -172,6 +187,8 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 // The COPY names the file format, and writes through the role.
                 accessReady: [fileFormat, this.role, this.rolePolicy],
                 eventsReady: table.eventsReady,
+                errorIntegration: this.taskErrors.integration.name,
+                errorsReady: [this.taskErrors.rolePolicy],
                 glue: { ...args.glue, table: table.layout.folder },
                 retainData: args.retainData,
             }, sf);

@@ -43,6 +43,10 @@ export interface TableExportArgs {
      * queue, queue policy and subscription, and its Glue table (the backfill registers its partitions).
      */
     eventsReady: pulumi.Resource[];
+    /** The notification integration the task reports failed runs to (its ERROR_INTEGRATION). */
+    errorIntegration: pulumi.Input<string>;
+    /** What must exist before a failed run can be reported (the role Snowflake publishes with, and its policy). */
+    errorsReady: pulumi.Resource[];
     /** The Glue table the backfill registers its partitions in (objects written before events flow). */
     glue: { region: pulumi.Input<string>; database: pulumi.Input<string>; table: string };
     /** Keep the Snowflake table (and its rows) on destroy. */
@@ -157,10 +161,13 @@ export class TableExport extends pulumi.ComponentResource {
             enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
             timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
             allowOverlappingExecution: "false",
+            // Every failed run, and so the suspension after 10 of them, reaches the alerts topic
+            // before the stream can go stale. https://docs.snowflake.com/en/user-guide/tasks-errors-integrate
+            errorIntegration: args.errorIntegration,
             suspendTaskAfterNumFailures: 10,
             started: true,
             comment: "Unloads new rows of the stream to the lake",
-        }, { ...child, dependsOn: [this.backfill] });
+        }, { ...child, dependsOn: [this.backfill, ...args.errorsReady] });
 
         this.registerOutputs({ streamName, taskName: this.task.name, summary: this.summary });
     }

@@ -165,6 +165,29 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
+        it("reports every failed task run to the alerts topic through a notification integration and a least-privilege role", () => {
+            const integration = g.one(SF("notificationIntegration:NotificationIntegration"));
+            const alertsTopic = g.one("aws:sns/topic:Topic", "-alerts-topic").outputs.arn;
+            const role = g.one("aws:iam/role:Role", "-task-errors-role");
+            const policy = g.one("aws:iam/rolePolicy:RolePolicy", "-task-errors-publish");
+            const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+            assert.deepEqual([integration.inputs.notificationProvider, integration.inputs.enabled, integration.inputs.awsSnsTopicArn],
+                ["AWS_SNS", true, alertsTopic]);
+            assert.equal(integration.inputs.awsSnsRoleArn, role.outputs.arn);
+            assert.equal(role.outputs.name, `incremental-crawl-${stack}-snowflake-alerts`);
+            assert.ok(!g.dependsOn(integration, role), "no cycle: the integration names the role by its fixed ARN");
+            const who = { iamUserArn: integration.outputs.awsSnsIamUserArn, externalId: integration.outputs.awsSnsExternalId };
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.snowflakeTrustPolicy(who), "only the integration's IAM user, with its external id");
+            assert.deepEqual(policyOf(policy), iam.snowflakeAlertsPolicy({ topicArn: alertsTopic, kmsKeyArn: key }));
+            assert.deepEqual(policyOf(policy).Statement.flatMap((st: any) => [st.Action].flat()).sort(),
+                [...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []), "sns:Publish"], "publish to the alerts topic, nothing else");
+            for (const t of tables) {
+                const task = perTable(g, TASK, t);
+                assert.equal(task.inputs.errorIntegration, integration.inputs.name, `${t}: failed runs are reported`);
+                assert.ok(g.dependsOn(task, policy), `${t}: the role can publish before the task first runs`);
+            }
+        });
+
         it("exports each backfill's summary as a stack output", () => {
             const out = g.run.outputs.tables as Record<string, any>;
             for (const t of tables) {

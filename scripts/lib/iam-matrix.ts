@@ -85,6 +85,7 @@ export const CELL_GROUPS = {
     "tls-only": "denied: any request to the bucket without TLS, whoever makes it",
     "anonymous": "denied: anonymous reads (and writes)",
     "kms": "the lake key: S3/SNS of this account and the stack's roles only",
+    "task-alerts": "Snowflake's task-error role: only the notification integration's user assumes it, and it publishes to the alerts topic only",
 } as const;
 export type CellGroup = keyof typeof CELL_GROUPS;
 
@@ -106,6 +107,8 @@ export interface LakeFacts {
         externalId: string;
     };
     key?: { arn: string; policy?: PolicyDoc };
+    /** The role Snowflake assumes to publish task errors, when the stack has one. */
+    taskAlerts?: { roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[]; integrationUserArn: string; externalId: string; topicArn: string };
 }
 
 export interface TableFacts {
@@ -222,8 +225,19 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         key = { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined };
     }
 
+    let taskAlerts: LakeFacts["taskAlerts"];
+    const notifications = ofType(rs, "snowflake:index/notificationIntegration:NotificationIntegration");
+    if (notifications.length > 0) {
+        const n = only(notifications, "Snowflake notification integration");
+        const role = roleByArn(n.inputs.awsSnsRoleArn);
+        taskAlerts = {
+            roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role),
+            integrationUserArn: n.outputs.awsSnsIamUserArn, externalId: n.outputs.awsSnsExternalId, topicArn: n.inputs.awsSnsTopicArn,
+        };
+    }
+
     return {
-        accountId, region, partition,
+        accountId, region, partition, taskAlerts,
         bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
         exportPrefix,
         topic: { arn: topicArn, policy: topicPolicies[0] ? parse(topicPolicies[0].inputs.policy, topicPolicies[0].name) : undefined },
@@ -435,6 +449,28 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     person("anonymous-list", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:ListBucket", lakeBucket, { ...tls, "s3:prefix": `${P}/` }, "Denied", "nothing grants unsigned listing");
     person("anonymous-put", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:PutObject", anyObject, tls, "Denied", "nothing grants unsigned writes");
     person("anonymous-get-no-tls", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", anyObject, noTls, "ExplicitlyDenied", "DenyInsecureTransport (Principal *)");
+
+    // --- Snowflake's task-error role (publishes to the alerts topic) -----------------------------------
+    if (f.taskAlerts) {
+        const ta = f.taskAlerts;
+        const roleRes = { label: "task-error role", arn: ta.roleArn, accountId: acct };
+        const session = sessionOf(ta.roleName, "snowflake");
+        const alertsTopic = { label: "alerts topic", arn: ta.topicArn, accountId: acct };
+        const cellOf = (id: string, principal: Cell["principal"], identity: NamedPolicy[], action: string, res: Cell["resource"], policy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string) =>
+            add({ id: `task-alerts:${id}`, group: "task-alerts", principal, action, resource: res, context, identityPolicies: identity, resourcePolicy: policy, expected, why });
+        cellOf("assume-with-external-id", { label: "Snowflake's notification user", arn: ta.integrationUserArn }, [SNOWFLAKE_SIDE], "sts:AssumeRole", roleRes, ta.trust,
+            { "sts:ExternalId": ta.externalId }, "Allowed", "trust policy: the notification integration's IAM user with its external id");
+        cellOf("assume-without-external-id", { label: "Snowflake's notification user", arn: ta.integrationUserArn }, [SNOWFLAKE_SIDE], "sts:AssumeRole", roleRes, ta.trust,
+            {}, "Denied", "sts:ExternalId is required");
+        cellOf("assume-storage-user", { label: "Snowflake's storage user", arn: f.unload.integrationUserArn }, [SNOWFLAKE_SIDE], "sts:AssumeRole", roleRes, ta.trust,
+            { "sts:ExternalId": f.unload.externalId }, "Denied", "the storage integration's user is another principal");
+        cellOf("publish-alerts", { label: "task-error role", arn: session }, ta.identity, "sns:Publish", alertsTopic, undefined, {}, "Allowed",
+            "its policy: sns:Publish on the alerts topic");
+        cellOf("publish-lake-topic", { label: "task-error role", arn: session }, ta.identity, "sns:Publish", topic, f.topic.policy, {}, "Denied",
+            "no grant on the lake's event topic: it cannot fake S3 events");
+        cellOf("read-lake", { label: "task-error role", arn: session }, ta.identity, "s3:GetObject", s3obj(`${P}/${sampleFile}`, `lake bucket/${P}/...`), f.bucket.policy,
+            { "aws:SecureTransport": "true" }, "Denied", "no S3 grant");
+    }
 
     // --- The lake key (KMS stacks) ----------------------------------------------------------------
     if (f.key) {

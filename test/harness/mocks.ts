@@ -129,6 +129,10 @@ export function createMocks(region: string, stdout: (inputs: Record<string, unkn
                     const who = integrationIdentity(name);
                     return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, storageAwsIamUserArn: who.userArn, storageAwsExternalId: who.externalId } };
                 }
+                case "snowflake:index/notificationIntegration:NotificationIntegration": {
+                    const who = integrationIdentity(`sns${name}`);
+                    return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, awsSnsIamUserArn: who.userArn, awsSnsExternalId: who.externalId } };
+                }
                 case "snowflake:index/database:Database":
                     return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"` } };
                 case "snowflake:index/schema:Schema":
