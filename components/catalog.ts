@@ -31,6 +31,8 @@ export interface CatalogArgs {
     tables: CatalogTable[];
     kmsKeyArn?: pulumi.Input<string>;
     partition: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    accountId: pulumi.Input<string>;
     schedule?: string;
     /** Keep the Glue database on destroy. */
     retain: boolean;
@@ -88,6 +90,8 @@ export class Catalog extends pulumi.ComponentResource {
                 deadLetterQueueArn: table.deadLetterQueueArn,
                 kmsKeyArn: args.kmsKeyArn,
                 partition: args.partition,
+                region: args.region,
+                accountId: args.accountId,
                 schedule: args.schedule,
             }, child);
         }

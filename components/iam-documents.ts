@@ -94,9 +94,18 @@ export const CRAWLER_QUEUE_ACTIONS = [
 ];
 
 /**
- * A crawler role's own permissions, beyond the AWSGlueServiceRole managed policy: its queue and
- * DLQ, reads under its table's folder only (the managed policy reads only `aws-glue-*` paths),
- * and `kms:Decrypt` when the queue and data are encrypted with a customer-managed key.
+ * Everything a table's crawler role may do, in place of the AWSGlueServiceRole managed policy
+ * (which grants glue:* on *, s3:ListBucket on every bucket and objects under any `aws-glue-*` key):
+ * - its queue and DLQ (the event-mode actions above);
+ * - reads under its table's folder, and the lake bucket's location, ACL and listing of that folder;
+ * - on its Glue table only, what a catalog-target crawler does: read the database and the table,
+ *   read and add or update partitions ("permission to create and update tables and partitions",
+ *   https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html; the action list of
+ *   awslabs/data-solutions-framework-on-aws governance data-catalog-database.ts, without the
+ *   table-creating and deleting actions a catalog target with DeleteBehavior LOG never takes);
+ * - its log stream in /aws-glue/crawlers, where crawlers write one stream per crawler
+ *   (https://docs.aws.amazon.com/glue/latest/dg/create-service-policy.html grants these logs actions);
+ * - `kms:Decrypt` when the queue and data are encrypted with the lake key.
  */
 export function crawlerPolicy(a: {
     queueArn: string;
@@ -105,7 +114,13 @@ export function crawlerPolicy(a: {
     /** Key prefix of the table folder, without trailing slash: `exports/orders`. */
     tablePrefix: string;
     kmsKeyArn?: string;
+    /** Where its Glue table is: partition, region, account, database and table names. */
+    glue: { partition: string; region: string; accountId: string; database: string; table: string };
+    crawlerName: string;
 }): PolicyDocument {
+    const g = a.glue;
+    const glueArn = (resource: string) => `arn:${g.partition}:glue:${g.region}:${g.accountId}:${resource}`;
+    const logGroup = `arn:${g.partition}:logs:${g.region}:${g.accountId}:log-group:/aws-glue/crawlers`;
     const statements: Statement[] = [
         { Sid: "ConsumeOwnEventQueue", Effect: "Allow", Action: CRAWLER_QUEUE_ACTIONS, Resource: [a.queueArn, a.dlqArn] },
         { Sid: "ReadOwnTableObjects", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(a.bucketArn, a.tablePrefix) },
@@ -116,10 +131,38 @@ export function crawlerPolicy(a: {
             Resource: a.bucketArn,
             Condition: { StringLike: { "s3:prefix": [`${a.tablePrefix}/`, `${a.tablePrefix}/*`] } },
         },
+        { Sid: "LocateLakeBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:GetBucketAcl"], Resource: a.bucketArn },
+        {
+            Sid: "KeepOwnGlueTable",
+            Effect: "Allow",
+            Action: CRAWLER_CATALOG_ACTIONS,
+            Resource: [glueArn("catalog"), glueArn(`database/${g.database}`), glueArn(`table/${g.database}/${g.table}`)],
+        },
+        { Sid: "CreateCrawlerLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: `${logGroup}:*` },
+        {
+            Sid: "WriteOwnCrawlerLog",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${logGroup}:log-stream:${a.crawlerName}`,
+        },
     ];
     if (a.kmsKeyArn) statements.push({ Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn });
     return doc(...statements);
 }
+
+/** What a catalog-target crawler does to its one table: read it, and read, add and update its partitions. */
+export const CRAWLER_CATALOG_ACTIONS = [
+    "glue:BatchCreatePartition",
+    "glue:BatchGetPartition",
+    "glue:BatchUpdatePartition",
+    "glue:CreatePartition",
+    "glue:GetDatabase",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "glue:UpdatePartition",
+    "glue:UpdateTable",
+];
 
 /**
  * Trust policy of the role Snowflake assumes: only the storage integration's IAM user, and only

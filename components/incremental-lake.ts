@@ -102,6 +102,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
             })),
             kmsKeyArn,
             partition,
+            region,
+            accountId,
             schedule: settings.crawlerSchedule,
             retain,
         }, child);

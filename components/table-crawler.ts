@@ -17,6 +17,8 @@ export interface TableCrawlerArgs {
     deadLetterQueueArn: pulumi.Input<string>;
     kmsKeyArn?: pulumi.Input<string>;
     partition: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    accountId: pulumi.Input<string>;
     /** Glue cron expression; undefined for on-demand crawls. */
     schedule?: string;
 }
@@ -43,18 +45,18 @@ export class TableCrawler extends pulumi.ComponentResource {
             description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix} and its event queue`,
             assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
         }, { ...child, deleteBeforeReplace: true });
-        // Catalog writes and logs. It reads S3 objects only under aws-glue-* paths, hence the
-        // table-prefix read in the inline policy. https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html
-        const managed = new aws.iam.RolePolicyAttachment(`${name}-glue-service`, {
-            role: this.role.name,
-            policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AWSGlueServiceRole`,
-        }, child);
+        // A policy of its own instead of AWSGlueServiceRole (glue:* on *, every bucket listed,
+        // aws-glue-* keys of any bucket): its queue, its folder, its Glue table, its log stream.
         this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
             name: "event-crawl-access",
             role: this.role.name,
-            policy: pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]).apply(
-                ([queueArn, dlqArn, bucketArn, kmsKeyArn]) =>
-                    JSON.stringify(crawlerPolicy({ queueArn, dlqArn, bucketArn, tablePrefix: args.tablePrefix.replace(/\/$/, ""), kmsKeyArn }))),
+            policy: pulumi.all([
+                pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]),
+                pulumi.all([args.partition, args.region, args.accountId, args.databaseName, args.table.name]),
+            ]).apply(([[queueArn, dlqArn, bucketArn, kmsKeyArn], [partition, region, accountId, database, table]]) => JSON.stringify(crawlerPolicy({
+                queueArn, dlqArn, bucketArn, kmsKeyArn, tablePrefix: args.tablePrefix.replace(/\/$/, ""),
+                glue: { partition, region, accountId, database, table }, crawlerName: args.crawlerName,
+            }))),
         }, child);
 
         // Glue checks access to the queue when the crawler is created, so the crawler waits for
@@ -81,7 +83,7 @@ export class TableCrawler extends pulumi.ComponentResource {
             schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
             configuration: crawlerConfiguration(),
             schedule: args.schedule,
-        }, { ...child, dependsOn: [this.rolePolicy, managed, args.table] });
+        }, { ...child, dependsOn: [this.rolePolicy, args.table] });
 
         this.registerOutputs({ crawlerName: this.crawler.name, roleArn: this.role.arn });
     }

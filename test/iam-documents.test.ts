@@ -19,12 +19,20 @@ describe("iam documents (pure builders)", () => {
         assert.deepEqual(d.Statement[0].Condition, { ArnLike: { "aws:SourceArn": BUCKET }, StringEquals: { "aws:SourceAccount": "123456789012" } });
     });
 
-    it("crawler policy: its queue and DLQ, its table's objects and folder listing; KMS only with a key", () => {
-        const plain = iam.crawlerPolicy({ queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders" });
-        assert.deepEqual(new Set(resources(plain)), new Set([QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET]));
+    it("crawler policy: its queue and DLQ, its table's objects and folder, its Glue table and log stream; KMS only with a key", () => {
+        const glue = { partition: "aws", region: "eu-west-1", accountId: "123456789012", database: "lake", table: "orders" };
+        const base = { queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders", glue, crawlerName: "incremental-crawl-dev-orders" };
+        const plain = iam.crawlerPolicy(base);
+        const G = "arn:aws:glue:eu-west-1:123456789012";
+        const LOGS = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers";
+        assert.deepEqual(new Set(resources(plain)), new Set([
+            QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET, `${G}:catalog`, `${G}:database/lake`, `${G}:table/lake/orders`,
+            `${LOGS}:*`, `${LOGS}:log-stream:incremental-crawl-dev-orders`,
+        ]));
         assert.ok(!actions(plain).some((a) => a.startsWith("kms:")));
-        assert.ok(!actions(plain).some((a) => /Put|Delete(?!Message)|SendMessage|\*/.test(a)), actions(plain).join(","));
-        const withKey = iam.crawlerPolicy({ queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders", kmsKeyArn: KEY });
+        assert.ok(!actions(plain).some((a) => /Put(?!LogEvents)|Delete(?!Message)|SendMessage|CreateTable|\*/.test(a)), actions(plain).join(","));
+        assert.deepEqual(plain.Statement.find((st) => st.Sid === "KeepOwnGlueTable")!.Action, iam.CRAWLER_CATALOG_ACTIONS);
+        const withKey = iam.crawlerPolicy({ ...base, kmsKeyArn: KEY });
         assert.deepEqual(withKey.Statement.at(-1), { Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY });
     });
 

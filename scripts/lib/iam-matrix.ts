@@ -76,7 +76,7 @@ export const CELL_GROUPS = {
     "queue-denies-others": "denied: another topic (or anyone else) sending to a queue or its DLQ",
     "crawler-own": "allowed: each crawler role receives/deletes on its own queue and reads its own table's prefix",
     "crawler-denied": "denied: a crawler reading another table's queue or prefix, another bucket, or writing",
-    "crawler-managed-policy": "allowed through AWSGlueServiceRole: listing any bucket, keys containing aws-glue-",
+    "crawler-catalog": "each crawler role keeps its own Glue table only; no managed policy opens other buckets, tables or aws-glue-* keys",
     "crawler-trust": "only Glue assumes a crawler role",
     "unload-trust-allowed": "allowed: Snowflake's IAM user with the right external id assumes the unload role",
     "unload-trust-denied": "denied: Snowflake's user without or with a wrong external id; any other principal",
@@ -96,6 +96,8 @@ export interface LakeFacts {
     partition: string;
     bucket: { name: string; arn: string; policy?: PolicyDoc; restrictPublicBuckets: boolean };
     exportPrefix: string;
+    /** The Glue database of the stack's tables. */
+    glueDatabase: string;
     topic: { arn: string; policy?: PolicyDoc };
     tables: TableFacts[];
     unload: {
@@ -238,6 +240,7 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
 
     return {
         accountId, region, partition, taskAlerts,
+        glueDatabase: only(ofType(rs, "aws:glue/catalogDatabase:CatalogDatabase"), "Glue database").inputs.name,
         bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
         exportPrefix,
         topic: { arn: topicArn, policy: topicPolicies[0] ? parse(topicPolicies[0].inputs.policy, topicPolicies[0].name) : undefined },
@@ -280,6 +283,8 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cells.push({ ...c, contextLabel: c.contextLabel ?? labelContext(c.context) });
     };
     const unloadSession = sessionOf(f.unload.roleName, "snowflake");
+    const glueDatabase = { label: "Glue database", arn: `arn:${f.partition}:glue:${f.region}:${acct}:database/${f.glueDatabase}`, accountId: acct };
+    const glueTable = (name: string) => ({ label: `Glue table ${name}`, arn: `arn:${f.partition}:glue:${f.region}:${acct}:table/${f.glueDatabase}/${name}`, accountId: acct });
 
     // --- S3 → SNS: the topic policy -------------------------------------------------------------
     const publish = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, expected: Expected, why: string, identityPolicies: NamedPolicy[] = []) =>
@@ -328,7 +333,7 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("delete-own-queue", "crawler-own", "sqs:DeleteMessage", ownQueue, t.queue.policy, {}, "Allowed", "inline policy ConsumeOwnEventQueue");
         cell("receive-own-dlq", "crawler-own", "sqs:ReceiveMessage", ownDlq, t.dlq.policy, {}, "Allowed", "inline policy: the crawler's dlqEventQueueArn");
         cell("read-own-prefix", "crawler-own", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
-            "Allowed", "inline policy ReadOwnTableObjects (AWSGlueServiceRole reads only aws-glue-* paths)");
+            "Allowed", "inline policy ReadOwnTableObjects");
         cell("list-own-prefix", "crawler-own", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.prefix}/` }, "Allowed", "inline policy ListOwnTableFolder");
         if (f.key) {
             cell("decrypt-lake-key", "kms", "kms:Decrypt", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Allowed",
@@ -345,8 +350,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
                 "Denied", "its queue is not in this role's policy");
             cell(`read-prefix-${o.folder}`, "crawler-denied", "s3:GetObject", s3obj(`${o.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${o.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
                 "Denied", "ReadOwnTableObjects covers only its own folder");
-            cell(`list-prefix-${o.folder}`, "crawler-managed-policy", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${o.prefix}/` },
-                "Allowed", "AWSGlueServiceRole grants s3:ListBucket on *: key names are visible, contents are not");
+            cell(`list-prefix-${o.folder}`, "crawler-denied", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${o.prefix}/` },
+                "Denied", "ListOwnTableFolder lists its own folder only");
+            cell(`update-table-${o.folder}`, "crawler-catalog", "glue:BatchCreatePartition", glueTable(o.folder), undefined, {},
+                "Denied", "KeepOwnGlueTable names its own table only");
         }
         if (others.length === 0) {
             cell("receive-queue-other", "crawler-denied", "sqs:ReceiveMessage", { label: "queue of another table (hypothetical)", arn: `arn:${f.partition}:sqs:${f.region}:${acct}:another-table-queue`, accountId: acct }, undefined, {},
@@ -357,7 +364,7 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("read-athena-results", "crawler-denied", "s3:GetObject", s3obj("athena-results/query.csv", "lake bucket/athena-results/..."), f.bucket.policy, tls,
             "Denied", "outside its table folder");
         cell("read-other-bucket", "crawler-denied", "s3:GetObject", { label: `${otherBucketName}/${t.prefix}/...`, arn: `arn:${f.partition}:s3:::${otherBucketName}/${t.prefix}/dt=2024-01-01/${sampleFile}`, accountId: acct }, undefined, tls,
-            "Denied", "no grant on another bucket (AWSGlueServiceRole reads only aws-glue-* paths)");
+            "Denied", "no grant on another bucket");
         cell("write-own-prefix", "crawler-denied", "s3:PutObject", s3obj(`${t.prefix}/dt=2024-01-01/injected.parquet`, `lake bucket/${t.prefix}/...`), f.bucket.policy, tls,
             "Denied", "a crawler reads; it never writes the data");
         cell("delete-own-prefix", "crawler-denied", "s3:DeleteObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`), f.bucket.policy, tls,
@@ -365,12 +372,16 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("send-own-queue", "crawler-denied", "sqs:SendMessage", ownQueue, t.queue.policy, {}, "Denied", "a crawler consumes events; it cannot forge them");
         cell("read-own-prefix-no-tls", "tls-only", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`), f.bucket.policy, noTls,
             "ExplicitlyDenied", "bucket policy DenyInsecureTransport");
-        cell("list-bucket-any-prefix", "crawler-managed-policy", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": "athena-results/" },
-            "Allowed", "AWSGlueServiceRole grants s3:ListBucket on *: listing the whole lake bucket is allowed");
-        cell("read-aws-glue-key", "crawler-managed-policy", "s3:GetObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
-            "Allowed", "AWSGlueServiceRole: s3:GetObject on */*aws-glue-*/*; the program never writes such a key (prefixes refuse aws-glue-, partition values drop '-')");
-        cell("delete-aws-glue-key", "crawler-managed-policy", "s3:DeleteObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
-            "Allowed", "AWSGlueServiceRole: s3:DeleteObject on */*aws-glue-*/*; the program never writes such a key (prefixes refuse aws-glue-, partition values drop '-')");
+        cell("list-bucket-any-prefix", "crawler-denied", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": "athena-results/" },
+            "Denied", "ListOwnTableFolder lists its own folder only (AWSGlueServiceRole would list every bucket)");
+        cell("read-aws-glue-key", "crawler-catalog", "s3:GetObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
+            "Denied", "no managed policy: keys containing aws-glue- are not opened to every crawler");
+        cell("add-own-partitions", "crawler-catalog", "glue:BatchCreatePartition", glueTable(t.folder), undefined, {}, "Allowed", "KeepOwnGlueTable: its own table's partitions");
+        cell("read-own-table", "crawler-catalog", "glue:GetTable", glueTable(t.folder), undefined, {}, "Allowed", "KeepOwnGlueTable");
+        cell("create-table", "crawler-catalog", "glue:CreateTable", glueDatabase, undefined, {}, "Denied", "a catalog target never creates tables");
+        cell("delete-own-table", "crawler-catalog", "glue:DeleteTable", glueTable(t.folder), undefined, {}, "Denied", "DeleteBehavior LOG: a crawler never deletes");
+        cell("other-database", "crawler-catalog", "glue:GetTable", { label: "another database's table", arn: `arn:${f.partition}:glue:${f.region}:${acct}:table/other_db/${t.folder}`, accountId: acct },
+            undefined, {}, "Denied", "only the stack's Glue database");
 
         // Trust: only Glue.
         const role = { label: `crawler role ${t.folder}`, arn: t.crawler.roleArn, accountId: acct };

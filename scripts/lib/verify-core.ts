@@ -501,7 +501,7 @@ function crawlerCause(status: string | undefined, message: string): string {
             "PurgeQueue, ListDeadLetterSourceQueues, ListQueueTags on the queue and the DLQ (and kms:Decrypt for a CMK), and the queue must exist";
     }
     if (denied || /s3/i.test(message)) {
-        return "the crawler role cannot read the objects: grant s3:GetObject on the export prefix (AWSGlueServiceRole covers only aws-glue-* paths) and kms:Decrypt with a CMK";
+        return "the crawler role cannot read the objects: grant s3:GetObject on the table's folder (iam.crawlerPolicy ReadOwnTableObjects) and kms:Decrypt with a CMK";
     }
     return "the crawl failed: read LastCrawl.ErrorMessage and the crawler's CloudWatch logs (/aws-glue/crawlers)";
 }
