@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
 import { ExportLayout } from "./export-layout";
+import { UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";
 import { TaskErrorNotifications } from "./task-error-notifications";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
@@ -65,6 +66,8 @@ export class SnowflakeExport extends pulumi.ComponentResource {
     readonly rolePolicy: aws.iam.RolePolicy;
     readonly stage: snowflake.Stage;
     readonly taskErrors: TaskErrorNotifications;
+    /** One row per file each unload committed; `npm run verify` counts the lake's partitions against it. */
+    readonly unloadLog: snowflake.Table;
     readonly tables: Record<string, TableExport> = {};
 
     constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -159,6 +162,14 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             comment: "The lake's export prefix",
         }, sf);
 
+        this.unloadLog = new snowflake.Table(`${name}-unload-log`, {
+            database: database.name,
+            schema: schema.name,
+            name: UNLOAD_LOG_TABLE,
+            columns: UNLOAD_LOG_COLUMNS,
+            comment: "Files each lake unload committed (backfill and tasks)",
+        }, { ...sf, retainOnDelete: args.retainData });
+
         this.taskErrors = new TaskErrorNotifications(`${name}-task-errors`, {
             integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
             roleName: args.alerts.roleName,
@@ -178,6 +189,8 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 schemaName: args.schema,
                 stage: this.stage,
                 stageName,
+                unloadLog: this.unloadLog,
+                unloadLogName: UNLOAD_LOG_TABLE,
                 fileFormatName,
                 layout: table.layout,
                 warehouse: args.warehouse,

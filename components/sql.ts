@@ -175,28 +175,61 @@ export function listFiles(stage: [string, string, string], path: string): string
     return `LIST @${qualified(...stage)}/${path}`;
 }
 
+/** The unload log: one row per file an unload committed, written by both runners. */
+export const UNLOAD_LOG_TABLE = "LAKE_UNLOADS";
+export const UNLOAD_LOG_COLUMNS = [
+    { name: "TABLE_NAME", type: "VARCHAR(255)", nullable: false },
+    { name: "EXPORT_ID", type: "VARCHAR(64)", nullable: false },
+    { name: "QUERY_ID", type: "VARCHAR(64)", nullable: false },
+    { name: "FILE_NAME", type: "VARCHAR(1024)", nullable: false },
+    { name: "FILE_SIZE", type: "NUMBER(38,0)", nullable: false },
+    { name: "ROW_COUNT", type: "NUMBER(38,0)", nullable: false },
+    { name: "UNLOADED_AT", type: "TIMESTAMP_NTZ", nullable: false },
+];
+
 /**
- * The task's body: the COPY, and when it fails, the removal of what it wrote before the error is
- * raised again (the task run still fails, and alerts). A COPY that fails does not commit, so the
- * stream keeps its rows and the next run unloads them again: without the removal they would be in
- * the lake twice. The failed statement's id comes from LAST_QUERY_ID() and is used only when it has
- * the form of a query id, so the pattern can never match every file.
+ * Records what one committed unload wrote, from its own output: `{queryId}` is the COPY's query id,
+ * whose DETAILED_OUTPUT rows (FILE_NAME, FILE_SIZE, ROW_COUNT) RESULT_SCAN returns. `npm run verify`
+ * compares the lake's rows per partition with this log, since the lake keeps rows that Snowflake
+ * has since deleted. https://docs.snowflake.com/en/sql-reference/functions/result_scan
+ * https://docs.snowflake.com/en/sql-reference/sql/copy-into-location (DETAILED_OUTPUT)
+ */
+export function unloadLogInsert(log: [string, string, string], table: string, exportId: string): string {
+    return `INSERT INTO ${qualified(...log)} (${UNLOAD_LOG_COLUMNS.map((c) => c.name).join(", ")}) ` +
+        `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, '{queryId}', "FILE_NAME", "FILE_SIZE", "ROW_COUNT", SYSDATE() ` +
+        `FROM TABLE(RESULT_SCAN('{queryId}'))`;
+}
+
+/**
+ * The task's body: the COPY, then its line in the unload log. When the COPY fails, the handler
+ * removes what it wrote before the error is raised again (the run still fails, and alerts): a COPY
+ * that fails does not commit, so the stream keeps its rows and the next run unloads them again, and
+ * without the removal they would be in the lake twice. The failed statement's id comes from
+ * LAST_QUERY_ID() and is used only when it has the form of a query id, so the pattern can never
+ * match every file. When the COPY committed and only the log failed, nothing is removed.
  * https://docs.snowflake.com/en/sql-reference/sql/create-task (Snowflake Scripting as the task's SQL)
  * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/exceptions
  * https://docs.snowflake.com/en/sql-reference/functions/last_query_id
  */
-export function taskBody(copy: string, cleanup: string): string {
+export function taskBody(copy: string, cleanup: string, logInsert: string): string {
     const parts = cleanup.split("{queryId}");
     if (parts.length !== 2) throw new Error("the cleanup statement must contain {queryId} once");
+    if (!logInsert.includes("'{queryId}'")) throw new Error("the log statement must contain '{queryId}'");
     return [
+        "DECLARE",
+        "  copy_id VARCHAR DEFAULT NULL;",
         "BEGIN",
         `  ${copy.split("\n").join("\n  ")};`,
+        "  copy_id := LAST_QUERY_ID();",
+        `  ${logInsert.split("'{queryId}'").join(":copy_id")};`,
         "EXCEPTION",
         "  WHEN OTHER THEN",
-        "    LET failed VARCHAR := LAST_QUERY_ID();",
-        "    IF (REGEXP_LIKE(failed, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'i')) THEN",
-        `      LET cleanup VARCHAR := ${quoteLiteral(parts[0])} || failed || ${quoteLiteral(parts[1])};`,
-        "      EXECUTE IMMEDIATE :cleanup;",
+        "    IF (copy_id IS NULL) THEN",
+        "      LET failed VARCHAR := LAST_QUERY_ID();",
+        "      IF (REGEXP_LIKE(failed, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'i')) THEN",
+        `        LET cleanup VARCHAR := ${quoteLiteral(parts[0])} || failed || ${quoteLiteral(parts[1])};`,
+        "        EXECUTE IMMEDIATE :cleanup;",
+        "      END IF;",
         "    END IF;",
         "    RAISE;",
         "END",

@@ -3,7 +3,9 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { BackfillSummary, parseBackfillSummary } from "./backfill/backfill";
 import { ExportLayout } from "./export-layout";
-import { buildUnloadSql, listFiles, removeFilesOfQuery, sessionStatements, streamHasDataCondition, taskBody, UNLOAD_SESSION_PARAMETERS } from "./sql";
+import {
+    buildUnloadSql, listFiles, removeFilesOfQuery, sessionStatements, streamHasDataCondition, taskBody, unloadLogInsert, UNLOAD_SESSION_PARAMETERS,
+} from "./sql";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
 /** How the backfill program is started, from the project root (where `pulumi up` runs). */
@@ -28,6 +30,9 @@ export interface TableExportArgs {
     schemaName: string;
     stage: snowflake.Stage;
     stageName: string;
+    /** The unload log table (both runners write a row per committed file), and its name. */
+    unloadLog: snowflake.Table;
+    unloadLogName: string;
     fileFormatName: string;
     /** Where the table's current export lives: the stream's name and the stage path. */
     layout: ExportLayout;
@@ -122,6 +127,7 @@ export class TableExport extends pulumi.ComponentResource {
         });
 
         const cleanupSql = removeFilesOfQuery(stageRef, args.layout.stagePath);
+        const logSql = unloadLogInsert([args.databaseName, args.schemaName, args.unloadLogName], t.name, args.layout.exportId);
 
         // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
         // the program from the environment of `pulumi up`, so none are stored in this resource's
@@ -138,6 +144,7 @@ export class TableExport extends pulumi.ComponentResource {
                 BACKFILL_COPY_SQL: this.copySql,
                 BACKFILL_CLEANUP_SQL: cleanupSql,
                 BACKFILL_LIST_SQL: listFiles(stageRef, args.layout.stagePath),
+                BACKFILL_LOG_SQL: logSql,
                 BACKFILL_WAREHOUSE: args.warehouse,
                 BACKFILL_AWS_REGION: args.glue.region,
                 BACKFILL_GLUE_DATABASE: args.glue.database,
@@ -146,7 +153,7 @@ export class TableExport extends pulumi.ComponentResource {
             },
             // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
             triggers: [streamName],
-        }, { ...child, dependsOn: [this.stream, args.stage, ...args.accessReady, ...args.eventsReady] });
+        }, { ...child, dependsOn: [this.stream, args.stage, args.unloadLog, ...args.accessReady, ...args.eventsReady] });
         // Whatever the state holds: a summary, "" (an update before BACKFILL_KEEP_SUMMARY), or text.
         this.summary = this.backfill.stdout.apply(parseBackfillSummary);
 
@@ -157,7 +164,7 @@ export class TableExport extends pulumi.ComponentResource {
             warehouse: args.warehouse,
             schedule: { minutes: args.taskScheduleMinutes },
             when: streamHasDataCondition(streamRef),
-            sqlStatement: taskBody(this.copySql, cleanupSql),
+            sqlStatement: taskBody(this.copySql, cleanupSql, logSql),
             enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
             timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
             allowOverlappingExecution: "false",

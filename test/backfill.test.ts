@@ -280,7 +280,7 @@ describe("backfill: readEnvironment", () => {
     });
 
     it("reads the plan, and reports plan and credential problems together", () => {
-        assert.deepEqual(readPlan(planEnv), { ...plan, cleanup: undefined, list: undefined });
+        assert.deepEqual(readPlan(planEnv), { ...plan, cleanup: undefined, list: undefined, log: undefined });
         assert.throws(() => readPlan({ ...planEnv, BACKFILL_CLEANUP_SQL: "REMOVE @s" }), /must contain \{queryId\}/);
         assert.equal(readGlueTarget(planEnv), undefined, "no Glue target: the crawler catalogues from events");
         assert.deepEqual(readGlueTarget({ BACKFILL_AWS_REGION: "eu-west-1", BACKFILL_GLUE_DATABASE: "lake", BACKFILL_GLUE_TABLE: "orders" }),

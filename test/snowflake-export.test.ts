@@ -103,7 +103,7 @@ for (const stack of ["dev", "prod"] as const) {
                     assert.equal(stream.table, "CRM.PUBLIC.CUSTOMERS");
                     assert.equal(g.ofType(SF("table:Table")).filter((x) => x.inputs.name === "CUSTOMERS").length, 0, "an existing table is not created");
                 } else {
-                    const table = g.one(SF("table:Table"));
+                    const table = g.one(SF("table:Table"), "-orders-table");
                     assert.equal(stream.table, table.outputs.fullyQualifiedName);
                     assert.equal(table.retainOnDelete, stack === "prod");
                 }
@@ -127,7 +127,7 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
                 assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), [
                     "BACKFILL_ACCOUNT_NAME", "BACKFILL_AWS_REGION", "BACKFILL_CLEANUP_SQL", "BACKFILL_COPY_SQL", "BACKFILL_GLUE_DATABASE",
-                    "BACKFILL_GLUE_TABLE", "BACKFILL_LIST_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
+                    "BACKFILL_GLUE_TABLE", "BACKFILL_LIST_SQL", "BACKFILL_LOG_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
                     "BACKFILL_TABLE", "BACKFILL_USER", "BACKFILL_WAREHOUSE",
                 ]);
                 const env = cmd.inputs.environment;
@@ -153,7 +153,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const cmd = perTable(g, COMMAND, t);
                 const stream = perTable(g, STREAM, t).inputs;
                 assert.ok(g.dependsOn(task, cmd), "task dependsOn backfill");
-                assert.equal(task.inputs.sqlStatement, sql.taskBody(cmd.inputs.environment.BACKFILL_COPY_SQL, cmd.inputs.environment.BACKFILL_CLEANUP_SQL),
+                assert.equal(task.inputs.sqlStatement, sql.taskBody(cmd.inputs.environment.BACKFILL_COPY_SQL, cmd.inputs.environment.BACKFILL_CLEANUP_SQL, cmd.inputs.environment.BACKFILL_LOG_SQL),
                     "one builder for both runners: the task runs the backfill's COPY, removing what a failed run wrote");
                 assert.match(task.inputs.sqlStatement, new RegExp(`FROM "${stream.database}"\\."${stream.schema}"\\."${stream.name}"`));
                 assert.equal(task.inputs.when, `SYSTEM$STREAM_HAS_DATA('${stream.database}.${stream.schema}.${stream.name}')`);
@@ -185,6 +185,20 @@ for (const stack of ["dev", "prod"] as const) {
                 const task = perTable(g, TASK, t);
                 assert.equal(task.inputs.errorIntegration, integration.inputs.name, `${t}: failed runs are reported`);
                 assert.ok(g.dependsOn(task, policy), `${t}: the role can publish before the task first runs`);
+            }
+        });
+
+        it("keeps an unload log that both runners write, after the COPY, and that outlives a production destroy", () => {
+            const log = g.one(SF("table:Table"), "-unload-log");
+            assert.equal(log.inputs.name, sql.UNLOAD_LOG_TABLE);
+            assert.deepEqual(log.inputs.columns.map((c: any) => c.name), sql.UNLOAD_LOG_COLUMNS.map((c) => c.name));
+            assert.equal(log.retainOnDelete, stack === "prod");
+            for (const t of tables) {
+                const cmd = perTable(g, COMMAND, t);
+                assert.ok(g.dependsOn(cmd, log));
+                const env = cmd.inputs.environment;
+                assert.match(env.BACKFILL_LOG_SQL, new RegExp(`^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', '\\{queryId\\}'`));
+                assert.ok(perTable(g, TASK, t).inputs.sqlStatement.includes(env.BACKFILL_LOG_SQL.split("'{queryId}'").join(":copy_id")));
             }
         });
 

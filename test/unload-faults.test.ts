@@ -11,7 +11,9 @@ const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
 const path = "orders/g1-0a1b2c3d/";
 const copy = [`COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/${path}`, `FROM (SELECT * FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D")`, "DETAILED_OUTPUT = TRUE"].join("\n");
 const cleanup = sql.removeFilesOfQuery(stage, path);
-const plan: BackfillPlan = { table: "ORDERS", session: [], copy, cleanup, list: sql.listFiles(stage, path) };
+const logInsert = sql.unloadLogInsert(["LAKE_EXPORT", "EXPORT", sql.UNLOAD_LOG_TABLE], "ORDERS", "g1-0a1b2c3d");
+const plan: BackfillPlan = { table: "ORDERS", session: [], copy, cleanup, list: sql.listFiles(stage, path), log: logInsert };
+const logged = (sf: FakeSnowflake) => sf.log.reduce((n, l) => n + l.rowCount, 0);
 
 const rows = (n: number): Row[] => Array.from({ length: n }, (_, i) => ({ id: i, dt: `2024-01-0${(i % 3) + 1}` }));
 const ids = (sf: FakeSnowflake) => sf.lakeRows().map((r) => r.id).sort((a, b) => a - b);
@@ -26,6 +28,17 @@ describe("unload faults: the backfill", () => {
         assert.equal(summary.attempts, 2);
         assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
         assert.ok([...sf.files.keys()].every((k) => k.includes(summary.queryId)), "only the committed query's files remain");
+        assert.equal(logged(sf), 9, "the log holds the committed COPY's files only");
+        assert.ok(sf.log.every((l) => l.queryId === summary.queryId));
+    });
+
+    it("a log that cannot be written does not fail a committed backfill", async () => {
+        const sf = new FakeSnowflake(rows(3));
+        sf.failNextLog = true;
+        const lines: string[] = [];
+        await runBackfill(sf.connection, plan, { ...quiet, log: (l) => lines.push(l) });
+        assert.deepEqual(ids(sf), [0, 1, 2]);
+        assert.ok(lines.some((l) => /unload log was not written/.test(l)));
     });
 
     it("would unload rows twice without the removal (the fault is real)", async () => {
@@ -64,7 +77,7 @@ describe("unload faults: the backfill", () => {
 });
 
 describe("unload faults: the task", () => {
-    const body = sql.taskBody(copy, cleanup);
+    const body = sql.taskBody(copy, cleanup, logInsert);
 
     it("removes the failed run's files and still fails the run; the next run unloads every row once", async () => {
         const sf = new FakeSnowflake(rows(9));
@@ -73,6 +86,15 @@ describe("unload faults: the task", () => {
         assert.deepEqual(ids(sf), [], "no file of the failed run is left");
         await runTaskBody(body, sf);
         assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        assert.equal(logged(sf), 9, "the log holds the second run's files, as the lake does");
+    });
+
+    it("removes nothing when the COPY committed and only its log failed: the rows are the stream's last", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        sf.failNextLog = true;
+        await assert.rejects(runTaskBody(body, sf), /Insufficient privileges/, "the run fails and alerts");
+        assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5], "the committed files stay");
+        assert.equal(sf.pending.length, 0);
     });
 
     it("leaves earlier exports' files alone: the pattern names the failed query only", async () => {
@@ -86,9 +108,11 @@ describe("unload faults: the task", () => {
     });
 
     it("builds a handler that re-raises and removes only by a query id's form", () => {
-        assert.match(body, /^BEGIN\n {2}COPY INTO /);
+        assert.match(body, /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\nBEGIN\n {2}COPY INTO /);
         assert.match(body, /RAISE;\nEND$/);
         assert.match(body, /REGEXP_LIKE\(failed, '\[0-9a-f\]\{8\}-/);
-        assert.throws(() => sql.taskBody(copy, "REMOVE @x"), /must contain \{queryId\}/);
+        assert.match(body, /FROM TABLE\(RESULT_SCAN\(:copy_id\)\)/);
+        assert.throws(() => sql.taskBody(copy, "REMOVE @x", logInsert), /must contain \{queryId\}/);
+        assert.throws(() => sql.taskBody(copy, cleanup, "INSERT INTO x"), /must contain '\{queryId\}'/);
     });
 });

@@ -21,6 +21,8 @@ export interface BackfillPlan {
     cleanup?: string;
     /** `LIST` of the export's folder, whose files' partitions are registered after the COPY. */
     list?: string;
+    /** The unload log's INSERT of a committed COPY's files, with `'{queryId}'` (`sql.unloadLogInsert`). */
+    log?: string;
 }
 
 /**
@@ -355,6 +357,14 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         }
         log(`${plan.table}: unloaded ${totals.rows} rows into ${totals.files} files (${totals.bytes} bytes), query ${result.queryId}`);
         const summary: BackfillSummary = { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt };
+        if (plan.log && QUERY_ID.test(result.queryId)) {
+            try {
+                await conn.execute(plan.log.split("{queryId}").join(result.queryId));
+            } catch (err) {
+                // The rows are unloaded and committed; only verify's per-partition comparison misses them.
+                log(`${plan.table}: the unload log was not written (${errorText(err).message.split("\n")[0]}); verify will count query ${result.queryId}'s files as unlogged`);
+            }
+        }
         if (opts.catalog && plan.list) {
             try {
                 // Every file of the export, not only this COPY's: a re-run after a failed registration catches up.

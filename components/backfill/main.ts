@@ -114,6 +114,7 @@ export function readPlan(env: NodeJS.ProcessEnv): BackfillPlan {
         copy: env.BACKFILL_COPY_SQL as string,
         cleanup,
         list: present(env, "BACKFILL_LIST_SQL"),
+        log: present(env, "BACKFILL_LOG_SQL"),
     };
 }
 

@@ -5,7 +5,8 @@
  *   named with the query id (INCLUDE_QUERY_ID), and returns one DETAILED_OUTPUT row per file;
  * - a COPY that fails leaves the files it wrote and does not advance the stream; one that succeeds
  *   commits and does (https://docs.snowflake.com/en/user-guide/streams-intro);
- * - `REMOVE @stage/<path> PATTERN = '<regex>'` and `LIST @stage/<path>` act on the stage's files.
+ * - `REMOVE @stage/<path> PATTERN = '<regex>'` and `LIST @stage/<path>` act on the stage's files;
+ * - `INSERT INTO <log> ... FROM TABLE(RESULT_SCAN('<query id>'))` logs that query's output rows.
  * A fault makes the next COPY fail after writing a given number of files.
  */
 import { SqlConnection } from "../../components/backfill/backfill";
@@ -21,6 +22,11 @@ export class FakeSnowflake {
     /** Files of the stage, by path under the stage (`orders/g1-x/dt=.../data_<qid>_0_0_0.snappy.parquet`). */
     readonly files = new Map<string, Row[]>();
     readonly statements: string[] = [];
+    /** The unload log: one row per file of a logged query. */
+    readonly log: Array<{ queryId: string; fileName: string; rowCount: number }> = [];
+    private readonly results = new Map<string, Record<string, unknown>[]>();
+    /** Makes the next INSERT into the log fail. */
+    failNextLog = false;
     lastQueryId: string | undefined;
     private queries = 0;
     private faults: Array<{ afterFiles: number; error: Error }> = [];
@@ -50,7 +56,22 @@ export class FakeSnowflake {
             this.statements.push(sqlText);
             const queryId = this.nextQueryId();
             const copy = /^COPY INTO @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+)\n/.exec(sqlText);
-            if (copy) return { rows: this.copy(copy[1], queryId), queryId };
+            if (copy) {
+                const rows = this.copy(copy[1], queryId);
+                this.results.set(queryId, rows);
+                return { rows, queryId };
+            }
+            const insert = /^INSERT INTO \S+ \(.*\) SELECT .* FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)$/.exec(sqlText);
+            if (insert) {
+                if (this.failNextLog) {
+                    this.failNextLog = false;
+                    throw new Error("Insufficient privileges to operate on table 'LAKE_UNLOADS'");
+                }
+                const rows = this.results.get(insert[1]);
+                if (!rows) throw new Error(`Statement ${insert[1]} not found`);
+                for (const r of rows) this.log.push({ queryId: insert[1], fileName: String(r.FILE_NAME), rowCount: Number(r.ROW_COUNT) });
+                return { rows: [{ "number of rows inserted": rows.length }], queryId };
+            }
             const remove = /^REMOVE @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+) PATTERN = '(.*)'$/.exec(sqlText);
             if (remove) {
                 const re = new RegExp(`^${remove[2]}$`);
@@ -88,23 +109,26 @@ export class FakeSnowflake {
 }
 
 /**
- * Runs a task body as Snowflake would run our block (`sql.taskBody`): the COPY, and on its failure
- * the handler's statements in order. Only the forms that builder writes are understood.
+ * Runs a task body as Snowflake would run our block (`sql.taskBody`): the COPY, the assignment of
+ * its query id, the log INSERT with `:copy_id` bound, and on a failure the handler's statements in
+ * order. Only the forms that builder writes are understood.
  */
 export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void> {
-    const m = /^BEGIN\n {2}([\s\S]+?);\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]+)\nEND$/.exec(body);
+    const m = /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\nBEGIN\n {2}([\s\S]+?);\n {2}copy_id := LAST_QUERY_ID\(\);\n {2}(INSERT INTO [^\n]+);\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]+)\nEND$/.exec(body);
     if (!m) throw new Error(`runTaskBody: not a task body:\n${body}`);
-    const copy = m[1].replace(/\n {2}/g, "\n");
+    const [, copySql, insert, handler] = m;
+    let copyId: string | undefined;
     try {
-        await sf.connection.execute(copy);
+        await sf.connection.execute(copySql.replace(/\n {2}/g, "\n"));
+        copyId = sf.lastQueryId;
+        await sf.connection.execute(insert.split(":copy_id").join(`'${copyId}'`));
     } catch (err) {
+        const guard = /IF \(REGEXP_LIKE\(failed, '([^']+)', 'i'\)\) THEN/.exec(handler);
+        const assign = /LET cleanup VARCHAR := '((?:[^']|'')*)' \|\| failed \|\| '((?:[^']|'')*)';/.exec(handler);
+        const shape = [/IF \(copy_id IS NULL\) THEN/, /LET failed VARCHAR := LAST_QUERY_ID\(\);/, /EXECUTE IMMEDIATE :cleanup;/, /RAISE;$/];
+        if (!guard || !assign || !shape.every((re) => re.test(handler.trim()))) throw new Error(`runTaskBody: unexpected handler:\n${handler}`);
         const failed = sf.lastQueryId;
-        const guard = /IF \(REGEXP_LIKE\(failed, '([^']+)', 'i'\)\) THEN/.exec(m[2]);
-        const assign = /LET cleanup VARCHAR := '((?:[^']|'')*)' \|\| failed \|\| '((?:[^']|'')*)';/.exec(m[2]);
-        if (!/LET failed VARCHAR := LAST_QUERY_ID\(\);/.test(m[2]) || !guard || !assign || !/EXECUTE IMMEDIATE :cleanup;/.test(m[2]) || !/RAISE;$/.test(m[2].trim())) {
-            throw new Error(`runTaskBody: unexpected handler:\n${m[2]}`);
-        }
-        if (failed !== undefined && new RegExp(guard[1], "i").test(failed)) {
+        if (copyId === undefined && failed !== undefined && new RegExp(guard[1], "i").test(failed)) {
             const unquote = (s: string) => s.replace(/''/g, "'");
             await sf.connection.execute(`${unquote(assign[1])}${failed}${unquote(assign[2])}`);
         }

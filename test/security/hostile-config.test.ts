@@ -338,7 +338,8 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const settings = parseSettings(configOf({}), ctx);
         const copy = command.inputs.environment.BACKFILL_COPY_SQL as string;
         const cleanup = command.inputs.environment.BACKFILL_CLEANUP_SQL as string;
-        assert.equal(task.inputs.sqlStatement, sql.taskBody(copy, cleanup), "the task runs the same COPY, in the fixed handler");
+        const logInsert = command.inputs.environment.BACKFILL_LOG_SQL as string;
+        assert.equal(task.inputs.sqlStatement, sql.taskBody(copy, cleanup, logInsert), "the task runs the same COPY, in the fixed handler");
         for (const text of [copy, cleanup.replace("{queryId}", "QID"), command.inputs.environment.BACKFILL_LIST_SQL as string]) {
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([settings.snowflakeDatabase, settings.snowflakeSchema, "LAKE_STAGE", "LAKE_PARQUET", stream.inputs.name, ...columns.map((c) => c.name)]);
