@@ -3,10 +3,9 @@
  * resources it declares, for a stack with 1, 10 and 50 exported tables (or `--tables`). Prints a
  * table, a row as each size finishes; asserts nothing (timings depend on the machine).
  */
-import { Graph, graphOf } from "../test/harness";
+import type { Graph } from "../test/harness";
 import { CommandSpec, EXIT, Parsed, runScript } from "./lib/cli";
 import { DEFAULT_COUNTS, parseCounts, runBench } from "./lib/bench";
-import { validateStack } from "./lib/stack-file";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose settings and first table are used", default: "dev" },
@@ -23,8 +22,12 @@ export const spec: CommandSpec<typeof options> = {
 };
 
 async function main({ values }: Parsed<typeof options>): Promise<number> {
-    const counts = parseCounts(values.tables);
+    // Loaded here: --help and argument errors answer at once.
+    const { MAX_TABLES } = await import("../config");
+    const counts = parseCounts(values.tables, MAX_TABLES);
     const stack = values.stack;
+    const { validateStack } = await import("./lib/stack-file");
+    const { graphOf } = await import("../test/harness");
     const { config } = validateStack(stack);
     const template = JSON.parse(config["incremental-crawl:tables"])[0];
     await runBench(counts, {

@@ -6,10 +6,10 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runProgram } from "../test/harness";
 import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
-import { DOC_PATH, docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } from "./lib/iam-matrix";
-import { validateStack } from "./lib/stack-file";
+
+// The program, the simulator and config.ts load in `main`: --help and argument errors answer at once.
+const DOC_PATH = "docs/security.md";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is evaluated" },
@@ -22,7 +22,7 @@ const options = {
 
 export const spec: CommandSpec<typeof options> = {
     script: "check:iam",
-    synopsis: "--stack <name> [--markdown] [--arns] [--width <columns>] [--update-doc | --check-doc]",
+    synopsis: "--stack <name> [--markdown | --update-doc | --check-doc] [--arns] [--width <columns>]",
     summary: "Evaluates the stack's IAM access matrix (who may publish, send, receive, read, write, assume) with an IAM policy simulator, offline.",
     description: "Every policy document comes from the program's resource graph under mocks. The text table abbreviates " +
         "decisions and wraps long labels to fit the terminal; the full matrix is in docs/security.md.",
@@ -37,7 +37,10 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     if (opts["update-doc"] && opts["check-doc"]) throw new UsageError("give one of --update-doc and --check-doc");
     const width = opts.width === undefined ? Math.max(60, process.stdout.isTTY ? process.stdout.columns : 100) : Number(opts.width);
     if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
+    const { validateStack } = await import("./lib/stack-file");
     validateStack(stack);
+    const { runProgram } = await import("../test/harness");
+    const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./lib/iam-matrix");
     const run = await runProgram({ stack });
     const { results } = await evaluateMatrix(run.resources);
     const bad = results.filter((r) => !r.ok);

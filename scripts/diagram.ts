@@ -4,10 +4,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { graphOf } from "../test/harness";
 import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
-import { readmeBlock, renderMermaid, replaceBlock } from "./lib/diagram";
-import { validateStack } from "./lib/stack-file";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is drawn", default: "dev" },
@@ -26,6 +23,10 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     const stack = values.stack;
     // The README shows dev, and a test compares it with the dev render.
     if (values.write && stack !== "dev") throw new UsageError("--write puts the dev stack's diagram into README.md; drop --stack or use --stack dev");
+    // Loaded here: --help and argument errors answer at once.
+    const { validateStack } = await import("./lib/stack-file");
+    const { graphOf } = await import("../test/harness");
+    const { readmeBlock, renderMermaid, replaceBlock } = await import("./lib/diagram");
     validateStack(stack);
     const g = await graphOf({ stack });
     const mermaid = renderMermaid(g, `incremental-crawl-${stack}`);

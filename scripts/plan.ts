@@ -7,10 +7,8 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { PolicyPackConfig } from "@pulumi/policy";
+import type { PolicyPackConfig } from "@pulumi/policy";
 import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
-import { formatPlan, planStack, writePolicyConfig } from "./lib/policy-run";
-import { readStackFile, validateStack } from "./lib/stack-file";
 import { StackFileError } from "./lib/yaml-errors";
 
 const options = {
@@ -72,6 +70,9 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     const policyConfig = values["policy-config"] ? readPolicyConfig(values["policy-config"]) : undefined;
     // The stack file's YAML always; its settings when the program is the real one (a fixture may read others).
     const stack = values.stack;
+    // Loaded here: --help and argument errors answer at once.
+    const { readStackFile, validateStack } = await import("./lib/stack-file");
+    const { formatPlan, planStack, writePolicyConfig } = await import("./lib/policy-run");
     if (values.program === undefined) validateStack(stack, { overrides: config, overrideLabel: "--config" });
     else readStackFile(stack);
     const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview });

@@ -2,21 +2,20 @@
  * The table of `npm run bench`, written a row at a time as each size finishes (a run of 50 tables
  * takes seconds). Pure apart from the injected program run and output.
  */
-import { MAX_TABLES } from "../../config";
 import { UsageError } from "./cli";
 
 export const DEFAULT_COUNTS = [1, 10, 50];
 
 const HEADER = ["tables", "evaluate (ms)", "cloud resources", "all resources"];
 
-/** `1,10,50` → [1, 10, 50]; each a whole number from 1 to MAX_TABLES (what a stack may hold). */
-export function parseCounts(text: string): number[] {
+/** `1,10,50` → [1, 10, 50]; each a whole number from 1 to `max` (config.ts's MAX_TABLES: what a stack may hold). */
+export function parseCounts(text: string, max: number): number[] {
     const parts = text.split(",").map((p) => p.trim());
     const counts = parts.map(Number);
     const bad = parts.filter((p, i) => !/^\d+$/.test(p) || counts[i] < 1);
     if (bad.length > 0) throw new UsageError(`--tables takes table counts separated by commas, such as 1,10,50 (got ${JSON.stringify(text)})`);
-    const tooMany = counts.filter((n) => n > MAX_TABLES);
-    if (tooMany.length > 0) throw new UsageError(`--tables: a stack holds at most ${MAX_TABLES} tables (one SNS filter policy each), got ${tooMany.join(", ")}`);
+    const tooMany = counts.filter((n) => n > max);
+    if (tooMany.length > 0) throw new UsageError(`--tables: a stack holds at most ${max} tables (one SNS filter policy each), got ${tooMany.join(", ")}`);
     return counts;
 }
 

@@ -3,6 +3,7 @@
  * and bench's rows written as each size finishes.
  */
 import * as assert from "node:assert/strict";
+import { MAX_TABLES } from "../../config";
 import { parseCounts, runBench } from "../../scripts/lib/bench";
 import { UsageError } from "../../scripts/lib/cli";
 import { CellResult, evaluateMatrix, formatText, TEXT_LEGEND } from "../../scripts/lib/iam-matrix";
@@ -72,9 +73,10 @@ describe("cli: bench shows each row as it finishes", () => {
     });
 
     it("takes --tables as counts up to the 200 tables a stack may hold", () => {
-        assert.deepEqual(parseCounts("1, 10,50"), [1, 10, 50]);
-        assert.throws(() => parseCounts("500"), (e: unknown) => e instanceof UsageError && /at most 200 tables .*got 500/.test(e.message));
-        assert.throws(() => parseCounts("ten"), /--tables takes table counts separated by commas/);
-        assert.throws(() => parseCounts("0"), UsageError);
+        assert.equal(MAX_TABLES, 200);
+        assert.deepEqual(parseCounts("1, 10,50", MAX_TABLES), [1, 10, 50]);
+        assert.throws(() => parseCounts("500", MAX_TABLES), (e: unknown) => e instanceof UsageError && /at most 200 tables .*got 500/.test(e.message));
+        assert.throws(() => parseCounts("ten", MAX_TABLES), /--tables takes table counts separated by commas/);
+        assert.throws(() => parseCounts("0", MAX_TABLES), UsageError);
     });
 });
