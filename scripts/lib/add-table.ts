@@ -216,7 +216,7 @@ const options = {
 
 export const spec: CommandSpec<typeof options> = {
     script: "add-table",
-    synopsis: "--stack <name> (<DB.SCHEMA.TABLE> [--exclude <columns>] [--dry-run] [options] | --check [<DB.SCHEMA.TABLE>])",
+    synopsis: "--stack <name> [--check] [--exclude <columns>] [--dry-run] [options] <DB.SCHEMA.TABLE>",
     summary: "Adds an existing Snowflake table to the stack file as a `source` table, with its columns read from Snowflake (DESCRIBE TABLE); --check shows how source tables changed upstream.",
     description: "The table is checked with the stack's configuration rules before anything is written, and appended to " +
         "incremental-crawl:tables with the file's comments and order kept. Columns the stack cannot export (quoted mixed-case names, " +
