@@ -18,6 +18,7 @@
 import { tablePrefixOf } from "../../components/export-layout";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { managedPolicy } from "./iam-managed-policies";
+import { formatTable, wrapCell } from "./text-table";
 
 /** The part of a harness `CapturedResource` the matrix reads. */
 export interface GraphResource {
@@ -562,25 +563,31 @@ export async function evaluateMatrix(resources: GraphResource[]): Promise<{ fact
 
 // --- Output ------------------------------------------------------------------------------------
 
-const mark = (r: CellResult) => (r.ok ? "ok" : "MISMATCH");
 const expectedText = (e: Expected) => (e === "Allowed" ? "allowed" : e === "Denied" ? "denied" : "explicitly denied");
 
-/** A plain-text table for the terminal. */
-export function formatText(results: CellResult[], opts: { arns?: boolean } = {}): string {
-    const rows = results.map((r) => [
-        r.id,
+const ABBREVIATION: Record<Decision | Expected, string> = { Allowed: "A", Denied: "D", ImplicitlyDenied: "D", ExplicitlyDenied: "X", Error: "E" };
+
+/** What the abbreviations of the text table mean. */
+export const TEXT_LEGEND = "result: A allowed, D denied (implicitly), X explicitly denied, E engine error; " +
+    "\"ok\" when it is the expected decision, else \"want\" and the expected one. Cells grouped by what they check; " +
+    "the full matrix with the reason of each cell is in docs/security.md (--markdown prints it).";
+
+/**
+ * A plain-text table for the terminal, at most `width` (default 100) characters wide: decisions
+ * abbreviated (see `TEXT_LEGEND`), cells under their group, and the long labels wrapped.
+ */
+export function formatText(results: CellResult[], opts: { arns?: boolean; width?: number } = {}): string {
+    const width = opts.width ?? 100;
+    const head = ["result", "principal", "action", "resource"];
+    const rowsOf = (r: CellResult) => [[
+        `${ABBREVIATION[r.decision]} ${r.ok ? "ok" : `want ${ABBREVIATION[r.expected]}`}`,
         opts.arns ? `${r.principal.label} <${r.principal.arn}>` : r.principal.label,
         r.action,
         opts.arns ? `${r.resource.label} <${r.resource.arn}>` : r.resource.label,
-        r.contextLabel,
-        r.decision,
-        expectedText(r.expected),
-        mark(r) + (r.problem ? ` (${r.problem})` : ""),
-    ]);
-    const head = ["cell", "principal", "action", "resource", "context", "decision", "expected", "ok"];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
-    return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+    ], ...(r.contextLabel === "-" ? [] : [[`${" ".repeat(8)}when ${r.contextLabel}`]])];
+    const groups = [...new Set(results.map((r) => r.group))];
+    const rows = [head, ...groups.flatMap((g) => [[""], [`${g}: ${CELL_GROUPS[g]}`], ...results.filter((r) => r.group === g).flatMap(rowsOf)])];
+    return [...wrapCell(TEXT_LEGEND, width), "", ...formatTable(rows, { total: width, min: [6, 12, 12, 12] })].join("\n");
 }
 
 const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\*/g, "\\*").replace(/_/g, "\\_");
