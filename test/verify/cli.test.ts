@@ -200,6 +200,24 @@ describe("verify: stack outputs", () => {
         assert.equal(outputsRegion(o), "eu-west-1");
     });
 
+    it("takes the export's id and the table's folder, optional for stacks deployed before them", () => {
+        const o = parseOutputs(stackOutputs());
+        assert.deepEqual([o.tables.orders.s3Prefix, o.tables.orders.exportId, o.tables.orders.tablePrefix], ["exports/orders/g1-0a1b2c3d/", "g1-0a1b2c3d", "exports/orders/"]);
+        const older = stackOutputs();
+        older.tables.orders = { ...older.tables.orders, s3Prefix: "exports/orders/", exportId: undefined, tablePrefix: undefined };
+        assert.equal(parseOutputs(JSON.parse(JSON.stringify(older))).tables.orders.exportId, undefined);
+        const bad = stackOutputs();
+        bad.tables.orders = { ...bad.tables.orders, exportId: "gen-1", tablePrefix: "exports/orders" };
+        assert.throws(() => parseOutputs(bad), (e: unknown) => {
+            assert.ok(e instanceof OutputsError);
+            assert.deepEqual(e.problems.map((p) => p.split(":")[0]), ["tables.orders.exportId", "tables.orders.tablePrefix"]);
+            return true;
+        });
+        const elsewhere = stackOutputs();
+        elsewhere.tables.orders = { ...elsewhere.tables.orders, exportId: "g2-0a1b2c3d" };
+        assert.throws(() => parseOutputs(elsewhere), /tables\.orders\.s3Prefix: expected the folder of export g2-0a1b2c3d/);
+    });
+
     it("lists every problem at once", () => {
         assert.throws(() => parseOutputs({ tables: {} }), (e: unknown) => {
             assert.ok(e instanceof OutputsError);

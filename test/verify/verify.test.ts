@@ -43,7 +43,7 @@ describe("verify: core checks against a mocked stack", () => {
 
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^1,234 rows in LAKE_EXPORT\.EXPORT\.ORDERS$/);
         // 3 folders over 2 pages of CommonPrefixes, 6 objects over 2 pages of Contents.
-        assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/$/);
+        assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/$/);
         assert.match(check(checks, CHECKS.queue).detail, /before the crawl 3 visible, 0 in flight/);
         assert.match(check(checks, CHECKS.crawler).detail, /SUCCEEDED \(started by verify, 45s\)/);
         assert.match(check(checks, CHECKS.glueTable).detail, /2 columns, partition keys \(dt\), parquet/);
@@ -81,7 +81,7 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.objects, CHECKS.glueTable]);
         const objects = check(checks, CHECKS.objects);
-        assert.match(objects.detail, /^no objects under s3:\/\/lake-dev-bucket\/exports\/orders\/; the backfill reported status ok, 1,000 rows, 3 files$/);
+        assert.match(objects.detail, /^no objects under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/; the backfill reported status ok, 1,000 rows, 3 files$/);
         assertReported(report, CHECKS.objects, /no objects: the backfill did not run or the integration role cannot write/);
         assert.match(objects.cause!, /1,000 rows unloaded, so they went elsewhere/);
         assert.equal(check(checks, CHECKS.partitions).result, "skip");
@@ -103,7 +103,7 @@ describe("verify: core checks against a mocked stack", () => {
         w.glueTableLocation = `s3://other-bucket/exports/orders/`;
         const { checks, report } = await run(w);
         assert.equal(check(checks, CHECKS.glueTable).result, "fail");
-        assertReported(report, CHECKS.glueTable, /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\//);
+        assertReported(report, CHECKS.glueTable, /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\//);
     });
 
     it("fails when the Glue table has no partition keys although the folders are partitions", async () => {
@@ -171,7 +171,7 @@ describe("verify: core checks against a mocked stack", () => {
     it("fails when the Athena query FAILED", async () => {
         const w = healthyWorld();
         w.athenaStates = ["RUNNING", "FAILED"];
-        w.athenaReason = "HIVE_BAD_DATA: Field amount's type INT64 in parquet file s3://lake-dev-bucket/exports/orders/dt=2024-01-31/data_0_0_0.snappy.parquet is incompatible with type double";
+        w.athenaReason = "HIVE_BAD_DATA: Field amount's type INT64 in parquet file s3://lake-dev-bucket/exports/orders/g1-0a1b2c3d/dt=2024-01-31/data_0_0_0.snappy.parquet is incompatible with type double";
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.athenaRows]);
         assert.match(check(checks, CHECKS.athenaRows).detail, /^query qe-1 FAILED: HIVE_BAD_DATA: Field amount's type INT64/);

@@ -21,6 +21,9 @@ export const BUCKET = "lake-dev-bucket";
 export const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue";
 export const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
 export const CRAWLER = "incremental-crawl-dev-orders";
+/** The orders table's current export, and its folder (where the Glue table points). */
+export const EXPORT = "g1-0a1b2c3d";
+export const PREFIX = `exports/orders/${EXPORT}/`;
 
 /** The outputs of `pulumi stack output --json` for a one-table stack. */
 export function stackOutputs(): StackOutputs {
@@ -36,7 +39,9 @@ export function stackOutputs(): StackOutputs {
         tables: {
             orders: {
                 snowflakeTable: "LAKE_EXPORT.EXPORT.ORDERS",
-                s3Prefix: "exports/orders/",
+                s3Prefix: PREFIX,
+                exportId: EXPORT,
+                tablePrefix: "exports/orders/",
                 queueUrl: QUEUE,
                 deadLetterQueueUrl: DLQ,
                 crawlerName: CRAWLER,
@@ -51,7 +56,7 @@ export function stackOutputs(): StackOutputs {
 }
 
 export interface World {
-    /** Partition folders under `exports/orders/`, and the objects in each. */
+    /** Partition folders under the export's folder (`PREFIX`), and the objects in each. */
     folders: string[];
     objectsPerFolder: number;
     queue: { visible: number; inFlight: number };
@@ -132,7 +137,7 @@ export function install(w: World) {
     startMocks();
     const m = mocks!;
     for (const x of Object.values(m)) x.reset();
-    const prefix = "exports/orders/";
+    const prefix = PREFIX;
     const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, sql: [] as string[] };
 
     m.s3.on(ListObjectsV2Command).callsFake((input) => {
