@@ -16,6 +16,8 @@ export interface AlertsArgs {
     region: pulumi.Input<string>;
     partition: pulumi.Input<string>;
     tables: WatchedTable[];
+    /** The queue of events SNS could not deliver to any table's queue. */
+    undeliveredQueueName: pulumi.Input<string>;
     /** Every crawler of the stack, and no other, has a name that starts with this. */
     crawlerNamePrefix: string;
     emails: string[];
@@ -92,6 +94,21 @@ export class Alerts extends pulumi.ComponentResource {
                 ...notify,
             }, { ...child, dependsOn: [topicPolicy] }));
         }
+
+        // An event SNS could not deliver to a table's queue: that table's catalogue misses it.
+        this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-undelivered-events`, {
+            alarmDescription: "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.",
+            namespace: "AWS/SQS",
+            metricName: "ApproximateNumberOfMessagesVisible",
+            dimensions: { QueueName: args.undeliveredQueueName },
+            statistic: "Maximum",
+            period: 300,
+            evaluationPeriods: 1,
+            comparisonOperator: "GreaterThanThreshold",
+            threshold: 0,
+            treatMissingData: "notBreaching",
+            ...notify,
+        }, { ...child, dependsOn: [topicPolicy] }));
 
         // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
         // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html

@@ -13,6 +13,8 @@ export interface ConsumerQueueArgs {
     maxReceiveCount: number;
     /** Customer-managed key; undefined means SSE-SQS. */
     kmsKeyArn?: pulumi.Input<string>;
+    /** Where SNS puts the events it could not deliver to the queue (the lake's undelivered-events queue). */
+    deliveryDeadLetter: { arn: pulumi.Input<string>; ready: pulumi.Resource[] };
 }
 
 /**
@@ -88,7 +90,11 @@ export class ConsumerQueue extends pulumi.ComponentResource {
             rawMessageDelivery: true,
             filterPolicyScope: "MessageBody",
             filterPolicy: JSON.stringify(keyPrefixFilterPolicy(args.keyPrefix)),
-        }, { parent: this, dependsOn: [this.policy] });
+            // An event SNS cannot deliver (a key or queue-policy problem) goes to the lake's
+            // undelivered-events queue instead of being dropped after SNS's retries.
+            // https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+            redrivePolicy: pulumi.output(args.deliveryDeadLetter.arn).apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn })),
+        }, { parent: this, dependsOn: [this.policy, ...args.deliveryDeadLetter.ready] });
 
         this.registerOutputs({ queueArn: this.queue.arn, deadLetterQueueArn: this.deadLetterQueue.arn });
     }

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { ConsumerQueue } from "./consumer-queue";
-import { bucketTlsOnlyPolicy, topicPolicy } from "./iam-documents";
+import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
+import { boundedName, LIMITS } from "./naming";
+import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "./iam-documents";
 import { Settings } from "./types";
 
 export interface Consumer {
@@ -19,6 +20,8 @@ export type LakeSettings = Pick<Settings,
 
 export interface EventLakeArgs extends LakeSettings {
     accountId: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
     /** Key prefix (no trailing slash) of the exports; only objects under it raise events. */
     exportPrefix: string;
     /** Key prefix (no trailing slash) where Athena writes query results; expired after `athenaResultsDays`. */
@@ -40,6 +43,8 @@ export class EventLake extends pulumi.ComponentResource {
     readonly topic: aws.sns.Topic;
     readonly topicPolicy: aws.sns.TopicPolicy;
     readonly notification: aws.s3.BucketNotification;
+    /** Events SNS could not deliver to any table's queue; SSE-SQS, so a lake-key problem cannot stop it too. */
+    readonly undelivered: aws.sqs.Queue;
     readonly consumers: Record<string, ConsumerQueue> = {};
 
     constructor(name: string, args: EventLakeArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -106,11 +111,36 @@ export class EventLake extends pulumi.ComponentResource {
             policy: this.bucket.arn.apply((bucketArn) => JSON.stringify(bucketTlsOnlyPolicy({ bucketArn }))),
         }, { ...child, dependsOn: [publicAccess] });
 
-        this.topic = new aws.sns.Topic(`${name}-events`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+        // Failed deliveries to the queues are logged (FSBP SNS.2) by a role SNS assumes; sampling
+        // successes is left at 0. https://docs.aws.amazon.com/sns/latest/dg/sns-topic-attributes.html
+        const feedbackRole = new aws.iam.Role(`${name}-delivery-logs`, {
+            // Explicit and bounded: the auto-name of a 20-character stack outgrows IAM's 64.
+            name: boundedName(`${name}-delivery-logs`, LIMITS.iamRole),
+            description: "Assumed by SNS to log failed deliveries of the lake topic",
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sns.amazonaws.com")),
+        }, child);
+        this.topic = new aws.sns.Topic(`${name}-events`, { kmsMasterKeyId: args.kmsKeyArn, sqsFailureFeedbackRoleArn: feedbackRole.arn }, child);
+        new aws.iam.RolePolicy(`${name}-delivery-logs`, {
+            role: feedbackRole.name,
+            policy: pulumi.all([args.partition, args.region, args.accountId, this.topic.name]).apply(([partition, region, accountId, topicName]) =>
+                JSON.stringify(deliveryStatusLoggingPolicy({ partition, region, accountId, topicName }))),
+        }, child);
         this.topicPolicy = new aws.sns.TopicPolicy(`${name}-events-policy`, {
             arn: this.topic.arn,
             policy: pulumi.all([this.topic.arn, this.bucket.arn, args.accountId]).apply(([topicArn, bucketArn, accountId]) =>
                 JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId }))),
+        }, child);
+
+        // What SNS cannot deliver to a table's queue lands here rather than being dropped. It uses
+        // SSE-SQS, not the lake key, so it still receives when the key is what failed.
+        // https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+        this.undelivered = new aws.sqs.Queue(`${name}-undelivered`, {
+            messageRetentionSeconds: SQS_MAX_RETENTION_DAYS * 86_400,
+            sqsManagedSseEnabled: true,
+        }, child);
+        const undeliveredPolicy = new aws.sqs.QueuePolicy(`${name}-undelivered-policy`, {
+            queueUrl: this.undelivered.url,
+            policy: pulumi.all([this.undelivered.arn, this.topic.arn]).apply(([queueArn, topicArn]) => JSON.stringify(queuePolicy({ queueArn, topicArn }))),
         }, child);
 
         for (const consumer of args.consumers) {
@@ -121,6 +151,7 @@ export class EventLake extends pulumi.ComponentResource {
                 retentionDays: args.queueRetentionDays,
                 maxReceiveCount: args.maxReceiveCount,
                 kmsKeyArn: args.kmsKeyArn,
+                deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
             }, child);
         }
 

@@ -305,3 +305,18 @@ export function snowflakeAlertsPolicy(a: { topicArn: string; kmsKeyArn?: string 
     }
     return doc(...statements);
 }
+
+/**
+ * What SNS needs to log failed deliveries of the lake topic to CloudWatch Logs: SNS writes to log
+ * groups named `sns/<region>/<account>/<topic>` (and `.../Failure`).
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-topic-attributes.html
+ */
+export function deliveryStatusLoggingPolicy(a: { partition: string; region: string; accountId: string; topicName: string }): PolicyDocument {
+    const group = `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:sns/${a.region}/${a.accountId}/${a.topicName}`;
+    return doc({
+        Sid: "WriteDeliveryStatusLogs",
+        Effect: "Allow",
+        Action: ["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents", "logs:PutMetricFilter", "logs:PutRetentionPolicy"],
+        Resource: [`${group}:*`, `${group}/Failure:*`],
+    });
+}

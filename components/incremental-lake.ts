@@ -67,6 +67,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         this.lake = new EventLake(`${name}-lake`, {
             accountId,
+            region,
+            partition,
             exportPrefix: settings.exportPrefix,
             athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
             consumers: tables.map((t) => ({
@@ -113,6 +115,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             accountId,
             region,
             partition,
+            undeliveredQueueName: this.lake.undelivered.name,
             tables: tables.map((t) => ({
                 name: t.folder,
                 queueName: this.lake.consumers[t.folder].queue.name,

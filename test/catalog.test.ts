@@ -153,7 +153,8 @@ describe("names within the services' limits", () => {
         const queues = g.ofType("aws:sqs/queue:Queue").map((r) => r.outputs.name as string);
         assert.ok(roles.every((n) => n.length <= 64), roles.join(", "));
         assert.ok(queues.every((n) => n.length <= 80), queues.join(", "));
-        assert.equal(new Set(queues).size, 4, "two tables sharing a long prefix still get distinct queues");
+        const tableQueues = g.ofType("aws:sqs/queue:Queue").filter((r) => !r.name.endsWith("-lake-undelivered")).map((r) => r.outputs.name as string);
+        assert.equal(new Set(tableQueues).size, 4, "two tables sharing a long prefix still get distinct queues");
         assert.ok(g.one("aws:cloudwatch/eventRule:EventRule").outputs.name.length <= 64);
         for (const c of g.ofType(CRAWLER)) assert.ok(c.inputs.name.length <= 255);
     });

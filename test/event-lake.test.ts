@@ -152,6 +152,28 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(g.dependsOn(sub, qp), "subscribe only once the queue admits the topic");
             }
         });
+
+        it("keeps what SNS cannot deliver in an SSE-SQS queue that admits the lake topic only, alarmed, with failed deliveries logged", () => {
+            const topic = g.one(T.topic, "-lake-events");
+            const undelivered = g.one(T.queue, "-lake-undelivered");
+            assert.equal(undelivered.inputs.sqsManagedSseEnabled, true, "no lake key: it must receive when the key is what failed");
+            assert.equal(undelivered.inputs.kmsMasterKeyId, undefined);
+            assert.equal(undelivered.inputs.messageRetentionSeconds, 14 * 86400);
+            const policy = g.one(T.queuePolicy, "-lake-undelivered-policy");
+            assert.deepEqual(policyOf(policy), iam.queuePolicy({ queueArn: undelivered.outputs.arn, topicArn: topic.outputs.arn }));
+            for (const sub of g.ofType(T.subscription).filter((x) => x.inputs.protocol === "sqs")) {
+                assert.deepEqual(JSON.parse(sub.inputs.redrivePolicy), { deadLetterTargetArn: undelivered.outputs.arn }, `${sub.name} redrives`);
+                assert.ok(g.dependsOn(sub, policy), `${sub.name}: the redrive target admits the topic first`);
+            }
+            const alarm = g.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-undelivered-events");
+            assert.deepEqual(alarm.inputs.dimensions, { QueueName: undelivered.outputs.name });
+            const role = g.one("aws:iam/role:Role", "-lake-delivery-logs");
+            assert.equal(topic.inputs.sqsFailureFeedbackRoleArn, role.outputs.arn);
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("sns.amazonaws.com"));
+            const logs = policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-lake-delivery-logs"));
+            const group = `arn:aws:logs:eu-west-1:123456789012:log-group:sns/eu-west-1/123456789012/${topic.outputs.name}`;
+            assert.deepEqual(logs.Statement[0].Resource, [`${group}:*`, `${group}/Failure:*`], "its own topic's log groups only");
+        });
     });
 }
 

@@ -188,6 +188,20 @@ export function checkSubscriptionRawAndFiltered(props: Record<string, any>): str
     return out;
 }
 
+/**
+ * An SNS → SQS subscription has a redrive policy: an event SNS cannot deliver (a key or queue-policy
+ * problem) is otherwise dropped after SNS's retries, before any DLQ or alarm sees it.
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+ */
+export function checkSubscriptionRedrive(props: Record<string, any>): string[] {
+    if (props.protocol !== "sqs") return [];
+    const parsed = parseJsonInput(props.redrivePolicy);
+    if (parsed === undefined) return ["subscription has no redrivePolicy: an event SNS cannot deliver to the queue is dropped unseen; redrive to a dead-letter queue"];
+    if ("error" in parsed) return [`redrivePolicy is not valid JSON (${parsed.error})`];
+    const target = isRecord(parsed.value) ? parsed.value.deadLetterTargetArn : undefined;
+    return typeof target === "string" && target.startsWith("arn:") ? [] : ["redrivePolicy names no deadLetterTargetArn"];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
@@ -316,7 +330,16 @@ export const sqsConsumerQueueVisibility = stackPolicy<VisibilityConfig>({
     check: (resources, config) => checkConsumerVisibility(resources, config),
 });
 
+export const snsSubscriptionHasRedrive = resourcePolicy({
+    name: "sns-subscription-has-redrive",
+    description: "Every SNS → SQS subscription has a redrive policy to a dead-letter queue, so an event SNS cannot deliver is kept rather than dropped unseen.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    types: T.subscription,
+    check: (props) => checkSubscriptionRedrive(props),
+});
+
 export const snsSqsPolicies = [
     snsTopicPolicyConfined, sqsQueuePolicyConfined, snsTopicNoAwsManagedKey, sqsQueueNoAwsManagedKey, sqsConsumerQueueHasDlq,
-    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSqsSubscriptionRawAndFiltered, sqsConsumerQueueVisibility,
+    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSqsSubscriptionRawAndFiltered, sqsConsumerQueueVisibility, snsSubscriptionHasRedrive,
 ];

@@ -110,6 +110,8 @@ export interface LakeFacts {
         externalId: string;
     };
     key?: { arn: string; policy?: PolicyDoc };
+    /** The queue the subscriptions redrive undeliverable events to, when they do. */
+    undelivered?: { arn: string; policy?: PolicyDoc };
     /** The role Snowflake assumes to publish task errors, when the stack has one. */
     taskAlerts?: { roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[]; integrationUserArn: string; externalId: string; topicArn: string };
 }
@@ -228,6 +230,12 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         key = { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined };
     }
 
+    let undelivered: LakeFacts["undelivered"];
+    const redriveTargets = [...new Set(subscriptions.map((sub) => (sub.inputs.redrivePolicy ? JSON.parse(sub.inputs.redrivePolicy).deadLetterTargetArn : undefined)).filter(Boolean))];
+    if (redriveTargets.length > 0) {
+        const q = only(queues.filter((x) => x.outputs.arn === only(redriveTargets, "subscription dead-letter queue")), "subscription dead-letter queue");
+        undelivered = { arn: q.outputs.arn, policy: queuePolicyOf(q) };
+    }
     let taskAlerts: LakeFacts["taskAlerts"];
     const notifications = ofType(rs, "snowflake:index/notificationIntegration:NotificationIntegration");
     if (notifications.length > 0) {
@@ -240,7 +248,7 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
     }
 
     return {
-        accountId, region, partition, taskAlerts,
+        accountId, region, partition, taskAlerts, undelivered,
         glueDatabase: only(ofType(rs, "aws:glue/catalogDatabase:CatalogDatabase"), "Glue database").inputs.name,
         bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
         exportPrefix,
@@ -461,6 +469,17 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     person("anonymous-list", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:ListBucket", lakeBucket, { ...tls, "s3:prefix": `${P}/` }, "Denied", "nothing grants unsigned listing");
     person("anonymous-put", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:PutObject", anyObject, tls, "Denied", "nothing grants unsigned writes");
     person("anonymous-get-no-tls", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", anyObject, noTls, "ExplicitlyDenied", "DenyInsecureTransport (Principal *)");
+
+    // --- SNS → the undelivered-events queue ------------------------------------------------------
+    if (f.undelivered) {
+        const q = { label: "undelivered-events queue", arn: f.undelivered.arn, accountId: acct };
+        add({ id: "undelivered:sns-lake-topic", group: "queue-allows-topic", principal: { label: "SNS (service)", arn: "sns.amazonaws.com" }, action: "sqs:SendMessage", resource: q,
+            context: { "aws:SourceArn": f.topic.arn }, contextLabel: "SourceArn=lake topic", identityPolicies: [], resourcePolicy: f.undelivered.policy, expected: "Allowed",
+            why: "its queue policy admits the lake topic: SNS redrives what it cannot deliver" });
+        add({ id: "undelivered:sns-other-topic", group: "queue-denies-others", principal: { label: "SNS (service)", arn: "sns.amazonaws.com" }, action: "sqs:SendMessage", resource: q,
+            context: { "aws:SourceArn": otherTopicArn }, contextLabel: "SourceArn=another topic of this account", identityPolicies: [], resourcePolicy: f.undelivered.policy, expected: "Denied",
+            why: "aws:SourceArn is not the lake topic" });
+    }
 
     // --- Snowflake's task-error role (publishes to the alerts topic) -----------------------------------
     if (f.taskAlerts) {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
     checkPolicyConfined, filtersOnKeyPrefix, isAwsManagedKey, snsSqsSubscriptionRawAndFiltered, snsTopicNoAwsManagedKey, snsTopicPolicyConfined,
-    sqsConsumerQueueHasDlq, sqsConsumerQueueVisibility, sqsDlqRetentionCoversSource, sqsQueueNoAwsManagedKey, sqsQueuePolicyConfined, sqsRetentionCoversCrawlInterval,
+    snsSubscriptionHasRedrive, sqsConsumerQueueHasDlq, sqsConsumerQueueVisibility, sqsDlqRetentionCoversSource, sqsQueueNoAwsManagedKey, sqsQueuePolicyConfined, sqsRetentionCoversCrawlInterval,
 } from "../../policies/rules/sns-sqs";
 import { doc, Fake, stackViolations, unknown, violationsOf } from "./support";
 
@@ -256,6 +256,20 @@ describe("policies/sns-sqs", () => {
         });
         it("takes its minimum from config", async () => {
             assert.equal((await stackViolations(sqsConsumerQueueVisibility, visible(3600), { minVisibilitySeconds: 7200 })).length, 2);
+        });
+    });
+
+    describe("sns-subscription-has-redrive", () => {
+        const SUB = { protocol: "sqs", endpoint: QUEUE_ARN, rawMessageDelivery: true };
+        it("passes a subscription that redrives to a dead-letter queue, and other protocols", async () => {
+            assert.deepEqual(await violationsOf(snsSubscriptionHasRedrive, SUBSCRIPTION, { ...SUB, redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN }) }), []);
+            assert.deepEqual(await violationsOf(snsSubscriptionHasRedrive, SUBSCRIPTION, { protocol: "email", endpoint: "a@example.com" }), []);
+        });
+        it("reports a subscription without one, or with one naming nothing", async () => {
+            assert.deepEqual(await violationsOf(snsSubscriptionHasRedrive, SUBSCRIPTION, SUB), [
+                "subscription has no redrivePolicy: an event SNS cannot deliver to the queue is dropped unseen; redrive to a dead-letter queue",
+            ]);
+            assert.deepEqual(await violationsOf(snsSubscriptionHasRedrive, SUBSCRIPTION, { ...SUB, redrivePolicy: "{}" }), ["redrivePolicy names no deadLetterTargetArn"]);
         });
     });
 });
