@@ -1,6 +1,6 @@
 /**
  * npm run plan -- [--help] [--stack <name>] [--program <path>] [--config key=value]... [--policy-config <file>]
- *                 [--write-policy-config <file>]
+ *                 [--write-policy-config <file>] [--since <git-ref>]
  *
  * An offline `pulumi preview --policy-pack policies`: runs the program under mocks (no cloud
  * account, no Pulumi CLI), prints what `pulumi up` would create as a tree with the policy verdicts
@@ -15,12 +15,19 @@
  *                     (without accountIds: set the stack's AWS account there yourself)
  *   --preview         simulate a stack's first `pulumi preview`: values computed from other resources
  *                     are unknown (rules that need them report "can't run during preview")
+ *   --since           instead: what `pulumi up` of the working tree does to the stack as deployed from
+ *                     <git-ref> (the program and stack file at that commit): each resource's step
+ *                     (create, update, replace, delete) with the data-safety verdicts under it, ending
+ *                     with `N to create, M to update, R to replace, D to delete`. --config applies to
+ *                     the working tree's side. Exits 1 on a collision, data loss or a program that
+ *                     fails after the update, 0 otherwise (re-exports and event gaps are advisories).
  */
 import * as fs from "fs";
 import * as path from "path";
 import { PolicyPackConfig } from "@pulumi/policy";
 import { requireStackFile, ROOT } from "../test/harness";
 import { formatPlan, planStack, writePolicyConfig } from "./lib/policy-run";
+import { runSince } from "./lib/since";
 
 /** The usage text: this file's header comment. */
 const USAGE = fs.readFileSync(__filename, "utf8").split("*/")[0].replace(/^\/\*\*\n/, "").replace(/^ \* ?/gm, "").trimEnd();
@@ -32,6 +39,7 @@ interface Cli {
     policyConfig?: string;
     writePolicyConfig?: string;
     preview: boolean;
+    since?: string;
 }
 
 function parseArgs(argv: string[]): Cli {
@@ -49,6 +57,7 @@ function parseArgs(argv: string[]): Cli {
             case "--policy-config": cli.policyConfig = value(); break;
             case "--write-policy-config": cli.writePolicyConfig = value(); break;
             case "--preview": cli.preview = true; break;
+            case "--since": cli.since = value(); break;
             case "--help": case "-h": console.log(USAGE); process.exit(0); break;
             case "--config": {
                 const kv = value();
@@ -79,6 +88,7 @@ async function main(): Promise<number> {
             return 2;
         }
     }
+    if (cli.since !== undefined) return runSince({ stack: cli.stack ?? "dev", ref: cli.since, config: cli.config, program: cli.program });
     const policyConfig: PolicyPackConfig | undefined = cli.policyConfig
         ? JSON.parse(fs.readFileSync(path.resolve(ROOT, cli.policyConfig), "utf8"))
         : undefined;
