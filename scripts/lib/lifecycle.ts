@@ -249,7 +249,7 @@ function commandStep(op: Op, old: CapturedResource | undefined, neu: CapturedRes
 // -------------------------------------------------------------------------------------------------
 
 const isProvider = (r: CapturedResource) => r.type.startsWith("pulumi:providers:");
-export const describe = (r: Pick<CapturedResource, "type" | "name">) => `${r.type} ${r.name}`;
+const describeResource = (r: Pick<CapturedResource, "type" | "name">) => `${r.type} ${r.name}`;
 
 /** A type's display name: `aws:sqs/queue:Queue` → `sqs.Queue`. */
 export function typeLabel(type: string): string {
@@ -344,7 +344,7 @@ function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Ma
                         // derived from the inputs are already in the new run's values.)
                         outputsChange: !keepsOutputs(rule, neu.inputs),
                     };
-                    if (old.protect && neu.protect) step.refused = `unable to replace ${describe(neu)}: it is protected (the engine stops the update)`;
+                    if (old.protect && neu.protect) step.refused = `unable to replace ${describeResource(neu)}: it is protected (the engine stops the update)`;
                     if (old.retainOnDelete) step.abandons = true;
                 } else {
                     step = { ...base, op: "update", changed, replaceKeys: [], reasons: [...aliased, ...reasons, ...(changed.length ? [`${[...new Set(changed.map(topKey))].join(", ")} changed in place`] : [])] };
@@ -375,7 +375,7 @@ function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Ma
             urn: old.urn, type: old.type, name: old.name, parent: old.parent, custom: old.custom, old, op: "delete",
             changed: [], replaceKeys: [], reasons: ["not in the new program"],
         };
-        if (old.protect) step.refused = `unable to delete ${describe(old)}: it is protected (the engine stops the update)`;
+        if (old.protect) step.refused = `unable to delete ${describeResource(old)}: it is protected (the engine stops the update)`;
         if (old.retainOnDelete) step.abandons = true;
         if (old.type === "command:local:Command") step.command = commandStep("delete", old, undefined, ctx.opts);
         steps.push(step);
