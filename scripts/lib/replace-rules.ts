@@ -14,7 +14,8 @@
  * - terraform-provider-snowflake v1.2.1 (snowflakedb/terraform-provider-snowflake, tag v1.2.1 =
  *   934080395b2071c38b4374913bc4ddb2a369315c), the version @pulumi/snowflake 1.3.0 bridges
  *   (pulumi/pulumi-snowflake v1.3.0, provider/go.mod). pkg/resources/<resource>.go.
- * - pulumi-command (pulumi/pulumi-command @ 010bd8e0dd8a2f13707aa3b5061739edd90790a5):
+ * - pulumi-command (pulumi/pulumi-command v1.2.1 = 7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25, the same at
+ *   HEAD 010bd8e0dd8a):
  *   provider/pkg/provider/common/inputs.go declares `Triggers *[]any \`provider:"replaceOnChanges"\``;
  *   provider/pkg/provider/local/commandController.go `Update` runs `update`, or `create` when
  *   `update` is unset, with `PULUMI_COMMAND_STDOUT` = the previous stdout when non-empty
@@ -364,6 +365,13 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         autoName: "name",
         identity: (i) => sfName(i.name),
     },
+    "snowflake:index/notificationIntegration:NotificationIntegration": {
+        upstream: "snowflake_notification_integration",
+        source: `${TF_SF} pkg/resources/notification_integration.go`,
+        forceNew: ["name", "notificationProvider", "azureStorageQueuePrimaryUri", "azureTenantId", "gcpPubsubSubscriptionName", "gcpPubsubTopicName"],
+        autoName: "name",
+        identity: (i) => sfName(i.name),
+    },
     "snowflake:index/task:Task": {
         upstream: "snowflake_task",
         source: `${TF_SF} pkg/resources/task.go`,
@@ -389,7 +397,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     // --- Command ------------------------------------------------------------------------------
     "command:local:Command": {
         upstream: "pulumi-command local.Command",
-        source: "pulumi/pulumi-command provider/pkg/provider/common/inputs.go, local/commandController.go @ 010bd8e0dd8a",
+        source: "pulumi/pulumi-command provider/pkg/provider/common/inputs.go, local/commandController.go @ v1.2.1 (7f3eb6f3b77c)",
         forceNew: ["triggers"],
         generatedId: true,
     },
