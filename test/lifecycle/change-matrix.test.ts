@@ -119,7 +119,8 @@ const CASES: Case[] = [
         change: (s) => ({ [K("glueDatabase")]: s === "dev" ? "lake_dev_v2" : "lake_v2" }),
         expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
             replace: ["glue.CatalogDatabase catalog-database cbd", "glue.Crawler catalog-*-crawler dbr", "athena.NamedQuery catalog-*-rows dbr", "glue.CatalogTable * dbr"],
-            update: ["athena.Workgroup catalog-workgroup"],
+            // The crawler role's access names the Glue database; the backfill registers partitions in it.
+            update: ["athena.Workgroup catalog-workgroup", "iam.RolePolicy catalog-*-access", "command.local.Command snowflake-*-backfill"],
             // dev: the old Glue database is deleted (the catalogue; S3 keeps the data); prod: retained, abandoned.
             verdicts: ["advisory data-replaced-or-deleted catalog-database", "?advisory data-replaced-or-deleted *"],
             waitsFor: { steps: GLUE_TABLE },
@@ -131,13 +132,14 @@ const CASES: Case[] = [
         expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
             replace: [
                 "snowflake.Database snowflake-database", "snowflake.Schema snowflake-schema", "snowflake.FileFormat snowflake-parquet", "snowflake.Stage snowflake-stage",
-                "snowflake.StreamOnTable snowflake-*-stream", "snowflake.Task snowflake-*-task", "?snowflake.Table snowflake-orders-table", "?command.local.Command snowflake-*-backfill",
+                "snowflake.StreamOnTable snowflake-*-stream", "snowflake.Task snowflake-*-task", "?snowflake.Table snowflake-*", "?command.local.Command snowflake-*-backfill",
+                "?glue.CatalogTable * dbr",
             ],
             update: ["?command.local.Command snowflake-*-backfill"],
             // The export location does not depend on the database: the re-export lands where the
             // earlier one is catalogued (flagged; to decide with the lead).
             verdicts: [
-                "advisory rows-exported-again snowflake-*-stream",
+                "advisory rows-exported-again snowflake-*-stream", "?advisory data-replaced-or-deleted catalog-*",
                 ...(s === "dev" ? ["?error data-replaced-or-deleted snowflake-*"] : ["?advisory data-replaced-or-deleted snowflake-*"]),
             ],
             duplicatesFlagged: true,
@@ -153,8 +155,9 @@ const CASES: Case[] = [
                 "snowflake.Task snowflake-*-task", "snowflake.Stage snowflake-stage", "snowflake.StorageIntegration snowflake-integration", "s3.BucketNotification lake-notification",
                 "sns.TopicSubscription lake-*-subscription", "iam.RolePolicy *-access", "iam.Role catalog-*-role", "?glue.Crawler catalog-*-crawler",
             ],
-            verdicts: ["advisory rows-exported-again snowflake-*-stream"],
-            waitsFor: { steps: GLUE_TABLE, safety: GLUE_TABLE },
+            // The Glue table goes with the old location (its partitions with it): that is the point.
+            verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],
+            waitsFor: { steps: GLUE_TABLE, verdicts: GLUE_TABLE, safety: GLUE_TABLE },
         }])) as Record<Stack, Expectation>,
     },
     {
@@ -165,7 +168,7 @@ const CASES: Case[] = [
                 create: ["kms.Key kms-key", "kms.Alias kms-alias"],
                 update: [
                     "sns.Topic lake-events", "sns.Topic alerts-topic", "sqs.Queue lake-orders-*", "s3.BucketServerSideEncryptionConfiguration lake-encryption",
-                    "athena.Workgroup catalog-workgroup", "iam.RolePolicy *-access", "snowflake.Stage snowflake-stage",
+                    "athena.Workgroup catalog-workgroup", "iam.RolePolicy *", "snowflake.Stage snowflake-stage",
                 ],
             },
             prod: { refused: /incremental-crawl:encryption/, waitsFor: { refused: REFUSES } },
@@ -185,8 +188,8 @@ const CASES: Case[] = [
         expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
             replace: ["snowflake.StreamOnTable snowflake-orders-stream dbr", "command.local.Command snowflake-orders-backfill cbd", "glue.CatalogTable *orders* dbr"],
             update: ["snowflake.Task snowflake-orders-task"],
-            verdicts: ["advisory rows-exported-again snowflake-orders-stream"],
-            waitsFor: { steps: GLUE_TABLE, safety: GLUE_TABLE },
+            verdicts: ["advisory rows-exported-again snowflake-orders-stream", "advisory data-replaced-or-deleted catalog-orders-table"],
+            waitsFor: { steps: GLUE_TABLE, verdicts: GLUE_TABLE, safety: GLUE_TABLE },
         }])) as Record<Stack, Expectation>,
     })),
     {
