@@ -10,6 +10,7 @@ import {
     Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
     naming, parseCron, sql, SQS_MAX_RETENTION_DAYS,
 } from "@incremental-crawl/components";
+import { closest } from "./scripts/lib/suggest";
 
 export const PROJECT = "incremental-crawl";
 
@@ -67,8 +68,11 @@ const { partitionKey } = sql;
 const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
 const UNPARTITIONABLE = /^(VARIANT|OBJECT|ARRAY|GEOGRAPHY|BINARY|VARBINARY|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL)\b/;
 
-/** All the problems found in one configuration. */
-export class ConfigError extends Error {
+/**
+ * All the problems found in one configuration. A `pulumi.RunError`, so that `pulumi up` prints the
+ * message alone, without a stack trace: the problems are the whole story.
+ */
+export class ConfigError extends pulumi.RunError {
     constructor(readonly problems: string[]) {
         super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
         this.name = "ConfigError";
@@ -90,6 +94,15 @@ class Problems {
     }
 }
 
+/**
+ * The expected form of an unknown key: the setting it most likely meant (edit distance), or the
+ * list of every setting when none resembles it.
+ */
+function knownKey(what: string, key: string, known: readonly string[]): string {
+    const near = closest(key, known);
+    return near !== undefined ? `one of the ${what} (did you mean ${near}?)` : `one of the ${what} (${known.join(", ")})`;
+}
+
 function parseJson(raw: string): unknown {
     try {
         return JSON.parse(raw);
@@ -109,7 +122,7 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
 
     for (const k of Object.keys(raw).sort()) {
         if (k.startsWith(ns) && !(PROJECT_KEYS as readonly string[]).includes(k.slice(ns.length))) {
-            p.add(k, `one of the project settings (${PROJECT_KEYS.join(", ")})`, "an unknown key");
+            p.add(k, knownKey("project settings", k.slice(ns.length), PROJECT_KEYS), "an unknown key");
         }
         if (CREDENTIAL_KEYS[k] !== undefined) {
             p.add(k, `no credential in stack configuration: remove it and set ${CREDENTIAL_KEYS[k]} in the environment of pulumi up`, "a value");
@@ -245,7 +258,7 @@ function parseTables(text: string | undefined, k: string, p: Problems): TableSpe
             return undefined;
         }
         for (const extra of Object.keys(t).filter((x) => !TABLE_KEYS.includes(x))) {
-            p.add(`${tk}.${extra}`, `one of the table settings (${TABLE_KEYS.join(", ")})`, "an unknown key");
+            p.add(`${tk}.${extra}`, knownKey("table settings", extra, TABLE_KEYS), "an unknown key");
         }
         const name = t.name;
         const nameWhy = typeof name === "string" ? naming.snowflakeIdentifier(name) : "a string";
@@ -302,7 +315,7 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
             return;
         }
         for (const extra of Object.keys(c).filter((x) => !COLUMN_KEYS.includes(x))) {
-            p.add(`${ck}.${extra}`, `one of the column settings (${COLUMN_KEYS.join(", ")})`, "an unknown key");
+            p.add(`${ck}.${extra}`, knownKey("column settings", extra, COLUMN_KEYS), "an unknown key");
         }
         let ok = true;
         const nameWhy = typeof c.name === "string" ? naming.snowflakeColumn(c.name) : "a string";
@@ -314,7 +327,12 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
             ok = false;
         }
         const type = typeof c.type === "string" ? c.type.trim().toUpperCase().replace(/\s*,\s*/g, ",") : c.type;
-        const typeWhy = typeof type === "string" ? naming.snowflakeType(type) : "a string";
+        // Bare TIMESTAMP is whatever the account's TIMESTAMP_TYPE_MAPPING says (NTZ by default, but
+        // LTZ or TZ where set); the unload must know, since Parquet takes no zoned timestamps.
+        // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp
+        const typeWhy = typeof type !== "string" ? "a string"
+            : /^TIMESTAMP(\(\d\))?$/.test(type) ? "TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP (it follows the account's TIMESTAMP_TYPE_MAPPING)"
+                : naming.snowflakeType(type);
         if (typeWhy !== undefined) {
             p.add(`${ck}.type`, typeWhy, c.type);
             ok = false;

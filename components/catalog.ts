@@ -1,12 +1,19 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
+import { boundedName, LIMITS } from "./naming";
 import { TableCrawler } from "./table-crawler";
+import { ColumnSpec } from "./types";
 
 export interface CatalogTable {
     /** Glue table name (the table's folder name), e.g. `orders`. */
     name: string;
-    /** Key prefix of the table's folder, without trailing slash. */
+    /** Key prefix of the table's folder, with trailing slash: every export of the table is under it. */
     tablePrefix: string;
+    /** Key prefix of the table's current export, with trailing slash: the Glue table's location. */
+    location: string;
+    /** The table's columns, in the unload's order. */
+    columns: ColumnSpec[];
     queueArn: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
     /** Partition key of the table's folders (`dt`, or a column name). */
@@ -24,6 +31,8 @@ export interface CatalogArgs {
     tables: CatalogTable[];
     kmsKeyArn?: pulumi.Input<string>;
     partition: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    accountId: pulumi.Input<string>;
     schedule?: string;
     /** Keep the Glue database on destroy. */
     retain: boolean;
@@ -36,6 +45,7 @@ export interface CatalogArgs {
 export class Catalog extends pulumi.ComponentResource {
     readonly database: aws.glue.CatalogDatabase;
     readonly workgroup: aws.athena.Workgroup;
+    readonly tables: Record<string, aws.glue.CatalogTable> = {};
     readonly crawlers: Record<string, TableCrawler> = {};
     readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
 
@@ -49,16 +59,39 @@ export class Catalog extends pulumi.ComponentResource {
         }, { ...child, retainOnDelete: args.retain });
 
         for (const table of args.tables) {
+            // The program declares the table: its schema is known before any file exists (Athena
+            // can query it from the first minute), and the crawler only adds partitions to it.
+            // A new export is a new location: the table is replaced with it, so the earlier
+            // export's partitions go with the old table and are never visible beside the new ones
+            // (DeleteTable: "you no longer have access to the ... partitions that belong to the
+            // deleted table", https://docs.aws.amazon.com/glue/latest/webapi/API_DeleteTable.html).
+            // Its name is fixed, so the replacement deletes first.
+            this.tables[table.name] = new aws.glue.CatalogTable(`${name}-${table.name}-table`, {
+                name: table.name,
+                databaseName: this.database.name,
+                description: `Current export of ${table.name}; partitions added by the crawler and the backfill`,
+                tableType: "EXTERNAL_TABLE",
+                parameters: { EXTERNAL: "TRUE", classification: "parquet", "parquet.compression": "SNAPPY" },
+                partitionKeys: [{ name: table.partitionKey, type: "string" }],
+                storageDescriptor: {
+                    ...PARQUET_STORAGE,
+                    location: pulumi.interpolate`s3://${args.bucketName}/${table.location}`,
+                    columns: glueColumns(table.columns),
+                },
+            }, { ...child, replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true });
+
             this.crawlers[table.name] = new TableCrawler(`${name}-${table.name}`, {
                 crawlerName: `${args.namePrefix}-${table.name}`,
                 databaseName: this.database.name,
-                bucketName: args.bucketName,
+                table: this.tables[table.name],
                 bucketArn: args.bucketArn,
                 tablePrefix: table.tablePrefix,
                 queueArn: table.queueArn,
                 deadLetterQueueArn: table.deadLetterQueueArn,
                 kmsKeyArn: args.kmsKeyArn,
                 partition: args.partition,
+                region: args.region,
+                accountId: args.accountId,
                 schedule: args.schedule,
             }, child);
         }
@@ -83,7 +116,8 @@ export class Catalog extends pulumi.ComponentResource {
 
         for (const table of args.tables) {
             this.namedQueries[table.name] = new aws.athena.NamedQuery(`${name}-${table.name}-rows`, {
-                name: `${table.name}: rows per partition`,
+                // Athena saved-query names take at most 128 characters (API_CreateNamedQuery).
+                name: boundedName(`${table.name}: rows per partition`, LIMITS.athenaName),
                 description: `Row count of each ${table.partitionKey} partition of ${args.databaseName}.${table.name}`,
                 database: this.database.name,
                 workgroup: this.workgroup.name,

@@ -24,6 +24,16 @@ export const SQS_MAX_RETENTION_DAYS = 14;
 const MAX_RETENTION_SECONDS = SQS_MAX_RETENTION_DAYS * 86_400;
 
 /**
+ * How long a received event stays hidden from the next receive. A crawl holds the events it has
+ * received until it has catalogued them; with SQS's 30 s default they come back during a long
+ * crawl and, after `maxReceiveCount` receives, reach the DLQ unprocessed. Glue documents no value;
+ * terraform-provider-aws's acceptance tests of event-mode crawlers use 3600 s on the queue and the
+ * DLQ (internal/service/glue/crawler_test.go), and an hour is well within SQS's 12-hour maximum
+ * and far below the queues' retention (1 day at least).
+ */
+export const VISIBILITY_TIMEOUT_SECONDS = 3600;
+
+/**
  * One consumer of the lake's events (the crawler of one table): a queue with a dead-letter queue,
  * a queue policy that admits only the lake topic, and a raw-delivery subscription filtered to the
  * consumer's key prefix. A queue feeds exactly one consumer: a crawler deletes what it reads
@@ -47,12 +57,14 @@ export class ConsumerQueue extends pulumi.ComponentResource {
         this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
             name: `${args.queueName}-dlq`,
             messageRetentionSeconds: MAX_RETENTION_SECONDS,
+            visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
             ...encryption,
         }, { parent: this, deleteBeforeReplace: true });
 
         this.queue = new aws.sqs.Queue(`${name}-queue`, {
             name: args.queueName,
             messageRetentionSeconds: args.retentionDays * 86_400,
+            visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
             // Long polling: fewer empty receives while the crawler drains the queue.
             receiveWaitTimeSeconds: 20,
             redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) =>

@@ -18,17 +18,17 @@ export function keyPrefixFilterPolicy(keyPrefix: string): Record<string, unknown
 }
 
 /**
- * Crawler configuration: one schema per S3 path (CombineCompatibleSchemas) and partitions that
- * inherit the table's schema, so every `dt=` folder of a table is a partition of one table.
+ * Crawler configuration: partitions inherit the table's schema, so every `dt=` folder reads as the
+ * table the program declared ("Update all new and existing partitions with metadata from the table",
+ * https://docs.aws.amazon.com/glue/latest/dg/crawler-schema-changes-prevent.html). Glue gives
+ * catalog-target crawlers the CombineCompatibleSchemas grouping by default; it is stated here so
+ * the configuration reads back as written (terraform-provider-aws website/docs/r/glue_crawler.html.markdown).
  * https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html
  */
 export function crawlerConfiguration(): string {
     return JSON.stringify({
         Version: 1.0,
         Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
-        CrawlerOutput: {
-            Partitions: { AddOrUpdateBehavior: "InheritFromTable" },
-            Tables: { AddOrUpdateBehavior: "MergeNewColumns" },
-        },
+        CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
     });
 }

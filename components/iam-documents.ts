@@ -76,10 +76,13 @@ export function serviceTrustPolicy(service: string): PolicyDocument {
 }
 
 /**
- * The SQS actions a crawler in event mode needs on its queue and dead-letter queue.
- * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
+ * The SQS actions a crawler in event mode needs on its queue and dead-letter queue
+ * (https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html), and
+ * sqs:ChangeMessageVisibility, which AWS's own sample policy grants as well
+ * (aws-samples/aws-glue-crawler-utilities blog_resources/s3_event_notifications_iam_policy_sqs.json).
  */
 export const CRAWLER_QUEUE_ACTIONS = [
+    "sqs:ChangeMessageVisibility",
     "sqs:DeleteMessage",
     "sqs:GetQueueAttributes",
     "sqs:GetQueueUrl",
@@ -91,9 +94,18 @@ export const CRAWLER_QUEUE_ACTIONS = [
 ];
 
 /**
- * A crawler role's own permissions, beyond the AWSGlueServiceRole managed policy: its queue and
- * DLQ, reads under its table's folder only (the managed policy reads only `aws-glue-*` paths),
- * and `kms:Decrypt` when the queue and data are encrypted with a customer-managed key.
+ * Everything a table's crawler role may do, in place of the AWSGlueServiceRole managed policy
+ * (which grants glue:* on *, s3:ListBucket on every bucket and objects under any `aws-glue-*` key):
+ * - its queue and DLQ (the event-mode actions above);
+ * - reads under its table's folder, and the lake bucket's location, ACL and listing of that folder;
+ * - on its Glue table only, what a catalog-target crawler does: read the database and the table,
+ *   read and add or update partitions ("permission to create and update tables and partitions",
+ *   https://docs.aws.amazon.com/glue/latest/dg/crawler-prereqs.html; the action list of
+ *   awslabs/data-solutions-framework-on-aws governance data-catalog-database.ts, without the
+ *   table-creating and deleting actions a catalog target with DeleteBehavior LOG never takes);
+ * - its log stream in /aws-glue/crawlers, where crawlers write one stream per crawler
+ *   (https://docs.aws.amazon.com/glue/latest/dg/create-service-policy.html grants these logs actions);
+ * - `kms:Decrypt` when the queue and data are encrypted with the lake key.
  */
 export function crawlerPolicy(a: {
     queueArn: string;
@@ -102,7 +114,13 @@ export function crawlerPolicy(a: {
     /** Key prefix of the table folder, without trailing slash: `exports/orders`. */
     tablePrefix: string;
     kmsKeyArn?: string;
+    /** Where its Glue table is: partition, region, account, database and table names. */
+    glue: { partition: string; region: string; accountId: string; database: string; table: string };
+    crawlerName: string;
 }): PolicyDocument {
+    const g = a.glue;
+    const glueArn = (resource: string) => `arn:${g.partition}:glue:${g.region}:${g.accountId}:${resource}`;
+    const logGroup = `arn:${g.partition}:logs:${g.region}:${g.accountId}:log-group:/aws-glue/crawlers`;
     const statements: Statement[] = [
         { Sid: "ConsumeOwnEventQueue", Effect: "Allow", Action: CRAWLER_QUEUE_ACTIONS, Resource: [a.queueArn, a.dlqArn] },
         { Sid: "ReadOwnTableObjects", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(a.bucketArn, a.tablePrefix) },
@@ -113,10 +131,38 @@ export function crawlerPolicy(a: {
             Resource: a.bucketArn,
             Condition: { StringLike: { "s3:prefix": [`${a.tablePrefix}/`, `${a.tablePrefix}/*`] } },
         },
+        { Sid: "LocateLakeBucket", Effect: "Allow", Action: ["s3:GetBucketLocation", "s3:GetBucketAcl"], Resource: a.bucketArn },
+        {
+            Sid: "KeepOwnGlueTable",
+            Effect: "Allow",
+            Action: CRAWLER_CATALOG_ACTIONS,
+            Resource: [glueArn("catalog"), glueArn(`database/${g.database}`), glueArn(`table/${g.database}/${g.table}`)],
+        },
+        { Sid: "CreateCrawlerLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: `${logGroup}:*` },
+        {
+            Sid: "WriteOwnCrawlerLog",
+            Effect: "Allow",
+            Action: ["logs:CreateLogStream", "logs:PutLogEvents"],
+            Resource: `${logGroup}:log-stream:${a.crawlerName}`,
+        },
     ];
     if (a.kmsKeyArn) statements.push({ Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn });
     return doc(...statements);
 }
+
+/** What a catalog-target crawler does to its one table: read it, and read, add and update its partitions. */
+export const CRAWLER_CATALOG_ACTIONS = [
+    "glue:BatchCreatePartition",
+    "glue:BatchGetPartition",
+    "glue:BatchUpdatePartition",
+    "glue:CreatePartition",
+    "glue:GetDatabase",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "glue:UpdatePartition",
+    "glue:UpdateTable",
+];
 
 /**
  * Trust policy of the role Snowflake assumes: only the storage integration's IAM user, and only
@@ -166,10 +212,8 @@ export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; km
 /**
  * Key policy of the lake's customer-managed key. The account root enables IAM policies (the
  * crawler and Snowflake roles get `kms:*` rights through their own policies); S3 and SNS get
- * what they need to deliver encrypted events, confined to this account. AWS-managed keys cannot
- * be used here: their policies cannot be changed to admit S3 or SNS.
- * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
- * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+ * what they need to deliver encrypted events. AWS-managed keys cannot be used here: their policies
+ * cannot be changed to admit S3 or SNS.
  */
 export function lakeKeyPolicy(a: { accountId: string; partition?: string }): PolicyDocument {
     const partition = a.partition ?? "aws";
@@ -182,12 +226,29 @@ export function lakeKeyPolicy(a: { accountId: string; partition?: string }): Pol
             Resource: "*",
         },
         {
-            Sid: "AllowS3AndSnsToDeliverEncryptedEvents",
+            // S3 encrypts the events it publishes to the encrypted topic. The S3 user guide's key
+            // policy for encrypted notification destinations conditions this on aws:SourceAccount
+            // (and aws:SourceArn; the bucket is named after the key exists, so the account is what
+            // the key can name). https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
+            // ("AWS KMS key policy")
+            Sid: "AllowS3OfThisAccountToPublishEncryptedEvents",
             Effect: "Allow",
-            Principal: { Service: ["s3.amazonaws.com", "sns.amazonaws.com"] },
+            Principal: { Service: "s3.amazonaws.com" },
             Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
             Resource: "*",
             Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
+        },
+        {
+            // SNS writes into the encrypted queues. The SQS and SNS guides document this grant
+            // without a condition, and no AWS document says SNS sends aws:SourceAccount with it;
+            // the queue policies confine what may send (the lake topic only).
+            // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
+            // https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+            Sid: "AllowSnsToDeliverIntoEncryptedQueues",
+            Effect: "Allow",
+            Principal: { Service: "sns.amazonaws.com" },
+            Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
+            Resource: "*",
         },
         {
             // Alarms and rules publish to the (encrypted) alerts topic. AWS documents this grant
@@ -228,4 +289,19 @@ export function alertsTopicPolicy(a: { topicArn: string; accountId: string; regi
             Condition: { ArnLike: { "aws:SourceArn": `arn:${partition}:events:${a.region}:${a.accountId}:rule/*` } },
         },
     );
+}
+
+/**
+ * What the role Snowflake assumes to push task error notifications needs: sns:Publish on the
+ * alerts topic only (Snowflake's guide grants exactly that), and, when the topic is encrypted with
+ * the lake key, the data key and decrypt rights a publisher to an encrypted topic needs.
+ * https://docs.snowflake.com/en/user-guide/notifications/creating-notification-integration-amazon-sns
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
+ */
+export function snowflakeAlertsPolicy(a: { topicArn: string; kmsKeyArn?: string }): PolicyDocument {
+    const statements: Statement[] = [{ Sid: "PublishTaskErrorsToAlertsTopic", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn }];
+    if (a.kmsKeyArn) {
+        statements.push({ Sid: "EncryptForAlertsTopic", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.kmsKeyArn });
+    }
+    return doc(...statements);
 }

@@ -4,8 +4,9 @@ import { Alerts } from "./alerts";
 import { Catalog } from "./catalog";
 import { ConsumerQueue } from "./consumer-queue";
 import { EventLake } from "./event-lake";
+import { ExportLayout, exportLayout } from "./export-layout";
 import { LakeKey } from "./lake-key";
-import { boundedName, folderName, LIMITS, snowflakeName } from "./naming";
+import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./sql";
 import { SnowflakeExport } from "./snowflake-export";
 import { TableCrawler } from "./table-crawler";
@@ -22,7 +23,10 @@ export interface LakeTable {
     folder: string;
     /** Key prefix of the table's objects, without trailing slash: `exports/orders`. */
     prefix: string;
+    /** Where the table's current export lives. */
+    layout: ExportLayout;
     consumer: ConsumerQueue;
+    glueTable: aws.glue.CatalogTable;
     crawler: TableCrawler;
     namedQuery: aws.athena.NamedQuery;
     export: TableExport;
@@ -57,8 +61,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
         const kmsKeyArn = this.key?.arn;
 
         const tables = settings.tables.map((spec) => {
-            const folder = folderName(spec.name);
-            return { spec, folder, prefix: `${settings.exportPrefix}/${folder}` };
+            const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
+            return { spec, layout, folder: layout.folder, prefix: layout.tablePrefix.replace(/\/$/, "") };
         });
 
         this.lake = new EventLake(`${name}-lake`, {
@@ -69,7 +73,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 name: t.folder,
                 // The DLQ adds "-dlq" to the queue's name.
                 queueName: boundedName(`${namePrefix}-${t.folder}`, LIMITS.sqsQueue - 4),
-                keyPrefix: `${t.prefix}/`,
+                keyPrefix: t.layout.tablePrefix,
             })),
             kmsKeyArn,
             versioning: settings.versioning,
@@ -89,34 +93,19 @@ export class IncrementalLake extends pulumi.ComponentResource {
             athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
             tables: tables.map((t) => ({
                 name: t.folder,
-                tablePrefix: t.prefix,
+                tablePrefix: t.layout.tablePrefix,
+                location: t.layout.location,
+                columns: t.spec.columns,
                 queueArn: this.lake.consumers[t.folder].queue.arn,
                 deadLetterQueueArn: this.lake.consumers[t.folder].deadLetterQueue.arn,
                 partitionKey: partitionKey(t.spec),
             })),
             kmsKeyArn,
             partition,
+            region,
+            accountId,
             schedule: settings.crawlerSchedule,
             retain,
-        }, child);
-
-        this.snowflake = new SnowflakeExport(`${name}-snowflake`, {
-            namePrefix: snowflakeName(settings.project, settings.stack),
-            roleName: `${namePrefix}-snowflake`,
-            accountId,
-            partition,
-            bucketName: this.lake.bucket.bucket,
-            bucketArn: this.lake.bucket.arn,
-            exportPrefix: settings.exportPrefix,
-            kmsKeyArn,
-            database: settings.snowflakeDatabase,
-            schema: settings.snowflakeSchema,
-            warehouse: settings.snowflakeWarehouse,
-            tables: settings.tables,
-            maxFileSizeMb: settings.maxFileSizeMb,
-            taskScheduleMinutes: settings.taskScheduleMinutes,
-            provider: { ...settings.snowflakeProvider, extraPreviewFeatures: settings.snowflakePreviewFeatures },
-            retainData: retain,
         }, child);
 
         this.alerts = new Alerts(`${name}-alerts`, {
@@ -136,10 +125,41 @@ export class IncrementalLake extends pulumi.ComponentResource {
             kmsKeyArn,
         }, child);
 
+        this.snowflake = new SnowflakeExport(`${name}-snowflake`, {
+            namePrefix: snowflakeName(settings.project, settings.stack),
+            roleName: `${namePrefix}-snowflake`,
+            alerts: { topicArn: this.alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
+            accountId,
+            partition,
+            bucketName: this.lake.bucket.bucket,
+            bucketArn: this.lake.bucket.arn,
+            exportPrefix: settings.exportPrefix,
+            kmsKeyArn,
+            database: settings.snowflakeDatabase,
+            schema: settings.snowflakeSchema,
+            warehouse: settings.snowflakeWarehouse,
+            tables: tables.map((t) => {
+                const consumer = this.lake.consumers[t.folder];
+                return {
+                    spec: t.spec,
+                    layout: t.layout,
+                    // Objects raise events only once the notification and the table's subscription
+                    // exist; the backfill waits for them, and registers what it writes in the table.
+                    eventsReady: [this.lake.notification, consumer.queue, consumer.policy, consumer.subscription, this.catalog.tables[t.folder]],
+                };
+            }),
+            glue: { region, database: this.catalog.database.name },
+            maxFileSizeMb: settings.maxFileSizeMb,
+            taskScheduleMinutes: settings.taskScheduleMinutes,
+            provider: { ...settings.snowflakeProvider, extraPreviewFeatures: settings.snowflakePreviewFeatures },
+            retainData: retain,
+        }, child);
+
         for (const t of tables) {
             this.tables[t.folder] = {
                 ...t,
                 consumer: this.lake.consumers[t.folder],
+                glueTable: this.catalog.tables[t.folder],
                 crawler: this.catalog.crawlers[t.folder],
                 namedQuery: this.catalog.namedQueries[t.folder],
                 export: this.snowflake.tables[t.spec.name],

@@ -71,9 +71,10 @@ export const s3Prefix: Rule = (v) => {
     if (!(v.length <= 200 && /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/.test(v))) {
         return "an S3 prefix: folders of lower-case letters, digits, _ or - joined by /, without a leading or trailing / (at most 200)";
     }
-    // AWSGlueServiceRole lets every crawler role get, put and delete objects under any key that
-    // contains "aws-glue-" (and read "crawler-public"): a prefix holding them would open the lake
-    // to every crawler. https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html
+    // AWSGlueServiceRole lets any role holding it get, put and delete objects under any key that
+    // contains "aws-glue-" (and read "crawler-public"): the program's crawlers no longer hold it,
+    // but other roles of the account may, and a prefix holding such keys would open the lake to them.
+    // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html
     if (v.includes("aws-glue-") || v.includes("crawler-public")) {
         return "an S3 prefix without \"aws-glue-\" or \"crawler-public\" (AWSGlueServiceRole opens such keys to every crawler)";
     }
@@ -127,5 +128,8 @@ export function boundedName(base: string, max: number): string {
     return `${base.slice(0, max - 9).replace(/[-_.]+$/, "")}-${digest}`;
 }
 
-/** Name limits the program relies on (see `boundedName`). */
-export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64 } as const;
+/**
+ * Name limits the program relies on (see `boundedName`); Athena saved queries and workgroups take
+ * 128 characters (https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html).
+ */
+export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64, athenaName: 128 } as const;

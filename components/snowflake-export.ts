@@ -2,8 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
-import { folderName } from "./naming";
+import { ExportLayout } from "./export-layout";
+import { UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";
+import { TaskErrorNotifications } from "./task-error-notifications";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
 /**
@@ -13,6 +15,7 @@ import { SnowflakeProviderSettings, TableSpec } from "./types";
  */
 export const REQUIRED_PREVIEW_FEATURES = [
     "snowflake_file_format_resource",
+    "snowflake_notification_integration_resource",
     "snowflake_stage_resource",
     "snowflake_storage_integration_resource",
     "snowflake_table_resource",
@@ -23,6 +26,8 @@ export interface SnowflakeExportArgs {
     namePrefix: string;
     /** Name of the AWS role Snowflake assumes; fixed, so its ARN is known before the role exists. */
     roleName: string;
+    /** Where failed task runs are reported: the stack's alerts topic, and the role Snowflake assumes to publish. */
+    alerts: { topicArn: pulumi.Input<string>; roleName: string };
     accountId: pulumi.Input<string>;
     partition: pulumi.Input<string>;
     bucketName: pulumi.Input<string>;
@@ -33,11 +38,20 @@ export interface SnowflakeExportArgs {
     database: string;
     schema: string;
     warehouse: string;
-    tables: TableSpec[];
+    tables: SnowflakeTableArgs[];
+    /** The Glue database (and region) where each backfill registers its partitions. */
+    glue: { region: pulumi.Input<string>; database: pulumi.Input<string> };
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
     provider: SnowflakeProviderSettings & { extraPreviewFeatures: string[] };
     retainData: boolean;
+}
+
+export interface SnowflakeTableArgs {
+    spec: TableSpec;
+    layout: ExportLayout;
+    /** What must exist before the table's first object is written (see `TableExportArgs.eventsReady`). */
+    eventsReady: pulumi.Resource[];
 }
 
 /**
@@ -51,6 +65,9 @@ export class SnowflakeExport extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
     readonly rolePolicy: aws.iam.RolePolicy;
     readonly stage: snowflake.Stage;
+    readonly taskErrors: TaskErrorNotifications;
+    /** One row per file each unload committed; `npm run verify` counts the lake's partitions against it. */
+    readonly unloadLog: snowflake.Table;
     readonly tables: Record<string, TableExport> = {};
 
     constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -132,7 +149,11 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             name: stageName,
             url: exportUrl,
             storageIntegration: this.integration.name,
-            fileFormat: pulumi.interpolate`FORMAT_NAME = ${fileFormat.fullyQualifiedName}`,
+            // No file format on the stage: every COPY names LAKE_PARQUET itself. The provider reads
+            // `file_format` back from DESC STAGE as the non-default properties and suppresses only
+            // quoting differences, so a FORMAT_NAME here could show a change on every `pulumi up`
+            // (terraform-provider-snowflake v1.2.1 pkg/resources/stage.go, common.go suppressQuoting;
+            // snowflakedb/terraform-provider-snowflake#3845).
             // Objects are written with the lake's encryption; with KMS, name the key so Snowflake
             // asks S3 for SSE-KMS. https://docs.snowflake.com/en/sql-reference/sql/create-stage
             encryption: args.kmsKeyArn
@@ -141,22 +162,47 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             comment: "The lake's export prefix",
         }, sf);
 
+        this.unloadLog = new snowflake.Table(`${name}-unload-log`, {
+            database: database.name,
+            schema: schema.name,
+            name: UNLOAD_LOG_TABLE,
+            columns: UNLOAD_LOG_COLUMNS,
+            comment: "Files each lake unload committed (backfill and tasks)",
+        }, { ...sf, retainOnDelete: args.retainData });
+
+        this.taskErrors = new TaskErrorNotifications(`${name}-task-errors`, {
+            integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
+            roleName: args.alerts.roleName,
+            accountId: args.accountId,
+            partition: args.partition,
+            topicArn: args.alerts.topicArn,
+            kmsKeyArn: args.kmsKeyArn,
+            provider: this.provider,
+        }, { parent: this });
+
         for (const table of args.tables) {
-            this.tables[table.name] = new TableExport(`${name}-${folderName(table.name)}`, {
-                table,
+            this.tables[table.spec.name] = new TableExport(`${name}-${table.layout.folder}`, {
+                table: table.spec,
                 database: database.name,
                 schema: schema.name,
                 databaseName: args.database,
                 schemaName: args.schema,
                 stage: this.stage,
                 stageName,
+                unloadLog: this.unloadLog,
+                unloadLogName: UNLOAD_LOG_TABLE,
                 fileFormatName,
-                stageLocation: `${args.exportPrefix}/`,
+                layout: table.layout,
                 warehouse: args.warehouse,
                 connection: providerSettings,
                 maxFileSizeMb: args.maxFileSizeMb,
                 taskScheduleMinutes: args.taskScheduleMinutes,
-                accessReady: [this.role, this.rolePolicy],
+                // The COPY names the file format, and writes through the role.
+                accessReady: [fileFormat, this.role, this.rolePolicy],
+                eventsReady: table.eventsReady,
+                errorIntegration: this.taskErrors.integration.name,
+                errorsReady: [this.taskErrors.rolePolicy],
+                glue: { ...args.glue, table: table.layout.folder },
                 retainData: args.retainData,
             }, sf);
         }

@@ -8,21 +8,26 @@ export interface TableCrawlerArgs {
     /** Crawler name (unique in the account and region). */
     crawlerName: string;
     databaseName: pulumi.Input<string>;
-    bucketName: pulumi.Input<string>;
+    /** The Glue table the crawler keeps: its catalog target. */
+    table: aws.glue.CatalogTable;
     bucketArn: pulumi.Input<string>;
-    /** Key prefix of the table's folder, without trailing slash: `exports/orders`. */
+    /** Key prefix of the table's folder, with trailing slash (`exports/orders/`): what the crawler may read. */
     tablePrefix: string;
     queueArn: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
     kmsKeyArn?: pulumi.Input<string>;
     partition: pulumi.Input<string>;
+    region: pulumi.Input<string>;
+    accountId: pulumi.Input<string>;
     /** Glue cron expression; undefined for on-demand crawls. */
     schedule?: string;
 }
 
 /**
- * The incremental crawler of one exported table: event mode on the table's own queue, one S3
- * target (the table's folder), one schema for the path, and a role that can read only that.
+ * The incremental crawler of one exported table: event mode on the table's own queue, with the
+ * table's Glue table as its one catalog target ("When the target is a Data Catalog table, the
+ * crawler updates the existing tables in the Data Catalog with changes (for example, extra
+ * partitions in a table)"), and a role that can read only the table's folder.
  * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
  */
 export class TableCrawler extends pulumi.ComponentResource {
@@ -37,21 +42,21 @@ export class TableCrawler extends pulumi.ComponentResource {
         // Explicit, bounded names: auto-names of long table names would outgrow IAM's limits.
         this.role = new aws.iam.Role(`${name}-role`, {
             name: boundedName(`${args.crawlerName}-crawler`, LIMITS.iamRole),
-            description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix}/ and its event queue`,
+            description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix} and its event queue`,
             assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
         }, { ...child, deleteBeforeReplace: true });
-        // Catalog writes and logs. It reads S3 objects only under aws-glue-* paths, hence the
-        // table-prefix read in the inline policy. https://docs.aws.amazon.com/glue/latest/dg/create-an-iam-role.html
-        const managed = new aws.iam.RolePolicyAttachment(`${name}-glue-service`, {
-            role: this.role.name,
-            policyArn: pulumi.interpolate`arn:${args.partition}:iam::aws:policy/service-role/AWSGlueServiceRole`,
-        }, child);
+        // A policy of its own instead of AWSGlueServiceRole (glue:* on *, every bucket listed,
+        // aws-glue-* keys of any bucket): its queue, its folder, its Glue table, its log stream.
         this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
             name: "event-crawl-access",
             role: this.role.name,
-            policy: pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]).apply(
-                ([queueArn, dlqArn, bucketArn, kmsKeyArn]) =>
-                    JSON.stringify(crawlerPolicy({ queueArn, dlqArn, bucketArn, tablePrefix: args.tablePrefix, kmsKeyArn }))),
+            policy: pulumi.all([
+                pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]),
+                pulumi.all([args.partition, args.region, args.accountId, args.databaseName, args.table.name]),
+            ]).apply(([[queueArn, dlqArn, bucketArn, kmsKeyArn], [partition, region, accountId, database, table]]) => JSON.stringify(crawlerPolicy({
+                queueArn, dlqArn, bucketArn, kmsKeyArn, tablePrefix: args.tablePrefix.replace(/\/$/, ""),
+                glue: { partition, region, accountId, database, table }, crawlerName: args.crawlerName,
+            }))),
         }, child);
 
         // Glue checks access to the queue when the crawler is created, so the crawler waits for
@@ -60,21 +65,25 @@ export class TableCrawler extends pulumi.ComponentResource {
             name: args.crawlerName,
             role: this.role.arn,
             databaseName: args.databaseName,
-            // Event mode takes exactly one target, a folder, without sampling; events come from the
-            // queue, failed ones go to the DLQ.
-            s3Targets: [{
-                path: pulumi.interpolate`s3://${args.bucketName}/${args.tablePrefix}/`,
+            // Event mode takes a single target, without sampling; events come from the queue,
+            // failed ones go to the DLQ. A catalog target takes its event queues like an S3 target
+            // (Glue API CatalogTarget EventQueueArn, DlqEventQueueArn).
+            catalogTargets: [{
+                databaseName: args.table.databaseName,
+                tables: [args.table.name],
                 eventQueueArn: args.queueArn,
                 dlqEventQueueArn: args.deadLetterQueueArn,
             }],
             recrawlPolicy: { recrawlBehavior: "CRAWL_EVENT_MODE" },
-            // Event mode allows any schema-change policy (only CRAWL_NEW_FOLDERS_ONLY demands LOG/LOG,
-            // https://docs.aws.amazon.com/glue/latest/webapi/API_RecrawlPolicy.html);
-            // update the table in place, and never delete a catalog table because objects went away.
-            schemaChangePolicy: { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" },
+            // The program owns the table's schema: the crawler logs a schema change instead of
+            // writing it, and never deletes (a catalog target takes no DEPRECATE_IN_DATABASE).
+            // New partitions are added under any policy: "New tables and partitions are always
+            // created regardless of the SchemaChangePolicy".
+            // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-glue-crawler-schemachangepolicy.html
+            schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
             configuration: crawlerConfiguration(),
             schedule: args.schedule,
-        }, { ...child, dependsOn: [this.rolePolicy, managed] });
+        }, { ...child, dependsOn: [this.rolePolicy, args.table] });
 
         this.registerOutputs({ crawlerName: this.crawler.name, roleArn: this.role.arn });
     }

@@ -1,15 +1,25 @@
-import * as crypto from "crypto";
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { buildUnloadSql, partitionExpression, sessionStatements, streamHasDataCondition, UNLOAD_SESSION_PARAMETERS } from "./sql";
+import { BackfillSummary, parseBackfillSummary } from "./backfill/backfill";
+import { ExportLayout } from "./export-layout";
+import {
+    buildUnloadSql, listFiles, removeFilesOfQuery, sessionStatements, streamHasDataCondition, taskBody, unloadLogInsert, UNLOAD_SESSION_PARAMETERS,
+} from "./sql";
 import { SnowflakeProviderSettings, TableSpec } from "./types";
 
 /** How the backfill program is started, from the project root (where `pulumi up` runs). */
 export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/backfill/main.ts";
 
-/** The command's `update`: nothing to do (a changed input other than the stream unloads nothing). */
-export const BACKFILL_NO_OP = "node -e 0";
+/**
+ * The command's `update`: print the stored summary again, unloading nothing. pulumi-command runs
+ * `update` on any change of the inputs other than `triggers` and stores what it prints as the new
+ * `stdout`; it passes the previous `stdout` as PULUMI_COMMAND_STDOUT, but only when that is not empty
+ * (pulumi/pulumi-command provider/pkg/provider/local/commandController.go `Update`,
+ * commandOutputs.go `run`). So the summary survives a changed warehouse or file size, and an empty
+ * one (left by an earlier `update`) stays empty rather than failing.
+ */
+export const BACKFILL_KEEP_SUMMARY = `node -e "process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')"`;
 
 export interface TableExportArgs {
     table: TableSpec;
@@ -20,9 +30,12 @@ export interface TableExportArgs {
     schemaName: string;
     stage: snowflake.Stage;
     stageName: string;
+    /** The unload log table (both runners write a row per committed file), and its name. */
+    unloadLog: snowflake.Table;
+    unloadLogName: string;
     fileFormatName: string;
-    /** Where the stage points, e.g. `exports/`: part of what shapes the export. */
-    stageLocation: string;
+    /** Where the table's current export lives: the stream's name and the stage path. */
+    layout: ExportLayout;
     warehouse: string;
     /** The stack's non-secret connection settings, passed to the backfill as BACKFILL_*. */
     connection: SnowflakeProviderSettings;
@@ -30,6 +43,17 @@ export interface TableExportArgs {
     taskScheduleMinutes: number;
     /** Resources the first unload needs in place (the AWS role and its policy). */
     accessReady: pulumi.Resource[];
+    /**
+     * Resources that must exist before any object is written: the bucket notification, the table's
+     * queue, queue policy and subscription, and its Glue table (the backfill registers its partitions).
+     */
+    eventsReady: pulumi.Resource[];
+    /** The notification integration the task reports failed runs to (its ERROR_INTEGRATION). */
+    errorIntegration: pulumi.Input<string>;
+    /** What must exist before a failed run can be reported (the role Snowflake publishes with, and its policy). */
+    errorsReady: pulumi.Resource[];
+    /** The Glue table the backfill registers its partitions in (objects written before events flow). */
+    glue: { region: pulumi.Input<string>; database: pulumi.Input<string>; table: string };
     /** Keep the Snowflake table (and its rows) on destroy. */
     retainData: boolean;
 }
@@ -54,8 +78,8 @@ export class TableExport extends pulumi.ComponentResource {
     readonly backfill: command.local.Command;
     readonly task: snowflake.Task;
     readonly copySql: string;
-    /** The backfill's JSON summary (rows, files, bytes, queryId). */
-    readonly summary: pulumi.Output<unknown>;
+    /** The backfill's summary (rows, files, bytes, queryId), or undefined when none is stored. */
+    readonly summary: pulumi.Output<BackfillSummary | undefined>;
 
     constructor(name: string, args: TableExportArgs, opts?: pulumi.ComponentResourceOptions) {
         super("incremental-crawl:snowflake:TableExport", name, {}, opts);
@@ -77,13 +101,9 @@ export class TableExport extends pulumi.ComponentResource {
             sourceName = this.table.fullyQualifiedName;
         }
 
-        // The stream's name carries a digest of what decides which rows land where (source, columns,
-        // partitioning, the stage's location) and of the export generation. A change of any of them
-        // makes a new stream, whose first read returns every row: the table is exported again in its
-        // new shape. File size, warehouse or schedule changes keep the stream and export nothing twice.
-        const shape = JSON.stringify([t.source ?? null, t.columns, partitionExpression(t), args.stageLocation, t.generation]);
-        const digest = crypto.createHash("sha256").update(shape).digest("hex").slice(0, 8).toUpperCase();
-        const streamName = `${t.name}_LAKE_${digest}`;
+        // The stream's name carries the export's digest (export-layout.ts): a new export is a new
+        // stream, whose first read returns every row, into the export's own folder.
+        const streamName = args.layout.streamName;
         const streamRef: [string, string, string] = [args.databaseName, args.schemaName, streamName];
 
         this.stream = new snowflake.StreamOnTable(`${name}-stream`, {
@@ -96,13 +116,18 @@ export class TableExport extends pulumi.ComponentResource {
             comment: "Rows not yet unloaded to the lake",
         }, child);
 
+        const stageRef: [string, string, string] = [args.databaseName, args.schemaName, args.stageName];
         this.copySql = buildUnloadSql({
             table: t,
-            stage: [args.databaseName, args.schemaName, args.stageName],
+            stage: stageRef,
+            path: args.layout.stagePath,
             source: streamRef,
             fileFormat: [args.databaseName, args.schemaName, args.fileFormatName],
             maxFileSizeMb: args.maxFileSizeMb,
         });
+
+        const cleanupSql = removeFilesOfQuery(stageRef, args.layout.stagePath);
+        const logSql = unloadLogInsert([args.databaseName, args.schemaName, args.unloadLogName], t.name, args.layout.exportId);
 
         // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
         // the program from the environment of `pulumi up`, so none are stored in this resource's
@@ -111,18 +136,26 @@ export class TableExport extends pulumi.ComponentResource {
             create: BACKFILL_COMMAND,
             // Without `update`, any input change would run `create` again and read the stream
             // beside the running task. Only a new stream (a replacement, through `triggers`) backfills.
-            update: BACKFILL_NO_OP,
+            update: BACKFILL_KEEP_SUMMARY,
+            addPreviousOutputInEnv: true,
             environment: {
                 BACKFILL_TABLE: t.name,
                 BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
                 BACKFILL_COPY_SQL: this.copySql,
+                BACKFILL_CLEANUP_SQL: cleanupSql,
+                BACKFILL_LIST_SQL: listFiles(stageRef, args.layout.stagePath),
+                BACKFILL_LOG_SQL: logSql,
                 BACKFILL_WAREHOUSE: args.warehouse,
+                BACKFILL_AWS_REGION: args.glue.region,
+                BACKFILL_GLUE_DATABASE: args.glue.database,
+                BACKFILL_GLUE_TABLE: args.glue.table,
                 ...connectionEnvironment(args.connection),
             },
             // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
             triggers: [streamName],
-        }, { ...child, dependsOn: [this.stream, args.stage, ...args.accessReady] });
-        this.summary = this.backfill.stdout.apply((out) => JSON.parse(out));
+        }, { ...child, dependsOn: [this.stream, args.stage, args.unloadLog, ...args.accessReady, ...args.eventsReady] });
+        // Whatever the state holds: a summary, "" (an update before BACKFILL_KEEP_SUMMARY), or text.
+        this.summary = this.backfill.stdout.apply(parseBackfillSummary);
 
         this.task = new snowflake.Task(`${name}-task`, {
             database: args.database,
@@ -131,13 +164,17 @@ export class TableExport extends pulumi.ComponentResource {
             warehouse: args.warehouse,
             schedule: { minutes: args.taskScheduleMinutes },
             when: streamHasDataCondition(streamRef),
-            sqlStatement: this.copySql,
+            sqlStatement: taskBody(this.copySql, cleanupSql, logSql),
             enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
+            timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
             allowOverlappingExecution: "false",
+            // Every failed run, and so the suspension after 10 of them, reaches the alerts topic
+            // before the stream can go stale. https://docs.snowflake.com/en/user-guide/tasks-errors-integrate
+            errorIntegration: args.errorIntegration,
             suspendTaskAfterNumFailures: 10,
             started: true,
             comment: "Unloads new rows of the stream to the lake",
-        }, { ...child, dependsOn: [this.backfill] });
+        }, { ...child, dependsOn: [this.backfill, ...args.errorsReady] });
 
         this.registerOutputs({ streamName, taskName: this.task.name, summary: this.summary });
     }

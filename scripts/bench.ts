@@ -1,30 +1,47 @@
 /**
  * `npm run bench`: how long the program takes to evaluate under mocks, and how many cloud
- * resources it declares, for a dev stack with 1, 10 and 50 exported tables. Prints a table;
- * asserts nothing (timings depend on the machine).
+ * resources it declares, for a stack with 1, 10 and 50 exported tables (or `--tables`). Prints a
+ * table, a row as each size finishes; asserts nothing (timings depend on the machine).
  */
-import { Graph, graphOf, stackConfig } from "../test/harness";
+import type { Graph } from "../test/harness";
+import { CommandSpec, EXIT, Parsed, runScript } from "./lib/cli";
+import { DEFAULT_COUNTS, parseCounts, runBench } from "./lib/bench";
 
-async function main(): Promise<void> {
-    const template = JSON.parse(stackConfig("dev")["incremental-crawl:tables"])[0];
-    const rows: string[][] = [];
-    await graphOf({ stack: "dev" }); // warm the module cache so the first row is comparable
-    for (const n of [1, 10, 50]) {
-        const tables = Array.from({ length: n }, (_, i) => ({ ...template, name: `${template.name}_${String(i + 1).padStart(2, "0")}` }));
-        const started = process.hrtime.bigint();
-        const g: Graph = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": tables } });
-        const ms = Number(process.hrtime.bigint() - started) / 1e6;
-        rows.push([String(n), ms.toFixed(0), String(g.cloud.length), String(g.resources.length)]);
-    }
-    const header = ["tables", "evaluate (ms)", "cloud resources", "all resources"];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(" | ")} |`;
-    console.log(line(header));
-    console.log(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
-    for (const r of rows) console.log(line(r));
+const options = {
+    stack: { type: "string", value: "name", description: "the stack whose settings and first table are used", default: "dev" },
+    tables: { type: "string", value: "counts", description: "table counts to measure, separated by commas", default: DEFAULT_COUNTS.join(",") },
+} as const;
+
+export const spec: CommandSpec<typeof options> = {
+    script: "bench",
+    synopsis: "[--stack <name>] [--tables <counts>]",
+    summary: "Measures how long the program takes to evaluate under mocks, and how many resources it declares, for stacks of 1, 10 and 50 tables.",
+    description: "Each table is a copy of the stack's first table under another name. Rows are printed as each size finishes; progress goes to stderr.",
+    options,
+    examples: ["npm run bench", "npm run bench -- --tables 1,100,200"],
+};
+
+async function main({ values }: Parsed<typeof options>): Promise<number> {
+    // Loaded here: --help and argument errors answer at once.
+    const { MAX_TABLES } = await import("../config");
+    const counts = parseCounts(values.tables, MAX_TABLES);
+    const stack = values.stack;
+    const { validateStack } = await import("./lib/stack-file");
+    const { graphOf } = await import("../test/harness");
+    const { config } = validateStack(stack);
+    const template = JSON.parse(config["incremental-crawl:tables"])[0];
+    await runBench(counts, {
+        warm: async () => void await graphOf({ stack }), // warm the module cache
+        measure: async (n) => {
+            const tables = Array.from({ length: n }, (_, i) => ({ ...template, name: `${template.name}_${String(i + 1).padStart(2, "0")}` }));
+            const started = process.hrtime.bigint();
+            const g: Graph = await graphOf({ stack, config: { "incremental-crawl:tables": tables } });
+            return { ms: Number(process.hrtime.bigint() - started) / 1e6, cloud: g.cloud.length, all: g.resources.length };
+        },
+        out: (line) => console.log(line),
+        progress: (line) => console.error(line),
+    });
+    return EXIT.ok;
 }
 
-main().catch((e) => {
-    console.error(e);
-    process.exit(1);
-});
+if (require.main === module) runScript(spec, main);

@@ -1,77 +1,73 @@
 /**
- * `npm run check:iam -- --stack <dev|prod> [--markdown] [--arns] [--update-doc] [--check-doc]`
- *
- * Runs the program under the test harness's mocks for the stack, takes every policy document from
- * the resource graph, evaluates the IAM access matrix (scripts/lib/iam-matrix.ts) with
- * @cloud-copilot/iam-simulate and prints principal × action × resource → decision, expected, ok.
- * Exits 1 on any mismatch (or, with --check-doc, when docs/security.md's table is stale).
- *
- *   --markdown    print the Markdown table of docs/security.md instead of the text table
- *   --arns        show the ARNs evaluated next to the labels (text table)
- *   --update-doc  rewrite the stack's generated table in docs/security.md
- *   --check-doc   fail when docs/security.md's table differs from the matrix
+ * `npm run check:iam`: runs the program under the test harness's mocks for the stack, takes every
+ * policy document from the resource graph, evaluates the IAM access matrix (scripts/lib/iam-matrix.ts)
+ * with @cloud-copilot/iam-simulate and prints principal × action × resource → decision. The options
+ * are in `spec` below (`--help`).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { runProgram, ROOT } from "../test/harness";
-import { DOC_PATH, docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } from "./lib/iam-matrix";
+import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
 
-function usage(message?: string): never {
-    if (message) console.error(message);
-    console.error("usage: npm run check:iam -- --stack <dev|prod> [--markdown] [--arns] [--update-doc] [--check-doc]");
-    process.exit(2);
-}
+// The program, the simulator and config.ts load in `main`: --help and argument errors answer at once.
+const DOC_PATH = "docs/security.md";
 
-function parseArgs(argv: string[]) {
-    const opts = { stack: "", markdown: false, arns: false, updateDoc: false, checkDoc: false };
-    for (let i = 0; i < argv.length; i++) {
-        const a = argv[i];
-        if (a === "--stack") opts.stack = argv[++i] ?? usage("--stack needs a value");
-        else if (a.startsWith("--stack=")) opts.stack = a.slice("--stack=".length);
-        else if (a === "--markdown") opts.markdown = true;
-        else if (a === "--arns") opts.arns = true;
-        else if (a === "--update-doc") opts.updateDoc = true;
-        else if (a === "--check-doc") opts.checkDoc = true;
-        else if (a === "--help" || a === "-h") usage();
-        else usage(`unknown argument ${a}`);
-    }
-    if (!opts.stack) usage("--stack is required");
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${opts.stack}.yaml`))) usage(`no stack file Pulumi.${opts.stack}.yaml`);
-    return opts;
-}
+const options = {
+    stack: { type: "string", value: "name", description: "the stack whose graph is evaluated" },
+    markdown: { type: "boolean", description: "print the Markdown table of docs/security.md instead of the text table" },
+    arns: { type: "boolean", description: "show the ARNs evaluated next to the labels (text table)" },
+    width: { type: "string", value: "columns", description: "width of the text table (default: the terminal's, else 100)" },
+    "update-doc": { type: "boolean", description: `rewrite the stack's generated table in ${DOC_PATH}` },
+    "check-doc": { type: "boolean", description: `fail when ${DOC_PATH}'s table of the stack differs from the matrix` },
+} as const;
 
-async function main(): Promise<number> {
-    const opts = parseArgs(process.argv.slice(2));
-    const run = await runProgram({ stack: opts.stack });
+export const spec: CommandSpec<typeof options> = {
+    script: "check:iam",
+    synopsis: "--stack <name> [--markdown | --update-doc | --check-doc] [--arns] [--width <columns>]",
+    summary: "Evaluates the stack's IAM access matrix (who may publish, send, receive, read, write, assume) with an IAM policy simulator, offline.",
+    description: "Every policy document comes from the program's resource graph under mocks. The text table abbreviates " +
+        "decisions and wraps long labels to fit the terminal; the full matrix is in docs/security.md.",
+    options,
+    stackRequired: true,
+    examples: ["npm run check:iam -- --stack prod", "npm run check:iam -- --stack prod --update-doc"],
+    footer: "Exit status: 0 every cell as expected, 1 a mismatch (or, with --check-doc, a stale table), 2 the check could not run.",
+};
+
+async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
+    const stack = opts.stack!;
+    if (opts["update-doc"] && opts["check-doc"]) throw new UsageError("give one of --update-doc and --check-doc");
+    const width = opts.width === undefined ? Math.max(60, process.stdout.isTTY ? process.stdout.columns : 100) : Number(opts.width);
+    if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
+    const { validateStack } = await import("./lib/stack-file");
+    validateStack(stack);
+    const { runProgram } = await import("../test/harness");
+    const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./lib/iam-matrix");
+    const run = await runProgram({ stack });
     const { results } = await evaluateMatrix(run.resources);
     const bad = results.filter((r) => !r.ok);
 
     if (opts.markdown) console.log(formatMarkdown(results));
-    else console.log(formatText(results, { arns: opts.arns }));
+    else console.log(formatText(results, { arns: opts.arns, width }));
 
     const docFile = path.join(ROOT, DOC_PATH);
-    let code = bad.length === 0 ? 0 : 1;
-    if (opts.updateDoc) {
+    let code = bad.length === 0 ? EXIT.ok : EXIT.failed;
+    if (opts["update-doc"]) {
         const text = fs.existsSync(docFile) ? fs.readFileSync(docFile, "utf8") : "# Security\n";
-        fs.writeFileSync(docFile, replaceDocSection(text, opts.stack, formatMarkdown(results)));
-        console.error(`updated the ${opts.stack} table in ${DOC_PATH}`);
-    } else if (opts.checkDoc) {
-        const section = fs.existsSync(docFile) ? docSection(fs.readFileSync(docFile, "utf8"), opts.stack) : undefined;
+        fs.writeFileSync(docFile, replaceDocSection(text, stack, formatMarkdown(results)));
+        console.error(`updated the ${stack} table in ${DOC_PATH}`);
+    } else if (opts["check-doc"]) {
+        const section = fs.existsSync(docFile) ? docSection(fs.readFileSync(docFile, "utf8"), stack) : undefined;
         if (section !== formatMarkdown(results)) {
-            console.error(`${DOC_PATH}: the ${opts.stack} table is stale or missing; run npm run check:iam -- --stack ${opts.stack} --update-doc`);
-            code = 1;
+            console.error(`${DOC_PATH}: the ${stack} table is stale or missing; run npm run check:iam -- --stack ${stack} --update-doc`);
+            code = EXIT.failed;
         }
     }
 
     const allowed = results.filter((r) => r.decision === "Allowed").length;
-    console.error(`\n${opts.stack}: ${results.length} cells, ${allowed} allowed, ${results.length - allowed} denied; ${bad.length} mismatch${bad.length === 1 ? "" : "es"}`);
+    console.error(`\n${stack}: ${results.length} cells, ${allowed} allowed, ${results.length - allowed} denied; ${bad.length} mismatch${bad.length === 1 ? "" : "es"}`);
     for (const r of bad) {
         console.error(`  MISMATCH ${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`);
     }
     return code;
 }
 
-main().then((code) => process.exit(code), (e) => {
-    console.error(e instanceof Error ? e.stack ?? e.message : e);
-    process.exit(2);
-});
+if (require.main === module) runScript(spec, main);

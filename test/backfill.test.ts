@@ -9,7 +9,7 @@ import {
     SqlConnection,
     summarizeCopyRows,
 } from "../components/backfill/backfill";
-import { EnvironmentError, readAll, readEnvironment, readPlan } from "../components/backfill/main";
+import { EnvironmentError, readAll, readEnvironment, readGlueTarget, readPlan } from "../components/backfill/main";
 
 const plan: BackfillPlan = {
     table: "ORDERS",
@@ -280,7 +280,13 @@ describe("backfill: readEnvironment", () => {
     });
 
     it("reads the plan, and reports plan and credential problems together", () => {
-        assert.deepEqual(readPlan(planEnv), plan);
+        assert.deepEqual(readPlan(planEnv), { ...plan, cleanup: undefined, list: undefined, log: undefined });
+        assert.throws(() => readPlan({ ...planEnv, BACKFILL_CLEANUP_SQL: "REMOVE @s" }), /must contain \{queryId\}/);
+        assert.equal(readGlueTarget(planEnv), undefined, "no Glue target: the crawler catalogues from events");
+        assert.deepEqual(readGlueTarget({ BACKFILL_AWS_REGION: "eu-west-1", BACKFILL_GLUE_DATABASE: "lake", BACKFILL_GLUE_TABLE: "orders" }),
+            { region: "eu-west-1", database: "lake", table: "orders" });
+        assert.throws(() => readAll({ ...planEnv, BACKFILL_GLUE_TABLE: "orders" }), (err: unknown) =>
+            err instanceof EnvironmentError && err.missing.includes("BACKFILL_AWS_REGION") && err.missing.includes("BACKFILL_GLUE_DATABASE"));
         assert.throws(() => readPlan({ ...planEnv, BACKFILL_SESSION_SQL: "ALTER SESSION" }), /JSON array of SQL strings/);
         assert.throws(() => readAll({ SNOWFLAKE_USER: "x" }), (err: unknown) => {
             assert.ok(err instanceof EnvironmentError);

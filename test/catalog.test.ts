@@ -9,8 +9,8 @@ function crawlerParts(g: Graph, table: string) {
     const crawler = g.ofType(CRAWLER).find((c) => c.inputs.name.endsWith(`-${table}`))!;
     const role = g.ofType("aws:iam/role:Role").find((r) => r.outputs.arn === crawler.inputs.role)!;
     const policy = g.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === role.outputs.name)!;
-    const attachment = g.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").find((p) => p.inputs.role === role.outputs.name)!;
-    return { crawler, role, policy, attachment };
+    const attachments = g.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((p) => p.inputs.role === role.outputs.name);
+    return { crawler, role, policy, attachments };
 }
 
 function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, database: string) {
@@ -22,36 +22,53 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
 
     const queuesUsed = new Set<string>();
     for (const t of tables) {
-        const { crawler, role, policy, attachment } = crawlerParts(g, t);
+        const { crawler, role, policy, attachments } = crawlerParts(g, t);
         const queue = g.one(QUEUE, `-${t}-queue`).outputs.arn;
         const dlq = g.one(QUEUE, `-${t}-dlq`).outputs.arn;
         const c = crawler.inputs;
+        const table = g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`);
         assert.equal(c.recrawlPolicy.recrawlBehavior, "CRAWL_EVENT_MODE");
-        assert.equal(c.s3Targets.length, 1, "event mode takes a single target");
-        assert.deepEqual(c.s3Targets[0] as unknown, { path: `s3://${bucket.bucket}/exports/${t}/`, eventQueueArn: queue, dlqEventQueueArn: dlq });
-        assert.equal((c.s3Targets[0] as { sampleSize?: number }).sampleSize, undefined, "event mode: no sampling");
+        assert.equal(c.s3Targets, undefined, "the crawler keeps the declared table, it does not infer one from a path");
+        assert.equal(c.catalogTargets.length, 1, "event mode takes a single target");
+        assert.deepEqual(c.catalogTargets[0] as unknown, { databaseName: database, tables: [t], eventQueueArn: queue, dlqEventQueueArn: dlq });
+        assert.ok(g.dependsOn(crawler, table), "the crawler's target exists before it");
         assert.equal(c.databaseName, database);
         assert.equal(c.schedule, schedule);
-        assert.deepEqual(c.schemaChangePolicy, { updateBehavior: "UPDATE_IN_DATABASE", deleteBehavior: "LOG" });
+        assert.deepEqual(c.schemaChangePolicy, { updateBehavior: "LOG", deleteBehavior: "LOG" }, "the program owns the schema");
         assert.ok(!queuesUsed.has(queue), "a queue feeds exactly one crawler");
         queuesUsed.add(queue);
 
         const cfg = JSON.parse(c.configuration);
-        assert.equal(cfg.Version, 1.0);
-        assert.deepEqual(cfg.Grouping, { TableGroupingPolicy: "CombineCompatibleSchemas" });
-        assert.deepEqual(cfg.CrawlerOutput.Partitions, { AddOrUpdateBehavior: "InheritFromTable" });
-        assert.deepEqual(cfg.CrawlerOutput.Tables, { AddOrUpdateBehavior: "MergeNewColumns" });
-        assert.deepEqual(Object.keys(cfg).sort(), ["CrawlerOutput", "Grouping", "Version"]);
+        assert.deepEqual(cfg, {
+            Version: 1.0,
+            Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
+            CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } },
+        });
+
+        // The declared table: Parquet at the current export's folder, partitioned by the table's key.
+        const ti = table.inputs;
+        assert.equal(ti.name, t);
+        assert.equal(ti.databaseName, database);
+        assert.equal(ti.tableType, "EXTERNAL_TABLE");
+        assert.match(ti.storageDescriptor.location, new RegExp(`^s3://${bucket.bucket}/exports/${t}/g1-[0-9a-f]{8}/$`));
+        assert.equal(ti.storageDescriptor.serDeInfo.serializationLibrary, "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe");
+        assert.equal(ti.partitionKeys.length, 1);
+        assert.equal(ti.partitionKeys[0].type, "string");
+        assert.ok(ti.storageDescriptor.columns.length > 0);
+        assert.deepEqual(table.replaceOnChanges, ["storageDescriptor.location"], "a new export replaces the table, and its partitions with it");
+        assert.equal(table.deleteBeforeReplace, true, "a fixed name: the replacement deletes first");
 
         assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("glue.amazonaws.com"));
-        assert.equal(attachment.inputs.policyArn, "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole");
+        assert.deepEqual(attachments, [], "no managed policy: AWSGlueServiceRole grants glue:* on * and every bucket's listing");
         assert.ok(g.dependsOn(crawler, policy), "crawler after its role policy (Glue checks the queue at creation)");
-        assert.ok(g.dependsOn(crawler, attachment), "crawler after the managed policy attachment");
 
         // The role's own policy names only its queue, its DLQ, its prefix (and the lake key).
         const doc = policyOf(policy);
         const resources = new Set(doc.Statement.flatMap((s: any) => [s.Resource].flat()));
-        const expected = new Set([queue, dlq, `${bucket.arn}/exports/${t}/*`, bucket.arn, ...(key ? [key] : [])]);
+        const G = `arn:aws:glue:${g.run.config["aws:region"]}:123456789012`;
+        const LOGS = `arn:aws:logs:${g.run.config["aws:region"]}:123456789012:log-group:/aws-glue/crawlers`;
+        const expected = new Set([queue, dlq, `${bucket.arn}/exports/${t}/*`, bucket.arn, `${G}:catalog`, `${G}:database/${database}`, `${G}:table/${database}/${t}`,
+            `${LOGS}:*`, `${LOGS}:log-stream:${c.name}`, ...(key ? [key] : [])]);
         assert.deepEqual(resources, expected);
         const list = doc.Statement.find((s: any) => s.Action === "s3:ListBucket");
         assert.deepEqual(list.Condition.StringLike["s3:prefix"], [`exports/${t}/`, `exports/${t}/*`]);

@@ -127,6 +127,7 @@ describe("config: parseSettings", () => {
         ["nullable not boolean", { [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "DATE", nullable: "no" }] })] }, /columns\[0\]\.nullable: expected true or false/],
         ["unknown column key", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "DATE", default: 1 }] })] }, /columns\[4\]\.default: expected one of the column settings/],
         ["partition column missing", { [k("tables")]: [table({ partitionBy: "SHIPPED_AT" })] }, /tables\[0\]\.partitionBy: expected a column name of the table .*got "SHIPPED_AT"/],
+        ["bare TIMESTAMP (its meaning is the account's TIMESTAMP_TYPE_MAPPING)", { [k("tables")]: [table({ columns: [{ name: "D", type: "DATE" }, { name: "AT", type: "timestamp(3)" }], partitionBy: "D" })] }, /columns\[1\]\.type: expected TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP/],
         ["partition on VARIANT", { [k("tables")]: [table({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" })] }, /partitionBy: expected a DATE, TIMESTAMP, text, number or boolean column, got "DOC of type VARIANT"/],
         ["hour granularity on a DATE", { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] }, /partitionGranularity: expected one of "day", "month" for a column of type DATE/],
         ["day granularity on text", { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] }, /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/],

@@ -120,6 +120,10 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(dlq.inputs.messageRetentionSeconds > queue.inputs.messageRetentionSeconds, "the DLQ outlives the queue");
                 assert.equal(dlq.inputs.messageRetentionSeconds, 14 * 86400);
                 for (const q of [queue, dlq]) {
+                    assert.equal(q.inputs.visibilityTimeoutSeconds, 3600, `${q.name}: a crawl's received events stay hidden for an hour, not SQS's 30 s`);
+                    assert.ok(q.inputs.messageRetentionSeconds > q.inputs.visibilityTimeoutSeconds * 24, "retention dwarfs the visibility timeout");
+                }
+                for (const q of [queue, dlq]) {
                     assert.notEqual(q.inputs.kmsMasterKeyId, "alias/aws/sqs");
                     if (stack === "dev") assert.equal(q.inputs.sqsManagedSseEnabled, true);
                     else assert.equal(q.inputs.kmsMasterKeyId, g.one(T.key).outputs.arn);

@@ -19,12 +19,20 @@ describe("iam documents (pure builders)", () => {
         assert.deepEqual(d.Statement[0].Condition, { ArnLike: { "aws:SourceArn": BUCKET }, StringEquals: { "aws:SourceAccount": "123456789012" } });
     });
 
-    it("crawler policy: its queue and DLQ, its table's objects and folder listing; KMS only with a key", () => {
-        const plain = iam.crawlerPolicy({ queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders" });
-        assert.deepEqual(new Set(resources(plain)), new Set([QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET]));
+    it("crawler policy: its queue and DLQ, its table's objects and folder, its Glue table and log stream; KMS only with a key", () => {
+        const glue = { partition: "aws", region: "eu-west-1", accountId: "123456789012", database: "lake", table: "orders" };
+        const base = { queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders", glue, crawlerName: "incremental-crawl-dev-orders" };
+        const plain = iam.crawlerPolicy(base);
+        const G = "arn:aws:glue:eu-west-1:123456789012";
+        const LOGS = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers";
+        assert.deepEqual(new Set(resources(plain)), new Set([
+            QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET, `${G}:catalog`, `${G}:database/lake`, `${G}:table/lake/orders`,
+            `${LOGS}:*`, `${LOGS}:log-stream:incremental-crawl-dev-orders`,
+        ]));
         assert.ok(!actions(plain).some((a) => a.startsWith("kms:")));
-        assert.ok(!actions(plain).some((a) => /Put|Delete(?!Message)|SendMessage|\*/.test(a)), actions(plain).join(","));
-        const withKey = iam.crawlerPolicy({ queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders", kmsKeyArn: KEY });
+        assert.ok(!actions(plain).some((a) => /Put(?!LogEvents)|Delete(?!Message)|SendMessage|CreateTable|\*/.test(a)), actions(plain).join(","));
+        assert.deepEqual(plain.Statement.find((st) => st.Sid === "KeepOwnGlueTable")!.Action, iam.CRAWLER_CATALOG_ACTIONS);
+        const withKey = iam.crawlerPolicy({ ...base, kmsKeyArn: KEY });
         assert.deepEqual(withKey.Statement.at(-1), { Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY });
     });
 
@@ -44,11 +52,16 @@ describe("iam documents (pure builders)", () => {
         assert.deepEqual(actions(withKey).filter((a) => a.startsWith("kms:")), ["kms:Decrypt", "kms:GenerateDataKey"]);
     });
 
-    it("lake key policy: IAM of the account, S3 and SNS confined to the account, alarms and rules for the alerts topic", () => {
+    it("lake key policy: IAM of the account, S3 under the documented aws:SourceAccount, SNS in the documented unconditioned form", () => {
         const d = iam.lakeKeyPolicy({ accountId: "123456789012", partition: "aws-cn" });
         assert.deepEqual(d.Statement[0].Principal, { AWS: "arn:aws-cn:iam::123456789012:root" });
+        assert.deepEqual(d.Statement.map((s) => s.Sid), [
+            "EnableIamPoliciesOfThisAccount", "AllowS3OfThisAccountToPublishEncryptedEvents", "AllowSnsToDeliverIntoEncryptedQueues", "AllowAlarmsAndRulesToUseTheAlertsTopic",
+        ]);
+        assert.deepEqual(d.Statement[1].Principal, { Service: "s3.amazonaws.com" });
         assert.deepEqual(d.Statement[1].Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
-        assert.deepEqual(d.Statement.map((s) => s.Sid), ["EnableIamPoliciesOfThisAccount", "AllowS3AndSnsToDeliverEncryptedEvents", "AllowAlarmsAndRulesToUseTheAlertsTopic"]);
+        assert.deepEqual(d.Statement[2].Principal, { Service: "sns.amazonaws.com" });
+        assert.equal(d.Statement[2].Condition, undefined, "no condition SNS is not documented to send");
     });
 
     it("TLS-only bucket policy covers the bucket and its objects", () => {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { BACKFILL_COMMAND, BACKFILL_NO_OP, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
+import { spawnSync } from "node:child_process";
+import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
 import { integrationIdentity, MOCK_ACCOUNT } from "./harness/mocks";
 
@@ -90,7 +91,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(stage.url, `s3://${bucket}/exports/`);
             assert.equal(stage.storageIntegration, g.one(INTEGRATION).inputs.name);
             assert.equal(stage.credentials, undefined);
-            assert.match(stage.fileFormat, /^FORMAT_NAME = "LAKE_EXPORT(_DEV)?"\."EXPORT"\."LAKE_PARQUET"$/);
+            assert.equal(stage.fileFormat, undefined, "the COPY names the format; a stage format would read back differently (permadiff)");
             assert.equal(stage.encryption, stack === "prod" ? `TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${g.one("aws:kms/key:Key").outputs.arn}'` : "TYPE = 'AWS_SSE_S3'");
         });
 
@@ -102,32 +103,47 @@ for (const stack of ["dev", "prod"] as const) {
                     assert.equal(stream.table, "CRM.PUBLIC.CUSTOMERS");
                     assert.equal(g.ofType(SF("table:Table")).filter((x) => x.inputs.name === "CUSTOMERS").length, 0, "an existing table is not created");
                 } else {
-                    const table = g.one(SF("table:Table"));
+                    const table = g.one(SF("table:Table"), "-orders-table");
                     assert.equal(stream.table, table.outputs.fullyQualifiedName);
                     assert.equal(table.retainOnDelete, stack === "prod");
                 }
             }
         });
 
-        it("backfills at deploy time after the stage, the role and its policy, with no credential in its inputs", () => {
+        it("backfills at deploy time after the stage, the role and its policy, and the whole event path, with no credential in its inputs", () => {
             for (const t of tables) {
                 const cmd = perTable(g, COMMAND, t);
-                for (const dep of [g.one(STAGE), unloadRole(g), unloadPolicy(g), perTable(g, STREAM, t)]) {
+                const eventPath = [
+                    g.one("aws:s3/bucketNotification:BucketNotification"),
+                    g.one("aws:sqs/queue:Queue", `-${t}-queue`),
+                    g.one("aws:sqs/queuePolicy:QueuePolicy", `-${t}-queue-policy`),
+                    g.one("aws:sns/topicSubscription:TopicSubscription", `-${t}-subscription`),
+                    g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`),
+                ];
+                for (const dep of [g.one(STAGE), g.one(SF("fileFormat:FileFormat")), unloadRole(g), unloadPolicy(g), perTable(g, STREAM, t), ...eventPath]) {
                     assert.ok(g.dependsOn(cmd, dep), `backfill depends on ${dep.name}`);
                 }
                 assert.equal(cmd.inputs.create, BACKFILL_COMMAND);
                 assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
                 assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), [
-                    "BACKFILL_ACCOUNT_NAME", "BACKFILL_COPY_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
+                    "BACKFILL_ACCOUNT_NAME", "BACKFILL_AWS_REGION", "BACKFILL_CLEANUP_SQL", "BACKFILL_COPY_SQL", "BACKFILL_GLUE_DATABASE",
+                    "BACKFILL_GLUE_TABLE", "BACKFILL_LIST_SQL", "BACKFILL_LOG_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
                     "BACKFILL_TABLE", "BACKFILL_USER", "BACKFILL_WAREHOUSE",
                 ]);
+                const env = cmd.inputs.environment;
+                assert.deepEqual([env.BACKFILL_AWS_REGION, env.BACKFILL_GLUE_DATABASE, env.BACKFILL_GLUE_TABLE],
+                    ["eu-west-1", g.one("aws:glue/catalogDatabase:CatalogDatabase").inputs.name, t], "partitions go to the table's Glue table");
+                const folder = /\/(orders|customers)\/g1-[0-9a-f]{8}\/$/.exec(g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`).inputs.storageDescriptor.location)![0];
+                assert.ok(env.BACKFILL_COPY_SQL.split("\n")[0].endsWith(folder), "the COPY writes where the Glue table reads");
+                assert.ok(env.BACKFILL_LIST_SQL.endsWith(folder) && env.BACKFILL_CLEANUP_SQL.includes(`${folder} PATTERN = '.*{queryId}.*'`));
                 const provider = g.one("pulumi:providers:snowflake").inputs;
                 assert.deepEqual(
                     [cmd.inputs.environment.BACKFILL_ACCOUNT_NAME, cmd.inputs.environment.BACKFILL_USER, cmd.inputs.environment.BACKFILL_WAREHOUSE],
                     [provider.accountName, provider.user, provider.warehouse], "the backfill connects as the provider does");
                 assert.deepEqual(JSON.parse(cmd.inputs.environment.BACKFILL_SESSION_SQL), sql.sessionStatements());
                 assert.deepEqual(cmd.inputs.triggers, [perTable(g, STREAM, t).inputs.name], "a new stream, and only that, re-runs the backfill");
-                assert.equal(cmd.inputs.update, BACKFILL_NO_OP, "other input changes unload nothing");
+                assert.equal(cmd.inputs.update, BACKFILL_KEEP_SUMMARY, "other input changes unload nothing, and keep the summary");
+                assert.equal(cmd.inputs.addPreviousOutputInEnv, true);
             }
         });
 
@@ -137,13 +153,52 @@ for (const stack of ["dev", "prod"] as const) {
                 const cmd = perTable(g, COMMAND, t);
                 const stream = perTable(g, STREAM, t).inputs;
                 assert.ok(g.dependsOn(task, cmd), "task dependsOn backfill");
-                assert.equal(task.inputs.sqlStatement, cmd.inputs.environment.BACKFILL_COPY_SQL, "one builder for both runners");
+                assert.equal(task.inputs.sqlStatement, sql.taskBody(cmd.inputs.environment.BACKFILL_COPY_SQL, cmd.inputs.environment.BACKFILL_CLEANUP_SQL, cmd.inputs.environment.BACKFILL_LOG_SQL),
+                    "one builder for both runners: the task runs the backfill's COPY, removing what a failed run wrote");
                 assert.match(task.inputs.sqlStatement, new RegExp(`FROM "${stream.database}"\\."${stream.schema}"\\."${stream.name}"`));
                 assert.equal(task.inputs.when, `SYSTEM$STREAM_HAS_DATA('${stream.database}.${stream.schema}.${stream.name}')`);
                 assert.equal(task.inputs.enableUnloadPhysicalTypeOptimization, false);
+                assert.equal(task.inputs.timezone, "UTC", "no unload depends on the account's default time zone");
                 assert.equal(task.inputs.started, true);
                 assert.equal(task.inputs.allowOverlappingExecution, "false");
                 assert.deepEqual(task.inputs.schedule, { minutes: stack === "dev" ? 60 : 30 });
+            }
+        });
+
+        it("reports every failed task run to the alerts topic through a notification integration and a least-privilege role", () => {
+            const integration = g.one(SF("notificationIntegration:NotificationIntegration"));
+            const alertsTopic = g.one("aws:sns/topic:Topic", "-alerts-topic").outputs.arn;
+            const role = g.one("aws:iam/role:Role", "-task-errors-role");
+            const policy = g.one("aws:iam/rolePolicy:RolePolicy", "-task-errors-publish");
+            const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+            assert.deepEqual([integration.inputs.notificationProvider, integration.inputs.enabled, integration.inputs.awsSnsTopicArn],
+                ["AWS_SNS", true, alertsTopic]);
+            assert.equal(integration.inputs.awsSnsRoleArn, role.outputs.arn);
+            assert.equal(role.outputs.name, `incremental-crawl-${stack}-snowflake-alerts`);
+            assert.ok(!g.dependsOn(integration, role), "no cycle: the integration names the role by its fixed ARN");
+            const who = { iamUserArn: integration.outputs.awsSnsIamUserArn, externalId: integration.outputs.awsSnsExternalId };
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.snowflakeTrustPolicy(who), "only the integration's IAM user, with its external id");
+            assert.deepEqual(policyOf(policy), iam.snowflakeAlertsPolicy({ topicArn: alertsTopic, kmsKeyArn: key }));
+            assert.deepEqual(policyOf(policy).Statement.flatMap((st: any) => [st.Action].flat()).sort(),
+                [...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []), "sns:Publish"], "publish to the alerts topic, nothing else");
+            for (const t of tables) {
+                const task = perTable(g, TASK, t);
+                assert.equal(task.inputs.errorIntegration, integration.inputs.name, `${t}: failed runs are reported`);
+                assert.ok(g.dependsOn(task, policy), `${t}: the role can publish before the task first runs`);
+            }
+        });
+
+        it("keeps an unload log that both runners write, after the COPY, and that outlives a production destroy", () => {
+            const log = g.one(SF("table:Table"), "-unload-log");
+            assert.equal(log.inputs.name, sql.UNLOAD_LOG_TABLE);
+            assert.deepEqual(log.inputs.columns.map((c: any) => c.name), sql.UNLOAD_LOG_COLUMNS.map((c) => c.name));
+            assert.equal(log.retainOnDelete, stack === "prod");
+            for (const t of tables) {
+                const cmd = perTable(g, COMMAND, t);
+                assert.ok(g.dependsOn(cmd, log));
+                const env = cmd.inputs.environment;
+                assert.match(env.BACKFILL_LOG_SQL, new RegExp(`^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', '\\{queryId\\}'`));
+                assert.ok(perTable(g, TASK, t).inputs.sqlStatement.includes(env.BACKFILL_LOG_SQL.split("'{queryId}'").join(":copy_id")));
             }
         });
 
@@ -152,6 +207,7 @@ for (const stack of ["dev", "prod"] as const) {
             for (const t of tables) {
                 assert.deepEqual(out[t].backfill, {
                     status: "ok", table: t.toUpperCase(), rows: 0, files: 0, bytes: 0, queryId: "01b2c3d4-0000-0000-0000-000000000000", attempts: 1,
+                    partitionsAdded: 0,
                 }, "the backfill program's own summary of its (empty) run, parsed from the command's stdout");
             }
         });
@@ -161,6 +217,7 @@ for (const stack of ["dev", "prod"] as const) {
 describe("snowflake export: re-running the backfill", () => {
     const streamName = (g: Graph) => g.one(STREAM).inputs.name;
     const triggers = (g: Graph) => JSON.stringify(g.one(COMMAND).inputs.triggers);
+    const location = (g: Graph): string => g.one("aws:glue/catalogTable:CatalogTable").inputs.storageDescriptor.location;
     const variant = async (over: Record<string, unknown>) => {
         const dev = await stackGraph("dev");
         const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
@@ -170,7 +227,6 @@ describe("snowflake export: re-running the backfill", () => {
 
     const reexport: Array<[string, Record<string, unknown>]> = [
         ["the partitioning", { tables: { partitionGranularity: "month" } }],
-        ["the columns", { tables: { columns: [{ name: "ORDER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" }] } }],
         ["the stage's location", { "incremental-crawl:exportPrefix": "lake/exports" }],
         ["the generation", { tables: { generation: 2 } }],
     ];
@@ -181,6 +237,9 @@ describe("snowflake export: re-running the backfill", () => {
             assert.notEqual(streamName(g), streamName(dev));
             assert.notEqual(triggers(g), triggers(dev));
             assert.match(g.one(TASK).inputs.sqlStatement, new RegExp(`"${streamName(g)}"`), "the task follows the new stream");
+            assert.notEqual(location(g), location(dev), "the new export goes to a folder of its own, which the Glue table switches to");
+            const copyPath = /\/(orders\/g\d+-[0-9a-f]{8}\/)$/.exec(g.one(COMMAND).inputs.environment.BACKFILL_COPY_SQL.split("\n")[0])![1];
+            assert.ok(location(g).endsWith(`/${copyPath}`), "the backfill writes where the Glue table reads");
         });
     }
 
@@ -188,6 +247,10 @@ describe("snowflake export: re-running the backfill", () => {
         ["the file size", { "incremental-crawl:maxFileSizeMb": "256" }],
         ["the warehouse", { "incremental-crawl:snowflakeWarehouse": "OTHER_WH" }],
         ["the task schedule", { "incremental-crawl:taskScheduleMinutes": "5" }],
+        ["a column added", { tables: { columns: [
+            { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false }, { name: "CUSTOMER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
+            { name: "STATUS", type: "VARCHAR(32)" }, { name: "AMOUNT", type: "NUMBER(12,2)" }, { name: "CHANNEL", type: "VARCHAR(16)" },
+        ] } }],
         ["nothing", {}],
     ];
     for (const [what, over] of inPlace) {
@@ -196,6 +259,32 @@ describe("snowflake export: re-running the backfill", () => {
             const g = await variant(over);
             assert.equal(streamName(g), streamName(dev));
             assert.equal(triggers(g), triggers(dev));
+            assert.equal(location(g), location(dev), "the same export, extended in place");
+        });
+    }
+});
+
+describe("snowflake export: the backfill command's update", () => {
+    const run = (env: Record<string, string>) => {
+        const r = spawnSync("/bin/sh", ["-c", BACKFILL_KEEP_SUMMARY], { env: { PATH: process.env.PATH ?? "", ...env }, encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        return r.stdout;
+    };
+
+    it("prints the stored summary again, as pulumi-command passes it (PULUMI_COMMAND_STDOUT)", () => {
+        const summary = JSON.stringify({ status: "ok", table: "ORDERS", rows: 5, files: 1, bytes: 10, queryId: "q", attempts: 1 });
+        assert.equal(run({ PULUMI_COMMAND_STDOUT: summary }), summary);
+    });
+
+    it("prints nothing when nothing is stored (the provider then passes no PULUMI_COMMAND_STDOUT)", () => {
+        assert.equal(run({}), "");
+    });
+
+    for (const [what, stored] of [["an empty stdout, as an earlier `node -e 0` update left it", ""], ["text that is not a summary", "Traceback..."]] as const) {
+        it(`keeps the program evaluating after an update that stored ${what}`, async () => {
+            const g = await graphOf({ stack: "dev", commandStdout: () => stored });
+            const out = g.run.outputs.tables as Record<string, { backfill: unknown }>;
+            assert.equal(out.orders.backfill, undefined, "no summary rather than a failed pulumi up");
         });
     }
 });

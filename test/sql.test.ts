@@ -4,6 +4,7 @@ import { sql, TableSpec } from "@incremental-crawl/components";
 const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
 const source: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "ORDERS_LAKE_0A1B2C3D"];
 const fileFormat: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_PARQUET"];
+const path = "orders/g1-0a1b2c3d/";
 
 const orders = (over: Partial<TableSpec> = {}): TableSpec => ({
     name: "ORDERS",
@@ -23,8 +24,8 @@ const orders = (over: Partial<TableSpec> = {}): TableSpec => ({
 
 describe("sql: the unload statement", () => {
     it("golden: day partitions of a TIMESTAMP_TZ column, zoned columns cast to NTZ", () => {
-        assert.equal(sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 64 }), [
-            `COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/`,
+        assert.equal(sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 64 }), [
+            `COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`,
             `FROM (`,
             `  SELECT`,
             `    "ORDER_ID",`,
@@ -35,7 +36,7 @@ describe("sql: the unload statement", () => {
             `    "STATUS"`,
             `  FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"`,
             `)`,
-            `PARTITION BY ('dt=' || COALESCE(TO_VARCHAR(CONVERT_TIMEZONE('UTC', "ORDER_TS"), 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__'))`,
+            `PARTITION BY ('dt=' || COALESCE(TO_VARCHAR("ORDER_TS", 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__'))`,
             `FILE_FORMAT = (FORMAT_NAME = '"LAKE_EXPORT"."EXPORT"."LAKE_PARQUET"')`,
             `HEADER = TRUE`,
             `MAX_FILE_SIZE = 67108864`,
@@ -51,7 +52,7 @@ describe("sql: the unload statement", () => {
         [{ partitionBy: "LOADED_AT", partitionGranularity: "hour" },
             `'dt=' || COALESCE(TO_VARCHAR("LOADED_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
         [{ partitionBy: "SEEN_AT", partitionGranularity: "hour" },
-            `'dt=' || COALESCE(TO_VARCHAR(CONVERT_TIMEZONE('UTC', "SEEN_AT"), 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
+            `'dt=' || COALESCE(TO_VARCHAR("SEEN_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
         [{ partitionBy: "STATUS", partitionGranularity: "value" },
             `'p_status=' || COALESCE(NULLIF(REGEXP_REPLACE(TO_VARCHAR("STATUS"), '[^A-Za-z0-9_.]', '_'), ''), '__HIVE_DEFAULT_PARTITION__')`],
     ];
@@ -69,7 +70,7 @@ describe("sql: the unload statement", () => {
     });
 
     it("never overwrites or deletes: no OVERWRITE, SINGLE, PURGE or INCLUDE_QUERY_ID=FALSE", () => {
-        const text = sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 16 });
+        const text = sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 16 });
         assert.doesNotMatch(text, /OVERWRITE|SINGLE|PURGE|INCLUDE_QUERY_ID/);
         assert.match(text, /MAX_FILE_SIZE = 16777216$/m);
     });
@@ -80,21 +81,21 @@ describe("sql: the unload statement", () => {
         assert.equal(sql.quoteLiteral("it's \\ odd"), "'it''s \\\\ odd'");
         const text = sql.buildUnloadSql({
             table: orders({ name: "T", columns: [{ name: hostile, type: "DATE", nullable: true }], partitionBy: hostile, partitionGranularity: "day" }),
-            stage, source, fileFormat, maxFileSizeMb: 1,
+            stage, path, source, fileFormat, maxFileSizeMb: 1,
         });
         // The hostile text appears only inside a doubled-quote identifier.
         const outside = text.replace(/"(?:[^"]|"")*"/g, "<id>").replace(/'(?:[^'\\]|''|\\.)*'/g, "<lit>");
         assert.doesNotMatch(outside, /DROP/);
         const benign = sql.buildUnloadSql({
             table: orders({ name: "T", columns: [{ name: "D", type: "DATE", nullable: true }], partitionBy: "D", partitionGranularity: "day" }),
-            stage, source, fileFormat, maxFileSizeMb: 1,
+            stage, path, source, fileFormat, maxFileSizeMb: 1,
         });
         assert.equal(outside, benign.replace(/"(?:[^"]|"")*"/g, "<id>").replace(/'(?:[^'\\]|''|\\.)*'/g, "<lit>"), "same statement shape");
     });
 
     it("refuses a file size Snowflake would refuse", () => {
-        assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 0 }), /1 to 5120/);
-        assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, source, fileFormat, maxFileSizeMb: 6000 }), /1 to 5120/);
+        assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 0 }), /1 to 5120/);
+        assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 6000 }), /1 to 5120/);
     });
 
     it("refuses a partition column that is not in the table", () => {
@@ -102,7 +103,56 @@ describe("sql: the unload statement", () => {
     });
 
     it("gives sessions the task's unload parameters, and the task its run condition", () => {
-        assert.deepEqual(sql.sessionStatements(), ["ALTER SESSION SET ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE"]);
+        assert.deepEqual(sql.sessionStatements(), [
+            "ALTER SESSION SET ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE",
+            "ALTER SESSION SET TIMEZONE = 'UTC'",
+        ]);
         assert.equal(sql.streamHasDataCondition(source), "SYSTEM$STREAM_HAS_DATA('LAKE_EXPORT.EXPORT.ORDERS_LAKE_0A1B2C3D')");
+    });
+
+    it("partitions zoned timestamps by their UTC date whatever the session's time zone", () => {
+        // PARTITION BY reads the SELECT's output, where a zoned column is already UTC TIMESTAMP_NTZ.
+        // Converting it again (two-argument CONVERT_TIMEZONE of an NTZ value) would read it as
+        // session wall time: under America/Los_Angeles, 17:00-24:00 UTC would land in the next day.
+        for (const column of ["ORDER_TS", "SEEN_AT"]) {
+            for (const granularity of ["day", "month", "hour"] as const) {
+                const table = orders({ partitionBy: column, partitionGranularity: granularity });
+                const text = sql.buildUnloadSql({ table, stage, path, source, fileFormat, maxFileSizeMb: 16 });
+                assert.match(text, new RegExp(`CONVERT_TIMEZONE\\('UTC', "${column}"\\)::TIMESTAMP_NTZ AS "${column}"`), "the SELECT converts the instant to UTC once");
+                const partitionBy = /^PARTITION BY \((.*)\)$/m.exec(text)![1];
+                assert.doesNotMatch(partitionBy, /CONVERT_TIMEZONE|TIMESTAMP_LTZ|LOCALTIMESTAMP|CURRENT_/i, "nothing in PARTITION BY reads the session time zone");
+                assert.match(partitionBy, new RegExp(`TO_VARCHAR\\("${column}", '[^']+'\\)`));
+            }
+        }
+    });
+
+    it("unloads as text what Parquet or Athena cannot hold as it is: TIME, semi-structured values, geography", () => {
+        const table = orders({
+            columns: [
+                { name: "D", type: "DATE", nullable: true },
+                { name: "AT", type: "TIME", nullable: true },
+                { name: "DOC", type: "VARIANT", nullable: true },
+                { name: "TAGS", type: "ARRAY", nullable: true },
+                { name: "WHERE_", type: "GEOGRAPHY", nullable: true },
+            ],
+            partitionBy: "D",
+        });
+        const text = sql.buildUnloadSql({ table, stage, path, source, fileFormat, maxFileSizeMb: 16 });
+        assert.match(text, /TO_VARCHAR\("AT", 'HH24:MI:SS.FF9'\) AS "AT"/);
+        assert.match(text, /TO_JSON\("DOC"\) AS "DOC"/);
+        assert.match(text, /TO_JSON\("TAGS"\) AS "TAGS"/);
+        assert.match(text, /ST_ASWKT\("WHERE_"\) AS "WHERE_"/);
+    });
+
+    it("writes into the export's own folder, and refuses a path that is not one", () => {
+        assert.match(sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 16 }), /^COPY INTO @"LAKE_EXPORT"\."EXPORT"\."LAKE_STAGE"\/orders\/g1-0a1b2c3d\/\n/);
+        for (const bad of ["", "orders", "../x/", "orders//", "/orders/"]) {
+            assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, path: bad, source, fileFormat, maxFileSizeMb: 16 }), /stage path/, bad);
+        }
+    });
+
+    it("removes the files of one query and lists an export's files, in the export's folder only", () => {
+        assert.equal(sql.removeFilesOfQuery(stage, path), `REMOVE @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/ PATTERN = '.*{queryId}.*'`);
+        assert.equal(sql.listFiles(stage, path), `LIST @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`);
     });
 });

@@ -13,6 +13,27 @@ export interface BackfillPlan {
     table: string;
     session: string[];
     copy: string;
+    /**
+     * `REMOVE` of the files one COPY wrote, with `{queryId}` where its query id goes
+     * (`sql.removeFilesOfQuery`): a COPY that fails leaves what it wrote behind, and its rows are
+     * unloaded again by the next attempt.
+     */
+    cleanup?: string;
+    /** `LIST` of the export's folder, whose files' partitions are registered after the COPY. */
+    list?: string;
+    /** The unload log's INSERT of a committed COPY's files, with `'{queryId}'` (`sql.unloadLogInsert`). */
+    log?: string;
+}
+
+/**
+ * Where the backfill registers the partitions it wrote. Objects written at deploy time can precede
+ * the moment a new bucket notification or subscription takes effect, so they may raise no event
+ * (S3 user guide how-to-enable-disable-notification-intro; SNS sns-subscription-filter-policies):
+ * the backfill does not leave their cataloguing to the crawler. `main.ts` implements it on Glue.
+ */
+export interface PartitionCatalog {
+    /** Makes each partition folder (`dt=2024-01-01`) a partition of the table; resolves to the count added. */
+    register(folders: string[]): Promise<number>;
 }
 
 export interface BackfillSummary {
@@ -23,6 +44,27 @@ export interface BackfillSummary {
     bytes: number;
     queryId: string;
     attempts: number;
+    /** Partitions the backfill added to the Glue table (those already there are not counted). */
+    partitionsAdded?: number;
+}
+
+/**
+ * The summary a command's stored `stdout` holds, or undefined when it holds none: an update of an
+ * older version printed nothing, or the text is not a summary. Never throws: a stack's outputs are
+ * computed from it on every `pulumi up`.
+ */
+export function parseBackfillSummary(stdout: string | undefined): BackfillSummary | undefined {
+    if (!stdout || !stdout.trim()) return undefined;
+    let v: unknown;
+    try {
+        v = JSON.parse(stdout.trim().split("\n").pop() as string);
+    } catch {
+        return undefined;
+    }
+    if (typeof v !== "object" || v === null) return undefined;
+    const o = v as Record<string, unknown>;
+    const counts = ["rows", "files", "bytes", "attempts"].every((k) => typeof o[k] === "number");
+    return o.status === "ok" && typeof o.table === "string" && typeof o.queryId === "string" && counts ? (o as unknown as BackfillSummary) : undefined;
 }
 
 export interface BackfillOptions {
@@ -34,6 +76,8 @@ export interface BackfillOptions {
     maxDelayMs?: number;
     sleep?: (ms: number) => Promise<void>;
     log?: (line: string) => void;
+    /** Registers the written partitions; without it, the crawler catalogues them from their events. */
+    catalog?: PartitionCatalog;
 }
 
 export interface ErrorClass {
@@ -226,8 +270,49 @@ function failure(plan: BackfillPlan, err: unknown, hint: string, attempts: numbe
 }
 
 /**
- * Runs the session statements, then the COPY; on a transient error waits (bounded exponential
- * backoff) and runs them again, up to `maxAttempts` in all. Throws `BackfillError` otherwise.
+ * The partition folders (`dt=2024-01-01`) of the files in a `LIST @stage/...` result: the folder
+ * each file sits in, when it has the `key=value` form. https://docs.snowflake.com/en/sql-reference/sql/list
+ */
+export function partitionFolders(rows: Record<string, unknown>[]): string[] {
+    const folders = new Set<string>();
+    for (const row of rows) {
+        const name = cell(row, "NAME");
+        if (!name.found || typeof name.value !== "string") throw new Error(`LIST returned a row without a name (columns: ${Object.keys(row).join(", ")})`);
+        const parts = name.value.split("/");
+        const folder = parts[parts.length - 2];
+        if (folder !== undefined && /^[a-z_][a-z0-9_]*=[^=]+$/.test(folder)) folders.add(folder);
+    }
+    return [...folders].sort();
+}
+
+/** A Snowflake query id as it appears in unloaded file names (INCLUDE_QUERY_ID); anything else is never put in SQL. */
+const QUERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Removes what a failed COPY wrote: its files carry its query id (INCLUDE_QUERY_ID, the default
+ * with PARTITION BY), and since it did not commit, the stream did not advance and the next attempt
+ * unloads the same rows again. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
+ * https://docs.snowflake.com/en/user-guide/streams-intro
+ */
+async function removeFailedFiles(conn: SqlConnection, plan: BackfillPlan, err: unknown, log: (line: string) => void): Promise<void> {
+    const { queryId } = errorText(err);
+    if (!plan.cleanup) return;
+    if (queryId === undefined || !QUERY_ID.test(queryId)) {
+        log(`${plan.table}: the failed COPY has no query id; files it may have written stay until the task's next run removes them`);
+        return;
+    }
+    try {
+        await conn.execute(plan.cleanup.replace("{queryId}", queryId));
+        log(`${plan.table}: removed the files of failed query ${queryId}`);
+    } catch (cleanupErr) {
+        log(`${plan.table}: could not remove the files of failed query ${queryId}: ${errorText(cleanupErr).message.split("\n")[0]}`);
+    }
+}
+
+/**
+ * Runs the session statements, then the COPY; on a transient error removes what the failed attempt
+ * wrote, waits (bounded exponential backoff) and runs them again, up to `maxAttempts` in all. Then
+ * registers the export's partitions in the catalog. Throws `BackfillError` otherwise.
  */
 export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts: BackfillOptions = {}): Promise<BackfillSummary> {
     const maxAttempts = opts.maxAttempts ?? 6;
@@ -245,6 +330,7 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
             log(`${plan.table}: unloading (attempt ${attempt}/${maxAttempts})`);
             result = await conn.execute(plan.copy);
         } catch (err) {
+            await removeFailedFiles(conn, plan, err, log);
             const c = classifyError(err);
             if (!c.transient) throw failure(plan, err, c.hint, attempt, false);
             if (attempt >= maxAttempts) {
@@ -270,6 +356,35 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
             );
         }
         log(`${plan.table}: unloaded ${totals.rows} rows into ${totals.files} files (${totals.bytes} bytes), query ${result.queryId}`);
-        return { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt };
+        const summary: BackfillSummary = { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt };
+        if (plan.log && QUERY_ID.test(result.queryId)) {
+            try {
+                await conn.execute(plan.log.split("{queryId}").join(result.queryId));
+            } catch (err) {
+                // The rows are unloaded and committed; only verify's per-partition comparison misses them.
+                log(`${plan.table}: the unload log was not written (${errorText(err).message.split("\n")[0]}); verify will count query ${result.queryId}'s files as unlogged`);
+            }
+        }
+        if (opts.catalog && plan.list) {
+            try {
+                // Every file of the export, not only this COPY's: a re-run after a failed registration catches up.
+                const folders = partitionFolders((await conn.execute(plan.list)).rows);
+                summary.partitionsAdded = await opts.catalog.register(folders);
+                log(`${plan.table}: ${folders.length} partitions in the export, ${summary.partitionsAdded} added to the catalog`);
+            } catch (err) {
+                // The rows are unloaded and the stream has advanced: a re-run unloads nothing twice,
+                // and the crawler catalogues the partitions from their events once they flow.
+                throw failure(
+                    plan,
+                    err,
+                    `The COPY succeeded (query ${result.queryId}); registering its partitions in Glue failed. Check the AWS ` +
+                        "credentials of `pulumi up` (glue:GetTable, glue:BatchCreatePartition on the table) and run `pulumi up` again: " +
+                        "the re-run unloads only new rows and registers every partition of the export.",
+                    attempt,
+                    false,
+                );
+            }
+        }
+        return summary;
     }
 }

@@ -7,6 +7,7 @@
  */
 import type { Connection, ConnectionOptions, SnowflakeLogger } from "snowflake-sdk";
 import { BackfillError, BackfillPlan, classifyError, runBackfill, SqlConnection } from "./backfill";
+import { GlueTarget, gluePartitionCatalog } from "./glue-partitions";
 
 /** One error for every missing or malformed variable. */
 export class EnvironmentError extends Error {
@@ -104,12 +105,31 @@ export function readPlan(env: NodeJS.ProcessEnv): BackfillPlan {
         if (Array.isArray(parsed) && parsed.every((s) => typeof s === "string")) session = parsed;
         else invalid.push("BACKFILL_SESSION_SQL must be a JSON array of SQL strings");
     }
+    const cleanup = present(env, "BACKFILL_CLEANUP_SQL");
+    if (cleanup !== undefined && !cleanup.includes("{queryId}")) invalid.push("BACKFILL_CLEANUP_SQL must contain {queryId}");
     if (missing.length || invalid.length) throw new EnvironmentError(missing, invalid);
-    return { table: (env.BACKFILL_TABLE as string).trim(), session, copy: env.BACKFILL_COPY_SQL as string };
+    return {
+        table: (env.BACKFILL_TABLE as string).trim(),
+        session,
+        copy: env.BACKFILL_COPY_SQL as string,
+        cleanup,
+        list: present(env, "BACKFILL_LIST_SQL"),
+        log: present(env, "BACKFILL_LOG_SQL"),
+    };
+}
+
+/** Where the partitions go: the Glue table the command names, or none. */
+export function readGlueTarget(env: NodeJS.ProcessEnv): GlueTarget | undefined {
+    const [region, database, table] = ["BACKFILL_AWS_REGION", "BACKFILL_GLUE_DATABASE", "BACKFILL_GLUE_TABLE"].map((n) => present(env, n)?.trim());
+    if (region === undefined && database === undefined && table === undefined) return undefined;
+    if (region === undefined || database === undefined || table === undefined) {
+        throw new EnvironmentError(["BACKFILL_AWS_REGION", "BACKFILL_GLUE_DATABASE", "BACKFILL_GLUE_TABLE"].filter((n) => present(env, n) === undefined), []);
+    }
+    return { region, database, table };
 }
 
 /** Both, with every problem of both in one error. */
-export function readAll(env: NodeJS.ProcessEnv): { options: ConnectionOptions; plan: BackfillPlan } {
+export function readAll(env: NodeJS.ProcessEnv): { options: ConnectionOptions; plan: BackfillPlan; glue?: GlueTarget } {
     const missing: string[] = [];
     const invalid: string[] = [];
     const attempt = <T>(read: () => T): T | undefined => {
@@ -124,8 +144,9 @@ export function readAll(env: NodeJS.ProcessEnv): { options: ConnectionOptions; p
     };
     const plan = attempt(() => readPlan(env));
     const options = attempt(() => readEnvironment(env));
-    if (!plan || !options) throw new EnvironmentError(missing, invalid);
-    return { options, plan };
+    const glue = attempt(() => readGlueTarget(env) ?? null); // null: no Glue target; undefined: a bad one
+    if (!plan || !options || glue === undefined) throw new EnvironmentError(missing, invalid);
+    return { options, plan, glue: glue ?? undefined };
 }
 
 const stderr = (line: string) => process.stderr.write(`[backfill] ${line}\n`);
@@ -184,8 +205,9 @@ function destroy(conn: Connection): Promise<void> {
 export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number> {
     let options: ConnectionOptions;
     let plan: BackfillPlan;
+    let glue: GlueTarget | undefined;
     try {
-        ({ options, plan } = readAll(env));
+        ({ options, plan, glue } = readAll(env));
     } catch (err) {
         stderr(`configuration error:\n${err instanceof Error ? err.message : String(err)}`);
         return 1;
@@ -201,7 +223,9 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
         );
         conn = snowflake.createConnection(options);
         await connect(conn);
-        const summary = await runBackfill(adapt(conn), plan, { log: stderr });
+        // AWS credentials: the standard chain, as for the program's AWS provider in `pulumi up`.
+        const catalog = glue ? await gluePartitionCatalog(glue, stderr) : undefined;
+        const summary = await runBackfill(adapt(conn), plan, { log: stderr, catalog });
         await new Promise<void>((resolve) => process.stdout.write(`${JSON.stringify(summary)}\n`, () => resolve()));
         return 0;
     } catch (err) {

@@ -15,8 +15,10 @@
  *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
  * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
  */
+import { tablePrefixOf } from "../../components/export-layout";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { managedPolicy } from "./iam-managed-policies";
+import { formatTable, wrapCell } from "./text-table";
 
 /** The part of a harness `CapturedResource` the matrix reads. */
 export interface GraphResource {
@@ -75,7 +77,7 @@ export const CELL_GROUPS = {
     "queue-denies-others": "denied: another topic (or anyone else) sending to a queue or its DLQ",
     "crawler-own": "allowed: each crawler role receives/deletes on its own queue and reads its own table's prefix",
     "crawler-denied": "denied: a crawler reading another table's queue or prefix, another bucket, or writing",
-    "crawler-managed-policy": "allowed through AWSGlueServiceRole: listing any bucket, keys containing aws-glue-",
+    "crawler-catalog": "each crawler role keeps its own Glue table only; no managed policy opens other buckets, tables or aws-glue-* keys",
     "crawler-trust": "only Glue assumes a crawler role",
     "unload-trust-allowed": "allowed: Snowflake's IAM user with the right external id assumes the unload role",
     "unload-trust-denied": "denied: Snowflake's user without or with a wrong external id; any other principal",
@@ -84,6 +86,7 @@ export const CELL_GROUPS = {
     "tls-only": "denied: any request to the bucket without TLS, whoever makes it",
     "anonymous": "denied: anonymous reads (and writes)",
     "kms": "the lake key: S3/SNS of this account and the stack's roles only",
+    "task-alerts": "Snowflake's task-error role: only the notification integration's user assumes it, and it publishes to the alerts topic only",
 } as const;
 export type CellGroup = keyof typeof CELL_GROUPS;
 
@@ -94,6 +97,8 @@ export interface LakeFacts {
     partition: string;
     bucket: { name: string; arn: string; policy?: PolicyDoc; restrictPublicBuckets: boolean };
     exportPrefix: string;
+    /** The Glue database of the stack's tables. */
+    glueDatabase: string;
     topic: { arn: string; policy?: PolicyDoc };
     tables: TableFacts[];
     unload: {
@@ -105,6 +110,8 @@ export interface LakeFacts {
         externalId: string;
     };
     key?: { arn: string; policy?: PolicyDoc };
+    /** The role Snowflake assumes to publish task errors, when the stack has one. */
+    taskAlerts?: { roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[]; integrationUserArn: string; externalId: string; topicArn: string };
 }
 
 export interface TableFacts {
@@ -194,15 +201,15 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         const dlqArn: string | undefined = queue.inputs.redrivePolicy ? JSON.parse(queue.inputs.redrivePolicy).deadLetterTargetArn : undefined;
         if (!dlqArn) throw new Error(`IAM matrix: queue ${queue.name} has no dead-letter queue`);
         const dlq = only(queues.filter((q) => q.outputs.arn === dlqArn), `dead-letter queue ${dlqArn}`);
-        const crawler = only(ofType(rs, "aws:glue/crawler:Crawler").filter((c) => (c.inputs.s3Targets ?? []).some((t: any) => t.eventQueueArn === queue.outputs.arn)),
+        const crawler = only(ofType(rs, "aws:glue/crawler:Crawler").filter((c) => eventTargets(c).some((t: any) => t.eventQueueArn === queue.outputs.arn)),
             `crawler reading ${queue.name}`);
-        const target = only(crawler.inputs.s3Targets as any[], `S3 target of ${crawler.name}`);
-        const m = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(target.path as string);
-        if (!m || m[1] !== bucketName) throw new Error(`IAM matrix: crawler ${crawler.name} targets ${target.path}, not the lake bucket`);
+        const { path, folder } = crawlerPath(rs, crawler);
+        const m = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(path);
+        if (!m || m[1] !== bucketName) throw new Error(`IAM matrix: crawler ${crawler.name} targets ${path}, not the lake bucket`);
         const prefix = m[2];
         const role = roleByArn(crawler.inputs.role);
         return {
-            folder: prefix.split("/").pop()!,
+            folder,
             prefix,
             queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
             dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
@@ -221,8 +228,20 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         key = { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined };
     }
 
+    let taskAlerts: LakeFacts["taskAlerts"];
+    const notifications = ofType(rs, "snowflake:index/notificationIntegration:NotificationIntegration");
+    if (notifications.length > 0) {
+        const n = only(notifications, "Snowflake notification integration");
+        const role = roleByArn(n.inputs.awsSnsRoleArn);
+        taskAlerts = {
+            roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role),
+            integrationUserArn: n.outputs.awsSnsIamUserArn, externalId: n.outputs.awsSnsExternalId, topicArn: n.inputs.awsSnsTopicArn,
+        };
+    }
+
     return {
-        accountId, region, partition,
+        accountId, region, partition, taskAlerts,
+        glueDatabase: only(ofType(rs, "aws:glue/catalogDatabase:CatalogDatabase"), "Glue database").inputs.name,
         bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
         exportPrefix,
         topic: { arn: topicArn, policy: topicPolicies[0] ? parse(topicPolicies[0].inputs.policy, topicPolicies[0].name) : undefined },
@@ -265,6 +284,8 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cells.push({ ...c, contextLabel: c.contextLabel ?? labelContext(c.context) });
     };
     const unloadSession = sessionOf(f.unload.roleName, "snowflake");
+    const glueDatabase = { label: "Glue database", arn: `arn:${f.partition}:glue:${f.region}:${acct}:database/${f.glueDatabase}`, accountId: acct };
+    const glueTable = (name: string) => ({ label: `Glue table ${name}`, arn: `arn:${f.partition}:glue:${f.region}:${acct}:table/${f.glueDatabase}/${name}`, accountId: acct });
 
     // --- S3 → SNS: the topic policy -------------------------------------------------------------
     const publish = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, expected: Expected, why: string, identityPolicies: NamedPolicy[] = []) =>
@@ -313,7 +334,7 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("delete-own-queue", "crawler-own", "sqs:DeleteMessage", ownQueue, t.queue.policy, {}, "Allowed", "inline policy ConsumeOwnEventQueue");
         cell("receive-own-dlq", "crawler-own", "sqs:ReceiveMessage", ownDlq, t.dlq.policy, {}, "Allowed", "inline policy: the crawler's dlqEventQueueArn");
         cell("read-own-prefix", "crawler-own", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
-            "Allowed", "inline policy ReadOwnTableObjects (AWSGlueServiceRole reads only aws-glue-* paths)");
+            "Allowed", "inline policy ReadOwnTableObjects");
         cell("list-own-prefix", "crawler-own", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.prefix}/` }, "Allowed", "inline policy ListOwnTableFolder");
         if (f.key) {
             cell("decrypt-lake-key", "kms", "kms:Decrypt", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Allowed",
@@ -330,8 +351,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
                 "Denied", "its queue is not in this role's policy");
             cell(`read-prefix-${o.folder}`, "crawler-denied", "s3:GetObject", s3obj(`${o.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${o.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
                 "Denied", "ReadOwnTableObjects covers only its own folder");
-            cell(`list-prefix-${o.folder}`, "crawler-managed-policy", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${o.prefix}/` },
-                "Allowed", "AWSGlueServiceRole grants s3:ListBucket on *: key names are visible, contents are not");
+            cell(`list-prefix-${o.folder}`, "crawler-denied", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${o.prefix}/` },
+                "Denied", "ListOwnTableFolder lists its own folder only");
+            cell(`update-table-${o.folder}`, "crawler-catalog", "glue:BatchCreatePartition", glueTable(o.folder), undefined, {},
+                "Denied", "KeepOwnGlueTable names its own table only");
         }
         if (others.length === 0) {
             cell("receive-queue-other", "crawler-denied", "sqs:ReceiveMessage", { label: "queue of another table (hypothetical)", arn: `arn:${f.partition}:sqs:${f.region}:${acct}:another-table-queue`, accountId: acct }, undefined, {},
@@ -342,7 +365,7 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("read-athena-results", "crawler-denied", "s3:GetObject", s3obj("athena-results/query.csv", "lake bucket/athena-results/..."), f.bucket.policy, tls,
             "Denied", "outside its table folder");
         cell("read-other-bucket", "crawler-denied", "s3:GetObject", { label: `${otherBucketName}/${t.prefix}/...`, arn: `arn:${f.partition}:s3:::${otherBucketName}/${t.prefix}/dt=2024-01-01/${sampleFile}`, accountId: acct }, undefined, tls,
-            "Denied", "no grant on another bucket (AWSGlueServiceRole reads only aws-glue-* paths)");
+            "Denied", "no grant on another bucket");
         cell("write-own-prefix", "crawler-denied", "s3:PutObject", s3obj(`${t.prefix}/dt=2024-01-01/injected.parquet`, `lake bucket/${t.prefix}/...`), f.bucket.policy, tls,
             "Denied", "a crawler reads; it never writes the data");
         cell("delete-own-prefix", "crawler-denied", "s3:DeleteObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`), f.bucket.policy, tls,
@@ -350,12 +373,16 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("send-own-queue", "crawler-denied", "sqs:SendMessage", ownQueue, t.queue.policy, {}, "Denied", "a crawler consumes events; it cannot forge them");
         cell("read-own-prefix-no-tls", "tls-only", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`), f.bucket.policy, noTls,
             "ExplicitlyDenied", "bucket policy DenyInsecureTransport");
-        cell("list-bucket-any-prefix", "crawler-managed-policy", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": "athena-results/" },
-            "Allowed", "AWSGlueServiceRole grants s3:ListBucket on *: listing the whole lake bucket is allowed");
-        cell("read-aws-glue-key", "crawler-managed-policy", "s3:GetObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
-            "Allowed", "AWSGlueServiceRole: s3:GetObject on */*aws-glue-*/*; the program never writes such a key (prefixes refuse aws-glue-, partition values drop '-')");
-        cell("delete-aws-glue-key", "crawler-managed-policy", "s3:DeleteObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
-            "Allowed", "AWSGlueServiceRole: s3:DeleteObject on */*aws-glue-*/*; the program never writes such a key (prefixes refuse aws-glue-, partition values drop '-')");
+        cell("list-bucket-any-prefix", "crawler-denied", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": "athena-results/" },
+            "Denied", "ListOwnTableFolder lists its own folder only (AWSGlueServiceRole would list every bucket)");
+        cell("read-aws-glue-key", "crawler-catalog", "s3:GetObject", s3obj(`${P}/any-table/status=aws-glue-x/${sampleFile}`, `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`), f.bucket.policy, tls,
+            "Denied", "no managed policy: keys containing aws-glue- are not opened to every crawler");
+        cell("add-own-partitions", "crawler-catalog", "glue:BatchCreatePartition", glueTable(t.folder), undefined, {}, "Allowed", "KeepOwnGlueTable: its own table's partitions");
+        cell("read-own-table", "crawler-catalog", "glue:GetTable", glueTable(t.folder), undefined, {}, "Allowed", "KeepOwnGlueTable");
+        cell("create-table", "crawler-catalog", "glue:CreateTable", glueDatabase, undefined, {}, "Denied", "a catalog target never creates tables");
+        cell("delete-own-table", "crawler-catalog", "glue:DeleteTable", glueTable(t.folder), undefined, {}, "Denied", "DeleteBehavior LOG: a crawler never deletes");
+        cell("other-database", "crawler-catalog", "glue:GetTable", { label: "another database's table", arn: `arn:${f.partition}:glue:${f.region}:${acct}:table/other_db/${t.folder}`, accountId: acct },
+            undefined, {}, "Denied", "only the stack's Glue database");
 
         // Trust: only Glue.
         const role = { label: `crawler role ${t.folder}`, arn: t.crawler.roleArn, accountId: acct };
@@ -435,6 +462,28 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     person("anonymous-put", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:PutObject", anyObject, tls, "Denied", "nothing grants unsigned writes");
     person("anonymous-get-no-tls", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", anyObject, noTls, "ExplicitlyDenied", "DenyInsecureTransport (Principal *)");
 
+    // --- Snowflake's task-error role (publishes to the alerts topic) -----------------------------------
+    if (f.taskAlerts) {
+        const ta = f.taskAlerts;
+        const roleRes = { label: "task-error role", arn: ta.roleArn, accountId: acct };
+        const session = sessionOf(ta.roleName, "snowflake");
+        const alertsTopic = { label: "alerts topic", arn: ta.topicArn, accountId: acct };
+        const cellOf = (id: string, principal: Cell["principal"], identity: NamedPolicy[], action: string, res: Cell["resource"], policy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string) =>
+            add({ id: `task-alerts:${id}`, group: "task-alerts", principal, action, resource: res, context, identityPolicies: identity, resourcePolicy: policy, expected, why });
+        cellOf("assume-with-external-id", { label: "Snowflake's notification user", arn: ta.integrationUserArn }, [SNOWFLAKE_SIDE], "sts:AssumeRole", roleRes, ta.trust,
+            { "sts:ExternalId": ta.externalId }, "Allowed", "trust policy: the notification integration's IAM user with its external id");
+        cellOf("assume-without-external-id", { label: "Snowflake's notification user", arn: ta.integrationUserArn }, [SNOWFLAKE_SIDE], "sts:AssumeRole", roleRes, ta.trust,
+            {}, "Denied", "sts:ExternalId is required");
+        cellOf("assume-storage-user", { label: "Snowflake's storage user", arn: f.unload.integrationUserArn }, [SNOWFLAKE_SIDE], "sts:AssumeRole", roleRes, ta.trust,
+            { "sts:ExternalId": f.unload.externalId }, "Denied", "the storage integration's user is another principal");
+        cellOf("publish-alerts", { label: "task-error role", arn: session }, ta.identity, "sns:Publish", alertsTopic, undefined, {}, "Allowed",
+            "its policy: sns:Publish on the alerts topic");
+        cellOf("publish-lake-topic", { label: "task-error role", arn: session }, ta.identity, "sns:Publish", topic, f.topic.policy, {}, "Denied",
+            "no grant on the lake's event topic: it cannot fake S3 events");
+        cellOf("read-lake", { label: "task-error role", arn: session }, ta.identity, "s3:GetObject", s3obj(`${P}/${sampleFile}`, `lake bucket/${P}/...`), f.bucket.policy,
+            { "aws:SecureTransport": "true" }, "Denied", "no S3 grant");
+    }
+
     // --- The lake key (KMS stacks) ----------------------------------------------------------------
     if (f.key) {
         const keyRes = { label: "lake key", arn: f.key.arn, accountId: acct };
@@ -445,10 +494,12 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             });
         kms("s3-this-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
             "key policy: S3 of this account encrypts the events it publishes to the encrypted topic");
-        kms("sns-this-account-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
-            "key policy: SNS of this account writes into the encrypted queues");
-        kms("sns-this-account-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", { "aws:SourceAccount": acct }, "Allowed",
-            "key policy: SNS of this account reads the encrypted topic's messages");
+        kms("sns-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Allowed",
+            "key policy: SNS writes into the encrypted queues (documented without a condition; it need not send aws:SourceAccount)");
+        kms("sns-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", {}, "Allowed",
+            "key policy: SNS reads the encrypted topic's messages");
+        kms("s3-no-source-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Denied",
+            "S3's grant requires aws:SourceAccount, as the S3 user guide's key policy does");
         kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Denied",
             "aws:SourceAccount must be this account");
         kms("admin-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "kms:Decrypt", {}, "Denied",
@@ -512,25 +563,31 @@ export async function evaluateMatrix(resources: GraphResource[]): Promise<{ fact
 
 // --- Output ------------------------------------------------------------------------------------
 
-const mark = (r: CellResult) => (r.ok ? "ok" : "MISMATCH");
 const expectedText = (e: Expected) => (e === "Allowed" ? "allowed" : e === "Denied" ? "denied" : "explicitly denied");
 
-/** A plain-text table for the terminal. */
-export function formatText(results: CellResult[], opts: { arns?: boolean } = {}): string {
-    const rows = results.map((r) => [
-        r.id,
+const ABBREVIATION: Record<Decision | Expected, string> = { Allowed: "A", Denied: "D", ImplicitlyDenied: "D", ExplicitlyDenied: "X", Error: "E" };
+
+/** What the abbreviations of the text table mean. */
+export const TEXT_LEGEND = "result: A allowed, D denied (implicitly), X explicitly denied, E engine error; " +
+    "\"ok\" when it is the expected decision, else \"want\" and the expected one. Cells grouped by what they check; " +
+    "the full matrix with the reason of each cell is in docs/security.md (--markdown prints it).";
+
+/**
+ * A plain-text table for the terminal, at most `width` (default 100) characters wide: decisions
+ * abbreviated (see `TEXT_LEGEND`), cells under their group, and the long labels wrapped.
+ */
+export function formatText(results: CellResult[], opts: { arns?: boolean; width?: number } = {}): string {
+    const width = opts.width ?? 100;
+    const head = ["result", "principal", "action", "resource"];
+    const rowsOf = (r: CellResult) => [[
+        `${ABBREVIATION[r.decision]} ${r.ok ? "ok" : `want ${ABBREVIATION[r.expected]}`}`,
         opts.arns ? `${r.principal.label} <${r.principal.arn}>` : r.principal.label,
         r.action,
         opts.arns ? `${r.resource.label} <${r.resource.arn}>` : r.resource.label,
-        r.contextLabel,
-        r.decision,
-        expectedText(r.expected),
-        mark(r) + (r.problem ? ` (${r.problem})` : ""),
-    ]);
-    const head = ["cell", "principal", "action", "resource", "context", "decision", "expected", "ok"];
-    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i].length)));
-    const line = (cols: string[]) => cols.map((c, i) => (i === cols.length - 1 ? c : c.padEnd(widths[i]))).join("  ");
-    return [line(head), line(widths.map((w) => "-".repeat(w))), ...rows.map(line)].join("\n");
+    ], ...(r.contextLabel === "-" ? [] : [[`${" ".repeat(8)}when ${r.contextLabel}`]])];
+    const groups = [...new Set(results.map((r) => r.group))];
+    const rows = [head, ...groups.flatMap((g) => [[""], [`${g}: ${CELL_GROUPS[g]}`], ...results.filter((r) => r.group === g).flatMap(rowsOf)])];
+    return [...wrapCell(TEXT_LEGEND, width), "", ...formatTable(rows, { total: width, min: [6, 12, 12, 12] })].join("\n");
 }
 
 const md = (s: string) => s.replace(/\|/g, "\\|").replace(/\*/g, "\\*").replace(/_/g, "\\_");
@@ -564,4 +621,20 @@ export function replaceDocSection(text: string, stack: string, table: string): s
     const e = text.indexOf(end(stack));
     if (b < 0 || e < b) return `${text.trimEnd()}\n\n${block}\n`;
     return text.slice(0, b) + block + text.slice(e + end(stack).length);
+}
+
+/** A crawler's S3 and catalog targets (each may carry an event queue). */
+const eventTargets = (c: { inputs: Record<string, any> }): any[] => [...(c.inputs.s3Targets ?? []), ...(c.inputs.catalogTargets ?? [])];
+
+/** The S3 folder a crawler reads: its S3 target's path, or its catalog target table's location. */
+function crawlerPath(rs: ReadonlyArray<{ type: string; name: string; inputs: Record<string, any> }>, crawler: { name: string; inputs: Record<string, any> }): { path: string; folder: string } {
+    const target = only(eventTargets(crawler), `target of ${crawler.name}`);
+    if (typeof target.path === "string") return { path: target.path, folder: target.path.replace(/\/$/, "").split("/").pop()! };
+    const name = only(target.tables as string[], `table of ${crawler.name}'s catalog target`);
+    const table = only(rs.filter((r) => r.type === "aws:glue/catalogTable:CatalogTable" && r.inputs.name === name && r.inputs.databaseName === target.databaseName),
+        `Glue table ${target.databaseName}.${name}`);
+    // The crawler reads the table's folder (every export of it), not only the current export.
+    const location: string = table.inputs.storageDescriptor.location;
+    const bucket = /^s3:\/\/([^/]+)\//.exec(location)?.[1];
+    return { path: `s3://${bucket}/${tablePrefixOf(location.replace(/^s3:\/\/[^/]+\//, ""))}/`, folder: name };
 }

@@ -7,7 +7,6 @@
 import { naming } from "@incremental-crawl/components";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
-import { parseArgs } from "node:util";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -15,37 +14,37 @@ import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/backfill/backfill";
 import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./verify-core";
 import { EXIT, formatReport } from "./verify-format";
+import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "./cli";
+import { validateStack } from "./stack-file";
 import { OutputsError, outputsRegion, parseOutputs, StackOutputs } from "./verify-outputs";
 
-export const USAGE = `Usage: npm run verify -- (--stack <name> | --outputs <file>) [options]
+const options = {
+    stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml" },
+    outputs: { type: "string", value: "file", description: "read the outputs from a file holding that command's JSON" },
+    "stack-file": { type: "string", value: "file", description: "the stack file whose source tables' columns are compared with Snowflake (default with --stack: Pulumi.<name>.yaml)" },
+    table: { type: "string", value: "folder", multiple: true, description: "verify only this table (its folder name, e.g. orders)" },
+    "timeout-seconds": { type: "string", value: "n", description: `longest wait for each crawler run and each Athena query (default ${DEFAULT_TIMEOUT_SECONDS})` },
+    region: { type: "string", value: "region", description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)" },
+} as const;
 
-Checks a deployed stack end to end, for each exported table: rows in Snowflake, objects and
-partition folders in S3, the event queue and its dead-letter queue, a run of the table's Glue
-crawler, the Glue table and its partitions, and an Athena COUNT(*) compared with Snowflake.
-Prints one table of checks (table, check, result, detail) and the likely cause of each failure.
+export const spec: CommandSpec<typeof options> = {
+    script: "verify",
+    synopsis: "(--stack <name> | --outputs <file>) [options]",
+    summary: "Checks a deployed stack end to end: rows in Snowflake = rows in Athena, partitions, queues, crawler runs, and source tables' columns.",
+    description: "For each exported table: the source table's columns against the stack file (drift upstream), rows in Snowflake, " +
+        "objects and partition folders in S3, the event queue and its dead-letter queue, a run of the table's Glue crawler, " +
+        "the Glue table and its partitions, and an Athena COUNT(*) compared with Snowflake. Each check's line goes to stderr as it completes; " +
+        "then stdout gets one table of checks (table, check, result, detail) and the likely cause of each failure.\n\n" +
+        "Verify starts each table's crawler (or waits for the run in progress) and runs one Athena query per table in the stack's workgroup.",
+    options,
+    examples: ["npm run verify -- --stack dev", "npm run verify -- --outputs outputs.json --stack-file Pulumi.dev.yaml --table orders"],
+    footer: "Environment: AWS credentials from the SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles); " +
+        "SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY (PEM text), SNOWFLAKE_WAREHOUSE, " +
+        "and optionally SNOWFLAKE_PRIVATE_KEY_PASSPHRASE and SNOWFLAKE_ROLE: the key-pair settings `pulumi up` and the backfill use.\n\n" +
+        "Exit status: 0 every check passed, 1 a check failed, 2 verify could not run (arguments, outputs, credentials).",
+};
 
-Options:
-  --stack <name>           read the outputs with \`pulumi stack output --json --stack <name>\`
-  --outputs <file>         read the outputs from a file holding that command's JSON
-  --table <folder>         verify only this table (its folder name, e.g. orders); repeatable
-  --timeout-seconds <n>    longest wait for each crawler run and each Athena query
-                           (default ${DEFAULT_TIMEOUT_SECONDS})
-  --region <region>        AWS region (default: the region in the stack's ARNs and queue URLs,
-                           else AWS_REGION or AWS_DEFAULT_REGION)
-  -h, --help               show this text
-
-Environment:
-  AWS credentials          the SDK's default chain: AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles
-  SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY
-  (PEM text), SNOWFLAKE_WAREHOUSE, and optionally SNOWFLAKE_PRIVATE_KEY_PASSPHRASE and
-  SNOWFLAKE_ROLE: the key-pair settings \`pulumi up\` and the backfill use.
-
-Verify starts each table's crawler (or waits for the run in progress) and runs one Athena
-query per table in the stack's workgroup. Progress goes to stderr, the report to stdout.
-
-Exit status: 0 every check passed, 1 a check failed, 2 verify could not run (arguments,
-outputs, credentials).
-`;
+export const USAGE = usageText(spec);
 
 export interface AwsClients {
     s3: S3Client;
@@ -74,6 +73,13 @@ export interface CliDeps {
     snowflake(env: NodeJS.ProcessEnv): SnowflakeSession;
     now(): number;
     sleep(ms: number): Promise<void>;
+    /** The stacks that have a stack file. */
+    stacks(): string[];
+    /**
+     * The configured columns of the stack's `source` tables, by folder name, from its stack file
+     * (`file`, else Pulumi.<stack>.yaml). Throws when the file cannot be read or is invalid.
+     */
+    sourceColumns(stack: string | undefined, file: string | undefined): Record<string, Array<{ name: string; type: string }>>;
 }
 
 export const defaultDeps: CliDeps = {
@@ -111,71 +117,45 @@ export const defaultDeps: CliDeps = {
     },
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    stacks: () => stackNames(),
+    sourceColumns: (stack, file) => {
+        const { settings } = validateStack(stack ?? "stack", file !== undefined ? { path: file } : {});
+        return Object.fromEntries(settings.tables.filter((t) => t.source !== undefined).map((t) => [naming.folderName(t.name), t.columns]));
+    },
 };
 
 interface Args {
     stack?: string;
     outputs?: string;
+    stackFile?: string;
     tables?: string[];
     timeoutSeconds: number;
     region?: string;
-    help: boolean;
 }
 
-class UsageError extends Error {}
-
-export function parseCliArgs(argv: string[]): Args {
-    let values: Record<string, string | boolean | string[] | undefined>;
-    try {
-        ({ values } = parseArgs({
-            args: argv,
-            strict: true,
-            allowPositionals: false,
-            options: {
-                stack: { type: "string" },
-                outputs: { type: "string" },
-                table: { type: "string", multiple: true },
-                "timeout-seconds": { type: "string" },
-                region: { type: "string" },
-                help: { type: "boolean", short: "h" },
-            },
-        }));
-    } catch (err) {
-        throw new UsageError(errorText(err).replace(/^TypeError(\s*\[\w+\])?:\s*/, ""));
-    }
-    const help = values.help === true;
-    const stack = values.stack as string | undefined;
-    const outputs = values.outputs as string | undefined;
-    if (!help && (stack === undefined) === (outputs === undefined)) {
-        throw new UsageError("give exactly one of --stack <name> and --outputs <file>");
-    }
-    const rawTimeout = values["timeout-seconds"] as string | undefined;
+/** The checks `spec` cannot express: one source of outputs, numbers, a region. */
+function checkArgs({ values }: Parsed<typeof options>): Args {
+    const { stack, outputs } = values;
+    if ((stack === undefined) === (outputs === undefined)) throw new UsageError("give exactly one of --stack <name> and --outputs <file>");
+    const rawTimeout = values["timeout-seconds"];
     const timeoutSeconds = rawTimeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(rawTimeout);
     if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
         throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(rawTimeout)}`);
     }
-    const region = values.region as string | undefined;
+    const region = values.region;
     if (region !== undefined && naming.awsRegion(region) !== undefined) throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
-    return { stack, outputs, tables: values.table as string[] | undefined, timeoutSeconds, region, help };
+    return { stack, outputs, stackFile: values["stack-file"], tables: values.table.length > 0 ? values.table : undefined, timeoutSeconds, region };
 }
 
 /** Runs `npm run verify` with `argv` (after `--`); resolves to the exit code. */
 export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
     const deps: CliDeps = { ...defaultDeps, ...overrides };
-    const err = (line: string) => deps.stderr(`${line}\n`);
+    const io: Partial<Io> = { argv, env: deps.env, stdout: deps.stdout, stderr: deps.stderr, stacks: deps.stacks };
+    return runCommand(spec, (parsed) => verify(checkArgs(parsed), deps), io);
+}
 
-    let args: Args;
-    try {
-        args = parseCliArgs(argv);
-    } catch (e) {
-        err(`verify: ${errorText(e)}\n`);
-        err(USAGE);
-        return EXIT.usage;
-    }
-    if (args.help) {
-        deps.stdout(USAGE);
-        return EXIT.ok;
-    }
+async function verify(args: Args, deps: CliDeps): Promise<number> {
+    const err = (line: string) => deps.stderr(`${line}\n`);
 
     // The stack outputs.
     let outputs: StackOutputs;
@@ -238,6 +218,16 @@ export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): 
         return EXIT.usage;
     }
 
+    // The stack file's columns of source tables, to compare with Snowflake's.
+    let sourceColumns: Record<string, Array<{ name: string; type: string }>> | undefined;
+    if (args.stack !== undefined || args.stackFile !== undefined) {
+        try {
+            sourceColumns = deps.sourceColumns(args.stack, args.stackFile);
+        } catch (e) {
+            err(`verify: not comparing the source tables' columns: ${errorText(e).replace(/^\w*Error: /, "")}`);
+        }
+    }
+
     const tables = args.tables ?? Object.keys(outputs.tables);
     err(`verify: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}, ${snowflake.describe}`);
     try {
@@ -247,7 +237,7 @@ export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): 
             now: deps.now,
             sleep: deps.sleep,
             progress: (line) => err(line),
-        }, { timeoutSeconds: args.timeoutSeconds, tables: args.tables });
+        }, { timeoutSeconds: args.timeoutSeconds, tables: args.tables, sourceColumns });
         const report = formatReport(checks);
         deps.stdout(report.text);
         return report.exitCode;

@@ -20,6 +20,7 @@ import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/backfill/backfill";
 import { qualified, quoteLiteral } from "../../components/sql";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
+import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 
 export type CheckResult = "pass" | "fail" | "skip";
 
@@ -37,6 +38,8 @@ export interface Check {
 /** The checks, in the order of the data path. */
 export const CHECKS = {
     snowflakeRows: "snowflake rows",
+    /** Only for `source` tables whose configured columns verify was given. */
+    columns: "source columns",
     objects: "s3 objects",
     queue: "event queue",
     deadLetterQueue: "dead-letter queue",
@@ -63,7 +66,10 @@ export interface VerifyDeps {
     /** Milliseconds since the epoch. */
     now(): number;
     sleep(ms: number): Promise<void>;
-    /** Progress of the long waits (crawler, Athena), one line each; the CLI writes them to stderr. */
+    /**
+     * Progress, one line each: every check's result as it completes, and the long waits (crawler,
+     * Athena) meanwhile. The CLI writes them to stderr.
+     */
     progress(line: string): void;
 }
 
@@ -76,6 +82,11 @@ export interface VerifyOptions {
     athenaPollSeconds?: number;
     /** Folder names of the tables to verify; all when undefined. */
     tables?: string[];
+    /**
+     * The columns the stack file lists for each `source` table, by folder name: compared with
+     * Snowflake's `DESCRIBE TABLE` (drift upstream). Tables without an entry are not compared.
+     */
+    sourceColumns?: Record<string, ReadonlyArray<{ name: string; type: string }>>;
 }
 
 export const DEFAULT_TIMEOUT_SECONDS = 900;
@@ -119,6 +130,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     const checks: Check[] = [];
     const add = (check: string, result: CheckResult, detail: string, cause?: string) => {
         checks.push({ table: folder, check, result, detail, ...(cause !== undefined && result === "fail" ? { cause } : {}) });
+        deps.progress(`[${folder}] ${result.toUpperCase()} ${check}: ${detail.replace(/\s*\n\s*/g, " ")}`);
     };
     const log = (line: string) => deps.progress(`[${folder}] ${line}`);
     const sfName = splitQualifiedName(t.snowflakeTable)!;
@@ -130,6 +142,26 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     if (sf.ok) add(CHECKS.snowflakeRows, "pass", `${fmtInt(sf.value)} rows in ${t.snowflakeTable}`);
     else add(CHECKS.snowflakeRows, "fail", `${sfQualified}: ${errorText(sf.error)}`, snowflakeCause(sf.error, t.snowflakeTable));
     const sfRows = sf.ok ? sf.value : undefined;
+
+    // 1b. A source table's columns against the stack file: a change upstream breaks the task's unload.
+    const configured = options.sourceColumns?.[folder];
+    if (configured !== undefined) {
+        const described = await attempt(async () => describedColumns((await deps.snowflake.execute(describeTableSql(sfName))).rows));
+        if (!described.ok) {
+            add(CHECKS.columns, "fail", `DESCRIBE TABLE ${sfQualified}: ${errorText(described.error)}`, snowflakeCause(described.error, t.snowflakeTable));
+        } else {
+            const drift = compareColumns(configured, described.value);
+            const lines = driftLines(drift);
+            if (driftBreaks(drift)) {
+                add(CHECKS.columns, "fail", `${t.snowflakeTable} changed upstream: ${lines.join("; ")}`,
+                    "the source table no longer has the columns the stack file lists: the task's unload selects them and fails on its next run " +
+                    "(or writes another schema); update the table's columns in the stack file (npm run add-table -- --stack <stack> --check lists the changes) " +
+                    "and run pulumi up, which re-exports the table");
+            } else {
+                add(CHECKS.columns, "pass", `${configured.length} columns as the stack file lists them${lines.length ? `; ${lines.join("; ")}` : ""}`);
+            }
+        }
+    }
 
     // 2. S3: what the backfill and the task unloaded.
     const listed = await attempt(() => listPrefix(deps.s3, outputs.bucketName, t.s3Prefix));
@@ -501,7 +533,7 @@ function crawlerCause(status: string | undefined, message: string): string {
             "PurgeQueue, ListDeadLetterSourceQueues, ListQueueTags on the queue and the DLQ (and kms:Decrypt for a CMK), and the queue must exist";
     }
     if (denied || /s3/i.test(message)) {
-        return "the crawler role cannot read the objects: grant s3:GetObject on the export prefix (AWSGlueServiceRole covers only aws-glue-* paths) and kms:Decrypt with a CMK";
+        return "the crawler role cannot read the objects: grant s3:GetObject on the table's folder (iam.crawlerPolicy ReadOwnTableObjects) and kms:Decrypt with a CMK";
     }
     return "the crawl failed: read LastCrawl.ErrorMessage and the crawler's CloudWatch logs (/aws-glue/crawlers)";
 }

@@ -1,5 +1,5 @@
 /**
- * The Snowflake side of `npm run verify`: the backfill's key-pair settings (`readEnvironment`, the
+ * The Snowflake side of `npm run verify` (and `add-table`): the backfill's key-pair settings (`readEnvironment`, the
  * SNOWFLAKE_* variables the provider reads) and its `adapt`, behind a connection that logs in on
  * first use. A failed login then fails each Snowflake check with the login's error.
  */
@@ -18,8 +18,8 @@ export interface LazySnowflake {
  * Reads the settings now (throws the backfill's `EnvironmentError` listing every missing
  * variable) and connects when the first statement runs.
  */
-export function lazySnowflake(env: NodeJS.ProcessEnv): LazySnowflake {
-    const options: ConnectionOptions = { ...readEnvironment(env), application: "incremental-crawl-verify" };
+export function lazySnowflake(env: NodeJS.ProcessEnv, application = "incremental-crawl-verify"): LazySnowflake {
+    const options: ConnectionOptions = { ...readEnvironment(env), application };
     let connection: Connection | undefined;
     let ready: Promise<SqlConnection> | undefined;
 

@@ -70,6 +70,8 @@ export interface RunOptions {
     root?: string;
     /** Stack whose `Pulumi.<stack>.yaml` supplies settings. Default `dev`. */
     stack?: string;
+    /** The stack's name as the program sees it (`pulumi.getStack()`), when it differs from `stack`'s file. */
+    stackName?: string;
     /** Keys (full, e.g. `incremental-crawl:tables`) to set over the stack's settings; `undefined` removes one. */
     config?: Record<string, unknown>;
     /** The program module to run, relative to the project root. Default `index.ts`. */
@@ -157,7 +159,9 @@ export function backfillStdout(root: string = ROOT): (inputs: Record<string, unk
         const { readPlan } = require(path.join(dir, "main")) as typeof import("../../components/backfill/main");
         const plan = readPlan(env);
         const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
-        return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined }));
+        // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.
+        const catalog = env.BACKFILL_GLUE_TABLE ? { register: async (folders: string[]) => folders.length } : undefined;
+        return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined, catalog }));
     };
 }
 
@@ -204,7 +208,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
         return stdoutOf(inputs, { ...at, urn, prior: priorByUrn.get(urn) });
     };
 
-    await pulumi.runtime.setMocks(createMocks(region, stdout), project, stack, false);
+    await pulumi.runtime.setMocks(createMocks(region, stdout), project, opts.stackName ?? stack, false);
     pulumi.runtime.setAllConfig(config);
 
     const resources: CapturedResource[] = [];

@@ -17,11 +17,20 @@ const uuid = (seed: string) => {
 };
 
 /**
- * Name limits of the types the program lets Pulumi auto-name. The AWS provider refuses an auto-name
- * (logical name, "-" and 7 random characters) longer than the limit instead of cutting it, so the
- * mock refuses it too.
+ * Name limits of every named type the program declares. The providers refuse a longer name, given
+ * or auto-named (logical name, "-" and 7 random characters), so the mock refuses it too.
+ * S3 https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html,
+ * IAM https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html,
+ * SQS https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html,
+ * SNS https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html,
+ * EventBridge https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html,
+ * CloudWatch https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html,
+ * Glue https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-common.html (single-line string pattern, 255),
+ * Athena https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html and API_CreateWorkGroup.html (128),
+ * KMS alias https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (256),
+ * Snowflake identifiers https://docs.snowflake.com/en/sql-reference/identifiers-syntax (255).
  */
-const NAME_LIMITS: Record<string, number> = {
+export const NAME_LIMITS: Record<string, number> = {
     "aws:s3/bucket:Bucket": 63,
     "aws:iam/role:Role": 64,
     "aws:iam/rolePolicy:RolePolicy": 128,
@@ -30,6 +39,20 @@ const NAME_LIMITS: Record<string, number> = {
     "aws:cloudwatch/eventRule:EventRule": 64,
     "aws:cloudwatch/metricAlarm:MetricAlarm": 255,
     "aws:glue/crawler:Crawler": 255,
+    "aws:glue/catalogDatabase:CatalogDatabase": 255,
+    "aws:glue/catalogTable:CatalogTable": 255,
+    "aws:athena/namedQuery:NamedQuery": 128,
+    "aws:athena/workgroup:Workgroup": 128,
+    "aws:kms/alias:Alias": 256,
+    "snowflake:index/database:Database": 255,
+    "snowflake:index/schema:Schema": 255,
+    "snowflake:index/table:Table": 255,
+    "snowflake:index/fileFormat:FileFormat": 255,
+    "snowflake:index/stage:Stage": 255,
+    "snowflake:index/storageIntegration:StorageIntegration": 255,
+    "snowflake:index/streamOnTable:StreamOnTable": 255,
+    "snowflake:index/task:Task": 255,
+    "snowflake:index/notificationIntegration:NotificationIntegration": 255,
 };
 
 /** Pulumi auto-naming: logical name plus a random suffix (deterministic here). */
@@ -58,6 +81,9 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
             const arnOf = (service: string, resource: string, withRegion = true, account = MOCK_ACCOUNT) =>
                 `arn:aws:${service}:${withRegion ? region : ""}:${account}:${resource}`;
             const name: string = i.name ?? (args.custom && NAME_LIMITS[args.type] !== undefined ? autoName(args.type, args.name) : `${args.name}-${short(args.name)}`);
+            if (i.name !== undefined && NAME_LIMITS[args.type] !== undefined && String(i.name).length > NAME_LIMITS[args.type]) {
+                throw new Error(`${args.type} ${args.name}: name ${i.name} is ${String(i.name).length} characters, over the limit of ${NAME_LIMITS[args.type]}`);
+            }
             const sfQualified = () => `"${i.database}"."${i.schema}"."${name}"`;
             switch (args.type) {
                 case "aws:s3/bucket:Bucket": {
@@ -90,6 +116,8 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
                     return { id: name, state: { ...i, name, arn: arnOf("kms", name), targetKeyArn: arnOf("kms", `key/${i.targetKeyId}`) } };
                 case "aws:glue/catalogDatabase:CatalogDatabase":
                     return { id: `${MOCK_ACCOUNT}:${name}`, state: { ...i, name, arn: arnOf("glue", `database/${name}`), catalogId: MOCK_ACCOUNT } };
+                case "aws:glue/catalogTable:CatalogTable":
+                    return { id: `${MOCK_ACCOUNT}:${i.databaseName}:${name}`, state: { ...i, name, arn: arnOf("glue", `table/${i.databaseName}/${name}`) } };
                 case "aws:glue/crawler:Crawler":
                     return { id: name, state: { ...i, name, arn: arnOf("glue", `crawler/${name}`) } };
                 case "aws:athena/workgroup:Workgroup":
@@ -103,6 +131,10 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
                 case "snowflake:index/storageIntegration:StorageIntegration": {
                     const who = integrationIdentity(name);
                     return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, storageAwsIamUserArn: who.userArn, storageAwsExternalId: who.externalId } };
+                }
+                case "snowflake:index/notificationIntegration:NotificationIntegration": {
+                    const who = integrationIdentity(`sns${name}`);
+                    return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, awsSnsIamUserArn: who.userArn, awsSnsExternalId: who.externalId } };
                 }
                 case "snowflake:index/database:Database":
                     return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"` } };

@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { ConfigError, PROJECT, parseSettings } from "../../config";
-import { sql } from "@incremental-crawl/components";
+import { exportLayout, sql } from "@incremental-crawl/components";
 import { CapturedResource, runProgram, stackConfig } from "../harness";
 
 const k = (key: string) => `${PROJECT}:${key}`;
@@ -245,11 +245,12 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
             const db = settings.snowflakeDatabase;
             const schema = settings.snowflakeSchema;
             const stream = `${name}_LAKE_0123ABCD`;
-            const text = sql.buildUnloadSql({ table: t, stage: [db, schema, "LAKE_STAGE"], source: [db, schema, stream], fileFormat: [db, schema, "LAKE_PARQUET"], maxFileSizeMb: 16 });
+            const layout = exportLayout(t, { exportPrefix: settings.exportPrefix, database: db, schema });
+            const text = sql.buildUnloadSql({ table: t, stage: [db, schema, "LAKE_STAGE"], path: layout.stagePath, source: [db, schema, stream], fileFormat: [db, schema, "LAKE_PARQUET"], maxFileSizeMb: 16 });
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([db, schema, "LAKE_STAGE", "LAKE_PARQUET", stream, ...t.columns.map((c) => c.name)]);
             assert.deepEqual(identifiers.filter((x) => !allowed.has(x)), [], text);
-            assert.ok(text.startsWith(`COPY INTO @"${db}"."${schema}"."LAKE_STAGE"/${name.toLowerCase()}/\n`), text);
+            assert.ok(text.startsWith(`COPY INTO @"${db}"."${schema}"."LAKE_STAGE"/${name.toLowerCase()}/${layout.exportId}/\n`), text);
             assert.doesNotMatch(rest, /;|--|\/\*/, text);
         }
         assert.ok(accepted >= 20, `only ${accepted} random names were accepted: the property barely ran`);
@@ -324,7 +325,8 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const unload = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"))!.inputs.policy);
         assert.equal(unload.Statement[0].Resource, `${bucketArn}/${PREFIX}/*`);
         assert.equal(one("aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix, `${PREFIX}/`);
-        assert.equal(one("aws:glue/crawler:Crawler").inputs.s3Targets[0].path, `s3://${bucket}/${PREFIX}/${folder}/`);
+        assert.match(one("aws:glue/catalogTable:CatalogTable").inputs.storageDescriptor.location, new RegExp(`^s3://${bucket}/${PREFIX}/${folder}/g1-[0-9a-f]{8}/$`));
+        assert.deepEqual(one("aws:glue/crawler:Crawler").inputs.catalogTargets[0].tables, [folder]);
         assert.equal(one("snowflake:index/stage:Stage").inputs.url, `s3://${bucket}/${PREFIX}/`);
         assert.deepEqual(one("snowflake:index/storageIntegration:StorageIntegration").inputs.storageAllowedLocations, [`s3://${bucket}/${PREFIX}/`]);
     });
@@ -334,11 +336,15 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const task = one("snowflake:index/task:Task");
         const stream = one("snowflake:index/streamOnTable:StreamOnTable");
         const settings = parseSettings(configOf({}), ctx);
-        for (const text of [command.inputs.environment.BACKFILL_COPY_SQL as string, task.inputs.sqlStatement as string]) {
+        const copy = command.inputs.environment.BACKFILL_COPY_SQL as string;
+        const cleanup = command.inputs.environment.BACKFILL_CLEANUP_SQL as string;
+        const logInsert = command.inputs.environment.BACKFILL_LOG_SQL as string;
+        assert.equal(task.inputs.sqlStatement, sql.taskBody(copy, cleanup, logInsert), "the task runs the same COPY, in the fixed handler");
+        for (const text of [copy, cleanup.replace("{queryId}", "QID"), command.inputs.environment.BACKFILL_LIST_SQL as string]) {
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([settings.snowflakeDatabase, settings.snowflakeSchema, "LAKE_STAGE", "LAKE_PARQUET", stream.inputs.name, ...columns.map((c) => c.name)]);
             assert.deepEqual(identifiers.filter((x) => !allowed.has(x)), [], text);
-            assert.ok(text.includes(`/${NAME.toLowerCase()}/\n`), text);
+            assert.match(text, new RegExp(`/${NAME.toLowerCase()}/g1-[0-9a-f]{8}/(\n| |$)`), text);
             assert.doesNotMatch(rest, /;|--|\/\*/);
         }
         assert.match(stream.inputs.name, new RegExp(`^${NAME}_LAKE_[0-9A-F]{8}$`));

@@ -150,19 +150,23 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
         assert.ok((await mismatches(bad)).includes("kms:s3-other-account"));
     });
 
-    it("refuses a role with a managed policy it holds no copy of", () => {
+    /** The graph with a managed policy attached to the orders crawler's role. */
+    const withAttachment = (policyArn: string): GraphResource[] => {
         const bad = clone(rs);
-        const attachment = bad.find((r) => r.type === "aws:iam/rolePolicyAttachment:RolePolicyAttachment")!;
-        attachment.inputs.policyArn = "arn:aws:iam::aws:policy/AmazonS3FullAccess";
-        assert.throws(() => lakeFacts(bad), /AmazonS3FullAccess, which scripts\/lib\/iam-managed-policies\.ts has no copy of/);
-    });
-});
+        const role = bad.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-orders-role"))!;
+        const template = bad.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-orders-access"))!;
+        bad.push({ ...clone([template])[0], type: "aws:iam/rolePolicyAttachment:RolePolicyAttachment", name: "orders-glue-service", inputs: { role: role.outputs.name, policyArn } });
+        return bad;
+    };
 
-describe("security: findings the matrix demonstrated, now closed (docs/security.md)", () => {
-    it("F2: an export prefix containing 'aws-glue-' (which AWSGlueServiceRole opens to every crawler) is refused before anything is declared", async () => {
-        await assert.rejects(
-            runProgram({ stack: "dev", config: { "incremental-crawl:exportPrefix": "aws-glue-lake" } }),
-            (e: any) => /incremental-crawl:exportPrefix: expected an S3 prefix without "aws-glue-"/.test(e.message) && e.registered.length === 0,
-        );
+    it("a crawler role given AWSGlueServiceRole again (as before the scoped policy)", async () => {
+        const ids = await mismatches(withAttachment("arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole"));
+        for (const id of ["crawler:orders:read-aws-glue-key", "crawler:orders:list-bucket-any-prefix", "crawler:orders:create-table", "crawler:orders:update-table-customers"]) {
+            assert.ok(ids.includes(id), `${id} not flagged: ${ids.join(", ")}`);
+        }
+    });
+
+    it("refuses a role with a managed policy it holds no copy of", () => {
+        assert.throws(() => lakeFacts(withAttachment("arn:aws:iam::aws:policy/AmazonS3FullAccess")), /AmazonS3FullAccess, which scripts\/lib\/iam-managed-policies\.ts has no copy of/);
     });
 });

@@ -96,7 +96,7 @@ for (const stack of ["dev", "prod"]) {
             const topicArn = one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].topicArn;
             const subscribed = ofType(run, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.topic === topicArn).map((s) => s.inputs.endpoint);
             for (const c of ofType(run, "aws:glue/crawler:Crawler")) {
-                const [target] = c.inputs.s3Targets as any[];
+                const [target] = [...(c.inputs.s3Targets ?? []), ...(c.inputs.catalogTargets ?? [])] as any[];
                 const queue = byArn(target.eventQueueArn);
                 assert.ok(target.dlqEventQueueArn, `${c.name} has no dlqEventQueueArn`);
                 const dlq = byArn(target.dlqEventQueueArn);

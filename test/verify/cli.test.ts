@@ -80,14 +80,22 @@ describe("verify: command line", () => {
     });
 
     it("exits 2 with the pulumi error when the stack's outputs cannot be read", async () => {
-        const r = await cli(["--stack", "nope"], healthyWorld(), {
+        const r = await cli(["--stack", "dev"], healthyWorld(), {
             stackOutputs: async () => {
-                throw new Error("`pulumi stack output --json --stack nope` failed: error: no stack named 'nope' found");
+                throw new Error("`pulumi stack output --json --stack dev` failed: error: no stack named 'dev' found");
             },
         });
         assert.equal(r.code, EXIT.usage);
-        assert.match(r.stderr, /no stack named 'nope' found/);
+        assert.match(r.stderr, /no stack named 'dev' found/);
         assert.equal(r.stdout, "");
+    });
+
+    it("exits 2 on a stack without a stack file, naming the stacks there are, before asking pulumi", async () => {
+        let asked = 0;
+        const r = await cli(["--stack", "prdo"], healthyWorld(), { stackOutputs: async () => String(asked++) });
+        assert.equal(r.code, EXIT.usage);
+        assert.match(r.stderr, /^verify: no stack "prdo": there is no Pulumi\.prdo\.yaml \(did you mean prod\? stacks: dev, prod\)\n/);
+        assert.equal(asked, 0);
     });
 
     it("exits 2 and lists every missing credential, AWS and Snowflake, before any call", async () => {
@@ -136,7 +144,8 @@ describe("verify: command line", () => {
     const usageErrors: Array<[string, string[], RegExp]> = [
         ["no source", [], /give exactly one of --stack <name> and --outputs <file>/],
         ["two sources", ["--stack", "dev", "--outputs", "x.json"], /give exactly one of --stack/],
-        ["an unknown option", ["--stack", "dev", "--bogus"], /Unknown option '--bogus'/],
+        ["an unknown option", ["--stack", "dev", "--bogus"], /verify: unknown option --bogus\n/],
+        ["a misspelt option", ["--stack", "dev", "--tabel", "orders"], /verify: unknown option --tabel \(did you mean --table\?\)/],
         ["a bad timeout", ["--stack", "dev", "--timeout-seconds", "soon"], /--timeout-seconds must be a whole number of seconds/],
         ["a bad region", ["--stack", "dev", "--region", "Europe"], /--region: not an AWS region/],
     ];

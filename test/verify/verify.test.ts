@@ -36,7 +36,8 @@ describe("verify: core checks against a mocked stack", () => {
 
     it("passes every check of a healthy stack, exit code 0", async () => {
         const { checks, report, calls, clock, progress } = await run(healthyWorld());
-        assert.deepEqual(checks.map((c) => c.check), Object.values(CHECKS));
+        // Not a source table, so its columns are not compared with Snowflake's.
+        assert.deepEqual(checks.map((c) => c.check), Object.values(CHECKS).filter((c) => c !== CHECKS.columns));
         assert.deepEqual(checks.filter((c) => c.result !== "pass"), []);
         assert.equal(report.exitCode, EXIT.ok);
 

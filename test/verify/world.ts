@@ -77,6 +77,8 @@ export interface World {
     snowflakeError?: Error;
     streamPending: number;
     taskState: string;
+    /** What DESCRIBE TABLE of the table answers (rows as snowflake-sdk returns them). */
+    describeRows?: Record<string, unknown>[];
 }
 
 export function healthyWorld(): World {
@@ -226,6 +228,7 @@ export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection
             if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"') return { rows: [{ ROW_COUNT: w.snowflakeRows }], queryId: "q1" };
             if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"') return { rows: [{ ROW_COUNT: String(w.streamPending) }], queryId: "q2" };
             if (sqlText === `SHOW TASKS LIKE 'ORDERS_LAKE_EXPORT' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) return { rows: [{ name: "ORDERS_LAKE_EXPORT", state: w.taskState }], queryId: "q3" };
+            if (sqlText === 'DESCRIBE TABLE "LAKE_EXPORT"."EXPORT"."ORDERS"' && w.describeRows) return { rows: w.describeRows, queryId: "q4" };
             throw new Error(`unexpected SQL: ${sqlText}`);
         },
     };

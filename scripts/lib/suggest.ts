@@ -1,0 +1,48 @@
+/**
+ * "Did you mean ...?": the candidate a mistyped word most likely meant, by edit distance. Pure.
+ * Used for unknown configuration keys (config.ts), unknown command-line options and stack names.
+ */
+
+/**
+ * Optimal string alignment distance (Levenshtein plus the transposition of two neighbours, so
+ * `tabel` is one edit from `table`), case-insensitive.
+ */
+export function editDistance(a: string, b: string): number {
+    const s = a.toLowerCase();
+    const t = b.toLowerCase();
+    const rows = s.length + 1;
+    const cols = t.length + 1;
+    const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+    for (let i = 1; i < rows; i++) {
+        for (let j = 1; j < cols; j++) {
+            const cost = s[i - 1] === t[j - 1] ? 0 : 1;
+            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
+            if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+        }
+    }
+    return d[rows - 1][cols - 1];
+}
+
+/**
+ * The candidate nearest to `word`, when it is near enough to be a typo of it: at most a third of
+ * the word's length in edits (at least one), or a candidate that starts with the word (`partition`
+ * for `partitionBy`). The first candidate wins a tie. Undefined when nothing resembles `word`, or
+ * when `word` is itself a candidate.
+ */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+    if (word === "" || candidates.includes(word)) return undefined;
+    const limit = Math.max(1, Math.floor(word.length / 3));
+    let best: { candidate: string; distance: number } | undefined;
+    for (const candidate of candidates) {
+        const distance = editDistance(word, candidate);
+        const prefix = word.length >= 3 && candidate.toLowerCase().startsWith(word.toLowerCase());
+        if ((distance <= limit || prefix) && (best === undefined || distance < best.distance)) best = { candidate, distance };
+    }
+    return best?.candidate;
+}
+
+/** ` (did you mean X?)` for a near candidate, else `""`. */
+export function didYouMean(word: string, candidates: readonly string[], show: (c: string) => string = (c) => c): string {
+    const c = closest(word, candidates);
+    return c === undefined ? "" : ` (did you mean ${show(c)}?)`;
+}

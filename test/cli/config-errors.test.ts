@@ -1,0 +1,131 @@
+/**
+ * Configuration and YAML errors as one clean message: unknown keys answered with the key they most
+ * likely meant, every problem located at its file and line, syntax errors with the file's name, and
+ * a bad configuration under `pulumi up` a `RunError` (printed by the engine without a stack trace).
+ */
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import * as pulumi from "@pulumi/pulumi";
+import * as YAML from "yaml";
+import { ConfigError, parseSettings, PROJECT } from "../../config";
+import { ROOT } from "../../scripts/lib/cli";
+import { readStackFile, validateStack } from "../../scripts/lib/stack-file";
+import { keyPath, locate, problemKey, StackConfigError, StackFileError } from "../../scripts/lib/yaml-errors";
+import { runProgram, stackConfig } from "../harness";
+
+const k = (key: string) => `${PROJECT}:${key}`;
+const ctx = { project: PROJECT, stack: "dev" };
+
+function problems(over: Record<string, unknown>): string[] {
+    const raw = { ...stackConfig("dev"), ...Object.fromEntries(Object.entries(over).map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)])) };
+    try {
+        parseSettings(raw, ctx);
+        return [];
+    } catch (e) {
+        assert.ok(e instanceof ConfigError);
+        return e.problems;
+    }
+}
+
+/** A project root in a temporary directory: Pulumi.yaml and one stack file of `text`. */
+function tempRoot(stack: string, text: string): string {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
+    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
+    return dir;
+}
+
+const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
+
+describe("cli: unknown configuration keys get the key they most likely meant", () => {
+    it("names the project setting a misspelt key resembles, instead of listing every setting", () => {
+        const [p] = problems({ [k("glueDatabse")]: "lake" });
+        assert.equal(p, 'incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"');
+    });
+
+    it("does the same for table and column settings, keeping the key: expected ..., got ... shape", () => {
+        const orders = JSON.parse(stackConfig("dev")[k("tables")])[0];
+        const [t] = problems({ [k("tables")]: [{ ...orders, partitionGranularty: "day" }] });
+        assert.equal(t, 'incremental-crawl:tables[0].partitionGranularty: expected one of the table settings (did you mean partitionGranularity?), got "an unknown key"');
+        const [c] = problems({ [k("tables")]: [{ ...orders, columns: [...orders.columns, { name: "X", type: "DATE", nulable: true }] }] });
+        assert.equal(c, 'incremental-crawl:tables[0].columns[5].nulable: expected one of the column settings (did you mean nullable?), got "an unknown key"');
+    });
+
+    it("still lists the settings when nothing resembles the key", () => {
+        const [p] = problems({ [k("purgeAfterUnload")]: "true" });
+        assert.match(p, /^incremental-crawl:purgeAfterUnload: expected one of the project settings \(production, exportPrefix, .*tables\), got "an unknown key"$/);
+    });
+
+    it("is a pulumi.RunError, so that pulumi up prints the problems without a stack trace", async () => {
+        let error: unknown;
+        try {
+            await runProgram({ stack: "dev", config: { [k("glueDatabse")]: "lake" } });
+        } catch (e) {
+            error = e;
+        }
+        assert.ok(error instanceof ConfigError);
+        assert.ok(pulumi.RunError.isInstance(error), "ConfigError is a RunError");
+        assert.match((error as Error).message, /^invalid stack configuration \(1 problem\):\n {2}- incremental-crawl:glueDatabse: .*did you mean glueDatabase\?/);
+    });
+});
+
+describe("cli: configuration problems located in the stack file", () => {
+    it("reads a problem's key and its path", () => {
+        assert.equal(problemKey('incremental-crawl:tables[0].name: expected an upper-case identifier, got "a: b"'), "incremental-crawl:tables[0].name");
+        assert.deepEqual(keyPath("incremental-crawl:tables[1].columns[4].name"), { top: "incremental-crawl:tables", path: [1, "columns", 4, "name"] });
+        assert.deepEqual(keyPath("aws:region"), { top: "aws:region", path: [] });
+    });
+
+    it("finds the line and column of keys, list items and keys inside flow maps", () => {
+        const lines = new YAML.LineCounter();
+        const doc = YAML.parseDocument(DEV, { lineCounter: lines });
+        assert.deepEqual(locate(doc, lines, "aws:region", PROJECT), { line: lineOf(DEV, "aws:region"), col: 3, exact: true });
+        assert.deepEqual(locate(doc, lines, k("tables[0].partitionBy"), PROJECT), { line: lineOf(DEV, "partitionBy:"), col: 7, exact: true });
+        const status = lineOf(DEV, "name: STATUS");
+        assert.deepEqual(locate(doc, lines, k("tables[0].columns[3].type"), PROJECT), { line: status, col: DEV.split("\n")[status - 1].indexOf("type:") + 1, exact: true });
+        // A missing key points at the nearest enclosing one.
+        assert.deepEqual(locate(doc, lines, k("tables[0].source"), PROJECT), { line: lineOf(DEV, "- name: ORDERS"), col: 7, exact: false });
+        assert.equal(locate(doc, lines, k("alertEmails"), PROJECT), undefined);
+        assert.equal(locate(doc, lines, "stack name", PROJECT), undefined);
+    });
+
+    it("prefixes each problem with Pulumi.<stack>.yaml:<line>:<col>, and keeps config.ts's problems as they are", () => {
+        const text = DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev").replace("partitionBy: ORDER_TS", "partitionBy: ORDER_TZ");
+        const root = tempRoot("broken", text);
+        try {
+            assert.throws(() => validateStack("broken", { root }), (e: unknown) => {
+                assert.ok(e instanceof StackConfigError);
+                assert.equal(e.problems.length, 2);
+                assert.match(e.problems[0], /^incremental-crawl:glueDatabse: expected one of the project settings \(did you mean glueDatabase\?\)/);
+                assert.equal(e.message.split("\n")[0], "stack broken: invalid configuration (2 problems):");
+                assert.equal(e.located[0], `Pulumi.broken.yaml:${lineOf(text, "glueDatabse")}:3: ${e.problems[0]}`);
+                assert.equal(e.located[1], `Pulumi.broken.yaml:${lineOf(text, "partitionBy")}:7: ${e.problems[1]}`);
+                assert.doesNotMatch(e.message, /\n\s+at /, "no stack trace in the message");
+                return true;
+            });
+            // A key set on the command line is attributed to it, not to the file.
+            assert.throws(() => validateStack("broken", { root, overrides: { [k("production")]: "yes" }, overrideLabel: "--config" }),
+                (e: StackConfigError) => e.located.includes('--config: incremental-crawl:production: expected true or false, got "yes"'));
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+
+    it("names the file, line and column of a YAML syntax error, with the offending line", () => {
+        const text = DEV.replace("  incremental-crawl:production: false", "  incremental-crawl:production: false: true");
+        const root = tempRoot("syntax", text);
+        try {
+            assert.throws(() => readStackFile("syntax", root), (e: unknown) => {
+                assert.ok(e instanceof StackFileError);
+                assert.match(e.message, new RegExp(`^Pulumi\\.syntax\\.yaml:${lineOf(text, "production: false: true")}:\\d+: YAML syntax error: Nested mappings are not allowed in compact mappings\\n`));
+                assert.ok(e.message.includes("incremental-crawl:production: false: true"), e.message);
+                return true;
+            });
+        } finally {
+            fs.rmSync(root, { recursive: true, force: true });
+        }
+    });
+});

@@ -1,0 +1,111 @@
+/**
+ * The scripts as a user runs them: spawned with node and ts-node, their exit codes, stdout and
+ * stderr. Only what is about the process (exit codes, streams, no stack trace) is here; the
+ * parser, the messages and the commands are tested in process beside.
+ */
+import * as assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { ROOT, usageLine } from "../../scripts/lib/cli";
+import { spec as benchSpec } from "../../scripts/bench";
+import { spec as checkIamSpec } from "../../scripts/check-iam";
+
+interface Run {
+    code: number;
+    stdout: string;
+    stderr: string;
+}
+
+/** `node -r ts-node/register/transpile-only scripts/<script>.ts ...args`, with `env` over a clean npm-free environment. */
+function spawn(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
+    const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_")));
+    return new Promise((resolve) => {
+        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${script}.ts`), ...args],
+            { cwd: ROOT, env: { ...clean, ...env }, maxBuffer: 16 << 20, timeout: 60_000 },
+            (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+    });
+}
+
+const STACK_TRACE = /\n\s+at .+\(.*:\d+:\d+\)/;
+/** Stack files of throwaway stacks, in the project root because the scripts read stacks there. */
+const BROKEN_YAML = `clitest-yaml-${process.pid}`;
+const BROKEN_CONFIG = `clitest-conf-${process.pid}`;
+const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+
+describe("cli: the scripts as processes", function () {
+    this.timeout(120_000);
+    const runs = new Map<string, Run>();
+    const cases: Record<string, [string, string[], NodeJS.ProcessEnv?]> = {
+        iamHelp: ["check-iam", ["--help"]],
+        iamUnknown: ["check-iam", ["--stack", "dev", "--bogus"]],
+        diagramNoValue: ["diagram", ["--stack"]],
+        benchHelp: ["bench", ["--help"]],
+        benchTooMany: ["bench", ["--tables", "500"]],
+        npm: ["plan", ["prod"], { npm_lifecycle_event: "plan", npm_config_stack: "true" }],
+        yaml: ["plan", ["--stack", BROKEN_YAML]],
+        yamlDebug: ["plan", ["--stack", BROKEN_YAML, "--debug"]],
+        config: ["plan", [`--stack=${BROKEN_CONFIG}`]],
+    };
+
+    before(async () => {
+        fs.writeFileSync(path.join(ROOT, `Pulumi.${BROKEN_YAML}.yaml`), DEV.replace("  incremental-crawl:versioning: false", "  incremental-crawl:versioning: false: true"));
+        fs.writeFileSync(path.join(ROOT, `Pulumi.${BROKEN_CONFIG}.yaml`), DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev"));
+        try {
+            // Three at a time: each is a node process compiling the scripts.
+            const names = Object.keys(cases);
+            for (let i = 0; i < names.length; i += 3) {
+                await Promise.all(names.slice(i, i + 3).map(async (n) => runs.set(n, await spawn(...cases[n]))));
+            }
+        } finally {
+            for (const s of [BROKEN_YAML, BROKEN_CONFIG]) fs.rmSync(path.join(ROOT, `Pulumi.${s}.yaml`), { force: true });
+        }
+    });
+    const r = (name: string) => runs.get(name)!;
+
+    it("check:iam --help prints the usage on stdout and exits 0", () => {
+        assert.equal(r("iamHelp").code, 0, r("iamHelp").stderr);
+        assert.equal(r("iamHelp").stdout.split("\n")[0], usageLine(checkIamSpec));
+        assert.match(r("iamHelp").stdout, /\nExamples:\n {2}npm run check:iam -- --stack prod\n/);
+    });
+
+    it("an unknown option is named on stderr, with the usage line, exit 2", () => {
+        assert.equal(r("iamUnknown").code, 2);
+        assert.equal(r("iamUnknown").stderr, `check:iam: unknown option --bogus\n${usageLine(checkIamSpec)}\nRun \`npm run check:iam -- --help\` for the options.\n`);
+        assert.equal(r("iamUnknown").stdout, "");
+    });
+
+    it("diagram --stack without a value is refused, exit 2", () => {
+        assert.equal(r("diagramNoValue").code, 2);
+        assert.match(r("diagramNoValue").stderr, /^diagram: --stack needs a value: --stack <name>\n/);
+        assert.equal(r("diagramNoValue").stdout, "", "no Mermaid");
+    });
+
+    it("bench answers --help instead of running, and refuses --tables 500", () => {
+        assert.deepEqual([r("benchHelp").code, r("benchHelp").stdout.split("\n")[0], r("benchHelp").stderr], [0, usageLine(benchSpec), ""]);
+        assert.equal(r("benchTooMany").code, 2);
+        assert.match(r("benchTooMany").stderr, /^bench: --tables: a stack holds at most 200 tables/);
+    });
+
+    it("npm run plan --stack prod (without --) gets the command that was meant, exit 2", () => {
+        assert.equal(r("npm").code, 2);
+        assert.match(r("npm").stderr, /^plan: npm took --stack for one of its own settings .*did you mean `npm run plan -- --stack prod`\?\n/);
+    });
+
+    it("a YAML syntax error names the stack file and line, without a stack trace unless --debug", () => {
+        const line = DEV.split("\n").findIndex((l) => l.includes("incremental-crawl:versioning")) + 1;
+        assert.equal(r("yaml").code, 2);
+        assert.match(r("yaml").stderr, new RegExp(`^plan: Pulumi\\.${BROKEN_YAML}\\.yaml:${line}:\\d+: YAML syntax error: `));
+        assert.doesNotMatch(r("yaml").stderr, STACK_TRACE);
+        assert.equal(r("yamlDebug").code, 2);
+        assert.match(r("yamlDebug").stderr, STACK_TRACE);
+    });
+
+    it("a configuration error names file, line, key and the key it most likely meant, without a stack trace", () => {
+        const line = DEV.split("\n").findIndex((l) => l.includes("incremental-crawl:glueDatabase")) + 1;
+        assert.equal(r("config").code, 2);
+        assert.equal(r("config").stderr, `plan: stack ${BROKEN_CONFIG}: invalid configuration (1 problem):\n` +
+            `  Pulumi.${BROKEN_CONFIG}.yaml:${line}:3: incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"\n`);
+        assert.equal(r("config").stdout, "");
+    });
+});
