@@ -53,7 +53,6 @@ describe("lifecycle: plan --since", function () {
     });
 
     it("plans the working tree over HEAD with a settings change: steps in the tree, verdicts under them, the summary last", async () => {
-        const before = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: ROOT, encoding: "utf8" });
         const r = await plan("--stack", "dev", "--since", "HEAD", "--config", "incremental-crawl:maxFileSizeMb=32");
         const lines = r.stdout.trimEnd().split("\n");
         assert.match(lines[0], /^Changes: stack dev, from HEAD \([0-9a-f]{12}\) to the working tree \(offline, under mocks\)$/);
@@ -66,7 +65,8 @@ describe("lifecycle: plan --since", function () {
         if (backfill.includes("[runs update]")) assert.ok(lines.some((l) => /^ {22}· stdout after the update: /.test(l)), "what pulumi-command stores after the update");
         // An error verdict (today: the program fails over the stdout `node -e 0` leaves) is exit 1.
         assert.equal(r.code, r.stdout.includes("✖ error") ? 1 : 0, r.stderr);
-        const after = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: ROOT, encoding: "utf8" });
-        assert.equal(after, before, "the temporary worktree is gone");
+        // Other checkouts of the repository come and go; none of ours may stay.
+        const worktrees = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: ROOT, encoding: "utf8" });
+        assert.deepEqual(worktrees.split("\n").filter((l) => l.startsWith("worktree ") && l.includes("lake-since-")), [], "the temporary worktree is gone");
     });
 });
