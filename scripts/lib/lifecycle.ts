@@ -214,17 +214,22 @@ function dependencyOrder(resources: CapturedResource[]): CapturedResource[] {
 
 const NO_OP = /^(?:node\s+(?:-e|--eval)\s+(?:0|"0"|'0'|""|'')|true|:|exit(?:\s+0)?|)$/;
 const REPRINT = /^(?:printf\s+(?:'%s'|"%s")\s+|echo\s+(?:-n\s+)?|cat\s+<<<\s*)"?\$\{?PULUMI_COMMAND_STDOUT\}?"?$/;
+/** `node -e "process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')"` and its spellings. */
+const NODE_REPRINT = /^node\s+(?:-e|--eval)\s+(["'])\s*(?:process\.stdout\.write|console\.log)\(\s*process\.env\.PULUMI_COMMAND_STDOUT(\s*(?:\|\||\?\?)\s*(?:''|""|\\"\\"|``))?\s*\)\s*;?\s*\1$/;
 
 /**
  * What an update script prints, for the scripts that can be told without running them: known
- * no-ops (`node -e 0`, `true`, `:`) print nothing; `printf '%s' "$PULUMI_COMMAND_STDOUT"` and
- * `echo "$PULUMI_COMMAND_STDOUT"` print the previous stdout (the provider trims one trailing
- * newline). Undefined otherwise.
+ * no-ops (`node -e 0`, `true`, `:`) print nothing; `printf '%s' "$PULUMI_COMMAND_STDOUT"`,
+ * `echo "$PULUMI_COMMAND_STDOUT"` and `node -e "process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')"`
+ * print the previous stdout (the provider trims one trailing newline). Undefined otherwise.
  */
 export function staticCommandUpdate(update: Pick<CommandUpdate, "script" | "previousStdout">): string | undefined {
     const script = update.script.trim();
     if (NO_OP.test(script)) return "";
     if (REPRINT.test(script)) return update.previousStdout ?? "";
+    const node = NODE_REPRINT.exec(script);
+    // Without a fallback an unset variable is written as "undefined" or throws: not told here.
+    if (node) return update.previousStdout ?? (node[2] ? "" : undefined);
     return undefined;
 }
 

@@ -274,10 +274,16 @@ describe("lifecycle engine: command resources", () => {
 
     it("reads no-op and re-printing update scripts statically", () => {
         for (const script of ["node -e 0", "node -e \"0\"", "true", ":", "", "exit 0"]) assert.equal(staticCommandUpdate({ script, previousStdout: "x" }), "", script);
-        for (const script of ["printf '%s' \"$PULUMI_COMMAND_STDOUT\"", "echo \"$PULUMI_COMMAND_STDOUT\"", "echo -n ${PULUMI_COMMAND_STDOUT}"]) {
+        for (const script of [
+            "printf '%s' \"$PULUMI_COMMAND_STDOUT\"", "echo \"$PULUMI_COMMAND_STDOUT\"", "echo -n ${PULUMI_COMMAND_STDOUT}",
+            "node -e \"process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')\"", "node -e 'process.stdout.write(process.env.PULUMI_COMMAND_STDOUT ?? \"\");'",
+        ]) {
             assert.equal(staticCommandUpdate({ script, previousStdout: "x" }), "x", script);
             assert.equal(staticCommandUpdate({ script, previousStdout: undefined }), "", `${script} with an empty previous stdout`);
         }
+        const bare = "node --eval \"console.log(process.env.PULUMI_COMMAND_STDOUT)\"";
+        assert.equal(staticCommandUpdate({ script: bare, previousStdout: "x" }), "x");
+        assert.equal(staticCommandUpdate({ script: bare, previousStdout: undefined }), undefined, "prints \"undefined\": not told");
         assert.equal(staticCommandUpdate({ script: "node components/backfill/main.ts", previousStdout: "x" }), undefined);
     });
 });
