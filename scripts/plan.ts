@@ -32,7 +32,7 @@ const options = {
 
 export const spec: CommandSpec<typeof options> = {
     script: "plan",
-    synopsis: "[--stack <name>] [--config <key=value>]... [--preview] [options]",
+    synopsis: "[--stack <name>] [--config <key=value>]... [--preview | --since <git-ref>] [options]",
     summary: "Shows what `pulumi up` would create, with the policy pack's verdict under each resource, offline (no cloud account, no Pulumi CLI).",
     description: "Ends with `N policies, M resources, K mandatory and A advisory violations`.",
     options,
