@@ -424,7 +424,7 @@ interface Holder {
     urn: string;
     name: string;
     /** Why it is there. */
-    how: "existing" | "abandoned" | "moved" | "new";
+    how: "existing" | "abandoned" | "moved" | "new" | "crawler-made";
 }
 
 /**
@@ -465,9 +465,19 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         const at = moved.get(s.old.urn) ?? id;
         add(key(s.type, at), { urn: s.old.urn, name: s.old.name, how: moved.has(s.old.urn) ? "moved" : s.abandons ? "abandoned" : "existing" });
     }
+    // Glue tables a crawler with S3 targets made (outside the stack): one per target folder, named
+    // after it (with the crawler's tablePrefix), in its database. Deleting the crawler leaves them.
+    for (const s of steps) {
+        if (s.old?.type !== "aws:glue/crawler:Crawler" || typeof s.old.inputs.databaseName !== "string") continue;
+        for (const t of s.old.inputs.s3Targets ?? []) {
+            const folder = typeof t?.path === "string" ? t.path.replace(/\/+$/, "").split("/").pop()?.toLowerCase() : undefined;
+            if (!folder) continue;
+            add(key("aws:glue/catalogTable:CatalogTable", `${s.old.inputs.databaseName}.${s.old.inputs.tablePrefix ?? ""}${folder}`), { urn: s.old.urn, name: s.old.name, how: "crawler-made" });
+        }
+    }
 
     const gone = (h: Holder, creating: Step): boolean => {
-        if (h.how === "new" || h.how === "moved" || h.how === "abandoned") return false;
+        if (h.how !== "existing") return false;
         const s = steps.find((x) => x.old?.urn === h.urn);
         if (!s || s.op !== "replace" || s.mode !== "delete-before-replace" || s.abandons) return false;
         return s.urn === creating.urn || (order.get(s.urn) ?? 0) < (order.get(creating.urn) ?? 0);
@@ -495,8 +505,9 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         const k = key(s.type, id);
         const holders = (present.get(k) ?? []).filter((h) => !(s.renames && h.urn === s.old?.urn) && !gone(h, s));
         for (const h of holders) {
-            const whose = h.urn === s.old?.urn ? "its own old object" : `${h.name}`;
-            const state = h.how === "moved" ? ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)"
+            const whose = h.how === "crawler-made" ? `the table crawler ${h.name} made` : h.urn === s.old?.urn ? "its own old object" : `${h.name}`;
+            const state = h.how === "crawler-made" ? " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)"
+                : h.how === "moved" ? ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)"
                 : h.how === "abandoned" ? ", left in place by retainOnDelete"
                     : h.how === "new" ? ", created earlier in this update"
                         : h.urn === s.old?.urn ? ", still there until the replacement's delete at the end"

@@ -327,6 +327,17 @@ describe("lifecycle engine: exports and the catalogue", () => {
         assert.equal(inPlace.verdicts.find((x) => x.kind === "rows-exported-again")!.duplicates, true);
     });
 
+    it("sees the Glue table a crawler made under the name a declared table now takes", () => {
+        const old = graph([[CRAWLER, "crawler", { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } }]]);
+        const neu = graph([
+            [CRAWLER, "crawler", { inputs: { name: "c", databaseName: "lake", catalogTargets: [{ databaseName: "lake", tables: ["orders"] }] } }],
+            [GLUE_TABLE, "glue-table", { inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: "s3://bucket/exports/orders/e1/" } } }],
+        ]);
+        const v = planLifecycle(old, neu).verdicts.filter((x) => x.kind === "fixed-name-collision");
+        assert.equal(v.length, 1);
+        assert.match(v[0].message, /glue\.CatalogTable glue-table creates lake\.orders while the table crawler crawler made has that name \(not the stack's: delete it first/);
+    });
+
     it("rates what a delete loses: Glue catalogue (advisory), queue events (advisory, error with messages)", () => {
         const old = graph([[GLUE_DB, "db", { inputs: { name: "lake" } }], [QUEUE, "q", { inputs: { name: "q" } }]]);
         const plan = planLifecycle(old, graph([]));
