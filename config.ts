@@ -165,6 +165,15 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     const exportPrefix = str("exportPrefix", naming.s3Prefix);
     const encryption = oneOf("encryption", ["sse-s3", "kms"] as const);
     const versioning = bool("versioning");
+    // A production lake holds the only copy of rows Snowflake has since deleted: a typo must not
+    // weaken it. The customer-managed key confines who can read the data and its events; versions
+    // make an overwritten or deleted export recoverable.
+    if (production && encryption === "sse-s3") {
+        p.add(key("encryption"), `"kms" in a production stack (production: true keeps customer data; sse-s3 cannot confine who decrypts it)`, encryption);
+    }
+    if (production && has("versioning") && !versioning) {
+        p.add(key("versioning"), "true in a production stack (a deleted or overwritten export must stay recoverable)", false);
+    }
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);

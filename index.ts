@@ -33,7 +33,12 @@ export const snowflakeConnection = {
 /** Per exported table (by folder name): everything a user needs to run the crawler and query the result. */
 export const tables = Object.fromEntries(Object.values(lake.tables).map((t) => [t.folder, {
     snowflakeTable: t.spec.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.spec.name}`,
-    s3Prefix: `${t.prefix}/`,
+    /** The current export's folder, which the Glue table reads (`exports/orders/g1-0a1b2c3d/`). */
+    s3Prefix: t.layout.location,
+    /** The current export's id, as the unload log records it (EXPORT_ID). */
+    exportId: t.layout.exportId,
+    /** The table's folder, holding every export of the table (`exports/orders/`). */
+    tablePrefix: t.layout.tablePrefix,
     queueUrl: t.consumer.queue.url,
     deadLetterQueueUrl: t.consumer.deadLetterQueue.url,
     deadLetterQueueArn: t.consumer.deadLetterQueue.arn,

@@ -56,6 +56,12 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.equal(ti.partitionKeys[0].type, "string");
         assert.ok(ti.storageDescriptor.columns.length > 0);
         assert.deepEqual(table.replaceOnChanges, ["storageDescriptor.location"], "a new export replaces the table, and its partitions with it");
+        // The stack outputs name the same folder, its export id and the table's folder (for `npm run verify`).
+        const out = (g.run.outputs.tables as Record<string, any>)[t];
+        assert.equal(`s3://${bucket.bucket}/${out.s3Prefix}`, ti.storageDescriptor.location);
+        assert.equal(out.tablePrefix, `exports/${t}/`);
+        assert.equal(out.s3Prefix, `${out.tablePrefix}${out.exportId}/`);
+        assert.match(out.streamName, new RegExp(`_LAKE_${out.exportId.slice(3).toUpperCase()}$`));
         assert.equal(table.deleteBeforeReplace, true, "a fixed name: the replacement deletes first");
 
         assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("glue.amazonaws.com"));

@@ -56,7 +56,7 @@ describe("config: parseSettings", () => {
 
     it("reads every setting when given", () => {
         const s = parseSettings(base({
-            [k("production")]: "true", [k("exportPrefix")]: "lake/exports", [k("encryption")]: "kms",
+            [k("production")]: "false", [k("exportPrefix")]: "lake/exports", [k("encryption")]: "kms",
             [k("versioning")]: "false", [k("noncurrentVersionDays")]: "9", [k("abortIncompleteUploadDays")]: "2",
             [k("athenaResultsDays")]: "3", [k("queueRetentionDays")]: "5", [k("maxReceiveCount")]: "7",
             [k("crawlerSchedule")]: "cron(0 */6 * * ? *)", [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
@@ -69,7 +69,7 @@ describe("config: parseSettings", () => {
                 s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlerSchedule, s.crawlerIntervalMinutes,
                 s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
                 s.taskScheduleMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeProvider],
-            [true, "lake/exports", "kms", false, 9, 2, 3, 5, 7, "cron(0 */6 * * ? *)", 360, "sales_lake", ["a@example.com"],
+            [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, "cron(0 */6 * * ? *)", 360, "sales_lake", ["a@example.com"],
                 "DB1", "S1", "WH1", 15, 256, ["snowflake_view_resource"], { accountName: "ACME" }]);
     });
 
@@ -93,6 +93,9 @@ describe("config: parseSettings", () => {
         ["credential in stack config", { "snowflake:privateKey": "-----BEGIN" }, /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY/],
         ["aws secret key in stack config", { "aws:secretKey": "abc" }, /^aws:secretKey: expected no credential/],
         ["production not boolean", { [k("production")]: "yes" }, /^incremental-crawl:production: expected true or false, got "yes"$/],
+        ["production with S3-managed keys", { [k("production")]: "true", [k("encryption")]: "sse-s3" }, /^incremental-crawl:encryption: expected "kms" in a production stack/],
+        ["production with S3-managed keys by default", { [k("production")]: "true" }, /^incremental-crawl:encryption: expected "kms" in a production stack/],
+        ["production without versioning", { [k("production")]: "true", [k("encryption")]: "kms", [k("versioning")]: "false" }, /^incremental-crawl:versioning: expected true in a production stack/],
         ["prefix with ..", { [k("exportPrefix")]: "exports/../x" }, /^incremental-crawl:exportPrefix: expected an S3 prefix/],
         ["prefix with trailing slash", { [k("exportPrefix")]: "exports/" }, /exportPrefix: expected an S3 prefix/],
         ["prefix Glue's managed policy opens to every crawler", { [k("exportPrefix")]: "lake/aws-glue-exports" }, /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/],

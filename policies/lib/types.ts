@@ -48,6 +48,7 @@ export const T = {
     snowflakeStage: ["snowflake:index/stage:Stage"],
     snowflakeIntegration: ["snowflake:index/storageIntegration:StorageIntegration"],
     snowflakeFileFormat: ["snowflake:index/fileFormat:FileFormat"],
+    snowflakeTask: ["snowflake:index/task:Task"],
     command: ["command:local:Command"],
 } as const;
 

@@ -173,6 +173,26 @@ export const snowflakeIntegrationProtected = resourcePolicy<ProductionConfig>({
     check: (_props, { args, config }) => checkIntegrationProtected(args.opts.protect === true, config),
 });
 
+/**
+ * A task names an error integration: a failed run, and the suspension after
+ * SUSPEND_TASK_AFTER_NUM_FAILURES of them, would otherwise be seen by nobody until its stream went
+ * stale. https://docs.snowflake.com/en/user-guide/tasks-errors-integrate
+ */
+export function checkTaskReportsErrors(props: Record<string, any>): string[] {
+    return nonEmpty(props.errorIntegration) === undefined
+        ? [`task ${props.name ?? ""} has no errorIntegration: a failed or suspended task goes unnoticed until its stream is stale; name a notification integration`.replace("task  has", "task has")]
+        : [];
+}
+
+export const snowflakeTaskReportsErrors = resourcePolicy({
+    name: "snowflake-task-reports-errors",
+    description: "Every Snowflake task names an error notification integration (errorIntegration), so failed runs and a suspension reach someone before its stream goes stale.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    types: T.snowflakeTask,
+    check: (props) => checkTaskReportsErrors(props),
+});
+
 export const snowflakePolicies = [
-    snowflakeStageUsesIntegration, snowflakeIntegrationLocationsInLake, snowflakeFileFormatParquet, snowflakePreviewFeatures, snowflakeIntegrationProtected,
+    snowflakeStageUsesIntegration, snowflakeIntegrationLocationsInLake, snowflakeFileFormatParquet, snowflakePreviewFeatures, snowflakeIntegrationProtected, snowflakeTaskReportsErrors,
 ];

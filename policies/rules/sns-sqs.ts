@@ -277,7 +277,46 @@ export const snsSqsSubscriptionRawAndFiltered = resourcePolicy({
     check: (props) => checkSubscriptionRawAndFiltered(props),
 });
 
+/** SQS's default visibility timeout. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html */
+const DEFAULT_VISIBILITY_SECONDS = 30;
+
+export interface VisibilityConfig {
+    minVisibilitySeconds: number;
+}
+
+/**
+ * A consumer queue, and the DLQ it redrives to, hide a received event for at least
+ * `minVisibilitySeconds`: a crawl holds the events it received until it has catalogued them, and
+ * with SQS's 30 s default they come back during a long crawl and, after maxReceiveCount receives,
+ * reach the DLQ unprocessed. (terraform-provider-aws's event-mode crawler tests use 3600 s.)
+ */
+export function checkConsumerVisibility(resources: Node[], config: VisibilityConfig): StackViolation[] {
+    const out: StackViolation[] = [];
+    const queues = consumerQueues(resources);
+    const dlqs = queues.map((q) => deadLetterQueueOf(q, resources)).filter((q): q is Node => q !== undefined);
+    for (const q of [...new Set([...queues, ...dlqs])]) {
+        const raw = q.props.visibilityTimeoutSeconds;
+        const seconds = typeof raw === "number" ? raw : DEFAULT_VISIBILITY_SECONDS;
+        if (seconds < config.minVisibilitySeconds) {
+            out.push({
+                urn: q.urn,
+                message: `hides a received event for ${duration(seconds)}, less than ${duration(config.minVisibilitySeconds)}: events a long crawl holds come back and reach the DLQ unprocessed; set visibilityTimeoutSeconds`,
+            });
+        }
+    }
+    return out;
+}
+
+export const sqsConsumerQueueVisibility = stackPolicy<VisibilityConfig>({
+    name: "sqs-consumer-queue-visibility",
+    description: "Every consumer queue and its DLQ hide a received event (visibilityTimeoutSeconds, default 30 s) for at least `minVisibilitySeconds`, so events a crawl holds do not come back and reach the DLQ unprocessed.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema: { properties: { minVisibilitySeconds: { type: "integer", default: 900, minimum: 0, description: "The shortest visibility timeout of a consumer queue." } } },
+    check: (resources, config) => checkConsumerVisibility(resources, config),
+});
+
 export const snsSqsPolicies = [
     snsTopicPolicyConfined, sqsQueuePolicyConfined, snsTopicNoAwsManagedKey, sqsQueueNoAwsManagedKey, sqsConsumerQueueHasDlq,
-    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSqsSubscriptionRawAndFiltered,
+    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSqsSubscriptionRawAndFiltered, sqsConsumerQueueVisibility,
 ];

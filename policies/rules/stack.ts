@@ -109,9 +109,41 @@ export function checkSubscriptionAfterQueuePolicy(resources: Node[]): StackViola
     return out;
 }
 
+/**
+ * A deploy-time unload (a command whose environment carries BACKFILL_COPY_SQL) waits for every
+ * bucket notification and for a subscription of a queue (its table's): objects written before them
+ * raise no event. A new notification configuration can also take minutes to take effect
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-enable-disable-notification-intro.html),
+ * which the program covers by registering the backfill's partitions itself.
+ */
+export function checkUnloadAfterEventPath(resources: Node[]): StackViolation[] {
+    const out: StackViolation[] = [];
+    const unloads = ofType(resources, T.command).filter((c) => {
+        const env = known(() => c.props.environment);
+        return env !== undefined && env !== null && typeof env === "object" && "BACKFILL_COPY_SQL" in env;
+    });
+    const subscriptions = ofType(resources, T.subscription).filter((s) => known(() => s.props.protocol) === "sqs");
+    for (const c of unloads) {
+        const missing = ofType(resources, T.notification).filter((n) => !waitsFor(c, n)).map((n) => n.name);
+        if (!subscriptions.some((s) => waitsFor(c, s))) missing.push("its table's queue subscription");
+        if (missing.length > 0) {
+            out.push({ urn: c.urn, message: `unloads before ${missing.join(", ")} exist: its objects raise no event and stay uncatalogued; add them to dependsOn` });
+        }
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
+
+export const stackUnloadAfterEventPath = stackPolicy({
+    name: "stack-unload-after-event-path",
+    description: "A deploy-time unload (the backfill command) is created after every bucket notification and SQS subscription, so the objects it writes raise events.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    check: (resources) => checkUnloadAfterEventPath(resources),
+});
 
 export const stackNotificationAfterTopicPolicy = stackPolicy({
     name: "stack-notification-after-topic-policy",
@@ -146,4 +178,6 @@ export const stackSubscriptionAfterQueuePolicy = stackPolicy({
     check: (resources) => checkSubscriptionAfterQueuePolicy(resources),
 });
 
-export const stackPolicies = [stackNotificationAfterTopicPolicy, stackCrawlerAfterRolePolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy];
+export const stackPolicies = [
+    stackNotificationAfterTopicPolicy, stackCrawlerAfterRolePolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy, stackUnloadAfterEventPath,
+];

@@ -1,8 +1,9 @@
 /**
  * The checks behind `npm run verify`: for each exported table, follow the data path of
- * ARCHITECTURE.md end to end (Snowflake rows → S3 objects and partition folders → SQS queue and
- * DLQ → Glue crawler run → Glue table and partitions → Athena row count) and return one check
- * result per step, each failure with its likely cause.
+ * ARCHITECTURE.md end to end (Snowflake rows and stream → S3 objects and partition folders → SQS
+ * queue and DLQ → Glue crawler run → Glue table and partitions → Athena rows, in total against
+ * Snowflake and per partition against the unload log) and return one check result per step, each
+ * failure with its likely cause.
  *
  * Pure apart from its injected dependencies: AWS SDK v3 clients, a Snowflake query runner, a
  * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
@@ -18,9 +19,13 @@ import {
 import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/backfill/backfill";
-import { qualified, quoteLiteral } from "../../components/sql";
+import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/sql";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
+import {
+    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
+} from "./partition-rows";
+import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
 
 export type CheckResult = "pass" | "fail" | "skip";
 
@@ -33,6 +38,11 @@ export interface Check {
     detail: string;
     /** For failures: what most likely went wrong, and where to look. */
     cause?: string;
+    /**
+     * A failure that loses nothing yet but will if nobody acts (a stream about to go stale). It
+     * fails verify like any other; the report marks its cause as a warning.
+     */
+    severity?: "warning";
 }
 
 /** The checks, in the order of the data path. */
@@ -40,6 +50,8 @@ export const CHECKS = {
     snowflakeRows: "snowflake rows",
     /** Only for `source` tables whose configured columns verify was given. */
     columns: "source columns",
+    /** The table's stream is not stale, nor less than two days from it (SHOW STREAMS). */
+    stream: "snowflake stream",
     objects: "s3 objects",
     queue: "event queue",
     deadLetterQueue: "dead-letter queue",
@@ -47,7 +59,10 @@ export const CHECKS = {
     glueTable: "glue table",
     partitions: "glue partitions",
     athenaRows: "athena rows",
+    /** Athena's total against Snowflake's current rows, a lower bound: the lake is append-only. */
     rowCounts: "row counts",
+    /** Athena's rows per partition against the unload log's, for the current export. */
+    partitionRows: "partition rows",
 } as const;
 
 /**
@@ -128,8 +143,12 @@ async function attempt<T>(f: () => Promise<T>): Promise<Outcome<T>> {
 
 async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutputs, deps: VerifyDeps, options: VerifyOptions): Promise<Check[]> {
     const checks: Check[] = [];
-    const add = (check: string, result: CheckResult, detail: string, cause?: string) => {
-        checks.push({ table: folder, check, result, detail, ...(cause !== undefined && result === "fail" ? { cause } : {}) });
+    const add = (check: string, result: CheckResult, detail: string, cause?: string, severity?: "warning") => {
+        checks.push({
+            table: folder, check, result, detail,
+            ...(cause !== undefined && result === "fail" ? { cause } : {}),
+            ...(severity !== undefined && result === "fail" ? { severity } : {}),
+        });
         deps.progress(`[${folder}] ${result.toUpperCase()} ${check}: ${detail.replace(/\s*\n\s*/g, " ")}`);
     };
     const log = (line: string) => deps.progress(`[${folder}] ${line}`);
@@ -162,6 +181,11 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
             }
         }
     }
+
+    // 1c. The stream the task reads: a stale one loses the rows not yet unloaded, and the provider
+    //     recreates it with its initial rows.
+    const stream = await streamCheck(deps, t, outputs);
+    add(CHECKS.stream, stream.result, stream.detail, stream.cause, stream.severity);
 
     // 2. S3: what the backfill and the task unloaded.
     const listed = await attempt(() => listPrefix(deps.s3, outputs.bucketName, t.s3Prefix));
@@ -281,14 +305,37 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
         athenaRows = q.rows;
     }
 
-    // 9. Snowflake and the lake agree.
+    // 9. The lake holds at least the rows Snowflake holds now. More is normal: the lake is
+    //    append-only and keeps rows deleted or updated upstream (the partition rows tell duplicates).
     if (sfRows === undefined || athenaRows === undefined) {
         add(CHECKS.rowCounts, "skip", nothingExported ? "nothing exported yet" : `needs both counts (${sfRows === undefined ? "Snowflake" : "Athena"} failed or was skipped)`);
     } else if (sfRows === athenaRows) {
         add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} = Athena ${fmtInt(athenaRows)}`);
+    } else if (athenaRows > sfRows) {
+        add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
+            `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`);
     } else {
         const diag = await countDiagnosis(deps.snowflake, t, outputs, sfRows, athenaRows);
-        add(CHECKS.rowCounts, "fail", `Snowflake ${fmtInt(sfRows)} ≠ Athena ${fmtInt(athenaRows)} (${athenaRows < sfRows ? `lake ${fmtInt(sfRows - athenaRows)} behind` : `lake ${fmtInt(athenaRows - sfRows)} ahead`})${diag.detail}`, diag.cause);
+        add(CHECKS.rowCounts, "fail", `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`, diag.cause);
+    }
+
+    // 10. Rows per partition: Athena against the unload log of the current export.
+    const partitionKey = table?.PartitionKeys?.[0]?.Name;
+    const schema = objectSchema(outputs);
+    if (table === undefined) {
+        add(CHECKS.partitionRows, "skip", nothingExported ? "nothing exported yet" : "no Glue table to query");
+    } else if (athenaRows === undefined) {
+        add(CHECKS.partitionRows, "skip", "needs Athena's count, which failed");
+    } else if (t.exportId === undefined) {
+        add(CHECKS.partitionRows, "skip", "the outputs carry no exportId (a stack deployed before exports had folders of their own and an unload log): " +
+            "after pulumi up, verify compares rows per partition");
+    } else if (schema === undefined) {
+        add(CHECKS.partitionRows, "skip", "the outputs carry no snowflakeStage, so the unload log's schema is unknown");
+    } else if (partitionKey === undefined) {
+        add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
+    } else {
+        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log);
+        add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
     const order: string[] = Object.values(CHECKS);
@@ -328,15 +375,26 @@ function objectSchema(outputs: StackOutputs): [string, string] | undefined {
 }
 
 /**
- * Why the lake and Snowflake disagree. Selecting from a stream does not advance its offset (only
- * DML that reads it does, https://docs.snowflake.com/en/user-guide/streams-intro), so counting the
- * stream shows the rows the task has yet to unload; SHOW TASKS tells whether the task runs.
+ * The task's state in SHOW TASKS (`started`, `suspended`), `missing` when it is not there, undefined
+ * when SHOW TASKS fails or the outputs do not name the task.
+ */
+async function taskState(sql: SqlConnection, t: TableOutputs, schema: [string, string] | undefined): Promise<string | undefined> {
+    if (!schema || !t.taskName) return undefined;
+    const s = await attempt(() => sql.execute(`SHOW TASKS LIKE ${quoteLiteral(t.taskName!)} IN SCHEMA ${qualified(schema[0], schema[1])}`));
+    if (!s.ok) return undefined;
+    const row = s.value.rows.find((r) => String(r.name ?? r.NAME ?? "").toUpperCase() === t.taskName!.toUpperCase()) ?? s.value.rows[0];
+    return row ? String(row.state ?? row.STATE ?? "unknown").toLowerCase() : "missing";
+}
+
+/**
+ * Why the lake holds fewer rows than Snowflake. Selecting from a stream does not advance its offset
+ * (only DML that reads it does, https://docs.snowflake.com/en/user-guide/streams-intro), so counting
+ * the stream shows the rows the task has yet to unload; SHOW TASKS tells whether the task runs.
  */
 async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: StackOutputs, sfRows: number, athenaRows: number): Promise<{ detail: string; cause: string }> {
     const notes: string[] = [];
     const schema = objectSchema(outputs);
     let pending: number | undefined;
-    let taskState: string | undefined;
     if (schema && t.streamName) {
         const p = await attempt(() => snowflakeCount(sql, qualified(schema[0], schema[1], t.streamName!)));
         if (p.ok) {
@@ -346,32 +404,170 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
             notes.push(`stream ${t.streamName} unreadable: ${errorText(p.error)}`);
         }
     }
-    if (schema && t.taskName) {
-        const s = await attempt(() => sql.execute(`SHOW TASKS LIKE ${quoteLiteral(t.taskName!)} IN SCHEMA ${qualified(schema[0], schema[1])}`));
-        if (s.ok) {
-            const row = s.value.rows.find((r) => String(r.name ?? r.NAME ?? "").toUpperCase() === t.taskName!.toUpperCase()) ?? s.value.rows[0];
-            taskState = row ? String(row.state ?? row.STATE ?? "unknown").toLowerCase() : "missing";
-            notes.push(`task ${t.taskName} ${taskState}`);
-        }
-    }
+    const state = await taskState(sql, t, schema);
+    if (state !== undefined) notes.push(`task ${t.taskName} ${state}`);
     const detail = notes.length ? `; ${notes.join("; ")}` : "";
-    const generic = "counts differ: the task is not running, the stream is stale, or the crawler is behind";
-    if (athenaRows > sfRows) {
-        return {
-            detail,
-            cause: `${generic}; here the lake holds more rows than Snowflake: rows deleted or updated in Snowflake stay in the append-only lake, ` +
-                "or an unload ran twice (a replaced backfill re-exports the whole table into new files)",
-        };
-    }
+    const generic = "the lake holds fewer rows than Snowflake: the task is not running, the stream is stale, or the crawler is behind";
     const specifics: string[] = [];
-    if (taskState === "suspended") specifics.push(`task ${t.taskName} is suspended (it suspends itself after repeated failures): see TASK_HISTORY, then ALTER TASK ... RESUME`);
-    if (taskState === "missing") specifics.push(`task ${t.taskName} does not exist: run pulumi up`);
+    if (state === "suspended") specifics.push(`task ${t.taskName} is suspended (it suspends itself after repeated failures): see TASK_HISTORY, then ALTER TASK ... RESUME`);
+    if (state === "missing") specifics.push(`task ${t.taskName} does not exist: run pulumi up`);
     if (pending !== undefined && pending > 0 && athenaRows + pending === sfRows) {
         specifics.push(`the ${fmtInt(pending)} missing rows are still in the stream: they leave with the task's next run (EXECUTE TASK to run it now), then rerun the crawler`);
     } else if (pending !== undefined && athenaRows + pending < sfRows) {
         specifics.push("rows were unloaded but are not counted by Athena: their partitions are not catalogued yet (crawler behind), or the stream went stale and lost them");
     }
     return { detail, cause: specifics.length ? `${generic}: ${specifics.join("; ")}` : generic };
+}
+
+/**
+ * The table's stream in SHOW STREAMS: stale (fail), less than two days from stale (a warning-level
+ * failure) or fresh. A stale stream cannot be read; the provider recreates it on the next `pulumi up`
+ * with SHOW_INITIAL_ROWS under the same name, and the task then unloads every row again into the
+ * same export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
+ */
+async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult & { severity?: "warning" }> {
+    const schema = objectSchema(outputs);
+    if (!t.streamName || !schema) {
+        return { result: "skip", detail: `the outputs carry no ${!t.streamName ? "streamName" : "snowflakeStage"}, so the stream is unknown` };
+    }
+    const name = t.streamName;
+    const where = `${schema[0]}.${schema[1]}`;
+    const shown = await attempt(() => deps.snowflake.execute(showStreamsSql(schema, name)));
+    if (!shown.ok) return { result: "fail", detail: `SHOW STREAMS in ${where}: ${errorText(shown.error)}`, cause: snowflakeCause(shown.error, `stream ${where}.${name}`) };
+    const now = deps.now();
+    const s = streamStaleness(shown.value.rows, name, now);
+    const at = (ms: number | undefined) => (ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`);
+    const reExport = `the provider's recreated stream starts with every row of the table (SHOW_INITIAL_ROWS), and the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
+        "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
+    if (s.state === "missing") {
+        return {
+            result: "fail", detail: `no stream ${name} in ${where}`,
+            cause: `the stream was dropped (or the role may not see it): ${reExport}`,
+        };
+    }
+    if (s.state === "fresh") {
+        return { result: "pass", detail: `${name} is not stale${s.staleAfter === undefined ? " (no stale_after reported)" : `; stale after ${fmtTime(s.staleAfter)}, in ${fmtSpan(s.leftMs ?? 0)}`}` };
+    }
+    const task = await taskState(deps.snowflake, t, schema);
+    const taskNote = task === undefined ? "" : `; task ${t.taskName} ${task}`;
+    if (s.state === "stale") {
+        return {
+            result: "fail", detail: `${name} is stale${at(s.staleAfter)}${taskNote}`,
+            cause: `the stream was not read within the table's data retention: its unread rows are lost to it and the task cannot run; ${reExport}`,
+        };
+    }
+    return {
+        result: "fail", severity: "warning",
+        detail: `${name} goes stale in ${fmtSpan(s.leftMs)}, at ${fmtTime(s.staleAfter)} (less than ${fmtSpan(STALE_WARNING_MS)} away)${taskNote}`,
+        cause: "the task is not consuming the stream (each scheduled run keeps it fresh: its COPY consumes the rows, and its WHEN check, " +
+            "SYSTEM$STREAM_HAS_DATA, keeps an empty stream from going stale): " +
+            `check SHOW TASKS LIKE '${t.taskName ?? "<table>_LAKE_EXPORT"}' (suspended?) and TASK_HISTORY, and the alerts topic for failed runs; ` +
+            "fix the cause and ALTER TASK ... RESUME (or EXECUTE TASK) before it goes stale",
+    };
+}
+
+// --- Rows per partition ------------------------------------------------------------------------
+
+interface LoggedPartitions {
+    rows: Map<string, number>;
+    files: number;
+}
+
+/** The unload log's rows per partition folder of one export, and its files; an empty map when it records none. */
+async function loggedPartitions(sql: SqlConnection, log: [string, string, string], table: string, exportId: string): Promise<LoggedPartitions> {
+    const { rows } = await sql.execute(unloadLogPartitionsSql(log, table, exportId));
+    const counts = new Map<string, number>();
+    let files = 0;
+    for (const r of rows) {
+        const partition = r.PARTITION === null || r.PARTITION === undefined || r.PARTITION === "" ? OUTSIDE_PARTITIONS : String(r.PARTITION);
+        counts.set(partition, (counts.get(partition) ?? 0) + toCount(r.ROW_COUNT, "ROW_COUNT"));
+        files += toCount(r.FILES, "FILES");
+    }
+    return { rows: counts, files };
+}
+
+/**
+ * Athena's rows per partition against the unload log's. The log is read first (a missing or empty
+ * log skips the check without querying Athena) and read again when Athena counts more rows, so an
+ * unload that committed while Athena counted is not taken for a duplicate.
+ */
+async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
+    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void): Promise<StepResult> {
+    const logName = log.join(".");
+    const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
+    if (!first.ok) {
+        if (/does not exist or not authorized/i.test(errorText(first.error))) {
+            return {
+                result: "skip",
+                detail: `no unload log ${logName} to compare with (${errorText(first.error).replace(/\s*\n\s*/g, " ")}): a stack deployed before the log, ` +
+                    "which pulumi up creates, or a role that may not read it",
+            };
+        }
+        return { result: "fail", detail: `${logName}: ${errorText(first.error)}`, cause: snowflakeCause(first.error, logName) };
+    }
+    if (first.value.rows.size === 0) {
+        return {
+            result: "skip",
+            detail: `the unload log ${logName} records no files of ${tableName} export ${exportId}: it was unloaded before the log existed (an older stack), ` +
+                "so its rows per partition cannot be compared",
+        };
+    }
+    const q = await athenaQuery(athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey), outputs.glueDatabase, outputs.athenaWorkgroup, deps, options, progress);
+    if (q.rows === undefined) return q;
+    const lake = new Map<string, number>();
+    for (const [value, count] of q.rows) {
+        if (count === undefined || !/^\d+$/.test(count)) {
+            return { result: "fail", detail: `query ${q.id}: unexpected row ${JSON.stringify([value, count])}`, cause: "Athena returned no row count per partition: rerun the query in the console" };
+        }
+        const partition = athenaPartitionFolder(partitionKey, value);
+        lake.set(partition, (lake.get(partition) ?? 0) + Number(count));
+    }
+    let logged = first.value;
+    let cmp = comparePartitionRows(lake, logged.rows);
+    if (cmp.more.length > 0) {
+        const again = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
+        if (again.ok) {
+            logged = again.value;
+            cmp = comparePartitionRows(lake, logged.rows);
+        }
+    }
+    const total = cmp.matching + cmp.fewer.length + cmp.more.length;
+    if (cmp.fewer.length === 0 && cmp.more.length === 0) {
+        return {
+            result: "pass",
+            detail: `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`,
+        };
+    }
+    return { result: "fail", detail: partitionRowsDetail(cmp, total, q.id), cause: partitionRowsCause(cmp) };
+}
+
+function partitionRowsDetail(cmp: PartitionComparison, total: number, queryId: string | undefined): string {
+    const parts: string[] = [];
+    const rows = (diffs: PartitionComparison["fewer"]) => fmtInt(diffs.reduce((a, d) => a + Math.abs(d.lake - d.logged), 0));
+    if (cmp.fewer.length > 0) parts.push(`${fmtInt(cmp.fewer.length)} with fewer rows in Athena than the unload log (${rows(cmp.fewer)} rows): ${sampleDiffs(cmp.fewer)}`);
+    if (cmp.more.length > 0) parts.push(`${fmtInt(cmp.more.length)} with more (${rows(cmp.more)} rows): ${sampleDiffs(cmp.more)}`);
+    return `${parts.join("; ")}; ${fmtInt(cmp.matching)} of ${fmtInt(total)} partitions agree (Athena ${fmtInt(cmp.lakeRows)}, log ${fmtInt(cmp.loggedRows)} rows; query ${queryId ?? "?"})`;
+}
+
+function partitionRowsCause(cmp: PartitionComparison): string {
+    const causes: string[] = [];
+    const absent = cmp.fewer.filter((d) => d.lake === 0);
+    const short = cmp.fewer.filter((d) => d.lake > 0);
+    if (absent.length > 0) {
+        causes.push(`partitions Athena does not have (${sample(absent.map((d) => d.partition), 3)}) are not catalogued yet: ` +
+            "the crawler has not consumed their events (see glue partitions, event queue and dead-letter queue; run the crawler again), or their folders were deleted");
+    }
+    if (short.length > 0) {
+        causes.push("catalogued partitions with fewer rows than were unloaded lost files: deleted from S3 after the unload (by hand, or a lifecycle rule), " +
+            "or an unload committed while verify ran (run it again)");
+    }
+    if (cmp.more.length > 0) {
+        causes.push("partitions with more rows than the log hold rows twice, or files the log lacks: a stream recreated with its initial rows " +
+            "(after it went stale or was dropped) re-exports every row into the same export, files were copied into the folder, " +
+            "a committed unload's log INSERT failed (see TASK_HISTORY), or its files predate the log; " +
+            "list the folder (aws s3 ls) and compare the query ids in the file names with the log's QUERY_ID");
+    }
+    return causes.join("; ");
 }
 
 // --- S3 ----------------------------------------------------------------------------------------
@@ -573,13 +769,14 @@ function partitionFolder(p: Partition, tableLocation: string, key: string | unde
 // --- Athena ------------------------------------------------------------------------------------
 
 /**
- * `SELECT COUNT(*)` in the stack's workgroup: StartQueryExecution, poll GetQueryExecution until
- * SUCCEEDED, FAILED or CANCELLED, then GetQueryResults, whose first row holds the column names.
+ * One query in the stack's workgroup: StartQueryExecution, poll GetQueryExecution until SUCCEEDED,
+ * FAILED or CANCELLED, then GetQueryResults page by page (NextToken). The first row of the first
+ * page holds the column names and is left out; a NULL is an undefined cell.
  * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html
+ * https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
  */
-async function athenaCount(database: string, table: string, workgroup: string, deps: VerifyDeps, options: VerifyOptions,
-    log: (line: string) => void): Promise<StepResult & { rows?: number }> {
-    const sqlText = `SELECT COUNT(*) FROM "${database}"."${table}"`;
+async function athenaQuery(sqlText: string, database: string, workgroup: string, deps: VerifyDeps, options: VerifyOptions,
+    log: (line: string) => void): Promise<StepResult & { id?: string; rows?: Array<Array<string | undefined>> }> {
     const started = await attempt(() => deps.athena.send(new StartQueryExecutionCommand({
         QueryString: sqlText,
         WorkGroup: workgroup,
@@ -615,15 +812,35 @@ async function athenaCount(database: string, table: string, workgroup: string, d
         log(`athena query ${id}: ${state}, ${fmtDuration(elapsed)} elapsed`);
         await deps.sleep(pollMs);
     }
-    const results = await attempt(() => deps.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id })));
-    if (!results.ok) return { result: "fail", detail: `GetQueryResults ${id}: ${errorText(results.error)}`, cause: athenaCause(errorText(results.error), workgroup) };
-    const values = (results.value.ResultSet?.Rows ?? []).map((r) => r.Data?.[0]?.VarCharValue ?? "");
-    const numeric = values.filter((v) => /^\d+$/.test(v));
-    if (numeric.length !== 1) {
-        return { result: "fail", detail: `query ${id}: unexpected result ${JSON.stringify(values)}`, cause: "Athena returned no single row count: rerun the query in the console" };
+    const rows: Array<Array<string | undefined>> = [];
+    let token: string | undefined;
+    let header = true;
+    do {
+        const page = await attempt(() => deps.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })));
+        if (!page.ok) return { result: "fail", detail: `GetQueryResults ${id}: ${errorText(page.error)}`, cause: athenaCause(errorText(page.error), workgroup) };
+        for (const r of page.value.ResultSet?.Rows ?? []) {
+            if (header) {
+                header = false;
+                continue;
+            }
+            rows.push((r.Data ?? []).map((d) => d.VarCharValue));
+        }
+        token = page.value.NextToken || undefined;
+    } while (token);
+    return { result: "pass", detail: `query ${id}`, id, rows };
+}
+
+/** `SELECT COUNT(*)` of the table. */
+async function athenaCount(database: string, table: string, workgroup: string, deps: VerifyDeps, options: VerifyOptions,
+    log: (line: string) => void): Promise<StepResult & { rows?: number }> {
+    const q = await athenaQuery(`SELECT COUNT(*) FROM "${database}"."${table}"`, database, workgroup, deps, options, log);
+    if (q.rows === undefined) return { result: q.result, detail: q.detail, cause: q.cause };
+    const values = q.rows.map((r) => r[0] ?? "");
+    if (values.length !== 1 || !/^\d+$/.test(values[0])) {
+        return { result: "fail", detail: `query ${q.id}: unexpected result ${JSON.stringify(values)}`, cause: "Athena returned no single row count: rerun the query in the console" };
     }
-    const rows = Number(numeric[0]);
-    return { result: "pass", detail: `${fmtInt(rows)} rows (query ${id}, workgroup ${workgroup})`, rows };
+    const rows = Number(values[0]);
+    return { result: "pass", detail: `${fmtInt(rows)} rows (query ${q.id}, workgroup ${workgroup})`, rows };
 }
 
 function athenaCause(reason: string, workgroup: string): string {
@@ -693,6 +910,11 @@ export function fmtBytes(n: number): string {
         i += 1;
     }
     return i === 0 ? `${v} B` : `${v.toFixed(1)} ${units[i]}`;
+}
+
+/** `2024-01-31T12:00:00Z`: an instant in UTC, to the second. */
+export function fmtTime(ms: number): string {
+    return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 }
 
 export function fmtDuration(ms: number): string {

@@ -1,6 +1,6 @@
 /**
  * The report of `npm run verify`: one table of checks (table, check, result, detail), then the
- * likely cause of each failure, and the exit code. Pure.
+ * likely cause of each failure (a warning-level failure marked as such), and the exit code. Pure.
  */
 import { Check } from "./verify-core";
 
@@ -31,11 +31,12 @@ export function formatReport(checks: Check[]): Report {
     const skipped = checks.filter((c) => c.result === "skip").length;
     const passed = checks.length - failed.length - skipped;
     out.push("");
-    out.push(`${passed} passed, ${failed.length} failed, ${skipped} skipped (${checks.length} checks)`);
+    const warnings = failed.filter((c) => c.severity === "warning").length;
+    out.push(`${passed} passed, ${failed.length} failed${warnings ? ` (${warnings} of them ${warnings === 1 ? "a warning" : "warnings"})` : ""}, ${skipped} skipped (${checks.length} checks)`);
     if (failed.length > 0) {
         out.push("");
         out.push("Likely causes:");
-        for (const c of failed) out.push(`  ${c.table} / ${c.check}: ${c.cause ?? "see the detail above"}`);
+        for (const c of failed) out.push(`  ${c.table} / ${c.check}${c.severity === "warning" ? " (warning)" : ""}: ${c.cause ?? "see the detail above"}`);
     }
     if (checks.length === 0) out.push("no checks ran");
     return { text: `${out.join("\n")}\n`, exitCode: failed.length > 0 || checks.length === 0 ? EXIT.failed : EXIT.ok };

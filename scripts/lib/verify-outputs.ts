@@ -4,6 +4,7 @@
  */
 
 import type { BackfillSummary as Summary } from "../../components/backfill/backfill";
+import { EXPORT_ID } from "../../components/export-layout";
 
 /** The backfill's summary as the stack exports it (`TableExport.summary`); any field may be missing. */
 export type BackfillSummary = Partial<Summary>;
@@ -12,8 +13,16 @@ export type BackfillSummary = Partial<Summary>;
 export interface TableOutputs {
     /** `DATABASE.SCHEMA.TABLE`, upper-case identifiers. */
     snowflakeTable: string;
-    /** Key prefix of the table's folder, with trailing slash: `exports/orders/`. */
+    /**
+     * Key prefix of the table's current export, with trailing slash: `exports/orders/g1-0a1b2c3d/`,
+     * where the Glue table points. (Stacks deployed before exports had folders of their own gave the
+     * table's folder, `exports/orders/`.)
+     */
     s3Prefix: string;
+    /** The current export's id (`g1-0a1b2c3d`), the unload log's EXPORT_ID; missing in older stacks. */
+    exportId?: string;
+    /** The table's folder, holding all its exports, with trailing slash (`exports/orders/`); missing in older stacks. */
+    tablePrefix?: string;
     queueUrl: string;
     deadLetterQueueUrl: string;
     crawlerName: string;
@@ -87,11 +96,24 @@ export function parseOutputs(raw: unknown): StackOutputs {
             }
             const s3Prefix = str(t, "s3Prefix", where, true);
             if (s3Prefix !== undefined && (!s3Prefix.endsWith("/") || s3Prefix.startsWith("/"))) {
-                problems.push(`${where}s3Prefix: expected a key prefix with a trailing slash such as "exports/orders/", got ${JSON.stringify(s3Prefix)}`);
+                problems.push(`${where}s3Prefix: expected a key prefix with a trailing slash such as "exports/orders/g1-0a1b2c3d/", got ${JSON.stringify(s3Prefix)}`);
+            }
+            const exportId = str(t, "exportId", where, false);
+            if (exportId !== undefined && !EXPORT_ID.test(exportId)) {
+                problems.push(`${where}exportId: expected an export id such as "g1-0a1b2c3d", got ${JSON.stringify(exportId)}`);
+            }
+            const tablePrefix = str(t, "tablePrefix", where, false);
+            if (tablePrefix !== undefined && (!tablePrefix.endsWith("/") || tablePrefix.startsWith("/"))) {
+                problems.push(`${where}tablePrefix: expected a key prefix with a trailing slash such as "exports/orders/", got ${JSON.stringify(tablePrefix)}`);
+            }
+            if (s3Prefix !== undefined && exportId !== undefined && EXPORT_ID.test(exportId) && !s3Prefix.endsWith(`/${exportId}/`)) {
+                problems.push(`${where}s3Prefix: expected the folder of export ${exportId} (".../${exportId}/"), got ${JSON.stringify(s3Prefix)}`);
             }
             const entry = {
                 snowflakeTable,
                 s3Prefix,
+                exportId,
+                tablePrefix,
                 queueUrl: str(t, "queueUrl", where, true),
                 deadLetterQueueUrl: str(t, "deadLetterQueueUrl", where, true),
                 crawlerName: str(t, "crawlerName", where, true),

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
     checkIntegrationLocations, snowflakeFileFormatParquet, snowflakeIntegrationLocationsInLake, snowflakeIntegrationProtected, snowflakePreviewFeatures,
-    snowflakeStageUsesIntegration,
+    snowflakeStageUsesIntegration, snowflakeTaskReportsErrors,
 } from "../../policies/rules/snowflake";
 import { Fake, resourceViolations, stackArgs, stackViolations, violationsOf } from "./support";
 
@@ -96,6 +96,18 @@ describe("policies/snowflake", () => {
         it("reports an unprotected integration in production", async () => {
             assert.deepEqual(await resourceViolations(snowflakeIntegrationProtected, fake(false), { production: true }), [
                 "production stack: the storage integration is not protected; replacing it changes its external id and unlinks its stages; set protect: true",
+            ]);
+        });
+    });
+
+    describe("snowflake-task-reports-errors", () => {
+        const TASK = "snowflake:index/task:Task";
+        it("passes a task that names its error integration", async () => {
+            assert.deepEqual(await violationsOf(snowflakeTaskReportsErrors, TASK, { name: "ORDERS_LAKE_EXPORT", errorIntegration: "LAKE_TASK_ERRORS" }), []);
+        });
+        it("reports a task whose failures nobody hears of", async () => {
+            assert.deepEqual(await violationsOf(snowflakeTaskReportsErrors, TASK, { name: "ORDERS_LAKE_EXPORT" }), [
+                "task ORDERS_LAKE_EXPORT has no errorIntegration: a failed or suspended task goes unnoticed until its stream is stale; name a notification integration",
             ]);
         });
     });

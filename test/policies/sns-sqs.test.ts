@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
     checkPolicyConfined, filtersOnKeyPrefix, isAwsManagedKey, snsSqsSubscriptionRawAndFiltered, snsTopicNoAwsManagedKey, snsTopicPolicyConfined,
-    sqsConsumerQueueHasDlq, sqsDlqRetentionCoversSource, sqsQueueNoAwsManagedKey, sqsQueuePolicyConfined, sqsRetentionCoversCrawlInterval,
+    sqsConsumerQueueHasDlq, sqsConsumerQueueVisibility, sqsDlqRetentionCoversSource, sqsQueueNoAwsManagedKey, sqsQueuePolicyConfined, sqsRetentionCoversCrawlInterval,
 } from "../../policies/rules/sns-sqs";
 import { doc, Fake, stackViolations, unknown, violationsOf } from "./support";
 
@@ -239,6 +239,23 @@ describe("policies/sns-sqs", () => {
             assert.equal(filtersOnKeyPrefix(JSON.parse(FILTER)), true);
             assert.equal(filtersOnKeyPrefix({ Records: { s3: { object: { key: [{ prefix: "" }] } } } }), false);
             assert.equal(filtersOnKeyPrefix({ Records: { s3: { object: { key: ["exports/orders/x.parquet"] } } } }), false);
+        });
+    });
+
+    describe("sqs-consumer-queue-visibility", () => {
+        const visible = (seconds: number | undefined) =>
+            replace(replace(events(), "queue", (q) => with_(q, { visibilityTimeoutSeconds: seconds })), "dlq", (q) => with_(q, { visibilityTimeoutSeconds: seconds }));
+        it("passes a queue and DLQ that hide received events for an hour", async () => {
+            assert.deepEqual(await stackViolations(sqsConsumerQueueVisibility, visible(3600)), []);
+        });
+        it("reports SQS's 30-second default on the queue and its DLQ", async () => {
+            assert.deepEqual(await stackViolations(sqsConsumerQueueVisibility, visible(undefined)), [
+                { resource: "queue", message: "hides a received event for 30 seconds, less than 15 minutes: events a long crawl holds come back and reach the DLQ unprocessed; set visibilityTimeoutSeconds" },
+                { resource: "dlq", message: "hides a received event for 30 seconds, less than 15 minutes: events a long crawl holds come back and reach the DLQ unprocessed; set visibilityTimeoutSeconds" },
+            ]);
+        });
+        it("takes its minimum from config", async () => {
+            assert.equal((await stackViolations(sqsConsumerQueueVisibility, visible(3600), { minVisibilitySeconds: 7200 })).length, 2);
         });
     });
 });

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
-    stackCrawlerAfterRolePolicy, stackNotificationAfterTopicPolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy,
+    stackCrawlerAfterRolePolicy, stackNotificationAfterTopicPolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy, stackUnloadAfterEventPath,
 } from "../../policies/rules/stack";
 import { doc, Fake, stackViolations } from "./support";
 
@@ -121,6 +121,30 @@ describe("policies/stack", () => {
             assert.deepEqual(await stackViolations(stackSubscriptionAfterQueuePolicy, graph().filter((f) => f.type !== QUEUE_POLICY).map((f) => ({ ...f, dependsOn: [] }))), [{
                 resource: "subscription", message: "subscribes queue queue, which has no QueuePolicy letting SNS send: every delivery would be refused",
             }]);
+        });
+    });
+
+    describe("stack-unload-after-event-path", () => {
+        const COMMAND = "command:local:Command";
+        const graph = (dependsOn: string[]): Fake[] => [
+            { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket" } },
+            { type: NOTIFICATION, name: "notification", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+            { type: QUEUE, name: "queue", props: {}, outputs: { arn: QUEUE_ARN } },
+            { type: SUBSCRIPTION, name: "subscription", props: { protocol: "sqs", endpoint: QUEUE_ARN }, from: { endpoint: ["queue"] } },
+            { type: COMMAND, name: "backfill", props: { create: "node main.js", environment: { BACKFILL_COPY_SQL: "COPY INTO @S/orders/ FROM T" } }, dependsOn },
+            { type: COMMAND, name: "other", props: { create: "echo hi", environment: {} } },
+        ];
+        it("passes a backfill that waits for the notification and a subscription", async () => {
+            assert.deepEqual(await stackViolations(stackUnloadAfterEventPath, graph(["notification", "subscription"])), []);
+        });
+        it("reports a backfill that can write before events flow, and ignores other commands", async () => {
+            assert.deepEqual(await stackViolations(stackUnloadAfterEventPath, graph(["subscription"])), [{
+                resource: "backfill",
+                message: "unloads before notification exist: its objects raise no event and stay uncatalogued; add them to dependsOn",
+            }]);
+            assert.deepEqual((await stackViolations(stackUnloadAfterEventPath, graph([]))).map((v) => v.message), [
+                "unloads before notification, its table's queue subscription exist: its objects raise no event and stay uncatalogued; add them to dependsOn",
+            ]);
         });
     });
 });

@@ -50,7 +50,7 @@ describe("verify: command line", () => {
         const r = await cli(["--outputs", outputsFile]);
         assert.equal(r.code, EXIT.ok, r.stdout + r.stderr);
         assert.match(r.stdout, /^TABLE\s+CHECK\s+RESULT\s+DETAIL\n/);
-        assert.match(r.stdout, /9 passed, 0 failed, 0 skipped/);
+        assert.match(r.stdout, /11 passed, 0 failed, 0 skipped/);
         assert.match(r.stderr, /^verify: .*outputs\.json, 1 table \(orders\), region eu-west-1, Snowflake account ORG-ACC as VERIFY\n/);
         assert.match(r.stderr, /\[orders\] crawler incremental-crawl-dev-orders started\n/);
         assert.deepEqual(r.regions, ["eu-west-1"]);
@@ -198,6 +198,24 @@ describe("verify: stack outputs", () => {
         const o = parseOutputs(JSON.parse(JSON.stringify(stackOutputs())));
         assert.equal(o.tables.orders.crawlerName, "incremental-crawl-dev-orders");
         assert.equal(outputsRegion(o), "eu-west-1");
+    });
+
+    it("takes the export's id and the table's folder, optional for stacks deployed before them", () => {
+        const o = parseOutputs(stackOutputs());
+        assert.deepEqual([o.tables.orders.s3Prefix, o.tables.orders.exportId, o.tables.orders.tablePrefix], ["exports/orders/g1-0a1b2c3d/", "g1-0a1b2c3d", "exports/orders/"]);
+        const older = stackOutputs();
+        older.tables.orders = { ...older.tables.orders, s3Prefix: "exports/orders/", exportId: undefined, tablePrefix: undefined };
+        assert.equal(parseOutputs(JSON.parse(JSON.stringify(older))).tables.orders.exportId, undefined);
+        const bad = stackOutputs();
+        bad.tables.orders = { ...bad.tables.orders, exportId: "gen-1", tablePrefix: "exports/orders" };
+        assert.throws(() => parseOutputs(bad), (e: unknown) => {
+            assert.ok(e instanceof OutputsError);
+            assert.deepEqual(e.problems.map((p) => p.split(":")[0]), ["tables.orders.exportId", "tables.orders.tablePrefix"]);
+            return true;
+        });
+        const elsewhere = stackOutputs();
+        elsewhere.tables.orders = { ...elsewhere.tables.orders, exportId: "g2-0a1b2c3d" };
+        assert.throws(() => parseOutputs(elsewhere), /tables\.orders\.s3Prefix: expected the folder of export g2-0a1b2c3d/);
     });
 
     it("lists every problem at once", () => {

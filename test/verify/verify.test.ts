@@ -1,13 +1,13 @@
 import * as assert from "node:assert/strict";
 import { Check, CHECKS, verifyStack } from "../../scripts/lib/verify-core";
 import { EXIT, formatReport } from "../../scripts/lib/verify-format";
-import { deps, healthyWorld, stackOutputs, stopMocks, World } from "./world";
+import { DAY, deps, healthyWorld, LOG_SQL, stackOutputs, START, stopMocks, World } from "./world";
 
 const TIMEOUT = 900;
 
-async function run(w: World, timeoutSeconds = TIMEOUT) {
+async function run(w: World, timeoutSeconds = TIMEOUT, outputs = stackOutputs()) {
     const d = deps(w);
-    const checks = await verifyStack(stackOutputs(), d.deps, { timeoutSeconds });
+    const checks = await verifyStack(outputs, d.deps, { timeoutSeconds });
     return { ...d, checks, report: formatReport(checks) };
 }
 
@@ -43,23 +43,31 @@ describe("verify: core checks against a mocked stack", () => {
 
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^1,234 rows in LAKE_EXPORT\.EXPORT\.ORDERS$/);
         // 3 folders over 2 pages of CommonPrefixes, 6 objects over 2 pages of Contents.
-        assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/$/);
+        assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/$/);
         assert.match(check(checks, CHECKS.queue).detail, /before the crawl 3 visible, 0 in flight/);
         assert.match(check(checks, CHECKS.crawler).detail, /SUCCEEDED \(started by verify, 45s\)/);
         assert.match(check(checks, CHECKS.glueTable).detail, /2 columns, partition keys \(dt\), parquet/);
         assert.equal(check(checks, CHECKS.partitions).detail, "3 partitions for 3 folders");
         assert.match(check(checks, CHECKS.athenaRows).detail, /^1,234 rows \(query qe-1, workgroup incremental-crawl-dev\)$/);
         assert.equal(check(checks, CHECKS.rowCounts).detail, "Snowflake 1,234 = Athena 1,234");
+        assert.equal(check(checks, CHECKS.stream).detail, "ORDERS_LAKE_0A1B2C3D is not stale; stale after 2023-11-24T22:13:20Z, in 10d");
+        assert.equal(check(checks, CHECKS.partitionRows).detail, "3 partitions, 1,234 rows in Athena as in the unload log (6 files of export g1-0a1b2c3d; query qe-2)");
 
         assert.equal(calls.startCrawler, 1);
-        assert.deepEqual(calls.sql, ['SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"']);
-        // Waits went through the injected sleep: 3 crawler polls of 15 s, 2 Athena polls of 2 s.
-        assert.deepEqual(clock.sleeps, [15_000, 15_000, 15_000, 2_000, 2_000]);
+        assert.deepEqual(calls.sql, [
+            'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"',
+            `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`,
+            LOG_SQL,
+        ]);
+        // Rows per partition: the NULL partition and two result pages (header on the first) read back as folders.
+        assert.deepEqual(calls.athena, ['SELECT COUNT(*) FROM "lake"."orders"', 'SELECT "dt", COUNT(*) FROM "lake"."orders" GROUP BY 1']);
+        // Waits went through the injected sleep: 3 crawler polls of 15 s, 2 polls of 2 s for each Athena query.
+        assert.deepEqual(clock.sleeps, [15_000, 15_000, 15_000, 2_000, 2_000, 2_000, 2_000]);
         assert.ok(progress.some((l) => /^\[orders\] crawler incremental-crawl-dev-orders: RUNNING, \d+s elapsed \(timeout 15m\)$/.test(l)), progress.join("\n"));
 
         assert.match(report.text, /^TABLE\s+CHECK\s+RESULT\s+DETAIL\n/);
         assert.match(report.text, /\norders\s+glue partitions\s+PASS\s+3 partitions for 3 folders\n/);
-        assert.match(report.text, /9 passed, 0 failed, 0 skipped \(9 checks\)/);
+        assert.match(report.text, /11 passed, 0 failed, 0 skipped \(11 checks\)/);
         assert.doesNotMatch(report.text, /Likely causes/);
     });
 
@@ -81,7 +89,7 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.objects, CHECKS.glueTable]);
         const objects = check(checks, CHECKS.objects);
-        assert.match(objects.detail, /^no objects under s3:\/\/lake-dev-bucket\/exports\/orders\/; the backfill reported status ok, 1,000 rows, 3 files$/);
+        assert.match(objects.detail, /^no objects under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/; the backfill reported status ok, 1,000 rows, 3 files$/);
         assertReported(report, CHECKS.objects, /no objects: the backfill did not run or the integration role cannot write/);
         assert.match(objects.cause!, /1,000 rows unloaded, so they went elsewhere/);
         assert.equal(check(checks, CHECKS.partitions).result, "skip");
@@ -103,7 +111,7 @@ describe("verify: core checks against a mocked stack", () => {
         w.glueTableLocation = `s3://other-bucket/exports/orders/`;
         const { checks, report } = await run(w);
         assert.equal(check(checks, CHECKS.glueTable).result, "fail");
-        assertReported(report, CHECKS.glueTable, /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\//);
+        assertReported(report, CHECKS.glueTable, /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\//);
     });
 
     it("fails when the Glue table has no partition keys although the folders are partitions", async () => {
@@ -163,15 +171,18 @@ describe("verify: core checks against a mocked stack", () => {
         w.athenaRows = 1200;
         w.snowflakeRows = 1200;
         const { checks, report } = await run(w);
-        assertFailed(checks, [CHECKS.partitions]);
+        assertFailed(checks, [CHECKS.partitions, CHECKS.partitionRows]);
         assert.equal(check(checks, CHECKS.partitions).detail, "2 partitions for 3 folders; not catalogued: dt=__HIVE_DEFAULT_PARTITION__");
+        // The uncatalogued partition's rows are missing from Athena, and named so.
+        assert.match(check(checks, CHECKS.partitionRows).detail, /^1 with fewer rows in Athena than the unload log \(34 rows\): dt=__HIVE_DEFAULT_PARTITION__ \(Athena 0, log 34\); 2 of 3 partitions agree/);
+        assertReported(report, CHECKS.partitionRows, /partitions Athena does not have \(dt=__HIVE_DEFAULT_PARTITION__\) are not catalogued yet/);
         assertReported(report, CHECKS.partitions, /partitions fewer than folders: the crawler has not consumed the events yet .*or the notification\/subscription filter is wrong/);
     });
 
     it("fails when the Athena query FAILED", async () => {
         const w = healthyWorld();
         w.athenaStates = ["RUNNING", "FAILED"];
-        w.athenaReason = "HIVE_BAD_DATA: Field amount's type INT64 in parquet file s3://lake-dev-bucket/exports/orders/dt=2024-01-31/data_0_0_0.snappy.parquet is incompatible with type double";
+        w.athenaReason = "HIVE_BAD_DATA: Field amount's type INT64 in parquet file s3://lake-dev-bucket/exports/orders/g1-0a1b2c3d/dt=2024-01-31/data_0_0_0.snappy.parquet is incompatible with type double";
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.athenaRows]);
         assert.match(check(checks, CHECKS.athenaRows).detail, /^query qe-1 FAILED: HIVE_BAD_DATA: Field amount's type INT64/);
@@ -195,27 +206,118 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report, calls } = await run(w);
         assertFailed(checks, [CHECKS.rowCounts]);
         assert.equal(check(checks, CHECKS.rowCounts).detail,
-            "Snowflake 1,234 ≠ Athena 1,200 (lake 34 behind); 34 rows pending in stream ORDERS_LAKE_0A1B2C3D; task ORDERS_LAKE_EXPORT suspended");
-        assertReported(report, CHECKS.rowCounts, /counts differ: the task is not running, the stream is stale, or the crawler is behind/);
+            "Snowflake 1,234 > Athena 1,200 (lake 34 behind); 34 rows pending in stream ORDERS_LAKE_0A1B2C3D; task ORDERS_LAKE_EXPORT suspended");
+        assertReported(report, CHECKS.rowCounts, /the lake holds fewer rows than Snowflake: the task is not running, the stream is stale, or the crawler is behind/);
         const cause = check(checks, CHECKS.rowCounts).cause!;
         assert.match(cause, /task ORDERS_LAKE_EXPORT is suspended/);
         assert.match(cause, /the 34 missing rows are still in the stream/);
         assert.ok(calls.sql.some((s) => s.startsWith("SHOW TASKS LIKE 'ORDERS_LAKE_EXPORT'")));
     });
 
-    it("fails the count check when the lake holds more rows than Snowflake", async () => {
+    it("passes the count check when the lake holds more rows than Snowflake: a lower bound, with a note", async () => {
         const w = healthyWorld();
-        w.athenaRows = 1300;
+        w.snowflakeRows = 1200;
+        const { checks, report } = await run(w);
+        assert.equal(report.exitCode, EXIT.ok);
+        assert.deepEqual(check(checks, CHECKS.rowCounts), {
+            table: "orders", check: CHECKS.rowCounts, result: "pass",
+            detail: "Snowflake 1,200 < Athena 1,234; 34 rows more than Snowflake holds now: deleted or updated upstream, the lake is append-only; see partition rows for duplicates",
+        });
+    });
+
+    it("names the partitions with fewer rows (lost) and more rows (duplicated) than the unload log", async () => {
+        const w = healthyWorld();
+        w.lakeRows = { "dt=2024-01-30": 550, "dt=2024-01-31": 1200, "dt=__HIVE_DEFAULT_PARTITION__": 34 };
+        w.athenaRows = 1784;
+        const { checks, report, calls } = await run(w);
+        // The lake is ahead of Snowflake in total, which passes; the partitions tell what is wrong.
+        assertFailed(checks, [CHECKS.partitionRows]);
+        assert.equal(check(checks, CHECKS.rowCounts).result, "pass");
+        assert.equal(check(checks, CHECKS.partitionRows).detail,
+            "1 with fewer rows in Athena than the unload log (50 rows): dt=2024-01-30 (Athena 550, log 600); " +
+            "1 with more (600 rows): dt=2024-01-31 (Athena 1,200, log 600); 1 of 3 partitions agree (Athena 1,784, log 1,234 rows; query qe-2)");
+        const cause = check(checks, CHECKS.partitionRows).cause!;
+        assert.match(cause, /catalogued partitions with fewer rows than were unloaded lost files/);
+        assert.match(cause, /a stream recreated with its initial rows .* re-exports every row into the same export/);
+        assertReported(report, CHECKS.partitionRows, /lost files/);
+        // More rows than logged: the log is read again, in case an unload committed meanwhile.
+        assert.equal(calls.sql.filter((q) => q === LOG_SQL).length, 2);
+    });
+
+    it("passes rows per partition when an unload committed while Athena counted", async () => {
+        const w = healthyWorld();
+        w.lakeRows = { ...w.lakeRows, "dt=2024-01-31": 650 };
+        w.unloadLogLater = { ...(w.unloadLog as Record<string, number>), "dt=2024-01-31": 650 };
+        const { checks, report } = await run(w);
+        assert.equal(report.exitCode, EXIT.ok, report.text);
+        assert.match(check(checks, CHECKS.partitionRows).detail, /^3 partitions, 1,284 rows in Athena as in the unload log/);
+    });
+
+    it("skips rows per partition without an unload log, or with none of the export's files, or without an export id", async () => {
+        const missing = healthyWorld();
+        missing.unloadLog = "missing";
+        const a = await run(missing);
+        assert.equal(a.report.exitCode, EXIT.ok);
+        const skipped = check(a.checks, CHECKS.partitionRows);
+        assert.equal(skipped.result, "skip");
+        assert.match(skipped.detail, /^no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with \(SQL compilation error: Object .* does not exist or not authorized\.\): a stack deployed before the log/);
+        // Athena is not asked for rows per partition when there is nothing to compare them with.
+        assert.deepEqual(a.calls.athena, ['SELECT COUNT(*) FROM "lake"."orders"']);
+
+        const empty = healthyWorld();
+        empty.unloadLog = {};
+        const b = await run(empty);
+        assert.deepEqual([check(b.checks, CHECKS.partitionRows).result, b.report.exitCode], ["skip", EXIT.ok]);
+        assert.match(check(b.checks, CHECKS.partitionRows).detail, /the unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS records no files of ORDERS export g1-0a1b2c3d: it was unloaded before the log existed/);
+
+        const older = stackOutputs();
+        older.tables.orders.exportId = undefined;
+        const c = await run(healthyWorld(), TIMEOUT, older);
+        assert.equal(check(c.checks, CHECKS.partitionRows).result, "skip");
+        assert.match(check(c.checks, CHECKS.partitionRows).detail, /the outputs carry no exportId/);
+        assert.ok(!c.calls.sql.includes(LOG_SQL));
+    });
+
+    it("fails when the stream is stale: raise the generation before pulumi up", async () => {
+        const w = healthyWorld();
+        w.stream = { stale: "true", staleAfter: new Date(START - 3 * DAY) };
+        const { checks, report } = await run(w);
+        assertFailed(checks, [CHECKS.stream]);
+        const c = check(checks, CHECKS.stream);
+        assert.equal(c.detail, "ORDERS_LAKE_0A1B2C3D is stale (stale_after 2023-11-11T22:13:20Z, 3d ago); task ORDERS_LAKE_EXPORT started");
+        assert.equal(c.severity, undefined);
+        assertReported(report, CHECKS.stream, /raise the table's `generation` in the stack file before the next pulumi up/);
+        assert.match(c.cause!, /recreated stream starts with every row .* unload them all again into export g1-0a1b2c3d/);
+    });
+
+    it("fails, as a warning, when the stream goes stale in less than two days, naming the task's state", async () => {
+        const w = healthyWorld();
+        w.stream = { stale: "false", staleAfter: new Date(START + DAY + 6 * 3600_000) };
+        w.taskState = "suspended";
+        const { checks, report } = await run(w);
+        assertFailed(checks, [CHECKS.stream]);
+        const c = check(checks, CHECKS.stream);
+        assert.equal(c.severity, "warning");
+        assert.equal(c.detail, "ORDERS_LAKE_0A1B2C3D goes stale in 1d 6h, at 2023-11-16T04:13:20Z (less than 2d away); task ORDERS_LAKE_EXPORT suspended");
+        assert.equal(report.exitCode, EXIT.failed);
+        assert.match(report.text, /\n {2}orders \/ snowflake stream \(warning\): the task is not consuming the stream .*SHOW TASKS .*alerts topic .*RESUME/);
+        assert.match(report.text, /10 passed, 1 failed \(1 of them a warning\), 0 skipped \(11 checks\)/);
+    });
+
+    it("fails when the stream is gone: its re-creation would re-export the table into the same folder", async () => {
+        const w = healthyWorld();
+        w.stream = "missing";
         const { checks } = await run(w);
-        assertFailed(checks, [CHECKS.rowCounts]);
-        assert.match(check(checks, CHECKS.rowCounts).cause!, /deleted or updated in Snowflake stay in the append-only lake/);
+        assertFailed(checks, [CHECKS.stream]);
+        assert.equal(check(checks, CHECKS.stream).detail, "no stream ORDERS_LAKE_0A1B2C3D in LAKE_EXPORT.EXPORT");
+        assert.match(check(checks, CHECKS.stream).cause!, /raise the table's `generation`/);
     });
 
     it("fails when Snowflake answers with an error", async () => {
         const w = healthyWorld();
         w.snowflakeError = Object.assign(new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.ORDERS' does not exist or not authorized."), { code: "002003" });
         const { checks, report } = await run(w);
-        assertFailed(checks, [CHECKS.snowflakeRows]);
+        assertFailed(checks, [CHECKS.snowflakeRows, CHECKS.stream]);
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^"LAKE_EXPORT"."EXPORT"."ORDERS": SQL compilation error: ?\nObject/);
         assertReported(report, CHECKS.snowflakeRows, /LAKE_EXPORT\.EXPORT\.ORDERS is missing, or the session's role lacks USAGE/);
         assert.equal(check(checks, CHECKS.rowCounts).result, "skip");
@@ -238,7 +340,8 @@ describe("verify: core checks against a mocked stack", () => {
         w.glueTableExists = false;
         const { checks, report } = await run(w);
         assert.equal(report.exitCode, EXIT.ok);
-        assert.deepEqual(checks.filter((c) => c.result === "skip").map((c) => c.check), [CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts]);
+        assert.deepEqual(checks.filter((c) => c.result === "skip").map((c) => c.check),
+            [CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows]);
     });
 
     it("refuses a table that is not in the outputs", async () => {
@@ -268,6 +371,16 @@ describe("verify: report", () => {
             "  customers / dead-letter queue: events are malformed",
             "",
         ].join("\n"));
+    });
+
+    it("marks a warning-level failure in the summary and its cause; it still fails", () => {
+        const report = formatReport([
+            { table: "orders", check: "snowflake stream", result: "fail", detail: "goes stale in 1d", cause: "resume the task", severity: "warning" },
+        ]);
+        assert.equal(report.exitCode, EXIT.failed);
+        assert.match(report.text, /\norders  snowflake stream  FAIL    goes stale in 1d\n/);
+        assert.match(report.text, /\n0 passed, 1 failed \(1 of them a warning\), 0 skipped \(1 checks\)\n/);
+        assert.match(report.text, /\n {2}orders \/ snowflake stream \(warning\): resume the task\n/);
     });
 
     it("fails when no check ran", () => {

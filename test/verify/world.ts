@@ -1,6 +1,7 @@
 /**
  * A fake deployed stack for the verify tests: `aws-sdk-client-mock` stubs of S3, SQS, Glue and
- * Athena driven by one mutable `World`, a fake Snowflake connection, and a fake clock whose
+ * Athena driven by one mutable `World`, a fake Snowflake connection (counts, SHOW TASKS, SHOW
+ * STREAMS, DESCRIBE TABLE and the unload log), and a fake clock whose
  * `sleep` only advances time. Each test starts from a healthy stack and breaks one thing.
  */
 import {
@@ -21,6 +22,9 @@ export const BUCKET = "lake-dev-bucket";
 export const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue";
 export const DLQ = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-dlq";
 export const CRAWLER = "incremental-crawl-dev-orders";
+/** The orders table's current export, and its folder (where the Glue table points). */
+export const EXPORT = "g1-0a1b2c3d";
+export const PREFIX = `exports/orders/${EXPORT}/`;
 
 /** The outputs of `pulumi stack output --json` for a one-table stack. */
 export function stackOutputs(): StackOutputs {
@@ -36,7 +40,9 @@ export function stackOutputs(): StackOutputs {
         tables: {
             orders: {
                 snowflakeTable: "LAKE_EXPORT.EXPORT.ORDERS",
-                s3Prefix: "exports/orders/",
+                s3Prefix: PREFIX,
+                exportId: EXPORT,
+                tablePrefix: "exports/orders/",
                 queueUrl: QUEUE,
                 deadLetterQueueUrl: DLQ,
                 crawlerName: CRAWLER,
@@ -51,7 +57,7 @@ export function stackOutputs(): StackOutputs {
 }
 
 export interface World {
-    /** Partition folders under `exports/orders/`, and the objects in each. */
+    /** Partition folders under the export's folder (`PREFIX`), and the objects in each. */
     folders: string[];
     objectsPerFolder: number;
     queue: { visible: number; inFlight: number };
@@ -70,16 +76,36 @@ export interface World {
     queueError?: Error;
     /** Folders the catalog has partitions for. */
     partitions: string[];
+    /** GetQueryExecution's states for each query, one per call; the last repeats. */
     athenaStates: string[];
     athenaReason?: string;
+    /** What Athena's COUNT(*) answers. */
     athenaRows: number;
+    /**
+     * Rows per partition folder in the lake; Athena's GROUP BY counts those of catalogued folders
+     * (`partitions`), the Hive default partition as NULL.
+     */
+    lakeRows: Record<string, number>;
+    /** The unload log's rows per partition folder of the export, or a log table that does not exist. */
+    unloadLog: Record<string, number> | "missing";
+    /** What the log holds from its second read on (an unload committed meanwhile). */
+    unloadLogLater?: Record<string, number>;
     snowflakeRows: number;
     snowflakeError?: Error;
     streamPending: number;
     taskState: string;
+    /** The stream's row of SHOW STREAMS, or none. */
+    stream: { stale: string; staleAfter: unknown } | "missing";
     /** What DESCRIBE TABLE of the table answers (rows as snowflake-sdk returns them). */
     describeRows?: Record<string, unknown>[];
 }
+
+/** The fake clock's start, and a day. */
+export const START = 1_700_000_000_000;
+export const DAY = 24 * 60 * 60 * 1000;
+
+/** A healthy lake's rows per partition: 1,234 in all. */
+const LAKE_ROWS: Record<string, number> = { "dt=2024-01-30": 600, "dt=2024-01-31": 600, "dt=__HIVE_DEFAULT_PARTITION__": 34 };
 
 export function healthyWorld(): World {
     const folders = ["dt=2024-01-30", "dt=2024-01-31", "dt=__HIVE_DEFAULT_PARTITION__"];
@@ -95,9 +121,12 @@ export function healthyWorld(): World {
         partitions: [...folders],
         athenaStates: ["QUEUED", "RUNNING", "SUCCEEDED"],
         athenaRows: 1234,
+        lakeRows: { ...LAKE_ROWS },
+        unloadLog: { ...LAKE_ROWS },
         snowflakeRows: 1234,
         streamPending: 0,
         taskState: "started",
+        stream: { stale: "false", staleAfter: new Date(START + 10 * DAY) },
     };
 }
 
@@ -132,8 +161,8 @@ export function install(w: World) {
     startMocks();
     const m = mocks!;
     for (const x of Object.values(m)) x.reset();
-    const prefix = "exports/orders/";
-    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, sql: [] as string[] };
+    const prefix = PREFIX;
+    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, sql: [] as string[], athena: [] as string[] };
 
     m.s3.on(ListObjectsV2Command).callsFake((input) => {
         if (input.Bucket !== BUCKET || input.Prefix !== prefix) throw new Error(`unexpected listing ${input.Bucket}/${input.Prefix}`);
@@ -198,20 +227,37 @@ export function install(w: World) {
         return { Partitions: p.items, NextToken: p.next };
     });
 
-    let athenaPoll = 0;
+    // Two queries: the COUNT(*) (qe-1) and the rows per partition (qe-2), each polled through athenaStates.
+    const key = (w.gluePartitionKeys ?? ["dt"])[0] ?? "dt";
+    const queries: Record<string, string> = {
+        'SELECT COUNT(*) FROM "lake"."orders"': "qe-1",
+        [`SELECT "${key}", COUNT(*) FROM "lake"."orders" GROUP BY 1`]: "qe-2",
+    };
+    const athenaPolls: Record<string, number> = {};
     m.athena.on(StartQueryExecutionCommand).callsFake((input) => {
-        if (input.WorkGroup !== "incremental-crawl-dev" || input.QueryString !== 'SELECT COUNT(*) FROM "lake"."orders"') {
-            throw new Error(`unexpected query ${input.QueryString} in ${input.WorkGroup}`);
+        const id = queries[input.QueryString ?? ""];
+        if (input.WorkGroup !== "incremental-crawl-dev" || id === undefined) throw new Error(`unexpected query ${input.QueryString} in ${input.WorkGroup}`);
+        calls.athena.push(input.QueryString!);
+        return { QueryExecutionId: id };
+    });
+    m.athena.on(GetQueryExecutionCommand).callsFake((input) => {
+        const id = input.QueryExecutionId!;
+        athenaPolls[id] = (athenaPolls[id] ?? 0) + 1;
+        const state = w.athenaStates[Math.min(athenaPolls[id] - 1, w.athenaStates.length - 1)] as QueryExecutionState;
+        return { QueryExecution: { QueryExecutionId: id, Status: { State: state, StateChangeReason: w.athenaReason } } };
+    });
+    m.athena.on(GetQueryResultsCommand).callsFake((input) => {
+        if (input.QueryExecutionId === "qe-1") {
+            return { ResultSet: { Rows: [{ Data: [{ VarCharValue: "_col0" }] }, { Data: [{ VarCharValue: String(w.athenaRows) }] }] } };
         }
-        return { QueryExecutionId: "qe-1" };
+        // Only catalogued partitions; the header on the first page only; two rows a page.
+        const rows = Object.entries(w.lakeRows).filter(([f]) => w.partitions.includes(f)).map(([f, n]) => {
+            const value = f.slice(f.indexOf("=") + 1);
+            return { Data: [value === "__HIVE_DEFAULT_PARTITION__" ? {} : { VarCharValue: value }, { VarCharValue: String(n) }] };
+        });
+        const p = page(rows, input.NextToken, 2);
+        return { ResultSet: { Rows: [...(input.NextToken ? [] : [{ Data: [{ VarCharValue: key }, { VarCharValue: "_col1" }] }]), ...p.items] }, NextToken: p.next };
     });
-    m.athena.on(GetQueryExecutionCommand).callsFake(() => {
-        const state = w.athenaStates[Math.min(athenaPoll++, w.athenaStates.length - 1)] as QueryExecutionState;
-        return { QueryExecution: { QueryExecutionId: "qe-1", Status: { State: state, StateChangeReason: w.athenaReason } } };
-    });
-    m.athena.on(GetQueryResultsCommand).callsFake(() => ({
-        ResultSet: { Rows: [{ Data: [{ VarCharValue: "_col0" }] }, { Data: [{ VarCharValue: String(w.athenaRows) }] }] },
-    }));
     m.athena.on(StopQueryExecutionCommand).callsFake(() => {
         calls.stopQuery += 1;
         return {};
@@ -219,12 +265,28 @@ export function install(w: World) {
     return calls;
 }
 
-/** The fake Snowflake connection: COUNT(*) of the table and the stream, SHOW TASKS. */
+/** The unload log's query for the orders export (`unloadLogPartitionsSql`). */
+export const LOG_SQL = `SELECT REGEXP_SUBSTR("FILE_NAME", '([^/]+)/[^/]*$', 1, 1, 'e', 1) AS "PARTITION", SUM("ROW_COUNT") AS "ROW_COUNT", COUNT(*) AS "FILES" ` +
+    `FROM "LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS" WHERE "TABLE_NAME" = 'ORDERS' AND "EXPORT_ID" = '${EXPORT}' GROUP BY 1`;
+
+/** The fake Snowflake connection: COUNT(*) of the table and the stream, SHOW TASKS, SHOW STREAMS, DESCRIBE TABLE, the unload log. */
 export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection {
+    let logReads = 0;
     return {
         execute: async (sqlText) => {
             calls.sql.push(sqlText);
             if (w.snowflakeError) throw w.snowflakeError;
+            if (sqlText === `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) {
+                const s = w.stream;
+                return { rows: s === "missing" ? [] : [{ created_on: new Date(START - 30 * DAY), name: "ORDERS_LAKE_0A1B2C3D", mode: "APPEND_ONLY", stale: s.stale, stale_after: s.staleAfter }], queryId: "q5" };
+            }
+            if (sqlText === LOG_SQL) {
+                if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
+                const log = logReads++ > 0 && w.unloadLogLater ? w.unloadLogLater : w.unloadLog;
+                // As snowflake-sdk returns NUMBER aggregates: numbers, NULL for a file outside any folder.
+                const rows = Object.entries(log).map(([f, n]) => ({ PARTITION: f, ROW_COUNT: n, FILES: w.objectsPerFolder }));
+                return { rows, queryId: "q6" };
+            }
             if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"') return { rows: [{ ROW_COUNT: w.snowflakeRows }], queryId: "q1" };
             if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"') return { rows: [{ ROW_COUNT: String(w.streamPending) }], queryId: "q2" };
             if (sqlText === `SHOW TASKS LIKE 'ORDERS_LAKE_EXPORT' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) return { rows: [{ name: "ORDERS_LAKE_EXPORT", state: w.taskState }], queryId: "q3" };
@@ -236,7 +298,7 @@ export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection
 
 /** A clock that only moves when slept on. */
 export function fakeClock() {
-    const clock = { t: 1_700_000_000_000, sleeps: [] as number[] };
+    const clock = { t: START, sleeps: [] as number[] };
     return {
         clock,
         now: () => clock.t,
