@@ -13,10 +13,10 @@
  * The expectations describe the target design (see the issue): the backfill's `update` re-prints
  * PULUMI_COMMAND_STDOUT, the stream digest leaves the columns out, each export generation has its
  * own location with a Glue table (replaced, delete-before-replace) pointing at it and the crawler on
- * a catalog target, prod refuses weaker encryption and versioning off. Main (b9640f7, merged) has
- * most of it; the checks that still wait for a change on main are `waitsFor` (run as it.skip):
- * prod refusing weaker encryption and versioning off, and a new snowflakeDatabase, which the
- * Snowflake provider renames in place (see DB_RENAME). LIFECYCLE_MATRIX_ALL=1 runs them too.
+ * a catalog target, prod refuses weaker encryption and versioning off. Main (a1fd4a9, merged) has
+ * it; the checks that still wait for a change on main are `waitsFor` (run as it.skip): a new
+ * snowflakeDatabase, which the Snowflake provider renames in place (see DB_RENAME).
+ * LIFECYCLE_MATRIX_ALL=1 runs them too.
  *
  * Patterns: `<type label> <logical name without "incremental-crawl-<stack>-">`, `*` any text, a
  * leading `?` for "may be absent" (a resource of the target design whose exact shape is the
@@ -55,7 +55,6 @@ const tablesOf = (stack: Stack): any[] => JSON.parse(stackConfig(stack)[K("table
 const withOrders = (stack: Stack, edit: (t: any) => any) => ({ [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? edit(t) : t)) });
 
 // Why checks wait (shared wording, so the report can list them).
-const REFUSES = "prod must refuse this in config.ts";
 const DB_RENAME = "terraform-provider-snowflake v1.2.1 renames a database in place (pkg/resources/database.go UpdateDatabase: ALTER DATABASE ... RENAME TO) and the " +
     "objects in it move along; the schema, stage, file format, streams and tasks are then re-created delete-before-replace (database is ForceNew) under names " +
     "the rename already occupies: \"already exists\". The database must be replaced instead (replaceOnChanges: [\"name\"]), decision with the lead";
@@ -166,7 +165,7 @@ const CASES: Case[] = [
                     "athena.Workgroup catalog-workgroup", "iam.RolePolicy *", "snowflake.Stage snowflake-stage",
                 ],
             },
-            prod: { refused: /incremental-crawl:encryption/, waitsFor: { refused: REFUSES } },
+            prod: { refused: /incremental-crawl:encryption/ },
         },
     },
     {
@@ -174,7 +173,7 @@ const CASES: Case[] = [
         change: (s) => ({ [K("versioning")]: s === "dev" }),
         expect: {
             dev: { create: ["s3.BucketVersioning lake-versioning"], update: ["s3.BucketLifecycleConfiguration lake-lifecycle"] },
-            prod: { refused: /incremental-crawl:versioning/, waitsFor: { refused: REFUSES } },
+            prod: { refused: /incremental-crawl:versioning/ },
         },
     },
     ...(["generation", "partitioning"] as const).map((name): Case => ({
