@@ -24,11 +24,15 @@ const options = {
         type: "boolean",
         description: "simulate a stack's first `pulumi preview`: values computed from other resources are unknown (rules that need them report \"can't run during preview\")",
     },
+    since: {
+        type: "string", value: "git-ref",
+        description: "instead: what `pulumi up` of the working tree does to the stack as deployed from <git-ref> (its program and stack file): each resource's step with the data-safety verdicts under it, ending with `N to create, M to update, R to replace, D to delete`; --config applies to the working tree's side; exit 1 on a collision, data loss or a program that fails after the update",
+    },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
     script: "plan",
-    synopsis: "[--stack <name>] [--config <key=value>]... [--preview] [options]",
+    synopsis: "[--stack <name>] [--config <key=value>]... [--preview | --since <git-ref>] [options]",
     summary: "Shows what `pulumi up` would create, with the policy pack's verdict under each resource, offline (no cloud account, no Pulumi CLI).",
     description: "Ends with `N policies, M resources, K mandatory and A advisory violations`.",
     options,
@@ -36,6 +40,7 @@ export const spec: CommandSpec<typeof options> = {
         "npm run plan -- --stack prod",
         "npm run plan -- --stack dev --config incremental-crawl:encryption=kms",
         "npm run plan -- --stack prod --write-policy-config prod-policy.json",
+        "npm run plan -- --stack prod --since origin/main",
     ],
     footer: "Exit status: 0 no mandatory violation, 1 a mandatory violation, 2 the program or a policy could not run.",
 };
@@ -75,6 +80,10 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     const { formatPlan, planStack, writePolicyConfig } = await import("./lib/policy-run");
     if (values.program === undefined) validateStack(stack, { overrides: config, overrideLabel: "--config" });
     else readStackFile(stack);
+    if (values.since !== undefined) {
+        const { runSince } = await import("./lib/since");
+        return runSince({ stack, ref: values.since, config, program: values.program });
+    }
     const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview });
     console.log(formatPlan(result));
     if (values["write-policy-config"]) writePolicyConfig(result, values["write-policy-config"]);

@@ -9,8 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { runBackfill, SqlConnection } from "../../components/backfill/backfill";
-import { readPlan } from "../../components/backfill/main";
+import type { SqlConnection } from "../../components/backfill/backfill";
 import { createMocks } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -34,10 +33,13 @@ export interface CapturedResource {
     propertyDependencies: Record<string, string[]>;
     protect: boolean;
     retainOnDelete: boolean;
-    deleteBeforeReplace?: boolean;
     deletedWith?: string;
     ignoreChanges: string[];
     replaceOnChanges: string[];
+    /** The `deleteBeforeReplace` option when the program set it (true or false); undefined otherwise. */
+    deleteBeforeReplace?: boolean;
+    /** URNs this resource was known by before (the `aliases` option, specs resolved to URNs). */
+    aliases?: string[];
     /** Provider reference (`urn::id`) when explicit. */
     provider?: string;
     /** Paths of inputs that arrived as Pulumi secrets, e.g. `environment.SNOWFLAKE_PASSWORD`. */
@@ -51,7 +53,21 @@ export interface ProgramRun {
     outputs: Record<string, unknown>;
 }
 
+/** What the command mock knows about the command it is asked to print for. */
+export interface CommandContext {
+    type: string;
+    name: string;
+    urn: string;
+    /** The same resource (by URN) in `RunOptions.prior`, when given: its old inputs and outputs (stdout...). */
+    prior?: CapturedResource;
+}
+
 export interface RunOptions {
+    /**
+     * Project root: the directory whose `Pulumi.yaml`, `Pulumi.<stack>.yaml` and program are used
+     * (another checkout of the project, e.g. a git worktree of an older commit). Default: this one.
+     */
+    root?: string;
     /** Stack whose `Pulumi.<stack>.yaml` supplies settings. Default `dev`. */
     stack?: string;
     /** The stack's name as the program sees it (`pulumi.getStack()`), when it differs from `stack`'s file. */
@@ -60,24 +76,30 @@ export interface RunOptions {
     config?: Record<string, unknown>;
     /** The program module to run, relative to the project root. Default `index.ts`. */
     program?: string;
-    /** Builds the command resource's mocked stdout. Default: the backfill program's own summary (below). */
-    commandStdout?: (inputs: Record<string, unknown>) => string | Promise<string>;
+    /**
+     * Builds the command resource's mocked stdout. Default: the backfill program's own summary
+     * (below). `context.prior` is the resource in `prior` with the same URN, so a caller can hand the
+     * program what the state would hold after an update instead of a fresh `create`.
+     */
+    commandStdout?: (inputs: Record<string, unknown>, context: CommandContext) => string | Promise<string>;
+    /** An earlier run of the stack (the "old state"), given to `commandStdout` as `context.prior`. */
+    prior?: ProgramRun;
 }
 
 /** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
 const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
 /** Throws a readable error when `Pulumi.<stack>.yaml` does not exist (for the scripts' `--stack`). */
-export function requireStackFile(stack: string): void {
-    if (!fs.existsSync(path.join(ROOT, `Pulumi.${stack}.yaml`))) {
-        const known = fs.readdirSync(ROOT).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
+export function requireStackFile(stack: string, root: string = ROOT): void {
+    if (!fs.existsSync(path.join(root, `Pulumi.${stack}.yaml`))) {
+        const known = fs.readdirSync(root).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
         throw new Error(`no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
     }
 }
 
 /** Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values into engine form (full key → string). */
-export function stackConfig(stack: string, overrides: Record<string, unknown> = {}): Record<string, string> {
-    const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, root: string = ROOT): Record<string, string> {
+    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
     const out: Record<string, string> = {};
     for (const [k, decl] of Object.entries<any>(project.config ?? {})) {
         const full = k.includes(":") ? k : `${project.name}:${k}`;
@@ -88,7 +110,7 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
             out[full] = asConfigString(decl);
         }
     }
-    const file = path.join(ROOT, `Pulumi.${stack}.yaml`);
+    const file = path.join(root, `Pulumi.${stack}.yaml`);
     if (fs.existsSync(file)) {
         const stackYaml = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
         for (const [k, v] of Object.entries<unknown>(stackYaml.config ?? {})) {
@@ -126,14 +148,41 @@ function unwrapSecrets(value: unknown): any {
  * runner, over the environment the program gave the command, against a connection that unloads
  * nothing. A command whose environment the program could not run fails here, as it would on `up`.
  */
-async function backfillStdout(inputs: Record<string, unknown>): Promise<string> {
-    const env = (inputs.environment ?? {}) as NodeJS.ProcessEnv;
-    if (env.BACKFILL_COPY_SQL === undefined) return ""; // another command (a fixture's)
-    const plan = readPlan(env);
-    const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
-    // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.
-    const catalog = env.BACKFILL_GLUE_TABLE ? { register: async (folders: string[]) => folders.length } : undefined;
-    return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined, catalog }));
+export function backfillStdout(root: string = ROOT): (inputs: Record<string, unknown>) => Promise<string> {
+    // The backfill program of the checkout being run (another commit's may read other variables),
+    // else this checkout's (a fixture project has none).
+    const dir = fs.existsSync(path.join(root, "components", "backfill")) ? path.join(root, "components", "backfill") : path.join(ROOT, "components", "backfill");
+    return async (inputs) => {
+        const env = (inputs.environment ?? {}) as NodeJS.ProcessEnv;
+        if (env.BACKFILL_COPY_SQL === undefined) return ""; // another command (a fixture's)
+        const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../../components/backfill/backfill");
+        const { readPlan } = require(path.join(dir, "main")) as typeof import("../../components/backfill/main");
+        const plan = readPlan(env);
+        const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
+        // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.
+        const catalog = env.BACKFILL_GLUE_TABLE ? { register: async (folders: string[]) => folders.length } : undefined;
+        return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined, catalog }));
+    };
+}
+
+/** `type` of a URN with its parents' types: `urn:pulumi:s::p::a$b::name` → `a$b`. */
+const qualifiedType = (urn: string) => urn.split("::")[2] ?? "";
+
+/**
+ * The URNs of a registration's `aliases`: full URNs as given, alias specs resolved the way the
+ * engine resolves them (a spec's unset name, type, stack, project or parent is the resource's own).
+ */
+function aliasUrns(req: any, urn: string): string[] {
+    const [, stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn) ?? [];
+    return (req.getAliasesList?.() ?? []).map((alias: any): string | undefined => {
+        if (alias.getUrn()) return alias.getUrn();
+        const spec = alias.getSpec();
+        if (!spec) return undefined;
+        const type = spec.getType() || req.getType();
+        const parentUrn = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent() || "";
+        const parentType = parentUrn && !qualifiedType(parentUrn).endsWith("pulumi:pulumi:Stack") ? qualifiedType(parentUrn) : "";
+        return `urn:pulumi:${spec.getStack() || stackPart}::${spec.getProject() || projectPart}::${parentType ? `${parentType}$` : ""}${type}::${spec.getName() || req.getName()}`;
+    }).filter((u: string | undefined): u is string => u !== undefined);
 }
 
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -146,17 +195,29 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: 
  */
 export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     const stack = opts.stack ?? "dev";
-    const config = stackConfig(stack, opts.config);
+    const root = path.resolve(opts.root ?? ROOT);
+    const config = stackConfig(stack, opts.config, root);
     const region = config["aws:region"] ?? "us-east-1";
-    const stdout = opts.commandStdout ?? backfillStdout;
+    const project: string = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).name;
+    const stdoutOf = opts.commandStdout ?? backfillStdout(root);
+    const priorByUrn = new Map((opts.prior?.resources ?? []).map((r) => [r.urn, r]));
+    // The URN the mock monitor gives each registration, by type and name, for the command mock's context.
+    const pendingUrns = new Map<string, string[]>();
+    const stdout = (inputs: Record<string, unknown>, at: { type: string; name: string }) => {
+        const urn = pendingUrns.get(`${at.type}::${at.name}`)?.shift() ?? "";
+        return stdoutOf(inputs, { ...at, urn, prior: priorByUrn.get(urn) });
+    };
 
-    await pulumi.runtime.setMocks(createMocks(region, stdout), "incremental-crawl", opts.stackName ?? stack, false);
+    await pulumi.runtime.setMocks(createMocks(region, stdout), project, opts.stackName ?? stack, false);
     pulumi.runtime.setAllConfig(config);
 
     const resources: CapturedResource[] = [];
     const monitor = pulumi.runtime.getMonitor() as any;
     const register = monitor.registerResource.bind(monitor);
     monitor.registerResource = (req: any, callback: (err: unknown, resp: any) => void) => {
+        const key = `${req.getType()}::${req.getName()}`;
+        const expectedUrn: string = monitor.newUrn(req.getParent(), req.getType(), req.getName());
+        pendingUrns.set(key, [...(pendingUrns.get(key) ?? []), expectedUrn]);
         register(req, (err: unknown, resp: any) => {
             if (!err) {
                 const propDeps: Record<string, string[]> = {};
@@ -176,10 +237,11 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
                     propertyDependencies: propDeps,
                     protect: req.getProtect() === true,
                     retainOnDelete: req.getRetainondelete() === true,
-                    deleteBeforeReplace: req.getDeletebeforereplace() === true,
                     deletedWith: req.getDeletedwith() || undefined,
                     ignoreChanges: req.getIgnorechangesList(),
                     replaceOnChanges: req.getReplaceonchangesList(),
+                    deleteBeforeReplace: req.getDeletebeforereplacedefined() ? req.getDeletebeforereplace() === true : undefined,
+                    aliases: aliasUrns(req, resp.getUrn()),
                     provider: req.getProvider() || undefined,
                     secretInputPaths: secretPaths(rawInputs),
                 });
@@ -188,22 +250,50 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
         });
     };
 
-    const programPath = path.resolve(ROOT, opts.program ?? "index.ts");
-    delete require.cache[require.resolve(programPath)];
-    let exported: Record<string, unknown>;
-    try {
-        exported = require(programPath);
-    } catch (e) {
-        await runtimeSettings.waitForRPCs();
-        (e as any).registered = resources;
+    // A rejection nobody awaits (an `apply` that throws inside registerOutputs, say) fails a real
+    // `pulumi up`: the run fails with it too.
+    const unhandled: unknown[] = [];
+    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    process.on("unhandledRejection", onUnhandled);
+    // Waits until a failed run has nothing left in flight: its outstanding RPCs and the rejections
+    // they raise late, each of which would otherwise land in the next run.
+    const settle = async () => {
+        for (let quiet = 0, i = 0; quiet < 3 && i < 50; i++) {
+            const before = unhandled.length;
+            await runtimeSettings.waitForRPCs().catch(() => undefined);
+            await new Promise((resolve) => setTimeout(resolve, 5));
+            quiet = unhandled.length === before ? quiet + 1 : 0;
+        }
+    };
+    const fail = async (e: unknown): Promise<never> => {
+        await settle();
+        if (e !== null && typeof e === "object") (e as any).registered = resources;
         throw e;
+    };
+    try {
+        const programPath = path.resolve(root, opts.program ?? "index.ts");
+        delete require.cache[require.resolve(programPath)];
+        let exported: Record<string, unknown>;
+        try {
+            exported = require(programPath);
+        } catch (e) {
+            return await fail(e);
+        }
+        const outputs: Record<string, unknown> = {};
+        try {
+            for (const [k, v] of Object.entries(exported)) {
+                outputs[k] = await (pulumi.output(v) as any).promise();
+            }
+            await runtimeSettings.waitForRPCs();
+        } catch (e) {
+            return await fail(e);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+        if (unhandled.length > 0) return await fail(unhandled[0]);
+        return { stack, config, resources, outputs };
+    } finally {
+        process.off("unhandledRejection", onUnhandled);
     }
-    const outputs: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(exported)) {
-        outputs[k] = await (pulumi.output(v) as any).promise();
-    }
-    await runtimeSettings.waitForRPCs();
-    return { stack, config, resources, outputs };
 }
 
 /** Query helpers over a captured graph. */

@@ -71,7 +71,10 @@ export function integrationIdentity(name: string): { userArn: string; externalId
     };
 }
 
-export function createMocks(region: string, stdout: (inputs: Record<string, unknown>) => string | Promise<string>): pulumi.runtime.Mocks {
+/** Prints a command resource's stdout from its inputs; `at` names the command (type and logical name). */
+export type CommandStdout = (inputs: Record<string, unknown>, at: { type: string; name: string }) => string | Promise<string>;
+
+export function createMocks(region: string, stdout: CommandStdout): pulumi.runtime.Mocks {
     return {
         async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
             const i = args.inputs as Record<string, any>;
@@ -144,7 +147,7 @@ export function createMocks(region: string, stdout: (inputs: Record<string, unkn
                 case "snowflake:index/task:Task":
                     return { id: `${i.database}|${i.schema}|${name}`, state: { ...i, name, fullyQualifiedName: sfQualified() } };
                 case "command:local:Command":
-                    return { id: `cmd-${short(args.name)}`, state: { ...i, stdout: await stdout(i), stderr: "" } };
+                    return { id: `cmd-${short(args.name)}`, state: { ...i, stdout: await stdout(i, { type: args.type, name: args.name }), stderr: "" } };
                 default:
                     return { id: args.custom ? `${args.name}-id` : undefined, state: { ...i } };
             }

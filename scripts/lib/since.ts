@@ -1,0 +1,215 @@
+/**
+ * `npm run plan -- --stack <name> --since <git-ref>`: what `pulumi up` of the working tree would do
+ * to a stack last deployed from `<ref>`.
+ *
+ * The program and the stack file as they were at `<ref>` are checked out in a temporary
+ * `git worktree add --detach` (removed afterwards). That checkout gets its own node_modules: when
+ * its package-lock.json is the working tree's, a directory of symlinks to this checkout's packages,
+ * except the workspace packages (@incremental-crawl/components, /policies), which point at the
+ * worktree's own directories, so the old program loads the old components; otherwise `npm ci` in
+ * the worktree. Each side runs in its own child process (the Pulumi runtime is global): the old one
+ * with a copy of this checkout's harness placed in the worktree (so that it resolves @pulumi/pulumi
+ * from the worktree's node_modules, as the old program does), the new one from here, with the
+ * `--config` overrides. The lifecycle engine compares the two; when a command resource's stdout
+ * changes with the update, the new program runs once more over that stdout.
+ */
+import { execFile, execFileSync, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { promisify } from "util";
+import type { ProgramRun } from "../../test/harness";
+import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
+import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
+import { formatLifecyclePlan } from "./lifecycle-format";
+
+const HERE = path.resolve(__dirname, "..", "..");
+
+const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+
+/** The commit a ref names; throws a readable error for an unknown ref. */
+export function resolveCommit(root: string, ref: string): string {
+    try {
+        return git(root, "rev-parse", "--verify", "--quiet", `${ref}^{commit}`);
+    } catch {
+        throw new Error(`--since ${ref}: not a commit of this repository`);
+    }
+}
+
+/** The workspace packages of a checkout: package name → directory. */
+export function workspacePackages(dir: string): Map<string, string> {
+    const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
+    const out = new Map<string, string>();
+    const patterns: string[] = Array.isArray(pkg.workspaces) ? pkg.workspaces : pkg.workspaces?.packages ?? [];
+    for (const pattern of patterns) {
+        const dirs = pattern.endsWith("/*")
+            ? fs.readdirSync(path.join(dir, pattern.slice(0, -2)), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(pattern.slice(0, -2), d.name))
+            : [pattern];
+        for (const d of dirs) {
+            const file = path.join(dir, d, "package.json");
+            if (fs.existsSync(file)) out.set(JSON.parse(fs.readFileSync(file, "utf8")).name, path.join(dir, d));
+        }
+    }
+    return out;
+}
+
+/**
+ * `<target>/node_modules` as symlinks to `<source>/node_modules`'s packages, except the target's
+ * workspace packages, which link to the target's own directories.
+ */
+export function linkNodeModules(source: string, target: string): void {
+    const from = path.join(source, "node_modules");
+    const to = path.join(target, "node_modules");
+    fs.mkdirSync(to, { recursive: true });
+    const workspaces = workspacePackages(target);
+    const scopes = new Set([...workspaces.keys()].filter((n) => n.startsWith("@")).map((n) => n.split("/")[0]));
+    for (const entry of fs.readdirSync(from)) {
+        if (entry === ".package-lock.json") continue;
+        if (scopes.has(entry)) {
+            fs.mkdirSync(path.join(to, entry), { recursive: true });
+            for (const member of fs.readdirSync(path.join(from, entry))) {
+                if (workspaces.has(`${entry}/${member}`)) continue;
+                fs.symlinkSync(path.join(from, entry, member), path.join(to, entry, member));
+            }
+        } else if (!workspaces.has(entry)) {
+            fs.symlinkSync(path.join(from, entry), path.join(to, entry));
+        }
+    }
+    for (const [name, dir] of workspaces) {
+        fs.mkdirSync(path.dirname(path.join(to, name)), { recursive: true });
+        fs.symlinkSync(dir, path.join(to, name), "dir");
+    }
+}
+
+/** Gives the worktree its node_modules: links when the lockfiles are equal, `npm ci` otherwise. */
+export function provideNodeModules(root: string, worktree: string, log: (line: string) => void): "linked" | "installed" {
+    const lock = (dir: string) => (fs.existsSync(path.join(dir, "package-lock.json")) ? fs.readFileSync(path.join(dir, "package-lock.json"), "utf8") : "");
+    if (lock(root) === lock(worktree) && fs.existsSync(path.join(root, "node_modules"))) {
+        linkNodeModules(root, worktree);
+        return "linked";
+    }
+    log(`package-lock.json differs at that commit: npm ci in ${worktree} ...`);
+    const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: worktree, stdio: ["ignore", "ignore", "inherit"] });
+    if (r.status !== 0) throw new Error(`npm ci in the worktree failed (exit ${r.status})`);
+    return "installed";
+}
+
+/** Places this checkout's harness and evaluator in `dir`; returns the evaluator's path there. */
+export function installEvaluator(dir: string): string {
+    const base = path.join(dir, ".lake-since");
+    for (const file of ["test/harness/index.ts", "test/harness/mocks.ts", "scripts/lib/evaluate-program.ts"]) {
+        fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
+        fs.copyFileSync(path.join(HERE, file), path.join(base, file));
+    }
+    return path.join(base, "scripts", "lib", "evaluate-program.ts");
+}
+
+/** Runs one program in a child process (cwd: its root, as `pulumi up` would). */
+export async function evaluateInChild(evaluator: string, req: EvaluateRequest): Promise<EvaluateResult> {
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lake-eval-"));
+    try {
+        const requestFile = path.join(tmp, "request.json");
+        const resultFile = path.join(tmp, "result.json");
+        fs.writeFileSync(requestFile, JSON.stringify(req));
+        const register = require.resolve("ts-node/register/transpile-only", { paths: [path.dirname(evaluator), req.root] });
+        await promisify(execFile)(process.execPath, ["-r", register, evaluator, requestFile, resultFile], {
+            cwd: req.root, maxBuffer: 64 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
+        });
+        return JSON.parse(fs.readFileSync(resultFile, "utf8")) as EvaluateResult;
+    } finally {
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+export interface SinceOptions {
+    stack: string;
+    ref: string;
+    /** Stack settings over the working tree's stack file (the new side only). */
+    config?: Record<string, string>;
+    program?: string;
+    /** The working tree. Default: this checkout. */
+    root?: string;
+    log?: (line: string) => void;
+}
+
+export interface SinceResult {
+    ref: string;
+    commit: string;
+    stack: string;
+    /** The old run; an empty stack when the stack file did not exist at the commit. */
+    old: ProgramRun;
+    new: ProgramRun;
+    plan: LifecyclePlan;
+    notes: string[];
+}
+
+const emptyRun = (stack: string): ProgramRun => ({ stack, config: {}, resources: [], outputs: {} });
+
+/** Evaluates `ref` and the working tree, and plans the update from one to the other. */
+export async function planSince(opts: SinceOptions): Promise<SinceResult> {
+    const root = path.resolve(opts.root ?? HERE);
+    const log = opts.log ?? (() => undefined);
+    const commit = resolveCommit(root, opts.ref);
+    const notes: string[] = [];
+    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lake-since-"));
+    const worktree = path.join(tmp, "tree");
+    git(root, "worktree", "add", "--detach", worktree, commit);
+    try {
+        notes.push(`node_modules of ${opts.ref}: ${provideNodeModules(root, worktree, log)}`);
+        const oldEvaluator = installEvaluator(worktree);
+        const newEvaluator = path.join(HERE, "scripts", "lib", "evaluate-program.ts");
+        const hasStack = fs.existsSync(path.join(worktree, `Pulumi.${opts.stack}.yaml`));
+        if (!hasStack) notes.push(`${opts.ref} has no Pulumi.${opts.stack}.yaml: the stack starts empty`);
+        const newReq: EvaluateRequest = { root, stack: opts.stack, program: opts.program, config: opts.config };
+        const [oldResult, newResult] = await Promise.all([
+            hasStack ? evaluateInChild(oldEvaluator, { root: worktree, stack: opts.stack, program: opts.program }) : Promise.resolve<EvaluateResult>({ ok: true, run: emptyRun(opts.stack) }),
+            evaluateInChild(newEvaluator, newReq),
+        ]);
+        if (!oldResult.ok) throw new Error(`the program at ${opts.ref} (${commit.slice(0, 12)}) does not run for stack ${opts.stack}: ${oldResult.error}`);
+        if (!newResult.ok) throw new Error(`the working tree's program does not run for stack ${opts.stack}: ${newResult.error}`);
+        const plan = planLifecycle(oldResult.run, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
+        // pulumi-command stores what the update prints: run the new program over that stdout.
+        const stdouts: Record<string, string> = {};
+        for (const s of plan.steps) {
+            if (s.op === "update" && s.command?.stdoutKnown && s.command.storedStdout !== undefined
+                && s.command.storedStdout !== newResult.run.resources.find((r) => r.urn === s.urn)?.outputs.stdout) {
+                stdouts[s.urn] = s.command.storedStdout;
+            }
+        }
+        if (Object.keys(stdouts).length > 0) {
+            const after = await evaluateInChild(newEvaluator, { ...newReq, stdouts });
+            if (!after.ok) plan.verdicts.push(programFailsVerdict(Object.keys(stdouts)[0], after.error));
+            else notes.push("the program runs over the stdout the update leaves in the state");
+        }
+        return { ref: opts.ref, commit, stack: opts.stack, old: oldResult.run, new: newResult.run, plan, notes };
+    } finally {
+        try {
+            git(root, "worktree", "remove", "--force", worktree);
+        } catch {
+            git(root, "worktree", "prune");
+        }
+        fs.rmSync(tmp, { recursive: true, force: true });
+    }
+}
+
+/** The text `npm run plan -- --since` prints. */
+export function formatSince(result: SinceResult): string {
+    const overrides = result.notes.length ? `\n${result.notes.map((n) => `  (${n})`).join("\n")}` : "";
+    return formatLifecyclePlan(result.plan, {
+        title: `Changes: stack ${result.stack}, from ${result.ref} (${result.commit.slice(0, 12)}) to the working tree (offline, under mocks)${overrides}`,
+    });
+}
+
+/** For scripts/plan.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), 0 otherwise. */
+export async function runSince(opts: SinceOptions): Promise<number> {
+    let result: SinceResult;
+    try {
+        result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) });
+    } catch (e) {
+        // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
+        console.error((e as Error).message);
+        return 2;
+    }
+    console.log(formatSince(result));
+    return hasErrors(result.plan) ? 1 : 0;
+}
