@@ -78,7 +78,18 @@ export class Catalog extends pulumi.ComponentResource {
                     location: pulumi.interpolate`s3://${args.bucketName}/${table.location}`,
                     columns: glueColumns(table.columns),
                 },
-            }, { ...child, replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true });
+            }, {
+                ...child,
+                replaceOnChanges: ["storageDescriptor.location"],
+                deleteBeforeReplace: true,
+                // Keys Glue or a crawl may add read back as changes (terraform-provider-aws
+                // catalog_table.go: parameters Optional+Computed, storage_descriptor.parameters
+                // read as GetTable returns them); the program sets them once, at creation.
+                ignoreChanges: ["parameters", "storageDescriptor.parameters"],
+                // Not retainOnDelete, even in production: a replacement must delete the old table
+                // first (fixed name), and a retained one would stay and make the new one collide.
+                // The table is metadata the program re-creates; the data stays in S3.
+            });
 
             this.crawlers[table.name] = new TableCrawler(`${name}-${table.name}`, {
                 crawlerName: `${args.namePrefix}-${table.name}`,

@@ -138,7 +138,14 @@ export function crawlerPolicy(a: {
             Action: CRAWLER_CATALOG_ACTIONS,
             Resource: [glueArn("catalog"), glueArn(`database/${g.database}`), glueArn(`table/${g.database}/${g.table}`)],
         },
-        { Sid: "CreateCrawlerLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: `${logGroup}:*` },
+        { Sid: "CreateCrawlerLogGroup", Effect: "Allow", Action: "logs:CreateLogGroup", Resource: [logGroup, `${logGroup}:*`] },
+        {
+            // Read-only: every scoped crawler policy in AWS's and the community's examples grants it.
+            Sid: "ListStackGlueTables",
+            Effect: "Allow",
+            Action: "glue:GetTables",
+            Resource: [glueArn("catalog"), glueArn(`database/${g.database}`), glueArn(`table/${g.database}/*`)],
+        },
         {
             Sid: "WriteOwnCrawlerLog",
             Effect: "Allow",

@@ -91,11 +91,20 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         const database = new snowflake.Database(`${name}-database`, {
             name: args.database,
             comment: "Lake exports: stage, streams, tasks and exported tables",
-        }, { ...sf, retainOnDelete: args.retainData });
+        }, {
+            ...sf,
+            retainOnDelete: args.retainData,
+            // The provider renames a database (and a schema) in place, moving everything in it; the
+            // objects inside then re-create under their new database (ForceNew) where the rename
+            // already put them, and `pulumi up` fails on "already exists"
+            // (terraform-provider-snowflake v1.2.1 pkg/resources/database.go, schema.go). A new name
+            // is a new database instead: production keeps the old one (retainOnDelete).
+            replaceOnChanges: ["name"],
+        });
         const schema = new snowflake.Schema(`${name}-schema`, {
             database: database.name,
             name: args.schema,
-        }, { ...sf, retainOnDelete: args.retainData });
+        }, { ...sf, retainOnDelete: args.retainData, replaceOnChanges: ["name"] });
 
         const fileFormatName = "LAKE_PARQUET";
         const fileFormat = new snowflake.FileFormat(`${name}-parquet`, {

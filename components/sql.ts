@@ -205,8 +205,9 @@ export function unloadLogInsert(log: [string, string, string], table: string, ex
  * removes what it wrote before the error is raised again (the run still fails, and alerts): a COPY
  * that fails does not commit, so the stream keeps its rows and the next run unloads them again, and
  * without the removal they would be in the lake twice. The failed statement's id comes from
- * LAST_QUERY_ID() and is used only when it has the form of a query id, so the pattern can never
- * match every file. When the COPY committed and only the log failed, nothing is removed.
+ * LAST_QUERY_ID(), read first in the handler, and is used only when it has the form of a query id,
+ * so the pattern can never match every file. When the COPY committed (copy_id, from SQLID, is set)
+ * and only the log failed, nothing is removed.
  * https://docs.snowflake.com/en/sql-reference/sql/create-task (Snowflake Scripting as the task's SQL)
  * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/exceptions
  * https://docs.snowflake.com/en/sql-reference/functions/last_query_id
@@ -218,18 +219,21 @@ export function taskBody(copy: string, cleanup: string, logInsert: string): stri
     return [
         "DECLARE",
         "  copy_id VARCHAR DEFAULT NULL;",
+        "  failed VARCHAR DEFAULT NULL;",
+        "  cleanup VARCHAR DEFAULT NULL;",
         "BEGIN",
         `  ${copy.split("\n").join("\n  ")};`,
-        "  copy_id := LAST_QUERY_ID();",
+        // SQLID: "the query ID of the last query that was executed" in the block.
+        // https://docs.snowflake.com/en/developer-guide/snowflake-scripting/query-id
+        "  copy_id := SQLID;",
         `  ${logInsert.split("'{queryId}'").join(":copy_id")};`,
         "EXCEPTION",
         "  WHEN OTHER THEN",
-        "    IF (copy_id IS NULL) THEN",
-        "      LET failed VARCHAR := LAST_QUERY_ID();",
-        "      IF (REGEXP_LIKE(failed, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'i')) THEN",
-        `        LET cleanup VARCHAR := ${quoteLiteral(parts[0])} || failed || ${quoteLiteral(parts[1])};`,
-        "        EXECUTE IMMEDIATE :cleanup;",
-        "      END IF;",
+        // First, before anything else runs a query: the statement that failed.
+        "    failed := LAST_QUERY_ID();",
+        "    IF (copy_id IS NULL AND REGEXP_LIKE(failed, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'i')) THEN",
+        `      cleanup := ${quoteLiteral(parts[0])} || failed || ${quoteLiteral(parts[1])};`,
+        "      EXECUTE IMMEDIATE :cleanup;",
         "    END IF;",
         "    RAISE;",
         "END",

@@ -9,7 +9,7 @@ import {
     SqlConnection,
     summarizeCopyRows,
 } from "../components/backfill/backfill";
-import { EnvironmentError, readAll, readEnvironment, readGlueTarget, readPlan } from "../components/backfill/main";
+import { EnvironmentError, readAll, readEnvironment, readGlueTarget, readPlan, withQueryId } from "../components/backfill/main";
 
 const plan: BackfillPlan = {
     table: "ORDERS",
@@ -313,5 +313,19 @@ describe("backfill: main.ts as a program", function () {
         for (const name of ["SNOWFLAKE_ORGANIZATION_NAME", "SNOWFLAKE_ACCOUNT_NAME", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_WAREHOUSE"]) {
             assert.match(r.stderr, new RegExp(name));
         }
+    });
+});
+
+describe("backfill: the failed statement's query id", () => {
+    const stmt = (id: string) => ({ getQueryId: () => id });
+    it("takes it from the statement when the driver's error lacks it, so the cleanup can name the failed COPY's files", () => {
+        const err = withQueryId(new Error("Access Denied"), stmt("01bc0000-0000-4000-8000-000000000001")) as { data: { queryId: string } };
+        assert.equal(err.data.queryId, "01bc0000-0000-4000-8000-000000000001");
+    });
+    it("keeps the driver's own id, and leaves an error alone when there is none", () => {
+        const own = Object.assign(new Error("x"), { data: { queryId: "01bc0000-0000-4000-8000-000000000002" } });
+        assert.equal((withQueryId(own, stmt("other")) as typeof own).data.queryId, "01bc0000-0000-4000-8000-000000000002");
+        assert.equal((withQueryId(new Error("y"), undefined) as { data?: unknown }).data, undefined);
+        assert.equal((withQueryId(new Error("z"), { getQueryId: () => { throw new Error("no statement"); } }) as { data?: unknown }).data, undefined);
     });
 });

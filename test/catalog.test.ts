@@ -63,6 +63,8 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.equal(out.s3Prefix, `${out.tablePrefix}${out.exportId}/`);
         assert.match(out.streamName, new RegExp(`_LAKE_${out.exportId.slice(3).toUpperCase()}$`));
         assert.equal(table.deleteBeforeReplace, true, "a fixed name: the replacement deletes first");
+        assert.equal(table.retainOnDelete, false, "a retained old table would collide with its delete-first replacement");
+        assert.deepEqual(table.ignoreChanges, ["parameters", "storageDescriptor.parameters"]);
 
         assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("glue.amazonaws.com"));
         assert.deepEqual(attachments, [], "no managed policy: AWSGlueServiceRole grants glue:* on * and every bucket's listing");
@@ -74,7 +76,8 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         const G = `arn:aws:glue:${g.run.config["aws:region"]}:123456789012`;
         const LOGS = `arn:aws:logs:${g.run.config["aws:region"]}:123456789012:log-group:/aws-glue/crawlers`;
         const expected = new Set([queue, dlq, `${bucket.arn}/exports/${t}/*`, bucket.arn, `${G}:catalog`, `${G}:database/${database}`, `${G}:table/${database}/${t}`,
-            `${LOGS}:*`, `${LOGS}:log-stream:${c.name}`, ...(key ? [key] : [])]);
+            `${G}:table/${database}/*`, LOGS, `${LOGS}:*`, `${LOGS}:log-stream:${c.name}`, ...(key ? [key] : [])]);
+        assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ListStackGlueTables").Action, "glue:GetTables", "the database-wide grant is the read-only listing");
         assert.deepEqual(resources, expected);
         const list = doc.Statement.find((s: any) => s.Action === "s3:ListBucket");
         assert.deepEqual(list.Condition.StringLike["s3:prefix"], [`exports/${t}/`, `exports/${t}/*`]);

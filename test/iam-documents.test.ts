@@ -26,8 +26,8 @@ describe("iam documents (pure builders)", () => {
         const G = "arn:aws:glue:eu-west-1:123456789012";
         const LOGS = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers";
         assert.deepEqual(new Set(resources(plain)), new Set([
-            QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET, `${G}:catalog`, `${G}:database/lake`, `${G}:table/lake/orders`,
-            `${LOGS}:*`, `${LOGS}:log-stream:incremental-crawl-dev-orders`,
+            QUEUE, DLQ, `${BUCKET}/exports/orders/*`, BUCKET, `${G}:catalog`, `${G}:database/lake`, `${G}:table/lake/orders`, `${G}:table/lake/*`,
+            LOGS, `${LOGS}:*`, `${LOGS}:log-stream:incremental-crawl-dev-orders`,
         ]));
         assert.ok(!actions(plain).some((a) => a.startsWith("kms:")));
         assert.ok(!actions(plain).some((a) => /Put(?!LogEvents)|Delete(?!Message)|SendMessage|CreateTable|\*/.test(a)), actions(plain).join(","));

@@ -108,7 +108,9 @@ describe("unload faults: the task", () => {
     });
 
     it("builds a handler that re-raises and removes only by a query id's form", () => {
-        assert.match(body, /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\nBEGIN\n {2}COPY INTO /);
+        assert.match(body, /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\n[\s\S]*\nBEGIN\n {2}COPY INTO /);
+        assert.match(body, /\n {2}copy_id := SQLID;\n/, "the COPY's id, taken right after it");
+        assert.match(body, /WHEN OTHER THEN\n {4}failed := LAST_QUERY_ID\(\);\n/, "the failed statement's id, read before anything else runs");
         assert.match(body, /RAISE;\nEND$/);
         assert.match(body, /REGEXP_LIKE\(failed, '\[0-9a-f\]\{8\}-/);
         assert.match(body, /FROM TABLE\(RESULT_SCAN\(:copy_id\)\)/);

@@ -178,12 +178,29 @@ export function adapt(conn: Connection): SqlConnection {
                 conn.execute({
                     sqlText,
                     complete: (err, stmt, rows) => {
-                        if (err) reject(err);
+                        // The failed statement's id, from the statement itself when the error lacks it:
+                        // the cleanup of a failed COPY removes the files named with it.
+                        if (err) reject(withQueryId(err, stmt));
                         else resolve({ rows: (rows ?? []) as Record<string, unknown>[], queryId: stmt.getQueryId() });
                     },
                 });
             }),
     };
+}
+
+/** `err` with `data.queryId` set from `stmt` when the driver left it out. */
+export function withQueryId(err: unknown, stmt: { getQueryId(): string } | undefined): unknown {
+    if (typeof err !== "object" || err === null) return err;
+    const e = err as { data?: { queryId?: unknown } };
+    if (typeof e.data?.queryId === "string") return err;
+    let queryId: string | undefined;
+    try {
+        queryId = stmt?.getQueryId();
+    } catch {
+        queryId = undefined;
+    }
+    if (typeof queryId === "string" && queryId !== "") e.data = { ...(e.data ?? {}), queryId };
+    return err;
 }
 
 function destroy(conn: Connection): Promise<void> {

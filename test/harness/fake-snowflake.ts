@@ -114,20 +114,19 @@ export class FakeSnowflake {
  * order. Only the forms that builder writes are understood.
  */
 export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void> {
-    const m = /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\nBEGIN\n {2}([\s\S]+?);\n {2}copy_id := LAST_QUERY_ID\(\);\n {2}(INSERT INTO [^\n]+);\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]+)\nEND$/.exec(body);
+    const m = /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\n {2}failed VARCHAR DEFAULT NULL;\n {2}cleanup VARCHAR DEFAULT NULL;\nBEGIN\n {2}([\s\S]+?);\n {2}copy_id := SQLID;\n {2}(INSERT INTO [^\n]+);\nEXCEPTION\n {2}WHEN OTHER THEN\n {4}failed := LAST_QUERY_ID\(\);\n([\s\S]+)\nEND$/.exec(body);
     if (!m) throw new Error(`runTaskBody: not a task body:\n${body}`);
     const [, copySql, insert, handler] = m;
     let copyId: string | undefined;
     try {
         await sf.connection.execute(copySql.replace(/\n {2}/g, "\n"));
-        copyId = sf.lastQueryId;
+        copyId = sf.lastQueryId; // SQLID: the last query of the block
         await sf.connection.execute(insert.split(":copy_id").join(`'${copyId}'`));
     } catch (err) {
-        const guard = /IF \(REGEXP_LIKE\(failed, '([^']+)', 'i'\)\) THEN/.exec(handler);
-        const assign = /LET cleanup VARCHAR := '((?:[^']|'')*)' \|\| failed \|\| '((?:[^']|'')*)';/.exec(handler);
-        const shape = [/IF \(copy_id IS NULL\) THEN/, /LET failed VARCHAR := LAST_QUERY_ID\(\);/, /EXECUTE IMMEDIATE :cleanup;/, /RAISE;$/];
-        if (!guard || !assign || !shape.every((re) => re.test(handler.trim()))) throw new Error(`runTaskBody: unexpected handler:\n${handler}`);
-        const failed = sf.lastQueryId;
+        const failed = sf.lastQueryId; // LAST_QUERY_ID(), read before anything else runs
+        const guard = /IF \(copy_id IS NULL AND REGEXP_LIKE\(failed, '([^']+)', 'i'\)\) THEN/.exec(handler);
+        const assign = /cleanup := '((?:[^']|'')*)' \|\| failed \|\| '((?:[^']|'')*)';/.exec(handler);
+        if (!guard || !assign || !/EXECUTE IMMEDIATE :cleanup;/.test(handler) || !/RAISE;$/.test(handler.trim())) throw new Error(`runTaskBody: unexpected handler:\n${handler}`);
         if (copyId === undefined && failed !== undefined && new RegExp(guard[1], "i").test(failed)) {
             const unquote = (s: string) => s.replace(/''/g, "'");
             await sf.connection.execute(`${unquote(assign[1])}${failed}${unquote(assign[2])}`);

@@ -13,10 +13,10 @@
  * The expectations describe the target design (see the issue): the backfill's `update` re-prints
  * PULUMI_COMMAND_STDOUT, the stream digest leaves the columns out, each export generation has its
  * own location with a Glue table (replaced, delete-before-replace) pointing at it and the crawler on
- * a catalog target, prod refuses weaker encryption and versioning off. Main (a1fd4a9, merged) has
- * it; the checks that still wait for a change on main are `waitsFor` (run as it.skip): a new
- * snowflakeDatabase, which the Snowflake provider renames in place (see DB_RENAME).
- * LIFECYCLE_MATRIX_ALL=1 runs them too.
+ * a catalog target, prod refuses weaker encryption and versioning off, and a new Snowflake database
+ * or schema name replaces the database rather than renaming it (the provider's in-place rename moves
+ * everything inside, whose delete-first re-creates then fail on "already exists"). Checks that wait
+ * for a change on main are `waitsFor` (run as it.skip; LIFECYCLE_MATRIX_ALL=1 runs them too).
  *
  * Patterns: `<type label> <logical name without "incremental-crawl-<stack>-">`, `*` any text, a
  * leading `?` for "may be absent" (a resource of the target design whose exact shape is the
@@ -55,9 +55,6 @@ const tablesOf = (stack: Stack): any[] => JSON.parse(stackConfig(stack)[K("table
 const withOrders = (stack: Stack, edit: (t: any) => any) => ({ [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? edit(t) : t)) });
 
 // Why checks wait (shared wording, so the report can list them).
-const DB_RENAME = "terraform-provider-snowflake v1.2.1 renames a database in place (pkg/resources/database.go UpdateDatabase: ALTER DATABASE ... RENAME TO) and the " +
-    "objects in it move along; the schema, stage, file format, streams and tasks are then re-created delete-before-replace (database is ForceNew) under names " +
-    "the rename already occupies: \"already exists\". The database must be replaced instead (replaceOnChanges: [\"name\"]), decision with the lead";
 
 const CASES: Case[] = [
     {
@@ -128,17 +125,15 @@ const CASES: Case[] = [
             replace: [
                 "snowflake.Database snowflake-database", "snowflake.Schema snowflake-schema", "snowflake.FileFormat snowflake-parquet", "snowflake.Stage snowflake-stage",
                 "snowflake.StreamOnTable snowflake-*-stream", "snowflake.Task snowflake-*-task", "?snowflake.Table snowflake-*", "?command.local.Command snowflake-*-backfill",
-                "?glue.CatalogTable * dbr",
+                "glue.CatalogTable * dbr",
             ],
             update: ["?command.local.Command snowflake-*-backfill"],
-            // The export location does not depend on the database: the re-export lands where the
-            // earlier one is catalogued (flagged; to decide with the lead).
+            // The stream's database is part of the export's identity: the re-export gets a new
+            // location, and the Glue table switches to it.
             verdicts: [
                 "advisory rows-exported-again snowflake-*-stream", "?advisory data-replaced-or-deleted catalog-*",
                 ...(s === "dev" ? ["?error data-replaced-or-deleted snowflake-*"] : ["?advisory data-replaced-or-deleted snowflake-*"]),
             ],
-            duplicatesFlagged: true,
-            waitsFor: { steps: DB_RENAME, verdicts: DB_RENAME, safety: DB_RENAME },
         }])) as Record<Stack, Expectation>,
     },
     {
