@@ -8,7 +8,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import {
     Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
-    naming, parseCron, sql, SQS_MAX_RETENTION_DAYS,
+    naming, sql, SQS_MAX_RETENTION_DAYS, crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE,
 } from "@incremental-crawl/components";
 import { closest } from "./scripts/lib/suggest";
 
@@ -28,7 +28,9 @@ export const DEFAULTS = {
     athenaResultsDays: 30,
     queueRetentionDays: 7,
     maxReceiveCount: 5,
-    crawlerSchedule: "",
+    crawlBatchSize: 100,
+    crawlBatchWindowSeconds: 300,
+    safetyNetCrawl: false,
     glueDatabase: "lake",
     alertEmails: [] as string[],
     snowflakeDatabase: "LAKE_EXPORT",
@@ -40,6 +42,12 @@ export const DEFAULTS = {
 
 /** Every project key: the defaults plus `tables`, which has no default. */
 export const PROJECT_KEYS = [...Object.keys(DEFAULTS), "tables"] as const;
+
+/** Settings the project no longer reads, and what replaced them. */
+const RETIRED_KEYS: Record<string, string> = {
+    crawlerSchedule: "no crawlerSchedule: crawls start when a table's objects arrive (crawlBatchSize, crawlBatchWindowSeconds); " +
+        `for a daily crawl besides, set safetyNetCrawl: true (${SAFETY_NET_SCHEDULE})`,
+};
 
 /** Provider keys that would put a credential in the stack file. Credentials come from the environment. */
 const CREDENTIAL_KEYS: Record<string, string> = {
@@ -121,7 +129,9 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     const key = (k: string) => `${ns}${k}`;
 
     for (const k of Object.keys(raw).sort()) {
-        if (k.startsWith(ns) && !(PROJECT_KEYS as readonly string[]).includes(k.slice(ns.length))) {
+        if (k.startsWith(ns) && RETIRED_KEYS[k.slice(ns.length)] !== undefined) {
+            p.add(k, RETIRED_KEYS[k.slice(ns.length)], raw[k]);
+        } else if (k.startsWith(ns) && !(PROJECT_KEYS as readonly string[]).includes(k.slice(ns.length))) {
             p.add(k, knownKey("project settings", k.slice(ns.length), PROJECT_KEYS), "an unknown key");
         }
         if (CREDENTIAL_KEYS[k] !== undefined) {
@@ -194,21 +204,20 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
     const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
 
-    const scheduleText = str("crawlerSchedule");
-    let crawlerSchedule: string | undefined;
-    let crawlerIntervalMinutes: number | undefined;
-    if (scheduleText !== "") {
-        try {
-            const parsed = parseCron(scheduleText);
-            crawlerSchedule = parsed.expression;
-            crawlerIntervalMinutes = parsed.maxIntervalMinutes;
-        } catch (e) {
-            p.add(key("crawlerSchedule"), `a Glue cron expression such as "cron(0 * * * ? *)", or "" for on-demand crawls (${(e as Error).message})`, scheduleText);
-        }
-    }
-    // A missed crawl must not lose events: the queue keeps them for two crawl intervals at least.
-    if (crawlerIntervalMinutes !== undefined && Number.isInteger(queueRetentionDays) && queueRetentionDays * 1440 < 2 * crawlerIntervalMinutes) {
-        p.add(key("queueRetentionDays"), `at least twice the longest crawl interval (${Math.ceil((2 * crawlerIntervalMinutes) / 1440)} days for ${crawlerSchedule})`, queueRetentionDays);
+    // A table's crawl starts on arrival: the EVENT trigger's batching condition takes BatchSize 1-100
+    // and BatchWindow 1-900 seconds. https://docs.aws.amazon.com/glue/latest/webapi/API_EventBatchingCondition.html
+    const B = EVENT_BATCH_LIMITS;
+    const crawlBatchSize = int("crawlBatchSize", B.minSize, B.maxSize,
+        " (new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize)");
+    const crawlBatchWindowSeconds = int("crawlBatchWindowSeconds", B.minWindowSeconds, B.maxWindowSeconds,
+        " (seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow)");
+    const safetyNetCrawl = bool("safetyNetCrawl");
+    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNet: safetyNetCrawl });
+    // An event whose crawl did not happen must not expire: the queue keeps events for two of the
+    // longest intervals between crawls (the safety net's day, or a batch window plus a crawl).
+    const neededDays = Math.ceil((2 * crawl.longestIntervalMinutes) / 1440);
+    if (Number.isInteger(queueRetentionDays) && queueRetentionDays >= 1 && queueRetentionDays * 1440 < 2 * crawl.longestIntervalMinutes) {
+        p.add(key("queueRetentionDays"), `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} with safetyNetCrawl: ${safetyNetCrawl})`, queueRetentionDays);
     }
 
     const alertEmails = stringList(raw, key("alertEmails"), DEFAULTS.alertEmails, naming.email, p);
@@ -229,7 +238,7 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     return {
         project: ctx.project, stack: ctx.stack, production, awsRegion: region, exportPrefix, encryption,
         versioning, noncurrentVersionDays, abortIncompleteUploadDays, athenaResultsDays, queueRetentionDays,
-        maxReceiveCount, crawlerSchedule, crawlerIntervalMinutes, glueDatabase, alertEmails, snowflakeDatabase,
+        maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl, glueDatabase, alertEmails, snowflakeDatabase,
         snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb, snowflakePreviewFeatures, snowflakeProvider, tables,
     };
 }

@@ -43,6 +43,10 @@ export const tables = Object.fromEntries(Object.values(lake.tables).map((t) => [
     deadLetterQueueUrl: t.consumer.deadLetterQueue.url,
     deadLetterQueueArn: t.consumer.deadLetterQueue.arn,
     crawlerName: t.crawler.crawler.name,
+    /** The Glue workflow whose EVENT trigger starts the crawler when the table's objects arrive. */
+    workflowName: t.arrival.workflow.name,
+    /** The EventBridge rule that hands the table's Object Created events to the workflow. */
+    arrivalRuleName: t.arrival.rule.name,
     glueTable: t.folder,
     namedQueryId: t.namedQuery.id,
     streamName: t.export.stream.name,

@@ -8,6 +8,8 @@ export interface WatchedTable {
     name: string;
     queueName: pulumi.Input<string>;
     deadLetterQueueName: pulumi.Input<string>;
+    /** The EventBridge rule that starts the table's crawl when its objects arrive. */
+    arrivalRuleName: pulumi.Input<string>;
 }
 
 export interface AlertsArgs {
@@ -21,30 +23,39 @@ export interface AlertsArgs {
     /** Every crawler of the stack, and no other, has a name that starts with this. */
     crawlerNamePrefix: string;
     emails: string[];
-    /** The longest gap between two scheduled crawls; undefined for on-demand crawls. */
-    crawlerIntervalMinutes?: number;
-    queueRetentionDays: number;
+    /** The longest an event waits for its crawl when crawls start on arrival: the batch window, plus a crawl. */
+    arrivalWaitMinutes: number;
+    /** Whether the crawlers run the daily safety-net schedule (whose failed starts are then watched). */
+    safetyNet: boolean;
     kmsKeyArn?: pulumi.Input<string>;
 }
 
 /**
- * How old the oldest event in a queue may get before someone is told: twice the crawl interval
- * when crawls are scheduled (one crawl was missed); with on-demand crawls, half the retention
- * (events would otherwise expire unseen).
+ * How old the oldest event in a queue may get before someone is told: twice the longest wait of a
+ * crawl on arrival (the batch window plus a crawl): an event that old was not taken by the crawl
+ * its batch started.
  */
-export function oldestMessageThresholdSeconds(crawlerIntervalMinutes: number | undefined, queueRetentionDays: number): number {
-    return crawlerIntervalMinutes !== undefined ? 2 * crawlerIntervalMinutes * 60 : (queueRetentionDays * 86_400) / 2;
+export function oldestMessageThresholdSeconds(arrivalWaitMinutes: number): number {
+    return 2 * arrivalWaitMinutes * 60;
 }
 
 /**
+ * Glue's message when a crawler is started while it runs (CrawlerRunningException): "Crawler with
+ * name ... has already started". A safety-net start that meets a crawl on arrival is no failure.
+ */
+const ALREADY_RUNNING = "*already*";
+
+/**
  * What tells a person the lake is unwell: an alarm when a table's DLQ holds messages, one when a
- * queue's oldest event is older than the threshold above, and an EventBridge rule on crawler
- * failures, all to an alerts topic with the configured email subscribers.
+ * queue's oldest event is older than the threshold above, one when its arrival rule fails to hand
+ * events to the table's workflow, and EventBridge rules on crawler failures (and failed starts of
+ * the safety-net schedule), all to an alerts topic with the configured email subscribers.
  */
 export class Alerts extends pulumi.ComponentResource {
     readonly topic: aws.sns.Topic;
     readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
     readonly crawlerFailures: aws.cloudwatch.EventRule;
+    readonly scheduledCrawlFailures?: aws.cloudwatch.EventRule;
 
     constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("incremental-crawl:ops:Alerts", name, {}, opts);
@@ -62,7 +73,7 @@ export class Alerts extends pulumi.ComponentResource {
         });
 
         const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
-        const ageThreshold = oldestMessageThresholdSeconds(args.crawlerIntervalMinutes, args.queueRetentionDays);
+        const ageThreshold = oldestMessageThresholdSeconds(args.arrivalWaitMinutes);
         for (const t of args.tables) {
             // A message in a DLQ is an event the crawler could not process: the catalogue misses a
             // partition until someone looks. SQS metrics:
@@ -81,7 +92,7 @@ export class Alerts extends pulumi.ComponentResource {
                 ...notify,
             }, { ...child, dependsOn: [topicPolicy] }));
             this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-events-waiting`, {
-                alarmDescription: `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: crawls are not consuming the queue.`,
+                alarmDescription: `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: no crawl on arrival took it (see the arrival rule's and the crawler's alarms; start the table's workflow to crawl now).`,
                 namespace: "AWS/SQS",
                 metricName: "ApproximateAgeOfOldestMessage",
                 dimensions: { QueueName: t.queueName },
@@ -90,6 +101,23 @@ export class Alerts extends pulumi.ComponentResource {
                 evaluationPeriods: 1,
                 comparisonOperator: "GreaterThanThreshold",
                 threshold: ageThreshold,
+                treatMissingData: "notBreaching",
+                ...notify,
+            }, { ...child, dependsOn: [topicPolicy] }));
+            // A rule whose target EventBridge cannot invoke (role, policy, workflow) counts the
+            // event in FailedInvocations after its retries; the crawl it would have started does
+            // not happen, while the events wait in the queue.
+            // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
+            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-arrival-failed`, {
+                alarmDescription: `The arrival rule of table ${t.name} could not notify its Glue workflow: check the rule target's role (glue:NotifyEvent on the workflow) and the workflow.`,
+                namespace: "AWS/Events",
+                metricName: "FailedInvocations",
+                dimensions: { RuleName: t.arrivalRuleName },
+                statistic: "Sum",
+                period: 300,
+                evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                threshold: 0,
                 treatMissingData: "notBreaching",
                 ...notify,
             }, { ...child, dependsOn: [topicPolicy] }));
@@ -128,6 +156,27 @@ export class Alerts extends pulumi.ComponentResource {
             rule: this.crawlerFailures.name,
             arn: this.topic.arn,
         }, { ...child, dependsOn: [topicPolicy] });
+
+        // Glue emits no event for a workflow run: a run of a table's workflow fails only through its
+        // one action, the crawler, whose failed crawls the rule above reports, or through its
+        // arrival rule (the alarm above). A scheduled crawler that cannot start emits "Glue
+        // Scheduled Crawler Invocation Failure" (automating-awsglue-with-cloudwatch-events); its
+        // start during a crawl on arrival is not a failure (the crawl in progress reads the queue).
+        if (args.safetyNet) {
+            this.scheduledCrawlFailures = new aws.cloudwatch.EventRule(`${name}-safety-net-failed`, {
+                name: boundedName(`${args.namePrefix}-safety-net-failed`, LIMITS.eventRule),
+                description: `Failed starts of the daily safety-net crawls of ${args.namePrefix}`,
+                eventPattern: JSON.stringify({
+                    source: ["aws.glue"],
+                    "detail-type": ["Glue Scheduled Crawler Invocation Failure"],
+                    detail: { crawlerName: [{ prefix: `${args.crawlerNamePrefix}` }], errorMessage: [{ "anything-but": { wildcard: ALREADY_RUNNING } }] },
+                }),
+            }, { ...child, deleteBeforeReplace: true });
+            new aws.cloudwatch.EventTarget(`${name}-safety-net-failed-target`, {
+                rule: this.scheduledCrawlFailures.name,
+                arn: this.topic.arn,
+            }, { ...child, dependsOn: [topicPolicy] });
+        }
 
         this.registerOutputs({ topicArn: this.topic.arn });
     }

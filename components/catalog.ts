@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
+import { CrawlOnArrival } from "./crawl-on-arrival";
 import { boundedName, LIMITS } from "./naming";
 import { TableCrawler } from "./table-crawler";
 import { ColumnSpec } from "./types";
@@ -33,20 +34,25 @@ export interface CatalogArgs {
     partition: pulumi.Input<string>;
     region: pulumi.Input<string>;
     accountId: pulumi.Input<string>;
+    /** The crawlers' own schedule: the daily safety net, or undefined (crawls on arrival only). */
     schedule?: string;
+    /** When a table's crawl starts after its objects arrive (the EVENT trigger's batching condition). */
+    arrival: { batchSize: number; batchWindowSeconds: number };
     /** Keep the Glue database on destroy. */
     retain: boolean;
 }
 
 /**
- * The catalogue of the lake: a Glue database, one event-mode crawler per table, and an Athena
- * workgroup with an enforced, encrypted result location and a saved query per table.
+ * The catalogue of the lake: a Glue database, one event-mode crawler per table started when the
+ * table's objects arrive, and an Athena workgroup with an enforced, encrypted result location and
+ * a saved query per table.
  */
 export class Catalog extends pulumi.ComponentResource {
     readonly database: aws.glue.CatalogDatabase;
     readonly workgroup: aws.athena.Workgroup;
     readonly tables: Record<string, aws.glue.CatalogTable> = {};
     readonly crawlers: Record<string, TableCrawler> = {};
+    readonly arrivals: Record<string, CrawlOnArrival> = {};
     readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
 
     constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -104,6 +110,16 @@ export class Catalog extends pulumi.ComponentResource {
                 region: args.region,
                 accountId: args.accountId,
                 schedule: args.schedule,
+            }, child);
+
+            this.arrivals[table.name] = new CrawlOnArrival(`${name}-${table.name}-arrival`, {
+                crawler: this.crawlers[table.name].crawler,
+                crawlerName: `${args.namePrefix}-${table.name}`,
+                bucketName: args.bucketName,
+                tablePrefix: table.tablePrefix,
+                batchSize: args.arrival.batchSize,
+                batchWindowSeconds: args.arrival.batchWindowSeconds,
+                accountId: args.accountId,
             }, child);
         }
 

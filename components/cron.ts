@@ -3,8 +3,8 @@
  * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
  *
  * Parses the subset the project accepts (`*`, `?`, numbers, names, ranges, lists and steps; not
- * `L`, `W` or `#`), and measures the longest gap between two runs, which sizes the queue
- * retention and the "oldest message" alarm. Glue runs a schedule at most every 5 minutes.
+ * `L`, `W` or `#`), and measures the longest and shortest gaps between two runs (the daily
+ * safety-net crawl's interval, `arrival.ts`). Glue runs a schedule at most every 5 minutes.
  */
 
 export interface CronSchedule {

@@ -158,9 +158,14 @@ export class EventLake extends pulumi.ComponentResource {
         // S3 validates the destination when the notification is written: the topic policy must
         // exist first, or S3 answers "Unable to validate the following destination configurations"
         // https://github.com/pulumi/pulumi-aws/issues/1895
-    // https://github.com/hashicorp/terraform-provider-aws/issues/11219
+        // https://github.com/hashicorp/terraform-provider-aws/issues/11219
+        // EventBridge notifications as well ("Object Created" events for every new object, which
+        // the tables' arrival rules match by key prefix): they start the crawls, while the SNS
+        // topic keeps feeding the queues the crawls read.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
         this.notification = new aws.s3.BucketNotification(`${name}-notification`, {
             bucket: bucketId,
+            eventbridge: true,
             topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.exportPrefix}/` }],
         }, { ...child, dependsOn: [this.topicPolicy] });
 

@@ -327,3 +327,28 @@ export function deliveryStatusLoggingPolicy(a: { partition: string; region: stri
         Resource: [`${group}:*`, `${group}/Failure:*`],
     });
 }
+
+/**
+ * Trust policy of a table's arrival role: only EventBridge, and only for that table's rule in this
+ * account (EventBridge sets aws:SourceArn to the ARN of the rule sending the event and
+ * aws:SourceAccount to its account: https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-conditions.html).
+ */
+export function eventsRuleTrustPolicy(a: { ruleArn: string; accountId: string }): PolicyDocument {
+    return doc({
+        Sid: "OwnRuleOnly",
+        Effect: "Allow",
+        Principal: { Service: "events.amazonaws.com" },
+        Action: "sts:AssumeRole",
+        Condition: { ArnEquals: { "aws:SourceArn": a.ruleArn }, StringEquals: { "aws:SourceAccount": a.accountId } },
+    });
+}
+
+/**
+ * What a table's arrival rule may do with its role: hand its events to its own table's workflow
+ * (`glue:NotifyEvent` on that workflow, the permission the Glue guide's EventBridge target needs:
+ * https://docs.aws.amazon.com/glue/latest/dg/starting-workflow-eventbridge.html). Nothing else:
+ * not StartWorkflowRun, not StartCrawler, no other workflow.
+ */
+export function notifyWorkflowPolicy(a: { workflowArn: string }): PolicyDocument {
+    return doc({ Sid: "NotifyOwnWorkflow", Effect: "Allow", Action: "glue:NotifyEvent", Resource: a.workflowArn });
+}

@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./alerts";
 import { Catalog } from "./catalog";
+import { CrawlOnArrival } from "./crawl-on-arrival";
 import { ConsumerQueue } from "./consumer-queue";
 import { EventLake } from "./event-lake";
 import { ExportLayout, exportLayout } from "./export-layout";
@@ -28,13 +29,16 @@ export interface LakeTable {
     consumer: ConsumerQueue;
     glueTable: aws.glue.CatalogTable;
     crawler: TableCrawler;
+    /** What starts the crawler when the table's objects arrive. */
+    arrival: CrawlOnArrival;
     namedQuery: aws.athena.NamedQuery;
     export: TableExport;
 }
 
 /**
  * The whole product for one stack: Snowflake unloads tables under `<exportPrefix>/<table>/dt=.../`,
- * S3 events fan out through SNS to one queue per table, an event-mode Glue crawler per table
+ * S3 events fan out through SNS to one queue per table, an event-mode Glue crawler per table,
+ * started when the table's objects arrive (S3 → EventBridge → a Glue workflow's EVENT trigger),
  * catalogues only the new partitions, and Athena reads them.
  */
 export class IncrementalLake extends pulumi.ComponentResource {
@@ -106,7 +110,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
             partition,
             region,
             accountId,
-            schedule: settings.crawlerSchedule,
+            schedule: settings.crawl.schedule,
+            arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
             retain,
         }, child);
 
@@ -120,11 +125,12 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 name: t.folder,
                 queueName: this.lake.consumers[t.folder].queue.name,
                 deadLetterQueueName: this.lake.consumers[t.folder].deadLetterQueue.name,
+                arrivalRuleName: this.catalog.arrivals[t.folder].rule.name,
             })),
             crawlerNamePrefix: `${namePrefix}-`,
             emails: settings.alertEmails,
-            crawlerIntervalMinutes: settings.crawlerIntervalMinutes,
-            queueRetentionDays: settings.queueRetentionDays,
+            arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
+            safetyNet: settings.crawl.schedule !== undefined,
             kmsKeyArn,
         }, child);
 
@@ -164,6 +170,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 consumer: this.lake.consumers[t.folder],
                 glueTable: this.catalog.tables[t.folder],
                 crawler: this.catalog.crawlers[t.folder],
+                arrival: this.catalog.arrivals[t.folder],
                 namedQuery: this.catalog.namedQueries[t.folder],
                 export: this.snowflake.tables[t.spec.name],
             };

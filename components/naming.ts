@@ -130,6 +130,7 @@ export function boundedName(base: string, max: number): string {
 
 /**
  * Name limits the program relies on (see `boundedName`); Athena saved queries and workgroups take
- * 128 characters (https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html).
+ * 128 characters (https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html),
+ * Glue workflows and triggers 255 (API_CreateWorkflow, API_CreateTrigger: Name, 1 to 255).
  */
-export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64, athenaName: 128 } as const;
+export const LIMITS = { iamRole: 64, iamInlinePolicy: 128, sqsQueue: 80, eventRule: 64, athenaName: 128, glueName: 255 } as const;

@@ -19,7 +19,7 @@ export interface TableCrawlerArgs {
     partition: pulumi.Input<string>;
     region: pulumi.Input<string>;
     accountId: pulumi.Input<string>;
-    /** Glue cron expression; undefined for on-demand crawls. */
+    /** Glue cron expression of the daily safety-net crawl; undefined when the table is crawled on arrival only. */
     schedule?: string;
 }
 

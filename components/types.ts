@@ -3,6 +3,7 @@
  * only place that produces them from stack configuration; components accept them typed and
  * assume they are valid.
  */
+import type { CrawlTiming } from "./arrival";
 
 /** How the partition folder value is derived from the partition column. */
 export type PartitionGranularity = "day" | "month" | "hour" | "value";
@@ -51,10 +52,14 @@ export interface Settings {
     athenaResultsDays: number;
     queueRetentionDays: number;
     maxReceiveCount: number;
-    /** Glue cron expression; undefined for on-demand crawls. */
-    crawlerSchedule?: string;
-    /** The longest gap between two crawls in minutes, when scheduled. */
-    crawlerIntervalMinutes?: number;
+    /** Events that start a table's crawl at once (the EVENT trigger's BatchSize, 1-100). */
+    crawlBatchSize: number;
+    /** Seconds after a table's first new object that its crawl starts (the trigger's BatchWindow, 1-900). */
+    crawlBatchWindowSeconds: number;
+    /** A daily safety-net crawl of every table on the crawler's schedule, besides the crawls on arrival. */
+    safetyNetCrawl: boolean;
+    /** When crawls happen, derived from the three settings above. */
+    crawl: CrawlTiming;
     glueDatabase: string;
     alertEmails: string[];
     snowflakeDatabase: string;

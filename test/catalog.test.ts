@@ -99,13 +99,13 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
 }
 
 describe("catalog", () => {
-    it("dev: one on-demand event-mode crawler, wired to its own queue", async () => {
+    it("dev: one event-mode crawler without a schedule (it crawls on arrival), wired to its own queue", async () => {
         checkCatalog(await stackGraph("dev"), ["orders"], undefined, "lake_dev");
     });
 
-    it("prod: scheduled crawlers, KMS decrypt on the lake key", async () => {
+    it("prod: crawlers with the daily safety-net schedule, KMS decrypt on the lake key", async () => {
         const g = await stackGraph("prod");
-        checkCatalog(g, ["orders", "customers"], "cron(15 * * * ? *)", "lake");
+        checkCatalog(g, ["orders", "customers"], "cron(15 3 * * ? *)", "lake");
         assert.equal(g.one("aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
     });
 
@@ -158,7 +158,9 @@ describe("names within the services' limits", () => {
         assert.ok(queues.every((n) => n.length <= 80), queues.join(", "));
         const tableQueues = g.ofType("aws:sqs/queue:Queue").filter((r) => !r.name.endsWith("-lake-undelivered")).map((r) => r.outputs.name as string);
         assert.equal(new Set(tableQueues).size, 4, "two tables sharing a long prefix still get distinct queues");
-        assert.ok(g.one("aws:cloudwatch/eventRule:EventRule").outputs.name.length <= 64);
+        for (const r of g.ofType("aws:cloudwatch/eventRule:EventRule")) assert.ok(r.outputs.name.length <= 64, r.outputs.name);
+        const arrivalRules = g.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.endsWith("-arrival-rule")).map((r) => r.outputs.name);
+        assert.equal(new Set(arrivalRules).size, 2, "two tables sharing a long prefix still get distinct arrival rules");
         for (const c of g.ofType(CRAWLER)) assert.ok(c.inputs.name.length <= 255);
     });
 });

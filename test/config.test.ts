@@ -47,7 +47,8 @@ describe("config: parseSettings", () => {
         assert.equal(s.exportPrefix, DEFAULTS.exportPrefix);
         assert.equal(s.encryption, "sse-s3");
         assert.equal(s.queueRetentionDays, 7);
-        assert.equal(s.crawlerSchedule, undefined);
+        assert.deepEqual([s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl], [100, 300, false]);
+        assert.deepEqual(s.crawl, { arrivalWaitMinutes: 20, longestIntervalMinutes: 20 }, "crawls on arrival only: no schedule");
         assert.equal(s.production, false);
         assert.deepEqual(s.tables[0].columns[1], { name: "ORDER_TS", type: "TIMESTAMP_TZ", nullable: true });
         assert.equal(s.tables[0].partitionGranularity, "day");
@@ -59,17 +60,18 @@ describe("config: parseSettings", () => {
             [k("production")]: "false", [k("exportPrefix")]: "lake/exports", [k("encryption")]: "kms",
             [k("versioning")]: "false", [k("noncurrentVersionDays")]: "9", [k("abortIncompleteUploadDays")]: "2",
             [k("athenaResultsDays")]: "3", [k("queueRetentionDays")]: "5", [k("maxReceiveCount")]: "7",
-            [k("crawlerSchedule")]: "cron(0 */6 * * ? *)", [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
+            [k("crawlBatchSize")]: "10", [k("crawlBatchWindowSeconds")]: "900", [k("safetyNetCrawl")]: "true", [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
             [k("snowflakeDatabase")]: "DB1", [k("snowflakeSchema")]: "S1", [k("snowflakeWarehouse")]: "WH1",
             [k("taskScheduleMinutes")]: "15", [k("maxFileSizeMb")]: "256",
             "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"], "snowflake:accountName": "ACME",
         }), ctx);
         assert.deepEqual(
             [s.production, s.exportPrefix, s.encryption, s.versioning, s.noncurrentVersionDays, s.abortIncompleteUploadDays,
-                s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlerSchedule, s.crawlerIntervalMinutes,
+                s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.crawl,
                 s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
                 s.taskScheduleMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeProvider],
-            [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, "cron(0 */6 * * ? *)", 360, "sales_lake", ["a@example.com"],
+            [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, 10, 900, true,
+                { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" }, "sales_lake", ["a@example.com"],
                 "DB1", "S1", "WH1", 15, 256, ["snowflake_view_resource"], { accountName: "ACME" }]);
     });
 
@@ -105,9 +107,14 @@ describe("config: parseSettings", () => {
         ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 13/],
         ["retention not a number", { [k("noncurrentVersionDays")]: "30d" }, /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/],
         ["fractional integer", { [k("maxFileSizeMb")]: "1.5" }, /maxFileSizeMb: expected an integer from 1 to 5120, got 1.5/],
-        ["schedule not cron", { [k("crawlerSchedule")]: "hourly" }, /^incremental-crawl:crawlerSchedule: expected a Glue cron expression.*not of the form cron/],
-        ["schedule too frequent", { [k("crawlerSchedule")]: "cron(* * * * ? *)" }, /crawlerSchedule: .*at most every 5 minutes/],
-        ["retention shorter than two crawl intervals", { [k("crawlerSchedule")]: "cron(0 0 ? * MON *)", [k("queueRetentionDays")]: "7" }, /queueRetentionDays: expected at least twice the longest crawl interval \(14 days/],
+        ["the retired crawl schedule", { [k("crawlerSchedule")]: "cron(15 * * * ? *)" }, /^incremental-crawl:crawlerSchedule: expected no crawlerSchedule: crawls start when a table's objects arrive \(crawlBatchSize, crawlBatchWindowSeconds\); for a daily crawl besides, set safetyNetCrawl: true \(cron\(15 3 \* \* \? \*\)\), got "cron\(15 \* \* \* \? \*\)"$/],
+        ["batch size above Glue's 100", { [k("crawlBatchSize")]: "101" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 \(new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize\), got 101$/],
+        ["batch size 0", { [k("crawlBatchSize")]: "0" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 /],
+        ["batch window above Glue's 900 s", { [k("crawlBatchWindowSeconds")]: "901" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\), got 901$/],
+        ["batch window 0", { [k("crawlBatchWindowSeconds")]: "0" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 /],
+        ["batch window in minutes", { [k("crawlBatchWindowSeconds")]: "5m" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 .*, got "5m"$/],
+        ["safety net not boolean", { [k("safetyNetCrawl")]: "daily" }, /^incremental-crawl:safetyNetCrawl: expected true or false, got "daily"$/],
+        ["retention shorter than two safety-net days", { [k("safetyNetCrawl")]: "true", [k("queueRetentionDays")]: "1" }, /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(2 days with safetyNetCrawl: true\), got 1$/],
         ["glue database upper case", { [k("glueDatabase")]: "LAKE" }, /glueDatabase: expected a Glue\/Athena name/],
         ["snowflake database lower case", { [k("snowflakeDatabase")]: "lake" }, /snowflakeDatabase: expected an upper-case Snowflake identifier/],
         ["warehouse with quote", { [k("snowflakeWarehouse")]: 'WH"; DROP' }, /snowflakeWarehouse: expected an upper-case Snowflake identifier/],
@@ -190,6 +197,7 @@ describe("config: the project file and the stacks", () => {
         const prod = parseSettings(stackConfig("prod"), { project: PROJECT, stack: "prod" });
         assert.deepEqual([dev.production, dev.encryption, dev.versioning], [false, "sse-s3", false]);
         assert.deepEqual([prod.production, prod.encryption, prod.versioning], [true, "kms", true]);
-        assert.ok(prod.crawlerSchedule !== undefined && dev.crawlerSchedule === undefined);
+        assert.ok(prod.crawl.schedule === "cron(15 3 * * ? *)" && dev.crawl.schedule === undefined, "prod keeps a daily safety net, dev crawls on arrival only");
+        assert.ok(dev.crawlBatchWindowSeconds < prod.crawlBatchWindowSeconds, "dev catalogues a minute after an unload");
     });
 });

@@ -28,6 +28,15 @@ describe("README", () => {
         }
     });
 
+    it("starts no crawler by hand: dev and prod catalogue on arrival, and Operating it says when crawls happen", () => {
+        assert.doesNotMatch(readme, /start-crawler/);
+        const section = readme.slice(readme.indexOf("### When crawls happen"), readme.indexOf("## Semantics"));
+        assert.ok(readme.indexOf("### When crawls happen") > readme.indexOf("## Operating it"), "under Operating it");
+        for (const word of ["crawlBatchWindowSeconds", "crawlBatchSize", "safetyNetCrawl", "CrawlerRunningException", "MaxConcurrentRuns", "FailedInvocations"]) {
+            assert.ok(section.includes(word), `When crawls happen mentions ${word}`);
+        }
+    });
+
     it("names the test command CI runs", () => {
         const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
         assert.match(readme, /npm ci[\s\S]*npm test/);

@@ -1,13 +1,13 @@
 /**
  * Glue: one crawler per table in CRAWL_EVENT_MODE, each on its own queue of S3 events, one target,
- * no sampling, and one schema for the table's folder.
+ * no sampling, one schema for the table's folder, and no polling more often than once a day.
  * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
  * https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html
  */
 import { crawlerEventQueueArns } from "../lib/delivery";
 import { Node, ofType } from "../lib/graph";
 import { resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
-import { T } from "../lib/types";
+import { is, T } from "../lib/types";
 import { isRecord, listOf, parseJsonInput } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -86,6 +86,70 @@ export function checkEventQueueExclusive(resources: Node[]): StackViolation[] {
     return out;
 }
 
+/** Values a cron field matches; undefined when the field cannot be read (the rule then says so). */
+function cronFieldCount(text: string, min: number, max: number): number | undefined {
+    if (text === "*" || text === "?") return max - min + 1;
+    const values = new Set<number>();
+    for (const part of text.split(",")) {
+        const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
+        if (!m) return undefined;
+        const lo = m[1] === "*" ? min : Number(m[1]);
+        const hi = m[2] !== undefined ? Number(m[2]) : m[1] === "*" || m[3] !== undefined ? max : lo;
+        const step = m[3] !== undefined ? Number(m[3]) : 1;
+        if (step < 1 || lo < min || hi > max || lo > hi) return undefined;
+        for (let v = lo; v <= hi; v += step) values.add(v);
+    }
+    return values.size;
+}
+
+const RATE_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 };
+
+/**
+ * Runs a Glue schedule makes on a day it runs at all: `cron(Minutes Hours ...)` runs
+ * |Minutes| × |Hours| times on each day its other fields select, so it polls more often than once a
+ * day exactly when that product exceeds 1; `rate(n unit)` runs 1440 / (n × unit) times.
+ * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
+ * Undefined when the expression is not one of these forms.
+ */
+export function runsPerDay(schedule: string): number | undefined {
+    const cron = /^cron\(\s*(\S+)\s+(\S+)\s+\S+\s+\S+\s+\S+(?:\s+\S+)?\s*\)$/.exec(schedule.trim());
+    if (cron) {
+        const minutes = cronFieldCount(cron[1], 0, 59);
+        const hours = cronFieldCount(cron[2], 0, 23);
+        return minutes === undefined || hours === undefined ? undefined : minutes * hours;
+    }
+    const rate = /^rate\(\s*(\d+)\s+([a-z]+)\s*\)$/.exec(schedule.trim());
+    if (rate && RATE_MINUTES[rate[2]] !== undefined && Number(rate[1]) > 0) return 1440 / (Number(rate[1]) * RATE_MINUTES[rate[2]]);
+    return undefined;
+}
+
+/**
+ * A crawler polls at most once a day: it starts when its table's objects arrive, and a schedule, if
+ * any, is a daily safety net. Every run is billed (Glue: per second, with a 10-minute minimum per
+ * crawler run, https://aws.amazon.com/glue/pricing/), so an hourly crawler over an idle table pays
+ * 24 minimums a day and catalogues nothing. Checks a crawler's own `schedule` and the schedule of a
+ * SCHEDULED trigger that starts crawlers.
+ */
+export function checkCrawlerPollsAtMostDaily(type: string, props: Record<string, any>): string[] {
+    let schedule: unknown;
+    let what: string;
+    if (is(type, T.crawler)) {
+        schedule = props.schedule;
+        what = "crawler schedule";
+    } else {
+        const crawlers = listOf(props.actions).filter(isRecord).map((a) => a.crawlerName).filter((n) => typeof n === "string");
+        if (props.type !== "SCHEDULED" || crawlers.length === 0) return [];
+        schedule = props.schedule;
+        what = `scheduled trigger of crawler ${crawlers.join(", ")}`;
+    }
+    if (typeof schedule !== "string" || schedule.trim() === "") return [];
+    const runs = runsPerDay(schedule);
+    if (runs === undefined) return [`${what} ${schedule} is not a cron(...) or rate(...) expression this rule can read: start crawlers on arrival, with at most a daily schedule such as cron(15 3 * * ? *)`];
+    if (runs <= 1) return [];
+    const shown = Number.isInteger(runs) ? String(runs) : runs.toFixed(1);
+    return [`${what} ${schedule} runs ${shown} times a day: each run is billed at least 10 minutes whether or not anything arrived; start the crawler on arrival (an EventBridge rule and a Glue EVENT trigger) and keep at most a daily safety net such as cron(15 3 * * ? *)`];
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
@@ -134,4 +198,13 @@ export const glueEventQueueExclusive = stackPolicy({
     check: (resources) => checkEventQueueExclusive(resources),
 });
 
-export const gluePolicies = [glueEventCrawlerHasQueue, glueEventCrawlerSingleTarget, glueEventCrawlerNoSampling, glueCrawlerSingleSchema, glueEventQueueExclusive];
+export const glueCrawlerPollsAtMostDaily = resourcePolicy({
+    name: "glue-crawler-polls-at-most-daily",
+    description: "No crawler polls more often than once a day: its schedule (or a SCHEDULED trigger that starts it) runs at most daily; crawls start when objects arrive, and every run is billed at least 10 minutes.",
+    enforcementLevel: "advisory",
+    severity: "low",
+    types: [...T.crawler, ...T.glueTrigger],
+    check: (props, { args }) => checkCrawlerPollsAtMostDaily(args.type, props),
+});
+
+export const gluePolicies = [glueEventCrawlerHasQueue, glueEventCrawlerSingleTarget, glueEventCrawlerNoSampling, glueCrawlerSingleSchema, glueEventQueueExclusive, glueCrawlerPollsAtMostDaily];

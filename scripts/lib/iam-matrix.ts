@@ -87,6 +87,7 @@ export const CELL_GROUPS = {
     "anonymous": "denied: anonymous reads (and writes)",
     "kms": "the lake key: S3/SNS of this account and the stack's roles only",
     "task-alerts": "Snowflake's task-error role: only the notification integration's user assumes it, and it publishes to the alerts topic only",
+    "arrival-trigger": "each table's arrival rule: only EventBridge, for that rule, assumes its role, which notifies its own table's workflow and nothing else",
 } as const;
 export type CellGroup = keyof typeof CELL_GROUPS;
 
@@ -123,7 +124,9 @@ export interface TableFacts {
     prefix: string;
     queue: { arn: string; policy?: PolicyDoc };
     dlq: { arn: string; policy?: PolicyDoc };
-    crawler: { roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
+    crawler: { arn: string; roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
+    /** What starts the crawler when the table's objects arrive: the rule, its target's role, the workflow. */
+    arrival?: { ruleArn: string; workflowArn: string; roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
 }
 
 const OTHER_ACCOUNT = "111122223333";
@@ -215,7 +218,8 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
             prefix,
             queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
             dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
-            crawler: { roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role) },
+            crawler: { arn: crawler.outputs.arn, roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role) },
+            arrival: arrivalOf(rs, crawler, roleByArn),
         };
     }).sort((a, b) => a.folder.localeCompare(b.folder));
 
@@ -263,6 +267,24 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
             externalId: integration.outputs.storageAwsExternalId,
         },
         key,
+    };
+}
+
+/**
+ * The arrival path of a crawler, when it has one: the EVENT trigger whose action is the crawler,
+ * its workflow, the EventBridge target that notifies that workflow, its rule and its role.
+ */
+function arrivalOf(rs: GraphResource[], crawler: GraphResource, roleByArn: (arn: string) => GraphResource): TableFacts["arrival"] {
+    const triggers = ofType(rs, "aws:glue/trigger:Trigger").filter((t) => t.inputs.type === "EVENT" && (t.inputs.actions ?? []).some((a: any) => a.crawlerName === crawler.outputs.name));
+    if (triggers.length === 0) return undefined;
+    const trigger = only(triggers, `EVENT trigger of ${crawler.name}`);
+    const workflow = only(ofType(rs, "aws:glue/workflow:Workflow").filter((w) => w.outputs.name === trigger.inputs.workflowName), `workflow of ${trigger.name}`);
+    const target = only(ofType(rs, "aws:cloudwatch/eventTarget:EventTarget").filter((t) => t.inputs.arn === workflow.outputs.arn), `EventBridge target of ${workflow.name}`);
+    const rule = only(ofType(rs, "aws:cloudwatch/eventRule:EventRule").filter((r) => r.outputs.name === target.inputs.rule), `rule of ${target.name}`);
+    const role = roleByArn(target.inputs.roleArn);
+    return {
+        ruleArn: rule.outputs.arn, workflowArn: workflow.outputs.arn, roleArn: role.outputs.arn, roleName: role.outputs.name,
+        trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role),
     };
 }
 
@@ -401,6 +423,45 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             expected: "Denied", why: "trust policy admits only Glue" });
         add({ id: `crawler:${t.folder}:trust-admin`, group: "crawler-trust", principal: { label: "administrator of this account", arn: adminHere }, action: "sts:AssumeRole", resource: role,
             context: {}, identityPolicies: [ADMIN], resourcePolicy: t.crawler.trust, expected: "Denied", why: "a trust policy must name the principal, even in the same account" });
+    }
+
+    // --- The arrival rules: who may start a table's crawl -----------------------------------------
+    for (const t of f.tables.filter((x) => x.arrival !== undefined)) {
+        const a = t.arrival!;
+        const who = { label: `arrival role ${t.folder}`, arn: sessionOf(a.roleName, "events") };
+        const ownWorkflow = { label: `workflow ${t.folder}`, arn: a.workflowArn, accountId: acct };
+        const cell = (id: string, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string) =>
+            add({ id: `arrival:${t.folder}:${id}`, group: "arrival-trigger", principal: who, action, resource: res, context, identityPolicies: a.identity, resourcePolicy, expected, why });
+        cell("notify-own-workflow", "glue:NotifyEvent", ownWorkflow, undefined, {}, "Allowed", "inline NotifyOwnWorkflow: its events reach its own table's EVENT trigger");
+        const others = f.tables.filter((o) => o !== t && o.arrival !== undefined);
+        for (const o of others) {
+            cell(`notify-workflow-${o.folder}`, "glue:NotifyEvent", { label: `workflow ${o.folder}`, arn: o.arrival!.workflowArn, accountId: acct }, undefined, {},
+                "Denied", "NotifyOwnWorkflow names its own workflow only: a rule cannot start another table's crawl");
+        }
+        if (others.length === 0) {
+            cell("notify-workflow-other", "glue:NotifyEvent", { label: "workflow of another table (hypothetical)", arn: `arn:${f.partition}:glue:${f.region}:${acct}:workflow/another-table`, accountId: acct }, undefined, {},
+                "Denied", "NotifyOwnWorkflow names its own workflow only");
+        }
+        cell("start-own-workflow", "glue:StartWorkflowRun", ownWorkflow, undefined, {}, "Denied", "only NotifyEvent: the trigger's batching condition decides when the workflow runs");
+        cell("start-own-crawler", "glue:StartCrawler", { label: `crawler ${t.folder}`, arn: t.crawler.arn, accountId: acct }, undefined, {}, "Denied", "the crawler starts through the workflow only, one run at a time");
+        cell("pass-crawler-role", "iam:PassRole", { label: `crawler role ${t.folder}`, arn: t.crawler.roleArn, accountId: acct }, undefined, {}, "Denied", "it cannot hand the crawler's role to anything");
+        cell("read-own-prefix", "s3:GetObject", s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/dt=.../*.parquet`), f.bucket.policy, tls,
+            "Denied", "no S3 grant: it rings the bell, the crawler reads the data");
+
+        const role = { label: `arrival role ${t.folder}`, arn: a.roleArn, accountId: acct };
+        const events = { label: "EventBridge (service)", arn: "events.amazonaws.com" };
+        const trust = (id: string, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, identity: NamedPolicy[], expected: Expected, why: string) =>
+            add({ id: `arrival:${t.folder}:trust-${id}`, group: "arrival-trigger", principal, action: "sts:AssumeRole", resource: role, context, contextLabel, identityPolicies: identity, resourcePolicy: a.trust, expected, why });
+        trust("own-rule", events, { "aws:SourceArn": a.ruleArn, "aws:SourceAccount": acct }, "SourceArn=its rule, SourceAccount=this account", [],
+            "Allowed", "trust policy: events.amazonaws.com for its own rule's ARN in this account");
+        const otherRule = others[0]?.arrival?.ruleArn ?? `arn:${f.partition}:events:${f.region}:${acct}:rule/another-rule`;
+        trust("other-rule", events, { "aws:SourceArn": otherRule, "aws:SourceAccount": acct }, `SourceArn=${others[0] ? `the rule of ${others[0].folder}` : "another rule"}, SourceAccount=this account`, [],
+            "Denied", "aws:SourceArn must be its own rule: another rule cannot use this role");
+        trust("other-account", events, { "aws:SourceArn": a.ruleArn.replace(`:${acct}:`, `:${OTHER_ACCOUNT}:`), "aws:SourceAccount": OTHER_ACCOUNT }, "SourceArn=its rule's name in another account, SourceAccount=another account", [],
+            "Denied", "a same-named rule of another account is another source");
+        trust("no-source", events, {}, "-", [], "Denied", "without aws:SourceArn EventBridge is not acting for its rule");
+        trust("glue", { label: "Glue (service)", arn: "glue.amazonaws.com" }, {}, "-", [], "Denied", "only EventBridge is trusted");
+        trust("admin", { label: "administrator of this account", arn: adminHere }, {}, "-", [ADMIN], "Denied", "a trust policy must name the principal, even in the same account");
     }
 
     // --- The unload role: trust ------------------------------------------------------------------

@@ -23,7 +23,7 @@ import {
     EnforcementLevel, Policies, PolicyPackConfig, PolicyProviderResource, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
-import { parseCron } from "@incremental-crawl/components";
+import { crawlTiming, EVENT_BATCH_LIMITS } from "@incremental-crawl/components";
 import { allPolicies, PACK_NAME } from "../../policies/rules";
 import { defaultsOf } from "../../policies/lib/rule";
 import { NodeOptions } from "../../policies/lib/graph";
@@ -84,8 +84,9 @@ export interface PlanResult {
 
 /**
  * The policy settings a stack implies, from its configuration (engine form: full key → string):
- * whether it keeps data, its export prefix, its crawl interval, and the account the mocks deploy
- * into. Each policy takes the keys its config schema declares.
+ * whether it keeps data, its export prefix, its longest interval between crawls (arrival batches
+ * and the safety net), and the account the mocks deploy into. Each policy takes the keys its
+ * config schema declares.
  */
 export function stackPolicySettings(config: Record<string, string>): Record<string, unknown> {
     const exportPrefix = (config["incremental-crawl:exportPrefix"] ?? "exports").replace(/^\/+|\/+$/g, "");
@@ -95,13 +96,12 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         protectedPrefix: `${exportPrefix}/`,
         accountIds: [MOCK_ACCOUNT],
     };
-    const schedule = config["incremental-crawl:crawlerSchedule"];
-    if (schedule !== undefined && schedule !== "") {
-        try {
-            settings.crawlerIntervalMinutes = parseCron(schedule).maxIntervalMinutes;
-        } catch {
-            // An invalid schedule fails the program itself; the policy default stands.
-        }
+    // Crawls start on arrival (a batch window plus a crawl), and at least once a day with the
+    // safety net: the longest interval between crawls an event may wait through.
+    const window = Number(config["incremental-crawl:crawlBatchWindowSeconds"] ?? EVENT_BATCH_LIMITS.maxWindowSeconds);
+    if (Number.isInteger(window) && window >= EVENT_BATCH_LIMITS.minWindowSeconds && window <= EVENT_BATCH_LIMITS.maxWindowSeconds) {
+        // An invalid window fails the program itself; the policy default stands.
+        settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNet: config["incremental-crawl:safetyNetCrawl"] === "true" }).longestIntervalMinutes;
     }
     return settings;
 }

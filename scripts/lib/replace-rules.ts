@@ -271,6 +271,22 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         autoName: "name",
         identity: byName,
     },
+    "aws:glue/workflow:Workflow": {
+        upstream: "aws_glue_workflow",
+        source: `${TF_AWS} internal/service/glue/workflow.go @ c26530e26ce3`,
+        forceNew: ["name"],
+        autoName: "name",
+        identity: byName,
+    },
+    "aws:glue/trigger:Trigger": {
+        // name, type and workflow_name are ForceNew; actions, event_batching_condition, schedule
+        // and description are updated in place (resourceTriggerUpdate: UpdateTrigger).
+        upstream: "aws_glue_trigger",
+        source: `${TF_AWS} internal/service/glue/trigger.go @ 04c79849dbe7`,
+        forceNew: ["name", "type", "workflowName"],
+        autoName: "name",
+        identity: byName,
+    },
     "aws:athena/workgroup:Workgroup": {
         upstream: "aws_athena_workgroup",
         source: `${TF_AWS} internal/service/athena/workgroup.go @ 0148137dc6fb`,

@@ -282,7 +282,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
             const counts = `${fmtInt(catalogued.size)} partitions for ${fmtInt(folders.size)} folders`;
             if (missing.length > 0) {
                 add(CHECKS.partitions, "fail", `${counts}; not catalogued: ${sample(missing)}${extra.length ? `; without a folder: ${sample(extra)}` : ""}`,
-                    "partitions fewer than folders: the crawler has not consumed the events yet (run it again, or wait for its schedule), " +
+                    "partitions fewer than folders: the crawler has not consumed the events yet (wait for the crawl their arrival starts, or start the table's workflow), " +
                     "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
                     "or the events went to the DLQ");
             } else if (extra.length > 0) {
@@ -412,7 +412,7 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
     if (state === "suspended") specifics.push(`task ${t.taskName} is suspended (it suspends itself after repeated failures): see TASK_HISTORY, then ALTER TASK ... RESUME`);
     if (state === "missing") specifics.push(`task ${t.taskName} does not exist: run pulumi up`);
     if (pending !== undefined && pending > 0 && athenaRows + pending === sfRows) {
-        specifics.push(`the ${fmtInt(pending)} missing rows are still in the stream: they leave with the task's next run (EXECUTE TASK to run it now), then rerun the crawler`);
+        specifics.push(`the ${fmtInt(pending)} missing rows are still in the stream: they leave with the task's next run (EXECUTE TASK to run it now), and their arrival starts the crawl`);
     } else if (pending !== undefined && athenaRows + pending < sfRows) {
         specifics.push("rows were unloaded but are not counted by Athena: their partitions are not catalogued yet (crawler behind), or the stream went stale and lost them");
     }
@@ -555,7 +555,7 @@ function partitionRowsCause(cmp: PartitionComparison): string {
     const short = cmp.fewer.filter((d) => d.lake > 0);
     if (absent.length > 0) {
         causes.push(`partitions Athena does not have (${sample(absent.map((d) => d.partition), 3)}) are not catalogued yet: ` +
-            "the crawler has not consumed their events (see glue partitions, event queue and dead-letter queue; run the crawler again), or their folders were deleted");
+            "the crawler has not consumed their events (see glue partitions, event queue and dead-letter queue; start the table's workflow to crawl again), or their folders were deleted");
     }
     if (short.length > 0) {
         causes.push("catalogued partitions with fewer rows than were unloaded lost files: deleted from S3 after the unload (by hand, or a lifecycle rule), " +

@@ -25,7 +25,8 @@ const uuid = (seed: string) => {
  * SNS https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html,
  * EventBridge https://docs.aws.amazon.com/eventbridge/latest/APIReference/API_PutRule.html,
  * CloudWatch https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_PutMetricAlarm.html,
- * Glue https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-common.html (single-line string pattern, 255),
+ * Glue https://docs.aws.amazon.com/glue/latest/dg/aws-glue-api-common.html (single-line string pattern, 255;
+ * workflows and triggers: API_CreateWorkflow, API_CreateTrigger),
  * Athena https://docs.aws.amazon.com/athena/latest/APIReference/API_CreateNamedQuery.html and API_CreateWorkGroup.html (128),
  * KMS alias https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateAlias.html (256),
  * Snowflake identifiers https://docs.snowflake.com/en/sql-reference/identifiers-syntax (255).
@@ -39,6 +40,8 @@ export const NAME_LIMITS: Record<string, number> = {
     "aws:cloudwatch/eventRule:EventRule": 64,
     "aws:cloudwatch/metricAlarm:MetricAlarm": 255,
     "aws:glue/crawler:Crawler": 255,
+    "aws:glue/workflow:Workflow": 255,
+    "aws:glue/trigger:Trigger": 255,
     "aws:glue/catalogDatabase:CatalogDatabase": 255,
     "aws:glue/catalogTable:CatalogTable": 255,
     "aws:athena/namedQuery:NamedQuery": 128,
@@ -120,6 +123,15 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
                     return { id: `${MOCK_ACCOUNT}:${i.databaseName}:${name}`, state: { ...i, name, arn: arnOf("glue", `table/${i.databaseName}/${name}`) } };
                 case "aws:glue/crawler:Crawler":
                     return { id: name, state: { ...i, name, arn: arnOf("glue", `crawler/${name}`) } };
+                case "aws:glue/workflow:Workflow":
+                    return { id: name, state: { ...i, name, arn: arnOf("glue", `workflow/${name}`) } };
+                case "aws:glue/trigger:Trigger":
+                    // An EVENT trigger waits in CREATED for its workflow's events (a scheduled or
+                    // conditional one would be ACTIVATED): https://docs.aws.amazon.com/glue/latest/webapi/API_Trigger.html
+                    return { id: name, state: { ...i, name, arn: arnOf("glue", `trigger/${name}`), enabled: i.enabled ?? true, state: i.type === "EVENT" || i.type === "ON_DEMAND" ? "CREATED" : "ACTIVATED" } };
+                case "aws:cloudwatch/eventTarget:EventTarget":
+                    // The provider's id is "<rule>-<targetId>", and the target id defaults to a unique one.
+                    return { id: `${i.rule}-${i.targetId ?? `terraform-${short(args.name, 20)}`}`, state: { ...i, targetId: i.targetId ?? `terraform-${short(args.name, 20)}`, eventBusName: i.eventBusName ?? "default" } };
                 case "aws:athena/workgroup:Workgroup":
                     return { id: name, state: { ...i, name, arn: arnOf("athena", `workgroup/${name}`) } };
                 case "aws:athena/namedQuery:NamedQuery":

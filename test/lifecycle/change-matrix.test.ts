@@ -79,11 +79,11 @@ const CASES: Case[] = [
         expect: { dev: { update: ["snowflake.Task snowflake-orders-task"] }, prod: { update: ["snowflake.Task snowflake-*-task"] } },
     },
     {
-        name: "crawlerSchedule",
-        change: (s) => ({ [K("crawlerSchedule")]: s === "dev" ? "cron(0 * * * ? *)" : "cron(0 */2 * * ? *)" }),
+        name: "crawlBatchWindowSeconds",
+        change: (s) => ({ [K("crawlBatchWindowSeconds")]: s === "dev" ? 120 : 600 }),
         expect: {
-            dev: { update: ["glue.Crawler catalog-orders-crawler", "cloudwatch.MetricAlarm alerts-orders-events-waiting"] },
-            prod: { update: ["glue.Crawler catalog-*-crawler", "cloudwatch.MetricAlarm alerts-*-events-waiting"] },
+            dev: { update: ["glue.Trigger catalog-orders-arrival-trigger", "cloudwatch.MetricAlarm alerts-orders-events-waiting"] },
+            prod: { update: ["glue.Trigger catalog-*-arrival-trigger", "cloudwatch.MetricAlarm alerts-*-events-waiting"] },
         },
     },
     {
@@ -144,6 +144,8 @@ const CASES: Case[] = [
             update: [
                 "snowflake.Task snowflake-*-task", "snowflake.Stage snowflake-stage", "snowflake.StorageIntegration snowflake-integration", "s3.BucketNotification lake-notification",
                 "sns.TopicSubscription lake-*-subscription", "iam.RolePolicy *-access", "iam.Role catalog-*-role", "?glue.Crawler catalog-*-crawler",
+                // The arrival rule's pattern and the workflow's description name the table's folder.
+                "glue.Workflow catalog-*-arrival-workflow", "cloudwatch.EventRule catalog-*-arrival-rule",
             ],
             // The Glue table goes with the old location (its partitions with it): that is the point.
             verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],

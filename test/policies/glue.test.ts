@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import {
-    checkCrawlerSingleSchema, glueCrawlerSingleSchema, glueEventCrawlerHasQueue, glueEventCrawlerNoSampling, glueEventCrawlerSingleTarget,
+    checkCrawlerSingleSchema, glueCrawlerPollsAtMostDaily, glueCrawlerSingleSchema, runsPerDay, glueEventCrawlerHasQueue, glueEventCrawlerNoSampling, glueEventCrawlerSingleTarget,
     glueEventQueueExclusive,
 } from "../../policies/rules/glue";
 import { Fake, stackViolations, unknown, violationsOf } from "./support";
@@ -108,6 +108,46 @@ describe("policies/glue", () => {
         });
         it("says nothing about targets not known yet", async () => {
             assert.deepEqual(await stackViolations(glueEventQueueExclusive, graph({ s3Targets: unknown([]) })), []);
+        });
+    });
+
+    describe("glue-crawler-polls-at-most-daily", () => {
+        const TRIGGER = "aws:glue/trigger:Trigger";
+        it("passes a crawler without a schedule (it crawls on arrival) and the daily safety net", async () => {
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler()), []);
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(15 3 * * ? *)" })), []);
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(0 6 ? * MON *)" })), [], "weekly");
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "rate(1 day)" })), []);
+        });
+        it("passes the crawl-on-arrival trigger, which has no schedule", async () => {
+            const event = { name: "lake-orders-on-arrival", type: "EVENT", workflowName: "lake-orders", actions: [{ crawlerName: "lake-orders" }], eventBatchingConditions: [{ batchSize: 100, batchWindow: 300 }] };
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, TRIGGER, event), []);
+        });
+        it("reports an hourly crawler (the design crawling on arrival replaced)", async () => {
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(15 * * * ? *)" })), [
+                "crawler schedule cron(15 * * * ? *) runs 24 times a day: each run is billed at least 10 minutes whether or not anything arrived; start the crawler on arrival (an EventBridge rule and a Glue EVENT trigger) and keep at most a daily safety net such as cron(15 3 * * ? *)",
+            ]);
+        });
+        it("reports twice a day, every 15 minutes, and a rate of hours", async () => {
+            for (const [schedule, runs] of [["cron(0 6,18 * * ? *)", "2"], ["cron(0/15 * * * ? *)", "96"], ["rate(12 hours)", "2"]]) {
+                const [v] = await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule }));
+                assert.match(v, new RegExp(`runs ${runs} times a day`), schedule);
+            }
+        });
+        it("reports a SCHEDULED trigger that starts a crawler hourly, not one that starts only jobs", async () => {
+            const hourly = { type: "SCHEDULED", schedule: "cron(0 * * * ? *)", actions: [{ crawlerName: "lake-orders" }] };
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, TRIGGER, hourly), [
+                "scheduled trigger of crawler lake-orders cron(0 * * * ? *) runs 24 times a day: each run is billed at least 10 minutes whether or not anything arrived; start the crawler on arrival (an EventBridge rule and a Glue EVENT trigger) and keep at most a daily safety net such as cron(15 3 * * ? *)",
+            ]);
+            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, TRIGGER, { ...hourly, actions: [{ jobName: "etl" }] }), []);
+        });
+        it("says so when it cannot read the schedule", async () => {
+            assert.match((await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "hourly" })))[0], /^crawler schedule hourly is not a cron\(\.\.\.\) or rate\(\.\.\.\) expression/);
+        });
+        it("counts runs per day from the minutes and hours fields", () => {
+            assert.deepEqual(
+                ["cron(15 3 * * ? *)", "cron(15 * * * ? *)", "cron(*/5 * * * ? *)", "cron(0 8-17 ? * MON-FRI *)", "cron(0,30 0 * * ? *)", "rate(30 minutes)", "cron(61 * * * ? *)"].map(runsPerDay),
+                [1, 24, 288, 10, 2, 48, undefined]);
         });
     });
 });

@@ -35,7 +35,7 @@ const KEYS = [
     "keyUsage", "url", "storageIntegration", "credentials", "fileFormat", "formatType", "storageAllowedLocations", "environment", "create", "update",
     "delete", "region", "tags", "versioningConfiguration", "serverSideEncryptionConfiguration", "versioning", "forceDestroy", "topics", "queues",
     "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets", "arn", "name", "id", "queueUrl", "role", "roles", "keyId",
-    "targetKeyId",
+    "targetKeyId", "schedule", "type", "actions",
 ];
 const allUnknown = () => Object.fromEntries(KEYS.map((k) => [k, unknown()]));
 const provider = (props: Record<string, any>): Fake => ({ type: "pulumi:providers:aws", name: "p", props });

@@ -65,9 +65,10 @@ describe("policies: npm run plan", function () {
         assert.equal(prod.policyConfig["stack-production-lake-retained"].production, true);
         assert.equal(prod.policyConfig["s3-retention-in-production"].protectedPrefix, "exports/");
         assert.equal(prod.policyConfig["snowflake-integration-locations-in-lake"].exportPrefix, "exports");
-        // prod crawls hourly (cron(15 * * * ? *)); dev crawls on demand: the schema default applies.
-        assert.equal(prod.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 60);
-        assert.equal(dev.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1440);
+        // prod keeps a daily safety net, so an event may wait a day; dev crawls on arrival only: a
+        // 60 s batch window plus a crawl.
+        assert.equal(prod.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1440);
+        assert.equal(dev.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1 + 15);
         assert.deepEqual(prod.policyConfig["iam-third-party-external-id"].accountIds, [MOCK_ACCOUNT]);
         // Keys a policy does not declare stay out of its config; schema defaults fill the rest.
         assert.deepEqual(prod.policyConfig["aws-allowed-regions"], { allowedRegions: ["eu-west-1"] });

@@ -48,7 +48,8 @@ interface Case {
 
 const IDENT = /expected an upper-case Snowflake identifier: a letter, then letters, digits or _ \(at most 128\)/;
 const PREFIX = /expected an S3 prefix: folders of lower-case letters, digits, _ or - joined by \/, without a leading or trailing \/ \(at most 200\)/;
-const CRON = /expected a Glue cron expression such as "cron\(0 \* \* \* \? \*\)", or "" for on-demand crawls/;
+const RETIRED = /expected no crawlerSchedule: crawls start when a table's objects arrive/;
+const WINDOW = /expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\)/;
 
 const CASES: Case[] = [
     // Table names: they become a Snowflake identifier, an S3 folder, a Glue table, IAM resources.
@@ -88,10 +89,10 @@ const CASES: Case[] = [
     { what: "an export prefix with an IAM policy variable", over: { [k("exportPrefix")]: "exports/${aws:username}" }, key: k("exportPrefix"), form: PREFIX },
     { what: "an export prefix with a quote and a space", over: { [k("exportPrefix")]: "ex'ports now" }, key: k("exportPrefix"), form: PREFIX },
     // Schedules, retention and other numbers.
-    { what: "a schedule that is prose", over: { [k("crawlerSchedule")]: "every hour" }, key: k("crawlerSchedule"), form: CRON },
-    { what: "a rate() schedule", over: { [k("crawlerSchedule")]: "rate(1 hour)" }, key: k("crawlerSchedule"), form: CRON },
-    { what: "a cron with four fields", over: { [k("crawlerSchedule")]: "cron(0 * * *)" }, key: k("crawlerSchedule"), form: CRON },
-    { what: "a cron with minute 61", over: { [k("crawlerSchedule")]: "cron(61 * * * ? *)" }, key: k("crawlerSchedule"), form: CRON },
+    { what: "a crawl schedule, which arrivals replaced", over: { [k("crawlerSchedule")]: "cron(0 * * * ? *)" }, key: k("crawlerSchedule"), form: RETIRED },
+    { what: "a batch window that is prose", over: { [k("crawlBatchWindowSeconds")]: "every hour" }, key: k("crawlBatchWindowSeconds"), form: WINDOW },
+    { what: "a batch window of an hour", over: { [k("crawlBatchWindowSeconds")]: "3600" }, key: k("crawlBatchWindowSeconds"), form: WINDOW },
+    { what: "a negative batch size", over: { [k("crawlBatchSize")]: "-1" }, key: k("crawlBatchSize"), form: /expected an integer from 1 to 100 \(.*BatchSize\), got -1$/ },
     { what: "a negative queue retention", over: { [k("queueRetentionDays")]: "-1" }, key: k("queueRetentionDays"), form: /expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got -1$/ },
     { what: "a zero queue retention", over: { [k("queueRetentionDays")]: "0" }, key: k("queueRetentionDays"), form: /expected an integer from 1 to 13/ },
     { what: "a negative version retention", over: { [k("noncurrentVersionDays")]: "-30" }, key: k("noncurrentVersionDays"), form: /expected an integer from 1 to 3650, got -30$/ },
@@ -134,7 +135,7 @@ describe("security: hostile and broken configuration", () => {
 });
 
 describe("security: the program registers nothing with a bad configuration", () => {
-    const PICKS = ["a table name carrying SQL", "an export prefix that climbs out with ..", "a cron with minute 61", "a negative queue retention",
+    const PICKS = ["a table name carrying SQL", "an export prefix that climbs out with ..", "a batch window of an hour", "a negative queue retention",
         "an unknown table key", "a partition column that is not in the table", "duplicate tables"];
     for (const what of PICKS) {
         const c = CASES.find((x) => x.what === what)!;
@@ -319,7 +320,7 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const bucketArn: string = one("aws:s3/bucket:Bucket").outputs.arn;
         const bucket: string = one("aws:s3/bucket:Bucket").outputs.bucket;
         const folder = NAME.toLowerCase();
-        const crawler = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("-catalog-"))!.inputs.policy);
+        const crawler = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("-catalog-") && r.name.endsWith("-access"))!.inputs.policy);
         assert.equal(crawler.Statement.find((s: any) => s.Sid === "ReadOwnTableObjects").Resource, `${bucketArn}/${PREFIX}/${folder}/*`);
         assert.deepEqual(crawler.Statement.find((s: any) => s.Sid === "ListOwnTableFolder").Condition.StringLike["s3:prefix"], [`${PREFIX}/${folder}/`, `${PREFIX}/${folder}/*`]);
         const unload = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"))!.inputs.policy);
@@ -327,6 +328,8 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         assert.equal(one("aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix, `${PREFIX}/`);
         assert.match(one("aws:glue/catalogTable:CatalogTable").inputs.storageDescriptor.location, new RegExp(`^s3://${bucket}/${PREFIX}/${folder}/g1-[0-9a-f]{8}/$`));
         assert.deepEqual(one("aws:glue/crawler:Crawler").inputs.catalogTargets[0].tables, [folder]);
+        const arrival = resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.name.endsWith("-arrival-rule"))!;
+        assert.deepEqual(JSON.parse(arrival.inputs.eventPattern).detail, { bucket: { name: [bucket] }, object: { key: [{ prefix: `${PREFIX}/${folder}/` }] } });
         assert.equal(one("snowflake:index/stage:Stage").inputs.url, `s3://${bucket}/${PREFIX}/`);
         assert.deepEqual(one("snowflake:index/storageIntegration:StorageIntegration").inputs.storageAllowedLocations, [`s3://${bucket}/${PREFIX}/`]);
     });

@@ -80,6 +80,16 @@ for (const stack of ["dev", "prod"]) {
                 assert.ok(results.some((r) => r.id === `unload:put-under-prefix:${t.folder}`), `no unload cell for ${t.folder}`);
             }
             assert.ok(results.some((r) => r.resource.arn === facts.unload.roleArn && r.expected === "Allowed"));
+            // Every crawler has an arrival path, and the matrix proves its role both ways.
+            const triggers = run.resources.filter((r) => r.type === "aws:glue/trigger:Trigger");
+            assert.equal(triggers.length, crawlers.length);
+            for (const t of facts.tables) {
+                assert.ok(t.arrival, `no arrival path found for ${t.folder}`);
+                const cells = results.filter((r) => r.id.startsWith(`arrival:${t.folder}:`));
+                assert.ok(cells.some((r) => r.action === "glue:NotifyEvent" && r.resource.arn === t.arrival!.workflowArn && r.expected === "Allowed"), `${t.folder}: own workflow`);
+                assert.ok(cells.some((r) => r.action === "glue:NotifyEvent" && r.resource.arn !== t.arrival!.workflowArn && r.expected === "Denied"), `${t.folder}: another workflow`);
+                assert.ok(cells.some((r) => r.resource.arn === t.arrival!.roleArn && r.expected === "Allowed"), `${t.folder}: trust`);
+            }
             // The matrix took the documents from the graph: the trust cell uses the integration's outputs.
             const integration = run.resources.find((r) => r.type === "snowflake:index/storageIntegration:StorageIntegration")!;
             const trust = results.find((r) => r.id === "unload:trust:snowflake-right-external-id")!;
@@ -143,6 +153,16 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
         const bad = clone(rs).filter((r) => r.type !== "aws:s3/bucketPolicy:BucketPolicy");
         const ids = await mismatches(bad);
         for (const id of ["unload:put-no-tls", "bucket:admin-no-tls", "crawler:orders:read-own-prefix-no-tls"]) assert.ok(ids.includes(id), `${id} not flagged: ${ids.join(", ")}`);
+    });
+
+    it("an arrival role allowed every workflow, or trusting EventBridge for any rule", async () => {
+        const wide = mutatePolicy(rs, (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-orders-arrival-notify"), "policy", (d) => {
+            d.Statement[0].Resource = d.Statement[0].Resource.replace(/workflow\/.*$/, "workflow/*");
+        });
+        assert.ok((await mismatches(wide)).includes("arrival:orders:notify-workflow-customers"));
+        const anyRule = mutatePolicy(rs, (r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-orders-arrival-role"), "assumeRolePolicy", (d) => { delete d.Statement[0].Condition; });
+        const ids = await mismatches(anyRule);
+        assert.ok(ids.includes("arrival:orders:trust-other-rule") && ids.includes("arrival:orders:trust-no-source"), ids.join(", "));
     });
 
     it("a key policy open to S3 of any account", async () => {
