@@ -73,70 +73,36 @@ export class Alerts extends pulumi.ComponentResource {
         });
 
         const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
+        /** A five-minute alarm to the alerts topic when `metricName` (as `statistic`) exceeds `threshold`. */
+        const alarm = (logical: string, alarmDescription: pulumi.Input<string>, metric: {
+            namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; threshold: number;
+        }) => {
+            this.alarms.push(new aws.cloudwatch.MetricAlarm(logical, {
+                alarmDescription,
+                ...metric,
+                period: 300,
+                evaluationPeriods: 1,
+                comparisonOperator: "GreaterThanThreshold",
+                treatMissingData: "notBreaching",
+                ...notify,
+            }, { ...child, dependsOn: [topicPolicy] }));
+        };
         const ageThreshold = oldestMessageThresholdSeconds(args.arrivalWaitMinutes);
         for (const t of args.tables) {
             // A message in a DLQ is an event the crawler could not process: the catalogue misses a
             // partition until someone looks. SQS metrics:
             // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-dlq-not-empty`, {
-                alarmDescription: `Events of table ${t.name} reached its dead-letter queue: check the crawler role's queue/KMS access and the crawler logs.`,
-                namespace: "AWS/SQS",
-                metricName: "ApproximateNumberOfMessagesVisible",
-                dimensions: { QueueName: t.deadLetterQueueName },
-                statistic: "Maximum",
-                period: 300,
-                evaluationPeriods: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                treatMissingData: "notBreaching",
-                ...notify,
-            }, { ...child, dependsOn: [topicPolicy] }));
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-events-waiting`, {
-                alarmDescription: `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: no crawl on arrival took it (see the arrival rule's and the crawler's alarms; start the table's workflow to crawl now).`,
-                namespace: "AWS/SQS",
-                metricName: "ApproximateAgeOfOldestMessage",
-                dimensions: { QueueName: t.queueName },
-                statistic: "Maximum",
-                period: 300,
-                evaluationPeriods: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: ageThreshold,
-                treatMissingData: "notBreaching",
-                ...notify,
-            }, { ...child, dependsOn: [topicPolicy] }));
+            alarm(`${name}-${t.name}-dlq-not-empty`, `Events of table ${t.name} reached its dead-letter queue: check the crawler role's queue/KMS access and the crawler logs.`, { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: t.deadLetterQueueName }, statistic: "Maximum", threshold: 0 });
+            alarm(`${name}-${t.name}-events-waiting`, `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: no crawl on arrival took it (see the arrival rule's and the crawler's alarms; start the table's workflow to crawl now).`, { namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: t.queueName }, statistic: "Maximum", threshold: ageThreshold });
             // A rule whose target EventBridge cannot invoke (role, policy, workflow) counts the
             // event in FailedInvocations after its retries; the crawl it would have started does
             // not happen, while the events wait in the queue.
             // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-${t.name}-arrival-failed`, {
-                alarmDescription: `The arrival rule of table ${t.name} could not notify its Glue workflow: check the rule target's role (glue:NotifyEvent on the workflow) and the workflow.`,
-                namespace: "AWS/Events",
-                metricName: "FailedInvocations",
-                dimensions: { RuleName: t.arrivalRuleName },
-                statistic: "Sum",
-                period: 300,
-                evaluationPeriods: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                threshold: 0,
-                treatMissingData: "notBreaching",
-                ...notify,
-            }, { ...child, dependsOn: [topicPolicy] }));
+            alarm(`${name}-${t.name}-arrival-failed`, `The arrival rule of table ${t.name} could not notify its Glue workflow: check the rule target's role (glue:NotifyEvent on the workflow) and the workflow.`, { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: t.arrivalRuleName }, statistic: "Sum", threshold: 0 });
         }
 
         // An event SNS could not deliver to a table's queue: that table's catalogue misses it.
-        this.alarms.push(new aws.cloudwatch.MetricAlarm(`${name}-undelivered-events`, {
-            alarmDescription: "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.",
-            namespace: "AWS/SQS",
-            metricName: "ApproximateNumberOfMessagesVisible",
-            dimensions: { QueueName: args.undeliveredQueueName },
-            statistic: "Maximum",
-            period: 300,
-            evaluationPeriods: 1,
-            comparisonOperator: "GreaterThanThreshold",
-            threshold: 0,
-            treatMissingData: "notBreaching",
-            ...notify,
-        }, { ...child, dependsOn: [topicPolicy] }));
+        alarm(`${name}-undelivered-events`, "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.undeliveredQueueName }, statistic: "Maximum", threshold: 0 });
 
         // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
         // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
