@@ -48,6 +48,17 @@ describe("unload faults: the backfill", () => {
         assert.ok(ids(sf).length > 9, "the failed attempt's files stay beside the retry's");
     });
 
+    it("leaves the files of a COPY whose outcome it does not know (a lost connection): they may be committed", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        // A network error carries no SQLSTATE: Snowflake did not say the statement failed.
+        sf.failNextCopy(2, Object.assign(new Error("Network error. Could not reach Snowflake."), { sqlState: undefined }));
+        const lines: string[] = [];
+        await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, log: (l) => lines.push(l) }));
+        assert.equal(sf.files.size, 2, "nothing removed");
+        assert.ok(!sf.statements.some((x) => x.startsWith("REMOVE")));
+        assert.ok(lines.some((l) => /outcome is unknown/.test(l)));
+    });
+
     it("removes what a permanently failed COPY wrote, so the next `pulumi up` starts clean", async () => {
         const sf = new FakeSnowflake(rows(6));
         sf.failNextCopy(1, new Error("SQL compilation error: invalid identifier 'X'"));

@@ -297,6 +297,14 @@ const QUERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
 async function removeFailedFiles(conn: SqlConnection, plan: BackfillPlan, err: unknown, log: (line: string) => void): Promise<void> {
     const { queryId } = errorText(err);
     if (!plan.cleanup) return;
+    // Only when Snowflake itself answered that the statement failed (a SQL error carries its
+    // SQLSTATE). A lost connection or a client timeout says nothing of the query, which may still
+    // commit: removing its files then would lose rows the stream has already passed.
+    const sqlState = typeof err === "object" && err !== null ? (err as { sqlState?: unknown }).sqlState : undefined;
+    if (typeof sqlState !== "string" || !/^[0-9A-Z]{5}$/.test(sqlState)) {
+        log(`${plan.table}: the COPY's outcome is unknown (no SQL error from Snowflake); its files, if any, are left alone: npm run verify reports a partition that holds more rows than the unload log`);
+        return;
+    }
     if (queryId === undefined || !QUERY_ID.test(queryId)) {
         log(`${plan.table}: the failed COPY has no query id; files it may have written stay until the task's next run removes them`);
         return;

@@ -102,7 +102,7 @@ export class FakeSnowflake {
             out.push({ FILE_NAME: name, FILE_SIZE: 100 * rows.length, ROW_COUNT: rows.length });
             written++;
         }
-        if (fault) throw Object.assign(fault.error, { data: { queryId } });
+        if (fault) throw Object.assign(fault.error, { data: { queryId } }, "sqlState" in fault.error ? {} : { sqlState: "XX000" });
         this.pending = []; // committed: the stream advances
         return out;
     }
