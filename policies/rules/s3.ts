@@ -279,6 +279,26 @@ export const s3AclsDisabled = stackPolicy({
     check: (resources) => checkBucketsOwnerEnforced(resources),
 });
 
+/**
+ * In a production stack every bucket's default encryption is SSE-KMS: the lake holds the only copy
+ * of rows Snowflake has since deleted, and a customer-managed key confines who can decrypt it
+ * (config.ts refuses `encryption: sse-s3` with `production: true` too).
+ */
+export function checkProductionKms(resources: Node[], config: ProductionConfig): StackViolation[] {
+    if (!config.production) return [];
+    return checkBucketsEncrypted(resources, { allowedAlgorithms: ["aws:kms", "aws:kms:dsse"] })
+        .map((v) => ({ ...v, message: `production stack: ${v.message}` }));
+}
+
+export const s3KmsInProduction = stackPolicy<ProductionConfig>({
+    name: "s3-kms-in-production",
+    description: "In a production stack (config `production`), every S3 bucket's default encryption is SSE-KMS with a customer-managed key, not SSE-S3.",
+    enforcementLevel: "mandatory",
+    severity: "high",
+    configSchema: PRODUCTION_SCHEMA,
+    check: (resources, config) => checkProductionKms(resources, config),
+});
+
 export const s3VersioningInProduction = stackPolicy<ProductionConfig>({
     name: "s3-versioning-in-production",
     description: "In a production stack (config `production`), every S3 bucket has versioning Enabled so overwritten or deleted exports can be recovered.",
@@ -305,5 +325,6 @@ export const s3RetentionInProduction = resourcePolicy<RetentionConfig>({
 });
 
 export const s3Policies = [
+    s3KmsInProduction,
     s3PublicAccessBlocked, s3DefaultEncryption, s3TlsOnly, s3NoPublicAcl, s3AclsDisabled, s3VersioningInProduction, s3RetentionInProduction,
 ];

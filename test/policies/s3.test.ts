@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
     checkLifecycleRetention, checkTlsOnlyPolicy, isTlsOnlyStatement, s3AclsDisabled, s3DefaultEncryption, s3NoPublicAcl, s3PublicAccessBlocked,
-    s3RetentionInProduction, s3TlsOnly, s3VersioningInProduction,
+    s3KmsInProduction, s3RetentionInProduction, s3TlsOnly, s3VersioningInProduction,
 } from "../../policies/rules/s3";
 import { doc, Fake, stackViolations, violationsOf } from "./support";
 
@@ -152,6 +152,22 @@ describe("policies/s3", () => {
                 resource: "bucket",
                 message: "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
             }]);
+        });
+    });
+
+    describe("s3-kms-in-production", () => {
+        const kms = () => patched(lake(), "sse", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1" } }] });
+        it("asks nothing of a stack that is not production", async () => {
+            assert.deepEqual(await stackViolations(s3KmsInProduction, lake()), []);
+        });
+        it("passes SSE-KMS in production", async () => {
+            assert.deepEqual(await stackViolations(s3KmsInProduction, kms(), { production: true }), []);
+        });
+        it("reports SSE-S3, and no default encryption, in production", async () => {
+            assert.deepEqual(await stackViolations(s3KmsInProduction, lake(), { production: true }), [{
+                resource: "sse", message: "production stack: default encryption uses AES256; allowed: aws:kms, aws:kms:dsse",
+            }]);
+            assert.deepEqual((await stackViolations(s3KmsInProduction, without(lake(), "sse"), { production: true })).map((v) => v.resource), ["bucket"]);
         });
     });
 
