@@ -7,8 +7,9 @@
  * ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE (one physical type per column in every file):
  * https://docs.snowflake.com/en/user-guide/data-unload-considerations,
  * https://docs.aws.amazon.com/athena/latest/ug/data-types.html. Types Parquet or Athena cannot
- * hold as they are (TIME, semi-structured, GEOGRAPHY) are unloaded as text (`sql.selectExpression`).
+ * hold as they are (TIME, semi-structured, GEOGRAPHY) are unloaded as text (`sql.textUnload`).
  */
+import { textUnload } from "./sql";
 import { ColumnSpec } from "./types";
 
 /** Athena's Parquet table form. https://docs.aws.amazon.com/athena/latest/ug/parquet-serde.html */
@@ -20,9 +21,6 @@ export const PARQUET_STORAGE = {
         parameters: { "serialization.format": "1" },
     },
 } as const;
-
-/** Snowflake types unloaded as text: Parquet has no TIME that Athena reads, nor JSON or geography types. */
-export const TEXT_UNLOADED = /^(TIME(\(\d\))?|VARIANT|OBJECT|ARRAY|GEOGRAPHY)$/;
 
 /** The Hive type Athena reads the unloaded column as. Throws on a type config.ts does not accept. */
 export function glueType(snowflakeType: string): string {
@@ -41,7 +39,8 @@ export function glueType(snowflakeType: string): string {
     if (t === "BOOLEAN") return "boolean";
     if (t === "DATE") return "date";
     if (/^(DATETIME|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/.test(t)) return "timestamp";
-    if (TEXT_UNLOADED.test(t)) return "string";
+    // Parquet has no TIME that Athena reads, nor JSON or geography types: the unload writes text.
+    if (textUnload(t, '"X"') !== undefined) return "string";
     throw new Error(`no Glue type for Snowflake type ${snowflakeType}`);
 }
 

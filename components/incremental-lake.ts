@@ -22,8 +22,6 @@ export interface LakeTable {
     spec: TableSpec;
     /** S3 folder and Glue table name, e.g. `orders`. */
     folder: string;
-    /** Key prefix of the table's objects, without trailing slash: `exports/orders`. */
-    prefix: string;
     /** Where the table's current export lives. */
     layout: ExportLayout;
     consumer: ConsumerQueue;
@@ -66,7 +64,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         const tables = settings.tables.map((spec) => {
             const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
-            return { spec, layout, folder: layout.folder, prefix: layout.tablePrefix.replace(/\/$/, "") };
+            return { spec, layout, folder: layout.folder };
         });
 
         this.lake = new EventLake(`${name}-lake`, {

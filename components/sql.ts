@@ -73,12 +73,20 @@ export const isZonedTimestamp = (type: string) => /^TIMESTAMP_(TZ|LTZ)(\(\d\))?$
 function selectExpression(column: { name: string; type: string }): string {
     const id = quoteIdent(column.name);
     if (isZonedTimestamp(column.type)) return `CONVERT_TIMEZONE('UTC', ${id})::TIMESTAMP_NTZ AS ${id}`;
-    // Text for what the Glue table reads as `string` (glue-schema.ts TEXT_UNLOADED): TIME as
-    // HH24:MI:SS.FF9, semi-structured values as JSON, geography as WKT.
-    if (/^TIME(\(\d\))?$/.test(column.type)) return `TO_VARCHAR(${id}, 'HH24:MI:SS.FF9') AS ${id}`;
-    if (/^(VARIANT|OBJECT|ARRAY)$/.test(column.type)) return `TO_JSON(${id}) AS ${id}`;
-    if (column.type === "GEOGRAPHY") return `ST_ASWKT(${id}) AS ${id}`;
-    return id;
+    const text = textUnload(column.type, id);
+    return text === undefined ? id : `${text} AS ${id}`;
+}
+
+/**
+ * How a column Parquet or Athena cannot hold as it is becomes text in the unload, or undefined for
+ * every other type: TIME as HH24:MI:SS.FF9, semi-structured values as JSON, geography as WKT. The
+ * Glue table reads these columns as `string` (glue-schema.ts asks this function).
+ */
+export function textUnload(type: string, id: string): string | undefined {
+    if (/^TIME(\(\d\))?$/.test(type)) return `TO_VARCHAR(${id}, 'HH24:MI:SS.FF9')`;
+    if (/^(VARIANT|OBJECT|ARRAY)$/.test(type)) return `TO_JSON(${id})`;
+    if (type === "GEOGRAPHY") return `ST_ASWKT(${id})`;
+    return undefined;
 }
 
 /**
