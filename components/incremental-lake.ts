@@ -1,17 +1,18 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { Alerts } from "./alerts";
-import { Catalog } from "./catalog";
-import { CrawlOnArrival } from "./crawl-on-arrival";
-import { ConsumerQueue } from "./consumer-queue";
-import { EventLake } from "./event-lake";
-import { ExportLayout, exportLayout } from "./export-layout";
-import { LakeKey } from "./lake-key";
+import { Alerts } from "./ops/alerts";
+import { Catalog } from "./catalog/catalog";
+import { CrawlOnArrival } from "./catalog/crawl-on-arrival";
+import { ConsumerQueue } from "./lake/consumer-queue";
+import { EventLake } from "./lake/event-lake";
+import { ExportLayout, exportLayout } from "./lake/export-layout";
+import { LakeKey } from "./lake/lake-key";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
-import { partitionKey } from "./sql";
-import { SnowflakeExport } from "./snowflake-export";
-import { TableCrawler } from "./table-crawler";
-import { TableExport } from "./table-export";
+import { partitionKey } from "./warehouse/sql";
+import { SnowflakeExport } from "./warehouse/snowflake-export";
+import { TableCrawler } from "./catalog/table-crawler";
+import { TableExport } from "./warehouse/table-export";
+import { token } from "./tokens";
 import { Settings, TableSpec } from "./types";
 
 /** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
@@ -49,7 +50,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
     readonly tables: Record<string, LakeTable> = {};
 
     constructor(name: string, settings: Settings, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:index:IncrementalLake", name, {}, opts);
+        super(token("IncrementalLake"), name, {}, opts);
         const child = { parent: this };
         const retain = settings.production;
         const namePrefix = `${settings.project}-${settings.stack}`;

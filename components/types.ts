@@ -3,7 +3,7 @@
  * only place that produces them from stack configuration; components accept them typed and
  * assume they are valid.
  */
-import type { CrawlTiming } from "./arrival";
+import type { CrawlTiming } from "./catalog/arrival";
 
 /** How the partition folder value is derived from the partition column. */
 export type PartitionGranularity = "day" | "month" | "hour" | "value";

@@ -8,8 +8,8 @@ import {
     runBackfill,
     SqlConnection,
     summarizeCopyRows,
-} from "../components/backfill/backfill";
-import { EnvironmentError, readAll, readEnvironment, readGlueTarget, readPlan, withQueryId } from "../components/backfill/main";
+} from "../components/warehouse/backfill/backfill";
+import { EnvironmentError, readAll, readEnvironment, readGlueTarget, readPlan, withQueryId } from "../components/warehouse/backfill/main";
 
 const plan: BackfillPlan = {
     table: "ORDERS",
@@ -303,7 +303,7 @@ describe("backfill: main.ts as a program", function () {
     it("exits 1 without credentials, names them on stderr and prints nothing on stdout", () => {
         const root = path.resolve(__dirname, "..");
         const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...planEnv };
-        const r = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "components/backfill/main.ts"], {
+        const r = spawnSync(process.execPath, ["--require", "ts-node/register/transpile-only", "components/warehouse/backfill/main.ts"], {
             cwd: root,
             env,
             encoding: "utf8",

@@ -22,7 +22,7 @@ const T = {
 
 /** Resources under the EventLake component (any depth). */
 function lakeResources(g: Graph): CapturedResource[] {
-    const lake = g.one("incremental-crawl:lake:EventLake");
+    const lake = g.one("incremental-crawl:index:EventLake");
     return g.cloud.filter((r) => g.ancestors(r).some((a) => a.urn === lake.urn));
 }
 

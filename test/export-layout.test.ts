@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { exportLayout, glueSchema, TableSpec } from "@incremental-crawl/components";
-import { tablePrefixOf } from "../components/export-layout";
+import { tablePrefixOf } from "../components/lake/export-layout";
 
 const orders = (over: Partial<TableSpec> = {}): TableSpec => ({
     name: "ORDERS",

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { BatchCreatePartitionCommand, GetTableCommand, GlueClient } from "@aws-sdk/client-glue";
 import { mockClient } from "aws-sdk-client-mock";
-import { partitionCatalogOn } from "../components/backfill/glue-partitions";
+import { partitionCatalogOn } from "../components/warehouse/backfill/glue-partitions";
 
 const target = { region: "eu-west-1", database: "lake", table: "orders" };
 const table = {

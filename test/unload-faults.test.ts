@@ -4,7 +4,7 @@
  */
 import * as assert from "node:assert/strict";
 import { sql } from "@incremental-crawl/components";
-import { BackfillPlan, PartitionCatalog, runBackfill } from "../components/backfill/backfill";
+import { BackfillPlan, PartitionCatalog, runBackfill } from "../components/warehouse/backfill/backfill";
 import { FakeSnowflake, Row, runTaskBody } from "./harness/fake-snowflake";
 
 const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];

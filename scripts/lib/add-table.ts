@@ -11,7 +11,7 @@ import * as fs from "node:fs";
 import * as YAML from "yaml";
 import { connectionEnvironment, naming, PartitionGranularity, sql } from "@incremental-crawl/components";
 import { PROJECT } from "../../config";
-import type { SqlConnection } from "../../components/backfill/backfill";
+import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { CommandError, CommandSpec, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "./cli";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import { StackFile, stackFileText, validateStack, validateStackFile } from "./stack-file";

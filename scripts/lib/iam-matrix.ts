@@ -15,7 +15,7 @@
  *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
  * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
  */
-import { tablePrefixOf } from "../../components/export-layout";
+import { tablePrefixOf } from "../../components/lake/export-layout";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { managedPolicy } from "./iam-managed-policies";
 import { formatTable, wrapCell } from "./text-table";

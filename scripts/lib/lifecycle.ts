@@ -166,9 +166,15 @@ const topKey = (path: string) => path.split(/[.[]/)[0];
 // Matching and order
 // -------------------------------------------------------------------------------------------------
 
-/** New URN → matched old resource (same URN first, then an alias). */
+/**
+ * New URN → matched old resource (same URN first, then an alias). As the engine does, a child
+ * whose parent was matched through an alias also answers to its name under the parent's old
+ * type: a component renamed with an alias keeps its whole subtree.
+ * https://github.com/pulumi/pulumi/blob/master/pkg/resource/deploy/step_generator.go (generateAliases, inheritedChildAlias)
+ */
 function matchResources(olds: CapturedResource[], news: CapturedResource[]): Map<string, CapturedResource> {
     const byUrn = new Map(olds.map((r) => [r.urn, r]));
+    const newUrns = new Set(news.map((n) => n.urn));
     const taken = new Set<string>();
     const out = new Map<string, CapturedResource>();
     for (const n of news) {
@@ -177,15 +183,31 @@ function matchResources(olds: CapturedResource[], news: CapturedResource[]): Map
             taken.add(n.urn);
         }
     }
+    // Parents register before their children, so a parent's match is known when its child's is sought.
     for (const n of news) {
         if (out.has(n.urn)) continue;
-        const alias = (n.aliases ?? []).find((a) => byUrn.has(a) && !taken.has(a) && !news.some((x) => x.urn === a));
+        const parentOld = n.parent !== undefined ? out.get(n.parent) : undefined;
+        const inherited = parentOld && parentOld.urn !== n.parent ? inheritedAliases(n, parentOld.urn) : [];
+        const alias = [...(n.aliases ?? []), ...inherited].find((a) => byUrn.has(a) && !taken.has(a) && !newUrns.has(a));
         if (alias) {
             out.set(n.urn, byUrn.get(alias)!);
             taken.add(alias);
         }
     }
     return out;
+}
+
+/**
+ * The URNs a child answers to under its parent's old URN: its own type, and each of its aliases'
+ * types. URNs here are the mocks' (a parent's own type before the child's, where the engine puts
+ * the parent's whole chain), so the parent's old type is the last of its chain.
+ */
+function inheritedAliases(n: CapturedResource, parentOldUrn: string): string[] {
+    const prefix = parentOldUrn.split("::").slice(0, 2).join("::");
+    const parentType = parentOldUrn.split("::")[2].split("$").pop()!;
+    const ownType = (urn: string) => urn.split("::")[2].split("$").pop()!;
+    const nameOf = (urn: string) => urn.split("::").slice(3).join("::");
+    return [n.urn, ...(n.aliases ?? [])].map((u) => `${prefix}::${parentType}$${ownType(u)}::${nameOf(u)}`);
 }
 
 /** Resources in dependency order (dependencies and parents first), stable otherwise. */

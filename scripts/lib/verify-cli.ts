@@ -11,7 +11,7 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SqlConnection } from "../../components/backfill/backfill";
+import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./verify-core";
 import { EXIT, formatReport } from "./verify-format";
 import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "./cli";

@@ -9,7 +9,7 @@
  * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
  * wait for real.
  */
-import { toCount } from "../../components/backfill/backfill";
+import { toCount } from "../../components/warehouse/backfill/backfill";
 import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
@@ -18,8 +18,8 @@ import {
 } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SqlConnection } from "../../components/backfill/backfill";
-import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/sql";
+import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/warehouse/sql";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {

@@ -3,8 +3,8 @@
  * `index.ts`), validated into a typed shape, and the AWS region they live in. Pure.
  */
 
-import type { BackfillSummary as Summary } from "../../components/backfill/backfill";
-import { EXPORT_ID } from "../../components/export-layout";
+import type { BackfillSummary as Summary } from "../../components/warehouse/backfill/backfill";
+import { EXPORT_ID } from "../../components/lake/export-layout";
 
 /** The backfill's summary as the stack exports it (`TableExport.summary`); any field may be missing. */
 export type BackfillSummary = Partial<Summary>;

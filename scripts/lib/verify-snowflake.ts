@@ -4,8 +4,8 @@
  * first use. A failed login then fails each Snowflake check with the login's error.
  */
 import type { Connection, ConnectionOptions } from "snowflake-sdk";
-import type { SqlConnection } from "../../components/backfill/backfill";
-import { adapt, connect, readEnvironment } from "../../components/backfill/main";
+import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import { adapt, connect, readEnvironment } from "../../components/warehouse/backfill/main";
 
 export interface LazySnowflake {
     conn: SqlConnection;

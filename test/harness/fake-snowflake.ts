@@ -9,7 +9,7 @@
  * - `INSERT INTO <log> ... FROM TABLE(RESULT_SCAN('<query id>'))` logs that query's output rows.
  * A fault makes the next COPY fail after writing a given number of files.
  */
-import { SqlConnection } from "../../components/backfill/backfill";
+import { SqlConnection } from "../../components/warehouse/backfill/backfill";
 
 export interface Row {
     id: number;

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import type { SqlConnection } from "../../components/backfill/backfill";
+import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { createMocks } from "./mocks";
 
 export const ROOT = path.resolve(__dirname, "..", "..");
@@ -151,12 +151,14 @@ function unwrapSecrets(value: unknown): any {
 export function backfillStdout(root: string = ROOT): (inputs: Record<string, unknown>) => Promise<string> {
     // The backfill program of the checkout being run (another commit's may read other variables),
     // else this checkout's (a fixture project has none).
-    const dir = fs.existsSync(path.join(root, "components", "backfill")) ? path.join(root, "components", "backfill") : path.join(ROOT, "components", "backfill");
+    // Its folder moved with the package's layout by stage (components/warehouse/backfill).
+    const places = [root, ROOT].flatMap((r) => [path.join(r, "components", "warehouse", "backfill"), path.join(r, "components", "backfill")]);
+    const dir = places.find((d) => fs.existsSync(d))!;
     return async (inputs) => {
         const env = (inputs.environment ?? {}) as NodeJS.ProcessEnv;
         if (env.BACKFILL_COPY_SQL === undefined) return ""; // another command (a fixture's)
-        const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../../components/backfill/backfill");
-        const { readPlan } = require(path.join(dir, "main")) as typeof import("../../components/backfill/main");
+        const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../../components/warehouse/backfill/backfill");
+        const { readPlan } = require(path.join(dir, "main")) as typeof import("../../components/warehouse/backfill/main");
         const plan = readPlan(env);
         const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
         // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.
@@ -170,7 +172,8 @@ const qualifiedType = (urn: string) => urn.split("::")[2] ?? "";
 
 /**
  * The URNs of a registration's `aliases`: full URNs as given, alias specs resolved the way the
- * engine resolves them (a spec's unset name, type, stack, project or parent is the resource's own).
+ * engine resolves them (a spec's unset name, type, stack, project or parent is the resource's own),
+ * in the mocks' URN form.
  */
 function aliasUrns(req: any, urn: string): string[] {
     const [, stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn) ?? [];
@@ -180,7 +183,8 @@ function aliasUrns(req: any, urn: string): string[] {
         if (!spec) return undefined;
         const type = spec.getType() || req.getType();
         const parentUrn = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent() || "";
-        const parentType = parentUrn && !qualifiedType(parentUrn).endsWith("pulumi:pulumi:Stack") ? qualifiedType(parentUrn) : "";
+        // As the mocks build URNs (runtime/mocks.js newUrn): the parent's own type, not its chain.
+        const parentType = parentUrn && !qualifiedType(parentUrn).endsWith("pulumi:pulumi:Stack") ? qualifiedType(parentUrn).split("$").pop()! : "";
         return `urn:pulumi:${spec.getStack() || stackPart}::${spec.getProject() || projectPart}::${parentType ? `${parentType}$` : ""}${type}::${spec.getName() || req.getName()}`;
     }).filter((u: string | undefined): u is string => u !== undefined);
 }

@@ -24,7 +24,7 @@ import { defaults, Fake, isResourcePolicy, isStackPolicy, resourceViolations, st
 const TYPES = [...new Set([
     ...Object.values(T).flat(),
     "aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup", "aws:iam/policy:Policy", "snowflake:index/table:Table",
-    "snowflake:index/task:Task", "pulumi:providers:aws", "incremental-crawl:lake:EventLake",
+    "snowflake:index/task:Task", "pulumi:providers:aws", "incremental-crawl:index:EventLake",
 ])];
 
 /** Every input a rule reads, anywhere in the pack. */

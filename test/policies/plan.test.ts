@@ -123,7 +123,7 @@ describe("policies: npm run plan", function () {
         const notification = graph.find((r) => r.type === "aws:s3/bucketNotification:BucketNotification")!;
         assert.ok(notification.dependencies.some((d) => d.type === "aws:sns/topicPolicy:TopicPolicy"));
         assert.deepEqual(notification.propertyDependencies.topics.map((d) => d.type), ["aws:sns/topic:Topic"]);
-        assert.equal(notification.parent?.type, "incremental-crawl:lake:EventLake");
+        assert.equal(notification.parent?.type, "incremental-crawl:index:EventLake");
         const bucket = graph.find((r) => r.type === "aws:s3/bucket:Bucket")!;
         assert.match(bucket.props.arn, /^arn:aws:s3:::incremental-crawl-prod-lake-bucket-/);
         assert.equal((bucket.opts as { retainOnDelete?: boolean }).retainOnDelete, true);
@@ -139,7 +139,7 @@ describe("policies: npm run plan", function () {
         assert.match(lines[at + 1], /^\s+✖ mandatory {2}s3-public-access-blocked: public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true/);
         const prodText = formatPlan(prod).split("\n");
         assert.equal(prodText[prodText.length - 1], `${allPolicies.length} policies, ${prod.resources.length} resources, 0 mandatory and 0 advisory violations`);
-        assert.ok(prodText.some((l) => /^ {8}\+ incremental-crawl:lake:EventLake {2}incremental-crawl-prod-lake$/.test(l)), "components nest");
+        assert.ok(prodText.some((l) => /^ {8}\+ incremental-crawl:index:EventLake {2}incremental-crawl-prod-lake$/.test(l)), "components nest");
         assert.ok(prodText.some((l) => /aws:s3\/bucket:Bucket {2}incremental-crawl-prod-lake-bucket .*forceDestroy=false.*\[retainOnDelete\]/.test(l)));
     });
 

@@ -14,7 +14,7 @@ import {
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import type { SqlConnection } from "../../components/backfill/backfill";
+import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { VerifyDeps } from "../../scripts/lib/verify-core";
 import { StackOutputs } from "../../scripts/lib/verify-outputs";
 

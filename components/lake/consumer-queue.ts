@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { keyPrefixFilterPolicy } from "./documents";
-import { queuePolicy } from "./iam-documents";
+import { keyPrefixFilterPolicy } from "../documents";
+import { queuePolicy } from "../iam-documents";
+import { renamedFrom, token } from "../tokens";
 
 export interface ConsumerQueueArgs {
     /** Queue name; the dead-letter queue is named after it. At most 76 characters. */
@@ -48,7 +49,7 @@ export class ConsumerQueue extends pulumi.ComponentResource {
     readonly subscription: aws.sns.TopicSubscription;
 
     constructor(name: string, args: ConsumerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:lake:ConsumerQueue", name, {}, opts);
+        super(token("ConsumerQueue"), name, {}, renamedFrom("lake", "ConsumerQueue", opts));
         // SNS can deliver into SSE-SQS queues, or into CMK queues whose key policy admits
         // sns.amazonaws.com; never into `alias/aws/sqs`.
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html

@@ -2,14 +2,15 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { BackfillSummary, parseBackfillSummary } from "./backfill/backfill";
-import { ExportLayout } from "./export-layout";
+import { ExportLayout } from "../lake/export-layout";
 import {
     buildUnloadSql, listFiles, removeFilesOfQuery, sessionStatements, streamHasDataCondition, taskBody, unloadLogInsert, UNLOAD_SESSION_PARAMETERS,
 } from "./sql";
-import { SnowflakeProviderSettings, TableSpec } from "./types";
+import { SnowflakeProviderSettings, TableSpec } from "../types";
+import { renamedFrom, token } from "../tokens";
 
 /** How the backfill program is started, from the project root (where `pulumi up` runs). */
-export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/backfill/main.ts";
+export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/warehouse/backfill/main.ts";
 
 /**
  * The command's `update`: print the stored summary again, unloading nothing. pulumi-command runs
@@ -82,7 +83,7 @@ export class TableExport extends pulumi.ComponentResource {
     readonly summary: pulumi.Output<BackfillSummary | undefined>;
 
     constructor(name: string, args: TableExportArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:snowflake:TableExport", name, {}, opts);
+        super(token("TableExport"), name, {}, renamedFrom("snowflake", "TableExport", opts));
         const child = { parent: this };
         const t = args.table;
 

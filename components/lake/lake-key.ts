@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { lakeKeyPolicy } from "./iam-documents";
+import { lakeKeyPolicy } from "../iam-documents";
+import { renamedFrom, token } from "../tokens";
 
 export interface LakeKeyArgs {
     accountId: pulumi.Input<string>;
@@ -21,7 +22,7 @@ export class LakeKey extends pulumi.ComponentResource {
     readonly arn: pulumi.Output<string>;
 
     constructor(name: string, args: LakeKeyArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:lake:LakeKey", name, {}, opts);
+        super(token("LakeKey"), name, {}, renamedFrom("lake", "LakeKey", opts));
         const policy = pulumi.all([args.accountId, args.partition]).apply(([accountId, partition]) =>
             JSON.stringify(lakeKeyPolicy({ accountId, partition })));
         this.key = new aws.kms.Key(`${name}-key`, {

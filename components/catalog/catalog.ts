@@ -2,9 +2,10 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
 import { CrawlOnArrival } from "./crawl-on-arrival";
-import { boundedName, LIMITS } from "./naming";
+import { boundedName, LIMITS } from "../naming";
 import { TableCrawler } from "./table-crawler";
-import { ColumnSpec } from "./types";
+import { ColumnSpec } from "../types";
+import { renamedFrom, token } from "../tokens";
 
 export interface CatalogTable {
     /** Glue table name (the table's folder name), e.g. `orders`. */
@@ -56,7 +57,7 @@ export class Catalog extends pulumi.ComponentResource {
     readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
 
     constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:catalog:Catalog", name, {}, opts);
+        super(token("Catalog"), name, {}, renamedFrom("catalog", "Catalog", opts));
         const child = { parent: this };
 
         this.database = new aws.glue.CatalogDatabase(`${name}-database`, {

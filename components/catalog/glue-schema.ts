@@ -9,8 +9,8 @@
  * https://docs.aws.amazon.com/athena/latest/ug/data-types.html. Types Parquet or Athena cannot
  * hold as they are (TIME, semi-structured, GEOGRAPHY) are unloaded as text (`sql.textUnload`).
  */
-import { textUnload } from "./sql";
-import { ColumnSpec } from "./types";
+import { textUnload } from "../warehouse/sql";
+import { ColumnSpec } from "../types";
 
 /** Athena's Parquet table form. https://docs.aws.amazon.com/athena/latest/ug/parquet-serde.html */
 export const PARQUET_STORAGE = {

@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alertsTopicPolicy } from "./iam-documents";
-import { boundedName, LIMITS } from "./naming";
+import { alertsTopicPolicy } from "../iam-documents";
+import { boundedName, LIMITS } from "../naming";
+import { renamedFrom, token } from "../tokens";
 
 export interface WatchedTable {
     /** Folder/Glue name of the table. */
@@ -58,7 +59,7 @@ export class Alerts extends pulumi.ComponentResource {
     readonly scheduledCrawlFailures?: aws.cloudwatch.EventRule;
 
     constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:ops:Alerts", name, {}, opts);
+        super(token("Alerts"), name, {}, renamedFrom("ops", "Alerts", opts));
         const child = { parent: this };
 
         this.topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.kmsKeyArn }, child);

@@ -169,7 +169,7 @@ const PERMANENT: Array<[RegExp, string]> = [
     [
         /SQL compilation error|syntax error|invalid identifier/i,
         "The generated SQL does not compile: this is a bug, report it with the statement and the query ID " +
-            "(components/sql.ts).",
+            "(components/warehouse/sql.ts).",
     ],
 ];
 

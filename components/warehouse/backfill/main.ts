@@ -1,6 +1,6 @@
 /**
  * The backfill program the `local.Command` of `TableExport` runs at `pulumi up`:
- *   node --require ts-node/register/transpile-only components/backfill/main.ts
+ *   node --require ts-node/register/transpile-only components/warehouse/backfill/main.ts
  * Reads the plan (BACKFILL_*) and the Snowflake credentials from the environment only, runs the
  * unload, prints the JSON summary as the single line of stdout (the stack output) and progress on
  * stderr. Exit code 0 on success, 1 otherwise. The private key is never printed.

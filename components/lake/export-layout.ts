@@ -13,9 +13,9 @@
  * https://docs.aws.amazon.com/athena/latest/ug/handling-schema-updates-chapter.html
  */
 import * as crypto from "crypto";
-import { folderName } from "./naming";
-import { partitionExpression } from "./sql";
-import { TableSpec } from "./types";
+import { folderName } from "../naming";
+import { partitionExpression } from "../warehouse/sql";
+import { TableSpec } from "../types";
 
 export interface ExportLayout {
     /** The table's folder (and Glue table name), e.g. `orders`. */

@@ -1,12 +1,13 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./iam-documents";
-import { ExportLayout } from "./export-layout";
+import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "../iam-documents";
+import { ExportLayout } from "../lake/export-layout";
 import { UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";
 import { TaskErrorNotifications } from "./task-error-notifications";
-import { SnowflakeProviderSettings, TableSpec } from "./types";
+import { SnowflakeProviderSettings, TableSpec } from "../types";
+import { renamedFrom, token } from "../tokens";
 
 /**
  * Preview resources this component declares. @pulumi/snowflake 1.x refuses them unless the
@@ -71,7 +72,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
     readonly tables: Record<string, TableExport> = {};
 
     constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:snowflake:SnowflakeExport", name, {}, opts);
+        super(token("SnowflakeExport"), name, {}, renamedFrom("snowflake", "SnowflakeExport", opts));
         const { extraPreviewFeatures, ...providerSettings } = args.provider;
 
         // Credentials are not set here: the provider plugin reads SNOWFLAKE_PRIVATE_KEY (and the rest

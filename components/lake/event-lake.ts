@@ -1,9 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
-import { boundedName, LIMITS } from "./naming";
-import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "./iam-documents";
-import { Settings } from "./types";
+import { boundedName, LIMITS } from "../naming";
+import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "../iam-documents";
+import { Settings } from "../types";
+import { renamedFrom, token } from "../tokens";
 
 export interface Consumer {
     /** Logical name of the consumer, unique in the lake (a table's folder name). */
@@ -48,7 +49,7 @@ export class EventLake extends pulumi.ComponentResource {
     readonly consumers: Record<string, ConsumerQueue> = {};
 
     constructor(name: string, args: EventLakeArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:lake:EventLake", name, {}, opts);
+        super(token("EventLake"), name, {}, renamedFrom("lake", "EventLake", opts));
         const child = { parent: this };
 
         // In production the bucket (and so its data) outlives `pulumi destroy`; in dev it is

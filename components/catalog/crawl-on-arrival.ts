@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { eventsRuleTrustPolicy, notifyWorkflowPolicy } from "./iam-documents";
-import { boundedName, LIMITS } from "./naming";
+import { eventsRuleTrustPolicy, notifyWorkflowPolicy } from "../iam-documents";
+import { boundedName, LIMITS } from "../naming";
+import { renamedFrom, token } from "../tokens";
 
 export interface CrawlOnArrivalArgs {
     /** The table's crawler: the workflow's one action. */
@@ -53,7 +54,7 @@ export class CrawlOnArrival extends pulumi.ComponentResource {
     readonly target: aws.cloudwatch.EventTarget;
 
     constructor(name: string, args: CrawlOnArrivalArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:catalog:CrawlOnArrival", name, {}, opts);
+        super(token("CrawlOnArrival"), name, {}, renamedFrom("catalog", "CrawlOnArrival", opts));
         const child = { parent: this };
 
         // Workflow and trigger names are replaced, not updated, when they change (terraform-provider-aws

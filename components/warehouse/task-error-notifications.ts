@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { snowflakeAlertsPolicy, snowflakeTrustPolicy } from "./iam-documents";
+import { snowflakeAlertsPolicy, snowflakeTrustPolicy } from "../iam-documents";
+import { renamedFrom, token } from "../tokens";
 
 export interface TaskErrorNotificationsArgs {
     /** Upper-case name of the notification integration (account-level). */
@@ -35,7 +36,7 @@ export class TaskErrorNotifications extends pulumi.ComponentResource {
     readonly rolePolicy: aws.iam.RolePolicy;
 
     constructor(name: string, args: TaskErrorNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:snowflake:TaskErrorNotifications", name, {}, opts);
+        super(token("TaskErrorNotifications"), name, {}, renamedFrom("snowflake", "TaskErrorNotifications", opts));
         const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;
 
         // https://docs.snowflake.com/en/sql-reference/sql/create-notification-integration-queue-outbound-aws

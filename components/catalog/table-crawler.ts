@@ -1,8 +1,9 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { crawlerConfiguration } from "./documents";
-import { crawlerPolicy, serviceTrustPolicy } from "./iam-documents";
-import { boundedName, LIMITS } from "./naming";
+import { crawlerConfiguration } from "../documents";
+import { crawlerPolicy, serviceTrustPolicy } from "../iam-documents";
+import { boundedName, LIMITS } from "../naming";
+import { renamedFrom, token } from "../tokens";
 
 export interface TableCrawlerArgs {
     /** Crawler name (unique in the account and region). */
@@ -36,7 +37,7 @@ export class TableCrawler extends pulumi.ComponentResource {
     readonly crawler: aws.glue.Crawler;
 
     constructor(name: string, args: TableCrawlerArgs, opts?: pulumi.ComponentResourceOptions) {
-        super("incremental-crawl:catalog:TableCrawler", name, {}, opts);
+        super(token("TableCrawler"), name, {}, renamedFrom("catalog", "TableCrawler", opts));
         const child = { parent: this };
 
         // Explicit, bounded names: auto-names of long table names would outgrow IAM's limits.
