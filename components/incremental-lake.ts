@@ -2,73 +2,114 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "./ops/alerts";
 import { Catalog } from "./catalog/catalog";
-import { CrawlOnArrival } from "./catalog/crawl-on-arrival";
-import { ConsumerQueue } from "./lake/consumer-queue";
 import { EventLake } from "./lake/event-lake";
-import { ExportLayout, exportLayout } from "./lake/export-layout";
+import { exportLayout } from "./lake/export-layout";
 import { LakeKey } from "./lake/lake-key";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
-import { TableCrawler } from "./catalog/table-crawler";
-import { TableExport } from "./warehouse/table-export";
+import { IncrementalLakeArgs } from "./lake-args";
 import { token } from "./tokens";
-import { Settings, TableSpec } from "./types";
+import { resolveLakeArgs } from "./validate";
 
 /** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
 
-/** Everything the stack declares for one exported table. */
-export interface LakeTable {
-    spec: TableSpec;
-    /** S3 folder and Glue table name, e.g. `orders`. */
-    folder: string;
-    /** Where the table's current export lives. */
-    layout: ExportLayout;
-    consumer: ConsumerQueue;
-    glueTable: aws.glue.CatalogTable;
-    crawler: TableCrawler;
-    /** What starts the crawler when the table's objects arrive. */
-    arrival: CrawlOnArrival;
-    namedQuery: aws.athena.NamedQuery;
-    export: TableExport;
+/** What a program needs of one exported table: where its data lands, and what moves and catalogues it. */
+export interface LakeTableOutputs {
+    /** The Snowflake table read (`DATABASE.SCHEMA.TABLE`). */
+    snowflakeTable: string;
+    /** The current export's folder, which the Glue table reads (`exports/orders/g1-0a1b2c3d/`). */
+    s3Prefix: string;
+    /** The current export's id, as the unload log records it (EXPORT_ID). */
+    exportId: string;
+    /** The table's folder, holding every export of the table (`exports/orders/`). */
+    tablePrefix: string;
+    queueUrl: string;
+    queueArn: string;
+    deadLetterQueueUrl: string;
+    deadLetterQueueArn: string;
+    crawlerName: string;
+    /** The Glue workflow whose EVENT trigger starts the crawler when the table's objects arrive. */
+    workflowName: string;
+    /** The EventBridge rule that hands the table's Object Created events to the workflow. */
+    arrivalRuleName: string;
+    glueTable: string;
+    namedQueryId: string;
+    streamName: string;
+    taskName: string;
+    /** What the first unload of the current export did; unset until it ran. */
+    backfill?: BackfillResult;
+}
+
+/** The summary the unload command printed for the current export. */
+export interface BackfillResult {
+    /** `ok`: the only status a finished unload prints. */
+    status: string;
+    table: string;
+    rows: number;
+    files: number;
+    bytes: number;
+    /** The COPY INTO's Snowflake query id (its files carry it in their names). */
+    queryId: string;
+    attempts: number;
+    /** Partitions the unload added to the Glue table. */
+    partitionsAdded?: number;
 }
 
 /**
- * The whole product for one stack: Snowflake unloads tables under `<exportPrefix>/<table>/dt=.../`,
+ * The whole product for one stack: Snowflake unloads tables under `<exportPrefix>/<table>/<export>/dt=.../`,
  * S3 events fan out through SNS to one queue per table, an event-mode Glue crawler per table,
  * started when the table's objects arrive (S3 → EventBridge → a Glue workflow's EVENT trigger),
  * catalogues only the new partitions, and Athena reads them.
+ *
+ * Its arguments are checked before anything is declared (`validateLakeArgs`): invalid ones throw
+ * one error that lists every problem. The parts (EventLake, Catalog, SnowflakeExport, Alerts) are
+ * its children; what a program needs of them is here, as outputs.
  */
 export class IncrementalLake extends pulumi.ComponentResource {
-    readonly key?: LakeKey;
-    readonly lake: EventLake;
-    readonly catalog: Catalog;
-    readonly snowflake: SnowflakeExport;
-    readonly alerts: Alerts;
-    /** Per table, keyed by folder name. */
-    readonly tables: Record<string, LakeTable> = {};
+    /** The lake bucket's name. */
+    readonly bucketName: pulumi.Output<string>;
+    readonly bucketArn: pulumi.Output<string>;
+    /** The SNS topic every object-created event of the exports goes to. */
+    readonly topicArn: pulumi.Output<string>;
+    /** The customer-managed key of bucket, topic and queues; unset with `sse-s3`. */
+    readonly kmsKeyArn: pulumi.Output<string | undefined>;
+    readonly glueDatabaseName: pulumi.Output<string>;
+    readonly athenaWorkgroupName: pulumi.Output<string>;
+    /** Alarms, failed crawls and failed Snowflake task runs are published here. */
+    readonly alertsTopicArn: pulumi.Output<string>;
+    /** The external stage the unloads write through (`DATABASE.SCHEMA.STAGE`). */
+    readonly snowflakeStageName: pulumi.Output<string>;
+    readonly snowflakeIntegrationName: pulumi.Output<string>;
+    /** The IAM role Snowflake assumes to write the exports. */
+    readonly snowflakeRoleArn: pulumi.Output<string>;
+    /** Per table, keyed by its folder name (`orders`). */
+    readonly tables: pulumi.Output<Record<string, LakeTableOutputs>>;
 
-    constructor(name: string, settings: Settings, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, args: IncrementalLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+        // Checked before the component registers: bad arguments declare nothing.
+        const settings = resolveLakeArgs(args, { name });
         super(token("IncrementalLake"), name, {}, opts);
         const child = { parent: this };
         const retain = settings.production;
-        const namePrefix = `${settings.project}-${settings.stack}`;
+        const namePrefix = name;
 
         const identity = aws.getCallerIdentityOutput({}, child);
         const partition = aws.getPartitionOutput({}, child).partition;
         const region = aws.getRegionOutput({}, child).region;
         const accountId = identity.accountId;
 
-        this.key = settings.encryption === "kms" ? new LakeKey(`${name}-kms`, { accountId, partition, retain }, child) : undefined;
-        const kmsKeyArn = this.key?.arn;
+        // A key of the program's own (`kmsKeyArn`), else one the lake creates.
+        const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined ? new LakeKey(`${name}-kms`, { accountId, partition, retain }, child) : undefined;
+        const kmsKeyArn = settings.kmsKeyArn !== undefined ? pulumi.output(settings.kmsKeyArn) : key?.arn;
 
         const tables = settings.tables.map((spec) => {
             const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
             return { spec, layout, folder: layout.folder };
         });
 
-        this.lake = new EventLake(`${name}-lake`, {
+        const lake = new EventLake(`${name}-lake`, {
             accountId,
             region,
             partition,
@@ -90,19 +131,19 @@ export class IncrementalLake extends pulumi.ComponentResource {
             retainData: retain,
         }, child);
 
-        this.catalog = new Catalog(`${name}-catalog`, {
+        const catalog = new Catalog(`${name}-catalog`, {
             namePrefix,
             databaseName: settings.glueDatabase,
-            bucketName: this.lake.bucket.bucket,
-            bucketArn: this.lake.bucket.arn,
+            bucketName: lake.bucket.bucket,
+            bucketArn: lake.bucket.arn,
             athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
             tables: tables.map((t) => ({
                 name: t.folder,
                 tablePrefix: t.layout.tablePrefix,
                 location: t.layout.location,
                 columns: t.spec.columns,
-                queueArn: this.lake.consumers[t.folder].queue.arn,
-                deadLetterQueueArn: this.lake.consumers[t.folder].deadLetterQueue.arn,
+                queueArn: lake.consumers[t.folder].queue.arn,
+                deadLetterQueueArn: lake.consumers[t.folder].deadLetterQueue.arn,
                 partitionKey: partitionKey(t.spec),
             })),
             kmsKeyArn,
@@ -114,17 +155,17 @@ export class IncrementalLake extends pulumi.ComponentResource {
             retain,
         }, child);
 
-        this.alerts = new Alerts(`${name}-alerts`, {
+        const alerts = new Alerts(`${name}-alerts`, {
             namePrefix,
             accountId,
             region,
             partition,
-            undeliveredQueueName: this.lake.undelivered.name,
+            undeliveredQueueName: lake.undelivered.name,
             tables: tables.map((t) => ({
                 name: t.folder,
-                queueName: this.lake.consumers[t.folder].queue.name,
-                deadLetterQueueName: this.lake.consumers[t.folder].deadLetterQueue.name,
-                arrivalRuleName: this.catalog.arrivals[t.folder].rule.name,
+                queueName: lake.consumers[t.folder].queue.name,
+                deadLetterQueueName: lake.consumers[t.folder].deadLetterQueue.name,
+                arrivalRuleName: catalog.arrivals[t.folder].rule.name,
             })),
             crawlerNamePrefix: `${namePrefix}-`,
             emails: settings.alertEmails,
@@ -133,47 +174,74 @@ export class IncrementalLake extends pulumi.ComponentResource {
             kmsKeyArn,
         }, child);
 
-        this.snowflake = new SnowflakeExport(`${name}-snowflake`, {
-            namePrefix: snowflakeName(settings.project, settings.stack),
+        const snowflake = new SnowflakeExport(`${name}-snowflake`, {
+            namePrefix: snowflakeName(name),
             roleName: `${namePrefix}-snowflake`,
-            alerts: { topicArn: this.alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
+            alerts: { topicArn: alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
             accountId,
             partition,
-            bucketName: this.lake.bucket.bucket,
-            bucketArn: this.lake.bucket.arn,
+            bucketName: lake.bucket.bucket,
+            bucketArn: lake.bucket.arn,
             exportPrefix: settings.exportPrefix,
             kmsKeyArn,
             database: settings.snowflakeDatabase,
             schema: settings.snowflakeSchema,
             warehouse: settings.snowflakeWarehouse,
             tables: tables.map((t) => {
-                const consumer = this.lake.consumers[t.folder];
+                const consumer = lake.consumers[t.folder];
                 return {
                     spec: t.spec,
                     layout: t.layout,
                     // Objects raise events only once the notification and the table's subscription
                     // exist; the backfill waits for them, and registers what it writes in the table.
-                    eventsReady: [this.lake.notification, consumer.queue, consumer.policy, consumer.subscription, this.catalog.tables[t.folder]],
+                    eventsReady: [lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder]],
                 };
             }),
-            glue: { region, database: this.catalog.database.name },
+            glue: { region, database: catalog.database.name },
             maxFileSizeMb: settings.maxFileSizeMb,
             taskScheduleMinutes: settings.taskScheduleMinutes,
-            provider: { ...settings.snowflakeProvider, extraPreviewFeatures: settings.snowflakePreviewFeatures },
+            provider: { ...settings.snowflakeConnection, extraPreviewFeatures: settings.snowflakePreviewFeatures },
             retainData: retain,
         }, child);
 
-        for (const t of tables) {
-            this.tables[t.folder] = {
-                ...t,
-                consumer: this.lake.consumers[t.folder],
-                glueTable: this.catalog.tables[t.folder],
-                crawler: this.catalog.crawlers[t.folder],
-                arrival: this.catalog.arrivals[t.folder],
-                namedQuery: this.catalog.namedQueries[t.folder],
-                export: this.snowflake.tables[t.spec.name],
-            };
-        }
-        this.registerOutputs({});
+        this.bucketName = lake.bucket.bucket;
+        this.bucketArn = lake.bucket.arn;
+        this.topicArn = lake.topic.arn;
+        this.kmsKeyArn = kmsKeyArn ?? pulumi.output(undefined);
+        this.glueDatabaseName = catalog.database.name;
+        this.athenaWorkgroupName = catalog.workgroup.name;
+        this.alertsTopicArn = alerts.topic.arn;
+        this.snowflakeStageName = snowflake.stage.fullyQualifiedName;
+        this.snowflakeIntegrationName = snowflake.integration.name;
+        this.snowflakeRoleArn = snowflake.role.arn;
+        this.tables = pulumi.output(Object.fromEntries(tables.map((t) => {
+            const consumer = lake.consumers[t.folder];
+            const exported = snowflake.tables[t.spec.name];
+            return [t.folder, {
+                snowflakeTable: t.spec.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.spec.name}`,
+                s3Prefix: t.layout.location,
+                exportId: t.layout.exportId,
+                tablePrefix: t.layout.tablePrefix,
+                queueUrl: consumer.queue.url,
+                queueArn: consumer.queue.arn,
+                deadLetterQueueUrl: consumer.deadLetterQueue.url,
+                deadLetterQueueArn: consumer.deadLetterQueue.arn,
+                crawlerName: catalog.crawlers[t.folder].crawler.name,
+                workflowName: catalog.arrivals[t.folder].workflow.name,
+                arrivalRuleName: catalog.arrivals[t.folder].rule.name,
+                glueTable: t.folder,
+                namedQueryId: catalog.namedQueries[t.folder].id,
+                streamName: exported.stream.name,
+                taskName: exported.task.name,
+                backfill: exported.summary,
+            }];
+        }))) as pulumi.Output<Record<string, LakeTableOutputs>>;
+
+        this.registerOutputs({
+            bucketName: this.bucketName, bucketArn: this.bucketArn, topicArn: this.topicArn, kmsKeyArn: this.kmsKeyArn,
+            glueDatabaseName: this.glueDatabaseName, athenaWorkgroupName: this.athenaWorkgroupName, alertsTopicArn: this.alertsTopicArn,
+            snowflakeStageName: this.snowflakeStageName, snowflakeIntegrationName: this.snowflakeIntegrationName,
+            snowflakeRoleArn: this.snowflakeRoleArn, tables: this.tables,
+        });
     }
 }

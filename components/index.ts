@@ -2,7 +2,11 @@
  * @incremental-crawl/components: the component resources of the event-driven lake, and the pure
  * builders (policy documents, SQL, naming rules) they are made of.
  */
+export * from "./lake-args";
 export * from "./types";
+export { validateLakeArgs, resolveLakeArgs, LakeArgsError, ValidateOptions, Validation, knownKey } from "./validate";
+export { closest, didYouMean, editDistance } from "./suggest";
+export { PACKAGE, token } from "./tokens";
 export * as naming from "./naming";
 export { parseCron, CronSchedule } from "./cron";
 export * as iam from "./iam-documents";
@@ -21,4 +25,4 @@ export { ExportLayout, ExportPlace, exportLayout } from "./lake/export-layout";
 export * as glueSchema from "./catalog/glue-schema";
 export { TaskErrorNotifications, TaskErrorNotificationsArgs } from "./warehouse/task-error-notifications";
 export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./ops/alerts";
-export { IncrementalLake, LakeTable, ATHENA_RESULTS_PREFIX } from "./incremental-lake";
+export { IncrementalLake, LakeTableOutputs, BackfillResult, ATHENA_RESULTS_PREFIX } from "./incremental-lake";

@@ -91,6 +91,15 @@ export const stackName: Rule = (v) =>
         ? undefined
         : "a stack name of lower-case letters, digits or - that starts with a letter (at most 20)";
 
+/**
+ * The name of an IncrementalLake: the prefix of its IAM, SNS, SQS, Glue and Snowflake names. At
+ * most 38, as `incremental-crawl-<stack>` is (see stackName).
+ */
+export const componentName: Rule = (v) =>
+    /^[a-z][a-z0-9-]{0,37}$/.test(v) && !v.endsWith("-")
+        ? undefined
+        : "a name of lower-case letters, digits or - that starts with a letter and does not end with - (at most 38)";
+
 /** An email address for alert subscriptions (SNS `email` protocol). */
 export const email: Rule = (v) =>
     /^[^\s@"'<>()]+@[^\s@"'<>()]+\.[a-zA-Z]{2,}$/.test(v) && v.length <= 254

@@ -1,12 +1,11 @@
 /**
- * The validated settings the components are built from. `config.ts` at the project root is the
- * only place that produces them from stack configuration; components accept them typed and
- * assume they are valid.
+ * The validated settings the components are built from: `IncrementalLakeArgs` (lake-args.ts) with
+ * every default applied and every value checked, as `validate.ts` returns them. The components
+ * below IncrementalLake accept them typed and assume they are valid.
  */
+import type * as pulumi from "@pulumi/pulumi";
 import type { CrawlTiming } from "./catalog/arrival";
-
-/** How the partition folder value is derived from the partition column. */
-export type PartitionGranularity = "day" | "month" | "hour" | "value";
+import type { Encryption, PartitionGranularity, SnowflakeConnection } from "./lake-args";
 
 export interface ColumnSpec {
     /** Upper-case Snowflake column name. */
@@ -36,16 +35,13 @@ export interface TableSpec {
     generation: number;
 }
 
-export type Encryption = "sse-s3" | "kms";
-
-export interface Settings {
-    project: string;
-    stack: string;
-    /** A production stack keeps its data on `pulumi destroy`. */
+export interface LakeSettings {
+    /** A production lake keeps its data on `pulumi destroy`. */
     production: boolean;
-    awsRegion: string;
     exportPrefix: string;
     encryption: Encryption;
+    /** An existing key to use instead of creating one (encryption `kms` only). */
+    kmsKeyArn?: pulumi.Input<string>;
     versioning: boolean;
     noncurrentVersionDays: number;
     abortIncompleteUploadDays: number;
@@ -70,17 +66,9 @@ export interface Settings {
     /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
     snowflakePreviewFeatures: string[];
     /**
-     * Non-secret Snowflake provider settings from the stack's `snowflake:` namespace (account,
-     * user, role...). An explicit provider does not read stack config, so the program passes them.
+     * Non-secret Snowflake provider settings (account, user, role...). An explicit provider does not
+     * read stack config, so the component passes them; the unload command gets them as BACKFILL_*.
      */
-    snowflakeProvider: SnowflakeProviderSettings;
+    snowflakeConnection: SnowflakeConnection;
     tables: TableSpec[];
-}
-
-export interface SnowflakeProviderSettings {
-    organizationName?: string;
-    accountName?: string;
-    user?: string;
-    role?: string;
-    authenticator?: string;
 }

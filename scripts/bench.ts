@@ -5,7 +5,7 @@
  * crawl cost and freshness model (scripts/lib/crawl-model.ts) for the same table counts: a day
  * of arrivals from the stack's task schedule, under the hourly cron and crawls on arrival.
  */
-import type { Graph } from "../test/harness";
+import type { Graph } from "../offline";
 import { CommandSpec, EXIT, Parsed, runScript } from "./lib/cli";
 import { DEFAULT_COUNTS, parseCounts, runBench } from "./lib/bench";
 import { assumptionLines, modelDay, modelTable, parseSeconds, parseShare } from "./lib/crawl-model";
@@ -36,7 +36,7 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     const crawlSeconds = parseSeconds("crawl-seconds", values["crawl-seconds"]);
     const stack = values.stack;
     const { validateStack } = await import("./lib/stack-file");
-    const { graphOf } = await import("../test/harness");
+    const { graphOf } = await import("../offline");
     const { config, settings } = validateStack(stack);
     const template = JSON.parse(config["incremental-crawl:tables"])[0];
     await runBench(counts, {

@@ -39,7 +39,7 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
     const { validateStack } = await import("./lib/stack-file");
     validateStack(stack);
-    const { runProgram } = await import("../test/harness");
+    const { runProgram } = await import("../offline");
     const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./lib/iam-matrix");
     const run = await runProgram({ stack });
     const { results } = await evaluateMatrix(run.resources);

@@ -25,7 +25,7 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     if (values.write && stack !== "dev") throw new UsageError("--write puts the dev stack's diagram into README.md; drop --stack or use --stack dev");
     // Loaded here: --help and argument errors answer at once.
     const { validateStack } = await import("./lib/stack-file");
-    const { graphOf } = await import("../test/harness");
+    const { graphOf } = await import("../offline");
     const { readmeBlock, renderMermaid, replaceBlock } = await import("./lib/diagram");
     validateStack(stack);
     const g = await graphOf({ stack });

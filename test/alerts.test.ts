@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { CRAWL_ALLOWANCE_MINUTES, crawlTiming, iam, oldestMessageThresholdSeconds } from "@incremental-crawl/components";
-import { Graph, policyOf, stackGraph } from "./harness";
-import { MOCK_ACCOUNT } from "./harness/mocks";
+import { Graph, policyOf, stackGraph } from "../offline";
+import { MOCK_ACCOUNT } from "../offline/mocks";
 
 const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 

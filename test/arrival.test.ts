@@ -4,8 +4,8 @@
  */
 import * as assert from "node:assert/strict";
 import { iam, objectCreatedPattern, parseCron, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
-import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
-import { MOCK_ACCOUNT } from "./harness/mocks";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
+import { MOCK_ACCOUNT } from "../offline/mocks";
 
 const T = {
     rule: "aws:cloudwatch/eventRule:EventRule",

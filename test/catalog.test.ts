@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { iam } from "@incremental-crawl/components";
-import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 
 const CRAWLER = "aws:glue/crawler:Crawler";
 const QUEUE = "aws:sqs/queue:Queue";

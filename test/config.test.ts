@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, DEFAULTS, parseSettings, PROJECT, PROJECT_KEYS } from "../config";
-import { stackConfig } from "./harness";
+import { stackConfig } from "../offline";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -69,7 +69,7 @@ describe("config: parseSettings", () => {
             [s.production, s.exportPrefix, s.encryption, s.versioning, s.noncurrentVersionDays, s.abortIncompleteUploadDays,
                 s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.crawl,
                 s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
-                s.taskScheduleMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeProvider],
+                s.taskScheduleMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeConnection],
             [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, 10, 900, true,
                 { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" }, "sales_lake", ["a@example.com"],
                 "DB1", "S1", "WH1", 15, 256, ["snowflake_view_resource"], { accountName: "ACME" }]);

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { documents, iam } from "@incremental-crawl/components";
-import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
-import { MOCK_ACCOUNT } from "./harness/mocks";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
+import { MOCK_ACCOUNT } from "../offline/mocks";
 
 const T = {
     bucket: "aws:s3/bucket:Bucket",

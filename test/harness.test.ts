@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { Graph, graphOf, runProgram, stackConfig } from "./harness";
+import { Graph, graphOf, runProgram, stackConfig } from "../offline";
 
 describe("harness: the graph of a program under mocks", () => {
     let g: Graph;

@@ -1,11 +1,11 @@
 /**
  * At the longest inputs the configuration accepts, every name the program gives (or lets Pulumi
  * give) is within its service's limit: the mocks refuse a longer name of every named type, as the
- * providers would (test/harness/mocks.ts NAME_LIMITS).
+ * providers would (offline/mocks.ts NAME_LIMITS).
  */
 import * as assert from "node:assert/strict";
-import { graphOf, stackConfig } from "./harness";
-import { createMocks, NAME_LIMITS } from "./harness/mocks";
+import { graphOf, stackConfig } from "../offline";
+import { createMocks, NAME_LIMITS } from "../offline/mocks";
 
 const LONGEST_STACK = "a2345678901234567890"; // naming.stackName: at most 20
 const longTable = (letter: string) => `${letter}${"X".repeat(127)}`; // naming.snowflakeIdentifier: at most 128

@@ -4,7 +4,7 @@ import * as path from "path";
 import * as YAML from "yaml";
 import { currentBlock, readmeBlock, renderMermaid } from "../scripts/lib/diagram";
 import { COLUMN_KEYS, TABLE_KEYS } from "../config";
-import { stackGraph } from "./harness";
+import { stackGraph } from "../offline";
 
 const ROOT = path.join(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
@@ -41,6 +41,7 @@ describe("README", () => {
         const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
         assert.match(readme, /npm ci[\s\S]*npm test/);
         assert.match(ci, /^npm ci$/m);
+        assert.match(ci, /^npm run build$/m);
         assert.match(ci, /^npm test$/m);
     });
 });

@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
-import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "./harness";
-import { integrationIdentity, MOCK_ACCOUNT } from "./harness/mocks";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
+import { integrationIdentity, MOCK_ACCOUNT } from "../offline/mocks";
 
 const SF = (t: string) => `snowflake:index/${t}`;
 const INTEGRATION = SF("storageIntegration:StorageIntegration");

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
 import { boundedName, LIMITS } from "../naming";
 import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "../iam-documents";
-import { Settings } from "../types";
+import { LakeSettings } from "../types";
 import { renamedFrom, token } from "../tokens";
 
 export interface Consumer {
@@ -16,10 +16,10 @@ export interface Consumer {
 }
 
 /** The bucket and queue settings of a stack (see the configuration reference in README.md). */
-export type LakeSettings = Pick<Settings,
+export type BucketQueueSettings = Pick<LakeSettings,
     "versioning" | "noncurrentVersionDays" | "abortIncompleteUploadDays" | "athenaResultsDays" | "queueRetentionDays" | "maxReceiveCount">;
 
-export interface EventLakeArgs extends LakeSettings {
+export interface EventLakeArgs extends BucketQueueSettings {
     accountId: pulumi.Input<string>;
     region: pulumi.Input<string>;
     partition: pulumi.Input<string>;

@@ -6,7 +6,8 @@ import { ExportLayout } from "../lake/export-layout";
 import { UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";
 import { TaskErrorNotifications } from "./task-error-notifications";
-import { SnowflakeProviderSettings, TableSpec } from "../types";
+import type { SnowflakeConnection } from "../lake-args";
+import { TableSpec } from "../types";
 import { renamedFrom, token } from "../tokens";
 
 /**
@@ -44,7 +45,7 @@ export interface SnowflakeExportArgs {
     glue: { region: pulumi.Input<string>; database: pulumi.Input<string> };
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
-    provider: SnowflakeProviderSettings & { extraPreviewFeatures: string[] };
+    provider: SnowflakeConnection & { extraPreviewFeatures: string[] };
     retainData: boolean;
 }
 

@@ -4,7 +4,8 @@
  * single-quoted with `'` and `\` escaped, so no configuration value can change the statement's shape
  * (config validation refuses such values long before; this is the second wall).
  */
-import { PartitionGranularity, TableSpec } from "../types";
+import type { PartitionGranularity } from "../lake-args";
+import { TableSpec } from "../types";
 
 /**
  * Session parameters every unload runs with (the task's parameters, `ALTER SESSION` in the backfill).

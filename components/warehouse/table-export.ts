@@ -3,14 +3,25 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { BackfillSummary, parseBackfillSummary } from "./backfill/backfill";
 import { ExportLayout } from "../lake/export-layout";
+import { BACKFILL_BIN, PACKAGE_NAME, PACKAGE_VERSION } from "../package-info";
 import {
     buildUnloadSql, listFiles, removeFilesOfQuery, sessionStatements, streamHasDataCondition, taskBody, unloadLogInsert, UNLOAD_SESSION_PARAMETERS,
 } from "./sql";
-import { SnowflakeProviderSettings, TableSpec } from "../types";
+import type { SnowflakeConnection } from "../lake-args";
+import { TableSpec } from "../types";
 import { renamedFrom, token } from "../tokens";
 
-/** How the backfill program is started, from the project root (where `pulumi up` runs). */
-export const BACKFILL_COMMAND = "node --require ts-node/register/transpile-only components/warehouse/backfill/main.ts";
+/**
+ * How the unload command starts the unload program: the package's bin, resolved when the command
+ * runs. `npm exec` runs it from the project's node_modules when this version of the package is
+ * installed there (a TypeScript or JavaScript program); otherwise (a program in another language,
+ * whose component runs in the plugin) npm installs this exact version into its cache first: "Package
+ * names with a specifier will only be considered a match if they have the exact same name and version
+ * as the local dependency". https://docs.npmjs.com/cli/v10/commands/npm-exec
+ * The string names no path of one machine: it is stored in state, and a checkout elsewhere must
+ * see no diff. A new version of the package changes it once, which runs the command's `update`.
+ */
+export const BACKFILL_COMMAND = `npm exec --yes --package=${PACKAGE_NAME}@${PACKAGE_VERSION} -- ${BACKFILL_BIN}`;
 
 /**
  * The command's `update`: print the stored summary again, unloading nothing. pulumi-command runs
@@ -39,7 +50,7 @@ export interface TableExportArgs {
     layout: ExportLayout;
     warehouse: string;
     /** The stack's non-secret connection settings, passed to the backfill as BACKFILL_*. */
-    connection: SnowflakeProviderSettings;
+    connection: SnowflakeConnection;
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
     /** Resources the first unload needs in place (the AWS role and its policy). */
@@ -185,7 +196,7 @@ export class TableExport extends pulumi.ComponentResource {
  * The stack's Snowflake identity (never a credential) for the backfill program, which prefers it
  * over SNOWFLAKE_* as the provider prefers explicit settings over the environment.
  */
-export function connectionEnvironment(c: SnowflakeProviderSettings): Record<string, string> {
+export function connectionEnvironment(c: SnowflakeConnection): Record<string, string> {
     const env: Record<string, string> = {};
     if (c.organizationName) env.BACKFILL_ORGANIZATION_NAME = c.organizationName;
     if (c.accountName) env.BACKFILL_ACCOUNT_NAME = c.accountName;

@@ -15,7 +15,7 @@ import type { SqlConnection } from "../../components/warehouse/backfill/backfill
 import { CommandError, CommandSpec, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "./cli";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import { StackFile, stackFileText, validateStack, validateStackFile } from "./stack-file";
-import { didYouMean } from "./suggest";
+import { didYouMean } from "@incremental-crawl/components";
 import { StackConfigError } from "./yaml-errors";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */
@@ -301,7 +301,7 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
 
     // The stack file as it is must be valid: its settings say how to connect, and the new table joins them.
     const { file, settings } = validateStack(stack, { root: deps.root });
-    const env = { ...deps.env, ...connectionEnvironment(settings.snowflakeProvider), BACKFILL_WAREHOUSE: settings.snowflakeWarehouse };
+    const env = { ...deps.env, ...connectionEnvironment(settings.snowflakeConnection), BACKFILL_WAREHOUSE: settings.snowflakeWarehouse };
 
     if (values.check) {
         const sources = settings.tables.filter((t) => t.source !== undefined);

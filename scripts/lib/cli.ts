@@ -14,7 +14,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { closest, didYouMean } from "./suggest";
+import { closest, didYouMean } from "@incremental-crawl/components";
 
 export type OptionSpec =
     | { type: "boolean"; description: string; short?: string }

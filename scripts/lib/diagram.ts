@@ -2,7 +2,7 @@
  * Renders a stack's resource graph (from the harness) as a Mermaid flowchart: one subgraph per
  * component, one node per cloud resource, one edge per dependency the engine would see.
  */
-import { CapturedResource, Graph } from "../../test/harness";
+import { CapturedResource, Graph } from "../../offline";
 
 /** `aws:sqs/queue:Queue` → `sqs.Queue`; `snowflake:index/stage:Stage` → `snowflake.Stage`. */
 export function shortType(type: string): string {

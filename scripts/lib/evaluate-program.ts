@@ -8,11 +8,11 @@
  * request: { root, stack, program?, config?, stdouts?: { [commandUrn]: stdout } }
  * result:  { ok: true, run } | { ok: false, error, registered }
  *
- * Imports only the harness (relatively), so that a copy of this file and of test/harness placed in
+ * Imports only the harness (relatively), so that a copy of this file and of offline/ placed in
  * another checkout resolves @pulumi/pulumi from that checkout's node_modules, as its program does.
  */
 import * as fs from "fs";
-import { backfillStdout, ProgramRun, runProgram } from "../../test/harness";
+import { backfillStdout, ProgramRun, runProgram } from "../../offline";
 
 export interface EvaluateRequest {
     /** Project root whose Pulumi.yaml, stack file and program run. */

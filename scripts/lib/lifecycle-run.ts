@@ -6,7 +6,7 @@
  * every later `pulumi up`.
  */
 import { spawnSync } from "child_process";
-import { backfillStdout, CommandContext, ProgramRun, ROOT, runProgram, RunOptions } from "../../test/harness";
+import { backfillStdout, CommandContext, ProgramRun, ROOT, runProgram, RunOptions } from "../../offline";
 import { CommandUpdate, LifecycleOptions, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
 
 /**

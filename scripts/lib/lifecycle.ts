@@ -31,7 +31,7 @@
  * gives them), replacements of the providers themselves, refresh drift, partial failures,
  * `deletedWith`, ordering within one level of the dependency graph.
  */
-import { CapturedResource, ProgramRun } from "../../test/harness";
+import { CapturedResource, ProgramRun } from "../../offline";
 import { REPLACE_RULES, ReplaceRule } from "./replace-rules";
 
 export type Op = "same" | "create" | "update" | "replace" | "delete";

@@ -28,8 +28,8 @@ import { allPolicies, PACK_NAME } from "../../policies/rules";
 import { defaultsOf } from "../../policies/lib/rule";
 import { NodeOptions } from "../../policies/lib/graph";
 import { isUnknownValueError, unknownCheckingProxy } from "../../policies/lib/values";
-import { CapturedResource, ROOT, runProgram } from "../../test/harness";
-import { MOCK_ACCOUNT } from "../../test/harness/mocks";
+import { CapturedResource, ROOT, runProgram } from "../../offline";
+import { MOCK_ACCOUNT } from "../../offline/mocks";
 
 export type ReportedLevel = "mandatory" | "advisory";
 

@@ -4,11 +4,11 @@
  *
  * The program and the stack file as they were at `<ref>` are checked out in a temporary
  * `git worktree add --detach` (removed afterwards). That checkout gets its own node_modules: when
- * its package-lock.json is the working tree's, a directory of symlinks to this checkout's packages,
+ * this checkout's packages serve its package-lock.json (lockServes), a directory of symlinks to this checkout's packages,
  * except the workspace packages (@incremental-crawl/components, /policies), which point at the
  * worktree's own directories, so the old program loads the old components; otherwise `npm ci` in
  * the worktree. Each side runs in its own child process (the Pulumi runtime is global): the old one
- * with a copy of this checkout's harness placed in the worktree (so that it resolves @pulumi/pulumi
+ * with a copy of this checkout's offline engine (offline/) placed in the worktree (so that it resolves @pulumi/pulumi
  * from the worktree's node_modules, as the old program does), the new one from here, with the
  * `--config` overrides. The lifecycle engine compares the two; when a command resource's stdout
  * changes with the update, the new program runs once more over that stdout.
@@ -18,7 +18,7 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import type { ProgramRun } from "../../test/harness";
+import type { ProgramRun } from "../../offline";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
 import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
 import { formatLifecyclePlan } from "./lifecycle-format";
@@ -81,14 +81,34 @@ export function linkNodeModules(source: string, target: string): void {
     }
 }
 
-/** Gives the worktree its node_modules: links when the lockfiles are equal, `npm ci` otherwise. */
+/**
+ * Whether this checkout's node_modules can serve a checkout locked by `theirs`: every package it
+ * pins (outside its workspace packages) is pinned at the same version here. A commit before a
+ * dependency was added, or before the package declared what it already used, still links.
+ */
+export function lockServes(ours: string, theirs: string): boolean {
+    const parse = (text: string): Record<string, { version?: string; link?: boolean }> | undefined => {
+        try {
+            return JSON.parse(text).packages;
+        } catch {
+            return undefined;
+        }
+    };
+    const mine = parse(ours);
+    const wanted = parse(theirs);
+    if (!mine || !wanted) return false;
+    return Object.entries(wanted).every(([key, entry]) => !key.startsWith("node_modules/") || entry.link === true
+        || (mine[key] !== undefined && mine[key].link !== true && mine[key].version === entry.version));
+}
+
+/** Gives the worktree its node_modules: links when this checkout's packages serve its lockfile, `npm ci` otherwise. */
 export function provideNodeModules(root: string, worktree: string, log: (line: string) => void): "linked" | "installed" {
     const lock = (dir: string) => (fs.existsSync(path.join(dir, "package-lock.json")) ? fs.readFileSync(path.join(dir, "package-lock.json"), "utf8") : "");
-    if (lock(root) === lock(worktree) && fs.existsSync(path.join(root, "node_modules"))) {
+    if (fs.existsSync(path.join(root, "node_modules")) && lockServes(lock(root), lock(worktree))) {
         linkNodeModules(root, worktree);
         return "linked";
     }
-    log(`package-lock.json differs at that commit: npm ci in ${worktree} ...`);
+    log(`package-lock.json pins other packages at that commit: npm ci in ${worktree} ...`);
     const r = spawnSync("npm", ["ci", "--no-audit", "--no-fund"], { cwd: worktree, stdio: ["ignore", "ignore", "inherit"] });
     if (r.status !== 0) throw new Error(`npm ci in the worktree failed (exit ${r.status})`);
     return "installed";
@@ -97,7 +117,7 @@ export function provideNodeModules(root: string, worktree: string, log: (line: s
 /** Places this checkout's harness and evaluator in `dir`; returns the evaluator's path there. */
 export function installEvaluator(dir: string): string {
     const base = path.join(dir, ".lake-since");
-    for (const file of ["test/harness/index.ts", "test/harness/mocks.ts", "scripts/lib/evaluate-program.ts"]) {
+    for (const file of ["offline/index.ts", "offline/mocks.ts", "scripts/lib/evaluate-program.ts"]) {
         fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
         fs.copyFileSync(path.join(HERE, file), path.join(base, file));
     }

@@ -1,14 +1,13 @@
 /**
  * The stack files as the scripts read and write them: `Pulumi.<stack>.yaml` as a `yaml` Document
  * (comments, order and layout kept, every node with its position), the configuration in the form
- * the engine hands the program (full key → string, as `test/harness` builds it), and its validation
+ * the engine hands the program (full key → string, as `offline/` builds it), and its validation
  * by config.ts with each problem located in the file.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { ConfigError, parseSettings, PROJECT } from "../../config";
-import type { Settings } from "@incremental-crawl/components";
+import { ConfigError, parseSettings, PROJECT, Settings } from "../../config";
 import { ROOT } from "./cli";
 import { locateProblems, StackFileError, yamlSyntaxError } from "./yaml-errors";
 

@@ -13,7 +13,7 @@ import { ConfigError, parseSettings, PROJECT } from "../../config";
 import { ROOT } from "../../scripts/lib/cli";
 import { readStackFile, validateStack } from "../../scripts/lib/stack-file";
 import { keyPath, locate, problemKey, StackConfigError, StackFileError } from "../../scripts/lib/yaml-errors";
-import { runProgram, stackConfig } from "../harness";
+import { runProgram, stackConfig } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;
 const ctx = { project: PROJECT, stack: "dev" };

@@ -8,7 +8,7 @@ import { parseCounts, runBench } from "../../scripts/lib/bench";
 import { UsageError } from "../../scripts/lib/cli";
 import { CellResult, evaluateMatrix, formatText, TEXT_LEGEND } from "../../scripts/lib/iam-matrix";
 import { fitWidths, formatTable, wrapCell } from "../../scripts/lib/text-table";
-import { stackGraph } from "../harness";
+import { stackGraph } from "../../offline";
 
 describe("cli: tables that fit the terminal", () => {
     it("wraps cells by words, cutting only words longer than the column", () => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { closest, didYouMean, editDistance } from "../../scripts/lib/suggest";
+import { closest, didYouMean, editDistance } from "../../components/suggest";
 
 describe("cli: did you mean (edit distance)", () => {
     it("counts insertions, deletions, substitutions and swapped neighbours as one edit each, ignoring case", () => {

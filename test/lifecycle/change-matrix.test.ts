@@ -25,7 +25,7 @@
 import * as assert from "node:assert/strict";
 import { ChangeResult, planChange } from "../../scripts/lib/lifecycle-run";
 import { Step, typeLabel, Verdict } from "../../scripts/lib/lifecycle";
-import { ProgramRun, runProgram, stackConfig } from "../harness";
+import { ProgramRun, runProgram, stackConfig } from "../../offline";
 
 type Stack = "dev" | "prod";
 type Check = "steps" | "verdicts" | "evaluates" | "safety" | "refused";

@@ -5,7 +5,7 @@
  * the data-safety verdicts.
  */
 import * as assert from "node:assert/strict";
-import { CapturedResource, ProgramRun } from "../harness";
+import { CapturedResource, ProgramRun } from "../../offline";
 import {
     diffPaths, exportLocation, lifecycleSummaryLine, parseCopy, pathMatches, planLifecycle, staticCommandUpdate, Step, typeLabel, Verdict,
 } from "../../scripts/lib/lifecycle";

@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import * as path from "path";
-import { ProgramRun, ROOT, runProgram, stackConfig } from "../harness";
+import { ProgramRun, ROOT, runProgram, stackConfig } from "../../offline";
 
 const OTHER = path.join(ROOT, "test", "fixtures", "other-root");
 

@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { linkNodeModules, resolveCommit, workspacePackages } from "../../scripts/lib/since";
-import { ROOT } from "../harness";
+import { linkNodeModules, lockServes, resolveCommit, workspacePackages } from "../../scripts/lib/since";
+import { ROOT } from "../../offline";
 
 const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
 const plan = (...args: string[]) => promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", ...args], { cwd: ROOT, maxBuffer: 16 << 20 })
@@ -68,5 +68,17 @@ describe("lifecycle: plan --since", function () {
         // Other checkouts of the repository come and go; none of ours may stay.
         const worktrees = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: ROOT, encoding: "utf8" });
         assert.deepEqual(worktrees.split("\n").filter((l) => l.startsWith("worktree ") && l.includes("lake-since-")), [], "the temporary worktree is gone");
+    });
+});
+
+describe("lifecycle: plan --since reuses this checkout's packages when they serve the old lockfile", () => {
+    const lock = (packages: Record<string, unknown>) => JSON.stringify({ lockfileVersion: 3, packages });
+    it("links when every package the old commit pins is here at its version, workspace links aside", () => {
+        const ours = lock({ "": {}, "node_modules/a": { version: "1.0.0" }, "node_modules/b": { version: "2.0.0" }, "node_modules/@x/pkg": { link: true } });
+        assert.equal(lockServes(ours, lock({ "": {}, "node_modules/a": { version: "1.0.0" }, "node_modules/@x/pkg": { link: true } })), true);
+        assert.equal(lockServes(ours, lock({ "node_modules/a": { version: "1.0.1" } })), false, "another version");
+        assert.equal(lockServes(ours, lock({ "node_modules/c": { version: "1.0.0" } })), false, "a package not installed here");
+        assert.equal(lockServes(ours, lock({ "node_modules/@x/pkg": { version: "1.0.0" } })), false, "installed there, a workspace link here");
+        assert.equal(lockServes(ours, "not json"), false);
     });
 });

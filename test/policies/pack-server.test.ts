@@ -11,7 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { allPolicies } from "../../policies/rules";
 import { s3PublicAccessBlocked } from "../../policies/rules/s3";
 import { snowflakeStageUsesIntegration } from "../../policies/rules/snowflake";
-import { ROOT } from "../harness";
+import { ROOT } from "../../offline";
 
 const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
 const analyzerproto = require("@pulumi/pulumi/proto/analyzer_pb");

@@ -17,7 +17,7 @@ import { snsSqsPolicies } from "../../policies/rules/sns-sqs";
 import { stackPolicies } from "../../policies/rules/stack";
 import { T } from "../../policies/lib/types";
 import { isUnknownValueError } from "../../policies/lib/values";
-import { ROOT } from "../harness";
+import { ROOT } from "../../offline";
 import { defaults, Fake, isResourcePolicy, isStackPolicy, resourceViolations, stackViolations, unknown } from "./support";
 
 /** Every resource type the rules look at, and a few they do not. */

@@ -14,8 +14,8 @@ import {
     evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, previewOf, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
     writePolicyConfig,
 } from "../../scripts/lib/policy-run";
-import { ROOT } from "../harness";
-import { MOCK_ACCOUNT } from "../harness/mocks";
+import { ROOT } from "../../offline";
+import { MOCK_ACCOUNT } from "../../offline/mocks";
 
 const FIXTURE = "test/fixtures/insecure/index.ts";
 const mandatory = (r: PlanResult) => r.violations.filter((v) => v.level === "mandatory");

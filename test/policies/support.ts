@@ -12,7 +12,7 @@ import {
 import { Policies } from "@pulumi/policy";
 import { defaultsOf } from "../../policies/lib/rule";
 import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../scripts/lib/policy-run";
-import { CapturedResource } from "../harness";
+import { CapturedResource } from "../../offline";
 
 /** A resource in a test graph. Names are unique in a graph and stand for URNs. */
 export interface Fake {

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, PROJECT, parseSettings } from "../../config";
 import { exportLayout, sql } from "@incremental-crawl/components";
-import { CapturedResource, runProgram, stackConfig } from "../harness";
+import { CapturedResource, runProgram, stackConfig } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;
 const ctx = { project: PROJECT, stack: "dev" };

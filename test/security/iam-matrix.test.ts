@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { ProgramRun, ROOT, runProgram } from "../harness";
+import { ProgramRun, ROOT, runProgram } from "../../offline";
 import {
     CELL_GROUPS, CellGroup, CellResult, DOC_PATH, GraphResource, docSection, evaluateMatrix, formatMarkdown, lakeFacts,
 } from "../../scripts/lib/iam-matrix";

@@ -4,7 +4,7 @@
  * overwrites objects.
  */
 import * as assert from "node:assert/strict";
-import { CapturedResource, ProgramRun, runProgram } from "../harness";
+import { CapturedResource, ProgramRun, runProgram } from "../../offline";
 
 const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
 const one = (run: ProgramRun, type: string) => {

@@ -6,7 +6,7 @@
  * secret (encrypted in state): the harness's `secretInputPaths`.
  */
 import * as assert from "node:assert/strict";
-import { CapturedResource, ProgramRun, runProgram } from "../harness";
+import { CapturedResource, ProgramRun, runProgram } from "../../offline";
 
 /** Fake credentials, recognisable and never real. */
 const FAKE: Record<string, string> = {

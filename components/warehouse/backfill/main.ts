@@ -1,6 +1,6 @@
 /**
  * The backfill program the `local.Command` of `TableExport` runs at `pulumi up`:
- *   node --require ts-node/register/transpile-only components/warehouse/backfill/main.ts
+ *   incremental-lake-backfill (the package's bin: this file, compiled; see BACKFILL_COMMAND)
  * Reads the plan (BACKFILL_*) and the Snowflake credentials from the environment only, runs the
  * unload, prints the JSON summary as the single line of stdout (the stack output) and progress on
  * stderr. Exit code 0 on success, 1 otherwise. The private key is never printed.
@@ -258,7 +258,8 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<number
     }
 }
 
-if (require.main === module) {
+/** Runs `main` as the process: its exit code, and an unexpected failure on stderr. */
+export function runAsProgram(): void {
     main().then(
         (code) => process.exit(code),
         (err) => {
@@ -267,3 +268,6 @@ if (require.main === module) {
         },
     );
 }
+
+// Started directly (a test does); the package's bin starts it compiled.
+if (require.main === module) runAsProgram();

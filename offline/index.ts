@@ -1,6 +1,8 @@
 /**
- * Runs the real program (`index.ts`, or a fixture) under `pulumi.runtime.setMocks` with a stack's
- * own settings and returns the whole resource graph as the engine would have received it.
+ * The offline engine: runs the real program (`index.ts`, or a fixture) under
+ * `pulumi.runtime.setMocks` with a stack's own settings and returns the whole resource graph as the
+ * engine would have received it. `npm run plan`, `bench`, `diagram` and `check:iam` run on it, and
+ * so do the tests (`npm test`); it needs no cloud account and no Pulumi CLI.
  *
  * `MockResourceArgs` carries no dependencies or resource options, so the harness wraps the mock
  * monitor's `registerResource` and reads them from the register request itself.
@@ -9,10 +11,10 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "../components/warehouse/backfill/backfill";
 import { createMocks } from "./mocks";
 
-export const ROOT = path.resolve(__dirname, "..", "..");
+export const ROOT = path.resolve(__dirname, "..");
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -157,8 +159,8 @@ export function backfillStdout(root: string = ROOT): (inputs: Record<string, unk
     return async (inputs) => {
         const env = (inputs.environment ?? {}) as NodeJS.ProcessEnv;
         if (env.BACKFILL_COPY_SQL === undefined) return ""; // another command (a fixture's)
-        const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../../components/warehouse/backfill/backfill");
-        const { readPlan } = require(path.join(dir, "main")) as typeof import("../../components/warehouse/backfill/main");
+        const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../components/warehouse/backfill/backfill");
+        const { readPlan } = require(path.join(dir, "main")) as typeof import("../components/warehouse/backfill/main");
         const plan = readPlan(env);
         const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
         // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.

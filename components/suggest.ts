@@ -1,6 +1,6 @@
 /**
  * "Did you mean ...?": the candidate a mistyped word most likely meant, by edit distance. Pure.
- * Used for unknown configuration keys (config.ts), unknown command-line options and stack names.
+ * Used for unknown settings (validate.ts), unknown command-line options and stack names.
  */
 
 /**

@@ -1,0 +1,166 @@
+/**
+ * The public arguments of `IncrementalLake`, with their defaults. This is the package's contract
+ * with every program that uses it, in TypeScript or, through the component provider, in Python,
+ * Go, .NET or YAML: the schema (schema.json) is derived from these declarations.
+ *
+ * Values that decide resource names or counts (tables, prefixes, database names) are plain.
+ * `pulumi.Input` is used where a value may come from another resource (`kmsKeyArn`).
+ * `validate.ts` checks every value and applies the defaults; the component does so itself.
+ */
+import * as pulumi from "@pulumi/pulumi";
+
+// Enums are `as const` objects: Pulumi's schema analyzer turns this form, not a union type
+// alias, into a schema enum (provider/experimental/analyzer.ts, "Enums are unions of string ...").
+
+/** How objects, events and messages are encrypted at rest. */
+export const Encryption = {
+    /** S3-managed keys on the bucket, SSE-SQS on the queues, an unencrypted topic. */
+    SseS3: "sse-s3",
+    /** One customer-managed KMS key for bucket, topic and queues (created, or `kmsKeyArn`). */
+    Kms: "kms",
+} as const;
+export type Encryption = (typeof Encryption)[keyof typeof Encryption];
+
+/** How the partition folder value is derived from the partition column. */
+export const PartitionGranularity = {
+    /** `dt=YYYY-MM-DD` of a DATE or TIMESTAMP column (UTC). */
+    Day: "day",
+    /** `dt=YYYY-MM` of a DATE or TIMESTAMP column (UTC). */
+    Month: "month",
+    /** `dt=YYYY-MM-DD-HH` of a TIMESTAMP column (UTC). */
+    Hour: "hour",
+    /** `<column>=<value>` of a text, number or boolean column. */
+    Value: "value",
+} as const;
+export type PartitionGranularity = (typeof PartitionGranularity)[keyof typeof PartitionGranularity];
+
+/** One column of an exported table. */
+export interface ExportColumn {
+    /** Upper-case Snowflake column name. */
+    name: string;
+    /** Snowflake data type, e.g. `NUMBER(38,0)`, `VARCHAR`, `TIMESTAMP_TZ` (not bare TIMESTAMP). */
+    type: string;
+    /** Whether the column takes NULL. Default: true. */
+    nullable?: boolean;
+}
+
+/** One table moved from Snowflake to the lake. */
+export interface ExportTable {
+    /** Upper-case Snowflake table name; lower-cased, it is the S3 folder and the Glue table. */
+    name: string;
+    columns: ExportColumn[];
+    /** The column whose value names the partition folder. */
+    partitionBy: string;
+    /** Default: `day` for DATE and TIMESTAMP columns, `value` for others. */
+    partitionGranularity?: PartitionGranularity;
+    /**
+     * `DATABASE.SCHEMA.TABLE` of an existing table to export; the component then does not create
+     * the table. Unset: the component creates it in `snowflakeDatabase`.`snowflakeSchema`.
+     */
+    source?: string;
+    /** Export generation, default 1. Raising it starts a new export: the whole table again, in a new folder. */
+    generation?: number;
+}
+
+/**
+ * The non-secret Snowflake identity of the explicit Snowflake provider and of the unload command.
+ * Credentials never go here: they come from the environment of `pulumi up` (SNOWFLAKE_PRIVATE_KEY).
+ */
+export interface SnowflakeConnection {
+    organizationName?: string;
+    accountName?: string;
+    user?: string;
+    role?: string;
+    authenticator?: string;
+}
+
+/** Everything `IncrementalLake` takes. Only `tables` is required. */
+export interface IncrementalLakeArgs {
+    /** The tables to move, 1 to 200 (one SNS filter policy each; SNS allows 200 per topic). */
+    tables: ExportTable[];
+    /** A production lake keeps its data on destroy, and requires `kms` encryption and versioning. Default: false. */
+    production?: boolean;
+    /** S3 key prefix of the exports: `<exportPrefix>/<table>/<export>/dt=.../`. Default: `exports`. */
+    exportPrefix?: string;
+    /** Default: `sse-s3`. */
+    encryption?: Encryption;
+    /**
+     * An existing customer-managed KMS key to use instead of creating one (with `encryption: kms`).
+     * Its key policy must admit what `iam.lakeKeyPolicy` admits.
+     */
+    kmsKeyArn?: pulumi.Input<string>;
+    /** Keep object versions in the lake bucket. Default: true. */
+    versioning?: boolean;
+    /** Days after which a noncurrent object version is deleted. Default: 30. */
+    noncurrentVersionDays?: number;
+    /** Days after which incomplete multipart uploads are aborted. Default: 7. */
+    abortIncompleteUploadDays?: number;
+    /** Days Athena query results are kept. Default: 30. */
+    athenaResultsDays?: number;
+    /** Days an S3 event waits in a table's queue (1-13). Default: 7. */
+    queueRetentionDays?: number;
+    /** Receives after which an event moves to the table's dead-letter queue. Default: 5. */
+    maxReceiveCount?: number;
+    /** New objects that start a table's crawl at once (1-100, the Glue EVENT trigger's BatchSize). Default: 100. */
+    crawlBatchSize?: number;
+    /** Seconds after a table's first new object that its crawl starts (1-900). Default: 300. */
+    crawlBatchWindowSeconds?: number;
+    /** A daily crawl of every table besides the crawls on arrival. Default: false. */
+    safetyNetCrawl?: boolean;
+    /** Glue (and Athena) database of the lake tables. Default: `lake`. */
+    glueDatabase?: string;
+    /** Email addresses subscribed to the alerts topic. Default: none. */
+    alertEmails?: string[];
+    /** Snowflake database the component creates for the stage, streams and tasks. Default: `LAKE_EXPORT`. */
+    snowflakeDatabase?: string;
+    /** Schema in `snowflakeDatabase`. Default: `EXPORT`. */
+    snowflakeSchema?: string;
+    /** Existing Snowflake warehouse that runs the unloads. Default: `COMPUTE_WH`. */
+    snowflakeWarehouse?: string;
+    /** Minutes between runs of each table's unload task. Default: 60. */
+    taskScheduleMinutes?: number;
+    /** Upper bound of each unloaded Parquet file, in MB. Default: 64. */
+    maxFileSizeMb?: number;
+    /** The Snowflake identity (never a credential). Default: the SNOWFLAKE_* environment. */
+    snowflakeConnection?: SnowflakeConnection;
+    /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
+    snowflakePreviewFeatures?: string[];
+}
+
+/**
+ * The defaults of the optional plain settings. The project's Pulumi.yaml declares the same
+ * defaults for its stack configuration; a test keeps the two equal.
+ */
+export const LAKE_DEFAULTS = {
+    production: false,
+    exportPrefix: "exports",
+    encryption: Encryption.SseS3 as Encryption,
+    versioning: true,
+    noncurrentVersionDays: 30,
+    abortIncompleteUploadDays: 7,
+    athenaResultsDays: 30,
+    queueRetentionDays: 7,
+    maxReceiveCount: 5,
+    crawlBatchSize: 100,
+    crawlBatchWindowSeconds: 300,
+    safetyNetCrawl: false,
+    glueDatabase: "lake",
+    alertEmails: [] as string[],
+    snowflakeDatabase: "LAKE_EXPORT",
+    snowflakeSchema: "EXPORT",
+    snowflakeWarehouse: "COMPUTE_WH",
+    taskScheduleMinutes: 60,
+    maxFileSizeMb: 64,
+};
+
+/** Every key of IncrementalLakeArgs. */
+export const ARG_KEYS = [...Object.keys(LAKE_DEFAULTS), "tables", "kmsKeyArn", "snowflakeConnection", "snowflakePreviewFeatures"] as const;
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation"] as const;
+export const COLUMN_KEYS = ["name", "type", "nullable"] as const;
+export const SNOWFLAKE_CONNECTION_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;
+
+/**
+ * SNS allows 200 filter policies per topic by default, one per table here
+ * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
+ */
+export const MAX_TABLES = 200;

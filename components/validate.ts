@@ -1,0 +1,327 @@
+/**
+ * The one place the lake's arguments are checked. `validateLakeArgs` is pure: it takes
+ * `IncrementalLakeArgs` as any caller may pass them (typed from TypeScript, untyped from YAML or
+ * another language through the component provider) and returns either the settings with every
+ * default applied, or every problem at once, each as `key: expected ..., got ...`.
+ *
+ * A program that reads its settings from stack configuration (the project's config.ts) names the
+ * keys its own way through `keyName`, so a problem points at the line a user edits.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { crawlTiming, EVENT_BATCH_LIMITS } from "./catalog/arrival";
+import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
+import {
+    ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, MAX_TABLES, PartitionGranularity,
+    SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection, TABLE_KEYS,
+} from "./lake-args";
+import * as naming from "./naming";
+import { closest } from "./suggest";
+import { ColumnSpec, LakeSettings, TableSpec } from "./types";
+import { partitionKey } from "./warehouse/sql";
+
+const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
+const UNPARTITIONABLE = /^(VARIANT|OBJECT|ARRAY|GEOGRAPHY|BINARY|VARBINARY|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL)\b/;
+
+/**
+ * All the problems found in one set of arguments. A `pulumi.RunError`, so that `pulumi up` prints
+ * the message alone, without a stack trace: the problems are the whole story.
+ */
+export class LakeArgsError extends pulumi.RunError {
+    constructor(readonly problems: string[], what = "IncrementalLake arguments") {
+        super(`invalid ${what} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
+        this.name = "LakeArgsError";
+    }
+}
+
+export interface ValidateOptions {
+    /**
+     * How a problem names an argument, given its path (`tables[0].name`, `snowflakeConnection.user`).
+     * Default: the path itself.
+     */
+    keyName?: (path: string) => string;
+    /** The caller has answered unknown top-level keys itself (a stack file's reader does, in its own terms). */
+    skipUnknown?: boolean;
+    /** The component's name, checked too: it prefixes the names of what the component creates. */
+    name?: string;
+}
+
+export type Validation = { ok: true; settings: LakeSettings } | { ok: false; problems: string[] };
+
+const show = (v: unknown): string => (v === undefined ? "nothing" : JSON.stringify(v));
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/**
+ * The expected form of an unknown key: the setting it most likely meant (edit distance), or the
+ * list of every setting when none resembles it.
+ */
+export function knownKey(what: string, key: string, known: readonly string[]): string {
+    const near = closest(key, known);
+    return near !== undefined ? `one of the ${what} (did you mean ${near}?)` : `one of the ${what} (${known.join(", ")})`;
+}
+
+/** Collects problems as `key: expected ..., got ...`. */
+class Problems {
+    readonly list: string[] = [];
+    constructor(private readonly name: (path: string) => string) {}
+    add(path: string, expected: string, got: unknown): void {
+        this.list.push(`${this.name(path)}: expected ${expected}, got ${show(got)}`);
+    }
+}
+
+/** Checks every argument; never throws. */
+export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unknown>, opts: ValidateOptions = {}): Validation {
+    const p = new Problems(opts.keyName ?? ((k) => k));
+    const args: Record<string, unknown> = isObject(input) ? input : {};
+    if (!isObject(input)) p.add("args", "an object of IncrementalLake arguments", input);
+    if (opts.name !== undefined && naming.componentName(opts.name) !== undefined) p.add("name", naming.componentName(opts.name)!, opts.name);
+    if (!opts.skipUnknown) {
+        for (const k of Object.keys(args).filter((x) => !(ARG_KEYS as readonly string[]).includes(x)).sort()) {
+            p.add(k, knownKey("IncrementalLake arguments", k, ARG_KEYS), "an unknown key");
+        }
+    }
+
+    type Key = keyof typeof LAKE_DEFAULTS;
+    const given = (k: string) => args[k] !== undefined;
+    const str = (k: Key, rule?: naming.Rule): string => {
+        const v = given(k) ? args[k] : LAKE_DEFAULTS[k];
+        const why = typeof v === "string" ? rule?.(v) : "a string";
+        if (why !== undefined) p.add(k, why, v);
+        return v as string;
+    };
+    const bool = (k: Key): boolean => {
+        const v = given(k) ? args[k] : LAKE_DEFAULTS[k];
+        if (typeof v !== "boolean") p.add(k, "true or false", v);
+        return v === true;
+    };
+    const int = (k: Key, min: number, max: number, why = ""): number => {
+        const v = given(k) ? args[k] : LAKE_DEFAULTS[k];
+        if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > max) p.add(k, `an integer from ${min} to ${max}${why}`, v);
+        return typeof v === "number" ? v : NaN;
+    };
+    const oneOf = <T extends string>(k: Key, allowed: readonly T[]): T => {
+        const v = given(k) ? args[k] : LAKE_DEFAULTS[k];
+        if (!(allowed as readonly unknown[]).includes(v)) p.add(k, `one of ${allowed.map((a) => `"${a}"`).join(", ")}`, v);
+        return v as T;
+    };
+
+    const production = bool("production");
+    const exportPrefix = str("exportPrefix", naming.s3Prefix);
+    const encryption = oneOf("encryption", Object.values(Encryption));
+    const versioning = bool("versioning");
+    // A production lake holds the only copy of rows Snowflake has since deleted: a typo must not
+    // weaken it. The customer-managed key confines who can read the data and its events; versions
+    // make an overwritten or deleted export recoverable.
+    if (production && encryption === Encryption.SseS3) {
+        p.add("encryption", `"kms" in a production stack (production: true keeps customer data; sse-s3 cannot confine who decrypts it)`, encryption);
+    }
+    if (production && given("versioning") && !versioning) {
+        p.add("versioning", "true in a production stack (a deleted or overwritten export must stay recoverable)", false);
+    }
+    const kmsKeyArn = args.kmsKeyArn as pulumi.Input<string> | undefined;
+    if (kmsKeyArn !== undefined) {
+        if (encryption !== Encryption.Kms) p.add("kmsKeyArn", `no key unless encryption is "kms"`, typeof kmsKeyArn === "string" ? kmsKeyArn : "a key");
+        // A value known now is checked now; an Output (a key of another resource) is an ARN by construction.
+        else if (typeof kmsKeyArn === "string" && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(kmsKeyArn)) {
+            p.add("kmsKeyArn", "the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in key policies and grants)", kmsKeyArn);
+        }
+    }
+    // S3 lifecycle day counts must be positive integers.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
+    const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
+    const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
+    const athenaResultsDays = int("athenaResultsDays", 1, 3650);
+    // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
+    // keeps its first enqueue time in the DLQ, so the DLQ (14 days) must outlive the queue.
+    // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+    const queueRetentionDays = int("queueRetentionDays", 1, SQS_MAX_RETENTION_DAYS - 1,
+        ` (the dead-letter queue keeps ${SQS_MAX_RETENTION_DAYS} days, the SQS maximum, and must outlive the queue)`);
+    const maxReceiveCount = int("maxReceiveCount", 1, 1000);
+    const glueDatabase = str("glueDatabase", naming.glueName);
+    const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeIdentifier);
+    const snowflakeSchema = str("snowflakeSchema", naming.snowflakeIdentifier);
+    const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeIdentifier);
+    // Snowflake task schedules: 1 to 11520 minutes. https://docs.snowflake.com/en/sql-reference/sql/create-task
+    const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
+    // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
+    const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
+
+    // A table's crawl starts on arrival: the EVENT trigger's batching condition takes BatchSize 1-100
+    // and BatchWindow 1-900 seconds. https://docs.aws.amazon.com/glue/latest/webapi/API_EventBatchingCondition.html
+    const B = EVENT_BATCH_LIMITS;
+    const crawlBatchSize = int("crawlBatchSize", B.minSize, B.maxSize,
+        " (new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize)");
+    const crawlBatchWindowSeconds = int("crawlBatchWindowSeconds", B.minWindowSeconds, B.maxWindowSeconds,
+        " (seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow)");
+    const safetyNetCrawl = bool("safetyNetCrawl");
+    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNet: safetyNetCrawl });
+    // An event whose crawl did not happen must not expire: the queue keeps events for two of the
+    // longest intervals between crawls (the safety net's day, or a batch window plus a crawl).
+    const neededDays = Math.ceil((2 * crawl.longestIntervalMinutes) / 1440);
+    if (Number.isInteger(queueRetentionDays) && queueRetentionDays >= 1 && queueRetentionDays * 1440 < 2 * crawl.longestIntervalMinutes) {
+        p.add("queueRetentionDays", `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} with safetyNetCrawl: ${safetyNetCrawl})`, queueRetentionDays);
+    }
+
+    const alertEmails = stringList(args.alertEmails, "alertEmails", LAKE_DEFAULTS.alertEmails, naming.email, p);
+    const snowflakePreviewFeatures = stringList(args.snowflakePreviewFeatures, "snowflakePreviewFeatures", [], (v) =>
+        /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource", p);
+    const snowflakeConnection = connection(args.snowflakeConnection, p);
+    const tables = parseTables(args.tables, "tables", p);
+
+    if (p.list.length > 0) return { ok: false, problems: p.list };
+    return {
+        ok: true,
+        settings: {
+            production, exportPrefix, encryption, kmsKeyArn, versioning, noncurrentVersionDays, abortIncompleteUploadDays,
+            athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
+            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
+            snowflakePreviewFeatures, snowflakeConnection, tables,
+        },
+    };
+}
+
+/** The settings of valid arguments; throws `LakeArgsError` listing every problem otherwise. */
+export function resolveLakeArgs(args: IncrementalLakeArgs, opts: ValidateOptions = {}): LakeSettings {
+    const v = validateLakeArgs(args, opts);
+    if (!v.ok) throw new LakeArgsError(v.problems);
+    return v.settings;
+}
+
+function stringList(v: unknown, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
+    if (v === undefined) return dflt;
+    if (!Array.isArray(v)) {
+        p.add(k, "a list", v);
+        return [];
+    }
+    v.forEach((item, i) => {
+        const why = typeof item === "string" ? rule(item) : "a string";
+        if (why !== undefined) p.add(`${k}[${i}]`, why, item);
+    });
+    return v.filter((item): item is string => typeof item === "string");
+}
+
+function connection(v: unknown, p: Problems): SnowflakeConnection {
+    const out: SnowflakeConnection = {};
+    if (v === undefined) return out;
+    if (!isObject(v)) {
+        p.add("snowflakeConnection", `an object of ${SNOWFLAKE_CONNECTION_KEYS.join(", ")}`, v);
+        return out;
+    }
+    for (const k of Object.keys(v)) {
+        const value = v[k];
+        if (!(SNOWFLAKE_CONNECTION_KEYS as readonly string[]).includes(k)) {
+            p.add(`snowflakeConnection.${k}`, knownKey("Snowflake connection settings (credentials come from the environment)", k, SNOWFLAKE_CONNECTION_KEYS), "an unknown key");
+        } else if (value === undefined) {
+            continue;
+        } else if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value)) {
+            p.add(`snowflakeConnection.${k}`, "a Snowflake name of letters, digits, _, . or -", value);
+        } else {
+            out[k as keyof SnowflakeConnection] = value;
+        }
+    }
+    return out;
+}
+
+function parseTables(v: unknown, k: string, p: Problems): TableSpec[] {
+    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_TABLES) {
+        p.add(k, `a list of 1 to ${MAX_TABLES} tables, each {name, columns, partitionBy}`, v);
+        return [];
+    }
+    const seen = new Map<string, number>();
+    return v.map((t, i): TableSpec | undefined => {
+        const tk = `${k}[${i}]`;
+        if (!isObject(t)) {
+            p.add(tk, "a table {name, columns, partitionBy}", t);
+            return undefined;
+        }
+        for (const extra of Object.keys(t).filter((x) => !(TABLE_KEYS as readonly string[]).includes(x))) {
+            p.add(`${tk}.${extra}`, knownKey("table settings", extra, TABLE_KEYS), "an unknown key");
+        }
+        const name = t.name;
+        const nameWhy = typeof name === "string" ? naming.snowflakeIdentifier(name) : "a string";
+        if (nameWhy !== undefined) p.add(`${tk}.name`, nameWhy, name);
+        else if (seen.has(name as string)) p.add(`${tk}.name`, `a name no other table has (tables[${seen.get(name as string)}] is ${name})`, name);
+        else seen.set(name as string, i);
+
+        const columns = parseColumns(t.columns, `${tk}.columns`, p);
+        const partCol = columns.find((c) => c.name === t.partitionBy);
+        if (typeof t.partitionBy !== "string" || !partCol) {
+            p.add(`${tk}.partitionBy`, `a column name of the table (${columns.map((c) => c.name).join(", ") || "no valid columns"})`, t.partitionBy);
+        } else if (UNPARTITIONABLE.test(partCol.type)) {
+            p.add(`${tk}.partitionBy`, "a DATE, TIMESTAMP, text, number or boolean column", `${partCol.name} of type ${partCol.type}`);
+        }
+        const temporal = partCol !== undefined && TEMPORAL.test(partCol.type);
+        const G = PartitionGranularity;
+        const allowed: PartitionGranularity[] = !partCol ? Object.values(G)
+            : temporal ? (partCol.type.startsWith("DATE") && !partCol.type.startsWith("DATETIME") ? [G.Day, G.Month] : [G.Day, G.Month, G.Hour])
+                : [G.Value];
+        const granularity = (t.partitionGranularity ?? allowed[0]) as PartitionGranularity;
+        if (!allowed.includes(granularity)) {
+            p.add(`${tk}.partitionGranularity`, `one of ${allowed.map((a) => `"${a}"`).join(", ")} for a column of type ${partCol?.type}`, t.partitionGranularity);
+        }
+        const key = partitionKey({ partitionBy: String(t.partitionBy), partitionGranularity: granularity });
+        const clash = columns.find((c) => c.name.toLowerCase() === key);
+        if (clash) {
+            p.add(`${tk}.columns`, `no column named ${key.toUpperCase()}: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key`, clash.name);
+        }
+        let source: string | undefined;
+        if (t.source !== undefined) {
+            const why = typeof t.source === "string" ? naming.snowflakeQualifiedName(t.source) : "a string";
+            if (why !== undefined) p.add(`${tk}.source`, why, t.source);
+            else source = t.source as string;
+        }
+        const generation = t.generation ?? 1;
+        if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 1_000_000) {
+            p.add(`${tk}.generation`, "an integer from 1 to 1000000 (raise it to re-export the whole table)", t.generation);
+        }
+        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number };
+    }).filter((t): t is TableSpec => t !== undefined);
+}
+
+function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
+    // Snowflake tables hold at most a few thousand columns; 1000 keeps the SELECT list readable.
+    if (!Array.isArray(v) || v.length === 0 || v.length > 1000) {
+        p.add(k, "a list of 1 to 1000 columns, each {name, type}", v);
+        return [];
+    }
+    const names = new Set<string>();
+    const columns: ColumnSpec[] = [];
+    v.forEach((c, i) => {
+        const ck = `${k}[${i}]`;
+        if (!isObject(c)) {
+            p.add(ck, "a column {name, type, nullable?}", c);
+            return;
+        }
+        for (const extra of Object.keys(c).filter((x) => !(COLUMN_KEYS as readonly string[]).includes(x))) {
+            p.add(`${ck}.${extra}`, knownKey("column settings", extra, COLUMN_KEYS), "an unknown key");
+        }
+        let ok = true;
+        const nameWhy = typeof c.name === "string" ? naming.snowflakeColumn(c.name) : "a string";
+        if (nameWhy !== undefined) {
+            p.add(`${ck}.name`, nameWhy, c.name);
+            ok = false;
+        } else if (names.has(c.name as string)) {
+            p.add(`${ck}.name`, "a name no other column of the table has", c.name);
+            ok = false;
+        }
+        const type = typeof c.type === "string" ? c.type.trim().toUpperCase().replace(/\s*,\s*/g, ",") : c.type;
+        // Bare TIMESTAMP is whatever the account's TIMESTAMP_TYPE_MAPPING says (NTZ by default, but
+        // LTZ or TZ where set); the unload must know, since Parquet takes no zoned timestamps.
+        // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp
+        const typeWhy = typeof type !== "string" ? "a string"
+            : /^TIMESTAMP(\(\d\))?$/.test(type) ? "TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP (it follows the account's TIMESTAMP_TYPE_MAPPING)"
+                : naming.snowflakeType(type);
+        if (typeWhy !== undefined) {
+            p.add(`${ck}.type`, typeWhy, c.type);
+            ok = false;
+        }
+        if (c.nullable !== undefined && typeof c.nullable !== "boolean") {
+            p.add(`${ck}.nullable`, "true or false", c.nullable);
+            ok = false;
+        }
+        if (ok) {
+            names.add(c.name as string);
+            columns.push({ name: c.name as string, type: type as string, nullable: c.nullable !== false });
+        }
+    });
+    return columns;
+}
