@@ -60,7 +60,11 @@ export class IncrementalLake extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, child).region;
         const accountId = identity.accountId;
 
-        this.key = settings.encryption === "kms" ? new LakeKey(`${name}-kms`, { accountId, partition, retain }, child) : undefined;
+        // With the key, the crawlers encrypt their logs with it (Catalog): the key admits CloudWatch
+        // Logs for their log groups.
+        this.key = settings.encryption === "kms"
+            ? new LakeKey(`${name}-kms`, { accountId, partition, retain, crawlerLogs: { region, namePrefix } }, child)
+            : undefined;
         const kmsKeyArn = this.key?.arn;
 
         const tables = settings.tables.map((spec) => {
@@ -112,6 +116,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             schedule: settings.crawl.schedule,
             arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
             retain,
+            encryptCatalog: settings.glueCatalogEncryption,
         }, child);
 
         this.alerts = new Alerts(`${name}-alerts`, {
