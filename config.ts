@@ -22,6 +22,7 @@ export const DEFAULTS = {
     production: false,
     exportPrefix: "exports",
     encryption: "sse-s3" as Encryption,
+    glueCatalogEncryption: false,
     versioning: true,
     noncurrentVersionDays: 30,
     abortIncompleteUploadDays: 7,
@@ -184,6 +185,15 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     if (production && has("versioning") && !versioning) {
         p.add(key("versioning"), "true in a production stack (a deleted or overwritten export must stay recoverable)", false);
     }
+    // Data Catalog encryption is one setting for the whole account and region, under the lake key:
+    // every catalog user of the account then needs that key, and the key must outlive the stack
+    // (only a production stack retains it). https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html
+    const glueCatalogEncryption = bool("glueCatalogEncryption");
+    if (glueCatalogEncryption && (encryption !== "kms" || !production)) {
+        p.add(key("glueCatalogEncryption"),
+            `false unless the stack is production with encryption "kms" (it encrypts the account's whole Data Catalog in this region with the lake key, which only a production stack keeps on destroy)`,
+            true);
+    }
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
@@ -236,7 +246,7 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
 
     if (p.list.length > 0) throw new ConfigError(p.list);
     return {
-        project: ctx.project, stack: ctx.stack, production, awsRegion: region, exportPrefix, encryption,
+        project: ctx.project, stack: ctx.stack, production, awsRegion: region, exportPrefix, encryption, glueCatalogEncryption,
         versioning, noncurrentVersionDays, abortIncompleteUploadDays, athenaResultsDays, queueRetentionDays,
         maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl, glueDatabase, alertEmails, snowflakeDatabase,
         snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb, snowflakePreviewFeatures, snowflakeProvider, tables,

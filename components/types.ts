@@ -46,6 +46,11 @@ export interface Settings {
     awsRegion: string;
     exportPrefix: string;
     encryption: Encryption;
+    /**
+     * Encrypt the account's Glue Data Catalog in the stack's region with the lake key: an
+     * account-wide setting, off unless the stack asks (production stacks with KMS only).
+     */
+    glueCatalogEncryption: boolean;
     versioning: boolean;
     noncurrentVersionDays: number;
     abortIncompleteUploadDays: number;
