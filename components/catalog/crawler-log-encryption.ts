@@ -31,7 +31,8 @@ export class CrawlerLogEncryption extends pulumi.ComponentResource {
         this.name = crawlerSecurityConfigurationName(args.namePrefix);
         this.securityConfiguration = new aws.glue.SecurityConfiguration(`${name}-configuration`, {
             name: this.name,
-            encryptionConfiguration: pulumi.output(args.kmsKeyArn).apply(crawlerEncryptionConfiguration),
+            // The modes are known during a preview; only the key's ARN may not be.
+            encryptionConfiguration: crawlerEncryptionConfiguration(args.kmsKeyArn),
         }, { parent: this, deleteBeforeReplace: true });
         this.registerOutputs({ name: this.name });
     }

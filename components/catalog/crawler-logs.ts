@@ -66,7 +66,7 @@ export function crawlerLogGroupArnPattern(a: { partition: string; region: string
  * https://docs.aws.amazon.com/glue/latest/dg/console-security-configurations.html (S3: SSE-KMS or
  * SSE-S3; CloudWatch Logs: SSE-KMS; job bookmarks: CSE-KMS).
  */
-export function crawlerEncryptionConfiguration(kmsKeyArn: string) {
+export function crawlerEncryptionConfiguration<K>(kmsKeyArn: K) {
     return {
         cloudwatchEncryption: { cloudwatchEncryptionMode: "SSE-KMS", kmsKeyArn },
         s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn },

@@ -9,7 +9,7 @@ import { crawlerEventQueueArns } from "../lib/delivery";
 import { Node, ofType, refersTo } from "../lib/graph";
 import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
 import { is, T } from "../lib/types";
-import { isRecord, listOf, nonEmpty, parseJsonInput } from "../lib/values";
+import { isRecord, listOf, nonEmpty, parseJsonInput, read } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -184,8 +184,9 @@ export function checkCrawlerLogsEncrypted(resources: Node[], config: ProductionC
         const enc = isRecord(cfg.props.encryptionConfiguration) ? cfg.props.encryptionConfiguration : {};
         const cw = isRecord(enc.cloudwatchEncryption) ? enc.cloudwatchEncryption : {};
         const mode = cw.cloudwatchEncryptionMode ?? "DISABLED";
-        const key = nonEmpty(cw.kmsKeyArn);
-        if (mode !== "SSE-KMS" || key === undefined) {
+        // A key ARN not known yet comes from a key of the graph: it is set.
+        const key = read(() => cw.kmsKeyArn);
+        if (mode !== "SSE-KMS" || (key.known && nonEmpty(key.value) === undefined)) {
             const state = mode !== "SSE-KMS" ? `CloudWatch encryption ${mode}` : "CloudWatch encryption SSE-KMS without a kmsKeyArn";
             out.push({ urn: crawler.urn, message: `${why}: crawler's security configuration ${cfg.name} has ${state}, so its logs are not encrypted with a key: ${fix}` });
         }

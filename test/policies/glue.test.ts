@@ -201,6 +201,11 @@ describe("policies/glue", () => {
         it("leaves a name not known yet, from no resource of the stack, to `pulumi up`", async () => {
             await assert.rejects(stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() } }), PROD), (e: Error) => e.constructor.name === "UnknownValueError");
         });
+        it("decides during preview when only the key's ARN is not known yet", async () => {
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ kmsKeyArn: unknown() }), PROD), []);
+            const [v] = await stackViolations(glueCrawlerLogsEncrypted, graph({ mode: "DISABLED", kmsKeyArn: unknown() }), PROD);
+            assert.match(v.message, /has CloudWatch encryption DISABLED/);
+        });
         it("reports a security configuration the stack does not declare", async () => {
             const [v] = await stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: "someone-elses" } }), PROD);
             assert.match(v.message, /^production stack: crawler's security configuration someone-elses is not declared in this stack/);
