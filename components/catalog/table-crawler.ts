@@ -79,9 +79,10 @@ export class TableCrawler extends pulumi.ComponentResource {
 
         if (args.logEncryption) {
             // Declared rather than left to Glue: encrypted from its first event (kmsKeyId at creation),
-            // with a retention (a Glue-made group never expires), and removed with the stack. Glue
-            // still creates and associates it on each crawl; both find it as it is. Its name is fixed,
-            // so a replacement deletes first. https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+            // with a retention (a Glue-made group never expires), and removed with the stack. Glue may
+            // still call CreateLogGroup and AssociateKmsKey for it (the role holds both, on this group
+            // only); either finds it as declared. Its name is fixed, so a replacement deletes first.
+            // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
             this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
                 name: encryptedCrawlerLogGroup(roleName, args.logEncryption.name),
                 kmsKeyId: args.kmsKeyArn,
