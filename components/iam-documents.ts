@@ -2,6 +2,7 @@
  * IAM, resource and key policy documents, as pure functions of ARNs and names. Components wire
  * them with `pulumi.all(...).apply(...)`; tests (and the IAM access matrix) evaluate them alone.
  */
+import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "./catalog/crawler-logs";
 
 export interface Statement {
     Sid?: string;
@@ -105,7 +106,19 @@ export const CRAWLER_QUEUE_ACTIONS = [
  *   table-creating and deleting actions a catalog target with DeleteBehavior LOG never takes);
  * - its log stream in /aws-glue/crawlers, where crawlers write one stream per crawler
  *   (https://docs.aws.amazon.com/glue/latest/dg/create-service-policy.html grants these logs actions);
- * - `kms:Decrypt` when the queue and data are encrypted with the lake key.
+ *   or, with a security configuration (`logs`), its stream in its own encrypted log group
+ *   (`encryptedCrawlerLogGroup`), where Glue also associates the configuration's key with the group
+ *   (`logs:AssociateKmsKey`), and nothing in /aws-glue/crawlers;
+ * - `kms:Decrypt` when the queue and data are encrypted with the lake key; with encrypted logs, the
+ *   rest of what the Glue guide asks for the roles passed to crawlers ("kms:Encrypt*", "kms:Decrypt*",
+ *   "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*",
+ *   https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html), the
+ *   encrypting ones only for its own log group: CloudWatch Logs uses the log group's ARN as the
+ *   encryption context `kms:EncryptionContext:aws:logs:arn`
+ *   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html);
+ * - with an encrypted Data Catalog (`encryptedCatalog`), `kms:GenerateDataKey`, `kms:Decrypt` and
+ *   `kms:Encrypt` on the lake key, which "any client that accesses or writes to an encrypted
+ *   catalog" needs (https://docs.aws.amazon.com/glue/latest/dg/set-up-encryption.html).
  */
 export function crawlerPolicy(a: {
     queueArn: string;
@@ -117,10 +130,19 @@ export function crawlerPolicy(a: {
     /** Where its Glue table is: partition, region, account, database and table names. */
     glue: { partition: string; region: string; accountId: string; database: string; table: string };
     crawlerName: string;
+    /**
+     * The crawler's security configuration encrypts its logs with the lake key (`kmsKeyArn`): its
+     * role's name and the configuration's name give the log group it writes to.
+     */
+    logs?: { roleName: string; securityConfigurationName: string };
+    /** The account's Data Catalog is encrypted with the lake key (`kmsKeyArn`). */
+    encryptedCatalog?: boolean;
 }): PolicyDocument {
     const g = a.glue;
     const glueArn = (resource: string) => `arn:${g.partition}:glue:${g.region}:${g.accountId}:${resource}`;
-    const logGroup = `arn:${g.partition}:logs:${g.region}:${g.accountId}:log-group:/aws-glue/crawlers`;
+    if ((a.logs || a.encryptedCatalog) && !a.kmsKeyArn) throw new Error("crawlerPolicy: encrypted logs or catalog need the lake key (kmsKeyArn)");
+    const logGroupName = a.logs ? encryptedCrawlerLogGroup(a.logs.roleName, a.logs.securityConfigurationName) : DEFAULT_CRAWLER_LOG_GROUP;
+    const logGroup = logGroupArn(g, logGroupName);
     const statements: Statement[] = [
         { Sid: "ConsumeOwnEventQueue", Effect: "Allow", Action: CRAWLER_QUEUE_ACTIONS, Resource: [a.queueArn, a.dlqArn] },
         { Sid: "ReadOwnTableObjects", Effect: "Allow", Action: "s3:GetObject", Resource: objectsUnder(a.bucketArn, a.tablePrefix) },
@@ -153,9 +175,30 @@ export function crawlerPolicy(a: {
             Resource: `${logGroup}:log-stream:${a.crawlerName}`,
         },
     ];
+    if (a.logs) {
+        statements.push({ Sid: "AssociateLakeKeyWithOwnLogGroup", Effect: "Allow", Action: "logs:AssociateKmsKey", Resource: [logGroup, `${logGroup}:*`] });
+    }
     if (a.kmsKeyArn) statements.push({ Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn });
+    if (a.logs) {
+        statements.push(
+            { Sid: "DescribeLakeKey", Effect: "Allow", Action: "kms:DescribeKey", Resource: a.kmsKeyArn! },
+            {
+                Sid: "EncryptOwnCrawlerLogs",
+                Effect: "Allow",
+                Action: ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                Resource: a.kmsKeyArn!,
+                Condition: { ArnEquals: { [LOGS_ENCRYPTION_CONTEXT]: logGroup } },
+            },
+        );
+    }
+    if (a.encryptedCatalog) {
+        statements.push({ Sid: "UseEncryptedDataCatalog", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: a.kmsKeyArn! });
+    }
     return doc(...statements);
 }
+
+/** The encryption context key CloudWatch Logs sets to the log group's ARN when it uses a KMS key. */
+export const LOGS_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
 
 /** What a catalog-target crawler does to its one table: read it, and read, add and update its partitions. */
 export const CRAWLER_CATALOG_ACTIONS = [
@@ -221,9 +264,36 @@ export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; km
  * crawler and Snowflake roles get `kms:*` rights through their own policies); S3 and SNS get
  * what they need to deliver encrypted events. AWS-managed keys cannot be used here: their policies
  * cannot be changed to admit S3 or SNS.
+ *
+ * With `crawlerLogs`, CloudWatch Logs of the stack's region may use the key for the crawler log
+ * groups, and only for them. The Glue guide's key policy admits `logs.<region>.amazonaws.com` with
+ * "kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*" ("The
+ * Service statement ... is required if you use the key to encrypt CloudWatch Logs",
+ * https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html); the
+ * CloudWatch Logs guide confines it to log groups with the encryption context
+ * `kms:EncryptionContext:aws:logs:arn`, "the ARN of the log group as the value for that key"
+ * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html). The Glue
+ * example also names the crawler roles as principals; here the account root statement leaves them
+ * to their own IAM policies (`crawlerPolicy`), as for every other role of the stack: "The principals
+ * in the key policy must exist and be visible to KMS"
+ * (https://docs.aws.amazon.com/kms/latest/APIReference/API_CreateKey.html), and the key is created
+ * before the roles.
  */
-export function lakeKeyPolicy(a: { accountId: string; partition?: string }): PolicyDocument {
+export function lakeKeyPolicy(a: {
+    accountId: string;
+    partition?: string;
+    /** The stack's crawlers write encrypted logs: the region, and the ARN pattern of their log groups (`crawlerLogGroupArnPattern`). */
+    crawlerLogs?: { region: string; logGroupArnPattern: string };
+}): PolicyDocument {
     const partition = a.partition ?? "aws";
+    const crawlerLogs: Statement[] = a.crawlerLogs ? [{
+        Sid: "AllowCloudWatchLogsForCrawlerLogGroups",
+        Effect: "Allow",
+        Principal: { Service: `logs.${a.crawlerLogs.region}.amazonaws.com` },
+        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+        Resource: "*",
+        Condition: { ArnLike: { [LOGS_ENCRYPTION_CONTEXT]: a.crawlerLogs.logGroupArnPattern } },
+    }] : [];
     return doc(
         {
             Sid: "EnableIamPoliciesOfThisAccount",
@@ -267,6 +337,7 @@ export function lakeKeyPolicy(a: { accountId: string; partition?: string }): Pol
             Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
             Resource: "*",
         },
+        ...crawlerLogs,
     );
 }
 

@@ -100,8 +100,12 @@ export class IncrementalLake extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, child).region;
         const accountId = identity.accountId;
 
-        // A key of the program's own (`kmsKeyArn`), else one the lake creates.
-        const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined ? new LakeKey(`${name}-kms`, { accountId, partition, retain }, child) : undefined;
+        // A key of the program's own (`kmsKeyArn`), else one the lake creates. With a key, the
+        // crawlers encrypt their logs with it (Catalog): the lake's key admits CloudWatch Logs for
+        // their log groups; a key of the program's must admit the same (iam.lakeKeyPolicy).
+        const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined
+            ? new LakeKey(`${name}-kms`, { accountId, partition, retain, crawlerLogs: { region, namePrefix } }, child)
+            : undefined;
         const kmsKeyArn = settings.kmsKeyArn !== undefined ? pulumi.output(settings.kmsKeyArn) : key?.arn;
 
         const tables = settings.tables.map((spec) => {
@@ -153,6 +157,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             schedule: settings.crawl.schedule,
             arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
             retain,
+            encryptCatalog: settings.glueCatalogEncryption,
         }, child);
 
         const alerts = new Alerts(`${name}-alerts`, {

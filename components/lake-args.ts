@@ -89,6 +89,11 @@ export interface IncrementalLakeArgs {
      * Its key policy must admit what `iam.lakeKeyPolicy` admits.
      */
     kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Encrypt the Glue Data Catalog of the whole AWS account in this region with the lake key: an
+     * account-wide setting, so one stack of an account at most; production with `kms` only. Default: false.
+     */
+    glueCatalogEncryption?: boolean;
     /** Keep object versions in the lake bucket. Default: true. */
     versioning?: boolean;
     /** Days after which a noncurrent object version is deleted. Default: 30. */
@@ -135,6 +140,7 @@ export const LAKE_DEFAULTS = {
     production: false,
     exportPrefix: "exports",
     encryption: Encryption.SseS3 as Encryption,
+    glueCatalogEncryption: false,
     versioning: true,
     noncurrentVersionDays: 30,
     abortIncompleteUploadDays: 7,

@@ -42,6 +42,11 @@ export interface LakeSettings {
     encryption: Encryption;
     /** An existing key to use instead of creating one (encryption `kms` only). */
     kmsKeyArn?: pulumi.Input<string>;
+    /**
+     * Encrypt the account's Glue Data Catalog in the stack's region with the lake key: an
+     * account-wide setting, off unless the stack asks (production stacks with KMS only).
+     */
+    glueCatalogEncryption: boolean;
     versioning: boolean;
     noncurrentVersionDays: number;
     abortIncompleteUploadDays: number;

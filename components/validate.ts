@@ -117,6 +117,15 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     if (production && given("versioning") && !versioning) {
         p.add("versioning", "true in a production stack (a deleted or overwritten export must stay recoverable)", false);
     }
+    // Data Catalog encryption is one setting for the whole account and region, under the lake key:
+    // every catalog user of the account then needs that key, and the key must outlive the stack
+    // (only a production stack retains it). https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html
+    const glueCatalogEncryption = bool("glueCatalogEncryption");
+    if (glueCatalogEncryption && (encryption !== Encryption.Kms || !production)) {
+        p.add("glueCatalogEncryption",
+            `false unless the stack is production with encryption "kms" (it encrypts the account's whole Data Catalog in this region with the lake key, which only a production stack keeps on destroy)`,
+            true);
+    }
     const kmsKeyArn = args.kmsKeyArn as pulumi.Input<string> | undefined;
     if (kmsKeyArn !== undefined) {
         if (encryption !== Encryption.Kms) p.add("kmsKeyArn", `no key unless encryption is "kms"`, typeof kmsKeyArn === "string" ? kmsKeyArn : "a key");
@@ -171,7 +180,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     return {
         ok: true,
         settings: {
-            production, exportPrefix, encryption, kmsKeyArn, versioning, noncurrentVersionDays, abortIncompleteUploadDays,
+            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, noncurrentVersionDays, abortIncompleteUploadDays,
             athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
             glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,

@@ -42,6 +42,10 @@ export const NAME_LIMITS: Record<string, number> = {
     "aws:glue/crawler:Crawler": 255,
     "aws:glue/workflow:Workflow": 255,
     "aws:glue/trigger:Trigger": 255,
+    // CreateSecurityConfiguration Name: 1 to 255 (https://docs.aws.amazon.com/glue/latest/webapi/API_CreateSecurityConfiguration.html).
+    "aws:glue/securityConfiguration:SecurityConfiguration": 255,
+    // CreateLogGroup logGroupName: 1 to 512 (https://docs.aws.amazon.com/AmazonCloudWatchLogs/latest/APIReference/API_CreateLogGroup.html).
+    "aws:cloudwatch/logGroup:LogGroup": 512,
     "aws:glue/catalogDatabase:CatalogDatabase": 255,
     "aws:glue/catalogTable:CatalogTable": 255,
     "aws:athena/namedQuery:NamedQuery": 128,

@@ -74,7 +74,9 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         const doc = policyOf(policy);
         const resources = new Set(doc.Statement.flatMap((s: any) => [s.Resource].flat()));
         const G = `arn:aws:glue:${g.run.config["aws:region"]}:123456789012`;
-        const LOGS = `arn:aws:logs:${g.run.config["aws:region"]}:123456789012:log-group:/aws-glue/crawlers`;
+        // With the lake key the crawler logs to its own encrypted group (crawler-log-encryption.test.ts).
+        const group = key ? `/aws-glue/crawlers-role/${role.outputs.name}-${g.one("aws:glue/securityConfiguration:SecurityConfiguration").inputs.name}` : "/aws-glue/crawlers";
+        const LOGS = `arn:aws:logs:${g.run.config["aws:region"]}:123456789012:log-group:${group}`;
         const expected = new Set([queue, dlq, `${bucket.arn}/exports/${t}/*`, bucket.arn, `${G}:catalog`, `${G}:database/${database}`, `${G}:table/${database}/${t}`,
             `${G}:table/${database}/*`, LOGS, `${LOGS}:*`, `${LOGS}:log-stream:${c.name}`, ...(key ? [key] : [])]);
         assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ListStackGlueTables").Action, "glue:GetTables", "the database-wide grant is the read-only listing");

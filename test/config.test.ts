@@ -98,6 +98,10 @@ describe("config: parseSettings", () => {
         ["production with S3-managed keys", { [k("production")]: "true", [k("encryption")]: "sse-s3" }, /^incremental-crawl:encryption: expected "kms" in a production stack/],
         ["production with S3-managed keys by default", { [k("production")]: "true" }, /^incremental-crawl:encryption: expected "kms" in a production stack/],
         ["production without versioning", { [k("production")]: "true", [k("encryption")]: "kms", [k("versioning")]: "false" }, /^incremental-crawl:versioning: expected true in a production stack/],
+        ["Data Catalog encryption outside production", { [k("encryption")]: "kms", [k("glueCatalogEncryption")]: "true" },
+            /^incremental-crawl:glueCatalogEncryption: expected false unless the stack is production with encryption "kms" \(it encrypts the account's whole Data Catalog in this region with the lake key, which only a production stack keeps on destroy\), got true$/],
+        ["Data Catalog encryption without the lake key", { [k("glueCatalogEncryption")]: "true" }, /^incremental-crawl:glueCatalogEncryption: expected false unless the stack is production with encryption "kms"/],
+        ["Data Catalog encryption not boolean", { [k("glueCatalogEncryption")]: "yes" }, /^incremental-crawl:glueCatalogEncryption: expected true or false, got "yes"$/],
         ["prefix with ..", { [k("exportPrefix")]: "exports/../x" }, /^incremental-crawl:exportPrefix: expected an S3 prefix/],
         ["prefix with trailing slash", { [k("exportPrefix")]: "exports/" }, /exportPrefix: expected an S3 prefix/],
         ["prefix Glue's managed policy opens to every crawler", { [k("exportPrefix")]: "lake/aws-glue-exports" }, /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/],
@@ -197,6 +201,7 @@ describe("config: the project file and the stacks", () => {
         const prod = parseSettings(stackConfig("prod"), { project: PROJECT, stack: "prod" });
         assert.deepEqual([dev.production, dev.encryption, dev.versioning], [false, "sse-s3", false]);
         assert.deepEqual([prod.production, prod.encryption, prod.versioning], [true, "kms", true]);
+        assert.deepEqual([dev.glueCatalogEncryption, prod.glueCatalogEncryption], [false, false], "the account-wide Data Catalog encryption is opt-in, off in both");
         assert.ok(prod.crawl.schedule === "cron(15 3 * * ? *)" && dev.crawl.schedule === undefined, "prod keeps a daily safety net, dev crawls on arrival only");
         assert.ok(dev.crawlBatchWindowSeconds < prod.crawlBatchWindowSeconds, "dev catalogues a minute after an unload");
     });

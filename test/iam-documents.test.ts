@@ -36,6 +36,38 @@ describe("iam documents (pure builders)", () => {
         assert.deepEqual(withKey.Statement.at(-1), { Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: KEY });
     });
 
+    it("crawler policy with encrypted logs: its own log group and stream, the key association there, encryption only under its encryption context", () => {
+        const glue = { partition: "aws", region: "eu-west-1", accountId: "123456789012", database: "lake", table: "orders" };
+        const base = { queueArn: QUEUE, dlqArn: DLQ, bucketArn: BUCKET, tablePrefix: "exports/orders", glue, crawlerName: "lake-orders", kmsKeyArn: KEY };
+        const d = iam.crawlerPolicy({ ...base, logs: { roleName: "lake-orders-crawler", securityConfigurationName: "lake-crawler-logs" } });
+        const GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/lake-orders-crawler-lake-crawler-logs";
+        const logsResources = d.Statement.filter((st) => [st.Action].flat().some((a) => a.startsWith("logs:"))).flatMap((st) => [st.Resource ?? []].flat());
+        assert.deepEqual(new Set(logsResources), new Set([GROUP, `${GROUP}:*`, `${GROUP}:log-stream:lake-orders`]));
+        assert.deepEqual(d.Statement.find((st) => st.Sid === "AssociateLakeKeyWithOwnLogGroup")!.Action, "logs:AssociateKmsKey");
+        const encrypt = d.Statement.find((st) => st.Sid === "EncryptOwnCrawlerLogs")!;
+        assert.deepEqual([encrypt.Action, encrypt.Resource, encrypt.Condition], [["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"], KEY, { ArnEquals: { [iam.LOGS_ENCRYPTION_CONTEXT]: GROUP } }]);
+        const unconditioned = d.Statement.filter((st) => st.Condition === undefined).flatMap((st) => [st.Action].flat()).filter((a) => a.startsWith("kms:"));
+        assert.deepEqual(unconditioned.sort(), ["kms:Decrypt", "kms:DescribeKey"], "it encrypts nothing outside its log group's context");
+        assert.ok(!d.Statement.some((st) => st.Sid === "UseEncryptedDataCatalog"));
+        const catalog = iam.crawlerPolicy({ ...base, encryptedCatalog: true });
+        assert.deepEqual(catalog.Statement.find((st) => st.Sid === "UseEncryptedDataCatalog")!.Action, ["kms:Encrypt", "kms:GenerateDataKey"]);
+        assert.throws(() => iam.crawlerPolicy({ ...base, kmsKeyArn: undefined, logs: { roleName: "r", securityConfigurationName: "c" } }), /need the lake key/);
+    });
+
+    it("lake key policy with crawler logs: CloudWatch Logs of the region, for the crawler log groups' encryption context only", () => {
+        const pattern = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/lake-*-lake-crawler-logs";
+        const d = iam.lakeKeyPolicy({ accountId: "123456789012", crawlerLogs: { region: "eu-west-1", logGroupArnPattern: pattern } });
+        const st = d.Statement.at(-1)!;
+        assert.deepEqual(st, {
+            Sid: "AllowCloudWatchLogsForCrawlerLogGroups",
+            Effect: "Allow",
+            Principal: { Service: "logs.eu-west-1.amazonaws.com" },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: { ArnLike: { "kms:EncryptionContext:aws:logs:arn": pattern } },
+        });
+    });
+
     it("Snowflake trust: the integration's user with its external id, nothing else", () => {
         const d = iam.snowflakeTrustPolicy({ iamUserArn: "arn:aws:iam::999999999999:user/sf", externalId: "ORG_SFCRole=1_x=" });
         assert.deepEqual(d.Statement, [{

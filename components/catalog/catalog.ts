@@ -2,6 +2,8 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
 import { CrawlOnArrival } from "./crawl-on-arrival";
+import { CrawlerLogEncryption } from "./crawler-log-encryption";
+import { DataCatalogEncryption } from "./data-catalog-encryption";
 import { boundedName, LIMITS } from "../naming";
 import { TableCrawler } from "./table-crawler";
 import { ColumnSpec } from "../types";
@@ -41,12 +43,19 @@ export interface CatalogArgs {
     arrival: { batchSize: number; batchWindowSeconds: number };
     /** Keep the Glue database on destroy. */
     retain: boolean;
+    /**
+     * Encrypt the account's whole Data Catalog in this region with the lake key (an account-wide
+     * setting, `DataCatalogEncryption`). Needs `kmsKeyArn`.
+     */
+    encryptCatalog?: boolean;
 }
 
 /**
  * The catalogue of the lake: a Glue database, one event-mode crawler per table started when the
  * table's objects arrive, and an Athena workgroup with an enforced, encrypted result location and
- * a saved query per table.
+ * a saved query per table. With the lake key, the crawlers log through a security configuration
+ * that encrypts their CloudWatch Logs with it (Checkov CKV_AWS_195); without one (dev's SSE-S3)
+ * they log to /aws-glue/crawlers as Glue does by default.
  */
 export class Catalog extends pulumi.ComponentResource {
     readonly database: aws.glue.CatalogDatabase;
@@ -55,6 +64,10 @@ export class Catalog extends pulumi.ComponentResource {
     readonly crawlers: Record<string, TableCrawler> = {};
     readonly arrivals: Record<string, CrawlOnArrival> = {};
     readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
+    /** The crawlers' security configuration, with the lake key. */
+    readonly logEncryption?: CrawlerLogEncryption;
+    /** The account's Data Catalog encryption, when the stack asks for it. */
+    readonly catalogEncryption?: DataCatalogEncryption;
 
     constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("Catalog"), name, {}, renamedFrom("catalog", "Catalog", opts));
@@ -64,6 +77,12 @@ export class Catalog extends pulumi.ComponentResource {
             name: args.databaseName,
             description: `Tables of ${args.namePrefix}, catalogued by event-mode crawlers`,
         }, { ...child, retainOnDelete: args.retain });
+
+        if (args.encryptCatalog && args.kmsKeyArn === undefined) throw new Error(`Catalog ${name}: encrypting the Data Catalog needs the lake key (kmsKeyArn)`);
+        if (args.kmsKeyArn !== undefined) {
+            this.logEncryption = new CrawlerLogEncryption(`${name}-crawler-logs`, { namePrefix: args.namePrefix, kmsKeyArn: args.kmsKeyArn }, child);
+        }
+        if (args.encryptCatalog) this.catalogEncryption = new DataCatalogEncryption(`${name}-encryption`, { kmsKeyArn: args.kmsKeyArn! }, child);
 
         for (const table of args.tables) {
             // The program declares the table: its schema is known before any file exists (Athena
@@ -111,6 +130,8 @@ export class Catalog extends pulumi.ComponentResource {
                 region: args.region,
                 accountId: args.accountId,
                 schedule: args.schedule,
+                logEncryption: this.logEncryption ? { securityConfiguration: this.logEncryption.securityConfiguration, name: this.logEncryption.name } : undefined,
+                encryptedCatalog: args.encryptCatalog,
             }, child);
 
             this.arrivals[table.name] = new CrawlOnArrival(`${name}-${table.name}-arrival`, {

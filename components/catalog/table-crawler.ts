@@ -4,6 +4,7 @@ import { crawlerConfiguration } from "../documents";
 import { crawlerPolicy, serviceTrustPolicy } from "../iam-documents";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
+import { CRAWLER_LOG_RETENTION_DAYS, crawlerRoleName, encryptedCrawlerLogGroup } from "./crawler-logs";
 
 export interface TableCrawlerArgs {
     /** Crawler name (unique in the account and region). */
@@ -22,6 +23,14 @@ export interface TableCrawlerArgs {
     accountId: pulumi.Input<string>;
     /** Glue cron expression of the daily safety-net crawl; undefined when the table is crawled on arrival only. */
     schedule?: string;
+    /**
+     * The stack's security configuration, whose CloudWatch encryption (SSE-KMS, `kmsKeyArn`) the
+     * crawler's logs get: the crawler names it and the log group Glue writes to under it is declared
+     * here. Undefined: the crawler logs to /aws-glue/crawlers, unencrypted by a key of the stack.
+     */
+    logEncryption?: { securityConfiguration: aws.glue.SecurityConfiguration; name: string };
+    /** The account's Data Catalog is encrypted with the lake key: the role may use it to write the catalog. */
+    encryptedCatalog?: boolean;
 }
 
 /**
@@ -35,14 +44,20 @@ export class TableCrawler extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
     readonly rolePolicy: aws.iam.RolePolicy;
     readonly crawler: aws.glue.Crawler;
+    /** The encrypted log group of the crawler, with a security configuration. */
+    readonly logGroup?: aws.cloudwatch.LogGroup;
 
     constructor(name: string, args: TableCrawlerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("TableCrawler"), name, {}, renamedFrom("catalog", "TableCrawler", opts));
         const child = { parent: this };
 
+        if ((args.logEncryption || args.encryptedCatalog) && args.kmsKeyArn === undefined) {
+            throw new Error(`TableCrawler ${name}: encrypted crawler logs or catalog need the lake key (kmsKeyArn)`);
+        }
         // Explicit, bounded names: auto-names of long table names would outgrow IAM's limits.
+        const roleName = crawlerRoleName(args.crawlerName, (base) => boundedName(base, LIMITS.iamRole));
         this.role = new aws.iam.Role(`${name}-role`, {
-            name: boundedName(`${args.crawlerName}-crawler`, LIMITS.iamRole),
+            name: roleName,
             description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix} and its event queue`,
             assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
         }, { ...child, deleteBeforeReplace: true });
@@ -57,8 +72,23 @@ export class TableCrawler extends pulumi.ComponentResource {
             ]).apply(([[queueArn, dlqArn, bucketArn, kmsKeyArn], [partition, region, accountId, database, table]]) => JSON.stringify(crawlerPolicy({
                 queueArn, dlqArn, bucketArn, kmsKeyArn, tablePrefix: args.tablePrefix.replace(/\/$/, ""),
                 glue: { partition, region, accountId, database, table }, crawlerName: args.crawlerName,
+                logs: args.logEncryption ? { roleName, securityConfigurationName: args.logEncryption.name } : undefined,
+                encryptedCatalog: args.encryptedCatalog,
             }))),
         }, child);
+
+        if (args.logEncryption) {
+            // Declared rather than left to Glue: encrypted from its first event (kmsKeyId at creation),
+            // with a retention (a Glue-made group never expires), and removed with the stack. Glue may
+            // still call CreateLogGroup and AssociateKmsKey for it (the role holds both, on this group
+            // only); either finds it as declared. Its name is fixed, so a replacement deletes first.
+            // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
+            this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
+                name: encryptedCrawlerLogGroup(roleName, args.logEncryption.name),
+                kmsKeyId: args.kmsKeyArn,
+                retentionInDays: CRAWLER_LOG_RETENTION_DAYS,
+            }, { ...child, deleteBeforeReplace: true });
+        }
 
         // Glue checks access to the queue when the crawler is created, so the crawler waits for
         // its role's policies. https://github.com/aws/aws-cdk/issues/33907
@@ -84,7 +114,14 @@ export class TableCrawler extends pulumi.ComponentResource {
             schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
             configuration: crawlerConfiguration(),
             schedule: args.schedule,
-        }, { ...child, dependsOn: [this.rolePolicy, args.table] });
+            // An in-place update of an existing crawler (UpdateCrawler CrawlerSecurityConfiguration;
+            // security_configuration is not ForceNew: terraform-provider-aws internal/service/glue/crawler.go).
+            securityConfiguration: args.logEncryption?.securityConfiguration.name,
+        }, {
+            ...child,
+            // Its first crawl under the configuration finds its encrypted log group and its role's grants.
+            dependsOn: [this.rolePolicy, args.table, ...(this.logGroup ? [this.logGroup, args.logEncryption!.securityConfiguration] : [])],
+        });
 
         this.registerOutputs({ crawlerName: this.crawler.name, roleArn: this.role.arn });
     }

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+import { crawlerLogGroupArnPattern } from "../catalog/crawler-logs";
 import { lakeKeyPolicy } from "../iam-documents";
 import { renamedFrom, token } from "../tokens";
 
@@ -8,6 +9,11 @@ export interface LakeKeyArgs {
     partition: pulumi.Input<string>;
     /** Keep the key on destroy (a deleted key makes every object it encrypted unreadable). */
     retain: boolean;
+    /**
+     * The stack's crawlers encrypt their logs with the key: CloudWatch Logs of `region` may use it
+     * for the crawler log groups of `namePrefix` (`crawlerLogGroupArnPattern`).
+     */
+    crawlerLogs?: { region: pulumi.Input<string>; namePrefix: string };
 }
 
 /**
@@ -23,8 +29,15 @@ export class LakeKey extends pulumi.ComponentResource {
 
     constructor(name: string, args: LakeKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("LakeKey"), name, {}, renamedFrom("lake", "LakeKey", opts));
-        const policy = pulumi.all([args.accountId, args.partition]).apply(([accountId, partition]) =>
-            JSON.stringify(lakeKeyPolicy({ accountId, partition })));
+        const logs = args.crawlerLogs;
+        const policy = pulumi.all([args.accountId, args.partition, logs?.region]).apply(([accountId, partition, region]) =>
+            JSON.stringify(lakeKeyPolicy({
+                accountId,
+                partition,
+                crawlerLogs: logs && region !== undefined
+                    ? { region, logGroupArnPattern: crawlerLogGroupArnPattern({ partition, region, accountId, namePrefix: logs.namePrefix }) }
+                    : undefined,
+            })));
         this.key = new aws.kms.Key(`${name}-key`, {
             description: `Lake key for ${name}: S3 objects, SNS events and SQS messages`,
             enableKeyRotation: true,

@@ -45,6 +45,7 @@ export const T = {
         "aws:iam/policyAttachment:PolicyAttachment",
     ],
     crawler: ["aws:glue/crawler:Crawler"],
+    securityConfiguration: ["aws:glue/securityConfiguration:SecurityConfiguration"],
     glueTrigger: ["aws:glue/trigger:Trigger"],
     snowflakeStage: ["snowflake:index/stage:Stage"],
     snowflakeIntegration: ["snowflake:index/storageIntegration:StorageIntegration"],

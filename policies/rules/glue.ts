@@ -1,14 +1,15 @@
 /**
  * Glue: one crawler per table in CRAWL_EVENT_MODE, each on its own queue of S3 events, one target,
- * no sampling, one schema for the table's folder, and no polling more often than once a day.
+ * no sampling, one schema for the table's folder, no polling more often than once a day, and in
+ * production (or with a customer-managed key) logs encrypted with a key.
  * https://docs.aws.amazon.com/glue/latest/dg/crawler-s3-event-notifications.html
  * https://docs.aws.amazon.com/glue/latest/dg/crawler-configuration.html
  */
 import { crawlerEventQueueArns } from "../lib/delivery";
-import { Node, ofType } from "../lib/graph";
-import { resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
+import { Node, ofType, refersTo } from "../lib/graph";
+import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
 import { is, T } from "../lib/types";
-import { isRecord, listOf, parseJsonInput } from "../lib/values";
+import { isRecord, listOf, nonEmpty, parseJsonInput, read } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -150,6 +151,49 @@ export function checkCrawlerPollsAtMostDaily(type: string, props: Record<string,
     return [`${what} ${schedule} runs ${shown} times a day: each run is billed at least 10 minutes whether or not anything arrived; start the crawler on arrival (an EventBridge rule and a Glue EVENT trigger) and keep at most a daily safety net such as cron(15 3 * * ? *)`];
 }
 
+/**
+ * In a production stack, or one with a customer-managed KMS key, every crawler names a security
+ * configuration of the stack whose CloudWatch encryption is SSE-KMS with a key: what a crawl logs
+ * (object keys, partition values of customer tables) is then confined by a key, as the data is
+ * ("Attach a security configuration to an AWS Glue crawler to write encrypted Amazon CloudWatch
+ * Logs", https://docs.aws.amazon.com/glue/latest/dg/encryption-security-configuration.html; Checkov
+ * CKV_AWS_195 asks for the configuration, CKV_AWS_99 for its encryption). A configuration the stack
+ * does not declare cannot be checked, so it is reported too.
+ */
+export function checkCrawlerLogsEncrypted(resources: Node[], config: ProductionConfig): StackViolation[] {
+    const hasKey = ofType(resources, T.key).length > 0;
+    if (!config.production && !hasKey) return [];
+    const why = config.production ? "production stack" : "stack with a customer-managed KMS key";
+    const fix = "name a Glue SecurityConfiguration whose encryptionConfiguration.cloudwatchEncryption is SSE-KMS with the lake key's kmsKeyArn";
+    const configurations = ofType(resources, T.securityConfiguration);
+    const out: StackViolation[] = [];
+    for (const crawler of ofType(resources, T.crawler)) {
+        const cfg = configurations.find((c) => refersTo(crawler, "securityConfiguration", c, ["name", "id"]));
+        if (!cfg) {
+            // Read directly: a name not known yet (and from no resource of the graph) lets the
+            // preview report that the rule runs at `pulumi up`.
+            const named = nonEmpty(crawler.props.securityConfiguration);
+            out.push({
+                urn: crawler.urn,
+                message: named === undefined
+                    ? `${why}: crawler has no security configuration, so its CloudWatch Logs are not encrypted with a key: ${fix}`
+                    : `${why}: crawler's security configuration ${named} is not declared in this stack, so whether it encrypts the crawler's logs cannot be checked: declare it, and ${fix}`,
+            });
+            continue;
+        }
+        const enc = isRecord(cfg.props.encryptionConfiguration) ? cfg.props.encryptionConfiguration : {};
+        const cw = isRecord(enc.cloudwatchEncryption) ? enc.cloudwatchEncryption : {};
+        const mode = cw.cloudwatchEncryptionMode ?? "DISABLED";
+        // A key ARN not known yet comes from a key of the graph: it is set.
+        const key = read(() => cw.kmsKeyArn);
+        if (mode !== "SSE-KMS" || (key.known && nonEmpty(key.value) === undefined)) {
+            const state = mode !== "SSE-KMS" ? `CloudWatch encryption ${mode}` : "CloudWatch encryption SSE-KMS without a kmsKeyArn";
+            out.push({ urn: crawler.urn, message: `${why}: crawler's security configuration ${cfg.name} has ${state}, so its logs are not encrypted with a key: ${fix}` });
+        }
+    }
+    return out;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
@@ -207,4 +251,16 @@ export const glueCrawlerPollsAtMostDaily = resourcePolicy({
     check: (props, { args }) => checkCrawlerPollsAtMostDaily(args.type, props),
 });
 
-export const gluePolicies = [glueEventCrawlerHasQueue, glueEventCrawlerSingleTarget, glueEventCrawlerNoSampling, glueCrawlerSingleSchema, glueEventQueueExclusive, glueCrawlerPollsAtMostDaily];
+export const glueCrawlerLogsEncrypted = stackPolicy<ProductionConfig>({
+    name: "glue-crawler-logs-encrypted",
+    description: "In a production stack (config `production`) or one with a customer-managed KMS key, every Glue crawler names a security configuration of the stack whose CloudWatch Logs encryption is SSE-KMS with a key.",
+    enforcementLevel: "mandatory",
+    severity: "medium",
+    configSchema: PRODUCTION_SCHEMA,
+    check: (resources, config) => checkCrawlerLogsEncrypted(resources, config),
+});
+
+export const gluePolicies = [
+    glueEventCrawlerHasQueue, glueEventCrawlerSingleTarget, glueEventCrawlerNoSampling, glueCrawlerSingleSchema, glueEventQueueExclusive, glueCrawlerPollsAtMostDaily,
+    glueCrawlerLogsEncrypted,
+];

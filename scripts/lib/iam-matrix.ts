@@ -14,8 +14,17 @@
  * - Snowflake's own account: its IAM user is given an identity policy allowing `sts:AssumeRole`
  *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
  * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
+ * - KMS encryption context: @cloud-copilot/iam-simulate 0.1.173 does not evaluate
+ *   `kms:EncryptionContext:<key>` (it matches variable condition keys only after a `/`, and reports
+ *   the key as ignored). A cell that sends an encryption context (CloudWatch Logs sends the log
+ *   group's ARN as `kms:EncryptionContext:aws:logs:arn`) is evaluated with that key renamed, in its
+ *   context and in every condition of its policies, to `aws:SourceArn`, a single-valued key the
+ *   engine evaluates for every action, so the engine still decides (operators, a missing key,
+ *   IfExists). A cell whose policies already use `aws:SourceArn` is refused.
  */
 import { tablePrefixOf } from "../../components/lake/export-layout";
+import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "../../components/catalog/crawler-logs";
+import { LOGS_ENCRYPTION_CONTEXT } from "../../components/iam-documents";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { managedPolicy } from "./iam-managed-policies";
 import { formatTable, wrapCell } from "./text-table";
@@ -88,6 +97,7 @@ export const CELL_GROUPS = {
     "kms": "the lake key: S3/SNS of this account and the stack's roles only",
     "task-alerts": "Snowflake's task-error role: only the notification integration's user assumes it, and it publishes to the alerts topic only",
     "arrival-trigger": "each table's arrival rule: only EventBridge, for that rule, assumes its role, which notifies its own table's workflow and nothing else",
+    "crawler-logs": "each crawler role writes (and, encrypted, associates the lake key with) its own log only; CloudWatch Logs uses the key for the stack's crawler log groups only; no other role of the stack reads them",
 } as const;
 export type CellGroup = keyof typeof CELL_GROUPS;
 
@@ -124,7 +134,12 @@ export interface TableFacts {
     prefix: string;
     queue: { arn: string; policy?: PolicyDoc };
     dlq: { arn: string; policy?: PolicyDoc };
-    crawler: { arn: string; roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
+    crawler: { arn: string; name: string; roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
+    /**
+     * Where the crawler logs: its encrypted log group (a security configuration with CloudWatch
+     * SSE-KMS, the group declared in the graph), or the default /aws-glue/crawlers.
+     */
+    logs: { group: string; arn: string; encrypted: boolean; configuration?: string };
     /** What starts the crawler when the table's objects arrive: the rule, its target's role, the workflow. */
     arrival?: { ruleArn: string; workflowArn: string; roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
 }
@@ -218,7 +233,11 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
             prefix,
             queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
             dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
-            crawler: { arn: crawler.outputs.arn, roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role) },
+            crawler: {
+                arn: crawler.outputs.arn, name: crawler.outputs.name, roleArn: role.outputs.arn, roleName: role.outputs.name,
+                trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role),
+            },
+            logs: crawlerLogsOf(rs, crawler, role, { partition, region, accountId }),
             arrival: arrivalOf(rs, crawler, roleByArn),
         };
     }).sort((a, b) => a.folder.localeCompare(b.folder));
@@ -268,6 +287,23 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         },
         key,
     };
+}
+
+/**
+ * Where a crawler logs. With a security configuration whose CloudWatch encryption is SSE-KMS, Glue
+ * writes to `encryptedCrawlerLogGroup(role, configuration)` (components/catalog/crawler-logs.ts),
+ * which the graph must declare with the configuration's key; otherwise to /aws-glue/crawlers.
+ */
+function crawlerLogsOf(rs: GraphResource[], crawler: GraphResource, role: GraphResource, at: { partition: string; region: string; accountId: string }): TableFacts["logs"] {
+    const configName: string | undefined = crawler.inputs.securityConfiguration;
+    const config = configName ? ofType(rs, "aws:glue/securityConfiguration:SecurityConfiguration").find((c) => c.inputs.name === configName) : undefined;
+    if (configName && !config) throw new Error(`IAM matrix: crawler ${crawler.name} names security configuration ${configName}, which the graph does not declare`);
+    const cw = config?.inputs.encryptionConfiguration?.cloudwatchEncryption;
+    if (!config || cw?.cloudwatchEncryptionMode !== "SSE-KMS") return { group: DEFAULT_CRAWLER_LOG_GROUP, arn: logGroupArn(at, DEFAULT_CRAWLER_LOG_GROUP), encrypted: false };
+    const group = encryptedCrawlerLogGroup(role.outputs.name, configName!);
+    const declared = only(ofType(rs, "aws:cloudwatch/logGroup:LogGroup").filter((g) => g.inputs.name === group), `log group ${group} of crawler ${crawler.name}`);
+    if (declared.inputs.kmsKeyId !== cw.kmsKeyArn) throw new Error(`IAM matrix: log group ${group} is not encrypted with its security configuration's key`);
+    return { group, arn: logGroupArn(at, group), encrypted: true, configuration: configName };
 }
 
 /**
@@ -370,7 +406,7 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             cell("decrypt-lake-key", "kms", "kms:Decrypt", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Allowed",
                 "inline DecryptWithLakeKey; the key policy lets this account's IAM policies decide");
             cell("encrypt-lake-key", "kms", "kms:GenerateDataKey", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Denied",
-                "a crawler only decrypts; it is never granted GenerateDataKey");
+                t.logs.encrypted ? "it encrypts only under its own log group's encryption context (EncryptOwnCrawlerLogs)" : "a crawler only decrypts; it is never granted GenerateDataKey");
         }
 
         const others = f.tables.filter((o) => o !== t);
@@ -423,6 +459,82 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             expected: "Denied", why: "trust policy admits only Glue" });
         add({ id: `crawler:${t.folder}:trust-admin`, group: "crawler-trust", principal: { label: "administrator of this account", arn: adminHere }, action: "sts:AssumeRole", resource: role,
             context: {}, identityPolicies: [ADMIN], resourcePolicy: t.crawler.trust, expected: "Denied", why: "a trust policy must name the principal, even in the same account" });
+    }
+
+    // --- Crawler logs ----------------------------------------------------------------------------
+    const logStream = (t: TableFacts) => ({ label: `${t.logs.encrypted ? "encrypted log group" : "log group /aws-glue/crawlers"}, stream ${t.folder}`, arn: `${t.logs.arn}:log-stream:${t.crawler.name}`, accountId: acct });
+    const logGroupRes = (t: TableFacts) => ({ label: t.logs.encrypted ? `encrypted log group ${t.folder}` : "log group /aws-glue/crawlers", arn: t.logs.arn, accountId: acct });
+    const ecOf = (arn: string) => ({ [LOGS_ENCRYPTION_CONTEXT]: arn });
+    const otherGroup = (name: string) => logGroupArn(f, name);
+    for (const t of f.tables) {
+        const who = { label: `crawler role ${t.folder}`, arn: sessionOf(t.crawler.roleName, "AWS-Crawler") };
+        const cell = (id: string, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, contextLabel: string, expected: Expected, why: string) =>
+            add({ id: `crawler:${t.folder}:${id}`, group: "crawler-logs", principal: who, action, resource: res, context, contextLabel, identityPolicies: t.crawler.identity, resourcePolicy, expected, why });
+        cell("write-own-log", "logs:PutLogEvents", logStream(t), undefined, {}, "-", "Allowed", "WriteOwnCrawlerLog: its stream, named after the crawler");
+        cell("create-own-log-stream", "logs:CreateLogStream", logStream(t), undefined, {}, "-", "Allowed", "WriteOwnCrawlerLog");
+        cell("read-own-log", "logs:GetLogEvents", logStream(t), undefined, {}, "-", "Denied", "a crawler writes its log; it never reads it");
+        const others = f.tables.filter((o) => o !== t);
+        for (const o of others.filter((x) => x.logs.arn !== t.logs.arn || x.crawler.name !== t.crawler.name)) {
+            cell(`write-log-${o.folder}`, "logs:PutLogEvents", logStream(o), undefined, {}, "-", "Denied", "its grant names its own stream only");
+        }
+        if (others.length === 0) {
+            cell("write-log-other", "logs:PutLogEvents", { label: "a stream of another crawler (hypothetical)", arn: `${t.logs.arn}:log-stream:another-crawler`, accountId: acct }, undefined, {}, "-",
+                "Denied", "its grant names its own stream only");
+        }
+        if (!t.logs.encrypted) continue;
+        cell("associate-own-log-group", "logs:AssociateKmsKey", logGroupRes(t), undefined, {}, "-", "Allowed",
+            "AssociateLakeKeyWithOwnLogGroup: Glue associates the configuration's key with the crawler's log group");
+        for (const o of others.filter((x) => x.logs.encrypted)) {
+            cell(`associate-log-group-${o.folder}`, "logs:AssociateKmsKey", logGroupRes(o), undefined, {}, "-", "Denied", "its grant names its own log group only");
+        }
+        cell("associate-other-log-group", "logs:AssociateKmsKey", { label: "log group /aws-glue/crawlers", arn: otherGroup(DEFAULT_CRAWLER_LOG_GROUP), accountId: acct }, undefined, {}, "-",
+            "Denied", "it cannot re-key any other log group, the default one included");
+        cell("write-default-log-group", "logs:PutLogEvents", { label: "log group /aws-glue/crawlers", arn: `${otherGroup(DEFAULT_CRAWLER_LOG_GROUP)}:log-stream:${t.crawler.name}`, accountId: acct }, undefined, {}, "-",
+            "Denied", "with the security configuration it logs only to its encrypted group");
+        if (f.key) {
+            const key = { label: "lake key", arn: f.key.arn, accountId: acct };
+            cell("encrypt-own-log", "kms:GenerateDataKey", key, f.key.policy, ecOf(t.logs.arn), `EncryptionContext aws:logs:arn=its log group`, "Allowed",
+                "EncryptOwnCrawlerLogs: under its own log group's encryption context (the Glue guide's kms:GenerateDataKey* for crawler roles)");
+            for (const o of others.filter((x) => x.logs.encrypted)) {
+                cell(`encrypt-log-${o.folder}`, "kms:GenerateDataKey", key, f.key.policy, ecOf(o.logs.arn), `EncryptionContext aws:logs:arn=log group ${o.folder}`, "Denied",
+                    "the encryption context must be its own log group");
+            }
+        }
+    }
+    // Who else could read a crawler's log: the stack's other roles, another account.
+    const readable = f.tables[0];
+    const readLog = (id: string, principal: Cell["principal"], identity: NamedPolicy[], expected: Expected, why: string) =>
+        add({ id: `logs:${readable.folder}:${id}`, group: "crawler-logs", principal, action: "logs:GetLogEvents", resource: logStream(readable), context: {}, identityPolicies: identity, expected, why });
+    readLog("unload-role", { label: "unload role", arn: unloadSession }, f.unload.identity, "Denied", "no logs grant");
+    if (readable.arrival) readLog("arrival-role", { label: `arrival role ${readable.folder}`, arn: sessionOf(readable.arrival.roleName, "events") }, readable.arrival.identity, "Denied", "no logs grant");
+    if (f.taskAlerts) readLog("task-alerts-role", { label: "task-error role", arn: sessionOf(f.taskAlerts.roleName, "snowflake") }, f.taskAlerts.identity, "Denied", "no logs grant");
+    for (const o of f.tables.filter((x) => x !== readable)) {
+        readLog(`crawler-role-${o.folder}`, { label: `crawler role ${o.folder}`, arn: sessionOf(o.crawler.roleName, "AWS-Crawler") }, o.crawler.identity, "Denied", "a crawler role writes its own log only");
+    }
+    readLog("admin-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "Denied", "cross-account: log groups here have no resource policy");
+    readLog("admin-this-account", { label: "administrator of this account", arn: adminHere }, [ADMIN], "Allowed",
+        "same account: identity policies decide (CloudWatch Logs decrypts an encrypted group with the key for that group only)");
+    if (f.key && f.tables.some((t) => t.logs.encrypted)) {
+        const keyRes = { label: "lake key", arn: f.key.arn, accountId: acct };
+        const logsService = { label: "CloudWatch Logs (service)", arn: `logs.${f.region}.amazonaws.com` };
+        const logsKms = (id: string, principal: Cell["principal"], action: string, context: Record<string, string>, contextLabel: string, expected: Expected, why: string) =>
+            add({ id: `kms:logs-${id}`, group: "crawler-logs", principal, action, resource: keyRes, context, contextLabel, identityPolicies: [], resourcePolicy: f.key!.policy, expected, why });
+        for (const t of f.tables.filter((x) => x.logs.encrypted)) {
+            logsKms(`crawler-log-group-${t.folder}`, logsService, "kms:GenerateDataKey", ecOf(t.logs.arn), `EncryptionContext aws:logs:arn=log group ${t.folder}`, "Allowed",
+                "AllowCloudWatchLogsForCrawlerLogGroups: the stack's crawler log groups (ArnLike on the encryption context)");
+        }
+        const first = f.tables.find((x) => x.logs.encrypted)!;
+        logsKms("decrypt-crawler-log-group", logsService, "kms:Decrypt", ecOf(first.logs.arn), `EncryptionContext aws:logs:arn=log group ${first.folder}`, "Allowed",
+            "CloudWatch Logs decrypts the group's events for a reader IAM allows");
+        logsKms("default-crawler-log-group", logsService, "kms:GenerateDataKey", ecOf(otherGroup(DEFAULT_CRAWLER_LOG_GROUP)), "EncryptionContext aws:logs:arn=/aws-glue/crawlers", "Denied",
+            "only the stack's crawler log groups, not the account's default one");
+        logsKms("other-role-log-group", logsService, "kms:GenerateDataKey", ecOf(otherGroup(encryptedCrawlerLogGroup("another-role", first.logs.configuration!))),
+            "EncryptionContext aws:logs:arn=a crawler log group of another stack's role", "Denied", "the pattern is the stack's role-name prefix: another role's crawler logs are not the stack's");
+        logsKms("other-log-group", logsService, "kms:GenerateDataKey", ecOf(otherGroup("/aws/lambda/another-function")), "EncryptionContext aws:logs:arn=another log group", "Denied",
+            "only the stack's crawler log groups");
+        logsKms("no-context", logsService, "kms:GenerateDataKey", {}, "-", "Denied", "without the encryption context CloudWatch Logs is not acting for a log group");
+        logsKms("other-region", { label: "CloudWatch Logs of another region (service)", arn: "logs.us-east-1.amazonaws.com" }, "kms:GenerateDataKey", ecOf(first.logs.arn),
+            `EncryptionContext aws:logs:arn=log group ${first.folder}`, "Denied", "the key admits CloudWatch Logs of its own region");
     }
 
     // --- The arrival rules: who may start a table's crawl -----------------------------------------
@@ -600,19 +712,64 @@ function labelContext(ctx: Record<string, string>): string {
 
 const isAllowed = (d: Decision) => d === "Allowed";
 
+/** The key that stands in for an encryption context key, which iam-simulate does not evaluate (see the header). */
+export const ENCRYPTION_CONTEXT_STAND_IN = "aws:SourceArn";
+
+const isEncryptionContextKey = (k: string) => /^kms:encryptioncontext:/i.test(k);
+
+/** Every condition key a policy document uses. */
+function conditionKeys(d: PolicyDoc): string[] {
+    return d.Statement.flatMap((st: any) => Object.values<Record<string, unknown>>(st.Condition ?? {}).flatMap((block) => Object.keys(block)));
+}
+
+/** The document with condition key `from` renamed to `to` (any case, in every operator block). */
+function renameConditionKey(d: PolicyDoc, from: string, to: string): PolicyDoc {
+    return {
+        ...d,
+        Statement: d.Statement.map((st: any) => st.Condition === undefined ? st : {
+            ...st,
+            Condition: Object.fromEntries(Object.entries<Record<string, unknown>>(st.Condition).map(([op, block]) =>
+                [op, Object.fromEntries(Object.entries(block).map(([k, v]) => [k.toLowerCase() === from.toLowerCase() ? to : k, v]))])),
+        }),
+    };
+}
+
+/**
+ * What the engine evaluates for a cell: as it is, or, when its context carries a KMS encryption
+ * context key, with that key renamed to `ENCRYPTION_CONTEXT_STAND_IN` in its context and in its
+ * policies' conditions. Throws when the stand-in is already in use (the rename would mix two keys).
+ */
+export function forEngine(cell: Cell): Pick<Cell, "context" | "identityPolicies" | "resourcePolicy"> {
+    const ec = Object.keys(cell.context).filter(isEncryptionContextKey);
+    if (ec.length === 0) return cell;
+    if (ec.length > 1) throw new Error(`IAM matrix: cell ${cell.id} sends ${ec.length} encryption context keys; the matrix evaluates one`);
+    const docs = [...cell.identityPolicies.map((p) => p.policy), ...(cell.resourcePolicy ? [cell.resourcePolicy] : [])];
+    const standIn = ENCRYPTION_CONTEXT_STAND_IN.toLowerCase();
+    if (Object.keys(cell.context).some((k) => k.toLowerCase() === standIn) || docs.some((d) => conditionKeys(d).some((k) => k.toLowerCase() === standIn))) {
+        throw new Error(`IAM matrix: cell ${cell.id}: ${ENCRYPTION_CONTEXT_STAND_IN} is already used, so it cannot stand in for ${ec[0]}`);
+    }
+    const { [ec[0]]: value, ...rest } = cell.context;
+    return {
+        context: { ...rest, [ENCRYPTION_CONTEXT_STAND_IN]: value },
+        identityPolicies: cell.identityPolicies.map((p) => ({ ...p, policy: renameConditionKey(p.policy, ec[0], ENCRYPTION_CONTEXT_STAND_IN) })),
+        resourcePolicy: cell.resourcePolicy && renameConditionKey(cell.resourcePolicy, ec[0], ENCRYPTION_CONTEXT_STAND_IN),
+    };
+}
+
 /** Evaluates one cell with iam-simulate. */
 export async function evaluateCell(cell: Cell, opts: { blockPublicAccess: boolean }): Promise<CellResult> {
+    const engine = forEngine(cell);
     const simulation: Simulation = {
         request: {
             principal: cell.principal.arn === "anonymous" ? anonymousPrincipal : cell.principal.arn,
             action: cell.action,
             resource: { resource: cell.resource.arn, accountId: cell.resource.accountId },
-            contextVariables: cell.context,
+            contextVariables: engine.context,
         },
-        identityPolicies: cell.identityPolicies,
+        identityPolicies: engine.identityPolicies,
         serviceControlPolicies: [],
         resourceControlPolicies: [],
-        resourcePolicy: cell.resourcePolicy,
+        resourcePolicy: engine.resourcePolicy,
         additionalSettings: cell.action.startsWith("s3:") ? { s3: { blockPublicAccess: opts.blockPublicAccess } } : undefined,
     };
     const r = await runSimulation(simulation, {});

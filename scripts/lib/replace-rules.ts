@@ -271,6 +271,26 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         autoName: "name",
         identity: byName,
     },
+    "aws:glue/securityConfiguration:SecurityConfiguration": {
+        // No Update function: name and encryption_configuration (and every field in it) are
+        // ForceNew. A crawler names it by `security_configuration`, which is not ForceNew on the
+        // crawler (crawler.go: UpdateCrawler CrawlerSecurityConfiguration): adding one to an
+        // existing crawler updates it in place.
+        upstream: "aws_glue_security_configuration",
+        source: `${TF_AWS} internal/service/glue/security_configuration.go @ 01c08000ddb1 (crawler.go @ 00d7f8182c8b)`,
+        forceNew: ["name", "encryptionConfiguration"],
+        autoName: "name",
+        identity: byName,
+    },
+    "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings": {
+        // Create and Update are the same PutDataCatalogEncryptionSettings; catalog_id is ForceNew;
+        // Delete puts empty settings (encryption off for the whole account and region). One per
+        // catalog: the account id when catalog_id is not set.
+        upstream: "aws_glue_data_catalog_encryption_settings",
+        source: `${TF_AWS} internal/service/glue/data_catalog_encryption_settings.go @ 0620f2a6a126`,
+        forceNew: ["catalogId"],
+        identity: (i, o) => str(i.catalogId) ?? str(o.catalogId) ?? str(o.id),
+    },
     "aws:glue/workflow:Workflow": {
         upstream: "aws_glue_workflow",
         source: `${TF_AWS} internal/service/glue/workflow.go @ c26530e26ce3`,
@@ -315,6 +335,15 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         source: `${TF_AWS} internal/service/events/target.go @ 0762c41e2027`,
         forceNew: ["rule", "targetId", "eventBusName"],
         autoName: "targetId",
+    },
+    "aws:cloudwatch/logGroup:LogGroup": {
+        // kms_key_id (AssociateKmsKey / DisassociateKmsKey) and retention_in_days (PutRetentionPolicy)
+        // update in place; the name, its prefix and the log group class are ForceNew.
+        upstream: "aws_cloudwatch_log_group",
+        source: `${TF_AWS} internal/service/logs/group.go @ 0073593e7d69`,
+        forceNew: ["name", "namePrefix", "logGroupClass"],
+        autoName: "name",
+        identity: byName,
     },
     "aws:cloudwatch/metricAlarm:MetricAlarm": {
         // resourceMetricAlarmCreate refuses a name that exists ("already exists").

@@ -710,7 +710,7 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
                 result: "fail",
                 detail: `${name}: still ${state} after ${fmtDuration(elapsed)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
                 cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
-                    "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers) if it is stuck",
+                    "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
             };
         }
         log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`);
@@ -721,6 +721,13 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
 function crawlerCause(status: string | undefined, message: string): string {
     if (status === "CANCELLED") return "the run was stopped (StopCrawler, or the console) before it finished: run verify again";
     const denied = /access ?denied|not authorized|forbidden|403/i.test(message);
+    if (/logs:|log group|AssociateKmsKey|CloudWatch ?Logs/i.test(message) && denied) {
+        // With a security configuration Glue logs to /aws-glue/crawlers-role/<role>-<configuration>
+        // (components/catalog/crawler-logs.ts), the group the program declares and grants.
+        return "the crawler cannot write its CloudWatch log: its role may create, associate the lake key with and write to its own log group only " +
+            "(iam.crawlerPolicy), and the key admits CloudWatch Logs for the stack's crawler log groups only; compare the run's log group (logs: above) " +
+            "with the one the stack declares, /aws-glue/crawlers-role/<role>-<security configuration>";
+    }
     if (/kms|decrypt|key/i.test(message) && denied) {
         return "the crawler role lacks kms:Decrypt on the customer-managed key of the queue or the objects";
     }
@@ -731,7 +738,7 @@ function crawlerCause(status: string | undefined, message: string): string {
     if (denied || /s3/i.test(message)) {
         return "the crawler role cannot read the objects: grant s3:GetObject on the table's folder (iam.crawlerPolicy ReadOwnTableObjects) and kms:Decrypt with a CMK";
     }
-    return "the crawl failed: read LastCrawl.ErrorMessage and the crawler's CloudWatch logs (/aws-glue/crawlers)";
+    return "the crawl failed: read LastCrawl.ErrorMessage and the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key)";
 }
 
 async function missingTableCause(glue: GlueClient, database: string, table: string): Promise<string> {

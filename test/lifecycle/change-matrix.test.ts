@@ -156,13 +156,26 @@ const CASES: Case[] = [
         change: (s) => ({ [K("encryption")]: s === "dev" ? "kms" : "sse-s3" }),
         expect: {
             dev: {
-                create: ["kms.Key kms-key", "kms.Alias kms-alias"],
+                // With the key, the crawler's logs are encrypted: a security configuration and the log
+                // group it writes to are created, and the crawler is updated in place to name the
+                // configuration (security_configuration is not ForceNew: crawler.go), keeping its name
+                // and its queue; no event is lost.
+                create: ["kms.Key kms-key", "kms.Alias kms-alias", "glue.SecurityConfiguration catalog-crawler-logs-configuration", "cloudwatch.LogGroup catalog-orders-logs"],
                 update: [
                     "sns.Topic lake-events", "sns.Topic alerts-topic", "sqs.Queue lake-orders-*", "s3.BucketServerSideEncryptionConfiguration lake-encryption",
-                    "athena.Workgroup catalog-workgroup", "iam.RolePolicy *", "snowflake.Stage snowflake-stage",
+                    "athena.Workgroup catalog-workgroup", "iam.RolePolicy *", "snowflake.Stage snowflake-stage", "glue.Crawler catalog-orders-crawler",
                 ],
             },
             prod: { refused: /incremental-crawl:encryption/ },
+        },
+    },
+    {
+        // The account-wide Data Catalog encryption: an explicit opt-in, refused outside production.
+        name: "glueCatalogEncryption",
+        change: () => ({ [K("glueCatalogEncryption")]: true }),
+        expect: {
+            dev: { refused: /incremental-crawl:glueCatalogEncryption: expected false unless the stack is production/ },
+            prod: { create: ["glue.DataCatalogEncryptionSettings catalog-encryption-settings"], update: ["iam.RolePolicy catalog-*-access"] },
         },
     },
     {

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
-    checkCrawlerSingleSchema, glueCrawlerPollsAtMostDaily, glueCrawlerSingleSchema, runsPerDay, glueEventCrawlerHasQueue, glueEventCrawlerNoSampling, glueEventCrawlerSingleTarget,
-    glueEventQueueExclusive,
+    checkCrawlerSingleSchema, glueCrawlerLogsEncrypted, glueCrawlerPollsAtMostDaily, glueCrawlerSingleSchema, runsPerDay, glueEventCrawlerHasQueue, glueEventCrawlerNoSampling,
+    glueEventCrawlerSingleTarget, glueEventQueueExclusive,
 } from "../../policies/rules/glue";
 import { Fake, stackViolations, unknown, violationsOf } from "./support";
 
@@ -148,6 +148,67 @@ describe("policies/glue", () => {
             assert.deepEqual(
                 ["cron(15 3 * * ? *)", "cron(15 * * * ? *)", "cron(*/5 * * * ? *)", "cron(0 8-17 ? * MON-FRI *)", "cron(0,30 0 * * ? *)", "rate(30 minutes)", "cron(61 * * * ? *)"].map(runsPerDay),
                 [1, 24, 288, 10, 2, 48, undefined]);
+        });
+    });
+
+    describe("glue-crawler-logs-encrypted", () => {
+        const KEY = "aws:kms/key:Key";
+        const SECURITY = "aws:glue/securityConfiguration:SecurityConfiguration";
+        const KEY_ARN = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+        const encryption = (mode: string, kmsKeyArn?: string) => ({
+            cloudwatchEncryption: { cloudwatchEncryptionMode: mode, kmsKeyArn },
+            s3Encryption: { s3EncryptionMode: "SSE-KMS", kmsKeyArn: KEY_ARN },
+            jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: KEY_ARN },
+        });
+        /** A graph with the lake key (or not), a security configuration and the crawler naming it (by value, or through the engine's dependency). */
+        const graph = (o: { key?: boolean; mode?: string; kmsKeyArn?: string; crawler?: Record<string, any>; from?: boolean } = {}): Fake[] => [
+            ...(o.key === false ? [] : [{ type: KEY, name: "lake-key", props: { enableKeyRotation: true }, outputs: { arn: KEY_ARN, keyId: "1234abcd" } }]),
+            { type: SECURITY, name: "crawler-logs", props: { name: "lake-crawler-logs", encryptionConfiguration: encryption(o.mode ?? "SSE-KMS", "kmsKeyArn" in o ? o.kmsKeyArn : KEY_ARN) } },
+            {
+                type: CRAWLER,
+                name: "orders",
+                props: crawler({ securityConfiguration: "lake-crawler-logs", ...o.crawler }),
+                ...(o.from ? { from: { securityConfiguration: ["crawler-logs"] } } : {}),
+            },
+        ];
+        const PROD = { production: true };
+
+        it("passes a crawler whose security configuration encrypts its logs with the lake key", async () => {
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph(), PROD), []);
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ key: false }), PROD), []);
+        });
+        it("follows the crawler to its configuration through the engine's dependency when the name is not known yet", async () => {
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() }, from: true }), PROD), []);
+        });
+        it("reports a crawler without a security configuration, in production or where a KMS key exists", async () => {
+            const none = graph({ crawler: { securityConfiguration: undefined } });
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, none, PROD), [{
+                resource: "orders",
+                message: "production stack: crawler has no security configuration, so its CloudWatch Logs are not encrypted with a key: name a Glue SecurityConfiguration whose encryptionConfiguration.cloudwatchEncryption is SSE-KMS with the lake key's kmsKeyArn",
+            }]);
+            const [v] = await stackViolations(glueCrawlerLogsEncrypted, none, { production: false });
+            assert.match(v.message, /^stack with a customer-managed KMS key: crawler has no security configuration/);
+        });
+        it("asks nothing of a stack that is neither production nor has a KMS key (dev's SSE-S3)", async () => {
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ key: false, crawler: { securityConfiguration: undefined } })), []);
+        });
+        it("reports a configuration whose CloudWatch encryption is disabled or has no key", async () => {
+            const disabled = await stackViolations(glueCrawlerLogsEncrypted, graph({ mode: "DISABLED", kmsKeyArn: undefined }), PROD);
+            assert.deepEqual(disabled.map((v) => [v.resource, v.message.split(",")[0]]), [["orders", "production stack: crawler's security configuration crawler-logs has CloudWatch encryption DISABLED"]]);
+            const keyless = await stackViolations(glueCrawlerLogsEncrypted, graph({ kmsKeyArn: undefined }), PROD);
+            assert.match(keyless[0].message, /has CloudWatch encryption SSE-KMS without a kmsKeyArn/);
+        });
+        it("leaves a name not known yet, from no resource of the stack, to `pulumi up`", async () => {
+            await assert.rejects(stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() } }), PROD), (e: Error) => e.constructor.name === "UnknownValueError");
+        });
+        it("decides during preview when only the key's ARN is not known yet", async () => {
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ kmsKeyArn: unknown() }), PROD), []);
+            const [v] = await stackViolations(glueCrawlerLogsEncrypted, graph({ mode: "DISABLED", kmsKeyArn: unknown() }), PROD);
+            assert.match(v.message, /has CloudWatch encryption DISABLED/);
+        });
+        it("reports a security configuration the stack does not declare", async () => {
+            const [v] = await stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: "someone-elses" } }), PROD);
+            assert.match(v.message, /^production stack: crawler's security configuration someone-elses is not declared in this stack/);
         });
     });
 });

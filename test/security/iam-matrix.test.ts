@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "../../offline";
 import {
-    CELL_GROUPS, CellGroup, CellResult, DOC_PATH, GraphResource, docSection, evaluateMatrix, formatMarkdown, lakeFacts,
+    CELL_GROUPS, Cell, CellGroup, CellResult, DOC_PATH, ENCRYPTION_CONTEXT_STAND_IN, GraphResource, docSection, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, lakeFacts,
 } from "../../scripts/lib/iam-matrix";
 
 const show = (r: CellResult) => `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
@@ -90,6 +90,18 @@ for (const stack of ["dev", "prod"]) {
                 assert.ok(cells.some((r) => r.action === "glue:NotifyEvent" && r.resource.arn !== t.arrival!.workflowArn && r.expected === "Denied"), `${t.folder}: another workflow`);
                 assert.ok(cells.some((r) => r.resource.arn === t.arrival!.roleArn && r.expected === "Allowed"), `${t.folder}: trust`);
             }
+            // Every crawler's log: its own stream allowed; in a KMS stack, its own encrypted log group,
+            // whose key association it may make and CloudWatch Logs may encrypt for.
+            for (const t of facts.tables) {
+                assert.equal(t.logs.encrypted, kms, `${t.folder}: crawler logs encrypted exactly when the stack has the lake key`);
+                assert.ok(results.some((r) => r.id === `crawler:${t.folder}:write-own-log` && r.expected === "Allowed" && r.resource.arn.startsWith(t.logs.arn)), `${t.folder}: own log stream`);
+                if (kms) {
+                    const group = run.resources.find((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.inputs.name === t.logs.group);
+                    assert.ok(group, `${t.folder}: the graph declares the crawler's log group ${t.logs.group}`);
+                    assert.ok(results.some((r) => r.id === `crawler:${t.folder}:associate-own-log-group` && r.expected === "Allowed" && r.resource.arn === t.logs.arn));
+                    assert.ok(results.some((r) => r.id === `kms:logs-crawler-log-group-${t.folder}` && r.expected === "Allowed"));
+                }
+            }
             // The matrix took the documents from the graph: the trust cell uses the integration's outputs.
             const integration = run.resources.find((r) => r.type === "snowflake:index/storageIntegration:StorageIntegration")!;
             const trust = results.find((r) => r.id === "unload:trust:snowflake-right-external-id")!;
@@ -165,6 +177,30 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
         assert.ok(ids.includes("arrival:orders:trust-other-rule") && ids.includes("arrival:orders:trust-no-source"), ids.join(", "));
     });
 
+    it("a key policy letting CloudWatch Logs use the key for any log group", async () => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key", "policy", (d) => {
+            delete d.Statement.find((st: any) => st.Sid === "AllowCloudWatchLogsForCrawlerLogGroups").Condition;
+        });
+        const ids = await mismatches(bad);
+        for (const id of ["kms:logs-other-log-group", "kms:logs-no-context", "kms:logs-default-crawler-log-group", "kms:logs-other-role-log-group"]) assert.ok(ids.includes(id), `${id} not flagged: ${ids.join(", ")}`);
+    });
+
+    it("a crawler role that may re-key any log group, or encrypt under any encryption context", async () => {
+        const wide = mutatePolicy(rs, (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-orders-access"), "policy", (d) => {
+            d.Statement.find((st: any) => st.Sid === "AssociateLakeKeyWithOwnLogGroup").Resource = "*";
+            delete d.Statement.find((st: any) => st.Sid === "EncryptOwnCrawlerLogs").Condition;
+        });
+        const ids = await mismatches(wide);
+        for (const id of ["crawler:orders:associate-log-group-customers", "crawler:orders:associate-other-log-group", "crawler:orders:encrypt-log-customers", "crawler:orders:encrypt-lake-key"]) {
+            assert.ok(ids.includes(id), `${id} not flagged: ${ids.join(", ")}`);
+        }
+    });
+
+    it("refuses a graph whose crawler's encrypted log group is not declared", () => {
+        const bad = clone(rs).filter((r) => !(r.type === "aws:cloudwatch/logGroup:LogGroup" && r.name.endsWith("-orders-logs")));
+        assert.throws(() => lakeFacts(bad), /expected exactly one log group \/aws-glue\/crawlers-role\/.*orders.* in the graph, found 0/);
+    });
+
     it("a key policy open to S3 of any account", async () => {
         const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key", "policy", (d) => { delete d.Statement[1].Condition; });
         assert.ok((await mismatches(bad)).includes("kms:s3-other-account"));
@@ -188,5 +224,39 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
 
     it("refuses a role with a managed policy it holds no copy of", () => {
         assert.throws(() => lakeFacts(withAttachment("arn:aws:iam::aws:policy/AmazonS3FullAccess")), /AmazonS3FullAccess, which scripts\/lib\/iam-managed-policies\.ts has no copy of/);
+    });
+});
+
+describe("security: the IAM matrix and KMS encryption context", () => {
+    const KEY = "arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab";
+    const GROUP = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/r-c";
+    const keyPolicy = (condition: Record<string, unknown>) => ({
+        Version: "2012-10-17",
+        Statement: [{ Effect: "Allow", Principal: { Service: "logs.eu-west-1.amazonaws.com" }, Action: "kms:GenerateDataKey*", Resource: "*", Condition: condition }],
+    });
+    const cell = (context: Record<string, string>, condition: Record<string, unknown> = { ArnLike: { "kms:EncryptionContext:aws:logs:arn": GROUP } }): Cell => ({
+        id: "t", group: "crawler-logs", principal: { label: "logs", arn: "logs.eu-west-1.amazonaws.com" }, action: "kms:GenerateDataKey",
+        resource: { label: "key", arn: KEY, accountId: "123456789012" }, context, contextLabel: "-", identityPolicies: [], resourcePolicy: keyPolicy(condition),
+        expected: "Allowed", why: "",
+    });
+
+    it("renames the encryption context key, in the context and every condition, to the stand-in", () => {
+        const e = forEngine(cell({ "kms:EncryptionContext:aws:logs:arn": GROUP }));
+        assert.deepEqual(e.context, { [ENCRYPTION_CONTEXT_STAND_IN]: GROUP });
+        assert.deepEqual(e.resourcePolicy!.Statement[0].Condition, { ArnLike: { [ENCRYPTION_CONTEXT_STAND_IN]: GROUP } });
+        const plain = cell({});
+        assert.equal(forEngine(plain), plain, "a cell without an encryption context is evaluated as it is");
+    });
+
+    it("lets the engine decide: the right log group is allowed, another one or none is not", async () => {
+        assert.equal((await evaluateCell(cell({ "kms:EncryptionContext:aws:logs:arn": GROUP }), { blockPublicAccess: true })).decision, "Allowed");
+        const other = await evaluateCell(cell({ "kms:EncryptionContext:aws:logs:arn": `${GROUP}-other` }), { blockPublicAccess: true });
+        assert.equal(other.decision, "ImplicitlyDenied");
+        assert.equal(other.problem, undefined, "no context key ignored by the engine");
+        assert.equal((await evaluateCell(cell({}), { blockPublicAccess: true })).decision, "ImplicitlyDenied");
+    });
+
+    it("refuses a cell whose policies already use the stand-in key", () => {
+        assert.throws(() => forEngine(cell({ "kms:EncryptionContext:aws:logs:arn": GROUP }, { ArnLike: { "aws:SourceArn": GROUP } })), /already used/);
     });
 });

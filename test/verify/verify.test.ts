@@ -141,6 +141,14 @@ describe("verify: core checks against a mocked stack", () => {
         assertReported(report, CHECKS.crawler, /the crawler cannot use its event queue: its role needs sqs:ReceiveMessage/);
     });
 
+    it("names the crawler's own encrypted log group when the run could not write its log", async () => {
+        const w = healthyWorld();
+        w.crawlerStatus = "FAILED";
+        w.crawlerError = "User: arn:aws:sts::123456789012:assumed-role/incremental-crawl-prod-orders-crawler/AWS-Crawler is not authorized to perform: logs:AssociateKmsKey on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/x";
+        const { report } = await run(w);
+        assertReported(report, CHECKS.crawler, /the crawler cannot write its CloudWatch log: .*\/aws-glue\/crawlers-role\/<role>-<security configuration>/);
+    });
+
     it("fails when the crawler outlasts the timeout, without sleeping for real", async () => {
         const w = healthyWorld();
         w.crawlerStates = ["RUNNING"];
