@@ -7,7 +7,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-    Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
+    AuditTrail, Encryption, PartitionGranularity, Settings, TableSpec, ColumnSpec, SnowflakeProviderSettings,
     naming, sql, SQS_MAX_RETENTION_DAYS, crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE,
 } from "@incremental-crawl/components";
 import { closest } from "./scripts/lib/suggest";
@@ -38,6 +38,9 @@ export const DEFAULTS = {
     snowflakeWarehouse: "COMPUTE_WH",
     taskScheduleMinutes: 60,
     maxFileSizeMb: 64,
+    auditTrail: "access-logs",
+    accessLogDays: 365,
+    replicaRegion: "",
 };
 
 /** Every project key: the defaults plus `tables`, which has no default. */
@@ -184,6 +187,24 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
     if (production && has("versioning") && !versioning) {
         p.add(key("versioning"), "true in a production stack (a deleted or overwritten export must stay recoverable)", false);
     }
+    const auditTrail = parseAuditTrail(has("auditTrail") ? raw[key("auditTrail")] : DEFAULTS.auditTrail, key("auditTrail"), p);
+    // An audit trail of who read or deleted lake objects (CKV_AWS_18, FSBP S3.9): a production lake
+    // holds customer data, so "none" is refused rather than silently accepted.
+    if (production && auditTrail?.kind === "none") {
+        p.add(key("auditTrail"), `"access-logs" or "cloudtrail:<trail ARN>" in a production stack (production: true keeps customer data; an audit trail must record who read or deleted it)`, "none");
+    }
+    // Access logs are kept this long in the log bucket (its own lifecycle rule).
+    const accessLogDays = int("accessLogDays", 1, 3650);
+    const replicaRegion = str("replicaRegion", (v) => (v === "" || naming.awsRegion(v) === undefined ? undefined : "an AWS region such as eu-central-1, or \"\" for no replica"));
+    // Cross-region replication needs versioning on both buckets and a second region.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html
+    if (replicaRegion !== "" && naming.awsRegion(replicaRegion) === undefined) {
+        if (replicaRegion === region) p.add(key("replicaRegion"), `a region other than the lake's (aws:region is ${region}): a replica in the same region survives no regional loss`, replicaRegion);
+        if (!versioning) p.add(key("replicaRegion"), "no replica while versioning is false (S3 replication needs versioning on both buckets)", replicaRegion);
+    }
+    if (production && replicaRegion === "") {
+        p.add(key("replicaRegion"), "an AWS region for the recovery replica in a production stack (production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable)", "");
+    }
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
@@ -240,7 +261,28 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
         versioning, noncurrentVersionDays, abortIncompleteUploadDays, athenaResultsDays, queueRetentionDays,
         maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl, glueDatabase, alertEmails, snowflakeDatabase,
         snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb, snowflakePreviewFeatures, snowflakeProvider, tables,
+        auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
     };
+}
+
+/**
+ * A CloudTrail trail ARN: `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`, the name of
+ * 3 to 128 ASCII letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit, no two
+ * of `._-` side by side. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+ */
+const TRAIL_ARN = /^arn:aws(-[a-z]+)*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:trail\/[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9])){1,126}[A-Za-z0-9]$/;
+
+/** `access-logs`, `none` or `cloudtrail:<trail ARN>`. */
+function parseAuditTrail(v: string, k: string, p: Problems): AuditTrail | undefined {
+    if (v === "access-logs" || v === "none") return { kind: v };
+    if (v.startsWith("cloudtrail:")) {
+        const trailArn = v.slice("cloudtrail:".length);
+        if (TRAIL_ARN.test(trailArn)) return { kind: "cloudtrail", trailArn };
+        p.add(k, "cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail (a trail that records S3 data events for the lake bucket)", v);
+        return undefined;
+    }
+    p.add(k, `one of "access-logs" (a log bucket of the stack's own), "cloudtrail:<trail ARN>" (an existing trail with S3 data events for the lake bucket) or "none"`, v);
+    return undefined;
 }
 
 function stringList(raw: Record<string, string>, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
@@ -259,7 +301,7 @@ function stringList(raw: Record<string, string>, k: string, dflt: string[], rule
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation"];
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays"];
 export const COLUMN_KEYS = ["name", "type", "nullable"];
 
 function parseTables(text: string | undefined, k: string, p: Problems): TableSpec[] {
@@ -314,7 +356,16 @@ function parseTables(text: string | undefined, k: string, p: Problems): TableSpe
         if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 1_000_000) {
             p.add(`${tk}.generation`, "an integer from 1 to 1000000 (raise it to re-export the whole table)", t.generation);
         }
-        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number };
+        // A table's optional retention: its objects (and their copies) expire that many days after
+        // they are written. S3 lifecycle days are positive integers.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
+        let retentionDays: number | undefined;
+        if (t.retentionDays !== undefined) {
+            if (!Number.isInteger(t.retentionDays) || (t.retentionDays as number) < 1 || (t.retentionDays as number) > 36500) {
+                p.add(`${tk}.retentionDays`, "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)", t.retentionDays);
+            } else retentionDays = t.retentionDays as number;
+        }
+        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number, ...(retentionDays !== undefined ? { retentionDays } : {}) };
     }).filter((t): t is TableSpec => t !== undefined);
 }
 

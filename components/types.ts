@@ -34,9 +34,20 @@ export interface TableSpec {
      * `pulumi up` re-exports the whole table (a full backfill) without changing its shape.
      */
     generation: number;
+    /**
+     * Days the table's exported objects are kept, then expired by S3 Lifecycle (with their
+     * noncurrent versions and their replicas). Undefined: kept as long as the lake.
+     */
+    retentionDays?: number;
 }
 
 export type Encryption = "sse-s3" | "kms";
+
+/**
+ * Who read or deleted lake objects: S3 server access logs in a log bucket of the stack's own, an
+ * existing (organisation) CloudTrail trail that records S3 data events for the lake, or nothing.
+ */
+export type AuditTrail = { kind: "access-logs" } | { kind: "cloudtrail"; trailArn: string } | { kind: "none" };
 
 export interface Settings {
     project: string;
@@ -75,6 +86,12 @@ export interface Settings {
      */
     snowflakeProvider: SnowflakeProviderSettings;
     tables: TableSpec[];
+    /** The lake's audit trail (production refuses none). */
+    auditTrail: AuditTrail;
+    /** Days access logs are kept in the log bucket. */
+    accessLogDays: number;
+    /** Region of the cross-region recovery replica of the exports; undefined: no replica (production refuses that). */
+    replicaRegion?: string;
 }
 
 export interface SnowflakeProviderSettings {
