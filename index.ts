@@ -25,6 +25,12 @@ export const snowflakeStage = lake.snowflake.stage.fullyQualifiedName;
 export const snowflakeIntegration = lake.snowflake.integration.name;
 export const snowflakeRoleArn = lake.snowflake.role.arn;
 export const alertsTopicArn = lake.alerts.topic.arn;
+/** Where the record of who read or deleted lake objects is: the log bucket, or the named CloudTrail trail. */
+export const auditTrail = settings.auditTrail.kind === "access-logs"
+    ? { kind: "access-logs", logBucket: lake.accessLogs!.bucket.bucket, prefix: lake.accessLogs!.logging.targetPrefix }
+    : settings.auditTrail.kind === "cloudtrail" ? { kind: "cloudtrail", trailArn: settings.auditTrail.trailArn } : { kind: "none" };
+/** The recovery replica of the exports, when the stack has one. */
+export const replica = lake.replica ? { bucketName: lake.replica.bucket.bucket, region: settings.replicaRegion } : undefined;
 /** How the stack connects to Snowflake (never a credential), for `npm run verify`. */
 export const snowflakeConnection = {
     ...connectionEnvironment(settings.snowflakeProvider),

@@ -6,7 +6,10 @@ import { CrawlOnArrival } from "./catalog/crawl-on-arrival";
 import { ConsumerQueue } from "./lake/consumer-queue";
 import { EventLake } from "./lake/event-lake";
 import { ExportLayout, exportLayout } from "./lake/export-layout";
+import { AccessLogBucket } from "./lake/access-log-bucket";
 import { LakeKey } from "./lake/lake-key";
+import { LakeReplica } from "./lake/lake-replica";
+import { RetainedTable } from "./lake/lifecycle-rules";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
@@ -17,6 +20,9 @@ import { Settings, TableSpec } from "./types";
 
 /** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
+
+/** Key prefix of the access logs in a log bucket. */
+export const ACCESS_LOG_PREFIX = "access-logs/";
 
 /** Everything the stack declares for one exported table. */
 export interface LakeTable {
@@ -46,6 +52,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
     readonly catalog: Catalog;
     readonly snowflake: SnowflakeExport;
     readonly alerts: Alerts;
+    /** The lake bucket's access logs (auditTrail "access-logs"). */
+    readonly accessLogs?: AccessLogBucket;
+    /** The recovery replica of the exports (replicaRegion). */
+    readonly replica?: LakeReplica;
     /** Per table, keyed by folder name. */
     readonly tables: Record<string, LakeTable> = {};
 
@@ -67,6 +77,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
             const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
             return { spec, layout, folder: layout.folder };
         });
+        const retainedTables: RetainedTable[] = tables.filter((t) => t.spec.retentionDays !== undefined)
+            .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, days: t.spec.retentionDays! }));
 
         this.lake = new EventLake(`${name}-lake`, {
             accountId,
@@ -88,7 +100,43 @@ export class IncrementalLake extends pulumi.ComponentResource {
             queueRetentionDays: settings.queueRetentionDays,
             maxReceiveCount: settings.maxReceiveCount,
             retainData: retain,
+            retainedTables,
         }, child);
+
+        // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
+        // stack naming an existing CloudTrail trail, or none, declares nothing here).
+        const accessLogs = settings.auditTrail.kind === "access-logs" ? { prefix: ACCESS_LOG_PREFIX, retentionDays: settings.accessLogDays } : undefined;
+        if (accessLogs) {
+            this.accessLogs = new AccessLogBucket(`${name}-access-logs`, {
+                source: { bucket: this.lake.bucket.bucket, arn: this.lake.bucket.arn },
+                accountId,
+                ...accessLogs,
+                versioning: settings.versioning,
+                noncurrentVersionDays: settings.noncurrentVersionDays,
+                abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+                retain,
+            }, child);
+        }
+
+        // The recovery copy: the exports replicated to another region, where no delete reaches them.
+        if (settings.replicaRegion !== undefined) {
+            this.replica = new LakeReplica(`${name}-replica`, {
+                source: { bucket: this.lake.bucket.bucket, arn: this.lake.bucket.arn, versioning: this.lake.versioning },
+                sourceRegion: region,
+                region: settings.replicaRegion,
+                accountId,
+                partition,
+                exportPrefix: settings.exportPrefix,
+                sourceKeyArn: kmsKeyArn,
+                roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
+                retainedTables,
+                accessLogs,
+                versioning: true,
+                noncurrentVersionDays: settings.noncurrentVersionDays,
+                abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+                retain,
+            }, child);
+        }
 
         this.catalog = new Catalog(`${name}-catalog`, {
             namePrefix,
