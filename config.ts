@@ -136,7 +136,7 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
 
     const args = readArgs(raw);
     // Unknown project keys were answered above, in the stack file's terms.
-    const lake = validateLakeArgs(args, { keyName: stackKey, skipUnknown: true });
+    const lake = validateLakeArgs(args, { keyName: stackKey, skipUnknown: true, region });
     if (!lake.ok) problems.push(...lake.problems);
     if (problems.length > 0 || !lake.ok) throw new ConfigError(problems);
     return { ...lake.settings, project: ctx.project, stack: ctx.stack, awsRegion: region, args };

@@ -26,6 +26,10 @@ export const snowflakeStage = lake.snowflakeStageName;
 export const snowflakeIntegration = lake.snowflakeIntegrationName;
 export const snowflakeRoleArn = lake.snowflakeRoleArn;
 export const alertsTopicArn = lake.alertsTopicArn;
+/** Where the record of who read or deleted lake objects is: the log bucket, or the named CloudTrail trail. */
+export const auditTrail = lake.auditTrail;
+/** The recovery replica of the exports, when the stack has one. */
+export const replica = settings.replicaRegion !== undefined ? { bucketName: lake.replicaBucketName, region: settings.replicaRegion } : undefined;
 /** How the stack connects to Snowflake (never a credential), for `npm run verify`. */
 export const snowflakeConnection = {
     ...connectionEnvironment(settings.snowflakeConnection),

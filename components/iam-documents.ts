@@ -236,14 +236,33 @@ export function snowflakeTrustPolicy(a: { iamUserArn: string; externalId: string
  * versions a production bucket keeps, so it is left out.
  * https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration
  */
-export function snowflakeAccessPolicy(a: { bucketArn: string; prefix: string; kmsKeyArn?: string }): PolicyDocument {
+export function snowflakeAccessPolicy(a: {
+    bucketArn: string;
+    prefix: string;
+    kmsKeyArn?: string;
+    /**
+     * Key prefixes (no trailing slash) under which the role may delete: each table's current
+     * export (`exports/orders/g1-0a1b2c3d`), the only place an unload writes and a failed unload's
+     * files are removed from. Undefined: the whole export prefix.
+     */
+    deletablePrefixes?: string[];
+}): PolicyDocument {
+    const deletable = a.deletablePrefixes;
     const statements: Statement[] = [
         {
             Sid: "UnloadObjectsUnderExportPrefix",
             Effect: "Allow",
-            Action: ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"],
+            Action: deletable ? ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"] : ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"],
             Resource: objectsUnder(a.bucketArn, a.prefix),
         },
+        // Deletes (a new delete marker in a versioned bucket, never a version) only where an
+        // unload writes: earlier exports stay out of the role's reach (docs/security.md F3).
+        ...(deletable ? [{
+            Sid: "RemoveFilesOfFailedUnloads",
+            Effect: "Allow" as const,
+            Action: "s3:DeleteObject",
+            Resource: [...deletable].sort().map((p) => objectsUnder(a.bucketArn, p)),
+        }] : []),
         {
             Sid: "ListExportPrefix",
             Effect: "Allow",
@@ -422,4 +441,101 @@ export function eventsRuleTrustPolicy(a: { ruleArn: string; accountId: string })
  */
 export function notifyWorkflowPolicy(a: { workflowArn: string }): PolicyDocument {
     return doc({ Sid: "NotifyOwnWorkflow", Effect: "Allow", Action: "glue:NotifyEvent", Resource: a.workflowArn });
+}
+
+/**
+ * The log bucket's policy: every request without TLS denied, and S3 server access log delivery
+ * (the logging service principal) allowed to write under the source bucket's log prefix only, for
+ * that source bucket in this account: the form of the S3 user guide, which a bucket with ACLs
+ * disabled (BucketOwnerEnforced) must use.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html#grant-log-delivery-permissions-bucket-policy
+ * Nothing else is granted: within the account, IAM policies decide who reads the logs, and no role
+ * of the stack is given a grant on the log bucket.
+ */
+export function accessLogBucketPolicy(a: { logBucketArn: string; prefix: string; sourceBucketArn: string; accountId: string }): PolicyDocument {
+    return doc(
+        ...bucketTlsOnlyPolicy({ bucketArn: a.logBucketArn }).Statement,
+        {
+            Sid: "AllowS3ServerAccessLogDelivery",
+            Effect: "Allow",
+            Principal: { Service: "logging.s3.amazonaws.com" },
+            Action: "s3:PutObject",
+            Resource: `${a.logBucketArn}/${a.prefix}*`,
+            Condition: {
+                ArnLike: { "aws:SourceArn": a.sourceBucketArn },
+                StringEquals: { "aws:SourceAccount": a.accountId },
+            },
+        },
+    );
+}
+
+/**
+ * What S3 needs to replicate the exports to the replica bucket, in the minimum form of the S3 user
+ * guide (https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html),
+ * narrowed to the export prefix, and without `s3:ReplicateDelete`: delete markers are not
+ * replicated (the rule's DeleteMarkerReplication is Disabled), so a delete in the lake never
+ * reaches the replica (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).
+ * With KMS: `kms:Decrypt` of the lake key through S3 in the lake's region (`kms:ViaService`), and
+ * `kms:Encrypt` and, for the replica bucket's S3 Bucket Key, `kms:Decrypt` of the replica key
+ * through S3 in the replica's region.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+ * The guide also suggests a `kms:EncryptionContext:aws:s3:arn` condition. It is left out: S3 can
+ * decrypt for the role only objects the role may read (the exports' versions), and the IAM
+ * simulator of the access matrix cannot evaluate `kms:EncryptionContext:<key>` keys, so the matrix
+ * could not prove the grant works (docs/security.md).
+ */
+export function replicationPolicy(a: {
+    sourceBucketArn: string;
+    replicaBucketArn: string;
+    /** Key prefix (no trailing slash) that is replicated: the export prefix. */
+    prefix: string;
+    sourceRegion: string;
+    replicaRegion: string;
+    sourceKeyArn?: string;
+    replicaKeyArn?: string;
+}): PolicyDocument {
+    const statements: Statement[] = [
+        { Sid: "ReadReplicationConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: a.sourceBucketArn },
+        {
+            Sid: "ReadExportVersions",
+            Effect: "Allow",
+            Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
+            Resource: objectsUnder(a.sourceBucketArn, a.prefix),
+        },
+        { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: objectsUnder(a.replicaBucketArn, a.prefix) },
+    ];
+    if (a.sourceKeyArn) {
+        statements.push({
+            Sid: "DecryptExportsThroughS3",
+            Effect: "Allow",
+            Action: "kms:Decrypt",
+            Resource: a.sourceKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${a.sourceRegion}.amazonaws.com` } },
+        });
+    }
+    if (a.replicaKeyArn) {
+        statements.push({
+            Sid: "EncryptReplicasThroughS3",
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:Decrypt"],
+            Resource: a.replicaKeyArn,
+            Condition: { StringEquals: { "kms:ViaService": `s3.${a.replicaRegion}.amazonaws.com` } },
+        });
+    }
+    return doc(...statements);
+}
+
+/**
+ * Key policy of the replica's key: only this account's IAM policies decide (the replication role's
+ * policy grants it encrypt rights through S3). No service principal needs it directly.
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html
+ */
+export function replicaKeyPolicy(a: { accountId: string; partition: string }): PolicyDocument {
+    return doc({
+        Sid: "EnableIamPoliciesOfThisAccount",
+        Effect: "Allow",
+        Principal: { AWS: `arn:${a.partition}:iam::${a.accountId}:root` },
+        Action: "kms:*",
+        Resource: "*",
+    });
 }

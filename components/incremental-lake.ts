@@ -4,7 +4,10 @@ import { Alerts } from "./ops/alerts";
 import { Catalog } from "./catalog/catalog";
 import { EventLake } from "./lake/event-lake";
 import { exportLayout } from "./lake/export-layout";
+import { AccessLogBucket } from "./lake/access-log-bucket";
 import { LakeKey } from "./lake/lake-key";
+import { LakeReplica } from "./lake/lake-replica";
+import { RetainedTable } from "./lake/lifecycle-rules";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
@@ -14,6 +17,9 @@ import { resolveLakeArgs } from "./validate";
 
 /** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
+
+/** Key prefix of the access logs in a log bucket. */
+export const ACCESS_LOG_PREFIX = "access-logs/";
 
 /** What a program needs of one exported table: where its data lands, and what moves and catalogues it. */
 export interface LakeTableOutputs {
@@ -40,6 +46,18 @@ export interface LakeTableOutputs {
     taskName: string;
     /** What the first unload of the current export did; unset until it ran. */
     backfill?: BackfillResult;
+}
+
+/** Where the record of who read or deleted lake objects is (`auditTrail`). */
+export interface AuditTrailOutputs {
+    /** `access-logs`, `cloudtrail` or `none`. */
+    kind: string;
+    /** The log bucket of the lake's server access logs (`access-logs`). */
+    logBucket?: string;
+    /** Their key prefix in it. */
+    prefix?: string;
+    /** The trail that records the lake's S3 data events (`cloudtrail`). */
+    trailArn?: string;
 }
 
 /** The summary the unload command printed for the current export. */
@@ -86,6 +104,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
     readonly snowflakeRoleArn: pulumi.Output<string>;
     /** Per table, keyed by its folder name (`orders`). */
     readonly tables: pulumi.Output<Record<string, LakeTableOutputs>>;
+    /** Where the record of who read or deleted lake objects is: the log bucket, or the named CloudTrail trail. */
+    readonly auditTrail: pulumi.Output<AuditTrailOutputs>;
+    /** The recovery replica of the exports (`replicaRegion`); unset without one. */
+    readonly replicaBucketName: pulumi.Output<string | undefined>;
 
     constructor(name: string, args: IncrementalLakeArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before the component registers: bad arguments declare nothing.
@@ -112,6 +134,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
             const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
             return { spec, layout, folder: layout.folder };
         });
+        const retainedTables: RetainedTable[] = tables.filter((t) => t.spec.retentionDays !== undefined)
+            .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, days: t.spec.retentionDays! }));
 
         const lake = new EventLake(`${name}-lake`, {
             accountId,
@@ -133,7 +157,45 @@ export class IncrementalLake extends pulumi.ComponentResource {
             queueRetentionDays: settings.queueRetentionDays,
             maxReceiveCount: settings.maxReceiveCount,
             retainData: retain,
+            retainedTables,
         }, child);
+
+        // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
+        // stack naming an existing CloudTrail trail, or none, declares nothing here).
+        const accessLogs = settings.auditTrail.kind === "access-logs" ? { prefix: ACCESS_LOG_PREFIX, retentionDays: settings.accessLogDays } : undefined;
+        let accessLogBucket: AccessLogBucket | undefined;
+        if (accessLogs) {
+            accessLogBucket = new AccessLogBucket(`${name}-access-logs`, {
+                source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn },
+                accountId,
+                ...accessLogs,
+                versioning: settings.versioning,
+                noncurrentVersionDays: settings.noncurrentVersionDays,
+                abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+                retain,
+            }, child);
+        }
+
+        // The recovery copy: the exports replicated to another region, where no delete reaches them.
+        let replica: LakeReplica | undefined;
+        if (settings.replicaRegion !== undefined) {
+            replica = new LakeReplica(`${name}-replica`, {
+                source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn, versioning: lake.versioning },
+                sourceRegion: region,
+                region: settings.replicaRegion,
+                accountId,
+                partition,
+                exportPrefix: settings.exportPrefix,
+                sourceKeyArn: kmsKeyArn,
+                roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
+                retainedTables,
+                accessLogs,
+                versioning: true,
+                noncurrentVersionDays: settings.noncurrentVersionDays,
+                abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+                retain,
+            }, child);
+        }
 
         const catalog = new Catalog(`${name}-catalog`, {
             namePrefix,
@@ -219,6 +281,11 @@ export class IncrementalLake extends pulumi.ComponentResource {
         this.snowflakeStageName = snowflake.stage.fullyQualifiedName;
         this.snowflakeIntegrationName = snowflake.integration.name;
         this.snowflakeRoleArn = snowflake.role.arn;
+        const trail = settings.auditTrail;
+        this.auditTrail = (trail.kind === "access-logs" && accessLogBucket
+            ? pulumi.output({ kind: trail.kind, logBucket: accessLogBucket.bucket.bucket, prefix: ACCESS_LOG_PREFIX })
+            : pulumi.output(trail.kind === "cloudtrail" ? { kind: trail.kind, trailArn: trail.trailArn } : { kind: trail.kind })) as pulumi.Output<AuditTrailOutputs>;
+        this.replicaBucketName = replica ? replica.bucket.bucket : pulumi.output(undefined);
         this.tables = pulumi.output(Object.fromEntries(tables.map((t) => {
             const consumer = lake.consumers[t.folder];
             const exported = snowflake.tables[t.spec.name];
@@ -246,7 +313,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             bucketName: this.bucketName, bucketArn: this.bucketArn, topicArn: this.topicArn, kmsKeyArn: this.kmsKeyArn,
             glueDatabaseName: this.glueDatabaseName, athenaWorkgroupName: this.athenaWorkgroupName, alertsTopicArn: this.alertsTopicArn,
             snowflakeStageName: this.snowflakeStageName, snowflakeIntegrationName: this.snowflakeIntegrationName,
-            snowflakeRoleArn: this.snowflakeRoleArn, tables: this.tables,
+            snowflakeRoleArn: this.snowflakeRoleArn, auditTrail: this.auditTrail, replicaBucketName: this.replicaBucketName, tables: this.tables,
         });
     }
 }

@@ -60,6 +60,11 @@ export interface ExportTable {
     source?: string;
     /** Export generation, default 1. Raising it starts a new export: the whole table again, in a new folder. */
     generation?: number;
+    /**
+     * Days the table's exported objects are kept, in the lake and in its replica (noncurrent
+     * versions too), 1 to 36500. Unset: kept until deleted.
+     */
+    retentionDays?: number;
 }
 
 /**
@@ -126,6 +131,19 @@ export interface IncrementalLakeArgs {
     taskScheduleMinutes?: number;
     /** Upper bound of each unloaded Parquet file, in MB. Default: 64. */
     maxFileSizeMb?: number;
+    /**
+     * Who read or deleted lake objects: `access-logs` (server access logs in a log bucket of the
+     * lake's own), `cloudtrail:<trail ARN>` (an existing trail that records the lake's S3 data
+     * events) or `none` (refused in production). Default: `access-logs`.
+     */
+    auditTrail?: string;
+    /** Days the access logs are kept. Default: 365. */
+    accessLogDays?: number;
+    /**
+     * Region of the recovery replica of the exports (cross-region replication; deletes are not
+     * replicated). `""`: none, refused in production. Default: `""`.
+     */
+    replicaRegion?: string;
     /** The Snowflake identity (never a credential). Default: the SNOWFLAKE_* environment. */
     snowflakeConnection?: SnowflakeConnection;
     /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
@@ -157,11 +175,14 @@ export const LAKE_DEFAULTS = {
     snowflakeWarehouse: "COMPUTE_WH",
     taskScheduleMinutes: 60,
     maxFileSizeMb: 64,
+    auditTrail: "access-logs",
+    accessLogDays: 365,
+    replicaRegion: "",
 };
 
 /** Every key of IncrementalLakeArgs. */
 export const ARG_KEYS = [...Object.keys(LAKE_DEFAULTS), "tables", "kmsKeyArn", "snowflakeConnection", "snowflakePreviewFeatures"] as const;
-export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation"] as const;
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays"] as const;
 export const COLUMN_KEYS = ["name", "type", "nullable"] as const;
 export const SNOWFLAKE_CONNECTION_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;
 

@@ -33,7 +33,18 @@ export interface TableSpec {
      * `pulumi up` re-exports the whole table (a full backfill) without changing its shape.
      */
     generation: number;
+    /**
+     * Days the table's exported objects are kept, then expired by S3 Lifecycle (with their
+     * noncurrent versions and their replicas). Undefined: kept as long as the lake.
+     */
+    retentionDays?: number;
 }
+
+/**
+ * Who read or deleted lake objects: S3 server access logs in a log bucket of the stack's own, an
+ * existing (organisation) CloudTrail trail that records S3 data events for the lake, or nothing.
+ */
+export type AuditTrail = { kind: "access-logs" } | { kind: "cloudtrail"; trailArn: string } | { kind: "none" };
 
 export interface LakeSettings {
     /** A production lake keeps its data on `pulumi destroy`. */
@@ -76,4 +87,10 @@ export interface LakeSettings {
      */
     snowflakeConnection: SnowflakeConnection;
     tables: TableSpec[];
+    /** The lake's audit trail (production refuses none). */
+    auditTrail: AuditTrail;
+    /** Days access logs are kept in the log bucket. */
+    accessLogDays: number;
+    /** Region of the cross-region recovery replica of the exports; undefined: no replica (production refuses that). */
+    replicaRegion?: string;
 }

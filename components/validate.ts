@@ -16,7 +16,7 @@ import {
 } from "./lake-args";
 import * as naming from "./naming";
 import { closest } from "./suggest";
-import { ColumnSpec, LakeSettings, TableSpec } from "./types";
+import { AuditTrail, ColumnSpec, LakeSettings, TableSpec } from "./types";
 import { partitionKey } from "./warehouse/sql";
 
 const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
@@ -43,6 +43,8 @@ export interface ValidateOptions {
     skipUnknown?: boolean;
     /** The component's name, checked too: it prefixes the names of what the component creates. */
     name?: string;
+    /** The lake's AWS region when the caller knows it (a stack's aws:region): the replica must be elsewhere. */
+    region?: string;
 }
 
 export type Validation = { ok: true; settings: LakeSettings } | { ok: false; problems: string[] };
@@ -134,6 +136,24 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
             p.add("kmsKeyArn", "the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in key policies and grants)", kmsKeyArn);
         }
     }
+    const auditTrail = parseAuditTrail(given("auditTrail") ? args.auditTrail : LAKE_DEFAULTS.auditTrail, p);
+    // An audit trail of who read or deleted lake objects (CKV_AWS_18, FSBP S3.9): a production lake
+    // holds customer data, so "none" is refused rather than silently accepted.
+    if (production && auditTrail?.kind === "none") {
+        p.add("auditTrail", `"access-logs" or "cloudtrail:<trail ARN>" in a production stack (production: true keeps customer data; an audit trail must record who read or deleted it)`, "none");
+    }
+    // Access logs are kept this long in the log bucket (its own lifecycle rule).
+    const accessLogDays = int("accessLogDays", 1, 3650);
+    const replicaRegion = str("replicaRegion", (v) => (v === "" || naming.awsRegion(v) === undefined ? undefined : "an AWS region such as eu-central-1, or \"\" for no replica"));
+    // Cross-region replication needs versioning on both buckets and a second region.
+    // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html
+    if (typeof replicaRegion === "string" && replicaRegion !== "" && naming.awsRegion(replicaRegion) === undefined) {
+        if (replicaRegion === opts.region) p.add("replicaRegion", `a region other than the lake's (aws:region is ${opts.region}): a replica in the same region survives no regional loss`, replicaRegion);
+        if (!versioning) p.add("replicaRegion", "no replica while versioning is false (S3 replication needs versioning on both buckets)", replicaRegion);
+    }
+    if (production && replicaRegion === "") {
+        p.add("replicaRegion", "an AWS region for the recovery replica in a production stack (production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable)", "");
+    }
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
@@ -184,6 +204,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
             athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
             glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
+            auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
         },
     };
 }
@@ -193,6 +214,26 @@ export function resolveLakeArgs(args: IncrementalLakeArgs, opts: ValidateOptions
     const v = validateLakeArgs(args, opts);
     if (!v.ok) throw new LakeArgsError(v.problems);
     return v.settings;
+}
+
+/**
+ * A CloudTrail trail ARN: `arn:<partition>:cloudtrail:<region>:<account>:trail/<name>`, the name of
+ * 3 to 128 ASCII letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit, no two
+ * of `._-` side by side. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
+ */
+const TRAIL_ARN = /^arn:aws(-[a-z]+)*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:trail\/[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9])){1,126}[A-Za-z0-9]$/;
+
+/** `access-logs`, `none` or `cloudtrail:<trail ARN>`. */
+function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
+    if (v === "access-logs" || v === "none") return { kind: v };
+    if (typeof v === "string" && v.startsWith("cloudtrail:")) {
+        const trailArn = v.slice("cloudtrail:".length);
+        if (TRAIL_ARN.test(trailArn)) return { kind: "cloudtrail", trailArn };
+        p.add("auditTrail", "cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail (a trail that records S3 data events for the lake bucket)", v);
+        return undefined;
+    }
+    p.add("auditTrail", `one of "access-logs" (a log bucket of the stack's own), "cloudtrail:<trail ARN>" (an existing trail with S3 data events for the lake bucket) or "none"`, v);
+    return undefined;
 }
 
 function stringList(v: unknown, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
@@ -282,7 +323,19 @@ function parseTables(v: unknown, k: string, p: Problems): TableSpec[] {
         if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 1_000_000) {
             p.add(`${tk}.generation`, "an integer from 1 to 1000000 (raise it to re-export the whole table)", t.generation);
         }
-        return { name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number };
+        // A table's optional retention: its objects (and their copies) expire that many days after
+        // they are written. S3 lifecycle days are positive integers.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
+        let retentionDays: number | undefined;
+        if (t.retentionDays !== undefined) {
+            if (!Number.isInteger(t.retentionDays) || (t.retentionDays as number) < 1 || (t.retentionDays as number) > 36500) {
+                p.add(`${tk}.retentionDays`, "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)", t.retentionDays);
+            } else retentionDays = t.retentionDays as number;
+        }
+        return {
+            name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number,
+            ...(retentionDays !== undefined ? { retentionDays } : {}),
+        };
     }).filter((t): t is TableSpec => t !== undefined);
 }
 

@@ -85,8 +85,10 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
     return {
         async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
             const i = args.inputs as Record<string, any>;
+            // @pulumi/aws 7 resources may name a region of their own (the replica's); else the stack's.
+            const at: string = typeof i.region === "string" && i.region !== "" ? i.region : region;
             const arnOf = (service: string, resource: string, withRegion = true, account = MOCK_ACCOUNT) =>
-                `arn:aws:${service}:${withRegion ? region : ""}:${account}:${resource}`;
+                `arn:aws:${service}:${withRegion ? at : ""}:${account}:${resource}`;
             const name: string = i.name ?? (args.custom && NAME_LIMITS[args.type] !== undefined ? autoName(args.type, args.name) : `${args.name}-${short(args.name)}`);
             if (i.name !== undefined && NAME_LIMITS[args.type] !== undefined && String(i.name).length > NAME_LIMITS[args.type]) {
                 throw new Error(`${args.type} ${args.name}: name ${i.name} is ${String(i.name).length} characters, over the limit of ${NAME_LIMITS[args.type]}`);
@@ -95,7 +97,7 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
             switch (args.type) {
                 case "aws:s3/bucket:Bucket": {
                     const bucket = i.bucket ?? autoName(args.type, args.name);
-                    return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}`, region, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
+                    return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}`, region: at, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
                 }
                 case "aws:sns/topic:Topic": {
                     const arn = arnOf("sns", name);
@@ -106,7 +108,7 @@ export function createMocks(region: string, stdout: CommandStdout): pulumi.runti
                     return { id: arn, state: { ...i, arn } };
                 }
                 case "aws:sqs/queue:Queue": {
-                    const url = `https://sqs.${region}.amazonaws.com/${MOCK_ACCOUNT}/${name}`;
+                    const url = `https://sqs.${at}.amazonaws.com/${MOCK_ACCOUNT}/${name}`;
                     return { id: url, state: { ...i, name, arn: arnOf("sqs", name), url } };
                 }
                 case "aws:iam/role:Role":

@@ -49,7 +49,7 @@ for (const stack of ["dev", "prod"] as const) {
         for (const table of tables) {
             it(`${table}: a rule on Object Created events of this bucket under the table's folder only`, () => {
                 const { rule } = arrivalOf(g, table);
-                const bucket = g.one("aws:s3/bucket:Bucket").outputs.bucket;
+                const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket").outputs.bucket;
                 const prefix = (g.run.outputs.tables as any)[table].tablePrefix;
                 assert.equal(prefix, `exports/${table}/`);
                 const pattern = JSON.parse(rule.inputs.eventPattern);

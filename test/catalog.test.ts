@@ -14,8 +14,8 @@ function crawlerParts(g: Graph, table: string) {
 }
 
 function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, database: string) {
-    const bucket = g.one("aws:s3/bucket:Bucket").outputs;
-    const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+    const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket").outputs;
+    const key = g.ofType("aws:kms/key:Key").find((k) => k.name.endsWith("-kms-key"))?.outputs.arn;
 
     assert.equal(g.one("aws:glue/catalogDatabase:CatalogDatabase").inputs.name, database);
     assert.equal(g.ofType(CRAWLER).length, tables.length, "one crawler per table");

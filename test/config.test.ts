@@ -149,6 +149,20 @@ describe("config: parseSettings", () => {
         ["a DT column in a date-partitioned table", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "DT", type: "DATE" }] })] }, /tables\[0\]\.columns: expected no column named DT: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key, got "DT"/],
         ["a P_<COLUMN> column in a value-partitioned table", { [k("tables")]: [table({ partitionBy: "STATUS", columns: [...ORDERS.columns, { name: "P_STATUS", type: "DATE" }] })] }, /tables\[0\]\.columns: expected no column named P_STATUS/],
         ["bad source", { [k("tables")]: [table({ source: "CRM.CUSTOMERS" })] }, /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
+        ["production without an audit trail", { [k("production")]: "true", [k("auditTrail")]: "none" },
+            /^incremental-crawl:auditTrail: expected "access-logs" or "cloudtrail:<trail ARN>" in a production stack \(production: true keeps customer data; an audit trail must record who read or deleted it\), got "none"$/],
+        ["an unknown audit trail", { [k("auditTrail")]: "s3-logs" }, /^incremental-crawl:auditTrail: expected one of "access-logs" \(a log bucket of the stack's own\), "cloudtrail:<trail ARN>" .* or "none", got "s3-logs"$/],
+        ["a CloudTrail that is not a trail ARN", { [k("auditTrail")]: "cloudtrail:org-trail" }, /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail\/org-trail .*, got "cloudtrail:org-trail"$/],
+        ["a trail name with adjacent dashes", { [k("auditTrail")]: "cloudtrail:arn:aws:cloudtrail:eu-west-1:123456789012:trail/org--trail" }, /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/],
+        ["a trail ARN of another service", { [k("auditTrail")]: "cloudtrail:arn:aws:s3:::org-trail" }, /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/],
+        ["access logs kept no day", { [k("accessLogDays")]: "0" }, /^incremental-crawl:accessLogDays: expected an integer from 1 to 3650, got 0$/],
+        ["production without a replica", { [k("production")]: "true", [k("encryption")]: "kms" },
+            /^incremental-crawl:replicaRegion: expected an AWS region for the recovery replica in a production stack \(production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable\), got ""$/],
+        ["a replica region that is not a region", { [k("replicaRegion")]: "frankfurt" }, /^incremental-crawl:replicaRegion: expected an AWS region such as eu-central-1, or "" for no replica, got "frankfurt"$/],
+        ["a replica in the lake's region", { [k("replicaRegion")]: "eu-west-1" }, /^incremental-crawl:replicaRegion: expected a region other than the lake's \(aws:region is eu-west-1\): a replica in the same region survives no regional loss, got "eu-west-1"$/],
+        ["a replica without versioning", { [k("replicaRegion")]: "eu-central-1", [k("versioning")]: "false" }, /^incremental-crawl:replicaRegion: expected no replica while versioning is false \(S3 replication needs versioning on both buckets\), got "eu-central-1"$/],
+        ["a retention of no day", { [k("tables")]: [table({ retentionDays: 0 })] }, /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 \(days a table's exported objects are kept; leave it out to keep them\), got 0$/],
+        ["a retention in text", { [k("tables")]: [table({ retentionDays: "2y" })] }, /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 .*, got "2y"$/],
     ];
     for (const [what, over, expected] of invalid) {
         it(`refuses ${what}`, () => {
@@ -156,6 +170,21 @@ describe("config: parseSettings", () => {
             assert.ok(e.some((m) => expected.test(m)), `no problem matched ${expected}:\n${e.join("\n")}`);
         });
     }
+
+    it("reads the audit trail, the replica and a table's retention", () => {
+        const dflt = parseSettings(base(), ctx);
+        assert.deepEqual([dflt.auditTrail, dflt.accessLogDays, dflt.replicaRegion, dflt.tables[0].retentionDays], [{ kind: "access-logs" }, 365, undefined, undefined]);
+        assert.ok(!("retentionDays" in dflt.tables[0]), "no retention key unless the table declares one");
+        const trail = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org.lake-trail_1";
+        const s = parseSettings(base({ [k("auditTrail")]: `cloudtrail:${trail}`, [k("accessLogDays")]: "90", [k("replicaRegion")]: "eu-central-1", [k("tables")]: [table({ retentionDays: 730 })] }), ctx);
+        assert.deepEqual([s.auditTrail, s.accessLogDays, s.replicaRegion, s.tables[0].retentionDays], [{ kind: "cloudtrail", trailArn: trail }, 90, "eu-central-1", 730]);
+        assert.deepEqual(parseSettings(base({ [k("auditTrail")]: "none" }), ctx).auditTrail, { kind: "none" }, "dev may go without");
+    });
+
+    it("refuses a production stack weakened on every count in one error that names each key", () => {
+        const e = problems(base({ [k("production")]: "true", [k("encryption")]: "sse-s3", [k("versioning")]: "false", [k("auditTrail")]: "none" }));
+        assert.deepEqual(e.map((m) => m.split(":")[1]).sort(), ["auditTrail", "encryption", "replicaRegion", "versioning"]);
+    });
 
     it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
         const e = problems(base(), { project: PROJECT, stack: "Prod_EU" });

@@ -22,7 +22,7 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
     });
 
     it("declares one security configuration: CloudWatch Logs SSE-KMS, and S3 and job bookmarks too, all under the lake key", () => {
-        const key = g.one("aws:kms/key:Key").outputs.arn;
+        const key = g.one("aws:kms/key:Key", "-kms-key").outputs.arn;
         const cfg = g.one(SECURITY);
         assert.equal(cfg.inputs.name, crawlerLogs.crawlerSecurityConfigurationName("incremental-crawl-prod"));
         assert.deepEqual(cfg.inputs.encryptionConfiguration, {
@@ -34,7 +34,7 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
     });
 
     it("gives every crawler the configuration, and the encrypted log group Glue writes to under it, before its first crawl", () => {
-        const key = g.one("aws:kms/key:Key").outputs.arn;
+        const key = g.one("aws:kms/key:Key", "-kms-key").outputs.arn;
         const cfg = g.one(SECURITY);
         const crawlers = g.ofType(CRAWLER);
         assert.equal(crawlers.length, 2);
@@ -52,7 +52,7 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
     });
 
     it("lets each crawler role associate the key with, and write to, its own log group only, and encrypt only under its encryption context", () => {
-        const key = g.one("aws:kms/key:Key").outputs.arn;
+        const key = g.one("aws:kms/key:Key", "-kms-key").outputs.arn;
         for (const c of g.ofType(CRAWLER)) {
             const role = roleOf(g, c).outputs.name;
             const group = g.ofType(LOG_GROUP).find((l) => l.inputs.name.includes(`/${role}-`))!;
@@ -70,7 +70,7 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
     });
 
     it("admits CloudWatch Logs of the stack's region into the key for the stack's crawler log groups only", () => {
-        const doc = policyOf(g.one("aws:kms/key:Key"));
+        const doc = policyOf(g.one("aws:kms/key:Key", "-kms-key"));
         const st = doc.Statement.find((s: any) => s.Sid === "AllowCloudWatchLogsForCrawlerLogGroups");
         assert.deepEqual(st.Principal, { Service: "logs.eu-west-1.amazonaws.com" });
         assert.deepEqual(st.Condition, {
@@ -98,14 +98,14 @@ describe("crawler logs: dev (SSE-S3, no lake key) keeps Glue's default log group
     it("gets them as soon as it has the lake key (encryption kms)", async () => {
         const g = await graphOf({ stack: "dev", config: { "incremental-crawl:encryption": "kms" } });
         assert.equal(g.one(CRAWLER).inputs.securityConfiguration, g.one(SECURITY).inputs.name);
-        assert.equal(g.one(LOG_GROUP).inputs.kmsKeyId, g.one("aws:kms/key:Key").outputs.arn);
+        assert.equal(g.one(LOG_GROUP).inputs.kmsKeyId, g.one("aws:kms/key:Key", "-kms-key").outputs.arn);
     });
 });
 
 describe("Data Catalog encryption: an explicit, account-wide opt-in", () => {
     it("declares the account's settings under the lake key, retained on delete, and lets the crawlers use the key for the catalog", async () => {
         const g = await graphOf({ stack: "prod", config: { "incremental-crawl:glueCatalogEncryption": true } });
-        const key = g.one("aws:kms/key:Key").outputs.arn;
+        const key = g.one("aws:kms/key:Key", "-kms-key").outputs.arn;
         const settings = g.one(CATALOG_ENCRYPTION);
         assert.equal(settings.inputs.catalogId, undefined, "the account's own catalog");
         assert.deepEqual(settings.inputs.dataCatalogEncryptionSettings, {

@@ -32,20 +32,20 @@ for (const stack of ["dev", "prod"] as const) {
         before(async () => { g = await stackGraph(stack); });
 
         it("blocks all public access and enforces bucket-owner ownership", () => {
-            const bucket = g.one(T.bucket);
-            const pab = g.one(T.pab).inputs;
+            const bucket = g.one(T.bucket, "-lake-bucket");
+            const pab = g.one(T.pab, "-lake-").inputs;
             assert.equal(pab.bucket, bucket.outputs.id ?? bucket.outputs.bucket);
             assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
-            assert.equal(g.one(T.ownership).inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            assert.equal(g.one(T.ownership, "-lake-").inputs.rule.objectOwnership, "BucketOwnerEnforced");
         });
 
         it("encrypts by default: SSE-S3 in dev, the stack's CMK in prod", () => {
-            const rule = g.one(T.sse).inputs.rules[0];
+            const rule = g.one(T.sse, "-lake-").inputs.rules[0];
             if (stack === "dev") {
                 assert.equal(rule.applyServerSideEncryptionByDefault.sseAlgorithm, "AES256");
                 assert.equal(g.ofType(T.key).length, 0);
             } else {
-                const key = g.one(T.key);
+                const key = g.one(T.key, "-kms-key");
                 assert.equal(rule.applyServerSideEncryptionByDefault.sseAlgorithm, "aws:kms");
                 assert.equal(rule.applyServerSideEncryptionByDefault.kmsMasterKeyId, key.outputs.arn);
                 assert.equal(rule.bucketKeyEnabled, true);
@@ -54,39 +54,39 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("denies any request without TLS", () => {
-            const bucket = g.one(T.bucket);
-            const policy = g.one(T.bucketPolicy);
+            const bucket = g.one(T.bucket, "-lake-bucket");
+            const policy = g.one(T.bucketPolicy, "-lake-");
             assert.deepEqual(policyOf(policy), iam.bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
             const st = policyOf(policy).Statement[0];
             assert.deepEqual([st.Effect, st.Principal, st.Action, st.Condition.Bool["aws:SecureTransport"]], ["Deny", "*", "s3:*", "false"]);
-            assert.ok(g.dependsOn(policy, g.one(T.pab)), "policy after the public access block");
+            assert.ok(g.dependsOn(policy, g.one(T.pab, "-lake-")), "policy after the public access block");
         });
 
         it("versions and expires as the stack says", () => {
-            const rules = g.one(T.lifecycle).inputs.rules as any[];
+            const rules = g.one(T.lifecycle, "-lake-").inputs.rules as any[];
             const byId = Object.fromEntries(rules.map((r) => [r.id, r]));
             assert.equal(byId["abort-incomplete-multipart-uploads"].abortIncompleteMultipartUpload.daysAfterInitiation, 7);
             assert.equal(byId["expire-athena-results"].filter.prefix, "athena-results/");
             if (stack === "dev") {
-                assert.equal(g.ofType(T.versioning).length, 0);
+                assert.equal(g.ofType(T.versioning).length, 0, "dev versions no bucket");
                 assert.equal(byId["expire-old-versions"], undefined);
                 assert.equal(byId["expire-athena-results"].expiration.days, 7);
             } else {
-                assert.equal(g.one(T.versioning).inputs.versioningConfiguration.status, "Enabled");
+                assert.equal(g.one(T.versioning, "-lake-").inputs.versioningConfiguration.status, "Enabled");
                 assert.equal(byId["expire-old-versions"].noncurrentVersionExpiration.noncurrentDays, 90);
-                assert.ok(g.dependsOn(g.one(T.lifecycle), g.one(T.versioning)));
+                assert.ok(g.dependsOn(g.one(T.lifecycle, "-lake-"), g.one(T.versioning, "-lake-")));
             }
         });
 
         it(stack === "prod" ? "keeps the bucket and its data on destroy" : "removes the bucket and its data on destroy", () => {
-            const bucket = g.one(T.bucket);
+            const bucket = g.one(T.bucket, "-lake-bucket");
             assert.equal(bucket.retainOnDelete, stack === "prod");
             assert.equal(bucket.inputs.forceDestroy, stack === "dev");
         });
 
         it("lets only S3, for this bucket and this account, publish to the topic", () => {
             const topic = g.one(T.topic, "-lake-events");
-            const bucket = g.one(T.bucket);
+            const bucket = g.one(T.bucket, "-lake-bucket");
             const tp = g.one(T.topicPolicy, "-lake-events-policy");
             assert.equal(tp.inputs.arn, topic.outputs.arn);
             assert.deepEqual(policyOf(tp), iam.topicPolicy({ topicArn: topic.outputs.arn, bucketArn: bucket.outputs.arn, accountId: MOCK_ACCOUNT }));
@@ -100,7 +100,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("never encrypts the topic with the AWS-managed key", () => {
             const k = g.one(T.topic, "-lake-events").inputs.kmsMasterKeyId;
             if (stack === "dev") assert.equal(k, undefined);
-            else assert.equal(k, g.one(T.key).outputs.arn);
+            else assert.equal(k, g.one(T.key, "-kms-key").outputs.arn);
         });
 
         it("notifies s3:ObjectCreated:* under the export prefix, after the topic policy exists", () => {
@@ -126,7 +126,7 @@ for (const stack of ["dev", "prod"] as const) {
                 for (const q of [queue, dlq]) {
                     assert.notEqual(q.inputs.kmsMasterKeyId, "alias/aws/sqs");
                     if (stack === "dev") assert.equal(q.inputs.sqsManagedSseEnabled, true);
-                    else assert.equal(q.inputs.kmsMasterKeyId, g.one(T.key).outputs.arn);
+                    else assert.equal(q.inputs.kmsMasterKeyId, g.one(T.key, "-kms-key").outputs.arn);
                 }
             }
         });

@@ -54,7 +54,7 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("confines the integration to the export prefix and gives it the ARN of the role the program creates", () => {
             const integration = g.one(INTEGRATION);
-            const bucket = g.one("aws:s3/bucket:Bucket").outputs.bucket;
+            const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket").outputs.bucket;
             assert.deepEqual(integration.inputs.storageAllowedLocations, [`s3://${bucket}/exports/`]);
             assert.deepEqual([integration.inputs.type, integration.inputs.storageProvider, integration.inputs.enabled], ["EXTERNAL_STAGE", "S3", true]);
             assert.equal(integration.inputs.storageAwsRoleArn, unloadRole(g).outputs.arn);
@@ -73,10 +73,15 @@ for (const stack of ["dev", "prod"] as const) {
         });
 
         it("allows the role only what an unload under the prefix needs", () => {
-            const bucket = g.one("aws:s3/bucket:Bucket").outputs.arn;
-            const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+            const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket").outputs.arn;
+            const key = g.ofType("aws:kms/key:Key").find((k) => k.name.endsWith("-kms-key"))?.outputs.arn;
             const doc = policyOf(unloadPolicy(g));
-            assert.deepEqual(doc, iam.snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key }));
+            // Deletes only under each table's current export: the Glue tables' locations.
+            const locations = g.ofType("aws:glue/catalogTable:CatalogTable").map((t) => String(t.inputs.storageDescriptor.location).replace(/^s3:\/\/[^/]+\//, "").replace(/\/$/, ""));
+            assert.equal(locations.length, tables.length);
+            assert.deepEqual(doc, iam.snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key, deletablePrefixes: locations }));
+            assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "RemoveFilesOfFailedUnloads")!.Resource, locations.sort().map((l) => `${bucket}/${l}/*`));
+            assert.ok(locations.every((l) => /^exports\/[a-z_]+\/g1-[0-9a-f]{8}$/.test(l)), locations.join(", "));
             const actions = doc.Statement.flatMap((s: any) => [s.Action].flat()).sort();
             assert.deepEqual(actions, [
                 ...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []),
@@ -87,12 +92,12 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("puts the stage on the export prefix through the integration, without credentials", () => {
             const stage = g.one(STAGE).inputs;
-            const bucket = g.one("aws:s3/bucket:Bucket").outputs.bucket;
+            const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket").outputs.bucket;
             assert.equal(stage.url, `s3://${bucket}/exports/`);
             assert.equal(stage.storageIntegration, g.one(INTEGRATION).inputs.name);
             assert.equal(stage.credentials, undefined);
             assert.equal(stage.fileFormat, undefined, "the COPY names the format; a stage format would read back differently (permadiff)");
-            assert.equal(stage.encryption, stack === "prod" ? `TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${g.one("aws:kms/key:Key").outputs.arn}'` : "TYPE = 'AWS_SSE_S3'");
+            assert.equal(stage.encryption, stack === "prod" ? `TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${g.one("aws:kms/key:Key", "-kms-key").outputs.arn}'` : "TYPE = 'AWS_SSE_S3'");
         });
 
         it("streams each table append-only with its initial rows, on the created or the named existing table", () => {
@@ -170,7 +175,7 @@ for (const stack of ["dev", "prod"] as const) {
             const alertsTopic = g.one("aws:sns/topic:Topic", "-alerts-topic").outputs.arn;
             const role = g.one("aws:iam/role:Role", "-task-errors-role");
             const policy = g.one("aws:iam/rolePolicy:RolePolicy", "-task-errors-publish");
-            const key = g.ofType("aws:kms/key:Key")[0]?.outputs.arn;
+            const key = g.ofType("aws:kms/key:Key").find((k) => k.name.endsWith("-kms-key"))?.outputs.arn;
             assert.deepEqual([integration.inputs.notificationProvider, integration.inputs.enabled, integration.inputs.awsSnsTopicArn],
                 ["AWS_SNS", true, alertsTopic]);
             assert.equal(integration.inputs.awsSnsRoleArn, role.outputs.arn);

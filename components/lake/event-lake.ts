@@ -4,6 +4,7 @@ import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
 import { boundedName, LIMITS } from "../naming";
 import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "../iam-documents";
 import { LakeSettings } from "../types";
+import { lakeLifecycleRules, RetainedTable } from "./lifecycle-rules";
 import { renamedFrom, token } from "../tokens";
 
 export interface Consumer {
@@ -32,6 +33,8 @@ export interface EventLakeArgs extends BucketQueueSettings {
     kmsKeyArn?: pulumi.Input<string>;
     /** Keep the bucket and its data on `pulumi destroy`. */
     retainData: boolean;
+    /** Tables whose exported objects expire (their declared `retentionDays`). */
+    retainedTables?: RetainedTable[];
 }
 
 /**
@@ -41,6 +44,8 @@ export interface EventLakeArgs extends BucketQueueSettings {
  */
 export class EventLake extends pulumi.ComponentResource {
     readonly bucket: aws.s3.Bucket;
+    /** The bucket's versioning (replication needs it first), when the stack versions. */
+    readonly versioning?: aws.s3.BucketVersioning;
     readonly topic: aws.sns.Topic;
     readonly topicPolicy: aws.sns.TopicPolicy;
     readonly notification: aws.s3.BucketNotification;
@@ -81,30 +86,17 @@ export class EventLake extends pulumi.ComponentResource {
         const versioning = args.versioning
             ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child)
             : undefined;
+        this.versioning = versioning;
 
-        const rules: aws.types.input.s3.BucketLifecycleConfigurationRule[] = [
-            {
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                filter: { prefix: "" },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: args.abortIncompleteUploadDays },
-            },
-            {
-                id: "expire-athena-results",
-                status: "Enabled",
-                filter: { prefix: `${args.athenaResultsPrefix}/` },
-                expiration: { days: args.athenaResultsDays },
-            },
-        ];
-        if (args.versioning) {
-            rules.push({
-                id: "expire-old-versions",
-                status: "Enabled",
-                filter: { prefix: "" },
-                noncurrentVersionExpiration: { noncurrentDays: args.noncurrentVersionDays },
-                expiration: { expiredObjectDeleteMarker: true },
-            });
-        }
+        // Expiry: incomplete uploads, Athena results, old versions, and each table's declared retention.
+        const rules = lakeLifecycleRules({
+            versioning: args.versioning,
+            noncurrentVersionDays: args.noncurrentVersionDays,
+            abortIncompleteUploadDays: args.abortIncompleteUploadDays,
+            athenaResultsPrefix: args.athenaResultsPrefix,
+            athenaResultsDays: args.athenaResultsDays,
+            retainedTables: args.retainedTables ?? [],
+        });
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules }, { ...child, dependsOn: versioning ? [versioning] : [] });
 
         new aws.s3.BucketPolicy(`${name}-tls-only`, {

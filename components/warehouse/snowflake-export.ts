@@ -150,7 +150,11 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
             role: this.role.name,
             policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, kmsKeyArn]) =>
-                JSON.stringify(snowflakeAccessPolicy({ bucketArn, prefix: args.exportPrefix, kmsKeyArn }))),
+                JSON.stringify(snowflakeAccessPolicy({
+                    bucketArn, prefix: args.exportPrefix, kmsKeyArn,
+                    // Deletes only in the exports being written (a failed unload's files are removed there).
+                    deletablePrefixes: args.tables.map((t) => t.layout.location.replace(/\/$/, "")),
+                }))),
         }, aw);
 
         const stageName = "LAKE_STAGE";

@@ -20,6 +20,12 @@ export const T = {
     bucketObject: ["aws:s3/bucketObject:BucketObject", "aws:s3/bucketObjectv2:BucketObjectv2"],
     ownershipControls: ["aws:s3/bucketOwnershipControls:BucketOwnershipControls"],
     notification: ["aws:s3/bucketNotification:BucketNotification"],
+    bucketLogging: ["aws:s3/bucketLogging:BucketLogging", "aws:s3/bucketLoggingV2:BucketLoggingV2"],
+    replication: ["aws:s3/bucketReplicationConfig:BucketReplicationConfig"],
+    objectLock: [
+        "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration",
+        "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2",
+    ],
     topic: ["aws:sns/topic:Topic"],
     topicPolicy: ["aws:sns/topicPolicy:TopicPolicy"],
     subscription: ["aws:sns/topicSubscription:TopicSubscription"],

@@ -94,7 +94,9 @@ export const awsAllowedRegions = resourcePolicy<RegionConfig>({
     severity: "high",
     configSchema: {
         properties: {
-            allowedRegions: { type: "array", items: { type: "string" }, minItems: 1, default: ["eu-west-1"], description: "AWS regions the lake may use." },
+            // The lake's data stays in the EU: its region (eu-west-1) and the region of its recovery
+            // replica (eu-central-1, Pulumi.prod.yaml replicaRegion). A replica elsewhere is refused.
+            allowedRegions: { type: "array", items: { type: "string" }, minItems: 1, default: ["eu-west-1", "eu-central-1"], description: "AWS regions the lake and its replica may use." },
         },
     },
     // IAM is global: a role has no region of its own.

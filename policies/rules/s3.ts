@@ -6,7 +6,9 @@ import { PolicyConfigSchema } from "@pulumi/policy";
 import { IDS, Node, ofType, refersTo } from "../lib/graph";
 import { actionMatches, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
 import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
+import { accessLogTargets, rulePrefixOf } from "../lib/buckets";
 import { is, T } from "../lib/types";
+import { s3AuditPolicies } from "./s3-audit";
 import { isRecord, joinNames, known, listOf, nonEmpty, numberOf, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -183,14 +185,14 @@ export function checkBucketsVersioned(resources: Node[], config: ProductionConfi
 export interface RetentionConfig extends ProductionConfig {
     protectedPrefix: string;
     minNoncurrentVersionDays: number;
+    /**
+     * Key prefixes (a table's folder, `exports/customers/`) whose objects the stack declares to
+     * expire, with the days (the table's `retentionDays`): the allowed exceptions.
+     */
+    declaredRetention?: Record<string, number>;
 }
 
-/** The key prefix a lifecycle rule applies to ("" for the whole bucket). */
-function rulePrefix(rule: Record<string, any>): string {
-    const f = isRecord(rule.filter) ? rule.filter : {};
-    const p = f.prefix ?? (isRecord(f.and) ? f.and.prefix : undefined) ?? rule.prefix;
-    return typeof p === "string" ? p : "";
-}
+const rulePrefix = rulePrefixOf;
 
 /**
  * In production, no enabled lifecycle rule deletes current objects under the protected prefix
@@ -209,9 +211,15 @@ export function checkLifecycleRetention(rules: unknown, config: RetentionConfig)
         if (!(config.protectedPrefix.startsWith(prefix) || prefix.startsWith(config.protectedPrefix))) return;
         const expiration = isRecord(rule.expiration) ? rule.expiration : undefined;
         const days = numberOf(expiration?.days);
-        if (days !== undefined || nonEmpty(expiration?.date) !== undefined) {
-            const when = days !== undefined ? `after ${days} day${days === 1 ? "" : "s"}` : `on ${expiration!.date}`;
-            out.push(`production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, which covers ${config.protectedPrefix}: keep the exports; limit expiration to other prefixes`);
+        // A table's declared retention (its `retentionDays`) is the one allowed expiry of exports:
+        // exactly its folder, exactly its days.
+        const declared = (config.declaredRetention ?? {})[prefix];
+        const expires = days !== undefined || nonEmpty(expiration?.date) !== undefined;
+        const when = days !== undefined ? `after ${days} day${days === 1 ? "" : "s"}` : `on ${expiration?.date}`;
+        if (expires && declared === undefined) {
+            out.push(`production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, which covers ${config.protectedPrefix}: keep the exports; limit expiration to other prefixes, or declare it as a table's retentionDays (policy config declaredRetention)`);
+        } else if (expires && days !== declared) {
+            out.push(`production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, but the table declares a retention of ${declared} days: expire it after exactly those days`);
         }
         const noncurrent = isRecord(rule.noncurrentVersionExpiration) ? rule.noncurrentVersionExpiration : undefined;
         const noncurrentDays = numberOf(noncurrent?.noncurrentDays ?? noncurrent?.days);
@@ -286,7 +294,15 @@ export const s3AclsDisabled = stackPolicy({
  */
 export function checkProductionKms(resources: Node[], config: ProductionConfig): StackViolation[] {
     if (!config.production) return [];
+    // A bucket that receives server access logs holds logs, not exports, and may only use SSE-S3:
+    // "Default server-side encryption with AWS Key Management Service (AWS KMS) keys (SSE-KMS) is
+    // not supported" on a log target (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
+    // s3-access-log-target-deliverable checks it is SSE-S3; here it is the one deliberate exception.
+    const logTargets = accessLogTargets(resources);
+    const isLogTargetSetting = (urn: string | undefined) => logTargets.some((t) => t.urn === urn ||
+        ofType(resources, T.encryption).some((c) => c.urn === urn && refersTo(c, "bucket", t, IDS.bucket)));
     return checkBucketsEncrypted(resources, { allowedAlgorithms: ["aws:kms", "aws:kms:dsse"] })
+        .filter((v) => !isLogTargetSetting(v.urn))
         .map((v) => ({ ...v, message: `production stack: ${v.message}` }));
 }
 
@@ -310,7 +326,7 @@ export const s3VersioningInProduction = stackPolicy<ProductionConfig>({
 
 export const s3RetentionInProduction = resourcePolicy<RetentionConfig>({
     name: "s3-retention-in-production",
-    description: "In a production stack, no lifecycle rule deletes current objects under the export prefix, and noncurrent versions are kept at least `minNoncurrentVersionDays`.",
+    description: "In a production stack, no lifecycle rule deletes current objects under the export prefix except a table's declared retention (its folder, its days), and noncurrent versions are kept at least `minNoncurrentVersionDays`.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: {
@@ -318,6 +334,12 @@ export const s3RetentionInProduction = resourcePolicy<RetentionConfig>({
             ...PRODUCTION_SCHEMA.properties,
             protectedPrefix: { type: "string", default: "exports/", description: "Key prefix whose objects must be kept (the project's `exportPrefix` and a slash)." },
             minNoncurrentVersionDays: { type: "integer", minimum: 1, default: 30, description: "Fewest days a noncurrent object version is kept." },
+            declaredRetention: {
+                type: "object",
+                additionalProperties: { type: "integer", minimum: 1 },
+                default: {},
+                description: "Key prefix of a table's folder → its declared retentionDays: the only exports a lifecycle rule may expire, after exactly those days.",
+            },
         },
     },
     types: [...T.lifecycle, ...T.bucket],
@@ -327,4 +349,5 @@ export const s3RetentionInProduction = resourcePolicy<RetentionConfig>({
 export const s3Policies = [
     s3KmsInProduction,
     s3PublicAccessBlocked, s3DefaultEncryption, s3TlsOnly, s3NoPublicAcl, s3AclsDisabled, s3VersioningInProduction, s3RetentionInProduction,
+    ...s3AuditPolicies,
 ];

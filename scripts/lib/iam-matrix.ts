@@ -98,6 +98,8 @@ export const CELL_GROUPS = {
     "task-alerts": "Snowflake's task-error role: only the notification integration's user assumes it, and it publishes to the alerts topic only",
     "arrival-trigger": "each table's arrival rule: only EventBridge, for that rule, assumes its role, which notifies its own table's workflow and nothing else",
     "crawler-logs": "each crawler role writes (and, encrypted, associates the lake key with) its own log only; CloudWatch Logs uses the key for the stack's crawler log groups only; no other role of the stack reads them",
+    "access-logs": "S3 log delivery writes only its log bucket's prefix, for the logged bucket in this account; no role of the stack reads or deletes the logs",
+    "replication": "only S3 assumes the replication role, which reads the exports' versions and writes replicas: it deletes nothing, in either bucket",
 } as const;
 export type CellGroup = keyof typeof CELL_GROUPS;
 
@@ -125,6 +127,30 @@ export interface LakeFacts {
     undelivered?: { arn: string; policy?: PolicyDoc };
     /** The role Snowflake assumes to publish task errors, when the stack has one. */
     taskAlerts?: { roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[]; integrationUserArn: string; externalId: string; topicArn: string };
+    /** Server access logging of the stack's buckets: the logged bucket and the bucket the logs go to. */
+    logs: LogFacts[];
+    /** The replication of the exports to the recovery replica, when the stack has one. */
+    replication?: ReplicationFacts;
+}
+
+export interface LogFacts {
+    /** `lake bucket` or `replica bucket`. */
+    label: string;
+    sourceArn: string;
+    bucket: { name: string; arn: string; policy?: PolicyDoc };
+    /** Key prefix of the log objects, with trailing slash. */
+    prefix: string;
+}
+
+export interface ReplicationFacts {
+    roleArn: string;
+    roleName: string;
+    trust: PolicyDoc;
+    identity: NamedPolicy[];
+    /** The replica bucket, its region and its key. */
+    bucket: { name: string; arn: string; policy?: PolicyDoc };
+    region: string;
+    key?: { arn: string; policy?: PolicyDoc };
 }
 
 export interface TableFacts {
@@ -132,6 +158,8 @@ export interface TableFacts {
     folder: string;
     /** `exports/orders`, without trailing slash. */
     prefix: string;
+    /** The current export's folder, without trailing slash (`exports/orders/g1-0a1b2c3d`). */
+    location: string;
     queue: { arn: string; policy?: PolicyDoc };
     dlq: { arn: string; policy?: PolicyDoc };
     crawler: { arn: string; name: string; roleArn: string; roleName: string; trust: PolicyDoc; identity: NamedPolicy[] };
@@ -223,7 +251,7 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         const dlq = only(queues.filter((q) => q.outputs.arn === dlqArn), `dead-letter queue ${dlqArn}`);
         const crawler = only(ofType(rs, "aws:glue/crawler:Crawler").filter((c) => eventTargets(c).some((t: any) => t.eventQueueArn === queue.outputs.arn)),
             `crawler reading ${queue.name}`);
-        const { path, folder } = crawlerPath(rs, crawler);
+        const { path, folder, location } = crawlerPath(rs, crawler);
         const m = /^s3:\/\/([^/]+)\/(.+?)\/?$/.exec(path);
         if (!m || m[1] !== bucketName) throw new Error(`IAM matrix: crawler ${crawler.name} targets ${path}, not the lake bucket`);
         const prefix = m[2];
@@ -231,6 +259,7 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         return {
             folder,
             prefix,
+            location: location ?? prefix,
             queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
             dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
             crawler: {
@@ -270,8 +299,39 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         };
     }
 
+    const bucketPolicyOf = (name: string): PolicyDoc | undefined => {
+        const ps = ofType(rs, "aws:s3/bucketPolicy:BucketPolicy").filter((p) => p.inputs.bucket === name);
+        if (ps.length > 1) throw new Error(`IAM matrix: more than one bucket policy for ${name}`);
+        return ps[0] ? parse(ps[0].inputs.policy, ps[0].name) : undefined;
+    };
+    const buckets = ofType(rs, "aws:s3/bucket:Bucket");
+    const bucketNamed = (name: string, what: string) => only(buckets.filter((b) => b.outputs.bucket === name), what);
+
+    let replication: LakeFacts["replication"];
+    const replications = ofType(rs, "aws:s3/bucketReplicationConfig:BucketReplicationConfig").filter((c) => c.inputs.bucket === bucketName);
+    if (replications.length > 0) {
+        const c = only(replications, "replication configuration of the lake bucket");
+        const rule = only((c.inputs.rules ?? []) as any[], "replication rule of the lake bucket");
+        const replica = only(buckets.filter((b) => b.outputs.arn === rule.destination.bucket), `replica bucket ${rule.destination.bucket}`);
+        const role = roleByArn(c.inputs.role);
+        const keyArn: string | undefined = rule.destination.encryptionConfiguration?.replicaKmsKeyId;
+        const k = keyArn ? only(ofType(rs, "aws:kms/key:Key").filter((x) => x.outputs.arn === keyArn), `replica key ${keyArn}`) : undefined;
+        replication = {
+            roleArn: role.outputs.arn, roleName: role.outputs.name, trust: parse(role.inputs.assumeRolePolicy, role.name), identity: roleIdentity(rs, role),
+            bucket: { name: replica.outputs.bucket, arn: replica.outputs.arn, policy: bucketPolicyOf(replica.outputs.bucket) },
+            region: replica.outputs.region ?? region,
+            key: k ? { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined } : undefined,
+        };
+    }
+    const logs: LogFacts[] = ofType(rs, "aws:s3/bucketLogging:BucketLogging").map((l) => {
+        const source = bucketNamed(l.inputs.bucket, `bucket logged by ${l.name}`);
+        const target = bucketNamed(l.inputs.targetBucket, `log bucket of ${l.name}`);
+        const label = source.outputs.bucket === bucketName ? "lake bucket" : source.outputs.bucket === replication?.bucket.name ? "replica bucket" : source.name;
+        return { label, sourceArn: source.outputs.arn, bucket: { name: target.outputs.bucket, arn: target.outputs.arn, policy: bucketPolicyOf(target.outputs.bucket) }, prefix: l.inputs.targetPrefix };
+    }).sort((a, b) => a.label.localeCompare(b.label));
+
     return {
-        accountId, region, partition, taskAlerts, undelivered,
+        accountId, region, partition, taskAlerts, undelivered, logs, replication,
         glueDatabase: only(ofType(rs, "aws:glue/catalogDatabase:CatalogDatabase"), "Glue database").inputs.name,
         bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
         exportPrefix,
@@ -607,8 +667,14 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     const first = f.tables[0];
     const unloadKey = `${first.prefix}/dt=2024-01-01/${sampleFile}`;
     unload("locate-bucket", "unload-access-allowed", "s3:GetBucketLocation", lakeBucket, f.bucket.policy, tls, "Allowed", "LocateBucket");
-    unload("delete-under-prefix", "unload-access-allowed", "s3:DeleteObject", s3obj(unloadKey, `lake bucket/${first.prefix}/...`), f.bucket.policy, tls,
-        "Allowed", "Snowflake requires s3:DeleteObject to unload (docs.snowflake.com data-unload-s3); versioning keeps the old version in prod");
+    unload("delete-under-prefix", "unload-access-allowed", "s3:DeleteObject", s3obj(`${first.location}/dt=2024-01-01/${sampleFile}`, `lake bucket/${first.prefix}/<current export>/...`), f.bucket.policy, tls,
+        "Allowed", f.replication
+            ? "Snowflake requires s3:DeleteObject to unload (docs.snowflake.com data-unload-s3), here only in the exports being written; the lake keeps the old version and the replica the object"
+            : "Snowflake requires s3:DeleteObject to unload (docs.snowflake.com data-unload-s3), here only in the exports being written");
+    if (first.location !== first.prefix) {
+        unload("delete-earlier-export", "unload-access-denied", "s3:DeleteObject", s3obj(`${first.prefix}/g1-ffffffff/dt=2024-01-01/${sampleFile}`, `lake bucket/${first.prefix}/<earlier export>/...`), f.bucket.policy, tls,
+            "Denied", "RemoveFilesOfFailedUnloads names the current exports only: an earlier export is out of the role's reach");
+    }
     unload("delete-version-under-prefix", "unload-access-denied", "s3:DeleteObjectVersion", s3obj(unloadKey, `lake bucket/${first.prefix}/...`), f.bucket.policy, tls,
         "Denied", "not needed to unload; withheld so the role cannot erase the versions prod keeps");
     unload("put-athena-results", "unload-access-denied", "s3:PutObject", s3obj("athena-results/x.parquet", "lake bucket/athena-results/..."), f.bucket.policy, tls,
@@ -698,6 +764,112 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             "the key policy trusts only this account's root");
         kms("admin-this-account", { label: "administrator of this account", arn: adminHere }, [ADMIN], "kms:Decrypt", {}, "Allowed",
             "EnableIamPoliciesOfThisAccount: this account's IAM policies decide");
+    }
+    // --- Access logs: who writes them, and that no role of the stack reads them ------------------------
+    for (const L of f.logs) {
+        const tag = L.label === "lake bucket" ? "lake" : L.label === "replica bucket" ? "replica" : L.label;
+        const logBucket = `log bucket of the ${L.label}`;
+        const logObj = (key: string, label: string) => ({ label, arn: `${L.bucket.arn}/${key}`, accountId: acct });
+        const logKey = `${L.prefix}2024-01-01-00-00-00-0123456789ABCDEF`;
+        const inPrefix = logObj(logKey, `${logBucket}/${L.prefix}...`);
+        const delivery = { label: "S3 log delivery (service)", arn: "logging.s3.amazonaws.com" };
+        const cell = (id: string, principal: Cell["principal"], identity: NamedPolicy[], action: string, res: Cell["resource"], policy: PolicyDoc | undefined,
+            context: Record<string, string>, expected: Expected, why: string, contextLabel?: string) =>
+            add({ id: `logs:${tag}:${id}`, group: "access-logs", principal, action, resource: res, context, contextLabel, identityPolicies: identity, resourcePolicy: policy, expected, why });
+        const from = { "aws:SourceArn": L.sourceArn, "aws:SourceAccount": acct };
+        cell("deliver", delivery, [], "s3:PutObject", inPrefix, L.bucket.policy, from, "Allowed",
+            "its bucket policy admits logging.s3.amazonaws.com for the logged bucket's ARN and this account, under the log prefix", `SourceArn=${L.label}, SourceAccount=this account`);
+        cell("deliver-outside-prefix", delivery, [], "s3:PutObject", logObj(`elsewhere/${sampleFile}`, `${logBucket}/elsewhere/...`), L.bucket.policy, from, "Denied",
+            "the grant covers the log prefix only", `SourceArn=${L.label}, SourceAccount=this account`);
+        cell("deliver-other-bucket", delivery, [], "s3:PutObject", inPrefix, L.bucket.policy, { "aws:SourceArn": `arn:${f.partition}:s3:::${otherBucketName}`, "aws:SourceAccount": acct }, "Denied",
+            "aws:SourceArn is not the logged bucket: another bucket's logs are refused", "SourceArn=another bucket, SourceAccount=this account");
+        cell("deliver-other-account", delivery, [], "s3:PutObject", inPrefix, L.bucket.policy, { "aws:SourceArn": L.sourceArn, "aws:SourceAccount": OTHER_ACCOUNT }, "Denied",
+            "aws:SourceAccount pins the logged bucket's owner", `SourceArn=${L.label}'s name, SourceAccount=another account`);
+        cell("deliver-no-source", delivery, [], "s3:PutObject", inPrefix, L.bucket.policy, {}, "Denied", "without aws:SourceArn and aws:SourceAccount S3 is not delivering for the logged bucket", "-");
+        cell("delivery-reads", delivery, [], "s3:GetObject", inPrefix, L.bucket.policy, from, "Denied", "log delivery only writes", `SourceArn=${L.label}, SourceAccount=this account`);
+        if (tag === "lake") {
+            cell("deliver-into-lake", delivery, [], "s3:PutObject", s3obj(`${P}/x.log`, `lake bucket/${P}/...`), f.bucket.policy, from, "Denied",
+                "the lake bucket admits no log delivery: logs go to their own bucket", "SourceArn=lake bucket, SourceAccount=this account");
+        }
+        cell("unload-reads", { label: "unload role", arn: unloadSession }, f.unload.identity, "s3:GetObject", inPrefix, L.bucket.policy, tls, "Denied", "no grant on the log bucket");
+        cell("unload-deletes", { label: "unload role", arn: unloadSession }, f.unload.identity, "s3:DeleteObject", inPrefix, L.bucket.policy, tls, "Denied", "no grant on the log bucket: it cannot erase the record of its deletes");
+        cell("crawler-reads", { label: `crawler role ${first.folder}`, arn: sessionOf(first.crawler.roleName, "AWS-Crawler") }, first.crawler.identity, "s3:GetObject", inPrefix, L.bucket.policy, tls,
+            "Denied", "a crawler reads its table's folder only");
+        if (first.arrival) {
+            cell("arrival-reads", { label: `arrival role ${first.folder}`, arn: sessionOf(first.arrival.roleName, "events") }, first.arrival.identity, "s3:GetObject", inPrefix, L.bucket.policy, tls,
+                "Denied", "no S3 grant");
+        }
+        if (f.replication) {
+            cell("replication-reads", { label: "replication role", arn: sessionOf(f.replication.roleName, "s3-replication") }, f.replication.identity, "s3:GetObject", inPrefix, L.bucket.policy, tls,
+                "Denied", "the replication role reads the exports' versions only");
+        }
+        if (f.taskAlerts) {
+            cell("task-errors-reads", { label: "task-error role", arn: sessionOf(f.taskAlerts.roleName, "snowflake") }, f.taskAlerts.identity, "s3:GetObject", inPrefix, L.bucket.policy, tls, "Denied", "no S3 grant");
+        }
+        cell("anonymous-reads", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", inPrefix, L.bucket.policy, tls, "Denied", "nothing grants unsigned reads; Block Public Access is on");
+        cell("admin-other-account-reads", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "s3:GetObject", inPrefix, L.bucket.policy, tls, "Denied",
+            "cross-account: the log bucket's policy grants no other account");
+        cell("admin-reads", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", inPrefix, L.bucket.policy, tls, "Allowed",
+            "within the account IAM policies decide who reads the logs (the auditors'), not the stack's roles");
+        cell("admin-reads-no-tls", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", inPrefix, L.bucket.policy, noTls, "ExplicitlyDenied",
+            "the log bucket's DenyInsecureTransport");
+    }
+
+    // --- Replication: what the role S3 assumes may do ------------------------------------------------
+    if (f.replication) {
+        const R = f.replication;
+        const roleRes = { label: "replication role", arn: R.roleArn, accountId: acct };
+        const who = { label: "replication role", arn: sessionOf(R.roleName, "s3-replication") };
+        const replicaObj = (key: string, label: string) => ({ label, arn: `${R.bucket.arn}/${key}`, accountId: acct });
+        const replicaExport = replicaObj(`${first.location}/dt=2024-01-01/${sampleFile}`, `replica bucket/${first.prefix}/...`);
+        const lakeExport = s3obj(`${first.location}/dt=2024-01-01/${sampleFile}`, `lake bucket/${first.prefix}/...`);
+        const cell = (id: string, principal: Cell["principal"], identity: NamedPolicy[], action: string, res: Cell["resource"], policy: PolicyDoc | undefined,
+            context: Record<string, string>, expected: Expected, why: string, contextLabel?: string) =>
+            add({ id: `replication:${id}`, group: "replication", principal, action, resource: res, context, contextLabel, identityPolicies: identity, resourcePolicy: policy, expected, why });
+        cell("trust-s3", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "sts:AssumeRole", roleRes, R.trust, {}, "Allowed", "trust policy admits s3.amazonaws.com (the S3 user guide's replication trust policy)");
+        cell("trust-glue", { label: "Glue (service)", arn: "glue.amazonaws.com" }, [], "sts:AssumeRole", roleRes, R.trust, {}, "Denied", "only S3 is trusted");
+        cell("trust-admin", { label: "administrator of this account", arn: adminHere }, [ADMIN], "sts:AssumeRole", roleRes, R.trust, {}, "Denied", "a trust policy must name the principal, even in the same account");
+        cell("read-configuration", who, R.identity, "s3:GetReplicationConfiguration", lakeBucket, f.bucket.policy, tls, "Allowed", "ReadReplicationConfiguration");
+        cell("list-lake", who, R.identity, "s3:ListBucket", lakeBucket, f.bucket.policy, tls, "Allowed", "ReadReplicationConfiguration (S3 lists to find delete markers)");
+        cell("read-export-version", who, R.identity, "s3:GetObjectVersionForReplication", lakeExport, f.bucket.policy, tls, "Allowed", "ReadExportVersions");
+        cell("read-athena-results", who, R.identity, "s3:GetObjectVersionForReplication", s3obj("athena-results/query.csv", "lake bucket/athena-results/..."), f.bucket.policy, tls,
+            "Denied", "only the exports are replicated");
+        cell("write-replica", who, R.identity, "s3:ReplicateObject", replicaExport, R.bucket.policy, tls, "Allowed", "WriteReplicas");
+        cell("write-replica-elsewhere", who, R.identity, "s3:ReplicateObject", replicaObj("other/x.parquet", "replica bucket/other/..."), R.bucket.policy, tls, "Denied", "WriteReplicas covers the export prefix only");
+        cell("replicate-delete", who, R.identity, "s3:ReplicateDelete", replicaExport, R.bucket.policy, tls, "Denied", "delete markers are not replicated, and the role could not write one: a delete in the lake never reaches the replica");
+        cell("delete-replica-version", who, R.identity, "s3:DeleteObjectVersion", replicaExport, R.bucket.policy, tls, "Denied", "the role deletes nothing in the replica");
+        cell("delete-lake-object", who, R.identity, "s3:DeleteObject", lakeExport, f.bucket.policy, tls, "Denied", "the role deletes nothing in the lake");
+        cell("write-lake", who, R.identity, "s3:PutObject", lakeExport, f.bucket.policy, tls, "Denied", "the role writes replicas only");
+        cell("read-replica", who, R.identity, "s3:GetObject", replicaExport, R.bucket.policy, tls, "Denied", "the role reads source versions, not replicas");
+        if (f.key) {
+            const lakeKey = { label: "lake key", arn: f.key.arn, accountId: acct };
+            const via = { "kms:ViaService": `s3.${f.region}.amazonaws.com` };
+            cell("decrypt-exports", who, R.identity, "kms:Decrypt", lakeKey, f.key.policy, via, "Allowed", "DecryptExportsThroughS3: through S3 in the lake's region", "via S3 in the lake's region");
+            cell("decrypt-directly", who, R.identity, "kms:Decrypt", lakeKey, f.key.policy, {}, "Denied", "kms:ViaService: the role decrypts only through S3", "not via S3");
+            cell("decrypt-via-other-region", who, R.identity, "kms:Decrypt", lakeKey, f.key.policy, { "kms:ViaService": `s3.${R.region}.amazonaws.com` }, "Denied",
+                "only through S3 in the lake's region", "via S3 in the replica's region");
+            cell("encrypt-with-lake-key", who, R.identity, "kms:Encrypt", lakeKey, f.key.policy, via, "Denied", "the lake key only decrypts the sources", "via S3 in the lake's region");
+        }
+        if (R.key) {
+            const replicaKey = { label: "replica key", arn: R.key.arn, accountId: acct };
+            const via = { "kms:ViaService": `s3.${R.region}.amazonaws.com` };
+            cell("encrypt-replicas", who, R.identity, "kms:Encrypt", replicaKey, R.key.policy, via, "Allowed", "EncryptReplicasThroughS3: through S3 in the replica's region", "via S3 in the replica's region");
+            cell("encrypt-replicas-other-region", who, R.identity, "kms:Encrypt", replicaKey, R.key.policy, { "kms:ViaService": `s3.${f.region}.amazonaws.com` }, "Denied",
+                "only through S3 in the replica's region", "via S3 in the lake's region");
+            cell("encrypt-replicas-directly", who, R.identity, "kms:Encrypt", replicaKey, R.key.policy, {}, "Denied", "kms:ViaService: only through S3", "not via S3");
+            cell("replica-key-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "kms:Decrypt", replicaKey, R.key.policy, {}, "Denied",
+                "the replica key's policy trusts only this account's root");
+        }
+        cell("unload-writes-replica", { label: "unload role", arn: unloadSession }, f.unload.identity, "s3:PutObject", replicaExport, R.bucket.policy, tls, "Denied", "Snowflake unloads into the lake only");
+        cell("unload-deletes-replica", { label: "unload role", arn: unloadSession }, f.unload.identity, "s3:DeleteObject", replicaExport, R.bucket.policy, tls, "Denied",
+            "no grant on the replica: what the unload role deletes in the lake stays there");
+        cell("crawler-reads-replica", { label: `crawler role ${first.folder}`, arn: sessionOf(first.crawler.roleName, "AWS-Crawler") }, first.crawler.identity, "s3:GetObject", replicaExport, R.bucket.policy, tls,
+            "Denied", "crawlers read the lake only");
+        cell("anonymous-reads-replica", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", replicaExport, R.bucket.policy, tls, "Denied", "nothing grants unsigned reads; Block Public Access is on");
+        cell("admin-other-account-reads-replica", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "s3:GetObject", replicaExport, R.bucket.policy, tls, "Denied",
+            "cross-account: the replica's policy grants no other account");
+        cell("admin-reads-replica-no-tls", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", replicaExport, R.bucket.policy, noTls, "ExplicitlyDenied",
+            "the replica's DenyInsecureTransport");
     }
     return cells;
 }
@@ -864,7 +1036,7 @@ export function replaceDocSection(text: string, stack: string, table: string): s
 const eventTargets = (c: { inputs: Record<string, any> }): any[] => [...(c.inputs.s3Targets ?? []), ...(c.inputs.catalogTargets ?? [])];
 
 /** The S3 folder a crawler reads: its S3 target's path, or its catalog target table's location. */
-function crawlerPath(rs: ReadonlyArray<{ type: string; name: string; inputs: Record<string, any> }>, crawler: { name: string; inputs: Record<string, any> }): { path: string; folder: string } {
+function crawlerPath(rs: ReadonlyArray<{ type: string; name: string; inputs: Record<string, any> }>, crawler: { name: string; inputs: Record<string, any> }): { path: string; folder: string; location?: string } {
     const target = only(eventTargets(crawler), `target of ${crawler.name}`);
     if (typeof target.path === "string") return { path: target.path, folder: target.path.replace(/\/$/, "").split("/").pop()! };
     const name = only(target.tables as string[], `table of ${crawler.name}'s catalog target`);
@@ -873,5 +1045,6 @@ function crawlerPath(rs: ReadonlyArray<{ type: string; name: string; inputs: Rec
     // The crawler reads the table's folder (every export of it), not only the current export.
     const location: string = table.inputs.storageDescriptor.location;
     const bucket = /^s3:\/\/([^/]+)\//.exec(location)?.[1];
-    return { path: `s3://${bucket}/${tablePrefixOf(location.replace(/^s3:\/\/[^/]+\//, ""))}/`, folder: name };
+    const key = location.replace(/^s3:\/\/[^/]+\//, "");
+    return { path: `s3://${bucket}/${tablePrefixOf(key)}/`, folder: name, location: key.replace(/\/$/, "") };
 }

@@ -23,7 +23,7 @@ import {
     EnforcementLevel, Policies, PolicyPackConfig, PolicyProviderResource, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
-import { crawlTiming, EVENT_BATCH_LIMITS } from "@incremental-crawl/components";
+import { crawlTiming, EVENT_BATCH_LIMITS, naming } from "@incremental-crawl/components";
 import { allPolicies, PACK_NAME } from "../../policies/rules";
 import { defaultsOf } from "../../policies/lib/rule";
 import { NodeOptions } from "../../policies/lib/graph";
@@ -95,6 +95,9 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         exportPrefix,
         protectedPrefix: `${exportPrefix}/`,
         accountIds: [MOCK_ACCOUNT],
+        // A stack that names a CloudTrail trail with S3 data events has its audit trail there.
+        cloudTrailDataEvents: (config["incremental-crawl:auditTrail"] ?? "").startsWith("cloudtrail:"),
+        declaredRetention: declaredRetentionOf(config, exportPrefix),
     };
     // Crawls start on arrival (a batch window plus a crawl), and at least once a day with the
     // safety net: the longest interval between crawls an event may wait through.
@@ -104,6 +107,25 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNet: config["incremental-crawl:safetyNetCrawl"] === "true" }).longestIntervalMinutes;
     }
     return settings;
+}
+
+/**
+ * The tables' declared retentions, by the key prefix of each table's folder (`exports/customers/`):
+ * the exceptions s3-retention-in-production allows. A table that does not parse is left out (the
+ * program refuses the configuration itself).
+ */
+function declaredRetentionOf(config: Record<string, string>, exportPrefix: string): Record<string, number> {
+    let tables: unknown;
+    try {
+        tables = JSON.parse(config["incremental-crawl:tables"] ?? "[]");
+    } catch {
+        return {};
+    }
+    const out: Record<string, number> = {};
+    for (const t of Array.isArray(tables) ? tables : []) {
+        if (t && typeof t.name === "string" && Number.isInteger(t.retentionDays)) out[`${exportPrefix}/${naming.folderName(t.name)}/`] = t.retentionDays;
+    }
+    return out;
 }
 
 /** Per policy: its schema defaults, the stack's settings for the keys it declares, then explicit overrides. */

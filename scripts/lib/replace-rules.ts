@@ -107,64 +107,86 @@ const sfSchemaObject = (i: Record<string, any>) =>
 const sfSchemaContainer = (i: Record<string, any>) => (sfName(i.database) && sfName(i.schema) ? `${sfName(i.database)}.${sfName(i.schema)}` : undefined);
 
 const TF_AWS = "hashicorp/terraform-provider-aws";
+/**
+ * terraform-provider-aws 6 adds a top-level `region` to every regional resource: "Changing the value
+ * of `region` will force resource replacement."
+ */
+const REGION_SOURCE = `${TF_AWS} website/docs/guides/enhanced-region-support.html.markdown @ 0cb788ce0d5a`;
 const TF_SF = "snowflakedb/terraform-provider-snowflake@v1.2.1 (934080395b20)";
 
 /** The rule per Pulumi type token. */
 export const REPLACE_RULES: Record<string, ReplaceRule> = {
     // --- S3 -----------------------------------------------------------------------------------
     "aws:s3/bucket:Bucket": {
+        // object_lock_enabled is ForceNew too (bucket.go @ 4c72bcc7dc2f): Object Lock set on the
+        // bucket replaces it; an existing bucket gets it only through aws_s3_bucket_object_lock_configuration.
         upstream: "aws_s3_bucket",
-        source: `${TF_AWS} internal/service/s3/bucket.go @ 0070bcd12c95`,
-        forceNew: ["bucket", "bucketPrefix"],
+        source: `${TF_AWS} internal/service/s3/bucket.go @ 0070bcd12c95, 4c72bcc7dc2f; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "bucketPrefix", "objectLockEnabled", "region"],
         autoName: "bucket",
         identity: (i, o) => str(i.bucket) ?? str(o.bucket),
         holds: "data",
     },
     "aws:s3/bucketPolicy:BucketPolicy": {
         upstream: "aws_s3_bucket_policy",
-        source: `${TF_AWS} internal/service/s3/bucket_policy.go @ 0073593e7d69`,
-        forceNew: ["bucket"],
+        source: `${TF_AWS} internal/service/s3/bucket_policy.go @ 0073593e7d69; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "region"],
         identity: (i) => str(i.bucket),
     },
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
         upstream: "aws_s3_bucket_public_access_block",
-        source: `${TF_AWS} internal/service/s3/bucket_public_access_block.go @ 01606926a0c0`,
-        forceNew: ["bucket"],
+        source: `${TF_AWS} internal/service/s3/bucket_public_access_block.go @ 01606926a0c0; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "region"],
         identity: (i) => str(i.bucket),
     },
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
         upstream: "aws_s3_bucket_ownership_controls",
-        source: `${TF_AWS} internal/service/s3/bucket_ownership_controls.go @ 01c08000ddb1`,
-        forceNew: ["bucket"],
+        source: `${TF_AWS} internal/service/s3/bucket_ownership_controls.go @ 01c08000ddb1; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "region"],
         identity: (i) => str(i.bucket),
     },
     "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
         upstream: "aws_s3_bucket_server_side_encryption_configuration",
-        source: `${TF_AWS} internal/service/s3/bucket_server_side_encryption_configuration.go @ 01606926a0c0`,
-        forceNew: ["bucket", "expectedBucketOwner"],
+        source: `${TF_AWS} internal/service/s3/bucket_server_side_encryption_configuration.go @ 01606926a0c0; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "expectedBucketOwner", "region"],
         identity: (i) => str(i.bucket),
     },
     "aws:s3/bucketVersioning:BucketVersioning": {
         // Its delete suspends versioning (resourceBucketVersioningDelete); old versions stay.
         upstream: "aws_s3_bucket_versioning",
-        source: `${TF_AWS} internal/service/s3/bucket_versioning.go @ 01c08000ddb1`,
-        forceNew: ["bucket", "expectedBucketOwner"],
+        source: `${TF_AWS} internal/service/s3/bucket_versioning.go @ 01c08000ddb1; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "expectedBucketOwner", "region"],
         identity: (i) => str(i.bucket),
     },
     "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
         // A Plugin Framework resource: stringplanmodifier.RequiresReplace() on bucket, expected_bucket_owner.
         upstream: "aws_s3_bucket_lifecycle_configuration",
-        source: `${TF_AWS} internal/service/s3/bucket_lifecycle_configuration.go @ 01606926a0c0`,
-        forceNew: ["bucket", "expectedBucketOwner"],
+        source: `${TF_AWS} internal/service/s3/bucket_lifecycle_configuration.go @ 01606926a0c0; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "expectedBucketOwner", "region"],
         identity: (i) => str(i.bucket),
     },
     "aws:s3/bucketNotification:BucketNotification": {
         // One notification configuration per bucket; its delete puts an empty configuration.
         upstream: "aws_s3_bucket_notification",
-        source: `${TF_AWS} internal/service/s3/bucket_notification.go @ 033c721bf1ed`,
-        forceNew: ["bucket"],
+        source: `${TF_AWS} internal/service/s3/bucket_notification.go @ 033c721bf1ed; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "region"],
         identity: (i) => str(i.bucket),
         eventPath: true,
+    },
+    "aws:s3/bucketLogging:BucketLogging": {
+        // target_bucket and target_prefix are updated in place (resourceBucketLoggingUpdate: PutBucketLogging).
+        upstream: "aws_s3_bucket_logging",
+        source: `${TF_AWS} internal/service/s3/bucket_logging.go @ 01f431114674; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "expectedBucketOwner", "region"],
+        identity: (i) => str(i.bucket),
+    },
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
+        // role and rules are updated in place (PutBucketReplication); its delete removes the
+        // configuration, never a replica.
+        upstream: "aws_s3_bucket_replication_configuration",
+        source: `${TF_AWS} internal/service/s3/bucket_replication_configuration.go @ 028665b1da30; region: ${REGION_SOURCE}`,
+        forceNew: ["bucket", "region"],
+        identity: (i) => str(i.bucket),
     },
     // --- SNS / SQS ----------------------------------------------------------------------------
     "aws:sns/topic:Topic": {
@@ -233,8 +255,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     "aws:kms/key:Key": {
         // Its delete schedules the key's deletion: what it encrypted is unreadable afterwards.
         upstream: "aws_kms_key",
-        source: `${TF_AWS} internal/service/kms/key.go @ 00a35305dc1b`,
-        forceNew: ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId"],
+        source: `${TF_AWS} internal/service/kms/key.go @ 00a35305dc1b; region: ${REGION_SOURCE}`,
+        forceNew: ["customKeyStoreId", "customerMasterKeySpec", "keyUsage", "multiRegion", "xksKeyId", "region"],
         generatedId: true,
         holds: "data",
     },

@@ -46,6 +46,8 @@ interface Expectation {
 
 interface Case {
     name: string;
+    /** Settings of the stack before the change, over its stack file (default: the stack as it is). */
+    from?: (stack: Stack) => Record<string, unknown>;
     change: (stack: Stack) => Record<string, unknown>;
     expect: Record<Stack, Expectation>;
 }
@@ -53,6 +55,8 @@ interface Case {
 const K = (key: string) => `incremental-crawl:${key}`;
 const tablesOf = (stack: Stack): any[] => JSON.parse(stackConfig(stack)[K("tables")]);
 const withOrders = (stack: Stack, edit: (t: any) => any) => ({ [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? edit(t) : t)) });
+/** An organisation trail: the valid way for a production stack to go without a log bucket of its own. */
+const TRAIL = "cloudtrail:arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail";
 
 // Why checks wait (shared wording, so the report can list them).
 
@@ -96,7 +100,8 @@ const CASES: Case[] = [
     {
         name: "a table added",
         change: (s) => ({ [K("tables")]: [...tablesOf(s), { name: "RETURNS", columns: [{ name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false }, { name: "RETURNED_ON", type: "DATE" }], partitionBy: "RETURNED_ON" }] }),
-        expect: { dev: { create: ["* *-returns-*"] }, prod: { create: ["* *-returns-*"] } },
+        // The unload role may delete in the new table's export too.
+        expect: { dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access"] }, prod: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access"] } },
     },
     {
         name: "a table removed",
@@ -104,7 +109,13 @@ const CASES: Case[] = [
         expect: {
             dev: { refused: /incremental-crawl:tables: expected a list of 1 to 200 tables/ },
             // The queues (and the Glue table) go with it; CRM.PUBLIC.CUSTOMERS is not the stack's.
-            prod: { delete: ["* *-customers-*"], verdicts: ["advisory data-replaced-or-deleted lake-customers-*", "?advisory data-replaced-or-deleted *customers*"] },
+            // CUSTOMERS' retention rule goes with it (its objects then stay: README, Erasing personal
+            // data), and the unload role's delete grant on its export.
+            prod: {
+                delete: ["* *-customers-*"],
+                update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle", "iam.RolePolicy snowflake-access"],
+                verdicts: ["advisory data-replaced-or-deleted lake-customers-*", "?advisory data-replaced-or-deleted *customers*"],
+            },
         },
     },
     {
@@ -127,7 +138,8 @@ const CASES: Case[] = [
                 "snowflake.StreamOnTable snowflake-*-stream", "snowflake.Task snowflake-*-task", "?snowflake.Table snowflake-*", "?command.local.Command snowflake-*-backfill",
                 "glue.CatalogTable * dbr",
             ],
-            update: ["?command.local.Command snowflake-*-backfill"],
+            // The unload role's delete grant follows the exports to their new folders.
+            update: ["?command.local.Command snowflake-*-backfill", "iam.RolePolicy snowflake-access"],
             // The stream's database is part of the export's identity: the re-export gets a new
             // location, and the Glue table switches to it.
             verdicts: [
@@ -146,6 +158,8 @@ const CASES: Case[] = [
                 "sns.TopicSubscription lake-*-subscription", "iam.RolePolicy *-access", "iam.Role catalog-*-role", "?glue.Crawler catalog-*-crawler",
                 // The arrival rule's pattern and the workflow's description name the table's folder.
                 "glue.Workflow catalog-*-arrival-workflow", "cloudwatch.EventRule catalog-*-arrival-rule",
+                // prod: the replication rule's filter and the retention rules follow the prefix.
+                ...(s === "prod" ? ["s3.BucketReplicationConfig replica-configuration", "s3.BucketLifecycleConfiguration *-lifecycle"] : []),
             ],
             // The Glue table goes with the old location (its partitions with it): that is the point.
             verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],
@@ -191,7 +205,8 @@ const CASES: Case[] = [
         change: (s) => withOrders(s, (t) => (name === "generation" ? { ...t, generation: 2 } : { ...t, partitionGranularity: "month" })),
         expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
             replace: ["snowflake.StreamOnTable snowflake-orders-stream dbr", "command.local.Command snowflake-orders-backfill cbd", "glue.CatalogTable *orders* dbr"],
-            update: ["snowflake.Task snowflake-orders-task"],
+            // The unload role's delete grant moves to the new export's folder.
+            update: ["snowflake.Task snowflake-orders-task", "iam.RolePolicy snowflake-access"],
             verdicts: ["advisory rows-exported-again snowflake-orders-stream", "advisory data-replaced-or-deleted catalog-orders-table"],
         }])) as Record<Stack, Expectation>,
     })),
@@ -199,6 +214,44 @@ const CASES: Case[] = [
         name: "alertEmails",
         change: (s) => ({ [K("alertEmails")]: s === "dev" ? ["dev-oncall@example.com"] : ["data-platform-oncall@example.com", "lake-owners@example.com"] }),
         expect: { dev: { create: ["sns.TopicSubscription alerts-email-0"] }, prod: { create: ["sns.TopicSubscription alerts-email-1"] } },
+    },
+    {
+        // An existing stack without a log bucket (dev: none; prod: a named trail) turns access logs
+        // on: the log bucket and the logging configuration are created; the lake bucket is untouched.
+        name: "access logs turned on",
+        from: (s) => ({ [K("auditTrail")]: s === "dev" ? "none" : TRAIL }),
+        change: () => ({ [K("auditTrail")]: "access-logs" }),
+        expect: {
+            dev: { create: ["* access-logs*"] },
+            // prod logs the replica's requests too, in the replica's region.
+            prod: { create: ["* access-logs*", "* replica-logs*"] },
+        },
+    },
+    {
+        name: "auditTrail none",
+        change: (s) => ({ [K("auditTrail")]: s === "dev" ? TRAIL : "none" }),
+        // dev declares nothing for either (the trail is not the stack's); prod refuses no audit trail.
+        expect: { dev: {}, prod: { refused: /incremental-crawl:auditTrail: expected "access-logs" or "cloudtrail:<trail ARN>" in a production stack/ } },
+    },
+    {
+        name: "a table's retention added",
+        change: (s) => withOrders(s, (t) => ({ ...t, retentionDays: 365 })),
+        // Only the lifecycle rules change (the lake's, and the replica's in prod): no re-export.
+        expect: {
+            dev: { update: ["s3.BucketLifecycleConfiguration lake-lifecycle"] },
+            prod: { update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle"] },
+        },
+    },
+    {
+        // A versioned stack without a replica gets one: everything of the replica is created, the
+        // lake bucket and its versioning are untouched. prod cannot drop its replica.
+        name: "replica turned on",
+        from: (s) => (s === "dev" ? { [K("versioning")]: true } : {}),
+        change: (s) => ({ [K("replicaRegion")]: s === "dev" ? "eu-central-1" : "" }),
+        expect: {
+            dev: { create: ["* replica-*", "iam.Role replica-role", "iam.RolePolicy replica-access"] },
+            prod: { refused: /incremental-crawl:replicaRegion: expected an AWS region for the recovery replica in a production stack/ },
+        },
     },
     {
         name: "maxReceiveCount",
@@ -250,7 +303,9 @@ describe("lifecycle: the change matrix", function () {
     const resultOf = (c: Case, stack: Stack) => {
         const key = `${c.name}/${stack}`;
         if (!results.has(key)) {
-            results.set(key, oldOf(stack).then((old) => planChange(old, { stack, config: c.change(stack) }).catch((e: Error) => ({ refused: e }))));
+            const from = c.from?.(stack);
+            const old = from ? runProgram({ stack, config: from }) : oldOf(stack);
+            results.set(key, old.then((o) => planChange(o, { stack, config: { ...from, ...c.change(stack) } }).catch((e: Error) => ({ refused: e }))));
         }
         return results.get(key)!;
     };

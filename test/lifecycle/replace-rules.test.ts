@@ -52,5 +52,9 @@ describe("lifecycle: the replace-rule table", () => {
         assert.ok(!REPLACE_RULES["snowflake:index/database:Database"].forceNew.includes("name"), "v1.2.1 renames a database in place");
         assert.deepEqual(REPLACE_RULES["snowflake:index/streamOnTable:StreamOnTable"].recreateOnUpdate, ["table", "appendOnly", "showInitialRows", "at", "before"]);
         assert.deepEqual(REPLACE_RULES["command:local:Command"].forceNew, ["triggers"]);
+        // Object Lock set on the bucket itself replaces it; a region of its own moves nothing in place.
+        assert.ok(REPLACE_RULES["aws:s3/bucket:Bucket"].forceNew.includes("objectLockEnabled"));
+        assert.deepEqual(REPLACE_RULES["aws:s3/bucketLogging:BucketLogging"].forceNew, ["bucket", "expectedBucketOwner", "region"], "target bucket and prefix update in place");
+        assert.deepEqual(REPLACE_RULES["aws:s3/bucketReplicationConfig:BucketReplicationConfig"].forceNew, ["bucket", "region"], "role and rules update in place");
     });
 });

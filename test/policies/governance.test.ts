@@ -18,7 +18,7 @@ describe("policies/governance", () => {
             assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({}, { region: "eu-west-1" })), []);
         });
         it("reports a provider region, or a resource's own region, outside the allowed ones", async () => {
-            const message = "region us-east-1 is not allowed (allowed: eu-west-1): the lake's data stays in its regions";
+            const message = "region us-east-1 is not allowed (allowed: eu-west-1, eu-central-1): the lake's data stays in its regions";
             assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({}, { region: "us-east-1" })), [message]);
             assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({ region: "us-east-1" }, { region: "eu-west-1" })), [message]);
         });

@@ -79,7 +79,7 @@ describe("policies: the pack served as `pulumi preview --policy-pack policies` s
         const policies = info.getPoliciesList();
         assert.deepEqual(policies.map((p: any) => p.getName()), allPolicies.map((p) => p.name));
         const regions = policies.find((p: any) => p.getName() === "aws-allowed-regions");
-        assert.deepEqual(regions.getConfigschema().getProperties().toJavaScript().allowedRegions.default, ["eu-west-1"]);
+        assert.deepEqual(regions.getConfigschema().getProperties().toJavaScript().allowedRegions.default, ["eu-west-1", "eu-central-1"]);
     });
 
     it("reports a resource violation with the same message as the rule's unit test (the server puts the description first)", async () => {

@@ -71,7 +71,13 @@ describe("policies: npm run plan", function () {
         assert.equal(dev.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1 + 15);
         assert.deepEqual(prod.policyConfig["iam-third-party-external-id"].accountIds, [MOCK_ACCOUNT]);
         // Keys a policy does not declare stay out of its config; schema defaults fill the rest.
-        assert.deepEqual(prod.policyConfig["aws-allowed-regions"], { allowedRegions: ["eu-west-1"] });
+        assert.deepEqual(prod.policyConfig["aws-allowed-regions"], { allowedRegions: ["eu-west-1", "eu-central-1"] });
+        // prod declares CUSTOMERS' retention and keeps its own access logs; dev names no audit trail at all.
+        assert.deepEqual(prod.policyConfig["s3-retention-in-production"].declaredRetention, { "exports/customers/": 730 });
+        assert.deepEqual(dev.policyConfig["s3-retention-in-production"].declaredRetention, {});
+        assert.equal(prod.policyConfig["s3-access-logging-in-production"].cloudTrailDataEvents, false);
+        const trail = stackPolicySettings({ "incremental-crawl:auditTrail": "cloudtrail:arn:aws:cloudtrail:eu-west-1:111122223333:trail/org" });
+        assert.equal(trail.cloudTrailDataEvents, true);
         assert.deepEqual(prod.policyConfig["glue-event-queue-exclusive"], {});
     });
 
@@ -124,7 +130,7 @@ describe("policies: npm run plan", function () {
         assert.ok(notification.dependencies.some((d) => d.type === "aws:sns/topicPolicy:TopicPolicy"));
         assert.deepEqual(notification.propertyDependencies.topics.map((d) => d.type), ["aws:sns/topic:Topic"]);
         assert.equal(notification.parent?.type, "incremental-crawl:index:EventLake");
-        const bucket = graph.find((r) => r.type === "aws:s3/bucket:Bucket")!;
+        const bucket = graph.find((r) => r.type === "aws:s3/bucket:Bucket" && r.name.endsWith("-lake-bucket"))!;
         assert.match(bucket.props.arn, /^arn:aws:s3:::incremental-crawl-prod-lake-bucket-/);
         assert.equal((bucket.opts as { retainOnDelete?: boolean }).retainOnDelete, true);
     });

@@ -169,6 +169,16 @@ describe("policies/s3", () => {
             }]);
             assert.deepEqual((await stackViolations(s3KmsInProduction, without(lake(), "sse"), { production: true })).map((v) => v.resource), ["bucket"]);
         });
+        it("accepts SSE-S3 on a bucket that receives access logs (SSE-KMS is not supported there), and only there", async () => {
+            const logs: Fake[] = [
+                { type: BUCKET, name: "logs", props: {}, outputs: { bucket: "log-bucket", arn: "arn:aws:s3:::log-bucket" } },
+                { type: SSE, name: "logs-sse", props: { bucket: "log-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, from: { bucket: ["logs"] } },
+                { type: "aws:s3/bucketLogging:BucketLogging", name: "logging", props: { bucket: "lake-bucket", targetBucket: "log-bucket", targetPrefix: "access-logs/" }, from: { bucket: ["bucket"], targetBucket: ["logs"] } },
+            ];
+            assert.deepEqual(await stackViolations(s3KmsInProduction, [...kms(), ...logs], { production: true }), []);
+            // The same bucket that no one logs into is an ordinary bucket again.
+            assert.deepEqual((await stackViolations(s3KmsInProduction, [...kms(), ...logs.slice(0, 2)], { production: true })).map((v) => v.resource), ["logs-sse"]);
+        });
     });
 
     describe("s3-versioning-in-production", () => {
@@ -207,19 +217,45 @@ describe("policies/s3", () => {
                 { id: "versions", status: "Enabled", filter: { and: { prefix: "exports/orders/" } }, noncurrentVersionExpiration: { noncurrentDays: 7 } },
             ];
             assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules }, production), [
-                'production stack: lifecycle rule "expire-all" deletes current objects under "" after 1 day, which covers exports/: keep the exports; limit expiration to other prefixes',
+                'production stack: lifecycle rule "expire-all" deletes current objects under "" after 1 day, which covers exports/: keep the exports; limit expiration to other prefixes, or declare it as a table\'s retentionDays (policy config declaredRetention)',
                 'production stack: lifecycle rule "versions" deletes noncurrent versions after 7 days; keep them at least 30 days',
             ]);
         });
         it("reads a bucket's own lifecycleRules, skips disabled rules, and follows the configured prefix", async () => {
             const inline = { lifecycleRules: [{ id: "old", enabled: true, prefix: "exports/", expiration: { date: "2030-01-01" } }, { id: "off", enabled: false, expiration: { days: 1 } }] };
             assert.deepEqual(await violationsOf(s3RetentionInProduction, BUCKET, inline, production), [
-                'production stack: lifecycle rule "old" deletes current objects under "exports/" on 2030-01-01, which covers exports/: keep the exports; limit expiration to other prefixes',
+                'production stack: lifecycle rule "old" deletes current objects under "exports/" on 2030-01-01, which covers exports/: keep the exports; limit expiration to other prefixes, or declare it as a table\'s retentionDays (policy config declaredRetention)',
             ]);
             assert.deepEqual(await violationsOf(s3RetentionInProduction, BUCKET, inline, { production: true, protectedPrefix: "data/" }), []);
         });
         it("asks nothing of a stack that is not production", () => {
             assert.deepEqual(checkLifecycleRetention([{ id: "x", status: "Enabled", expiration: { days: 1 } }], { production: false, protectedPrefix: "exports/", minNoncurrentVersionDays: 30 }), []);
+        });
+        describe("a table's declared retention", () => {
+            const declared = { production: true, declaredRetention: { "exports/customers/": 730 } };
+            const table = (prefix: string, expiration: Record<string, unknown>) => ({
+                id: "expire-table-customers", status: "Enabled", filter: { prefix }, expiration, noncurrentVersionExpiration: { noncurrentDays: 90 },
+            });
+            it("allows expiring exactly the declared folder after exactly the declared days", async () => {
+                assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [...prodRules, table("exports/customers/", { days: 730 })] }, declared), []);
+            });
+            it("still flags the same rule when nothing declares it, other days, another folder, or a date", async () => {
+                const undeclared = await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/customers/", { days: 730 })] }, production);
+                assert.equal(undeclared.length, 1);
+                assert.match(undeclared[0], /deletes current objects under "exports\/customers\/" after 730 days, which covers exports\/: keep the exports/);
+                assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/customers/", { days: 30 })] }, declared), [
+                    'production stack: lifecycle rule "expire-table-customers" deletes current objects under "exports/customers/" after 30 days, but the table declares a retention of 730 days: expire it after exactly those days',
+                ]);
+                assert.equal((await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/orders/", { days: 730 })] }, declared)).length, 1, "another table's folder");
+                assert.equal((await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/", { days: 730 })] }, declared)).length, 1, "the whole export prefix");
+                assert.equal((await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/customers/", { date: "2030-01-01" })] }, declared)).length, 1, "a date");
+            });
+            it("still keeps noncurrent versions the minimum under a declared folder", async () => {
+                const short = { ...table("exports/customers/", { days: 730 }), noncurrentVersionExpiration: { noncurrentDays: 1 } };
+                assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [short] }, declared), [
+                    'production stack: lifecycle rule "expire-table-customers" deletes noncurrent versions after 1 day; keep them at least 30 days',
+                ]);
+            });
         });
     });
 });

@@ -9,7 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "../../offline";
 import {
-    CELL_GROUPS, Cell, CellGroup, CellResult, DOC_PATH, ENCRYPTION_CONTEXT_STAND_IN, GraphResource, docSection, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, lakeFacts,
+    Cell, CELL_GROUPS, CellGroup, CellResult, DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, GraphResource, LakeFacts, lakeFacts,
 } from "../../scripts/lib/iam-matrix";
 
 const show = (r: CellResult) => `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
@@ -38,21 +38,29 @@ for (const stack of ["dev", "prod"]) {
     describe(`security: IAM access matrix of ${stack}`, () => {
         let run: ProgramRun;
         let results: CellResult[];
-        let kms = false;
+        let facts: LakeFacts;
 
         before(async () => {
             run = await runProgram({ stack });
             const evaluated = await evaluateMatrix(run.resources);
             results = evaluated.results;
-            kms = evaluated.facts.key !== undefined;
+            facts = evaluated.facts;
+        });
+
+        /** Groups a stack has no resources for (no customer-managed key, no access logs, no replica), with the type that would bring them. */
+        const absent = (): Partial<Record<CellGroup, string>> => ({
+            ...(facts.key === undefined ? { kms: "aws:kms/key:Key" } : {}),
+            ...(facts.logs.length === 0 ? { "access-logs": "aws:s3/bucketLogging:BucketLogging" } : {}),
+            ...(facts.replication === undefined ? { replication: "aws:s3/bucketReplicationConfig:BucketReplicationConfig" } : {}),
         });
 
         for (const [group, description] of Object.entries(CELL_GROUPS) as Array<[CellGroup, string]>) {
             it(`${group}: ${description}`, function () {
                 const cells = results.filter((r) => r.group === group);
-                if (group === "kms" && !kms) {
-                    assert.equal(cells.length, 0, "no KMS cells without a customer-managed key");
-                    assert.equal(run.resources.filter((r) => r.type === "aws:kms/key:Key").length, 0, `${stack} has a KMS key the matrix did not find`);
+                const missingType = absent()[group];
+                if (missingType !== undefined) {
+                    assert.equal(cells.length, 0, `no ${group} cells without a ${missingType}`);
+                    assert.equal(run.resources.filter((r) => r.type === missingType).length, 0, `${stack} has a ${missingType} the matrix did not find`);
                     return;
                 }
                 assert.ok(cells.length > 0, `no cell in group ${group}`);
@@ -93,6 +101,7 @@ for (const stack of ["dev", "prod"]) {
             // Every crawler's log: its own stream allowed; in a KMS stack, its own encrypted log group,
             // whose key association it may make and CloudWatch Logs may encrypt for.
             for (const t of facts.tables) {
+                const kms = facts.key !== undefined;
                 assert.equal(t.logs.encrypted, kms, `${t.folder}: crawler logs encrypted exactly when the stack has the lake key`);
                 assert.ok(results.some((r) => r.id === `crawler:${t.folder}:write-own-log` && r.expected === "Allowed" && r.resource.arn.startsWith(t.logs.arn)), `${t.folder}: own log stream`);
                 if (kms) {
@@ -108,6 +117,26 @@ for (const stack of ["dev", "prod"]) {
             assert.equal(trust.principal.arn, integration.outputs.storageAwsIamUserArn);
             assert.equal(trust.context["sts:ExternalId"], integration.outputs.storageAwsExternalId);
         });
+
+        if (stack === "prod") {
+            it("covers every log bucket, the replica and the replication role of the graph", () => {
+                const loggings = run.resources.filter((r) => r.type === "aws:s3/bucketLogging:BucketLogging");
+                assert.equal(facts.logs.length, loggings.length);
+                assert.deepEqual(facts.logs.map((l) => l.label), ["lake bucket", "replica bucket"]);
+                for (const l of facts.logs) {
+                    assert.ok(results.some((r) => r.resource.arn.startsWith(`${l.bucket.arn}/${l.prefix}`) && r.principal.arn === "logging.s3.amazonaws.com" && r.expected === "Allowed"), `log delivery into ${l.label}'s logs`);
+                    // The stack's roles that touch S3 or run its data path are each shown unable to read the logs.
+                    const denied = new Set(results.filter((r) => r.group === "access-logs" && r.action === "s3:GetObject" && r.resource.arn.startsWith(l.bucket.arn) && r.decision !== "Allowed")
+                        .map((r) => r.principal.label));
+                    for (const who of ["unload role", "crawler role customers", "arrival role customers", "replication role", "task-error role", "anonymous", "administrator of another account"]) {
+                        assert.ok(denied.has(who), `no cell shows ${who} cannot read the ${l.label}'s logs`);
+                    }
+                }
+                const replicationRole = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-replica-role"))!;
+                assert.equal(facts.replication?.roleArn, replicationRole.outputs.arn);
+                assert.ok(results.some((r) => r.id === "replication:trust-s3" && r.ok));
+            });
+        }
 
         it(`is the table of ${DOC_PATH} (run npm run check:iam -- --stack ${stack} --update-doc after a change)`, () => {
             const text = fs.readFileSync(path.join(ROOT, DOC_PATH), "utf8");
@@ -178,7 +207,7 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
     });
 
     it("a key policy letting CloudWatch Logs use the key for any log group", async () => {
-        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key", "policy", (d) => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => {
             delete d.Statement.find((st: any) => st.Sid === "AllowCloudWatchLogsForCrawlerLogGroups").Condition;
         });
         const ids = await mismatches(bad);
@@ -201,8 +230,38 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
         assert.throws(() => lakeFacts(bad), /expected exactly one log group \/aws-glue\/crawlers-role\/.*orders.* in the graph, found 0/);
     });
 
+    it("a log bucket policy that admits log delivery from any bucket, or under the whole bucket", async () => {
+        const isLogPolicy = (r: GraphResource) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name.endsWith("-access-logs-policy");
+        const anySource = mutatePolicy(rs, isLogPolicy, "policy", (d) => { delete d.Statement.find((s: any) => s.Sid === "AllowS3ServerAccessLogDelivery").Condition; });
+        const ids = await mismatches(anySource);
+        assert.ok(ids.includes("logs:lake:deliver-other-bucket") && ids.includes("logs:lake:deliver-other-account") && ids.includes("logs:lake:deliver-no-source"), ids.join(", "));
+        const whole = mutatePolicy(rs, isLogPolicy, "policy", (d) => {
+            const st = d.Statement.find((s: any) => s.Sid === "AllowS3ServerAccessLogDelivery");
+            st.Resource = st.Resource.replace(/\/access-logs\/\*$/, "/*");
+        });
+        assert.ok((await mismatches(whole)).includes("logs:lake:deliver-outside-prefix"));
+    });
+
+    it("a replication role allowed to replicate deletes, or to read the whole lake", async () => {
+        const isReplicationPolicy = (r: GraphResource) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-replica-access");
+        const deletes = mutatePolicy(rs, isReplicationPolicy, "policy", (d) => { d.Statement.find((s: any) => s.Sid === "WriteReplicas").Action.push("s3:ReplicateDelete"); });
+        assert.ok((await mismatches(deletes)).includes("replication:replicate-delete"));
+        const wide = mutatePolicy(rs, isReplicationPolicy, "policy", (d) => {
+            const st = d.Statement.find((s: any) => s.Sid === "ReadExportVersions");
+            st.Resource = st.Resource.replace(/\/exports\/\*$/, "/*");
+        });
+        assert.ok((await mismatches(wide)).includes("replication:read-athena-results"));
+    });
+
+    it("an unload role that may delete anywhere under the export prefix again", async () => {
+        const wide = mutatePolicy(rs, (r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"), "policy", (d) => {
+            d.Statement.find((s: any) => s.Sid === "RemoveFilesOfFailedUnloads").Resource = d.Statement[0].Resource;
+        });
+        assert.ok((await mismatches(wide)).includes("unload:delete-earlier-export"));
+    });
+
     it("a key policy open to S3 of any account", async () => {
-        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key", "policy", (d) => { delete d.Statement[1].Condition; });
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => { delete d.Statement[1].Condition; });
         assert.ok((await mismatches(bad)).includes("kms:s3-other-account"));
     });
 

@@ -7,11 +7,15 @@ import * as assert from "node:assert/strict";
 import { CapturedResource, ProgramRun, runProgram } from "../../offline";
 
 const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
-const one = (run: ProgramRun, type: string) => {
-    const rs = ofType(run, type);
-    assert.equal(rs.length, 1, `expected one ${type}, found ${rs.length}`);
+const one = (run: ProgramRun, type: string, nameHas = "") => {
+    const rs = ofType(run, type).filter((r) => r.name.includes(nameHas));
+    assert.equal(rs.length, 1, `expected one ${type}${nameHas ? ` named *${nameHas}*` : ""}, found ${rs.length}`);
     return rs[0];
 };
+/** The tables' declared retentions, by their folder's key prefix (`exports/customers/`). */
+const declaredRetention = (run: ProgramRun): Record<string, number> => Object.fromEntries(
+    (JSON.parse(run.config["incremental-crawl:tables"]) as any[]).filter((t) => t.retentionDays !== undefined)
+        .map((t) => [`${run.config["incremental-crawl:exportPrefix"] ?? "exports"}/${String(t.name).toLowerCase()}/`, t.retentionDays]));
 
 /** Upper-case words of a SQL text outside string literals and quoted identifiers. */
 function keywords(sqlText: string): string[] {
@@ -39,11 +43,16 @@ for (const stack of ["dev", "prod"]) {
         });
 
         if (stack === "prod") {
-            it("keeps the lake bucket, its key, the Glue database and the Snowflake data on destroy", () => {
-                const bucket = one(run, "aws:s3/bucket:Bucket");
-                assert.equal(bucket.retainOnDelete, true, "bucket retainOnDelete");
-                assert.notEqual(bucket.inputs.forceDestroy, true, "a retained bucket must not be force-destroyable");
-                assert.equal(one(run, "aws:kms/key:Key").retainOnDelete, true, "a deleted key makes every object it encrypted unreadable");
+            it("keeps the lake bucket, its key, its replica and access logs, the Glue database and the Snowflake data on destroy", () => {
+                const buckets = ofType(run, "aws:s3/bucket:Bucket");
+                assert.deepEqual(buckets.map((b) => b.name.replace(/^incremental-crawl-prod-/, "")).sort(), ["access-logs", "lake-bucket", "replica-bucket", "replica-logs"]);
+                for (const bucket of buckets) {
+                    assert.equal(bucket.retainOnDelete, true, `${bucket.name} retainOnDelete`);
+                    assert.notEqual(bucket.inputs.forceDestroy, true, `${bucket.name}: a retained bucket must not be force-destroyable`);
+                }
+                const keys = ofType(run, "aws:kms/key:Key");
+                assert.equal(keys.length, 2, "the lake key and the replica's key");
+                for (const key of keys) assert.equal(key.retainOnDelete, true, `${key.name}: a deleted key makes every object it encrypted unreadable`);
                 assert.equal(one(run, "aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
                 assert.equal(one(run, "snowflake:index/database:Database").retainOnDelete, true);
                 for (const t of ofType(run, "snowflake:index/table:Table")) assert.equal(t.retainOnDelete, true, t.name);
@@ -51,29 +60,53 @@ for (const stack of ["dev", "prod"]) {
             });
 
             it("versions the bucket: an overwritten or deleted object keeps its previous version for noncurrentVersionDays", () => {
-                assert.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning").inputs.versioningConfiguration.status, "Enabled");
-                const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as any[];
+                assert.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning", "-lake-").inputs.versioningConfiguration.status, "Enabled");
+                const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[];
                 const noncurrent = rules.filter((r) => r.noncurrentVersionExpiration);
-                assert.equal(noncurrent.length, 1);
-                assert.equal(noncurrent[0].noncurrentVersionExpiration.noncurrentDays, Number(run.config["incremental-crawl:noncurrentVersionDays"]));
-                for (const r of rules.filter((x) => x.expiration?.days !== undefined)) assert.equal(r.filter?.prefix, "athena-results/", `rule ${r.id}`);
+                assert.ok(noncurrent.length >= 1);
+                for (const r of noncurrent) assert.equal(r.noncurrentVersionExpiration.noncurrentDays, Number(run.config["incremental-crawl:noncurrentVersionDays"]), `rule ${r.id}`);
+                const declared = declaredRetention(run);
+                for (const r of rules.filter((x) => x.expiration?.days !== undefined)) {
+                    assert.ok(r.filter?.prefix === "athena-results/" || declared[r.filter?.prefix] === r.expiration.days, `rule ${r.id} expires ${r.filter?.prefix}`);
+                }
+            });
+
+            it("replicates the exports where no delete reaches them: versioned replica, delete markers not replicated, the same retentions", () => {
+                const config = one(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
+                const lake = one(run, "aws:s3/bucket:Bucket", "-lake-bucket");
+                const replica = one(run, "aws:s3/bucket:Bucket", "-replica-bucket");
+                assert.equal(config.inputs.bucket, lake.outputs.bucket);
+                const [rule] = config.inputs.rules as any[];
+                assert.deepEqual([rule.status, rule.filter.prefix, rule.deleteMarkerReplication.status, rule.destination.bucket], ["Enabled", "exports/", "Disabled", replica.outputs.arn]);
+                assert.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning", "-replica-versioning").inputs.versioningConfiguration.status, "Enabled");
+                const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "-replica-access").inputs.policy);
+                const actions = policy.Statement.flatMap((st: any) => [st.Action].flat());
+                for (const a of ["s3:ReplicateDelete", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]) assert.ok(!actions.includes(a), `the replication role has ${a}`);
+                const lakeRules = (one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
+                const replicaRules = (one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-replica-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
+                assert.ok(lakeRules.length >= 1, "prod declares a table retention");
+                assert.deepEqual(replicaRules, lakeRules, "a table's copies expire with it");
             });
         } else {
             it("is disposable: the bucket is emptied and removed on destroy (dev keeps nothing by design)", () => {
-                const bucket = one(run, "aws:s3/bucket:Bucket");
+                const bucket = one(run, "aws:s3/bucket:Bucket", "-lake-bucket");
                 assert.equal(bucket.retainOnDelete, false);
                 assert.equal(bucket.inputs.forceDestroy, true);
             });
         }
 
-        it("has no lifecycle rule that expires current objects under the export prefix", () => {
+        it("has no lifecycle rule that expires current objects under the export prefix, but a table's declared retention", () => {
             const exportPrefix = `${one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix}`;
             assert.ok(exportPrefix.endsWith("/") && exportPrefix.length > 1);
-            for (const rule of one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration").inputs.rules as any[]) {
-                const prefix: string = rule.filter?.prefix ?? rule.prefix ?? "";
-                const overlaps = exportPrefix.startsWith(prefix) || prefix.startsWith(exportPrefix);
-                const expiresCurrent = rule.expiration?.days !== undefined || rule.expiration?.date !== undefined;
-                assert.ok(!(overlaps && expiresCurrent && rule.status === "Enabled"), `rule ${rule.id} expires current objects under ${exportPrefix}`);
+            const declared = declaredRetention(run);
+            for (const lifecycle of ofType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
+                for (const rule of lifecycle.inputs.rules as any[]) {
+                    const prefix: string = rule.filter?.prefix ?? rule.prefix ?? "";
+                    const overlaps = exportPrefix.startsWith(prefix) || prefix.startsWith(exportPrefix);
+                    const expiresCurrent = rule.expiration?.days !== undefined || rule.expiration?.date !== undefined;
+                    const isDeclared = declared[prefix] !== undefined && declared[prefix] === rule.expiration?.days;
+                    assert.ok(!(overlaps && expiresCurrent && rule.status === "Enabled" && !isDeclared), `${lifecycle.name}: rule ${rule.id} expires current objects under ${exportPrefix}`);
+                }
             }
         });
 

@@ -1,0 +1,148 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy, serviceTrustPolicy } from "../iam-documents";
+import { token } from "../tokens";
+import { AccessLogBucket } from "./access-log-bucket";
+import { ExpirySettings, replicaLifecycleRules, RetainedTable } from "./lifecycle-rules";
+
+export interface LakeReplicaArgs extends ExpirySettings {
+    /** The lake bucket (source): name, ARN, and its versioning, which replication needs first. */
+    source: { bucket: pulumi.Input<string>; arn: pulumi.Input<string>; versioning?: pulumi.Resource };
+    sourceRegion: pulumi.Input<string>;
+    /** Region of the replica: another region the stack's residency rules allow. */
+    region: string;
+    accountId: pulumi.Input<string>;
+    partition: pulumi.Input<string>;
+    /** Key prefix (no trailing slash) of the exports: only they are replicated. */
+    exportPrefix: string;
+    /** The lake key; when set the replica is encrypted with a key of its own in its region. */
+    sourceKeyArn?: pulumi.Input<string>;
+    /** IAM name of the replication role. */
+    roleName: string;
+    /** Tables whose objects expire: their replicas expire alike. */
+    retainedTables: RetainedTable[];
+    /** Access logs of the replica (in its region), when the stack keeps access logs. */
+    accessLogs?: { prefix: string; retentionDays: number };
+    retain: boolean;
+}
+
+/**
+ * The lake's recovery copy: S3 Cross-Region Replication of the exports to a versioned bucket in
+ * another region (CKV_AWS_144, FSBP S3.7). Deletes do not reach it: with a Filter in the rule S3
+ * replicates no delete marker unless asked (DeleteMarkerReplication Disabled here), and never
+ * replicates the deletion of a version, "This protects data from malicious deletions."
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/delete-marker-replication.html
+ *
+ * So every object the unload role can delete (a delete marker in the lake) stays current in the
+ * replica; it expires there only by the replica's own lifecycle, which applies the same table
+ * retentions as the lake (S3 does not replicate lifecycle actions). Both buckets must be versioned
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html); objects
+ * that existed before the rule are not replicated (S3 Batch Replication copies them once:
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html).
+ *
+ * Every regional resource here names its region (@pulumi/aws 7 per-resource `region`; "Changing the
+ * value of `region` will force resource replacement", terraform-provider-aws
+ * website/docs/guides/enhanced-region-support.html.markdown). The replication configuration lives
+ * with the source bucket, in the lake's region.
+ */
+export class LakeReplica extends pulumi.ComponentResource {
+    readonly bucket: aws.s3.Bucket;
+    readonly key?: aws.kms.Key;
+    readonly role: aws.iam.Role;
+    readonly configuration: aws.s3.BucketReplicationConfig;
+    readonly accessLogs?: AccessLogBucket;
+
+    constructor(name: string, args: LakeReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+        super(token("LakeReplica"), name, {}, opts);
+        const child = { parent: this };
+        const region = { region: args.region };
+
+        if (args.sourceKeyArn !== undefined) {
+            // A KMS key is regional: the replica needs its own, in its region.
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
+            this.key = new aws.kms.Key(`${name}-key`, {
+                ...region,
+                description: `Replica key for ${name}: the recovery copy of the lake's exports`,
+                enableKeyRotation: true,
+                deletionWindowInDays: args.retain ? 30 : 7,
+                policy: pulumi.all([args.accountId, args.partition]).apply(([accountId, partition]) => JSON.stringify(replicaKeyPolicy({ accountId, partition }))),
+            }, { ...child, retainOnDelete: args.retain });
+        }
+
+        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { ...region, forceDestroy: !args.retain }, { ...child, retainOnDelete: args.retain });
+        const bucketId = this.bucket.id;
+        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
+            ...region, bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
+        }, child);
+        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { ...region, bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
+            ...region,
+            bucket: bucketId,
+            rules: [this.key
+                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }
+                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        }, child);
+        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child);
+        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
+            ...region, bucket: bucketId, rules: replicaLifecycleRules({ ...args, versioning: true }),
+        }, { ...child, dependsOn: [versioning] });
+        new aws.s3.BucketPolicy(`${name}-tls-only`, {
+            ...region,
+            bucket: bucketId,
+            policy: this.bucket.arn.apply((bucketArn) => JSON.stringify(bucketTlsOnlyPolicy({ bucketArn }))),
+        }, { ...child, dependsOn: [publicAccess] });
+
+        // The role S3 assumes to replicate: the trust policy of the S3 user guide.
+        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
+        this.role = new aws.iam.Role(`${name}-role`, {
+            name: args.roleName,
+            description: "Assumed by S3 to replicate the lake's exports to the recovery replica",
+            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("s3.amazonaws.com")),
+        }, child);
+        const access = new aws.iam.RolePolicy(`${name}-access`, {
+            role: this.role.name,
+            policy: pulumi.all([args.source.arn, this.bucket.arn, args.sourceRegion, args.sourceKeyArn, this.key?.arn]).apply(
+                ([sourceBucketArn, replicaBucketArn, sourceRegion, sourceKeyArn, replicaKeyArn]) => JSON.stringify(replicationPolicy({
+                    sourceBucketArn, replicaBucketArn, prefix: args.exportPrefix, sourceRegion, replicaRegion: args.region, sourceKeyArn, replicaKeyArn,
+                }))),
+        }, child);
+
+        // S3 refuses a replication configuration until versioning is on ("Versioning must be
+        // 'Enabled' on the bucket", terraform-provider-aws internal/service/s3/bucket_replication_configuration.go).
+        this.configuration = new aws.s3.BucketReplicationConfig(`${name}-configuration`, {
+            bucket: args.source.bucket,
+            role: this.role.arn,
+            rules: [{
+                id: "replicate-exports",
+                status: "Enabled",
+                priority: 1,
+                filter: { prefix: `${args.exportPrefix}/` },
+                // A delete in the lake stays a delete in the lake only: the replica keeps the object.
+                deleteMarkerReplication: { status: "Disabled" },
+                destination: {
+                    bucket: this.bucket.arn,
+                    storageClass: "STANDARD",
+                    ...(this.key ? { encryptionConfiguration: { replicaKmsKeyId: this.key.arn } } : {}),
+                },
+                // SSE-KMS objects are replicated only when the rule opts in.
+                ...(this.key ? { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } } : {}),
+            }],
+        }, { ...child, dependsOn: [...(args.source.versioning ? [args.source.versioning] : []), versioning, access] });
+
+        if (args.accessLogs) {
+            this.accessLogs = new AccessLogBucket(`${name}-logs`, {
+                source: { bucket: this.bucket.bucket, arn: this.bucket.arn },
+                accountId: args.accountId,
+                prefix: args.accessLogs.prefix,
+                retentionDays: args.accessLogs.retentionDays,
+                versioning: true,
+                noncurrentVersionDays: args.noncurrentVersionDays,
+                abortIncompleteUploadDays: args.abortIncompleteUploadDays,
+                retain: args.retain,
+                region: args.region,
+            }, child);
+        }
+        this.registerOutputs({ bucketName: this.bucket.bucket });
+    }
+}

@@ -1,0 +1,62 @@
+/**
+ * The roles buckets play in a stack's graph, read from the resources that configure them: a bucket
+ * that receives another bucket's server access logs, a bucket that receives replicas, and a bucket's
+ * default-encryption algorithms.
+ */
+import { IDS, Node, ofType, refersTo } from "./graph";
+import { T } from "./types";
+import { isRecord, known, listOf, nonEmpty } from "./values";
+
+/** A logging configuration: the bucket it logs and the bucket it logs into. */
+export interface LoggingEdge {
+    /** The BucketLogging resource, or the bucket itself for an inline `logging` block. */
+    via: Node;
+    source: Node;
+    target?: Node;
+}
+
+/** Every logging configuration of the graph, resolved to buckets where it can be. */
+export function loggingEdges(resources: Node[]): LoggingEdge[] {
+    const buckets = ofType(resources, T.bucket);
+    const out: LoggingEdge[] = [];
+    for (const l of ofType(resources, T.bucketLogging)) {
+        const source = buckets.find((b) => refersTo(l, "bucket", b, IDS.bucket));
+        if (!source) continue;
+        out.push({ via: l, source, target: buckets.find((b) => refersTo(l, "targetBucket", b, IDS.bucket)) });
+    }
+    for (const b of buckets) {
+        const inline = known(() => b.props.logging);
+        const target = isRecord(inline) ? nonEmpty(inline.targetBucket) : undefined;
+        if (target !== undefined) out.push({ via: b, source: b, target: buckets.find((x) => [known(() => x.props.bucket), known(() => x.props.id), known(() => x.props.arn)].includes(target)) });
+    }
+    return out;
+}
+
+/** Buckets that receive server access logs. */
+export function accessLogTargets(resources: Node[]): Node[] {
+    const targets = loggingEdges(resources).map((e) => e.target).filter((t): t is Node => t !== undefined);
+    return ofType(resources, T.bucket).filter((b) => targets.some((t) => t.urn === b.urn));
+}
+
+/** Buckets a replication rule writes replicas into. */
+export function replicaDestinations(resources: Node[]): Node[] {
+    const configs = ofType(resources, T.replication);
+    return ofType(resources, T.bucket).filter((b) => configs.some((c) => !refersTo(c, "bucket", b, IDS.bucket) && refersTo(c, "rules", b, IDS.bucket)));
+}
+
+/** Default-encryption algorithms of a bucket: its BucketServerSideEncryptionConfiguration(s), or its inline block. */
+export function encryptionAlgorithmsOf(resources: Node[], bucket: Node): string[] {
+    const fromRules = (rules: unknown) => listOf(rules)
+        .map((r) => (isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined))
+        .filter((a): a is string => typeof a === "string");
+    const configs = ofType(resources, T.encryption).filter((c) => refersTo(c, "bucket", bucket, IDS.bucket));
+    const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
+    return [...configs.flatMap((c) => fromRules(known(() => c.props.rules))), ...(isRecord(inline) ? fromRules(inline.rule) : [])];
+}
+
+/** The key prefix a lifecycle or replication rule applies to ("" for the whole bucket). */
+export function rulePrefixOf(rule: Record<string, any>): string {
+    const f = isRecord(rule.filter) ? rule.filter : {};
+    const p = f.prefix ?? (isRecord(f.and) ? f.and.prefix : undefined) ?? rule.prefix;
+    return typeof p === "string" ? p : "";
+}

@@ -1,0 +1,224 @@
+/**
+ * The audit trail (a log bucket per data bucket, or a named CloudTrail trail), the recovery replica
+ * of the exports, and the tables' retentions, as the program declares them in each stack.
+ */
+import * as assert from "node:assert/strict";
+import { iam, lifecycleRules } from "@incremental-crawl/components";
+import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
+import { MOCK_ACCOUNT } from "../offline/mocks";
+
+const S3 = (t: string) => `aws:s3/${t}`;
+const BUCKET = S3("bucket:Bucket");
+const LOGGING = S3("bucketLogging:BucketLogging");
+const LIFECYCLE = S3("bucketLifecycleConfiguration:BucketLifecycleConfiguration");
+const REPLICATION = S3("bucketReplicationConfig:BucketReplicationConfig");
+const KEY = "aws:kms/key:Key";
+const K = (key: string) => `incremental-crawl:${key}`;
+
+/** The cloud resources under a component (any depth), by the component's logical name suffix. */
+function under(g: Graph, type: string, suffix: string): CapturedResource[] {
+    const c = g.resources.find((r) => r.type === type && r.name.endsWith(suffix));
+    assert.ok(c, `no ${type} *${suffix}`);
+    return g.cloud.filter((r) => g.ancestors(r).some((a) => a.urn === c.urn));
+}
+const only = (rs: CapturedResource[], type: string) => {
+    const found = rs.filter((r) => r.type === type);
+    assert.equal(found.length, 1, `${type}: ${found.map((r) => r.name).join(", ")}`);
+    return found[0];
+};
+
+describe("audit trail and recovery (prod)", () => {
+    let g: Graph;
+    let lake: CapturedResource;
+    before(async () => {
+        g = await stackGraph("prod");
+        lake = g.one(BUCKET, "-lake-bucket");
+    });
+
+    describe("the lake's access logs", () => {
+        let logs: CapturedResource[];
+        let bucket: CapturedResource;
+        before(() => {
+            logs = under(g, "incremental-crawl:index:AccessLogBucket", "-access-logs");
+            bucket = only(logs, BUCKET);
+        });
+
+        it("logs the lake bucket's requests into a separate bucket, under its prefix, once the policy admits delivery", () => {
+            const logging = only(logs, LOGGING);
+            assert.deepEqual([logging.inputs.bucket, logging.inputs.targetBucket, logging.inputs.targetPrefix], [lake.outputs.bucket, bucket.outputs.bucket, "access-logs/"]);
+            assert.notEqual(bucket.outputs.bucket, lake.outputs.bucket, "never into the lake itself");
+            assert.equal(logging.inputs.targetGrants, undefined, "ACLs are disabled: no target grants");
+            assert.ok(g.dependsOn(logging, only(logs, S3("bucketPolicy:BucketPolicy"))));
+        });
+
+        it("locks the log bucket down: public access blocked, ACLs disabled, TLS only, delivery only for the lake bucket in this account", () => {
+            const pab = only(logs, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")).inputs;
+            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+            assert.equal(only(logs, S3("bucketOwnershipControls:BucketOwnershipControls")).inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            const policy = policyOf(only(logs, S3("bucketPolicy:BucketPolicy")));
+            assert.deepEqual(policy, iam.accessLogBucketPolicy({ logBucketArn: bucket.outputs.arn, prefix: "access-logs/", sourceBucketArn: lake.outputs.arn, accountId: MOCK_ACCOUNT }));
+            const delivery = policy.Statement.find((s: any) => s.Sid === "AllowS3ServerAccessLogDelivery")!;
+            assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
+            assert.equal(delivery.Action, "s3:PutObject");
+            assert.equal(delivery.Resource, `${bucket.outputs.arn}/access-logs/*`);
+            assert.deepEqual(delivery.Condition, { ArnLike: { "aws:SourceArn": lake.outputs.arn }, StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } });
+            assert.equal(policy.Statement.filter((s: any) => s.Effect === "Allow").length, 1, "nothing else is granted");
+        });
+
+        it("encrypts with SSE-S3, the only default encryption a log target supports (not the lake key)", () => {
+            const rules = only(logs, S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration")).inputs.rules;
+            assert.deepEqual(rules, [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        });
+
+        it("keeps the logs accessLogDays, versioned, and survives destroy", () => {
+            assert.equal(only(logs, S3("bucketVersioning:BucketVersioning")).inputs.versioningConfiguration.status, "Enabled");
+            const rules = only(logs, LIFECYCLE).inputs.rules as any[];
+            const expire = rules.find((r) => r.id === "expire-access-logs");
+            assert.deepEqual([expire.filter.prefix, expire.expiration.days], ["access-logs/", 365]);
+            assert.equal(rules.find((r) => r.id === "expire-old-versions").noncurrentVersionExpiration.noncurrentDays, 90);
+            assert.equal(bucket.retainOnDelete, true);
+            assert.notEqual(bucket.inputs.forceDestroy, true);
+        });
+
+        it("is not notified, not crawled, not replicated, and logs nothing of its own", () => {
+            const name = bucket.outputs.bucket;
+            for (const r of g.resources.filter((x) => [S3("bucketNotification:BucketNotification"), REPLICATION].includes(x.type))) assert.notEqual(r.inputs.bucket, name, r.name);
+            for (const c of g.ofType("aws:glue/crawler:Crawler")) assert.doesNotMatch(JSON.stringify(c.inputs), new RegExp(name), c.name);
+            for (const t of g.ofType("aws:glue/catalogTable:CatalogTable")) assert.doesNotMatch(t.inputs.storageDescriptor.location, new RegExp(name));
+            assert.ok(!g.ofType(LOGGING).some((l) => l.inputs.bucket === name), "a log bucket should not log itself");
+            assert.ok(!g.ofType("aws:iam/rolePolicy:RolePolicy").some((p) => String(p.inputs.policy).includes(name)), "no role of the stack is granted anything on the logs");
+        });
+    });
+
+    describe("the recovery replica", () => {
+        let replica: CapturedResource[];
+        let bucket: CapturedResource;
+        before(() => {
+            replica = under(g, "incremental-crawl:index:LakeReplica", "-replica");
+            bucket = g.one(BUCKET, "-replica-bucket");
+        });
+
+        it("puts every regional resource of the replica in the replica region, and the configuration with the lake", () => {
+            const regional = replica.filter((r) => !r.type.startsWith("aws:iam/") && r.type !== REPLICATION);
+            assert.ok(regional.length >= 10, `${regional.length} regional resources`);
+            for (const r of regional) assert.equal(r.inputs.region, "eu-central-1", r.name);
+            assert.equal(only(replica, REPLICATION).inputs.region, undefined, "a replication configuration belongs to the source bucket's region");
+            assert.match(g.one(KEY, "-replica-key").outputs.arn, /^arn:aws:kms:eu-central-1:/);
+        });
+
+        it("replicates the exports only, keeps deletes out, and includes the SSE-KMS objects, after both buckets are versioned", () => {
+            const config = only(replica, REPLICATION);
+            const key = g.one(KEY, "-replica-key");
+            assert.equal(config.inputs.bucket, lake.outputs.bucket);
+            assert.equal(config.inputs.role, g.one("aws:iam/role:Role", "-replica-role").outputs.arn);
+            assert.deepEqual(config.inputs.rules, [{
+                id: "replicate-exports", status: "Enabled", priority: 1, filter: { prefix: "exports/" }, deleteMarkerReplication: { status: "Disabled" },
+                destination: { bucket: bucket.outputs.arn, storageClass: "STANDARD", encryptionConfiguration: { replicaKmsKeyId: key.outputs.arn } },
+                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+            }]);
+            for (const v of [g.one(S3("bucketVersioning:BucketVersioning"), "-lake-versioning"), g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning"),
+                g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access")]) {
+                assert.ok(g.dependsOn(config, v), `the configuration waits for ${v.name}`);
+            }
+        });
+
+        it("gives S3 a role with exactly the replication grants: no delete, no other prefix", () => {
+            const role = g.one("aws:iam/role:Role", "-replica-role");
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("s3.amazonaws.com"));
+            assert.equal(role.outputs.name, "incremental-crawl-prod-replication");
+            const policy = policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access"));
+            assert.deepEqual(policy, iam.replicationPolicy({
+                sourceBucketArn: lake.outputs.arn, replicaBucketArn: bucket.outputs.arn, prefix: "exports", sourceRegion: "eu-west-1", replicaRegion: "eu-central-1",
+                sourceKeyArn: g.one(KEY, "-kms-key").outputs.arn, replicaKeyArn: g.one(KEY, "-replica-key").outputs.arn,
+            }));
+            const actions = policy.Statement.flatMap((s: any) => [s.Action].flat()).sort();
+            assert.deepEqual(actions, ["kms:Decrypt", "kms:Decrypt", "kms:Encrypt", "s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging",
+                "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:ReplicateObject", "s3:ReplicateTags"]);
+        });
+
+        it("hardens the replica like the lake: private, TLS only, its own key, versioned, retained", () => {
+            const pab = only(replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs"))), S3("bucketPublicAccessBlock:BucketPublicAccessBlock")).inputs;
+            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+            assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), iam.bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
+            const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption").inputs.rules[0];
+            assert.deepEqual(sse, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: g.one(KEY, "-replica-key").outputs.arn }, bucketKeyEnabled: true });
+            const key = g.one(KEY, "-replica-key");
+            assert.equal(key.inputs.enableKeyRotation, true);
+            assert.deepEqual(policyOf(key), iam.replicaKeyPolicy({ accountId: MOCK_ACCOUNT, partition: "aws" }));
+            assert.deepEqual([bucket.retainOnDelete, key.retainOnDelete], [true, true]);
+        });
+
+        it("expires a table's replicas as the lake expires the table, and logs the replica's requests in its region", () => {
+            const lakeRules = (g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
+            const replicaRules = (g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
+            assert.deepEqual(replicaRules, lakeRules);
+            const logging = g.ofType(LOGGING).find((l) => l.inputs.bucket === bucket.outputs.bucket);
+            assert.ok(logging, "the replica's requests are logged");
+            assert.equal(logging.inputs.region, "eu-central-1");
+            assert.equal(g.one(BUCKET, "-replica-logs").inputs.region, "eu-central-1", "a log target is in its source's region");
+        });
+    });
+
+    it("expires CUSTOMERS (personal data) after its declared retention, noncurrent versions too, and nothing else under exports/", () => {
+        const rules = g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules as any[];
+        assert.deepEqual(rules.filter((r) => r.id.startsWith("expire-table-")), [{
+            id: "expire-table-customers", status: "Enabled", filter: { prefix: "exports/customers/" }, expiration: { days: 730 }, noncurrentVersionExpiration: { noncurrentDays: 90 },
+        }]);
+        assert.deepEqual(rules.map((r) => r.id), ["abort-incomplete-multipart-uploads", "expire-athena-results", "expire-old-versions", "expire-table-customers"]);
+    });
+});
+
+describe("audit trail and recovery: other settings", () => {
+    it("dev declares neither (auditTrail none, no replicaRegion)", async () => {
+        const g = await stackGraph("dev");
+        assert.deepEqual(g.ofType(BUCKET).map((b) => b.name), ["incremental-crawl-dev-lake-bucket"]);
+        assert.deepEqual([g.ofType(LOGGING).length, g.ofType(REPLICATION).length], [0, 0]);
+        assert.deepEqual(g.run.outputs.auditTrail, { kind: "none" });
+        assert.equal(g.run.outputs.replica, undefined);
+    });
+
+    it("a stack that names a CloudTrail trail declares no log bucket and exports the trail", async () => {
+        const trailArn = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail";
+        const g = await graphOf({ stack: "prod", config: { [K("auditTrail")]: `cloudtrail:${trailArn}` } });
+        assert.equal(g.ofType(LOGGING).length, 0);
+        assert.deepEqual(g.ofType(BUCKET).map((b) => b.name.replace("incremental-crawl-prod-", "")).sort(), ["lake-bucket", "replica-bucket"]);
+        assert.deepEqual(g.run.outputs.auditTrail, { kind: "cloudtrail", trailArn });
+    });
+
+    it("dev with access logs and a replica: unversioned lake refused, versioned accepted with SSE-S3 replicas", async () => {
+        await assert.rejects(graphOf({ stack: "dev", config: { [K("replicaRegion")]: "eu-central-1" } }), /incremental-crawl:replicaRegion: expected no replica while versioning is false/);
+        const g = await graphOf({ stack: "dev", config: { [K("replicaRegion")]: "eu-central-1", [K("versioning")]: true, [K("auditTrail")]: "access-logs" } });
+        const [rule] = g.one(REPLICATION).inputs.rules;
+        assert.equal(rule.destination.encryptionConfiguration, undefined, "no lake key: the replica uses SSE-S3");
+        assert.equal(rule.sourceSelectionCriteria, undefined);
+        assert.equal(g.ofType(KEY).length, 0);
+        assert.deepEqual(g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption").inputs.rules,
+            [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        assert.equal(g.one(BUCKET, "-replica-bucket").inputs.forceDestroy, true, "dev stays disposable");
+    });
+});
+
+describe("lifecycle rules (pure)", () => {
+    const settings = { versioning: true, noncurrentVersionDays: 90, abortIncompleteUploadDays: 7, athenaResultsPrefix: "athena-results", athenaResultsDays: 30 };
+
+    it("keeps the lake's rules of a stack without retentions as they were (no diff on an existing stack)", () => {
+        assert.deepEqual(lifecycleRules.lakeLifecycleRules({ ...settings, retainedTables: [] }), [
+            { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+            { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
+            { id: "expire-old-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 90 }, expiration: { expiredObjectDeleteMarker: true } },
+        ]);
+        assert.deepEqual(lifecycleRules.lakeLifecycleRules({ ...settings, versioning: false, retainedTables: [] }).map((r) => r.id), ["abort-incomplete-multipart-uploads", "expire-athena-results"]);
+    });
+
+    it("expires each retained table under its own folder, in a stable order, noncurrent versions only when versioned", () => {
+        const tables = [{ folder: "orders", prefix: "exports/orders/", days: 365 }, { folder: "customers", prefix: "exports/customers/", days: 730 }];
+        const rules = lifecycleRules.tableRetentionRules(tables, { versioning: true, noncurrentVersionDays: 30 });
+        assert.deepEqual(rules.map((r) => [r.id, (r.filter as any).prefix, (r.expiration as any).days, (r.noncurrentVersionExpiration as any).noncurrentDays]), [
+            ["expire-table-customers", "exports/customers/", 730, 30], ["expire-table-orders", "exports/orders/", 365, 30],
+        ]);
+        assert.equal(lifecycleRules.tableRetentionRules(tables, { versioning: false, noncurrentVersionDays: 30 })[0].noncurrentVersionExpiration, undefined);
+        // The replica has no Athena results: housekeeping and the same table rules.
+        assert.deepEqual(lifecycleRules.replicaLifecycleRules({ ...settings, retainedTables: tables }).map((r) => r.id),
+            ["abort-incomplete-multipart-uploads", "expire-old-versions", "expire-table-customers", "expire-table-orders"]);
+    });
+});
