@@ -10,6 +10,7 @@ import * as path from "path";
 import * as grpc from "@grpc/grpc-js";
 import * as YAML from "yaml";
 import { IncrementalLake, LakeArgsError } from "../../components/index";
+import { servedPort } from "../harness/served-port";
 import { ROOT, runProgram } from "../../offline";
 import { derivedSchema, SCHEMA_FILE } from "../../scripts/lib/schema";
 
@@ -119,17 +120,7 @@ describe("package: the plugin boots as the Node.js language host runs a source-b
         const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" };
         delete env.NODE_OPTIONS;
         child = spawn(process.execPath, [path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-plugin"), ".", "127.0.0.1:1"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
-        const port = await new Promise<string>((resolve, reject) => {
-            let out = "";
-            let err = "";
-            child.stdout!.on("data", (d) => {
-                out += d;
-                const m = /^(\d+)\s*$/m.exec(out);
-                if (m) resolve(m[1]);
-            });
-            child.stderr!.on("data", (d) => (err += d));
-            child.on("exit", (code) => reject(new Error(`the plugin exited with ${code}: ${err}`)));
-        });
+        const port = await servedPort(child, "the plugin");
         client = new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     });
 

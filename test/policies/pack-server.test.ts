@@ -11,6 +11,7 @@ import * as grpc from "@grpc/grpc-js";
 import { allPolicies } from "../../policies/rules";
 import { s3PublicAccessBlocked } from "../../policies/rules/s3";
 import { snowflakeStageUsesIntegration } from "../../policies/rules/snowflake";
+import { servedPort } from "../harness/served-port";
 import { ROOT } from "../../offline";
 
 const analyzerrpc = require("@pulumi/pulumi/proto/analyzer_grpc_pb");
@@ -54,17 +55,7 @@ describe("policies: the pack served as `pulumi preview --policy-pack policies` s
             cwd: path.join(ROOT, "policies"),
             stdio: ["ignore", "pipe", "pipe"],
         });
-        const port = await new Promise<string>((resolve, reject) => {
-            let out = "";
-            let err = "";
-            child.stdout!.on("data", (d) => {
-                out += d;
-                const m = /^(\d+)\s*$/m.exec(out);
-                if (m) resolve(m[1]);
-            });
-            child.stderr!.on("data", (d) => (err += d));
-            child.on("exit", (code) => reject(new Error(`the pack exited with ${code}: ${err}`)));
-        });
+        const port = await servedPort(child, "the pack");
         client = new analyzerrpc.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     });
 
