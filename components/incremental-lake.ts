@@ -4,6 +4,7 @@ import { Alerts } from "./ops/alerts";
 import { Catalog } from "./catalog/catalog";
 import { EventLake } from "./lake/event-lake";
 import { exportLayout } from "./lake/export-layout";
+import type { BackfillSummary } from "./warehouse/backfill/backfill";
 import { AccessLogBucket } from "./lake/access-log-bucket";
 import { LakeKey } from "./lake/lake-key";
 import { LakeReplica } from "./lake/lake-replica";
@@ -45,7 +46,7 @@ export interface LakeTableOutputs {
     streamName: string;
     taskName: string;
     /** What the first unload of the current export did; unset until it ran. */
-    backfill?: BackfillResult;
+    backfill?: BackfillSummary;
 }
 
 /** Where the record of who read or deleted lake objects is (`auditTrail`). */
@@ -58,21 +59,6 @@ export interface AuditTrailOutputs {
     prefix?: string;
     /** The trail that records the lake's S3 data events (`cloudtrail`). */
     trailArn?: string;
-}
-
-/** The summary the unload command printed for the current export. */
-export interface BackfillResult {
-    /** `ok`: the only status a finished unload prints. */
-    status: string;
-    table: string;
-    rows: number;
-    files: number;
-    bytes: number;
-    /** The COPY INTO's Snowflake query id (its files carry it in their names). */
-    queryId: string;
-    attempts: number;
-    /** Partitions the unload added to the Glue table. */
-    partitionsAdded?: number;
 }
 
 /**

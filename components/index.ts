@@ -31,4 +31,5 @@ export { ExportLayout, ExportPlace, exportLayout } from "./lake/export-layout";
 export * as glueSchema from "./catalog/glue-schema";
 export { TaskErrorNotifications, TaskErrorNotificationsArgs } from "./warehouse/task-error-notifications";
 export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./ops/alerts";
-export { IncrementalLake, LakeTableOutputs, BackfillResult, AuditTrailOutputs, ATHENA_RESULTS_PREFIX, ACCESS_LOG_PREFIX } from "./incremental-lake";
+export type { BackfillSummary } from "./warehouse/backfill/backfill";
+export { IncrementalLake, LakeTableOutputs, AuditTrailOutputs, ATHENA_RESULTS_PREFIX, ACCESS_LOG_PREFIX } from "./incremental-lake";

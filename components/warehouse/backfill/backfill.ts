@@ -36,12 +36,15 @@ export interface PartitionCatalog {
     register(folders: string[]): Promise<number>;
 }
 
+/** What the unload command prints when it finished: the stack keeps it as the table's backfill output. */
 export interface BackfillSummary {
-    status: "ok";
+    /** `ok`, the only status a finished unload prints (a plain string: the component's schema takes no literal types). */
+    status: string;
     table: string;
     rows: number;
     files: number;
     bytes: number;
+    /** The COPY INTO's Snowflake query id (its files carry it in their names). */
     queryId: string;
     attempts: number;
     /** Partitions the backfill added to the Glue table (those already there are not counted). */
