@@ -14,7 +14,9 @@ import { PACKAGE } from "./tokens";
 /**
  * The options of `componentProviderHost`. The schema analyzer compiles the package's TypeScript
  * sources with its tsconfig.json (so both ship in the package), starting from the entry point
- * that package.json names. https://www.pulumi.com/docs/iac/guides/building-extending/packages/source-based-plugin/
+ * that package.json names: `exports["."]` with `.js` read as `.ts` (dist/index.ts does not exist), then
+ * `main` (provider.ts). https://www.pulumi.com/docs/iac/guides/building-extending/packages/source-based-plugin/
+ * and @pulumi/pulumi provider/experimental/analyzer.ts (findProgramEntryPoint).
  */
 export function providerOptions() {
     return {

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { accessLogBucketPolicy } from "../iam-documents";
 import { token } from "../tokens";
 import { housekeepingRules } from "./lifecycle-rules";
+import { privateBucket } from "./private-bucket";
 
 export interface AccessLogBucketArgs {
     /** The bucket whose requests are logged: its name and ARN. */
@@ -54,13 +55,9 @@ export class AccessLogBucket extends pulumi.ComponentResource {
 
         // The bucket carries the component's name: `<stack>-access-logs` stays within S3's 63
         // characters, with Pulumi's suffix, at the longest stack name.
-        this.bucket = new aws.s3.Bucket(name, { ...region, forceDestroy: !args.retain }, { ...child, retainOnDelete: args.retain });
+        const { bucket, publicAccess } = privateBucket({ bucket: name, prefix: name }, { retain: args.retain, region: args.region }, this);
+        this.bucket = bucket;
         const bucketId = this.bucket.id;
-
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-            ...region, bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-        }, child);
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { ...region, bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
         // SSE-S3 only: a log target with SSE-KMS default encryption receives no logs (see above).
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             ...region, bucket: bucketId, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],

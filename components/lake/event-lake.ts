@@ -5,6 +5,7 @@ import { boundedName, LIMITS } from "../naming";
 import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "../iam-documents";
 import { LakeSettings } from "../types";
 import { lakeLifecycleRules, RetainedTable } from "./lifecycle-rules";
+import { privateBucket } from "./private-bucket";
 import { renamedFrom, token } from "../tokens";
 
 export interface Consumer {
@@ -57,24 +58,9 @@ export class EventLake extends pulumi.ComponentResource {
         super(token("EventLake"), name, {}, renamedFrom("lake", "EventLake", opts));
         const child = { parent: this };
 
-        // In production the bucket (and so its data) outlives `pulumi destroy`; in dev it is
-        // emptied and removed with the stack.
-        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { forceDestroy: !args.retainData }, { ...child, retainOnDelete: args.retainData });
+        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: args.retainData }, this);
+        this.bucket = bucket;
         const bucketId = this.bucket.id;
-
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-            bucket: bucketId,
-            blockPublicAcls: true,
-            blockPublicPolicy: true,
-            ignorePublicAcls: true,
-            restrictPublicBuckets: true,
-        }, child);
-
-        // ACLs disabled: the bucket owner owns every object, whoever writes it (Snowflake's role).
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, {
-            bucket: bucketId,
-            rule: { objectOwnership: "BucketOwnerEnforced" },
-        }, child);
 
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             bucket: bucketId,

@@ -4,6 +4,7 @@ import { bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy, serviceTrustP
 import { token } from "../tokens";
 import { AccessLogBucket } from "./access-log-bucket";
 import { ExpirySettings, replicaLifecycleRules, RetainedTable } from "./lifecycle-rules";
+import { privateBucket } from "./private-bucket";
 
 export interface LakeReplicaArgs extends ExpirySettings {
     /** The lake bucket (source): name, ARN, and its versioning, which replication needs first. */
@@ -70,12 +71,9 @@ export class LakeReplica extends pulumi.ComponentResource {
             }, { ...child, retainOnDelete: args.retain });
         }
 
-        this.bucket = new aws.s3.Bucket(`${name}-bucket`, { ...region, forceDestroy: !args.retain }, { ...child, retainOnDelete: args.retain });
+        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: args.retain, region: args.region }, this);
+        this.bucket = bucket;
         const bucketId = this.bucket.id;
-        const publicAccess = new aws.s3.BucketPublicAccessBlock(`${name}-public-access`, {
-            ...region, bucket: bucketId, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-        }, child);
-        new aws.s3.BucketOwnershipControls(`${name}-ownership`, { ...region, bucket: bucketId, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
         new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
             ...region,
             bucket: bucketId,
