@@ -86,6 +86,12 @@ export interface RunOptions {
     commandStdout?: (inputs: Record<string, unknown>, context: CommandContext) => string | Promise<string>;
     /** An earlier run of the stack (the "old state"), given to `commandStdout` as `context.prior`. */
     prior?: ProgramRun;
+    /**
+     * A first `pulumi preview` (a dry run): providers return only the checked inputs (mocks.ts), so
+     * values computed from other resources' outputs are unknown, captured as the engine's unknown
+     * sentinel. Default: an update, every output known.
+     */
+    preview?: boolean;
 }
 
 /** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
@@ -192,7 +198,23 @@ function aliasUrns(req: any, urn: string): string[] {
 }
 
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
-const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, any> };
+const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: unknown): Record<string, any>; unknownValue: string };
+
+/** The engine's unknown sentinel, as a provider or a policy sees it (sdk/go/common/resource/plugin/rpc.go UnknownStringValue). */
+export const UNKNOWN_VALUE: string = rpc.unknownValue;
+const OUTPUT_VALUE_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+/**
+ * A serialized property value as a provider or a policy receives it: secrets and known output
+ * values unwrapped to their value, unknown ones as the engine's sentinel.
+ */
+function engineValue(value: unknown): any {
+    if (Array.isArray(value)) return value.map(engineValue);
+    if (value === null || typeof value !== "object") return value;
+    const obj = value as Record<string, unknown>;
+    if (obj[SIG_KEY] === SECRET_SIG) return engineValue(obj.value);
+    if (obj[SIG_KEY] === OUTPUT_VALUE_SIG) return "value" in obj ? engineValue(obj.value) : UNKNOWN_VALUE;
+    return Object.fromEntries(Object.entries(obj).map(([k, v]) => [k, engineValue(v)]));
+}
 
 /**
  * Runs the program and returns its graph. Runs are sequential: the Pulumi runtime is global.
@@ -214,7 +236,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
         return stdoutOf(inputs, { ...at, urn, prior: priorByUrn.get(urn) });
     };
 
-    await pulumi.runtime.setMocks(createMocks(region, stdout), project, opts.stackName ?? stack, false);
+    await pulumi.runtime.setMocks(createMocks(region, stdout, opts.preview === true), project, opts.stackName ?? stack, opts.preview === true);
     pulumi.runtime.setAllConfig(config);
 
     const resources: CapturedResource[] = [];
@@ -237,7 +259,8 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
                     urn: resp.getUrn(),
                     parent: req.getParent() || undefined,
                     custom: req.getCustom(),
-                    inputs: unwrapSecrets(rpc.deserializeProperties(req.getObject())),
+                    // A dry run sends values computed from other resources as output values (known or not).
+                    inputs: opts.preview ? engineValue(req.getObject()?.toJavaScript() ?? {}) : unwrapSecrets(rpc.deserializeProperties(req.getObject())),
                     outputs: unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}),
                     dependencies: req.getDependenciesList(),
                     propertyDependencies: propDeps,

@@ -5,6 +5,7 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
+import { REPLACE_RULES } from "../scripts/lib/replace-rules";
 
 export const MOCK_ACCOUNT = "123456789012";
 /** The AWS account Snowflake's IAM users live in (not ours). */
@@ -81,7 +82,28 @@ export function integrationIdentity(name: string): { userArn: string; externalId
 /** Prints a command resource's stdout from its inputs; `at` names the command (type and logical name). */
 export type CommandStdout = (inputs: Record<string, unknown>, at: { type: string; name: string }) => string | Promise<string>;
 
-export function createMocks(region: string, stdout: CommandStdout): pulumi.runtime.Mocks {
+/**
+ * The mocks of a first `pulumi preview` (`preview`): a provider has only checked a new resource's
+ * inputs, filling in its auto-name (replace-rules.ts `autoName`; the bridge does it in Check), and
+ * everything it computes is unknown. The state is the inputs and that name; the SDK resolves every
+ * other output as unknown in a dry run, so a value derived from one is unknown where the engine's
+ * would be, and the known parts of a nested value stay known.
+ */
+export function createMocks(region: string, stdout: CommandStdout, preview = false): pulumi.runtime.Mocks {
+    const full = createUpdateMocks(region, stdout);
+    if (!preview) return full;
+    return {
+        ...full,
+        async newResource(args) {
+            const state: Record<string, unknown> = { ...args.inputs };
+            const field = args.custom ? REPLACE_RULES[args.type]?.autoName : undefined;
+            if (field && state[field] === undefined) state[field] = (await full.newResource(args)).state[field];
+            return { id: undefined, state };
+        },
+    };
+}
+
+function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtime.Mocks {
     return {
         async newResource(args: pulumi.runtime.MockResourceArgs): Promise<{ id: string | undefined; state: Record<string, unknown> }> {
             const i = args.inputs as Record<string, any>;

@@ -30,6 +30,7 @@ import { NodeOptions } from "../../policies/lib/graph";
 import { isUnknownValueError, unknownCheckingProxy } from "../../policies/lib/values";
 import { CapturedResource, ROOT, runProgram } from "../../offline";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
+import { REPLACE_RULES } from "./replace-rules";
 
 export type ReportedLevel = "mandatory" | "advisory";
 
@@ -163,6 +164,17 @@ function stackAndProject(urn: string): { stack: string; project: string } {
 }
 
 /**
+ * A resource's inputs as its provider's Check returns them, which is what the engine analyzes: with
+ * the auto-name the provider fills in (the bridge does it in Check; replace-rules.ts `autoName`).
+ * The real engine showed it: a resource policy reads an auto-named bucket's `bucket`.
+ */
+function withCheckedName(r: CapturedResource): CapturedResource {
+    const field = r.custom ? REPLACE_RULES[r.type]?.autoName : undefined;
+    if (!field || r.inputs[field] !== undefined || r.outputs[field] === undefined) return r;
+    return { ...r, inputs: { ...r.inputs, [field]: r.outputs[field] } };
+}
+
+/**
  * The resources the engine would analyze: the captured ones plus, for each package whose resources
  * name no provider, the default provider the engine creates (its inputs are the stack's
  * `<package>:` configuration).
@@ -171,7 +183,7 @@ export function plannedResources(captured: CapturedResource[], config: Record<st
     const out: PlannedResource[] = [];
     const defaults = new Map<string, PlannedResource>();
     for (const resource of captured) {
-        let r: PlannedResource = resource;
+        let r: PlannedResource = withCheckedName(resource);
         if (r.custom && !r.provider && !r.type.startsWith("pulumi:providers:")) {
             const pkg = r.type.split(":")[0];
             if (!defaults.has(pkg)) {
@@ -287,19 +299,20 @@ export function unknownLike(v: unknown): string {
 }
 
 /**
- * The graph as the first `pulumi preview` of a stack sees it: every input computed from another
- * resource (it has property dependencies) is unknown, and so is every output the provider computes
- * (an output that is not an input). Coarser than the engine, which keeps the known parts of a
- * nested value, so rules meet more unknowns here than in a real preview.
+ * The graph as the first `pulumi preview` of a stack sees it: inputs as the program registered
+ * them in a dry run (`preview`, where providers return only the checked inputs and every value
+ * computed from another resource's outputs is unknown, as on the real engine), and as outputs those
+ * inputs with every output the provider computes (one of `update`'s that is not an input) unknown,
+ * as a bridged provider's planned state has them.
  */
-export function previewOf(resources: PlannedResource[]): PlannedResource[] {
-    return resources.map((r) => {
+export function previewOf(preview: PlannedResource[], update: PlannedResource[]): PlannedResource[] {
+    const updated = new Map(update.map((r) => [r.urn, r]));
+    return preview.map((r) => {
         if (r.type.startsWith("pulumi:providers:")) return r;
-        const inputs: Record<string, any> = {};
-        for (const [k, v] of Object.entries(r.inputs)) inputs[k] = (r.propertyDependencies[k] ?? []).length > 0 ? unknownLike(v) : v;
-        const outputs: Record<string, any> = { ...inputs };
-        for (const [k, v] of Object.entries(r.outputs)) if (!(k in r.inputs)) outputs[k] = unknownLike(v);
-        return { ...r, inputs, outputs };
+        const outputs: Record<string, any> = { ...r.outputs };
+        const u = updated.get(r.urn);
+        for (const [k, v] of Object.entries(u?.outputs ?? {})) if (!(k in u!.inputs) && !(k in outputs)) outputs[k] = unknownLike(v);
+        return { ...r, outputs };
     });
 }
 
@@ -372,7 +385,9 @@ export async function planStack(opts: PlanOptions = {}): Promise<PlanResult> {
     const policies = opts.policies ?? allPolicies;
     const run = await runProgram({ stack, program, config: opts.config });
     const planned = plannedResources(run.resources, run.config);
-    const resources = opts.preview ? previewOf(planned) : planned;
+    const resources = opts.preview
+        ? previewOf(plannedResources((await runProgram({ stack, program, config: opts.config, preview: true })).resources, run.config), planned)
+        : planned;
     const policyConfig = policyConfigFor(policies, stackPolicySettings(run.config), opts.policyConfig);
     const project = resources.length > 0 ? stackAndProject(resources[0].urn).project : "project";
     const stackTags = new Map([["pulumi:project", project], ["pulumi:runtime", "nodejs"]]);

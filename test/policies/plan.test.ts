@@ -11,7 +11,7 @@ import * as path from "path";
 import { promisify } from "util";
 import { allPolicies } from "../../policies/rules";
 import {
-    evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, previewOf, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
+    evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
     writePolicyConfig,
 } from "../../scripts/lib/policy-run";
 import { ROOT } from "../../offline";
@@ -39,16 +39,6 @@ describe("policies: npm run plan", function () {
         assert.deepEqual(mandatory(prod), [], show(prod));
         assert.deepEqual(dev.violations, [], show(dev));
         assert.deepEqual(prod.violations, [], show(prod));
-    });
-
-    it("finds no mandatory violation in their first preview either, where values computed from other resources are unknown", async () => {
-        for (const r of [dev, prod]) {
-            const preview = await evaluatePolicies(previewOf(r.resources), allPolicies, r.policyConfig);
-            assert.deepEqual(preview.violations.filter((v) => v.level === "mandatory"), []);
-            for (const v of preview.violations) {
-                assert.match(v.message, /^can't run policy '[a-z0-9-]+' from policy pack 'incremental-crawl@v0\.1\.0' during preview: .+ can't be known during preview$/);
-            }
-        }
     });
 
     it("makes every rule of the pack fire on the insecure fixture", () => {
