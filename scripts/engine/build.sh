@@ -69,54 +69,71 @@ moduleReplaces() { # <module> <version>
         }' "$mod"
 }
 
-# 1. The CLI and the language hosts ----------------------------------------------------------------
+# 1. The CLI ---------------------------------------------------------------------------------------
 # pkg/go.mod replaces sdk/v3 with ../sdk, so `go install .../pkg/v3/cmd/pulumi@v3.x` is refused; a
 # main module that requires pkg/v3 and sdk/v3 at the release builds it (pulumi/pulumi-docker-build
 # built its CLI and language hosts this way).
-#
-# The language hosts (sdk/nodejs/cmd/pulumi-language-nodejs/v3, sdk/python/cmd/pulumi-language-python/v3)
-# are untagged modules. The module proxy here refuses their pseudo-version at the release commit
-# (v3.0.0-20260624120734-a88168d865b7 and ...-20260624180030-dc7edd58bc13, both "403 This module
-# version is not available"); it serves the one pulumi/pulumi-docker-build required, from before
-# 3.188.0. That host's code is built against pkg/v3 and sdk/v3 at the CLI's release (the highest
-# version wins), so everything but the hosts' own main packages is the release's: the program
-# itself runs on @pulumi/pulumi from package-lock.json, which the host only starts.
-HOSTS_VERSION="v3.0.0-20250806165243-bee5e4fa4815"
-buildCli() {
+buildCliModule() {
     newModule "pulumi-$PULUMI_VERSION"
     go mod edit -require="github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" -require="github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
     local r
     for r in $(moduleReplaces github.com/pulumi/pulumi/pkg/v3 "v$PULUMI_VERSION"); do go mod edit -replace="$r"; done
     cat go.mod
-    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" \
-        "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$HOSTS_VERSION" \
-        "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@$HOSTS_VERSION" \
-        "github.com/pulumi/pulumi/pkg/v3@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
+    go get "github.com/pulumi/pulumi/pkg/v3/cmd/pulumi@v$PULUMI_VERSION" "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION"
     # The release versions must have won.
     go list -m github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3 >resolved.txt
     cat resolved.txt && grep -q "pkg/v3 v$PULUMI_VERSION" resolved.txt
 }
-goBuild() { # <output> <package>
-    go build -trimpath -tags "$TAGS" -o "$BIN/$1" \
-        -ldflags "-w -s -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$PULUMI_VERSION" "$2"
+goBuild() { # <output> <version> <package>
+    go build -trimpath -tags "$TAGS" -o "$BIN/$1" -ldflags "-w -s -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$2" "$3"
 }
-if wanted cli || wanted hosts; then
-    if fresh pulumi "$PULUMI_VERSION" && fresh pulumi-language-nodejs "$PULUMI_VERSION+$HOSTS_VERSION" \
-        && fresh pulumi-language-python "$PULUMI_VERSION+$HOSTS_VERSION"; then
-        echo "engine:build: pulumi $PULUMI_VERSION and its language hosts are built"
+if wanted cli; then
+    if fresh pulumi "$PULUMI_VERSION"; then
+        echo "engine:build: pulumi $PULUMI_VERSION is built"
     else
-        step "cli:resolve" buildCli
+        step "cli:resolve" buildCliModule
         cd "$ENGINE/src/pulumi-$PULUMI_VERSION"
-        step "cli:build pulumi" goBuild pulumi github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+        step "cli:build" goBuild pulumi "v$PULUMI_VERSION" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
         stamp pulumi "$PULUMI_VERSION"
-        step "hosts:build nodejs" goBuild pulumi-language-nodejs github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
-        stamp pulumi-language-nodejs "$PULUMI_VERSION+$HOSTS_VERSION"
-        step "hosts:build python" goBuild pulumi-language-python github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
-        stamp pulumi-language-python "$PULUMI_VERSION+$HOSTS_VERSION"
     fi
 fi
 
-# 2. The snowflake resource plugin -----------------------------------------------------------------
+# 2. The language hosts -----------------------------------------------------------------------------
+# sdk/nodejs/cmd/pulumi-language-nodejs/v3 and sdk/python/cmd/pulumi-language-python/v3 are untagged
+# modules. The module proxy refuses their pseudo-version at the release commit
+# (v3.0.0-20260624120734-a88168d865b7, and -20260624180030-dc7edd58bc13 of the pkg/ tag: "403 This
+# module version is not available"); it serves the one pulumi/pulumi-docker-build required, of
+# 2025-08-06 (bee5e4fa), which does not compile against the 3.248 libraries. So the hosts are that
+# revision, built against pkg/v3 and sdk/v3 of the first release that contains it (their own go.mod
+# points at the monorepo's folders, which a dependency's replaces cannot). A host only starts the
+# program: what runs it is @pulumi/pulumi from package-lock.json, as with a CLI of that release.
+HOSTS_VERSION="v3.0.0-20250806165243-bee5e4fa4815"
+HOSTS_RELEASE="v3.188.0"
+buildHostsModule() {
+    newModule "hosts-$HOSTS_RELEASE"
+    go mod edit -require="github.com/pulumi/pulumi/pkg/v3@$HOSTS_RELEASE" -require="github.com/pulumi/pulumi/sdk/v3@$HOSTS_RELEASE"
+    local r
+    for r in $(moduleReplaces github.com/pulumi/pulumi/pkg/v3 "$HOSTS_RELEASE"); do go mod edit -replace="$r"; done
+    go get "github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3@$HOSTS_VERSION" \
+        "github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3@$HOSTS_VERSION" \
+        "github.com/pulumi/pulumi/pkg/v3@$HOSTS_RELEASE" "github.com/pulumi/pulumi/sdk/v3@$HOSTS_RELEASE"
+    go list -m github.com/pulumi/pulumi/pkg/v3 github.com/pulumi/pulumi/sdk/v3 >resolved.txt
+    cat resolved.txt && grep -q "pkg/v3 $HOSTS_RELEASE" resolved.txt
+}
+if wanted hosts; then
+    if fresh pulumi-language-nodejs "$HOSTS_VERSION" && fresh pulumi-language-python "$HOSTS_VERSION"; then
+        echo "engine:build: the language hosts ($HOSTS_VERSION) are built"
+    else
+        step "hosts:resolve" buildHostsModule
+        cd "$ENGINE/src/hosts-$HOSTS_RELEASE"
+        step "hosts:build nodejs" goBuild pulumi-language-nodejs "$HOSTS_RELEASE" github.com/pulumi/pulumi/sdk/nodejs/cmd/pulumi-language-nodejs/v3
+        stamp pulumi-language-nodejs "$HOSTS_VERSION"
+        step "hosts:build python" goBuild pulumi-language-python "$HOSTS_RELEASE" github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
+        stamp pulumi-language-python "$HOSTS_VERSION"
+    fi
+fi
+
+# 3. The snowflake resource plugin -----------------------------------------------------------------
 # pulumi-snowflake's provider module is untagged and the proxy refuses its pseudo-version at the
 # release commit (v0.0.0-20250423033919-bccedf87d92e: "403 This module version is not available"), so
 # scripts/engine/snowflake/main.go serves the same Terraform provider through the same bridge with
