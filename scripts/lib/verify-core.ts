@@ -334,7 +334,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (partitionKey === undefined) {
         add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
     } else {
-        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log);
+        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log, listing?.objects);
         add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
@@ -492,7 +492,7 @@ async function loggedPartitions(sql: SqlConnection, log: [string, string, string
  * unload that committed while Athena counted is not taken for a duplicate.
  */
 async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
-    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void): Promise<StepResult> {
+    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, objects: number | undefined): Promise<StepResult> {
     const logName = log.join(".");
     const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
     if (!first.ok) {
@@ -506,10 +506,12 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
         return { result: "fail", detail: `${logName}: ${errorText(first.error)}`, cause: snowflakeCause(first.error, logName) };
     }
     if (first.value.rows.size === 0) {
+        const held = objects === undefined ? "" : `, while S3 holds ${fmtInt(objects)} objects of it`;
         return {
             result: "skip",
-            detail: `the unload log ${logName} records no files of ${tableName} export ${exportId}: it was unloaded before the log existed (an older stack), ` +
-                "so its rows per partition cannot be compared",
+            detail: `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
+                "They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed " +
+                "(COPY results with lower-case column names, or an unload that wrote nothing); rows unloaded twice in this export cannot be found by verify",
         };
     }
     const q = await athenaQuery(athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey), outputs.glueDatabase, outputs.athenaWorkgroup, deps, options, progress);
