@@ -183,7 +183,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     }
 
     // 1c. The stream the task reads: a stale one loses the rows not yet unloaded, and the provider
-    //     recreates it with its initial rows.
+    //     recreates it with its initial rows once a refresh has read it as stale.
     const stream = await streamCheck(deps, t, outputs);
     add(CHECKS.stream, stream.result, stream.detail, stream.cause, stream.severity);
 
@@ -421,9 +421,12 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
 
 /**
  * The table's stream in SHOW STREAMS: stale (fail), less than two days from stale (a warning-level
- * failure) or fresh. A stale stream cannot be read; the provider recreates it on the next `pulumi up`
- * with SHOW_INITIAL_ROWS under the same name, and the task then unloads every row again into the
- * same export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
+ * failure) or fresh. A stale stream cannot be read; the provider recreates it (CREATE OR REPLACE, an
+ * in-place update that does not run the backfill again) with SHOW_INITIAL_ROWS under the same name
+ * on the first `pulumi up` after a refresh recorded it as stale: it decides from the `stale` value in
+ * state (terraform-provider-snowflake v1.2.1 pkg/resources/custom_diffs.go RecreateWhenStreamIsStale,
+ * stream_on_table.go UpdateStreamOnTable). The task then unloads every row again into the same
+ * export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
  */
 async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult & { severity?: "warning" }> {
     const schema = objectSchema(outputs);
@@ -437,7 +440,8 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
     const now = deps.now();
     const s = streamStaleness(shown.value.rows, name, now);
     const at = (ms: number | undefined) => (ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`);
-    const reExport = `the provider's recreated stream starts with every row of the table (SHOW_INITIAL_ROWS), and the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
+    const reExport = "the first pulumi up after a refresh (pulumi refresh, or pulumi up --refresh) recreates the stream in place, and the recreated stream starts " +
+        `with every row of the table (SHOW_INITIAL_ROWS), which the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
         "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
     if (s.state === "missing") {
         return {

@@ -298,6 +298,7 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(c.severity, undefined);
         assertReported(report, CHECKS.stream, /raise the table's `generation` in the stack file before the next pulumi up/);
         assert.match(c.cause!, /recreated stream starts with every row .* unload them all again into export g1-0a1b2c3d/);
+        assert.match(c.cause!, /the first pulumi up after a refresh \(pulumi refresh, or pulumi up --refresh\) recreates the stream in place/);
     });
 
     it("fails, as a warning, when the stream goes stale in less than two days, naming the task's state", async () => {
