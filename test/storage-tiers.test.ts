@@ -44,7 +44,7 @@ describe("storage tiers: the validator", () => {
 
     it("leaves a table without tiers as it was: no storageTiers, no archived", () => {
         const [t] = settings({}).tables;
-        assert.deepEqual(Object.keys(t).filter((k) => (t as Record<string, unknown>)[k] !== undefined).sort(), ["columns", "generation", "name", "partitionBy", "partitionGranularity"]);
+        assert.deepEqual(Object.keys(t).filter((k) => (t as unknown as Record<string, unknown>)[k] !== undefined).sort(), ["columns", "generation", "name", "partitionBy", "partitionGranularity"]);
     });
 
     it("refuses a class Athena cannot read, unless the table is explicitly archived", () => {
