@@ -1,4 +1,8 @@
-/** How the operator tools name an error they report: an AWS SDK error's name, and its text. */
+/**
+ * How the operator tools (verify, crawl) name an error they report: an AWS SDK error's name, its
+ * text, and what to do when no AWS credentials resolve.
+ */
+import type { GlueClient } from "@aws-sdk/client-glue";
 
 /** An AWS SDK error's name (`AccessDeniedException`, `CrawlerRunningException`...). */
 export function errorName(error: unknown): string {
@@ -12,4 +16,14 @@ export function errorText(error: unknown): string {
         return error.name && error.name !== "Error" && !msg.startsWith(error.name) ? `${error.name}: ${msg}` : msg;
     }
     return String(error);
+}
+
+/** A problem with the AWS credentials a client would use, or undefined when they resolve. */
+export async function awsCredentialsProblem(client: GlueClient): Promise<string | undefined> {
+    try {
+        await client.config.credentials();
+        return undefined;
+    } catch (err) {
+        return `no usable AWS credentials (${errorText(err)}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``;
+    }
 }

@@ -12,6 +12,7 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./verify-core";
+import { awsCredentialsProblem } from "./errors";
 import { EXIT, formatReport } from "./verify-format";
 import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "./cli";
 import { validateStack } from "./stack-file";
@@ -96,14 +97,7 @@ export const defaultDeps: CliDeps = {
         glue: new GlueClient({ region }),
         athena: new AthenaClient({ region }),
     }),
-    checkAwsCredentials: async (clients) => {
-        try {
-            await clients.glue.config.credentials();
-            return undefined;
-        } catch (err) {
-            return `no usable AWS credentials (${errorText(err)}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``;
-        }
-    },
+    checkAwsCredentials: (clients) => awsCredentialsProblem(clients.glue),
     snowflake: (env) => {
         // Loaded here so that `--help` and argument errors do not load the driver.
         const { lazySnowflake } = require("./verify-snowflake") as typeof import("./verify-snowflake");
