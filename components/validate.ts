@@ -244,7 +244,7 @@ function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
 
 /**
  * A list of storage tiers (`["STANDARD_IA:30", "GLACIER_IR:120"]`), each parsed and the list
- * checked as a whole (storage-tiers.ts); undefined when a tier cannot be read. A problem of the
+ * checked as a whole (storage-tiers.ts); undefined when it has a problem. A problem of the
  * list as a whole (an archived table without an archive tier) is the caller's to name.
  */
 function tierList(v: unknown, k: string, ctx: TierContext, p: Problems, whole?: (expected: string) => void): StorageTier[] | undefined {
@@ -259,11 +259,13 @@ function tierList(v: unknown, k: string, ctx: TierContext, p: Problems, whole?: 
         else tiers.push(t);
     });
     if (tiers.length !== v.length) return undefined;
-    for (const problem of checkTiers(tiers, ctx)) {
+    const problems = checkTiers(tiers, ctx);
+    for (const problem of problems) {
         if (problem.index !== undefined) p.add(`${k}[${problem.index}]`, problem.expected, v[problem.index]);
         else whole?.(problem.expected);
     }
-    return tiers;
+    // A list with problems is not weighed against retentions as well: one problem per mistake.
+    return problems.length === 0 ? tiers : undefined;
 }
 
 function stringList(v: unknown, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
