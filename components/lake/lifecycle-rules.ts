@@ -60,8 +60,10 @@ export const tierRuleId = (folder: string) => `tier-table-${folder}`;
 /**
  * One rule per tiered table: current objects under the table's folder move to each tier's class
  * when they are that many days old. A rule of its own, beside the table's retention rule, so that
- * adding or removing tiers leaves the expiry untouched; S3 applies both (expiry wins over a
- * transition: https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html).
+ * adding or removing tiers leaves the expiry untouched. S3 applies both; on a day both apply,
+ * "Permanent deletion takes precedence over transition" and "Transition takes precedence over
+ * creation of delete markers" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html),
+ * though the validator keeps every tier before the table's expiry.
  * Noncurrent versions are not transitioned: they stay in the class they had and expire after
  * `noncurrentVersionDays`, as before (a version moved to STANDARD_IA must already be 30 days
  * noncurrent, and then owes 30 more: not worth it for versions that live days to weeks).
