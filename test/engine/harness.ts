@@ -11,12 +11,13 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { ROOT } from "../../offline";
+import { EXAMPLE_STACKS } from "../../offline/stacks";
 import { FakeSnowflakeEndpoint } from "./standins/snowflake-endpoint";
 
 export const ENGINE_BIN = path.join(process.env.ENGINE_DIR ?? path.join(ROOT, ".engine"), "bin");
 export const STANDINS_BIN = path.join(ROOT, "test", "engine", "standins", "bin");
 /** The stack files the tests run (never the user's root Pulumi.<stack>.yaml). */
-export const FIXTURE_STACKS = path.join(ROOT, "test", "fixtures", "stacks");
+export const FIXTURE_STACKS = path.join(ROOT, EXAMPLE_STACKS);
 
 /** Fails early, with what to run, when the engine is not built. */
 export function requireEngine(): void {
@@ -62,8 +63,14 @@ export interface Workspace {
 const PRIVATE_KEY = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
 
 export interface WorkspaceOptions {
-    /** The program: a folder or file (Pulumi.yaml `main`). Default: the repository root (index.ts). */
-    main?: string;
+    /**
+     * Another program than the repository's index.ts (a fixture, relative to the root). It runs
+     * from the project folder through an index.ts that imports it, beside a package.json of the
+     * policy pack's version: the language host starts the policy pack in the program's folder, and
+     * @pulumi/policy reads its version from the package.json there (node_modules/@pulumi/policy
+     * policy.js `PolicyPack`).
+     */
+    program?: string;
     /** Stack to create (`dev`, `prod`): its settings come from test/fixtures/stacks/Pulumi.<stack>.yaml. */
     stack: string;
     /** Settings over the fixture's (full keys, values as in a stack file). */
@@ -84,7 +91,17 @@ export async function workspace(opts: WorkspaceOptions): Promise<Workspace> {
     const project = path.join(dir, "project");
     for (const sub of ["state", "home", "project"]) fs.mkdirSync(path.join(dir, sub));
     const projectYaml = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-    fs.writeFileSync(path.join(project, "Pulumi.yaml"), YAML.stringify({ ...projectYaml, main: path.resolve(opts.main ?? ROOT) }));
+    let main = ROOT;
+    if (opts.program) {
+        main = path.join(dir, "program");
+        fs.mkdirSync(main);
+        const version = JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "package.json"), "utf8")).version;
+        fs.writeFileSync(path.join(main, "package.json"), JSON.stringify({ name: "engine-test-program", version, main: "index.ts" }));
+        fs.writeFileSync(path.join(main, "tsconfig.json"), JSON.stringify({ extends: path.join(ROOT, "tsconfig.json"), include: ["index.ts"] }));
+        fs.writeFileSync(path.join(main, "index.ts"), `export * from ${JSON.stringify(path.join(ROOT, opts.program).replace(/\.ts$/, ""))};\n`);
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(main, "node_modules"));
+    }
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), YAML.stringify({ ...projectYaml, main }));
     const stackFile = path.join(project, `Pulumi.${opts.stack}.yaml`);
     writeStackFile(stackFile, path.join(FIXTURE_STACKS, `Pulumi.${opts.stack}.yaml`), opts.config ?? {});
     const region = String(YAML.parse(fs.readFileSync(stackFile, "utf8")).config["aws:region"] ?? "us-east-1");
