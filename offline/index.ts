@@ -2,7 +2,9 @@
  * The offline engine: runs the real program (`index.ts`, or a fixture) under
  * `pulumi.runtime.setMocks` with a stack's own settings and returns the whole resource graph as the
  * engine would have received it. `npm run plan`, `bench`, `diagram` and `check:iam` run on it, and
- * so do the tests (`npm test`); it needs no cloud account and no Pulumi CLI.
+ * so do the tests (`npm test`); it needs no cloud account and no Pulumi CLI. Kept beside the real
+ * engine because it runs in seconds everywhere; test/engine/stacks.engine.ts checks the graph it
+ * captures against the one the real engine records.
  *
  * `MockResourceArgs` carries no dependencies or resource options, so the harness wraps the mock
  * monitor's `registerResource` and reads them from the register request itself.

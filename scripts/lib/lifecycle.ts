@@ -4,6 +4,10 @@
  * lake's data. Pure: no Pulumi runtime, no file system; the per-type knowledge is in
  * replace-rules.ts.
  *
+ * Why an imitation of the engine: users ask it before a `pulumi up` without a cloud account or a
+ * CLI, and it adds what the engine does not say (data-safety verdicts). The real engine judges it:
+ * test/engine/change-matrix.engine.ts runs the change matrix on Pulumi 3.248 and compares steps.
+ *
  * Modelled, per resource (matched by URN, or by one of the new resource's `aliases`):
  * - `create` / `delete` for resources only in the new / old run; deletes of removed resources run
  *   at the end of an update, after every create;

@@ -2,7 +2,9 @@
  * The offline preview: runs a Pulumi program under the test harness's mocks (no cloud account, no
  * Pulumi CLI), hands every resource to every resource policy of the pack and the whole graph to
  * every stack policy, in the shapes @pulumi/policy passes them during `pulumi preview --policy-pack`,
- * and renders what `pulumi up` would create with the verdicts under each resource.
+ * and renders what `pulumi up` would create with the verdicts under each resource. An imitation of
+ * the engine's analyzer kept for `npm run plan` (no CLI, no account); test/engine/ compares its
+ * verdicts with the real analyzer's, of a preview and of an update.
  *
  * What matches @pulumi/policy's server (node_modules/@pulumi/policy/server.js):
  * - resource policies get the resource's inputs, stack policies its outputs, both wrapped in the

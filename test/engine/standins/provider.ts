@@ -128,6 +128,8 @@ export function standIn(pkg: string, version: string): StandIn {
         },
         /** A preview's Create: the checked inputs, and every output the provider computes unknown. */
         async planCreate(urn: string, inputs: Record<string, any>) {
+            // A command runs only on the update itself.
+            if (typeOf(urn) === "command:local:Command") return { ...inputs, stdout: UNKNOWN, stderr: UNKNOWN, [INPUTS]: programInputs(inputs) };
             const { outs } = await outputsOf(urn, inputs);
             const program = programInputs(inputs);
             return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, k in program || k.startsWith("__") ? v : UNKNOWN]));
