@@ -8,7 +8,7 @@ import type { BackfillSummary } from "./warehouse/backfill/backfill";
 import { AccessLogBucket } from "./lake/access-log-bucket";
 import { LakeKey } from "./lake/lake-key";
 import { LakeReplica } from "./lake/lake-replica";
-import { RetainedTable } from "./lake/lifecycle-rules";
+import { RetainedTable, TieredTable } from "./lake/lifecycle-rules";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
@@ -165,6 +165,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
         });
         const retainedTables: RetainedTable[] = tables.filter((t) => t.spec.retentionDays !== undefined)
             .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, days: t.spec.retentionDays! }));
+        const tieredTables: TieredTable[] = tables.filter((t) => t.spec.storageTiers !== undefined)
+            .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, tiers: t.spec.storageTiers! }));
 
         // Who else uses the lake. What only the account decides (a reader that is the lake's own
         // account, a subscriber of the wrong side) is checked against the caller's identity before
@@ -220,6 +222,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             subscribers: lakeSubscribers.map((s) => ({ consumer: s.folder, key: subscriberKey(s), protocol: s.protocol, endpoint: s.endpoint })),
             subscriptionsReady: subscribers.length > 0 ? checked : undefined,
             endpointOwners: ownerSubscribers.length > 0 ? checked.apply(() => ownerSubscribers.map((s) => ({ account: s.account!, protocol: s.protocol, endpoint: s.endpoint }))) : undefined,
+            tieredTables,
         }, child);
 
         // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
@@ -251,6 +254,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 sourceKeyArn: kmsKeyArn,
                 roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
                 retainedTables,
+                tieredTables,
                 accessLogs,
                 versioning: true,
                 noncurrentVersionDays: settings.noncurrentVersionDays,

@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { crawlTiming, EVENT_BATCH_LIMITS } from "./catalog/arrival";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
+import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
     ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, PartitionGranularity, SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection,
     SUBSCRIBER_KEYS, SubscribedBy, SubscriberProtocol, TABLE_KEYS,
@@ -157,6 +158,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
+    const storageTiers = tierList(given("storageTiers") ? args.storageTiers : LAKE_DEFAULTS.storageTiers, "storageTiers", { scope: "lake" }, p);
     const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
     const athenaResultsDays = int("athenaResultsDays", 1, 3650);
     // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
@@ -198,7 +200,11 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const maxFilterPolicies = int("maxFilterPolicies", 1, 10_000,
         " (SNS filter policies on the lake topic: 200 by default, an adjustable quota; raise it only after AWS raised yours)");
     const tableLimit = Number.isInteger(maxFilterPolicies) && maxFilterPolicies >= 1 ? maxFilterPolicies : LAKE_DEFAULTS.maxFilterPolicies;
-    const tables = parseTables(args.tables, "tables", p, tableLimit);
+    // A table's tiers are weighed against its retention: an expired object of a versioned bucket
+    // stays, noncurrent, noncurrentVersionDays more in its class.
+    const tables = parseTables(args.tables, "tables", p, tableLimit, {
+        lake: storageTiers, noncurrentDays: versioning && Number.isInteger(noncurrentVersionDays) ? noncurrentVersionDays : 0,
+    });
     const subscriberCount = tables.reduce((n, t) => n + (t.subscribers?.length ?? 0), 0);
     if (Array.isArray(args.tables) && tables.length + subscriberCount > tableLimit && tables.length <= tableLimit) {
         p.add("tables", `at most maxFilterPolicies (${tableLimit}) SNS filter policies on the lake topic, one per table and one per subscriber ` +
@@ -223,7 +229,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     return {
         ok: true,
         settings: {
-            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, noncurrentVersionDays, abortIncompleteUploadDays,
+            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
             athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
             glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
@@ -258,6 +264,32 @@ function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
     }
     p.add("auditTrail", `one of "access-logs" (a log bucket of the stack's own), "cloudtrail:<trail ARN>" (an existing trail with S3 data events for the lake bucket) or "none"`, v);
     return undefined;
+}
+
+/**
+ * A list of storage tiers (`["STANDARD_IA:30", "GLACIER_IR:120"]`), each parsed and the list
+ * checked as a whole (storage-tiers.ts); undefined when it has a problem. A problem of the
+ * list as a whole (an archived table without an archive tier) is the caller's to name.
+ */
+function tierList(v: unknown, k: string, ctx: TierContext, p: Problems, whole?: (expected: string) => void): StorageTier[] | undefined {
+    if (!Array.isArray(v)) {
+        p.add(k, "a list of storage tiers, each CLASS:DAYS such as STANDARD_IA:30", v);
+        return undefined;
+    }
+    const tiers: StorageTier[] = [];
+    v.forEach((item, i) => {
+        const t = parseTier(item);
+        if (typeof t === "string") p.add(`${k}[${i}]`, t, item);
+        else tiers.push(t);
+    });
+    if (tiers.length !== v.length) return undefined;
+    const problems = checkTiers(tiers, ctx);
+    for (const problem of problems) {
+        if (problem.index !== undefined) p.add(`${k}[${problem.index}]`, problem.expected, v[problem.index]);
+        else whole?.(problem.expected);
+    }
+    // A list with problems is not weighed against retentions as well: one problem per mistake.
+    return problems.length === 0 ? tiers : undefined;
 }
 
 function stringList(v: unknown, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
@@ -295,7 +327,15 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
     return out;
 }
 
-function parseTables(v: unknown, k: string, p: Problems, maxTables: number): TableSpec[] {
+/** What a table's storage tiers are checked with: the lake's default, and how long expired objects linger. */
+interface TableTierContext {
+    /** The lake-wide tiers; undefined when they are invalid (their problems are reported already). */
+    lake: StorageTier[] | undefined;
+    /** Days an expired object stays as a noncurrent version (0 without versioning). */
+    noncurrentDays: number;
+}
+
+function parseTables(v: unknown, k: string, p: Problems, maxTables: number, tierContext: TableTierContext): TableSpec[] {
     if (!Array.isArray(v) || v.length === 0 || v.length > maxTables) {
         p.add(k, `a list of 1 to ${maxTables} tables, each {name, columns, partitionBy} (at most maxFilterPolicies: one SNS filter policy each)`, v);
         return [];
@@ -356,13 +396,55 @@ function parseTables(v: unknown, k: string, p: Problems, maxTables: number): Tab
                 p.add(`${tk}.retentionDays`, "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)", t.retentionDays);
             } else retentionDays = t.retentionDays as number;
         }
+        const tiers = tableTiers(t, tk, retentionDays, tierContext, p);
         const subscribers = parseSubscribers(t.subscribers, `${tk}.subscribers`, p);
         return {
             name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number,
             ...(retentionDays !== undefined ? { retentionDays } : {}),
+            ...(tiers.storageTiers.length > 0 ? { storageTiers: tiers.storageTiers } : {}),
+            ...(tiers.archived ? { archived: true } : {}),
             ...(subscribers.length > 0 ? { subscribers } : {}),
         };
     }).filter((t): t is TableSpec => t !== undefined);
+}
+
+/**
+ * A table's storage tiers: its own (`storageTiers`, `[]` for none), else the lake's; `archived`
+ * allows the classes Athena skips. The tiers are weighed against the table's retention: a tier the
+ * expiry makes unreachable, or cuts shorter than its class's minimum storage duration (billed in
+ * full all the same), is refused rather than warned about: it costs more than it saves, on every
+ * object, for as long as the stack runs, and nothing at deploy time would show a warning again.
+ */
+function tableTiers(t: Record<string, unknown>, tk: string, retentionDays: number | undefined, ctx: TableTierContext, p: Problems): { storageTiers: StorageTier[]; archived: boolean } {
+    let archived = false;
+    if (t.archived !== undefined) {
+        if (typeof t.archived !== "boolean") p.add(`${tk}.archived`, "true or false", t.archived);
+        else archived = t.archived;
+    }
+    const own = t.storageTiers !== undefined;
+    if (archived && !own) {
+        p.add(`${tk}.archived`, "false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier (the lake's storageTiers never archive)", true);
+    }
+    const tiers = own
+        ? tierList(t.storageTiers, `${tk}.storageTiers`, { scope: "table", archived }, p, (expected) => p.add(`${tk}.archived`, expected, true))
+        : ctx.lake;
+    if (tiers === undefined) return { storageTiers: [], archived };
+    if (retentionDays !== undefined) {
+        const cut = retentionCutsShort(tiers, { days: retentionDays, noncurrentDays: ctx.noncurrentDays });
+        if (cut) {
+            const cls = STORAGE_CLASSES[cut.tier.storageClass];
+            const linger = ctx.noncurrentDays > 0 ? ` (and ${ctx.noncurrentDays} more as noncurrent versions)` : "";
+            const why = cut.tier.days >= retentionDays
+                ? `its objects expire at ${retentionDays} days, before they move to ${cut.tier.storageClass} at ${cut.tier.days}`
+                : `its objects would stay ${retentionDays - cut.tier.days} days${linger} in ${cut.tier.storageClass}, less than its minimum storage duration of ${cls.minStorageDays} days, which S3 bills in full`;
+            if (own) {
+                p.add(`${tk}.storageTiers[${cut.index}]`, `a tier the table's retentionDays (${retentionDays}) does not cut short: ${why}; move it earlier, drop it, or keep the objects at least ${cut.neededDays} days`, tierText(cut.tier));
+            } else {
+                p.add(`${tk}.retentionDays`, `at least ${cut.neededDays} days for the lake's storageTiers[${cut.index}] (${tierText(cut.tier)}): ${why}; or give the table storageTiers of its own ([] for none)`, retentionDays);
+            }
+        }
+    }
+    return { storageTiers: tiers, archived };
 }
 
 function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {

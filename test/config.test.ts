@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { ConfigError, DEFAULTS, parseSettings, PROJECT, PROJECT_KEYS } from "../config";
-import { stackConfig } from "../offline";
+import { ROOT, stackConfig } from "../offline";
+import { stackDir, stackFilePath } from "../offline/stacks";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
@@ -220,7 +221,7 @@ describe("config: the project file and the stacks", () => {
             const raw = stackConfig(stack);
             const s = parseSettings(raw, { project: PROJECT, stack });
             assert.ok(s.tables.length >= 1);
-            const text = fs.readFileSync(path.join(__dirname, "..", `Pulumi.${stack}.yaml`), "utf8");
+            const text = fs.readFileSync(stackFilePath(stackDir(ROOT), stack), "utf8");
             assert.doesNotMatch(text, /secure:|password|privateKey|secretKey|BEGIN .*PRIVATE KEY/i);
         });
     }

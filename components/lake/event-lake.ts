@@ -6,7 +6,7 @@ import { boundedName, LIMITS } from "../naming";
 import { deliveryStatusLoggingPolicy, lakeBucketPolicy, OwnerSubscription, queuePolicy, ReaderLocations, serviceTrustPolicy, topicPolicy } from "../iam-documents";
 import { SubscriberProtocol } from "../lake-args";
 import { LakeSettings } from "../types";
-import { lakeLifecycleRules, RetainedTable } from "./lifecycle-rules";
+import { lakeLifecycleRules, minimumObjectSize, RetainedTable, TieredTable } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
 import { renamedFrom, token } from "../tokens";
 
@@ -48,6 +48,8 @@ export interface EventLakeArgs extends BucketQueueSettings {
     retainData: boolean;
     /** Tables whose exported objects expire (their declared `retentionDays`). */
     retainedTables?: RetainedTable[];
+    /** Tables whose exported objects move to cheaper storage classes as they age. */
+    tieredTables?: TieredTable[];
     /** Accounts that may read exports, and where (the bucket policy grants exactly that). */
     readers?: pulumi.Input<ReaderLocations[]>;
     /** Further subscribers the lake subscribes to its consumers' events. */
@@ -97,7 +99,9 @@ export class EventLake extends pulumi.ComponentResource {
             : undefined;
         this.versioning = versioning;
 
-        // Expiry: incomplete uploads, Athena results, old versions, and each table's declared retention.
+        // Expiry: incomplete uploads, Athena results, old versions, and each table's declared
+        // retention; transitions: each table's storage tiers.
+        const tieredTables = args.tieredTables ?? [];
         const rules = lakeLifecycleRules({
             versioning: args.versioning,
             noncurrentVersionDays: args.noncurrentVersionDays,
@@ -105,8 +109,10 @@ export class EventLake extends pulumi.ComponentResource {
             athenaResultsPrefix: args.athenaResultsPrefix,
             athenaResultsDays: args.athenaResultsDays,
             retainedTables: args.retainedTables ?? [],
+            tieredTables,
         });
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules }, { ...child, dependsOn: versioning ? [versioning] : [] });
+        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules, ...minimumObjectSize(tieredTables) },
+            { ...child, dependsOn: versioning ? [versioning] : [] });
 
         // One policy per bucket: the TLS-only deny, and the readers' grants when the stack has readers.
         new aws.s3.BucketPolicy(`${name}-tls-only`, {

@@ -13,9 +13,7 @@ import { toCount } from "../../components/warehouse/backfill/backfill";
 import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import {
-    GetCrawlerCommand, GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, StartCrawlerCommand, Table,
-} from "@aws-sdk/client-glue";
+import { GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, Table } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
@@ -26,6 +24,8 @@ import {
     athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
 } from "./partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
+import { startCrawler, waitForCrawl } from "./crawler-run";
+import { errorName, errorText } from "./errors";
 
 export type CheckResult = "pass" | "fail" | "skip";
 
@@ -644,78 +644,55 @@ interface StepResult {
 }
 
 /**
- * Starts the crawler and waits until it is READY again with a new LastCrawl. StartCrawler answers
- * CrawlerRunningException when a run is in progress; the check then waits for that run.
+ * Starts the crawler (or joins the run in progress) and waits for the run (crawler-run.ts).
  * https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
- * https://docs.aws.amazon.com/glue/latest/webapi/API_LastCrawlInfo.html
  */
 async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions, log: (line: string) => void): Promise<StepResult> {
-    const first = await attempt(() => deps.glue.send(new GetCrawlerCommand({ Name: name })));
-    if (!first.ok) {
+    const start = await startCrawler(deps.glue, name);
+    if (start.kind === "error") {
+        if (start.call === "StartCrawler") {
+            return { result: "fail", detail: `StartCrawler ${name}: ${errorText(start.error)}`, cause: awsCause(start.error, "start the crawler (glue:StartCrawler)") };
+        }
         return {
-            result: "fail", detail: `${name}: ${errorText(first.error)}`,
-            cause: errorName(first.error) === "EntityNotFoundException"
+            result: "fail", detail: `${name}: ${errorText(start.error)}`,
+            cause: errorName(start.error) === "EntityNotFoundException"
                 ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
-                : awsCause(first.error, "read the crawler (glue:GetCrawler)"),
+                : awsCause(start.error, "read the crawler (glue:GetCrawler)"),
         };
     }
-    const previousStart = first.value.Crawler?.LastCrawl?.StartTime?.getTime();
+    const joined = start.kind === "joined";
+    log(joined ? `crawler ${name} is already running; waiting for that run` : `crawler ${name} started`);
 
-    let joined = false;
-    const started = await attempt(() => deps.glue.send(new StartCrawlerCommand({ Name: name })));
-    if (!started.ok) {
-        if (errorName(started.error) !== "CrawlerRunningException") {
-            return { result: "fail", detail: `StartCrawler ${name}: ${errorText(started.error)}`, cause: awsCause(started.error, "start the crawler (glue:StartCrawler)") };
-        }
-        joined = true;
-        log(`crawler ${name} is already running; waiting for that run`);
-    } else {
-        log(`crawler ${name} started`);
-    }
-
-    const t0 = deps.now();
     const timeoutMs = options.timeoutSeconds * 1000;
-    const pollMs = (options.crawlerPollSeconds ?? 15) * 1000;
-    let seenBusy = false;
-    for (;;) {
-        const got = await attempt(() => deps.glue.send(new GetCrawlerCommand({ Name: name })));
-        if (!got.ok) {
-            return { result: "fail", detail: `GetCrawler ${name}: ${errorText(got.error)}`, cause: awsCause(got.error, "read the crawler (glue:GetCrawler)") };
-        }
-        const crawler = got.value.Crawler;
-        const state = crawler?.State ?? "UNKNOWN";
-        const last = crawler?.LastCrawl;
-        const lastStart = last?.StartTime?.getTime();
-        const elapsed = deps.now() - t0;
-        if (state !== "READY") seenBusy = true;
-        // Done when READY after having been busy, or when READY with a newer LastCrawl (a short
-        // run can start and finish between two polls).
-        if (state === "READY" && (seenBusy || (lastStart !== undefined && lastStart !== previousStart))) {
-            const how = `${joined ? "joined a run in progress" : "started by verify"}, ${fmtDuration(elapsed)}`;
-            const logs = last?.LogGroup ? `; logs: ${last.LogGroup}${last.LogStream ? ` / ${last.LogStream}` : ""}` : "";
-            if (last?.Status === "SUCCEEDED") {
-                log(`crawler ${name}: SUCCEEDED`);
-                return { result: "pass", detail: `${name}: SUCCEEDED (${how})` };
-            }
-            log(`crawler ${name}: ${last?.Status ?? "no status"}`);
-            return {
-                result: "fail",
-                detail: `${name}: ${last?.Status ?? "no status"}${last?.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
-                cause: crawlerCause(last?.Status, last?.ErrorMessage ?? ""),
-            };
-        }
-        if (elapsed >= timeoutMs) {
-            log(`crawler ${name}: still ${state} after ${fmtDuration(elapsed)}; giving up`);
-            return {
-                result: "fail",
-                detail: `${name}: still ${state} after ${fmtDuration(elapsed)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
-                cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
-                    "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
-            };
-        }
-        log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`);
-        await deps.sleep(pollMs);
+    const wait = await waitForCrawl(name, start.previousStart, {
+        glue: deps.glue, now: deps.now, sleep: deps.sleep, timeoutMs, pollMs: (options.crawlerPollSeconds ?? 15) * 1000,
+        onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`),
+    });
+    if (wait.kind === "error") {
+        return { result: "fail", detail: `GetCrawler ${name}: ${errorText(wait.error)}`, cause: awsCause(wait.error, "read the crawler (glue:GetCrawler)") };
     }
+    if (wait.kind === "timeout") {
+        log(`crawler ${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)}; giving up`);
+        return {
+            result: "fail",
+            detail: `${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
+            cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
+                "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
+        };
+    }
+    const last = wait.lastCrawl;
+    const how = `${joined ? "joined a run in progress" : "started by verify"}, ${fmtDuration(wait.elapsedMs)}`;
+    const logs = last.LogGroup ? `; logs: ${last.LogGroup}${last.LogStream ? ` / ${last.LogStream}` : ""}` : "";
+    if (last.Status === "SUCCEEDED") {
+        log(`crawler ${name}: SUCCEEDED`);
+        return { result: "pass", detail: `${name}: SUCCEEDED (${how})` };
+    }
+    log(`crawler ${name}: ${last.Status ?? "no status"}`);
+    return {
+        result: "fail",
+        detail: `${name}: ${last.Status ?? "no status"}${last.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
+        cause: crawlerCause(last.Status, last.ErrorMessage ?? ""),
+    };
 }
 
 function crawlerCause(status: string | undefined, message: string): string {
@@ -866,18 +843,7 @@ function athenaCause(reason: string, workgroup: string): string {
 
 // --- helpers -----------------------------------------------------------------------------------
 
-/** An AWS SDK error's name (`AccessDeniedException`, `CrawlerRunningException`...). */
-export function errorName(error: unknown): string {
-    return error instanceof Error ? error.name : typeof error === "object" && error !== null && "name" in error ? String((error as { name: unknown }).name) : "Error";
-}
-
-export function errorText(error: unknown): string {
-    if (error instanceof Error) {
-        const msg = error.message || "(no message)";
-        return error.name && error.name !== "Error" && !msg.startsWith(error.name) ? `${error.name}: ${msg}` : msg;
-    }
-    return String(error);
-}
+export { errorName, errorText };
 
 /** The cause of an AWS call's failure that is the same whichever call it was. */
 function awsCause(error: unknown, action: string): string {

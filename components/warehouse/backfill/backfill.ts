@@ -272,6 +272,9 @@ function failure(plan: BackfillPlan, err: unknown, hint: string, attempts: numbe
     );
 }
 
+/** A Hive-style partition folder's name, `key=value` (`dt=2024-01-01`, `p_status=open`). */
+export const PARTITION_FOLDER = /^[a-z_][a-z0-9_]*=[^=/]+$/;
+
 /**
  * The partition folders (`dt=2024-01-01`) of the files in a `LIST @stage/...` result: the folder
  * each file sits in, when it has the `key=value` form. https://docs.snowflake.com/en/sql-reference/sql/list
@@ -283,7 +286,7 @@ export function partitionFolders(rows: Record<string, unknown>[]): string[] {
         if (!name.found || typeof name.value !== "string") throw new Error(`LIST returned a row without a name (columns: ${Object.keys(row).join(", ")})`);
         const parts = name.value.split("/");
         const folder = parts[parts.length - 2];
-        if (folder !== undefined && /^[a-z_][a-z0-9_]*=[^=]+$/.test(folder)) folders.add(folder);
+        if (folder !== undefined && PARTITION_FOLDER.test(folder)) folders.add(folder);
     }
     return [...folders].sort();
 }
