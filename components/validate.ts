@@ -555,7 +555,8 @@ function endpointOf(protocol: SubscriberProtocol, endpoint: string): { account?:
     } catch {
         url = undefined;
     }
-    if (url === undefined || url.protocol !== "https:" || url.hostname === "" || /\s/.test(endpoint) || endpoint.length > 2048) {
+    // Characters a URL must percent-encode (RFC 3986) are refused rather than passed on as written.
+    if (url === undefined || url.protocol !== "https:" || url.hostname === "" || /[\s"'<>\\{}|^`]/.test(endpoint) || endpoint.length > 2048) {
         return { why: "an https:// URL such as https://hooks.example.com/lake (SNS posts each event to it)" };
     }
     // The URL is an input of the subscription, kept in plain text in the stack's state.

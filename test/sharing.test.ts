@@ -142,6 +142,16 @@ describe("sharing: the validator", () => {
         assert.deepEqual(problems(raw({ ...prod, [k("glueCatalogResourcePolicy")]: true })), []);
     });
 
+    it("lets no wildcard, policy variable or quote into a policy through a reader or an endpoint", () => {
+        for (const reader of ["*", "4444*", "${aws:PrincipalAccount}", `${READER}:*`, `${READER}:ORDERS"`, `${READER}:ORDERS:X`, ` ${READER}`]) {
+            assert.match(problems(raw({ [k("readers")]: [reader] }))[0] ?? "", /^incremental-crawl:readers\[0\]: expected/, reader);
+        }
+        for (const [protocol, endpoint] of [["sqs", "arn:aws:sqs:eu-west-1:444455556666:*"], ["sqs", "arn:aws:sqs:*:444455556666:q"], ["lambda", "arn:aws:lambda:eu-west-1:444455556666:function:*"],
+            ["sqs", "arn:aws:sqs:eu-west-1:${aws:userid}:q"], ["https", "https://hooks.example.com/\"}"], ["https", "https://"]]) {
+            assert.match(problems(raw(withSubscribers({ protocol, endpoint })))[0] ?? "", /subscribers\[0\]\.endpoint: expected/, endpoint);
+        }
+    });
+
     it("the component's own arguments get the same checks, named by their path", () => {
         const v = validateLakeArgs({ tables: [ORDERS], readers: ["1234"] });
         assert.ok(!v.ok);
