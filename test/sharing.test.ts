@@ -275,8 +275,8 @@ describe("sharing: the graph under mocks", function () {
         }
         assert.ok(!shared.ofType("aws:sns/topicSubscription:TopicSubscription").some((s) => s.inputs.endpoint === QUEUE_ELSEWHERE), "an endpoint owner subscribes itself");
         const permission = shared.one("aws:lambda/permission:Permission");
-        assert.deepEqual([permission.inputs.function, permission.inputs.qualifier, permission.inputs.principal, permission.inputs.sourceArn, permission.inputs.action],
-            [`arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:index-orders`, "live", "sns.amazonaws.com", topic.outputs.arn, "lambda:InvokeFunction"]);
+        assert.deepEqual([permission.inputs.function, permission.inputs.qualifier, permission.inputs.principal, permission.inputs.sourceArn, permission.inputs.action, permission.inputs.region],
+            [`arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:index-orders`, "live", "sns.amazonaws.com", topic.outputs.arn, "lambda:InvokeFunction", "eu-west-1"]);
         const lambdaSub = subs.find((s) => s.inputs.protocol === "lambda")!;
         assert.ok(lambdaSub.dependencies.includes(permission.urn), "the subscription waits for the function's permission");
         assert.ok(topic.inputs.lambdaFailureFeedbackRoleArn && topic.inputs.httpFailureFeedbackRoleArn, "failed Lambda and HTTPS deliveries are logged too");

@@ -64,7 +64,10 @@ export class EventSubscription extends pulumi.ComponentResource {
             // given apart, they read back as written and the next `pulumi up` replaces nothing.
             const m = LAMBDA_FUNCTION_ARN.exec(args.endpoint);
             if (!m) throw new Error(`EventSubscription ${name}: ${args.endpoint} is not a Lambda function ARN`);
+            // SNS delivers to functions of other regions too; the function's policy is changed in its
+            // own region. https://docs.aws.amazon.com/sns/latest/dg/sns-cross-region-delivery.html
             this.permission = new aws.lambda.Permission(`${name}-invoke`, {
+                region: m[1].split(":")[3],
                 action: "lambda:InvokeFunction",
                 function: m[1],
                 qualifier: m[3],

@@ -303,7 +303,7 @@ const ACCOUNT_LIST = { type: "array", items: { type: "string", pattern: "^\\d{12
 
 export const iamCrossAccountPrincipalsConfigured = resourcePolicy<SharingConfig>({
     name: "iam-cross-account-principals-configured",
-    description: "No resource policy (bucket, KMS key, Data Catalog, topic, queue, function permission) allows a principal outside the stack's accounts unless the configuration names it: readers (readerAccounts) may only read through the bucket, key and catalog policies, endpoint owners (endpointOwnerAccounts) may only subscribe through the topic policy.",
+    description: "No resource policy (bucket, key, Data Catalog, topic, queue, function permission) allows another account unless configured: readers (readerAccounts) only read through bucket, key and catalog policies; endpoint owners (endpointOwnerAccounts) only subscribe through the topic policy.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: {
