@@ -340,6 +340,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             glue: { region, database: catalog.database.name },
             maxFileSizeMb: settings.maxFileSizeMb,
             taskScheduleMinutes: settings.taskScheduleMinutes,
+            taskTimeoutMinutes: settings.taskTimeoutMinutes,
             provider: { ...settings.snowflakeConnection, extraPreviewFeatures: settings.snowflakePreviewFeatures },
             retainData: retain,
         }, child);

@@ -214,6 +214,11 @@ export interface IncrementalLakeArgs {
     snowflakeWarehouse?: string;
     /** Minutes between runs of each table's unload task. Default: 60. */
     taskScheduleMinutes?: number;
+    /**
+     * Minutes a run of a table's unload task may take before Snowflake cancels it (1-10080, the task's
+     * USER_TASK_TIMEOUT_MS); a cancelled run commits nothing and the next one unloads its rows. Default: 240.
+     */
+    taskTimeoutMinutes?: number;
     /** Upper bound of each unloaded Parquet file, in MB. Default: 64. */
     maxFileSizeMb?: number;
     /**
@@ -267,6 +272,7 @@ export const LAKE_DEFAULTS = {
     snowflakeSchema: "EXPORT",
     snowflakeWarehouse: "COMPUTE_WH",
     taskScheduleMinutes: 60,
+    taskTimeoutMinutes: 240,
     maxFileSizeMb: 64,
     auditTrail: "access-logs",
     accessLogDays: 365,

@@ -111,6 +111,7 @@ export interface LakeSettings {
     snowflakeSchema: string;
     snowflakeWarehouse: string;
     taskScheduleMinutes: number;
+    taskTimeoutMinutes: number;
     maxFileSizeMb: number;
     /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
     snowflakePreviewFeatures: string[];

@@ -173,6 +173,9 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeIdentifier);
     // Snowflake task schedules: 1 to 11520 minutes. https://docs.snowflake.com/en/sql-reference/sql/create-task
     const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
+    // USER_TASK_TIMEOUT_MS takes 0 to 604800000 (7 days); 0 would mean the account's maximum, so at
+    // least a minute. https://docs.snowflake.com/en/sql-reference/sql/create-task
+    const taskTimeoutMinutes = int("taskTimeoutMinutes", 1, 10080, " (minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days)");
     // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
     const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
 
@@ -231,7 +234,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
         settings: {
             production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
             athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
-            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
+            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, taskTimeoutMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
             auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
             readers, glueCatalogResourcePolicy, maxFilterPolicies,
@@ -320,6 +323,10 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
             continue;
         } else if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value)) {
             p.add(`snowflakeConnection.${k}`, "a Snowflake name of letters, digits, _, . or -", value);
+        } else if (k === "authenticator" && value.toUpperCase() !== "SNOWFLAKE_JWT") {
+            // The backfill and verify sign in with the key pair only (SNOWFLAKE_PRIVATE_KEY); the provider
+            // reads the value case-insensitively (terraform-provider-snowflake v1.2.1 pkg/sdk/config.go ToAuthenticatorType).
+            p.add(`snowflakeConnection.${k}`, `"SNOWFLAKE_JWT" (key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY), or no value`, value);
         } else {
             out[k as keyof SnowflakeConnection] = value;
         }

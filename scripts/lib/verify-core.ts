@@ -183,7 +183,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     }
 
     // 1c. The stream the task reads: a stale one loses the rows not yet unloaded, and the provider
-    //     recreates it with its initial rows.
+    //     recreates it with its initial rows once a refresh has read it as stale.
     const stream = await streamCheck(deps, t, outputs);
     add(CHECKS.stream, stream.result, stream.detail, stream.cause, stream.severity);
 
@@ -334,7 +334,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (partitionKey === undefined) {
         add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
     } else {
-        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log);
+        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log, listing?.objects);
         add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
@@ -421,9 +421,12 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
 
 /**
  * The table's stream in SHOW STREAMS: stale (fail), less than two days from stale (a warning-level
- * failure) or fresh. A stale stream cannot be read; the provider recreates it on the next `pulumi up`
- * with SHOW_INITIAL_ROWS under the same name, and the task then unloads every row again into the
- * same export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
+ * failure) or fresh. A stale stream cannot be read; the provider recreates it (CREATE OR REPLACE, an
+ * in-place update that does not run the backfill again) with SHOW_INITIAL_ROWS under the same name
+ * on the first `pulumi up` after a refresh recorded it as stale: it decides from the `stale` value in
+ * state (terraform-provider-snowflake v1.2.1 pkg/resources/custom_diffs.go RecreateWhenStreamIsStale,
+ * stream_on_table.go UpdateStreamOnTable). The task then unloads every row again into the same
+ * export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
  */
 async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult & { severity?: "warning" }> {
     const schema = objectSchema(outputs);
@@ -437,7 +440,8 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
     const now = deps.now();
     const s = streamStaleness(shown.value.rows, name, now);
     const at = (ms: number | undefined) => (ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`);
-    const reExport = `the provider's recreated stream starts with every row of the table (SHOW_INITIAL_ROWS), and the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
+    const reExport = "the first pulumi up after a refresh (pulumi refresh, or pulumi up --refresh) recreates the stream in place, and the recreated stream starts " +
+        `with every row of the table (SHOW_INITIAL_ROWS), which the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
         "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
     if (s.state === "missing") {
         return {
@@ -492,7 +496,7 @@ async function loggedPartitions(sql: SqlConnection, log: [string, string, string
  * unload that committed while Athena counted is not taken for a duplicate.
  */
 async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
-    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void): Promise<StepResult> {
+    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, objects: number | undefined): Promise<StepResult> {
     const logName = log.join(".");
     const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
     if (!first.ok) {
@@ -506,10 +510,12 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
         return { result: "fail", detail: `${logName}: ${errorText(first.error)}`, cause: snowflakeCause(first.error, logName) };
     }
     if (first.value.rows.size === 0) {
+        const held = objects === undefined ? "" : `, while S3 holds ${fmtInt(objects)} objects of it`;
         return {
             result: "skip",
-            detail: `the unload log ${logName} records no files of ${tableName} export ${exportId}: it was unloaded before the log existed (an older stack), ` +
-                "so its rows per partition cannot be compared",
+            detail: `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
+                "They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed " +
+                "(COPY results with lower-case column names, or an unload that wrote nothing); rows unloaded twice in this export cannot be found by verify",
         };
     }
     const q = await athenaQuery(athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey), outputs.glueDatabase, outputs.athenaWorkgroup, deps, options, progress);
