@@ -220,7 +220,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 deadLetterQueueName: lake.consumers[t.folder].deadLetterQueue.name,
                 arrivalRuleName: catalog.arrivals[t.folder].rule.name,
             })),
-            crawlerNamePrefix: `${namePrefix}-`,
+            crawlerNames: tables.map((t) => catalog.crawlerNames[t.folder]),
             emails: settings.alertEmails,
             arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
             safetyNet: settings.crawl.schedule !== undefined,

@@ -30,6 +30,6 @@ export { SnowflakeExport, SnowflakeExportArgs, SnowflakeTableArgs, REQUIRED_PREV
 export { ExportLayout, ExportPlace, exportLayout } from "./lake/export-layout";
 export * as glueSchema from "./catalog/glue-schema";
 export { TaskErrorNotifications, TaskErrorNotificationsArgs } from "./warehouse/task-error-notifications";
-export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./ops/alerts";
+export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds, crawlerNamePatterns, CRAWLER_RULE_PATTERN_MAX_CHARS } from "./ops/alerts";
 export type { BackfillSummary } from "./warehouse/backfill/backfill";
 export { IncrementalLake, LakeTableOutputs, AuditTrailOutputs, ATHENA_RESULTS_PREFIX, ACCESS_LOG_PREFIX } from "./incremental-lake";

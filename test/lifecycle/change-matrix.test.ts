@@ -100,8 +100,11 @@ const CASES: Case[] = [
     {
         name: "a table added",
         change: (s) => ({ [K("tables")]: [...tablesOf(s), { name: "RETURNS", columns: [{ name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false }, { name: "RETURNED_ON", type: "DATE" }], partitionBy: "RETURNED_ON" }] }),
-        // The unload role may delete in the new table's export too.
-        expect: { dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access"] }, prod: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access"] } },
+        // The unload role may delete in the new table's export too; the crawler rules name its crawler.
+        expect: {
+            dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
+            prod: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
+        },
     },
     {
         name: "a table removed",
