@@ -183,6 +183,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
             }, child);
         }
 
+        // What protects and records the lake's objects, where the stack has it (the first unload waits for it).
+        const storageReady: pulumi.Resource[] = [lake.versioning, replica?.configuration, accessLogBucket?.logging, replica?.accessLogs?.logging]
+            .filter((r): r is NonNullable<typeof r> => r !== undefined);
+
         const catalog = new Catalog(`${name}-catalog`, {
             namePrefix,
             databaseName: settings.glueDatabase,
@@ -247,7 +251,12 @@ export class IncrementalLake extends pulumi.ComponentResource {
                     layout: t.layout,
                     // Objects raise events only once the notification and the table's subscription
                     // exist; the backfill waits for them, and registers what it writes in the table.
-                    eventsReady: [lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder]],
+                    // It waits too for what keeps its objects: live replication copies only objects
+                    // written after the configuration exists
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html),
+                    // versioning keeps versions of objects written after it is on, and access logs
+                    // record only requests made after logging starts.
+                    eventsReady: [lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder], ...storageReady],
                 };
             }),
             glue: { region, database: catalog.database.name },
