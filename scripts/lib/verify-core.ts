@@ -16,7 +16,7 @@ import {
 import {
     GetCrawlerCommand, GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, StartCrawlerCommand, Table,
 } from "@aws-sdk/client-glue";
-import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/warehouse/sql";
@@ -53,6 +53,8 @@ export const CHECKS = {
     /** The table's stream is not stale, nor less than two days from it (SHOW STREAMS). */
     stream: "snowflake stream",
     objects: "s3 objects",
+    /** The replication status of the current export's objects, when the stack has a replica. */
+    replication: "s3 replication",
     queue: "event queue",
     deadLetterQueue: "dead-letter queue",
     crawler: "crawler run",
@@ -122,6 +124,8 @@ interface Listing {
     folders: string[];
     objects: number;
     bytes: number;
+    /** Every object's key and last-modified time (milliseconds), oldest first. */
+    keys: Array<{ key: string; modified?: number }>;
     /** Objects directly under the table prefix, outside any partition folder. */
     looseObjects: string[];
 }
@@ -204,6 +208,18 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
         if (nonHive.length > 0) notes.push(`folders not in key=value form: ${sample(nonHive)}`);
         if (l.looseObjects.length > 0) notes.push(`${l.looseObjects.length} objects outside partition folders: ${sample(l.looseObjects)}`);
         add(CHECKS.objects, "pass", `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`);
+    }
+
+    // 2b. The recovery replica: has S3 replicated the export's objects?
+    if (outputs.replica === undefined) {
+        add(CHECKS.replication, "skip", "the stack has no replica (replicaRegion)");
+    } else if (listing === undefined) {
+        add(CHECKS.replication, "skip", "the S3 listing failed, so there are no objects to look at");
+    } else if (listing.keys.length === 0) {
+        add(CHECKS.replication, "skip", "no objects in the export yet");
+    } else {
+        const r = await replicationCheck(deps, outputs.bucketName, outputs.replica.bucketName, listing.keys);
+        add(CHECKS.replication, r.result, r.detail, r.cause, r.severity);
     }
 
     // 3. The queue before the crawl: the events the crawler is about to consume.
@@ -589,6 +605,7 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
 
     let objects = 0;
     let bytes = 0;
+    const keys: Listing["keys"] = [];
     token = undefined;
     do {
         const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
@@ -596,10 +613,12 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
             if (!o.Key || o.Key.endsWith("/")) continue; // folder markers
             objects += 1;
             bytes += o.Size ?? 0;
+            keys.push({ key: o.Key, modified: o.LastModified?.getTime() });
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return { folders: folders.sort(), objects, bytes, looseObjects };
+    keys.sort((a, b) => (a.modified ?? 0) - (b.modified ?? 0));
+    return { folders: folders.sort(), objects, bytes, looseObjects, keys };
 }
 
 function backfillNote(t: TableOutputs): string {
@@ -619,6 +638,75 @@ function noObjectsCause(t: TableOutputs, outputs: StackOutputs): string {
     }
     return `${generic}: check the backfill command's output in \`pulumi up\`, that the Snowflake role ${outputs.snowflakeRoleArn ?? ""} ` +
         "trusts the storage integration's IAM user and external id and may s3:PutObject under the prefix (and kms:GenerateDataKey with a CMK)";
+}
+
+/** At most this many objects are asked for their replication status: the oldest half and the newest half. */
+export const REPLICATION_SAMPLE = 1000;
+/** A replication still PENDING after this long is worth a look (S3 replicates most objects within minutes). */
+export const REPLICATION_PENDING_WARNING_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Each object's `x-amz-replication-status` (HeadObject ReplicationStatus) in the lake bucket: a
+ * source object is PENDING, then COMPLETED (COMPLETE) or FAILED; REPLICA marks an object that is
+ * itself a replica; an object written before the replication configuration existed (or outside its
+ * rule) has none, and live replication never copies it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html
+ */
+async function replicationCheck(deps: VerifyDeps, bucket: string, replicaBucket: string, keys: Listing["keys"]): Promise<StepResult & { severity?: "warning" }> {
+    const sample = keys.length <= REPLICATION_SAMPLE ? keys : [...keys.slice(0, REPLICATION_SAMPLE / 2), ...keys.slice(-REPLICATION_SAMPLE / 2)];
+    const statuses = new Map<string, string[]>();
+    const now = deps.now();
+    let stalePending = 0;
+    let failure: unknown;
+    await eachLimited(sample, 8, async ({ key, modified }) => {
+        const head = await attempt(() => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+        if (!head.ok) {
+            failure ??= head.error;
+            return;
+        }
+        const status = head.value.ReplicationStatus === "COMPLETE" ? "COMPLETED" : head.value.ReplicationStatus ?? "none";
+        statuses.set(status, [...(statuses.get(status) ?? []), key]);
+        if (status === "PENDING" && modified !== undefined && now - modified > REPLICATION_PENDING_WARNING_MS) stalePending += 1;
+    });
+    if (failure !== undefined) {
+        return { result: "fail", detail: `HeadObject in s3://${bucket}: ${errorText(failure)}`, cause: awsCause(failure, "read the objects' metadata (s3:GetObject)") };
+    }
+    const of = (status: string) => statuses.get(status) ?? [];
+    const counts = ["COMPLETED", "PENDING", "FAILED", "REPLICA", "none"].filter((st) => of(st).length > 0)
+        .map((st) => `${fmtInt(of(st).length)} ${st === "none" ? "without a status" : st}`).join(", ");
+    const scope = sample.length < keys.length ? `the ${fmtInt(sample.length / 2)} oldest and ${fmtInt(sample.length / 2)} newest of ${fmtInt(keys.length)} objects` : `${fmtInt(keys.length)} objects`;
+    const detail = `${counts} (${scope}; replica s3://${replicaBucket})`;
+    const batch = "copy them once with S3 Batch Replication (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html)";
+    const causes: string[] = [];
+    if (of("none").length > 0) {
+        causes.push(`${sampleKeys(of("none"))} have no replication status: written before the replication configuration existed (or outside its rule), ` +
+            `so live replication never copies them; ${batch}`);
+    }
+    if (of("FAILED").length > 0) {
+        causes.push(`S3 could not replicate ${sampleKeys(of("FAILED"))}: check the replication role's grants (s3:ReplicateObject on the replica, kms:Decrypt on the lake key, ` +
+            `kms:Encrypt on the replica key) and the replica bucket; then ${batch.replace("copy them once", "replicate the FAILED objects again")}`);
+    }
+    if (of("REPLICA").length > 0) {
+        causes.push(`${sampleKeys(of("REPLICA"))} are replicas another bucket's replication wrote into the export: they are not the lake's unloads`);
+    }
+    if (causes.length > 0) return { result: "fail", detail, cause: causes.join("; ") };
+    if (stalePending > 0) {
+        return {
+            result: "fail", severity: "warning", detail,
+            cause: `${fmtInt(stalePending)} objects have been PENDING for more than a day: see the bucket's replication metrics (OperationsPendingReplication, OperationsFailedReplication) and the replication role`,
+        };
+    }
+    return { result: "pass", detail };
+}
+
+/** Runs `f` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) await f(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 // --- SQS ---------------------------------------------------------------------------------------
@@ -898,6 +986,11 @@ function awsCause(error: unknown, action: string): string {
 
 function stripSlash(s: string): string {
     return s.replace(/\/+$/, "");
+}
+
+/** `3 objects (a, b, c)`: a count of keys with the first few names. */
+function sampleKeys(keys: string[]): string {
+    return `${fmtInt(keys.length)} object${keys.length === 1 ? "" : "s"} (${sample(keys.map((k) => k.slice(k.lastIndexOf("/", k.lastIndexOf("/") - 1) + 1)), 3)})`;
 }
 
 function sample(items: string[], n = 5): string {

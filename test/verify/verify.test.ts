@@ -44,6 +44,7 @@ describe("verify: core checks against a mocked stack", () => {
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^1,234 rows in LAKE_EXPORT\.EXPORT\.ORDERS$/);
         // 3 folders over 2 pages of CommonPrefixes, 6 objects over 2 pages of Contents.
         assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/$/);
+        assert.equal(check(checks, CHECKS.replication).detail, "6 COMPLETED (6 objects; replica s3://lake-dev-replica-bucket)");
         assert.match(check(checks, CHECKS.queue).detail, /before the crawl 3 visible, 0 in flight/);
         assert.match(check(checks, CHECKS.crawler).detail, /SUCCEEDED \(started by verify, 45s\)/);
         assert.match(check(checks, CHECKS.glueTable).detail, /2 columns, partition keys \(dt\), parquet/);
@@ -67,8 +68,44 @@ describe("verify: core checks against a mocked stack", () => {
 
         assert.match(report.text, /^TABLE\s+CHECK\s+RESULT\s+DETAIL\n/);
         assert.match(report.text, /\norders\s+glue partitions\s+PASS\s+3 partitions for 3 folders\n/);
-        assert.match(report.text, /11 passed, 0 failed, 0 skipped \(11 checks\)/);
+        assert.match(report.text, /12 passed, 0 failed, 0 skipped \(12 checks\)/);
         assert.doesNotMatch(report.text, /Likely causes/);
+    });
+
+    it("fails when export objects were not replicated: none written before the configuration, nor FAILED, with the way out", async () => {
+        const w = healthyWorld();
+        w.replication = (_key, i) => (i < 2 ? undefined : i === 2 ? "FAILED" : "COMPLETED");
+        const { checks, report } = await run(w);
+        assertFailed(checks, [CHECKS.replication]);
+        assert.equal(check(checks, CHECKS.replication).detail, "3 COMPLETED, 1 FAILED, 2 without a status (6 objects; replica s3://lake-dev-replica-bucket)");
+        assertReported(report, CHECKS.replication, /2 objects \(dt=2024-01-30\/data_0_0_0\.snappy\.parquet, dt=2024-01-30\/data_0_0_1\.snappy\.parquet\) have no replication status: written before the replication configuration existed .*S3 Batch Replication/);
+        assertReported(report, CHECKS.replication, /S3 could not replicate 1 object \(dt=2024-01-31\/data_0_0_0\.snappy\.parquet\): check the replication role's grants/);
+    });
+
+    it("passes objects whose replication is PENDING, and warns once one has been pending for more than a day", async () => {
+        const w = healthyWorld();
+        w.replication = (_key, i) => (i === 5 ? "PENDING" : "COMPLETED");
+        w.objectAgeMs = (i) => (i === 5 ? 10 * 60 * 1000 : 2 * DAY);
+        const fresh = await run(w);
+        assert.equal(check(fresh.checks, CHECKS.replication).result, "pass");
+        assert.match(check(fresh.checks, CHECKS.replication).detail, /^5 COMPLETED, 1 PENDING /);
+        w.objectAgeMs = () => 2 * DAY;
+        const { checks, report } = await run(w);
+        assert.deepEqual([check(checks, CHECKS.replication).result, check(checks, CHECKS.replication).severity], ["fail", "warning"]);
+        assert.match(report.text, /\n {2}orders \/ s3 replication \(warning\): 1 objects have been PENDING for more than a day/);
+    });
+
+    it("asks at most the oldest and newest objects of a large export, and skips without a replica", async () => {
+        const w = healthyWorld();
+        w.objectsPerFolder = 400;
+        w.unloadLog = Object.fromEntries(Object.entries(w.unloadLog as Record<string, number>));
+        w.objectAgeMs = (i) => (1200 - i) * 60_000;
+        const { checks, calls } = await run(w);
+        assert.equal(calls.heads, 1000);
+        assert.match(check(checks, CHECKS.replication).detail, /^1,000 COMPLETED \(the 500 oldest and 500 newest of 1,200 objects; /);
+        const none = await run(healthyWorld(), TIMEOUT, { ...stackOutputs(), replica: undefined });
+        assert.deepEqual([check(none.checks, CHECKS.replication).result, check(none.checks, CHECKS.replication).detail], ["skip", "the stack has no replica (replicaRegion)"]);
+        assert.equal(none.calls.heads, 0);
     });
 
     it("fails when the dead-letter queue is not empty", async () => {
@@ -309,7 +346,7 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(c.detail, "ORDERS_LAKE_0A1B2C3D goes stale in 1d 6h, at 2023-11-16T04:13:20Z (less than 2d away); task ORDERS_LAKE_EXPORT suspended");
         assert.equal(report.exitCode, EXIT.failed);
         assert.match(report.text, /\n {2}orders \/ snowflake stream \(warning\): the task is not consuming the stream .*SHOW TASKS .*alerts topic .*RESUME/);
-        assert.match(report.text, /10 passed, 1 failed \(1 of them a warning\), 0 skipped \(11 checks\)/);
+        assert.match(report.text, /11 passed, 1 failed \(1 of them a warning\), 0 skipped \(12 checks\)/);
     });
 
     it("fails when the stream is gone: its re-creation would re-export the table into the same folder", async () => {
@@ -349,7 +386,7 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report } = await run(w);
         assert.equal(report.exitCode, EXIT.ok);
         assert.deepEqual(checks.filter((c) => c.result === "skip").map((c) => c.check),
-            [CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows]);
+            [CHECKS.replication, CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows]);
     });
 
     it("refuses a table that is not in the outputs", async () => {

@@ -11,7 +11,7 @@ import {
     CrawlerRunningException, EntityNotFoundException, GetCrawlerCommand, GetPartitionsCommand, GetTableCommand, GetTablesCommand, GlueClient,
     Partition, StartCrawlerCommand,
 } from "@aws-sdk/client-glue";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, ReplicationStatus, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
@@ -37,6 +37,7 @@ export function stackOutputs(): StackOutputs {
         snowflakeStage: '"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"',
         snowflakeIntegration: "INCREMENTAL_CRAWL_DEV_LAKE",
         snowflakeRoleArn: "arn:aws:iam::123456789012:role/incremental-crawl-dev-snowflake",
+        replica: { bucketName: "lake-dev-replica-bucket", region: "eu-central-1" },
         tables: {
             orders: {
                 snowflakeTable: "LAKE_EXPORT.EXPORT.ORDERS",
@@ -60,6 +61,10 @@ export interface World {
     /** Partition folders under the export's folder (`PREFIX`), and the objects in each. */
     folders: string[];
     objectsPerFolder: number;
+    /** HeadObject's ReplicationStatus of each object (by key, in listing order); default COMPLETED. */
+    replication?: (key: string, index: number) => ReplicationStatus | undefined;
+    /** How long before the clock's start each object was written (by listing order); default a day. */
+    objectAgeMs?: (index: number) => number;
     queue: { visible: number; inFlight: number };
     dlq: { visible: number; inFlight: number };
     /** Crawler states GetCrawler reports after StartCrawler, one per call; the last repeats. */
@@ -156,13 +161,18 @@ function page<T>(items: T[], token: string | undefined, size: number): { items: 
 const PREV_CRAWL = new Date("2024-01-01T00:00:00Z");
 const NEW_CRAWL = new Date("2024-02-01T00:00:00Z");
 
+/** The keys of the export's objects, in listing order. */
+export function objectKeys(w: World): string[] {
+    return w.folders.flatMap((f) => Array.from({ length: w.objectsPerFolder }, (_, i) => `${PREFIX}${f}/data_0_0_${i}.snappy.parquet`));
+}
+
 /** Points the mocks at `w`; returns counters of what the code under test did. */
 export function install(w: World) {
     startMocks();
     const m = mocks!;
     for (const x of Object.values(m)) x.reset();
     const prefix = PREFIX;
-    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, sql: [] as string[], athena: [] as string[] };
+    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, heads: 0, sql: [] as string[], athena: [] as string[] };
 
     m.s3.on(ListObjectsV2Command).callsFake((input) => {
         if (input.Bucket !== BUCKET || input.Prefix !== prefix) throw new Error(`unexpected listing ${input.Bucket}/${input.Prefix}`);
@@ -170,9 +180,19 @@ export function install(w: World) {
             const p = page(w.folders, input.ContinuationToken, 2);
             return { CommonPrefixes: p.items.map((f) => ({ Prefix: `${prefix}${f}/` })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
         }
-        const keys = w.folders.flatMap((f) => Array.from({ length: w.objectsPerFolder }, (_, i) => `${prefix}${f}/data_0_0_${i}.snappy.parquet`));
-        const p = page(keys, input.ContinuationToken, 4);
-        return { Contents: p.items.map((Key) => ({ Key, Size: 1000 })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
+        const p = page(objectKeys(w), input.ContinuationToken, 4);
+        return {
+            Contents: p.items.map((Key) => ({ Key, Size: 1000, LastModified: new Date(START - (w.objectAgeMs?.(objectKeys(w).indexOf(Key)) ?? DAY)) })),
+            IsTruncated: p.next !== undefined, NextContinuationToken: p.next,
+        };
+    });
+    m.s3.on(HeadObjectCommand).callsFake((input) => {
+        const keys = objectKeys(w);
+        const i = keys.indexOf(input.Key ?? "");
+        if (input.Bucket !== BUCKET || i < 0) throw new Error(`unexpected HeadObject ${input.Bucket}/${input.Key}`);
+        calls.heads += 1;
+        const status = w.replication ? w.replication(input.Key!, i) : "COMPLETED";
+        return { ContentLength: 1000, ...(status ? { ReplicationStatus: status } : {}) };
     });
 
     m.sqs.on(GetQueueAttributesCommand).callsFake((input) => {
