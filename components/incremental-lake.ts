@@ -47,6 +47,8 @@ export interface LakeTableOutputs {
     taskName: string;
     /** What the first unload of the current export did; unset until it ran. */
     backfill?: BackfillSummary;
+    /** Days the table's objects are kept (`retentionDays`); unset when kept until deleted. */
+    retentionDays?: number;
 }
 
 /** Where the record of who read or deleted lake objects is (`auditTrail`). */
@@ -301,6 +303,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 streamName: exported.stream.name,
                 taskName: exported.task.name,
                 backfill: exported.summary,
+                ...(t.spec.retentionDays !== undefined ? { retentionDays: t.spec.retentionDays } : {}),
             }];
         }))) as pulumi.Output<Record<string, LakeTableOutputs>>;
 

@@ -222,6 +222,14 @@ describe("audit trail and recovery: the first backfill", () => {
         }
     });
 
+    it("exports a table's retentionDays, which verify reads (S3 expires what Snowflake keeps)", async () => {
+        const dev = await stackGraph("dev");
+        const [orders] = JSON.parse(dev.run.config[K("tables")]);
+        const g = await graphOf({ stack: "dev", config: { [K("tables")]: [{ ...orders, retentionDays: 30 }, { ...orders, name: "RETURNS" }] } });
+        const tables = g.run.outputs.tables as Record<string, { retentionDays?: number }>;
+        assert.deepEqual([tables.orders.retentionDays, tables.returns.retentionDays], [30, undefined]);
+    });
+
     it("waits for nothing a stack does not declare", async () => {
         const g = await graphOf({ stack: "dev", config: { [K("versioning")]: false, [K("auditTrail")]: "none", [K("replicaRegion")]: "" } });
         assert.deepEqual([g.ofType(S3("bucketVersioning:BucketVersioning")).length, g.ofType(REPLICATION).length, g.ofType(LOGGING).length], [0, 0, 0]);

@@ -23,7 +23,7 @@ import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/ware
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {
-    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
+    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, keptSince, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
 } from "./partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
 
@@ -301,6 +301,10 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
                     "partitions fewer than folders: the crawler has not consumed the events yet (wait for the crawl their arrival starts, or start the table's workflow), " +
                     "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
                     "or the events went to the DLQ");
+            } else if (extra.length > 0 && t.retentionDays !== undefined) {
+                // S3 Lifecycle expired every object of these folders; the crawler (deleteBehavior LOG) keeps their partitions.
+                add(CHECKS.partitions, "pass", `${counts}; without a folder: ${sample(extra)}, whose objects expired (retentionDays ${t.retentionDays}); ` +
+                    "the crawler keeps their partitions (deleteBehavior LOG), which Athena reads as empty");
             } else if (extra.length > 0) {
                 add(CHECKS.partitions, "fail", `${counts}; without a folder: ${sample(extra)}`,
                     "partitions outnumber folders: folders were deleted from S3 after they were catalogued (the crawler's deleteBehavior LOG keeps their partitions), " +
@@ -330,6 +334,11 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (athenaRows > sfRows) {
         add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
             `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`);
+    } else if (t.retentionDays !== undefined) {
+        // S3 expires the table's objects after retentionDays while Snowflake keeps the rows: the
+        // lower bound is then the rows the unload log records as unloaded within the retention.
+        const r = await retainedRowCounts(folder.toUpperCase(), t, t.retentionDays, outputs, deps, sfRows, athenaRows);
+        add(CHECKS.rowCounts, r.result, r.detail, r.cause);
     } else {
         const diag = await countDiagnosis(deps.snowflake, t, outputs, sfRows, athenaRows);
         add(CHECKS.rowCounts, "fail", `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`, diag.cause);
@@ -350,7 +359,8 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (partitionKey === undefined) {
         add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
     } else {
-        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log);
+        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log,
+            t.retentionDays === undefined ? undefined : keptSince(deps.now(), t.retentionDays));
         add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
@@ -487,19 +497,54 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
 interface LoggedPartitions {
     rows: Map<string, number>;
     files: number;
+    /** With `since`: the rows of files unloaded since then, per partition. */
+    kept?: Map<string, number>;
 }
 
-/** The unload log's rows per partition folder of one export, and its files; an empty map when it records none. */
-async function loggedPartitions(sql: SqlConnection, log: [string, string, string], table: string, exportId: string): Promise<LoggedPartitions> {
-    const { rows } = await sql.execute(unloadLogPartitionsSql(log, table, exportId));
+/**
+ * The unload log's rows per partition folder of one export, and its files; an empty map when it
+ * records none. With `since` (a retained table), also the rows of the files unloaded since then.
+ */
+async function loggedPartitions(sql: SqlConnection, log: [string, string, string], table: string, exportId: string, since?: string): Promise<LoggedPartitions> {
+    const { rows } = await sql.execute(unloadLogPartitionsSql(log, table, exportId, since));
     const counts = new Map<string, number>();
+    const kept = since === undefined ? undefined : new Map<string, number>();
     let files = 0;
     for (const r of rows) {
         const partition = r.PARTITION === null || r.PARTITION === undefined || r.PARTITION === "" ? OUTSIDE_PARTITIONS : String(r.PARTITION);
         counts.set(partition, (counts.get(partition) ?? 0) + toCount(r.ROW_COUNT, "ROW_COUNT"));
+        kept?.set(partition, (kept.get(partition) ?? 0) + toCount(r.KEPT_ROWS, "KEPT_ROWS"));
         files += toCount(r.FILES, "FILES");
     }
-    return { rows: counts, files };
+    return { rows: counts, files, kept };
+}
+
+/**
+ * Row counts of a table with `retentionDays`: S3 expires its objects while Snowflake keeps the
+ * rows, so Snowflake's count is no lower bound. Athena must hold at least the rows of the files the
+ * unload log records as unloaded since `keptSince` (S3 keeps those); without the log the check
+ * cannot tell, and says so.
+ */
+async function retainedRowCounts(tableName: string, t: TableOutputs, days: number, outputs: StackOutputs, deps: VerifyDeps, sfRows: number, athenaRows: number): Promise<StepResult> {
+    const schema = objectSchema(outputs);
+    const why = `the table keeps its objects ${days} days (retentionDays): S3 expires them while Snowflake keeps their rows, so Snowflake's ${fmtInt(sfRows)} rows are no lower bound`;
+    if (schema === undefined || t.exportId === undefined) {
+        return { result: "skip", detail: `${why}, and the outputs carry no ${t.exportId === undefined ? "exportId" : "snowflakeStage"} to read the unload log with` };
+    }
+    const since = keptSince(deps.now(), days);
+    const log: [string, string, string] = [schema[0], schema[1], UNLOAD_LOG_TABLE];
+    const read = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, t.exportId!, since));
+    if (!read.ok) {
+        if (/does not exist or not authorized/i.test(errorText(read.error))) {
+            return { result: "skip", detail: `${why}, and there is no unload log ${log.join(".")} to compare with` };
+        }
+        return { result: "fail", detail: `${log.join(".")}: ${errorText(read.error)}`, cause: snowflakeCause(read.error, log.join(".")) };
+    }
+    const kept = [...(read.value.kept?.values() ?? [])].reduce((a, b) => a + b, 0);
+    const base = `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)}: ${why}; the unload log has ${fmtInt(kept)} rows unloaded since ${since} UTC, which S3 still keeps`;
+    if (athenaRows >= kept) return { result: "pass", detail: `${base}, and Athena holds them` };
+    const diag = await countDiagnosis(deps.snowflake, t, outputs, kept, athenaRows);
+    return { result: "fail", detail: `${base}; Athena is ${fmtInt(kept - athenaRows)} short${diag.detail}`, cause: diag.cause };
 }
 
 /**
@@ -508,9 +553,9 @@ async function loggedPartitions(sql: SqlConnection, log: [string, string, string
  * unload that committed while Athena counted is not taken for a duplicate.
  */
 async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
-    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void): Promise<StepResult> {
+    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, since?: string): Promise<StepResult> {
     const logName = log.join(".");
-    const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
+    const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId, since));
     if (!first.ok) {
         if (/does not exist or not authorized/i.test(errorText(first.error))) {
             return {
@@ -539,22 +584,27 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
         lake.set(partition, (lake.get(partition) ?? 0) + Number(count));
     }
     let logged = first.value;
-    let cmp = comparePartitionRows(lake, logged.rows);
+    let cmp = comparePartitionRows(lake, logged.rows, logged.kept);
     if (cmp.more.length > 0) {
-        const again = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
+        const again = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId, since));
         if (again.ok) {
             logged = again.value;
-            cmp = comparePartitionRows(lake, logged.rows);
+            cmp = comparePartitionRows(lake, logged.rows, logged.kept);
         }
     }
     const total = cmp.matching + cmp.fewer.length + cmp.more.length;
+    // A retained table: a partition agrees when Athena holds its files unloaded since `since` (S3
+    // keeps them) and no more than the log records (older files expire, or have not yet).
+    const retained = since === undefined ? "" : `; retentionDays ${t.retentionDays}: at least the rows unloaded since ${since} UTC, at most all the log's`;
     if (cmp.fewer.length === 0 && cmp.more.length === 0) {
         return {
             result: "pass",
-            detail: `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`,
+            detail: since === undefined
+                ? `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`
+                : `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena of the unload log's ${fmtInt(cmp.loggedRows)} (${fmtInt(logged.files)} files of export ${exportId}${retained}; query ${q.id})`,
         };
     }
-    return { result: "fail", detail: partitionRowsDetail(cmp, total, q.id), cause: partitionRowsCause(cmp) };
+    return { result: "fail", detail: `${partitionRowsDetail(cmp, total, q.id)}${retained}`, cause: partitionRowsCause(cmp) };
 }
 
 function partitionRowsDetail(cmp: PartitionComparison, total: number, queryId: string | undefined): string {

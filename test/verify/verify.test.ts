@@ -108,6 +108,55 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(none.calls.heads, 0);
     });
 
+    describe("a table with retentionDays: S3 expires what Snowflake keeps", () => {
+        /** 30 days' retention; dt=2024-01-29's 766 rows were unloaded long ago and have expired (its partition stays catalogued). */
+        function retainedWorld(): World {
+            const w = healthyWorld();
+            w.snowflakeRows = 2000;
+            w.unloadLog = { "dt=2024-01-29": 766, "dt=2024-01-30": 600, "dt=2024-01-31": 600, "dt=__HIVE_DEFAULT_PARTITION__": 34 };
+            w.unloadLogKept = { "dt=2024-01-29": 0, "dt=2024-01-30": 600, "dt=2024-01-31": 600, "dt=__HIVE_DEFAULT_PARTITION__": 34 };
+            w.partitions = [...w.folders, "dt=2024-01-29"];
+            return w;
+        }
+        const retained = () => {
+            const o = stackOutputs();
+            o.tables.orders.retentionDays = 30;
+            return o;
+        };
+
+        it("passes when Athena holds the rows unloaded within the retention: Snowflake's count is no lower bound", async () => {
+            const { checks, calls, report } = await run(retainedWorld(), TIMEOUT, retained());
+            assert.equal(report.exitCode, EXIT.ok, report.text);
+            const since = "2023-10-16 22:13:20"; // the clock's start less 29 days, when the check ran (after the crawler's 45 s)
+            assert.match(check(checks, CHECKS.rowCounts).detail, new RegExp(`^Snowflake 2,000 > Athena 1,234: the table keeps its objects 30 days \\(retentionDays\\).*the unload log has 1,234 rows unloaded since ${since.slice(0, 13)}.*, and Athena holds them$`));
+            assert.match(check(checks, CHECKS.partitionRows).detail, /^4 partitions, 1,234 rows in Athena of the unload log's 2,000 .*retentionDays 30: at least the rows unloaded since/);
+            assert.match(check(checks, CHECKS.partitions).detail, /without a folder: dt=2024-01-29, whose objects expired \(retentionDays 30\)/);
+            assert.ok(calls.sql.some((q) => /KEPT_ROWS/.test(q)), "the log is asked for the rows unloaded since the retention's start");
+        });
+
+        it("without retentionDays in the outputs the same lake fails the row counts, the rows per partition and the partitions", async () => {
+            const { checks } = await run(retainedWorld());
+            assertFailed(checks, [CHECKS.rowCounts, CHECKS.partitionRows, CHECKS.partitions]);
+        });
+
+        it("fails when Athena holds fewer rows than were unloaded within the retention", async () => {
+            const w = retainedWorld();
+            w.unloadLogKept = { ...w.unloadLogKept!, "dt=2024-01-29": 100 };
+            const { checks, report } = await run(w, TIMEOUT, retained());
+            assertFailed(checks, [CHECKS.rowCounts, CHECKS.partitionRows]);
+            assert.match(check(checks, CHECKS.rowCounts).detail, /1,334 rows unloaded since .*; Athena is 100 short/);
+            assertReported(report, CHECKS.partitionRows, /partitions Athena does not have \(dt=2024-01-29\)/);
+        });
+
+        it("says why it cannot compare without the unload log", async () => {
+            const w = retainedWorld();
+            w.unloadLog = "missing";
+            const { checks } = await run(w, TIMEOUT, retained());
+            assert.equal(check(checks, CHECKS.rowCounts).result, "skip");
+            assert.match(check(checks, CHECKS.rowCounts).detail, /keeps its objects 30 days \(retentionDays\).*no lower bound, and there is no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with/);
+        });
+    });
+
     it("fails when the dead-letter queue is not empty", async () => {
         const w = healthyWorld();
         w.dlq = { visible: 4, inFlight: 1 };

@@ -17,6 +17,7 @@ import { mockClient } from "aws-sdk-client-mock";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { VerifyDeps } from "../../scripts/lib/verify-core";
 import { StackOutputs } from "../../scripts/lib/verify-outputs";
+import { unloadLogPartitionsSql } from "../../scripts/lib/partition-rows";
 
 export const BUCKET = "lake-dev-bucket";
 export const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue";
@@ -95,6 +96,8 @@ export interface World {
     unloadLog: Record<string, number> | "missing";
     /** What the log holds from its second read on (an unload committed meanwhile). */
     unloadLogLater?: Record<string, number>;
+    /** A retained table: the log's rows of files unloaded since the query's time, per partition (default: all). */
+    unloadLogKept?: Record<string, number>;
     snowflakeRows: number;
     snowflakeError?: Error;
     streamPending: number;
@@ -299,6 +302,13 @@ export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection
             if (sqlText === `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) {
                 const s = w.stream;
                 return { rows: s === "missing" ? [] : [{ created_on: new Date(START - 30 * DAY), name: "ORDERS_LAKE_0A1B2C3D", mode: "APPEND_ONLY", stale: s.stale, stale_after: s.staleAfter }], queryId: "q5" };
+            }
+            const since = /'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)'::TIMESTAMP_NTZ/.exec(sqlText)?.[1];
+            if (since !== undefined && sqlText === unloadLogPartitionsSql(["LAKE_EXPORT", "EXPORT", "LAKE_UNLOADS"], "ORDERS", EXPORT, since)) {
+                if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
+                const log = w.unloadLog;
+                const rows = Object.entries(log).map(([f, n]) => ({ PARTITION: f, ROW_COUNT: n, FILES: w.objectsPerFolder, KEPT_ROWS: w.unloadLogKept?.[f] ?? n }));
+                return { rows, queryId: "q7" };
             }
             if (sqlText === LOG_SQL) {
                 if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
