@@ -20,7 +20,7 @@ export { LakeReplica, LakeReplicaArgs } from "./lake/lake-replica";
 export * as lifecycleRules from "./lake/lifecycle-rules";
 export { TableCrawler, TableCrawlerArgs } from "./catalog/table-crawler";
 export { CrawlOnArrival, CrawlOnArrivalArgs, objectCreatedPattern } from "./catalog/crawl-on-arrival";
-export { crawlTiming, CrawlTiming, CrawlTimingInput, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE, SAFETY_NET_INTERVAL_MINUTES, CRAWL_ALLOWANCE_MINUTES } from "./catalog/arrival";
+export { crawlTiming, CrawlTiming, CrawlTimingInput, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_OFF, CRAWL_ALLOWANCE_MINUTES } from "./catalog/arrival";
 export { Catalog, CatalogArgs, CatalogTable, rowsPerPartitionQuery } from "./catalog/catalog";
 export { CrawlerLogEncryption, CrawlerLogEncryptionArgs } from "./catalog/crawler-log-encryption";
 export { DataCatalogEncryption, DataCatalogEncryptionArgs } from "./catalog/data-catalog-encryption";

@@ -105,8 +105,8 @@ for (const stack of ["dev", "prod"] as const) {
             });
         }
 
-        it(stack === "prod" ? "crawlers keep the daily safety-net schedule and nothing more often" : "crawlers have no schedule: they crawl on arrival only", () => {
-            for (const c of g.ofType(T.crawler)) assert.equal(c.inputs.schedule, stack === "prod" ? SAFETY_NET_SCHEDULE : undefined);
+        it("crawlers keep the default daily safety-net schedule and nothing more often", () => {
+            for (const c of g.ofType(T.crawler)) assert.equal(c.inputs.schedule, SAFETY_NET_SCHEDULE);
         });
 
         it("outputs each table's workflow and arrival rule", () => {

@@ -133,6 +133,24 @@ export function checkUnloadAfterEventPath(resources: Node[]): StackViolation[] {
     return out;
 }
 
+/**
+ * A topic that CloudWatch alarms publish to (their `alarmActions`) has a subscription: without one
+ * a dead-letter queue filling, events waiting, a failed crawl or a failed task run reach no one.
+ * Advisory: a stack may deploy before its alert address is known.
+ */
+export function checkAlertsHaveSubscribers(resources: Node[]): StackViolation[] {
+    const alarms = ofType(resources, T.metricAlarm);
+    const subscriptions = ofType(resources, T.subscription);
+    return ofType(resources, T.topic)
+        .filter((topic) => alarms.some((a) => refersTo(a, "alarmActions", topic, IDS.topic)))
+        .filter((topic) => !subscriptions.some((s) => refersTo(s, "topic", topic, IDS.topic)))
+        .map((topic) => ({
+            urn: topic.urn,
+            message: "alarms publish to this topic, but nothing subscribes to it: alerts (a DLQ filling, events waiting, a failed crawl or task run) reach no one; " +
+                "give the stack an alert address (IncrementalLake alertEmails, incremental-crawl:alertEmails) or subscribe the topic",
+        }));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
@@ -178,6 +196,15 @@ export const stackSubscriptionAfterQueuePolicy = stackPolicy({
     check: (resources) => checkSubscriptionAfterQueuePolicy(resources),
 });
 
+export const stackAlertsHaveSubscribers = stackPolicy({
+    name: "stack-alerts-have-subscribers",
+    description: "A topic CloudWatch alarms publish to has at least one subscription, so alerts reach someone (a warning: a stack may deploy before its alert address is known).",
+    enforcementLevel: "advisory",
+    severity: "low",
+    check: (resources) => checkAlertsHaveSubscribers(resources),
+});
+
 export const stackPolicies = [
     stackNotificationAfterTopicPolicy, stackCrawlerAfterRolePolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy, stackUnloadAfterEventPath,
+    stackAlertsHaveSubscribers,
 ];

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
-    stackCrawlerAfterRolePolicy, stackNotificationAfterTopicPolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy, stackUnloadAfterEventPath,
+    stackAlertsHaveSubscribers, stackCrawlerAfterRolePolicy, stackNotificationAfterTopicPolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy,
+    stackUnloadAfterEventPath,
 } from "../../policies/rules/stack";
 import { doc, Fake, stackViolations } from "./support";
 
@@ -23,6 +24,25 @@ const ROLE_ARN = "arn:aws:iam::123456789012:role/crawler";
 const drop = (graph: Fake[], name: string, key: "dependsOn") => graph.map((f) => (f.name === name ? { ...f, [key]: [] } : f));
 
 describe("policies/stack", () => {
+    describe("stack-alerts-have-subscribers", () => {
+        const ALERTS_ARN = "arn:aws:sns:eu-west-1:123456789012:alerts";
+        const graph = (subscribed: boolean): Fake[] => [
+            { type: TOPIC, name: "alerts", props: {}, outputs: { arn: ALERTS_ARN } },
+            { type: TOPIC, name: "events", props: {}, outputs: { arn: TOPIC_ARN } },
+            { type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "dlq", props: { alarmActions: [ALERTS_ARN] }, from: { alarmActions: ["alerts"] } },
+            ...(subscribed ? [{ type: SUBSCRIPTION, name: "email", props: { topic: ALERTS_ARN, protocol: "email", endpoint: "a@example.com" }, from: { topic: ["alerts"] } }] : []),
+        ];
+        it("passes an alerts topic someone subscribes to; a topic no alarm uses is not its concern", async () => {
+            assert.deepEqual(await stackViolations(stackAlertsHaveSubscribers, graph(true)), []);
+        });
+        it("warns (advisory) about an alerts topic without a subscription", async () => {
+            const found = await stackViolations(stackAlertsHaveSubscribers, graph(false));
+            assert.deepEqual(found.map((v) => v.resource), ["alerts"]);
+            assert.match(found[0].message, /alarms publish to this topic, but nothing subscribes to it/);
+            assert.equal(stackAlertsHaveSubscribers.enforcementLevel, "advisory");
+        });
+    });
+
     describe("stack-notification-after-topic-policy", () => {
         const graph = (): Fake[] => [
             { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket" } },
