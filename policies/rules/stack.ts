@@ -129,6 +129,19 @@ export function checkUnloadAfterEventPath(resources: Node[]): StackViolation[] {
         if (missing.length > 0) {
             out.push({ urn: c.urn, message: `unloads before ${missing.join(", ")} exist: its objects raise no event and stay uncatalogued; add them to dependsOn` });
         }
+        // What keeps the objects of a notified bucket: live replication copies only objects written
+        // after its configuration exists (S3 user guide s3-batch-replication-existing-config), and
+        // versions and access logs start when they are turned on.
+        const notified = ofType(resources, T.bucket).filter((b) => ofType(resources, T.notification).some((n) => refersTo(n, "bucket", b, IDS.bucket)));
+        const keepers = [...ofType(resources, T.versioning), ...ofType(resources, T.replication), ...ofType(resources, T.bucketLogging)]
+            .filter((k) => notified.some((b) => refersTo(k, "bucket", b, IDS.bucket)) && !waitsFor(c, k));
+        if (keepers.length > 0) {
+            out.push({
+                urn: c.urn,
+                message: `unloads before ${keepers.map((k) => `${shortType(k.type)} ${k.name}`).join(", ")} of the lake bucket exist: ` +
+                    "objects written first miss the replica (live replication copies only later objects), versioning or the access logs; add them to dependsOn",
+            });
+        }
     }
     return out;
 }
@@ -157,7 +170,7 @@ export function checkAlertsHaveSubscribers(resources: Node[]): StackViolation[] 
 
 export const stackUnloadAfterEventPath = stackPolicy({
     name: "stack-unload-after-event-path",
-    description: "A deploy-time unload (the backfill command) is created after every bucket notification and SQS subscription, so the objects it writes raise events.",
+    description: "A deploy-time unload (the backfill command) is created after every bucket notification and SQS subscription, so the objects it writes raise events, and after the notified bucket's versioning, replication configuration and access logging, so they are versioned, replicated and logged.",
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkUnloadAfterEventPath(resources),

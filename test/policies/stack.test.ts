@@ -166,5 +166,20 @@ describe("policies/stack", () => {
                 "unloads before notification, its table's queue subscription exist: its objects raise no event and stay uncatalogued; add them to dependsOn",
             ]);
         });
+        it("reports a backfill that can write before the lake bucket's versioning, replication and logging; another bucket's are not its concern", async () => {
+            const keepers: Fake[] = [
+                { type: "aws:s3/bucketVersioning:BucketVersioning", name: "versioning", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+                { type: "aws:s3/bucketReplicationConfig:BucketReplicationConfig", name: "replication", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+                { type: "aws:s3/bucketLogging:BucketLogging", name: "logging", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+                { type: BUCKET, name: "replica", props: {}, outputs: { bucket: "replica-bucket" } },
+                { type: "aws:s3/bucketLogging:BucketLogging", name: "replica-logging", props: { bucket: "replica-bucket" }, from: { bucket: ["replica"] } },
+            ];
+            const waits = ["notification", "subscription"];
+            assert.deepEqual(await stackViolations(stackUnloadAfterEventPath, [...graph([...waits, "versioning", "replication", "logging"]), ...keepers]), []);
+            assert.deepEqual((await stackViolations(stackUnloadAfterEventPath, [...graph([...waits, "versioning"]), ...keepers])).map((v) => v.message), [
+                "unloads before BucketReplicationConfig replication, BucketLogging logging of the lake bucket exist: objects written first miss the replica " +
+                "(live replication copies only later objects), versioning or the access logs; add them to dependsOn",
+            ]);
+        });
     });
 });
