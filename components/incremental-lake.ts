@@ -8,7 +8,7 @@ import type { BackfillSummary } from "./warehouse/backfill/backfill";
 import { AccessLogBucket } from "./lake/access-log-bucket";
 import { LakeKey } from "./lake/lake-key";
 import { LakeReplica } from "./lake/lake-replica";
-import { RetainedTable } from "./lake/lifecycle-rules";
+import { RetainedTable, TieredTable } from "./lake/lifecycle-rules";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
@@ -124,6 +124,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
         });
         const retainedTables: RetainedTable[] = tables.filter((t) => t.spec.retentionDays !== undefined)
             .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, days: t.spec.retentionDays! }));
+        const tieredTables: TieredTable[] = tables.filter((t) => t.spec.storageTiers !== undefined)
+            .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, tiers: t.spec.storageTiers! }));
 
         const lake = new EventLake(`${name}-lake`, {
             accountId,
@@ -146,6 +148,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             maxReceiveCount: settings.maxReceiveCount,
             retainData: retain,
             retainedTables,
+            tieredTables,
         }, child);
 
         // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
@@ -177,6 +180,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 sourceKeyArn: kmsKeyArn,
                 roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
                 retainedTables,
+                tieredTables,
                 accessLogs,
                 versioning: true,
                 noncurrentVersionDays: settings.noncurrentVersionDays,
@@ -264,6 +268,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             glue: { region, database: catalog.database.name },
             maxFileSizeMb: settings.maxFileSizeMb,
             taskScheduleMinutes: settings.taskScheduleMinutes,
+            taskTimeoutMinutes: settings.taskTimeoutMinutes,
             provider: { ...settings.snowflakeConnection, extraPreviewFeatures: settings.snowflakePreviewFeatures },
             retainData: retain,
         }, child);

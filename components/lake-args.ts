@@ -65,6 +65,21 @@ export interface ExportTable {
      * versions too), 1 to 36500. Unset: kept until deleted.
      */
     retentionDays?: number;
+    /**
+     * The table's storage classes by age, replacing the lake's `storageTiers` (`[]`: the table's
+     * objects stay in STANDARD). Each `CLASS:DAYS`: objects move to CLASS when DAYS old. Classes:
+     * STANDARD_IA (from 30 days), INTELLIGENT_TIERING, GLACIER_IR; GLACIER and DEEP_ARCHIVE only with
+     * `archived`. Listed by age, down S3's supported transitions, each kept its minimum storage
+     * duration (STANDARD_IA 30 days, GLACIER_IR and GLACIER 90, DEEP_ARCHIVE 180) before the next
+     * tier and before `retentionDays` deletes the objects. Objects under 128 KB stay in STANDARD.
+     */
+    storageTiers?: string[];
+    /**
+     * The table's old objects may move to GLACIER or DEEP_ARCHIVE, which Athena skips: its queries
+     * and `verify` no longer see the rows of archived objects until they are restored. Needs such a
+     * tier in the table's own `storageTiers`. Default: false.
+     */
+    archived?: boolean;
 }
 
 /**
@@ -101,6 +116,14 @@ export interface IncrementalLakeArgs {
     glueCatalogEncryption?: boolean;
     /** Keep object versions in the lake bucket. Default: true. */
     versioning?: boolean;
+    /**
+     * Storage classes by age for every table without `storageTiers` of its own, each `CLASS:DAYS`
+     * (`["STANDARD_IA:30", "GLACIER_IR:120"]`): STANDARD_IA (from 30 days), INTELLIGENT_TIERING
+     * (its instant-access tiers only) or GLACIER_IR, the classes Athena reads. The replica follows
+     * the same tiers; noncurrent versions stay in the class they were in until they expire.
+     * Default: none, objects stay in STANDARD.
+     */
+    storageTiers?: string[];
     /** Days after which a noncurrent object version is deleted. Default: 30. */
     noncurrentVersionDays?: number;
     /** Days after which incomplete multipart uploads are aborted. Default: 7. */
@@ -139,6 +162,11 @@ export interface IncrementalLakeArgs {
     snowflakeWarehouse?: string;
     /** Minutes between runs of each table's unload task. Default: 60. */
     taskScheduleMinutes?: number;
+    /**
+     * Minutes a run of a table's unload task may take before Snowflake cancels it (1-10080, the task's
+     * USER_TASK_TIMEOUT_MS); a cancelled run commits nothing and the next one unloads its rows. Default: 240.
+     */
+    taskTimeoutMinutes?: number;
     /** Upper bound of each unloaded Parquet file, in MB. Default: 64. */
     maxFileSizeMb?: number;
     /**
@@ -170,6 +198,7 @@ export const LAKE_DEFAULTS = {
     encryption: Encryption.SseS3 as Encryption,
     glueCatalogEncryption: false,
     versioning: true,
+    storageTiers: [] as string[],
     noncurrentVersionDays: 30,
     abortIncompleteUploadDays: 7,
     athenaResultsDays: 30,
@@ -185,6 +214,7 @@ export const LAKE_DEFAULTS = {
     snowflakeSchema: "EXPORT",
     snowflakeWarehouse: "COMPUTE_WH",
     taskScheduleMinutes: 60,
+    taskTimeoutMinutes: 240,
     maxFileSizeMb: 64,
     auditTrail: "access-logs",
     accessLogDays: 365,
@@ -193,7 +223,7 @@ export const LAKE_DEFAULTS = {
 
 /** Every key of IncrementalLakeArgs. */
 export const ARG_KEYS = [...Object.keys(LAKE_DEFAULTS), "tables", "kmsKeyArn", "snowflakeConnection", "snowflakePreviewFeatures"] as const;
-export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays"] as const;
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays", "storageTiers", "archived"] as const;
 export const COLUMN_KEYS = ["name", "type", "nullable"] as const;
 export const SNOWFLAKE_CONNECTION_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;
 

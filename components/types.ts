@@ -6,6 +6,7 @@
 import type * as pulumi from "@pulumi/pulumi";
 import type { CrawlTiming } from "./catalog/arrival";
 import type { Encryption, PartitionGranularity, SnowflakeConnection } from "./lake-args";
+import type { StorageTier } from "./lake/storage-tiers";
 
 export interface ColumnSpec {
     /** Upper-case Snowflake column name. */
@@ -38,6 +39,13 @@ export interface TableSpec {
      * noncurrent versions and their replicas). Undefined: kept as long as the lake.
      */
     retentionDays?: number;
+    /**
+     * The storage classes the table's objects move to as they age, in order: its own tiers, else
+     * the lake's. Undefined: none, its objects stay in STANDARD.
+     */
+    storageTiers?: StorageTier[];
+    /** Its tiers may archive (GLACIER, DEEP_ARCHIVE): Athena skips archived objects. */
+    archived?: boolean;
 }
 
 /**
@@ -59,6 +67,8 @@ export interface LakeSettings {
      */
     glueCatalogEncryption: boolean;
     versioning: boolean;
+    /** The lake-wide default tiers (each table's own are in `tables`). */
+    storageTiers: StorageTier[];
     noncurrentVersionDays: number;
     abortIncompleteUploadDays: number;
     athenaResultsDays: number;
@@ -80,6 +90,7 @@ export interface LakeSettings {
     snowflakeSchema: string;
     snowflakeWarehouse: string;
     taskScheduleMinutes: number;
+    taskTimeoutMinutes: number;
     maxFileSizeMb: number;
     /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
     snowflakePreviewFeatures: string[];

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "./catalog/arrival";
 import { parseCron } from "./cron";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
+import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
     ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, MAX_TABLES, PartitionGranularity,
     SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection, TABLE_KEYS,
@@ -158,6 +159,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
+    const storageTiers = tierList(given("storageTiers") ? args.storageTiers : LAKE_DEFAULTS.storageTiers, "storageTiers", { scope: "lake" }, p);
     const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
     const athenaResultsDays = int("athenaResultsDays", 1, 3650);
     // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
@@ -172,6 +174,9 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeIdentifier);
     // Snowflake task schedules: 1 to 11520 minutes. https://docs.snowflake.com/en/sql-reference/sql/create-task
     const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
+    // USER_TASK_TIMEOUT_MS takes 0 to 604800000 (7 days); 0 would mean the account's maximum, so at
+    // least a minute. https://docs.snowflake.com/en/sql-reference/sql/create-task
+    const taskTimeoutMinutes = int("taskTimeoutMinutes", 1, 10080, " (minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days)");
     // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
     const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
 
@@ -216,15 +221,19 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const snowflakePreviewFeatures = stringList(args.snowflakePreviewFeatures, "snowflakePreviewFeatures", [], (v) =>
         /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource", p);
     const snowflakeConnection = connection(args.snowflakeConnection, p);
-    const tables = parseTables(args.tables, "tables", p);
+    // A table's tiers are weighed against its retention: an expired object of a versioned bucket
+    // stays, noncurrent, noncurrentVersionDays more in its class.
+    const tables = parseTables(args.tables, "tables", p, {
+        lake: storageTiers, noncurrentDays: versioning && Number.isInteger(noncurrentVersionDays) ? noncurrentVersionDays : 0,
+    });
 
     if (p.list.length > 0) return { ok: false, problems: p.list };
     return {
         ok: true,
         settings: {
-            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, noncurrentVersionDays, abortIncompleteUploadDays,
+            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
             athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, safetyNetSchedule, crawl,
-            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
+            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, taskTimeoutMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
             auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
         },
@@ -258,6 +267,32 @@ function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
     return undefined;
 }
 
+/**
+ * A list of storage tiers (`["STANDARD_IA:30", "GLACIER_IR:120"]`), each parsed and the list
+ * checked as a whole (storage-tiers.ts); undefined when it has a problem. A problem of the
+ * list as a whole (an archived table without an archive tier) is the caller's to name.
+ */
+function tierList(v: unknown, k: string, ctx: TierContext, p: Problems, whole?: (expected: string) => void): StorageTier[] | undefined {
+    if (!Array.isArray(v)) {
+        p.add(k, "a list of storage tiers, each CLASS:DAYS such as STANDARD_IA:30", v);
+        return undefined;
+    }
+    const tiers: StorageTier[] = [];
+    v.forEach((item, i) => {
+        const t = parseTier(item);
+        if (typeof t === "string") p.add(`${k}[${i}]`, t, item);
+        else tiers.push(t);
+    });
+    if (tiers.length !== v.length) return undefined;
+    const problems = checkTiers(tiers, ctx);
+    for (const problem of problems) {
+        if (problem.index !== undefined) p.add(`${k}[${problem.index}]`, problem.expected, v[problem.index]);
+        else whole?.(problem.expected);
+    }
+    // A list with problems is not weighed against retentions as well: one problem per mistake.
+    return problems.length === 0 ? tiers : undefined;
+}
+
 function stringList(v: unknown, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
     if (v === undefined) return dflt;
     if (!Array.isArray(v)) {
@@ -286,6 +321,10 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
             continue;
         } else if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value)) {
             p.add(`snowflakeConnection.${k}`, "a Snowflake name of letters, digits, _, . or -", value);
+        } else if (k === "authenticator" && value.toUpperCase() !== "SNOWFLAKE_JWT") {
+            // The backfill and verify sign in with the key pair only (SNOWFLAKE_PRIVATE_KEY); the provider
+            // reads the value case-insensitively (terraform-provider-snowflake v1.2.1 pkg/sdk/config.go ToAuthenticatorType).
+            p.add(`snowflakeConnection.${k}`, `"SNOWFLAKE_JWT" (key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY), or no value`, value);
         } else {
             out[k as keyof SnowflakeConnection] = value;
         }
@@ -293,7 +332,15 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
     return out;
 }
 
-function parseTables(v: unknown, k: string, p: Problems): TableSpec[] {
+/** What a table's storage tiers are checked with: the lake's default, and how long expired objects linger. */
+interface TableTierContext {
+    /** The lake-wide tiers; undefined when they are invalid (their problems are reported already). */
+    lake: StorageTier[] | undefined;
+    /** Days an expired object stays as a noncurrent version (0 without versioning). */
+    noncurrentDays: number;
+}
+
+function parseTables(v: unknown, k: string, p: Problems, tierContext: TableTierContext): TableSpec[] {
     if (!Array.isArray(v) || v.length === 0 || v.length > MAX_TABLES) {
         p.add(k, `a list of 1 to ${MAX_TABLES} tables, each {name, columns, partitionBy}`, v);
         return [];
@@ -354,11 +401,53 @@ function parseTables(v: unknown, k: string, p: Problems): TableSpec[] {
                 p.add(`${tk}.retentionDays`, "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)", t.retentionDays);
             } else retentionDays = t.retentionDays as number;
         }
+        const tiers = tableTiers(t, tk, retentionDays, tierContext, p);
         return {
             name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number,
             ...(retentionDays !== undefined ? { retentionDays } : {}),
+            ...(tiers.storageTiers.length > 0 ? { storageTiers: tiers.storageTiers } : {}),
+            ...(tiers.archived ? { archived: true } : {}),
         };
     }).filter((t): t is TableSpec => t !== undefined);
+}
+
+/**
+ * A table's storage tiers: its own (`storageTiers`, `[]` for none), else the lake's; `archived`
+ * allows the classes Athena skips. The tiers are weighed against the table's retention: a tier the
+ * expiry makes unreachable, or cuts shorter than its class's minimum storage duration (billed in
+ * full all the same), is refused rather than warned about: it costs more than it saves, on every
+ * object, for as long as the stack runs, and nothing at deploy time would show a warning again.
+ */
+function tableTiers(t: Record<string, unknown>, tk: string, retentionDays: number | undefined, ctx: TableTierContext, p: Problems): { storageTiers: StorageTier[]; archived: boolean } {
+    let archived = false;
+    if (t.archived !== undefined) {
+        if (typeof t.archived !== "boolean") p.add(`${tk}.archived`, "true or false", t.archived);
+        else archived = t.archived;
+    }
+    const own = t.storageTiers !== undefined;
+    if (archived && !own) {
+        p.add(`${tk}.archived`, "false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier (the lake's storageTiers never archive)", true);
+    }
+    const tiers = own
+        ? tierList(t.storageTiers, `${tk}.storageTiers`, { scope: "table", archived }, p, (expected) => p.add(`${tk}.archived`, expected, true))
+        : ctx.lake;
+    if (tiers === undefined) return { storageTiers: [], archived };
+    if (retentionDays !== undefined) {
+        const cut = retentionCutsShort(tiers, { days: retentionDays, noncurrentDays: ctx.noncurrentDays });
+        if (cut) {
+            const cls = STORAGE_CLASSES[cut.tier.storageClass];
+            const linger = ctx.noncurrentDays > 0 ? ` (and ${ctx.noncurrentDays} more as noncurrent versions)` : "";
+            const why = cut.tier.days >= retentionDays
+                ? `its objects expire at ${retentionDays} days, before they move to ${cut.tier.storageClass} at ${cut.tier.days}`
+                : `its objects would stay ${retentionDays - cut.tier.days} days${linger} in ${cut.tier.storageClass}, less than its minimum storage duration of ${cls.minStorageDays} days, which S3 bills in full`;
+            if (own) {
+                p.add(`${tk}.storageTiers[${cut.index}]`, `a tier the table's retentionDays (${retentionDays}) does not cut short: ${why}; move it earlier, drop it, or keep the objects at least ${cut.neededDays} days`, tierText(cut.tier));
+            } else {
+                p.add(`${tk}.retentionDays`, `at least ${cut.neededDays} days for the lake's storageTiers[${cut.index}] (${tierText(cut.tier)}): ${why}; or give the table storageTiers of its own ([] for none)`, retentionDays);
+            }
+        }
+    }
+    return { storageTiers: tiers, archived };
 }
 
 function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {

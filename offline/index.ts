@@ -13,6 +13,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import type { SqlConnection } from "../components/warehouse/backfill/backfill";
 import { createMocks } from "./mocks";
+import { stackDir, stackFilePath } from "./stacks";
 
 export const ROOT = path.resolve(__dirname, "..");
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
@@ -72,6 +73,11 @@ export interface RunOptions {
     root?: string;
     /** Stack whose `Pulumi.<stack>.yaml` supplies settings. Default `dev`. */
     stack?: string;
+    /**
+     * The folder of the stack files. Default: `root`'s (beside its Pulumi.yaml; the test suite's
+     * example stacks under `npm test`, see offline/stacks.ts).
+     */
+    stackDir?: string;
     /** The stack's name as the program sees it (`pulumi.getStack()`), when it differs from `stack`'s file. */
     stackName?: string;
     /** Keys (full, e.g. `incremental-crawl:tables`) to set over the stack's settings; `undefined` removes one. */
@@ -91,16 +97,11 @@ export interface RunOptions {
 /** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
 const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 
-/** Throws a readable error when `Pulumi.<stack>.yaml` does not exist (for the scripts' `--stack`). */
-export function requireStackFile(stack: string, root: string = ROOT): void {
-    if (!fs.existsSync(path.join(root, `Pulumi.${stack}.yaml`))) {
-        const known = fs.readdirSync(root).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter(Boolean);
-        throw new Error(`no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (stacks: ${known.join(", ")})`);
-    }
-}
-
-/** Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values into engine form (full key → string). */
-export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, root: string = ROOT): Record<string, string> {
+/**
+ * Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values (from `dir`, default the root's
+ * stack files) into engine form (full key → string).
+ */
+export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, root: string = ROOT, dir: string = stackDir(root)): Record<string, string> {
     const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
     const out: Record<string, string> = {};
     for (const [k, decl] of Object.entries<any>(project.config ?? {})) {
@@ -112,7 +113,7 @@ export function stackConfig(stack: string, overrides: Record<string, unknown> = 
             out[full] = asConfigString(decl);
         }
     }
-    const file = path.join(root, `Pulumi.${stack}.yaml`);
+    const file = stackFilePath(dir, stack);
     if (fs.existsSync(file)) {
         const stackYaml = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
         for (const [k, v] of Object.entries<unknown>(stackYaml.config ?? {})) {
@@ -202,7 +203,7 @@ const rpc = require("@pulumi/pulumi/runtime/rpc") as { deserializeProperties(s: 
 export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     const stack = opts.stack ?? "dev";
     const root = path.resolve(opts.root ?? ROOT);
-    const config = stackConfig(stack, opts.config, root);
+    const config = stackConfig(stack, opts.config, root, opts.stackDir);
     const region = config["aws:region"] ?? "us-east-1";
     const project: string = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).name;
     const stdoutOf = opts.commandStdout ?? backfillStdout(root);

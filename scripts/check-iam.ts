@@ -16,8 +16,8 @@ const options = {
     markdown: { type: "boolean", description: "print the Markdown table of docs/security.md instead of the text table" },
     arns: { type: "boolean", description: "show the ARNs evaluated next to the labels (text table)" },
     width: { type: "string", value: "columns", description: "width of the text table (default: the terminal's, else 100)" },
-    "update-doc": { type: "boolean", description: `rewrite the stack's generated table in ${DOC_PATH}` },
-    "check-doc": { type: "boolean", description: `fail when ${DOC_PATH}'s table of the stack differs from the matrix` },
+    "update-doc": { type: "boolean", description: `rewrite ${DOC_PATH}'s table of the example stack (test/fixtures/stacks, not yours)` },
+    "check-doc": { type: "boolean", description: `fail when ${DOC_PATH}'s table differs from the example stack's matrix` },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
@@ -25,7 +25,8 @@ export const spec: CommandSpec<typeof options> = {
     synopsis: "--stack <name> [--markdown | --update-doc | --check-doc] [--arns] [--width <columns>]",
     summary: "Evaluates the stack's IAM access matrix (who may publish, send, receive, read, write, assume) with an IAM policy simulator, offline.",
     description: "Every policy document comes from the program's resource graph under mocks. The text table abbreviates " +
-        "decisions and wraps long labels to fit the terminal; the full matrix is in docs/security.md.",
+        "decisions and wraps long labels to fit the terminal; the full matrix of the example stacks is in docs/security.md " +
+        "(--update-doc and --check-doc evaluate the example stack of that name, whatever your stack file holds).",
     options,
     stackRequired: true,
     examples: ["npm run check:iam -- --stack prod", "npm run check:iam -- --stack prod --update-doc"],
@@ -38,10 +39,16 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     const width = opts.width === undefined ? Math.max(60, process.stdout.isTTY ? process.stdout.columns : 100) : Number(opts.width);
     if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
     const { validateStack } = await import("./lib/stack-file");
-    validateStack(stack);
+    const { exampleStackDir, stacksIn } = await import("../offline/stacks");
+    // docs/security.md documents the example stacks: a table added to yours leaves it as it is.
+    const stackDir = opts["update-doc"] || opts["check-doc"] ? exampleStackDir(ROOT) : undefined;
+    if (stackDir !== undefined && !stacksIn(stackDir).includes(stack)) {
+        throw new UsageError(`${DOC_PATH} documents the example stacks (${stacksIn(stackDir).join(", ")}), and ${stack} is not one of them`);
+    }
+    validateStack(stack, { dir: stackDir });
     const { runProgram } = await import("../offline");
     const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./lib/iam-matrix");
-    const run = await runProgram({ stack });
+    const run = await runProgram({ stack, stackDir });
     const { results } = await evaluateMatrix(run.resources);
     const bad = results.filter((r) => !r.ok);
 

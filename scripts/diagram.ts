@@ -1,6 +1,7 @@
 /**
  * `npm run diagram`: prints the stack's architecture as Mermaid, rendered from the real resource
- * graph under mocks; `--write` puts it into README.md. Options: `spec` below (`--help`).
+ * graph under mocks; `--write` puts the example dev stack's into README.md (the README documents the
+ * example stacks, not yours: offline/stacks.ts). Options: `spec` below (`--help`).
  */
 import * as fs from "fs";
 import * as path from "path";
@@ -8,7 +9,10 @@ import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cl
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is drawn", default: "dev" },
-    write: { type: "boolean", description: "put the diagram into README.md (the dev stack's, which a test compares with the graph)" },
+    write: {
+        type: "boolean",
+        description: "put the example dev stack's diagram (test/fixtures/stacks/Pulumi.dev.yaml, not yours) into README.md, which a test compares with the graph",
+    },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
@@ -21,19 +25,21 @@ export const spec: CommandSpec<typeof options> = {
 
 async function main({ values }: Parsed<typeof options>): Promise<number> {
     const stack = values.stack;
-    // The README shows dev, and a test compares it with the dev render.
-    if (values.write && stack !== "dev") throw new UsageError("--write puts the dev stack's diagram into README.md; drop --stack or use --stack dev");
+    // The README shows the example dev stack, and a test compares it with its render.
+    if (values.write && stack !== "dev") throw new UsageError("--write puts the example dev stack's diagram into README.md; drop --stack or use --stack dev");
     // Loaded here: --help and argument errors answer at once.
     const { validateStack } = await import("./lib/stack-file");
     const { graphOf } = await import("../offline");
+    const { exampleStackDir } = await import("../offline/stacks");
     const { readmeBlock, renderMermaid, replaceBlock } = await import("./lib/diagram");
-    validateStack(stack);
-    const g = await graphOf({ stack });
+    const stackDir = values.write ? exampleStackDir(ROOT) : undefined;
+    validateStack(stack, { dir: stackDir });
+    const g = await graphOf({ stack, stackDir });
     const mermaid = renderMermaid(g, `incremental-crawl-${stack}`);
     if (values.write) {
         const file = path.join(ROOT, "README.md");
         fs.writeFileSync(file, replaceBlock(fs.readFileSync(file, "utf8"), readmeBlock(mermaid, stack)));
-        console.error(`README.md: diagram of ${stack} updated`);
+        console.error(`README.md: diagram of the example ${stack} stack updated`);
     } else {
         console.log(mermaid);
     }

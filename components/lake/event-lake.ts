@@ -4,7 +4,7 @@ import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
 import { boundedName, LIMITS } from "../naming";
 import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "../iam-documents";
 import { LakeSettings } from "../types";
-import { lakeLifecycleRules, RetainedTable } from "./lifecycle-rules";
+import { lakeLifecycleRules, minimumObjectSize, RetainedTable, TieredTable } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
 import { renamedFrom, token } from "../tokens";
 
@@ -36,6 +36,8 @@ export interface EventLakeArgs extends BucketQueueSettings {
     retainData: boolean;
     /** Tables whose exported objects expire (their declared `retentionDays`). */
     retainedTables?: RetainedTable[];
+    /** Tables whose exported objects move to cheaper storage classes as they age. */
+    tieredTables?: TieredTable[];
 }
 
 /**
@@ -74,7 +76,9 @@ export class EventLake extends pulumi.ComponentResource {
             : undefined;
         this.versioning = versioning;
 
-        // Expiry: incomplete uploads, Athena results, old versions, and each table's declared retention.
+        // Expiry: incomplete uploads, Athena results, old versions, and each table's declared
+        // retention; transitions: each table's storage tiers.
+        const tieredTables = args.tieredTables ?? [];
         const rules = lakeLifecycleRules({
             versioning: args.versioning,
             noncurrentVersionDays: args.noncurrentVersionDays,
@@ -82,8 +86,10 @@ export class EventLake extends pulumi.ComponentResource {
             athenaResultsPrefix: args.athenaResultsPrefix,
             athenaResultsDays: args.athenaResultsDays,
             retainedTables: args.retainedTables ?? [],
+            tieredTables,
         });
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules }, { ...child, dependsOn: versioning ? [versioning] : [] });
+        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules, ...minimumObjectSize(tieredTables) },
+            { ...child, dependsOn: versioning ? [versioning] : [] });
 
         new aws.s3.BucketPolicy(`${name}-tls-only`, {
             bucket: bucketId,

@@ -11,10 +11,10 @@
  *   the command that was meant.
  * - Errors are one message without a stack trace; `--debug` adds the trace.
  */
-import * as fs from "node:fs";
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { closest, didYouMean } from "@incremental-crawl/components";
+import { stackDir, stacksIn } from "../../offline/stacks";
 
 export type OptionSpec =
     | { type: "boolean"; description: string; short?: string }
@@ -70,12 +70,12 @@ const COMMON = {
     help: { type: "boolean", short: "h", description: "show this text" },
 } as const satisfies Record<string, OptionSpec>;
 
-/** The project root: the stack files live here. */
+/** The project root: `Pulumi.yaml`, the program, and (offline/stacks.ts) the stack files. */
 export const ROOT = path.resolve(__dirname, "..", "..");
 
-/** Names of the stacks that have a `Pulumi.<stack>.yaml` in `root`. */
+/** Names of the stacks that have a `Pulumi.<stack>.yaml` among `root`'s stack files. */
 export function stackNames(root: string = ROOT): string[] {
-    return fs.readdirSync(root).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
+    return stacksIn(stackDir(root));
 }
 
 const WIDTH = 100;

@@ -50,7 +50,7 @@ export function renderMermaid(g: Graph, stackPrefix: string): string {
 
 /** The README block for a rendered diagram. */
 export function readmeBlock(mermaid: string, stack: string): string {
-    return `${START}\n_Generated from the \`${stack}\` stack's graph under mocks; an arrow points from a resource to one that depends on it._\n\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${END}`;
+    return `${START}\n_Generated from the graph of the example \`${stack}\` stack (\`test/fixtures/stacks/Pulumi.${stack}.yaml\`) under mocks; an arrow points from a resource to one that depends on it. \`npm run diagram -- --stack ${stack}\` draws yours._\n\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${END}`;
 }
 
 /** Replaces the generated block of a README text. */

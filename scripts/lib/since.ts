@@ -19,6 +19,7 @@ import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
 import type { ProgramRun } from "../../offline";
+import { stackDir, stackFilePath } from "../../offline/stacks";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
 import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
 import { formatLifecyclePlan } from "./lifecycle-format";
@@ -117,7 +118,7 @@ export function provideNodeModules(root: string, worktree: string, log: (line: s
 /** Places this checkout's harness and evaluator in `dir`; returns the evaluator's path there. */
 export function installEvaluator(dir: string): string {
     const base = path.join(dir, ".lake-since");
-    for (const file of ["offline/index.ts", "offline/mocks.ts", "scripts/lib/evaluate-program.ts"]) {
+    for (const file of ["offline/index.ts", "offline/mocks.ts", "offline/stacks.ts", "scripts/lib/evaluate-program.ts"]) {
         fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
         fs.copyFileSync(path.join(HERE, file), path.join(base, file));
     }
@@ -178,8 +179,9 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         notes.push(`node_modules of ${opts.ref}: ${provideNodeModules(root, worktree, log)}`);
         const oldEvaluator = installEvaluator(worktree);
         const newEvaluator = path.join(HERE, "scripts", "lib", "evaluate-program.ts");
-        const hasStack = fs.existsSync(path.join(worktree, `Pulumi.${opts.stack}.yaml`));
-        if (!hasStack) notes.push(`${opts.ref} has no Pulumi.${opts.stack}.yaml: the stack starts empty`);
+        const oldStackFile = stackFilePath(stackDir(worktree), opts.stack);
+        const hasStack = fs.existsSync(oldStackFile);
+        if (!hasStack) notes.push(`${opts.ref} has no ${path.relative(worktree, oldStackFile)}: the stack starts empty`);
         const newReq: EvaluateRequest = { root, stack: opts.stack, program: opts.program, config: opts.config };
         const [oldResult, newResult] = await Promise.all([
             hasStack ? evaluateInChild(oldEvaluator, { root: worktree, stack: opts.stack, program: opts.program }) : Promise.resolve<EvaluateResult>({ ok: true, run: emptyRun(opts.stack) }),

@@ -8,6 +8,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
 import { ConfigError, parseSettings, PROJECT, Settings } from "../../config";
+import { stackDir, stackFilePath } from "../../offline/stacks";
 import { ROOT } from "./cli";
 import { locateProblems, StackFileError, yamlSyntaxError } from "./yaml-errors";
 
@@ -15,7 +16,7 @@ export interface StackFile {
     stack: string;
     /** Absolute path. */
     path: string;
-    /** As the user knows it: `Pulumi.dev.yaml`. */
+    /** As the user knows it: `Pulumi.dev.yaml` (relative to the project root). */
     name: string;
     text: string;
     doc: YAML.Document.Parsed;
@@ -30,9 +31,11 @@ export function parseYamlFile(name: string, text: string): { doc: YAML.Document.
     return { doc, lines };
 }
 
-/** Reads and parses `Pulumi.<stack>.yaml` of `root`. */
-export function readStackFile(stack: string, root: string = ROOT): StackFile {
-    return readStackFileAt(path.join(root, `Pulumi.${stack}.yaml`), stack, `Pulumi.${stack}.yaml`);
+/** Reads and parses `Pulumi.<stack>.yaml` of `root` (in `dir`, default `root`'s stack files: offline/stacks.ts). */
+export function readStackFile(stack: string, root: string = ROOT, dir: string = stackDir(root)): StackFile {
+    const file = stackFilePath(dir, stack);
+    const relative = path.relative(root, file);
+    return readStackFileAt(file, stack, relative.startsWith("..") ? file : relative);
 }
 
 /**
@@ -103,13 +106,14 @@ export interface ValidatedStack {
 }
 
 /**
- * Reads the stack file and validates its configuration with config.ts's `parseSettings`. Throws
+ * Reads the stack file (`path`, else `Pulumi.<stack>.yaml` in `dir`, else among `root`'s stack
+ * files) and validates its configuration with config.ts's `parseSettings`. Throws
  * `StackFileError` (YAML) or `StackConfigError` (each problem with its file and line; problems of
  * keys set by `overrides` are attributed to `overrideLabel` instead).
  */
-export function validateStack(stack: string, opts: { root?: string; path?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
+export function validateStack(stack: string, opts: { root?: string; dir?: string; path?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
     const root = opts.root ?? ROOT;
-    const file = opts.path !== undefined ? readStackFileAt(opts.path, stack) : readStackFile(stack, root);
+    const file = opts.path !== undefined ? readStackFileAt(opts.path, stack) : readStackFile(stack, root, opts.dir);
     return validateStackFile(file, opts);
 }
 

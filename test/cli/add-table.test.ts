@@ -10,6 +10,7 @@ import * as path from "node:path";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { addedLines, appendTable, parseSource, proposeTable, runAddTable } from "../../scripts/lib/add-table";
 import { ROOT } from "../../scripts/lib/cli";
+import { stackDir, stackFilePath } from "../../offline/stacks";
 import { DescribedColumn } from "../../scripts/lib/drift";
 import { parseYamlFile, stackFileText, validateStack } from "../../scripts/lib/stack-file";
 
@@ -86,7 +87,7 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
     });
 
     it("appends the table to the stack file's document in its layout, and nothing else changes", () => {
-        const text = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+        const text = fs.readFileSync(stackFilePath(stackDir(ROOT), "prod"), "utf8");
         const { doc } = parseYamlFile("Pulumi.prod.yaml", text);
         appendTable(doc, { name: "EVENTS", source: "CRM.PUBLIC.EVENTS", columns: [{ name: "EVENT_ID", type: "NUMBER(38,0)", nullable: false }, { name: "EVENT_TS", type: "TIMESTAMP_TZ(9)" }], partitionBy: "EVENT_TS", partitionGranularity: "hour" });
         const after = stackFileText(doc);
@@ -107,10 +108,11 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
 describe("add-table: the command, against a fake Snowflake", () => {
     let root: string;
     const prodFile = () => path.join(root, "Pulumi.prod.yaml");
-    const original = fs.readFileSync(path.join(ROOT, "Pulumi.prod.yaml"), "utf8");
+    const original = fs.readFileSync(stackFilePath(stackDir(ROOT), "prod"), "utf8");
     beforeEach(() => {
         root = fs.mkdtempSync(path.join(os.tmpdir(), "add-table-"));
-        for (const f of ["Pulumi.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"]) fs.copyFileSync(path.join(ROOT, f), path.join(root, f));
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(root, "Pulumi.yaml"));
+        for (const s of ["dev", "prod"]) fs.copyFileSync(stackFilePath(stackDir(ROOT), s), stackFilePath(root, s));
     });
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, parseSettings, PROJECT } from "../../config";
 import { ROOT } from "../../scripts/lib/cli";
+import { stackDir, stackFilePath } from "../../offline/stacks";
 import { readStackFile, validateStack } from "../../scripts/lib/stack-file";
 import { keyPath, locate, problemKey, StackConfigError, StackFileError } from "../../scripts/lib/yaml-errors";
 import { runProgram, stackConfig } from "../../offline";
@@ -37,7 +38,7 @@ function tempRoot(stack: string, text: string): string {
     return dir;
 }
 
-const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+const DEV = fs.readFileSync(stackFilePath(stackDir(ROOT), "dev"), "utf8");
 const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
 describe("cli: unknown configuration keys get the key they most likely meant", () => {

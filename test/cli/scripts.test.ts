@@ -6,8 +6,10 @@
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
 import * as fs from "node:fs";
+import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT, usageLine } from "../../scripts/lib/cli";
+import { stackDir, stackFilePath, TEST_STACKS_ENV } from "../../offline/stacks";
 import { spec as benchSpec } from "../../scripts/bench";
 import { spec as checkIamSpec } from "../../scripts/check-iam";
 
@@ -22,16 +24,18 @@ function spawn(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Pro
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_")));
     return new Promise((resolve) => {
         execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${script}.ts`), ...args],
-            { cwd: ROOT, env: { ...clean, ...env }, maxBuffer: 16 << 20, timeout: 60_000 },
+            { cwd: ROOT, env: { ...clean, [TEST_STACKS_ENV]: STACKS, ...env }, maxBuffer: 16 << 20, timeout: 60_000 },
             (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
     });
 }
 
 const STACK_TRACE = /\n\s+at .+\(.*:\d+:\d+\)/;
-/** Stack files of throwaway stacks, in the project root because the scripts read stacks there. */
-const BROKEN_YAML = `clitest-yaml-${process.pid}`;
-const BROKEN_CONFIG = `clitest-conf-${process.pid}`;
-const DEV = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+/** Throwaway stacks beside the example ones, in a folder of their own that the scripts read as their stack files. */
+let STACKS = "";
+const BROKEN_YAML = "broken-yaml";
+const BROKEN_CONFIG = "broken-config";
+const DEV = fs.readFileSync(stackFilePath(stackDir(ROOT), "dev"), "utf8");
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
 describe("cli: the scripts as processes", function () {
     this.timeout(120_000);
@@ -49,8 +53,10 @@ describe("cli: the scripts as processes", function () {
     };
 
     before(async () => {
-        fs.writeFileSync(path.join(ROOT, `Pulumi.${BROKEN_YAML}.yaml`), DEV.replace("  incremental-crawl:versioning: false", "  incremental-crawl:versioning: false: true"));
-        fs.writeFileSync(path.join(ROOT, `Pulumi.${BROKEN_CONFIG}.yaml`), DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev"));
+        STACKS = fs.mkdtempSync(path.join(os.tmpdir(), "clitest-stacks-"));
+        for (const s of ["dev", "prod"]) fs.copyFileSync(stackFilePath(stackDir(ROOT), s), stackFilePath(STACKS, s));
+        fs.writeFileSync(stackFilePath(STACKS, BROKEN_YAML), DEV.replace("  incremental-crawl:versioning: false", "  incremental-crawl:versioning: false: true"));
+        fs.writeFileSync(stackFilePath(STACKS, BROKEN_CONFIG), DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev"));
         try {
             // Three at a time: each is a node process compiling the scripts.
             const names = Object.keys(cases);
@@ -58,7 +64,7 @@ describe("cli: the scripts as processes", function () {
                 await Promise.all(names.slice(i, i + 3).map(async (n) => runs.set(n, await spawn(...cases[n]))));
             }
         } finally {
-            for (const s of [BROKEN_YAML, BROKEN_CONFIG]) fs.rmSync(path.join(ROOT, `Pulumi.${s}.yaml`), { force: true });
+            fs.rmSync(STACKS, { recursive: true, force: true });
         }
     });
     const r = (name: string) => runs.get(name)!;
@@ -95,7 +101,7 @@ describe("cli: the scripts as processes", function () {
     it("a YAML syntax error names the stack file and line, without a stack trace unless --debug", () => {
         const line = DEV.split("\n").findIndex((l) => l.includes("incremental-crawl:versioning")) + 1;
         assert.equal(r("yaml").code, 2);
-        assert.match(r("yaml").stderr, new RegExp(`^plan: Pulumi\\.${BROKEN_YAML}\\.yaml:${line}:\\d+: YAML syntax error: `));
+        assert.match(r("yaml").stderr, new RegExp(`^plan: ${escape(stackFilePath(STACKS, BROKEN_YAML))}:${line}:\\d+: YAML syntax error: `));
         assert.doesNotMatch(r("yaml").stderr, STACK_TRACE);
         assert.equal(r("yamlDebug").code, 2);
         assert.match(r("yamlDebug").stderr, STACK_TRACE);
@@ -105,7 +111,7 @@ describe("cli: the scripts as processes", function () {
         const line = DEV.split("\n").findIndex((l) => l.includes("incremental-crawl:glueDatabase")) + 1;
         assert.equal(r("config").code, 2);
         assert.equal(r("config").stderr, `plan: stack ${BROKEN_CONFIG}: invalid configuration (1 problem):\n` +
-            `  Pulumi.${BROKEN_CONFIG}.yaml:${line}:3: incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"\n`);
+            `  ${stackFilePath(STACKS, BROKEN_CONFIG)}:${line}:3: incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"\n`);
         assert.equal(r("config").stdout, "");
     });
 });

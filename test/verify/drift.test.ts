@@ -9,6 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { CHECKS, verifyStack } from "../../scripts/lib/verify-core";
 import { runCli } from "../../scripts/lib/verify-cli";
+import { ROOT } from "../../offline";
+import { stackDir, stackFilePath } from "../../offline/stacks";
 import { deps, fakeClock, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks } from "./world";
 
 const row = (name: string, type: string) => ({ name, type, kind: "COLUMN", "null?": "Y" });
@@ -57,7 +59,7 @@ describe("verify: source columns (drift upstream)", () => {
             const outputs = path.join(dir, "outputs.json");
             fs.writeFileSync(outputs, JSON.stringify(stackOutputs()));
             const stackFile = path.join(dir, "Pulumi.dev.yaml");
-            const dev = fs.readFileSync(path.join(__dirname, "..", "..", "Pulumi.dev.yaml"), "utf8");
+            const dev = fs.readFileSync(stackFilePath(stackDir(ROOT), "dev"), "utf8");
             fs.writeFileSync(stackFile, dev.replace("    - name: ORDERS\n", "    - name: ORDERS\n      source: LAKE_EXPORT.EXPORT.ORDERS\n"));
             const w = healthyWorld();
             w.describeRows = [row("ORDER_ID", "NUMBER(38,0)"), row("CUSTOMER_ID", "NUMBER(38,0)"), row("ORDER_TS", "TIMESTAMP_TZ(9)"), row("AMOUNT", "NUMBER(12,2)")];
