@@ -23,6 +23,8 @@ import { stackDir, stackFilePath } from "../../offline/stacks";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
 import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
 import { formatLifecyclePlan } from "./lifecycle-format";
+import { outputWidth } from "./cli";
+import { fitLines } from "./text-table";
 
 const HERE = path.resolve(__dirname, "..", "..");
 
@@ -222,16 +224,33 @@ export function formatSince(result: SinceResult): string {
     });
 }
 
-/** For scripts/plan.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), 0 otherwise. */
-export async function runSince(opts: SinceOptions): Promise<number> {
+export interface RunSinceOptions extends SinceOptions {
+    /** Exit 1 on an advisory verdict too (a full re-export, a new database...). */
+    failOnAdvisory?: boolean;
+    /** Awaited before anything is printed; what it throws is the command's error (the program's type check). */
+    gate?: () => Promise<void>;
+}
+
+/**
+ * For scripts/plan.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), or on
+ * any verdict with `failOnAdvisory`, 0 otherwise.
+ */
+export async function runSince(opts: RunSinceOptions): Promise<number> {
     let result: SinceResult;
     try {
         result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) });
     } catch (e) {
+        await opts.gate?.();
         // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
         console.error((e as Error).message);
         return 2;
     }
-    console.log(formatSince(result));
-    return hasErrors(result.plan) ? 1 : 0;
+    await opts.gate?.();
+    console.log(fitLines(formatSince(result), outputWidth()));
+    return sinceExitCode(result.plan, opts.failOnAdvisory === true);
+}
+
+/** 1 on an error verdict, or on any verdict when advisories fail too; 0 otherwise. */
+export function sinceExitCode(plan: LifecyclePlan, failOnAdvisory: boolean): number {
+    return hasErrors(plan) || (failOnAdvisory && plan.verdicts.length > 0) ? 1 : 0;
 }
