@@ -28,6 +28,10 @@ const options = {
         type: "boolean",
         description: "simulate a stack's first `pulumi preview`: values computed from other resources are unknown (rules that need them report \"can't run during preview\")",
     },
+    "state-rename": {
+        type: "string", value: "old=new", multiple: true,
+        description: "with --since: a resource renamed in the state before the update (pulumi state rename), by logical names, e.g. to rename a table and keep its rows",
+    },
     "fail-on-advisory": {
         type: "boolean",
         description: "exit 1 on an advisory too (an advisory policy violation; with --since, an advisory verdict such as a full re-export or a new database), for a CI gate",
@@ -92,6 +96,7 @@ function readPolicyConfig(file: string): PolicyPackConfig {
 }
 
 export async function main({ values }: Parsed<typeof options>): Promise<number> {
+    if (values.since === undefined && values["state-rename"].length > 0) throw new UsageError("--state-rename goes with --since: it changes the state the update starts from");
     if (values.since !== undefined) {
         const policyOnly = (["preview", "policy-config", "write-policy-config"] as const).filter((o) => values[o] !== undefined && values[o] !== false);
         if (policyOnly.length > 0) {
@@ -131,7 +136,12 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
     try {
         if (values.since !== undefined) {
             const { runSince } = await import("./lib/since");
-            return await runSince({ stack, ref: values.since, config, program: values.program, failOnAdvisory: values["fail-on-advisory"], gate: typeChecked });
+            const stateRenames = Object.fromEntries(values["state-rename"].map((pair) => {
+                const [from, to, ...rest] = pair.split("=");
+                if (!from || !to || rest.length > 0) throw new UsageError(`--state-rename expects <old name>=<new name>, got ${pair}`);
+                return [from, to];
+            }));
+            return await runSince({ stack, ref: values.since, config, program: values.program, stateRenames, failOnAdvisory: values["fail-on-advisory"], gate: typeChecked });
         }
         const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview }).catch(async (e: unknown) => {
             await typeChecked();

@@ -152,6 +152,11 @@ export interface SinceOptions {
     program?: string;
     /** The working tree. Default: this checkout. */
     root?: string;
+    /**
+     * Resources renamed in the state before the update, old logical name → new (what `pulumi state
+     * rename` does: the URN's name changes, nothing else).
+     */
+    stateRenames?: Record<string, string>;
     log?: (line: string) => void;
 }
 
@@ -191,7 +196,9 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         ]);
         if (!oldResult.ok) throw new Error(`the program at ${opts.ref} (${commit.slice(0, 12)}) does not run for stack ${opts.stack}: ${oldResult.error}`);
         if (!newResult.ok) throw new Error(`the working tree's program does not run for stack ${opts.stack}: ${newResult.error}`);
-        const plan = planLifecycle(oldResult.run, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
+        const oldRun = renamedInState(oldResult.run, opts.stateRenames ?? {}, opts.ref);
+        for (const [from, to] of Object.entries(opts.stateRenames ?? {})) notes.push(`${from} renamed to ${to} in the state before the update`);
+        const plan = planLifecycle(oldRun, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
         // pulumi-command stores what the update prints: run the new program over that stdout.
         const stdouts: Record<string, string> = {};
         for (const s of plan.steps) {
@@ -205,7 +212,7 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
             if (!after.ok) plan.verdicts.push(programFailsVerdict(Object.keys(stdouts)[0], after.error));
             else notes.push("the program runs over the stdout the update leaves in the state");
         }
-        return { ref: opts.ref, commit, stack: opts.stack, old: oldResult.run, new: newResult.run, plan, notes };
+        return { ref: opts.ref, commit, stack: opts.stack, old: oldRun, new: newResult.run, plan, notes };
     } finally {
         try {
             git(root, "worktree", "remove", "--force", worktree);
@@ -214,6 +221,23 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         }
         fs.rmSync(tmp, { recursive: true, force: true });
     }
+}
+
+/**
+ * The state after `pulumi state rename` of each resource named in `renames` (old logical name → new):
+ * its URN's name segment changes (https://www.pulumi.com/docs/iac/cli/commands/pulumi_state_rename/).
+ */
+export function renamedInState(run: ProgramRun, renames: Record<string, string>, ref: string): ProgramRun {
+    let resources = run.resources;
+    for (const [from, to] of Object.entries(renames)) {
+        const found = resources.filter((r) => r.name === from);
+        if (found.length !== 1) {
+            throw new Error(`--state-rename ${from}=${to}: ${found.length === 0 ? "no" : "more than one"} resource named ${from} in the stack at ${ref}`);
+        }
+        const urn = `${found[0].urn.slice(0, found[0].urn.lastIndexOf("::") + 2)}${to}`;
+        resources = resources.map((r) => (r === found[0] ? { ...r, urn, name: to } : r));
+    }
+    return { ...run, resources };
 }
 
 /** The text `npm run plan -- --since` prints. */

@@ -9,7 +9,7 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { EXIT, Io, ROOT, runCommand, usageLine, usageText } from "../../scripts/lib/cli";
+import { CommandSpec, EXIT, Io, OptionSpec, Parsed, ROOT, runCommand, usageLine, usageText } from "../../scripts/lib/cli";
 import { main as planMain, spec as planSpec } from "../../scripts/plan";
 import { main as schemaMain, spec as schemaSpec } from "../../scripts/schema";
 import { cachedVerdict, typeErrors } from "../../scripts/lib/typecheck-program";
@@ -19,7 +19,7 @@ import type { LifecyclePlan, Verdict } from "../../scripts/lib/lifecycle";
 const TYPE_ERROR = "test/fixtures/type-error/index.ts";
 
 /** Runs a command in this process; what it prints on stdout (console.log included) and stderr. */
-async function run(spec: Parameters<typeof runCommand>[0], main: Parameters<typeof runCommand>[1], argv: string[]) {
+async function run<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, main: (args: Parsed<O>, io: Io) => Promise<number>, argv: string[]) {
     const out: string[] = [];
     const err: string[] = [];
     const log = console.log;
