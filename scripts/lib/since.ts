@@ -3,7 +3,8 @@
  * to a stack last deployed from `<ref>`.
  *
  * The program and the stack file as they were at `<ref>` are checked out in a temporary
- * `git worktree add --detach` (removed afterwards). That checkout gets its own node_modules: when
+ * `git worktree add --detach`, removed afterwards and on Ctrl-C or SIGTERM; a later run removes
+ * what a crash left (scripts/lib/scratch.ts). That checkout gets its own node_modules: when
  * this checkout's packages serve its package-lock.json (lockServes), a directory of symlinks to this checkout's packages,
  * except the workspace packages (@incremental-crawl/components, /policies), which point at the
  * worktree's own directories, so the old program loads the old components; otherwise `npm ci` in
@@ -15,9 +16,7 @@
  */
 import { execFile, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import type { ProgramRun } from "../../offline";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
@@ -25,6 +24,7 @@ import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCom
 import { formatLifecyclePlan } from "./lifecycle-format";
 import { outputWidth } from "./cli";
 import { fitLines } from "./text-table";
+import { killOnInterrupt, makeScratch, onInterrupt, removeScratch, removeStaleScratch } from "./scratch";
 
 const HERE = path.resolve(__dirname, "..", "..");
 
@@ -127,20 +127,28 @@ export function installEvaluator(dir: string): string {
     return path.join(base, "scripts", "lib", "evaluate-program.ts");
 }
 
+/** Temporary folders of `plan --since`: the old commit's worktree, and each evaluation's request and result. */
+export const SCRATCH = { worktree: "lake-since-", evaluation: "lake-eval-" } as const;
+
 /** Runs one program in a child process (cwd: its root, as `pulumi up` would). */
 export async function evaluateInChild(evaluator: string, req: EvaluateRequest): Promise<EvaluateResult> {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lake-eval-"));
+    const tmp = makeScratch(SCRATCH.evaluation);
+    const done = onInterrupt(() => removeScratch(tmp));
     try {
         const requestFile = path.join(tmp, "request.json");
         const resultFile = path.join(tmp, "result.json");
         fs.writeFileSync(requestFile, JSON.stringify(req));
         const register = require.resolve("ts-node/register/transpile-only", { paths: [path.dirname(evaluator), req.root] });
-        await promisify(execFile)(process.execPath, ["-r", register, evaluator, requestFile, resultFile], {
-            cwd: req.root, maxBuffer: 64 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
+        await new Promise<void>((resolve, reject) => {
+            const child = execFile(process.execPath, ["-r", register, evaluator, requestFile, resultFile], {
+                cwd: req.root, maxBuffer: 64 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
+            }, (err) => (err ? reject(err) : resolve()));
+            killOnInterrupt(child);
         });
         return JSON.parse(fs.readFileSync(resultFile, "utf8")) as EvaluateResult;
     } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        done();
+        removeScratch(tmp);
     }
 }
 
@@ -179,10 +187,14 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
     const log = opts.log ?? (() => undefined);
     const commit = resolveCommit(root, opts.ref);
     const notes: string[] = [];
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lake-since-"));
+    // What an interrupted or crashed run left behind.
+    for (const dir of removeStaleScratch(Object.values(SCRATCH), root)) log(`removed ${dir}, left by an earlier run that did not finish`);
+    const tmp = makeScratch(SCRATCH.worktree);
     const worktree = path.join(tmp, "tree");
-    git(root, "worktree", "add", "--detach", worktree, commit);
+    // Ctrl-C (or a SIGTERM) from here on removes the worktree and the folder, as the end of the run does.
+    const done = onInterrupt(() => removeScratch(tmp, root));
     try {
+        git(root, "worktree", "add", "--detach", worktree, commit);
         notes.push(`node_modules of ${opts.ref}: ${provideNodeModules(root, worktree, log)}`);
         const oldEvaluator = installEvaluator(worktree);
         const newEvaluator = path.join(HERE, "scripts", "lib", "evaluate-program.ts");
@@ -214,12 +226,8 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         }
         return { ref: opts.ref, commit, stack: opts.stack, old: oldRun, new: newResult.run, plan, notes };
     } finally {
-        try {
-            git(root, "worktree", "remove", "--force", worktree);
-        } catch {
-            git(root, "worktree", "prune");
-        }
-        fs.rmSync(tmp, { recursive: true, force: true });
+        done();
+        removeScratch(tmp, root);
     }
 }
 

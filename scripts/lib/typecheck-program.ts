@@ -15,6 +15,7 @@ import { ChildProcess, execFile } from "child_process";
 import * as crypto from "crypto";
 import * as fs from "fs";
 import * as path from "path";
+import { killOnInterrupt } from "./scratch";
 
 /**
  * The last verdict per program, with what it was computed from: the sha-256 of each file of the
@@ -97,6 +98,7 @@ export function startTypeCheck(root: string, program: string): TypeCheck {
             if (err) reject(new Error(`the type check of ${program} could not run: ${stderr.trim() || err.message}`));
             else resolve(JSON.parse(stdout) as string[]);
         });
+        killOnInterrupt(child);
     });
     return { errors, cancel: () => void child?.kill() };
 }
