@@ -18,6 +18,7 @@ export { EventLake, EventLakeArgs, Consumer } from "./lake/event-lake";
 export { AccessLogBucket, AccessLogBucketArgs } from "./lake/access-log-bucket";
 export { LakeReplica, LakeReplicaArgs } from "./lake/lake-replica";
 export * as lifecycleRules from "./lake/lifecycle-rules";
+export * as storageTiers from "./lake/storage-tiers";
 export { TableCrawler, TableCrawlerArgs } from "./catalog/table-crawler";
 export { CrawlOnArrival, CrawlOnArrivalArgs, objectCreatedPattern } from "./catalog/crawl-on-arrival";
 export { crawlTiming, CrawlTiming, CrawlTimingInput, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE, SAFETY_NET_INTERVAL_MINUTES, CRAWL_ALLOWANCE_MINUTES } from "./catalog/arrival";

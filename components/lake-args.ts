@@ -34,6 +34,43 @@ export const PartitionGranularity = {
 } as const;
 export type PartitionGranularity = (typeof PartitionGranularity)[keyof typeof PartitionGranularity];
 
+/** How a further subscriber of a table's events receives them (an SNS subscription protocol). */
+export const SubscriberProtocol = {
+    /** An SQS queue (`endpoint`: its ARN); raw delivery: the queue receives the S3 event itself. */
+    Sqs: "sqs",
+    /** A Lambda function (`endpoint`: its ARN); SNS wraps the S3 event (Lambda takes no raw delivery). */
+    Lambda: "lambda",
+    /** An HTTPS endpoint (`endpoint`: its https:// URL), which confirms the subscription; raw delivery. */
+    Https: "https",
+} as const;
+export type SubscriberProtocol = (typeof SubscriberProtocol)[keyof typeof SubscriberProtocol];
+
+/** Who creates a subscriber's SNS subscription. */
+export const SubscribedBy = {
+    /**
+     * The lake: the subscription is the stack's, with the table's filter, raw delivery where the
+     * protocol has it, and redrive into the lake's undelivered-events queue. For HTTPS endpoints and
+     * for queues and functions of the lake's own account.
+     */
+    Lake: "lake",
+    /**
+     * The endpoint's owner, from its own account (a queue or function of another account): the topic
+     * policy lets that account subscribe exactly this endpoint; the owner sets the filter, raw
+     * delivery and a dead-letter queue of its own account.
+     */
+    EndpointOwner: "endpoint-owner",
+} as const;
+export type SubscribedBy = (typeof SubscribedBy)[keyof typeof SubscribedBy];
+
+/** A further consumer of one table's object-created events, besides its crawler. */
+export interface EventSubscriber {
+    protocol: SubscriberProtocol;
+    /** The queue's or function's ARN, or the https:// URL (no credentials in it). */
+    endpoint: string;
+    /** Default: `lake`. A queue or function of another account needs `endpoint-owner`. */
+    subscribedBy?: SubscribedBy;
+}
+
 /** One column of an exported table. */
 export interface ExportColumn {
     /** Upper-case Snowflake column name. */
@@ -65,6 +102,26 @@ export interface ExportTable {
      * versions too), 1 to 36500. Unset: kept until deleted.
      */
     retentionDays?: number;
+    /**
+     * The table's storage classes by age, replacing the lake's `storageTiers` (`[]`: the table's
+     * objects stay in STANDARD). Each `CLASS:DAYS`: objects move to CLASS when DAYS old. Classes:
+     * STANDARD_IA (from 30 days), INTELLIGENT_TIERING, GLACIER_IR; GLACIER and DEEP_ARCHIVE only with
+     * `archived`. Listed by age, down S3's supported transitions, each kept its minimum storage
+     * duration (STANDARD_IA 30 days, GLACIER_IR and GLACIER 90, DEEP_ARCHIVE 180) before the next
+     * tier and before `retentionDays` deletes the objects. Objects under 128 KB stay in STANDARD.
+     */
+    storageTiers?: string[];
+    /**
+     * The table's old objects may move to GLACIER or DEEP_ARCHIVE, which Athena skips: its queries
+     * and `verify` no longer see the rows of archived objects until they are restored. Needs such a
+     * tier in the table's own `storageTiers`. Default: false.
+     */
+    archived?: boolean;
+    /**
+     * Further subscribers of the table's object-created events (SQS queues, Lambda functions,
+     * HTTPS endpoints), each filtered to the table's folder. Default: none.
+     */
+    subscribers?: EventSubscriber[];
 }
 
 /**
@@ -81,7 +138,10 @@ export interface SnowflakeConnection {
 
 /** Everything `IncrementalLake` takes. Only `tables` is required. */
 export interface IncrementalLakeArgs {
-    /** The tables to move, 1 to 200 (one SNS filter policy each; SNS allows 200 per topic). */
+    /**
+     * The tables to move: at least one; with their subscribers, at most `maxFilterPolicies` (each
+     * table's queue and each subscriber holds one SNS filter policy).
+     */
     tables: ExportTable[];
     /** A production lake keeps its data on destroy, and requires `kms` encryption and versioning. Default: false. */
     production?: boolean;
@@ -99,8 +159,33 @@ export interface IncrementalLakeArgs {
      * account-wide setting, so one stack of an account at most; production with `kms` only. Default: false.
      */
     glueCatalogEncryption?: boolean;
+    /**
+     * AWS accounts that may read the lake: `<account id>` reads every table, `<account id>:<TABLE>`
+     * one table (its current export, through S3, the lake key and, with `glueCatalogResourcePolicy`,
+     * the Glue table). Never the lake's own account. Default: none.
+     */
+    readers?: string[];
+    /**
+     * Share the readers' Glue tables through the Data Catalog resource policy of the whole AWS account
+     * in this region (one per account and region: one stack of an account at most); refused with
+     * `glueCatalogEncryption`. Default: false.
+     */
+    glueCatalogResourcePolicy?: boolean;
+    /**
+     * SNS filter policies the lake topic may hold: tables plus subscribers. Default: 200, SNS's
+     * adjustable quota; raise it here after AWS raised the quota.
+     */
+    maxFilterPolicies?: number;
     /** Keep object versions in the lake bucket. Default: true. */
     versioning?: boolean;
+    /**
+     * Storage classes by age for every table without `storageTiers` of its own, each `CLASS:DAYS`
+     * (`["STANDARD_IA:30", "GLACIER_IR:120"]`): STANDARD_IA (from 30 days), INTELLIGENT_TIERING
+     * (its instant-access tiers only) or GLACIER_IR, the classes Athena reads. The replica follows
+     * the same tiers; noncurrent versions stay in the class they were in until they expire.
+     * Default: none, objects stay in STANDARD.
+     */
+    storageTiers?: string[];
     /** Days after which a noncurrent object version is deleted. Default: 30. */
     noncurrentVersionDays?: number;
     /** Days after which incomplete multipart uploads are aborted. Default: 7. */
@@ -129,6 +214,11 @@ export interface IncrementalLakeArgs {
     snowflakeWarehouse?: string;
     /** Minutes between runs of each table's unload task. Default: 60. */
     taskScheduleMinutes?: number;
+    /**
+     * Minutes a run of a table's unload task may take before Snowflake cancels it (1-10080, the task's
+     * USER_TASK_TIMEOUT_MS); a cancelled run commits nothing and the next one unloads its rows. Default: 240.
+     */
+    taskTimeoutMinutes?: number;
     /** Upper bound of each unloaded Parquet file, in MB. Default: 64. */
     maxFileSizeMb?: number;
     /**
@@ -151,6 +241,13 @@ export interface IncrementalLakeArgs {
 }
 
 /**
+ * SNS allows 200 filter policies per topic by default, an adjustable quota
+ * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html): one per
+ * table (its crawler's queue) and one per further subscriber of a table.
+ */
+export const SNS_FILTER_POLICIES_PER_TOPIC = 200;
+
+/**
  * The defaults of the optional plain settings. The project's Pulumi.yaml declares the same
  * defaults for its stack configuration; a test keeps the two equal.
  */
@@ -160,6 +257,7 @@ export const LAKE_DEFAULTS = {
     encryption: Encryption.SseS3 as Encryption,
     glueCatalogEncryption: false,
     versioning: true,
+    storageTiers: [] as string[],
     noncurrentVersionDays: 30,
     abortIncompleteUploadDays: 7,
     athenaResultsDays: 30,
@@ -174,20 +272,22 @@ export const LAKE_DEFAULTS = {
     snowflakeSchema: "EXPORT",
     snowflakeWarehouse: "COMPUTE_WH",
     taskScheduleMinutes: 60,
+    taskTimeoutMinutes: 240,
     maxFileSizeMb: 64,
     auditTrail: "access-logs",
     accessLogDays: 365,
     replicaRegion: "",
+    readers: [] as string[],
+    glueCatalogResourcePolicy: false,
+    maxFilterPolicies: SNS_FILTER_POLICIES_PER_TOPIC,
 };
 
 /** Every key of IncrementalLakeArgs. */
 export const ARG_KEYS = [...Object.keys(LAKE_DEFAULTS), "tables", "kmsKeyArn", "snowflakeConnection", "snowflakePreviewFeatures"] as const;
-export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays"] as const;
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays", "storageTiers", "archived", "subscribers"] as const;
+export const SUBSCRIBER_KEYS = ["protocol", "endpoint", "subscribedBy"] as const;
 export const COLUMN_KEYS = ["name", "type", "nullable"] as const;
 export const SNOWFLAKE_CONNECTION_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;
 
-/**
- * SNS allows 200 filter policies per topic by default, one per table here
- * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
- */
-export const MAX_TABLES = 200;
+/** The most tables a lake holds under SNS's default quota of filter policies (no subscribers). */
+export const MAX_TABLES = SNS_FILTER_POLICIES_PER_TOPIC;

@@ -5,7 +5,8 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CrawlTiming } from "./catalog/arrival";
-import type { Encryption, PartitionGranularity, SnowflakeConnection } from "./lake-args";
+import type { Encryption, PartitionGranularity, SnowflakeConnection, SubscribedBy, SubscriberProtocol } from "./lake-args";
+import type { StorageTier } from "./lake/storage-tiers";
 
 export interface ColumnSpec {
     /** Upper-case Snowflake column name. */
@@ -38,6 +39,36 @@ export interface TableSpec {
      * noncurrent versions and their replicas). Undefined: kept as long as the lake.
      */
     retentionDays?: number;
+    /**
+     * The storage classes the table's objects move to as they age, in order: its own tiers, else
+     * the lake's. Undefined: none, its objects stay in STANDARD.
+     */
+    storageTiers?: StorageTier[];
+    /** Its tiers may archive (GLACIER, DEEP_ARCHIVE): Athena skips archived objects. */
+    archived?: boolean;
+    /** Further subscribers of the table's object-created events; absent when none. */
+    subscribers?: SubscriberSpec[];
+}
+
+/** A further subscriber of a table's events, checked. */
+export interface SubscriberSpec {
+    protocol: SubscriberProtocol;
+    /** The queue's or function's ARN, or the https:// URL. */
+    endpoint: string;
+    subscribedBy: SubscribedBy;
+    /** The account of a queue or function (from its ARN); undefined for an HTTPS endpoint. */
+    account?: string;
+    /** Where it was configured (`tables[0].subscribers[1]`), for problems found at deploy time. */
+    path: string;
+}
+
+/** One entry of `readers`: an account that may read every table, or one table. */
+export interface ReaderGrant {
+    account: string;
+    /** The table's (Snowflake) name; undefined: every table. */
+    table?: string;
+    /** Where it was configured (`readers[1]`), for problems found at deploy time. */
+    path: string;
 }
 
 /**
@@ -59,6 +90,8 @@ export interface LakeSettings {
      */
     glueCatalogEncryption: boolean;
     versioning: boolean;
+    /** The lake-wide default tiers (each table's own are in `tables`). */
+    storageTiers: StorageTier[];
     noncurrentVersionDays: number;
     abortIncompleteUploadDays: number;
     athenaResultsDays: number;
@@ -78,6 +111,7 @@ export interface LakeSettings {
     snowflakeSchema: string;
     snowflakeWarehouse: string;
     taskScheduleMinutes: number;
+    taskTimeoutMinutes: number;
     maxFileSizeMb: number;
     /** Extra entries for the Snowflake provider's `previewFeaturesEnabled`. */
     snowflakePreviewFeatures: string[];
@@ -93,4 +127,10 @@ export interface LakeSettings {
     accessLogDays: number;
     /** Region of the cross-region recovery replica of the exports; undefined: no replica (production refuses that). */
     replicaRegion?: string;
+    /** Accounts that may read the lake, or one table of it, in the order configured. */
+    readers: ReaderGrant[];
+    /** Share the readers' Glue tables through the account's Data Catalog resource policy. */
+    glueCatalogResourcePolicy: boolean;
+    /** SNS filter policies the lake topic may hold (tables plus subscribers). */
+    maxFilterPolicies: number;
 }

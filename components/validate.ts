@@ -10,13 +10,14 @@
 import * as pulumi from "@pulumi/pulumi";
 import { crawlTiming, EVENT_BATCH_LIMITS } from "./catalog/arrival";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
+import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
-    ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, MAX_TABLES, PartitionGranularity,
-    SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection, TABLE_KEYS,
+    ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, PartitionGranularity, SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection,
+    SUBSCRIBER_KEYS, SubscribedBy, SubscriberProtocol, TABLE_KEYS,
 } from "./lake-args";
 import * as naming from "./naming";
 import { closest } from "./suggest";
-import { AuditTrail, ColumnSpec, LakeSettings, TableSpec } from "./types";
+import { AuditTrail, ColumnSpec, LakeSettings, ReaderGrant, SubscriberSpec, TableSpec } from "./types";
 import { partitionKey } from "./warehouse/sql";
 
 const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
@@ -157,6 +158,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
+    const storageTiers = tierList(given("storageTiers") ? args.storageTiers : LAKE_DEFAULTS.storageTiers, "storageTiers", { scope: "lake" }, p);
     const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
     const athenaResultsDays = int("athenaResultsDays", 1, 3650);
     // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
@@ -171,6 +173,9 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeIdentifier);
     // Snowflake task schedules: 1 to 11520 minutes. https://docs.snowflake.com/en/sql-reference/sql/create-task
     const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
+    // USER_TASK_TIMEOUT_MS takes 0 to 604800000 (7 days); 0 would mean the account's maximum, so at
+    // least a minute. https://docs.snowflake.com/en/sql-reference/sql/create-task
+    const taskTimeoutMinutes = int("taskTimeoutMinutes", 1, 10080, " (minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days)");
     // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
     const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
 
@@ -194,17 +199,45 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const snowflakePreviewFeatures = stringList(args.snowflakePreviewFeatures, "snowflakePreviewFeatures", [], (v) =>
         /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource", p);
     const snowflakeConnection = connection(args.snowflakeConnection, p);
-    const tables = parseTables(args.tables, "tables", p);
+    // Every table's queue and every further subscriber holds one SNS filter policy on the lake topic.
+    const maxFilterPolicies = int("maxFilterPolicies", 1, 10_000,
+        " (SNS filter policies on the lake topic: 200 by default, an adjustable quota; raise it only after AWS raised yours)");
+    const tableLimit = Number.isInteger(maxFilterPolicies) && maxFilterPolicies >= 1 ? maxFilterPolicies : LAKE_DEFAULTS.maxFilterPolicies;
+    // A table's tiers are weighed against its retention: an expired object of a versioned bucket
+    // stays, noncurrent, noncurrentVersionDays more in its class.
+    const tables = parseTables(args.tables, "tables", p, tableLimit, {
+        lake: storageTiers, noncurrentDays: versioning && Number.isInteger(noncurrentVersionDays) ? noncurrentVersionDays : 0,
+    });
+    const subscriberCount = tables.reduce((n, t) => n + (t.subscribers?.length ?? 0), 0);
+    if (Array.isArray(args.tables) && tables.length + subscriberCount > tableLimit && tables.length <= tableLimit) {
+        p.add("tables", `at most maxFilterPolicies (${tableLimit}) SNS filter policies on the lake topic, one per table and one per subscriber ` +
+            "(SNS allows 200 per topic by default, an adjustable quota: after AWS raised it, raise maxFilterPolicies)",
+        `${tables.length} tables and ${subscriberCount} subscribers, ${tables.length + subscriberCount} filter policies`);
+    }
+    checkSubscribersOnce(tables, p);
+    const readers = parseReaders(given("readers") ? args.readers : LAKE_DEFAULTS.readers, tables.map((t) => t.name), p);
+    const glueCatalogResourcePolicy = bool("glueCatalogResourcePolicy");
+    // A reader of an encrypted Data Catalog needs the lake key as every catalog client does:
+    // kms:GenerateDataKey, kms:Decrypt and kms:Encrypt ("Any client that accesses or writes to an
+    // encrypted catalog", https://docs.aws.amazon.com/glue/latest/dg/set-up-encryption.html), and no
+    // AWS document narrows what Glue asks of the key for a read to a form a key policy could confine
+    // to Glue. More than decrypting through S3: the combination is refused.
+    if (glueCatalogResourcePolicy && glueCatalogEncryption) {
+        p.add("glueCatalogResourcePolicy",
+            "false while glueCatalogEncryption is true (a reader of an encrypted Data Catalog would need the lake key for Glue as any catalog client does: kms:Decrypt, kms:Encrypt and kms:GenerateDataKey, more than decrypting the exports through S3)",
+            true);
+    }
 
     if (p.list.length > 0) return { ok: false, problems: p.list };
     return {
         ok: true,
         settings: {
-            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, noncurrentVersionDays, abortIncompleteUploadDays,
+            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
             athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
-            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb,
+            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, taskTimeoutMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
             auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
+            readers, glueCatalogResourcePolicy, maxFilterPolicies,
         },
     };
 }
@@ -236,6 +269,32 @@ function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
     return undefined;
 }
 
+/**
+ * A list of storage tiers (`["STANDARD_IA:30", "GLACIER_IR:120"]`), each parsed and the list
+ * checked as a whole (storage-tiers.ts); undefined when it has a problem. A problem of the
+ * list as a whole (an archived table without an archive tier) is the caller's to name.
+ */
+function tierList(v: unknown, k: string, ctx: TierContext, p: Problems, whole?: (expected: string) => void): StorageTier[] | undefined {
+    if (!Array.isArray(v)) {
+        p.add(k, "a list of storage tiers, each CLASS:DAYS such as STANDARD_IA:30", v);
+        return undefined;
+    }
+    const tiers: StorageTier[] = [];
+    v.forEach((item, i) => {
+        const t = parseTier(item);
+        if (typeof t === "string") p.add(`${k}[${i}]`, t, item);
+        else tiers.push(t);
+    });
+    if (tiers.length !== v.length) return undefined;
+    const problems = checkTiers(tiers, ctx);
+    for (const problem of problems) {
+        if (problem.index !== undefined) p.add(`${k}[${problem.index}]`, problem.expected, v[problem.index]);
+        else whole?.(problem.expected);
+    }
+    // A list with problems is not weighed against retentions as well: one problem per mistake.
+    return problems.length === 0 ? tiers : undefined;
+}
+
 function stringList(v: unknown, k: string, dflt: string[], rule: naming.Rule, p: Problems): string[] {
     if (v === undefined) return dflt;
     if (!Array.isArray(v)) {
@@ -264,6 +323,10 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
             continue;
         } else if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value)) {
             p.add(`snowflakeConnection.${k}`, "a Snowflake name of letters, digits, _, . or -", value);
+        } else if (k === "authenticator" && value.toUpperCase() !== "SNOWFLAKE_JWT") {
+            // The backfill and verify sign in with the key pair only (SNOWFLAKE_PRIVATE_KEY); the provider
+            // reads the value case-insensitively (terraform-provider-snowflake v1.2.1 pkg/sdk/config.go ToAuthenticatorType).
+            p.add(`snowflakeConnection.${k}`, `"SNOWFLAKE_JWT" (key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY), or no value`, value);
         } else {
             out[k as keyof SnowflakeConnection] = value;
         }
@@ -271,9 +334,17 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
     return out;
 }
 
-function parseTables(v: unknown, k: string, p: Problems): TableSpec[] {
-    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_TABLES) {
-        p.add(k, `a list of 1 to ${MAX_TABLES} tables, each {name, columns, partitionBy}`, v);
+/** What a table's storage tiers are checked with: the lake's default, and how long expired objects linger. */
+interface TableTierContext {
+    /** The lake-wide tiers; undefined when they are invalid (their problems are reported already). */
+    lake: StorageTier[] | undefined;
+    /** Days an expired object stays as a noncurrent version (0 without versioning). */
+    noncurrentDays: number;
+}
+
+function parseTables(v: unknown, k: string, p: Problems, maxTables: number, tierContext: TableTierContext): TableSpec[] {
+    if (!Array.isArray(v) || v.length === 0 || v.length > maxTables) {
+        p.add(k, `a list of 1 to ${maxTables} tables, each {name, columns, partitionBy} (at most maxFilterPolicies: one SNS filter policy each)`, v);
         return [];
     }
     const seen = new Map<string, number>();
@@ -332,11 +403,55 @@ function parseTables(v: unknown, k: string, p: Problems): TableSpec[] {
                 p.add(`${tk}.retentionDays`, "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)", t.retentionDays);
             } else retentionDays = t.retentionDays as number;
         }
+        const tiers = tableTiers(t, tk, retentionDays, tierContext, p);
+        const subscribers = parseSubscribers(t.subscribers, `${tk}.subscribers`, p);
         return {
             name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number,
             ...(retentionDays !== undefined ? { retentionDays } : {}),
+            ...(tiers.storageTiers.length > 0 ? { storageTiers: tiers.storageTiers } : {}),
+            ...(tiers.archived ? { archived: true } : {}),
+            ...(subscribers.length > 0 ? { subscribers } : {}),
         };
     }).filter((t): t is TableSpec => t !== undefined);
+}
+
+/**
+ * A table's storage tiers: its own (`storageTiers`, `[]` for none), else the lake's; `archived`
+ * allows the classes Athena skips. The tiers are weighed against the table's retention: a tier the
+ * expiry makes unreachable, or cuts shorter than its class's minimum storage duration (billed in
+ * full all the same), is refused rather than warned about: it costs more than it saves, on every
+ * object, for as long as the stack runs, and nothing at deploy time would show a warning again.
+ */
+function tableTiers(t: Record<string, unknown>, tk: string, retentionDays: number | undefined, ctx: TableTierContext, p: Problems): { storageTiers: StorageTier[]; archived: boolean } {
+    let archived = false;
+    if (t.archived !== undefined) {
+        if (typeof t.archived !== "boolean") p.add(`${tk}.archived`, "true or false", t.archived);
+        else archived = t.archived;
+    }
+    const own = t.storageTiers !== undefined;
+    if (archived && !own) {
+        p.add(`${tk}.archived`, "false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier (the lake's storageTiers never archive)", true);
+    }
+    const tiers = own
+        ? tierList(t.storageTiers, `${tk}.storageTiers`, { scope: "table", archived }, p, (expected) => p.add(`${tk}.archived`, expected, true))
+        : ctx.lake;
+    if (tiers === undefined) return { storageTiers: [], archived };
+    if (retentionDays !== undefined) {
+        const cut = retentionCutsShort(tiers, { days: retentionDays, noncurrentDays: ctx.noncurrentDays });
+        if (cut) {
+            const cls = STORAGE_CLASSES[cut.tier.storageClass];
+            const linger = ctx.noncurrentDays > 0 ? ` (and ${ctx.noncurrentDays} more as noncurrent versions)` : "";
+            const why = cut.tier.days >= retentionDays
+                ? `its objects expire at ${retentionDays} days, before they move to ${cut.tier.storageClass} at ${cut.tier.days}`
+                : `its objects would stay ${retentionDays - cut.tier.days} days${linger} in ${cut.tier.storageClass}, less than its minimum storage duration of ${cls.minStorageDays} days, which S3 bills in full`;
+            if (own) {
+                p.add(`${tk}.storageTiers[${cut.index}]`, `a tier the table's retentionDays (${retentionDays}) does not cut short: ${why}; move it earlier, drop it, or keep the objects at least ${cut.neededDays} days`, tierText(cut.tier));
+            } else {
+                p.add(`${tk}.retentionDays`, `at least ${cut.neededDays} days for the lake's storageTiers[${cut.index}] (${tierText(cut.tier)}): ${why}; or give the table storageTiers of its own ([] for none)`, retentionDays);
+            }
+        }
+    }
+    return { storageTiers: tiers, archived };
 }
 
 function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
@@ -386,4 +501,160 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
         }
     });
     return columns;
+}
+
+/**
+ * `readers`: `<account>` (every table) or `<account>:<TABLE>` (one table of `tables`), each grant
+ * once. Whether an account is the lake's own is known only at deploy time (`sharingProblems`).
+ */
+function parseReaders(v: unknown, tableNames: string[], p: Problems): ReaderGrant[] {
+    if (!Array.isArray(v)) {
+        p.add("readers", "a list of readers, each \"<account id>\" (every table) or \"<account id>:<TABLE>\"", v);
+        return [];
+    }
+    const out: ReaderGrant[] = [];
+    const seen = new Map<string, { whole?: string; tables: Map<string, string> }>();
+    v.forEach((item, i) => {
+        const path = `readers[${i}]`;
+        if (typeof item !== "string") {
+            p.add(path, "a reader as a string: \"<account id>\" or \"<account id>:<TABLE>\" (quote an account id in YAML, or it becomes a number)", item);
+            return;
+        }
+        const [account, table, ...rest] = item.split(":");
+        if (!naming.ACCOUNT_ID.test(account) || rest.length > 0) {
+            p.add(path, "an AWS account id of 12 digits, alone (every table) or followed by :<TABLE> (one table), e.g. \"444455556666\" or \"444455556666:ORDERS\"", item);
+            return;
+        }
+        if (table !== undefined && !tableNames.includes(table)) {
+            const near = closest(table, tableNames);
+            p.add(path, `${account}:<TABLE> with a table of tables (${tableNames.join(", ") || "none valid"})${near ? ` (did you mean ${account}:${near}?)` : ""}`, item);
+            return;
+        }
+        const known = seen.get(account) ?? { tables: new Map<string, string>() };
+        const earlier = known.whole !== undefined ? `${known.whole} lets ${account} read every table`
+            : table === undefined && known.tables.size > 0 ? `${[...known.tables.values()][0]} names ${account} for a table`
+                : table !== undefined && known.tables.has(table) ? `${known.tables.get(table)} lets ${account} read ${table}` : undefined;
+        if (earlier !== undefined) {
+            p.add(path, `each reader once (${earlier}): an account alone for every table, or with each of its tables once`, item);
+            return;
+        }
+        if (table === undefined) known.whole = path;
+        else known.tables.set(table, path);
+        seen.set(account, known);
+        out.push({ account, ...(table !== undefined ? { table } : {}), path });
+    });
+    return out;
+}
+
+/** A subscriber's endpoint: the account of its ARN, or why it is refused. */
+function endpointOf(protocol: SubscriberProtocol, endpoint: string): { account?: string } | { why: string } {
+    if (protocol === SubscriberProtocol.Sqs) {
+        const m = naming.SQS_QUEUE_ARN.exec(endpoint);
+        return m ? { account: m[2] } : { why: "the ARN of an SQS queue, arn:aws:sqs:<region>:<account id>:<queue name>" };
+    }
+    if (protocol === SubscriberProtocol.Lambda) {
+        const m = naming.LAMBDA_FUNCTION_ARN.exec(endpoint);
+        return m ? { account: m[2] } : { why: "the ARN of a Lambda function, arn:aws:lambda:<region>:<account id>:function:<name>[:<version or alias>]" };
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        url = undefined;
+    }
+    // Characters a URL must percent-encode (RFC 3986) are refused rather than passed on as written.
+    if (url === undefined || url.protocol !== "https:" || url.hostname === "" || /[\s"'<>\\{}|^`]/.test(endpoint) || endpoint.length > 2048) {
+        return { why: "an https:// URL such as https://hooks.example.com/lake (SNS posts each event to it)" };
+    }
+    // The URL is an input of the subscription, kept in plain text in the stack's state.
+    if (url.username !== "" || url.password !== "") return { why: "an https:// URL without credentials (user:password@ would be kept in plain text in the stack state)" };
+    return {};
+}
+
+/** A table's `subscribers`: protocol, endpoint of that protocol's form, and who subscribes. */
+function parseSubscribers(v: unknown, k: string, p: Problems): SubscriberSpec[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) {
+        p.add(k, "a list of subscribers, each {protocol, endpoint, subscribedBy?}", v);
+        return [];
+    }
+    const out: SubscriberSpec[] = [];
+    v.forEach((s, i) => {
+        const sk = `${k}[${i}]`;
+        if (!isObject(s)) {
+            p.add(sk, "a subscriber {protocol, endpoint, subscribedBy?}", s);
+            return;
+        }
+        for (const extra of Object.keys(s).filter((x) => !(SUBSCRIBER_KEYS as readonly string[]).includes(x))) {
+            p.add(`${sk}.${extra}`, knownKey("subscriber settings", extra, SUBSCRIBER_KEYS), "an unknown key");
+        }
+        const protocols = Object.values(SubscriberProtocol) as string[];
+        if (!protocols.includes(s.protocol as string)) {
+            p.add(`${sk}.protocol`, `one of ${protocols.map((x) => `"${x}"`).join(", ")}`, s.protocol);
+            return;
+        }
+        const protocol = s.protocol as SubscriberProtocol;
+        if (typeof s.endpoint !== "string") {
+            p.add(`${sk}.endpoint`, `a string: ${(endpointOf(protocol, "") as { why: string }).why}`, s.endpoint);
+            return;
+        }
+        const endpoint = endpointOf(protocol, s.endpoint);
+        if ("why" in endpoint) {
+            p.add(`${sk}.endpoint`, endpoint.why, s.endpoint);
+            return;
+        }
+        const owners = Object.values(SubscribedBy) as string[];
+        const subscribedBy = (s.subscribedBy ?? SubscribedBy.Lake) as SubscribedBy;
+        if (!owners.includes(subscribedBy)) {
+            p.add(`${sk}.subscribedBy`, `one of ${owners.map((x) => `"${x}"`).join(", ")}`, s.subscribedBy);
+            return;
+        }
+        if (protocol === SubscriberProtocol.Https && subscribedBy !== SubscribedBy.Lake) {
+            p.add(`${sk}.subscribedBy`, "\"lake\" for an HTTPS endpoint (the lake subscribes it; the endpoint confirms)", subscribedBy);
+            return;
+        }
+        out.push({ protocol, endpoint: s.endpoint, subscribedBy, ...(endpoint.account !== undefined ? { account: endpoint.account } : {}), path: sk });
+    });
+    return out;
+}
+
+/**
+ * Each endpoint subscribes once to the lake topic: SNS keeps one subscription per topic, protocol
+ * and endpoint (a second Subscribe returns the first's ARN), so two would share one filter policy.
+ * https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html
+ */
+function checkSubscribersOnce(tables: TableSpec[], p: Problems): void {
+    const seen = new Map<string, string>();
+    for (const s of tables.flatMap((t) => t.subscribers ?? [])) {
+        const key = `${s.protocol} ${s.endpoint}`;
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+            p.add(`${s.path}.endpoint`, `an endpoint no other subscriber has (${earlier} subscribes it already: SNS keeps one subscription per topic, protocol and endpoint)`, s.endpoint);
+        } else seen.set(key, s.path);
+    }
+}
+
+/**
+ * What only the lake's own account decides, known at deploy time (the component checks it against
+ * the caller's identity before any policy names a reader): no reader is the lake's own account
+ * (whose IAM policies decide already), a queue or function of another account is subscribed by its
+ * owner, one of the lake's own account by the lake. Each problem as `key: expected ..., got ...`.
+ */
+export function sharingProblems(settings: Pick<LakeSettings, "readers" | "tables">, lakeAccount: string, keyName: (path: string) => string = (x) => x): string[] {
+    const problems: string[] = [];
+    for (const r of settings.readers) {
+        if (r.account === lakeAccount) {
+            problems.push(`${keyName(r.path)}: expected an AWS account other than the lake's own (${lakeAccount}), whose IAM policies decide who reads; got "${r.account}${r.table ? `:${r.table}` : ""}"`);
+        }
+    }
+    for (const s of settings.tables.flatMap((t) => t.subscribers ?? [])) {
+        if (s.account === undefined) continue;
+        if (s.account !== lakeAccount && s.subscribedBy === SubscribedBy.Lake) {
+            problems.push(`${keyName(`${s.path}.subscribedBy`)}: expected "endpoint-owner" for a ${s.protocol === "sqs" ? "queue" : "function"} of another account (${s.account}; the lake is in ${lakeAccount}): ` +
+                "its owner creates the subscription from its own account, which the topic policy allows (a subscription the topic's account makes to another account's endpoint waits for that owner's confirmation); got \"lake\"");
+        } else if (s.account === lakeAccount && s.subscribedBy === SubscribedBy.EndpointOwner) {
+            problems.push(`${keyName(`${s.path}.subscribedBy`)}: expected "lake" for a ${s.protocol === "sqs" ? "queue" : "function"} of the lake's own account (${lakeAccount}): the lake subscribes it, with the table's filter and redrive; got "endpoint-owner"`);
+        }
+    }
+    return problems;
 }

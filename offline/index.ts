@@ -260,14 +260,24 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     // A rejection nobody awaits (an `apply` that throws inside registerOutputs, say) fails a real
     // `pulumi up`: the run fails with it too.
     const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    // It fails the run at once: an output that waits on the failed resource would never settle.
+    let failRun: (reason: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+        failRun = reject;
+    });
+    failed.catch(() => undefined);
+    const onUnhandled = (reason: unknown) => {
+        unhandled.push(reason);
+        failRun(reason);
+    };
     process.on("unhandledRejection", onUnhandled);
     // Waits until a failed run has nothing left in flight: its outstanding RPCs and the rejections
     // they raise late, each of which would otherwise land in the next run.
     const settle = async () => {
         for (let quiet = 0, i = 0; quiet < 3 && i < 50; i++) {
             const before = unhandled.length;
-            await runtimeSettings.waitForRPCs().catch(() => undefined);
+            // RPCs that wait on a failed resource never finish: wait a little, not for them.
+            await Promise.race([runtimeSettings.waitForRPCs().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 50))]);
             await new Promise((resolve) => setTimeout(resolve, 5));
             quiet = unhandled.length === before ? quiet + 1 : 0;
         }
@@ -289,7 +299,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
         const outputs: Record<string, unknown> = {};
         try {
             for (const [k, v] of Object.entries(exported)) {
-                outputs[k] = await (pulumi.output(v) as any).promise();
+                outputs[k] = await Promise.race([(pulumi.output(v) as any).promise(), failed]);
             }
             await runtimeSettings.waitForRPCs();
         } catch (e) {

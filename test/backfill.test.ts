@@ -10,6 +10,7 @@ import {
     summarizeCopyRows,
 } from "../components/warehouse/backfill/backfill";
 import { EnvironmentError, readAll, readEnvironment, readGlueTarget, readPlan, withQueryId } from "../components/warehouse/backfill/main";
+import { CURRENT_REGION_SQL } from "../components/warehouse/account-cloud";
 
 const plan: BackfillPlan = {
     table: "ORDERS",
@@ -39,6 +40,7 @@ function fake(rows: Record<string, unknown>[], copyErrors: unknown[] = []) {
                 if (err !== undefined) throw err;
                 return { rows, queryId: "01b2-copy" };
             }
+            if (sqlText === CURRENT_REGION_SQL) return { rows: [{ REGION: "AWS_US_WEST_2" }], queryId: "01b2-region" };
             return { rows: [{ status: "Statement executed successfully." }], queryId: "01b2-alter" };
         },
     };
@@ -69,7 +71,7 @@ describe("backfill: runBackfill", () => {
         ]);
         const r = recorder();
         const summary = await runBackfill(f.conn, plan, { sleep: r.sleep, log: r.log });
-        assert.deepEqual(f.statements, [...plan.session, plan.copy]);
+        assert.deepEqual(f.statements, [CURRENT_REGION_SQL, ...plan.session, plan.copy], "the account's cloud is checked once, first");
         assert.deepEqual(summary, { status: "ok", table: "ORDERS", rows: 26, files: 3, bytes: 3584, queryId: "01b2-copy", attempts: 1 });
         assert.deepEqual(r.delays, []);
     });
@@ -86,7 +88,7 @@ describe("backfill: runBackfill", () => {
         assert.deepEqual(r.delays, [1000, 2000]);
         assert.equal(f.copies(), 3);
         // Session statements precede every COPY.
-        assert.deepEqual(f.statements, [...plan.session, plan.copy, ...plan.session, plan.copy, ...plan.session, plan.copy]);
+        assert.deepEqual(f.statements, [CURRENT_REGION_SQL, ...plan.session, plan.copy, ...plan.session, plan.copy, ...plan.session, plan.copy]);
         assert.ok(r.lines.some((l) => /attempt 1\/6 failed with a transient error.*retrying in 1s/.test(l)), r.lines.join("\n"));
     });
 
@@ -280,8 +282,20 @@ describe("backfill: readEnvironment", () => {
     });
 
     it("reads the plan, and reports plan and credential problems together", () => {
-        assert.deepEqual(readPlan(planEnv), { ...plan, cleanup: undefined, list: undefined, log: undefined });
-        assert.throws(() => readPlan({ ...planEnv, BACKFILL_CLEANUP_SQL: "REMOVE @s" }), /must contain \{queryId\}/);
+        assert.deepEqual(readPlan(planEnv), { ...plan, log: undefined, list: undefined, baseline: undefined, unlisted: undefined, remove: undefined });
+        const logged = {
+            BACKFILL_LOG_SQL: "INSERT ... '{queryId}'", BACKFILL_LIST_SQL: "LIST @s/x/", BACKFILL_BASELINE_SQL: "INSERT ... '{listId}'",
+            BACKFILL_UNLISTED_SQL: "SELECT ... '{listId}'", BACKFILL_CLEANUP_SQL: "REMOVE @s/x/ PATTERN = '.*{queryId}.*'",
+        };
+        assert.deepEqual(readPlan({ ...planEnv, ...logged }), {
+            ...plan, log: logged.BACKFILL_LOG_SQL, list: logged.BACKFILL_LIST_SQL, baseline: logged.BACKFILL_BASELINE_SQL,
+            unlisted: logged.BACKFILL_UNLISTED_SQL, remove: logged.BACKFILL_CLEANUP_SQL,
+        });
+        assert.throws(() => readPlan({ ...planEnv, ...logged, BACKFILL_CLEANUP_SQL: "REMOVE @s" }), /BACKFILL_CLEANUP_SQL must contain \{queryId\}/);
+        assert.throws(() => readPlan({ ...planEnv, ...logged, BACKFILL_UNLISTED_SQL: "SELECT 1" }), /BACKFILL_UNLISTED_SQL must contain '\{listId\}'/);
+        // The log without its cleanup would break "listed exactly when committed": all of them, or none.
+        const { BACKFILL_BASELINE_SQL: _b, ...withoutBaseline } = logged;
+        assert.throws(() => readPlan({ ...planEnv, ...withoutBaseline }), /missing environment variables: BACKFILL_BASELINE_SQL$/);
         assert.equal(readGlueTarget(planEnv), undefined, "no Glue target: the crawler catalogues from events");
         assert.deepEqual(readGlueTarget({ BACKFILL_AWS_REGION: "eu-west-1", BACKFILL_GLUE_DATABASE: "lake", BACKFILL_GLUE_TABLE: "orders" }),
             { region: "eu-west-1", database: "lake", table: "orders" });

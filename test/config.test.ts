@@ -63,17 +63,17 @@ describe("config: parseSettings", () => {
             [k("athenaResultsDays")]: "3", [k("queueRetentionDays")]: "5", [k("maxReceiveCount")]: "7",
             [k("crawlBatchSize")]: "10", [k("crawlBatchWindowSeconds")]: "900", [k("safetyNetCrawl")]: "true", [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
             [k("snowflakeDatabase")]: "DB1", [k("snowflakeSchema")]: "S1", [k("snowflakeWarehouse")]: "WH1",
-            [k("taskScheduleMinutes")]: "15", [k("maxFileSizeMb")]: "256",
-            "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"], "snowflake:accountName": "ACME",
+            [k("taskScheduleMinutes")]: "15", [k("taskTimeoutMinutes")]: "90", [k("maxFileSizeMb")]: "256",
+            "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"], "snowflake:accountName": "ACME", "snowflake:authenticator": "snowflake_jwt",
         }), ctx);
         assert.deepEqual(
             [s.production, s.exportPrefix, s.encryption, s.versioning, s.noncurrentVersionDays, s.abortIncompleteUploadDays,
                 s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.crawl,
                 s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
-                s.taskScheduleMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeConnection],
+                s.taskScheduleMinutes, s.taskTimeoutMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeConnection],
             [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, 10, 900, true,
                 { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" }, "sales_lake", ["a@example.com"],
-                "DB1", "S1", "WH1", 15, 256, ["snowflake_view_resource"], { accountName: "ACME" }]);
+                "DB1", "S1", "WH1", 15, 90, 256, ["snowflake_view_resource"], { accountName: "ACME", authenticator: "snowflake_jwt" }]);
     });
 
     it("lists every bad key in one error, naming the key and the expected form", () => {
@@ -131,6 +131,11 @@ describe("config: parseSettings", () => {
         ["emails not a list", { [k("alertEmails")]: "a@example.com" }, /alertEmails: expected a list/],
         ["bad preview feature", { "snowflake:previewFeaturesEnabled": ["x"] }, /^snowflake:previewFeaturesEnabled\[0\]: expected a preview feature name/],
         ["snowflake provider setting with spaces", { "snowflake:accountName": "my account" }, /^snowflake:accountName: expected a Snowflake name/],
+        // The unload command and verify sign in with SNOWFLAKE_PRIVATE_KEY only.
+        ...["SNOWFLAKE", "EXTERNALBROWSER", "OAUTH", "OKTA", "USERNAMEPASSWORDMFA", "JWT"].map((a): [string, Record<string, unknown>, RegExp] =>
+            [`authenticator ${a}`, { "snowflake:authenticator": a }, new RegExp(`^snowflake:authenticator: expected "SNOWFLAKE_JWT" \\(key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY\\), or no value, got "${a}"$`)]),
+        ["task timeout of 0 (the account's maximum)", { [k("taskTimeoutMinutes")]: "0" }, /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 \(minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days\), got 0$/],
+        ["task timeout over 7 days", { [k("taskTimeoutMinutes")]: "10081" }, /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 /],
         ["no tables", { [k("tables")]: [] }, /^incremental-crawl:tables: expected a list of 1 to 200 tables/],
         ["tables missing", { [k("tables")]: undefined }, /^incremental-crawl:tables: expected a list of 1 to 200 tables.*got nothing$/],
         ["tables not a list", { [k("tables")]: { name: "X" } }, /^incremental-crawl:tables: expected a list/],

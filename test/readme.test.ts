@@ -54,3 +54,42 @@ describe("README: the tables reference", () => {
         for (const k of COLUMN_KEYS) assert.match(section, new RegExp(`\\b${k}\\b`), `column setting ${k}`);
     });
 });
+
+describe("README: what Snowflake must provide, and what happens when it fails", () => {
+    const section = (from: string, to: string) => readme.slice(readme.indexOf(from), readme.indexOf(to, readme.indexOf(from)));
+    const prerequisites = section("Prerequisites:", "Step by step:");
+    const semantics = section("## Semantics", "## Design: crawl on arrival");
+    const security = fs.readFileSync(path.join(ROOT, "docs", "security.md"), "utf8");
+
+    it("requires a Snowflake account hosted on AWS, with the source that says why", () => {
+        assert.match(prerequisites, /a Snowflake account \*\*hosted on AWS\*\*/);
+        assert.match(prerequisites, /"cross-cloud\s+support is not available for push notifications"/);
+        assert.match(prerequisites, /https:\/\/docs\.snowflake\.com\/en\/user-guide\/tasks-errors/);
+    });
+
+    it("says key-pair auth is the only one, that the source table's owner enables change tracking, and the task's role needs its grants on every run", () => {
+        assert.match(prerequisites, /`snowflake:authenticator` unset or\s+`SNOWFLAKE_JWT`/);
+        assert.match(prerequisites, /change tracking must be on for the table, and only its\s+owner can turn it on \(`ALTER TABLE <source> SET CHANGE_TRACKING = TRUE`/);
+        assert.match(prerequisites, /`SELECT` on it and `USAGE` on its database and schema/);
+        assert.match(prerequisites, /The task runs as that role on\s+every run: revoking its `SELECT` or `USAGE` later fails every run/);
+    });
+
+    it("says when a stale stream is recreated (after a refresh, in place, without a backfill), citing the provider", () => {
+        assert.doesNotMatch(readme, /the next `pulumi up` recreates it/);
+        assert.match(semantics, /on the first `pulumi up` after a refresh \(`pulumi refresh`, or `pulumi up --refresh`\)/);
+        assert.match(semantics, /`pkg\/resources\/custom_diffs\.go` `RecreateWhenStreamIsStale`/);
+        assert.match(semantics, /That is an in-place update: the stream\s+keeps its name, so the backfill does not run again/);
+    });
+
+    it("restores from the replica only what the unload log and its baseline list", () => {
+        assert.match(semantics, /Restore only the files `LAKE_UNLOADS` lists for the export, and those of the query ids\s+`LAKE_UNLOAD_BASELINE` records for it/);
+        assert.match(security, /listed in neither table\): do not restore those/);
+    });
+
+    it("says what the upgrade to the transactional unload log does to a deployed stack", () => {
+        const upgrade = section("**Upgrading a stack deployed before the transactional unload log**", "**Upgrading a stack deployed before exports had folders");
+        for (const words of ["updates each table's task in place", "`LAKE_UNLOAD_BASELINE`", "runs its `update`", "Nothing is replaced and no row is exported again"]) {
+            assert.ok(upgrade.includes(words), words);
+        }
+    });
+});

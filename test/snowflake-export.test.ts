@@ -131,9 +131,9 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.equal(cmd.inputs.create, BACKFILL_COMMAND);
                 assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
                 assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), [
-                    "BACKFILL_ACCOUNT_NAME", "BACKFILL_AWS_REGION", "BACKFILL_CLEANUP_SQL", "BACKFILL_COPY_SQL", "BACKFILL_GLUE_DATABASE",
+                    "BACKFILL_ACCOUNT_NAME", "BACKFILL_AWS_REGION", "BACKFILL_BASELINE_SQL", "BACKFILL_CLEANUP_SQL", "BACKFILL_COPY_SQL", "BACKFILL_GLUE_DATABASE",
                     "BACKFILL_GLUE_TABLE", "BACKFILL_LIST_SQL", "BACKFILL_LOG_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
-                    "BACKFILL_TABLE", "BACKFILL_USER", "BACKFILL_WAREHOUSE",
+                    "BACKFILL_TABLE", "BACKFILL_UNLISTED_SQL", "BACKFILL_USER", "BACKFILL_WAREHOUSE",
                 ]);
                 const env = cmd.inputs.environment;
                 assert.deepEqual([env.BACKFILL_AWS_REGION, env.BACKFILL_GLUE_DATABASE, env.BACKFILL_GLUE_TABLE],
@@ -158,15 +158,20 @@ for (const stack of ["dev", "prod"] as const) {
                 const cmd = perTable(g, COMMAND, t);
                 const stream = perTable(g, STREAM, t).inputs;
                 assert.ok(g.dependsOn(task, cmd), "task dependsOn backfill");
-                assert.equal(task.inputs.sqlStatement, sql.taskBody(cmd.inputs.environment.BACKFILL_COPY_SQL, cmd.inputs.environment.BACKFILL_CLEANUP_SQL, cmd.inputs.environment.BACKFILL_LOG_SQL),
-                    "one builder for both runners: the task runs the backfill's COPY, removing what a failed run wrote");
+                const env = cmd.inputs.environment;
+                assert.equal(task.inputs.sqlStatement, sql.taskBody({
+                    copy: env.BACKFILL_COPY_SQL, log: env.BACKFILL_LOG_SQL, list: env.BACKFILL_LIST_SQL, baseline: env.BACKFILL_BASELINE_SQL,
+                    unlisted: env.BACKFILL_UNLISTED_SQL, remove: env.BACKFILL_CLEANUP_SQL,
+                }), "one builder for both runners: the task runs the backfill's cleanup, COPY and log line");
                 assert.match(task.inputs.sqlStatement, new RegExp(`FROM "${stream.database}"\\."${stream.schema}"\\."${stream.name}"`));
                 assert.equal(task.inputs.when, `SYSTEM$STREAM_HAS_DATA('${stream.database}.${stream.schema}.${stream.name}')`);
                 assert.equal(task.inputs.enableUnloadPhysicalTypeOptimization, false);
                 assert.equal(task.inputs.timezone, "UTC", "no unload depends on the account's default time zone");
                 assert.equal(task.inputs.started, true);
-                assert.equal(task.inputs.allowOverlappingExecution, "false");
+                assert.equal(task.inputs.allowOverlappingExecution, "false", "the cleanup relies on one run at a time");
                 assert.deepEqual(task.inputs.schedule, { minutes: stack === "dev" ? 60 : 30 });
+                // Set, not Snowflake's one-hour default; both, since the lower non-zero one applies.
+                assert.deepEqual([task.inputs.userTaskTimeoutMs, task.inputs.statementTimeoutInSeconds], [240 * 60_000, 240 * 60]);
             }
         });
 
@@ -193,14 +198,18 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it("keeps an unload log that both runners write, after the COPY, and that outlives a production destroy", () => {
+        it("keeps an unload log and its baseline that both runners write, and that outlive a production destroy", () => {
             const log = g.one(SF("table:Table"), "-unload-log");
             assert.equal(log.inputs.name, sql.UNLOAD_LOG_TABLE);
             assert.deepEqual(log.inputs.columns.map((c: any) => c.name), sql.UNLOAD_LOG_COLUMNS.map((c) => c.name));
             assert.equal(log.retainOnDelete, stack === "prod");
+            const baseline = g.one(SF("table:Table"), "-unload-baseline");
+            assert.equal(baseline.inputs.name, sql.UNLOAD_BASELINE_TABLE);
+            assert.deepEqual(baseline.inputs.columns.map((c: any) => [c.name, c.nullable]), sql.UNLOAD_BASELINE_COLUMNS.map((c) => [c.name, false]));
+            assert.equal(baseline.retainOnDelete, stack === "prod");
             for (const t of tables) {
                 const cmd = perTable(g, COMMAND, t);
-                assert.ok(g.dependsOn(cmd, log));
+                assert.ok(g.dependsOn(cmd, log) && g.dependsOn(cmd, baseline));
                 const env = cmd.inputs.environment;
                 assert.match(env.BACKFILL_LOG_SQL, new RegExp(`^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', '\\{queryId\\}'`));
                 assert.ok(perTable(g, TASK, t).inputs.sqlStatement.includes(env.BACKFILL_LOG_SQL.split("'{queryId}'").join(":copy_id")));
@@ -252,6 +261,7 @@ describe("snowflake export: re-running the backfill", () => {
         ["the file size", { "incremental-crawl:maxFileSizeMb": "256" }],
         ["the warehouse", { "incremental-crawl:snowflakeWarehouse": "OTHER_WH" }],
         ["the task schedule", { "incremental-crawl:taskScheduleMinutes": "5" }],
+        ["the task timeout", { "incremental-crawl:taskTimeoutMinutes": "30" }],
         ["a column added", { tables: { columns: [
             { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false }, { name: "CUSTOMER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
             { name: "STATUS", type: "VARCHAR(32)" }, { name: "AMOUNT", type: "NUMBER(12,2)" }, { name: "CHANNEL", type: "VARCHAR(16)" },

@@ -156,3 +156,59 @@ describe("sql: the unload statement", () => {
         assert.equal(sql.listFiles(stage, path), `LIST @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`);
     });
 });
+
+describe("sql: the unload log and the cleanup before each unload", () => {
+    const s = sql.unloadStatements({ copy: "COPY INTO @x/orders/g1-0a1b2c3d/\nFROM (SELECT 1)", stage, path, table: "O'RDERS", exportId: "g1-0a1b2c3d" });
+    const log = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS"';
+    const baseline = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOAD_BASELINE"';
+    const mine = (alias: string) => `${alias}.TABLE_NAME = 'O''RDERS' AND ${alias}.EXPORT_ID = 'g1-0a1b2c3d'`;
+
+    it("reads the COPY's result whatever the case of its columns, skipping the summary row of an unload that wrote nothing", () => {
+        assert.equal(s.log,
+            `INSERT INTO ${log} (TABLE_NAME, EXPORT_ID, QUERY_ID, FILE_NAME, FILE_SIZE, ROW_COUNT, UNLOADED_AT) ` +
+            "SELECT 'O''RDERS', 'g1-0a1b2c3d', '{queryId}', GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, GET_IGNORE_CASE(O, 'FILE_SIZE')::NUMBER(38,0), " +
+            "GET_IGNORE_CASE(O, 'ROW_COUNT')::NUMBER(38,0), SYSDATE() FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{queryId}'))) " +
+            "WHERE COALESCE(GET_IGNORE_CASE(O, 'ROWS_UNLOADED')::NUMBER, -1) <> 0");
+        // Every column the INSERT fills is NOT NULL: a row without a file name fails the INSERT, and with it the unload.
+        assert.ok(sql.UNLOAD_LOG_COLUMNS.every((c) => !c.nullable));
+    });
+
+    it("takes an export's baseline once: the marker, and the query ids of the files the log does not list", () => {
+        assert.ok(s.baseline.startsWith(`INSERT INTO ${baseline} (TABLE_NAME, EXPORT_ID, QUERY_ID, RECORDED_AT) SELECT 'O''RDERS', 'g1-0a1b2c3d', Q.QUERY_ID, SYSDATE() FROM (SELECT '' AS QUERY_ID UNION `));
+        assert.ok(s.baseline.includes(`AND NOT EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`));
+        assert.ok(s.baseline.endsWith(`) Q WHERE NOT EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`));
+        assert.ok(sql.UNLOAD_BASELINE_COLUMNS.every((c) => !c.nullable));
+    });
+
+    it("finds the unlisted query ids only past the baseline, never one the log or the baseline lists", () => {
+        assert.ok(s.unlisted.startsWith("SELECT F.QUERY_ID FROM (SELECT DISTINCT REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'name')::VARCHAR, "));
+        assert.ok(s.unlisted.includes("FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{listId}')))) F WHERE F.QUERY_ID IS NOT NULL AND "));
+        assert.ok(s.unlisted.includes(` AND EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`));
+        assert.ok(s.unlisted.includes(` AND NOT EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`));
+        assert.ok(s.unlisted.endsWith(` AND NOT EXISTS (SELECT 1 FROM ${baseline} K WHERE ${mine("K")} AND K.QUERY_ID = F.QUERY_ID)`));
+        assert.equal(s.list, `LIST @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`);
+        assert.equal(s.remove, `REMOVE @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/ PATTERN = '.*{queryId}.*'`);
+    });
+
+    it("takes a query id only from an unloaded file's own name", () => {
+        // The pattern of the query id, group 1, in JavaScript's dialect (the same here).
+        const re = new RegExp(/REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '([^']+)', 1, 1, 'e', 1\)/.exec(s.unlisted)![1]);
+        const id = "01bc2f3a-0604-ef03-0000-0001234a5678";
+        assert.equal(re.exec(`s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_${id}_0_0_0.snappy.parquet`)?.[1], id);
+        for (const other of [`s3://${id}/exports/orders/g1-0a1b2c3d/dt=2024-01-01/part-0.parquet`, `s3://lake/exports/orders/g1-0a1b2c3d/data_${id}/x.parquet`, "s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_0_0_0.parquet"]) {
+            assert.equal(re.exec(other), null, other);
+        }
+    });
+
+    it("builds the task's block from the same statements, the ids bound to its variables", () => {
+        const body = sql.taskBody(s);
+        assert.ok(body.includes(`  ${s.baseline.split("'{listId}'").join(":list_id")};\n`));
+        assert.ok(body.includes(`  LET unlisted RESULTSET := (${s.unlisted.split("'{listId}'").join(":list_id")});\n`));
+        assert.ok(body.includes(`  ${s.log.split("'{queryId}'").join(":copy_id")};\n  COMMIT;\n`));
+        assert.ok(body.includes("    cleanup := 'REMOVE @\"LAKE_EXPORT\".\"EXPORT\".\"LAKE_STAGE\"/orders/g1-0a1b2c3d/ PATTERN = ''.*' || f.QUERY_ID || '.*''';\n"));
+        assert.ok(body.includes("  BEGIN TRANSACTION;\n  COPY INTO @x/orders/g1-0a1b2c3d/\n  FROM (SELECT 1);\n  copy_id := SQLID;\n"));
+        assert.throws(() => sql.taskBody({ ...s, remove: "REMOVE @x" }), /must contain \{queryId\} once/);
+        assert.throws(() => sql.taskBody({ ...s, log: "INSERT INTO x" }), /must contain '\{queryId\}'/);
+        assert.throws(() => sql.taskBody({ ...s, unlisted: "SELECT 1" }), /must contain '\{listId\}'/);
+    });
+});

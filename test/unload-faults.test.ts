@@ -1,82 +1,255 @@
 /**
- * Fault injection on both unload paths, the deploy-time backfill and the task: a COPY that fails
- * after writing some files must leave no row twice in the lake once the next unload succeeds.
+ * The unload's failure paths, on both runners (the deploy-time backfill and the task), against the
+ * fake Snowflake: whatever fails, and wherever a run is stopped, a file is listed in LAKE_UNLOADS
+ * exactly when the unload that wrote it committed, the next run leaves every row in the lake once,
+ * and no committed file is ever removed.
  */
 import * as assert from "node:assert/strict";
 import { sql } from "@incremental-crawl/components";
 import { BackfillPlan, PartitionCatalog, runBackfill } from "../components/warehouse/backfill/backfill";
-import { FakeSnowflake, Row, runTaskBody } from "./harness/fake-snowflake";
+import { FakeSnowflake, Row, RunCancelled, runTaskBody } from "./harness/fake-snowflake";
 
 const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
 const path = "orders/g1-0a1b2c3d/";
 const copy = [`COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/${path}`, `FROM (SELECT * FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D")`, "DETAILED_OUTPUT = TRUE"].join("\n");
-const cleanup = sql.removeFilesOfQuery(stage, path);
-const logInsert = sql.unloadLogInsert(["LAKE_EXPORT", "EXPORT", sql.UNLOAD_LOG_TABLE], "ORDERS", "g1-0a1b2c3d");
-const plan: BackfillPlan = { table: "ORDERS", session: [], copy, cleanup, list: sql.listFiles(stage, path), log: logInsert };
-const logged = (sf: FakeSnowflake) => sf.log.reduce((n, l) => n + l.rowCount, 0);
+const statements = sql.unloadStatements({ copy, stage, path, table: "ORDERS", exportId: "g1-0a1b2c3d" });
+const plan: BackfillPlan = { table: "ORDERS", session: [], ...statements };
+const body = sql.taskBody(statements);
 
 const rows = (n: number): Row[] => Array.from({ length: n }, (_, i) => ({ id: i, dt: `2024-01-0${(i % 3) + 1}` }));
 const ids = (sf: FakeSnowflake) => sf.lakeRows().map((r) => r.id).sort((a, b) => a - b);
 const quiet = { sleep: async () => undefined, log: () => undefined };
 const accessDenied = () => new Error("Failure using stage area. Cause: [Access Denied (Status Code: 403; Error Code: AccessDenied)]");
+const range = (n: number) => Array.from({ length: n }, (_, i) => i);
+
+/** The invariant: the log lists exactly the files in the export, with their rows, and no committed file is gone. */
+function assertLogMatchesLake(sf: FakeSnowflake): void {
+    const inLake = [...sf.files.keys()].filter((k) => k.startsWith(path)).map((k) => k.slice(path.length)).sort();
+    assert.deepEqual(sf.log.map((l) => l.fileName).sort(), inLake, "LAKE_UNLOADS lists exactly the export's files");
+    for (const l of sf.log) assert.equal(l.rowCount, sf.files.get(`${path}${l.fileName}`)!.length, l.fileName);
+    for (const f of sf.committedFiles) assert.ok(sf.files.has(f), `committed file ${f} removed`);
+}
+
+describe("the unload log: COPY results whatever their case and shape", () => {
+    for (const columnCase of ["upper", "lower"] as const) {
+        it(`task: logs every file of a run (${columnCase}-case result columns)`, async () => {
+            const sf = new FakeSnowflake(rows(9));
+            sf.columnCase = columnCase;
+            await runTaskBody(body, sf);
+            assert.deepEqual(ids(sf), range(9));
+            assert.equal(sf.log.length, 3);
+            assertLogMatchesLake(sf);
+        });
+
+        it(`task: a run with nothing to unload returns the summary row and logs nothing (${columnCase}-case)`, async () => {
+            // SYSTEM$STREAM_HAS_DATA may answer TRUE with nothing to consume: 0-row runs are routine.
+            const sf = new FakeSnowflake([]);
+            sf.columnCase = columnCase;
+            await runTaskBody(body, sf);
+            assert.deepEqual([sf.files.size, sf.log.length], [0, 0]);
+            sf.pending = rows(3);
+            await runTaskBody(body, sf);
+            assert.deepEqual(ids(sf), range(3));
+            assertLogMatchesLake(sf);
+        });
+
+        it(`backfill: logs every file, and never leaves the log empty (${columnCase}-case result columns)`, async () => {
+            const sf = new FakeSnowflake(rows(9));
+            sf.columnCase = columnCase;
+            const summary = await runBackfill(sf.connection, plan, quiet);
+            assert.deepEqual([summary.rows, summary.files], [9, 3]);
+            assert.ok(sf.log.every((l) => l.queryId === summary.queryId && l.table === "ORDERS" && l.exportId === "g1-0a1b2c3d"));
+            assertLogMatchesLake(sf);
+        });
+
+        it(`backfill: an empty table unloads nothing and commits (${columnCase}-case summary row)`, async () => {
+            const sf = new FakeSnowflake([]);
+            sf.columnCase = columnCase;
+            const summary = await runBackfill(sf.connection, plan, quiet);
+            assert.deepEqual([summary.rows, summary.files, sf.log.length, sf.inTransaction], [0, 0, 0, false]);
+        });
+    }
+
+    it("task: a result the log cannot list commits nothing; the next run unloads every row once", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        sf.detailedOutput = false; // a result without file names: the log's NOT NULL FILE_NAME refuses it
+        await assert.rejects(runTaskBody(body, sf), /NULL result in a non-nullable column FILE_NAME/);
+        assert.equal(sf.pending.length, 6, "rolled back: the stream keeps its rows");
+        assert.equal(sf.log.length, 0);
+        sf.detailedOutput = true;
+        await runTaskBody(body, sf);
+        assert.deepEqual(ids(sf), range(6));
+        assertLogMatchesLake(sf);
+    });
+});
+
+describe("unload faults: the task", () => {
+    it("a failed COPY fails the run; the next run removes its files and unloads every row once", async () => {
+        const sf = new FakeSnowflake(rows(9));
+        sf.failNextCopy(2, accessDenied());
+        await assert.rejects(runTaskBody(body, sf), /Access Denied/, "the run fails: the error integration alerts");
+        assert.equal(sf.pending.length, 9);
+        await runTaskBody(body, sf);
+        assert.deepEqual(ids(sf), range(9));
+        assertLogMatchesLake(sf);
+    });
+
+    it("a log INSERT that fails rolls the COPY back with it; the next run leaves every row once, logged", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        sf.failNextLog = true;
+        await assert.rejects(runTaskBody(body, sf), /Insufficient privileges/, "the run fails and alerts");
+        assert.equal(sf.pending.length, 6, "the stream did not advance: the unload did not commit");
+        assert.equal(sf.log.length, 0);
+        await runTaskBody(body, sf);
+        assert.deepEqual(ids(sf), range(6), "no duplicate");
+        assertLogMatchesLake(sf);
+    });
+
+    it("a run cancelled in the middle of its COPY runs no handler; the next run leaves every row once", async () => {
+        const sf = new FakeSnowflake(rows(9));
+        sf.cancelNextCopy(2);
+        await assert.rejects(runTaskBody(body, sf), RunCancelled);
+        assert.equal(sf.files.size, 2, "the cancelled COPY's files stay until the next run");
+        assert.deepEqual([sf.pending.length, sf.inTransaction], [9, false], "Snowflake rolled the run's transaction back");
+        await runTaskBody(body, sf);
+        assert.deepEqual(ids(sf), range(9), "no duplicate");
+        assertLogMatchesLake(sf);
+    });
+
+    it("never removes a committed file, over runs that fail, are cancelled, or unload nothing", async () => {
+        const sf = new FakeSnowflake(rows(3));
+        let next = 3;
+        const arrive = (n: number) => sf.pending.push(...Array.from({ length: n }, () => ({ id: next, dt: `2024-02-0${(next++ % 5) + 1}` })));
+        await runTaskBody(body, sf);
+        arrive(4);
+        sf.cancelNextCopy(1);
+        await assert.rejects(runTaskBody(body, sf));
+        await runTaskBody(body, sf);
+        await runTaskBody(body, sf); // nothing to unload
+        arrive(5);
+        sf.failNextLog = true;
+        await assert.rejects(runTaskBody(body, sf));
+        arrive(2);
+        sf.failNextCopy(3, accessDenied());
+        await assert.rejects(runTaskBody(body, sf));
+        await runTaskBody(body, sf);
+        assert.deepEqual(ids(sf), range(next));
+        assertLogMatchesLake(sf);
+        assert.ok(sf.committedFiles.size >= 5);
+    });
+
+    it("keeps the files of an export unloaded before the log listed them: the first run takes them as its baseline", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        // An earlier version's unload: committed, its log INSERT lost (upper-case columns assumed).
+        await sf.connection.execute(copy);
+        const earlier = [...sf.files.keys()];
+        sf.pending = [{ id: 6, dt: "2024-01-04" }];
+        await runTaskBody(body, sf);
+        for (const f of earlier) assert.ok(sf.files.has(f), `${f} kept`);
+        assert.deepEqual(ids(sf), range(7));
+        assert.deepEqual(sf.baseline.map((b) => b.queryId).sort(), ["", earlier[0].match(/data_([0-9a-f-]{36})_/)![1]]);
+        sf.pending = [{ id: 7, dt: "2024-01-05" }];
+        sf.cancelNextCopy(1);
+        await assert.rejects(runTaskBody(body, sf));
+        await runTaskBody(body, sf);
+        assert.deepEqual(ids(sf), range(8), "later failures are still removed");
+        for (const f of earlier) assert.ok(sf.files.has(f));
+    });
+
+    it("looks only at its own export's folder", async () => {
+        const sf = new FakeSnowflake(rows(3));
+        sf.files.set("orders/g0-99999999/dt=2023-12-31/data_01bc0000-0000-4000-8000-0000000000ff_0_0_0.snappy.parquet", [{ id: 100, dt: "2023-12-31" }]);
+        await runTaskBody(body, sf);
+        sf.cancelNextCopy(0);
+        sf.pending = [{ id: 3, dt: "2024-01-09" }];
+        await assert.rejects(runTaskBody(body, sf));
+        await runTaskBody(body, sf);
+        assert.ok(sf.files.has("orders/g0-99999999/dt=2023-12-31/data_01bc0000-0000-4000-8000-0000000000ff_0_0_0.snappy.parquet"));
+    });
+
+    it("builds a block that cleans up first, then commits the COPY and its log together", () => {
+        const at = (s: string) => body.indexOf(s);
+        assert.match(body, /^DECLARE\n/);
+        assert.ok(at("LIST @") < at("INSERT INTO \"LAKE_EXPORT\".\"EXPORT\".\"LAKE_UNLOAD_BASELINE\""));
+        assert.ok(at("LAKE_UNLOAD_BASELINE") < at("EXECUTE IMMEDIATE :cleanup"));
+        assert.ok(at("EXECUTE IMMEDIATE :cleanup") < at("BEGIN TRANSACTION;"));
+        assert.ok(at("BEGIN TRANSACTION;") < at("COPY INTO") && at("COPY INTO") < at("copy_id := SQLID;"));
+        assert.ok(at("copy_id := SQLID;") < at("INSERT INTO \"LAKE_EXPORT\".\"EXPORT\".\"LAKE_UNLOADS\"") && at("LAKE_UNLOADS\"") < at("COMMIT;"));
+        assert.match(body, /\nEXCEPTION\n {2}WHEN OTHER THEN\n {4}ROLLBACK;\n {4}RAISE;\nEND$/);
+        assert.match(body, /FROM TABLE\(RESULT_SCAN\(:copy_id\)\)/);
+        assert.match(body, /FROM TABLE\(RESULT_SCAN\(:list_id\)\)/);
+        assert.ok(!body.includes("{queryId}") && !body.includes("{listId}"));
+    });
+});
 
 describe("unload faults: the backfill", () => {
-    it("removes what a failed attempt wrote before retrying: every row once", async () => {
+    it("removes what a failed attempt wrote before retrying: every row once, logged", async () => {
         const sf = new FakeSnowflake(rows(9));
         sf.failNextCopy(2, accessDenied());
         const summary = await runBackfill(sf.connection, plan, quiet);
         assert.equal(summary.attempts, 2);
-        assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
+        assert.deepEqual(ids(sf), range(9));
         assert.ok([...sf.files.keys()].every((k) => k.includes(summary.queryId)), "only the committed query's files remain");
-        assert.equal(logged(sf), 9, "the log holds the committed COPY's files only");
-        assert.ok(sf.log.every((l) => l.queryId === summary.queryId));
+        assertLogMatchesLake(sf);
     });
 
-    it("a log that cannot be written does not fail a committed backfill", async () => {
-        const sf = new FakeSnowflake(rows(3));
-        sf.failNextLog = true;
-        const lines: string[] = [];
-        await runBackfill(sf.connection, plan, { ...quiet, log: (l) => lines.push(l) });
-        assert.deepEqual(ids(sf), [0, 1, 2]);
-        assert.ok(lines.some((l) => /unload log was not written/.test(l)));
-    });
-
-    it("would unload rows twice without the removal (the fault is real)", async () => {
-        const sf = new FakeSnowflake(rows(9));
-        sf.failNextCopy(2, accessDenied());
-        await runBackfill(sf.connection, { ...plan, cleanup: undefined }, quiet);
-        assert.ok(ids(sf).length > 9, "the failed attempt's files stay beside the retry's");
-    });
-
-    it("leaves the files of a COPY whose outcome it does not know (a lost connection): they may be committed", async () => {
+    it("fails when the log cannot be written, committing nothing; the next pulumi up unloads every row once", async () => {
         const sf = new FakeSnowflake(rows(6));
-        // A network error carries no SQLSTATE: Snowflake did not say the statement failed.
+        sf.failNextLog = true;
+        await assert.rejects(runBackfill(sf.connection, plan, quiet), /Insufficient privileges[\s\S]*rolled back/);
+        assert.deepEqual([sf.pending.length, sf.log.length, sf.inTransaction], [6, 0, false], "nothing committed, the transaction closed");
+        await runBackfill(sf.connection, plan, quiet);
+        assert.deepEqual(ids(sf), range(6));
+        assertLogMatchesLake(sf);
+    });
+
+    it("a connection lost during the COPY: its transaction never commits, and the next pulumi up leaves every row once", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        // A network error carries no SQLSTATE: the session, and its open transaction, are gone.
         sf.failNextCopy(2, Object.assign(new Error("Network error. Could not reach Snowflake."), { sqlState: undefined }));
         const lines: string[] = [];
         await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, log: (l) => lines.push(l) }));
-        assert.equal(sf.files.size, 2, "nothing removed");
-        assert.ok(!sf.statements.some((x) => x.startsWith("REMOVE")));
-        assert.ok(lines.some((l) => /outcome is unknown/.test(l)));
+        assert.equal(sf.pending.length, 6);
+        assert.ok(lines.some((l) => /never commits/.test(l)), lines.join("\n"));
+        await runBackfill(sf.connection, plan, quiet);
+        assert.deepEqual(ids(sf), range(6));
+        assertLogMatchesLake(sf);
     });
 
-    it("removes what a permanently failed COPY wrote, so the next `pulumi up` starts clean", async () => {
+    it("a permanently failed COPY: the next pulumi up removes its files first", async () => {
         const sf = new FakeSnowflake(rows(6));
         sf.failNextCopy(1, new Error("SQL compilation error: invalid identifier 'X'"));
         await assert.rejects(runBackfill(sf.connection, plan, quiet), /SQL compilation error/);
-        assert.deepEqual(ids(sf), [], "nothing of the failed COPY is left");
         assert.equal(sf.pending.length, 6, "the stream did not advance");
         await runBackfill(sf.connection, plan, quiet); // the next `pulumi up` runs create again
-        assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5]);
+        assert.deepEqual(ids(sf), range(6));
+        assertLogMatchesLake(sf);
     });
 
-    it("registers every partition folder of the export, after the COPY", async () => {
+    it("refuses a Snowflake account hosted outside AWS before unloading anything", async () => {
+        for (const region of ["AZURE_WESTEUROPE", "PUBLIC.GCP_US_CENTRAL1"]) {
+            const sf = new FakeSnowflake(rows(3));
+            sf.region = region;
+            await assert.rejects(runBackfill(sf.connection, plan, quiet), (err: Error) => {
+                assert.match(err.message, new RegExp(`${region.replace(".", "\\.")}.*not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`));
+                return true;
+            });
+            assert.ok(!sf.statements.some((s) => s.startsWith("COPY") || s.startsWith("LIST")), region);
+        }
+        const aws = new FakeSnowflake(rows(3));
+        aws.region = "PUBLIC.AWS_US_GOV_WEST_1";
+        await runBackfill(aws.connection, plan, quiet);
+        assert.deepEqual(ids(aws), range(3));
+    });
+
+    it("registers every partition folder of the export, after the commit", async () => {
         const sf = new FakeSnowflake(rows(6));
         const registered: string[][] = [];
         const catalog: PartitionCatalog = { register: async (folders) => (registered.push(folders), folders.length) };
         const summary = await runBackfill(sf.connection, plan, { ...quiet, catalog });
         assert.deepEqual(registered, [["dt=2024-01-01", "dt=2024-01-02", "dt=2024-01-03"]]);
         assert.equal(summary.partitionsAdded, 3);
-        assert.ok(sf.statements.indexOf(plan.list!) > sf.statements.findIndex((s) => s.startsWith("COPY")), "LIST after the COPY");
+        assert.ok(sf.statements.lastIndexOf(plan.list!) > sf.statements.indexOf("COMMIT"), "LIST after the commit");
     });
 
     it("fails when the partitions cannot be registered, saying the rows are unloaded and a re-run is safe", async () => {
@@ -84,48 +257,6 @@ describe("unload faults: the backfill", () => {
         const catalog: PartitionCatalog = { register: async () => { throw new Error("AccessDeniedException: glue:BatchCreatePartition"); } };
         await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, catalog }), /COPY succeeded[\s\S]*re-run unloads only new rows/);
         assert.equal(sf.pending.length, 0);
-    });
-});
-
-describe("unload faults: the task", () => {
-    const body = sql.taskBody(copy, cleanup, logInsert);
-
-    it("removes the failed run's files and still fails the run; the next run unloads every row once", async () => {
-        const sf = new FakeSnowflake(rows(9));
-        sf.failNextCopy(2, accessDenied());
-        await assert.rejects(runTaskBody(body, sf), /Access Denied/, "the run fails: the error integration alerts");
-        assert.deepEqual(ids(sf), [], "no file of the failed run is left");
-        await runTaskBody(body, sf);
-        assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5, 6, 7, 8]);
-        assert.equal(logged(sf), 9, "the log holds the second run's files, as the lake does");
-    });
-
-    it("removes nothing when the COPY committed and only its log failed: the rows are the stream's last", async () => {
-        const sf = new FakeSnowflake(rows(6));
-        sf.failNextLog = true;
-        await assert.rejects(runTaskBody(body, sf), /Insufficient privileges/, "the run fails and alerts");
-        assert.deepEqual(ids(sf), [0, 1, 2, 3, 4, 5], "the committed files stay");
-        assert.equal(sf.pending.length, 0);
-    });
-
-    it("leaves earlier exports' files alone: the pattern names the failed query only", async () => {
-        const sf = new FakeSnowflake(rows(3));
-        await runTaskBody(body, sf);
-        const kept = [...sf.files.keys()];
-        sf.pending = [{ id: 10, dt: "2024-01-04" }, { id: 11, dt: "2024-01-05" }];
-        sf.failNextCopy(1, accessDenied());
-        await assert.rejects(runTaskBody(body, sf));
-        assert.deepEqual([...sf.files.keys()], kept);
-    });
-
-    it("builds a handler that re-raises and removes only by a query id's form", () => {
-        assert.match(body, /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\n[\s\S]*\nBEGIN\n {2}COPY INTO /);
-        assert.match(body, /\n {2}copy_id := SQLID;\n/, "the COPY's id, taken right after it");
-        assert.match(body, /WHEN OTHER THEN\n {4}failed := LAST_QUERY_ID\(\);\n/, "the failed statement's id, read before anything else runs");
-        assert.match(body, /RAISE;\nEND$/);
-        assert.match(body, /REGEXP_LIKE\(failed, '\[0-9a-f\]\{8\}-/);
-        assert.match(body, /FROM TABLE\(RESULT_SCAN\(:copy_id\)\)/);
-        assert.throws(() => sql.taskBody(copy, "REMOVE @x", logInsert), /must contain \{queryId\}/);
-        assert.throws(() => sql.taskBody(copy, cleanup, "INSERT INTO x"), /must contain '\{queryId\}'/);
+        assertLogMatchesLake(sf);
     });
 });

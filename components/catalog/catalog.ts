@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
 import { CrawlOnArrival } from "./crawl-on-arrival";
+import { CatalogSharing } from "./catalog-sharing";
 import { CrawlerLogEncryption } from "./crawler-log-encryption";
 import { DataCatalogEncryption } from "./data-catalog-encryption";
 import { boundedName, LIMITS } from "../naming";
@@ -48,6 +49,11 @@ export interface CatalogArgs {
      * setting, `DataCatalogEncryption`). Needs `kmsKeyArn`.
      */
     encryptCatalog?: boolean;
+    /**
+     * Share tables with reader accounts through the account's Data Catalog resource policy (an
+     * account-wide policy, `CatalogSharing`): per account, the Glue tables it may read.
+     */
+    readers?: pulumi.Input<Array<{ account: string; tables: string[] }>>;
 }
 
 /**
@@ -68,6 +74,8 @@ export class Catalog extends pulumi.ComponentResource {
     readonly logEncryption?: CrawlerLogEncryption;
     /** The account's Data Catalog encryption, when the stack asks for it. */
     readonly catalogEncryption?: DataCatalogEncryption;
+    /** The account's Data Catalog resource policy, when the stack shares tables through it. */
+    readonly sharing?: CatalogSharing;
 
     constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("Catalog"), name, {}, renamedFrom("catalog", "Catalog", opts));
@@ -143,6 +151,12 @@ export class Catalog extends pulumi.ComponentResource {
                 batchWindowSeconds: args.arrival.batchWindowSeconds,
                 accountId: args.accountId,
             }, child);
+        }
+
+        if (args.readers !== undefined) {
+            this.sharing = new CatalogSharing(`${name}-sharing`, {
+                partition: args.partition, region: args.region, accountId: args.accountId, database: this.database.name, readers: args.readers,
+            }, { ...child, dependsOn: Object.values(this.tables) });
         }
 
         // Enforced configuration: queries in this workgroup always write encrypted results here.

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy, serviceTrustPolicy } from "../iam-documents";
 import { token } from "../tokens";
 import { AccessLogBucket } from "./access-log-bucket";
-import { ExpirySettings, replicaLifecycleRules, RetainedTable } from "./lifecycle-rules";
+import { ExpirySettings, minimumObjectSize, replicaLifecycleRules, RetainedTable, TieredTable } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
 
 export interface LakeReplicaArgs extends ExpirySettings {
@@ -22,6 +22,8 @@ export interface LakeReplicaArgs extends ExpirySettings {
     roleName: string;
     /** Tables whose objects expire: their replicas expire alike. */
     retainedTables: RetainedTable[];
+    /** Tables whose objects move to cheaper storage classes as they age: their replicas move alike. */
+    tieredTables?: TieredTable[];
     /** Access logs of the replica (in its region), when the stack keeps access logs. */
     accessLogs?: { prefix: string; retentionDays: number };
     retain: boolean;
@@ -83,7 +85,7 @@ export class LakeReplica extends pulumi.ComponentResource {
         }, child);
         const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child);
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-            ...region, bucket: bucketId, rules: replicaLifecycleRules({ ...args, versioning: true }),
+            ...region, bucket: bucketId, rules: replicaLifecycleRules({ ...args, versioning: true }), ...minimumObjectSize(args.tieredTables ?? []),
         }, { ...child, dependsOn: [versioning] });
         new aws.s3.BucketPolicy(`${name}-tls-only`, {
             ...region,
@@ -120,6 +122,8 @@ export class LakeReplica extends pulumi.ComponentResource {
                 deleteMarkerReplication: { status: "Disabled" },
                 destination: {
                     bucket: this.bucket.arn,
+                    // Copies start in STANDARD, as the originals do; the replica's lifecycle moves
+                    // them down the same storage tiers (replicaLifecycleRules).
                     storageClass: "STANDARD",
                     ...(this.key ? { encryptionConfiguration: { replicaKmsKeyId: this.key.arn } } : {}),
                 },

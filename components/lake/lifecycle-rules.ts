@@ -6,6 +6,7 @@
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).
  */
 import type * as aws from "@pulumi/aws";
+import { StorageTier, TRANSITION_MIN_OBJECT_SIZE } from "./storage-tiers";
 
 type Rule = aws.types.input.s3.BucketLifecycleConfigurationRule;
 
@@ -45,6 +46,46 @@ export function tableRetentionRules(tables: RetainedTable[], s: Pick<ExpirySetti
     }));
 }
 
+/** A table whose objects move to cheaper storage classes as they age: its folder and tiers. */
+export interface TieredTable {
+    folder: string;
+    /** Key prefix of every export of the table, with trailing slash. */
+    prefix: string;
+    tiers: StorageTier[];
+}
+
+/** The rule id of a table's storage tiers. */
+export const tierRuleId = (folder: string) => `tier-table-${folder}`;
+
+/**
+ * One rule per tiered table: current objects under the table's folder move to each tier's class
+ * when they are that many days old. A rule of its own, beside the table's retention rule, so that
+ * adding or removing tiers leaves the expiry untouched. S3 applies both; on a day both apply,
+ * "Permanent deletion takes precedence over transition" and "Transition takes precedence over
+ * creation of delete markers" (https://docs.aws.amazon.com/AmazonS3/latest/userguide/lifecycle-conflicts.html),
+ * though the validator keeps every tier before the table's expiry.
+ * Noncurrent versions are not transitioned: they stay in the class they had and expire after
+ * `noncurrentVersionDays`, as before (a version moved to STANDARD_IA must already be 30 days
+ * noncurrent, and then owes 30 more: not worth it for versions that live days to weeks).
+ */
+export function tableTierRules(tables: TieredTable[]): Rule[] {
+    return [...tables].sort((a, b) => a.folder.localeCompare(b.folder)).map((t) => ({
+        id: tierRuleId(t.folder),
+        status: "Enabled",
+        filter: { prefix: t.prefix },
+        transitions: t.tiers.map((tier) => ({ days: tier.days, storageClass: tier.storageClass })),
+    }));
+}
+
+/**
+ * What a bucket's lifecycle configuration says of small objects: with tiers, S3's default stated
+ * (objects under 128 KB never transition; storage-tiers.ts says why that is the cheaper choice).
+ * Without tiers nothing, so that a stack without tiers keeps its configuration as it was.
+ */
+export function minimumObjectSize(tables: TieredTable[]): { transitionDefaultMinimumObjectSize?: string } {
+    return tables.length > 0 ? { transitionDefaultMinimumObjectSize: TRANSITION_MIN_OBJECT_SIZE } : {};
+}
+
 /** Rules every bucket of the lake's data has: abort incomplete uploads; with versioning, expire old versions and lone delete markers. */
 export function housekeepingRules(s: ExpirySettings): Rule[] {
     const rules: Rule[] = [{
@@ -65,18 +106,26 @@ export function housekeepingRules(s: ExpirySettings): Rule[] {
     return rules;
 }
 
-/** The lake bucket's rules: housekeeping, Athena results, and each table's retention. */
-export function lakeLifecycleRules(s: ExpirySettings & { athenaResultsPrefix: string; athenaResultsDays: number; retainedTables: RetainedTable[] }): Rule[] {
+/** The lake bucket's rules: housekeeping, Athena results, each table's retention and storage tiers. */
+export function lakeLifecycleRules(s: ExpirySettings & {
+    athenaResultsPrefix: string; athenaResultsDays: number; retainedTables: RetainedTable[]; tieredTables?: TieredTable[];
+}): Rule[] {
     const [abort, ...versions] = housekeepingRules(s);
     return [
         abort,
         { id: "expire-athena-results", status: "Enabled", filter: { prefix: `${s.athenaResultsPrefix}/` }, expiration: { days: s.athenaResultsDays } },
         ...versions,
         ...tableRetentionRules(s.retainedTables, s),
+        ...tableTierRules(s.tieredTables ?? []),
     ];
 }
 
-/** The replica's rules: the same housekeeping and table retentions as the lake (it holds only exports). */
-export function replicaLifecycleRules(s: ExpirySettings & { retainedTables: RetainedTable[] }): Rule[] {
-    return [...housekeepingRules(s), ...tableRetentionRules(s.retainedTables, s)];
+/**
+ * The replica's rules: the same housekeeping, table retentions and storage tiers as the lake (it
+ * holds only exports). Replication writes every copy in STANDARD (the rule's destination class)
+ * and S3 replicates no lifecycle action, so the replica's own tier rules move its copies as the
+ * lake's move the originals: a failover to the replica finds each partition as readable as it was.
+ */
+export function replicaLifecycleRules(s: ExpirySettings & { retainedTables: RetainedTable[]; tieredTables?: TieredTable[] }): Rule[] {
+    return [...housekeepingRules(s), ...tableRetentionRules(s.retainedTables, s), ...tableTierRules(s.tieredTables ?? [])];
 }

@@ -28,6 +28,8 @@ export interface AlertsArgs {
     arrivalWaitMinutes: number;
     /** Whether the crawlers run the daily safety-net schedule (whose failed starts are then watched). */
     safetyNet: boolean;
+    /** The lake topic has further subscriptions of the lake's, which redrive into the undelivered-events queue too. */
+    otherSubscribers?: boolean;
     kmsKeyArn?: pulumi.Input<string>;
 }
 
@@ -103,7 +105,9 @@ export class Alerts extends pulumi.ComponentResource {
         }
 
         // An event SNS could not deliver to a table's queue: that table's catalogue misses it.
-        alarm(`${name}-undelivered-events`, "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.undeliveredQueueName }, statistic: "Maximum", threshold: 0 });
+        alarm(`${name}-undelivered-events`, args.otherSubscribers
+            ? "S3 events of the lake topic could not be delivered to a table's queue or another subscriber of the lake's (a queue policy, KMS key, function permission or unconfirmed or failing HTTPS endpoint): see the topic's delivery-status logs and the message's subscription."
+            : "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.undeliveredQueueName }, statistic: "Maximum", threshold: 0 });
 
         // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
         // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html

@@ -3,7 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "../iam-documents";
 import { ExportLayout } from "../lake/export-layout";
-import { UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
+import { UNLOAD_BASELINE_COLUMNS, UNLOAD_BASELINE_TABLE, UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";
 import { TaskErrorNotifications } from "./task-error-notifications";
 import type { SnowflakeConnection } from "../lake-args";
@@ -45,6 +45,7 @@ export interface SnowflakeExportArgs {
     glue: { region: pulumi.Input<string>; database: pulumi.Input<string> };
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
+    taskTimeoutMinutes: number;
     provider: SnowflakeConnection & { extraPreviewFeatures: string[] };
     retainData: boolean;
 }
@@ -70,6 +71,8 @@ export class SnowflakeExport extends pulumi.ComponentResource {
     readonly taskErrors: TaskErrorNotifications;
     /** One row per file each unload committed; `npm run verify` counts the lake's partitions against it. */
     readonly unloadLog: snowflake.Table;
+    /** Per export, the unlisted files its first run under the log's invariant found, which the cleanup keeps. */
+    readonly unloadBaseline: snowflake.Table;
     readonly tables: Record<string, TableExport> = {};
 
     constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -184,6 +187,13 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             columns: UNLOAD_LOG_COLUMNS,
             comment: "Files each lake unload committed (backfill and tasks)",
         }, { ...sf, retainOnDelete: args.retainData });
+        this.unloadBaseline = new snowflake.Table(`${name}-unload-baseline`, {
+            database: database.name,
+            schema: schema.name,
+            name: UNLOAD_BASELINE_TABLE,
+            columns: UNLOAD_BASELINE_COLUMNS,
+            comment: "Files in each export before its unloads were logged transactionally; never removed by the cleanup",
+        }, { ...sf, retainOnDelete: args.retainData });
 
         this.taskErrors = new TaskErrorNotifications(`${name}-task-errors`, {
             integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
@@ -205,13 +215,14 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 stage: this.stage,
                 stageName,
                 unloadLog: this.unloadLog,
-                unloadLogName: UNLOAD_LOG_TABLE,
+                unloadBaseline: this.unloadBaseline,
                 fileFormatName,
                 layout: table.layout,
                 warehouse: args.warehouse,
                 connection: providerSettings,
                 maxFileSizeMb: args.maxFileSizeMb,
                 taskScheduleMinutes: args.taskScheduleMinutes,
+                taskTimeoutMinutes: args.taskTimeoutMinutes,
                 // The COPY names the file format, and writes through the role.
                 accessReady: [fileFormat, this.role, this.rolePolicy],
                 eventsReady: table.eventsReady,

@@ -169,6 +169,14 @@ export function streamHasDataCondition(stream: [string, string, string]): string
     return `SYSTEM$STREAM_HAS_DATA(${quoteLiteral(stream.join("."))})`;
 }
 
+
+/** Where a statement takes the id of the COPY it logs or cleans up after (`'{queryId}'` in SQL text). */
+export const QUERY_ID_SLOT = "{queryId}";
+/** Where a cleanup statement takes the id of the run's LIST (`'{listId}'`). */
+export const LIST_ID_SLOT = "{listId}";
+/** A Snowflake query id: the UUID unloaded file names carry (INCLUDE_QUERY_ID). */
+export const QUERY_ID_FORM = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
+
 /**
  * `REMOVE` of the files one unload wrote under `path`, with `{queryId}` where its query id goes:
  * with INCLUDE_QUERY_ID (the default, and the only choice with PARTITION BY) every file name
@@ -176,7 +184,7 @@ export function streamHasDataCondition(stream: [string, string, string]): string
  * https://docs.snowflake.com/en/sql-reference/sql/remove
  */
 export function removeFilesOfQuery(stage: [string, string, string], path: string): string {
-    return `REMOVE @${qualified(...stage)}/${path} PATTERN = '.*{queryId}.*'`;
+    return `REMOVE @${qualified(...stage)}/${path} PATTERN = '.*${QUERY_ID_SLOT}.*'`;
 }
 
 /** `LIST` of the files under `path` of the stage. https://docs.snowflake.com/en/sql-reference/sql/list */
@@ -184,7 +192,10 @@ export function listFiles(stage: [string, string, string], path: string): string
     return `LIST @${qualified(...stage)}/${path}`;
 }
 
-/** The unload log: one row per file an unload committed, written by both runners. */
+/**
+ * The unload log: one row per file of every committed unload, written by both runners in the
+ * unload's own transaction. A file is listed here exactly when the unload that wrote it committed.
+ */
 export const UNLOAD_LOG_TABLE = "LAKE_UNLOADS";
 export const UNLOAD_LOG_COLUMNS = [
     { name: "TABLE_NAME", type: "VARCHAR(255)", nullable: false },
@@ -197,53 +208,153 @@ export const UNLOAD_LOG_COLUMNS = [
 ];
 
 /**
- * Records what one committed unload wrote, from its own output: `{queryId}` is the COPY's query id,
- * whose DETAILED_OUTPUT rows (FILE_NAME, FILE_SIZE, ROW_COUNT) RESULT_SCAN returns. `npm run verify`
- * compares the lake's rows per partition with this log, since the lake keeps rows that Snowflake
- * has since deleted. https://docs.snowflake.com/en/sql-reference/functions/result_scan
+ * Per export, the query ids of files that were in its folder, unlisted, when its first run under the
+ * log's invariant looked (files of an earlier version, whose log INSERT could fail after the COPY had
+ * committed), and a marker row (QUERY_ID '') that the baseline is taken. The cleanup never removes
+ * them: whether they committed is not known.
+ */
+export const UNLOAD_BASELINE_TABLE = "LAKE_UNLOAD_BASELINE";
+export const UNLOAD_BASELINE_COLUMNS = [
+    { name: "TABLE_NAME", type: "VARCHAR(255)", nullable: false },
+    { name: "EXPORT_ID", type: "VARCHAR(64)", nullable: false },
+    { name: "QUERY_ID", type: "VARCHAR(64)", nullable: false },
+    { name: "RECORDED_AT", type: "TIMESTAMP_NTZ", nullable: false },
+];
+
+/**
+ * A field of a result row, whatever the case of its column name. COPY and LIST results do not name
+ * their columns alike (COPY's DETAILED_OUTPUT columns have been seen as FILE_NAME and as file_name,
+ * LIST's are lower-case), so rows are read as `OBJECT_CONSTRUCT(*) AS O` and their fields with
+ * GET_IGNORE_CASE; an absent field is NULL (OBJECT_CONSTRUCT omits NULL values).
+ * https://docs.snowflake.com/en/sql-reference/functions/get_ignore_case
+ * https://docs.snowflake.com/en/sql-reference/functions/object_construct
+ */
+const field = (name: string) => `GET_IGNORE_CASE(O, ${quoteLiteral(name)})`;
+const resultObjects = (slot: string) => `(SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('${slot}')))`;
+
+/**
+ * Records what one unload wrote, from its own output: `{queryId}` is the COPY's query id, whose
+ * DETAILED_OUTPUT rows (FILE_NAME, FILE_SIZE, ROW_COUNT) RESULT_SCAN returns. An unload that wrote
+ * nothing returns the summary row instead (rows_unloaded 0, input_bytes, output_bytes), which is
+ * skipped; any other row, a summary of rows unloaded included, has no FILE_NAME and fails the log's
+ * NOT NULL column, so an unload whose files the log cannot list never commits (NOT NULL is the one
+ * constraint Snowflake enforces: https://docs.snowflake.com/en/sql-reference/constraints-overview).
+ * `npm run verify` compares the lake's rows per partition with this log.
+ * https://docs.snowflake.com/en/sql-reference/functions/result_scan
  * https://docs.snowflake.com/en/sql-reference/sql/copy-into-location (DETAILED_OUTPUT)
  */
 export function unloadLogInsert(log: [string, string, string], table: string, exportId: string): string {
     return `INSERT INTO ${qualified(...log)} (${UNLOAD_LOG_COLUMNS.map((c) => c.name).join(", ")}) ` +
-        `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, '{queryId}', "FILE_NAME", "FILE_SIZE", "ROW_COUNT", SYSDATE() ` +
-        `FROM TABLE(RESULT_SCAN('{queryId}'))`;
+        `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, '${QUERY_ID_SLOT}', ${field("FILE_NAME")}::VARCHAR, ` +
+        `${field("FILE_SIZE")}::NUMBER(38,0), ${field("ROW_COUNT")}::NUMBER(38,0), SYSDATE() ` +
+        `FROM ${resultObjects(QUERY_ID_SLOT)} WHERE COALESCE(${field("ROWS_UNLOADED")}::NUMBER, -1) <> 0`;
 }
 
 /**
- * The task's body: the COPY, then its line in the unload log. When the COPY fails, the handler
- * removes what it wrote before the error is raised again (the run still fails, and alerts): a COPY
- * that fails does not commit, so the stream keeps its rows and the next run unloads them again, and
- * without the removal they would be in the lake twice. The failed statement's id comes from
- * LAST_QUERY_ID(), read first in the handler, and is used only when it has the form of a query id,
- * so the pattern can never match every file. When the COPY committed (copy_id, from SQLID, is set)
- * and only the log failed, nothing is removed.
- * https://docs.snowflake.com/en/sql-reference/sql/create-task (Snowflake Scripting as the task's SQL)
- * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/exceptions
- * https://docs.snowflake.com/en/sql-reference/functions/last_query_id
+ * The query ids the files of the run's LIST carry: `<path>/data_<query id>_<n>.<extension>`
+ * (INCLUDE_QUERY_ID, https://docs.snowflake.com/en/sql-reference/sql/copy-into-location); NULL for a
+ * name of another form, which the cleanup therefore never removes.
  */
-export function taskBody(copy: string, cleanup: string, logInsert: string): string {
-    const parts = cleanup.split("{queryId}");
-    if (parts.length !== 2) throw new Error("the cleanup statement must contain {queryId} once");
-    if (!logInsert.includes("'{queryId}'")) throw new Error("the log statement must contain '{queryId}'");
+const listedQueryIds = () =>
+    `(SELECT DISTINCT REGEXP_SUBSTR(${field("name")}::VARCHAR, '/data_(${QUERY_ID_FORM})_[^/]*$', 1, 1, 'e', 1) AS QUERY_ID ` +
+    `FROM ${resultObjects(LIST_ID_SLOT)})`;
+
+/** The statements of one unload and of the cleanup before it; both runners run them. */
+export interface UnloadStatements {
+    /** The COPY INTO <location>. */
+    copy: string;
+    /** The log INSERT of the COPY's files, `'{queryId}'` the COPY's id (`unloadLogInsert`). */
+    log: string;
+    /** LIST of the export's folder. */
+    list: string;
+    /** The export's baseline, taken once, from the LIST (`'{listId}'`). */
+    baseline: string;
+    /** The query ids of the export's files that neither the log nor the baseline lists, from the LIST (`'{listId}'`). */
+    unlisted: string;
+    /** REMOVE of one query's files (`{queryId}`). */
+    remove: string;
+}
+
+/**
+ * The unload, its log, and the cleanup that keeps "a file is listed in LAKE_UNLOADS exactly when
+ * the unload that wrote it committed":
+ * - the COPY and its log INSERT commit together (the runners wrap them in one transaction), and the
+ *   stream advances only when that transaction commits ("this includes ... a COPY INTO location
+ *   transaction and this behavior applies to both explicit and autocommit transactions",
+ *   https://docs.snowflake.com/en/user-guide/streams-intro). An unload that fails, is rolled back or
+ *   is cancelled (USER_TASK_TIMEOUT_MS) leaves files no log row lists, and its rows in the stream;
+ * - each run first removes, under the export's folder, the files of every query the log does not
+ *   list. The run's LIST is taken before its own COPY, so it holds no file of this run; no other
+ *   unload of the export runs meanwhile (the task disallows overlapping runs, and the backfill runs
+ *   before the task exists, or in a new export's folder). Files that were in the folder, unlisted,
+ *   when the export's first run under this rule looked, are kept (the baseline): they may have
+ *   committed under an earlier version, whose log INSERT could fail after the COPY had committed.
+ */
+export function unloadStatements(a: { copy: string; stage: [string, string, string]; path: string; table: string; exportId: string }): UnloadStatements {
+    const log = qualified(a.stage[0], a.stage[1], UNLOAD_LOG_TABLE);
+    const baseline = qualified(a.stage[0], a.stage[1], UNLOAD_BASELINE_TABLE);
+    const mine = (alias: string) => `${alias}.TABLE_NAME = ${quoteLiteral(a.table)} AND ${alias}.EXPORT_ID = ${quoteLiteral(a.exportId)}`;
+    const taken = `EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`;
+    const logged = `EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`;
+    return {
+        copy: a.copy,
+        log: unloadLogInsert([a.stage[0], a.stage[1], UNLOAD_LOG_TABLE], a.table, a.exportId),
+        list: listFiles(a.stage, a.path),
+        baseline: `INSERT INTO ${baseline} (${UNLOAD_BASELINE_COLUMNS.map((c) => c.name).join(", ")}) ` +
+            `SELECT ${quoteLiteral(a.table)}, ${quoteLiteral(a.exportId)}, Q.QUERY_ID, SYSDATE() FROM (` +
+            `SELECT '' AS QUERY_ID UNION SELECT F.QUERY_ID FROM ${listedQueryIds()} F WHERE F.QUERY_ID IS NOT NULL AND NOT ${logged}` +
+            `) Q WHERE NOT ${taken}`,
+        unlisted: `SELECT F.QUERY_ID FROM ${listedQueryIds()} F WHERE F.QUERY_ID IS NOT NULL AND ${taken} AND NOT ${logged} ` +
+            `AND NOT EXISTS (SELECT 1 FROM ${baseline} K WHERE ${mine("K")} AND K.QUERY_ID = F.QUERY_ID)`,
+        remove: removeFilesOfQuery(a.stage, a.path),
+    };
+}
+
+/** `sql` with `'{slot}'` replaced by `replacement`; throws unless the slot is there. */
+function fill(sql: string, slot: string, replacement: string): string {
+    const parts = sql.split(`'${slot}'`);
+    if (parts.length < 2) throw new Error(`the statement must contain '${slot}': ${sql.slice(0, 80)}`);
+    return parts.join(replacement);
+}
+
+/**
+ * The task's body: the cleanup (`unloadStatements`), then the COPY and its log line in one explicit
+ * transaction. The handler rolls the transaction back and raises the error again, so the run fails
+ * (and alerts through the task's ERROR_INTEGRATION). A run cancelled by USER_TASK_TIMEOUT_MS runs no
+ * handler; the transaction it leaves open is rolled back ("If a transaction is started inside a
+ * stored procedure and is still active when the stored procedure finishes, an error occurs and the
+ * transaction is rolled back"), and the next run's cleanup removes its files.
+ * https://docs.snowflake.com/en/sql-reference/transactions
+ * https://docs.snowflake.com/en/sql-reference/snowflake-scripting/begin (a transaction inside a block)
+ * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/query-id (SQLID)
+ * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/resultsets (a cursor over a RESULTSET)
+ */
+export function taskBody(s: UnloadStatements): string {
+    const remove = s.remove.split(QUERY_ID_SLOT);
+    if (remove.length !== 2) throw new Error(`the REMOVE statement must contain ${QUERY_ID_SLOT} once`);
     return [
         "DECLARE",
-        "  copy_id VARCHAR DEFAULT NULL;",
-        "  failed VARCHAR DEFAULT NULL;",
-        "  cleanup VARCHAR DEFAULT NULL;",
+        "  list_id VARCHAR;",
+        "  copy_id VARCHAR;",
+        "  cleanup VARCHAR;",
         "BEGIN",
-        `  ${copy.split("\n").join("\n  ")};`,
-        // SQLID: "the query ID of the last query that was executed" in the block.
-        // https://docs.snowflake.com/en/developer-guide/snowflake-scripting/query-id
+        `  ${s.list};`,
+        "  list_id := SQLID;",
+        `  ${fill(s.baseline, LIST_ID_SLOT, ":list_id")};`,
+        `  LET unlisted RESULTSET := (${fill(s.unlisted, LIST_ID_SLOT, ":list_id")});`,
+        "  LET unlisted_files CURSOR FOR unlisted;",
+        "  FOR f IN unlisted_files DO",
+        `    cleanup := ${quoteLiteral(remove[0])} || f.QUERY_ID || ${quoteLiteral(remove[1])};`,
+        "    EXECUTE IMMEDIATE :cleanup;",
+        "  END FOR;",
+        "  BEGIN TRANSACTION;",
+        `  ${s.copy.split("\n").join("\n  ")};`,
         "  copy_id := SQLID;",
-        `  ${logInsert.split("'{queryId}'").join(":copy_id")};`,
+        `  ${fill(s.log, QUERY_ID_SLOT, ":copy_id")};`,
+        "  COMMIT;",
         "EXCEPTION",
         "  WHEN OTHER THEN",
-        // First, before anything else runs a query: the statement that failed.
-        "    failed := LAST_QUERY_ID();",
-        "    IF (copy_id IS NULL AND REGEXP_LIKE(failed, '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}', 'i')) THEN",
-        `      cleanup := ${quoteLiteral(parts[0])} || failed || ${quoteLiteral(parts[1])};`,
-        "      EXECUTE IMMEDIATE :cleanup;",
-        "    END IF;",
+        "    ROLLBACK;",
         "    RAISE;",
         "END",
     ].join("\n");

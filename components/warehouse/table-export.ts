@@ -4,9 +4,7 @@ import * as snowflake from "@pulumi/snowflake";
 import { BackfillSummary, parseBackfillSummary } from "./backfill/backfill";
 import { ExportLayout } from "../lake/export-layout";
 import { BACKFILL_BIN, PACKAGE_NAME, PACKAGE_VERSION } from "../package-info";
-import {
-    buildUnloadSql, listFiles, removeFilesOfQuery, sessionStatements, streamHasDataCondition, taskBody, unloadLogInsert, UNLOAD_SESSION_PARAMETERS,
-} from "./sql";
+import { buildUnloadSql, sessionStatements, streamHasDataCondition, taskBody, unloadStatements, UNLOAD_SESSION_PARAMETERS } from "./sql";
 import type { SnowflakeConnection } from "../lake-args";
 import { TableSpec } from "../types";
 import { renamedFrom, token } from "../tokens";
@@ -42,9 +40,12 @@ export interface TableExportArgs {
     schemaName: string;
     stage: snowflake.Stage;
     stageName: string;
-    /** The unload log table (both runners write a row per committed file), and its name. */
+    /**
+     * The unload log (both runners write a row per committed file) and its baseline, in the stage's
+     * database and schema (`sql.unloadStatements`).
+     */
     unloadLog: snowflake.Table;
-    unloadLogName: string;
+    unloadBaseline: snowflake.Table;
     fileFormatName: string;
     /** Where the table's current export lives: the stream's name and the stage path. */
     layout: ExportLayout;
@@ -53,6 +54,8 @@ export interface TableExportArgs {
     connection: SnowflakeConnection;
     maxFileSizeMb: number;
     taskScheduleMinutes: number;
+    /** The longest a task run may take (USER_TASK_TIMEOUT_MS, and the run's statement timeout). */
+    taskTimeoutMinutes: number;
     /** Resources the first unload needs in place (the AWS role and its policy). */
     accessReady: pulumi.Resource[];
     /**
@@ -138,8 +141,8 @@ export class TableExport extends pulumi.ComponentResource {
             maxFileSizeMb: args.maxFileSizeMb,
         });
 
-        const cleanupSql = removeFilesOfQuery(stageRef, args.layout.stagePath);
-        const logSql = unloadLogInsert([args.databaseName, args.schemaName, args.unloadLogName], t.name, args.layout.exportId);
+        // The COPY, its log line and the cleanup before it, run alike by the backfill and the task.
+        const statements = unloadStatements({ copy: this.copySql, stage: stageRef, path: args.layout.stagePath, table: t.name, exportId: args.layout.exportId });
 
         // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
         // the program from the environment of `pulumi up`, so none are stored in this resource's
@@ -154,9 +157,11 @@ export class TableExport extends pulumi.ComponentResource {
                 BACKFILL_TABLE: t.name,
                 BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
                 BACKFILL_COPY_SQL: this.copySql,
-                BACKFILL_CLEANUP_SQL: cleanupSql,
-                BACKFILL_LIST_SQL: listFiles(stageRef, args.layout.stagePath),
-                BACKFILL_LOG_SQL: logSql,
+                BACKFILL_LOG_SQL: statements.log,
+                BACKFILL_LIST_SQL: statements.list,
+                BACKFILL_BASELINE_SQL: statements.baseline,
+                BACKFILL_UNLISTED_SQL: statements.unlisted,
+                BACKFILL_CLEANUP_SQL: statements.remove,
                 BACKFILL_WAREHOUSE: args.warehouse,
                 BACKFILL_AWS_REGION: args.glue.region,
                 BACKFILL_GLUE_DATABASE: args.glue.database,
@@ -165,7 +170,7 @@ export class TableExport extends pulumi.ComponentResource {
             },
             // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
             triggers: [streamName],
-        }, { ...child, dependsOn: [this.stream, args.stage, args.unloadLog, ...args.accessReady, ...args.eventsReady] });
+        }, { ...child, dependsOn: [this.stream, args.stage, args.unloadLog, args.unloadBaseline, ...args.accessReady, ...args.eventsReady] });
         // Whatever the state holds: a summary, "" (an update before BACKFILL_KEEP_SUMMARY), or text.
         this.summary = this.backfill.stdout.apply(parseBackfillSummary);
 
@@ -176,9 +181,19 @@ export class TableExport extends pulumi.ComponentResource {
             warehouse: args.warehouse,
             schedule: { minutes: args.taskScheduleMinutes },
             when: streamHasDataCondition(streamRef),
-            sqlStatement: taskBody(this.copySql, cleanupSql, logSql),
+            sqlStatement: taskBody(statements),
             enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
             timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
+            // A run that outlasts this is cancelled; its transaction is rolled back and the next run
+            // removes its files (sql.unloadStatements). Both timeouts are set: when both are, "the
+            // timeout is the lowest non-zero value of the two parameters", so an account's shorter
+            // STATEMENT_TIMEOUT_IN_SECONDS does not cut the run short (a warehouse's still applies).
+            // https://docs.snowflake.com/en/sql-reference/sql/create-task (USER_TASK_TIMEOUT_MS);
+            // both are task parameters in terraform-provider-snowflake v1.2.1 pkg/resources/task_parameters.go.
+            userTaskTimeoutMs: args.taskTimeoutMinutes * 60_000,
+            statementTimeoutInSeconds: args.taskTimeoutMinutes * 60,
+            // One run at a time: the cleanup at the start of a run relies on no other unload of the
+            // export running meanwhile.
             allowOverlappingExecution: "false",
             // Every failed run, and so the suspension after 10 of them, reaches the alerts topic
             // before the stream can go stale. https://docs.snowflake.com/en/user-guide/tasks-errors-integrate

@@ -53,6 +53,8 @@ export const T = {
     crawler: ["aws:glue/crawler:Crawler"],
     securityConfiguration: ["aws:glue/securityConfiguration:SecurityConfiguration"],
     glueTrigger: ["aws:glue/trigger:Trigger"],
+    glueResourcePolicy: ["aws:glue/resourcePolicy:ResourcePolicy"],
+    lambdaPermission: ["aws:lambda/permission:Permission"],
     snowflakeStage: ["snowflake:index/stage:Stage"],
     snowflakeIntegration: ["snowflake:index/storageIntegration:StorageIntegration"],
     snowflakeFileFormat: ["snowflake:index/fileFormat:FileFormat"],

@@ -99,6 +99,7 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         // A stack that names a CloudTrail trail with S3 data events has its audit trail there.
         cloudTrailDataEvents: (config["incremental-crawl:auditTrail"] ?? "").startsWith("cloudtrail:"),
         declaredRetention: declaredRetentionOf(config, exportPrefix),
+        ...sharedWithOf(config),
     };
     // Crawls start on arrival (a batch window plus a crawl), and at least once a day with the
     // safety net: the longest interval between crawls an event may wait through.
@@ -108,6 +109,30 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNet: config["incremental-crawl:safetyNetCrawl"] === "true" }).longestIntervalMinutes;
     }
     return settings;
+}
+
+/**
+ * The accounts the stack shares with: its readers (`<account>` or `<account>:<TABLE>`), and the
+ * owners of queues and functions that subscribe themselves (a table's subscriber with subscribedBy
+ * endpoint-owner; the account is in the endpoint's ARN). What does not parse is left out (the
+ * program refuses the configuration itself).
+ */
+function sharedWithOf(config: Record<string, string>): { readerAccounts: string[]; endpointOwnerAccounts: string[] } {
+    const json = (key: string): unknown => {
+        try {
+            return JSON.parse(config[key] ?? "[]");
+        } catch {
+            return [];
+        }
+    };
+    const readers = json("incremental-crawl:readers");
+    const tables = json("incremental-crawl:tables");
+    const readerAccounts = Array.isArray(readers) ? readers.filter((r): r is string => typeof r === "string").map((r) => r.split(":")[0]).filter((a) => naming.ACCOUNT_ID.test(a)) : [];
+    const owners = (Array.isArray(tables) ? tables : []).flatMap((t: any) => (Array.isArray(t?.subscribers) ? t.subscribers : []))
+        .filter((s: any) => s?.subscribedBy === "endpoint-owner" && typeof s.endpoint === "string")
+        .map((s: any) => (s.endpoint as string).split(":")[4])
+        .filter((a: unknown): a is string => typeof a === "string" && naming.ACCOUNT_ID.test(a));
+    return { readerAccounts: [...new Set(readerAccounts)].sort(), endpointOwnerAccounts: [...new Set(owners)].sort() };
 }
 
 /**

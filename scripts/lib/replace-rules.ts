@@ -230,6 +230,18 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         forceNew: ["queueUrl"],
         identity: (i) => str(i.queueUrl),
     },
+    // --- Lambda -------------------------------------------------------------------------------
+    "aws:lambda/permission:Permission": {
+        // No Update function: every argument is ForceNew. A statement of the function's policy,
+        // identified by the function and its statement id (generated when not given).
+        upstream: "aws_lambda_permission",
+        source: `${TF_AWS} internal/service/lambda/permission.go @ 04592f03e5d8; region: ${REGION_SOURCE}`,
+        forceNew: [
+            "action", "eventSourceToken", "function", "functionUrlAuthType", "invokedViaFunctionUrl", "principal", "principalOrgId", "qualifier",
+            "sourceAccount", "sourceArn", "statementId", "statementIdPrefix", "region",
+        ],
+        generatedId: true,
+    },
     // --- IAM / KMS ----------------------------------------------------------------------------
     "aws:iam/role:Role": {
         upstream: "aws_iam_role",
@@ -312,6 +324,15 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         source: `${TF_AWS} internal/service/glue/data_catalog_encryption_settings.go @ 0620f2a6a126`,
         forceNew: ["catalogId"],
         identity: (i, o) => str(i.catalogId) ?? str(o.catalogId) ?? str(o.id),
+    },
+    "aws:glue/resourcePolicy:ResourcePolicy": {
+        // The account's one Data Catalog resource policy in the region (the id is the region).
+        // Create is PutResourcePolicy with NOT_EXIST (it fails on a policy someone else set), update
+        // the same with MUST_EXIST, delete DeleteResourcePolicy. Nothing is ForceNew but the region.
+        upstream: "aws_glue_resource_policy",
+        source: `${TF_AWS} internal/service/glue/resource_policy.go @ 0389eecfc28a; region: ${REGION_SOURCE}`,
+        forceNew: ["region"],
+        identity: (i) => `data-catalog-resource-policy@${str(i.region) ?? "the provider's region"}`,
     },
     "aws:glue/workflow:Workflow": {
         upstream: "aws_glue_workflow",

@@ -5,7 +5,6 @@
  * whole command against mocked clients.
  */
 import { naming } from "@incremental-crawl/components";
-import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
@@ -13,10 +12,11 @@ import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./verify-core";
+import { awsCredentialsProblem } from "./errors";
 import { EXIT, formatReport } from "./verify-format";
 import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "./cli";
 import { validateStack } from "./stack-file";
-import { OutputsError, outputsRegion, parseOutputs, StackOutputs } from "./verify-outputs";
+import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "./verify-outputs";
 
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml" },
@@ -90,29 +90,14 @@ export const defaultDeps: CliDeps = {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
     readFile: (path) => fs.readFileSync(path, "utf8"),
-    stackOutputs: (stack) => new Promise((resolve, reject) => {
-        execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
-            if (!err) return resolve(stdout);
-            const code = (err as NodeJS.ErrnoException).code;
-            reject(new Error(code === "ENOENT"
-                ? "the pulumi CLI is not on PATH: install it, or pass the outputs with --outputs <file>"
-                : `\`pulumi stack output --json --stack ${stack}\` failed: ${(stderr || err.message).trim()}`));
-        });
-    }),
+    stackOutputs: pulumiStackOutputs,
     awsClients: (region) => ({
         s3: new S3Client({ region }),
         sqs: new SQSClient({ region }),
         glue: new GlueClient({ region }),
         athena: new AthenaClient({ region }),
     }),
-    checkAwsCredentials: async (clients) => {
-        try {
-            await clients.glue.config.credentials();
-            return undefined;
-        } catch (err) {
-            return `no usable AWS credentials (${errorText(err)}): set AWS_PROFILE, or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run \`aws sso login\``;
-        }
-    },
+    checkAwsCredentials: (clients) => awsCredentialsProblem(clients.glue),
     snowflake: (env) => {
         // Loaded here so that `--help` and argument errors do not load the driver.
         const { lazySnowflake } = require("./verify-snowflake") as typeof import("./verify-snowflake");
@@ -160,29 +145,13 @@ export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): 
 async function verify(args: Args, deps: CliDeps): Promise<number> {
     const err = (line: string) => deps.stderr(`${line}\n`);
 
-    // The stack outputs.
+    // The stack outputs, and the region of its resources.
     let outputs: StackOutputs;
-    const source = args.outputs !== undefined ? args.outputs : `stack ${args.stack}`;
+    const source = sourceName(args);
     try {
-        let text: string;
-        if (args.outputs !== undefined) {
-            try {
-                text = deps.readFile(args.outputs);
-            } catch (e) {
-                throw new Error(`cannot read ${args.outputs}: ${errorText(e)}`);
-            }
-        } else {
-            text = await deps.stackOutputs(args.stack!);
-        }
-        let json: unknown;
-        try {
-            json = JSON.parse(text);
-        } catch (e) {
-            throw new Error(`the outputs of ${source} are not JSON (${errorText(e)})`);
-        }
-        outputs = parseOutputs(json);
+        outputs = await loadOutputs(args, deps);
     } catch (e) {
-        err(`verify: ${e instanceof OutputsError ? `${source}: ${e.message}` : errorText(e)}`);
+        err(`verify: ${errorText(e)}`);
         return EXIT.usage;
     }
     const unknownTables = (args.tables ?? []).filter((t) => outputs.tables[t] === undefined);
@@ -190,18 +159,13 @@ async function verify(args: Args, deps: CliDeps): Promise<number> {
         err(`verify: no table ${unknownTables.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`);
         return EXIT.usage;
     }
-
-    // Region: where the stack's resources are, unless told otherwise.
-    const fromOutputs = outputsRegion(outputs);
-    const envRegion = deps.env.AWS_REGION || deps.env.AWS_DEFAULT_REGION;
-    const region = args.region ?? fromOutputs ?? envRegion;
-    if (!region) {
-        err("verify: no AWS region: the outputs carry no ARN or queue URL with one; pass --region or set AWS_REGION");
+    const where = stackRegion(args.region, outputs, deps.env);
+    if ("problem" in where) {
+        err(`verify: ${where.problem}`);
         return EXIT.usage;
     }
-    if (!args.region && fromOutputs && envRegion && envRegion !== fromOutputs) {
-        err(`verify: using ${fromOutputs}, the region of the stack's resources, not AWS_REGION ${envRegion} (pass --region to override)`);
-    }
+    const region = where.region;
+    if (where.note) err(`verify: ${where.note}`);
 
     // Credentials, all problems at once.
     const problems: string[] = [];

@@ -13,9 +13,7 @@ import { toCount } from "../../components/warehouse/backfill/backfill";
 import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import {
-    GetCrawlerCommand, GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, StartCrawlerCommand, Table,
-} from "@aws-sdk/client-glue";
+import { GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, Table } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
@@ -26,6 +24,8 @@ import {
     athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
 } from "./partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
+import { startCrawler, waitForCrawl } from "./crawler-run";
+import { errorName, errorText } from "./errors";
 
 export type CheckResult = "pass" | "fail" | "skip";
 
@@ -183,7 +183,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     }
 
     // 1c. The stream the task reads: a stale one loses the rows not yet unloaded, and the provider
-    //     recreates it with its initial rows.
+    //     recreates it with its initial rows once a refresh has read it as stale.
     const stream = await streamCheck(deps, t, outputs);
     add(CHECKS.stream, stream.result, stream.detail, stream.cause, stream.severity);
 
@@ -334,7 +334,7 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (partitionKey === undefined) {
         add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
     } else {
-        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log);
+        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log, listing?.objects);
         add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
@@ -421,9 +421,12 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
 
 /**
  * The table's stream in SHOW STREAMS: stale (fail), less than two days from stale (a warning-level
- * failure) or fresh. A stale stream cannot be read; the provider recreates it on the next `pulumi up`
- * with SHOW_INITIAL_ROWS under the same name, and the task then unloads every row again into the
- * same export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
+ * failure) or fresh. A stale stream cannot be read; the provider recreates it (CREATE OR REPLACE, an
+ * in-place update that does not run the backfill again) with SHOW_INITIAL_ROWS under the same name
+ * on the first `pulumi up` after a refresh recorded it as stale: it decides from the `stale` value in
+ * state (terraform-provider-snowflake v1.2.1 pkg/resources/custom_diffs.go RecreateWhenStreamIsStale,
+ * stream_on_table.go UpdateStreamOnTable). The task then unloads every row again into the same
+ * export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
  */
 async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult & { severity?: "warning" }> {
     const schema = objectSchema(outputs);
@@ -437,7 +440,8 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
     const now = deps.now();
     const s = streamStaleness(shown.value.rows, name, now);
     const at = (ms: number | undefined) => (ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`);
-    const reExport = `the provider's recreated stream starts with every row of the table (SHOW_INITIAL_ROWS), and the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
+    const reExport = "the first pulumi up after a refresh (pulumi refresh, or pulumi up --refresh) recreates the stream in place, and the recreated stream starts " +
+        `with every row of the table (SHOW_INITIAL_ROWS), which the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
         "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
     if (s.state === "missing") {
         return {
@@ -492,7 +496,7 @@ async function loggedPartitions(sql: SqlConnection, log: [string, string, string
  * unload that committed while Athena counted is not taken for a duplicate.
  */
 async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
-    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void): Promise<StepResult> {
+    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, objects: number | undefined): Promise<StepResult> {
     const logName = log.join(".");
     const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
     if (!first.ok) {
@@ -506,10 +510,12 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
         return { result: "fail", detail: `${logName}: ${errorText(first.error)}`, cause: snowflakeCause(first.error, logName) };
     }
     if (first.value.rows.size === 0) {
+        const held = objects === undefined ? "" : `, while S3 holds ${fmtInt(objects)} objects of it`;
         return {
             result: "skip",
-            detail: `the unload log ${logName} records no files of ${tableName} export ${exportId}: it was unloaded before the log existed (an older stack), ` +
-                "so its rows per partition cannot be compared",
+            detail: `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
+                "They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed " +
+                "(COPY results with lower-case column names, or an unload that wrote nothing); rows unloaded twice in this export cannot be found by verify",
         };
     }
     const q = await athenaQuery(athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey), outputs.glueDatabase, outputs.athenaWorkgroup, deps, options, progress);
@@ -644,78 +650,55 @@ interface StepResult {
 }
 
 /**
- * Starts the crawler and waits until it is READY again with a new LastCrawl. StartCrawler answers
- * CrawlerRunningException when a run is in progress; the check then waits for that run.
+ * Starts the crawler (or joins the run in progress) and waits for the run (crawler-run.ts).
  * https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
- * https://docs.aws.amazon.com/glue/latest/webapi/API_LastCrawlInfo.html
  */
 async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions, log: (line: string) => void): Promise<StepResult> {
-    const first = await attempt(() => deps.glue.send(new GetCrawlerCommand({ Name: name })));
-    if (!first.ok) {
+    const start = await startCrawler(deps.glue, name);
+    if (start.kind === "error") {
+        if (start.call === "StartCrawler") {
+            return { result: "fail", detail: `StartCrawler ${name}: ${errorText(start.error)}`, cause: awsCause(start.error, "start the crawler (glue:StartCrawler)") };
+        }
         return {
-            result: "fail", detail: `${name}: ${errorText(first.error)}`,
-            cause: errorName(first.error) === "EntityNotFoundException"
+            result: "fail", detail: `${name}: ${errorText(start.error)}`,
+            cause: errorName(start.error) === "EntityNotFoundException"
                 ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
-                : awsCause(first.error, "read the crawler (glue:GetCrawler)"),
+                : awsCause(start.error, "read the crawler (glue:GetCrawler)"),
         };
     }
-    const previousStart = first.value.Crawler?.LastCrawl?.StartTime?.getTime();
+    const joined = start.kind === "joined";
+    log(joined ? `crawler ${name} is already running; waiting for that run` : `crawler ${name} started`);
 
-    let joined = false;
-    const started = await attempt(() => deps.glue.send(new StartCrawlerCommand({ Name: name })));
-    if (!started.ok) {
-        if (errorName(started.error) !== "CrawlerRunningException") {
-            return { result: "fail", detail: `StartCrawler ${name}: ${errorText(started.error)}`, cause: awsCause(started.error, "start the crawler (glue:StartCrawler)") };
-        }
-        joined = true;
-        log(`crawler ${name} is already running; waiting for that run`);
-    } else {
-        log(`crawler ${name} started`);
-    }
-
-    const t0 = deps.now();
     const timeoutMs = options.timeoutSeconds * 1000;
-    const pollMs = (options.crawlerPollSeconds ?? 15) * 1000;
-    let seenBusy = false;
-    for (;;) {
-        const got = await attempt(() => deps.glue.send(new GetCrawlerCommand({ Name: name })));
-        if (!got.ok) {
-            return { result: "fail", detail: `GetCrawler ${name}: ${errorText(got.error)}`, cause: awsCause(got.error, "read the crawler (glue:GetCrawler)") };
-        }
-        const crawler = got.value.Crawler;
-        const state = crawler?.State ?? "UNKNOWN";
-        const last = crawler?.LastCrawl;
-        const lastStart = last?.StartTime?.getTime();
-        const elapsed = deps.now() - t0;
-        if (state !== "READY") seenBusy = true;
-        // Done when READY after having been busy, or when READY with a newer LastCrawl (a short
-        // run can start and finish between two polls).
-        if (state === "READY" && (seenBusy || (lastStart !== undefined && lastStart !== previousStart))) {
-            const how = `${joined ? "joined a run in progress" : "started by verify"}, ${fmtDuration(elapsed)}`;
-            const logs = last?.LogGroup ? `; logs: ${last.LogGroup}${last.LogStream ? ` / ${last.LogStream}` : ""}` : "";
-            if (last?.Status === "SUCCEEDED") {
-                log(`crawler ${name}: SUCCEEDED`);
-                return { result: "pass", detail: `${name}: SUCCEEDED (${how})` };
-            }
-            log(`crawler ${name}: ${last?.Status ?? "no status"}`);
-            return {
-                result: "fail",
-                detail: `${name}: ${last?.Status ?? "no status"}${last?.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
-                cause: crawlerCause(last?.Status, last?.ErrorMessage ?? ""),
-            };
-        }
-        if (elapsed >= timeoutMs) {
-            log(`crawler ${name}: still ${state} after ${fmtDuration(elapsed)}; giving up`);
-            return {
-                result: "fail",
-                detail: `${name}: still ${state} after ${fmtDuration(elapsed)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
-                cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
-                    "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
-            };
-        }
-        log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`);
-        await deps.sleep(pollMs);
+    const wait = await waitForCrawl(name, start.previousStart, {
+        glue: deps.glue, now: deps.now, sleep: deps.sleep, timeoutMs, pollMs: (options.crawlerPollSeconds ?? 15) * 1000,
+        onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`),
+    });
+    if (wait.kind === "error") {
+        return { result: "fail", detail: `GetCrawler ${name}: ${errorText(wait.error)}`, cause: awsCause(wait.error, "read the crawler (glue:GetCrawler)") };
     }
+    if (wait.kind === "timeout") {
+        log(`crawler ${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)}; giving up`);
+        return {
+            result: "fail",
+            detail: `${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
+            cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
+                "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
+        };
+    }
+    const last = wait.lastCrawl;
+    const how = `${joined ? "joined a run in progress" : "started by verify"}, ${fmtDuration(wait.elapsedMs)}`;
+    const logs = last.LogGroup ? `; logs: ${last.LogGroup}${last.LogStream ? ` / ${last.LogStream}` : ""}` : "";
+    if (last.Status === "SUCCEEDED") {
+        log(`crawler ${name}: SUCCEEDED`);
+        return { result: "pass", detail: `${name}: SUCCEEDED (${how})` };
+    }
+    log(`crawler ${name}: ${last.Status ?? "no status"}`);
+    return {
+        result: "fail",
+        detail: `${name}: ${last.Status ?? "no status"}${last.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
+        cause: crawlerCause(last.Status, last.ErrorMessage ?? ""),
+    };
 }
 
 function crawlerCause(status: string | undefined, message: string): string {
@@ -866,18 +849,7 @@ function athenaCause(reason: string, workgroup: string): string {
 
 // --- helpers -----------------------------------------------------------------------------------
 
-/** An AWS SDK error's name (`AccessDeniedException`, `CrawlerRunningException`...). */
-export function errorName(error: unknown): string {
-    return error instanceof Error ? error.name : typeof error === "object" && error !== null && "name" in error ? String((error as { name: unknown }).name) : "Error";
-}
-
-export function errorText(error: unknown): string {
-    if (error instanceof Error) {
-        const msg = error.message || "(no message)";
-        return error.name && error.name !== "Error" && !msg.startsWith(error.name) ? `${error.name}: ${msg}` : msg;
-    }
-    return String(error);
-}
+export { errorName, errorText };
 
 /** The cause of an AWS call's failure that is the same whichever call it was. */
 function awsCause(error: unknown, action: string): string {

@@ -1,8 +1,11 @@
 /**
- * The stack outputs `npm run verify` reads (`pulumi stack output --json`, the exports of
- * `index.ts`), validated into a typed shape, and the AWS region they live in. Pure.
+ * The stack outputs `npm run verify` and `npm run crawl` read (`pulumi stack output --json`, the
+ * exports of `index.ts`), validated into a typed shape, and the AWS region they live in. Pure, but
+ * for `pulumiStackOutputs`, which runs the Pulumi CLI.
  */
 
+import { execFile } from "node:child_process";
+import { errorText } from "./errors";
 import type { BackfillSummary as Summary } from "../../components/warehouse/backfill/backfill";
 import { EXPORT_ID } from "../../components/lake/export-layout";
 
@@ -184,4 +187,70 @@ export function outputsRegion(outputs: StackOutputs): string | undefined {
         if (r) return r;
     }
     return undefined;
+}
+
+/** stdout of `pulumi stack output --json --stack <stack>`. */
+export function pulumiStackOutputs(stack: string): Promise<string> {
+    return new Promise((resolve, reject) => {
+        execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+            if (!err) return resolve(stdout);
+            const code = (err as NodeJS.ErrnoException).code;
+            reject(new Error(code === "ENOENT"
+                ? "the pulumi CLI is not on PATH: install it, or pass the outputs with --outputs <file>"
+                : `\`pulumi stack output --json --stack ${stack}\` failed: ${(stderr || err.message).trim()}`));
+        });
+    });
+}
+
+/** Where the outputs come from: a stack (`--stack`) or a file of that command's JSON (`--outputs`). */
+export interface OutputsSource {
+    stack?: string;
+    outputs?: string;
+}
+
+/** How messages name the source: the file, or `stack <name>`. */
+export const sourceName = (from: OutputsSource): string => from.outputs ?? `stack ${from.stack}`;
+
+/**
+ * The validated outputs of `from`. Throws an Error whose message is the whole story: the file
+ * cannot be read, the text is not JSON, or the outputs are unusable (each problem named).
+ */
+export async function loadOutputs(from: OutputsSource, io: { readFile(path: string): string; stackOutputs(stack: string): Promise<string> }): Promise<StackOutputs> {
+    const source = sourceName(from);
+    let text: string;
+    if (from.outputs !== undefined) {
+        try {
+            text = io.readFile(from.outputs);
+        } catch (e) {
+            throw new Error(`cannot read ${from.outputs}: ${errorText(e)}`);
+        }
+    } else {
+        text = await io.stackOutputs(from.stack!);
+    }
+    let json: unknown;
+    try {
+        json = JSON.parse(text);
+    } catch (e) {
+        throw new Error(`the outputs of ${source} are not JSON (${errorText(e)})`);
+    }
+    try {
+        return parseOutputs(json);
+    } catch (e) {
+        throw e instanceof OutputsError ? new Error(`${source}: ${e.message}`) : e;
+    }
+}
+
+/**
+ * The region to call AWS in: `--region`, else the region of the stack's resources, else
+ * AWS_REGION / AWS_DEFAULT_REGION; a note when the stack's region overrides a different AWS_REGION.
+ */
+export function stackRegion(explicit: string | undefined, outputs: StackOutputs, env: NodeJS.ProcessEnv): { region: string; note?: string } | { problem: string } {
+    const fromOutputs = outputsRegion(outputs);
+    const envRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
+    const region = explicit ?? fromOutputs ?? envRegion;
+    if (!region) return { problem: "no AWS region: the outputs carry no ARN or queue URL with one; pass --region or set AWS_REGION" };
+    const note = !explicit && fromOutputs && envRegion && envRegion !== fromOutputs
+        ? `using ${fromOutputs}, the region of the stack's resources, not AWS_REGION ${envRegion} (pass --region to override)`
+        : undefined;
+    return { region, ...(note ? { note } : {}) };
 }

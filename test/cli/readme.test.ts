@@ -7,10 +7,11 @@ import { spec as checkIam } from "../../scripts/check-iam";
 import { spec as diagram } from "../../scripts/diagram";
 import { spec as bench } from "../../scripts/bench";
 import { spec as verify } from "../../scripts/lib/verify-cli";
+import { spec as crawl } from "../../scripts/lib/crawl-cli";
 import { spec as addTable } from "../../scripts/lib/add-table";
 import { spec as schema } from "../../scripts/schema";
 
-const SPECS: CommandSpec[] = [plan, checkIam, verify, addTable, diagram, bench, schema] as CommandSpec[];
+const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, schema] as CommandSpec[];
 
 describe("README: the commands", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");

@@ -1,35 +1,94 @@
 /**
- * A fake Snowflake for the unload's failure paths: one stage holding files and one append-only
- * stream, with the semantics the program relies on and nothing else:
- * - `COPY INTO @stage/<path> FROM (... stream ...) PARTITION BY ...` writes one file per partition,
- *   named with the query id (INCLUDE_QUERY_ID), and returns one DETAILED_OUTPUT row per file;
- * - a COPY that fails leaves the files it wrote and does not advance the stream; one that succeeds
- *   commits and does (https://docs.snowflake.com/en/user-guide/streams-intro);
- * - `REMOVE @stage/<path> PATTERN = '<regex>'` and `LIST @stage/<path>` act on the stage's files;
- * - `INSERT INTO <log> ... FROM TABLE(RESULT_SCAN('<query id>'))` logs that query's output rows.
- * A fault makes the next COPY fail after writing a given number of files.
+ * A fake Snowflake for the unload's failure paths. It stands for one Snowflake account with one
+ * external stage (S3, which is not transactional), one append-only stream, the unload log
+ * (LAKE_UNLOADS) and its baseline (LAKE_UNLOAD_BASELINE), and gives the statements the program
+ * writes the meaning Snowflake documents, nothing more:
+ * - `COPY INTO @stage/<path> ...` writes one file per partition at once, named with its query id
+ *   (INCLUDE_QUERY_ID), and returns one DETAILED_OUTPUT row per file, or the summary row
+ *   (rows_unloaded, input_bytes, output_bytes) when there is nothing to unload; the column names are
+ *   upper- or lower-case (`columnCase`). It consumes the stream only when its transaction commits
+ *   (autocommit, or the explicit transaction's COMMIT); a failed, rolled-back or cancelled one leaves
+ *   the stream where it was and its files in the stage (https://docs.snowflake.com/en/user-guide/streams-intro);
+ * - `BEGIN TRANSACTION` / `COMMIT` / `ROLLBACK`: the log's and the baseline's rows, and the stream's
+ *   offset, change at COMMIT; a failed statement inside a transaction leaves it open
+ *   (https://docs.snowflake.com/en/sql-reference/transactions);
+ * - the log INSERT is evaluated from its text: `"X"` is a case-sensitive column (an absent one is
+ *   "invalid identifier"), `GET_IGNORE_CASE(O, 'x')` a case-insensitive field of
+ *   `OBJECT_CONSTRUCT(*) AS O`, casts, `SYSDATE()`, the `COALESCE(..., n) <> m` filter, and the log's
+ *   NOT NULL columns are enforced;
+ * - the cleanup's baseline INSERT and its SELECT of unlisted query ids are recognised by their form
+ *   (the tables they name, `RESULT_SCAN` of a LIST, the table and export literals, the file-name
+ *   pattern they extract the query id with) and given the meaning their SQL states; the fake does not
+ *   parse those subqueries (sql.test.ts checks their text);
+ * - `LIST`, `REMOVE ... PATTERN`, `ALTER SESSION`, `SELECT CURRENT_REGION()`.
+ * Faults: a COPY that fails after writing some files (a SQL error, XX000 unless the error names
+ * its SQLSTATE; or a lost connection, an error whose `sqlState` is undefined), a run
+ * cancelled in the middle of its COPY (USER_TASK_TIMEOUT_MS), a log INSERT that fails.
+ *
+ * `runTaskBody` runs a task's Snowflake Scripting block statement by statement, as Snowflake would:
+ * variables, SQLID, LAST_QUERY_ID(), binds, IF, RESULTSET and cursor FOR loops, EXECUTE IMMEDIATE, an
+ * EXCEPTION handler with RAISE; a cancelled run runs no handler and its open transaction is rolled back.
  */
 import { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import { UNLOAD_LOG_COLUMNS } from "../../components/warehouse/sql";
 
 export interface Row {
     id: number;
     dt: string;
 }
 
+export interface LogRow {
+    table: string;
+    exportId: string;
+    queryId: string;
+    fileName: string;
+    fileSize: number;
+    rowCount: number;
+}
+
+interface BaselineRow {
+    table: string;
+    exportId: string;
+    queryId: string;
+}
+
+/** A run stopped by Snowflake (USER_TASK_TIMEOUT_MS): no handler of the block runs. */
+export class RunCancelled extends Error {
+    readonly sqlState = "57014";
+    constructor(readonly queryId: string) {
+        super(`Statement reached its statement or warehouse timeout of 3600 second(s) and was canceled. (query ${queryId})`);
+        this.name = "RunCancelled";
+    }
+}
+
+type Fault = { kind: "error"; afterFiles: number; error: Error } | { kind: "cancel"; afterFiles: number };
+
 export class FakeSnowflake {
-    /** Rows of the stream not yet consumed. */
+    /** Rows of the stream not yet consumed (committed). */
     pending: Row[];
     /** Files of the stage, by path under the stage (`orders/g1-x/dt=.../data_<qid>_0_0_0.snappy.parquet`). */
     readonly files = new Map<string, Row[]>();
     readonly statements: string[] = [];
-    /** The unload log: one row per file of a logged query. */
-    readonly log: Array<{ queryId: string; fileName: string; rowCount: number }> = [];
-    private readonly results = new Map<string, Record<string, unknown>[]>();
+    /** The unload log's committed rows. */
+    readonly log: LogRow[] = [];
+    /** The baseline's committed rows. */
+    readonly baseline: BaselineRow[] = [];
+    /** Every file of a committed unload: none of them may ever be removed. */
+    readonly committedFiles = new Set<string>();
+    /** How COPY results name their columns. */
+    columnCase: "upper" | "lower" = "upper";
+    /** Whether COPY honours DETAILED_OUTPUT = TRUE (false: the summary row even when it wrote files). */
+    detailedOutput = true;
+    /** What CURRENT_REGION() answers. */
+    region = "AWS_EU_WEST_1";
     /** Makes the next INSERT into the log fail. */
     failNextLog = false;
     lastQueryId: string | undefined;
     private queries = 0;
-    private faults: Array<{ afterFiles: number; error: Error }> = [];
+    private faults: Fault[] = [];
+    private readonly results = new Map<string, Record<string, unknown>[]>();
+    private readonly filesOfQuery = new Map<string, string[]>();
+    private tx: { consumed: boolean; copies: string[]; log: LogRow[]; baseline: BaselineRow[] } | undefined;
 
     constructor(rows: Row[], readonly bucketUrl = "s3://lake-bucket/exports/") {
         this.pending = [...rows];
@@ -37,12 +96,27 @@ export class FakeSnowflake {
 
     /** The next COPY writes `afterFiles` files, then fails with `error`. */
     failNextCopy(afterFiles: number, error: Error): void {
-        this.faults.push({ afterFiles, error });
+        this.faults.push({ kind: "error", afterFiles, error });
+    }
+
+    /** The next COPY writes `afterFiles` files, then its run is cancelled (`RunCancelled`). */
+    cancelNextCopy(afterFiles: number): void {
+        this.faults.push({ kind: "cancel", afterFiles });
     }
 
     /** Every row the lake's files hold, as Athena would count them. */
     lakeRows(): Row[] {
         return [...this.files.values()].flat();
+    }
+
+    /** Whether a transaction is open. */
+    get inTransaction(): boolean {
+        return this.tx !== undefined;
+    }
+
+    /** Snowflake rolls back the open transaction of a cancelled run, or of a session that is gone. */
+    abort(): void {
+        this.tx = undefined;
     }
 
     private nextQueryId(): string {
@@ -51,86 +125,374 @@ export class FakeSnowflake {
         return this.lastQueryId;
     }
 
+    private name(column: string): string {
+        return this.columnCase === "upper" ? column.toUpperCase() : column.toLowerCase();
+    }
+
     readonly connection: SqlConnection = {
         execute: async (sqlText) => {
             this.statements.push(sqlText);
             const queryId = this.nextQueryId();
-            const copy = /^COPY INTO @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+)\n/.exec(sqlText);
-            if (copy) {
-                const rows = this.copy(copy[1], queryId);
-                this.results.set(queryId, rows);
-                return { rows, queryId };
-            }
-            const insert = /^INSERT INTO \S+ \(.*\) SELECT .* FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)$/.exec(sqlText);
-            if (insert) {
-                if (this.failNextLog) {
-                    this.failNextLog = false;
-                    throw new Error("Insufficient privileges to operate on table 'LAKE_UNLOADS'");
-                }
-                const rows = this.results.get(insert[1]);
-                if (!rows) throw new Error(`Statement ${insert[1]} not found`);
-                for (const r of rows) this.log.push({ queryId: insert[1], fileName: String(r.FILE_NAME), rowCount: Number(r.ROW_COUNT) });
-                return { rows: [{ "number of rows inserted": rows.length }], queryId };
-            }
-            const remove = /^REMOVE @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+) PATTERN = '(.*)'$/.exec(sqlText);
-            if (remove) {
-                const re = new RegExp(`^${remove[2]}$`);
-                const removed = [...this.files.keys()].filter((k) => k.startsWith(remove[1]) && re.test(k.slice(remove[1].length)));
-                for (const k of removed) this.files.delete(k);
-                return { rows: removed.map((name) => ({ name, result: "removed" })), queryId };
-            }
-            const list = /^LIST @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+)$/.exec(sqlText);
-            if (list) {
-                const names = [...this.files.keys()].filter((k) => k.startsWith(list[1]));
-                return { rows: names.map((k) => ({ name: `${this.bucketUrl}${k}`, size: 1 })), queryId };
-            }
-            if (/^ALTER SESSION SET /.test(sqlText)) return { rows: [{ status: "Statement executed successfully." }], queryId };
-            throw new Error(`FakeSnowflake: unexpected statement ${sqlText}`);
+            const rows = this.run(sqlText.trim(), queryId);
+            this.results.set(queryId, rows);
+            return { rows, queryId };
         },
     };
 
+    private run(sqlText: string, queryId: string): Record<string, unknown>[] {
+        const copy = /^COPY INTO @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+)\s/.exec(sqlText);
+        if (copy) return this.copy(copy[1], queryId);
+        if (/^BEGIN TRANSACTION$/i.test(sqlText)) {
+            // "if a transaction is already active, any BEGIN TRANSACTION statements are ignored"
+            this.tx ??= { consumed: false, copies: [], log: [], baseline: [] };
+            return [{ status: "Statement executed successfully." }];
+        }
+        if (/^COMMIT$/i.test(sqlText)) {
+            const tx = this.tx;
+            this.tx = undefined;
+            if (tx) {
+                if (tx.consumed) this.pending = [];
+                for (const q of tx.copies) for (const f of this.filesOfQuery.get(q) ?? []) this.committedFiles.add(f);
+                this.log.push(...tx.log);
+                this.baseline.push(...tx.baseline);
+            }
+            return [{ status: "Statement executed successfully." }];
+        }
+        if (/^ROLLBACK$/i.test(sqlText)) {
+            this.tx = undefined;
+            return [{ status: "Statement executed successfully." }];
+        }
+        if (/^INSERT INTO \S+"LAKE_UNLOAD_BASELINE" /.test(sqlText)) return this.insertBaseline(sqlText);
+        if (/^INSERT INTO \S+"LAKE_UNLOADS" /.test(sqlText)) return this.insertLog(sqlText);
+        if (/^SELECT F\.QUERY_ID FROM /.test(sqlText)) return this.unlisted(sqlText);
+        const remove = /^REMOVE @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+) PATTERN = '(.*)'$/.exec(sqlText);
+        if (remove) {
+            const re = new RegExp(`^${remove[2]}$`);
+            const removed = [...this.files.keys()].filter((k) => k.startsWith(remove[1]) && re.test(k.slice(remove[1].length)));
+            for (const k of removed) this.files.delete(k);
+            return removed.map((name) => ({ name, result: "removed" }));
+        }
+        const list = /^LIST @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+)$/.exec(sqlText);
+        if (list) {
+            const names = [...this.files.keys()].filter((k) => k.startsWith(list[1]));
+            // LIST's columns are lower-case. https://docs.snowflake.com/en/sql-reference/sql/list
+            return names.map((k) => ({ name: `${this.bucketUrl}${k}`, size: 1, md5: "0", last_modified: "Mon, 1 Jan 2024 00:00:00 GMT" }));
+        }
+        if (/^SELECT CURRENT_REGION\(\)/i.test(sqlText)) return [{ "CURRENT_REGION()": this.region }];
+        if (/^ALTER SESSION SET /.test(sqlText)) return [{ status: "Statement executed successfully." }];
+        throw new Error(`FakeSnowflake: unexpected statement ${sqlText}`);
+    }
+
     private copy(path: string, queryId: string): Record<string, unknown>[] {
         const byDt = new Map<string, Row[]>();
-        for (const r of this.pending) byDt.set(r.dt, [...(byDt.get(r.dt) ?? []), r]);
+        for (const r of this.tx?.consumed ? [] : this.pending) byDt.set(r.dt, [...(byDt.get(r.dt) ?? []), r]);
         const fault = this.faults.shift();
         const out: Record<string, unknown>[] = [];
-        let written = 0;
+        const written: string[] = [];
         for (const [dt, rows] of [...byDt.entries()].sort()) {
-            if (fault && written === fault.afterFiles) break;
-            const name = `dt=${dt}/data_${queryId}_0_0_${written}.snappy.parquet`;
+            if (fault && written.length === fault.afterFiles) break;
+            const name = `dt=${dt}/data_${queryId}_0_0_${written.length}.snappy.parquet`;
             this.files.set(`${path}${name}`, rows);
-            out.push({ FILE_NAME: name, FILE_SIZE: 100 * rows.length, ROW_COUNT: rows.length });
-            written++;
+            written.push(`${path}${name}`);
+            out.push({ [this.name("FILE_NAME")]: name, [this.name("FILE_SIZE")]: 100 * rows.length, [this.name("ROW_COUNT")]: rows.length });
         }
-        if (fault) throw Object.assign(fault.error, { data: { queryId } }, "sqlState" in fault.error ? {} : { sqlState: "XX000" });
-        this.pending = []; // committed: the stream advances
+        this.filesOfQuery.set(queryId, written);
+        if (fault?.kind === "cancel") throw new RunCancelled(queryId);
+        if (fault) {
+            // A lost connection (a SQLSTATE that is not there): the session is gone, and with it its
+            // open transaction, which never commits and which Snowflake aborts (transactions, "Aborting transactions").
+            if ("sqlState" in fault.error && (fault.error as { sqlState?: unknown }).sqlState === undefined) this.tx = undefined;
+            throw Object.assign(fault.error, { data: { queryId } }, "sqlState" in fault.error ? {} : { sqlState: "XX000" });
+        }
+        if (this.tx) {
+            this.tx.consumed = true;
+            this.tx.copies.push(queryId);
+        } else {
+            this.pending = [];
+            for (const f of written) this.committedFiles.add(f);
+        }
+        if (out.length === 0 || !this.detailedOutput) {
+            const unloaded = out.reduce((n, r) => n + Number(r[this.name("ROW_COUNT")]), 0);
+            const bytes = out.reduce((n, r) => n + Number(r[this.name("FILE_SIZE")]), 0);
+            return [{ [this.name("ROWS_UNLOADED")]: unloaded, [this.name("INPUT_BYTES")]: bytes, [this.name("OUTPUT_BYTES")]: bytes }];
+        }
         return out;
+    }
+
+    /** `INSERT INTO <log> (<columns>) SELECT <items> FROM <source> [WHERE COALESCE(<item>, n) <> m]`. */
+    private insertLog(sqlText: string): Record<string, unknown>[] {
+        const m = /^INSERT INTO \S+ \(([^)]*)\) SELECT (.*) FROM (TABLE\(RESULT_SCAN\('([^']+)'\)\)|\(SELECT OBJECT_CONSTRUCT\(\*\) AS O FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)\))( WHERE (.*))?$/.exec(sqlText);
+        if (!m) throw new Error(`FakeSnowflake: unexpected log INSERT ${sqlText}`);
+        if (this.failNextLog) {
+            this.failNextLog = false;
+            throw Object.assign(new Error("Insufficient privileges to operate on table 'LAKE_UNLOADS'"), { sqlState: "42501" });
+        }
+        const [, columnList, itemList, , rawId, objectId, , where] = m;
+        const source = this.results.get(rawId ?? objectId);
+        if (!source) throw new Error(`Statement ${rawId ?? objectId} not found`);
+        const rows = objectId ? source.map((r) => ({ O: r })) : source;
+        const columns = columnList.split(",").map((c) => c.trim());
+        const items = splitTopLevel(itemList);
+        const filter = where === undefined ? undefined : /^COALESCE\((.+), (-?\d+)\) <> (-?\d+)$/.exec(where);
+        if (where !== undefined && !filter) throw new Error(`FakeSnowflake: unexpected WHERE ${where}`);
+        const inserted: LogRow[] = [];
+        for (const row of rows) {
+            if (filter) {
+                const v = evaluate(filter[1], row);
+                if ((v === null ? Number(filter[2]) : Number(v)) === Number(filter[3])) continue;
+            }
+            const values = items.map((item) => evaluate(item, row));
+            columns.forEach((c, i) => {
+                if (values[i] === null && UNLOAD_LOG_COLUMNS.some((x) => x.name === c && !x.nullable)) {
+                    throw Object.assign(new Error(`NULL result in a non-nullable column ${c}`), { sqlState: "22004" });
+                }
+            });
+            const v = (c: string) => values[columns.indexOf(c)];
+            inserted.push({
+                table: String(v("TABLE_NAME")), exportId: String(v("EXPORT_ID")), queryId: String(v("QUERY_ID")),
+                fileName: String(v("FILE_NAME")), fileSize: Number(v("FILE_SIZE")), rowCount: Number(v("ROW_COUNT")),
+            });
+        }
+        if (this.tx) this.tx.log.push(...inserted);
+        else this.log.push(...inserted);
+        return [{ "number of rows inserted": inserted.length }];
+    }
+
+    /** The query ids the files of a LIST name, by the pattern the statement extracts them with. */
+    private listedQueryIds(sqlText: string): { ids: string[]; table: string; exportId: string } {
+        const listId = /RESULT_SCAN\('([^']+)'\)/.exec(sqlText)?.[1];
+        const pattern = /REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '((?:[^']|'')*)', 1, 1, 'e', 1\)/.exec(sqlText)?.[1];
+        const table = /TABLE_NAME = '([^']*)'/.exec(sqlText)?.[1];
+        const exportId = /EXPORT_ID = '([^']*)'/.exec(sqlText)?.[1];
+        if (!listId || !pattern || table === undefined || exportId === undefined) throw new Error(`FakeSnowflake: unexpected cleanup statement ${sqlText}`);
+        const listed = this.results.get(listId);
+        if (!listed) throw new Error(`Statement ${listId} not found`);
+        const re = new RegExp(pattern);
+        const ids = new Set<string>();
+        for (const r of listed) {
+            const match = re.exec(String(r.name));
+            if (match?.[1]) ids.add(match[1]);
+        }
+        return { ids: [...ids], table, exportId };
+    }
+
+    private marked(table: string, exportId: string): boolean {
+        return this.baseline.some((b) => b.table === table && b.exportId === exportId && b.queryId === "");
+    }
+
+    /** The baseline, taken once per export: a marker, and every query id the export's files name that the log does not list. */
+    private insertBaseline(sqlText: string): Record<string, unknown>[] {
+        const { ids, table, exportId } = this.listedQueryIds(sqlText);
+        if (this.marked(table, exportId)) return [{ "number of rows inserted": 0 }];
+        const logged = new Set(this.log.filter((l) => l.table === table && l.exportId === exportId).map((l) => l.queryId));
+        const rows = ["", ...ids.filter((q) => !logged.has(q))].map((queryId) => ({ table, exportId, queryId }));
+        if (this.tx) this.tx.baseline.push(...rows);
+        else this.baseline.push(...rows);
+        return [{ "number of rows inserted": rows.length }];
+    }
+
+    /** Query ids of the export's files that neither the log nor the baseline lists, once the baseline is taken. */
+    private unlisted(sqlText: string): Record<string, unknown>[] {
+        const { ids, table, exportId } = this.listedQueryIds(sqlText);
+        if (!this.marked(table, exportId)) return [];
+        const known = new Set([...this.log, ...this.baseline].filter((l) => l.table === table && l.exportId === exportId).map((l) => l.queryId));
+        return ids.filter((q) => !known.has(q)).map((q) => ({ QUERY_ID: q }));
     }
 }
 
+/** Splits at commas outside quotes and parentheses. */
+function splitTopLevel(text: string, separator = ","): string[] {
+    const out: string[] = [];
+    let depth = 0;
+    let quoted = false;
+    let start = 0;
+    for (let i = 0; i < text.length; i++) {
+        const ch = text[i];
+        if (ch === "'") quoted = !quoted;
+        else if (!quoted && ch === "(") depth++;
+        else if (!quoted && ch === ")") depth--;
+        else if (!quoted && depth === 0 && text.startsWith(separator, i)) {
+            out.push(text.slice(start, i).trim());
+            start = i + separator.length;
+        }
+    }
+    out.push(text.slice(start).trim());
+    return out;
+}
+
+/** One select item of the log INSERT against one source row. */
+function evaluate(item: string, row: Record<string, unknown>): unknown {
+    const cast = /^(.*)::(VARCHAR|NUMBER(?:\(\d+,\s*\d+\))?)$/.exec(item);
+    if (cast) {
+        const v = evaluate(cast[1], row);
+        if (v === null || v === undefined) return null;
+        return cast[2] === "VARCHAR" ? String(v) : Number(v);
+    }
+    const literal = /^'((?:[^']|'')*)'$/.exec(item);
+    if (literal) return literal[1].replace(/''/g, "'");
+    const quoted = /^"([^"]+)"$/.exec(item);
+    if (quoted) {
+        if (!(quoted[1] in row)) throw Object.assign(new Error(`SQL compilation error: invalid identifier '"${quoted[1]}"'`), { sqlState: "42000" });
+        return row[quoted[1]];
+    }
+    const field = /^GET_IGNORE_CASE\(O, '([^']+)'\)$/.exec(item);
+    if (field) {
+        const o = row.O as Record<string, unknown>;
+        const key = Object.keys(o).find((k) => k.toUpperCase() === field[1].toUpperCase());
+        const v = key === undefined ? undefined : o[key];
+        return v === undefined || v === null ? null : v; // OBJECT_CONSTRUCT omits NULL values
+    }
+    if (item === "SYSDATE()") return new Date(0);
+    throw new Error(`FakeSnowflake: unexpected select item ${item}`);
+}
+
+// --- Snowflake Scripting ------------------------------------------------------------------------
+
+interface Block {
+    declared: string[];
+    body: string[];
+    handler: string[] | undefined;
+}
+
+/** Splits statements at `;` outside quotes, keeping IF ... END IF and FOR ... END FOR together. */
+function statements(text: string): string[] {
+    const raw = splitTopLevel(text, ";").filter((s) => s !== "");
+    const out: string[] = [];
+    for (let i = 0; i < raw.length; i++) {
+        const s = raw[i];
+        const opener = /^(IF|FOR)\b/.exec(s);
+        if (!opener) {
+            out.push(s);
+            continue;
+        }
+        const end = `END ${opener[1]}`;
+        const parts = [s];
+        let depth = 1;
+        while (depth > 0) {
+            const next = raw[++i];
+            if (next === undefined) throw new Error(`runTaskBody: no ${end}`);
+            if (new RegExp(`^${opener[1]}\\b`).test(next)) depth++;
+            if (next === end) depth--;
+            parts.push(next);
+        }
+        out.push(`${parts.join(";\n")};`);
+    }
+    return out;
+}
+
+function parseBlock(body: string): Block {
+    const m = /^DECLARE\n([\s\S]*?)\nBEGIN\n([\s\S]*?)(?:\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]*?))?\nEND$/.exec(body.trim());
+    if (!m) throw new Error(`runTaskBody: not a block:\n${body}`);
+    const declared = statements(m[1]).map((d) => {
+        const decl = /^([a-z_]+) (VARCHAR|RESULTSET)( DEFAULT NULL)?$/.exec(d);
+        if (!decl) throw new Error(`runTaskBody: unexpected declaration ${d}`);
+        return decl[1];
+    });
+    return { declared, body: statements(m[2]), handler: m[3] === undefined ? undefined : statements(m[3]) };
+}
+
+class Raise extends Error {}
+
 /**
- * Runs a task body as Snowflake would run our block (`sql.taskBody`): the COPY, the assignment of
- * its query id, the log INSERT with `:copy_id` bound, and on a failure the handler's statements in
- * order. Only the forms that builder writes are understood.
+ * Runs a task body as Snowflake would run the block: statement by statement, `:name` bound to the
+ * variable's value, SQLID the id of the block's last query. A failed statement runs the handler
+ * (RAISE re-raises it); a cancelled run runs nothing more, and Snowflake rolls back its open
+ * transaction. Only the constructs the program writes are understood.
  */
 export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void> {
-    const m = /^DECLARE\n {2}copy_id VARCHAR DEFAULT NULL;\n {2}failed VARCHAR DEFAULT NULL;\n {2}cleanup VARCHAR DEFAULT NULL;\nBEGIN\n {2}([\s\S]+?);\n {2}copy_id := SQLID;\n {2}(INSERT INTO [^\n]+);\nEXCEPTION\n {2}WHEN OTHER THEN\n {4}failed := LAST_QUERY_ID\(\);\n([\s\S]+)\nEND$/.exec(body);
-    if (!m) throw new Error(`runTaskBody: not a task body:\n${body}`);
-    const [, copySql, insert, handler] = m;
-    let copyId: string | undefined;
-    try {
-        await sf.connection.execute(copySql.replace(/\n {2}/g, "\n"));
-        copyId = sf.lastQueryId; // SQLID: the last query of the block
-        await sf.connection.execute(insert.split(":copy_id").join(`'${copyId}'`));
-    } catch (err) {
-        const failed = sf.lastQueryId; // LAST_QUERY_ID(), read before anything else runs
-        const guard = /IF \(copy_id IS NULL AND REGEXP_LIKE\(failed, '([^']+)', 'i'\)\) THEN/.exec(handler);
-        const assign = /cleanup := '((?:[^']|'')*)' \|\| failed \|\| '((?:[^']|'')*)';/.exec(handler);
-        if (!guard || !assign || !/EXECUTE IMMEDIATE :cleanup;/.test(handler) || !/RAISE;$/.test(handler.trim())) throw new Error(`runTaskBody: unexpected handler:\n${handler}`);
-        if (copyId === undefined && failed !== undefined && new RegExp(guard[1], "i").test(failed)) {
-            const unquote = (s: string) => s.replace(/''/g, "'");
-            await sf.connection.execute(`${unquote(assign[1])}${failed}${unquote(assign[2])}`);
+    const block = parseBlock(body);
+    const vars = new Map<string, unknown>(block.declared.map((d) => [d, null]));
+    let sqlId: string | undefined;
+    const rowVars = new Map<string, Record<string, unknown>>();
+    const cursors = new Map<string, Record<string, unknown>[]>();
+
+    const value = (expr: string): unknown => {
+        const parts = splitTopLevel(expr, " || ");
+        if (parts.length > 1) return parts.map((p) => String(value(p))).join("");
+        const literal = /^'((?:[^']|'')*)'$/.exec(expr);
+        if (literal) return literal[1].replace(/''/g, "'");
+        const field = /^([a-z_]+)\.([A-Z_]+)$/.exec(expr);
+        if (field && rowVars.has(field[1])) return rowVars.get(field[1])![field[2]];
+        if (vars.has(expr)) return vars.get(expr);
+        throw new Error(`runTaskBody: unexpected expression ${expr}`);
+    };
+    const condition = (cond: string): boolean => splitTopLevel(cond, " AND ").every((c) => {
+        const isNull = /^([a-z_]+) IS (NOT )?NULL$/.exec(c);
+        if (isNull) return (vars.get(isNull[1]) === null) !== (isNull[2] !== undefined);
+        const like = /^REGEXP_LIKE\(([a-z_]+), '((?:[^']|'')*)'(?:, '([a-z]+)')?\)$/.exec(c);
+        if (like) return new RegExp(`^(?:${like[2]})$`, like[3]?.includes("i") ? "i" : "").test(String(vars.get(like[1])));
+        throw new Error(`runTaskBody: unexpected condition ${c}`);
+    });
+    /** `:name` outside quotes (not `::TYPE`) becomes the variable's value as a literal. */
+    const bind = (text: string): string => {
+        let out = "";
+        let quoted = false;
+        for (let i = 0; i < text.length; i++) {
+            const ch = text[i];
+            if (ch === "'") quoted = !quoted;
+            const name = !quoted && ch === ":" && text[i - 1] !== ":" && text[i + 1] !== ":" ? /^[a-z_]+/.exec(text.slice(i + 1))?.[0] : undefined;
+            if (name !== undefined && vars.has(name)) {
+                out += `'${String(vars.get(name)).replace(/'/g, "''")}'`;
+                i += name.length;
+            } else {
+                out += ch;
+            }
         }
-        throw err;
+        return out;
+    };
+    const query = async (text: string) => {
+        const r = await sf.connection.execute(bind(text).split("\n").map((l) => l.trim()).join("\n"));
+        sqlId = r.queryId;
+        return r.rows;
+    };
+
+    let failure: unknown;
+    const exec = async (list: string[]): Promise<void> => {
+        for (const s of list) {
+            let m: RegExpExecArray | null;
+            if (s === "RAISE") throw new Raise();
+            if ((m = /^([a-z_]+) := SQLID$/.exec(s))) vars.set(m[1], sqlId ?? null);
+            else if ((m = /^([a-z_]+) := LAST_QUERY_ID\(\)$/.exec(s))) vars.set(m[1], sf.lastQueryId ?? null);
+            else if ((m = /^LET ([a-z_]+) RESULTSET := \(([\s\S]+)\)$/.exec(s))) cursors.set(m[1], await query(m[2]));
+            else if ((m = /^LET ([a-z_]+) CURSOR FOR ([a-z_]+)$/.exec(s))) cursors.set(m[1], cursors.get(m[2]) ?? []);
+            else if ((m = /^([a-z_]+) := ([\s\S]+)$/.exec(s))) vars.set(m[1], value(m[2]));
+            else if ((m = /^EXECUTE IMMEDIATE :([a-z_]+)$/.exec(s))) await query(String(vars.get(m[1])));
+            else if ((m = /^IF \(([\s\S]+?)\) THEN\n([\s\S]*)\nEND IF;$/.exec(s))) {
+                if (condition(m[1])) await exec(statements(m[2]));
+            } else if ((m = /^FOR ([a-z_]+) IN ([a-z_]+) DO\n([\s\S]*)\nEND FOR;$/.exec(s))) {
+                for (const row of cursors.get(m[2]) ?? []) {
+                    rowVars.set(m[1], row);
+                    await exec(statements(m[3]));
+                }
+                rowVars.delete(m[1]);
+            } else await query(s);
+        }
+    };
+
+    try {
+        await exec(block.body);
+        if (sf.inTransaction) {
+            // "If a transaction is started inside a stored procedure and is still active when the stored
+            // procedure finishes, an error occurs and the transaction is rolled back."
+            throw Object.assign(new Error("Modifying a transaction that has started at a different scope is not allowed."), { sqlState: "0A000" });
+        }
+    } catch (err) {
+        if (err instanceof RunCancelled) {
+            sf.abort();
+            throw err;
+        }
+        if (!block.handler) {
+            // An unhandled exception ends the block; its open transaction is rolled back.
+            sf.abort();
+            throw err;
+        }
+        failure = err;
+        try {
+            await exec(block.handler);
+        } catch (handled) {
+            sf.abort();
+            throw handled instanceof Raise ? failure : handled;
+        }
+        sf.abort();
     }
 }

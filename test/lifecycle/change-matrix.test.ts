@@ -243,6 +243,30 @@ const CASES: Case[] = [
         },
     },
     {
+        // Storage tiers are lifecycle rules: the lake's configuration (and the replica's in prod) is
+        // updated in place; no bucket, object or catalogue entry is touched, nothing is re-exported.
+        name: "storage tiers added",
+        change: () => ({ [K("storageTiers")]: ["STANDARD_IA:30", "GLACIER_IR:120"] }),
+        expect: {
+            dev: { update: ["s3.BucketLifecycleConfiguration lake-lifecycle"] },
+            prod: { update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle"] },
+        },
+    },
+    {
+        // ...and removed again: the same two configurations, in place; objects already moved stay in
+        // their class (S3 moves nothing back), and none is deleted.
+        name: "storage tiers removed",
+        from: (s) => ({
+            [K("storageTiers")]: ["STANDARD_IA:30", "GLACIER_IR:120"],
+            ...withOrders(s, (t) => ({ ...t, archived: true, storageTiers: ["INTELLIGENT_TIERING:0", "GLACIER:365"] })),
+        }),
+        change: (s) => ({ [K("storageTiers")]: [], [K("tables")]: tablesOf(s) }),
+        expect: {
+            dev: { update: ["s3.BucketLifecycleConfiguration lake-lifecycle"] },
+            prod: { update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle"] },
+        },
+    },
+    {
         // A versioned stack without a replica gets one: everything of the replica is created, the
         // lake bucket and its versioning are untouched. prod cannot drop its replica.
         name: "replica turned on",

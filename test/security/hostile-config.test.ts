@@ -340,9 +340,11 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const stream = one("snowflake:index/streamOnTable:StreamOnTable");
         const settings = parseSettings(configOf({}), ctx);
         const copy = command.inputs.environment.BACKFILL_COPY_SQL as string;
-        const cleanup = command.inputs.environment.BACKFILL_CLEANUP_SQL as string;
-        const logInsert = command.inputs.environment.BACKFILL_LOG_SQL as string;
-        assert.equal(task.inputs.sqlStatement, sql.taskBody(copy, cleanup, logInsert), "the task runs the same COPY, in the fixed handler");
+        const env = command.inputs.environment as Record<string, string>;
+        const cleanup = env.BACKFILL_CLEANUP_SQL;
+        assert.equal(task.inputs.sqlStatement, sql.taskBody({
+            copy, log: env.BACKFILL_LOG_SQL, list: env.BACKFILL_LIST_SQL, baseline: env.BACKFILL_BASELINE_SQL, unlisted: env.BACKFILL_UNLISTED_SQL, remove: cleanup,
+        }), "the task runs the same statements, in the fixed block");
         for (const text of [copy, cleanup.replace("{queryId}", "QID"), command.inputs.environment.BACKFILL_LIST_SQL as string]) {
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([settings.snowflakeDatabase, settings.snowflakeSchema, "LAKE_STAGE", "LAKE_PARQUET", stream.inputs.name, ...columns.map((c) => c.name)]);

@@ -1,28 +1,36 @@
 /**
- * The deploy-time backfill: run the session statements and the unload COPY against Snowflake,
- * retrying while a just-created IAM role cannot be assumed yet, and summarise the files written.
+ * The deploy-time backfill: the first read of a new export's stream. Runs the session statements,
+ * removes what an earlier attempt left uncommitted, then the COPY and its unload-log line in one
+ * transaction (`sql.unloadStatements`, the task's own statements), retrying while a just-created IAM
+ * role cannot be assumed yet; registers the partitions and summarises the files written.
  * Pure: the Snowflake driver stays in `main.ts`, behind `SqlConnection`.
  */
+import { NotOnAwsError, requireAwsHosted } from "../account-cloud";
+import { LIST_ID_SLOT, QUERY_ID_SLOT, UnloadStatements } from "../sql";
 
 /** A minimal promise-based connection; `main.ts` adapts snowflake-sdk to it. */
 export interface SqlConnection {
     execute(sqlText: string): Promise<{ rows: Record<string, unknown>[]; queryId: string }>;
 }
 
-export interface BackfillPlan {
+/**
+ * What the backfill runs: the session statements and the COPY, and (all of them, or none) the log
+ * INSERT and the cleanup statements of `sql.unloadStatements`. Without them the COPY alone runs, as
+ * a plain autocommit unload.
+ */
+export interface BackfillPlan extends Partial<Omit<UnloadStatements, "copy">> {
     table: string;
     session: string[];
     copy: string;
-    /**
-     * `REMOVE` of the files one COPY wrote, with `{queryId}` where its query id goes
-     * (`sql.removeFilesOfQuery`): a COPY that fails leaves what it wrote behind, and its rows are
-     * unloaded again by the next attempt.
-     */
-    cleanup?: string;
-    /** `LIST` of the export's folder, whose files' partitions are registered after the COPY. */
-    list?: string;
-    /** The unload log's INSERT of a committed COPY's files, with `'{queryId}'` (`sql.unloadLogInsert`). */
-    log?: string;
+}
+
+/** The statements of the log's invariant, when the plan has them; throws when it has only some. */
+export function loggedStatements(plan: BackfillPlan): Omit<UnloadStatements, "copy"> | undefined {
+    const keys = ["log", "list", "baseline", "unlisted", "remove"] as const;
+    const given = keys.filter((k) => plan[k] !== undefined);
+    if (given.length === 0) return undefined;
+    if (given.length < keys.length) throw new Error(`the plan must give all or none of ${keys.join(", ")}; it gives ${given.join(", ")}`);
+    return { log: plan.log!, list: plan.list!, baseline: plan.baseline!, unlisted: plan.unlisted!, remove: plan.remove! };
 }
 
 /**
@@ -261,9 +269,9 @@ export function summarizeCopyRows(rows: Record<string, unknown>[]): { rows: numb
 function failure(plan: BackfillPlan, err: unknown, hint: string, attempts: number, transient: boolean): BackfillError {
     const { message, code, queryId } = errorText(err);
     const details = [code && `code ${code}`, queryId && `query ${queryId}`].filter(Boolean).join(", ");
-    const tries = attempts === 1 ? "1 attempt" : `${attempts} attempts`;
+    const when = attempts === 0 ? "before unloading" : `after ${attempts === 1 ? "1 attempt" : `${attempts} attempts`}`;
     return new BackfillError(
-        `backfill of ${plan.table} failed after ${tries}: ${message.trim()}${details ? ` (${details})` : ""}\nhint: ${hint}`,
+        `backfill of ${plan.table} failed ${when}: ${message.trim()}${details ? ` (${details})` : ""}\nhint: ${hint}`,
         plan.table,
         hint,
         attempts,
@@ -271,6 +279,9 @@ function failure(plan: BackfillPlan, err: unknown, hint: string, attempts: numbe
         err,
     );
 }
+
+/** A Hive-style partition folder's name, `key=value` (`dt=2024-01-01`, `p_status=open`). */
+export const PARTITION_FOLDER = /^[a-z_][a-z0-9_]*=[^=/]+$/;
 
 /**
  * The partition folders (`dt=2024-01-01`) of the files in a `LIST @stage/...` result: the folder
@@ -283,7 +294,7 @@ export function partitionFolders(rows: Record<string, unknown>[]): string[] {
         if (!name.found || typeof name.value !== "string") throw new Error(`LIST returned a row without a name (columns: ${Object.keys(row).join(", ")})`);
         const parts = name.value.split("/");
         const folder = parts[parts.length - 2];
-        if (folder !== undefined && /^[a-z_][a-z0-9_]*=[^=]+$/.test(folder)) folders.add(folder);
+        if (folder !== undefined && PARTITION_FOLDER.test(folder)) folders.add(folder);
     }
     return [...folders].sort();
 }
@@ -292,38 +303,44 @@ export function partitionFolders(rows: Record<string, unknown>[]): string[] {
 const QUERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
- * Removes what a failed COPY wrote: its files carry its query id (INCLUDE_QUERY_ID, the default
- * with PARTITION BY), and since it did not commit, the stream did not advance and the next attempt
- * unloads the same rows again. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
- * https://docs.snowflake.com/en/user-guide/streams-intro
+ * Removes the export's files that no committed unload lists (`sql.unloadStatements`): what an
+ * earlier attempt, or an earlier `pulumi up`, wrote and did not commit. Resolves to the query ids
+ * whose files it removed.
  */
-async function removeFailedFiles(conn: SqlConnection, plan: BackfillPlan, err: unknown, log: (line: string) => void): Promise<void> {
-    const { queryId } = errorText(err);
-    if (!plan.cleanup) return;
-    // Only when Snowflake itself answered that the statement failed (a SQL error carries its
-    // SQLSTATE). A lost connection or a client timeout says nothing of the query, which may still
-    // commit: removing its files then would lose rows the stream has already passed.
-    const sqlState = typeof err === "object" && err !== null ? (err as { sqlState?: unknown }).sqlState : undefined;
-    if (typeof sqlState !== "string" || !/^[0-9A-Z]{5}$/.test(sqlState)) {
-        log(`${plan.table}: the COPY's outcome is unknown (no SQL error from Snowflake); its files, if any, are left alone: npm run verify reports a partition that holds more rows than the unload log`);
-        return;
+export async function removeUnlisted(conn: SqlConnection, s: Omit<UnloadStatements, "copy">, table: string, log: (line: string) => void): Promise<string[]> {
+    const listed = await conn.execute(s.list);
+    if (!QUERY_ID.test(listed.queryId)) throw new Error(`LIST returned no query id (${JSON.stringify(listed.queryId)}), so its files cannot be read back`);
+    const fromList = (sql: string) => sql.split(`'${LIST_ID_SLOT}'`).join(`'${listed.queryId}'`);
+    await conn.execute(fromList(s.baseline));
+    const ids = (await conn.execute(fromList(s.unlisted))).rows.map((r) => cell(r, "QUERY_ID").value).filter((v): v is string => typeof v === "string" && QUERY_ID.test(v));
+    for (const id of ids) {
+        await conn.execute(s.remove.replace(QUERY_ID_SLOT, id));
+        log(`${table}: removed the files of query ${id}, an unload that did not commit`);
     }
-    if (queryId === undefined || !QUERY_ID.test(queryId)) {
-        log(`${plan.table}: the failed COPY has no query id; files it may have written stay until the task's next run removes them`);
-        return;
-    }
+    return ids;
+}
+
+/** Closes the transaction of a failed attempt; a connection that is gone has taken it with it. */
+async function rollback(conn: SqlConnection, table: string, log: (line: string) => void): Promise<void> {
     try {
-        await conn.execute(plan.cleanup.replace("{queryId}", queryId));
-        log(`${plan.table}: removed the files of failed query ${queryId}`);
-    } catch (cleanupErr) {
-        log(`${plan.table}: could not remove the files of failed query ${queryId}: ${errorText(cleanupErr).message.split("\n")[0]}`);
+        await conn.execute("ROLLBACK");
+    } catch (err) {
+        log(`${table}: ROLLBACK failed (${errorText(err).message.split("\n")[0]}); an open transaction never commits and Snowflake aborts it`);
     }
 }
 
+/** Snowflake answered with a SQL error (a SQLSTATE): the statement failed. Otherwise the connection's fate is unknown. */
+function isSqlError(err: unknown): boolean {
+    const sqlState = typeof err === "object" && err !== null ? (err as { sqlState?: unknown }).sqlState : undefined;
+    return typeof sqlState === "string" && /^[0-9A-Z]{5}$/.test(sqlState);
+}
+
 /**
- * Runs the session statements, then the COPY; on a transient error removes what the failed attempt
- * wrote, waits (bounded exponential backoff) and runs them again, up to `maxAttempts` in all. Then
- * registers the export's partitions in the catalog. Throws `BackfillError` otherwise.
+ * Checks that the account is on AWS, then per attempt: the session statements, the cleanup, and the
+ * COPY with its log INSERT in one transaction. On a transient error the transaction is rolled back,
+ * the backfill waits (bounded exponential backoff) and tries again, up to `maxAttempts` in all; the
+ * next attempt's cleanup removes what the failed one wrote. Then registers the export's partitions
+ * in the catalog. Throws `BackfillError` otherwise.
  */
 export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts: BackfillOptions = {}): Promise<BackfillSummary> {
     const maxAttempts = opts.maxAttempts ?? 6;
@@ -332,16 +349,33 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
     const sleep = opts.sleep ?? defaultSleep;
     const log = opts.log ?? (() => undefined);
     if (!Number.isInteger(maxAttempts) || maxAttempts < 1) throw new Error(`maxAttempts must be a positive integer, got ${maxAttempts}`);
+    const logged = loggedStatements(plan);
+
+    try {
+        const region = await requireAwsHosted(conn);
+        log(`${plan.table}: Snowflake account in ${region}`);
+    } catch (err) {
+        if (err instanceof NotOnAwsError) throw failure(plan, err, "Deploy the lake with a Snowflake account hosted on AWS (README, Deploying a stack).", 0, false);
+        throw failure(plan, err, classifyError(err).hint, 0, false);
+    }
 
     for (let attempt = 1; ; attempt++) {
         let result: { rows: Record<string, unknown>[]; queryId: string };
         try {
             // Re-run each time: a retry may follow a reconnect, and ALTER SESSION is idempotent.
             for (const statement of plan.session) await conn.execute(statement);
+            if (logged) await removeUnlisted(conn, logged, plan.table, log);
             log(`${plan.table}: unloading (attempt ${attempt}/${maxAttempts})`);
+            if (logged) await conn.execute("BEGIN TRANSACTION");
             result = await conn.execute(plan.copy);
         } catch (err) {
-            await removeFailedFiles(conn, plan, err, log);
+            if (logged) {
+                await rollback(conn, plan.table, log);
+                log(isSqlError(err)
+                    ? `${plan.table}: the COPY failed and was rolled back; the next attempt removes what it wrote`
+                    // The session may be gone; its transaction never commits without a COMMIT, and Snowflake aborts it.
+                    : `${plan.table}: the connection failed during the COPY; its transaction never commits, and the next run removes its files`);
+            }
             const c = classifyError(err);
             if (!c.transient) throw failure(plan, err, c.hint, attempt, false);
             if (attempt >= maxAttempts) {
@@ -356,26 +390,33 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         try {
             totals = summarizeCopyRows(result.rows);
         } catch (err) {
-            // The files are written: say so, or a blind re-run would unload the table twice.
-            throw failure(
-                plan,
-                err,
-                `The COPY itself succeeded (query ${result.queryId}) and its files are in the stage; only its output ` +
-                    "was not understood. This is a bug: report it rather than re-running the backfill.",
-                attempt,
-                false,
-            );
+            if (!logged) {
+                // Committed already (autocommit): say so, or a blind re-run would unload the table twice.
+                throw failure(plan, err, `The COPY itself succeeded (query ${result.queryId}) and its files are in the stage; only its output ` +
+                    "was not understood. This is a bug: report it rather than re-running the backfill.", attempt, false);
+            }
+            await rollback(conn, plan.table, log);
+            throw failure(plan, err, `The COPY's output (query ${result.queryId}) was not understood, so it was rolled back: nothing is ` +
+                "committed, and the next run removes its files. This is a bug: report it with the query id.", attempt, false);
+        }
+        if (logged) {
+            try {
+                if (!QUERY_ID.test(result.queryId)) throw new Error(`the COPY returned no query id (${JSON.stringify(result.queryId)}) to read its files back with`);
+                const inserted = await conn.execute(logged.log.split(QUERY_ID_SLOT).join(result.queryId));
+                const count = inserted.rows[0] ? toCount(cell(inserted.rows[0], "NUMBER OF ROWS INSERTED").value ?? Object.values(inserted.rows[0])[0], "number of rows inserted") : 0;
+                // Never commit files the log does not list: the next run's cleanup would remove them.
+                if (count !== totals.files) throw new Error(`the unload log got ${count} rows for the COPY's ${totals.files} files`);
+                await conn.execute("COMMIT");
+            } catch (err) {
+                await rollback(conn, plan.table, log);
+                const { message } = errorText(err);
+                throw failure(plan, err, `The unload (query ${result.queryId}) and its log line were rolled back together: nothing is committed, ` +
+                    "the stream keeps its rows, and the next run (pulumi up again) removes its files. " +
+                    (/privilege|not authorized/i.test(message) ? "Grant the role INSERT on the unload log (LAKE_UNLOADS)." : classifyError(err).hint), attempt, false);
+            }
         }
         log(`${plan.table}: unloaded ${totals.rows} rows into ${totals.files} files (${totals.bytes} bytes), query ${result.queryId}`);
         const summary: BackfillSummary = { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt };
-        if (plan.log && QUERY_ID.test(result.queryId)) {
-            try {
-                await conn.execute(plan.log.split("{queryId}").join(result.queryId));
-            } catch (err) {
-                // The rows are unloaded and committed; only verify's per-partition comparison misses them.
-                log(`${plan.table}: the unload log was not written (${errorText(err).message.split("\n")[0]}); verify will count query ${result.queryId}'s files as unlogged`);
-            }
-        }
         if (opts.catalog && plan.list) {
             try {
                 // Every file of the export, not only this COPY's: a re-run after a failed registration catches up.

@@ -8,6 +8,7 @@
 import type { Connection, ConnectionOptions, SnowflakeLogger } from "snowflake-sdk";
 import { BackfillError, BackfillPlan, classifyError, runBackfill, SqlConnection } from "./backfill";
 import { GlueTarget, gluePartitionCatalog } from "./glue-partitions";
+import { LIST_ID_SLOT, QUERY_ID_SLOT } from "../sql";
 
 /** One error for every missing or malformed variable. */
 export class EnvironmentError extends Error {
@@ -105,16 +106,32 @@ export function readPlan(env: NodeJS.ProcessEnv): BackfillPlan {
         if (Array.isArray(parsed) && parsed.every((s) => typeof s === "string")) session = parsed;
         else invalid.push("BACKFILL_SESSION_SQL must be a JSON array of SQL strings");
     }
-    const cleanup = present(env, "BACKFILL_CLEANUP_SQL");
-    if (cleanup !== undefined && !cleanup.includes("{queryId}")) invalid.push("BACKFILL_CLEANUP_SQL must contain {queryId}");
+    // The statements of the unload log's invariant (sql.unloadStatements): all of them, or none.
+    const statements = {
+        log: present(env, "BACKFILL_LOG_SQL"),
+        list: present(env, "BACKFILL_LIST_SQL"),
+        baseline: present(env, "BACKFILL_BASELINE_SQL"),
+        unlisted: present(env, "BACKFILL_UNLISTED_SQL"),
+        remove: present(env, "BACKFILL_CLEANUP_SQL"),
+    };
+    const slots: Array<[keyof typeof statements, string, string]> = [
+        ["log", "BACKFILL_LOG_SQL", `'${QUERY_ID_SLOT}'`], ["baseline", "BACKFILL_BASELINE_SQL", `'${LIST_ID_SLOT}'`],
+        ["unlisted", "BACKFILL_UNLISTED_SQL", `'${LIST_ID_SLOT}'`], ["remove", "BACKFILL_CLEANUP_SQL", QUERY_ID_SLOT],
+    ];
+    for (const [k, name, slot] of slots) {
+        if (statements[k] !== undefined && !statements[k]!.includes(slot)) invalid.push(`${name} must contain ${slot}`);
+    }
+    const given = Object.values(statements).filter((v) => v !== undefined).length;
+    if (given > 0 && given < 5) {
+        missing.push(...(["BACKFILL_LOG_SQL", "BACKFILL_LIST_SQL", "BACKFILL_BASELINE_SQL", "BACKFILL_UNLISTED_SQL", "BACKFILL_CLEANUP_SQL"] as const)
+            .filter((n) => present(env, n) === undefined));
+    }
     if (missing.length || invalid.length) throw new EnvironmentError(missing, invalid);
     return {
         table: (env.BACKFILL_TABLE as string).trim(),
         session,
         copy: env.BACKFILL_COPY_SQL as string,
-        cleanup,
-        list: present(env, "BACKFILL_LIST_SQL"),
-        log: present(env, "BACKFILL_LOG_SQL"),
+        ...statements,
     };
 }
 
