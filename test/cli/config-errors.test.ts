@@ -9,7 +9,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ConfigError, fullKey, parseSettings, PROJECT, PROVIDER_KEYS } from "../../config";
+import { ConfigError, fullKey, parseSettings, PROJECT, PROJECT_KEYS, PROVIDER_KEYS } from "../../config";
 import { configOverrides } from "../../scripts/plan";
 import { ROOT } from "../../scripts/lib/cli";
 import { stackDir, stackFilePath } from "../../offline/stacks";
@@ -151,7 +151,7 @@ describe("cli: --config as `pulumi config set` takes it", () => {
             () => validateStack("dev", { overrides: overrides(...pairs), overrideLabel: "--config" }),
             (e: unknown) => e instanceof StackConfigError && e.located.includes(located),
         );
-        refused(["nosuchkey=1"], '--config: incremental-crawl:nosuchkey: expected one of the project settings (production, exportPrefix, encryption, glueCatalogEncryption, versioning, noncurrentVersionDays, abortIncompleteUploadDays, athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, maxFileSizeMb, auditTrail, accessLogDays, replicaRegion, tables), got "an unknown key"');
+        refused(["nosuchkey=1"], `--config: incremental-crawl:nosuchkey: expected one of the project settings (${PROJECT_KEYS.join(", ")}), got "an unknown key"`);
         refused(["maxFileSizMb=32"], '--config: incremental-crawl:maxFileSizMb: expected one of the project settings (did you mean maxFileSizeMb?), got "an unknown key"');
         refused(["aws:regoin=eu-west-1"], '--config: aws:regoin: expected one of the aws provider settings (did you mean region?), got "an unknown key"');
         refused(["aws:region=eu-wst-1"], '--config: aws:region: expected an AWS region (did you mean eu-west-1?), got "eu-wst-1"');
