@@ -449,17 +449,21 @@ export function lakeKeyPolicy(a: {
             Resource: "*",
         },
         {
-            // S3 encrypts the events it publishes to the encrypted topic. The S3 user guide's key
-            // policy for encrypted notification destinations conditions this on aws:SourceAccount
-            // (and aws:SourceArn; the bucket is named after the key exists, so the account is what
-            // the key can name). https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
-            // ("AWS KMS key policy")
-            Sid: "AllowS3OfThisAccountToPublishEncryptedEvents",
+            // S3 encrypts the events it publishes to the encrypted topic, and the test message it
+            // publishes when the notification is written. The S3 user guide's key policy for
+            // encrypted notification destinations has no condition ("AWS KMS key policy",
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html),
+            // nor has the SNS guide's statement for AWS services that publish to encrypted topics
+            // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+            // No AWS source says S3 sends aws:SourceAccount with that KMS request (the IAM guide's
+            // aws:SourceAccount example is S3 telling SNS, on the publish the topic policy checks),
+            // and a condition S3 does not meet fails the notification's validation at create. The
+            // topic policy confines what S3 may publish: the lake bucket of this account only.
+            Sid: "AllowS3ToPublishEncryptedEvents",
             Effect: "Allow",
             Principal: { Service: "s3.amazonaws.com" },
             Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
             Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
         },
         {
             // SNS writes into the encrypted queues. The SQS and SNS guides document this grant

@@ -50,6 +50,8 @@ export interface LakeTableOutputs {
     taskName: string;
     /** What the first unload of the current export did; unset until it ran. */
     backfill?: BackfillSummary;
+    /** Days the table's objects are kept (`retentionDays`); unset when kept until deleted. */
+    retentionDays?: number;
 }
 
 /** Where the record of who read or deleted lake objects is (`auditTrail`). */
@@ -263,6 +265,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
             }, child);
         }
 
+        // What protects and records the lake's objects, where the stack has it (the first unload waits for it).
+        const storageReady: pulumi.Resource[] = [lake.versioning, replica?.configuration, accessLogBucket?.logging, replica?.accessLogs?.logging]
+            .filter((r): r is NonNullable<typeof r> => r !== undefined);
+
         const catalog = new Catalog(`${name}-catalog`, {
             namePrefix,
             databaseName: settings.glueDatabase,
@@ -303,7 +309,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 deadLetterQueueName: lake.consumers[t.folder].deadLetterQueue.name,
                 arrivalRuleName: catalog.arrivals[t.folder].rule.name,
             })),
-            crawlerNamePrefix: `${namePrefix}-`,
+            crawlerNames: tables.map((t) => catalog.crawlerNames[t.folder]),
             emails: settings.alertEmails,
             arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
             otherSubscribers: lakeSubscribers.length > 0,
@@ -331,9 +337,14 @@ export class IncrementalLake extends pulumi.ComponentResource {
                     layout: t.layout,
                     // Objects raise events only once the notification and the table's subscription
                     // exist; the backfill waits for them, and registers what it writes in the table.
+                    // It waits too for what keeps its objects: live replication copies only objects
+                    // written after the configuration exists
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html),
+                    // versioning keeps versions of objects written after it is on, and access logs
+                    // record only requests made after logging starts.
                     eventsReady: [
                         lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder],
-                        ...(lake.subscriptions[t.folder] ?? []).map((x) => x.subscription),
+                        ...(lake.subscriptions[t.folder] ?? []).map((x) => x.subscription), ...storageReady,
                     ],
                 };
             }),
@@ -396,6 +407,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 streamName: exported.stream.name,
                 taskName: exported.task.name,
                 backfill: exported.summary,
+                ...(t.spec.retentionDays !== undefined ? { retentionDays: t.spec.retentionDays } : {}),
             }];
         }))) as pulumi.Output<Record<string, LakeTableOutputs>>;
 

@@ -200,8 +200,18 @@ export interface IncrementalLakeArgs {
     crawlBatchSize?: number;
     /** Seconds after a table's first new object that its crawl starts (1-900). Default: 300. */
     crawlBatchWindowSeconds?: number;
-    /** A daily crawl of every table besides the crawls on arrival. Default: false. */
+    /**
+     * Crawl every table on `safetyNetSchedule` besides the crawls on arrival. Default: true. False
+     * needs `safetyNetSchedule: "none-events-may-expire"`, the acknowledgement that events whose
+     * crawl did not start wait for their table's next arrival and may expire.
+     */
     safetyNetCrawl?: boolean;
+    /**
+     * When the fallback crawl runs: a Glue cron expression whose longest gap is at most half of
+     * `queueRetentionDays`, or `"none-events-may-expire"` to crawl on arrival only. Default:
+     * `cron(15 3 * * ? *)` (daily, 03:15 UTC).
+     */
+    safetyNetSchedule?: string;
     /** Glue (and Athena) database of the lake tables. Default: `lake`. */
     glueDatabase?: string;
     /** Email addresses subscribed to the alerts topic. Default: none. */
@@ -265,7 +275,8 @@ export const LAKE_DEFAULTS = {
     maxReceiveCount: 5,
     crawlBatchSize: 100,
     crawlBatchWindowSeconds: 300,
-    safetyNetCrawl: false,
+    safetyNetCrawl: true,
+    safetyNetSchedule: "cron(15 3 * * ? *)",
     glueDatabase: "lake",
     alertEmails: [] as string[],
     snowflakeDatabase: "LAKE_EXPORT",

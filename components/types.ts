@@ -101,9 +101,11 @@ export interface LakeSettings {
     crawlBatchSize: number;
     /** Seconds after a table's first new object that its crawl starts (the trigger's BatchWindow, 1-900). */
     crawlBatchWindowSeconds: number;
-    /** A daily safety-net crawl of every table on the crawler's schedule, besides the crawls on arrival. */
+    /** A safety-net crawl of every table on the crawler's schedule, besides the crawls on arrival (off only when acknowledged). */
     safetyNetCrawl: boolean;
-    /** When crawls happen, derived from the three settings above. */
+    /** Its Glue cron expression; undefined when the stack switched it off. */
+    safetyNetSchedule?: string;
+    /** When crawls happen, derived from the settings above. */
     crawl: CrawlTiming;
     glueDatabase: string;
     alertEmails: string[];

@@ -8,7 +8,8 @@
  * keys its own way through `keyName`, so a problem points at the line a user edits.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { crawlTiming, EVENT_BATCH_LIMITS } from "./catalog/arrival";
+import { crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "./catalog/arrival";
+import { parseCron } from "./cron";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
 import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
@@ -186,13 +187,34 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
         " (new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize)");
     const crawlBatchWindowSeconds = int("crawlBatchWindowSeconds", B.minWindowSeconds, B.maxWindowSeconds,
         " (seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow)");
-    const safetyNetCrawl = bool("safetyNetCrawl");
-    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNet: safetyNetCrawl });
+    // The fallback crawl: Glue does not guarantee delivery of EventBridge events to a workflow, and
+    // a batch that closes while its crawler runs starts nothing
+    // (https://docs.aws.amazon.com/glue/latest/dg/starting-workflow-eventbridge.html); those events
+    // wait in the queue for a crawl. Every stack has one unless it acknowledges going without.
+    // (A stack file always passes safetyNetCrawl: the project declares its default.)
+    const netWanted = bool("safetyNetCrawl");
+    const schedule = str("safetyNetSchedule");
+    let safetyNetSchedule: string | undefined;
+    if (typeof schedule === "string" && schedule.trim() !== SAFETY_NET_OFF) {
+        if (!netWanted && typeof args.safetyNetCrawl === "boolean") {
+            p.add("safetyNetCrawl", `true unless safetyNetSchedule is "${SAFETY_NET_OFF}" (every stack that crawls on arrival has a fallback crawl; switching it off is ` +
+                "an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays)", false);
+        }
+        try {
+            parseCron(schedule);
+            safetyNetSchedule = schedule.trim();
+        } catch (e) {
+            p.add("safetyNetSchedule", `a Glue cron expression such as ${SAFETY_NET_SCHEDULE} (${(e as Error).message}), or "${SAFETY_NET_OFF}" to crawl on arrival only`, schedule);
+        }
+    }
+    const safetyNetCrawl = safetyNetSchedule !== undefined;
+    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNetSchedule });
     // An event whose crawl did not happen must not expire: the queue keeps events for two of the
-    // longest intervals between crawls (the safety net's day, or a batch window plus a crawl).
+    // longest intervals between crawls (the safety net's longest gap, or a batch window plus a crawl).
     const neededDays = Math.ceil((2 * crawl.longestIntervalMinutes) / 1440);
     if (Number.isInteger(queueRetentionDays) && queueRetentionDays >= 1 && queueRetentionDays * 1440 < 2 * crawl.longestIntervalMinutes) {
-        p.add("queueRetentionDays", `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} with safetyNetCrawl: ${safetyNetCrawl})`, queueRetentionDays);
+        p.add("queueRetentionDays", `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} ` +
+            `${safetyNetSchedule !== undefined ? `with safetyNetSchedule ${safetyNetSchedule}), or a safetyNetSchedule with shorter gaps` : "crawling on arrival only)"}`, queueRetentionDays);
     }
 
     const alertEmails = stringList(args.alertEmails, "alertEmails", LAKE_DEFAULTS.alertEmails, naming.email, p);
@@ -233,7 +255,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
         ok: true,
         settings: {
             production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
-            athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
+            athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, safetyNetSchedule, crawl,
             glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, taskTimeoutMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
             auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,

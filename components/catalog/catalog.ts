@@ -68,6 +68,8 @@ export class Catalog extends pulumi.ComponentResource {
     readonly workgroup: aws.athena.Workgroup;
     readonly tables: Record<string, aws.glue.CatalogTable> = {};
     readonly crawlers: Record<string, TableCrawler> = {};
+    /** Each table's crawler name, as a plain value (the alert rules list them). */
+    readonly crawlerNames: Record<string, string> = {};
     readonly arrivals: Record<string, CrawlOnArrival> = {};
     readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
     /** The crawlers' security configuration, with the lake key. */
@@ -125,8 +127,9 @@ export class Catalog extends pulumi.ComponentResource {
                 // The table is metadata the program re-creates; the data stays in S3.
             });
 
+            this.crawlerNames[table.name] = `${args.namePrefix}-${table.name}`;
             this.crawlers[table.name] = new TableCrawler(`${name}-${table.name}`, {
-                crawlerName: `${args.namePrefix}-${table.name}`,
+                crawlerName: this.crawlerNames[table.name],
                 databaseName: this.database.name,
                 table: this.tables[table.name],
                 bucketArn: args.bucketArn,
@@ -144,7 +147,7 @@ export class Catalog extends pulumi.ComponentResource {
 
             this.arrivals[table.name] = new CrawlOnArrival(`${name}-${table.name}-arrival`, {
                 crawler: this.crawlers[table.name].crawler,
-                crawlerName: `${args.namePrefix}-${table.name}`,
+                crawlerName: this.crawlerNames[table.name],
                 bucketName: args.bucketName,
                 tablePrefix: table.tablePrefix,
                 batchSize: args.arrival.batchSize,

@@ -29,6 +29,7 @@ export const T = {
     topic: ["aws:sns/topic:Topic"],
     topicPolicy: ["aws:sns/topicPolicy:TopicPolicy"],
     subscription: ["aws:sns/topicSubscription:TopicSubscription"],
+    metricAlarm: ["aws:cloudwatch/metricAlarm:MetricAlarm"],
     queue: ["aws:sqs/queue:Queue"],
     queuePolicy: ["aws:sqs/queuePolicy:QueuePolicy"],
     key: ["aws:kms/key:Key"],

@@ -10,7 +10,8 @@
  * What it cannot see, and assumes (also written in docs/security.md):
  * - the context AWS services put in their requests: S3 sends `aws:SourceArn`/`aws:SourceAccount`
  *   when it publishes an event, SNS sends `aws:SourceArn` when it delivers to SQS, STS carries
- *   `sts:ExternalId` from the caller. Each cell states the context it evaluates.
+ *   `sts:ExternalId` from the caller; nothing is assumed of what S3 and SNS send to KMS (the key
+ *   policy asks nothing of it). Each cell states the context it evaluates.
  * - Snowflake's own account: its IAM user is given an identity policy allowing `sts:AssumeRole`
  *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
  * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
@@ -790,16 +791,19 @@ export function buildMatrix(f: LakeFacts): Cell[] {
                 id: `kms:${id}`, group: "kms", principal, action, resource: keyRes, context, identityPolicies: identity, resourcePolicy: f.key!.policy, expected, why,
                 contextLabel: context["aws:SourceAccount"] === undefined ? "-" : `SourceAccount=${context["aws:SourceAccount"] === acct ? "this account" : "another account"}`,
             });
-        kms("s3-this-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
-            "key policy: S3 of this account encrypts the events it publishes to the encrypted topic");
+        // S3's grant has no condition, as the S3 user guide's key policy has none: no AWS source says
+        // S3 sends aws:SourceAccount to KMS. The key does not tell S3's callers apart; the topic
+        // policy does (the sns:Publish cells: only the lake bucket of this account publishes).
+        kms("s3-encrypt", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Allowed",
+            "key policy: S3 encrypts the events it publishes to the encrypted topic (the S3 user guide's statement, without a condition)");
+        kms("s3-decrypt", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:Decrypt", {}, "Allowed",
+            "key policy: S3 publishing to the encrypted topic needs kms:Decrypt too (the S3 user guide's statement)");
+        kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Allowed",
+            "the key does not confine S3 by account (S3 is not documented to send aws:SourceAccount to KMS); the topic policy refuses another account's bucket");
         kms("sns-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Allowed",
             "key policy: SNS writes into the encrypted queues (documented without a condition; it need not send aws:SourceAccount)");
         kms("sns-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", {}, "Allowed",
             "key policy: SNS reads the encrypted topic's messages");
-        kms("s3-no-source-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Denied",
-            "S3's grant requires aws:SourceAccount, as the S3 user guide's key policy does");
-        kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Denied",
-            "aws:SourceAccount must be this account");
         kms("admin-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "kms:Decrypt", {}, "Denied",
             "the key policy trusts only this account's root");
         kms("admin-this-account", { label: "administrator of this account", arn: adminHere }, [ADMIN], "kms:Decrypt", {}, "Allowed",

@@ -23,7 +23,7 @@ import {
     EnforcementLevel, Policies, PolicyPackConfig, PolicyProviderResource, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
-import { crawlTiming, EVENT_BATCH_LIMITS, naming } from "@incremental-crawl/components";
+import { crawlTiming, EVENT_BATCH_LIMITS, naming, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
 import { allPolicies, PACK_NAME } from "../../policies/rules";
 import { defaultsOf } from "../../policies/lib/rule";
 import { NodeOptions } from "../../policies/lib/graph";
@@ -106,7 +106,13 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
     const window = Number(config["incremental-crawl:crawlBatchWindowSeconds"] ?? EVENT_BATCH_LIMITS.maxWindowSeconds);
     if (Number.isInteger(window) && window >= EVENT_BATCH_LIMITS.minWindowSeconds && window <= EVENT_BATCH_LIMITS.maxWindowSeconds) {
         // An invalid window fails the program itself; the policy default stands.
-        settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNet: config["incremental-crawl:safetyNetCrawl"] === "true" }).longestIntervalMinutes;
+        // The stack's safety-net schedule as the program reads it (the project's default when unset).
+        const schedule = config["incremental-crawl:safetyNetSchedule"] ?? SAFETY_NET_SCHEDULE;
+        try {
+            settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNetSchedule: schedule.trim() === SAFETY_NET_OFF ? undefined : schedule }).longestIntervalMinutes;
+        } catch {
+            // A schedule the program refuses fails the program itself; the policy default stands.
+        }
     }
     return settings;
 }

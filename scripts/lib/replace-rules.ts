@@ -92,6 +92,12 @@ export interface ReplaceRule {
     renames?: string[];
     /** Inputs whose in-place update recreates the object (`CREATE OR REPLACE`): same step, new object. */
     recreateOnUpdate?: string[];
+    /**
+     * Inputs with a schema `Default` that the provider plans when the program leaves them unset, and
+     * diffs against the value its state holds: a state that holds another value shows a change the
+     * program never made (unless `ignoreChanges` names the input).
+     */
+    stateDefaults?: Record<string, unknown>;
     /** What the object holds, for the data-safety verdicts. */
     holds?: Holds;
     /** The object is on the event path S3 → SNS → SQS → crawler. */
@@ -343,10 +349,14 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     },
     "aws:glue/trigger:Trigger": {
         // name, type and workflow_name are ForceNew; actions, event_batching_condition, schedule
-        // and description are updated in place (resourceTriggerUpdate: UpdateTrigger).
+        // and description are updated in place (resourceTriggerUpdate: UpdateTrigger). `enabled`
+        // has `Default: true`; a change of it calls StartTrigger or StopTrigger, and for EVENT and
+        // ON_DEMAND triggers resourceTriggerRead keeps the state's own value (`state == CREATED &&
+        // d.Get("enabled")`), so a stored false is diffed against the default on every update.
         upstream: "aws_glue_trigger",
-        source: `${TF_AWS} internal/service/glue/trigger.go @ 04c79849dbe7`,
+        source: `${TF_AWS} internal/service/glue/trigger.go @ 04c79849dbe7, 81ae62fe1923`,
         forceNew: ["name", "type", "workflowName"],
+        stateDefaults: { enabled: true },
         autoName: "name",
         identity: byName,
     },

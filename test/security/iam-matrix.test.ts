@@ -9,6 +9,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "../../offline";
 import { overlaySettings } from "../../scripts/lib/stack-file";
+import { MOCK_ACCOUNT } from "../../offline/mocks";
 import {
     buildMatrix, Cell, CELL_GROUPS, CellGroup, CellResult, DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, GraphResource, LakeFacts, lakeFacts,
 } from "../../scripts/lib/iam-matrix";
@@ -349,9 +350,12 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
         assert.ok((await mismatches(wide)).includes("unload:delete-earlier-export"));
     });
 
-    it("a key policy open to S3 of any account", async () => {
-        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => { delete d.Statement[1].Condition; });
-        assert.ok((await mismatches(bad)).includes("kms:s3-other-account"));
+    it("a key policy that confines S3 by a condition S3 is not documented to send", async () => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => {
+            d.Statement.find((s: any) => s.Sid === "AllowS3ToPublishEncryptedEvents").Condition = { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } };
+        });
+        const flagged = await mismatches(bad);
+        for (const id of ["kms:s3-encrypt", "kms:s3-decrypt"]) assert.ok(flagged.includes(id), `${id} not flagged: ${flagged.join(", ")}`);
     });
 
     /** The graph with a managed policy attached to the orders crawler's role. */
