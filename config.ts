@@ -30,7 +30,7 @@ export const PROJECT_KEYS = [...Object.keys(DEFAULTS), "tables"] as const;
 /** Settings the project no longer reads, and what replaced them. */
 const RETIRED_KEYS: Record<string, string> = {
     crawlerSchedule: "no crawlerSchedule: crawls start when a table's objects arrive (crawlBatchSize, crawlBatchWindowSeconds); " +
-        `for a daily crawl besides, set safetyNetCrawl: true (${SAFETY_NET_SCHEDULE})`,
+        `the fallback crawl's schedule is safetyNetSchedule (default ${SAFETY_NET_SCHEDULE})`,
 };
 
 /** Provider keys that would put a credential in the stack file. Credentials come from the environment. */

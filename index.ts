@@ -30,6 +30,11 @@ export const alertsTopicArn = lake.alertsTopicArn;
 export const auditTrail = lake.auditTrail;
 /** The recovery replica of the exports, when the stack has one. */
 export const replica = settings.replicaRegion !== undefined ? { bucketName: lake.replicaBucketName, region: settings.replicaRegion } : undefined;
+/**
+ * Reader accounts and further subscribers, when the stack has any: what each reader may read, the
+ * catalog id to register, and what an endpoint owner passes to its own Subscribe call.
+ */
+export const sharing = settings.readers.length > 0 || settings.tables.some((t) => t.subscribers !== undefined) ? lake.sharing : undefined;
 /** How the stack connects to Snowflake (never a credential), for `npm run verify`. */
 export const snowflakeConnection = {
     ...connectionEnvironment(settings.snowflakeConnection),

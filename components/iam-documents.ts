@@ -23,11 +23,56 @@ const doc = (...statements: Statement[]): PolicyDocument => ({ Version: "2012-10
 /** `arn:aws:s3:::bucket/prefix/*` for a key prefix without a trailing slash. */
 export const objectsUnder = (bucketArn: string, prefix: string) => `${bucketArn}/${prefix}/*`;
 
+/** The principal of a whole AWS account: its IAM policies decide which of its identities act. */
+export const accountPrincipal = (account: string, partition = "aws") => `arn:${partition}:iam::${account}:root`;
+
 /**
- * Lets only S3, for this bucket in this account, publish to the topic.
+ * Accounts that share the same set of things (tables, locations, endpoints), each set once: one
+ * statement per distinct set keeps a policy small as readers are added. Sorted, so the document is
+ * the same whatever the configuration's order.
+ */
+export function groupByGrants(grants: ReadonlyArray<{ account: string; items: string[] }>): { accounts: string[]; items: string[] }[] {
+    const byItems = new Map<string, { accounts: string[]; items: string[] }>();
+    for (const g of grants) {
+        const items = [...new Set(g.items)].sort();
+        if (items.length === 0) continue;
+        const key = items.join("\n");
+        const group = byItems.get(key) ?? { accounts: [], items };
+        if (!group.accounts.includes(g.account)) group.accounts.push(g.account);
+        byItems.set(key, group);
+    }
+    return [...byItems.values()].map((g) => ({ ...g, accounts: g.accounts.sort() })).sort((x, y) => x.accounts[0].localeCompare(y.accounts[0]) || x.items[0].localeCompare(y.items[0]));
+}
+
+/** An endpoint another account subscribes itself (the lake does not create that subscription). */
+export interface OwnerSubscription {
+    account: string;
+    protocol: string;
+    endpoint: string;
+}
+
+/**
+ * Lets only S3, for this bucket in this account, publish to the topic; and each account named in
+ * `endpointOwners` subscribe exactly its configured endpoints with their protocol, nothing else (no
+ * publish, no other endpoint). "The topic owner must give the queue owner's account permission to
+ * call the Subscribe action on the topic"; a subscription the queue owner creates needs no
+ * confirmation (https://docs.aws.amazon.com/sns/latest/dg/sns-send-message-to-sqs-cross-account.html;
+ * the same for a function of another account: https://docs.aws.amazon.com/lambda/latest/dg/with-sns.html).
+ * `sns:Protocol` and `sns:Endpoint` are the keys SNS evaluates for Subscribe
+ * (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
  */
-export function topicPolicy(a: { topicArn: string; bucketArn: string; accountId: string }): PolicyDocument {
+export function topicPolicy(a: { topicArn: string; bucketArn: string; accountId: string; partition?: string; endpointOwners?: OwnerSubscription[] }): PolicyDocument {
+    const byOwner = new Map<string, OwnerSubscription[]>();
+    for (const s of a.endpointOwners ?? []) byOwner.set(`${s.account} ${s.protocol}`, [...(byOwner.get(`${s.account} ${s.protocol}`) ?? []), s]);
+    const subscribe: Statement[] = [...byOwner.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([, subs], i) => ({
+        Sid: `EndpointOwnerSubscribes${i + 1}`,
+        Effect: "Allow",
+        Principal: { AWS: accountPrincipal(subs[0].account, a.partition) },
+        Action: "sns:Subscribe",
+        Resource: a.topicArn,
+        Condition: { StringEquals: { "sns:Protocol": subs[0].protocol, "sns:Endpoint": [...new Set(subs.map((s) => s.endpoint))].sort() } },
+    }));
     return doc({
         Sid: "AllowS3PublishFromLakeBucket",
         Effect: "Allow",
@@ -38,7 +83,7 @@ export function topicPolicy(a: { topicArn: string; bucketArn: string; accountId:
             ArnLike: { "aws:SourceArn": a.bucketArn },
             StringEquals: { "aws:SourceAccount": a.accountId },
         },
-    });
+    }, ...subscribe);
 }
 
 /**
@@ -69,6 +114,73 @@ export function bucketTlsOnlyPolicy(a: { bucketArn: string }): PolicyDocument {
         Resource: [a.bucketArn, `${a.bucketArn}/*`],
         Condition: { Bool: { "aws:SecureTransport": "false" } },
     });
+}
+
+/** What a reader account may read: the current export folders (key prefixes, no trailing slash) of its tables. */
+export interface ReaderLocations {
+    account: string;
+    locations: string[];
+}
+
+/**
+ * The lake bucket's policy: every request without TLS denied (`bucketTlsOnlyPolicy`, first and
+ * unchanged), and for each reader account, reads under the current export folders of its tables
+ * and nothing else: listing only with an `s3:prefix` under them, `s3:GetObject` on their objects,
+ * and the bucket's location (the three actions Athena's guide grants another account on a bucket,
+ * https://docs.aws.amazon.com/athena/latest/ug/cross-account-permissions.html). No write, delete,
+ * ACL or version action. A cross-account request needs this grant and the reader's own IAM policy
+ * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/example-walkthroughs-managing-access-example2.html).
+ */
+export function lakeBucketPolicy(a: { bucketArn: string; partition?: string; readers?: ReaderLocations[] }): PolicyDocument {
+    const groups = groupByGrants((a.readers ?? []).map((r) => ({ account: r.account, items: r.locations })));
+    const principal = (accounts: string[]) => ({ AWS: accounts.map((x) => accountPrincipal(x, a.partition)) });
+    const reads: Statement[] = groups.length === 0 ? [] : [
+        {
+            Sid: "ReadersLocateLakeBucket",
+            Effect: "Allow",
+            Principal: principal([...new Set(groups.flatMap((g) => g.accounts))].sort()),
+            Action: "s3:GetBucketLocation",
+            Resource: a.bucketArn,
+        },
+        ...groups.flatMap((g, i): Statement[] => [
+            {
+                Sid: `ReadersListExports${i + 1}`,
+                Effect: "Allow",
+                Principal: principal(g.accounts),
+                Action: "s3:ListBucket",
+                Resource: a.bucketArn,
+                Condition: { StringLike: { "s3:prefix": g.items.flatMap((l) => [`${l}/`, `${l}/*`]) } },
+            },
+            { Sid: `ReadersGetExports${i + 1}`, Effect: "Allow", Principal: principal(g.accounts), Action: "s3:GetObject", Resource: g.items.map((l) => objectsUnder(a.bucketArn, l)) },
+        ]),
+    ];
+    return doc(...bucketTlsOnlyPolicy({ bucketArn: a.bucketArn }).Statement, ...reads);
+}
+
+/**
+ * What a reader may read of the Glue Data Catalog: its tables and their partitions, in the lake's
+ * database. The read actions of the resource policy Lake Formation writes for a cross-account table
+ * grant (https://docs.aws.amazon.com/lake-formation/latest/dg/cross-account-getresourcepolicies.html),
+ * without table versions or search, on the catalog, the database and each table, as the Glue and
+ * Athena guides name them (https://docs.aws.amazon.com/glue/latest/dg/cross-account-access.html,
+ * https://docs.aws.amazon.com/athena/latest/ug/security-iam-cross-account-glue-catalog-access.html).
+ */
+export const READER_CATALOG_ACTIONS = ["glue:BatchGetPartition", "glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"];
+
+/**
+ * The Data Catalog resource policy of the lake's account and region: each reader account may read
+ * its tables' metadata (`READER_CATALOG_ACTIONS`) and nothing else of the catalog.
+ */
+export function catalogSharingPolicy(a: { partition: string; region: string; accountId: string; database: string; readers: ReadonlyArray<{ account: string; tables: string[] }> }): PolicyDocument {
+    const arn = (resource: string) => `arn:${a.partition}:glue:${a.region}:${a.accountId}:${resource}`;
+    const groups = groupByGrants(a.readers.map((r) => ({ account: r.account, items: r.tables })));
+    return doc(...groups.map((g, i): Statement => ({
+        Sid: `ReadersReadTables${i + 1}`,
+        Effect: "Allow",
+        Principal: { AWS: g.accounts.map((x) => accountPrincipal(x, a.partition)) },
+        Action: READER_CATALOG_ACTIONS,
+        Resource: [arn("catalog"), arn(`database/${a.database}`), ...g.items.map((t) => arn(`table/${a.database}/${t}`))],
+    })));
 }
 
 /** Trust policy of a role assumed by an AWS service. */
@@ -303,8 +415,23 @@ export function lakeKeyPolicy(a: {
     partition?: string;
     /** The stack's crawlers write encrypted logs: the region, and the ARN pattern of their log groups (`crawlerLogGroupArnPattern`). */
     crawlerLogs?: { region: string; logGroupArnPattern: string };
+    /** Accounts that read exports (`readers`), and the lake's region: they decrypt through S3 there, and only so. */
+    readers?: { accounts: string[]; region: string };
 }): PolicyDocument {
     const partition = a.partition ?? "aws";
+    // A reader decrypts what S3 reads for it, in the lake's region, and nothing else: kms:ViaService
+    // "limits use of a KMS key to requests from specified AWS services"
+    // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
+    // which objects, the bucket policy decides. Cross-account use needs this statement and the
+    // reader's own IAM policy (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
+    const readers: Statement[] = a.readers && a.readers.accounts.length > 0 ? [{
+        Sid: "AllowReadersToDecryptExportsThroughS3",
+        Effect: "Allow",
+        Principal: { AWS: [...new Set(a.readers.accounts)].sort().map((x) => accountPrincipal(x, partition)) },
+        Action: "kms:Decrypt",
+        Resource: "*",
+        Condition: { StringEquals: { "kms:ViaService": `s3.${a.readers.region}.amazonaws.com` } },
+    }] : [];
     const crawlerLogs: Statement[] = a.crawlerLogs ? [{
         Sid: "AllowCloudWatchLogsForCrawlerLogGroups",
         Effect: "Allow",
@@ -322,17 +449,21 @@ export function lakeKeyPolicy(a: {
             Resource: "*",
         },
         {
-            // S3 encrypts the events it publishes to the encrypted topic. The S3 user guide's key
-            // policy for encrypted notification destinations conditions this on aws:SourceAccount
-            // (and aws:SourceArn; the bucket is named after the key exists, so the account is what
-            // the key can name). https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
-            // ("AWS KMS key policy")
-            Sid: "AllowS3OfThisAccountToPublishEncryptedEvents",
+            // S3 encrypts the events it publishes to the encrypted topic, and the test message it
+            // publishes when the notification is written. The S3 user guide's key policy for
+            // encrypted notification destinations has no condition ("AWS KMS key policy",
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html),
+            // nor has the SNS guide's statement for AWS services that publish to encrypted topics
+            // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+            // No AWS source says S3 sends aws:SourceAccount with that KMS request (the IAM guide's
+            // aws:SourceAccount example is S3 telling SNS, on the publish the topic policy checks),
+            // and a condition S3 does not meet fails the notification's validation at create. The
+            // topic policy confines what S3 may publish: the lake bucket of this account only.
+            Sid: "AllowS3ToPublishEncryptedEvents",
             Effect: "Allow",
             Principal: { Service: "s3.amazonaws.com" },
             Action: ["kms:GenerateDataKey*", "kms:Decrypt"],
             Resource: "*",
-            Condition: { StringEquals: { "aws:SourceAccount": a.accountId } },
         },
         {
             // SNS writes into the encrypted queues. The SQS and SNS guides document this grant
@@ -357,6 +488,7 @@ export function lakeKeyPolicy(a: {
             Resource: "*",
         },
         ...crawlerLogs,
+        ...readers,
     );
 }
 

@@ -12,9 +12,12 @@ import { RetainedTable, TieredTable } from "./lake/lifecycle-rules";
 import { boundedName, LIMITS, snowflakeName } from "./naming";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
-import { IncrementalLakeArgs } from "./lake-args";
+import * as crypto from "crypto";
+import { IncrementalLakeArgs, SubscribedBy } from "./lake-args";
+import { subscriptionAttributes } from "./lake/event-subscription";
 import { token } from "./tokens";
-import { resolveLakeArgs } from "./validate";
+import { LakeArgsError, resolveLakeArgs, sharingProblems } from "./validate";
+import { LakeSettings, SubscriberSpec } from "./types";
 
 /** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
 export const ATHENA_RESULTS_PREFIX = "athena-results";
@@ -47,6 +50,8 @@ export interface LakeTableOutputs {
     taskName: string;
     /** What the first unload of the current export did; unset until it ran. */
     backfill?: BackfillSummary;
+    /** Days the table's objects are kept (`retentionDays`); unset when kept until deleted. */
+    retentionDays?: number;
 }
 
 /** Where the record of who read or deleted lake objects is (`auditTrail`). */
@@ -59,6 +64,52 @@ export interface AuditTrailOutputs {
     prefix?: string;
     /** The trail that records the lake's S3 data events (`cloudtrail`). */
     trailArn?: string;
+}
+
+/** A subscription an endpoint's owner creates from its own account, and what to pass to Subscribe. */
+export interface EndpointOwnerSubscription {
+    /** The table (folder name) whose events it receives. */
+    table: string;
+    protocol: string;
+    endpoint: string;
+    /** The lake topic to subscribe to. */
+    topicArn: string;
+    /** SNS subscription attributes to pass to Subscribe: the table's filter, raw delivery where the protocol has it. */
+    filterPolicyScope: string;
+    filterPolicy: string;
+    rawMessageDelivery: boolean;
+}
+
+/** A further subscription the lake created. */
+export interface LakeSubscriptionOutputs {
+    /** The table (folder name) whose events it receives. */
+    table: string;
+    protocol: string;
+    endpoint: string;
+    /** Its ARN (an HTTPS subscription receives nothing until its endpoint confirms it). */
+    subscriptionArn: string;
+}
+
+/** Who else uses the lake: reader accounts and further subscribers of the table events. */
+export interface SharingOutputs {
+    /** Per reader account, the tables (folder names) whose current export it may read. */
+    readers: Record<string, string[]>;
+    /** The Glue catalog id readers register in Athena (the lake's account), when the catalog is shared. */
+    catalogId?: string;
+    /** Subscriptions the lake created (HTTPS endpoints, queues and functions of its own account). */
+    subscriptions: LakeSubscriptionOutputs[];
+    /** Subscriptions endpoint owners of other accounts create themselves, with what to pass to Subscribe. */
+    endpointOwnerSubscriptions: EndpointOwnerSubscription[];
+}
+
+/** A stable logical-name part for a subscriber: the same while it is configured, whatever else changes. */
+export function subscriberKey(s: Pick<SubscriberSpec, "protocol" | "endpoint">): string {
+    return `subscriber-${crypto.createHash("sha256").update(`${s.protocol} ${s.endpoint}`).digest("hex").slice(0, 8)}`;
+}
+
+/** Per table (Snowflake name), the reader accounts of the table: those of every table and those of it. */
+export function readersOfTables(settings: Pick<LakeSettings, "readers" | "tables">): Map<string, string[]> {
+    return new Map(settings.tables.map((t) => [t.name, [...new Set(settings.readers.filter((r) => r.table === undefined || r.table === t.name).map((r) => r.account))].sort()]));
 }
 
 /**
@@ -94,6 +145,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
     readonly auditTrail: pulumi.Output<AuditTrailOutputs>;
     /** The recovery replica of the exports (`replicaRegion`); unset without one. */
     readonly replicaBucketName: pulumi.Output<string | undefined>;
+    /** Reader accounts and further subscribers (`readers`, tables' `subscribers`); unset without any. */
+    readonly sharing: pulumi.Output<SharingOutputs | undefined>;
 
     constructor(name: string, args: IncrementalLakeArgs, opts?: pulumi.ComponentResourceOptions) {
         // Checked before the component registers: bad arguments declare nothing.
@@ -108,14 +161,6 @@ export class IncrementalLake extends pulumi.ComponentResource {
         const region = aws.getRegionOutput({}, child).region;
         const accountId = identity.accountId;
 
-        // A key of the program's own (`kmsKeyArn`), else one the lake creates. With a key, the
-        // crawlers encrypt their logs with it (Catalog): the lake's key admits CloudWatch Logs for
-        // their log groups; a key of the program's must admit the same (iam.lakeKeyPolicy).
-        const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined
-            ? new LakeKey(`${name}-kms`, { accountId, partition, retain, crawlerLogs: { region, namePrefix } }, child)
-            : undefined;
-        const kmsKeyArn = settings.kmsKeyArn !== undefined ? pulumi.output(settings.kmsKeyArn) : key?.arn;
-
         const tables = settings.tables.map((spec) => {
             const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
             return { spec, layout, folder: layout.folder };
@@ -124,6 +169,35 @@ export class IncrementalLake extends pulumi.ComponentResource {
             .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, days: t.spec.retentionDays! }));
         const tieredTables: TieredTable[] = tables.filter((t) => t.spec.storageTiers !== undefined)
             .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, tiers: t.spec.storageTiers! }));
+
+        // Who else uses the lake. What only the account decides (a reader that is the lake's own
+        // account, a subscriber of the wrong side) is checked against the caller's identity before
+        // any policy or subscription is declared with it: a preview fails with the problems.
+        const readersOf = readersOfTables(settings);
+        const subscribers = tables.flatMap((t) => (t.spec.subscribers ?? []).map((s) => ({ ...s, folder: t.folder, keyPrefix: t.layout.tablePrefix })));
+        const lakeSubscribers = subscribers.filter((s) => s.subscribedBy === SubscribedBy.Lake);
+        const ownerSubscribers = subscribers.filter((s) => s.subscribedBy === SubscribedBy.EndpointOwner);
+        const hasReaders = settings.readers.length > 0;
+        const checked = hasReaders || subscribers.length > 0
+            ? accountId.apply((account) => {
+                const problems = sharingProblems(settings, account);
+                if (problems.length > 0) throw new LakeArgsError(problems);
+                return account;
+            })
+            : accountId;
+        const readerAccounts = [...new Set(settings.readers.map((r) => r.account))].sort();
+        const tablesOfReader = (account: string) => tables.filter((t) => readersOf.get(t.spec.name)!.includes(account));
+
+        // A key of the program's own (`kmsKeyArn`), else one the lake creates. With a key, the
+        // crawlers encrypt their logs with it (Catalog): the lake's key admits CloudWatch Logs for
+        // their log groups; a key of the program's must admit the same (iam.lakeKeyPolicy).
+        const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined
+            ? new LakeKey(`${name}-kms`, {
+                accountId, partition, retain, crawlerLogs: { region, namePrefix },
+                ...(hasReaders ? { readers: { accounts: checked.apply(() => readerAccounts), region } } : {}),
+            }, child)
+            : undefined;
+        const kmsKeyArn = settings.kmsKeyArn !== undefined ? pulumi.output(settings.kmsKeyArn) : key?.arn;
 
         const lake = new EventLake(`${name}-lake`, {
             accountId,
@@ -146,6 +220,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
             maxReceiveCount: settings.maxReceiveCount,
             retainData: retain,
             retainedTables,
+            readers: hasReaders ? checked.apply(() => readerAccounts.map((account) => ({ account, locations: tablesOfReader(account).map((t) => t.layout.location.replace(/\/$/, "")) }))) : undefined,
+            subscribers: lakeSubscribers.map((s) => ({ consumer: s.folder, key: subscriberKey(s), protocol: s.protocol, endpoint: s.endpoint })),
+            subscriptionsReady: subscribers.length > 0 ? checked : undefined,
+            endpointOwners: ownerSubscribers.length > 0 ? checked.apply(() => ownerSubscribers.map((s) => ({ account: s.account!, protocol: s.protocol, endpoint: s.endpoint }))) : undefined,
             tieredTables,
         }, child);
 
@@ -187,6 +265,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
             }, child);
         }
 
+        // What protects and records the lake's objects, where the stack has it (the first unload waits for it).
+        const storageReady: pulumi.Resource[] = [lake.versioning, replica?.configuration, accessLogBucket?.logging, replica?.accessLogs?.logging]
+            .filter((r): r is NonNullable<typeof r> => r !== undefined);
+
         const catalog = new Catalog(`${name}-catalog`, {
             namePrefix,
             databaseName: settings.glueDatabase,
@@ -210,6 +292,9 @@ export class IncrementalLake extends pulumi.ComponentResource {
             arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
             retain,
             encryptCatalog: settings.glueCatalogEncryption,
+            readers: settings.glueCatalogResourcePolicy && hasReaders
+                ? checked.apply(() => readerAccounts.map((account) => ({ account, tables: tablesOfReader(account).map((t) => t.folder) })))
+                : undefined,
         }, child);
 
         const alerts = new Alerts(`${name}-alerts`, {
@@ -224,9 +309,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 deadLetterQueueName: lake.consumers[t.folder].deadLetterQueue.name,
                 arrivalRuleName: catalog.arrivals[t.folder].rule.name,
             })),
-            crawlerNamePrefix: `${namePrefix}-`,
+            crawlerNames: tables.map((t) => catalog.crawlerNames[t.folder]),
             emails: settings.alertEmails,
             arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
+            otherSubscribers: lakeSubscribers.length > 0,
             safetyNet: settings.crawl.schedule !== undefined,
             kmsKeyArn,
         }, child);
@@ -251,7 +337,15 @@ export class IncrementalLake extends pulumi.ComponentResource {
                     layout: t.layout,
                     // Objects raise events only once the notification and the table's subscription
                     // exist; the backfill waits for them, and registers what it writes in the table.
-                    eventsReady: [lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder]],
+                    // It waits too for what keeps its objects: live replication copies only objects
+                    // written after the configuration exists
+                    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html),
+                    // versioning keeps versions of objects written after it is on, and access logs
+                    // record only requests made after logging starts.
+                    eventsReady: [
+                        lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder],
+                        ...(lake.subscriptions[t.folder] ?? []).map((x) => x.subscription), ...storageReady,
+                    ],
                 };
             }),
             glue: { region, database: catalog.database.name },
@@ -277,6 +371,22 @@ export class IncrementalLake extends pulumi.ComponentResource {
             ? pulumi.output({ kind: trail.kind, logBucket: accessLogBucket.bucket.bucket, prefix: ACCESS_LOG_PREFIX })
             : pulumi.output(trail.kind === "cloudtrail" ? { kind: trail.kind, trailArn: trail.trailArn } : { kind: trail.kind })) as pulumi.Output<AuditTrailOutputs>;
         this.replicaBucketName = replica ? replica.bucket.bucket : pulumi.output(undefined);
+        this.sharing = (hasReaders || subscribers.length > 0
+            ? pulumi.output({
+                readers: Object.fromEntries(readerAccounts.map((account) => [account, tablesOfReader(account).map((t) => t.folder)])),
+                catalogId: settings.glueCatalogResourcePolicy && hasReaders ? checked : undefined,
+                subscriptions: lakeSubscribers.map((s) => ({
+                    table: s.folder, protocol: s.protocol, endpoint: s.endpoint, subscriptionArn: lake.subscriptionOf(s.folder, subscriberKey(s)).subscription.arn,
+                })),
+                endpointOwnerSubscriptions: ownerSubscribers.map((s) => {
+                    const attributes = subscriptionAttributes(s.protocol, s.keyPrefix);
+                    return {
+                        table: s.folder, protocol: s.protocol, endpoint: s.endpoint, topicArn: lake.topic.arn,
+                        filterPolicyScope: attributes.FilterPolicyScope, filterPolicy: attributes.FilterPolicy, rawMessageDelivery: attributes.RawMessageDelivery === "true",
+                    };
+                }),
+            })
+            : pulumi.output(undefined)) as pulumi.Output<SharingOutputs | undefined>;
         this.tables = pulumi.output(Object.fromEntries(tables.map((t) => {
             const consumer = lake.consumers[t.folder];
             const exported = snowflake.tables[t.spec.name];
@@ -297,6 +407,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                 streamName: exported.stream.name,
                 taskName: exported.task.name,
                 backfill: exported.summary,
+                ...(t.spec.retentionDays !== undefined ? { retentionDays: t.spec.retentionDays } : {}),
             }];
         }))) as pulumi.Output<Record<string, LakeTableOutputs>>;
 
@@ -305,6 +416,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
             glueDatabaseName: this.glueDatabaseName, athenaWorkgroupName: this.athenaWorkgroupName, alertsTopicArn: this.alertsTopicArn,
             snowflakeStageName: this.snowflakeStageName, snowflakeIntegrationName: this.snowflakeIntegrationName,
             snowflakeRoleArn: this.snowflakeRoleArn, auditTrail: this.auditTrail, replicaBucketName: this.replicaBucketName, tables: this.tables,
+            sharing: this.sharing,
         });
     }
 }

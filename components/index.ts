@@ -21,7 +21,7 @@ export * as lifecycleRules from "./lake/lifecycle-rules";
 export * as storageTiers from "./lake/storage-tiers";
 export { TableCrawler, TableCrawlerArgs } from "./catalog/table-crawler";
 export { CrawlOnArrival, CrawlOnArrivalArgs, objectCreatedPattern } from "./catalog/crawl-on-arrival";
-export { crawlTiming, CrawlTiming, CrawlTimingInput, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE, SAFETY_NET_INTERVAL_MINUTES, CRAWL_ALLOWANCE_MINUTES } from "./catalog/arrival";
+export { crawlTiming, CrawlTiming, CrawlTimingInput, EVENT_BATCH_LIMITS, SAFETY_NET_SCHEDULE, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_OFF, CRAWL_ALLOWANCE_MINUTES } from "./catalog/arrival";
 export { Catalog, CatalogArgs, CatalogTable, rowsPerPartitionQuery } from "./catalog/catalog";
 export { CrawlerLogEncryption, CrawlerLogEncryptionArgs } from "./catalog/crawler-log-encryption";
 export { DataCatalogEncryption, DataCatalogEncryptionArgs } from "./catalog/data-catalog-encryption";
@@ -31,6 +31,6 @@ export { SnowflakeExport, SnowflakeExportArgs, SnowflakeTableArgs, REQUIRED_PREV
 export { ExportLayout, ExportPlace, exportLayout } from "./lake/export-layout";
 export * as glueSchema from "./catalog/glue-schema";
 export { TaskErrorNotifications, TaskErrorNotificationsArgs } from "./warehouse/task-error-notifications";
-export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds } from "./ops/alerts";
+export { Alerts, AlertsArgs, WatchedTable, oldestMessageThresholdSeconds, crawlerNamePatterns, CRAWLER_RULE_PATTERN_MAX_CHARS } from "./ops/alerts";
 export type { BackfillSummary } from "./warehouse/backfill/backfill";
 export { IncrementalLake, LakeTableOutputs, AuditTrailOutputs, ATHENA_RESULTS_PREFIX, ACCESS_LOG_PREFIX } from "./incremental-lake";

@@ -34,6 +34,43 @@ export const PartitionGranularity = {
 } as const;
 export type PartitionGranularity = (typeof PartitionGranularity)[keyof typeof PartitionGranularity];
 
+/** How a further subscriber of a table's events receives them (an SNS subscription protocol). */
+export const SubscriberProtocol = {
+    /** An SQS queue (`endpoint`: its ARN); raw delivery: the queue receives the S3 event itself. */
+    Sqs: "sqs",
+    /** A Lambda function (`endpoint`: its ARN); SNS wraps the S3 event (Lambda takes no raw delivery). */
+    Lambda: "lambda",
+    /** An HTTPS endpoint (`endpoint`: its https:// URL), which confirms the subscription; raw delivery. */
+    Https: "https",
+} as const;
+export type SubscriberProtocol = (typeof SubscriberProtocol)[keyof typeof SubscriberProtocol];
+
+/** Who creates a subscriber's SNS subscription. */
+export const SubscribedBy = {
+    /**
+     * The lake: the subscription is the stack's, with the table's filter, raw delivery where the
+     * protocol has it, and redrive into the lake's undelivered-events queue. For HTTPS endpoints and
+     * for queues and functions of the lake's own account.
+     */
+    Lake: "lake",
+    /**
+     * The endpoint's owner, from its own account (a queue or function of another account): the topic
+     * policy lets that account subscribe exactly this endpoint; the owner sets the filter, raw
+     * delivery and a dead-letter queue of its own account.
+     */
+    EndpointOwner: "endpoint-owner",
+} as const;
+export type SubscribedBy = (typeof SubscribedBy)[keyof typeof SubscribedBy];
+
+/** A further consumer of one table's object-created events, besides its crawler. */
+export interface EventSubscriber {
+    protocol: SubscriberProtocol;
+    /** The queue's or function's ARN, or the https:// URL (no credentials in it). */
+    endpoint: string;
+    /** Default: `lake`. A queue or function of another account needs `endpoint-owner`. */
+    subscribedBy?: SubscribedBy;
+}
+
 /** One column of an exported table. */
 export interface ExportColumn {
     /** Upper-case Snowflake column name. */
@@ -80,6 +117,11 @@ export interface ExportTable {
      * tier in the table's own `storageTiers`. Default: false.
      */
     archived?: boolean;
+    /**
+     * Further subscribers of the table's object-created events (SQS queues, Lambda functions,
+     * HTTPS endpoints), each filtered to the table's folder. Default: none.
+     */
+    subscribers?: EventSubscriber[];
 }
 
 /**
@@ -96,7 +138,10 @@ export interface SnowflakeConnection {
 
 /** Everything `IncrementalLake` takes. Only `tables` is required. */
 export interface IncrementalLakeArgs {
-    /** The tables to move, 1 to 200 (one SNS filter policy each; SNS allows 200 per topic). */
+    /**
+     * The tables to move: at least one; with their subscribers, at most `maxFilterPolicies` (each
+     * table's queue and each subscriber holds one SNS filter policy).
+     */
     tables: ExportTable[];
     /** A production lake keeps its data on destroy, and requires `kms` encryption and versioning. Default: false. */
     production?: boolean;
@@ -114,6 +159,23 @@ export interface IncrementalLakeArgs {
      * account-wide setting, so one stack of an account at most; production with `kms` only. Default: false.
      */
     glueCatalogEncryption?: boolean;
+    /**
+     * AWS accounts that may read the lake: `<account id>` reads every table, `<account id>:<TABLE>`
+     * one table (its current export, through S3, the lake key and, with `glueCatalogResourcePolicy`,
+     * the Glue table). Never the lake's own account. Default: none.
+     */
+    readers?: string[];
+    /**
+     * Share the readers' Glue tables through the Data Catalog resource policy of the whole AWS account
+     * in this region (one per account and region: one stack of an account at most); refused with
+     * `glueCatalogEncryption`. Default: false.
+     */
+    glueCatalogResourcePolicy?: boolean;
+    /**
+     * SNS filter policies the lake topic may hold: tables plus subscribers. Default: 200, SNS's
+     * adjustable quota; raise it here after AWS raised the quota.
+     */
+    maxFilterPolicies?: number;
     /** Keep object versions in the lake bucket. Default: true. */
     versioning?: boolean;
     /**
@@ -138,8 +200,18 @@ export interface IncrementalLakeArgs {
     crawlBatchSize?: number;
     /** Seconds after a table's first new object that its crawl starts (1-900). Default: 300. */
     crawlBatchWindowSeconds?: number;
-    /** A daily crawl of every table besides the crawls on arrival. Default: false. */
+    /**
+     * Crawl every table on `safetyNetSchedule` besides the crawls on arrival. Default: true. False
+     * needs `safetyNetSchedule: "none-events-may-expire"`, the acknowledgement that events whose
+     * crawl did not start wait for their table's next arrival and may expire.
+     */
     safetyNetCrawl?: boolean;
+    /**
+     * When the fallback crawl runs: a Glue cron expression whose longest gap is at most half of
+     * `queueRetentionDays`, or `"none-events-may-expire"` to crawl on arrival only. Default:
+     * `cron(15 3 * * ? *)` (daily, 03:15 UTC).
+     */
+    safetyNetSchedule?: string;
     /** Glue (and Athena) database of the lake tables. Default: `lake`. */
     glueDatabase?: string;
     /** Email addresses subscribed to the alerts topic. Default: none. */
@@ -179,6 +251,13 @@ export interface IncrementalLakeArgs {
 }
 
 /**
+ * SNS allows 200 filter policies per topic by default, an adjustable quota
+ * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html): one per
+ * table (its crawler's queue) and one per further subscriber of a table.
+ */
+export const SNS_FILTER_POLICIES_PER_TOPIC = 200;
+
+/**
  * The defaults of the optional plain settings. The project's Pulumi.yaml declares the same
  * defaults for its stack configuration; a test keeps the two equal.
  */
@@ -196,7 +275,8 @@ export const LAKE_DEFAULTS = {
     maxReceiveCount: 5,
     crawlBatchSize: 100,
     crawlBatchWindowSeconds: 300,
-    safetyNetCrawl: false,
+    safetyNetCrawl: true,
+    safetyNetSchedule: "cron(15 3 * * ? *)",
     glueDatabase: "lake",
     alertEmails: [] as string[],
     snowflakeDatabase: "LAKE_EXPORT",
@@ -208,16 +288,17 @@ export const LAKE_DEFAULTS = {
     auditTrail: "access-logs",
     accessLogDays: 365,
     replicaRegion: "",
+    readers: [] as string[],
+    glueCatalogResourcePolicy: false,
+    maxFilterPolicies: SNS_FILTER_POLICIES_PER_TOPIC,
 };
 
 /** Every key of IncrementalLakeArgs. */
 export const ARG_KEYS = [...Object.keys(LAKE_DEFAULTS), "tables", "kmsKeyArn", "snowflakeConnection", "snowflakePreviewFeatures"] as const;
-export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays", "storageTiers", "archived"] as const;
+export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays", "storageTiers", "archived", "subscribers"] as const;
+export const SUBSCRIBER_KEYS = ["protocol", "endpoint", "subscribedBy"] as const;
 export const COLUMN_KEYS = ["name", "type", "nullable"] as const;
 export const SNOWFLAKE_CONNECTION_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;
 
-/**
- * SNS allows 200 filter policies per topic by default, one per table here
- * (https://docs.aws.amazon.com/sns/latest/dg/subscription-filter-policy-constraints.html).
- */
-export const MAX_TABLES = 200;
+/** The most tables a lake holds under SNS's default quota of filter policies (no subscribers). */
+export const MAX_TABLES = SNS_FILTER_POLICIES_PER_TOPIC;

@@ -124,6 +124,25 @@ export const awsRegion: Rule = (v) =>
     /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region such as eu-west-1";
 
 /**
+ * An AWS account id: 12 digits (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html).
+ * Taken only as a string: YAML reads an unquoted id as a number and drops its leading zeros.
+ */
+export const ACCOUNT_ID = /^\d{12}$/;
+
+/**
+ * An SQS queue ARN; the account is group 2. Queue names: 1 to 80 letters, digits, `-` or `_`
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html).
+ */
+export const SQS_QUEUE_ARN = /^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(?:-gov)?-[a-z]+-\d:(\d{12}):[A-Za-z0-9_-]{1,80}$/;
+
+/**
+ * A Lambda function ARN with an optional version or alias, the form terraform-provider-aws accepts
+ * (internal/service/lambda/permission.go functionRegexp): group 1 the unqualified ARN, 2 the
+ * account, 3 the qualifier.
+ */
+export const LAMBDA_FUNCTION_ARN = /^(arn:aws(?:-cn|-us-gov)?:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:(\d{12}):function:[A-Za-z0-9_-]{1,64})(?::(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+
+/**
  * `base` when it fits in `max` characters, else its first characters and a digest of the whole, so
  * that names built from long table names stay within a service's limit and stay distinct.
  * Limits: IAM role 64, inline policy 128, SQS queue 80, EventBridge rule 64 characters

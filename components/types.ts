@@ -5,7 +5,7 @@
  */
 import type * as pulumi from "@pulumi/pulumi";
 import type { CrawlTiming } from "./catalog/arrival";
-import type { Encryption, PartitionGranularity, SnowflakeConnection } from "./lake-args";
+import type { Encryption, PartitionGranularity, SnowflakeConnection, SubscribedBy, SubscriberProtocol } from "./lake-args";
 import type { StorageTier } from "./lake/storage-tiers";
 
 export interface ColumnSpec {
@@ -46,6 +46,29 @@ export interface TableSpec {
     storageTiers?: StorageTier[];
     /** Its tiers may archive (GLACIER, DEEP_ARCHIVE): Athena skips archived objects. */
     archived?: boolean;
+    /** Further subscribers of the table's object-created events; absent when none. */
+    subscribers?: SubscriberSpec[];
+}
+
+/** A further subscriber of a table's events, checked. */
+export interface SubscriberSpec {
+    protocol: SubscriberProtocol;
+    /** The queue's or function's ARN, or the https:// URL. */
+    endpoint: string;
+    subscribedBy: SubscribedBy;
+    /** The account of a queue or function (from its ARN); undefined for an HTTPS endpoint. */
+    account?: string;
+    /** Where it was configured (`tables[0].subscribers[1]`), for problems found at deploy time. */
+    path: string;
+}
+
+/** One entry of `readers`: an account that may read every table, or one table. */
+export interface ReaderGrant {
+    account: string;
+    /** The table's (Snowflake) name; undefined: every table. */
+    table?: string;
+    /** Where it was configured (`readers[1]`), for problems found at deploy time. */
+    path: string;
 }
 
 /**
@@ -78,9 +101,11 @@ export interface LakeSettings {
     crawlBatchSize: number;
     /** Seconds after a table's first new object that its crawl starts (the trigger's BatchWindow, 1-900). */
     crawlBatchWindowSeconds: number;
-    /** A daily safety-net crawl of every table on the crawler's schedule, besides the crawls on arrival. */
+    /** A safety-net crawl of every table on the crawler's schedule, besides the crawls on arrival (off only when acknowledged). */
     safetyNetCrawl: boolean;
-    /** When crawls happen, derived from the three settings above. */
+    /** Its Glue cron expression; undefined when the stack switched it off. */
+    safetyNetSchedule?: string;
+    /** When crawls happen, derived from the settings above. */
     crawl: CrawlTiming;
     glueDatabase: string;
     alertEmails: string[];
@@ -104,4 +129,10 @@ export interface LakeSettings {
     accessLogDays: number;
     /** Region of the cross-region recovery replica of the exports; undefined: no replica (production refuses that). */
     replicaRegion?: string;
+    /** Accounts that may read the lake, or one table of it, in the order configured. */
+    readers: ReaderGrant[];
+    /** Share the readers' Glue tables through the account's Data Catalog resource policy. */
+    glueCatalogResourcePolicy: boolean;
+    /** SNS filter policies the lake topic may hold (tables plus subscribers). */
+    maxFilterPolicies: number;
 }

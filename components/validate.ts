@@ -8,16 +8,17 @@
  * keys its own way through `keyName`, so a problem points at the line a user edits.
  */
 import * as pulumi from "@pulumi/pulumi";
-import { crawlTiming, EVENT_BATCH_LIMITS } from "./catalog/arrival";
+import { crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "./catalog/arrival";
+import { parseCron } from "./cron";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
 import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
-    ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, MAX_TABLES, PartitionGranularity,
-    SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection, TABLE_KEYS,
+    ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, PartitionGranularity, SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection,
+    SUBSCRIBER_KEYS, SubscribedBy, SubscriberProtocol, TABLE_KEYS,
 } from "./lake-args";
 import * as naming from "./naming";
 import { closest } from "./suggest";
-import { AuditTrail, ColumnSpec, LakeSettings, TableSpec } from "./types";
+import { AuditTrail, ColumnSpec, LakeSettings, ReaderGrant, SubscriberSpec, TableSpec } from "./types";
 import { partitionKey } from "./warehouse/sql";
 
 const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
@@ -186,34 +187,79 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
         " (new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize)");
     const crawlBatchWindowSeconds = int("crawlBatchWindowSeconds", B.minWindowSeconds, B.maxWindowSeconds,
         " (seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow)");
-    const safetyNetCrawl = bool("safetyNetCrawl");
-    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNet: safetyNetCrawl });
+    // The fallback crawl: Glue does not guarantee delivery of EventBridge events to a workflow, and
+    // a batch that closes while its crawler runs starts nothing
+    // (https://docs.aws.amazon.com/glue/latest/dg/starting-workflow-eventbridge.html); those events
+    // wait in the queue for a crawl. Every stack has one unless it acknowledges going without.
+    // (A stack file always passes safetyNetCrawl: the project declares its default.)
+    const netWanted = bool("safetyNetCrawl");
+    const schedule = str("safetyNetSchedule");
+    let safetyNetSchedule: string | undefined;
+    if (typeof schedule === "string" && schedule.trim() !== SAFETY_NET_OFF) {
+        if (!netWanted && typeof args.safetyNetCrawl === "boolean") {
+            p.add("safetyNetCrawl", `true unless safetyNetSchedule is "${SAFETY_NET_OFF}" (every stack that crawls on arrival has a fallback crawl; switching it off is ` +
+                "an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays)", false);
+        }
+        try {
+            parseCron(schedule);
+            safetyNetSchedule = schedule.trim();
+        } catch (e) {
+            p.add("safetyNetSchedule", `a Glue cron expression such as ${SAFETY_NET_SCHEDULE} (${(e as Error).message}), or "${SAFETY_NET_OFF}" to crawl on arrival only`, schedule);
+        }
+    }
+    const safetyNetCrawl = safetyNetSchedule !== undefined;
+    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNetSchedule });
     // An event whose crawl did not happen must not expire: the queue keeps events for two of the
-    // longest intervals between crawls (the safety net's day, or a batch window plus a crawl).
+    // longest intervals between crawls (the safety net's longest gap, or a batch window plus a crawl).
     const neededDays = Math.ceil((2 * crawl.longestIntervalMinutes) / 1440);
     if (Number.isInteger(queueRetentionDays) && queueRetentionDays >= 1 && queueRetentionDays * 1440 < 2 * crawl.longestIntervalMinutes) {
-        p.add("queueRetentionDays", `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} with safetyNetCrawl: ${safetyNetCrawl})`, queueRetentionDays);
+        p.add("queueRetentionDays", `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} ` +
+            `${safetyNetSchedule !== undefined ? `with safetyNetSchedule ${safetyNetSchedule}), or a safetyNetSchedule with shorter gaps` : "crawling on arrival only)"}`, queueRetentionDays);
     }
 
     const alertEmails = stringList(args.alertEmails, "alertEmails", LAKE_DEFAULTS.alertEmails, naming.email, p);
     const snowflakePreviewFeatures = stringList(args.snowflakePreviewFeatures, "snowflakePreviewFeatures", [], (v) =>
         /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource", p);
     const snowflakeConnection = connection(args.snowflakeConnection, p);
+    // Every table's queue and every further subscriber holds one SNS filter policy on the lake topic.
+    const maxFilterPolicies = int("maxFilterPolicies", 1, 10_000,
+        " (SNS filter policies on the lake topic: 200 by default, an adjustable quota; raise it only after AWS raised yours)");
+    const tableLimit = Number.isInteger(maxFilterPolicies) && maxFilterPolicies >= 1 ? maxFilterPolicies : LAKE_DEFAULTS.maxFilterPolicies;
     // A table's tiers are weighed against its retention: an expired object of a versioned bucket
     // stays, noncurrent, noncurrentVersionDays more in its class.
-    const tables = parseTables(args.tables, "tables", p, {
+    const tables = parseTables(args.tables, "tables", p, tableLimit, {
         lake: storageTiers, noncurrentDays: versioning && Number.isInteger(noncurrentVersionDays) ? noncurrentVersionDays : 0,
     });
+    const subscriberCount = tables.reduce((n, t) => n + (t.subscribers?.length ?? 0), 0);
+    if (Array.isArray(args.tables) && tables.length + subscriberCount > tableLimit && tables.length <= tableLimit) {
+        p.add("tables", `at most maxFilterPolicies (${tableLimit}) SNS filter policies on the lake topic, one per table and one per subscriber ` +
+            "(SNS allows 200 per topic by default, an adjustable quota: after AWS raised it, raise maxFilterPolicies)",
+        `${tables.length} tables and ${subscriberCount} subscribers, ${tables.length + subscriberCount} filter policies`);
+    }
+    checkSubscribersOnce(tables, p);
+    const readers = parseReaders(given("readers") ? args.readers : LAKE_DEFAULTS.readers, tables.map((t) => t.name), p);
+    const glueCatalogResourcePolicy = bool("glueCatalogResourcePolicy");
+    // A reader of an encrypted Data Catalog needs the lake key as every catalog client does:
+    // kms:GenerateDataKey, kms:Decrypt and kms:Encrypt ("Any client that accesses or writes to an
+    // encrypted catalog", https://docs.aws.amazon.com/glue/latest/dg/set-up-encryption.html), and no
+    // AWS document narrows what Glue asks of the key for a read to a form a key policy could confine
+    // to Glue. More than decrypting through S3: the combination is refused.
+    if (glueCatalogResourcePolicy && glueCatalogEncryption) {
+        p.add("glueCatalogResourcePolicy",
+            "false while glueCatalogEncryption is true (a reader of an encrypted Data Catalog would need the lake key for Glue as any catalog client does: kms:Decrypt, kms:Encrypt and kms:GenerateDataKey, more than decrypting the exports through S3)",
+            true);
+    }
 
     if (p.list.length > 0) return { ok: false, problems: p.list };
     return {
         ok: true,
         settings: {
             production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
-            athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, crawl,
+            athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, safetyNetSchedule, crawl,
             glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, taskTimeoutMinutes, maxFileSizeMb,
             snowflakePreviewFeatures, snowflakeConnection, tables,
             auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
+            readers, glueCatalogResourcePolicy, maxFilterPolicies,
         },
     };
 }
@@ -318,9 +364,9 @@ interface TableTierContext {
     noncurrentDays: number;
 }
 
-function parseTables(v: unknown, k: string, p: Problems, tierContext: TableTierContext): TableSpec[] {
-    if (!Array.isArray(v) || v.length === 0 || v.length > MAX_TABLES) {
-        p.add(k, `a list of 1 to ${MAX_TABLES} tables, each {name, columns, partitionBy}`, v);
+function parseTables(v: unknown, k: string, p: Problems, maxTables: number, tierContext: TableTierContext): TableSpec[] {
+    if (!Array.isArray(v) || v.length === 0 || v.length > maxTables) {
+        p.add(k, `a list of 1 to ${maxTables} tables, each {name, columns, partitionBy} (at most maxFilterPolicies: one SNS filter policy each)`, v);
         return [];
     }
     const seen = new Map<string, number>();
@@ -380,11 +426,13 @@ function parseTables(v: unknown, k: string, p: Problems, tierContext: TableTierC
             } else retentionDays = t.retentionDays as number;
         }
         const tiers = tableTiers(t, tk, retentionDays, tierContext, p);
+        const subscribers = parseSubscribers(t.subscribers, `${tk}.subscribers`, p);
         return {
             name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number,
             ...(retentionDays !== undefined ? { retentionDays } : {}),
             ...(tiers.storageTiers.length > 0 ? { storageTiers: tiers.storageTiers } : {}),
             ...(tiers.archived ? { archived: true } : {}),
+            ...(subscribers.length > 0 ? { subscribers } : {}),
         };
     }).filter((t): t is TableSpec => t !== undefined);
 }
@@ -475,4 +523,160 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
         }
     });
     return columns;
+}
+
+/**
+ * `readers`: `<account>` (every table) or `<account>:<TABLE>` (one table of `tables`), each grant
+ * once. Whether an account is the lake's own is known only at deploy time (`sharingProblems`).
+ */
+function parseReaders(v: unknown, tableNames: string[], p: Problems): ReaderGrant[] {
+    if (!Array.isArray(v)) {
+        p.add("readers", "a list of readers, each \"<account id>\" (every table) or \"<account id>:<TABLE>\"", v);
+        return [];
+    }
+    const out: ReaderGrant[] = [];
+    const seen = new Map<string, { whole?: string; tables: Map<string, string> }>();
+    v.forEach((item, i) => {
+        const path = `readers[${i}]`;
+        if (typeof item !== "string") {
+            p.add(path, "a reader as a string: \"<account id>\" or \"<account id>:<TABLE>\" (quote an account id in YAML, or it becomes a number)", item);
+            return;
+        }
+        const [account, table, ...rest] = item.split(":");
+        if (!naming.ACCOUNT_ID.test(account) || rest.length > 0) {
+            p.add(path, "an AWS account id of 12 digits, alone (every table) or followed by :<TABLE> (one table), e.g. \"444455556666\" or \"444455556666:ORDERS\"", item);
+            return;
+        }
+        if (table !== undefined && !tableNames.includes(table)) {
+            const near = closest(table, tableNames);
+            p.add(path, `${account}:<TABLE> with a table of tables (${tableNames.join(", ") || "none valid"})${near ? ` (did you mean ${account}:${near}?)` : ""}`, item);
+            return;
+        }
+        const known = seen.get(account) ?? { tables: new Map<string, string>() };
+        const earlier = known.whole !== undefined ? `${known.whole} lets ${account} read every table`
+            : table === undefined && known.tables.size > 0 ? `${[...known.tables.values()][0]} names ${account} for a table`
+                : table !== undefined && known.tables.has(table) ? `${known.tables.get(table)} lets ${account} read ${table}` : undefined;
+        if (earlier !== undefined) {
+            p.add(path, `each reader once (${earlier}): an account alone for every table, or with each of its tables once`, item);
+            return;
+        }
+        if (table === undefined) known.whole = path;
+        else known.tables.set(table, path);
+        seen.set(account, known);
+        out.push({ account, ...(table !== undefined ? { table } : {}), path });
+    });
+    return out;
+}
+
+/** A subscriber's endpoint: the account of its ARN, or why it is refused. */
+function endpointOf(protocol: SubscriberProtocol, endpoint: string): { account?: string } | { why: string } {
+    if (protocol === SubscriberProtocol.Sqs) {
+        const m = naming.SQS_QUEUE_ARN.exec(endpoint);
+        return m ? { account: m[2] } : { why: "the ARN of an SQS queue, arn:aws:sqs:<region>:<account id>:<queue name>" };
+    }
+    if (protocol === SubscriberProtocol.Lambda) {
+        const m = naming.LAMBDA_FUNCTION_ARN.exec(endpoint);
+        return m ? { account: m[2] } : { why: "the ARN of a Lambda function, arn:aws:lambda:<region>:<account id>:function:<name>[:<version or alias>]" };
+    }
+    let url: URL | undefined;
+    try {
+        url = new URL(endpoint);
+    } catch {
+        url = undefined;
+    }
+    // Characters a URL must percent-encode (RFC 3986) are refused rather than passed on as written.
+    if (url === undefined || url.protocol !== "https:" || url.hostname === "" || /[\s"'<>\\{}|^`]/.test(endpoint) || endpoint.length > 2048) {
+        return { why: "an https:// URL such as https://hooks.example.com/lake (SNS posts each event to it)" };
+    }
+    // The URL is an input of the subscription, kept in plain text in the stack's state.
+    if (url.username !== "" || url.password !== "") return { why: "an https:// URL without credentials (user:password@ would be kept in plain text in the stack state)" };
+    return {};
+}
+
+/** A table's `subscribers`: protocol, endpoint of that protocol's form, and who subscribes. */
+function parseSubscribers(v: unknown, k: string, p: Problems): SubscriberSpec[] {
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) {
+        p.add(k, "a list of subscribers, each {protocol, endpoint, subscribedBy?}", v);
+        return [];
+    }
+    const out: SubscriberSpec[] = [];
+    v.forEach((s, i) => {
+        const sk = `${k}[${i}]`;
+        if (!isObject(s)) {
+            p.add(sk, "a subscriber {protocol, endpoint, subscribedBy?}", s);
+            return;
+        }
+        for (const extra of Object.keys(s).filter((x) => !(SUBSCRIBER_KEYS as readonly string[]).includes(x))) {
+            p.add(`${sk}.${extra}`, knownKey("subscriber settings", extra, SUBSCRIBER_KEYS), "an unknown key");
+        }
+        const protocols = Object.values(SubscriberProtocol) as string[];
+        if (!protocols.includes(s.protocol as string)) {
+            p.add(`${sk}.protocol`, `one of ${protocols.map((x) => `"${x}"`).join(", ")}`, s.protocol);
+            return;
+        }
+        const protocol = s.protocol as SubscriberProtocol;
+        if (typeof s.endpoint !== "string") {
+            p.add(`${sk}.endpoint`, `a string: ${(endpointOf(protocol, "") as { why: string }).why}`, s.endpoint);
+            return;
+        }
+        const endpoint = endpointOf(protocol, s.endpoint);
+        if ("why" in endpoint) {
+            p.add(`${sk}.endpoint`, endpoint.why, s.endpoint);
+            return;
+        }
+        const owners = Object.values(SubscribedBy) as string[];
+        const subscribedBy = (s.subscribedBy ?? SubscribedBy.Lake) as SubscribedBy;
+        if (!owners.includes(subscribedBy)) {
+            p.add(`${sk}.subscribedBy`, `one of ${owners.map((x) => `"${x}"`).join(", ")}`, s.subscribedBy);
+            return;
+        }
+        if (protocol === SubscriberProtocol.Https && subscribedBy !== SubscribedBy.Lake) {
+            p.add(`${sk}.subscribedBy`, "\"lake\" for an HTTPS endpoint (the lake subscribes it; the endpoint confirms)", subscribedBy);
+            return;
+        }
+        out.push({ protocol, endpoint: s.endpoint, subscribedBy, ...(endpoint.account !== undefined ? { account: endpoint.account } : {}), path: sk });
+    });
+    return out;
+}
+
+/**
+ * Each endpoint subscribes once to the lake topic: SNS keeps one subscription per topic, protocol
+ * and endpoint (a second Subscribe returns the first's ARN), so two would share one filter policy.
+ * https://docs.aws.amazon.com/sns/latest/api/API_Subscribe.html
+ */
+function checkSubscribersOnce(tables: TableSpec[], p: Problems): void {
+    const seen = new Map<string, string>();
+    for (const s of tables.flatMap((t) => t.subscribers ?? [])) {
+        const key = `${s.protocol} ${s.endpoint}`;
+        const earlier = seen.get(key);
+        if (earlier !== undefined) {
+            p.add(`${s.path}.endpoint`, `an endpoint no other subscriber has (${earlier} subscribes it already: SNS keeps one subscription per topic, protocol and endpoint)`, s.endpoint);
+        } else seen.set(key, s.path);
+    }
+}
+
+/**
+ * What only the lake's own account decides, known at deploy time (the component checks it against
+ * the caller's identity before any policy names a reader): no reader is the lake's own account
+ * (whose IAM policies decide already), a queue or function of another account is subscribed by its
+ * owner, one of the lake's own account by the lake. Each problem as `key: expected ..., got ...`.
+ */
+export function sharingProblems(settings: Pick<LakeSettings, "readers" | "tables">, lakeAccount: string, keyName: (path: string) => string = (x) => x): string[] {
+    const problems: string[] = [];
+    for (const r of settings.readers) {
+        if (r.account === lakeAccount) {
+            problems.push(`${keyName(r.path)}: expected an AWS account other than the lake's own (${lakeAccount}), whose IAM policies decide who reads; got "${r.account}${r.table ? `:${r.table}` : ""}"`);
+        }
+    }
+    for (const s of settings.tables.flatMap((t) => t.subscribers ?? [])) {
+        if (s.account === undefined) continue;
+        if (s.account !== lakeAccount && s.subscribedBy === SubscribedBy.Lake) {
+            problems.push(`${keyName(`${s.path}.subscribedBy`)}: expected "endpoint-owner" for a ${s.protocol === "sqs" ? "queue" : "function"} of another account (${s.account}; the lake is in ${lakeAccount}): ` +
+                "its owner creates the subscription from its own account, which the topic policy allows (a subscription the topic's account makes to another account's endpoint waits for that owner's confirmation); got \"lake\"");
+        } else if (s.account === lakeAccount && s.subscribedBy === SubscribedBy.EndpointOwner) {
+            problems.push(`${keyName(`${s.path}.subscribedBy`)}: expected "lake" for a ${s.protocol === "sqs" ? "queue" : "function"} of the lake's own account (${lakeAccount}): the lake subscribes it, with the table's filter and redrive; got "endpoint-owner"`);
+        }
+    }
+    return problems;
 }

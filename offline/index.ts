@@ -2,7 +2,9 @@
  * The offline engine: runs the real program (`index.ts`, or a fixture) under
  * `pulumi.runtime.setMocks` with a stack's own settings and returns the whole resource graph as the
  * engine would have received it. `npm run plan`, `bench`, `diagram` and `check:iam` run on it, and
- * so do the tests (`npm test`); it needs no cloud account and no Pulumi CLI.
+ * so do the tests (`npm test`); it needs no cloud account and no Pulumi CLI. Kept beside the real
+ * engine because it runs in seconds everywhere; test/engine/stacks.engine.ts checks the graph it
+ * captures against the one the real engine records.
  *
  * `MockResourceArgs` carries no dependencies or resource options, so the harness wraps the mock
  * monitor's `registerResource` and reads them from the register request itself.
@@ -283,14 +285,24 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     // A rejection nobody awaits (an `apply` that throws inside registerOutputs, say) fails a real
     // `pulumi up`: the run fails with it too.
     const unhandled: unknown[] = [];
-    const onUnhandled = (reason: unknown) => unhandled.push(reason);
+    // It fails the run at once: an output that waits on the failed resource would never settle.
+    let failRun: (reason: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+        failRun = reject;
+    });
+    failed.catch(() => undefined);
+    const onUnhandled = (reason: unknown) => {
+        unhandled.push(reason);
+        failRun(reason);
+    };
     process.on("unhandledRejection", onUnhandled);
     // Waits until a failed run has nothing left in flight: its outstanding RPCs and the rejections
     // they raise late, each of which would otherwise land in the next run.
     const settle = async () => {
         for (let quiet = 0, i = 0; quiet < 3 && i < 50; i++) {
             const before = unhandled.length;
-            await runtimeSettings.waitForRPCs().catch(() => undefined);
+            // RPCs that wait on a failed resource never finish: wait a little, not for them.
+            await Promise.race([runtimeSettings.waitForRPCs().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 50))]);
             await new Promise((resolve) => setTimeout(resolve, 5));
             quiet = unhandled.length === before ? quiet + 1 : 0;
         }
@@ -312,7 +324,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
         const outputs: Record<string, unknown> = {};
         try {
             for (const [k, v] of Object.entries(exported)) {
-                outputs[k] = await (pulumi.output(v) as any).promise();
+                outputs[k] = await Promise.race([(pulumi.output(v) as any).promise(), failed]);
             }
             await runtimeSettings.waitForRPCs();
         } catch (e) {

@@ -5,7 +5,6 @@
  */
 import * as crypto from "crypto";
 import * as pulumi from "@pulumi/pulumi";
-import { REPLACE_RULES } from "../scripts/lib/replace-rules";
 
 export const MOCK_ACCOUNT = "123456789012";
 /** The AWS account Snowflake's IAM users live in (not ours). */
@@ -82,9 +81,16 @@ export function integrationIdentity(name: string): { userArn: string; externalId
 /** Prints a command resource's stdout from its inputs; `at` names the command (type and logical name). */
 export type CommandStdout = (inputs: Record<string, unknown>, at: { type: string; name: string }) => string | Promise<string>;
 
+/** The input a provider fills in with an auto-name when the program leaves it unset, as the mocks below do. */
+function autoNamedField(type: string): string | undefined {
+    if (type === "aws:s3/bucket:Bucket") return "bucket";
+    if (type === "aws:cloudwatch/eventTarget:EventTarget") return "targetId";
+    return NAME_LIMITS[type] !== undefined ? "name" : undefined;
+}
+
 /**
  * The mocks of a first `pulumi preview` (`preview`): a provider has only checked a new resource's
- * inputs, filling in its auto-name (replace-rules.ts `autoName`; the bridge does it in Check), and
+ * inputs, filling in its auto-name (the bridge does it in Check), and
  * everything it computes is unknown. The state is the inputs and that name; the SDK resolves every
  * other output as unknown in a dry run, so a value derived from one is unknown where the engine's
  * would be, and the known parts of a nested value stay known.
@@ -96,7 +102,7 @@ export function createMocks(region: string, stdout: CommandStdout, preview = fal
         ...full,
         async newResource(args) {
             const state: Record<string, unknown> = { ...args.inputs };
-            const field = args.custom ? REPLACE_RULES[args.type]?.autoName : undefined;
+            const field = args.custom ? autoNamedField(args.type) : undefined;
             if (field && state[field] === undefined) state[field] = (await full.newResource(args)).state[field];
             return { id: undefined, state };
         },

@@ -90,7 +90,7 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
         batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds,
     };
     console.log("");
-    for (const line of assumptionLines(model, stack, settings.safetyNetCrawl)) console.log(line);
+    for (const line of assumptionLines(model, stack, settings.safetyNetSchedule)) console.log(line);
     console.log("");
     for (const line of modelTable(counts.flatMap((tables) => modelDay({ ...model, tables })))) console.log(line);
     storage();

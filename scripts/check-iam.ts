@@ -13,6 +13,7 @@ const DOC_PATH = "docs/security.md";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is evaluated" },
+    with: { type: "string", value: "file", description: "a YAML file of settings (config:, as in a stack file) laid over the stack's, e.g. docs/examples/sharing.yaml" },
     markdown: { type: "boolean", description: "print the Markdown table of docs/security.md instead of the text table" },
     arns: { type: "boolean", description: "show the ARNs evaluated next to the labels (text table)" },
     width: { type: "string", value: "columns", description: "width of the text table (default: the terminal's, else 100)" },
@@ -22,14 +23,14 @@ const options = {
 
 export const spec: CommandSpec<typeof options> = {
     script: "check:iam",
-    synopsis: "--stack <name> [--markdown | --update-doc | --check-doc] [--arns] [--width <columns>]",
+    synopsis: "--stack <name> [--with <settings file>] [--markdown | --update-doc | --check-doc] [--arns] [--width <columns>]",
     summary: "Evaluates the stack's IAM access matrix (who may publish, send, receive, read, write, assume) with an IAM policy simulator, offline.",
     description: "Every policy document comes from the program's resource graph under mocks. The text table abbreviates " +
         "decisions and wraps long labels to fit the terminal; the full matrix of the example stacks is in docs/security.md " +
         "(--update-doc and --check-doc evaluate the example stack of that name, whatever your stack file holds).",
     options,
     stackRequired: true,
-    examples: ["npm run check:iam -- --stack prod", "npm run check:iam -- --stack prod --update-doc"],
+    examples: ["npm run check:iam -- --stack prod", "npm run check:iam -- --stack prod --update-doc", "npm run check:iam -- --stack prod --with docs/examples/sharing.yaml"],
     footer: "Exit status: 0 every cell as expected, 1 a mismatch (or, with --check-doc, a stale table), 2 the check could not run.",
 };
 
@@ -48,8 +49,10 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     validateStack(stack, { dir: stackDir });
     const { runProgram } = await import("../offline");
     const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./lib/iam-matrix");
-    const run = await runProgram({ stack, stackDir });
-    const { results } = await evaluateMatrix(run.resources);
+    const target = { stack, with: opts.with === undefined ? undefined : path.relative(ROOT, path.resolve(opts.with)) };
+    const { overlaySettings } = await import("./lib/stack-file");
+    const run = await runProgram({ stack, stackDir, config: opts.with === undefined ? undefined : overlaySettings(path.resolve(opts.with)) });
+    const { results } = await evaluateMatrix(run.resources, run.outputs.sharing);
     const bad = results.filter((r) => !r.ok);
 
     if (opts.markdown) console.log(formatMarkdown(results));
@@ -59,12 +62,12 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     let code = bad.length === 0 ? EXIT.ok : EXIT.failed;
     if (opts["update-doc"]) {
         const text = fs.existsSync(docFile) ? fs.readFileSync(docFile, "utf8") : "# Security\n";
-        fs.writeFileSync(docFile, replaceDocSection(text, stack, formatMarkdown(results)));
-        console.error(`updated the ${stack} table in ${DOC_PATH}`);
+        fs.writeFileSync(docFile, replaceDocSection(text, target, formatMarkdown(results)));
+        console.error(`updated the ${stack}${target.with ? ` with ${target.with}` : ""} table in ${DOC_PATH}`);
     } else if (opts["check-doc"]) {
-        const section = fs.existsSync(docFile) ? docSection(fs.readFileSync(docFile, "utf8"), stack) : undefined;
+        const section = fs.existsSync(docFile) ? docSection(fs.readFileSync(docFile, "utf8"), target) : undefined;
         if (section !== formatMarkdown(results)) {
-            console.error(`${DOC_PATH}: the ${stack} table is stale or missing; run npm run check:iam -- --stack ${stack} --update-doc`);
+            console.error(`${DOC_PATH}: the ${stack}${target.with ? ` with ${target.with}` : ""} table is stale or missing; run npm run check:iam -- --stack ${stack}${target.with ? ` --with ${target.with}` : ""} --update-doc`);
             code = EXIT.failed;
         }
     }

@@ -4,8 +4,9 @@
  */
 import * as assert from "node:assert/strict";
 import { iam, objectCreatedPattern, parseCron, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
-import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
+import { CapturedResource, Graph, graphOf, policyOf, ProgramRun, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
+import { planLifecycle } from "../scripts/lib/lifecycle";
 
 const T = {
     rule: "aws:cloudwatch/eventRule:EventRule",
@@ -73,6 +74,10 @@ for (const stack of ["dev", "prod"] as const) {
                 // Name, type and workflow name are ForceNew (terraform-provider-aws glue trigger.go): fixed names delete first.
                 assert.equal(trigger.deleteBeforeReplace, true);
                 assert.equal(workflow.deleteBeforeReplace, true);
+                // The provider never reads an EVENT trigger's `enabled` back: the program neither
+                // sets it nor lets a difference reach the provider (below, "the EVENT trigger's enabled").
+                assert.equal(trigger.inputs.enabled, undefined, "never enabled: false (StopTrigger fails in CREATED)");
+                assert.deepEqual(trigger.ignoreChanges, ["enabled"]);
             });
 
             it(`${table}: the trigger after its crawler and workflow; the rule target after its role policy`, () => {
@@ -100,8 +105,8 @@ for (const stack of ["dev", "prod"] as const) {
             });
         }
 
-        it(stack === "prod" ? "crawlers keep the daily safety-net schedule and nothing more often" : "crawlers have no schedule: they crawl on arrival only", () => {
-            for (const c of g.ofType(T.crawler)) assert.equal(c.inputs.schedule, stack === "prod" ? SAFETY_NET_SCHEDULE : undefined);
+        it("crawlers keep the default daily safety-net schedule and nothing more often", () => {
+            for (const c of g.ofType(T.crawler)) assert.equal(c.inputs.schedule, SAFETY_NET_SCHEDULE);
         });
 
         it("outputs each table's workflow and arrival rule", () => {
@@ -130,5 +135,49 @@ describe("crawl on arrival: the pieces", () => {
         assert.deepEqual(prefixes, ["exports/orders/", "exports/orders_archive/", "exports/returns/"]);
         assert.equal(new Set(g.ofType(T.workflow).map((w: CapturedResource) => w.outputs.arn)).size, 3);
         assert.equal(new Set(g.ofType(T.role).filter((r) => r.name.endsWith("-arrival-role")).map((r) => r.outputs.name)).size, 3);
+    });
+});
+
+/**
+ * terraform-provider-aws reads an EVENT trigger's `enabled` back from its own previous state, never
+ * from AWS (internal/service/glue/trigger.go, resourceTriggerRead): a `false` in state (an import, a
+ * create that returned before its read) stays there, and each later update would call StartTrigger,
+ * which AWS refuses for EVENT triggers (hashicorp/terraform-provider-aws#49407). The lifecycle engine
+ * plays a later change of the trigger over such a state.
+ */
+describe("crawl on arrival: the EVENT trigger's enabled over later updates", () => {
+    const TRIGGER = "aws:glue/trigger:Trigger";
+    let old: ProgramRun;
+    let changed: ProgramRun;
+    before(async () => {
+        old = (await stackGraph("dev")).run;
+        changed = (await graphOf({ stack: "dev", config: { "incremental-crawl:crawlBatchWindowSeconds": 120 } })).run;
+    });
+    /** The old run with every trigger's state (and, for an import, its inputs) holding enabled: false. */
+    const withStoredFalse = (run: ProgramRun, inInputs: boolean): ProgramRun => ({
+        ...run,
+        resources: run.resources.map((r) => (r.type !== TRIGGER ? r : {
+            ...r,
+            inputs: inInputs ? { ...r.inputs, enabled: false } : r.inputs,
+            outputs: { ...r.outputs, enabled: false },
+        })),
+    });
+
+    for (const [how, inInputs] of [["an import (inputs and state false)", true], ["a create that returned early (state false)", false]] as const) {
+        it(`a batch window change updates the trigger and leaves enabled alone after ${how}`, () => {
+            const plan = planLifecycle(withStoredFalse(old, inInputs), changed);
+            const steps = plan.steps.filter((s) => s.type === TRIGGER);
+            assert.equal(steps.length, 1);
+            for (const s of steps) {
+                assert.equal(s.op, "update", s.reasons.join("; "));
+                assert.ok(s.changed.some((p) => p.startsWith("eventBatchingConditions")), s.changed.join(", "));
+                assert.ok(!s.changed.includes("enabled"), `the update would call StartTrigger: ${s.reasons.join("; ")}`);
+            }
+        });
+    }
+
+    it("an unchanged program leaves the trigger alone whatever enabled the state holds", () => {
+        const plan = planLifecycle(withStoredFalse(old, false), old);
+        for (const s of plan.steps.filter((x) => x.type === TRIGGER)) assert.equal(s.op, "same", s.reasons.join("; "));
     });
 });

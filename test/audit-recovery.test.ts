@@ -198,6 +198,45 @@ describe("audit trail and recovery: other settings", () => {
     });
 });
 
+describe("audit trail and recovery: the first backfill", () => {
+    // Live replication copies only objects written after its configuration exists, versions only
+    // those written after versioning is on, and access logs record only what happens after logging
+    // starts (s3-batch-replication-existing-config, enable-server-access-logging).
+    const PROD_LIKE = {
+        [K("production")]: true, [K("encryption")]: "kms", [K("versioning")]: true,
+        [K("auditTrail")]: "access-logs", [K("replicaRegion")]: "eu-central-1", [K("alertEmails")]: ["oncall@example.com"],
+    };
+
+    it("waits for the lake's versioning, its replication configuration and its access logging (and the replica's)", async () => {
+        const g = await graphOf({ stack: "dev", config: PROD_LIKE });
+        const waitFor = [
+            g.one(S3("bucketVersioning:BucketVersioning"), "-lake-versioning"),
+            g.one(REPLICATION),
+            g.one(LOGGING, "-access-logs-logging"),
+            g.one(LOGGING, "-replica-logs-logging"),
+        ];
+        const backfills = g.ofType("command:local:Command");
+        assert.ok(backfills.length > 0);
+        for (const cmd of backfills) {
+            for (const dep of waitFor) assert.ok(g.dependsOn(cmd, dep), `${cmd.name} waits for ${dep.name}`);
+        }
+    });
+
+    it("exports a table's retentionDays, which verify reads (S3 expires what Snowflake keeps)", async () => {
+        const dev = await stackGraph("dev");
+        const [orders] = JSON.parse(dev.run.config[K("tables")]);
+        const g = await graphOf({ stack: "dev", config: { [K("tables")]: [{ ...orders, retentionDays: 30 }, { ...orders, name: "RETURNS" }] } });
+        const tables = g.run.outputs.tables as Record<string, { retentionDays?: number }>;
+        assert.deepEqual([tables.orders.retentionDays, tables.returns.retentionDays], [30, undefined]);
+    });
+
+    it("waits for nothing a stack does not declare", async () => {
+        const g = await graphOf({ stack: "dev", config: { [K("versioning")]: false, [K("auditTrail")]: "none", [K("replicaRegion")]: "" } });
+        assert.deepEqual([g.ofType(S3("bucketVersioning:BucketVersioning")).length, g.ofType(REPLICATION).length, g.ofType(LOGGING).length], [0, 0, 0]);
+        assert.ok(g.ofType("command:local:Command").length > 0);
+    });
+});
+
 describe("lifecycle rules (pure)", () => {
     const settings = { versioning: true, noncurrentVersionDays: 90, abortIncompleteUploadDays: 7, athenaResultsPrefix: "athena-results", athenaResultsDays: 30 };
 

@@ -101,8 +101,8 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
 }
 
 describe("catalog", () => {
-    it("dev: one event-mode crawler without a schedule (it crawls on arrival), wired to its own queue", async () => {
-        checkCatalog(await stackGraph("dev"), ["orders"], undefined, "lake_dev");
+    it("dev: one event-mode crawler on the default daily safety-net schedule (besides its crawls on arrival), wired to its own queue", async () => {
+        checkCatalog(await stackGraph("dev"), ["orders"], "cron(15 3 * * ? *)", "lake_dev");
     });
 
     it("prod: crawlers with the daily safety-net schedule, KMS decrypt on the lake key", async () => {
@@ -118,7 +118,7 @@ describe("catalog", () => {
             stack: "dev",
             config: { "incremental-crawl:tables": [base, { ...base, name: "RETURNS" }, { ...base, name: "SHIPMENTS" }] },
         });
-        checkCatalog(g, ["orders", "returns", "shipments"], undefined, "lake_dev");
+        checkCatalog(g, ["orders", "returns", "shipments"], "cron(15 3 * * ? *)", "lake_dev");
         const outputs = g.run.outputs.tables as Record<string, any>;
         assert.deepEqual(Object.keys(outputs), ["orders", "returns", "shipments"]);
         assert.equal(outputs.returns.crawlerName, "incremental-crawl-dev-returns");

@@ -42,14 +42,32 @@ function table(over: Record<string, unknown>) {
     return { ...ORDERS, ...over };
 }
 
+describe("config: the safety-net crawl", () => {
+    it("is switched off only with the explicit acknowledgement, with or without safetyNetCrawl: false", () => {
+        for (const over of [{ [k("safetyNetSchedule")]: "none-events-may-expire" }, { [k("safetyNetCrawl")]: "false", [k("safetyNetSchedule")]: "none-events-may-expire" }]) {
+            const s = parseSettings(base(over), ctx);
+            assert.deepEqual([s.safetyNetCrawl, s.safetyNetSchedule, s.crawl.schedule], [false, undefined, undefined]);
+            assert.deepEqual(s.crawl, { arrivalWaitMinutes: 20, longestIntervalMinutes: 20 });
+        }
+        // Crawls on arrival alone then bound the queue's retention: a day is enough.
+        assert.equal(parseSettings(base({ [k("safetyNetSchedule")]: "none-events-may-expire", [k("queueRetentionDays")]: "1" }), ctx).queueRetentionDays, 1);
+    });
+
+    it("takes a schedule with shorter gaps when the queue keeps events a day", () => {
+        const s = parseSettings(base({ [k("safetyNetSchedule")]: "cron(45 */4 * * ? *)", [k("queueRetentionDays")]: "1" }), ctx);
+        assert.deepEqual([s.safetyNetCrawl, s.safetyNetSchedule, s.crawl.longestIntervalMinutes], [true, "cron(45 */4 * * ? *)", 240]);
+    });
+});
+
 describe("config: parseSettings", () => {
     it("applies the defaults to a minimal configuration", () => {
         const s = parseSettings(base(), ctx);
         assert.equal(s.exportPrefix, DEFAULTS.exportPrefix);
         assert.equal(s.encryption, "sse-s3");
         assert.equal(s.queueRetentionDays, 7);
-        assert.deepEqual([s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl], [100, 300, false]);
-        assert.deepEqual(s.crawl, { arrivalWaitMinutes: 20, longestIntervalMinutes: 20 }, "crawls on arrival only: no schedule");
+        assert.deepEqual([s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.safetyNetSchedule], [100, 300, true, "cron(15 3 * * ? *)"]);
+        assert.deepEqual(s.crawl, { arrivalWaitMinutes: 20, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" },
+            "crawls on arrival, and a bounded fallback crawl daily by default");
         assert.equal(s.production, false);
         assert.deepEqual(s.tables[0].columns[1], { name: "ORDER_TS", type: "TIMESTAMP_TZ", nullable: true });
         assert.equal(s.tables[0].partitionGranularity, "day");
@@ -61,7 +79,8 @@ describe("config: parseSettings", () => {
             [k("production")]: "false", [k("exportPrefix")]: "lake/exports", [k("encryption")]: "kms",
             [k("versioning")]: "false", [k("noncurrentVersionDays")]: "9", [k("abortIncompleteUploadDays")]: "2",
             [k("athenaResultsDays")]: "3", [k("queueRetentionDays")]: "5", [k("maxReceiveCount")]: "7",
-            [k("crawlBatchSize")]: "10", [k("crawlBatchWindowSeconds")]: "900", [k("safetyNetCrawl")]: "true", [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
+            [k("crawlBatchSize")]: "10", [k("crawlBatchWindowSeconds")]: "900", [k("safetyNetCrawl")]: "true", [k("safetyNetSchedule")]: "cron(0 */6 * * ? *)",
+            [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
             [k("snowflakeDatabase")]: "DB1", [k("snowflakeSchema")]: "S1", [k("snowflakeWarehouse")]: "WH1",
             [k("taskScheduleMinutes")]: "15", [k("taskTimeoutMinutes")]: "90", [k("maxFileSizeMb")]: "256",
             "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"], "snowflake:accountName": "ACME", "snowflake:authenticator": "snowflake_jwt",
@@ -72,7 +91,7 @@ describe("config: parseSettings", () => {
                 s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
                 s.taskScheduleMinutes, s.taskTimeoutMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeConnection],
             [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, 10, 900, true,
-                { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" }, "sales_lake", ["a@example.com"],
+                { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 360, longestIntervalMinutes: 360, schedule: "cron(0 */6 * * ? *)" }, "sales_lake", ["a@example.com"],
                 "DB1", "S1", "WH1", 15, 90, 256, ["snowflake_view_resource"], { accountName: "ACME", authenticator: "snowflake_jwt" }]);
     });
 
@@ -112,14 +131,22 @@ describe("config: parseSettings", () => {
         ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 13/],
         ["retention not a number", { [k("noncurrentVersionDays")]: "30d" }, /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/],
         ["fractional integer", { [k("maxFileSizeMb")]: "1.5" }, /maxFileSizeMb: expected an integer from 1 to 5120, got 1.5/],
-        ["the retired crawl schedule", { [k("crawlerSchedule")]: "cron(15 * * * ? *)" }, /^incremental-crawl:crawlerSchedule: expected no crawlerSchedule: crawls start when a table's objects arrive \(crawlBatchSize, crawlBatchWindowSeconds\); for a daily crawl besides, set safetyNetCrawl: true \(cron\(15 3 \* \* \? \*\)\), got "cron\(15 \* \* \* \? \*\)"$/],
+        ["the retired crawl schedule", { [k("crawlerSchedule")]: "cron(15 * * * ? *)" }, /^incremental-crawl:crawlerSchedule: expected no crawlerSchedule: crawls start when a table's objects arrive \(crawlBatchSize, crawlBatchWindowSeconds\); the fallback crawl's schedule is safetyNetSchedule \(default cron\(15 3 \* \* \? \*\)\), got "cron\(15 \* \* \* \? \*\)"$/],
         ["batch size above Glue's 100", { [k("crawlBatchSize")]: "101" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 \(new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize\), got 101$/],
         ["batch size 0", { [k("crawlBatchSize")]: "0" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 /],
         ["batch window above Glue's 900 s", { [k("crawlBatchWindowSeconds")]: "901" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\), got 901$/],
         ["batch window 0", { [k("crawlBatchWindowSeconds")]: "0" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 /],
         ["batch window in minutes", { [k("crawlBatchWindowSeconds")]: "5m" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 .*, got "5m"$/],
         ["safety net not boolean", { [k("safetyNetCrawl")]: "daily" }, /^incremental-crawl:safetyNetCrawl: expected true or false, got "daily"$/],
-        ["retention shorter than two safety-net days", { [k("safetyNetCrawl")]: "true", [k("queueRetentionDays")]: "1" }, /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(2 days with safetyNetCrawl: true\), got 1$/],
+        ["retention shorter than two safety-net days (the default schedule)", { [k("queueRetentionDays")]: "1" },
+            /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(2 days with safetyNetSchedule cron\(15 3 \* \* \? \*\)\), or a safetyNetSchedule with shorter gaps, got 1$/],
+        ["a weekly safety net with a week's retention", { [k("safetyNetSchedule")]: "cron(15 3 ? * MON *)" },
+            /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(14 days with safetyNetSchedule cron\(15 3 \? \* MON \*\)\), or a safetyNetSchedule with shorter gaps, got 7$/],
+        ["the safety net switched off without the acknowledgement", { [k("safetyNetCrawl")]: "false" },
+            /^incremental-crawl:safetyNetCrawl: expected true unless safetyNetSchedule is "none-events-may-expire" \(every stack that crawls on arrival has a fallback crawl; switching it off is an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays\), got false$/],
+        ["a safety-net schedule that is not a Glue cron", { [k("safetyNetSchedule")]: "daily" },
+            /^incremental-crawl:safetyNetSchedule: expected a Glue cron expression such as cron\(15 3 \* \* \? \*\) \(.*\), or "none-events-may-expire" to crawl on arrival only, got "daily"$/],
+        ["a safety-net schedule Glue runs too often", { [k("safetyNetSchedule")]: "cron(* * * * ? *)" }, /^incremental-crawl:safetyNetSchedule: expected a Glue cron expression .*at most every 5 minutes/],
         ["glue database upper case", { [k("glueDatabase")]: "LAKE" }, /glueDatabase: expected a Glue\/Athena name/],
         ["snowflake database lower case", { [k("snowflakeDatabase")]: "lake" }, /snowflakeDatabase: expected an upper-case Snowflake identifier/],
         ["warehouse with quote", { [k("snowflakeWarehouse")]: 'WH"; DROP' }, /snowflakeWarehouse: expected an upper-case Snowflake identifier/],
@@ -237,7 +264,7 @@ describe("config: the project file and the stacks", () => {
         assert.deepEqual([dev.production, dev.encryption, dev.versioning], [false, "sse-s3", false]);
         assert.deepEqual([prod.production, prod.encryption, prod.versioning], [true, "kms", true]);
         assert.deepEqual([dev.glueCatalogEncryption, prod.glueCatalogEncryption], [false, false], "the account-wide Data Catalog encryption is opt-in, off in both");
-        assert.ok(prod.crawl.schedule === "cron(15 3 * * ? *)" && dev.crawl.schedule === undefined, "prod keeps a daily safety net, dev crawls on arrival only");
+        assert.deepEqual([dev.crawl.schedule, prod.crawl.schedule], ["cron(15 3 * * ? *)", "cron(15 3 * * ? *)"], "both keep the default daily safety net");
         assert.ok(dev.crawlBatchWindowSeconds < prod.crawlBatchWindowSeconds, "dev catalogues a minute after an unload");
     });
 });

@@ -68,10 +68,11 @@ describe("bench: the crawl cost and freshness model", () => {
         assert.equal(rows.length, 2 + 6);
         assert.match(rows[3], /^\| +1 \| on arrival +\| +0 \| +0 \| +- \(idle\) \|$/);
         assert.match(rows[5], /^\| +50 \| hourly cron +\| +1200 \| +12000 \| +16\.0 \|$/);
-        const text = assumptionLines(BASE, "dev", false).join("\n").replace(/\n +/g, " ");
+        const text = assumptionLines(BASE, "dev", undefined).join("\n").replace(/\n +/g, " ");
         assert.match(text, /10-minute minimum per crawler run/);
+        assert.match(text, /this stack: none, acknowledged/);
         assert.match(text, /https:\/\/aws\.amazon\.com\/glue\/pricing\//);
-        assert.ok(assumptionLines(BASE, "dev", false).every((l) => l.length <= 100));
+        assert.ok(assumptionLines(BASE, "dev", "cron(15 3 * * ? *)").every((l) => l.length <= 100));
     });
 
     it("refuses a share outside 0-1 and seconds that are not whole", () => {

@@ -84,14 +84,17 @@ describe("iam documents (pure builders)", () => {
         assert.deepEqual(actions(withKey).filter((a) => a.startsWith("kms:")), ["kms:Decrypt", "kms:GenerateDataKey"]);
     });
 
-    it("lake key policy: IAM of the account, S3 under the documented aws:SourceAccount, SNS in the documented unconditioned form", () => {
+    it("lake key policy: IAM of the account, S3 and SNS in the documented unconditioned form", () => {
         const d = iam.lakeKeyPolicy({ accountId: "123456789012", partition: "aws-cn" });
         assert.deepEqual(d.Statement[0].Principal, { AWS: "arn:aws-cn:iam::123456789012:root" });
         assert.deepEqual(d.Statement.map((s) => s.Sid), [
-            "EnableIamPoliciesOfThisAccount", "AllowS3OfThisAccountToPublishEncryptedEvents", "AllowSnsToDeliverIntoEncryptedQueues", "AllowAlarmsAndRulesToUseTheAlertsTopic",
+            "EnableIamPoliciesOfThisAccount", "AllowS3ToPublishEncryptedEvents", "AllowSnsToDeliverIntoEncryptedQueues", "AllowAlarmsAndRulesToUseTheAlertsTopic",
         ]);
         assert.deepEqual(d.Statement[1].Principal, { Service: "s3.amazonaws.com" });
-        assert.deepEqual(d.Statement[1].Condition, { StringEquals: { "aws:SourceAccount": "123456789012" } });
+        // The S3 user guide's key policy for encrypted destinations has no condition, and no AWS
+        // source says S3 sends aws:SourceAccount to KMS: a condition S3 does not meet would fail the
+        // notification's validation at create. The topic policy confines who publishes.
+        assert.equal(d.Statement[1].Condition, undefined, "no condition S3 is not documented to send");
         assert.deepEqual(d.Statement[2].Principal, { Service: "sns.amazonaws.com" });
         assert.equal(d.Statement[2].Condition, undefined, "no condition SNS is not documented to send");
     });

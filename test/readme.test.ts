@@ -32,7 +32,7 @@ describe("README", () => {
         assert.doesNotMatch(readme, /start-crawler/);
         const section = readme.slice(readme.indexOf("### When crawls happen"), readme.indexOf("## Semantics"));
         assert.ok(readme.indexOf("### When crawls happen") > readme.indexOf("## Operating it"), "under Operating it");
-        for (const word of ["crawlBatchWindowSeconds", "crawlBatchSize", "safetyNetCrawl", "CrawlerRunningException", "MaxConcurrentRuns", "FailedInvocations"]) {
+        for (const word of ["crawlBatchWindowSeconds", "crawlBatchSize", "safetyNetCrawl", "safetyNetSchedule", "none-events-may-expire", "stack-alerts-have-subscribers", "CrawlerRunningException", "MaxConcurrentRuns", "FailedInvocations"]) {
             assert.ok(section.includes(word), `When crawls happen mentions ${word}`);
         }
     });

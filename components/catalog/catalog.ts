@@ -2,6 +2,7 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { glueColumns, PARQUET_STORAGE } from "./glue-schema";
 import { CrawlOnArrival } from "./crawl-on-arrival";
+import { CatalogSharing } from "./catalog-sharing";
 import { CrawlerLogEncryption } from "./crawler-log-encryption";
 import { DataCatalogEncryption } from "./data-catalog-encryption";
 import { boundedName, LIMITS } from "../naming";
@@ -48,6 +49,11 @@ export interface CatalogArgs {
      * setting, `DataCatalogEncryption`). Needs `kmsKeyArn`.
      */
     encryptCatalog?: boolean;
+    /**
+     * Share tables with reader accounts through the account's Data Catalog resource policy (an
+     * account-wide policy, `CatalogSharing`): per account, the Glue tables it may read.
+     */
+    readers?: pulumi.Input<Array<{ account: string; tables: string[] }>>;
 }
 
 /**
@@ -62,12 +68,16 @@ export class Catalog extends pulumi.ComponentResource {
     readonly workgroup: aws.athena.Workgroup;
     readonly tables: Record<string, aws.glue.CatalogTable> = {};
     readonly crawlers: Record<string, TableCrawler> = {};
+    /** Each table's crawler name, as a plain value (the alert rules list them). */
+    readonly crawlerNames: Record<string, string> = {};
     readonly arrivals: Record<string, CrawlOnArrival> = {};
     readonly namedQueries: Record<string, aws.athena.NamedQuery> = {};
     /** The crawlers' security configuration, with the lake key. */
     readonly logEncryption?: CrawlerLogEncryption;
     /** The account's Data Catalog encryption, when the stack asks for it. */
     readonly catalogEncryption?: DataCatalogEncryption;
+    /** The account's Data Catalog resource policy, when the stack shares tables through it. */
+    readonly sharing?: CatalogSharing;
 
     constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("Catalog"), name, {}, renamedFrom("catalog", "Catalog", opts));
@@ -117,8 +127,9 @@ export class Catalog extends pulumi.ComponentResource {
                 // The table is metadata the program re-creates; the data stays in S3.
             });
 
+            this.crawlerNames[table.name] = `${args.namePrefix}-${table.name}`;
             this.crawlers[table.name] = new TableCrawler(`${name}-${table.name}`, {
-                crawlerName: `${args.namePrefix}-${table.name}`,
+                crawlerName: this.crawlerNames[table.name],
                 databaseName: this.database.name,
                 table: this.tables[table.name],
                 bucketArn: args.bucketArn,
@@ -136,13 +147,19 @@ export class Catalog extends pulumi.ComponentResource {
 
             this.arrivals[table.name] = new CrawlOnArrival(`${name}-${table.name}-arrival`, {
                 crawler: this.crawlers[table.name].crawler,
-                crawlerName: `${args.namePrefix}-${table.name}`,
+                crawlerName: this.crawlerNames[table.name],
                 bucketName: args.bucketName,
                 tablePrefix: table.tablePrefix,
                 batchSize: args.arrival.batchSize,
                 batchWindowSeconds: args.arrival.batchWindowSeconds,
                 accountId: args.accountId,
             }, child);
+        }
+
+        if (args.readers !== undefined) {
+            this.sharing = new CatalogSharing(`${name}-sharing`, {
+                partition: args.partition, region: args.region, accountId: args.accountId, database: this.database.name, readers: args.readers,
+            }, { ...child, dependsOn: Object.values(this.tables) });
         }
 
         // Enforced configuration: queries in this workgroup always write encrypted results here.

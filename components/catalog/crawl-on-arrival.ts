@@ -74,7 +74,15 @@ export class CrawlOnArrival extends pulumi.ComponentResource {
             workflowName: this.workflow.name,
             eventBatchingConditions: [{ batchSize: args.batchSize, batchWindow: args.batchWindowSeconds }],
             actions: [{ crawlerName: args.crawler.name }],
-        }, { ...child, dependsOn: [args.crawler, this.workflow], deleteBeforeReplace: true });
+            // `enabled` is left to the provider's default and never diffed. For an EVENT trigger
+            // terraform-provider-aws reads it back from its own state, not from AWS (trigger.go,
+            // resourceTriggerRead: `state == CREATED && d.Get("enabled")`), so a false that reached
+            // the state (an import, a create that returned before its read) would make every update
+            // call StartTrigger, which AWS refuses for EVENT triggers, and setting false calls
+            // StopTrigger, refused in state CREATED (hashicorp/terraform-provider-aws#49407, #49408).
+            // The bridge drops an ignored attribute from the plan (pulumi-terraform-bridge
+            // pkg/tfshim/sdk-v2/provider2.go, processIgnoreChanges), so the update never sees it.
+        }, { ...child, dependsOn: [args.crawler, this.workflow], deleteBeforeReplace: true, ignoreChanges: ["enabled"] });
 
         this.rule = new aws.cloudwatch.EventRule(`${name}-rule`, {
             name: boundedName(`${args.crawlerName}-arrival`, LIMITS.eventRule),

@@ -1,8 +1,10 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
+import { EventSubscription } from "./event-subscription";
 import { boundedName, LIMITS } from "../naming";
-import { bucketTlsOnlyPolicy, deliveryStatusLoggingPolicy, queuePolicy, serviceTrustPolicy, topicPolicy } from "../iam-documents";
+import { deliveryStatusLoggingPolicy, lakeBucketPolicy, OwnerSubscription, queuePolicy, ReaderLocations, serviceTrustPolicy, topicPolicy } from "../iam-documents";
+import { SubscriberProtocol } from "../lake-args";
 import { LakeSettings } from "../types";
 import { lakeLifecycleRules, minimumObjectSize, RetainedTable, TieredTable } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
@@ -15,6 +17,16 @@ export interface Consumer {
     queueName: string;
     /** Key prefix, with trailing slash, whose events this consumer receives. */
     keyPrefix: string;
+}
+
+/** A further subscriber of a consumer's events that the lake subscribes (see `EventSubscription`). */
+export interface LakeSubscriber {
+    /** The consumer (table folder) whose events it receives. */
+    consumer: string;
+    /** Unique among the consumer's subscribers, stable while the subscriber is configured: its logical name. */
+    key: string;
+    protocol: SubscriberProtocol;
+    endpoint: string;
 }
 
 /** The bucket and queue settings of a stack (see the configuration reference in README.md). */
@@ -38,6 +50,14 @@ export interface EventLakeArgs extends BucketQueueSettings {
     retainedTables?: RetainedTable[];
     /** Tables whose exported objects move to cheaper storage classes as they age. */
     tieredTables?: TieredTable[];
+    /** Accounts that may read exports, and where (the bucket policy grants exactly that). */
+    readers?: pulumi.Input<ReaderLocations[]>;
+    /** Further subscribers the lake subscribes to its consumers' events. */
+    subscribers?: LakeSubscriber[];
+    /** Endpoints of other accounts whose owners subscribe them (the topic policy lets exactly those). */
+    endpointOwners?: pulumi.Input<OwnerSubscription[]>;
+    /** Resolves once the subscribers are known to be the lake's to subscribe (checked against the account); they wait for it. */
+    subscriptionsReady?: pulumi.Input<unknown>;
 }
 
 /**
@@ -55,6 +75,9 @@ export class EventLake extends pulumi.ComponentResource {
     /** Events SNS could not deliver to any table's queue; SSE-SQS, so a lake-key problem cannot stop it too. */
     readonly undelivered: aws.sqs.Queue;
     readonly consumers: Record<string, ConsumerQueue> = {};
+    /** The lake's further subscriptions, per consumer. */
+    readonly subscriptions: Record<string, EventSubscription[]> = {};
+    private readonly subscriptionByKey = new Map<string, EventSubscription>();
 
     constructor(name: string, args: EventLakeArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("EventLake"), name, {}, renamedFrom("lake", "EventLake", opts));
@@ -91,9 +114,11 @@ export class EventLake extends pulumi.ComponentResource {
         new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules, ...minimumObjectSize(tieredTables) },
             { ...child, dependsOn: versioning ? [versioning] : [] });
 
+        // One policy per bucket: the TLS-only deny, and the readers' grants when the stack has readers.
         new aws.s3.BucketPolicy(`${name}-tls-only`, {
             bucket: bucketId,
-            policy: this.bucket.arn.apply((bucketArn) => JSON.stringify(bucketTlsOnlyPolicy({ bucketArn }))),
+            policy: pulumi.all([this.bucket.arn, args.partition, args.readers ?? []]).apply(([bucketArn, partition, readers]) =>
+                JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers }))),
         }, { ...child, dependsOn: [publicAccess] });
 
         // Failed deliveries to the queues are logged (FSBP SNS.2) by a role SNS assumes; sampling
@@ -104,7 +129,15 @@ export class EventLake extends pulumi.ComponentResource {
             description: "Assumed by SNS to log failed deliveries of the lake topic",
             assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sns.amazonaws.com")),
         }, child);
-        this.topic = new aws.sns.Topic(`${name}-events`, { kmsMasterKeyId: args.kmsKeyArn, sqsFailureFeedbackRoleArn: feedbackRole.arn }, child);
+        // Failed deliveries to further Lambda and HTTPS subscribers are logged too, by the same role
+        // into the same log groups (SNS names them after the topic, whatever the protocol).
+        const protocols = new Set((args.subscribers ?? []).map((x) => x.protocol));
+        this.topic = new aws.sns.Topic(`${name}-events`, {
+            kmsMasterKeyId: args.kmsKeyArn,
+            sqsFailureFeedbackRoleArn: feedbackRole.arn,
+            ...(protocols.has(SubscriberProtocol.Lambda) ? { lambdaFailureFeedbackRoleArn: feedbackRole.arn } : {}),
+            ...(protocols.has(SubscriberProtocol.Https) ? { httpFailureFeedbackRoleArn: feedbackRole.arn } : {}),
+        }, child);
         new aws.iam.RolePolicy(`${name}-delivery-logs`, {
             role: feedbackRole.name,
             policy: pulumi.all([args.partition, args.region, args.accountId, this.topic.name]).apply(([partition, region, accountId, topicName]) =>
@@ -112,8 +145,8 @@ export class EventLake extends pulumi.ComponentResource {
         }, child);
         this.topicPolicy = new aws.sns.TopicPolicy(`${name}-events-policy`, {
             arn: this.topic.arn,
-            policy: pulumi.all([this.topic.arn, this.bucket.arn, args.accountId]).apply(([topicArn, bucketArn, accountId]) =>
-                JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId }))),
+            policy: pulumi.all([this.topic.arn, this.bucket.arn, args.accountId, args.partition, args.endpointOwners ?? []]).apply(([topicArn, bucketArn, accountId, partition, endpointOwners]) =>
+                JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId, partition, endpointOwners }))),
         }, child);
 
         // What SNS cannot deliver to a table's queue lands here rather than being dropped. It uses
@@ -139,6 +172,21 @@ export class EventLake extends pulumi.ComponentResource {
                 deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
             }, child);
         }
+        const gatedTopicArn = args.subscriptionsReady === undefined ? this.topic.arn : pulumi.all([this.topic.arn, args.subscriptionsReady]).apply(([arn]) => arn);
+        for (const sub of args.subscribers ?? []) {
+            const consumer = args.consumers.find((c) => c.name === sub.consumer);
+            if (!consumer) throw new Error(`EventLake ${name}: subscriber ${sub.endpoint} names no consumer ${sub.consumer}`);
+            if (this.subscriptionByKey.has(`${sub.consumer}/${sub.key}`)) throw new Error(`EventLake ${name}: two subscribers of ${sub.consumer} named ${sub.key}`);
+            const subscription = new EventSubscription(`${name}-${sub.consumer}-${sub.key}`, {
+                topicArn: gatedTopicArn,
+                protocol: sub.protocol,
+                endpoint: sub.endpoint,
+                keyPrefix: consumer.keyPrefix,
+                deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
+            }, child);
+            this.subscriptionByKey.set(`${sub.consumer}/${sub.key}`, subscription);
+            (this.subscriptions[sub.consumer] ??= []).push(subscription);
+        }
 
         // S3 validates the destination when the notification is written: the topic policy must
         // exist first, or S3 answers "Unable to validate the following destination configurations"
@@ -155,5 +203,12 @@ export class EventLake extends pulumi.ComponentResource {
         }, { ...child, dependsOn: [this.topicPolicy] });
 
         this.registerOutputs({ bucketName: this.bucket.bucket, topicArn: this.topic.arn });
+    }
+
+    /** The subscription of a consumer's further subscriber, by its key. */
+    subscriptionOf(consumer: string, key: string): EventSubscription {
+        const s = this.subscriptionByKey.get(`${consumer}/${key}`);
+        if (!s) throw new Error(`EventLake: no subscriber ${key} of ${consumer}`);
+        return s;
     }
 }

@@ -14,6 +14,8 @@ export interface LakeKeyArgs {
      * for the crawler log groups of `namePrefix` (`crawlerLogGroupArnPattern`).
      */
     crawlerLogs?: { region: pulumi.Input<string>; namePrefix: string };
+    /** Accounts that read exports: they decrypt through S3 in the lake's region, and only so. */
+    readers?: { accounts: pulumi.Input<string[]>; region: pulumi.Input<string> };
 }
 
 /**
@@ -30,13 +32,15 @@ export class LakeKey extends pulumi.ComponentResource {
     constructor(name: string, args: LakeKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("LakeKey"), name, {}, renamedFrom("lake", "LakeKey", opts));
         const logs = args.crawlerLogs;
-        const policy = pulumi.all([args.accountId, args.partition, logs?.region]).apply(([accountId, partition, region]) =>
+        const readers = args.readers ? pulumi.all([args.readers.accounts, args.readers.region]).apply(([accounts, region]) => ({ accounts, region })) : undefined;
+        const policy = pulumi.all([args.accountId, args.partition, logs?.region, readers]).apply(([accountId, partition, region, readers]) =>
             JSON.stringify(lakeKeyPolicy({
                 accountId,
                 partition,
                 crawlerLogs: logs && region !== undefined
                     ? { region, logGroupArnPattern: crawlerLogGroupArnPattern({ partition, region, accountId, namePrefix: logs.namePrefix }) }
                     : undefined,
+                readers,
             })));
         this.key = new aws.kms.Key(`${name}-key`, {
             description: `Lake key for ${name}: S3 objects, SNS events and SQS messages`,

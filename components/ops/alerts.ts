@@ -21,13 +21,15 @@ export interface AlertsArgs {
     tables: WatchedTable[];
     /** The queue of events SNS could not deliver to any table's queue. */
     undeliveredQueueName: pulumi.Input<string>;
-    /** Every crawler of the stack, and no other, has a name that starts with this. */
-    crawlerNamePrefix: string;
+    /** The names of the stack's crawlers: the failure rules match these exactly. */
+    crawlerNames: string[];
     emails: string[];
     /** The longest an event waits for its crawl when crawls start on arrival: the batch window, plus a crawl. */
     arrivalWaitMinutes: number;
     /** Whether the crawlers run the daily safety-net schedule (whose failed starts are then watched). */
     safetyNet: boolean;
+    /** The lake topic has further subscriptions of the lake's, which redrive into the undelivered-events queue too. */
+    otherSubscribers?: boolean;
     kmsKeyArn?: pulumi.Input<string>;
 }
 
@@ -38,6 +40,35 @@ export interface AlertsArgs {
  */
 export function oldestMessageThresholdSeconds(arrivalWaitMinutes: number): number {
     return 2 * arrivalWaitMinutes * 60;
+}
+
+/**
+ * EventBridge's default limit on an event pattern, in characters (adjustable up to 4096)
+ * https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html
+ */
+export const CRAWLER_RULE_PATTERN_MAX_CHARS = 2048;
+
+/**
+ * The event patterns that match exactly `names` (sorted): as many names per pattern as fit the
+ * limit, so a stack of many tables gets a few rules rather than a pattern EventBridge refuses. A
+ * name prefix would be shorter but matches another stack's crawlers too (`prod-` matches
+ * `prod-eu-orders`).
+ */
+export function crawlerNamePatterns<P>(names: string[], build: (names: string[]) => P, limit = CRAWLER_RULE_PATTERN_MAX_CHARS): P[] {
+    const out: P[] = [];
+    let chunk: string[] = [];
+    for (const name of [...names].sort()) {
+        if (chunk.length > 0 && JSON.stringify(build([...chunk, name])).length > limit) {
+            out.push(build(chunk));
+            chunk = [];
+        }
+        chunk.push(name);
+    }
+    if (chunk.length > 0) out.push(build(chunk));
+    for (const p of out) {
+        if (JSON.stringify(p).length > limit) throw new Error(`an event pattern of one crawler name exceeds ${limit} characters: ${JSON.stringify(p)}`);
+    }
+    return out;
 }
 
 /**
@@ -55,8 +86,9 @@ const ALREADY_RUNNING = "*already*";
 export class Alerts extends pulumi.ComponentResource {
     readonly topic: aws.sns.Topic;
     readonly alarms: aws.cloudwatch.MetricAlarm[] = [];
-    readonly crawlerFailures: aws.cloudwatch.EventRule;
-    readonly scheduledCrawlFailures?: aws.cloudwatch.EventRule;
+    /** The rules of failed crawls: one, or a few for a stack of many tables (crawlerNamePatterns). */
+    readonly crawlerFailures: aws.cloudwatch.EventRule[];
+    readonly scheduledCrawlFailures?: aws.cloudwatch.EventRule[];
 
     constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("Alerts"), name, {}, renamedFrom("ops", "Alerts", opts));
@@ -103,26 +135,33 @@ export class Alerts extends pulumi.ComponentResource {
         }
 
         // An event SNS could not deliver to a table's queue: that table's catalogue misses it.
-        alarm(`${name}-undelivered-events`, "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.undeliveredQueueName }, statistic: "Maximum", threshold: 0 });
+        alarm(`${name}-undelivered-events`, args.otherSubscribers
+            ? "S3 events of the lake topic could not be delivered to a table's queue or another subscriber of the lake's (a queue policy, KMS key, function permission or unconfirmed or failing HTTPS endpoint): see the topic's delivery-status logs and the message's subscription."
+            : "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.undeliveredQueueName }, statistic: "Maximum", threshold: 0 });
 
         // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
         // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
-        // The stack's crawlers are matched by their name prefix: a list of names would outgrow
-        // EventBridge's 2048-character pattern limit with a few dozen tables
-        // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-quota.html).
-        this.crawlerFailures = new aws.cloudwatch.EventRule(`${name}-crawler-failed`, {
-            name: boundedName(`${args.namePrefix}-crawler-failed`, LIMITS.eventRule),
-            description: `Crawler failures of ${args.namePrefix}`,
-            eventPattern: JSON.stringify({
-                source: ["aws.glue"],
-                "detail-type": ["Glue Crawler State Change"],
-                detail: { state: ["Failed"], crawlerName: [{ prefix: `${args.crawlerNamePrefix}` }] },
-            }),
-        }, { ...child, deleteBeforeReplace: true });
-        new aws.cloudwatch.EventTarget(`${name}-crawler-failed-target`, {
-            rule: this.crawlerFailures.name,
-            arn: this.topic.arn,
-        }, { ...child, dependsOn: [topicPolicy] });
+        // The stack's crawlers are matched by their exact names, a rule per pattern that fits
+        // (crawlerNamePatterns); the first keeps the rule's original name.
+        const rules = (logical: string, description: string, build: (names: string[]) => unknown) =>
+            crawlerNamePatterns(args.crawlerNames, build).map((pattern, i, all) => {
+                const suffix = i === 0 ? "" : `-${i + 1}`;
+                const rule = new aws.cloudwatch.EventRule(`${name}-${logical}${suffix}`, {
+                    name: boundedName(`${args.namePrefix}-${logical}${suffix}`, LIMITS.eventRule),
+                    description: `${description} of ${args.namePrefix}${all.length > 1 ? ` (${i + 1} of ${all.length})` : ""}`,
+                    eventPattern: JSON.stringify(pattern),
+                }, { ...child, deleteBeforeReplace: true });
+                new aws.cloudwatch.EventTarget(`${name}-${logical}${suffix}-target`, {
+                    rule: rule.name,
+                    arn: this.topic.arn,
+                }, { ...child, dependsOn: [topicPolicy] });
+                return rule;
+            });
+        this.crawlerFailures = rules("crawler-failed", "Crawler failures", (crawlerName) => ({
+            source: ["aws.glue"],
+            "detail-type": ["Glue Crawler State Change"],
+            detail: { state: ["Failed"], crawlerName },
+        }));
 
         // Glue emits no event for a workflow run: a run of a table's workflow fails only through its
         // one action, the crawler, whose failed crawls the rule above reports, or through its
@@ -130,19 +169,11 @@ export class Alerts extends pulumi.ComponentResource {
         // Scheduled Crawler Invocation Failure" (automating-awsglue-with-cloudwatch-events); its
         // start during a crawl on arrival is not a failure (the crawl in progress reads the queue).
         if (args.safetyNet) {
-            this.scheduledCrawlFailures = new aws.cloudwatch.EventRule(`${name}-safety-net-failed`, {
-                name: boundedName(`${args.namePrefix}-safety-net-failed`, LIMITS.eventRule),
-                description: `Failed starts of the daily safety-net crawls of ${args.namePrefix}`,
-                eventPattern: JSON.stringify({
-                    source: ["aws.glue"],
-                    "detail-type": ["Glue Scheduled Crawler Invocation Failure"],
-                    detail: { crawlerName: [{ prefix: `${args.crawlerNamePrefix}` }], errorMessage: [{ "anything-but": { wildcard: ALREADY_RUNNING } }] },
-                }),
-            }, { ...child, deleteBeforeReplace: true });
-            new aws.cloudwatch.EventTarget(`${name}-safety-net-failed-target`, {
-                rule: this.scheduledCrawlFailures.name,
-                arn: this.topic.arn,
-            }, { ...child, dependsOn: [topicPolicy] });
+            this.scheduledCrawlFailures = rules("safety-net-failed", "Failed starts of the safety-net crawls", (crawlerName) => ({
+                source: ["aws.glue"],
+                "detail-type": ["Glue Scheduled Crawler Invocation Failure"],
+                detail: { crawlerName, errorMessage: [{ "anything-but": { wildcard: ALREADY_RUNNING } }] },
+            }));
         }
 
         this.registerOutputs({ topicArn: this.topic.arn });

@@ -7,7 +7,9 @@
  * grant is the documented default (kms.ts has the key-policy rules).
  */
 import { PolicyConfigSchema } from "@pulumi/policy";
-import { accountOfPrincipal, allowsAction, conditionValues, isAllow, parsePolicy, principalsOf, resourcesOf, Statement, statementLabel } from "../lib/iam";
+import {
+    accountOfPrincipal, actionMatches, actionsOf, allowsAction, conditionValues, confinedToSource, isAllow, parsePolicy, principalsOf, resourcesOf, Statement, statementLabel,
+} from "../lib/iam";
 import { resourcePolicy } from "../lib/rule";
 import { is, shortType, T } from "../lib/types";
 import { isRecord, joinNames, listOf } from "../lib/values";
@@ -151,6 +153,85 @@ export function checkNoBroadManagedPolicy(arns: unknown[], config: ManagedPolicy
         .map((n) => `attaches the AWS managed policy ${n}, which grants far more than the lake needs: grant the actions and resources in the role's own policy`);
 }
 
+export interface SharingConfig {
+    accountIds: string[];
+    readerAccounts: string[];
+    endpointOwnerAccounts: string[];
+}
+
+/** The resource policies that may name other accounts, by what the configuration lets them be given. */
+export type SharedDocumentKind = "bucket policy" | "key policy" | "catalog policy" | "topic policy" | "queue policy" | "function permission";
+
+/** What each kind of document may grant another account: readers read, endpoint owners subscribe. */
+const SHARED_WITH: Record<SharedDocumentKind, { config: "readerAccounts" | "endpointOwnerAccounts" | undefined; actions?: string[] }> = {
+    "bucket policy": { config: "readerAccounts", actions: ["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"] },
+    "key policy": { config: "readerAccounts", actions: ["kms:Decrypt"] },
+    "catalog policy": { config: "readerAccounts", actions: ["glue:Get*", "glue:BatchGetPartition"] },
+    "topic policy": { config: "endpointOwnerAccounts", actions: ["sns:Subscribe"] },
+    "queue policy": { config: undefined },
+    "function permission": { config: undefined },
+};
+
+/**
+ * No Allow statement of a resource policy (bucket, key, Data Catalog, topic, queue, function
+ * permission) grants a principal outside the stack's own accounts unless the configuration names
+ * it: a reader (`readerAccounts`: bucket, key and catalog policies, read actions only) or the owner
+ * of an endpoint that subscribes itself (`endpointOwnerAccounts`: topic policies, sns:Subscribe
+ * only). `Principal "*"` counts as everyone, unless confined to a source (the service-principal
+ * rules check those). A principal whose account cannot be read from it is refused too. With
+ * `accountIds` empty the stack's own account is unknown and nothing is checked.
+ */
+export function checkCrossAccountPrincipals(kind: SharedDocumentKind, statements: Statement[], config: SharingConfig): string[] {
+    if (config.accountIds.length === 0) return [];
+    const allowed = SHARED_WITH[kind];
+    const configured = allowed.config === undefined ? [] : config[allowed.config];
+    const configKey = allowed.config ?? "no configuration key";
+    const out: string[] = [];
+    statements.forEach((s, i) => {
+        if (!isAllow(s)) return;
+        const label = `${kind} ${statementLabel(s, i)}`;
+        const p = principalsOf(s);
+        if (p.anyone && !confinedToSource(s)) out.push(`${label} allows Principal "*": name the accounts that may (the configured readers or endpoint owners)`);
+        for (const principal of p.aws) {
+            const account = accountOfPrincipal(principal);
+            if (account !== undefined && config.accountIds.includes(account)) {
+                // The stack's own account reads through its IAM policies; a reader is another account.
+                if ((kind === "bucket policy" || kind === "catalog policy") && config.readerAccounts.includes(account)) {
+                    out.push(`${label} allows account ${account}, the stack's own, as a reader: its IAM policies decide who reads; readerAccounts names other accounts only`);
+                }
+                continue;
+            }
+            if (account === undefined) {
+                out.push(`${label} allows ${principal}, whose account cannot be read from it: name an account principal (arn:aws:iam::<account id>:root)`);
+            } else if (!configured.includes(account)) {
+                out.push(`${label} allows account ${account}, which the configuration does not name (${allowed.config === undefined ? `a ${kind} grants no other account` : `${configKey}: ${configured.join(", ") || "none"}`})`);
+            } else {
+                const extra = actionsOf(s).filter((a) => !(allowed.actions ?? []).some((ok) => actionMatches(ok, a)));
+                if (extra.length > 0) out.push(`${label} allows ${account} ${extra.join(", ")}: a ${allowed.config === "readerAccounts" ? "reader" : "subscribing endpoint owner"} gets ${(allowed.actions ?? []).join(", ")} only`);
+            }
+        }
+    });
+    return out;
+}
+
+/** The documents of a resource the sharing rule reads, as statements; an unparsable one as a message. */
+function sharedStatements(type: string, props: Record<string, any>): { kind: SharedDocumentKind; statements: Statement[] } | { error: string } | undefined {
+    if (is(type, T.lambdaPermission)) {
+        return typeof props.principal === "string" && !props.principal.endsWith(".amazonaws.com")
+            ? { kind: "function permission", statements: [{ Effect: "Allow", Principal: props.principal === "*" ? "*" : { AWS: props.principal }, Action: props.action }] }
+            : undefined;
+    }
+    const kind: SharedDocumentKind | undefined = is(type, [...T.bucketPolicy, ...T.bucket]) ? "bucket policy"
+        : is(type, [...T.key, ...T.keyPolicy]) ? "key policy"
+            : is(type, T.glueResourcePolicy) ? "catalog policy"
+                : is(type, [...T.topicPolicy, ...T.topic]) ? "topic policy"
+                    : is(type, [...T.queuePolicy, ...T.queue]) ? "queue policy" : undefined;
+    if (kind === undefined) return undefined;
+    const doc = parsePolicy(props.policy);
+    if (doc === undefined) return undefined;
+    return "error" in doc ? { error: `${kind} ${doc.error}` } : { kind, statements: doc.statements };
+}
+
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
@@ -218,4 +299,26 @@ export const iamNoBroadManagedPolicy = resourcePolicy<ManagedPolicyConfig>({
     check: (props, { args, config }) => checkNoBroadManagedPolicy(is(args.type, T.role) ? listOf(props.managedPolicyArns) : [props.policyArn], config),
 });
 
-export const iamPolicies = [iamNoWildcardAction, iamNoWildcardDataResource, iamThirdPartyExternalId, iamNoBroadManagedPolicy];
+const ACCOUNT_LIST = { type: "array", items: { type: "string", pattern: "^\\d{12}$" }, default: [] } as const;
+
+export const iamCrossAccountPrincipalsConfigured = resourcePolicy<SharingConfig>({
+    name: "iam-cross-account-principals-configured",
+    description: "No resource policy (bucket, key, Data Catalog, topic, queue, function permission) allows another account unless configured: readers (readerAccounts) only read through bucket, key and catalog policies; endpoint owners (endpointOwnerAccounts) only subscribe through the topic policy.",
+    enforcementLevel: "mandatory",
+    severity: "critical",
+    configSchema: {
+        properties: {
+            accountIds: TRUST_SCHEMA.properties!.accountIds,
+            readerAccounts: { ...ACCOUNT_LIST, description: "Accounts the stack's readers setting names (incremental-crawl:readers): they may read through the bucket, key and catalog policies." },
+            endpointOwnerAccounts: { ...ACCOUNT_LIST, description: "Accounts whose queues or functions subscribe themselves to the lake topic (tables' subscribers with subscribedBy endpoint-owner)." },
+        },
+    },
+    types: [...T.bucketPolicy, ...T.bucket, ...T.key, ...T.keyPolicy, ...T.glueResourcePolicy, ...T.topicPolicy, ...T.topic, ...T.queuePolicy, ...T.queue, ...T.lambdaPermission],
+    check: (props, { args, config }) => {
+        const found = sharedStatements(args.type, props);
+        if (found === undefined) return [];
+        return "error" in found ? [found.error] : checkCrossAccountPrincipals(found.kind, found.statements, config);
+    },
+});
+
+export const iamPolicies = [iamNoWildcardAction, iamNoWildcardDataResource, iamThirdPartyExternalId, iamNoBroadManagedPolicy, iamCrossAccountPrincipalsConfigured];

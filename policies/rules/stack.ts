@@ -129,8 +129,39 @@ export function checkUnloadAfterEventPath(resources: Node[]): StackViolation[] {
         if (missing.length > 0) {
             out.push({ urn: c.urn, message: `unloads before ${missing.join(", ")} exist: its objects raise no event and stay uncatalogued; add them to dependsOn` });
         }
+        // What keeps the objects of a notified bucket: live replication copies only objects written
+        // after its configuration exists (S3 user guide s3-batch-replication-existing-config), and
+        // versions and access logs start when they are turned on.
+        const notified = ofType(resources, T.bucket).filter((b) => ofType(resources, T.notification).some((n) => refersTo(n, "bucket", b, IDS.bucket)));
+        const keepers = [...ofType(resources, T.versioning), ...ofType(resources, T.replication), ...ofType(resources, T.bucketLogging)]
+            .filter((k) => notified.some((b) => refersTo(k, "bucket", b, IDS.bucket)) && !waitsFor(c, k));
+        if (keepers.length > 0) {
+            out.push({
+                urn: c.urn,
+                message: `unloads before ${keepers.map((k) => `${shortType(k.type)} ${k.name}`).join(", ")} of the lake bucket exist: ` +
+                    "objects written first miss the replica (live replication copies only later objects), versioning or the access logs; add them to dependsOn",
+            });
+        }
     }
     return out;
+}
+
+/**
+ * A topic that CloudWatch alarms publish to (their `alarmActions`) has a subscription: without one
+ * a dead-letter queue filling, events waiting, a failed crawl or a failed task run reach no one.
+ * Advisory: a stack may deploy before its alert address is known.
+ */
+export function checkAlertsHaveSubscribers(resources: Node[]): StackViolation[] {
+    const alarms = ofType(resources, T.metricAlarm);
+    const subscriptions = ofType(resources, T.subscription);
+    return ofType(resources, T.topic)
+        .filter((topic) => alarms.some((a) => refersTo(a, "alarmActions", topic, IDS.topic)))
+        .filter((topic) => !subscriptions.some((s) => refersTo(s, "topic", topic, IDS.topic)))
+        .map((topic) => ({
+            urn: topic.urn,
+            message: "alarms publish to this topic, but nothing subscribes to it: alerts (a DLQ filling, events waiting, a failed crawl or task run) reach no one; " +
+                "give the stack an alert address (IncrementalLake alertEmails, incremental-crawl:alertEmails) or subscribe the topic",
+        }));
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -139,7 +170,7 @@ export function checkUnloadAfterEventPath(resources: Node[]): StackViolation[] {
 
 export const stackUnloadAfterEventPath = stackPolicy({
     name: "stack-unload-after-event-path",
-    description: "A deploy-time unload (the backfill command) is created after every bucket notification and SQS subscription, so the objects it writes raise events.",
+    description: "A deploy-time unload (the backfill command) is created after every bucket notification and SQS subscription, so the objects it writes raise events, and after the notified bucket's versioning, replication configuration and access logging, so they are versioned, replicated and logged.",
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkUnloadAfterEventPath(resources),
@@ -178,6 +209,15 @@ export const stackSubscriptionAfterQueuePolicy = stackPolicy({
     check: (resources) => checkSubscriptionAfterQueuePolicy(resources),
 });
 
+export const stackAlertsHaveSubscribers = stackPolicy({
+    name: "stack-alerts-have-subscribers",
+    description: "A topic CloudWatch alarms publish to has at least one subscription, so alerts reach someone (a warning: a stack may deploy before its alert address is known).",
+    enforcementLevel: "advisory",
+    severity: "low",
+    check: (resources) => checkAlertsHaveSubscribers(resources),
+});
+
 export const stackPolicies = [
     stackNotificationAfterTopicPolicy, stackCrawlerAfterRolePolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy, stackUnloadAfterEventPath,
+    stackAlertsHaveSubscribers,
 ];

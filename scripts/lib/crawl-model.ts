@@ -166,7 +166,7 @@ export function parseSeconds(option: string, text: string): number {
 }
 
 /** What the model assumes, printed with its table, wrapped to `width` columns. */
-export function assumptionLines(input: Omit<ModelInput, "tables">, stack: string, safetyNet: boolean, width = 100): string[] {
+export function assumptionLines(input: Omit<ModelInput, "tables">, stack: string, safetyNetSchedule: string | undefined, width = 100): string[] {
     const runs = Math.ceil(1440 / input.taskScheduleMinutes);
     const bullets = [
         `Model of one day (${stack} stack's settings; a model, not a measurement):`,
@@ -177,7 +177,7 @@ export function assumptionLines(input: Omit<ModelInput, "tables">, stack: string
         `- hourly cron: each crawler at minute ${HOURLY_CRON_MINUTE} of every hour, whatever arrived (the design this replaced);`,
         `- on arrival: a crawl ${input.batchWindowSeconds} s after a table's first new object, or at once at ${input.batchSize} objects ` +
             "(crawlBatchWindowSeconds, crawlBatchSize); a start while the crawler runs starts nothing and its events wait in the queue for the next crawl;",
-        `- safety net: one more crawl a day at 03:15 UTC (safetyNetCrawl, ${safetyNet ? "on" : "off"} in this stack);`,
+        `- safety net: one more crawl a day at 03:15 UTC (the default safetyNetSchedule; this stack: ${safetyNetSchedule ?? "none, acknowledged"});`,
         "- worst: the longest time from a file's unload to its partition in the catalog, over the day's files " +
             `(with unloads at any minute, the bounds are an hour plus a crawl for the hourly cron, the batch window plus a crawl on arrival).`,
     ];

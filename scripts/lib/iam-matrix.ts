@@ -10,7 +10,8 @@
  * What it cannot see, and assumes (also written in docs/security.md):
  * - the context AWS services put in their requests: S3 sends `aws:SourceArn`/`aws:SourceAccount`
  *   when it publishes an event, SNS sends `aws:SourceArn` when it delivers to SQS, STS carries
- *   `sts:ExternalId` from the caller. Each cell states the context it evaluates.
+ *   `sts:ExternalId` from the caller; nothing is assumed of what S3 and SNS send to KMS (the key
+ *   policy asks nothing of it). Each cell states the context it evaluates.
  * - Snowflake's own account: its IAM user is given an identity policy allowing `sts:AssumeRole`
  *   on any role (what Snowflake grants itself is outside this stack; the trust policy decides).
  * - SCPs/RCPs of an organisation: none are modelled (they could only deny more).
@@ -100,6 +101,8 @@ export const CELL_GROUPS = {
     "crawler-logs": "each crawler role writes (and, encrypted, associates the lake key with) its own log only; CloudWatch Logs uses the key for the stack's crawler log groups only; no other role of the stack reads them",
     "access-logs": "S3 log delivery writes only its log bucket's prefix, for the logged bucket in this account; no role of the stack reads or deletes the logs",
     "replication": "only S3 assumes the replication role, which reads the exports' versions and writes replicas: it deletes nothing, in either bucket",
+    "readers": "a reader account reads its tables' current exports (and, where shared, their Glue tables) and decrypts only through S3 in the lake's region; it cannot read another table or an earlier export, write, delete, or use the key otherwise; another account can do none of it",
+    "endpoint-owners": "an endpoint owner of another account may subscribe exactly its configured endpoint with its protocol, and do nothing else on the topic; no other account may subscribe",
 } as const;
 export type CellGroup = keyof typeof CELL_GROUPS;
 
@@ -131,6 +134,33 @@ export interface LakeFacts {
     logs: LogFacts[];
     /** The replication of the exports to the recovery replica, when the stack has one. */
     replication?: ReplicationFacts;
+    /** The account's Data Catalog resource policy, when the graph declares one. */
+    catalogPolicy?: PolicyDoc;
+    /** Who the stack shares with, as the program states it (its `sharing` output), not as the policies say. */
+    sharing: SharingIntent;
+}
+
+/**
+ * Who the stack means to share with: the program's `sharing` output (IncrementalLake.sharing). The
+ * matrix checks the policies against it; reading it from the policies themselves would prove nothing.
+ */
+export interface SharingIntent {
+    /** Per reader account, the tables (folder names) it may read. */
+    readers: Record<string, string[]>;
+    /** Whether the Glue tables are shared too (a catalog id is given to readers). */
+    catalogShared: boolean;
+    /** Endpoints of other accounts whose owners subscribe them. */
+    endpointOwners: Array<{ protocol: string; endpoint: string }>;
+}
+
+/** The intent of the program's `sharing` output (undefined: the stack shares nothing). */
+export function sharingIntentOf(output: unknown): SharingIntent {
+    const o = (output ?? {}) as { readers?: Record<string, string[]>; catalogId?: string; endpointOwnerSubscriptions?: Array<{ protocol: string; endpoint: string }> };
+    return {
+        readers: o.readers ?? {},
+        catalogShared: typeof o.catalogId === "string" && o.catalogId !== "",
+        endpointOwners: (o.endpointOwnerSubscriptions ?? []).map((x) => ({ protocol: x.protocol, endpoint: x.endpoint })),
+    };
 }
 
 export interface LogFacts {
@@ -216,7 +246,7 @@ function roleIdentity(rs: GraphResource[], role: GraphResource): NamedPolicy[] {
 }
 
 /** Reads the facts of the lake out of a stack's resource graph. Throws when the graph is not the expected shape. */
-export function lakeFacts(rs: GraphResource[]): LakeFacts {
+export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingIntentOf(undefined)): LakeFacts {
     const notification = only(ofType(rs, "aws:s3/bucketNotification:BucketNotification"), "bucket notification");
     const bucketRes = only(ofType(rs, "aws:s3/bucket:Bucket").filter((b) => b.outputs.bucket === notification.inputs.bucket), "lake bucket (the notification's bucket)");
     const bucketName: string = bucketRes.outputs.bucket;
@@ -242,7 +272,11 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
     const roles = ofType(rs, "aws:iam/role:Role");
     const roleByArn = (arn: string) => only(roles.filter((r) => r.outputs.arn === arn), `role ${arn}`);
 
-    const subscriptions = ofType(rs, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.topic === topicArn && s.inputs.protocol === "sqs");
+    // The tables' queues: the SQS subscriptions whose queue is in the graph and read by a crawler
+    // (a further subscriber's queue is its owner's, outside the graph).
+    const allSubscriptions = ofType(rs, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.topic === topicArn);
+    const crawlerQueueArns = new Set(ofType(rs, "aws:glue/crawler:Crawler").flatMap((c) => eventTargets(c).map((t: any) => t.eventQueueArn)));
+    const subscriptions = allSubscriptions.filter((s) => s.inputs.protocol === "sqs" && crawlerQueueArns.has(s.inputs.endpoint));
     if (subscriptions.length === 0) throw new Error("IAM matrix: no queue subscribes to the lake topic");
     const tables: TableFacts[] = subscriptions.map((s) => {
         const queue = only(queues.filter((q) => q.outputs.arn === s.inputs.endpoint), `queue ${s.inputs.endpoint}`);
@@ -283,7 +317,7 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
     }
 
     let undelivered: LakeFacts["undelivered"];
-    const redriveTargets = [...new Set(subscriptions.map((sub) => (sub.inputs.redrivePolicy ? JSON.parse(sub.inputs.redrivePolicy).deadLetterTargetArn : undefined)).filter(Boolean))];
+    const redriveTargets = [...new Set(allSubscriptions.map((sub) => (sub.inputs.redrivePolicy ? JSON.parse(sub.inputs.redrivePolicy).deadLetterTargetArn : undefined)).filter(Boolean))];
     if (redriveTargets.length > 0) {
         const q = only(queues.filter((x) => x.outputs.arn === only(redriveTargets, "subscription dead-letter queue")), "subscription dead-letter queue");
         undelivered = { arn: q.outputs.arn, policy: queuePolicyOf(q) };
@@ -330,8 +364,15 @@ export function lakeFacts(rs: GraphResource[]): LakeFacts {
         return { label, sourceArn: source.outputs.arn, bucket: { name: target.outputs.bucket, arn: target.outputs.arn, policy: bucketPolicyOf(target.outputs.bucket) }, prefix: l.inputs.targetPrefix };
     }).sort((a, b) => a.label.localeCompare(b.label));
 
+    const catalogPolicies = ofType(rs, "aws:glue/resourcePolicy:ResourcePolicy");
+    if (catalogPolicies.length > 1) throw new Error("IAM matrix: more than one Data Catalog resource policy (there is one per account and region)");
+    for (const account of Object.keys(sharing.readers)) {
+        if (account === OTHER_ACCOUNT) throw new Error(`IAM matrix: reader ${account} is the account the matrix uses for "another account"; pick another reader`);
+    }
+
     return {
-        accountId, region, partition, taskAlerts, undelivered, logs, replication,
+        accountId, region, partition, taskAlerts, undelivered, logs, replication, sharing,
+        catalogPolicy: catalogPolicies[0] ? parse(catalogPolicies[0].inputs.policy, catalogPolicies[0].name) : undefined,
         glueDatabase: only(ofType(rs, "aws:glue/catalogDatabase:CatalogDatabase"), "Glue database").inputs.name,
         bucket: { name: bucketName, arn: bucketArn, policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined, restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true },
         exportPrefix,
@@ -750,16 +791,19 @@ export function buildMatrix(f: LakeFacts): Cell[] {
                 id: `kms:${id}`, group: "kms", principal, action, resource: keyRes, context, identityPolicies: identity, resourcePolicy: f.key!.policy, expected, why,
                 contextLabel: context["aws:SourceAccount"] === undefined ? "-" : `SourceAccount=${context["aws:SourceAccount"] === acct ? "this account" : "another account"}`,
             });
-        kms("s3-this-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": acct }, "Allowed",
-            "key policy: S3 of this account encrypts the events it publishes to the encrypted topic");
+        // S3's grant has no condition, as the S3 user guide's key policy has none: no AWS source says
+        // S3 sends aws:SourceAccount to KMS. The key does not tell S3's callers apart; the topic
+        // policy does (the sns:Publish cells: only the lake bucket of this account publishes).
+        kms("s3-encrypt", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Allowed",
+            "key policy: S3 encrypts the events it publishes to the encrypted topic (the S3 user guide's statement, without a condition)");
+        kms("s3-decrypt", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:Decrypt", {}, "Allowed",
+            "key policy: S3 publishing to the encrypted topic needs kms:Decrypt too (the S3 user guide's statement)");
+        kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Allowed",
+            "the key does not confine S3 by account (S3 is not documented to send aws:SourceAccount to KMS); the topic policy refuses another account's bucket");
         kms("sns-encrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Allowed",
             "key policy: SNS writes into the encrypted queues (documented without a condition; it need not send aws:SourceAccount)");
         kms("sns-decrypt", { label: "SNS (service)", arn: "sns.amazonaws.com" }, [], "kms:Decrypt", {}, "Allowed",
             "key policy: SNS reads the encrypted topic's messages");
-        kms("s3-no-source-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", {}, "Denied",
-            "S3's grant requires aws:SourceAccount, as the S3 user guide's key policy does");
-        kms("s3-other-account", { label: "S3 (service)", arn: "s3.amazonaws.com" }, [], "kms:GenerateDataKey", { "aws:SourceAccount": OTHER_ACCOUNT }, "Denied",
-            "aws:SourceAccount must be this account");
         kms("admin-other-account", { label: "administrator of another account", arn: adminElsewhere }, [ADMIN], "kms:Decrypt", {}, "Denied",
             "the key policy trusts only this account's root");
         kms("admin-this-account", { label: "administrator of this account", arn: adminHere }, [ADMIN], "kms:Decrypt", {}, "Allowed",
@@ -871,6 +915,96 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("admin-reads-replica-no-tls", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", replicaExport, R.bucket.policy, noTls, "ExplicitlyDenied",
             "the replica's DenyInsecureTransport");
     }
+    // --- Readers in other accounts ---------------------------------------------------------------
+    const catalogTable = (name: string) => ({ ...glueTable(name), label: `Glue table ${name}` });
+    const keyRes = f.key ? { label: "lake key", arn: f.key.arn, accountId: acct } : undefined;
+    const viaS3 = { "kms:ViaService": `s3.${f.region}.amazonaws.com` };
+    const otherRegion = f.region === "us-east-1" ? "eu-west-1" : "us-east-1";
+    for (const [account, folders] of Object.entries(f.sharing.readers).sort(([a], [b]) => a.localeCompare(b))) {
+        const own = f.tables.filter((t) => folders.includes(t.folder));
+        if (own.length !== folders.length) throw new Error(`IAM matrix: reader ${account} is given tables ${folders.join(", ")}, not all of which are the stack's`);
+        const t = own[0];
+        const other = f.tables.find((x) => !folders.includes(x.folder));
+        const who = { label: `reader ${account}`, arn: `arn:${f.partition}:iam::${account}:role/analyst` };
+        const cell = (id: string, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string, contextLabel?: string) =>
+            add({ id: `reader:${account}:${id}`, group: "readers", principal: who, action, resource: res, context, contextLabel, identityPolicies: [ADMIN], resourcePolicy, expected, why });
+        const current = s3obj(`${t.location}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.location}/... (${t.folder}'s current export)`);
+        cell(`get-${t.folder}`, "s3:GetObject", current, f.bucket.policy, tls, "Allowed", "bucket policy ReadersGetExports: its tables' current exports (its own IAM allows it too)");
+        cell(`list-${t.folder}`, "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.location}/` }, "Allowed", "bucket policy ReadersListExports: s3:prefix under its tables' current exports");
+        cell("locate-bucket", "s3:GetBucketLocation", lakeBucket, f.bucket.policy, tls, "Allowed", "bucket policy ReadersLocateLakeBucket (Athena asks for the bucket's region)");
+        if (t.location !== t.prefix) {
+            cell(`get-${t.folder}-earlier-export`, "s3:GetObject", s3obj(`${t.prefix}/g1-ffffffff/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/<earlier export>/...`), f.bucket.policy, tls,
+                "Denied", "only the current export's folder is granted");
+        }
+        cell(`list-${t.folder}-folder`, "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.prefix}/` }, "Denied", "listing the table's folder would show every export: only the current one");
+        cell("list-export-prefix", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${P}/` }, "Denied", "no listing of the other tables");
+        cell("list-whole-bucket", "s3:ListBucket", lakeBucket, f.bucket.policy, tls, "Denied", "listing without s3:prefix is the whole bucket");
+        const otherKey = other ? `${other.location}/dt=2024-01-01/${sampleFile}` : `${P}/another_table/g1-00000000/dt=2024-01-01/${sampleFile}`;
+        cell(other ? `get-${other.folder}` : "get-other-table", "s3:GetObject", s3obj(otherKey, other ? `lake bucket/${other.location}/... (${other.folder}, not its table)` : "lake bucket/<another table's export>/... (hypothetical)"),
+            f.bucket.policy, tls, "Denied", "another table's export is not granted to it");
+        cell("get-athena-results", "s3:GetObject", s3obj("athena-results/query.csv", "lake bucket/athena-results/..."), f.bucket.policy, tls, "Denied", "outside its tables' exports");
+        cell(`put-${t.folder}`, "s3:PutObject", s3obj(`${t.location}/dt=2024-01-01/injected.parquet`, `lake bucket/${t.location}/...`), f.bucket.policy, tls, "Denied", "a reader never writes");
+        cell(`delete-${t.folder}`, "s3:DeleteObject", current, f.bucket.policy, tls, "Denied", "a reader never deletes");
+        cell(`delete-version-${t.folder}`, "s3:DeleteObjectVersion", current, f.bucket.policy, tls, "Denied", "a reader never deletes a version");
+        cell("put-bucket-policy", "s3:PutBucketPolicy", lakeBucket, f.bucket.policy, tls, "Denied", "a reader cannot change who reads");
+        cell(`get-${t.folder}-no-tls`, "s3:GetObject", current, f.bucket.policy, noTls, "ExplicitlyDenied", "DenyInsecureTransport applies to readers too");
+        if (keyRes) {
+            cell("decrypt-via-s3", "kms:Decrypt", keyRes, f.key!.policy, viaS3, "Allowed", "key policy AllowReadersToDecryptExportsThroughS3: through S3 in the lake's region", "via S3 in the lake's region");
+            cell("decrypt-directly", "kms:Decrypt", keyRes, f.key!.policy, {}, "Denied", "kms:ViaService: only through S3", "not via a service");
+            cell("decrypt-via-s3-other-region", "kms:Decrypt", keyRes, f.key!.policy, { "kms:ViaService": `s3.${otherRegion}.amazonaws.com` }, "Denied", "only S3 of the lake's region", `via S3 in ${otherRegion}`);
+            cell("decrypt-via-glue", "kms:Decrypt", keyRes, f.key!.policy, { "kms:ViaService": `glue.${f.region}.amazonaws.com` }, "Denied",
+                "no Glue use of the key: a shared catalog is never encrypted with it (glueCatalogEncryption and glueCatalogResourcePolicy are refused together)", "via Glue in the lake's region");
+            cell("generate-data-key-via-s3", "kms:GenerateDataKey", keyRes, f.key!.policy, viaS3, "Denied", "a reader decrypts only: it cannot encrypt objects into the lake", "via S3 in the lake's region");
+            cell("encrypt-via-s3", "kms:Encrypt", keyRes, f.key!.policy, viaS3, "Denied", "a reader decrypts only", "via S3 in the lake's region");
+            cell("create-grant", "kms:CreateGrant", keyRes, f.key!.policy, {}, "Denied", "a reader cannot hand the key on");
+        }
+        if (f.catalogPolicy && f.sharing.catalogShared) {
+            const database = { ...glueDatabase };
+            cell(`glue-get-${t.folder}`, "glue:GetTable", catalogTable(t.folder), f.catalogPolicy, {}, "Allowed", "Data Catalog resource policy ReadersReadTables: its tables");
+            cell(`glue-get-partitions-${t.folder}`, "glue:GetPartitions", catalogTable(t.folder), f.catalogPolicy, {}, "Allowed", "Data Catalog resource policy ReadersReadTables: their partitions");
+            cell("glue-get-database", "glue:GetDatabase", database, f.catalogPolicy, {}, "Allowed", "Data Catalog resource policy ReadersReadTables: the lake's database");
+            cell(other ? `glue-get-${other.folder}` : "glue-get-other-table", "glue:GetTable", catalogTable(other ? other.folder : "another_table"), f.catalogPolicy, {}, "Denied", "another table is not shared with it");
+            cell(`glue-update-${t.folder}`, "glue:UpdateTable", catalogTable(t.folder), f.catalogPolicy, {}, "Denied", "read actions only");
+            cell(`glue-add-partitions-${t.folder}`, "glue:BatchCreatePartition", catalogTable(t.folder), f.catalogPolicy, {}, "Denied", "read actions only: partitions are the crawler's and the backfill's");
+            cell(`glue-delete-${t.folder}`, "glue:DeleteTable", catalogTable(t.folder), f.catalogPolicy, {}, "Denied", "read actions only");
+        } else {
+            cell(`glue-get-${t.folder}`, "glue:GetTable", catalogTable(t.folder), f.catalogPolicy, {}, "Denied", "the catalog is not shared (glueCatalogResourcePolicy): the reader catalogues the export in its own account");
+        }
+    }
+    // Another account: nothing, whatever the stack shares.
+    {
+        const t = f.tables[0];
+        const who = { label: "administrator of another account", arn: adminElsewhere };
+        const cell = (id: string, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, why: string, contextLabel?: string) =>
+            add({ id: `reader:other-account:${id}`, group: "readers", principal: who, action, resource: res, context, contextLabel, identityPolicies: [ADMIN], resourcePolicy, expected: "Denied", why });
+        cell(`get-${t.folder}`, "s3:GetObject", s3obj(`${t.location}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.location}/... (current export)`), f.bucket.policy, tls, "not a reader: the bucket policy names its readers only");
+        cell(`list-${t.folder}`, "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.location}/` }, "not a reader");
+        if (keyRes) cell("decrypt-via-s3", "kms:Decrypt", keyRes, f.key!.policy, viaS3, "not a reader: the key policy names its readers only", "via S3 in the lake's region");
+        cell(`glue-get-${t.folder}`, "glue:GetTable", catalogTable(t.folder), f.catalogPolicy, {}, "no catalog grant to it");
+    }
+
+    // --- Endpoint owners of other accounts: who may subscribe ------------------------------------------
+    const subscribe = (id: string, principal: Cell["principal"], protocol: string, endpoint: string, expected: Expected, why: string, contextLabel: string, identity: NamedPolicy[] = [ADMIN]) =>
+        add({ id: `topic:${id}`, group: "endpoint-owners", principal, action: "sns:Subscribe", resource: topic, context: { "sns:Protocol": protocol, "sns:Endpoint": endpoint },
+            contextLabel, identityPolicies: identity, resourcePolicy: f.topic.policy, expected, why });
+    for (const o of f.sharing.endpointOwners) {
+        const account = o.endpoint.split(":")[4];
+        const who = { label: `endpoint owner ${account}`, arn: `arn:${f.partition}:iam::${account}:role/administrator` };
+        const tag = `${account}:${o.endpoint.split(":").slice(5).join(":")}`;
+        const otherEndpoint = o.endpoint.replace(/[^:]+$/, "another-endpoint");
+        subscribe(`owner:${tag}:subscribe`, who, o.protocol, o.endpoint, "Allowed", "topic policy EndpointOwnerSubscribes: its configured endpoint with its protocol", `${o.protocol}, its configured endpoint`);
+        subscribe(`owner:${tag}:subscribe-other-endpoint`, who, o.protocol, otherEndpoint, "Denied", "sns:Endpoint is the configured endpoint only", `${o.protocol}, another endpoint of its account`);
+        subscribe(`owner:${tag}:subscribe-other-protocol`, who, o.protocol === "sqs" ? "lambda" : "sqs", o.endpoint, "Denied", "sns:Protocol is the configured protocol only", "another protocol, its endpoint");
+        add({ id: `topic:owner:${tag}:publish`, group: "endpoint-owners", principal: who, action: "sns:Publish", resource: topic, context: {}, identityPolicies: [ADMIN], resourcePolicy: f.topic.policy,
+            expected: "Denied", why: "it subscribes; only S3 publishes the lake's events" });
+        add({ id: `topic:owner:${tag}:set-topic-attributes`, group: "endpoint-owners", principal: who, action: "sns:SetTopicAttributes", resource: topic, context: {}, identityPolicies: [ADMIN], resourcePolicy: f.topic.policy,
+            expected: "Denied", why: "it cannot change the topic or its policy" });
+        subscribe(`owner:${tag}:other-account-subscribes-it`, { label: "administrator of another account", arn: adminElsewhere }, o.protocol, o.endpoint, "Denied",
+            "only the endpoint's owner is admitted", `${o.protocol}, the owner's endpoint`);
+    }
+    subscribe("other-account-subscribes", { label: "administrator of another account", arn: adminElsewhere }, "sqs", `arn:${f.partition}:sqs:${f.region}:${OTHER_ACCOUNT}:its-queue`, "Denied",
+        "cross-account: the topic policy admits no account that is not a configured endpoint owner", "sqs, a queue of its own");
+
     return cells;
 }
 
@@ -956,9 +1090,12 @@ export async function evaluateCell(cell: Cell, opts: { blockPublicAccess: boolea
     return { ...cell, decision, ok, problem };
 }
 
-/** Builds and evaluates the matrix of a stack's resource graph. */
-export async function evaluateMatrix(resources: GraphResource[]): Promise<{ facts: LakeFacts; results: CellResult[] }> {
-    const facts = lakeFacts(resources);
+/**
+ * Builds and evaluates the matrix of a stack's resource graph; `sharing` is the program's `sharing`
+ * output (who it means to share with), undefined when it shares nothing.
+ */
+export async function evaluateMatrix(resources: GraphResource[], sharing?: unknown): Promise<{ facts: LakeFacts; results: CellResult[] }> {
+    const facts = lakeFacts(resources, sharingIntentOf(sharing));
     const cells = buildMatrix(facts);
     const ids = new Set<string>();
     for (const c of cells) {
@@ -1012,24 +1149,35 @@ export function formatMarkdown(results: CellResult[]): string {
 }
 
 export const DOC_PATH = "docs/security.md";
-const begin = (stack: string) => `<!-- BEGIN iam-matrix ${stack}: generated by \`npm run check:iam -- --stack ${stack} --update-doc\`; do not edit by hand -->`;
-const end = (stack: string) => `<!-- END iam-matrix ${stack} -->`;
+
+/** Which table of the document: a stack's, or a stack's with a file of settings laid over it (`--with`). */
+export interface DocTarget {
+    stack: string;
+    /** Path of the settings file, relative to the project root (`docs/examples/sharing.yaml`). */
+    with?: string;
+}
+const sectionName = (t: DocTarget) => (t.with === undefined ? t.stack : `${t.stack} with ${t.with}`);
+const begin = (t: DocTarget) => `<!-- BEGIN iam-matrix ${sectionName(t)}: generated by \`npm run check:iam -- --stack ${t.stack}${t.with === undefined ? "" : ` --with ${t.with}`} --update-doc\`; do not edit by hand -->`;
+const end = (t: DocTarget) => `<!-- END iam-matrix ${sectionName(t)} -->`;
+const targetOf = (t: string | DocTarget): DocTarget => (typeof t === "string" ? { stack: t } : t);
 
 /** The generated table of a stack in the document, or undefined when the markers are missing. */
-export function docSection(text: string, stack: string): string | undefined {
-    const b = text.indexOf(begin(stack));
-    const e = text.indexOf(end(stack));
+export function docSection(text: string, target: string | DocTarget): string | undefined {
+    const t = targetOf(target);
+    const b = text.indexOf(begin(t));
+    const e = text.indexOf(end(t));
     if (b < 0 || e < b) return undefined;
-    return text.slice(b + begin(stack).length, e).trim();
+    return text.slice(b + begin(t).length, e).trim();
 }
 
 /** The document with the stack's generated table replaced (or appended with its markers). */
-export function replaceDocSection(text: string, stack: string, table: string): string {
-    const block = `${begin(stack)}\n${table}\n${end(stack)}`;
-    const b = text.indexOf(begin(stack));
-    const e = text.indexOf(end(stack));
+export function replaceDocSection(text: string, target: string | DocTarget, table: string): string {
+    const t = targetOf(target);
+    const block = `${begin(t)}\n${table}\n${end(t)}`;
+    const b = text.indexOf(begin(t));
+    const e = text.indexOf(end(t));
     if (b < 0 || e < b) return `${text.trimEnd()}\n\n${block}\n`;
-    return text.slice(0, b) + block + text.slice(e + end(stack).length);
+    return text.slice(0, b) + block + text.slice(e + end(t).length);
 }
 
 /** A crawler's S3 and catalog targets (each may carry an event queue). */

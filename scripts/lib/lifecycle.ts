@@ -4,6 +4,10 @@
  * lake's data. Pure: no Pulumi runtime, no file system; the per-type knowledge is in
  * replace-rules.ts.
  *
+ * Why an imitation of the engine: users ask it before a `pulumi up` without a cloud account or a
+ * CLI, and it adds what the engine does not say (data-safety verdicts). The real engine judges it:
+ * test/engine/change-matrix.engine.ts runs the change matrix on Pulumi 3.248 and compares steps.
+ *
  * Modelled, per resource (matched by URN, or by one of the new resource's `aliases`):
  * - `create` / `delete` for resources only in the new / old run; deletes of removed resources run
  *   at the end of an update, after every create;
@@ -18,6 +22,8 @@
  *   (the engine's `calculateDependentReplacements`), transitively;
  * - `protect` (old and new) on a replaced or deleted resource: the engine refuses (an error step);
  *   `retainOnDelete` (old state): the delete leaves the object in place, abandoned;
+ * - inputs the program leaves unset whose schema default the provider diffs against its state
+ *   (`stateDefaults`: a Glue trigger's `enabled`), unless `ignoreChanges` names them;
  * - provider updates that recreate (`CREATE OR REPLACE` on a stream's table/mode change), in-place
  *   renames (Snowflake `ALTER ... RENAME`, which move every object inside a renamed database);
  * - pulumi-command: `triggers` replace; other input changes run `update` (or `create` when `update`
@@ -27,8 +33,8 @@
  * rows exported again (and whether the earlier export stays catalogued: duplicated rows), gaps in
  * the event path, protected resources the engine refuses to touch.
  *
- * Not modelled: provider-side diff suppression and defaults (inputs are compared as the program
- * gives them), replacements of the providers themselves, refresh drift, partial failures,
+ * Not modelled: provider-side diff suppression and other defaults (inputs are compared as the
+ * program gives them), replacements of the providers themselves, refresh drift, partial failures,
  * `deletedWith`, ordering within one level of the dependency graph.
  */
 import { CapturedResource, ProgramRun } from "../../offline";
@@ -331,6 +337,13 @@ function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Ma
             const ignore = neu.ignoreChanges ?? [];
             const changed = diffPaths(old.inputs, neu.inputs).filter((p) => !ignore.some((i) => pathMatches(i, p)));
             const reasons: string[] = [];
+            // An input the program leaves unset: the provider plans its schema default against the state.
+            for (const [key, dflt] of Object.entries(rule?.stateDefaults ?? {})) {
+                const stored = old.outputs[key];
+                if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignore.some((i) => pathMatches(i, key))) continue;
+                if (!changed.includes(key)) changed.push(key);
+                reasons.push(`${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`);
+            }
             // Inputs computed from a replaced resource whose outputs are new: unknown to the engine.
             for (const [key, deps] of Object.entries(neu.propertyDependencies)) {
                 if (ignore.some((i) => pathMatches(i, key))) continue;

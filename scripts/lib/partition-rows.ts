@@ -36,15 +36,21 @@ export interface PartitionComparison {
     loggedRows: number;
 }
 
-/** Compares the lake's rows per partition (Athena) with the unload log's. */
-export function comparePartitionRows(lake: PartitionCounts, logged: PartitionCounts): PartitionComparison {
+/**
+ * Compares the lake's rows per partition (Athena) with the unload log's. With `kept` (a table with
+ * `retentionDays`: the rows of files unloaded recently enough that S3 has surely not expired them),
+ * a partition agrees when Athena holds at least its kept rows and at most its logged rows: its
+ * older files may have expired, or not yet.
+ */
+export function comparePartitionRows(lake: PartitionCounts, logged: PartitionCounts, kept?: PartitionCounts): PartitionComparison {
     const fewer: PartitionDiff[] = [];
     const more: PartitionDiff[] = [];
     let matching = 0;
     const partitions = [...new Set([...lake.keys(), ...logged.keys()])].sort();
     for (const partition of partitions) {
         const d = { partition, lake: lake.get(partition) ?? 0, logged: logged.get(partition) ?? 0 };
-        if (d.lake < d.logged) fewer.push(d);
+        const least = kept ? (kept.get(partition) ?? 0) : d.logged;
+        if (d.lake < least) fewer.push(kept ? { ...d, logged: least } : d);
         else if (d.lake > d.logged) more.push(d);
         else matching += 1;
     }
@@ -78,8 +84,21 @@ export function athenaPartitionFolder(partitionKey: string, value: string | unde
  * reports it); the folder is the path segment before the file's name, NULL for a file outside any
  * folder. https://docs.snowflake.com/en/sql-reference/functions/regexp_substr
  */
-export function unloadLogPartitionsSql(log: [string, string, string], table: string, exportId: string): string {
+export function unloadLogPartitionsSql(log: [string, string, string], table: string, exportId: string, keptSince?: string): string {
+    // UNLOADED_AT is SYSDATE(), UTC (sql.unloadLogInsert); `keptSince` is a UTC time `YYYY-MM-DD HH:MM:SS`.
+    const kept = keptSince === undefined ? "" : `, SUM(IFF("UNLOADED_AT" >= ${quoteLiteral(keptSince)}::TIMESTAMP_NTZ, "ROW_COUNT", 0)) AS "KEPT_ROWS"`;
     return `SELECT REGEXP_SUBSTR("FILE_NAME", '([^/]+)/[^/]*$', 1, 1, 'e', 1) AS "PARTITION", ` +
-        `SUM("ROW_COUNT") AS "ROW_COUNT", COUNT(*) AS "FILES" FROM ${qualified(...log)} ` +
+        `SUM("ROW_COUNT") AS "ROW_COUNT", COUNT(*) AS "FILES"${kept} FROM ${qualified(...log)} ` +
         `WHERE "TABLE_NAME" = ${quoteLiteral(table)} AND "EXPORT_ID" = ${quoteLiteral(exportId)} GROUP BY 1`;
+}
+
+/**
+ * Since when a retained table's files are surely still in the lake, as `YYYY-MM-DD HH:MM:SS` UTC:
+ * S3 expires an object no sooner than `retentionDays` after its creation (the expiry time is rounded
+ * up to the next midnight UTC), and a file is logged after its COPY wrote it; one day less than the
+ * retention leaves room for that.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html ("Lifecycle rules: Based on an object's age": "rounding the resulting time to the next day midnight UTC")
+ */
+export function keptSince(now: number, retentionDays: number): string {
+    return new Date(now - (retentionDays - 1) * 86_400_000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "");
 }

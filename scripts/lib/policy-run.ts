@@ -2,7 +2,9 @@
  * The offline preview: runs a Pulumi program under the test harness's mocks (no cloud account, no
  * Pulumi CLI), hands every resource to every resource policy of the pack and the whole graph to
  * every stack policy, in the shapes @pulumi/policy passes them during `pulumi preview --policy-pack`,
- * and renders what `pulumi up` would create with the verdicts under each resource.
+ * and renders what `pulumi up` would create with the verdicts under each resource. An imitation of
+ * the engine's analyzer kept for `npm run plan` (no CLI, no account); test/engine/ compares its
+ * verdicts with the real analyzer's, of a preview and of an update.
  *
  * What matches @pulumi/policy's server (node_modules/@pulumi/policy/server.js):
  * - resource policies get the resource's inputs, stack policies its outputs, both wrapped in the
@@ -23,7 +25,7 @@ import {
     EnforcementLevel, Policies, PolicyPackConfig, PolicyProviderResource, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
-import { crawlTiming, EVENT_BATCH_LIMITS, naming } from "@incremental-crawl/components";
+import { crawlTiming, EVENT_BATCH_LIMITS, naming, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
 import { allPolicies, PACK_NAME } from "../../policies/rules";
 import { defaultsOf } from "../../policies/lib/rule";
 import { NodeOptions } from "../../policies/lib/graph";
@@ -99,15 +101,46 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         // A stack that names a CloudTrail trail with S3 data events has its audit trail there.
         cloudTrailDataEvents: (config["incremental-crawl:auditTrail"] ?? "").startsWith("cloudtrail:"),
         declaredRetention: declaredRetentionOf(config, exportPrefix),
+        ...sharedWithOf(config),
     };
     // Crawls start on arrival (a batch window plus a crawl), and at least once a day with the
     // safety net: the longest interval between crawls an event may wait through.
     const window = Number(config["incremental-crawl:crawlBatchWindowSeconds"] ?? EVENT_BATCH_LIMITS.maxWindowSeconds);
     if (Number.isInteger(window) && window >= EVENT_BATCH_LIMITS.minWindowSeconds && window <= EVENT_BATCH_LIMITS.maxWindowSeconds) {
         // An invalid window fails the program itself; the policy default stands.
-        settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNet: config["incremental-crawl:safetyNetCrawl"] === "true" }).longestIntervalMinutes;
+        // The stack's safety-net schedule as the program reads it (the project's default when unset).
+        const schedule = config["incremental-crawl:safetyNetSchedule"] ?? SAFETY_NET_SCHEDULE;
+        try {
+            settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNetSchedule: schedule.trim() === SAFETY_NET_OFF ? undefined : schedule }).longestIntervalMinutes;
+        } catch {
+            // A schedule the program refuses fails the program itself; the policy default stands.
+        }
     }
     return settings;
+}
+
+/**
+ * The accounts the stack shares with: its readers (`<account>` or `<account>:<TABLE>`), and the
+ * owners of queues and functions that subscribe themselves (a table's subscriber with subscribedBy
+ * endpoint-owner; the account is in the endpoint's ARN). What does not parse is left out (the
+ * program refuses the configuration itself).
+ */
+function sharedWithOf(config: Record<string, string>): { readerAccounts: string[]; endpointOwnerAccounts: string[] } {
+    const json = (key: string): unknown => {
+        try {
+            return JSON.parse(config[key] ?? "[]");
+        } catch {
+            return [];
+        }
+    };
+    const readers = json("incremental-crawl:readers");
+    const tables = json("incremental-crawl:tables");
+    const readerAccounts = Array.isArray(readers) ? readers.filter((r): r is string => typeof r === "string").map((r) => r.split(":")[0]).filter((a) => naming.ACCOUNT_ID.test(a)) : [];
+    const owners = (Array.isArray(tables) ? tables : []).flatMap((t: any) => (Array.isArray(t?.subscribers) ? t.subscribers : []))
+        .filter((s: any) => s?.subscribedBy === "endpoint-owner" && typeof s.endpoint === "string")
+        .map((s: any) => (s.endpoint as string).split(":")[4])
+        .filter((a: unknown): a is string => typeof a === "string" && naming.ACCOUNT_ID.test(a));
+    return { readerAccounts: [...new Set(readerAccounts)].sort(), endpointOwnerAccounts: [...new Set(owners)].sort() };
 }
 
 /**

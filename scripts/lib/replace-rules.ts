@@ -92,6 +92,12 @@ export interface ReplaceRule {
     renames?: string[];
     /** Inputs whose in-place update recreates the object (`CREATE OR REPLACE`): same step, new object. */
     recreateOnUpdate?: string[];
+    /**
+     * Inputs with a schema `Default` that the provider plans when the program leaves them unset, and
+     * diffs against the value its state holds: a state that holds another value shows a change the
+     * program never made (unless `ignoreChanges` names the input).
+     */
+    stateDefaults?: Record<string, unknown>;
     /** What the object holds, for the data-safety verdicts. */
     holds?: Holds;
     /** The object is on the event path S3 → SNS → SQS → crawler. */
@@ -230,6 +236,18 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         forceNew: ["queueUrl"],
         identity: (i) => str(i.queueUrl),
     },
+    // --- Lambda -------------------------------------------------------------------------------
+    "aws:lambda/permission:Permission": {
+        // No Update function: every argument is ForceNew. A statement of the function's policy,
+        // identified by the function and its statement id (generated when not given).
+        upstream: "aws_lambda_permission",
+        source: `${TF_AWS} internal/service/lambda/permission.go @ 04592f03e5d8; region: ${REGION_SOURCE}`,
+        forceNew: [
+            "action", "eventSourceToken", "function", "functionUrlAuthType", "invokedViaFunctionUrl", "principal", "principalOrgId", "qualifier",
+            "sourceAccount", "sourceArn", "statementId", "statementIdPrefix", "region",
+        ],
+        generatedId: true,
+    },
     // --- IAM / KMS ----------------------------------------------------------------------------
     "aws:iam/role:Role": {
         upstream: "aws_iam_role",
@@ -313,6 +331,15 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         forceNew: ["catalogId"],
         identity: (i, o) => str(i.catalogId) ?? str(o.catalogId) ?? str(o.id),
     },
+    "aws:glue/resourcePolicy:ResourcePolicy": {
+        // The account's one Data Catalog resource policy in the region (the id is the region).
+        // Create is PutResourcePolicy with NOT_EXIST (it fails on a policy someone else set), update
+        // the same with MUST_EXIST, delete DeleteResourcePolicy. Nothing is ForceNew but the region.
+        upstream: "aws_glue_resource_policy",
+        source: `${TF_AWS} internal/service/glue/resource_policy.go @ 0389eecfc28a; region: ${REGION_SOURCE}`,
+        forceNew: ["region"],
+        identity: (i) => `data-catalog-resource-policy@${str(i.region) ?? "the provider's region"}`,
+    },
     "aws:glue/workflow:Workflow": {
         upstream: "aws_glue_workflow",
         source: `${TF_AWS} internal/service/glue/workflow.go @ c26530e26ce3`,
@@ -322,10 +349,14 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     },
     "aws:glue/trigger:Trigger": {
         // name, type and workflow_name are ForceNew; actions, event_batching_condition, schedule
-        // and description are updated in place (resourceTriggerUpdate: UpdateTrigger).
+        // and description are updated in place (resourceTriggerUpdate: UpdateTrigger). `enabled`
+        // has `Default: true`; a change of it calls StartTrigger or StopTrigger, and for EVENT and
+        // ON_DEMAND triggers resourceTriggerRead keeps the state's own value (`state == CREATED &&
+        // d.Get("enabled")`), so a stored false is diffed against the default on every update.
         upstream: "aws_glue_trigger",
-        source: `${TF_AWS} internal/service/glue/trigger.go @ 04c79849dbe7`,
+        source: `${TF_AWS} internal/service/glue/trigger.go @ 04c79849dbe7, 81ae62fe1923`,
         forceNew: ["name", "type", "workflowName"],
+        stateDefaults: { enabled: true },
         autoName: "name",
         identity: byName,
     },

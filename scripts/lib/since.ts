@@ -1,6 +1,8 @@
 /**
  * `npm run plan -- --stack <name> --since <git-ref>`: what `pulumi up` of the working tree would do
- * to a stack last deployed from `<ref>`.
+ * to a stack last deployed from `<ref>`. An imitation kept because it needs no CLI and no state:
+ * the old commit's program stands for the deployed stack (test/engine/ checks its predictions on the
+ * real engine).
  *
  * The program and the stack file as they were at `<ref>` are checked out in a temporary
  * `git worktree add --detach` (removed afterwards). That checkout gets its own node_modules: when

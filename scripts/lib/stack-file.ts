@@ -58,6 +58,17 @@ export function readStackFileAt(file: string, stack: string = /^Pulumi\.(.+)\.ya
     return { stack, path: file, name, text, doc, lines };
 }
 
+/**
+ * The settings of a file laid over a stack's (`check:iam --with`): its `config` mapping, in a stack
+ * file's form (full keys; values as YAML gives them). Throws `StackFileError` naming the file.
+ */
+export function overlaySettings(file: string): Record<string, unknown> {
+    const f = readStackFileAt(file, "overlay", path.relative(process.cwd(), file) || file);
+    const config = f.doc.toJS()?.config;
+    if (config === undefined || config === null) throw new StackFileError(`${f.name}: no config: mapping of settings to lay over the stack's`);
+    return config as Record<string, unknown>;
+}
+
 /** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
 const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
 

@@ -33,9 +33,10 @@ export const spec: CommandSpec<typeof options> = {
     summary: "Checks a deployed stack end to end: rows per partition in Athena against the unload log, at least Snowflake's rows in the lake, " +
         "stale streams, partitions, queues, crawler runs, and source tables' columns.",
     description: "For each exported table: rows in Snowflake, the source table's columns against the stack file (drift upstream), " +
-        "the table's stream (stale, or less than two days from it: a warning), objects and partition folders in S3 under the current export, " +
+        "the table's stream (stale, or less than two days from it: a warning), objects and partition folders in S3 under the current export (and, with a replica, their replication status), " +
         "the event queue and its dead-letter queue, a run of the table's Glue crawler, the Glue table and its partitions, " +
-        "an Athena COUNT(*) that must be at least Snowflake's rows (the lake is append-only and keeps rows deleted or updated upstream), " +
+        "an Athena COUNT(*) that must be at least Snowflake's rows (the lake is append-only and keeps rows deleted or updated upstream; " +
+        "for a table with retentionDays, at least the rows the unload log records within the retention), " +
         "and Athena's rows per partition against the unload log's for the current export, naming the partitions with fewer rows (lost) and more (duplicated). " +
         "Each check's line goes to stderr as it completes; then stdout gets one table of checks (table, check, result, detail) and the likely cause of each failure.\n\n" +
         "Verify starts each table's crawler (or waits for the run in progress) and runs two Athena queries per table in the stack's workgroup.",

@@ -14,14 +14,14 @@ import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, Table } from "@aws-sdk/client-glue";
-import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/warehouse/sql";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {
-    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
+    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, keptSince, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
 } from "./partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
 import { startCrawler, waitForCrawl } from "./crawler-run";
@@ -53,6 +53,8 @@ export const CHECKS = {
     /** The table's stream is not stale, nor less than two days from it (SHOW STREAMS). */
     stream: "snowflake stream",
     objects: "s3 objects",
+    /** The replication status of the current export's objects, when the stack has a replica. */
+    replication: "s3 replication",
     queue: "event queue",
     deadLetterQueue: "dead-letter queue",
     crawler: "crawler run",
@@ -122,6 +124,8 @@ interface Listing {
     folders: string[];
     objects: number;
     bytes: number;
+    /** Every object's key and last-modified time (milliseconds), oldest first. */
+    keys: Array<{ key: string; modified?: number }>;
     /** Objects directly under the table prefix, outside any partition folder. */
     looseObjects: string[];
 }
@@ -206,6 +210,18 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
         add(CHECKS.objects, "pass", `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`);
     }
 
+    // 2b. The recovery replica: has S3 replicated the export's objects?
+    if (outputs.replica === undefined) {
+        add(CHECKS.replication, "skip", "the stack has no replica (replicaRegion)");
+    } else if (listing === undefined) {
+        add(CHECKS.replication, "skip", "the S3 listing failed, so there are no objects to look at");
+    } else if (listing.keys.length === 0) {
+        add(CHECKS.replication, "skip", "no objects in the export yet");
+    } else {
+        const r = await replicationCheck(deps, outputs.bucketName, outputs.replica.bucketName, listing.keys);
+        add(CHECKS.replication, r.result, r.detail, r.cause, r.severity);
+    }
+
     // 3. The queue before the crawl: the events the crawler is about to consume.
     const before = await attempt(() => queueDepth(deps.sqs, t.queueUrl));
 
@@ -285,6 +301,10 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
                     "partitions fewer than folders: the crawler has not consumed the events yet (wait for the crawl their arrival starts, or start the table's workflow), " +
                     "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
                     "or the events went to the DLQ");
+            } else if (extra.length > 0 && t.retentionDays !== undefined) {
+                // S3 Lifecycle expired every object of these folders; the crawler (deleteBehavior LOG) keeps their partitions.
+                add(CHECKS.partitions, "pass", `${counts}; without a folder: ${sample(extra)}, whose objects expired (retentionDays ${t.retentionDays}); ` +
+                    "the crawler keeps their partitions (deleteBehavior LOG), which Athena reads as empty");
             } else if (extra.length > 0) {
                 add(CHECKS.partitions, "fail", `${counts}; without a folder: ${sample(extra)}`,
                     "partitions outnumber folders: folders were deleted from S3 after they were catalogued (the crawler's deleteBehavior LOG keeps their partitions), " +
@@ -314,6 +334,11 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (athenaRows > sfRows) {
         add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
             `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`);
+    } else if (t.retentionDays !== undefined) {
+        // S3 expires the table's objects after retentionDays while Snowflake keeps the rows: the
+        // lower bound is then the rows the unload log records as unloaded within the retention.
+        const r = await retainedRowCounts(folder.toUpperCase(), t, t.retentionDays, outputs, deps, sfRows, athenaRows);
+        add(CHECKS.rowCounts, r.result, r.detail, r.cause);
     } else {
         const diag = await countDiagnosis(deps.snowflake, t, outputs, sfRows, athenaRows);
         add(CHECKS.rowCounts, "fail", `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`, diag.cause);
@@ -334,7 +359,8 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (partitionKey === undefined) {
         add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
     } else {
-        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log, listing?.objects);
+        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log, listing?.objects,
+            t.retentionDays === undefined ? undefined : keptSince(deps.now(), t.retentionDays));
         add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
@@ -475,19 +501,54 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
 interface LoggedPartitions {
     rows: Map<string, number>;
     files: number;
+    /** With `since`: the rows of files unloaded since then, per partition. */
+    kept?: Map<string, number>;
 }
 
-/** The unload log's rows per partition folder of one export, and its files; an empty map when it records none. */
-async function loggedPartitions(sql: SqlConnection, log: [string, string, string], table: string, exportId: string): Promise<LoggedPartitions> {
-    const { rows } = await sql.execute(unloadLogPartitionsSql(log, table, exportId));
+/**
+ * The unload log's rows per partition folder of one export, and its files; an empty map when it
+ * records none. With `since` (a retained table), also the rows of the files unloaded since then.
+ */
+async function loggedPartitions(sql: SqlConnection, log: [string, string, string], table: string, exportId: string, since?: string): Promise<LoggedPartitions> {
+    const { rows } = await sql.execute(unloadLogPartitionsSql(log, table, exportId, since));
     const counts = new Map<string, number>();
+    const kept = since === undefined ? undefined : new Map<string, number>();
     let files = 0;
     for (const r of rows) {
         const partition = r.PARTITION === null || r.PARTITION === undefined || r.PARTITION === "" ? OUTSIDE_PARTITIONS : String(r.PARTITION);
         counts.set(partition, (counts.get(partition) ?? 0) + toCount(r.ROW_COUNT, "ROW_COUNT"));
+        kept?.set(partition, (kept.get(partition) ?? 0) + toCount(r.KEPT_ROWS, "KEPT_ROWS"));
         files += toCount(r.FILES, "FILES");
     }
-    return { rows: counts, files };
+    return { rows: counts, files, kept };
+}
+
+/**
+ * Row counts of a table with `retentionDays`: S3 expires its objects while Snowflake keeps the
+ * rows, so Snowflake's count is no lower bound. Athena must hold at least the rows of the files the
+ * unload log records as unloaded since `keptSince` (S3 keeps those); without the log the check
+ * cannot tell, and says so.
+ */
+async function retainedRowCounts(tableName: string, t: TableOutputs, days: number, outputs: StackOutputs, deps: VerifyDeps, sfRows: number, athenaRows: number): Promise<StepResult> {
+    const schema = objectSchema(outputs);
+    const why = `the table keeps its objects ${days} days (retentionDays): S3 expires them while Snowflake keeps their rows, so Snowflake's ${fmtInt(sfRows)} rows are no lower bound`;
+    if (schema === undefined || t.exportId === undefined) {
+        return { result: "skip", detail: `${why}, and the outputs carry no ${t.exportId === undefined ? "exportId" : "snowflakeStage"} to read the unload log with` };
+    }
+    const since = keptSince(deps.now(), days);
+    const log: [string, string, string] = [schema[0], schema[1], UNLOAD_LOG_TABLE];
+    const read = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, t.exportId!, since));
+    if (!read.ok) {
+        if (/does not exist or not authorized/i.test(errorText(read.error))) {
+            return { result: "skip", detail: `${why}, and there is no unload log ${log.join(".")} to compare with` };
+        }
+        return { result: "fail", detail: `${log.join(".")}: ${errorText(read.error)}`, cause: snowflakeCause(read.error, log.join(".")) };
+    }
+    const kept = [...(read.value.kept?.values() ?? [])].reduce((a, b) => a + b, 0);
+    const base = `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)}: ${why}; the unload log has ${fmtInt(kept)} rows unloaded since ${since} UTC, which S3 still keeps`;
+    if (athenaRows >= kept) return { result: "pass", detail: `${base}, and Athena holds them` };
+    const diag = await countDiagnosis(deps.snowflake, t, outputs, kept, athenaRows);
+    return { result: "fail", detail: `${base}; Athena is ${fmtInt(kept - athenaRows)} short${diag.detail}`, cause: diag.cause };
 }
 
 /**
@@ -496,9 +557,9 @@ async function loggedPartitions(sql: SqlConnection, log: [string, string, string
  * unload that committed while Athena counted is not taken for a duplicate.
  */
 async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
-    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, objects: number | undefined): Promise<StepResult> {
+    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, objects: number | undefined, since?: string): Promise<StepResult> {
     const logName = log.join(".");
-    const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
+    const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId, since));
     if (!first.ok) {
         if (/does not exist or not authorized/i.test(errorText(first.error))) {
             return {
@@ -529,22 +590,27 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
         lake.set(partition, (lake.get(partition) ?? 0) + Number(count));
     }
     let logged = first.value;
-    let cmp = comparePartitionRows(lake, logged.rows);
+    let cmp = comparePartitionRows(lake, logged.rows, logged.kept);
     if (cmp.more.length > 0) {
-        const again = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId));
+        const again = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId, since));
         if (again.ok) {
             logged = again.value;
-            cmp = comparePartitionRows(lake, logged.rows);
+            cmp = comparePartitionRows(lake, logged.rows, logged.kept);
         }
     }
     const total = cmp.matching + cmp.fewer.length + cmp.more.length;
+    // A retained table: a partition agrees when Athena holds its files unloaded since `since` (S3
+    // keeps them) and no more than the log records (older files expire, or have not yet).
+    const retained = since === undefined ? "" : `; retentionDays ${t.retentionDays}: at least the rows unloaded since ${since} UTC, at most all the log's`;
     if (cmp.fewer.length === 0 && cmp.more.length === 0) {
         return {
             result: "pass",
-            detail: `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`,
+            detail: since === undefined
+                ? `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`
+                : `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena of the unload log's ${fmtInt(cmp.loggedRows)} (${fmtInt(logged.files)} files of export ${exportId}${retained}; query ${q.id})`,
         };
     }
-    return { result: "fail", detail: partitionRowsDetail(cmp, total, q.id), cause: partitionRowsCause(cmp) };
+    return { result: "fail", detail: `${partitionRowsDetail(cmp, total, q.id)}${retained}`, cause: partitionRowsCause(cmp) };
 }
 
 function partitionRowsDetail(cmp: PartitionComparison, total: number, queryId: string | undefined): string {
@@ -595,6 +661,7 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
 
     let objects = 0;
     let bytes = 0;
+    const keys: Listing["keys"] = [];
     token = undefined;
     do {
         const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
@@ -602,10 +669,12 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
             if (!o.Key || o.Key.endsWith("/")) continue; // folder markers
             objects += 1;
             bytes += o.Size ?? 0;
+            keys.push({ key: o.Key, modified: o.LastModified?.getTime() });
         }
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
-    return { folders: folders.sort(), objects, bytes, looseObjects };
+    keys.sort((a, b) => (a.modified ?? 0) - (b.modified ?? 0));
+    return { folders: folders.sort(), objects, bytes, looseObjects, keys };
 }
 
 function backfillNote(t: TableOutputs): string {
@@ -625,6 +694,75 @@ function noObjectsCause(t: TableOutputs, outputs: StackOutputs): string {
     }
     return `${generic}: check the backfill command's output in \`pulumi up\`, that the Snowflake role ${outputs.snowflakeRoleArn ?? ""} ` +
         "trusts the storage integration's IAM user and external id and may s3:PutObject under the prefix (and kms:GenerateDataKey with a CMK)";
+}
+
+/** At most this many objects are asked for their replication status: the oldest half and the newest half. */
+export const REPLICATION_SAMPLE = 1000;
+/** A replication still PENDING after this long is worth a look (S3 replicates most objects within minutes). */
+export const REPLICATION_PENDING_WARNING_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Each object's `x-amz-replication-status` (HeadObject ReplicationStatus) in the lake bucket: a
+ * source object is PENDING, then COMPLETED (COMPLETE) or FAILED; REPLICA marks an object that is
+ * itself a replica; an object written before the replication configuration existed (or outside its
+ * rule) has none, and live replication never copies it.
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html
+ */
+async function replicationCheck(deps: VerifyDeps, bucket: string, replicaBucket: string, keys: Listing["keys"]): Promise<StepResult & { severity?: "warning" }> {
+    const sample = keys.length <= REPLICATION_SAMPLE ? keys : [...keys.slice(0, REPLICATION_SAMPLE / 2), ...keys.slice(-REPLICATION_SAMPLE / 2)];
+    const statuses = new Map<string, string[]>();
+    const now = deps.now();
+    let stalePending = 0;
+    let failure: unknown;
+    await eachLimited(sample, 8, async ({ key, modified }) => {
+        const head = await attempt(() => deps.s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+        if (!head.ok) {
+            failure ??= head.error;
+            return;
+        }
+        const status = head.value.ReplicationStatus === "COMPLETE" ? "COMPLETED" : head.value.ReplicationStatus ?? "none";
+        statuses.set(status, [...(statuses.get(status) ?? []), key]);
+        if (status === "PENDING" && modified !== undefined && now - modified > REPLICATION_PENDING_WARNING_MS) stalePending += 1;
+    });
+    if (failure !== undefined) {
+        return { result: "fail", detail: `HeadObject in s3://${bucket}: ${errorText(failure)}`, cause: awsCause(failure, "read the objects' metadata (s3:GetObject)") };
+    }
+    const of = (status: string) => statuses.get(status) ?? [];
+    const counts = ["COMPLETED", "PENDING", "FAILED", "REPLICA", "none"].filter((st) => of(st).length > 0)
+        .map((st) => `${fmtInt(of(st).length)} ${st === "none" ? "without a status" : st}`).join(", ");
+    const scope = sample.length < keys.length ? `the ${fmtInt(sample.length / 2)} oldest and ${fmtInt(sample.length / 2)} newest of ${fmtInt(keys.length)} objects` : `${fmtInt(keys.length)} objects`;
+    const detail = `${counts} (${scope}; replica s3://${replicaBucket})`;
+    const batch = "copy them once with S3 Batch Replication (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html)";
+    const causes: string[] = [];
+    if (of("none").length > 0) {
+        causes.push(`${sampleKeys(of("none"))} have no replication status: written before the replication configuration existed (or outside its rule), ` +
+            `so live replication never copies them; ${batch}`);
+    }
+    if (of("FAILED").length > 0) {
+        causes.push(`S3 could not replicate ${sampleKeys(of("FAILED"))}: check the replication role's grants (s3:ReplicateObject on the replica, kms:Decrypt on the lake key, ` +
+            `kms:Encrypt on the replica key) and the replica bucket; then ${batch.replace("copy them once", "replicate the FAILED objects again")}`);
+    }
+    if (of("REPLICA").length > 0) {
+        causes.push(`${sampleKeys(of("REPLICA"))} are replicas another bucket's replication wrote into the export: they are not the lake's unloads`);
+    }
+    if (causes.length > 0) return { result: "fail", detail, cause: causes.join("; ") };
+    if (stalePending > 0) {
+        return {
+            result: "fail", severity: "warning", detail,
+            cause: `${fmtInt(stalePending)} objects have been PENDING for more than a day: see the bucket's replication metrics (OperationsPendingReplication, OperationsFailedReplication) and the replication role`,
+        };
+    }
+    return { result: "pass", detail };
+}
+
+/** Runs `f` over `items`, at most `limit` at a time. */
+async function eachLimited<T>(items: T[], limit: number, f: (item: T) => Promise<void>): Promise<void> {
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) await f(items[next++]);
+    };
+    await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
 
 // --- SQS ---------------------------------------------------------------------------------------
@@ -870,6 +1008,11 @@ function awsCause(error: unknown, action: string): string {
 
 function stripSlash(s: string): string {
     return s.replace(/\/+$/, "");
+}
+
+/** `3 objects (a, b, c)`: a count of keys with the first few names. */
+function sampleKeys(keys: string[]): string {
+    return `${fmtInt(keys.length)} object${keys.length === 1 ? "" : "s"} (${sample(keys.map((k) => k.slice(k.lastIndexOf("/", k.lastIndexOf("/") - 1) + 1)), 3)})`;
 }
 
 function sample(items: string[], n = 5): string {

@@ -34,6 +34,14 @@ export interface TableOutputs {
     streamName?: string;
     taskName?: string;
     backfill?: BackfillSummary;
+    /** Days the table's exported objects are kept (`retentionDays`); missing when kept until deleted. */
+    retentionDays?: number;
+}
+
+/** The recovery replica of the exports, when the stack has one (`replica`). */
+export interface ReplicaOutputs {
+    bucketName: string;
+    region?: string;
 }
 
 export interface StackOutputs {
@@ -50,6 +58,8 @@ export interface StackOutputs {
     snowflakeConnection?: Record<string, string>;
     /** Keyed by folder name (`orders`). */
     tables: Record<string, TableOutputs>;
+    /** The recovery replica; unset without one. */
+    replica?: ReplicaOutputs;
 }
 
 /** The outputs are unusable: every problem found, one per line. */
@@ -78,6 +88,12 @@ export function parseOutputs(raw: unknown): StackOutputs {
             return undefined;
         }
         return v;
+    };
+
+    const positiveInt = (v: unknown, where: string): number | undefined => {
+        if (typeof v === "number" && Number.isInteger(v) && v > 0) return v;
+        problems.push(`${where}: expected a positive whole number of days, got ${describe(v)}`);
+        return undefined;
     };
 
     const bucketName = str(raw, "bucketName", "", true);
@@ -125,9 +141,16 @@ export function parseOutputs(raw: unknown): StackOutputs {
                 streamName: str(t, "streamName", where, false),
                 taskName: str(t, "taskName", where, false),
                 backfill: isObject(t.backfill) ? (t.backfill as BackfillSummary) : undefined,
+                retentionDays: t.retentionDays === undefined ? undefined : positiveInt(t.retentionDays, `${where}retentionDays`),
             };
             tables[folder] = entry as TableOutputs;
         }
+    }
+    let replica: ReplicaOutputs | undefined;
+    if (raw.replica !== undefined && raw.replica !== null) {
+        const bucket = isObject(raw.replica) ? str(raw.replica, "bucketName", "replica.", true) : undefined;
+        if (!isObject(raw.replica)) problems.push(`replica: expected an object {bucketName, region}, got ${describe(raw.replica)}`);
+        else if (bucket !== undefined) replica = { bucketName: bucket, region: typeof raw.replica.region === "string" ? raw.replica.region : undefined };
     }
     if (problems.length > 0) throw new OutputsError(problems);
     return {
@@ -143,6 +166,7 @@ export function parseOutputs(raw: unknown): StackOutputs {
             ? Object.fromEntries(Object.entries(raw.snowflakeConnection).filter(([k, v]) => /^BACKFILL_[A-Z_]+$/.test(k) && typeof v === "string")) as Record<string, string>
             : undefined,
         tables,
+        ...(replica ? { replica } : {}),
     };
 }
 

@@ -1,13 +1,16 @@
 /**
  * The policy pack in the real analyzer: `pulumi preview --policy-pack policies` of the insecure
  * fixture (test/fixtures/insecure, which breaks every rule, mandatory and advisory) is refused, with
- * the verdicts `npm run plan -- --preview` gives it. Both stacks' own verdicts are compared in
- * stacks.engine.ts.
+ * the verdicts and messages `npm run plan -- --preview` gives it: every rule is served, reports on
+ * the resource it names (stack rules too), and a value unknown during the preview is an advisory.
+ * Both stacks' own verdicts are compared in stacks.engine.ts. (This replaces a test that served the
+ * pack and called it as the engine would.)
  */
 import * as assert from "node:assert/strict";
 import { planStack } from "../../scripts/lib/policy-run";
 import { FakeSnowflakeEndpoint, startSnowflakeEndpoint } from "./standins/snowflake-endpoint";
-import { assertSameItems, policyArgs, violationsOf, violationsOfPlan, Workspace, workspace } from "./harness";
+import { allPolicies } from "../../policies/rules";
+import { assertSameItems, typeAndName, policyArgs, violationsOf, violationsOfPlan, Workspace, workspace } from "./harness";
 
 const FIXTURE = "test/fixtures/insecure/index.ts";
 
@@ -35,5 +38,20 @@ describe("engine: the policy pack in the real analyzer", function () {
         const diagnostics = real.events.filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent.message);
         assertSameItems(verdicts, violationsOfPlan(offline), `the verdicts (engine errors: ${diagnostics.join("; ")})`);
         assert.ok(verdicts.some((v) => v.startsWith("mandatory ")) && verdicts.some((v) => v.startsWith("advisory ")));
+        // Each message as the pack's server writes it: the rule's description, then what the rule
+        // reported (a preview's "can't run policy ..." as it is).
+        // Auto-names differ (the stand-in's are random, as the bridge's; the mocks' derived), and with
+        // them the order of a list of names.
+        const normalize = (m: string) => m.replace(/\b([a-z][a-z0-9-]*?)-[a-z0-9]{7}\b/g, "$1-*")
+            .replace(/\(([^()]+ and [^()]+)\)/g, (_all, list: string) => `(${list.split(" and ").sort().join(" and ")})`);
+        const description = new Map(allPolicies.map((p) => [p.name, p.description]));
+        const where = (urn?: string) => (urn && !urn.includes("::pulumi:pulumi:Stack::") ? typeAndName(urn) : "(stack)");
+        // What plan adds: the Analyzer protocol carries no retainOnDelete (policies/rules/stack.ts).
+        const analyzable = offline.violations.filter((v) => !(v.policy === "stack-production-lake-retained" && /retainOnDelete nor protected/.test(v.message)));
+        assertSameItems(
+            real.events.filter((e) => e.policyEvent).map((e) => normalize(`${e.policyEvent.policyName} ${where(e.policyEvent.resourceUrn)}: ${e.policyEvent.message.trimEnd()}`)),
+            analyzable.map((v) => normalize(`${v.policy} ${where(v.urn)}: ${v.message.startsWith("can't run policy") ? v.message : `${description.get(v.policy)}\n${v.message}`}`)),
+            "the verdicts' messages",
+        );
     });
 });

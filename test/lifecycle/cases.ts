@@ -73,6 +73,20 @@ export const CASES: Case[] = [
         },
     },
     {
+        name: "safetyNetSchedule",
+        change: () => ({ [K("safetyNetSchedule")]: "cron(45 */6 * * ? *)" }),
+        // A crawler's schedule updates in place (UpdateCrawler; crawler.go: schedule is not ForceNew).
+        expect: { dev: { update: ["glue.Crawler catalog-orders-crawler"] }, prod: { update: ["glue.Crawler catalog-*-crawler"] } },
+    },
+    {
+        name: "the safety net switched off, acknowledged",
+        change: () => ({ [K("safetyNetCrawl")]: false, [K("safetyNetSchedule")]: "none-events-may-expire" }),
+        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
+            update: ["glue.Crawler catalog-*-crawler"],
+            delete: ["cloudwatch.EventRule alerts-safety-net-failed", "cloudwatch.EventTarget alerts-safety-net-failed-target"],
+        }])) as Record<Stack, Expectation>,
+    },
+    {
         name: "a column added",
         change: (s) => withOrders(s, (t) => ({ ...t, columns: [...t.columns, { name: "CHANNEL", type: "VARCHAR(16)" }] })),
         expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
@@ -82,8 +96,11 @@ export const CASES: Case[] = [
     {
         name: "a table added",
         change: (s) => ({ [K("tables")]: [...tablesOf(s), { name: "RETURNS", columns: [{ name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false }, { name: "RETURNED_ON", type: "DATE" }], partitionBy: "RETURNED_ON" }] }),
-        // The unload role may delete in the new table's export too.
-        expect: { dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access"] }, prod: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access"] } },
+        // The unload role may delete in the new table's export too; the crawler rules name its crawler.
+        expect: {
+            dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
+            prod: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
+        },
     },
     {
         name: "a table removed",
@@ -95,7 +112,8 @@ export const CASES: Case[] = [
             // data), and the unload role's delete grant on its export.
             prod: {
                 delete: ["* *-customers-*"],
-                update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle", "iam.RolePolicy snowflake-access"],
+                update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle", "iam.RolePolicy snowflake-access",
+                    "cloudwatch.EventRule alerts-*-failed"],
                 verdicts: ["advisory data-replaced-or-deleted lake-customers-*", "?advisory data-replaced-or-deleted *customers*"],
             },
         },

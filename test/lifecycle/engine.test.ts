@@ -146,6 +146,17 @@ describe("lifecycle engine: steps", () => {
         assert.equal(stepOf(ignored.steps, "t").op, "same");
     });
 
+    it("diffs an input the program leaves unset as the provider's default against the state's value, unless ignored", () => {
+        const TRIGGER = "aws:glue/trigger:Trigger";
+        const trigger = (stored: boolean, extra: Spec = {}) =>
+            graph([[TRIGGER, "t", { inputs: { name: "t-on-arrival", type: "EVENT", workflowName: "w" }, outputs: { enabled: stored }, ...extra }]]);
+        assert.equal(stepOf(planLifecycle(trigger(true), trigger(true)).steps, "t").op, "same", "the default is what the state holds");
+        const stuck = stepOf(planLifecycle(trigger(false), trigger(true)).steps, "t");
+        assert.deepEqual([stuck.op, stuck.changed], ["update", ["enabled"]]);
+        assert.match(stuck.reasons[0], /enabled is unset: the provider plans its default true against false in state/);
+        assert.equal(stepOf(planLifecycle(trigger(false), trigger(true, { ignoreChanges: ["enabled"] })).steps, "t").op, "same");
+    });
+
     it("matches a renamed resource by its alias", () => {
         const old = graph([[QUEUE, "old-name", { inputs: { name: "q" } }]]);
         const neu = graph([[QUEUE, "new-name", { inputs: { name: "q" }, aliases: [urnOf(QUEUE, "old-name")] }]]);

@@ -38,7 +38,7 @@ describe("lifecycle: the replace-rule table", () => {
         const wrong: string[] = [];
         for (const [type, rule] of Object.entries(REPLACE_RULES)) {
             const inputs = sdkInputs(type);
-            const named = [...rule.forceNew, ...(rule.autoName ? [rule.autoName] : []), ...(rule.recreateOnUpdate ?? []), ...(rule.renames ?? [])];
+            const named = [...rule.forceNew, ...(rule.autoName ? [rule.autoName] : []), ...(rule.recreateOnUpdate ?? []), ...(rule.renames ?? []), ...Object.keys(rule.stateDefaults ?? {})];
             for (const key of named) if (!inputs.has(key.split(/[.[]/)[0])) wrong.push(`${type}: ${key}`);
         }
         assert.deepEqual(wrong, []);

@@ -1,8 +1,9 @@
 import * as assert from "node:assert/strict";
 import {
-    awsManagedPolicyName, checkNoWildcardDataResource, iamNoBroadManagedPolicy, iamNoWildcardAction, iamNoWildcardDataResource,
+    awsManagedPolicyName, checkNoWildcardDataResource, iamCrossAccountPrincipalsConfigured, iamNoBroadManagedPolicy, iamNoWildcardAction, iamNoWildcardDataResource,
     iamThirdPartyExternalId, isDataAction, isWildcardResource,
 } from "../../policies/rules/iam";
+import { iam } from "@incremental-crawl/components";
 import { doc, violationsOf } from "./support";
 
 const ROLE = "aws:iam/role:Role";
@@ -123,6 +124,75 @@ describe("policies/iam", () => {
             const glue = { role: "crawler", policyArn: "arn:aws:iam::aws:policy/service-role/AWSGlueServiceRole" };
             assert.equal((await violationsOf(iamNoBroadManagedPolicy, ATTACHMENT, glue, { deniedPolicies: ["AWSGlueServiceRole"] })).length, 1);
             assert.equal(awsManagedPolicyName("arn:aws:iam::123456789012:policy/AdministratorAccess"), undefined);
+        });
+    });
+
+    describe("iam-cross-account-principals-configured", () => {
+        const rule = iamCrossAccountPrincipalsConfigured;
+        const READER = "444455556666";
+        const OWNER = "777788889999";
+        const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:lake-events";
+        const config = { accountIds: ["123456789012"], readerAccounts: [READER], endpointOwnerAccounts: [OWNER] };
+        // The program's own builders: what the component declares for readers and endpoint owners.
+        const bucketPolicy = JSON.stringify(iam.lakeBucketPolicy({ bucketArn: BUCKET_ARN, readers: [{ account: READER, locations: ["exports/orders/g1-0a1b2c3d"] }] }));
+        const keyPolicy = JSON.stringify(iam.lakeKeyPolicy({ accountId: "123456789012", readers: { accounts: [READER], region: "eu-west-1" } }));
+        const catalogPolicy = JSON.stringify(iam.catalogSharingPolicy({ partition: "aws", region: "eu-west-1", accountId: "123456789012", database: "lake", readers: [{ account: READER, tables: ["orders"] }] }));
+        const topicPolicy = JSON.stringify(iam.topicPolicy({
+            topicArn: TOPIC_ARN, bucketArn: BUCKET_ARN, accountId: "123456789012",
+            endpointOwners: [{ account: OWNER, protocol: "sqs", endpoint: `arn:aws:sqs:eu-west-1:${OWNER}:orders-events` }],
+        }));
+
+        it("passes the program's bucket, key, catalog and topic policies for the configured readers and endpoint owners", async () => {
+            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: bucketPolicy }, config), []);
+            assert.deepEqual(await violationsOf(rule, "aws:kms/key:Key", { policy: keyPolicy }, config), []);
+            assert.deepEqual(await violationsOf(rule, "aws:glue/resourcePolicy:ResourcePolicy", { policy: catalogPolicy }, config), []);
+            assert.deepEqual(await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: topicPolicy }, config), []);
+            assert.deepEqual(await violationsOf(rule, "aws:lambda/permission:Permission", { principal: "sns.amazonaws.com", action: "lambda:InvokeFunction" }, config), []);
+        });
+        it("reports a reader the configuration does not name, in every document that grants it", async () => {
+            const unconfigured = { ...config, readerAccounts: [] };
+            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: bucketPolicy }, unconfigured), [
+                `bucket policy statement "ReadersLocateLakeBucket" allows account ${READER}, which the configuration does not name (readerAccounts: none)`,
+                `bucket policy statement "ReadersListExports1" allows account ${READER}, which the configuration does not name (readerAccounts: none)`,
+                `bucket policy statement "ReadersGetExports1" allows account ${READER}, which the configuration does not name (readerAccounts: none)`,
+            ]);
+            assert.equal((await violationsOf(rule, "aws:kms/key:Key", { policy: keyPolicy }, unconfigured)).length, 1);
+            assert.equal((await violationsOf(rule, "aws:glue/resourcePolicy:ResourcePolicy", { policy: catalogPolicy }, unconfigured)).length, 1);
+        });
+        it("reports an endpoint owner where only readers belong, a reader on the topic, and any other account anywhere", async () => {
+            const ownerReads = doc({ Sid: "Leak", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OWNER}:root` }, Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*` });
+            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: ownerReads }, config), [
+                `bucket policy statement "Leak" allows account ${OWNER}, which the configuration does not name (readerAccounts: ${READER})`,
+            ]);
+            const readerSubscribes = doc({ Sid: "Sub", Effect: "Allow", Principal: { AWS: READER }, Action: "sns:Subscribe", Resource: TOPIC_ARN });
+            assert.equal((await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: readerSubscribes }, config)).length, 1);
+            const queueShared = doc({ Sid: "Q", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${READER}:role/x` }, Action: "sqs:ReceiveMessage", Resource: QUEUE_ARN });
+            assert.deepEqual(await violationsOf(rule, "aws:sqs/queuePolicy:QueuePolicy", { policy: queueShared }, config), [
+                `queue policy statement "Q" allows account ${READER}, which the configuration does not name (a queue policy grants no other account)`,
+            ]);
+            assert.equal((await violationsOf(rule, "aws:lambda/permission:Permission", { principal: READER, action: "lambda:InvokeFunction" }, config)).length, 1);
+        });
+        it("reports more than reading for a reader, more than subscribing for an endpoint owner", async () => {
+            const readerWrites = doc({ Sid: "W", Effect: "Allow", Principal: { AWS: READER }, Action: ["s3:GetObject", "s3:PutObject"], Resource: `${BUCKET_ARN}/*` });
+            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: readerWrites }, config), [
+                `bucket policy statement "W" allows ${READER} s3:putobject: a reader gets s3:GetObject, s3:ListBucket, s3:GetBucketLocation only`,
+            ]);
+            const ownerPublishes = doc({ Sid: "P", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${OWNER}:root` }, Action: ["sns:Subscribe", "sns:Publish"], Resource: TOPIC_ARN });
+            assert.equal((await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: ownerPublishes }, config)).length, 1);
+            const keyForAll = doc({ Sid: "K", Effect: "Allow", Principal: { AWS: READER }, Action: "kms:*", Resource: "*" });
+            assert.equal((await violationsOf(rule, "aws:kms/key:Key", { policy: keyForAll }, config)).length, 1);
+        });
+        it("reports the stack's own account configured as a reader, Principal \"*\" and principals of no account", async () => {
+            const own = JSON.stringify(iam.lakeBucketPolicy({ bucketArn: BUCKET_ARN, readers: [{ account: "123456789012", locations: ["exports/orders/g1-0a1b2c3d"] }] }));
+            const messages = await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: own }, { ...config, readerAccounts: ["123456789012"] });
+            assert.ok(messages.length === 3 && messages.every((m) => /123456789012, the stack's own, as a reader/.test(m)), messages.join("\n"));
+            const open = doc({ Sid: "O", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*` });
+            assert.equal((await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: open }, config)).length, 1);
+            const odd = doc({ Sid: "X", Effect: "Allow", Principal: { AWS: "AROAEXAMPLEUNIQUEID" }, Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*` });
+            assert.match((await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: odd }, config))[0], /cannot be read from it/);
+        });
+        it("checks nothing while the stack's own accounts are not configured", async () => {
+            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: doc({ Effect: "Allow", Principal: { AWS: READER }, Action: "s3:*", Resource: "*" }) }), []);
         });
     });
 });

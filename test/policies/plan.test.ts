@@ -14,7 +14,7 @@ import {
     evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
     writePolicyConfig,
 } from "../../scripts/lib/policy-run";
-import { ROOT } from "../../offline";
+import { ROOT, stackConfig } from "../../offline";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 
 const FIXTURE = "test/fixtures/insecure/index.ts";
@@ -34,11 +34,15 @@ describe("policies: npm run plan", function () {
         insecure = await planStack({ stack: "prod", program: FIXTURE });
     });
 
-    it("finds no violation in the dev and prod stacks", () => {
+    it("finds no violation in the dev and prod stacks, but warns that dev's alerts reach no one", () => {
         assert.deepEqual(mandatory(dev), [], show(dev));
         assert.deepEqual(mandatory(prod), [], show(prod));
-        assert.deepEqual(dev.violations, [], show(dev));
         assert.deepEqual(prod.violations, [], show(prod));
+        // dev has no alertEmails: a warning, not an error.
+        assert.deepEqual(dev.violations.map((v) => [v.policy, v.level, v.urn?.split("::").pop()]),
+            [["stack-alerts-have-subscribers", "advisory", "incremental-crawl-dev-alerts-topic"]], show(dev));
+        assert.match(dev.violations[0].message, /nothing subscribes to it: alerts .* reach no one; give the stack an alert address \(IncrementalLake alertEmails, incremental-crawl:alertEmails\)/);
+        assert.match(summaryLine(dev), / 0 mandatory and 1 advisory violations$/);
     });
 
     it("makes every rule of the pack fire on the insecure fixture", () => {
@@ -55,10 +59,13 @@ describe("policies: npm run plan", function () {
         assert.equal(prod.policyConfig["stack-production-lake-retained"].production, true);
         assert.equal(prod.policyConfig["s3-retention-in-production"].protectedPrefix, "exports/");
         assert.equal(prod.policyConfig["snowflake-integration-locations-in-lake"].exportPrefix, "exports");
-        // prod keeps a daily safety net, so an event may wait a day; dev crawls on arrival only: a
-        // 60 s batch window plus a crawl.
+        // Both keep the default daily safety net, so an event may wait a day; a stack that switched it
+        // off crawls on arrival only: dev's 60 s batch window plus a crawl.
         assert.equal(prod.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1440);
-        assert.equal(dev.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1 + 15);
+        assert.equal(dev.policyConfig["sqs-retention-covers-crawl-interval"].crawlerIntervalMinutes, 1440);
+        const off = stackPolicySettings({ ...stackConfig("dev"), "incremental-crawl:safetyNetSchedule": "none-events-may-expire" });
+        assert.equal(off.crawlerIntervalMinutes, 1 + 15);
+        assert.equal(stackPolicySettings({ ...stackConfig("dev"), "incremental-crawl:safetyNetSchedule": "cron(0 */6 * * ? *)" }).crawlerIntervalMinutes, 360);
         assert.deepEqual(prod.policyConfig["iam-third-party-external-id"].accountIds, [MOCK_ACCOUNT]);
         // Keys a policy does not declare stay out of its config; schema defaults fill the rest.
         assert.deepEqual(prod.policyConfig["aws-allowed-regions"], { allowedRegions: ["eu-west-1", "eu-central-1"] });

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
-    stackCrawlerAfterRolePolicy, stackNotificationAfterTopicPolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy, stackUnloadAfterEventPath,
+    stackAlertsHaveSubscribers, stackCrawlerAfterRolePolicy, stackNotificationAfterTopicPolicy, stackProductionLakeRetained, stackSubscriptionAfterQueuePolicy,
+    stackUnloadAfterEventPath,
 } from "../../policies/rules/stack";
 import { doc, Fake, stackViolations } from "./support";
 
@@ -23,6 +24,25 @@ const ROLE_ARN = "arn:aws:iam::123456789012:role/crawler";
 const drop = (graph: Fake[], name: string, key: "dependsOn") => graph.map((f) => (f.name === name ? { ...f, [key]: [] } : f));
 
 describe("policies/stack", () => {
+    describe("stack-alerts-have-subscribers", () => {
+        const ALERTS_ARN = "arn:aws:sns:eu-west-1:123456789012:alerts";
+        const graph = (subscribed: boolean): Fake[] => [
+            { type: TOPIC, name: "alerts", props: {}, outputs: { arn: ALERTS_ARN } },
+            { type: TOPIC, name: "events", props: {}, outputs: { arn: TOPIC_ARN } },
+            { type: "aws:cloudwatch/metricAlarm:MetricAlarm", name: "dlq", props: { alarmActions: [ALERTS_ARN] }, from: { alarmActions: ["alerts"] } },
+            ...(subscribed ? [{ type: SUBSCRIPTION, name: "email", props: { topic: ALERTS_ARN, protocol: "email", endpoint: "a@example.com" }, from: { topic: ["alerts"] } }] : []),
+        ];
+        it("passes an alerts topic someone subscribes to; a topic no alarm uses is not its concern", async () => {
+            assert.deepEqual(await stackViolations(stackAlertsHaveSubscribers, graph(true)), []);
+        });
+        it("warns (advisory) about an alerts topic without a subscription", async () => {
+            const found = await stackViolations(stackAlertsHaveSubscribers, graph(false));
+            assert.deepEqual(found.map((v) => v.resource), ["alerts"]);
+            assert.match(found[0].message, /alarms publish to this topic, but nothing subscribes to it/);
+            assert.equal(stackAlertsHaveSubscribers.enforcementLevel, "advisory");
+        });
+    });
+
     describe("stack-notification-after-topic-policy", () => {
         const graph = (): Fake[] => [
             { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket" } },
@@ -144,6 +164,21 @@ describe("policies/stack", () => {
             }]);
             assert.deepEqual((await stackViolations(stackUnloadAfterEventPath, graph([]))).map((v) => v.message), [
                 "unloads before notification, its table's queue subscription exist: its objects raise no event and stay uncatalogued; add them to dependsOn",
+            ]);
+        });
+        it("reports a backfill that can write before the lake bucket's versioning, replication and logging; another bucket's are not its concern", async () => {
+            const keepers: Fake[] = [
+                { type: "aws:s3/bucketVersioning:BucketVersioning", name: "versioning", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+                { type: "aws:s3/bucketReplicationConfig:BucketReplicationConfig", name: "replication", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+                { type: "aws:s3/bucketLogging:BucketLogging", name: "logging", props: { bucket: "lake-bucket" }, from: { bucket: ["bucket"] } },
+                { type: BUCKET, name: "replica", props: {}, outputs: { bucket: "replica-bucket" } },
+                { type: "aws:s3/bucketLogging:BucketLogging", name: "replica-logging", props: { bucket: "replica-bucket" }, from: { bucket: ["replica"] } },
+            ];
+            const waits = ["notification", "subscription"];
+            assert.deepEqual(await stackViolations(stackUnloadAfterEventPath, [...graph([...waits, "versioning", "replication", "logging"]), ...keepers]), []);
+            assert.deepEqual((await stackViolations(stackUnloadAfterEventPath, [...graph([...waits, "versioning"]), ...keepers])).map((v) => v.message), [
+                "unloads before BucketReplicationConfig replication, BucketLogging logging of the lake bucket exist: objects written first miss the replica " +
+                "(live replication copies only later objects), versioning or the access logs; add them to dependsOn",
             ]);
         });
     });

@@ -8,8 +8,10 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "../../offline";
+import { overlaySettings } from "../../scripts/lib/stack-file";
+import { MOCK_ACCOUNT } from "../../offline/mocks";
 import {
-    Cell, CELL_GROUPS, CellGroup, CellResult, DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, GraphResource, LakeFacts, lakeFacts,
+    buildMatrix, Cell, CELL_GROUPS, CellGroup, CellResult, DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, GraphResource, LakeFacts, lakeFacts,
 } from "../../scripts/lib/iam-matrix";
 
 const show = (r: CellResult) => `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
@@ -29,8 +31,8 @@ function mutatePolicy(rs: GraphResource[], pick: (r: GraphResource) => boolean, 
     return out;
 }
 
-async function mismatches(rs: GraphResource[]): Promise<string[]> {
-    const { results } = await evaluateMatrix(rs);
+async function mismatches(rs: GraphResource[], sharing?: unknown): Promise<string[]> {
+    const { results } = await evaluateMatrix(rs, sharing);
     return results.filter((r) => !r.ok).map((r) => r.id);
 }
 
@@ -147,6 +149,94 @@ for (const stack of ["dev", "prod"]) {
     });
 }
 
+describe("security: IAM access matrix of prod with readers and endpoint owners (docs/examples/sharing.yaml)", () => {
+    const EXAMPLE = "docs/examples/sharing.yaml";
+    let run: ProgramRun;
+    let results: CellResult[];
+    before(async () => {
+        run = await runProgram({ stack: "prod", config: overlaySettings(path.join(ROOT, EXAMPLE)) });
+        results = (await evaluateMatrix(run.resources, run.outputs.sharing)).results;
+    });
+
+    it("matches every cell, without an engine error or an ignored context key", () => {
+        assert.deepEqual(results.filter((r) => !r.ok || r.problem !== undefined).map(show), []);
+    });
+
+    it("proves each reader both ways: its tables' current exports allowed, through S3 only; another table, writes and deletes denied", () => {
+        const readers = (run.outputs.sharing as any).readers as Record<string, string[]>;
+        assert.deepEqual(Object.keys(readers).sort(), ["444455556666", "777788889999"]);
+        for (const [account, tables] of Object.entries(readers)) {
+            const cells = results.filter((r) => r.id.startsWith(`reader:${account}:`));
+            const t = tables.find((x) => cells.some((r) => r.id === `reader:${account}:get-${x}`))!;
+            const decided = (id: string) => cells.find((r) => r.id === `reader:${account}:${id}`)?.decision;
+            assert.equal(decided(`get-${t}`), "Allowed");
+            assert.equal(decided(`list-${t}`), "Allowed");
+            assert.equal(decided("decrypt-via-s3"), "Allowed");
+            assert.equal(decided(`glue-get-${t}`), "Allowed");
+            for (const id of [`get-${t}-earlier-export`, `put-${t}`, `delete-${t}`, "decrypt-directly", "decrypt-via-glue", "generate-data-key-via-s3", `glue-update-${t}`]) {
+                assert.equal(decided(id), "ImplicitlyDenied", `${account} ${id}`);
+            }
+        }
+        assert.ok(results.some((r) => r.id === "reader:777788889999:get-customers" && r.decision === "ImplicitlyDenied"), "a reader of ORDERS cannot read CUSTOMERS");
+        assert.ok(results.some((r) => r.id === "reader:777788889999:glue-get-customers" && r.decision === "ImplicitlyDenied"));
+        assert.ok(results.filter((r) => r.id.startsWith("reader:other-account:")).every((r) => r.decision !== "Allowed"));
+    });
+
+    it("proves the endpoint owner subscribes its endpoint and nothing else", () => {
+        const cells = results.filter((r) => r.group === "endpoint-owners");
+        assert.deepEqual(cells.filter((r) => r.decision === "Allowed").map((r) => r.id), ["topic:owner:444455556666:orders-events:subscribe"]);
+        assert.ok(cells.length >= 7);
+    });
+
+    it(`is the table of ${DOC_PATH} (run npm run check:iam -- --stack prod --with ${EXAMPLE} --update-doc after a change)`, () => {
+        const section = docSection(fs.readFileSync(path.join(ROOT, DOC_PATH), "utf8"), { stack: "prod", with: EXAMPLE });
+        assert.ok(section !== undefined, `${DOC_PATH} has no generated table of prod with ${EXAMPLE}`);
+        assert.equal(section, formatMarkdown(results));
+    });
+
+    describe("notices a broken sharing policy (mutation controls)", () => {
+        const bucketPolicy = (r: GraphResource) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && r.name.endsWith("-lake-tls-only");
+        it("reads granted under the table's folder instead of its current export", async () => {
+            const bad = mutatePolicy(run.resources, bucketPolicy, "policy", (d) => {
+                for (const s of d.Statement.filter((x: any) => x.Action === "s3:GetObject")) s.Resource = s.Resource.map((r: string) => r.replace(/\/g\d+-[0-9a-f]{8}\/\*$/, "/*"));
+            });
+            const ids = await mismatches(bad, run.outputs.sharing);
+            assert.ok(ids.includes("reader:777788889999:get-orders-earlier-export"), ids.join(", "));
+        });
+        it("a reader's grants missing from the bucket policy", async () => {
+            const bad = mutatePolicy(run.resources, bucketPolicy, "policy", (d) => { d.Statement = d.Statement.filter((x: any) => !JSON.stringify(x.Principal).includes("777788889999")); });
+            const ids = await mismatches(bad, run.outputs.sharing);
+            assert.ok(ids.includes("reader:777788889999:get-orders") && ids.includes("reader:777788889999:list-orders"), ids.join(", "));
+        });
+        it("the readers' key grant without kms:ViaService", async () => {
+            const bad = mutatePolicy(run.resources, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => {
+                delete d.Statement.find((x: any) => x.Sid === "AllowReadersToDecryptExportsThroughS3").Condition;
+            });
+            const ids = await mismatches(bad, run.outputs.sharing);
+            assert.ok(ids.includes("reader:444455556666:decrypt-directly") && ids.includes("reader:444455556666:decrypt-via-glue"), ids.join(", "));
+        });
+        it("a catalog policy open on every table of the database", async () => {
+            const bad = mutatePolicy(run.resources, (r) => r.type === "aws:glue/resourcePolicy:ResourcePolicy", "policy", (d) => {
+                for (const s of d.Statement) s.Resource = s.Resource.map((r: string) => r.replace(/table\/lake\/[a-z_]+$/, "table/lake/*"));
+            });
+            const ids = await mismatches(bad, run.outputs.sharing);
+            assert.ok(ids.includes("reader:777788889999:glue-get-customers"), ids.join(", "));
+        });
+        it("an endpoint owner admitted without the endpoint condition", async () => {
+            const bad = mutatePolicy(run.resources, (r) => r.type === "aws:sns/topicPolicy:TopicPolicy" && r.name.endsWith("-lake-events-policy"), "policy", (d) => {
+                delete d.Statement.find((x: any) => x.Sid === "EndpointOwnerSubscribes1").Condition.StringEquals["sns:Endpoint"];
+            });
+            const ids = await mismatches(bad, run.outputs.sharing);
+            assert.ok(ids.includes("topic:owner:444455556666:orders-events:subscribe-other-endpoint"), ids.join(", "));
+        });
+        it("refuses a sharing output that names a table the stack does not have", () => {
+            assert.throws(() => buildMatrix(lakeFacts(run.resources, { readers: { "444455556666": ["orders", "nope"] }, catalogShared: true, endpointOwners: [] })),
+                /reader 444455556666 is given tables orders, nope, not all of which are the stack's/);
+            assert.throws(() => lakeFacts(run.resources, { readers: { "111122223333": ["orders"] }, catalogShared: false, endpointOwners: [] }), /the account the matrix uses for "another account"/);
+        });
+    });
+});
+
 describe("security: the IAM matrix notices a broken policy (mutation controls on prod)", () => {
     let rs: GraphResource[];
     before(async () => {
@@ -260,9 +350,12 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
         assert.ok((await mismatches(wide)).includes("unload:delete-earlier-export"));
     });
 
-    it("a key policy open to S3 of any account", async () => {
-        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => { delete d.Statement[1].Condition; });
-        assert.ok((await mismatches(bad)).includes("kms:s3-other-account"));
+    it("a key policy that confines S3 by a condition S3 is not documented to send", async () => {
+        const bad = mutatePolicy(rs, (r) => r.type === "aws:kms/key:Key" && r.name.endsWith("-kms-key"), "policy", (d) => {
+            d.Statement.find((s: any) => s.Sid === "AllowS3ToPublishEncryptedEvents").Condition = { StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } };
+        });
+        const flagged = await mismatches(bad);
+        for (const id of ["kms:s3-encrypt", "kms:s3-decrypt"]) assert.ok(flagged.includes(id), `${id} not flagged: ${flagged.join(", ")}`);
     });
 
     /** The graph with a managed policy attached to the orders crawler's role. */

@@ -50,7 +50,7 @@ describe("verify: command line", () => {
         const r = await cli(["--outputs", outputsFile]);
         assert.equal(r.code, EXIT.ok, r.stdout + r.stderr);
         assert.match(r.stdout, /^TABLE\s+CHECK\s+RESULT\s+DETAIL\n/);
-        assert.match(r.stdout, /11 passed, 0 failed, 0 skipped/);
+        assert.match(r.stdout, /12 passed, 0 failed, 0 skipped/);
         assert.match(r.stderr, /^verify: .*outputs\.json, 1 table \(orders\), region eu-west-1, Snowflake account ORG-ACC as VERIFY\n/);
         assert.match(r.stderr, /\[orders\] crawler incremental-crawl-dev-orders started\n/);
         assert.deepEqual(r.regions, ["eu-west-1"]);

@@ -46,7 +46,7 @@ describe("verify: source columns (drift upstream)", () => {
         const d = deps(healthyWorld());
         await verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 900 });
         const lines = d.progress.filter((l) => /^\[orders\] (PASS|FAIL|SKIP) /.test(l));
-        assert.equal(lines.length, 11);
+        assert.equal(lines.length, 12);
         assert.equal(lines[0], "[orders] PASS snowflake rows: 1,234 rows in LAKE_EXPORT.EXPORT.ORDERS");
         // The crawler's progress comes between the checks before it and its own line.
         const crawled = d.progress.indexOf(lines.find((l) => l.includes("PASS crawler run"))!);

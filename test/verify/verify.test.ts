@@ -44,6 +44,7 @@ describe("verify: core checks against a mocked stack", () => {
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^1,234 rows in LAKE_EXPORT\.EXPORT\.ORDERS$/);
         // 3 folders over 2 pages of CommonPrefixes, 6 objects over 2 pages of Contents.
         assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/$/);
+        assert.equal(check(checks, CHECKS.replication).detail, "6 COMPLETED (6 objects; replica s3://lake-dev-replica-bucket)");
         assert.match(check(checks, CHECKS.queue).detail, /before the crawl 3 visible, 0 in flight/);
         assert.match(check(checks, CHECKS.crawler).detail, /SUCCEEDED \(started by verify, 45s\)/);
         assert.match(check(checks, CHECKS.glueTable).detail, /2 columns, partition keys \(dt\), parquet/);
@@ -67,8 +68,93 @@ describe("verify: core checks against a mocked stack", () => {
 
         assert.match(report.text, /^TABLE\s+CHECK\s+RESULT\s+DETAIL\n/);
         assert.match(report.text, /\norders\s+glue partitions\s+PASS\s+3 partitions for 3 folders\n/);
-        assert.match(report.text, /11 passed, 0 failed, 0 skipped \(11 checks\)/);
+        assert.match(report.text, /12 passed, 0 failed, 0 skipped \(12 checks\)/);
         assert.doesNotMatch(report.text, /Likely causes/);
+    });
+
+    it("fails when export objects were not replicated: none written before the configuration, nor FAILED, with the way out", async () => {
+        const w = healthyWorld();
+        w.replication = (_key, i) => (i < 2 ? undefined : i === 2 ? "FAILED" : "COMPLETED");
+        const { checks, report } = await run(w);
+        assertFailed(checks, [CHECKS.replication]);
+        assert.equal(check(checks, CHECKS.replication).detail, "3 COMPLETED, 1 FAILED, 2 without a status (6 objects; replica s3://lake-dev-replica-bucket)");
+        assertReported(report, CHECKS.replication, /2 objects \(dt=2024-01-30\/data_0_0_0\.snappy\.parquet, dt=2024-01-30\/data_0_0_1\.snappy\.parquet\) have no replication status: written before the replication configuration existed .*S3 Batch Replication/);
+        assertReported(report, CHECKS.replication, /S3 could not replicate 1 object \(dt=2024-01-31\/data_0_0_0\.snappy\.parquet\): check the replication role's grants/);
+    });
+
+    it("passes objects whose replication is PENDING, and warns once one has been pending for more than a day", async () => {
+        const w = healthyWorld();
+        w.replication = (_key, i) => (i === 5 ? "PENDING" : "COMPLETED");
+        w.objectAgeMs = (i) => (i === 5 ? 10 * 60 * 1000 : 2 * DAY);
+        const fresh = await run(w);
+        assert.equal(check(fresh.checks, CHECKS.replication).result, "pass");
+        assert.match(check(fresh.checks, CHECKS.replication).detail, /^5 COMPLETED, 1 PENDING /);
+        w.objectAgeMs = () => 2 * DAY;
+        const { checks, report } = await run(w);
+        assert.deepEqual([check(checks, CHECKS.replication).result, check(checks, CHECKS.replication).severity], ["fail", "warning"]);
+        assert.match(report.text, /\n {2}orders \/ s3 replication \(warning\): 1 objects have been PENDING for more than a day/);
+    });
+
+    it("asks at most the oldest and newest objects of a large export, and skips without a replica", async () => {
+        const w = healthyWorld();
+        w.objectsPerFolder = 400;
+        w.unloadLog = Object.fromEntries(Object.entries(w.unloadLog as Record<string, number>));
+        w.objectAgeMs = (i) => (1200 - i) * 60_000;
+        const { checks, calls } = await run(w);
+        assert.equal(calls.heads, 1000);
+        assert.match(check(checks, CHECKS.replication).detail, /^1,000 COMPLETED \(the 500 oldest and 500 newest of 1,200 objects; /);
+        const none = await run(healthyWorld(), TIMEOUT, { ...stackOutputs(), replica: undefined });
+        assert.deepEqual([check(none.checks, CHECKS.replication).result, check(none.checks, CHECKS.replication).detail], ["skip", "the stack has no replica (replicaRegion)"]);
+        assert.equal(none.calls.heads, 0);
+    });
+
+    describe("a table with retentionDays: S3 expires what Snowflake keeps", () => {
+        /** 30 days' retention; dt=2024-01-29's 766 rows were unloaded long ago and have expired (its partition stays catalogued). */
+        function retainedWorld(): World {
+            const w = healthyWorld();
+            w.snowflakeRows = 2000;
+            w.unloadLog = { "dt=2024-01-29": 766, "dt=2024-01-30": 600, "dt=2024-01-31": 600, "dt=__HIVE_DEFAULT_PARTITION__": 34 };
+            w.unloadLogKept = { "dt=2024-01-29": 0, "dt=2024-01-30": 600, "dt=2024-01-31": 600, "dt=__HIVE_DEFAULT_PARTITION__": 34 };
+            w.partitions = [...w.folders, "dt=2024-01-29"];
+            return w;
+        }
+        const retained = () => {
+            const o = stackOutputs();
+            o.tables.orders.retentionDays = 30;
+            return o;
+        };
+
+        it("passes when Athena holds the rows unloaded within the retention: Snowflake's count is no lower bound", async () => {
+            const { checks, calls, report } = await run(retainedWorld(), TIMEOUT, retained());
+            assert.equal(report.exitCode, EXIT.ok, report.text);
+            const since = "2023-10-16 22:13:20"; // the clock's start less 29 days, when the check ran (after the crawler's 45 s)
+            assert.match(check(checks, CHECKS.rowCounts).detail, new RegExp(`^Snowflake 2,000 > Athena 1,234: the table keeps its objects 30 days \\(retentionDays\\).*the unload log has 1,234 rows unloaded since ${since.slice(0, 13)}.*, and Athena holds them$`));
+            assert.match(check(checks, CHECKS.partitionRows).detail, /^4 partitions, 1,234 rows in Athena of the unload log's 2,000 .*retentionDays 30: at least the rows unloaded since/);
+            assert.match(check(checks, CHECKS.partitions).detail, /without a folder: dt=2024-01-29, whose objects expired \(retentionDays 30\)/);
+            assert.ok(calls.sql.some((q) => /KEPT_ROWS/.test(q)), "the log is asked for the rows unloaded since the retention's start");
+        });
+
+        it("without retentionDays in the outputs the same lake fails the row counts, the rows per partition and the partitions", async () => {
+            const { checks } = await run(retainedWorld());
+            assertFailed(checks, [CHECKS.rowCounts, CHECKS.partitionRows, CHECKS.partitions]);
+        });
+
+        it("fails when Athena holds fewer rows than were unloaded within the retention", async () => {
+            const w = retainedWorld();
+            w.unloadLogKept = { ...w.unloadLogKept!, "dt=2024-01-29": 100 };
+            const { checks, report } = await run(w, TIMEOUT, retained());
+            assertFailed(checks, [CHECKS.rowCounts, CHECKS.partitionRows]);
+            assert.match(check(checks, CHECKS.rowCounts).detail, /1,334 rows unloaded since .*; Athena is 100 short/);
+            assertReported(report, CHECKS.partitionRows, /partitions Athena does not have \(dt=2024-01-29\)/);
+        });
+
+        it("says why it cannot compare without the unload log", async () => {
+            const w = retainedWorld();
+            w.unloadLog = "missing";
+            const { checks } = await run(w, TIMEOUT, retained());
+            assert.equal(check(checks, CHECKS.rowCounts).result, "skip");
+            assert.match(check(checks, CHECKS.rowCounts).detail, /keeps its objects 30 days \(retentionDays\).*no lower bound, and there is no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with/);
+        });
     });
 
     it("fails when the dead-letter queue is not empty", async () => {
@@ -312,7 +398,7 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(c.detail, "ORDERS_LAKE_0A1B2C3D goes stale in 1d 6h, at 2023-11-16T04:13:20Z (less than 2d away); task ORDERS_LAKE_EXPORT suspended");
         assert.equal(report.exitCode, EXIT.failed);
         assert.match(report.text, /\n {2}orders \/ snowflake stream \(warning\): the task is not consuming the stream .*SHOW TASKS .*alerts topic .*RESUME/);
-        assert.match(report.text, /10 passed, 1 failed \(1 of them a warning\), 0 skipped \(11 checks\)/);
+        assert.match(report.text, /11 passed, 1 failed \(1 of them a warning\), 0 skipped \(12 checks\)/);
     });
 
     it("fails when the stream is gone: its re-creation would re-export the table into the same folder", async () => {
@@ -352,7 +438,7 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report } = await run(w);
         assert.equal(report.exitCode, EXIT.ok);
         assert.deepEqual(checks.filter((c) => c.result === "skip").map((c) => c.check),
-            [CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows]);
+            [CHECKS.replication, CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows]);
     });
 
     it("refuses a table that is not in the outputs", async () => {

@@ -11,12 +11,13 @@ import {
     CrawlerRunningException, EntityNotFoundException, GetCrawlerCommand, GetPartitionsCommand, GetTableCommand, GetTablesCommand, GlueClient,
     Partition, StartCrawlerCommand,
 } from "@aws-sdk/client-glue";
-import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
+import { HeadObjectCommand, ListObjectsV2Command, ReplicationStatus, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { VerifyDeps } from "../../scripts/lib/verify-core";
 import { StackOutputs } from "../../scripts/lib/verify-outputs";
+import { unloadLogPartitionsSql } from "../../scripts/lib/partition-rows";
 
 export const BUCKET = "lake-dev-bucket";
 export const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue";
@@ -37,6 +38,7 @@ export function stackOutputs(): StackOutputs {
         snowflakeStage: '"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"',
         snowflakeIntegration: "INCREMENTAL_CRAWL_DEV_LAKE",
         snowflakeRoleArn: "arn:aws:iam::123456789012:role/incremental-crawl-dev-snowflake",
+        replica: { bucketName: "lake-dev-replica-bucket", region: "eu-central-1" },
         tables: {
             orders: {
                 snowflakeTable: "LAKE_EXPORT.EXPORT.ORDERS",
@@ -60,6 +62,10 @@ export interface World {
     /** Partition folders under the export's folder (`PREFIX`), and the objects in each. */
     folders: string[];
     objectsPerFolder: number;
+    /** HeadObject's ReplicationStatus of each object (by key, in listing order); default COMPLETED. */
+    replication?: (key: string, index: number) => ReplicationStatus | undefined;
+    /** How long before the clock's start each object was written (by listing order); default a day. */
+    objectAgeMs?: (index: number) => number;
     queue: { visible: number; inFlight: number };
     dlq: { visible: number; inFlight: number };
     /** Crawler states GetCrawler reports after StartCrawler, one per call; the last repeats. */
@@ -90,6 +96,8 @@ export interface World {
     unloadLog: Record<string, number> | "missing";
     /** What the log holds from its second read on (an unload committed meanwhile). */
     unloadLogLater?: Record<string, number>;
+    /** A retained table: the log's rows of files unloaded since the query's time, per partition (default: all). */
+    unloadLogKept?: Record<string, number>;
     snowflakeRows: number;
     snowflakeError?: Error;
     streamPending: number;
@@ -156,13 +164,18 @@ function page<T>(items: T[], token: string | undefined, size: number): { items: 
 const PREV_CRAWL = new Date("2024-01-01T00:00:00Z");
 const NEW_CRAWL = new Date("2024-02-01T00:00:00Z");
 
+/** The keys of the export's objects, in listing order. */
+export function objectKeys(w: World): string[] {
+    return w.folders.flatMap((f) => Array.from({ length: w.objectsPerFolder }, (_, i) => `${PREFIX}${f}/data_0_0_${i}.snappy.parquet`));
+}
+
 /** Points the mocks at `w`; returns counters of what the code under test did. */
 export function install(w: World) {
     startMocks();
     const m = mocks!;
     for (const x of Object.values(m)) x.reset();
     const prefix = PREFIX;
-    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, sql: [] as string[], athena: [] as string[] };
+    const calls = { startCrawler: 0, getCrawler: 0, stopQuery: 0, heads: 0, sql: [] as string[], athena: [] as string[] };
 
     m.s3.on(ListObjectsV2Command).callsFake((input) => {
         if (input.Bucket !== BUCKET || input.Prefix !== prefix) throw new Error(`unexpected listing ${input.Bucket}/${input.Prefix}`);
@@ -170,9 +183,19 @@ export function install(w: World) {
             const p = page(w.folders, input.ContinuationToken, 2);
             return { CommonPrefixes: p.items.map((f) => ({ Prefix: `${prefix}${f}/` })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
         }
-        const keys = w.folders.flatMap((f) => Array.from({ length: w.objectsPerFolder }, (_, i) => `${prefix}${f}/data_0_0_${i}.snappy.parquet`));
-        const p = page(keys, input.ContinuationToken, 4);
-        return { Contents: p.items.map((Key) => ({ Key, Size: 1000 })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
+        const p = page(objectKeys(w), input.ContinuationToken, 4);
+        return {
+            Contents: p.items.map((Key) => ({ Key, Size: 1000, LastModified: new Date(START - (w.objectAgeMs?.(objectKeys(w).indexOf(Key)) ?? DAY)) })),
+            IsTruncated: p.next !== undefined, NextContinuationToken: p.next,
+        };
+    });
+    m.s3.on(HeadObjectCommand).callsFake((input) => {
+        const keys = objectKeys(w);
+        const i = keys.indexOf(input.Key ?? "");
+        if (input.Bucket !== BUCKET || i < 0) throw new Error(`unexpected HeadObject ${input.Bucket}/${input.Key}`);
+        calls.heads += 1;
+        const status = w.replication ? w.replication(input.Key!, i) : "COMPLETED";
+        return { ContentLength: 1000, ...(status ? { ReplicationStatus: status } : {}) };
     });
 
     m.sqs.on(GetQueueAttributesCommand).callsFake((input) => {
@@ -279,6 +302,13 @@ export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection
             if (sqlText === `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) {
                 const s = w.stream;
                 return { rows: s === "missing" ? [] : [{ created_on: new Date(START - 30 * DAY), name: "ORDERS_LAKE_0A1B2C3D", mode: "APPEND_ONLY", stale: s.stale, stale_after: s.staleAfter }], queryId: "q5" };
+            }
+            const since = /'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)'::TIMESTAMP_NTZ/.exec(sqlText)?.[1];
+            if (since !== undefined && sqlText === unloadLogPartitionsSql(["LAKE_EXPORT", "EXPORT", "LAKE_UNLOADS"], "ORDERS", EXPORT, since)) {
+                if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
+                const log = w.unloadLog;
+                const rows = Object.entries(log).map(([f, n]) => ({ PARTITION: f, ROW_COUNT: n, FILES: w.objectsPerFolder, KEPT_ROWS: w.unloadLogKept?.[f] ?? n }));
+                return { rows, queryId: "q7" };
             }
             if (sqlText === LOG_SQL) {
                 if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");

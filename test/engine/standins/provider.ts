@@ -20,6 +20,11 @@
  *   an unknown input counts as changed;
  * - Create and Update return the outputs offline/mocks.ts gives (ARNs, queue URLs, ids); Invoke
  *   answers getCallerIdentity, getRegion and getPartition as the mocks do; Delete forgets;
+ * - as a bridged provider does, they support previews (a preview's Create plans the checked inputs
+ *   with every computed output unknown, its Update the old state with the new inputs) and Diff
+ *   returns the changed keys and a detailed diff (`addBridgeFeatures`): without them the engine
+ *   makes every output of an updated resource unknown and matches no nested `replaceOnChanges`
+ *   path, which the first change-matrix run on the real engine showed;
  * - command:local:Command: `triggers` replace (pulumi-command provider/pkg/provider/common/inputs.go,
  *   replaceOnChanges); Update runs the `update` script (else `create`) for real with `sh -c`, the
  *   inputs' `environment`, and PULUMI_COMMAND_STDOUT/_STDERR = the stored ones when non-empty and
@@ -75,7 +80,13 @@ function run(script: string, env: Record<string, string>, cwd: string): Promise<
     });
 }
 
-export function standIn(pkg: string, version: string): provider.Provider {
+export interface StandIn extends provider.Provider {
+    diff(id: string, urn: string, olds: any, news: any): Promise<provider.DiffResult & { changed: string[] }>;
+    planCreate(urn: string, inputs: Record<string, any>): Promise<Record<string, unknown>>;
+    planUpdate(urn: string, olds: Record<string, any>, news: Record<string, any>): Promise<Record<string, unknown>>;
+}
+
+export function standIn(pkg: string, version: string): StandIn {
     const region = process.env.AWS_REGION ?? "us-east-1";
     const stdoutOf = backfillStdout(process.env.ENGINE_PROJECT_ROOT ?? ROOT);
     const mocks = createMocks(region, (inputs) => stdoutOf(inputs));
@@ -110,9 +121,26 @@ export function standIn(pkg: string, version: string): provider.Provider {
             const autoSet = rule?.autoName !== undefined && after[rule.autoName] !== undefined && !(news[DEFAULTS] ?? []).includes(rule.autoName);
             return {
                 changes: changed.length > 0,
+                changed,
                 replaces,
                 deleteBeforeReplace: replaces.length > 0 && (rule?.deleteBeforeReplace === true || autoSet),
             };
+        },
+        /** A preview's Create: the checked inputs, and every output the provider computes unknown. */
+        async planCreate(urn: string, inputs: Record<string, any>) {
+            // A command runs only on the update itself.
+            if (typeOf(urn) === "command:local:Command") return { ...inputs, stdout: UNKNOWN, stderr: UNKNOWN, [INPUTS]: programInputs(inputs) };
+            const { outs } = await outputsOf(urn, inputs);
+            const program = programInputs(inputs);
+            return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, k in program || k.startsWith("__") ? v : UNKNOWN]));
+        },
+        /**
+         * A preview's Update: the old state with the new inputs over it; what the update itself
+         * computes is unknown (a command's printout).
+         */
+        async planUpdate(urn: string, olds: Record<string, any>, news: Record<string, any>) {
+            const computed = typeOf(urn) === "command:local:Command" ? { stdout: UNKNOWN, stderr: UNKNOWN } : {};
+            return { ...olds, ...programInputs(news), ...computed, [INPUTS]: programInputs(news), [DEFAULTS]: news[DEFAULTS] ?? [] };
         },
         async create(urn, inputs) {
             return outputsOf(urn, inputs);
@@ -150,9 +178,83 @@ function unknownPaths(v: unknown, prefix = ""): string[] {
     return [];
 }
 
+/** A changed path as the engine writes property paths (`a.b[0].c`, as diffPaths gives them). */
+const topOf = (p: string) => p.split(/[.[]/)[0];
+
+/**
+ * What @pulumi/pulumi/provider's server does not offer and a bridged provider does, added to the
+ * server it registers (its class is not exported): `supportsPreview` in Configure, so that the
+ * engine asks Create and Update for the planned state during a preview instead of taking the
+ * inputs as the state (sdk/go/common/resource/plugin/provider_plugin.go Update: "If the provider
+ * does not support previews, return the inputs as the state"), which would make every output of an
+ * updated resource unknown to its dependents; and Diff's changed keys and detailed diff, which the
+ * engine matches `replaceOnChanges` paths against (pkg/resource/deploy/step_generator.go
+ * applyReplaceOnChanges: a nested path such as `storageDescriptor.location` needs the detailed diff).
+ */
+function addBridgeFeatures(p: StandIn): void {
+    const paths = { paths: [path.dirname(require.resolve("@pulumi/pulumi/provider/server"))] };
+    const grpc = require(require.resolve("@grpc/grpc-js", paths));
+    const structproto = require(require.resolve("google-protobuf/google/protobuf/struct_pb", paths));
+    const provproto = require("@pulumi/pulumi/proto/provider_pb");
+    const addService = grpc.Server.prototype.addService;
+    grpc.Server.prototype.addService = function (service: unknown, impl: any) {
+        if (impl && typeof impl.diff === "function" && typeof impl.configure === "function") {
+            const configure = impl.configure.bind(impl);
+            impl.configure = (call: any, callback: (err: unknown, resp?: any) => void) => configure(call, (err: unknown, resp: any) => {
+                resp?.setSupportspreview(true);
+                callback(err, resp);
+            });
+            for (const method of ["create", "update"] as const) {
+                const real = impl[method].bind(impl);
+                impl[method] = async (call: any, callback: (err: unknown, resp?: any) => void) => {
+                    if (!call.request.getPreview()) return real(call, callback);
+                    try {
+                        const news = call.request.getNews?.()?.toJavaScript() ?? call.request.getProperties().toJavaScript();
+                        const outs = method === "create"
+                            ? await p.planCreate(call.request.getUrn(), news)
+                            : await p.planUpdate(call.request.getUrn(), call.request.getOlds().toJavaScript(), news);
+                        const resp = method === "create" ? new provproto.CreateResponse() : new provproto.UpdateResponse();
+                        if (method === "create") resp.setId("");
+                        resp.setProperties(structproto.Struct.fromJavaScript(outs));
+                        callback(undefined, resp);
+                    } catch (e) {
+                        callback(e);
+                    }
+                };
+            }
+            impl.diff = async (call: any, callback: (err: unknown, resp?: any) => void) => {
+                try {
+                    const req = call.request;
+                    const d = await p.diff(req.getId(), req.getUrn(), req.getOlds().toJavaScript(), req.getNews().toJavaScript());
+                    const resp = new provproto.DiffResponse();
+                    resp.setChanges(d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+                    resp.setReplacesList(d.replaces ?? []);
+                    resp.setDeletebeforereplace(d.deleteBeforeReplace === true);
+                    resp.setDiffsList([...new Set(d.changed.map(topOf))]);
+                    resp.setHasdetaileddiff(true);
+                    const detailed = resp.getDetaileddiffMap();
+                    for (const changed of d.changed) {
+                        const diff = new provproto.PropertyDiff();
+                        const replaces = (d.replaces ?? []).some((k: string) => pathMatches(k, changed));
+                        diff.setKind(replaces ? provproto.PropertyDiff.Kind.UPDATE_REPLACE : provproto.PropertyDiff.Kind.UPDATE);
+                        diff.setInputdiff(true);
+                        detailed.set(changed, diff);
+                    }
+                    callback(undefined, resp);
+                } catch (e) {
+                    callback(e);
+                }
+            };
+        }
+        return addService.call(this, service, impl);
+    };
+}
+
 /** Serves the stand-in for `pkg` at the version the program's SDK asks for (package-lock.json). */
 export function serve(pkg: "aws" | "command", args: string[]): void {
     const lock = require(path.join(ROOT, "package-lock.json"));
     const version: string = lock.packages[`node_modules/@pulumi/${pkg}`].version;
-    void provider.main(standIn(pkg, version), args);
+    const p = standIn(pkg, version);
+    addBridgeFeatures(p);
+    void provider.main(p, args);
 }
