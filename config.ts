@@ -45,6 +45,24 @@ const CREDENTIAL_KEYS: Record<string, string> = {
     "aws:token": "AWS_PROFILE or AWS_SESSION_TOKEN",
 };
 
+/**
+ * The settings each provider reads from the stack configuration (`aws:region`, `snowflake:user`...):
+ * the config variables of the installed provider packages (their `config/vars` modules).
+ */
+export const PROVIDER_KEYS: Readonly<Record<string, readonly string[]>> = {
+    aws: Object.keys(require("@pulumi/aws/config/vars")),
+    snowflake: Object.keys(require("@pulumi/snowflake/config/vars")),
+};
+
+/**
+ * A configuration key as `pulumi config set` and `--config` read it: one without a namespace is the
+ * project's (`maxFileSizeMb` → `incremental-crawl:maxFileSizeMb`; pulumi/pulumi
+ * pkg/cmd/pulumi/config, parseConfigKey).
+ */
+export function fullKey(key: string): string {
+    return key.includes(":") ? key : `${PROJECT}:${key}`;
+}
+
 /** The validated settings of one stack: the lake's, and what the program itself needs. */
 export interface Settings extends LakeSettings {
     project: string;
@@ -123,16 +141,22 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
         } else if (k.startsWith(ns) && !(PROJECT_KEYS as readonly string[]).includes(k.slice(ns.length))) {
             add(k, knownKey("project settings", k.slice(ns.length), PROJECT_KEYS), "an unknown key");
         }
+        const [provider, name] = [k.slice(0, k.indexOf(":")), k.slice(k.indexOf(":") + 1)];
+        if (PROVIDER_KEYS[provider] !== undefined && !PROVIDER_KEYS[provider].includes(name)) {
+            add(k, knownKey(`${provider} provider settings`, name, PROVIDER_KEYS[provider]), "an unknown key");
+        }
         if (CREDENTIAL_KEYS[k] !== undefined) {
             add(k, `no credential in stack configuration: remove it and set ${CREDENTIAL_KEYS[k]} in the environment of pulumi up`, "a value");
         }
     }
     if (naming.stackName(ctx.stack) !== undefined) add("stack name", naming.stackName(ctx.stack)!, ctx.stack);
 
+    // A region newer than the installed @pulumi/aws passes with aws:skipRegionValidation, as the
+    // provider itself lets it (terraform-provider-aws skip_region_validation).
     const region = raw["aws:region"];
-    if (region === undefined || naming.awsRegion(region) !== undefined) {
-        add("aws:region", "an AWS region such as eu-west-1 (pulumi config set aws:region ...)", region);
-    }
+    const regionRule = raw["aws:skipRegionValidation"] === "true" ? naming.awsRegionShape : naming.awsRegion;
+    const regionProblem = region === undefined ? "an AWS region such as eu-west-1 (pulumi config set aws:region ...)" : regionRule(region);
+    if (regionProblem !== undefined) add("aws:region", regionProblem, region);
 
     const args = readArgs(raw);
     // Unknown project keys were answered above, in the stack file's terms.

@@ -9,6 +9,8 @@
  */
 
 import * as crypto from "crypto";
+import { Region } from "@pulumi/aws/types/enums";
+import { didYouMean } from "./suggest";
 
 /** Why a value was refused: the expected form. */
 export type Rule = (value: string) => string | undefined;
@@ -117,11 +119,19 @@ export function snowflakeName(...parts: string[]): string {
 }
 
 /**
- * An AWS region name such as `eu-west-1` or `us-gov-west-1`.
- * https://docs.aws.amazon.com/general/latest/gr/rande.html
+ * The AWS regions: those of the installed @pulumi/aws, whose `Region` enum lists "any valid Amazon
+ * region that may be targeted with deployments" (node_modules/@pulumi/aws/types/enums/index.d.ts;
+ * https://docs.aws.amazon.com/general/latest/gr/rande.html).
  */
+export const AWS_REGIONS: readonly string[] = Object.values(Region);
+
+/** The form of an AWS region name, for a region newer than the installed @pulumi/aws. */
+export const awsRegionShape: Rule = (v) =>
+    /^[a-z]{2,4}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region such as eu-west-1";
+
+/** One of the AWS regions, with the one a typo most likely meant (`eu-wst-1` → eu-west-1). */
 export const awsRegion: Rule = (v) =>
-    /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region such as eu-west-1";
+    AWS_REGIONS.includes(v) ? undefined : didYouMean(v, AWS_REGIONS) ? `an AWS region${didYouMean(v, AWS_REGIONS)}` : "an AWS region such as eu-west-1";
 
 /**
  * An AWS account id: 12 digits (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html).

@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
+import { CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
 
 // The program, the simulator and config.ts load in `main`: --help and argument errors answer at once.
 const DOC_PATH = "docs/security.md";
@@ -37,7 +37,7 @@ export const spec: CommandSpec<typeof options> = {
 async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     const stack = opts.stack!;
     if (opts["update-doc"] && opts["check-doc"]) throw new UsageError("give one of --update-doc and --check-doc");
-    const width = opts.width === undefined ? Math.max(60, process.stdout.isTTY ? process.stdout.columns : 100) : Number(opts.width);
+    const width = opts.width === undefined ? Math.max(60, outputWidth()) : Number(opts.width);
     if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
     const { validateStack } = await import("./lib/stack-file");
     const { exampleStackDir, stacksIn } = await import("../offline/stacks");

@@ -111,6 +111,10 @@ describe("config: parseSettings", () => {
     const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
         ["missing region", { "aws:region": undefined }, /^aws:region: expected an AWS region/],
         ["bad region", { "aws:region": "mars-1" }, /^aws:region: expected an AWS region.*"mars-1"/],
+        ["a region with a typo", { "aws:region": "eu-wst-1" }, /^aws:region: expected an AWS region \(did you mean eu-west-1\?\), got "eu-wst-1"$/],
+        ["a region of the right shape that AWS does not have", { "aws:region": "eu-west-9" }, /^aws:region: expected an AWS region \(did you mean eu-west-1\?\), got "eu-west-9"$/],
+        ["a provider setting with a typo", { "aws:regoin": "eu-west-1" }, /^aws:regoin: expected one of the aws provider settings \(did you mean region\?\), got "an unknown key"$/],
+        ["a Snowflake setting with a typo", { "snowflake:acountName": "X" }, /^snowflake:acountName: expected one of the snowflake provider settings \(did you mean accountName\?\), got "an unknown key"$/],
         ["unknown project key", { [k("bucketName")]: "x" }, /^incremental-crawl:bucketName: expected one of the project settings/],
         ["credential in stack config", { "snowflake:privateKey": "-----BEGIN" }, /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY/],
         ["aws secret key in stack config", { "aws:secretKey": "abc" }, /^aws:secretKey: expected no credential/],
@@ -217,6 +221,14 @@ describe("config: parseSettings", () => {
     it("refuses a production stack weakened on every count in one error that names each key", () => {
         const e = problems(base({ [k("production")]: "true", [k("encryption")]: "sse-s3", [k("versioning")]: "false", [k("auditTrail")]: "none" }));
         assert.deepEqual(e.map((m) => m.split(":")[1]).sort(), ["auditTrail", "encryption", "replicaRegion", "versioning"]);
+    });
+
+    it("knows the AWS regions of the installed @pulumi/aws, and lets aws:skipRegionValidation pass a newer one, as the provider does", () => {
+        for (const region of ["eu-west-1", "us-gov-west-1", "eusc-de-east-1", "cn-north-1"]) assert.deepEqual(problems(base({ "aws:region": region })), [], region);
+        assert.deepEqual(problems(base({ "aws:region": "eu-west-9", "aws:skipRegionValidation": "true" })), []);
+        assert.match(problems(base({ "aws:region": "frankfurt", "aws:skipRegionValidation": "true" }))[0], /^aws:region: expected an AWS region such as eu-west-1, got "frankfurt"$/);
+        assert.deepEqual(problems(base({ "aws:profile": "lake", "aws:defaultTags": "{}", "snowflake:warehouse": "WH", "pulumi:disable-default-providers": "[]" })), [],
+            "every setting the providers read, and other namespaces, pass");
     });
 
     it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {

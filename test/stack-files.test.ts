@@ -20,7 +20,7 @@ const EXAMPLES = path.join(ROOT, EXAMPLE_STACKS);
 
 /** The entry README's "Add a table" shows, appended to a stack file's `tables`. */
 const ADDED_TABLE = [
-    "    - name: EVENTS",
+    "    - name: ADDED_BY_HAND",
     "      columns:",
     '        - { name: EVENT_ID, type: "NUMBER(38,0)", nullable: false }',
     "        - { name: EVENT_TS, type: TIMESTAMP_NTZ }",
@@ -92,7 +92,9 @@ describe("stack files: the suite reads the example stacks, not yours", function 
                 'console.log(JSON.parse(require("./offline").stackConfig("dev")["incremental-crawl:tables"]).map((t) => t.name).join(","))'], { cwd: copy, env: childEnv })
                 .then((r) => r.stdout.trim());
             assert.equal(await tables({ ...env, [TEST_STACKS_ENV]: EXAMPLE_STACKS }), "ORDERS");
-            assert.equal(await tables(env), "ORDERS,EVENTS");
+            const own = YAML.parse(fs.readFileSync(stackFilePath(copy, "dev"), "utf8")).config["incremental-crawl:tables"];
+            assert.equal(own.at(-1).name, "ADDED_BY_HAND");
+            assert.equal(await tables(env), own.map((t: { name: string }) => t.name).join(","));
         } finally {
             fs.rmSync(copy, { recursive: true, force: true });
         }

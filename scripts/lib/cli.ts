@@ -80,6 +80,16 @@ export function stackNames(root: string = ROOT): string[] {
 
 const WIDTH = 100;
 
+/**
+ * Columns of the output: the terminal's; when stdout is not a terminal (a file, a pipe, CI), the
+ * `COLUMNS` environment variable's, else 100.
+ */
+export function outputWidth(stream: { isTTY?: boolean; columns?: number } = process.stdout, env: NodeJS.ProcessEnv = process.env): number {
+    if (stream.isTTY && stream.columns) return stream.columns;
+    const columns = Number(env.COLUMNS);
+    return Number.isInteger(columns) && columns > 0 ? columns : WIDTH;
+}
+
 /** Words of `text` filled into lines of at most `width` characters (a longer word stays whole). */
 export function wrap(text: string, width: number): string[] {
     const lines: string[] = [];

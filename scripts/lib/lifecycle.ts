@@ -643,6 +643,26 @@ function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[])
 const STREAM = "snowflake:index/streamOnTable:StreamOnTable";
 const COMMAND = "command:local:Command";
 
+/**
+ * For an object the provider can rename in place, deleted while another of its type is created in
+ * the same container (a table renamed in the stack file): how to rename it and keep its data. The
+ * program names its resources after the object, so the new name is a new resource to the engine;
+ * renaming the old resource in the state first (`pulumi state rename`, which changes the URN's name
+ * only: https://www.pulumi.com/docs/iac/cli/commands/pulumi_state_rename/) makes the update an
+ * in-place rename (ALTER ... RENAME TO) instead of a delete and a create.
+ */
+function renameHint(s: Step, steps: Step[], rule: ReplaceRule | undefined): string {
+    if (s.op !== "delete" || !s.old || !rule?.renames?.length || !rule.identity) return "";
+    const where = rule.container?.(s.old.inputs);
+    const created = steps.filter((c) => c.op === "create" && c.type === s.type && c.new && rule.container?.(c.new.inputs) === where);
+    if (created.length === 0) return "";
+    const to = created.length === 1 ? created[0].name : "<the new one's resource name>";
+    const kind = typeLabel(s.type).split(".").pop()!.toLowerCase();
+    return `. To rename it and keep its data, rename its resource in the stack's state before pulumi up ` +
+        `(pulumi state rename '<URN of ${s.name}, from pulumi stack --show-urns>' ${to}; plan --since ... --state-rename ${s.name}=${to} shows the outcome): ` +
+        `the provider then renames the ${kind} in place (ALTER ... RENAME TO). See README.md, "Rename a table"`;
+}
+
 function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ctx, moved: Map<string, string>): Verdict[] {
     const out: Verdict[] = [];
     for (const s of steps) {
@@ -652,10 +672,11 @@ function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ct
         const label = `${typeLabel(s.type)} ${rule?.identity?.(s.old.inputs, s.old.outputs) ?? s.name}`;
         // Moved by its container's rename: the delete looks for it under its old name and finds nothing.
         if (moved.has(s.old.urn)) continue;
+        const rename = renameHint(s, steps, rule);
         if (s.abandons) {
             out.push({
                 kind: "data-replaced-or-deleted", level: "advisory", urn: s.urn,
-                message: `${label} is ${verb} but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand`,
+                message: `${label} is ${verb} but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand${rename}`,
             });
             continue;
         }
@@ -666,7 +687,7 @@ function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ct
                     : s.type === "aws:kms/key:Key" ? "(scheduled deletion): what it encrypted becomes unreadable"
                         : s.type === "snowflake:index/database:Database" ? "with every schema, table and row in it"
                             : s.type === "snowflake:index/schema:Schema" ? "with every table and row in it" : "with its rows";
-                out.push({ kind: "data-replaced-or-deleted", level: "error", urn: s.urn, message: `${label} is ${verb}: the old one is deleted ${what}` });
+                out.push({ kind: "data-replaced-or-deleted", level: "error", urn: s.urn, message: `${label} is ${verb}: the old one is deleted ${what}${rename}` });
                 break;
             }
             case "catalog":

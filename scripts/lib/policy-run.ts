@@ -33,6 +33,7 @@ import { isUnknownValueError, unknownCheckingProxy } from "../../policies/lib/va
 import { CapturedResource, ROOT, runProgram } from "../../offline";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { REPLACE_RULES } from "./replace-rules";
+import { fitLines } from "./text-table";
 
 export type ReportedLevel = "mandatory" | "advisory";
 
@@ -540,10 +541,55 @@ export function detailsOf(r: CapturedResource): string {
 
 const MARK: Record<ReportedLevel, string> = { mandatory: "✖ mandatory", advisory: "⚠ advisory " };
 
-/** The plan as text: the resource tree, each violation under its resource, stack-level ones, and the summary line. */
-export function formatPlan(result: PlanResult): string {
+/** The policy settings a stack implies (stackPolicySettings): a --policy-config file need not set them. */
+const DERIVED_SETTINGS = new Set(Object.keys(stackPolicySettings({})));
+
+/** A rule's violations, in the order they were reported. */
+interface RuleViolations {
+    policy: string;
+    level: ReportedLevel;
+    violations: Violation[];
+    /** Its one message when every violation of the rule says the same, on more than one resource. */
+    repeated?: string;
+}
+
+function byRule(violations: Violation[]): RuleViolations[] {
+    const rules = new Map<string, RuleViolations>();
+    for (const v of violations) {
+        const key = `${v.policy}\0${v.level}`;
+        if (!rules.has(key)) rules.set(key, { policy: v.policy, level: v.level, violations: [] });
+        rules.get(key)!.violations.push(v);
+    }
+    for (const r of rules.values()) {
+        const messages = new Set(r.violations.map((v) => v.message));
+        if (r.violations.length > 1 && messages.size === 1) r.repeated = r.violations[0].message;
+    }
+    return [...rules.values()];
+}
+
+/** How to configure a rule in a --policy-config file: its own settings as it ran, or its level. */
+export function configureHint(policy: string, config: Record<string, unknown> | undefined): string {
+    const own = Object.fromEntries(Object.entries(config ?? {}).filter(([k]) => k !== "enforcementLevel" && !DERIVED_SETTINGS.has(k)));
+    const entry = Object.keys(own).length > 0 ? own : { enforcementLevel: "advisory" };
+    return JSON.stringify({ [policy]: entry }).replace(/([:,])(?=["{[\d])/g, "$1 ");
+}
+
+export interface PlanFormat {
+    /** Columns to fit the lines in (default: no limit). */
+    width?: number;
+}
+
+/**
+ * The plan as text: the resource tree with each violation under its resource (a rule that says the
+ * same on several resources is said once, below), then one line per rule violated, with the count
+ * of resources and the settings to put in a --policy-config file, then the summary line.
+ */
+export function formatPlan(result: PlanResult, format: PlanFormat = {}): string {
     const lines: string[] = [];
     const { resources, violations } = result;
+    const rules = byRule(violations);
+    const repeated = new Set(rules.filter((r) => r.repeated !== undefined).map((r) => `${r.policy}\0${r.level}`));
+    const inTree = violations.filter((v) => !repeated.has(`${v.policy}\0${v.level}`));
     const known = new Set(resources.map((r) => r.urn));
     const children = new Map<string | undefined, PlannedResource[]>();
     for (const r of resources) {
@@ -551,7 +597,7 @@ export function formatPlan(result: PlanResult): string {
         children.set(parent, [...(children.get(parent) ?? []), r]);
     }
     const violationLines = (urn: string | undefined, indent: string) =>
-        violations.filter((v) => v.urn === urn).map((v) => `${indent}${MARK[v.level]}  ${v.policy}: ${v.message}`);
+        inTree.filter((v) => v.urn === urn).map((v) => `${indent}${MARK[v.level]}  ${v.policy}: ${v.message}`);
     const walk = (parent: string | undefined, depth: number) => {
         for (const r of children.get(parent) ?? []) {
             const indent = "    ".repeat(depth);
@@ -565,13 +611,23 @@ export function formatPlan(result: PlanResult): string {
     lines.push(`Plan: stack ${result.stack}, program ${result.program} (${mode}); policy pack ${PACK_NAME}@v${PACK_VERSION}`);
     lines.push(`+ pulumi:pulumi:Stack  ${resources.length > 0 ? stackAndProject(resources[0].urn).project : "project"}-${result.stack}`);
     walk(undefined, 1);
-    const orphaned = violations.filter((v) => v.urn === undefined || !known.has(v.urn));
+    const orphaned = inTree.filter((v) => v.urn === undefined || !known.has(v.urn));
     if (orphaned.length > 0) {
         lines.push("Stack-level:");
         lines.push(...orphaned.map((v) => `      ${MARK[v.level]}  ${v.policy}: ${v.message}${v.urn ? ` (${v.urn})` : ""}`));
     }
+    if (rules.length > 0) {
+        lines.push("Violations by rule. To configure a rule, put its entry, changed, in a JSON file and pass it with --policy-config " +
+            "(pulumi preview --policy-pack-config takes the same file; policies/README.md lists each rule's settings):");
+        for (const r of rules) {
+            const targets = new Set(r.violations.map((v) => v.urn ?? "stack")).size;
+            const what = `${targets} resource${targets === 1 ? "" : "s"}${r.repeated !== undefined ? `: ${r.repeated}` : " (under each above)"}`;
+            lines.push(`  ${MARK[r.level]}  ${r.policy}: ${what}`);
+            lines.push(`      ${configureHint(r.policy, result.policyConfig[r.policy])}`);
+        }
+    }
     lines.push(summaryLine(result));
-    return lines.join("\n");
+    return fitLines(lines.join("\n"), format.width ?? Infinity);
 }
 
 /** `N policies, M resources, K mandatory and A advisory violations`. */

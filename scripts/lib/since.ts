@@ -5,7 +5,8 @@
  * real engine).
  *
  * The program and the stack file as they were at `<ref>` are checked out in a temporary
- * `git worktree add --detach` (removed afterwards). That checkout gets its own node_modules: when
+ * `git worktree add --detach`, removed afterwards and on Ctrl-C or SIGTERM; a later run removes
+ * what a crash left (scripts/lib/scratch.ts). That checkout gets its own node_modules: when
  * this checkout's packages serve its package-lock.json (lockServes), a directory of symlinks to this checkout's packages,
  * except the workspace packages (@incremental-crawl/components, /policies), which point at the
  * worktree's own directories, so the old program loads the old components; otherwise `npm ci` in
@@ -17,14 +18,15 @@
  */
 import { execFile, execFileSync, spawnSync } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
 import type { ProgramRun } from "../../offline";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
 import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
 import { formatLifecyclePlan } from "./lifecycle-format";
+import { outputWidth } from "./cli";
+import { fitLines } from "./text-table";
+import { killOnInterrupt, makeScratch, onInterrupt, removeScratch, removeStaleScratch } from "./scratch";
 
 const HERE = path.resolve(__dirname, "..", "..");
 
@@ -127,20 +129,28 @@ export function installEvaluator(dir: string): string {
     return path.join(base, "scripts", "lib", "evaluate-program.ts");
 }
 
+/** Temporary folders of `plan --since`: the old commit's worktree, and each evaluation's request and result. */
+export const SCRATCH = { worktree: "lake-since-", evaluation: "lake-eval-" } as const;
+
 /** Runs one program in a child process (cwd: its root, as `pulumi up` would). */
 export async function evaluateInChild(evaluator: string, req: EvaluateRequest): Promise<EvaluateResult> {
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lake-eval-"));
+    const tmp = makeScratch(SCRATCH.evaluation);
+    const done = onInterrupt(() => removeScratch(tmp));
     try {
         const requestFile = path.join(tmp, "request.json");
         const resultFile = path.join(tmp, "result.json");
         fs.writeFileSync(requestFile, JSON.stringify(req));
         const register = require.resolve("ts-node/register/transpile-only", { paths: [path.dirname(evaluator), req.root] });
-        await promisify(execFile)(process.execPath, ["-r", register, evaluator, requestFile, resultFile], {
-            cwd: req.root, maxBuffer: 64 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
+        await new Promise<void>((resolve, reject) => {
+            const child = execFile(process.execPath, ["-r", register, evaluator, requestFile, resultFile], {
+                cwd: req.root, maxBuffer: 64 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
+            }, (err) => (err ? reject(err) : resolve()));
+            killOnInterrupt(child);
         });
         return JSON.parse(fs.readFileSync(resultFile, "utf8")) as EvaluateResult;
     } finally {
-        fs.rmSync(tmp, { recursive: true, force: true });
+        done();
+        removeScratch(tmp);
     }
 }
 
@@ -152,6 +162,11 @@ export interface SinceOptions {
     program?: string;
     /** The working tree. Default: this checkout. */
     root?: string;
+    /**
+     * Resources renamed in the state before the update, old logical name → new (what `pulumi state
+     * rename` does: the URN's name changes, nothing else).
+     */
+    stateRenames?: Record<string, string>;
     log?: (line: string) => void;
 }
 
@@ -174,10 +189,14 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
     const log = opts.log ?? (() => undefined);
     const commit = resolveCommit(root, opts.ref);
     const notes: string[] = [];
-    const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "lake-since-"));
+    // What an interrupted or crashed run left behind.
+    for (const dir of removeStaleScratch(Object.values(SCRATCH), root)) log(`removed ${dir}, left by an earlier run that did not finish`);
+    const tmp = makeScratch(SCRATCH.worktree);
     const worktree = path.join(tmp, "tree");
-    git(root, "worktree", "add", "--detach", worktree, commit);
+    // Ctrl-C (or a SIGTERM) from here on removes the worktree and the folder, as the end of the run does.
+    const done = onInterrupt(() => removeScratch(tmp, root));
     try {
+        git(root, "worktree", "add", "--detach", worktree, commit);
         notes.push(`node_modules of ${opts.ref}: ${provideNodeModules(root, worktree, log)}`);
         const oldEvaluator = installEvaluator(worktree);
         const newEvaluator = path.join(HERE, "scripts", "lib", "evaluate-program.ts");
@@ -191,7 +210,9 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         ]);
         if (!oldResult.ok) throw new Error(`the program at ${opts.ref} (${commit.slice(0, 12)}) does not run for stack ${opts.stack}: ${oldResult.error}`);
         if (!newResult.ok) throw new Error(`the working tree's program does not run for stack ${opts.stack}: ${newResult.error}`);
-        const plan = planLifecycle(oldResult.run, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
+        const oldRun = renamedInState(oldResult.run, opts.stateRenames ?? {}, opts.ref);
+        for (const [from, to] of Object.entries(opts.stateRenames ?? {})) notes.push(`${from} renamed to ${to} in the state before the update`);
+        const plan = planLifecycle(oldRun, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
         // pulumi-command stores what the update prints: run the new program over that stdout.
         const stdouts: Record<string, string> = {};
         for (const s of plan.steps) {
@@ -205,15 +226,28 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
             if (!after.ok) plan.verdicts.push(programFailsVerdict(Object.keys(stdouts)[0], after.error));
             else notes.push("the program runs over the stdout the update leaves in the state");
         }
-        return { ref: opts.ref, commit, stack: opts.stack, old: oldResult.run, new: newResult.run, plan, notes };
+        return { ref: opts.ref, commit, stack: opts.stack, old: oldRun, new: newResult.run, plan, notes };
     } finally {
-        try {
-            git(root, "worktree", "remove", "--force", worktree);
-        } catch {
-            git(root, "worktree", "prune");
-        }
-        fs.rmSync(tmp, { recursive: true, force: true });
+        done();
+        removeScratch(tmp, root);
     }
+}
+
+/**
+ * The state after `pulumi state rename` of each resource named in `renames` (old logical name → new):
+ * its URN's name segment changes (https://www.pulumi.com/docs/iac/cli/commands/pulumi_state_rename/).
+ */
+export function renamedInState(run: ProgramRun, renames: Record<string, string>, ref: string): ProgramRun {
+    let resources = run.resources;
+    for (const [from, to] of Object.entries(renames)) {
+        const found = resources.filter((r) => r.name === from);
+        if (found.length !== 1) {
+            throw new Error(`--state-rename ${from}=${to}: ${found.length === 0 ? "no" : "more than one"} resource named ${from} in the stack at ${ref}`);
+        }
+        const urn = `${found[0].urn.slice(0, found[0].urn.lastIndexOf("::") + 2)}${to}`;
+        resources = resources.map((r) => (r === found[0] ? { ...r, urn, name: to } : r));
+    }
+    return { ...run, resources };
 }
 
 /** The text `npm run plan -- --since` prints. */
@@ -224,16 +258,33 @@ export function formatSince(result: SinceResult): string {
     });
 }
 
-/** For scripts/plan.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), 0 otherwise. */
-export async function runSince(opts: SinceOptions): Promise<number> {
+export interface RunSinceOptions extends SinceOptions {
+    /** Exit 1 on an advisory verdict too (a full re-export, a new database...). */
+    failOnAdvisory?: boolean;
+    /** Awaited before anything is printed; what it throws is the command's error (the program's type check). */
+    gate?: () => Promise<void>;
+}
+
+/**
+ * For scripts/plan.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), or on
+ * any verdict with `failOnAdvisory`, 0 otherwise.
+ */
+export async function runSince(opts: RunSinceOptions): Promise<number> {
     let result: SinceResult;
     try {
         result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) });
     } catch (e) {
+        await opts.gate?.();
         // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
         console.error((e as Error).message);
         return 2;
     }
-    console.log(formatSince(result));
-    return hasErrors(result.plan) ? 1 : 0;
+    await opts.gate?.();
+    console.log(fitLines(formatSince(result), outputWidth()));
+    return sinceExitCode(result.plan, opts.failOnAdvisory === true);
+}
+
+/** 1 on an error verdict, or on any verdict when advisories fail too; 0 otherwise. */
+export function sinceExitCode(plan: LifecyclePlan, failOnAdvisory: boolean): number {
+    return hasErrors(plan) || (failOnAdvisory && plan.verdicts.length > 0) ? 1 : 0;
 }

@@ -72,3 +72,33 @@ export function formatTable(rows: string[][], opts: { total: number; gap?: numbe
     });
     return out;
 }
+
+/** `text` split before `room` characters: at its last space that fits (not one that leaves a mark such as `·` alone), else cut. */
+function breakAt(text: string, room: number): [string, string] {
+    if (text.length <= room) return [text, ""];
+    const space = text.lastIndexOf(" ", room);
+    if (space <= 2) return [text.slice(0, room), text.slice(room)];
+    return [text.slice(0, space).trimEnd(), text.slice(space).trimStart()];
+}
+
+/**
+ * Lines of text (a tree of `npm run plan`) within `width` columns: a longer line breaks at spaces
+ * (the spacing within a line kept), its continuation indented four more than the line itself
+ * (less when that leaves under 40 columns), and a word longer than the room left is cut.
+ */
+export function fitLines(text: string, width: number): string {
+    if (!Number.isFinite(width)) return text;
+    return text.split("\n").flatMap((line) => {
+        if (line.length <= width) return [line];
+        const indent = /^ */.exec(line)![0].length;
+        const first = Math.min(indent, Math.max(0, width - 40));
+        const next = Math.min(indent + 4, Math.max(0, width - 40));
+        let [head, rest] = breakAt(line.slice(indent), width - first);
+        const out = [" ".repeat(first) + head];
+        while (rest !== "") {
+            [head, rest] = breakAt(rest, width - next);
+            out.push(" ".repeat(next) + head);
+        }
+        return out;
+    }).join("\n");
+}

@@ -9,7 +9,8 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ConfigError, parseSettings, PROJECT } from "../../config";
+import { ConfigError, fullKey, parseSettings, PROJECT, PROJECT_KEYS, PROVIDER_KEYS } from "../../config";
+import { configOverrides } from "../../scripts/plan";
 import { ROOT } from "../../scripts/lib/cli";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import { readStackFile, validateStack } from "../../scripts/lib/stack-file";
@@ -128,5 +129,37 @@ describe("cli: configuration problems located in the stack file", () => {
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
+    });
+});
+
+describe("cli: --config as `pulumi config set` takes it", () => {
+    const overrides = (...pairs: string[]) => configOverrides(pairs, fullKey, [PROJECT, ...Object.keys(PROVIDER_KEYS)]);
+
+    it("reads a key without a namespace as the project's, as Pulumi does", () => {
+        assert.deepEqual(overrides("maxFileSizeMb=32", "aws:region=eu-central-1", "incremental-crawl:production=true"),
+            { [k("maxFileSizeMb")]: "32", "aws:region": "eu-central-1", [k("production")]: "true" });
+    });
+
+    it("changes what the program declares: the task unloads files of the size set in short form", async () => {
+        const run = await runProgram({ stack: "dev", config: overrides("maxFileSizeMb=32") });
+        const task = run.resources.find((r) => r.type === "snowflake:index/task:Task")!;
+        assert.match(task.inputs.sqlStatement, /MAX_FILE_SIZE = 33554432\b/);
+    });
+
+    it("refuses an unknown key with the key it most likely meant, as in the stack file", () => {
+        const refused = (pairs: string[], located: string) => assert.throws(
+            () => validateStack("dev", { overrides: overrides(...pairs), overrideLabel: "--config" }),
+            (e: unknown) => e instanceof StackConfigError && e.located.includes(located),
+        );
+        refused(["nosuchkey=1"], `--config: incremental-crawl:nosuchkey: expected one of the project settings (${PROJECT_KEYS.join(", ")}), got "an unknown key"`);
+        refused(["maxFileSizMb=32"], '--config: incremental-crawl:maxFileSizMb: expected one of the project settings (did you mean maxFileSizeMb?), got "an unknown key"');
+        refused(["aws:regoin=eu-west-1"], '--config: aws:regoin: expected one of the aws provider settings (did you mean region?), got "an unknown key"');
+        refused(["aws:region=eu-wst-1"], '--config: aws:region: expected an AWS region (did you mean eu-west-1?), got "eu-wst-1"');
+    });
+
+    it("refuses a namespace the program does not read, with the one it most likely meant", () => {
+        assert.throws(() => overrides("incremental-crwal:production=true"),
+            /^UsageError: --config incremental-crwal:production: the program reads no incremental-crwal: setting \(did you mean incremental-crawl:production\?\); it reads incremental-crawl:, aws:, snowflake: settings/);
+        assert.throws(() => overrides("=1"), /--config expects key=value, got =1/);
     });
 });

@@ -5,9 +5,9 @@
 import * as assert from "node:assert/strict";
 import { MAX_TABLES } from "../../config";
 import { parseCounts, runBench } from "../../scripts/lib/bench";
-import { UsageError } from "../../scripts/lib/cli";
+import { outputWidth, UsageError } from "../../scripts/lib/cli";
 import { CellResult, evaluateMatrix, formatText, TEXT_LEGEND } from "../../scripts/lib/iam-matrix";
-import { fitWidths, formatTable, wrapCell } from "../../scripts/lib/text-table";
+import { fitLines, fitWidths, formatTable, wrapCell } from "../../scripts/lib/text-table";
 import { stackGraph } from "../../offline";
 
 describe("cli: tables that fit the terminal", () => {
@@ -17,6 +17,31 @@ describe("cli: tables that fit the terminal", () => {
         assert.deepEqual(fitWidths([10, 40, 30], 60, 2, [4, 10, 10]), [10, 23, 23]);
         const lines = formatTable([["a", "b"], ["heading row"], ["1", "two words"]], { total: 8, gap: 1, min: [1, 3] });
         assert.deepEqual(lines, ["a b", "- ------", "heading", "row", "1 two", "  words"]);
+    });
+
+    it("fits plan's tree lines: broken at spaces, spacing kept, continued four columns deeper, long words cut", () => {
+        const tree = [
+            "Changes: stack dev",
+            "                ~ snowflake:index/task:Task  incremental-crawl-dev-snowflake-orders-task  name=ORDERS_LAKE_EXPORT  schedule=60m  changed: sqlStatement",
+            "                      · env=BACKFILL_ACCOUNT_NAME,BACKFILL_AWS_REGION,BACKFILL_CLEANUP_SQL,BACKFILL_COPY_SQL,BACKFILL_GLUE_TABLE",
+        ].join("\n");
+        assert.deepEqual(fitLines(tree, 90).split("\n"), [
+            "Changes: stack dev",
+            "                ~ snowflake:index/task:Task  incremental-crawl-dev-snowflake-orders-task",
+            "                    name=ORDERS_LAKE_EXPORT  schedule=60m  changed: sqlStatement",
+            "                      · env=BACKFILL_ACCOUNT_NAME,BACKFILL_AWS_REGION,BACKFILL_CLEANUP_SQL",
+            "                          ,BACKFILL_COPY_SQL,BACKFILL_GLUE_TABLE",
+        ]);
+        assert.equal(fitLines(tree, Infinity), tree);
+        // Deep lines keep at least 40 columns of text.
+        assert.ok(fitLines(`${" ".repeat(70)}+ ${"word ".repeat(30)}`, 80).split("\n").every((l) => l.length <= 80 && l.trim().length > 0));
+    });
+
+    it("takes the terminal's width, else COLUMNS, else 100", () => {
+        assert.equal(outputWidth({ isTTY: true, columns: 132 }, { COLUMNS: "90" }), 132);
+        assert.equal(outputWidth({ isTTY: false }, { COLUMNS: "90" }), 90);
+        assert.equal(outputWidth({ isTTY: false }, {}), 100);
+        assert.equal(outputWidth({}, { COLUMNS: "wide" }), 100);
     });
 
     let results: CellResult[];

@@ -13,7 +13,8 @@ import { linkNodeModules, lockServes, resolveCommit, workspacePackages } from ".
 import { ROOT } from "../../offline";
 
 const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
-const plan = (...args: string[]) => promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", ...args], { cwd: ROOT, maxBuffer: 16 << 20 })
+// Lines as long as they come (COLUMNS: the output is not a terminal), for the patterns below.
+const plan = (...args: string[]) => promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", ...args], { cwd: ROOT, maxBuffer: 16 << 20, env: { ...process.env, COLUMNS: "1000" } })
     .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
 
 describe("lifecycle: plan --since", function () {

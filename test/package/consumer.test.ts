@@ -39,10 +39,19 @@ describe("package: a consumer project installs the packed package and runs the R
     let graph: { resources: { type: string; name: string; inputs: Record<string, any> }[]; outputs: Record<string, any> };
 
     before(() => {
-        // The build the tarball carries must be this checkout's.
-        execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", PKG_DIR], { stdio: "inherit" });
         project = fs.mkdtempSync(path.join(os.tmpdir(), "lake-consumer-"));
-        const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", project], { cwd: PKG_DIR, env: plainEnv(), encoding: "utf8" }));
+        // Packed from a clean tree: the package's files as git has them (no dist/), with this
+        // checkout's packages to build with. `npm pack` must build what the tarball carries.
+        const clean = path.join(project, "clean");
+        const sources = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "components"], { cwd: ROOT, encoding: "utf8" })
+            .split("\0").filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
+        for (const f of sources) {
+            fs.mkdirSync(path.dirname(path.join(clean, f)), { recursive: true });
+            fs.copyFileSync(path.join(ROOT, f), path.join(clean, f));
+        }
+        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(clean, "node_modules"), "dir");
+        assert.ok(!fs.existsSync(path.join(clean, "components", "dist")), "a clean tree has no build");
+        const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", project], { cwd: path.join(clean, "components"), env: plainEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
         files = packed[0].files.map((f: { path: string }) => f.path);
         const tarball = path.join(project, packed[0].filename);
 

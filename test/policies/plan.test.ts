@@ -146,6 +146,45 @@ describe("policies: npm run plan", function () {
         assert.ok(prodText.some((l) => /aws:s3\/bucket:Bucket {2}incremental-crawl-prod-lake-bucket .*forceDestroy=false.*\[retainOnDelete\]/.test(l)));
     });
 
+    it("says a rule that fails many resources alike once, with their count and its --policy-config entry, which configures it", async () => {
+        const east = await planStack({ stack: "dev", config: { "aws:region": "us-east-1" } });
+        const regional = east.violations.filter((v) => v.policy === "aws-allowed-regions");
+        const resources = new Set(regional.map((v) => v.urn)).size;
+        assert.ok(resources > 20, show(east));
+        const lines = formatPlan(east).split("\n");
+        const said = lines.filter((l) => l.includes("aws-allowed-regions"));
+        assert.deepEqual(said, [
+            `  ✖ mandatory  aws-allowed-regions: ${resources} resources: ${regional[0].message}`,
+            '      {"aws-allowed-regions": {"allowedRegions": ["eu-west-1", "eu-central-1"]}}',
+        ]);
+        assert.match(regional[0].message, /region us-east-1 is not allowed/);
+        const header = lines.findIndex((l) => /^Violations by rule\. To configure a rule, put its entry, changed, in a JSON file and pass it with --policy-config/.test(l));
+        assert.ok(header > 0 && header < lines.indexOf(said[0]), "under the section's header, after the tree");
+        assert.equal(lines[lines.length - 1], summaryLine(east), "the summary line stays last");
+        // The entry, changed, is the configuration that lets the region pass.
+        const entry = JSON.parse(said[1]);
+        entry["aws-allowed-regions"].allowedRegions.push("us-east-1");
+        const allowed = await planStack({ stack: "dev", config: { "aws:region": "us-east-1" }, policyConfig: entry });
+        assert.deepEqual(allowed.violations.filter((v) => v.policy === "aws-allowed-regions"), []);
+        assert.deepEqual(allowed.violations, east.violations.filter((v) => v.policy !== "aws-allowed-regions"), "nothing else changes");
+        // A rule without settings of its own is configured by its level; the stack's settings are never offered.
+        const insecureText = formatPlan(insecure).split("\n");
+        assert.ok(insecureText.includes('      {"s3-tls-only": {"enforcementLevel": "advisory"}}'), insecureText.join("\n"));
+        assert.ok(insecureText.every((l) => !/^ {6}\{.*"(production|exportPrefix|accountIds)"/.test(l)), "derived settings are the stack's, not the user's to set");
+    });
+
+    it("fits its lines in the width given (the terminal's, else 100 columns), losing nothing", () => {
+        const wide = formatPlan(prod);
+        assert.ok(wide.split("\n").some((l) => l.length > 100), "some lines are longer than 100 unfitted");
+        for (const width of [100, 60]) {
+            const fitted = formatPlan(prod, { width });
+            assert.deepEqual(fitted.split("\n").filter((l) => l.length > width), [], `width ${width}`);
+            assert.equal(fitted.replace(/\s+/g, ""), wide.replace(/\s+/g, ""), "the same text, only broken into lines");
+        }
+        const tree = formatPlan(prod, { width: 100 }).split("\n");
+        assert.ok(tree.some((l) => /^ {8}\+ incremental-crawl:index:EventLake {2}incremental-crawl-prod-lake$/.test(l)), "a line that fits stays as it is");
+    });
+
     it("exits non-zero on a mandatory violation (npm run plan -- --program <fixture>)", async () => {
         const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
         const failure = await promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", "--program", FIXTURE, "--stack", "prod"], { cwd: ROOT, maxBuffer: 16 << 20 })
@@ -153,5 +192,7 @@ describe("policies: npm run plan", function () {
         assert.ok(failure, "the plan of the insecure fixture exits non-zero");
         assert.equal(failure.code, 1);
         assert.equal(failure.stdout.trim().split("\n").pop(), summaryLine(insecure));
+        // Not a terminal: 100 columns.
+        assert.deepEqual(failure.stdout.split("\n").filter((l) => l.length > 100), []);
     });
 });
