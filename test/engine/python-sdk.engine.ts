@@ -12,6 +12,9 @@
  * index.ts runs beside it on the same fixture stack, and the two are compared by type and name (the
  * URNs differ: the Python project's stack resource is another). `pulumi up` leaves the Snowflake side
  * out of both, as stacks.engine.ts does and for the same reason.
+ *
+ * The SDK is installed into the shared virtualenv and uninstalled after: two runs of this file at
+ * once on one .engine/ would install over each other.
  */
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
