@@ -37,6 +37,13 @@ describe("README", () => {
         }
     });
 
+    it("shows the Python program the engine suite runs from the generated SDK (test/engine/python-sdk)", () => {
+        const m = /<!-- example:python -->\n```python\n([\s\S]*?)\n```/.exec(readme);
+        assert.ok(m, "README has no Python example");
+        assert.equal(`${m[1]}\n`, fs.readFileSync(path.join(ROOT, "test", "engine", "python-sdk", "__main__.py"), "utf8"));
+        assert.match(readme, /pulumi package gen-sdk \S+\/components --language python --out sdks/);
+    });
+
     it("names the test command CI runs", () => {
         const ci = fs.readFileSync(path.join(ROOT, ".ci", "run"), "utf8");
         assert.match(readme, /npm ci[\s\S]*npm test/);

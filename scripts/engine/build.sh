@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # npm run engine:build: builds the real Pulumi engine this program runs on, into .engine/bin
 # (git-ignored), from the Go module proxy only: the Pulumi CLI, the Node.js and Python language
-# hosts, and the snowflake resource plugin. Versions come from package-lock.json. A finished binary
-# is kept while its version stays the same (a second run takes seconds); ENGINE_REBUILD=1 rebuilds.
+# hosts, and the snowflake resource plugin; and, from PyPI, a virtualenv for Python programs
+# (.engine/python). Versions come from package-lock.json (the Python packages npm does not know, from
+# scripts/engine/python-requirements.txt). A finished binary is kept while its version stays the
+# same (a second run takes seconds); ENGINE_REBUILD=1 rebuilds.
 # Each step prints its time; a failing step prints its command and the last lines it wrote.
 #
 # Env: ENGINE_DIR (default <repo>/.engine), GOCACHE/GOMODCACHE/GOPROXY as usual (CI may point them
-# at empty folders for a cold build), ENGINE_ONLY="cli hosts snowflake" to build a subset.
+# at empty folders for a cold build), ENGINE_ONLY="cli hosts snowflake python" to build a subset.
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 ENGINE="${ENGINE_DIR:-$ROOT/.engine}"
@@ -24,6 +26,7 @@ lockVersion() { # the version package-lock.json pins for an npm package
 }
 PULUMI_VERSION="$(lockVersion @pulumi/pulumi)"
 SNOWFLAKE_VERSION="$(lockVersion @pulumi/snowflake)"
+AWS_VERSION="$(lockVersion @pulumi/aws)"
 
 now() { date +%s; }
 T0=$(now)
@@ -131,6 +134,20 @@ if wanted hosts; then
         step "hosts:build python" goBuild pulumi-language-python "$HOSTS_RELEASE" github.com/pulumi/pulumi/sdk/python/cmd/pulumi-language-python/v3
         stamp pulumi-language-python "$HOSTS_VERSION"
     fi
+    # The Python host runs a program through pulumi-language-python-exec, a script it looks for
+    # beside itself (pulumi-language-python main.go: "missing executor"); a release ships it there.
+    # It is in the sdk/v3 module, python/cmd/: the one of the CLI's release, as the Python SDK is.
+    if fresh pulumi-language-python-exec "$PULUMI_VERSION"; then
+        echo "engine:build: pulumi-language-python-exec $PULUMI_VERSION is in place"
+    else
+        copyExec() {
+            local dir
+            dir="$(go mod download -json "github.com/pulumi/pulumi/sdk/v3@v$PULUMI_VERSION" | node -e 'let s="";process.stdin.on("data",d=>s+=d).on("end",()=>console.log(JSON.parse(s).Dir))')"
+            install -m 755 "$dir/python/cmd/pulumi-language-python-exec" "$BIN/pulumi-language-python-exec"
+        }
+        step "hosts:python exec" copyExec
+        stamp pulumi-language-python-exec "$PULUMI_VERSION"
+    fi
 fi
 
 # 3. The snowflake resource plugin -----------------------------------------------------------------
@@ -167,6 +184,25 @@ if wanted snowflake; then
         cd "$ENGINE/src/snowflake-$SNOWFLAKE_VERSION"
         step "snowflake:build" go build -trimpath -o "$BIN/pulumi-resource-snowflake" -ldflags "-w -s -X main.version=$SNOWFLAKE_VERSION" .
         stamp pulumi-resource-snowflake "$SNOWFLAKE_VERSION ($UPSTREAM)"
+    fi
+fi
+
+# 4. A virtualenv for Python programs ---------------------------------------------------------------
+# The pulumi SDK of the CLI's release, pulumi-aws of the program's @pulumi/aws, and what the generated
+# SDK of the component package needs, pinned (scripts/engine/python-requirements.txt). Python
+# projects name it in Pulumi.yaml (runtime.options.virtualenv).
+if wanted python; then
+    REQUIREMENTS="$ROOT/scripts/engine/python-requirements.txt"
+    PYTHON_KEY="pulumi==$PULUMI_VERSION pulumi-aws==$AWS_VERSION $(sha256sum "$REQUIREMENTS" | cut -c1-12)"
+    if [ -z "${ENGINE_REBUILD:-}" ] && [ -x "$ENGINE/python/bin/python" ] && [ "$(cat "$ENGINE/python/.version" 2>/dev/null)" = "$PYTHON_KEY" ]; then
+        echo "engine:build: the Python virtualenv ($PYTHON_KEY) is made"
+    else
+        cd "$ROOT"
+        step "python:venv" python3 -m venv --clear "$ENGINE/python"
+        step "python:install" "$ENGINE/python/bin/pip" install --no-input --disable-pip-version-check \
+            "pulumi==$PULUMI_VERSION" "pulumi-aws==$AWS_VERSION" -r "$REQUIREMENTS"
+        "$ENGINE/python/bin/pip" freeze --all >"$LOGS/python-freeze.txt"
+        echo "$PYTHON_KEY" >"$ENGINE/python/.version"
     fi
 fi
 

@@ -14,7 +14,10 @@ import { ROOT } from "../../offline";
 import { EXAMPLE_STACKS } from "../../offline/stacks";
 import { FakeSnowflakeEndpoint } from "./standins/snowflake-endpoint";
 
-export const ENGINE_BIN = path.join(process.env.ENGINE_DIR ?? path.join(ROOT, ".engine"), "bin");
+export const ENGINE_DIR = process.env.ENGINE_DIR ?? path.join(ROOT, ".engine");
+export const ENGINE_BIN = path.join(ENGINE_DIR, "bin");
+/** The virtualenv `npm run engine:build` makes for Python programs: the pulumi SDK of the CLI's release. */
+export const ENGINE_PYTHON = path.join(ENGINE_DIR, "python");
 export const STANDINS_BIN = path.join(ROOT, "test", "engine", "standins", "bin");
 /** The stack files the tests run (never the user's root Pulumi.<stack>.yaml). */
 export const FIXTURE_STACKS = path.join(ROOT, EXAMPLE_STACKS);
@@ -46,6 +49,10 @@ export interface CliOptions {
 
 export interface Workspace {
     dir: string;
+    /** The project folder (Pulumi.yaml, the stack file), where every command runs. */
+    project: string;
+    /** Runs `pulumi <args>` as it is, without the stack and config file (`package gen-sdk`, ...). */
+    cli(args: string[], opts?: CliOptions): Promise<CliResult>;
     /** Runs `pulumi <args>` in the project folder with the workspace's environment. */
     pulumi(args: string[], opts?: CliOptions): Promise<CliResult>;
     /** Runs a command with `--event-log` and returns its events too. */
@@ -75,6 +82,11 @@ export interface WorkspaceOptions {
     stack: string;
     /** Settings over the fixture's (full keys, values as in a stack file). */
     config?: Record<string, unknown>;
+    /**
+     * Pulumi.yaml settings over the repository's (`runtime`, `main`, `packages`): a program in
+     * another language. `main` is then its folder, as given.
+     */
+    project?: Record<string, unknown>;
     snowflake: FakeSnowflakeEndpoint;
 }
 
@@ -101,7 +113,7 @@ export async function workspace(opts: WorkspaceOptions): Promise<Workspace> {
         fs.writeFileSync(path.join(main, "index.ts"), `export * from ${JSON.stringify(path.join(ROOT, opts.program).replace(/\.ts$/, ""))};\n`);
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(main, "node_modules"));
     }
-    fs.writeFileSync(path.join(project, "Pulumi.yaml"), YAML.stringify({ ...projectYaml, main }));
+    fs.writeFileSync(path.join(project, "Pulumi.yaml"), YAML.stringify({ ...projectYaml, main, ...opts.project }));
     const stackFile = path.join(project, `Pulumi.${opts.stack}.yaml`);
     writeStackFile(stackFile, path.join(FIXTURE_STACKS, `Pulumi.${opts.stack}.yaml`), opts.config ?? {});
     const region = String(YAML.parse(fs.readFileSync(stackFile, "utf8")).config["aws:region"] ?? "us-east-1");
@@ -151,6 +163,8 @@ export async function workspace(opts: WorkspaceOptions): Promise<Workspace> {
     await cli(["stack", "init", opts.stack, "--secrets-provider", "passphrase"]);
     return {
         dir,
+        project,
+        cli,
         pulumi: (args, o) => cli(withConfig(args, o), o),
         async withEvents(args, o) {
             const log = path.join(dir, `events-${++runs}.jsonl`);
