@@ -1,6 +1,5 @@
 /**
- * Walking the resource graph a StackValidationPolicy receives: which resource refers to which,
- * and who waits for whom.
+ * Walking the resource graph a StackValidationPolicy receives: which resource refers to which.
  *
  * A reference is recognised two ways. Structurally, through `propertyDependencies` (the engine
  * records which resources an input was computed from); that works during preview, when ARNs and
@@ -56,20 +55,6 @@ export function refersTo(from: Node, prop: string, target: Node, keys: readonly 
     const ids = identities(target, keys);
     if (ids.length === 0) return false;
     return stringsIn(() => from.props[prop]).some((s) => ids.includes(s));
-}
-
-/** Whether `from` waits for `to` before it is created: directly or through its dependencies. */
-export function waitsFor(from: Node, to: Node): boolean {
-    const seen = new Set<string>();
-    const queue = [...from.dependencies];
-    while (queue.length > 0) {
-        const next = queue.shift()!;
-        if (next.urn === to.urn) return true;
-        if (seen.has(next.urn)) continue;
-        seen.add(next.urn);
-        queue.push(...next.dependencies);
-    }
-    return false;
 }
 
 /** Identifying properties per kind of resource, for `refersTo`. */

@@ -1,12 +1,12 @@
 /**
  * Snowflake: the stage reaches S3 through a storage integration (an IAM role with an external id),
- * never with keys; the integration may touch only the lake's export prefix; the lake is Parquet;
+ * never with keys; the integration may touch only the lake's export prefix;
  * the provider enables the preview resources it manages; production protects the integration.
  */
 import { PolicyConfigSchema, PolicyProviderResource } from "@pulumi/policy";
 import { Node, ofType } from "../lib/graph";
 import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
-import { is, shortType, T } from "../lib/types";
+import { shortType, T } from "../lib/types";
 import { joinNames, known, listOf, nonEmpty, parseJsonInput } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -64,23 +64,6 @@ export function checkIntegrationLocations(resources: Node[], config: LocationCon
     return out;
 }
 
-/** The lake is Parquet: file formats are PARQUET, and a stage's inline format is not another type. */
-export function checkParquet(type: string, props: Record<string, any>): string[] {
-    if (is(type, T.snowflakeFileFormat)) {
-        const formatType = typeof props.formatType === "string" ? props.formatType.toUpperCase() : undefined;
-        return formatType === "PARQUET" ? [] : [`file format type is ${formatType ?? "not set"}: the lake holds Parquet (what the crawler and Athena read); set formatType PARQUET`];
-    }
-    const inline = typeof props.fileFormat === "string" ? /\bTYPE\s*=\s*['"]?(\w+)/i.exec(props.fileFormat) : null;
-    return inline && inline[1].toUpperCase() !== "PARQUET"
-        ? [`stage file format is TYPE = ${inline[1].toUpperCase()}: unloads to the lake are Parquet; use TYPE = PARQUET or the FORMAT_NAME of a Parquet file format`]
-        : [];
-}
-
-/**
- * Preview resources of @pulumi/snowflake 1.x and the feature each needs in the provider's
- * `previewFeaturesEnabled`; an explicit provider ignores the stack's `snowflake:previewFeaturesEnabled`
- * (pulumi/pulumi-snowflake#1081).
- */
 export const PREVIEW_FEATURES: Record<string, string> = {
     "snowflake:index/fileFormat:FileFormat": "snowflake_file_format_resource",
     "snowflake:index/stage:Stage": "snowflake_stage_resource",
@@ -145,15 +128,6 @@ export const snowflakeIntegrationLocationsInLake = stackPolicy<LocationConfig>({
     check: (resources, config) => checkIntegrationLocations(resources, config),
 });
 
-export const snowflakeFileFormatParquet = resourcePolicy({
-    name: "snowflake-file-format-parquet",
-    description: "Snowflake file formats are PARQUET and stages do not declare another inline TYPE: the crawler and Athena read Parquet.",
-    enforcementLevel: "mandatory",
-    severity: "medium",
-    types: [...T.snowflakeFileFormat, ...T.snowflakeStage],
-    check: (props, { args }) => checkParquet(args.type, props),
-});
-
 export const snowflakePreviewFeatures = resourcePolicy({
     name: "snowflake-preview-features",
     description: "Every Snowflake preview resource (Stage, FileFormat, StorageIntegration, Table) is managed by a provider whose previewFeaturesEnabled lists it; otherwise `pulumi up` fails.",
@@ -194,5 +168,5 @@ export const snowflakeTaskReportsErrors = resourcePolicy({
 });
 
 export const snowflakePolicies = [
-    snowflakeStageUsesIntegration, snowflakeIntegrationLocationsInLake, snowflakeFileFormatParquet, snowflakePreviewFeatures, snowflakeIntegrationProtected, snowflakeTaskReportsErrors,
+    snowflakeStageUsesIntegration, snowflakeIntegrationLocationsInLake, snowflakePreviewFeatures, snowflakeIntegrationProtected, snowflakeTaskReportsErrors,
 ];

@@ -151,43 +151,6 @@ export function checkDlqRetention(resources: Node[]): StackViolation[] {
     return out;
 }
 
-/** Whether an SNS filter policy matches S3 events on `Records.s3.object.key` with a prefix. */
-export function filtersOnKeyPrefix(filterPolicy: unknown): boolean {
-    const key = isRecord(filterPolicy) && isRecord(filterPolicy.Records) && isRecord(filterPolicy.Records.s3) && isRecord(filterPolicy.Records.s3.object)
-        ? filterPolicy.Records.s3.object.key : undefined;
-    return Array.isArray(key) && key.length > 0 && key.every((m) => isRecord(m) && typeof m.prefix === "string" && m.prefix !== "");
-}
-
-/**
- * An SQS subscription of the lake topic delivers the raw S3 event (the body Glue reads, as from a
- * direct S3 → SQS notification) and only for its table: a body filter on the key prefix.
- * https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html
- * https://docs.aws.amazon.com/sns/latest/dg/sns-message-filtering-scope.html
- */
-export function checkSubscriptionRawAndFiltered(props: Record<string, any>): string[] {
-    if (props.protocol !== "sqs") return [];
-    const out: string[] = [];
-    if (!truthy(props.rawMessageDelivery)) {
-        out.push("rawMessageDelivery is not true: the queue would receive SNS envelopes instead of the S3 event the crawler reads");
-    }
-    const parsed = parseJsonInput(props.filterPolicy);
-    if (parsed === undefined) {
-        out.push("subscription has no filterPolicy: its queue would receive the events of every table; filter on Records.s3.object.key with the table's prefix");
-        return out;
-    }
-    if ("error" in parsed) {
-        out.push(`filterPolicy is not valid JSON (${parsed.error})`);
-        return out;
-    }
-    if (props.filterPolicyScope !== "MessageBody") {
-        out.push(`filterPolicyScope is ${props.filterPolicyScope ?? "not set (MessageAttributes)"}: S3 events carry the object key in the message body; set MessageBody`);
-    }
-    if (!filtersOnKeyPrefix(parsed.value)) {
-        out.push("filterPolicy does not match Records.s3.object.key on a prefix: the queue would not be confined to its table's folder");
-    }
-    return out;
-}
-
 /**
  * An SNS → SQS subscription has a redrive policy: an event SNS cannot deliver (a key or queue-policy
  * problem) is otherwise dropped after SNS's retries, before any DLQ or alarm sees it.
@@ -282,54 +245,6 @@ export const sqsDlqRetentionCoversSource = stackPolicy({
     check: (resources) => checkDlqRetention(resources),
 });
 
-export const snsSqsSubscriptionRawAndFiltered = resourcePolicy({
-    name: "sns-sqs-subscription-raw-and-filtered",
-    description: "SNS subscriptions to SQS use raw message delivery (the queue gets the S3 event Glue reads) and a MessageBody filter policy on the S3 key prefix of their table.",
-    enforcementLevel: "mandatory",
-    severity: "medium",
-    types: T.subscription,
-    check: (props) => checkSubscriptionRawAndFiltered(props),
-});
-
-/** SQS's default visibility timeout. https://docs.aws.amazon.com/AWSSimpleQueueService/latest/APIReference/API_CreateQueue.html */
-const DEFAULT_VISIBILITY_SECONDS = 30;
-
-export interface VisibilityConfig {
-    minVisibilitySeconds: number;
-}
-
-/**
- * A consumer queue, and the DLQ it redrives to, hide a received event for at least
- * `minVisibilitySeconds`: a crawl holds the events it received until it has catalogued them, and
- * with SQS's 30 s default they come back during a long crawl and, after maxReceiveCount receives,
- * reach the DLQ unprocessed. (terraform-provider-aws's event-mode crawler tests use 3600 s.)
- */
-export function checkConsumerVisibility(resources: Node[], config: VisibilityConfig): StackViolation[] {
-    const out: StackViolation[] = [];
-    const queues = consumerQueues(resources);
-    const dlqs = queues.map((q) => deadLetterQueueOf(q, resources)).filter((q): q is Node => q !== undefined);
-    for (const q of [...new Set([...queues, ...dlqs])]) {
-        const raw = q.props.visibilityTimeoutSeconds;
-        const seconds = typeof raw === "number" ? raw : DEFAULT_VISIBILITY_SECONDS;
-        if (seconds < config.minVisibilitySeconds) {
-            out.push({
-                urn: q.urn,
-                message: `hides a received event for ${duration(seconds)}, less than ${duration(config.minVisibilitySeconds)}: events a long crawl holds come back and reach the DLQ unprocessed; set visibilityTimeoutSeconds`,
-            });
-        }
-    }
-    return out;
-}
-
-export const sqsConsumerQueueVisibility = stackPolicy<VisibilityConfig>({
-    name: "sqs-consumer-queue-visibility",
-    description: "Every consumer queue and its DLQ hide a received event (visibilityTimeoutSeconds, default 30 s) for at least `minVisibilitySeconds`, so events a crawl holds do not come back and reach the DLQ unprocessed.",
-    enforcementLevel: "mandatory",
-    severity: "medium",
-    configSchema: { properties: { minVisibilitySeconds: { type: "integer", default: 900, minimum: 0, description: "The shortest visibility timeout of a consumer queue." } } },
-    check: (resources, config) => checkConsumerVisibility(resources, config),
-});
-
 export const snsSubscriptionHasRedrive = resourcePolicy({
     name: "sns-subscription-has-redrive",
     description: "Every SNS → SQS subscription has a redrive policy to a dead-letter queue, so an event SNS cannot deliver is kept rather than dropped unseen.",
@@ -341,5 +256,5 @@ export const snsSubscriptionHasRedrive = resourcePolicy({
 
 export const snsSqsPolicies = [
     snsTopicPolicyConfined, sqsQueuePolicyConfined, snsTopicNoAwsManagedKey, sqsQueueNoAwsManagedKey, sqsConsumerQueueHasDlq,
-    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSqsSubscriptionRawAndFiltered, sqsConsumerQueueVisibility, snsSubscriptionHasRedrive,
+    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSubscriptionHasRedrive,
 ];

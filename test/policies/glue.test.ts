@@ -1,12 +1,8 @@
 import * as assert from "node:assert/strict";
-import {
-    checkCrawlerSingleSchema, glueCrawlerLogsEncrypted, glueCrawlerPollsAtMostDaily, glueCrawlerSingleSchema, runsPerDay, glueEventCrawlerHasQueue, glueEventCrawlerNoSampling,
-    glueEventCrawlerSingleTarget, glueEventQueueExclusive,
-} from "../../policies/rules/glue";
+import { glueCrawlerLogsEncrypted, glueCrawlerPollsAtMostDaily, runsPerDay } from "../../policies/rules/glue";
 import { Fake, stackViolations, unknown, violationsOf } from "./support";
 
 const CRAWLER = "aws:glue/crawler:Crawler";
-const QUEUE = "aws:sqs/queue:Queue";
 const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-queue";
 const DLQ_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-dlq";
 const CONFIGURATION = JSON.stringify({
@@ -28,88 +24,10 @@ const crawler = (overrides: Record<string, any> = {}) => ({
 });
 
 describe("policies/glue", () => {
-    describe("glue-event-crawler-has-queue", () => {
-        it("passes an event-mode crawler whose target names its queue", async () => {
-            assert.deepEqual(await violationsOf(glueEventCrawlerHasQueue, CRAWLER, crawler()), []);
-        });
-        it("reports a target without eventQueueArn, and an event-mode crawler without targets", async () => {
-            const noQueue = crawler({ s3Targets: [{ path: "s3://lake-bucket/exports/orders/" }] });
-            assert.deepEqual(await violationsOf(glueEventCrawlerHasQueue, CRAWLER, noQueue), [
-                "event-mode crawler: target s3://lake-bucket/exports/orders/ has no eventQueueArn; Glue needs the SQS queue of S3 events to crawl in CRAWL_EVENT_MODE",
-            ]);
-            assert.deepEqual(await violationsOf(glueEventCrawlerHasQueue, CRAWLER, crawler({ s3Targets: [] })), [
-                "event-mode crawler has no S3 or catalog target to attach an event queue to",
-            ]);
-        });
-        it("asks nothing of crawlers in other modes", async () => {
-            const everything = crawler({ recrawlPolicy: { recrawlBehavior: "CRAWL_EVERYTHING" }, s3Targets: [{ path: "s3://lake-bucket/exports/orders/" }] });
-            assert.deepEqual(await violationsOf(glueEventCrawlerHasQueue, CRAWLER, everything), []);
-            assert.deepEqual(await violationsOf(glueEventCrawlerHasQueue, CRAWLER, crawler({ recrawlPolicy: undefined })), []);
-        });
-    });
 
-    describe("glue-event-crawler-single-target", () => {
-        it("passes one target", async () => {
-            assert.deepEqual(await violationsOf(glueEventCrawlerSingleTarget, CRAWLER, crawler()), []);
-        });
-        it("reports several targets, of any kind", async () => {
-            const two = crawler({ catalogTargets: [{ databaseName: "lake", tables: ["orders"], eventQueueArn: QUEUE_ARN }] });
-            assert.deepEqual(await violationsOf(glueEventCrawlerSingleTarget, CRAWLER, two), [
-                "event-mode crawler has 2 targets: CRAWL_EVENT_MODE supports exactly one; give each table its own crawler and queue",
-            ]);
-        });
-    });
 
-    describe("glue-event-crawler-no-sampling", () => {
-        it("passes a target without sampleSize", async () => {
-            assert.deepEqual(await violationsOf(glueEventCrawlerNoSampling, CRAWLER, crawler()), []);
-        });
-        it("reports sampleSize in event mode", async () => {
-            const sampled = crawler({ s3Targets: [{ path: "s3://lake-bucket/exports/orders/", eventQueueArn: QUEUE_ARN, sampleSize: 10 }] });
-            assert.deepEqual(await violationsOf(glueEventCrawlerNoSampling, CRAWLER, sampled), [
-                "event-mode crawler: target s3://lake-bucket/exports/orders/ sets sampleSize 10; event crawls do not support sampling, remove it",
-            ]);
-        });
-    });
 
-    describe("glue-crawler-single-schema", () => {
-        it("passes CombineCompatibleSchemas", async () => {
-            assert.deepEqual(await violationsOf(glueCrawlerSingleSchema, CRAWLER, crawler()), []);
-        });
-        it("reports a crawler without configuration, or with another grouping", async () => {
-            assert.deepEqual(await violationsOf(glueCrawlerSingleSchema, CRAWLER, crawler({ configuration: undefined })), [
-                'crawler has no configuration: set configuration {"Version":1.0,"Grouping":{"TableGroupingPolicy":"CombineCompatibleSchemas"}} so each table folder gives one table',
-            ]);
-            const other = crawler({ configuration: JSON.stringify({ Version: 1.0, CrawlerOutput: { Partitions: { AddOrUpdateBehavior: "InheritFromTable" } } }) });
-            assert.deepEqual(await violationsOf(glueCrawlerSingleSchema, CRAWLER, other), [
-                'crawler configuration has TableGroupingPolicy unset: set configuration {"Version":1.0,"Grouping":{"TableGroupingPolicy":"CombineCompatibleSchemas"}} so each table folder gives one table',
-            ]);
-        });
-        it("reports configuration that is not JSON", () => {
-            assert.match(checkCrawlerSingleSchema({ configuration: "Version: 1" })[0], /^crawler configuration is not valid JSON \(.+\)$/);
-        });
-    });
 
-    describe("glue-event-queue-exclusive", () => {
-        const graph = (second: Record<string, any>): Fake[] => [
-            { type: QUEUE, name: "queue", props: {}, outputs: { arn: QUEUE_ARN } },
-            { type: CRAWLER, name: "orders", props: crawler(), from: { s3Targets: ["queue"] } },
-            { type: CRAWLER, name: "customers", props: crawler({ name: "lake-customers", ...second }) },
-        ];
-        it("passes crawlers on their own queues, sharing a DLQ", async () => {
-            const own = { s3Targets: [{ path: "s3://lake-bucket/exports/customers/", eventQueueArn: `${QUEUE_ARN}-2`, dlqEventQueueArn: DLQ_ARN }] };
-            assert.deepEqual(await stackViolations(glueEventQueueExclusive, graph(own)), []);
-        });
-        it("reports two crawlers on one event queue", async () => {
-            assert.deepEqual(await stackViolations(glueEventQueueExclusive, graph({})), [
-                { resource: "orders", message: `event queue ${QUEUE_ARN} also feeds customers: a crawler deletes the events it reads, so each would miss the other's; give each crawler its own queue` },
-                { resource: "customers", message: `event queue ${QUEUE_ARN} also feeds orders: a crawler deletes the events it reads, so each would miss the other's; give each crawler its own queue` },
-            ]);
-        });
-        it("says nothing about targets not known yet", async () => {
-            assert.deepEqual(await stackViolations(glueEventQueueExclusive, graph({ s3Targets: unknown([]) })), []);
-        });
-    });
 
     describe("glue-crawler-polls-at-most-daily", () => {
         const TRIGGER = "aws:glue/trigger:Trigger";

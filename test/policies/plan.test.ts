@@ -75,7 +75,7 @@ describe("policies: npm run plan", function () {
         assert.equal(prod.policyConfig["s3-access-logging-in-production"].cloudTrailDataEvents, false);
         const trail = stackPolicySettings({ "incremental-crawl:auditTrail": "cloudtrail:arn:aws:cloudtrail:eu-west-1:111122223333:trail/org" });
         assert.equal(trail.cloudTrailDataEvents, true);
-        assert.deepEqual(prod.policyConfig["glue-event-queue-exclusive"], {});
+        assert.deepEqual(prod.policyConfig["sqs-dlq-retention-covers-source"], {});
     });
 
     it("lets policy config override levels and settings, as --policy-pack-config does", async () => {

@@ -1,13 +1,12 @@
 import * as assert from "node:assert/strict";
 import {
-    checkIntegrationLocations, snowflakeFileFormatParquet, snowflakeIntegrationLocationsInLake, snowflakeIntegrationProtected, snowflakePreviewFeatures,
+    checkIntegrationLocations, snowflakeIntegrationLocationsInLake, snowflakeIntegrationProtected, snowflakePreviewFeatures,
     snowflakeStageUsesIntegration, snowflakeTaskReportsErrors,
 } from "../../policies/rules/snowflake";
 import { Fake, resourceViolations, stackArgs, stackViolations, violationsOf } from "./support";
 
 const STAGE = "snowflake:index/stage:Stage";
 const INTEGRATION = "snowflake:index/storageIntegration:StorageIntegration";
-const FILE_FORMAT = "snowflake:index/fileFormat:FileFormat";
 const BUCKET = "aws:s3/bucket:Bucket";
 const PROVIDER = "pulumi:providers:snowflake";
 
@@ -53,20 +52,6 @@ describe("policies/snowflake", () => {
         });
     });
 
-    describe("snowflake-file-format-parquet", () => {
-        it("passes a Parquet file format and a stage that names it", async () => {
-            assert.deepEqual(await violationsOf(snowflakeFileFormatParquet, FILE_FORMAT, { formatType: "PARQUET", compression: "SNAPPY" }), []);
-            assert.deepEqual(await violationsOf(snowflakeFileFormatParquet, STAGE, { url: URL, fileFormat: 'FORMAT_NAME = "DB"."S"."LAKE_PARQUET"', encryption: "TYPE = 'AWS_SSE_S3'" }), []);
-        });
-        it("reports a CSV file format and a stage with an inline CSV format", async () => {
-            assert.deepEqual(await violationsOf(snowflakeFileFormatParquet, FILE_FORMAT, { formatType: "CSV" }), [
-                "file format type is CSV: the lake holds Parquet (what the crawler and Athena read); set formatType PARQUET",
-            ]);
-            assert.deepEqual(await violationsOf(snowflakeFileFormatParquet, STAGE, { url: URL, fileFormat: "TYPE = 'csv' FIELD_DELIMITER = ','" }), [
-                "stage file format is TYPE = CSV: unloads to the lake are Parquet; use TYPE = PARQUET or the FORMAT_NAME of a Parquet file format",
-            ]);
-        });
-    });
 
     describe("snowflake-preview-features", () => {
         const stage = (features: string): Fake[] => [

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import {
-    checkPolicyConfined, filtersOnKeyPrefix, isAwsManagedKey, snsSqsSubscriptionRawAndFiltered, snsTopicNoAwsManagedKey, snsTopicPolicyConfined,
-    snsSubscriptionHasRedrive, sqsConsumerQueueHasDlq, sqsConsumerQueueVisibility, sqsDlqRetentionCoversSource, sqsQueueNoAwsManagedKey, sqsQueuePolicyConfined, sqsRetentionCoversCrawlInterval,
+    checkPolicyConfined, isAwsManagedKey, snsTopicNoAwsManagedKey, snsTopicPolicyConfined,
+    snsSubscriptionHasRedrive, sqsConsumerQueueHasDlq, sqsDlqRetentionCoversSource, sqsQueueNoAwsManagedKey, sqsQueuePolicyConfined, sqsRetentionCoversCrawlInterval,
 } from "../../policies/rules/sns-sqs";
 import { doc, Fake, stackViolations, unknown, violationsOf } from "./support";
 
@@ -213,51 +213,7 @@ describe("policies/sns-sqs", () => {
         });
     });
 
-    describe("sns-sqs-subscription-raw-and-filtered", () => {
-        const good = { topic: TOPIC_ARN, protocol: "sqs", endpoint: QUEUE_ARN, rawMessageDelivery: true, filterPolicyScope: "MessageBody", filterPolicy: FILTER };
-        it("passes a raw subscription filtered on its table's key prefix", async () => {
-            assert.deepEqual(await violationsOf(snsSqsSubscriptionRawAndFiltered, SUBSCRIPTION, good), []);
-            assert.deepEqual(await violationsOf(snsSqsSubscriptionRawAndFiltered, SUBSCRIPTION, { ...good, rawMessageDelivery: "true" }), []);
-        });
-        it("reports a subscription without raw delivery and without a filter", async () => {
-            assert.deepEqual(await violationsOf(snsSqsSubscriptionRawAndFiltered, SUBSCRIPTION, { topic: TOPIC_ARN, protocol: "sqs", endpoint: QUEUE_ARN }), [
-                "rawMessageDelivery is not true: the queue would receive SNS envelopes instead of the S3 event the crawler reads",
-                "subscription has no filterPolicy: its queue would receive the events of every table; filter on Records.s3.object.key with the table's prefix",
-            ]);
-        });
-        it("reports a filter on message attributes that does not match the key prefix", async () => {
-            const attributes = { ...good, filterPolicyScope: undefined, filterPolicy: JSON.stringify({ table: ["orders"] }) };
-            assert.deepEqual(await violationsOf(snsSqsSubscriptionRawAndFiltered, SUBSCRIPTION, attributes), [
-                "filterPolicyScope is not set (MessageAttributes): S3 events carry the object key in the message body; set MessageBody",
-                "filterPolicy does not match Records.s3.object.key on a prefix: the queue would not be confined to its table's folder",
-            ]);
-        });
-        it("leaves other protocols alone", async () => {
-            assert.deepEqual(await violationsOf(snsSqsSubscriptionRawAndFiltered, SUBSCRIPTION, { topic: TOPIC_ARN, protocol: "email", endpoint: "oncall@example.com" }), []);
-        });
-        it("recognises a key-prefix filter", () => {
-            assert.equal(filtersOnKeyPrefix(JSON.parse(FILTER)), true);
-            assert.equal(filtersOnKeyPrefix({ Records: { s3: { object: { key: [{ prefix: "" }] } } } }), false);
-            assert.equal(filtersOnKeyPrefix({ Records: { s3: { object: { key: ["exports/orders/x.parquet"] } } } }), false);
-        });
-    });
 
-    describe("sqs-consumer-queue-visibility", () => {
-        const visible = (seconds: number | undefined) =>
-            replace(replace(events(), "queue", (q) => with_(q, { visibilityTimeoutSeconds: seconds })), "dlq", (q) => with_(q, { visibilityTimeoutSeconds: seconds }));
-        it("passes a queue and DLQ that hide received events for an hour", async () => {
-            assert.deepEqual(await stackViolations(sqsConsumerQueueVisibility, visible(3600)), []);
-        });
-        it("reports SQS's 30-second default on the queue and its DLQ", async () => {
-            assert.deepEqual(await stackViolations(sqsConsumerQueueVisibility, visible(undefined)), [
-                { resource: "queue", message: "hides a received event for 30 seconds, less than 15 minutes: events a long crawl holds come back and reach the DLQ unprocessed; set visibilityTimeoutSeconds" },
-                { resource: "dlq", message: "hides a received event for 30 seconds, less than 15 minutes: events a long crawl holds come back and reach the DLQ unprocessed; set visibilityTimeoutSeconds" },
-            ]);
-        });
-        it("takes its minimum from config", async () => {
-            assert.equal((await stackViolations(sqsConsumerQueueVisibility, visible(3600), { minVisibilitySeconds: 7200 })).length, 2);
-        });
-    });
 
     describe("sns-subscription-has-redrive", () => {
         const SUB = { protocol: "sqs", endpoint: QUEUE_ARN, rawMessageDelivery: true };
