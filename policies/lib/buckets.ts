@@ -3,20 +3,21 @@
  * that receives another bucket's server access logs, a bucket that receives replicas, and a bucket's
  * default-encryption algorithms.
  */
-import { IDS, Node, ofType, refersTo } from "./graph";
-import { T } from "./types";
+import { PolicyResource } from "@pulumi/policy";
+import { IDS, refersTo } from "./graph";
+import { ofType, T } from "./types";
 import { isRecord, known, listOf, nonEmpty } from "./values";
 
 /** A logging configuration: the bucket it logs and the bucket it logs into. */
 export interface LoggingEdge {
     /** The BucketLogging resource, or the bucket itself for an inline `logging` block. */
-    via: Node;
-    source: Node;
-    target?: Node;
+    via: PolicyResource;
+    source: PolicyResource;
+    target?: PolicyResource;
 }
 
 /** Every logging configuration of the graph, resolved to buckets where it can be. */
-export function loggingEdges(resources: Node[]): LoggingEdge[] {
+export function loggingEdges(resources: PolicyResource[]): LoggingEdge[] {
     const buckets = ofType(resources, T.bucket);
     const out: LoggingEdge[] = [];
     for (const l of ofType(resources, T.bucketLogging)) {
@@ -33,19 +34,19 @@ export function loggingEdges(resources: Node[]): LoggingEdge[] {
 }
 
 /** Buckets that receive server access logs. */
-export function accessLogTargets(resources: Node[]): Node[] {
-    const targets = loggingEdges(resources).map((e) => e.target).filter((t): t is Node => t !== undefined);
+export function accessLogTargets(resources: PolicyResource[]): PolicyResource[] {
+    const targets = loggingEdges(resources).map((e) => e.target).filter((t): t is PolicyResource => t !== undefined);
     return ofType(resources, T.bucket).filter((b) => targets.some((t) => t.urn === b.urn));
 }
 
 /** Buckets a replication rule writes replicas into. */
-export function replicaDestinations(resources: Node[]): Node[] {
+export function replicaDestinations(resources: PolicyResource[]): PolicyResource[] {
     const configs = ofType(resources, T.replication);
     return ofType(resources, T.bucket).filter((b) => configs.some((c) => !refersTo(c, "bucket", b, IDS.bucket) && refersTo(c, "rules", b, IDS.bucket)));
 }
 
 /** Default-encryption algorithms of a bucket: its BucketServerSideEncryptionConfiguration(s), or its inline block. */
-export function encryptionAlgorithmsOf(resources: Node[], bucket: Node): string[] {
+export function encryptionAlgorithmsOf(resources: PolicyResource[], bucket: PolicyResource): string[] {
     const fromRules = (rules: unknown) => listOf(rules)
         .map((r) => (isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined))
         .filter((a): a is string => typeof a === "string");

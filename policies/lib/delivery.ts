@@ -3,9 +3,10 @@
  * services the graph shows feeding it (an S3 notification, an SNS subscription). Several rules
  * care: an AWS-managed key locks those services out, and a customer-managed key must admit them.
  */
-import { IDS, Node, ofType, refersTo, stringsIn } from "./graph";
+import { PolicyResource } from "@pulumi/policy";
+import { IDS, refersTo, stringsIn } from "./graph";
 import { allowsAction, isAllow, parsePolicy, principalsOf } from "./iam";
-import { T } from "./types";
+import { ofType, T } from "./types";
 import { isRecord, known, parseJsonInput } from "./values";
 
 /** Service principals a resource policy admits for `action`; policies unknown during preview are skipped. */
@@ -16,7 +17,7 @@ function servicesAdmitted(policy: unknown, action: string): string[] {
 }
 
 /** Services that deliver into an SNS topic. */
-export function topicPublishers(topic: Node, resources: Node[]): string[] {
+export function topicPublishers(topic: PolicyResource, resources: PolicyResource[]): string[] {
     const services = new Set<string>(servicesAdmitted(known(() => topic.props.policy), "sns:Publish"));
     for (const p of ofType(resources, T.topicPolicy)) {
         if (refersTo(p, "arn", topic, IDS.topic)) servicesAdmitted(known(() => p.props.policy), "sns:Publish").forEach((s) => services.add(s));
@@ -28,7 +29,7 @@ export function topicPublishers(topic: Node, resources: Node[]): string[] {
 }
 
 /** Services that deliver into an SQS queue. */
-export function queueSenders(queue: Node, resources: Node[]): string[] {
+export function queueSenders(queue: PolicyResource, resources: PolicyResource[]): string[] {
     const services = new Set<string>(servicesAdmitted(known(() => queue.props.policy), "sqs:SendMessage"));
     for (const p of ofType(resources, T.queuePolicy)) {
         if (refersTo(p, "queueUrl", queue, IDS.queue)) servicesAdmitted(known(() => p.props.policy), "sqs:SendMessage").forEach((s) => services.add(s));
@@ -43,7 +44,7 @@ export function queueSenders(queue: Node, resources: Node[]): string[] {
 }
 
 /** The event queues (not the DLQs) crawlers read: ARNs where known. */
-export function crawlerEventQueueArns(crawler: Node): string[] {
+export function crawlerEventQueueArns(crawler: PolicyResource): string[] {
     return stringsIn(() => {
         const targets = [...(crawler.props.s3Targets ?? []), ...(crawler.props.catalogTargets ?? [])];
         return targets.map((t: any) => (isRecord(t) ? t.eventQueueArn : undefined));
@@ -54,7 +55,7 @@ export function crawlerEventQueueArns(crawler: Node): string[] {
  * Consumer queues: the queues that receive the lake's events, from an SNS subscription, an S3
  * notification, or as a crawler's event queue.
  */
-export function consumerQueues(resources: Node[]): Node[] {
+export function consumerQueues(resources: PolicyResource[]): PolicyResource[] {
     const subscriptions = ofType(resources, T.subscription).filter((s) => {
         const protocol = known(() => s.props.protocol);
         return protocol === undefined || protocol === "sqs";
@@ -78,7 +79,7 @@ export function redrivePolicyOf(queue: Record<string, any>): { deadLetterTargetA
 }
 
 /** The dead-letter queue a queue redrives to, among the stack's queues. */
-export function deadLetterQueueOf(queue: Node, resources: Node[]): Node | undefined {
+export function deadLetterQueueOf(queue: PolicyResource, resources: PolicyResource[]): PolicyResource | undefined {
     const queues = ofType(resources, T.queue).filter((q) => q.urn !== queue.urn);
     const structural = queues.find((q) => (queue.propertyDependencies.redrivePolicy ?? []).some((d) => d.urn === q.urn));
     if (structural) return structural;

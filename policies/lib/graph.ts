@@ -6,27 +6,11 @@
  * names of new resources are still unknown. By value, when an input holds the other resource's
  * ARN, name or id as plain text (a resource declared elsewhere, or a hand-written ARN).
  */
-import { PolicyProviderResource, PolicyResourceOptions } from "@pulumi/policy";
-import { is } from "./types";
+import { PolicyResource, PolicyResourceOptions } from "@pulumi/policy";
 import { isRecord, known } from "./values";
 
 /** Resource options as the plan runner passes them; `retainOnDelete` is reported only by it. */
 export type NodeOptions = PolicyResourceOptions & { retainOnDelete?: boolean };
-
-/** The part of a @pulumi/policy `PolicyResource` the rules read. */
-export interface Node {
-    type: string;
-    name: string;
-    urn: string;
-    props: Record<string, any>;
-    opts: NodeOptions;
-    dependencies: Node[];
-    propertyDependencies: Record<string, Node[]>;
-    provider?: PolicyProviderResource;
-    parent?: Node;
-}
-
-export const ofType = <N extends Node>(resources: readonly N[], tokens: readonly string[]): N[] => resources.filter((r) => is(r.type, tokens));
 
 /** Every string inside a value (strings of nested objects and lists too); unknown parts are skipped. */
 export function stringsIn(read: () => unknown): string[] {
@@ -42,7 +26,7 @@ export function stringsIn(read: () => unknown): string[] {
 }
 
 /** The identifying values of a resource: the given output properties that are known strings. */
-export function identities(target: Node, keys: readonly string[]): string[] {
+export function identities(target: PolicyResource, keys: readonly string[]): string[] {
     return keys.map((k) => known(() => target.props[k])).filter((v): v is string => typeof v === "string" && v !== "");
 }
 
@@ -50,7 +34,7 @@ export function identities(target: Node, keys: readonly string[]): string[] {
  * Whether input `prop` of `from` refers to `target`: it was computed from `target`, or it holds one
  * of `target`'s identifying values (`keys` of its properties, e.g. `arn`, `name`).
  */
-export function refersTo(from: Node, prop: string, target: Node, keys: readonly string[]): boolean {
+export function refersTo(from: PolicyResource, prop: string, target: PolicyResource, keys: readonly string[]): boolean {
     if ((from.propertyDependencies[prop] ?? []).some((d) => d.urn === target.urn)) return true;
     const ids = identities(target, keys);
     if (ids.length === 0) return false;

@@ -1,16 +1,8 @@
 /**
- * Builders that turn pure checks into @pulumi/policy policies.
- *
- * A rule module exports its checks (plain functions: properties or a resource graph in, violation
- * messages out) and the policies built from them here. The policies carry only the fields
- * @pulumi/policy knows, so the pack serves them as they are.
+ * What the policies share: their configuration (schema defaults under what the pack config sets)
+ * and the stack-rule builder. Resource rules are `validateResourceOfType` of @pulumi/policy.
  */
-import {
-    PolicyConfigSchema, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs,
-    StackValidationPolicy,
-} from "@pulumi/policy";
-import { Node } from "./graph";
-import { is } from "./types";
+import { PolicyConfigSchema, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
 
 export interface StackViolation {
     message: string;
@@ -37,32 +29,12 @@ export function configOf<C>(schema: PolicyConfigSchema | undefined, args: { getC
     return { ...defaultsOf(schema), ...given } as C;
 }
 
-export interface ResourceCheckContext<C> {
-    config: C;
-    args: ResourceValidationArgs;
-}
-
-type PolicyMeta = Omit<ResourceValidationPolicy, "validateResource" | "remediateResource">;
-
-/** A resource policy that runs `check` on every resource whose type is one of `types` (or passes the test). */
-export function resourcePolicy<C = Record<string, never>>(spec: PolicyMeta & {
-    types: readonly string[] | ((type: string) => boolean);
-    check: (props: Record<string, any>, ctx: ResourceCheckContext<C>) => string[];
-}): ResourceValidationPolicy {
-    const { types, check, ...meta } = spec;
-    return {
-        ...meta,
-        validateResource: (args: ResourceValidationArgs, reportViolation: ReportViolation) => {
-            if (typeof types === "function" ? !types(args.type) : !is(args.type, types)) return;
-            const config = configOf<C>(meta.configSchema, args);
-            for (const message of check(args.props, { config, args })) reportViolation(message);
-        },
-    };
-}
+/** Reports each message of a check. */
+export const reportAll = (messages: string[], report: ReportViolation): void => messages.forEach((m) => report(m));
 
 /** A stack policy that runs `check` on the whole graph. */
 export function stackPolicy<C = Record<string, never>>(spec: Omit<StackValidationPolicy, "validateStack"> & {
-    check: (resources: Node[], config: C, args: StackValidationArgs) => StackViolation[];
+    check: (resources: PolicyResource[], config: C, args: StackValidationArgs) => StackViolation[];
 }): StackValidationPolicy {
     const { check, ...meta } = spec;
     return {

@@ -2,9 +2,11 @@
  * Glue: no crawler polls more often than once a day, and in production (or with a customer-managed
  * key) crawlers' logs are encrypted with a key.
  */
-import { Node, ofType, refersTo } from "../lib/graph";
-import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
-import { is, T } from "../lib/types";
+import * as aws from "@pulumi/aws";
+import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { refersTo } from "../lib/graph";
+import { PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { ofType, T } from "../lib/types";
 import { isRecord, listOf, nonEmpty, read } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -55,18 +57,7 @@ export function runsPerDay(schedule: string): number | undefined {
  * 24 minimums a day and catalogues nothing. Checks a crawler's own `schedule` and the schedule of a
  * SCHEDULED trigger that starts crawlers.
  */
-export function checkCrawlerPollsAtMostDaily(type: string, props: Record<string, any>): string[] {
-    let schedule: unknown;
-    let what: string;
-    if (is(type, T.crawler)) {
-        schedule = props.schedule;
-        what = "crawler schedule";
-    } else {
-        const crawlers = listOf(props.actions).filter(isRecord).map((a) => a.crawlerName).filter((n) => typeof n === "string");
-        if (props.type !== "SCHEDULED" || crawlers.length === 0) return [];
-        schedule = props.schedule;
-        what = `scheduled trigger of crawler ${crawlers.join(", ")}`;
-    }
+export function checkPollsAtMostDaily(what: string, schedule: unknown): string[] {
     if (typeof schedule !== "string" || schedule.trim() === "") return [];
     const runs = runsPerDay(schedule);
     if (runs === undefined) return [`${what} ${schedule} is not a cron(...) or rate(...) expression this rule can read: start crawlers on arrival, with at most a daily schedule such as cron(15 3 * * ? *)`];
@@ -84,7 +75,7 @@ export function checkCrawlerPollsAtMostDaily(type: string, props: Record<string,
  * CKV_AWS_195 asks for the configuration, CKV_AWS_99 for its encryption). A configuration the stack
  * does not declare cannot be checked, so it is reported too.
  */
-export function checkCrawlerLogsEncrypted(resources: Node[], config: ProductionConfig): StackViolation[] {
+export function checkCrawlerLogsEncrypted(resources: PolicyResource[], config: ProductionConfig): StackViolation[] {
     const hasKey = ofType(resources, T.key).length > 0;
     if (!config.production && !hasKey) return [];
     const why = config.production ? "production stack" : "stack with a customer-managed KMS key";
@@ -122,14 +113,20 @@ export function checkCrawlerLogsEncrypted(resources: Node[], config: ProductionC
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-export const glueCrawlerPollsAtMostDaily = resourcePolicy({
+export const glueCrawlerPollsAtMostDaily: ResourceValidationPolicy = {
     name: "glue-crawler-polls-at-most-daily",
     description: "No crawler polls more often than once a day: its schedule (or a SCHEDULED trigger that starts it) runs at most daily; crawls start when objects arrive, and every run is billed at least 10 minutes.",
     enforcementLevel: "advisory",
     severity: "low",
-    types: [...T.crawler, ...T.glueTrigger],
-    check: (props, { args }) => checkCrawlerPollsAtMostDaily(args.type, props),
-});
+    validateResource: [
+        validateResourceOfType(aws.glue.Crawler, (crawler, _args, report) => reportAll(checkPollsAtMostDaily("crawler schedule", crawler.schedule), report)),
+        validateResourceOfType(aws.glue.Trigger, (trigger, _args, report) => {
+            const crawlers = listOf(trigger.actions).filter(isRecord).map((a) => a.crawlerName).filter((n) => typeof n === "string");
+            if (trigger.type !== "SCHEDULED" || crawlers.length === 0) return;
+            reportAll(checkPollsAtMostDaily(`scheduled trigger of crawler ${crawlers.join(", ")}`, trigger.schedule), report);
+        }),
+    ],
+};
 
 export const glueCrawlerLogsEncrypted = stackPolicy<ProductionConfig>({
     name: "glue-crawler-logs-encrypted",

@@ -2,9 +2,11 @@
  * Governance across services: the lake's AWS resources stay in allowed regions, carry the tags the
  * organisation needs, and deploy-time commands never hold credentials.
  */
-import { PolicyProviderResource } from "@pulumi/policy";
-import { resourcePolicy } from "../lib/rule";
-import { T } from "../lib/types";
+import * as aws from "@pulumi/aws";
+import * as command from "@pulumi/command";
+import { PolicyProviderResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { configOf, reportAll } from "../lib/rule";
+import { ResourceClass, T } from "../lib/types";
 import { isRecord, joinNames, parseJsonInput } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -32,10 +34,9 @@ export function checkRegion(region: string | undefined, config: RegionConfig): s
 }
 
 /** AWS resource types of the lake that take tags. */
-export const TAGGABLE = [
+export const TAGGABLE: ResourceClass[] = [
     ...T.bucket, ...T.topic, ...T.queue, ...T.key, ...T.role, ...T.crawler,
-    "aws:iam/policy:Policy", "aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup",
-    "aws:cloudwatch/metricAlarm:MetricAlarm", "aws:cloudwatch/eventRule:EventRule",
+    aws.iam.Policy, aws.glue.CatalogDatabase, aws.athena.Workgroup, aws.cloudwatch.MetricAlarm, aws.cloudwatch.EventRule,
 ];
 
 export interface TagConfig {
@@ -87,44 +88,51 @@ export function checkCommandNoCredentials(props: Record<string, any>): string[] 
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-export const awsAllowedRegions = resourcePolicy<RegionConfig>({
+const REGION_SCHEMA = {
+    properties: {
+        // The lake's data stays in the EU: its region (eu-west-1) and the region of its recovery
+        // replica (eu-central-1, Pulumi.prod.yaml replicaRegion). A replica elsewhere is refused.
+        allowedRegions: { type: "array" as const, items: { type: "string" as const }, minItems: 1, default: ["eu-west-1", "eu-central-1"], description: "AWS regions the lake and its replica may use." },
+    },
+};
+
+export const awsAllowedRegions: ResourceValidationPolicy = {
     name: "aws-allowed-regions",
     description: "Every regional AWS resource is in an allowed region (its own `region` or its provider's; IAM is global and exempt): the lake's data stays where the stack's data-residency rules say.",
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: {
-        properties: {
-            // The lake's data stays in the EU: its region (eu-west-1) and the region of its recovery
-            // replica (eu-central-1, Pulumi.prod.yaml replicaRegion). A replica elsewhere is refused.
-            allowedRegions: { type: "array", items: { type: "string" }, minItems: 1, default: ["eu-west-1", "eu-central-1"], description: "AWS regions the lake and its replica may use." },
-        },
+    configSchema: REGION_SCHEMA,
+    // Every AWS resource, whatever its class; IAM is global: a role has no region of its own.
+    validateResource: (args, report) => {
+        if (!args.type.startsWith("aws:") || args.type.startsWith("aws:iam/")) return;
+        reportAll(checkRegion(regionOf(args.props, args.provider), configOf<RegionConfig>(REGION_SCHEMA, args)), report);
     },
-    // IAM is global: a role has no region of its own.
-    types: (type) => type.startsWith("aws:") && !type.startsWith("aws:iam/"),
-    check: (props, { args, config }) => checkRegion(regionOf(props, args.provider), config),
-});
+};
 
-export const awsRequiredTags = resourcePolicy<TagConfig>({
+const TAG_SCHEMA = {
+    properties: {
+        requiredTags: { type: "array" as const, items: { type: "string" as const }, default: ["project", "stack", "managed-by"], description: "Tag keys every taggable resource carries." },
+    },
+};
+
+export const awsRequiredTags: ResourceValidationPolicy = {
     name: "aws-required-tags",
     description: "Taggable AWS resources (bucket, topic, queues, key, roles, crawlers, database, workgroup, alarms) carry the required tags, set on them or through the provider's defaultTags.",
     enforcementLevel: "advisory",
     severity: "low",
-    configSchema: {
-        properties: {
-            requiredTags: { type: "array", items: { type: "string" }, default: ["project", "stack", "managed-by"], description: "Tag keys every taggable resource carries." },
-        },
+    configSchema: TAG_SCHEMA,
+    validateResource: (args, report) => {
+        if (!TAGGABLE.some((cls) => args.isType(cls))) return;
+        reportAll(checkRequiredTags(args.props, args.provider, configOf<TagConfig>(TAG_SCHEMA, args)), report);
     },
-    types: TAGGABLE,
-    check: (props, { args, config }) => checkRequiredTags(props, args.provider, config),
-});
+};
 
-export const commandNoCredentials = resourcePolicy({
+export const commandNoCredentials: ResourceValidationPolicy = {
     name: "command-no-credentials",
     description: "Deploy-time commands (command:local:Command, the backfill) get no credential in environment or command line: those inputs are stored in the stack state; credentials come from the environment of `pulumi up`.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    types: T.command,
-    check: (props) => checkCommandNoCredentials(props),
-});
+    validateResource: validateResourceOfType(command.local.Command, (cmd, _args, report) => reportAll(checkCommandNoCredentials(cmd), report)),
+};
 
 export const governancePolicies = [awsAllowedRegions, awsRequiredTags, commandNoCredentials];

@@ -6,12 +6,13 @@
  * out on purpose: in a key policy `Resource: "*"` means "this key" and the account-root `kms:*`
  * grant is the documented default (kms.ts has the key-policy rules).
  */
-import { PolicyConfigSchema } from "@pulumi/policy";
+import * as aws from "@pulumi/aws";
+import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import {
     accountOfPrincipal, actionMatches, actionsOf, allowsAction, conditionValues, confinedToSource, isAllow, parsePolicy, principalsOf, resourcesOf, Statement, statementLabel,
 } from "../lib/iam";
-import { resourcePolicy } from "../lib/rule";
-import { is, shortType, T } from "../lib/types";
+import { configOf, reportAll } from "../lib/rule";
+import { ResourceClass, T } from "../lib/types";
 import { isRecord, joinNames, listOf } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -53,18 +54,26 @@ export interface PolicyDocumentInput {
     policy: unknown;
 }
 
-/** The policy documents a resource carries, for the data rules: identity and resource policies, not trust or key policies. */
-export function documentsOf(type: string, props: Record<string, any>): PolicyDocumentInput[] {
-    if (is(type, T.role)) {
-        return listOf(props.inlinePolicies).filter(isRecord).map((p, i) => ({ label: `inline policy ${p.name ?? `#${i + 1}`}`, policy: p.policy }));
-    }
-    const kind: Record<string, string> = {
-        RolePolicy: "policy", Policy: "policy", UserPolicy: "policy", GroupPolicy: "policy",
-        BucketPolicy: "bucket policy", TopicPolicy: "topic policy", QueuePolicy: "queue policy",
-        Bucket: "bucket policy", BucketV2: "bucket policy", Topic: "topic policy", Queue: "queue policy",
-    };
-    return props.policy === undefined || props.policy === null || props.policy === "" ? [] : [{ label: kind[shortType(type)] ?? "policy", policy: props.policy }];
-}
+/** A role's inline policies. */
+const inlineDocuments = (role: Record<string, any>): PolicyDocumentInput[] =>
+    listOf(role.inlinePolicies).filter(isRecord).map((p, i) => ({ label: `inline policy ${p.name ?? `#${i + 1}`}`, policy: p.policy }));
+
+/** The resources whose `policy` input is an identity or resource policy (not a trust or key policy), and how messages name it. */
+const POLICY_DOCUMENTS: [ResourceClass, string][] = [
+    ...T.identityPolicy.map((c): [ResourceClass, string] => [c, "policy"]),
+    ...[...T.bucketPolicy, ...T.bucket].map((c): [ResourceClass, string] => [c, "bucket policy"]),
+    ...[...T.topicPolicy, ...T.topic].map((c): [ResourceClass, string] => [c, "topic policy"]),
+    ...[...T.queuePolicy, ...T.queue].map((c): [ResourceClass, string] => [c, "queue policy"]),
+];
+
+const documentOf = (label: string, props: Record<string, any>): PolicyDocumentInput[] =>
+    props.policy === undefined || props.policy === null || props.policy === "" ? [] : [{ label, policy: props.policy }];
+
+/** A resource rule over the policy documents of roles and of the POLICY_DOCUMENTS resources. */
+const onDocuments = (check: (docs: PolicyDocumentInput[]) => string[]) => [
+    validateResourceOfType(aws.iam.Role, (role, _args, report) => reportAll(check(inlineDocuments(role)), report)),
+    ...POLICY_DOCUMENTS.map(([cls, label]) => validateResourceOfType(cls, (props, _args, report) => reportAll(check(documentOf(label, props)), report))),
+];
 
 function eachAllow(docs: PolicyDocumentInput[], visit: (s: Statement, where: string) => string[]): string[] {
     return docs.flatMap((d) => {
@@ -214,47 +223,42 @@ export function checkCrossAccountPrincipals(kind: SharedDocumentKind, statements
     return out;
 }
 
-/** The documents of a resource the sharing rule reads, as statements; an unparsable one as a message. */
-function sharedStatements(type: string, props: Record<string, any>): { kind: SharedDocumentKind; statements: Statement[] } | { error: string } | undefined {
-    if (is(type, T.lambdaPermission)) {
-        return typeof props.principal === "string" && !props.principal.endsWith(".amazonaws.com")
-            ? { kind: "function permission", statements: [{ Effect: "Allow", Principal: props.principal === "*" ? "*" : { AWS: props.principal }, Action: props.action }] }
-            : undefined;
-    }
-    const kind: SharedDocumentKind | undefined = is(type, [...T.bucketPolicy, ...T.bucket]) ? "bucket policy"
-        : is(type, [...T.key, ...T.keyPolicy]) ? "key policy"
-            : is(type, T.glueResourcePolicy) ? "catalog policy"
-                : is(type, [...T.topicPolicy, ...T.topic]) ? "topic policy"
-                    : is(type, [...T.queuePolicy, ...T.queue]) ? "queue policy" : undefined;
-    if (kind === undefined) return undefined;
-    const doc = parsePolicy(props.policy);
-    if (doc === undefined) return undefined;
-    return "error" in doc ? { error: `${kind} ${doc.error}` } : { kind, statements: doc.statements };
+/** The resources whose `policy` the sharing rule reads, by kind of document. */
+const SHARED_DOCUMENTS: [ResourceClass, SharedDocumentKind][] = [
+    ...[...T.bucketPolicy, ...T.bucket].map((c): [ResourceClass, SharedDocumentKind] => [c, "bucket policy"]),
+    ...[...T.key, ...T.keyPolicy].map((c): [ResourceClass, SharedDocumentKind] => [c, "key policy"]),
+    ...T.glueResourcePolicy.map((c): [ResourceClass, SharedDocumentKind] => [c, "catalog policy"]),
+    ...[...T.topicPolicy, ...T.topic].map((c): [ResourceClass, SharedDocumentKind] => [c, "topic policy"]),
+    ...[...T.queuePolicy, ...T.queue].map((c): [ResourceClass, SharedDocumentKind] => [c, "queue policy"]),
+];
+
+/** A function permission as the statement it stands for, when it admits an account rather than a service. */
+function permissionStatements(permission: Record<string, any>): Statement[] {
+    const principal = permission.principal;
+    return typeof principal === "string" && !principal.endsWith(".amazonaws.com")
+        ? [{ Effect: "Allow", Principal: principal === "*" ? "*" : { AWS: principal }, Action: permission.action }]
+        : [];
 }
 
 // ---------------------------------------------------------------------------------------------
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-const POLICY_TYPES = [...T.identityPolicy, ...T.role, ...T.bucketPolicy, ...T.topicPolicy, ...T.queuePolicy, ...T.bucket, ...T.topic, ...T.queue];
-
-export const iamNoWildcardAction = resourcePolicy({
+export const iamNoWildcardAction: ResourceValidationPolicy = {
     name: "iam-no-wildcard-action",
     description: "Identity and resource policies (not KMS key policies) never Allow Action \"*\", NotAction, or a whole data service (s3:*, sqs:*, sns:*, kms:*).",
     enforcementLevel: "mandatory",
     severity: "high",
-    types: POLICY_TYPES,
-    check: (props, { args }) => checkNoWildcardAction(documentsOf(args.type, props)),
-});
+    validateResource: onDocuments(checkNoWildcardAction),
+};
 
-export const iamNoWildcardDataResource = resourcePolicy({
+export const iamNoWildcardDataResource: ResourceValidationPolicy = {
     name: "iam-no-wildcard-data-resource",
     description: "Identity and resource policies (not KMS key policies) never Allow an S3, SQS, SNS or KMS data action on Resource \"*\" (or arn:aws:s3:::*, NotResource): they name the bucket prefix, queue, topic or key.",
     enforcementLevel: "mandatory",
     severity: "high",
-    types: POLICY_TYPES,
-    check: (props, { args }) => checkNoWildcardDataResource(documentsOf(args.type, props)),
-});
+    validateResource: onDocuments(checkNoWildcardDataResource),
+};
 
 const TRUST_SCHEMA: PolicyConfigSchema = {
     properties: {
@@ -267,58 +271,69 @@ const TRUST_SCHEMA: PolicyConfigSchema = {
     },
 };
 
-export const iamThirdPartyExternalId = resourcePolicy<TrustConfig>({
+export const iamThirdPartyExternalId: ResourceValidationPolicy = {
     name: "iam-third-party-external-id",
     description: "A role whose trust policy admits an AWS principal outside the stack's accounts (Snowflake's IAM user) requires sts:ExternalId with StringEquals; no role trusts Principal \"*\".",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: TRUST_SCHEMA,
-    types: T.role,
-    check: (props, { config }) => checkThirdPartyExternalId(props.assumeRolePolicy, config),
-});
+    validateResource: validateResourceOfType(aws.iam.Role, (role, args, report) =>
+        reportAll(checkThirdPartyExternalId(role.assumeRolePolicy, configOf<TrustConfig>(TRUST_SCHEMA, args)), report)),
+};
 
-export const iamNoBroadManagedPolicy = resourcePolicy<ManagedPolicyConfig>({
+const MANAGED_POLICY_SCHEMA: PolicyConfigSchema = {
+    properties: {
+        deniedPolicies: {
+            type: "array",
+            items: { type: "string" },
+            default: [
+                "AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AmazonS3FullAccess", "AmazonSQSFullAccess", "AmazonSNSFullAccess",
+                "AWSGlueConsoleFullAccess", "AmazonAthenaFullAccess", "AWSKeyManagementServicePowerUser",
+            ],
+            description: "Names of AWS managed policies that must not be attached.",
+        },
+    },
+};
+
+export const iamNoBroadManagedPolicy: ResourceValidationPolicy = {
     name: "iam-no-broad-managed-policy",
     description: "No role, user or group gets a broad AWS managed policy (AdministratorAccess, PowerUserAccess, *FullAccess of the lake's services); AWSGlueServiceRole stays allowed for crawlers.",
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: {
-        properties: {
-            deniedPolicies: {
-                type: "array",
-                items: { type: "string" },
-                default: [
-                    "AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AmazonS3FullAccess", "AmazonSQSFullAccess", "AmazonSNSFullAccess",
-                    "AWSGlueConsoleFullAccess", "AmazonAthenaFullAccess", "AWSKeyManagementServicePowerUser",
-                ],
-                description: "Names of AWS managed policies that must not be attached.",
-            },
-        },
-    },
-    types: [...T.managedPolicyAttachment, ...T.role],
-    check: (props, { args, config }) => checkNoBroadManagedPolicy(is(args.type, T.role) ? listOf(props.managedPolicyArns) : [props.policyArn], config),
-});
+    configSchema: MANAGED_POLICY_SCHEMA,
+    validateResource: [
+        validateResourceOfType(aws.iam.Role, (role, args, report) =>
+            reportAll(checkNoBroadManagedPolicy(listOf(role.managedPolicyArns), configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)), report)),
+        ...T.managedPolicyAttachment.map((cls: ResourceClass) => validateResourceOfType(cls, (attachment, args, report) =>
+            reportAll(checkNoBroadManagedPolicy([attachment.policyArn], configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)), report))),
+    ],
+};
 
 const ACCOUNT_LIST = { type: "array", items: { type: "string", pattern: "^\\d{12}$" }, default: [] } as const;
 
-export const iamCrossAccountPrincipalsConfigured = resourcePolicy<SharingConfig>({
+const SHARING_SCHEMA: PolicyConfigSchema = {
+    properties: {
+        accountIds: TRUST_SCHEMA.properties!.accountIds,
+        readerAccounts: { ...ACCOUNT_LIST, description: "Accounts the stack's readers setting names (incremental-crawl:readers): they may read through the bucket, key and catalog policies." },
+        endpointOwnerAccounts: { ...ACCOUNT_LIST, description: "Accounts whose queues or functions subscribe themselves to the lake topic (tables' subscribers with subscribedBy endpoint-owner)." },
+    },
+};
+
+export const iamCrossAccountPrincipalsConfigured: ResourceValidationPolicy = {
     name: "iam-cross-account-principals-configured",
     description: "No resource policy (bucket, key, Data Catalog, topic, queue, function permission) allows another account unless configured: readers (readerAccounts) only read through bucket, key and catalog policies; endpoint owners (endpointOwnerAccounts) only subscribe through the topic policy.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    configSchema: {
-        properties: {
-            accountIds: TRUST_SCHEMA.properties!.accountIds,
-            readerAccounts: { ...ACCOUNT_LIST, description: "Accounts the stack's readers setting names (incremental-crawl:readers): they may read through the bucket, key and catalog policies." },
-            endpointOwnerAccounts: { ...ACCOUNT_LIST, description: "Accounts whose queues or functions subscribe themselves to the lake topic (tables' subscribers with subscribedBy endpoint-owner)." },
-        },
-    },
-    types: [...T.bucketPolicy, ...T.bucket, ...T.key, ...T.keyPolicy, ...T.glueResourcePolicy, ...T.topicPolicy, ...T.topic, ...T.queuePolicy, ...T.queue, ...T.lambdaPermission],
-    check: (props, { args, config }) => {
-        const found = sharedStatements(args.type, props);
-        if (found === undefined) return [];
-        return "error" in found ? [found.error] : checkCrossAccountPrincipals(found.kind, found.statements, config);
-    },
-});
+    configSchema: SHARING_SCHEMA,
+    validateResource: [
+        validateResourceOfType(aws.lambda.Permission, (permission, args, report) =>
+            reportAll(checkCrossAccountPrincipals("function permission", permissionStatements(permission), configOf<SharingConfig>(SHARING_SCHEMA, args)), report)),
+        ...SHARED_DOCUMENTS.map(([cls, kind]) => validateResourceOfType(cls, (props, args, report) => {
+            const doc = parsePolicy(props.policy);
+            if (doc === undefined) return;
+            reportAll("error" in doc ? [`${kind} ${doc.error}`] : checkCrossAccountPrincipals(kind, doc.statements, configOf<SharingConfig>(SHARING_SCHEMA, args)), report);
+        })),
+    ],
+};
 
 export const iamPolicies = [iamNoWildcardAction, iamNoWildcardDataResource, iamThirdPartyExternalId, iamNoBroadManagedPolicy, iamCrossAccountPrincipalsConfigured];

@@ -5,11 +5,13 @@
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
  */
+import * as aws from "@pulumi/aws";
+import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { queueSenders, topicPublishers } from "../lib/delivery";
-import { IDS, Node, ofType, refersTo } from "../lib/graph";
+import { IDS, refersTo } from "../lib/graph";
 import { allowsAction, hasCondition, isAllow, parsePolicy, principalsOf, Statement, statementLabel } from "../lib/iam";
-import { resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
-import { T } from "../lib/types";
+import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { ofType, T } from "../lib/types";
 import { joinNames, known, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -43,7 +45,7 @@ export function checkKeyPolicyNoPublicPrincipal(policy: unknown): string[] {
 export const DELIVERY_KEY_ACTIONS = ["kms:GenerateDataKey", "kms:Decrypt"];
 
 /** The customer-managed key of the stack a topic or queue is encrypted with (directly or through an alias). */
-function keyOf(target: Node, resources: Node[]): Node | undefined {
+function keyOf(target: PolicyResource, resources: PolicyResource[]): PolicyResource | undefined {
     const keys = ofType(resources, T.key);
     const direct = keys.find((k) => refersTo(target, "kmsMasterKeyId", k, IDS.key));
     if (direct) return direct;
@@ -52,7 +54,7 @@ function keyOf(target: Node, resources: Node[]): Node | undefined {
 }
 
 /** Key policy statements of a key: its `policy` input, or a KeyPolicy resource of it. Undefined when not known. */
-function keyStatements(key: Node, resources: Node[]): Statement[] | undefined {
+function keyStatements(key: PolicyResource, resources: PolicyResource[]): Statement[] | undefined {
     const keyPolicy = ofType(resources, T.keyPolicy).find((p) => refersTo(p, "keyId", key, IDS.key));
     const doc = known(() => parsePolicy(keyPolicy ? keyPolicy.props.policy : key.props.policy));
     return doc !== undefined && !("error" in doc) ? doc.statements : undefined;
@@ -62,7 +64,7 @@ function keyStatements(key: Node, resources: Node[]): Statement[] | undefined {
  * Every service that delivers into a topic or queue encrypted with one of the stack's keys is
  * allowed kms:GenerateDataKey and kms:Decrypt by that key's policy.
  */
-export function checkKeysAdmitDeliveringServices(resources: Node[]): StackViolation[] {
+export function checkKeysAdmitDeliveringServices(resources: PolicyResource[]): StackViolation[] {
     const out: StackViolation[] = [];
     const targets = [...ofType(resources, T.topic).map((t) => ({ node: t, services: () => topicPublishers(t, resources) })),
         ...ofType(resources, T.queue).map((q) => ({ node: q, services: () => queueSenders(q, resources) }))];
@@ -89,23 +91,24 @@ export function checkKeysAdmitDeliveringServices(resources: Node[]): StackViolat
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-export const kmsKeyRotation = resourcePolicy({
+export const kmsKeyRotation: ResourceValidationPolicy = {
     name: "kms-key-rotation",
     description: "Symmetric customer-managed KMS keys have automatic key rotation enabled (enableKeyRotation).",
     enforcementLevel: "mandatory",
     severity: "medium",
-    types: T.key,
-    check: (props) => checkKeyRotation(props),
-});
+    validateResource: validateResourceOfType(aws.kms.Key, (key, _args, report) => reportAll(checkKeyRotation(key), report)),
+};
 
-export const kmsKeyPolicyNoPublicPrincipal = resourcePolicy({
+export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
     name: "kms-key-policy-no-public-principal",
     description: "No KMS key policy allows Principal \"*\" without a condition (the account root and named service principals are how a key is shared).",
     enforcementLevel: "mandatory",
     severity: "critical",
-    types: [...T.key, ...T.keyPolicy],
-    check: (props) => checkKeyPolicyNoPublicPrincipal(props.policy),
-});
+    validateResource: [
+        validateResourceOfType(aws.kms.Key, (key, _args, report) => reportAll(checkKeyPolicyNoPublicPrincipal(key.policy), report)),
+        validateResourceOfType(aws.kms.KeyPolicy, (keyPolicy, _args, report) => reportAll(checkKeyPolicyNoPublicPrincipal(keyPolicy.policy), report)),
+    ],
+};
 
 export const kmsKeyAdmitsDeliveringServices = stackPolicy({
     name: "kms-key-admits-delivering-services",

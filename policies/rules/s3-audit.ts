@@ -4,12 +4,12 @@
  * those logs can receive them, and the bucket holding the exports is replicated where deletes do not
  * reach.
  */
-import { PolicyConfigSchema } from "@pulumi/policy";
+import { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { accessLogTargets, encryptionAlgorithmsOf, loggingEdges, replicaDestinations, rulePrefixOf } from "../lib/buckets";
-import { IDS, Node, ofType, refersTo } from "../lib/graph";
+import { IDS, refersTo } from "../lib/graph";
 import { actionMatches, conditionValues, isAllow, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
 import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
-import { T } from "../lib/types";
+import { ofType, T } from "../lib/types";
 import { isRecord, known, listOf, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -28,7 +28,7 @@ export interface AccessLoggingConfig extends ProductionConfig {
  * bucket is exempt: it should not log itself ("Your target bucket should not have server access
  * logging enabled", https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
  */
-export function checkAccessLogging(resources: Node[], config: AccessLoggingConfig): StackViolation[] {
+export function checkAccessLogging(resources: PolicyResource[], config: AccessLoggingConfig): StackViolation[] {
     if (!config.production || config.cloudTrailDataEvents) return [];
     const targets = accessLogTargets(resources);
     const edges = loggingEdges(resources);
@@ -60,7 +60,7 @@ function admitsLogDelivery(s: Statement): boolean {
  *   `aws:SourceArn` and `aws:SourceAccount` (the only way with ACLs disabled, and the confused-deputy guard);
  * - and no bucket logs into itself ("an infinite loop of logs").
  */
-export function checkAccessLogTargets(resources: Node[]): StackViolation[] {
+export function checkAccessLogTargets(resources: PolicyResource[]): StackViolation[] {
     const out: StackViolation[] = [];
     const policies = ofType(resources, T.bucketPolicy);
     const locks = ofType(resources, T.objectLock);
@@ -102,7 +102,7 @@ export interface RecoveryConfig extends ProductionConfig {
  * key ... you must explicitly enable the option",
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-what-is-isnot-replicated.html).
  */
-export function checkRecovery(resources: Node[], config: RecoveryConfig): StackViolation[] {
+export function checkRecovery(resources: PolicyResource[], config: RecoveryConfig): StackViolation[] {
     if (!config.production) return [];
     const out: StackViolation[] = [];
     const exempt = [...accessLogTargets(resources), ...replicaDestinations(resources)];

@@ -2,12 +2,12 @@
  * S3: the lake bucket is private, encrypted, TLS-only, without ACLs, and in production versioned
  * with its exports kept.
  */
-import { PolicyConfigSchema } from "@pulumi/policy";
-import { IDS, Node, ofType, refersTo } from "../lib/graph";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { IDS, refersTo } from "../lib/graph";
 import { actionMatches, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
-import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
+import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { accessLogTargets, rulePrefixOf } from "../lib/buckets";
-import { is, T } from "../lib/types";
+import { ofType, ResourceClass, T } from "../lib/types";
 import { s3AuditPolicies } from "./s3-audit";
 import { isRecord, joinNames, known, listOf, nonEmpty, numberOf, truthy } from "../lib/values";
 
@@ -27,7 +27,7 @@ export function checkPublicAccessBlock(props: Record<string, any>): string[] {
     return open.length === 0 ? [] : [`public access is not fully blocked: ${joinNames(open)} must be true (all four settings must be true)`];
 }
 
-export function checkBucketsPublicAccessBlocked(resources: Node[]): StackViolation[] {
+export function checkBucketsPublicAccessBlocked(resources: PolicyResource[]): StackViolation[] {
     const blocks = ofType(resources, T.publicAccessBlock);
     const out: StackViolation[] = blocks.flatMap((b) => checkPublicAccessBlock(b.props).map((message) => ({ message, urn: b.urn })));
     for (const bucket of ofType(resources, T.bucket)) {
@@ -56,7 +56,7 @@ export function checkEncryptionRules(rules: unknown, config: EncryptionConfig): 
     return refused.length === 0 ? [] : [`default encryption uses ${refused.join(", ")}; allowed: ${config.allowedAlgorithms.join(", ")}`];
 }
 
-export function checkBucketsEncrypted(resources: Node[], config: EncryptionConfig): StackViolation[] {
+export function checkBucketsEncrypted(resources: PolicyResource[], config: EncryptionConfig): StackViolation[] {
     const configs = ofType(resources, T.encryption);
     const out: StackViolation[] = configs.flatMap((c) => checkEncryptionRules(c.props.rules, config).map((message) => ({ message, urn: c.urn })));
     for (const bucket of ofType(resources, T.bucket)) {
@@ -100,7 +100,7 @@ export function checkTlsOnlyPolicy(policy: unknown): string[] {
     return doc.statements.some(isTlsOnlyStatement) ? [] : [`bucket policy does not deny requests without TLS: add ${TLS_STATEMENT}`];
 }
 
-export function checkBucketsTlsOnly(resources: Node[]): StackViolation[] {
+export function checkBucketsTlsOnly(resources: PolicyResource[]): StackViolation[] {
     const policies = ofType(resources, T.bucketPolicy);
     const out: StackViolation[] = policies.flatMap((p) => checkTlsOnlyPolicy(p.props.policy).map((message) => ({ message, urn: p.urn })));
     for (const bucket of ofType(resources, T.bucket)) {
@@ -126,15 +126,12 @@ const PUBLIC_GROUPS: Record<string, string> = {
  * (inline `acl`/`grants`), a BucketAcl or an object.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/acl-overview.html#specifying-grantee-predefined-groups
  */
-export function checkNoPublicAcl(type: string, props: Record<string, any>): string[] {
+export function checkNoPublicAcl(props: Record<string, any>, grants: { uri?: unknown; permissions: string[] }[]): string[] {
     const out: string[] = [];
     const acl = props.acl;
     if (typeof acl === "string" && PUBLIC_CANNED_ACLS.includes(acl)) {
         out.push(`canned ACL "${acl}" opens it to ${acl === "authenticated-read" ? "every AWS account" : "everyone"}: use "private" and disable ACLs (BucketOwnershipControls BucketOwnerEnforced)`);
     }
-    const grants = is(type, T.bucketAcl)
-        ? listOf(isRecord(props.accessControlPolicy) ? props.accessControlPolicy.grants : undefined).map((g) => ({ uri: g?.grantee?.uri, permissions: listOf<string>(g?.permission) }))
-        : listOf(props.grants).map((g) => ({ uri: g?.uri, permissions: listOf<string>(g?.permissions) }));
     for (const g of grants) {
         const group = typeof g.uri === "string" ? PUBLIC_GROUPS[g.uri] : undefined;
         if (group) out.push(`ACL grants ${g.permissions.join(", ") || "access"} to the ${group} group: remove the grant`);
@@ -142,7 +139,7 @@ export function checkNoPublicAcl(type: string, props: Record<string, any>): stri
     return out;
 }
 
-export function checkBucketsOwnerEnforced(resources: Node[]): StackViolation[] {
+export function checkBucketsOwnerEnforced(resources: PolicyResource[]): StackViolation[] {
     const controls = ofType(resources, T.ownershipControls);
     const out: StackViolation[] = [];
     for (const c of controls) {
@@ -164,7 +161,7 @@ export function checkBucketsOwnerEnforced(resources: Node[]): StackViolation[] {
  * mistaken `aws s3 rm`) leaves the previous version recoverable.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/Versioning.html
  */
-export function checkBucketsVersioned(resources: Node[], config: ProductionConfig): StackViolation[] {
+export function checkBucketsVersioned(resources: PolicyResource[], config: ProductionConfig): StackViolation[] {
     if (!config.production) return [];
     const versionings = ofType(resources, T.versioning);
     const out: StackViolation[] = [];
@@ -270,14 +267,22 @@ export const s3TlsOnly = stackPolicy({
     check: (resources) => checkBucketsTlsOnly(resources),
 });
 
-export const s3NoPublicAcl = resourcePolicy({
+/** The grants of a bucket's or an object's inline `grants`. */
+const inlineGrants = (props: Record<string, any>) => listOf(props.grants).map((g) => ({ uri: g?.uri, permissions: listOf<string>(g?.permissions) }));
+
+export const s3NoPublicAcl: ResourceValidationPolicy = {
     name: "s3-no-public-acl",
     description: "No bucket, BucketAcl or object uses a public canned ACL (public-read, public-read-write, authenticated-read) or grants to the AllUsers/AuthenticatedUsers groups.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    types: [...T.bucket, ...T.bucketAcl, ...T.bucketObject],
-    check: (props, { args }) => checkNoPublicAcl(args.type, props),
-});
+    validateResource: [
+        ...[...T.bucket, ...T.bucketObject].map((cls: ResourceClass) => validateResourceOfType(cls, (props, _args, report) => reportAll(checkNoPublicAcl(props, inlineGrants(props)), report))),
+        ...T.bucketAcl.map((cls: ResourceClass) => validateResourceOfType(cls, (acl, _args, report) => {
+            const grants = listOf(isRecord(acl.accessControlPolicy) ? acl.accessControlPolicy.grants : undefined).map((g) => ({ uri: g?.grantee?.uri, permissions: listOf<string>(g?.permission) }));
+            reportAll(checkNoPublicAcl(acl, grants), report);
+        })),
+    ],
+};
 
 export const s3AclsDisabled = stackPolicy({
     name: "s3-acls-disabled",
@@ -292,7 +297,7 @@ export const s3AclsDisabled = stackPolicy({
  * of rows Snowflake has since deleted, and a customer-managed key confines who can decrypt it
  * (config.ts refuses `encryption: sse-s3` with `production: true` too).
  */
-export function checkProductionKms(resources: Node[], config: ProductionConfig): StackViolation[] {
+export function checkProductionKms(resources: PolicyResource[], config: ProductionConfig): StackViolation[] {
     if (!config.production) return [];
     // A bucket that receives server access logs holds logs, not exports, and may only use SSE-S3:
     // "Default server-side encryption with AWS Key Management Service (AWS KMS) keys (SSE-KMS) is
@@ -324,27 +329,33 @@ export const s3VersioningInProduction = stackPolicy<ProductionConfig>({
     check: (resources, config) => checkBucketsVersioned(resources, config),
 });
 
-export const s3RetentionInProduction = resourcePolicy<RetentionConfig>({
+const RETENTION_SCHEMA: PolicyConfigSchema = {
+    properties: {
+        ...PRODUCTION_SCHEMA.properties,
+        protectedPrefix: { type: "string", default: "exports/", description: "Key prefix whose objects must be kept (the project's `exportPrefix` and a slash)." },
+        minNoncurrentVersionDays: { type: "integer", minimum: 1, default: 30, description: "Fewest days a noncurrent object version is kept." },
+        declaredRetention: {
+            type: "object",
+            additionalProperties: { type: "integer", minimum: 1 },
+            default: {},
+            description: "Key prefix of a table's folder → its declared retentionDays: the only exports a lifecycle rule may expire, after exactly those days.",
+        },
+    },
+};
+
+export const s3RetentionInProduction: ResourceValidationPolicy = {
     name: "s3-retention-in-production",
     description: "In a production stack, no lifecycle rule deletes current objects under the export prefix except a table's declared retention (its folder, its days), and noncurrent versions are kept at least `minNoncurrentVersionDays`.",
     enforcementLevel: "mandatory",
     severity: "high",
-    configSchema: {
-        properties: {
-            ...PRODUCTION_SCHEMA.properties,
-            protectedPrefix: { type: "string", default: "exports/", description: "Key prefix whose objects must be kept (the project's `exportPrefix` and a slash)." },
-            minNoncurrentVersionDays: { type: "integer", minimum: 1, default: 30, description: "Fewest days a noncurrent object version is kept." },
-            declaredRetention: {
-                type: "object",
-                additionalProperties: { type: "integer", minimum: 1 },
-                default: {},
-                description: "Key prefix of a table's folder → its declared retentionDays: the only exports a lifecycle rule may expire, after exactly those days.",
-            },
-        },
-    },
-    types: [...T.lifecycle, ...T.bucket],
-    check: (props, { args, config }) => checkLifecycleRetention(is(args.type, T.bucket) ? props.lifecycleRules : props.rules, config),
-});
+    configSchema: RETENTION_SCHEMA,
+    validateResource: [
+        ...T.lifecycle.map((cls: ResourceClass) => validateResourceOfType(cls, (lifecycle, args, report) =>
+            reportAll(checkLifecycleRetention(lifecycle.rules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report))),
+        ...T.bucket.map((cls: ResourceClass) => validateResourceOfType(cls, (bucket, args, report) =>
+            reportAll(checkLifecycleRetention(bucket.lifecycleRules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report))),
+    ],
+};
 
 export const s3Policies = [
     s3KmsInProduction,

@@ -3,10 +3,11 @@
  * never with keys; the integration may touch only the lake's export prefix;
  * the provider enables the preview resources it manages; production protects the integration.
  */
-import { PolicyConfigSchema, PolicyProviderResource } from "@pulumi/policy";
-import { Node, ofType } from "../lib/graph";
-import { PRODUCTION_SCHEMA, ProductionConfig, resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
-import { shortType, T } from "../lib/types";
+import { PolicyConfigSchema, PolicyProviderResource, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import * as snowflake from "@pulumi/snowflake";
+
+import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { ofType, ResourceClass, shortType, T } from "../lib/types";
 import { joinNames, known, listOf, nonEmpty, parseJsonInput } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -42,7 +43,7 @@ export interface LocationConfig {
  * the integration's role is what Snowflake may touch, so a location outside widens it to data the
  * lake does not own. https://docs.snowflake.com/en/sql-reference/sql/create-storage-integration
  */
-export function checkIntegrationLocations(resources: Node[], config: LocationConfig): StackViolation[] {
+export function checkIntegrationLocations(resources: PolicyResource[], config: LocationConfig): StackViolation[] {
     const lake = [...new Set([
         ...ofType(resources, T.bucket).map((b) => known(() => b.props.bucket)).filter((n): n is string => typeof n === "string"),
         ...config.lakeBuckets,
@@ -64,12 +65,13 @@ export function checkIntegrationLocations(resources: Node[], config: LocationCon
     return out;
 }
 
-export const PREVIEW_FEATURES: Record<string, string> = {
-    "snowflake:index/fileFormat:FileFormat": "snowflake_file_format_resource",
-    "snowflake:index/stage:Stage": "snowflake_stage_resource",
-    "snowflake:index/storageIntegration:StorageIntegration": "snowflake_storage_integration_resource",
-    "snowflake:index/table:Table": "snowflake_table_resource",
-};
+/** The preview resources of the Snowflake provider the lake uses, and the feature each needs. */
+const PREVIEW_FEATURES: [ResourceClass, string][] = [
+    [snowflake.FileFormat, "snowflake_file_format_resource"],
+    [snowflake.Stage, "snowflake_stage_resource"],
+    [snowflake.StorageIntegration, "snowflake_storage_integration_resource"],
+    [snowflake.Table, "snowflake_table_resource"],
+];
 
 /** Provider inputs arrive as strings (lists JSON-encoded) or, from newer engines, as values. */
 function stringList(v: unknown): string[] {
@@ -78,9 +80,8 @@ function stringList(v: unknown): string[] {
     return listOf<unknown>(value).filter((x): x is string => typeof x === "string");
 }
 
-export function checkPreviewFeature(type: string, provider: PolicyProviderResource | undefined): string[] {
-    const feature = PREVIEW_FEATURES[type];
-    if (feature === undefined || provider === undefined) return [];
+export function checkPreviewFeature(feature: string, type: string, provider: PolicyProviderResource | undefined): string[] {
+    if (provider === undefined) return [];
     const enabled = stringList(provider.props.previewFeaturesEnabled);
     return enabled.includes(feature)
         ? []
@@ -98,14 +99,13 @@ export function checkIntegrationProtected(protect: boolean, config: ProductionCo
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-export const snowflakeStageUsesIntegration = resourcePolicy({
+export const snowflakeStageUsesIntegration: ResourceValidationPolicy = {
     name: "snowflake-stage-uses-integration",
     description: "An external Snowflake stage reaches S3 through a storage integration and never carries credentials (AWS keys).",
     enforcementLevel: "mandatory",
     severity: "critical",
-    types: T.snowflakeStage,
-    check: (props) => checkStageUsesIntegration(props),
-});
+    validateResource: validateResourceOfType(snowflake.Stage, (stage, _args, report) => reportAll(checkStageUsesIntegration(stage), report)),
+};
 
 const LOCATION_SCHEMA: PolicyConfigSchema = {
     properties: {
@@ -128,24 +128,23 @@ export const snowflakeIntegrationLocationsInLake = stackPolicy<LocationConfig>({
     check: (resources, config) => checkIntegrationLocations(resources, config),
 });
 
-export const snowflakePreviewFeatures = resourcePolicy({
+export const snowflakePreviewFeatures: ResourceValidationPolicy = {
     name: "snowflake-preview-features",
     description: "Every Snowflake preview resource (Stage, FileFormat, StorageIntegration, Table) is managed by a provider whose previewFeaturesEnabled lists it; otherwise `pulumi up` fails.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    types: Object.keys(PREVIEW_FEATURES),
-    check: (_props, { args }) => checkPreviewFeature(args.type, args.provider),
-});
+    validateResource: PREVIEW_FEATURES.map(([cls, feature]) => validateResourceOfType(cls, (_props, args, report) => reportAll(checkPreviewFeature(feature, args.type, args.provider), report))),
+};
 
-export const snowflakeIntegrationProtected = resourcePolicy<ProductionConfig>({
+export const snowflakeIntegrationProtected: ResourceValidationPolicy = {
     name: "snowflake-integration-protected",
     description: "In a production stack the storage integration is protected (protect: true): replacing it changes its external id and unlinks its stages.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: PRODUCTION_SCHEMA,
-    types: T.snowflakeIntegration,
-    check: (_props, { args, config }) => checkIntegrationProtected(args.opts.protect === true, config),
-});
+    validateResource: validateResourceOfType(snowflake.StorageIntegration, (_integration, args, report) =>
+        reportAll(checkIntegrationProtected(args.opts.protect === true, configOf<ProductionConfig>(PRODUCTION_SCHEMA, args)), report)),
+};
 
 /**
  * A task names an error integration: a failed run, and the suspension after
@@ -158,14 +157,13 @@ export function checkTaskReportsErrors(props: Record<string, any>): string[] {
         : [];
 }
 
-export const snowflakeTaskReportsErrors = resourcePolicy({
+export const snowflakeTaskReportsErrors: ResourceValidationPolicy = {
     name: "snowflake-task-reports-errors",
     description: "Every Snowflake task names an error notification integration (errorIntegration), so failed runs and a suspension reach someone before its stream goes stale.",
     enforcementLevel: "mandatory",
     severity: "high",
-    types: T.snowflakeTask,
-    check: (props) => checkTaskReportsErrors(props),
-});
+    validateResource: validateResourceOfType(snowflake.Task, (task, _args, report) => reportAll(checkTaskReportsErrors(task), report)),
+};
 
 export const snowflakePolicies = [
     snowflakeStageUsesIntegration, snowflakeIntegrationLocationsInLake, snowflakePreviewFeatures, snowflakeIntegrationProtected, snowflakeTaskReportsErrors,

@@ -3,14 +3,15 @@
  * admit only the lake's own sources, encryption keys do not lock the delivering services out,
  * every consumer queue has a dead-letter queue, and events wait long enough for the next crawl.
  */
-import { PolicyConfigSchema } from "@pulumi/policy";
+import * as aws from "@pulumi/aws";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import {
     consumerQueues, deadLetterQueueOf, DEFAULT_RETENTION_SECONDS, duration, MAX_RETENTION_SECONDS, queueSenders, redrivePolicyOf, topicPublishers,
 } from "../lib/delivery";
-import { Node, ofType } from "../lib/graph";
+
 import { confinedToSource, isAllow, parsePolicy, principalsOf, statementLabel } from "../lib/iam";
-import { resourcePolicy, stackPolicy, StackViolation } from "../lib/rule";
-import { T } from "../lib/types";
+import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { ofType, T } from "../lib/types";
 import { isRecord, joinNames, known, numberOf, parseJsonInput, read, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -58,7 +59,7 @@ export const isAwsManagedKey = (keyId: unknown, service: "sns" | "sqs"): boolean
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html,
  * aws/aws-cdk#19796.
  */
-export function checkNoAwsManagedKey(resources: Node[], service: "sns" | "sqs"): StackViolation[] {
+export function checkNoAwsManagedKey(resources: PolicyResource[], service: "sns" | "sqs"): StackViolation[] {
     const out: StackViolation[] = [];
     const targets = service === "sns" ? ofType(resources, T.topic) : ofType(resources, T.queue);
     for (const r of targets) {
@@ -79,7 +80,7 @@ export function checkNoAwsManagedKey(resources: Node[], service: "sns" | "sqs"):
  * set aside after `maxReceiveCount` receives instead of blocking or expiring unseen.
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
  */
-export function checkConsumerQueuesHaveDlq(resources: Node[]): StackViolation[] {
+export function checkConsumerQueuesHaveDlq(resources: PolicyResource[]): StackViolation[] {
     const out: StackViolation[] = [];
     for (const q of consumerQueues(resources)) {
         // A redrive policy not known yet (built from the DLQ's ARN) is set: nothing to say before it is known.
@@ -112,7 +113,7 @@ const retentionOf = (q: Record<string, any>) => numberOf(q.messageRetentionSecon
  * A consumer queue keeps events for at least `intervalsRetained` crawl intervals, so a crawl that
  * is missed (or a crawler that fails once) loses nothing.
  */
-export function checkRetentionCoversCrawls(resources: Node[], config: RetentionConfig): StackViolation[] {
+export function checkRetentionCoversCrawls(resources: PolicyResource[], config: RetentionConfig): StackViolation[] {
     const needed = config.crawlerIntervalMinutes * 60 * config.intervalsRetained;
     const out: StackViolation[] = [];
     for (const q of consumerQueues(resources)) {
@@ -133,7 +134,7 @@ export function checkRetentionCoversCrawls(resources: Node[], config: RetentionC
  * deletes it sooner than expected. AWS recommends longer; 14 days is the ceiling.
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/setting-up-dead-letter-queue-retention.html
  */
-export function checkDlqRetention(resources: Node[]): StackViolation[] {
+export function checkDlqRetention(resources: PolicyResource[]): StackViolation[] {
     const out: StackViolation[] = [];
     for (const q of ofType(resources, T.queue)) {
         if (truthy(q.props.fifoQueue)) continue;
@@ -169,23 +170,27 @@ export function checkSubscriptionRedrive(props: Record<string, any>): string[] {
 // Policies
 // ---------------------------------------------------------------------------------------------
 
-export const snsTopicPolicyConfined = resourcePolicy({
+export const snsTopicPolicyConfined: ResourceValidationPolicy = {
     name: "sns-topic-policy-confined",
     description: "Topic policies admit Principal \"*\" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake bucket may publish S3 events).",
     enforcementLevel: "mandatory",
     severity: "high",
-    types: [...T.topicPolicy, ...T.topic],
-    check: (props) => checkPolicyConfined(props.policy, "topic"),
-});
+    validateResource: [
+        validateResourceOfType(aws.sns.TopicPolicy, (topicPolicy, _args, report) => reportAll(checkPolicyConfined(topicPolicy.policy, "topic"), report)),
+        validateResourceOfType(aws.sns.Topic, (topic, _args, report) => reportAll(checkPolicyConfined(topic.policy, "topic"), report)),
+    ],
+};
 
-export const sqsQueuePolicyConfined = resourcePolicy({
+export const sqsQueuePolicyConfined: ResourceValidationPolicy = {
     name: "sqs-queue-policy-confined",
     description: "Queue policies admit Principal \"*\" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake topic may send to a table's queue).",
     enforcementLevel: "mandatory",
     severity: "high",
-    types: [...T.queuePolicy, ...T.queue],
-    check: (props) => checkPolicyConfined(props.policy, "queue"),
-});
+    validateResource: [
+        validateResourceOfType(aws.sqs.QueuePolicy, (queuePolicy, _args, report) => reportAll(checkPolicyConfined(queuePolicy.policy, "queue"), report)),
+        validateResourceOfType(aws.sqs.Queue, (queue, _args, report) => reportAll(checkPolicyConfined(queue.policy, "queue"), report)),
+    ],
+};
 
 export const snsTopicNoAwsManagedKey = stackPolicy({
     name: "sns-topic-no-aws-managed-key",
@@ -245,14 +250,13 @@ export const sqsDlqRetentionCoversSource = stackPolicy({
     check: (resources) => checkDlqRetention(resources),
 });
 
-export const snsSubscriptionHasRedrive = resourcePolicy({
+export const snsSubscriptionHasRedrive: ResourceValidationPolicy = {
     name: "sns-subscription-has-redrive",
     description: "Every SNS → SQS subscription has a redrive policy to a dead-letter queue, so an event SNS cannot deliver is kept rather than dropped unseen.",
     enforcementLevel: "mandatory",
     severity: "high",
-    types: T.subscription,
-    check: (props) => checkSubscriptionRedrive(props),
-});
+    validateResource: validateResourceOfType(aws.sns.TopicSubscription, (subscription, _args, report) => reportAll(checkSubscriptionRedrive(subscription), report)),
+};
 
 export const snsSqsPolicies = [
     snsTopicPolicyConfined, sqsQueuePolicyConfined, snsTopicNoAwsManagedKey, sqsQueueNoAwsManagedKey, sqsConsumerQueueHasDlq,

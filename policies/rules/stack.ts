@@ -1,9 +1,10 @@
 /**
  * Whole-stack rules: what a production stack keeps on destroy, and whether alerts reach anyone.
  */
-import { IDS, Node, ofType, refersTo } from "../lib/graph";
+import { PolicyResource } from "@pulumi/policy";
+import { IDS, NodeOptions, refersTo } from "../lib/graph";
 import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
-import { T } from "../lib/types";
+import { ofType, T } from "../lib/types";
 import { truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
@@ -18,15 +19,15 @@ import { truthy } from "../lib/values";
  * `pulumi preview --policy-pack` passes `protect` but not `retainOnDelete`. When it is not
  * reported, the rule checks `forceDestroy` and accepts an unprotected bucket rather than guess.
  */
-export function checkLakeRetained(resources: Node[], config: ProductionConfig): StackViolation[] {
+export function checkLakeRetained(resources: PolicyResource[], config: ProductionConfig): StackViolation[] {
     if (!config.production) return [];
     const out: StackViolation[] = [];
     for (const b of ofType(resources, T.bucket)) {
         if (truthy(b.props.forceDestroy)) {
             out.push({ urn: b.urn, message: "production stack: forceDestroy is true, so deleting or replacing the bucket deletes every object in it; set forceDestroy to false" });
         }
-        const reported = b.opts.retainOnDelete !== undefined;
-        if (reported && b.opts.retainOnDelete !== true && b.opts.protect !== true) {
+        const { retainOnDelete, protect } = b.opts as NodeOptions;
+        if (retainOnDelete !== undefined && retainOnDelete !== true && protect !== true) {
             out.push({ urn: b.urn, message: "production stack: the lake bucket is neither retainOnDelete nor protected, so pulumi destroy deletes it; set retainOnDelete: true" });
         }
     }
@@ -38,7 +39,7 @@ export function checkLakeRetained(resources: Node[], config: ProductionConfig): 
  * a dead-letter queue filling, events waiting, a failed crawl or a failed task run reach no one.
  * Advisory: a stack may deploy before its alert address is known.
  */
-export function checkAlertsHaveSubscribers(resources: Node[]): StackViolation[] {
+export function checkAlertsHaveSubscribers(resources: PolicyResource[]): StackViolation[] {
     const alarms = ofType(resources, T.metricAlarm);
     const subscriptions = ofType(resources, T.subscription);
     return ofType(resources, T.topic)

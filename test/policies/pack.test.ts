@@ -22,8 +22,8 @@ import { defaults, Fake, isResourcePolicy, isStackPolicy, resourceViolations, st
 
 /** Every resource type the rules look at, and a few they do not. */
 const TYPES = [...new Set([
-    ...Object.values(T).flat(),
-    "aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup", "aws:iam/policy:Policy", "snowflake:index/table:Table",
+    ...Object.values(T).flat().map((cls) => (cls as unknown as { __pulumiType: string }).__pulumiType),
+    "aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup", "aws:iam/policy:Policy", "snowflake:index/table:Table", "snowflake:index/fileFormat:FileFormat",
     "snowflake:index/task:Task", "pulumi:providers:aws", "incremental-crawl:index:EventLake",
 ])];
 

@@ -83,15 +83,31 @@ export function stackArgs(fakes: Fake[], config: Record<string, unknown> = {}): 
     };
 }
 
-/** Runs a resource policy on one resource and returns the messages it reports. */
+const NOT_APPLICABLE = new Error("not applicable");
+
+/**
+ * Runs a resource policy on one resource and returns the messages it reports. A validation for
+ * another type (`validateResourceOfType`) calls `notApplicable`, which the server records apart.
+ */
 export async function resourceViolations(policy: ResourceValidationPolicy, fakes: Fake | Fake[], config: Record<string, unknown> = {}): Promise<string[]> {
-    const args = resourceArgs(fakes, config);
+    const args: ResourceValidationArgs = {
+        ...resourceArgs(fakes, config),
+        notApplicable: (): never => {
+            throw NOT_APPLICABLE;
+        },
+    };
     const messages: string[] = [];
     const report: ReportViolation = (message) => {
         messages.push(message);
     };
     const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
-    for (const validate of validations) await validate(args, report);
+    for (const validate of validations) {
+        try {
+            await validate(args, report);
+        } catch (e) {
+            if (e !== NOT_APPLICABLE) throw e;
+        }
+    }
     return messages;
 }
 
