@@ -1,6 +1,6 @@
 /**
  * `npm run diagram`: prints the stack's architecture as Mermaid, rendered from the real resource
- * graph under mocks; `--write` puts the example dev stack's into README.md (the README documents the
+ * graph under mocks; `--write` puts the example dev stack's into docs/architecture.md (the README documents the
  * example stacks, not yours: offline/stacks.ts). Options: `spec` below (`--help`).
  */
 import * as fs from "fs";
@@ -11,7 +11,7 @@ const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is drawn", default: "dev" },
     write: {
         type: "boolean",
-        description: "put the example dev stack's diagram (test/fixtures/stacks/Pulumi.dev.yaml, not yours) into README.md, which a test compares with the graph",
+        description: "put the example dev stack's diagram (test/fixtures/stacks/Pulumi.dev.yaml, not yours) into docs/architecture.md, which a test compares with the graph",
     },
 } as const;
 
@@ -26,7 +26,7 @@ export const spec: CommandSpec<typeof options> = {
 async function main({ values }: Parsed<typeof options>): Promise<number> {
     const stack = values.stack;
     // The README shows the example dev stack, and a test compares it with its render.
-    if (values.write && stack !== "dev") throw new UsageError("--write puts the example dev stack's diagram into README.md; drop --stack or use --stack dev");
+    if (values.write && stack !== "dev") throw new UsageError("--write puts the example dev stack's diagram into docs/architecture.md; drop --stack or use --stack dev");
     // Loaded here: --help and argument errors answer at once.
     const { validateStack } = await import("./lib/stack-file");
     const { graphOf } = await import("../offline");
@@ -37,9 +37,9 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     const g = await graphOf({ stack, stackDir });
     const mermaid = renderMermaid(g, `incremental-crawl-${stack}`);
     if (values.write) {
-        const file = path.join(ROOT, "README.md");
+        const file = path.join(ROOT, "docs", "architecture.md");
         fs.writeFileSync(file, replaceBlock(fs.readFileSync(file, "utf8"), readmeBlock(mermaid, stack)));
-        console.error(`README.md: diagram of the example ${stack} stack updated`);
+        console.error(`docs/architecture.md: diagram of the example ${stack} stack updated`);
     } else {
         console.log(mermaid);
     }

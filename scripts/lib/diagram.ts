@@ -11,7 +11,7 @@ export function shortType(type: string): string {
     return module && module !== "index" ? `${module}.${name}` : `${pkg}.${name}`;
 }
 
-/** The README block between these markers is generated; a test keeps it equal to the render. */
+/** The block of docs/architecture.md between these markers is generated; a test keeps it equal to the render. */
 export const START = "<!-- diagram:start (npm run diagram -- --write) -->";
 export const END = "<!-- diagram:end -->";
 
@@ -48,20 +48,20 @@ export function renderMermaid(g: Graph, stackPrefix: string): string {
     return lines.join("\n");
 }
 
-/** The README block for a rendered diagram. */
+/** The docs block for a rendered diagram. */
 export function readmeBlock(mermaid: string, stack: string): string {
     return `${START}\n_Generated from the graph of the example \`${stack}\` stack (\`test/fixtures/stacks/Pulumi.${stack}.yaml\`) under mocks; an arrow points from a resource to one that depends on it. \`npm run diagram -- --stack ${stack}\` draws yours._\n\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${END}`;
 }
 
-/** Replaces the generated block of a README text. */
+/** Replaces the generated block of a document. */
 export function replaceBlock(readme: string, block: string): string {
     const start = readme.indexOf(START);
     const end = readme.indexOf(END);
-    if (start < 0 || end < start) throw new Error(`README.md has no ${START} … ${END} block`);
+    if (start < 0 || end < start) throw new Error(`docs/architecture.md has no ${START} … ${END} block`);
     return readme.slice(0, start) + block + readme.slice(end + END.length);
 }
 
-/** The generated block currently in a README text. */
+/** The generated block currently in a document. */
 export function currentBlock(readme: string): string | undefined {
     const start = readme.indexOf(START);
     const end = readme.indexOf(END);

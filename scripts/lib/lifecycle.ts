@@ -660,7 +660,7 @@ function renameHint(s: Step, steps: Step[], rule: ReplaceRule | undefined): stri
     const kind = typeLabel(s.type).split(".").pop()!.toLowerCase();
     return `. To rename it and keep its data, rename its resource in the stack's state before pulumi up ` +
         `(pulumi state rename '<URN of ${s.name}, from pulumi stack --show-urns>' ${to}; plan --since ... --state-rename ${s.name}=${to} shows the outcome): ` +
-        `the provider then renames the ${kind} in place (ALTER ... RENAME TO). See README.md, "Rename a table"`;
+        `the provider then renames the ${kind} in place (ALTER ... RENAME TO). See docs/changing-a-stack.md, "Rename a table"`;
 }
 
 function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ctx, moved: Map<string, string>): Verdict[] {

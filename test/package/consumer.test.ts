@@ -15,7 +15,7 @@ import { ROOT } from "../../offline";
 
 const PKG_DIR = path.join(ROOT, "components");
 const manifest = JSON.parse(fs.readFileSync(path.join(PKG_DIR, "package.json"), "utf8"));
-const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const readme = fs.readFileSync(path.join(ROOT, "docs", "package.md"), "utf8");
 
 /** The fenced block after `<!-- example:<name> -->` in the README. */
 function example(name: string): string {
