@@ -1,5 +1,5 @@
 /**
- * Encrypted crawler logs (issue 16 item 2) and the opt-in Data Catalog encryption, in the graphs
+ * Encrypted crawler logs and the opt-in Data Catalog encryption, in the graphs
  * of the real stacks and of a stack with `glueCatalogEncryption`.
  */
 import * as assert from "node:assert/strict";

@@ -1,6 +1,6 @@
 /**
  * The checks behind `npm run verify`: for each exported table, follow the data path of
- * ARCHITECTURE.md end to end (Snowflake rows and stream → S3 objects and partition folders → SQS
+ * the lake end to end (Snowflake rows and stream → S3 objects and partition folders → SQS
  * queue and DLQ → Glue crawler run → Glue table and partitions → Athena rows, in total against
  * Snowflake and per partition against the unload log) and return one check result per step, each
  * failure with its likely cause.
