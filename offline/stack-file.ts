@@ -1,16 +1,42 @@
 /**
- * The stack files as the scripts read and write them: `Pulumi.<stack>.yaml` as a `yaml` Document
- * (comments, order and layout kept, every node with its position), the configuration in the form
- * the engine hands the program (full key → string, as `offline/` builds it), and its validation
- * by config.ts with each problem located in the file.
+ * The one reader of `Pulumi.yaml` and `Pulumi.<stack>.yaml`, for the offline engine and every tool:
+ * a stack file as a `yaml` Document (comments, order and layout kept, every node with its position)
+ * and the configuration in the form the engine hands the program (full key → string). A syntax
+ * error names the file, line and column with the `yaml` package's own code frame.
+ *
+ * Imports nothing of the project: `plan --since` copies this file, with the rest of offline/, into
+ * an older checkout.
  */
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as YAML from "yaml";
-import { ConfigError, parseSettings, PROJECT, Settings } from "../../config";
-import { stackDir, stackFilePath } from "../../offline/stacks";
-import { ROOT } from "./cli";
-import { locateProblems, StackFileError, yamlSyntaxError } from "./yaml-errors";
+import { ROOT, stackDir, stackFilePath } from "./stacks";
+
+/** A stack file that cannot be read: its message names the file (and line) and is the whole story. */
+export class StackFileError extends Error {
+    constructor(message: string) {
+        super(message);
+        this.name = "StackFileError";
+    }
+}
+
+/** The first error's message without the position the prefix already gives, then its code frame. */
+function describeYamlError(file: string, e: YAML.YAMLError): string {
+    const pos = e.linePos?.[0];
+    const [head, ...frame] = e.message.split("\n");
+    const reason = head.replace(/ at line \d+, column \d+:?$/, "");
+    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
+    const snippet = frame.join("\n").replace(/^\n+|\n+$/g, "");
+    return `${where}: YAML syntax error: ${reason}${snippet ? `\n${snippet.split("\n").map((l) => `    ${l}`).join("\n")}` : ""}`;
+}
+
+/** One error for every syntax error of a parsed document (`doc.errors`). */
+export function yamlSyntaxError(file: string, errors: readonly YAML.YAMLError[]): StackFileError {
+    const shown = errors.slice(0, 3).map((e) => describeYamlError(file, e));
+    const more = errors.length > 3 ? `\n(${errors.length - 3} more YAML errors after these)` : "";
+    return new StackFileError(`${shown.join("\n")}${more}`);
+}
+
 
 export interface StackFile {
     stack: string;
@@ -93,13 +119,13 @@ export function projectDefaults(root: string = ROOT): { project: string; config:
  * The stack's configuration in engine form: the project defaults, the stack file's values over
  * them, then `overrides` (full keys; `undefined` removes one).
  */
-export function engineConfig(doc: YAML.Document, root: string = ROOT, overrides: Record<string, unknown> = {}, name = "the stack file"): Record<string, string> {
+export function engineConfig(doc: YAML.Document | undefined, root: string = ROOT, overrides: Record<string, unknown> = {}, name = "the stack file"): Record<string, string> {
     const { project, config } = projectDefaults(root);
     const out = { ...config };
-    const values = (doc.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
+    const values = (doc?.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
     for (const [k, v] of Object.entries(values)) {
         if (v !== null && typeof v === "object" && "secure" in (v as object)) {
-            throw new StackFileError(`${name}: ${k} is an encrypted secret; the scripts cannot decrypt it (and this program takes no secrets from stack files)`);
+            throw new StackFileError(`${name}: ${k} is an encrypted secret; the tools cannot decrypt it (and this program takes no secrets from stack files)`);
         }
         out[k.includes(":") ? k : `${project}:${k}`] = asConfigString(v);
     }
@@ -108,41 +134,6 @@ export function engineConfig(doc: YAML.Document, root: string = ROOT, overrides:
         else out[k] = asConfigString(v);
     }
     return out;
-}
-
-export interface ValidatedStack {
-    file: StackFile;
-    config: Record<string, string>;
-    settings: Settings;
-}
-
-/**
- * Reads the stack file (`path`, else `Pulumi.<stack>.yaml` in `dir`, else among `root`'s stack
- * files) and validates its configuration with config.ts's `parseSettings`. Throws
- * `StackFileError` (YAML) or `StackConfigError` (each problem with its file and line; problems of
- * keys set by `overrides` are attributed to `overrideLabel` instead).
- */
-export function validateStack(stack: string, opts: { root?: string; dir?: string; path?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
-    const root = opts.root ?? ROOT;
-    const file = opts.path !== undefined ? readStackFileAt(opts.path, stack) : readStackFile(stack, root, opts.dir);
-    return validateStackFile(file, opts);
-}
-
-/** `validateStack` of a stack file already read (or changed in memory: its `doc` is what counts). */
-export function validateStackFile(file: StackFile, opts: { root?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
-    const root = opts.root ?? ROOT;
-    const stack = file.stack;
-    const overrides = opts.overrides ?? {};
-    const config = engineConfig(file.doc, root, overrides, file.name);
-    try {
-        return { file, config, settings: parseSettings(config, { project: PROJECT, stack }) };
-    } catch (e) {
-        if (!(e instanceof ConfigError)) throw e;
-        throw locateProblems(e, {
-            file: file.name, doc: file.doc, lines: file.lines, project: PROJECT, stack,
-            origin: (top) => (Object.prototype.hasOwnProperty.call(overrides, top) ? (opts.overrideLabel ?? "override") : undefined),
-        });
-    }
 }
 
 /** The document as text, with long lines left as they are. */

@@ -13,6 +13,9 @@
 import * as fs from "fs";
 import * as path from "path";
 
+/** The project root: `Pulumi.yaml`, the program and (below) the stack files. */
+export const ROOT = path.resolve(__dirname, "..");
+
 /** The example stacks, relative to a project root. */
 export const EXAMPLE_STACKS = path.join("test", "fixtures", "stacks");
 

@@ -12,11 +12,12 @@ import * as YAML from "yaml";
 import { connectionEnvironment, naming, PartitionGranularity, sql } from "@incremental-crawl/components";
 import { PROJECT } from "../../config";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { CommandError, CommandSpec, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "./cli";
-import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
-import { StackFile, stackFileText, validateStack, validateStackFile } from "./stack-file";
+import { CommandError, CommandSpec, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
+import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "../verify/drift";
+import { StackFile, stackFileText } from "../../offline/stack-file";
+import { validateStack, validateStackFile } from "../cli/stack-config";
 import { didYouMean } from "@incremental-crawl/components";
-import { StackConfigError } from "./yaml-errors";
+import { StackConfigError } from "../cli/stack-config";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */
 export interface TableEntry {
@@ -259,7 +260,7 @@ export const defaultDeps: AddTableDeps = {
     stderr: (t) => void process.stderr.write(t),
     snowflake: (env) => {
         // Loaded here so that `--help` and argument errors do not load the driver.
-        const { lazySnowflake } = require("./verify-snowflake") as typeof import("./verify-snowflake");
+        const { lazySnowflake } = require("../verify/snowflake") as typeof import("../verify/snowflake");
         return lazySnowflake(env, "incremental-crawl-add-table");
     },
     writeFile: (path, text) => fs.writeFileSync(path, text),

@@ -2,7 +2,7 @@
  * The table of `npm run bench`, written a row at a time as each size finishes (a run of 50 tables
  * takes seconds). Pure apart from the injected program run and output.
  */
-import { UsageError } from "./cli";
+import { UsageError } from "../cli/command";
 
 export const DEFAULT_COUNTS = [1, 10, 50];
 

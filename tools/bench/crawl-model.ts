@@ -8,8 +8,8 @@
  * crawlers: "$0.44 per DPU-Hour, billed per second, with a 10-minute minimum per crawler run"
  * (https://aws.amazon.com/glue/pricing/).
  */
-import { UsageError } from "./cli";
-import { wrapCell } from "./text-table";
+import { UsageError } from "../cli/command";
+import { wrapCell } from "../cli/text-table";
 
 /** Glue's stated crawler billing: per second, at least 10 minutes a run, $0.44 per DPU-hour. */
 export const CRAWLER_MIN_BILLED_SECONDS = 600;

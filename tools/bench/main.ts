@@ -2,16 +2,16 @@
  * `npm run bench`: how long the program takes to evaluate under mocks, and how many cloud
  * resources it declares, for a stack with 1, 10 and 50 exported tables (or `--tables`). Prints a
  * table, a row as each size finishes; asserts nothing (timings depend on the machine). Then the
- * crawl cost and freshness model (scripts/lib/crawl-model.ts) for the same table counts: a day
+ * crawl cost and freshness model (tools/bench/crawl-model.ts) for the same table counts: a day
  * of arrivals from the stack's task schedule, under the hourly cron and crawls on arrival. Last,
- * the storage cost model (scripts/lib/storage-cost.ts): a month of one table's year of exports,
+ * the storage cost model (tools/bench/storage-cost.ts): a month of one table's year of exports,
  * all in STANDARD against the stack's storage tiers (or `--tiers`).
  */
-import type { Graph } from "../offline";
-import { CommandSpec, EXIT, Parsed, runScript } from "./lib/cli";
-import { DEFAULT_COUNTS, parseCounts, runBench } from "./lib/bench";
-import { assumptionLines, modelDay, modelTable, parseSeconds, parseShare } from "./lib/crawl-model";
-import { parsePositive, parseTiersOption, storageAssumptionLines, storageTable, yearOfExports } from "./lib/storage-cost";
+import type { Graph } from "../../offline";
+import { CommandSpec, EXIT, Parsed, runScript } from "../cli/command";
+import { DEFAULT_COUNTS, parseCounts, runBench } from "./bench";
+import { assumptionLines, modelDay, modelTable, parseSeconds, parseShare } from "./crawl-model";
+import { parsePositive, parseTiersOption, storageAssumptionLines, storageTable, yearOfExports } from "./storage-cost";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose settings and first table are used", default: "dev" },
@@ -42,7 +42,7 @@ export const spec: CommandSpec<typeof options> = {
 
 async function main({ values }: Parsed<typeof options>): Promise<number> {
     // Loaded here: --help and argument errors answer at once.
-    const { MAX_TABLES } = await import("../config");
+    const { MAX_TABLES } = await import("../../config");
     const counts = parseCounts(values.tables, MAX_TABLES);
     const share = parseShare(values.share);
     const crawlSeconds = parseSeconds("crawl-seconds", values["crawl-seconds"]);
@@ -50,8 +50,8 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     const objectMb = values["object-mb"] !== undefined ? parsePositive("object-mb", values["object-mb"]) : undefined;
     const tiers = values.tiers !== undefined ? parseTiersOption(values.tiers) : undefined;
     const stack = values.stack;
-    const { validateStack } = await import("./lib/stack-file");
-    const { graphOf } = await import("../offline");
+    const { validateStack } = await import("../cli/stack-config");
+    const { graphOf } = await import("../../offline");
     const { config, settings } = validateStack(stack);
 
     // The storage model: every table of the stack, its tiers (or --tiers) and its retention.

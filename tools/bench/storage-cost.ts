@@ -6,8 +6,8 @@
  * page lists those prices), nor retrievals.
  */
 import { storageTiers } from "@incremental-crawl/components";
-import { UsageError } from "./cli";
-import { wrapCell } from "./text-table";
+import { UsageError } from "../cli/command";
+import { wrapCell } from "../cli/text-table";
 
 type StorageTier = storageTiers.StorageTier;
 

@@ -27,8 +27,8 @@ import { tablePrefixOf } from "../../components/lake/export-layout";
 import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "../../components/catalog/crawler-logs";
 import { LOGS_ENCRYPTION_CONTEXT } from "../../components/iam-documents";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
-import { managedPolicy } from "./iam-managed-policies";
-import { formatTable, wrapCell } from "./text-table";
+import { managedPolicy } from "./managed-policies";
+import { formatTable, wrapCell } from "../cli/text-table";
 
 /** The part of a harness `CapturedResource` the matrix reads. */
 export interface GraphResource {
@@ -238,7 +238,7 @@ function roleIdentity(rs: GraphResource[], role: GraphResource): NamedPolicy[] {
         }
         const copy = managedPolicy(arn);
         if (!copy) {
-            throw new Error(`IAM matrix: role ${role.name} has managed policy ${arn}, which scripts/lib/iam-managed-policies.ts has no copy of; add a faithful copy (with its source) so the matrix stays honest`);
+            throw new Error(`IAM matrix: role ${role.name} has managed policy ${arn}, which tools/check-iam/managed-policies.ts has no copy of; add a faithful copy (with its source) so the matrix stays honest`);
         }
         out.push({ name: `AWS-managed ${arn}`, policy: copy.policy as PolicyDoc });
     }

@@ -1,12 +1,12 @@
 /**
  * `npm run check:iam`: runs the program under the test harness's mocks for the stack, takes every
- * policy document from the resource graph, evaluates the IAM access matrix (scripts/lib/iam-matrix.ts)
+ * policy document from the resource graph, evaluates the IAM access matrix (tools/check-iam/iam-matrix.ts)
  * with @cloud-copilot/iam-simulate and prints principal × action × resource → decision. The options
  * are in `spec` below (`--help`).
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
+import { CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "../cli/command";
 
 // The program, the simulator and config.ts load in `main`: --help and argument errors answer at once.
 const DOC_PATH = "docs/security.md";
@@ -39,18 +39,18 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     if (opts["update-doc"] && opts["check-doc"]) throw new UsageError("give one of --update-doc and --check-doc");
     const width = opts.width === undefined ? Math.max(60, outputWidth()) : Number(opts.width);
     if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
-    const { validateStack } = await import("./lib/stack-file");
-    const { exampleStackDir, stacksIn } = await import("../offline/stacks");
+    const { validateStack } = await import("../cli/stack-config");
+    const { exampleStackDir, stacksIn } = await import("../../offline/stacks");
     // docs/security.md documents the example stacks: a table added to yours leaves it as it is.
     const stackDir = opts["update-doc"] || opts["check-doc"] ? exampleStackDir(ROOT) : undefined;
     if (stackDir !== undefined && !stacksIn(stackDir).includes(stack)) {
         throw new UsageError(`${DOC_PATH} documents the example stacks (${stacksIn(stackDir).join(", ")}), and ${stack} is not one of them`);
     }
     validateStack(stack, { dir: stackDir });
-    const { runProgram } = await import("../offline");
-    const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./lib/iam-matrix");
+    const { runProgram } = await import("../../offline");
+    const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./iam-matrix");
     const target = { stack, with: opts.with === undefined ? undefined : path.relative(ROOT, path.resolve(opts.with)) };
-    const { overlaySettings } = await import("./lib/stack-file");
+    const { overlaySettings } = await import("../../offline/stack-file");
     const run = await runProgram({ stack, stackDir, config: opts.with === undefined ? undefined : overlaySettings(path.resolve(opts.with)) });
     const { results } = await evaluateMatrix(run.resources, run.outputs.sharing);
     const bad = results.filter((r) => !r.ok);

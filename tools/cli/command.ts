@@ -11,10 +11,10 @@
  *   the command that was meant.
  * - Errors are one message without a stack trace; `--debug` adds the trace.
  */
-import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { closest, didYouMean } from "@incremental-crawl/components";
-import { stackDir, stacksIn } from "../../offline/stacks";
+import { ROOT, stackDir, stacksIn } from "../../offline/stacks";
+import { wrapCell } from "./text-table";
 
 export type OptionSpec =
     | { type: "boolean"; description: string; short?: string }
@@ -62,6 +62,9 @@ export class UsageError extends Error {
     }
 }
 
+/** A JSON object (not an array, not null). */
+export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
 /** Exit codes shared by the scripts. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
@@ -70,8 +73,7 @@ const COMMON = {
     help: { type: "boolean", short: "h", description: "show this text" },
 } as const satisfies Record<string, OptionSpec>;
 
-/** The project root: `Pulumi.yaml`, the program, and (offline/stacks.ts) the stack files. */
-export const ROOT = path.resolve(__dirname, "..", "..");
+export { ROOT };
 
 /** Names of the stacks that have a `Pulumi.<stack>.yaml` among `root`'s stack files. */
 export function stackNames(root: string = ROOT): string[] {
@@ -90,27 +92,11 @@ export function outputWidth(stream: { isTTY?: boolean; columns?: number } = proc
     return Number.isInteger(columns) && columns > 0 ? columns : WIDTH;
 }
 
-/** Words of `text` filled into lines of at most `width` characters (a longer word stays whole). */
-export function wrap(text: string, width: number): string[] {
-    const lines: string[] = [];
-    let line = "";
-    for (const word of text.split(/\s+/).filter(Boolean)) {
-        if (line !== "" && line.length + 1 + word.length > width) {
-            lines.push(line);
-            line = word;
-        } else {
-            line = line === "" ? word : `${line} ${word}`;
-        }
-    }
-    if (line !== "" || lines.length === 0) lines.push(line);
-    return lines;
-}
-
 /** The paragraphs of `text` (separated by blank lines) wrapped; lines that start with spaces are kept as they are. */
 function fill(text: string, width: number): string {
     return text.trim().split(/\n\s*\n/).map((para) => (/^\s/m.test(para) && para.split("\n").some((l) => /^ {2}/.test(l))
         ? para
-        : wrap(para, width).join("\n"))).join("\n\n");
+        : wrapCell(para.replace(/\s+/g, " "), width).join("\n"))).join("\n\n");
 }
 
 export function usageLine(spec: CommandSpec): string {
@@ -125,7 +111,7 @@ export function usageText(spec: CommandSpec): string {
     const col = Math.min(30, Math.max(...labels.map((l) => l.length)) + 4);
     const options = Object.values(all).flatMap((o, i) => {
         const text = `${o.description}${o.type === "string" && "default" in o && o.default !== undefined ? ` (default ${o.default})` : ""}${o.type === "string" && o.multiple ? "; repeatable" : ""}`;
-        const lines = wrap(text, WIDTH - 2 - col);
+        const lines = wrapCell(text, WIDTH - 2 - col);
         const first = labels[i].length + 4 <= col ? [`  ${labels[i].padEnd(col - 2)}${lines.shift()}`] : [`  ${labels[i]}`];
         return [...first, ...lines.map((l) => `${" ".repeat(col)}${l}`)];
     });

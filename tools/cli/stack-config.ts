@@ -1,23 +1,14 @@
 /**
- * Stack file and configuration errors as one clean message: the file, the line and the key.
- *
- * - A YAML syntax error names the file, line and column, with the `yaml` package's code frame.
- * - A `ConfigError` (config.ts) keeps its problems (`key: expected ..., got ...`); each is prefixed
- *   with `Pulumi.<stack>.yaml:<line>:<col>` of its key in the file, found with the `yaml` Document
- *   API (node ranges and a `LineCounter`). A problem whose key is not in the file (a missing
- *   setting) points at the nearest enclosing key that is.
- * Pure apart from nothing: the callers read the files.
+ * A stack's configuration validated by config.ts, each problem located in its stack file: a
+ * `ConfigError` keeps its problems (`key: expected ..., got ...`); each is prefixed with
+ * `Pulumi.<stack>.yaml:<line>:<col>` of its key in the file, found with the `yaml` Document API
+ * (node ranges and a `LineCounter`). A problem whose key is not in the file (a missing setting)
+ * points at the nearest enclosing key that is.
  */
 import * as YAML from "yaml";
-import type { ConfigError } from "../../config";
-
-/** A stack file that cannot be read: its message names the file (and line) and is the whole story. */
-export class StackFileError extends Error {
-    constructor(message: string) {
-        super(message);
-        this.name = "StackFileError";
-    }
-}
+import { ConfigError, parseSettings, PROJECT, Settings } from "../../config";
+import { engineConfig, readStackFile, readStackFileAt, StackFile } from "../../offline/stack-file";
+import { ROOT } from "./command";
 
 /** A configuration with problems, located in its stack file. `problems` are config.ts's, unchanged. */
 export class StackConfigError extends Error {
@@ -25,23 +16,6 @@ export class StackConfigError extends Error {
         super(message);
         this.name = "StackConfigError";
     }
-}
-
-/** The first error's message without the position the prefix already gives, then its code frame. */
-function describeYamlError(file: string, e: YAML.YAMLError): string {
-    const pos = e.linePos?.[0];
-    const [head, ...frame] = e.message.split("\n");
-    const reason = head.replace(/ at line \d+, column \d+:?$/, "");
-    const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
-    const snippet = frame.join("\n").replace(/^\n+|\n+$/g, "");
-    return `${where}: YAML syntax error: ${reason}${snippet ? `\n${snippet.split("\n").map((l) => `    ${l}`).join("\n")}` : ""}`;
-}
-
-/** One error for every syntax error of a parsed document (`doc.errors`). */
-export function yamlSyntaxError(file: string, errors: readonly YAML.YAMLError[]): StackFileError {
-    const shown = errors.slice(0, 3).map((e) => describeYamlError(file, e));
-    const more = errors.length > 3 ? `\n(${errors.length - 3} more YAML errors after these)` : "";
-    return new StackFileError(`${shown.join("\n")}${more}`);
 }
 
 /** The key a `key: expected ..., got ...` problem is about. */
@@ -126,4 +100,39 @@ export function locateProblems(err: Pick<ConfigError, "problems">, o: LocateOpti
     const n = located.length;
     const message = `stack ${o.stack}: invalid configuration (${n} problem${n === 1 ? "" : "s"}):\n  ${located.join("\n  ")}`;
     return new StackConfigError(message, err.problems, located);
+}
+
+export interface ValidatedStack {
+    file: StackFile;
+    config: Record<string, string>;
+    settings: Settings;
+}
+
+/**
+ * Reads the stack file (`path`, else `Pulumi.<stack>.yaml` in `dir`, else among `root`'s stack
+ * files) and validates its configuration with config.ts's `parseSettings`. Throws
+ * `StackFileError` (YAML) or `StackConfigError` (each problem with its file and line; problems of
+ * keys set by `overrides` are attributed to `overrideLabel` instead).
+ */
+export function validateStack(stack: string, opts: { root?: string; dir?: string; path?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
+    const root = opts.root ?? ROOT;
+    const file = opts.path !== undefined ? readStackFileAt(opts.path, stack) : readStackFile(stack, root, opts.dir);
+    return validateStackFile(file, opts);
+}
+
+/** `validateStack` of a stack file already read (or changed in memory: its `doc` is what counts). */
+export function validateStackFile(file: StackFile, opts: { root?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
+    const root = opts.root ?? ROOT;
+    const stack = file.stack;
+    const overrides = opts.overrides ?? {};
+    const config = engineConfig(file.doc, root, overrides, file.name);
+    try {
+        return { file, config, settings: parseSettings(config, { project: PROJECT, stack }) };
+    } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        throw locateProblems(e, {
+            file: file.name, doc: file.doc, lines: file.lines, project: PROJECT, stack,
+            origin: (top) => (Object.prototype.hasOwnProperty.call(overrides, top) ? (opts.overrideLabel ?? "override") : undefined),
+        });
+    }
 }

@@ -8,10 +8,10 @@ import * as fs from "node:fs";
 import { naming } from "@incremental-crawl/components";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
-import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError } from "./cli";
-import { crawlStack, DEFAULT_CRAWL_TIMEOUT_SECONDS, formatCrawlReport } from "./crawl-core";
-import { awsCredentialsProblem, errorText } from "./errors";
-import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "./verify-outputs";
+import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError } from "../cli/command";
+import { crawlStack, DEFAULT_CRAWL_TIMEOUT_SECONDS, formatCrawlReport } from "./core";
+import { awsCredentialsProblem, errorText } from "../cli/errors";
+import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "../verify/outputs";
 
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`" },

@@ -21,10 +21,10 @@ import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws
 import { PARTITION_FOLDER } from "../../components/warehouse/backfill/backfill";
 import { partitionCatalogOn } from "../../components/warehouse/backfill/glue-partitions";
 import { startCrawler, waitForCrawl } from "./crawler-run";
-import { errorText } from "./errors";
-import { formatTable, wrapCell } from "./text-table";
-import { fmtDuration, fmtInt } from "./verify-core";
-import { StackOutputs, TableOutputs } from "./verify-outputs";
+import { errorText } from "../cli/errors";
+import { formatTable, wrapCell } from "../cli/text-table";
+import { fmtDuration, fmtInt } from "../verify/core";
+import { StackOutputs, TableOutputs } from "../verify/outputs";
 
 export interface CrawlDeps {
     glue: GlueClient;

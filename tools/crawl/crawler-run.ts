@@ -12,7 +12,7 @@
  *   https://docs.aws.amazon.com/glue/latest/webapi/API_LastCrawlInfo.html
  */
 import { GetCrawlerCommand, GlueClient, LastCrawlInfo, StartCrawlerCommand } from "@aws-sdk/client-glue";
-import { errorName } from "./errors";
+import { errorName } from "../cli/errors";
 
 /** How a start went: a new run, the run in progress joined, or a call that failed. */
 export type CrawlerStart =

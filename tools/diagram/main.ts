@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
+import { CommandSpec, EXIT, Parsed, ROOT, runScript, UsageError } from "../cli/command";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is drawn", default: "dev" },
@@ -28,10 +28,10 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
     // The README shows the example dev stack, and a test compares it with its render.
     if (values.write && stack !== "dev") throw new UsageError("--write puts the example dev stack's diagram into README.md; drop --stack or use --stack dev");
     // Loaded here: --help and argument errors answer at once.
-    const { validateStack } = await import("./lib/stack-file");
-    const { graphOf } = await import("../offline");
-    const { exampleStackDir } = await import("../offline/stacks");
-    const { readmeBlock, renderMermaid, replaceBlock } = await import("./lib/diagram");
+    const { validateStack } = await import("../cli/stack-config");
+    const { graphOf } = await import("../../offline");
+    const { exampleStackDir } = await import("../../offline/stacks");
+    const { readmeBlock, renderMermaid, replaceBlock } = await import("./diagram");
     const stackDir = values.write ? exampleStackDir(ROOT) : undefined;
     validateStack(stack, { dir: stackDir });
     const g = await graphOf({ stack, stackDir });

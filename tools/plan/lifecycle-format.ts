@@ -1,5 +1,5 @@
 /**
- * A lifecycle plan as text, in the tree of `npm run plan` (scripts/lib/policy-run.ts `formatPlan`):
+ * A lifecycle plan as text, in the tree of `npm run plan` (tools/plan/policy-run.ts `formatPlan`):
  * one line per resource under its parent, the step's mark in front (`+` create, `~` update,
  * `+-` replace, `-` delete), the verdicts under the resources they concern, and the summary line
  * `N to create, M to update, R to replace, D to delete` last. Unchanged resources are left out

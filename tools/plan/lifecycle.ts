@@ -39,6 +39,7 @@
  */
 import { CapturedResource, ProgramRun } from "../../offline";
 import { REPLACE_RULES, ReplaceRule } from "./replace-rules";
+import { isObject } from "../cli/command";
 
 export type Op = "same" | "create" | "update" | "replace" | "delete";
 export type ReplaceMode = "create-before-delete" | "delete-before-replace";
@@ -135,7 +136,6 @@ export interface LifecycleOptions {
 // Values and paths
 // -------------------------------------------------------------------------------------------------
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Every leaf path where `a` and `b` differ (`key`, `key.sub`, `list[1].x`). */
 export function diffPaths(a: unknown, b: unknown, prefix = ""): string[] {

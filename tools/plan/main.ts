@@ -9,8 +9,8 @@ import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
 import { didYouMean } from "@incremental-crawl/components";
-import { CommandError, CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
-import { StackFileError } from "./lib/yaml-errors";
+import { CommandError, CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "../cli/command";
+import { StackFileError } from "../../offline/stack-file";
 
 const options = {
     stack: { type: "string", value: "name", description: "stack whose Pulumi.<stack>.yaml settings apply", default: "dev" },
@@ -105,17 +105,18 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
         }
     }
     // Loaded here: --help and argument errors answer at once.
-    const { fullKey, PROJECT, PROVIDER_KEYS } = await import("../config");
+    const { fullKey, PROJECT, PROVIDER_KEYS } = await import("../../config");
     const config = configOverrides(values.config, fullKey, [PROJECT, ...Object.keys(PROVIDER_KEYS)]);
     const policyConfig = values["policy-config"] ? readPolicyConfig(values["policy-config"]) : undefined;
     // The stack file's YAML always; its settings when the program is the real one (a fixture may read others).
     const stack = values.stack;
-    const { readStackFile, validateStack } = await import("./lib/stack-file");
-    const { formatPlan, planStack, writePolicyConfig } = await import("./lib/policy-run");
+    const { readStackFile } = await import("../../offline/stack-file");
+    const { validateStack } = await import("../cli/stack-config");
+    const { formatPlan, planStack, writePolicyConfig } = await import("./policy-run");
     if (values.program === undefined) validateStack(stack, { overrides: config, overrideLabel: "--config" });
     else readStackFile(stack);
     if (values.since !== undefined) {
-        const { resolveCommit } = await import("./lib/since");
+        const { resolveCommit } = await import("./since");
         try {
             resolveCommit(ROOT, values.since);
         } catch (e) {
@@ -124,7 +125,7 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
     }
     // The type check runs beside the evaluation; its verdict comes first.
     const program = values.program ?? "index.ts";
-    const { startTypeCheck } = await import("./lib/typecheck-program");
+    const { startTypeCheck } = await import("./typecheck-program");
     const typeCheck = startTypeCheck(ROOT, program);
     const typeChecked = async () => {
         const errors = await typeCheck.errors;
@@ -135,7 +136,7 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
     };
     try {
         if (values.since !== undefined) {
-            const { runSince } = await import("./lib/since");
+            const { runSince } = await import("./since");
             const stateRenames = Object.fromEntries(values["state-rename"].map((pair) => {
                 const [from, to, ...rest] = pair.split("=");
                 if (!from || !to || rest.length > 0) throw new UsageError(`--state-rename expects <old name>=<new name>, got ${pair}`);

@@ -33,7 +33,7 @@ import { isUnknownValueError, unknownCheckingProxy } from "../../policies/lib/va
 import { CapturedResource, ROOT, runProgram } from "../../offline";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 import { REPLACE_RULES } from "./replace-rules";
-import { fitLines } from "./text-table";
+import { fitLines } from "../cli/text-table";
 
 export type ReportedLevel = "mandatory" | "advisory";
 

@@ -24,8 +24,8 @@ import { stackDir, stackFilePath } from "../../offline/stacks";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
 import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
 import { formatLifecyclePlan } from "./lifecycle-format";
-import { outputWidth } from "./cli";
-import { fitLines } from "./text-table";
+import { outputWidth } from "../cli/command";
+import { fitLines } from "../cli/text-table";
 import { killOnInterrupt, makeScratch, onInterrupt, removeScratch, removeStaleScratch } from "./scratch";
 
 const HERE = path.resolve(__dirname, "..", "..");
@@ -122,11 +122,11 @@ export function provideNodeModules(root: string, worktree: string, log: (line: s
 /** Places this checkout's harness and evaluator in `dir`; returns the evaluator's path there. */
 export function installEvaluator(dir: string): string {
     const base = path.join(dir, ".lake-since");
-    for (const file of ["offline/index.ts", "offline/mocks.ts", "offline/stacks.ts", "scripts/lib/evaluate-program.ts"]) {
+    for (const file of ["offline/index.ts", "offline/mocks.ts", "offline/stacks.ts", "offline/stack-file.ts", "tools/plan/evaluate-program.ts"]) {
         fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
         fs.copyFileSync(path.join(HERE, file), path.join(base, file));
     }
-    return path.join(base, "scripts", "lib", "evaluate-program.ts");
+    return path.join(base, "tools", "plan", "evaluate-program.ts");
 }
 
 /** Temporary folders of `plan --since`: the old commit's worktree, and each evaluation's request and result. */
@@ -199,7 +199,7 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         git(root, "worktree", "add", "--detach", worktree, commit);
         notes.push(`node_modules of ${opts.ref}: ${provideNodeModules(root, worktree, log)}`);
         const oldEvaluator = installEvaluator(worktree);
-        const newEvaluator = path.join(HERE, "scripts", "lib", "evaluate-program.ts");
+        const newEvaluator = path.join(HERE, "tools", "plan", "evaluate-program.ts");
         const oldStackFile = stackFilePath(stackDir(worktree), opts.stack);
         const hasStack = fs.existsSync(oldStackFile);
         if (!hasStack) notes.push(`${opts.ref} has no ${path.relative(worktree, oldStackFile)}: the stack starts empty`);
@@ -266,7 +266,7 @@ export interface RunSinceOptions extends SinceOptions {
 }
 
 /**
- * For scripts/plan.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), or on
+ * For tools/plan/main.ts: prints the plan; exit 1 on an error verdict (collision, data loss...), or on
  * any verdict with `failOnAdvisory`, 0 otherwise.
  */
 export async function runSince(opts: RunSinceOptions): Promise<number> {

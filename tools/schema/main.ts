@@ -5,7 +5,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { CommandSpec, EXIT, Parsed, runScript } from "./lib/cli";
+import { CommandSpec, EXIT, Parsed, runScript } from "../cli/command";
 
 const options = {
     check: { type: "boolean", description: "write nothing: exit 1 when components/schema.json differs from the schema of the sources" },
@@ -22,7 +22,7 @@ export const spec: CommandSpec<typeof options> = {
 
 export async function main({ values }: Parsed<typeof options>): Promise<number> {
     // Loaded here: --help and argument errors answer at once.
-    const { derivedSchema, SCHEMA_FILE } = await import("./lib/schema");
+    const { derivedSchema, SCHEMA_FILE } = await import("./schema");
     const text = await derivedSchema();
     const current = fs.existsSync(SCHEMA_FILE) ? fs.readFileSync(SCHEMA_FILE, "utf8") : "";
     if (values.check) {

@@ -11,12 +11,12 @@ import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./verify-core";
-import { awsCredentialsProblem } from "./errors";
-import { EXIT, formatReport } from "./verify-format";
-import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "./cli";
-import { validateStack } from "./stack-file";
-import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "./verify-outputs";
+import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./core";
+import { awsCredentialsProblem } from "../cli/errors";
+import { EXIT, formatReport } from "./format";
+import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "../cli/command";
+import { validateStack } from "../cli/stack-config";
+import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "./outputs";
 
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml" },
@@ -101,7 +101,7 @@ export const defaultDeps: CliDeps = {
     checkAwsCredentials: (clients) => awsCredentialsProblem(clients.glue),
     snowflake: (env) => {
         // Loaded here so that `--help` and argument errors do not load the driver.
-        const { lazySnowflake } = require("./verify-snowflake") as typeof import("./verify-snowflake");
+        const { lazySnowflake } = require("./snowflake") as typeof import("./snowflake");
         return lazySnowflake(env);
     },
     now: () => Date.now(),

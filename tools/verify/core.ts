@@ -18,14 +18,14 @@ import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/warehouse/sql";
-import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
+import { splitQualifiedName, StackOutputs, TableOutputs } from "./outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {
     athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, keptSince, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
 } from "./partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
-import { startCrawler, waitForCrawl } from "./crawler-run";
-import { errorName, errorText } from "./errors";
+import { startCrawler, waitForCrawl } from "../crawl/crawler-run";
+import { errorName, errorText } from "../cli/errors";
 
 export type CheckResult = "pass" | "fail" | "skip";
 

@@ -2,7 +2,7 @@
  * The report of `npm run verify`: one table of checks (table, check, result, detail), then the
  * likely cause of each failure (a warning-level failure marked as such), and the exit code. Pure.
  */
-import { Check } from "./verify-core";
+import { Check } from "./core";
 
 /** Exit codes of `npm run verify`. */
 export const EXIT = {

@@ -1,9 +1,9 @@
 /**
  * `npm run verify -- --stack <name>` (or `--outputs <file>`): checks a deployed stack end to end,
  * Snowflake → S3 → SNS/SQS → Glue crawler → Athena, and prints one table of checks. See
- * `scripts/lib/verify-cli.ts` for the options (`--help`), `verify-core.ts` for the checks.
+ * `tools/verify/cli.ts` for the options (`--help`), `core.ts` for the checks.
  */
-import { runCli } from "./lib/verify-cli";
+import { runCli } from "./cli";
 
 runCli(process.argv.slice(2)).then(
     // Exit once the report is written: an idle driver or HTTP socket must not hold the process.

@@ -5,9 +5,10 @@
  */
 
 import { execFile } from "node:child_process";
-import { errorText } from "./errors";
+import { errorText } from "../cli/errors";
 import type { BackfillSummary as Summary } from "../../components/warehouse/backfill/backfill";
 import { EXPORT_ID } from "../../components/lake/export-layout";
+import { isObject } from "../cli/command";
 
 /** The backfill's summary as the stack exports it (`TableExport.summary`); any field may be missing. */
 export type BackfillSummary = Partial<Summary>;
@@ -70,7 +71,6 @@ export class OutputsError extends Error {
     }
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /**
  * Validates parsed `pulumi stack output --json`. Secret outputs arrive as the string `[secret]`
