@@ -12,11 +12,10 @@ import * as YAML from "yaml";
 import { connectionEnvironment, naming, PartitionGranularity, sql } from "@incremental-crawl/components";
 import { PROJECT } from "../../config";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { CommandError, CommandSpec, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
+import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "../verify/drift";
 import { StackFile, stackFileText } from "../../offline/stack-file";
 import { validateStack, validateStackFile } from "../cli/stack-config";
-import { didYouMean } from "@incremental-crawl/components";
 import { StackConfigError } from "../cli/stack-config";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */

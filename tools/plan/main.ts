@@ -8,8 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { didYouMean } from "@incremental-crawl/components";
-import { CommandError, CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "../cli/command";
+import { CommandError, CommandSpec, didYouMean, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "../cli/command";
 import { StackFileError } from "../../offline/stack-file";
 
 const options = {
