@@ -366,9 +366,9 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
     }
 
     // The new table with the stack's own rules, in the document that would be written.
-    const doc = YAML.parseDocument(file.text, { keepSourceTokens: false });
+    const doc = file.doc.clone() as YAML.Document.Parsed;
     appendTable(doc, proposal.entry);
-    const changed: StackFile = { ...file, doc: doc as YAML.Document.Parsed };
+    const changed: StackFile = { ...file, doc };
     try {
         validateStackFile(changed, { root: deps.root });
     } catch (e) {
