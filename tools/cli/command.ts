@@ -12,7 +12,7 @@
  * - Errors are one message without a stack trace; `--debug` adds the trace.
  */
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { distance } from "fastest-levenshtein";
+import damerauLevenshtein = require("damerau-levenshtein");
 import { ROOT, stackDir, stacksIn } from "../../offline/stacks";
 import { wrapCell } from "./text-table";
 
@@ -64,13 +64,14 @@ export class UsageError extends Error {
 
 /**
  * The candidate a mistyped `word` most likely meant: within a third of its length in edits (at
- * least one; case ignored), or one that starts with it (`partition` for `partitionBy`). The first
+ * least one; case ignored; two swapped neighbours are one edit, so `tabel` is `table`), or one that
+ * starts with it (`partition` for `partitionBy`). The first
  * candidate wins a tie; undefined when nothing resembles `word` or it is a candidate itself.
  */
 export function closest(word: string, candidates: readonly string[]): string | undefined {
     if (word === "" || candidates.includes(word)) return undefined;
     const limit = Math.max(1, Math.floor(word.length / 3));
-    const scored = candidates.map((c) => ({ c, d: distance(word.toLowerCase(), c.toLowerCase()) }))
+    const scored = candidates.map((c) => ({ c, d: damerauLevenshtein(word.toLowerCase(), c.toLowerCase()).steps }))
         .filter(({ c, d }) => d <= limit || (word.length >= 3 && c.toLowerCase().startsWith(word.toLowerCase())));
     return scored.reduce<{ c: string; d: number } | undefined>((best, x) => (best === undefined || x.d < best.d ? x : best), undefined)?.c;
 }
