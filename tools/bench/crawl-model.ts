@@ -9,7 +9,7 @@
  * (https://aws.amazon.com/glue/pricing/).
  */
 import { UsageError } from "../cli/command";
-import { wrapCell } from "../cli/text-table";
+import { markdownTable, wrapCell } from "../cli/text-table";
 
 /** Glue's stated crawler billing: per second, at least 10 minutes a run, $0.44 per DPU-hour. */
 export const CRAWLER_MIN_BILLED_SECONDS = 600;
@@ -190,7 +190,5 @@ const HEADER = ["tables", "design", "crawler runs", "billed crawler min", "worst
 export function modelTable(results: DesignResult[]): string[] {
     const rows = results.map((r) => [String(r.tables), r.design, String(r.runs), r.billedMinutes.toFixed(0),
         r.worstMinutes === undefined ? "- (idle)" : Number.isFinite(r.worstMinutes) ? r.worstMinutes.toFixed(1) : "next arrival"]);
-    const widths = HEADER.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-    const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
-    return [line(HEADER), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.map(line)];
+    return markdownTable([HEADER, ...rows], (i) => i === 1);
 }

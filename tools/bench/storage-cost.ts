@@ -7,7 +7,7 @@
  */
 import { storageTiers } from "@incremental-crawl/components";
 import { UsageError } from "../cli/command";
-import { wrapCell } from "../cli/text-table";
+import { markdownTable, wrapCell } from "../cli/text-table";
 
 type StorageTier = storageTiers.StorageTier;
 
@@ -132,9 +132,7 @@ export function storageTable(rows: TableCostRow[]): string[] {
             r.cost.tooSmallToMove ? "none (files < 128 KB)" : `${(saving * 100).toFixed(0)}%`,
         ];
     });
-    const widths = HEADER.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
-    const line = (c: string[]) => `| ${c.map((x, i) => (i < 2 ? x.padEnd(widths[i]) : x.padStart(widths[i]))).join(" | ")} |`;
-    return [line(HEADER), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...cells.map(line)];
+    return markdownTable([HEADER, ...cells], (i) => i < 2);
 }
 
 /** What the model assumes, printed with its table, wrapped to `width` columns. */

@@ -73,6 +73,13 @@ export function formatTable(rows: string[][], opts: { total: number; gap?: numbe
     return out;
 }
 
+/** A Markdown table of `rows` (the first the header), columns padded; right-aligned unless `left(column)`. */
+export function markdownTable(rows: string[][], left: (column: number) => boolean): string[] {
+    const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+    const line = (cells: string[]) => `| ${cells.map((c, i) => (left(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join(" | ")} |`;
+    return [line(rows[0]), `|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`, ...rows.slice(1).map(line)];
+}
+
 /** `text` split before `room` characters: at its last space that fits (not one that leaves a mark such as `·` alone), else cut. */
 function breakAt(text: string, room: number): [string, string] {
     if (text.length <= room) return [text, ""];

@@ -23,7 +23,7 @@ import { partitionCatalogOn } from "../../components/warehouse/backfill/glue-par
 import { startCrawler, waitForCrawl } from "./crawler-run";
 import { errorText } from "../cli/errors";
 import { formatTable, wrapCell } from "../cli/text-table";
-import { fmtDuration, fmtInt } from "../verify/core";
+import { fmtDuration, fmtInt, sample } from "../verify/core";
 import { StackOutputs, TableOutputs } from "../verify/outputs";
 
 export interface CrawlDeps {
@@ -279,9 +279,5 @@ export function formatCrawlReport(results: TableCrawl[], width = 100): { text: s
     ].filter(Boolean).join(", ");
     lines.push("", `${results.length} crawl${results.length === 1 ? "" : "s"}: ${summary || "none"}`);
     return { text: `${lines.join("\n")}\n`, exitCode: crawlExitCode(results) };
-}
-
-function sample(items: string[], n = 5): string {
-    return items.length <= n ? items.join(", ") : `${items.slice(0, n).join(", ")} and ${items.length - n} more`;
 }
 

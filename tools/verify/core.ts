@@ -1015,7 +1015,8 @@ function sampleKeys(keys: string[]): string {
     return `${fmtInt(keys.length)} object${keys.length === 1 ? "" : "s"} (${sample(keys.map((k) => k.slice(k.lastIndexOf("/", k.lastIndexOf("/") - 1) + 1)), 3)})`;
 }
 
-function sample(items: string[], n = 5): string {
+/** The first `n` items, then how many more. */
+export function sample(items: string[], n = 5): string {
     return items.length <= n ? items.join(", ") : `${items.slice(0, n).join(", ")} and ${items.length - n} more`;
 }
 

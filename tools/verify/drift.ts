@@ -18,8 +18,8 @@ export function describeTableSql(parts: [string, string, string]): string {
     return `DESCRIBE TABLE ${qualified(...parts)}`;
 }
 
-/** A cell by column name, case-insensitively. */
-function cell(row: Record<string, unknown>, column: string): unknown {
+/** A cell of a Snowflake result row by column name, whatever its case. */
+export function cell(row: Record<string, unknown>, column: string): unknown {
     const key = Object.keys(row).find((k) => k.toLowerCase() === column);
     return key === undefined ? undefined : row[key];
 }

@@ -7,6 +7,7 @@
  * (https://docs.snowflake.com/en/sql-reference/sql/show-streams).
  */
 import { qualified, quoteLiteral } from "../../components/warehouse/sql";
+import { cell } from "./drift";
 
 /** How close `stale_after` may come before verify warns: the task has stopped consuming the stream. */
 export const STALE_WARNING_MS = 2 * 24 * 60 * 60 * 1000;
@@ -20,12 +21,6 @@ export type Staleness =
 /** `SHOW STREAMS LIKE '<name>' IN SCHEMA "<DB>"."<SCHEMA>"`. */
 export function showStreamsSql(schema: [string, string], stream: string): string {
     return `SHOW STREAMS LIKE ${quoteLiteral(stream)} IN SCHEMA ${qualified(...schema)}`;
-}
-
-/** A cell of a SHOW row by column name, whatever its case. */
-function cell(row: Record<string, unknown>, column: string): unknown {
-    const key = Object.keys(row).find((k) => k.toLowerCase() === column);
-    return key === undefined ? undefined : row[key];
 }
 
 /**
