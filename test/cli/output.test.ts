@@ -6,7 +6,8 @@ import * as assert from "node:assert/strict";
 import { MAX_TABLES } from "../../config";
 import { parseCounts, runBench } from "../../tools/bench/bench";
 import { outputWidth, UsageError } from "../../tools/cli/command";
-import { CellResult, evaluateMatrix, formatText, TEXT_LEGEND } from "../../tools/check-iam/iam-matrix";
+import { CellResult } from "../../tools/check-iam/cells";
+import { evaluateMatrix, formatText, TEXT_LEGEND } from "../../tools/check-iam/iam-matrix";
 import { fitLines, fitWidths, formatTable, wrapCell } from "../../tools/cli/text-table";
 import { stackGraph } from "../../offline";
 

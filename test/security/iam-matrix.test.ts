@@ -10,9 +10,9 @@ import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "../../offline";
 import { overlaySettings } from "../../offline/stack-file";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
-import {
-    buildMatrix, Cell, CELL_GROUPS, CellGroup, CellResult, DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, GraphResource, LakeFacts, lakeFacts,
-} from "../../tools/check-iam/iam-matrix";
+import { buildMatrix, Cell, CELL_GROUPS, CellGroup, CellResult } from "../../tools/check-iam/cells";
+import { GraphResource, LakeFacts, lakeFacts } from "../../tools/check-iam/facts";
+import { DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown } from "../../tools/check-iam/iam-matrix";
 
 const show = (r: CellResult) => `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
 
