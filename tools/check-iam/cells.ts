@@ -69,8 +69,16 @@ const ADMIN: NamedPolicy = { name: "AdministratorAccess (assumed)", policy: doc(
 /** What Snowflake's account grants its own IAM user: assuming customer roles (assumed; the trust policy decides). */
 const SNOWFLAKE_SIDE: NamedPolicy = { name: "Snowflake's own grant (assumed)", policy: doc({ Effect: "Allow", Action: "sts:AssumeRole", Resource: "*" }) };
 
-/** Builds every cell of a stack's matrix from its facts. */
+/** Builds every cell of a stack's matrix from its facts, group by group. */
 export function buildMatrix(f: LakeFacts): Cell[] {
+    const scope = scopeOf(f);
+    for (const group of [topicCells, queueCells, crawlerCells, crawlerLogCells, arrivalCells, unloadTrustCells, unloadS3Cells, everyoneCells, undeliveredCells, taskAlertCells, keyCells, accessLogCells, replicationCells, readerCells, endpointOwnerCells])
+        group(scope);
+    return scope.cells;
+}
+
+/** What every group of cells builds on: the stack's facts, its resources as the cells name them, and `add`. */
+function scopeOf(f: LakeFacts) {
     const cells: Cell[] = [];
     const acct = f.accountId;
     const tls = { "aws:SecureTransport": "true" };
@@ -91,10 +99,19 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     const unloadSession = sessionOf(f.unload.roleName, "snowflake");
     const glueDatabase = { label: "Glue database", arn: `arn:${f.partition}:glue:${f.region}:${acct}:database/${f.glueDatabase}`, accountId: acct };
     const glueTable = (name: string) => ({ label: `Glue table ${name}`, arn: `arn:${f.partition}:glue:${f.region}:${acct}:table/${f.glueDatabase}/${name}`, accountId: acct });
-
-    // --- S3 → SNS: the topic policy -------------------------------------------------------------
     const publish = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, expected: Expected, why: string, identityPolicies: NamedPolicy[] = []) =>
         add({ id: `topic:${id}`, group, principal, action: "sns:Publish", resource: topic, context, contextLabel, identityPolicies, resourcePolicy: f.topic.policy, expected, why });
+    const unloadRole = { label: "unload role", arn: f.unload.roleArn, accountId: acct };
+    const assume = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, identity: NamedPolicy[], expected: Expected, why: string) =>
+        add({ id: `unload:trust:${id}`, group, principal, action: "sts:AssumeRole", resource: unloadRole, context, contextLabel, identityPolicies: identity, resourcePolicy: f.unload.trust, expected, why });
+    const first = f.tables[0];
+    const unloadKey = `${first.prefix}/dt=2024-01-01/${sampleFile}`;
+    return { f, cells, acct, tls, noTls, s3obj, lakeBucket, otherBucketName, topic, otherTopicArn, sessionOf, adminHere, adminElsewhere, sampleFile, P, add, unloadSession, glueDatabase, glueTable, publish, unloadRole, assume, first, unloadKey };
+}
+type Scope = ReturnType<typeof scopeOf>;
+
+/** S3 → SNS: the topic policy. */
+function topicCells({ f, acct, otherBucketName, adminElsewhere, publish }: Scope): void {
     publish("s3-lake-bucket", "topic-allows-lake-bucket", { label: "S3 (service)", arn: "s3.amazonaws.com" },
         { "aws:SourceArn": f.bucket.arn, "aws:SourceAccount": acct }, "SourceArn=lake bucket, SourceAccount=this account",
         "Allowed", "topic policy admits s3.amazonaws.com for the lake bucket's ARN and this account");
@@ -107,8 +124,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     publish("admin-other-account", "topic-denies-others", { label: "administrator of another account", arn: adminElsewhere }, {}, "-",
         "Denied", "cross-account: the topic policy admits no other account", [ADMIN]);
     publish("anonymous", "anonymous", { label: "anonymous", arn: "anonymous" }, {}, "-", "Denied", "no statement admits an unsigned request");
+}
 
-    // --- SNS → SQS: each queue's policy ---------------------------------------------------------
+/** SNS → SQS: each queue's policy. */
+function queueCells({ f, acct, otherTopicArn, add }: Scope): void {
     for (const t of f.tables) {
         const queue = { label: `queue ${t.folder}`, arn: t.queue.arn, accountId: acct };
         const dlq = { label: `DLQ ${t.folder}`, arn: t.dlq.arn, accountId: acct };
@@ -126,8 +145,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             { "aws:SourceArn": f.topic.arn }, "SourceArn=lake topic", "Denied", "the DLQ has no policy: only SQS redrive (maxReceiveCount) fills it");
         send("anonymous", "anonymous", { label: "anonymous", arn: "anonymous" }, queue, t.queue.policy, {}, "-", "Denied", "no statement admits an unsigned request");
     }
+}
 
-    // --- Crawler roles ---------------------------------------------------------------------------
+/** Crawler roles. */
+function crawlerCells({ f, acct, tls, noTls, s3obj, lakeBucket, otherBucketName, sessionOf, adminHere, sampleFile, P, add, glueDatabase, glueTable }: Scope): void {
     for (const t of f.tables) {
         const who = { label: `crawler role ${t.folder}`, arn: sessionOf(t.crawler.roleName, "AWS-Crawler") };
         const ownQueue = { label: `queue ${t.folder}`, arn: t.queue.arn, accountId: acct };
@@ -199,8 +220,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         add({ id: `crawler:${t.folder}:trust-admin`, group: "crawler-trust", principal: { label: "administrator of this account", arn: adminHere }, action: "sts:AssumeRole", resource: role,
             context: {}, identityPolicies: [ADMIN], resourcePolicy: t.crawler.trust, expected: "Denied", why: "a trust policy must name the principal, even in the same account" });
     }
+}
 
-    // --- Crawler logs ----------------------------------------------------------------------------
+/** Crawler logs. */
+function crawlerLogCells({ f, acct, sessionOf, adminHere, adminElsewhere, add, unloadSession }: Scope): void {
     const logStream = (t: TableFacts) => ({ label: `${t.logs.encrypted ? "encrypted log group" : "log group /aws-glue/crawlers"}, stream ${t.folder}`, arn: `${t.logs.arn}:log-stream:${t.crawler.name}`, accountId: acct });
     const logGroupRes = (t: TableFacts) => ({ label: t.logs.encrypted ? `encrypted log group ${t.folder}` : "log group /aws-glue/crawlers", arn: t.logs.arn, accountId: acct });
     const ecOf = (arn: string) => ({ [LOGS_ENCRYPTION_CONTEXT]: arn });
@@ -275,8 +298,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         logsKms("other-region", { label: "CloudWatch Logs of another region (service)", arn: "logs.us-east-1.amazonaws.com" }, "kms:GenerateDataKey", ecOf(first.logs.arn),
             `EncryptionContext aws:logs:arn=log group ${first.folder}`, "Denied", "the key admits CloudWatch Logs of its own region");
     }
+}
 
-    // --- The arrival rules: who may start a table's crawl -----------------------------------------
+/** The arrival rules: who may start a table's crawl. */
+function arrivalCells({ f, acct, tls, s3obj, sessionOf, adminHere, sampleFile, add }: Scope): void {
     for (const t of f.tables.filter((x) => x.arrival !== undefined)) {
         const a = t.arrival!;
         const who = { label: `arrival role ${t.folder}`, arn: sessionOf(a.roleName, "events") };
@@ -314,11 +339,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         trust("glue", { label: "Glue (service)", arn: "glue.amazonaws.com" }, {}, "-", [], "Denied", "only EventBridge is trusted");
         trust("admin", { label: "administrator of this account", arn: adminHere }, {}, "-", [ADMIN], "Denied", "a trust policy must name the principal, even in the same account");
     }
+}
 
-    // --- The unload role: trust ------------------------------------------------------------------
-    const unloadRole = { label: "unload role", arn: f.unload.roleArn, accountId: acct };
-    const assume = (id: string, group: CellGroup, principal: Cell["principal"], context: Record<string, string>, contextLabel: string, identity: NamedPolicy[], expected: Expected, why: string) =>
-        add({ id: `unload:trust:${id}`, group, principal, action: "sts:AssumeRole", resource: unloadRole, context, contextLabel, identityPolicies: identity, resourcePolicy: f.unload.trust, expected, why });
+/** The unload role: trust. */
+function unloadTrustCells({ f, adminHere, adminElsewhere, assume }: Scope): void {
     const sfUser = { label: "Snowflake integration user", arn: f.unload.integrationUserArn };
     assume("snowflake-right-external-id", "unload-trust-allowed", sfUser, { "sts:ExternalId": f.unload.externalId }, "ExternalId=the integration's", [SNOWFLAKE_SIDE],
         "Allowed", "trust policy: the integration's IAM user with sts:ExternalId = the integration's external id");
@@ -333,8 +357,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     assume("admin-other-account", "unload-trust-denied", { label: "administrator of another account", arn: adminElsewhere }, { "sts:ExternalId": f.unload.externalId }, "ExternalId=the integration's", [ADMIN],
         "Denied", "not the integration's IAM user");
     assume("glue", "unload-trust-denied", { label: "Glue (service)", arn: "glue.amazonaws.com" }, {}, "-", [], "Denied", "no service principal is trusted");
+}
 
-    // --- The unload role: S3 ---------------------------------------------------------------------
+/** The unload role: S3. */
+function unloadS3Cells({ f, acct, tls, noTls, s3obj, lakeBucket, otherBucketName, sampleFile, P, add, unloadSession, first, unloadKey }: Scope): void {
     const unload = (id: string, group: CellGroup, action: string, res: Cell["resource"], resourcePolicy: PolicyDoc | undefined, context: Record<string, string>, expected: Expected, why: string) =>
         add({ id: `unload:${id}`, group, principal: { label: "unload role", arn: unloadSession }, action, resource: res, context, identityPolicies: f.unload.identity, resourcePolicy, expected, why });
     for (const t of f.tables) {
@@ -343,8 +369,6 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         unload(`list-prefix:${t.folder}`, "unload-access-allowed", "s3:ListBucket", lakeBucket, f.bucket.policy, { ...tls, "s3:prefix": `${t.prefix}/` }, "Allowed",
             "ListExportPrefix (s3:prefix under the export prefix)");
     }
-    const first = f.tables[0];
-    const unloadKey = `${first.prefix}/dt=2024-01-01/${sampleFile}`;
     unload("locate-bucket", "unload-access-allowed", "s3:GetBucketLocation", lakeBucket, f.bucket.policy, tls, "Allowed", "LocateBucket");
     unload("delete-under-prefix", "unload-access-allowed", "s3:DeleteObject", s3obj(`${first.location}/dt=2024-01-01/${sampleFile}`, `lake bucket/${first.prefix}/<current export>/...`), f.bucket.policy, tls,
         "Allowed", f.replication
@@ -370,8 +394,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         unload("generate-data-key", "kms", "kms:GenerateDataKey", { label: "lake key", arn: f.key.arn, accountId: acct }, f.key.policy, {}, "Allowed",
             "inline EncryptWithLakeKey; the key policy lets this account's IAM policies decide");
     }
+}
 
-    // --- Everyone: TLS, anonymous, other accounts --------------------------------------------------
+/** Everyone: TLS, anonymous, other accounts. */
+function everyoneCells({ f, tls, noTls, s3obj, lakeBucket, adminHere, adminElsewhere, P, add, first, unloadKey }: Scope): void {
     const anyObject = s3obj(unloadKey, `lake bucket/${first.prefix}/...`);
     const person = (id: string, group: CellGroup, principal: Cell["principal"], identity: NamedPolicy[], action: string, res: Cell["resource"], context: Record<string, string>, expected: Expected, why: string) =>
         add({ id: `bucket:${id}`, group, principal, action, resource: res, context, identityPolicies: identity, resourcePolicy: f.bucket.policy, expected, why });
@@ -387,8 +413,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     person("anonymous-list", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:ListBucket", lakeBucket, { ...tls, "s3:prefix": `${P}/` }, "Denied", "nothing grants unsigned listing");
     person("anonymous-put", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:PutObject", anyObject, tls, "Denied", "nothing grants unsigned writes");
     person("anonymous-get-no-tls", "anonymous", { label: "anonymous", arn: "anonymous" }, [], "s3:GetObject", anyObject, noTls, "ExplicitlyDenied", "DenyInsecureTransport (Principal *)");
+}
 
-    // --- SNS → the undelivered-events queue ------------------------------------------------------
+/** SNS → the undelivered-events queue. */
+function undeliveredCells({ f, acct, otherTopicArn, add }: Scope): void {
     if (f.undelivered) {
         const q = { label: "undelivered-events queue", arn: f.undelivered.arn, accountId: acct };
         add({ id: "undelivered:sns-lake-topic", group: "queue-allows-topic", principal: { label: "SNS (service)", arn: "sns.amazonaws.com" }, action: "sqs:SendMessage", resource: q,
@@ -398,8 +426,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
             context: { "aws:SourceArn": otherTopicArn }, contextLabel: "SourceArn=another topic of this account", identityPolicies: [], resourcePolicy: f.undelivered.policy, expected: "Denied",
             why: "aws:SourceArn is not the lake topic" });
     }
+}
 
-    // --- Snowflake's task-error role (publishes to the alerts topic) -----------------------------------
+/** Snowflake's task-error role (publishes to the alerts topic). */
+function taskAlertCells({ f, acct, s3obj, topic, sessionOf, sampleFile, P, add }: Scope): void {
     if (f.taskAlerts) {
         const ta = f.taskAlerts;
         const roleRes = { label: "task-error role", arn: ta.roleArn, accountId: acct };
@@ -420,8 +450,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cellOf("read-lake", { label: "task-error role", arn: session }, ta.identity, "s3:GetObject", s3obj(`${P}/${sampleFile}`, `lake bucket/${P}/...`), f.bucket.policy,
             { "aws:SecureTransport": "true" }, "Denied", "no S3 grant");
     }
+}
 
-    // --- The lake key (KMS stacks) ----------------------------------------------------------------
+/** The lake key (KMS stacks). */
+function keyCells({ f, acct, adminHere, adminElsewhere, add }: Scope): void {
     if (f.key) {
         const keyRes = { label: "lake key", arn: f.key.arn, accountId: acct };
         const kms = (id: string, principal: Cell["principal"], identity: NamedPolicy[], action: string, context: Record<string, string>, expected: Expected, why: string) =>
@@ -447,7 +479,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         kms("admin-this-account", { label: "administrator of this account", arn: adminHere }, [ADMIN], "kms:Decrypt", {}, "Allowed",
             "EnableIamPoliciesOfThisAccount: this account's IAM policies decide");
     }
-    // --- Access logs: who writes them, and that no role of the stack reads them ------------------------
+}
+
+/** Access logs: who writes them, and that no role of the stack reads them. */
+function accessLogCells({ f, acct, tls, noTls, s3obj, otherBucketName, sessionOf, adminHere, adminElsewhere, sampleFile, P, add, unloadSession, first }: Scope): void {
     for (const L of f.logs) {
         const tag = L.label === "lake bucket" ? "lake" : L.label === "replica bucket" ? "replica" : L.label;
         const logBucket = `log bucket of the ${L.label}`;
@@ -496,8 +531,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("admin-reads-no-tls", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", inPrefix, L.bucket.policy, noTls, "ExplicitlyDenied",
             "the log bucket's DenyInsecureTransport");
     }
+}
 
-    // --- Replication: what the role S3 assumes may do ------------------------------------------------
+/** Replication: what the role S3 assumes may do. */
+function replicationCells({ f, acct, tls, noTls, s3obj, lakeBucket, sessionOf, adminHere, adminElsewhere, sampleFile, add, unloadSession, first }: Scope): void {
     if (f.replication) {
         const R = f.replication;
         const roleRes = { label: "replication role", arn: R.roleArn, accountId: acct };
@@ -553,7 +590,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         cell("admin-reads-replica-no-tls", { label: "administrator of this account", arn: adminHere }, [ADMIN], "s3:GetObject", replicaExport, R.bucket.policy, noTls, "ExplicitlyDenied",
             "the replica's DenyInsecureTransport");
     }
-    // --- Readers in other accounts ---------------------------------------------------------------
+}
+
+/** Readers in other accounts. */
+function readerCells({ f, acct, tls, noTls, s3obj, lakeBucket, adminElsewhere, sampleFile, P, add, glueDatabase, glueTable }: Scope): void {
     const catalogTable = (name: string) => ({ ...glueTable(name), label: `Glue table ${name}` });
     const keyRes = f.key ? { label: "lake key", arn: f.key.arn, accountId: acct } : undefined;
     const viaS3 = { "kms:ViaService": `s3.${f.region}.amazonaws.com` };
@@ -620,8 +660,10 @@ export function buildMatrix(f: LakeFacts): Cell[] {
         if (keyRes) cell("decrypt-via-s3", "kms:Decrypt", keyRes, f.key!.policy, viaS3, "not a reader: the key policy names its readers only", "via S3 in the lake's region");
         cell(`glue-get-${t.folder}`, "glue:GetTable", catalogTable(t.folder), f.catalogPolicy, {}, "no catalog grant to it");
     }
+}
 
-    // --- Endpoint owners of other accounts: who may subscribe ------------------------------------------
+/** Endpoint owners of other accounts: who may subscribe. */
+function endpointOwnerCells({ f, topic, adminElsewhere, add }: Scope): void {
     const subscribe = (id: string, principal: Cell["principal"], protocol: string, endpoint: string, expected: Expected, why: string, contextLabel: string, identity: NamedPolicy[] = [ADMIN]) =>
         add({ id: `topic:${id}`, group: "endpoint-owners", principal, action: "sns:Subscribe", resource: topic, context: { "sns:Protocol": protocol, "sns:Endpoint": endpoint },
             contextLabel, identityPolicies: identity, resourcePolicy: f.topic.policy, expected, why });
@@ -642,9 +684,8 @@ export function buildMatrix(f: LakeFacts): Cell[] {
     }
     subscribe("other-account-subscribes", { label: "administrator of another account", arn: adminElsewhere }, "sqs", `arn:${f.partition}:sqs:${f.region}:${OTHER_ACCOUNT}:its-queue`, "Denied",
         "cross-account: the topic policy admits no account that is not a configured endpoint owner", "sqs, a queue of its own");
-
-    return cells;
 }
+
 
 function labelContext(ctx: Record<string, string>): string {
     const parts = Object.entries(ctx).map(([k, v]) => {
