@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { CliDeps, defaultDeps, runCli, USAGE } from "../../tools/verify/cli";
-import { EXIT } from "../../tools/verify/format";
+import { EXIT } from "../../tools/cli/command";
 import { OutputsError, outputsRegion, parseOutputs, regionOf, splitQualifiedName } from "../../tools/verify/outputs";
 import { fakeClock, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks, World } from "./world";
 

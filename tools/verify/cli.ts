@@ -11,10 +11,10 @@ import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
 import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { DEFAULT_TIMEOUT_SECONDS, errorText, verifyStack } from "./core";
-import { awsCredentialsProblem } from "../cli/errors";
-import { EXIT, formatReport } from "./format";
-import { CommandSpec, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "../cli/command";
+import { DEFAULT_TIMEOUT_SECONDS, verifyStack } from "./core";
+import { awsCredentialsProblem, errorText } from "../cli/errors";
+import { formatReport } from "./format";
+import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "../cli/command";
 import { validateStack } from "../cli/stack-config";
 import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "./outputs";
 

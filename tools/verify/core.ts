@@ -987,8 +987,6 @@ function athenaCause(reason: string, workgroup: string): string {
 
 // --- helpers -----------------------------------------------------------------------------------
 
-export { errorName, errorText };
-
 /** The cause of an AWS call's failure that is the same whichever call it was. */
 function awsCause(error: unknown, action: string): string {
     const name = errorName(error);

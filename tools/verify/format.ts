@@ -2,17 +2,8 @@
  * The report of `npm run verify`: one table of checks (table, check, result, detail), then the
  * likely cause of each failure (a warning-level failure marked as such), and the exit code. Pure.
  */
+import { EXIT } from "../cli/command";
 import { Check } from "./core";
-
-/** Exit codes of `npm run verify`. */
-export const EXIT = {
-    /** Every check passed (or was skipped because there is nothing to check). */
-    ok: 0,
-    /** At least one check failed. */
-    failed: 1,
-    /** Verify could not run: bad arguments, unreadable outputs, missing credentials. */
-    usage: 2,
-} as const;
 
 export interface Report {
     text: string;
