@@ -10,8 +10,8 @@ import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError } from "../cli/command";
 import { crawlStack, DEFAULT_CRAWL_TIMEOUT_SECONDS, formatCrawlReport } from "./core";
-import { awsCredentialsProblem, errorText } from "../cli/errors";
-import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "../verify/outputs";
+import { awsCredentialsProblem } from "../cli/errors";
+import { deployedStack, pulumiStackOutputs } from "../verify/outputs";
 
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`" },
@@ -110,26 +110,8 @@ export async function runCli(argv: string[], overrides: Partial<CrawlCliDeps> = 
 
 async function crawl(args: Args, deps: CrawlCliDeps): Promise<number> {
     const err = (line: string) => deps.stderr(`${line}\n`);
-    const source = sourceName(args);
-    let outputs: StackOutputs;
-    try {
-        outputs = await loadOutputs(args, deps);
-    } catch (e) {
-        err(`crawl: ${errorText(e)}`);
-        return EXIT.usage;
-    }
-    const unknown = (args.tables ?? []).filter((t) => outputs.tables[t] === undefined);
-    if (unknown.length > 0) {
-        err(`crawl: no table ${unknown.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`);
-        return EXIT.usage;
-    }
-    const where = stackRegion(args.region, outputs, deps.env);
-    if ("problem" in where) {
-        err(`crawl: ${where.problem}`);
-        return EXIT.usage;
-    }
-    if (where.note) err(`crawl: ${where.note}`);
-    const clients = deps.awsClients(where.region);
+    const { outputs, source, region } = await deployedStack(args, deps, (note) => err(`crawl: ${note}`));
+    const clients = deps.awsClients(region);
     const problem = await deps.checkAwsCredentials(clients.glue);
     if (problem) {
         err(`crawl: cannot crawl ${source}: ${problem}`);
@@ -138,9 +120,9 @@ async function crawl(args: Args, deps: CrawlCliDeps): Promise<number> {
 
     const tables = args.tables ?? Object.keys(outputs.tables);
     const what = [args.repair && "repair first", args.wait ? `wait up to ${args.timeoutSeconds}s each` : "no wait"].filter(Boolean).join(", ");
-    err(`crawl: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${where.region}; ${what}`);
+    err(`crawl: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}; ${what}`);
     const results = await crawlStack(outputs, { ...clients, now: deps.now, sleep: deps.sleep, progress: err }, {
-        region: where.region, tables: args.tables, wait: args.wait, repair: args.repair, timeoutSeconds: args.timeoutSeconds,
+        region, tables: args.tables, wait: args.wait, repair: args.repair, timeoutSeconds: args.timeoutSeconds,
     });
     const report = formatCrawlReport(results);
     deps.stdout(report.text);

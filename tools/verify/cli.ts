@@ -16,7 +16,7 @@ import { awsCredentialsProblem, errorText } from "../cli/errors";
 import { formatReport } from "./format";
 import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "../cli/command";
 import { validateStack } from "../cli/stack-config";
-import { loadOutputs, pulumiStackOutputs, sourceName, StackOutputs, stackRegion } from "./outputs";
+import { deployedStack, pulumiStackOutputs } from "./outputs";
 
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml" },
@@ -146,27 +146,7 @@ export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): 
 async function verify(args: Args, deps: CliDeps): Promise<number> {
     const err = (line: string) => deps.stderr(`${line}\n`);
 
-    // The stack outputs, and the region of its resources.
-    let outputs: StackOutputs;
-    const source = sourceName(args);
-    try {
-        outputs = await loadOutputs(args, deps);
-    } catch (e) {
-        err(`verify: ${errorText(e)}`);
-        return EXIT.usage;
-    }
-    const unknownTables = (args.tables ?? []).filter((t) => outputs.tables[t] === undefined);
-    if (unknownTables.length > 0) {
-        err(`verify: no table ${unknownTables.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`);
-        return EXIT.usage;
-    }
-    const where = stackRegion(args.region, outputs, deps.env);
-    if ("problem" in where) {
-        err(`verify: ${where.problem}`);
-        return EXIT.usage;
-    }
-    const region = where.region;
-    if (where.note) err(`verify: ${where.note}`);
+    const { outputs, source, region } = await deployedStack(args, deps, (note) => err(`verify: ${note}`));
 
     // Credentials, all problems at once.
     const problems: string[] = [];

@@ -8,7 +8,7 @@ import { execFile } from "node:child_process";
 import { errorText } from "../cli/errors";
 import type { BackfillSummary as Summary } from "../../components/warehouse/backfill/backfill";
 import { EXPORT_ID } from "../../components/lake/export-layout";
-import { isObject } from "../cli/command";
+import { CommandError, EXIT, isObject } from "../cli/command";
 
 /** The backfill's summary as the stack exports it (`TableExport.summary`); any field may be missing. */
 export type BackfillSummary = Partial<Summary>;
@@ -268,7 +268,7 @@ export async function loadOutputs(from: OutputsSource, io: { readFile(path: stri
  * The region to call AWS in: `--region`, else the region of the stack's resources, else
  * AWS_REGION / AWS_DEFAULT_REGION; a note when the stack's region overrides a different AWS_REGION.
  */
-export function stackRegion(explicit: string | undefined, outputs: StackOutputs, env: NodeJS.ProcessEnv): { region: string; note?: string } | { problem: string } {
+function stackRegion(explicit: string | undefined, outputs: StackOutputs, env: NodeJS.ProcessEnv): { region: string; note?: string } | { problem: string } {
     const fromOutputs = outputsRegion(outputs);
     const envRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
     const region = explicit ?? fromOutputs ?? envRegion;
@@ -277,4 +277,26 @@ export function stackRegion(explicit: string | undefined, outputs: StackOutputs,
         ? `using ${fromOutputs}, the region of the stack's resources, not AWS_REGION ${envRegion} (pass --region to override)`
         : undefined;
     return { region, ...(note ? { note } : {}) };
+}
+
+/**
+ * The deployed stack `verify` and `crawl` work on: its outputs (`--stack` or `--outputs`), the
+ * tables asked for checked against them, and the region to call AWS in (`note` gets why, when the
+ * stack's region overrides AWS_REGION). Throws `CommandError` (exit 2) naming what is wrong.
+ */
+export async function deployedStack(
+    args: OutputsSource & { tables?: string[]; region?: string },
+    io: Parameters<typeof loadOutputs>[1] & { env: NodeJS.ProcessEnv },
+    note: (line: string) => void,
+): Promise<{ outputs: StackOutputs; source: string; region: string }> {
+    const source = sourceName(args);
+    const outputs = await loadOutputs(args, io).catch((e: unknown) => {
+        throw new CommandError(errorText(e), EXIT.usage);
+    });
+    const unknown = (args.tables ?? []).filter((t) => outputs.tables[t] === undefined);
+    if (unknown.length > 0) throw new CommandError(`no table ${unknown.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`, EXIT.usage);
+    const where = stackRegion(args.region, outputs, io.env);
+    if ("problem" in where) throw new CommandError(where.problem, EXIT.usage);
+    if (where.note) note(where.note);
+    return { outputs, source, region: where.region };
 }
