@@ -11,9 +11,9 @@ import * as path from "path";
 import { promisify } from "util";
 import { allPolicies } from "../../policies/rules";
 import {
-    evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
-    writePolicyConfig,
+    evaluatePolicies, PlanResult, planStack, policyConfigFor, resourceArgsOf, stackPolicySettings, stackResourcesOf, writePolicyConfig,
 } from "../../tools/plan/policy-run";
+import { formatPlan, summaryLine } from "../../tools/plan/plan-format";
 import { ROOT, stackConfig } from "../../offline";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 

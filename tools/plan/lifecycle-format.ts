@@ -5,7 +5,7 @@
  * `N to create, M to update, R to replace, D to delete` last. Unchanged resources are left out
  * unless they hold changed ones.
  */
-import { detailsOf } from "./policy-run";
+import { detailsOf } from "./plan-format";
 import { LifecyclePlan, lifecycleSummaryLine, Step, Verdict } from "./lifecycle";
 
 const MARK: Record<Step["op"], string> = { create: "+ ", update: "~ ", replace: "+-", delete: "- ", same: "  " };

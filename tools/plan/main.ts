@@ -111,7 +111,8 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
     const stack = values.stack;
     const { readStackFile } = await import("../../offline/stack-file");
     const { validateStack } = await import("../cli/stack-config");
-    const { formatPlan, planStack, writePolicyConfig } = await import("./policy-run");
+    const { planStack, writePolicyConfig } = await import("./policy-run");
+    const { formatPlan } = await import("./plan-format");
     if (values.program === undefined) validateStack(stack, { overrides: config, overrideLabel: "--config" });
     else readStackFile(stack);
     if (values.since !== undefined) {
