@@ -8,7 +8,7 @@
  * docs/security.md's IAM matrix) read those, so that a table added to your stack files changes
  * neither.
  *
- * No heavy imports: the scripts' argument parser lists the stacks before anything else loads.
+ * No heavy imports: the tools' argument parser lists the stacks before anything else loads.
  */
 import * as fs from "fs";
 import * as path from "path";

@@ -85,7 +85,7 @@ export function didYouMean(word: string, candidates: readonly string[], show: (c
 /** A JSON object (not an array, not null). */
 export const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
 
-/** Exit codes shared by the scripts. */
+/** Exit codes shared by the tools. */
 export const EXIT = { ok: 0, failed: 1, usage: 2 } as const;
 
 const COMMON = {

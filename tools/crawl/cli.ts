@@ -1,6 +1,6 @@
 /**
  * The command line of `npm run crawl`: arguments, the stack's outputs (as `npm run verify` reads
- * them), clients and credentials, then the crawls of `crawl-core` and their report. Everything
+ * them), clients and credentials, then the crawls of `core.ts` and their report. Everything
  * that touches the process comes in through `CrawlCliDeps`, so tests run the whole command
  * against mocked clients.
  */

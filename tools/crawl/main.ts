@@ -1,7 +1,7 @@
 /**
  * `npm run crawl -- --stack <name> [--table <folder>]... [--wait] [--repair]`: starts the tables'
  * Glue crawlers now, and with --wait reports what each run did. See `tools/crawl/cli.ts`
- * for the options (`--help`), `crawl-core.ts` for the crawls.
+ * for the options (`--help`), `core.ts` for the crawls.
  */
 import { exit } from "../cli/command";
 import { runCli } from "./cli";

@@ -6,7 +6,7 @@
  *
  * The program and the stack file as they were at `<ref>` are checked out in a temporary
  * `git worktree add --detach`, removed afterwards and on Ctrl-C or SIGTERM; a later run removes
- * what a crash left (scripts/lib/scratch.ts). That checkout gets its own node_modules: when
+ * what a crash left (scratch.ts). That checkout gets its own node_modules: when
  * this checkout's packages serve its package-lock.json (lockServes), a directory of symlinks to this checkout's packages,
  * except the workspace packages (@incremental-crawl/components, /policies), which point at the
  * worktree's own directories, so the old program loads the old components; otherwise `npm ci` in

@@ -1,6 +1,6 @@
 /**
  * The command line of `npm run verify`: arguments, stack outputs, clients and credentials, then
- * the checks of `verify-core` and the report of `verify-format`. Everything that touches the
+ * the checks of `core.ts` and the report of `format.ts`. Everything that touches the
  * process (files, child processes, clients, clock) comes in through `CliDeps`, so tests run the
  * whole command against mocked clients.
  */
