@@ -6,7 +6,7 @@ import * as assert from "node:assert/strict";
 import { iam, objectCreatedPattern, parseCron, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
 import { CapturedResource, Graph, graphOf, policyOf, ProgramRun, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { planLifecycle } from "../scripts/lib/lifecycle";
+import { planLifecycle } from "../tools/plan/lifecycle";
 
 const T = {
     rule: "aws:cloudwatch/eventRule:EventRule",

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import * as YAML from "yaml";
-import { currentBlock, readmeBlock, renderMermaid } from "../scripts/lib/diagram";
+import { currentBlock, readmeBlock, renderMermaid } from "../tools/diagram/diagram";
 import { COLUMN_KEYS, TABLE_KEYS } from "../config";
 import { stackGraph } from "../offline";
 

@@ -10,7 +10,7 @@ import { iam, LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validate
 import { sharingProblems } from "../components/validate";
 import { CapturedResource, Graph, graphOf } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { planStack } from "../scripts/lib/policy-run";
+import { planStack } from "../tools/plan/policy-run";
 
 const ctx = { project: PROJECT, stack: "dev" };
 const k = (key: string) => `${PROJECT}:${key}`;

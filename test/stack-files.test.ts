@@ -13,8 +13,8 @@ import { promisify } from "node:util";
 import * as YAML from "yaml";
 import { ROOT, stackConfig } from "../offline";
 import { EXAMPLE_STACKS, exampleStackDir, stackDir, stackFilePath, stacksIn, TEST_STACKS_ENV } from "../offline/stacks";
-import { stackNames } from "../scripts/lib/cli";
-import { readStackFile } from "../scripts/lib/stack-file";
+import { stackNames } from "../tools/cli/command";
+import { readStackFile } from "../offline/stack-file";
 
 const EXAMPLES = path.join(ROOT, EXAMPLE_STACKS);
 

@@ -6,8 +6,8 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { storageTiers } from "@incremental-crawl/components";
-import { UsageError } from "../scripts/lib/cli";
-import { parseTiersOption, S3_PRICES, storageTable, yearOfExports } from "../scripts/lib/storage-cost";
+import { UsageError } from "../tools/cli/command";
+import { parseTiersOption, S3_PRICES, storageTable, yearOfExports } from "../tools/bench/storage-cost";
 
 const P = S3_PRICES.perGbMonth;
 const IT = S3_PRICES.intelligentTiering;

@@ -1,15 +1,15 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, ROOT, usageLine } from "../../scripts/lib/cli";
-import { spec as plan } from "../../scripts/plan";
-import { spec as checkIam } from "../../scripts/check-iam";
-import { spec as diagram } from "../../scripts/diagram";
-import { spec as bench } from "../../scripts/bench";
-import { spec as verify } from "../../scripts/lib/verify-cli";
-import { spec as crawl } from "../../scripts/lib/crawl-cli";
-import { spec as addTable } from "../../scripts/lib/add-table";
-import { spec as schema } from "../../scripts/schema";
+import { CommandSpec, ROOT, usageLine } from "../../tools/cli/command";
+import { spec as plan } from "../../tools/plan/main";
+import { spec as checkIam } from "../../tools/check-iam/main";
+import { spec as diagram } from "../../tools/diagram/main";
+import { spec as bench } from "../../tools/bench/main";
+import { spec as verify } from "../../tools/verify/cli";
+import { spec as crawl } from "../../tools/crawl/cli";
+import { spec as addTable } from "../../tools/add-table/add-table";
+import { spec as schema } from "../../tools/schema/main";
 
 const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, schema] as CommandSpec[];
 

@@ -13,9 +13,9 @@ import {
 } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { CrawlCliDeps, runCli } from "../../scripts/lib/crawl-cli";
-import { crawlExitCode, formatCrawlReport, TableCrawl } from "../../scripts/lib/crawl-core";
-import { StackOutputs } from "../../scripts/lib/verify-outputs";
+import { CrawlCliDeps, runCli } from "../../tools/crawl/cli";
+import { crawlExitCode, formatCrawlReport, TableCrawl } from "../../tools/crawl/core";
+import { StackOutputs } from "../../tools/verify/outputs";
 
 const BUCKET = "lake-dev-bucket";
 const DATABASE = "lake_dev";

@@ -4,8 +4,8 @@
  * does, before `pulumi up`) makes the update an in-place rename that keeps the rows.
  */
 import * as assert from "node:assert/strict";
-import { planLifecycle, staticCommandUpdate } from "../../scripts/lib/lifecycle";
-import { renamedInState } from "../../scripts/lib/since";
+import { planLifecycle, staticCommandUpdate } from "../../tools/plan/lifecycle";
+import { renamedInState } from "../../tools/plan/since";
 import { ProgramRun, runProgram, stackConfig } from "../../offline";
 
 const K = (key: string) => `incremental-crawl:${key}`;

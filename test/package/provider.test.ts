@@ -12,7 +12,7 @@ import * as YAML from "yaml";
 import { IncrementalLake, LakeArgsError } from "../../components/index";
 import { servedPort } from "../harness/served-port";
 import { ROOT, runProgram } from "../../offline";
-import { derivedSchema, SCHEMA_FILE } from "../../scripts/lib/schema";
+import { derivedSchema, SCHEMA_FILE } from "../../tools/schema/schema";
 
 const providerrpc = require("@pulumi/pulumi/proto/provider_grpc_pb");
 const providerproto = require("@pulumi/pulumi/proto/provider_pb");

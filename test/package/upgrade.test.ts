@@ -8,7 +8,7 @@
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import { ROOT } from "../../offline";
-import { planSince } from "../../scripts/lib/since";
+import { planSince } from "../../tools/plan/since";
 
 /** The last commit with the 0.1.0 layout and tokens (incremental-crawl:lake:EventLake, ...). */
 const BEFORE_RESTRUCTURE = "3e146be";
