@@ -18,10 +18,7 @@ export const PROJECT = "incremental-crawl";
 
 export { MAX_TABLES, TABLE_KEYS, COLUMN_KEYS } from "@incremental-crawl/components";
 
-/**
- * Defaults of the project settings: the package's. `Pulumi.yaml` declares the same defaults (the
- * CLI applies those); a test keeps the two equal.
- */
+/** Defaults of the project settings: the package's, which `npm run generate` declares in `Pulumi.yaml`. */
 export const DEFAULTS = LAKE_DEFAULTS;
 
 /** Every project key: the defaults plus `tables`, which has no default. */

@@ -9,9 +9,9 @@ import { spec as bench } from "../../scripts/bench";
 import { spec as verify } from "../../scripts/lib/verify-cli";
 import { spec as crawl } from "../../scripts/lib/crawl-cli";
 import { spec as addTable } from "../../scripts/lib/add-table";
-import { spec as schema } from "../../scripts/schema";
+import { spec as generate } from "../../scripts/generate";
 
-const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, schema] as CommandSpec[];
+const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, generate] as CommandSpec[];
 
 describe("README: the commands", () => {
     const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
