@@ -13,7 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import type { SqlConnection } from "../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { createMocks } from "./mocks";
 import { stackDir, stackFilePath } from "./stacks";
 

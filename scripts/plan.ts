@@ -8,7 +8,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import type { PolicyPackConfig } from "@pulumi/policy";
-import { didYouMean } from "@incremental-crawl/components";
+import { didYouMean } from "../components/suggest";
 import { CommandError, CommandSpec, EXIT, outputWidth, Parsed, ROOT, runScript, UsageError } from "./lib/cli";
 import { StackFileError } from "./lib/yaml-errors";
 

@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
-import { CRAWL_ALLOWANCE_MINUTES, crawlTiming, iam, oldestMessageThresholdSeconds } from "@incremental-crawl/components";
-import { CRAWLER_RULE_PATTERN_MAX_CHARS, crawlerNamePatterns } from "@incremental-crawl/components";
+import { CRAWL_ALLOWANCE_MINUTES, crawlTiming } from "../components/catalog/arrival";
+import { oldestMessageThresholdSeconds } from "../components/ops/alerts";
+import * as iam from "../components/iam-documents";
+import { CRAWLER_RULE_PATTERN_MAX_CHARS, crawlerNamePatterns } from "../components/ops/alerts";
 import { Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 

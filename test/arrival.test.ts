@@ -3,7 +3,10 @@
  * workflow's EVENT trigger, in batches; no crawler polls more often than the daily safety net.
  */
 import * as assert from "node:assert/strict";
-import { iam, objectCreatedPattern, parseCron, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
+import { objectCreatedPattern } from "../components/catalog/crawl-on-arrival";
+import { parseCron } from "../components/cron";
+import { SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "../components/catalog/arrival";
+import * as iam from "../components/iam-documents";
 import { CapturedResource, Graph, graphOf, policyOf, ProgramRun, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 import { planLifecycle } from "../scripts/lib/lifecycle";

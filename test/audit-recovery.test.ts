@@ -3,7 +3,8 @@
  * of the exports, and the tables' retentions, as the program declares them in each stack.
  */
 import * as assert from "node:assert/strict";
-import { iam, lifecycleRules } from "@incremental-crawl/components";
+import * as iam from "../components/iam-documents";
+import * as lifecycleRules from "../components/lake/lifecycle-rules";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 

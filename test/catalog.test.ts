@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { iam } from "@incremental-crawl/components";
+import * as iam from "../components/iam-documents";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 
 const CRAWLER = "aws:glue/crawler:Crawler";

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { documents, iam } from "@incremental-crawl/components";
+import * as documents from "../components/documents";
+import * as iam from "../components/iam-documents";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 

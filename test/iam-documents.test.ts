@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { documents, iam } from "@incremental-crawl/components";
+import * as documents from "../components/documents";
+import * as iam from "../components/iam-documents";
 
 const BUCKET = "arn:aws:s3:::lake";
 const TOPIC = "arn:aws:sns:eu-west-1:123456789012:events";

@@ -6,7 +6,8 @@
  */
 import * as assert from "node:assert/strict";
 import { ConfigError, parseSettings, PROJECT } from "../config";
-import { iam, LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validateLakeArgs } from "@incremental-crawl/components";
+import { LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validateLakeArgs } from "@incremental-crawl/components";
+import * as iam from "../components/iam-documents";
 import { sharingProblems } from "../components/validate";
 import { CapturedResource, Graph, graphOf } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";

@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
+import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY } from "../components/warehouse/table-export";
+import { REQUIRED_PREVIEW_FEATURES } from "../components/warehouse/snowflake-export";
+import * as iam from "../components/iam-documents";
+import * as sql from "../components/warehouse/sql";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { integrationIdentity, MOCK_ACCOUNT } from "../offline/mocks";
 

@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { storageTiers } from "@incremental-crawl/components";
+import * as storageTiers from "../components/lake/storage-tiers";
 import { UsageError } from "../scripts/lib/cli";
 import { parseTiersOption, S3_PRICES, storageTable, yearOfExports } from "../scripts/lib/storage-cost";
 

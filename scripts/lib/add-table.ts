@@ -9,13 +9,13 @@
  */
 import * as fs from "node:fs";
 import * as YAML from "yaml";
-import { connectionEnvironment, naming, PartitionGranularity, sql } from "@incremental-crawl/components";
+import { naming, PartitionGranularity } from "@incremental-crawl/components";
+import { connectionEnvironment, partitionKey, TIME_PARTITION_KEY, type SqlConnection } from "@incremental-crawl/components/runtime";
 import { PROJECT } from "../../config";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { CommandError, CommandSpec, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "./cli";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import { StackFile, stackFileText, validateStack, validateStackFile } from "./stack-file";
-import { didYouMean } from "@incremental-crawl/components";
+import { didYouMean } from "../../components/suggest";
 import { StackConfigError } from "./yaml-errors";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */
@@ -122,7 +122,7 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
         partition = "--partition-by";
     } else {
         // A column named DT cannot partition by day: it would be its own partition key.
-        const first = usable.find((c) => TEMPORAL.test(normalType(c.type)) && c.name !== sql.TIME_PARTITION_KEY.toUpperCase());
+        const first = usable.find((c) => TEMPORAL.test(normalType(c.type)) && c.name !== TIME_PARTITION_KEY.toUpperCase());
         if (first) {
             partitionBy = first.name;
             partition = "the first DATE or TIMESTAMP column";
@@ -133,7 +133,7 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
     const partCol = columns.find((c) => c.name === partitionBy);
     const granularity: PartitionGranularity = opts.granularity ?? (partCol && TEMPORAL.test(normalType(partCol.type)) ? "day" : "value");
     if (partitionBy !== undefined) {
-        const key = sql.partitionKey({ partitionBy, partitionGranularity: granularity });
+        const key = partitionKey({ partitionBy, partitionGranularity: granularity });
         for (const c of usable) {
             if (c.name.toLowerCase() === key) unfit.set(c.name, `named like the table's partition key ${key}: Athena refuses a column repeated as a partition key`);
         }

@@ -13,7 +13,7 @@
  */
 import * as path from "node:path";
 import { parseArgs, ParseArgsConfig } from "node:util";
-import { closest, didYouMean } from "@incremental-crawl/components";
+import { closest, didYouMean } from "../../components/suggest";
 import { stackDir, stacksIn } from "../../offline/stacks";
 
 export type OptionSpec =

@@ -23,12 +23,21 @@
  *   engine evaluates for every action, so the engine still decides (operators, a missing key,
  *   IfExists). A cell whose policies already use `aws:SourceArn` is refused.
  */
-import { tablePrefixOf } from "../../components/lake/export-layout";
-import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "../../components/catalog/crawler-logs";
-import { LOGS_ENCRYPTION_CONTEXT } from "../../components/iam-documents";
+import { tablePrefixOf } from "@incremental-crawl/components/runtime";
 import { anonymousPrincipal, runSimulation, type Simulation } from "@cloud-copilot/iam-simulate";
 import { managedPolicy } from "./iam-managed-policies";
 import { formatTable, wrapCell } from "./text-table";
+
+// AWS's own names, written here again on purpose: the matrix is an oracle independent of the
+// component's policy builders. Glue writes a crawler's logs to /aws-glue/crawlers, or, under a
+// security configuration with CloudWatch encryption, to /aws-glue/crawlers-role/<role>-<configuration>
+// (https://docs.aws.amazon.com/glue/latest/dg/console-security-configurations.html); CloudWatch Logs
+// sets kms:EncryptionContext:aws:logs:arn to the group's ARN
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+const DEFAULT_CRAWLER_LOG_GROUP = "/aws-glue/crawlers";
+const encryptedCrawlerLogGroup = (role: string, configuration: string) => `/aws-glue/crawlers-role/${role}-${configuration}`;
+const logGroupArn = (a: { partition: string; region: string; accountId: string }, name: string) => `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:${name}`;
+const LOGS_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
 
 /** The part of a harness `CapturedResource` the matrix reads. */
 export interface GraphResource {

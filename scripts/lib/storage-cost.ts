@@ -5,7 +5,7 @@
  * arithmetic only: storage, not requests (a transition is one request per object, once; the same
  * page lists those prices), nor retrievals.
  */
-import { storageTiers } from "@incremental-crawl/components";
+import * as storageTiers from "../../components/lake/storage-tiers";
 import { UsageError } from "./cli";
 import { wrapCell } from "./text-table";
 

@@ -9,15 +9,13 @@
  * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
  * wait for real.
  */
-import { toCount } from "../../components/warehouse/backfill/backfill";
+import { toCount, type SqlConnection, qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "@incremental-crawl/components/runtime";
 import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, Table } from "@aws-sdk/client-glue";
 import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/warehouse/sql";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./verify-outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {

@@ -3,7 +3,7 @@ import {
     awsManagedPolicyName, checkNoWildcardDataResource, iamCrossAccountPrincipalsConfigured, iamNoBroadManagedPolicy, iamNoWildcardAction, iamNoWildcardDataResource,
     iamThirdPartyExternalId, isDataAction, isWildcardResource,
 } from "../../policies/rules/iam";
-import { iam } from "@incremental-crawl/components";
+import * as iam from "../../components/iam-documents";
 import { doc, violationsOf } from "./support";
 
 const ROLE = "aws:iam/role:Role";
