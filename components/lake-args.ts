@@ -170,7 +170,7 @@ export interface IncrementalLakeArgs {
     encryption?: Encryption;
     /**
      * An existing customer-managed KMS key to use instead of creating one (with `encryption: kms`).
-     * Its key policy must admit what `iam.lakeKeyPolicy` admits.
+     * Its key policy must admit what the lake's own key policy admits (`lakeKeyPolicy`, lake/policy-documents.ts).
      */
     kmsKeyArn?: pulumi.Input<string>;
     /**
