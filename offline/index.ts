@@ -12,7 +12,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import type { SqlConnection } from "../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { createMocks } from "./mocks";
 import { engineConfig, projectDefaults, readStackFileAt } from "./stack-file";
 import { ROOT, stackDir, stackFilePath } from "./stacks";

@@ -3,7 +3,7 @@
  * of the real stacks and of a stack with `glueCatalogEncryption`.
  */
 import * as assert from "node:assert/strict";
-import { crawlerLogs } from "@incremental-crawl/components";
+import * as crawlerLogs from "../components/catalog/crawler-logs";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 
 const CRAWLER = "aws:glue/crawler:Crawler";

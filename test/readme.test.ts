@@ -1,9 +1,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
 import { currentBlock, readmeBlock, renderMermaid } from "../tools/diagram/diagram";
-import { COLUMN_KEYS, TABLE_KEYS } from "../config";
 import { stackGraph } from "../offline";
 
 const ROOT = path.join(__dirname, "..");
@@ -15,19 +13,6 @@ describe("README", () => {
     it("embeds the diagram that the dev stack's graph renders today (npm run diagram -- --write)", async () => {
         const expected = readmeBlock(renderMermaid(await stackGraph("dev"), "incremental-crawl-dev"), "dev");
         assert.equal(currentBlock(architecture), expected);
-    });
-
-    it("documents every Pulumi.yaml setting with its type, default and description", () => {
-        const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-        const rows = new Map<string, string[]>();
-        for (const line of readme.split("\n")) {
-            const m = /^\| `([A-Za-z]+)` \| (.+?) \| `(.+?)` \| (.+) \|$/.exec(line);
-            if (m) rows.set(m[1], [m[2], m[3], m[4]]);
-        }
-        for (const [key, decl] of Object.entries<any>(project.config)) {
-            const type = decl.type === "array" ? `array of ${decl.items.type}` : decl.type;
-            assert.deepEqual(rows.get(key), [type, JSON.stringify(decl.default), decl.description.replace(/\|/g, "\\|")], key);
-        }
     });
 
     it("starts no crawler by hand: dev and prod catalogue on arrival, and Operating it says when crawls happen", () => {
@@ -52,15 +37,6 @@ describe("README", () => {
         assert.match(ci, /^npm ci$/m);
         assert.match(ci, /^npm run build$/m);
         assert.match(ci, /^npm test$/m);
-    });
-});
-
-describe("README: the tables reference", () => {
-    it("documents every table and column setting config.ts accepts", () => {
-        const section = readme.slice(readme.indexOf("`tables` (required"), readme.indexOf("Provider settings in the stack files"));
-        const documented = [...section.matchAll(/^\| `([a-zA-Z]+)` \|/gm)].map((m) => m[1]).sort();
-        assert.deepEqual(documented, [...TABLE_KEYS].sort());
-        for (const k of COLUMN_KEYS) assert.match(section, new RegExp(`\\b${k}\\b`), `column setting ${k}`);
     });
 });
 

@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { storageTiers } from "@incremental-crawl/components";
+import { storageTiers } from "@incremental-crawl/components/runtime";
 import { UsageError } from "../tools/cli/command";
 import { parseTiersOption, S3_PRICES, storageTable, yearOfExports } from "../tools/bench/storage-cost";
 

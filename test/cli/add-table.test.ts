@@ -7,7 +7,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { addedLines, appendTable, parseSource, proposeTable, runAddTable } from "../../tools/add-table/add-table";
 import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";

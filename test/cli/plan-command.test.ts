@@ -1,7 +1,7 @@
 /**
  * `npm run plan` as a command: the program type-checked as `pulumi up` does before its plan is
  * printed, options that exclude each other refused, advisories that fail a CI gate on request;
- * and `npm run schema -- --help`.
+ * and `npm run generate -- --help`.
  */
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -11,7 +11,7 @@ import * as path from "node:path";
 import { promisify } from "node:util";
 import { CommandSpec, EXIT, Io, OptionSpec, Parsed, ROOT, runCommand, usageLine, usageText } from "../../tools/cli/command";
 import { main as planMain, spec as planSpec } from "../../tools/plan/main";
-import { main as schemaMain, spec as schemaSpec } from "../../tools/schema/main";
+import { main as generateMain, spec as generateSpec } from "../../tools/generate/main";
 import { cachedVerdict, typeErrors } from "../../tools/plan/typecheck-program";
 import { sinceExitCode } from "../../tools/plan/since";
 import type { LifecyclePlan, Verdict } from "../../tools/plan/lifecycle";
@@ -105,15 +105,15 @@ describe("cli: plan's options", function () {
     });
 });
 
-describe("cli: npm run schema", () => {
-    it("answers --help with its usage instead of writing the schema", async () => {
+describe("cli: npm run generate", () => {
+    it("answers --help with its usage instead of writing the derived files", async () => {
         const before = fs.statSync(path.join(ROOT, "components", "schema.json")).mtimeMs;
-        const r = await run(schemaSpec, schemaMain, ["--help"]);
-        assert.deepEqual([r.code, r.stdout, r.stderr], [EXIT.ok, usageText(schemaSpec), ""]);
-        assert.equal(r.stdout.split("\n")[0], usageLine(schemaSpec));
+        const r = await run(generateSpec, generateMain, ["--help"]);
+        assert.deepEqual([r.code, r.stdout, r.stderr], [EXIT.ok, usageText(generateSpec), ""]);
+        assert.equal(r.stdout.split("\n")[0], usageLine(generateSpec));
         assert.equal(fs.statSync(path.join(ROOT, "components", "schema.json")).mtimeMs, before, "nothing written");
-        const bad = await run(schemaSpec, schemaMain, ["--chek"]);
+        const bad = await run(generateSpec, generateMain, ["--chek"]);
         assert.equal(bad.code, EXIT.usage);
-        assert.match(bad.stderr, /^schema: unknown option --chek \(did you mean --check\?\)/);
+        assert.match(bad.stderr, /^generate: unknown option --chek \(did you mean --check\?\)/);
     });
 });

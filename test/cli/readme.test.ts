@@ -9,9 +9,9 @@ import { spec as bench } from "../../tools/bench/main";
 import { spec as verify } from "../../tools/verify/cli";
 import { spec as crawl } from "../../tools/crawl/cli";
 import { spec as addTable } from "../../tools/add-table/add-table";
-import { spec as schema } from "../../tools/schema/main";
+import { spec as generate } from "../../tools/generate/main";
 
-const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, schema] as CommandSpec[];
+const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, generate] as CommandSpec[];
 
 describe("docs/commands.md: the commands", () => {
     const section = fs.readFileSync(path.join(ROOT, "docs", "commands.md"), "utf8");

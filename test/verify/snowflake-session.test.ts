@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CURRENT_REGION_SQL } from "../../components/warehouse/account-cloud";
+import { CURRENT_REGION_SQL } from "@incremental-crawl/components/runtime";
 import { lazySnowflake } from "../../tools/verify/snowflake";
 
 // Throwaway PEM shape; not a real key.

@@ -14,7 +14,7 @@ import {
 import { HeadObjectCommand, ListObjectsV2Command, ReplicationStatus, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { VerifyDeps } from "../../tools/verify/core";
 import { StackOutputs } from "../../tools/verify/outputs";
 import { unloadLogPartitionsSql } from "../../tools/verify/partition-rows";

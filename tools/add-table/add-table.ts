@@ -9,14 +9,13 @@
  */
 import * as fs from "node:fs";
 import * as YAML from "yaml";
-import { connectionEnvironment, naming, PartitionGranularity, sql } from "@incremental-crawl/components";
+import { naming, PartitionGranularity } from "@incremental-crawl/components";
+import { connectionEnvironment, partitionKey, TIME_PARTITION_KEY, type SqlConnection } from "@incremental-crawl/components/runtime";
 import { PROJECT } from "../../config";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
 import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "../verify/drift";
 import { StackFile, stackFileText } from "../../offline/stack-file";
-import { validateStack, validateStackFile } from "../cli/stack-config";
-import { StackConfigError } from "../cli/stack-config";
+import { StackConfigError, validateStack, validateStackFile } from "../cli/stack-config";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */
 export interface TableEntry {
@@ -122,7 +121,7 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
         partition = "--partition-by";
     } else {
         // A column named DT cannot partition by day: it would be its own partition key.
-        const first = usable.find((c) => TEMPORAL.test(normalType(c.type)) && c.name !== sql.TIME_PARTITION_KEY.toUpperCase());
+        const first = usable.find((c) => TEMPORAL.test(normalType(c.type)) && c.name !== TIME_PARTITION_KEY.toUpperCase());
         if (first) {
             partitionBy = first.name;
             partition = "the first DATE or TIMESTAMP column";
@@ -133,7 +132,7 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
     const partCol = columns.find((c) => c.name === partitionBy);
     const granularity: PartitionGranularity = opts.granularity ?? (partCol && TEMPORAL.test(normalType(partCol.type)) ? "day" : "value");
     if (partitionBy !== undefined) {
-        const key = sql.partitionKey({ partitionBy, partitionGranularity: granularity });
+        const key = partitionKey({ partitionBy, partitionGranularity: granularity });
         for (const c of usable) {
             if (c.name.toLowerCase() === key) unfit.set(c.name, `named like the table's partition key ${key}: Athena refuses a column repeated as a partition key`);
         }

@@ -5,7 +5,7 @@
  * arithmetic only: storage, not requests (a transition is one request per object, once; the same
  * page lists those prices), nor retrievals.
  */
-import { storageTiers } from "@incremental-crawl/components";
+import { storageTiers } from "@incremental-crawl/components/runtime";
 import { UsageError } from "../cli/command";
 import { markdownTable, wrapCell } from "../cli/text-table";
 

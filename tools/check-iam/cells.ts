@@ -2,9 +2,7 @@
  * The cells of the IAM access matrix: who tries what on which resource, with which context, and
  * what the stack's policies must decide, built from the stack's facts (facts.ts) alone.
  */
-import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "../../components/catalog/crawler-logs";
-import { LOGS_ENCRYPTION_CONTEXT } from "../../components/iam-documents";
-import { LakeFacts, NamedPolicy, OTHER_ACCOUNT, PolicyDoc, TableFacts } from "./facts";
+import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, LakeFacts, logGroupArn, LOGS_ENCRYPTION_CONTEXT, NamedPolicy, OTHER_ACCOUNT, PolicyDoc, TableFacts } from "./facts";
 
 export type Expected = "Allowed" | "Denied" | "ExplicitlyDenied";
 export type Decision = "Allowed" | "ImplicitlyDenied" | "ExplicitlyDenied" | "Error";
@@ -685,7 +683,6 @@ function endpointOwnerCells({ f, topic, adminElsewhere, add }: Scope): void {
     subscribe("other-account-subscribes", { label: "administrator of another account", arn: adminElsewhere }, "sqs", `arn:${f.partition}:sqs:${f.region}:${OTHER_ACCOUNT}:its-queue`, "Denied",
         "cross-account: the topic policy admits no account that is not a configured endpoint owner", "sqs, a queue of its own");
 }
-
 
 function labelContext(ctx: Record<string, string>): string {
     const parts = Object.entries(ctx).map(([k, v]) => {

@@ -3,9 +3,19 @@
  * buckets, queues, crawlers), found in the program's resource graph as the engine would receive it,
  * never by calling the builders. The cells (cells.ts) are built from these facts alone.
  */
-import { tablePrefixOf } from "../../components/lake/export-layout";
-import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "../../components/catalog/crawler-logs";
+import { tablePrefixOf } from "@incremental-crawl/components/runtime";
 import { managedPolicy } from "./managed-policies";
+
+// AWS's own names, written here again on purpose: the matrix is an oracle independent of the
+// component's policy builders. Glue writes a crawler's logs to /aws-glue/crawlers, or, under a
+// security configuration with CloudWatch encryption, to /aws-glue/crawlers-role/<role>-<configuration>
+// (https://docs.aws.amazon.com/glue/latest/dg/console-security-configurations.html); CloudWatch Logs
+// sets kms:EncryptionContext:aws:logs:arn to the group's ARN
+// (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+export const DEFAULT_CRAWLER_LOG_GROUP = "/aws-glue/crawlers";
+export const encryptedCrawlerLogGroup = (role: string, configuration: string) => `/aws-glue/crawlers-role/${role}-${configuration}`;
+export const logGroupArn = (a: { partition: string; region: string; accountId: string }, name: string) => `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:${name}`;
+export const LOGS_ENCRYPTION_CONTEXT = "kms:EncryptionContext:aws:logs:arn";
 
 /** The part of a harness `CapturedResource` the matrix reads. */
 export interface GraphResource {
@@ -315,7 +325,7 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
 
 /**
  * Where a crawler logs. With a security configuration whose CloudWatch encryption is SSE-KMS, Glue
- * writes to `encryptedCrawlerLogGroup(role, configuration)` (components/catalog/crawler-logs.ts),
+ * writes to `encryptedCrawlerLogGroup(role, configuration)` (above),
  * which the graph must declare with the configuration's key; otherwise to /aws-glue/crawlers.
  */
 function crawlerLogsOf(rs: GraphResource[], crawler: GraphResource, role: GraphResource, at: { partition: string; region: string; accountId: string }): TableFacts["logs"] {

@@ -18,8 +18,7 @@
  */
 import { GetCrawlerMetricsCommand, GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GlueClient } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
-import { PARTITION_FOLDER } from "../../components/warehouse/backfill/backfill";
-import { partitionCatalogOn } from "../../components/warehouse/backfill/glue-partitions";
+import { PARTITION_FOLDER, partitionCatalogOn } from "@incremental-crawl/components/runtime";
 import { startCrawler, waitForCrawl } from "./crawler-run";
 import { errorText } from "../cli/errors";
 import { formatTable, wrapCell } from "../cli/text-table";

@@ -25,7 +25,9 @@ import {
     EnforcementLevel, Policies, PolicyPackConfig, PolicyProviderResource, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
     StackValidationArgs, StackValidationPolicy,
 } from "@pulumi/policy";
-import { crawlTiming, EVENT_BATCH_LIMITS, naming, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
+import { validateLakeArgs } from "@incremental-crawl/components";
+import { exportLayout } from "@incremental-crawl/components/runtime";
+import { readArgs } from "../../config";
 import { allPolicies, PACK_NAME } from "../../policies/rules";
 import { defaultsOf } from "../../policies/lib/rule";
 import { NodeOptions } from "../../policies/lib/graph";
@@ -100,66 +102,26 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
         accountIds: [MOCK_ACCOUNT],
         // A stack that names a CloudTrail trail with S3 data events has its audit trail there.
         cloudTrailDataEvents: (config["incremental-crawl:auditTrail"] ?? "").startsWith("cloudtrail:"),
-        declaredRetention: declaredRetentionOf(config, exportPrefix),
-        ...sharedWithOf(config),
+        declaredRetention: {},
+        readerAccounts: [],
+        endpointOwnerAccounts: [],
     };
+    // The rest as the program reads it; a configuration the program refuses fails the program
+    // itself, and the policy defaults stand.
+    const lake = validateLakeArgs(readArgs(config), { skipUnknown: true });
+    if (!lake.ok) return settings;
+    const { tables, readers, crawl } = lake.settings;
+    const place = { exportPrefix: lake.settings.exportPrefix, database: lake.settings.snowflakeDatabase, schema: lake.settings.snowflakeSchema };
+    // The tables' declared retentions, by their folders' key prefix: the exceptions
+    // s3-retention-in-production allows.
+    settings.declaredRetention = Object.fromEntries(tables.filter((t) => t.retentionDays !== undefined).map((t) => [exportLayout(t, place).tablePrefix, t.retentionDays]));
+    // The accounts the stack shares with: its readers, and the owners of queues and functions that subscribe themselves.
+    settings.readerAccounts = [...new Set(readers.map((r) => r.account))].sort();
+    settings.endpointOwnerAccounts = [...new Set(tables.flatMap((t) => t.subscribers ?? []).filter((s) => s.subscribedBy === "endpoint-owner").map((s) => s.account!))].sort();
     // Crawls start on arrival (a batch window plus a crawl), and at least once a day with the
     // safety net: the longest interval between crawls an event may wait through.
-    const window = Number(config["incremental-crawl:crawlBatchWindowSeconds"] ?? EVENT_BATCH_LIMITS.maxWindowSeconds);
-    if (Number.isInteger(window) && window >= EVENT_BATCH_LIMITS.minWindowSeconds && window <= EVENT_BATCH_LIMITS.maxWindowSeconds) {
-        // An invalid window fails the program itself; the policy default stands.
-        // The stack's safety-net schedule as the program reads it (the project's default when unset).
-        const schedule = config["incremental-crawl:safetyNetSchedule"] ?? SAFETY_NET_SCHEDULE;
-        try {
-            settings.crawlerIntervalMinutes = crawlTiming({ batchWindowSeconds: window, safetyNetSchedule: schedule.trim() === SAFETY_NET_OFF ? undefined : schedule }).longestIntervalMinutes;
-        } catch {
-            // A schedule the program refuses fails the program itself; the policy default stands.
-        }
-    }
+    settings.crawlerIntervalMinutes = crawl.longestIntervalMinutes;
     return settings;
-}
-
-/**
- * The accounts the stack shares with: its readers (`<account>` or `<account>:<TABLE>`), and the
- * owners of queues and functions that subscribe themselves (a table's subscriber with subscribedBy
- * endpoint-owner; the account is in the endpoint's ARN). What does not parse is left out (the
- * program refuses the configuration itself).
- */
-function sharedWithOf(config: Record<string, string>): { readerAccounts: string[]; endpointOwnerAccounts: string[] } {
-    const json = (key: string): unknown => {
-        try {
-            return JSON.parse(config[key] ?? "[]");
-        } catch {
-            return [];
-        }
-    };
-    const readers = json("incremental-crawl:readers");
-    const tables = json("incremental-crawl:tables");
-    const readerAccounts = Array.isArray(readers) ? readers.filter((r): r is string => typeof r === "string").map((r) => r.split(":")[0]).filter((a) => naming.ACCOUNT_ID.test(a)) : [];
-    const owners = (Array.isArray(tables) ? tables : []).flatMap((t: any) => (Array.isArray(t?.subscribers) ? t.subscribers : []))
-        .filter((s: any) => s?.subscribedBy === "endpoint-owner" && typeof s.endpoint === "string")
-        .map((s: any) => (s.endpoint as string).split(":")[4])
-        .filter((a: unknown): a is string => typeof a === "string" && naming.ACCOUNT_ID.test(a));
-    return { readerAccounts: [...new Set(readerAccounts)].sort(), endpointOwnerAccounts: [...new Set(owners)].sort() };
-}
-
-/**
- * The tables' declared retentions, by the key prefix of each table's folder (`exports/customers/`):
- * the exceptions s3-retention-in-production allows. A table that does not parse is left out (the
- * program refuses the configuration itself).
- */
-function declaredRetentionOf(config: Record<string, string>, exportPrefix: string): Record<string, number> {
-    let tables: unknown;
-    try {
-        tables = JSON.parse(config["incremental-crawl:tables"] ?? "[]");
-    } catch {
-        return {};
-    }
-    const out: Record<string, number> = {};
-    for (const t of Array.isArray(tables) ? tables : []) {
-        if (t && typeof t.name === "string" && Number.isInteger(t.retentionDays)) out[`${exportPrefix}/${naming.folderName(t.name)}/`] = t.retentionDays;
-    }
-    return out;
 }
 
 /** Per policy: its schema defaults, the stack's settings for the keys it declares, then explicit overrides. */

@@ -10,7 +10,7 @@ import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { SQSClient } from "@aws-sdk/client-sqs";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { DEFAULT_TIMEOUT_SECONDS, verifyStack } from "./core";
 import { awsCredentialsProblem, errorText } from "../cli/errors";
 import { formatReport } from "./format";

@@ -9,15 +9,13 @@
  * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
  * wait for real.
  */
-import { toCount } from "../../components/warehouse/backfill/backfill";
+import { toCount, type SqlConnection, qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "@incremental-crawl/components/runtime";
 import {
     AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import { GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, Table } from "@aws-sdk/client-glue";
 import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "../../components/warehouse/sql";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {
@@ -846,7 +844,7 @@ function crawlerCause(status: string | undefined, message: string): string {
         // With a security configuration Glue logs to /aws-glue/crawlers-role/<role>-<configuration>
         // (components/catalog/crawler-logs.ts), the group the program declares and grants.
         return "the crawler cannot write its CloudWatch log: its role may create, associate the lake key with and write to its own log group only " +
-            "(iam.crawlerPolicy), and the key admits CloudWatch Logs for the stack's crawler log groups only; compare the run's log group (logs: above) " +
+            "(crawlerPolicy), and the key admits CloudWatch Logs for the stack's crawler log groups only; compare the run's log group (logs: above) " +
             "with the one the stack declares, /aws-glue/crawlers-role/<role>-<security configuration>";
     }
     if (/kms|decrypt|key/i.test(message) && denied) {
@@ -857,7 +855,7 @@ function crawlerCause(status: string | undefined, message: string): string {
             "PurgeQueue, ListDeadLetterSourceQueues, ListQueueTags on the queue and the DLQ (and kms:Decrypt for a CMK), and the queue must exist";
     }
     if (denied || /s3/i.test(message)) {
-        return "the crawler role cannot read the objects: grant s3:GetObject on the table's folder (iam.crawlerPolicy ReadOwnTableObjects) and kms:Decrypt with a CMK";
+        return "the crawler role cannot read the objects: grant s3:GetObject on the table's folder (crawlerPolicy ReadOwnTableObjects) and kms:Decrypt with a CMK";
     }
     return "the crawl failed: read LastCrawl.ErrorMessage and the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key)";
 }

@@ -4,7 +4,7 @@
  * dropped or renamed column makes the task's `SELECT` fail on its next run, a retyped one changes
  * the Parquet schema the crawler catalogues. Pure.
  */
-import { qualified } from "../../components/warehouse/sql";
+import { qualified } from "@incremental-crawl/components/runtime";
 
 /** A column as `DESCRIBE TABLE` reports it. */
 export interface DescribedColumn {

@@ -6,8 +6,7 @@
 
 import { execFile } from "node:child_process";
 import { errorText } from "../cli/errors";
-import type { BackfillSummary as Summary } from "../../components/warehouse/backfill/backfill";
-import { EXPORT_ID } from "../../components/lake/export-layout";
+import { type BackfillSummary as Summary, EXPORT_ID } from "@incremental-crawl/components/runtime";
 import { CommandError, EXIT, isObject } from "../cli/command";
 
 /** The backfill's summary as the stack exports it (`TableExport.summary`); any field may be missing. */

@@ -9,7 +9,7 @@
  * Snowflake's current rows cannot say that much: the lake is append-only, and keeps rows deleted or
  * updated upstream.
  */
-import { NULL_PARTITION, qualified, quoteIdent, quoteLiteral } from "../../components/warehouse/sql";
+import { NULL_PARTITION, qualified, quoteIdent, quoteLiteral } from "@incremental-crawl/components/runtime";
 
 /** Rows by partition folder (`dt=2024-01-31`). */
 export type PartitionCounts = ReadonlyMap<string, number>;

@@ -5,9 +5,7 @@
  * notifications cannot cross clouds). A failed login or check then fails each Snowflake check with its error.
  */
 import type { ConnectionOptions } from "snowflake-sdk";
-import { NotOnAwsError, requireAwsHosted } from "../../components/warehouse/account-cloud";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { adapt, connect, readEnvironment } from "../../components/warehouse/backfill/main";
+import { NotOnAwsError, requireAwsHosted, type SqlConnection, adapt, connect, readEnvironment } from "@incremental-crawl/components/runtime";
 
 export interface LazySnowflake {
     conn: SqlConnection;

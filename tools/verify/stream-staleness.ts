@@ -6,7 +6,7 @@
  * SHOW STREAMS reports `stale` ("true"/"false") and `stale_after`, when it will be
  * (https://docs.snowflake.com/en/sql-reference/sql/show-streams).
  */
-import { qualified, quoteLiteral } from "../../components/warehouse/sql";
+import { qualified, quoteLiteral } from "@incremental-crawl/components/runtime";
 import { cell } from "./drift";
 
 /** How close `stale_after` may come before verify warns: the task has stopped consuming the stream. */
