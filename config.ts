@@ -10,7 +10,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-    IncrementalLakeArgs, LAKE_DEFAULTS, LakeArgsError, LakeSettings, SAFETY_NET_SCHEDULE, SNOWFLAKE_CONNECTION_KEYS,
+    IncrementalLakeArgs, LAKE_DEFAULTS, LakeArgsError, LakeSettings, SNOWFLAKE_CONNECTION_KEYS,
     SnowflakeConnection, knownKey, naming, validateLakeArgs,
 } from "@incremental-crawl/components";
 
@@ -18,10 +18,7 @@ export const PROJECT = "incremental-crawl";
 
 export { MAX_TABLES, TABLE_KEYS, COLUMN_KEYS } from "@incremental-crawl/components";
 
-/**
- * Defaults of the project settings: the package's. `Pulumi.yaml` declares the same defaults (the
- * CLI applies those); a test keeps the two equal.
- */
+/** Defaults of the project settings: the package's, which `npm run generate` declares in `Pulumi.yaml`. */
 export const DEFAULTS = LAKE_DEFAULTS;
 
 /** Every project key: the defaults plus `tables`, which has no default. */
@@ -30,7 +27,7 @@ export const PROJECT_KEYS = [...Object.keys(DEFAULTS), "tables"] as const;
 /** Settings the project no longer reads, and what replaced them. */
 const RETIRED_KEYS: Record<string, string> = {
     crawlerSchedule: "no crawlerSchedule: crawls start when a table's objects arrive (crawlBatchSize, crawlBatchWindowSeconds); " +
-        `the fallback crawl's schedule is safetyNetSchedule (default ${SAFETY_NET_SCHEDULE})`,
+        `the fallback crawl's schedule is safetyNetSchedule (default ${LAKE_DEFAULTS.safetyNetSchedule})`,
 };
 
 /** Provider keys that would put a credential in the stack file. Credentials come from the environment. */

@@ -4,7 +4,8 @@
  * stack configuration is read and validated (config.ts), then one IncrementalLake is declared.
  */
 import * as aws from "@pulumi/aws";
-import { connectionEnvironment, IncrementalLake } from "@incremental-crawl/components";
+import { IncrementalLake } from "@incremental-crawl/components";
+import { connectionEnvironment } from "@incremental-crawl/components/runtime";
 import { loadSettings } from "./config";
 
 const settings = loadSettings();

@@ -2,9 +2,8 @@
  * What the component provider serves: IncrementalLake, to programs in every Pulumi language
  * (`pulumi package add <repository>/components` generates their SDK from the schema below).
  *
- * Only the top component is served. The parts (EventLake, Catalog, SnowflakeExport, ...) take
- * other resources of the graph as arguments, which a schema cannot carry; TypeScript programs
- * import them from the package directly.
+ * Only the top component is served, as the package exports only it: the parts (EventLake, Catalog,
+ * SnowflakeExport, ...) take other resources of the graph as arguments, which a schema cannot carry.
  */
 import { ComponentProvider } from "@pulumi/pulumi/provider/experimental";
 import { IncrementalLake } from "./incremental-lake";

@@ -190,7 +190,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         // A key of the program's own (`kmsKeyArn`), else one the lake creates. With a key, the
         // crawlers encrypt their logs with it (Catalog): the lake's key admits CloudWatch Logs for
-        // their log groups; a key of the program's must admit the same (iam.lakeKeyPolicy).
+        // their log groups; a key of the program's must admit the same (lakeKeyPolicy).
         const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined
             ? new LakeKey(`${name}-kms`, {
                 accountId, partition, retain, crawlerLogs: { region, namePrefix },

@@ -65,7 +65,7 @@ export type SubscribedBy = (typeof SubscribedBy)[keyof typeof SubscribedBy];
 /** A further consumer of one table's object-created events, besides its crawler. */
 export interface EventSubscriber {
     protocol: SubscriberProtocol;
-    /** The queue's or function's ARN, or the https:// URL (no credentials in it). */
+    /** The queue's or function's ARN (a function's optionally with a version or alias), or the https:// URL (no credentials in it). Each endpoint once per lake. */
     endpoint: string;
     /** Default: `lake`. A queue or function of another account needs `endpoint-owner`. */
     subscribedBy?: SubscribedBy;
@@ -75,7 +75,7 @@ export interface EventSubscriber {
 export interface ExportColumn {
     /** Upper-case Snowflake column name. */
     name: string;
-    /** Snowflake data type, e.g. `NUMBER(38,0)`, `VARCHAR`, `TIMESTAMP_TZ` (not bare TIMESTAMP). */
+    /** Snowflake data type, e.g. `NUMBER(38,0)`, `VARCHAR(32)`, `DATE`, `TIMESTAMP_TZ` (not bare TIMESTAMP). */
     type: string;
     /** Whether the column takes NULL. Default: true. */
     nullable?: boolean;
@@ -83,12 +83,19 @@ export interface ExportColumn {
 
 /** One table moved from Snowflake to the lake. */
 export interface ExportTable {
-    /** Upper-case Snowflake table name; lower-cased, it is the S3 folder and the Glue table. */
+    /** Upper-case Snowflake identifier of at most 128 characters; lower-cased, it is the S3 folder and the Glue table. */
     name: string;
+    /** The table's columns, at least one. */
     columns: ExportColumn[];
-    /** The column whose value names the partition folder. */
+    /** A column of the table whose value names the partition folder. */
     partitionBy: string;
-    /** Default: `day` for DATE and TIMESTAMP columns, `value` for others. */
+    /**
+     * Default: `day` for DATE and TIMESTAMP columns (TIMESTAMP_TZ/LTZ in UTC, others as stored),
+     * `value` for others: `p_<column>=<value>`, every character but letters, digits, `_` and `.`
+     * turned into `_` (so `a-b` and `a b` share a folder). NULL and empty values land in
+     * `__HIVE_DEFAULT_PARTITION__`. No column may be named like the partition key (`DT`,
+     * `P_<COLUMN>`): Athena refuses a column repeated as a partition key.
+     */
     partitionGranularity?: PartitionGranularity;
     /**
      * `DATABASE.SCHEMA.TABLE` of an existing table to export; the component then does not create
@@ -98,8 +105,9 @@ export interface ExportTable {
     /** Export generation, default 1. Raising it starts a new export: the whole table again, in a new folder. */
     generation?: number;
     /**
-     * Days the table's exported objects are kept, in the lake and in its replica (noncurrent
-     * versions too), 1 to 36500. Unset: kept until deleted.
+     * Days the table's exported objects are kept, 1 to 36500: S3 Lifecycle expires them under the
+     * table's folder, in the lake and in its replica, and their noncurrent versions
+     * `noncurrentVersionDays` later. Unset: kept until deleted. Snowflake keeps the rows.
      */
     retentionDays?: number;
     /**
@@ -136,112 +144,133 @@ export interface SnowflakeConnection {
     authenticator?: string;
 }
 
-/** Everything `IncrementalLake` takes. Only `tables` is required. */
+/**
+ * Everything `IncrementalLake` takes. Only `tables` is required; the defaults are `LAKE_DEFAULTS`.
+ * A stack of this project sets the same keys as `incremental-crawl:<key>` (`snowflakeConnection` and
+ * `snowflakePreviewFeatures` as the Snowflake provider's `snowflake:*` settings).
+ */
 export interface IncrementalLakeArgs {
     /**
      * The tables to move: at least one; with their subscribers, at most `maxFilterPolicies` (each
      * table's queue and each subscriber holds one SNS filter policy).
      */
     tables: ExportTable[];
-    /** A production lake keeps its data on destroy, and requires `kms` encryption and versioning. Default: false. */
+    /**
+     * A production lake keeps its data on `pulumi destroy` (buckets, Glue database, Snowflake
+     * database, KMS keys) and protects the storage integration; it requires `kms` encryption,
+     * versioning, an audit trail and a `replicaRegion`.
+     */
     production?: boolean;
-    /** S3 key prefix of the exports: `<exportPrefix>/<table>/<export>/dt=.../`. Default: `exports`. */
+    /** S3 key prefix of the exports: each table lands under `<exportPrefix>/<table>/<export>/dt=.../`. */
     exportPrefix?: string;
-    /** Default: `sse-s3`. */
+    /**
+     * `sse-s3` (S3-managed keys, SSE-SQS on the queues, an unencrypted topic) or `kms` (one
+     * customer-managed KMS key for bucket, topic and queues).
+     */
     encryption?: Encryption;
     /**
      * An existing customer-managed KMS key to use instead of creating one (with `encryption: kms`).
-     * Its key policy must admit what `iam.lakeKeyPolicy` admits.
+     * Its key policy must admit what the lake's own key policy admits (`lakeKeyPolicy`, lake/policy-documents.ts).
      */
     kmsKeyArn?: pulumi.Input<string>;
     /**
      * Encrypt the Glue Data Catalog of the whole AWS account in this region with the lake key: an
-     * account-wide setting, so one stack of an account at most; production with `kms` only. Default: false.
+     * account-wide setting, so one stack of an account at most; production with `kms` only.
      */
     glueCatalogEncryption?: boolean;
     /**
      * AWS accounts that may read the lake: `<account id>` reads every table, `<account id>:<TABLE>`
      * one table (its current export, through S3, the lake key and, with `glueCatalogResourcePolicy`,
-     * the Glue table). Never the lake's own account. Default: none.
+     * the Glue table). Never the lake's own account.
      */
     readers?: string[];
     /**
      * Share the readers' Glue tables through the Data Catalog resource policy of the whole AWS account
      * in this region (one per account and region: one stack of an account at most); refused with
-     * `glueCatalogEncryption`. Default: false.
+     * `glueCatalogEncryption`.
      */
     glueCatalogResourcePolicy?: boolean;
     /**
-     * SNS filter policies the lake topic may hold: tables plus subscribers. Default: 200, SNS's
-     * adjustable quota; raise it here after AWS raised the quota.
+     * SNS filter policies the lake topic may hold, one per table and one per subscriber: SNS's
+     * default and adjustable quota; raise it only after AWS raised yours.
      */
     maxFilterPolicies?: number;
-    /** Keep object versions in the lake bucket. Default: true. */
+    /** Keep object versions in the lake bucket. */
     versioning?: boolean;
     /**
      * Storage classes by age for every table without `storageTiers` of its own, each `CLASS:DAYS`
-     * (`["STANDARD_IA:30", "GLACIER_IR:120"]`): STANDARD_IA (from 30 days), INTELLIGENT_TIERING
-     * (its instant-access tiers only) or GLACIER_IR, the classes Athena reads. The replica follows
-     * the same tiers; noncurrent versions stay in the class they were in until they expire.
-     * Default: none, objects stay in STANDARD.
+     * (`["STANDARD_IA:30", "GLACIER_IR:120"]`: objects move to CLASS when DAYS old): STANDARD_IA
+     * (from 30 days), INTELLIGENT_TIERING (its instant-access tiers only) or GLACIER_IR, the classes
+     * Athena reads. The replica follows the same tiers; noncurrent versions stay in the class they
+     * were in until they expire. `[]`: objects stay in STANDARD.
      */
     storageTiers?: string[];
-    /** Days after which a noncurrent object version is deleted. Default: 30. */
+    /** Days after which a noncurrent object version is deleted (with versioning). */
     noncurrentVersionDays?: number;
-    /** Days after which incomplete multipart uploads are aborted. Default: 7. */
+    /** Days after which incomplete multipart uploads are aborted. */
     abortIncompleteUploadDays?: number;
-    /** Days Athena query results are kept. Default: 30. */
+    /** Days Athena query results are kept under `athena-results/`. */
     athenaResultsDays?: number;
-    /** Days an S3 event waits in a table's queue (1-13). Default: 7. */
+    /**
+     * Days an S3 event waits in a table's queue (1-13, below the dead-letter queue's 14): at least
+     * twice the longest interval between crawls (2 days with the default `safetyNetSchedule`).
+     */
     queueRetentionDays?: number;
-    /** Receives after which an event moves to the table's dead-letter queue. Default: 5. */
+    /** Receives after which an event moves to the table's dead-letter queue. */
     maxReceiveCount?: number;
-    /** New objects that start a table's crawl at once (1-100, the Glue EVENT trigger's BatchSize). Default: 100. */
+    /**
+     * New objects of a table that start its crawl at once (1-100, the Glue EVENT trigger's
+     * BatchSize); fewer start it after `crawlBatchWindowSeconds`.
+     */
     crawlBatchSize?: number;
-    /** Seconds after a table's first new object that its crawl starts (1-900). Default: 300. */
+    /**
+     * Seconds after a table's first new object that its crawl starts (1-900, the Glue EVENT
+     * trigger's BatchWindow); the longest wait is this plus a crawl.
+     */
     crawlBatchWindowSeconds?: number;
     /**
-     * Crawl every table on `safetyNetSchedule` besides the crawls on arrival. Default: true. False
-     * needs `safetyNetSchedule: "none-events-may-expire"`, the acknowledgement that events whose
-     * crawl did not start wait for their table's next arrival and may expire.
+     * Crawl every table on `safetyNetSchedule` besides the crawls on arrival, for events whose crawl
+     * on arrival did not happen. False needs `safetyNetSchedule: "none-events-may-expire"`, the
+     * acknowledgement that events whose crawl did not start wait for their table's next arrival and
+     * may expire.
      */
     safetyNetCrawl?: boolean;
     /**
      * When the fallback crawl runs: a Glue cron expression whose longest gap is at most half of
-     * `queueRetentionDays`, or `"none-events-may-expire"` to crawl on arrival only. Default:
-     * `cron(15 3 * * ? *)` (daily, 03:15 UTC).
+     * `queueRetentionDays` (the default: daily, 03:15 UTC), or `"none-events-may-expire"` to crawl on
+     * arrival only.
      */
     safetyNetSchedule?: string;
-    /** Glue (and Athena) database of the lake tables. Default: `lake`. */
+    /** Glue (and Athena) database of the lake tables. */
     glueDatabase?: string;
-    /** Email addresses subscribed to the alerts topic. Default: none. */
+    /** Email addresses subscribed to the alerts topic. */
     alertEmails?: string[];
-    /** Snowflake database the component creates for the stage, streams and tasks. Default: `LAKE_EXPORT`. */
+    /** Snowflake database the component creates for the stage, streams, tasks and created tables. */
     snowflakeDatabase?: string;
-    /** Schema in `snowflakeDatabase`. Default: `EXPORT`. */
+    /** Schema in `snowflakeDatabase`. */
     snowflakeSchema?: string;
-    /** Existing Snowflake warehouse that runs the unloads. Default: `COMPUTE_WH`. */
+    /** Existing Snowflake warehouse that runs the backfill and the unload tasks. */
     snowflakeWarehouse?: string;
-    /** Minutes between runs of each table's unload task. Default: 60. */
+    /** Minutes between runs of each table's incremental unload task (it runs only when the stream has rows). */
     taskScheduleMinutes?: number;
     /**
      * Minutes a run of a table's unload task may take before Snowflake cancels it (1-10080, the task's
-     * USER_TASK_TIMEOUT_MS); a cancelled run commits nothing and the next one unloads its rows. Default: 240.
+     * USER_TASK_TIMEOUT_MS); a cancelled run commits nothing and the next one unloads its rows.
      */
     taskTimeoutMinutes?: number;
-    /** Upper bound of each unloaded Parquet file, in MB. Default: 64. */
+    /** Upper bound of each unloaded Parquet file, in MB (Snowflake's MAX_FILE_SIZE). */
     maxFileSizeMb?: number;
     /**
-     * Who read or deleted lake objects: `access-logs` (server access logs in a log bucket of the
+     * Who read or deleted lake objects: `access-logs` (S3 server access logs in a log bucket of the
      * lake's own), `cloudtrail:<trail ARN>` (an existing trail that records the lake's S3 data
-     * events) or `none` (refused in production). Default: `access-logs`.
+     * events) or `none` (refused in production).
      */
     auditTrail?: string;
-    /** Days the access logs are kept. Default: 365. */
+    /** Days the access logs are kept in the log bucket (with `auditTrail: access-logs`). */
     accessLogDays?: number;
     /**
      * Region of the recovery replica of the exports (cross-region replication; deletes are not
-     * replicated). `""`: none, refused in production. Default: `""`.
+     * replicated). `""`: none, refused in production. Needs versioning.
      */
     replicaRegion?: string;
     /** The Snowflake identity (never a credential). Default: the SNOWFLAKE_* environment. */
@@ -258,8 +287,9 @@ export interface IncrementalLakeArgs {
 export const SNS_FILTER_POLICIES_PER_TOPIC = 200;
 
 /**
- * The defaults of the optional plain settings. The project's Pulumi.yaml declares the same
- * defaults for its stack configuration; a test keeps the two equal.
+ * The defaults of the optional plain settings: the one place they are written. `npm run generate`
+ * derives the project's Pulumi.yaml declarations and docs/configuration.md from them and from the
+ * TSDoc above.
  */
 export const LAKE_DEFAULTS = {
     production: false,

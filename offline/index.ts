@@ -12,12 +12,12 @@
 import * as fs from "fs";
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
-import * as YAML from "yaml";
-import type { SqlConnection } from "../components/warehouse/backfill/backfill";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { createMocks } from "./mocks";
-import { stackDir, stackFilePath } from "./stacks";
+import { engineConfig, projectDefaults, readStackFileAt } from "./stack-file";
+import { ROOT, stackDir, stackFilePath } from "./stacks";
 
-export const ROOT = path.resolve(__dirname, "..");
+export { ROOT };
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
 
@@ -102,40 +102,14 @@ export interface RunOptions {
     preview?: boolean;
 }
 
-/** A config value as the CLI passes it to the program: strings as-is, everything else as JSON. */
-const asConfigString = (v: unknown): string => (typeof v === "string" ? v : JSON.stringify(v));
-
 /**
  * Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values (from `dir`, default the root's
- * stack files) into engine form (full key → string).
+ * stack files; a stack without a file has the defaults) into engine form (full key → string).
  */
 export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, root: string = ROOT, dir: string = stackDir(root)): Record<string, string> {
-    const project = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8"));
-    const out: Record<string, string> = {};
-    for (const [k, decl] of Object.entries<any>(project.config ?? {})) {
-        const full = k.includes(":") ? k : `${project.name}:${k}`;
-        if (decl !== null && typeof decl === "object" && !Array.isArray(decl)) {
-            if ("default" in decl) out[full] = asConfigString(decl.default);
-            else if ("value" in decl) out[full] = asConfigString(decl.value);
-        } else {
-            out[full] = asConfigString(decl);
-        }
-    }
     const file = stackFilePath(dir, stack);
-    if (fs.existsSync(file)) {
-        const stackYaml = YAML.parse(fs.readFileSync(file, "utf8")) ?? {};
-        for (const [k, v] of Object.entries<unknown>(stackYaml.config ?? {})) {
-            if (v !== null && typeof v === "object" && "secure" in (v as object)) {
-                throw new Error(`${file}: ${k} is an encrypted secret; the harness cannot decrypt it`);
-            }
-            out[k.includes(":") ? k : `${project.name}:${k}`] = asConfigString(v);
-        }
-    }
-    for (const [k, v] of Object.entries(overrides)) {
-        if (v === undefined) delete out[k];
-        else out[k] = asConfigString(v);
-    }
-    return out;
+    const doc = fs.existsSync(file) ? readStackFileAt(file, stack).doc : undefined;
+    return engineConfig(doc, root, overrides, file);
 }
 
 function secretPaths(value: unknown, prefix = ""): string[] {
@@ -229,7 +203,7 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
     const root = path.resolve(opts.root ?? ROOT);
     const config = stackConfig(stack, opts.config, root, opts.stackDir);
     const region = config["aws:region"] ?? "us-east-1";
-    const project: string = YAML.parse(fs.readFileSync(path.join(root, "Pulumi.yaml"), "utf8")).name;
+    const { project } = projectDefaults(root);
     const stdoutOf = opts.commandStdout ?? backfillStdout(root);
     const priorByUrn = new Map((opts.prior?.resources ?? []).map((r) => [r.urn, r]));
     // The URN the mock monitor gives each registration, by type and name, for the command mock's context.

@@ -8,10 +8,13 @@
  * docs/security.md's IAM matrix) read those, so that a table added to your stack files changes
  * neither.
  *
- * No heavy imports: the scripts' argument parser lists the stacks before anything else loads.
+ * No heavy imports: the tools' argument parser lists the stacks before anything else loads.
  */
 import * as fs from "fs";
 import * as path from "path";
+
+/** The project root: `Pulumi.yaml`, the program and (below) the stack files. */
+export const ROOT = path.resolve(__dirname, "..");
 
 /** The example stacks, relative to a project root. */
 export const EXAMPLE_STACKS = path.join("test", "fixtures", "stacks");

@@ -1,6 +1,8 @@
 import * as assert from "node:assert/strict";
-import { CRAWL_ALLOWANCE_MINUTES, crawlTiming, iam, oldestMessageThresholdSeconds } from "@incremental-crawl/components";
-import { CRAWLER_RULE_PATTERN_MAX_CHARS, crawlerNamePatterns } from "@incremental-crawl/components";
+import { CRAWL_ALLOWANCE_MINUTES, crawlTiming } from "../components/catalog/arrival";
+import { oldestMessageThresholdSeconds } from "../components/ops/alerts";
+import { alertsTopicPolicy } from "../components/ops/policy-documents";
+import { CRAWLER_RULE_PATTERN_MAX_CHARS, crawlerNamePatterns } from "../components/ops/alerts";
 import { Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 
@@ -72,7 +74,7 @@ describe("alerts", () => {
 
             it("lets only this account's alarms and rules publish, and subscribes the configured emails", () => {
                 const tp = g.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === alertsTopic().outputs.arn)!;
-                assert.deepEqual(policyOf(tp), iam.alertsTopicPolicy({ topicArn: alertsTopic().outputs.arn, accountId: MOCK_ACCOUNT, region: "eu-west-1" }));
+                assert.deepEqual(policyOf(tp), alertsTopicPolicy({ topicArn: alertsTopic().outputs.arn, accountId: MOCK_ACCOUNT, region: "eu-west-1" }));
                 const emails = g.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint);
                 assert.deepEqual(emails, stack === "prod" ? ["data-platform-oncall@example.com"] : []);
                 for (const alarm of g.ofType(ALARM)) assert.ok(g.dependsOn(alarm, tp), "alarms after the topic admits them");

@@ -3,10 +3,13 @@
  * workflow's EVENT trigger, in batches; no crawler polls more often than the daily safety net.
  */
 import * as assert from "node:assert/strict";
-import { iam, objectCreatedPattern, parseCron, SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "@incremental-crawl/components";
+import { objectCreatedPattern } from "../components/catalog/crawl-on-arrival";
+import { parseCron } from "../components/cron";
+import { SAFETY_NET_INTERVAL_MINUTES, SAFETY_NET_SCHEDULE } from "../components/catalog/arrival";
+import { eventsRuleTrustPolicy } from "../components/catalog/policy-documents";
 import { CapturedResource, Graph, graphOf, policyOf, ProgramRun, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { planLifecycle } from "../scripts/lib/lifecycle";
+import { planLifecycle } from "../tools/plan/lifecycle";
 
 const T = {
     rule: "aws:cloudwatch/eventRule:EventRule",
@@ -96,7 +99,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const { target, rule, role, workflow, policies } = arrivalOf(g, table);
                 assert.equal(target.inputs.roleArn, role.outputs.arn);
                 assert.equal(target.inputs.arn, workflow.outputs.arn);
-                assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.eventsRuleTrustPolicy({ ruleArn: rule.outputs.arn, accountId: MOCK_ACCOUNT }));
+                assert.deepEqual(policyOf(role, "assumeRolePolicy"), eventsRuleTrustPolicy({ ruleArn: rule.outputs.arn, accountId: MOCK_ACCOUNT }));
                 assert.deepEqual(policyOf(policies[0]), {
                     Version: "2012-10-17",
                     Statement: [{ Sid: "NotifyOwnWorkflow", Effect: "Allow", Action: "glue:NotifyEvent", Resource: workflow.outputs.arn }],

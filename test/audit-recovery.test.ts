@@ -3,7 +3,9 @@
  * of the exports, and the tables' retentions, as the program declares them in each stack.
  */
 import * as assert from "node:assert/strict";
-import { iam, lifecycleRules } from "@incremental-crawl/components";
+import { accessLogBucketPolicy, bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy } from "../components/lake/policy-documents";
+import { serviceTrustPolicy } from "../components/policy-document";
+import * as lifecycleRules from "../components/lake/lifecycle-rules";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 
@@ -56,7 +58,7 @@ describe("audit trail and recovery (prod)", () => {
             assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
             assert.equal(only(logs, S3("bucketOwnershipControls:BucketOwnershipControls")).inputs.rule.objectOwnership, "BucketOwnerEnforced");
             const policy = policyOf(only(logs, S3("bucketPolicy:BucketPolicy")));
-            assert.deepEqual(policy, iam.accessLogBucketPolicy({ logBucketArn: bucket.outputs.arn, prefix: "access-logs/", sourceBucketArn: lake.outputs.arn, accountId: MOCK_ACCOUNT }));
+            assert.deepEqual(policy, accessLogBucketPolicy({ logBucketArn: bucket.outputs.arn, prefix: "access-logs/", sourceBucketArn: lake.outputs.arn, accountId: MOCK_ACCOUNT }));
             const delivery = policy.Statement.find((s: any) => s.Sid === "AllowS3ServerAccessLogDelivery")!;
             assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
             assert.equal(delivery.Action, "s3:PutObject");
@@ -124,10 +126,10 @@ describe("audit trail and recovery (prod)", () => {
 
         it("gives S3 a role with exactly the replication grants: no delete, no other prefix", () => {
             const role = g.one("aws:iam/role:Role", "-replica-role");
-            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("s3.amazonaws.com"));
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), serviceTrustPolicy("s3.amazonaws.com"));
             assert.equal(role.outputs.name, "incremental-crawl-prod-replication");
             const policy = policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access"));
-            assert.deepEqual(policy, iam.replicationPolicy({
+            assert.deepEqual(policy, replicationPolicy({
                 sourceBucketArn: lake.outputs.arn, replicaBucketArn: bucket.outputs.arn, prefix: "exports", sourceRegion: "eu-west-1", replicaRegion: "eu-central-1",
                 sourceKeyArn: g.one(KEY, "-kms-key").outputs.arn, replicaKeyArn: g.one(KEY, "-replica-key").outputs.arn,
             }));
@@ -139,12 +141,12 @@ describe("audit trail and recovery (prod)", () => {
         it("hardens the replica like the lake: private, TLS only, its own key, versioned, retained", () => {
             const pab = only(replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs"))), S3("bucketPublicAccessBlock:BucketPublicAccessBlock")).inputs;
             assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
-            assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), iam.bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
+            assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
             const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption").inputs.rules[0];
             assert.deepEqual(sse, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: g.one(KEY, "-replica-key").outputs.arn }, bucketKeyEnabled: true });
             const key = g.one(KEY, "-replica-key");
             assert.equal(key.inputs.enableKeyRotation, true);
-            assert.deepEqual(policyOf(key), iam.replicaKeyPolicy({ accountId: MOCK_ACCOUNT, partition: "aws" }));
+            assert.deepEqual(policyOf(key), replicaKeyPolicy({ accountId: MOCK_ACCOUNT, partition: "aws" }));
             assert.deepEqual([bucket.retainOnDelete, key.retainOnDelete], [true, true]);
         });
 

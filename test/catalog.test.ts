@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { iam } from "@incremental-crawl/components";
+import { CRAWLER_QUEUE_ACTIONS } from "../components/catalog/policy-documents";
+import { serviceTrustPolicy } from "../components/policy-document";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 
 const CRAWLER = "aws:glue/crawler:Crawler";
@@ -66,7 +67,7 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.equal(table.retainOnDelete, false, "a retained old table would collide with its delete-first replacement");
         assert.deepEqual(table.ignoreChanges, ["parameters", "storageDescriptor.parameters"]);
 
-        assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("glue.amazonaws.com"));
+        assert.deepEqual(policyOf(role, "assumeRolePolicy"), serviceTrustPolicy("glue.amazonaws.com"));
         assert.deepEqual(attachments, [], "no managed policy: AWSGlueServiceRole grants glue:* on * and every bucket's listing");
         assert.ok(g.dependsOn(crawler, policy), "crawler after its role policy (Glue checks the queue at creation)");
 
@@ -83,7 +84,7 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.deepEqual(resources, expected);
         const list = doc.Statement.find((s: any) => s.Action === "s3:ListBucket");
         assert.deepEqual(list.Condition.StringLike["s3:prefix"], [`exports/${t}/`, `exports/${t}/*`]);
-        assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ConsumeOwnEventQueue").Action, iam.CRAWLER_QUEUE_ACTIONS);
+        assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ConsumeOwnEventQueue").Action, CRAWLER_QUEUE_ACTIONS);
     }
 
     const wg = g.one("aws:athena/workgroup:Workgroup").inputs;

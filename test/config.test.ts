@@ -1,10 +1,8 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, DEFAULTS, parseSettings, PROJECT, PROJECT_KEYS } from "../config";
+import { ConfigError, DEFAULTS, parseSettings, PROJECT } from "../config";
 import { ROOT, stackConfig } from "../offline";
 import { stackDir, stackFilePath } from "../offline/stacks";
 import * as fs from "fs";
-import * as path from "path";
-import * as YAML from "yaml";
 
 const ctx = { project: PROJECT, stack: "dev" };
 const k = (key: string) => `${PROJECT}:${key}`;
@@ -247,19 +245,7 @@ describe("config: parseSettings", () => {
     });
 });
 
-describe("config: the project file and the stacks", () => {
-    const project = YAML.parse(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8"));
-
-    it("declares every project setting but tables with a type, description and the code's default", () => {
-        const declared = Object.keys(project.config).sort();
-        assert.deepEqual(declared, PROJECT_KEYS.filter((x) => x !== "tables").sort());
-        for (const [key, decl] of Object.entries<any>(project.config)) {
-            assert.ok(["string", "boolean", "integer", "array"].includes(decl.type), `${key} has a type`);
-            assert.ok(typeof decl.description === "string" && decl.description.length > 10, `${key} has a description`);
-            assert.deepEqual(decl.default, (DEFAULTS as Record<string, unknown>)[key], `${key} default matches config.ts`);
-        }
-    });
-
+describe("config: the stacks", () => {
     for (const stack of ["dev", "prod"]) {
         it(`parses Pulumi.${stack}.yaml without problems and keeps secrets out of it`, () => {
             const raw = stackConfig(stack);

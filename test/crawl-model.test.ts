@@ -1,9 +1,9 @@
 /**
- * The arithmetic of `npm run bench`'s crawl cost and freshness model (scripts/lib/crawl-model.ts).
+ * The arithmetic of `npm run bench`'s crawl cost and freshness model (tools/bench/crawl-model.ts).
  * It asserts the model's sums, not any real timing.
  */
 import * as assert from "node:assert/strict";
-import { arrivalsOf, assumptionLines, DesignResult, ModelInput, modelDay, modelTable, parseSeconds, parseShare } from "../scripts/lib/crawl-model";
+import { arrivalsOf, assumptionLines, DesignResult, ModelInput, modelDay, modelTable, parseSeconds, parseShare } from "../tools/bench/crawl-model";
 
 const BASE: ModelInput = {
     tables: 1, taskScheduleMinutes: 60, share: 1, filesPerRun: 4, unloadSeconds: 60, crawlSeconds: 120, batchSize: 100, batchWindowSeconds: 300,

@@ -1,9 +1,9 @@
 /**
- * Encrypted crawler logs (issue 16 item 2) and the opt-in Data Catalog encryption, in the graphs
+ * Encrypted crawler logs and the opt-in Data Catalog encryption, in the graphs
  * of the real stacks and of a stack with `glueCatalogEncryption`.
  */
 import * as assert from "node:assert/strict";
-import { crawlerLogs } from "@incremental-crawl/components";
+import * as crawlerLogs from "../components/catalog/crawler-logs";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 
 const CRAWLER = "aws:glue/crawler:Crawler";

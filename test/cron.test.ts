@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { parseCron } from "@incremental-crawl/components";
+import { parseCron } from "../components/cron";
 
 describe("cron: Glue schedules", () => {
     const cases: Array<[string, number, number]> = [

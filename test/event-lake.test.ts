@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { documents, iam } from "@incremental-crawl/components";
+import * as documents from "../components/documents";
+import { bucketTlsOnlyPolicy, queuePolicy, topicPolicy } from "../components/lake/policy-documents";
+import { serviceTrustPolicy } from "../components/policy-document";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 
@@ -56,7 +58,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("denies any request without TLS", () => {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const policy = g.one(T.bucketPolicy, "-lake-");
-            assert.deepEqual(policyOf(policy), iam.bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
+            assert.deepEqual(policyOf(policy), bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
             const st = policyOf(policy).Statement[0];
             assert.deepEqual([st.Effect, st.Principal, st.Action, st.Condition.Bool["aws:SecureTransport"]], ["Deny", "*", "s3:*", "false"]);
             assert.ok(g.dependsOn(policy, g.one(T.pab, "-lake-")), "policy after the public access block");
@@ -89,7 +91,7 @@ for (const stack of ["dev", "prod"] as const) {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const tp = g.one(T.topicPolicy, "-lake-events-policy");
             assert.equal(tp.inputs.arn, topic.outputs.arn);
-            assert.deepEqual(policyOf(tp), iam.topicPolicy({ topicArn: topic.outputs.arn, bucketArn: bucket.outputs.arn, accountId: MOCK_ACCOUNT }));
+            assert.deepEqual(policyOf(tp), topicPolicy({ topicArn: topic.outputs.arn, bucketArn: bucket.outputs.arn, accountId: MOCK_ACCOUNT }));
             const st = policyOf(tp).Statement;
             assert.equal(st.length, 1);
             assert.deepEqual(st[0].Principal, { Service: "s3.amazonaws.com" });
@@ -137,7 +139,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const queue = g.one(T.queue, `-${t}-queue`);
                 const qp = g.one(T.queuePolicy, `-${t}-`);
                 assert.equal(qp.inputs.queueUrl, queue.outputs.url);
-                assert.deepEqual(policyOf(qp), iam.queuePolicy({ queueArn: queue.outputs.arn, topicArn: topic.outputs.arn }));
+                assert.deepEqual(policyOf(qp), queuePolicy({ queueArn: queue.outputs.arn, topicArn: topic.outputs.arn }));
                 const [st, ...rest] = policyOf(qp).Statement;
                 assert.equal(rest.length, 0);
                 assert.deepEqual([st.Effect, st.Principal, st.Action, st.Resource], ["Allow", { Service: "sns.amazonaws.com" }, "sqs:SendMessage", queue.outputs.arn]);
@@ -160,7 +162,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(undelivered.inputs.kmsMasterKeyId, undefined);
             assert.equal(undelivered.inputs.messageRetentionSeconds, 14 * 86400);
             const policy = g.one(T.queuePolicy, "-lake-undelivered-policy");
-            assert.deepEqual(policyOf(policy), iam.queuePolicy({ queueArn: undelivered.outputs.arn, topicArn: topic.outputs.arn }));
+            assert.deepEqual(policyOf(policy), queuePolicy({ queueArn: undelivered.outputs.arn, topicArn: topic.outputs.arn }));
             for (const sub of g.ofType(T.subscription).filter((x) => x.inputs.protocol === "sqs")) {
                 assert.deepEqual(JSON.parse(sub.inputs.redrivePolicy), { deadLetterTargetArn: undelivered.outputs.arn }, `${sub.name} redrives`);
                 assert.ok(g.dependsOn(sub, policy), `${sub.name}: the redrive target admits the topic first`);
@@ -169,7 +171,7 @@ for (const stack of ["dev", "prod"] as const) {
             assert.deepEqual(alarm.inputs.dimensions, { QueueName: undelivered.outputs.name });
             const role = g.one("aws:iam/role:Role", "-lake-delivery-logs");
             assert.equal(topic.inputs.sqsFailureFeedbackRoleArn, role.outputs.arn);
-            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.serviceTrustPolicy("sns.amazonaws.com"));
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), serviceTrustPolicy("sns.amazonaws.com"));
             const logs = policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-lake-delivery-logs"));
             const group = `arn:aws:logs:eu-west-1:123456789012:log-group:sns/eu-west-1/123456789012/${topic.outputs.name}`;
             assert.deepEqual(logs.Statement[0].Resource, [`${group}:*`, `${group}/Failure:*`], "its own topic's log groups only");

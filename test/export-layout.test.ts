@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
-import { exportLayout, glueSchema, TableSpec } from "@incremental-crawl/components";
+import { TableSpec } from "@incremental-crawl/components";
+import { exportLayout } from "../components/lake/export-layout";
+import * as glueSchema from "../components/catalog/glue-schema";
 import { tablePrefixOf } from "../components/lake/export-layout";
 
 const orders = (over: Partial<TableSpec> = {}): TableSpec => ({

@@ -1,47 +1,34 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import * as YAML from "yaml";
-import { currentBlock, readmeBlock, renderMermaid } from "../scripts/lib/diagram";
-import { COLUMN_KEYS, TABLE_KEYS } from "../config";
+import { currentBlock, readmeBlock, renderMermaid } from "../tools/diagram/diagram";
 import { stackGraph } from "../offline";
 
 const ROOT = path.join(__dirname, "..");
 const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const doc = (name: string) => fs.readFileSync(path.join(ROOT, "docs", `${name}.md`), "utf8");
+const [architecture, operating, pkg, deploying] = ["architecture", "operating", "package", "deploying"].map(doc);
 
 describe("README", () => {
     it("embeds the diagram that the dev stack's graph renders today (npm run diagram -- --write)", async () => {
         const expected = readmeBlock(renderMermaid(await stackGraph("dev"), "incremental-crawl-dev"), "dev");
-        assert.equal(currentBlock(readme), expected);
-    });
-
-    it("documents every Pulumi.yaml setting with its type, default and description", () => {
-        const project = YAML.parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8"));
-        const rows = new Map<string, string[]>();
-        for (const line of readme.split("\n")) {
-            const m = /^\| `([A-Za-z]+)` \| (.+?) \| `(.+?)` \| (.+) \|$/.exec(line);
-            if (m) rows.set(m[1], [m[2], m[3], m[4]]);
-        }
-        for (const [key, decl] of Object.entries<any>(project.config)) {
-            const type = decl.type === "array" ? `array of ${decl.items.type}` : decl.type;
-            assert.deepEqual(rows.get(key), [type, JSON.stringify(decl.default), decl.description.replace(/\|/g, "\\|")], key);
-        }
+        assert.equal(currentBlock(architecture), expected);
     });
 
     it("starts no crawler by hand: dev and prod catalogue on arrival, and Operating it says when crawls happen", () => {
-        assert.doesNotMatch(readme, /start-crawler/);
-        const section = readme.slice(readme.indexOf("### When crawls happen"), readme.indexOf("## Semantics"));
-        assert.ok(readme.indexOf("### When crawls happen") > readme.indexOf("## Operating it"), "under Operating it");
+        for (const text of [readme, operating, deploying]) assert.doesNotMatch(text, /start-crawler/);
+        const section = operating.slice(operating.indexOf("## When crawls happen"), operating.indexOf("## A crawl on demand"));
+        assert.ok(section.length > 0, "under Operating it");
         for (const word of ["crawlBatchWindowSeconds", "crawlBatchSize", "safetyNetCrawl", "safetyNetSchedule", "none-events-may-expire", "stack-alerts-have-subscribers", "CrawlerRunningException", "MaxConcurrentRuns", "FailedInvocations"]) {
             assert.ok(section.includes(word), `When crawls happen mentions ${word}`);
         }
     });
 
     it("shows the Python program the engine suite runs from the generated SDK (test/engine/python-sdk)", () => {
-        const m = /<!-- example:python -->\n```python\n([\s\S]*?)\n```/.exec(readme);
-        assert.ok(m, "README has no Python example");
+        const m = /<!-- example:python -->\n```python\n([\s\S]*?)\n```/.exec(pkg);
+        assert.ok(m, "docs/package.md has no Python example");
         assert.equal(`${m[1]}\n`, fs.readFileSync(path.join(ROOT, "test", "engine", "python-sdk", "__main__.py"), "utf8"));
-        assert.match(readme, /pulumi package gen-sdk \S+\/components --language python --out sdks/);
+        assert.match(pkg, /pulumi package gen-sdk \S+\/components --language python --out sdks/);
     });
 
     it("names the test command CI runs", () => {
@@ -53,19 +40,10 @@ describe("README", () => {
     });
 });
 
-describe("README: the tables reference", () => {
-    it("documents every table and column setting config.ts accepts", () => {
-        const section = readme.slice(readme.indexOf("`tables` (required"), readme.indexOf("Provider settings in the stack files"));
-        const documented = [...section.matchAll(/^\| `([a-zA-Z]+)` \|/gm)].map((m) => m[1]).sort();
-        assert.deepEqual(documented, [...TABLE_KEYS].sort());
-        for (const k of COLUMN_KEYS) assert.match(section, new RegExp(`\\b${k}\\b`), `column setting ${k}`);
-    });
-});
-
 describe("README: what Snowflake must provide, and what happens when it fails", () => {
-    const section = (from: string, to: string) => readme.slice(readme.indexOf(from), readme.indexOf(to, readme.indexOf(from)));
-    const prerequisites = section("Prerequisites:", "Step by step:");
-    const semantics = section("## Semantics", "## Design: crawl on arrival");
+    const section = (text: string, from: string, to: string) => text.slice(text.indexOf(from), text.indexOf(to, text.indexOf(from)));
+    const prerequisites = section(deploying, "Prerequisites:", "Step by step:");
+    const semantics = section(architecture, "## Semantics", "## Design: crawl on arrival");
     const security = fs.readFileSync(path.join(ROOT, "docs", "security.md"), "utf8");
 
     it("requires a Snowflake account hosted on AWS, with the source that says why", () => {
@@ -82,7 +60,7 @@ describe("README: what Snowflake must provide, and what happens when it fails", 
     });
 
     it("says when a stale stream is recreated (after a refresh, in place, without a backfill), citing the provider", () => {
-        assert.doesNotMatch(readme, /the next `pulumi up` recreates it/);
+        assert.doesNotMatch(architecture, /the next `pulumi up` recreates it/);
         assert.match(semantics, /on the first `pulumi up` after a refresh \(`pulumi refresh`, or `pulumi up --refresh`\)/);
         assert.match(semantics, /`pkg\/resources\/custom_diffs\.go` `RecreateWhenStreamIsStale`/);
         assert.match(semantics, /That is an in-place update: the stream\s+keeps its name, so the backfill does not run again/);
@@ -94,7 +72,7 @@ describe("README: what Snowflake must provide, and what happens when it fails", 
     });
 
     it("says what the upgrade to the transactional unload log does to a deployed stack", () => {
-        const upgrade = section("**Upgrading a stack deployed before the transactional unload log**", "**Upgrading a stack deployed before exports had folders");
+        const upgrade = section(deploying, "**Upgrading a stack deployed before the transactional unload log**", "**Upgrading a stack deployed before exports had folders");
         for (const words of ["updates each table's task in place", "`LAKE_UNLOAD_BASELINE`", "runs its `update`", "Nothing is replaced and no row is exported again"]) {
             assert.ok(upgrade.includes(words), words);
         }

@@ -6,11 +6,12 @@
  */
 import * as assert from "node:assert/strict";
 import { ConfigError, parseSettings, PROJECT } from "../config";
-import { iam, LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validateLakeArgs } from "@incremental-crawl/components";
+import { LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validateLakeArgs } from "@incremental-crawl/components";
+import { bucketTlsOnlyPolicy } from "../components/lake/policy-documents";
 import { sharingProblems } from "../components/validate";
 import { CapturedResource, Graph, graphOf } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { planStack } from "../scripts/lib/policy-run";
+import { planStack } from "../tools/plan/policy-run";
 
 const ctx = { project: PROJECT, stack: "dev" };
 const k = (key: string) => `${PROJECT}:${key}`;
@@ -218,7 +219,7 @@ describe("sharing: the graph under mocks", function () {
         assert.deepEqual(plain.ofType("aws:glue/resourcePolicy:ResourcePolicy"), []);
         assert.deepEqual(plain.ofType("aws:lambda/permission:Permission"), []);
         const bucket = plain.one("aws:s3/bucket:Bucket", "lake-bucket");
-        assert.deepEqual(policyOf(plain, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only"), iam.bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
+        assert.deepEqual(policyOf(plain, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only"), bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
         assert.deepEqual(policyOf(plain, "aws:sns/topicPolicy:TopicPolicy", "lake-events").Statement.map((s: any) => s.Sid), ["AllowS3PublishFromLakeBucket"]);
         assert.ok(!policyOf(plain, "aws:kms/key:Key", "kms-key").Statement.some((s: any) => /Reader/.test(s.Sid)));
         const topic = plain.one("aws:sns/topic:Topic", "lake-events");
@@ -230,7 +231,7 @@ describe("sharing: the graph under mocks", function () {
     it("grants each reader its tables' current exports in the bucket policy, and keeps the TLS-only deny first", () => {
         const policy = policyOf(shared, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only");
         const bucketArn = shared.one("aws:s3/bucket:Bucket", "lake-bucket").outputs.arn;
-        assert.deepEqual(policy.Statement[0], iam.bucketTlsOnlyPolicy({ bucketArn }).Statement[0]);
+        assert.deepEqual(policy.Statement[0], bucketTlsOnlyPolicy({ bucketArn }).Statement[0]);
         const location = (table: string) => shared.one("aws:glue/catalogTable:CatalogTable", `${table}-table`).inputs.storageDescriptor.location.replace(`s3://${shared.one("aws:s3/bucket:Bucket", "lake-bucket").outputs.bucket}/`, "").replace(/\/$/, "");
         const gets = policy.Statement.filter((s: any) => s.Action === "s3:GetObject");
         const granted = Object.fromEntries(gets.flatMap((s: any) => s.Principal.AWS.map((p: string) => [p.split(":")[4], s.Resource.map((r: string) => r.slice(bucketArn.length + 1))])));

@@ -1,6 +1,9 @@
 import * as assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY, iam, REQUIRED_PREVIEW_FEATURES, sql } from "@incremental-crawl/components";
+import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY } from "../components/warehouse/table-export";
+import { REQUIRED_PREVIEW_FEATURES } from "../components/warehouse/snowflake-export";
+import { snowflakeAccessPolicy, snowflakeAlertsPolicy, snowflakeTrustPolicy } from "../components/warehouse/policy-documents";
+import * as sql from "../components/warehouse/sql";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { integrationIdentity, MOCK_ACCOUNT } from "../offline/mocks";
 
@@ -66,7 +69,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("lets only the integration's IAM user, with its external id, assume the role", () => {
             const role = unloadRole(g);
             const who = integrationIdentity(g.one(INTEGRATION).inputs.name);
-            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.snowflakeTrustPolicy({ iamUserArn: who.userArn, externalId: who.externalId }));
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), snowflakeTrustPolicy({ iamUserArn: who.userArn, externalId: who.externalId }));
             assert.ok(g.dependsOn(role, g.one(INTEGRATION)), "the role is created from the integration's outputs");
             const st = policyOf(role, "assumeRolePolicy").Statement[0];
             assert.equal(st.Condition.StringEquals["sts:ExternalId"], who.externalId);
@@ -79,7 +82,7 @@ for (const stack of ["dev", "prod"] as const) {
             // Deletes only under each table's current export: the Glue tables' locations.
             const locations = g.ofType("aws:glue/catalogTable:CatalogTable").map((t) => String(t.inputs.storageDescriptor.location).replace(/^s3:\/\/[^/]+\//, "").replace(/\/$/, ""));
             assert.equal(locations.length, tables.length);
-            assert.deepEqual(doc, iam.snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key, deletablePrefixes: locations }));
+            assert.deepEqual(doc, snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key, deletablePrefixes: locations }));
             assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "RemoveFilesOfFailedUnloads")!.Resource, locations.sort().map((l) => `${bucket}/${l}/*`));
             assert.ok(locations.every((l) => /^exports\/[a-z_]+\/g1-[0-9a-f]{8}$/.test(l)), locations.join(", "));
             const actions = doc.Statement.flatMap((s: any) => [s.Action].flat()).sort();
@@ -187,8 +190,8 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(role.outputs.name, `incremental-crawl-${stack}-snowflake-alerts`);
             assert.ok(!g.dependsOn(integration, role), "no cycle: the integration names the role by its fixed ARN");
             const who = { iamUserArn: integration.outputs.awsSnsIamUserArn, externalId: integration.outputs.awsSnsExternalId };
-            assert.deepEqual(policyOf(role, "assumeRolePolicy"), iam.snowflakeTrustPolicy(who), "only the integration's IAM user, with its external id");
-            assert.deepEqual(policyOf(policy), iam.snowflakeAlertsPolicy({ topicArn: alertsTopic, kmsKeyArn: key }));
+            assert.deepEqual(policyOf(role, "assumeRolePolicy"), snowflakeTrustPolicy(who), "only the integration's IAM user, with its external id");
+            assert.deepEqual(policyOf(policy), snowflakeAlertsPolicy({ topicArn: alertsTopic, kmsKeyArn: key }));
             assert.deepEqual(policyOf(policy).Statement.flatMap((st: any) => [st.Action].flat()).sort(),
                 [...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []), "sns:Publish"], "publish to the alerts topic, nothing else");
             for (const t of tables) {

@@ -1,5 +1,6 @@
 import * as assert from "node:assert/strict";
-import { sql, TableSpec } from "@incremental-crawl/components";
+import { TableSpec } from "@incremental-crawl/components";
+import * as sql from "../components/warehouse/sql";
 
 const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
 const source: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "ORDERS_LAKE_0A1B2C3D"];

@@ -1,7 +1,7 @@
 /**
  * The suite reads the example stacks in test/fixtures/stacks, never the project's own
  * Pulumi.<stack>.yaml, which users edit: where every tool resolves a stack file, and a part of the
- * suite run in a copy of the project whose own stack files have a table added by hand (as README's
+ * suite run in a copy of the project whose own stack files have a table added by hand (as docs/operating.md's
  * "Add a table" shows), which before failed 26 tests of the full suite.
  */
 import * as assert from "node:assert/strict";
@@ -13,12 +13,12 @@ import { promisify } from "node:util";
 import * as YAML from "yaml";
 import { ROOT, stackConfig } from "../offline";
 import { EXAMPLE_STACKS, exampleStackDir, stackDir, stackFilePath, stacksIn, TEST_STACKS_ENV } from "../offline/stacks";
-import { stackNames } from "../scripts/lib/cli";
-import { readStackFile } from "../scripts/lib/stack-file";
+import { stackNames } from "../tools/cli/command";
+import { readStackFile } from "../offline/stack-file";
 
 const EXAMPLES = path.join(ROOT, EXAMPLE_STACKS);
 
-/** The entry README's "Add a table" shows, appended to a stack file's `tables`. */
+/** The entry docs' "Add a table" shows, appended to a stack file's `tables`. */
 const ADDED_TABLE = [
     "    - name: ADDED_BY_HAND",
     "      columns:",
@@ -81,7 +81,7 @@ describe("stack files: the suite reads the example stacks, not yours", function 
             // The copy's own mocha setup must point the suite at the fixtures: not this process's setting.
             const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== TEST_STACKS_ENV && !k.startsWith("npm_")));
             const mocha = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
-            // Tests that failed on such a copy before: a second crawler, the README diagram.
+            // Tests that failed on such a copy before: a second crawler, the diagram in the docs.
             const subset = ["test/catalog.test.ts", "test/readme.test.ts"];
             const run = await promisify(execFile)(process.execPath, [mocha, "--reporter", "dot", ...subset], { cwd: copy, env, maxBuffer: 16 << 20 })
                 .then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }));

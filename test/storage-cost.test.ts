@@ -5,9 +5,9 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { storageTiers } from "@incremental-crawl/components";
-import { UsageError } from "../scripts/lib/cli";
-import { parseTiersOption, S3_PRICES, storageTable, yearOfExports } from "../scripts/lib/storage-cost";
+import { storageTiers } from "@incremental-crawl/components/runtime";
+import { UsageError } from "../tools/cli/command";
+import { parseTiersOption, S3_PRICES, storageTable, yearOfExports } from "../tools/bench/storage-cost";
 
 const P = S3_PRICES.perGbMonth;
 const IT = S3_PRICES.intelligentTiering;
@@ -66,8 +66,8 @@ describe("storage cost model", () => {
     });
 
     it("is the model the README's worked example shows", () => {
-        const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(__dirname, "..", "docs", "operating.md"), "utf8");
         const table = storageTable(README_EXAMPLE).join("\n");
-        assert.ok(readme.includes(table), `README.md should show:\n${table}`);
+        assert.ok(readme.includes(table), `docs/operating.md should show:\n${table}`);
     });
 });

@@ -4,7 +4,9 @@
  * with tiers under mocks.
  */
 import * as assert from "node:assert/strict";
-import { lifecycleRules, storageTiers, validateLakeArgs } from "@incremental-crawl/components";
+import { validateLakeArgs } from "@incremental-crawl/components";
+import * as lifecycleRules from "../components/lake/lifecycle-rules";
+import * as storageTiers from "../components/lake/storage-tiers";
 import { ConfigError, parseSettings, PROJECT } from "../config";
 import { graphOf, stackGraph } from "../offline";
 

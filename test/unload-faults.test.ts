@@ -5,7 +5,7 @@
  * and no committed file is ever removed.
  */
 import * as assert from "node:assert/strict";
-import { sql } from "@incremental-crawl/components";
+import * as sql from "../components/warehouse/sql";
 import { BackfillPlan, PartitionCatalog, runBackfill } from "../components/warehouse/backfill/backfill";
 import { FakeSnowflake, Row, RunCancelled, runTaskBody } from "./harness/fake-snowflake";
 

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { catalogSharingPolicy } from "../iam-documents";
+import { catalogSharingPolicy } from "./policy-documents";
 import { token } from "../tokens";
 
 export interface CatalogSharingArgs {

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { eventsRuleTrustPolicy, notifyWorkflowPolicy } from "../iam-documents";
+import { eventsRuleTrustPolicy, notifyWorkflowPolicy } from "./policy-documents";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
 

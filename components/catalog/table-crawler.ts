@@ -1,7 +1,8 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { crawlerConfiguration } from "../documents";
-import { crawlerPolicy, serviceTrustPolicy } from "../iam-documents";
+import { crawlerPolicy } from "./policy-documents";
+import { serviceTrustPolicy } from "../policy-document";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
 import { CRAWLER_LOG_RETENTION_DAYS, crawlerRoleName, encryptedCrawlerLogGroup } from "./crawler-logs";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { accessLogBucketPolicy } from "../iam-documents";
+import { accessLogBucketPolicy } from "./policy-documents";
 import { token } from "../tokens";
 import { housekeepingRules } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { keyPrefixFilterPolicy } from "../documents";
-import { queuePolicy } from "../iam-documents";
+import { queuePolicy } from "./policy-documents";
 import { renamedFrom, token } from "../tokens";
 
 export interface ConsumerQueueArgs {

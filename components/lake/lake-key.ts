@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { crawlerLogGroupArnPattern } from "../catalog/crawler-logs";
-import { lakeKeyPolicy } from "../iam-documents";
+import { lakeKeyPolicy } from "./policy-documents";
 import { renamedFrom, token } from "../tokens";
 
 export interface LakeKeyArgs {

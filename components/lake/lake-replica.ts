@@ -1,6 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy, serviceTrustPolicy } from "../iam-documents";
+import { bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy } from "./policy-documents";
+import { serviceTrustPolicy } from "../policy-document";
 import { token } from "../tokens";
 import { AccessLogBucket } from "./access-log-bucket";
 import { ExpirySettings, minimumObjectSize, replicaLifecycleRules, RetainedTable, TieredTable } from "./lifecycle-rules";

@@ -1,6 +1,6 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
-import { alertsTopicPolicy } from "../iam-documents";
+import { alertsTopicPolicy } from "./policy-documents";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
 

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "../iam-documents";
+import { snowflakeAccessPolicy, snowflakeTrustPolicy } from "./policy-documents";
 import { ExportLayout } from "../lake/export-layout";
 import { UNLOAD_BASELINE_COLUMNS, UNLOAD_BASELINE_TABLE, UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";

@@ -1,7 +1,7 @@
 import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { snowflakeAlertsPolicy, snowflakeTrustPolicy } from "../iam-documents";
+import { snowflakeAlertsPolicy, snowflakeTrustPolicy } from "./policy-documents";
 import { renamedFrom, token } from "../tokens";
 
 export interface TaskErrorNotificationsArgs {

@@ -7,12 +7,13 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { addedLines, appendTable, parseSource, proposeTable, runAddTable } from "../../scripts/lib/add-table";
-import { ROOT } from "../../scripts/lib/cli";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
+import { addedLines, appendTable, parseSource, proposeTable, runAddTable } from "../../tools/add-table/add-table";
+import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";
-import { DescribedColumn } from "../../scripts/lib/drift";
-import { parseYamlFile, stackFileText, validateStack } from "../../scripts/lib/stack-file";
+import { DescribedColumn } from "../../tools/verify/drift";
+import { parseYamlFile, stackFileText } from "../../offline/stack-file";
+import { validateStack } from "../../tools/cli/stack-config";
 
 /** DESCRIBE TABLE rows as snowflake-sdk returns them. */
 const row = (name: string, type: string, nullable = true) => ({ name, type, kind: "COLUMN", "null?": nullable ? "Y" : "N", default: null, "primary key": "N" });

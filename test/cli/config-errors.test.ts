@@ -10,11 +10,12 @@ import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
 import { ConfigError, fullKey, parseSettings, PROJECT, PROJECT_KEYS, PROVIDER_KEYS } from "../../config";
-import { configOverrides } from "../../scripts/plan";
-import { ROOT } from "../../scripts/lib/cli";
+import { configOverrides } from "../../tools/plan/main";
+import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";
-import { readStackFile, validateStack } from "../../scripts/lib/stack-file";
-import { keyPath, locate, problemKey, StackConfigError, StackFileError } from "../../scripts/lib/yaml-errors";
+import { readStackFile, StackFileError } from "../../offline/stack-file";
+import { validateStack } from "../../tools/cli/stack-config";
+import { keyPath, locate, problemKey, StackConfigError } from "../../tools/cli/stack-config";
 import { runProgram, stackConfig } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;

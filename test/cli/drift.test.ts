@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { canonicalType, compareColumns, describedColumns, driftBreaks, driftLines, hasDrift } from "../../scripts/lib/drift";
+import { canonicalType, compareColumns, describedColumns, driftBreaks, driftLines, hasDrift } from "../../tools/verify/drift";
 
 const cols = (...spec: string[]) => spec.map((s) => {
     const [name, type] = s.split(" ");

@@ -4,10 +4,11 @@
  */
 import * as assert from "node:assert/strict";
 import { MAX_TABLES } from "../../config";
-import { parseCounts, runBench } from "../../scripts/lib/bench";
-import { outputWidth, UsageError } from "../../scripts/lib/cli";
-import { CellResult, evaluateMatrix, formatText, TEXT_LEGEND } from "../../scripts/lib/iam-matrix";
-import { fitLines, fitWidths, formatTable, wrapCell } from "../../scripts/lib/text-table";
+import { parseCounts, runBench } from "../../tools/bench/bench";
+import { outputWidth, UsageError } from "../../tools/cli/command";
+import { CellResult } from "../../tools/check-iam/cells";
+import { evaluateMatrix, formatText, TEXT_LEGEND } from "../../tools/check-iam/iam-matrix";
+import { fitLines, fitWidths, formatTable, wrapCell } from "../../tools/cli/text-table";
 import { stackGraph } from "../../offline";
 
 describe("cli: tables that fit the terminal", () => {

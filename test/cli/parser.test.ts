@@ -1,11 +1,11 @@
 /**
- * The one argument parser of the scripts (scripts/lib/cli.ts), in process: options in both forms,
+ * The one argument parser of the scripts (tools/cli/command.ts), in process: options in both forms,
  * unknown and misspelt options, values, positionals, stacks, npm's swallowed options, usage text,
  * and errors reported without stack traces.
  */
 import * as assert from "node:assert/strict";
-import { CommandError, CommandSpec, formatError, parseCommand, runCommand, UsageError, usageText } from "../../scripts/lib/cli";
-import { StackFileError } from "../../scripts/lib/yaml-errors";
+import { CommandError, CommandSpec, formatError, parseCommand, runCommand, UsageError, usageText } from "../../tools/cli/command";
+import { StackFileError } from "../../offline/stack-file";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack", default: "dev" },

@@ -1,7 +1,7 @@
 /**
  * `npm run plan` as a command: the program type-checked as `pulumi up` does before its plan is
  * printed, options that exclude each other refused, advisories that fail a CI gate on request;
- * and `npm run schema -- --help`.
+ * and `npm run generate -- --help`.
  */
 import * as assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -9,12 +9,12 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { promisify } from "node:util";
-import { CommandSpec, EXIT, Io, OptionSpec, Parsed, ROOT, runCommand, usageLine, usageText } from "../../scripts/lib/cli";
-import { main as planMain, spec as planSpec } from "../../scripts/plan";
-import { main as schemaMain, spec as schemaSpec } from "../../scripts/schema";
-import { cachedVerdict, typeErrors } from "../../scripts/lib/typecheck-program";
-import { sinceExitCode } from "../../scripts/lib/since";
-import type { LifecyclePlan, Verdict } from "../../scripts/lib/lifecycle";
+import { CommandSpec, EXIT, Io, OptionSpec, Parsed, ROOT, runCommand, usageLine, usageText } from "../../tools/cli/command";
+import { main as planMain, spec as planSpec } from "../../tools/plan/main";
+import { main as generateMain, spec as generateSpec } from "../../tools/generate/main";
+import { cachedVerdict, typeErrors } from "../../tools/plan/typecheck-program";
+import { sinceExitCode } from "../../tools/plan/since";
+import type { LifecyclePlan, Verdict } from "../../tools/plan/lifecycle";
 
 const TYPE_ERROR = "test/fixtures/type-error/index.ts";
 
@@ -44,7 +44,7 @@ describe("cli: npm run plan type-checks the program as pulumi up does", function
 
     it("refuses to plan such a program: exit 2, the compiler's message, no plan", async () => {
         const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
-        const r = await promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", "--stack", "dev", "--program", TYPE_ERROR], { cwd: ROOT })
+        const r = await promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", "--stack", "dev", "--program", TYPE_ERROR], { cwd: ROOT })
             .then((x) => ({ code: 0, ...x }), (e: { code: number; stdout: string; stderr: string }) => e);
         assert.equal(r.code, 2, r.stderr);
         assert.equal(r.stderr, `plan: ${TYPE_ERROR} does not type-check, and pulumi up type-checks it (1 error):\n` +
@@ -105,15 +105,15 @@ describe("cli: plan's options", function () {
     });
 });
 
-describe("cli: npm run schema", () => {
-    it("answers --help with its usage instead of writing the schema", async () => {
+describe("cli: npm run generate", () => {
+    it("answers --help with its usage instead of writing the derived files", async () => {
         const before = fs.statSync(path.join(ROOT, "components", "schema.json")).mtimeMs;
-        const r = await run(schemaSpec, schemaMain, ["--help"]);
-        assert.deepEqual([r.code, r.stdout, r.stderr], [EXIT.ok, usageText(schemaSpec), ""]);
-        assert.equal(r.stdout.split("\n")[0], usageLine(schemaSpec));
+        const r = await run(generateSpec, generateMain, ["--help"]);
+        assert.deepEqual([r.code, r.stdout, r.stderr], [EXIT.ok, usageText(generateSpec), ""]);
+        assert.equal(r.stdout.split("\n")[0], usageLine(generateSpec));
         assert.equal(fs.statSync(path.join(ROOT, "components", "schema.json")).mtimeMs, before, "nothing written");
-        const bad = await run(schemaSpec, schemaMain, ["--chek"]);
+        const bad = await run(generateSpec, generateMain, ["--chek"]);
         assert.equal(bad.code, EXIT.usage);
-        assert.match(bad.stderr, /^schema: unknown option --chek \(did you mean --check\?\)/);
+        assert.match(bad.stderr, /^generate: unknown option --chek \(did you mean --check\?\)/);
     });
 });

@@ -1,26 +1,25 @@
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { CommandSpec, ROOT, usageLine } from "../../scripts/lib/cli";
-import { spec as plan } from "../../scripts/plan";
-import { spec as checkIam } from "../../scripts/check-iam";
-import { spec as diagram } from "../../scripts/diagram";
-import { spec as bench } from "../../scripts/bench";
-import { spec as verify } from "../../scripts/lib/verify-cli";
-import { spec as crawl } from "../../scripts/lib/crawl-cli";
-import { spec as addTable } from "../../scripts/lib/add-table";
-import { spec as schema } from "../../scripts/schema";
+import { CommandSpec, ROOT, usageLine } from "../../tools/cli/command";
+import { spec as plan } from "../../tools/plan/main";
+import { spec as checkIam } from "../../tools/check-iam/main";
+import { spec as diagram } from "../../tools/diagram/main";
+import { spec as bench } from "../../tools/bench/main";
+import { spec as verify } from "../../tools/verify/cli";
+import { spec as crawl } from "../../tools/crawl/cli";
+import { spec as addTable } from "../../tools/add-table/add-table";
+import { spec as generate } from "../../tools/generate/main";
 
-const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, schema] as CommandSpec[];
+const SPECS: CommandSpec[] = [plan, checkIam, verify, crawl, addTable, diagram, bench, generate] as CommandSpec[];
 
-describe("README: the commands", () => {
-    const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
-    const section = readme.slice(readme.indexOf("## Commands"), readme.indexOf("## Architecture"));
+describe("docs/commands.md: the commands", () => {
+    const section = fs.readFileSync(path.join(ROOT, "docs", "commands.md"), "utf8");
     const flat = section.replace(/\s+/g, " ");
 
     it("lists every command with its usage line and the sentence --help prints first", () => {
         for (const s of SPECS) {
-            assert.ok(flat.includes(`- \`${usageLine(s).replace(/^Usage: /, "")}\` ${s.summary}`), `README.md lists ${usageLine(s)} with: ${s.summary}`);
+            assert.ok(flat.includes(`- \`${usageLine(s).replace(/^Usage: /, "")}\` ${s.summary}`), `docs/commands.md lists ${usageLine(s)} with: ${s.summary}`);
         }
     });
 

@@ -8,10 +8,10 @@ import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { ROOT, usageLine } from "../../scripts/lib/cli";
+import { ROOT, usageLine } from "../../tools/cli/command";
 import { stackDir, stackFilePath, TEST_STACKS_ENV } from "../../offline/stacks";
-import { spec as benchSpec } from "../../scripts/bench";
-import { spec as checkIamSpec } from "../../scripts/check-iam";
+import { spec as benchSpec } from "../../tools/bench/main";
+import { spec as checkIamSpec } from "../../tools/check-iam/main";
 
 interface Run {
     code: number;
@@ -19,11 +19,11 @@ interface Run {
     stderr: string;
 }
 
-/** `node -r ts-node/register/transpile-only scripts/<script>.ts ...args`, with `env` over a clean npm-free environment. */
+/** `node -r ts-node/register/transpile-only tools/<script>/main.ts ...args`, with `env` over a clean npm-free environment. */
 function spawn(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_")));
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("scripts", `${script}.ts`), ...args],
+        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", script, "main.ts"), ...args],
             { cwd: ROOT, env: { ...clean, [TEST_STACKS_ENV]: STACKS, ...env }, maxBuffer: 16 << 20, timeout: 60_000 },
             (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
     });

@@ -13,9 +13,9 @@ import {
 } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
-import { CrawlCliDeps, runCli } from "../../scripts/lib/crawl-cli";
-import { crawlExitCode, formatCrawlReport, TableCrawl } from "../../scripts/lib/crawl-core";
-import { StackOutputs } from "../../scripts/lib/verify-outputs";
+import { CrawlCliDeps, runCli } from "../../tools/crawl/cli";
+import { crawlExitCode, formatCrawlReport, TableCrawl } from "../../tools/crawl/core";
+import { StackOutputs } from "../../tools/verify/outputs";
 
 const BUCKET = "lake-dev-bucket";
 const DATABASE = "lake_dev";
@@ -365,7 +365,7 @@ describe("crawl: a crawl on demand", () => {
 
 describe("crawl: the README", () => {
     it("shows a report the command prints", () => {
-        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
+        const readme = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "operating.md"), "utf8");
         const example = formatCrawlReport([
             {
                 table: "orders", crawler: "incremental-crawl-prod-orders", outcome: "succeeded", start: "already running",
@@ -377,6 +377,6 @@ describe("crawl: the README", () => {
                 repair: { folders: 24, added: 1, skipped: [] },
             },
         ]).text;
-        assert.ok(readme.includes(`\`\`\`\n${example}\`\`\``), `README.md should show:\n${example}`);
+        assert.ok(readme.includes(`\`\`\`\n${example}\`\`\``), `docs/operating.md should show:\n${example}`);
     });
 });

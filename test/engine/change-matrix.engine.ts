@@ -3,7 +3,7 @@
  * (`pulumi up`, the Snowflake side left out as in stacks.engine.ts), then each change is previewed
  * against that state, and the step the engine takes for every deployed resource (same, update,
  * replace and how, delete) and every resource it creates is compared with what the lifecycle engine
- * (`plan --since`, scripts/lib/lifecycle.ts) predicts for it.
+ * (`plan --since`, tools/plan/lifecycle.ts) predicts for it.
  *
  * What the real engine decides here, and so proves: which resources a change reaches (through
  * inputs that are unknown until a replaced resource is re-created), the order and mode of each
@@ -19,8 +19,8 @@
  */
 import * as assert from "node:assert/strict";
 import { graphOf, ProgramRun, runProgram } from "../../offline";
-import { planChange } from "../../scripts/lib/lifecycle-run";
-import { Step } from "../../scripts/lib/lifecycle";
+import { planChange } from "../../tools/plan/lifecycle-run";
+import { Step } from "../../tools/plan/lifecycle";
 import { CASES, Stack } from "../lifecycle/cases";
 import { startSnowflakeEndpoint, FakeSnowflakeEndpoint } from "./standins/snowflake-endpoint";
 import { EngineStep, stepsOf, typeAndName, Workspace, workspace } from "./harness";

@@ -234,7 +234,7 @@ export function violationsOf(events: EngineEvent[]): string[] {
     }).sort();
 }
 
-/** The same for the offline plan's violations (`npm run plan`, scripts/lib/policy-run.ts). */
+/** The same for the offline plan's violations (`npm run plan`, tools/plan/policy-run.ts). */
 export function violationsOfPlan(plan: { violations: { level: string; policy: string; urn?: string }[] }): string[] {
     return plan.violations.map((v) => `${v.level} ${v.policy} ${v.urn ? typeAndName(v.urn) : "(stack)"}`).sort();
 }

@@ -7,7 +7,7 @@
  * pack and called it as the engine would.)
  */
 import * as assert from "node:assert/strict";
-import { planStack } from "../../scripts/lib/policy-run";
+import { planStack } from "../../tools/plan/policy-run";
 import { FakeSnowflakeEndpoint, startSnowflakeEndpoint } from "./standins/snowflake-endpoint";
 import { allPolicies } from "../../policies/rules";
 import { assertSameItems, typeAndName, policyArgs, violationsOf, violationsOfPlan, Workspace, workspace } from "./harness";

@@ -1,10 +1,10 @@
 /**
- * The component package from Python, on the real engine (`npm run engine:test`), as the README's
+ * The component package from Python, on the real engine (`npm run engine:test`), as docs/package.md's
  * "Python, Go, .NET or YAML" shows it: `pulumi package gen-sdk <components> --language python` (the
  * CLI boots the plugin with the Node.js language host's run-plugin and reads its schema; the Python
  * language host writes the SDK), `pip install` of the SDK into the engine's virtualenv (.engine/python,
  * made by `npm run engine:build`), and a Python project whose Pulumi.yaml names components/ under
- * `packages`, running the README's program (test/engine/python-sdk/__main__.py): IncrementalLake for
+ * `packages`, running docs/package.md's program (test/engine/python-sdk/__main__.py): IncrementalLake for
  * the example dev stack's table, constructed in the plugin. Its children reach the providers
  * index.ts's reach: the aws and command stand-ins and the real snowflake plugin against the fake
  * endpoint (harness.ts).
@@ -112,7 +112,7 @@ describe("engine: the package from Python, through the SDK `pulumi package gen-s
     });
 
     it("generates the Python SDK from the plugin, offline, and pip installs it with no index", async () => {
-        // The README's command, in the project folder.
+        // docs/package.md's command, in the project folder.
         const gen = await py.cli(["package", "gen-sdk", COMPONENTS, "--language", "python", "--out", "sdks"]);
         const sdks = path.join(py.project, "sdks");
         assert.match(gen.stderr, /SDK has been written to .*sdks\/python/);

@@ -10,7 +10,7 @@
  */
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf } from "../../offline";
-import { planStack } from "../../scripts/lib/policy-run";
+import { planStack } from "../../tools/plan/policy-run";
 import { startSnowflakeEndpoint, FakeSnowflakeEndpoint } from "./standins/snowflake-endpoint";
 import { assertSameItems, EngineEvent, policyArgs, stepsOf, typeAndName, violationsOf, violationsOfPlan, Workspace, workspace } from "./harness";
 

@@ -29,8 +29,7 @@
  * variables, SQLID, LAST_QUERY_ID(), binds, IF, RESULTSET and cursor FOR loops, EXECUTE IMMEDIATE, an
  * EXCEPTION handler with RAISE; a cancelled run runs no handler and its open transaction is rolled back.
  */
-import { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { UNLOAD_LOG_COLUMNS } from "../../components/warehouse/sql";
+import { SqlConnection, UNLOAD_LOG_COLUMNS } from "@incremental-crawl/components/runtime";
 
 export interface Row {
     id: number;

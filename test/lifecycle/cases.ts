@@ -108,7 +108,7 @@ export const CASES: Case[] = [
         expect: {
             dev: { refused: /incremental-crawl:tables: expected a list of 1 to 200 tables/ },
             // The queues (and the Glue table) go with it; CRM.PUBLIC.CUSTOMERS is not the stack's.
-            // CUSTOMERS' retention rule goes with it (its objects then stay: README, Erasing personal
+            // CUSTOMERS' retention rule goes with it (its objects then stay: docs/security.md, erasing personal
             // data), and the unload role's delete grant on its export.
             prod: {
                 delete: ["* *-customers-*"],

@@ -21,8 +21,8 @@
  * The cases and their patterns are in cases.ts.
  */
 import * as assert from "node:assert/strict";
-import { ChangeResult, planChange } from "../../scripts/lib/lifecycle-run";
-import { Step, typeLabel, Verdict } from "../../scripts/lib/lifecycle";
+import { ChangeResult, planChange } from "../../tools/plan/lifecycle-run";
+import { Step, typeLabel, Verdict } from "../../tools/plan/lifecycle";
 import { ProgramRun, runProgram } from "../../offline";
 import { Case, CASES, Check, Stack } from "./cases";
 

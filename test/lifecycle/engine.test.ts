@@ -8,7 +8,7 @@ import * as assert from "node:assert/strict";
 import { CapturedResource, ProgramRun } from "../../offline";
 import {
     diffPaths, exportLocation, lifecycleSummaryLine, parseCopy, pathMatches, planLifecycle, staticCommandUpdate, Step, typeLabel, Verdict,
-} from "../../scripts/lib/lifecycle";
+} from "../../tools/plan/lifecycle";
 
 const STACK = "urn:pulumi:test::lake::";
 const urnOf = (type: string, name: string) => `${STACK}${type}::${name}`;

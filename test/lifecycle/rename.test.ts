@@ -4,8 +4,8 @@
  * does, before `pulumi up`) makes the update an in-place rename that keeps the rows.
  */
 import * as assert from "node:assert/strict";
-import { planLifecycle, staticCommandUpdate } from "../../scripts/lib/lifecycle";
-import { renamedInState } from "../../scripts/lib/since";
+import { planLifecycle, staticCommandUpdate } from "../../tools/plan/lifecycle";
+import { renamedInState } from "../../tools/plan/since";
 import { ProgramRun, runProgram, stackConfig } from "../../offline";
 
 const K = (key: string) => `incremental-crawl:${key}`;
@@ -32,7 +32,7 @@ describe("lifecycle: renaming a table", function () {
             "To rename it and keep its data, rename its resource in the stack's state before pulumi up " +
             "(pulumi state rename '<URN of incremental-crawl-dev-snowflake-orders-table, from pulumi stack --show-urns>' incremental-crawl-dev-snowflake-sales-table; " +
             "plan --since ... --state-rename incremental-crawl-dev-snowflake-orders-table=incremental-crawl-dev-snowflake-sales-table shows the outcome): " +
-            'the provider then renames the table in place (ALTER ... RENAME TO). See README.md, "Rename a table"');
+            'the provider then renames the table in place (ALTER ... RENAME TO). See docs/changing-a-stack.md, "Rename a table"');
     });
 
     it("keeps the rows when the state rename it names comes first (plan --since --state-rename): the table is renamed in place", () => {

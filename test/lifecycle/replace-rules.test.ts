@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
-import { REPLACE_RULES } from "../../scripts/lib/replace-rules";
+import { REPLACE_RULES } from "../../tools/plan/replace-rules";
 import { ROOT, stackGraph } from "../../offline";
 
 /** The input names of a resource type's `<Name>Args` interface in its SDK's .d.ts. */

@@ -5,8 +5,8 @@
  * and the program still runs over the state the update leaves.
  */
 import * as assert from "node:assert/strict";
-import { ChangeResult, planChange } from "../../scripts/lib/lifecycle-run";
-import { typeLabel } from "../../scripts/lib/lifecycle";
+import { ChangeResult, planChange } from "../../tools/plan/lifecycle-run";
+import { typeLabel } from "../../tools/plan/lifecycle";
 import { runProgram, stackConfig } from "../../offline";
 
 type Stack = "dev" | "prod";

@@ -9,8 +9,8 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ROOT } from "../../offline";
-import { SCRATCH } from "../../scripts/lib/since";
-import { isStale, makeScratch, removeStaleScratch, worktreesOf } from "../../scripts/lib/scratch";
+import { SCRATCH } from "../../tools/plan/since";
+import { isStale, makeScratch, removeStaleScratch, worktreesOf } from "../../tools/plan/scratch";
 
 const OWNER = ".owner-pid";
 const inside = (dir: string) => worktreesOf(ROOT).filter((w) => w.startsWith(`${dir}${path.sep}`));
@@ -64,7 +64,7 @@ describe("lifecycle: plan --since cleans up", function () {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
         it(`removes its worktree and temporary folders on ${signal}, and ends by that signal`, async () => {
             const tsNode = require.resolve("ts-node/register/transpile-only", { paths: [ROOT] });
-            const child: ChildProcess = spawn(process.execPath, ["-r", tsNode, "scripts/plan.ts", "--stack", "dev", "--since", "HEAD"], { cwd: ROOT, stdio: "ignore" });
+            const child: ChildProcess = spawn(process.execPath, ["-r", tsNode, "tools/plan/main.ts", "--stack", "dev", "--since", "HEAD"], { cwd: ROOT, stdio: "ignore" });
             const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, sig) => resolve({ code, signal: sig })));
             try {
                 // Interrupted once the worktree is there and the programs run.

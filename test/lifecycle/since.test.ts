@@ -9,12 +9,12 @@ import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
 import { promisify } from "util";
-import { linkNodeModules, lockServes, resolveCommit, workspacePackages } from "../../scripts/lib/since";
+import { linkNodeModules, lockServes, resolveCommit, workspacePackages } from "../../tools/plan/since";
 import { ROOT } from "../../offline";
 
 const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
 // Lines as long as they come (COLUMNS: the output is not a terminal), for the patterns below.
-const plan = (...args: string[]) => promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", ...args], { cwd: ROOT, maxBuffer: 16 << 20, env: { ...process.env, COLUMNS: "1000" } })
+const plan = (...args: string[]) => promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", ...args], { cwd: ROOT, maxBuffer: 16 << 20, env: { ...process.env, COLUMNS: "1000" } })
     .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
 
 describe("lifecycle: plan --since", function () {

@@ -15,7 +15,7 @@ import { ROOT } from "../../offline";
 
 const PKG_DIR = path.join(ROOT, "components");
 const manifest = JSON.parse(fs.readFileSync(path.join(PKG_DIR, "package.json"), "utf8"));
-const readme = fs.readFileSync(path.join(ROOT, "README.md"), "utf8");
+const readme = fs.readFileSync(path.join(ROOT, "docs", "package.md"), "utf8");
 
 /** The fenced block after `<!-- example:<name> -->` in the README. */
 function example(name: string): string {
@@ -101,6 +101,19 @@ describe("package: a consumer project installs the packed package and runs the R
         const bare = [...imported].map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0])).filter((s) => !builtin.has(s) && !s.startsWith("node:"));
         assert.ok(bare.includes("@pulumi/aws") && bare.includes("snowflake-sdk"));
         for (const b of new Set(bare)) assert.ok(manifest.dependencies[b] !== undefined, `${b} is imported but not a dependency`);
+    });
+
+    it("exports the component, its arguments and their validation, and the tools' runtime on /runtime only", () => {
+        // Plain node in the consumer's folder, as a consumer's program resolves the package.
+        const script = "const m = require('@incremental-crawl/components'), r = require('@incremental-crawl/components/runtime');" +
+            "console.log(JSON.stringify({ main: Object.keys(m), runtime: Object.keys(r).filter((k) => typeof r[k] === 'function'), file: require.resolve('@incremental-crawl/components/runtime') }))";
+        const r = spawnSync(process.execPath, ["-e", script], { cwd: project, env: plainEnv(), encoding: "utf8" });
+        assert.equal(r.status, 0, r.stderr);
+        const { main, runtime, file } = JSON.parse(r.stdout);
+        for (const name of ["IncrementalLake", "validateLakeArgs", "LakeArgsError", "LAKE_DEFAULTS", "Encryption"]) assert.ok(main.includes(name), `main entry: ${name}`);
+        for (const name of ["didYouMean", "editDistance", "parseCron", "iam", "sql", "EventLake", "connectionEnvironment"]) assert.ok(!main.includes(name), `not on the main entry: ${name}`);
+        for (const name of ["connect", "readEnvironment", "partitionCatalogOn", "qualified", "exportLayout", "requireAwsHosted"]) assert.ok(runtime.includes(name), `runtime: ${name}`);
+        assert.match(file, /node_modules\/@incremental-crawl\/components\/dist\/runtime\.js$/);
     });
 
     it("type-checks the example against the published declarations", () => {

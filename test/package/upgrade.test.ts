@@ -2,13 +2,13 @@
  * The package's restructuring (0.1.0 → the index-module tokens, folders by stage, the public
  * arguments) as a second `pulumi up` of a stack deployed from the commit before it: the lifecycle
  * engine, with the providers' replace rules and the engine's alias matching, plans the upgrade.
- * At 9890f27 (the renames alone) the plan was: nothing created, replaced or deleted, the unload
- * commands' `create` updated. Later work adds resources, which this test lets be created.
+ * The renames alone create, replace and delete nothing (the unload commands' `create` is updated);
+ * what later versions add is created, which this test allows.
  */
 import * as assert from "node:assert/strict";
 import { execFileSync } from "child_process";
 import { ROOT } from "../../offline";
-import { planSince } from "../../scripts/lib/since";
+import { planSince } from "../../tools/plan/since";
 
 /** The last commit with the 0.1.0 layout and tokens (incremental-crawl:lake:EventLake, ...). */
 const BEFORE_RESTRUCTURE = "3e146be";

@@ -3,7 +3,8 @@ import {
     awsManagedPolicyName, checkNoWildcardDataResource, iamCrossAccountPrincipalsConfigured, iamNoBroadManagedPolicy, iamNoWildcardAction, iamNoWildcardDataResource,
     iamThirdPartyExternalId, isDataAction, isWildcardResource,
 } from "../../policies/rules/iam";
-import { iam } from "@incremental-crawl/components";
+import { catalogSharingPolicy } from "../../components/catalog/policy-documents";
+import { lakeBucketPolicy, lakeKeyPolicy, topicPolicy } from "../../components/lake/policy-documents";
 import { doc, violationsOf } from "./support";
 
 const ROLE = "aws:iam/role:Role";
@@ -134,10 +135,10 @@ describe("policies/iam", () => {
         const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:lake-events";
         const config = { accountIds: ["123456789012"], readerAccounts: [READER], endpointOwnerAccounts: [OWNER] };
         // The program's own builders: what the component declares for readers and endpoint owners.
-        const bucketPolicy = JSON.stringify(iam.lakeBucketPolicy({ bucketArn: BUCKET_ARN, readers: [{ account: READER, locations: ["exports/orders/g1-0a1b2c3d"] }] }));
-        const keyPolicy = JSON.stringify(iam.lakeKeyPolicy({ accountId: "123456789012", readers: { accounts: [READER], region: "eu-west-1" } }));
-        const catalogPolicy = JSON.stringify(iam.catalogSharingPolicy({ partition: "aws", region: "eu-west-1", accountId: "123456789012", database: "lake", readers: [{ account: READER, tables: ["orders"] }] }));
-        const topicPolicy = JSON.stringify(iam.topicPolicy({
+        const bucketPolicy = JSON.stringify(lakeBucketPolicy({ bucketArn: BUCKET_ARN, readers: [{ account: READER, locations: ["exports/orders/g1-0a1b2c3d"] }] }));
+        const keyPolicy = JSON.stringify(lakeKeyPolicy({ accountId: "123456789012", readers: { accounts: [READER], region: "eu-west-1" } }));
+        const catalogPolicy = JSON.stringify(catalogSharingPolicy({ partition: "aws", region: "eu-west-1", accountId: "123456789012", database: "lake", readers: [{ account: READER, tables: ["orders"] }] }));
+        const topicDocument = JSON.stringify(topicPolicy({
             topicArn: TOPIC_ARN, bucketArn: BUCKET_ARN, accountId: "123456789012",
             endpointOwners: [{ account: OWNER, protocol: "sqs", endpoint: `arn:aws:sqs:eu-west-1:${OWNER}:orders-events` }],
         }));
@@ -146,7 +147,7 @@ describe("policies/iam", () => {
             assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: bucketPolicy }, config), []);
             assert.deepEqual(await violationsOf(rule, "aws:kms/key:Key", { policy: keyPolicy }, config), []);
             assert.deepEqual(await violationsOf(rule, "aws:glue/resourcePolicy:ResourcePolicy", { policy: catalogPolicy }, config), []);
-            assert.deepEqual(await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: topicPolicy }, config), []);
+            assert.deepEqual(await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: topicDocument }, config), []);
             assert.deepEqual(await violationsOf(rule, "aws:lambda/permission:Permission", { principal: "sns.amazonaws.com", action: "lambda:InvokeFunction" }, config), []);
         });
         it("reports a reader the configuration does not name, in every document that grants it", async () => {
@@ -183,7 +184,7 @@ describe("policies/iam", () => {
             assert.equal((await violationsOf(rule, "aws:kms/key:Key", { policy: keyForAll }, config)).length, 1);
         });
         it("reports the stack's own account configured as a reader, Principal \"*\" and principals of no account", async () => {
-            const own = JSON.stringify(iam.lakeBucketPolicy({ bucketArn: BUCKET_ARN, readers: [{ account: "123456789012", locations: ["exports/orders/g1-0a1b2c3d"] }] }));
+            const own = JSON.stringify(lakeBucketPolicy({ bucketArn: BUCKET_ARN, readers: [{ account: "123456789012", locations: ["exports/orders/g1-0a1b2c3d"] }] }));
             const messages = await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: own }, { ...config, readerAccounts: ["123456789012"] });
             assert.ok(messages.length === 3 && messages.every((m) => /123456789012, the stack's own, as a reader/.test(m)), messages.join("\n"));
             const open = doc({ Sid: "O", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*` });

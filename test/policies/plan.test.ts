@@ -11,9 +11,9 @@ import * as path from "path";
 import { promisify } from "util";
 import { allPolicies } from "../../policies/rules";
 import {
-    evaluatePolicies, formatPlan, PlanResult, planStack, policyConfigFor, resourceArgsOf, stackPolicySettings, stackResourcesOf, summaryLine,
-    writePolicyConfig,
-} from "../../scripts/lib/policy-run";
+    evaluatePolicies, PlanResult, planStack, policyConfigFor, resourceArgsOf, stackPolicySettings, stackResourcesOf, writePolicyConfig,
+} from "../../tools/plan/policy-run";
+import { formatPlan, summaryLine } from "../../tools/plan/plan-format";
 import { ROOT, stackConfig } from "../../offline";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
 
@@ -187,7 +187,7 @@ describe("policies: npm run plan", function () {
 
     it("exits non-zero on a mandatory violation (npm run plan -- --program <fixture>)", async () => {
         const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
-        const failure = await promisify(execFile)(tsNode, ["--transpile-only", "scripts/plan.ts", "--program", FIXTURE, "--stack", "prod"], { cwd: ROOT, maxBuffer: 16 << 20 })
+        const failure = await promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", "--program", FIXTURE, "--stack", "prod"], { cwd: ROOT, maxBuffer: 16 << 20 })
             .then(() => undefined, (e: { code: number; stdout: string }) => e);
         assert.ok(failure, "the plan of the insecure fixture exits non-zero");
         assert.equal(failure.code, 1);

@@ -11,7 +11,7 @@ import {
 } from "@pulumi/policy";
 import { Policies } from "@pulumi/policy";
 import { defaultsOf } from "../../policies/lib/rule";
-import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../scripts/lib/policy-run";
+import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../tools/plan/policy-run";
 import { CapturedResource } from "../../offline";
 
 /** A resource in a test graph. Names are unique in a graph and stand for URNs. */

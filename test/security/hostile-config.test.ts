@@ -6,7 +6,8 @@
  */
 import * as assert from "node:assert/strict";
 import { ConfigError, PROJECT, parseSettings } from "../../config";
-import { exportLayout, sql } from "@incremental-crawl/components";
+import { exportLayout } from "../../components/lake/export-layout";
+import * as sql from "../../components/warehouse/sql";
 import { CapturedResource, runProgram, stackConfig } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;

@@ -1,5 +1,5 @@
 /**
- * The IAM access matrix of each stack (scripts/lib/iam-matrix.ts), evaluated with
+ * The IAM access matrix of each stack (tools/check-iam/iam-matrix.ts), evaluated with
  * @cloud-copilot/iam-simulate over the policy documents of the program's graph: every cell must
  * match, the matrix must cover every queue and crawler, docs/security.md must show this matrix, and
  * the matrix must notice a broken policy (mutation controls).
@@ -8,11 +8,11 @@ import * as assert from "node:assert/strict";
 import * as fs from "fs";
 import * as path from "path";
 import { ProgramRun, ROOT, runProgram } from "../../offline";
-import { overlaySettings } from "../../scripts/lib/stack-file";
+import { overlaySettings } from "../../offline/stack-file";
 import { MOCK_ACCOUNT } from "../../offline/mocks";
-import {
-    buildMatrix, Cell, CELL_GROUPS, CellGroup, CellResult, DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown, GraphResource, LakeFacts, lakeFacts,
-} from "../../scripts/lib/iam-matrix";
+import { buildMatrix, Cell, CELL_GROUPS, CellGroup, CellResult } from "../../tools/check-iam/cells";
+import { GraphResource, LakeFacts, lakeFacts } from "../../tools/check-iam/facts";
+import { DOC_PATH, docSection, ENCRYPTION_CONTEXT_STAND_IN, evaluateCell, evaluateMatrix, forEngine, formatMarkdown } from "../../tools/check-iam/iam-matrix";
 
 const show = (r: CellResult) => `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
 
@@ -375,7 +375,7 @@ describe("security: the IAM matrix notices a broken policy (mutation controls on
     });
 
     it("refuses a role with a managed policy it holds no copy of", () => {
-        assert.throws(() => lakeFacts(withAttachment("arn:aws:iam::aws:policy/AmazonS3FullAccess")), /AmazonS3FullAccess, which scripts\/lib\/iam-managed-policies\.ts has no copy of/);
+        assert.throws(() => lakeFacts(withAttachment("arn:aws:iam::aws:policy/AmazonS3FullAccess")), /AmazonS3FullAccess, which tools\/check-iam\/managed-policies\.ts has no copy of/);
     });
 });
 

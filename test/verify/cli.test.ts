@@ -3,9 +3,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GlueClient } from "@aws-sdk/client-glue";
-import { CliDeps, defaultDeps, runCli, USAGE } from "../../scripts/lib/verify-cli";
-import { EXIT } from "../../scripts/lib/verify-format";
-import { OutputsError, outputsRegion, parseOutputs, regionOf, splitQualifiedName } from "../../scripts/lib/verify-outputs";
+import { CliDeps, defaultDeps, runCli, USAGE } from "../../tools/verify/cli";
+import { EXIT } from "../../tools/cli/command";
+import { OutputsError, outputsRegion, parseOutputs, regionOf, splitQualifiedName } from "../../tools/verify/outputs";
 import { fakeClock, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks, World } from "./world";
 
 /** Runs the CLI against the mocked stack `w`, capturing its output. */

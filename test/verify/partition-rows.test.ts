@@ -1,8 +1,8 @@
 import * as assert from "node:assert/strict";
 import {
     athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, sampleDiffs, unloadLogPartitionsSql,
-} from "../../scripts/lib/partition-rows";
-import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness, toEpochMs } from "../../scripts/lib/stream-staleness";
+} from "../../tools/verify/partition-rows";
+import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness, toEpochMs } from "../../tools/verify/stream-staleness";
 
 const counts = (o: Record<string, number>) => new Map(Object.entries(o));
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
-import { CURRENT_REGION_SQL } from "../../components/warehouse/account-cloud";
-import { lazySnowflake } from "../../scripts/lib/verify-snowflake";
+import { CURRENT_REGION_SQL } from "@incremental-crawl/components/runtime";
+import { lazySnowflake } from "../../tools/verify/snowflake";
 
 // Throwaway PEM shape; not a real key.
 const env = {

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
-import { Check, CHECKS, verifyStack } from "../../scripts/lib/verify-core";
-import { EXIT, formatReport } from "../../scripts/lib/verify-format";
+import { Check, CHECKS, verifyStack } from "../../tools/verify/core";
+import { EXIT } from "../../tools/cli/command";
+import { formatReport } from "../../tools/verify/format";
 import { DAY, deps, healthyWorld, LOG_SQL, stackOutputs, START, stopMocks, World } from "./world";
 
 const TIMEOUT = 900;

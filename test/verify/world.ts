@@ -14,10 +14,10 @@ import {
 import { HeadObjectCommand, ListObjectsV2Command, ReplicationStatus, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
-import type { SqlConnection } from "../../components/warehouse/backfill/backfill";
-import { VerifyDeps } from "../../scripts/lib/verify-core";
-import { StackOutputs } from "../../scripts/lib/verify-outputs";
-import { unloadLogPartitionsSql } from "../../scripts/lib/partition-rows";
+import type { SqlConnection } from "@incremental-crawl/components/runtime";
+import { VerifyDeps } from "../../tools/verify/core";
+import { StackOutputs } from "../../tools/verify/outputs";
+import { unloadLogPartitionsSql } from "../../tools/verify/partition-rows";
 
 export const BUCKET = "lake-dev-bucket";
 export const QUEUE = "https://sqs.eu-west-1.amazonaws.com/123456789012/orders-queue";

@@ -45,8 +45,8 @@ import * as path from "node:path";
 import * as provider from "@pulumi/pulumi/provider";
 import { backfillStdout, ROOT } from "../../../offline";
 import { createMocks, NAME_LIMITS } from "../../../offline/mocks";
-import { diffPaths, pathMatches } from "../../../scripts/lib/lifecycle";
-import { REPLACE_RULES } from "../../../scripts/lib/replace-rules";
+import { diffPaths, pathMatches } from "../../../tools/plan/lifecycle";
+import { REPLACE_RULES } from "../../../tools/plan/replace-rules";
 
 /** The engine's placeholder for a value a preview cannot know (sdk/go/common/resource/plugin/rpc.go UnknownStringValue). */
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
