@@ -10,8 +10,15 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import {
-    IncrementalLakeArgs, LAKE_DEFAULTS, LakeArgsError, LakeSettings, SNOWFLAKE_CONNECTION_KEYS,
-    SnowflakeConnection, knownKey, naming, validateLakeArgs,
+    IncrementalLakeArgs,
+    LAKE_DEFAULTS,
+    LakeArgsError,
+    LakeSettings,
+    SNOWFLAKE_CONNECTION_KEYS,
+    SnowflakeConnection,
+    knownKey,
+    naming,
+    validateLakeArgs,
 } from "@incremental-crawl/components";
 
 export const PROJECT = "incremental-crawl";
@@ -26,7 +33,8 @@ export const PROJECT_KEYS = [...Object.keys(DEFAULTS), "tables"] as const;
 
 /** Settings the project no longer reads, and what replaced them. */
 const RETIRED_KEYS: Record<string, string> = {
-    crawlerSchedule: "no crawlerSchedule: crawls start when a table's objects arrive (crawlBatchSize, crawlBatchWindowSeconds); " +
+    crawlerSchedule:
+        "no crawlerSchedule: crawls start when a table's objects arrive (crawlBatchSize, crawlBatchWindowSeconds); " +
         `the fallback crawl's schedule is safetyNetSchedule (default ${LAKE_DEFAULTS.safetyNetSchedule})`,
 };
 
@@ -119,7 +127,8 @@ export function readArgs(raw: Record<string, string>): IncrementalLakeArgs {
         if (raw[`snowflake:${k}`] !== undefined) connection[k] = raw[`snowflake:${k}`];
     }
     if (Object.keys(connection).length > 0) args.snowflakeConnection = connection as SnowflakeConnection;
-    if (raw["snowflake:previewFeaturesEnabled"] !== undefined) args.snowflakePreviewFeatures = parseJson(raw["snowflake:previewFeaturesEnabled"]);
+    if (raw["snowflake:previewFeaturesEnabled"] !== undefined)
+        args.snowflakePreviewFeatures = parseJson(raw["snowflake:previewFeaturesEnabled"]);
     return args as unknown as IncrementalLakeArgs;
 }
 
@@ -143,7 +152,11 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
             add(k, knownKey(`${provider} provider settings`, name, PROVIDER_KEYS[provider]), "an unknown key");
         }
         if (CREDENTIAL_KEYS[k] !== undefined) {
-            add(k, `no credential in stack configuration: remove it and set ${CREDENTIAL_KEYS[k]} in the environment of pulumi up`, "a value");
+            add(
+                k,
+                `no credential in stack configuration: remove it and set ${CREDENTIAL_KEYS[k]} in the environment of pulumi up`,
+                "a value",
+            );
         }
     }
     if (naming.stackName(ctx.stack) !== undefined) add("stack name", naming.stackName(ctx.stack)!, ctx.stack);

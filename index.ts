@@ -30,7 +30,8 @@ export const alertsTopicArn = lake.alertsTopicArn;
 /** Where the record of who read or deleted lake objects is: the log bucket, or the named CloudTrail trail. */
 export const auditTrail = lake.auditTrail;
 /** The recovery replica of the exports, when the stack has one. */
-export const replica = settings.replicaRegion !== undefined ? { bucketName: lake.replicaBucketName, region: settings.replicaRegion } : undefined;
+export const replica =
+    settings.replicaRegion !== undefined ? { bucketName: lake.replicaBucketName, region: settings.replicaRegion } : undefined;
 /**
  * Reader accounts and further subscribers, when the stack has any: what each reader may read, the
  * catalog id to register, and what an endpoint owner passes to its own Subscribe call.

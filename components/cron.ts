@@ -89,7 +89,8 @@ export function parseCron(expression: string): CronSchedule {
     const m = /^cron\((.*)\)$/.exec(expression.trim());
     if (!m) throw new Error(`"${expression}" is not of the form cron(Minutes Hours Day-of-month Month Day-of-week Year)`);
     const texts = m[1].trim().split(/\s+/);
-    if (texts.length !== 6) throw new Error(`cron has ${texts.length} fields, expected 6 (Minutes Hours Day-of-month Month Day-of-week Year)`);
+    if (texts.length !== 6)
+        throw new Error(`cron has ${texts.length} fields, expected 6 (Minutes Hours Day-of-month Month Day-of-week Year)`);
     // AWS: "You can't specify the Day-of-month and Day-of-week fields in the same cron expression.
     // If you specify a value in one of the fields, you must use a ? in the other."
     if ((texts[2] === "?") === (texts[4] === "?")) {

@@ -109,7 +109,12 @@ export function subscriberKey(s: Pick<SubscriberSpec, "protocol" | "endpoint">):
 
 /** Per table (Snowflake name), the reader accounts of the table: those of every table and those of it. */
 export function readersOfTables(settings: Pick<LakeSettings, "readers" | "tables">): Map<string, string[]> {
-    return new Map(settings.tables.map((t) => [t.name, [...new Set(settings.readers.filter((r) => r.table === undefined || r.table === t.name).map((r) => r.account))].sort()]));
+    return new Map(
+        settings.tables.map((t) => [
+            t.name,
+            [...new Set(settings.readers.filter((r) => r.table === undefined || r.table === t.name).map((r) => r.account))].sort(),
+        ]),
+    );
 }
 
 /**
@@ -162,199 +167,270 @@ export class IncrementalLake extends pulumi.ComponentResource {
         const accountId = identity.accountId;
 
         const tables = settings.tables.map((spec) => {
-            const layout = exportLayout(spec, { exportPrefix: settings.exportPrefix, database: settings.snowflakeDatabase, schema: settings.snowflakeSchema });
+            const layout = exportLayout(spec, {
+                exportPrefix: settings.exportPrefix,
+                database: settings.snowflakeDatabase,
+                schema: settings.snowflakeSchema,
+            });
             return { spec, layout, folder: layout.folder };
         });
-        const retainedTables: RetainedTable[] = tables.filter((t) => t.spec.retentionDays !== undefined)
+        const retainedTables: RetainedTable[] = tables
+            .filter((t) => t.spec.retentionDays !== undefined)
             .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, days: t.spec.retentionDays! }));
-        const tieredTables: TieredTable[] = tables.filter((t) => t.spec.storageTiers !== undefined)
+        const tieredTables: TieredTable[] = tables
+            .filter((t) => t.spec.storageTiers !== undefined)
             .map((t) => ({ folder: t.folder, prefix: t.layout.tablePrefix, tiers: t.spec.storageTiers! }));
 
         // Who else uses the lake. What only the account decides (a reader that is the lake's own
         // account, a subscriber of the wrong side) is checked against the caller's identity before
         // any policy or subscription is declared with it: a preview fails with the problems.
         const readersOf = readersOfTables(settings);
-        const subscribers = tables.flatMap((t) => (t.spec.subscribers ?? []).map((s) => ({ ...s, folder: t.folder, keyPrefix: t.layout.tablePrefix })));
+        const subscribers = tables.flatMap((t) =>
+            (t.spec.subscribers ?? []).map((s) => ({ ...s, folder: t.folder, keyPrefix: t.layout.tablePrefix })),
+        );
         const lakeSubscribers = subscribers.filter((s) => s.subscribedBy === SubscribedBy.Lake);
         const ownerSubscribers = subscribers.filter((s) => s.subscribedBy === SubscribedBy.EndpointOwner);
         const hasReaders = settings.readers.length > 0;
-        const checked = hasReaders || subscribers.length > 0
-            ? accountId.apply((account) => {
-                const problems = sharingProblems(settings, account);
-                if (problems.length > 0) throw new LakeArgsError(problems);
-                return account;
-            })
-            : accountId;
+        const checked =
+            hasReaders || subscribers.length > 0
+                ? accountId.apply((account) => {
+                      const problems = sharingProblems(settings, account);
+                      if (problems.length > 0) throw new LakeArgsError(problems);
+                      return account;
+                  })
+                : accountId;
         const readerAccounts = [...new Set(settings.readers.map((r) => r.account))].sort();
         const tablesOfReader = (account: string) => tables.filter((t) => readersOf.get(t.spec.name)!.includes(account));
 
         // A key of the program's own (`kmsKeyArn`), else one the lake creates. With a key, the
         // crawlers encrypt their logs with it (Catalog): the lake's key admits CloudWatch Logs for
         // their log groups; a key of the program's must admit the same (lakeKeyPolicy).
-        const key = settings.encryption === "kms" && settings.kmsKeyArn === undefined
-            ? new LakeKey(`${name}-kms`, {
-                accountId, partition, retain, crawlerLogs: { region, namePrefix },
-                ...(hasReaders ? { readers: { accounts: checked.apply(() => readerAccounts), region } } : {}),
-            }, child)
-            : undefined;
+        const key =
+            settings.encryption === "kms" && settings.kmsKeyArn === undefined
+                ? new LakeKey(
+                      `${name}-kms`,
+                      {
+                          accountId,
+                          partition,
+                          retain,
+                          crawlerLogs: { region, namePrefix },
+                          ...(hasReaders ? { readers: { accounts: checked.apply(() => readerAccounts), region } } : {}),
+                      },
+                      child,
+                  )
+                : undefined;
         const kmsKeyArn = settings.kmsKeyArn !== undefined ? pulumi.output(settings.kmsKeyArn) : key?.arn;
 
-        const lake = new EventLake(`${name}-lake`, {
-            accountId,
-            region,
-            partition,
-            exportPrefix: settings.exportPrefix,
-            athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
-            consumers: tables.map((t) => ({
-                name: t.folder,
-                // The DLQ adds "-dlq" to the queue's name.
-                queueName: boundedName(`${namePrefix}-${t.folder}`, LIMITS.sqsQueue - 4),
-                keyPrefix: t.layout.tablePrefix,
-            })),
-            kmsKeyArn,
-            versioning: settings.versioning,
-            noncurrentVersionDays: settings.noncurrentVersionDays,
-            abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
-            athenaResultsDays: settings.athenaResultsDays,
-            queueRetentionDays: settings.queueRetentionDays,
-            maxReceiveCount: settings.maxReceiveCount,
-            retainData: retain,
-            retainedTables,
-            readers: hasReaders ? checked.apply(() => readerAccounts.map((account) => ({ account, locations: tablesOfReader(account).map((t) => t.layout.location.replace(/\/$/, "")) }))) : undefined,
-            subscribers: lakeSubscribers.map((s) => ({ consumer: s.folder, key: subscriberKey(s), protocol: s.protocol, endpoint: s.endpoint })),
-            subscriptionsReady: subscribers.length > 0 ? checked : undefined,
-            endpointOwners: ownerSubscribers.length > 0 ? checked.apply(() => ownerSubscribers.map((s) => ({ account: s.account!, protocol: s.protocol, endpoint: s.endpoint }))) : undefined,
-            tieredTables,
-        }, child);
-
-        // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
-        // stack naming an existing CloudTrail trail, or none, declares nothing here).
-        const accessLogs = settings.auditTrail.kind === "access-logs" ? { prefix: ACCESS_LOG_PREFIX, retentionDays: settings.accessLogDays } : undefined;
-        let accessLogBucket: AccessLogBucket | undefined;
-        if (accessLogs) {
-            accessLogBucket = new AccessLogBucket(`${name}-access-logs`, {
-                source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn },
+        const lake = new EventLake(
+            `${name}-lake`,
+            {
                 accountId,
-                ...accessLogs,
+                region,
+                partition,
+                exportPrefix: settings.exportPrefix,
+                athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
+                consumers: tables.map((t) => ({
+                    name: t.folder,
+                    // The DLQ adds "-dlq" to the queue's name.
+                    queueName: boundedName(`${namePrefix}-${t.folder}`, LIMITS.sqsQueue - 4),
+                    keyPrefix: t.layout.tablePrefix,
+                })),
+                kmsKeyArn,
                 versioning: settings.versioning,
                 noncurrentVersionDays: settings.noncurrentVersionDays,
                 abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
-                retain,
-            }, child);
+                athenaResultsDays: settings.athenaResultsDays,
+                queueRetentionDays: settings.queueRetentionDays,
+                maxReceiveCount: settings.maxReceiveCount,
+                retainData: retain,
+                retainedTables,
+                readers: hasReaders
+                    ? checked.apply(() =>
+                          readerAccounts.map((account) => ({
+                              account,
+                              locations: tablesOfReader(account).map((t) => t.layout.location.replace(/\/$/, "")),
+                          })),
+                      )
+                    : undefined,
+                subscribers: lakeSubscribers.map((s) => ({
+                    consumer: s.folder,
+                    key: subscriberKey(s),
+                    protocol: s.protocol,
+                    endpoint: s.endpoint,
+                })),
+                subscriptionsReady: subscribers.length > 0 ? checked : undefined,
+                endpointOwners:
+                    ownerSubscribers.length > 0
+                        ? checked.apply(() =>
+                              ownerSubscribers.map((s) => ({ account: s.account!, protocol: s.protocol, endpoint: s.endpoint })),
+                          )
+                        : undefined,
+                tieredTables,
+            },
+            child,
+        );
+
+        // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
+        // stack naming an existing CloudTrail trail, or none, declares nothing here).
+        const accessLogs =
+            settings.auditTrail.kind === "access-logs" ? { prefix: ACCESS_LOG_PREFIX, retentionDays: settings.accessLogDays } : undefined;
+        let accessLogBucket: AccessLogBucket | undefined;
+        if (accessLogs) {
+            accessLogBucket = new AccessLogBucket(
+                `${name}-access-logs`,
+                {
+                    source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn },
+                    accountId,
+                    ...accessLogs,
+                    versioning: settings.versioning,
+                    noncurrentVersionDays: settings.noncurrentVersionDays,
+                    abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+                    retain,
+                },
+                child,
+            );
         }
 
         // The recovery copy: the exports replicated to another region, where no delete reaches them.
         let replica: LakeReplica | undefined;
         if (settings.replicaRegion !== undefined) {
-            replica = new LakeReplica(`${name}-replica`, {
-                source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn, versioning: lake.versioning },
-                sourceRegion: region,
-                region: settings.replicaRegion,
-                accountId,
-                partition,
-                exportPrefix: settings.exportPrefix,
-                sourceKeyArn: kmsKeyArn,
-                roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
-                retainedTables,
-                tieredTables,
-                accessLogs,
-                versioning: true,
-                noncurrentVersionDays: settings.noncurrentVersionDays,
-                abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
-                retain,
-            }, child);
+            replica = new LakeReplica(
+                `${name}-replica`,
+                {
+                    source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn, versioning: lake.versioning },
+                    sourceRegion: region,
+                    region: settings.replicaRegion,
+                    accountId,
+                    partition,
+                    exportPrefix: settings.exportPrefix,
+                    sourceKeyArn: kmsKeyArn,
+                    roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
+                    retainedTables,
+                    tieredTables,
+                    accessLogs,
+                    versioning: true,
+                    noncurrentVersionDays: settings.noncurrentVersionDays,
+                    abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+                    retain,
+                },
+                child,
+            );
         }
 
         // What protects and records the lake's objects, where the stack has it (the first unload waits for it).
-        const storageReady: pulumi.Resource[] = [lake.versioning, replica?.configuration, accessLogBucket?.logging, replica?.accessLogs?.logging]
-            .filter((r): r is NonNullable<typeof r> => r !== undefined);
+        const storageReady: pulumi.Resource[] = [
+            lake.versioning,
+            replica?.configuration,
+            accessLogBucket?.logging,
+            replica?.accessLogs?.logging,
+        ].filter((r): r is NonNullable<typeof r> => r !== undefined);
 
-        const catalog = new Catalog(`${name}-catalog`, {
-            namePrefix,
-            databaseName: settings.glueDatabase,
-            bucketName: lake.bucket.bucket,
-            bucketArn: lake.bucket.arn,
-            athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
-            tables: tables.map((t) => ({
-                name: t.folder,
-                tablePrefix: t.layout.tablePrefix,
-                location: t.layout.location,
-                columns: t.spec.columns,
-                queueArn: lake.consumers[t.folder].queue.arn,
-                deadLetterQueueArn: lake.consumers[t.folder].deadLetterQueue.arn,
-                partitionKey: partitionKey(t.spec),
-            })),
-            kmsKeyArn,
-            partition,
-            region,
-            accountId,
-            schedule: settings.crawl.schedule,
-            arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
-            retain,
-            encryptCatalog: settings.glueCatalogEncryption,
-            readers: settings.glueCatalogResourcePolicy && hasReaders
-                ? checked.apply(() => readerAccounts.map((account) => ({ account, tables: tablesOfReader(account).map((t) => t.folder) })))
-                : undefined,
-        }, child);
+        const catalog = new Catalog(
+            `${name}-catalog`,
+            {
+                namePrefix,
+                databaseName: settings.glueDatabase,
+                bucketName: lake.bucket.bucket,
+                bucketArn: lake.bucket.arn,
+                athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
+                tables: tables.map((t) => ({
+                    name: t.folder,
+                    tablePrefix: t.layout.tablePrefix,
+                    location: t.layout.location,
+                    columns: t.spec.columns,
+                    queueArn: lake.consumers[t.folder].queue.arn,
+                    deadLetterQueueArn: lake.consumers[t.folder].deadLetterQueue.arn,
+                    partitionKey: partitionKey(t.spec),
+                })),
+                kmsKeyArn,
+                partition,
+                region,
+                accountId,
+                schedule: settings.crawl.schedule,
+                arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
+                retain,
+                encryptCatalog: settings.glueCatalogEncryption,
+                readers:
+                    settings.glueCatalogResourcePolicy && hasReaders
+                        ? checked.apply(() =>
+                              readerAccounts.map((account) => ({ account, tables: tablesOfReader(account).map((t) => t.folder) })),
+                          )
+                        : undefined,
+            },
+            child,
+        );
 
-        const alerts = new Alerts(`${name}-alerts`, {
-            namePrefix,
-            accountId,
-            region,
-            partition,
-            undeliveredQueueName: lake.undelivered.name,
-            tables: tables.map((t) => ({
-                name: t.folder,
-                queueName: lake.consumers[t.folder].queue.name,
-                deadLetterQueueName: lake.consumers[t.folder].deadLetterQueue.name,
-                arrivalRuleName: catalog.arrivals[t.folder].rule.name,
-            })),
-            crawlerNames: tables.map((t) => catalog.crawlerNames[t.folder]),
-            emails: settings.alertEmails,
-            arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
-            otherSubscribers: lakeSubscribers.length > 0,
-            safetyNet: settings.crawl.schedule !== undefined,
-            kmsKeyArn,
-        }, child);
+        const alerts = new Alerts(
+            `${name}-alerts`,
+            {
+                namePrefix,
+                accountId,
+                region,
+                partition,
+                undeliveredQueueName: lake.undelivered.name,
+                tables: tables.map((t) => ({
+                    name: t.folder,
+                    queueName: lake.consumers[t.folder].queue.name,
+                    deadLetterQueueName: lake.consumers[t.folder].deadLetterQueue.name,
+                    arrivalRuleName: catalog.arrivals[t.folder].rule.name,
+                })),
+                crawlerNames: tables.map((t) => catalog.crawlerNames[t.folder]),
+                emails: settings.alertEmails,
+                arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
+                otherSubscribers: lakeSubscribers.length > 0,
+                safetyNet: settings.crawl.schedule !== undefined,
+                kmsKeyArn,
+            },
+            child,
+        );
 
-        const snowflake = new SnowflakeExport(`${name}-snowflake`, {
-            namePrefix: snowflakeName(name),
-            roleName: `${namePrefix}-snowflake`,
-            alerts: { topicArn: alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
-            accountId,
-            partition,
-            bucketName: lake.bucket.bucket,
-            bucketArn: lake.bucket.arn,
-            exportPrefix: settings.exportPrefix,
-            kmsKeyArn,
-            database: settings.snowflakeDatabase,
-            schema: settings.snowflakeSchema,
-            warehouse: settings.snowflakeWarehouse,
-            tables: tables.map((t) => {
-                const consumer = lake.consumers[t.folder];
-                return {
-                    spec: t.spec,
-                    layout: t.layout,
-                    // Objects raise events only once the notification and the table's subscription
-                    // exist; the backfill waits for them, and registers what it writes in the table.
-                    // It waits too for what keeps its objects: live replication copies only objects
-                    // written after the configuration exists
-                    // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html),
-                    // versioning keeps versions of objects written after it is on, and access logs
-                    // record only requests made after logging starts.
-                    eventsReady: [
-                        lake.notification, consumer.queue, consumer.policy, consumer.subscription, catalog.tables[t.folder],
-                        ...(lake.subscriptions[t.folder] ?? []).map((x) => x.subscription), ...storageReady,
-                    ],
-                };
-            }),
-            glue: { region, database: catalog.database.name },
-            maxFileSizeMb: settings.maxFileSizeMb,
-            taskScheduleMinutes: settings.taskScheduleMinutes,
-            taskTimeoutMinutes: settings.taskTimeoutMinutes,
-            provider: { ...settings.snowflakeConnection, extraPreviewFeatures: settings.snowflakePreviewFeatures },
-            retainData: retain,
-        }, child);
+        const snowflake = new SnowflakeExport(
+            `${name}-snowflake`,
+            {
+                namePrefix: snowflakeName(name),
+                roleName: `${namePrefix}-snowflake`,
+                alerts: { topicArn: alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
+                accountId,
+                partition,
+                bucketName: lake.bucket.bucket,
+                bucketArn: lake.bucket.arn,
+                exportPrefix: settings.exportPrefix,
+                kmsKeyArn,
+                database: settings.snowflakeDatabase,
+                schema: settings.snowflakeSchema,
+                warehouse: settings.snowflakeWarehouse,
+                tables: tables.map((t) => {
+                    const consumer = lake.consumers[t.folder];
+                    return {
+                        spec: t.spec,
+                        layout: t.layout,
+                        // Objects raise events only once the notification and the table's subscription
+                        // exist; the backfill waits for them, and registers what it writes in the table.
+                        // It waits too for what keeps its objects: live replication copies only objects
+                        // written after the configuration exists
+                        // (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html),
+                        // versioning keeps versions of objects written after it is on, and access logs
+                        // record only requests made after logging starts.
+                        eventsReady: [
+                            lake.notification,
+                            consumer.queue,
+                            consumer.policy,
+                            consumer.subscription,
+                            catalog.tables[t.folder],
+                            ...(lake.subscriptions[t.folder] ?? []).map((x) => x.subscription),
+                            ...storageReady,
+                        ],
+                    };
+                }),
+                glue: { region, database: catalog.database.name },
+                maxFileSizeMb: settings.maxFileSizeMb,
+                taskScheduleMinutes: settings.taskScheduleMinutes,
+                taskTimeoutMinutes: settings.taskTimeoutMinutes,
+                provider: { ...settings.snowflakeConnection, extraPreviewFeatures: settings.snowflakePreviewFeatures },
+                retainData: retain,
+            },
+            child,
+        );
 
         this.bucketName = lake.bucket.bucket;
         this.bucketArn = lake.bucket.arn;
@@ -367,55 +443,83 @@ export class IncrementalLake extends pulumi.ComponentResource {
         this.snowflakeIntegrationName = snowflake.integration.name;
         this.snowflakeRoleArn = snowflake.role.arn;
         const trail = settings.auditTrail;
-        this.auditTrail = (trail.kind === "access-logs" && accessLogBucket
-            ? pulumi.output({ kind: trail.kind, logBucket: accessLogBucket.bucket.bucket, prefix: ACCESS_LOG_PREFIX })
-            : pulumi.output(trail.kind === "cloudtrail" ? { kind: trail.kind, trailArn: trail.trailArn } : { kind: trail.kind })) as pulumi.Output<AuditTrailOutputs>;
+        this.auditTrail = (
+            trail.kind === "access-logs" && accessLogBucket
+                ? pulumi.output({ kind: trail.kind, logBucket: accessLogBucket.bucket.bucket, prefix: ACCESS_LOG_PREFIX })
+                : pulumi.output(trail.kind === "cloudtrail" ? { kind: trail.kind, trailArn: trail.trailArn } : { kind: trail.kind })
+        ) as pulumi.Output<AuditTrailOutputs>;
         this.replicaBucketName = replica ? replica.bucket.bucket : pulumi.output(undefined);
-        this.sharing = (hasReaders || subscribers.length > 0
-            ? pulumi.output({
-                readers: Object.fromEntries(readerAccounts.map((account) => [account, tablesOfReader(account).map((t) => t.folder)])),
-                catalogId: settings.glueCatalogResourcePolicy && hasReaders ? checked : undefined,
-                subscriptions: lakeSubscribers.map((s) => ({
-                    table: s.folder, protocol: s.protocol, endpoint: s.endpoint, subscriptionArn: lake.subscriptionOf(s.folder, subscriberKey(s)).subscription.arn,
-                })),
-                endpointOwnerSubscriptions: ownerSubscribers.map((s) => {
-                    const attributes = subscriptionAttributes(s.protocol, s.keyPrefix);
-                    return {
-                        table: s.folder, protocol: s.protocol, endpoint: s.endpoint, topicArn: lake.topic.arn,
-                        filterPolicyScope: attributes.FilterPolicyScope, filterPolicy: attributes.FilterPolicy, rawMessageDelivery: attributes.RawMessageDelivery === "true",
-                    };
+        this.sharing = (
+            hasReaders || subscribers.length > 0
+                ? pulumi.output({
+                      readers: Object.fromEntries(readerAccounts.map((account) => [account, tablesOfReader(account).map((t) => t.folder)])),
+                      catalogId: settings.glueCatalogResourcePolicy && hasReaders ? checked : undefined,
+                      subscriptions: lakeSubscribers.map((s) => ({
+                          table: s.folder,
+                          protocol: s.protocol,
+                          endpoint: s.endpoint,
+                          subscriptionArn: lake.subscriptionOf(s.folder, subscriberKey(s)).subscription.arn,
+                      })),
+                      endpointOwnerSubscriptions: ownerSubscribers.map((s) => {
+                          const attributes = subscriptionAttributes(s.protocol, s.keyPrefix);
+                          return {
+                              table: s.folder,
+                              protocol: s.protocol,
+                              endpoint: s.endpoint,
+                              topicArn: lake.topic.arn,
+                              filterPolicyScope: attributes.FilterPolicyScope,
+                              filterPolicy: attributes.FilterPolicy,
+                              rawMessageDelivery: attributes.RawMessageDelivery === "true",
+                          };
+                      }),
+                  })
+                : pulumi.output(undefined)
+        ) as pulumi.Output<SharingOutputs | undefined>;
+        this.tables = pulumi.output(
+            Object.fromEntries(
+                tables.map((t) => {
+                    const consumer = lake.consumers[t.folder];
+                    const exported = snowflake.tables[t.spec.name];
+                    return [
+                        t.folder,
+                        {
+                            snowflakeTable: t.spec.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.spec.name}`,
+                            s3Prefix: t.layout.location,
+                            exportId: t.layout.exportId,
+                            tablePrefix: t.layout.tablePrefix,
+                            queueUrl: consumer.queue.url,
+                            queueArn: consumer.queue.arn,
+                            deadLetterQueueUrl: consumer.deadLetterQueue.url,
+                            deadLetterQueueArn: consumer.deadLetterQueue.arn,
+                            crawlerName: catalog.crawlers[t.folder].crawler.name,
+                            workflowName: catalog.arrivals[t.folder].workflow.name,
+                            arrivalRuleName: catalog.arrivals[t.folder].rule.name,
+                            glueTable: t.folder,
+                            namedQueryId: catalog.namedQueries[t.folder].id,
+                            streamName: exported.stream.name,
+                            taskName: exported.task.name,
+                            backfill: exported.summary,
+                            ...(t.spec.retentionDays !== undefined ? { retentionDays: t.spec.retentionDays } : {}),
+                        },
+                    ];
                 }),
-            })
-            : pulumi.output(undefined)) as pulumi.Output<SharingOutputs | undefined>;
-        this.tables = pulumi.output(Object.fromEntries(tables.map((t) => {
-            const consumer = lake.consumers[t.folder];
-            const exported = snowflake.tables[t.spec.name];
-            return [t.folder, {
-                snowflakeTable: t.spec.source ?? `${settings.snowflakeDatabase}.${settings.snowflakeSchema}.${t.spec.name}`,
-                s3Prefix: t.layout.location,
-                exportId: t.layout.exportId,
-                tablePrefix: t.layout.tablePrefix,
-                queueUrl: consumer.queue.url,
-                queueArn: consumer.queue.arn,
-                deadLetterQueueUrl: consumer.deadLetterQueue.url,
-                deadLetterQueueArn: consumer.deadLetterQueue.arn,
-                crawlerName: catalog.crawlers[t.folder].crawler.name,
-                workflowName: catalog.arrivals[t.folder].workflow.name,
-                arrivalRuleName: catalog.arrivals[t.folder].rule.name,
-                glueTable: t.folder,
-                namedQueryId: catalog.namedQueries[t.folder].id,
-                streamName: exported.stream.name,
-                taskName: exported.task.name,
-                backfill: exported.summary,
-                ...(t.spec.retentionDays !== undefined ? { retentionDays: t.spec.retentionDays } : {}),
-            }];
-        }))) as pulumi.Output<Record<string, LakeTableOutputs>>;
+            ),
+        ) as pulumi.Output<Record<string, LakeTableOutputs>>;
 
         this.registerOutputs({
-            bucketName: this.bucketName, bucketArn: this.bucketArn, topicArn: this.topicArn, kmsKeyArn: this.kmsKeyArn,
-            glueDatabaseName: this.glueDatabaseName, athenaWorkgroupName: this.athenaWorkgroupName, alertsTopicArn: this.alertsTopicArn,
-            snowflakeStageName: this.snowflakeStageName, snowflakeIntegrationName: this.snowflakeIntegrationName,
-            snowflakeRoleArn: this.snowflakeRoleArn, auditTrail: this.auditTrail, replicaBucketName: this.replicaBucketName, tables: this.tables,
+            bucketName: this.bucketName,
+            bucketArn: this.bucketArn,
+            topicArn: this.topicArn,
+            kmsKeyArn: this.kmsKeyArn,
+            glueDatabaseName: this.glueDatabaseName,
+            athenaWorkgroupName: this.athenaWorkgroupName,
+            alertsTopicArn: this.alertsTopicArn,
+            snowflakeStageName: this.snowflakeStageName,
+            snowflakeIntegrationName: this.snowflakeIntegrationName,
+            snowflakeRoleArn: this.snowflakeRoleArn,
+            auditTrail: this.auditTrail,
+            replicaBucketName: this.replicaBucketName,
+            tables: this.tables,
             sharing: this.sharing,
         });
     }

@@ -10,4 +10,11 @@ export * from "./types";
 export { validateLakeArgs, LakeArgsError, ValidateOptions, Validation, knownKey } from "./validate";
 export * as naming from "./naming";
 export type { BackfillSummary } from "./warehouse/backfill/backfill";
-export { IncrementalLake, LakeTableOutputs, AuditTrailOutputs, SharingOutputs, LakeSubscriptionOutputs, EndpointOwnerSubscription } from "./incremental-lake";
+export {
+    IncrementalLake,
+    LakeTableOutputs,
+    AuditTrailOutputs,
+    SharingOutputs,
+    LakeSubscriptionOutputs,
+    EndpointOwnerSubscription,
+} from "./incremental-lake";

@@ -325,7 +325,18 @@ export const LAKE_DEFAULTS = {
 
 /** Every key of IncrementalLakeArgs. */
 export const ARG_KEYS = [...Object.keys(LAKE_DEFAULTS), "tables", "kmsKeyArn", "snowflakeConnection", "snowflakePreviewFeatures"] as const;
-export const TABLE_KEYS = ["name", "columns", "partitionBy", "partitionGranularity", "source", "generation", "retentionDays", "storageTiers", "archived", "subscribers"] as const;
+export const TABLE_KEYS = [
+    "name",
+    "columns",
+    "partitionBy",
+    "partitionGranularity",
+    "source",
+    "generation",
+    "retentionDays",
+    "storageTiers",
+    "archived",
+    "subscribers",
+] as const;
 export const SUBSCRIBER_KEYS = ["protocol", "endpoint", "subscribedBy"] as const;
 export const COLUMN_KEYS = ["name", "type", "nullable"] as const;
 export const SNOWFLAKE_CONNECTION_KEYS = ["organizationName", "accountName", "user", "role", "authenticator"] as const;

@@ -22,9 +22,7 @@ export type Rule = (value: string) => string | undefined;
  * name becomes an S3 folder and a Glue table name.
  */
 export const snowflakeIdentifier: Rule = (v) =>
-    /^[A-Z][A-Z0-9_]{0,127}$/.test(v)
-        ? undefined
-        : "an upper-case Snowflake identifier: a letter, then letters, digits or _ (at most 128)";
+    /^[A-Z][A-Z0-9_]{0,127}$/.test(v) ? undefined : "an upper-case Snowflake identifier: a letter, then letters, digits or _ (at most 128)";
 
 /** A column name: as an identifier, but `_` may lead (Snowflake allows it; Glue and Athena too). */
 export const snowflakeColumn: Rule = (v) =>
@@ -48,9 +46,7 @@ const SNOWFLAKE_TYPE =
     /^(NUMBER|DECIMAL|NUMERIC)(\(\d{1,2}(,\s?\d{1,2})?\))?$|^(INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL|BOOLEAN|DATE|VARIANT|OBJECT|ARRAY|GEOGRAPHY)$|^(VARCHAR|CHAR|CHARACTER|STRING|TEXT|BINARY|VARBINARY)(\(\d{1,8}\))?$|^(TIME|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\([0-9]\))?$/;
 
 export const snowflakeType: Rule = (v) =>
-    SNOWFLAKE_TYPE.test(v)
-        ? undefined
-        : "a Snowflake data type such as NUMBER(38,0), VARCHAR(255), DATE, TIMESTAMP_NTZ or BOOLEAN";
+    SNOWFLAKE_TYPE.test(v) ? undefined : "a Snowflake data type such as NUMBER(38,0), VARCHAR(255), DATE, TIMESTAMP_NTZ or BOOLEAN";
 
 /**
  * Glue database and table names double as Athena names: lower-case letters, digits and `_`,
@@ -78,7 +74,7 @@ export const s3Prefix: Rule = (v) => {
     // but other roles of the account may, and a prefix holding such keys would open the lake to them.
     // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html
     if (v.includes("aws-glue-") || v.includes("crawler-public")) {
-        return "an S3 prefix without \"aws-glue-\" or \"crawler-public\" (AWSGlueServiceRole opens such keys to every crawler)";
+        return 'an S3 prefix without "aws-glue-" or "crawler-public" (AWSGlueServiceRole opens such keys to every crawler)';
     }
     return undefined;
 };
@@ -89,9 +85,7 @@ export const s3Prefix: Rule = (v) => {
  * short: `incremental-crawl-<stack>-snowflake` is at most 48 of IAM's 64 characters.
  */
 export const stackName: Rule = (v) =>
-    /^[a-z][a-z0-9-]{0,19}$/.test(v)
-        ? undefined
-        : "a stack name of lower-case letters, digits or - that starts with a letter (at most 20)";
+    /^[a-z][a-z0-9-]{0,19}$/.test(v) ? undefined : "a stack name of lower-case letters, digits or - that starts with a letter (at most 20)";
 
 /**
  * The name of an IncrementalLake: the prefix of its IAM, SNS, SQS, Glue and Snowflake names. At
@@ -115,7 +109,10 @@ export function folderName(table: string): string {
 
 /** The Snowflake identifier form of a project/stack string (`incremental-crawl` → `INCREMENTAL_CRAWL`). */
 export function snowflakeName(...parts: string[]): string {
-    return parts.join("_").toUpperCase().replace(/[^A-Z0-9_]/g, "_");
+    return parts
+        .join("_")
+        .toUpperCase()
+        .replace(/[^A-Z0-9_]/g, "_");
 }
 
 /**
@@ -131,7 +128,11 @@ export const awsRegionShape: Rule = (v) =>
 
 /** One of the AWS regions, with the one a typo most likely meant (`eu-wst-1` → eu-west-1). */
 export const awsRegion: Rule = (v) =>
-    AWS_REGIONS.includes(v) ? undefined : didYouMean(v, AWS_REGIONS) ? `an AWS region${didYouMean(v, AWS_REGIONS)}` : "an AWS region such as eu-west-1";
+    AWS_REGIONS.includes(v)
+        ? undefined
+        : didYouMean(v, AWS_REGIONS)
+          ? `an AWS region${didYouMean(v, AWS_REGIONS)}`
+          : "an AWS region such as eu-west-1";
 
 /**
  * An AWS account id: 12 digits (https://docs.aws.amazon.com/accounts/latest/reference/manage-acct-identifiers.html).
@@ -150,7 +151,8 @@ export const SQS_QUEUE_ARN = /^arn:aws(-cn|-us-gov)?:sqs:[a-z]{2}(?:-gov)?-[a-z]
  * (internal/service/lambda/permission.go functionRegexp): group 1 the unqualified ARN, 2 the
  * account, 3 the qualifier.
  */
-export const LAMBDA_FUNCTION_ARN = /^(arn:aws(?:-cn|-us-gov)?:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:(\d{12}):function:[A-Za-z0-9_-]{1,64})(?::(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
+export const LAMBDA_FUNCTION_ARN =
+    /^(arn:aws(?:-cn|-us-gov)?:lambda:[a-z]{2}(?:-gov)?-[a-z]+-\d:(\d{12}):function:[A-Za-z0-9_-]{1,64})(?::(\$LATEST|[A-Za-z0-9_-]{1,128}))?$/;
 
 /**
  * `base` when it fits in `max` characters, else its first characters and a digest of the whole, so

@@ -39,7 +39,9 @@ export function groupByGrants(grants: ReadonlyArray<{ account: string; items: st
         if (!group.accounts.includes(g.account)) group.accounts.push(g.account);
         byItems.set(key, group);
     }
-    return [...byItems.values()].map((g) => ({ ...g, accounts: g.accounts.sort() })).sort((x, y) => x.accounts[0].localeCompare(y.accounts[0]) || x.items[0].localeCompare(y.items[0]));
+    return [...byItems.values()]
+        .map((g) => ({ ...g, accounts: g.accounts.sort() }))
+        .sort((x, y) => x.accounts[0].localeCompare(y.accounts[0]) || x.items[0].localeCompare(y.items[0]));
 }
 
 /** Trust policy of a role assumed by an AWS service. */

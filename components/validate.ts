@@ -13,8 +13,18 @@ import { parseCron } from "./cron";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
 import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
-    ARG_KEYS, COLUMN_KEYS, Encryption, IncrementalLakeArgs, LAKE_DEFAULTS, PartitionGranularity, SNOWFLAKE_CONNECTION_KEYS, SnowflakeConnection,
-    SUBSCRIBER_KEYS, SubscribedBy, SubscriberProtocol, TABLE_KEYS,
+    ARG_KEYS,
+    COLUMN_KEYS,
+    Encryption,
+    IncrementalLakeArgs,
+    LAKE_DEFAULTS,
+    PartitionGranularity,
+    SNOWFLAKE_CONNECTION_KEYS,
+    SnowflakeConnection,
+    SUBSCRIBER_KEYS,
+    SubscribedBy,
+    SubscriberProtocol,
+    TABLE_KEYS,
 } from "./lake-args";
 import * as naming from "./naming";
 import { closest } from "./suggest";
@@ -29,7 +39,10 @@ const UNPARTITIONABLE = /^(VARIANT|OBJECT|ARRAY|GEOGRAPHY|BINARY|VARBINARY|FLOAT
  * the message alone, without a stack trace: the problems are the whole story.
  */
 export class LakeArgsError extends pulumi.RunError {
-    constructor(readonly problems: string[], what = "IncrementalLake arguments") {
+    constructor(
+        readonly problems: string[],
+        what = "IncrementalLake arguments",
+    ) {
         super(`invalid ${what} (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n  - ${problems.join("\n  - ")}`);
         this.name = "LakeArgsError";
     }
@@ -77,9 +90,12 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const p = new Problems(opts.keyName ?? ((k) => k));
     const args: Record<string, unknown> = isObject(input) ? input : {};
     if (!isObject(input)) p.add("args", "an object of IncrementalLake arguments", input);
-    if (opts.name !== undefined && naming.componentName(opts.name) !== undefined) p.add("name", naming.componentName(opts.name)!, opts.name);
+    if (opts.name !== undefined && naming.componentName(opts.name) !== undefined)
+        p.add("name", naming.componentName(opts.name)!, opts.name);
     if (!opts.skipUnknown) {
-        for (const k of Object.keys(args).filter((x) => !(ARG_KEYS as readonly string[]).includes(x)).sort()) {
+        for (const k of Object.keys(args)
+            .filter((x) => !(ARG_KEYS as readonly string[]).includes(x))
+            .sort()) {
             p.add(k, knownKey("IncrementalLake arguments", k, ARG_KEYS), "an unknown key");
         }
     }
@@ -116,7 +132,11 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     // weaken it. The customer-managed key confines who can read the data and its events; versions
     // make an overwritten or deleted export recoverable.
     if (production && encryption === Encryption.SseS3) {
-        p.add("encryption", `"kms" in a production stack (production: true keeps customer data; sse-s3 cannot confine who decrypts it)`, encryption);
+        p.add(
+            "encryption",
+            `"kms" in a production stack (production: true keeps customer data; sse-s3 cannot confine who decrypts it)`,
+            encryption,
+        );
     }
     if (production && given("versioning") && !versioning) {
         p.add("versioning", "true in a production stack (a deleted or overwritten export must stay recoverable)", false);
@@ -126,47 +146,79 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     // (only a production stack retains it). https://docs.aws.amazon.com/glue/latest/dg/encrypt-glue-data-catalog.html
     const glueCatalogEncryption = bool("glueCatalogEncryption");
     if (glueCatalogEncryption && (encryption !== Encryption.Kms || !production)) {
-        p.add("glueCatalogEncryption",
+        p.add(
+            "glueCatalogEncryption",
             `false unless the stack is production with encryption "kms" (it encrypts the account's whole Data Catalog in this region with the lake key, which only a production stack keeps on destroy)`,
-            true);
+            true,
+        );
     }
     const kmsKeyArn = args.kmsKeyArn as pulumi.Input<string> | undefined;
     if (kmsKeyArn !== undefined) {
-        if (encryption !== Encryption.Kms) p.add("kmsKeyArn", `no key unless encryption is "kms"`, typeof kmsKeyArn === "string" ? kmsKeyArn : "a key");
+        if (encryption !== Encryption.Kms)
+            p.add("kmsKeyArn", `no key unless encryption is "kms"`, typeof kmsKeyArn === "string" ? kmsKeyArn : "a key");
         // A value known now is checked now; an Output (a key of another resource) is an ARN by construction.
         else if (typeof kmsKeyArn === "string" && !/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/.test(kmsKeyArn)) {
-            p.add("kmsKeyArn", "the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in key policies and grants)", kmsKeyArn);
+            p.add(
+                "kmsKeyArn",
+                "the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in key policies and grants)",
+                kmsKeyArn,
+            );
         }
     }
     const auditTrail = parseAuditTrail(given("auditTrail") ? args.auditTrail : LAKE_DEFAULTS.auditTrail, p);
     // An audit trail of who read or deleted lake objects (CKV_AWS_18, FSBP S3.9): a production lake
     // holds customer data, so "none" is refused rather than silently accepted.
     if (production && auditTrail?.kind === "none") {
-        p.add("auditTrail", `"access-logs" or "cloudtrail:<trail ARN>" in a production stack (production: true keeps customer data; an audit trail must record who read or deleted it)`, "none");
+        p.add(
+            "auditTrail",
+            `"access-logs" or "cloudtrail:<trail ARN>" in a production stack (production: true keeps customer data; an audit trail must record who read or deleted it)`,
+            "none",
+        );
     }
     // Access logs are kept this long in the log bucket (its own lifecycle rule).
     const accessLogDays = int("accessLogDays", 1, 3650);
-    const replicaRegion = str("replicaRegion", (v) => (v === "" || naming.awsRegion(v) === undefined ? undefined : "an AWS region such as eu-central-1, or \"\" for no replica"));
+    const replicaRegion = str("replicaRegion", (v) =>
+        v === "" || naming.awsRegion(v) === undefined ? undefined : 'an AWS region such as eu-central-1, or "" for no replica',
+    );
     // Cross-region replication needs versioning on both buckets and a second region.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-requirements.html
     if (typeof replicaRegion === "string" && replicaRegion !== "" && naming.awsRegion(replicaRegion) === undefined) {
-        if (replicaRegion === opts.region) p.add("replicaRegion", `a region other than the lake's (aws:region is ${opts.region}): a replica in the same region survives no regional loss`, replicaRegion);
-        if (!versioning) p.add("replicaRegion", "no replica while versioning is false (S3 replication needs versioning on both buckets)", replicaRegion);
+        if (replicaRegion === opts.region)
+            p.add(
+                "replicaRegion",
+                `a region other than the lake's (aws:region is ${opts.region}): a replica in the same region survives no regional loss`,
+                replicaRegion,
+            );
+        if (!versioning)
+            p.add("replicaRegion", "no replica while versioning is false (S3 replication needs versioning on both buckets)", replicaRegion);
     }
     if (production && replicaRegion === "") {
-        p.add("replicaRegion", "an AWS region for the recovery replica in a production stack (production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable)", "");
+        p.add(
+            "replicaRegion",
+            "an AWS region for the recovery replica in a production stack (production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable)",
+            "",
+        );
     }
     // S3 lifecycle day counts must be positive integers.
     // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
     const noncurrentVersionDays = int("noncurrentVersionDays", 1, 3650);
-    const storageTiers = tierList(given("storageTiers") ? args.storageTiers : LAKE_DEFAULTS.storageTiers, "storageTiers", { scope: "lake" }, p);
+    const storageTiers = tierList(
+        given("storageTiers") ? args.storageTiers : LAKE_DEFAULTS.storageTiers,
+        "storageTiers",
+        { scope: "lake" },
+        p,
+    );
     const abortIncompleteUploadDays = int("abortIncompleteUploadDays", 1, 365);
     const athenaResultsDays = int("athenaResultsDays", 1, 3650);
     // SQS keeps messages at most 14 days (API_SetQueueAttributes), and a standard queue's message
     // keeps its first enqueue time in the DLQ, so the DLQ (14 days) must outlive the queue.
     // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
-    const queueRetentionDays = int("queueRetentionDays", 1, SQS_MAX_RETENTION_DAYS - 1,
-        ` (the dead-letter queue keeps ${SQS_MAX_RETENTION_DAYS} days, the SQS maximum, and must outlive the queue)`);
+    const queueRetentionDays = int(
+        "queueRetentionDays",
+        1,
+        SQS_MAX_RETENTION_DAYS - 1,
+        ` (the dead-letter queue keeps ${SQS_MAX_RETENTION_DAYS} days, the SQS maximum, and must outlive the queue)`,
+    );
     const maxReceiveCount = int("maxReceiveCount", 1, 1000);
     const glueDatabase = str("glueDatabase", naming.glueName);
     const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeIdentifier);
@@ -176,17 +228,30 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
     // USER_TASK_TIMEOUT_MS takes 0 to 604800000 (7 days); 0 would mean the account's maximum, so at
     // least a minute. https://docs.snowflake.com/en/sql-reference/sql/create-task
-    const taskTimeoutMinutes = int("taskTimeoutMinutes", 1, 10080, " (minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days)");
+    const taskTimeoutMinutes = int(
+        "taskTimeoutMinutes",
+        1,
+        10080,
+        " (minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days)",
+    );
     // COPY INTO <location> MAX_FILE_SIZE: at most 5 GB for S3. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
     const maxFileSizeMb = int("maxFileSizeMb", 1, 5120);
 
     // A table's crawl starts on arrival: the EVENT trigger's batching condition takes BatchSize 1-100
     // and BatchWindow 1-900 seconds. https://docs.aws.amazon.com/glue/latest/webapi/API_EventBatchingCondition.html
     const B = EVENT_BATCH_LIMITS;
-    const crawlBatchSize = int("crawlBatchSize", B.minSize, B.maxSize,
-        " (new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize)");
-    const crawlBatchWindowSeconds = int("crawlBatchWindowSeconds", B.minWindowSeconds, B.maxWindowSeconds,
-        " (seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow)");
+    const crawlBatchSize = int(
+        "crawlBatchSize",
+        B.minSize,
+        B.maxSize,
+        " (new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize)",
+    );
+    const crawlBatchWindowSeconds = int(
+        "crawlBatchWindowSeconds",
+        B.minWindowSeconds,
+        B.maxWindowSeconds,
+        " (seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow)",
+    );
     // The fallback crawl: Glue does not guarantee delivery of EventBridge events to a workflow, and
     // a batch that closes while its crawler runs starts nothing
     // (https://docs.aws.amazon.com/glue/latest/dg/starting-workflow-eventbridge.html); those events
@@ -197,47 +262,80 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     let safetyNetSchedule: string | undefined;
     if (typeof schedule === "string" && schedule.trim() !== SAFETY_NET_OFF) {
         if (!netWanted && typeof args.safetyNetCrawl === "boolean") {
-            p.add("safetyNetCrawl", `true unless safetyNetSchedule is "${SAFETY_NET_OFF}" (every stack that crawls on arrival has a fallback crawl; switching it off is ` +
-                "an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays)", false);
+            p.add(
+                "safetyNetCrawl",
+                `true unless safetyNetSchedule is "${SAFETY_NET_OFF}" (every stack that crawls on arrival has a fallback crawl; switching it off is ` +
+                    "an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays)",
+                false,
+            );
         }
         try {
             parseCron(schedule);
             safetyNetSchedule = schedule.trim();
         } catch (e) {
-            p.add("safetyNetSchedule", `a Glue cron expression such as ${SAFETY_NET_SCHEDULE} (${(e as Error).message}), or "${SAFETY_NET_OFF}" to crawl on arrival only`, schedule);
+            p.add(
+                "safetyNetSchedule",
+                `a Glue cron expression such as ${SAFETY_NET_SCHEDULE} (${(e as Error).message}), or "${SAFETY_NET_OFF}" to crawl on arrival only`,
+                schedule,
+            );
         }
     }
     const safetyNetCrawl = safetyNetSchedule !== undefined;
-    const crawl = crawlTiming({ batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds, safetyNetSchedule });
+    const crawl = crawlTiming({
+        batchWindowSeconds: Number.isInteger(crawlBatchWindowSeconds) ? crawlBatchWindowSeconds : B.maxWindowSeconds,
+        safetyNetSchedule,
+    });
     // An event whose crawl did not happen must not expire: the queue keeps events for two of the
     // longest intervals between crawls (the safety net's longest gap, or a batch window plus a crawl).
     const neededDays = Math.ceil((2 * crawl.longestIntervalMinutes) / 1440);
     if (Number.isInteger(queueRetentionDays) && queueRetentionDays >= 1 && queueRetentionDays * 1440 < 2 * crawl.longestIntervalMinutes) {
-        p.add("queueRetentionDays", `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} ` +
-            `${safetyNetSchedule !== undefined ? `with safetyNetSchedule ${safetyNetSchedule}), or a safetyNetSchedule with shorter gaps` : "crawling on arrival only)"}`, queueRetentionDays);
+        p.add(
+            "queueRetentionDays",
+            `at least twice the longest interval between crawls (${neededDays} day${neededDays === 1 ? "" : "s"} ` +
+                `${safetyNetSchedule !== undefined ? `with safetyNetSchedule ${safetyNetSchedule}), or a safetyNetSchedule with shorter gaps` : "crawling on arrival only)"}`,
+            queueRetentionDays,
+        );
     }
 
     const alertEmails = stringList(args.alertEmails, "alertEmails", LAKE_DEFAULTS.alertEmails, naming.email, p);
-    const snowflakePreviewFeatures = stringList(args.snowflakePreviewFeatures, "snowflakePreviewFeatures", [], (v) =>
-        /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource", p);
+    const snowflakePreviewFeatures = stringList(
+        args.snowflakePreviewFeatures,
+        "snowflakePreviewFeatures",
+        [],
+        (v) =>
+            /^snowflake_[a-z_]+_(resource|datasource)$/.test(v) ? undefined : "a preview feature name such as snowflake_table_resource",
+        p,
+    );
     const snowflakeConnection = connection(args.snowflakeConnection, p);
     // Every table's queue and every further subscriber holds one SNS filter policy on the lake topic.
-    const maxFilterPolicies = int("maxFilterPolicies", 1, 10_000,
-        " (SNS filter policies on the lake topic: 200 by default, an adjustable quota; raise it only after AWS raised yours)");
+    const maxFilterPolicies = int(
+        "maxFilterPolicies",
+        1,
+        10_000,
+        " (SNS filter policies on the lake topic: 200 by default, an adjustable quota; raise it only after AWS raised yours)",
+    );
     const tableLimit = Number.isInteger(maxFilterPolicies) && maxFilterPolicies >= 1 ? maxFilterPolicies : LAKE_DEFAULTS.maxFilterPolicies;
     // A table's tiers are weighed against its retention: an expired object of a versioned bucket
     // stays, noncurrent, noncurrentVersionDays more in its class.
     const tables = parseTables(args.tables, "tables", p, tableLimit, {
-        lake: storageTiers, noncurrentDays: versioning && Number.isInteger(noncurrentVersionDays) ? noncurrentVersionDays : 0,
+        lake: storageTiers,
+        noncurrentDays: versioning && Number.isInteger(noncurrentVersionDays) ? noncurrentVersionDays : 0,
     });
     const subscriberCount = tables.reduce((n, t) => n + (t.subscribers?.length ?? 0), 0);
     if (Array.isArray(args.tables) && tables.length + subscriberCount > tableLimit && tables.length <= tableLimit) {
-        p.add("tables", `at most maxFilterPolicies (${tableLimit}) SNS filter policies on the lake topic, one per table and one per subscriber ` +
-            "(SNS allows 200 per topic by default, an adjustable quota: after AWS raised it, raise maxFilterPolicies)",
-        `${tables.length} tables and ${subscriberCount} subscribers, ${tables.length + subscriberCount} filter policies`);
+        p.add(
+            "tables",
+            `at most maxFilterPolicies (${tableLimit}) SNS filter policies on the lake topic, one per table and one per subscriber ` +
+                "(SNS allows 200 per topic by default, an adjustable quota: after AWS raised it, raise maxFilterPolicies)",
+            `${tables.length} tables and ${subscriberCount} subscribers, ${tables.length + subscriberCount} filter policies`,
+        );
     }
     checkSubscribersOnce(tables, p);
-    const readers = parseReaders(given("readers") ? args.readers : LAKE_DEFAULTS.readers, tables.map((t) => t.name), p);
+    const readers = parseReaders(
+        given("readers") ? args.readers : LAKE_DEFAULTS.readers,
+        tables.map((t) => t.name),
+        p,
+    );
     const glueCatalogResourcePolicy = bool("glueCatalogResourcePolicy");
     // A reader of an encrypted Data Catalog needs the lake key as every catalog client does:
     // kms:GenerateDataKey, kms:Decrypt and kms:Encrypt ("Any client that accesses or writes to an
@@ -245,21 +343,51 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     // AWS document narrows what Glue asks of the key for a read to a form a key policy could confine
     // to Glue. More than decrypting through S3: the combination is refused.
     if (glueCatalogResourcePolicy && glueCatalogEncryption) {
-        p.add("glueCatalogResourcePolicy",
+        p.add(
+            "glueCatalogResourcePolicy",
             "false while glueCatalogEncryption is true (a reader of an encrypted Data Catalog would need the lake key for Glue as any catalog client does: kms:Decrypt, kms:Encrypt and kms:GenerateDataKey, more than decrypting the exports through S3)",
-            true);
+            true,
+        );
     }
 
     if (p.list.length > 0) return { ok: false, problems: p.list };
     return {
         ok: true,
         settings: {
-            production, exportPrefix, encryption, kmsKeyArn, glueCatalogEncryption, versioning, storageTiers: storageTiers ?? [], noncurrentVersionDays, abortIncompleteUploadDays,
-            athenaResultsDays, queueRetentionDays, maxReceiveCount, crawlBatchSize, crawlBatchWindowSeconds, safetyNetCrawl, safetyNetSchedule, crawl,
-            glueDatabase, alertEmails, snowflakeDatabase, snowflakeSchema, snowflakeWarehouse, taskScheduleMinutes, taskTimeoutMinutes, maxFileSizeMb,
-            snowflakePreviewFeatures, snowflakeConnection, tables,
-            auditTrail: auditTrail!, accessLogDays, replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
-            readers, glueCatalogResourcePolicy, maxFilterPolicies,
+            production,
+            exportPrefix,
+            encryption,
+            kmsKeyArn,
+            glueCatalogEncryption,
+            versioning,
+            storageTiers: storageTiers ?? [],
+            noncurrentVersionDays,
+            abortIncompleteUploadDays,
+            athenaResultsDays,
+            queueRetentionDays,
+            maxReceiveCount,
+            crawlBatchSize,
+            crawlBatchWindowSeconds,
+            safetyNetCrawl,
+            safetyNetSchedule,
+            crawl,
+            glueDatabase,
+            alertEmails,
+            snowflakeDatabase,
+            snowflakeSchema,
+            snowflakeWarehouse,
+            taskScheduleMinutes,
+            taskTimeoutMinutes,
+            maxFileSizeMb,
+            snowflakePreviewFeatures,
+            snowflakeConnection,
+            tables,
+            auditTrail: auditTrail!,
+            accessLogDays,
+            replicaRegion: replicaRegion === "" ? undefined : replicaRegion,
+            readers,
+            glueCatalogResourcePolicy,
+            maxFilterPolicies,
         },
     };
 }
@@ -276,7 +404,8 @@ export function resolveLakeArgs(args: IncrementalLakeArgs, opts: ValidateOptions
  * 3 to 128 ASCII letters, digits, `.`, `_` or `-`, starting and ending with a letter or digit, no two
  * of `._-` side by side. https://docs.aws.amazon.com/awscloudtrail/latest/APIReference/API_CreateTrail.html
  */
-const TRAIL_ARN = /^arn:aws(-[a-z]+)*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:trail\/[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9])){1,126}[A-Za-z0-9]$/;
+const TRAIL_ARN =
+    /^arn:aws(-[a-z]+)*:cloudtrail:[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}:trail\/[A-Za-z0-9](?:[A-Za-z0-9]|[._-](?=[A-Za-z0-9])){1,126}[A-Za-z0-9]$/;
 
 /** `access-logs`, `none` or `cloudtrail:<trail ARN>`. */
 function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
@@ -284,10 +413,18 @@ function parseAuditTrail(v: unknown, p: Problems): AuditTrail | undefined {
     if (typeof v === "string" && v.startsWith("cloudtrail:")) {
         const trailArn = v.slice("cloudtrail:".length);
         if (TRAIL_ARN.test(trailArn)) return { kind: "cloudtrail", trailArn };
-        p.add("auditTrail", "cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail (a trail that records S3 data events for the lake bucket)", v);
+        p.add(
+            "auditTrail",
+            "cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail/org-trail (a trail that records S3 data events for the lake bucket)",
+            v,
+        );
         return undefined;
     }
-    p.add("auditTrail", `one of "access-logs" (a log bucket of the stack's own), "cloudtrail:<trail ARN>" (an existing trail with S3 data events for the lake bucket) or "none"`, v);
+    p.add(
+        "auditTrail",
+        `one of "access-logs" (a log bucket of the stack's own), "cloudtrail:<trail ARN>" (an existing trail with S3 data events for the lake bucket) or "none"`,
+        v,
+    );
     return undefined;
 }
 
@@ -340,7 +477,11 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
     for (const k of Object.keys(v)) {
         const value = v[k];
         if (!(SNOWFLAKE_CONNECTION_KEYS as readonly string[]).includes(k)) {
-            p.add(`snowflakeConnection.${k}`, knownKey("Snowflake connection settings (credentials come from the environment)", k, SNOWFLAKE_CONNECTION_KEYS), "an unknown key");
+            p.add(
+                `snowflakeConnection.${k}`,
+                knownKey("Snowflake connection settings (credentials come from the environment)", k, SNOWFLAKE_CONNECTION_KEYS),
+                "an unknown key",
+            );
         } else if (value === undefined) {
             continue;
         } else if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value)) {
@@ -348,7 +489,11 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
         } else if (k === "authenticator" && value.toUpperCase() !== "SNOWFLAKE_JWT") {
             // The backfill and verify sign in with the key pair only (SNOWFLAKE_PRIVATE_KEY); the provider
             // reads the value case-insensitively (terraform-provider-snowflake v1.2.1 pkg/sdk/config.go ToAuthenticatorType).
-            p.add(`snowflakeConnection.${k}`, `"SNOWFLAKE_JWT" (key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY), or no value`, value);
+            p.add(
+                `snowflakeConnection.${k}`,
+                `"SNOWFLAKE_JWT" (key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY), or no value`,
+                value,
+            );
         } else {
             out[k as keyof SnowflakeConnection] = value;
         }
@@ -366,75 +511,107 @@ interface TableTierContext {
 
 function parseTables(v: unknown, k: string, p: Problems, maxTables: number, tierContext: TableTierContext): TableSpec[] {
     if (!Array.isArray(v) || v.length === 0 || v.length > maxTables) {
-        p.add(k, `a list of 1 to ${maxTables} tables, each {name, columns, partitionBy} (at most maxFilterPolicies: one SNS filter policy each)`, v);
+        p.add(
+            k,
+            `a list of 1 to ${maxTables} tables, each {name, columns, partitionBy} (at most maxFilterPolicies: one SNS filter policy each)`,
+            v,
+        );
         return [];
     }
     const seen = new Map<string, number>();
-    return v.map((t, i): TableSpec | undefined => {
-        const tk = `${k}[${i}]`;
-        if (!isObject(t)) {
-            p.add(tk, "a table {name, columns, partitionBy}", t);
-            return undefined;
-        }
-        for (const extra of Object.keys(t).filter((x) => !(TABLE_KEYS as readonly string[]).includes(x))) {
-            p.add(`${tk}.${extra}`, knownKey("table settings", extra, TABLE_KEYS), "an unknown key");
-        }
-        const name = t.name;
-        const nameWhy = typeof name === "string" ? naming.snowflakeIdentifier(name) : "a string";
-        if (nameWhy !== undefined) p.add(`${tk}.name`, nameWhy, name);
-        else if (seen.has(name as string)) p.add(`${tk}.name`, `a name no other table has (tables[${seen.get(name as string)}] is ${name})`, name);
-        else seen.set(name as string, i);
+    return v
+        .map((t, i): TableSpec | undefined => {
+            const tk = `${k}[${i}]`;
+            if (!isObject(t)) {
+                p.add(tk, "a table {name, columns, partitionBy}", t);
+                return undefined;
+            }
+            for (const extra of Object.keys(t).filter((x) => !(TABLE_KEYS as readonly string[]).includes(x))) {
+                p.add(`${tk}.${extra}`, knownKey("table settings", extra, TABLE_KEYS), "an unknown key");
+            }
+            const name = t.name;
+            const nameWhy = typeof name === "string" ? naming.snowflakeIdentifier(name) : "a string";
+            if (nameWhy !== undefined) p.add(`${tk}.name`, nameWhy, name);
+            else if (seen.has(name as string))
+                p.add(`${tk}.name`, `a name no other table has (tables[${seen.get(name as string)}] is ${name})`, name);
+            else seen.set(name as string, i);
 
-        const columns = parseColumns(t.columns, `${tk}.columns`, p);
-        const partCol = columns.find((c) => c.name === t.partitionBy);
-        if (typeof t.partitionBy !== "string" || !partCol) {
-            p.add(`${tk}.partitionBy`, `a column name of the table (${columns.map((c) => c.name).join(", ") || "no valid columns"})`, t.partitionBy);
-        } else if (UNPARTITIONABLE.test(partCol.type)) {
-            p.add(`${tk}.partitionBy`, "a DATE, TIMESTAMP, text, number or boolean column", `${partCol.name} of type ${partCol.type}`);
-        }
-        const temporal = partCol !== undefined && TEMPORAL.test(partCol.type);
-        const G = PartitionGranularity;
-        const allowed: PartitionGranularity[] = !partCol ? Object.values(G)
-            : temporal ? (partCol.type.startsWith("DATE") && !partCol.type.startsWith("DATETIME") ? [G.Day, G.Month] : [G.Day, G.Month, G.Hour])
-                : [G.Value];
-        const granularity = (t.partitionGranularity ?? allowed[0]) as PartitionGranularity;
-        if (!allowed.includes(granularity)) {
-            p.add(`${tk}.partitionGranularity`, `one of ${allowed.map((a) => `"${a}"`).join(", ")} for a column of type ${partCol?.type}`, t.partitionGranularity);
-        }
-        const key = partitionKey({ partitionBy: String(t.partitionBy), partitionGranularity: granularity });
-        const clash = columns.find((c) => c.name.toLowerCase() === key);
-        if (clash) {
-            p.add(`${tk}.columns`, `no column named ${key.toUpperCase()}: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key`, clash.name);
-        }
-        let source: string | undefined;
-        if (t.source !== undefined) {
-            const why = typeof t.source === "string" ? naming.snowflakeQualifiedName(t.source) : "a string";
-            if (why !== undefined) p.add(`${tk}.source`, why, t.source);
-            else source = t.source as string;
-        }
-        const generation = t.generation ?? 1;
-        if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 1_000_000) {
-            p.add(`${tk}.generation`, "an integer from 1 to 1000000 (raise it to re-export the whole table)", t.generation);
-        }
-        // A table's optional retention: its objects (and their copies) expire that many days after
-        // they are written. S3 lifecycle days are positive integers.
-        // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
-        let retentionDays: number | undefined;
-        if (t.retentionDays !== undefined) {
-            if (!Number.isInteger(t.retentionDays) || (t.retentionDays as number) < 1 || (t.retentionDays as number) > 36500) {
-                p.add(`${tk}.retentionDays`, "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)", t.retentionDays);
-            } else retentionDays = t.retentionDays as number;
-        }
-        const tiers = tableTiers(t, tk, retentionDays, tierContext, p);
-        const subscribers = parseSubscribers(t.subscribers, `${tk}.subscribers`, p);
-        return {
-            name: name as string, columns, partitionBy: t.partitionBy as string, partitionGranularity: granularity, source, generation: generation as number,
-            ...(retentionDays !== undefined ? { retentionDays } : {}),
-            ...(tiers.storageTiers.length > 0 ? { storageTiers: tiers.storageTiers } : {}),
-            ...(tiers.archived ? { archived: true } : {}),
-            ...(subscribers.length > 0 ? { subscribers } : {}),
-        };
-    }).filter((t): t is TableSpec => t !== undefined);
+            const columns = parseColumns(t.columns, `${tk}.columns`, p);
+            const partCol = columns.find((c) => c.name === t.partitionBy);
+            if (typeof t.partitionBy !== "string" || !partCol) {
+                p.add(
+                    `${tk}.partitionBy`,
+                    `a column name of the table (${columns.map((c) => c.name).join(", ") || "no valid columns"})`,
+                    t.partitionBy,
+                );
+            } else if (UNPARTITIONABLE.test(partCol.type)) {
+                p.add(`${tk}.partitionBy`, "a DATE, TIMESTAMP, text, number or boolean column", `${partCol.name} of type ${partCol.type}`);
+            }
+            const temporal = partCol !== undefined && TEMPORAL.test(partCol.type);
+            const G = PartitionGranularity;
+            const allowed: PartitionGranularity[] = !partCol
+                ? Object.values(G)
+                : temporal
+                  ? partCol.type.startsWith("DATE") && !partCol.type.startsWith("DATETIME")
+                      ? [G.Day, G.Month]
+                      : [G.Day, G.Month, G.Hour]
+                  : [G.Value];
+            const granularity = (t.partitionGranularity ?? allowed[0]) as PartitionGranularity;
+            if (!allowed.includes(granularity)) {
+                p.add(
+                    `${tk}.partitionGranularity`,
+                    `one of ${allowed.map((a) => `"${a}"`).join(", ")} for a column of type ${partCol?.type}`,
+                    t.partitionGranularity,
+                );
+            }
+            const key = partitionKey({ partitionBy: String(t.partitionBy), partitionGranularity: granularity });
+            const clash = columns.find((c) => c.name.toLowerCase() === key);
+            if (clash) {
+                p.add(
+                    `${tk}.columns`,
+                    `no column named ${key.toUpperCase()}: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key`,
+                    clash.name,
+                );
+            }
+            let source: string | undefined;
+            if (t.source !== undefined) {
+                const why = typeof t.source === "string" ? naming.snowflakeQualifiedName(t.source) : "a string";
+                if (why !== undefined) p.add(`${tk}.source`, why, t.source);
+                else source = t.source as string;
+            }
+            const generation = t.generation ?? 1;
+            if (!Number.isInteger(generation) || (generation as number) < 1 || (generation as number) > 1_000_000) {
+                p.add(`${tk}.generation`, "an integer from 1 to 1000000 (raise it to re-export the whole table)", t.generation);
+            }
+            // A table's optional retention: its objects (and their copies) expire that many days after
+            // they are written. S3 lifecycle days are positive integers.
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html
+            let retentionDays: number | undefined;
+            if (t.retentionDays !== undefined) {
+                if (!Number.isInteger(t.retentionDays) || (t.retentionDays as number) < 1 || (t.retentionDays as number) > 36500) {
+                    p.add(
+                        `${tk}.retentionDays`,
+                        "an integer from 1 to 36500 (days a table's exported objects are kept; leave it out to keep them)",
+                        t.retentionDays,
+                    );
+                } else retentionDays = t.retentionDays as number;
+            }
+            const tiers = tableTiers(t, tk, retentionDays, tierContext, p);
+            const subscribers = parseSubscribers(t.subscribers, `${tk}.subscribers`, p);
+            return {
+                name: name as string,
+                columns,
+                partitionBy: t.partitionBy as string,
+                partitionGranularity: granularity,
+                source,
+                generation: generation as number,
+                ...(retentionDays !== undefined ? { retentionDays } : {}),
+                ...(tiers.storageTiers.length > 0 ? { storageTiers: tiers.storageTiers } : {}),
+                ...(tiers.archived ? { archived: true } : {}),
+                ...(subscribers.length > 0 ? { subscribers } : {}),
+            };
+        })
+        .filter((t): t is TableSpec => t !== undefined);
 }
 
 /**
@@ -444,7 +621,13 @@ function parseTables(v: unknown, k: string, p: Problems, maxTables: number, tier
  * full all the same), is refused rather than warned about: it costs more than it saves, on every
  * object, for as long as the stack runs, and nothing at deploy time would show a warning again.
  */
-function tableTiers(t: Record<string, unknown>, tk: string, retentionDays: number | undefined, ctx: TableTierContext, p: Problems): { storageTiers: StorageTier[]; archived: boolean } {
+function tableTiers(
+    t: Record<string, unknown>,
+    tk: string,
+    retentionDays: number | undefined,
+    ctx: TableTierContext,
+    p: Problems,
+): { storageTiers: StorageTier[]; archived: boolean } {
     let archived = false;
     if (t.archived !== undefined) {
         if (typeof t.archived !== "boolean") p.add(`${tk}.archived`, "true or false", t.archived);
@@ -452,10 +635,16 @@ function tableTiers(t: Record<string, unknown>, tk: string, retentionDays: numbe
     }
     const own = t.storageTiers !== undefined;
     if (archived && !own) {
-        p.add(`${tk}.archived`, "false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier (the lake's storageTiers never archive)", true);
+        p.add(
+            `${tk}.archived`,
+            "false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier (the lake's storageTiers never archive)",
+            true,
+        );
     }
     const tiers = own
-        ? tierList(t.storageTiers, `${tk}.storageTiers`, { scope: "table", archived }, p, (expected) => p.add(`${tk}.archived`, expected, true))
+        ? tierList(t.storageTiers, `${tk}.storageTiers`, { scope: "table", archived }, p, (expected) =>
+              p.add(`${tk}.archived`, expected, true),
+          )
         : ctx.lake;
     if (tiers === undefined) return { storageTiers: [], archived };
     if (retentionDays !== undefined) {
@@ -463,13 +652,22 @@ function tableTiers(t: Record<string, unknown>, tk: string, retentionDays: numbe
         if (cut) {
             const cls = STORAGE_CLASSES[cut.tier.storageClass];
             const linger = ctx.noncurrentDays > 0 ? ` (and ${ctx.noncurrentDays} more as noncurrent versions)` : "";
-            const why = cut.tier.days >= retentionDays
-                ? `its objects expire at ${retentionDays} days, before they move to ${cut.tier.storageClass} at ${cut.tier.days}`
-                : `its objects would stay ${retentionDays - cut.tier.days} days${linger} in ${cut.tier.storageClass}, less than its minimum storage duration of ${cls.minStorageDays} days, which S3 bills in full`;
+            const why =
+                cut.tier.days >= retentionDays
+                    ? `its objects expire at ${retentionDays} days, before they move to ${cut.tier.storageClass} at ${cut.tier.days}`
+                    : `its objects would stay ${retentionDays - cut.tier.days} days${linger} in ${cut.tier.storageClass}, less than its minimum storage duration of ${cls.minStorageDays} days, which S3 bills in full`;
             if (own) {
-                p.add(`${tk}.storageTiers[${cut.index}]`, `a tier the table's retentionDays (${retentionDays}) does not cut short: ${why}; move it earlier, drop it, or keep the objects at least ${cut.neededDays} days`, tierText(cut.tier));
+                p.add(
+                    `${tk}.storageTiers[${cut.index}]`,
+                    `a tier the table's retentionDays (${retentionDays}) does not cut short: ${why}; move it earlier, drop it, or keep the objects at least ${cut.neededDays} days`,
+                    tierText(cut.tier),
+                );
             } else {
-                p.add(`${tk}.retentionDays`, `at least ${cut.neededDays} days for the lake's storageTiers[${cut.index}] (${tierText(cut.tier)}): ${why}; or give the table storageTiers of its own ([] for none)`, retentionDays);
+                p.add(
+                    `${tk}.retentionDays`,
+                    `at least ${cut.neededDays} days for the lake's storageTiers[${cut.index}] (${tierText(cut.tier)}): ${why}; or give the table storageTiers of its own ([] for none)`,
+                    retentionDays,
+                );
             }
         }
     }
@@ -502,13 +700,22 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
             p.add(`${ck}.name`, "a name no other column of the table has", c.name);
             ok = false;
         }
-        const type = typeof c.type === "string" ? c.type.trim().toUpperCase().replace(/\s*,\s*/g, ",") : c.type;
+        const type =
+            typeof c.type === "string"
+                ? c.type
+                      .trim()
+                      .toUpperCase()
+                      .replace(/\s*,\s*/g, ",")
+                : c.type;
         // Bare TIMESTAMP is whatever the account's TIMESTAMP_TYPE_MAPPING says (NTZ by default, but
         // LTZ or TZ where set); the unload must know, since Parquet takes no zoned timestamps.
         // https://docs.snowflake.com/en/sql-reference/data-types-datetime#timestamp
-        const typeWhy = typeof type !== "string" ? "a string"
-            : /^TIMESTAMP(\(\d\))?$/.test(type) ? "TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP (it follows the account's TIMESTAMP_TYPE_MAPPING)"
-                : naming.snowflakeType(type);
+        const typeWhy =
+            typeof type !== "string"
+                ? "a string"
+                : /^TIMESTAMP(\(\d\))?$/.test(type)
+                  ? "TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP (it follows the account's TIMESTAMP_TYPE_MAPPING)"
+                  : naming.snowflakeType(type);
         if (typeWhy !== undefined) {
             p.add(`${ck}.type`, typeWhy, c.type);
             ok = false;
@@ -531,7 +738,7 @@ function parseColumns(v: unknown, k: string, p: Problems): ColumnSpec[] {
  */
 function parseReaders(v: unknown, tableNames: string[], p: Problems): ReaderGrant[] {
     if (!Array.isArray(v)) {
-        p.add("readers", "a list of readers, each \"<account id>\" (every table) or \"<account id>:<TABLE>\"", v);
+        p.add("readers", 'a list of readers, each "<account id>" (every table) or "<account id>:<TABLE>"', v);
         return [];
     }
     const out: ReaderGrant[] = [];
@@ -539,23 +746,40 @@ function parseReaders(v: unknown, tableNames: string[], p: Problems): ReaderGran
     v.forEach((item, i) => {
         const path = `readers[${i}]`;
         if (typeof item !== "string") {
-            p.add(path, "a reader as a string: \"<account id>\" or \"<account id>:<TABLE>\" (quote an account id in YAML, or it becomes a number)", item);
+            p.add(
+                path,
+                'a reader as a string: "<account id>" or "<account id>:<TABLE>" (quote an account id in YAML, or it becomes a number)',
+                item,
+            );
             return;
         }
         const [account, table, ...rest] = item.split(":");
         if (!naming.ACCOUNT_ID.test(account) || rest.length > 0) {
-            p.add(path, "an AWS account id of 12 digits, alone (every table) or followed by :<TABLE> (one table), e.g. \"444455556666\" or \"444455556666:ORDERS\"", item);
+            p.add(
+                path,
+                'an AWS account id of 12 digits, alone (every table) or followed by :<TABLE> (one table), e.g. "444455556666" or "444455556666:ORDERS"',
+                item,
+            );
             return;
         }
         if (table !== undefined && !tableNames.includes(table)) {
             const near = closest(table, tableNames);
-            p.add(path, `${account}:<TABLE> with a table of tables (${tableNames.join(", ") || "none valid"})${near ? ` (did you mean ${account}:${near}?)` : ""}`, item);
+            p.add(
+                path,
+                `${account}:<TABLE> with a table of tables (${tableNames.join(", ") || "none valid"})${near ? ` (did you mean ${account}:${near}?)` : ""}`,
+                item,
+            );
             return;
         }
         const known = seen.get(account) ?? { tables: new Map<string, string>() };
-        const earlier = known.whole !== undefined ? `${known.whole} lets ${account} read every table`
-            : table === undefined && known.tables.size > 0 ? `${[...known.tables.values()][0]} names ${account} for a table`
-                : table !== undefined && known.tables.has(table) ? `${known.tables.get(table)} lets ${account} read ${table}` : undefined;
+        const earlier =
+            known.whole !== undefined
+                ? `${known.whole} lets ${account} read every table`
+                : table === undefined && known.tables.size > 0
+                  ? `${[...known.tables.values()][0]} names ${account} for a table`
+                  : table !== undefined && known.tables.has(table)
+                    ? `${known.tables.get(table)} lets ${account} read ${table}`
+                    : undefined;
         if (earlier !== undefined) {
             p.add(path, `each reader once (${earlier}): an account alone for every table, or with each of its tables once`, item);
             return;
@@ -576,7 +800,9 @@ function endpointOf(protocol: SubscriberProtocol, endpoint: string): { account?:
     }
     if (protocol === SubscriberProtocol.Lambda) {
         const m = naming.LAMBDA_FUNCTION_ARN.exec(endpoint);
-        return m ? { account: m[2] } : { why: "the ARN of a Lambda function, arn:aws:lambda:<region>:<account id>:function:<name>[:<version or alias>]" };
+        return m
+            ? { account: m[2] }
+            : { why: "the ARN of a Lambda function, arn:aws:lambda:<region>:<account id>:function:<name>[:<version or alias>]" };
     }
     let url: URL | undefined;
     try {
@@ -585,11 +811,18 @@ function endpointOf(protocol: SubscriberProtocol, endpoint: string): { account?:
         url = undefined;
     }
     // Characters a URL must percent-encode (RFC 3986) are refused rather than passed on as written.
-    if (url === undefined || url.protocol !== "https:" || url.hostname === "" || /[\s"'<>\\{}|^`]/.test(endpoint) || endpoint.length > 2048) {
+    if (
+        url === undefined ||
+        url.protocol !== "https:" ||
+        url.hostname === "" ||
+        /[\s"'<>\\{}|^`]/.test(endpoint) ||
+        endpoint.length > 2048
+    ) {
         return { why: "an https:// URL such as https://hooks.example.com/lake (SNS posts each event to it)" };
     }
     // The URL is an input of the subscription, kept in plain text in the stack's state.
-    if (url.username !== "" || url.password !== "") return { why: "an https:// URL without credentials (user:password@ would be kept in plain text in the stack state)" };
+    if (url.username !== "" || url.password !== "")
+        return { why: "an https:// URL without credentials (user:password@ would be kept in plain text in the stack state)" };
     return {};
 }
 
@@ -632,10 +865,16 @@ function parseSubscribers(v: unknown, k: string, p: Problems): SubscriberSpec[] 
             return;
         }
         if (protocol === SubscriberProtocol.Https && subscribedBy !== SubscribedBy.Lake) {
-            p.add(`${sk}.subscribedBy`, "\"lake\" for an HTTPS endpoint (the lake subscribes it; the endpoint confirms)", subscribedBy);
+            p.add(`${sk}.subscribedBy`, '"lake" for an HTTPS endpoint (the lake subscribes it; the endpoint confirms)', subscribedBy);
             return;
         }
-        out.push({ protocol, endpoint: s.endpoint, subscribedBy, ...(endpoint.account !== undefined ? { account: endpoint.account } : {}), path: sk });
+        out.push({
+            protocol,
+            endpoint: s.endpoint,
+            subscribedBy,
+            ...(endpoint.account !== undefined ? { account: endpoint.account } : {}),
+            path: sk,
+        });
     });
     return out;
 }
@@ -651,7 +890,11 @@ function checkSubscribersOnce(tables: TableSpec[], p: Problems): void {
         const key = `${s.protocol} ${s.endpoint}`;
         const earlier = seen.get(key);
         if (earlier !== undefined) {
-            p.add(`${s.path}.endpoint`, `an endpoint no other subscriber has (${earlier} subscribes it already: SNS keeps one subscription per topic, protocol and endpoint)`, s.endpoint);
+            p.add(
+                `${s.path}.endpoint`,
+                `an endpoint no other subscriber has (${earlier} subscribes it already: SNS keeps one subscription per topic, protocol and endpoint)`,
+                s.endpoint,
+            );
         } else seen.set(key, s.path);
     }
 }
@@ -662,20 +905,30 @@ function checkSubscribersOnce(tables: TableSpec[], p: Problems): void {
  * (whose IAM policies decide already), a queue or function of another account is subscribed by its
  * owner, one of the lake's own account by the lake. Each problem as `key: expected ..., got ...`.
  */
-export function sharingProblems(settings: Pick<LakeSettings, "readers" | "tables">, lakeAccount: string, keyName: (path: string) => string = (x) => x): string[] {
+export function sharingProblems(
+    settings: Pick<LakeSettings, "readers" | "tables">,
+    lakeAccount: string,
+    keyName: (path: string) => string = (x) => x,
+): string[] {
     const problems: string[] = [];
     for (const r of settings.readers) {
         if (r.account === lakeAccount) {
-            problems.push(`${keyName(r.path)}: expected an AWS account other than the lake's own (${lakeAccount}), whose IAM policies decide who reads; got "${r.account}${r.table ? `:${r.table}` : ""}"`);
+            problems.push(
+                `${keyName(r.path)}: expected an AWS account other than the lake's own (${lakeAccount}), whose IAM policies decide who reads; got "${r.account}${r.table ? `:${r.table}` : ""}"`,
+            );
         }
     }
     for (const s of settings.tables.flatMap((t) => t.subscribers ?? [])) {
         if (s.account === undefined) continue;
         if (s.account !== lakeAccount && s.subscribedBy === SubscribedBy.Lake) {
-            problems.push(`${keyName(`${s.path}.subscribedBy`)}: expected "endpoint-owner" for a ${s.protocol === "sqs" ? "queue" : "function"} of another account (${s.account}; the lake is in ${lakeAccount}): ` +
-                "its owner creates the subscription from its own account, which the topic policy allows (a subscription the topic's account makes to another account's endpoint waits for that owner's confirmation); got \"lake\"");
+            problems.push(
+                `${keyName(`${s.path}.subscribedBy`)}: expected "endpoint-owner" for a ${s.protocol === "sqs" ? "queue" : "function"} of another account (${s.account}; the lake is in ${lakeAccount}): ` +
+                    "its owner creates the subscription from its own account, which the topic policy allows (a subscription the topic's account makes to another account's endpoint waits for that owner's confirmation); got \"lake\"",
+            );
         } else if (s.account === lakeAccount && s.subscribedBy === SubscribedBy.EndpointOwner) {
-            problems.push(`${keyName(`${s.path}.subscribedBy`)}: expected "lake" for a ${s.protocol === "sqs" ? "queue" : "function"} of the lake's own account (${lakeAccount}): the lake subscribes it, with the table's filter and redrive; got "endpoint-owner"`);
+            problems.push(
+                `${keyName(`${s.path}.subscribedBy`)}: expected "lake" for a ${s.protocol === "sqs" ? "queue" : "function"} of the lake's own account (${lakeAccount}): the lake subscribes it, with the table's filter and redrive; got "endpoint-owner"`,
+            );
         }
     }
     return problems;

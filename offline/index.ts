@@ -106,7 +106,12 @@ export interface RunOptions {
  * Reads `Pulumi.yaml` defaults and `Pulumi.<stack>.yaml` values (from `dir`, default the root's
  * stack files; a stack without a file has the defaults) into engine form (full key → string).
  */
-export function stackConfig(stack: string, overrides: Record<string, unknown> = {}, root: string = ROOT, dir: string = stackDir(root)): Record<string, string> {
+export function stackConfig(
+    stack: string,
+    overrides: Record<string, unknown> = {},
+    root: string = ROOT,
+    dir: string = stackDir(root),
+): Record<string, string> {
     const file = stackFilePath(dir, stack);
     const doc = fs.existsSync(file) ? readStackFileAt(file, stack).doc : undefined;
     return engineConfig(doc, root, overrides, file);
@@ -137,7 +142,10 @@ export function backfillStdout(root: string = ROOT): (inputs: Record<string, unk
     // The backfill program of the checkout being run (another commit's may read other variables),
     // else this checkout's (a fixture project has none).
     // Its folder moved with the package's layout by stage (components/warehouse/backfill).
-    const places = [root, ROOT].flatMap((r) => [path.join(r, "components", "warehouse", "backfill"), path.join(r, "components", "backfill")]);
+    const places = [root, ROOT].flatMap((r) => [
+        path.join(r, "components", "warehouse", "backfill"),
+        path.join(r, "components", "backfill"),
+    ]);
     const dir = places.find((d) => fs.existsSync(d))!;
     return async (inputs) => {
         const env = (inputs.environment ?? {}) as NodeJS.ProcessEnv;
@@ -162,16 +170,19 @@ const qualifiedType = (urn: string) => urn.split("::")[2] ?? "";
  */
 function aliasUrns(req: any, urn: string): string[] {
     const [, stackPart, projectPart] = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(urn) ?? [];
-    return (req.getAliasesList?.() ?? []).map((alias: any): string | undefined => {
-        if (alias.getUrn()) return alias.getUrn();
-        const spec = alias.getSpec();
-        if (!spec) return undefined;
-        const type = spec.getType() || req.getType();
-        const parentUrn = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent() || "";
-        // As the mocks build URNs (runtime/mocks.js newUrn): the parent's own type, not its chain.
-        const parentType = parentUrn && !qualifiedType(parentUrn).endsWith("pulumi:pulumi:Stack") ? qualifiedType(parentUrn).split("$").pop()! : "";
-        return `urn:pulumi:${spec.getStack() || stackPart}::${spec.getProject() || projectPart}::${parentType ? `${parentType}$` : ""}${type}::${spec.getName() || req.getName()}`;
-    }).filter((u: string | undefined): u is string => u !== undefined);
+    return (req.getAliasesList?.() ?? [])
+        .map((alias: any): string | undefined => {
+            if (alias.getUrn()) return alias.getUrn();
+            const spec = alias.getSpec();
+            if (!spec) return undefined;
+            const type = spec.getType() || req.getType();
+            const parentUrn = spec.getNoparent() ? "" : spec.getParenturn() || req.getParent() || "";
+            // As the mocks build URNs (runtime/mocks.js newUrn): the parent's own type, not its chain.
+            const parentType =
+                parentUrn && !qualifiedType(parentUrn).endsWith("pulumi:pulumi:Stack") ? qualifiedType(parentUrn).split("$").pop()! : "";
+            return `urn:pulumi:${spec.getStack() || stackPart}::${spec.getProject() || projectPart}::${parentType ? `${parentType}$` : ""}${type}::${spec.getName() || req.getName()}`;
+        })
+        .filter((u: string | undefined): u is string => u !== undefined);
 }
 
 const runtimeSettings = require("@pulumi/pulumi/runtime/settings") as { waitForRPCs(): Promise<void> };
@@ -213,7 +224,12 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
         return stdoutOf(inputs, { ...at, urn, prior: priorByUrn.get(urn) });
     };
 
-    await pulumi.runtime.setMocks(createMocks(region, stdout, opts.preview === true), project, opts.stackName ?? stack, opts.preview === true);
+    await pulumi.runtime.setMocks(
+        createMocks(region, stdout, opts.preview === true),
+        project,
+        opts.stackName ?? stack,
+        opts.preview === true,
+    );
     pulumi.runtime.setAllConfig(config);
 
     const resources: CapturedResource[] = [];
@@ -237,7 +253,9 @@ export async function runProgram(opts: RunOptions = {}): Promise<ProgramRun> {
                     parent: req.getParent() || undefined,
                     custom: req.getCustom(),
                     // A dry run sends values computed from other resources as output values (known or not).
-                    inputs: opts.preview ? engineValue(req.getObject()?.toJavaScript() ?? {}) : unwrapSecrets(rpc.deserializeProperties(req.getObject())),
+                    inputs: opts.preview
+                        ? engineValue(req.getObject()?.toJavaScript() ?? {})
+                        : unwrapSecrets(rpc.deserializeProperties(req.getObject())),
                     outputs: unwrapSecrets(resp.getObject()?.toJavaScript() ?? {}),
                     dependencies: req.getDependenciesList(),
                     propertyDependencies: propDeps,
@@ -333,7 +351,9 @@ export class Graph {
     one(type: string, nameHas?: string): CapturedResource {
         const found = this.ofType(type).filter((r) => nameHas === undefined || r.name.includes(nameHas));
         if (found.length !== 1) {
-            throw new Error(`expected one ${type}${nameHas ? ` named *${nameHas}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+            throw new Error(
+                `expected one ${type}${nameHas ? ` named *${nameHas}*` : ""}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`,
+            );
         }
         return found[0];
     }

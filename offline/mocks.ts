@@ -117,15 +117,22 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
             const at: string = typeof i.region === "string" && i.region !== "" ? i.region : region;
             const arnOf = (service: string, resource: string, withRegion = true, account = MOCK_ACCOUNT) =>
                 `arn:aws:${service}:${withRegion ? at : ""}:${account}:${resource}`;
-            const name: string = i.name ?? (args.custom && NAME_LIMITS[args.type] !== undefined ? autoName(args.type, args.name) : `${args.name}-${short(args.name)}`);
+            const name: string =
+                i.name ??
+                (args.custom && NAME_LIMITS[args.type] !== undefined ? autoName(args.type, args.name) : `${args.name}-${short(args.name)}`);
             if (i.name !== undefined && NAME_LIMITS[args.type] !== undefined && String(i.name).length > NAME_LIMITS[args.type]) {
-                throw new Error(`${args.type} ${args.name}: name ${i.name} is ${String(i.name).length} characters, over the limit of ${NAME_LIMITS[args.type]}`);
+                throw new Error(
+                    `${args.type} ${args.name}: name ${i.name} is ${String(i.name).length} characters, over the limit of ${NAME_LIMITS[args.type]}`,
+                );
             }
             const sfQualified = () => `"${i.database}"."${i.schema}"."${name}"`;
             switch (args.type) {
                 case "aws:s3/bucket:Bucket": {
                     const bucket = i.bucket ?? autoName(args.type, args.name);
-                    return { id: bucket, state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}`, region: at, bucketDomainName: `${bucket}.s3.amazonaws.com` } };
+                    return {
+                        id: bucket,
+                        state: { ...i, bucket, arn: `arn:aws:s3:::${bucket}`, region: at, bucketDomainName: `${bucket}.s3.amazonaws.com` },
+                    };
                 }
                 case "aws:sns/topic:Topic": {
                     const arn = arnOf("sns", name);
@@ -140,7 +147,10 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
                     return { id: url, state: { ...i, name, arn: arnOf("sqs", name), url } };
                 }
                 case "aws:iam/role:Role":
-                    return { id: name, state: { ...i, name, arn: arnOf("iam", `role/${name}`, false), uniqueId: `AROA${short(name, 17).toUpperCase()}` } };
+                    return {
+                        id: name,
+                        state: { ...i, name, arn: arnOf("iam", `role/${name}`, false), uniqueId: `AROA${short(name, 17).toUpperCase()}` },
+                    };
                 case "aws:iam/policy:Policy":
                     return { id: arnOf("iam", `policy/${name}`, false), state: { ...i, name, arn: arnOf("iam", `policy/${name}`, false) } };
                 case "aws:iam/rolePolicy:RolePolicy":
@@ -152,9 +162,15 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
                 case "aws:kms/alias:Alias":
                     return { id: name, state: { ...i, name, arn: arnOf("kms", name), targetKeyArn: arnOf("kms", `key/${i.targetKeyId}`) } };
                 case "aws:glue/catalogDatabase:CatalogDatabase":
-                    return { id: `${MOCK_ACCOUNT}:${name}`, state: { ...i, name, arn: arnOf("glue", `database/${name}`), catalogId: MOCK_ACCOUNT } };
+                    return {
+                        id: `${MOCK_ACCOUNT}:${name}`,
+                        state: { ...i, name, arn: arnOf("glue", `database/${name}`), catalogId: MOCK_ACCOUNT },
+                    };
                 case "aws:glue/catalogTable:CatalogTable":
-                    return { id: `${MOCK_ACCOUNT}:${i.databaseName}:${name}`, state: { ...i, name, arn: arnOf("glue", `table/${i.databaseName}/${name}`) } };
+                    return {
+                        id: `${MOCK_ACCOUNT}:${i.databaseName}:${name}`,
+                        state: { ...i, name, arn: arnOf("glue", `table/${i.databaseName}/${name}`) },
+                    };
                 case "aws:glue/crawler:Crawler":
                     return { id: name, state: { ...i, name, arn: arnOf("glue", `crawler/${name}`) } };
                 case "aws:glue/workflow:Workflow":
@@ -162,10 +178,26 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
                 case "aws:glue/trigger:Trigger":
                     // An EVENT trigger waits in CREATED for its workflow's events (a scheduled or
                     // conditional one would be ACTIVATED): https://docs.aws.amazon.com/glue/latest/webapi/API_Trigger.html
-                    return { id: name, state: { ...i, name, arn: arnOf("glue", `trigger/${name}`), enabled: i.enabled ?? true, state: i.type === "EVENT" || i.type === "ON_DEMAND" ? "CREATED" : "ACTIVATED" } };
+                    return {
+                        id: name,
+                        state: {
+                            ...i,
+                            name,
+                            arn: arnOf("glue", `trigger/${name}`),
+                            enabled: i.enabled ?? true,
+                            state: i.type === "EVENT" || i.type === "ON_DEMAND" ? "CREATED" : "ACTIVATED",
+                        },
+                    };
                 case "aws:cloudwatch/eventTarget:EventTarget":
                     // The provider's id is "<rule>-<targetId>", and the target id defaults to a unique one.
-                    return { id: `${i.rule}-${i.targetId ?? `terraform-${short(args.name, 20)}`}`, state: { ...i, targetId: i.targetId ?? `terraform-${short(args.name, 20)}`, eventBusName: i.eventBusName ?? "default" } };
+                    return {
+                        id: `${i.rule}-${i.targetId ?? `terraform-${short(args.name, 20)}`}`,
+                        state: {
+                            ...i,
+                            targetId: i.targetId ?? `terraform-${short(args.name, 20)}`,
+                            eventBusName: i.eventBusName ?? "default",
+                        },
+                    };
                 case "aws:athena/workgroup:Workgroup":
                     return { id: name, state: { ...i, name, arn: arnOf("athena", `workgroup/${name}`) } };
                 case "aws:athena/namedQuery:NamedQuery":
@@ -176,11 +208,29 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
                     return { id: name, state: { ...i, name, arn: arnOf("events", `rule/${name}`) } };
                 case "snowflake:index/storageIntegration:StorageIntegration": {
                     const who = integrationIdentity(name);
-                    return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, storageAwsIamUserArn: who.userArn, storageAwsExternalId: who.externalId } };
+                    return {
+                        id: name,
+                        state: {
+                            ...i,
+                            name,
+                            fullyQualifiedName: `"${name}"`,
+                            storageAwsIamUserArn: who.userArn,
+                            storageAwsExternalId: who.externalId,
+                        },
+                    };
                 }
                 case "snowflake:index/notificationIntegration:NotificationIntegration": {
                     const who = integrationIdentity(`sns${name}`);
-                    return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"`, awsSnsIamUserArn: who.userArn, awsSnsExternalId: who.externalId } };
+                    return {
+                        id: name,
+                        state: {
+                            ...i,
+                            name,
+                            fullyQualifiedName: `"${name}"`,
+                            awsSnsIamUserArn: who.userArn,
+                            awsSnsExternalId: who.externalId,
+                        },
+                    };
                 }
                 case "snowflake:index/database:Database":
                     return { id: name, state: { ...i, name, fullyQualifiedName: `"${name}"` } };
@@ -193,7 +243,10 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
                 case "snowflake:index/task:Task":
                     return { id: `${i.database}|${i.schema}|${name}`, state: { ...i, name, fullyQualifiedName: sfQualified() } };
                 case "command:local:Command":
-                    return { id: `cmd-${short(args.name)}`, state: { ...i, stdout: await stdout(i, { type: args.type, name: args.name }), stderr: "" } };
+                    return {
+                        id: `cmd-${short(args.name)}`,
+                        state: { ...i, stdout: await stdout(i, { type: args.type, name: args.name }), stderr: "" },
+                    };
                 default:
                     return { id: args.custom ? `${args.name}-id` : undefined, state: { ...i } };
             }
@@ -201,7 +254,12 @@ function createUpdateMocks(region: string, stdout: CommandStdout): pulumi.runtim
         call(args: pulumi.runtime.MockCallArgs): Record<string, unknown> {
             switch (args.token) {
                 case "aws:index/getCallerIdentity:getCallerIdentity":
-                    return { accountId: MOCK_ACCOUNT, arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/deployer`, userId: "AIDAMOCKDEPLOYER", id: MOCK_ACCOUNT };
+                    return {
+                        accountId: MOCK_ACCOUNT,
+                        arn: `arn:aws:iam::${MOCK_ACCOUNT}:user/deployer`,
+                        userId: "AIDAMOCKDEPLOYER",
+                        id: MOCK_ACCOUNT,
+                    };
                 case "aws:index/getRegion:getRegion":
                     return { name: region, region, id: region, description: region };
                 case "aws:index/getPartition:getPartition":

@@ -27,7 +27,14 @@ function describeYamlError(file: string, e: YAML.YAMLError): string {
     const reason = head.replace(/ at line \d+, column \d+:?$/, "");
     const where = pos ? `${file}:${pos.line}:${pos.col}` : file;
     const snippet = frame.join("\n").replace(/^\n+|\n+$/g, "");
-    return `${where}: YAML syntax error: ${reason}${snippet ? `\n${snippet.split("\n").map((l) => `    ${l}`).join("\n")}` : ""}`;
+    return `${where}: YAML syntax error: ${reason}${
+        snippet
+            ? `\n${snippet
+                  .split("\n")
+                  .map((l) => `    ${l}`)
+                  .join("\n")}`
+            : ""
+    }`;
 }
 
 /** One error for every syntax error of a parsed document (`doc.errors`). */
@@ -36,7 +43,6 @@ export function yamlSyntaxError(file: string, errors: readonly YAML.YAMLError[])
     const more = errors.length > 3 ? `\n(${errors.length - 3} more YAML errors after these)` : "";
     return new StackFileError(`${shown.join("\n")}${more}`);
 }
-
 
 export interface StackFile {
     stack: string;
@@ -68,7 +74,11 @@ export function readStackFile(stack: string, root: string = ROOT, dir: string = 
  * Reads and parses a stack file at any path (`name`: how messages call it, default the path); its
  * stack is named by the file name `Pulumi.<stack>.yaml`.
  */
-export function readStackFileAt(file: string, stack: string = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? "stack", name: string = file): StackFile {
+export function readStackFileAt(
+    file: string,
+    stack: string = /^Pulumi\.(.+)\.yaml$/.exec(path.basename(file))?.[1] ?? "stack",
+    name: string = file,
+): StackFile {
     let text: string;
     try {
         text = fs.readFileSync(file, "utf8");
@@ -91,7 +101,8 @@ export function readStackFileAt(file: string, stack: string = /^Pulumi\.(.+)\.ya
 export function overlaySettings(file: string): Record<string, unknown> {
     const f = readStackFileAt(file, "overlay", path.relative(process.cwd(), file) || file);
     const config = f.doc.toJS()?.config;
-    if (config === undefined || config === null) throw new StackFileError(`${f.name}: no config: mapping of settings to lay over the stack's`);
+    if (config === undefined || config === null)
+        throw new StackFileError(`${f.name}: no config: mapping of settings to lay over the stack's`);
     return config as Record<string, unknown>;
 }
 
@@ -119,13 +130,20 @@ export function projectDefaults(root: string = ROOT): { project: string; config:
  * The stack's configuration in engine form: the project defaults, the stack file's values over
  * them, then `overrides` (full keys; `undefined` removes one).
  */
-export function engineConfig(doc: YAML.Document | undefined, root: string = ROOT, overrides: Record<string, unknown> = {}, name = "the stack file"): Record<string, string> {
+export function engineConfig(
+    doc: YAML.Document | undefined,
+    root: string = ROOT,
+    overrides: Record<string, unknown> = {},
+    name = "the stack file",
+): Record<string, string> {
     const { project, config } = projectDefaults(root);
     const out = { ...config };
     const values = (doc?.toJS() as { config?: Record<string, unknown> } | null)?.config ?? {};
     for (const [k, v] of Object.entries(values)) {
         if (v !== null && typeof v === "object" && "secure" in (v as object)) {
-            throw new StackFileError(`${name}: ${k} is an encrypted secret; the tools cannot decrypt it (and this program takes no secrets from stack files)`);
+            throw new StackFileError(
+                `${name}: ${k} is an encrypted secret; the tools cannot decrypt it (and this program takes no secrets from stack files)`,
+            );
         }
         out[k.includes(":") ? k : `${project}:${k}`] = asConfigString(v);
     }

@@ -46,5 +46,9 @@ export const stackFilePath = (dir: string, stack: string): string => path.join(d
 
 /** Names of the stacks that have a `Pulumi.<stack>.yaml` in `dir`. */
 export function stacksIn(dir: string): string[] {
-    return fs.readdirSync(dir).map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1]).filter((s): s is string => s !== undefined).sort();
+    return fs
+        .readdirSync(dir)
+        .map((f) => /^Pulumi\.(.+)\.yaml$/.exec(f)?.[1])
+        .filter((s): s is string => s !== undefined)
+        .sort();
 }

@@ -6,6 +6,7 @@ import { PolicyPack } from "@pulumi/policy";
 import { allPolicies, PACK_NAME } from "./rules";
 
 new PolicyPack(PACK_NAME, {
-    description: "Guards the Snowflake → S3 → SNS → SQS → Glue (event mode) → Athena lake: private encrypted bucket, confined topic and queue policies, deliverable encryption, dead-letter queues, least-privilege IAM, Snowflake via storage integration, production retention and recovery.",
+    description:
+        "Guards the Snowflake → S3 → SNS → SQS → Glue (event mode) → Athena lake: private encrypted bucket, confined topic and queue policies, deliverable encryption, dead-letter queues, least-privilege IAM, Snowflake via storage integration, production retention and recovery.",
     policies: allPolicies,
 });

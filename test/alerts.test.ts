@@ -11,21 +11,35 @@ const ALARM = "aws:cloudwatch/metricAlarm:MetricAlarm";
 describe("alerts", () => {
     it("sizes the oldest-event threshold from the longest wait of a crawl on arrival: the batch window plus a crawl, twice", () => {
         assert.equal(oldestMessageThresholdSeconds(20), 2400);
-        assert.equal(oldestMessageThresholdSeconds(crawlTiming({ batchWindowSeconds: 60 }).arrivalWaitMinutes), 2 * (1 + CRAWL_ALLOWANCE_MINUTES) * 60);
-        assert.equal(oldestMessageThresholdSeconds(crawlTiming({ batchWindowSeconds: 61, safetyNetSchedule: "cron(15 3 * * ? *)" }).arrivalWaitMinutes), 2 * (2 + CRAWL_ALLOWANCE_MINUTES) * 60, "a started minute counts");
+        assert.equal(
+            oldestMessageThresholdSeconds(crawlTiming({ batchWindowSeconds: 60 }).arrivalWaitMinutes),
+            2 * (1 + CRAWL_ALLOWANCE_MINUTES) * 60,
+        );
+        assert.equal(
+            oldestMessageThresholdSeconds(
+                crawlTiming({ batchWindowSeconds: 61, safetyNetSchedule: "cron(15 3 * * ? *)" }).arrivalWaitMinutes,
+            ),
+            2 * (2 + CRAWL_ALLOWANCE_MINUTES) * 60,
+            "a started minute counts",
+        );
     });
 
     for (const stack of ["dev", "prod"] as const) {
         describe(stack, () => {
             let g: Graph;
-            before(async () => { g = await stackGraph(stack); });
+            before(async () => {
+                g = await stackGraph(stack);
+            });
             const alertsTopic = () => g.one("aws:sns/topic:Topic", "-alerts-topic");
 
             it("alarms when a table's DLQ holds messages", () => {
                 for (const t of stack === "dev" ? ["orders"] : ["orders", "customers"]) {
                     const a = g.one(ALARM, `-${t}-dlq-not-empty`).inputs;
                     assert.equal(a.dimensions.QueueName, g.one("aws:sqs/queue:Queue", `-${t}-dlq`).outputs.name);
-                    assert.deepEqual([a.namespace, a.metricName, a.comparisonOperator, a.threshold], ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "GreaterThanThreshold", 0]);
+                    assert.deepEqual(
+                        [a.namespace, a.metricName, a.comparisonOperator, a.threshold],
+                        ["AWS/SQS", "ApproximateNumberOfMessagesVisible", "GreaterThanThreshold", 0],
+                    );
                     assert.deepEqual(a.alarmActions, [alertsTopic().outputs.arn]);
                 }
             });
@@ -43,7 +57,10 @@ describe("alerts", () => {
                 for (const t of stack === "dev" ? ["orders"] : ["orders", "customers"]) {
                     const a = g.one(ALARM, `-${t}-arrival-failed`).inputs;
                     const rule = g.one("aws:cloudwatch/eventRule:EventRule", `-${t}-arrival-rule`);
-                    assert.deepEqual([a.namespace, a.metricName, a.statistic, a.comparisonOperator, a.threshold], ["AWS/Events", "FailedInvocations", "Sum", "GreaterThanThreshold", 0]);
+                    assert.deepEqual(
+                        [a.namespace, a.metricName, a.statistic, a.comparisonOperator, a.threshold],
+                        ["AWS/Events", "FailedInvocations", "Sum", "GreaterThanThreshold", 0],
+                    );
                     assert.deepEqual(a.dimensions, { RuleName: rule.outputs.name });
                     assert.deepEqual(a.alarmActions, [alertsTopic().outputs.arn]);
                     assert.ok(g.dependsOn(g.one(ALARM, `-${t}-arrival-failed`), rule), "the alarm names the rule");
@@ -55,8 +72,15 @@ describe("alerts", () => {
                 assert.equal(rules.length, 1);
                 const pattern = JSON.parse(rules[0].inputs.eventPattern);
                 assert.deepEqual(pattern, {
-                    source: ["aws.glue"], "detail-type": ["Glue Scheduled Crawler Invocation Failure"],
-                    detail: { crawlerName: g.ofType("aws:glue/crawler:Crawler").map((c) => c.inputs.name).sort(), errorMessage: [{ "anything-but": { wildcard: "*already*" } }] },
+                    source: ["aws.glue"],
+                    "detail-type": ["Glue Scheduled Crawler Invocation Failure"],
+                    detail: {
+                        crawlerName: g
+                            .ofType("aws:glue/crawler:Crawler")
+                            .map((c) => c.inputs.name)
+                            .sort(),
+                        errorMessage: [{ "anything-but": { wildcard: "*already*" } }],
+                    },
                 });
                 const target = g.ofType("aws:cloudwatch/eventTarget:EventTarget").find((t) => t.inputs.rule === rules[0].outputs.name)!;
                 assert.equal(target.inputs.arn, alertsTopic().outputs.arn);
@@ -65,8 +89,15 @@ describe("alerts", () => {
             it("routes FAILED state changes of the stack's own crawlers, by their exact names, to the alerts topic", () => {
                 const rule = g.one("aws:cloudwatch/eventRule:EventRule", "-crawler-failed");
                 const pattern = JSON.parse(rule.inputs.eventPattern);
-                const names = g.ofType("aws:glue/crawler:Crawler").map((c) => c.inputs.name).sort();
-                assert.deepEqual(pattern, { source: ["aws.glue"], "detail-type": ["Glue Crawler State Change"], detail: { state: ["Failed"], crawlerName: names } });
+                const names = g
+                    .ofType("aws:glue/crawler:Crawler")
+                    .map((c) => c.inputs.name)
+                    .sort();
+                assert.deepEqual(pattern, {
+                    source: ["aws.glue"],
+                    "detail-type": ["Glue Crawler State Change"],
+                    detail: { state: ["Failed"], crawlerName: names },
+                });
                 const target = g.one("aws:cloudwatch/eventTarget:EventTarget", "-crawler-failed-target").inputs;
                 assert.equal(target.arn, alertsTopic().outputs.arn);
                 assert.equal(target.rule, rule.outputs.name);
@@ -74,8 +105,14 @@ describe("alerts", () => {
 
             it("lets only this account's alarms and rules publish, and subscribes the configured emails", () => {
                 const tp = g.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === alertsTopic().outputs.arn)!;
-                assert.deepEqual(policyOf(tp), alertsTopicPolicy({ topicArn: alertsTopic().outputs.arn, accountId: MOCK_ACCOUNT, region: "eu-west-1" }));
-                const emails = g.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.protocol === "email").map((s) => s.inputs.endpoint);
+                assert.deepEqual(
+                    policyOf(tp),
+                    alertsTopicPolicy({ topicArn: alertsTopic().outputs.arn, accountId: MOCK_ACCOUNT, region: "eu-west-1" }),
+                );
+                const emails = g
+                    .ofType("aws:sns/topicSubscription:TopicSubscription")
+                    .filter((s) => s.inputs.protocol === "email")
+                    .map((s) => s.inputs.endpoint);
                 assert.deepEqual(emails, stack === "prod" ? ["data-platform-oncall@example.com"] : []);
                 for (const alarm of g.ofType(ALARM)) assert.ok(g.dependsOn(alarm, tp), "alarms after the topic admits them");
             });
@@ -83,7 +120,10 @@ describe("alerts", () => {
     }
 
     it("has no safety-net rule in a stack that switched the safety net off", async () => {
-        const g = await graphOf({ stack: "dev", config: { "incremental-crawl:safetyNetSchedule": "none-events-may-expire", "incremental-crawl:safetyNetCrawl": false } });
+        const g = await graphOf({
+            stack: "dev",
+            config: { "incremental-crawl:safetyNetSchedule": "none-events-may-expire", "incremental-crawl:safetyNetCrawl": false },
+        });
         assert.equal(g.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.endsWith("-safety-net-failed")).length, 0);
         for (const c of g.ofType("aws:glue/crawler:Crawler")) assert.equal(c.inputs.schedule, undefined);
     });
@@ -96,16 +136,28 @@ describe("alerts", () => {
             prodEu = await graphOf({ stack: "dev", stackName: "prod-eu" });
         });
         /** The crawler names a stack's failure rules match: each rule lists exact names only. */
-        const matched = (g: Graph, suffix: string) => g.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => new RegExp(`${suffix}(-\\d+)?$`).test(r.name))
-            .flatMap((r) => JSON.parse(r.inputs.eventPattern).detail.crawlerName as unknown[]);
+        const matched = (g: Graph, suffix: string) =>
+            g
+                .ofType("aws:cloudwatch/eventRule:EventRule")
+                .filter((r) => new RegExp(`${suffix}(-\\d+)?$`).test(r.name))
+                .flatMap((r) => JSON.parse(r.inputs.eventPattern).detail.crawlerName as unknown[]);
         const crawlers = (g: Graph) => g.ofType("aws:glue/crawler:Crawler").map((c) => c.inputs.name as string);
 
         it("each stack's crawler-failure rule matches its own crawlers and none of the other's", () => {
             const [own, other] = [crawlers(prod), crawlers(prodEu)];
-            assert.ok(other.every((n) => n.startsWith(`${own[0].slice(0, own[0].lastIndexOf("-"))}-`)), "prod-eu's crawlers start with prod's prefix");
-            for (const [g, mine, theirs] of [[prod, own, other], [prodEu, other, own]] as const) {
+            assert.ok(
+                other.every((n) => n.startsWith(`${own[0].slice(0, own[0].lastIndexOf("-"))}-`)),
+                "prod-eu's crawlers start with prod's prefix",
+            );
+            for (const [g, mine, theirs] of [
+                [prod, own, other],
+                [prodEu, other, own],
+            ] as const) {
                 const names = matched(g, "-crawler-failed");
-                assert.ok(names.every((n) => typeof n === "string"), `exact names, no prefix or wildcard: ${JSON.stringify(names)}`);
+                assert.ok(
+                    names.every((n) => typeof n === "string"),
+                    `exact names, no prefix or wildcard: ${JSON.stringify(names)}`,
+                );
                 assert.deepEqual([...names].sort(), [...mine].sort());
                 assert.ok(!theirs.some((n) => names.includes(n)));
             }
@@ -113,16 +165,26 @@ describe("alerts", () => {
     });
 
     describe("crawler name patterns", () => {
-        const build = (names: string[]) => ({ source: ["aws.glue"], "detail-type": ["Glue Crawler State Change"], detail: { state: ["Failed"], crawlerName: names } });
+        const build = (names: string[]) => ({
+            source: ["aws.glue"],
+            "detail-type": ["Glue Crawler State Change"],
+            detail: { state: ["Failed"], crawlerName: names },
+        });
         it("fit every name into one pattern while they fit EventBridge's 2048 characters", () => {
             assert.deepEqual(crawlerNamePatterns(["a-orders", "a-returns"], build), [build(["a-orders", "a-returns"])]);
         });
         it("split 200 long names into as few patterns as fit, each within the limit, every name once", () => {
-            const names = Array.from({ length: 200 }, (_, i) => `incremental-crawl-a-long-stack-name-table_number_${String(i).padStart(3, "0")}`);
+            const names = Array.from(
+                { length: 200 },
+                (_, i) => `incremental-crawl-a-long-stack-name-table_number_${String(i).padStart(3, "0")}`,
+            );
             const patterns = crawlerNamePatterns(names, build);
             assert.ok(patterns.length > 1);
             for (const p of patterns) assert.ok(JSON.stringify(p).length <= CRAWLER_RULE_PATTERN_MAX_CHARS, `${JSON.stringify(p).length}`);
-            assert.deepEqual(patterns.flatMap((p) => p.detail.crawlerName), [...names].sort());
+            assert.deepEqual(
+                patterns.flatMap((p) => p.detail.crawlerName),
+                [...names].sort(),
+            );
             // Each pattern is full: the next pattern's first name would not fit in it.
             for (let i = 0; i + 1 < patterns.length; i++) {
                 const more = build([...patterns[i].detail.crawlerName, patterns[i + 1].detail.crawlerName[0]]);

@@ -37,7 +37,9 @@ for (const stack of ["dev", "prod"] as const) {
     describe(`crawl on arrival: ${stack}`, () => {
         let g: Graph;
         const tables = stack === "dev" ? ["orders"] : ["orders", "customers"];
-        before(async () => { g = await stackGraph(stack); });
+        before(async () => {
+            g = await stackGraph(stack);
+        });
         const settings = () => ({
             window: Number(g.run.config["incremental-crawl:crawlBatchWindowSeconds"]),
             size: Number(g.run.config["incremental-crawl:crawlBatchSize"]),
@@ -58,7 +60,8 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.equal(prefix, `exports/${table}/`);
                 const pattern = JSON.parse(rule.inputs.eventPattern);
                 assert.deepEqual(pattern, {
-                    source: ["aws.s3"], "detail-type": ["Object Created"],
+                    source: ["aws.s3"],
+                    "detail-type": ["Object Created"],
                     detail: { bucket: { name: [bucket] }, object: { key: [{ prefix }] } },
                 });
                 assert.deepEqual(pattern, objectCreatedPattern(bucket, prefix));
@@ -99,12 +102,18 @@ for (const stack of ["dev", "prod"] as const) {
                 const { target, rule, role, workflow, policies } = arrivalOf(g, table);
                 assert.equal(target.inputs.roleArn, role.outputs.arn);
                 assert.equal(target.inputs.arn, workflow.outputs.arn);
-                assert.deepEqual(policyOf(role, "assumeRolePolicy"), eventsRuleTrustPolicy({ ruleArn: rule.outputs.arn, accountId: MOCK_ACCOUNT }));
+                assert.deepEqual(
+                    policyOf(role, "assumeRolePolicy"),
+                    eventsRuleTrustPolicy({ ruleArn: rule.outputs.arn, accountId: MOCK_ACCOUNT }),
+                );
                 assert.deepEqual(policyOf(policies[0]), {
                     Version: "2012-10-17",
                     Statement: [{ Sid: "NotifyOwnWorkflow", Effect: "Allow", Action: "glue:NotifyEvent", Resource: workflow.outputs.arn }],
                 });
-                assert.equal(g.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.outputs.name).length, 0);
+                assert.equal(
+                    g.ofType("aws:iam/rolePolicyAttachment:RolePolicyAttachment").filter((a) => a.inputs.role === role.outputs.name).length,
+                    0,
+                );
             });
         }
 
@@ -133,11 +142,24 @@ describe("crawl on arrival: the pieces", () => {
     it("three tables get three rules, each on its own folder, and three workflows", async () => {
         const dev = await stackGraph("dev");
         const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
-        const g = await graphOf({ stack: "dev", config: { "incremental-crawl:tables": [base, { ...base, name: "ORDERS_ARCHIVE" }, { ...base, name: "RETURNS" }] } });
-        const prefixes = ["orders", "orders_archive", "returns"].map((t) => JSON.parse(arrivalOf(g, t).rule.inputs.eventPattern).detail.object.key[0].prefix);
+        const g = await graphOf({
+            stack: "dev",
+            config: { "incremental-crawl:tables": [base, { ...base, name: "ORDERS_ARCHIVE" }, { ...base, name: "RETURNS" }] },
+        });
+        const prefixes = ["orders", "orders_archive", "returns"].map(
+            (t) => JSON.parse(arrivalOf(g, t).rule.inputs.eventPattern).detail.object.key[0].prefix,
+        );
         assert.deepEqual(prefixes, ["exports/orders/", "exports/orders_archive/", "exports/returns/"]);
         assert.equal(new Set(g.ofType(T.workflow).map((w: CapturedResource) => w.outputs.arn)).size, 3);
-        assert.equal(new Set(g.ofType(T.role).filter((r) => r.name.endsWith("-arrival-role")).map((r) => r.outputs.name)).size, 3);
+        assert.equal(
+            new Set(
+                g
+                    .ofType(T.role)
+                    .filter((r) => r.name.endsWith("-arrival-role"))
+                    .map((r) => r.outputs.name),
+            ).size,
+            3,
+        );
     });
 });
 
@@ -159,21 +181,31 @@ describe("crawl on arrival: the EVENT trigger's enabled over later updates", () 
     /** The old run with every trigger's state (and, for an import, its inputs) holding enabled: false. */
     const withStoredFalse = (run: ProgramRun, inInputs: boolean): ProgramRun => ({
         ...run,
-        resources: run.resources.map((r) => (r.type !== TRIGGER ? r : {
-            ...r,
-            inputs: inInputs ? { ...r.inputs, enabled: false } : r.inputs,
-            outputs: { ...r.outputs, enabled: false },
-        })),
+        resources: run.resources.map((r) =>
+            r.type !== TRIGGER
+                ? r
+                : {
+                      ...r,
+                      inputs: inInputs ? { ...r.inputs, enabled: false } : r.inputs,
+                      outputs: { ...r.outputs, enabled: false },
+                  },
+        ),
     });
 
-    for (const [how, inInputs] of [["an import (inputs and state false)", true], ["a create that returned early (state false)", false]] as const) {
+    for (const [how, inInputs] of [
+        ["an import (inputs and state false)", true],
+        ["a create that returned early (state false)", false],
+    ] as const) {
         it(`a batch window change updates the trigger and leaves enabled alone after ${how}`, () => {
             const plan = planLifecycle(withStoredFalse(old, inInputs), changed);
             const steps = plan.steps.filter((s) => s.type === TRIGGER);
             assert.equal(steps.length, 1);
             for (const s of steps) {
                 assert.equal(s.op, "update", s.reasons.join("; "));
-                assert.ok(s.changed.some((p) => p.startsWith("eventBatchingConditions")), s.changed.join(", "));
+                assert.ok(
+                    s.changed.some((p) => p.startsWith("eventBatchingConditions")),
+                    s.changed.join(", "),
+                );
                 assert.ok(!s.changed.includes("enabled"), `the update would call StartTrigger: ${s.reasons.join("; ")}`);
             }
         });

@@ -47,7 +47,10 @@ describe("audit trail and recovery (prod)", () => {
 
         it("logs the lake bucket's requests into a separate bucket, under its prefix, once the policy admits delivery", () => {
             const logging = only(logs, LOGGING);
-            assert.deepEqual([logging.inputs.bucket, logging.inputs.targetBucket, logging.inputs.targetPrefix], [lake.outputs.bucket, bucket.outputs.bucket, "access-logs/"]);
+            assert.deepEqual(
+                [logging.inputs.bucket, logging.inputs.targetBucket, logging.inputs.targetPrefix],
+                [lake.outputs.bucket, bucket.outputs.bucket, "access-logs/"],
+            );
             assert.notEqual(bucket.outputs.bucket, lake.outputs.bucket, "never into the lake itself");
             assert.equal(logging.inputs.targetGrants, undefined, "ACLs are disabled: no target grants");
             assert.ok(g.dependsOn(logging, only(logs, S3("bucketPolicy:BucketPolicy"))));
@@ -55,15 +58,32 @@ describe("audit trail and recovery (prod)", () => {
 
         it("locks the log bucket down: public access blocked, ACLs disabled, TLS only, delivery only for the lake bucket in this account", () => {
             const pab = only(logs, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")).inputs;
-            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
-            assert.equal(only(logs, S3("bucketOwnershipControls:BucketOwnershipControls")).inputs.rule.objectOwnership, "BucketOwnerEnforced");
+            assert.deepEqual(
+                [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
+                [true, true, true, true],
+            );
+            assert.equal(
+                only(logs, S3("bucketOwnershipControls:BucketOwnershipControls")).inputs.rule.objectOwnership,
+                "BucketOwnerEnforced",
+            );
             const policy = policyOf(only(logs, S3("bucketPolicy:BucketPolicy")));
-            assert.deepEqual(policy, accessLogBucketPolicy({ logBucketArn: bucket.outputs.arn, prefix: "access-logs/", sourceBucketArn: lake.outputs.arn, accountId: MOCK_ACCOUNT }));
+            assert.deepEqual(
+                policy,
+                accessLogBucketPolicy({
+                    logBucketArn: bucket.outputs.arn,
+                    prefix: "access-logs/",
+                    sourceBucketArn: lake.outputs.arn,
+                    accountId: MOCK_ACCOUNT,
+                }),
+            );
             const delivery = policy.Statement.find((s: any) => s.Sid === "AllowS3ServerAccessLogDelivery")!;
             assert.deepEqual(delivery.Principal, { Service: "logging.s3.amazonaws.com" });
             assert.equal(delivery.Action, "s3:PutObject");
             assert.equal(delivery.Resource, `${bucket.outputs.arn}/access-logs/*`);
-            assert.deepEqual(delivery.Condition, { ArnLike: { "aws:SourceArn": lake.outputs.arn }, StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } });
+            assert.deepEqual(delivery.Condition, {
+                ArnLike: { "aws:SourceArn": lake.outputs.arn },
+                StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
+            });
             assert.equal(policy.Statement.filter((s: any) => s.Effect === "Allow").length, 1, "nothing else is granted");
         });
 
@@ -84,11 +104,16 @@ describe("audit trail and recovery (prod)", () => {
 
         it("is not notified, not crawled, not replicated, and logs nothing of its own", () => {
             const name = bucket.outputs.bucket;
-            for (const r of g.resources.filter((x) => [S3("bucketNotification:BucketNotification"), REPLICATION].includes(x.type))) assert.notEqual(r.inputs.bucket, name, r.name);
+            for (const r of g.resources.filter((x) => [S3("bucketNotification:BucketNotification"), REPLICATION].includes(x.type)))
+                assert.notEqual(r.inputs.bucket, name, r.name);
             for (const c of g.ofType("aws:glue/crawler:Crawler")) assert.doesNotMatch(JSON.stringify(c.inputs), new RegExp(name), c.name);
-            for (const t of g.ofType("aws:glue/catalogTable:CatalogTable")) assert.doesNotMatch(t.inputs.storageDescriptor.location, new RegExp(name));
+            for (const t of g.ofType("aws:glue/catalogTable:CatalogTable"))
+                assert.doesNotMatch(t.inputs.storageDescriptor.location, new RegExp(name));
             assert.ok(!g.ofType(LOGGING).some((l) => l.inputs.bucket === name), "a log bucket should not log itself");
-            assert.ok(!g.ofType("aws:iam/rolePolicy:RolePolicy").some((p) => String(p.inputs.policy).includes(name)), "no role of the stack is granted anything on the logs");
+            assert.ok(
+                !g.ofType("aws:iam/rolePolicy:RolePolicy").some((p) => String(p.inputs.policy).includes(name)),
+                "no role of the stack is granted anything on the logs",
+            );
         });
     });
 
@@ -104,7 +129,11 @@ describe("audit trail and recovery (prod)", () => {
             const regional = replica.filter((r) => !r.type.startsWith("aws:iam/") && r.type !== REPLICATION);
             assert.ok(regional.length >= 10, `${regional.length} regional resources`);
             for (const r of regional) assert.equal(r.inputs.region, "eu-central-1", r.name);
-            assert.equal(only(replica, REPLICATION).inputs.region, undefined, "a replication configuration belongs to the source bucket's region");
+            assert.equal(
+                only(replica, REPLICATION).inputs.region,
+                undefined,
+                "a replication configuration belongs to the source bucket's region",
+            );
             assert.match(g.one(KEY, "-replica-key").outputs.arn, /^arn:aws:kms:eu-central-1:/);
         });
 
@@ -113,13 +142,26 @@ describe("audit trail and recovery (prod)", () => {
             const key = g.one(KEY, "-replica-key");
             assert.equal(config.inputs.bucket, lake.outputs.bucket);
             assert.equal(config.inputs.role, g.one("aws:iam/role:Role", "-replica-role").outputs.arn);
-            assert.deepEqual(config.inputs.rules, [{
-                id: "replicate-exports", status: "Enabled", priority: 1, filter: { prefix: "exports/" }, deleteMarkerReplication: { status: "Disabled" },
-                destination: { bucket: bucket.outputs.arn, storageClass: "STANDARD", encryptionConfiguration: { replicaKmsKeyId: key.outputs.arn } },
-                sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-            }]);
-            for (const v of [g.one(S3("bucketVersioning:BucketVersioning"), "-lake-versioning"), g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning"),
-                g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access")]) {
+            assert.deepEqual(config.inputs.rules, [
+                {
+                    id: "replicate-exports",
+                    status: "Enabled",
+                    priority: 1,
+                    filter: { prefix: "exports/" },
+                    deleteMarkerReplication: { status: "Disabled" },
+                    destination: {
+                        bucket: bucket.outputs.arn,
+                        storageClass: "STANDARD",
+                        encryptionConfiguration: { replicaKmsKeyId: key.outputs.arn },
+                    },
+                    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+                },
+            ]);
+            for (const v of [
+                g.one(S3("bucketVersioning:BucketVersioning"), "-lake-versioning"),
+                g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning"),
+                g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access"),
+            ]) {
                 assert.ok(g.dependsOn(config, v), `the configuration waits for ${v.name}`);
             }
         });
@@ -129,21 +171,52 @@ describe("audit trail and recovery (prod)", () => {
             assert.deepEqual(policyOf(role, "assumeRolePolicy"), serviceTrustPolicy("s3.amazonaws.com"));
             assert.equal(role.outputs.name, "incremental-crawl-prod-replication");
             const policy = policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access"));
-            assert.deepEqual(policy, replicationPolicy({
-                sourceBucketArn: lake.outputs.arn, replicaBucketArn: bucket.outputs.arn, prefix: "exports", sourceRegion: "eu-west-1", replicaRegion: "eu-central-1",
-                sourceKeyArn: g.one(KEY, "-kms-key").outputs.arn, replicaKeyArn: g.one(KEY, "-replica-key").outputs.arn,
-            }));
+            assert.deepEqual(
+                policy,
+                replicationPolicy({
+                    sourceBucketArn: lake.outputs.arn,
+                    replicaBucketArn: bucket.outputs.arn,
+                    prefix: "exports",
+                    sourceRegion: "eu-west-1",
+                    replicaRegion: "eu-central-1",
+                    sourceKeyArn: g.one(KEY, "-kms-key").outputs.arn,
+                    replicaKeyArn: g.one(KEY, "-replica-key").outputs.arn,
+                }),
+            );
             const actions = policy.Statement.flatMap((s: any) => [s.Action].flat()).sort();
-            assert.deepEqual(actions, ["kms:Decrypt", "kms:Decrypt", "kms:Encrypt", "s3:GetObjectVersionAcl", "s3:GetObjectVersionForReplication", "s3:GetObjectVersionTagging",
-                "s3:GetReplicationConfiguration", "s3:ListBucket", "s3:ReplicateObject", "s3:ReplicateTags"]);
+            assert.deepEqual(actions, [
+                "kms:Decrypt",
+                "kms:Decrypt",
+                "kms:Encrypt",
+                "s3:GetObjectVersionAcl",
+                "s3:GetObjectVersionForReplication",
+                "s3:GetObjectVersionTagging",
+                "s3:GetReplicationConfiguration",
+                "s3:ListBucket",
+                "s3:ReplicateObject",
+                "s3:ReplicateTags",
+            ]);
         });
 
         it("hardens the replica like the lake: private, TLS only, its own key, versioned, retained", () => {
-            const pab = only(replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs"))), S3("bucketPublicAccessBlock:BucketPublicAccessBlock")).inputs;
-            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
-            assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
-            const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption").inputs.rules[0];
-            assert.deepEqual(sse, { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: g.one(KEY, "-replica-key").outputs.arn }, bucketKeyEnabled: true });
+            const pab = only(
+                replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs"))),
+                S3("bucketPublicAccessBlock:BucketPublicAccessBlock"),
+            ).inputs;
+            assert.deepEqual(
+                [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
+                [true, true, true, true],
+            );
+            assert.deepEqual(
+                policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")),
+                bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }),
+            );
+            const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption")
+                .inputs.rules[0];
+            assert.deepEqual(sse, {
+                applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: g.one(KEY, "-replica-key").outputs.arn },
+                bucketKeyEnabled: true,
+            });
             const key = g.one(KEY, "-replica-key");
             assert.equal(key.inputs.enableKeyRotation, true);
             assert.deepEqual(policyOf(key), replicaKeyPolicy({ accountId: MOCK_ACCOUNT, partition: "aws" }));
@@ -152,7 +225,9 @@ describe("audit trail and recovery (prod)", () => {
 
         it("expires a table's replicas as the lake expires the table, and logs the replica's requests in its region", () => {
             const lakeRules = (g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
-            const replicaRules = (g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
+            const replicaRules = (g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules as any[]).filter((r) =>
+                r.id.startsWith("expire-table-"),
+            );
             assert.deepEqual(replicaRules, lakeRules);
             const logging = g.ofType(LOGGING).find((l) => l.inputs.bucket === bucket.outputs.bucket);
             assert.ok(logging, "the replica's requests are logged");
@@ -163,17 +238,32 @@ describe("audit trail and recovery (prod)", () => {
 
     it("expires CUSTOMERS (personal data) after its declared retention, noncurrent versions too, and nothing else under exports/", () => {
         const rules = g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules as any[];
-        assert.deepEqual(rules.filter((r) => r.id.startsWith("expire-table-")), [{
-            id: "expire-table-customers", status: "Enabled", filter: { prefix: "exports/customers/" }, expiration: { days: 730 }, noncurrentVersionExpiration: { noncurrentDays: 90 },
-        }]);
-        assert.deepEqual(rules.map((r) => r.id), ["abort-incomplete-multipart-uploads", "expire-athena-results", "expire-old-versions", "expire-table-customers"]);
+        assert.deepEqual(
+            rules.filter((r) => r.id.startsWith("expire-table-")),
+            [
+                {
+                    id: "expire-table-customers",
+                    status: "Enabled",
+                    filter: { prefix: "exports/customers/" },
+                    expiration: { days: 730 },
+                    noncurrentVersionExpiration: { noncurrentDays: 90 },
+                },
+            ],
+        );
+        assert.deepEqual(
+            rules.map((r) => r.id),
+            ["abort-incomplete-multipart-uploads", "expire-athena-results", "expire-old-versions", "expire-table-customers"],
+        );
     });
 });
 
 describe("audit trail and recovery: other settings", () => {
     it("dev declares neither (auditTrail none, no replicaRegion)", async () => {
         const g = await stackGraph("dev");
-        assert.deepEqual(g.ofType(BUCKET).map((b) => b.name), ["incremental-crawl-dev-lake-bucket"]);
+        assert.deepEqual(
+            g.ofType(BUCKET).map((b) => b.name),
+            ["incremental-crawl-dev-lake-bucket"],
+        );
         assert.deepEqual([g.ofType(LOGGING).length, g.ofType(REPLICATION).length], [0, 0]);
         assert.deepEqual(g.run.outputs.auditTrail, { kind: "none" });
         assert.equal(g.run.outputs.replica, undefined);
@@ -183,19 +273,34 @@ describe("audit trail and recovery: other settings", () => {
         const trailArn = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail";
         const g = await graphOf({ stack: "prod", config: { [K("auditTrail")]: `cloudtrail:${trailArn}` } });
         assert.equal(g.ofType(LOGGING).length, 0);
-        assert.deepEqual(g.ofType(BUCKET).map((b) => b.name.replace("incremental-crawl-prod-", "")).sort(), ["lake-bucket", "replica-bucket"]);
+        assert.deepEqual(
+            g
+                .ofType(BUCKET)
+                .map((b) => b.name.replace("incremental-crawl-prod-", ""))
+                .sort(),
+            ["lake-bucket", "replica-bucket"],
+        );
         assert.deepEqual(g.run.outputs.auditTrail, { kind: "cloudtrail", trailArn });
     });
 
     it("dev with access logs and a replica: unversioned lake refused, versioned accepted with SSE-S3 replicas", async () => {
-        await assert.rejects(graphOf({ stack: "dev", config: { [K("replicaRegion")]: "eu-central-1" } }), /incremental-crawl:replicaRegion: expected no replica while versioning is false/);
-        const g = await graphOf({ stack: "dev", config: { [K("replicaRegion")]: "eu-central-1", [K("versioning")]: true, [K("auditTrail")]: "access-logs" } });
+        await assert.rejects(
+            graphOf({ stack: "dev", config: { [K("replicaRegion")]: "eu-central-1" } }),
+            /incremental-crawl:replicaRegion: expected no replica while versioning is false/,
+        );
+        const g = await graphOf({
+            stack: "dev",
+            config: { [K("replicaRegion")]: "eu-central-1", [K("versioning")]: true, [K("auditTrail")]: "access-logs" },
+        });
         const [rule] = g.one(REPLICATION).inputs.rules;
         assert.equal(rule.destination.encryptionConfiguration, undefined, "no lake key: the replica uses SSE-S3");
         assert.equal(rule.sourceSelectionCriteria, undefined);
         assert.equal(g.ofType(KEY).length, 0);
-        assert.deepEqual(g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption").inputs.rules,
-            [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }]);
+        assert.deepEqual(
+            g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption").inputs
+                .rules,
+            [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+        );
         assert.equal(g.one(BUCKET, "-replica-bucket").inputs.forceDestroy, true, "dev stays disposable");
     });
 });
@@ -205,8 +310,12 @@ describe("audit trail and recovery: the first backfill", () => {
     // those written after versioning is on, and access logs record only what happens after logging
     // starts (s3-batch-replication-existing-config, enable-server-access-logging).
     const PROD_LIKE = {
-        [K("production")]: true, [K("encryption")]: "kms", [K("versioning")]: true,
-        [K("auditTrail")]: "access-logs", [K("replicaRegion")]: "eu-central-1", [K("alertEmails")]: ["oncall@example.com"],
+        [K("production")]: true,
+        [K("encryption")]: "kms",
+        [K("versioning")]: true,
+        [K("auditTrail")]: "access-logs",
+        [K("replicaRegion")]: "eu-central-1",
+        [K("alertEmails")]: ["oncall@example.com"],
     };
 
     it("waits for the lake's versioning, its replication configuration and its access logging (and the replica's)", async () => {
@@ -227,39 +336,90 @@ describe("audit trail and recovery: the first backfill", () => {
     it("exports a table's retentionDays, which verify reads (S3 expires what Snowflake keeps)", async () => {
         const dev = await stackGraph("dev");
         const [orders] = JSON.parse(dev.run.config[K("tables")]);
-        const g = await graphOf({ stack: "dev", config: { [K("tables")]: [{ ...orders, retentionDays: 30 }, { ...orders, name: "RETURNS" }] } });
+        const g = await graphOf({
+            stack: "dev",
+            config: {
+                [K("tables")]: [
+                    { ...orders, retentionDays: 30 },
+                    { ...orders, name: "RETURNS" },
+                ],
+            },
+        });
         const tables = g.run.outputs.tables as Record<string, { retentionDays?: number }>;
         assert.deepEqual([tables.orders.retentionDays, tables.returns.retentionDays], [30, undefined]);
     });
 
     it("waits for nothing a stack does not declare", async () => {
-        const g = await graphOf({ stack: "dev", config: { [K("versioning")]: false, [K("auditTrail")]: "none", [K("replicaRegion")]: "" } });
-        assert.deepEqual([g.ofType(S3("bucketVersioning:BucketVersioning")).length, g.ofType(REPLICATION).length, g.ofType(LOGGING).length], [0, 0, 0]);
+        const g = await graphOf({
+            stack: "dev",
+            config: { [K("versioning")]: false, [K("auditTrail")]: "none", [K("replicaRegion")]: "" },
+        });
+        assert.deepEqual(
+            [g.ofType(S3("bucketVersioning:BucketVersioning")).length, g.ofType(REPLICATION).length, g.ofType(LOGGING).length],
+            [0, 0, 0],
+        );
         assert.ok(g.ofType("command:local:Command").length > 0);
     });
 });
 
 describe("lifecycle rules (pure)", () => {
-    const settings = { versioning: true, noncurrentVersionDays: 90, abortIncompleteUploadDays: 7, athenaResultsPrefix: "athena-results", athenaResultsDays: 30 };
+    const settings = {
+        versioning: true,
+        noncurrentVersionDays: 90,
+        abortIncompleteUploadDays: 7,
+        athenaResultsPrefix: "athena-results",
+        athenaResultsDays: 30,
+    };
 
     it("keeps the lake's rules of a stack without retentions as they were (no diff on an existing stack)", () => {
         assert.deepEqual(lifecycleRules.lakeLifecycleRules({ ...settings, retainedTables: [] }), [
-            { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: { prefix: "" },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            },
             { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
-            { id: "expire-old-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 90 }, expiration: { expiredObjectDeleteMarker: true } },
+            {
+                id: "expire-old-versions",
+                status: "Enabled",
+                filter: { prefix: "" },
+                noncurrentVersionExpiration: { noncurrentDays: 90 },
+                expiration: { expiredObjectDeleteMarker: true },
+            },
         ]);
-        assert.deepEqual(lifecycleRules.lakeLifecycleRules({ ...settings, versioning: false, retainedTables: [] }).map((r) => r.id), ["abort-incomplete-multipart-uploads", "expire-athena-results"]);
+        assert.deepEqual(
+            lifecycleRules.lakeLifecycleRules({ ...settings, versioning: false, retainedTables: [] }).map((r) => r.id),
+            ["abort-incomplete-multipart-uploads", "expire-athena-results"],
+        );
     });
 
     it("expires each retained table under its own folder, in a stable order, noncurrent versions only when versioned", () => {
-        const tables = [{ folder: "orders", prefix: "exports/orders/", days: 365 }, { folder: "customers", prefix: "exports/customers/", days: 730 }];
+        const tables = [
+            { folder: "orders", prefix: "exports/orders/", days: 365 },
+            { folder: "customers", prefix: "exports/customers/", days: 730 },
+        ];
         const rules = lifecycleRules.tableRetentionRules(tables, { versioning: true, noncurrentVersionDays: 30 });
-        assert.deepEqual(rules.map((r) => [r.id, (r.filter as any).prefix, (r.expiration as any).days, (r.noncurrentVersionExpiration as any).noncurrentDays]), [
-            ["expire-table-customers", "exports/customers/", 730, 30], ["expire-table-orders", "exports/orders/", 365, 30],
-        ]);
-        assert.equal(lifecycleRules.tableRetentionRules(tables, { versioning: false, noncurrentVersionDays: 30 })[0].noncurrentVersionExpiration, undefined);
+        assert.deepEqual(
+            rules.map((r) => [
+                r.id,
+                (r.filter as any).prefix,
+                (r.expiration as any).days,
+                (r.noncurrentVersionExpiration as any).noncurrentDays,
+            ]),
+            [
+                ["expire-table-customers", "exports/customers/", 730, 30],
+                ["expire-table-orders", "exports/orders/", 365, 30],
+            ],
+        );
+        assert.equal(
+            lifecycleRules.tableRetentionRules(tables, { versioning: false, noncurrentVersionDays: 30 })[0].noncurrentVersionExpiration,
+            undefined,
+        );
         // The replica has no Athena results: housekeeping and the same table rules.
-        assert.deepEqual(lifecycleRules.replicaLifecycleRules({ ...settings, retainedTables: tables }).map((r) => r.id),
-            ["abort-incomplete-multipart-uploads", "expire-old-versions", "expire-table-customers", "expire-table-orders"]);
+        assert.deepEqual(
+            lifecycleRules.replicaLifecycleRules({ ...settings, retainedTables: tables }).map((r) => r.id),
+            ["abort-incomplete-multipart-uploads", "expire-old-versions", "expire-table-customers", "expire-table-orders"],
+        );
     });
 });

@@ -15,7 +15,7 @@ import { CURRENT_REGION_SQL } from "../components/warehouse/account-cloud";
 const plan: BackfillPlan = {
     table: "ORDERS",
     session: ["ALTER SESSION SET ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE", "ALTER SESSION SET QUERY_TAG = 'x'"],
-    copy: "COPY INTO @\"DB\".\"S\".\"STAGE\"/orders/ FROM (SELECT 1) DETAILED_OUTPUT = TRUE",
+    copy: 'COPY INTO @"DB"."S"."STAGE"/orders/ FROM (SELECT 1) DETAILED_OUTPUT = TRUE',
 };
 
 /** An error shaped like snowflake-sdk's OperationFailedError. */
@@ -77,10 +77,13 @@ describe("backfill: runBackfill", () => {
     });
 
     it("retries transient errors with exponential backoff, then succeeds", async () => {
-        const f = fake([{ FILE_NAME: "a", FILE_SIZE: 100, ROW_COUNT: 7 }], [
-            sfError(ASSUME_ROLE, "003167"),
-            sfError("Failure using stage area. Cause: [Access Denied (Status Code: 403; Error Code: AccessDenied)]", "091003"),
-        ]);
+        const f = fake(
+            [{ FILE_NAME: "a", FILE_SIZE: 100, ROW_COUNT: 7 }],
+            [
+                sfError(ASSUME_ROLE, "003167"),
+                sfError("Failure using stage area. Cause: [Access Denied (Status Code: 403; Error Code: AccessDenied)]", "091003"),
+            ],
+        );
         const r = recorder();
         const summary = await runBackfill(f.conn, plan, { baseDelayMs: 1000, maxDelayMs: 60000, sleep: r.sleep, log: r.log });
         assert.equal(summary.attempts, 3);
@@ -88,8 +91,19 @@ describe("backfill: runBackfill", () => {
         assert.deepEqual(r.delays, [1000, 2000]);
         assert.equal(f.copies(), 3);
         // Session statements precede every COPY.
-        assert.deepEqual(f.statements, [CURRENT_REGION_SQL, ...plan.session, plan.copy, ...plan.session, plan.copy, ...plan.session, plan.copy]);
-        assert.ok(r.lines.some((l) => /attempt 1\/6 failed with a transient error.*retrying in 1s/.test(l)), r.lines.join("\n"));
+        assert.deepEqual(f.statements, [
+            CURRENT_REGION_SQL,
+            ...plan.session,
+            plan.copy,
+            ...plan.session,
+            plan.copy,
+            ...plan.session,
+            plan.copy,
+        ]);
+        assert.ok(
+            r.lines.some((l) => /attempt 1\/6 failed with a transient error.*retrying in 1s/.test(l)),
+            r.lines.join("\n"),
+        );
     });
 
     it("uses the default delays (5s doubling, capped at 60s)", async () => {
@@ -102,7 +116,10 @@ describe("backfill: runBackfill", () => {
     });
 
     it("does not retry a permanent error and names the table and the hint", async () => {
-        const f = fake([], [sfError("SQL compilation error:\nObject 'DB.S.ORDERS_STREAM' does not exist or not authorized.", "002003", "01b2-bad")]);
+        const f = fake(
+            [],
+            [sfError("SQL compilation error:\nObject 'DB.S.ORDERS_STREAM' does not exist or not authorized.", "002003", "01b2-bad")],
+        );
         const r = recorder();
         await assert.rejects(runBackfill(f.conn, plan, { sleep: r.sleep }), (err: unknown) => {
             assert.ok(err instanceof BackfillError);
@@ -124,15 +141,18 @@ describe("backfill: runBackfill", () => {
         const errors = Array.from({ length: 10 }, () => sfError(ASSUME_ROLE, "003167"));
         const f = fake([], errors);
         const r = recorder();
-        await assert.rejects(runBackfill(f.conn, plan, { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 25, sleep: r.sleep }), (err: unknown) => {
-            assert.ok(err instanceof BackfillError);
-            assert.equal(err.attempts, 4);
-            assert.equal(err.transient, true);
-            assert.match(err.message, /backfill of ORDERS failed after 4 attempts: Error assuming AWS_ROLE/);
-            assert.match(err.message, /STORAGE_AWS_EXTERNAL_ID/);
-            assert.match(err.message, /Gave up after 4 attempts/);
-            return true;
-        });
+        await assert.rejects(
+            runBackfill(f.conn, plan, { maxAttempts: 4, baseDelayMs: 10, maxDelayMs: 25, sleep: r.sleep }),
+            (err: unknown) => {
+                assert.ok(err instanceof BackfillError);
+                assert.equal(err.attempts, 4);
+                assert.equal(err.transient, true);
+                assert.match(err.message, /backfill of ORDERS failed after 4 attempts: Error assuming AWS_ROLE/);
+                assert.match(err.message, /STORAGE_AWS_EXTERNAL_ID/);
+                assert.match(err.message, /Gave up after 4 attempts/);
+                return true;
+            },
+        );
         assert.equal(f.copies(), 4);
         assert.deepEqual(r.delays, [10, 20, 25]);
     });
@@ -145,7 +165,10 @@ describe("backfill: runBackfill", () => {
 
     it("refuses a result it cannot read, saying the COPY already succeeded", async () => {
         const f = fake([{ rows_unloaded: 5, input_bytes: 10, output_bytes: 8 }]);
-        await assert.rejects(runBackfill(f.conn, plan, { sleep: recorder().sleep }), /DETAILED_OUTPUT = TRUE[\s\S]*COPY itself succeeded \(query 01b2-copy\)/);
+        await assert.rejects(
+            runBackfill(f.conn, plan, { sleep: recorder().sleep }),
+            /DETAILED_OUTPUT = TRUE[\s\S]*COPY itself succeeded \(query 01b2-copy\)/,
+        );
         assert.equal(f.copies(), 1);
     });
 
@@ -158,7 +181,10 @@ describe("backfill: runBackfill", () => {
 
 describe("backfill: classifyError", () => {
     const transient: Array<[string, string | undefined]> = [
-        ["SQL execution error: Error assuming AWS_ROLE. Please verify the role and externalId are\nconfigured correctly in your AWS policy.", undefined],
+        [
+            "SQL execution error: Error assuming AWS_ROLE. Please verify the role and externalId are\nconfigured correctly in your AWS policy.",
+            undefined,
+        ],
         [ASSUME_ROLE, "003167"],
         ["Failure using stage area. Cause: [Access Denied (Status Code: 403; Error Code: AccessDenied)]", "091003"],
         ["Failed to access remote file: access denied. Please check your credentials", undefined],
@@ -172,14 +198,26 @@ describe("backfill: classifyError", () => {
     }
 
     const permanent: Array<[string, string | undefined, RegExp]> = [
-        ["Error assuming AWS_ROLE:\nSTS is not activated in this region for account:123456789012. Your account administrator can activate STS in this region using the IAM Console.", "003167", /STS/],
+        [
+            "Error assuming AWS_ROLE:\nSTS is not activated in this region for account:123456789012. Your account administrator can activate STS in this region using the IAM Console.",
+            "003167",
+            /STS/,
+        ],
         ["SQL compilation error:\nObject 'DB.S.ORDERS_STREAM' does not exist or not authorized.", "002003", /grant|USAGE/i],
         ["SQL access control error:\nInsufficient privileges to operate on stage 'STAGE'", "003001", /USAGE/],
         ["JWT token is invalid. [5f0a1c3e-2b7d-4c1a-9e3f-0a1b2c3d4e5f]", "390144", /SNOWFLAKE_PRIVATE_KEY/],
         ["Invalid private key. The specified value must be a PEM-formatted private key.", "404026", /SNOWFLAKE_PRIVATE_KEY/],
         ["error:1C800064:Provider routines::bad decrypt", undefined, /SNOWFLAKE_PRIVATE_KEY_PASSPHRASE/],
-        ["Role 'LAKE' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.", "390189", /SNOWFLAKE_ROLE/],
-        ["No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.", "000606", /SNOWFLAKE_WAREHOUSE.*snowflakeWarehouse/],
+        [
+            "Role 'LAKE' specified in the connect string is not granted to this user. Contact your local system administrator, or attempt to login with another role, e.g. PUBLIC.",
+            "390189",
+            /SNOWFLAKE_ROLE/,
+        ],
+        [
+            "No active warehouse selected in the current session.  Select an active warehouse with the 'use warehouse' command.",
+            "000606",
+            /SNOWFLAKE_WAREHOUSE.*snowflakeWarehouse/,
+        ],
         ["getaddrinfo ENOTFOUND myorg-acct.snowflakecomputing.com", "ENOTFOUND", /SNOWFLAKE_ACCOUNT_NAME/],
         ["SQL compilation error:\nsyntax error line 3 at position 2 unexpected 'PARTITION'.", "001003", /bug/],
         ["Something else entirely", undefined, /Unexpected/],
@@ -218,18 +256,21 @@ const planEnv = {
 
 describe("backfill: readEnvironment", () => {
     it("lists every missing variable in one error", () => {
-        assert.throws(() => readEnvironment({}), (err: unknown) => {
-            assert.ok(err instanceof EnvironmentError);
-            assert.deepEqual(err.missing, [
-                "SNOWFLAKE_ORGANIZATION_NAME",
-                "SNOWFLAKE_ACCOUNT_NAME",
-                "SNOWFLAKE_USER",
-                "SNOWFLAKE_PRIVATE_KEY",
-                "SNOWFLAKE_WAREHOUSE",
-            ]);
-            assert.match(err.message, /SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY/);
-            return true;
-        });
+        assert.throws(
+            () => readEnvironment({}),
+            (err: unknown) => {
+                assert.ok(err instanceof EnvironmentError);
+                assert.deepEqual(err.missing, [
+                    "SNOWFLAKE_ORGANIZATION_NAME",
+                    "SNOWFLAKE_ACCOUNT_NAME",
+                    "SNOWFLAKE_USER",
+                    "SNOWFLAKE_PRIVATE_KEY",
+                    "SNOWFLAKE_WAREHOUSE",
+                ]);
+                assert.match(err.message, /SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY/);
+                return true;
+            },
+        );
         assert.throws(() => readEnvironment({ ...creds, SNOWFLAKE_USER: "  " }), /missing environment variables: SNOWFLAKE_USER$/);
     });
 
@@ -237,7 +278,11 @@ describe("backfill: readEnvironment", () => {
         const saved = { ...process.env };
         try {
             // Values in process.env must not leak into the options.
-            Object.assign(process.env, { SNOWFLAKE_ROLE: "LEAKED_ROLE", SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "leaked", SNOWFLAKE_WAREHOUSE: "LEAKED_WH" });
+            Object.assign(process.env, {
+                SNOWFLAKE_ROLE: "LEAKED_ROLE",
+                SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "leaked",
+                SNOWFLAKE_WAREHOUSE: "LEAKED_WH",
+            });
             const o = readEnvironment({ ...creds });
             assert.deepEqual(o, {
                 account: "MYORG-LAKE_ACCT",
@@ -263,51 +308,94 @@ describe("backfill: readEnvironment", () => {
     it("prefers the stack's settings (BACKFILL_*) over SNOWFLAKE_* for identity, as the provider does, never for the key", () => {
         const o = readEnvironment({
             ...creds,
-            BACKFILL_ORGANIZATION_NAME: "STACKORG", BACKFILL_ACCOUNT_NAME: "STACK_ACCT", BACKFILL_USER: "STACK_USER",
-            BACKFILL_ROLE: "STACK_ROLE", BACKFILL_WAREHOUSE: "STACK_WH", BACKFILL_PRIVATE_KEY: "not read",
+            BACKFILL_ORGANIZATION_NAME: "STACKORG",
+            BACKFILL_ACCOUNT_NAME: "STACK_ACCT",
+            BACKFILL_USER: "STACK_USER",
+            BACKFILL_ROLE: "STACK_ROLE",
+            BACKFILL_WAREHOUSE: "STACK_WH",
+            BACKFILL_PRIVATE_KEY: "not read",
         });
-        assert.deepEqual([o.account, o.username, o.role, o.warehouse, o.privateKey], ["STACKORG-STACK_ACCT", "STACK_USER", "STACK_ROLE", "STACK_WH", PEM]);
+        assert.deepEqual(
+            [o.account, o.username, o.role, o.warehouse, o.privateKey],
+            ["STACKORG-STACK_ACCT", "STACK_USER", "STACK_ROLE", "STACK_WH", PEM],
+        );
         const { SNOWFLAKE_WAREHOUSE: _, ...noWarehouse } = creds;
         assert.equal(readEnvironment({ ...noWarehouse, BACKFILL_WAREHOUSE: "STACK_WH" }).warehouse, "STACK_WH");
     });
 
     it("accepts a PEM whose newlines were escaped, and refuses a path or a dotted account", () => {
         assert.equal(readEnvironment({ ...creds, SNOWFLAKE_PRIVATE_KEY: PEM.replace(/\n/g, "\\n") }).privateKey, PEM);
-        assert.throws(() => readEnvironment({ ...creds, SNOWFLAKE_PRIVATE_KEY: "/home/me/.ssh/sf.p8" }), (err: unknown) => {
-            assert.match(String(err), /SNOWFLAKE_PRIVATE_KEY must hold the PEM text/);
-            assert.ok(!String(err).includes("/home/me"));
-            return true;
-        });
-        assert.throws(() => readEnvironment({ ...creds, SNOWFLAKE_ACCOUNT_NAME: "acct.us-east-1" }), /SNOWFLAKE_ACCOUNT_NAME must be a bare name/);
+        assert.throws(
+            () => readEnvironment({ ...creds, SNOWFLAKE_PRIVATE_KEY: "/home/me/.ssh/sf.p8" }),
+            (err: unknown) => {
+                assert.match(String(err), /SNOWFLAKE_PRIVATE_KEY must hold the PEM text/);
+                assert.ok(!String(err).includes("/home/me"));
+                return true;
+            },
+        );
+        assert.throws(
+            () => readEnvironment({ ...creds, SNOWFLAKE_ACCOUNT_NAME: "acct.us-east-1" }),
+            /SNOWFLAKE_ACCOUNT_NAME must be a bare name/,
+        );
     });
 
     it("reads the plan, and reports plan and credential problems together", () => {
-        assert.deepEqual(readPlan(planEnv), { ...plan, log: undefined, list: undefined, baseline: undefined, unlisted: undefined, remove: undefined });
+        assert.deepEqual(readPlan(planEnv), {
+            ...plan,
+            log: undefined,
+            list: undefined,
+            baseline: undefined,
+            unlisted: undefined,
+            remove: undefined,
+        });
         const logged = {
-            BACKFILL_LOG_SQL: "INSERT ... '{queryId}'", BACKFILL_LIST_SQL: "LIST @s/x/", BACKFILL_BASELINE_SQL: "INSERT ... '{listId}'",
-            BACKFILL_UNLISTED_SQL: "SELECT ... '{listId}'", BACKFILL_CLEANUP_SQL: "REMOVE @s/x/ PATTERN = '.*{queryId}.*'",
+            BACKFILL_LOG_SQL: "INSERT ... '{queryId}'",
+            BACKFILL_LIST_SQL: "LIST @s/x/",
+            BACKFILL_BASELINE_SQL: "INSERT ... '{listId}'",
+            BACKFILL_UNLISTED_SQL: "SELECT ... '{listId}'",
+            BACKFILL_CLEANUP_SQL: "REMOVE @s/x/ PATTERN = '.*{queryId}.*'",
         };
         assert.deepEqual(readPlan({ ...planEnv, ...logged }), {
-            ...plan, log: logged.BACKFILL_LOG_SQL, list: logged.BACKFILL_LIST_SQL, baseline: logged.BACKFILL_BASELINE_SQL,
-            unlisted: logged.BACKFILL_UNLISTED_SQL, remove: logged.BACKFILL_CLEANUP_SQL,
+            ...plan,
+            log: logged.BACKFILL_LOG_SQL,
+            list: logged.BACKFILL_LIST_SQL,
+            baseline: logged.BACKFILL_BASELINE_SQL,
+            unlisted: logged.BACKFILL_UNLISTED_SQL,
+            remove: logged.BACKFILL_CLEANUP_SQL,
         });
-        assert.throws(() => readPlan({ ...planEnv, ...logged, BACKFILL_CLEANUP_SQL: "REMOVE @s" }), /BACKFILL_CLEANUP_SQL must contain \{queryId\}/);
-        assert.throws(() => readPlan({ ...planEnv, ...logged, BACKFILL_UNLISTED_SQL: "SELECT 1" }), /BACKFILL_UNLISTED_SQL must contain '\{listId\}'/);
+        assert.throws(
+            () => readPlan({ ...planEnv, ...logged, BACKFILL_CLEANUP_SQL: "REMOVE @s" }),
+            /BACKFILL_CLEANUP_SQL must contain \{queryId\}/,
+        );
+        assert.throws(
+            () => readPlan({ ...planEnv, ...logged, BACKFILL_UNLISTED_SQL: "SELECT 1" }),
+            /BACKFILL_UNLISTED_SQL must contain '\{listId\}'/,
+        );
         // The log without its cleanup would break "listed exactly when committed": all of them, or none.
         const { BACKFILL_BASELINE_SQL: _b, ...withoutBaseline } = logged;
         assert.throws(() => readPlan({ ...planEnv, ...withoutBaseline }), /missing environment variables: BACKFILL_BASELINE_SQL$/);
         assert.equal(readGlueTarget(planEnv), undefined, "no Glue target: the crawler catalogues from events");
-        assert.deepEqual(readGlueTarget({ BACKFILL_AWS_REGION: "eu-west-1", BACKFILL_GLUE_DATABASE: "lake", BACKFILL_GLUE_TABLE: "orders" }),
-            { region: "eu-west-1", database: "lake", table: "orders" });
-        assert.throws(() => readAll({ ...planEnv, BACKFILL_GLUE_TABLE: "orders" }), (err: unknown) =>
-            err instanceof EnvironmentError && err.missing.includes("BACKFILL_AWS_REGION") && err.missing.includes("BACKFILL_GLUE_DATABASE"));
+        assert.deepEqual(
+            readGlueTarget({ BACKFILL_AWS_REGION: "eu-west-1", BACKFILL_GLUE_DATABASE: "lake", BACKFILL_GLUE_TABLE: "orders" }),
+            { region: "eu-west-1", database: "lake", table: "orders" },
+        );
+        assert.throws(
+            () => readAll({ ...planEnv, BACKFILL_GLUE_TABLE: "orders" }),
+            (err: unknown) =>
+                err instanceof EnvironmentError &&
+                err.missing.includes("BACKFILL_AWS_REGION") &&
+                err.missing.includes("BACKFILL_GLUE_DATABASE"),
+        );
         assert.throws(() => readPlan({ ...planEnv, BACKFILL_SESSION_SQL: "ALTER SESSION" }), /JSON array of SQL strings/);
-        assert.throws(() => readAll({ SNOWFLAKE_USER: "x" }), (err: unknown) => {
-            assert.ok(err instanceof EnvironmentError);
-            assert.ok(err.missing.includes("BACKFILL_TABLE") && err.missing.includes("SNOWFLAKE_PRIVATE_KEY"));
-            assert.ok(!err.missing.includes("SNOWFLAKE_USER"));
-            return true;
-        });
+        assert.throws(
+            () => readAll({ SNOWFLAKE_USER: "x" }),
+            (err: unknown) => {
+                assert.ok(err instanceof EnvironmentError);
+                assert.ok(err.missing.includes("BACKFILL_TABLE") && err.missing.includes("SNOWFLAKE_PRIVATE_KEY"));
+                assert.ok(!err.missing.includes("SNOWFLAKE_USER"));
+                return true;
+            },
+        );
     });
 });
 
@@ -324,7 +412,13 @@ describe("backfill: main.ts as a program", function () {
         });
         assert.equal(r.status, 1, r.stderr);
         assert.equal(r.stdout, "");
-        for (const name of ["SNOWFLAKE_ORGANIZATION_NAME", "SNOWFLAKE_ACCOUNT_NAME", "SNOWFLAKE_USER", "SNOWFLAKE_PRIVATE_KEY", "SNOWFLAKE_WAREHOUSE"]) {
+        for (const name of [
+            "SNOWFLAKE_ORGANIZATION_NAME",
+            "SNOWFLAKE_ACCOUNT_NAME",
+            "SNOWFLAKE_USER",
+            "SNOWFLAKE_PRIVATE_KEY",
+            "SNOWFLAKE_WAREHOUSE",
+        ]) {
             assert.match(r.stderr, new RegExp(name));
         }
     });
@@ -340,6 +434,15 @@ describe("backfill: the failed statement's query id", () => {
         const own = Object.assign(new Error("x"), { data: { queryId: "01bc0000-0000-4000-8000-000000000002" } });
         assert.equal((withQueryId(own, stmt("other")) as typeof own).data.queryId, "01bc0000-0000-4000-8000-000000000002");
         assert.equal((withQueryId(new Error("y"), undefined) as { data?: unknown }).data, undefined);
-        assert.equal((withQueryId(new Error("z"), { getQueryId: () => { throw new Error("no statement"); } }) as { data?: unknown }).data, undefined);
+        assert.equal(
+            (
+                withQueryId(new Error("z"), {
+                    getQueryId: () => {
+                        throw new Error("no statement");
+                    },
+                }) as { data?: unknown }
+            ).data,
+            undefined,
+        );
     });
 });

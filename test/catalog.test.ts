@@ -31,7 +31,12 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.equal(c.recrawlPolicy.recrawlBehavior, "CRAWL_EVENT_MODE");
         assert.equal(c.s3Targets, undefined, "the crawler keeps the declared table, it does not infer one from a path");
         assert.equal(c.catalogTargets.length, 1, "event mode takes a single target");
-        assert.deepEqual(c.catalogTargets[0] as unknown, { databaseName: database, tables: [t], eventQueueArn: queue, dlqEventQueueArn: dlq });
+        assert.deepEqual(c.catalogTargets[0] as unknown, {
+            databaseName: database,
+            tables: [t],
+            eventQueueArn: queue,
+            dlqEventQueueArn: dlq,
+        });
         assert.ok(g.dependsOn(crawler, table), "the crawler's target exists before it");
         assert.equal(c.databaseName, database);
         assert.equal(c.schedule, schedule);
@@ -56,7 +61,11 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.equal(ti.partitionKeys.length, 1);
         assert.equal(ti.partitionKeys[0].type, "string");
         assert.ok(ti.storageDescriptor.columns.length > 0);
-        assert.deepEqual(table.replaceOnChanges, ["storageDescriptor.location"], "a new export replaces the table, and its partitions with it");
+        assert.deepEqual(
+            table.replaceOnChanges,
+            ["storageDescriptor.location"],
+            "a new export replaces the table, and its partitions with it",
+        );
         // The stack outputs name the same folder, its export id and the table's folder (for `npm run verify`).
         const out = (g.run.outputs.tables as Record<string, any>)[t];
         assert.equal(`s3://${bucket.bucket}/${out.s3Prefix}`, ti.storageDescriptor.location);
@@ -76,11 +85,29 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         const resources = new Set(doc.Statement.flatMap((s: any) => [s.Resource].flat()));
         const G = `arn:aws:glue:${g.run.config["aws:region"]}:123456789012`;
         // With the lake key the crawler logs to its own encrypted group (crawler-log-encryption.test.ts).
-        const group = key ? `/aws-glue/crawlers-role/${role.outputs.name}-${g.one("aws:glue/securityConfiguration:SecurityConfiguration").inputs.name}` : "/aws-glue/crawlers";
+        const group = key
+            ? `/aws-glue/crawlers-role/${role.outputs.name}-${g.one("aws:glue/securityConfiguration:SecurityConfiguration").inputs.name}`
+            : "/aws-glue/crawlers";
         const LOGS = `arn:aws:logs:${g.run.config["aws:region"]}:123456789012:log-group:${group}`;
-        const expected = new Set([queue, dlq, `${bucket.arn}/exports/${t}/*`, bucket.arn, `${G}:catalog`, `${G}:database/${database}`, `${G}:table/${database}/${t}`,
-            `${G}:table/${database}/*`, LOGS, `${LOGS}:*`, `${LOGS}:log-stream:${c.name}`, ...(key ? [key] : [])]);
-        assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ListStackGlueTables").Action, "glue:GetTables", "the database-wide grant is the read-only listing");
+        const expected = new Set([
+            queue,
+            dlq,
+            `${bucket.arn}/exports/${t}/*`,
+            bucket.arn,
+            `${G}:catalog`,
+            `${G}:database/${database}`,
+            `${G}:table/${database}/${t}`,
+            `${G}:table/${database}/*`,
+            LOGS,
+            `${LOGS}:*`,
+            `${LOGS}:log-stream:${c.name}`,
+            ...(key ? [key] : []),
+        ]);
+        assert.deepEqual(
+            doc.Statement.find((s: any) => s.Sid === "ListStackGlueTables").Action,
+            "glue:GetTables",
+            "the database-wide grant is the read-only listing",
+        );
         assert.deepEqual(resources, expected);
         const list = doc.Statement.find((s: any) => s.Action === "s3:ListBucket");
         assert.deepEqual(list.Condition.StringLike["s3:prefix"], [`exports/${t}/`, `exports/${t}/*`]);
@@ -90,7 +117,10 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
     const wg = g.one("aws:athena/workgroup:Workgroup").inputs;
     assert.equal(wg.configuration.enforceWorkgroupConfiguration, true);
     assert.equal(wg.configuration.resultConfiguration.outputLocation, `s3://${bucket.bucket}/athena-results/`);
-    assert.deepEqual(wg.configuration.resultConfiguration.encryptionConfiguration, key ? { encryptionOption: "SSE_KMS", kmsKeyArn: key } : { encryptionOption: "SSE_S3" });
+    assert.deepEqual(
+        wg.configuration.resultConfiguration.encryptionConfiguration,
+        key ? { encryptionOption: "SSE_KMS", kmsKeyArn: key } : { encryptionOption: "SSE_S3" },
+    );
 
     const queries = g.ofType("aws:athena/namedQuery:NamedQuery");
     assert.equal(queries.length, tables.length);
@@ -132,7 +162,9 @@ describe("catalog", () => {
         const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
         await assert.rejects(
             graphOf({ stack: "dev", config: { "incremental-crawl:tables": [{ ...base, name: "ORDER-LINES" }] } }),
-            (e: any) => /tables\[0\]\.name: expected an upper-case Snowflake identifier.*got "ORDER-LINES"/.test(e.message) && e.registered.length === 0,
+            (e: any) =>
+                /tables\[0\]\.name: expected an upper-case Snowflake identifier.*got "ORDER-LINES"/.test(e.message) &&
+                e.registered.length === 0,
         );
     });
 
@@ -153,16 +185,34 @@ describe("names within the services' limits", () => {
         const long = `T${"X".repeat(126)}1`;
         const g = await graphOf({
             stack: "s1234567890123456789",
-            config: { "aws:region": "eu-west-1", "incremental-crawl:tables": [{ ...base, name: long }, { ...base, name: `${long.slice(0, -1)}2` }] },
+            config: {
+                "aws:region": "eu-west-1",
+                "incremental-crawl:tables": [
+                    { ...base, name: long },
+                    { ...base, name: `${long.slice(0, -1)}2` },
+                ],
+            },
         });
         const roles = g.ofType("aws:iam/role:Role").map((r) => r.outputs.name as string);
         const queues = g.ofType("aws:sqs/queue:Queue").map((r) => r.outputs.name as string);
-        assert.ok(roles.every((n) => n.length <= 64), roles.join(", "));
-        assert.ok(queues.every((n) => n.length <= 80), queues.join(", "));
-        const tableQueues = g.ofType("aws:sqs/queue:Queue").filter((r) => !r.name.endsWith("-lake-undelivered")).map((r) => r.outputs.name as string);
+        assert.ok(
+            roles.every((n) => n.length <= 64),
+            roles.join(", "),
+        );
+        assert.ok(
+            queues.every((n) => n.length <= 80),
+            queues.join(", "),
+        );
+        const tableQueues = g
+            .ofType("aws:sqs/queue:Queue")
+            .filter((r) => !r.name.endsWith("-lake-undelivered"))
+            .map((r) => r.outputs.name as string);
         assert.equal(new Set(tableQueues).size, 4, "two tables sharing a long prefix still get distinct queues");
         for (const r of g.ofType("aws:cloudwatch/eventRule:EventRule")) assert.ok(r.outputs.name.length <= 64, r.outputs.name);
-        const arrivalRules = g.ofType("aws:cloudwatch/eventRule:EventRule").filter((r) => r.name.endsWith("-arrival-rule")).map((r) => r.outputs.name);
+        const arrivalRules = g
+            .ofType("aws:cloudwatch/eventRule:EventRule")
+            .filter((r) => r.name.endsWith("-arrival-rule"))
+            .map((r) => r.outputs.name);
         assert.equal(new Set(arrivalRules).size, 2, "two tables sharing a long prefix still get distinct arrival rules");
         for (const c of g.ofType(CRAWLER)) assert.ok(c.inputs.name.length <= 255);
     });

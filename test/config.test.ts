@@ -42,13 +42,20 @@ function table(over: Record<string, unknown>) {
 
 describe("config: the safety-net crawl", () => {
     it("is switched off only with the explicit acknowledgement, with or without safetyNetCrawl: false", () => {
-        for (const over of [{ [k("safetyNetSchedule")]: "none-events-may-expire" }, { [k("safetyNetCrawl")]: "false", [k("safetyNetSchedule")]: "none-events-may-expire" }]) {
+        for (const over of [
+            { [k("safetyNetSchedule")]: "none-events-may-expire" },
+            { [k("safetyNetCrawl")]: "false", [k("safetyNetSchedule")]: "none-events-may-expire" },
+        ]) {
             const s = parseSettings(base(over), ctx);
             assert.deepEqual([s.safetyNetCrawl, s.safetyNetSchedule, s.crawl.schedule], [false, undefined, undefined]);
             assert.deepEqual(s.crawl, { arrivalWaitMinutes: 20, longestIntervalMinutes: 20 });
         }
         // Crawls on arrival alone then bound the queue's retention: a day is enough.
-        assert.equal(parseSettings(base({ [k("safetyNetSchedule")]: "none-events-may-expire", [k("queueRetentionDays")]: "1" }), ctx).queueRetentionDays, 1);
+        assert.equal(
+            parseSettings(base({ [k("safetyNetSchedule")]: "none-events-may-expire", [k("queueRetentionDays")]: "1" }), ctx)
+                .queueRetentionDays,
+            1,
+        );
     });
 
     it("takes a schedule with shorter gaps when the queue keeps events a day", () => {
@@ -63,9 +70,15 @@ describe("config: parseSettings", () => {
         assert.equal(s.exportPrefix, DEFAULTS.exportPrefix);
         assert.equal(s.encryption, "sse-s3");
         assert.equal(s.queueRetentionDays, 7);
-        assert.deepEqual([s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.safetyNetSchedule], [100, 300, true, "cron(15 3 * * ? *)"]);
-        assert.deepEqual(s.crawl, { arrivalWaitMinutes: 20, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" },
-            "crawls on arrival, and a bounded fallback crawl daily by default");
+        assert.deepEqual(
+            [s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.safetyNetSchedule],
+            [100, 300, true, "cron(15 3 * * ? *)"],
+        );
+        assert.deepEqual(
+            s.crawl,
+            { arrivalWaitMinutes: 20, safetyNetIntervalMinutes: 1440, longestIntervalMinutes: 1440, schedule: "cron(15 3 * * ? *)" },
+            "crawls on arrival, and a bounded fallback crawl daily by default",
+        );
         assert.equal(s.production, false);
         assert.deepEqual(s.tables[0].columns[1], { name: "ORDER_TS", type: "TIMESTAMP_TZ", nullable: true });
         assert.equal(s.tables[0].partitionGranularity, "day");
@@ -73,24 +86,87 @@ describe("config: parseSettings", () => {
     });
 
     it("reads every setting when given", () => {
-        const s = parseSettings(base({
-            [k("production")]: "false", [k("exportPrefix")]: "lake/exports", [k("encryption")]: "kms",
-            [k("versioning")]: "false", [k("noncurrentVersionDays")]: "9", [k("abortIncompleteUploadDays")]: "2",
-            [k("athenaResultsDays")]: "3", [k("queueRetentionDays")]: "5", [k("maxReceiveCount")]: "7",
-            [k("crawlBatchSize")]: "10", [k("crawlBatchWindowSeconds")]: "900", [k("safetyNetCrawl")]: "true", [k("safetyNetSchedule")]: "cron(0 */6 * * ? *)",
-            [k("glueDatabase")]: "sales_lake", [k("alertEmails")]: ["a@example.com"],
-            [k("snowflakeDatabase")]: "DB1", [k("snowflakeSchema")]: "S1", [k("snowflakeWarehouse")]: "WH1",
-            [k("taskScheduleMinutes")]: "15", [k("taskTimeoutMinutes")]: "90", [k("maxFileSizeMb")]: "256",
-            "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"], "snowflake:accountName": "ACME", "snowflake:authenticator": "snowflake_jwt",
-        }), ctx);
+        const s = parseSettings(
+            base({
+                [k("production")]: "false",
+                [k("exportPrefix")]: "lake/exports",
+                [k("encryption")]: "kms",
+                [k("versioning")]: "false",
+                [k("noncurrentVersionDays")]: "9",
+                [k("abortIncompleteUploadDays")]: "2",
+                [k("athenaResultsDays")]: "3",
+                [k("queueRetentionDays")]: "5",
+                [k("maxReceiveCount")]: "7",
+                [k("crawlBatchSize")]: "10",
+                [k("crawlBatchWindowSeconds")]: "900",
+                [k("safetyNetCrawl")]: "true",
+                [k("safetyNetSchedule")]: "cron(0 */6 * * ? *)",
+                [k("glueDatabase")]: "sales_lake",
+                [k("alertEmails")]: ["a@example.com"],
+                [k("snowflakeDatabase")]: "DB1",
+                [k("snowflakeSchema")]: "S1",
+                [k("snowflakeWarehouse")]: "WH1",
+                [k("taskScheduleMinutes")]: "15",
+                [k("taskTimeoutMinutes")]: "90",
+                [k("maxFileSizeMb")]: "256",
+                "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"],
+                "snowflake:accountName": "ACME",
+                "snowflake:authenticator": "snowflake_jwt",
+            }),
+            ctx,
+        );
         assert.deepEqual(
-            [s.production, s.exportPrefix, s.encryption, s.versioning, s.noncurrentVersionDays, s.abortIncompleteUploadDays,
-                s.athenaResultsDays, s.queueRetentionDays, s.maxReceiveCount, s.crawlBatchSize, s.crawlBatchWindowSeconds, s.safetyNetCrawl, s.crawl,
-                s.glueDatabase, s.alertEmails, s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse,
-                s.taskScheduleMinutes, s.taskTimeoutMinutes, s.maxFileSizeMb, s.snowflakePreviewFeatures, s.snowflakeConnection],
-            [false, "lake/exports", "kms", false, 9, 2, 3, 5, 7, 10, 900, true,
-                { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 360, longestIntervalMinutes: 360, schedule: "cron(0 */6 * * ? *)" }, "sales_lake", ["a@example.com"],
-                "DB1", "S1", "WH1", 15, 90, 256, ["snowflake_view_resource"], { accountName: "ACME", authenticator: "snowflake_jwt" }]);
+            [
+                s.production,
+                s.exportPrefix,
+                s.encryption,
+                s.versioning,
+                s.noncurrentVersionDays,
+                s.abortIncompleteUploadDays,
+                s.athenaResultsDays,
+                s.queueRetentionDays,
+                s.maxReceiveCount,
+                s.crawlBatchSize,
+                s.crawlBatchWindowSeconds,
+                s.safetyNetCrawl,
+                s.crawl,
+                s.glueDatabase,
+                s.alertEmails,
+                s.snowflakeDatabase,
+                s.snowflakeSchema,
+                s.snowflakeWarehouse,
+                s.taskScheduleMinutes,
+                s.taskTimeoutMinutes,
+                s.maxFileSizeMb,
+                s.snowflakePreviewFeatures,
+                s.snowflakeConnection,
+            ],
+            [
+                false,
+                "lake/exports",
+                "kms",
+                false,
+                9,
+                2,
+                3,
+                5,
+                7,
+                10,
+                900,
+                true,
+                { arrivalWaitMinutes: 30, safetyNetIntervalMinutes: 360, longestIntervalMinutes: 360, schedule: "cron(0 */6 * * ? *)" },
+                "sales_lake",
+                ["a@example.com"],
+                "DB1",
+                "S1",
+                "WH1",
+                15,
+                90,
+                256,
+                ["snowflake_view_resource"],
+                { accountName: "ACME", authenticator: "snowflake_jwt" },
+            ],
+        );
     });
 
     it("lists every bad key in one error, naming the key and the expected form", () => {
@@ -103,130 +179,415 @@ describe("config: parseSettings", () => {
 
     it("gives the example message of the issue for an empty partition column", () => {
         const e = problems(base({ [k("tables")]: [ORDERS, table({ name: "ITEMS", partitionBy: "" })] }));
-        assert.deepEqual(e, ['incremental-crawl:tables[1].partitionBy: expected a column name of the table (ORDER_ID, ORDER_TS, STATUS, ORDER_DATE), got ""']);
+        assert.deepEqual(e, [
+            'incremental-crawl:tables[1].partitionBy: expected a column name of the table (ORDER_ID, ORDER_TS, STATUS, ORDER_DATE), got ""',
+        ]);
     });
 
     const invalid: Array<[string, Record<string, unknown>, RegExp]> = [
         ["missing region", { "aws:region": undefined }, /^aws:region: expected an AWS region/],
         ["bad region", { "aws:region": "mars-1" }, /^aws:region: expected an AWS region.*"mars-1"/],
-        ["a region with a typo", { "aws:region": "eu-wst-1" }, /^aws:region: expected an AWS region \(did you mean eu-west-1\?\), got "eu-wst-1"$/],
-        ["a region of the right shape that AWS does not have", { "aws:region": "eu-west-9" }, /^aws:region: expected an AWS region \(did you mean eu-west-1\?\), got "eu-west-9"$/],
-        ["a provider setting with a typo", { "aws:regoin": "eu-west-1" }, /^aws:regoin: expected one of the aws provider settings \(did you mean region\?\), got "an unknown key"$/],
-        ["a Snowflake setting with a typo", { "snowflake:acountName": "X" }, /^snowflake:acountName: expected one of the snowflake provider settings \(did you mean accountName\?\), got "an unknown key"$/],
+        [
+            "a region with a typo",
+            { "aws:region": "eu-wst-1" },
+            /^aws:region: expected an AWS region \(did you mean eu-west-1\?\), got "eu-wst-1"$/,
+        ],
+        [
+            "a region of the right shape that AWS does not have",
+            { "aws:region": "eu-west-9" },
+            /^aws:region: expected an AWS region \(did you mean eu-west-1\?\), got "eu-west-9"$/,
+        ],
+        [
+            "a provider setting with a typo",
+            { "aws:regoin": "eu-west-1" },
+            /^aws:regoin: expected one of the aws provider settings \(did you mean region\?\), got "an unknown key"$/,
+        ],
+        [
+            "a Snowflake setting with a typo",
+            { "snowflake:acountName": "X" },
+            /^snowflake:acountName: expected one of the snowflake provider settings \(did you mean accountName\?\), got "an unknown key"$/,
+        ],
         ["unknown project key", { [k("bucketName")]: "x" }, /^incremental-crawl:bucketName: expected one of the project settings/],
-        ["credential in stack config", { "snowflake:privateKey": "-----BEGIN" }, /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY/],
+        [
+            "credential in stack config",
+            { "snowflake:privateKey": "-----BEGIN" },
+            /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY/,
+        ],
         ["aws secret key in stack config", { "aws:secretKey": "abc" }, /^aws:secretKey: expected no credential/],
         ["production not boolean", { [k("production")]: "yes" }, /^incremental-crawl:production: expected true or false, got "yes"$/],
-        ["production with S3-managed keys", { [k("production")]: "true", [k("encryption")]: "sse-s3" }, /^incremental-crawl:encryption: expected "kms" in a production stack/],
-        ["production with S3-managed keys by default", { [k("production")]: "true" }, /^incremental-crawl:encryption: expected "kms" in a production stack/],
-        ["production without versioning", { [k("production")]: "true", [k("encryption")]: "kms", [k("versioning")]: "false" }, /^incremental-crawl:versioning: expected true in a production stack/],
-        ["Data Catalog encryption outside production", { [k("encryption")]: "kms", [k("glueCatalogEncryption")]: "true" },
-            /^incremental-crawl:glueCatalogEncryption: expected false unless the stack is production with encryption "kms" \(it encrypts the account's whole Data Catalog in this region with the lake key, which only a production stack keeps on destroy\), got true$/],
-        ["Data Catalog encryption without the lake key", { [k("glueCatalogEncryption")]: "true" }, /^incremental-crawl:glueCatalogEncryption: expected false unless the stack is production with encryption "kms"/],
-        ["Data Catalog encryption not boolean", { [k("glueCatalogEncryption")]: "yes" }, /^incremental-crawl:glueCatalogEncryption: expected true or false, got "yes"$/],
+        [
+            "production with S3-managed keys",
+            { [k("production")]: "true", [k("encryption")]: "sse-s3" },
+            /^incremental-crawl:encryption: expected "kms" in a production stack/,
+        ],
+        [
+            "production with S3-managed keys by default",
+            { [k("production")]: "true" },
+            /^incremental-crawl:encryption: expected "kms" in a production stack/,
+        ],
+        [
+            "production without versioning",
+            { [k("production")]: "true", [k("encryption")]: "kms", [k("versioning")]: "false" },
+            /^incremental-crawl:versioning: expected true in a production stack/,
+        ],
+        [
+            "Data Catalog encryption outside production",
+            { [k("encryption")]: "kms", [k("glueCatalogEncryption")]: "true" },
+            /^incremental-crawl:glueCatalogEncryption: expected false unless the stack is production with encryption "kms" \(it encrypts the account's whole Data Catalog in this region with the lake key, which only a production stack keeps on destroy\), got true$/,
+        ],
+        [
+            "Data Catalog encryption without the lake key",
+            { [k("glueCatalogEncryption")]: "true" },
+            /^incremental-crawl:glueCatalogEncryption: expected false unless the stack is production with encryption "kms"/,
+        ],
+        [
+            "Data Catalog encryption not boolean",
+            { [k("glueCatalogEncryption")]: "yes" },
+            /^incremental-crawl:glueCatalogEncryption: expected true or false, got "yes"$/,
+        ],
         ["prefix with ..", { [k("exportPrefix")]: "exports/../x" }, /^incremental-crawl:exportPrefix: expected an S3 prefix/],
         ["prefix with trailing slash", { [k("exportPrefix")]: "exports/" }, /exportPrefix: expected an S3 prefix/],
-        ["prefix Glue's managed policy opens to every crawler", { [k("exportPrefix")]: "lake/aws-glue-exports" }, /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/],
+        [
+            "prefix Glue's managed policy opens to every crawler",
+            { [k("exportPrefix")]: "lake/aws-glue-exports" },
+            /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/,
+        ],
         ["prefix with space", { [k("exportPrefix")]: "my exports" }, /exportPrefix: expected an S3 prefix/],
-        ["encryption unknown", { [k("encryption")]: "aws:kms" }, /^incremental-crawl:encryption: expected one of "sse-s3", "kms", got "aws:kms"$/],
-        ["retention the DLQ cannot outlive", { [k("queueRetentionDays")]: "14" }, /queueRetentionDays: expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got 14/],
+        [
+            "encryption unknown",
+            { [k("encryption")]: "aws:kms" },
+            /^incremental-crawl:encryption: expected one of "sse-s3", "kms", got "aws:kms"$/,
+        ],
+        [
+            "retention the DLQ cannot outlive",
+            { [k("queueRetentionDays")]: "14" },
+            /queueRetentionDays: expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got 14/,
+        ],
         ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 13/],
-        ["retention not a number", { [k("noncurrentVersionDays")]: "30d" }, /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/],
+        [
+            "retention not a number",
+            { [k("noncurrentVersionDays")]: "30d" },
+            /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/,
+        ],
         ["fractional integer", { [k("maxFileSizeMb")]: "1.5" }, /maxFileSizeMb: expected an integer from 1 to 5120, got 1.5/],
-        ["the retired crawl schedule", { [k("crawlerSchedule")]: "cron(15 * * * ? *)" }, /^incremental-crawl:crawlerSchedule: expected no crawlerSchedule: crawls start when a table's objects arrive \(crawlBatchSize, crawlBatchWindowSeconds\); the fallback crawl's schedule is safetyNetSchedule \(default cron\(15 3 \* \* \? \*\)\), got "cron\(15 \* \* \* \? \*\)"$/],
-        ["batch size above Glue's 100", { [k("crawlBatchSize")]: "101" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 \(new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize\), got 101$/],
+        [
+            "the retired crawl schedule",
+            { [k("crawlerSchedule")]: "cron(15 * * * ? *)" },
+            /^incremental-crawl:crawlerSchedule: expected no crawlerSchedule: crawls start when a table's objects arrive \(crawlBatchSize, crawlBatchWindowSeconds\); the fallback crawl's schedule is safetyNetSchedule \(default cron\(15 3 \* \* \? \*\)\), got "cron\(15 \* \* \* \? \*\)"$/,
+        ],
+        [
+            "batch size above Glue's 100",
+            { [k("crawlBatchSize")]: "101" },
+            /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 \(new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize\), got 101$/,
+        ],
         ["batch size 0", { [k("crawlBatchSize")]: "0" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 /],
-        ["batch window above Glue's 900 s", { [k("crawlBatchWindowSeconds")]: "901" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\), got 901$/],
-        ["batch window 0", { [k("crawlBatchWindowSeconds")]: "0" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 /],
-        ["batch window in minutes", { [k("crawlBatchWindowSeconds")]: "5m" }, /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 .*, got "5m"$/],
-        ["safety net not boolean", { [k("safetyNetCrawl")]: "daily" }, /^incremental-crawl:safetyNetCrawl: expected true or false, got "daily"$/],
-        ["retention shorter than two safety-net days (the default schedule)", { [k("queueRetentionDays")]: "1" },
-            /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(2 days with safetyNetSchedule cron\(15 3 \* \* \? \*\)\), or a safetyNetSchedule with shorter gaps, got 1$/],
-        ["a weekly safety net with a week's retention", { [k("safetyNetSchedule")]: "cron(15 3 ? * MON *)" },
-            /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(14 days with safetyNetSchedule cron\(15 3 \? \* MON \*\)\), or a safetyNetSchedule with shorter gaps, got 7$/],
-        ["the safety net switched off without the acknowledgement", { [k("safetyNetCrawl")]: "false" },
-            /^incremental-crawl:safetyNetCrawl: expected true unless safetyNetSchedule is "none-events-may-expire" \(every stack that crawls on arrival has a fallback crawl; switching it off is an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays\), got false$/],
-        ["a safety-net schedule that is not a Glue cron", { [k("safetyNetSchedule")]: "daily" },
-            /^incremental-crawl:safetyNetSchedule: expected a Glue cron expression such as cron\(15 3 \* \* \? \*\) \(.*\), or "none-events-may-expire" to crawl on arrival only, got "daily"$/],
-        ["a safety-net schedule Glue runs too often", { [k("safetyNetSchedule")]: "cron(* * * * ? *)" }, /^incremental-crawl:safetyNetSchedule: expected a Glue cron expression .*at most every 5 minutes/],
+        [
+            "batch window above Glue's 900 s",
+            { [k("crawlBatchWindowSeconds")]: "901" },
+            /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\), got 901$/,
+        ],
+        [
+            "batch window 0",
+            { [k("crawlBatchWindowSeconds")]: "0" },
+            /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 /,
+        ],
+        [
+            "batch window in minutes",
+            { [k("crawlBatchWindowSeconds")]: "5m" },
+            /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 .*, got "5m"$/,
+        ],
+        [
+            "safety net not boolean",
+            { [k("safetyNetCrawl")]: "daily" },
+            /^incremental-crawl:safetyNetCrawl: expected true or false, got "daily"$/,
+        ],
+        [
+            "retention shorter than two safety-net days (the default schedule)",
+            { [k("queueRetentionDays")]: "1" },
+            /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(2 days with safetyNetSchedule cron\(15 3 \* \* \? \*\)\), or a safetyNetSchedule with shorter gaps, got 1$/,
+        ],
+        [
+            "a weekly safety net with a week's retention",
+            { [k("safetyNetSchedule")]: "cron(15 3 ? * MON *)" },
+            /^incremental-crawl:queueRetentionDays: expected at least twice the longest interval between crawls \(14 days with safetyNetSchedule cron\(15 3 \? \* MON \*\)\), or a safetyNetSchedule with shorter gaps, got 7$/,
+        ],
+        [
+            "the safety net switched off without the acknowledgement",
+            { [k("safetyNetCrawl")]: "false" },
+            /^incremental-crawl:safetyNetCrawl: expected true unless safetyNetSchedule is "none-events-may-expire" \(every stack that crawls on arrival has a fallback crawl; switching it off is an explicit acknowledgement that events whose crawl did not start wait for the table's next arrival and expire after queueRetentionDays\), got false$/,
+        ],
+        [
+            "a safety-net schedule that is not a Glue cron",
+            { [k("safetyNetSchedule")]: "daily" },
+            /^incremental-crawl:safetyNetSchedule: expected a Glue cron expression such as cron\(15 3 \* \* \? \*\) \(.*\), or "none-events-may-expire" to crawl on arrival only, got "daily"$/,
+        ],
+        [
+            "a safety-net schedule Glue runs too often",
+            { [k("safetyNetSchedule")]: "cron(* * * * ? *)" },
+            /^incremental-crawl:safetyNetSchedule: expected a Glue cron expression .*at most every 5 minutes/,
+        ],
         ["glue database upper case", { [k("glueDatabase")]: "LAKE" }, /glueDatabase: expected a Glue\/Athena name/],
-        ["snowflake database lower case", { [k("snowflakeDatabase")]: "lake" }, /snowflakeDatabase: expected an upper-case Snowflake identifier/],
-        ["warehouse with quote", { [k("snowflakeWarehouse")]: 'WH"; DROP' }, /snowflakeWarehouse: expected an upper-case Snowflake identifier/],
+        [
+            "snowflake database lower case",
+            { [k("snowflakeDatabase")]: "lake" },
+            /snowflakeDatabase: expected an upper-case Snowflake identifier/,
+        ],
+        [
+            "warehouse with quote",
+            { [k("snowflakeWarehouse")]: 'WH"; DROP' },
+            /snowflakeWarehouse: expected an upper-case Snowflake identifier/,
+        ],
         ["bad email", { [k("alertEmails")]: ["not-an-email"] }, /^incremental-crawl:alertEmails\[0\]: expected an email address/],
         ["emails not a list", { [k("alertEmails")]: "a@example.com" }, /alertEmails: expected a list/],
-        ["bad preview feature", { "snowflake:previewFeaturesEnabled": ["x"] }, /^snowflake:previewFeaturesEnabled\[0\]: expected a preview feature name/],
-        ["snowflake provider setting with spaces", { "snowflake:accountName": "my account" }, /^snowflake:accountName: expected a Snowflake name/],
+        [
+            "bad preview feature",
+            { "snowflake:previewFeaturesEnabled": ["x"] },
+            /^snowflake:previewFeaturesEnabled\[0\]: expected a preview feature name/,
+        ],
+        [
+            "snowflake provider setting with spaces",
+            { "snowflake:accountName": "my account" },
+            /^snowflake:accountName: expected a Snowflake name/,
+        ],
         // The unload command and verify sign in with SNOWFLAKE_PRIVATE_KEY only.
-        ...["SNOWFLAKE", "EXTERNALBROWSER", "OAUTH", "OKTA", "USERNAMEPASSWORDMFA", "JWT"].map((a): [string, Record<string, unknown>, RegExp] =>
-            [`authenticator ${a}`, { "snowflake:authenticator": a }, new RegExp(`^snowflake:authenticator: expected "SNOWFLAKE_JWT" \\(key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY\\), or no value, got "${a}"$`)]),
-        ["task timeout of 0 (the account's maximum)", { [k("taskTimeoutMinutes")]: "0" }, /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 \(minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days\), got 0$/],
-        ["task timeout over 7 days", { [k("taskTimeoutMinutes")]: "10081" }, /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 /],
+        ...["SNOWFLAKE", "EXTERNALBROWSER", "OAUTH", "OKTA", "USERNAMEPASSWORDMFA", "JWT"].map(
+            (a): [string, Record<string, unknown>, RegExp] => [
+                `authenticator ${a}`,
+                { "snowflake:authenticator": a },
+                new RegExp(
+                    `^snowflake:authenticator: expected "SNOWFLAKE_JWT" \\(key-pair auth, the one the unload command and verify use, with SNOWFLAKE_PRIVATE_KEY\\), or no value, got "${a}"$`,
+                ),
+            ],
+        ),
+        [
+            "task timeout of 0 (the account's maximum)",
+            { [k("taskTimeoutMinutes")]: "0" },
+            /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 \(minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days\), got 0$/,
+        ],
+        [
+            "task timeout over 7 days",
+            { [k("taskTimeoutMinutes")]: "10081" },
+            /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 /,
+        ],
         ["no tables", { [k("tables")]: [] }, /^incremental-crawl:tables: expected a list of 1 to 200 tables/],
         ["tables missing", { [k("tables")]: undefined }, /^incremental-crawl:tables: expected a list of 1 to 200 tables.*got nothing$/],
         ["tables not a list", { [k("tables")]: { name: "X" } }, /^incremental-crawl:tables: expected a list/],
         ["table not an object", { [k("tables")]: ["ORDERS"] }, /^incremental-crawl:tables\[0\]: expected a table/],
-        ["table name lower case", { [k("tables")]: [table({ name: "orders" })] }, /tables\[0\]\.name: expected an upper-case Snowflake identifier/],
+        [
+            "table name lower case",
+            { [k("tables")]: [table({ name: "orders" })] },
+            /tables\[0\]\.name: expected an upper-case Snowflake identifier/,
+        ],
         ["table name with $", { [k("tables")]: [table({ name: "ORDERS$" })] }, /tables\[0\]\.name: expected an upper-case/],
-        ["duplicate tables", { [k("tables")]: [ORDERS, ORDERS] }, /^incremental-crawl:tables\[1\]\.name: expected a name no other table has \(tables\[0\] is ORDERS\)/],
-        ["unknown table key", { [k("tables")]: [table({ partition: "X" })] }, /^incremental-crawl:tables\[0\]\.partition: expected one of the table settings/],
+        [
+            "duplicate tables",
+            { [k("tables")]: [ORDERS, ORDERS] },
+            /^incremental-crawl:tables\[1\]\.name: expected a name no other table has \(tables\[0\] is ORDERS\)/,
+        ],
+        [
+            "unknown table key",
+            { [k("tables")]: [table({ partition: "X" })] },
+            /^incremental-crawl:tables\[0\]\.partition: expected one of the table settings/,
+        ],
         ["no columns", { [k("tables")]: [table({ columns: [] })] }, /tables\[0\]\.columns: expected a list of 1 to 1000 columns/],
-        ["column name with space", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "MY COL", type: "DATE" }] })] }, /tables\[0\]\.columns\[4\]\.name: expected an upper-case column name/],
-        ["duplicate column", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "STATUS", type: "DATE" }] })] }, /columns\[4\]\.name: expected a name no other column of the table has/],
-        ["bad column type", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "VARCHAR(10); DROP TABLE T" }] })] }, /columns\[4\]\.type: expected a Snowflake data type/],
-        ["nullable not boolean", { [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "DATE", nullable: "no" }] })] }, /columns\[0\]\.nullable: expected true or false/],
-        ["unknown column key", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "DATE", default: 1 }] })] }, /columns\[4\]\.default: expected one of the column settings/],
-        ["partition column missing", { [k("tables")]: [table({ partitionBy: "SHIPPED_AT" })] }, /tables\[0\]\.partitionBy: expected a column name of the table .*got "SHIPPED_AT"/],
-        ["bare TIMESTAMP (its meaning is the account's TIMESTAMP_TYPE_MAPPING)", { [k("tables")]: [table({ columns: [{ name: "D", type: "DATE" }, { name: "AT", type: "timestamp(3)" }], partitionBy: "D" })] }, /columns\[1\]\.type: expected TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP/],
-        ["partition on VARIANT", { [k("tables")]: [table({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" })] }, /partitionBy: expected a DATE, TIMESTAMP, text, number or boolean column, got "DOC of type VARIANT"/],
-        ["hour granularity on a DATE", { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] }, /partitionGranularity: expected one of "day", "month" for a column of type DATE/],
-        ["day granularity on text", { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] }, /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/],
-        ["generation not a positive integer", { [k("tables")]: [table({ generation: 0 })] }, /tables\[0\]\.generation: expected an integer from 1 to 1000000 \(raise it to re-export the whole table\), got 0/],
-        ["a DT column in a date-partitioned table", { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "DT", type: "DATE" }] })] }, /tables\[0\]\.columns: expected no column named DT: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key, got "DT"/],
-        ["a P_<COLUMN> column in a value-partitioned table", { [k("tables")]: [table({ partitionBy: "STATUS", columns: [...ORDERS.columns, { name: "P_STATUS", type: "DATE" }] })] }, /tables\[0\]\.columns: expected no column named P_STATUS/],
+        [
+            "column name with space",
+            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "MY COL", type: "DATE" }] })] },
+            /tables\[0\]\.columns\[4\]\.name: expected an upper-case column name/,
+        ],
+        [
+            "duplicate column",
+            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "STATUS", type: "DATE" }] })] },
+            /columns\[4\]\.name: expected a name no other column of the table has/,
+        ],
+        [
+            "bad column type",
+            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "VARCHAR(10); DROP TABLE T" }] })] },
+            /columns\[4\]\.type: expected a Snowflake data type/,
+        ],
+        [
+            "nullable not boolean",
+            { [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "DATE", nullable: "no" }] })] },
+            /columns\[0\]\.nullable: expected true or false/,
+        ],
+        [
+            "unknown column key",
+            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "DATE", default: 1 }] })] },
+            /columns\[4\]\.default: expected one of the column settings/,
+        ],
+        [
+            "partition column missing",
+            { [k("tables")]: [table({ partitionBy: "SHIPPED_AT" })] },
+            /tables\[0\]\.partitionBy: expected a column name of the table .*got "SHIPPED_AT"/,
+        ],
+        [
+            "bare TIMESTAMP (its meaning is the account's TIMESTAMP_TYPE_MAPPING)",
+            {
+                [k("tables")]: [
+                    table({
+                        columns: [
+                            { name: "D", type: "DATE" },
+                            { name: "AT", type: "timestamp(3)" },
+                        ],
+                        partitionBy: "D",
+                    }),
+                ],
+            },
+            /columns\[1\]\.type: expected TIMESTAMP_NTZ, TIMESTAMP_LTZ or TIMESTAMP_TZ, not bare TIMESTAMP/,
+        ],
+        [
+            "partition on VARIANT",
+            { [k("tables")]: [table({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" })] },
+            /partitionBy: expected a DATE, TIMESTAMP, text, number or boolean column, got "DOC of type VARIANT"/,
+        ],
+        [
+            "hour granularity on a DATE",
+            { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] },
+            /partitionGranularity: expected one of "day", "month" for a column of type DATE/,
+        ],
+        [
+            "day granularity on text",
+            { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] },
+            /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/,
+        ],
+        [
+            "generation not a positive integer",
+            { [k("tables")]: [table({ generation: 0 })] },
+            /tables\[0\]\.generation: expected an integer from 1 to 1000000 \(raise it to re-export the whole table\), got 0/,
+        ],
+        [
+            "a DT column in a date-partitioned table",
+            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "DT", type: "DATE" }] })] },
+            /tables\[0\]\.columns: expected no column named DT: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key, got "DT"/,
+        ],
+        [
+            "a P_<COLUMN> column in a value-partitioned table",
+            { [k("tables")]: [table({ partitionBy: "STATUS", columns: [...ORDERS.columns, { name: "P_STATUS", type: "DATE" }] })] },
+            /tables\[0\]\.columns: expected no column named P_STATUS/,
+        ],
         ["bad source", { [k("tables")]: [table({ source: "CRM.CUSTOMERS" })] }, /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
-        ["production without an audit trail", { [k("production")]: "true", [k("auditTrail")]: "none" },
-            /^incremental-crawl:auditTrail: expected "access-logs" or "cloudtrail:<trail ARN>" in a production stack \(production: true keeps customer data; an audit trail must record who read or deleted it\), got "none"$/],
-        ["an unknown audit trail", { [k("auditTrail")]: "s3-logs" }, /^incremental-crawl:auditTrail: expected one of "access-logs" \(a log bucket of the stack's own\), "cloudtrail:<trail ARN>" .* or "none", got "s3-logs"$/],
-        ["a CloudTrail that is not a trail ARN", { [k("auditTrail")]: "cloudtrail:org-trail" }, /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail\/org-trail .*, got "cloudtrail:org-trail"$/],
-        ["a trail name with adjacent dashes", { [k("auditTrail")]: "cloudtrail:arn:aws:cloudtrail:eu-west-1:123456789012:trail/org--trail" }, /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/],
-        ["a trail ARN of another service", { [k("auditTrail")]: "cloudtrail:arn:aws:s3:::org-trail" }, /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/],
-        ["access logs kept no day", { [k("accessLogDays")]: "0" }, /^incremental-crawl:accessLogDays: expected an integer from 1 to 3650, got 0$/],
-        ["production without a replica", { [k("production")]: "true", [k("encryption")]: "kms" },
-            /^incremental-crawl:replicaRegion: expected an AWS region for the recovery replica in a production stack \(production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable\), got ""$/],
-        ["a replica region that is not a region", { [k("replicaRegion")]: "frankfurt" }, /^incremental-crawl:replicaRegion: expected an AWS region such as eu-central-1, or "" for no replica, got "frankfurt"$/],
-        ["a replica in the lake's region", { [k("replicaRegion")]: "eu-west-1" }, /^incremental-crawl:replicaRegion: expected a region other than the lake's \(aws:region is eu-west-1\): a replica in the same region survives no regional loss, got "eu-west-1"$/],
-        ["a replica without versioning", { [k("replicaRegion")]: "eu-central-1", [k("versioning")]: "false" }, /^incremental-crawl:replicaRegion: expected no replica while versioning is false \(S3 replication needs versioning on both buckets\), got "eu-central-1"$/],
-        ["a retention of no day", { [k("tables")]: [table({ retentionDays: 0 })] }, /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 \(days a table's exported objects are kept; leave it out to keep them\), got 0$/],
-        ["a retention in text", { [k("tables")]: [table({ retentionDays: "2y" })] }, /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 .*, got "2y"$/],
+        [
+            "production without an audit trail",
+            { [k("production")]: "true", [k("auditTrail")]: "none" },
+            /^incremental-crawl:auditTrail: expected "access-logs" or "cloudtrail:<trail ARN>" in a production stack \(production: true keeps customer data; an audit trail must record who read or deleted it\), got "none"$/,
+        ],
+        [
+            "an unknown audit trail",
+            { [k("auditTrail")]: "s3-logs" },
+            /^incremental-crawl:auditTrail: expected one of "access-logs" \(a log bucket of the stack's own\), "cloudtrail:<trail ARN>" .* or "none", got "s3-logs"$/,
+        ],
+        [
+            "a CloudTrail that is not a trail ARN",
+            { [k("auditTrail")]: "cloudtrail:org-trail" },
+            /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN such as arn:aws:cloudtrail:eu-west-1:123456789012:trail\/org-trail .*, got "cloudtrail:org-trail"$/,
+        ],
+        [
+            "a trail name with adjacent dashes",
+            { [k("auditTrail")]: "cloudtrail:arn:aws:cloudtrail:eu-west-1:123456789012:trail/org--trail" },
+            /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/,
+        ],
+        [
+            "a trail ARN of another service",
+            { [k("auditTrail")]: "cloudtrail:arn:aws:s3:::org-trail" },
+            /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/,
+        ],
+        [
+            "access logs kept no day",
+            { [k("accessLogDays")]: "0" },
+            /^incremental-crawl:accessLogDays: expected an integer from 1 to 3650, got 0$/,
+        ],
+        [
+            "production without a replica",
+            { [k("production")]: "true", [k("encryption")]: "kms" },
+            /^incremental-crawl:replicaRegion: expected an AWS region for the recovery replica in a production stack \(production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable\), got ""$/,
+        ],
+        [
+            "a replica region that is not a region",
+            { [k("replicaRegion")]: "frankfurt" },
+            /^incremental-crawl:replicaRegion: expected an AWS region such as eu-central-1, or "" for no replica, got "frankfurt"$/,
+        ],
+        [
+            "a replica in the lake's region",
+            { [k("replicaRegion")]: "eu-west-1" },
+            /^incremental-crawl:replicaRegion: expected a region other than the lake's \(aws:region is eu-west-1\): a replica in the same region survives no regional loss, got "eu-west-1"$/,
+        ],
+        [
+            "a replica without versioning",
+            { [k("replicaRegion")]: "eu-central-1", [k("versioning")]: "false" },
+            /^incremental-crawl:replicaRegion: expected no replica while versioning is false \(S3 replication needs versioning on both buckets\), got "eu-central-1"$/,
+        ],
+        [
+            "a retention of no day",
+            { [k("tables")]: [table({ retentionDays: 0 })] },
+            /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 \(days a table's exported objects are kept; leave it out to keep them\), got 0$/,
+        ],
+        [
+            "a retention in text",
+            { [k("tables")]: [table({ retentionDays: "2y" })] },
+            /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 .*, got "2y"$/,
+        ],
     ];
     for (const [what, over, expected] of invalid) {
         it(`refuses ${what}`, () => {
             const e = problems(base(over));
-            assert.ok(e.some((m) => expected.test(m)), `no problem matched ${expected}:\n${e.join("\n")}`);
+            assert.ok(
+                e.some((m) => expected.test(m)),
+                `no problem matched ${expected}:\n${e.join("\n")}`,
+            );
         });
     }
 
     it("reads the audit trail, the replica and a table's retention", () => {
         const dflt = parseSettings(base(), ctx);
-        assert.deepEqual([dflt.auditTrail, dflt.accessLogDays, dflt.replicaRegion, dflt.tables[0].retentionDays], [{ kind: "access-logs" }, 365, undefined, undefined]);
+        assert.deepEqual(
+            [dflt.auditTrail, dflt.accessLogDays, dflt.replicaRegion, dflt.tables[0].retentionDays],
+            [{ kind: "access-logs" }, 365, undefined, undefined],
+        );
         assert.ok(!("retentionDays" in dflt.tables[0]), "no retention key unless the table declares one");
         const trail = "arn:aws:cloudtrail:eu-west-1:111122223333:trail/org.lake-trail_1";
-        const s = parseSettings(base({ [k("auditTrail")]: `cloudtrail:${trail}`, [k("accessLogDays")]: "90", [k("replicaRegion")]: "eu-central-1", [k("tables")]: [table({ retentionDays: 730 })] }), ctx);
-        assert.deepEqual([s.auditTrail, s.accessLogDays, s.replicaRegion, s.tables[0].retentionDays], [{ kind: "cloudtrail", trailArn: trail }, 90, "eu-central-1", 730]);
+        const s = parseSettings(
+            base({
+                [k("auditTrail")]: `cloudtrail:${trail}`,
+                [k("accessLogDays")]: "90",
+                [k("replicaRegion")]: "eu-central-1",
+                [k("tables")]: [table({ retentionDays: 730 })],
+            }),
+            ctx,
+        );
+        assert.deepEqual(
+            [s.auditTrail, s.accessLogDays, s.replicaRegion, s.tables[0].retentionDays],
+            [{ kind: "cloudtrail", trailArn: trail }, 90, "eu-central-1", 730],
+        );
         assert.deepEqual(parseSettings(base({ [k("auditTrail")]: "none" }), ctx).auditTrail, { kind: "none" }, "dev may go without");
     });
 
     it("refuses a production stack weakened on every count in one error that names each key", () => {
-        const e = problems(base({ [k("production")]: "true", [k("encryption")]: "sse-s3", [k("versioning")]: "false", [k("auditTrail")]: "none" }));
+        const e = problems(
+            base({ [k("production")]: "true", [k("encryption")]: "sse-s3", [k("versioning")]: "false", [k("auditTrail")]: "none" }),
+        );
         assert.deepEqual(e.map((m) => m.split(":")[1]).sort(), ["auditTrail", "encryption", "replicaRegion", "versioning"]);
     });
 
     it("knows the AWS regions of the installed @pulumi/aws, and lets aws:skipRegionValidation pass a newer one, as the provider does", () => {
-        for (const region of ["eu-west-1", "us-gov-west-1", "eusc-de-east-1", "cn-north-1"]) assert.deepEqual(problems(base({ "aws:region": region })), [], region);
+        for (const region of ["eu-west-1", "us-gov-west-1", "eusc-de-east-1", "cn-north-1"])
+            assert.deepEqual(problems(base({ "aws:region": region })), [], region);
         assert.deepEqual(problems(base({ "aws:region": "eu-west-9", "aws:skipRegionValidation": "true" })), []);
-        assert.match(problems(base({ "aws:region": "frankfurt", "aws:skipRegionValidation": "true" }))[0], /^aws:region: expected an AWS region such as eu-west-1, got "frankfurt"$/);
-        assert.deepEqual(problems(base({ "aws:profile": "lake", "aws:defaultTags": "{}", "snowflake:warehouse": "WH", "pulumi:disable-default-providers": "[]" })), [],
-            "every setting the providers read, and other namespaces, pass");
+        assert.match(
+            problems(base({ "aws:region": "frankfurt", "aws:skipRegionValidation": "true" }))[0],
+            /^aws:region: expected an AWS region such as eu-west-1, got "frankfurt"$/,
+        );
+        assert.deepEqual(
+            problems(
+                base({
+                    "aws:profile": "lake",
+                    "aws:defaultTags": "{}",
+                    "snowflake:warehouse": "WH",
+                    "pulumi:disable-default-providers": "[]",
+                }),
+            ),
+            [],
+            "every setting the providers read, and other namespaces, pass",
+        );
     });
 
     it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
@@ -235,13 +596,39 @@ describe("config: parseSettings", () => {
     });
 
     it("accepts value partitions and hour partitions where the column allows them", () => {
-        const s = parseSettings(base({ [k("tables")]: [table({ partitionBy: "STATUS" }), table({ name: "B", partitionBy: "ORDER_TS", partitionGranularity: "hour" })] }), ctx);
-        assert.deepEqual(s.tables.map((t) => t.partitionGranularity), ["value", "hour"]);
+        const s = parseSettings(
+            base({
+                [k("tables")]: [
+                    table({ partitionBy: "STATUS" }),
+                    table({ name: "B", partitionBy: "ORDER_TS", partitionGranularity: "hour" }),
+                ],
+            }),
+            ctx,
+        );
+        assert.deepEqual(
+            s.tables.map((t) => t.partitionGranularity),
+            ["value", "hour"],
+        );
     });
 
     it("normalises column types to Snowflake's upper-case form", () => {
-        const s = parseSettings(base({ [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "timestamp_tz" }, { name: "N", type: "number(10, 2)" }] })] }), ctx);
-        assert.deepEqual(s.tables[0].columns.map((c) => c.type), ["TIMESTAMP_TZ", "NUMBER(10,2)"]);
+        const s = parseSettings(
+            base({
+                [k("tables")]: [
+                    table({
+                        columns: [
+                            { name: "ORDER_TS", type: "timestamp_tz" },
+                            { name: "N", type: "number(10, 2)" },
+                        ],
+                    }),
+                ],
+            }),
+            ctx,
+        );
+        assert.deepEqual(
+            s.tables[0].columns.map((c) => c.type),
+            ["TIMESTAMP_TZ", "NUMBER(10,2)"],
+        );
     });
 });
 
@@ -261,8 +648,16 @@ describe("config: the stacks", () => {
         const prod = parseSettings(stackConfig("prod"), { project: PROJECT, stack: "prod" });
         assert.deepEqual([dev.production, dev.encryption, dev.versioning], [false, "sse-s3", false]);
         assert.deepEqual([prod.production, prod.encryption, prod.versioning], [true, "kms", true]);
-        assert.deepEqual([dev.glueCatalogEncryption, prod.glueCatalogEncryption], [false, false], "the account-wide Data Catalog encryption is opt-in, off in both");
-        assert.deepEqual([dev.crawl.schedule, prod.crawl.schedule], ["cron(15 3 * * ? *)", "cron(15 3 * * ? *)"], "both keep the default daily safety net");
+        assert.deepEqual(
+            [dev.glueCatalogEncryption, prod.glueCatalogEncryption],
+            [false, false],
+            "the account-wide Data Catalog encryption is opt-in, off in both",
+        );
+        assert.deepEqual(
+            [dev.crawl.schedule, prod.crawl.schedule],
+            ["cron(15 3 * * ? *)", "cron(15 3 * * ? *)"],
+            "both keep the default daily safety net",
+        );
         assert.ok(dev.crawlBatchWindowSeconds < prod.crawlBatchWindowSeconds, "dev catalogues a minute after an unload");
     });
 });

@@ -3,10 +3,26 @@
  * It asserts the model's sums, not any real timing.
  */
 import * as assert from "node:assert/strict";
-import { arrivalsOf, assumptionLines, DesignResult, ModelInput, modelDay, modelTable, parseSeconds, parseShare } from "../tools/bench/crawl-model";
+import {
+    arrivalsOf,
+    assumptionLines,
+    DesignResult,
+    ModelInput,
+    modelDay,
+    modelTable,
+    parseSeconds,
+    parseShare,
+} from "../tools/bench/crawl-model";
 
 const BASE: ModelInput = {
-    tables: 1, taskScheduleMinutes: 60, share: 1, filesPerRun: 4, unloadSeconds: 60, crawlSeconds: 120, batchSize: 100, batchWindowSeconds: 300,
+    tables: 1,
+    taskScheduleMinutes: 60,
+    share: 1,
+    filesPerRun: 4,
+    unloadSeconds: 60,
+    crawlSeconds: 120,
+    batchSize: 100,
+    batchWindowSeconds: 300,
 };
 const byDesign = (rs: DesignResult[]) => Object.fromEntries(rs.map((r) => [r.design, r]));
 
@@ -15,7 +31,11 @@ describe("bench: the crawl cost and freshness model", () => {
         for (const tables of [1, 10, 50]) {
             const d = byDesign(modelDay({ ...BASE, tables, share: 0 }));
             assert.deepEqual([d["on arrival"].runs, d["on arrival"].billedMinutes, d["on arrival"].arrivals], [0, 0, 0]);
-            assert.deepEqual([d["hourly cron"].runs, d["hourly cron"].billedMinutes], [24 * tables, 24 * tables * 10], "10 billed minutes a run");
+            assert.deepEqual(
+                [d["hourly cron"].runs, d["hourly cron"].billedMinutes],
+                [24 * tables, 24 * tables * 10],
+                "10 billed minutes a run",
+            );
             assert.equal(d["on arrival + safety net"].runs, tables);
             assert.equal(d["hourly cron"].worstMinutes, undefined, "nothing arrived, nothing waited");
         }

@@ -12,7 +12,8 @@ const LOG_GROUP = "aws:cloudwatch/logGroup:LogGroup";
 const CATALOG_ENCRYPTION = "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings";
 
 const roleOf = (g: Graph, crawler: CapturedResource) => g.ofType("aws:iam/role:Role").find((r) => r.outputs.arn === crawler.inputs.role)!;
-const accessOf = (g: Graph, crawler: CapturedResource) => policyOf(g.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === roleOf(g, crawler).outputs.name)!);
+const accessOf = (g: Graph, crawler: CapturedResource) =>
+    policyOf(g.ofType("aws:iam/rolePolicy:RolePolicy").find((p) => p.inputs.role === roleOf(g, crawler).outputs.name)!);
 const sids = (doc: any): string[] => doc.Statement.map((s: any) => s.Sid);
 
 describe("crawler logs: prod encrypts them with the lake key", () => {
@@ -42,7 +43,9 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
         for (const c of crawlers) {
             assert.equal(c.inputs.securityConfiguration, cfg.inputs.name);
             const role = roleOf(g, c);
-            const group = g.ofType(LOG_GROUP).find((l) => l.inputs.name === `/aws-glue/crawlers-role/${role.outputs.name}-${cfg.inputs.name}`);
+            const group = g
+                .ofType(LOG_GROUP)
+                .find((l) => l.inputs.name === `/aws-glue/crawlers-role/${role.outputs.name}-${cfg.inputs.name}`);
             assert.ok(group, `${c.name}: its log group is /aws-glue/crawlers-role/<role>-<configuration>`);
             assert.equal(group.inputs.kmsKeyId, key);
             assert.equal(group.inputs.retentionInDays, crawlerLogs.CRAWLER_LOG_RETENTION_DAYS);
@@ -59,12 +62,20 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
             const arn = `arn:aws:logs:eu-west-1:123456789012:log-group:${group.inputs.name}`;
             const doc = accessOf(g, c);
             const st = (sid: string) => doc.Statement.find((s: any) => s.Sid === sid);
-            assert.deepEqual(st("AssociateLakeKeyWithOwnLogGroup"), { Sid: "AssociateLakeKeyWithOwnLogGroup", Effect: "Allow", Action: "logs:AssociateKmsKey", Resource: [arn, `${arn}:*`] });
+            assert.deepEqual(st("AssociateLakeKeyWithOwnLogGroup"), {
+                Sid: "AssociateLakeKeyWithOwnLogGroup",
+                Effect: "Allow",
+                Action: "logs:AssociateKmsKey",
+                Resource: [arn, `${arn}:*`],
+            });
             assert.deepEqual(st("CreateCrawlerLogGroup").Resource, [arn, `${arn}:*`]);
             assert.equal(st("WriteOwnCrawlerLog").Resource, `${arn}:log-stream:${c.inputs.name}`);
             assert.deepEqual(st("EncryptOwnCrawlerLogs").Condition, { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": arn } });
             assert.equal(st("EncryptOwnCrawlerLogs").Resource, key);
-            assert.ok(!JSON.stringify(doc).includes("log-group:/aws-glue/crawlers\""), "nothing in the unencrypted default log group any more");
+            assert.ok(
+                !JSON.stringify(doc).includes('log-group:/aws-glue/crawlers"'),
+                "nothing in the unencrypted default log group any more",
+            );
             assert.ok(!sids(doc).includes("UseEncryptedDataCatalog"), "the Data Catalog is not encrypted unless the stack asks");
         }
     });
@@ -74,11 +85,20 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
         const st = doc.Statement.find((s: any) => s.Sid === "AllowCloudWatchLogsForCrawlerLogGroups");
         assert.deepEqual(st.Principal, { Service: "logs.eu-west-1.amazonaws.com" });
         assert.deepEqual(st.Condition, {
-            ArnLike: { "kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/incremental-crawl-prod-*-incremental-crawl-prod-crawler-logs" },
+            ArnLike: {
+                "kms:EncryptionContext:aws:logs:arn":
+                    "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/incremental-crawl-prod-*-incremental-crawl-prod-crawler-logs",
+            },
         });
         for (const group of g.ofType(LOG_GROUP)) {
-            const pattern = new RegExp(`^${st.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"].replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`);
-            assert.match(`arn:aws:logs:eu-west-1:123456789012:log-group:${group.inputs.name}`, pattern, `${group.inputs.name} is one of the groups the key admits`);
+            const pattern = new RegExp(
+                `^${st.Condition.ArnLike["kms:EncryptionContext:aws:logs:arn"].replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*")}$`,
+            );
+            assert.match(
+                `arn:aws:logs:eu-west-1:123456789012:log-group:${group.inputs.name}`,
+                pattern,
+                `${group.inputs.name} is one of the groups the key admits`,
+            );
         }
         assert.equal(g.ofType(CATALOG_ENCRYPTION).length, 0, "no account-wide setting by default");
     });
@@ -91,7 +111,10 @@ describe("crawler logs: dev (SSE-S3, no lake key) keeps Glue's default log group
         const c = g.one(CRAWLER);
         assert.equal(c.inputs.securityConfiguration, undefined);
         const doc = accessOf(g, c);
-        assert.equal(doc.Statement.find((s: any) => s.Sid === "WriteOwnCrawlerLog").Resource, `arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers:log-stream:${c.inputs.name}`);
+        assert.equal(
+            doc.Statement.find((s: any) => s.Sid === "WriteOwnCrawlerLog").Resource,
+            `arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers:log-stream:${c.inputs.name}`,
+        );
         assert.ok(!sids(doc).some((s) => /AssociateLakeKey|EncryptOwnCrawlerLogs/.test(s)));
     });
 
@@ -122,8 +145,14 @@ describe("Data Catalog encryption: an explicit, account-wide opt-in", () => {
 
 describe("crawler logs: the names (pure)", () => {
     it("names the encrypted log group after the role (with its path) and the configuration, as Glue does", () => {
-        assert.equal(crawlerLogs.encryptedCrawlerLogGroup("lake-orders-crawler", "lake-crawler-logs"), "/aws-glue/crawlers-role/lake-orders-crawler-lake-crawler-logs");
-        assert.equal(crawlerLogs.encryptedCrawlerLogGroup("AWSGlueCrawler-DataLake", "at-rest", "/service-role/"), "/aws-glue/crawlers-role/service-role/AWSGlueCrawler-DataLake-at-rest");
+        assert.equal(
+            crawlerLogs.encryptedCrawlerLogGroup("lake-orders-crawler", "lake-crawler-logs"),
+            "/aws-glue/crawlers-role/lake-orders-crawler-lake-crawler-logs",
+        );
+        assert.equal(
+            crawlerLogs.encryptedCrawlerLogGroup("AWSGlueCrawler-DataLake", "at-rest", "/service-role/"),
+            "/aws-glue/crawlers-role/service-role/AWSGlueCrawler-DataLake-at-rest",
+        );
     });
     it("covers every crawler role of the stack, and no other stack's, with the key policy's pattern", () => {
         const at = { partition: "aws", region: "eu-west-1", accountId: "123456789012" };

@@ -11,7 +11,15 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { ROOT } from "../offline";
 
-const DOCS = ["README.md", "components/README.md", "policies/README.md", ...fs.readdirSync(path.join(ROOT, "docs")).filter((f) => f.endsWith(".md")).map((f) => `docs/${f}`)];
+const DOCS = [
+    "README.md",
+    "components/README.md",
+    "policies/README.md",
+    ...fs
+        .readdirSync(path.join(ROOT, "docs"))
+        .filter((f) => f.endsWith(".md"))
+        .map((f) => `docs/${f}`),
+];
 
 /**
  * GitHub's heading anchors, as github-slugger computes them: lower case, every character that is
@@ -26,8 +34,14 @@ export function anchors(markdown: string): Set<string> {
         if (/^\s*(```|~~~)/.test(line)) fenced = !fenced;
         const m = fenced ? null : /^#{1,6}\s+(.*?)\s*#*\s*$/.exec(line);
         if (!m) continue;
-        const text = m[1].replace(/`([^`]*)`/g, "$1").replace(/\[([^\]]*)\]\([^)]*\)/g, "$1").replace(/<[^>]+>/g, "");
-        const base = text.toLowerCase().replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, "").replace(/ /g, "-");
+        const text = m[1]
+            .replace(/`([^`]*)`/g, "$1")
+            .replace(/\[([^\]]*)\]\([^)]*\)/g, "$1")
+            .replace(/<[^>]+>/g, "");
+        const base = text
+            .toLowerCase()
+            .replace(/[^\p{L}\p{N}\p{M}\s_-]/gu, "")
+            .replace(/ /g, "-");
         const n = seen.get(base) ?? 0;
         seen.set(base, n + 1);
         out.add(n === 0 ? base : `${base}-${n}`);
@@ -45,9 +59,19 @@ export function links(markdown: string): string[] {
 
 describe("docs: every relative link and anchor resolves", () => {
     it("finds links and GitHub's anchors as GitHub does", () => {
-        assert.deepEqual([...anchors("# Use it from your own program\n## `tables` (required)\n```\n# not a heading\n```\n## Use it from your own program\n")],
-            ["use-it-from-your-own-program", "tables-required", "use-it-from-your-own-program-1"]);
-        assert.deepEqual(links("See [a](docs/a.md#x), [b](#y \"title\"), `[c](not-a-link)`.\n```\n[d](in-code)\n```\n[e]: ../e.md\n"), ["docs/a.md#x", "#y", "../e.md"]);
+        assert.deepEqual(
+            [
+                ...anchors(
+                    "# Use it from your own program\n## `tables` (required)\n```\n# not a heading\n```\n## Use it from your own program\n",
+                ),
+            ],
+            ["use-it-from-your-own-program", "tables-required", "use-it-from-your-own-program-1"],
+        );
+        assert.deepEqual(links('See [a](docs/a.md#x), [b](#y "title"), `[c](not-a-link)`.\n```\n[d](in-code)\n```\n[e]: ../e.md\n'), [
+            "docs/a.md#x",
+            "#y",
+            "../e.md",
+        ]);
     });
 
     for (const doc of DOCS) {
@@ -57,7 +81,8 @@ describe("docs: every relative link and anchor resolves", () => {
             for (const target of links(text)) {
                 if (/^[a-z][a-z+.-]*:/i.test(target)) continue; // https:, mailto:
                 const [file, anchor] = target.split("#");
-                const resolved = file === "" ? path.join(ROOT, doc) : path.resolve(path.dirname(path.join(ROOT, doc)), decodeURIComponent(file));
+                const resolved =
+                    file === "" ? path.join(ROOT, doc) : path.resolve(path.dirname(path.join(ROOT, doc)), decodeURIComponent(file));
                 if (path.relative(ROOT, resolved).startsWith("..")) {
                     problems.push(`${target}: outside the repository`);
                     continue;
@@ -70,7 +95,8 @@ describe("docs: every relative link and anchor resolves", () => {
                     problems.push(`${target}: no heading #${anchor} in ${path.relative(ROOT, resolved)}`);
                 }
             }
-            for (const m of text.matchAll(/\.\.\/shared|ARCHITECTURE\.md|\b[Ii]ssues? \d+\b/g)) problems.push(`names ${m[0]}, which a reader of the repository cannot follow`);
+            for (const m of text.matchAll(/\.\.\/shared|ARCHITECTURE\.md|\b[Ii]ssues? \d+\b/g))
+                problems.push(`names ${m[0]}, which a reader of the repository cannot follow`);
             assert.deepEqual(problems, []);
         });
     }

@@ -31,13 +31,18 @@ function lakeResources(g: Graph): CapturedResource[] {
 for (const stack of ["dev", "prod"] as const) {
     describe(`event lake (${stack})`, () => {
         let g: Graph;
-        before(async () => { g = await stackGraph(stack); });
+        before(async () => {
+            g = await stackGraph(stack);
+        });
 
         it("blocks all public access and enforces bucket-owner ownership", () => {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const pab = g.one(T.pab, "-lake-").inputs;
             assert.equal(pab.bucket, bucket.outputs.id ?? bucket.outputs.bucket);
-            assert.deepEqual([pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets], [true, true, true, true]);
+            assert.deepEqual(
+                [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
+                [true, true, true, true],
+            );
             assert.equal(g.one(T.ownership, "-lake-").inputs.rule.objectOwnership, "BucketOwnerEnforced");
         });
 
@@ -60,7 +65,10 @@ for (const stack of ["dev", "prod"] as const) {
             const policy = g.one(T.bucketPolicy, "-lake-");
             assert.deepEqual(policyOf(policy), bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
             const st = policyOf(policy).Statement[0];
-            assert.deepEqual([st.Effect, st.Principal, st.Action, st.Condition.Bool["aws:SecureTransport"]], ["Deny", "*", "s3:*", "false"]);
+            assert.deepEqual(
+                [st.Effect, st.Principal, st.Action, st.Condition.Bool["aws:SecureTransport"]],
+                ["Deny", "*", "s3:*", "false"],
+            );
             assert.ok(g.dependsOn(policy, g.one(T.pab, "-lake-")), "policy after the public access block");
         });
 
@@ -91,7 +99,10 @@ for (const stack of ["dev", "prod"] as const) {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const tp = g.one(T.topicPolicy, "-lake-events-policy");
             assert.equal(tp.inputs.arn, topic.outputs.arn);
-            assert.deepEqual(policyOf(tp), topicPolicy({ topicArn: topic.outputs.arn, bucketArn: bucket.outputs.arn, accountId: MOCK_ACCOUNT }));
+            assert.deepEqual(
+                policyOf(tp),
+                topicPolicy({ topicArn: topic.outputs.arn, bucketArn: bucket.outputs.arn, accountId: MOCK_ACCOUNT }),
+            );
             const st = policyOf(tp).Statement;
             assert.equal(st.length, 1);
             assert.deepEqual(st[0].Principal, { Service: "s3.amazonaws.com" });
@@ -107,7 +118,9 @@ for (const stack of ["dev", "prod"] as const) {
 
         it("notifies s3:ObjectCreated:* under the export prefix, after the topic policy exists", () => {
             const n = g.one(T.notification);
-            assert.deepEqual(n.inputs.topics, [{ topicArn: g.one(T.topic, "-lake-events").outputs.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "exports/" }]);
+            assert.deepEqual(n.inputs.topics, [
+                { topicArn: g.one(T.topic, "-lake-events").outputs.arn, events: ["s3:ObjectCreated:*"], filterPrefix: "exports/" },
+            ]);
             assert.ok(g.dependsOn(n, g.one(T.topicPolicy, "-lake-events-policy")), "BucketNotification dependsOn TopicPolicy");
         });
 
@@ -122,8 +135,15 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.ok(dlq.inputs.messageRetentionSeconds > queue.inputs.messageRetentionSeconds, "the DLQ outlives the queue");
                 assert.equal(dlq.inputs.messageRetentionSeconds, 14 * 86400);
                 for (const q of [queue, dlq]) {
-                    assert.equal(q.inputs.visibilityTimeoutSeconds, 3600, `${q.name}: a crawl's received events stay hidden for an hour, not SQS's 30 s`);
-                    assert.ok(q.inputs.messageRetentionSeconds > q.inputs.visibilityTimeoutSeconds * 24, "retention dwarfs the visibility timeout");
+                    assert.equal(
+                        q.inputs.visibilityTimeoutSeconds,
+                        3600,
+                        `${q.name}: a crawl's received events stay hidden for an hour, not SQS's 30 s`,
+                    );
+                    assert.ok(
+                        q.inputs.messageRetentionSeconds > q.inputs.visibilityTimeoutSeconds * 24,
+                        "retention dwarfs the visibility timeout",
+                    );
                 }
                 for (const q of [queue, dlq]) {
                     assert.notEqual(q.inputs.kmsMasterKeyId, "alias/aws/sqs");
@@ -142,7 +162,10 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.deepEqual(policyOf(qp), queuePolicy({ queueArn: queue.outputs.arn, topicArn: topic.outputs.arn }));
                 const [st, ...rest] = policyOf(qp).Statement;
                 assert.equal(rest.length, 0);
-                assert.deepEqual([st.Effect, st.Principal, st.Action, st.Resource], ["Allow", { Service: "sns.amazonaws.com" }, "sqs:SendMessage", queue.outputs.arn]);
+                assert.deepEqual(
+                    [st.Effect, st.Principal, st.Action, st.Resource],
+                    ["Allow", { Service: "sns.amazonaws.com" }, "sqs:SendMessage", queue.outputs.arn],
+                );
                 assert.deepEqual(st.Condition, { ArnEquals: { "aws:SourceArn": topic.outputs.arn } });
                 const sub = g.one(T.subscription, `-${t}-`);
                 assert.equal(sub.inputs.topic, topic.outputs.arn);
@@ -164,7 +187,11 @@ for (const stack of ["dev", "prod"] as const) {
             const policy = g.one(T.queuePolicy, "-lake-undelivered-policy");
             assert.deepEqual(policyOf(policy), queuePolicy({ queueArn: undelivered.outputs.arn, topicArn: topic.outputs.arn }));
             for (const sub of g.ofType(T.subscription).filter((x) => x.inputs.protocol === "sqs")) {
-                assert.deepEqual(JSON.parse(sub.inputs.redrivePolicy), { deadLetterTargetArn: undelivered.outputs.arn }, `${sub.name} redrives`);
+                assert.deepEqual(
+                    JSON.parse(sub.inputs.redrivePolicy),
+                    { deadLetterTargetArn: undelivered.outputs.arn },
+                    `${sub.name} redrives`,
+                );
                 assert.ok(g.dependsOn(sub, policy), `${sub.name}: the redrive target admits the topic first`);
             }
             const alarm = g.one("aws:cloudwatch/metricAlarm:MetricAlarm", "-undelivered-events");
@@ -191,7 +218,11 @@ describe("event lake: fan-out", () => {
         };
         const before = count(one);
         const after = count(two);
-        const added = Object.fromEntries(Object.keys(after).map((t) => [t, after[t] - (before[t] ?? 0)]).filter(([, n]) => n !== 0));
+        const added = Object.fromEntries(
+            Object.keys(after)
+                .map((t) => [t, after[t] - (before[t] ?? 0)])
+                .filter(([, n]) => n !== 0),
+        );
         assert.deepEqual(added, { [T.queue]: 2, [T.queuePolicy]: 1, [T.subscription]: 1 });
         assert.ok(two.one(T.queue, "-returns-dlq") && two.one(T.queue, "-returns-queue"));
     });
@@ -201,7 +232,8 @@ describe("event lake: fan-out", () => {
         // any element matches; `prefix` on strings. (sns/latest/dg/subscription-filter-policy-constraints)
         const matches = (policy: any, body: any): boolean => {
             if (Array.isArray(body)) return body.some((b) => matches(policy, b));
-            if (Array.isArray(policy)) return typeof body === "string" && policy.some((p) => (typeof p === "string" ? p === body : body.startsWith(p.prefix)));
+            if (Array.isArray(policy))
+                return typeof body === "string" && policy.some((p) => (typeof p === "string" ? p === body : body.startsWith(p.prefix)));
             return body !== undefined && Object.entries(policy).every(([k, v]) => matches(v, body?.[k]));
         };
         const event = (key: string) => ({ Records: [{ eventName: "ObjectCreated:Put", s3: { bucket: { name: "b" }, object: { key } } }] });

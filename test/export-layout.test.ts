@@ -57,18 +57,40 @@ describe("export layout", () => {
 
 describe("glue schema", () => {
     const cases: Array<[string, string]> = [
-        ["NUMBER(38,0)", "decimal(38,0)"], ["NUMBER(12,2)", "decimal(12,2)"], ["NUMBER", "decimal(38,0)"], ["NUMBER(10)", "decimal(10,0)"],
-        ["INTEGER", "decimal(38,0)"], ["FLOAT", "double"], ["DOUBLE PRECISION", "double"], ["VARCHAR(32)", "string"], ["TEXT", "string"],
-        ["BOOLEAN", "boolean"], ["DATE", "date"], ["TIMESTAMP_NTZ", "timestamp"], ["TIMESTAMP_TZ(3)", "timestamp"], ["DATETIME", "timestamp"],
-        ["BINARY", "binary"], ["TIME", "string"], ["VARIANT", "string"], ["GEOGRAPHY", "string"],
+        ["NUMBER(38,0)", "decimal(38,0)"],
+        ["NUMBER(12,2)", "decimal(12,2)"],
+        ["NUMBER", "decimal(38,0)"],
+        ["NUMBER(10)", "decimal(10,0)"],
+        ["INTEGER", "decimal(38,0)"],
+        ["FLOAT", "double"],
+        ["DOUBLE PRECISION", "double"],
+        ["VARCHAR(32)", "string"],
+        ["TEXT", "string"],
+        ["BOOLEAN", "boolean"],
+        ["DATE", "date"],
+        ["TIMESTAMP_NTZ", "timestamp"],
+        ["TIMESTAMP_TZ(3)", "timestamp"],
+        ["DATETIME", "timestamp"],
+        ["BINARY", "binary"],
+        ["TIME", "string"],
+        ["VARIANT", "string"],
+        ["GEOGRAPHY", "string"],
     ];
     for (const [sf, glue] of cases) {
         it(`reads ${sf} as ${glue}`, () => assert.equal(glueSchema.glueType(sf), glue));
     }
 
     it("lower-cases names, keeps the order, and refuses an unknown type", () => {
-        assert.deepEqual(glueSchema.glueColumns([{ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false }, { name: "AT", type: "TIME", nullable: true }]),
-            [{ name: "order_id", type: "decimal(38,0)" }, { name: "at", type: "string" }]);
+        assert.deepEqual(
+            glueSchema.glueColumns([
+                { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
+                { name: "AT", type: "TIME", nullable: true },
+            ]),
+            [
+                { name: "order_id", type: "decimal(38,0)" },
+                { name: "at", type: "string" },
+            ],
+        );
         assert.throws(() => glueSchema.glueType("VECTOR(FLOAT, 3)"), /no Glue type/);
     });
 });

@@ -35,10 +35,21 @@ describe("name limits at the longest accepted inputs", () => {
                 checked++;
             }
             const types = new Set(g.cloud.map((r) => r.type).filter((t) => NAME_LIMITS[t] !== undefined));
-            for (const t of ["aws:sqs/queue:Queue", "aws:iam/role:Role", "aws:cloudwatch/eventRule:EventRule", "aws:athena/namedQuery:NamedQuery",
-                "aws:athena/workgroup:Workgroup", "aws:glue/crawler:Crawler", "aws:glue/catalogTable:CatalogTable", "aws:cloudwatch/metricAlarm:MetricAlarm",
-                "aws:s3/bucket:Bucket", "snowflake:index/streamOnTable:StreamOnTable", "snowflake:index/task:Task",
-                "aws:glue/workflow:Workflow", "aws:glue/trigger:Trigger"]) {
+            for (const t of [
+                "aws:sqs/queue:Queue",
+                "aws:iam/role:Role",
+                "aws:cloudwatch/eventRule:EventRule",
+                "aws:athena/namedQuery:NamedQuery",
+                "aws:athena/workgroup:Workgroup",
+                "aws:glue/crawler:Crawler",
+                "aws:glue/catalogTable:CatalogTable",
+                "aws:cloudwatch/metricAlarm:MetricAlarm",
+                "aws:s3/bucket:Bucket",
+                "snowflake:index/streamOnTable:StreamOnTable",
+                "snowflake:index/task:Task",
+                "aws:glue/workflow:Workflow",
+                "aws:glue/trigger:Trigger",
+            ]) {
                 assert.ok(types.has(t), `the run declares a ${t}`);
             }
             assert.ok(checked >= 25, `only ${checked} names checked`);

@@ -19,7 +19,17 @@ describe("README", () => {
         for (const text of [readme, operating, deploying]) assert.doesNotMatch(text, /start-crawler/);
         const section = operating.slice(operating.indexOf("## When crawls happen"), operating.indexOf("## A crawl on demand"));
         assert.ok(section.length > 0, "under Operating it");
-        for (const word of ["crawlBatchWindowSeconds", "crawlBatchSize", "safetyNetCrawl", "safetyNetSchedule", "none-events-may-expire", "stack-alerts-have-subscribers", "CrawlerRunningException", "MaxConcurrentRuns", "FailedInvocations"]) {
+        for (const word of [
+            "crawlBatchWindowSeconds",
+            "crawlBatchSize",
+            "safetyNetCrawl",
+            "safetyNetSchedule",
+            "none-events-may-expire",
+            "stack-alerts-have-subscribers",
+            "CrawlerRunningException",
+            "MaxConcurrentRuns",
+            "FailedInvocations",
+        ]) {
             assert.ok(section.includes(word), `When crawls happen mentions ${word}`);
         }
     });
@@ -54,7 +64,10 @@ describe("README: what Snowflake must provide, and what happens when it fails", 
 
     it("says key-pair auth is the only one, that the source table's owner enables change tracking, and the task's role needs its grants on every run", () => {
         assert.match(prerequisites, /`snowflake:authenticator` unset or\s+`SNOWFLAKE_JWT`/);
-        assert.match(prerequisites, /change tracking must be on for the table, and only its\s+owner can turn it on \(`ALTER TABLE <source> SET CHANGE_TRACKING = TRUE`/);
+        assert.match(
+            prerequisites,
+            /change tracking must be on for the table, and only its\s+owner can turn it on \(`ALTER TABLE <source> SET CHANGE_TRACKING = TRUE`/,
+        );
         assert.match(prerequisites, /`SELECT` on it and `USAGE` on its database and schema/);
         assert.match(prerequisites, /The task runs as that role on\s+every run: revoking its `SELECT` or `USAGE` later fails every run/);
     });
@@ -67,13 +80,25 @@ describe("README: what Snowflake must provide, and what happens when it fails", 
     });
 
     it("restores from the replica only what the unload log and its baseline list", () => {
-        assert.match(semantics, /Restore only the files `LAKE_UNLOADS` lists for the export, and those of the query ids\s+`LAKE_UNLOAD_BASELINE` records for it/);
+        assert.match(
+            semantics,
+            /Restore only the files `LAKE_UNLOADS` lists for the export, and those of the query ids\s+`LAKE_UNLOAD_BASELINE` records for it/,
+        );
         assert.match(security, /listed in neither table\): do not restore those/);
     });
 
     it("says what the upgrade to the transactional unload log does to a deployed stack", () => {
-        const upgrade = section(deploying, "**Upgrading a stack deployed before the transactional unload log**", "**Upgrading a stack deployed before exports had folders");
-        for (const words of ["updates each table's task in place", "`LAKE_UNLOAD_BASELINE`", "runs its `update`", "Nothing is replaced and no row is exported again"]) {
+        const upgrade = section(
+            deploying,
+            "**Upgrading a stack deployed before the transactional unload log**",
+            "**Upgrading a stack deployed before exports had folders",
+        );
+        for (const words of [
+            "updates each table's task in place",
+            "`LAKE_UNLOAD_BASELINE`",
+            "runs its `update`",
+            "Nothing is replaced and no row is exported again",
+        ]) {
             assert.ok(upgrade.includes(words), words);
         }
     });

@@ -21,7 +21,11 @@ async function alarmKinds(stack: "dev" | "prod"): Promise<Set<string>> {
     assert.equal(alerts.length, 1);
     const tables: string[] = JSON.parse(g.run.config["incremental-crawl:tables"]).map((t: { name: string }) => t.name.toLowerCase());
     const kinds = new Set<string>();
-    for (const r of g.resources.filter((x) => x.parent === alerts[0].urn && (x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" || x.type === "aws:cloudwatch/eventRule:EventRule"))) {
+    for (const r of g.resources.filter(
+        (x) =>
+            x.parent === alerts[0].urn &&
+            (x.type === "aws:cloudwatch/metricAlarm:MetricAlarm" || x.type === "aws:cloudwatch/eventRule:EventRule"),
+    )) {
         let kind = r.name.slice(alerts[0].name.length + 1);
         for (const t of tables) if (kind.startsWith(`${t}-`)) kind = kind.slice(t.length + 1);
         kinds.add(kind);
@@ -32,8 +36,16 @@ async function alarmKinds(stack: "dev" | "prod"): Promise<Set<string>> {
 
 describe("docs/runbook.md", () => {
     it("has a section for every alarm of the dev and prod stacks, with what it means and the commands that fix it", async () => {
-        const kinds = new Set([...await alarmKinds("dev"), ...await alarmKinds("prod")]);
-        assert.deepEqual([...kinds].sort(), ["arrival-failed", "crawler-failed", "dlq-not-empty", "events-waiting", "safety-net-failed", "task-failed", "undelivered-events"]);
+        const kinds = new Set([...(await alarmKinds("dev")), ...(await alarmKinds("prod"))]);
+        assert.deepEqual([...kinds].sort(), [
+            "arrival-failed",
+            "crawler-failed",
+            "dlq-not-empty",
+            "events-waiting",
+            "safety-net-failed",
+            "task-failed",
+            "undelivered-events",
+        ]);
         for (const kind of kinds) {
             const text = sections.get(`\`${kind}\``);
             assert.ok(text, `a section for ${kind}`);
@@ -43,8 +55,13 @@ describe("docs/runbook.md", () => {
     });
 
     it("covers the failures of a first deployment", () => {
-        for (const title of ["The first `pulumi up` failed", "The backfill failed half-way", "A Snowflake grant is missing",
-            "Registering the Snowflake public key", "The local backend's passphrase"]) {
+        for (const title of [
+            "The first `pulumi up` failed",
+            "The backfill failed half-way",
+            "A Snowflake grant is missing",
+            "Registering the Snowflake public key",
+            "The local backend's passphrase",
+        ]) {
             assert.ok(sections.get(title), `a section "${title}"`);
             assert.match(sections.get(title)!, /```(sh|sql)\n/, `${title}: the commands`);
         }

@@ -20,12 +20,18 @@ const OTHER_READER = "777788889999";
 
 const ORDERS = {
     name: "ORDERS",
-    columns: [{ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" }],
+    columns: [
+        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
+        { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
+    ],
     partitionBy: "ORDER_TS",
 };
 const RETURNS = {
     name: "RETURNS",
-    columns: [{ name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false }, { name: "RETURNED_ON", type: "DATE" }],
+    columns: [
+        { name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false },
+        { name: "RETURNED_ON", type: "DATE" },
+    ],
     partitionBy: "RETURNED_ON",
 };
 const QUEUE_ELSEWHERE = `arn:aws:sqs:eu-west-1:${READER}:orders-events`;
@@ -35,7 +41,11 @@ const WEBHOOK = "https://hooks.example.com/lake/orders";
 
 function raw(over: Record<string, unknown> = {}): Record<string, string> {
     const all: Record<string, unknown> = { "aws:region": "eu-west-1", [k("tables")]: [ORDERS, RETURNS], ...over };
-    return Object.fromEntries(Object.entries(all).filter(([, v]) => v !== undefined).map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)]));
+    return Object.fromEntries(
+        Object.entries(all)
+            .filter(([, v]) => v !== undefined)
+            .map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)]),
+    );
 }
 
 function problems(config: Record<string, string>): string[] {
@@ -52,16 +62,29 @@ const withSubscribers = (...subscribers: unknown[]) => ({ [k("tables")]: [{ ...O
 
 describe("sharing: the validator", () => {
     it("takes readers of every table and of one table, and subscribers of each protocol", () => {
-        const s = parseSettings(raw({
-            [k("readers")]: [READER, `${OTHER_READER}:ORDERS`],
-            ...withSubscribers(
-                { protocol: "sqs", endpoint: QUEUE_ELSEWHERE, subscribedBy: "endpoint-owner" },
-                { protocol: "lambda", endpoint: FUNCTION_HERE },
-                { protocol: "https", endpoint: WEBHOOK },
-            ),
-        }), ctx);
-        assert.deepEqual(s.readers, [{ account: READER, path: "readers[0]" }, { account: OTHER_READER, table: "ORDERS", path: "readers[1]" }]);
-        assert.deepEqual(s.tables[0].subscribers?.map((x) => [x.protocol, x.subscribedBy, x.account]), [["sqs", "endpoint-owner", READER], ["lambda", "lake", MOCK_ACCOUNT], ["https", "lake", undefined]]);
+        const s = parseSettings(
+            raw({
+                [k("readers")]: [READER, `${OTHER_READER}:ORDERS`],
+                ...withSubscribers(
+                    { protocol: "sqs", endpoint: QUEUE_ELSEWHERE, subscribedBy: "endpoint-owner" },
+                    { protocol: "lambda", endpoint: FUNCTION_HERE },
+                    { protocol: "https", endpoint: WEBHOOK },
+                ),
+            }),
+            ctx,
+        );
+        assert.deepEqual(s.readers, [
+            { account: READER, path: "readers[0]" },
+            { account: OTHER_READER, table: "ORDERS", path: "readers[1]" },
+        ]);
+        assert.deepEqual(
+            s.tables[0].subscribers?.map((x) => [x.protocol, x.subscribedBy, x.account]),
+            [
+                ["sqs", "endpoint-owner", READER],
+                ["lambda", "lake", MOCK_ACCOUNT],
+                ["https", "lake", undefined],
+            ],
+        );
         assert.equal(s.tables[1].subscribers, undefined, "a table without subscribers has none");
     });
 
@@ -92,8 +115,14 @@ describe("sharing: the validator", () => {
         assert.deepEqual(problems(raw({ [k("readers")]: [`${READER}:ORDERS`, `${READER}:RETURNS`, `${READER}:ORDERS`] })), [
             `${k("readers")}[2]: expected each reader once (readers[0] lets ${READER} read ORDERS): an account alone for every table, or with each of its tables once, got "${READER}:ORDERS"`,
         ]);
-        assert.match(problems(raw({ [k("readers")]: [READER, `${READER}:ORDERS`] }))[0], /readers\[1\]: expected each reader once \(readers\[0\] lets 444455556666 read every table\)/);
-        assert.match(problems(raw({ [k("readers")]: [`${READER}:ORDERS`, READER] }))[0], /readers\[1\]: expected each reader once \(readers\[0\] names 444455556666 for a table\)/);
+        assert.match(
+            problems(raw({ [k("readers")]: [READER, `${READER}:ORDERS`] }))[0],
+            /readers\[1\]: expected each reader once \(readers\[0\] lets 444455556666 read every table\)/,
+        );
+        assert.match(
+            problems(raw({ [k("readers")]: [`${READER}:ORDERS`, READER] }))[0],
+            /readers\[1\]: expected each reader once \(readers\[0\] names 444455556666 for a table\)/,
+        );
         assert.deepEqual(problems(raw({ [k("readers")]: [READER, OTHER_READER] })), [], "two accounts are two readers");
     });
 
@@ -104,19 +133,48 @@ describe("sharing: the validator", () => {
             `${at}.endpoint: expected the ARN of an SQS queue, arn:aws:sqs:<region>:<account id>:<queue name>, got "https://sqs.eu-west-1.amazonaws.com/${READER}/orders-events"`,
         ]);
         assert.match(sub({ protocol: "sqs", endpoint: FUNCTION_HERE })[0], /subscribers\[0\]\.endpoint: expected the ARN of an SQS queue/);
-        assert.match(sub({ protocol: "lambda", endpoint: QUEUE_HERE })[0], /subscribers\[0\]\.endpoint: expected the ARN of a Lambda function/);
-        assert.match(sub({ protocol: "lambda", endpoint: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:bad name` })[0], /the ARN of a Lambda function/);
-        assert.match(sub({ protocol: "https", endpoint: "http://hooks.example.com/lake" })[0], /subscribers\[0\]\.endpoint: expected an https:\/\/ URL/);
+        assert.match(
+            sub({ protocol: "lambda", endpoint: QUEUE_HERE })[0],
+            /subscribers\[0\]\.endpoint: expected the ARN of a Lambda function/,
+        );
+        assert.match(
+            sub({ protocol: "lambda", endpoint: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:bad name` })[0],
+            /the ARN of a Lambda function/,
+        );
+        assert.match(
+            sub({ protocol: "https", endpoint: "http://hooks.example.com/lake" })[0],
+            /subscribers\[0\]\.endpoint: expected an https:\/\/ URL/,
+        );
         assert.match(sub({ protocol: "https", endpoint: "https://user:secret@hooks.example.com/lake" })[0], /without credentials/);
-        assert.match(sub({ protocol: "email", endpoint: "a@example.com" })[0], /subscribers\[0\]\.protocol: expected one of "sqs", "lambda", "https"/);
-        assert.match(sub({ protocol: "https", endpoint: WEBHOOK, subscribedBy: "endpoint-owner" })[0], /subscribedBy: expected "lake" for an HTTPS endpoint/);
-        assert.match(sub({ protocol: "sqs", endpoint: QUEUE_HERE, subscribedBy: "them" })[0], /subscribedBy: expected one of "lake", "endpoint-owner"/);
-        assert.match(sub({ protocol: "sqs", endpoint: QUEUE_HERE, filter: "x" })[0], /subscribers\[0\]\.filter: expected one of the subscriber settings/);
-        assert.match(problems(raw({ [k("tables")]: [{ ...ORDERS, subscribers: { protocol: "sqs" } }] }))[0], /subscribers: expected a list of subscribers/);
+        assert.match(
+            sub({ protocol: "email", endpoint: "a@example.com" })[0],
+            /subscribers\[0\]\.protocol: expected one of "sqs", "lambda", "https"/,
+        );
+        assert.match(
+            sub({ protocol: "https", endpoint: WEBHOOK, subscribedBy: "endpoint-owner" })[0],
+            /subscribedBy: expected "lake" for an HTTPS endpoint/,
+        );
+        assert.match(
+            sub({ protocol: "sqs", endpoint: QUEUE_HERE, subscribedBy: "them" })[0],
+            /subscribedBy: expected one of "lake", "endpoint-owner"/,
+        );
+        assert.match(
+            sub({ protocol: "sqs", endpoint: QUEUE_HERE, filter: "x" })[0],
+            /subscribers\[0\]\.filter: expected one of the subscriber settings/,
+        );
+        assert.match(
+            problems(raw({ [k("tables")]: [{ ...ORDERS, subscribers: { protocol: "sqs" } }] }))[0],
+            /subscribers: expected a list of subscribers/,
+        );
     });
 
     it("refuses an endpoint subscribed twice: SNS keeps one subscription per topic, protocol and endpoint", () => {
-        const config = raw({ [k("tables")]: [{ ...ORDERS, subscribers: [{ protocol: "https", endpoint: WEBHOOK }] }, { ...RETURNS, subscribers: [{ protocol: "https", endpoint: WEBHOOK }] }] });
+        const config = raw({
+            [k("tables")]: [
+                { ...ORDERS, subscribers: [{ protocol: "https", endpoint: WEBHOOK }] },
+                { ...RETURNS, subscribers: [{ protocol: "https", endpoint: WEBHOOK }] },
+            ],
+        });
         assert.deepEqual(problems(config), [
             `${k("tables")}[1].subscribers[0].endpoint: expected an endpoint no other subscriber has (tables[0].subscribers[0] subscribes it already: SNS keeps one subscription per topic, protocol and endpoint), got "${WEBHOOK}"`,
         ]);
@@ -129,7 +187,10 @@ describe("sharing: the validator", () => {
             `${k("tables")}: expected at most maxFilterPolicies (3) SNS filter policies on the lake topic, one per table and one per subscriber (SNS allows 200 per topic by default, an adjustable quota: after AWS raised it, raise maxFilterPolicies), got "2 tables and 2 subscribers, 4 filter policies"`,
         ]);
         assert.match(problems(raw({ [k("maxFilterPolicies")]: 1 }))[0], /^incremental-crawl:tables: expected a list of 1 to 1 tables/);
-        assert.match(problems(raw({ [k("maxFilterPolicies")]: 0 }))[0], /^incremental-crawl:maxFilterPolicies: expected an integer from 1 to 10000/);
+        assert.match(
+            problems(raw({ [k("maxFilterPolicies")]: 0 }))[0],
+            /^incremental-crawl:maxFilterPolicies: expected an integer from 1 to 10000/,
+        );
         const many = Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` }));
         assert.match(problems(raw({ [k("tables")]: many }))[0], /tables: expected a list of 1 to 200 tables/);
         assert.deepEqual(problems(raw({ [k("tables")]: many, [k("maxFilterPolicies")]: 201 })), [], "a raised quota takes more tables");
@@ -144,11 +205,25 @@ describe("sharing: the validator", () => {
     });
 
     it("lets no wildcard, policy variable or quote into a policy through a reader or an endpoint", () => {
-        for (const reader of ["*", "4444*", "${aws:PrincipalAccount}", `${READER}:*`, `${READER}:ORDERS"`, `${READER}:ORDERS:X`, ` ${READER}`]) {
+        for (const reader of [
+            "*",
+            "4444*",
+            "${aws:PrincipalAccount}",
+            `${READER}:*`,
+            `${READER}:ORDERS"`,
+            `${READER}:ORDERS:X`,
+            ` ${READER}`,
+        ]) {
             assert.match(problems(raw({ [k("readers")]: [reader] }))[0] ?? "", /^incremental-crawl:readers\[0\]: expected/, reader);
         }
-        for (const [protocol, endpoint] of [["sqs", "arn:aws:sqs:eu-west-1:444455556666:*"], ["sqs", "arn:aws:sqs:*:444455556666:q"], ["lambda", "arn:aws:lambda:eu-west-1:444455556666:function:*"],
-            ["sqs", "arn:aws:sqs:eu-west-1:${aws:userid}:q"], ["https", "https://hooks.example.com/\"}"], ["https", "https://"]]) {
+        for (const [protocol, endpoint] of [
+            ["sqs", "arn:aws:sqs:eu-west-1:444455556666:*"],
+            ["sqs", "arn:aws:sqs:*:444455556666:q"],
+            ["lambda", "arn:aws:lambda:eu-west-1:444455556666:function:*"],
+            ["sqs", "arn:aws:sqs:eu-west-1:${aws:userid}:q"],
+            ["https", 'https://hooks.example.com/"}'],
+            ["https", "https://"],
+        ]) {
             assert.match(problems(raw(withSubscribers({ protocol, endpoint })))[0] ?? "", /subscribers\[0\]\.endpoint: expected/, endpoint);
         }
     });
@@ -170,25 +245,53 @@ describe("sharing: what only the account decides, at deploy time", () => {
     });
 
     it("has a queue or function of another account subscribed by its owner, one of the lake's account by the lake", () => {
-        const s = settingsOf(withSubscribers({ protocol: "sqs", endpoint: QUEUE_ELSEWHERE }, { protocol: "lambda", endpoint: FUNCTION_HERE, subscribedBy: "endpoint-owner" }, { protocol: "https", endpoint: WEBHOOK }));
+        const s = settingsOf(
+            withSubscribers(
+                { protocol: "sqs", endpoint: QUEUE_ELSEWHERE },
+                { protocol: "lambda", endpoint: FUNCTION_HERE, subscribedBy: "endpoint-owner" },
+                { protocol: "https", endpoint: WEBHOOK },
+            ),
+        );
         const found = sharingProblems(s, MOCK_ACCOUNT, (p) => `${PROJECT}:${p}`);
         assert.equal(found.length, 2);
-        assert.match(found[0], /^incremental-crawl:tables\[0\]\.subscribers\[0\]\.subscribedBy: expected "endpoint-owner" for a queue of another account \(444455556666; the lake is in 123456789012\)/);
-        assert.match(found[1], /^incremental-crawl:tables\[0\]\.subscribers\[1\]\.subscribedBy: expected "lake" for a function of the lake's own account/);
+        assert.match(
+            found[0],
+            /^incremental-crawl:tables\[0\]\.subscribers\[0\]\.subscribedBy: expected "endpoint-owner" for a queue of another account \(444455556666; the lake is in 123456789012\)/,
+        );
+        assert.match(
+            found[1],
+            /^incremental-crawl:tables\[0\]\.subscribers\[1\]\.subscribedBy: expected "lake" for a function of the lake's own account/,
+        );
     });
 
     it("fails the deployment with those problems before any policy or subscription names them", async () => {
         // The engine reports the error of the first input it could not serialize, with the problems.
-        const failure = await graphOf({ stack: "dev", config: { [k("tables")]: [ORDERS], [k("readers")]: [MOCK_ACCOUNT] } }).then(() => undefined, (e: unknown) => e);
+        const failure = await graphOf({ stack: "dev", config: { [k("tables")]: [ORDERS], [k("readers")]: [MOCK_ACCOUNT] } }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
         assert.ok(failure instanceof Error, `expected the run to fail, got ${failure}`);
-        assert.match(failure.message, /invalid IncrementalLake arguments \(1 problem\):\n {2}- readers\[0\]: expected an AWS account other than the lake's own \(123456789012\)/);
+        assert.match(
+            failure.message,
+            /invalid IncrementalLake arguments \(1 problem\):\n {2}- readers\[0\]: expected an AWS account other than the lake's own \(123456789012\)/,
+        );
         const registered: CapturedResource[] = (failure as any).registered ?? [];
-        assert.ok(!registered.some((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && String(r.inputs.policy).includes(MOCK_ACCOUNT)), "no bucket policy names the lake's account");
+        assert.ok(
+            !registered.some((r) => r.type === "aws:s3/bucketPolicy:BucketPolicy" && String(r.inputs.policy).includes(MOCK_ACCOUNT)),
+            "no bucket policy names the lake's account",
+        );
 
-        const subscriber = await graphOf({ stack: "dev", config: withSubscribers({ protocol: "sqs", endpoint: QUEUE_ELSEWHERE }) }).then(() => undefined, (e: unknown) => e);
+        const subscriber = await graphOf({ stack: "dev", config: withSubscribers({ protocol: "sqs", endpoint: QUEUE_ELSEWHERE }) }).then(
+            () => undefined,
+            (e: unknown) => e,
+        );
         assert.ok(subscriber instanceof Error);
         assert.match(subscriber.message, /tables\[0\]\.subscribers\[0\]\.subscribedBy: expected "endpoint-owner"/);
-        assert.ok(!((subscriber as any).registered ?? []).some((r: CapturedResource) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.endpoint === QUEUE_ELSEWHERE));
+        assert.ok(
+            !((subscriber as any).registered ?? []).some(
+                (r: CapturedResource) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.endpoint === QUEUE_ELSEWHERE,
+            ),
+        );
     });
 });
 
@@ -196,19 +299,26 @@ describe("sharing: the graph under mocks", function () {
     this.timeout(120_000);
     const policyOf = (g: Graph, type: string, nameHas: string) => JSON.parse(g.one(type, nameHas).inputs.policy);
     const tablesWithSubscribers = [
-        { ...ORDERS, subscribers: [
-            { protocol: "sqs", endpoint: QUEUE_ELSEWHERE, subscribedBy: "endpoint-owner" },
-            { protocol: "sqs", endpoint: QUEUE_HERE },
-            { protocol: "lambda", endpoint: FUNCTION_HERE },
-            { protocol: "https", endpoint: WEBHOOK },
-        ] },
+        {
+            ...ORDERS,
+            subscribers: [
+                { protocol: "sqs", endpoint: QUEUE_ELSEWHERE, subscribedBy: "endpoint-owner" },
+                { protocol: "sqs", endpoint: QUEUE_HERE },
+                { protocol: "lambda", endpoint: FUNCTION_HERE },
+                { protocol: "https", endpoint: WEBHOOK },
+            ],
+        },
         RETURNS,
     ];
     let plain: Graph;
     let shared: Graph;
     let sharedDev: Graph;
     before(async () => {
-        const prodShared = { [k("tables")]: tablesWithSubscribers, [k("readers")]: [READER, `${OTHER_READER}:ORDERS`], [k("glueCatalogResourcePolicy")]: true };
+        const prodShared = {
+            [k("tables")]: tablesWithSubscribers,
+            [k("readers")]: [READER, `${OTHER_READER}:ORDERS`],
+            [k("glueCatalogResourcePolicy")]: true,
+        };
         // One program at a time: the Pulumi runtime is global.
         plain = await graphOf({ stack: "prod", config: { [k("tables")]: [ORDERS, RETURNS] } });
         shared = await graphOf({ stack: "prod", config: prodShared });
@@ -219,8 +329,14 @@ describe("sharing: the graph under mocks", function () {
         assert.deepEqual(plain.ofType("aws:glue/resourcePolicy:ResourcePolicy"), []);
         assert.deepEqual(plain.ofType("aws:lambda/permission:Permission"), []);
         const bucket = plain.one("aws:s3/bucket:Bucket", "lake-bucket");
-        assert.deepEqual(policyOf(plain, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only"), bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }));
-        assert.deepEqual(policyOf(plain, "aws:sns/topicPolicy:TopicPolicy", "lake-events").Statement.map((s: any) => s.Sid), ["AllowS3PublishFromLakeBucket"]);
+        assert.deepEqual(
+            policyOf(plain, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only"),
+            bucketTlsOnlyPolicy({ bucketArn: bucket.outputs.arn }),
+        );
+        assert.deepEqual(
+            policyOf(plain, "aws:sns/topicPolicy:TopicPolicy", "lake-events").Statement.map((s: any) => s.Sid),
+            ["AllowS3PublishFromLakeBucket"],
+        );
         assert.ok(!policyOf(plain, "aws:kms/key:Key", "kms-key").Statement.some((s: any) => /Reader/.test(s.Sid)));
         const topic = plain.one("aws:sns/topic:Topic", "lake-events");
         assert.equal(topic.inputs.lambdaFailureFeedbackRoleArn, undefined);
@@ -232,33 +348,66 @@ describe("sharing: the graph under mocks", function () {
         const policy = policyOf(shared, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only");
         const bucketArn = shared.one("aws:s3/bucket:Bucket", "lake-bucket").outputs.arn;
         assert.deepEqual(policy.Statement[0], bucketTlsOnlyPolicy({ bucketArn }).Statement[0]);
-        const location = (table: string) => shared.one("aws:glue/catalogTable:CatalogTable", `${table}-table`).inputs.storageDescriptor.location.replace(`s3://${shared.one("aws:s3/bucket:Bucket", "lake-bucket").outputs.bucket}/`, "").replace(/\/$/, "");
+        const location = (table: string) =>
+            shared
+                .one("aws:glue/catalogTable:CatalogTable", `${table}-table`)
+                .inputs.storageDescriptor.location.replace(`s3://${shared.one("aws:s3/bucket:Bucket", "lake-bucket").outputs.bucket}/`, "")
+                .replace(/\/$/, "");
         const gets = policy.Statement.filter((s: any) => s.Action === "s3:GetObject");
-        const granted = Object.fromEntries(gets.flatMap((s: any) => s.Principal.AWS.map((p: string) => [p.split(":")[4], s.Resource.map((r: string) => r.slice(bucketArn.length + 1))])));
+        const granted = Object.fromEntries(
+            gets.flatMap((s: any) =>
+                s.Principal.AWS.map((p: string) => [p.split(":")[4], s.Resource.map((r: string) => r.slice(bucketArn.length + 1))]),
+            ),
+        );
         assert.deepEqual(granted, {
             [READER]: [`${location("orders")}/*`, `${location("returns")}/*`].sort(),
             [OTHER_READER]: [`${location("orders")}/*`],
         });
         for (const s of policy.Statement.filter((x: any) => x.Action === "s3:ListBucket")) {
-            assert.ok(s.Condition.StringLike["s3:prefix"].every((p: string) => /\/g\d+-[0-9a-f]{8}\/\*?$/.test(p)), "listing only under current exports");
+            assert.ok(
+                s.Condition.StringLike["s3:prefix"].every((p: string) => /\/g\d+-[0-9a-f]{8}\/\*?$/.test(p)),
+                "listing only under current exports",
+            );
         }
-        assert.ok(!policy.Statement.some((s: any) => s.Effect === "Allow" && [s.Action].flat().some((a: string) => !["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"].includes(a))));
+        assert.ok(
+            !policy.Statement.some(
+                (s: any) =>
+                    s.Effect === "Allow" &&
+                    [s.Action].flat().some((a: string) => !["s3:GetObject", "s3:ListBucket", "s3:GetBucketLocation"].includes(a)),
+            ),
+        );
     });
 
     it("lets readers decrypt through S3 in the lake's region only, and shares their Glue tables through the catalog policy", () => {
-        const key = policyOf(shared, "aws:kms/key:Key", "kms-key").Statement.find((s: any) => s.Sid === "AllowReadersToDecryptExportsThroughS3");
+        const key = policyOf(shared, "aws:kms/key:Key", "kms-key").Statement.find(
+            (s: any) => s.Sid === "AllowReadersToDecryptExportsThroughS3",
+        );
         assert.deepEqual(key, {
-            Sid: "AllowReadersToDecryptExportsThroughS3", Effect: "Allow", Principal: { AWS: [`arn:aws:iam::${READER}:root`, `arn:aws:iam::${OTHER_READER}:root`] },
-            Action: "kms:Decrypt", Resource: "*", Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+            Sid: "AllowReadersToDecryptExportsThroughS3",
+            Effect: "Allow",
+            Principal: { AWS: [`arn:aws:iam::${READER}:root`, `arn:aws:iam::${OTHER_READER}:root`] },
+            Action: "kms:Decrypt",
+            Resource: "*",
+            Condition: { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
         });
         const catalog = policyOf(shared, "aws:glue/resourcePolicy:ResourcePolicy", "sharing");
-        assert.deepEqual(catalog.Statement.map((s: any) => [s.Principal.AWS, s.Resource.filter((r: string) => r.includes(":table/"))]), [
-            [[`arn:aws:iam::${READER}:root`], ["arn:aws:glue:eu-west-1:123456789012:table/lake/orders", "arn:aws:glue:eu-west-1:123456789012:table/lake/returns"]],
-            [[`arn:aws:iam::${OTHER_READER}:root`], ["arn:aws:glue:eu-west-1:123456789012:table/lake/orders"]],
-        ]);
+        assert.deepEqual(
+            catalog.Statement.map((s: any) => [s.Principal.AWS, s.Resource.filter((r: string) => r.includes(":table/"))]),
+            [
+                [
+                    [`arn:aws:iam::${READER}:root`],
+                    ["arn:aws:glue:eu-west-1:123456789012:table/lake/orders", "arn:aws:glue:eu-west-1:123456789012:table/lake/returns"],
+                ],
+                [[`arn:aws:iam::${OTHER_READER}:root`], ["arn:aws:glue:eu-west-1:123456789012:table/lake/orders"]],
+            ],
+        );
         assert.deepEqual(sharedDev.ofType("aws:glue/resourcePolicy:ResourcePolicy"), [], "the catalog policy is opt-in");
         assert.deepEqual(sharedDev.ofType("aws:kms/key:Key"), [], "sse-s3: no key to grant");
-        assert.equal(policyOf(sharedDev, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only").Statement.length, 4, "TLS deny, locate, list, get");
+        assert.equal(
+            policyOf(sharedDev, "aws:s3/bucketPolicy:BucketPolicy", "lake-tls-only").Statement.length,
+            4,
+            "TLS deny, locate, list, get",
+        );
     });
 
     it("subscribes the lake's further subscribers with the table's filter, raw where the protocol has it, and the lake's redrive", () => {
@@ -266,7 +415,9 @@ describe("sharing: the graph under mocks", function () {
         const topic = shared.one("aws:sns/topic:Topic", "lake-events");
         const subs = shared.ofType("aws:sns/topicSubscription:TopicSubscription").filter((s) => /subscriber-/.test(s.name));
         assert.deepEqual(subs.map((s) => [s.inputs.protocol, s.inputs.endpoint, s.inputs.rawMessageDelivery === true]).sort(), [
-            ["https", WEBHOOK, true], ["lambda", FUNCTION_HERE, false], ["sqs", QUEUE_HERE, true],
+            ["https", WEBHOOK, true],
+            ["lambda", FUNCTION_HERE, false],
+            ["sqs", QUEUE_HERE, true],
         ]);
         for (const s of subs) {
             assert.equal(s.inputs.topic, topic.outputs.arn);
@@ -274,13 +425,35 @@ describe("sharing: the graph under mocks", function () {
             assert.deepEqual(JSON.parse(s.inputs.filterPolicy), { Records: { s3: { object: { key: [{ prefix: "exports/orders/" }] } } } });
             assert.deepEqual(JSON.parse(s.inputs.redrivePolicy), { deadLetterTargetArn: undelivered });
         }
-        assert.ok(!shared.ofType("aws:sns/topicSubscription:TopicSubscription").some((s) => s.inputs.endpoint === QUEUE_ELSEWHERE), "an endpoint owner subscribes itself");
+        assert.ok(
+            !shared.ofType("aws:sns/topicSubscription:TopicSubscription").some((s) => s.inputs.endpoint === QUEUE_ELSEWHERE),
+            "an endpoint owner subscribes itself",
+        );
         const permission = shared.one("aws:lambda/permission:Permission");
-        assert.deepEqual([permission.inputs.function, permission.inputs.qualifier, permission.inputs.principal, permission.inputs.sourceArn, permission.inputs.action, permission.inputs.region],
-            [`arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:index-orders`, "live", "sns.amazonaws.com", topic.outputs.arn, "lambda:InvokeFunction", "eu-west-1"]);
+        assert.deepEqual(
+            [
+                permission.inputs.function,
+                permission.inputs.qualifier,
+                permission.inputs.principal,
+                permission.inputs.sourceArn,
+                permission.inputs.action,
+                permission.inputs.region,
+            ],
+            [
+                `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:index-orders`,
+                "live",
+                "sns.amazonaws.com",
+                topic.outputs.arn,
+                "lambda:InvokeFunction",
+                "eu-west-1",
+            ],
+        );
         const lambdaSub = subs.find((s) => s.inputs.protocol === "lambda")!;
         assert.ok(lambdaSub.dependencies.includes(permission.urn), "the subscription waits for the function's permission");
-        assert.ok(topic.inputs.lambdaFailureFeedbackRoleArn && topic.inputs.httpFailureFeedbackRoleArn, "failed Lambda and HTTPS deliveries are logged too");
+        assert.ok(
+            topic.inputs.lambdaFailureFeedbackRoleArn && topic.inputs.httpFailureFeedbackRoleArn,
+            "failed Lambda and HTTPS deliveries are logged too",
+        );
         const backfill = shared.ofType("command:local:Command").find((c) => c.name.includes("orders-backfill"))!;
         for (const s of subs) assert.ok(backfill.dependencies.includes(s.urn), `the backfill waits for ${s.inputs.protocol} subscription`);
         const alarm = shared.one("aws:cloudwatch/metricAlarm:MetricAlarm", "undelivered-events");
@@ -289,29 +462,53 @@ describe("sharing: the graph under mocks", function () {
 
     it("admits exactly the endpoint owner's endpoint in the topic policy", () => {
         const statements = policyOf(shared, "aws:sns/topicPolicy:TopicPolicy", "lake-events").Statement;
-        assert.deepEqual(statements.slice(1), [{
-            Sid: "EndpointOwnerSubscribes1", Effect: "Allow", Principal: { AWS: `arn:aws:iam::${READER}:root` }, Action: "sns:Subscribe",
-            Resource: shared.one("aws:sns/topic:Topic", "lake-events").outputs.arn,
-            Condition: { StringEquals: { "sns:Protocol": "sqs", "sns:Endpoint": [QUEUE_ELSEWHERE] } },
-        }]);
+        assert.deepEqual(statements.slice(1), [
+            {
+                Sid: "EndpointOwnerSubscribes1",
+                Effect: "Allow",
+                Principal: { AWS: `arn:aws:iam::${READER}:root` },
+                Action: "sns:Subscribe",
+                Resource: shared.one("aws:sns/topic:Topic", "lake-events").outputs.arn,
+                Condition: { StringEquals: { "sns:Protocol": "sqs", "sns:Endpoint": [QUEUE_ELSEWHERE] } },
+            },
+        ]);
     });
 
     it("tells readers and endpoint owners what they need (the sharing output)", () => {
         const sharing = shared.run.outputs.sharing as any;
         assert.deepEqual(sharing.readers, { [READER]: ["orders", "returns"], [OTHER_READER]: ["orders"] });
         assert.equal(sharing.catalogId, MOCK_ACCOUNT);
-        assert.deepEqual(sharing.endpointOwnerSubscriptions, [{
-            table: "orders", protocol: "sqs", endpoint: QUEUE_ELSEWHERE, topicArn: shared.one("aws:sns/topic:Topic", "lake-events").outputs.arn,
-            filterPolicyScope: "MessageBody", filterPolicy: JSON.stringify({ Records: { s3: { object: { key: [{ prefix: "exports/orders/" }] } } } }), rawMessageDelivery: true,
-        }]);
+        assert.deepEqual(sharing.endpointOwnerSubscriptions, [
+            {
+                table: "orders",
+                protocol: "sqs",
+                endpoint: QUEUE_ELSEWHERE,
+                topicArn: shared.one("aws:sns/topic:Topic", "lake-events").outputs.arn,
+                filterPolicyScope: "MessageBody",
+                filterPolicy: JSON.stringify({ Records: { s3: { object: { key: [{ prefix: "exports/orders/" }] } } } }),
+                rawMessageDelivery: true,
+            },
+        ]);
         assert.deepEqual(sharing.subscriptions.map((s: any) => s.protocol).sort(), ["https", "lambda", "sqs"]);
     });
 
     it("passes every rule of the policy pack", async function () {
-        const result = await planStack({ stack: "prod", config: { [k("tables")]: tablesWithSubscribers, [k("readers")]: [READER, `${OTHER_READER}:ORDERS`], [k("glueCatalogResourcePolicy")]: true } });
-        assert.deepEqual(result.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`), []);
+        const result = await planStack({
+            stack: "prod",
+            config: {
+                [k("tables")]: tablesWithSubscribers,
+                [k("readers")]: [READER, `${OTHER_READER}:ORDERS`],
+                [k("glueCatalogResourcePolicy")]: true,
+            },
+        });
+        assert.deepEqual(
+            result.violations.filter((v) => v.level === "mandatory").map((v) => `${v.policy}: ${v.message}`),
+            [],
+        );
         assert.deepEqual(result.policyConfig["iam-cross-account-principals-configured"], {
-            accountIds: [MOCK_ACCOUNT], readerAccounts: [READER, OTHER_READER], endpointOwnerAccounts: [READER],
+            accountIds: [MOCK_ACCOUNT],
+            readerAccounts: [READER, OTHER_READER],
+            endpointOwnerAccounts: [READER],
         });
     });
 });

@@ -59,7 +59,10 @@ for (const stack of ["dev", "prod"] as const) {
             const integration = g.one(INTEGRATION);
             const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket").outputs.bucket;
             assert.deepEqual(integration.inputs.storageAllowedLocations, [`s3://${bucket}/exports/`]);
-            assert.deepEqual([integration.inputs.type, integration.inputs.storageProvider, integration.inputs.enabled], ["EXTERNAL_STAGE", "S3", true]);
+            assert.deepEqual(
+                [integration.inputs.type, integration.inputs.storageProvider, integration.inputs.enabled],
+                ["EXTERNAL_STAGE", "S3", true],
+            );
             assert.equal(integration.inputs.storageAwsRoleArn, unloadRole(g).outputs.arn);
             assert.equal(integration.inputs.storageAwsRoleArn, `arn:aws:iam::${MOCK_ACCOUNT}:role/incremental-crawl-${stack}-snowflake`);
             assert.ok(!g.dependsOn(integration, unloadRole(g)), "no cycle: the integration does not wait for the role");
@@ -69,7 +72,10 @@ for (const stack of ["dev", "prod"] as const) {
         it("lets only the integration's IAM user, with its external id, assume the role", () => {
             const role = unloadRole(g);
             const who = integrationIdentity(g.one(INTEGRATION).inputs.name);
-            assert.deepEqual(policyOf(role, "assumeRolePolicy"), snowflakeTrustPolicy({ iamUserArn: who.userArn, externalId: who.externalId }));
+            assert.deepEqual(
+                policyOf(role, "assumeRolePolicy"),
+                snowflakeTrustPolicy({ iamUserArn: who.userArn, externalId: who.externalId }),
+            );
             assert.ok(g.dependsOn(role, g.one(INTEGRATION)), "the role is created from the integration's outputs");
             const st = policyOf(role, "assumeRolePolicy").Statement[0];
             assert.equal(st.Condition.StringEquals["sts:ExternalId"], who.externalId);
@@ -80,17 +86,37 @@ for (const stack of ["dev", "prod"] as const) {
             const key = g.ofType("aws:kms/key:Key").find((k) => k.name.endsWith("-kms-key"))?.outputs.arn;
             const doc = policyOf(unloadPolicy(g));
             // Deletes only under each table's current export: the Glue tables' locations.
-            const locations = g.ofType("aws:glue/catalogTable:CatalogTable").map((t) => String(t.inputs.storageDescriptor.location).replace(/^s3:\/\/[^/]+\//, "").replace(/\/$/, ""));
+            const locations = g.ofType("aws:glue/catalogTable:CatalogTable").map((t) =>
+                String(t.inputs.storageDescriptor.location)
+                    .replace(/^s3:\/\/[^/]+\//, "")
+                    .replace(/\/$/, ""),
+            );
             assert.equal(locations.length, tables.length);
-            assert.deepEqual(doc, snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key, deletablePrefixes: locations }));
-            assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "RemoveFilesOfFailedUnloads")!.Resource, locations.sort().map((l) => `${bucket}/${l}/*`));
-            assert.ok(locations.every((l) => /^exports\/[a-z_]+\/g1-[0-9a-f]{8}$/.test(l)), locations.join(", "));
+            assert.deepEqual(
+                doc,
+                snowflakeAccessPolicy({ bucketArn: bucket, prefix: "exports", kmsKeyArn: key, deletablePrefixes: locations }),
+            );
+            assert.deepEqual(
+                doc.Statement.find((s: any) => s.Sid === "RemoveFilesOfFailedUnloads")!.Resource,
+                locations.sort().map((l) => `${bucket}/${l}/*`),
+            );
+            assert.ok(
+                locations.every((l) => /^exports\/[a-z_]+\/g1-[0-9a-f]{8}$/.test(l)),
+                locations.join(", "),
+            );
             const actions = doc.Statement.flatMap((s: any) => [s.Action].flat()).sort();
             assert.deepEqual(actions, [
                 ...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []),
-                "s3:DeleteObject", "s3:GetBucketLocation", "s3:GetObject", "s3:GetObjectVersion", "s3:ListBucket", "s3:PutObject",
+                "s3:DeleteObject",
+                "s3:GetBucketLocation",
+                "s3:GetObject",
+                "s3:GetObjectVersion",
+                "s3:ListBucket",
+                "s3:PutObject",
             ]);
-            assert.deepEqual(doc.Statement.find((s: any) => s.Action === "s3:ListBucket")!.Condition, { StringLike: { "s3:prefix": ["exports/", "exports/*"] } });
+            assert.deepEqual(doc.Statement.find((s: any) => s.Action === "s3:ListBucket")!.Condition, {
+                StringLike: { "s3:prefix": ["exports/", "exports/*"] },
+            });
         });
 
         it("puts the stage on the export prefix through the integration, without credentials", () => {
@@ -100,7 +126,12 @@ for (const stack of ["dev", "prod"] as const) {
             assert.equal(stage.storageIntegration, g.one(INTEGRATION).inputs.name);
             assert.equal(stage.credentials, undefined);
             assert.equal(stage.fileFormat, undefined, "the COPY names the format; a stage format would read back differently (permadiff)");
-            assert.equal(stage.encryption, stack === "prod" ? `TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${g.one("aws:kms/key:Key", "-kms-key").outputs.arn}'` : "TYPE = 'AWS_SSE_S3'");
+            assert.equal(
+                stage.encryption,
+                stack === "prod"
+                    ? `TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${g.one("aws:kms/key:Key", "-kms-key").outputs.arn}'`
+                    : "TYPE = 'AWS_SSE_S3'",
+            );
         });
 
         it("streams each table append-only with its initial rows, on the created or the named existing table", () => {
@@ -109,7 +140,11 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.deepEqual([stream.appendOnly, stream.showInitialRows], ["true", "true"]);
                 if (t === "customers") {
                     assert.equal(stream.table, "CRM.PUBLIC.CUSTOMERS");
-                    assert.equal(g.ofType(SF("table:Table")).filter((x) => x.inputs.name === "CUSTOMERS").length, 0, "an existing table is not created");
+                    assert.equal(
+                        g.ofType(SF("table:Table")).filter((x) => x.inputs.name === "CUSTOMERS").length,
+                        0,
+                        "an existing table is not created",
+                    );
                 } else {
                     const table = g.one(SF("table:Table"), "-orders-table");
                     assert.equal(stream.table, table.outputs.fullyQualifiedName);
@@ -128,28 +163,65 @@ for (const stack of ["dev", "prod"] as const) {
                     g.one("aws:sns/topicSubscription:TopicSubscription", `-${t}-subscription`),
                     g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`),
                 ];
-                for (const dep of [g.one(STAGE), g.one(SF("fileFormat:FileFormat")), unloadRole(g), unloadPolicy(g), perTable(g, STREAM, t), ...eventPath]) {
+                for (const dep of [
+                    g.one(STAGE),
+                    g.one(SF("fileFormat:FileFormat")),
+                    unloadRole(g),
+                    unloadPolicy(g),
+                    perTable(g, STREAM, t),
+                    ...eventPath,
+                ]) {
                     assert.ok(g.dependsOn(cmd, dep), `backfill depends on ${dep.name}`);
                 }
                 assert.equal(cmd.inputs.create, BACKFILL_COMMAND);
                 assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
                 assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), [
-                    "BACKFILL_ACCOUNT_NAME", "BACKFILL_AWS_REGION", "BACKFILL_BASELINE_SQL", "BACKFILL_CLEANUP_SQL", "BACKFILL_COPY_SQL", "BACKFILL_GLUE_DATABASE",
-                    "BACKFILL_GLUE_TABLE", "BACKFILL_LIST_SQL", "BACKFILL_LOG_SQL", "BACKFILL_ORGANIZATION_NAME", "BACKFILL_ROLE", "BACKFILL_SESSION_SQL",
-                    "BACKFILL_TABLE", "BACKFILL_UNLISTED_SQL", "BACKFILL_USER", "BACKFILL_WAREHOUSE",
+                    "BACKFILL_ACCOUNT_NAME",
+                    "BACKFILL_AWS_REGION",
+                    "BACKFILL_BASELINE_SQL",
+                    "BACKFILL_CLEANUP_SQL",
+                    "BACKFILL_COPY_SQL",
+                    "BACKFILL_GLUE_DATABASE",
+                    "BACKFILL_GLUE_TABLE",
+                    "BACKFILL_LIST_SQL",
+                    "BACKFILL_LOG_SQL",
+                    "BACKFILL_ORGANIZATION_NAME",
+                    "BACKFILL_ROLE",
+                    "BACKFILL_SESSION_SQL",
+                    "BACKFILL_TABLE",
+                    "BACKFILL_UNLISTED_SQL",
+                    "BACKFILL_USER",
+                    "BACKFILL_WAREHOUSE",
                 ]);
                 const env = cmd.inputs.environment;
-                assert.deepEqual([env.BACKFILL_AWS_REGION, env.BACKFILL_GLUE_DATABASE, env.BACKFILL_GLUE_TABLE],
-                    ["eu-west-1", g.one("aws:glue/catalogDatabase:CatalogDatabase").inputs.name, t], "partitions go to the table's Glue table");
-                const folder = /\/(orders|customers)\/g1-[0-9a-f]{8}\/$/.exec(g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`).inputs.storageDescriptor.location)![0];
+                assert.deepEqual(
+                    [env.BACKFILL_AWS_REGION, env.BACKFILL_GLUE_DATABASE, env.BACKFILL_GLUE_TABLE],
+                    ["eu-west-1", g.one("aws:glue/catalogDatabase:CatalogDatabase").inputs.name, t],
+                    "partitions go to the table's Glue table",
+                );
+                const folder = /\/(orders|customers)\/g1-[0-9a-f]{8}\/$/.exec(
+                    g.one("aws:glue/catalogTable:CatalogTable", `-${t}-table`).inputs.storageDescriptor.location,
+                )![0];
                 assert.ok(env.BACKFILL_COPY_SQL.split("\n")[0].endsWith(folder), "the COPY writes where the Glue table reads");
-                assert.ok(env.BACKFILL_LIST_SQL.endsWith(folder) && env.BACKFILL_CLEANUP_SQL.includes(`${folder} PATTERN = '.*{queryId}.*'`));
+                assert.ok(
+                    env.BACKFILL_LIST_SQL.endsWith(folder) && env.BACKFILL_CLEANUP_SQL.includes(`${folder} PATTERN = '.*{queryId}.*'`),
+                );
                 const provider = g.one("pulumi:providers:snowflake").inputs;
                 assert.deepEqual(
-                    [cmd.inputs.environment.BACKFILL_ACCOUNT_NAME, cmd.inputs.environment.BACKFILL_USER, cmd.inputs.environment.BACKFILL_WAREHOUSE],
-                    [provider.accountName, provider.user, provider.warehouse], "the backfill connects as the provider does");
+                    [
+                        cmd.inputs.environment.BACKFILL_ACCOUNT_NAME,
+                        cmd.inputs.environment.BACKFILL_USER,
+                        cmd.inputs.environment.BACKFILL_WAREHOUSE,
+                    ],
+                    [provider.accountName, provider.user, provider.warehouse],
+                    "the backfill connects as the provider does",
+                );
                 assert.deepEqual(JSON.parse(cmd.inputs.environment.BACKFILL_SESSION_SQL), sql.sessionStatements());
-                assert.deepEqual(cmd.inputs.triggers, [perTable(g, STREAM, t).inputs.name], "a new stream, and only that, re-runs the backfill");
+                assert.deepEqual(
+                    cmd.inputs.triggers,
+                    [perTable(g, STREAM, t).inputs.name],
+                    "a new stream, and only that, re-runs the backfill",
+                );
                 assert.equal(cmd.inputs.update, BACKFILL_KEEP_SUMMARY, "other input changes unload nothing, and keep the summary");
                 assert.equal(cmd.inputs.addPreviousOutputInEnv, true);
             }
@@ -162,10 +234,18 @@ for (const stack of ["dev", "prod"] as const) {
                 const stream = perTable(g, STREAM, t).inputs;
                 assert.ok(g.dependsOn(task, cmd), "task dependsOn backfill");
                 const env = cmd.inputs.environment;
-                assert.equal(task.inputs.sqlStatement, sql.taskBody({
-                    copy: env.BACKFILL_COPY_SQL, log: env.BACKFILL_LOG_SQL, list: env.BACKFILL_LIST_SQL, baseline: env.BACKFILL_BASELINE_SQL,
-                    unlisted: env.BACKFILL_UNLISTED_SQL, remove: env.BACKFILL_CLEANUP_SQL,
-                }), "one builder for both runners: the task runs the backfill's cleanup, COPY and log line");
+                assert.equal(
+                    task.inputs.sqlStatement,
+                    sql.taskBody({
+                        copy: env.BACKFILL_COPY_SQL,
+                        log: env.BACKFILL_LOG_SQL,
+                        list: env.BACKFILL_LIST_SQL,
+                        baseline: env.BACKFILL_BASELINE_SQL,
+                        unlisted: env.BACKFILL_UNLISTED_SQL,
+                        remove: env.BACKFILL_CLEANUP_SQL,
+                    }),
+                    "one builder for both runners: the task runs the backfill's cleanup, COPY and log line",
+                );
                 assert.match(task.inputs.sqlStatement, new RegExp(`FROM "${stream.database}"\\."${stream.schema}"\\."${stream.name}"`));
                 assert.equal(task.inputs.when, `SYSTEM$STREAM_HAS_DATA('${stream.database}.${stream.schema}.${stream.name}')`);
                 assert.equal(task.inputs.enableUnloadPhysicalTypeOptimization, false);
@@ -184,16 +264,27 @@ for (const stack of ["dev", "prod"] as const) {
             const role = g.one("aws:iam/role:Role", "-task-errors-role");
             const policy = g.one("aws:iam/rolePolicy:RolePolicy", "-task-errors-publish");
             const key = g.ofType("aws:kms/key:Key").find((k) => k.name.endsWith("-kms-key"))?.outputs.arn;
-            assert.deepEqual([integration.inputs.notificationProvider, integration.inputs.enabled, integration.inputs.awsSnsTopicArn],
-                ["AWS_SNS", true, alertsTopic]);
+            assert.deepEqual(
+                [integration.inputs.notificationProvider, integration.inputs.enabled, integration.inputs.awsSnsTopicArn],
+                ["AWS_SNS", true, alertsTopic],
+            );
             assert.equal(integration.inputs.awsSnsRoleArn, role.outputs.arn);
             assert.equal(role.outputs.name, `incremental-crawl-${stack}-snowflake-alerts`);
             assert.ok(!g.dependsOn(integration, role), "no cycle: the integration names the role by its fixed ARN");
             const who = { iamUserArn: integration.outputs.awsSnsIamUserArn, externalId: integration.outputs.awsSnsExternalId };
-            assert.deepEqual(policyOf(role, "assumeRolePolicy"), snowflakeTrustPolicy(who), "only the integration's IAM user, with its external id");
+            assert.deepEqual(
+                policyOf(role, "assumeRolePolicy"),
+                snowflakeTrustPolicy(who),
+                "only the integration's IAM user, with its external id",
+            );
             assert.deepEqual(policyOf(policy), snowflakeAlertsPolicy({ topicArn: alertsTopic, kmsKeyArn: key }));
-            assert.deepEqual(policyOf(policy).Statement.flatMap((st: any) => [st.Action].flat()).sort(),
-                [...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []), "sns:Publish"], "publish to the alerts topic, nothing else");
+            assert.deepEqual(
+                policyOf(policy)
+                    .Statement.flatMap((st: any) => [st.Action].flat())
+                    .sort(),
+                [...(key ? ["kms:Decrypt", "kms:GenerateDataKey"] : []), "sns:Publish"],
+                "publish to the alerts topic, nothing else",
+            );
             for (const t of tables) {
                 const task = perTable(g, TASK, t);
                 assert.equal(task.inputs.errorIntegration, integration.inputs.name, `${t}: failed runs are reported`);
@@ -204,17 +295,28 @@ for (const stack of ["dev", "prod"] as const) {
         it("keeps an unload log and its baseline that both runners write, and that outlive a production destroy", () => {
             const log = g.one(SF("table:Table"), "-unload-log");
             assert.equal(log.inputs.name, sql.UNLOAD_LOG_TABLE);
-            assert.deepEqual(log.inputs.columns.map((c: any) => c.name), sql.UNLOAD_LOG_COLUMNS.map((c) => c.name));
+            assert.deepEqual(
+                log.inputs.columns.map((c: any) => c.name),
+                sql.UNLOAD_LOG_COLUMNS.map((c) => c.name),
+            );
             assert.equal(log.retainOnDelete, stack === "prod");
             const baseline = g.one(SF("table:Table"), "-unload-baseline");
             assert.equal(baseline.inputs.name, sql.UNLOAD_BASELINE_TABLE);
-            assert.deepEqual(baseline.inputs.columns.map((c: any) => [c.name, c.nullable]), sql.UNLOAD_BASELINE_COLUMNS.map((c) => [c.name, false]));
+            assert.deepEqual(
+                baseline.inputs.columns.map((c: any) => [c.name, c.nullable]),
+                sql.UNLOAD_BASELINE_COLUMNS.map((c) => [c.name, false]),
+            );
             assert.equal(baseline.retainOnDelete, stack === "prod");
             for (const t of tables) {
                 const cmd = perTable(g, COMMAND, t);
                 assert.ok(g.dependsOn(cmd, log) && g.dependsOn(cmd, baseline));
                 const env = cmd.inputs.environment;
-                assert.match(env.BACKFILL_LOG_SQL, new RegExp(`^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', '\\{queryId\\}'`));
+                assert.match(
+                    env.BACKFILL_LOG_SQL,
+                    new RegExp(
+                        `^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', '\\{queryId\\}'`,
+                    ),
+                );
                 assert.ok(perTable(g, TASK, t).inputs.sqlStatement.includes(env.BACKFILL_LOG_SQL.split("'{queryId}'").join(":copy_id")));
             }
         });
@@ -222,10 +324,20 @@ for (const stack of ["dev", "prod"] as const) {
         it("exports each backfill's summary as a stack output", () => {
             const out = g.run.outputs.tables as Record<string, any>;
             for (const t of tables) {
-                assert.deepEqual(out[t].backfill, {
-                    status: "ok", table: t.toUpperCase(), rows: 0, files: 0, bytes: 0, queryId: "01b2c3d4-0000-0000-0000-000000000000", attempts: 1,
-                    partitionsAdded: 0,
-                }, "the backfill program's own summary of its (empty) run, parsed from the command's stdout");
+                assert.deepEqual(
+                    out[t].backfill,
+                    {
+                        status: "ok",
+                        table: t.toUpperCase(),
+                        rows: 0,
+                        files: 0,
+                        bytes: 0,
+                        queryId: "01b2c3d4-0000-0000-0000-000000000000",
+                        attempts: 1,
+                        partitionsAdded: 0,
+                    },
+                    "the backfill program's own summary of its (empty) run, parsed from the command's stdout",
+                );
             }
         });
     });
@@ -239,7 +351,10 @@ describe("snowflake export: re-running the backfill", () => {
         const dev = await stackGraph("dev");
         const base = JSON.parse(dev.run.config["incremental-crawl:tables"])[0];
         const { tables, ...rest } = over;
-        return graphOf({ stack: "dev", config: { ...rest, ...(tables ? { "incremental-crawl:tables": [{ ...base, ...(tables as object) }] } : {}) } });
+        return graphOf({
+            stack: "dev",
+            config: { ...rest, ...(tables ? { "incremental-crawl:tables": [{ ...base, ...(tables as object) }] } : {}) },
+        });
     };
 
     const reexport: Array<[string, Record<string, unknown>]> = [
@@ -265,10 +380,21 @@ describe("snowflake export: re-running the backfill", () => {
         ["the warehouse", { "incremental-crawl:snowflakeWarehouse": "OTHER_WH" }],
         ["the task schedule", { "incremental-crawl:taskScheduleMinutes": "5" }],
         ["the task timeout", { "incremental-crawl:taskTimeoutMinutes": "30" }],
-        ["a column added", { tables: { columns: [
-            { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false }, { name: "CUSTOMER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
-            { name: "STATUS", type: "VARCHAR(32)" }, { name: "AMOUNT", type: "NUMBER(12,2)" }, { name: "CHANNEL", type: "VARCHAR(16)" },
-        ] } }],
+        [
+            "a column added",
+            {
+                tables: {
+                    columns: [
+                        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
+                        { name: "CUSTOMER_ID", type: "NUMBER(38,0)" },
+                        { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
+                        { name: "STATUS", type: "VARCHAR(32)" },
+                        { name: "AMOUNT", type: "NUMBER(12,2)" },
+                        { name: "CHANNEL", type: "VARCHAR(16)" },
+                    ],
+                },
+            },
+        ],
         ["nothing", {}],
     ];
     for (const [what, over] of inPlace) {
@@ -298,7 +424,10 @@ describe("snowflake export: the backfill command's update", () => {
         assert.equal(run({}), "");
     });
 
-    for (const [what, stored] of [["an empty stdout, as an earlier `node -e 0` update left it", ""], ["text that is not a summary", "Traceback..."]] as const) {
+    for (const [what, stored] of [
+        ["an empty stdout, as an earlier `node -e 0` update left it", ""],
+        ["text that is not a summary", "Traceback..."],
+    ] as const) {
         it(`keeps the program evaluating after an update that stored ${what}`, async () => {
             const g = await graphOf({ stack: "dev", commandStdout: () => stored });
             const out = g.run.outputs.tables as Record<string, { backfill: unknown }>;

@@ -25,37 +25,50 @@ const orders = (over: Partial<TableSpec> = {}): TableSpec => ({
 
 describe("sql: the unload statement", () => {
     it("golden: day partitions of a TIMESTAMP_TZ column, zoned columns cast to NTZ", () => {
-        assert.equal(sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 64 }), [
-            `COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`,
-            `FROM (`,
-            `  SELECT`,
-            `    "ORDER_ID",`,
-            `    CONVERT_TIMEZONE('UTC', "ORDER_TS")::TIMESTAMP_NTZ AS "ORDER_TS",`,
-            `    CONVERT_TIMEZONE('UTC', "SEEN_AT")::TIMESTAMP_NTZ AS "SEEN_AT",`,
-            `    "LOADED_AT",`,
-            `    "ORDER_DATE",`,
-            `    "STATUS"`,
-            `  FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"`,
-            `)`,
-            `PARTITION BY ('dt=' || COALESCE(TO_VARCHAR("ORDER_TS", 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__'))`,
-            `FILE_FORMAT = (FORMAT_NAME = '"LAKE_EXPORT"."EXPORT"."LAKE_PARQUET"')`,
-            `HEADER = TRUE`,
-            `MAX_FILE_SIZE = 67108864`,
-            `DETAILED_OUTPUT = TRUE`,
-        ].join("\n"));
+        assert.equal(
+            sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 64 }),
+            [
+                `COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`,
+                `FROM (`,
+                `  SELECT`,
+                `    "ORDER_ID",`,
+                `    CONVERT_TIMEZONE('UTC', "ORDER_TS")::TIMESTAMP_NTZ AS "ORDER_TS",`,
+                `    CONVERT_TIMEZONE('UTC', "SEEN_AT")::TIMESTAMP_NTZ AS "SEEN_AT",`,
+                `    "LOADED_AT",`,
+                `    "ORDER_DATE",`,
+                `    "STATUS"`,
+                `  FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"`,
+                `)`,
+                `PARTITION BY ('dt=' || COALESCE(TO_VARCHAR("ORDER_TS", 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__'))`,
+                `FILE_FORMAT = (FORMAT_NAME = '"LAKE_EXPORT"."EXPORT"."LAKE_PARQUET"')`,
+                `HEADER = TRUE`,
+                `MAX_FILE_SIZE = 67108864`,
+                `DETAILED_OUTPUT = TRUE`,
+            ].join("\n"),
+        );
     });
 
     const partitions: Array<[Partial<TableSpec>, string]> = [
-        [{ partitionBy: "ORDER_DATE", partitionGranularity: "day" },
-            `'dt=' || COALESCE(TO_VARCHAR("ORDER_DATE", 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__')`],
-        [{ partitionBy: "ORDER_DATE", partitionGranularity: "month" },
-            `'dt=' || COALESCE(TO_VARCHAR("ORDER_DATE", 'YYYY-MM'), '__HIVE_DEFAULT_PARTITION__')`],
-        [{ partitionBy: "LOADED_AT", partitionGranularity: "hour" },
-            `'dt=' || COALESCE(TO_VARCHAR("LOADED_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
-        [{ partitionBy: "SEEN_AT", partitionGranularity: "hour" },
-            `'dt=' || COALESCE(TO_VARCHAR("SEEN_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`],
-        [{ partitionBy: "STATUS", partitionGranularity: "value" },
-            `'p_status=' || COALESCE(NULLIF(REGEXP_REPLACE(TO_VARCHAR("STATUS"), '[^A-Za-z0-9_.]', '_'), ''), '__HIVE_DEFAULT_PARTITION__')`],
+        [
+            { partitionBy: "ORDER_DATE", partitionGranularity: "day" },
+            `'dt=' || COALESCE(TO_VARCHAR("ORDER_DATE", 'YYYY-MM-DD'), '__HIVE_DEFAULT_PARTITION__')`,
+        ],
+        [
+            { partitionBy: "ORDER_DATE", partitionGranularity: "month" },
+            `'dt=' || COALESCE(TO_VARCHAR("ORDER_DATE", 'YYYY-MM'), '__HIVE_DEFAULT_PARTITION__')`,
+        ],
+        [
+            { partitionBy: "LOADED_AT", partitionGranularity: "hour" },
+            `'dt=' || COALESCE(TO_VARCHAR("LOADED_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`,
+        ],
+        [
+            { partitionBy: "SEEN_AT", partitionGranularity: "hour" },
+            `'dt=' || COALESCE(TO_VARCHAR("SEEN_AT", 'YYYY-MM-DD-HH24'), '__HIVE_DEFAULT_PARTITION__')`,
+        ],
+        [
+            { partitionBy: "STATUS", partitionGranularity: "value" },
+            `'p_status=' || COALESCE(NULLIF(REGEXP_REPLACE(TO_VARCHAR("STATUS"), '[^A-Za-z0-9_.]', '_'), ''), '__HIVE_DEFAULT_PARTITION__')`,
+        ],
     ];
     for (const [over, expected] of partitions) {
         it(`golden: ${over.partitionGranularity} partitions of ${over.partitionBy}`, () => {
@@ -81,15 +94,33 @@ describe("sql: the unload statement", () => {
         assert.equal(sql.quoteIdent(hostile), '"X""; DROP TABLE T; --"');
         assert.equal(sql.quoteLiteral("it's \\ odd"), "'it''s \\\\ odd'");
         const text = sql.buildUnloadSql({
-            table: orders({ name: "T", columns: [{ name: hostile, type: "DATE", nullable: true }], partitionBy: hostile, partitionGranularity: "day" }),
-            stage, path, source, fileFormat, maxFileSizeMb: 1,
+            table: orders({
+                name: "T",
+                columns: [{ name: hostile, type: "DATE", nullable: true }],
+                partitionBy: hostile,
+                partitionGranularity: "day",
+            }),
+            stage,
+            path,
+            source,
+            fileFormat,
+            maxFileSizeMb: 1,
         });
         // The hostile text appears only inside a doubled-quote identifier.
         const outside = text.replace(/"(?:[^"]|"")*"/g, "<id>").replace(/'(?:[^'\\]|''|\\.)*'/g, "<lit>");
         assert.doesNotMatch(outside, /DROP/);
         const benign = sql.buildUnloadSql({
-            table: orders({ name: "T", columns: [{ name: "D", type: "DATE", nullable: true }], partitionBy: "D", partitionGranularity: "day" }),
-            stage, path, source, fileFormat, maxFileSizeMb: 1,
+            table: orders({
+                name: "T",
+                columns: [{ name: "D", type: "DATE", nullable: true }],
+                partitionBy: "D",
+                partitionGranularity: "day",
+            }),
+            stage,
+            path,
+            source,
+            fileFormat,
+            maxFileSizeMb: 1,
         });
         assert.equal(outside, benign.replace(/"(?:[^"]|"")*"/g, "<id>").replace(/'(?:[^'\\]|''|\\.)*'/g, "<lit>"), "same statement shape");
     });
@@ -119,9 +150,17 @@ describe("sql: the unload statement", () => {
             for (const granularity of ["day", "month", "hour"] as const) {
                 const table = orders({ partitionBy: column, partitionGranularity: granularity });
                 const text = sql.buildUnloadSql({ table, stage, path, source, fileFormat, maxFileSizeMb: 16 });
-                assert.match(text, new RegExp(`CONVERT_TIMEZONE\\('UTC', "${column}"\\)::TIMESTAMP_NTZ AS "${column}"`), "the SELECT converts the instant to UTC once");
+                assert.match(
+                    text,
+                    new RegExp(`CONVERT_TIMEZONE\\('UTC', "${column}"\\)::TIMESTAMP_NTZ AS "${column}"`),
+                    "the SELECT converts the instant to UTC once",
+                );
                 const partitionBy = /^PARTITION BY \((.*)\)$/m.exec(text)![1];
-                assert.doesNotMatch(partitionBy, /CONVERT_TIMEZONE|TIMESTAMP_LTZ|LOCALTIMESTAMP|CURRENT_/i, "nothing in PARTITION BY reads the session time zone");
+                assert.doesNotMatch(
+                    partitionBy,
+                    /CONVERT_TIMEZONE|TIMESTAMP_LTZ|LOCALTIMESTAMP|CURRENT_/i,
+                    "nothing in PARTITION BY reads the session time zone",
+                );
                 assert.match(partitionBy, new RegExp(`TO_VARCHAR\\("${column}", '[^']+'\\)`));
             }
         }
@@ -146,36 +185,58 @@ describe("sql: the unload statement", () => {
     });
 
     it("writes into the export's own folder, and refuses a path that is not one", () => {
-        assert.match(sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 16 }), /^COPY INTO @"LAKE_EXPORT"\."EXPORT"\."LAKE_STAGE"\/orders\/g1-0a1b2c3d\/\n/);
+        assert.match(
+            sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 16 }),
+            /^COPY INTO @"LAKE_EXPORT"\."EXPORT"\."LAKE_STAGE"\/orders\/g1-0a1b2c3d\/\n/,
+        );
         for (const bad of ["", "orders", "../x/", "orders//", "/orders/"]) {
-            assert.throws(() => sql.buildUnloadSql({ table: orders(), stage, path: bad, source, fileFormat, maxFileSizeMb: 16 }), /stage path/, bad);
+            assert.throws(
+                () => sql.buildUnloadSql({ table: orders(), stage, path: bad, source, fileFormat, maxFileSizeMb: 16 }),
+                /stage path/,
+                bad,
+            );
         }
     });
 
     it("removes the files of one query and lists an export's files, in the export's folder only", () => {
-        assert.equal(sql.removeFilesOfQuery(stage, path), `REMOVE @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/ PATTERN = '.*{queryId}.*'`);
+        assert.equal(
+            sql.removeFilesOfQuery(stage, path),
+            `REMOVE @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/ PATTERN = '.*{queryId}.*'`,
+        );
         assert.equal(sql.listFiles(stage, path), `LIST @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/`);
     });
 });
 
 describe("sql: the unload log and the cleanup before each unload", () => {
-    const s = sql.unloadStatements({ copy: "COPY INTO @x/orders/g1-0a1b2c3d/\nFROM (SELECT 1)", stage, path, table: "O'RDERS", exportId: "g1-0a1b2c3d" });
+    const s = sql.unloadStatements({
+        copy: "COPY INTO @x/orders/g1-0a1b2c3d/\nFROM (SELECT 1)",
+        stage,
+        path,
+        table: "O'RDERS",
+        exportId: "g1-0a1b2c3d",
+    });
     const log = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS"';
     const baseline = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOAD_BASELINE"';
     const mine = (alias: string) => `${alias}.TABLE_NAME = 'O''RDERS' AND ${alias}.EXPORT_ID = 'g1-0a1b2c3d'`;
 
     it("reads the COPY's result whatever the case of its columns, skipping the summary row of an unload that wrote nothing", () => {
-        assert.equal(s.log,
+        assert.equal(
+            s.log,
             `INSERT INTO ${log} (TABLE_NAME, EXPORT_ID, QUERY_ID, FILE_NAME, FILE_SIZE, ROW_COUNT, UNLOADED_AT) ` +
-            "SELECT 'O''RDERS', 'g1-0a1b2c3d', '{queryId}', GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, GET_IGNORE_CASE(O, 'FILE_SIZE')::NUMBER(38,0), " +
-            "GET_IGNORE_CASE(O, 'ROW_COUNT')::NUMBER(38,0), SYSDATE() FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{queryId}'))) " +
-            "WHERE COALESCE(GET_IGNORE_CASE(O, 'ROWS_UNLOADED')::NUMBER, -1) <> 0");
+                "SELECT 'O''RDERS', 'g1-0a1b2c3d', '{queryId}', GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, GET_IGNORE_CASE(O, 'FILE_SIZE')::NUMBER(38,0), " +
+                "GET_IGNORE_CASE(O, 'ROW_COUNT')::NUMBER(38,0), SYSDATE() FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{queryId}'))) " +
+                "WHERE COALESCE(GET_IGNORE_CASE(O, 'ROWS_UNLOADED')::NUMBER, -1) <> 0",
+        );
         // Every column the INSERT fills is NOT NULL: a row without a file name fails the INSERT, and with it the unload.
         assert.ok(sql.UNLOAD_LOG_COLUMNS.every((c) => !c.nullable));
     });
 
     it("takes an export's baseline once: the marker, and the query ids of the files the log does not list", () => {
-        assert.ok(s.baseline.startsWith(`INSERT INTO ${baseline} (TABLE_NAME, EXPORT_ID, QUERY_ID, RECORDED_AT) SELECT 'O''RDERS', 'g1-0a1b2c3d', Q.QUERY_ID, SYSDATE() FROM (SELECT '' AS QUERY_ID UNION `));
+        assert.ok(
+            s.baseline.startsWith(
+                `INSERT INTO ${baseline} (TABLE_NAME, EXPORT_ID, QUERY_ID, RECORDED_AT) SELECT 'O''RDERS', 'g1-0a1b2c3d', Q.QUERY_ID, SYSDATE() FROM (SELECT '' AS QUERY_ID UNION `,
+            ),
+        );
         assert.ok(s.baseline.includes(`AND NOT EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`));
         assert.ok(s.baseline.endsWith(`) Q WHERE NOT EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`));
         assert.ok(sql.UNLOAD_BASELINE_COLUMNS.every((c) => !c.nullable));
@@ -183,7 +244,11 @@ describe("sql: the unload log and the cleanup before each unload", () => {
 
     it("finds the unlisted query ids only past the baseline, never one the log or the baseline lists", () => {
         assert.ok(s.unlisted.startsWith("SELECT F.QUERY_ID FROM (SELECT DISTINCT REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'name')::VARCHAR, "));
-        assert.ok(s.unlisted.includes("FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{listId}')))) F WHERE F.QUERY_ID IS NOT NULL AND "));
+        assert.ok(
+            s.unlisted.includes(
+                "FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{listId}')))) F WHERE F.QUERY_ID IS NOT NULL AND ",
+            ),
+        );
         assert.ok(s.unlisted.includes(` AND EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`));
         assert.ok(s.unlisted.includes(` AND NOT EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`));
         assert.ok(s.unlisted.endsWith(` AND NOT EXISTS (SELECT 1 FROM ${baseline} K WHERE ${mine("K")} AND K.QUERY_ID = F.QUERY_ID)`));
@@ -196,7 +261,11 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         const re = new RegExp(/REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '([^']+)', 1, 1, 'e', 1\)/.exec(s.unlisted)![1]);
         const id = "01bc2f3a-0604-ef03-0000-0001234a5678";
         assert.equal(re.exec(`s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_${id}_0_0_0.snappy.parquet`)?.[1], id);
-        for (const other of [`s3://${id}/exports/orders/g1-0a1b2c3d/dt=2024-01-01/part-0.parquet`, `s3://lake/exports/orders/g1-0a1b2c3d/data_${id}/x.parquet`, "s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_0_0_0.parquet"]) {
+        for (const other of [
+            `s3://${id}/exports/orders/g1-0a1b2c3d/dt=2024-01-01/part-0.parquet`,
+            `s3://lake/exports/orders/g1-0a1b2c3d/data_${id}/x.parquet`,
+            "s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_0_0_0.parquet",
+        ]) {
             assert.equal(re.exec(other), null, other);
         }
     });
@@ -206,7 +275,11 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         assert.ok(body.includes(`  ${s.baseline.split("'{listId}'").join(":list_id")};\n`));
         assert.ok(body.includes(`  LET unlisted RESULTSET := (${s.unlisted.split("'{listId}'").join(":list_id")});\n`));
         assert.ok(body.includes(`  ${s.log.split("'{queryId}'").join(":copy_id")};\n  COMMIT;\n`));
-        assert.ok(body.includes("    cleanup := 'REMOVE @\"LAKE_EXPORT\".\"EXPORT\".\"LAKE_STAGE\"/orders/g1-0a1b2c3d/ PATTERN = ''.*' || f.QUERY_ID || '.*''';\n"));
+        assert.ok(
+            body.includes(
+                "    cleanup := 'REMOVE @\"LAKE_EXPORT\".\"EXPORT\".\"LAKE_STAGE\"/orders/g1-0a1b2c3d/ PATTERN = ''.*' || f.QUERY_ID || '.*''';\n",
+            ),
+        );
         assert.ok(body.includes("  BEGIN TRANSACTION;\n  COPY INTO @x/orders/g1-0a1b2c3d/\n  FROM (SELECT 1);\n  copy_id := SQLID;\n"));
         assert.throws(() => sql.taskBody({ ...s, remove: "REMOVE @x" }), /must contain \{queryId\} once/);
         assert.throws(() => sql.taskBody({ ...s, log: "INSERT INTO x" }), /must contain '\{queryId\}'/);

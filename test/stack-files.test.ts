@@ -59,7 +59,10 @@ describe("stack files: the suite reads the example stacks, not yours", function 
             const text = fs.readFileSync(stackFilePath(EXAMPLES, stack), "utf8");
             assert.match(text, /^# Test fixture: the example \w+ stack as the project ships it\./);
             const tables = JSON.parse(stackConfig(stack)["incremental-crawl:tables"]);
-            assert.deepEqual(tables.map((t: { name: string }) => t.name), stack === "dev" ? ["ORDERS"] : ["ORDERS", "CUSTOMERS"]);
+            assert.deepEqual(
+                tables.map((t: { name: string }) => t.name),
+                stack === "dev" ? ["ORDERS"] : ["ORDERS", "CUSTOMERS"],
+            );
         }
     });
 
@@ -67,8 +70,12 @@ describe("stack files: the suite reads the example stacks, not yours", function 
         const copy = fs.mkdtempSync(path.join(os.tmpdir(), "adopter-"));
         try {
             // The project's files (committed or not, ignored ones aside), its installed packages.
-            const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], { cwd: ROOT, encoding: "utf8" })
-                .split("\0").filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
+            const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
+                cwd: ROOT,
+                encoding: "utf8",
+            })
+                .split("\0")
+                .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
             for (const f of files) {
                 fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
                 fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
@@ -83,14 +90,28 @@ describe("stack files: the suite reads the example stacks, not yours", function 
             const mocha = path.join(ROOT, "node_modules", "mocha", "bin", "mocha.js");
             // Tests that failed on such a copy before: a second crawler, the diagram in the docs.
             const subset = ["test/catalog.test.ts", "test/readme.test.ts"];
-            const run = await promisify(execFile)(process.execPath, [mocha, "--reporter", "dot", ...subset], { cwd: copy, env, maxBuffer: 16 << 20 })
-                .then((r) => ({ code: 0, out: r.stdout + r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }));
+            const run = await promisify(execFile)(process.execPath, [mocha, "--reporter", "dot", ...subset], {
+                cwd: copy,
+                env,
+                maxBuffer: 16 << 20,
+            }).then(
+                (r) => ({ code: 0, out: r.stdout + r.stderr }),
+                (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, out: e.stdout + e.stderr }),
+            );
             assert.equal(run.code, 0, run.out);
             assert.match(run.out, /\d+ passing/);
             // A script a test spawns inherits the setting; outside the suite, the tools read the stack file you edited.
-            const tables = (childEnv: NodeJS.ProcessEnv) => promisify(execFile)(process.execPath, ["-r", "ts-node/register/transpile-only", "-e",
-                'console.log(JSON.parse(require("./offline").stackConfig("dev")["incremental-crawl:tables"]).map((t) => t.name).join(","))'], { cwd: copy, env: childEnv })
-                .then((r) => r.stdout.trim());
+            const tables = (childEnv: NodeJS.ProcessEnv) =>
+                promisify(execFile)(
+                    process.execPath,
+                    [
+                        "-r",
+                        "ts-node/register/transpile-only",
+                        "-e",
+                        'console.log(JSON.parse(require("./offline").stackConfig("dev")["incremental-crawl:tables"]).map((t) => t.name).join(","))',
+                    ],
+                    { cwd: copy, env: childEnv },
+                ).then((r) => r.stdout.trim());
             assert.equal(await tables({ ...env, [TEST_STACKS_ENV]: EXAMPLE_STACKS }), "ORDERS");
             const own = YAML.parse(fs.readFileSync(stackFilePath(copy, "dev"), "utf8")).config["incremental-crawl:tables"];
             assert.equal(own.at(-1).name, "ADDED_BY_HAND");

@@ -47,7 +47,12 @@ describe("storage cost model", () => {
     });
 
     it("drops objects past their retention, after their noncurrent days in the class they had", () => {
-        const c = yearOfExports({ tiers: tiers("STANDARD_IA:30"), gbPerDay: 1, objectMb: 64, retention: { days: 100, noncurrentDays: 20 } });
+        const c = yearOfExports({
+            tiers: tiers("STANDARD_IA:30"),
+            gbPerDay: 1,
+            objectMb: 64,
+            retention: { days: 100, noncurrentDays: 20 },
+        });
         assert.equal(c.gb, 120);
         close(c.tiered, 30 * P.STANDARD + 90 * P.STANDARD_IA);
     });
@@ -59,8 +64,14 @@ describe("storage cost model", () => {
     });
 
     it("checks --tiers as the validator checks a lake-wide default", () => {
-        assert.deepEqual(parseTiersOption("STANDARD_IA:30, GLACIER_IR:120").map(storageTiers.tierText), ["STANDARD_IA:30", "GLACIER_IR:120"]);
-        assert.throws(() => parseTiersOption("STANDARD_IA:10"), (e: Error) => e instanceof UsageError && /--tiers: "STANDARD_IA:10": expected at least 30 days/.test(e.message));
+        assert.deepEqual(parseTiersOption("STANDARD_IA:30, GLACIER_IR:120").map(storageTiers.tierText), [
+            "STANDARD_IA:30",
+            "GLACIER_IR:120",
+        ]);
+        assert.throws(
+            () => parseTiersOption("STANDARD_IA:10"),
+            (e: Error) => e instanceof UsageError && /--tiers: "STANDARD_IA:10": expected at least 30 days/.test(e.message),
+        );
         assert.throws(() => parseTiersOption("GLACIER:90"), /Athena skips objects in GLACIER/);
         assert.throws(() => parseTiersOption("IA:30"), /--tiers: "IA:30": expected CLASS:DAYS/);
     });

@@ -16,7 +16,10 @@ const K = (key: string) => `incremental-crawl:${key}`;
 
 const orders = (over: Record<string, unknown> = {}) => ({
     name: "ORDERS",
-    columns: [{ name: "ORDER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_NTZ" }],
+    columns: [
+        { name: "ORDER_ID", type: "NUMBER(38,0)" },
+        { name: "ORDER_TS", type: "TIMESTAMP_NTZ" },
+    ],
     partitionBy: "ORDER_TS",
     ...over,
 });
@@ -39,72 +42,106 @@ describe("storage tiers: the validator", () => {
             tables: [orders(), orders({ name: "RETURNS", storageTiers: [] }), orders({ name: "CLICKS", storageTiers: ["GLACIER_IR:7"] })],
         });
         assert.deepEqual(s.storageTiers.map(storageTiers.tierText), ["STANDARD_IA:30", "INTELLIGENT_TIERING:60", "GLACIER_IR:120"]);
-        assert.deepEqual(s.tables.map((t) => t.storageTiers?.map(storageTiers.tierText)), [
-            ["STANDARD_IA:30", "INTELLIGENT_TIERING:60", "GLACIER_IR:120"], undefined, ["GLACIER_IR:7"],
-        ]);
+        assert.deepEqual(
+            s.tables.map((t) => t.storageTiers?.map(storageTiers.tierText)),
+            [["STANDARD_IA:30", "INTELLIGENT_TIERING:60", "GLACIER_IR:120"], undefined, ["GLACIER_IR:7"]],
+        );
     });
 
     it("leaves a table without tiers as it was: no storageTiers, no archived", () => {
         const [t] = settings({}).tables;
-        assert.deepEqual(Object.keys(t).filter((k) => (t as unknown as Record<string, unknown>)[k] !== undefined).sort(), ["columns", "generation", "name", "partitionBy", "partitionGranularity"]);
+        assert.deepEqual(
+            Object.keys(t)
+                .filter((k) => (t as unknown as Record<string, unknown>)[k] !== undefined)
+                .sort(),
+            ["columns", "generation", "name", "partitionBy", "partitionGranularity"],
+        );
     });
 
     it("refuses a class Athena cannot read, unless the table is explicitly archived", () => {
         // One problem per mistake: the refused tier is not also weighed against the retention.
         assert.deepEqual(problems({ tables: [orders({ retentionDays: 100, storageTiers: ["STANDARD_IA:30", "GLACIER:365"] })] }), [
             `tables[0].storageTiers[1]: expected one of STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR: Athena skips objects in GLACIER (S3 Glacier Flexible Retrieval), ` +
-            `so its catalogued partitions would silently lose rows; set the table's archived: true to accept that, got "GLACIER:365"`,
+                `so its catalogued partitions would silently lose rows; set the table's archived: true to accept that, got "GLACIER:365"`,
         ]);
         const lake = problems({ storageTiers: ["DEEP_ARCHIVE:400"] });
         assert.equal(lake.length, 1);
-        assert.match(lake[0], /^storageTiers\[0\]: expected one of STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR in the lake-wide default: Athena skips objects in DEEP_ARCHIVE/);
+        assert.match(
+            lake[0],
+            /^storageTiers\[0\]: expected one of STANDARD_IA, INTELLIGENT_TIERING, GLACIER_IR in the lake-wide default: Athena skips objects in DEEP_ARCHIVE/,
+        );
         const s = settings({ tables: [orders({ archived: true, storageTiers: ["STANDARD_IA:30", "GLACIER:365", "DEEP_ARCHIVE:455"] })] });
         assert.equal(s.tables[0].archived, true);
     });
 
     it("refuses archived without an archive tier of the table's own", () => {
-        assert.match(problems({ tables: [orders({ archived: true, storageTiers: ["STANDARD_IA:30"] })] }).join("\n"),
-            /^tables\[0\]\.archived: expected a GLACIER or DEEP_ARCHIVE tier when the table is archived/);
-        assert.match(problems({ storageTiers: ["STANDARD_IA:30"], tables: [orders({ archived: true })] }).join("\n"),
-            /^tables\[0\]\.archived: expected false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier/);
-        assert.match(problems({ tables: [orders({ archived: "yes" })] }).join("\n"), /^tables\[0\]\.archived: expected true or false, got "yes"/);
+        assert.match(
+            problems({ tables: [orders({ archived: true, storageTiers: ["STANDARD_IA:30"] })] }).join("\n"),
+            /^tables\[0\]\.archived: expected a GLACIER or DEEP_ARCHIVE tier when the table is archived/,
+        );
+        assert.match(
+            problems({ storageTiers: ["STANDARD_IA:30"], tables: [orders({ archived: true })] }).join("\n"),
+            /^tables\[0\]\.archived: expected false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier/,
+        );
+        assert.match(
+            problems({ tables: [orders({ archived: "yes" })] }).join("\n"),
+            /^tables\[0\]\.archived: expected true or false, got "yes"/,
+        );
     });
 
     it("refuses a transition to STANDARD_IA before 30 days, and ONEZONE_IA at all", () => {
         assert.deepEqual(problems({ storageTiers: ["STANDARD_IA:10"] }), [
             `storageTiers[0]: expected at least 30 days for STANDARD_IA: S3 keeps an object 30 days in STANDARD before STANDARD_IA, got "STANDARD_IA:10"`,
         ]);
-        assert.match(problems({ storageTiers: ["ONEZONE_IA:30"] }).join("\n"), /^storageTiers\[0\]: expected one of .*: ONEZONE_IA keeps one copy in one Availability Zone/);
+        assert.match(
+            problems({ storageTiers: ["ONEZONE_IA:30"] }).join("\n"),
+            /^storageTiers\[0\]: expected one of .*: ONEZONE_IA keeps one copy in one Availability Zone/,
+        );
     });
 
     it("refuses transitions that do not go down S3's supported transitions", () => {
-        assert.match(problems({ storageTiers: ["INTELLIGENT_TIERING:0", "STANDARD_IA:60"] }).join("\n"),
-            /^storageTiers\[1\]: expected a class S3 Lifecycle moves INTELLIGENT_TIERING objects to \(GLACIER_IR, GLACIER, DEEP_ARCHIVE\): transitions only go down/);
-        assert.match(problems({ storageTiers: ["GLACIER_IR:0", "INTELLIGENT_TIERING:200"] }).join("\n"),
-            /^storageTiers\[1\]: expected a class S3 Lifecycle moves GLACIER_IR objects to \(GLACIER, DEEP_ARCHIVE\)/);
-        assert.match(problems({ storageTiers: ["GLACIER_IR:90", "STANDARD_IA:60"] }).join("\n"), /^storageTiers\[1\]: expected a tier later than the one before it \(GLACIER_IR:90\)/);
+        assert.match(
+            problems({ storageTiers: ["INTELLIGENT_TIERING:0", "STANDARD_IA:60"] }).join("\n"),
+            /^storageTiers\[1\]: expected a class S3 Lifecycle moves INTELLIGENT_TIERING objects to \(GLACIER_IR, GLACIER, DEEP_ARCHIVE\): transitions only go down/,
+        );
+        assert.match(
+            problems({ storageTiers: ["GLACIER_IR:0", "INTELLIGENT_TIERING:200"] }).join("\n"),
+            /^storageTiers\[1\]: expected a class S3 Lifecycle moves GLACIER_IR objects to \(GLACIER, DEEP_ARCHIVE\)/,
+        );
+        assert.match(
+            problems({ storageTiers: ["GLACIER_IR:90", "STANDARD_IA:60"] }).join("\n"),
+            /^storageTiers\[1\]: expected a tier later than the one before it \(GLACIER_IR:90\)/,
+        );
     });
 
     it("keeps objects a class's minimum storage duration before the next tier", () => {
         assert.deepEqual(problems({ storageTiers: ["STANDARD_IA:30", "GLACIER_IR:45"] }), [
             `storageTiers[1]: expected at least 60 days: objects stay 30 days in STANDARD_IA (its minimum storage duration, billed in full if they move on earlier), got "GLACIER_IR:45"`,
         ]);
-        assert.match(problems({ tables: [orders({ archived: true, storageTiers: ["GLACIER_IR:0", "DEEP_ARCHIVE:60"] })] }).join("\n"),
-            /^tables\[0\]\.storageTiers\[1\]: expected at least 90 days: objects stay 90 days in GLACIER_IR/);
+        assert.match(
+            problems({ tables: [orders({ archived: true, storageTiers: ["GLACIER_IR:0", "DEEP_ARCHIVE:60"] })] }).join("\n"),
+            /^tables\[0\]\.storageTiers\[1\]: expected at least 90 days: objects stay 90 days in GLACIER_IR/,
+        );
     });
 
     it("refuses a tier that the table's retention cuts short, naming the key to change", () => {
         // The table's own tier: its objects expire 40 days after the move, before GLACIER_IR's 90.
         assert.deepEqual(problems({ tables: [orders({ retentionDays: 100, storageTiers: ["GLACIER_IR:60"] })] }), [
             "tables[0].storageTiers[0]: expected a tier the table's retentionDays (100) does not cut short: its objects would stay 40 days in GLACIER_IR, " +
-            "less than its minimum storage duration of 90 days, which S3 bills in full; move it earlier, drop it, or keep the objects at least 150 days, got \"GLACIER_IR:60\"",
+                'less than its minimum storage duration of 90 days, which S3 bills in full; move it earlier, drop it, or keep the objects at least 150 days, got "GLACIER_IR:60"',
         ]);
         // An inherited tier: the table's retention is the key to change (or its own tiers).
         assert.deepEqual(problems({ storageTiers: ["STANDARD_IA:30", "GLACIER_IR:180"], tables: [orders({ retentionDays: 120 })] }), [
             "tables[0].retentionDays: expected at least 270 days for the lake's storageTiers[1] (GLACIER_IR:180): its objects expire at 120 days, before they move to GLACIER_IR at 180; " +
-            "or give the table storageTiers of its own ([] for none), got 120",
+                "or give the table storageTiers of its own ([] for none), got 120",
         ]);
-        assert.deepEqual(problems({ storageTiers: ["STANDARD_IA:30", "GLACIER_IR:180"], tables: [orders({ retentionDays: 120, storageTiers: ["STANDARD_IA:30"] })] }), []);
+        assert.deepEqual(
+            problems({
+                storageTiers: ["STANDARD_IA:30", "GLACIER_IR:180"],
+                tables: [orders({ retentionDays: 120, storageTiers: ["STANDARD_IA:30"] })],
+            }),
+            [],
+        );
     });
 
     it("counts the days an expired object stays as a noncurrent version towards the minimum", () => {
@@ -116,7 +153,10 @@ describe("storage tiers: the validator", () => {
 
     it("names a tier it cannot read, with the form it expects", () => {
         const p = problems({ storageTiers: ["STANDARD_IA", "STANDARD:30", "standard_ia:30", 30] });
-        assert.deepEqual(p.map((x) => x.split(":")[0]), ["storageTiers[0]", "storageTiers[1]", "storageTiers[2]", "storageTiers[3]"]);
+        assert.deepEqual(
+            p.map((x) => x.split(":")[0]),
+            ["storageTiers[0]", "storageTiers[1]", "storageTiers[2]", "storageTiers[3]"],
+        );
         assert.match(p[0], /expected CLASS:DAYS such as STANDARD_IA:30/);
         assert.match(p[1], /expected a class S3 Lifecycle transitions objects to .*objects start in STANDARD/);
         assert.match(problems({ storageTiers: "STANDARD_IA:30" }).join("\n"), /^storageTiers: expected a list of storage tiers/);
@@ -129,17 +169,33 @@ describe("storage tiers: the validator", () => {
             [`${PROJECT}:storageTiers`]: JSON.stringify(["STANDARD_IA:14"]),
             [`${PROJECT}:tables`]: JSON.stringify([orders({ storageTiers: ["GLACIER:200"] })]),
         };
-        assert.throws(() => parseSettings(raw, { project: PROJECT, stack: "dev" }), (e: ConfigError) => {
-            assert.match(e.message, /incremental-crawl:storageTiers\[0\]: expected at least 30 days for STANDARD_IA/);
-            assert.match(e.message, /incremental-crawl:tables\[0\]\.storageTiers\[0\]: expected one of .*Athena skips objects in GLACIER/);
-            return true;
-        });
+        assert.throws(
+            () => parseSettings(raw, { project: PROJECT, stack: "dev" }),
+            (e: ConfigError) => {
+                assert.match(e.message, /incremental-crawl:storageTiers\[0\]: expected at least 30 days for STANDARD_IA/);
+                assert.match(
+                    e.message,
+                    /incremental-crawl:tables\[0\]\.storageTiers\[0\]: expected one of .*Athena skips objects in GLACIER/,
+                );
+                return true;
+            },
+        );
     });
 });
 
 describe("storage tiers: the lifecycle rules", () => {
-    const base = { versioning: true, noncurrentVersionDays: 30, abortIncompleteUploadDays: 7, athenaResultsPrefix: "athena-results", athenaResultsDays: 30, retainedTables: [] };
-    const tiers = [{ storageClass: "STANDARD_IA" as const, days: 30 }, { storageClass: "GLACIER_IR" as const, days: 120 }];
+    const base = {
+        versioning: true,
+        noncurrentVersionDays: 30,
+        abortIncompleteUploadDays: 7,
+        athenaResultsPrefix: "athena-results",
+        athenaResultsDays: 30,
+        retainedTables: [],
+    };
+    const tiers = [
+        { storageClass: "STANDARD_IA" as const, days: 30 },
+        { storageClass: "GLACIER_IR" as const, days: 120 },
+    ];
 
     it("adds one transition rule per tiered table, beside its retention, and nothing for a lake without tiers", () => {
         const plain = lifecycleRules.lakeLifecycleRules(base);
@@ -151,13 +207,26 @@ describe("storage tiers: the lifecycle rules", () => {
         });
         const tier = rules.find((r) => r.id === "tier-table-orders");
         assert.deepEqual(tier, {
-            id: "tier-table-orders", status: "Enabled", filter: { prefix: "exports/orders/" },
-            transitions: [{ days: 30, storageClass: "STANDARD_IA" }, { days: 120, storageClass: "GLACIER_IR" }],
+            id: "tier-table-orders",
+            status: "Enabled",
+            filter: { prefix: "exports/orders/" },
+            transitions: [
+                { days: 30, storageClass: "STANDARD_IA" },
+                { days: 120, storageClass: "GLACIER_IR" },
+            ],
         });
-        assert.ok(rules.some((r) => r.id === "expire-table-orders"), "the retention rule stays as it is");
-        assert.ok(rules.every((r) => r.noncurrentVersionTransitions === undefined), "noncurrent versions are not transitioned");
+        assert.ok(
+            rules.some((r) => r.id === "expire-table-orders"),
+            "the retention rule stays as it is",
+        );
+        assert.ok(
+            rules.every((r) => r.noncurrentVersionTransitions === undefined),
+            "noncurrent versions are not transitioned",
+        );
         assert.deepEqual(lifecycleRules.minimumObjectSize([]), {});
-        assert.deepEqual(lifecycleRules.minimumObjectSize([{ folder: "orders", prefix: "exports/orders/", tiers }]), { transitionDefaultMinimumObjectSize: "all_storage_classes_128K" });
+        assert.deepEqual(lifecycleRules.minimumObjectSize([{ folder: "orders", prefix: "exports/orders/", tiers }]), {
+            transitionDefaultMinimumObjectSize: "all_storage_classes_128K",
+        });
     });
 });
 
@@ -166,31 +235,57 @@ describe("storage tiers: a stack with tiers (under mocks)", function () {
 
     it("moves prod's ORDERS down the lake's tiers in the lake and the replica, and CUSTOMERS down its own", async () => {
         const tables = [
-            orders({ columns: [{ name: "ORDER_ID", type: "NUMBER(38,0)" }, { name: "ORDER_TS", type: "TIMESTAMP_TZ" }] }),
+            orders({
+                columns: [
+                    { name: "ORDER_ID", type: "NUMBER(38,0)" },
+                    { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
+                ],
+            }),
             {
-                name: "CUSTOMERS", source: "CRM.PUBLIC.CUSTOMERS", partitionBy: "SIGNUP_DATE", partitionGranularity: "month", retentionDays: 730,
-                columns: [{ name: "CUSTOMER_ID", type: "NUMBER(38,0)" }, { name: "SIGNUP_DATE", type: "DATE" }],
+                name: "CUSTOMERS",
+                source: "CRM.PUBLIC.CUSTOMERS",
+                partitionBy: "SIGNUP_DATE",
+                partitionGranularity: "month",
+                retentionDays: 730,
+                columns: [
+                    { name: "CUSTOMER_ID", type: "NUMBER(38,0)" },
+                    { name: "SIGNUP_DATE", type: "DATE" },
+                ],
                 storageTiers: ["INTELLIGENT_TIERING:0"],
             },
         ];
-        const g = await graphOf({ stack: "prod", config: { [K("storageTiers")]: ["STANDARD_IA:30", "GLACIER_IR:180"], [K("tables")]: tables } });
+        const g = await graphOf({
+            stack: "prod",
+            config: { [K("storageTiers")]: ["STANDARD_IA:30", "GLACIER_IR:180"], [K("tables")]: tables },
+        });
         for (const suffix of ["-lake-lifecycle", "-replica-lifecycle"]) {
             const lc = g.one(LIFECYCLE, suffix);
             const tierRules = lc.inputs.rules.filter((r: any) => r.id.startsWith("tier-table-"));
-            assert.deepEqual(tierRules.map((r: any) => [r.id, r.filter.prefix, r.transitions.map((t: any) => `${t.storageClass}:${t.days}`)]), [
-                ["tier-table-customers", "exports/customers/", ["INTELLIGENT_TIERING:0"]],
-                ["tier-table-orders", "exports/orders/", ["STANDARD_IA:30", "GLACIER_IR:180"]],
-            ], suffix);
+            assert.deepEqual(
+                tierRules.map((r: any) => [r.id, r.filter.prefix, r.transitions.map((t: any) => `${t.storageClass}:${t.days}`)]),
+                [
+                    ["tier-table-customers", "exports/customers/", ["INTELLIGENT_TIERING:0"]],
+                    ["tier-table-orders", "exports/orders/", ["STANDARD_IA:30", "GLACIER_IR:180"]],
+                ],
+                suffix,
+            );
             assert.equal(lc.inputs.transitionDefaultMinimumObjectSize, "all_storage_classes_128K", suffix);
         }
         const replication = g.one(REPLICATION, "-replica-configuration");
-        assert.equal(replication.inputs.rules[0].destination.storageClass, "STANDARD", "copies start in STANDARD; the replica's own rules move them");
+        assert.equal(
+            replication.inputs.rules[0].destination.storageClass,
+            "STANDARD",
+            "copies start in STANDARD; the replica's own rules move them",
+        );
     });
 
     it("declares no transition for a stack without tiers", async () => {
         for (const stack of ["dev", "prod"] as const) {
             for (const lc of (await stackGraph(stack)).cloud.filter((r) => r.type === LIFECYCLE)) {
-                assert.ok(lc.inputs.rules.every((r: any) => r.transitions === undefined), `${stack} ${lc.name}`);
+                assert.ok(
+                    lc.inputs.rules.every((r: any) => r.transitions === undefined),
+                    `${stack} ${lc.name}`,
+                );
                 assert.equal(lc.inputs.transitionDefaultMinimumObjectSize, undefined, `${stack} ${lc.name}`);
             }
         }

@@ -11,20 +11,31 @@ import { FakeSnowflake, Row, RunCancelled, runTaskBody } from "./harness/fake-sn
 
 const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
 const path = "orders/g1-0a1b2c3d/";
-const copy = [`COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/${path}`, `FROM (SELECT * FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D")`, "DETAILED_OUTPUT = TRUE"].join("\n");
+const copy = [
+    `COPY INTO @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/${path}`,
+    `FROM (SELECT * FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D")`,
+    "DETAILED_OUTPUT = TRUE",
+].join("\n");
 const statements = sql.unloadStatements({ copy, stage, path, table: "ORDERS", exportId: "g1-0a1b2c3d" });
 const plan: BackfillPlan = { table: "ORDERS", session: [], ...statements };
 const body = sql.taskBody(statements);
 
 const rows = (n: number): Row[] => Array.from({ length: n }, (_, i) => ({ id: i, dt: `2024-01-0${(i % 3) + 1}` }));
-const ids = (sf: FakeSnowflake) => sf.lakeRows().map((r) => r.id).sort((a, b) => a - b);
+const ids = (sf: FakeSnowflake) =>
+    sf
+        .lakeRows()
+        .map((r) => r.id)
+        .sort((a, b) => a - b);
 const quiet = { sleep: async () => undefined, log: () => undefined };
 const accessDenied = () => new Error("Failure using stage area. Cause: [Access Denied (Status Code: 403; Error Code: AccessDenied)]");
 const range = (n: number) => Array.from({ length: n }, (_, i) => i);
 
 /** The invariant: the log lists exactly the files in the export, with their rows, and no committed file is gone. */
 function assertLogMatchesLake(sf: FakeSnowflake): void {
-    const inLake = [...sf.files.keys()].filter((k) => k.startsWith(path)).map((k) => k.slice(path.length)).sort();
+    const inLake = [...sf.files.keys()]
+        .filter((k) => k.startsWith(path))
+        .map((k) => k.slice(path.length))
+        .sort();
     assert.deepEqual(sf.log.map((l) => l.fileName).sort(), inLake, "LAKE_UNLOADS lists exactly the export's files");
     for (const l of sf.log) assert.equal(l.rowCount, sf.files.get(`${path}${l.fileName}`)!.length, l.fileName);
     for (const f of sf.committedFiles) assert.ok(sf.files.has(f), `committed file ${f} removed`);
@@ -119,7 +130,8 @@ describe("unload faults: the task", () => {
     it("never removes a committed file, over runs that fail, are cancelled, or unload nothing", async () => {
         const sf = new FakeSnowflake(rows(3));
         let next = 3;
-        const arrive = (n: number) => sf.pending.push(...Array.from({ length: n }, () => ({ id: next, dt: `2024-02-0${(next++ % 5) + 1}` })));
+        const arrive = (n: number) =>
+            sf.pending.push(...Array.from({ length: n }, () => ({ id: next, dt: `2024-02-0${(next++ % 5) + 1}` })));
         await runTaskBody(body, sf);
         arrive(4);
         sf.cancelNextCopy(1);
@@ -158,7 +170,9 @@ describe("unload faults: the task", () => {
 
     it("looks only at its own export's folder", async () => {
         const sf = new FakeSnowflake(rows(3));
-        sf.files.set("orders/g0-99999999/dt=2023-12-31/data_01bc0000-0000-4000-8000-0000000000ff_0_0_0.snappy.parquet", [{ id: 100, dt: "2023-12-31" }]);
+        sf.files.set("orders/g0-99999999/dt=2023-12-31/data_01bc0000-0000-4000-8000-0000000000ff_0_0_0.snappy.parquet", [
+            { id: 100, dt: "2023-12-31" },
+        ]);
         await runTaskBody(body, sf);
         sf.cancelNextCopy(0);
         sf.pending = [{ id: 3, dt: "2024-01-09" }];
@@ -170,11 +184,11 @@ describe("unload faults: the task", () => {
     it("builds a block that cleans up first, then commits the COPY and its log together", () => {
         const at = (s: string) => body.indexOf(s);
         assert.match(body, /^DECLARE\n/);
-        assert.ok(at("LIST @") < at("INSERT INTO \"LAKE_EXPORT\".\"EXPORT\".\"LAKE_UNLOAD_BASELINE\""));
+        assert.ok(at("LIST @") < at('INSERT INTO "LAKE_EXPORT"."EXPORT"."LAKE_UNLOAD_BASELINE"'));
         assert.ok(at("LAKE_UNLOAD_BASELINE") < at("EXECUTE IMMEDIATE :cleanup"));
         assert.ok(at("EXECUTE IMMEDIATE :cleanup") < at("BEGIN TRANSACTION;"));
         assert.ok(at("BEGIN TRANSACTION;") < at("COPY INTO") && at("COPY INTO") < at("copy_id := SQLID;"));
-        assert.ok(at("copy_id := SQLID;") < at("INSERT INTO \"LAKE_EXPORT\".\"EXPORT\".\"LAKE_UNLOADS\"") && at("LAKE_UNLOADS\"") < at("COMMIT;"));
+        assert.ok(at("copy_id := SQLID;") < at('INSERT INTO "LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS"') && at('LAKE_UNLOADS"') < at("COMMIT;"));
         assert.match(body, /\nEXCEPTION\n {2}WHEN OTHER THEN\n {4}ROLLBACK;\n {4}RAISE;\nEND$/);
         assert.match(body, /FROM TABLE\(RESULT_SCAN\(:copy_id\)\)/);
         assert.match(body, /FROM TABLE\(RESULT_SCAN\(:list_id\)\)/);
@@ -189,7 +203,10 @@ describe("unload faults: the backfill", () => {
         const summary = await runBackfill(sf.connection, plan, quiet);
         assert.equal(summary.attempts, 2);
         assert.deepEqual(ids(sf), range(9));
-        assert.ok([...sf.files.keys()].every((k) => k.includes(summary.queryId)), "only the committed query's files remain");
+        assert.ok(
+            [...sf.files.keys()].every((k) => k.includes(summary.queryId)),
+            "only the committed query's files remain",
+        );
         assertLogMatchesLake(sf);
     });
 
@@ -210,7 +227,10 @@ describe("unload faults: the backfill", () => {
         const lines: string[] = [];
         await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, log: (l) => lines.push(l) }));
         assert.equal(sf.pending.length, 6);
-        assert.ok(lines.some((l) => /never commits/.test(l)), lines.join("\n"));
+        assert.ok(
+            lines.some((l) => /never commits/.test(l)),
+            lines.join("\n"),
+        );
         await runBackfill(sf.connection, plan, quiet);
         assert.deepEqual(ids(sf), range(6));
         assertLogMatchesLake(sf);
@@ -231,7 +251,12 @@ describe("unload faults: the backfill", () => {
             const sf = new FakeSnowflake(rows(3));
             sf.region = region;
             await assert.rejects(runBackfill(sf.connection, plan, quiet), (err: Error) => {
-                assert.match(err.message, new RegExp(`${region.replace(".", "\\.")}.*not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`));
+                assert.match(
+                    err.message,
+                    new RegExp(
+                        `${region.replace(".", "\\.")}.*not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`,
+                    ),
+                );
                 return true;
             });
             assert.ok(!sf.statements.some((s) => s.startsWith("COPY") || s.startsWith("LIST")), region);
@@ -254,7 +279,11 @@ describe("unload faults: the backfill", () => {
 
     it("fails when the partitions cannot be registered, saying the rows are unloaded and a re-run is safe", async () => {
         const sf = new FakeSnowflake(rows(3));
-        const catalog: PartitionCatalog = { register: async () => { throw new Error("AccessDeniedException: glue:BatchCreatePartition"); } };
+        const catalog: PartitionCatalog = {
+            register: async () => {
+                throw new Error("AccessDeniedException: glue:BatchCreatePartition");
+            },
+        };
         await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, catalog }), /COPY succeeded[\s\S]*re-run unloads only new rows/);
         assert.equal(sf.pending.length, 0);
         assertLogMatchesLake(sf);

@@ -67,6 +67,12 @@ export interface CrawlTiming {
 export function crawlTiming(a: CrawlTimingInput): CrawlTiming {
     const arrivalWaitMinutes = Math.ceil(a.batchWindowSeconds / 60) + CRAWL_ALLOWANCE_MINUTES;
     if (a.safetyNetSchedule === undefined) return { arrivalWaitMinutes, longestIntervalMinutes: arrivalWaitMinutes };
-    const interval = a.safetyNetSchedule === SAFETY_NET_SCHEDULE ? SAFETY_NET_INTERVAL_MINUTES : parseCron(a.safetyNetSchedule).maxIntervalMinutes;
-    return { arrivalWaitMinutes, safetyNetIntervalMinutes: interval, longestIntervalMinutes: Math.max(arrivalWaitMinutes, interval), schedule: a.safetyNetSchedule.trim() };
+    const interval =
+        a.safetyNetSchedule === SAFETY_NET_SCHEDULE ? SAFETY_NET_INTERVAL_MINUTES : parseCron(a.safetyNetSchedule).maxIntervalMinutes;
+    return {
+        arrivalWaitMinutes,
+        safetyNetIntervalMinutes: interval,
+        longestIntervalMinutes: Math.max(arrivalWaitMinutes, interval),
+        schedule: a.safetyNetSchedule.trim(),
+    };
 }

@@ -43,10 +43,17 @@ export class CatalogSharing extends pulumi.ComponentResource {
 
     constructor(name: string, args: CatalogSharingArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("CatalogSharing"), name, {}, opts);
-        this.policy = new aws.glue.ResourcePolicy(`${name}-policy`, {
-            policy: pulumi.all([args.partition, args.region, args.accountId, args.database, args.readers]).apply(([partition, region, accountId, database, readers]) =>
-                JSON.stringify(catalogSharingPolicy({ partition, region, accountId, database, readers }))),
-        }, { parent: this });
+        this.policy = new aws.glue.ResourcePolicy(
+            `${name}-policy`,
+            {
+                policy: pulumi
+                    .all([args.partition, args.region, args.accountId, args.database, args.readers])
+                    .apply(([partition, region, accountId, database, readers]) =>
+                        JSON.stringify(catalogSharingPolicy({ partition, region, accountId, database, readers })),
+                    ),
+            },
+            { parent: this },
+        );
         this.registerOutputs({});
     }
 }

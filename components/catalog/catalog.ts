@@ -83,16 +83,26 @@ export class Catalog extends pulumi.ComponentResource {
         super(token("Catalog"), name, {}, renamedFrom("catalog", "Catalog", opts));
         const child = { parent: this };
 
-        this.database = new aws.glue.CatalogDatabase(`${name}-database`, {
-            name: args.databaseName,
-            description: `Tables of ${args.namePrefix}, catalogued by event-mode crawlers`,
-        }, { ...child, retainOnDelete: args.retain });
+        this.database = new aws.glue.CatalogDatabase(
+            `${name}-database`,
+            {
+                name: args.databaseName,
+                description: `Tables of ${args.namePrefix}, catalogued by event-mode crawlers`,
+            },
+            { ...child, retainOnDelete: args.retain },
+        );
 
-        if (args.encryptCatalog && args.kmsKeyArn === undefined) throw new Error(`Catalog ${name}: encrypting the Data Catalog needs the lake key (kmsKeyArn)`);
+        if (args.encryptCatalog && args.kmsKeyArn === undefined)
+            throw new Error(`Catalog ${name}: encrypting the Data Catalog needs the lake key (kmsKeyArn)`);
         if (args.kmsKeyArn !== undefined) {
-            this.logEncryption = new CrawlerLogEncryption(`${name}-crawler-logs`, { namePrefix: args.namePrefix, kmsKeyArn: args.kmsKeyArn }, child);
+            this.logEncryption = new CrawlerLogEncryption(
+                `${name}-crawler-logs`,
+                { namePrefix: args.namePrefix, kmsKeyArn: args.kmsKeyArn },
+                child,
+            );
         }
-        if (args.encryptCatalog) this.catalogEncryption = new DataCatalogEncryption(`${name}-encryption`, { kmsKeyArn: args.kmsKeyArn! }, child);
+        if (args.encryptCatalog)
+            this.catalogEncryption = new DataCatalogEncryption(`${name}-encryption`, { kmsKeyArn: args.kmsKeyArn! }, child);
 
         for (const table of args.tables) {
             // The program declares the table: its schema is known before any file exists (Athena
@@ -102,93 +112,123 @@ export class Catalog extends pulumi.ComponentResource {
             // (DeleteTable: "you no longer have access to the ... partitions that belong to the
             // deleted table", https://docs.aws.amazon.com/glue/latest/webapi/API_DeleteTable.html).
             // Its name is fixed, so the replacement deletes first.
-            this.tables[table.name] = new aws.glue.CatalogTable(`${name}-${table.name}-table`, {
-                name: table.name,
-                databaseName: this.database.name,
-                description: `Current export of ${table.name}; partitions added by the crawler and the backfill`,
-                tableType: "EXTERNAL_TABLE",
-                parameters: { EXTERNAL: "TRUE", classification: "parquet", "parquet.compression": "SNAPPY" },
-                partitionKeys: [{ name: table.partitionKey, type: "string" }],
-                storageDescriptor: {
-                    ...PARQUET_STORAGE,
-                    location: pulumi.interpolate`s3://${args.bucketName}/${table.location}`,
-                    columns: glueColumns(table.columns),
+            this.tables[table.name] = new aws.glue.CatalogTable(
+                `${name}-${table.name}-table`,
+                {
+                    name: table.name,
+                    databaseName: this.database.name,
+                    description: `Current export of ${table.name}; partitions added by the crawler and the backfill`,
+                    tableType: "EXTERNAL_TABLE",
+                    parameters: { EXTERNAL: "TRUE", classification: "parquet", "parquet.compression": "SNAPPY" },
+                    partitionKeys: [{ name: table.partitionKey, type: "string" }],
+                    storageDescriptor: {
+                        ...PARQUET_STORAGE,
+                        location: pulumi.interpolate`s3://${args.bucketName}/${table.location}`,
+                        columns: glueColumns(table.columns),
+                    },
                 },
-            }, {
-                ...child,
-                replaceOnChanges: ["storageDescriptor.location"],
-                deleteBeforeReplace: true,
-                // Keys Glue or a crawl may add read back as changes (terraform-provider-aws
-                // catalog_table.go: parameters Optional+Computed, storage_descriptor.parameters
-                // read as GetTable returns them); the program sets them once, at creation.
-                ignoreChanges: ["parameters", "storageDescriptor.parameters"],
-                // Not retainOnDelete, even in production: a replacement must delete the old table
-                // first (fixed name), and a retained one would stay and make the new one collide.
-                // The table is metadata the program re-creates; the data stays in S3.
-            });
+                {
+                    ...child,
+                    replaceOnChanges: ["storageDescriptor.location"],
+                    deleteBeforeReplace: true,
+                    // Keys Glue or a crawl may add read back as changes (terraform-provider-aws
+                    // catalog_table.go: parameters Optional+Computed, storage_descriptor.parameters
+                    // read as GetTable returns them); the program sets them once, at creation.
+                    ignoreChanges: ["parameters", "storageDescriptor.parameters"],
+                    // Not retainOnDelete, even in production: a replacement must delete the old table
+                    // first (fixed name), and a retained one would stay and make the new one collide.
+                    // The table is metadata the program re-creates; the data stays in S3.
+                },
+            );
 
             this.crawlerNames[table.name] = `${args.namePrefix}-${table.name}`;
-            this.crawlers[table.name] = new TableCrawler(`${name}-${table.name}`, {
-                crawlerName: this.crawlerNames[table.name],
-                databaseName: this.database.name,
-                table: this.tables[table.name],
-                bucketArn: args.bucketArn,
-                tablePrefix: table.tablePrefix,
-                queueArn: table.queueArn,
-                deadLetterQueueArn: table.deadLetterQueueArn,
-                kmsKeyArn: args.kmsKeyArn,
-                partition: args.partition,
-                region: args.region,
-                accountId: args.accountId,
-                schedule: args.schedule,
-                logEncryption: this.logEncryption ? { securityConfiguration: this.logEncryption.securityConfiguration, name: this.logEncryption.name } : undefined,
-                encryptedCatalog: args.encryptCatalog,
-            }, child);
+            this.crawlers[table.name] = new TableCrawler(
+                `${name}-${table.name}`,
+                {
+                    crawlerName: this.crawlerNames[table.name],
+                    databaseName: this.database.name,
+                    table: this.tables[table.name],
+                    bucketArn: args.bucketArn,
+                    tablePrefix: table.tablePrefix,
+                    queueArn: table.queueArn,
+                    deadLetterQueueArn: table.deadLetterQueueArn,
+                    kmsKeyArn: args.kmsKeyArn,
+                    partition: args.partition,
+                    region: args.region,
+                    accountId: args.accountId,
+                    schedule: args.schedule,
+                    logEncryption: this.logEncryption
+                        ? { securityConfiguration: this.logEncryption.securityConfiguration, name: this.logEncryption.name }
+                        : undefined,
+                    encryptedCatalog: args.encryptCatalog,
+                },
+                child,
+            );
 
-            this.arrivals[table.name] = new CrawlOnArrival(`${name}-${table.name}-arrival`, {
-                crawler: this.crawlers[table.name].crawler,
-                crawlerName: this.crawlerNames[table.name],
-                bucketName: args.bucketName,
-                tablePrefix: table.tablePrefix,
-                batchSize: args.arrival.batchSize,
-                batchWindowSeconds: args.arrival.batchWindowSeconds,
-                accountId: args.accountId,
-            }, child);
+            this.arrivals[table.name] = new CrawlOnArrival(
+                `${name}-${table.name}-arrival`,
+                {
+                    crawler: this.crawlers[table.name].crawler,
+                    crawlerName: this.crawlerNames[table.name],
+                    bucketName: args.bucketName,
+                    tablePrefix: table.tablePrefix,
+                    batchSize: args.arrival.batchSize,
+                    batchWindowSeconds: args.arrival.batchWindowSeconds,
+                    accountId: args.accountId,
+                },
+                child,
+            );
         }
 
         if (args.readers !== undefined) {
-            this.sharing = new CatalogSharing(`${name}-sharing`, {
-                partition: args.partition, region: args.region, accountId: args.accountId, database: this.database.name, readers: args.readers,
-            }, { ...child, dependsOn: Object.values(this.tables) });
+            this.sharing = new CatalogSharing(
+                `${name}-sharing`,
+                {
+                    partition: args.partition,
+                    region: args.region,
+                    accountId: args.accountId,
+                    database: this.database.name,
+                    readers: args.readers,
+                },
+                { ...child, dependsOn: Object.values(this.tables) },
+            );
         }
 
         // Enforced configuration: queries in this workgroup always write encrypted results here.
         // https://docs.aws.amazon.com/athena/latest/ug/workgroups-settings-override.html
-        this.workgroup = new aws.athena.Workgroup(`${name}-workgroup`, {
-            name: args.namePrefix,
-            description: `Queries over ${args.databaseName}`,
-            forceDestroy: !args.retain,
-            configuration: {
-                enforceWorkgroupConfiguration: true,
-                publishCloudwatchMetricsEnabled: true,
-                resultConfiguration: {
-                    outputLocation: pulumi.interpolate`s3://${args.bucketName}/${args.athenaResultsPrefix}/`,
-                    encryptionConfiguration: args.kmsKeyArn
-                        ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
-                        : { encryptionOption: "SSE_S3" },
+        this.workgroup = new aws.athena.Workgroup(
+            `${name}-workgroup`,
+            {
+                name: args.namePrefix,
+                description: `Queries over ${args.databaseName}`,
+                forceDestroy: !args.retain,
+                configuration: {
+                    enforceWorkgroupConfiguration: true,
+                    publishCloudwatchMetricsEnabled: true,
+                    resultConfiguration: {
+                        outputLocation: pulumi.interpolate`s3://${args.bucketName}/${args.athenaResultsPrefix}/`,
+                        encryptionConfiguration: args.kmsKeyArn
+                            ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
+                            : { encryptionOption: "SSE_S3" },
+                    },
                 },
             },
-        }, child);
+            child,
+        );
 
         for (const table of args.tables) {
-            this.namedQueries[table.name] = new aws.athena.NamedQuery(`${name}-${table.name}-rows`, {
-                // Athena saved-query names take at most 128 characters (API_CreateNamedQuery).
-                name: boundedName(`${table.name}: rows per partition`, LIMITS.athenaName),
-                description: `Row count of each ${table.partitionKey} partition of ${args.databaseName}.${table.name}`,
-                database: this.database.name,
-                workgroup: this.workgroup.name,
-                query: rowsPerPartitionQuery(args.databaseName, table.name, table.partitionKey),
-            }, child);
+            this.namedQueries[table.name] = new aws.athena.NamedQuery(
+                `${name}-${table.name}-rows`,
+                {
+                    // Athena saved-query names take at most 128 characters (API_CreateNamedQuery).
+                    name: boundedName(`${table.name}: rows per partition`, LIMITS.athenaName),
+                    description: `Row count of each ${table.partitionKey} partition of ${args.databaseName}.${table.name}`,
+                    database: this.database.name,
+                    workgroup: this.workgroup.name,
+                    query: rowsPerPartitionQuery(args.databaseName, table.name, table.partitionKey),
+                },
+                child,
+            );
         }
 
         this.registerOutputs({ databaseName: this.database.name, workgroup: this.workgroup.name });

@@ -60,54 +60,82 @@ export class CrawlOnArrival extends pulumi.ComponentResource {
         // Workflow and trigger names are replaced, not updated, when they change (terraform-provider-aws
         // internal/service/glue: trigger name, type and workflow_name, and workflow name, are ForceNew):
         // the names are fixed, so a replacement deletes first.
-        this.workflow = new aws.glue.Workflow(`${name}-workflow`, {
-            name: boundedName(args.crawlerName, LIMITS.glueName),
-            description: `Crawls ${args.tablePrefix} when its objects arrive`,
-            // "to prevent unwanted multiple updates to data, to control costs" (API_CreateWorkflow).
-            maxConcurrentRuns: 1,
-        }, { ...child, deleteBeforeReplace: true });
+        this.workflow = new aws.glue.Workflow(
+            `${name}-workflow`,
+            {
+                name: boundedName(args.crawlerName, LIMITS.glueName),
+                description: `Crawls ${args.tablePrefix} when its objects arrive`,
+                // "to prevent unwanted multiple updates to data, to control costs" (API_CreateWorkflow).
+                maxConcurrentRuns: 1,
+            },
+            { ...child, deleteBeforeReplace: true },
+        );
 
-        this.trigger = new aws.glue.Trigger(`${name}-trigger`, {
-            name: boundedName(`${args.crawlerName}-on-arrival`, LIMITS.glueName),
-            description: `Starts crawler ${args.crawlerName} after ${args.batchSize} new objects or ${args.batchWindowSeconds} s`,
-            type: "EVENT",
-            workflowName: this.workflow.name,
-            eventBatchingConditions: [{ batchSize: args.batchSize, batchWindow: args.batchWindowSeconds }],
-            actions: [{ crawlerName: args.crawler.name }],
-            // `enabled` is left to the provider's default and never diffed. For an EVENT trigger
-            // terraform-provider-aws reads it back from its own state, not from AWS (trigger.go,
-            // resourceTriggerRead: `state == CREATED && d.Get("enabled")`), so a false that reached
-            // the state (an import, a create that returned before its read) would make every update
-            // call StartTrigger, which AWS refuses for EVENT triggers, and setting false calls
-            // StopTrigger, refused in state CREATED (hashicorp/terraform-provider-aws#49407, #49408).
-            // The bridge drops an ignored attribute from the plan (pulumi-terraform-bridge
-            // pkg/tfshim/sdk-v2/provider2.go, processIgnoreChanges), so the update never sees it.
-        }, { ...child, dependsOn: [args.crawler, this.workflow], deleteBeforeReplace: true, ignoreChanges: ["enabled"] });
+        this.trigger = new aws.glue.Trigger(
+            `${name}-trigger`,
+            {
+                name: boundedName(`${args.crawlerName}-on-arrival`, LIMITS.glueName),
+                description: `Starts crawler ${args.crawlerName} after ${args.batchSize} new objects or ${args.batchWindowSeconds} s`,
+                type: "EVENT",
+                workflowName: this.workflow.name,
+                eventBatchingConditions: [{ batchSize: args.batchSize, batchWindow: args.batchWindowSeconds }],
+                actions: [{ crawlerName: args.crawler.name }],
+                // `enabled` is left to the provider's default and never diffed. For an EVENT trigger
+                // terraform-provider-aws reads it back from its own state, not from AWS (trigger.go,
+                // resourceTriggerRead: `state == CREATED && d.Get("enabled")`), so a false that reached
+                // the state (an import, a create that returned before its read) would make every update
+                // call StartTrigger, which AWS refuses for EVENT triggers, and setting false calls
+                // StopTrigger, refused in state CREATED (hashicorp/terraform-provider-aws#49407, #49408).
+                // The bridge drops an ignored attribute from the plan (pulumi-terraform-bridge
+                // pkg/tfshim/sdk-v2/provider2.go, processIgnoreChanges), so the update never sees it.
+            },
+            { ...child, dependsOn: [args.crawler, this.workflow], deleteBeforeReplace: true, ignoreChanges: ["enabled"] },
+        );
 
-        this.rule = new aws.cloudwatch.EventRule(`${name}-rule`, {
-            name: boundedName(`${args.crawlerName}-arrival`, LIMITS.eventRule),
-            description: `New objects under ${args.tablePrefix} start crawler ${args.crawlerName}`,
-            eventPattern: pulumi.output(args.bucketName).apply((bucket) => JSON.stringify(objectCreatedPattern(bucket, args.tablePrefix))),
-        }, { ...child, deleteBeforeReplace: true });
+        this.rule = new aws.cloudwatch.EventRule(
+            `${name}-rule`,
+            {
+                name: boundedName(`${args.crawlerName}-arrival`, LIMITS.eventRule),
+                description: `New objects under ${args.tablePrefix} start crawler ${args.crawlerName}`,
+                eventPattern: pulumi
+                    .output(args.bucketName)
+                    .apply((bucket) => JSON.stringify(objectCreatedPattern(bucket, args.tablePrefix))),
+            },
+            { ...child, deleteBeforeReplace: true },
+        );
 
-        this.role = new aws.iam.Role(`${name}-role`, {
-            name: boundedName(`${args.crawlerName}-arrival`, LIMITS.iamRole),
-            description: `EventBridge rule ${args.crawlerName}-arrival: notifies its table's Glue workflow only`,
-            assumeRolePolicy: pulumi.all([this.rule.arn, args.accountId]).apply(([ruleArn, accountId]) => JSON.stringify(eventsRuleTrustPolicy({ ruleArn, accountId }))),
-        }, { ...child, deleteBeforeReplace: true });
-        this.rolePolicy = new aws.iam.RolePolicy(`${name}-notify`, {
-            name: "notify-own-workflow",
-            role: this.role.name,
-            policy: this.workflow.arn.apply((workflowArn) => JSON.stringify(notifyWorkflowPolicy({ workflowArn }))),
-        }, child);
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: boundedName(`${args.crawlerName}-arrival`, LIMITS.iamRole),
+                description: `EventBridge rule ${args.crawlerName}-arrival: notifies its table's Glue workflow only`,
+                assumeRolePolicy: pulumi
+                    .all([this.rule.arn, args.accountId])
+                    .apply(([ruleArn, accountId]) => JSON.stringify(eventsRuleTrustPolicy({ ruleArn, accountId }))),
+            },
+            { ...child, deleteBeforeReplace: true },
+        );
+        this.rolePolicy = new aws.iam.RolePolicy(
+            `${name}-notify`,
+            {
+                name: "notify-own-workflow",
+                role: this.role.name,
+                policy: this.workflow.arn.apply((workflowArn) => JSON.stringify(notifyWorkflowPolicy({ workflowArn }))),
+            },
+            child,
+        );
 
         // The target after the role's policy: EventBridge assumes the role at the first event.
         // Failed deliveries show in the rule's FailedInvocations metric (an alarm in Alerts).
-        this.target = new aws.cloudwatch.EventTarget(`${name}-target`, {
-            rule: this.rule.name,
-            arn: this.workflow.arn,
-            roleArn: this.role.arn,
-        }, { ...child, dependsOn: [this.rolePolicy, this.trigger] });
+        this.target = new aws.cloudwatch.EventTarget(
+            `${name}-target`,
+            {
+                rule: this.rule.name,
+                arn: this.workflow.arn,
+                roleArn: this.role.arn,
+            },
+            { ...child, dependsOn: [this.rolePolicy, this.trigger] },
+        );
 
         this.registerOutputs({ workflowName: this.workflow.name, ruleName: this.rule.name });
     }

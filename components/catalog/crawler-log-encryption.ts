@@ -29,11 +29,15 @@ export class CrawlerLogEncryption extends pulumi.ComponentResource {
     constructor(name: string, args: CrawlerLogEncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("CrawlerLogEncryption"), name, {}, opts);
         this.name = crawlerSecurityConfigurationName(args.namePrefix);
-        this.securityConfiguration = new aws.glue.SecurityConfiguration(`${name}-configuration`, {
-            name: this.name,
-            // The modes are known during a preview; only the key's ARN may not be.
-            encryptionConfiguration: crawlerEncryptionConfiguration(args.kmsKeyArn),
-        }, { parent: this, deleteBeforeReplace: true });
+        this.securityConfiguration = new aws.glue.SecurityConfiguration(
+            `${name}-configuration`,
+            {
+                name: this.name,
+                // The modes are known during a preview; only the key's ARN may not be.
+                encryptionConfiguration: crawlerEncryptionConfiguration(args.kmsKeyArn),
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
         this.registerOutputs({ name: this.name });
     }
 }

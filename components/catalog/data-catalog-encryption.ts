@@ -32,12 +32,16 @@ export class DataCatalogEncryption extends pulumi.ComponentResource {
 
     constructor(name: string, args: DataCatalogEncryptionArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("DataCatalogEncryption"), name, {}, opts);
-        this.settings = new aws.glue.DataCatalogEncryptionSettings(`${name}-settings`, {
-            dataCatalogEncryptionSettings: {
-                encryptionAtRest: { catalogEncryptionMode: "SSE-KMS", sseAwsKmsKeyId: args.kmsKeyArn },
-                connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: args.kmsKeyArn },
+        this.settings = new aws.glue.DataCatalogEncryptionSettings(
+            `${name}-settings`,
+            {
+                dataCatalogEncryptionSettings: {
+                    encryptionAtRest: { catalogEncryptionMode: "SSE-KMS", sseAwsKmsKeyId: args.kmsKeyArn },
+                    connectionPasswordEncryption: { returnConnectionPasswordEncrypted: true, awsKmsKeyId: args.kmsKeyArn },
+                },
             },
-        }, { parent: this, retainOnDelete: true });
+            { parent: this, retainOnDelete: true },
+        );
         this.registerOutputs({});
     }
 }

@@ -10,22 +10,37 @@ import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from
  * Athena guides name them (https://docs.aws.amazon.com/glue/latest/dg/cross-account-access.html,
  * https://docs.aws.amazon.com/athena/latest/ug/security-iam-cross-account-glue-catalog-access.html).
  */
-export const READER_CATALOG_ACTIONS = ["glue:BatchGetPartition", "glue:GetDatabase", "glue:GetPartition", "glue:GetPartitions", "glue:GetTable", "glue:GetTables"];
+export const READER_CATALOG_ACTIONS = [
+    "glue:BatchGetPartition",
+    "glue:GetDatabase",
+    "glue:GetPartition",
+    "glue:GetPartitions",
+    "glue:GetTable",
+    "glue:GetTables",
+];
 
 /**
  * The Data Catalog resource policy of the lake's account and region: each reader account may read
  * its tables' metadata (`READER_CATALOG_ACTIONS`) and nothing else of the catalog.
  */
-export function catalogSharingPolicy(a: { partition: string; region: string; accountId: string; database: string; readers: ReadonlyArray<{ account: string; tables: string[] }> }): PolicyDocument {
+export function catalogSharingPolicy(a: {
+    partition: string;
+    region: string;
+    accountId: string;
+    database: string;
+    readers: ReadonlyArray<{ account: string; tables: string[] }>;
+}): PolicyDocument {
     const arn = (resource: string) => `arn:${a.partition}:glue:${a.region}:${a.accountId}:${resource}`;
     const groups = groupByGrants(a.readers.map((r) => ({ account: r.account, items: r.tables })));
-    return doc(...groups.map((g, i): Statement => ({
-        Sid: `ReadersReadTables${i + 1}`,
-        Effect: "Allow",
-        Principal: { AWS: g.accounts.map((x) => accountPrincipal(x, a.partition)) },
-        Action: READER_CATALOG_ACTIONS,
-        Resource: [arn("catalog"), arn(`database/${a.database}`), ...g.items.map((t) => arn(`table/${a.database}/${t}`))],
-    })));
+    return doc(
+        ...groups.map((g, i): Statement => ({
+            Sid: `ReadersReadTables${i + 1}`,
+            Effect: "Allow",
+            Principal: { AWS: g.accounts.map((x) => accountPrincipal(x, a.partition)) },
+            Action: READER_CATALOG_ACTIONS,
+            Resource: [arn("catalog"), arn(`database/${a.database}`), ...g.items.map((t) => arn(`table/${a.database}/${t}`))],
+        })),
+    );
 }
 
 /**
@@ -92,7 +107,8 @@ export function crawlerPolicy(a: {
 }): PolicyDocument {
     const g = a.glue;
     const glueArn = (resource: string) => `arn:${g.partition}:glue:${g.region}:${g.accountId}:${resource}`;
-    if ((a.logs || a.encryptedCatalog) && !a.kmsKeyArn) throw new Error("crawlerPolicy: encrypted logs or catalog need the lake key (kmsKeyArn)");
+    if ((a.logs || a.encryptedCatalog) && !a.kmsKeyArn)
+        throw new Error("crawlerPolicy: encrypted logs or catalog need the lake key (kmsKeyArn)");
     const logGroupName = a.logs ? encryptedCrawlerLogGroup(a.logs.roleName, a.logs.securityConfigurationName) : DEFAULT_CRAWLER_LOG_GROUP;
     const logGroup = logGroupArn(g, logGroupName);
     const statements: Statement[] = [
@@ -128,7 +144,12 @@ export function crawlerPolicy(a: {
         },
     ];
     if (a.logs) {
-        statements.push({ Sid: "AssociateLakeKeyWithOwnLogGroup", Effect: "Allow", Action: "logs:AssociateKmsKey", Resource: [logGroup, `${logGroup}:*`] });
+        statements.push({
+            Sid: "AssociateLakeKeyWithOwnLogGroup",
+            Effect: "Allow",
+            Action: "logs:AssociateKmsKey",
+            Resource: [logGroup, `${logGroup}:*`],
+        });
     }
     if (a.kmsKeyArn) statements.push({ Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn });
     if (a.logs) {
@@ -144,7 +165,12 @@ export function crawlerPolicy(a: {
         );
     }
     if (a.encryptedCatalog) {
-        statements.push({ Sid: "UseEncryptedDataCatalog", Effect: "Allow", Action: ["kms:Encrypt", "kms:GenerateDataKey"], Resource: a.kmsKeyArn! });
+        statements.push({
+            Sid: "UseEncryptedDataCatalog",
+            Effect: "Allow",
+            Action: ["kms:Encrypt", "kms:GenerateDataKey"],
+            Resource: a.kmsKeyArn!,
+        });
     }
     return doc(...statements);
 }

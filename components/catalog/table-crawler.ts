@@ -57,26 +57,45 @@ export class TableCrawler extends pulumi.ComponentResource {
         }
         // Explicit, bounded names: auto-names of long table names would outgrow IAM's limits.
         const roleName = crawlerRoleName(args.crawlerName, (base) => boundedName(base, LIMITS.iamRole));
-        this.role = new aws.iam.Role(`${name}-role`, {
-            name: roleName,
-            description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix} and its event queue`,
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
-        }, { ...child, deleteBeforeReplace: true });
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: roleName,
+                description: `Glue crawler ${args.crawlerName}: reads s3 ${args.tablePrefix} and its event queue`,
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("glue.amazonaws.com")),
+            },
+            { ...child, deleteBeforeReplace: true },
+        );
         // A policy of its own instead of AWSGlueServiceRole (glue:* on *, every bucket listed,
         // aws-glue-* keys of any bucket): its queue, its folder, its Glue table, its log stream.
-        this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
-            name: "event-crawl-access",
-            role: this.role.name,
-            policy: pulumi.all([
-                pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]),
-                pulumi.all([args.partition, args.region, args.accountId, args.databaseName, args.table.name]),
-            ]).apply(([[queueArn, dlqArn, bucketArn, kmsKeyArn], [partition, region, accountId, database, table]]) => JSON.stringify(crawlerPolicy({
-                queueArn, dlqArn, bucketArn, kmsKeyArn, tablePrefix: args.tablePrefix.replace(/\/$/, ""),
-                glue: { partition, region, accountId, database, table }, crawlerName: args.crawlerName,
-                logs: args.logEncryption ? { roleName, securityConfigurationName: args.logEncryption.name } : undefined,
-                encryptedCatalog: args.encryptedCatalog,
-            }))),
-        }, child);
+        this.rolePolicy = new aws.iam.RolePolicy(
+            `${name}-access`,
+            {
+                name: "event-crawl-access",
+                role: this.role.name,
+                policy: pulumi
+                    .all([
+                        pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]),
+                        pulumi.all([args.partition, args.region, args.accountId, args.databaseName, args.table.name]),
+                    ])
+                    .apply(([[queueArn, dlqArn, bucketArn, kmsKeyArn], [partition, region, accountId, database, table]]) =>
+                        JSON.stringify(
+                            crawlerPolicy({
+                                queueArn,
+                                dlqArn,
+                                bucketArn,
+                                kmsKeyArn,
+                                tablePrefix: args.tablePrefix.replace(/\/$/, ""),
+                                glue: { partition, region, accountId, database, table },
+                                crawlerName: args.crawlerName,
+                                logs: args.logEncryption ? { roleName, securityConfigurationName: args.logEncryption.name } : undefined,
+                                encryptedCatalog: args.encryptedCatalog,
+                            }),
+                        ),
+                    ),
+            },
+            child,
+        );
 
         if (args.logEncryption) {
             // Declared rather than left to Glue: encrypted from its first event (kmsKeyId at creation),
@@ -84,45 +103,59 @@ export class TableCrawler extends pulumi.ComponentResource {
             // still call CreateLogGroup and AssociateKmsKey for it (the role holds both, on this group
             // only); either finds it as declared. Its name is fixed, so a replacement deletes first.
             // https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html
-            this.logGroup = new aws.cloudwatch.LogGroup(`${name}-logs`, {
-                name: encryptedCrawlerLogGroup(roleName, args.logEncryption.name),
-                kmsKeyId: args.kmsKeyArn,
-                retentionInDays: CRAWLER_LOG_RETENTION_DAYS,
-            }, { ...child, deleteBeforeReplace: true });
+            this.logGroup = new aws.cloudwatch.LogGroup(
+                `${name}-logs`,
+                {
+                    name: encryptedCrawlerLogGroup(roleName, args.logEncryption.name),
+                    kmsKeyId: args.kmsKeyArn,
+                    retentionInDays: CRAWLER_LOG_RETENTION_DAYS,
+                },
+                { ...child, deleteBeforeReplace: true },
+            );
         }
 
         // Glue checks access to the queue when the crawler is created, so the crawler waits for
         // its role's policies. https://github.com/aws/aws-cdk/issues/33907
-        this.crawler = new aws.glue.Crawler(`${name}-crawler`, {
-            name: args.crawlerName,
-            role: this.role.arn,
-            databaseName: args.databaseName,
-            // Event mode takes a single target, without sampling; events come from the queue,
-            // failed ones go to the DLQ. A catalog target takes its event queues like an S3 target
-            // (Glue API CatalogTarget EventQueueArn, DlqEventQueueArn).
-            catalogTargets: [{
-                databaseName: args.table.databaseName,
-                tables: [args.table.name],
-                eventQueueArn: args.queueArn,
-                dlqEventQueueArn: args.deadLetterQueueArn,
-            }],
-            recrawlPolicy: { recrawlBehavior: "CRAWL_EVENT_MODE" },
-            // The program owns the table's schema: the crawler logs a schema change instead of
-            // writing it, and never deletes (a catalog target takes no DEPRECATE_IN_DATABASE).
-            // New partitions are added under any policy: "New tables and partitions are always
-            // created regardless of the SchemaChangePolicy".
-            // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-glue-crawler-schemachangepolicy.html
-            schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
-            configuration: crawlerConfiguration(),
-            schedule: args.schedule,
-            // An in-place update of an existing crawler (UpdateCrawler CrawlerSecurityConfiguration;
-            // security_configuration is not ForceNew: terraform-provider-aws internal/service/glue/crawler.go).
-            securityConfiguration: args.logEncryption?.securityConfiguration.name,
-        }, {
-            ...child,
-            // Its first crawl under the configuration finds its encrypted log group and its role's grants.
-            dependsOn: [this.rolePolicy, args.table, ...(this.logGroup ? [this.logGroup, args.logEncryption!.securityConfiguration] : [])],
-        });
+        this.crawler = new aws.glue.Crawler(
+            `${name}-crawler`,
+            {
+                name: args.crawlerName,
+                role: this.role.arn,
+                databaseName: args.databaseName,
+                // Event mode takes a single target, without sampling; events come from the queue,
+                // failed ones go to the DLQ. A catalog target takes its event queues like an S3 target
+                // (Glue API CatalogTarget EventQueueArn, DlqEventQueueArn).
+                catalogTargets: [
+                    {
+                        databaseName: args.table.databaseName,
+                        tables: [args.table.name],
+                        eventQueueArn: args.queueArn,
+                        dlqEventQueueArn: args.deadLetterQueueArn,
+                    },
+                ],
+                recrawlPolicy: { recrawlBehavior: "CRAWL_EVENT_MODE" },
+                // The program owns the table's schema: the crawler logs a schema change instead of
+                // writing it, and never deletes (a catalog target takes no DEPRECATE_IN_DATABASE).
+                // New partitions are added under any policy: "New tables and partitions are always
+                // created regardless of the SchemaChangePolicy".
+                // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-glue-crawler-schemachangepolicy.html
+                schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
+                configuration: crawlerConfiguration(),
+                schedule: args.schedule,
+                // An in-place update of an existing crawler (UpdateCrawler CrawlerSecurityConfiguration;
+                // security_configuration is not ForceNew: terraform-provider-aws internal/service/glue/crawler.go).
+                securityConfiguration: args.logEncryption?.securityConfiguration.name,
+            },
+            {
+                ...child,
+                // Its first crawl under the configuration finds its encrypted log group and its role's grants.
+                dependsOn: [
+                    this.rolePolicy,
+                    args.table,
+                    ...(this.logGroup ? [this.logGroup, args.logEncryption!.securityConfiguration] : []),
+                ],
+            },
+        );
 
         this.registerOutputs({ crawlerName: this.crawler.name, roleArn: this.role.arn });
     }

@@ -59,37 +59,67 @@ export class AccessLogBucket extends pulumi.ComponentResource {
         this.bucket = bucket;
         const bucketId = this.bucket.id;
         // SSE-S3 only: a log target with SSE-KMS default encryption receives no logs (see above).
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-            ...region, bucket: bucketId, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, child);
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                ...region,
+                bucket: bucketId,
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
+            },
+            child,
+        );
         const versioning = args.versioning
-            ? new aws.s3.BucketVersioning(`${name}-versioning`, { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child)
+            ? new aws.s3.BucketVersioning(
+                  `${name}-versioning`,
+                  { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
+                  child,
+              )
             : undefined;
         const [abort, ...versions] = housekeepingRules(args);
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-            ...region,
-            bucket: bucketId,
-            rules: [
-                abort,
-                { id: "expire-access-logs", status: "Enabled", filter: { prefix: args.prefix }, expiration: { days: args.retentionDays } },
-                ...versions,
-            ],
-        }, { ...child, dependsOn: versioning ? [versioning] : [] });
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                ...region,
+                bucket: bucketId,
+                rules: [
+                    abort,
+                    {
+                        id: "expire-access-logs",
+                        status: "Enabled",
+                        filter: { prefix: args.prefix },
+                        expiration: { days: args.retentionDays },
+                    },
+                    ...versions,
+                ],
+            },
+            { ...child, dependsOn: versioning ? [versioning] : [] },
+        );
 
-        this.policy = new aws.s3.BucketPolicy(`${name}-policy`, {
-            ...region,
-            bucket: bucketId,
-            policy: pulumi.all([this.bucket.arn, args.source.arn, args.accountId]).apply(([logBucketArn, sourceBucketArn, accountId]) =>
-                JSON.stringify(accessLogBucketPolicy({ logBucketArn, prefix: args.prefix, sourceBucketArn, accountId }))),
-        }, { ...child, dependsOn: [publicAccess] });
+        this.policy = new aws.s3.BucketPolicy(
+            `${name}-policy`,
+            {
+                ...region,
+                bucket: bucketId,
+                policy: pulumi
+                    .all([this.bucket.arn, args.source.arn, args.accountId])
+                    .apply(([logBucketArn, sourceBucketArn, accountId]) =>
+                        JSON.stringify(accessLogBucketPolicy({ logBucketArn, prefix: args.prefix, sourceBucketArn, accountId })),
+                    ),
+            },
+            { ...child, dependsOn: [publicAccess] },
+        );
 
         // Logging starts once the policy admits the logging service, so no log is refused.
-        this.logging = new aws.s3.BucketLogging(`${name}-logging`, {
-            ...region,
-            bucket: args.source.bucket,
-            targetBucket: this.bucket.bucket,
-            targetPrefix: args.prefix,
-        }, { ...child, dependsOn: [this.policy] });
+        this.logging = new aws.s3.BucketLogging(
+            `${name}-logging`,
+            {
+                ...region,
+                bucket: args.source.bucket,
+                targetBucket: this.bucket.bucket,
+                targetPrefix: args.prefix,
+            },
+            { ...child, dependsOn: [this.policy] },
+        );
 
         this.registerOutputs({ bucketName: this.bucket.bucket });
     }

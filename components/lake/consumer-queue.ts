@@ -57,45 +57,65 @@ export class ConsumerQueue extends pulumi.ComponentResource {
             ? { kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 }
             : { sqsManagedSseEnabled: true };
 
-        this.deadLetterQueue = new aws.sqs.Queue(`${name}-dlq`, {
-            name: `${args.queueName}-dlq`,
-            messageRetentionSeconds: MAX_RETENTION_SECONDS,
-            visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-            ...encryption,
-        }, { parent: this, deleteBeforeReplace: true });
+        this.deadLetterQueue = new aws.sqs.Queue(
+            `${name}-dlq`,
+            {
+                name: `${args.queueName}-dlq`,
+                messageRetentionSeconds: MAX_RETENTION_SECONDS,
+                visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+                ...encryption,
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
 
-        this.queue = new aws.sqs.Queue(`${name}-queue`, {
-            name: args.queueName,
-            messageRetentionSeconds: args.retentionDays * 86_400,
-            visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
-            // Long polling: fewer empty receives while the crawler drains the queue.
-            receiveWaitTimeSeconds: 20,
-            redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) =>
-                JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount })),
-            ...encryption,
-        }, { parent: this, deleteBeforeReplace: true });
+        this.queue = new aws.sqs.Queue(
+            `${name}-queue`,
+            {
+                name: args.queueName,
+                messageRetentionSeconds: args.retentionDays * 86_400,
+                visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
+                // Long polling: fewer empty receives while the crawler drains the queue.
+                receiveWaitTimeSeconds: 20,
+                redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) =>
+                    JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount }),
+                ),
+                ...encryption,
+            },
+            { parent: this, deleteBeforeReplace: true },
+        );
 
-        this.policy = new aws.sqs.QueuePolicy(`${name}-queue-policy`, {
-            queueUrl: this.queue.url,
-            policy: pulumi.all([this.queue.arn, args.topicArn]).apply(([queueArn, topicArn]) =>
-                JSON.stringify(queuePolicy({ queueArn, topicArn }))),
-        }, { parent: this });
+        this.policy = new aws.sqs.QueuePolicy(
+            `${name}-queue-policy`,
+            {
+                queueUrl: this.queue.url,
+                policy: pulumi
+                    .all([this.queue.arn, args.topicArn])
+                    .apply(([queueArn, topicArn]) => JSON.stringify(queuePolicy({ queueArn, topicArn }))),
+            },
+            { parent: this },
+        );
 
         // Raw delivery: the queue receives the S3 event itself, as with a direct S3 → SQS
         // notification, which is what Glue documents for event crawls.
         // https://docs.aws.amazon.com/sns/latest/dg/sns-large-payload-raw-message-delivery.html
-        this.subscription = new aws.sns.TopicSubscription(`${name}-subscription`, {
-            topic: args.topicArn,
-            protocol: "sqs",
-            endpoint: this.queue.arn,
-            rawMessageDelivery: true,
-            filterPolicyScope: "MessageBody",
-            filterPolicy: JSON.stringify(keyPrefixFilterPolicy(args.keyPrefix)),
-            // An event SNS cannot deliver (a key or queue-policy problem) goes to the lake's
-            // undelivered-events queue instead of being dropped after SNS's retries.
-            // https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
-            redrivePolicy: pulumi.output(args.deliveryDeadLetter.arn).apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn })),
-        }, { parent: this, dependsOn: [this.policy, ...args.deliveryDeadLetter.ready] });
+        this.subscription = new aws.sns.TopicSubscription(
+            `${name}-subscription`,
+            {
+                topic: args.topicArn,
+                protocol: "sqs",
+                endpoint: this.queue.arn,
+                rawMessageDelivery: true,
+                filterPolicyScope: "MessageBody",
+                filterPolicy: JSON.stringify(keyPrefixFilterPolicy(args.keyPrefix)),
+                // An event SNS cannot deliver (a key or queue-policy problem) goes to the lake's
+                // undelivered-events queue instead of being dropped after SNS's retries.
+                // https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
+                redrivePolicy: pulumi
+                    .output(args.deliveryDeadLetter.arn)
+                    .apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn })),
+            },
+            { parent: this, dependsOn: [this.policy, ...args.deliveryDeadLetter.ready] },
+        );
 
         this.registerOutputs({ queueArn: this.queue.arn, deadLetterQueueArn: this.deadLetterQueue.arn });
     }

@@ -3,7 +3,14 @@ import * as pulumi from "@pulumi/pulumi";
 import { ConsumerQueue, SQS_MAX_RETENTION_DAYS } from "./consumer-queue";
 import { EventSubscription } from "./event-subscription";
 import { boundedName, LIMITS } from "../naming";
-import { deliveryStatusLoggingPolicy, lakeBucketPolicy, OwnerSubscription, queuePolicy, ReaderLocations, topicPolicy } from "./policy-documents";
+import {
+    deliveryStatusLoggingPolicy,
+    lakeBucketPolicy,
+    OwnerSubscription,
+    queuePolicy,
+    ReaderLocations,
+    topicPolicy,
+} from "./policy-documents";
 import { serviceTrustPolicy } from "../policy-document";
 import { SubscriberProtocol } from "../lake-args";
 import { LakeSettings } from "../types";
@@ -31,8 +38,10 @@ export interface LakeSubscriber {
 }
 
 /** The bucket and queue settings of a stack (see the configuration reference in README.md). */
-export type BucketQueueSettings = Pick<LakeSettings,
-    "versioning" | "noncurrentVersionDays" | "abortIncompleteUploadDays" | "athenaResultsDays" | "queueRetentionDays" | "maxReceiveCount">;
+export type BucketQueueSettings = Pick<
+    LakeSettings,
+    "versioning" | "noncurrentVersionDays" | "abortIncompleteUploadDays" | "athenaResultsDays" | "queueRetentionDays" | "maxReceiveCount"
+>;
 
 export interface EventLakeArgs extends BucketQueueSettings {
     accountId: pulumi.Input<string>;
@@ -88,12 +97,21 @@ export class EventLake extends pulumi.ComponentResource {
         this.bucket = bucket;
         const bucketId = this.bucket.id;
 
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-            bucket: bucketId,
-            rules: [args.kmsKeyArn
-                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn }, bucketKeyEnabled: true }
-                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, child);
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                bucket: bucketId,
+                rules: [
+                    args.kmsKeyArn
+                        ? {
+                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                              bucketKeyEnabled: true,
+                          }
+                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                ],
+            },
+            child,
+        );
 
         const versioning = args.versioning
             ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child)
@@ -112,79 +130,131 @@ export class EventLake extends pulumi.ComponentResource {
             retainedTables: args.retainedTables ?? [],
             tieredTables,
         });
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, { bucket: bucketId, rules, ...minimumObjectSize(tieredTables) },
-            { ...child, dependsOn: versioning ? [versioning] : [] });
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            { bucket: bucketId, rules, ...minimumObjectSize(tieredTables) },
+            { ...child, dependsOn: versioning ? [versioning] : [] },
+        );
 
         // One policy per bucket: the TLS-only deny, and the readers' grants when the stack has readers.
-        new aws.s3.BucketPolicy(`${name}-tls-only`, {
-            bucket: bucketId,
-            policy: pulumi.all([this.bucket.arn, args.partition, args.readers ?? []]).apply(([bucketArn, partition, readers]) =>
-                JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers }))),
-        }, { ...child, dependsOn: [publicAccess] });
+        new aws.s3.BucketPolicy(
+            `${name}-tls-only`,
+            {
+                bucket: bucketId,
+                policy: pulumi
+                    .all([this.bucket.arn, args.partition, args.readers ?? []])
+                    .apply(([bucketArn, partition, readers]) => JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers }))),
+            },
+            { ...child, dependsOn: [publicAccess] },
+        );
 
         // Failed deliveries to the queues are logged (FSBP SNS.2) by a role SNS assumes; sampling
         // successes is left at 0. https://docs.aws.amazon.com/sns/latest/dg/sns-topic-attributes.html
-        const feedbackRole = new aws.iam.Role(`${name}-delivery-logs`, {
-            // Explicit and bounded: the auto-name of a 20-character stack outgrows IAM's 64.
-            name: boundedName(`${name}-delivery-logs`, LIMITS.iamRole),
-            description: "Assumed by SNS to log failed deliveries of the lake topic",
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sns.amazonaws.com")),
-        }, child);
+        const feedbackRole = new aws.iam.Role(
+            `${name}-delivery-logs`,
+            {
+                // Explicit and bounded: the auto-name of a 20-character stack outgrows IAM's 64.
+                name: boundedName(`${name}-delivery-logs`, LIMITS.iamRole),
+                description: "Assumed by SNS to log failed deliveries of the lake topic",
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("sns.amazonaws.com")),
+            },
+            child,
+        );
         // Failed deliveries to further Lambda and HTTPS subscribers are logged too, by the same role
         // into the same log groups (SNS names them after the topic, whatever the protocol).
         const protocols = new Set((args.subscribers ?? []).map((x) => x.protocol));
-        this.topic = new aws.sns.Topic(`${name}-events`, {
-            kmsMasterKeyId: args.kmsKeyArn,
-            sqsFailureFeedbackRoleArn: feedbackRole.arn,
-            ...(protocols.has(SubscriberProtocol.Lambda) ? { lambdaFailureFeedbackRoleArn: feedbackRole.arn } : {}),
-            ...(protocols.has(SubscriberProtocol.Https) ? { httpFailureFeedbackRoleArn: feedbackRole.arn } : {}),
-        }, child);
-        new aws.iam.RolePolicy(`${name}-delivery-logs`, {
-            role: feedbackRole.name,
-            policy: pulumi.all([args.partition, args.region, args.accountId, this.topic.name]).apply(([partition, region, accountId, topicName]) =>
-                JSON.stringify(deliveryStatusLoggingPolicy({ partition, region, accountId, topicName }))),
-        }, child);
-        this.topicPolicy = new aws.sns.TopicPolicy(`${name}-events-policy`, {
-            arn: this.topic.arn,
-            policy: pulumi.all([this.topic.arn, this.bucket.arn, args.accountId, args.partition, args.endpointOwners ?? []]).apply(([topicArn, bucketArn, accountId, partition, endpointOwners]) =>
-                JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId, partition, endpointOwners }))),
-        }, child);
+        this.topic = new aws.sns.Topic(
+            `${name}-events`,
+            {
+                kmsMasterKeyId: args.kmsKeyArn,
+                sqsFailureFeedbackRoleArn: feedbackRole.arn,
+                ...(protocols.has(SubscriberProtocol.Lambda) ? { lambdaFailureFeedbackRoleArn: feedbackRole.arn } : {}),
+                ...(protocols.has(SubscriberProtocol.Https) ? { httpFailureFeedbackRoleArn: feedbackRole.arn } : {}),
+            },
+            child,
+        );
+        new aws.iam.RolePolicy(
+            `${name}-delivery-logs`,
+            {
+                role: feedbackRole.name,
+                policy: pulumi
+                    .all([args.partition, args.region, args.accountId, this.topic.name])
+                    .apply(([partition, region, accountId, topicName]) =>
+                        JSON.stringify(deliveryStatusLoggingPolicy({ partition, region, accountId, topicName })),
+                    ),
+            },
+            child,
+        );
+        this.topicPolicy = new aws.sns.TopicPolicy(
+            `${name}-events-policy`,
+            {
+                arn: this.topic.arn,
+                policy: pulumi
+                    .all([this.topic.arn, this.bucket.arn, args.accountId, args.partition, args.endpointOwners ?? []])
+                    .apply(([topicArn, bucketArn, accountId, partition, endpointOwners]) =>
+                        JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId, partition, endpointOwners })),
+                    ),
+            },
+            child,
+        );
 
         // What SNS cannot deliver to a table's queue lands here rather than being dropped. It uses
         // SSE-SQS, not the lake key, so it still receives when the key is what failed.
         // https://docs.aws.amazon.com/sns/latest/dg/sns-dead-letter-queues.html
-        this.undelivered = new aws.sqs.Queue(`${name}-undelivered`, {
-            messageRetentionSeconds: SQS_MAX_RETENTION_DAYS * 86_400,
-            sqsManagedSseEnabled: true,
-        }, child);
-        const undeliveredPolicy = new aws.sqs.QueuePolicy(`${name}-undelivered-policy`, {
-            queueUrl: this.undelivered.url,
-            policy: pulumi.all([this.undelivered.arn, this.topic.arn]).apply(([queueArn, topicArn]) => JSON.stringify(queuePolicy({ queueArn, topicArn }))),
-        }, child);
+        this.undelivered = new aws.sqs.Queue(
+            `${name}-undelivered`,
+            {
+                messageRetentionSeconds: SQS_MAX_RETENTION_DAYS * 86_400,
+                sqsManagedSseEnabled: true,
+            },
+            child,
+        );
+        const undeliveredPolicy = new aws.sqs.QueuePolicy(
+            `${name}-undelivered-policy`,
+            {
+                queueUrl: this.undelivered.url,
+                policy: pulumi
+                    .all([this.undelivered.arn, this.topic.arn])
+                    .apply(([queueArn, topicArn]) => JSON.stringify(queuePolicy({ queueArn, topicArn }))),
+            },
+            child,
+        );
 
         for (const consumer of args.consumers) {
-            this.consumers[consumer.name] = new ConsumerQueue(`${name}-${consumer.name}`, {
-                queueName: consumer.queueName,
-                topicArn: this.topic.arn,
-                keyPrefix: consumer.keyPrefix,
-                retentionDays: args.queueRetentionDays,
-                maxReceiveCount: args.maxReceiveCount,
-                kmsKeyArn: args.kmsKeyArn,
-                deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
-            }, child);
+            this.consumers[consumer.name] = new ConsumerQueue(
+                `${name}-${consumer.name}`,
+                {
+                    queueName: consumer.queueName,
+                    topicArn: this.topic.arn,
+                    keyPrefix: consumer.keyPrefix,
+                    retentionDays: args.queueRetentionDays,
+                    maxReceiveCount: args.maxReceiveCount,
+                    kmsKeyArn: args.kmsKeyArn,
+                    deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
+                },
+                child,
+            );
         }
-        const gatedTopicArn = args.subscriptionsReady === undefined ? this.topic.arn : pulumi.all([this.topic.arn, args.subscriptionsReady]).apply(([arn]) => arn);
+        const gatedTopicArn =
+            args.subscriptionsReady === undefined
+                ? this.topic.arn
+                : pulumi.all([this.topic.arn, args.subscriptionsReady]).apply(([arn]) => arn);
         for (const sub of args.subscribers ?? []) {
             const consumer = args.consumers.find((c) => c.name === sub.consumer);
             if (!consumer) throw new Error(`EventLake ${name}: subscriber ${sub.endpoint} names no consumer ${sub.consumer}`);
-            if (this.subscriptionByKey.has(`${sub.consumer}/${sub.key}`)) throw new Error(`EventLake ${name}: two subscribers of ${sub.consumer} named ${sub.key}`);
-            const subscription = new EventSubscription(`${name}-${sub.consumer}-${sub.key}`, {
-                topicArn: gatedTopicArn,
-                protocol: sub.protocol,
-                endpoint: sub.endpoint,
-                keyPrefix: consumer.keyPrefix,
-                deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
-            }, child);
+            if (this.subscriptionByKey.has(`${sub.consumer}/${sub.key}`))
+                throw new Error(`EventLake ${name}: two subscribers of ${sub.consumer} named ${sub.key}`);
+            const subscription = new EventSubscription(
+                `${name}-${sub.consumer}-${sub.key}`,
+                {
+                    topicArn: gatedTopicArn,
+                    protocol: sub.protocol,
+                    endpoint: sub.endpoint,
+                    keyPrefix: consumer.keyPrefix,
+                    deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
+                },
+                child,
+            );
             this.subscriptionByKey.set(`${sub.consumer}/${sub.key}`, subscription);
             (this.subscriptions[sub.consumer] ??= []).push(subscription);
         }
@@ -197,11 +267,15 @@ export class EventLake extends pulumi.ComponentResource {
         // the tables' arrival rules match by key prefix): they start the crawls, while the SNS
         // topic keeps feeding the queues the crawls read.
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/EventBridge.html
-        this.notification = new aws.s3.BucketNotification(`${name}-notification`, {
-            bucket: bucketId,
-            eventbridge: true,
-            topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.exportPrefix}/` }],
-        }, { ...child, dependsOn: [this.topicPolicy] });
+        this.notification = new aws.s3.BucketNotification(
+            `${name}-notification`,
+            {
+                bucket: bucketId,
+                eventbridge: true,
+                topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.exportPrefix}/` }],
+            },
+            { ...child, dependsOn: [this.topicPolicy] },
+        );
 
         this.registerOutputs({ bucketName: this.bucket.bucket, topicArn: this.topic.arn });
     }

@@ -28,8 +28,15 @@ export const rawDeliveryFor = (protocol: SubscriberProtocol): boolean => protoco
  * table's key-prefix filter on the message body, and raw delivery where the protocol has it. The
  * lake sets them on its own subscriptions; an endpoint owner passes them to its Subscribe call.
  */
-export function subscriptionAttributes(protocol: SubscriberProtocol, keyPrefix: string): { FilterPolicyScope: string; FilterPolicy: string; RawMessageDelivery: string } {
-    return { FilterPolicyScope: "MessageBody", FilterPolicy: JSON.stringify(keyPrefixFilterPolicy(keyPrefix)), RawMessageDelivery: String(rawDeliveryFor(protocol)) };
+export function subscriptionAttributes(
+    protocol: SubscriberProtocol,
+    keyPrefix: string,
+): { FilterPolicyScope: string; FilterPolicy: string; RawMessageDelivery: string } {
+    return {
+        FilterPolicyScope: "MessageBody",
+        FilterPolicy: JSON.stringify(keyPrefixFilterPolicy(keyPrefix)),
+        RawMessageDelivery: String(rawDeliveryFor(protocol)),
+    };
 }
 
 /**
@@ -66,25 +73,35 @@ export class EventSubscription extends pulumi.ComponentResource {
             if (!m) throw new Error(`EventSubscription ${name}: ${args.endpoint} is not a Lambda function ARN`);
             // SNS delivers to functions of other regions too; the function's policy is changed in its
             // own region. https://docs.aws.amazon.com/sns/latest/dg/sns-cross-region-delivery.html
-            this.permission = new aws.lambda.Permission(`${name}-invoke`, {
-                region: m[1].split(":")[3],
-                action: "lambda:InvokeFunction",
-                function: m[1],
-                qualifier: m[3],
-                principal: "sns.amazonaws.com",
-                sourceArn: args.topicArn,
-            }, child);
+            this.permission = new aws.lambda.Permission(
+                `${name}-invoke`,
+                {
+                    region: m[1].split(":")[3],
+                    action: "lambda:InvokeFunction",
+                    function: m[1],
+                    qualifier: m[3],
+                    principal: "sns.amazonaws.com",
+                    sourceArn: args.topicArn,
+                },
+                child,
+            );
         }
         const attributes = subscriptionAttributes(args.protocol, args.keyPrefix);
-        this.subscription = new aws.sns.TopicSubscription(`${name}-subscription`, {
-            topic: args.topicArn,
-            protocol: args.protocol,
-            endpoint: args.endpoint,
-            ...(rawDeliveryFor(args.protocol) ? { rawMessageDelivery: true } : {}),
-            filterPolicyScope: attributes.FilterPolicyScope,
-            filterPolicy: attributes.FilterPolicy,
-            redrivePolicy: pulumi.output(args.deliveryDeadLetter.arn).apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn })),
-        }, { ...child, dependsOn: [...args.deliveryDeadLetter.ready, ...(this.permission ? [this.permission] : [])] });
+        this.subscription = new aws.sns.TopicSubscription(
+            `${name}-subscription`,
+            {
+                topic: args.topicArn,
+                protocol: args.protocol,
+                endpoint: args.endpoint,
+                ...(rawDeliveryFor(args.protocol) ? { rawMessageDelivery: true } : {}),
+                filterPolicyScope: attributes.FilterPolicyScope,
+                filterPolicy: attributes.FilterPolicy,
+                redrivePolicy: pulumi
+                    .output(args.deliveryDeadLetter.arn)
+                    .apply((deadLetterTargetArn) => JSON.stringify({ deadLetterTargetArn })),
+            },
+            { ...child, dependsOn: [...args.deliveryDeadLetter.ready, ...(this.permission ? [this.permission] : [])] },
+        );
         this.registerOutputs({ subscriptionArn: this.subscription.arn });
     }
 }

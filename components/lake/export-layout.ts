@@ -45,7 +45,14 @@ export interface ExportPlace {
 /** The layout of `table`'s current export. */
 export function exportLayout(table: TableSpec, place: ExportPlace): ExportLayout {
     const { exportPrefix } = place;
-    const shape = JSON.stringify([table.source ?? null, partitionExpression(table), exportPrefix, place.database, place.schema, table.generation]);
+    const shape = JSON.stringify([
+        table.source ?? null,
+        partitionExpression(table),
+        exportPrefix,
+        place.database,
+        place.schema,
+        table.generation,
+    ]);
     const digest = crypto.createHash("sha256").update(shape).digest("hex").slice(0, 8).toUpperCase();
     const folder = folderName(table.name);
     const exportId = `g${table.generation}-${digest.toLowerCase()}`;

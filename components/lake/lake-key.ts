@@ -32,23 +32,43 @@ export class LakeKey extends pulumi.ComponentResource {
     constructor(name: string, args: LakeKeyArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("LakeKey"), name, {}, renamedFrom("lake", "LakeKey", opts));
         const logs = args.crawlerLogs;
-        const readers = args.readers ? pulumi.all([args.readers.accounts, args.readers.region]).apply(([accounts, region]) => ({ accounts, region })) : undefined;
-        const policy = pulumi.all([args.accountId, args.partition, logs?.region, readers]).apply(([accountId, partition, region, readers]) =>
-            JSON.stringify(lakeKeyPolicy({
-                accountId,
-                partition,
-                crawlerLogs: logs && region !== undefined
-                    ? { region, logGroupArnPattern: crawlerLogGroupArnPattern({ partition, region, accountId, namePrefix: logs.namePrefix }) }
-                    : undefined,
-                readers,
-            })));
-        this.key = new aws.kms.Key(`${name}-key`, {
-            description: `Lake key for ${name}: S3 objects, SNS events and SQS messages`,
-            enableKeyRotation: true,
-            // 7 to 30 days: https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
-            deletionWindowInDays: args.retain ? 30 : 7,
-            policy,
-        }, { parent: this, retainOnDelete: args.retain });
+        const readers = args.readers
+            ? pulumi.all([args.readers.accounts, args.readers.region]).apply(([accounts, region]) => ({ accounts, region }))
+            : undefined;
+        const policy = pulumi
+            .all([args.accountId, args.partition, logs?.region, readers])
+            .apply(([accountId, partition, region, readers]) =>
+                JSON.stringify(
+                    lakeKeyPolicy({
+                        accountId,
+                        partition,
+                        crawlerLogs:
+                            logs && region !== undefined
+                                ? {
+                                      region,
+                                      logGroupArnPattern: crawlerLogGroupArnPattern({
+                                          partition,
+                                          region,
+                                          accountId,
+                                          namePrefix: logs.namePrefix,
+                                      }),
+                                  }
+                                : undefined,
+                        readers,
+                    }),
+                ),
+            );
+        this.key = new aws.kms.Key(
+            `${name}-key`,
+            {
+                description: `Lake key for ${name}: S3 objects, SNS events and SQS messages`,
+                enableKeyRotation: true,
+                // 7 to 30 days: https://docs.aws.amazon.com/kms/latest/APIReference/API_ScheduleKeyDeletion.html
+                deletionWindowInDays: args.retain ? 30 : 7,
+                policy,
+            },
+            { parent: this, retainOnDelete: args.retain },
+        );
         new aws.kms.Alias(`${name}-alias`, { name: `alias/${name}`, targetKeyId: this.key.keyId }, { parent: this });
         this.arn = this.key.arn;
         this.registerOutputs({ arn: this.arn });

@@ -65,86 +65,149 @@ export class LakeReplica extends pulumi.ComponentResource {
         if (args.sourceKeyArn !== undefined) {
             // A KMS key is regional: the replica needs its own, in its region.
             // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
-            this.key = new aws.kms.Key(`${name}-key`, {
-                ...region,
-                description: `Replica key for ${name}: the recovery copy of the lake's exports`,
-                enableKeyRotation: true,
-                deletionWindowInDays: args.retain ? 30 : 7,
-                policy: pulumi.all([args.accountId, args.partition]).apply(([accountId, partition]) => JSON.stringify(replicaKeyPolicy({ accountId, partition }))),
-            }, { ...child, retainOnDelete: args.retain });
+            this.key = new aws.kms.Key(
+                `${name}-key`,
+                {
+                    ...region,
+                    description: `Replica key for ${name}: the recovery copy of the lake's exports`,
+                    enableKeyRotation: true,
+                    deletionWindowInDays: args.retain ? 30 : 7,
+                    policy: pulumi
+                        .all([args.accountId, args.partition])
+                        .apply(([accountId, partition]) => JSON.stringify(replicaKeyPolicy({ accountId, partition }))),
+                },
+                { ...child, retainOnDelete: args.retain },
+            );
         }
 
-        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: args.retain, region: args.region }, this);
+        const { bucket, publicAccess } = privateBucket(
+            { bucket: `${name}-bucket`, prefix: name },
+            { retain: args.retain, region: args.region },
+            this,
+        );
         this.bucket = bucket;
         const bucketId = this.bucket.id;
-        new aws.s3.BucketServerSideEncryptionConfiguration(`${name}-encryption`, {
-            ...region,
-            bucket: bucketId,
-            rules: [this.key
-                ? { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn }, bucketKeyEnabled: true }
-                : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-        }, child);
-        const versioning = new aws.s3.BucketVersioning(`${name}-versioning`, { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child);
-        new aws.s3.BucketLifecycleConfiguration(`${name}-lifecycle`, {
-            ...region, bucket: bucketId, rules: replicaLifecycleRules({ ...args, versioning: true }), ...minimumObjectSize(args.tieredTables ?? []),
-        }, { ...child, dependsOn: [versioning] });
-        new aws.s3.BucketPolicy(`${name}-tls-only`, {
-            ...region,
-            bucket: bucketId,
-            policy: this.bucket.arn.apply((bucketArn) => JSON.stringify(bucketTlsOnlyPolicy({ bucketArn }))),
-        }, { ...child, dependsOn: [publicAccess] });
+        new aws.s3.BucketServerSideEncryptionConfiguration(
+            `${name}-encryption`,
+            {
+                ...region,
+                bucket: bucketId,
+                rules: [
+                    this.key
+                        ? {
+                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn },
+                              bucketKeyEnabled: true,
+                          }
+                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                ],
+            },
+            child,
+        );
+        const versioning = new aws.s3.BucketVersioning(
+            `${name}-versioning`,
+            { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } },
+            child,
+        );
+        new aws.s3.BucketLifecycleConfiguration(
+            `${name}-lifecycle`,
+            {
+                ...region,
+                bucket: bucketId,
+                rules: replicaLifecycleRules({ ...args, versioning: true }),
+                ...minimumObjectSize(args.tieredTables ?? []),
+            },
+            { ...child, dependsOn: [versioning] },
+        );
+        new aws.s3.BucketPolicy(
+            `${name}-tls-only`,
+            {
+                ...region,
+                bucket: bucketId,
+                policy: this.bucket.arn.apply((bucketArn) => JSON.stringify(bucketTlsOnlyPolicy({ bucketArn }))),
+            },
+            { ...child, dependsOn: [publicAccess] },
+        );
 
         // The role S3 assumes to replicate: the trust policy of the S3 user guide.
         // https://docs.aws.amazon.com/AmazonS3/latest/userguide/setting-repl-config-perm-overview.html
-        this.role = new aws.iam.Role(`${name}-role`, {
-            name: args.roleName,
-            description: "Assumed by S3 to replicate the lake's exports to the recovery replica",
-            assumeRolePolicy: JSON.stringify(serviceTrustPolicy("s3.amazonaws.com")),
-        }, child);
-        const access = new aws.iam.RolePolicy(`${name}-access`, {
-            role: this.role.name,
-            policy: pulumi.all([args.source.arn, this.bucket.arn, args.sourceRegion, args.sourceKeyArn, this.key?.arn]).apply(
-                ([sourceBucketArn, replicaBucketArn, sourceRegion, sourceKeyArn, replicaKeyArn]) => JSON.stringify(replicationPolicy({
-                    sourceBucketArn, replicaBucketArn, prefix: args.exportPrefix, sourceRegion, replicaRegion: args.region, sourceKeyArn, replicaKeyArn,
-                }))),
-        }, child);
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: args.roleName,
+                description: "Assumed by S3 to replicate the lake's exports to the recovery replica",
+                assumeRolePolicy: JSON.stringify(serviceTrustPolicy("s3.amazonaws.com")),
+            },
+            child,
+        );
+        const access = new aws.iam.RolePolicy(
+            `${name}-access`,
+            {
+                role: this.role.name,
+                policy: pulumi
+                    .all([args.source.arn, this.bucket.arn, args.sourceRegion, args.sourceKeyArn, this.key?.arn])
+                    .apply(([sourceBucketArn, replicaBucketArn, sourceRegion, sourceKeyArn, replicaKeyArn]) =>
+                        JSON.stringify(
+                            replicationPolicy({
+                                sourceBucketArn,
+                                replicaBucketArn,
+                                prefix: args.exportPrefix,
+                                sourceRegion,
+                                replicaRegion: args.region,
+                                sourceKeyArn,
+                                replicaKeyArn,
+                            }),
+                        ),
+                    ),
+            },
+            child,
+        );
 
         // S3 refuses a replication configuration until versioning is on ("Versioning must be
         // 'Enabled' on the bucket", terraform-provider-aws internal/service/s3/bucket_replication_configuration.go).
-        this.configuration = new aws.s3.BucketReplicationConfig(`${name}-configuration`, {
-            bucket: args.source.bucket,
-            role: this.role.arn,
-            rules: [{
-                id: "replicate-exports",
-                status: "Enabled",
-                priority: 1,
-                filter: { prefix: `${args.exportPrefix}/` },
-                // A delete in the lake stays a delete in the lake only: the replica keeps the object.
-                deleteMarkerReplication: { status: "Disabled" },
-                destination: {
-                    bucket: this.bucket.arn,
-                    // Copies start in STANDARD, as the originals do; the replica's lifecycle moves
-                    // them down the same storage tiers (replicaLifecycleRules).
-                    storageClass: "STANDARD",
-                    ...(this.key ? { encryptionConfiguration: { replicaKmsKeyId: this.key.arn } } : {}),
-                },
-                // SSE-KMS objects are replicated only when the rule opts in.
-                ...(this.key ? { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } } : {}),
-            }],
-        }, { ...child, dependsOn: [...(args.source.versioning ? [args.source.versioning] : []), versioning, access] });
+        this.configuration = new aws.s3.BucketReplicationConfig(
+            `${name}-configuration`,
+            {
+                bucket: args.source.bucket,
+                role: this.role.arn,
+                rules: [
+                    {
+                        id: "replicate-exports",
+                        status: "Enabled",
+                        priority: 1,
+                        filter: { prefix: `${args.exportPrefix}/` },
+                        // A delete in the lake stays a delete in the lake only: the replica keeps the object.
+                        deleteMarkerReplication: { status: "Disabled" },
+                        destination: {
+                            bucket: this.bucket.arn,
+                            // Copies start in STANDARD, as the originals do; the replica's lifecycle moves
+                            // them down the same storage tiers (replicaLifecycleRules).
+                            storageClass: "STANDARD",
+                            ...(this.key ? { encryptionConfiguration: { replicaKmsKeyId: this.key.arn } } : {}),
+                        },
+                        // SSE-KMS objects are replicated only when the rule opts in.
+                        ...(this.key ? { sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } } } : {}),
+                    },
+                ],
+            },
+            { ...child, dependsOn: [...(args.source.versioning ? [args.source.versioning] : []), versioning, access] },
+        );
 
         if (args.accessLogs) {
-            this.accessLogs = new AccessLogBucket(`${name}-logs`, {
-                source: { bucket: this.bucket.bucket, arn: this.bucket.arn },
-                accountId: args.accountId,
-                prefix: args.accessLogs.prefix,
-                retentionDays: args.accessLogs.retentionDays,
-                versioning: true,
-                noncurrentVersionDays: args.noncurrentVersionDays,
-                abortIncompleteUploadDays: args.abortIncompleteUploadDays,
-                retain: args.retain,
-                region: args.region,
-            }, child);
+            this.accessLogs = new AccessLogBucket(
+                `${name}-logs`,
+                {
+                    source: { bucket: this.bucket.bucket, arn: this.bucket.arn },
+                    accountId: args.accountId,
+                    prefix: args.accessLogs.prefix,
+                    retentionDays: args.accessLogs.retentionDays,
+                    versioning: true,
+                    noncurrentVersionDays: args.noncurrentVersionDays,
+                    abortIncompleteUploadDays: args.abortIncompleteUploadDays,
+                    retain: args.retain,
+                    region: args.region,
+                },
+                child,
+            );
         }
         this.registerOutputs({ bucketName: this.bucket.bucket });
     }

@@ -37,13 +37,15 @@ export const tableRuleId = (folder: string) => `expire-table-${folder}`;
  * table outlives `days + noncurrentVersionDays` (plus S3's lifecycle lag) in a bucket with these rules.
  */
 export function tableRetentionRules(tables: RetainedTable[], s: Pick<ExpirySettings, "versioning" | "noncurrentVersionDays">): Rule[] {
-    return [...tables].sort((a, b) => a.folder.localeCompare(b.folder)).map((t) => ({
-        id: tableRuleId(t.folder),
-        status: "Enabled",
-        filter: { prefix: t.prefix },
-        expiration: { days: t.days },
-        ...(s.versioning ? { noncurrentVersionExpiration: { noncurrentDays: s.noncurrentVersionDays } } : {}),
-    }));
+    return [...tables]
+        .sort((a, b) => a.folder.localeCompare(b.folder))
+        .map((t) => ({
+            id: tableRuleId(t.folder),
+            status: "Enabled",
+            filter: { prefix: t.prefix },
+            expiration: { days: t.days },
+            ...(s.versioning ? { noncurrentVersionExpiration: { noncurrentDays: s.noncurrentVersionDays } } : {}),
+        }));
 }
 
 /** A table whose objects move to cheaper storage classes as they age: its folder and tiers. */
@@ -69,12 +71,14 @@ export const tierRuleId = (folder: string) => `tier-table-${folder}`;
  * noncurrent, and then owes 30 more: not worth it for versions that live days to weeks).
  */
 export function tableTierRules(tables: TieredTable[]): Rule[] {
-    return [...tables].sort((a, b) => a.folder.localeCompare(b.folder)).map((t) => ({
-        id: tierRuleId(t.folder),
-        status: "Enabled",
-        filter: { prefix: t.prefix },
-        transitions: t.tiers.map((tier) => ({ days: tier.days, storageClass: tier.storageClass })),
-    }));
+    return [...tables]
+        .sort((a, b) => a.folder.localeCompare(b.folder))
+        .map((t) => ({
+            id: tierRuleId(t.folder),
+            status: "Enabled",
+            filter: { prefix: t.prefix },
+            transitions: t.tiers.map((tier) => ({ days: tier.days, storageClass: tier.storageClass })),
+        }));
 }
 
 /**
@@ -88,12 +92,14 @@ export function minimumObjectSize(tables: TieredTable[]): { transitionDefaultMin
 
 /** Rules every bucket of the lake's data has: abort incomplete uploads; with versioning, expire old versions and lone delete markers. */
 export function housekeepingRules(s: ExpirySettings): Rule[] {
-    const rules: Rule[] = [{
-        id: "abort-incomplete-multipart-uploads",
-        status: "Enabled",
-        filter: { prefix: "" },
-        abortIncompleteMultipartUpload: { daysAfterInitiation: s.abortIncompleteUploadDays },
-    }];
+    const rules: Rule[] = [
+        {
+            id: "abort-incomplete-multipart-uploads",
+            status: "Enabled",
+            filter: { prefix: "" },
+            abortIncompleteMultipartUpload: { daysAfterInitiation: s.abortIncompleteUploadDays },
+        },
+    ];
     if (s.versioning) {
         rules.push({
             id: "expire-old-versions",
@@ -107,13 +113,23 @@ export function housekeepingRules(s: ExpirySettings): Rule[] {
 }
 
 /** The lake bucket's rules: housekeeping, Athena results, each table's retention and storage tiers. */
-export function lakeLifecycleRules(s: ExpirySettings & {
-    athenaResultsPrefix: string; athenaResultsDays: number; retainedTables: RetainedTable[]; tieredTables?: TieredTable[];
-}): Rule[] {
+export function lakeLifecycleRules(
+    s: ExpirySettings & {
+        athenaResultsPrefix: string;
+        athenaResultsDays: number;
+        retainedTables: RetainedTable[];
+        tieredTables?: TieredTable[];
+    },
+): Rule[] {
     const [abort, ...versions] = housekeepingRules(s);
     return [
         abort,
-        { id: "expire-athena-results", status: "Enabled", filter: { prefix: `${s.athenaResultsPrefix}/` }, expiration: { days: s.athenaResultsDays } },
+        {
+            id: "expire-athena-results",
+            status: "Enabled",
+            filter: { prefix: `${s.athenaResultsPrefix}/` },
+            expiration: { days: s.athenaResultsDays },
+        },
         ...versions,
         ...tableRetentionRules(s.retainedTables, s),
         ...tableTierRules(s.tieredTables ?? []),

@@ -24,28 +24,42 @@ export interface OwnerSubscription {
  * (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-language-api-permissions-reference.html).
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/grant-destinations-permissions-to-s3.html
  */
-export function topicPolicy(a: { topicArn: string; bucketArn: string; accountId: string; partition?: string; endpointOwners?: OwnerSubscription[] }): PolicyDocument {
+export function topicPolicy(a: {
+    topicArn: string;
+    bucketArn: string;
+    accountId: string;
+    partition?: string;
+    endpointOwners?: OwnerSubscription[];
+}): PolicyDocument {
     const byOwner = new Map<string, OwnerSubscription[]>();
-    for (const s of a.endpointOwners ?? []) byOwner.set(`${s.account} ${s.protocol}`, [...(byOwner.get(`${s.account} ${s.protocol}`) ?? []), s]);
-    const subscribe: Statement[] = [...byOwner.entries()].sort(([x], [y]) => x.localeCompare(y)).map(([, subs], i) => ({
-        Sid: `EndpointOwnerSubscribes${i + 1}`,
-        Effect: "Allow",
-        Principal: { AWS: accountPrincipal(subs[0].account, a.partition) },
-        Action: "sns:Subscribe",
-        Resource: a.topicArn,
-        Condition: { StringEquals: { "sns:Protocol": subs[0].protocol, "sns:Endpoint": [...new Set(subs.map((s) => s.endpoint))].sort() } },
-    }));
-    return doc({
-        Sid: "AllowS3PublishFromLakeBucket",
-        Effect: "Allow",
-        Principal: { Service: "s3.amazonaws.com" },
-        Action: "sns:Publish",
-        Resource: a.topicArn,
-        Condition: {
-            ArnLike: { "aws:SourceArn": a.bucketArn },
-            StringEquals: { "aws:SourceAccount": a.accountId },
+    for (const s of a.endpointOwners ?? [])
+        byOwner.set(`${s.account} ${s.protocol}`, [...(byOwner.get(`${s.account} ${s.protocol}`) ?? []), s]);
+    const subscribe: Statement[] = [...byOwner.entries()]
+        .sort(([x], [y]) => x.localeCompare(y))
+        .map(([, subs], i) => ({
+            Sid: `EndpointOwnerSubscribes${i + 1}`,
+            Effect: "Allow",
+            Principal: { AWS: accountPrincipal(subs[0].account, a.partition) },
+            Action: "sns:Subscribe",
+            Resource: a.topicArn,
+            Condition: {
+                StringEquals: { "sns:Protocol": subs[0].protocol, "sns:Endpoint": [...new Set(subs.map((s) => s.endpoint))].sort() },
+            },
+        }));
+    return doc(
+        {
+            Sid: "AllowS3PublishFromLakeBucket",
+            Effect: "Allow",
+            Principal: { Service: "s3.amazonaws.com" },
+            Action: "sns:Publish",
+            Resource: a.topicArn,
+            Condition: {
+                ArnLike: { "aws:SourceArn": a.bucketArn },
+                StringEquals: { "aws:SourceAccount": a.accountId },
+            },
         },
-    }, ...subscribe);
+        ...subscribe,
+    );
 }
 
 /**
@@ -96,26 +110,35 @@ export interface ReaderLocations {
 export function lakeBucketPolicy(a: { bucketArn: string; partition?: string; readers?: ReaderLocations[] }): PolicyDocument {
     const groups = groupByGrants((a.readers ?? []).map((r) => ({ account: r.account, items: r.locations })));
     const principal = (accounts: string[]) => ({ AWS: accounts.map((x) => accountPrincipal(x, a.partition)) });
-    const reads: Statement[] = groups.length === 0 ? [] : [
-        {
-            Sid: "ReadersLocateLakeBucket",
-            Effect: "Allow",
-            Principal: principal([...new Set(groups.flatMap((g) => g.accounts))].sort()),
-            Action: "s3:GetBucketLocation",
-            Resource: a.bucketArn,
-        },
-        ...groups.flatMap((g, i): Statement[] => [
-            {
-                Sid: `ReadersListExports${i + 1}`,
-                Effect: "Allow",
-                Principal: principal(g.accounts),
-                Action: "s3:ListBucket",
-                Resource: a.bucketArn,
-                Condition: { StringLike: { "s3:prefix": g.items.flatMap((l) => [`${l}/`, `${l}/*`]) } },
-            },
-            { Sid: `ReadersGetExports${i + 1}`, Effect: "Allow", Principal: principal(g.accounts), Action: "s3:GetObject", Resource: g.items.map((l) => objectsUnder(a.bucketArn, l)) },
-        ]),
-    ];
+    const reads: Statement[] =
+        groups.length === 0
+            ? []
+            : [
+                  {
+                      Sid: "ReadersLocateLakeBucket",
+                      Effect: "Allow",
+                      Principal: principal([...new Set(groups.flatMap((g) => g.accounts))].sort()),
+                      Action: "s3:GetBucketLocation",
+                      Resource: a.bucketArn,
+                  },
+                  ...groups.flatMap((g, i): Statement[] => [
+                      {
+                          Sid: `ReadersListExports${i + 1}`,
+                          Effect: "Allow",
+                          Principal: principal(g.accounts),
+                          Action: "s3:ListBucket",
+                          Resource: a.bucketArn,
+                          Condition: { StringLike: { "s3:prefix": g.items.flatMap((l) => [`${l}/`, `${l}/*`]) } },
+                      },
+                      {
+                          Sid: `ReadersGetExports${i + 1}`,
+                          Effect: "Allow",
+                          Principal: principal(g.accounts),
+                          Action: "s3:GetObject",
+                          Resource: g.items.map((l) => objectsUnder(a.bucketArn, l)),
+                      },
+                  ]),
+              ];
     return doc(...bucketTlsOnlyPolicy({ bucketArn: a.bucketArn }).Statement, ...reads);
 }
 
@@ -153,22 +176,31 @@ export function lakeKeyPolicy(a: {
     // (https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-via-service);
     // which objects, the bucket policy decides. Cross-account use needs this statement and the
     // reader's own IAM policy (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-modifying-external-accounts.html).
-    const readers: Statement[] = a.readers && a.readers.accounts.length > 0 ? [{
-        Sid: "AllowReadersToDecryptExportsThroughS3",
-        Effect: "Allow",
-        Principal: { AWS: [...new Set(a.readers.accounts)].sort().map((x) => accountPrincipal(x, partition)) },
-        Action: "kms:Decrypt",
-        Resource: "*",
-        Condition: { StringEquals: { "kms:ViaService": `s3.${a.readers.region}.amazonaws.com` } },
-    }] : [];
-    const crawlerLogs: Statement[] = a.crawlerLogs ? [{
-        Sid: "AllowCloudWatchLogsForCrawlerLogGroups",
-        Effect: "Allow",
-        Principal: { Service: `logs.${a.crawlerLogs.region}.amazonaws.com` },
-        Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
-        Resource: "*",
-        Condition: { ArnLike: { [LOGS_ENCRYPTION_CONTEXT]: a.crawlerLogs.logGroupArnPattern } },
-    }] : [];
+    const readers: Statement[] =
+        a.readers && a.readers.accounts.length > 0
+            ? [
+                  {
+                      Sid: "AllowReadersToDecryptExportsThroughS3",
+                      Effect: "Allow",
+                      Principal: { AWS: [...new Set(a.readers.accounts)].sort().map((x) => accountPrincipal(x, partition)) },
+                      Action: "kms:Decrypt",
+                      Resource: "*",
+                      Condition: { StringEquals: { "kms:ViaService": `s3.${a.readers.region}.amazonaws.com` } },
+                  },
+              ]
+            : [];
+    const crawlerLogs: Statement[] = a.crawlerLogs
+        ? [
+              {
+                  Sid: "AllowCloudWatchLogsForCrawlerLogGroups",
+                  Effect: "Allow",
+                  Principal: { Service: `logs.${a.crawlerLogs.region}.amazonaws.com` },
+                  Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                  Resource: "*",
+                  Condition: { ArnLike: { [LOGS_ENCRYPTION_CONTEXT]: a.crawlerLogs.logGroupArnPattern } },
+              },
+          ]
+        : [];
     return doc(
         {
             Sid: "EnableIamPoliciesOfThisAccount",
@@ -226,7 +258,12 @@ export function lakeKeyPolicy(a: {
  * groups named `sns/<region>/<account>/<topic>` (and `.../Failure`).
  * https://docs.aws.amazon.com/sns/latest/dg/sns-topic-attributes.html
  */
-export function deliveryStatusLoggingPolicy(a: { partition: string; region: string; accountId: string; topicName: string }): PolicyDocument {
+export function deliveryStatusLoggingPolicy(a: {
+    partition: string;
+    region: string;
+    accountId: string;
+    topicName: string;
+}): PolicyDocument {
     const group = `arn:${a.partition}:logs:${a.region}:${a.accountId}:log-group:sns/${a.region}/${a.accountId}/${a.topicName}`;
     return doc({
         Sid: "WriteDeliveryStatusLogs",
@@ -245,21 +282,23 @@ export function deliveryStatusLoggingPolicy(a: { partition: string; region: stri
  * Nothing else is granted: within the account, IAM policies decide who reads the logs, and no role
  * of the stack is given a grant on the log bucket.
  */
-export function accessLogBucketPolicy(a: { logBucketArn: string; prefix: string; sourceBucketArn: string; accountId: string }): PolicyDocument {
-    return doc(
-        ...bucketTlsOnlyPolicy({ bucketArn: a.logBucketArn }).Statement,
-        {
-            Sid: "AllowS3ServerAccessLogDelivery",
-            Effect: "Allow",
-            Principal: { Service: "logging.s3.amazonaws.com" },
-            Action: "s3:PutObject",
-            Resource: `${a.logBucketArn}/${a.prefix}*`,
-            Condition: {
-                ArnLike: { "aws:SourceArn": a.sourceBucketArn },
-                StringEquals: { "aws:SourceAccount": a.accountId },
-            },
+export function accessLogBucketPolicy(a: {
+    logBucketArn: string;
+    prefix: string;
+    sourceBucketArn: string;
+    accountId: string;
+}): PolicyDocument {
+    return doc(...bucketTlsOnlyPolicy({ bucketArn: a.logBucketArn }).Statement, {
+        Sid: "AllowS3ServerAccessLogDelivery",
+        Effect: "Allow",
+        Principal: { Service: "logging.s3.amazonaws.com" },
+        Action: "s3:PutObject",
+        Resource: `${a.logBucketArn}/${a.prefix}*`,
+        Condition: {
+            ArnLike: { "aws:SourceArn": a.sourceBucketArn },
+            StringEquals: { "aws:SourceAccount": a.accountId },
         },
-    );
+    });
 }
 
 /**
@@ -288,14 +327,24 @@ export function replicationPolicy(a: {
     replicaKeyArn?: string;
 }): PolicyDocument {
     const statements: Statement[] = [
-        { Sid: "ReadReplicationConfiguration", Effect: "Allow", Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"], Resource: a.sourceBucketArn },
+        {
+            Sid: "ReadReplicationConfiguration",
+            Effect: "Allow",
+            Action: ["s3:GetReplicationConfiguration", "s3:ListBucket"],
+            Resource: a.sourceBucketArn,
+        },
         {
             Sid: "ReadExportVersions",
             Effect: "Allow",
             Action: ["s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"],
             Resource: objectsUnder(a.sourceBucketArn, a.prefix),
         },
-        { Sid: "WriteReplicas", Effect: "Allow", Action: ["s3:ReplicateObject", "s3:ReplicateTags"], Resource: objectsUnder(a.replicaBucketArn, a.prefix) },
+        {
+            Sid: "WriteReplicas",
+            Effect: "Allow",
+            Action: ["s3:ReplicateObject", "s3:ReplicateTags"],
+            Resource: objectsUnder(a.replicaBucketArn, a.prefix),
+        },
     ];
     if (a.sourceKeyArn) {
         statements.push({

@@ -22,9 +22,22 @@ export function privateBucket(
     const child = { parent };
     const region = args.region !== undefined ? { region: args.region } : {};
     const bucket = new aws.s3.Bucket(names.bucket, { ...region, forceDestroy: !args.retain }, { ...child, retainOnDelete: args.retain });
-    const publicAccess = new aws.s3.BucketPublicAccessBlock(`${names.prefix}-public-access`, {
-        ...region, bucket: bucket.id, blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true,
-    }, child);
-    new aws.s3.BucketOwnershipControls(`${names.prefix}-ownership`, { ...region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } }, child);
+    const publicAccess = new aws.s3.BucketPublicAccessBlock(
+        `${names.prefix}-public-access`,
+        {
+            ...region,
+            bucket: bucket.id,
+            blockPublicAcls: true,
+            blockPublicPolicy: true,
+            ignorePublicAcls: true,
+            restrictPublicBuckets: true,
+        },
+        child,
+    );
+    new aws.s3.BucketOwnershipControls(
+        `${names.prefix}-ownership`,
+        { ...region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        child,
+    );
     return { bucket, publicAccess };
 }

@@ -44,15 +44,27 @@ interface ClassFacts {
 /** What S3 and Athena decide for each class (sources in the module comment). */
 export const STORAGE_CLASSES: Record<TransitionClass, ClassFacts> = {
     STANDARD_IA: {
-        minAgeDays: 30, minStorageDays: 30, queryable: true, title: "S3 Standard-IA",
+        minAgeDays: 30,
+        minStorageDays: 30,
+        queryable: true,
+        title: "S3 Standard-IA",
         next: ["INTELLIGENT_TIERING", "ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"],
     },
     INTELLIGENT_TIERING: {
-        minAgeDays: 0, minStorageDays: 0, queryable: true, title: "S3 Intelligent-Tiering",
+        minAgeDays: 0,
+        minStorageDays: 0,
+        queryable: true,
+        title: "S3 Intelligent-Tiering",
         next: ["ONEZONE_IA", "GLACIER_IR", "GLACIER", "DEEP_ARCHIVE"],
     },
     ONEZONE_IA: { minAgeDays: 30, minStorageDays: 30, queryable: true, title: "S3 One Zone-IA", next: ["GLACIER", "DEEP_ARCHIVE"] },
-    GLACIER_IR: { minAgeDays: 0, minStorageDays: 90, queryable: true, title: "S3 Glacier Instant Retrieval", next: ["GLACIER", "DEEP_ARCHIVE"] },
+    GLACIER_IR: {
+        minAgeDays: 0,
+        minStorageDays: 90,
+        queryable: true,
+        title: "S3 Glacier Instant Retrieval",
+        next: ["GLACIER", "DEEP_ARCHIVE"],
+    },
     GLACIER: { minAgeDays: 0, minStorageDays: 90, queryable: false, title: "S3 Glacier Flexible Retrieval", next: ["DEEP_ARCHIVE"] },
     DEEP_ARCHIVE: { minAgeDays: 0, minStorageDays: 180, queryable: false, title: "S3 Glacier Deep Archive", next: [] },
 };
@@ -120,19 +132,31 @@ export function checkTiers(tiers: StorageTier[], ctx: TierContext): TierProblem[
     tiers.forEach((t, index) => {
         const facts = STORAGE_CLASSES[t.storageClass];
         if (t.storageClass === "ONEZONE_IA") {
-            out.push({ index, expected: `one of ${QUERYABLE_CLASSES.join(", ")}: ONEZONE_IA keeps one copy in one Availability Zone, and the lake holds the only copy of rows Snowflake has deleted` });
+            out.push({
+                index,
+                expected: `one of ${QUERYABLE_CLASSES.join(", ")}: ONEZONE_IA keeps one copy in one Availability Zone, and the lake holds the only copy of rows Snowflake has deleted`,
+            });
             return;
         }
         if (!facts.queryable && ctx.scope === "lake") {
-            out.push({ index, expected: `one of ${QUERYABLE_CLASSES.join(", ")} in the lake-wide default: Athena skips objects in ${t.storageClass} (${facts.title}); archive a table explicitly with its own archived: true and storageTiers` });
+            out.push({
+                index,
+                expected: `one of ${QUERYABLE_CLASSES.join(", ")} in the lake-wide default: Athena skips objects in ${t.storageClass} (${facts.title}); archive a table explicitly with its own archived: true and storageTiers`,
+            });
             return;
         }
         if (!facts.queryable && !ctx.archived) {
-            out.push({ index, expected: `one of ${QUERYABLE_CLASSES.join(", ")}: Athena skips objects in ${t.storageClass} (${facts.title}), so its catalogued partitions would silently lose rows; set the table's archived: true to accept that` });
+            out.push({
+                index,
+                expected: `one of ${QUERYABLE_CLASSES.join(", ")}: Athena skips objects in ${t.storageClass} (${facts.title}), so its catalogued partitions would silently lose rows; set the table's archived: true to accept that`,
+            });
             return;
         }
         if (t.days < facts.minAgeDays) {
-            out.push({ index, expected: `at least ${facts.minAgeDays} days for ${t.storageClass}: S3 keeps an object ${facts.minAgeDays} days in STANDARD before ${t.storageClass}` });
+            out.push({
+                index,
+                expected: `at least ${facts.minAgeDays} days for ${t.storageClass}: S3 keeps an object ${facts.minAgeDays} days in STANDARD before ${t.storageClass}`,
+            });
         }
         if (previous) {
             const before = STORAGE_CLASSES[previous.storageClass];
@@ -153,7 +177,9 @@ export function checkTiers(tiers: StorageTier[], ctx: TierContext): TierProblem[
         previous = t;
     });
     if (ctx.scope === "table" && ctx.archived && !tiers.some((t) => !STORAGE_CLASSES[t.storageClass].queryable)) {
-        out.push({ expected: `a GLACIER or DEEP_ARCHIVE tier when the table is archived (archived: true says its old objects leave Athena's reach; without one, set archived: false)` });
+        out.push({
+            expected: `a GLACIER or DEEP_ARCHIVE tier when the table is archived (archived: true says its old objects leave Athena's reach; without one, set archived: false)`,
+        });
     }
     return out;
 }
@@ -173,7 +199,10 @@ export interface Retention {
  * saves). Expired objects of a versioned bucket stay, noncurrent, `noncurrentDays` more in the class
  * they were in: that counts towards the minimum. Undefined when no tier is cut short.
  */
-export function retentionCutsShort(tiers: StorageTier[], retention: Retention): { tier: StorageTier; index: number; neededDays: number } | undefined {
+export function retentionCutsShort(
+    tiers: StorageTier[],
+    retention: Retention,
+): { tier: StorageTier; index: number; neededDays: number } | undefined {
     for (const [index, tier] of tiers.entries()) {
         const min = STORAGE_CLASSES[tier.storageClass].minStorageDays;
         const neededDays = Math.max(tier.days + 1, tier.days + min - retention.noncurrentDays);

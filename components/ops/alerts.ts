@@ -66,7 +66,8 @@ export function crawlerNamePatterns<P>(names: string[], build: (names: string[])
     }
     if (chunk.length > 0) out.push(build(chunk));
     for (const p of out) {
-        if (JSON.stringify(p).length > limit) throw new Error(`an event pattern of one crawler name exceeds ${limit} characters: ${JSON.stringify(p)}`);
+        if (JSON.stringify(p).length > limit)
+            throw new Error(`an event pattern of one crawler name exceeds ${limit} characters: ${JSON.stringify(p)}`);
     }
     return out;
 }
@@ -95,11 +96,18 @@ export class Alerts extends pulumi.ComponentResource {
         const child = { parent: this };
 
         this.topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.kmsKeyArn }, child);
-        const topicPolicy = new aws.sns.TopicPolicy(`${name}-topic-policy`, {
-            arn: this.topic.arn,
-            policy: pulumi.all([this.topic.arn, args.accountId, args.region, args.partition]).apply(([topicArn, accountId, region, partition]) =>
-                JSON.stringify(alertsTopicPolicy({ topicArn, accountId, region, partition }))),
-        }, child);
+        const topicPolicy = new aws.sns.TopicPolicy(
+            `${name}-topic-policy`,
+            {
+                arn: this.topic.arn,
+                policy: pulumi
+                    .all([this.topic.arn, args.accountId, args.region, args.partition])
+                    .apply(([topicArn, accountId, region, partition]) =>
+                        JSON.stringify(alertsTopicPolicy({ topicArn, accountId, region, partition })),
+                    ),
+            },
+            child,
+        );
         args.emails.forEach((email, i) => {
             // Email subscriptions stay pending until the recipient confirms the message SNS sends.
             new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, child);
@@ -107,37 +115,91 @@ export class Alerts extends pulumi.ComponentResource {
 
         const notify = { alarmActions: [this.topic.arn], okActions: [this.topic.arn] };
         /** A five-minute alarm to the alerts topic when `metricName` (as `statistic`) exceeds `threshold`. */
-        const alarm = (logical: string, alarmDescription: pulumi.Input<string>, metric: {
-            namespace: string; metricName: string; dimensions: Record<string, pulumi.Input<string>>; statistic: string; threshold: number;
-        }) => {
-            this.alarms.push(new aws.cloudwatch.MetricAlarm(logical, {
-                alarmDescription,
-                ...metric,
-                period: 300,
-                evaluationPeriods: 1,
-                comparisonOperator: "GreaterThanThreshold",
-                treatMissingData: "notBreaching",
-                ...notify,
-            }, { ...child, dependsOn: [topicPolicy] }));
+        const alarm = (
+            logical: string,
+            alarmDescription: pulumi.Input<string>,
+            metric: {
+                namespace: string;
+                metricName: string;
+                dimensions: Record<string, pulumi.Input<string>>;
+                statistic: string;
+                threshold: number;
+            },
+        ) => {
+            this.alarms.push(
+                new aws.cloudwatch.MetricAlarm(
+                    logical,
+                    {
+                        alarmDescription,
+                        ...metric,
+                        period: 300,
+                        evaluationPeriods: 1,
+                        comparisonOperator: "GreaterThanThreshold",
+                        treatMissingData: "notBreaching",
+                        ...notify,
+                    },
+                    { ...child, dependsOn: [topicPolicy] },
+                ),
+            );
         };
         const ageThreshold = oldestMessageThresholdSeconds(args.arrivalWaitMinutes);
         for (const t of args.tables) {
             // A message in a DLQ is an event the crawler could not process: the catalogue misses a
             // partition until someone looks. SQS metrics:
             // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-available-cloudwatch-metrics.html
-            alarm(`${name}-${t.name}-dlq-not-empty`, `Events of table ${t.name} reached its dead-letter queue: check the crawler role's queue/KMS access and the crawler logs.`, { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: t.deadLetterQueueName }, statistic: "Maximum", threshold: 0 });
-            alarm(`${name}-${t.name}-events-waiting`, `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: no crawl on arrival took it (see the arrival rule's and the crawler's alarms; start the table's workflow to crawl now).`, { namespace: "AWS/SQS", metricName: "ApproximateAgeOfOldestMessage", dimensions: { QueueName: t.queueName }, statistic: "Maximum", threshold: ageThreshold });
+            alarm(
+                `${name}-${t.name}-dlq-not-empty`,
+                `Events of table ${t.name} reached its dead-letter queue: check the crawler role's queue/KMS access and the crawler logs.`,
+                {
+                    namespace: "AWS/SQS",
+                    metricName: "ApproximateNumberOfMessagesVisible",
+                    dimensions: { QueueName: t.deadLetterQueueName },
+                    statistic: "Maximum",
+                    threshold: 0,
+                },
+            );
+            alarm(
+                `${name}-${t.name}-events-waiting`,
+                `The oldest event of table ${t.name} waits longer than ${ageThreshold / 60} minutes: no crawl on arrival took it (see the arrival rule's and the crawler's alarms; start the table's workflow to crawl now).`,
+                {
+                    namespace: "AWS/SQS",
+                    metricName: "ApproximateAgeOfOldestMessage",
+                    dimensions: { QueueName: t.queueName },
+                    statistic: "Maximum",
+                    threshold: ageThreshold,
+                },
+            );
             // A rule whose target EventBridge cannot invoke (role, policy, workflow) counts the
             // event in FailedInvocations after its retries; the crawl it would have started does
             // not happen, while the events wait in the queue.
             // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-monitoring.html
-            alarm(`${name}-${t.name}-arrival-failed`, `The arrival rule of table ${t.name} could not notify its Glue workflow: check the rule target's role (glue:NotifyEvent on the workflow) and the workflow.`, { namespace: "AWS/Events", metricName: "FailedInvocations", dimensions: { RuleName: t.arrivalRuleName }, statistic: "Sum", threshold: 0 });
+            alarm(
+                `${name}-${t.name}-arrival-failed`,
+                `The arrival rule of table ${t.name} could not notify its Glue workflow: check the rule target's role (glue:NotifyEvent on the workflow) and the workflow.`,
+                {
+                    namespace: "AWS/Events",
+                    metricName: "FailedInvocations",
+                    dimensions: { RuleName: t.arrivalRuleName },
+                    statistic: "Sum",
+                    threshold: 0,
+                },
+            );
         }
 
         // An event SNS could not deliver to a table's queue: that table's catalogue misses it.
-        alarm(`${name}-undelivered-events`, args.otherSubscribers
-            ? "S3 events of the lake topic could not be delivered to a table's queue or another subscriber of the lake's (a queue policy, KMS key, function permission or unconfirmed or failing HTTPS endpoint): see the topic's delivery-status logs and the message's subscription."
-            : "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.", { namespace: "AWS/SQS", metricName: "ApproximateNumberOfMessagesVisible", dimensions: { QueueName: args.undeliveredQueueName }, statistic: "Maximum", threshold: 0 });
+        alarm(
+            `${name}-undelivered-events`,
+            args.otherSubscribers
+                ? "S3 events of the lake topic could not be delivered to a table's queue or another subscriber of the lake's (a queue policy, KMS key, function permission or unconfirmed or failing HTTPS endpoint): see the topic's delivery-status logs and the message's subscription."
+                : "S3 events of the lake topic could not be delivered to a table's queue (a queue policy or KMS key problem): see the topic's delivery-status logs.",
+            {
+                namespace: "AWS/SQS",
+                metricName: "ApproximateNumberOfMessagesVisible",
+                dimensions: { QueueName: args.undeliveredQueueName },
+                statistic: "Maximum",
+                threshold: 0,
+            },
+        );
 
         // Glue emits "Glue Crawler State Change" events with detail.state "Failed".
         // https://docs.aws.amazon.com/glue/latest/dg/automating-awsglue-with-cloudwatch-events.html
@@ -146,15 +208,23 @@ export class Alerts extends pulumi.ComponentResource {
         const rules = (logical: string, description: string, build: (names: string[]) => unknown) =>
             crawlerNamePatterns(args.crawlerNames, build).map((pattern, i, all) => {
                 const suffix = i === 0 ? "" : `-${i + 1}`;
-                const rule = new aws.cloudwatch.EventRule(`${name}-${logical}${suffix}`, {
-                    name: boundedName(`${args.namePrefix}-${logical}${suffix}`, LIMITS.eventRule),
-                    description: `${description} of ${args.namePrefix}${all.length > 1 ? ` (${i + 1} of ${all.length})` : ""}`,
-                    eventPattern: JSON.stringify(pattern),
-                }, { ...child, deleteBeforeReplace: true });
-                new aws.cloudwatch.EventTarget(`${name}-${logical}${suffix}-target`, {
-                    rule: rule.name,
-                    arn: this.topic.arn,
-                }, { ...child, dependsOn: [topicPolicy] });
+                const rule = new aws.cloudwatch.EventRule(
+                    `${name}-${logical}${suffix}`,
+                    {
+                        name: boundedName(`${args.namePrefix}-${logical}${suffix}`, LIMITS.eventRule),
+                        description: `${description} of ${args.namePrefix}${all.length > 1 ? ` (${i + 1} of ${all.length})` : ""}`,
+                        eventPattern: JSON.stringify(pattern),
+                    },
+                    { ...child, deleteBeforeReplace: true },
+                );
+                new aws.cloudwatch.EventTarget(
+                    `${name}-${logical}${suffix}-target`,
+                    {
+                        rule: rule.name,
+                        arn: this.topic.arn,
+                    },
+                    { ...child, dependsOn: [topicPolicy] },
+                );
                 return rule;
             });
         this.crawlerFailures = rules("crawler-failed", "Crawler failures", (crawlerName) => ({

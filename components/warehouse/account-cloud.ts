@@ -27,7 +27,7 @@ export class NotOnAwsError extends Error {
     constructor(readonly region: string) {
         super(
             `the Snowflake account is in ${region}, not on AWS: the lake reports failed task runs to its SNS alerts topic through ` +
-                "a notification integration, and Snowflake says \"cross-cloud support is not available for push notifications\" " +
+                'a notification integration, and Snowflake says "cross-cloud support is not available for push notifications" ' +
                 "(https://docs.snowflake.com/en/user-guide/tasks-errors). Use a Snowflake account hosted on AWS.",
         );
         this.name = "NotOnAwsError";

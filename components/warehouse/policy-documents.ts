@@ -39,17 +39,23 @@ export function snowflakeAccessPolicy(a: {
         {
             Sid: "UnloadObjectsUnderExportPrefix",
             Effect: "Allow",
-            Action: deletable ? ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"] : ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"],
+            Action: deletable
+                ? ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"]
+                : ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion", "s3:DeleteObject"],
             Resource: objectsUnder(a.bucketArn, a.prefix),
         },
         // Deletes (a new delete marker in a versioned bucket, never a version) only where an
         // unload writes: earlier exports stay out of the role's reach (docs/security.md F3).
-        ...(deletable ? [{
-            Sid: "RemoveFilesOfFailedUnloads",
-            Effect: "Allow" as const,
-            Action: "s3:DeleteObject",
-            Resource: [...deletable].sort().map((p) => objectsUnder(a.bucketArn, p)),
-        }] : []),
+        ...(deletable
+            ? [
+                  {
+                      Sid: "RemoveFilesOfFailedUnloads",
+                      Effect: "Allow" as const,
+                      Action: "s3:DeleteObject",
+                      Resource: [...deletable].sort().map((p) => objectsUnder(a.bucketArn, p)),
+                  },
+              ]
+            : []),
         {
             Sid: "ListExportPrefix",
             Effect: "Allow",
@@ -60,7 +66,12 @@ export function snowflakeAccessPolicy(a: {
         { Sid: "LocateBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: a.bucketArn },
     ];
     if (a.kmsKeyArn) {
-        statements.push({ Sid: "EncryptWithLakeKey", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.kmsKeyArn });
+        statements.push({
+            Sid: "EncryptWithLakeKey",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: a.kmsKeyArn,
+        });
     }
     return doc(...statements);
 }
@@ -73,9 +84,16 @@ export function snowflakeAccessPolicy(a: {
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
  */
 export function snowflakeAlertsPolicy(a: { topicArn: string; kmsKeyArn?: string }): PolicyDocument {
-    const statements: Statement[] = [{ Sid: "PublishTaskErrorsToAlertsTopic", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn }];
+    const statements: Statement[] = [
+        { Sid: "PublishTaskErrorsToAlertsTopic", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn },
+    ];
     if (a.kmsKeyArn) {
-        statements.push({ Sid: "EncryptForAlertsTopic", Effect: "Allow", Action: ["kms:GenerateDataKey", "kms:Decrypt"], Resource: a.kmsKeyArn });
+        statements.push({
+            Sid: "EncryptForAlertsTopic",
+            Effect: "Allow",
+            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
+            Resource: a.kmsKeyArn,
+        });
     }
     return doc(...statements);
 }

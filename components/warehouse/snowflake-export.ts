@@ -84,41 +84,57 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         // SNOWFLAKE_PASSWORD and SNOWFLAKE_PRIVATE_KEY_PASSPHRASE from the environment into the
         // provider's inputs, which the state records, in plain text (@pulumi/snowflake provider.js):
         // pass them on as secrets so the state holds them encrypted.
-        this.provider = new snowflake.Provider(`${name}-provider`, {
-            ...providerSettings,
-            ...environmentSecrets(process.env),
-            warehouse: args.warehouse,
-            previewFeaturesEnabled: [...new Set([...REQUIRED_PREVIEW_FEATURES, ...extraPreviewFeatures])].sort(),
-        }, { parent: this });
+        this.provider = new snowflake.Provider(
+            `${name}-provider`,
+            {
+                ...providerSettings,
+                ...environmentSecrets(process.env),
+                warehouse: args.warehouse,
+                previewFeaturesEnabled: [...new Set([...REQUIRED_PREVIEW_FEATURES, ...extraPreviewFeatures])].sort(),
+            },
+            { parent: this },
+        );
         const sf = { parent: this, provider: this.provider };
         const aw = { parent: this };
 
-        const database = new snowflake.Database(`${name}-database`, {
-            name: args.database,
-            comment: "Lake exports: stage, streams, tasks and exported tables",
-        }, {
-            ...sf,
-            retainOnDelete: args.retainData,
-            // The provider renames a database (and a schema) in place, moving everything in it; the
-            // objects inside then re-create under their new database (ForceNew) where the rename
-            // already put them, and `pulumi up` fails on "already exists"
-            // (terraform-provider-snowflake v1.2.1 pkg/resources/database.go, schema.go). A new name
-            // is a new database instead: production keeps the old one (retainOnDelete).
-            replaceOnChanges: ["name"],
-        });
-        const schema = new snowflake.Schema(`${name}-schema`, {
-            database: database.name,
-            name: args.schema,
-        }, { ...sf, retainOnDelete: args.retainData, replaceOnChanges: ["name"] });
+        const database = new snowflake.Database(
+            `${name}-database`,
+            {
+                name: args.database,
+                comment: "Lake exports: stage, streams, tasks and exported tables",
+            },
+            {
+                ...sf,
+                retainOnDelete: args.retainData,
+                // The provider renames a database (and a schema) in place, moving everything in it; the
+                // objects inside then re-create under their new database (ForceNew) where the rename
+                // already put them, and `pulumi up` fails on "already exists"
+                // (terraform-provider-snowflake v1.2.1 pkg/resources/database.go, schema.go). A new name
+                // is a new database instead: production keeps the old one (retainOnDelete).
+                replaceOnChanges: ["name"],
+            },
+        );
+        const schema = new snowflake.Schema(
+            `${name}-schema`,
+            {
+                database: database.name,
+                name: args.schema,
+            },
+            { ...sf, retainOnDelete: args.retainData, replaceOnChanges: ["name"] },
+        );
 
         const fileFormatName = "LAKE_PARQUET";
-        const fileFormat = new snowflake.FileFormat(`${name}-parquet`, {
-            database: database.name,
-            schema: schema.name,
-            name: fileFormatName,
-            formatType: "PARQUET",
-            compression: "SNAPPY",
-        }, sf);
+        const fileFormat = new snowflake.FileFormat(
+            `${name}-parquet`,
+            {
+                database: database.name,
+                schema: schema.name,
+                name: fileFormatName,
+                formatType: "PARQUET",
+                compression: "SNAPPY",
+            },
+            sf,
+        );
 
         // The integration and the role point at each other. Break the cycle as
         // https://github.com/Snowflake-Labs/terraform-snowflake-storage-integration-aws does: the integration gets the
@@ -126,111 +142,149 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         // the integration's IAM user and external id. One `pulumi up`.
         const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;
         const exportUrl = pulumi.interpolate`s3://${args.bucketName}/${args.exportPrefix}/`;
-        this.integration = new snowflake.StorageIntegration(`${name}-integration`, {
-            name: `${args.namePrefix}_LAKE`,
-            type: "EXTERNAL_STAGE",
-            storageProvider: "S3",
-            enabled: true,
-            storageAwsRoleArn: roleArn,
-            storageAllowedLocations: [exportUrl],
-            comment: "Unloads to the lake's export prefix only",
-        }, {
-            ...sf,
-            // Replacing an integration changes its external id and unlinks its stages
-            // (https://docs.snowflake.com/en/sql-reference/sql/create-storage-integration): protect it in production.
-            protect: args.retainData,
-        });
+        this.integration = new snowflake.StorageIntegration(
+            `${name}-integration`,
+            {
+                name: `${args.namePrefix}_LAKE`,
+                type: "EXTERNAL_STAGE",
+                storageProvider: "S3",
+                enabled: true,
+                storageAwsRoleArn: roleArn,
+                storageAllowedLocations: [exportUrl],
+                comment: "Unloads to the lake's export prefix only",
+            },
+            {
+                ...sf,
+                // Replacing an integration changes its external id and unlinks its stages
+                // (https://docs.snowflake.com/en/sql-reference/sql/create-storage-integration): protect it in production.
+                protect: args.retainData,
+            },
+        );
 
-        this.role = new aws.iam.Role(`${name}-role`, {
-            name: args.roleName,
-            description: "Assumed by the Snowflake storage integration to unload under the export prefix",
-            assumeRolePolicy: pulumi.all([this.integration.storageAwsIamUserArn, this.integration.storageAwsExternalId])
-                .apply(([iamUserArn, externalId]) => JSON.stringify(snowflakeTrustPolicy({ iamUserArn, externalId }))),
-            // Snowflake's session is short; an hour is IAM's minimum and enough.
-            // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
-            maxSessionDuration: 3600,
-        }, aw);
-        this.rolePolicy = new aws.iam.RolePolicy(`${name}-access`, {
-            role: this.role.name,
-            policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, kmsKeyArn]) =>
-                JSON.stringify(snowflakeAccessPolicy({
-                    bucketArn, prefix: args.exportPrefix, kmsKeyArn,
-                    // Deletes only in the exports being written (a failed unload's files are removed there).
-                    deletablePrefixes: args.tables.map((t) => t.layout.location.replace(/\/$/, "")),
-                }))),
-        }, aw);
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: args.roleName,
+                description: "Assumed by the Snowflake storage integration to unload under the export prefix",
+                assumeRolePolicy: pulumi
+                    .all([this.integration.storageAwsIamUserArn, this.integration.storageAwsExternalId])
+                    .apply(([iamUserArn, externalId]) => JSON.stringify(snowflakeTrustPolicy({ iamUserArn, externalId }))),
+                // Snowflake's session is short; an hour is IAM's minimum and enough.
+                // https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateRole.html
+                maxSessionDuration: 3600,
+            },
+            aw,
+        );
+        this.rolePolicy = new aws.iam.RolePolicy(
+            `${name}-access`,
+            {
+                role: this.role.name,
+                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, kmsKeyArn]) =>
+                    JSON.stringify(
+                        snowflakeAccessPolicy({
+                            bucketArn,
+                            prefix: args.exportPrefix,
+                            kmsKeyArn,
+                            // Deletes only in the exports being written (a failed unload's files are removed there).
+                            deletablePrefixes: args.tables.map((t) => t.layout.location.replace(/\/$/, "")),
+                        }),
+                    ),
+                ),
+            },
+            aw,
+        );
 
         const stageName = "LAKE_STAGE";
-        this.stage = new snowflake.Stage(`${name}-stage`, {
-            database: database.name,
-            schema: schema.name,
-            name: stageName,
-            url: exportUrl,
-            storageIntegration: this.integration.name,
-            // No file format on the stage: every COPY names LAKE_PARQUET itself. The provider reads
-            // `file_format` back from DESC STAGE as the non-default properties and suppresses only
-            // quoting differences, so a FORMAT_NAME here could show a change on every `pulumi up`
-            // (terraform-provider-snowflake v1.2.1 pkg/resources/stage.go, common.go suppressQuoting;
-            // snowflakedb/terraform-provider-snowflake#3845).
-            // Objects are written with the lake's encryption; with KMS, name the key so Snowflake
-            // asks S3 for SSE-KMS. https://docs.snowflake.com/en/sql-reference/sql/create-stage
-            encryption: args.kmsKeyArn
-                ? pulumi.interpolate`TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${args.kmsKeyArn}'`
-                : "TYPE = 'AWS_SSE_S3'",
-            comment: "The lake's export prefix",
-        }, sf);
-
-        this.unloadLog = new snowflake.Table(`${name}-unload-log`, {
-            database: database.name,
-            schema: schema.name,
-            name: UNLOAD_LOG_TABLE,
-            columns: UNLOAD_LOG_COLUMNS,
-            comment: "Files each lake unload committed (backfill and tasks)",
-        }, { ...sf, retainOnDelete: args.retainData });
-        this.unloadBaseline = new snowflake.Table(`${name}-unload-baseline`, {
-            database: database.name,
-            schema: schema.name,
-            name: UNLOAD_BASELINE_TABLE,
-            columns: UNLOAD_BASELINE_COLUMNS,
-            comment: "Files in each export before its unloads were logged transactionally; never removed by the cleanup",
-        }, { ...sf, retainOnDelete: args.retainData });
-
-        this.taskErrors = new TaskErrorNotifications(`${name}-task-errors`, {
-            integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
-            roleName: args.alerts.roleName,
-            accountId: args.accountId,
-            partition: args.partition,
-            topicArn: args.alerts.topicArn,
-            kmsKeyArn: args.kmsKeyArn,
-            provider: this.provider,
-        }, { parent: this });
-
-        for (const table of args.tables) {
-            this.tables[table.spec.name] = new TableExport(`${name}-${table.layout.folder}`, {
-                table: table.spec,
+        this.stage = new snowflake.Stage(
+            `${name}-stage`,
+            {
                 database: database.name,
                 schema: schema.name,
-                databaseName: args.database,
-                schemaName: args.schema,
-                stage: this.stage,
-                stageName,
-                unloadLog: this.unloadLog,
-                unloadBaseline: this.unloadBaseline,
-                fileFormatName,
-                layout: table.layout,
-                warehouse: args.warehouse,
-                connection: providerSettings,
-                maxFileSizeMb: args.maxFileSizeMb,
-                taskScheduleMinutes: args.taskScheduleMinutes,
-                taskTimeoutMinutes: args.taskTimeoutMinutes,
-                // The COPY names the file format, and writes through the role.
-                accessReady: [fileFormat, this.role, this.rolePolicy],
-                eventsReady: table.eventsReady,
-                errorIntegration: this.taskErrors.integration.name,
-                errorsReady: [this.taskErrors.rolePolicy],
-                glue: { ...args.glue, table: table.layout.folder },
-                retainData: args.retainData,
-            }, sf);
+                name: stageName,
+                url: exportUrl,
+                storageIntegration: this.integration.name,
+                // No file format on the stage: every COPY names LAKE_PARQUET itself. The provider reads
+                // `file_format` back from DESC STAGE as the non-default properties and suppresses only
+                // quoting differences, so a FORMAT_NAME here could show a change on every `pulumi up`
+                // (terraform-provider-snowflake v1.2.1 pkg/resources/stage.go, common.go suppressQuoting;
+                // snowflakedb/terraform-provider-snowflake#3845).
+                // Objects are written with the lake's encryption; with KMS, name the key so Snowflake
+                // asks S3 for SSE-KMS. https://docs.snowflake.com/en/sql-reference/sql/create-stage
+                encryption: args.kmsKeyArn
+                    ? pulumi.interpolate`TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${args.kmsKeyArn}'`
+                    : "TYPE = 'AWS_SSE_S3'",
+                comment: "The lake's export prefix",
+            },
+            sf,
+        );
+
+        this.unloadLog = new snowflake.Table(
+            `${name}-unload-log`,
+            {
+                database: database.name,
+                schema: schema.name,
+                name: UNLOAD_LOG_TABLE,
+                columns: UNLOAD_LOG_COLUMNS,
+                comment: "Files each lake unload committed (backfill and tasks)",
+            },
+            { ...sf, retainOnDelete: args.retainData },
+        );
+        this.unloadBaseline = new snowflake.Table(
+            `${name}-unload-baseline`,
+            {
+                database: database.name,
+                schema: schema.name,
+                name: UNLOAD_BASELINE_TABLE,
+                columns: UNLOAD_BASELINE_COLUMNS,
+                comment: "Files in each export before its unloads were logged transactionally; never removed by the cleanup",
+            },
+            { ...sf, retainOnDelete: args.retainData },
+        );
+
+        this.taskErrors = new TaskErrorNotifications(
+            `${name}-task-errors`,
+            {
+                integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
+                roleName: args.alerts.roleName,
+                accountId: args.accountId,
+                partition: args.partition,
+                topicArn: args.alerts.topicArn,
+                kmsKeyArn: args.kmsKeyArn,
+                provider: this.provider,
+            },
+            { parent: this },
+        );
+
+        for (const table of args.tables) {
+            this.tables[table.spec.name] = new TableExport(
+                `${name}-${table.layout.folder}`,
+                {
+                    table: table.spec,
+                    database: database.name,
+                    schema: schema.name,
+                    databaseName: args.database,
+                    schemaName: args.schema,
+                    stage: this.stage,
+                    stageName,
+                    unloadLog: this.unloadLog,
+                    unloadBaseline: this.unloadBaseline,
+                    fileFormatName,
+                    layout: table.layout,
+                    warehouse: args.warehouse,
+                    connection: providerSettings,
+                    maxFileSizeMb: args.maxFileSizeMb,
+                    taskScheduleMinutes: args.taskScheduleMinutes,
+                    taskTimeoutMinutes: args.taskTimeoutMinutes,
+                    // The COPY names the file format, and writes through the role.
+                    accessReady: [fileFormat, this.role, this.rolePolicy],
+                    eventsReady: table.eventsReady,
+                    errorIntegration: this.taskErrors.integration.name,
+                    errorsReady: [this.taskErrors.rolePolicy],
+                    glue: { ...args.glue, table: table.layout.folder },
+                    retainData: args.retainData,
+                },
+                sf,
+            );
         }
 
         this.registerOutputs({ integrationName: this.integration.name, roleArn: this.role.arn, stageName: this.stage.fullyQualifiedName });

@@ -160,15 +160,15 @@ export function buildUnloadSql(spec: UnloadSpec): string {
 
 /** `ALTER SESSION` statements that give an interactive session the task's unload parameters. */
 export function sessionStatements(): string[] {
-    return Object.entries(UNLOAD_SESSION_PARAMETERS).map(([k, v]) =>
-        `ALTER SESSION SET ${k} = ${typeof v === "string" ? quoteLiteral(v) : String(v).toUpperCase()}`);
+    return Object.entries(UNLOAD_SESSION_PARAMETERS).map(
+        ([k, v]) => `ALTER SESSION SET ${k} = ${typeof v === "string" ? quoteLiteral(v) : String(v).toUpperCase()}`,
+    );
 }
 
 /** The task's run condition: only when the stream has rows. https://docs.snowflake.com/en/sql-reference/functions/system_stream_has_data */
 export function streamHasDataCondition(stream: [string, string, string]): string {
     return `SYSTEM$STREAM_HAS_DATA(${quoteLiteral(stream.join("."))})`;
 }
-
 
 /** Where a statement takes the id of the COPY it logs or cleans up after (`'{queryId}'` in SQL text). */
 export const QUERY_ID_SLOT = "{queryId}";
@@ -244,10 +244,12 @@ const resultObjects = (slot: string) => `(SELECT OBJECT_CONSTRUCT(*) AS O FROM T
  * https://docs.snowflake.com/en/sql-reference/sql/copy-into-location (DETAILED_OUTPUT)
  */
 export function unloadLogInsert(log: [string, string, string], table: string, exportId: string): string {
-    return `INSERT INTO ${qualified(...log)} (${UNLOAD_LOG_COLUMNS.map((c) => c.name).join(", ")}) ` +
+    return (
+        `INSERT INTO ${qualified(...log)} (${UNLOAD_LOG_COLUMNS.map((c) => c.name).join(", ")}) ` +
         `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, '${QUERY_ID_SLOT}', ${field("FILE_NAME")}::VARCHAR, ` +
         `${field("FILE_SIZE")}::NUMBER(38,0), ${field("ROW_COUNT")}::NUMBER(38,0), SYSDATE() ` +
-        `FROM ${resultObjects(QUERY_ID_SLOT)} WHERE COALESCE(${field("ROWS_UNLOADED")}::NUMBER, -1) <> 0`;
+        `FROM ${resultObjects(QUERY_ID_SLOT)} WHERE COALESCE(${field("ROWS_UNLOADED")}::NUMBER, -1) <> 0`
+    );
 }
 
 /**
@@ -290,7 +292,13 @@ export interface UnloadStatements {
  *   when the export's first run under this rule looked, are kept (the baseline): they may have
  *   committed under an earlier version, whose log INSERT could fail after the COPY had committed.
  */
-export function unloadStatements(a: { copy: string; stage: [string, string, string]; path: string; table: string; exportId: string }): UnloadStatements {
+export function unloadStatements(a: {
+    copy: string;
+    stage: [string, string, string];
+    path: string;
+    table: string;
+    exportId: string;
+}): UnloadStatements {
     const log = qualified(a.stage[0], a.stage[1], UNLOAD_LOG_TABLE);
     const baseline = qualified(a.stage[0], a.stage[1], UNLOAD_BASELINE_TABLE);
     const mine = (alias: string) => `${alias}.TABLE_NAME = ${quoteLiteral(a.table)} AND ${alias}.EXPORT_ID = ${quoteLiteral(a.exportId)}`;
@@ -300,11 +308,13 @@ export function unloadStatements(a: { copy: string; stage: [string, string, stri
         copy: a.copy,
         log: unloadLogInsert([a.stage[0], a.stage[1], UNLOAD_LOG_TABLE], a.table, a.exportId),
         list: listFiles(a.stage, a.path),
-        baseline: `INSERT INTO ${baseline} (${UNLOAD_BASELINE_COLUMNS.map((c) => c.name).join(", ")}) ` +
+        baseline:
+            `INSERT INTO ${baseline} (${UNLOAD_BASELINE_COLUMNS.map((c) => c.name).join(", ")}) ` +
             `SELECT ${quoteLiteral(a.table)}, ${quoteLiteral(a.exportId)}, Q.QUERY_ID, SYSDATE() FROM (` +
             `SELECT '' AS QUERY_ID UNION SELECT F.QUERY_ID FROM ${listedQueryIds()} F WHERE F.QUERY_ID IS NOT NULL AND NOT ${logged}` +
             `) Q WHERE NOT ${taken}`,
-        unlisted: `SELECT F.QUERY_ID FROM ${listedQueryIds()} F WHERE F.QUERY_ID IS NOT NULL AND ${taken} AND NOT ${logged} ` +
+        unlisted:
+            `SELECT F.QUERY_ID FROM ${listedQueryIds()} F WHERE F.QUERY_ID IS NOT NULL AND ${taken} AND NOT ${logged} ` +
             `AND NOT EXISTS (SELECT 1 FROM ${baseline} K WHERE ${mine("K")} AND K.QUERY_ID = F.QUERY_ID)`,
         remove: removeFilesOfQuery(a.stage, a.path),
     };

@@ -105,14 +105,18 @@ export class TableExport extends pulumi.ComponentResource {
         if (t.source) {
             sourceName = t.source;
         } else {
-            this.table = new snowflake.Table(`${name}-table`, {
-                database: args.database,
-                schema: args.schema,
-                name: t.name,
-                columns: t.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
-                changeTracking: true,
-                comment: "Exported to the lake by incremental-crawl",
-            }, { ...child, retainOnDelete: args.retainData });
+            this.table = new snowflake.Table(
+                `${name}-table`,
+                {
+                    database: args.database,
+                    schema: args.schema,
+                    name: t.name,
+                    columns: t.columns.map((c) => ({ name: c.name, type: c.type, nullable: c.nullable })),
+                    changeTracking: true,
+                    comment: "Exported to the lake by incremental-crawl",
+                },
+                { ...child, retainOnDelete: args.retainData },
+            );
             sourceName = this.table.fullyQualifiedName;
         }
 
@@ -121,15 +125,19 @@ export class TableExport extends pulumi.ComponentResource {
         const streamName = args.layout.streamName;
         const streamRef: [string, string, string] = [args.databaseName, args.schemaName, streamName];
 
-        this.stream = new snowflake.StreamOnTable(`${name}-stream`, {
-            database: args.database,
-            schema: args.schema,
-            name: streamName,
-            table: sourceName,
-            appendOnly: "true",
-            showInitialRows: "true",
-            comment: "Rows not yet unloaded to the lake",
-        }, child);
+        this.stream = new snowflake.StreamOnTable(
+            `${name}-stream`,
+            {
+                database: args.database,
+                schema: args.schema,
+                name: streamName,
+                table: sourceName,
+                appendOnly: "true",
+                showInitialRows: "true",
+                comment: "Rows not yet unloaded to the lake",
+            },
+            child,
+        );
 
         const stageRef: [string, string, string] = [args.databaseName, args.schemaName, args.stageName];
         this.copySql = buildUnloadSql({
@@ -142,66 +150,83 @@ export class TableExport extends pulumi.ComponentResource {
         });
 
         // The COPY, its log line and the cleanup before it, run alike by the backfill and the task.
-        const statements = unloadStatements({ copy: this.copySql, stage: stageRef, path: args.layout.stagePath, table: t.name, exportId: args.layout.exportId });
+        const statements = unloadStatements({
+            copy: this.copySql,
+            stage: stageRef,
+            path: args.layout.stagePath,
+            table: t.name,
+            exportId: args.layout.exportId,
+        });
 
         // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
         // the program from the environment of `pulumi up`, so none are stored in this resource's
         // state (local.Command keeps `environment` in state in plain text).
-        this.backfill = new command.local.Command(`${name}-backfill`, {
-            create: BACKFILL_COMMAND,
-            // Without `update`, any input change would run `create` again and read the stream
-            // beside the running task. Only a new stream (a replacement, through `triggers`) backfills.
-            update: BACKFILL_KEEP_SUMMARY,
-            addPreviousOutputInEnv: true,
-            environment: {
-                BACKFILL_TABLE: t.name,
-                BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
-                BACKFILL_COPY_SQL: this.copySql,
-                BACKFILL_LOG_SQL: statements.log,
-                BACKFILL_LIST_SQL: statements.list,
-                BACKFILL_BASELINE_SQL: statements.baseline,
-                BACKFILL_UNLISTED_SQL: statements.unlisted,
-                BACKFILL_CLEANUP_SQL: statements.remove,
-                BACKFILL_WAREHOUSE: args.warehouse,
-                BACKFILL_AWS_REGION: args.glue.region,
-                BACKFILL_GLUE_DATABASE: args.glue.database,
-                BACKFILL_GLUE_TABLE: args.glue.table,
-                ...connectionEnvironment(args.connection),
+        this.backfill = new command.local.Command(
+            `${name}-backfill`,
+            {
+                create: BACKFILL_COMMAND,
+                // Without `update`, any input change would run `create` again and read the stream
+                // beside the running task. Only a new stream (a replacement, through `triggers`) backfills.
+                update: BACKFILL_KEEP_SUMMARY,
+                addPreviousOutputInEnv: true,
+                environment: {
+                    BACKFILL_TABLE: t.name,
+                    BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
+                    BACKFILL_COPY_SQL: this.copySql,
+                    BACKFILL_LOG_SQL: statements.log,
+                    BACKFILL_LIST_SQL: statements.list,
+                    BACKFILL_BASELINE_SQL: statements.baseline,
+                    BACKFILL_UNLISTED_SQL: statements.unlisted,
+                    BACKFILL_CLEANUP_SQL: statements.remove,
+                    BACKFILL_WAREHOUSE: args.warehouse,
+                    BACKFILL_AWS_REGION: args.glue.region,
+                    BACKFILL_GLUE_DATABASE: args.glue.database,
+                    BACKFILL_GLUE_TABLE: args.glue.table,
+                    ...connectionEnvironment(args.connection),
+                },
+                // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
+                triggers: [streamName],
             },
-            // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
-            triggers: [streamName],
-        }, { ...child, dependsOn: [this.stream, args.stage, args.unloadLog, args.unloadBaseline, ...args.accessReady, ...args.eventsReady] });
+            {
+                ...child,
+                dependsOn: [this.stream, args.stage, args.unloadLog, args.unloadBaseline, ...args.accessReady, ...args.eventsReady],
+            },
+        );
         // Whatever the state holds: a summary, "" (an update before BACKFILL_KEEP_SUMMARY), or text.
         this.summary = this.backfill.stdout.apply(parseBackfillSummary);
 
-        this.task = new snowflake.Task(`${name}-task`, {
-            database: args.database,
-            schema: args.schema,
-            name: `${t.name}_LAKE_EXPORT`,
-            warehouse: args.warehouse,
-            schedule: { minutes: args.taskScheduleMinutes },
-            when: streamHasDataCondition(streamRef),
-            sqlStatement: taskBody(statements),
-            enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
-            timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
-            // A run that outlasts this is cancelled; its transaction is rolled back and the next run
-            // removes its files (sql.unloadStatements). Both timeouts are set: when both are, "the
-            // timeout is the lowest non-zero value of the two parameters", so an account's shorter
-            // STATEMENT_TIMEOUT_IN_SECONDS does not cut the run short (a warehouse's still applies).
-            // https://docs.snowflake.com/en/sql-reference/sql/create-task (USER_TASK_TIMEOUT_MS);
-            // both are task parameters in terraform-provider-snowflake v1.2.1 pkg/resources/task_parameters.go.
-            userTaskTimeoutMs: args.taskTimeoutMinutes * 60_000,
-            statementTimeoutInSeconds: args.taskTimeoutMinutes * 60,
-            // One run at a time: the cleanup at the start of a run relies on no other unload of the
-            // export running meanwhile.
-            allowOverlappingExecution: "false",
-            // Every failed run, and so the suspension after 10 of them, reaches the alerts topic
-            // before the stream can go stale. https://docs.snowflake.com/en/user-guide/tasks-errors-integrate
-            errorIntegration: args.errorIntegration,
-            suspendTaskAfterNumFailures: 10,
-            started: true,
-            comment: "Unloads new rows of the stream to the lake",
-        }, { ...child, dependsOn: [this.backfill, ...args.errorsReady] });
+        this.task = new snowflake.Task(
+            `${name}-task`,
+            {
+                database: args.database,
+                schema: args.schema,
+                name: `${t.name}_LAKE_EXPORT`,
+                warehouse: args.warehouse,
+                schedule: { minutes: args.taskScheduleMinutes },
+                when: streamHasDataCondition(streamRef),
+                sqlStatement: taskBody(statements),
+                enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
+                timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
+                // A run that outlasts this is cancelled; its transaction is rolled back and the next run
+                // removes its files (sql.unloadStatements). Both timeouts are set: when both are, "the
+                // timeout is the lowest non-zero value of the two parameters", so an account's shorter
+                // STATEMENT_TIMEOUT_IN_SECONDS does not cut the run short (a warehouse's still applies).
+                // https://docs.snowflake.com/en/sql-reference/sql/create-task (USER_TASK_TIMEOUT_MS);
+                // both are task parameters in terraform-provider-snowflake v1.2.1 pkg/resources/task_parameters.go.
+                userTaskTimeoutMs: args.taskTimeoutMinutes * 60_000,
+                statementTimeoutInSeconds: args.taskTimeoutMinutes * 60,
+                // One run at a time: the cleanup at the start of a run relies on no other unload of the
+                // export running meanwhile.
+                allowOverlappingExecution: "false",
+                // Every failed run, and so the suspension after 10 of them, reaches the alerts topic
+                // before the stream can go stale. https://docs.snowflake.com/en/user-guide/tasks-errors-integrate
+                errorIntegration: args.errorIntegration,
+                suspendTaskAfterNumFailures: 10,
+                started: true,
+                comment: "Unloads new rows of the stream to the lake",
+            },
+            { ...child, dependsOn: [this.backfill, ...args.errorsReady] },
+        );
 
         this.registerOutputs({ streamName, taskName: this.task.name, summary: this.summary });
     }

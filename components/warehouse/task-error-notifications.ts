@@ -40,27 +40,41 @@ export class TaskErrorNotifications extends pulumi.ComponentResource {
         const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;
 
         // https://docs.snowflake.com/en/sql-reference/sql/create-notification-integration-queue-outbound-aws
-        this.integration = new snowflake.NotificationIntegration(`${name}-integration`, {
-            name: args.integrationName,
-            notificationProvider: "AWS_SNS",
-            enabled: true,
-            awsSnsTopicArn: args.topicArn,
-            awsSnsRoleArn: roleArn,
-            comment: "Task errors of the lake export, to the stack's alerts topic",
-        }, { parent: this, provider: args.provider });
+        this.integration = new snowflake.NotificationIntegration(
+            `${name}-integration`,
+            {
+                name: args.integrationName,
+                notificationProvider: "AWS_SNS",
+                enabled: true,
+                awsSnsTopicArn: args.topicArn,
+                awsSnsRoleArn: roleArn,
+                comment: "Task errors of the lake export, to the stack's alerts topic",
+            },
+            { parent: this, provider: args.provider },
+        );
 
-        this.role = new aws.iam.Role(`${name}-role`, {
-            name: args.roleName,
-            description: "Assumed by Snowflake to publish the lake export's task errors to the alerts topic",
-            assumeRolePolicy: pulumi.all([this.integration.awsSnsIamUserArn, this.integration.awsSnsExternalId])
-                .apply(([iamUserArn, externalId]) => JSON.stringify(snowflakeTrustPolicy({ iamUserArn, externalId }))),
-            maxSessionDuration: 3600,
-        }, { parent: this });
-        this.rolePolicy = new aws.iam.RolePolicy(`${name}-publish`, {
-            role: this.role.name,
-            policy: pulumi.all([args.topicArn, args.kmsKeyArn]).apply(([topicArn, kmsKeyArn]) =>
-                JSON.stringify(snowflakeAlertsPolicy({ topicArn, kmsKeyArn }))),
-        }, { parent: this });
+        this.role = new aws.iam.Role(
+            `${name}-role`,
+            {
+                name: args.roleName,
+                description: "Assumed by Snowflake to publish the lake export's task errors to the alerts topic",
+                assumeRolePolicy: pulumi
+                    .all([this.integration.awsSnsIamUserArn, this.integration.awsSnsExternalId])
+                    .apply(([iamUserArn, externalId]) => JSON.stringify(snowflakeTrustPolicy({ iamUserArn, externalId }))),
+                maxSessionDuration: 3600,
+            },
+            { parent: this },
+        );
+        this.rolePolicy = new aws.iam.RolePolicy(
+            `${name}-publish`,
+            {
+                role: this.role.name,
+                policy: pulumi
+                    .all([args.topicArn, args.kmsKeyArn])
+                    .apply(([topicArn, kmsKeyArn]) => JSON.stringify(snowflakeAlertsPolicy({ topicArn, kmsKeyArn }))),
+            },
+            { parent: this },
+        );
 
         this.registerOutputs({ integrationName: this.integration.name, roleArn: this.role.arn });
     }

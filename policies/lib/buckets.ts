@@ -28,28 +28,44 @@ export function loggingEdges(resources: PolicyResource[]): LoggingEdge[] {
     for (const b of buckets) {
         const inline = known(() => b.props.logging);
         const target = isRecord(inline) ? nonEmpty(inline.targetBucket) : undefined;
-        if (target !== undefined) out.push({ via: b, source: b, target: buckets.find((x) => [known(() => x.props.bucket), known(() => x.props.id), known(() => x.props.arn)].includes(target)) });
+        if (target !== undefined)
+            out.push({
+                via: b,
+                source: b,
+                target: buckets.find((x) =>
+                    [known(() => x.props.bucket), known(() => x.props.id), known(() => x.props.arn)].includes(target),
+                ),
+            });
     }
     return out;
 }
 
 /** Buckets that receive server access logs. */
 export function accessLogTargets(resources: PolicyResource[]): PolicyResource[] {
-    const targets = loggingEdges(resources).map((e) => e.target).filter((t): t is PolicyResource => t !== undefined);
+    const targets = loggingEdges(resources)
+        .map((e) => e.target)
+        .filter((t): t is PolicyResource => t !== undefined);
     return ofType(resources, T.bucket).filter((b) => targets.some((t) => t.urn === b.urn));
 }
 
 /** Buckets a replication rule writes replicas into. */
 export function replicaDestinations(resources: PolicyResource[]): PolicyResource[] {
     const configs = ofType(resources, T.replication);
-    return ofType(resources, T.bucket).filter((b) => configs.some((c) => !refersTo(c, "bucket", b, IDS.bucket) && refersTo(c, "rules", b, IDS.bucket)));
+    return ofType(resources, T.bucket).filter((b) =>
+        configs.some((c) => !refersTo(c, "bucket", b, IDS.bucket) && refersTo(c, "rules", b, IDS.bucket)),
+    );
 }
 
 /** Default-encryption algorithms of a bucket: its BucketServerSideEncryptionConfiguration(s), or its inline block. */
 export function encryptionAlgorithmsOf(resources: PolicyResource[], bucket: PolicyResource): string[] {
-    const fromRules = (rules: unknown) => listOf(rules)
-        .map((r) => (isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined))
-        .filter((a): a is string => typeof a === "string");
+    const fromRules = (rules: unknown) =>
+        listOf(rules)
+            .map((r) =>
+                isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault)
+                    ? r.applyServerSideEncryptionByDefault.sseAlgorithm
+                    : undefined,
+            )
+            .filter((a): a is string => typeof a === "string");
     const configs = ofType(resources, T.encryption).filter((c) => refersTo(c, "bucket", bucket, IDS.bucket));
     const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
     return [...configs.flatMap((c) => fromRules(known(() => c.props.rules))), ...(isRecord(inline) ? fromRules(inline.rule) : [])];

@@ -18,9 +18,18 @@ function servicesAdmitted(policy: unknown, action: string): string[] {
 
 /** Services that deliver into an SNS topic. */
 export function topicPublishers(topic: PolicyResource, resources: PolicyResource[]): string[] {
-    const services = new Set<string>(servicesAdmitted(known(() => topic.props.policy), "sns:Publish"));
+    const services = new Set<string>(
+        servicesAdmitted(
+            known(() => topic.props.policy),
+            "sns:Publish",
+        ),
+    );
     for (const p of ofType(resources, T.topicPolicy)) {
-        if (refersTo(p, "arn", topic, IDS.topic)) servicesAdmitted(known(() => p.props.policy), "sns:Publish").forEach((s) => services.add(s));
+        if (refersTo(p, "arn", topic, IDS.topic))
+            servicesAdmitted(
+                known(() => p.props.policy),
+                "sns:Publish",
+            ).forEach((s) => services.add(s));
     }
     for (const n of ofType(resources, T.notification)) {
         if (refersTo(n, "topics", topic, IDS.topic)) services.add("s3.amazonaws.com");
@@ -30,9 +39,18 @@ export function topicPublishers(topic: PolicyResource, resources: PolicyResource
 
 /** Services that deliver into an SQS queue. */
 export function queueSenders(queue: PolicyResource, resources: PolicyResource[]): string[] {
-    const services = new Set<string>(servicesAdmitted(known(() => queue.props.policy), "sqs:SendMessage"));
+    const services = new Set<string>(
+        servicesAdmitted(
+            known(() => queue.props.policy),
+            "sqs:SendMessage",
+        ),
+    );
     for (const p of ofType(resources, T.queuePolicy)) {
-        if (refersTo(p, "queueUrl", queue, IDS.queue)) servicesAdmitted(known(() => p.props.policy), "sqs:SendMessage").forEach((s) => services.add(s));
+        if (refersTo(p, "queueUrl", queue, IDS.queue))
+            servicesAdmitted(
+                known(() => p.props.policy),
+                "sqs:SendMessage",
+            ).forEach((s) => services.add(s));
     }
     for (const s of ofType(resources, T.subscription)) {
         if (known(() => s.props.protocol) !== "lambda" && refersTo(s, "endpoint", queue, IDS.queue)) services.add("sns.amazonaws.com");
@@ -64,14 +82,18 @@ export function consumerQueues(resources: PolicyResource[]): PolicyResource[] {
     const eventQueueArns = ofType(resources, T.crawler).flatMap(crawlerEventQueueArns);
     return ofType(resources, T.queue).filter((q) => {
         const arn = known(() => q.props.arn);
-        return subscriptions.some((s) => refersTo(s, "endpoint", q, IDS.queue))
-            || notifications.some((n) => refersTo(n, "queues", q, IDS.queue))
-            || (typeof arn === "string" && eventQueueArns.includes(arn));
+        return (
+            subscriptions.some((s) => refersTo(s, "endpoint", q, IDS.queue)) ||
+            notifications.some((n) => refersTo(n, "queues", q, IDS.queue)) ||
+            (typeof arn === "string" && eventQueueArns.includes(arn))
+        );
     });
 }
 
 /** A queue's redrive policy as an object; `{ error }` when it cannot be read. */
-export function redrivePolicyOf(queue: Record<string, any>): { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | { error: string } | undefined {
+export function redrivePolicyOf(
+    queue: Record<string, any>,
+): { deadLetterTargetArn?: unknown; maxReceiveCount?: unknown } | { error: string } | undefined {
     const parsed = parseJsonInput(queue.redrivePolicy);
     if (parsed === undefined) return undefined;
     if ("error" in parsed) return { error: `redrivePolicy is not valid JSON (${parsed.error})` };

@@ -73,7 +73,13 @@ export const resourcesOf = (s: Statement): string[] => listOf<string>(s.Resource
 
 /** Whether an IAM action pattern (with `*` and `?` wildcards) matches an action; case-insensitive. */
 export function actionMatches(pattern: string, action: string): boolean {
-    const re = new RegExp(`^${pattern.toLowerCase().replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`);
+    const re = new RegExp(
+        `^${pattern
+            .toLowerCase()
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, ".")}$`,
+    );
     return re.test(action.toLowerCase());
 }
 
@@ -100,7 +106,13 @@ export function conditionValues(s: Statement, key: string): { operator: string; 
  */
 export function confinedToSource(s: Statement): boolean {
     return ["aws:SourceArn", "aws:SourceAccount"].some((key) =>
-        conditionValues(s, key).some((c) => !c.operator.startsWith("ForAnyValue") && c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && v !== "*")));
+        conditionValues(s, key).some(
+            (c) =>
+                !c.operator.startsWith("ForAnyValue") &&
+                c.values.length > 0 &&
+                c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"),
+        ),
+    );
 }
 
 /** Whether a statement has any condition at all. */

@@ -25,7 +25,9 @@ export function defaultsOf(schema?: PolicyConfigSchema): Record<string, unknown>
  * applied here too, so a rule behaves the same whether or not the engine filled them in.
  */
 export function configOf<C>(schema: PolicyConfigSchema | undefined, args: { getConfig<T extends object>(): T }): C {
-    const given = Object.fromEntries(Object.entries(args.getConfig<Record<string, unknown>>() ?? {}).filter(([k, v]) => k !== "enforcementLevel" && v !== undefined));
+    const given = Object.fromEntries(
+        Object.entries(args.getConfig<Record<string, unknown>>() ?? {}).filter(([k, v]) => k !== "enforcementLevel" && v !== undefined),
+    );
     return { ...defaultsOf(schema), ...given } as C;
 }
 
@@ -33,9 +35,11 @@ export function configOf<C>(schema: PolicyConfigSchema | undefined, args: { getC
 export const reportAll = (messages: string[], report: ReportViolation): void => messages.forEach((m) => report(m));
 
 /** A stack policy that runs `check` on the whole graph. */
-export function stackPolicy<C = Record<string, never>>(spec: Omit<StackValidationPolicy, "validateStack"> & {
-    check: (resources: PolicyResource[], config: C, args: StackValidationArgs) => StackViolation[];
-}): StackValidationPolicy {
+export function stackPolicy<C = Record<string, never>>(
+    spec: Omit<StackValidationPolicy, "validateStack"> & {
+        check: (resources: PolicyResource[], config: C, args: StackValidationArgs) => StackViolation[];
+    },
+): StackValidationPolicy {
     const { check, ...meta } = spec;
     return {
         ...meta,
@@ -52,7 +56,8 @@ export const PRODUCTION_SCHEMA: PolicyConfigSchema = {
         production: {
             type: "boolean",
             default: false,
-            description: "The stack keeps data (the project's `incremental-crawl:production` setting): its data must survive `pulumi destroy` and mistakes.",
+            description:
+                "The stack keeps data (the project's `incremental-crawl:production` setting): its data must survive `pulumi destroy` and mistakes.",
         },
     },
 };

@@ -35,7 +35,12 @@ export const T = {
     alias: [aws.kms.Alias],
     role: [aws.iam.Role],
     identityPolicy: [aws.iam.RolePolicy, aws.iam.Policy, aws.iam.UserPolicy, aws.iam.GroupPolicy],
-    managedPolicyAttachment: [aws.iam.RolePolicyAttachment, aws.iam.UserPolicyAttachment, aws.iam.GroupPolicyAttachment, aws.iam.PolicyAttachment],
+    managedPolicyAttachment: [
+        aws.iam.RolePolicyAttachment,
+        aws.iam.UserPolicyAttachment,
+        aws.iam.GroupPolicyAttachment,
+        aws.iam.PolicyAttachment,
+    ],
     crawler: [aws.glue.Crawler],
     securityConfiguration: [aws.glue.SecurityConfiguration],
     glueTrigger: [aws.glue.Trigger],

@@ -60,10 +60,15 @@ export function runsPerDay(schedule: string): number | undefined {
 export function checkPollsAtMostDaily(what: string, schedule: unknown): string[] {
     if (typeof schedule !== "string" || schedule.trim() === "") return [];
     const runs = runsPerDay(schedule);
-    if (runs === undefined) return [`${what} ${schedule} is not a cron(...) or rate(...) expression this rule can read: start crawlers on arrival, with at most a daily schedule such as cron(15 3 * * ? *)`];
+    if (runs === undefined)
+        return [
+            `${what} ${schedule} is not a cron(...) or rate(...) expression this rule can read: start crawlers on arrival, with at most a daily schedule such as cron(15 3 * * ? *)`,
+        ];
     if (runs <= 1) return [];
     const shown = Number.isInteger(runs) ? String(runs) : runs.toFixed(1);
-    return [`${what} ${schedule} runs ${shown} times a day: each run is billed at least 10 minutes whether or not anything arrived; start the crawler on arrival (an EventBridge rule and a Glue EVENT trigger) and keep at most a daily safety net such as cron(15 3 * * ? *)`];
+    return [
+        `${what} ${schedule} runs ${shown} times a day: each run is billed at least 10 minutes whether or not anything arrived; start the crawler on arrival (an EventBridge rule and a Glue EVENT trigger) and keep at most a daily safety net such as cron(15 3 * * ? *)`,
+    ];
 }
 
 /**
@@ -79,7 +84,8 @@ export function checkCrawlerLogsEncrypted(resources: PolicyResource[], config: P
     const hasKey = ofType(resources, T.key).length > 0;
     if (!config.production && !hasKey) return [];
     const why = config.production ? "production stack" : "stack with a customer-managed KMS key";
-    const fix = "name a Glue SecurityConfiguration whose encryptionConfiguration.cloudwatchEncryption is SSE-KMS with the lake key's kmsKeyArn";
+    const fix =
+        "name a Glue SecurityConfiguration whose encryptionConfiguration.cloudwatchEncryption is SSE-KMS with the lake key's kmsKeyArn";
     const configurations = ofType(resources, T.securityConfiguration);
     const out: StackViolation[] = [];
     for (const crawler of ofType(resources, T.crawler)) {
@@ -90,9 +96,10 @@ export function checkCrawlerLogsEncrypted(resources: PolicyResource[], config: P
             const named = nonEmpty(crawler.props.securityConfiguration);
             out.push({
                 urn: crawler.urn,
-                message: named === undefined
-                    ? `${why}: crawler has no security configuration, so its CloudWatch Logs are not encrypted with a key: ${fix}`
-                    : `${why}: crawler's security configuration ${named} is not declared in this stack, so whether it encrypts the crawler's logs cannot be checked: declare it, and ${fix}`,
+                message:
+                    named === undefined
+                        ? `${why}: crawler has no security configuration, so its CloudWatch Logs are not encrypted with a key: ${fix}`
+                        : `${why}: crawler's security configuration ${named} is not declared in this stack, so whether it encrypts the crawler's logs cannot be checked: declare it, and ${fix}`,
             });
             continue;
         }
@@ -103,7 +110,10 @@ export function checkCrawlerLogsEncrypted(resources: PolicyResource[], config: P
         const key = read(() => cw.kmsKeyArn);
         if (mode !== "SSE-KMS" || (key.known && nonEmpty(key.value) === undefined)) {
             const state = mode !== "SSE-KMS" ? `CloudWatch encryption ${mode}` : "CloudWatch encryption SSE-KMS without a kmsKeyArn";
-            out.push({ urn: crawler.urn, message: `${why}: crawler's security configuration ${cfg.name} has ${state}, so its logs are not encrypted with a key: ${fix}` });
+            out.push({
+                urn: crawler.urn,
+                message: `${why}: crawler's security configuration ${cfg.name} has ${state}, so its logs are not encrypted with a key: ${fix}`,
+            });
         }
     }
     return out;
@@ -115,13 +125,19 @@ export function checkCrawlerLogsEncrypted(resources: PolicyResource[], config: P
 
 export const glueCrawlerPollsAtMostDaily: ResourceValidationPolicy = {
     name: "glue-crawler-polls-at-most-daily",
-    description: "No crawler polls more often than once a day: its schedule (or a SCHEDULED trigger that starts it) runs at most daily; crawls start when objects arrive, and every run is billed at least 10 minutes.",
+    description:
+        "No crawler polls more often than once a day: its schedule (or a SCHEDULED trigger that starts it) runs at most daily; crawls start when objects arrive, and every run is billed at least 10 minutes.",
     enforcementLevel: "advisory",
     severity: "low",
     validateResource: [
-        validateResourceOfType(aws.glue.Crawler, (crawler, _args, report) => reportAll(checkPollsAtMostDaily("crawler schedule", crawler.schedule), report)),
+        validateResourceOfType(aws.glue.Crawler, (crawler, _args, report) =>
+            reportAll(checkPollsAtMostDaily("crawler schedule", crawler.schedule), report),
+        ),
         validateResourceOfType(aws.glue.Trigger, (trigger, _args, report) => {
-            const crawlers = listOf(trigger.actions).filter(isRecord).map((a) => a.crawlerName).filter((n) => typeof n === "string");
+            const crawlers = listOf(trigger.actions)
+                .filter(isRecord)
+                .map((a) => a.crawlerName)
+                .filter((n) => typeof n === "string");
             if (trigger.type !== "SCHEDULED" || crawlers.length === 0) return;
             reportAll(checkPollsAtMostDaily(`scheduled trigger of crawler ${crawlers.join(", ")}`, trigger.schedule), report);
         }),
@@ -130,7 +146,8 @@ export const glueCrawlerPollsAtMostDaily: ResourceValidationPolicy = {
 
 export const glueCrawlerLogsEncrypted = stackPolicy<ProductionConfig>({
     name: "glue-crawler-logs-encrypted",
-    description: "In a production stack (config `production`) or one with a customer-managed KMS key, every Glue crawler names a security configuration of the stack whose CloudWatch Logs encryption is SSE-KMS with a key.",
+    description:
+        "In a production stack (config `production`) or one with a customer-managed KMS key, every Glue crawler names a security configuration of the stack whose CloudWatch Logs encryption is SSE-KMS with a key.",
     enforcementLevel: "mandatory",
     severity: "medium",
     configSchema: PRODUCTION_SCHEMA,

@@ -35,8 +35,17 @@ export function checkRegion(region: string | undefined, config: RegionConfig): s
 
 /** AWS resource types of the lake that take tags. */
 export const TAGGABLE: ResourceClass[] = [
-    ...T.bucket, ...T.topic, ...T.queue, ...T.key, ...T.role, ...T.crawler,
-    aws.iam.Policy, aws.glue.CatalogDatabase, aws.athena.Workgroup, aws.cloudwatch.MetricAlarm, aws.cloudwatch.EventRule,
+    ...T.bucket,
+    ...T.topic,
+    ...T.queue,
+    ...T.key,
+    ...T.role,
+    ...T.crawler,
+    aws.iam.Policy,
+    aws.glue.CatalogDatabase,
+    aws.athena.Workgroup,
+    aws.cloudwatch.MetricAlarm,
+    aws.cloudwatch.EventRule,
 ];
 
 export interface TagConfig {
@@ -54,7 +63,11 @@ export function defaultTagsOf(provider: PolicyProviderResource | undefined): Rec
 export function checkRequiredTags(props: Record<string, any>, provider: PolicyProviderResource | undefined, config: TagConfig): string[] {
     const tags = { ...defaultTagsOf(provider), ...(isRecord(props.tags) ? props.tags : {}) };
     const missing = config.requiredTags.filter((k) => typeof tags[k] !== "string" || tags[k] === "");
-    return missing.length === 0 ? [] : [`missing required tag${missing.length === 1 ? "" : "s"} ${joinNames(missing)}: set ${missing.length === 1 ? "it" : "them"} on the resource or in the AWS provider's defaultTags`];
+    return missing.length === 0
+        ? []
+        : [
+              `missing required tag${missing.length === 1 ? "" : "s"} ${joinNames(missing)}: set ${missing.length === 1 ? "it" : "them"} on the resource or in the AWS provider's defaultTags`,
+          ];
 }
 
 /** Names of variables that hold credentials (`SNOWFLAKE_PASSWORD`, `SNOWSQL_PWD`, `AWS_SECRET_ACCESS_KEY`...). */
@@ -72,7 +85,9 @@ export function checkCommandNoCredentials(props: Record<string, any>): string[] 
     const out: string[] = [];
     const env = isRecord(props.environment) ? props.environment : {};
     for (const k of Object.keys(env).filter((k) => CREDENTIAL_NAME.test(k))) {
-        out.push(`environment variable ${k} looks like a credential: a command's environment is kept in the stack state; let the command read it from the environment of pulumi up`);
+        out.push(
+            `environment variable ${k} looks like a credential: a command's environment is kept in the stack state; let the command read it from the environment of pulumi up`,
+        );
     }
     for (const field of ["create", "update", "delete"]) {
         const text = props[field];
@@ -92,13 +107,20 @@ const REGION_SCHEMA = {
     properties: {
         // The lake's data stays in the EU: its region (eu-west-1) and the region of its recovery
         // replica (eu-central-1, Pulumi.prod.yaml replicaRegion). A replica elsewhere is refused.
-        allowedRegions: { type: "array" as const, items: { type: "string" as const }, minItems: 1, default: ["eu-west-1", "eu-central-1"], description: "AWS regions the lake and its replica may use." },
+        allowedRegions: {
+            type: "array" as const,
+            items: { type: "string" as const },
+            minItems: 1,
+            default: ["eu-west-1", "eu-central-1"],
+            description: "AWS regions the lake and its replica may use.",
+        },
     },
 };
 
 export const awsAllowedRegions: ResourceValidationPolicy = {
     name: "aws-allowed-regions",
-    description: "Every regional AWS resource is in an allowed region (its own `region` or its provider's; IAM is global and exempt): the lake's data stays where the stack's data-residency rules say.",
+    description:
+        "Every regional AWS resource is in an allowed region (its own `region` or its provider's; IAM is global and exempt): the lake's data stays where the stack's data-residency rules say.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: REGION_SCHEMA,
@@ -111,13 +133,19 @@ export const awsAllowedRegions: ResourceValidationPolicy = {
 
 const TAG_SCHEMA = {
     properties: {
-        requiredTags: { type: "array" as const, items: { type: "string" as const }, default: ["project", "stack", "managed-by"], description: "Tag keys every taggable resource carries." },
+        requiredTags: {
+            type: "array" as const,
+            items: { type: "string" as const },
+            default: ["project", "stack", "managed-by"],
+            description: "Tag keys every taggable resource carries.",
+        },
     },
 };
 
 export const awsRequiredTags: ResourceValidationPolicy = {
     name: "aws-required-tags",
-    description: "Taggable AWS resources (bucket, topic, queues, key, roles, crawlers, database, workgroup, alarms) carry the required tags, set on them or through the provider's defaultTags.",
+    description:
+        "Taggable AWS resources (bucket, topic, queues, key, roles, crawlers, database, workgroup, alarms) carry the required tags, set on them or through the provider's defaultTags.",
     enforcementLevel: "advisory",
     severity: "low",
     configSchema: TAG_SCHEMA,
@@ -129,10 +157,13 @@ export const awsRequiredTags: ResourceValidationPolicy = {
 
 export const commandNoCredentials: ResourceValidationPolicy = {
     name: "command-no-credentials",
-    description: "Deploy-time commands (command:local:Command, the backfill) get no credential in environment or command line: those inputs are stored in the stack state; credentials come from the environment of `pulumi up`.",
+    description:
+        "Deploy-time commands (command:local:Command, the backfill) get no credential in environment or command line: those inputs are stored in the stack state; credentials come from the environment of `pulumi up`.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    validateResource: validateResourceOfType(command.local.Command, (cmd, _args, report) => reportAll(checkCommandNoCredentials(cmd), report)),
+    validateResource: validateResourceOfType(command.local.Command, (cmd, _args, report) =>
+        reportAll(checkCommandNoCredentials(cmd), report),
+    ),
 };
 
 export const governancePolicies = [awsAllowedRegions, awsRequiredTags, commandNoCredentials];

@@ -9,7 +9,18 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import {
-    accountOfPrincipal, actionMatches, actionsOf, allowsAction, conditionValues, confinedToSource, isAllow, parsePolicy, principalsOf, resourcesOf, Statement, statementLabel,
+    accountOfPrincipal,
+    actionMatches,
+    actionsOf,
+    allowsAction,
+    conditionValues,
+    confinedToSource,
+    isAllow,
+    parsePolicy,
+    principalsOf,
+    resourcesOf,
+    Statement,
+    statementLabel,
 } from "../lib/iam";
 import { configOf, reportAll } from "../lib/rule";
 import { ResourceClass, T } from "../lib/types";
@@ -28,12 +39,32 @@ export const DATA_SERVICES = ["s3", "sqs", "sns", "kms"];
  * https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazons3.html (and sqs, sns, kms)
  */
 export const RESOURCELESS_ACTIONS = [
-    "s3:listallmybuckets", "s3:getaccountpublicaccessblock", "s3:putaccountpublicaccessblock", "s3:listaccesspoints", "s3:listjobs", "s3:createjob",
+    "s3:listallmybuckets",
+    "s3:getaccountpublicaccessblock",
+    "s3:putaccountpublicaccessblock",
+    "s3:listaccesspoints",
+    "s3:listjobs",
+    "s3:createjob",
     "sqs:listqueues",
-    "sns:listtopics", "sns:listsubscriptions", "sns:listplatformapplications", "sns:listphonenumbersoptedout", "sns:checkifphonenumberisoptedout",
-    "sns:getsmsattributes", "sns:setsmsattributes", "sns:optinphonenumber",
-    "kms:createkey", "kms:listkeys", "kms:listaliases", "kms:generaterandom", "kms:listretirablegrants", "kms:createcustomkeystore",
-    "kms:describecustomkeystores", "kms:connectcustomkeystore", "kms:disconnectcustomkeystore", "kms:deletecustomkeystore", "kms:updatecustomkeystore",
+    "sns:listtopics",
+    "sns:listsubscriptions",
+    "sns:listplatformapplications",
+    "sns:listphonenumbersoptedout",
+    "sns:checkifphonenumberisoptedout",
+    "sns:getsmsattributes",
+    "sns:setsmsattributes",
+    "sns:optinphonenumber",
+    "kms:createkey",
+    "kms:listkeys",
+    "kms:listaliases",
+    "kms:generaterandom",
+    "kms:listretirablegrants",
+    "kms:createcustomkeystore",
+    "kms:describecustomkeystores",
+    "kms:connectcustomkeystore",
+    "kms:disconnectcustomkeystore",
+    "kms:deletecustomkeystore",
+    "kms:updatecustomkeystore",
 ];
 
 /** Whether an action pattern can grant access to data of s3/sqs/sns/kms. */
@@ -56,7 +87,9 @@ export interface PolicyDocumentInput {
 
 /** A role's inline policies. */
 const inlineDocuments = (role: Record<string, any>): PolicyDocumentInput[] =>
-    listOf(role.inlinePolicies).filter(isRecord).map((p, i) => ({ label: `inline policy ${p.name ?? `#${i + 1}`}`, policy: p.policy }));
+    listOf(role.inlinePolicies)
+        .filter(isRecord)
+        .map((p, i) => ({ label: `inline policy ${p.name ?? `#${i + 1}`}`, policy: p.policy }));
 
 /** The resources whose `policy` input is an identity or resource policy (not a trust or key policy), and how messages name it. */
 const POLICY_DOCUMENTS: [ResourceClass, string][] = [
@@ -72,7 +105,9 @@ const documentOf = (label: string, props: Record<string, any>): PolicyDocumentIn
 /** A resource rule over the policy documents of roles and of the POLICY_DOCUMENTS resources. */
 const onDocuments = (check: (docs: PolicyDocumentInput[]) => string[]) => [
     validateResourceOfType(aws.iam.Role, (role, _args, report) => reportAll(check(inlineDocuments(role)), report)),
-    ...POLICY_DOCUMENTS.map(([cls, label]) => validateResourceOfType(cls, (props, _args, report) => reportAll(check(documentOf(label, props)), report))),
+    ...POLICY_DOCUMENTS.map(([cls, label]) =>
+        validateResourceOfType(cls, (props, _args, report) => reportAll(check(documentOf(label, props)), report)),
+    ),
 ];
 
 function eachAllow(docs: PolicyDocumentInput[], visit: (s: Statement, where: string) => string[]): string[] {
@@ -88,7 +123,9 @@ function eachAllow(docs: PolicyDocumentInput[], visit: (s: Statement, where: str
 export function checkNoWildcardAction(docs: PolicyDocumentInput[]): string[] {
     return eachAllow(docs, (s, where) => {
         if (s.NotAction !== undefined) return [`${where} allows NotAction, which grants every other action: list the actions needed`];
-        const broad = listOf<string>(s.Action).map(String).filter((a) => a === "*" || DATA_SERVICES.some((svc) => a.toLowerCase() === `${svc}:*`));
+        const broad = listOf<string>(s.Action)
+            .map(String)
+            .filter((a) => a === "*" || DATA_SERVICES.some((svc) => a.toLowerCase() === `${svc}:*`));
         return broad.map((a) => `${where} allows "${a}": grant only the actions needed`);
     });
 }
@@ -99,9 +136,12 @@ export function checkNoWildcardDataResource(docs: PolicyDocumentInput[]): string
         const data = listOf<string>(s.Action).map(String).filter(isDataAction);
         if (s.NotAction !== undefined && s.NotAction !== null) data.push("(NotAction)");
         if (data.length === 0) return [];
-        if (s.NotResource !== undefined) return [`${where} allows ${data.join(", ")} with NotResource, which covers every other resource: name the resources`];
+        if (s.NotResource !== undefined)
+            return [`${where} allows ${data.join(", ")} with NotResource, which covers every other resource: name the resources`];
         const wild = resourcesOf(s).filter(isWildcardResource);
-        return wild.length === 0 ? [] : [`${where} allows ${data.join(", ")} on Resource "${wild[0]}": name the bucket and prefix, queue, topic or key`];
+        return wild.length === 0
+            ? []
+            : [`${where} allows ${data.join(", ")} on Resource "${wild[0]}": name the bucket and prefix, queue, topic or key`];
     });
 }
 
@@ -111,8 +151,12 @@ export interface TrustConfig {
 
 /** Whether a statement requires a specific `sts:ExternalId` (StringEquals, no wildcard). */
 export function requiresExternalId(s: Statement): boolean {
-    return conditionValues(s, "sts:ExternalId").some((c) =>
-        c.operator === "StringEquals" && c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && !/[*?]/.test(v)));
+    return conditionValues(s, "sts:ExternalId").some(
+        (c) =>
+            c.operator === "StringEquals" &&
+            c.values.length > 0 &&
+            c.values.every((v) => typeof v === "string" && v !== "" && !/[*?]/.test(v)),
+    );
 }
 
 /**
@@ -126,7 +170,10 @@ export function checkThirdPartyExternalId(assumeRolePolicy: unknown, config: Tru
     if (doc === undefined) return [];
     if ("error" in doc) return [`trust policy ${doc.error}`];
     const out: string[] = [];
-    const home = config.accountIds.length > 0 ? `accounts ${config.accountIds.join(", ")}` : "the stack's accounts (policy config accountIds is empty)";
+    const home =
+        config.accountIds.length > 0
+            ? `accounts ${config.accountIds.join(", ")}`
+            : "the stack's accounts (policy config accountIds is empty)";
     doc.statements.forEach((s, i) => {
         if (!isAllow(s) || !(allowsAction(s, "sts:AssumeRole") || allowsAction(s, "sts:AssumeRoleWithWebIdentity"))) return;
         const label = `trust policy ${statementLabel(s, i)}`;
@@ -140,7 +187,9 @@ export function checkThirdPartyExternalId(assumeRolePolicy: unknown, config: Tru
             return account === undefined || !config.accountIds.includes(account);
         });
         if (third.length > 0 && !requiresExternalId(s)) {
-            out.push(`${label} lets ${joinNames(third)} (outside ${home}) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}`);
+            out.push(
+                `${label} lets ${joinNames(third)} (outside ${home}) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}`,
+            );
         }
     });
     return out;
@@ -158,8 +207,13 @@ export function awsManagedPolicyName(arn: unknown): string | undefined {
 
 /** No broad AWS managed policy (administrator, power user, service full access) is attached. */
 export function checkNoBroadManagedPolicy(arns: unknown[], config: ManagedPolicyConfig): string[] {
-    return arns.map(awsManagedPolicyName).filter((n): n is string => n !== undefined && config.deniedPolicies.includes(n))
-        .map((n) => `attaches the AWS managed policy ${n}, which grants far more than the lake needs: grant the actions and resources in the role's own policy`);
+    return arns
+        .map(awsManagedPolicyName)
+        .filter((n): n is string => n !== undefined && config.deniedPolicies.includes(n))
+        .map(
+            (n) =>
+                `attaches the AWS managed policy ${n}, which grants far more than the lake needs: grant the actions and resources in the role's own policy`,
+        );
 }
 
 export interface SharingConfig {
@@ -169,7 +223,8 @@ export interface SharingConfig {
 }
 
 /** The resource policies that may name other accounts, by what the configuration lets them be given. */
-export type SharedDocumentKind = "bucket policy" | "key policy" | "catalog policy" | "topic policy" | "queue policy" | "function permission";
+export type SharedDocumentKind =
+    "bucket policy" | "key policy" | "catalog policy" | "topic policy" | "queue policy" | "function permission";
 
 /** What each kind of document may grant another account: readers read, endpoint owners subscribe. */
 const SHARED_WITH: Record<SharedDocumentKind, { config: "readerAccounts" | "endpointOwnerAccounts" | undefined; actions?: string[] }> = {
@@ -200,23 +255,33 @@ export function checkCrossAccountPrincipals(kind: SharedDocumentKind, statements
         if (!isAllow(s)) return;
         const label = `${kind} ${statementLabel(s, i)}`;
         const p = principalsOf(s);
-        if (p.anyone && !confinedToSource(s)) out.push(`${label} allows Principal "*": name the accounts that may (the configured readers or endpoint owners)`);
+        if (p.anyone && !confinedToSource(s))
+            out.push(`${label} allows Principal "*": name the accounts that may (the configured readers or endpoint owners)`);
         for (const principal of p.aws) {
             const account = accountOfPrincipal(principal);
             if (account !== undefined && config.accountIds.includes(account)) {
                 // The stack's own account reads through its IAM policies; a reader is another account.
                 if ((kind === "bucket policy" || kind === "catalog policy") && config.readerAccounts.includes(account)) {
-                    out.push(`${label} allows account ${account}, the stack's own, as a reader: its IAM policies decide who reads; readerAccounts names other accounts only`);
+                    out.push(
+                        `${label} allows account ${account}, the stack's own, as a reader: its IAM policies decide who reads; readerAccounts names other accounts only`,
+                    );
                 }
                 continue;
             }
             if (account === undefined) {
-                out.push(`${label} allows ${principal}, whose account cannot be read from it: name an account principal (arn:aws:iam::<account id>:root)`);
+                out.push(
+                    `${label} allows ${principal}, whose account cannot be read from it: name an account principal (arn:aws:iam::<account id>:root)`,
+                );
             } else if (!configured.includes(account)) {
-                out.push(`${label} allows account ${account}, which the configuration does not name (${allowed.config === undefined ? `a ${kind} grants no other account` : `${configKey}: ${configured.join(", ") || "none"}`})`);
+                out.push(
+                    `${label} allows account ${account}, which the configuration does not name (${allowed.config === undefined ? `a ${kind} grants no other account` : `${configKey}: ${configured.join(", ") || "none"}`})`,
+                );
             } else {
                 const extra = actionsOf(s).filter((a) => !(allowed.actions ?? []).some((ok) => actionMatches(ok, a)));
-                if (extra.length > 0) out.push(`${label} allows ${account} ${extra.join(", ")}: a ${allowed.config === "readerAccounts" ? "reader" : "subscribing endpoint owner"} gets ${(allowed.actions ?? []).join(", ")} only`);
+                if (extra.length > 0)
+                    out.push(
+                        `${label} allows ${account} ${extra.join(", ")}: a ${allowed.config === "readerAccounts" ? "reader" : "subscribing endpoint owner"} gets ${(allowed.actions ?? []).join(", ")} only`,
+                    );
             }
         }
     });
@@ -246,7 +311,8 @@ function permissionStatements(permission: Record<string, any>): Statement[] {
 
 export const iamNoWildcardAction: ResourceValidationPolicy = {
     name: "iam-no-wildcard-action",
-    description: "Identity and resource policies (not KMS key policies) never Allow Action \"*\", NotAction, or a whole data service (s3:*, sqs:*, sns:*, kms:*).",
+    description:
+        'Identity and resource policies (not KMS key policies) never Allow Action "*", NotAction, or a whole data service (s3:*, sqs:*, sns:*, kms:*).',
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: onDocuments(checkNoWildcardAction),
@@ -254,7 +320,8 @@ export const iamNoWildcardAction: ResourceValidationPolicy = {
 
 export const iamNoWildcardDataResource: ResourceValidationPolicy = {
     name: "iam-no-wildcard-data-resource",
-    description: "Identity and resource policies (not KMS key policies) never Allow an S3, SQS, SNS or KMS data action on Resource \"*\" (or arn:aws:s3:::*, NotResource): they name the bucket prefix, queue, topic or key.",
+    description:
+        'Identity and resource policies (not KMS key policies) never Allow an S3, SQS, SNS or KMS data action on Resource "*" (or arn:aws:s3:::*, NotResource): they name the bucket prefix, queue, topic or key.',
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: onDocuments(checkNoWildcardDataResource),
@@ -266,19 +333,22 @@ const TRUST_SCHEMA: PolicyConfigSchema = {
             type: "array",
             items: { type: "string", pattern: "^\\d{12}$" },
             default: [],
-            description: "The AWS accounts of this stack; a principal of any other account is a third party. Empty: every AWS principal is treated as a third party.",
+            description:
+                "The AWS accounts of this stack; a principal of any other account is a third party. Empty: every AWS principal is treated as a third party.",
         },
     },
 };
 
 export const iamThirdPartyExternalId: ResourceValidationPolicy = {
     name: "iam-third-party-external-id",
-    description: "A role whose trust policy admits an AWS principal outside the stack's accounts (Snowflake's IAM user) requires sts:ExternalId with StringEquals; no role trusts Principal \"*\".",
+    description:
+        "A role whose trust policy admits an AWS principal outside the stack's accounts (Snowflake's IAM user) requires sts:ExternalId with StringEquals; no role trusts Principal \"*\".",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: TRUST_SCHEMA,
     validateResource: validateResourceOfType(aws.iam.Role, (role, args, report) =>
-        reportAll(checkThirdPartyExternalId(role.assumeRolePolicy, configOf<TrustConfig>(TRUST_SCHEMA, args)), report)),
+        reportAll(checkThirdPartyExternalId(role.assumeRolePolicy, configOf<TrustConfig>(TRUST_SCHEMA, args)), report),
+    ),
 };
 
 const MANAGED_POLICY_SCHEMA: PolicyConfigSchema = {
@@ -287,8 +357,15 @@ const MANAGED_POLICY_SCHEMA: PolicyConfigSchema = {
             type: "array",
             items: { type: "string" },
             default: [
-                "AdministratorAccess", "PowerUserAccess", "IAMFullAccess", "AmazonS3FullAccess", "AmazonSQSFullAccess", "AmazonSNSFullAccess",
-                "AWSGlueConsoleFullAccess", "AmazonAthenaFullAccess", "AWSKeyManagementServicePowerUser",
+                "AdministratorAccess",
+                "PowerUserAccess",
+                "IAMFullAccess",
+                "AmazonS3FullAccess",
+                "AmazonSQSFullAccess",
+                "AmazonSNSFullAccess",
+                "AWSGlueConsoleFullAccess",
+                "AmazonAthenaFullAccess",
+                "AWSKeyManagementServicePowerUser",
             ],
             description: "Names of AWS managed policies that must not be attached.",
         },
@@ -297,15 +374,26 @@ const MANAGED_POLICY_SCHEMA: PolicyConfigSchema = {
 
 export const iamNoBroadManagedPolicy: ResourceValidationPolicy = {
     name: "iam-no-broad-managed-policy",
-    description: "No role, user or group gets a broad AWS managed policy (AdministratorAccess, PowerUserAccess, *FullAccess of the lake's services); AWSGlueServiceRole stays allowed for crawlers.",
+    description:
+        "No role, user or group gets a broad AWS managed policy (AdministratorAccess, PowerUserAccess, *FullAccess of the lake's services); AWSGlueServiceRole stays allowed for crawlers.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: MANAGED_POLICY_SCHEMA,
     validateResource: [
         validateResourceOfType(aws.iam.Role, (role, args, report) =>
-            reportAll(checkNoBroadManagedPolicy(listOf(role.managedPolicyArns), configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)), report)),
-        ...T.managedPolicyAttachment.map((cls: ResourceClass) => validateResourceOfType(cls, (attachment, args, report) =>
-            reportAll(checkNoBroadManagedPolicy([attachment.policyArn], configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)), report))),
+            reportAll(
+                checkNoBroadManagedPolicy(listOf(role.managedPolicyArns), configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)),
+                report,
+            ),
+        ),
+        ...T.managedPolicyAttachment.map((cls: ResourceClass) =>
+            validateResourceOfType(cls, (attachment, args, report) =>
+                reportAll(
+                    checkNoBroadManagedPolicy([attachment.policyArn], configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)),
+                    report,
+                ),
+            ),
+        ),
     ],
 };
 
@@ -314,26 +402,56 @@ const ACCOUNT_LIST = { type: "array", items: { type: "string", pattern: "^\\d{12
 const SHARING_SCHEMA: PolicyConfigSchema = {
     properties: {
         accountIds: TRUST_SCHEMA.properties!.accountIds,
-        readerAccounts: { ...ACCOUNT_LIST, description: "Accounts the stack's readers setting names (incremental-crawl:readers): they may read through the bucket, key and catalog policies." },
-        endpointOwnerAccounts: { ...ACCOUNT_LIST, description: "Accounts whose queues or functions subscribe themselves to the lake topic (tables' subscribers with subscribedBy endpoint-owner)." },
+        readerAccounts: {
+            ...ACCOUNT_LIST,
+            description:
+                "Accounts the stack's readers setting names (incremental-crawl:readers): they may read through the bucket, key and catalog policies.",
+        },
+        endpointOwnerAccounts: {
+            ...ACCOUNT_LIST,
+            description:
+                "Accounts whose queues or functions subscribe themselves to the lake topic (tables' subscribers with subscribedBy endpoint-owner).",
+        },
     },
 };
 
 export const iamCrossAccountPrincipalsConfigured: ResourceValidationPolicy = {
     name: "iam-cross-account-principals-configured",
-    description: "No resource policy (bucket, key, Data Catalog, topic, queue, function permission) allows another account unless configured: readers (readerAccounts) only read through bucket, key and catalog policies; endpoint owners (endpointOwnerAccounts) only subscribe through the topic policy.",
+    description:
+        "No resource policy (bucket, key, Data Catalog, topic, queue, function permission) allows another account unless configured: readers (readerAccounts) only read through bucket, key and catalog policies; endpoint owners (endpointOwnerAccounts) only subscribe through the topic policy.",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: SHARING_SCHEMA,
     validateResource: [
         validateResourceOfType(aws.lambda.Permission, (permission, args, report) =>
-            reportAll(checkCrossAccountPrincipals("function permission", permissionStatements(permission), configOf<SharingConfig>(SHARING_SCHEMA, args)), report)),
-        ...SHARED_DOCUMENTS.map(([cls, kind]) => validateResourceOfType(cls, (props, args, report) => {
-            const doc = parsePolicy(props.policy);
-            if (doc === undefined) return;
-            reportAll("error" in doc ? [`${kind} ${doc.error}`] : checkCrossAccountPrincipals(kind, doc.statements, configOf<SharingConfig>(SHARING_SCHEMA, args)), report);
-        })),
+            reportAll(
+                checkCrossAccountPrincipals(
+                    "function permission",
+                    permissionStatements(permission),
+                    configOf<SharingConfig>(SHARING_SCHEMA, args),
+                ),
+                report,
+            ),
+        ),
+        ...SHARED_DOCUMENTS.map(([cls, kind]) =>
+            validateResourceOfType(cls, (props, args, report) => {
+                const doc = parsePolicy(props.policy);
+                if (doc === undefined) return;
+                reportAll(
+                    "error" in doc
+                        ? [`${kind} ${doc.error}`]
+                        : checkCrossAccountPrincipals(kind, doc.statements, configOf<SharingConfig>(SHARING_SCHEMA, args)),
+                    report,
+                );
+            }),
+        ),
     ],
 };
 
-export const iamPolicies = [iamNoWildcardAction, iamNoWildcardDataResource, iamThirdPartyExternalId, iamNoBroadManagedPolicy, iamCrossAccountPrincipalsConfigured];
+export const iamPolicies = [
+    iamNoWildcardAction,
+    iamNoWildcardDataResource,
+    iamThirdPartyExternalId,
+    iamNoBroadManagedPolicy,
+    iamCrossAccountPrincipalsConfigured,
+];

@@ -38,7 +38,8 @@ export function checkKeyPolicyNoPublicPrincipal(policy: unknown): string[] {
     return doc.statements.flatMap((s, i) =>
         isAllow(s) && principalsOf(s).anyone && !hasCondition(s)
             ? [`key policy ${statementLabel(s, i)} allows Principal "*" without a condition: anyone could use the key; name the principals`]
-            : []);
+            : [],
+    );
 }
 
 /** The KMS actions a service needs to deliver into an encrypted topic or queue. */
@@ -66,8 +67,10 @@ function keyStatements(key: PolicyResource, resources: PolicyResource[]): Statem
  */
 export function checkKeysAdmitDeliveringServices(resources: PolicyResource[]): StackViolation[] {
     const out: StackViolation[] = [];
-    const targets = [...ofType(resources, T.topic).map((t) => ({ node: t, services: () => topicPublishers(t, resources) })),
-        ...ofType(resources, T.queue).map((q) => ({ node: q, services: () => queueSenders(q, resources) }))];
+    const targets = [
+        ...ofType(resources, T.topic).map((t) => ({ node: t, services: () => topicPublishers(t, resources) })),
+        ...ofType(resources, T.queue).map((q) => ({ node: q, services: () => queueSenders(q, resources) })),
+    ];
     for (const { node, services } of targets) {
         const key = keyOf(node, resources);
         if (!key) continue;
@@ -101,18 +104,22 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
 
 export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
     name: "kms-key-policy-no-public-principal",
-    description: "No KMS key policy allows Principal \"*\" without a condition (the account root and named service principals are how a key is shared).",
+    description:
+        'No KMS key policy allows Principal "*" without a condition (the account root and named service principals are how a key is shared).',
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: [
         validateResourceOfType(aws.kms.Key, (key, _args, report) => reportAll(checkKeyPolicyNoPublicPrincipal(key.policy), report)),
-        validateResourceOfType(aws.kms.KeyPolicy, (keyPolicy, _args, report) => reportAll(checkKeyPolicyNoPublicPrincipal(keyPolicy.policy), report)),
+        validateResourceOfType(aws.kms.KeyPolicy, (keyPolicy, _args, report) =>
+            reportAll(checkKeyPolicyNoPublicPrincipal(keyPolicy.policy), report),
+        ),
     ],
 };
 
 export const kmsKeyAdmitsDeliveringServices = stackPolicy({
     name: "kms-key-admits-delivering-services",
-    description: "A topic or queue encrypted with one of the stack's KMS keys has a key whose policy lets each delivering service (S3, SNS, CloudWatch, EventBridge) use kms:GenerateDataKey and kms:Decrypt; otherwise events are silently dropped.",
+    description:
+        "A topic or queue encrypted with one of the stack's KMS keys has a key whose policy lets each delivering service (S3, SNS, CloudWatch, EventBridge) use kms:GenerateDataKey and kms:Decrypt; otherwise events are silently dropped.",
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkKeysAdmitDeliveringServices(resources),

@@ -36,8 +36,9 @@ export function checkAccessLogging(resources: PolicyResource[], config: AccessLo
         .filter((b) => !targets.some((t) => t.urn === b.urn) && !edges.some((e) => e.source.urn === b.urn))
         .map((b) => ({
             urn: b.urn,
-            message: "production stack: the bucket has no server access logging, so nothing records who read or deleted its objects; " +
-                "add a BucketLogging into a log bucket of the stack (auditTrail \"access-logs\"), or name a CloudTrail trail with S3 data events for it (auditTrail \"cloudtrail:<ARN>\", policy config cloudTrailDataEvents)",
+            message:
+                "production stack: the bucket has no server access logging, so nothing records who read or deleted its objects; " +
+                'add a BucketLogging into a log bucket of the stack (auditTrail "access-logs"), or name a CloudTrail trail with S3 data events for it (auditTrail "cloudtrail:<ARN>", policy config cloudTrailDataEvents)',
         }));
 }
 
@@ -47,7 +48,8 @@ const LOGGING_PRINCIPAL = "logging.s3.amazonaws.com";
 function admitsLogDelivery(s: Statement): boolean {
     if (!isAllow(s) || !principalsOf(s).service.includes(LOGGING_PRINCIPAL)) return false;
     if (!listOf<string>(s.Action).some((a) => actionMatches(String(a), "s3:PutObject"))) return false;
-    const bound = (key: string) => conditionValues(s, key).some((c) => c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"));
+    const bound = (key: string) =>
+        conditionValues(s, key).some((c) => c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"));
     return bound("aws:SourceArn") && bound("aws:SourceAccount") && resourcesOf(s).length > 0;
 }
 
@@ -66,16 +68,26 @@ export function checkAccessLogTargets(resources: PolicyResource[]): StackViolati
     const locks = ofType(resources, T.objectLock);
     for (const e of loggingEdges(resources)) {
         if (e.target?.urn === e.source.urn) {
-            out.push({ urn: e.via.urn, message: "the bucket logs its requests into itself: every log object is a request that is logged again (an endless loop, S3 user guide); log into a separate bucket" });
+            out.push({
+                urn: e.via.urn,
+                message:
+                    "the bucket logs its requests into itself: every log object is a request that is logged again (an endless loop, S3 user guide); log into a separate bucket",
+            });
         }
     }
     for (const t of accessLogTargets(resources)) {
         const kms = encryptionAlgorithmsOf(resources, t).filter((a) => a.startsWith("aws:kms"));
         if (kms.length > 0) {
-            out.push({ urn: t.urn, message: `receives server access logs but its default encryption is ${kms.join(", ")}: S3 supports only SSE-S3 (AES256) on a log target, so no log is delivered; use AES256` });
+            out.push({
+                urn: t.urn,
+                message: `receives server access logs but its default encryption is ${kms.join(", ")}: S3 supports only SSE-S3 (AES256) on a log target, so no log is delivered; use AES256`,
+            });
         }
         if (truthy(known(() => t.props.objectLockEnabled)) || locks.some((l) => refersTo(l, "bucket", t, IDS.bucket))) {
-            out.push({ urn: t.urn, message: "receives server access logs but has Object Lock: S3 cannot use a bucket with Object Lock as a log target" });
+            out.push({
+                urn: t.urn,
+                message: "receives server access logs but has Object Lock: S3 cannot use a bucket with Object Lock as a log target",
+            });
         }
         const own = policies.filter((p) => refersTo(p, "bucket", t, IDS.bucket));
         const admits = own.some((p) => {
@@ -83,7 +95,10 @@ export function checkAccessLogTargets(resources: PolicyResource[]): StackViolati
             return doc !== undefined && !("error" in doc) && doc.statements.some(admitsLogDelivery);
         });
         if (!admits) {
-            out.push({ urn: t.urn, message: `receives server access logs but no bucket policy lets ${LOGGING_PRINCIPAL} s3:PutObject under conditions on aws:SourceArn (the logged bucket) and aws:SourceAccount: with ACLs disabled S3 refuses the logs` });
+            out.push({
+                urn: t.urn,
+                message: `receives server access logs but no bucket policy lets ${LOGGING_PRINCIPAL} s3:PutObject under conditions on aws:SourceArn (the logged bucket) and aws:SourceAccount: with ACLs disabled S3 refuses the logs`,
+            });
         }
     }
     return out;
@@ -111,30 +126,51 @@ export function checkRecovery(resources: PolicyResource[], config: RecoveryConfi
         const own = configs.filter((c) => refersTo(c, "bucket", b, IDS.bucket));
         const inline = known(() => b.props.replicationConfiguration);
         const rules: { rule: Record<string, any>; urn: string }[] = [
-            ...own.flatMap((c) => listOf(c.props.rules).filter(isRecord).map((rule) => ({ rule, urn: c.urn }))),
-            ...(isRecord(inline) ? listOf(inline.rules).filter(isRecord).map((rule) => ({ rule, urn: b.urn })) : []),
+            ...own.flatMap((c) =>
+                listOf(c.props.rules)
+                    .filter(isRecord)
+                    .map((rule) => ({ rule, urn: c.urn })),
+            ),
+            ...(isRecord(inline)
+                ? listOf(inline.rules)
+                      .filter(isRecord)
+                      .map((rule) => ({ rule, urn: b.urn }))
+                : []),
         ];
         if (rules.length === 0) {
             out.push({
                 urn: b.urn,
-                message: `production stack: the bucket is not replicated, so an object deleted under ${config.protectedPrefix} is recoverable only while its noncurrent version lasts; ` +
+                message:
+                    `production stack: the bucket is not replicated, so an object deleted under ${config.protectedPrefix} is recoverable only while its noncurrent version lasts; ` +
                     "replicate the exports to a versioned bucket in another allowed region (BucketReplicationConfig, delete markers not replicated)",
             });
             continue;
         }
         const covering = rules.filter(({ rule }) => rule.status === "Enabled" && config.protectedPrefix.startsWith(rulePrefixOf(rule)));
         if (covering.length === 0) {
-            out.push({ urn: own[0]?.urn ?? b.urn, message: `production stack: no enabled replication rule covers all of ${config.protectedPrefix}: exports outside the rules' prefixes have no recovery copy` });
+            out.push({
+                urn: own[0]?.urn ?? b.urn,
+                message: `production stack: no enabled replication rule covers all of ${config.protectedPrefix}: exports outside the rules' prefixes have no recovery copy`,
+            });
         }
         const kms = encryptionAlgorithmsOf(resources, b).some((a) => a.startsWith("aws:kms"));
         for (const { rule, urn } of covering) {
             const id = typeof rule.id === "string" ? `"${rule.id}"` : "of the bucket";
             if (isRecord(rule.deleteMarkerReplication) && rule.deleteMarkerReplication.status === "Enabled") {
-                out.push({ urn, message: `production stack: replication rule ${id} replicates delete markers, so a delete in the lake hides the object in the replica too; set deleteMarkerReplication Disabled so every delete stays recoverable` });
+                out.push({
+                    urn,
+                    message: `production stack: replication rule ${id} replicates delete markers, so a delete in the lake hides the object in the replica too; set deleteMarkerReplication Disabled so every delete stays recoverable`,
+                });
             }
-            const sse = isRecord(rule.sourceSelectionCriteria) && isRecord(rule.sourceSelectionCriteria.sseKmsEncryptedObjects) ? rule.sourceSelectionCriteria.sseKmsEncryptedObjects.status : undefined;
+            const sse =
+                isRecord(rule.sourceSelectionCriteria) && isRecord(rule.sourceSelectionCriteria.sseKmsEncryptedObjects)
+                    ? rule.sourceSelectionCriteria.sseKmsEncryptedObjects.status
+                    : undefined;
             if (kms && sse !== "Enabled") {
-                out.push({ urn, message: `production stack: replication rule ${id} leaves out SSE-KMS objects (sourceSelectionCriteria.sseKmsEncryptedObjects is not Enabled), and every export is SSE-KMS: nothing would be replicated` });
+                out.push({
+                    urn,
+                    message: `production stack: replication rule ${id} leaves out SSE-KMS objects (sourceSelectionCriteria.sseKmsEncryptedObjects is not Enabled), and every export is SSE-KMS: nothing would be replicated`,
+                });
             }
         }
     }
@@ -151,14 +187,16 @@ const ACCESS_LOGGING_SCHEMA: PolicyConfigSchema = {
         cloudTrailDataEvents: {
             type: "boolean",
             default: false,
-            description: "The stack names an existing CloudTrail trail that records S3 data events for its buckets (auditTrail \"cloudtrail:<ARN>\"), in place of access logs.",
+            description:
+                'The stack names an existing CloudTrail trail that records S3 data events for its buckets (auditTrail "cloudtrail:<ARN>"), in place of access logs.',
         },
     },
 };
 
 export const s3AccessLoggingInProduction = stackPolicy<AccessLoggingConfig>({
     name: "s3-access-logging-in-production",
-    description: "In a production stack every bucket but the log buckets has server access logging into a separate bucket, so reads and deletes of lake objects are recorded, unless the stack names a CloudTrail trail with S3 data events.",
+    description:
+        "In a production stack every bucket but the log buckets has server access logging into a separate bucket, so reads and deletes of lake objects are recorded, unless the stack names a CloudTrail trail with S3 data events.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: ACCESS_LOGGING_SCHEMA,
@@ -167,7 +205,8 @@ export const s3AccessLoggingInProduction = stackPolicy<AccessLoggingConfig>({
 
 export const s3AccessLogTargetDeliverable = stackPolicy({
     name: "s3-access-log-target-deliverable",
-    description: "A bucket receiving server access logs can receive them: SSE-S3 default encryption (SSE-KMS is not supported), no Object Lock, a policy admitting logging.s3.amazonaws.com with aws:SourceArn/aws:SourceAccount; no bucket logs into itself.",
+    description:
+        "A bucket receiving server access logs can receive them: SSE-S3 default encryption (SSE-KMS is not supported), no Object Lock, a policy admitting logging.s3.amazonaws.com with aws:SourceArn/aws:SourceAccount; no bucket logs into itself.",
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkAccessLogTargets(resources),
@@ -175,13 +214,18 @@ export const s3AccessLogTargetDeliverable = stackPolicy({
 
 export const s3ReplicatedInProduction = stackPolicy<RecoveryConfig>({
     name: "s3-replicated-in-production",
-    description: "In a production stack the bucket holding the exports has an enabled replication rule covering the export prefix, with delete markers not replicated and SSE-KMS objects included, so every delete stays recoverable.",
+    description:
+        "In a production stack the bucket holding the exports has an enabled replication rule covering the export prefix, with delete markers not replicated and SSE-KMS objects included, so every delete stays recoverable.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: {
         properties: {
             ...PRODUCTION_SCHEMA.properties,
-            protectedPrefix: { type: "string", default: "exports/", description: "Key prefix whose objects must be replicated (the project's `exportPrefix` and a slash)." },
+            protectedPrefix: {
+                type: "string",
+                default: "exports/",
+                description: "Key prefix whose objects must be replicated (the project's `exportPrefix` and a slash).",
+            },
         },
     },
     check: (resources, config) => checkRecovery(resources, config),

@@ -24,7 +24,9 @@ export const PUBLIC_ACCESS_FLAGS = ["blockPublicAcls", "blockPublicPolicy", "ign
  */
 export function checkPublicAccessBlock(props: Record<string, any>): string[] {
     const open = PUBLIC_ACCESS_FLAGS.filter((f) => props[f] !== true);
-    return open.length === 0 ? [] : [`public access is not fully blocked: ${joinNames(open)} must be true (all four settings must be true)`];
+    return open.length === 0
+        ? []
+        : [`public access is not fully blocked: ${joinNames(open)} must be true (all four settings must be true)`];
 }
 
 export function checkBucketsPublicAccessBlocked(resources: PolicyResource[]): StackViolation[] {
@@ -32,7 +34,11 @@ export function checkBucketsPublicAccessBlocked(resources: PolicyResource[]): St
     const out: StackViolation[] = blocks.flatMap((b) => checkPublicAccessBlock(b.props).map((message) => ({ message, urn: b.urn })));
     for (const bucket of ofType(resources, T.bucket)) {
         if (!blocks.some((b) => refersTo(b, "bucket", bucket, IDS.bucket))) {
-            out.push({ urn: bucket.urn, message: "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true" });
+            out.push({
+                urn: bucket.urn,
+                message:
+                    "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
+            });
         }
     }
     return out;
@@ -44,7 +50,10 @@ export interface EncryptionConfig {
 
 /** Default-encryption algorithms of a BucketServerSideEncryptionConfiguration (`rules`) or a bucket's inline `serverSideEncryptionConfiguration` (`rule`). */
 function algorithmsOf(rules: unknown): string[] {
-    return listOf(rules).map((r) => (isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined))
+    return listOf(rules)
+        .map((r) =>
+            isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined,
+        )
         .filter((a): a is string => typeof a === "string");
 }
 
@@ -58,14 +67,19 @@ export function checkEncryptionRules(rules: unknown, config: EncryptionConfig): 
 
 export function checkBucketsEncrypted(resources: PolicyResource[], config: EncryptionConfig): StackViolation[] {
     const configs = ofType(resources, T.encryption);
-    const out: StackViolation[] = configs.flatMap((c) => checkEncryptionRules(c.props.rules, config).map((message) => ({ message, urn: c.urn })));
+    const out: StackViolation[] = configs.flatMap((c) =>
+        checkEncryptionRules(c.props.rules, config).map((message) => ({ message, urn: c.urn })),
+    );
     for (const bucket of ofType(resources, T.bucket)) {
         // Inline settings of a bucket are computed outputs too: unknown during preview means "not set here".
         const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
         if (isRecord(inline)) {
             out.push(...checkEncryptionRules(inline.rule, config).map((message) => ({ message, urn: bucket.urn })));
         } else if (!configs.some((c) => refersTo(c, "bucket", bucket, IDS.bucket))) {
-            out.push({ urn: bucket.urn, message: `bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm ${config.allowedAlgorithms.join(" or ")}` });
+            out.push({
+                urn: bucket.urn,
+                message: `bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm ${config.allowedAlgorithms.join(" or ")}`,
+            });
         }
     }
     return out;
@@ -87,11 +101,14 @@ export function isTlsOnlyStatement(s: Statement): boolean {
     const resources = resourcesOf(s);
     const coversBucket = resources.some((r) => r === "*" || BUCKET_ARN.test(r));
     const coversObjects = resources.some((r) => r === "*" || OBJECTS_ARN.test(r));
-    const insecure = conditionValues(s, "aws:SecureTransport").some((c) => /^Bool(IfExists)?$/.test(c.operator) && c.values.some((v) => v === false || v === "false"));
+    const insecure = conditionValues(s, "aws:SecureTransport").some(
+        (c) => /^Bool(IfExists)?$/.test(c.operator) && c.values.some((v) => v === false || v === "false"),
+    );
     return coversBucket && coversObjects && insecure;
 }
 
-const TLS_STATEMENT = 'a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}';
+const TLS_STATEMENT =
+    'a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}';
 
 export function checkTlsOnlyPolicy(policy: unknown): string[] {
     const doc = parsePolicy(policy);
@@ -108,7 +125,10 @@ export function checkBucketsTlsOnly(resources: PolicyResource[]): StackViolation
         if (nonEmpty(inline) !== undefined || isRecord(inline)) {
             out.push(...checkTlsOnlyPolicy(inline).map((message) => ({ message, urn: bucket.urn })));
         } else if (!policies.some((p) => refersTo(p, "bucket", bucket, IDS.bucket))) {
-            out.push({ urn: bucket.urn, message: `bucket has no bucket policy denying requests without TLS: add a BucketPolicy with ${TLS_STATEMENT}` });
+            out.push({
+                urn: bucket.urn,
+                message: `bucket has no bucket policy denying requests without TLS: add a BucketPolicy with ${TLS_STATEMENT}`,
+            });
         }
     }
     return out;
@@ -130,7 +150,9 @@ export function checkNoPublicAcl(props: Record<string, any>, grants: { uri?: unk
     const out: string[] = [];
     const acl = props.acl;
     if (typeof acl === "string" && PUBLIC_CANNED_ACLS.includes(acl)) {
-        out.push(`canned ACL "${acl}" opens it to ${acl === "authenticated-read" ? "every AWS account" : "everyone"}: use "private" and disable ACLs (BucketOwnershipControls BucketOwnerEnforced)`);
+        out.push(
+            `canned ACL "${acl}" opens it to ${acl === "authenticated-read" ? "every AWS account" : "everyone"}: use "private" and disable ACLs (BucketOwnershipControls BucketOwnerEnforced)`,
+        );
     }
     for (const g of grants) {
         const group = typeof g.uri === "string" ? PUBLIC_GROUPS[g.uri] : undefined;
@@ -145,12 +167,19 @@ export function checkBucketsOwnerEnforced(resources: PolicyResource[]): StackVio
     for (const c of controls) {
         const ownership = isRecord(c.props.rule) ? c.props.rule.objectOwnership : undefined;
         if (ownership !== "BucketOwnerEnforced") {
-            out.push({ urn: c.urn, message: `objectOwnership is ${ownership ?? "not set"}: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object` });
+            out.push({
+                urn: c.urn,
+                message: `objectOwnership is ${ownership ?? "not set"}: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object`,
+            });
         }
     }
     for (const bucket of ofType(resources, T.bucket)) {
         if (!controls.some((c) => refersTo(c, "bucket", bucket, IDS.bucket))) {
-            out.push({ urn: bucket.urn, message: "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)" });
+            out.push({
+                urn: bucket.urn,
+                message:
+                    "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
+            });
         }
     }
     return out;
@@ -167,13 +196,17 @@ export function checkBucketsVersioned(resources: PolicyResource[], config: Produ
     const out: StackViolation[] = [];
     for (const v of versionings) {
         const status = isRecord(v.props.versioningConfiguration) ? v.props.versioningConfiguration.status : undefined;
-        if (status !== "Enabled") out.push({ urn: v.urn, message: `production stack: versioning status is ${status ?? "not set"}; set Enabled` });
+        if (status !== "Enabled")
+            out.push({ urn: v.urn, message: `production stack: versioning status is ${status ?? "not set"}; set Enabled` });
     }
     for (const bucket of ofType(resources, T.bucket)) {
         const versioning = known(() => bucket.props.versioning);
         const inline = isRecord(versioning) && truthy(versioning.enabled);
         if (!inline && !versionings.some((v) => refersTo(v, "bucket", bucket, IDS.bucket))) {
-            out.push({ urn: bucket.urn, message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled" });
+            out.push({
+                urn: bucket.urn,
+                message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
+            });
         }
     }
     return out;
@@ -214,14 +247,20 @@ export function checkLifecycleRetention(rules: unknown, config: RetentionConfig)
         const expires = days !== undefined || nonEmpty(expiration?.date) !== undefined;
         const when = days !== undefined ? `after ${days} day${days === 1 ? "" : "s"}` : `on ${expiration?.date}`;
         if (expires && declared === undefined) {
-            out.push(`production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, which covers ${config.protectedPrefix}: keep the exports; limit expiration to other prefixes, or declare it as a table's retentionDays (policy config declaredRetention)`);
+            out.push(
+                `production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, which covers ${config.protectedPrefix}: keep the exports; limit expiration to other prefixes, or declare it as a table's retentionDays (policy config declaredRetention)`,
+            );
         } else if (expires && days !== declared) {
-            out.push(`production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, but the table declares a retention of ${declared} days: expire it after exactly those days`);
+            out.push(
+                `production stack: lifecycle rule "${id}" deletes current objects under "${prefix}" ${when}, but the table declares a retention of ${declared} days: expire it after exactly those days`,
+            );
         }
         const noncurrent = isRecord(rule.noncurrentVersionExpiration) ? rule.noncurrentVersionExpiration : undefined;
         const noncurrentDays = numberOf(noncurrent?.noncurrentDays ?? noncurrent?.days);
         if (noncurrentDays !== undefined && noncurrentDays < config.minNoncurrentVersionDays) {
-            out.push(`production stack: lifecycle rule "${id}" deletes noncurrent versions after ${noncurrentDays} day${noncurrentDays === 1 ? "" : "s"}; keep them at least ${config.minNoncurrentVersionDays} days`);
+            out.push(
+                `production stack: lifecycle rule "${id}" deletes noncurrent versions after ${noncurrentDays} day${noncurrentDays === 1 ? "" : "s"}; keep them at least ${config.minNoncurrentVersionDays} days`,
+            );
         }
     });
     return out;
@@ -233,7 +272,8 @@ export function checkLifecycleRetention(rules: unknown, config: RetentionConfig)
 
 export const s3PublicAccessBlocked = stackPolicy({
     name: "s3-public-access-blocked",
-    description: "Every S3 bucket has a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true, so no ACL or bucket policy can make the lake public.",
+    description:
+        "Every S3 bucket has a BucketPublicAccessBlock with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets all true, so no ACL or bucket policy can make the lake public.",
     enforcementLevel: "mandatory",
     severity: "critical",
     check: (resources) => checkBucketsPublicAccessBlocked(resources),
@@ -252,7 +292,8 @@ const ENCRYPTION_SCHEMA: PolicyConfigSchema = {
 
 export const s3DefaultEncryption = stackPolicy<EncryptionConfig>({
     name: "s3-default-encryption",
-    description: "Every S3 bucket has default encryption (a BucketServerSideEncryptionConfiguration) with an allowed algorithm, so every object Snowflake unloads is encrypted at rest.",
+    description:
+        "Every S3 bucket has default encryption (a BucketServerSideEncryptionConfiguration) with an allowed algorithm, so every object Snowflake unloads is encrypted at rest.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: ENCRYPTION_SCHEMA,
@@ -261,32 +302,43 @@ export const s3DefaultEncryption = stackPolicy<EncryptionConfig>({
 
 export const s3TlsOnly = stackPolicy({
     name: "s3-tls-only",
-    description: "Every S3 bucket has a bucket policy that denies all requests made without TLS (Deny, Principal \"*\", s3:*, Condition aws:SecureTransport = false).",
+    description:
+        'Every S3 bucket has a bucket policy that denies all requests made without TLS (Deny, Principal "*", s3:*, Condition aws:SecureTransport = false).',
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkBucketsTlsOnly(resources),
 });
 
 /** The grants of a bucket's or an object's inline `grants`. */
-const inlineGrants = (props: Record<string, any>) => listOf(props.grants).map((g) => ({ uri: g?.uri, permissions: listOf<string>(g?.permissions) }));
+const inlineGrants = (props: Record<string, any>) =>
+    listOf(props.grants).map((g) => ({ uri: g?.uri, permissions: listOf<string>(g?.permissions) }));
 
 export const s3NoPublicAcl: ResourceValidationPolicy = {
     name: "s3-no-public-acl",
-    description: "No bucket, BucketAcl or object uses a public canned ACL (public-read, public-read-write, authenticated-read) or grants to the AllUsers/AuthenticatedUsers groups.",
+    description:
+        "No bucket, BucketAcl or object uses a public canned ACL (public-read, public-read-write, authenticated-read) or grants to the AllUsers/AuthenticatedUsers groups.",
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: [
-        ...[...T.bucket, ...T.bucketObject].map((cls: ResourceClass) => validateResourceOfType(cls, (props, _args, report) => reportAll(checkNoPublicAcl(props, inlineGrants(props)), report))),
-        ...T.bucketAcl.map((cls: ResourceClass) => validateResourceOfType(cls, (acl, _args, report) => {
-            const grants = listOf(isRecord(acl.accessControlPolicy) ? acl.accessControlPolicy.grants : undefined).map((g) => ({ uri: g?.grantee?.uri, permissions: listOf<string>(g?.permission) }));
-            reportAll(checkNoPublicAcl(acl, grants), report);
-        })),
+        ...[...T.bucket, ...T.bucketObject].map((cls: ResourceClass) =>
+            validateResourceOfType(cls, (props, _args, report) => reportAll(checkNoPublicAcl(props, inlineGrants(props)), report)),
+        ),
+        ...T.bucketAcl.map((cls: ResourceClass) =>
+            validateResourceOfType(cls, (acl, _args, report) => {
+                const grants = listOf(isRecord(acl.accessControlPolicy) ? acl.accessControlPolicy.grants : undefined).map((g) => ({
+                    uri: g?.grantee?.uri,
+                    permissions: listOf<string>(g?.permission),
+                }));
+                reportAll(checkNoPublicAcl(acl, grants), report);
+            }),
+        ),
     ],
 };
 
 export const s3AclsDisabled = stackPolicy({
     name: "s3-acls-disabled",
-    description: "Every S3 bucket has BucketOwnershipControls with BucketOwnerEnforced: ACLs are disabled and the bucket owner owns the objects Snowflake writes.",
+    description:
+        "Every S3 bucket has BucketOwnershipControls with BucketOwnerEnforced: ACLs are disabled and the bucket owner owns the objects Snowflake writes.",
     enforcementLevel: "advisory",
     severity: "medium",
     check: (resources) => checkBucketsOwnerEnforced(resources),
@@ -304,8 +356,10 @@ export function checkProductionKms(resources: PolicyResource[], config: Producti
     // not supported" on a log target (https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html).
     // s3-access-log-target-deliverable checks it is SSE-S3; here it is the one deliberate exception.
     const logTargets = accessLogTargets(resources);
-    const isLogTargetSetting = (urn: string | undefined) => logTargets.some((t) => t.urn === urn ||
-        ofType(resources, T.encryption).some((c) => c.urn === urn && refersTo(c, "bucket", t, IDS.bucket)));
+    const isLogTargetSetting = (urn: string | undefined) =>
+        logTargets.some(
+            (t) => t.urn === urn || ofType(resources, T.encryption).some((c) => c.urn === urn && refersTo(c, "bucket", t, IDS.bucket)),
+        );
     return checkBucketsEncrypted(resources, { allowedAlgorithms: ["aws:kms", "aws:kms:dsse"] })
         .filter((v) => !isLogTargetSetting(v.urn))
         .map((v) => ({ ...v, message: `production stack: ${v.message}` }));
@@ -313,7 +367,8 @@ export function checkProductionKms(resources: PolicyResource[], config: Producti
 
 export const s3KmsInProduction = stackPolicy<ProductionConfig>({
     name: "s3-kms-in-production",
-    description: "In a production stack (config `production`), every S3 bucket's default encryption is SSE-KMS with a customer-managed key, not SSE-S3.",
+    description:
+        "In a production stack (config `production`), every S3 bucket's default encryption is SSE-KMS with a customer-managed key, not SSE-S3.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: PRODUCTION_SCHEMA,
@@ -322,7 +377,8 @@ export const s3KmsInProduction = stackPolicy<ProductionConfig>({
 
 export const s3VersioningInProduction = stackPolicy<ProductionConfig>({
     name: "s3-versioning-in-production",
-    description: "In a production stack (config `production`), every S3 bucket has versioning Enabled so overwritten or deleted exports can be recovered.",
+    description:
+        "In a production stack (config `production`), every S3 bucket has versioning Enabled so overwritten or deleted exports can be recovered.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: PRODUCTION_SCHEMA,
@@ -332,33 +388,56 @@ export const s3VersioningInProduction = stackPolicy<ProductionConfig>({
 const RETENTION_SCHEMA: PolicyConfigSchema = {
     properties: {
         ...PRODUCTION_SCHEMA.properties,
-        protectedPrefix: { type: "string", default: "exports/", description: "Key prefix whose objects must be kept (the project's `exportPrefix` and a slash)." },
-        minNoncurrentVersionDays: { type: "integer", minimum: 1, default: 30, description: "Fewest days a noncurrent object version is kept." },
+        protectedPrefix: {
+            type: "string",
+            default: "exports/",
+            description: "Key prefix whose objects must be kept (the project's `exportPrefix` and a slash).",
+        },
+        minNoncurrentVersionDays: {
+            type: "integer",
+            minimum: 1,
+            default: 30,
+            description: "Fewest days a noncurrent object version is kept.",
+        },
         declaredRetention: {
             type: "object",
             additionalProperties: { type: "integer", minimum: 1 },
             default: {},
-            description: "Key prefix of a table's folder → its declared retentionDays: the only exports a lifecycle rule may expire, after exactly those days.",
+            description:
+                "Key prefix of a table's folder → its declared retentionDays: the only exports a lifecycle rule may expire, after exactly those days.",
         },
     },
 };
 
 export const s3RetentionInProduction: ResourceValidationPolicy = {
     name: "s3-retention-in-production",
-    description: "In a production stack, no lifecycle rule deletes current objects under the export prefix except a table's declared retention (its folder, its days), and noncurrent versions are kept at least `minNoncurrentVersionDays`.",
+    description:
+        "In a production stack, no lifecycle rule deletes current objects under the export prefix except a table's declared retention (its folder, its days), and noncurrent versions are kept at least `minNoncurrentVersionDays`.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: RETENTION_SCHEMA,
     validateResource: [
-        ...T.lifecycle.map((cls: ResourceClass) => validateResourceOfType(cls, (lifecycle, args, report) =>
-            reportAll(checkLifecycleRetention(lifecycle.rules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report))),
-        ...T.bucket.map((cls: ResourceClass) => validateResourceOfType(cls, (bucket, args, report) =>
-            reportAll(checkLifecycleRetention(bucket.lifecycleRules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report))),
+        ...T.lifecycle.map((cls: ResourceClass) =>
+            validateResourceOfType(cls, (lifecycle, args, report) =>
+                reportAll(checkLifecycleRetention(lifecycle.rules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report),
+            ),
+        ),
+        ...T.bucket.map((cls: ResourceClass) =>
+            validateResourceOfType(cls, (bucket, args, report) =>
+                reportAll(checkLifecycleRetention(bucket.lifecycleRules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report),
+            ),
+        ),
     ],
 };
 
 export const s3Policies = [
     s3KmsInProduction,
-    s3PublicAccessBlocked, s3DefaultEncryption, s3TlsOnly, s3NoPublicAcl, s3AclsDisabled, s3VersioningInProduction, s3RetentionInProduction,
+    s3PublicAccessBlocked,
+    s3DefaultEncryption,
+    s3TlsOnly,
+    s3NoPublicAcl,
+    s3AclsDisabled,
+    s3VersioningInProduction,
+    s3RetentionInProduction,
     ...s3AuditPolicies,
 ];

@@ -3,7 +3,13 @@
  * never with keys; the integration may touch only the lake's export prefix;
  * the provider enables the preview resources it manages; production protects the integration.
  */
-import { PolicyConfigSchema, PolicyProviderResource, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    PolicyProviderResource,
+    PolicyResource,
+    ResourceValidationPolicy,
+    validateResourceOfType,
+} from "@pulumi/policy";
 import * as snowflake from "@pulumi/snowflake";
 
 import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
@@ -25,10 +31,14 @@ export function checkStageUsesIntegration(props: Record<string, any>): string[] 
     const out: string[] = [];
     const url = nonEmpty(props.url);
     if (url !== undefined && EXTERNAL_URL.test(url) && nonEmpty(props.storageIntegration) === undefined) {
-        out.push(`external stage on ${url} has no storageIntegration: reach S3 through a storage integration (an IAM role Snowflake assumes with an external id)`);
+        out.push(
+            `external stage on ${url} has no storageIntegration: reach S3 through a storage integration (an IAM role Snowflake assumes with an external id)`,
+        );
     }
     if (nonEmpty(props.credentials) !== undefined) {
-        out.push("stage carries credentials: keys would be stored in the stack state and in Snowflake; remove credentials and use a storage integration");
+        out.push(
+            "stage carries credentials: keys would be stored in the stack state and in Snowflake; remove credentials and use a storage integration",
+        );
     }
     return out;
 }
@@ -44,21 +54,32 @@ export interface LocationConfig {
  * lake does not own. https://docs.snowflake.com/en/sql-reference/sql/create-storage-integration
  */
 export function checkIntegrationLocations(resources: PolicyResource[], config: LocationConfig): StackViolation[] {
-    const lake = [...new Set([
-        ...ofType(resources, T.bucket).map((b) => known(() => b.props.bucket)).filter((n): n is string => typeof n === "string"),
-        ...config.lakeBuckets,
-    ])];
+    const lake = [
+        ...new Set([
+            ...ofType(resources, T.bucket)
+                .map((b) => known(() => b.props.bucket))
+                .filter((n): n is string => typeof n === "string"),
+            ...config.lakeBuckets,
+        ]),
+    ];
     const prefix = config.exportPrefix.replace(/^\/+|\/+$/g, "");
     const out: StackViolation[] = [];
     for (const integration of ofType(resources, T.snowflakeIntegration)) {
         const locations = listOf<unknown>(integration.props.storageAllowedLocations);
-        if (locations.length === 0) out.push({ urn: integration.urn, message: "storage integration has no storageAllowedLocations: allow only the lake's export prefix" });
+        if (locations.length === 0)
+            out.push({
+                urn: integration.urn,
+                message: "storage integration has no storageAllowedLocations: allow only the lake's export prefix",
+            });
         for (const loc of locations) {
             const m = typeof loc === "string" ? /^s3:\/\/([^/]+)\/?(.*)$/.exec(loc) : null;
             let message: string | undefined;
-            if (!m) message = `allowed location ${JSON.stringify(loc)} is not a path in the lake bucket: allow s3://<lake bucket>/${prefix}/ only`;
-            else if (!lake.includes(m[1])) message = `allowed location ${loc} is outside the lake bucket (${lake.length > 0 ? joinNames(lake) : "no bucket in this stack"})`;
-            else if (prefix !== "" && !`${m[2]}/`.startsWith(`${prefix}/`)) message = `allowed location ${loc} is not under the export prefix ${prefix}/: Snowflake could read and write the rest of the bucket`;
+            if (!m)
+                message = `allowed location ${JSON.stringify(loc)} is not a path in the lake bucket: allow s3://<lake bucket>/${prefix}/ only`;
+            else if (!lake.includes(m[1]))
+                message = `allowed location ${loc} is outside the lake bucket (${lake.length > 0 ? joinNames(lake) : "no bucket in this stack"})`;
+            else if (prefix !== "" && !`${m[2]}/`.startsWith(`${prefix}/`))
+                message = `allowed location ${loc} is not under the export prefix ${prefix}/: Snowflake could read and write the rest of the bucket`;
             if (message) out.push({ urn: integration.urn, message });
         }
     }
@@ -85,13 +106,17 @@ export function checkPreviewFeature(feature: string, type: string, provider: Pol
     const enabled = stringList(provider.props.previewFeaturesEnabled);
     return enabled.includes(feature)
         ? []
-        : [`${shortType(type)} is a preview resource: provider ${provider.name} must list "${feature}" in previewFeaturesEnabled (an explicit provider ignores the stack's snowflake:previewFeaturesEnabled)`];
+        : [
+              `${shortType(type)} is a preview resource: provider ${provider.name} must list "${feature}" in previewFeaturesEnabled (an explicit provider ignores the stack's snowflake:previewFeaturesEnabled)`,
+          ];
 }
 
 /** In production the storage integration is protected: replacing it changes its external id and unlinks its stages. */
 export function checkIntegrationProtected(protect: boolean, config: ProductionConfig): string[] {
     return config.production && !protect
-        ? ["production stack: the storage integration is not protected; replacing it changes its external id and unlinks its stages; set protect: true"]
+        ? [
+              "production stack: the storage integration is not protected; replacing it changes its external id and unlinks its stages; set protect: true",
+          ]
         : [];
 }
 
@@ -104,12 +129,18 @@ export const snowflakeStageUsesIntegration: ResourceValidationPolicy = {
     description: "An external Snowflake stage reaches S3 through a storage integration and never carries credentials (AWS keys).",
     enforcementLevel: "mandatory",
     severity: "critical",
-    validateResource: validateResourceOfType(snowflake.Stage, (stage, _args, report) => reportAll(checkStageUsesIntegration(stage), report)),
+    validateResource: validateResourceOfType(snowflake.Stage, (stage, _args, report) =>
+        reportAll(checkStageUsesIntegration(stage), report),
+    ),
 };
 
 const LOCATION_SCHEMA: PolicyConfigSchema = {
     properties: {
-        exportPrefix: { type: "string", default: "exports", description: "The key prefix the lake exports to (the project's `exportPrefix`)." },
+        exportPrefix: {
+            type: "string",
+            default: "exports",
+            description: "The key prefix the lake exports to (the project's `exportPrefix`).",
+        },
         lakeBuckets: {
             type: "array",
             items: { type: "string" },
@@ -121,7 +152,8 @@ const LOCATION_SCHEMA: PolicyConfigSchema = {
 
 export const snowflakeIntegrationLocationsInLake = stackPolicy<LocationConfig>({
     name: "snowflake-integration-locations-in-lake",
-    description: "A storage integration's storageAllowedLocations are s3://<lake bucket>/<exportPrefix>/... only: no other bucket, no whole bucket, no wildcard.",
+    description:
+        "A storage integration's storageAllowedLocations are s3://<lake bucket>/<exportPrefix>/... only: no other bucket, no whole bucket, no wildcard.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: LOCATION_SCHEMA,
@@ -130,20 +162,25 @@ export const snowflakeIntegrationLocationsInLake = stackPolicy<LocationConfig>({
 
 export const snowflakePreviewFeatures: ResourceValidationPolicy = {
     name: "snowflake-preview-features",
-    description: "Every Snowflake preview resource (Stage, FileFormat, StorageIntegration, Table) is managed by a provider whose previewFeaturesEnabled lists it; otherwise `pulumi up` fails.",
+    description:
+        "Every Snowflake preview resource (Stage, FileFormat, StorageIntegration, Table) is managed by a provider whose previewFeaturesEnabled lists it; otherwise `pulumi up` fails.",
     enforcementLevel: "mandatory",
     severity: "medium",
-    validateResource: PREVIEW_FEATURES.map(([cls, feature]) => validateResourceOfType(cls, (_props, args, report) => reportAll(checkPreviewFeature(feature, args.type, args.provider), report))),
+    validateResource: PREVIEW_FEATURES.map(([cls, feature]) =>
+        validateResourceOfType(cls, (_props, args, report) => reportAll(checkPreviewFeature(feature, args.type, args.provider), report)),
+    ),
 };
 
 export const snowflakeIntegrationProtected: ResourceValidationPolicy = {
     name: "snowflake-integration-protected",
-    description: "In a production stack the storage integration is protected (protect: true): replacing it changes its external id and unlinks its stages.",
+    description:
+        "In a production stack the storage integration is protected (protect: true): replacing it changes its external id and unlinks its stages.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: PRODUCTION_SCHEMA,
     validateResource: validateResourceOfType(snowflake.StorageIntegration, (_integration, args, report) =>
-        reportAll(checkIntegrationProtected(args.opts.protect === true, configOf<ProductionConfig>(PRODUCTION_SCHEMA, args)), report)),
+        reportAll(checkIntegrationProtected(args.opts.protect === true, configOf<ProductionConfig>(PRODUCTION_SCHEMA, args)), report),
+    ),
 };
 
 /**
@@ -153,18 +190,28 @@ export const snowflakeIntegrationProtected: ResourceValidationPolicy = {
  */
 export function checkTaskReportsErrors(props: Record<string, any>): string[] {
     return nonEmpty(props.errorIntegration) === undefined
-        ? [`task ${props.name ?? ""} has no errorIntegration: a failed or suspended task goes unnoticed until its stream is stale; name a notification integration`.replace("task  has", "task has")]
+        ? [
+              `task ${props.name ?? ""} has no errorIntegration: a failed or suspended task goes unnoticed until its stream is stale; name a notification integration`.replace(
+                  "task  has",
+                  "task has",
+              ),
+          ]
         : [];
 }
 
 export const snowflakeTaskReportsErrors: ResourceValidationPolicy = {
     name: "snowflake-task-reports-errors",
-    description: "Every Snowflake task names an error notification integration (errorIntegration), so failed runs and a suspension reach someone before its stream goes stale.",
+    description:
+        "Every Snowflake task names an error notification integration (errorIntegration), so failed runs and a suspension reach someone before its stream goes stale.",
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: validateResourceOfType(snowflake.Task, (task, _args, report) => reportAll(checkTaskReportsErrors(task), report)),
 };
 
 export const snowflakePolicies = [
-    snowflakeStageUsesIntegration, snowflakeIntegrationLocationsInLake, snowflakePreviewFeatures, snowflakeIntegrationProtected, snowflakeTaskReportsErrors,
+    snowflakeStageUsesIntegration,
+    snowflakeIntegrationLocationsInLake,
+    snowflakePreviewFeatures,
+    snowflakeIntegrationProtected,
+    snowflakeTaskReportsErrors,
 ];

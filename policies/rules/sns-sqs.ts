@@ -6,7 +6,14 @@
 import * as aws from "@pulumi/aws";
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import {
-    consumerQueues, deadLetterQueueOf, DEFAULT_RETENTION_SECONDS, duration, MAX_RETENTION_SECONDS, queueSenders, redrivePolicyOf, topicPublishers,
+    consumerQueues,
+    deadLetterQueueOf,
+    DEFAULT_RETENTION_SECONDS,
+    duration,
+    MAX_RETENTION_SECONDS,
+    queueSenders,
+    redrivePolicyOf,
+    topicPublishers,
 } from "../lib/delivery";
 
 import { confinedToSource, isAllow, parsePolicy, principalsOf, statementLabel } from "../lib/iam";
@@ -42,7 +49,9 @@ export function checkPolicyConfined(policy: unknown, kind: "topic" | "queue"): s
         if ((p.anyone || p.service.length > 0) && !confinedToSource(s)) {
             const who = p.anyone ? 'Principal "*"' : `service ${p.service.join(", ")}`;
             const any = p.anyone ? "anyone" : "that service acting for any account";
-            out.push(`${kind} policy ${label} allows ${who} without an aws:SourceArn or aws:SourceAccount condition: ${any} could ${verb} it`);
+            out.push(
+                `${kind} policy ${label} allows ${who} without an aws:SourceArn or aws:SourceAccount condition: ${any} could ${verb} it`,
+            );
         }
     });
     return out;
@@ -64,7 +73,13 @@ export function checkNoAwsManagedKey(resources: PolicyResource[], service: "sns"
     const targets = service === "sns" ? ofType(resources, T.topic) : ofType(resources, T.queue);
     for (const r of targets) {
         // An AWS-managed key is named literally; a key id not known yet comes from a key of the stack.
-        if (!isAwsManagedKey(known(() => r.props.kmsMasterKeyId), service)) continue;
+        if (
+            !isAwsManagedKey(
+                known(() => r.props.kmsMasterKeyId),
+                service,
+            )
+        )
+            continue;
         const services = service === "sns" ? topicPublishers(r, resources) : queueSenders(r, resources);
         if (services.length === 0) continue;
         out.push({
@@ -89,7 +104,8 @@ export function checkConsumerQueuesHaveDlq(resources: PolicyResource[]): StackVi
         const policy = redrivePolicyOf({ redrivePolicy: redrive.value });
         let message: string | undefined;
         if (policy === undefined) {
-            message = "consumer queue has no redrivePolicy: an event its crawler cannot process is received again and again until it expires; add a dead-letter queue (redrivePolicy with deadLetterTargetArn and maxReceiveCount)";
+            message =
+                "consumer queue has no redrivePolicy: an event its crawler cannot process is received again and again until it expires; add a dead-letter queue (redrivePolicy with deadLetterTargetArn and maxReceiveCount)";
         } else if ("error" in policy) {
             message = policy.error;
         } else if (typeof policy.deadLetterTargetArn !== "string" || policy.deadLetterTargetArn === "") {
@@ -119,7 +135,10 @@ export function checkRetentionCoversCrawls(resources: PolicyResource[], config: 
     for (const q of consumerQueues(resources)) {
         const retention = retentionOf(q.props);
         if (retention >= needed) continue;
-        const hint = needed > MAX_RETENTION_SECONDS ? "; SQS keeps messages at most 14 days, so crawl more often" : "; raise messageRetentionSeconds";
+        const hint =
+            needed > MAX_RETENTION_SECONDS
+                ? "; SQS keeps messages at most 14 days, so crawl more often"
+                : "; raise messageRetentionSeconds";
         out.push({
             urn: q.urn,
             message: `keeps events ${duration(retention)}, less than ${config.intervalsRetained} crawl interval${config.intervalsRetained === 1 ? "" : "s"} of ${duration(config.crawlerIntervalMinutes * 60)} (${duration(needed)}): events would expire before a crawl reads them${hint}`,
@@ -160,7 +179,10 @@ export function checkDlqRetention(resources: PolicyResource[]): StackViolation[]
 export function checkSubscriptionRedrive(props: Record<string, any>): string[] {
     if (props.protocol !== "sqs") return [];
     const parsed = parseJsonInput(props.redrivePolicy);
-    if (parsed === undefined) return ["subscription has no redrivePolicy: an event SNS cannot deliver to the queue is dropped unseen; redrive to a dead-letter queue"];
+    if (parsed === undefined)
+        return [
+            "subscription has no redrivePolicy: an event SNS cannot deliver to the queue is dropped unseen; redrive to a dead-letter queue",
+        ];
     if ("error" in parsed) return [`redrivePolicy is not valid JSON (${parsed.error})`];
     const target = isRecord(parsed.value) ? parsed.value.deadLetterTargetArn : undefined;
     return typeof target === "string" && target.startsWith("arn:") ? [] : ["redrivePolicy names no deadLetterTargetArn"];
@@ -172,29 +194,36 @@ export function checkSubscriptionRedrive(props: Record<string, any>): string[] {
 
 export const snsTopicPolicyConfined: ResourceValidationPolicy = {
     name: "sns-topic-policy-confined",
-    description: "Topic policies admit Principal \"*\" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake bucket may publish S3 events).",
+    description:
+        'Topic policies admit Principal "*" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake bucket may publish S3 events).',
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: [
-        validateResourceOfType(aws.sns.TopicPolicy, (topicPolicy, _args, report) => reportAll(checkPolicyConfined(topicPolicy.policy, "topic"), report)),
+        validateResourceOfType(aws.sns.TopicPolicy, (topicPolicy, _args, report) =>
+            reportAll(checkPolicyConfined(topicPolicy.policy, "topic"), report),
+        ),
         validateResourceOfType(aws.sns.Topic, (topic, _args, report) => reportAll(checkPolicyConfined(topic.policy, "topic"), report)),
     ],
 };
 
 export const sqsQueuePolicyConfined: ResourceValidationPolicy = {
     name: "sqs-queue-policy-confined",
-    description: "Queue policies admit Principal \"*\" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake topic may send to a table's queue).",
+    description:
+        'Queue policies admit Principal "*" or an AWS service only with an aws:SourceArn or aws:SourceAccount condition (only the lake topic may send to a table\'s queue).',
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: [
-        validateResourceOfType(aws.sqs.QueuePolicy, (queuePolicy, _args, report) => reportAll(checkPolicyConfined(queuePolicy.policy, "queue"), report)),
+        validateResourceOfType(aws.sqs.QueuePolicy, (queuePolicy, _args, report) =>
+            reportAll(checkPolicyConfined(queuePolicy.policy, "queue"), report),
+        ),
         validateResourceOfType(aws.sqs.Queue, (queue, _args, report) => reportAll(checkPolicyConfined(queue.policy, "queue"), report)),
     ],
 };
 
 export const snsTopicNoAwsManagedKey = stackPolicy({
     name: "sns-topic-no-aws-managed-key",
-    description: "A topic an AWS service publishes to (S3 events, CloudWatch alarms, EventBridge rules) is not encrypted with alias/aws/sns, whose key policy cannot admit the service.",
+    description:
+        "A topic an AWS service publishes to (S3 events, CloudWatch alarms, EventBridge rules) is not encrypted with alias/aws/sns, whose key policy cannot admit the service.",
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkNoAwsManagedKey(resources, "sns"),
@@ -202,7 +231,8 @@ export const snsTopicNoAwsManagedKey = stackPolicy({
 
 export const sqsQueueNoAwsManagedKey = stackPolicy({
     name: "sqs-queue-no-aws-managed-key",
-    description: "A queue an AWS service sends to (SNS, S3) is not encrypted with alias/aws/sqs, whose key policy cannot admit the service; use a customer-managed key or SSE-SQS.",
+    description:
+        "A queue an AWS service sends to (SNS, S3) is not encrypted with alias/aws/sqs, whose key policy cannot admit the service; use a customer-managed key or SSE-SQS.",
     enforcementLevel: "mandatory",
     severity: "high",
     check: (resources) => checkNoAwsManagedKey(resources, "sqs"),
@@ -210,7 +240,8 @@ export const sqsQueueNoAwsManagedKey = stackPolicy({
 
 export const sqsConsumerQueueHasDlq = stackPolicy({
     name: "sqs-consumer-queue-has-dlq",
-    description: "Every consumer queue (subscribed to a topic, targeted by a bucket notification or read by a crawler) has a redrivePolicy to a dead-letter queue.",
+    description:
+        "Every consumer queue (subscribed to a topic, targeted by a bucket notification or read by a crawler) has a redrivePolicy to a dead-letter queue.",
     enforcementLevel: "mandatory",
     severity: "medium",
     check: (resources) => checkConsumerQueuesHaveDlq(resources),
@@ -222,7 +253,8 @@ const RETENTION_SCHEMA: PolicyConfigSchema = {
             type: "integer",
             minimum: 1,
             default: 1440,
-            description: "Longest gap between two crawls, in minutes (from the crawler schedule; for on-demand crawls, how often someone runs them).",
+            description:
+                "Longest gap between two crawls, in minutes (from the crawler schedule; for on-demand crawls, how often someone runs them).",
         },
         intervalsRetained: {
             type: "integer",
@@ -235,7 +267,8 @@ const RETENTION_SCHEMA: PolicyConfigSchema = {
 
 export const sqsRetentionCoversCrawlInterval = stackPolicy<RetentionConfig>({
     name: "sqs-retention-covers-crawl-interval",
-    description: "Every consumer queue keeps messages (messageRetentionSeconds, default 4 days) for at least `intervalsRetained` crawler intervals, so no event expires before a crawl reads it.",
+    description:
+        "Every consumer queue keeps messages (messageRetentionSeconds, default 4 days) for at least `intervalsRetained` crawler intervals, so no event expires before a crawl reads it.",
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: RETENTION_SCHEMA,
@@ -244,7 +277,8 @@ export const sqsRetentionCoversCrawlInterval = stackPolicy<RetentionConfig>({
 
 export const sqsDlqRetentionCoversSource = stackPolicy({
     name: "sqs-dlq-retention-covers-source",
-    description: "A dead-letter queue keeps messages at least as long as the queue that redrives to it (SQS keeps the original enqueue time).",
+    description:
+        "A dead-letter queue keeps messages at least as long as the queue that redrives to it (SQS keeps the original enqueue time).",
     enforcementLevel: "advisory",
     severity: "low",
     check: (resources) => checkDlqRetention(resources),
@@ -252,13 +286,22 @@ export const sqsDlqRetentionCoversSource = stackPolicy({
 
 export const snsSubscriptionHasRedrive: ResourceValidationPolicy = {
     name: "sns-subscription-has-redrive",
-    description: "Every SNS → SQS subscription has a redrive policy to a dead-letter queue, so an event SNS cannot deliver is kept rather than dropped unseen.",
+    description:
+        "Every SNS → SQS subscription has a redrive policy to a dead-letter queue, so an event SNS cannot deliver is kept rather than dropped unseen.",
     enforcementLevel: "mandatory",
     severity: "high",
-    validateResource: validateResourceOfType(aws.sns.TopicSubscription, (subscription, _args, report) => reportAll(checkSubscriptionRedrive(subscription), report)),
+    validateResource: validateResourceOfType(aws.sns.TopicSubscription, (subscription, _args, report) =>
+        reportAll(checkSubscriptionRedrive(subscription), report),
+    ),
 };
 
 export const snsSqsPolicies = [
-    snsTopicPolicyConfined, sqsQueuePolicyConfined, snsTopicNoAwsManagedKey, sqsQueueNoAwsManagedKey, sqsConsumerQueueHasDlq,
-    sqsRetentionCoversCrawlInterval, sqsDlqRetentionCoversSource, snsSubscriptionHasRedrive,
+    snsTopicPolicyConfined,
+    sqsQueuePolicyConfined,
+    snsTopicNoAwsManagedKey,
+    sqsQueueNoAwsManagedKey,
+    sqsConsumerQueueHasDlq,
+    sqsRetentionCoversCrawlInterval,
+    sqsDlqRetentionCoversSource,
+    snsSubscriptionHasRedrive,
 ];

@@ -24,11 +24,19 @@ export function checkLakeRetained(resources: PolicyResource[], config: Productio
     const out: StackViolation[] = [];
     for (const b of ofType(resources, T.bucket)) {
         if (truthy(b.props.forceDestroy)) {
-            out.push({ urn: b.urn, message: "production stack: forceDestroy is true, so deleting or replacing the bucket deletes every object in it; set forceDestroy to false" });
+            out.push({
+                urn: b.urn,
+                message:
+                    "production stack: forceDestroy is true, so deleting or replacing the bucket deletes every object in it; set forceDestroy to false",
+            });
         }
         const { retainOnDelete, protect } = b.opts as NodeOptions;
         if (retainOnDelete !== undefined && retainOnDelete !== true && protect !== true) {
-            out.push({ urn: b.urn, message: "production stack: the lake bucket is neither retainOnDelete nor protected, so pulumi destroy deletes it; set retainOnDelete: true" });
+            out.push({
+                urn: b.urn,
+                message:
+                    "production stack: the lake bucket is neither retainOnDelete nor protected, so pulumi destroy deletes it; set retainOnDelete: true",
+            });
         }
     }
     return out;
@@ -47,7 +55,8 @@ export function checkAlertsHaveSubscribers(resources: PolicyResource[]): StackVi
         .filter((topic) => !subscriptions.some((s) => refersTo(s, "topic", topic, IDS.topic)))
         .map((topic) => ({
             urn: topic.urn,
-            message: "alarms publish to this topic, but nothing subscribes to it: alerts (a DLQ filling, events waiting, a failed crawl or task run) reach no one; " +
+            message:
+                "alarms publish to this topic, but nothing subscribes to it: alerts (a DLQ filling, events waiting, a failed crawl or task run) reach no one; " +
                 "give the stack an alert address (IncrementalLake alertEmails, incremental-crawl:alertEmails) or subscribe the topic",
         }));
 }
@@ -58,7 +67,8 @@ export function checkAlertsHaveSubscribers(resources: PolicyResource[]): StackVi
 
 export const stackProductionLakeRetained = stackPolicy<ProductionConfig>({
     name: "stack-production-lake-retained",
-    description: "In a production stack the lake bucket survives `pulumi destroy`: retainOnDelete or protect, and forceDestroy false. (`pulumi preview --policy-pack` does not report retainOnDelete; there only forceDestroy and protect are checked.)",
+    description:
+        "In a production stack the lake bucket survives `pulumi destroy`: retainOnDelete or protect, and forceDestroy false. (`pulumi preview --policy-pack` does not report retainOnDelete; there only forceDestroy and protect are checked.)",
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: PRODUCTION_SCHEMA,
@@ -67,7 +77,8 @@ export const stackProductionLakeRetained = stackPolicy<ProductionConfig>({
 
 export const stackAlertsHaveSubscribers = stackPolicy({
     name: "stack-alerts-have-subscribers",
-    description: "A topic CloudWatch alarms publish to has at least one subscription, so alerts reach someone (a warning: a stack may deploy before its alert address is known).",
+    description:
+        "A topic CloudWatch alarms publish to has at least one subscription, so alerts reach someone (a warning: a stack may deploy before its alert address is known).",
     enforcementLevel: "advisory",
     severity: "low",
     check: (resources) => checkAlertsHaveSubscribers(resources),

@@ -16,7 +16,14 @@ import { parseYamlFile, stackFileText } from "../../offline/stack-file";
 import { validateStack } from "../../tools/cli/stack-config";
 
 /** DESCRIBE TABLE rows as snowflake-sdk returns them. */
-const row = (name: string, type: string, nullable = true) => ({ name, type, kind: "COLUMN", "null?": nullable ? "Y" : "N", default: null, "primary key": "N" });
+const row = (name: string, type: string, nullable = true) => ({
+    name,
+    type,
+    kind: "COLUMN",
+    "null?": nullable ? "Y" : "N",
+    default: null,
+    "primary key": "N",
+});
 
 const EVENTS = [
     row("EVENT_ID", "NUMBER(38,0)", false),
@@ -28,7 +35,8 @@ const EVENTS = [
     row("EMBEDDING", "VECTOR(FLOAT, 256)"),
     row("CREATED_ON", "DATE", false),
 ];
-const described = (rows: Array<ReturnType<typeof row>>): DescribedColumn[] => rows.map((r) => ({ name: r.name, type: r.type, nullable: r["null?"] === "Y" }));
+const described = (rows: Array<ReturnType<typeof row>>): DescribedColumn[] =>
+    rows.map((r) => ({ name: r.name, type: r.type, nullable: r["null?"] === "Y" }));
 
 /** CUSTOMERS as prod's stack file lists it. */
 const CUSTOMERS = [
@@ -49,18 +57,24 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
     it("lists each column the stack cannot take with its reason, and proposes the first DATE or TIMESTAMP column by day", () => {
         const p = proposeTable("CRM.PUBLIC.EVENTS", described(EVENTS));
         assert.equal(p.entry, undefined);
-        assert.deepEqual(p.refused.map((c) => [c.name, c.reason.split(":")[0]]), [
-            ["eventSource", "a quoted mixed-case name"],
-            ["DT", "named like the table's partition key dt"],
-            ["EMBEDDING", "VECTOR columns cannot be unloaded to Parquet (Snowflake unloads them only cast to ARRAY)"],
-        ]);
+        assert.deepEqual(
+            p.refused.map((c) => [c.name, c.reason.split(":")[0]]),
+            [
+                ["eventSource", "a quoted mixed-case name"],
+                ["DT", "named like the table's partition key dt"],
+                ["EMBEDDING", "VECTOR columns cannot be unloaded to Parquet (Snowflake unloads them only cast to ARRAY)"],
+            ],
+        );
         assert.equal(p.partition, "partitionBy EVENT_TS (the first DATE or TIMESTAMP column), partitionGranularity day");
     });
 
     it("leaves out what --exclude names and builds the entry of the rest, NOT NULL columns as nullable: false", () => {
         const p = proposeTable("CRM.PUBLIC.EVENTS", described(EVENTS), { exclude: ["eventsource", "DT", "EMBEDDING", "PAYLOAD"] });
         assert.deepEqual(p.refused, []);
-        assert.deepEqual(p.excluded.map((c) => c.name), ["eventSource", "PAYLOAD", "DT", "EMBEDDING"]);
+        assert.deepEqual(
+            p.excluded.map((c) => c.name),
+            ["eventSource", "PAYLOAD", "DT", "EMBEDDING"],
+        );
         assert.equal(p.excluded[1].reason, "--exclude");
         assert.deepEqual(p.entry, {
             name: "EVENTS",
@@ -80,9 +94,18 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
         const rows = [row("ID", "NUMBER(38,0)"), row("REGION", "VARCHAR(8)"), row("P_REGION", "VARCHAR(8)"), row("DT", "DATE")];
         const p = proposeTable("S.P.T", described(rows), { partitionBy: "region" });
         assert.equal(p.partition, "partitionBy REGION (--partition-by), partitionGranularity value");
-        assert.deepEqual(p.refused.map((c) => c.name), ["P_REGION"]);
-        assert.throws(() => proposeTable("S.P.T", described(rows), { partitionBy: "REGOIN" }), /--partition-by: S\.P\.T has no column REGOIN \(did you mean REGION\?\)/);
-        assert.throws(() => proposeTable("S.P.T", described(rows), { exclude: ["P_REGOIN"] }), /--exclude: S\.P\.T has no column P_REGOIN \(did you mean P_REGION\?\)/);
+        assert.deepEqual(
+            p.refused.map((c) => c.name),
+            ["P_REGION"],
+        );
+        assert.throws(
+            () => proposeTable("S.P.T", described(rows), { partitionBy: "REGOIN" }),
+            /--partition-by: S\.P\.T has no column REGOIN \(did you mean REGION\?\)/,
+        );
+        assert.throws(
+            () => proposeTable("S.P.T", described(rows), { exclude: ["P_REGOIN"] }),
+            /--exclude: S\.P\.T has no column P_REGOIN \(did you mean P_REGION\?\)/,
+        );
         const none = proposeTable("S.P.T", described([row("ID", "NUMBER(38,0)")]));
         assert.match(none.problems[0], /no DATE or TIMESTAMP column to partition by: pass --partition-by <column>/);
     });
@@ -90,19 +113,31 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
     it("appends the table to the stack file's document in its layout, and nothing else changes", () => {
         const text = fs.readFileSync(stackFilePath(stackDir(ROOT), "prod"), "utf8");
         const { doc } = parseYamlFile("Pulumi.prod.yaml", text);
-        appendTable(doc, { name: "EVENTS", source: "CRM.PUBLIC.EVENTS", columns: [{ name: "EVENT_ID", type: "NUMBER(38,0)", nullable: false }, { name: "EVENT_TS", type: "TIMESTAMP_TZ(9)" }], partitionBy: "EVENT_TS", partitionGranularity: "hour" });
+        appendTable(doc, {
+            name: "EVENTS",
+            source: "CRM.PUBLIC.EVENTS",
+            columns: [
+                { name: "EVENT_ID", type: "NUMBER(38,0)", nullable: false },
+                { name: "EVENT_TS", type: "TIMESTAMP_TZ(9)" },
+            ],
+            partitionBy: "EVENT_TS",
+            partitionGranularity: "hour",
+        });
         const after = stackFileText(doc);
         assert.ok(after.startsWith(text), "the file's text (comments, order, quoting) is kept as it was");
-        assert.equal(addedLines(text, after), [
-            "    - name: EVENTS",
-            "      source: CRM.PUBLIC.EVENTS",
-            "      columns:",
-            '        - { name: EVENT_ID, type: "NUMBER(38,0)", nullable: false }',
-            '        - { name: EVENT_TS, type: "TIMESTAMP_TZ(9)" }',
-            "      partitionBy: EVENT_TS",
-            "      partitionGranularity: hour",
-            "",
-        ].join("\n"));
+        assert.equal(
+            addedLines(text, after),
+            [
+                "    - name: EVENTS",
+                "      source: CRM.PUBLIC.EVENTS",
+                "      columns:",
+                '        - { name: EVENT_ID, type: "NUMBER(38,0)", nullable: false }',
+                '        - { name: EVENT_TS, type: "TIMESTAMP_TZ(9)" }',
+                "      partitionBy: EVENT_TS",
+                "      partitionGranularity: hour",
+                "",
+            ].join("\n"),
+        );
     });
 });
 
@@ -118,7 +153,10 @@ describe("add-table: the command, against a fake Snowflake", () => {
     afterEach(() => fs.rmSync(root, { recursive: true, force: true }));
 
     /** Runs the command; `tables` answers DESCRIBE TABLE by qualified name. */
-    async function run(argv: string[], tables: Record<string, Array<ReturnType<typeof row>>> = { "CRM.PUBLIC.EVENTS": EVENTS, "CRM.PUBLIC.CUSTOMERS": CUSTOMERS }) {
+    async function run(
+        argv: string[],
+        tables: Record<string, Array<ReturnType<typeof row>>> = { "CRM.PUBLIC.EVENTS": EVENTS, "CRM.PUBLIC.CUSTOMERS": CUSTOMERS },
+    ) {
         const out: string[] = [];
         const err: string[] = [];
         const sql: string[] = [];
@@ -151,11 +189,20 @@ describe("add-table: the command, against a fake Snowflake", () => {
         assert.equal(r.code, 0, r.stderr);
         assert.deepEqual(r.sql, ['DESCRIBE TABLE "CRM"."PUBLIC"."EVENTS"']);
         assert.equal(r.closed(), 1);
-        assert.deepEqual([r.envs[0].BACKFILL_ACCOUNT_NAME, r.envs[0].BACKFILL_WAREHOUSE, r.envs[0].SNOWFLAKE_PRIVATE_KEY], ["PROD_ACCOUNT", "EXPORT_WH", "pem"]);
-        assert.match(r.stdout, /^ {4}- name: EVENTS\n {6}source: CRM\.PUBLIC\.EVENTS\n {6}columns:\n {8}- \{ name: EVENT_ID, type: "NUMBER\(38,0\)", nullable: false \}\n/);
+        assert.deepEqual(
+            [r.envs[0].BACKFILL_ACCOUNT_NAME, r.envs[0].BACKFILL_WAREHOUSE, r.envs[0].SNOWFLAKE_PRIVATE_KEY],
+            ["PROD_ACCOUNT", "EXPORT_WH", "pem"],
+        );
+        assert.match(
+            r.stdout,
+            /^ {4}- name: EVENTS\n {6}source: CRM\.PUBLIC\.EVENTS\n {6}columns:\n {8}- \{ name: EVENT_ID, type: "NUMBER\(38,0\)", nullable: false \}\n/,
+        );
         assert.match(r.stdout, / {8}- \{ name: PAYLOAD, type: VARIANT \}\n/);
         assert.match(r.stdout, / {6}partitionBy: EVENT_TS\n {6}partitionGranularity: day\n$/);
-        assert.match(r.stderr, /^CRM\.PUBLIC\.EVENTS: 8 columns in Snowflake \(fake account\)\n {2}partitionBy EVENT_TS \(the first DATE or TIMESTAMP column\), partitionGranularity day\n/);
+        assert.match(
+            r.stderr,
+            /^CRM\.PUBLIC\.EVENTS: 8 columns in Snowflake \(fake account\)\n {2}partitionBy EVENT_TS \(the first DATE or TIMESTAMP column\), partitionGranularity day\n/,
+        );
         assert.match(r.stderr, / {2}left out: "eventSource" VARCHAR\(16777216\): a quoted mixed-case name/);
         assert.match(r.stderr, /dry run: Pulumi\.prod\.yaml is unchanged/);
         assert.equal(fs.readFileSync(prodFile(), "utf8"), original);
@@ -164,7 +211,10 @@ describe("add-table: the command, against a fake Snowflake", () => {
     it("refuses columns the stack cannot take unless --exclude names them, each with its reason (exit 1)", async () => {
         const r = await run(["--stack", "prod", "CRM.PUBLIC.EVENTS"]);
         assert.equal(r.code, 1);
-        assert.match(r.stderr, /add-table: CRM\.PUBLIC\.EVENTS has columns the stack cannot export:\n {2}"eventSource" VARCHAR\(16777216\): a quoted mixed-case name: the stack's columns are upper-case unquoted names .*\n {2}DT DATE: named like the table's partition key dt: .*\n {2}EMBEDDING VECTOR\(FLOAT, 256\): VECTOR columns cannot be unloaded to Parquet .*\nLeave them out with --exclude eventSource,DT,EMBEDDING, or rename them in Snowflake\.\n/);
+        assert.match(
+            r.stderr,
+            /add-table: CRM\.PUBLIC\.EVENTS has columns the stack cannot export:\n {2}"eventSource" VARCHAR\(16777216\): a quoted mixed-case name: the stack's columns are upper-case unquoted names .*\n {2}DT DATE: named like the table's partition key dt: .*\n {2}EMBEDDING VECTOR\(FLOAT, 256\): VECTOR columns cannot be unloaded to Parquet .*\nLeave them out with --exclude eventSource,DT,EMBEDDING, or rename them in Snowflake\.\n/,
+        );
         assert.equal(fs.readFileSync(prodFile(), "utf8"), original);
     });
 
@@ -175,50 +225,87 @@ describe("add-table: the command, against a fake Snowflake", () => {
         assert.ok(text.startsWith(original), "the file's existing text is unchanged");
         assert.match(text.slice(original.length), /^ {4}- name: EVENTS\n {6}source: CRM\.PUBLIC\.EVENTS\n/);
         const { settings } = validateStack("prod", { root });
-        assert.deepEqual(settings.tables.map((t) => [t.name, t.source, t.partitionGranularity]),
-            [["ORDERS", undefined, "day"], ["CUSTOMERS", "CRM.PUBLIC.CUSTOMERS", "month"], ["EVENTS", "CRM.PUBLIC.EVENTS", "hour"]]);
-        assert.match(r.stderr, /Pulumi\.prod\.yaml: added EVENTS \(source CRM\.PUBLIC\.EVENTS, 5 columns\) to incremental-crawl:tables\.\nNext: npm run plan -- --stack prod/);
+        assert.deepEqual(
+            settings.tables.map((t) => [t.name, t.source, t.partitionGranularity]),
+            [
+                ["ORDERS", undefined, "day"],
+                ["CUSTOMERS", "CRM.PUBLIC.CUSTOMERS", "month"],
+                ["EVENTS", "CRM.PUBLIC.EVENTS", "hour"],
+            ],
+        );
+        assert.match(
+            r.stderr,
+            /Pulumi\.prod\.yaml: added EVENTS \(source CRM\.PUBLIC\.EVENTS, 5 columns\) to incremental-crawl:tables\.\nNext: npm run plan -- --stack prod/,
+        );
     });
 
     it("validates the new table with the stack's rules: a name another table has is refused, --name fixes it", async () => {
-        const clash = await run(["--stack", "prod", "SALES.PUBLIC.ORDERS"], { "SALES.PUBLIC.ORDERS": [row("ORDER_ID", "NUMBER(38,0)"), row("ORDER_DATE", "DATE")] });
+        const clash = await run(["--stack", "prod", "SALES.PUBLIC.ORDERS"], {
+            "SALES.PUBLIC.ORDERS": [row("ORDER_ID", "NUMBER(38,0)"), row("ORDER_DATE", "DATE")],
+        });
         assert.equal(clash.code, 1);
-        assert.match(clash.stderr, /ORDERS would not be a valid table of Pulumi\.prod\.yaml:\n {2}incremental-crawl:tables\[2\]\.name: expected a name no other table has \(tables\[0\] is ORDERS\), got "ORDERS"\nPass another name with --name\./);
-        const renamed = await run(["--stack", "prod", "SALES.PUBLIC.ORDERS", "--name", "SALES_ORDERS"], { "SALES.PUBLIC.ORDERS": [row("ORDER_ID", "NUMBER(38,0)"), row("ORDER_DATE", "DATE")] });
+        assert.match(
+            clash.stderr,
+            /ORDERS would not be a valid table of Pulumi\.prod\.yaml:\n {2}incremental-crawl:tables\[2\]\.name: expected a name no other table has \(tables\[0\] is ORDERS\), got "ORDERS"\nPass another name with --name\./,
+        );
+        const renamed = await run(["--stack", "prod", "SALES.PUBLIC.ORDERS", "--name", "SALES_ORDERS"], {
+            "SALES.PUBLIC.ORDERS": [row("ORDER_ID", "NUMBER(38,0)"), row("ORDER_DATE", "DATE")],
+        });
         assert.equal(renamed.code, 0, renamed.stderr);
     });
 
     it("refuses a source the stack already exports, a missing table, and a stack file that is invalid already", async () => {
         const dup = await run(["--stack", "prod", "CRM.PUBLIC.CUSTOMERS"]);
         assert.deepEqual([dup.code, dup.sql], [1, []]);
-        assert.match(dup.stderr, /Pulumi\.prod\.yaml already exports CRM\.PUBLIC\.CUSTOMERS as tables\[1\] \(CUSTOMERS\); npm run add-table -- --stack prod --check compares its columns/);
+        assert.match(
+            dup.stderr,
+            /Pulumi\.prod\.yaml already exports CRM\.PUBLIC\.CUSTOMERS as tables\[1\] \(CUSTOMERS\); npm run add-table -- --stack prod --check compares its columns/,
+        );
         const missing = await run(["--stack", "prod", "CRM.PUBLIC.NOPE"]);
         assert.equal(missing.code, 2);
-        assert.match(missing.stderr, /cannot read the columns of CRM\.PUBLIC\.NOPE \(fake account\): SQL compilation error:\nTable 'NOPE' does not exist or not authorized\./);
+        assert.match(
+            missing.stderr,
+            /cannot read the columns of CRM\.PUBLIC\.NOPE \(fake account\): SQL compilation error:\nTable 'NOPE' does not exist or not authorized\./,
+        );
         fs.writeFileSync(prodFile(), original.replace("incremental-crawl:maxReceiveCount: 5", "incremental-crawl:maxRecieveCount: 5"));
         const invalid = await run(["--stack", "prod", "CRM.PUBLIC.EVENTS"]);
         assert.equal(invalid.code, 2);
-        assert.match(invalid.stderr, /^add-table: stack prod: invalid configuration \(1 problem\):\n {2}Pulumi\.prod\.yaml:\d+:3: incremental-crawl:maxRecieveCount: expected one of the project settings \(did you mean maxReceiveCount\?\)/);
+        assert.match(
+            invalid.stderr,
+            /^add-table: stack prod: invalid configuration \(1 problem\):\n {2}Pulumi\.prod\.yaml:\d+:3: incremental-crawl:maxRecieveCount: expected one of the project settings \(did you mean maxReceiveCount\?\)/,
+        );
         assert.deepEqual(invalid.sql, []);
     });
 
     it("--check names what changed upstream in each source table and exits 1 when the export breaks on it", async () => {
         const same = await run(["--stack", "prod", "--check"]);
         assert.deepEqual([same.code, same.stdout], [0, "CRM.PUBLIC.CUSTOMERS (CUSTOMERS): 5 columns, as Pulumi.prod.yaml lists them\n"]);
-        const changed = [row("CUSTOMER_ID", "NUMBER(38,0)", false), row("EMAIL_ADDRESS", "VARCHAR(320)"), row("SIGNUP_DATE", "DATE"), row("UPDATED_AT", "TIMESTAMP_NTZ(9)"), row("PHONE", "VARCHAR(20)")];
+        const changed = [
+            row("CUSTOMER_ID", "NUMBER(38,0)", false),
+            row("EMAIL_ADDRESS", "VARCHAR(320)"),
+            row("SIGNUP_DATE", "DATE"),
+            row("UPDATED_AT", "TIMESTAMP_NTZ(9)"),
+            row("PHONE", "VARCHAR(20)"),
+        ];
         const r = await run(["--stack", "prod", "--check", "crm.public.customers"], { "CRM.PUBLIC.CUSTOMERS": changed });
         assert.equal(r.code, 1);
-        assert.equal(r.stdout, [
-            "CRM.PUBLIC.CUSTOMERS (CUSTOMERS):",
-            "  renamed upstream: EMAIL → EMAIL_ADDRESS (VARCHAR(320), column 2)",
-            "  dropped upstream: COUNTRY (VARCHAR(2))",
-            "  retyped upstream: UPDATED_AT TIMESTAMP_LTZ → TIMESTAMP_NTZ(9)",
-            "  added upstream: PHONE (VARCHAR(20), column 5), not exported",
-            "",
-        ].join("\n"));
+        assert.equal(
+            r.stdout,
+            [
+                "CRM.PUBLIC.CUSTOMERS (CUSTOMERS):",
+                "  renamed upstream: EMAIL → EMAIL_ADDRESS (VARCHAR(320), column 2)",
+                "  dropped upstream: COUNTRY (VARCHAR(2))",
+                "  retyped upstream: UPDATED_AT TIMESTAMP_LTZ → TIMESTAMP_NTZ(9)",
+                "  added upstream: PHONE (VARCHAR(20), column 5), not exported",
+                "",
+            ].join("\n"),
+        );
         assert.match(r.stderr, /update them in Pulumi\.prod\.yaml, then pulumi up --stack prod/);
         const unknown = await run(["--stack", "prod", "--check", "CRM.PUBLIC.CUSTOMER"]);
         assert.equal(unknown.code, 2);
-        assert.match(unknown.stderr, /Pulumi\.prod\.yaml has no table with source CRM\.PUBLIC\.CUSTOMER \(did you mean CRM\.PUBLIC\.CUSTOMERS\?\)/);
+        assert.match(
+            unknown.stderr,
+            /Pulumi\.prod\.yaml has no table with source CRM\.PUBLIC\.CUSTOMER \(did you mean CRM\.PUBLIC\.CUSTOMERS\?\)/,
+        );
     });
 });

@@ -22,7 +22,10 @@ const k = (key: string) => `${PROJECT}:${key}`;
 const ctx = { project: PROJECT, stack: "dev" };
 
 function problems(over: Record<string, unknown>): string[] {
-    const raw = { ...stackConfig("dev"), ...Object.fromEntries(Object.entries(over).map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)])) };
+    const raw = {
+        ...stackConfig("dev"),
+        ...Object.fromEntries(Object.entries(over).map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)])),
+    };
     try {
         parseSettings(raw, ctx);
         return [];
@@ -46,20 +49,32 @@ const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) 
 describe("cli: unknown configuration keys get the key they most likely meant", () => {
     it("names the project setting a misspelt key resembles, instead of listing every setting", () => {
         const [p] = problems({ [k("glueDatabse")]: "lake" });
-        assert.equal(p, 'incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"');
+        assert.equal(
+            p,
+            'incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"',
+        );
     });
 
     it("does the same for table and column settings, keeping the key: expected ..., got ... shape", () => {
         const orders = JSON.parse(stackConfig("dev")[k("tables")])[0];
         const [t] = problems({ [k("tables")]: [{ ...orders, partitionGranularty: "day" }] });
-        assert.equal(t, 'incremental-crawl:tables[0].partitionGranularty: expected one of the table settings (did you mean partitionGranularity?), got "an unknown key"');
+        assert.equal(
+            t,
+            'incremental-crawl:tables[0].partitionGranularty: expected one of the table settings (did you mean partitionGranularity?), got "an unknown key"',
+        );
         const [c] = problems({ [k("tables")]: [{ ...orders, columns: [...orders.columns, { name: "X", type: "DATE", nulable: true }] }] });
-        assert.equal(c, 'incremental-crawl:tables[0].columns[5].nulable: expected one of the column settings (did you mean nullable?), got "an unknown key"');
+        assert.equal(
+            c,
+            'incremental-crawl:tables[0].columns[5].nulable: expected one of the column settings (did you mean nullable?), got "an unknown key"',
+        );
     });
 
     it("still lists the settings when nothing resembles the key", () => {
         const [p] = problems({ [k("purgeAfterUnload")]: "true" });
-        assert.match(p, /^incremental-crawl:purgeAfterUnload: expected one of the project settings \(production, exportPrefix, .*tables\), got "an unknown key"$/);
+        assert.match(
+            p,
+            /^incremental-crawl:purgeAfterUnload: expected one of the project settings \(production, exportPrefix, .*tables\), got "an unknown key"$/,
+        );
     });
 
     it("is a pulumi.RunError, so that pulumi up prints the problems without a stack trace", async () => {
@@ -71,14 +86,23 @@ describe("cli: unknown configuration keys get the key they most likely meant", (
         }
         assert.ok(error instanceof ConfigError);
         assert.ok(pulumi.RunError.isInstance(error), "ConfigError is a RunError");
-        assert.match((error as Error).message, /^invalid stack configuration \(1 problem\):\n {2}- incremental-crawl:glueDatabse: .*did you mean glueDatabase\?/);
+        assert.match(
+            (error as Error).message,
+            /^invalid stack configuration \(1 problem\):\n {2}- incremental-crawl:glueDatabse: .*did you mean glueDatabase\?/,
+        );
     });
 });
 
 describe("cli: configuration problems located in the stack file", () => {
     it("reads a problem's key and its path", () => {
-        assert.equal(problemKey('incremental-crawl:tables[0].name: expected an upper-case identifier, got "a: b"'), "incremental-crawl:tables[0].name");
-        assert.deepEqual(keyPath("incremental-crawl:tables[1].columns[4].name"), { top: "incremental-crawl:tables", path: [1, "columns", 4, "name"] });
+        assert.equal(
+            problemKey('incremental-crawl:tables[0].name: expected an upper-case identifier, got "a: b"'),
+            "incremental-crawl:tables[0].name",
+        );
+        assert.deepEqual(keyPath("incremental-crawl:tables[1].columns[4].name"), {
+            top: "incremental-crawl:tables",
+            path: [1, "columns", 4, "name"],
+        });
         assert.deepEqual(keyPath("aws:region"), { top: "aws:region", path: [] });
     });
 
@@ -86,9 +110,17 @@ describe("cli: configuration problems located in the stack file", () => {
         const lines = new YAML.LineCounter();
         const doc = YAML.parseDocument(DEV, { lineCounter: lines });
         assert.deepEqual(locate(doc, lines, "aws:region", PROJECT), { line: lineOf(DEV, "aws:region"), col: 3, exact: true });
-        assert.deepEqual(locate(doc, lines, k("tables[0].partitionBy"), PROJECT), { line: lineOf(DEV, "partitionBy:"), col: 7, exact: true });
+        assert.deepEqual(locate(doc, lines, k("tables[0].partitionBy"), PROJECT), {
+            line: lineOf(DEV, "partitionBy:"),
+            col: 7,
+            exact: true,
+        });
         const status = lineOf(DEV, "name: STATUS");
-        assert.deepEqual(locate(doc, lines, k("tables[0].columns[3].type"), PROJECT), { line: status, col: DEV.split("\n")[status - 1].indexOf("type:") + 1, exact: true });
+        assert.deepEqual(locate(doc, lines, k("tables[0].columns[3].type"), PROJECT), {
+            line: status,
+            col: DEV.split("\n")[status - 1].indexOf("type:") + 1,
+            exact: true,
+        });
         // A missing key points at the nearest enclosing one.
         assert.deepEqual(locate(doc, lines, k("tables[0].source"), PROJECT), { line: lineOf(DEV, "- name: ORDERS"), col: 7, exact: false });
         assert.equal(locate(doc, lines, k("alertEmails"), PROJECT), undefined);
@@ -96,22 +128,33 @@ describe("cli: configuration problems located in the stack file", () => {
     });
 
     it("prefixes each problem with Pulumi.<stack>.yaml:<line>:<col>, and keeps config.ts's problems as they are", () => {
-        const text = DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev").replace("partitionBy: ORDER_TS", "partitionBy: ORDER_TZ");
+        const text = DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev").replace(
+            "partitionBy: ORDER_TS",
+            "partitionBy: ORDER_TZ",
+        );
         const root = tempRoot("broken", text);
         try {
-            assert.throws(() => validateStack("broken", { root }), (e: unknown) => {
-                assert.ok(e instanceof StackConfigError);
-                assert.equal(e.problems.length, 2);
-                assert.match(e.problems[0], /^incremental-crawl:glueDatabse: expected one of the project settings \(did you mean glueDatabase\?\)/);
-                assert.equal(e.message.split("\n")[0], "stack broken: invalid configuration (2 problems):");
-                assert.equal(e.located[0], `Pulumi.broken.yaml:${lineOf(text, "glueDatabse")}:3: ${e.problems[0]}`);
-                assert.equal(e.located[1], `Pulumi.broken.yaml:${lineOf(text, "partitionBy")}:7: ${e.problems[1]}`);
-                assert.doesNotMatch(e.message, /\n\s+at /, "no stack trace in the message");
-                return true;
-            });
+            assert.throws(
+                () => validateStack("broken", { root }),
+                (e: unknown) => {
+                    assert.ok(e instanceof StackConfigError);
+                    assert.equal(e.problems.length, 2);
+                    assert.match(
+                        e.problems[0],
+                        /^incremental-crawl:glueDatabse: expected one of the project settings \(did you mean glueDatabase\?\)/,
+                    );
+                    assert.equal(e.message.split("\n")[0], "stack broken: invalid configuration (2 problems):");
+                    assert.equal(e.located[0], `Pulumi.broken.yaml:${lineOf(text, "glueDatabse")}:3: ${e.problems[0]}`);
+                    assert.equal(e.located[1], `Pulumi.broken.yaml:${lineOf(text, "partitionBy")}:7: ${e.problems[1]}`);
+                    assert.doesNotMatch(e.message, /\n\s+at /, "no stack trace in the message");
+                    return true;
+                },
+            );
             // A key set on the command line is attributed to it, not to the file.
-            assert.throws(() => validateStack("broken", { root, overrides: { [k("production")]: "yes" }, overrideLabel: "--config" }),
-                (e: StackConfigError) => e.located.includes('--config: incremental-crawl:production: expected true or false, got "yes"'));
+            assert.throws(
+                () => validateStack("broken", { root, overrides: { [k("production")]: "yes" }, overrideLabel: "--config" }),
+                (e: StackConfigError) => e.located.includes('--config: incremental-crawl:production: expected true or false, got "yes"'),
+            );
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
@@ -121,12 +164,20 @@ describe("cli: configuration problems located in the stack file", () => {
         const text = DEV.replace("  incremental-crawl:production: false", "  incremental-crawl:production: false: true");
         const root = tempRoot("syntax", text);
         try {
-            assert.throws(() => readStackFile("syntax", root), (e: unknown) => {
-                assert.ok(e instanceof StackFileError);
-                assert.match(e.message, new RegExp(`^Pulumi\\.syntax\\.yaml:${lineOf(text, "production: false: true")}:\\d+: YAML syntax error: Nested mappings are not allowed in compact mappings\\n`));
-                assert.ok(e.message.includes("incremental-crawl:production: false: true"), e.message);
-                return true;
-            });
+            assert.throws(
+                () => readStackFile("syntax", root),
+                (e: unknown) => {
+                    assert.ok(e instanceof StackFileError);
+                    assert.match(
+                        e.message,
+                        new RegExp(
+                            `^Pulumi\\.syntax\\.yaml:${lineOf(text, "production: false: true")}:\\d+: YAML syntax error: Nested mappings are not allowed in compact mappings\\n`,
+                        ),
+                    );
+                    assert.ok(e.message.includes("incremental-crawl:production: false: true"), e.message);
+                    return true;
+                },
+            );
         } finally {
             fs.rmSync(root, { recursive: true, force: true });
         }
@@ -137,8 +188,11 @@ describe("cli: --config as `pulumi config set` takes it", () => {
     const overrides = (...pairs: string[]) => configOverrides(pairs, fullKey, [PROJECT, ...Object.keys(PROVIDER_KEYS)]);
 
     it("reads a key without a namespace as the project's, as Pulumi does", () => {
-        assert.deepEqual(overrides("maxFileSizeMb=32", "aws:region=eu-central-1", "incremental-crawl:production=true"),
-            { [k("maxFileSizeMb")]: "32", "aws:region": "eu-central-1", [k("production")]: "true" });
+        assert.deepEqual(overrides("maxFileSizeMb=32", "aws:region=eu-central-1", "incremental-crawl:production=true"), {
+            [k("maxFileSizeMb")]: "32",
+            "aws:region": "eu-central-1",
+            [k("production")]: "true",
+        });
     });
 
     it("changes what the program declares: the task unloads files of the size set in short form", async () => {
@@ -148,19 +202,31 @@ describe("cli: --config as `pulumi config set` takes it", () => {
     });
 
     it("refuses an unknown key with the key it most likely meant, as in the stack file", () => {
-        const refused = (pairs: string[], located: string) => assert.throws(
-            () => validateStack("dev", { overrides: overrides(...pairs), overrideLabel: "--config" }),
-            (e: unknown) => e instanceof StackConfigError && e.located.includes(located),
+        const refused = (pairs: string[], located: string) =>
+            assert.throws(
+                () => validateStack("dev", { overrides: overrides(...pairs), overrideLabel: "--config" }),
+                (e: unknown) => e instanceof StackConfigError && e.located.includes(located),
+            );
+        refused(
+            ["nosuchkey=1"],
+            `--config: incremental-crawl:nosuchkey: expected one of the project settings (${PROJECT_KEYS.join(", ")}), got "an unknown key"`,
         );
-        refused(["nosuchkey=1"], `--config: incremental-crawl:nosuchkey: expected one of the project settings (${PROJECT_KEYS.join(", ")}), got "an unknown key"`);
-        refused(["maxFileSizMb=32"], '--config: incremental-crawl:maxFileSizMb: expected one of the project settings (did you mean maxFileSizeMb?), got "an unknown key"');
-        refused(["aws:regoin=eu-west-1"], '--config: aws:regoin: expected one of the aws provider settings (did you mean region?), got "an unknown key"');
+        refused(
+            ["maxFileSizMb=32"],
+            '--config: incremental-crawl:maxFileSizMb: expected one of the project settings (did you mean maxFileSizeMb?), got "an unknown key"',
+        );
+        refused(
+            ["aws:regoin=eu-west-1"],
+            '--config: aws:regoin: expected one of the aws provider settings (did you mean region?), got "an unknown key"',
+        );
         refused(["aws:region=eu-wst-1"], '--config: aws:region: expected an AWS region (did you mean eu-west-1?), got "eu-wst-1"');
     });
 
     it("refuses a namespace the program does not read, with the one it most likely meant", () => {
-        assert.throws(() => overrides("incremental-crwal:production=true"),
-            /^UsageError: --config incremental-crwal:production: the program reads no incremental-crwal: setting \(did you mean incremental-crawl:production\?\); it reads incremental-crawl:, aws:, snowflake: settings/);
+        assert.throws(
+            () => overrides("incremental-crwal:production=true"),
+            /^UsageError: --config incremental-crwal:production: the program reads no incremental-crwal: setting \(did you mean incremental-crawl:production\?\); it reads incremental-crawl:, aws:, snowflake: settings/,
+        );
         assert.throws(() => overrides("=1"), /--config expects key=value, got =1/);
     });
 });

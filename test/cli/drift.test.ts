@@ -1,17 +1,27 @@
 import * as assert from "node:assert/strict";
 import { canonicalType, compareColumns, describedColumns, driftBreaks, driftLines, hasDrift } from "../../tools/verify/drift";
 
-const cols = (...spec: string[]) => spec.map((s) => {
-    const [name, type] = s.split(" ");
-    return { name, type };
-});
+const cols = (...spec: string[]) =>
+    spec.map((s) => {
+        const [name, type] = s.split(" ");
+        return { name, type };
+    });
 
 describe("drift: a source table's columns against Snowflake's (pure)", () => {
     it("spells each type as DESCRIBE TABLE does, so synonyms and default precisions are no drift", () => {
         const same: Array<[string, string]> = [
-            ["TIMESTAMP_TZ", "TIMESTAMP_TZ(9)"], ["INT", "NUMBER(38,0)"], ["NUMBER", "NUMBER(38,0)"], ["DECIMAL(12, 2)", "NUMBER(12,2)"],
-            ["TEXT", "VARCHAR(16777216)"], ["STRING", "VARCHAR"], ["CHAR", "VARCHAR(1)"], ["DOUBLE", "FLOAT"], ["DATETIME", "TIMESTAMP_NTZ(9)"],
-            ["varbinary", "BINARY(8388608)"], ["TIME", "TIME(9)"], ["date", "DATE"],
+            ["TIMESTAMP_TZ", "TIMESTAMP_TZ(9)"],
+            ["INT", "NUMBER(38,0)"],
+            ["NUMBER", "NUMBER(38,0)"],
+            ["DECIMAL(12, 2)", "NUMBER(12,2)"],
+            ["TEXT", "VARCHAR(16777216)"],
+            ["STRING", "VARCHAR"],
+            ["CHAR", "VARCHAR(1)"],
+            ["DOUBLE", "FLOAT"],
+            ["DATETIME", "TIMESTAMP_NTZ(9)"],
+            ["varbinary", "BINARY(8388608)"],
+            ["TIME", "TIME(9)"],
+            ["date", "DATE"],
         ];
         for (const [a, b] of same) assert.equal(canonicalType(a), canonicalType(b), `${a} = ${b}`);
         assert.notEqual(canonicalType("NUMBER(12,2)"), canonicalType("NUMBER(14,2)"));
@@ -26,7 +36,10 @@ describe("drift: a source table's columns against Snowflake's (pure)", () => {
     });
 
     it("names added, dropped and retyped columns", () => {
-        const d = compareColumns(cols("ID NUMBER(38,0)", "STATUS VARCHAR(32)", "AMOUNT NUMBER(12,2)"), cols("ID NUMBER(38,0)", "AMOUNT NUMBER(14,2)", "NOTE VARCHAR(100)"));
+        const d = compareColumns(
+            cols("ID NUMBER(38,0)", "STATUS VARCHAR(32)", "AMOUNT NUMBER(12,2)"),
+            cols("ID NUMBER(38,0)", "AMOUNT NUMBER(14,2)", "NOTE VARCHAR(100)"),
+        );
         assert.deepEqual(d.dropped, [{ name: "STATUS", type: "VARCHAR(32)", position: 2 }]);
         assert.deepEqual(d.added, [{ name: "NOTE", type: "VARCHAR(100)", position: 3 }]);
         assert.deepEqual(d.retyped, [{ name: "AMOUNT", from: "NUMBER(12,2)", to: "NUMBER(14,2)" }]);
@@ -35,7 +48,10 @@ describe("drift: a source table's columns against Snowflake's (pure)", () => {
     });
 
     it("calls a dropped and an added column of the same type at the same position a rename", () => {
-        const d = compareColumns(cols("ID NUMBER(38,0)", "EMAIL VARCHAR(320)", "COUNTRY VARCHAR(2)"), cols("ID NUMBER(38,0)", "EMAIL_ADDRESS VARCHAR(320)", "COUNTRY VARCHAR(2)"));
+        const d = compareColumns(
+            cols("ID NUMBER(38,0)", "EMAIL VARCHAR(320)", "COUNTRY VARCHAR(2)"),
+            cols("ID NUMBER(38,0)", "EMAIL_ADDRESS VARCHAR(320)", "COUNTRY VARCHAR(2)"),
+        );
         assert.deepEqual(d.renamed, [{ from: "EMAIL", to: "EMAIL_ADDRESS", type: "VARCHAR(320)", position: 2 }]);
         assert.deepEqual([d.added, d.dropped], [[], []]);
         assert.deepEqual(driftLines(d), ["renamed upstream: EMAIL → EMAIL_ADDRESS (VARCHAR(320), column 2)"]);
@@ -43,8 +59,14 @@ describe("drift: a source table's columns against Snowflake's (pure)", () => {
 
     it("sees a rename at the same place also when a column further up was dropped", () => {
         const d = compareColumns(cols("A DATE", "B NUMBER(38,0)", "C VARCHAR(10)", "D DATE"), cols("A DATE", "C2 VARCHAR(10)", "D DATE"));
-        assert.deepEqual(d.renamed.map((r) => [r.from, r.to]), [["C", "C2"]]);
-        assert.deepEqual(d.dropped.map((c) => c.name), ["B"]);
+        assert.deepEqual(
+            d.renamed.map((r) => [r.from, r.to]),
+            [["C", "C2"]],
+        );
+        assert.deepEqual(
+            d.dropped.map((c) => c.name),
+            ["B"],
+        );
     });
 
     it("does not call it a rename when the type or the position differs", () => {
@@ -62,10 +84,16 @@ describe("drift: a source table's columns against Snowflake's (pure)", () => {
     });
 
     it("reads DESCRIBE TABLE rows, whatever the case of their column names", () => {
-        assert.deepEqual(describedColumns([
-            { name: "ID", type: "NUMBER(38,0)", kind: "COLUMN", "null?": "N" },
-            { NAME: "ts", TYPE: "TIMESTAMP_NTZ(9)", KIND: "COLUMN", "NULL?": "Y" },
-        ]), [{ name: "ID", type: "NUMBER(38,0)", nullable: false }, { name: "ts", type: "TIMESTAMP_NTZ(9)", nullable: true }]);
+        assert.deepEqual(
+            describedColumns([
+                { name: "ID", type: "NUMBER(38,0)", kind: "COLUMN", "null?": "N" },
+                { NAME: "ts", TYPE: "TIMESTAMP_NTZ(9)", KIND: "COLUMN", "NULL?": "Y" },
+            ]),
+            [
+                { name: "ID", type: "NUMBER(38,0)", nullable: false },
+                { name: "ts", type: "TIMESTAMP_NTZ(9)", nullable: true },
+            ],
+        );
         assert.throws(() => describedColumns([{ column_name: "X" }]), /DESCRIBE TABLE returned a row without name and type/);
     });
 });

@@ -13,7 +13,12 @@ import { stackGraph } from "../../offline";
 
 describe("cli: tables that fit the terminal", () => {
     it("wraps cells by words, cutting only words longer than the column", () => {
-        assert.deepEqual(wrapCell("SourceArn=lake bucket, SourceAccount=this account", 20), ["SourceArn=lake", "bucket,", "SourceAccount=this", "account"]);
+        assert.deepEqual(wrapCell("SourceArn=lake bucket, SourceAccount=this account", 20), [
+            "SourceArn=lake",
+            "bucket,",
+            "SourceAccount=this",
+            "account",
+        ]);
         assert.deepEqual(wrapCell("arn:aws:iam::123456789012:role/x", 10), ["arn:aws:ia", "m::1234567", "89012:role", "/x"]);
         assert.deepEqual(fitWidths([10, 40, 30], 60, 2, [4, 10, 10]), [10, 23, 23]);
         const lines = formatTable([["a", "b"], ["heading row"], ["1", "two words"]], { total: 8, gap: 1, min: [1, 3] });
@@ -35,7 +40,11 @@ describe("cli: tables that fit the terminal", () => {
         ]);
         assert.equal(fitLines(tree, Infinity), tree);
         // Deep lines keep at least 40 columns of text.
-        assert.ok(fitLines(`${" ".repeat(70)}+ ${"word ".repeat(30)}`, 80).split("\n").every((l) => l.length <= 80 && l.trim().length > 0));
+        assert.ok(
+            fitLines(`${" ".repeat(70)}+ ${"word ".repeat(30)}`, 80)
+                .split("\n")
+                .every((l) => l.length <= 80 && l.trim().length > 0),
+        );
     });
 
     it("takes the terminal's width, else COLUMNS, else 100", () => {
@@ -53,17 +62,35 @@ describe("cli: tables that fit the terminal", () => {
     it("prints check:iam's matrix within 100 columns, decisions abbreviated and explained, every cell under its group", () => {
         const text = formatText(results);
         const lines = text.split("\n");
-        assert.deepEqual(lines.filter((l) => l.length > 100), []);
+        assert.deepEqual(
+            lines.filter((l) => l.length > 100),
+            [],
+        );
         assert.ok(text.startsWith(wrapCell(TEXT_LEGEND, 100).join("\n")), "the legend comes first");
         assert.match(TEXT_LEGEND, /A allowed, D denied \(implicitly\), X explicitly denied, E engine error/);
         assert.match(TEXT_LEGEND, /docs\/security\.md/);
         const rows = lines.filter((l) => /^[ADXE] (ok|want [ADX])\s/.test(l));
         assert.equal(rows.length, results.length, "one row per cell");
-        assert.ok(rows.every((l) => /^[ADXE] ok\s/.test(l)), "every cell as expected");
-        for (const g of new Set(results.map((r) => r.group))) assert.ok(lines.some((l) => l.startsWith(`${g}: `)), `group ${g}`);
-        assert.ok(lines.some((l) => /^ {8}when SourceArn=lake bucket, SourceAccount=this account$/.test(l)), "the context under its cell");
+        assert.ok(
+            rows.every((l) => /^[ADXE] ok\s/.test(l)),
+            "every cell as expected",
+        );
+        for (const g of new Set(results.map((r) => r.group)))
+            assert.ok(
+                lines.some((l) => l.startsWith(`${g}: `)),
+                `group ${g}`,
+            );
+        assert.ok(
+            lines.some((l) => /^ {8}when SourceArn=lake bucket, SourceAccount=this account$/.test(l)),
+            "the context under its cell",
+        );
         // --arns and a narrower terminal still fit.
-        assert.deepEqual(formatText(results, { arns: true, width: 80 }).split("\n").filter((l) => l.length > 80), []);
+        assert.deepEqual(
+            formatText(results, { arns: true, width: 80 })
+                .split("\n")
+                .filter((l) => l.length > 80),
+            [],
+        );
     });
 
     it("marks a mismatch with the decision it wanted", () => {
@@ -101,7 +128,10 @@ describe("cli: bench shows each row as it finishes", () => {
     it("takes --tables as counts up to the 200 tables a stack may hold", () => {
         assert.equal(MAX_TABLES, 200);
         assert.deepEqual(parseCounts("1, 10,50", MAX_TABLES), [1, 10, 50]);
-        assert.throws(() => parseCounts("500", MAX_TABLES), (e: unknown) => e instanceof UsageError && /at most 200 tables .*got 500/.test(e.message));
+        assert.throws(
+            () => parseCounts("500", MAX_TABLES),
+            (e: unknown) => e instanceof UsageError && /at most 200 tables .*got 500/.test(e.message),
+        );
         assert.throws(() => parseCounts("ten", MAX_TABLES), /--tables takes table counts separated by commas/);
         assert.throws(() => parseCounts("0", MAX_TABLES), UsageError);
     });

@@ -24,14 +24,23 @@ const spec: CommandSpec<typeof options> = {
 const stacks = () => ["dev", "prod"];
 const parse = (argv: string[], env: NodeJS.ProcessEnv = {}) => parseCommand(spec, argv, env, stacks);
 const usageError = (argv: string[], message: RegExp, env: NodeJS.ProcessEnv = {}) =>
-    assert.throws(() => parse(argv, env), (e: unknown) => e instanceof UsageError && message.test(e.message), `${argv.join(" ")}`);
+    assert.throws(
+        () => parse(argv, env),
+        (e: unknown) => e instanceof UsageError && message.test(e.message),
+        `${argv.join(" ")}`,
+    );
 
 describe("cli: the argument parser", () => {
     it("takes --stack x and --stack=x alike, with defaults for what is not given", () => {
         assert.deepEqual(parse(["--stack", "prod"]).values, { stack: "prod", table: [], "dry-run": false });
         assert.deepEqual(parse(["--stack=prod"]).values, { stack: "prod", table: [], "dry-run": false });
         assert.deepEqual(parse([]).values, { stack: "dev", table: [], "dry-run": false });
-        assert.deepEqual(parse(["--table", "a", "--table=b", "--dry-run", "x"]), { values: { stack: "dev", table: ["a", "b"], "dry-run": true }, positionals: ["x"], help: false, debug: false });
+        assert.deepEqual(parse(["--table", "a", "--table=b", "--dry-run", "x"]), {
+            values: { stack: "dev", table: ["a", "b"], "dry-run": true },
+            positionals: ["x"],
+            help: false,
+            debug: false,
+        });
         assert.equal(parse(["--debug"]).debug, true);
     });
 
@@ -53,13 +62,24 @@ describe("cli: the argument parser", () => {
     it("checks the stack against the stack files", () => {
         usageError(["--stack", "prd"], /^no stack "prd": there is no Pulumi\.prd\.yaml \(did you mean prod\? stacks: dev, prod\)$/);
         usageError(["--stack=staging"], /^no stack "staging": there is no Pulumi\.staging\.yaml \(stacks: dev, prod\)$/);
-        assert.throws(() => parseCommand({ ...spec, stackRequired: true, options: { stack: { type: "string", value: "name", description: "s" } } }, [], {}, stacks),
-            /^UsageError: --stack is required \(stacks: dev, prod\)$/);
+        assert.throws(
+            () =>
+                parseCommand(
+                    { ...spec, stackRequired: true, options: { stack: { type: "string", value: "name", description: "s" } } },
+                    [],
+                    {},
+                    stacks,
+                ),
+            /^UsageError: --stack is required \(stacks: dev, prod\)$/,
+        );
     });
 
     it("refuses extra arguments, and says when one is a stack name without --stack", () => {
         usageError(["a", "b"], /^unexpected argument b$/);
-        assert.throws(() => parseCommand({ ...spec, positionals: undefined }, ["prod"], {}, stacks), /unexpected argument prod \(did you mean --stack prod\?\)/);
+        assert.throws(
+            () => parseCommand({ ...spec, positionals: undefined }, ["prod"], {}, stacks),
+            /unexpected argument prod \(did you mean --stack prod\?\)/,
+        );
     });
 
     it("answers --help before anything else is checked", () => {
@@ -71,10 +91,17 @@ describe("cli: the argument parser", () => {
     it("recognises npm's swallowed options (npm run demo --stack prod, without --) and gives the command that was meant", () => {
         const npm = { npm_lifecycle_event: "demo" };
         // `npm run demo --stack prod`: npm sets npm_config_stack=true and passes prod on.
-        usageError(["prod"], /^npm took --stack for one of its own settings \(options before `--` go to npm, not to the script\): did you mean `npm run demo -- --stack prod`\?$/,
-            { ...npm, npm_config_stack: "true" });
+        usageError(
+            ["prod"],
+            /^npm took --stack for one of its own settings \(options before `--` go to npm, not to the script\): did you mean `npm run demo -- --stack prod`\?$/,
+            { ...npm, npm_config_stack: "true" },
+        );
         // `npm run demo --stack=prod --dry-run`: nothing reaches the script at all.
-        usageError([], /did you mean `npm run demo -- --stack prod --dry-run`\?/, { ...npm, npm_config_stack: "prod", npm_config_dry_run: "true" });
+        usageError([], /did you mean `npm run demo -- --stack prod --dry-run`\?/, {
+            ...npm,
+            npm_config_stack: "prod",
+            npm_config_dry_run: "true",
+        });
         // Outside npm, or with the option given after --, nothing is suspected.
         assert.equal(parse(["prod"], { npm_config_stack: "true" }).positionals[0], "prod");
         assert.equal(parse(["--stack", "prod"], { ...npm, npm_config_stack: "true" }).values.stack, "prod");
@@ -90,7 +117,10 @@ describe("cli: the argument parser", () => {
         assert.match(text, /\n {2}--debug {2,}on an error, also print its stack trace\n/);
         assert.match(text, /\n {2}-h, --help {2,}show this text\n/);
         assert.match(text, /\nExample:\n {2}npm run demo -- --stack prod\n$/);
-        assert.ok(lines.every((l) => l.length <= 100 || l.startsWith("Usage:")), "wrapped at 100 columns");
+        assert.ok(
+            lines.every((l) => l.length <= 100 || l.startsWith("Usage:")),
+            "wrapped at 100 columns",
+        );
     });
 });
 
@@ -111,7 +141,10 @@ describe("cli: running a command", () => {
     it("exits 2 on a usage error, with the message, the usage line and where to find more", async () => {
         const r = await run(["--bogus"], never);
         assert.equal(r.code, 2);
-        assert.equal(r.stderr, "demo: unknown option --bogus\nUsage: npm run demo -- [--stack <name>] [--table <folder>]... [--dry-run] [<item>]\nRun `npm run demo -- --help` for the options.\n");
+        assert.equal(
+            r.stderr,
+            "demo: unknown option --bogus\nUsage: npm run demo -- [--stack <name>] [--table <folder>]... [--dry-run] [<item>]\nRun `npm run demo -- --help` for the options.\n",
+        );
         assert.equal(r.stdout, "");
     });
 

@@ -19,7 +19,11 @@ import type { LifecyclePlan, Verdict } from "../../tools/plan/lifecycle";
 const TYPE_ERROR = "test/fixtures/type-error/index.ts";
 
 /** Runs a command in this process; what it prints on stdout (console.log included) and stderr. */
-async function run<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, main: (args: Parsed<O>, io: Io) => Promise<number>, argv: string[]) {
+async function run<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    main: (args: Parsed<O>, io: Io) => Promise<number>,
+    argv: string[],
+) {
     const out: string[] = [];
     const err: string[] = [];
     const log = console.log;
@@ -44,11 +48,18 @@ describe("cli: npm run plan type-checks the program as pulumi up does", function
 
     it("refuses to plan such a program: exit 2, the compiler's message, no plan", async () => {
         const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
-        const r = await promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", "--stack", "dev", "--program", TYPE_ERROR], { cwd: ROOT })
-            .then((x) => ({ code: 0, ...x }), (e: { code: number; stdout: string; stderr: string }) => e);
+        const r = await promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", "--stack", "dev", "--program", TYPE_ERROR], {
+            cwd: ROOT,
+        }).then(
+            (x) => ({ code: 0, ...x }),
+            (e: { code: number; stdout: string; stderr: string }) => e,
+        );
         assert.equal(r.code, 2, r.stderr);
-        assert.equal(r.stderr, `plan: ${TYPE_ERROR} does not type-check, and pulumi up type-checks it (1 error):\n` +
-            `  ${TYPE_ERROR}(8,7): error TS2322: Type 'string' is not assignable to type 'number'.\n`);
+        assert.equal(
+            r.stderr,
+            `plan: ${TYPE_ERROR} does not type-check, and pulumi up type-checks it (1 error):\n` +
+                `  ${TYPE_ERROR}(8,7): error TS2322: Type 'string' is not assignable to type 'number'.\n`,
+        );
         assert.equal(r.stdout, "", "no plan of a program pulumi up would refuse");
     });
 
@@ -78,7 +89,10 @@ describe("cli: plan's options", function () {
         for (const extra of [["--preview"], ["--policy-config", "p.json"], ["--write-policy-config", "p.json"]]) {
             const r = await run(planSpec, planMain, ["--stack", "dev", "--since", "HEAD", ...extra]);
             assert.equal(r.code, EXIT.usage, extra.join(" "));
-            assert.equal(r.stderr.split("\n")[0], `plan: --since plans the update from <git-ref> and runs no policy: ${extra[0]} cannot go with it (run the plan without --since for it)`);
+            assert.equal(
+                r.stderr.split("\n")[0],
+                `plan: --since plans the update from <git-ref> and runs no policy: ${extra[0]} cannot go with it (run the plan without --since for it)`,
+            );
         }
     });
 
@@ -99,8 +113,15 @@ describe("cli: plan's options", function () {
         }
         // --since: an advisory verdict (a full re-export, a new database) fails the gate too.
         const advisory: Verdict = { kind: "rows-exported-again", level: "advisory", urn: "urn:x", message: "re-exported" };
-        const plan = (...verdicts: Verdict[]): LifecyclePlan => ({ steps: [], verdicts, summary: { create: 0, update: 0, replace: 0, delete: 0 } });
-        assert.deepEqual([sinceExitCode(plan(advisory), false), sinceExitCode(plan(advisory), true), sinceExitCode(plan(), true)], [0, 1, 0]);
+        const plan = (...verdicts: Verdict[]): LifecyclePlan => ({
+            steps: [],
+            verdicts,
+            summary: { create: 0, update: 0, replace: 0, delete: 0 },
+        });
+        assert.deepEqual(
+            [sinceExitCode(plan(advisory), false), sinceExitCode(plan(advisory), true), sinceExitCode(plan(), true)],
+            [0, 1, 0],
+        );
         assert.equal(sinceExitCode(plan({ ...advisory, level: "error" }), false), 1);
     });
 });

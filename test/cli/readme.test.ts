@@ -19,13 +19,19 @@ describe("docs/commands.md: the commands", () => {
 
     it("lists every command with its usage line and the sentence --help prints first", () => {
         for (const s of SPECS) {
-            assert.ok(flat.includes(`- \`${usageLine(s).replace(/^Usage: /, "")}\` ${s.summary}`), `docs/commands.md lists ${usageLine(s)} with: ${s.summary}`);
+            assert.ok(
+                flat.includes(`- \`${usageLine(s).replace(/^Usage: /, "")}\` ${s.summary}`),
+                `docs/commands.md lists ${usageLine(s)} with: ${s.summary}`,
+            );
         }
     });
 
     it("lists nothing that is not a command, and every command is an npm script", () => {
         const listed = [...section.matchAll(/^- `npm run ([\w:-]+) --/gm)].map((m) => m[1]);
-        assert.deepEqual(listed, SPECS.map((s) => s.script));
+        assert.deepEqual(
+            listed,
+            SPECS.map((s) => s.script),
+        );
         const scripts = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts;
         for (const s of SPECS) assert.ok(scripts[s.script], `npm script ${s.script}`);
     });

@@ -23,9 +23,12 @@ interface Run {
 function spawn(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
     const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("npm_")));
     return new Promise((resolve) => {
-        execFile(process.execPath, ["-r", "ts-node/register/transpile-only", path.join("tools", script, "main.ts"), ...args],
+        execFile(
+            process.execPath,
+            ["-r", "ts-node/register/transpile-only", path.join("tools", script, "main.ts"), ...args],
             { cwd: ROOT, env: { ...clean, [TEST_STACKS_ENV]: STACKS, ...env }, maxBuffer: 16 << 20, timeout: 60_000 },
-            (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }));
+            (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr }),
+        );
     });
 }
 
@@ -55,8 +58,14 @@ describe("cli: the scripts as processes", function () {
     before(async () => {
         STACKS = fs.mkdtempSync(path.join(os.tmpdir(), "clitest-stacks-"));
         for (const s of ["dev", "prod"]) fs.copyFileSync(stackFilePath(stackDir(ROOT), s), stackFilePath(STACKS, s));
-        fs.writeFileSync(stackFilePath(STACKS, BROKEN_YAML), DEV.replace("  incremental-crawl:versioning: false", "  incremental-crawl:versioning: false: true"));
-        fs.writeFileSync(stackFilePath(STACKS, BROKEN_CONFIG), DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev"));
+        fs.writeFileSync(
+            stackFilePath(STACKS, BROKEN_YAML),
+            DEV.replace("  incremental-crawl:versioning: false", "  incremental-crawl:versioning: false: true"),
+        );
+        fs.writeFileSync(
+            stackFilePath(STACKS, BROKEN_CONFIG),
+            DEV.replace("incremental-crawl:glueDatabase: lake_dev", "incremental-crawl:glueDatabse: lake_dev"),
+        );
         try {
             // Three at a time: each is a node process compiling the scripts.
             const names = Object.keys(cases);
@@ -77,7 +86,10 @@ describe("cli: the scripts as processes", function () {
 
     it("an unknown option is named on stderr, with the usage line, exit 2", () => {
         assert.equal(r("iamUnknown").code, 2);
-        assert.equal(r("iamUnknown").stderr, `check:iam: unknown option --bogus\n${usageLine(checkIamSpec)}\nRun \`npm run check:iam -- --help\` for the options.\n`);
+        assert.equal(
+            r("iamUnknown").stderr,
+            `check:iam: unknown option --bogus\n${usageLine(checkIamSpec)}\nRun \`npm run check:iam -- --help\` for the options.\n`,
+        );
         assert.equal(r("iamUnknown").stdout, "");
     });
 
@@ -95,13 +107,19 @@ describe("cli: the scripts as processes", function () {
 
     it("npm run plan --stack prod (without --) gets the command that was meant, exit 2", () => {
         assert.equal(r("npm").code, 2);
-        assert.match(r("npm").stderr, /^plan: npm took --stack for one of its own settings .*did you mean `npm run plan -- --stack prod`\?\n/);
+        assert.match(
+            r("npm").stderr,
+            /^plan: npm took --stack for one of its own settings .*did you mean `npm run plan -- --stack prod`\?\n/,
+        );
     });
 
     it("a YAML syntax error names the stack file and line, without a stack trace unless --debug", () => {
         const line = DEV.split("\n").findIndex((l) => l.includes("incremental-crawl:versioning")) + 1;
         assert.equal(r("yaml").code, 2);
-        assert.match(r("yaml").stderr, new RegExp(`^plan: ${escape(stackFilePath(STACKS, BROKEN_YAML))}:${line}:\\d+: YAML syntax error: `));
+        assert.match(
+            r("yaml").stderr,
+            new RegExp(`^plan: ${escape(stackFilePath(STACKS, BROKEN_YAML))}:${line}:\\d+: YAML syntax error: `),
+        );
         assert.doesNotMatch(r("yaml").stderr, STACK_TRACE);
         assert.equal(r("yamlDebug").code, 2);
         assert.match(r("yamlDebug").stderr, STACK_TRACE);
@@ -110,8 +128,11 @@ describe("cli: the scripts as processes", function () {
     it("a configuration error names file, line, key and the key it most likely meant, without a stack trace", () => {
         const line = DEV.split("\n").findIndex((l) => l.includes("incremental-crawl:glueDatabase")) + 1;
         assert.equal(r("config").code, 2);
-        assert.equal(r("config").stderr, `plan: stack ${BROKEN_CONFIG}: invalid configuration (1 problem):\n` +
-            `  ${stackFilePath(STACKS, BROKEN_CONFIG)}:${line}:3: incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"\n`);
+        assert.equal(
+            r("config").stderr,
+            `plan: stack ${BROKEN_CONFIG}: invalid configuration (1 problem):\n` +
+                `  ${stackFilePath(STACKS, BROKEN_CONFIG)}:${line}:3: incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"\n`,
+        );
         assert.equal(r("config").stdout, "");
     });
 });

@@ -22,7 +22,10 @@ describe("cli: did you mean (edit distance)", () => {
     });
 
     it("says it as (did you mean ...?)", () => {
-        assert.equal(didYouMean("stak", ["stack", "table"], (c) => `--${c}`), " (did you mean --stack?)");
+        assert.equal(
+            didYouMean("stak", ["stack", "table"], (c) => `--${c}`),
+            " (did you mean --stack?)",
+        );
         assert.equal(didYouMean("zzz", ["stack"]), "");
     });
 });

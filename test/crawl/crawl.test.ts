@@ -8,8 +8,16 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import {
-    BatchCreatePartitionCommand, CrawlerRunningException, EntityNotFoundException, GetCrawlerCommand, GetCrawlerMetricsCommand,
-    GetPartitionsCommand, GetTableCommand, GlueClient, PartitionInput, StartCrawlerCommand,
+    BatchCreatePartitionCommand,
+    CrawlerRunningException,
+    EntityNotFoundException,
+    GetCrawlerCommand,
+    GetCrawlerMetricsCommand,
+    GetPartitionsCommand,
+    GetTableCommand,
+    GlueClient,
+    PartitionInput,
+    StartCrawlerCommand,
 } from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, S3Client } from "@aws-sdk/client-s3";
 import { mockClient } from "aws-sdk-client-mock";
@@ -26,12 +34,26 @@ const crawlerOf = (t: Name) => `incremental-crawl-dev-${t}`;
 
 function outputs(): StackOutputs {
     return {
-        bucketName: BUCKET, exportPrefix: "exports", topicArn: "arn:aws:sns:eu-west-1:123456789012:lake-events", glueDatabase: DATABASE, athenaWorkgroup: "wg",
-        tables: Object.fromEntries(TABLES.map((t) => [t, {
-            snowflakeTable: `LAKE_EXPORT.EXPORT.${t.toUpperCase()}`, s3Prefix: prefixOf(t), exportId: "g1-0a1b2c3d", tablePrefix: `exports/${t}/`,
-            queueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${t}`, deadLetterQueueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${t}-dlq`,
-            crawlerName: crawlerOf(t), glueTable: t,
-        }])),
+        bucketName: BUCKET,
+        exportPrefix: "exports",
+        topicArn: "arn:aws:sns:eu-west-1:123456789012:lake-events",
+        glueDatabase: DATABASE,
+        athenaWorkgroup: "wg",
+        tables: Object.fromEntries(
+            TABLES.map((t) => [
+                t,
+                {
+                    snowflakeTable: `LAKE_EXPORT.EXPORT.${t.toUpperCase()}`,
+                    s3Prefix: prefixOf(t),
+                    exportId: "g1-0a1b2c3d",
+                    tablePrefix: `exports/${t}/`,
+                    queueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${t}`,
+                    deadLetterQueueUrl: `https://sqs.eu-west-1.amazonaws.com/123456789012/${t}-dlq`,
+                    crawlerName: crawlerOf(t),
+                    glueTable: t,
+                },
+            ]),
+        ),
     };
 }
 
@@ -57,7 +79,14 @@ type World = Record<Name, TableWorld>;
 function healthy(): World {
     const one = (n: number): TableWorld => {
         const folders = Array.from({ length: n }, (_, i) => `dt=2024-01-${String(i + 1).padStart(2, "0")}`);
-        return { folders, partitions: folders.slice(0, n - 2), queued: folders.slice(n - 2), states: ["RUNNING", "RUNNING", "STOPPING", "READY"], status: "SUCCEEDED", running: false };
+        return {
+            folders,
+            partitions: folders.slice(0, n - 2),
+            queued: folders.slice(n - 2),
+            states: ["RUNNING", "RUNNING", "STOPPING", "READY"],
+            status: "SUCCEEDED",
+            running: false,
+        };
     };
     return { orders: one(5), customers: one(3) };
 }
@@ -80,17 +109,27 @@ function install(w: World) {
     const runs = new Map<TableWorld, { polls: number; done: boolean }>();
 
     glue.on(GetPartitionsCommand).callsFake((input) => {
-        if (input.DatabaseName !== DATABASE) throw new EntityNotFoundException({ message: `no database ${input.DatabaseName}`, $metadata: {} });
+        if (input.DatabaseName !== DATABASE)
+            throw new EntityNotFoundException({ message: `no database ${input.DatabaseName}`, $metadata: {} });
         assert.equal(input.ExcludeColumnSchema, true, "counting partitions needs no column schemas");
         calls.partitionPages += 1;
         const all = tableOf(input.TableName).partitions;
         const start = input.NextToken ? Number(input.NextToken) : 0;
         const page = all.slice(start, start + 100);
-        return { Partitions: page.map((f) => ({ Values: [f.split("=")[1]] })), NextToken: start + 100 < all.length ? String(start + 100) : undefined };
+        return {
+            Partitions: page.map((f) => ({ Values: [f.split("=")[1]] })),
+            NextToken: start + 100 < all.length ? String(start + 100) : undefined,
+        };
     });
     glue.on(GetTableCommand).callsFake((input) => {
         tableOf(input.Name);
-        return { Table: { Name: input.Name, PartitionKeys: [{ Name: "dt", Type: "string" }], StorageDescriptor: { Location: `s3://${BUCKET}/${prefixOf(input.Name as Name)}`, Columns: [] } } };
+        return {
+            Table: {
+                Name: input.Name,
+                PartitionKeys: [{ Name: "dt", Type: "string" }],
+                StorageDescriptor: { Location: `s3://${BUCKET}/${prefixOf(input.Name as Name)}`, Columns: [] },
+            },
+        };
     });
     glue.on(BatchCreatePartitionCommand).callsFake((input) => {
         const t = tableOf(input.TableName);
@@ -98,7 +137,8 @@ function install(w: World) {
         const errors = [];
         for (const p of input.PartitionInputList ?? []) {
             const folder = `dt=${p.Values![0]}`;
-            if (t.partitions.includes(folder)) errors.push({ PartitionValues: p.Values, ErrorDetail: { ErrorCode: "AlreadyExistsException" } });
+            if (t.partitions.includes(folder))
+                errors.push({ PartitionValues: p.Values, ErrorDetail: { ErrorCode: "AlreadyExistsException" } });
             else t.partitions.push(folder);
         }
         return { Errors: errors };
@@ -125,15 +165,29 @@ function install(w: World) {
         }
         return {
             Crawler: {
-                Name: input.Name, State: state,
-                LastCrawl: state === "READY"
-                    ? { Status: t.status, StartTime: NEXT, ErrorMessage: t.error, LogGroup: "/aws-glue/crawlers", LogStream: input.Name }
-                    : { Status: "SUCCEEDED", StartTime: PREV },
+                Name: input.Name,
+                State: state,
+                LastCrawl:
+                    state === "READY"
+                        ? {
+                              Status: t.status,
+                              StartTime: NEXT,
+                              ErrorMessage: t.error,
+                              LogGroup: "/aws-glue/crawlers",
+                              LogStream: input.Name,
+                          }
+                        : { Status: "SUCCEEDED", StartTime: PREV },
             },
         };
     });
     glue.on(GetCrawlerMetricsCommand).callsFake((input) => ({
-        CrawlerMetricsList: (input.CrawlerNameList ?? []).map((n: string) => ({ CrawlerName: n, TablesCreated: 0, TablesUpdated: 1, TablesDeleted: 0, LastRuntimeSeconds: 75 })),
+        CrawlerMetricsList: (input.CrawlerNameList ?? []).map((n: string) => ({
+            CrawlerName: n,
+            TablesCreated: 0,
+            TablesUpdated: 1,
+            TablesDeleted: 0,
+            LastRuntimeSeconds: 75,
+        })),
     }));
     s3.on(ListObjectsV2Command).callsFake((input) => {
         assert.equal(input.Bucket, BUCKET);
@@ -143,7 +197,11 @@ function install(w: World) {
         const all = w[t].folders;
         const start = input.ContinuationToken ? Number(input.ContinuationToken) : 0;
         const next = start + 2 < all.length ? String(start + 2) : undefined;
-        return { CommonPrefixes: all.slice(start, start + 2).map((f) => ({ Prefix: `${input.Prefix}${f}/` })), IsTruncated: next !== undefined, NextContinuationToken: next };
+        return {
+            CommonPrefixes: all.slice(start, start + 2).map((f) => ({ Prefix: `${input.Prefix}${f}/` })),
+            IsTruncated: next !== undefined,
+            NextContinuationToken: next,
+        };
     });
     return calls;
 }
@@ -189,7 +247,8 @@ function row(stdout: string, table: string): string[] {
     for (const line of lines.slice(rule + 1)) {
         if (line.trim() === "") break;
         const cells = starts.map((s, i) => line.slice(s, starts[i + 1]).trim());
-        if (cells[0] === "" && rows.length > 0) rows[rows.length - 1] = rows[rows.length - 1].map((c, i) => [c, cells[i]].filter(Boolean).join(" "));
+        if (cells[0] === "" && rows.length > 0)
+            rows[rows.length - 1] = rows[rows.length - 1].map((c, i) => [c, cells[i]].filter(Boolean).join(" "));
         else rows.push(cells);
     }
     return (rows.find((r) => r[0] === table) ?? []).filter((c) => c !== "");
@@ -222,7 +281,10 @@ describe("crawl: a crawl on demand", () => {
         w.orders.running = true;
         const r = await crawl(["--stack", "dev", "--wait", "--table", "orders"], w);
         assert.equal(r.code, 0, r.stderr + r.stdout);
-        assert.match(r.stderr, /\[orders\] crawler incremental-crawl-dev-orders is already running \(CrawlerRunningException\): waiting for that run/);
+        assert.match(
+            r.stderr,
+            /\[orders\] crawler incremental-crawl-dev-orders is already running \(CrawlerRunningException\): waiting for that run/,
+        );
         assert.deepEqual(row(r.stdout, "orders").slice(0, 3), ["orders", "SUCCEEDED (joined the run in progress, 1m15s)", "3 → 5 (+2)"]);
         assert.doesNotMatch(r.stdout, /customers/, "--table crawls that table only");
     });
@@ -236,7 +298,10 @@ describe("crawl: a crawl on demand", () => {
         const cells = row(r.stdout, "customers");
         assert.equal(cells[1], "FAILED (started, 1m15s)");
         assert.equal(cells[2], "1 → 1 (+0)");
-        assert.match(flat(r.stdout), /Notes: customers: Service Principal: glue\.amazonaws\.com is not authorized to perform: sqs:ReceiveMessage customers: logs: \/aws-glue\/crawlers \/ incremental-crawl-dev-customers/);
+        assert.match(
+            flat(r.stdout),
+            /Notes: customers: Service Principal: glue\.amazonaws\.com is not authorized to perform: sqs:ReceiveMessage customers: logs: \/aws-glue\/crawlers \/ incremental-crawl-dev-customers/,
+        );
         assert.match(r.stdout, /2 crawls: 1 succeeded, 1 failed/);
     });
 
@@ -245,17 +310,29 @@ describe("crawl: a crawl on demand", () => {
         w.orders.states = ["RUNNING"];
         const r = await crawl(["--stack", "dev", "--wait", "--table", "orders", "--timeout-seconds", "60"], w);
         assert.equal(r.code, 1);
-        assert.match(flat(r.stdout), /orders: crawler incremental-crawl-dev-orders still RUNNING after 1m \(--timeout-seconds 60\); the run goes on/);
-        assert.equal(r.slept.reduce((a, b) => a + b, 0), 60_000);
+        assert.match(
+            flat(r.stdout),
+            /orders: crawler incremental-crawl-dev-orders still RUNNING after 1m \(--timeout-seconds 60\); the run goes on/,
+        );
+        assert.equal(
+            r.slept.reduce((a, b) => a + b, 0),
+            60_000,
+        );
     });
 
     it("exits 2 when a crawler cannot be started, and still reports the others", async () => {
         const w = healthy();
-        w.orders.startError = Object.assign(new Error("User: arn:aws:iam::123456789012:user/ops is not authorized to perform: glue:StartCrawler"), { name: "AccessDeniedException" });
+        w.orders.startError = Object.assign(
+            new Error("User: arn:aws:iam::123456789012:user/ops is not authorized to perform: glue:StartCrawler"),
+            { name: "AccessDeniedException" },
+        );
         const r = await crawl(["--stack", "dev", "--wait"], w);
         assert.equal(r.code, 2);
         assert.deepEqual(row(r.stdout, "orders").slice(0, 3), ["orders", "could not run", "3"]);
-        assert.match(flat(r.stdout), /orders: StartCrawler incremental-crawl-dev-orders: AccessDeniedException: User: .* glue:StartCrawler/);
+        assert.match(
+            flat(r.stdout),
+            /orders: StartCrawler incremental-crawl-dev-orders: AccessDeniedException: User: .* glue:StartCrawler/,
+        );
         assert.equal(row(r.stdout, "customers")[1], "SUCCEEDED (started, 1m15s)");
         assert.match(r.stdout, /2 crawls: 1 succeeded, 1 could not run/);
     });
@@ -284,14 +361,20 @@ describe("crawl: a crawl on demand", () => {
         const r = await crawl(["--stack", "dev", "--wait", "--table", "orders", "--repair"], lost());
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.equal(r.calls.created.length, 1, "one BatchCreatePartition");
-        assert.deepEqual(r.calls.created[0].map((p) => [p.Values, p.StorageDescriptor?.Location]), [
-            // Every folder the catalog misses now, the queued ones too (the repair does not read the
-            // queue): the crawl then finds them catalogued, and their partitions inherit the table's schema.
-            [["2024-01-02"], `s3://${BUCKET}/${prefixOf("orders")}dt=2024-01-02/`],
-            [["2024-01-04"], `s3://${BUCKET}/${prefixOf("orders")}dt=2024-01-04/`],
-            [["2024-01-05"], `s3://${BUCKET}/${prefixOf("orders")}dt=2024-01-05/`],
-        ]);
-        assert.match(r.stderr, /\[orders\] repair: 5 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/, 3 not in the catalog \(dt=2024-01-02, dt=2024-01-04, dt=2024-01-05\); not partition folders: _SUCCESS_tmp/);
+        assert.deepEqual(
+            r.calls.created[0].map((p) => [p.Values, p.StorageDescriptor?.Location]),
+            [
+                // Every folder the catalog misses now, the queued ones too (the repair does not read the
+                // queue): the crawl then finds them catalogued, and their partitions inherit the table's schema.
+                [["2024-01-02"], `s3://${BUCKET}/${prefixOf("orders")}dt=2024-01-02/`],
+                [["2024-01-04"], `s3://${BUCKET}/${prefixOf("orders")}dt=2024-01-04/`],
+                [["2024-01-05"], `s3://${BUCKET}/${prefixOf("orders")}dt=2024-01-05/`],
+            ],
+        );
+        assert.match(
+            r.stderr,
+            /\[orders\] repair: 5 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/, 3 not in the catalog \(dt=2024-01-02, dt=2024-01-04, dt=2024-01-05\); not partition folders: _SUCCESS_tmp/,
+        );
         assert.deepEqual(row(r.stdout, "orders").slice(2), ["2 → 5 (+3)", "1 updated"]);
         assert.match(flat(r.stdout), /orders: repair: 3 of 5 partition folders registered from S3; 1 other folder left alone/);
         assert.ok(r.world.orders.partitions.includes("dt=2024-01-02"));
@@ -314,14 +397,21 @@ describe("crawl: a crawl on demand", () => {
 
     it("reads the outputs as verify does: a stack's, or a file's", async () => {
         const asked: string[] = [];
-        const r = await crawl(["--stack", "prod", "--table", "orders"], healthy(), { stackOutputs: async (s) => (asked.push(s), JSON.stringify(outputs())) });
+        const r = await crawl(["--stack", "prod", "--table", "orders"], healthy(), {
+            stackOutputs: async (s) => (asked.push(s), JSON.stringify(outputs())),
+        });
         assert.equal(r.code, 0);
         assert.deepEqual(asked, ["prod"]);
         const f = await crawl(["--outputs", "outputs.json", "--table", "orders"]);
         assert.match(f.stderr, /^crawl: outputs\.json, 1 table \(orders\)/);
-        const broken = await crawl(["--outputs", "outputs.json"], healthy(), { readFile: () => JSON.stringify({ ...outputs(), tables: {} }) });
+        const broken = await crawl(["--outputs", "outputs.json"], healthy(), {
+            readFile: () => JSON.stringify({ ...outputs(), tables: {} }),
+        });
         assert.equal(broken.code, 2);
-        assert.match(broken.stderr, /crawl: outputs\.json: the stack outputs cannot be verified:\n {2}- tables: expected an object with one entry per exported table/);
+        assert.match(
+            broken.stderr,
+            /crawl: outputs\.json: the stack outputs cannot be verified:\n {2}- tables: expected an object with one entry per exported table/,
+        );
     });
 
     it("exits 2 on what it cannot run with, naming it", async () => {
@@ -338,7 +428,9 @@ describe("crawl: a crawl on demand", () => {
             assert.match(r.stderr, message, argv.join(" "));
             assert.deepEqual(r.calls.started, [], "nothing started");
         }
-        const creds = await crawl(["--stack", "dev"], healthy(), { checkAwsCredentials: async () => "no usable AWS credentials (CredentialsProviderError)" });
+        const creds = await crawl(["--stack", "dev"], healthy(), {
+            checkAwsCredentials: async () => "no usable AWS credentials (CredentialsProviderError)",
+        });
         assert.equal(creds.code, 2);
         assert.match(creds.stderr, /crawl: cannot crawl stack dev: no usable AWS credentials/);
     });
@@ -368,12 +460,22 @@ describe("crawl: the README", () => {
         const readme = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "operating.md"), "utf8");
         const example = formatCrawlReport([
             {
-                table: "orders", crawler: "incremental-crawl-prod-orders", outcome: "succeeded", start: "already running",
-                run: { status: "SUCCEEDED", seconds: 64 }, tables: { created: 0, updated: 1, deleted: 0 }, partitions: { before: 412, after: 415 },
+                table: "orders",
+                crawler: "incremental-crawl-prod-orders",
+                outcome: "succeeded",
+                start: "already running",
+                run: { status: "SUCCEEDED", seconds: 64 },
+                tables: { created: 0, updated: 1, deleted: 0 },
+                partitions: { before: 412, after: 415 },
             },
             {
-                table: "customers", crawler: "incremental-crawl-prod-customers", outcome: "succeeded", start: "started",
-                run: { status: "SUCCEEDED", seconds: 75 }, tables: { created: 0, updated: 1, deleted: 0 }, partitions: { before: 22, after: 24 },
+                table: "customers",
+                crawler: "incremental-crawl-prod-customers",
+                outcome: "succeeded",
+                start: "started",
+                run: { status: "SUCCEEDED", seconds: 75 },
+                tables: { created: 0, updated: 1, deleted: 0 },
+                partitions: { before: 22, after: 24 },
                 repair: { folders: 24, added: 1, skipped: [] },
             },
         ]).text;

@@ -41,10 +41,14 @@ function engineOp(s: EngineStep): string {
 }
 const imitationOp = (s: Step) => (s.op === "replace" ? `replace ${s.mode === "delete-before-replace" ? "dbr" : "cbd"}` : s.op);
 /** Where a replacement's decision comes from: the engine proves only the first two. */
-const decidedBy = (s: Step) => (s.dependentOf ? "engine (dependent of a delete-before-replace)"
-    : s.replaceKeys.length === 0 ? "engine (program option)"
-        : s.type.startsWith("aws:") || s.type.startsWith("command:") ? `project rules (stand-in Diff: ${s.replaceKeys.join(", ")})`
-            : `provider rules (${s.replaceKeys.join(", ")})`);
+const decidedBy = (s: Step) =>
+    s.dependentOf
+        ? "engine (dependent of a delete-before-replace)"
+        : s.replaceKeys.length === 0
+          ? "engine (program option)"
+          : s.type.startsWith("aws:") || s.type.startsWith("command:")
+            ? `project rules (stand-in Diff: ${s.replaceKeys.join(", ")})`
+            : `provider rules (${s.replaceKeys.join(", ")})`;
 
 for (const stack of ["dev", "prod"] as const satisfies readonly Stack[]) {
     describe(`engine: the change matrix of ${stack} on the real Pulumi engine`, function () {
@@ -62,9 +66,16 @@ for (const stack of ["dev", "prod"] as const satisfies readonly Stack[]) {
             const excluded = (await graphOf({ stack })).resources.filter((r) => isSnowflakeSide(r.type));
             // URNs as the engine spells them: from the first preview.
             const preview = stepsOf((await ws.withEvents(["preview"])).events);
-            const exclude = [...preview.keys()].filter((urn) => excluded.some((r) => typeAndName(urn) === `${r.type}::${r.name}`)).flatMap((u) => ["--exclude", u]);
+            const exclude = [...preview.keys()]
+                .filter((urn) => excluded.some((r) => typeAndName(urn) === `${r.type}::${r.name}`))
+                .flatMap((u) => ["--exclude", u]);
             await ws.pulumi(["up", "--yes", "--skip-preview", ...exclude, "--exclude-dependents"]);
-            deployed = new Set((await ws.exportStack()).resources.map((r: any) => r.urn).filter((u: string) => !engineOwn(u)).map(typeAndName));
+            deployed = new Set(
+                (await ws.exportStack()).resources
+                    .map((r: any) => r.urn)
+                    .filter((u: string) => !engineOwn(u))
+                    .map(typeAndName),
+            );
         });
         after(async () => {
             ws?.dispose();
@@ -89,13 +100,19 @@ for (const stack of ["dev", "prod"] as const satisfies readonly Stack[]) {
                     const e = byKey.get(k);
                     const want = imitationOp(s);
                     const got = e ? engineOp(e) : s.op === "delete" ? "(no step)" : "(not registered)";
-                    if (want !== "same" || got !== "same") lines.push(`${got === want ? "=" : "≠"} ${want}${got === want ? "" : ` (engine: ${got})`} ${k}${s.op === "replace" ? `  [${decidedBy(s)}]` : ""}`);
+                    if (want !== "same" || got !== "same")
+                        lines.push(
+                            `${got === want ? "=" : "≠"} ${want}${got === want ? "" : ` (engine: ${got})`} ${k}${s.op === "replace" ? `  [${decidedBy(s)}]` : ""}`,
+                        );
                     if (got !== want) mismatches.push(`${k}: plan --since ${want}, engine ${got}`);
                 }
                 for (const [k, e] of byKey) {
-                    if (deployed.has(k) && !predicted.plan.steps.some((s) => `${s.type}::${s.name}` === k)) mismatches.push(`${k}: engine ${engineOp(e)}, not in the prediction`);
+                    if (deployed.has(k) && !predicted.plan.steps.some((s) => `${s.type}::${s.name}` === k))
+                        mismatches.push(`${k}: engine ${engineOp(e)}, not in the prediction`);
                 }
-                console.log(`      ${stack} / ${c.name}:\n${lines.map((l) => `        ${l}`).join("\n") || "        (no change to the deployed resources)"}`);
+                console.log(
+                    `      ${stack} / ${c.name}:\n${lines.map((l) => `        ${l}`).join("\n") || "        (no change to the deployed resources)"}`,
+                );
                 assert.deepEqual(mismatches, []);
             });
         }

@@ -67,7 +67,10 @@ export interface Workspace {
 }
 
 /** An RSA key for the provider's key-pair login (the fake endpoint accepts any). */
-const PRIVATE_KEY = crypto.generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey.export({ type: "pkcs8", format: "pem" }).toString();
+const PRIVATE_KEY = crypto
+    .generateKeyPairSync("rsa", { modulusLength: 2048 })
+    .privateKey.export({ type: "pkcs8", format: "pem" })
+    .toString();
 
 export interface WorkspaceOptions {
     /**
@@ -109,8 +112,14 @@ export async function workspace(opts: WorkspaceOptions): Promise<Workspace> {
         fs.mkdirSync(main);
         const version = JSON.parse(fs.readFileSync(path.join(ROOT, "policies", "package.json"), "utf8")).version;
         fs.writeFileSync(path.join(main, "package.json"), JSON.stringify({ name: "engine-test-program", version, main: "index.ts" }));
-        fs.writeFileSync(path.join(main, "tsconfig.json"), JSON.stringify({ extends: path.join(ROOT, "tsconfig.json"), include: ["index.ts"] }));
-        fs.writeFileSync(path.join(main, "index.ts"), `export * from ${JSON.stringify(path.join(ROOT, opts.program).replace(/\.ts$/, ""))};\n`);
+        fs.writeFileSync(
+            path.join(main, "tsconfig.json"),
+            JSON.stringify({ extends: path.join(ROOT, "tsconfig.json"), include: ["index.ts"] }),
+        );
+        fs.writeFileSync(
+            path.join(main, "index.ts"),
+            `export * from ${JSON.stringify(path.join(ROOT, opts.program).replace(/\.ts$/, ""))};\n`,
+        );
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(main, "node_modules"));
     }
     fs.writeFileSync(path.join(project, "Pulumi.yaml"), YAML.stringify({ ...projectYaml, main, ...opts.project }));
@@ -142,14 +151,21 @@ export async function workspace(opts: WorkspaceOptions): Promise<Workspace> {
     delete env.npm_config_node_options;
     const cli = (args: string[], o: { env?: Record<string, string>; allowFailure?: boolean } = {}) =>
         new Promise<CliResult>((resolve, reject) => {
-            execFile(path.join(ENGINE_BIN, "pulumi"), [...args, "--non-interactive"], {
-                cwd: project, env: { ...env, ...o.env }, maxBuffer: 256 << 20,
-            }, (err, stdout, stderr) => {
-                const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
-                if (code !== 0 && !o.allowFailure) {
-                    reject(new Error(`pulumi ${args.join(" ")} exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`));
-                } else resolve({ code, stdout, stderr });
-            });
+            execFile(
+                path.join(ENGINE_BIN, "pulumi"),
+                [...args, "--non-interactive"],
+                {
+                    cwd: project,
+                    env: { ...env, ...o.env },
+                    maxBuffer: 256 << 20,
+                },
+                (err, stdout, stderr) => {
+                    const code = err ? (typeof (err as any).code === "number" ? (err as any).code : 1) : 0;
+                    if (code !== 0 && !o.allowFailure) {
+                        reject(new Error(`pulumi ${args.join(" ")} exited ${code}\n${stdout.slice(-4000)}\n${stderr.slice(-4000)}`));
+                    } else resolve({ code, stdout, stderr });
+                },
+            );
         });
     let runs = 0;
     const withConfig = (args: string[], o: CliOptions = {}) => {
@@ -169,7 +185,12 @@ export async function workspace(opts: WorkspaceOptions): Promise<Workspace> {
         async withEvents(args, o) {
             const log = path.join(dir, `events-${++runs}.jsonl`);
             const result = await cli(withConfig([...args, "--event-log", log], o), o);
-            const lines = fs.existsSync(log) ? fs.readFileSync(log, "utf8").split("\n").filter((l) => l.trim() !== "") : [];
+            const lines = fs.existsSync(log)
+                ? fs
+                      .readFileSync(log, "utf8")
+                      .split("\n")
+                      .filter((l) => l.trim() !== "")
+                : [];
             return { ...result, events: lines.map((l) => JSON.parse(l)) };
         },
         async exportStack() {
@@ -226,12 +247,15 @@ export function stepsOf(events: EngineEvent[]): Map<string, EngineStep> {
 
 /** Policy violations of a preview or update: `<level> <policy> <type>::<name>` (or `(stack)`). */
 export function violationsOf(events: EngineEvent[]): string[] {
-    return events.filter((e) => e.policyEvent).map((e) => {
-        const p = e.policyEvent;
-        // A stack policy's verdict names the stack resource.
-        const urn: string | undefined = p.resourceUrn && !p.resourceUrn.includes("::pulumi:pulumi:Stack::") ? p.resourceUrn : undefined;
-        return `${p.enforcementLevel} ${p.policyName} ${urn ? typeAndName(urn) : "(stack)"}`;
-    }).sort();
+    return events
+        .filter((e) => e.policyEvent)
+        .map((e) => {
+            const p = e.policyEvent;
+            // A stack policy's verdict names the stack resource.
+            const urn: string | undefined = p.resourceUrn && !p.resourceUrn.includes("::pulumi:pulumi:Stack::") ? p.resourceUrn : undefined;
+            return `${p.enforcementLevel} ${p.policyName} ${urn ? typeAndName(urn) : "(stack)"}`;
+        })
+        .sort();
 }
 
 /** The same for the offline plan's violations (`npm run plan`, tools/plan/policy-run.ts). */
@@ -247,8 +271,12 @@ export function writePolicyConfig(dir: string, plan: { policyConfig: Record<stri
 }
 
 /** `--policy-pack` arguments: the pack folder and a config written from the plan. */
-export const policyArgs = (dir: string, plan: { policyConfig: Record<string, unknown> }) =>
-    ["--policy-pack", path.join(ROOT, "policies"), "--policy-pack-config", writePolicyConfig(dir, plan)];
+export const policyArgs = (dir: string, plan: { policyConfig: Record<string, unknown> }) => [
+    "--policy-pack",
+    path.join(ROOT, "policies"),
+    "--policy-pack-config",
+    writePolicyConfig(dir, plan),
+];
 
 /** `type::name` of a URN, the key both graphs share (the engine's URNs carry the parents' whole type chain, the mocks' only the parent's own). */
 export function typeAndName(urn: string): string {
@@ -263,6 +291,8 @@ export function assertSameItems(engine: string[], imitation: string[], what: str
     const onlyEngine = [...a].filter((x) => !b.has(x));
     const onlyImitation = [...b].filter((x) => !a.has(x));
     if (onlyEngine.length > 0 || onlyImitation.length > 0) {
-        throw new Error(`${what} differ:\n  only the real engine:\n    ${onlyEngine.join("\n    ") || "-"}\n  only the imitation:\n    ${onlyImitation.join("\n    ") || "-"}`);
+        throw new Error(
+            `${what} differ:\n  only the real engine:\n    ${onlyEngine.join("\n    ") || "-"}\n  only the imitation:\n    ${onlyImitation.join("\n    ") || "-"}`,
+        );
     }
 }

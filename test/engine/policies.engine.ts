@@ -33,7 +33,10 @@ describe("engine: the policy pack in the real analyzer", function () {
         const offline = await planStack({ stack: "prod", program: FIXTURE, preview: true });
         const real = await ws.withEvents(["preview", ...policyArgs(ws.dir, offline)], { allowFailure: true });
         assert.notEqual(real.code, 0, "the engine let the insecure fixture through");
-        assert.ok(real.events.some((e) => e.policyEvent), `no verdict: ${real.stdout.slice(-3000)}\n${real.stderr.slice(-3000)}`);
+        assert.ok(
+            real.events.some((e) => e.policyEvent),
+            `no verdict: ${real.stdout.slice(-3000)}\n${real.stderr.slice(-3000)}`,
+        );
         const verdicts = violationsOf(real.events);
         const diagnostics = real.events.filter((e) => e.diagnosticEvent?.severity === "error").map((e) => e.diagnosticEvent.message);
         assertSameItems(verdicts, violationsOfPlan(offline), `the verdicts (engine errors: ${diagnostics.join("; ")})`);
@@ -42,15 +45,27 @@ describe("engine: the policy pack in the real analyzer", function () {
         // reported (a preview's "can't run policy ..." as it is).
         // Auto-names differ (the stand-in's are random, as the bridge's; the mocks' derived), and with
         // them the order of a list of names.
-        const normalize = (m: string) => m.replace(/\b([a-z][a-z0-9-]*?)-[a-z0-9]{7}\b/g, "$1-*")
-            .replace(/\(([^()]+ and [^()]+)\)/g, (_all, list: string) => `(${list.split(" and ").sort().join(" and ")})`);
+        const normalize = (m: string) =>
+            m
+                .replace(/\b([a-z][a-z0-9-]*?)-[a-z0-9]{7}\b/g, "$1-*")
+                .replace(/\(([^()]+ and [^()]+)\)/g, (_all, list: string) => `(${list.split(" and ").sort().join(" and ")})`);
         const description = new Map(allPolicies.map((p) => [p.name, p.description]));
         const where = (urn?: string) => (urn && !urn.includes("::pulumi:pulumi:Stack::") ? typeAndName(urn) : "(stack)");
         // What plan adds: the Analyzer protocol carries no retainOnDelete (policies/rules/stack.ts).
-        const analyzable = offline.violations.filter((v) => !(v.policy === "stack-production-lake-retained" && /retainOnDelete nor protected/.test(v.message)));
+        const analyzable = offline.violations.filter(
+            (v) => !(v.policy === "stack-production-lake-retained" && /retainOnDelete nor protected/.test(v.message)),
+        );
         assertSameItems(
-            real.events.filter((e) => e.policyEvent).map((e) => normalize(`${e.policyEvent.policyName} ${where(e.policyEvent.resourceUrn)}: ${e.policyEvent.message.trimEnd()}`)),
-            analyzable.map((v) => normalize(`${v.policy} ${where(v.urn)}: ${v.message.startsWith("can't run policy") ? v.message : `${description.get(v.policy)}\n${v.message}`}`)),
+            real.events
+                .filter((e) => e.policyEvent)
+                .map((e) =>
+                    normalize(`${e.policyEvent.policyName} ${where(e.policyEvent.resourceUrn)}: ${e.policyEvent.message.trimEnd()}`),
+                ),
+            analyzable.map((v) =>
+                normalize(
+                    `${v.policy} ${where(v.urn)}: ${v.message.startsWith("can't run policy") ? v.message : `${description.get(v.policy)}\n${v.message}`}`,
+                ),
+            ),
             "the verdicts' messages",
         );
     });

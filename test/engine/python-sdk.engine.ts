@@ -38,10 +38,12 @@ const isStack = (type: string) => type === "pulumi:pulumi:Stack";
  */
 const ONLY_REMOTE = ["pulumi:providers:incremental-crawl::default_0_1_0", "pulumi:providers:pulumi::default"];
 
-const python = (args: string[]) => new Promise<string>((resolve, reject) => {
-    execFile(path.join(ENGINE_PYTHON, "bin", "python"), args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
-        err ? reject(new Error(`python ${args.join(" ")}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout));
-});
+const python = (args: string[]) =>
+    new Promise<string>((resolve, reject) => {
+        execFile(path.join(ENGINE_PYTHON, "bin", "python"), args, { maxBuffer: 64 << 20 }, (err, stdout, stderr) =>
+            err ? reject(new Error(`python ${args.join(" ")}: ${err.message}\n${stdout}\n${stderr}`)) : resolve(stdout),
+        );
+    });
 
 /**
  * A value made comparable across two deployments: an auto-name (an input the aws stand-in filled,
@@ -62,14 +64,16 @@ function withoutAutoNames(value: unknown, resources: Record<string, any>[]): any
 
 /** A provider's settings: the engine keeps JSON-valued ones as the SDK wrote them (Python's json.dumps spaces its separators). */
 function parsedSettings(inputs: Record<string, unknown>): Record<string, unknown> {
-    return Object.fromEntries(Object.entries(inputs).map(([k, v]) => {
-        if (typeof v !== "string" || !/^[[{]/.test(v)) return [k, v];
-        try {
-            return [k, JSON.parse(v)];
-        } catch {
-            return [k, v];
-        }
-    }));
+    return Object.fromEntries(
+        Object.entries(inputs).map(([k, v]) => {
+            if (typeof v !== "string" || !/^[[{]/.test(v)) return [k, v];
+            try {
+                return [k, JSON.parse(v)];
+            } catch {
+                return [k, v];
+            }
+        }),
+    );
 }
 
 describe("engine: the package from Python, through the SDK `pulumi package gen-sdk` generates", function () {
@@ -90,7 +94,11 @@ describe("engine: the package from Python, through the SDK `pulumi package gen-s
         // The Python program declares the lake's settings itself: its stack file keeps the providers'
         // settings only, and its Pulumi.yaml declares no project settings.
         const fixture = YAML.parse(fs.readFileSync(path.join(FIXTURE_STACKS, "Pulumi.dev.yaml"), "utf8")).config as Record<string, unknown>;
-        const projectKeys = Object.fromEntries(Object.keys(fixture).filter((k) => k.startsWith("incremental-crawl:")).map((k) => [k, undefined]));
+        const projectKeys = Object.fromEntries(
+            Object.keys(fixture)
+                .filter((k) => k.startsWith("incremental-crawl:"))
+                .map((k) => [k, undefined]),
+        );
         py = await workspace({
             stack: "dev",
             snowflake,
@@ -119,11 +127,32 @@ describe("engine: the package from Python, through the SDK `pulumi package gen-s
         const pkg = path.join(sdks, "python", "pulumi_incremental_crawl");
         // The plugin the engine must start for the SDK's resources: this package, at its version.
         const manifest = JSON.parse(fs.readFileSync(path.join(COMPONENTS, "package.json"), "utf8"));
-        assert.deepEqual(JSON.parse(fs.readFileSync(path.join(pkg, "pulumi-plugin.json"), "utf8")), { resource: true, name: "incremental-crawl", version: manifest.version });
-        await python(["-m", "pip", "install", "--no-index", "--no-build-isolation", "--disable-pip-version-check", path.join(sdks, "python")]);
+        assert.deepEqual(JSON.parse(fs.readFileSync(path.join(pkg, "pulumi-plugin.json"), "utf8")), {
+            resource: true,
+            name: "incremental-crawl",
+            version: manifest.version,
+        });
+        await python([
+            "-m",
+            "pip",
+            "install",
+            "--no-index",
+            "--no-build-isolation",
+            "--disable-pip-version-check",
+            path.join(sdks, "python"),
+        ]);
         installed = true;
-        const exported = (await python(["-c", "import pulumi_incremental_crawl as m; print(' '.join(n for n in dir(m) if not n.startswith('_')))"])).split(/\s+/);
-        for (const n of ["IncrementalLake", "ExportTableArgs", "ExportColumnArgs", "SnowflakeConnectionArgs", "PartitionGranularity", "Encryption"]) {
+        const exported = (
+            await python(["-c", "import pulumi_incremental_crawl as m; print(' '.join(n for n in dir(m) if not n.startswith('_')))"])
+        ).split(/\s+/);
+        for (const n of [
+            "IncrementalLake",
+            "ExportTableArgs",
+            "ExportColumnArgs",
+            "SnowflakeConnectionArgs",
+            "PartitionGranularity",
+            "Encryption",
+        ]) {
             assert.ok(exported.includes(n), `the SDK exports ${n}: ${exported.join(" ")}`);
         }
     });
@@ -131,13 +160,26 @@ describe("engine: the package from Python, through the SDK `pulumi package gen-s
     it("previews the Python program: the engine plans index.ts's resources, the lake constructed in the plugin", async () => {
         for (const ws of [py, ts]) {
             previews.set(ws, (await ws.withEvents(["preview"])).events);
-            excluded.set(ws, [...stepsOf(previews.get(ws)!).entries()].filter(([, s]) => isSnowflakeSide(s.type)).map(([urn]) => urn));
+            excluded.set(
+                ws,
+                [...stepsOf(previews.get(ws)!).entries()].filter(([, s]) => isSnowflakeSide(s.type)).map(([urn]) => urn),
+            );
         }
         const planned = (ws: Workspace) => [...stepsOf(previews.get(ws)!).entries()].filter(([, s]) => !isStack(s.type));
-        assert.deepEqual(planned(py).map(([, s]) => s.ops.join(",")).filter((o) => o !== "create"), [], "a first preview only creates");
+        assert.deepEqual(
+            planned(py)
+                .map(([, s]) => s.ops.join(","))
+                .filter((o) => o !== "create"),
+            [],
+            "a first preview only creates",
+        );
         const keys = (ws: Workspace) => planned(ws).map(([urn]) => typeAndName(urn));
         for (const k of ONLY_REMOTE) assert.ok(keys(py).includes(k), `the Python run plans ${k}`);
-        assertSameItems(keys(py).filter((k) => !ONLY_REMOTE.includes(k)), keys(ts), "the resources the previews of the Python program and index.ts plan");
+        assertSameItems(
+            keys(py).filter((k) => !ONLY_REMOTE.includes(k)),
+            keys(ts),
+            "the resources the previews of the Python program and index.ts plan",
+        );
         const lake = planned(py).find(([urn]) => typeAndName(urn).startsWith(`${LAKE}::`))!;
         assert.equal(lake[1].ops.join(","), "create");
         assert.ok(planned(py).length > 50, `${planned(py).length} resources`);
@@ -149,24 +191,41 @@ describe("engine: the package from Python, through the SDK `pulumi package gen-s
 
     it("`pulumi up` records index.ts's resources: parents, dependencies, providers and inputs, and the program gets the lake's outputs", async () => {
         for (const ws of [py, ts]) {
-            await ws.withEvents(["up", "--yes", "--skip-preview", ...excluded.get(ws)!.flatMap((u) => ["--exclude", u]), "--exclude-dependents"]);
+            await ws.withEvents([
+                "up",
+                "--yes",
+                "--skip-preview",
+                ...excluded.get(ws)!.flatMap((u) => ["--exclude", u]),
+                "--exclude-dependents",
+            ]);
             states.set(ws, (await ws.exportStack()).resources);
         }
         const recorded = (ws: Workspace) => states.get(ws)!.filter((r) => !isStack(r.type) && !ONLY_REMOTE.includes(typeAndName(r.urn)));
-        const ref = (urn: string | undefined) => (urn === undefined || urn.includes("::pulumi:pulumi:Stack::") ? undefined : typeAndName(urn.split("::").slice(0, 4).join("::")));
-        const shape = (ws: Workspace) => recorded(ws).map((r) => ({
-            key: typeAndName(r.urn),
-            custom: r.custom === true,
-            parent: ref(r.parent),
-            provider: ref(r.provider),
-            dependencies: [...new Set<string>((r.dependencies ?? []).map(typeAndName))].sort(),
-            protect: r.protect === true,
-            retainOnDelete: r.retainOnDelete === true,
-            inputs: withoutAutoNames(r.type.startsWith("pulumi:providers:") ? parsedSettings(r.inputs ?? {}) : r.inputs ?? {}, recorded(ws)),
-        })).sort((a, b) => a.key.localeCompare(b.key));
+        const ref = (urn: string | undefined) =>
+            urn === undefined || urn.includes("::pulumi:pulumi:Stack::") ? undefined : typeAndName(urn.split("::").slice(0, 4).join("::"));
+        const shape = (ws: Workspace) =>
+            recorded(ws)
+                .map((r) => ({
+                    key: typeAndName(r.urn),
+                    custom: r.custom === true,
+                    parent: ref(r.parent),
+                    provider: ref(r.provider),
+                    dependencies: [...new Set<string>((r.dependencies ?? []).map(typeAndName))].sort(),
+                    protect: r.protect === true,
+                    retainOnDelete: r.retainOnDelete === true,
+                    inputs: withoutAutoNames(
+                        r.type.startsWith("pulumi:providers:") ? parsedSettings(r.inputs ?? {}) : (r.inputs ?? {}),
+                        recorded(ws),
+                    ),
+                }))
+                .sort((a, b) => a.key.localeCompare(b.key));
         const [fromPython, fromTs] = [shape(py), shape(ts)];
         assert.ok(fromPython.filter((r) => r.custom).length > 30, `${fromPython.length} resources`);
-        assertSameItems(fromPython.map((r) => r.key), fromTs.map((r) => r.key), "the resources the two `pulumi up` recorded");
+        assertSameItems(
+            fromPython.map((r) => r.key),
+            fromTs.map((r) => r.key),
+            "the resources the two `pulumi up` recorded",
+        );
         for (let i = 0; i < fromTs.length; i++) assert.deepEqual(fromPython[i], fromTs[i], fromTs[i].key);
 
         // What the plugin returned reached the program: its exports are index.ts's, auto-names aside,
@@ -175,17 +234,30 @@ describe("engine: the package from Python, through the SDK `pulumi package gen-s
             const outputs = states.get(ws)!.find((r) => isStack(r.type))!.outputs;
             return withoutAutoNames({ bucket: outputs[bucket], tables: outputs.tables }, states.get(ws)!);
         };
-        const snakeCase = (o: Record<string, unknown>) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
+        const snakeCase = (o: Record<string, unknown>) =>
+            Object.fromEntries(Object.entries(o).map(([k, v]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), v]));
         const fromIndex = exports(ts, "bucketName");
         assert.deepEqual(Object.keys(fromIndex.tables), ["orders"]);
         assert.deepEqual(exports(py, "bucket_name"), { bucket: fromIndex.bucket, tables: { orders: snakeCase(fromIndex.tables.orders) } });
     });
 
     it("a second `pulumi up` of the Python program changes nothing", async () => {
-        const second = await py.withEvents(["up", "--yes", "--skip-preview", ...excluded.get(py)!.flatMap((u) => ["--exclude", u]), "--exclude-dependents"]);
+        const second = await py.withEvents([
+            "up",
+            "--yes",
+            "--skip-preview",
+            ...excluded.get(py)!.flatMap((u) => ["--exclude", u]),
+            "--exclude-dependents",
+        ]);
         const steps = [...stepsOf(second.events).entries()];
-        assert.ok(steps.some(([urn]) => typeAndName(urn).startsWith(`${LAKE}::`)), "the lake was constructed again");
+        assert.ok(
+            steps.some(([urn]) => typeAndName(urn).startsWith(`${LAKE}::`)),
+            "the lake was constructed again",
+        );
         const changed = steps.filter(([, s]) => s.ops.some((o) => o !== "same"));
-        assert.deepEqual(changed.map(([urn, s]) => `${typeAndName(urn)} ${s.ops.join(",")}`), []);
+        assert.deepEqual(
+            changed.map(([urn, s]) => `${typeAndName(urn)} ${s.ops.join(",")}`),
+            [],
+        );
     });
 });

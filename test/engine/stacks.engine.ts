@@ -12,12 +12,23 @@ import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf } from "../../offline";
 import { planStack } from "../../tools/plan/policy-run";
 import { startSnowflakeEndpoint, FakeSnowflakeEndpoint } from "./standins/snowflake-endpoint";
-import { assertSameItems, EngineEvent, policyArgs, stepsOf, typeAndName, violationsOf, violationsOfPlan, Workspace, workspace } from "./harness";
+import {
+    assertSameItems,
+    EngineEvent,
+    policyArgs,
+    stepsOf,
+    typeAndName,
+    violationsOf,
+    violationsOfPlan,
+    Workspace,
+    workspace,
+} from "./harness";
 
 const STACKS = ["dev", "prod"] as const;
 const isSnowflakeSide = (type: string) => type.startsWith("snowflake:") || type === "pulumi:providers:snowflake";
 /** Resources the engine adds that no program registers: the stack and default providers. */
-const engineOwn = (type: string, name: string) => type === "pulumi:pulumi:Stack" || (type.startsWith("pulumi:providers:") && name.startsWith("default"));
+const engineOwn = (type: string, name: string) =>
+    type === "pulumi:pulumi:Stack" || (type.startsWith("pulumi:providers:") && name.startsWith("default"));
 const key = (r: { type: string; name: string }) => `${r.type}::${r.name}`;
 
 for (const stack of STACKS) {
@@ -43,8 +54,18 @@ for (const stack of STACKS) {
             preview = planned;
             const steps = stepsOf(planned.events);
             const engine = [...steps.entries()].filter(([urn, s]) => !engineOwn(s.type, typeAndName(urn).split("::").pop()!));
-            assert.deepEqual(engine.map(([, s]) => s.ops.join(",")).filter((o) => o !== "create"), [], "a first preview only creates");
-            assert.deepEqual(engine.map(([urn]) => typeAndName(urn)).sort(), mocks.resources.filter((r) => !engineOwn(r.type, r.name)).map(key).sort());
+            assert.deepEqual(
+                engine.map(([, s]) => s.ops.join(",")).filter((o) => o !== "create"),
+                [],
+                "a first preview only creates",
+            );
+            assert.deepEqual(
+                engine.map(([urn]) => typeAndName(urn)).sort(),
+                mocks.resources
+                    .filter((r) => !engineOwn(r.type, r.name))
+                    .map(key)
+                    .sort(),
+            );
             // The explicit snowflake provider was configured: it logged in and asked for its session,
             // and its Check of every Snowflake resource ran no SQL.
             assert.ok(snowflake.logins >= 1, "the snowflake provider never logged in");
@@ -66,7 +87,10 @@ for (const stack of STACKS) {
             for (const e of real.events.filter((x) => x.policyEvent)) {
                 assert.equal(e.policyEvent.enforcementLevel, "advisory", e.policyEvent.message);
                 if (update.includes(violationsOf([e])[0])) continue;
-                assert.match(e.policyEvent.message, /can't run policy '[a-z0-9-]+' from policy pack 'incremental-crawl@v0\.1\.0' during preview: .+ can't be known during preview/);
+                assert.match(
+                    e.policyEvent.message,
+                    /can't run policy '[a-z0-9-]+' from policy pack 'incremental-crawl@v0\.1\.0' during preview: .+ can't be known during preview/,
+                );
             }
         });
 
@@ -84,7 +108,11 @@ for (const stack of STACKS) {
             const recorded = state.resources.filter((r: any) => !engineOwn(r.type, typeAndName(r.urn).split("::").pop()!));
             const deployed = new Set<string>(recorded.map((r: any) => typeAndName(r.urn)));
             const expected = mocks.resources.filter((r) => !engineOwn(r.type, r.name) && !isExcludedByUp(r, mocks, excluded)).map(key);
-            assertSameItems([...deployed], expected, "the resources `pulumi up --exclude <the Snowflake side> --exclude-dependents` recorded");
+            assertSameItems(
+                [...deployed],
+                expected,
+                "the resources `pulumi up --exclude <the Snowflake side> --exclude-dependents` recorded",
+            );
             const byKey = new Map(mocks.resources.map((r) => [key(r), r]));
             // The state records no aliases of a resource created under its URN: they are proven below.
             const shape = (r: { parent?: string; dependencies?: string[]; protect?: boolean; retainOnDelete?: boolean }) => ({
@@ -99,12 +127,20 @@ for (const stack of STACKS) {
             const offline = await planStack({ stack });
             const after = await ws.withEvents(["preview", ...policyArgs(ws.dir, offline)]);
             const ofDeployed = (verdicts: string[]) => verdicts.filter((v) => deployed.has(v.split(" ")[2]));
-            assertSameItems(ofDeployed(violationsOf(after.events)), ofDeployed(violationsOfPlan(offline)), "the verdicts of the deployed resources");
+            assertSameItems(
+                ofDeployed(violationsOf(after.events)),
+                ofDeployed(violationsOfPlan(offline)),
+                "the verdicts of the deployed resources",
+            );
             assert.ok(violationsOf(after.events).every((v) => v.startsWith("advisory ")));
 
             const second = await ws.withEvents(["up", "--yes", "--skip-preview", ...exclude, "--exclude-dependents"]);
             const changed = [...stepsOf(second.events).entries()].filter(([, s]) => s.ops.some((o) => o !== "same"));
-            assert.deepEqual(changed.map(([urn, s]) => `${typeAndName(urn)} ${s.ops.join(",")}`), [], "the second `pulumi up` changes nothing");
+            assert.deepEqual(
+                changed.map(([urn, s]) => `${typeAndName(urn)} ${s.ops.join(",")}`),
+                [],
+                "the second `pulumi up` changes nothing",
+            );
         });
 
         it("matches the components' aliases: the deployment under their 0.1.0 tokens previews with nothing created, replaced or deleted", async () => {
@@ -120,16 +156,30 @@ for (const stack of STACKS) {
             const file = await ws.exportFile();
             const deployed = new Set<string>(file.deployment.resources.map((r: any) => typeAndName(r.urn)));
             let text = JSON.stringify(file);
-            for (const [neu, old] of oldToken) text = text.replace(new RegExp(`${neu.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=[$":])`, "g"), old);
+            for (const [neu, old] of oldToken)
+                text = text.replace(new RegExp(`${neu.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?=[$":])`, "g"), old);
             await ws.importFile(JSON.parse(text));
-            assert.ok((await ws.exportStack()).resources.some((r: any) => [...oldToken.values()].includes(r.type)), "the state holds the old tokens");
+            assert.ok(
+                (await ws.exportStack()).resources.some((r: any) => [...oldToken.values()].includes(r.type)),
+                "the state holds the old tokens",
+            );
 
             const steps = stepsOf((await ws.withEvents(["preview"])).events);
             const moved = [...steps.entries()].filter(([urn, st]) => deployed.has(typeAndName(urn)) && st.ops.some((o) => o !== "same"));
-            assert.deepEqual(moved.map(([urn, st]) => `${typeAndName(urn)} ${st.ops.join(",")}`), [], "every deployed resource is found through its own or its parent's alias");
+            assert.deepEqual(
+                moved.map(([urn, st]) => `${typeAndName(urn)} ${st.ops.join(",")}`),
+                [],
+                "every deployed resource is found through its own or its parent's alias",
+            );
             const created = [...steps.entries()].filter(([, st]) => st.ops.includes("create")).map(([urn]) => typeAndName(urn));
-            assert.deepEqual(created.filter((k) => deployed.has(k)), []);
-            assert.deepEqual([...steps.values()].filter((st) => st.ops.includes("delete")), []);
+            assert.deepEqual(
+                created.filter((k) => deployed.has(k)),
+                [],
+            );
+            assert.deepEqual(
+                [...steps.values()].filter((st) => st.ops.includes("delete")),
+                [],
+            );
         });
     });
 }
@@ -147,11 +197,17 @@ function isExcludedByUp(r: CapturedResource, g: Graph, excludedUrns: string[]): 
         const k = key(x);
         if (seen.has(k)) return seen.get(k)!;
         seen.set(k, false);
-        const deps = [...x.dependencies, ...(x.parent ? [x.parent] : []), ...(x.provider ? [x.provider.split("::").slice(0, 4).join("::")] : [])];
-        const out = excluded.has(k) || deps.some((d) => {
-            const dep = g.resources.find((y) => y.urn === d);
-            return dep !== undefined && visit(dep);
-        });
+        const deps = [
+            ...x.dependencies,
+            ...(x.parent ? [x.parent] : []),
+            ...(x.provider ? [x.provider.split("::").slice(0, 4).join("::")] : []),
+        ];
+        const out =
+            excluded.has(k) ||
+            deps.some((d) => {
+                const dep = g.resources.find((y) => y.urn === d);
+                return dep !== undefined && visit(dep);
+            });
         seen.set(k, out);
         return out;
     };

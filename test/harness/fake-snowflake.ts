@@ -89,7 +89,10 @@ export class FakeSnowflake {
     private readonly filesOfQuery = new Map<string, string[]>();
     private tx: { consumed: boolean; copies: string[]; log: LogRow[]; baseline: BaselineRow[] } | undefined;
 
-    constructor(rows: Row[], readonly bucketUrl = "s3://lake-bucket/exports/") {
+    constructor(
+        rows: Row[],
+        readonly bucketUrl = "s3://lake-bucket/exports/",
+    ) {
         this.pending = [...rows];
     }
 
@@ -193,7 +196,11 @@ export class FakeSnowflake {
             const name = `dt=${dt}/data_${queryId}_0_0_${written.length}.snappy.parquet`;
             this.files.set(`${path}${name}`, rows);
             written.push(`${path}${name}`);
-            out.push({ [this.name("FILE_NAME")]: name, [this.name("FILE_SIZE")]: 100 * rows.length, [this.name("ROW_COUNT")]: rows.length });
+            out.push({
+                [this.name("FILE_NAME")]: name,
+                [this.name("FILE_SIZE")]: 100 * rows.length,
+                [this.name("ROW_COUNT")]: rows.length,
+            });
         }
         this.filesOfQuery.set(queryId, written);
         if (fault?.kind === "cancel") throw new RunCancelled(queryId);
@@ -220,7 +227,10 @@ export class FakeSnowflake {
 
     /** `INSERT INTO <log> (<columns>) SELECT <items> FROM <source> [WHERE COALESCE(<item>, n) <> m]`. */
     private insertLog(sqlText: string): Record<string, unknown>[] {
-        const m = /^INSERT INTO \S+ \(([^)]*)\) SELECT (.*) FROM (TABLE\(RESULT_SCAN\('([^']+)'\)\)|\(SELECT OBJECT_CONSTRUCT\(\*\) AS O FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)\))( WHERE (.*))?$/.exec(sqlText);
+        const m =
+            /^INSERT INTO \S+ \(([^)]*)\) SELECT (.*) FROM (TABLE\(RESULT_SCAN\('([^']+)'\)\)|\(SELECT OBJECT_CONSTRUCT\(\*\) AS O FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)\))( WHERE (.*))?$/.exec(
+                sqlText,
+            );
         if (!m) throw new Error(`FakeSnowflake: unexpected log INSERT ${sqlText}`);
         if (this.failNextLog) {
             this.failNextLog = false;
@@ -248,8 +258,12 @@ export class FakeSnowflake {
             });
             const v = (c: string) => values[columns.indexOf(c)];
             inserted.push({
-                table: String(v("TABLE_NAME")), exportId: String(v("EXPORT_ID")), queryId: String(v("QUERY_ID")),
-                fileName: String(v("FILE_NAME")), fileSize: Number(v("FILE_SIZE")), rowCount: Number(v("ROW_COUNT")),
+                table: String(v("TABLE_NAME")),
+                exportId: String(v("EXPORT_ID")),
+                queryId: String(v("QUERY_ID")),
+                fileName: String(v("FILE_NAME")),
+                fileSize: Number(v("FILE_SIZE")),
+                rowCount: Number(v("ROW_COUNT")),
             });
         }
         if (this.tx) this.tx.log.push(...inserted);
@@ -263,7 +277,8 @@ export class FakeSnowflake {
         const pattern = /REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '((?:[^']|'')*)', 1, 1, 'e', 1\)/.exec(sqlText)?.[1];
         const table = /TABLE_NAME = '([^']*)'/.exec(sqlText)?.[1];
         const exportId = /EXPORT_ID = '([^']*)'/.exec(sqlText)?.[1];
-        if (!listId || !pattern || table === undefined || exportId === undefined) throw new Error(`FakeSnowflake: unexpected cleanup statement ${sqlText}`);
+        if (!listId || !pattern || table === undefined || exportId === undefined)
+            throw new Error(`FakeSnowflake: unexpected cleanup statement ${sqlText}`);
         const listed = this.results.get(listId);
         if (!listed) throw new Error(`Statement ${listId} not found`);
         const re = new RegExp(pattern);
@@ -294,7 +309,9 @@ export class FakeSnowflake {
     private unlisted(sqlText: string): Record<string, unknown>[] {
         const { ids, table, exportId } = this.listedQueryIds(sqlText);
         if (!this.marked(table, exportId)) return [];
-        const known = new Set([...this.log, ...this.baseline].filter((l) => l.table === table && l.exportId === exportId).map((l) => l.queryId));
+        const known = new Set(
+            [...this.log, ...this.baseline].filter((l) => l.table === table && l.exportId === exportId).map((l) => l.queryId),
+        );
         return ids.filter((q) => !known.has(q)).map((q) => ({ QUERY_ID: q }));
     }
 }
@@ -331,7 +348,8 @@ function evaluate(item: string, row: Record<string, unknown>): unknown {
     if (literal) return literal[1].replace(/''/g, "'");
     const quoted = /^"([^"]+)"$/.exec(item);
     if (quoted) {
-        if (!(quoted[1] in row)) throw Object.assign(new Error(`SQL compilation error: invalid identifier '"${quoted[1]}"'`), { sqlState: "42000" });
+        if (!(quoted[1] in row))
+            throw Object.assign(new Error(`SQL compilation error: invalid identifier '"${quoted[1]}"'`), { sqlState: "42000" });
         return row[quoted[1]];
     }
     const field = /^GET_IGNORE_CASE\(O, '([^']+)'\)$/.exec(item);
@@ -415,13 +433,14 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         if (vars.has(expr)) return vars.get(expr);
         throw new Error(`runTaskBody: unexpected expression ${expr}`);
     };
-    const condition = (cond: string): boolean => splitTopLevel(cond, " AND ").every((c) => {
-        const isNull = /^([a-z_]+) IS (NOT )?NULL$/.exec(c);
-        if (isNull) return (vars.get(isNull[1]) === null) !== (isNull[2] !== undefined);
-        const like = /^REGEXP_LIKE\(([a-z_]+), '((?:[^']|'')*)'(?:, '([a-z]+)')?\)$/.exec(c);
-        if (like) return new RegExp(`^(?:${like[2]})$`, like[3]?.includes("i") ? "i" : "").test(String(vars.get(like[1])));
-        throw new Error(`runTaskBody: unexpected condition ${c}`);
-    });
+    const condition = (cond: string): boolean =>
+        splitTopLevel(cond, " AND ").every((c) => {
+            const isNull = /^([a-z_]+) IS (NOT )?NULL$/.exec(c);
+            if (isNull) return (vars.get(isNull[1]) === null) !== (isNull[2] !== undefined);
+            const like = /^REGEXP_LIKE\(([a-z_]+), '((?:[^']|'')*)'(?:, '([a-z]+)')?\)$/.exec(c);
+            if (like) return new RegExp(`^(?:${like[2]})$`, like[3]?.includes("i") ? "i" : "").test(String(vars.get(like[1])));
+            throw new Error(`runTaskBody: unexpected condition ${c}`);
+        });
     /** `:name` outside quotes (not `::TYPE`) becomes the variable's value as a literal. */
     const bind = (text: string): string => {
         let out = "";
@@ -429,7 +448,8 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         for (let i = 0; i < text.length; i++) {
             const ch = text[i];
             if (ch === "'") quoted = !quoted;
-            const name = !quoted && ch === ":" && text[i - 1] !== ":" && text[i + 1] !== ":" ? /^[a-z_]+/.exec(text.slice(i + 1))?.[0] : undefined;
+            const name =
+                !quoted && ch === ":" && text[i - 1] !== ":" && text[i + 1] !== ":" ? /^[a-z_]+/.exec(text.slice(i + 1))?.[0] : undefined;
             if (name !== undefined && vars.has(name)) {
                 out += `'${String(vars.get(name)).replace(/'/g, "''")}'`;
                 i += name.length;
@@ -440,7 +460,12 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         return out;
     };
     const query = async (text: string) => {
-        const r = await sf.connection.execute(bind(text).split("\n").map((l) => l.trim()).join("\n"));
+        const r = await sf.connection.execute(
+            bind(text)
+                .split("\n")
+                .map((l) => l.trim())
+                .join("\n"),
+        );
         sqlId = r.queryId;
         return r.rows;
     };
@@ -473,7 +498,9 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         if (sf.inTransaction) {
             // "If a transaction is started inside a stored procedure and is still active when the stored
             // procedure finishes, an error occurs and the transaction is rolled back."
-            throw Object.assign(new Error("Modifying a transaction that has started at a different scope is not allowed."), { sqlState: "0A000" });
+            throw Object.assign(new Error("Modifying a transaction that has started at a different scope is not allowed."), {
+                sqlState: "0A000",
+            });
         }
     } catch (err) {
         if (err instanceof RunCancelled) {

@@ -36,7 +36,9 @@ export interface Case {
 
 export const K = (key: string) => `incremental-crawl:${key}`;
 const tablesOf = (stack: Stack): any[] => JSON.parse(stackConfig(stack)[K("tables")]);
-const withOrders = (stack: Stack, edit: (t: any) => any) => ({ [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? edit(t) : t)) });
+const withOrders = (stack: Stack, edit: (t: any) => any) => ({
+    [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? edit(t) : t)),
+});
 /** An organisation trail: the valid way for a production stack to go without a log bucket of its own. */
 const TRAIL = "cloudtrail:arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail";
 
@@ -55,8 +57,20 @@ export const CASES: Case[] = [
         name: "snowflakeWarehouse",
         change: (s) => ({ [K("snowflakeWarehouse")]: s === "dev" ? "DEV_WH_2" : "EXPORT_WH_L" }),
         expect: {
-            dev: { update: ["providers.snowflake snowflake-provider", "snowflake.Task snowflake-*-task", "command.local.Command snowflake-*-backfill"] },
-            prod: { update: ["providers.snowflake snowflake-provider", "snowflake.Task snowflake-*-task", "command.local.Command snowflake-*-backfill"] },
+            dev: {
+                update: [
+                    "providers.snowflake snowflake-provider",
+                    "snowflake.Task snowflake-*-task",
+                    "command.local.Command snowflake-*-backfill",
+                ],
+            },
+            prod: {
+                update: [
+                    "providers.snowflake snowflake-provider",
+                    "snowflake.Task snowflake-*-task",
+                    "command.local.Command snowflake-*-backfill",
+                ],
+            },
         },
     },
     {
@@ -81,21 +95,48 @@ export const CASES: Case[] = [
     {
         name: "the safety net switched off, acknowledged",
         change: () => ({ [K("safetyNetCrawl")]: false, [K("safetyNetSchedule")]: "none-events-may-expire" }),
-        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
-            update: ["glue.Crawler catalog-*-crawler"],
-            delete: ["cloudwatch.EventRule alerts-safety-net-failed", "cloudwatch.EventTarget alerts-safety-net-failed-target"],
-        }])) as Record<Stack, Expectation>,
+        expect: Object.fromEntries(
+            (["dev", "prod"] as const).map((s) => [
+                s,
+                {
+                    update: ["glue.Crawler catalog-*-crawler"],
+                    delete: ["cloudwatch.EventRule alerts-safety-net-failed", "cloudwatch.EventTarget alerts-safety-net-failed-target"],
+                },
+            ]),
+        ) as Record<Stack, Expectation>,
     },
     {
         name: "a column added",
         change: (s) => withOrders(s, (t) => ({ ...t, columns: [...t.columns, { name: "CHANNEL", type: "VARCHAR(16)" }] })),
-        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
-            update: ["snowflake.Table snowflake-orders-table", "snowflake.Task snowflake-orders-task", "command.local.Command snowflake-orders-backfill", "?glue.CatalogTable *orders*"],
-        }])) as Record<Stack, Expectation>,
+        expect: Object.fromEntries(
+            (["dev", "prod"] as const).map((s) => [
+                s,
+                {
+                    update: [
+                        "snowflake.Table snowflake-orders-table",
+                        "snowflake.Task snowflake-orders-task",
+                        "command.local.Command snowflake-orders-backfill",
+                        "?glue.CatalogTable *orders*",
+                    ],
+                },
+            ]),
+        ) as Record<Stack, Expectation>,
     },
     {
         name: "a table added",
-        change: (s) => ({ [K("tables")]: [...tablesOf(s), { name: "RETURNS", columns: [{ name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false }, { name: "RETURNED_ON", type: "DATE" }], partitionBy: "RETURNED_ON" }] }),
+        change: (s) => ({
+            [K("tables")]: [
+                ...tablesOf(s),
+                {
+                    name: "RETURNS",
+                    columns: [
+                        { name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false },
+                        { name: "RETURNED_ON", type: "DATE" },
+                    ],
+                    partitionBy: "RETURNED_ON",
+                },
+            ],
+        }),
         // The unload role may delete in the new table's export too; the crawler rules name its crawler.
         expect: {
             dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
@@ -112,8 +153,12 @@ export const CASES: Case[] = [
             // data), and the unload role's delete grant on its export.
             prod: {
                 delete: ["* *-customers-*"],
-                update: ["s3.BucketLifecycleConfiguration lake-lifecycle", "s3.BucketLifecycleConfiguration replica-lifecycle", "iam.RolePolicy snowflake-access",
-                    "cloudwatch.EventRule alerts-*-failed"],
+                update: [
+                    "s3.BucketLifecycleConfiguration lake-lifecycle",
+                    "s3.BucketLifecycleConfiguration replica-lifecycle",
+                    "iam.RolePolicy snowflake-access",
+                    "cloudwatch.EventRule alerts-*-failed",
+                ],
                 verdicts: ["advisory data-replaced-or-deleted lake-customers-*", "?advisory data-replaced-or-deleted *customers*"],
             },
         },
@@ -121,49 +166,95 @@ export const CASES: Case[] = [
     {
         name: "glueDatabase",
         change: (s) => ({ [K("glueDatabase")]: s === "dev" ? "lake_dev_v2" : "lake_v2" }),
-        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
-            replace: ["glue.CatalogDatabase catalog-database cbd", "glue.Crawler catalog-*-crawler dbr", "athena.NamedQuery catalog-*-rows dbr", "glue.CatalogTable * dbr"],
-            // The crawler role's access names the Glue database; the backfill registers partitions in it.
-            update: ["athena.Workgroup catalog-workgroup", "iam.RolePolicy catalog-*-access", "command.local.Command snowflake-*-backfill"],
-            // dev: the old Glue database is deleted (the catalogue; S3 keeps the data); prod: retained, abandoned.
-            verdicts: ["advisory data-replaced-or-deleted catalog-database", "?advisory data-replaced-or-deleted *"],
-        }])) as Record<Stack, Expectation>,
+        expect: Object.fromEntries(
+            (["dev", "prod"] as const).map((s) => [
+                s,
+                {
+                    replace: [
+                        "glue.CatalogDatabase catalog-database cbd",
+                        "glue.Crawler catalog-*-crawler dbr",
+                        "athena.NamedQuery catalog-*-rows dbr",
+                        "glue.CatalogTable * dbr",
+                    ],
+                    // The crawler role's access names the Glue database; the backfill registers partitions in it.
+                    update: [
+                        "athena.Workgroup catalog-workgroup",
+                        "iam.RolePolicy catalog-*-access",
+                        "command.local.Command snowflake-*-backfill",
+                    ],
+                    // dev: the old Glue database is deleted (the catalogue; S3 keeps the data); prod: retained, abandoned.
+                    verdicts: ["advisory data-replaced-or-deleted catalog-database", "?advisory data-replaced-or-deleted *"],
+                },
+            ]),
+        ) as Record<Stack, Expectation>,
     },
     {
         name: "snowflakeDatabase",
         change: (s) => ({ [K("snowflakeDatabase")]: s === "dev" ? "LAKE_EXPORT_DEV_V2" : "LAKE_EXPORT_V2" }),
-        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
-            replace: [
-                "snowflake.Database snowflake-database", "snowflake.Schema snowflake-schema", "snowflake.FileFormat snowflake-parquet", "snowflake.Stage snowflake-stage",
-                "snowflake.StreamOnTable snowflake-*-stream", "snowflake.Task snowflake-*-task", "?snowflake.Table snowflake-*", "?command.local.Command snowflake-*-backfill",
-                "glue.CatalogTable * dbr",
-            ],
-            // The unload role's delete grant follows the exports to their new folders.
-            update: ["?command.local.Command snowflake-*-backfill", "iam.RolePolicy snowflake-access"],
-            // The stream's database is part of the export's identity: the re-export gets a new
-            // location, and the Glue table switches to it.
-            verdicts: [
-                "advisory rows-exported-again snowflake-*-stream", "?advisory data-replaced-or-deleted catalog-*",
-                ...(s === "dev" ? ["?error data-replaced-or-deleted snowflake-*"] : ["?advisory data-replaced-or-deleted snowflake-*"]),
-            ],
-        }])) as Record<Stack, Expectation>,
+        expect: Object.fromEntries(
+            (["dev", "prod"] as const).map((s) => [
+                s,
+                {
+                    replace: [
+                        "snowflake.Database snowflake-database",
+                        "snowflake.Schema snowflake-schema",
+                        "snowflake.FileFormat snowflake-parquet",
+                        "snowflake.Stage snowflake-stage",
+                        "snowflake.StreamOnTable snowflake-*-stream",
+                        "snowflake.Task snowflake-*-task",
+                        "?snowflake.Table snowflake-*",
+                        "?command.local.Command snowflake-*-backfill",
+                        "glue.CatalogTable * dbr",
+                    ],
+                    // The unload role's delete grant follows the exports to their new folders.
+                    update: ["?command.local.Command snowflake-*-backfill", "iam.RolePolicy snowflake-access"],
+                    // The stream's database is part of the export's identity: the re-export gets a new
+                    // location, and the Glue table switches to it.
+                    verdicts: [
+                        "advisory rows-exported-again snowflake-*-stream",
+                        "?advisory data-replaced-or-deleted catalog-*",
+                        ...(s === "dev"
+                            ? ["?error data-replaced-or-deleted snowflake-*"]
+                            : ["?advisory data-replaced-or-deleted snowflake-*"]),
+                    ],
+                },
+            ]),
+        ) as Record<Stack, Expectation>,
     },
     {
         name: "exportPrefix",
         change: () => ({ [K("exportPrefix")]: "lake-exports" }),
-        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
-            replace: ["snowflake.StreamOnTable snowflake-*-stream dbr", "command.local.Command snowflake-*-backfill cbd", "glue.CatalogTable * dbr"],
-            update: [
-                "snowflake.Task snowflake-*-task", "snowflake.Stage snowflake-stage", "snowflake.StorageIntegration snowflake-integration", "s3.BucketNotification lake-notification",
-                "sns.TopicSubscription lake-*-subscription", "iam.RolePolicy *-access", "iam.Role catalog-*-role", "?glue.Crawler catalog-*-crawler",
-                // The arrival rule's pattern and the workflow's description name the table's folder.
-                "glue.Workflow catalog-*-arrival-workflow", "cloudwatch.EventRule catalog-*-arrival-rule",
-                // prod: the replication rule's filter and the retention rules follow the prefix.
-                ...(s === "prod" ? ["s3.BucketReplicationConfig replica-configuration", "s3.BucketLifecycleConfiguration *-lifecycle"] : []),
-            ],
-            // The Glue table goes with the old location (its partitions with it): that is the point.
-            verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],
-        }])) as Record<Stack, Expectation>,
+        expect: Object.fromEntries(
+            (["dev", "prod"] as const).map((s) => [
+                s,
+                {
+                    replace: [
+                        "snowflake.StreamOnTable snowflake-*-stream dbr",
+                        "command.local.Command snowflake-*-backfill cbd",
+                        "glue.CatalogTable * dbr",
+                    ],
+                    update: [
+                        "snowflake.Task snowflake-*-task",
+                        "snowflake.Stage snowflake-stage",
+                        "snowflake.StorageIntegration snowflake-integration",
+                        "s3.BucketNotification lake-notification",
+                        "sns.TopicSubscription lake-*-subscription",
+                        "iam.RolePolicy *-access",
+                        "iam.Role catalog-*-role",
+                        "?glue.Crawler catalog-*-crawler",
+                        // The arrival rule's pattern and the workflow's description name the table's folder.
+                        "glue.Workflow catalog-*-arrival-workflow",
+                        "cloudwatch.EventRule catalog-*-arrival-rule",
+                        // prod: the replication rule's filter and the retention rules follow the prefix.
+                        ...(s === "prod"
+                            ? ["s3.BucketReplicationConfig replica-configuration", "s3.BucketLifecycleConfiguration *-lifecycle"]
+                            : []),
+                    ],
+                    // The Glue table goes with the old location (its partitions with it): that is the point.
+                    verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],
+                },
+            ]),
+        ) as Record<Stack, Expectation>,
     },
     {
         name: "encryption",
@@ -174,10 +265,21 @@ export const CASES: Case[] = [
                 // group it writes to are created, and the crawler is updated in place to name the
                 // configuration (security_configuration is not ForceNew: crawler.go), keeping its name
                 // and its queue; no event is lost.
-                create: ["kms.Key kms-key", "kms.Alias kms-alias", "glue.SecurityConfiguration catalog-crawler-logs-configuration", "cloudwatch.LogGroup catalog-orders-logs"],
+                create: [
+                    "kms.Key kms-key",
+                    "kms.Alias kms-alias",
+                    "glue.SecurityConfiguration catalog-crawler-logs-configuration",
+                    "cloudwatch.LogGroup catalog-orders-logs",
+                ],
                 update: [
-                    "sns.Topic lake-events", "sns.Topic alerts-topic", "sqs.Queue lake-orders-*", "s3.BucketServerSideEncryptionConfiguration lake-encryption",
-                    "athena.Workgroup catalog-workgroup", "iam.RolePolicy *", "snowflake.Stage snowflake-stage", "glue.Crawler catalog-orders-crawler",
+                    "sns.Topic lake-events",
+                    "sns.Topic alerts-topic",
+                    "sqs.Queue lake-orders-*",
+                    "s3.BucketServerSideEncryptionConfiguration lake-encryption",
+                    "athena.Workgroup catalog-workgroup",
+                    "iam.RolePolicy *",
+                    "snowflake.Stage snowflake-stage",
+                    "glue.Crawler catalog-orders-crawler",
                 ],
             },
             prod: { refused: /incremental-crawl:encryption/ },
@@ -189,7 +291,10 @@ export const CASES: Case[] = [
         change: () => ({ [K("glueCatalogEncryption")]: true }),
         expect: {
             dev: { refused: /incremental-crawl:glueCatalogEncryption: expected false unless the stack is production/ },
-            prod: { create: ["glue.DataCatalogEncryptionSettings catalog-encryption-settings"], update: ["iam.RolePolicy catalog-*-access"] },
+            prod: {
+                create: ["glue.DataCatalogEncryptionSettings catalog-encryption-settings"],
+                update: ["iam.RolePolicy catalog-*-access"],
+            },
         },
     },
     {
@@ -203,16 +308,30 @@ export const CASES: Case[] = [
     ...(["generation", "partitioning"] as const).map((name): Case => ({
         name: name === "generation" ? "a table's generation" : "a table's partitioning (day → month)",
         change: (s) => withOrders(s, (t) => (name === "generation" ? { ...t, generation: 2 } : { ...t, partitionGranularity: "month" })),
-        expect: Object.fromEntries((["dev", "prod"] as const).map((s) => [s, {
-            replace: ["snowflake.StreamOnTable snowflake-orders-stream dbr", "command.local.Command snowflake-orders-backfill cbd", "glue.CatalogTable *orders* dbr"],
-            // The unload role's delete grant moves to the new export's folder.
-            update: ["snowflake.Task snowflake-orders-task", "iam.RolePolicy snowflake-access"],
-            verdicts: ["advisory rows-exported-again snowflake-orders-stream", "advisory data-replaced-or-deleted catalog-orders-table"],
-        }])) as Record<Stack, Expectation>,
+        expect: Object.fromEntries(
+            (["dev", "prod"] as const).map((s) => [
+                s,
+                {
+                    replace: [
+                        "snowflake.StreamOnTable snowflake-orders-stream dbr",
+                        "command.local.Command snowflake-orders-backfill cbd",
+                        "glue.CatalogTable *orders* dbr",
+                    ],
+                    // The unload role's delete grant moves to the new export's folder.
+                    update: ["snowflake.Task snowflake-orders-task", "iam.RolePolicy snowflake-access"],
+                    verdicts: [
+                        "advisory rows-exported-again snowflake-orders-stream",
+                        "advisory data-replaced-or-deleted catalog-orders-table",
+                    ],
+                },
+            ]),
+        ) as Record<Stack, Expectation>,
     })),
     {
         name: "alertEmails",
-        change: (s) => ({ [K("alertEmails")]: s === "dev" ? ["dev-oncall@example.com"] : ["data-platform-oncall@example.com", "lake-owners@example.com"] }),
+        change: (s) => ({
+            [K("alertEmails")]: s === "dev" ? ["dev-oncall@example.com"] : ["data-platform-oncall@example.com", "lake-owners@example.com"],
+        }),
         expect: { dev: { create: ["sns.TopicSubscription alerts-email-0"] }, prod: { create: ["sns.TopicSubscription alerts-email-1"] } },
     },
     {
@@ -231,7 +350,10 @@ export const CASES: Case[] = [
         name: "auditTrail none",
         change: (s) => ({ [K("auditTrail")]: s === "dev" ? TRAIL : "none" }),
         // dev declares nothing for either (the trail is not the stack's); prod refuses no audit trail.
-        expect: { dev: {}, prod: { refused: /incremental-crawl:auditTrail: expected "access-logs" or "cloudtrail:<trail ARN>" in a production stack/ } },
+        expect: {
+            dev: {},
+            prod: { refused: /incremental-crawl:auditTrail: expected "access-logs" or "cloudtrail:<trail ARN>" in a production stack/ },
+        },
     },
     {
         name: "a table's retention added",

@@ -28,11 +28,22 @@ import { Case, CASES, Check, Stack } from "./cases";
 
 // -------------------------------------------------------------------------------------------------
 
-const glob = (pattern: string) => new RegExp(`^${pattern.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, "\\?")}$`);
+const glob = (pattern: string) =>
+    new RegExp(
+        `^${pattern
+            .replace(/[.+^${}()|[\]\\]/g, "\\$&")
+            .replace(/\*/g, ".*")
+            .replace(/\?/g, "\\?")}$`,
+    );
 const shortName = (stack: Stack, name: string) => name.replace(new RegExp(`^incremental-crawl-${stack}-`), "");
 const stepLabel = (stack: Stack, s: Step) => `${typeLabel(s.type)} ${shortName(stack, s.name)}`;
 
-interface Pattern { optional: boolean; mode?: "dbr" | "cbd"; re: RegExp; text: string }
+interface Pattern {
+    optional: boolean;
+    mode?: "dbr" | "cbd";
+    re: RegExp;
+    text: string;
+}
 function parse(pattern: string): Pattern {
     const optional = pattern.startsWith("?");
     const text = optional ? pattern.slice(1) : pattern;
@@ -71,7 +82,10 @@ describe("lifecycle: the change matrix", function () {
         if (!results.has(key)) {
             const from = c.from?.(stack);
             const old = from ? runProgram({ stack, config: from }) : oldOf(stack);
-            results.set(key, old.then((o) => planChange(o, { stack, config: { ...from, ...c.change(stack) } }).catch((e: Error) => ({ refused: e }))));
+            results.set(
+                key,
+                old.then((o) => planChange(o, { stack, config: { ...from, ...c.change(stack) } }).catch((e: Error) => ({ refused: e }))),
+            );
         }
         return results.get(key)!;
     };
@@ -88,7 +102,10 @@ describe("lifecycle: the change matrix", function () {
                 const test = (check: Check, title: string, body: () => Promise<void>) => {
                     const waits = exp.waitsFor?.[check];
                     // Waits for the lead's change on main (see the header): run with LIFECYCLE_MATRIX_ALL=1.
-                    (waits && !RUN_ALL ? it.skip : it)(`${stack}: ${title}${waits ? ` [waits for main: ${waits.split(" (")[0]}]` : ""}`, body);
+                    (waits && !RUN_ALL ? it.skip : it)(
+                        `${stack}: ${title}${waits ? ` [waits for main: ${waits.split(" (")[0]}]` : ""}`,
+                        body,
+                    );
                 };
                 if (exp.refused) {
                     test("refused", "the configuration refuses it", async () => {
@@ -100,15 +117,32 @@ describe("lifecycle: the change matrix", function () {
                 }
                 test("steps", "the expected steps, nothing else", async () => {
                     const { plan } = await planned(c, stack);
-                    const problems = OPS.flatMap((op) => mismatches(plan.steps.filter((s) => s.op === op && s.custom), (s) => stepLabel(stack, s), exp[op] ?? [],
-                        (s) => (s.mode === "delete-before-replace" ? "dbr" : s.mode === "create-before-delete" ? "cbd" : undefined)).map((m) => `${op} ${m}`));
-                    assert.deepEqual(problems, [], plan.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${s.mode ?? ""} ${stepLabel(stack, s)}: ${s.reasons.join("; ")}`).join("\n"));
+                    const problems = OPS.flatMap((op) =>
+                        mismatches(
+                            plan.steps.filter((s) => s.op === op && s.custom),
+                            (s) => stepLabel(stack, s),
+                            exp[op] ?? [],
+                            (s) => (s.mode === "delete-before-replace" ? "dbr" : s.mode === "create-before-delete" ? "cbd" : undefined),
+                        ).map((m) => `${op} ${m}`),
+                    );
+                    assert.deepEqual(
+                        problems,
+                        [],
+                        plan.steps
+                            .filter((s) => s.op !== "same")
+                            .map((s) => `${s.op} ${s.mode ?? ""} ${stepLabel(stack, s)}: ${s.reasons.join("; ")}`)
+                            .join("\n"),
+                    );
                 });
                 test("verdicts", "exactly the expected verdicts", async () => {
                     const { plan } = await planned(c, stack);
                     const urnName = new Map(plan.steps.map((s) => [s.urn, shortName(stack, s.name)]));
                     const verdicts = plan.verdicts.filter((v) => v.kind !== "program-fails");
-                    const problems = mismatches(verdicts, (v: Verdict) => `${v.level} ${v.kind} ${urnName.get(v.urn) ?? v.urn}`, exp.verdicts ?? []);
+                    const problems = mismatches(
+                        verdicts,
+                        (v: Verdict) => `${v.level} ${v.kind} ${urnName.get(v.urn) ?? v.urn}`,
+                        exp.verdicts ?? [],
+                    );
                     assert.deepEqual(problems, [], verdicts.map((v) => `${v.level} ${v.kind}: ${v.message}`).join("\n"));
                 });
                 test("evaluates", "the program still runs over the state the update leaves", async () => {
@@ -120,11 +154,21 @@ describe("lifecycle: the change matrix", function () {
                 });
                 test("safety", "no collision, no refused step, no duplicated rows, nothing retained deleted", async () => {
                     const { plan } = await planned(c, stack);
-                    assert.deepEqual(plan.verdicts.filter((v) => v.kind === "fixed-name-collision" || v.kind === "refused").map((v) => v.message), []);
-                    if (!exp.duplicatesFlagged) assert.deepEqual(plan.verdicts.filter((v) => v.duplicates).map((v) => v.message), []);
+                    assert.deepEqual(
+                        plan.verdicts.filter((v) => v.kind === "fixed-name-collision" || v.kind === "refused").map((v) => v.message),
+                        [],
+                    );
+                    if (!exp.duplicatesFlagged)
+                        assert.deepEqual(
+                            plan.verdicts.filter((v) => v.duplicates).map((v) => v.message),
+                            [],
+                        );
                     for (const s of plan.steps.filter((x) => x.old?.retainOnDelete && (x.op === "delete" || x.op === "replace"))) {
                         assert.ok(s.abandons, `${s.name} is retained and would be deleted`);
-                        assert.ok(!plan.verdicts.some((v) => v.urn === s.urn && v.level === "error"), `${s.name} is retained: no error verdict expected`);
+                        assert.ok(
+                            !plan.verdicts.some((v) => v.urn === s.urn && v.level === "error"),
+                            `${s.name} is retained: no error verdict expected`,
+                        );
                     }
                 });
             }

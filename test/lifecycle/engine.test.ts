@@ -7,7 +7,16 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, ProgramRun } from "../../offline";
 import {
-    diffPaths, exportLocation, lifecycleSummaryLine, parseCopy, pathMatches, planLifecycle, staticCommandUpdate, Step, typeLabel, Verdict,
+    diffPaths,
+    exportLocation,
+    lifecycleSummaryLine,
+    parseCopy,
+    pathMatches,
+    planLifecycle,
+    staticCommandUpdate,
+    Step,
+    typeLabel,
+    Verdict,
 } from "../../tools/plan/lifecycle";
 
 const STACK = "urn:pulumi:test::lake::";
@@ -31,13 +40,26 @@ interface Spec {
 function graph(entries: [string, string, Spec?][]): ProgramRun {
     const urns = new Map(entries.map(([type, name]) => [name, urnOf(type, name)]));
     const resources: CapturedResource[] = entries.map(([type, name, spec = {}]) => {
-        const propertyDependencies = Object.fromEntries(Object.entries(spec.from ?? {}).map(([k, names]) => [k, names.map((n) => urns.get(n)!)]));
+        const propertyDependencies = Object.fromEntries(
+            Object.entries(spec.from ?? {}).map(([k, names]) => [k, names.map((n) => urns.get(n)!)]),
+        );
         return {
-            type, name, urn: urnOf(type, name), custom: !type.startsWith("test:component"), parent: spec.parent ? urns.get(spec.parent) : undefined,
-            inputs: spec.inputs ?? {}, outputs: { ...(spec.inputs ?? {}), ...(spec.outputs ?? {}) },
-            dependencies: [...new Set(Object.values(propertyDependencies).flat())], propertyDependencies,
-            protect: spec.protect ?? false, retainOnDelete: spec.retainOnDelete ?? false, ignoreChanges: spec.ignoreChanges ?? [],
-            replaceOnChanges: spec.replaceOnChanges ?? [], deleteBeforeReplace: spec.deleteBeforeReplace, aliases: spec.aliases ?? [], secretInputPaths: [],
+            type,
+            name,
+            urn: urnOf(type, name),
+            custom: !type.startsWith("test:component"),
+            parent: spec.parent ? urns.get(spec.parent) : undefined,
+            inputs: spec.inputs ?? {},
+            outputs: { ...(spec.inputs ?? {}), ...(spec.outputs ?? {}) },
+            dependencies: [...new Set(Object.values(propertyDependencies).flat())],
+            propertyDependencies,
+            protect: spec.protect ?? false,
+            retainOnDelete: spec.retainOnDelete ?? false,
+            ignoreChanges: spec.ignoreChanges ?? [],
+            replaceOnChanges: spec.replaceOnChanges ?? [],
+            deleteBeforeReplace: spec.deleteBeforeReplace,
+            aliases: spec.aliases ?? [],
+            secretInputPaths: [],
         };
     });
     return { stack: "test", config: {}, resources, outputs: {} };
@@ -93,8 +115,16 @@ describe("lifecycle engine: paths", () => {
 
 describe("lifecycle engine: steps", () => {
     it("creates, deletes, updates in place, and replaces on a ForceNew input", () => {
-        const old = graph([[QUEUE, "q", { inputs: { name: "q", messageRetentionSeconds: 60 } }], [TOPIC, "gone", { inputs: { name: "gone" } }], [QUEUE, "fifo", { inputs: { name: "f" } }]]);
-        const neu = graph([[QUEUE, "q", { inputs: { name: "q", messageRetentionSeconds: 120 } }], [TOPIC, "added", {}], [QUEUE, "fifo", { inputs: { name: "f", fifoQueue: true } }]]);
+        const old = graph([
+            [QUEUE, "q", { inputs: { name: "q", messageRetentionSeconds: 60 } }],
+            [TOPIC, "gone", { inputs: { name: "gone" } }],
+            [QUEUE, "fifo", { inputs: { name: "f" } }],
+        ]);
+        const neu = graph([
+            [QUEUE, "q", { inputs: { name: "q", messageRetentionSeconds: 120 } }],
+            [TOPIC, "added", {}],
+            [QUEUE, "fifo", { inputs: { name: "f", fifoQueue: true } }],
+        ]);
         const plan = planLifecycle(old, neu);
         assert.equal(stepOf(plan.steps, "q").op, "update");
         assert.deepEqual(stepOf(plan.steps, "q").changed, ["messageRetentionSeconds"]);
@@ -105,11 +135,18 @@ describe("lifecycle engine: steps", () => {
         assert.match(fifo.reasons.join(" "), /name is set by the program, so the bridge deletes first/);
         assert.equal(lifecycleSummaryLine(plan), "1 to create, 1 to update, 1 to replace, 1 to delete");
         // A replaced queue is a gap in the event path.
-        assert.deepEqual(kinds(plan.verdicts).filter((k) => k.includes("event-gap")), ["advisory event-gap fifo"]);
+        assert.deepEqual(
+            kinds(plan.verdicts).filter((k) => k.includes("event-gap")),
+            ["advisory event-gap fifo"],
+        );
     });
 
     it("replaces an auto-named resource create-before-delete, and lets the program's deleteBeforeReplace decide", () => {
-        const old = graph([[QUEUE, "auto", { inputs: {}, outputs: { name: "auto-1234567" } }], [QUEUE, "forced", { inputs: {} }], [QUEUE, "kept", { inputs: { name: "kept" } }]]);
+        const old = graph([
+            [QUEUE, "auto", { inputs: {}, outputs: { name: "auto-1234567" } }],
+            [QUEUE, "forced", { inputs: {} }],
+            [QUEUE, "kept", { inputs: { name: "kept" } }],
+        ]);
         const neu = graph([
             [QUEUE, "auto", { inputs: { fifoQueue: true } }],
             [QUEUE, "forced", { inputs: { fifoQueue: true }, deleteBeforeReplace: true }],
@@ -122,7 +159,10 @@ describe("lifecycle engine: steps", () => {
         // Create-before-delete of a fixed name: the new queue is created while the old one has its name.
         const collision = plan.verdicts.filter((v) => v.kind === "fixed-name-collision");
         assert.equal(collision.length, 1);
-        assert.match(collision[0].message, /sqs\.Queue kept creates its replacement \(before deleting the old one\) kept while its own old object has that name/);
+        assert.match(
+            collision[0].message,
+            /sqs\.Queue kept creates its replacement \(before deleting the old one\) kept while its own old object has that name/,
+        );
         assert.equal(collision[0].level, "error");
     });
 
@@ -136,10 +176,19 @@ describe("lifecycle engine: steps", () => {
 
     it("honours ignoreChanges and replaceOnChanges", () => {
         const table = (location: string, description: string, extra: Spec = {}) =>
-            graph([[GLUE_TABLE, "t", { inputs: { name: "orders", databaseName: "lake", description, storageDescriptor: { location } }, ...extra }]]);
+            graph([
+                [
+                    GLUE_TABLE,
+                    "t",
+                    { inputs: { name: "orders", databaseName: "lake", description, storageDescriptor: { location } }, ...extra },
+                ],
+            ]);
         const inPlace = planLifecycle(table("s3://b/a/", "x"), table("s3://b/b/", "x"));
         assert.equal(stepOf(inPlace.steps, "t").op, "update", "storage_descriptor.location is not ForceNew");
-        const replaced = planLifecycle(table("s3://b/a/", "x"), table("s3://b/b/", "x", { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true }));
+        const replaced = planLifecycle(
+            table("s3://b/a/", "x"),
+            table("s3://b/b/", "x", { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true }),
+        );
         assert.deepEqual([stepOf(replaced.steps, "t").op, stepOf(replaced.steps, "t").mode], ["replace", "delete-before-replace"]);
         assert.match(stepOf(replaced.steps, "t").reasons[0], /replaceOnChanges/);
         const ignored = planLifecycle(table("s3://b/a/", "x"), table("s3://b/a/", "y", { ignoreChanges: ["description"] }));
@@ -149,7 +198,13 @@ describe("lifecycle engine: steps", () => {
     it("diffs an input the program leaves unset as the provider's default against the state's value, unless ignored", () => {
         const TRIGGER = "aws:glue/trigger:Trigger";
         const trigger = (stored: boolean, extra: Spec = {}) =>
-            graph([[TRIGGER, "t", { inputs: { name: "t-on-arrival", type: "EVENT", workflowName: "w" }, outputs: { enabled: stored }, ...extra }]]);
+            graph([
+                [
+                    TRIGGER,
+                    "t",
+                    { inputs: { name: "t-on-arrival", type: "EVENT", workflowName: "w" }, outputs: { enabled: stored }, ...extra },
+                ],
+            ]);
         assert.equal(stepOf(planLifecycle(trigger(true), trigger(true)).steps, "t").op, "same", "the default is what the state holds");
         const stuck = stepOf(planLifecycle(trigger(false), trigger(true)).steps, "t");
         assert.deepEqual([stuck.op, stuck.changed], ["update", ["enabled"]]);
@@ -161,18 +216,31 @@ describe("lifecycle engine: steps", () => {
         const old = graph([[QUEUE, "old-name", { inputs: { name: "q" } }]]);
         const neu = graph([[QUEUE, "new-name", { inputs: { name: "q" }, aliases: [urnOf(QUEUE, "old-name")] }]]);
         const plan = planLifecycle(old, neu);
-        assert.deepEqual(plan.steps.map((s) => `${s.op} ${s.name}`), ["same new-name"]);
+        assert.deepEqual(
+            plan.steps.map((s) => `${s.op} ${s.name}`),
+            ["same new-name"],
+        );
         assert.match(plan.steps[0].reasons[0], /known before as .*::old-name \(alias\)/);
         // Without the alias: a create and a delete of the same queue name, the delete at the end.
         const unaliased = planLifecycle(old, graph([[QUEUE, "new-name", { inputs: { name: "q" } }]]));
-        assert.deepEqual(unaliased.steps.map((s) => `${s.op} ${s.name}`), ["create new-name", "delete old-name"]);
-        assert.match(unaliased.verdicts.find((v) => v.kind === "fixed-name-collision")!.message, /creates q while old-name has that name, which this update does not delete first/);
+        assert.deepEqual(
+            unaliased.steps.map((s) => `${s.op} ${s.name}`),
+            ["create new-name", "delete old-name"],
+        );
+        assert.match(
+            unaliased.verdicts.find((v) => v.kind === "fixed-name-collision")!.message,
+            /creates q while old-name has that name, which this update does not delete first/,
+        );
     });
 
     it("replaces dependents whose outputs-fed inputs become unknown: a new auto-named topic replaces its subscriptions", () => {
         const entries = (topicInputs: Record<string, unknown>): [string, string, Spec?][] => [
             [TOPIC, "topic", { inputs: topicInputs, outputs: { arn: "arn:aws:sns:r:1:topic-1234567" } }],
-            [SUBSCRIPTION, "sub", { inputs: { topic: "arn:aws:sns:r:1:topic-1234567", protocol: "sqs", endpoint: "arn:q" }, from: { topic: ["topic"] } }],
+            [
+                SUBSCRIPTION,
+                "sub",
+                { inputs: { topic: "arn:aws:sns:r:1:topic-1234567", protocol: "sqs", endpoint: "arn:q" }, from: { topic: ["topic"] } },
+            ],
         ];
         const plan = planLifecycle(graph(entries({})), graph(entries({ fifoTopic: true })));
         assert.equal(stepOf(plan.steps, "topic").op, "replace");
@@ -195,20 +263,41 @@ describe("lifecycle engine: steps", () => {
     });
 
     it("refuses to replace or delete a protected resource, unless the program unprotects it", () => {
-        const old = graph([[QUEUE, "q", { inputs: { name: "q" }, protect: true }], [TOPIC, "t", { inputs: { name: "t" }, protect: true }]]);
+        const old = graph([
+            [QUEUE, "q", { inputs: { name: "q" }, protect: true }],
+            [TOPIC, "t", { inputs: { name: "t" }, protect: true }],
+        ]);
         const plan = planLifecycle(old, graph([[QUEUE, "q", { inputs: { name: "q2" }, protect: true }]]));
-        assert.deepEqual(kinds(plan.verdicts).filter((k) => k.includes("refused")), ["error refused q", "error refused t"]);
-        assert.match(plan.verdicts.find((v) => v.kind === "refused" && v.urn.endsWith("::q"))!.message, /unable to replace aws:sqs\/queue:Queue q: it is protected/);
-        const unprotected = planLifecycle(old, graph([[QUEUE, "q", { inputs: { name: "q2" } }], [TOPIC, "t", { inputs: { name: "t" } }]]));
+        assert.deepEqual(
+            kinds(plan.verdicts).filter((k) => k.includes("refused")),
+            ["error refused q", "error refused t"],
+        );
+        assert.match(
+            plan.verdicts.find((v) => v.kind === "refused" && v.urn.endsWith("::q"))!.message,
+            /unable to replace aws:sqs\/queue:Queue q: it is protected/,
+        );
+        const unprotected = planLifecycle(
+            old,
+            graph([
+                [QUEUE, "q", { inputs: { name: "q2" } }],
+                [TOPIC, "t", { inputs: { name: "t" } }],
+            ]),
+        );
         assert.ok(!unprotected.verdicts.some((v) => v.kind === "refused"));
     });
 
     it("abandons a retained resource it deletes or replaces, and a same-name re-create then collides with it", () => {
-        const old = graph([[BUCKET, "kept", { inputs: { bucket: "lake" }, retainOnDelete: true }], [BUCKET, "data", { inputs: { bucket: "data", forceDestroy: true } }]]);
+        const old = graph([
+            [BUCKET, "kept", { inputs: { bucket: "lake" }, retainOnDelete: true }],
+            [BUCKET, "data", { inputs: { bucket: "data", forceDestroy: true } }],
+        ]);
         const plan = planLifecycle(old, graph([]));
         assert.ok(stepOf(plan.steps, "kept").abandons);
         assert.deepEqual(kinds(plan.verdicts), ["advisory data-replaced-or-deleted kept", "error data-replaced-or-deleted data"]);
-        assert.match(plan.verdicts.find((v) => v.urn.endsWith("::data"))!.message, /s3\.Bucket data is deleted: the old one is deleted with every object in it \(forceDestroy\)/);
+        assert.match(
+            plan.verdicts.find((v) => v.urn.endsWith("::data"))!.message,
+            /s3\.Bucket data is deleted: the old one is deleted with every object in it \(forceDestroy\)/,
+        );
         // Same fixed name, replaced delete-before-replace: the delete is skipped, the create collides.
         const sfOld = graph([[SF_TABLE, "t", { inputs: { database: "D", schema: "S", name: "T" }, retainOnDelete: true }]]);
         const sfNew = graph([[SF_TABLE, "t", { inputs: { database: "D2", schema: "S", name: "T" }, retainOnDelete: true }]]);
@@ -216,15 +305,38 @@ describe("lifecycle engine: steps", () => {
         assert.equal(stepOf(replaced.steps, "t").mode, "delete-before-replace");
         assert.ok(stepOf(replaced.steps, "t").abandons);
         assert.deepEqual(kinds(replaced.verdicts), ["advisory data-replaced-or-deleted t"], "a new name (D2.S.T): no collision");
-        const again = planLifecycle(sfOld, graph([[SF_TABLE, "t", { inputs: { database: "D", schema: "S", name: "T", comment: "x" }, replaceOnChanges: ["comment"], retainOnDelete: true }]]));
-        assert.match(again.verdicts.find((v) => v.kind === "fixed-name-collision")!.message, /re-creates \(after deleting the old one\) D\.S\.T while its own old object has that name, left in place by retainOnDelete/);
+        const again = planLifecycle(
+            sfOld,
+            graph([
+                [
+                    SF_TABLE,
+                    "t",
+                    {
+                        inputs: { database: "D", schema: "S", name: "T", comment: "x" },
+                        replaceOnChanges: ["comment"],
+                        retainOnDelete: true,
+                    },
+                ],
+            ]),
+        );
+        assert.match(
+            again.verdicts.find((v) => v.kind === "fixed-name-collision")!.message,
+            /re-creates \(after deleting the old one\) D\.S\.T while its own old object has that name, left in place by retainOnDelete/,
+        );
     });
 
     it("renames a Snowflake database in place; the re-created schema then collides with the one the rename moved", () => {
         const entries = (db: string): [string, string, Spec?][] => [
             [SF_DB, "db", { inputs: { name: db } }],
             [SF_SCHEMA, "schema", { inputs: { database: db, name: "EXPORT" }, from: { database: ["db"] } }],
-            [STAGE, "stage", { inputs: { database: db, schema: "EXPORT", name: "STAGE", url: "s3://b/exports/" }, from: { database: ["db"], schema: ["schema"] } }],
+            [
+                STAGE,
+                "stage",
+                {
+                    inputs: { database: db, schema: "EXPORT", name: "STAGE", url: "s3://b/exports/" },
+                    from: { database: ["db"], schema: ["schema"] },
+                },
+            ],
         ];
         const plan = planLifecycle(graph(entries("OLD")), graph(entries("NEW")));
         assert.deepEqual(stepOf(plan.steps, "db").renames, { from: "OLD", to: "NEW" });
@@ -232,13 +344,20 @@ describe("lifecycle engine: steps", () => {
         assert.equal(stepOf(plan.steps, "schema").mode, "delete-before-replace");
         const collisions = plan.verdicts.filter((v) => v.kind === "fixed-name-collision").map((v) => v.message);
         assert.equal(collisions.length, 2);
-        assert.match(collisions[0], /snowflake\.Schema schema re-creates \(after deleting the old one\) NEW\.EXPORT while its own old object has that name, moved there by the rename/);
+        assert.match(
+            collisions[0],
+            /snowflake\.Schema schema re-creates \(after deleting the old one\) NEW\.EXPORT while its own old object has that name, moved there by the rename/,
+        );
         // The deletes find nothing under the old names: no data verdict for the moved objects.
         assert.ok(!plan.verdicts.some((v) => v.kind === "data-replaced-or-deleted"));
     });
 
     it("recreates a stream whose table or mode changes, and a stale one, with its rows exported again", () => {
-        const stream = (table: string): [string, string, Spec?] => [STREAM, "stream", { inputs: { database: "D", schema: "S", name: "ORDERS_LAKE", table, appendOnly: "true", showInitialRows: "true" } }];
+        const stream = (table: string): [string, string, Spec?] => [
+            STREAM,
+            "stream",
+            { inputs: { database: "D", schema: "S", name: "ORDERS_LAKE", table, appendOnly: "true", showInitialRows: "true" } },
+        ];
         const plan = planLifecycle(graph([stream("D.S.ORDERS")]), graph([stream("D.S.ORDERS2")]));
         const s = stepOf(plan.steps, "stream");
         assert.deepEqual([s.op, s.recreates], ["update", true]);
@@ -252,7 +371,11 @@ describe("lifecycle engine: steps", () => {
 });
 
 describe("lifecycle engine: command resources", () => {
-    const cmd = (inputs: Record<string, any>, stdout = "{\"rows\":3}"): [string, string, Spec?] => [COMMAND, "backfill", { inputs, outputs: { stdout } }];
+    const cmd = (inputs: Record<string, any>, stdout = '{"rows":3}'): [string, string, Spec?] => [
+        COMMAND,
+        "backfill",
+        { inputs, outputs: { stdout } },
+    ];
 
     it("updates on an input change, and the stored stdout is what the update prints", () => {
         const old = graph([cmd({ create: "run", update: "node -e 0", environment: { A: "1" }, triggers: ["S1"] })]);
@@ -260,8 +383,10 @@ describe("lifecycle engine: command resources", () => {
         const s = stepOf(planLifecycle(old, neu).steps, "backfill");
         assert.equal(s.op, "update");
         assert.deepEqual(s.command, { runs: "update", script: "node -e 0", storedStdout: "", stdoutKnown: true });
-        const reprint = graph([cmd({ create: "run", update: "printf '%s' \"$PULUMI_COMMAND_STDOUT\"", environment: { A: "2" }, triggers: ["S1"] })]);
-        assert.equal(stepOf(planLifecycle(old, reprint).steps, "backfill").command?.storedStdout, "{\"rows\":3}");
+        const reprint = graph([
+            cmd({ create: "run", update: "printf '%s' \"$PULUMI_COMMAND_STDOUT\"", environment: { A: "2" }, triggers: ["S1"] }),
+        ]);
+        assert.equal(stepOf(planLifecycle(old, reprint).steps, "backfill").command?.storedStdout, '{"rows":3}');
     });
 
     it("passes the previous stdout to a caller-supplied simulation, and marks an update it cannot tell", () => {
@@ -269,67 +394,126 @@ describe("lifecycle engine: command resources", () => {
         const neu = graph([cmd({ create: "run", update: "node update.js", environment: { A: "2" } })]);
         assert.equal(stepOf(planLifecycle(old, neu).steps, "backfill").command?.stdoutKnown, false);
         const seen: unknown[] = [];
-        const s = stepOf(planLifecycle(old, neu, { simulateCommandUpdate: (u) => { seen.push([u.script, u.environment, u.previousStdout]); return "again"; } }).steps, "backfill");
-        assert.deepEqual(seen, [["node update.js", { A: "2" }, "{\"rows\":3}"]]);
+        const s = stepOf(
+            planLifecycle(old, neu, {
+                simulateCommandUpdate: (u) => {
+                    seen.push([u.script, u.environment, u.previousStdout]);
+                    return "again";
+                },
+            }).steps,
+            "backfill",
+        );
+        assert.deepEqual(seen, [["node update.js", { A: "2" }, '{"rows":3}']]);
         assert.equal(s.command?.storedStdout, "again");
     });
 
     it("replaces on a trigger change (a fresh create), and runs create again when update is unset", () => {
         const old = graph([cmd({ create: "run", environment: { A: "1" }, triggers: ["S1"] })]);
-        const replaced = stepOf(planLifecycle(old, graph([cmd({ create: "run", environment: { A: "1" }, triggers: ["S2"] })])).steps, "backfill");
+        const replaced = stepOf(
+            planLifecycle(old, graph([cmd({ create: "run", environment: { A: "1" }, triggers: ["S2"] })])).steps,
+            "backfill",
+        );
         assert.deepEqual([replaced.op, replaced.mode, replaced.command?.runs], ["replace", "create-before-delete", "create"]);
         const plan = planLifecycle(old, graph([cmd({ create: "run", environment: { A: "2" }, triggers: ["S1"] })]));
         assert.deepEqual([stepOf(plan.steps, "backfill").op, stepOf(plan.steps, "backfill").command?.runs], ["update", "create"]);
-        assert.match(plan.verdicts.find((v) => v.kind === "rows-exported-again")!.message, /backfill backfill runs its create script again \(an update without an update script\)/);
+        assert.match(
+            plan.verdicts.find((v) => v.kind === "rows-exported-again")!.message,
+            /backfill backfill runs its create script again \(an update without an update script\)/,
+        );
     });
 
     it("reads no-op and re-printing update scripts statically", () => {
-        for (const script of ["node -e 0", "node -e \"0\"", "true", ":", "", "exit 0"]) assert.equal(staticCommandUpdate({ script, previousStdout: "x" }), "", script);
+        for (const script of ["node -e 0", 'node -e "0"', "true", ":", "", "exit 0"])
+            assert.equal(staticCommandUpdate({ script, previousStdout: "x" }), "", script);
         for (const script of [
-            "printf '%s' \"$PULUMI_COMMAND_STDOUT\"", "echo \"$PULUMI_COMMAND_STDOUT\"", "echo -n ${PULUMI_COMMAND_STDOUT}",
-            "node -e \"process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')\"", "node -e 'process.stdout.write(process.env.PULUMI_COMMAND_STDOUT ?? \"\");'",
+            "printf '%s' \"$PULUMI_COMMAND_STDOUT\"",
+            'echo "$PULUMI_COMMAND_STDOUT"',
+            "echo -n ${PULUMI_COMMAND_STDOUT}",
+            "node -e \"process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')\"",
+            "node -e 'process.stdout.write(process.env.PULUMI_COMMAND_STDOUT ?? \"\");'",
         ]) {
             assert.equal(staticCommandUpdate({ script, previousStdout: "x" }), "x", script);
             assert.equal(staticCommandUpdate({ script, previousStdout: undefined }), "", `${script} with an empty previous stdout`);
         }
-        const bare = "node --eval \"console.log(process.env.PULUMI_COMMAND_STDOUT)\"";
+        const bare = 'node --eval "console.log(process.env.PULUMI_COMMAND_STDOUT)"';
         assert.equal(staticCommandUpdate({ script: bare, previousStdout: "x" }), "x");
-        assert.equal(staticCommandUpdate({ script: bare, previousStdout: undefined }), undefined, "prints \"undefined\": not told");
+        assert.equal(staticCommandUpdate({ script: bare, previousStdout: undefined }), undefined, 'prints "undefined": not told');
         assert.equal(staticCommandUpdate({ script: "node components/backfill/main.ts", previousStdout: "x" }), undefined);
     });
 });
 
 describe("lifecycle engine: exports and the catalogue", () => {
-    const copy = (stream: string, path = "orders/") => `COPY INTO @"D"."S"."STAGE"/${path}\nFROM (\n  SELECT "A"\n  FROM "D"."S"."${stream}"\n)\nPARTITION BY ('dt=')`;
-    const lake = (stream: string, opts: { location?: string; exportPath?: string; replaceTable?: boolean; crawler?: boolean }): ProgramRun => graph([
-        [STAGE, "stage", { inputs: { database: "D", schema: "S", name: "STAGE", url: "s3://bucket/exports/" } }],
-        [STREAM, "stream", { inputs: { database: "D", schema: "S", name: stream, table: "D.S.ORDERS", appendOnly: "true", showInitialRows: "true" } }],
-        [TASK, "task", { inputs: { database: "D", schema: "S", name: "T", sqlStatement: copy(stream, opts.exportPath) } }],
-        ...(opts.location ? [[GLUE_TABLE, "glue-table", {
-            inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: opts.location } },
-            ...(opts.replaceTable ? { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true } : {}),
-        }] as [string, string, Spec]] : []),
-        ...(opts.crawler ? [[CRAWLER, "crawler", { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } }] as [string, string, Spec]] : []),
-    ]);
+    const copy = (stream: string, path = "orders/") =>
+        `COPY INTO @"D"."S"."STAGE"/${path}\nFROM (\n  SELECT "A"\n  FROM "D"."S"."${stream}"\n)\nPARTITION BY ('dt=')`;
+    const lake = (
+        stream: string,
+        opts: { location?: string; exportPath?: string; replaceTable?: boolean; crawler?: boolean },
+    ): ProgramRun =>
+        graph([
+            [STAGE, "stage", { inputs: { database: "D", schema: "S", name: "STAGE", url: "s3://bucket/exports/" } }],
+            [
+                STREAM,
+                "stream",
+                { inputs: { database: "D", schema: "S", name: stream, table: "D.S.ORDERS", appendOnly: "true", showInitialRows: "true" } },
+            ],
+            [TASK, "task", { inputs: { database: "D", schema: "S", name: "T", sqlStatement: copy(stream, opts.exportPath) } }],
+            ...(opts.location
+                ? [
+                      [
+                          GLUE_TABLE,
+                          "glue-table",
+                          {
+                              inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: opts.location } },
+                              ...(opts.replaceTable ? { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true } : {}),
+                          },
+                      ] as [string, string, Spec],
+                  ]
+                : []),
+            ...(opts.crawler
+                ? [
+                      [
+                          CRAWLER,
+                          "crawler",
+                          { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } },
+                      ] as [string, string, Spec],
+                  ]
+                : []),
+        ]);
 
     it("parses the unload: stage, path and the stream it reads", () => {
-        assert.deepEqual(parseCopy(copy("ORDERS_LAKE_1")), { stage: ["D", "S", "STAGE"], path: "orders/", source: ["D", "S", "ORDERS_LAKE_1"] });
+        assert.deepEqual(parseCopy(copy("ORDERS_LAKE_1")), {
+            stage: ["D", "S", "STAGE"],
+            path: "orders/",
+            source: ["D", "S", "ORDERS_LAKE_1"],
+        });
         const run = lake("ORDERS_LAKE_1", {});
-        assert.equal(exportLocation(run, run.resources.find((r) => r.type === STREAM)!), "s3://bucket/exports/orders/");
+        assert.equal(
+            exportLocation(
+                run,
+                run.resources.find((r) => r.type === STREAM)!,
+            ),
+            "s3://bucket/exports/orders/",
+        );
     });
 
     it("flags duplicated rows when a re-export lands where the earlier one is still catalogued", () => {
         const plan = planLifecycle(lake("ORDERS_LAKE_1", { crawler: true }), lake("ORDERS_LAKE_2", { crawler: true }));
         const v = plan.verdicts.find((x) => x.kind === "rows-exported-again")!;
         assert.deepEqual([v.level, v.duplicates], ["advisory", true]);
-        assert.match(v.message, /every row of D\.S\.ORDERS is exported again: stream ORDERS_LAKE_2 is replaced with SHOW_INITIAL_ROWS into s3:\/\/bucket\/exports\/orders\/, and the earlier export .* is still catalogued in the same table: Athena counts those rows twice/);
+        assert.match(
+            v.message,
+            /every row of D\.S\.ORDERS is exported again: stream ORDERS_LAKE_2 is replaced with SHOW_INITIAL_ROWS into s3:\/\/bucket\/exports\/orders\/, and the earlier export .* is still catalogued in the same table: Athena counts those rows twice/,
+        );
     });
 
     it("sees no duplicates when each export has its own location and the Glue table is replaced with it", () => {
         const old = lake("ORDERS_LAKE_1", { exportPath: "orders/e1/", location: "s3://bucket/exports/orders/e1/", replaceTable: true });
         const neu = lake("ORDERS_LAKE_2", { exportPath: "orders/e2/", location: "s3://bucket/exports/orders/e2/", replaceTable: true });
         const plan = planLifecycle(old, neu);
-        assert.deepEqual([stepOf(plan.steps, "glue-table").op, stepOf(plan.steps, "glue-table").mode], ["replace", "delete-before-replace"]);
+        assert.deepEqual(
+            [stepOf(plan.steps, "glue-table").op, stepOf(plan.steps, "glue-table").mode],
+            ["replace", "delete-before-replace"],
+        );
         const v = plan.verdicts.find((x) => x.kind === "rows-exported-again")!;
         assert.equal(v.duplicates, false);
         assert.match(v.message, /into s3:\/\/bucket\/exports\/orders\/e2\/, a new location/);
@@ -339,21 +523,40 @@ describe("lifecycle engine: exports and the catalogue", () => {
     });
 
     it("sees the Glue table a crawler made under the name a declared table now takes", () => {
-        const old = graph([[CRAWLER, "crawler", { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } }]]);
+        const old = graph([
+            [CRAWLER, "crawler", { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } }],
+        ]);
         const neu = graph([
-            [CRAWLER, "crawler", { inputs: { name: "c", databaseName: "lake", catalogTargets: [{ databaseName: "lake", tables: ["orders"] }] } }],
-            [GLUE_TABLE, "glue-table", { inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: "s3://bucket/exports/orders/e1/" } } }],
+            [
+                CRAWLER,
+                "crawler",
+                { inputs: { name: "c", databaseName: "lake", catalogTargets: [{ databaseName: "lake", tables: ["orders"] }] } },
+            ],
+            [
+                GLUE_TABLE,
+                "glue-table",
+                { inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: "s3://bucket/exports/orders/e1/" } } },
+            ],
         ]);
         const v = planLifecycle(old, neu).verdicts.filter((x) => x.kind === "fixed-name-collision");
         assert.equal(v.length, 1);
-        assert.match(v[0].message, /glue\.CatalogTable glue-table creates lake\.orders while the table crawler crawler made has that name \(not the stack's: delete it first/);
+        assert.match(
+            v[0].message,
+            /glue\.CatalogTable glue-table creates lake\.orders while the table crawler crawler made has that name \(not the stack's: delete it first/,
+        );
     });
 
     it("rates what a delete loses: Glue catalogue (advisory), queue events (advisory, error with messages)", () => {
-        const old = graph([[GLUE_DB, "db", { inputs: { name: "lake" } }], [QUEUE, "q", { inputs: { name: "q" } }]]);
+        const old = graph([
+            [GLUE_DB, "db", { inputs: { name: "lake" } }],
+            [QUEUE, "q", { inputs: { name: "q" } }],
+        ]);
         const plan = planLifecycle(old, graph([]));
         assert.deepEqual(kinds(plan.verdicts), ["advisory data-replaced-or-deleted db", "advisory data-replaced-or-deleted q"]);
-        assert.match(plan.verdicts.find((v) => v.urn.endsWith("::db"))!.message, /deleted with its tables and partitions \(the S3 data stays/);
+        assert.match(
+            plan.verdicts.find((v) => v.urn.endsWith("::db"))!.message,
+            /deleted with its tables and partitions \(the S3 data stays/,
+        );
         const full = planLifecycle(old, graph([]), { facts: { queuesWithMessages: ["q"] } });
         assert.equal(full.verdicts.find((v) => v.urn.endsWith("::q"))!.level, "error");
     });

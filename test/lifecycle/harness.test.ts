@@ -21,7 +21,11 @@ describe("lifecycle: what the harness captures", () => {
         assert.equal(byName("queue").urn, "urn:pulumi:dev::other-project::test:other:Group$aws:sqs/queue:Queue::queue");
         assert.equal(byName("queue").inputs.name, "from-other-root");
         assert.equal(run.outputs.greeting, "hello", "default from the other Pulumi.yaml");
-        assert.deepEqual(stackConfig("dev", {}, OTHER), { "other-project:greeting": "hello", "aws:region": "eu-central-1", "other-project:queueName": "from-other-root" });
+        assert.deepEqual(stackConfig("dev", {}, OTHER), {
+            "other-project:greeting": "hello",
+            "aws:region": "eu-central-1",
+            "other-project:queueName": "from-other-root",
+        });
     });
 
     it("captures deleteBeforeReplace when the program sets it, true or false", () => {
@@ -37,10 +41,15 @@ describe("lifecycle: what the harness captures", () => {
     });
 
     it("gives the command mock the command's URN and its resource in the prior run", async () => {
-        const prior: ProgramRun = { ...run, resources: run.resources.map((r) => (r.name === "cmd" ? { ...r, outputs: { ...r.outputs, stdout: "before" } } : r)) };
+        const prior: ProgramRun = {
+            ...run,
+            resources: run.resources.map((r) => (r.name === "cmd" ? { ...r, outputs: { ...r.outputs, stdout: "before" } } : r)),
+        };
         const seen: string[] = [];
         const again = await runProgram({
-            root: OTHER, stack: "dev", prior,
+            root: OTHER,
+            stack: "dev",
+            prior,
             commandStdout: (inputs, context) => {
                 seen.push(`${context.type} ${context.name} ${context.urn}`);
                 return `${context.prior?.outputs.stdout}+${(inputs.environment as Record<string, string>).QUEUE}`;

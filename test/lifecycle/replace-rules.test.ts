@@ -38,7 +38,13 @@ describe("lifecycle: the replace-rule table", () => {
         const wrong: string[] = [];
         for (const [type, rule] of Object.entries(REPLACE_RULES)) {
             const inputs = sdkInputs(type);
-            const named = [...rule.forceNew, ...(rule.autoName ? [rule.autoName] : []), ...(rule.recreateOnUpdate ?? []), ...(rule.renames ?? []), ...Object.keys(rule.stateDefaults ?? {})];
+            const named = [
+                ...rule.forceNew,
+                ...(rule.autoName ? [rule.autoName] : []),
+                ...(rule.recreateOnUpdate ?? []),
+                ...(rule.renames ?? []),
+                ...Object.keys(rule.stateDefaults ?? {}),
+            ];
             for (const key of named) if (!inputs.has(key.split(/[.[]/)[0])) wrong.push(`${type}: ${key}`);
         }
         assert.deepEqual(wrong, []);
@@ -47,14 +53,32 @@ describe("lifecycle: the replace-rule table", () => {
     it("reads a few rules as the sources state them", () => {
         assert.deepEqual(REPLACE_RULES["aws:glue/crawler:Crawler"].forceNew, ["name", "databaseName"]);
         assert.deepEqual(REPLACE_RULES["aws:sns/topicSubscription:TopicSubscription"].forceNew, ["topic", "endpoint", "protocol"]);
-        assert.equal(REPLACE_RULES["aws:glue/catalogDatabase:CatalogDatabase"].autoName, undefined, "pulumi-aws gives it a non-AutoNamed default");
+        assert.equal(
+            REPLACE_RULES["aws:glue/catalogDatabase:CatalogDatabase"].autoName,
+            undefined,
+            "pulumi-aws gives it a non-AutoNamed default",
+        );
         assert.equal(REPLACE_RULES["aws:iam/rolePolicyAttachment:RolePolicyAttachment"].deleteBeforeReplace, true);
         assert.ok(!REPLACE_RULES["snowflake:index/database:Database"].forceNew.includes("name"), "v1.2.1 renames a database in place");
-        assert.deepEqual(REPLACE_RULES["snowflake:index/streamOnTable:StreamOnTable"].recreateOnUpdate, ["table", "appendOnly", "showInitialRows", "at", "before"]);
+        assert.deepEqual(REPLACE_RULES["snowflake:index/streamOnTable:StreamOnTable"].recreateOnUpdate, [
+            "table",
+            "appendOnly",
+            "showInitialRows",
+            "at",
+            "before",
+        ]);
         assert.deepEqual(REPLACE_RULES["command:local:Command"].forceNew, ["triggers"]);
         // Object Lock set on the bucket itself replaces it; a region of its own moves nothing in place.
         assert.ok(REPLACE_RULES["aws:s3/bucket:Bucket"].forceNew.includes("objectLockEnabled"));
-        assert.deepEqual(REPLACE_RULES["aws:s3/bucketLogging:BucketLogging"].forceNew, ["bucket", "expectedBucketOwner", "region"], "target bucket and prefix update in place");
-        assert.deepEqual(REPLACE_RULES["aws:s3/bucketReplicationConfig:BucketReplicationConfig"].forceNew, ["bucket", "region"], "role and rules update in place");
+        assert.deepEqual(
+            REPLACE_RULES["aws:s3/bucketLogging:BucketLogging"].forceNew,
+            ["bucket", "expectedBucketOwner", "region"],
+            "target bucket and prefix update in place",
+        );
+        assert.deepEqual(
+            REPLACE_RULES["aws:s3/bucketReplicationConfig:BucketReplicationConfig"].forceNew,
+            ["bucket", "region"],
+            "role and rules update in place",
+        );
     });
 });

@@ -19,7 +19,9 @@ const SUBSCRIBERS = [
     { protocol: "https", endpoint: "https://hooks.example.com/lake/orders" },
 ];
 const tablesOf = (stack: Stack): any[] => JSON.parse(stackConfig(stack)[K("tables")]);
-const withSubscribers = (stack: Stack) => ({ [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? { ...t, subscribers: SUBSCRIBERS } : t)) });
+const withSubscribers = (stack: Stack) => ({
+    [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? { ...t, subscribers: SUBSCRIBERS } : t)),
+});
 
 interface Case {
     name: string;
@@ -51,16 +53,29 @@ const CASES: Case[] = [
         name: "a reader added (with the catalog shared)",
         from: () => ({}),
         to: () => READERS,
-        steps: (s) => [...readerPolicies(s), "create incremental-crawl.CatalogSharing catalog-sharing", "create glue.ResourcePolicy catalog-sharing-policy"],
+        steps: (s) => [
+            ...readerPolicies(s),
+            "create incremental-crawl.CatalogSharing catalog-sharing",
+            "create glue.ResourcePolicy catalog-sharing-policy",
+        ],
     },
     {
         name: "the readers removed",
         from: () => READERS,
         to: () => NO_READERS,
-        steps: (s) => [...readerPolicies(s), "delete incremental-crawl.CatalogSharing catalog-sharing", "delete glue.ResourcePolicy catalog-sharing-policy"],
+        steps: (s) => [
+            ...readerPolicies(s),
+            "delete incremental-crawl.CatalogSharing catalog-sharing",
+            "delete glue.ResourcePolicy catalog-sharing-policy",
+        ],
     },
     { name: "subscribers added", from: () => ({}), to: withSubscribers, steps: () => subscriberSteps("create") },
-    { name: "the subscribers removed", from: withSubscribers, to: (s) => ({ [K("tables")]: tablesOf(s) }), steps: () => subscriberSteps("delete") },
+    {
+        name: "the subscribers removed",
+        from: withSubscribers,
+        to: (s) => ({ [K("tables")]: tablesOf(s) }),
+        steps: () => subscriberSteps("delete"),
+    },
 ];
 
 describe("lifecycle: sharing added and removed (the second pulumi up)", function () {
@@ -75,13 +90,32 @@ describe("lifecycle: sharing added and removed (the second pulumi up)", function
                 });
                 const prefix = `incremental-crawl-${stack}-`;
                 it("takes exactly the expected steps: policies in place, sharing's own resources created or deleted", () => {
-                    const steps = result.plan.steps.filter((s) => s.op !== "same").map((s) => `${s.op} ${typeLabel(s.type)} ${s.name.replace(prefix, "")}`);
+                    const steps = result.plan.steps
+                        .filter((s) => s.op !== "same")
+                        .map((s) => `${s.op} ${typeLabel(s.type)} ${s.name.replace(prefix, "")}`);
                     assert.deepEqual(steps.sort(), c.steps(stack).sort());
                 });
                 it("replaces nothing, deletes nothing that holds data, and has no verdict", () => {
-                    assert.deepEqual(result.plan.steps.filter((s) => s.op === "replace").map((s) => s.name), []);
-                    assert.deepEqual(result.plan.steps.filter((s) => s.op === "delete" && !/^(aws:glue\/resourcePolicy|aws:lambda\/permission|aws:sns\/topicSubscription|incremental-crawl:index)/.test(s.type)).map((s) => s.name), []);
-                    assert.deepEqual(result.plan.verdicts.map((v) => `${v.level} ${v.kind}: ${v.message}`), []);
+                    assert.deepEqual(
+                        result.plan.steps.filter((s) => s.op === "replace").map((s) => s.name),
+                        [],
+                    );
+                    assert.deepEqual(
+                        result.plan.steps
+                            .filter(
+                                (s) =>
+                                    s.op === "delete" &&
+                                    !/^(aws:glue\/resourcePolicy|aws:lambda\/permission|aws:sns\/topicSubscription|incremental-crawl:index)/.test(
+                                        s.type,
+                                    ),
+                            )
+                            .map((s) => s.name),
+                        [],
+                    );
+                    assert.deepEqual(
+                        result.plan.verdicts.map((v) => `${v.level} ${v.kind}: ${v.message}`),
+                        [],
+                    );
                 });
                 it("leaves a state the program still runs over", () => {
                     assert.equal(result.after.error, undefined, (result.after.error as Error | undefined)?.message);

@@ -15,14 +15,18 @@ import { isStale, makeScratch, removeStaleScratch, worktreesOf } from "../../too
 const OWNER = ".owner-pid";
 const inside = (dir: string) => worktreesOf(ROOT).filter((w) => w.startsWith(`${dir}${path.sep}`));
 /** Scratch folders of `prefix` owned by `pid`. */
-const ownedBy = (prefix: string, pid: number) => fs.readdirSync(os.tmpdir()).filter((e) => e.startsWith(prefix)).map((e) => path.join(os.tmpdir(), e))
-    .filter((d) => {
-        try {
-            return fs.readFileSync(path.join(d, OWNER), "utf8") === String(pid);
-        } catch {
-            return false;
-        }
-    });
+const ownedBy = (prefix: string, pid: number) =>
+    fs
+        .readdirSync(os.tmpdir())
+        .filter((e) => e.startsWith(prefix))
+        .map((e) => path.join(os.tmpdir(), e))
+        .filter((d) => {
+            try {
+                return fs.readFileSync(path.join(d, OWNER), "utf8") === String(pid);
+            } catch {
+                return false;
+            }
+        });
 
 async function until<T>(what: string, probe: () => T | undefined, ms = 120_000): Promise<T> {
     const end = Date.now() + ms;
@@ -64,8 +68,13 @@ describe("lifecycle: plan --since cleans up", function () {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
         it(`removes its worktree and temporary folders on ${signal}, and ends by that signal`, async () => {
             const tsNode = require.resolve("ts-node/register/transpile-only", { paths: [ROOT] });
-            const child: ChildProcess = spawn(process.execPath, ["-r", tsNode, "tools/plan/main.ts", "--stack", "dev", "--since", "HEAD"], { cwd: ROOT, stdio: "ignore" });
-            const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on("exit", (code, sig) => resolve({ code, signal: sig })));
+            const child: ChildProcess = spawn(process.execPath, ["-r", tsNode, "tools/plan/main.ts", "--stack", "dev", "--since", "HEAD"], {
+                cwd: ROOT,
+                stdio: "ignore",
+            });
+            const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+                child.on("exit", (code, sig) => resolve({ code, signal: sig })),
+            );
             try {
                 // Interrupted once the worktree is there and the programs run.
                 const dir = await until("the worktree", () => ownedBy(SCRATCH.worktree, child.pid!).find((d) => inside(d).length > 0));

@@ -14,8 +14,15 @@ import { ROOT } from "../../offline";
 
 const tsNode = path.join(ROOT, "node_modules", ".bin", "ts-node");
 // Lines as long as they come (COLUMNS: the output is not a terminal), for the patterns below.
-const plan = (...args: string[]) => promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", ...args], { cwd: ROOT, maxBuffer: 16 << 20, env: { ...process.env, COLUMNS: "1000" } })
-    .then((r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }), (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }));
+const plan = (...args: string[]) =>
+    promisify(execFile)(tsNode, ["--transpile-only", "tools/plan/main.ts", ...args], {
+        cwd: ROOT,
+        maxBuffer: 16 << 20,
+        env: { ...process.env, COLUMNS: "1000" },
+    }).then(
+        (r) => ({ code: 0, stdout: r.stdout, stderr: r.stderr }),
+        (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, stdout: e.stdout, stderr: e.stderr }),
+    );
 
 describe("lifecycle: plan --since", function () {
     this.timeout(120_000);
@@ -25,7 +32,13 @@ describe("lifecycle: plan --since", function () {
         try {
             const source = path.join(tmp, "source");
             const target = path.join(tmp, "target");
-            for (const dir of ["node_modules/left-pad", "node_modules/@pulumi/aws", "node_modules/@acme/lib", "node_modules/@acme/other", "node_modules/.bin"]) {
+            for (const dir of [
+                "node_modules/left-pad",
+                "node_modules/@pulumi/aws",
+                "node_modules/@acme/lib",
+                "node_modules/@acme/other",
+                "node_modules/.bin",
+            ]) {
                 fs.mkdirSync(path.join(source, dir), { recursive: true });
             }
             fs.writeFileSync(path.join(source, "node_modules", ".package-lock.json"), "{}");
@@ -36,7 +49,11 @@ describe("lifecycle: plan --since", function () {
             linkNodeModules(source, target);
             const link = (p: string) => fs.realpathSync(path.join(target, "node_modules", p));
             assert.equal(link("left-pad"), fs.realpathSync(path.join(source, "node_modules", "left-pad")));
-            assert.equal(link("@pulumi"), fs.realpathSync(path.join(source, "node_modules", "@pulumi")), "a scope without workspace packages: one link");
+            assert.equal(
+                link("@pulumi"),
+                fs.realpathSync(path.join(source, "node_modules", "@pulumi")),
+                "a scope without workspace packages: one link",
+            );
             assert.equal(link("@acme/other"), fs.realpathSync(path.join(source, "node_modules", "@acme", "other")));
             assert.equal(link("@acme/lib"), fs.realpathSync(path.join(target, "lib")), "the workspace package is the worktree's own");
             assert.ok(!fs.lstatSync(path.join(target, "node_modules", "@acme")).isSymbolicLink());
@@ -60,26 +77,53 @@ describe("lifecycle: plan --since", function () {
         assert.match(lines[lines.length - 1], /^\d+ to create, \d+ to update, \d+ to replace, \d+ to delete$/);
         assert.match(lines[lines.length - 2], /^\d+ errors? and \d+ advisor(y|ies)$/);
         // (Uncommitted changes of the working tree add their own steps: the patterns leave room for them.)
-        assert.ok(lines.some((l) => /^ {16}~ snowflake:index\/task:Task {2}incremental-crawl-dev-snowflake-orders-task .*changed: \S*sqlStatement/.test(l)), r.stdout);
-        const backfill = lines.find((l) => /^ {16}(~ |\+-)command:local:Command {2}incremental-crawl-dev-snowflake-orders-backfill .*\[runs (update|create)\]/.test(l));
+        assert.ok(
+            lines.some((l) =>
+                /^ {16}~ snowflake:index\/task:Task {2}incremental-crawl-dev-snowflake-orders-task .*changed: \S*sqlStatement/.test(l),
+            ),
+            r.stdout,
+        );
+        const backfill = lines.find((l) =>
+            /^ {16}(~ |\+-)command:local:Command {2}incremental-crawl-dev-snowflake-orders-backfill .*\[runs (update|create)\]/.test(l),
+        );
         assert.ok(backfill, r.stdout);
-        if (backfill.includes("[runs update]")) assert.ok(lines.some((l) => /^ {22}· stdout after the update: /.test(l)), "what pulumi-command stores after the update");
+        if (backfill.includes("[runs update]"))
+            assert.ok(
+                lines.some((l) => /^ {22}· stdout after the update: /.test(l)),
+                "what pulumi-command stores after the update",
+            );
         // An error verdict (today: the program fails over the stdout `node -e 0` leaves) is exit 1.
         assert.equal(r.code, r.stdout.includes("✖ error") ? 1 : 0, r.stderr);
         // Other checkouts of the repository come and go; none of ours may stay.
         const worktrees = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: ROOT, encoding: "utf8" });
-        assert.deepEqual(worktrees.split("\n").filter((l) => l.startsWith("worktree ") && l.includes("lake-since-")), [], "the temporary worktree is gone");
+        assert.deepEqual(
+            worktrees.split("\n").filter((l) => l.startsWith("worktree ") && l.includes("lake-since-")),
+            [],
+            "the temporary worktree is gone",
+        );
     });
 });
 
 describe("lifecycle: plan --since reuses this checkout's packages when they serve the old lockfile", () => {
     const lock = (packages: Record<string, unknown>) => JSON.stringify({ lockfileVersion: 3, packages });
     it("links when every package the old commit pins is here at its version, workspace links aside", () => {
-        const ours = lock({ "": {}, "node_modules/a": { version: "1.0.0" }, "node_modules/b": { version: "2.0.0" }, "node_modules/@x/pkg": { link: true } });
-        assert.equal(lockServes(ours, lock({ "": {}, "node_modules/a": { version: "1.0.0" }, "node_modules/@x/pkg": { link: true } })), true);
+        const ours = lock({
+            "": {},
+            "node_modules/a": { version: "1.0.0" },
+            "node_modules/b": { version: "2.0.0" },
+            "node_modules/@x/pkg": { link: true },
+        });
+        assert.equal(
+            lockServes(ours, lock({ "": {}, "node_modules/a": { version: "1.0.0" }, "node_modules/@x/pkg": { link: true } })),
+            true,
+        );
         assert.equal(lockServes(ours, lock({ "node_modules/a": { version: "1.0.1" } })), false, "another version");
         assert.equal(lockServes(ours, lock({ "node_modules/c": { version: "1.0.0" } })), false, "a package not installed here");
-        assert.equal(lockServes(ours, lock({ "node_modules/@x/pkg": { version: "1.0.0" } })), false, "installed there, a workspace link here");
+        assert.equal(
+            lockServes(ours, lock({ "node_modules/@x/pkg": { version: "1.0.0" } })),
+            false,
+            "installed there, a workspace link here",
+        );
         assert.equal(lockServes(ours, "not json"), false);
     });
 });

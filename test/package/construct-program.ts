@@ -7,7 +7,12 @@ import { componentProvider } from "../../components/component-provider";
 import { readArgs } from "../../config";
 
 const args = readArgs(pulumi.runtime.allConfig()) as unknown as pulumi.Inputs;
-const constructed = componentProvider().construct(`${pulumi.getProject()}-${pulumi.getStack()}`, "incremental-crawl:index:IncrementalLake", args, {});
+const constructed = componentProvider().construct(
+    `${pulumi.getProject()}-${pulumi.getStack()}`,
+    "incremental-crawl:index:IncrementalLake",
+    args,
+    {},
+);
 
 export const urn = constructed.then((r) => r.urn);
 export const state = constructed.then((r) => r.state);

@@ -43,15 +43,26 @@ describe("package: a consumer project installs the packed package and runs the R
         // Packed from a clean tree: the package's files as git has them (no dist/), with this
         // checkout's packages to build with. `npm pack` must build what the tarball carries.
         const clean = path.join(project, "clean");
-        const sources = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "components"], { cwd: ROOT, encoding: "utf8" })
-            .split("\0").filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
+        const sources = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "components"], {
+            cwd: ROOT,
+            encoding: "utf8",
+        })
+            .split("\0")
+            .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
         for (const f of sources) {
             fs.mkdirSync(path.dirname(path.join(clean, f)), { recursive: true });
             fs.copyFileSync(path.join(ROOT, f), path.join(clean, f));
         }
         fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(clean, "node_modules"), "dir");
         assert.ok(!fs.existsSync(path.join(clean, "components", "dist")), "a clean tree has no build");
-        const packed = JSON.parse(execFileSync("npm", ["pack", "--json", "--pack-destination", project], { cwd: path.join(clean, "components"), env: plainEnv(), encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }));
+        const packed = JSON.parse(
+            execFileSync("npm", ["pack", "--json", "--pack-destination", project], {
+                cwd: path.join(clean, "components"),
+                env: plainEnv(),
+                encoding: "utf8",
+                stdio: ["ignore", "pipe", "pipe"],
+            }),
+        );
         files = packed[0].files.map((f: { path: string }) => f.path);
         const tarball = path.join(project, packed[0].filename);
 
@@ -67,10 +78,23 @@ describe("package: a consumer project installs the packed package and runs the R
         for (const [bin, target] of Object.entries(manifest.bin as Record<string, string>)) {
             fs.symlinkSync(path.join("..", "@incremental-crawl", "components", target), path.join(project, "node_modules", ".bin", bin));
         }
-        fs.writeFileSync(path.join(project, "package.json"), JSON.stringify({
-            name: "sales-lake", version: "1.0.0", private: true, main: "index.js",
-            dependencies: { "@incremental-crawl/components": manifest.version, "@pulumi/pulumi": manifest.dependencies["@pulumi/pulumi"] },
-        }, null, 2));
+        fs.writeFileSync(
+            path.join(project, "package.json"),
+            JSON.stringify(
+                {
+                    name: "sales-lake",
+                    version: "1.0.0",
+                    private: true,
+                    main: "index.js",
+                    dependencies: {
+                        "@incremental-crawl/components": manifest.version,
+                        "@pulumi/pulumi": manifest.dependencies["@pulumi/pulumi"],
+                    },
+                },
+                null,
+                2,
+            ),
+        );
         fs.writeFileSync(path.join(project, "Pulumi.yaml"), "name: sales-lake\nruntime: nodejs\n");
         fs.writeFileSync(path.join(project, "Pulumi.dev.yaml"), "config:\n  aws:region: eu-west-1\n");
         fs.writeFileSync(path.join(project, "index.ts"), example("typescript"));
@@ -81,8 +105,19 @@ describe("package: a consumer project installs the packed package and runs the R
     });
 
     it("packs the build, its declarations, the bin, the plugin manifest, the schema and the sources the analyzer reads", () => {
-        for (const f of ["dist/index.js", "dist/index.d.ts", "dist/warehouse/backfill/main.js", "bin/incremental-lake-backfill.js",
-            "PulumiPlugin.yaml", "schema.json", "tsconfig.json", "provider.ts", "incremental-lake.ts", "warehouse/backfill/main.ts", "package.json"]) {
+        for (const f of [
+            "dist/index.js",
+            "dist/index.d.ts",
+            "dist/warehouse/backfill/main.js",
+            "bin/incremental-lake-backfill.js",
+            "PulumiPlugin.yaml",
+            "schema.json",
+            "tsconfig.json",
+            "provider.ts",
+            "incremental-lake.ts",
+            "warehouse/backfill/main.ts",
+            "package.json",
+        ]) {
             assert.ok(files.includes(f), `${f} is packed`);
         }
         assert.ok(!files.some((f) => f.startsWith("node_modules/") || f.endsWith(".test.ts")), "nothing else");
@@ -91,48 +126,79 @@ describe("package: a consumer project installs the packed package and runs the R
     it("declares every package its build imports", () => {
         const dist = path.join(project, "node_modules/@incremental-crawl/components/dist");
         const imported = new Set<string>();
-        const walk = (d: string) => fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
-            const p = path.join(d, e.name);
-            if (e.isDirectory()) walk(p);
-            else if (e.name.endsWith(".js")) for (const m of fs.readFileSync(p, "utf8").matchAll(/require\("([^."][^"]*)"\)/g)) imported.add(m[1]);
-        });
+        const walk = (d: string) =>
+            fs.readdirSync(d, { withFileTypes: true }).forEach((e) => {
+                const p = path.join(d, e.name);
+                if (e.isDirectory()) walk(p);
+                else if (e.name.endsWith(".js"))
+                    for (const m of fs.readFileSync(p, "utf8").matchAll(/require\("([^."][^"]*)"\)/g)) imported.add(m[1]);
+            });
         walk(dist);
         const builtin = new Set(require("module").builtinModules as string[]);
-        const bare = [...imported].map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0])).filter((s) => !builtin.has(s) && !s.startsWith("node:"));
+        const bare = [...imported]
+            .map((s) => (s.startsWith("@") ? s.split("/").slice(0, 2).join("/") : s.split("/")[0]))
+            .filter((s) => !builtin.has(s) && !s.startsWith("node:"));
         assert.ok(bare.includes("@pulumi/aws") && bare.includes("snowflake-sdk"));
         for (const b of new Set(bare)) assert.ok(manifest.dependencies[b] !== undefined, `${b} is imported but not a dependency`);
     });
 
     it("exports the component, its arguments and their validation, and the tools' runtime on /runtime only", () => {
         // Plain node in the consumer's folder, as a consumer's program resolves the package.
-        const script = "const m = require('@incremental-crawl/components'), r = require('@incremental-crawl/components/runtime');" +
+        const script =
+            "const m = require('@incremental-crawl/components'), r = require('@incremental-crawl/components/runtime');" +
             "console.log(JSON.stringify({ main: Object.keys(m), runtime: Object.keys(r).filter((k) => typeof r[k] === 'function'), file: require.resolve('@incremental-crawl/components/runtime') }))";
         const r = spawnSync(process.execPath, ["-e", script], { cwd: project, env: plainEnv(), encoding: "utf8" });
         assert.equal(r.status, 0, r.stderr);
         const { main, runtime, file } = JSON.parse(r.stdout);
-        for (const name of ["IncrementalLake", "validateLakeArgs", "LakeArgsError", "LAKE_DEFAULTS", "Encryption"]) assert.ok(main.includes(name), `main entry: ${name}`);
-        for (const name of ["didYouMean", "editDistance", "parseCron", "iam", "sql", "EventLake", "connectionEnvironment"]) assert.ok(!main.includes(name), `not on the main entry: ${name}`);
-        for (const name of ["connect", "readEnvironment", "partitionCatalogOn", "qualified", "exportLayout", "requireAwsHosted"]) assert.ok(runtime.includes(name), `runtime: ${name}`);
+        for (const name of ["IncrementalLake", "validateLakeArgs", "LakeArgsError", "LAKE_DEFAULTS", "Encryption"])
+            assert.ok(main.includes(name), `main entry: ${name}`);
+        for (const name of ["didYouMean", "editDistance", "parseCron", "iam", "sql", "EventLake", "connectionEnvironment"])
+            assert.ok(!main.includes(name), `not on the main entry: ${name}`);
+        for (const name of ["connect", "readEnvironment", "partitionCatalogOn", "qualified", "exportLayout", "requireAwsHosted"])
+            assert.ok(runtime.includes(name), `runtime: ${name}`);
         assert.match(file, /node_modules\/@incremental-crawl\/components\/dist\/runtime\.js$/);
     });
 
     it("type-checks the example against the published declarations", () => {
         const program = ts.createProgram([path.join(project, "index.ts")], {
-            strict: true, noEmit: true, module: ts.ModuleKind.CommonJS, moduleResolution: ts.ModuleResolutionKind.Node10, target: ts.ScriptTarget.ES2022,
-            esModuleInterop: true, skipLibCheck: true, types: [], typeRoots: [],
+            strict: true,
+            noEmit: true,
+            module: ts.ModuleKind.CommonJS,
+            moduleResolution: ts.ModuleResolutionKind.Node10,
+            target: ts.ScriptTarget.ES2022,
+            esModuleInterop: true,
+            skipLibCheck: true,
+            types: [],
+            typeRoots: [],
         });
         const diagnostics = ts.getPreEmitDiagnostics(program).map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n"));
         assert.deepEqual(diagnostics, []);
-        const resolved = ts.resolveModuleName("@incremental-crawl/components", path.join(project, "index.ts"), { moduleResolution: ts.ModuleResolutionKind.Node10 }, ts.sys);
+        const resolved = ts.resolveModuleName(
+            "@incremental-crawl/components",
+            path.join(project, "index.ts"),
+            { moduleResolution: ts.ModuleResolutionKind.Node10 },
+            ts.sys,
+        );
         assert.match(resolved.resolvedModule!.resolvedFileName, /node_modules\/@incremental-crawl\/components\/dist\/index\.d\.ts$/);
     });
 
     it("runs the example with plain node under mocks: the lake's graph", () => {
-        const js = ts.transpileModule(example("typescript"), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } }).outputText;
+        const js = ts.transpileModule(example("typescript"), {
+            compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+        }).outputText;
         fs.writeFileSync(path.join(project, "index.js"), js);
         const result = path.join(project, "graph.json");
-        const r = spawnSync(process.execPath, ["-r", path.join(ROOT, "node_modules/ts-node/register/transpile-only"), path.join(ROOT, "test/package/consumer-run.ts"), project, result],
-            { cwd: project, env: { ...plainEnv(), TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") }, encoding: "utf8" });
+        const r = spawnSync(
+            process.execPath,
+            [
+                "-r",
+                path.join(ROOT, "node_modules/ts-node/register/transpile-only"),
+                path.join(ROOT, "test/package/consumer-run.ts"),
+                project,
+                result,
+            ],
+            { cwd: project, env: { ...plainEnv(), TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") }, encoding: "utf8" },
+        );
         assert.equal(r.status, 0, r.stderr);
         graph = JSON.parse(fs.readFileSync(result, "utf8"));
         const count = (type: string) => graph.resources.filter((x) => x.type === type).length;
@@ -154,7 +220,10 @@ describe("package: a consumer project installs the packed package and runs the R
         const cmd = graph.resources.find((x) => x.type === "command:local:Command")!;
         const create: string = cmd.inputs.create;
         assert.equal(create, `npm exec --yes --package=@incremental-crawl/components@${manifest.version} -- incremental-lake-backfill`);
-        assert.ok(!create.includes(project) && !create.includes(ROOT) && !/(^|\s)(\/|\.\.?\/|~)/.test(create), "no path of one machine in state");
+        assert.ok(
+            !create.includes(project) && !create.includes(ROOT) && !/(^|\s)(\/|\.\.?\/|~)/.test(create),
+            "no path of one machine in state",
+        );
         const bin = path.join(project, "node_modules/.bin/incremental-lake-backfill");
         assert.ok(fs.existsSync(bin), "the bin npm exec runs");
         assert.ok(fs.existsSync(path.join(path.dirname(fs.realpathSync(bin)), "..", "dist/warehouse/backfill/main.js")));

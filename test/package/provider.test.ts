@@ -38,7 +38,8 @@ describe("package: the component provider's schema", function () {
     it("keeps names and counts plain, takes the key as an input, and requires only tables", () => {
         const inputs = checkedIn().resources[LAKE].inputProperties;
         assert.deepEqual(checkedIn().resources[LAKE].requiredInputs, ["tables"]);
-        for (const k of ["tables", "exportPrefix", "glueDatabase", "snowflakeDatabase", "production"]) assert.equal(inputs[k].plain, true, k);
+        for (const k of ["tables", "exportPrefix", "glueDatabase", "snowflakeDatabase", "production"])
+            assert.equal(inputs[k].plain, true, k);
         assert.equal(inputs.kmsKeyArn.plain, undefined, "kmsKeyArn may come from another resource");
         assert.equal(inputs.encryption.$ref, "#/types/incremental-crawl:index:Encryption");
         const enumValues = (t: string) => checkedIn().types[`incremental-crawl:index:${t}`].enum.map((e: { value: string }) => e.value);
@@ -48,7 +49,8 @@ describe("package: the component provider's schema", function () {
 
     it("outputs what a program needs, per table too", () => {
         const r = checkedIn().resources[LAKE];
-        for (const k of ["bucketName", "topicArn", "glueDatabaseName", "alertsTopicArn", "snowflakeStageName", "tables"]) assert.ok(r.required.includes(k), k);
+        for (const k of ["bucketName", "topicArn", "glueDatabaseName", "alertsTopicArn", "snowflakeStageName", "tables"])
+            assert.ok(r.required.includes(k), k);
         assert.ok(!r.required.includes("kmsKeyArn"), "unset with sse-s3");
         assert.equal(r.properties.tables.additionalProperties.$ref, "#/types/incremental-crawl:index:LakeTableOutputs");
         const perTable = Object.keys(checkedIn().types["incremental-crawl:index:LakeTableOutputs"].properties);
@@ -62,7 +64,11 @@ describe("package: construct, as a program in another language declares the lake
     it("declares the same graph as the TypeScript program, and returns every output the schema names", async () => {
         const ts = await runProgram({ stack: "prod" });
         const constructed = await runProgram({ stack: "prod", program: "test/package/construct-program.ts" });
-        const names = (run: typeof ts) => run.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).map((r) => `${r.type} ${r.name}`).sort();
+        const names = (run: typeof ts) =>
+            run.resources
+                .filter((r) => !r.type.startsWith("pulumi:providers:"))
+                .map((r) => `${r.type} ${r.name}`)
+                .sort();
         assert.ok(names(ts).length > 50, `${names(ts).length} resources`);
         assert.deepEqual(names(constructed), names(ts));
         assert.match(String(constructed.outputs.urn), /::incremental-crawl:index:IncrementalLake::incremental-crawl-prod$/);
@@ -76,27 +82,46 @@ describe("package: construct, as a program in another language declares the lake
 
     it("refuses bad arguments before declaring anything, listing every problem", async () => {
         const base = { tables: [{ name: "ORDERS", columns: [{ name: "ORDER_DATE", type: "DATE" }], partitionBy: "ORDER_DATE" }] };
-        assert.throws(() => new IncrementalLake("lake", { ...base, tables: [{ ...base.tables[0], name: "orders; DROP" }], queueRetentionDays: 99 }), (e: unknown) => {
-            assert.ok(e instanceof LakeArgsError);
-            assert.equal(e.problems.length, 2, e.message);
-            assert.match(e.problems[0], /^queueRetentionDays: expected an integer from 1 to 13/);
-            assert.match(e.problems[1], /^tables\[0\]\.name: expected an upper-case Snowflake identifier/);
-            return true;
-        });
-        assert.throws(() => new IncrementalLake("Lake_1", { ...base, tabels: [] } as never), (e: unknown) =>
-            e instanceof LakeArgsError && e.problems.some((p) => /^name: expected a name of lower-case letters/.test(p))
-            && e.problems.some((p) => /^tabels: expected one of the IncrementalLake arguments \(did you mean tables\?\)/.test(p)));
-        assert.throws(() => new IncrementalLake("lake", { ...base, kmsKeyArn: "alias/lake" }), /kmsKeyArn: expected no key unless encryption is "kms"/);
-        assert.throws(() => new IncrementalLake("lake", { ...base, encryption: "kms", kmsKeyArn: "alias/lake" }), /kmsKeyArn: expected the ARN of a KMS key/);
+        assert.throws(
+            () => new IncrementalLake("lake", { ...base, tables: [{ ...base.tables[0], name: "orders; DROP" }], queueRetentionDays: 99 }),
+            (e: unknown) => {
+                assert.ok(e instanceof LakeArgsError);
+                assert.equal(e.problems.length, 2, e.message);
+                assert.match(e.problems[0], /^queueRetentionDays: expected an integer from 1 to 13/);
+                assert.match(e.problems[1], /^tables\[0\]\.name: expected an upper-case Snowflake identifier/);
+                return true;
+            },
+        );
+        assert.throws(
+            () => new IncrementalLake("Lake_1", { ...base, tabels: [] } as never),
+            (e: unknown) =>
+                e instanceof LakeArgsError &&
+                e.problems.some((p) => /^name: expected a name of lower-case letters/.test(p)) &&
+                e.problems.some((p) => /^tabels: expected one of the IncrementalLake arguments \(did you mean tables\?\)/.test(p)),
+        );
+        assert.throws(
+            () => new IncrementalLake("lake", { ...base, kmsKeyArn: "alias/lake" }),
+            /kmsKeyArn: expected no key unless encryption is "kms"/,
+        );
+        assert.throws(
+            () => new IncrementalLake("lake", { ...base, encryption: "kms", kmsKeyArn: "alias/lake" }),
+            /kmsKeyArn: expected the ARN of a KMS key/,
+        );
     });
 
     it("uses a key the program brings (an Output of another resource) instead of creating one", async () => {
         const run = await runProgram({ stack: "prod", program: "test/package/own-key-program.ts" });
         // The replica's key stays the lake's own: it lives in the replica's region.
         const keys = run.resources.filter((r) => r.type === "aws:kms/key:Key" && !r.name.endsWith("-replica-key"));
-        assert.deepEqual(keys.map((k) => k.name), ["organisation-key"]);
+        assert.deepEqual(
+            keys.map((k) => k.name),
+            ["organisation-key"],
+        );
         assert.equal(run.outputs.lakeKeyArn, run.outputs.keyArn);
-        const sse = run.resources.find((r) => r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration" && /lake/.test(r.name))!;
+        const sse = run.resources.find(
+            (r) =>
+                r.type === "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration" && /lake/.test(r.name),
+        )!;
         assert.equal(sse.inputs.rules[0].applyServerSideEncryptionByDefault.kmsMasterKeyId, run.outputs.keyArn);
         const queues = run.resources.filter((r) => r.type === "aws:sqs/queue:Queue" && r.inputs.kmsMasterKeyId !== undefined);
         assert.ok(queues.length > 0 && queues.every((q) => q.inputs.kmsMasterKeyId === run.outputs.keyArn));
@@ -115,7 +140,11 @@ describe("package: the plugin boots as the Node.js language host runs a source-b
         // and is handed the engine's address. pulumi-language-nodejs main.go RunPlugin.
         const env: NodeJS.ProcessEnv = { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" };
         delete env.NODE_OPTIONS;
-        child = spawn(process.execPath, [path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-plugin"), ".", "127.0.0.1:1"], { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+        child = spawn(process.execPath, [path.join(ROOT, "node_modules/@pulumi/pulumi/cmd/run-plugin"), ".", "127.0.0.1:1"], {
+            cwd: dir,
+            env,
+            stdio: ["ignore", "pipe", "pipe"],
+        });
         const port = await servedPort(child, "the plugin");
         client = new providerrpc.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     });
@@ -126,7 +155,9 @@ describe("package: the plugin boots as the Node.js language host runs a source-b
     });
 
     it("answers GetSchema with the checked-in schema", async () => {
-        const resp: any = await new Promise((resolve, reject) => client.getSchema(new providerproto.GetSchemaRequest(), (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))));
+        const resp: any = await new Promise((resolve, reject) =>
+            client.getSchema(new providerproto.GetSchemaRequest(), (e: Error | null, r: unknown) => (e ? reject(e) : resolve(r))),
+        );
         assert.deepEqual(JSON.parse(resp.getSchema()), checkedIn());
     });
 });

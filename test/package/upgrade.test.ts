@@ -31,19 +31,44 @@ describe("package: upgrading a stack deployed before the restructuring", functio
     for (const stack of ["dev", "prod"]) {
         it(`${stack}: the aliases keep every resource: nothing replaced or deleted, nothing created under a new token`, async () => {
             const { plan, old } = await planSince({ stack, ref: BEFORE_RESTRUCTURE });
-            assert.ok(old.resources.some((r) => r.type === "incremental-crawl:lake:EventLake"), "the old stack has the old tokens");
+            assert.ok(
+                old.resources.some((r) => r.type === "incremental-crawl:lake:EventLake"),
+                "the old stack has the old tokens",
+            );
             const by = (op: string) => plan.steps.filter((s) => s.op === op);
-            assert.deepEqual([...by("replace"), ...by("delete")].map((s) => `${s.op} ${s.urn}`), []);
+            assert.deepEqual(
+                [...by("replace"), ...by("delete")].map((s) => `${s.op} ${s.urn}`),
+                [],
+            );
             // What later work adds is created; a resource of the old stack re-created under a new
             // URN (a rename without its alias) would show here with its old name.
-            const key = (type: string, name: string) => `${type.split("$").pop()!.replace(/^incremental-crawl:[a-z]+:/, "incremental-crawl:")} ${name}`;
+            const key = (type: string, name: string) =>
+                `${type
+                    .split("$")
+                    .pop()!
+                    .replace(/^incremental-crawl:[a-z]+:/, "incremental-crawl:")} ${name}`;
             const oldNames = new Set(old.resources.map((r) => key(r.type, r.name)));
-            assert.deepEqual(by("create").filter((s) => oldNames.has(key(s.type, s.name))).map((s) => s.urn), []);
+            assert.deepEqual(
+                by("create")
+                    .filter((s) => oldNames.has(key(s.type, s.name)))
+                    .map((s) => s.urn),
+                [],
+            );
             const commands = by("update").filter((u) => u.type === "command:local:Command");
-            assert.ok(commands.length > 0 && commands.every((u) => u.changed.includes("create")), "the unload commands' create string updates");
-            assert.ok(by("same").some((s) => s.reasons.some((r) => /known before as .*incremental-crawl:lake:EventLake\$aws:s3\/bucket:Bucket/.test(r))),
-                "the bucket is matched through its parent's alias");
-            assert.deepEqual(plan.verdicts.filter((v) => v.level === "error"), []);
+            assert.ok(
+                commands.length > 0 && commands.every((u) => u.changed.includes("create")),
+                "the unload commands' create string updates",
+            );
+            assert.ok(
+                by("same").some((s) =>
+                    s.reasons.some((r) => /known before as .*incremental-crawl:lake:EventLake\$aws:s3\/bucket:Bucket/.test(r)),
+                ),
+                "the bucket is matched through its parent's alias",
+            );
+            assert.deepEqual(
+                plan.verdicts.filter((v) => v.level === "error"),
+                [],
+            );
         });
     }
 });

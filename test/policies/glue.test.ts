@@ -24,21 +24,26 @@ const crawler = (overrides: Record<string, any> = {}) => ({
 });
 
 describe("policies/glue", () => {
-
-
-
-
-
     describe("glue-crawler-polls-at-most-daily", () => {
         const TRIGGER = "aws:glue/trigger:Trigger";
         it("passes a crawler without a schedule (it crawls on arrival) and the daily safety net", async () => {
             assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler()), []);
             assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(15 3 * * ? *)" })), []);
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(0 6 ? * MON *)" })), [], "weekly");
+            assert.deepEqual(
+                await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(0 6 ? * MON *)" })),
+                [],
+                "weekly",
+            );
             assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "rate(1 day)" })), []);
         });
         it("passes the crawl-on-arrival trigger, which has no schedule", async () => {
-            const event = { name: "lake-orders-on-arrival", type: "EVENT", workflowName: "lake-orders", actions: [{ crawlerName: "lake-orders" }], eventBatchingConditions: [{ batchSize: 100, batchWindow: 300 }] };
+            const event = {
+                name: "lake-orders-on-arrival",
+                type: "EVENT",
+                workflowName: "lake-orders",
+                actions: [{ crawlerName: "lake-orders" }],
+                eventBatchingConditions: [{ batchSize: 100, batchWindow: 300 }],
+            };
             assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, TRIGGER, event), []);
         });
         it("reports an hourly crawler (the design crawling on arrival replaced)", async () => {
@@ -47,7 +52,11 @@ describe("policies/glue", () => {
             ]);
         });
         it("reports twice a day, every 15 minutes, and a rate of hours", async () => {
-            for (const [schedule, runs] of [["cron(0 6,18 * * ? *)", "2"], ["cron(0/15 * * * ? *)", "96"], ["rate(12 hours)", "2"]]) {
+            for (const [schedule, runs] of [
+                ["cron(0 6,18 * * ? *)", "2"],
+                ["cron(0/15 * * * ? *)", "96"],
+                ["rate(12 hours)", "2"],
+            ]) {
                 const [v] = await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule }));
                 assert.match(v, new RegExp(`runs ${runs} times a day`), schedule);
             }
@@ -60,12 +69,24 @@ describe("policies/glue", () => {
             assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, TRIGGER, { ...hourly, actions: [{ jobName: "etl" }] }), []);
         });
         it("says so when it cannot read the schedule", async () => {
-            assert.match((await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "hourly" })))[0], /^crawler schedule hourly is not a cron\(\.\.\.\) or rate\(\.\.\.\) expression/);
+            assert.match(
+                (await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "hourly" })))[0],
+                /^crawler schedule hourly is not a cron\(\.\.\.\) or rate\(\.\.\.\) expression/,
+            );
         });
         it("counts runs per day from the minutes and hours fields", () => {
             assert.deepEqual(
-                ["cron(15 3 * * ? *)", "cron(15 * * * ? *)", "cron(*/5 * * * ? *)", "cron(0 8-17 ? * MON-FRI *)", "cron(0,30 0 * * ? *)", "rate(30 minutes)", "cron(61 * * * ? *)"].map(runsPerDay),
-                [1, 24, 288, 10, 2, 48, undefined]);
+                [
+                    "cron(15 3 * * ? *)",
+                    "cron(15 * * * ? *)",
+                    "cron(*/5 * * * ? *)",
+                    "cron(0 8-17 ? * MON-FRI *)",
+                    "cron(0,30 0 * * ? *)",
+                    "rate(30 minutes)",
+                    "cron(61 * * * ? *)",
+                ].map(runsPerDay),
+                [1, 24, 288, 10, 2, 48, undefined],
+            );
         });
     });
 
@@ -79,9 +100,20 @@ describe("policies/glue", () => {
             jobBookmarksEncryption: { jobBookmarksEncryptionMode: "CSE-KMS", kmsKeyArn: KEY_ARN },
         });
         /** A graph with the lake key (or not), a security configuration and the crawler naming it (by value, or through the engine's dependency). */
-        const graph = (o: { key?: boolean; mode?: string; kmsKeyArn?: string; crawler?: Record<string, any>; from?: boolean } = {}): Fake[] => [
-            ...(o.key === false ? [] : [{ type: KEY, name: "lake-key", props: { enableKeyRotation: true }, outputs: { arn: KEY_ARN, keyId: "1234abcd" } }]),
-            { type: SECURITY, name: "crawler-logs", props: { name: "lake-crawler-logs", encryptionConfiguration: encryption(o.mode ?? "SSE-KMS", "kmsKeyArn" in o ? o.kmsKeyArn : KEY_ARN) } },
+        const graph = (
+            o: { key?: boolean; mode?: string; kmsKeyArn?: string; crawler?: Record<string, any>; from?: boolean } = {},
+        ): Fake[] => [
+            ...(o.key === false
+                ? []
+                : [{ type: KEY, name: "lake-key", props: { enableKeyRotation: true }, outputs: { arn: KEY_ARN, keyId: "1234abcd" } }]),
+            {
+                type: SECURITY,
+                name: "crawler-logs",
+                props: {
+                    name: "lake-crawler-logs",
+                    encryptionConfiguration: encryption(o.mode ?? "SSE-KMS", "kmsKeyArn" in o ? o.kmsKeyArn : KEY_ARN),
+                },
+            },
             {
                 type: CRAWLER,
                 name: "orders",
@@ -96,28 +128,43 @@ describe("policies/glue", () => {
             assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ key: false }), PROD), []);
         });
         it("follows the crawler to its configuration through the engine's dependency when the name is not known yet", async () => {
-            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() }, from: true }), PROD), []);
+            assert.deepEqual(
+                await stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() }, from: true }), PROD),
+                [],
+            );
         });
         it("reports a crawler without a security configuration, in production or where a KMS key exists", async () => {
             const none = graph({ crawler: { securityConfiguration: undefined } });
-            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, none, PROD), [{
-                resource: "orders",
-                message: "production stack: crawler has no security configuration, so its CloudWatch Logs are not encrypted with a key: name a Glue SecurityConfiguration whose encryptionConfiguration.cloudwatchEncryption is SSE-KMS with the lake key's kmsKeyArn",
-            }]);
+            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, none, PROD), [
+                {
+                    resource: "orders",
+                    message:
+                        "production stack: crawler has no security configuration, so its CloudWatch Logs are not encrypted with a key: name a Glue SecurityConfiguration whose encryptionConfiguration.cloudwatchEncryption is SSE-KMS with the lake key's kmsKeyArn",
+                },
+            ]);
             const [v] = await stackViolations(glueCrawlerLogsEncrypted, none, { production: false });
             assert.match(v.message, /^stack with a customer-managed KMS key: crawler has no security configuration/);
         });
         it("asks nothing of a stack that is neither production nor has a KMS key (dev's SSE-S3)", async () => {
-            assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ key: false, crawler: { securityConfiguration: undefined } })), []);
+            assert.deepEqual(
+                await stackViolations(glueCrawlerLogsEncrypted, graph({ key: false, crawler: { securityConfiguration: undefined } })),
+                [],
+            );
         });
         it("reports a configuration whose CloudWatch encryption is disabled or has no key", async () => {
             const disabled = await stackViolations(glueCrawlerLogsEncrypted, graph({ mode: "DISABLED", kmsKeyArn: undefined }), PROD);
-            assert.deepEqual(disabled.map((v) => [v.resource, v.message.split(",")[0]]), [["orders", "production stack: crawler's security configuration crawler-logs has CloudWatch encryption DISABLED"]]);
+            assert.deepEqual(
+                disabled.map((v) => [v.resource, v.message.split(",")[0]]),
+                [["orders", "production stack: crawler's security configuration crawler-logs has CloudWatch encryption DISABLED"]],
+            );
             const keyless = await stackViolations(glueCrawlerLogsEncrypted, graph({ kmsKeyArn: undefined }), PROD);
             assert.match(keyless[0].message, /has CloudWatch encryption SSE-KMS without a kmsKeyArn/);
         });
         it("leaves a name not known yet, from no resource of the stack, to `pulumi up`", async () => {
-            await assert.rejects(stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() } }), PROD), (e: Error) => e.constructor.name === "UnknownValueError");
+            await assert.rejects(
+                stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: unknown() } }), PROD),
+                (e: Error) => e.constructor.name === "UnknownValueError",
+            );
         });
         it("decides during preview when only the key's ARN is not known yet", async () => {
             assert.deepEqual(await stackViolations(glueCrawlerLogsEncrypted, graph({ kmsKeyArn: unknown() }), PROD), []);
@@ -125,7 +172,11 @@ describe("policies/glue", () => {
             assert.match(v.message, /has CloudWatch encryption DISABLED/);
         });
         it("reports a security configuration the stack does not declare", async () => {
-            const [v] = await stackViolations(glueCrawlerLogsEncrypted, graph({ crawler: { securityConfiguration: "someone-elses" } }), PROD);
+            const [v] = await stackViolations(
+                glueCrawlerLogsEncrypted,
+                graph({ crawler: { securityConfiguration: "someone-elses" } }),
+                PROD,
+            );
             assert.match(v.message, /^production stack: crawler's security configuration someone-elses is not declared in this stack/);
         });
     });

@@ -20,10 +20,15 @@ describe("policies/governance", () => {
         it("reports a provider region, or a resource's own region, outside the allowed ones", async () => {
             const message = "region us-east-1 is not allowed (allowed: eu-west-1, eu-central-1): the lake's data stays in its regions";
             assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({}, { region: "us-east-1" })), [message]);
-            assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({ region: "us-east-1" }, { region: "eu-west-1" })), [message]);
+            assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({ region: "us-east-1" }, { region: "eu-west-1" })), [
+                message,
+            ]);
         });
         it("follows the configured regions and leaves IAM and other packages alone", async () => {
-            assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({}, { region: "us-east-1" }), { allowedRegions: ["us-east-1"] }), []);
+            assert.deepEqual(
+                await resourceViolations(awsAllowedRegions, onProvider({}, { region: "us-east-1" }), { allowedRegions: ["us-east-1"] }),
+                [],
+            );
             assert.deepEqual(await resourceViolations(awsAllowedRegions, onProvider({}, { region: "us-east-1" }, "aws:iam/role:Role")), []);
             assert.deepEqual(await violationsOf(awsAllowedRegions, "snowflake:index/stage:Stage", { region: "us-east-1" }), []);
         });
@@ -51,12 +56,20 @@ describe("policies/governance", () => {
         it("passes the backfill (connection settings, SQL, no credential)", async () => {
             const backfill = {
                 create: "node --require ts-node/register/transpile-only components/backfill/main.ts",
-                environment: { BACKFILL_TABLE: "ORDERS", BACKFILL_COPY_SQL: "COPY INTO @s FROM t", BACKFILL_ACCOUNT_NAME: "ACME", BACKFILL_USER: "LAKE" },
+                environment: {
+                    BACKFILL_TABLE: "ORDERS",
+                    BACKFILL_COPY_SQL: "COPY INTO @s FROM t",
+                    BACKFILL_ACCOUNT_NAME: "ACME",
+                    BACKFILL_USER: "LAKE",
+                },
             };
             assert.deepEqual(await violationsOf(commandNoCredentials, COMMAND, backfill), []);
         });
         it("reports credentials in the environment or on the command line", async () => {
-            const leaky = { create: "SNOWSQL_PWD=x PRIVATE_KEY=abc node main.js", environment: { SNOWFLAKE_PASSWORD: "example", AWS_SECRET_ACCESS_KEY: "example" } };
+            const leaky = {
+                create: "SNOWSQL_PWD=x PRIVATE_KEY=abc node main.js",
+                environment: { SNOWFLAKE_PASSWORD: "example", AWS_SECRET_ACCESS_KEY: "example" },
+            };
             assert.deepEqual(await violationsOf(commandNoCredentials, COMMAND, leaky), [
                 "environment variable SNOWFLAKE_PASSWORD looks like a credential: a command's environment is kept in the stack state; let the command read it from the environment of pulumi up",
                 "environment variable AWS_SECRET_ACCESS_KEY looks like a credential: a command's environment is kept in the stack state; let the command read it from the environment of pulumi up",

@@ -21,21 +21,86 @@ import { ROOT } from "../../offline";
 import { defaults, Fake, isResourcePolicy, isStackPolicy, resourceViolations, stackViolations, unknown } from "./support";
 
 /** Every resource type the rules look at, and a few they do not. */
-const TYPES = [...new Set([
-    ...Object.values(T).flat().map((cls) => (cls as unknown as { __pulumiType: string }).__pulumiType),
-    "aws:glue/catalogDatabase:CatalogDatabase", "aws:athena/workgroup:Workgroup", "aws:iam/policy:Policy", "snowflake:index/table:Table", "snowflake:index/fileFormat:FileFormat",
-    "snowflake:index/task:Task", "pulumi:providers:aws", "incremental-crawl:index:EventLake",
-])];
+const TYPES = [
+    ...new Set([
+        ...Object.values(T)
+            .flat()
+            .map((cls) => (cls as unknown as { __pulumiType: string }).__pulumiType),
+        "aws:glue/catalogDatabase:CatalogDatabase",
+        "aws:athena/workgroup:Workgroup",
+        "aws:iam/policy:Policy",
+        "snowflake:index/table:Table",
+        "snowflake:index/fileFormat:FileFormat",
+        "snowflake:index/task:Task",
+        "pulumi:providers:aws",
+        "incremental-crawl:index:EventLake",
+    ]),
+];
 
 /** Every input a rule reads, anywhere in the pack. */
 const KEYS = [
-    "acl", "grants", "accessControlPolicy", "bucket", "rules", "rule", "lifecycleRules", "policy", "assumeRolePolicy", "inlinePolicies", "managedPolicyArns",
-    "policyArn", "kmsMasterKeyId", "messageRetentionSeconds", "redrivePolicy", "fifoQueue", "protocol", "endpoint", "rawMessageDelivery", "filterPolicy",
-    "filterPolicyScope", "recrawlPolicy", "s3Targets", "catalogTargets", "jdbcTargets", "configuration", "enableKeyRotation", "customerMasterKeySpec",
-    "keyUsage", "url", "storageIntegration", "credentials", "fileFormat", "formatType", "storageAllowedLocations", "environment", "create", "update",
-    "delete", "region", "tags", "versioningConfiguration", "serverSideEncryptionConfiguration", "versioning", "forceDestroy", "topics", "queues",
-    "blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets", "arn", "name", "id", "queueUrl", "role", "roles", "keyId",
-    "targetKeyId", "schedule", "type", "actions",
+    "acl",
+    "grants",
+    "accessControlPolicy",
+    "bucket",
+    "rules",
+    "rule",
+    "lifecycleRules",
+    "policy",
+    "assumeRolePolicy",
+    "inlinePolicies",
+    "managedPolicyArns",
+    "policyArn",
+    "kmsMasterKeyId",
+    "messageRetentionSeconds",
+    "redrivePolicy",
+    "fifoQueue",
+    "protocol",
+    "endpoint",
+    "rawMessageDelivery",
+    "filterPolicy",
+    "filterPolicyScope",
+    "recrawlPolicy",
+    "s3Targets",
+    "catalogTargets",
+    "jdbcTargets",
+    "configuration",
+    "enableKeyRotation",
+    "customerMasterKeySpec",
+    "keyUsage",
+    "url",
+    "storageIntegration",
+    "credentials",
+    "fileFormat",
+    "formatType",
+    "storageAllowedLocations",
+    "environment",
+    "create",
+    "update",
+    "delete",
+    "region",
+    "tags",
+    "versioningConfiguration",
+    "serverSideEncryptionConfiguration",
+    "versioning",
+    "forceDestroy",
+    "topics",
+    "queues",
+    "blockPublicAcls",
+    "blockPublicPolicy",
+    "ignorePublicAcls",
+    "restrictPublicBuckets",
+    "arn",
+    "name",
+    "id",
+    "queueUrl",
+    "role",
+    "roles",
+    "keyId",
+    "targetKeyId",
+    "schedule",
+    "type",
+    "actions",
 ];
 const allUnknown = () => Object.fromEntries(KEYS.map((k) => [k, unknown()]));
 const provider = (props: Record<string, any>): Fake => ({ type: "pulumi:providers:aws", name: "p", props });
@@ -51,9 +116,24 @@ async function onlyUnknownErrors(what: string, f: () => Promise<unknown>): Promi
 
 describe("policies: the pack", () => {
     it("has at least 20 policies, each in exactly one service module", () => {
-        const modules = [s3Policies, snsSqsPolicies, gluePolicies, iamPolicies, kmsPolicies, snowflakePolicies, stackPolicies, governancePolicies];
+        const modules = [
+            s3Policies,
+            snsSqsPolicies,
+            gluePolicies,
+            iamPolicies,
+            kmsPolicies,
+            snowflakePolicies,
+            stackPolicies,
+            governancePolicies,
+        ];
         assert.ok(allPolicies.length >= 20, `${allPolicies.length} policies`);
-        assert.deepEqual(modules.flat().map((p) => p.name).sort(), allPolicies.map((p) => p.name).sort());
+        assert.deepEqual(
+            modules
+                .flat()
+                .map((p) => p.name)
+                .sort(),
+            allPolicies.map((p) => p.name).sort(),
+        );
     });
 
     it("gives every policy a unique name, a reviewer's description, a level, a severity and config defaults", () => {
@@ -61,12 +141,18 @@ describe("policies: the pack", () => {
         assert.equal(new Set(names).size, names.length, "names are unique");
         for (const p of allPolicies) {
             assert.match(p.name, /^[a-z0-9]+(-[a-z0-9]+)+$/, p.name);
-            assert.ok(p.description.length >= 60 && p.description.length <= 300, `${p.name}: description of ${p.description.length} characters`);
+            assert.ok(
+                p.description.length >= 60 && p.description.length <= 300,
+                `${p.name}: description of ${p.description.length} characters`,
+            );
             assert.ok(p.enforcementLevel === "mandatory" || p.enforcementLevel === "advisory", `${p.name}: ${p.enforcementLevel}`);
             assert.ok(p.severity !== undefined, `${p.name}: severity`);
             assert.ok(isResourcePolicy(p) !== isStackPolicy(p), `${p.name}: resource or stack policy`);
             for (const [k, schema] of Object.entries(p.configSchema?.properties ?? {})) {
-                assert.ok(typeof schema === "object" && "default" in schema && typeof schema.description === "string", `${p.name}.${k} has a default and a description`);
+                assert.ok(
+                    typeof schema === "object" && "default" in schema && typeof schema.description === "string",
+                    `${p.name}.${k} has a default and a description`,
+                );
             }
         }
     });
@@ -95,12 +181,18 @@ describe("policies: the pack", () => {
         let seen = 0;
         for (const f of files) {
             const text = fs.readFileSync(path.join(dir, f), "utf8");
-            const specs = [...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom "([^"]+)";/gm), ...text.matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+            const specs = [
+                ...text.matchAll(/^(?:import|export)\s[^;]*?\sfrom "([^"]+)";/gm),
+                ...text.matchAll(/require\("([^"]+)"\)/g),
+            ].map((m) => m[1]);
             seen += specs.length;
             for (const spec of specs) {
                 const local = spec.startsWith(".");
                 assert.ok(!local || path.resolve(path.dirname(path.join(dir, f)), spec).startsWith(dir), `${f} imports ${spec}`);
-                assert.ok(local || dependencies.some((d) => spec === d || spec.startsWith(`${d}/`)), `${f} imports ${spec}, not a dependency of policies/package.json`);
+                assert.ok(
+                    local || dependencies.some((d) => spec === d || spec.startsWith(`${d}/`)),
+                    `${f} imports ${spec}, not a dependency of policies/package.json`,
+                );
             }
         }
         assert.ok(seen > 30, `${seen} imports read`);
@@ -112,8 +204,18 @@ describe("policies: the pack", () => {
                 for (const type of TYPES) {
                     await resourceViolations(p, { type, name: "r", props: {} });
                     await resourceViolations(p, [{ type, name: "r", props: { tags: {}, environment: {} }, provider: "p" }, provider({})]);
-                    await onlyUnknownErrors(`${p.name} on ${type}`, () => resourceViolations(p, [{ type, name: "r", props: allUnknown(), provider: "p" }, provider(allUnknown())], { production: true }));
-                    await onlyUnknownErrors(`${p.name} on ${type}`, () => resourceViolations(p, { type, name: "r", props: { policy: "{}", assumeRolePolicy: "[]", configuration: "{", redrivePolicy: "1" } }));
+                    await onlyUnknownErrors(`${p.name} on ${type}`, () =>
+                        resourceViolations(p, [{ type, name: "r", props: allUnknown(), provider: "p" }, provider(allUnknown())], {
+                            production: true,
+                        }),
+                    );
+                    await onlyUnknownErrors(`${p.name} on ${type}`, () =>
+                        resourceViolations(p, {
+                            type,
+                            name: "r",
+                            props: { policy: "{}", assumeRolePolicy: "[]", configuration: "{", redrivePolicy: "1" },
+                        }),
+                    );
                 }
             });
         }
@@ -122,7 +224,12 @@ describe("policies: the pack", () => {
                 assert.deepEqual(await stackViolations(p, []), []);
                 const bare = TYPES.map((type, i): Fake => ({ type, name: `r${i}`, props: {} }));
                 await stackViolations(p, bare, { ...defaults(p), production: true });
-                const unknowns = TYPES.map((type, i): Fake => ({ type, name: `r${i}`, props: allUnknown(), from: { bucket: [`r${(i + 1) % TYPES.length}`] } }));
+                const unknowns = TYPES.map((type, i): Fake => ({
+                    type,
+                    name: `r${i}`,
+                    props: allUnknown(),
+                    from: { bucket: [`r${(i + 1) % TYPES.length}`] },
+                }));
                 await onlyUnknownErrors(p.name, () => stackViolations(p, unknowns, { production: true }));
             });
         }

@@ -1,7 +1,16 @@
 import * as assert from "node:assert/strict";
 import {
-    checkLifecycleRetention, checkTlsOnlyPolicy, isTlsOnlyStatement, s3AclsDisabled, s3DefaultEncryption, s3NoPublicAcl, s3PublicAccessBlocked,
-    s3KmsInProduction, s3RetentionInProduction, s3TlsOnly, s3VersioningInProduction,
+    checkLifecycleRetention,
+    checkTlsOnlyPolicy,
+    isTlsOnlyStatement,
+    s3AclsDisabled,
+    s3DefaultEncryption,
+    s3NoPublicAcl,
+    s3PublicAccessBlocked,
+    s3KmsInProduction,
+    s3RetentionInProduction,
+    s3TlsOnly,
+    s3VersioningInProduction,
 } from "../../policies/rules/s3";
 import { doc, Fake, stackViolations, violationsOf } from "./support";
 
@@ -14,23 +23,58 @@ const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 
 const ARN = "arn:aws:s3:::lake-bucket";
-const TLS = { Sid: "DenyInsecureTransport", Effect: "Deny", Principal: "*", Action: "s3:*", Resource: [ARN, `${ARN}/*`], Condition: { Bool: { "aws:SecureTransport": "false" } } };
+const TLS = {
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [ARN, `${ARN}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+};
 const onBucket = { from: { bucket: ["bucket"] } };
 
 /** A compliant lake bucket with all its companions, wired as the program wires them. */
 function lake(): Fake[] {
     return [
         { type: BUCKET, name: "bucket", props: { forceDestroy: false }, outputs: { forceDestroy: false, bucket: "lake-bucket", arn: ARN } },
-        { type: PAB, name: "pab", props: { bucket: "lake-bucket", blockPublicAcls: true, blockPublicPolicy: true, ignorePublicAcls: true, restrictPublicBuckets: true }, ...onBucket },
-        { type: SSE, name: "sse", props: { bucket: "lake-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, ...onBucket },
+        {
+            type: PAB,
+            name: "pab",
+            props: {
+                bucket: "lake-bucket",
+                blockPublicAcls: true,
+                blockPublicPolicy: true,
+                ignorePublicAcls: true,
+                restrictPublicBuckets: true,
+            },
+            ...onBucket,
+        },
+        {
+            type: SSE,
+            name: "sse",
+            props: { bucket: "lake-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+            ...onBucket,
+        },
         { type: POLICY, name: "tls", props: { bucket: "lake-bucket", policy: doc(TLS) }, ...onBucket },
-        { type: OWNERSHIP, name: "ownership", props: { bucket: "lake-bucket", rule: { objectOwnership: "BucketOwnerEnforced" } }, ...onBucket },
-        { type: VERSIONING, name: "versioning", props: { bucket: "lake-bucket", versioningConfiguration: { status: "Enabled" } }, ...onBucket },
+        {
+            type: OWNERSHIP,
+            name: "ownership",
+            props: { bucket: "lake-bucket", rule: { objectOwnership: "BucketOwnerEnforced" } },
+            ...onBucket,
+        },
+        {
+            type: VERSIONING,
+            name: "versioning",
+            props: { bucket: "lake-bucket", versioningConfiguration: { status: "Enabled" } },
+            ...onBucket,
+        },
     ];
 }
 const without = (graph: Fake[], name: string) => graph.filter((f) => f.name !== name);
 const patched = (graph: Fake[], name: string, props: Record<string, any>) =>
-    graph.map((f) => (f.name === name ? { ...f, props: { ...f.props, ...props }, outputs: f.outputs ? { ...f.outputs, ...props } : undefined } : f));
+    graph.map((f) =>
+        f.name === name ? { ...f, props: { ...f.props, ...props }, outputs: f.outputs ? { ...f.outputs, ...props } : undefined } : f,
+    );
 
 describe("policies/s3", () => {
     describe("s3-public-access-blocked", () => {
@@ -39,49 +83,86 @@ describe("policies/s3", () => {
         });
         it("reports a public access block that leaves flags off", async () => {
             const graph = patched(lake(), "pab", { ignorePublicAcls: false, restrictPublicBuckets: undefined });
-            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, graph), [{
-                resource: "pab",
-                message: "public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true (all four settings must be true)",
-            }]);
+            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, graph), [
+                {
+                    resource: "pab",
+                    message:
+                        "public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true (all four settings must be true)",
+                },
+            ]);
         });
         it("reports a bucket without a public access block", async () => {
-            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, without(lake(), "pab")), [{
-                resource: "bucket",
-                message: "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
-            }]);
+            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, without(lake(), "pab")), [
+                {
+                    resource: "bucket",
+                    message:
+                        "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
+                },
+            ]);
         });
         it("matches a block to its bucket by name when no dependency says so, and not to another bucket", async () => {
             const byName = lake().map((f) => (f.name === "pab" ? { ...f, from: undefined } : f));
             assert.deepEqual(await stackViolations(s3PublicAccessBlocked, byName), []);
             const other = patched(byName, "pab", { bucket: "someone-else" });
-            assert.deepEqual((await stackViolations(s3PublicAccessBlocked, other)).map((v) => v.resource), ["bucket"]);
+            assert.deepEqual(
+                (await stackViolations(s3PublicAccessBlocked, other)).map((v) => v.resource),
+                ["bucket"],
+            );
         });
     });
 
     describe("s3-default-encryption", () => {
         it("passes SSE-S3 and SSE-KMS", async () => {
             assert.deepEqual(await stackViolations(s3DefaultEncryption, lake()), []);
-            const kms = patched(lake(), "sse", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k" } }] });
+            const kms = patched(lake(), "sse", {
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: {
+                            sseAlgorithm: "aws:kms",
+                            kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k",
+                        },
+                    },
+                ],
+            });
             assert.deepEqual(await stackViolations(s3DefaultEncryption, kms), []);
         });
         it("reports a bucket without default encryption", async () => {
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, without(lake(), "sse")), [{
-                resource: "bucket",
-                message: "bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms or aws:kms:dsse",
-            }]);
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, without(lake(), "sse")), [
+                {
+                    resource: "bucket",
+                    message:
+                        "bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms or aws:kms:dsse",
+                },
+            ]);
         });
         it("reports an algorithm the config does not allow, and a configuration without an algorithm", async () => {
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, lake(), { allowedAlgorithms: ["aws:kms"] }), [{
-                resource: "sse", message: "default encryption uses AES256; allowed: aws:kms",
-            }]);
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, patched(lake(), "sse", { rules: [{ bucketKeyEnabled: true }] })), [{
-                resource: "sse", message: "default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm",
-            }]);
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, lake(), { allowedAlgorithms: ["aws:kms"] }), [
+                {
+                    resource: "sse",
+                    message: "default encryption uses AES256; allowed: aws:kms",
+                },
+            ]);
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, patched(lake(), "sse", { rules: [{ bucketKeyEnabled: true }] })), [
+                {
+                    resource: "sse",
+                    message: "default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm",
+                },
+            ]);
         });
         it("accepts the bucket's own serverSideEncryptionConfiguration", async () => {
-            const graph = without(lake(), "sse").map((f) => (f.name === "bucket"
-                ? { ...f, outputs: { ...f.outputs, serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } } }
-                : f));
+            const graph = without(lake(), "sse").map((f) =>
+                f.name === "bucket"
+                    ? {
+                          ...f,
+                          outputs: {
+                              ...f.outputs,
+                              serverSideEncryptionConfiguration: {
+                                  rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+                              },
+                          },
+                      }
+                    : f,
+            );
             assert.deepEqual(await stackViolations(s3DefaultEncryption, graph), []);
         });
     });
@@ -91,17 +172,31 @@ describe("policies/s3", () => {
             assert.deepEqual(await stackViolations(s3TlsOnly, lake()), []);
         });
         it("reports a bucket policy without it", async () => {
-            const open = patched(lake(), "tls", { policy: doc({ Sid: "Read", Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "s3:GetObject", Resource: `${ARN}/*` }) });
-            assert.deepEqual(await stackViolations(s3TlsOnly, open), [{
-                resource: "tls",
-                message: 'bucket policy does not deny requests without TLS: add a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
-            }]);
+            const open = patched(lake(), "tls", {
+                policy: doc({
+                    Sid: "Read",
+                    Effect: "Allow",
+                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
+                    Action: "s3:GetObject",
+                    Resource: `${ARN}/*`,
+                }),
+            });
+            assert.deepEqual(await stackViolations(s3TlsOnly, open), [
+                {
+                    resource: "tls",
+                    message:
+                        'bucket policy does not deny requests without TLS: add a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
+                },
+            ]);
         });
         it("reports a bucket without any bucket policy", async () => {
-            assert.deepEqual(await stackViolations(s3TlsOnly, without(lake(), "tls")), [{
-                resource: "bucket",
-                message: 'bucket has no bucket policy denying requests without TLS: add a BucketPolicy with a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
-            }]);
+            assert.deepEqual(await stackViolations(s3TlsOnly, without(lake(), "tls")), [
+                {
+                    resource: "bucket",
+                    message:
+                        'bucket has no bucket policy denying requests without TLS: add a BucketPolicy with a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
+                },
+            ]);
         });
         it("recognises the statement only when it denies insecure transport on the bucket and its objects", () => {
             assert.equal(isTlsOnlyStatement(TLS), true);
@@ -130,10 +225,22 @@ describe("policies/s3", () => {
             ]);
         });
         it("reports grants to the AllUsers and AuthenticatedUsers groups", async () => {
-            const grants = { accessControlPolicy: { grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }] } };
-            assert.deepEqual(await violationsOf(s3NoPublicAcl, "aws:s3/bucketAcl:BucketAcl", grants), ["ACL grants READ to the AllUsers group: remove the grant"]);
-            const inline = { grants: [{ type: "Group", uri: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", permissions: ["READ", "WRITE"] }] };
-            assert.deepEqual(await violationsOf(s3NoPublicAcl, BUCKET, inline), ["ACL grants READ, WRITE to the AuthenticatedUsers group: remove the grant"]);
+            const grants = {
+                accessControlPolicy: {
+                    grants: [{ grantee: { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AllUsers" }, permission: "READ" }],
+                },
+            };
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, "aws:s3/bucketAcl:BucketAcl", grants), [
+                "ACL grants READ to the AllUsers group: remove the grant",
+            ]);
+            const inline = {
+                grants: [
+                    { type: "Group", uri: "http://acs.amazonaws.com/groups/global/AuthenticatedUsers", permissions: ["READ", "WRITE"] },
+                ],
+            };
+            assert.deepEqual(await violationsOf(s3NoPublicAcl, BUCKET, inline), [
+                "ACL grants READ, WRITE to the AuthenticatedUsers group: remove the grant",
+            ]);
         });
         it("ignores other resource types", async () => {
             assert.deepEqual(await violationsOf(s3NoPublicAcl, "aws:sqs/queue:Queue", { acl: "public-read" }), []);
@@ -145,18 +252,38 @@ describe("policies/s3", () => {
             assert.deepEqual(await stackViolations(s3AclsDisabled, lake()), []);
         });
         it("reports other ownership settings and a bucket without ownership controls", async () => {
-            assert.deepEqual(await stackViolations(s3AclsDisabled, patched(lake(), "ownership", { rule: { objectOwnership: "ObjectWriter" } })), [{
-                resource: "ownership", message: "objectOwnership is ObjectWriter: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object",
-            }]);
-            assert.deepEqual(await stackViolations(s3AclsDisabled, without(lake(), "ownership")), [{
-                resource: "bucket",
-                message: "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
-            }]);
+            assert.deepEqual(
+                await stackViolations(s3AclsDisabled, patched(lake(), "ownership", { rule: { objectOwnership: "ObjectWriter" } })),
+                [
+                    {
+                        resource: "ownership",
+                        message:
+                            "objectOwnership is ObjectWriter: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object",
+                    },
+                ],
+            );
+            assert.deepEqual(await stackViolations(s3AclsDisabled, without(lake(), "ownership")), [
+                {
+                    resource: "bucket",
+                    message:
+                        "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
+                },
+            ]);
         });
     });
 
     describe("s3-kms-in-production", () => {
-        const kms = () => patched(lake(), "sse", { rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1" } }] });
+        const kms = () =>
+            patched(lake(), "sse", {
+                rules: [
+                    {
+                        applyServerSideEncryptionByDefault: {
+                            sseAlgorithm: "aws:kms",
+                            kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1",
+                        },
+                    },
+                ],
+            });
         it("asks nothing of a stack that is not production", async () => {
             assert.deepEqual(await stackViolations(s3KmsInProduction, lake()), []);
         });
@@ -164,20 +291,39 @@ describe("policies/s3", () => {
             assert.deepEqual(await stackViolations(s3KmsInProduction, kms(), { production: true }), []);
         });
         it("reports SSE-S3, and no default encryption, in production", async () => {
-            assert.deepEqual(await stackViolations(s3KmsInProduction, lake(), { production: true }), [{
-                resource: "sse", message: "production stack: default encryption uses AES256; allowed: aws:kms, aws:kms:dsse",
-            }]);
-            assert.deepEqual((await stackViolations(s3KmsInProduction, without(lake(), "sse"), { production: true })).map((v) => v.resource), ["bucket"]);
+            assert.deepEqual(await stackViolations(s3KmsInProduction, lake(), { production: true }), [
+                {
+                    resource: "sse",
+                    message: "production stack: default encryption uses AES256; allowed: aws:kms, aws:kms:dsse",
+                },
+            ]);
+            assert.deepEqual(
+                (await stackViolations(s3KmsInProduction, without(lake(), "sse"), { production: true })).map((v) => v.resource),
+                ["bucket"],
+            );
         });
         it("accepts SSE-S3 on a bucket that receives access logs (SSE-KMS is not supported there), and only there", async () => {
             const logs: Fake[] = [
                 { type: BUCKET, name: "logs", props: {}, outputs: { bucket: "log-bucket", arn: "arn:aws:s3:::log-bucket" } },
-                { type: SSE, name: "logs-sse", props: { bucket: "log-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] }, from: { bucket: ["logs"] } },
-                { type: "aws:s3/bucketLogging:BucketLogging", name: "logging", props: { bucket: "lake-bucket", targetBucket: "log-bucket", targetPrefix: "access-logs/" }, from: { bucket: ["bucket"], targetBucket: ["logs"] } },
+                {
+                    type: SSE,
+                    name: "logs-sse",
+                    props: { bucket: "log-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
+                    from: { bucket: ["logs"] },
+                },
+                {
+                    type: "aws:s3/bucketLogging:BucketLogging",
+                    name: "logging",
+                    props: { bucket: "lake-bucket", targetBucket: "log-bucket", targetPrefix: "access-logs/" },
+                    from: { bucket: ["bucket"], targetBucket: ["logs"] },
+                },
             ];
             assert.deepEqual(await stackViolations(s3KmsInProduction, [...kms(), ...logs], { production: true }), []);
             // The same bucket that no one logs into is an ordinary bucket again.
-            assert.deepEqual((await stackViolations(s3KmsInProduction, [...kms(), ...logs.slice(0, 2)], { production: true })).map((v) => v.resource), ["logs-sse"]);
+            assert.deepEqual(
+                (await stackViolations(s3KmsInProduction, [...kms(), ...logs.slice(0, 2)], { production: true })).map((v) => v.resource),
+                ["logs-sse"],
+            );
         });
     });
 
@@ -187,25 +333,44 @@ describe("policies/s3", () => {
         });
         it("passes an enabled BucketVersioning, or the bucket's own versioning, in production", async () => {
             assert.deepEqual(await stackViolations(s3VersioningInProduction, lake(), { production: true }), []);
-            const inline = without(lake(), "versioning").map((f) => (f.name === "bucket" ? { ...f, outputs: { ...f.outputs, versioning: { enabled: true } } } : f));
+            const inline = without(lake(), "versioning").map((f) =>
+                f.name === "bucket" ? { ...f, outputs: { ...f.outputs, versioning: { enabled: true } } } : f,
+            );
             assert.deepEqual(await stackViolations(s3VersioningInProduction, inline, { production: true }), []);
         });
         it("reports a production bucket without versioning, and suspended versioning", async () => {
-            assert.deepEqual(await stackViolations(s3VersioningInProduction, without(lake(), "versioning"), { production: true }), [{
-                resource: "bucket", message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
-            }]);
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, without(lake(), "versioning"), { production: true }), [
+                {
+                    resource: "bucket",
+                    message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
+                },
+            ]);
             const suspended = patched(lake(), "versioning", { versioningConfiguration: { status: "Suspended" } });
-            assert.deepEqual(await stackViolations(s3VersioningInProduction, suspended, { production: true }), [{
-                resource: "versioning", message: "production stack: versioning status is Suspended; set Enabled",
-            }]);
+            assert.deepEqual(await stackViolations(s3VersioningInProduction, suspended, { production: true }), [
+                {
+                    resource: "versioning",
+                    message: "production stack: versioning status is Suspended; set Enabled",
+                },
+            ]);
         });
     });
 
     describe("s3-retention-in-production", () => {
         const prodRules = [
-            { id: "abort-incomplete-multipart-uploads", status: "Enabled", filter: { prefix: "" }, abortIncompleteMultipartUpload: { daysAfterInitiation: 7 } },
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: { prefix: "" },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            },
             { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
-            { id: "expire-old-versions", status: "Enabled", filter: { prefix: "" }, noncurrentVersionExpiration: { noncurrentDays: 90 }, expiration: { expiredObjectDeleteMarker: true } },
+            {
+                id: "expire-old-versions",
+                status: "Enabled",
+                filter: { prefix: "" },
+                noncurrentVersionExpiration: { noncurrentDays: 90 },
+                expiration: { expiredObjectDeleteMarker: true },
+            },
         ];
         const production = { production: true };
         it("passes the program's production lifecycle (results expire, exports and recent versions stay)", async () => {
@@ -214,7 +379,12 @@ describe("policies/s3", () => {
         it("reports expiring the exports and deleting noncurrent versions too soon", async () => {
             const rules = [
                 { id: "expire-all", status: "Enabled", filter: { prefix: "" }, expiration: { days: 1 } },
-                { id: "versions", status: "Enabled", filter: { and: { prefix: "exports/orders/" } }, noncurrentVersionExpiration: { noncurrentDays: 7 } },
+                {
+                    id: "versions",
+                    status: "Enabled",
+                    filter: { and: { prefix: "exports/orders/" } },
+                    noncurrentVersionExpiration: { noncurrentDays: 7 },
+                },
             ];
             assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules }, production), [
                 'production stack: lifecycle rule "expire-all" deletes current objects under "" after 1 day, which covers exports/: keep the exports; limit expiration to other prefixes, or declare it as a table\'s retentionDays (policy config declaredRetention)',
@@ -222,33 +392,97 @@ describe("policies/s3", () => {
             ]);
         });
         it("reads a bucket's own lifecycleRules, skips disabled rules, and follows the configured prefix", async () => {
-            const inline = { lifecycleRules: [{ id: "old", enabled: true, prefix: "exports/", expiration: { date: "2030-01-01" } }, { id: "off", enabled: false, expiration: { days: 1 } }] };
+            const inline = {
+                lifecycleRules: [
+                    { id: "old", enabled: true, prefix: "exports/", expiration: { date: "2030-01-01" } },
+                    { id: "off", enabled: false, expiration: { days: 1 } },
+                ],
+            };
             assert.deepEqual(await violationsOf(s3RetentionInProduction, BUCKET, inline, production), [
                 'production stack: lifecycle rule "old" deletes current objects under "exports/" on 2030-01-01, which covers exports/: keep the exports; limit expiration to other prefixes, or declare it as a table\'s retentionDays (policy config declaredRetention)',
             ]);
-            assert.deepEqual(await violationsOf(s3RetentionInProduction, BUCKET, inline, { production: true, protectedPrefix: "data/" }), []);
+            assert.deepEqual(
+                await violationsOf(s3RetentionInProduction, BUCKET, inline, { production: true, protectedPrefix: "data/" }),
+                [],
+            );
         });
         it("asks nothing of a stack that is not production", () => {
-            assert.deepEqual(checkLifecycleRetention([{ id: "x", status: "Enabled", expiration: { days: 1 } }], { production: false, protectedPrefix: "exports/", minNoncurrentVersionDays: 30 }), []);
+            assert.deepEqual(
+                checkLifecycleRetention([{ id: "x", status: "Enabled", expiration: { days: 1 } }], {
+                    production: false,
+                    protectedPrefix: "exports/",
+                    minNoncurrentVersionDays: 30,
+                }),
+                [],
+            );
         });
         describe("a table's declared retention", () => {
             const declared = { production: true, declaredRetention: { "exports/customers/": 730 } };
             const table = (prefix: string, expiration: Record<string, unknown>) => ({
-                id: "expire-table-customers", status: "Enabled", filter: { prefix }, expiration, noncurrentVersionExpiration: { noncurrentDays: 90 },
+                id: "expire-table-customers",
+                status: "Enabled",
+                filter: { prefix },
+                expiration,
+                noncurrentVersionExpiration: { noncurrentDays: 90 },
             });
             it("allows expiring exactly the declared folder after exactly the declared days", async () => {
-                assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [...prodRules, table("exports/customers/", { days: 730 })] }, declared), []);
+                assert.deepEqual(
+                    await violationsOf(
+                        s3RetentionInProduction,
+                        LIFECYCLE,
+                        { rules: [...prodRules, table("exports/customers/", { days: 730 })] },
+                        declared,
+                    ),
+                    [],
+                );
             });
             it("still flags the same rule when nothing declares it, other days, another folder, or a date", async () => {
-                const undeclared = await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/customers/", { days: 730 })] }, production);
+                const undeclared = await violationsOf(
+                    s3RetentionInProduction,
+                    LIFECYCLE,
+                    { rules: [table("exports/customers/", { days: 730 })] },
+                    production,
+                );
                 assert.equal(undeclared.length, 1);
-                assert.match(undeclared[0], /deletes current objects under "exports\/customers\/" after 730 days, which covers exports\/: keep the exports/);
-                assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/customers/", { days: 30 })] }, declared), [
-                    'production stack: lifecycle rule "expire-table-customers" deletes current objects under "exports/customers/" after 30 days, but the table declares a retention of 730 days: expire it after exactly those days',
-                ]);
-                assert.equal((await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/orders/", { days: 730 })] }, declared)).length, 1, "another table's folder");
-                assert.equal((await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/", { days: 730 })] }, declared)).length, 1, "the whole export prefix");
-                assert.equal((await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/customers/", { date: "2030-01-01" })] }, declared)).length, 1, "a date");
+                assert.match(
+                    undeclared[0],
+                    /deletes current objects under "exports\/customers\/" after 730 days, which covers exports\/: keep the exports/,
+                );
+                assert.deepEqual(
+                    await violationsOf(
+                        s3RetentionInProduction,
+                        LIFECYCLE,
+                        { rules: [table("exports/customers/", { days: 30 })] },
+                        declared,
+                    ),
+                    [
+                        'production stack: lifecycle rule "expire-table-customers" deletes current objects under "exports/customers/" after 30 days, but the table declares a retention of 730 days: expire it after exactly those days',
+                    ],
+                );
+                assert.equal(
+                    (await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/orders/", { days: 730 })] }, declared))
+                        .length,
+                    1,
+                    "another table's folder",
+                );
+                assert.equal(
+                    (await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/", { days: 730 })] }, declared))
+                        .length,
+                    1,
+                    "the whole export prefix",
+                );
+                assert.equal(
+                    (
+                        await violationsOf(
+                            s3RetentionInProduction,
+                            LIFECYCLE,
+                            { rules: [table("exports/customers/", { date: "2030-01-01" })] },
+                            declared,
+                        )
+                    ).length,
+                    1,
+                    "a date",
+                );
             });
             it("still keeps noncurrent versions the minimum under a declared folder", async () => {
                 const short = { ...table("exports/customers/", { days: 730 }), noncurrentVersionExpiration: { noncurrentDays: 1 } };

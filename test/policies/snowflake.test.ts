@@ -1,7 +1,11 @@
 import * as assert from "node:assert/strict";
 import {
-    checkIntegrationLocations, snowflakeIntegrationLocationsInLake, snowflakeIntegrationProtected, snowflakePreviewFeatures,
-    snowflakeStageUsesIntegration, snowflakeTaskReportsErrors,
+    checkIntegrationLocations,
+    snowflakeIntegrationLocationsInLake,
+    snowflakeIntegrationProtected,
+    snowflakePreviewFeatures,
+    snowflakeStageUsesIntegration,
+    snowflakeTaskReportsErrors,
 } from "../../policies/rules/snowflake";
 import { Fake, resourceViolations, stackArgs, stackViolations, violationsOf } from "./support";
 
@@ -11,16 +15,34 @@ const BUCKET = "aws:s3/bucket:Bucket";
 const PROVIDER = "pulumi:providers:snowflake";
 
 const URL = "s3://lake-bucket/exports/";
-const FEATURES = JSON.stringify(["snowflake_file_format_resource", "snowflake_stage_resource", "snowflake_storage_integration_resource", "snowflake_table_resource"]);
+const FEATURES = JSON.stringify([
+    "snowflake_file_format_resource",
+    "snowflake_stage_resource",
+    "snowflake_storage_integration_resource",
+    "snowflake_table_resource",
+]);
 const integration = (locations: unknown): Fake[] => [
     { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket", arn: "arn:aws:s3:::lake-bucket" } },
-    { type: INTEGRATION, name: "integration", props: { name: "LAKE", storageProvider: "S3", storageAllowedLocations: locations }, from: { storageAllowedLocations: ["bucket"] } },
+    {
+        type: INTEGRATION,
+        name: "integration",
+        props: { name: "LAKE", storageProvider: "S3", storageAllowedLocations: locations },
+        from: { storageAllowedLocations: ["bucket"] },
+    },
 ];
 
 describe("policies/snowflake", () => {
     describe("snowflake-stage-uses-integration", () => {
         it("passes the lake stage (storage integration, no credentials)", async () => {
-            assert.deepEqual(await violationsOf(snowflakeStageUsesIntegration, STAGE, { url: URL, storageIntegration: "LAKE", database: "DB", schema: "S" }), []);
+            assert.deepEqual(
+                await violationsOf(snowflakeStageUsesIntegration, STAGE, {
+                    url: URL,
+                    storageIntegration: "LAKE",
+                    database: "DB",
+                    schema: "S",
+                }),
+                [],
+            );
             assert.deepEqual(await violationsOf(snowflakeStageUsesIntegration, STAGE, { database: "DB", schema: "S" }), []); // internal stage
         });
         it("reports an external stage with keys and no integration", async () => {
@@ -34,24 +56,48 @@ describe("policies/snowflake", () => {
 
     describe("snowflake-integration-locations-in-lake", () => {
         it("passes the export prefix of the stack's bucket", async () => {
-            assert.deepEqual(await stackViolations(snowflakeIntegrationLocationsInLake, integration([URL, "s3://lake-bucket/exports/orders/"])), []);
+            assert.deepEqual(
+                await stackViolations(snowflakeIntegrationLocationsInLake, integration([URL, "s3://lake-bucket/exports/orders/"])),
+                [],
+            );
         });
         it("reports another bucket, the whole lake bucket and a wildcard", async () => {
-            assert.deepEqual(await stackViolations(snowflakeIntegrationLocationsInLake, integration(["s3://other-bucket/exports/", "s3://lake-bucket/", "*"])), [
-                { resource: "integration", message: "allowed location s3://other-bucket/exports/ is outside the lake bucket (lake-bucket)" },
-                { resource: "integration", message: "allowed location s3://lake-bucket/ is not under the export prefix exports/: Snowflake could read and write the rest of the bucket" },
-                { resource: "integration", message: 'allowed location "*" is not a path in the lake bucket: allow s3://<lake bucket>/exports/ only' },
-            ]);
+            assert.deepEqual(
+                await stackViolations(
+                    snowflakeIntegrationLocationsInLake,
+                    integration(["s3://other-bucket/exports/", "s3://lake-bucket/", "*"]),
+                ),
+                [
+                    {
+                        resource: "integration",
+                        message: "allowed location s3://other-bucket/exports/ is outside the lake bucket (lake-bucket)",
+                    },
+                    {
+                        resource: "integration",
+                        message:
+                            "allowed location s3://lake-bucket/ is not under the export prefix exports/: Snowflake could read and write the rest of the bucket",
+                    },
+                    {
+                        resource: "integration",
+                        message: 'allowed location "*" is not a path in the lake bucket: allow s3://<lake bucket>/exports/ only',
+                    },
+                ],
+            );
         });
         it("reports an integration without allowed locations, and accepts configured lake buckets and prefixes", async () => {
             assert.deepEqual(await stackViolations(snowflakeIntegrationLocationsInLake, integration([])), [
-                { resource: "integration", message: "storage integration has no storageAllowedLocations: allow only the lake's export prefix" },
+                {
+                    resource: "integration",
+                    message: "storage integration has no storageAllowedLocations: allow only the lake's export prefix",
+                },
             ]);
-            const external = checkIntegrationLocations(stackArgs(integration(["s3://shared-lake/unload/x/"])).resources, { exportPrefix: "unload", lakeBuckets: ["shared-lake"] });
+            const external = checkIntegrationLocations(stackArgs(integration(["s3://shared-lake/unload/x/"])).resources, {
+                exportPrefix: "unload",
+                lakeBuckets: ["shared-lake"],
+            });
             assert.deepEqual(external, []);
         });
     });
-
 
     describe("snowflake-preview-features", () => {
         const stage = (features: string): Fake[] => [
@@ -68,7 +114,13 @@ describe("policies/snowflake", () => {
         });
         it("says nothing without provider information or for stable resources", async () => {
             assert.deepEqual(await violationsOf(snowflakePreviewFeatures, STAGE, { url: URL }), []);
-            assert.deepEqual(await resourceViolations(snowflakePreviewFeatures, [{ ...stage("[]")[0], type: "snowflake:index/task:Task" }, stage("[]")[1]]), []);
+            assert.deepEqual(
+                await resourceViolations(snowflakePreviewFeatures, [
+                    { ...stage("[]")[0], type: "snowflake:index/task:Task" },
+                    stage("[]")[1],
+                ]),
+                [],
+            );
         });
     });
 
@@ -88,7 +140,10 @@ describe("policies/snowflake", () => {
     describe("snowflake-task-reports-errors", () => {
         const TASK = "snowflake:index/task:Task";
         it("passes a task that names its error integration", async () => {
-            assert.deepEqual(await violationsOf(snowflakeTaskReportsErrors, TASK, { name: "ORDERS_LAKE_EXPORT", errorIntegration: "LAKE_TASK_ERRORS" }), []);
+            assert.deepEqual(
+                await violationsOf(snowflakeTaskReportsErrors, TASK, { name: "ORDERS_LAKE_EXPORT", errorIntegration: "LAKE_TASK_ERRORS" }),
+                [],
+            );
         });
         it("reports a task whose failures nobody hears of", async () => {
             assert.deepEqual(await violationsOf(snowflakeTaskReportsErrors, TASK, { name: "ORDERS_LAKE_EXPORT" }), [

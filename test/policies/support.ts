@@ -7,7 +7,12 @@
  * `validateResource` / `validateStack` and collects what it reports. Never constructs the pack.
  */
 import {
-    PolicyResource, ReportViolation, ResourceValidationArgs, ResourceValidationPolicy, StackValidationArgs, StackValidationPolicy,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import { Policies } from "@pulumi/policy";
 import { defaultsOf } from "../../policies/lib/rule";
@@ -89,7 +94,11 @@ const NOT_APPLICABLE = new Error("not applicable");
  * Runs a resource policy on one resource and returns the messages it reports. A validation for
  * another type (`validateResourceOfType`) calls `notApplicable`, which the server records apart.
  */
-export async function resourceViolations(policy: ResourceValidationPolicy, fakes: Fake | Fake[], config: Record<string, unknown> = {}): Promise<string[]> {
+export async function resourceViolations(
+    policy: ResourceValidationPolicy,
+    fakes: Fake | Fake[],
+    config: Record<string, unknown> = {},
+): Promise<string[]> {
     const args: ResourceValidationArgs = {
         ...resourceArgs(fakes, config),
         notApplicable: (): never => {
@@ -100,7 +109,12 @@ export async function resourceViolations(policy: ResourceValidationPolicy, fakes
     const report: ReportViolation = (message) => {
         messages.push(message);
     };
-    const validations = policy.validateResource === undefined ? [] : Array.isArray(policy.validateResource) ? policy.validateResource : [policy.validateResource];
+    const validations =
+        policy.validateResource === undefined
+            ? []
+            : Array.isArray(policy.validateResource)
+              ? policy.validateResource
+              : [policy.validateResource];
     for (const validate of validations) {
         try {
             await validate(args, report);
@@ -112,11 +126,19 @@ export async function resourceViolations(policy: ResourceValidationPolicy, fakes
 }
 
 /** Runs a resource policy on a single resource of `type` with `props`. */
-export const violationsOf = (policy: ResourceValidationPolicy, type: string, props: Record<string, any>, config: Record<string, unknown> = {}) =>
-    resourceViolations(policy, { type, name: "r", props }, config);
+export const violationsOf = (
+    policy: ResourceValidationPolicy,
+    type: string,
+    props: Record<string, any>,
+    config: Record<string, unknown> = {},
+) => resourceViolations(policy, { type, name: "r", props }, config);
 
 /** Runs a stack policy and returns what it reports, each violation with the name of its resource. */
-export async function stackViolations(policy: StackValidationPolicy, fakes: Fake[], config: Record<string, unknown> = {}): Promise<{ resource?: string; message: string }[]> {
+export async function stackViolations(
+    policy: StackValidationPolicy,
+    fakes: Fake[],
+    config: Record<string, unknown> = {},
+): Promise<{ resource?: string; message: string }[]> {
     const args = stackArgs(fakes, config);
     const names = new Map(args.resources.map((r: PolicyResource) => [r.urn, r.name]));
     const out: { resource?: string; message: string }[] = [];

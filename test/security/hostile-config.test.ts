@@ -48,64 +48,256 @@ interface Case {
 }
 
 const IDENT = /expected an upper-case Snowflake identifier: a letter, then letters, digits or _ \(at most 128\)/;
-const PREFIX = /expected an S3 prefix: folders of lower-case letters, digits, _ or - joined by \/, without a leading or trailing \/ \(at most 200\)/;
+const PREFIX =
+    /expected an S3 prefix: folders of lower-case letters, digits, _ or - joined by \/, without a leading or trailing \/ \(at most 200\)/;
 const RETIRED = /expected no crawlerSchedule: crawls start when a table's objects arrive/;
-const WINDOW = /expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\)/;
+const WINDOW =
+    /expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\)/;
 
 const CASES: Case[] = [
     // Table names: they become a Snowflake identifier, an S3 folder, a Glue table, IAM resources.
     { what: "an empty table name", over: { [k("tables")]: table({ name: "" }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name over 128 characters", over: { [k("tables")]: table({ name: `T${"X".repeat(128)}` }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name with a double quote", over: { [k("tables")]: table({ name: 'ORD"ERS' }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name with a single quote", over: { [k("tables")]: table({ name: "ORD'ERS" }) }, key: k("tables[0].name"), form: IDENT },
+    {
+        what: "a table name over 128 characters",
+        over: { [k("tables")]: table({ name: `T${"X".repeat(128)}` }) },
+        key: k("tables[0].name"),
+        form: IDENT,
+    },
+    {
+        what: "a table name with a double quote",
+        over: { [k("tables")]: table({ name: 'ORD"ERS' }) },
+        key: k("tables[0].name"),
+        form: IDENT,
+    },
+    {
+        what: "a table name with a single quote",
+        over: { [k("tables")]: table({ name: "ORD'ERS" }) },
+        key: k("tables[0].name"),
+        form: IDENT,
+    },
     { what: "a table name with a space", over: { [k("tables")]: table({ name: "ORDERS 2024" }) }, key: k("tables[0].name"), form: IDENT },
     { what: "a table name with ..", over: { [k("tables")]: table({ name: "ORDERS..X" }) }, key: k("tables[0].name"), form: IDENT },
     { what: "a table name with a path", over: { [k("tables")]: table({ name: "../../SECRETS" }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name carrying SQL", over: { [k("tables")]: table({ name: 'ORDERS"; DROP TABLE USERS; --' }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name with an IAM wildcard", over: { [k("tables")]: table({ name: "ORDERS*" }) }, key: k("tables[0].name"), form: IDENT },
+    {
+        what: "a table name carrying SQL",
+        over: { [k("tables")]: table({ name: 'ORDERS"; DROP TABLE USERS; --' }) },
+        key: k("tables[0].name"),
+        form: IDENT,
+    },
+    {
+        what: "a table name with an IAM wildcard",
+        over: { [k("tables")]: table({ name: "ORDERS*" }) },
+        key: k("tables[0].name"),
+        form: IDENT,
+    },
     { what: "a lower-case table name", over: { [k("tables")]: table({ name: "orders" }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name that is a number", over: { [k("tables")]: table({ name: 42 }) }, key: k("tables[0].name"), form: /expected a string, got 42$/ },
-    { what: "a table name that is null", over: { [k("tables")]: table({ name: null }) }, key: k("tables[0].name"), form: /expected a string, got null$/ },
-    { what: "a table name that is a list", over: { [k("tables")]: table({ name: ["ORDERS"] }) }, key: k("tables[0].name"), form: /expected a string/ },
-    { what: "duplicate tables", over: { [k("tables")]: [ORDERS, ORDERS] }, key: k("tables[1].name"), form: /expected a name no other table has \(tables\[0\] is ORDERS\)/ },
-    { what: "an unknown table key", over: { [k("tables")]: table({ overwrite: true }) }, key: k("tables[0].overwrite"), form: /expected one of the table settings \(name, columns, partitionBy/ },
-    { what: "an unknown project key", over: { [k("purgeAfterUnload")]: "true" }, key: k("purgeAfterUnload"), form: /expected one of the project settings \(production, exportPrefix/ },
-    { what: "a partition column that is not in the table", over: { [k("tables")]: table({ partitionBy: "SHIPPED_AT" }) }, key: k("tables[0].partitionBy"), form: /expected a column name of the table \(ORDER_ID, CUSTOMER_ID, ORDER_TS, STATUS, AMOUNT\), got "SHIPPED_AT"/ },
-    { what: "a partition column that is a number", over: { [k("tables")]: table({ partitionBy: 3 }) }, key: k("tables[0].partitionBy"), form: /expected a column name of the table/ },
-    { what: "a column name carrying SQL", over: { [k("tables")]: withColumn0({ name: 'ID" FROM X; --', type: "NUMBER(38,0)" }) }, key: k("tables[0].columns[0].name"), form: /expected an upper-case column name/ },
-    { what: "a column type carrying SQL", over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER); DROP TABLE X; --" }) }, key: k("tables[0].columns[0].type"), form: /expected a Snowflake data type such as NUMBER\(38,0\)/ },
-    { what: "a column nullable that is a string", over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: "false" }) }, key: k("tables[0].columns[0].nullable"), form: /expected true or false/ },
-    { what: "a source carrying SQL", over: { [k("tables")]: table({ source: "CRM.PUBLIC.T; DROP DATABASE CRM" }) }, key: k("tables[0].source"), form: /expected DATABASE\.SCHEMA\.TABLE, each part an upper-case Snowflake identifier/ },
-    { what: "tables that are not a list", over: { [k("tables")]: "ORDERS" }, key: k("tables"), form: /expected a list of 1 to 200 tables, each \{name, columns, partitionBy\}/ },
+    {
+        what: "a table name that is a number",
+        over: { [k("tables")]: table({ name: 42 }) },
+        key: k("tables[0].name"),
+        form: /expected a string, got 42$/,
+    },
+    {
+        what: "a table name that is null",
+        over: { [k("tables")]: table({ name: null }) },
+        key: k("tables[0].name"),
+        form: /expected a string, got null$/,
+    },
+    {
+        what: "a table name that is a list",
+        over: { [k("tables")]: table({ name: ["ORDERS"] }) },
+        key: k("tables[0].name"),
+        form: /expected a string/,
+    },
+    {
+        what: "duplicate tables",
+        over: { [k("tables")]: [ORDERS, ORDERS] },
+        key: k("tables[1].name"),
+        form: /expected a name no other table has \(tables\[0\] is ORDERS\)/,
+    },
+    {
+        what: "an unknown table key",
+        over: { [k("tables")]: table({ overwrite: true }) },
+        key: k("tables[0].overwrite"),
+        form: /expected one of the table settings \(name, columns, partitionBy/,
+    },
+    {
+        what: "an unknown project key",
+        over: { [k("purgeAfterUnload")]: "true" },
+        key: k("purgeAfterUnload"),
+        form: /expected one of the project settings \(production, exportPrefix/,
+    },
+    {
+        what: "a partition column that is not in the table",
+        over: { [k("tables")]: table({ partitionBy: "SHIPPED_AT" }) },
+        key: k("tables[0].partitionBy"),
+        form: /expected a column name of the table \(ORDER_ID, CUSTOMER_ID, ORDER_TS, STATUS, AMOUNT\), got "SHIPPED_AT"/,
+    },
+    {
+        what: "a partition column that is a number",
+        over: { [k("tables")]: table({ partitionBy: 3 }) },
+        key: k("tables[0].partitionBy"),
+        form: /expected a column name of the table/,
+    },
+    {
+        what: "a column name carrying SQL",
+        over: { [k("tables")]: withColumn0({ name: 'ID" FROM X; --', type: "NUMBER(38,0)" }) },
+        key: k("tables[0].columns[0].name"),
+        form: /expected an upper-case column name/,
+    },
+    {
+        what: "a column type carrying SQL",
+        over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER); DROP TABLE X; --" }) },
+        key: k("tables[0].columns[0].type"),
+        form: /expected a Snowflake data type such as NUMBER\(38,0\)/,
+    },
+    {
+        what: "a column nullable that is a string",
+        over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: "false" }) },
+        key: k("tables[0].columns[0].nullable"),
+        form: /expected true or false/,
+    },
+    {
+        what: "a source carrying SQL",
+        over: { [k("tables")]: table({ source: "CRM.PUBLIC.T; DROP DATABASE CRM" }) },
+        key: k("tables[0].source"),
+        form: /expected DATABASE\.SCHEMA\.TABLE, each part an upper-case Snowflake identifier/,
+    },
+    {
+        what: "tables that are not a list",
+        over: { [k("tables")]: "ORDERS" },
+        key: k("tables"),
+        form: /expected a list of 1 to 200 tables, each \{name, columns, partitionBy\}/,
+    },
     { what: "tables that are an object", over: { [k("tables")]: {} }, key: k("tables"), form: /expected a list of 1 to 200 tables/ },
-    { what: "more than 200 tables", over: { [k("tables")]: Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` })) }, key: k("tables"), form: /expected a list of 1 to 200 tables/ },
+    {
+        what: "more than 200 tables",
+        over: { [k("tables")]: Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` })) },
+        key: k("tables"),
+        form: /expected a list of 1 to 200 tables/,
+    },
     // The export prefix: it becomes S3 keys, the notification filter, IAM resources, the stage URL.
     { what: "an export prefix that climbs out with ..", over: { [k("exportPrefix")]: "../outside" }, key: k("exportPrefix"), form: PREFIX },
-    { what: "an export prefix with .. inside", over: { [k("exportPrefix")]: "exports/../../athena-results" }, key: k("exportPrefix"), form: PREFIX },
+    {
+        what: "an export prefix with .. inside",
+        over: { [k("exportPrefix")]: "exports/../../athena-results" },
+        key: k("exportPrefix"),
+        form: PREFIX,
+    },
     { what: "an absolute export prefix", over: { [k("exportPrefix")]: "/exports" }, key: k("exportPrefix"), form: PREFIX },
-    { what: "an export prefix naming another bucket", over: { [k("exportPrefix")]: "s3://other-bucket/exports" }, key: k("exportPrefix"), form: PREFIX },
+    {
+        what: "an export prefix naming another bucket",
+        over: { [k("exportPrefix")]: "s3://other-bucket/exports" },
+        key: k("exportPrefix"),
+        form: PREFIX,
+    },
     { what: "an empty export prefix (the whole bucket)", over: { [k("exportPrefix")]: "" }, key: k("exportPrefix"), form: PREFIX },
     { what: "an export prefix over 200 characters", over: { [k("exportPrefix")]: "a".repeat(201) }, key: k("exportPrefix"), form: PREFIX },
     { what: "an export prefix with an IAM wildcard", over: { [k("exportPrefix")]: "exports/*" }, key: k("exportPrefix"), form: PREFIX },
-    { what: "an export prefix with an IAM policy variable", over: { [k("exportPrefix")]: "exports/${aws:username}" }, key: k("exportPrefix"), form: PREFIX },
-    { what: "an export prefix with a quote and a space", over: { [k("exportPrefix")]: "ex'ports now" }, key: k("exportPrefix"), form: PREFIX },
+    {
+        what: "an export prefix with an IAM policy variable",
+        over: { [k("exportPrefix")]: "exports/${aws:username}" },
+        key: k("exportPrefix"),
+        form: PREFIX,
+    },
+    {
+        what: "an export prefix with a quote and a space",
+        over: { [k("exportPrefix")]: "ex'ports now" },
+        key: k("exportPrefix"),
+        form: PREFIX,
+    },
     // Schedules, retention and other numbers.
-    { what: "a crawl schedule, which arrivals replaced", over: { [k("crawlerSchedule")]: "cron(0 * * * ? *)" }, key: k("crawlerSchedule"), form: RETIRED },
-    { what: "a batch window that is prose", over: { [k("crawlBatchWindowSeconds")]: "every hour" }, key: k("crawlBatchWindowSeconds"), form: WINDOW },
-    { what: "a batch window of an hour", over: { [k("crawlBatchWindowSeconds")]: "3600" }, key: k("crawlBatchWindowSeconds"), form: WINDOW },
-    { what: "a negative batch size", over: { [k("crawlBatchSize")]: "-1" }, key: k("crawlBatchSize"), form: /expected an integer from 1 to 100 \(.*BatchSize\), got -1$/ },
-    { what: "a negative queue retention", over: { [k("queueRetentionDays")]: "-1" }, key: k("queueRetentionDays"), form: /expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got -1$/ },
-    { what: "a zero queue retention", over: { [k("queueRetentionDays")]: "0" }, key: k("queueRetentionDays"), form: /expected an integer from 1 to 13/ },
-    { what: "a negative version retention", over: { [k("noncurrentVersionDays")]: "-30" }, key: k("noncurrentVersionDays"), form: /expected an integer from 1 to 3650, got -30$/ },
-    { what: "a negative receive count", over: { [k("maxReceiveCount")]: "-5" }, key: k("maxReceiveCount"), form: /expected an integer from 1 to 1000/ },
-    { what: "a task schedule that is a word", over: { [k("taskScheduleMinutes")]: "ten" }, key: k("taskScheduleMinutes"), form: /expected an integer from 1 to 11520, got "ten"$/ },
-    { what: "production that is not a boolean", over: { [k("production")]: "1" }, key: k("production"), form: /expected true or false, got 1$/ },
+    {
+        what: "a crawl schedule, which arrivals replaced",
+        over: { [k("crawlerSchedule")]: "cron(0 * * * ? *)" },
+        key: k("crawlerSchedule"),
+        form: RETIRED,
+    },
+    {
+        what: "a batch window that is prose",
+        over: { [k("crawlBatchWindowSeconds")]: "every hour" },
+        key: k("crawlBatchWindowSeconds"),
+        form: WINDOW,
+    },
+    {
+        what: "a batch window of an hour",
+        over: { [k("crawlBatchWindowSeconds")]: "3600" },
+        key: k("crawlBatchWindowSeconds"),
+        form: WINDOW,
+    },
+    {
+        what: "a negative batch size",
+        over: { [k("crawlBatchSize")]: "-1" },
+        key: k("crawlBatchSize"),
+        form: /expected an integer from 1 to 100 \(.*BatchSize\), got -1$/,
+    },
+    {
+        what: "a negative queue retention",
+        over: { [k("queueRetentionDays")]: "-1" },
+        key: k("queueRetentionDays"),
+        form: /expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got -1$/,
+    },
+    {
+        what: "a zero queue retention",
+        over: { [k("queueRetentionDays")]: "0" },
+        key: k("queueRetentionDays"),
+        form: /expected an integer from 1 to 13/,
+    },
+    {
+        what: "a negative version retention",
+        over: { [k("noncurrentVersionDays")]: "-30" },
+        key: k("noncurrentVersionDays"),
+        form: /expected an integer from 1 to 3650, got -30$/,
+    },
+    {
+        what: "a negative receive count",
+        over: { [k("maxReceiveCount")]: "-5" },
+        key: k("maxReceiveCount"),
+        form: /expected an integer from 1 to 1000/,
+    },
+    {
+        what: "a task schedule that is a word",
+        over: { [k("taskScheduleMinutes")]: "ten" },
+        key: k("taskScheduleMinutes"),
+        form: /expected an integer from 1 to 11520, got "ten"$/,
+    },
+    {
+        what: "production that is not a boolean",
+        over: { [k("production")]: "1" },
+        key: k("production"),
+        form: /expected true or false, got 1$/,
+    },
     // Other names that reach SQL, Glue or IAM.
-    { what: "a Snowflake database name carrying SQL", over: { [k("snowflakeDatabase")]: 'LAKE"; DROP DATABASE PROD; --' }, key: k("snowflakeDatabase"), form: IDENT },
-    { what: "a Glue database name carrying SQL", over: { [k("glueDatabase")]: "lake; drop table x" }, key: k("glueDatabase"), form: /expected a Glue\/Athena name: a lower-case letter/ },
-    { what: "a Snowflake role carrying SQL", over: { "snowflake:role": "ADMIN\" ; --" }, key: "snowflake:role", form: /expected a Snowflake name of letters, digits, _, \. or -/ },
-    { what: "an alert address with a header injection", over: { [k("alertEmails")]: ["ops@example.com\nBcc: x@evil.test"] }, key: k("alertEmails[0]"), form: /expected an email address such as data-oncall@example\.com/ },
-    { what: "a private key in the stack file", over: { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----" }, key: "snowflake:privateKey", form: /expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY in the environment of pulumi up/ },
+    {
+        what: "a Snowflake database name carrying SQL",
+        over: { [k("snowflakeDatabase")]: 'LAKE"; DROP DATABASE PROD; --' },
+        key: k("snowflakeDatabase"),
+        form: IDENT,
+    },
+    {
+        what: "a Glue database name carrying SQL",
+        over: { [k("glueDatabase")]: "lake; drop table x" },
+        key: k("glueDatabase"),
+        form: /expected a Glue\/Athena name: a lower-case letter/,
+    },
+    {
+        what: "a Snowflake role carrying SQL",
+        over: { "snowflake:role": 'ADMIN" ; --' },
+        key: "snowflake:role",
+        form: /expected a Snowflake name of letters, digits, _, \. or -/,
+    },
+    {
+        what: "an alert address with a header injection",
+        over: { [k("alertEmails")]: ["ops@example.com\nBcc: x@evil.test"] },
+        key: k("alertEmails[0]"),
+        form: /expected an email address such as data-oncall@example\.com/,
+    },
+    {
+        what: "a private key in the stack file",
+        over: { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----" },
+        key: "snowflake:privateKey",
+        form: /expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY in the environment of pulumi up/,
+    },
 ];
 
 describe("security: hostile and broken configuration", () => {
@@ -120,24 +312,39 @@ describe("security: hostile and broken configuration", () => {
             assert.ok(problems.length > 0, "accepted");
             const named = problems.filter((p) => p.startsWith(`${c.key}: expected `));
             assert.ok(named.length > 0, `no problem names ${c.key}:\n${problems.join("\n")}`);
-            assert.ok(named.some((p) => c.form.test(p)), `the problem for ${c.key} does not state ${c.form}:\n${named.join("\n")}`);
+            assert.ok(
+                named.some((p) => c.form.test(p)),
+                `the problem for ${c.key} does not state ${c.form}:\n${named.join("\n")}`,
+            );
         });
     }
 
     it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
         const problems = problemsOf(BASE, { project: PROJECT, stack: "prod; drop" });
-        assert.ok(problems.some((p) => /^stack name: expected a stack name of lower-case letters, digits or -/.test(p)), problems.join("\n"));
+        assert.ok(
+            problems.some((p) => /^stack name: expected a stack name of lower-case letters, digits or -/.test(p)),
+            problems.join("\n"),
+        );
     });
 
     it("reports every problem of a configuration at once", () => {
-        const problems = problemsOf(configOf({ [k("exportPrefix")]: "../x", [k("queueRetentionDays")]: "-1", [k("tables")]: table({ name: "a b" }) }));
+        const problems = problemsOf(
+            configOf({ [k("exportPrefix")]: "../x", [k("queueRetentionDays")]: "-1", [k("tables")]: table({ name: "a b" }) }),
+        );
         assert.equal(problems.length, 3, problems.join("\n"));
     });
 });
 
 describe("security: the program registers nothing with a bad configuration", () => {
-    const PICKS = ["a table name carrying SQL", "an export prefix that climbs out with ..", "a batch window of an hour", "a negative queue retention",
-        "an unknown table key", "a partition column that is not in the table", "duplicate tables"];
+    const PICKS = [
+        "a table name carrying SQL",
+        "an export prefix that climbs out with ..",
+        "a batch window of an hour",
+        "a negative queue retention",
+        "an unknown table key",
+        "a partition column that is not in the table",
+        "duplicate tables",
+    ];
     for (const what of PICKS) {
         const c = CASES.find((x) => x.what === what)!;
         it(`stops on ${what} before any resource, naming ${c.key}`, async () => {
@@ -149,7 +356,10 @@ describe("security: the program registers nothing with a bad configuration", () 
             }
             assert.ok(error, "the program ran");
             assert.equal(error.name, "ConfigError");
-            assert.ok((error.problems as string[]).some((p) => p.startsWith(`${c.key}: expected `) && c.form.test(p)), error.message);
+            assert.ok(
+                (error.problems as string[]).some((p) => p.startsWith(`${c.key}: expected `) && c.form.test(p)),
+                error.message,
+            );
             assert.deepEqual(error.registered, []);
         });
     }
@@ -169,7 +379,17 @@ function prng(seed: number): () => number {
     };
 }
 
-const HOSTILE = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_", ..."\"'`;-/\\.*?$ {}()[]=|&%#@!~,:\n\t", "..", "--", "${", "é", "Ω", "\u0000", "\u200b"];
+const HOSTILE = [
+    ..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_",
+    ..."\"'`;-/\\.*?$ {}()[]=|&%#@!~,:\n\t",
+    "..",
+    "--",
+    "${",
+    "é",
+    "Ω",
+    "\u0000",
+    "\u200b",
+];
 const SAFEISH = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_", ..."abcdefghijklmnopqrstuvwxyz-/"];
 
 function randomString(rnd: () => number, alphabet: string[], maxLen: number): string {
@@ -207,8 +427,16 @@ function sqlParts(text: string): { identifiers: string[]; rest: string } {
             let j = i + 1;
             let value = "";
             while (j < text.length) {
-                if (text[j] === ch && text[j + 1] === ch) { value += ch; j += 2; continue; }
-                if (ch === "'" && text[j] === "\\") { value += text[j + 1]; j += 2; continue; }
+                if (text[j] === ch && text[j + 1] === ch) {
+                    value += ch;
+                    j += 2;
+                    continue;
+                }
+                if (ch === "'" && text[j] === "\\") {
+                    value += text[j + 1];
+                    j += 2;
+                    continue;
+                }
                 if (text[j] === ch) break;
                 value += text[j++];
             }
@@ -237,7 +465,10 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
                 settings = parseSettings(raw, ctx);
             } catch (e) {
                 assert.ok(e instanceof ConfigError);
-                assert.ok(e.problems.some((p) => p.startsWith(`${k("tables[0].name")}: expected `)), `${JSON.stringify(name)}: ${e.problems.join("; ")}`);
+                assert.ok(
+                    e.problems.some((p) => p.startsWith(`${k("tables[0].name")}: expected `)),
+                    `${JSON.stringify(name)}: ${e.problems.join("; ")}`,
+                );
                 continue;
             }
             accepted++;
@@ -248,10 +479,21 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
             const schema = settings.snowflakeSchema;
             const stream = `${name}_LAKE_0123ABCD`;
             const layout = exportLayout(t, { exportPrefix: settings.exportPrefix, database: db, schema });
-            const text = sql.buildUnloadSql({ table: t, stage: [db, schema, "LAKE_STAGE"], path: layout.stagePath, source: [db, schema, stream], fileFormat: [db, schema, "LAKE_PARQUET"], maxFileSizeMb: 16 });
+            const text = sql.buildUnloadSql({
+                table: t,
+                stage: [db, schema, "LAKE_STAGE"],
+                path: layout.stagePath,
+                source: [db, schema, stream],
+                fileFormat: [db, schema, "LAKE_PARQUET"],
+                maxFileSizeMb: 16,
+            });
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([db, schema, "LAKE_STAGE", "LAKE_PARQUET", stream, ...t.columns.map((c) => c.name)]);
-            assert.deepEqual(identifiers.filter((x) => !allowed.has(x)), [], text);
+            assert.deepEqual(
+                identifiers.filter((x) => !allowed.has(x)),
+                [],
+                text,
+            );
             assert.ok(text.startsWith(`COPY INTO @"${db}"."${schema}"."LAKE_STAGE"/${name.toLowerCase()}/${layout.exportId}/\n`), text);
             assert.doesNotMatch(rest, /;|--|\/\*/, text);
         }
@@ -266,7 +508,10 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
                 settings = parseSettings(configOf({ [k("exportPrefix")]: prefix }), ctx);
             } catch (e) {
                 assert.ok(e instanceof ConfigError);
-                assert.ok(e.problems.some((p) => p.startsWith(`${k("exportPrefix")}: expected `)), `${JSON.stringify(prefix)}: ${e.problems.join("; ")}`);
+                assert.ok(
+                    e.problems.some((p) => p.startsWith(`${k("exportPrefix")}: expected `)),
+                    `${JSON.stringify(prefix)}: ${e.problems.join("; ")}`,
+                );
                 continue;
             }
             accepted++;
@@ -279,18 +524,36 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
 
     it("random column names, types, sources and Snowflake names are refused, or are plain identifiers", () => {
         const checks: Array<[string, (v: string) => Record<string, unknown>, RegExp, string[]]> = [
-            [k("tables[0].columns[0].name"), (v) => ({ [k("tables")]: withColumn0({ name: v, type: "NUMBER(38,0)" }) }), /^[A-Z_][A-Z0-9_]{0,127}$/, UPPER],
-            [k("tables[0].source"), (v) => ({ [k("tables")]: table({ source: v }) }), /^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/, [...UPPER, ".", "."]],
+            [
+                k("tables[0].columns[0].name"),
+                (v) => ({ [k("tables")]: withColumn0({ name: v, type: "NUMBER(38,0)" }) }),
+                /^[A-Z_][A-Z0-9_]{0,127}$/,
+                UPPER,
+            ],
+            [
+                k("tables[0].source"),
+                (v) => ({ [k("tables")]: table({ source: v }) }),
+                /^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/,
+                [...UPPER, ".", "."],
+            ],
             [k("snowflakeDatabase"), (v) => ({ [k("snowflakeDatabase")]: v }), SAFE_NAME, UPPER],
             [k("snowflakeWarehouse"), (v) => ({ [k("snowflakeWarehouse")]: v }), SAFE_NAME, UPPER],
-            [k("glueDatabase"), (v) => ({ [k("glueDatabase")]: v }), /^[a-z][a-z0-9_]{0,254}$/, [..."abcdefghijklmnopqrstuvwxyz0123456789_"]],
+            [
+                k("glueDatabase"),
+                (v) => ({ [k("glueDatabase")]: v }),
+                /^[a-z][a-z0-9_]{0,254}$/,
+                [..."abcdefghijklmnopqrstuvwxyz0123456789_"],
+            ],
         ];
         let seed = 0x5eed10;
         for (const [key, over, safe, near] of checks) {
             for (const v of samples(seed++, 300, 24, near)) {
                 const problems = problemsOf(configOf(over(v)));
                 if (problems.length > 0) {
-                    assert.ok(problems.some((p) => p.startsWith(`${key}: expected `)), `${key}=${JSON.stringify(v)}: ${problems.join("; ")}`);
+                    assert.ok(
+                        problems.some((p) => p.startsWith(`${key}: expected `)),
+                        `${key}=${JSON.stringify(v)}: ${problems.join("; ")}`,
+                    );
                 } else {
                     assert.match(v, safe, `${key} accepted ${JSON.stringify(v)}`);
                 }
@@ -303,13 +566,21 @@ describe("security: validated names arrive unchanged in the graph (one real run)
     // Unusual but valid values: a nested prefix with - and _, a name with digits and _, a column led by _.
     const PREFIX = "lake-2/exports_v1";
     const NAME = "T_2024_ORDERS";
-    const columns = [{ name: "_ID9", type: "NUMBER(38,0)", nullable: false }, { name: "EVENT_AT", type: "TIMESTAMP_NTZ" }];
+    const columns = [
+        { name: "_ID9", type: "NUMBER(38,0)", nullable: false },
+        { name: "EVENT_AT", type: "TIMESTAMP_NTZ" },
+    ];
     let resources: CapturedResource[];
     before(async () => {
-        resources = (await runProgram({
-            stack: "dev",
-            config: { [k("exportPrefix")]: PREFIX, [k("tables")]: [{ name: NAME, columns, partitionBy: "EVENT_AT", partitionGranularity: "hour" }] },
-        })).resources;
+        resources = (
+            await runProgram({
+                stack: "dev",
+                config: {
+                    [k("exportPrefix")]: PREFIX,
+                    [k("tables")]: [{ name: NAME, columns, partitionBy: "EVENT_AT", partitionGranularity: "hour" }],
+                },
+            })
+        ).resources;
     });
     const one = (type: string) => {
         const rs = resources.filter((r) => r.type === type);
@@ -321,18 +592,34 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const bucketArn: string = one("aws:s3/bucket:Bucket").outputs.arn;
         const bucket: string = one("aws:s3/bucket:Bucket").outputs.bucket;
         const folder = NAME.toLowerCase();
-        const crawler = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("-catalog-") && r.name.endsWith("-access"))!.inputs.policy);
+        const crawler = JSON.parse(
+            resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.includes("-catalog-") && r.name.endsWith("-access"))!
+                .inputs.policy,
+        );
         assert.equal(crawler.Statement.find((s: any) => s.Sid === "ReadOwnTableObjects").Resource, `${bucketArn}/${PREFIX}/${folder}/*`);
-        assert.deepEqual(crawler.Statement.find((s: any) => s.Sid === "ListOwnTableFolder").Condition.StringLike["s3:prefix"], [`${PREFIX}/${folder}/`, `${PREFIX}/${folder}/*`]);
-        const unload = JSON.parse(resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"))!.inputs.policy);
+        assert.deepEqual(crawler.Statement.find((s: any) => s.Sid === "ListOwnTableFolder").Condition.StringLike["s3:prefix"], [
+            `${PREFIX}/${folder}/`,
+            `${PREFIX}/${folder}/*`,
+        ]);
+        const unload = JSON.parse(
+            resources.find((r) => r.type === "aws:iam/rolePolicy:RolePolicy" && r.name.endsWith("-snowflake-access"))!.inputs.policy,
+        );
         assert.equal(unload.Statement[0].Resource, `${bucketArn}/${PREFIX}/*`);
         assert.equal(one("aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix, `${PREFIX}/`);
-        assert.match(one("aws:glue/catalogTable:CatalogTable").inputs.storageDescriptor.location, new RegExp(`^s3://${bucket}/${PREFIX}/${folder}/g1-[0-9a-f]{8}/$`));
+        assert.match(
+            one("aws:glue/catalogTable:CatalogTable").inputs.storageDescriptor.location,
+            new RegExp(`^s3://${bucket}/${PREFIX}/${folder}/g1-[0-9a-f]{8}/$`),
+        );
         assert.deepEqual(one("aws:glue/crawler:Crawler").inputs.catalogTargets[0].tables, [folder]);
         const arrival = resources.find((r) => r.type === "aws:cloudwatch/eventRule:EventRule" && r.name.endsWith("-arrival-rule"))!;
-        assert.deepEqual(JSON.parse(arrival.inputs.eventPattern).detail, { bucket: { name: [bucket] }, object: { key: [{ prefix: `${PREFIX}/${folder}/` }] } });
+        assert.deepEqual(JSON.parse(arrival.inputs.eventPattern).detail, {
+            bucket: { name: [bucket] },
+            object: { key: [{ prefix: `${PREFIX}/${folder}/` }] },
+        });
         assert.equal(one("snowflake:index/stage:Stage").inputs.url, `s3://${bucket}/${PREFIX}/`);
-        assert.deepEqual(one("snowflake:index/storageIntegration:StorageIntegration").inputs.storageAllowedLocations, [`s3://${bucket}/${PREFIX}/`]);
+        assert.deepEqual(one("snowflake:index/storageIntegration:StorageIntegration").inputs.storageAllowedLocations, [
+            `s3://${bucket}/${PREFIX}/`,
+        ]);
     });
 
     it("writes the SQL of the backfill and the task with exactly the validated identifiers", () => {
@@ -343,13 +630,33 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const copy = command.inputs.environment.BACKFILL_COPY_SQL as string;
         const env = command.inputs.environment as Record<string, string>;
         const cleanup = env.BACKFILL_CLEANUP_SQL;
-        assert.equal(task.inputs.sqlStatement, sql.taskBody({
-            copy, log: env.BACKFILL_LOG_SQL, list: env.BACKFILL_LIST_SQL, baseline: env.BACKFILL_BASELINE_SQL, unlisted: env.BACKFILL_UNLISTED_SQL, remove: cleanup,
-        }), "the task runs the same statements, in the fixed block");
+        assert.equal(
+            task.inputs.sqlStatement,
+            sql.taskBody({
+                copy,
+                log: env.BACKFILL_LOG_SQL,
+                list: env.BACKFILL_LIST_SQL,
+                baseline: env.BACKFILL_BASELINE_SQL,
+                unlisted: env.BACKFILL_UNLISTED_SQL,
+                remove: cleanup,
+            }),
+            "the task runs the same statements, in the fixed block",
+        );
         for (const text of [copy, cleanup.replace("{queryId}", "QID"), command.inputs.environment.BACKFILL_LIST_SQL as string]) {
             const { identifiers, rest } = sqlParts(text);
-            const allowed = new Set([settings.snowflakeDatabase, settings.snowflakeSchema, "LAKE_STAGE", "LAKE_PARQUET", stream.inputs.name, ...columns.map((c) => c.name)]);
-            assert.deepEqual(identifiers.filter((x) => !allowed.has(x)), [], text);
+            const allowed = new Set([
+                settings.snowflakeDatabase,
+                settings.snowflakeSchema,
+                "LAKE_STAGE",
+                "LAKE_PARQUET",
+                stream.inputs.name,
+                ...columns.map((c) => c.name),
+            ]);
+            assert.deepEqual(
+                identifiers.filter((x) => !allowed.has(x)),
+                [],
+                text,
+            );
             assert.match(text, new RegExp(`/${NAME.toLowerCase()}/g1-[0-9a-f]{8}/(\n| |$)`), text);
             assert.doesNotMatch(rest, /;|--|\/\*/);
         }
@@ -362,7 +669,11 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         // wildcards the program writes itself (e.g. the alerts topic's alarm:* condition) are its own.
         const fromConfig = (v: string) => v.includes(PREFIX) || v.includes(NAME.toLowerCase());
         let checked = 0;
-        const docs = resources.flatMap((r) => ["policy", "assumeRolePolicy"].filter((p) => typeof r.inputs[p] === "string" && r.inputs[p].startsWith("{")).map((p) => ({ r, doc: JSON.parse(r.inputs[p]) })));
+        const docs = resources.flatMap((r) =>
+            ["policy", "assumeRolePolicy"]
+                .filter((p) => typeof r.inputs[p] === "string" && r.inputs[p].startsWith("{"))
+                .map((p) => ({ r, doc: JSON.parse(r.inputs[p]) })),
+        );
         assert.ok(docs.length >= 5);
         for (const { r, doc } of docs) {
             for (const s of doc.Statement) {

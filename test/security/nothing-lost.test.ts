@@ -13,9 +13,12 @@ const one = (run: ProgramRun, type: string, nameHas = "") => {
     return rs[0];
 };
 /** The tables' declared retentions, by their folder's key prefix (`exports/customers/`). */
-const declaredRetention = (run: ProgramRun): Record<string, number> => Object.fromEntries(
-    (JSON.parse(run.config["incremental-crawl:tables"]) as any[]).filter((t) => t.retentionDays !== undefined)
-        .map((t) => [`${run.config["incremental-crawl:exportPrefix"] ?? "exports"}/${String(t.name).toLowerCase()}/`, t.retentionDays]));
+const declaredRetention = (run: ProgramRun): Record<string, number> =>
+    Object.fromEntries(
+        (JSON.parse(run.config["incremental-crawl:tables"]) as any[])
+            .filter((t) => t.retentionDays !== undefined)
+            .map((t) => [`${run.config["incremental-crawl:exportPrefix"] ?? "exports"}/${String(t.name).toLowerCase()}/`, t.retentionDays]),
+    );
 
 /** Upper-case words of a SQL text outside string literals and quoted identifiers. */
 function keywords(sqlText: string): string[] {
@@ -29,7 +32,8 @@ function unloadSql(run: ProgramRun): Array<{ where: string; sql: string }> {
     for (const c of ofType(run, "command:local:Command")) {
         const env = c.inputs.environment as Record<string, string>;
         out.push({ where: `${c.name} BACKFILL_COPY_SQL`, sql: env.BACKFILL_COPY_SQL });
-        for (const s of JSON.parse(env.BACKFILL_SESSION_SQL ?? "[]") as string[]) out.push({ where: `${c.name} BACKFILL_SESSION_SQL`, sql: s });
+        for (const s of JSON.parse(env.BACKFILL_SESSION_SQL ?? "[]") as string[])
+            out.push({ where: `${c.name} BACKFILL_SESSION_SQL`, sql: s });
     }
     for (const t of ofType(run, "snowflake:index/task:Task")) out.push({ where: `${t.name} sqlStatement`, sql: t.inputs.sqlStatement });
     return out;
@@ -45,29 +49,50 @@ for (const stack of ["dev", "prod"]) {
         if (stack === "prod") {
             it("keeps the lake bucket, its key, its replica and access logs, the Glue database and the Snowflake data on destroy", () => {
                 const buckets = ofType(run, "aws:s3/bucket:Bucket");
-                assert.deepEqual(buckets.map((b) => b.name.replace(/^incremental-crawl-prod-/, "")).sort(), ["access-logs", "lake-bucket", "replica-bucket", "replica-logs"]);
+                assert.deepEqual(buckets.map((b) => b.name.replace(/^incremental-crawl-prod-/, "")).sort(), [
+                    "access-logs",
+                    "lake-bucket",
+                    "replica-bucket",
+                    "replica-logs",
+                ]);
                 for (const bucket of buckets) {
                     assert.equal(bucket.retainOnDelete, true, `${bucket.name} retainOnDelete`);
                     assert.notEqual(bucket.inputs.forceDestroy, true, `${bucket.name}: a retained bucket must not be force-destroyable`);
                 }
                 const keys = ofType(run, "aws:kms/key:Key");
                 assert.equal(keys.length, 2, "the lake key and the replica's key");
-                for (const key of keys) assert.equal(key.retainOnDelete, true, `${key.name}: a deleted key makes every object it encrypted unreadable`);
+                for (const key of keys)
+                    assert.equal(key.retainOnDelete, true, `${key.name}: a deleted key makes every object it encrypted unreadable`);
                 assert.equal(one(run, "aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
                 assert.equal(one(run, "snowflake:index/database:Database").retainOnDelete, true);
                 for (const t of ofType(run, "snowflake:index/table:Table")) assert.equal(t.retainOnDelete, true, t.name);
-                assert.equal(one(run, "snowflake:index/storageIntegration:StorageIntegration").protect, true, "replacing the integration changes its external id");
+                assert.equal(
+                    one(run, "snowflake:index/storageIntegration:StorageIntegration").protect,
+                    true,
+                    "replacing the integration changes its external id",
+                );
             });
 
             it("versions the bucket: an overwritten or deleted object keeps its previous version for noncurrentVersionDays", () => {
-                assert.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning", "-lake-").inputs.versioningConfiguration.status, "Enabled");
+                assert.equal(
+                    one(run, "aws:s3/bucketVersioning:BucketVersioning", "-lake-").inputs.versioningConfiguration.status,
+                    "Enabled",
+                );
                 const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[];
                 const noncurrent = rules.filter((r) => r.noncurrentVersionExpiration);
                 assert.ok(noncurrent.length >= 1);
-                for (const r of noncurrent) assert.equal(r.noncurrentVersionExpiration.noncurrentDays, Number(run.config["incremental-crawl:noncurrentVersionDays"]), `rule ${r.id}`);
+                for (const r of noncurrent)
+                    assert.equal(
+                        r.noncurrentVersionExpiration.noncurrentDays,
+                        Number(run.config["incremental-crawl:noncurrentVersionDays"]),
+                        `rule ${r.id}`,
+                    );
                 const declared = declaredRetention(run);
                 for (const r of rules.filter((x) => x.expiration?.days !== undefined)) {
-                    assert.ok(r.filter?.prefix === "athena-results/" || declared[r.filter?.prefix] === r.expiration.days, `rule ${r.id} expires ${r.filter?.prefix}`);
+                    assert.ok(
+                        r.filter?.prefix === "athena-results/" || declared[r.filter?.prefix] === r.expiration.days,
+                        `rule ${r.id} expires ${r.filter?.prefix}`,
+                    );
                 }
             });
 
@@ -77,13 +102,24 @@ for (const stack of ["dev", "prod"]) {
                 const replica = one(run, "aws:s3/bucket:Bucket", "-replica-bucket");
                 assert.equal(config.inputs.bucket, lake.outputs.bucket);
                 const [rule] = config.inputs.rules as any[];
-                assert.deepEqual([rule.status, rule.filter.prefix, rule.deleteMarkerReplication.status, rule.destination.bucket], ["Enabled", "exports/", "Disabled", replica.outputs.arn]);
-                assert.equal(one(run, "aws:s3/bucketVersioning:BucketVersioning", "-replica-versioning").inputs.versioningConfiguration.status, "Enabled");
+                assert.deepEqual(
+                    [rule.status, rule.filter.prefix, rule.deleteMarkerReplication.status, rule.destination.bucket],
+                    ["Enabled", "exports/", "Disabled", replica.outputs.arn],
+                );
+                assert.equal(
+                    one(run, "aws:s3/bucketVersioning:BucketVersioning", "-replica-versioning").inputs.versioningConfiguration.status,
+                    "Enabled",
+                );
                 const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "-replica-access").inputs.policy);
                 const actions = policy.Statement.flatMap((st: any) => [st.Action].flat());
-                for (const a of ["s3:ReplicateDelete", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"]) assert.ok(!actions.includes(a), `the replication role has ${a}`);
-                const lakeRules = (one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
-                const replicaRules = (one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-replica-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-"));
+                for (const a of ["s3:ReplicateDelete", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"])
+                    assert.ok(!actions.includes(a), `the replication role has ${a}`);
+                const lakeRules = (
+                    one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[]
+                ).filter((r) => r.id.startsWith("expire-table-"));
+                const replicaRules = (
+                    one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-replica-lifecycle").inputs.rules as any[]
+                ).filter((r) => r.id.startsWith("expire-table-"));
                 assert.ok(lakeRules.length >= 1, "prod declares a table retention");
                 assert.deepEqual(replicaRules, lakeRules, "a table's copies expire with it");
             });
@@ -105,7 +141,10 @@ for (const stack of ["dev", "prod"]) {
                     const overlaps = exportPrefix.startsWith(prefix) || prefix.startsWith(exportPrefix);
                     const expiresCurrent = rule.expiration?.days !== undefined || rule.expiration?.date !== undefined;
                     const isDeclared = declared[prefix] !== undefined && declared[prefix] === rule.expiration?.days;
-                    assert.ok(!(overlaps && expiresCurrent && rule.status === "Enabled" && !isDeclared), `${lifecycle.name}: rule ${rule.id} expires current objects under ${exportPrefix}`);
+                    assert.ok(
+                        !(overlaps && expiresCurrent && rule.status === "Enabled" && !isDeclared),
+                        `${lifecycle.name}: rule ${rule.id} expires current objects under ${exportPrefix}`,
+                    );
                 }
             }
         });
@@ -114,7 +153,10 @@ for (const stack of ["dev", "prod"]) {
             const crawlers = ofType(run, "aws:glue/crawler:Crawler");
             assert.ok(crawlers.length >= 1);
             for (const c of crawlers) {
-                assert.ok(["LOG", "DEPRECATE_IN_DATABASE"].includes(c.inputs.schemaChangePolicy?.deleteBehavior), `${c.name}: ${JSON.stringify(c.inputs.schemaChangePolicy)}`);
+                assert.ok(
+                    ["LOG", "DEPRECATE_IN_DATABASE"].includes(c.inputs.schemaChangePolicy?.deleteBehavior),
+                    `${c.name}: ${JSON.stringify(c.inputs.schemaChangePolicy)}`,
+                );
                 assert.equal(c.inputs.recrawlPolicy?.recrawlBehavior, "CRAWL_EVENT_MODE");
             }
         });
@@ -127,7 +169,9 @@ for (const stack of ["dev", "prod"]) {
                 return q;
             };
             const topicArn = one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].topicArn;
-            const subscribed = ofType(run, "aws:sns/topicSubscription:TopicSubscription").filter((s) => s.inputs.topic === topicArn).map((s) => s.inputs.endpoint);
+            const subscribed = ofType(run, "aws:sns/topicSubscription:TopicSubscription")
+                .filter((s) => s.inputs.topic === topicArn)
+                .map((s) => s.inputs.endpoint);
             for (const c of ofType(run, "aws:glue/crawler:Crawler")) {
                 const [target] = [...(c.inputs.s3Targets ?? []), ...(c.inputs.catalogTargets ?? [])] as any[];
                 const queue = byArn(target.eventQueueArn);
@@ -155,7 +199,8 @@ for (const stack of ["dev", "prod"]) {
                 }
                 // INCLUDE_QUERY_ID keeps its default (TRUE with PARTITION BY): each run writes new file names.
                 assert.ok(!words.includes("INCLUDE_QUERY_ID"), `${where} sets INCLUDE_QUERY_ID:\n${text}`);
-                if (text.startsWith("COPY INTO")) assert.ok(words.includes("PARTITION"), `${where}: PARTITION BY keeps INCLUDE_QUERY_ID on`);
+                if (text.startsWith("COPY INTO"))
+                    assert.ok(words.includes("PARTITION"), `${where}: PARTITION BY keeps INCLUDE_QUERY_ID on`);
             }
         });
 

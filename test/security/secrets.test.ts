@@ -10,7 +10,8 @@ import { CapturedResource, ProgramRun, runProgram } from "../../offline";
 
 /** Fake credentials, recognisable and never real. */
 const FAKE: Record<string, string> = {
-    SNOWFLAKE_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCFAKEFORSECURITYTESTONLY0000\n-----END PRIVATE KEY-----\n",
+    SNOWFLAKE_PRIVATE_KEY:
+        "-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASCFAKEFORSECURITYTESTONLY0000\n-----END PRIVATE KEY-----\n",
     SNOWFLAKE_PRIVATE_KEY_PASSPHRASE: "fake-passphrase-for-security-test-7Qx2",
     SNOWFLAKE_PASSWORD: "fake-password-for-security-test-Zr81",
     SNOWFLAKE_TOKEN: "fake-oauth-token-for-security-test-Lp44",
@@ -29,7 +30,10 @@ interface Hit {
 /** Every path under `value` whose string contains `needle` (or matches it, for a RegExp). */
 function find(value: unknown, needle: string | RegExp, path = ""): string[] {
     if (typeof value === "string") {
-        const hit = typeof needle === "string" ? value.includes(needle) || (needle.includes("\n") && value.includes(needle.trim())) : needle.test(value);
+        const hit =
+            typeof needle === "string"
+                ? value.includes(needle) || (needle.includes("\n") && value.includes(needle.trim()))
+                : needle.test(value);
         return hit ? [path || "(root)"] : [];
     }
     if (value === null || typeof value !== "object") return [];
@@ -89,7 +93,10 @@ for (const stack of ["dev", "prod"]) {
                 const env = c.inputs.environment as Record<string, string>;
                 assert.ok(Object.keys(env).length > 0);
                 for (const key of Object.keys(env)) assert.match(key, /^BACKFILL_[A-Z_]+$/, `${c.name}: environment ${key}`);
-                assert.ok(!Object.keys(env).some((key) => /SNOWFLAKE|PASSWORD|PRIVATE|SECRET|TOKEN|ACCESS_KEY/.test(key)), `${c.name}: ${Object.keys(env)}`);
+                assert.ok(
+                    !Object.keys(env).some((key) => /SNOWFLAKE|PASSWORD|PRIVATE|SECRET|TOKEN|ACCESS_KEY/.test(key)),
+                    `${c.name}: ${Object.keys(env)}`,
+                );
                 for (const v of Object.values(FAKE)) assert.deepEqual(find(c.inputs, v), [], `${c.name} holds a credential`);
                 assert.equal(c.inputs.delete, undefined, `${c.name} has a delete command`);
                 assert.doesNotMatch(String(c.inputs.create), /SNOWFLAKE_|PASSWORD|PRIVATE_KEY|AWS_SECRET/);
@@ -101,16 +108,35 @@ for (const stack of ["dev", "prod"]) {
 
 describe("security: the credential scan finds what it looks for (control)", () => {
     const fakeRun = (inputs: Record<string, any>, secretInputPaths: string[] = []): ProgramRun => ({
-        stack: "control", config: {}, outputs: {},
-        resources: [{
-            type: "command:local:Command", name: "leaky", urn: "urn:leaky", custom: true, inputs, outputs: {}, dependencies: [],
-            propertyDependencies: {}, protect: false, retainOnDelete: false, ignoreChanges: [], replaceOnChanges: [], secretInputPaths,
-        }],
+        stack: "control",
+        config: {},
+        outputs: {},
+        resources: [
+            {
+                type: "command:local:Command",
+                name: "leaky",
+                urn: "urn:leaky",
+                custom: true,
+                inputs,
+                outputs: {},
+                dependencies: [],
+                propertyDependencies: {},
+                protect: false,
+                retainOnDelete: false,
+                ignoreChanges: [],
+                replaceOnChanges: [],
+                secretInputPaths,
+            },
+        ],
     });
 
     it("reports a credential in a nested input, a PEM block and an access key id", () => {
-        const run = fakeRun({ environment: { SNOWFLAKE_PASSWORD: FAKE.SNOWFLAKE_PASSWORD, KEY: FAKE.SNOWFLAKE_PRIVATE_KEY, ID: FAKE.AWS_ACCESS_KEY_ID } });
-        assert.deepEqual(show(plainHits(run, FAKE.SNOWFLAKE_PASSWORD)), ["command:local:Command leaky input: environment.SNOWFLAKE_PASSWORD"]);
+        const run = fakeRun({
+            environment: { SNOWFLAKE_PASSWORD: FAKE.SNOWFLAKE_PASSWORD, KEY: FAKE.SNOWFLAKE_PRIVATE_KEY, ID: FAKE.AWS_ACCESS_KEY_ID },
+        });
+        assert.deepEqual(show(plainHits(run, FAKE.SNOWFLAKE_PASSWORD)), [
+            "command:local:Command leaky input: environment.SNOWFLAKE_PASSWORD",
+        ]);
         assert.equal(plainHits(run, PEM).length, 1);
         assert.equal(plainHits(run, ACCESS_KEY_ID).length, 1);
     });

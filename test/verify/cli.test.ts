@@ -25,7 +25,11 @@ async function cli(argv: string[], w: World = healthyWorld(), overrides: Partial
             return defaultDeps.awsClients(region);
         },
         checkAwsCredentials: async () => undefined,
-        snowflake: () => ({ conn: fakeSnowflake(w, calls), describe: "Snowflake account ORG-ACC as VERIFY", close: async () => void closed++ }),
+        snowflake: () => ({
+            conn: fakeSnowflake(w, calls),
+            describe: "Snowflake account ORG-ACC as VERIFY",
+            close: async () => void closed++,
+        }),
         now,
         sleep,
         ...overrides,
@@ -63,7 +67,10 @@ describe("verify: command line", () => {
         const r = await cli(["--outputs", outputsFile, "--timeout-seconds", "120"], w);
         assert.equal(r.code, EXIT.failed);
         assert.match(r.stdout, /\norders\s+dead-letter queue\s+FAIL\s+2 visible, 0 in flight in /);
-        assert.match(r.stdout, /Likely causes:\n {2}orders \/ dead-letter queue: the crawler cannot read the queue \(role\/KMS\) or events are malformed/);
+        assert.match(
+            r.stdout,
+            /Likely causes:\n {2}orders \/ dead-letter queue: the crawler cannot read the queue \(role\/KMS\) or events are malformed/,
+        );
     });
 
     it("reads the outputs of a stack with pulumi stack output", async () => {
@@ -104,23 +111,38 @@ describe("verify: command line", () => {
             checkAwsCredentials: defaultDeps.checkAwsCredentials,
             awsClients: (region) => ({
                 ...defaultDeps.awsClients(region),
-                glue: new GlueClient({ region, credentials: () => Promise.reject(Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" })) }),
+                glue: new GlueClient({
+                    region,
+                    credentials: () =>
+                        Promise.reject(
+                            Object.assign(new Error("Could not load credentials from any providers"), { name: "CredentialsProviderError" }),
+                        ),
+                }),
             }),
             snowflake: defaultDeps.snowflake,
         });
         assert.equal(r.code, EXIT.usage);
-        assert.match(r.stderr, /verify: cannot verify .*outputs\.json:\n {2}- no usable AWS credentials \(CredentialsProviderError: Could not load credentials from any providers\): set AWS_PROFILE/);
-        assert.match(r.stderr, /\n {2}- Snowflake settings: missing environment variables: SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY/);
+        assert.match(
+            r.stderr,
+            /verify: cannot verify .*outputs\.json:\n {2}- no usable AWS credentials \(CredentialsProviderError: Could not load credentials from any providers\): set AWS_PROFILE/,
+        );
+        assert.match(
+            r.stderr,
+            /\n {2}- Snowflake settings: missing environment variables: SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY/,
+        );
         assert.equal(r.calls.getCrawler, 0);
         assert.equal(r.stdout, "");
     });
 
     it("connects as the stack does: its outputs' identity over SNOWFLAKE_*, the key from the environment", async () => {
         const file = path.join(dir, "with-connection.json");
-        fs.writeFileSync(file, JSON.stringify({
-            ...stackOutputs(),
-            snowflakeConnection: { BACKFILL_ACCOUNT_NAME: "STACK_ACCT", BACKFILL_WAREHOUSE: "STACK_WH", NOT_BACKFILL: "x" },
-        }));
+        fs.writeFileSync(
+            file,
+            JSON.stringify({
+                ...stackOutputs(),
+                snowflakeConnection: { BACKFILL_ACCOUNT_NAME: "STACK_ACCT", BACKFILL_WAREHOUSE: "STACK_WH", NOT_BACKFILL: "x" },
+            }),
+        );
         let seen: NodeJS.ProcessEnv = {};
         const w = healthyWorld();
         const r = await cli(["--outputs", file], w, {
@@ -131,8 +153,16 @@ describe("verify: command line", () => {
             },
         });
         assert.equal(r.code, EXIT.ok, r.stderr);
-        assert.deepEqual([seen.BACKFILL_ACCOUNT_NAME, seen.BACKFILL_WAREHOUSE, seen.SNOWFLAKE_ACCOUNT_NAME, seen.SNOWFLAKE_PRIVATE_KEY, seen.NOT_BACKFILL],
-            ["STACK_ACCT", "STACK_WH", "ENV_ACCT", "pem", undefined]);
+        assert.deepEqual(
+            [
+                seen.BACKFILL_ACCOUNT_NAME,
+                seen.BACKFILL_WAREHOUSE,
+                seen.SNOWFLAKE_ACCOUNT_NAME,
+                seen.SNOWFLAKE_PRIVATE_KEY,
+                seen.NOT_BACKFILL,
+            ],
+            ["STACK_ACCT", "STACK_WH", "ENV_ACCT", "pem", undefined],
+        );
     });
 
     it("prints the usage on --help and exits 0", async () => {
@@ -164,7 +194,10 @@ describe("verify: command line", () => {
         assert.match(missing.stderr, /cannot read .*missing\.json: .*ENOENT/);
 
         const bad = path.join(dir, "bad.json");
-        fs.writeFileSync(bad, JSON.stringify({ bucketName: "b", tables: { orders: { snowflakeTable: "ORDERS", s3Prefix: "exports/orders" } } }));
+        fs.writeFileSync(
+            bad,
+            JSON.stringify({ bucketName: "b", tables: { orders: { snowflakeTable: "ORDERS", s3Prefix: "exports/orders" } } }),
+        );
         const invalid = await cli(["--outputs", bad]);
         assert.equal(invalid.code, EXIT.usage);
         assert.match(invalid.stderr, /glueDatabase: expected a non-empty string, got nothing/);
@@ -188,7 +221,9 @@ describe("verify: command line", () => {
         const r = await cli(["--outputs", outputsFile], healthyWorld(), { env: { AWS_REGION: "us-east-1" } });
         assert.deepEqual(r.regions, ["eu-west-1"]);
         assert.match(r.stderr, /using eu-west-1, the region of the stack's resources, not AWS_REGION us-east-1/);
-        const forced = await cli(["--outputs", outputsFile, "--region", "eu-central-1"], healthyWorld(), { env: { AWS_REGION: "us-east-1" } });
+        const forced = await cli(["--outputs", outputsFile, "--region", "eu-central-1"], healthyWorld(), {
+            env: { AWS_REGION: "us-east-1" },
+        });
         assert.deepEqual(forced.regions, ["eu-central-1"]);
     });
 });
@@ -202,28 +237,43 @@ describe("verify: stack outputs", () => {
 
     it("takes the export's id and the table's folder, optional for stacks deployed before them", () => {
         const o = parseOutputs(stackOutputs());
-        assert.deepEqual([o.tables.orders.s3Prefix, o.tables.orders.exportId, o.tables.orders.tablePrefix], ["exports/orders/g1-0a1b2c3d/", "g1-0a1b2c3d", "exports/orders/"]);
+        assert.deepEqual(
+            [o.tables.orders.s3Prefix, o.tables.orders.exportId, o.tables.orders.tablePrefix],
+            ["exports/orders/g1-0a1b2c3d/", "g1-0a1b2c3d", "exports/orders/"],
+        );
         const older = stackOutputs();
         older.tables.orders = { ...older.tables.orders, s3Prefix: "exports/orders/", exportId: undefined, tablePrefix: undefined };
         assert.equal(parseOutputs(JSON.parse(JSON.stringify(older))).tables.orders.exportId, undefined);
         const bad = stackOutputs();
         bad.tables.orders = { ...bad.tables.orders, exportId: "gen-1", tablePrefix: "exports/orders" };
-        assert.throws(() => parseOutputs(bad), (e: unknown) => {
-            assert.ok(e instanceof OutputsError);
-            assert.deepEqual(e.problems.map((p) => p.split(":")[0]), ["tables.orders.exportId", "tables.orders.tablePrefix"]);
-            return true;
-        });
+        assert.throws(
+            () => parseOutputs(bad),
+            (e: unknown) => {
+                assert.ok(e instanceof OutputsError);
+                assert.deepEqual(
+                    e.problems.map((p) => p.split(":")[0]),
+                    ["tables.orders.exportId", "tables.orders.tablePrefix"],
+                );
+                return true;
+            },
+        );
         const elsewhere = stackOutputs();
         elsewhere.tables.orders = { ...elsewhere.tables.orders, exportId: "g2-0a1b2c3d" };
         assert.throws(() => parseOutputs(elsewhere), /tables\.orders\.s3Prefix: expected the folder of export g2-0a1b2c3d/);
     });
 
     it("lists every problem at once", () => {
-        assert.throws(() => parseOutputs({ tables: {} }), (e: unknown) => {
-            assert.ok(e instanceof OutputsError);
-            assert.deepEqual(e.problems.map((p) => p.split(":")[0]), ["bucketName", "glueDatabase", "athenaWorkgroup", "tables"]);
-            return true;
-        });
+        assert.throws(
+            () => parseOutputs({ tables: {} }),
+            (e: unknown) => {
+                assert.ok(e instanceof OutputsError);
+                assert.deepEqual(
+                    e.problems.map((p) => p.split(":")[0]),
+                    ["bucketName", "glueDatabase", "athenaWorkgroup", "tables"],
+                );
+                return true;
+            },
+        );
         assert.throws(() => parseOutputs([]), /expected a JSON object of stack outputs/);
     });
 

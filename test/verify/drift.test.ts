@@ -14,19 +14,31 @@ import { stackDir, stackFilePath } from "../../offline/stacks";
 import { deps, fakeClock, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks } from "./world";
 
 const row = (name: string, type: string) => ({ name, type, kind: "COLUMN", "null?": "Y" });
-const CONFIGURED = [{ name: "ORDER_ID", type: "NUMBER(38,0)" }, { name: "STATUS", type: "VARCHAR(32)" }, { name: "AMOUNT", type: "NUMBER(12,2)" }];
+const CONFIGURED = [
+    { name: "ORDER_ID", type: "NUMBER(38,0)" },
+    { name: "STATUS", type: "VARCHAR(32)" },
+    { name: "AMOUNT", type: "NUMBER(12,2)" },
+];
 
 describe("verify: source columns (drift upstream)", () => {
     after(stopMocks);
 
     it("passes when Snowflake's columns are the stack file's, and notes columns added upstream", async () => {
         const w = healthyWorld();
-        w.describeRows = [row("ORDER_ID", "NUMBER(38,0)"), row("STATUS", "VARCHAR(32)"), row("AMOUNT", "NUMBER(12,2)"), row("NOTE", "VARCHAR(100)")];
+        w.describeRows = [
+            row("ORDER_ID", "NUMBER(38,0)"),
+            row("STATUS", "VARCHAR(32)"),
+            row("AMOUNT", "NUMBER(12,2)"),
+            row("NOTE", "VARCHAR(100)"),
+        ];
         const d = deps(w);
         const checks = await verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 900, sourceColumns: { orders: CONFIGURED } });
         assert.deepEqual(checks.map((c) => c.check).slice(0, 2), [CHECKS.snowflakeRows, CHECKS.columns]);
         const c = checks.find((x) => x.check === CHECKS.columns)!;
-        assert.deepEqual([c.result, c.detail], ["pass", "3 columns as the stack file lists them; added upstream: NOTE (VARCHAR(100), column 4), not exported"]);
+        assert.deepEqual(
+            [c.result, c.detail],
+            ["pass", "3 columns as the stack file lists them; added upstream: NOTE (VARCHAR(100), column 4), not exported"],
+        );
     });
 
     it("fails naming what was renamed, dropped and retyped upstream, and what to do", async () => {
@@ -36,7 +48,10 @@ describe("verify: source columns (drift upstream)", () => {
         const checks = await verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 900, sourceColumns: { orders: CONFIGURED } });
         const c = checks.find((x) => x.check === CHECKS.columns)!;
         assert.equal(c.result, "fail");
-        assert.equal(c.detail, "LAKE_EXPORT.EXPORT.ORDERS changed upstream: renamed upstream: STATUS → ORDER_STATUS (VARCHAR(32), column 2); retyped upstream: AMOUNT NUMBER(12,2) → NUMBER(14,2)");
+        assert.equal(
+            c.detail,
+            "LAKE_EXPORT.EXPORT.ORDERS changed upstream: renamed upstream: STATUS → ORDER_STATUS (VARCHAR(32), column 2); retyped upstream: AMOUNT NUMBER(12,2) → NUMBER(14,2)",
+        );
         assert.match(c.cause!, /the task's unload selects them and fails on its next run .*npm run add-table -- --stack <stack> --check/);
         // The other checks still run.
         assert.equal(checks.filter((x) => x.result === "fail").length, 1);
@@ -60,19 +75,35 @@ describe("verify: source columns (drift upstream)", () => {
             fs.writeFileSync(outputs, JSON.stringify(stackOutputs()));
             const stackFile = path.join(dir, "Pulumi.dev.yaml");
             const dev = fs.readFileSync(stackFilePath(stackDir(ROOT), "dev"), "utf8");
-            fs.writeFileSync(stackFile, dev.replace("    - name: ORDERS\n", "    - name: ORDERS\n      source: LAKE_EXPORT.EXPORT.ORDERS\n"));
+            fs.writeFileSync(
+                stackFile,
+                dev.replace("    - name: ORDERS\n", "    - name: ORDERS\n      source: LAKE_EXPORT.EXPORT.ORDERS\n"),
+            );
             const w = healthyWorld();
-            w.describeRows = [row("ORDER_ID", "NUMBER(38,0)"), row("CUSTOMER_ID", "NUMBER(38,0)"), row("ORDER_TS", "TIMESTAMP_TZ(9)"), row("AMOUNT", "NUMBER(12,2)")];
+            w.describeRows = [
+                row("ORDER_ID", "NUMBER(38,0)"),
+                row("CUSTOMER_ID", "NUMBER(38,0)"),
+                row("ORDER_TS", "TIMESTAMP_TZ(9)"),
+                row("AMOUNT", "NUMBER(12,2)"),
+            ];
             const calls = install(w);
             const { now, sleep } = fakeClock();
             const out: string[] = [];
             const err: string[] = [];
             const code = await runCli(["--outputs", outputs, "--stack-file", stackFile], {
-                env: {}, stdout: (t) => out.push(t), stderr: (t) => err.push(t), checkAwsCredentials: async () => undefined,
-                snowflake: () => ({ conn: fakeSnowflake(w, calls), describe: "fake", close: async () => undefined }), now, sleep,
+                env: {},
+                stdout: (t) => out.push(t),
+                stderr: (t) => err.push(t),
+                checkAwsCredentials: async () => undefined,
+                snowflake: () => ({ conn: fakeSnowflake(w, calls), describe: "fake", close: async () => undefined }),
+                now,
+                sleep,
             });
             assert.equal(code, 1, err.join(""));
-            assert.match(out.join(""), /\norders\s+source columns\s+FAIL\s+LAKE_EXPORT\.EXPORT\.ORDERS changed upstream: dropped upstream: STATUS \(VARCHAR\(32\)\)\n/);
+            assert.match(
+                out.join(""),
+                /\norders\s+source columns\s+FAIL\s+LAKE_EXPORT\.EXPORT\.ORDERS changed upstream: dropped upstream: STATUS \(VARCHAR\(32\)\)\n/,
+            );
             assert.match(err.join(""), /\[orders\] FAIL source columns: /);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });

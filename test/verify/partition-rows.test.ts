@@ -1,6 +1,10 @@
 import * as assert from "node:assert/strict";
 import {
-    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, sampleDiffs, unloadLogPartitionsSql,
+    athenaPartitionFolder,
+    athenaPartitionRowsSql,
+    comparePartitionRows,
+    sampleDiffs,
+    unloadLogPartitionsSql,
 } from "../../tools/verify/partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness, toEpochMs } from "../../tools/verify/stream-staleness";
 
@@ -9,7 +13,13 @@ const counts = (o: Record<string, number>) => new Map(Object.entries(o));
 describe("verify: rows per partition (pure)", () => {
     it("agrees when every partition has the rows the log records", () => {
         const same = { "dt=2024-01-30": 600, "dt=2024-01-31": 600 };
-        assert.deepEqual(comparePartitionRows(counts(same), counts(same)), { matching: 2, fewer: [], more: [], lakeRows: 1200, loggedRows: 1200 });
+        assert.deepEqual(comparePartitionRows(counts(same), counts(same)), {
+            matching: 2,
+            fewer: [],
+            more: [],
+            lakeRows: 1200,
+            loggedRows: 1200,
+        });
         assert.deepEqual(comparePartitionRows(new Map(), new Map()), { matching: 0, fewer: [], more: [], lakeRows: 0, loggedRows: 0 });
     });
 
@@ -48,8 +58,14 @@ describe("verify: rows per partition (pure)", () => {
         assert.equal(athenaPartitionRowsSql("lake", "orders", "dt"), 'SELECT "dt", COUNT(*) FROM "lake"."orders" GROUP BY 1');
         assert.equal(athenaPartitionRowsSql('la"ke', "orders", "p_x"), 'SELECT "p_x", COUNT(*) FROM "la""ke"."orders" GROUP BY 1');
         const sql = unloadLogPartitionsSql(["LAKE_EXPORT", "EXPORT", "LAKE_UNLOADS"], "O'RDERS", "g1-0a1b2c3d");
-        assert.match(sql, /^SELECT REGEXP_SUBSTR\("FILE_NAME", '\(\[\^\/\]\+\)\/\[\^\/\]\*\$', 1, 1, 'e', 1\) AS "PARTITION", SUM\("ROW_COUNT"\) AS "ROW_COUNT", COUNT\(\*\) AS "FILES" /);
-        assert.match(sql, / FROM "LAKE_EXPORT"\."EXPORT"\."LAKE_UNLOADS" WHERE "TABLE_NAME" = 'O''RDERS' AND "EXPORT_ID" = 'g1-0a1b2c3d' GROUP BY 1$/);
+        assert.match(
+            sql,
+            /^SELECT REGEXP_SUBSTR\("FILE_NAME", '\(\[\^\/\]\+\)\/\[\^\/\]\*\$', 1, 1, 'e', 1\) AS "PARTITION", SUM\("ROW_COUNT"\) AS "ROW_COUNT", COUNT\(\*\) AS "FILES" /,
+        );
+        assert.match(
+            sql,
+            / FROM "LAKE_EXPORT"\."EXPORT"\."LAKE_UNLOADS" WHERE "TABLE_NAME" = 'O''RDERS' AND "EXPORT_ID" = 'g1-0a1b2c3d' GROUP BY 1$/,
+        );
     });
 
     it("takes the folder a logged file lies in, as the log's regular expression does", () => {
@@ -67,13 +83,24 @@ describe("verify: stream staleness (pure)", () => {
     const row = (stale: unknown, staleAfter: unknown, name = "ORDERS_LAKE_0A1B2C3D") => ({ name, stale, stale_after: staleAfter });
 
     it("builds SHOW STREAMS for the stream in the stack's schema", () => {
-        assert.equal(showStreamsSql(["LAKE_EXPORT", "EXPORT"], "ORDERS_LAKE_0A1B2C3D"), `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`);
+        assert.equal(
+            showStreamsSql(["LAKE_EXPORT", "EXPORT"], "ORDERS_LAKE_0A1B2C3D"),
+            `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`,
+        );
     });
 
     it("is fresh, soon or stale by `stale` and how far `stale_after` is", () => {
         const name = "ORDERS_LAKE_0A1B2C3D";
-        assert.deepEqual(streamStaleness([row("false", new Date(NOW + 10 * 24 * HOUR))], name, NOW), { state: "fresh", staleAfter: NOW + 240 * HOUR, leftMs: 240 * HOUR });
-        assert.deepEqual(streamStaleness([row("false", new Date(NOW + 47 * HOUR))], name, NOW), { state: "soon", staleAfter: NOW + 47 * HOUR, leftMs: 47 * HOUR });
+        assert.deepEqual(streamStaleness([row("false", new Date(NOW + 10 * 24 * HOUR))], name, NOW), {
+            state: "fresh",
+            staleAfter: NOW + 240 * HOUR,
+            leftMs: 240 * HOUR,
+        });
+        assert.deepEqual(streamStaleness([row("false", new Date(NOW + 47 * HOUR))], name, NOW), {
+            state: "soon",
+            staleAfter: NOW + 47 * HOUR,
+            leftMs: 47 * HOUR,
+        });
         assert.equal(streamStaleness([row("false", new Date(NOW + STALE_WARNING_MS))], name, NOW).state, "fresh");
         assert.deepEqual(streamStaleness([row("true", new Date(NOW - HOUR))], name, NOW), { state: "stale", staleAfter: NOW - HOUR });
         assert.equal(streamStaleness([row(true, null)], name, NOW).state, "stale");
@@ -87,7 +114,10 @@ describe("verify: stream staleness (pure)", () => {
         assert.equal(streamStaleness([other, row("false", new Date(NOW + 100 * HOUR))], "orders_lake_0a1b2c3d", NOW).state, "fresh");
         assert.deepEqual(streamStaleness([other], "ORDERS_LAKE_0A1B2C3D", NOW), { state: "missing" });
         assert.deepEqual(streamStaleness([], "ORDERS_LAKE_0A1B2C3D", NOW), { state: "missing" });
-        assert.equal(streamStaleness([{ NAME: "ORDERS_LAKE_0A1B2C3D", STALE: "TRUE", STALE_AFTER: null }], "ORDERS_LAKE_0A1B2C3D", NOW).state, "stale");
+        assert.equal(
+            streamStaleness([{ NAME: "ORDERS_LAKE_0A1B2C3D", STALE: "TRUE", STALE_AFTER: null }], "ORDERS_LAKE_0A1B2C3D", NOW).state,
+            "stale",
+        );
     });
 
     it("reads stale_after as a Date, epoch milliseconds or Snowflake's text", () => {
@@ -98,11 +128,21 @@ describe("verify: stream staleness (pure)", () => {
         assert.equal(toEpochMs("2024-01-15 10:00:00.123456789 -08:00"), t);
         assert.equal(toEpochMs("2024-01-15T18:00:00.123Z"), t);
         assert.equal(toEpochMs("2024-01-15 18:00:00.123"), t);
-        for (const bad of [null, undefined, "", "soon", Number.NaN, new Date(Number.NaN), {}]) assert.equal(toEpochMs(bad), undefined, String(bad));
+        for (const bad of [null, undefined, "", "soon", Number.NaN, new Date(Number.NaN), {}])
+            assert.equal(toEpochMs(bad), undefined, String(bad));
     });
 
     it("writes spans of time to the minute", () => {
-        assert.deepEqual([fmtSpan(30 * HOUR), fmtSpan(48 * HOUR), fmtSpan(5 * HOUR + 20 * 60_000), fmtSpan(3 * HOUR), fmtSpan(12 * 60_000), fmtSpan(59_000)],
-            ["1d 6h", "2d", "5h 20m", "3h", "12m", "0m"]);
+        assert.deepEqual(
+            [
+                fmtSpan(30 * HOUR),
+                fmtSpan(48 * HOUR),
+                fmtSpan(5 * HOUR + 20 * 60_000),
+                fmtSpan(3 * HOUR),
+                fmtSpan(12 * 60_000),
+                fmtSpan(59_000),
+            ],
+            ["1d 6h", "2d", "5h 20m", "3h", "12m", "0m"],
+        );
     });
 });

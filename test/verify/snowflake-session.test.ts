@@ -4,7 +4,10 @@ import { lazySnowflake } from "../../tools/verify/snowflake";
 
 // Throwaway PEM shape; not a real key.
 const env = {
-    SNOWFLAKE_ORGANIZATION_NAME: "MYORG", SNOWFLAKE_ACCOUNT_NAME: "LAKE_ACCT", SNOWFLAKE_USER: "LAKE_SVC", SNOWFLAKE_WAREHOUSE: "LAKE_WH",
+    SNOWFLAKE_ORGANIZATION_NAME: "MYORG",
+    SNOWFLAKE_ACCOUNT_NAME: "LAKE_ACCT",
+    SNOWFLAKE_USER: "LAKE_SVC",
+    SNOWFLAKE_WAREHOUSE: "LAKE_WH",
     SNOWFLAKE_PRIVATE_KEY: "-----BEGIN PRIVATE KEY-----\nMIIBVQIBADANBgkqhkiG9w0BAQEFAASC\n-----END PRIVATE KEY-----",
 };
 
@@ -33,7 +36,12 @@ describe("verify and add-table: the Snowflake session", () => {
         for (const region of ["AZURE_EASTUS2", "PUBLIC.GCP_EUROPE_WEST4"]) {
             const d = dialing(region);
             const s = lazySnowflake(env, "incremental-crawl-verify", d.dial);
-            await assert.rejects(s.conn.execute("SELECT COUNT(*) FROM T"), new RegExp(`in ${region.replace(".", "\\.")}, not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`));
+            await assert.rejects(
+                s.conn.execute("SELECT COUNT(*) FROM T"),
+                new RegExp(
+                    `in ${region.replace(".", "\\.")}, not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`,
+                ),
+            );
             assert.deepEqual(d.ran, [CURRENT_REGION_SQL], "nothing else runs");
             await s.close();
             assert.equal(d.closed(), 1);

@@ -20,7 +20,13 @@ function check(checks: Check[], name: string): Check {
 
 /** Exactly the named checks failed; the others passed or were skipped. */
 function assertFailed(checks: Check[], expected: string[]): void {
-    assert.deepEqual(checks.filter((c) => c.result === "fail").map((c) => c.check).sort(), [...expected].sort());
+    assert.deepEqual(
+        checks
+            .filter((c) => c.result === "fail")
+            .map((c) => c.check)
+            .sort(),
+        [...expected].sort(),
+    );
 }
 
 /** The failure's cause appears in the report's "Likely causes" under the failing check. */
@@ -38,13 +44,22 @@ describe("verify: core checks against a mocked stack", () => {
     it("passes every check of a healthy stack, exit code 0", async () => {
         const { checks, report, calls, clock, progress } = await run(healthyWorld());
         // Not a source table, so its columns are not compared with Snowflake's.
-        assert.deepEqual(checks.map((c) => c.check), Object.values(CHECKS).filter((c) => c !== CHECKS.columns));
-        assert.deepEqual(checks.filter((c) => c.result !== "pass"), []);
+        assert.deepEqual(
+            checks.map((c) => c.check),
+            Object.values(CHECKS).filter((c) => c !== CHECKS.columns),
+        );
+        assert.deepEqual(
+            checks.filter((c) => c.result !== "pass"),
+            [],
+        );
         assert.equal(report.exitCode, EXIT.ok);
 
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^1,234 rows in LAKE_EXPORT\.EXPORT\.ORDERS$/);
         // 3 folders over 2 pages of CommonPrefixes, 6 objects over 2 pages of Contents.
-        assert.match(check(checks, CHECKS.objects).detail, /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/$/);
+        assert.match(
+            check(checks, CHECKS.objects).detail,
+            /^6 objects \(5\.9 KiB\) in 3 partition folders under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/$/,
+        );
         assert.equal(check(checks, CHECKS.replication).detail, "6 COMPLETED (6 objects; replica s3://lake-dev-replica-bucket)");
         assert.match(check(checks, CHECKS.queue).detail, /before the crawl 3 visible, 0 in flight/);
         assert.match(check(checks, CHECKS.crawler).detail, /SUCCEEDED \(started by verify, 45s\)/);
@@ -53,7 +68,10 @@ describe("verify: core checks against a mocked stack", () => {
         assert.match(check(checks, CHECKS.athenaRows).detail, /^1,234 rows \(query qe-1, workgroup incremental-crawl-dev\)$/);
         assert.equal(check(checks, CHECKS.rowCounts).detail, "Snowflake 1,234 = Athena 1,234");
         assert.equal(check(checks, CHECKS.stream).detail, "ORDERS_LAKE_0A1B2C3D is not stale; stale after 2023-11-24T22:13:20Z, in 10d");
-        assert.equal(check(checks, CHECKS.partitionRows).detail, "3 partitions, 1,234 rows in Athena as in the unload log (6 files of export g1-0a1b2c3d; query qe-2)");
+        assert.equal(
+            check(checks, CHECKS.partitionRows).detail,
+            "3 partitions, 1,234 rows in Athena as in the unload log (6 files of export g1-0a1b2c3d; query qe-2)",
+        );
 
         assert.equal(calls.startCrawler, 1);
         assert.deepEqual(calls.sql, [
@@ -65,7 +83,10 @@ describe("verify: core checks against a mocked stack", () => {
         assert.deepEqual(calls.athena, ['SELECT COUNT(*) FROM "lake"."orders"', 'SELECT "dt", COUNT(*) FROM "lake"."orders" GROUP BY 1']);
         // Waits went through the injected sleep: 3 crawler polls of 15 s, 2 polls of 2 s for each Athena query.
         assert.deepEqual(clock.sleeps, [15_000, 15_000, 15_000, 2_000, 2_000, 2_000, 2_000]);
-        assert.ok(progress.some((l) => /^\[orders\] crawler incremental-crawl-dev-orders: RUNNING, \d+s elapsed \(timeout 15m\)$/.test(l)), progress.join("\n"));
+        assert.ok(
+            progress.some((l) => /^\[orders\] crawler incremental-crawl-dev-orders: RUNNING, \d+s elapsed \(timeout 15m\)$/.test(l)),
+            progress.join("\n"),
+        );
 
         assert.match(report.text, /^TABLE\s+CHECK\s+RESULT\s+DETAIL\n/);
         assert.match(report.text, /\norders\s+glue partitions\s+PASS\s+3 partitions for 3 folders\n/);
@@ -78,9 +99,20 @@ describe("verify: core checks against a mocked stack", () => {
         w.replication = (_key, i) => (i < 2 ? undefined : i === 2 ? "FAILED" : "COMPLETED");
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.replication]);
-        assert.equal(check(checks, CHECKS.replication).detail, "3 COMPLETED, 1 FAILED, 2 without a status (6 objects; replica s3://lake-dev-replica-bucket)");
-        assertReported(report, CHECKS.replication, /2 objects \(dt=2024-01-30\/data_0_0_0\.snappy\.parquet, dt=2024-01-30\/data_0_0_1\.snappy\.parquet\) have no replication status: written before the replication configuration existed .*S3 Batch Replication/);
-        assertReported(report, CHECKS.replication, /S3 could not replicate 1 object \(dt=2024-01-31\/data_0_0_0\.snappy\.parquet\): check the replication role's grants/);
+        assert.equal(
+            check(checks, CHECKS.replication).detail,
+            "3 COMPLETED, 1 FAILED, 2 without a status (6 objects; replica s3://lake-dev-replica-bucket)",
+        );
+        assertReported(
+            report,
+            CHECKS.replication,
+            /2 objects \(dt=2024-01-30\/data_0_0_0\.snappy\.parquet, dt=2024-01-30\/data_0_0_1\.snappy\.parquet\) have no replication status: written before the replication configuration existed .*S3 Batch Replication/,
+        );
+        assertReported(
+            report,
+            CHECKS.replication,
+            /S3 could not replicate 1 object \(dt=2024-01-31\/data_0_0_0\.snappy\.parquet\): check the replication role's grants/,
+        );
     });
 
     it("passes objects whose replication is PENDING, and warns once one has been pending for more than a day", async () => {
@@ -105,7 +137,10 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(calls.heads, 1000);
         assert.match(check(checks, CHECKS.replication).detail, /^1,000 COMPLETED \(the 500 oldest and 500 newest of 1,200 objects; /);
         const none = await run(healthyWorld(), TIMEOUT, { ...stackOutputs(), replica: undefined });
-        assert.deepEqual([check(none.checks, CHECKS.replication).result, check(none.checks, CHECKS.replication).detail], ["skip", "the stack has no replica (replicaRegion)"]);
+        assert.deepEqual(
+            [check(none.checks, CHECKS.replication).result, check(none.checks, CHECKS.replication).detail],
+            ["skip", "the stack has no replica (replicaRegion)"],
+        );
         assert.equal(none.calls.heads, 0);
     });
 
@@ -129,10 +164,24 @@ describe("verify: core checks against a mocked stack", () => {
             const { checks, calls, report } = await run(retainedWorld(), TIMEOUT, retained());
             assert.equal(report.exitCode, EXIT.ok, report.text);
             const since = "2023-10-16 22:13:20"; // the clock's start less 29 days, when the check ran (after the crawler's 45 s)
-            assert.match(check(checks, CHECKS.rowCounts).detail, new RegExp(`^Snowflake 2,000 > Athena 1,234: the table keeps its objects 30 days \\(retentionDays\\).*the unload log has 1,234 rows unloaded since ${since.slice(0, 13)}.*, and Athena holds them$`));
-            assert.match(check(checks, CHECKS.partitionRows).detail, /^4 partitions, 1,234 rows in Athena of the unload log's 2,000 .*retentionDays 30: at least the rows unloaded since/);
-            assert.match(check(checks, CHECKS.partitions).detail, /without a folder: dt=2024-01-29, whose objects expired \(retentionDays 30\)/);
-            assert.ok(calls.sql.some((q) => /KEPT_ROWS/.test(q)), "the log is asked for the rows unloaded since the retention's start");
+            assert.match(
+                check(checks, CHECKS.rowCounts).detail,
+                new RegExp(
+                    `^Snowflake 2,000 > Athena 1,234: the table keeps its objects 30 days \\(retentionDays\\).*the unload log has 1,234 rows unloaded since ${since.slice(0, 13)}.*, and Athena holds them$`,
+                ),
+            );
+            assert.match(
+                check(checks, CHECKS.partitionRows).detail,
+                /^4 partitions, 1,234 rows in Athena of the unload log's 2,000 .*retentionDays 30: at least the rows unloaded since/,
+            );
+            assert.match(
+                check(checks, CHECKS.partitions).detail,
+                /without a folder: dt=2024-01-29, whose objects expired \(retentionDays 30\)/,
+            );
+            assert.ok(
+                calls.sql.some((q) => /KEPT_ROWS/.test(q)),
+                "the log is asked for the rows unloaded since the retention's start",
+            );
         });
 
         it("without retentionDays in the outputs the same lake fails the row counts, the rows per partition and the partitions", async () => {
@@ -154,7 +203,10 @@ describe("verify: core checks against a mocked stack", () => {
             w.unloadLog = "missing";
             const { checks } = await run(w, TIMEOUT, retained());
             assert.equal(check(checks, CHECKS.rowCounts).result, "skip");
-            assert.match(check(checks, CHECKS.rowCounts).detail, /keeps its objects 30 days \(retentionDays\).*no lower bound, and there is no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with/);
+            assert.match(
+                check(checks, CHECKS.rowCounts).detail,
+                /keeps its objects 30 days \(retentionDays\).*no lower bound, and there is no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with/,
+            );
         });
     });
 
@@ -163,7 +215,10 @@ describe("verify: core checks against a mocked stack", () => {
         w.dlq = { visible: 4, inFlight: 1 };
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.deadLetterQueue]);
-        assert.match(check(checks, CHECKS.deadLetterQueue).detail, /^4 visible, 1 in flight in https:\/\/sqs\.eu-west-1\.amazonaws\.com\/123456789012\/orders-dlq$/);
+        assert.match(
+            check(checks, CHECKS.deadLetterQueue).detail,
+            /^4 visible, 1 in flight in https:\/\/sqs\.eu-west-1\.amazonaws\.com\/123456789012\/orders-dlq$/,
+        );
         assertReported(report, CHECKS.deadLetterQueue, /the crawler cannot read the queue \(role\/KMS\) or events are malformed/);
         assert.match(check(checks, CHECKS.deadLetterQueue).cause!, /rawMessageDelivery/);
     });
@@ -176,7 +231,10 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.objects, CHECKS.glueTable]);
         const objects = check(checks, CHECKS.objects);
-        assert.match(objects.detail, /^no objects under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/; the backfill reported status ok, 1,000 rows, 3 files$/);
+        assert.match(
+            objects.detail,
+            /^no objects under s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\/; the backfill reported status ok, 1,000 rows, 3 files$/,
+        );
         assertReported(report, CHECKS.objects, /no objects: the backfill did not run or the integration role cannot write/);
         assert.match(objects.cause!, /1,000 rows unloaded, so they went elsewhere/);
         assert.equal(check(checks, CHECKS.partitions).result, "skip");
@@ -198,7 +256,11 @@ describe("verify: core checks against a mocked stack", () => {
         w.glueTableLocation = `s3://other-bucket/exports/orders/`;
         const { checks, report } = await run(w);
         assert.equal(check(checks, CHECKS.glueTable).result, "fail");
-        assertReported(report, CHECKS.glueTable, /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\//);
+        assertReported(
+            report,
+            CHECKS.glueTable,
+            /the table points at s3:\/\/other-bucket\/exports\/orders\/, not s3:\/\/lake-dev-bucket\/exports\/orders\/g1-0a1b2c3d\//,
+        );
     });
 
     it("fails when the Glue table has no partition keys although the folders are partitions", async () => {
@@ -224,16 +286,24 @@ describe("verify: core checks against a mocked stack", () => {
         w.crawlerError = "Service Principal: glue.amazonaws.com is not authorized to perform: sqs:ReceiveMessage on resource: orders-queue";
         const { checks, report } = await run(w);
         assert.equal(check(checks, CHECKS.crawler).result, "fail");
-        assert.match(check(checks, CHECKS.crawler).detail, /: FAILED: Service Principal: glue\.amazonaws\.com is not authorized .*; logs: \/aws-glue\/crawlers \/ incremental-crawl-dev-orders$/);
+        assert.match(
+            check(checks, CHECKS.crawler).detail,
+            /: FAILED: Service Principal: glue\.amazonaws\.com is not authorized .*; logs: \/aws-glue\/crawlers \/ incremental-crawl-dev-orders$/,
+        );
         assertReported(report, CHECKS.crawler, /the crawler cannot use its event queue: its role needs sqs:ReceiveMessage/);
     });
 
     it("names the crawler's own encrypted log group when the run could not write its log", async () => {
         const w = healthyWorld();
         w.crawlerStatus = "FAILED";
-        w.crawlerError = "User: arn:aws:sts::123456789012:assumed-role/incremental-crawl-prod-orders-crawler/AWS-Crawler is not authorized to perform: logs:AssociateKmsKey on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/x";
+        w.crawlerError =
+            "User: arn:aws:sts::123456789012:assumed-role/incremental-crawl-prod-orders-crawler/AWS-Crawler is not authorized to perform: logs:AssociateKmsKey on resource: arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/x";
         const { report } = await run(w);
-        assertReported(report, CHECKS.crawler, /the crawler cannot write its CloudWatch log: .*\/aws-glue\/crawlers-role\/<role>-<security configuration>/);
+        assertReported(
+            report,
+            CHECKS.crawler,
+            /the crawler cannot write its CloudWatch log: .*\/aws-glue\/crawlers-role\/<role>-<security configuration>/,
+        );
     });
 
     it("fails when the crawler outlasts the timeout, without sleeping for real", async () => {
@@ -269,19 +339,35 @@ describe("verify: core checks against a mocked stack", () => {
         assertFailed(checks, [CHECKS.partitions, CHECKS.partitionRows]);
         assert.equal(check(checks, CHECKS.partitions).detail, "2 partitions for 3 folders; not catalogued: dt=__HIVE_DEFAULT_PARTITION__");
         // The uncatalogued partition's rows are missing from Athena, and named so.
-        assert.match(check(checks, CHECKS.partitionRows).detail, /^1 with fewer rows in Athena than the unload log \(34 rows\): dt=__HIVE_DEFAULT_PARTITION__ \(Athena 0, log 34\); 2 of 3 partitions agree/);
-        assertReported(report, CHECKS.partitionRows, /partitions Athena does not have \(dt=__HIVE_DEFAULT_PARTITION__\) are not catalogued yet/);
-        assertReported(report, CHECKS.partitions, /partitions fewer than folders: the crawler has not consumed the events yet .*or the notification\/subscription filter is wrong/);
+        assert.match(
+            check(checks, CHECKS.partitionRows).detail,
+            /^1 with fewer rows in Athena than the unload log \(34 rows\): dt=__HIVE_DEFAULT_PARTITION__ \(Athena 0, log 34\); 2 of 3 partitions agree/,
+        );
+        assertReported(
+            report,
+            CHECKS.partitionRows,
+            /partitions Athena does not have \(dt=__HIVE_DEFAULT_PARTITION__\) are not catalogued yet/,
+        );
+        assertReported(
+            report,
+            CHECKS.partitions,
+            /partitions fewer than folders: the crawler has not consumed the events yet .*or the notification\/subscription filter is wrong/,
+        );
     });
 
     it("fails when the Athena query FAILED", async () => {
         const w = healthyWorld();
         w.athenaStates = ["RUNNING", "FAILED"];
-        w.athenaReason = "HIVE_BAD_DATA: Field amount's type INT64 in parquet file s3://lake-dev-bucket/exports/orders/g1-0a1b2c3d/dt=2024-01-31/data_0_0_0.snappy.parquet is incompatible with type double";
+        w.athenaReason =
+            "HIVE_BAD_DATA: Field amount's type INT64 in parquet file s3://lake-dev-bucket/exports/orders/g1-0a1b2c3d/dt=2024-01-31/data_0_0_0.snappy.parquet is incompatible with type double";
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.athenaRows]);
         assert.match(check(checks, CHECKS.athenaRows).detail, /^query qe-1 FAILED: HIVE_BAD_DATA: Field amount's type INT64/);
-        assertReported(report, CHECKS.athenaRows, /the files disagree with the table's schema: unload with ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE/);
+        assertReported(
+            report,
+            CHECKS.athenaRows,
+            /the files disagree with the table's schema: unload with ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE/,
+        );
         assert.equal(check(checks, CHECKS.rowCounts).result, "skip");
     });
 
@@ -300,9 +386,15 @@ describe("verify: core checks against a mocked stack", () => {
         w.taskState = "suspended";
         const { checks, report, calls } = await run(w);
         assertFailed(checks, [CHECKS.rowCounts]);
-        assert.equal(check(checks, CHECKS.rowCounts).detail,
-            "Snowflake 1,234 > Athena 1,200 (lake 34 behind); 34 rows pending in stream ORDERS_LAKE_0A1B2C3D; task ORDERS_LAKE_EXPORT suspended");
-        assertReported(report, CHECKS.rowCounts, /the lake holds fewer rows than Snowflake: the task is not running, the stream is stale, or the crawler is behind/);
+        assert.equal(
+            check(checks, CHECKS.rowCounts).detail,
+            "Snowflake 1,234 > Athena 1,200 (lake 34 behind); 34 rows pending in stream ORDERS_LAKE_0A1B2C3D; task ORDERS_LAKE_EXPORT suspended",
+        );
+        assertReported(
+            report,
+            CHECKS.rowCounts,
+            /the lake holds fewer rows than Snowflake: the task is not running, the stream is stale, or the crawler is behind/,
+        );
         const cause = check(checks, CHECKS.rowCounts).cause!;
         assert.match(cause, /task ORDERS_LAKE_EXPORT is suspended/);
         assert.match(cause, /the 34 missing rows are still in the stream/);
@@ -315,7 +407,9 @@ describe("verify: core checks against a mocked stack", () => {
         const { checks, report } = await run(w);
         assert.equal(report.exitCode, EXIT.ok);
         assert.deepEqual(check(checks, CHECKS.rowCounts), {
-            table: "orders", check: CHECKS.rowCounts, result: "pass",
+            table: "orders",
+            check: CHECKS.rowCounts,
+            result: "pass",
             detail: "Snowflake 1,200 < Athena 1,234; 34 rows more than Snowflake holds now: deleted or updated upstream, the lake is append-only; see partition rows for duplicates",
         });
     });
@@ -328,9 +422,11 @@ describe("verify: core checks against a mocked stack", () => {
         // The lake is ahead of Snowflake in total, which passes; the partitions tell what is wrong.
         assertFailed(checks, [CHECKS.partitionRows]);
         assert.equal(check(checks, CHECKS.rowCounts).result, "pass");
-        assert.equal(check(checks, CHECKS.partitionRows).detail,
+        assert.equal(
+            check(checks, CHECKS.partitionRows).detail,
             "1 with fewer rows in Athena than the unload log (50 rows): dt=2024-01-30 (Athena 550, log 600); " +
-            "1 with more (600 rows): dt=2024-01-31 (Athena 1,200, log 600); 1 of 3 partitions agree (Athena 1,784, log 1,234 rows; query qe-2)");
+                "1 with more (600 rows): dt=2024-01-31 (Athena 1,200, log 600); 1 of 3 partitions agree (Athena 1,784, log 1,234 rows; query qe-2)",
+        );
         const cause = check(checks, CHECKS.partitionRows).cause!;
         assert.match(cause, /catalogued partitions with fewer rows than were unloaded lost files/);
         assert.match(cause, /a stream recreated with its initial rows .* re-exports every row into the same export/);
@@ -355,7 +451,10 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(a.report.exitCode, EXIT.ok);
         const skipped = check(a.checks, CHECKS.partitionRows);
         assert.equal(skipped.result, "skip");
-        assert.match(skipped.detail, /^no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with \(SQL compilation error: Object .* does not exist or not authorized\.\): a stack deployed before the log/);
+        assert.match(
+            skipped.detail,
+            /^no unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS to compare with \(SQL compilation error: Object .* does not exist or not authorized\.\): a stack deployed before the log/,
+        );
         // Athena is not asked for rows per partition when there is nothing to compare them with.
         assert.deepEqual(a.calls.athena, ['SELECT COUNT(*) FROM "lake"."orders"']);
 
@@ -363,8 +462,10 @@ describe("verify: core checks against a mocked stack", () => {
         empty.unloadLog = {};
         const b = await run(empty);
         assert.deepEqual([check(b.checks, CHECKS.partitionRows).result, b.report.exitCode], ["skip", EXIT.ok]);
-        assert.match(check(b.checks, CHECKS.partitionRows).detail,
-            /^per-partition check skipped: the unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS records no files of ORDERS export g1-0a1b2c3d, while S3 holds [\d,]+ objects of it\. They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed \(COPY results with lower-case column names/);
+        assert.match(
+            check(b.checks, CHECKS.partitionRows).detail,
+            /^per-partition check skipped: the unload log LAKE_EXPORT\.EXPORT\.LAKE_UNLOADS records no files of ORDERS export g1-0a1b2c3d, while S3 holds [\d,]+ objects of it\. They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed \(COPY results with lower-case column names/,
+        );
         assert.match(b.report.text, /per-partition check skipped/, "the report says so");
 
         const older = stackOutputs();
@@ -385,7 +486,10 @@ describe("verify: core checks against a mocked stack", () => {
         assert.equal(c.severity, undefined);
         assertReported(report, CHECKS.stream, /raise the table's `generation` in the stack file before the next pulumi up/);
         assert.match(c.cause!, /recreated stream starts with every row .* unload them all again into export g1-0a1b2c3d/);
-        assert.match(c.cause!, /the first pulumi up after a refresh \(pulumi refresh, or pulumi up --refresh\) recreates the stream in place/);
+        assert.match(
+            c.cause!,
+            /the first pulumi up after a refresh \(pulumi refresh, or pulumi up --refresh\) recreates the stream in place/,
+        );
     });
 
     it("fails, as a warning, when the stream goes stale in less than two days, naming the task's state", async () => {
@@ -396,9 +500,15 @@ describe("verify: core checks against a mocked stack", () => {
         assertFailed(checks, [CHECKS.stream]);
         const c = check(checks, CHECKS.stream);
         assert.equal(c.severity, "warning");
-        assert.equal(c.detail, "ORDERS_LAKE_0A1B2C3D goes stale in 1d 6h, at 2023-11-16T04:13:20Z (less than 2d away); task ORDERS_LAKE_EXPORT suspended");
+        assert.equal(
+            c.detail,
+            "ORDERS_LAKE_0A1B2C3D goes stale in 1d 6h, at 2023-11-16T04:13:20Z (less than 2d away); task ORDERS_LAKE_EXPORT suspended",
+        );
         assert.equal(report.exitCode, EXIT.failed);
-        assert.match(report.text, /\n {2}orders \/ snowflake stream \(warning\): the task is not consuming the stream .*SHOW TASKS .*alerts topic .*RESUME/);
+        assert.match(
+            report.text,
+            /\n {2}orders \/ snowflake stream \(warning\): the task is not consuming the stream .*SHOW TASKS .*alerts topic .*RESUME/,
+        );
         assert.match(report.text, /11 passed, 1 failed \(1 of them a warning\), 0 skipped \(12 checks\)/);
     });
 
@@ -413,7 +523,10 @@ describe("verify: core checks against a mocked stack", () => {
 
     it("fails when Snowflake answers with an error", async () => {
         const w = healthyWorld();
-        w.snowflakeError = Object.assign(new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.ORDERS' does not exist or not authorized."), { code: "002003" });
+        w.snowflakeError = Object.assign(
+            new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.ORDERS' does not exist or not authorized."),
+            { code: "002003" },
+        );
         const { checks, report } = await run(w);
         assertFailed(checks, [CHECKS.snowflakeRows, CHECKS.stream]);
         assert.match(check(checks, CHECKS.snowflakeRows).detail, /^"LAKE_EXPORT"."EXPORT"."ORDERS": SQL compilation error: ?\nObject/);
@@ -438,13 +551,18 @@ describe("verify: core checks against a mocked stack", () => {
         w.glueTableExists = false;
         const { checks, report } = await run(w);
         assert.equal(report.exitCode, EXIT.ok);
-        assert.deepEqual(checks.filter((c) => c.result === "skip").map((c) => c.check),
-            [CHECKS.replication, CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows]);
+        assert.deepEqual(
+            checks.filter((c) => c.result === "skip").map((c) => c.check),
+            [CHECKS.replication, CHECKS.glueTable, CHECKS.partitions, CHECKS.athenaRows, CHECKS.rowCounts, CHECKS.partitionRows],
+        );
     });
 
     it("refuses a table that is not in the outputs", async () => {
         const d = deps(healthyWorld());
-        await assert.rejects(verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 1, tables: ["customers"] }), /no table customers in the stack outputs \(tables: orders\)/);
+        await assert.rejects(
+            verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 1, tables: ["customers"] }),
+            /no table customers in the stack outputs \(tables: orders\)/,
+        );
     });
 });
 
@@ -456,24 +574,34 @@ describe("verify: report", () => {
             { table: "customers", check: "row counts", result: "skip", detail: "needs both counts" },
         ]);
         assert.equal(report.exitCode, EXIT.failed);
-        assert.equal(report.text, [
-            "TABLE      CHECK              RESULT  DETAIL",
-            "---------  -----------------  ------  ------",
-            "orders     s3 objects         PASS    6 objects",
-            "customers  dead-letter queue  FAIL    2 visible",
-            "customers  row counts         SKIP    needs both counts",
-            "",
-            "1 passed, 1 failed, 1 skipped (3 checks)",
-            "",
-            "Likely causes:",
-            "  customers / dead-letter queue: events are malformed",
-            "",
-        ].join("\n"));
+        assert.equal(
+            report.text,
+            [
+                "TABLE      CHECK              RESULT  DETAIL",
+                "---------  -----------------  ------  ------",
+                "orders     s3 objects         PASS    6 objects",
+                "customers  dead-letter queue  FAIL    2 visible",
+                "customers  row counts         SKIP    needs both counts",
+                "",
+                "1 passed, 1 failed, 1 skipped (3 checks)",
+                "",
+                "Likely causes:",
+                "  customers / dead-letter queue: events are malformed",
+                "",
+            ].join("\n"),
+        );
     });
 
     it("marks a warning-level failure in the summary and its cause; it still fails", () => {
         const report = formatReport([
-            { table: "orders", check: "snowflake stream", result: "fail", detail: "goes stale in 1d", cause: "resume the task", severity: "warning" },
+            {
+                table: "orders",
+                check: "snowflake stream",
+                result: "fail",
+                detail: "goes stale in 1d",
+                cause: "resume the task",
+                severity: "warning",
+            },
         ]);
         assert.equal(report.exitCode, EXIT.failed);
         assert.match(report.text, /\norders  snowflake stream  FAIL    goes stale in 1d\n/);

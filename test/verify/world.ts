@@ -5,11 +5,23 @@
  * `sleep` only advances time. Each test starts from a healthy stack and breaks one thing.
  */
 import {
-    AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, QueryExecutionState, StartQueryExecutionCommand, StopQueryExecutionCommand,
+    AthenaClient,
+    GetQueryExecutionCommand,
+    GetQueryResultsCommand,
+    QueryExecutionState,
+    StartQueryExecutionCommand,
+    StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
 import {
-    CrawlerRunningException, EntityNotFoundException, GetCrawlerCommand, GetPartitionsCommand, GetTableCommand, GetTablesCommand, GlueClient,
-    Partition, StartCrawlerCommand,
+    CrawlerRunningException,
+    EntityNotFoundException,
+    GetCrawlerCommand,
+    GetPartitionsCommand,
+    GetTableCommand,
+    GetTablesCommand,
+    GlueClient,
+    Partition,
+    StartCrawlerCommand,
 } from "@aws-sdk/client-glue";
 import { HeadObjectCommand, ListObjectsV2Command, ReplicationStatus, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
@@ -181,12 +193,21 @@ export function install(w: World) {
         if (input.Bucket !== BUCKET || input.Prefix !== prefix) throw new Error(`unexpected listing ${input.Bucket}/${input.Prefix}`);
         if (input.Delimiter === "/") {
             const p = page(w.folders, input.ContinuationToken, 2);
-            return { CommonPrefixes: p.items.map((f) => ({ Prefix: `${prefix}${f}/` })), IsTruncated: p.next !== undefined, NextContinuationToken: p.next };
+            return {
+                CommonPrefixes: p.items.map((f) => ({ Prefix: `${prefix}${f}/` })),
+                IsTruncated: p.next !== undefined,
+                NextContinuationToken: p.next,
+            };
         }
         const p = page(objectKeys(w), input.ContinuationToken, 4);
         return {
-            Contents: p.items.map((Key) => ({ Key, Size: 1000, LastModified: new Date(START - (w.objectAgeMs?.(objectKeys(w).indexOf(Key)) ?? DAY)) })),
-            IsTruncated: p.next !== undefined, NextContinuationToken: p.next,
+            Contents: p.items.map((Key) => ({
+                Key,
+                Size: 1000,
+                LastModified: new Date(START - (w.objectAgeMs?.(objectKeys(w).indexOf(Key)) ?? DAY)),
+            })),
+            IsTruncated: p.next !== undefined,
+            NextContinuationToken: p.next,
         };
     });
     m.s3.on(HeadObjectCommand).callsFake((input) => {
@@ -202,7 +223,9 @@ export function install(w: World) {
         if (input.QueueUrl === QUEUE && w.queueError) throw w.queueError;
         const d = input.QueueUrl === QUEUE ? w.queue : input.QueueUrl === DLQ ? w.dlq : undefined;
         if (!d) throw new Error(`unexpected queue ${input.QueueUrl}`);
-        return { Attributes: { ApproximateNumberOfMessages: String(d.visible), ApproximateNumberOfMessagesNotVisible: String(d.inFlight) } };
+        return {
+            Attributes: { ApproximateNumberOfMessages: String(d.visible), ApproximateNumberOfMessagesNotVisible: String(d.inFlight) },
+        };
     });
 
     let started = false;
@@ -211,13 +234,20 @@ export function install(w: World) {
         calls.startCrawler += 1;
         if (input.Name !== CRAWLER) throw new Error(`unexpected crawler ${input.Name}`);
         started = true;
-        if (w.crawlerAlreadyRunning) throw new CrawlerRunningException({ message: `Crawler with name ${CRAWLER} has already started`, $metadata: {} });
+        if (w.crawlerAlreadyRunning)
+            throw new CrawlerRunningException({ message: `Crawler with name ${CRAWLER} has already started`, $metadata: {} });
         return {};
     });
     m.glue.on(GetCrawlerCommand).callsFake(() => {
         calls.getCrawler += 1;
         if (!started) {
-            return { Crawler: { Name: CRAWLER, State: w.crawlerAlreadyRunning ? "RUNNING" : "READY", LastCrawl: { Status: "SUCCEEDED", StartTime: PREV_CRAWL } } };
+            return {
+                Crawler: {
+                    Name: CRAWLER,
+                    State: w.crawlerAlreadyRunning ? "RUNNING" : "READY",
+                    LastCrawl: { Status: "SUCCEEDED", StartTime: PREV_CRAWL },
+                },
+            };
         }
         const state = w.crawlerStates[Math.min(pollIndex++, w.crawlerStates.length - 1)];
         const done = state === "READY";
@@ -226,7 +256,13 @@ export function install(w: World) {
                 Name: CRAWLER,
                 State: state,
                 LastCrawl: done
-                    ? { Status: w.crawlerStatus, ErrorMessage: w.crawlerError, StartTime: NEW_CRAWL, LogGroup: "/aws-glue/crawlers", LogStream: CRAWLER }
+                    ? {
+                          Status: w.crawlerStatus,
+                          ErrorMessage: w.crawlerError,
+                          StartTime: NEW_CRAWL,
+                          LogGroup: "/aws-glue/crawlers",
+                          LogStream: CRAWLER,
+                      }
                     : { Status: "SUCCEEDED", StartTime: PREV_CRAWL },
             },
         };
@@ -237,7 +273,13 @@ export function install(w: World) {
             Table: {
                 Name: "orders",
                 DatabaseName: "lake",
-                StorageDescriptor: { Location: w.glueTableLocation ?? `s3://${BUCKET}/${prefix}`, Columns: [{ Name: "order_id", Type: "bigint" }, { Name: "amount", Type: "double" }] },
+                StorageDescriptor: {
+                    Location: w.glueTableLocation ?? `s3://${BUCKET}/${prefix}`,
+                    Columns: [
+                        { Name: "order_id", Type: "bigint" },
+                        { Name: "amount", Type: "double" },
+                    ],
+                },
                 PartitionKeys: (w.gluePartitionKeys ?? ["dt"]).map((Name) => ({ Name, Type: "string" })),
                 Parameters: { classification: "parquet" },
             },
@@ -245,7 +287,10 @@ export function install(w: World) {
     });
     m.glue.on(GetTablesCommand).resolves({ TableList: [] });
     m.glue.on(GetPartitionsCommand).callsFake((input) => {
-        const all: Partition[] = w.partitions.map((f) => ({ Values: [f.split("=")[1]], StorageDescriptor: { Location: `s3://${BUCKET}/${prefix}${f}/` } }));
+        const all: Partition[] = w.partitions.map((f) => ({
+            Values: [f.split("=")[1]],
+            StorageDescriptor: { Location: `s3://${BUCKET}/${prefix}${f}/` },
+        }));
         const p = page(all, input.NextToken, 2);
         return { Partitions: p.items, NextToken: p.next };
     });
@@ -259,7 +304,8 @@ export function install(w: World) {
     const athenaPolls: Record<string, number> = {};
     m.athena.on(StartQueryExecutionCommand).callsFake((input) => {
         const id = queries[input.QueryString ?? ""];
-        if (input.WorkGroup !== "incremental-crawl-dev" || id === undefined) throw new Error(`unexpected query ${input.QueryString} in ${input.WorkGroup}`);
+        if (input.WorkGroup !== "incremental-crawl-dev" || id === undefined)
+            throw new Error(`unexpected query ${input.QueryString} in ${input.WorkGroup}`);
         calls.athena.push(input.QueryString!);
         return { QueryExecutionId: id };
     });
@@ -274,12 +320,17 @@ export function install(w: World) {
             return { ResultSet: { Rows: [{ Data: [{ VarCharValue: "_col0" }] }, { Data: [{ VarCharValue: String(w.athenaRows) }] }] } };
         }
         // Only catalogued partitions; the header on the first page only; two rows a page.
-        const rows = Object.entries(w.lakeRows).filter(([f]) => w.partitions.includes(f)).map(([f, n]) => {
-            const value = f.slice(f.indexOf("=") + 1);
-            return { Data: [value === "__HIVE_DEFAULT_PARTITION__" ? {} : { VarCharValue: value }, { VarCharValue: String(n) }] };
-        });
+        const rows = Object.entries(w.lakeRows)
+            .filter(([f]) => w.partitions.includes(f))
+            .map(([f, n]) => {
+                const value = f.slice(f.indexOf("=") + 1);
+                return { Data: [value === "__HIVE_DEFAULT_PARTITION__" ? {} : { VarCharValue: value }, { VarCharValue: String(n) }] };
+            });
         const p = page(rows, input.NextToken, 2);
-        return { ResultSet: { Rows: [...(input.NextToken ? [] : [{ Data: [{ VarCharValue: key }, { VarCharValue: "_col1" }] }]), ...p.items] }, NextToken: p.next };
+        return {
+            ResultSet: { Rows: [...(input.NextToken ? [] : [{ Data: [{ VarCharValue: key }, { VarCharValue: "_col1" }] }]), ...p.items] },
+            NextToken: p.next,
+        };
     });
     m.athena.on(StopQueryExecutionCommand).callsFake(() => {
         calls.stopQuery += 1;
@@ -289,7 +340,8 @@ export function install(w: World) {
 }
 
 /** The unload log's query for the orders export (`unloadLogPartitionsSql`). */
-export const LOG_SQL = `SELECT REGEXP_SUBSTR("FILE_NAME", '([^/]+)/[^/]*$', 1, 1, 'e', 1) AS "PARTITION", SUM("ROW_COUNT") AS "ROW_COUNT", COUNT(*) AS "FILES" ` +
+export const LOG_SQL =
+    `SELECT REGEXP_SUBSTR("FILE_NAME", '([^/]+)/[^/]*$', 1, 1, 'e', 1) AS "PARTITION", SUM("ROW_COUNT") AS "ROW_COUNT", COUNT(*) AS "FILES" ` +
     `FROM "LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS" WHERE "TABLE_NAME" = 'ORDERS' AND "EXPORT_ID" = '${EXPORT}' GROUP BY 1`;
 
 /** The fake Snowflake connection: COUNT(*) of the table and the stream, SHOW TASKS, SHOW STREAMS, DESCRIBE TABLE, the unload log. */
@@ -301,26 +353,54 @@ export function fakeSnowflake(w: World, calls: { sql: string[] }): SqlConnection
             if (w.snowflakeError) throw w.snowflakeError;
             if (sqlText === `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) {
                 const s = w.stream;
-                return { rows: s === "missing" ? [] : [{ created_on: new Date(START - 30 * DAY), name: "ORDERS_LAKE_0A1B2C3D", mode: "APPEND_ONLY", stale: s.stale, stale_after: s.staleAfter }], queryId: "q5" };
+                return {
+                    rows:
+                        s === "missing"
+                            ? []
+                            : [
+                                  {
+                                      created_on: new Date(START - 30 * DAY),
+                                      name: "ORDERS_LAKE_0A1B2C3D",
+                                      mode: "APPEND_ONLY",
+                                      stale: s.stale,
+                                      stale_after: s.staleAfter,
+                                  },
+                              ],
+                    queryId: "q5",
+                };
             }
             const since = /'(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)'::TIMESTAMP_NTZ/.exec(sqlText)?.[1];
-            if (since !== undefined && sqlText === unloadLogPartitionsSql(["LAKE_EXPORT", "EXPORT", "LAKE_UNLOADS"], "ORDERS", EXPORT, since)) {
-                if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
+            if (
+                since !== undefined &&
+                sqlText === unloadLogPartitionsSql(["LAKE_EXPORT", "EXPORT", "LAKE_UNLOADS"], "ORDERS", EXPORT, since)
+            ) {
+                if (w.unloadLog === "missing")
+                    throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
                 const log = w.unloadLog;
-                const rows = Object.entries(log).map(([f, n]) => ({ PARTITION: f, ROW_COUNT: n, FILES: w.objectsPerFolder, KEPT_ROWS: w.unloadLogKept?.[f] ?? n }));
+                const rows = Object.entries(log).map(([f, n]) => ({
+                    PARTITION: f,
+                    ROW_COUNT: n,
+                    FILES: w.objectsPerFolder,
+                    KEPT_ROWS: w.unloadLogKept?.[f] ?? n,
+                }));
                 return { rows, queryId: "q7" };
             }
             if (sqlText === LOG_SQL) {
-                if (w.unloadLog === "missing") throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
+                if (w.unloadLog === "missing")
+                    throw new Error("SQL compilation error:\nObject 'LAKE_EXPORT.EXPORT.LAKE_UNLOADS' does not exist or not authorized.");
                 const log = logReads++ > 0 && w.unloadLogLater ? w.unloadLogLater : w.unloadLog;
                 // As snowflake-sdk returns NUMBER aggregates: numbers, NULL for a file outside any folder.
                 const rows = Object.entries(log).map(([f, n]) => ({ PARTITION: f, ROW_COUNT: n, FILES: w.objectsPerFolder }));
                 return { rows, queryId: "q6" };
             }
-            if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"') return { rows: [{ ROW_COUNT: w.snowflakeRows }], queryId: "q1" };
-            if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"') return { rows: [{ ROW_COUNT: String(w.streamPending) }], queryId: "q2" };
-            if (sqlText === `SHOW TASKS LIKE 'ORDERS_LAKE_EXPORT' IN SCHEMA "LAKE_EXPORT"."EXPORT"`) return { rows: [{ name: "ORDERS_LAKE_EXPORT", state: w.taskState }], queryId: "q3" };
-            if (sqlText === 'DESCRIBE TABLE "LAKE_EXPORT"."EXPORT"."ORDERS"' && w.describeRows) return { rows: w.describeRows, queryId: "q4" };
+            if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS"')
+                return { rows: [{ ROW_COUNT: w.snowflakeRows }], queryId: "q1" };
+            if (sqlText === 'SELECT COUNT(*) AS "ROW_COUNT" FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D"')
+                return { rows: [{ ROW_COUNT: String(w.streamPending) }], queryId: "q2" };
+            if (sqlText === `SHOW TASKS LIKE 'ORDERS_LAKE_EXPORT' IN SCHEMA "LAKE_EXPORT"."EXPORT"`)
+                return { rows: [{ name: "ORDERS_LAKE_EXPORT", state: w.taskState }], queryId: "q3" };
+            if (sqlText === 'DESCRIBE TABLE "LAKE_EXPORT"."EXPORT"."ORDERS"' && w.describeRows)
+                return { rows: w.describeRows, queryId: "q4" };
             throw new Error(`unexpected SQL: ${sqlText}`);
         },
     };

@@ -50,12 +50,18 @@ export interface Proposal {
 const TEMPORAL = /^(DATE|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\(\d\))?$/;
 
 /** The type as config.ts normalises it. */
-const normalType = (t: string) => t.trim().toUpperCase().replace(/\s*,\s*/g, ",");
+const normalType = (t: string) =>
+    t
+        .trim()
+        .toUpperCase()
+        .replace(/\s*,\s*/g, ",");
 
 /** `crm.public.customers` → `CRM.PUBLIC.CUSTOMERS` (unquoted names fold to upper case); throws `UsageError`. */
 export function parseSource(text: string): { source: string; parts: [string, string, string] } {
     if (text.includes('"')) {
-        throw new UsageError(`${text}: a source is DATABASE.SCHEMA.TABLE of unquoted names (the stack file's source takes upper-case identifiers only)`);
+        throw new UsageError(
+            `${text}: a source is DATABASE.SCHEMA.TABLE of unquoted names (the stack file's source takes upper-case identifiers only)`,
+        );
     }
     const source = text.trim().toUpperCase();
     const why = naming.snowflakeQualifiedName(source);
@@ -77,7 +83,8 @@ function typeProblem(type: string): string | undefined {
     if (naming.snowflakeType(type) === undefined) return undefined;
     // https://docs.snowflake.com/en/sql-reference/data-types-vector (loading and unloading Parquet data)
     if (/^VECTOR\b/.test(type)) return "VECTOR columns cannot be unloaded to Parquet (Snowflake unloads them only cast to ARRAY)";
-    if (/^(ARRAY|OBJECT|MAP)\(/.test(type)) return "a structured type: the stack's columns take ARRAY, OBJECT and VARIANT without element types";
+    if (/^(ARRAY|OBJECT|MAP)\(/.test(type))
+        return "a structured type: the stack's columns take ARRAY, OBJECT and VARIANT without element types";
     return `${type} is not among the types the stack unloads to Parquet (components/naming.ts: numbers, text, binary, boolean, date and time, VARIANT, OBJECT, ARRAY, GEOGRAPHY)`;
 }
 
@@ -88,7 +95,13 @@ function resolveExcludes(names: string[], columns: DescribedColumn[], source: st
         const exact = columns.find((c) => c.name === n);
         const folded = columns.filter((c) => c.name.toUpperCase() === n.toUpperCase());
         const hit = exact ?? (folded.length === 1 ? folded[0] : undefined);
-        if (!hit) throw new UsageError(`--exclude: ${source} has no column ${n}${didYouMean(n, columns.map((c) => c.name))}`);
+        if (!hit)
+            throw new UsageError(
+                `--exclude: ${source} has no column ${n}${didYouMean(
+                    n,
+                    columns.map((c) => c.name),
+                )}`,
+            );
         out.add(hit.name);
     }
     return out;
@@ -101,7 +114,11 @@ function resolveExcludes(names: string[], columns: DescribedColumn[], source: st
  * not write, names that clash with the partition key. Those block the entry unless `exclude`
  * names them. Throws `UsageError` for an `exclude` or `partitionBy` that names no column.
  */
-export function proposeTable(source: string, columns: DescribedColumn[], opts: { name?: string; partitionBy?: string; granularity?: PartitionGranularity; exclude?: string[] } = {}): Proposal {
+export function proposeTable(
+    source: string,
+    columns: DescribedColumn[],
+    opts: { name?: string; partitionBy?: string; granularity?: PartitionGranularity; exclude?: string[] } = {},
+): Proposal {
     const excludes = resolveExcludes(opts.exclude ?? [], columns, source);
     const unfit = new Map<string, string>();
     for (const c of columns) {
@@ -115,8 +132,15 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
     let partition: string | undefined;
     if (opts.partitionBy !== undefined) {
         const hit = columns.find((c) => c.name === opts.partitionBy) ?? columns.find((c) => c.name === opts.partitionBy!.toUpperCase());
-        if (!hit) throw new UsageError(`--partition-by: ${source} has no column ${opts.partitionBy}${didYouMean(opts.partitionBy, columns.map((c) => c.name))}`);
-        if (!usable.includes(hit)) problems.push(`--partition-by ${hit.name}: the column is left out (${unfit.get(hit.name) ?? "--exclude"})`);
+        if (!hit)
+            throw new UsageError(
+                `--partition-by: ${source} has no column ${opts.partitionBy}${didYouMean(
+                    opts.partitionBy,
+                    columns.map((c) => c.name),
+                )}`,
+            );
+        if (!usable.includes(hit))
+            problems.push(`--partition-by ${hit.name}: the column is left out (${unfit.get(hit.name) ?? "--exclude"})`);
         else partitionBy = hit.name;
         partition = "--partition-by";
     } else {
@@ -126,7 +150,9 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
             partitionBy = first.name;
             partition = "the first DATE or TIMESTAMP column";
         } else {
-            problems.push(`${source} has no DATE or TIMESTAMP column to partition by: pass --partition-by <column> (a text or number column partitions by value, p_<column>=<value>)`);
+            problems.push(
+                `${source} has no DATE or TIMESTAMP column to partition by: pass --partition-by <column> (a text or number column partitions by value, p_<column>=<value>)`,
+            );
         }
     }
     const partCol = columns.find((c) => c.name === partitionBy);
@@ -134,7 +160,8 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
     if (partitionBy !== undefined) {
         const key = partitionKey({ partitionBy, partitionGranularity: granularity });
         for (const c of usable) {
-            if (c.name.toLowerCase() === key) unfit.set(c.name, `named like the table's partition key ${key}: Athena refuses a column repeated as a partition key`);
+            if (c.name.toLowerCase() === key)
+                unfit.set(c.name, `named like the table's partition key ${key}: Athena refuses a column repeated as a partition key`);
         }
         partition = `partitionBy ${partitionBy} (${partition}), partitionGranularity ${granularity}`;
     }
@@ -148,19 +175,28 @@ export function proposeTable(source: string, columns: DescribedColumn[], opts: {
     }
     const kept = columns.filter((c) => !unfit.has(c.name) && !excludes.has(c.name));
     if (kept.length === 0 && columns.length > 0) problems.push(`no column of ${source} is left to export`);
-    const entry: TableEntry | undefined = refused.length === 0 && problems.length === 0 && partitionBy !== undefined ? {
-        name: opts.name ?? source.split(".")[2],
-        source,
-        columns: kept.map((c) => ({ name: c.name, type: normalType(c.type), ...(c.nullable ? {} : { nullable: false as const }) })),
-        partitionBy,
-        partitionGranularity: granularity,
-    } : undefined;
+    const entry: TableEntry | undefined =
+        refused.length === 0 && problems.length === 0 && partitionBy !== undefined
+            ? {
+                  name: opts.name ?? source.split(".")[2],
+                  source,
+                  columns: kept.map((c) => ({
+                      name: c.name,
+                      type: normalType(c.type),
+                      ...(c.nullable ? {} : { nullable: false as const }),
+                  })),
+                  partitionBy,
+                  partitionGranularity: granularity,
+              }
+            : undefined;
     return { entry, refused, excluded, partition, problems };
 }
 
 /** The pair of the stack's `tables` setting in the document's `config` (full or short key). */
 function tablesPair(config: YAML.YAMLMap, project: string): YAML.Pair<YAML.Scalar, unknown> | undefined {
-    return (config.items as Array<YAML.Pair<YAML.Scalar, unknown>>).find((p) => YAML.isScalar(p.key) && [`${project}:tables`, "tables"].includes(String(p.key.value)));
+    return (config.items as Array<YAML.Pair<YAML.Scalar, unknown>>).find(
+        (p) => YAML.isScalar(p.key) && [`${project}:tables`, "tables"].includes(String(p.key.value)),
+    );
 }
 
 /**
@@ -180,7 +216,8 @@ export function appendTable(doc: YAML.Document, entry: TableEntry, project: stri
         map.set(`${project}:tables`, doc.createNode([]));
         pair = tablesPair(map, project)!;
     }
-    if (!YAML.isSeq(pair.value)) throw new CommandError(`${String(pair.key.value)} is not a list in the stack file: fix it before adding a table`, EXIT.usage);
+    if (!YAML.isSeq(pair.value))
+        throw new CommandError(`${String(pair.key.value)} is not a list in the stack file: fix it before adding a table`, EXIT.usage);
     const node = doc.createNode(entry) as YAML.YAMLMap;
     for (const col of (node.get("columns", true) as unknown as YAML.YAMLSeq).items as YAML.YAMLMap[]) {
         col.flow = true;
@@ -204,20 +241,42 @@ export function addedLines(before: string, after: string): string {
 // --- The command -------------------------------------------------------------------------------
 
 const options = {
-    stack: { type: "string", value: "name", description: "the stack whose Pulumi.<stack>.yaml gets the table (and whose Snowflake account is read)" },
-    name: { type: "string", value: "NAME", description: "the table's name in the stack (its S3 folder and Glue table, lower-cased); default the source table's name" },
+    stack: {
+        type: "string",
+        value: "name",
+        description: "the stack whose Pulumi.<stack>.yaml gets the table (and whose Snowflake account is read)",
+    },
+    name: {
+        type: "string",
+        value: "NAME",
+        description: "the table's name in the stack (its S3 folder and Glue table, lower-cased); default the source table's name",
+    },
     "partition-by": { type: "string", value: "column", description: "the partition column; default the first DATE or TIMESTAMP column" },
-    granularity: { type: "string", value: "day|month|hour|value", description: "the partition granularity; default day for a date or time column, value otherwise" },
-    exclude: { type: "string", value: "columns", multiple: true, description: "columns to leave out, separated by commas (those the stack cannot take must be named here)" },
+    granularity: {
+        type: "string",
+        value: "day|month|hour|value",
+        description: "the partition granularity; default day for a date or time column, value otherwise",
+    },
+    exclude: {
+        type: "string",
+        value: "columns",
+        multiple: true,
+        description: "columns to leave out, separated by commas (those the stack cannot take must be named here)",
+    },
     "dry-run": { type: "boolean", description: "print the YAML it would add; leave the stack file as it is" },
-    check: { type: "boolean", description: "compare the columns of the stack's source tables (or the one named) with Snowflake's, and name what changed upstream" },
+    check: {
+        type: "boolean",
+        description: "compare the columns of the stack's source tables (or the one named) with Snowflake's, and name what changed upstream",
+    },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
     script: "add-table",
     synopsis: "--stack <name> [--check] [--exclude <columns>] [--dry-run] [options] <DB.SCHEMA.TABLE>",
-    summary: "Adds an existing Snowflake table to the stack file as a `source` table, with its columns read from Snowflake (DESCRIBE TABLE); --check shows how source tables changed upstream.",
-    description: "The table is checked with the stack's configuration rules before anything is written, and appended to " +
+    summary:
+        "Adds an existing Snowflake table to the stack file as a `source` table, with its columns read from Snowflake (DESCRIBE TABLE); --check shows how source tables changed upstream.",
+    description:
+        "The table is checked with the stack's configuration rules before anything is written, and appended to " +
         "incremental-crawl:tables with the file's comments and order kept. Columns the stack cannot export (quoted mixed-case names, " +
         "types the unload does not write to Parquet, names that clash with the partition key) are listed with the reason; " +
         "--exclude leaves them out. It connects as the backfill does: the stack's snowflake:* settings and snowflakeWarehouse, " +
@@ -230,7 +289,8 @@ export const spec: CommandSpec<typeof options> = {
         "npm run add-table -- --stack prod SALES.PUBLIC.EVENTS --exclude payload_v2 --partition-by EVENT_TS --granularity hour",
         "npm run add-table -- --stack prod --check",
     ],
-    footer: "Exit status: 0 added (or, with --check, nothing the export breaks on), 1 the table cannot be added as it is " +
+    footer:
+        "Exit status: 0 added (or, with --check, nothing the export breaks on), 1 the table cannot be added as it is " +
         "(or a source table changed upstream), 2 it could not run (arguments, stack file, Snowflake).",
 };
 
@@ -290,12 +350,15 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
     const err = (line: string) => deps.stderr(`${line}\n`);
     const granularity = values.granularity as PartitionGranularity | undefined;
     if (granularity !== undefined && !GRANULARITIES.includes(granularity)) {
-        throw new UsageError(`--granularity: one of ${GRANULARITIES.join(", ")}${didYouMean(granularity, GRANULARITIES)}, got ${granularity}`);
+        throw new UsageError(
+            `--granularity: one of ${GRANULARITIES.join(", ")}${didYouMean(granularity, GRANULARITIES)}, got ${granularity}`,
+        );
     }
     if (values.check && (values.exclude.length > 0 || values["partition-by"] || values.name || granularity || values["dry-run"])) {
         throw new UsageError("--check only compares: it takes no --name, --partition-by, --granularity, --exclude or --dry-run");
     }
-    if (!values.check && positionals.length === 0) throw new UsageError("missing <DB.SCHEMA.TABLE>, the Snowflake table to add (or --check)");
+    if (!values.check && positionals.length === 0)
+        throw new UsageError("missing <DB.SCHEMA.TABLE>, the Snowflake table to add (or --check)");
     const target = positionals[0] === undefined ? undefined : parseSource(positionals[0]);
 
     // The stack file as it is must be valid: its settings say how to connect, and the new table joins them.
@@ -307,7 +370,9 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
         const targets = target ? sources.filter((t) => t.source === target.source) : sources;
         if (target && targets.length === 0) {
             const known = sources.map((t) => t.source!);
-            throw new UsageError(`${file.name} has no table with source ${target.source}${didYouMean(target.source, known)} (sources: ${known.join(", ") || "none"})`);
+            throw new UsageError(
+                `${file.name} has no table with source ${target.source}${didYouMean(target.source, known)} (sources: ${known.join(", ") || "none"})`,
+            );
         }
         if (targets.length === 0) {
             deps.stdout(`${file.name}: no source tables to compare\n`);
@@ -320,14 +385,21 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
                 const drift = compareColumns(t.columns, await describe(session, t.source!.split(".") as [string, string, string]));
                 const lines = driftLines(drift);
                 breaks ||= driftBreaks(drift);
-                const said = lines.length === 0 ? ` ${t.columns.length} columns, as ${file.name} lists them` : lines.length === 1 ? ` ${lines[0]}` : `\n  ${lines.join("\n  ")}`;
+                const said =
+                    lines.length === 0
+                        ? ` ${t.columns.length} columns, as ${file.name} lists them`
+                        : lines.length === 1
+                          ? ` ${lines[0]}`
+                          : `\n  ${lines.join("\n  ")}`;
                 deps.stdout(`${t.source} (${t.name}):${said}\n`);
             }
         } finally {
             await session.close();
         }
         if (breaks) {
-            err(`\nThe task's unload selects the columns ${file.name} lists and fails on its next run: update them in ${file.name}, then pulumi up --stack ${stack} (a change of columns re-exports the table).`);
+            err(
+                `\nThe task's unload selects the columns ${file.name} lists and fails on its next run: update them in ${file.name}, then pulumi up --stack ${stack} (a change of columns re-exports the table).`,
+            );
         }
         return breaks ? EXIT.failed : EXIT.ok;
     }
@@ -335,7 +407,9 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
     const { source, parts } = target!;
     const same = settings.tables.findIndex((t) => t.source === source);
     if (same >= 0) {
-        throw new CommandError(`${file.name} already exports ${source} as tables[${same}] (${settings.tables[same].name}); npm run add-table -- --stack ${stack} --check compares its columns`);
+        throw new CommandError(
+            `${file.name} already exports ${source} as tables[${same}] (${settings.tables[same].name}); npm run add-table -- --stack ${stack} --check compares its columns`,
+        );
     }
 
     const session = deps.snowflake(env);
@@ -349,7 +423,10 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
         name: values.name,
         partitionBy: values["partition-by"],
         granularity,
-        exclude: values.exclude.flatMap((e) => e.split(",")).map((e) => e.trim()).filter(Boolean),
+        exclude: values.exclude
+            .flatMap((e) => e.split(","))
+            .map((e) => e.trim())
+            .filter(Boolean),
     });
 
     err(`${source}: ${columns.length} column${columns.length === 1 ? "" : "s"} in Snowflake (${session.describe})`);
@@ -357,8 +434,13 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
     for (const c of proposal.excluded) err(`  left out: ${show(c)}`);
     if (proposal.refused.length > 0 || !proposal.entry) {
         const lines = [
-            ...(proposal.refused.length > 0 ? [`${source} has columns the stack cannot export:`, ...proposal.refused.map((c) => `  ${show(c)}`),
-                `Leave them out with --exclude ${proposal.refused.map((c) => c.name).join(",")}${proposal.problems.length ? "" : ", or rename them in Snowflake"}.`] : []),
+            ...(proposal.refused.length > 0
+                ? [
+                      `${source} has columns the stack cannot export:`,
+                      ...proposal.refused.map((c) => `  ${show(c)}`),
+                      `Leave them out with --exclude ${proposal.refused.map((c) => c.name).join(",")}${proposal.problems.length ? "" : ", or rename them in Snowflake"}.`,
+                  ]
+                : []),
             ...proposal.problems,
         ];
         throw new CommandError(lines.join("\n"));
@@ -372,8 +454,10 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
         validateStackFile(changed, { root: deps.root });
     } catch (e) {
         if (!(e instanceof StackConfigError)) throw e;
-        throw new CommandError(`${proposal.entry.name} would not be a valid table of ${file.name}:\n  ${e.problems.join("\n  ")}` +
-            (e.problems.some((p) => /\.name: expected a name no other table has/.test(p)) ? "\nPass another name with --name." : ""));
+        throw new CommandError(
+            `${proposal.entry.name} would not be a valid table of ${file.name}:\n  ${e.problems.join("\n  ")}` +
+                (e.problems.some((p) => /\.name: expected a name no other table has/.test(p)) ? "\nPass another name with --name." : ""),
+        );
     }
     const text = stackFileText(doc);
     const added = addedLines(file.text, text);

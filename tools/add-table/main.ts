@@ -8,7 +8,7 @@ import { runAddTable } from "./add-table";
 
 if (require.main === module) {
     runAddTable(process.argv.slice(2)).then(exit, (e: unknown) => {
-        process.stderr.write(`add-table: unexpected failure: ${e instanceof Error ? e.stack ?? e.message : String(e)}\n`);
+        process.stderr.write(`add-table: unexpected failure: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
         exit(2);
     });
 }

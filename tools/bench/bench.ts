@@ -13,9 +13,11 @@ export function parseCounts(text: string, max: number): number[] {
     const parts = text.split(",").map((p) => p.trim());
     const counts = parts.map(Number);
     const bad = parts.filter((p, i) => !/^\d+$/.test(p) || counts[i] < 1);
-    if (bad.length > 0) throw new UsageError(`--tables takes table counts separated by commas, such as 1,10,50 (got ${JSON.stringify(text)})`);
+    if (bad.length > 0)
+        throw new UsageError(`--tables takes table counts separated by commas, such as 1,10,50 (got ${JSON.stringify(text)})`);
     const tooMany = counts.filter((n) => n > max);
-    if (tooMany.length > 0) throw new UsageError(`--tables: a stack holds at most ${max} tables (one SNS filter policy each), got ${tooMany.join(", ")}`);
+    if (tooMany.length > 0)
+        throw new UsageError(`--tables: a stack holds at most ${max} tables (one SNS filter policy each), got ${tooMany.join(", ")}`);
     return counts;
 }
 
@@ -29,12 +31,15 @@ export interface Measure {
  * Prints the header, then one row per count as soon as its run ends; `progress` (stderr) says
  * what runs meanwhile. Columns have the header's widths, so the first row needs no later ones.
  */
-export async function runBench(counts: number[], deps: {
-    warm(): Promise<void>;
-    measure(tables: number): Promise<Measure>;
-    out(line: string): void;
-    progress(line: string): void;
-}): Promise<Measure[]> {
+export async function runBench(
+    counts: number[],
+    deps: {
+        warm(): Promise<void>;
+        measure(tables: number): Promise<Measure>;
+        out(line: string): void;
+        progress(line: string): void;
+    },
+): Promise<Measure[]> {
     const widths = HEADER.map((h) => h.length);
     const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(" | ")} |`;
     deps.progress("warming up: one run first, so that the first row is comparable");

@@ -142,31 +142,48 @@ export function modelDay(input: ModelInput): DesignResult[] {
         for (let i = 0; i < input.tables; i++) {
             const arrivals = arrivalsOf(input, i);
             count += arrivals.length;
-            const r = design === "hourly cron" ? hourlyTable(input, arrivals) : arrivalTable(input, arrivals, design === "on arrival + safety net");
+            const r =
+                design === "hourly cron"
+                    ? hourlyTable(input, arrivals)
+                    : arrivalTable(input, arrivals, design === "on arrival + safety net");
             runs += r.runs;
             billedMinutes += r.billed;
             if (r.worst !== undefined) worst = Math.max(worst ?? 0, r.worst);
         }
-        return { design, tables: input.tables, runs, billedMinutes, worstMinutes: worst === undefined ? undefined : worst / 60, arrivals: count };
+        return {
+            design,
+            tables: input.tables,
+            runs,
+            billedMinutes,
+            worstMinutes: worst === undefined ? undefined : worst / 60,
+            arrivals: count,
+        };
     });
 }
 
 /** `0.25` → 0.25: a share of runs from 0 to 1. */
 export function parseShare(text: string): number {
     const n = Number(text);
-    if (!/^\d*\.?\d+$/.test(text.trim()) || !(n >= 0 && n <= 1)) throw new UsageError(`--share takes the share of task runs that write files, from 0 to 1 (got ${JSON.stringify(text)})`);
+    if (!/^\d*\.?\d+$/.test(text.trim()) || !(n >= 0 && n <= 1))
+        throw new UsageError(`--share takes the share of task runs that write files, from 0 to 1 (got ${JSON.stringify(text)})`);
     return n;
 }
 
 /** `120` → 120: whole seconds from 1 to 86400. */
 export function parseSeconds(option: string, text: string): number {
     const n = Number(text);
-    if (!/^\d+$/.test(text.trim()) || n < 1 || n > DAY) throw new UsageError(`--${option} takes whole seconds from 1 to 86400 (got ${JSON.stringify(text)})`);
+    if (!/^\d+$/.test(text.trim()) || n < 1 || n > DAY)
+        throw new UsageError(`--${option} takes whole seconds from 1 to 86400 (got ${JSON.stringify(text)})`);
     return n;
 }
 
 /** What the model assumes, printed with its table, wrapped to `width` columns. */
-export function assumptionLines(input: Omit<ModelInput, "tables">, stack: string, safetyNetSchedule: string | undefined, width = 100): string[] {
+export function assumptionLines(
+    input: Omit<ModelInput, "tables">,
+    stack: string,
+    safetyNetSchedule: string | undefined,
+    width = 100,
+): string[] {
     const runs = Math.ceil(1440 / input.taskScheduleMinutes);
     const bullets = [
         `Model of one day (${stack} stack's settings; a model, not a measurement):`,
@@ -181,14 +198,21 @@ export function assumptionLines(input: Omit<ModelInput, "tables">, stack: string
         "- worst: the longest time from a file's unload to its partition in the catalog, over the day's files " +
             `(with unloads at any minute, the bounds are an hour plus a crawl for the hourly cron, the batch window plus a crawl on arrival).`,
     ];
-    return bullets.flatMap((b) => (b.startsWith("- ") ? wrapCell(b.slice(2), width - 2).map((l, i) => `${i === 0 ? "- " : "  "}${l}`) : [b]));
+    return bullets.flatMap((b) =>
+        b.startsWith("- ") ? wrapCell(b.slice(2), width - 2).map((l, i) => `${i === 0 ? "- " : "  "}${l}`) : [b],
+    );
 }
 
 const HEADER = ["tables", "design", "crawler runs", "billed crawler min", "worst unload→catalog (min)"];
 
 /** The model's table, one row per table count and design. */
 export function modelTable(results: DesignResult[]): string[] {
-    const rows = results.map((r) => [String(r.tables), r.design, String(r.runs), r.billedMinutes.toFixed(0),
-        r.worstMinutes === undefined ? "- (idle)" : Number.isFinite(r.worstMinutes) ? r.worstMinutes.toFixed(1) : "next arrival"]);
+    const rows = results.map((r) => [
+        String(r.tables),
+        r.design,
+        String(r.runs),
+        r.billedMinutes.toFixed(0),
+        r.worstMinutes === undefined ? "- (idle)" : Number.isFinite(r.worstMinutes) ? r.worstMinutes.toFixed(1) : "next arrival",
+    ]);
     return markdownTable([HEADER, ...rows], (i) => i === 1);
 }

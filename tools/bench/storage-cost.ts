@@ -99,11 +99,12 @@ export function yearOfExports(input: StorageModelInput): StorageCost {
         gb += d;
         standard += d * S3_PRICES.perGbMonth.STANDARD;
         tiered += d * priceOf(cls, classAge - (tier?.days ?? 0));
-        if (cls === "INTELLIGENT_TIERING") tiered += (d * objectsPerGb / 1000) * S3_PRICES.intelligentTiering.monitoringPer1000Objects;
+        if (cls === "INTELLIGENT_TIERING") tiered += ((d * objectsPerGb) / 1000) * S3_PRICES.intelligentTiering.monitoringPer1000Objects;
         if (cls === "GLACIER" || cls === "DEEP_ARCHIVE") {
             const objects = d * objectsPerGb;
-            tiered += (objects * ARCHIVE_OVERHEAD_KB.standard / 1024 / 1024) * S3_PRICES.perGbMonth.STANDARD
-                + (objects * ARCHIVE_OVERHEAD_KB.archive / 1024 / 1024) * S3_PRICES.perGbMonth[cls];
+            tiered +=
+                ((objects * ARCHIVE_OVERHEAD_KB.standard) / 1024 / 1024) * S3_PRICES.perGbMonth.STANDARD +
+                ((objects * ARCHIVE_OVERHEAD_KB.archive) / 1024 / 1024) * S3_PRICES.perGbMonth[cls];
         }
     }
     return { standard, tiered, gb, tooSmallToMove };
@@ -149,19 +150,25 @@ export function storageAssumptionLines(input: { gbPerDay: number; objectMb: numb
             `${ARCHIVE_OVERHEAD_KB.standard} KB at the STANDARD rate and ${ARCHIVE_OVERHEAD_KB.archive} KB at its class's;`,
         "- storage only: transition requests (once per object), retrievals and early-deletion charges (the validator refuses tiers that would incur them) are left out.",
     ];
-    return bullets.flatMap((b) => (b.startsWith("- ") ? wrapCell(b.slice(2), width - 2).map((l, i) => `${i === 0 ? "- " : "  "}${l}`) : [b]));
+    return bullets.flatMap((b) =>
+        b.startsWith("- ") ? wrapCell(b.slice(2), width - 2).map((l, i) => `${i === 0 ? "- " : "  "}${l}`) : [b],
+    );
 }
 
 /** `1.5` → 1.5: a positive number, for `--gb-per-day` and `--object-mb`. */
 export function parsePositive(option: string, text: string): number {
     const n = Number(text);
-    if (!/^\d*\.?\d+$/.test(text.trim()) || !(n > 0) || n > 1e6) throw new UsageError(`--${option} takes a positive number (got ${JSON.stringify(text)})`);
+    if (!/^\d*\.?\d+$/.test(text.trim()) || !(n > 0) || n > 1e6)
+        throw new UsageError(`--${option} takes a positive number (got ${JSON.stringify(text)})`);
     return n;
 }
 
 /** `STANDARD_IA:30,GLACIER_IR:120` → tiers, checked as a lake-wide default is; a UsageError names the first problem. */
 export function parseTiersOption(text: string): StorageTier[] {
-    const parts = text.split(",").map((s) => s.trim()).filter(Boolean);
+    const parts = text
+        .split(",")
+        .map((s) => s.trim())
+        .filter(Boolean);
     const tiers: StorageTier[] = [];
     for (const part of parts) {
         const t = storageTiers.parseTier(part);
@@ -169,6 +176,9 @@ export function parseTiersOption(text: string): StorageTier[] {
         tiers.push(t);
     }
     const problem = storageTiers.checkTiers(tiers, { scope: "lake" })[0];
-    if (problem) throw new UsageError(`--tiers: ${problem.index !== undefined ? `${JSON.stringify(parts[problem.index])}: ` : ""}expected ${problem.expected}`);
+    if (problem)
+        throw new UsageError(
+            `--tiers: ${problem.index !== undefined ? `${JSON.stringify(parts[problem.index])}: ` : ""}expected ${problem.expected}`,
+        );
     return tiers;
 }

@@ -40,18 +40,30 @@ const isEncryptionContextKey = (k: string) => /^kms:encryptioncontext:/i.test(k)
 
 /** Every condition key a policy document uses. */
 function conditionKeys(d: PolicyDoc): string[] {
-    return d.Statement.flatMap((st: any) => Object.values<Record<string, unknown>>(st.Condition ?? {}).flatMap((block) => Object.keys(block)));
+    return d.Statement.flatMap((st: any) =>
+        Object.values<Record<string, unknown>>(st.Condition ?? {}).flatMap((block) => Object.keys(block)),
+    );
 }
 
 /** The document with condition key `from` renamed to `to` (any case, in every operator block). */
 function renameConditionKey(d: PolicyDoc, from: string, to: string): PolicyDoc {
     return {
         ...d,
-        Statement: d.Statement.map((st: any) => st.Condition === undefined ? st : {
-            ...st,
-            Condition: Object.fromEntries(Object.entries<Record<string, unknown>>(st.Condition).map(([op, block]) =>
-                [op, Object.fromEntries(Object.entries(block).map(([k, v]) => [k.toLowerCase() === from.toLowerCase() ? to : k, v]))])),
-        }),
+        Statement: d.Statement.map((st: any) =>
+            st.Condition === undefined
+                ? st
+                : {
+                      ...st,
+                      Condition: Object.fromEntries(
+                          Object.entries<Record<string, unknown>>(st.Condition).map(([op, block]) => [
+                              op,
+                              Object.fromEntries(
+                                  Object.entries(block).map(([k, v]) => [k.toLowerCase() === from.toLowerCase() ? to : k, v]),
+                              ),
+                          ]),
+                      ),
+                  },
+        ),
     };
 }
 
@@ -66,13 +78,19 @@ export function forEngine(cell: Cell): Pick<Cell, "context" | "identityPolicies"
     if (ec.length > 1) throw new Error(`IAM matrix: cell ${cell.id} sends ${ec.length} encryption context keys; the matrix evaluates one`);
     const docs = [...cell.identityPolicies.map((p) => p.policy), ...(cell.resourcePolicy ? [cell.resourcePolicy] : [])];
     const standIn = ENCRYPTION_CONTEXT_STAND_IN.toLowerCase();
-    if (Object.keys(cell.context).some((k) => k.toLowerCase() === standIn) || docs.some((d) => conditionKeys(d).some((k) => k.toLowerCase() === standIn))) {
+    if (
+        Object.keys(cell.context).some((k) => k.toLowerCase() === standIn) ||
+        docs.some((d) => conditionKeys(d).some((k) => k.toLowerCase() === standIn))
+    ) {
         throw new Error(`IAM matrix: cell ${cell.id}: ${ENCRYPTION_CONTEXT_STAND_IN} is already used, so it cannot stand in for ${ec[0]}`);
     }
     const { [ec[0]]: value, ...rest } = cell.context;
     return {
         context: { ...rest, [ENCRYPTION_CONTEXT_STAND_IN]: value },
-        identityPolicies: cell.identityPolicies.map((p) => ({ ...p, policy: renameConditionKey(p.policy, ec[0], ENCRYPTION_CONTEXT_STAND_IN) })),
+        identityPolicies: cell.identityPolicies.map((p) => ({
+            ...p,
+            policy: renameConditionKey(p.policy, ec[0], ENCRYPTION_CONTEXT_STAND_IN),
+        })),
         resourcePolicy: cell.resourcePolicy && renameConditionKey(cell.resourcePolicy, ec[0], ENCRYPTION_CONTEXT_STAND_IN),
     };
 }
@@ -98,10 +116,15 @@ export async function evaluateCell(cell: Cell, opts: { blockPublicAccess: boolea
         return { ...cell, decision: "Error", ok: false, problem: `${r.errors.message}: ${JSON.stringify(r.errors)}` };
     }
     const decision = r.overallResult as Decision;
-    const ignored = r.resultType === "single" ? r.result.ignoredContextKeys ?? [] : r.results.flatMap((x) => x.ignoredContextKeys ?? []);
+    const ignored = r.resultType === "single" ? (r.result.ignoredContextKeys ?? []) : r.results.flatMap((x) => x.ignoredContextKeys ?? []);
     const problem = ignored.length ? `context keys ignored by the engine for ${cell.action}: ${ignored.join(", ")}` : undefined;
-    const ok = problem === undefined && (cell.expected === "Allowed" ? isAllowed(decision)
-        : cell.expected === "ExplicitlyDenied" ? decision === "ExplicitlyDenied" : !isAllowed(decision));
+    const ok =
+        problem === undefined &&
+        (cell.expected === "Allowed"
+            ? isAllowed(decision)
+            : cell.expected === "ExplicitlyDenied"
+              ? decision === "ExplicitlyDenied"
+              : !isAllowed(decision));
     return { ...cell, decision, ok, problem };
 }
 
@@ -126,11 +149,18 @@ export async function evaluateMatrix(resources: GraphResource[], sharing?: unkno
 
 const expectedText = (e: Expected) => (e === "Allowed" ? "allowed" : e === "Denied" ? "denied" : "explicitly denied");
 
-const ABBREVIATION: Record<Decision | Expected, string> = { Allowed: "A", Denied: "D", ImplicitlyDenied: "D", ExplicitlyDenied: "X", Error: "E" };
+const ABBREVIATION: Record<Decision | Expected, string> = {
+    Allowed: "A",
+    Denied: "D",
+    ImplicitlyDenied: "D",
+    ExplicitlyDenied: "X",
+    Error: "E",
+};
 
 /** What the abbreviations of the text table mean. */
-export const TEXT_LEGEND = "result: A allowed, D denied (implicitly), X explicitly denied, E engine error; " +
-    "\"ok\" when it is the expected decision, else \"want\" and the expected one. Cells grouped by what they check; " +
+export const TEXT_LEGEND =
+    "result: A allowed, D denied (implicitly), X explicitly denied, E engine error; " +
+    '"ok" when it is the expected decision, else "want" and the expected one. Cells grouped by what they check; ' +
     "the full matrix with the reason of each cell is in docs/security.md (--markdown prints it).";
 
 /**
@@ -140,14 +170,20 @@ export const TEXT_LEGEND = "result: A allowed, D denied (implicitly), X explicit
 export function formatText(results: CellResult[], opts: { arns?: boolean; width?: number } = {}): string {
     const width = opts.width ?? 100;
     const head = ["result", "principal", "action", "resource"];
-    const rowsOf = (r: CellResult) => [[
-        `${ABBREVIATION[r.decision]} ${r.ok ? "ok" : `want ${ABBREVIATION[r.expected]}`}`,
-        opts.arns ? `${r.principal.label} <${r.principal.arn}>` : r.principal.label,
-        r.action,
-        opts.arns ? `${r.resource.label} <${r.resource.arn}>` : r.resource.label,
-    ], ...(r.contextLabel === "-" ? [] : [[`${" ".repeat(8)}when ${r.contextLabel}`]])];
+    const rowsOf = (r: CellResult) => [
+        [
+            `${ABBREVIATION[r.decision]} ${r.ok ? "ok" : `want ${ABBREVIATION[r.expected]}`}`,
+            opts.arns ? `${r.principal.label} <${r.principal.arn}>` : r.principal.label,
+            r.action,
+            opts.arns ? `${r.resource.label} <${r.resource.arn}>` : r.resource.label,
+        ],
+        ...(r.contextLabel === "-" ? [] : [[`${" ".repeat(8)}when ${r.contextLabel}`]]),
+    ];
     const groups = [...new Set(results.map((r) => r.group))];
-    const rows = [head, ...groups.flatMap((g) => [[""], [`${g}: ${CELL_GROUPS[g]}`], ...results.filter((r) => r.group === g).flatMap(rowsOf)])];
+    const rows = [
+        head,
+        ...groups.flatMap((g) => [[""], [`${g}: ${CELL_GROUPS[g]}`], ...results.filter((r) => r.group === g).flatMap(rowsOf)]),
+    ];
     return [...wrapCell(TEXT_LEGEND, width), "", ...formatTable(rows, { total: width, min: [6, 12, 12, 12] })].join("\n");
 }
 
@@ -158,7 +194,10 @@ export function formatMarkdown(results: CellResult[]): string {
     const lines = [
         "| Principal | Action | Resource | Context | Expected | Decision | OK | Why |",
         "|---|---|---|---|---|---|---|---|",
-        ...results.map((r) => `| ${md(r.principal.label)} | \`${r.action}\` | ${md(r.resource.label)} | ${md(r.contextLabel)} | ${expectedText(r.expected)} | ${r.decision} | ${r.ok ? "✓" : "✗"} | ${md(r.why)} |`),
+        ...results.map(
+            (r) =>
+                `| ${md(r.principal.label)} | \`${r.action}\` | ${md(r.resource.label)} | ${md(r.contextLabel)} | ${expectedText(r.expected)} | ${r.decision} | ${r.ok ? "✓" : "✗"} | ${md(r.why)} |`,
+        ),
     ];
     return lines.join("\n");
 }
@@ -172,7 +211,8 @@ export interface DocTarget {
     with?: string;
 }
 const sectionName = (t: DocTarget) => (t.with === undefined ? t.stack : `${t.stack} with ${t.with}`);
-const begin = (t: DocTarget) => `<!-- BEGIN iam-matrix ${sectionName(t)}: generated by \`npm run check:iam -- --stack ${t.stack}${t.with === undefined ? "" : ` --with ${t.with}`} --update-doc\`; do not edit by hand -->`;
+const begin = (t: DocTarget) =>
+    `<!-- BEGIN iam-matrix ${sectionName(t)}: generated by \`npm run check:iam -- --stack ${t.stack}${t.with === undefined ? "" : ` --with ${t.with}`} --update-doc\`; do not edit by hand -->`;
 const end = (t: DocTarget) => `<!-- END iam-matrix ${sectionName(t)} -->`;
 const targetOf = (t: string | DocTarget): DocTarget => (typeof t === "string" ? { stack: t } : t);
 

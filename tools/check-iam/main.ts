@@ -13,7 +13,11 @@ const DOC_PATH = "docs/security.md";
 
 const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is evaluated" },
-    with: { type: "string", value: "file", description: "a YAML file of settings (config:, as in a stack file) laid over the stack's, e.g. docs/examples/sharing.yaml" },
+    with: {
+        type: "string",
+        value: "file",
+        description: "a YAML file of settings (config:, as in a stack file) laid over the stack's, e.g. docs/examples/sharing.yaml",
+    },
     markdown: { type: "boolean", description: "print the Markdown table of docs/security.md instead of the text table" },
     arns: { type: "boolean", description: "show the ARNs evaluated next to the labels (text table)" },
     width: { type: "string", value: "columns", description: "width of the text table (default: the terminal's, else 100)" },
@@ -24,13 +28,19 @@ const options = {
 export const spec: CommandSpec<typeof options> = {
     script: "check:iam",
     synopsis: "--stack <name> [--with <settings file>] [--markdown | --update-doc | --check-doc] [--arns] [--width <columns>]",
-    summary: "Evaluates the stack's IAM access matrix (who may publish, send, receive, read, write, assume) with an IAM policy simulator, offline.",
-    description: "Every policy document comes from the program's resource graph under mocks. The text table abbreviates " +
+    summary:
+        "Evaluates the stack's IAM access matrix (who may publish, send, receive, read, write, assume) with an IAM policy simulator, offline.",
+    description:
+        "Every policy document comes from the program's resource graph under mocks. The text table abbreviates " +
         "decisions and wraps long labels to fit the terminal; the full matrix of the example stacks is in docs/security.md " +
         "(--update-doc and --check-doc evaluate the example stack of that name, whatever your stack file holds).",
     options,
     stackRequired: true,
-    examples: ["npm run check:iam -- --stack prod", "npm run check:iam -- --stack prod --update-doc", "npm run check:iam -- --stack prod --with docs/examples/sharing.yaml"],
+    examples: [
+        "npm run check:iam -- --stack prod",
+        "npm run check:iam -- --stack prod --update-doc",
+        "npm run check:iam -- --stack prod --with docs/examples/sharing.yaml",
+    ],
     footer: "Exit status: 0 every cell as expected, 1 a mismatch (or, with --check-doc, a stale table), 2 the check could not run.",
 };
 
@@ -38,20 +48,27 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     const stack = opts.stack!;
     if (opts["update-doc"] && opts["check-doc"]) throw new UsageError("give one of --update-doc and --check-doc");
     const width = opts.width === undefined ? Math.max(60, outputWidth()) : Number(opts.width);
-    if (!Number.isInteger(width) || width < 40) throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
+    if (!Number.isInteger(width) || width < 40)
+        throw new UsageError(`--width must be a number of columns (40 or more), got ${JSON.stringify(opts.width)}`);
     const { validateStack } = await import("../cli/stack-config");
     const { exampleStackDir, stacksIn } = await import("../../offline/stacks");
     // docs/security.md documents the example stacks: a table added to yours leaves it as it is.
     const stackDir = opts["update-doc"] || opts["check-doc"] ? exampleStackDir(ROOT) : undefined;
     if (stackDir !== undefined && !stacksIn(stackDir).includes(stack)) {
-        throw new UsageError(`${DOC_PATH} documents the example stacks (${stacksIn(stackDir).join(", ")}), and ${stack} is not one of them`);
+        throw new UsageError(
+            `${DOC_PATH} documents the example stacks (${stacksIn(stackDir).join(", ")}), and ${stack} is not one of them`,
+        );
     }
     validateStack(stack, { dir: stackDir });
     const { runProgram } = await import("../../offline");
     const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./iam-matrix");
     const target = { stack, with: opts.with === undefined ? undefined : path.relative(ROOT, path.resolve(opts.with)) };
     const { overlaySettings } = await import("../../offline/stack-file");
-    const run = await runProgram({ stack, stackDir, config: opts.with === undefined ? undefined : overlaySettings(path.resolve(opts.with)) });
+    const run = await runProgram({
+        stack,
+        stackDir,
+        config: opts.with === undefined ? undefined : overlaySettings(path.resolve(opts.with)),
+    });
     const { results } = await evaluateMatrix(run.resources, run.outputs.sharing);
     const bad = results.filter((r) => !r.ok);
 
@@ -67,15 +84,21 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     } else if (opts["check-doc"]) {
         const section = fs.existsSync(docFile) ? docSection(fs.readFileSync(docFile, "utf8"), target) : undefined;
         if (section !== formatMarkdown(results)) {
-            console.error(`${DOC_PATH}: the ${stack}${target.with ? ` with ${target.with}` : ""} table is stale or missing; run npm run check:iam -- --stack ${stack}${target.with ? ` --with ${target.with}` : ""} --update-doc`);
+            console.error(
+                `${DOC_PATH}: the ${stack}${target.with ? ` with ${target.with}` : ""} table is stale or missing; run npm run check:iam -- --stack ${stack}${target.with ? ` --with ${target.with}` : ""} --update-doc`,
+            );
             code = EXIT.failed;
         }
     }
 
     const allowed = results.filter((r) => r.decision === "Allowed").length;
-    console.error(`\n${stack}: ${results.length} cells, ${allowed} allowed, ${results.length - allowed} denied; ${bad.length} mismatch${bad.length === 1 ? "" : "es"}`);
+    console.error(
+        `\n${stack}: ${results.length} cells, ${allowed} allowed, ${results.length - allowed} denied; ${bad.length} mismatch${bad.length === 1 ? "" : "es"}`,
+    );
     for (const r of bad) {
-        console.error(`  MISMATCH ${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`);
+        console.error(
+            `  MISMATCH ${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`,
+        );
     }
     return code;
 }

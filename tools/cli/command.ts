@@ -41,9 +41,13 @@ export interface CommandSpec<O extends Record<string, OptionSpec> = Record<strin
     footer?: string;
 }
 
-type ValueOf<S extends OptionSpec> = S extends { type: "boolean" } ? boolean
-    : S extends { multiple: true } ? string[]
-        : S extends { default: string } ? string : string | undefined;
+type ValueOf<S extends OptionSpec> = S extends { type: "boolean" }
+    ? boolean
+    : S extends { multiple: true }
+      ? string[]
+      : S extends { default: string }
+        ? string
+        : string | undefined;
 
 export type Values<O extends Record<string, OptionSpec>> = { [K in keyof O]: ValueOf<O[K]> };
 
@@ -71,7 +75,8 @@ export class UsageError extends Error {
 export function closest(word: string, candidates: readonly string[]): string | undefined {
     if (word === "" || candidates.includes(word)) return undefined;
     const limit = Math.max(1, Math.floor(word.length / 3));
-    const scored = candidates.map((c) => ({ c, d: damerauLevenshtein(word.toLowerCase(), c.toLowerCase()).steps }))
+    const scored = candidates
+        .map((c) => ({ c, d: damerauLevenshtein(word.toLowerCase(), c.toLowerCase()).steps }))
         .filter(({ c, d }) => d <= limit || (word.length >= 3 && c.toLowerCase().startsWith(word.toLowerCase())));
     return scored.reduce<{ c: string; d: number } | undefined>((best, x) => (best === undefined || x.d < best.d ? x : best), undefined)?.c;
 }
@@ -114,9 +119,15 @@ export function outputWidth(stream: { isTTY?: boolean; columns?: number } = proc
 
 /** The paragraphs of `text` (separated by blank lines) wrapped; lines that start with spaces are kept as they are. */
 function fill(text: string, width: number): string {
-    return text.trim().split(/\n\s*\n/).map((para) => (/^\s/m.test(para) && para.split("\n").some((l) => /^ {2}/.test(l))
-        ? para
-        : wrapCell(para.replace(/\s+/g, " "), width).join("\n"))).join("\n\n");
+    return text
+        .trim()
+        .split(/\n\s*\n/)
+        .map((para) =>
+            /^\s/m.test(para) && para.split("\n").some((l) => /^ {2}/.test(l))
+                ? para
+                : wrapCell(para.replace(/\s+/g, " "), width).join("\n"),
+        )
+        .join("\n\n");
 }
 
 export function usageLine(spec: CommandSpec): string {
@@ -126,7 +137,8 @@ export function usageLine(spec: CommandSpec): string {
 /** The whole `--help` text. */
 export function usageText(spec: CommandSpec): string {
     const all: Record<string, OptionSpec> = { ...spec.options, ...COMMON };
-    const label = (name: string, o: OptionSpec) => `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` <${o.value}>` : ""}`;
+    const label = (name: string, o: OptionSpec) =>
+        `${o.short ? `-${o.short}, ` : ""}--${name}${o.type === "string" ? ` <${o.value}>` : ""}`;
     const labels = Object.entries(all).map(([name, o]) => label(name, o));
     const col = Math.min(30, Math.max(...labels.map((l) => l.length)) + 4);
     const options = Object.values(all).flatMap((o, i) => {
@@ -181,7 +193,12 @@ function npmHint(spec: CommandSpec, argv: string[], given: Set<string>, position
  * Parses `argv` (what follows `--`) against `spec`. Throws `UsageError` on anything wrong; returns
  * `help: true` as soon as `-h`/`--help` is among the options, without looking further.
  */
-export function parseCommand<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, argv: string[], env: NodeJS.ProcessEnv = {}, stacks: () => string[] = stackNames): Parsed<O> {
+export function parseCommand<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    argv: string[],
+    env: NodeJS.ProcessEnv = {},
+    stacks: () => string[] = stackNames,
+): Parsed<O> {
     const all: Record<string, OptionSpec> = { ...spec.options, ...COMMON };
     const terminator = argv.indexOf("--");
     const beforeTerminator = terminator < 0 ? argv : argv.slice(0, terminator);
@@ -189,9 +206,16 @@ export function parseCommand<O extends Record<string, OptionSpec>>(spec: Command
 
     const { tokens } = parseArgs({
         args: argv,
-        options: Object.fromEntries(Object.entries(all).map(([n, o]) => [n, {
-            type: o.type, ...(o.short ? { short: o.short } : {}), ...(o.type === "string" && o.multiple ? { multiple: true } : {}),
-        }])) as ParseArgsConfig["options"],
+        options: Object.fromEntries(
+            Object.entries(all).map(([n, o]) => [
+                n,
+                {
+                    type: o.type,
+                    ...(o.short ? { short: o.short } : {}),
+                    ...(o.type === "string" && o.multiple ? { multiple: true } : {}),
+                },
+            ]),
+        ) as ParseArgsConfig["options"],
         strict: false,
         allowPositionals: true,
         tokens: true,
@@ -254,7 +278,9 @@ export function parseCommand<O extends Record<string, OptionSpec>>(spec: Command
 export function checkStack(stack: string, known: string[] = stackNames()): void {
     if (known.includes(stack)) return;
     const near = closest(stack, known);
-    throw new UsageError(`no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (${near ? `did you mean ${near}? ` : ""}stacks: ${known.join(", ") || "none"})`);
+    throw new UsageError(
+        `no stack ${JSON.stringify(stack)}: there is no Pulumi.${stack}.yaml (${near ? `did you mean ${near}? ` : ""}stacks: ${known.join(", ") || "none"})`,
+    );
 }
 
 function withDefaults<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, values: Record<string, unknown>): Values<O> {
@@ -286,12 +312,18 @@ export const processIo: Io = {
 
 /** An error whose message is the whole story (a configuration or stack file problem): printed without "unexpected". */
 export function isReportedError(e: unknown): boolean {
-    return e instanceof Error && ["ConfigError", "StackConfigError", "StackFileError", "UsageError", "EnvironmentError", "CommandError"].includes(e.name);
+    return (
+        e instanceof Error &&
+        ["ConfigError", "StackConfigError", "StackFileError", "UsageError", "EnvironmentError", "CommandError"].includes(e.name)
+    );
 }
 
 /** An error a command raises on purpose: its message is printed as it is, exit code `code`. */
 export class CommandError extends Error {
-    constructor(message: string, readonly code: number = EXIT.failed) {
+    constructor(
+        message: string,
+        readonly code: number = EXIT.failed,
+    ) {
         super(message);
         this.name = "CommandError";
     }
@@ -346,7 +378,10 @@ export function exit(code: number): void {
 }
 
 /** `runCommand` for a script's `main`: runs it and exits with its code. */
-export function runScript<O extends Record<string, OptionSpec>>(spec: CommandSpec<O>, main: (args: Parsed<O>, io: Io) => Promise<number>): void {
+export function runScript<O extends Record<string, OptionSpec>>(
+    spec: CommandSpec<O>,
+    main: (args: Parsed<O>, io: Io) => Promise<number>,
+): void {
     runCommand(spec, main).then(exit, (e: unknown) => {
         process.stderr.write(formatError(spec.script, e, true));
         exit(EXIT.usage);

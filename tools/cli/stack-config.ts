@@ -12,7 +12,11 @@ import { ROOT } from "./command";
 
 /** A configuration with problems, located in its stack file. `problems` are config.ts's, unchanged. */
 export class StackConfigError extends Error {
-    constructor(message: string, readonly problems: string[], readonly located: string[]) {
+    constructor(
+        message: string,
+        readonly problems: string[],
+        readonly located: string[],
+    ) {
         super(message);
         this.name = "StackConfigError";
     }
@@ -114,14 +118,20 @@ export interface ValidatedStack {
  * `StackFileError` (YAML) or `StackConfigError` (each problem with its file and line; problems of
  * keys set by `overrides` are attributed to `overrideLabel` instead).
  */
-export function validateStack(stack: string, opts: { root?: string; dir?: string; path?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
+export function validateStack(
+    stack: string,
+    opts: { root?: string; dir?: string; path?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {},
+): ValidatedStack {
     const root = opts.root ?? ROOT;
     const file = opts.path !== undefined ? readStackFileAt(opts.path, stack) : readStackFile(stack, root, opts.dir);
     return validateStackFile(file, opts);
 }
 
 /** `validateStack` of a stack file already read (or changed in memory: its `doc` is what counts). */
-export function validateStackFile(file: StackFile, opts: { root?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {}): ValidatedStack {
+export function validateStackFile(
+    file: StackFile,
+    opts: { root?: string; overrides?: Record<string, unknown>; overrideLabel?: string } = {},
+): ValidatedStack {
     const root = opts.root ?? ROOT;
     const stack = file.stack;
     const overrides = opts.overrides ?? {};
@@ -131,7 +141,11 @@ export function validateStackFile(file: StackFile, opts: { root?: string; overri
     } catch (e) {
         if (!(e instanceof ConfigError)) throw e;
         throw locateProblems(e, {
-            file: file.name, doc: file.doc, lines: file.lines, project: PROJECT, stack,
+            file: file.name,
+            doc: file.doc,
+            lines: file.lines,
+            project: PROJECT,
+            stack,
             origin: (top) => (Object.prototype.hasOwnProperty.call(overrides, top) ? (opts.overrideLabel ?? "override") : undefined),
         });
     }

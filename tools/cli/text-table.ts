@@ -66,7 +66,12 @@ export function formatTable(rows: string[][], opts: { total: number; gap?: numbe
         const cells = row.map((c, i) => wrapCell(c, widths[i]));
         const height = Math.max(...cells.map((c) => c.length));
         for (let l = 0; l < height; l++) {
-            out.push(cells.map((c, i) => (i === cols - 1 ? c[l] ?? "" : (c[l] ?? "").padEnd(widths[i]))).join(" ".repeat(gap)).trimEnd());
+            out.push(
+                cells
+                    .map((c, i) => (i === cols - 1 ? (c[l] ?? "") : (c[l] ?? "").padEnd(widths[i])))
+                    .join(" ".repeat(gap))
+                    .trimEnd(),
+            );
         }
         if (r === 0) out.push(widths.map((w) => "-".repeat(w)).join(" ".repeat(gap)));
     });
@@ -95,17 +100,20 @@ function breakAt(text: string, room: number): [string, string] {
  */
 export function fitLines(text: string, width: number): string {
     if (!Number.isFinite(width)) return text;
-    return text.split("\n").flatMap((line) => {
-        if (line.length <= width) return [line];
-        const indent = /^ */.exec(line)![0].length;
-        const first = Math.min(indent, Math.max(0, width - 40));
-        const next = Math.min(indent + 4, Math.max(0, width - 40));
-        let [head, rest] = breakAt(line.slice(indent), width - first);
-        const out = [" ".repeat(first) + head];
-        while (rest !== "") {
-            [head, rest] = breakAt(rest, width - next);
-            out.push(" ".repeat(next) + head);
-        }
-        return out;
-    }).join("\n");
+    return text
+        .split("\n")
+        .flatMap((line) => {
+            if (line.length <= width) return [line];
+            const indent = /^ */.exec(line)![0].length;
+            const first = Math.min(indent, Math.max(0, width - 40));
+            const next = Math.min(indent + 4, Math.max(0, width - 40));
+            let [head, rest] = breakAt(line.slice(indent), width - first);
+            const out = [" ".repeat(first) + head];
+            while (rest !== "") {
+                [head, rest] = breakAt(rest, width - next);
+                out.push(" ".repeat(next) + head);
+            }
+            return out;
+        })
+        .join("\n");
 }

@@ -16,19 +16,37 @@ import { deployedStack, pulumiStackOutputs } from "../verify/outputs";
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`" },
     outputs: { type: "string", value: "file", description: "read the outputs from a file holding that command's JSON" },
-    table: { type: "string", value: "folder", multiple: true, description: "crawl only this table (its folder name, e.g. orders); every table by default" },
+    table: {
+        type: "string",
+        value: "folder",
+        multiple: true,
+        description: "crawl only this table (its folder name, e.g. orders); every table by default",
+    },
     wait: { type: "boolean", description: "wait for each run, showing its progress, and report what it did" },
-    repair: { type: "boolean", description: "first register the partition folders in S3 that the Glue table lacks (events that never reached the queue)" },
-    "timeout-seconds": { type: "string", value: "n", description: `with --wait, the longest wait for each run (default ${DEFAULT_CRAWL_TIMEOUT_SECONDS})` },
-    region: { type: "string", value: "region", description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)" },
+    repair: {
+        type: "boolean",
+        description: "first register the partition folders in S3 that the Glue table lacks (events that never reached the queue)",
+    },
+    "timeout-seconds": {
+        type: "string",
+        value: "n",
+        description: `with --wait, the longest wait for each run (default ${DEFAULT_CRAWL_TIMEOUT_SECONDS})`,
+    },
+    region: {
+        type: "string",
+        value: "region",
+        description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)",
+    },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
     script: "crawl",
     synopsis: "(--stack <name> | --outputs <file>) [--table <folder>]... [--wait] [--repair] [options]",
-    summary: "Starts the tables' Glue crawlers now; with --wait, shows each run's progress and ends with what it did: its status, " +
+    summary:
+        "Starts the tables' Glue crawlers now; with --wait, shows each run's progress and ends with what it did: its status, " +
         "the tables it changed and the partitions it added; --repair first registers the partition folders the catalog lacks.",
-    description: "A crawler already running is reported, and its run joined: it takes the queued events. An event-mode crawler reads only the objects " +
+    description:
+        "A crawler already running is reported, and its run joined: it takes the queued events. An event-mode crawler reads only the objects " +
         "whose S3 events are in its queue (after its first run, which lists the whole folder), so a crawl on demand cannot find a partition whose event " +
         "was lost: --repair lists the current export's partition folders in S3 and registers those the Glue table lacks, as the backfill does. " +
         "Partitions are counted with GetPartitions before and after: Glue's crawler metrics count tables, not partitions.\n\n" +
@@ -40,7 +58,8 @@ export const spec: CommandSpec<typeof options> = {
         "npm run crawl -- --stack prod --table customers --wait --repair",
         "npm run crawl -- --outputs outputs.json --table orders",
     ],
-    footer: "Environment: AWS credentials from the SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles); the caller needs " +
+    footer:
+        "Environment: AWS credentials from the SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles); the caller needs " +
         "glue:GetCrawler, StartCrawler, GetCrawlerMetrics and GetPartitions, and with --repair glue:GetTable, BatchCreatePartition and s3:ListBucket.\n\n" +
         "Exit status: 0 every crawl succeeded (or started, without --wait), 1 a crawl failed or outlasted --timeout-seconds, " +
         "2 crawl could not run (arguments, outputs, credentials, an AWS call refused).",
@@ -91,13 +110,20 @@ function checkArgs({ values }: Parsed<typeof options>): Args {
     if ((stack === undefined) === (outputs === undefined)) throw new UsageError("give exactly one of --stack <name> and --outputs <file>");
     const raw = values["timeout-seconds"];
     const timeoutSeconds = raw === undefined ? DEFAULT_CRAWL_TIMEOUT_SECONDS : Number(raw);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(raw)}`);
+    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
+        throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(raw)}`);
     if (raw !== undefined && !values.wait) throw new UsageError("--timeout-seconds bounds the wait: give it with --wait");
     const region = values.region;
-    if (region !== undefined && naming.awsRegion(region) !== undefined) throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
+    if (region !== undefined && naming.awsRegion(region) !== undefined)
+        throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
     return {
-        stack, outputs, tables: values.table.length > 0 ? [...new Set(values.table)] : undefined,
-        wait: values.wait, repair: values.repair, timeoutSeconds, region,
+        stack,
+        outputs,
+        tables: values.table.length > 0 ? [...new Set(values.table)] : undefined,
+        wait: values.wait,
+        repair: values.repair,
+        timeoutSeconds,
+        region,
     };
 }
 
@@ -119,11 +145,21 @@ async function crawl(args: Args, deps: CrawlCliDeps): Promise<number> {
     }
 
     const tables = args.tables ?? Object.keys(outputs.tables);
-    const what = [args.repair && "repair first", args.wait ? `wait up to ${args.timeoutSeconds}s each` : "no wait"].filter(Boolean).join(", ");
+    const what = [args.repair && "repair first", args.wait ? `wait up to ${args.timeoutSeconds}s each` : "no wait"]
+        .filter(Boolean)
+        .join(", ");
     err(`crawl: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}; ${what}`);
-    const results = await crawlStack(outputs, { ...clients, now: deps.now, sleep: deps.sleep, progress: err }, {
-        region, tables: args.tables, wait: args.wait, repair: args.repair, timeoutSeconds: args.timeoutSeconds,
-    });
+    const results = await crawlStack(
+        outputs,
+        { ...clients, now: deps.now, sleep: deps.sleep, progress: err },
+        {
+            region,
+            tables: args.tables,
+            wait: args.wait,
+            repair: args.repair,
+            timeoutSeconds: args.timeoutSeconds,
+        },
+    );
     const report = formatCrawlReport(results);
     deps.stdout(report.text);
     return report.exitCode;

@@ -16,7 +16,13 @@
  * Pure apart from its injected dependencies (AWS SDK v3 clients, a clock and a sleep): tests
  * drive it with `aws-sdk-client-mock` and never wait.
  */
-import { GetCrawlerMetricsCommand, GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GlueClient } from "@aws-sdk/client-glue";
+import {
+    GetCrawlerMetricsCommand,
+    GetPartitionsCommand,
+    GetPartitionsCommandOutput,
+    GetTableCommand,
+    GlueClient,
+} from "@aws-sdk/client-glue";
 import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { PARTITION_FOLDER, partitionCatalogOn } from "@incremental-crawl/components/runtime";
 import { startCrawler, waitForCrawl } from "./crawler-run";
@@ -81,7 +87,8 @@ export interface TableCrawl {
 export async function crawlStack(outputs: StackOutputs, deps: CrawlDeps, options: CrawlOptions): Promise<TableCrawl[]> {
     const folders = options.tables ?? Object.keys(outputs.tables);
     const unknown = folders.filter((f) => outputs.tables[f] === undefined);
-    if (unknown.length > 0) throw new Error(`no table ${unknown.join(", ")} in the stack outputs (tables: ${Object.keys(outputs.tables).join(", ")})`);
+    if (unknown.length > 0)
+        throw new Error(`no table ${unknown.join(", ")} in the stack outputs (tables: ${Object.keys(outputs.tables).join(", ")})`);
     return Promise.all(folders.map((f) => crawlTable(f, outputs.tables[f], outputs, deps, options)));
 }
 
@@ -114,13 +121,18 @@ async function crawlTable(folder: string, t: TableOutputs, outputs: StackOutputs
     const start = await startCrawler(deps.glue, name);
     if (start.kind === "error") return fail(`${start.call} ${name}: ${errorText(start.error)}`);
     r.start = start.kind === "started" ? "started" : "already running";
-    log(start.kind === "started"
-        ? `crawler ${name} started`
-        : `crawler ${name} is already running (CrawlerRunningException): ${o.wait ? "waiting for that run" : "that run takes the queued events"}`);
+    log(
+        start.kind === "started"
+            ? `crawler ${name} started`
+            : `crawler ${name} is already running (CrawlerRunningException): ${o.wait ? "waiting for that run" : "that run takes the queued events"}`,
+    );
 
     const countAfter = async (): Promise<void> => {
         try {
-            r.partitions = { before: catalogued.length, after: (await partitionValues(deps.glue, outputs.glueDatabase, t.glueTable)).length };
+            r.partitions = {
+                before: catalogued.length,
+                after: (await partitionValues(deps.glue, outputs.glueDatabase, t.glueTable)).length,
+            };
         } catch (e) {
             r.problem = `GetPartitions ${where} after the crawl: ${errorText(e)}`;
         }
@@ -133,13 +145,20 @@ async function crawlTable(folder: string, t: TableOutputs, outputs: StackOutputs
 
     const timeoutMs = o.timeoutSeconds * 1000;
     const wait = await waitForCrawl(name, start.previousStart, {
-        glue: deps.glue, now: deps.now, sleep: deps.sleep, timeoutMs, pollMs: (o.pollSeconds ?? 15) * 1000,
+        glue: deps.glue,
+        now: deps.now,
+        sleep: deps.sleep,
+        timeoutMs,
+        pollMs: (o.pollSeconds ?? 15) * 1000,
         onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed`),
     });
     if (wait.kind === "error") return fail(`GetCrawler ${name}: ${errorText(wait.error)}`);
     if (wait.kind === "timeout") {
         await countAfter();
-        return fail(`crawler ${name} still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${o.timeoutSeconds}); the run goes on`, "failed");
+        return fail(
+            `crawler ${name} still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${o.timeoutSeconds}); the run goes on`,
+            "failed",
+        );
     }
     const last = wait.lastCrawl;
     const status = last.Status ?? "no status";
@@ -170,7 +189,9 @@ async function partitionValues(glue: GlueClient, database: string, table: string
     const out: string[][] = [];
     let token: string | undefined;
     do {
-        const page: GetPartitionsCommandOutput = await glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token, ExcludeColumnSchema: true }));
+        const page: GetPartitionsCommandOutput = await glue.send(
+            new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token, ExcludeColumnSchema: true }),
+        );
         for (const p of page.Partitions ?? []) out.push(p.Values ?? []);
         token = page.NextToken || undefined;
     } while (token);
@@ -182,7 +203,9 @@ async function foldersUnder(s3: S3Client, bucket: string, prefix: string): Promi
     const out: string[] = [];
     let token: string | undefined;
     do {
-        const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }));
+        const page: ListObjectsV2CommandOutput = await s3.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }),
+        );
         for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length).replace(/\/$/, ""));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
     } while (token);
@@ -194,7 +217,14 @@ async function foldersUnder(s3: S3Client, bucket: string, prefix: string): Promi
  * with the backfill's catalog (the table's storage descriptor at each folder). Folders that are
  * not `<partition key>=<value>` are left alone and named.
  */
-async function repair(t: TableOutputs, outputs: StackOutputs, catalogued: string[][], deps: CrawlDeps, region: string, log: (line: string) => void) {
+async function repair(
+    t: TableOutputs,
+    outputs: StackOutputs,
+    catalogued: string[][],
+    deps: CrawlDeps,
+    region: string,
+    log: (line: string) => void,
+) {
     const { Table } = await deps.glue.send(new GetTableCommand({ DatabaseName: outputs.glueDatabase, Name: t.glueTable }));
     const keys = (Table?.PartitionKeys ?? []).map((k) => k.Name ?? "");
     if (keys.length !== 1) throw new Error(`the Glue table has ${keys.length} partition keys (${keys.join(", ")}), not one`);
@@ -203,8 +233,10 @@ async function repair(t: TableOutputs, outputs: StackOutputs, catalogued: string
     const skipped = folders.filter((f) => !partitionFolders.includes(f));
     const have = new Set(catalogued.map((v) => `${keys[0]}=${v[0]}`));
     const missing = partitionFolders.filter((f) => !have.has(f));
-    log(`repair: ${partitionFolders.length} partition folders under s3://${outputs.bucketName}/${t.s3Prefix}, ${missing.length} not in the catalog` +
-        `${missing.length ? ` (${sample(missing)})` : ""}${skipped.length ? `; not partition folders: ${sample(skipped)}` : ""}`);
+    log(
+        `repair: ${partitionFolders.length} partition folders under s3://${outputs.bucketName}/${t.s3Prefix}, ${missing.length} not in the catalog` +
+            `${missing.length ? ` (${sample(missing)})` : ""}${skipped.length ? `; not partition folders: ${sample(skipped)}` : ""}`,
+    );
     const catalog = partitionCatalogOn(deps.glue, { region, database: outputs.glueDatabase, table: t.glueTable }, log);
     const added = await catalog.register(missing);
     return { folders: partitionFolders.length, added, skipped };
@@ -243,15 +275,21 @@ function partitionsCell(r: TableCrawl): string {
 function tablesCell(r: TableCrawl): string {
     if (!r.tables) return "-";
     const t = r.tables;
-    return [t.created && `${t.created} created`, t.updated && `${t.updated} updated`, t.deleted && `${t.deleted} deleted`].filter(Boolean).join(", ") || "none changed";
+    return (
+        [t.created && `${t.created} created`, t.updated && `${t.updated} updated`, t.deleted && `${t.deleted} deleted`]
+            .filter(Boolean)
+            .join(", ") || "none changed"
+    );
 }
 
 /** What else there is to say of a table's crawl: the repair, Glue's error and logs, a problem. */
 function notes(r: TableCrawl): string[] {
     const out: string[] = [];
     if (r.repair) {
-        out.push(`repair: ${fmtInt(r.repair.added)} of ${fmtInt(r.repair.folders)} partition folders registered from S3` +
-            `${r.repair.skipped.length ? `; ${r.repair.skipped.length} other folder${r.repair.skipped.length === 1 ? "" : "s"} left alone` : ""}`);
+        out.push(
+            `repair: ${fmtInt(r.repair.added)} of ${fmtInt(r.repair.folders)} partition folders registered from S3` +
+                `${r.repair.skipped.length ? `; ${r.repair.skipped.length} other folder${r.repair.skipped.length === 1 ? "" : "s"} left alone` : ""}`,
+        );
     }
     if (r.run?.error) out.push(r.run.error);
     if (r.problem) out.push(r.problem);
@@ -268,15 +306,19 @@ export function formatCrawlReport(results: TableCrawl[], width = 100): { text: s
     if (noted.length > 0) {
         lines.push("", "Notes:");
         for (const r of noted) {
-            for (const note of notes(r)) lines.push(...wrapCell(`${r.table}: ${note}`, width - 4).map((l, i) => `${i === 0 ? "  " : "    "}${l}`));
+            for (const note of notes(r))
+                lines.push(...wrapCell(`${r.table}: ${note}`, width - 4).map((l, i) => `${i === 0 ? "  " : "    "}${l}`));
         }
     }
     const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
     const summary = [
-        count("succeeded") && `${count("succeeded")} succeeded`, count("started") && `${count("started")} started`,
-        count("failed") && `${count("failed")} failed`, count("could not run") && `${count("could not run")} could not run`,
-    ].filter(Boolean).join(", ");
+        count("succeeded") && `${count("succeeded")} succeeded`,
+        count("started") && `${count("started")} started`,
+        count("failed") && `${count("failed")} failed`,
+        count("could not run") && `${count("could not run")} could not run`,
+    ]
+        .filter(Boolean)
+        .join(", ");
     lines.push("", `${results.length} crawl${results.length === 1 ? "" : "s"}: ${summary || "none"}`);
     return { text: `${lines.join("\n")}\n`, exitCode: crawlExitCode(results) };
 }
-

@@ -16,8 +16,7 @@ import { errorName } from "../cli/errors";
 
 /** How a start went: a new run, the run in progress joined, or a call that failed. */
 export type CrawlerStart =
-    | { kind: "started" | "joined"; previousStart?: number }
-    | { kind: "error"; call: "GetCrawler" | "StartCrawler"; error: unknown };
+    { kind: "started" | "joined"; previousStart?: number } | { kind: "error"; call: "GetCrawler" | "StartCrawler"; error: unknown };
 
 /** Starts crawler `name`, or joins its run in progress. */
 export async function startCrawler(glue: GlueClient, name: string): Promise<CrawlerStart> {

@@ -7,6 +7,6 @@ import { exit } from "../cli/command";
 import { runCli } from "./cli";
 
 runCli(process.argv.slice(2)).then(exit, (err: unknown) => {
-    process.stderr.write(`crawl: unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+    process.stderr.write(`crawl: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
     exit(2);
 });

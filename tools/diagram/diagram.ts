@@ -18,7 +18,7 @@ export const END = "<!-- diagram:end -->";
 export function renderMermaid(g: Graph, stackPrefix: string): string {
     const nodes = g.resources.filter((r) => !r.type.startsWith("pulumi:providers:")).sort((a, b) => a.urn.localeCompare(b.urn));
     const ids = new Map(nodes.map((r, i) => [r.urn, `r${i}`]));
-    const label = (r: CapturedResource) => r.name.startsWith(`${stackPrefix}-`) ? r.name.slice(stackPrefix.length + 1) : r.name;
+    const label = (r: CapturedResource) => (r.name.startsWith(`${stackPrefix}-`) ? r.name.slice(stackPrefix.length + 1) : r.name);
     const children = new Map<string | undefined, CapturedResource[]>();
     for (const r of nodes) {
         const parent = r.parent && ids.has(r.parent) ? r.parent : undefined;

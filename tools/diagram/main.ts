@@ -11,7 +11,8 @@ const options = {
     stack: { type: "string", value: "name", description: "the stack whose graph is drawn", default: "dev" },
     write: {
         type: "boolean",
-        description: "put the example dev stack's diagram (test/fixtures/stacks/Pulumi.dev.yaml, not yours) into docs/architecture.md, which a test compares with the graph",
+        description:
+            "put the example dev stack's diagram (test/fixtures/stacks/Pulumi.dev.yaml, not yours) into docs/architecture.md, which a test compares with the graph",
     },
 } as const;
 
@@ -26,7 +27,8 @@ export const spec: CommandSpec<typeof options> = {
 async function main({ values }: Parsed<typeof options>): Promise<number> {
     const stack = values.stack;
     // The README shows the example dev stack, and a test compares it with its render.
-    if (values.write && stack !== "dev") throw new UsageError("--write puts the example dev stack's diagram into docs/architecture.md; drop --stack or use --stack dev");
+    if (values.write && stack !== "dev")
+        throw new UsageError("--write puts the example dev stack's diagram into docs/architecture.md; drop --stack or use --stack dev");
     // Loaded here: --help and argument errors answer at once.
     const { validateStack } = await import("../cli/stack-config");
     const { graphOf } = await import("../../offline");

@@ -14,7 +14,8 @@ const options = {
 export const spec: CommandSpec<typeof options> = {
     script: "generate",
     synopsis: "[--check]",
-    summary: "Writes what is derived from the component's arguments (components/lake-args.ts): components/schema.json, Pulumi.yaml's config declarations, docs/configuration.md.",
+    summary:
+        "Writes what is derived from the component's arguments (components/lake-args.ts): components/schema.json, Pulumi.yaml's config declarations, docs/configuration.md.",
     options,
     examples: ["npm run generate", "npm run generate -- --check"],
     footer: "Exit status: 0 written (or, with --check, up to date), 1 with --check: a file is stale, 2 the files could not be derived.",
@@ -31,7 +32,9 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
         if (!values.check) fs.writeFileSync(full, text);
     }
     if (values.check && stale.length > 0) {
-        process.stderr.write(`${stale.join(", ")} differ${stale.length === 1 ? "s" : ""} from what the sources give: run npm run generate\n`);
+        process.stderr.write(
+            `${stale.join(", ")} differ${stale.length === 1 ? "s" : ""} from what the sources give: run npm run generate\n`,
+        );
         return EXIT.failed;
     }
     process.stdout.write(values.check ? "up to date\n" : stale.length > 0 ? `wrote ${stale.join(", ")}\n` : "unchanged\n");

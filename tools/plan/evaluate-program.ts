@@ -35,7 +35,8 @@ export async function evaluate(req: EvaluateRequest): Promise<EvaluateResult> {
             stack: req.stack,
             program: req.program,
             config: req.config,
-            commandStdout: (inputs, context) => (Object.prototype.hasOwnProperty.call(stdouts, context.urn) ? stdouts[context.urn] : fresh(inputs)),
+            commandStdout: (inputs, context) =>
+                Object.prototype.hasOwnProperty.call(stdouts, context.urn) ? stdouts[context.urn] : fresh(inputs),
         });
         return { ok: true, run };
     } catch (e) {

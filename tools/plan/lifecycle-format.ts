@@ -27,8 +27,12 @@ function tags(s: Step): string[] {
 function commandNote(s: Step): string | undefined {
     const c = s.command;
     if (!c || s.op !== "update") return undefined;
-    if (!c.stdoutKnown) return `stdout after the update: unknown (the ${c.runs} script ${JSON.stringify(c.script)} cannot be simulated offline)`;
-    const shown = c.storedStdout === undefined ? "(a fresh create's)" : JSON.stringify(c.storedStdout.length > 60 ? `${c.storedStdout.slice(0, 57)}...` : c.storedStdout);
+    if (!c.stdoutKnown)
+        return `stdout after the update: unknown (the ${c.runs} script ${JSON.stringify(c.script)} cannot be simulated offline)`;
+    const shown =
+        c.storedStdout === undefined
+            ? "(a fresh create's)"
+            : JSON.stringify(c.storedStdout.length > 60 ? `${c.storedStdout.slice(0, 57)}...` : c.storedStdout);
     return `stdout after the update: ${shown} (pulumi-command stores what ${JSON.stringify(c.script)} prints)`;
 }
 
@@ -46,7 +50,8 @@ export function formatLifecyclePlan(plan: LifecyclePlan, opts: FormatOptions): s
     for (const s of plan.steps) {
         const concerned = s.op !== "same" || plan.verdicts.some((v) => v.urn === s.urn);
         if (!concerned && !opts.all) continue;
-        for (let cur: Step | undefined = s; cur && !keep.has(cur.urn); cur = cur.parent ? byUrn.get(cur.parent) : undefined) keep.add(cur.urn);
+        for (let cur: Step | undefined = s; cur && !keep.has(cur.urn); cur = cur.parent ? byUrn.get(cur.parent) : undefined)
+            keep.add(cur.urn);
     }
     const children = new Map<string | undefined, Step[]>();
     for (const s of plan.steps) {
@@ -63,7 +68,10 @@ export function formatLifecyclePlan(plan: LifecyclePlan, opts: FormatOptions): s
             const r = s.new ?? s.old!;
             const details = s.custom ? detailsOf(r) : "";
             // Changed inputs, two levels deep (`environment.BACKFILL_COPY_SQL`), at most six.
-            const all = s.op === "update" || s.op === "replace" ? [...new Set(s.changed.map((p) => p.split(/[[]/)[0].split(".").slice(0, 2).join(".")))] : [];
+            const all =
+                s.op === "update" || s.op === "replace"
+                    ? [...new Set(s.changed.map((p) => p.split(/[[]/)[0].split(".").slice(0, 2).join(".")))]
+                    : [];
             const changed = all.length > 6 ? [...all.slice(0, 6), `+${all.length - 6}`] : all;
             const parts = [details, changed.length ? `changed: ${changed.join(",")}` : "", ...tags(s)].filter(Boolean);
             lines.push(`${indent}${MARK[s.op]}${s.type}  ${s.name}${parts.length ? `  ${parts.join("  ")}` : ""}`);
@@ -84,7 +92,9 @@ export function formatLifecyclePlan(plan: LifecyclePlan, opts: FormatOptions): s
         for (const v of orphans) lines.push(`      ${LEVEL[v.level]}  ${v.kind}: ${v.message}`);
     }
     const errors = plan.verdicts.filter((v) => v.level === "error").length;
-    lines.push(`${errors} error${errors === 1 ? "" : "s"} and ${plan.verdicts.length - errors} advisor${plan.verdicts.length - errors === 1 ? "y" : "ies"}`);
+    lines.push(
+        `${errors} error${errors === 1 ? "" : "s"} and ${plan.verdicts.length - errors} advisor${plan.verdicts.length - errors === 1 ? "y" : "ies"}`,
+    );
     lines.push(lifecycleSummaryLine(plan));
     return lines.join("\n");
 }

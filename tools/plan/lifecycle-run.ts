@@ -14,7 +14,10 @@ import { CommandUpdate, LifecycleOptions, LifecyclePlan, planLifecycle, programF
  * PULUMI_COMMAND_STDOUT, one trailing newline trimmed) with a minimal environment (PATH and HOME
  * only, nothing of this process's credentials), in `root`. Undefined when it fails.
  */
-export function executeCommandUpdate(update: Pick<CommandUpdate, "script" | "environment" | "previousStdout">, root: string = ROOT): string | undefined {
+export function executeCommandUpdate(
+    update: Pick<CommandUpdate, "script" | "environment" | "previousStdout">,
+    root: string = ROOT,
+): string | undefined {
     const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, HOME: process.env.HOME, ...update.environment };
     if (update.previousStdout !== undefined) env.PULUMI_COMMAND_STDOUT = update.previousStdout;
     const r = spawnSync("/bin/sh", ["-c", update.script], { cwd: root, env, encoding: "utf8", timeout: 30_000 });
@@ -23,14 +26,17 @@ export function executeCommandUpdate(update: Pick<CommandUpdate, "script" | "env
 }
 
 /** Static when the script can be read, else run (for tests: the scripts are the project's own). */
-export const simulateByRunning = (root: string = ROOT) => (update: CommandUpdate): string | undefined =>
-    staticCommandUpdate(update) ?? executeCommandUpdate(update, root);
+export const simulateByRunning =
+    (root: string = ROOT) =>
+    (update: CommandUpdate): string | undefined =>
+        staticCommandUpdate(update) ?? executeCommandUpdate(update, root);
 
 /** Per command URN: the stdout the state holds after the plan's steps, when it is not a fresh `create`. */
 export function storedStdouts(plan: LifecyclePlan): Map<string, string> {
     const out = new Map<string, string>();
     for (const s of plan.steps) {
-        if (s.new && s.command && s.command.runs !== "create" && s.command.storedStdout !== undefined) out.set(s.urn, s.command.storedStdout);
+        if (s.new && s.command && s.command.runs !== "create" && s.command.storedStdout !== undefined)
+            out.set(s.urn, s.command.storedStdout);
     }
     return out;
 }
@@ -38,7 +44,8 @@ export function storedStdouts(plan: LifecyclePlan): Map<string, string> {
 /** A command mock that prints the stored stdout of `stored`, and a fresh create's otherwise. */
 export function stdoutFromState(stored: Map<string, string>, root: string = ROOT): RunOptions["commandStdout"] {
     const fresh = backfillStdout(root);
-    return (inputs: Record<string, unknown>, context: CommandContext) => (stored.has(context.urn) ? stored.get(context.urn)! : fresh(inputs));
+    return (inputs: Record<string, unknown>, context: CommandContext) =>
+        stored.has(context.urn) ? stored.get(context.urn)! : fresh(inputs);
 }
 
 export interface AfterUpdate {
@@ -82,7 +89,7 @@ export async function planChange(oldRun: ProgramRun, newOpts: RunOptions, opts: 
     const plan = planLifecycle(oldRun, newRun, { simulateCommandUpdate: simulateByRunning(newOpts.root), ...opts });
     const after = await evaluateAfterUpdate({ ...newOpts, prior: oldRun }, newRun, plan);
     if (after.error !== undefined) {
-        const command = plan.steps.find((s) => s.command?.runs === "update" || s.command?.runs === "create" && s.op === "update");
+        const command = plan.steps.find((s) => s.command?.runs === "update" || (s.command?.runs === "create" && s.op === "update"));
         plan.verdicts.push(programFailsVerdict(command?.urn ?? newRun.resources[0]?.urn ?? "", after.error));
     }
     return { old: oldRun, new: newRun, plan, after };

@@ -89,7 +89,8 @@ export interface Step {
     command?: CommandStep;
 }
 
-export type VerdictKind = "rows-exported-again" | "data-replaced-or-deleted" | "fixed-name-collision" | "event-gap" | "refused" | "program-fails";
+export type VerdictKind =
+    "rows-exported-again" | "data-replaced-or-deleted" | "fixed-name-collision" | "event-gap" | "refused" | "program-fails";
 export type VerdictLevel = "error" | "advisory";
 
 export interface Verdict {
@@ -136,7 +137,6 @@ export interface LifecycleOptions {
 // Values and paths
 // -------------------------------------------------------------------------------------------------
 
-
 /** Every leaf path where `a` and `b` differ (`key`, `key.sub`, `list[1].x`). */
 export function diffPaths(a: unknown, b: unknown, prefix = ""): string[] {
     if (a === b) return [];
@@ -156,7 +156,11 @@ export function diffPaths(a: unknown, b: unknown, prefix = ""): string[] {
 /** `pattern` (`a.b`, `a[*].b`, `*`) covers `path` or one of its ancestors. */
 export function pathMatches(pattern: string, path: string): boolean {
     if (pattern === "*" || pattern === "**") return true;
-    const norm = (p: string) => p.replace(/\[(\d+|\*)\]/g, ".$1").split(".").filter((s) => s !== "");
+    const norm = (p: string) =>
+        p
+            .replace(/\[(\d+|\*)\]/g, ".$1")
+            .split(".")
+            .filter((s) => s !== "");
     const pat = norm(pattern);
     const parts = norm(path);
     if (parts.length < pat.length) {
@@ -243,7 +247,8 @@ function dependencyOrder(resources: CapturedResource[]): CapturedResource[] {
 const NO_OP = /^(?:node\s+(?:-e|--eval)\s+(?:0|"0"|'0'|""|'')|true|:|exit(?:\s+0)?|)$/;
 const REPRINT = /^(?:printf\s+(?:'%s'|"%s")\s+|echo\s+(?:-n\s+)?|cat\s+<<<\s*)"?\$\{?PULUMI_COMMAND_STDOUT\}?"?$/;
 /** `node -e "process.stdout.write(process.env.PULUMI_COMMAND_STDOUT || '')"` and its spellings. */
-const NODE_REPRINT = /^node\s+(?:-e|--eval)\s+(["'])\s*(?:process\.stdout\.write|console\.log)\(\s*process\.env\.PULUMI_COMMAND_STDOUT(\s*(?:\|\||\?\?)\s*(?:''|""|\\"\\"|``))?\s*\)\s*;?\s*\1$/;
+const NODE_REPRINT =
+    /^node\s+(?:-e|--eval)\s+(["'])\s*(?:process\.stdout\.write|console\.log)\(\s*process\.env\.PULUMI_COMMAND_STDOUT(\s*(?:\|\||\?\?)\s*(?:''|""|\\"\\"|``))?\s*\)\s*;?\s*\1$/;
 
 /**
  * What an update script prints, for the scripts that can be told without running them: known
@@ -272,9 +277,19 @@ function commandStep(op: Op, old: CapturedResource | undefined, neu: CapturedRes
     const previousStdout = neu!.inputs.addPreviousOutputInEnv === false || oldStdout === "" ? undefined : oldStdout;
     const simulate = opts.simulateCommandUpdate ?? staticCommandUpdate;
     const printed = simulate({
-        urn: neu!.urn, script, environment: { ...(neu!.inputs.environment ?? {}) }, previousStdout, old: old!, new: neu!,
+        urn: neu!.urn,
+        script,
+        environment: { ...(neu!.inputs.environment ?? {}) },
+        previousStdout,
+        old: old!,
+        new: neu!,
     });
-    return { runs: neu!.inputs.update !== undefined ? "update" : "create", script, storedStdout: printed, stdoutKnown: printed !== undefined };
+    return {
+        runs: neu!.inputs.update !== undefined ? "update" : "create",
+        script,
+        storedStdout: printed,
+        stdoutKnown: printed !== undefined,
+    };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -340,9 +355,12 @@ function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Ma
             // An input the program leaves unset: the provider plans its schema default against the state.
             for (const [key, dflt] of Object.entries(rule?.stateDefaults ?? {})) {
                 const stored = old.outputs[key];
-                if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignore.some((i) => pathMatches(i, key))) continue;
+                if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignore.some((i) => pathMatches(i, key)))
+                    continue;
                 if (!changed.includes(key)) changed.push(key);
-                reasons.push(`${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`);
+                reasons.push(
+                    `${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`,
+                );
             }
             // Inputs computed from a replaced resource whose outputs are new: unknown to the engine.
             for (const [key, deps] of Object.entries(neu.propertyDependencies)) {
@@ -364,40 +382,70 @@ function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Ma
                     let mode: ReplaceMode;
                     if (dependentOf) {
                         mode = "delete-before-replace";
-                        reasons.push(`deleted first: it depends on ${dependentOf.split("::").pop()}, replaced delete-before-replace, through an input that replaces it`);
+                        reasons.push(
+                            `deleted first: it depends on ${dependentOf.split("::").pop()}, replaced delete-before-replace, through an input that replaces it`,
+                        );
                     } else if (neu.deleteBeforeReplace !== undefined) {
                         mode = neu.deleteBeforeReplace ? "delete-before-replace" : "create-before-delete";
-                        reasons.push(`${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"}); the program sets deleteBeforeReplace: ${neu.deleteBeforeReplace}`);
+                        reasons.push(
+                            `${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"}); the program sets deleteBeforeReplace: ${neu.deleteBeforeReplace}`,
+                        );
                     } else if (rule?.deleteBeforeReplace) {
                         mode = "delete-before-replace";
                         reasons.push(`${replaceKeys.join(", ")} changed (ForceNew); the bridge always deletes this type first`);
                     } else if (rule?.autoName && neu.inputs[rule.autoName] !== undefined) {
                         mode = "delete-before-replace";
-                        reasons.push(`${replaceKeys.join(", ")} changed (ForceNew); ${rule.autoName} is set by the program, so the bridge deletes first (nameRequiresDeleteBeforeReplace)`);
+                        reasons.push(
+                            `${replaceKeys.join(", ")} changed (ForceNew); ${rule.autoName} is set by the program, so the bridge deletes first (nameRequiresDeleteBeforeReplace)`,
+                        );
                     } else {
                         mode = "create-before-delete";
-                        reasons.push(`${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"})`);
+                        reasons.push(
+                            `${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"})`,
+                        );
                     }
                     step = {
-                        ...base, op: "replace", mode, changed, replaceKeys, reasons: [...aliased, ...reasons], dependentOf,
+                        ...base,
+                        op: "replace",
+                        mode,
+                        changed,
+                        replaceKeys,
+                        reasons: [...aliased, ...reasons],
+                        dependentOf,
                         // Outputs the mocks cannot know: a fresh auto-name, a generated id. (Outputs
                         // derived from the inputs are already in the new run's values.)
                         outputsChange: !keepsOutputs(rule, neu.inputs),
                     };
-                    if (old.protect && neu.protect) step.refused = `unable to replace ${describeResource(neu)}: it is protected (the engine stops the update)`;
+                    if (old.protect && neu.protect)
+                        step.refused = `unable to replace ${describeResource(neu)}: it is protected (the engine stops the update)`;
                     if (old.retainOnDelete) step.abandons = true;
                 } else {
-                    step = { ...base, op: "update", changed, replaceKeys: [], reasons: [...aliased, ...reasons, ...(changed.length ? [`${[...new Set(changed.map(topKey))].join(", ")} changed in place`] : [])] };
+                    step = {
+                        ...base,
+                        op: "update",
+                        changed,
+                        replaceKeys: [],
+                        reasons: [
+                            ...aliased,
+                            ...reasons,
+                            ...(changed.length ? [`${[...new Set(changed.map(topKey))].join(", ")} changed in place`] : []),
+                        ],
+                    };
                     const recreate = (rule?.recreateOnUpdate ?? []).filter((k) => changed.some((p) => pathMatches(k, p)));
                     if (recreate.length > 0 || stale) {
                         step.recreates = true;
-                        step.reasons.push(stale && recreate.length === 0
-                            ? "the stream is stale: the provider recreates it (CREATE OR REPLACE, RecreateWhenStreamIsStale)"
-                            : `the provider recreates it on a change of ${recreate.join(", ")} (CREATE OR REPLACE)`);
+                        step.reasons.push(
+                            stale && recreate.length === 0
+                                ? "the stream is stale: the provider recreates it (CREATE OR REPLACE, RecreateWhenStreamIsStale)"
+                                : `the provider recreates it on a change of ${recreate.join(", ")} (CREATE OR REPLACE)`,
+                        );
                     }
                     const renamed = (rule?.renames ?? []).find((k) => changed.some((p) => pathMatches(k, p)));
                     if (renamed && rule?.identity) {
-                        step.renames = { from: rule.identity(old.inputs, old.outputs) ?? "", to: rule.identity(neu.inputs, neu.outputs) ?? "" };
+                        step.renames = {
+                            from: rule.identity(old.inputs, old.outputs) ?? "",
+                            to: rule.identity(neu.inputs, neu.outputs) ?? "",
+                        };
                         step.reasons.push(`renamed in place: ${step.renames.from} → ${step.renames.to} (ALTER ... RENAME TO)`);
                     }
                 }
@@ -412,8 +460,16 @@ function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Ma
     const removed = dependencyOrder(oldRun.resources.filter((r) => !matchedOld.has(r.urn))).reverse();
     for (const old of removed) {
         const step: Step = {
-            urn: old.urn, type: old.type, name: old.name, parent: old.parent, custom: old.custom, old, op: "delete",
-            changed: [], replaceKeys: [], reasons: ["not in the new program"],
+            urn: old.urn,
+            type: old.type,
+            name: old.name,
+            parent: old.parent,
+            custom: old.custom,
+            old,
+            op: "delete",
+            changed: [],
+            replaceKeys: [],
+            reasons: ["not in the new program"],
         };
         if (old.protect) step.refused = `unable to delete ${describeResource(old)}: it is protected (the engine stops the update)`;
         if (old.retainOnDelete) step.abandons = true;
@@ -438,7 +494,9 @@ function dependentReplacements(oldRun: ProgramRun, steps: Step[], rules: Record<
             const providerUrn = r.provider?.slice(0, r.provider.lastIndexOf("::"));
             let hit = providerUrn !== undefined && replaceSet.has(providerUrn);
             if (!hit) {
-                const unknownKeys = Object.entries(r.propertyDependencies).filter(([, deps]) => deps.some((d) => replaceSet.has(d))).map(([k]) => k);
+                const unknownKeys = Object.entries(r.propertyDependencies)
+                    .filter(([, deps]) => deps.some((d) => replaceSet.has(d)))
+                    .map(([k]) => k);
                 hit = replaceKeysOf(rules[r.type], r.replaceOnChanges ?? [], unknownKeys).length > 0;
             }
             if (hit) {
@@ -498,7 +556,11 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         const id = rule.identity(s.old.inputs, s.old.outputs);
         if (id === undefined) continue;
         const at = moved.get(s.old.urn) ?? id;
-        add(key(s.type, at), { urn: s.old.urn, name: s.old.name, how: moved.has(s.old.urn) ? "moved" : s.abandons ? "abandoned" : "existing" });
+        add(key(s.type, at), {
+            urn: s.old.urn,
+            name: s.old.name,
+            how: moved.has(s.old.urn) ? "moved" : s.abandons ? "abandoned" : "existing",
+        });
     }
     // Glue tables a crawler with S3 targets made (outside the stack): one per target folder, named
     // after it (with the crawler's tablePrefix), in its database. Deleting the crawler leaves them.
@@ -507,7 +569,11 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         for (const t of s.old.inputs.s3Targets ?? []) {
             const folder = typeof t?.path === "string" ? t.path.replace(/\/+$/, "").split("/").pop()?.toLowerCase() : undefined;
             if (!folder) continue;
-            add(key("aws:glue/catalogTable:CatalogTable", `${s.old.inputs.databaseName}.${s.old.inputs.tablePrefix ?? ""}${folder}`), { urn: s.old.urn, name: s.old.name, how: "crawler-made" });
+            add(key("aws:glue/catalogTable:CatalogTable", `${s.old.inputs.databaseName}.${s.old.inputs.tablePrefix ?? ""}${folder}`), {
+                urn: s.old.urn,
+                name: s.old.name,
+                how: "crawler-made",
+            });
         }
     }
 
@@ -529,7 +595,10 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         } else if (s.op === "replace") {
             // An auto-named replacement gets a fresh name: it cannot collide.
             id = rule.identity(s.new.inputs, {});
-            what = s.mode === "delete-before-replace" ? "re-creates (after deleting the old one)" : "creates its replacement (before deleting the old one)";
+            what =
+                s.mode === "delete-before-replace"
+                    ? "re-creates (after deleting the old one)"
+                    : "creates its replacement (before deleting the old one)";
         } else if (s.renames) {
             id = s.renames.to;
             what = "renames its object to";
@@ -540,24 +609,37 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         const k = key(s.type, id);
         const holders = (present.get(k) ?? []).filter((h) => !(s.renames && h.urn === s.old?.urn) && !gone(h, s));
         for (const h of holders) {
-            const whose = h.how === "crawler-made" ? `the table crawler ${h.name} made` : h.urn === s.old?.urn ? "its own old object" : `${h.name}`;
-            const state = h.how === "crawler-made" ? " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)"
-                : h.how === "moved" ? ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)"
-                : h.how === "abandoned" ? ", left in place by retainOnDelete"
-                    : h.how === "new" ? ", created earlier in this update"
-                        : h.urn === s.old?.urn ? ", still there until the replacement's delete at the end"
+            const whose =
+                h.how === "crawler-made" ? `the table crawler ${h.name} made` : h.urn === s.old?.urn ? "its own old object" : `${h.name}`;
+            const state =
+                h.how === "crawler-made"
+                    ? " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)"
+                    : h.how === "moved"
+                      ? ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)"
+                      : h.how === "abandoned"
+                        ? ", left in place by retainOnDelete"
+                        : h.how === "new"
+                          ? ", created earlier in this update"
+                          : h.urn === s.old?.urn
+                            ? ", still there until the replacement's delete at the end"
                             : ", which this update does not delete first";
-            const idempotent = s.type === "aws:sns/topic:Topic" || s.type === "aws:sns/topicSubscription:TopicSubscription"
-                ? " SNS returns the existing one instead of failing, and the delete of the old one then removes it."
-                : " The provider fails with \"already exists\".";
+            const idempotent =
+                s.type === "aws:sns/topic:Topic" || s.type === "aws:sns/topicSubscription:TopicSubscription"
+                    ? " SNS returns the existing one instead of failing, and the delete of the old one then removes it."
+                    : ' The provider fails with "already exists".';
             verdicts.push({
-                kind: "fixed-name-collision", level: "error", urn: s.urn,
+                kind: "fixed-name-collision",
+                level: "error",
+                urn: s.urn,
                 message: `${typeLabel(s.type)} ${s.name} ${what} ${id} while ${whose} has that name${state}.${idempotent}`,
             });
         }
         if (s.renames) {
             const from = key(s.type, s.renames.from);
-            present.set(from, (present.get(from) ?? []).filter((h) => h.urn !== s.old?.urn));
+            present.set(
+                from,
+                (present.get(from) ?? []).filter((h) => h.urn !== s.old?.urn),
+            );
         }
         add(k, { urn: s.urn, name: s.name, how: "new" });
     }
@@ -568,7 +650,7 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
 // Exports: where each stream's rows land and what is catalogued
 // -------------------------------------------------------------------------------------------------
 
-const unquote = (s: string) => s.replace(/^"|"$/g, "").replace(/""/g, "\"");
+const unquote = (s: string) => s.replace(/^"|"$/g, "").replace(/""/g, '"');
 const withSlash = (s: string) => (s.endsWith("/") ? s : `${s}/`);
 
 /** `COPY INTO @"DB"."S"."STAGE"/path FROM (... FROM "DB"."S"."STREAM")`: stage, path and source. */
@@ -586,7 +668,11 @@ export function parseCopy(sql: string): { stage: string[]; path: string; source?
 }
 
 const sqlOf = (r: CapturedResource): string | undefined =>
-    r.type === "command:local:Command" ? r.inputs.environment?.BACKFILL_COPY_SQL : r.type === "snowflake:index/task:Task" ? r.inputs.sqlStatement : undefined;
+    r.type === "command:local:Command"
+        ? r.inputs.environment?.BACKFILL_COPY_SQL
+        : r.type === "snowflake:index/task:Task"
+          ? r.inputs.sqlStatement
+          : undefined;
 
 /** The S3 location the unloads of a stream write to, from its backfill's or task's COPY and the stage's URL. */
 export function exportLocation(run: ProgramRun, stream: CapturedResource): string | undefined {
@@ -595,8 +681,12 @@ export function exportLocation(run: ProgramRun, stream: CapturedResource): strin
         const sql = sqlOf(r);
         const copy = sql ? parseCopy(sql) : undefined;
         if (!copy?.source || copy.source.join(".") !== streamId.join(".")) continue;
-        const stage = run.resources.find((s) => s.type === "snowflake:index/stage:Stage"
-            && [s.inputs.database, s.inputs.schema, s.inputs.name].map((v) => String(v).replace(/"/g, "")).join(".") === copy.stage.join("."));
+        const stage = run.resources.find(
+            (s) =>
+                s.type === "snowflake:index/stage:Stage" &&
+                [s.inputs.database, s.inputs.schema, s.inputs.name].map((v) => String(v).replace(/"/g, "")).join(".") ===
+                    copy.stage.join("."),
+        );
         if (stage?.inputs.url) return withSlash(`${withSlash(stage.inputs.url)}${copy.path}`);
     }
     return undefined;
@@ -613,7 +703,8 @@ export function exportLocation(run: ProgramRun, stream: CapturedResource): strin
  */
 function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): string[][] {
     const out: string[][] = [];
-    const targets = (r: CapturedResource): string[] => (r.inputs.s3Targets ?? []).map((t: any) => t?.path).filter((p: unknown): p is string => typeof p === "string");
+    const targets = (r: CapturedResource): string[] =>
+        (r.inputs.s3Targets ?? []).map((t: any) => t?.path).filter((p: unknown): p is string => typeof p === "string");
     for (const r of newRun.resources) {
         if (r.type === "aws:glue/catalogTable:CatalogTable" && r.inputs.storageDescriptor?.location) {
             const locations = [withSlash(r.inputs.storageDescriptor.location)];
@@ -658,9 +749,11 @@ function renameHint(s: Step, steps: Step[], rule: ReplaceRule | undefined): stri
     if (created.length === 0) return "";
     const to = created.length === 1 ? created[0].name : "<the new one's resource name>";
     const kind = typeLabel(s.type).split(".").pop()!.toLowerCase();
-    return `. To rename it and keep its data, rename its resource in the stack's state before pulumi up ` +
+    return (
+        `. To rename it and keep its data, rename its resource in the stack's state before pulumi up ` +
         `(pulumi state rename '<URN of ${s.name}, from pulumi stack --show-urns>' ${to}; plan --since ... --state-rename ${s.name}=${to} shows the outcome): ` +
-        `the provider then renames the ${kind} in place (ALTER ... RENAME TO). See docs/changing-a-stack.md, "Rename a table"`;
+        `the provider then renames the ${kind} in place (ALTER ... RENAME TO). See docs/changing-a-stack.md, "Rename a table"`
+    );
 }
 
 function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ctx, moved: Map<string, string>): Verdict[] {
@@ -675,31 +768,49 @@ function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ct
         const rename = renameHint(s, steps, rule);
         if (s.abandons) {
             out.push({
-                kind: "data-replaced-or-deleted", level: "advisory", urn: s.urn,
+                kind: "data-replaced-or-deleted",
+                level: "advisory",
+                urn: s.urn,
                 message: `${label} is ${verb} but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand${rename}`,
             });
             continue;
         }
         switch (rule?.holds) {
             case "data": {
-                const what = s.type === "aws:s3/bucket:Bucket"
-                    ? (s.old.inputs.forceDestroy ? "with every object in it (forceDestroy)" : "which fails while it holds objects (forceDestroy is false)")
-                    : s.type === "aws:kms/key:Key" ? "(scheduled deletion): what it encrypted becomes unreadable"
-                        : s.type === "snowflake:index/database:Database" ? "with every schema, table and row in it"
-                            : s.type === "snowflake:index/schema:Schema" ? "with every table and row in it" : "with its rows";
-                out.push({ kind: "data-replaced-or-deleted", level: "error", urn: s.urn, message: `${label} is ${verb}: the old one is deleted ${what}${rename}` });
+                const what =
+                    s.type === "aws:s3/bucket:Bucket"
+                        ? s.old.inputs.forceDestroy
+                            ? "with every object in it (forceDestroy)"
+                            : "which fails while it holds objects (forceDestroy is false)"
+                        : s.type === "aws:kms/key:Key"
+                          ? "(scheduled deletion): what it encrypted becomes unreadable"
+                          : s.type === "snowflake:index/database:Database"
+                            ? "with every schema, table and row in it"
+                            : s.type === "snowflake:index/schema:Schema"
+                              ? "with every table and row in it"
+                              : "with its rows";
+                out.push({
+                    kind: "data-replaced-or-deleted",
+                    level: "error",
+                    urn: s.urn,
+                    message: `${label} is ${verb}: the old one is deleted ${what}${rename}`,
+                });
                 break;
             }
             case "catalog":
                 out.push({
-                    kind: "data-replaced-or-deleted", level: "advisory", urn: s.urn,
+                    kind: "data-replaced-or-deleted",
+                    level: "advisory",
+                    urn: s.urn,
                     message: `${label} is ${verb}: the old one is deleted with its ${s.type.endsWith("CatalogDatabase") ? "tables and " : ""}partitions (the S3 data stays; the catalogue is rebuilt by crawling)`,
                 });
                 break;
             case "messages": {
                 const held = factHas(ctx.facts.withMessages, s.old);
                 out.push({
-                    kind: "data-replaced-or-deleted", level: held ? "error" : "advisory", urn: s.urn,
+                    kind: "data-replaced-or-deleted",
+                    level: held ? "error" : "advisory",
+                    urn: s.urn,
                     message: `${label} is ${verb}: ${held ? "the messages it holds are lost" : "events still in it (not yet crawled) are lost with it"}`,
                 });
                 break;
@@ -716,9 +827,10 @@ function eventGapVerdicts(steps: Step[], rules: Record<string, ReplaceRule>): Ve
     for (const s of steps) {
         if (s.op !== "replace" || !rules[s.type]?.eventPath) continue;
         const label = `${typeLabel(s.type)} ${s.name}`;
-        const why = s.mode === "delete-before-replace"
-            ? `deleted before its replacement exists: S3 events of that window are not delivered${s.type === "aws:sqs/queue:Queue" ? " (and SQS refuses a queue of the same name for 60 s after a delete)" : ""}`
-            : "replaced: events published to the old one until it is deleted are not seen by the new one";
+        const why =
+            s.mode === "delete-before-replace"
+                ? `deleted before its replacement exists: S3 events of that window are not delivered${s.type === "aws:sqs/queue:Queue" ? " (and SQS refuses a queue of the same name for 60 s after a delete)" : ""}`
+                : "replaced: events published to the old one until it is deleted are not seen by the new one";
         out.push({ kind: "event-gap", level: "advisory", urn: s.urn, message: `${label} is ${why}` });
     }
     return out;
@@ -741,11 +853,18 @@ function exportVerdicts(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): 
         const table = String(s.new!.inputs.table).replace(/"/g, "");
         const where = duplicates
             ? `into ${newLoc}, and the earlier export (${oldLoc}) is still catalogued in the same table: Athena counts those rows twice`
-            : newLoc && oldLoc && newLoc !== oldLoc ? `into ${newLoc}, a new location (the earlier export at ${oldLoc} is not catalogued any more)`
-                : newLoc ? `into ${newLoc}` : "";
+            : newLoc && oldLoc && newLoc !== oldLoc
+              ? `into ${newLoc}, a new location (the earlier export at ${oldLoc} is not catalogued any more)`
+              : newLoc
+                ? `into ${newLoc}`
+                : "";
         out.push({
-            kind: "rows-exported-again", level: "advisory", urn: s.urn, duplicates,
-            message: `every row of ${table} is exported again: stream ${s.new!.inputs.name} is ${how} with SHOW_INITIAL_ROWS ${where}`.trim(),
+            kind: "rows-exported-again",
+            level: "advisory",
+            urn: s.urn,
+            duplicates,
+            message:
+                `every row of ${table} is exported again: stream ${s.new!.inputs.name} is ${how} with SHOW_INITIAL_ROWS ${where}`.trim(),
         });
         if (s.parent) flaggedParents.add(s.parent);
     }
@@ -754,7 +873,9 @@ function exportVerdicts(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): 
     for (const s of steps.filter((x) => x.type === COMMAND && x.old && x.command?.runs === "create" && x.op !== "create")) {
         if (s.parent && flaggedParents.has(s.parent)) continue;
         out.push({
-            kind: "rows-exported-again", level: "advisory", urn: s.urn,
+            kind: "rows-exported-again",
+            level: "advisory",
+            urn: s.urn,
             message: `backfill ${s.name} runs its create script again (${s.op === "replace" ? "replaced" : "an update without an update script"}): it unloads what the stream holds, beside the task`,
         });
     }
@@ -769,7 +890,9 @@ function exportVerdicts(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): 
 export function planLifecycle(oldRun: ProgramRun, newRun: ProgramRun, opts: LifecycleOptions = {}): LifecyclePlan {
     const rules = opts.rules ?? REPLACE_RULES;
     const ctx: Ctx = {
-        rules, opts, matched: matchResources(oldRun.resources, newRun.resources),
+        rules,
+        opts,
+        matched: matchResources(oldRun.resources, newRun.resources),
         facts: { stale: new Set(opts.facts?.staleStreams ?? []), withMessages: new Set(opts.facts?.queuesWithMessages ?? []) },
     };
     let forced = new Map<string, string>();
@@ -803,7 +926,9 @@ export function lifecycleSummaryLine(plan: Pick<LifecyclePlan, "summary">): stri
 export function programFailsVerdict(urn: string, error: unknown): Verdict {
     const message = error instanceof Error ? error.message : String(error);
     return {
-        kind: "program-fails", level: "error", urn,
+        kind: "program-fails",
+        level: "error",
+        urn,
         message: `the program fails over the state this update leaves (every later pulumi up fails the same way): ${message.split("\n")[0]}`,
     };
 }

@@ -15,36 +15,53 @@ const options = {
     stack: { type: "string", value: "name", description: "stack whose Pulumi.<stack>.yaml settings apply", default: "dev" },
     program: { type: "string", value: "path", description: "program to run instead of index.ts, relative to the project root (a fixture)" },
     config: {
-        type: "string", value: "key=value", multiple: true,
-        description: "stack setting over the stack file, as `pulumi config set` takes it: production=true (a key without namespace is the project's), aws:region=eu-central-1",
+        type: "string",
+        value: "key=value",
+        multiple: true,
+        description:
+            "stack setting over the stack file, as `pulumi config set` takes it: production=true (a key without namespace is the project's), aws:region=eu-central-1",
     },
-    "policy-config": { type: "string", value: "file", description: "a --policy-pack-config JSON file merged over the derived policy config" },
+    "policy-config": {
+        type: "string",
+        value: "file",
+        description: "a --policy-pack-config JSON file merged over the derived policy config",
+    },
     "write-policy-config": {
-        type: "string", value: "file",
-        description: "writes the policy config the plan used, for `pulumi preview --policy-pack-config` (without accountIds: set the stack's AWS account there yourself)",
+        type: "string",
+        value: "file",
+        description:
+            "writes the policy config the plan used, for `pulumi preview --policy-pack-config` (without accountIds: set the stack's AWS account there yourself)",
     },
     preview: {
         type: "boolean",
-        description: "simulate a stack's first `pulumi preview`: values computed from other resources are unknown (rules that need them report \"can't run during preview\")",
+        description:
+            "simulate a stack's first `pulumi preview`: values computed from other resources are unknown (rules that need them report \"can't run during preview\")",
     },
     "state-rename": {
-        type: "string", value: "old=new", multiple: true,
-        description: "with --since: a resource renamed in the state before the update (pulumi state rename), by logical names, e.g. to rename a table and keep its rows",
+        type: "string",
+        value: "old=new",
+        multiple: true,
+        description:
+            "with --since: a resource renamed in the state before the update (pulumi state rename), by logical names, e.g. to rename a table and keep its rows",
     },
     "fail-on-advisory": {
         type: "boolean",
-        description: "exit 1 on an advisory too (an advisory policy violation; with --since, an advisory verdict such as a full re-export or a new database), for a CI gate",
+        description:
+            "exit 1 on an advisory too (an advisory policy violation; with --since, an advisory verdict such as a full re-export or a new database), for a CI gate",
     },
     since: {
-        type: "string", value: "git-ref",
-        description: "instead: what `pulumi up` of the working tree does to the stack as deployed from <git-ref> (its program and stack file): each resource's step with the data-safety verdicts under it, ending with `N to create, M to update, R to replace, D to delete`; --config applies to the working tree's side; exit 1 on a collision, data loss or a program that fails after the update",
+        type: "string",
+        value: "git-ref",
+        description:
+            "instead: what `pulumi up` of the working tree does to the stack as deployed from <git-ref> (its program and stack file): each resource's step with the data-safety verdicts under it, ending with `N to create, M to update, R to replace, D to delete`; --config applies to the working tree's side; exit 1 on a collision, data loss or a program that fails after the update",
     },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
     script: "plan",
     synopsis: "[--stack <name>] [--config <key=value>]... [--preview | --since <git-ref>] [options]",
-    summary: "Shows what `pulumi up` would create, with the policy pack's verdict under each resource, offline (no cloud account, no Pulumi CLI).",
+    summary:
+        "Shows what `pulumi up` would create, with the policy pack's verdict under each resource, offline (no cloud account, no Pulumi CLI).",
     description: "Ends with `N policies, M resources, K mandatory and A advisory violations`.",
     options,
     examples: [
@@ -53,7 +70,8 @@ export const spec: CommandSpec<typeof options> = {
         "npm run plan -- --stack prod --write-policy-config prod-policy.json",
         "npm run plan -- --stack prod --since origin/main",
     ],
-    footer: "Before it runs the program, the plan type-checks it (index.ts and config.ts) as `pulumi up` does. " +
+    footer:
+        "Before it runs the program, the plan type-checks it (index.ts and config.ts) as `pulumi up` does. " +
         "Exit status: 0 no mandatory violation, 1 a mandatory violation (or any violation with --fail-on-advisory), " +
         "2 the program does not type-check or could not run, or a policy could not run.",
 };
@@ -72,8 +90,10 @@ export function configOverrides(pairs: string[], fullKey: (key: string) => strin
         const ns = key.slice(0, key.indexOf(":"));
         if (!namespaces.includes(ns)) {
             const near = didYouMean(ns, namespaces, (n) => `${n}:${key.slice(ns.length + 1)}`).trim();
-            throw new UsageError(`--config ${kv.slice(0, eq)}: the program reads no ${ns}: setting${near ? ` ${near}` : ""}; ` +
-                `it reads ${namespaces.map((n) => `${n}:`).join(", ")} settings, and a key without a namespace is the project's`);
+            throw new UsageError(
+                `--config ${kv.slice(0, eq)}: the program reads no ${ns}: setting${near ? ` ${near}` : ""}; ` +
+                    `it reads ${namespaces.map((n) => `${n}:`).join(", ")} settings, and a key without a namespace is the project's`,
+            );
         }
         out[key] = kv.slice(eq + 1);
     }
@@ -95,12 +115,17 @@ function readPolicyConfig(file: string): PolicyPackConfig {
 }
 
 export async function main({ values }: Parsed<typeof options>): Promise<number> {
-    if (values.since === undefined && values["state-rename"].length > 0) throw new UsageError("--state-rename goes with --since: it changes the state the update starts from");
+    if (values.since === undefined && values["state-rename"].length > 0)
+        throw new UsageError("--state-rename goes with --since: it changes the state the update starts from");
     if (values.since !== undefined) {
-        const policyOnly = (["preview", "policy-config", "write-policy-config"] as const).filter((o) => values[o] !== undefined && values[o] !== false);
+        const policyOnly = (["preview", "policy-config", "write-policy-config"] as const).filter(
+            (o) => values[o] !== undefined && values[o] !== false,
+        );
         if (policyOnly.length > 0) {
-            throw new UsageError(`--since plans the update from <git-ref> and runs no policy: ${policyOnly.map((o) => `--${o}`).join(", ")} ` +
-                `cannot go with it (run the plan without --since for ${policyOnly.length === 1 ? "it" : "them"})`);
+            throw new UsageError(
+                `--since plans the update from <git-ref> and runs no policy: ${policyOnly.map((o) => `--${o}`).join(", ")} ` +
+                    `cannot go with it (run the plan without --since for ${policyOnly.length === 1 ? "it" : "them"})`,
+            );
         }
     }
     // Loaded here: --help and argument errors answer at once.
@@ -130,24 +155,39 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
     const typeChecked = async () => {
         const errors = await typeCheck.errors;
         if (errors.length > 0) {
-            throw new CommandError(`${program} does not type-check, and pulumi up type-checks it (${errors.length} error${errors.length === 1 ? "" : "s"}):\n` +
-                errors.map((e) => e.replace(/^/gm, "  ")).join("\n"), EXIT.usage);
+            throw new CommandError(
+                `${program} does not type-check, and pulumi up type-checks it (${errors.length} error${errors.length === 1 ? "" : "s"}):\n` +
+                    errors.map((e) => e.replace(/^/gm, "  ")).join("\n"),
+                EXIT.usage,
+            );
         }
     };
     try {
         if (values.since !== undefined) {
             const { runSince } = await import("./since");
-            const stateRenames = Object.fromEntries(values["state-rename"].map((pair) => {
-                const [from, to, ...rest] = pair.split("=");
-                if (!from || !to || rest.length > 0) throw new UsageError(`--state-rename expects <old name>=<new name>, got ${pair}`);
-                return [from, to];
-            }));
-            return await runSince({ stack, ref: values.since, config, program: values.program, stateRenames, failOnAdvisory: values["fail-on-advisory"], gate: typeChecked });
+            const stateRenames = Object.fromEntries(
+                values["state-rename"].map((pair) => {
+                    const [from, to, ...rest] = pair.split("=");
+                    if (!from || !to || rest.length > 0) throw new UsageError(`--state-rename expects <old name>=<new name>, got ${pair}`);
+                    return [from, to];
+                }),
+            );
+            return await runSince({
+                stack,
+                ref: values.since,
+                config,
+                program: values.program,
+                stateRenames,
+                failOnAdvisory: values["fail-on-advisory"],
+                gate: typeChecked,
+            });
         }
-        const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview }).catch(async (e: unknown) => {
-            await typeChecked();
-            throw e;
-        });
+        const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview }).catch(
+            async (e: unknown) => {
+                await typeChecked();
+                throw e;
+            },
+        );
         await typeChecked();
         console.log(formatPlan(result, { width: outputWidth() }));
         if (values["write-policy-config"]) writePolicyConfig(result, values["write-policy-config"]);

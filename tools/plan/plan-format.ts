@@ -5,7 +5,16 @@
 import type { CapturedResource } from "../../offline";
 import { PACK_NAME } from "../../policies/rules";
 import { fitLines } from "../cli/text-table";
-import { PACK_VERSION, PlannedResource, PlanResult, ReportedLevel, sentinels, stackAndProject, stackPolicySettings, Violation } from "./policy-run";
+import {
+    PACK_VERSION,
+    PlannedResource,
+    PlanResult,
+    ReportedLevel,
+    sentinels,
+    stackAndProject,
+    stackPolicySettings,
+    Violation,
+} from "./policy-run";
 
 const parseJson = (v: unknown): any => {
     if (typeof v !== "string") return v;
@@ -36,14 +45,20 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
     "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": (i) => ({
         blocked: `${["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].filter((k) => i[k] === true).length}/4`,
     }),
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (i) => ({ sse: (i.rules ?? []).map((r: any) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm).join(",") }),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": (i) => ({
+        sse: (i.rules ?? []).map((r: any) => r?.applyServerSideEncryptionByDefault?.sseAlgorithm).join(","),
+    }),
     "aws:s3/bucketVersioning:BucketVersioning": (i) => ({ status: i.versioningConfiguration?.status }),
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (i) => ({ rules: (i.rules ?? []).map((r: any) => r?.id).join(",") }),
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": (i) => ({
+        rules: (i.rules ?? []).map((r: any) => r?.id).join(","),
+    }),
     "aws:s3/bucketPolicy:BucketPolicy": (i) => ({ statements: statements(i.policy) }),
     "aws:s3/bucketOwnershipControls:BucketOwnershipControls": (i) => ({ objectOwnership: i.rule?.objectOwnership }),
     "aws:s3/bucketAcl:BucketAcl": (i) => ({ acl: i.acl }),
     "aws:s3/bucketNotification:BucketNotification": (i) => ({
-        topics: (i.topics ?? []).map((t: any) => `${lastSegment(t?.topicArn)}${t?.filterPrefix ? ` prefix ${t.filterPrefix}` : ""}`).join(","),
+        topics: (i.topics ?? [])
+            .map((t: any) => `${lastSegment(t?.topicArn)}${t?.filterPrefix ? ` prefix ${t.filterPrefix}` : ""}`)
+            .join(","),
         queues: (i.queues ?? []).map((q: any) => lastSegment(q?.queueArn)).join(",") || undefined,
     }),
     "aws:sns/topic:Topic": (i) => ({ kms: i.kmsMasterKeyId ? lastSegment(i.kmsMasterKeyId) : "none" }),
@@ -55,18 +70,32 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
     }),
     "aws:sqs/queue:Queue": (i) => ({
         retention: days(i.messageRetentionSeconds ?? 345_600),
-        dlq: parseJson(i.redrivePolicy) ? `${lastSegment(parseJson(i.redrivePolicy).deadLetterTargetArn)} after ${parseJson(i.redrivePolicy).maxReceiveCount}` : undefined,
+        dlq: parseJson(i.redrivePolicy)
+            ? `${lastSegment(parseJson(i.redrivePolicy).deadLetterTargetArn)} after ${parseJson(i.redrivePolicy).maxReceiveCount}`
+            : undefined,
         sse: i.kmsMasterKeyId ? `kms:${lastSegment(i.kmsMasterKeyId)}` : i.sqsManagedSseEnabled ? "sqs" : undefined,
     }),
     "aws:sqs/queuePolicy:QueuePolicy": (i) => ({ statements: statements(i.policy) }),
-    "aws:kms/key:Key": (i) => ({ rotation: i.enableKeyRotation, deletionWindowInDays: i.deletionWindowInDays, statements: statements(i.policy) }),
+    "aws:kms/key:Key": (i) => ({
+        rotation: i.enableKeyRotation,
+        deletionWindowInDays: i.deletionWindowInDays,
+        statements: statements(i.policy),
+    }),
     "aws:kms/alias:Alias": (i) => ({ name: i.name }),
     "aws:iam/role:Role": (i) => ({
         name: i.name,
         trusts: (() => {
             const doc = parseJson(i.assumeRolePolicy);
             const list: any[] = doc ? (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) : [];
-            return list.map((s) => (s?.Principal === "*" ? "*" : Object.values(s?.Principal ?? {}).flat().join("+"))).join(",");
+            return list
+                .map((s) =>
+                    s?.Principal === "*"
+                        ? "*"
+                        : Object.values(s?.Principal ?? {})
+                              .flat()
+                              .join("+"),
+                )
+                .join(",");
         })(),
     }),
     "aws:iam/rolePolicy:RolePolicy": (i) => ({ statements: statements(i.policy) }),
@@ -82,14 +111,25 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
     "aws:athena/namedQuery:NamedQuery": (i) => ({ name: i.name }),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => ({ metric: i.metricName, threshold: i.threshold }),
     "aws:cloudwatch/eventRule:EventRule": (i) => ({ name: i.name }),
-    "snowflake:index/storageIntegration:StorageIntegration": (i) => ({ name: i.name, allowed: (i.storageAllowedLocations ?? []).join(",") }),
-    "snowflake:index/stage:Stage": (i) => ({ name: i.name, url: i.url, integration: i.storageIntegration, credentials: i.credentials ? "set" : undefined }),
+    "snowflake:index/storageIntegration:StorageIntegration": (i) => ({
+        name: i.name,
+        allowed: (i.storageAllowedLocations ?? []).join(","),
+    }),
+    "snowflake:index/stage:Stage": (i) => ({
+        name: i.name,
+        url: i.url,
+        integration: i.storageIntegration,
+        credentials: i.credentials ? "set" : undefined,
+    }),
     "snowflake:index/fileFormat:FileFormat": (i) => ({ name: i.name, formatType: i.formatType }),
     "snowflake:index/database:Database": (i) => ({ name: i.name }),
     "snowflake:index/schema:Schema": (i) => ({ name: i.name }),
     "snowflake:index/table:Table": (i) => ({ name: i.name }),
     "snowflake:index/streamOnTable:StreamOnTable": (i) => ({ name: i.name, table: i.table }),
-    "snowflake:index/task:Task": (i) => ({ name: i.name, schedule: i.schedule?.minutes !== undefined ? `${i.schedule.minutes}m` : undefined }),
+    "snowflake:index/task:Task": (i) => ({
+        name: i.name,
+        schedule: i.schedule?.minutes !== undefined ? `${i.schedule.minutes}m` : undefined,
+    }),
     "command:local:Command": (i) => ({ create: i.create, env: Object.keys(i.environment ?? {}).join(",") }),
 };
 
@@ -109,7 +149,9 @@ export function detailsOf(r: CapturedResource): string {
         details = {};
     }
     const flags = [r.protect ? "[protect]" : "", r.retainOnDelete ? "[retainOnDelete]" : ""].filter(Boolean);
-    const pairs = Object.entries(details).filter(([, v]) => v !== undefined && v !== "" && v !== null).map(([k, v]) => `${k}=${formatValue(v)}`);
+    const pairs = Object.entries(details)
+        .filter(([, v]) => v !== undefined && v !== "" && v !== null)
+        .map(([k, v]) => `${k}=${formatValue(v)}`);
     return [...pairs, ...flags].join("  ");
 }
 
@@ -191,8 +233,10 @@ export function formatPlan(result: PlanResult, format: PlanFormat = {}): string 
         lines.push(...orphaned.map((v) => `      ${MARK[v.level]}  ${v.policy}: ${v.message}${v.urn ? ` (${v.urn})` : ""}`));
     }
     if (rules.length > 0) {
-        lines.push("Violations by rule. To configure a rule, put its entry, changed, in a JSON file and pass it with --policy-config " +
-            "(pulumi preview --policy-pack-config takes the same file; policies/README.md lists each rule's settings):");
+        lines.push(
+            "Violations by rule. To configure a rule, put its entry, changed, in a JSON file and pass it with --policy-config " +
+                "(pulumi preview --policy-pack-config takes the same file; policies/README.md lists each rule's settings):",
+        );
         for (const r of rules) {
             const targets = new Set(r.violations.map((v) => v.urn ?? "stack")).size;
             const what = `${targets} resource${targets === 1 ? "" : "s"}${r.repeated !== undefined ? `: ${r.repeated}` : " (under each above)"}`;

@@ -22,8 +22,15 @@
 import * as fs from "fs";
 import * as path from "path";
 import {
-    EnforcementLevel, Policies, PolicyPackConfig, PolicyProviderResource, PolicyResource, ResourceValidationArgs, ResourceValidationPolicy,
-    StackValidationArgs, StackValidationPolicy,
+    EnforcementLevel,
+    Policies,
+    PolicyPackConfig,
+    PolicyProviderResource,
+    PolicyResource,
+    ResourceValidationArgs,
+    ResourceValidationPolicy,
+    StackValidationArgs,
+    StackValidationPolicy,
 } from "@pulumi/policy";
 import { validateLakeArgs } from "@incremental-crawl/components";
 import { exportLayout } from "@incremental-crawl/components/runtime";
@@ -111,13 +118,26 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
     const lake = validateLakeArgs(readArgs(config), { skipUnknown: true });
     if (!lake.ok) return settings;
     const { tables, readers, crawl } = lake.settings;
-    const place = { exportPrefix: lake.settings.exportPrefix, database: lake.settings.snowflakeDatabase, schema: lake.settings.snowflakeSchema };
+    const place = {
+        exportPrefix: lake.settings.exportPrefix,
+        database: lake.settings.snowflakeDatabase,
+        schema: lake.settings.snowflakeSchema,
+    };
     // The tables' declared retentions, by their folders' key prefix: the exceptions
     // s3-retention-in-production allows.
-    settings.declaredRetention = Object.fromEntries(tables.filter((t) => t.retentionDays !== undefined).map((t) => [exportLayout(t, place).tablePrefix, t.retentionDays]));
+    settings.declaredRetention = Object.fromEntries(
+        tables.filter((t) => t.retentionDays !== undefined).map((t) => [exportLayout(t, place).tablePrefix, t.retentionDays]),
+    );
     // The accounts the stack shares with: its readers, and the owners of queues and functions that subscribe themselves.
     settings.readerAccounts = [...new Set(readers.map((r) => r.account))].sort();
-    settings.endpointOwnerAccounts = [...new Set(tables.flatMap((t) => t.subscribers ?? []).filter((s) => s.subscribedBy === "endpoint-owner").map((s) => s.account!))].sort();
+    settings.endpointOwnerAccounts = [
+        ...new Set(
+            tables
+                .flatMap((t) => t.subscribers ?? [])
+                .filter((s) => s.subscribedBy === "endpoint-owner")
+                .map((s) => s.account!),
+        ),
+    ].sort();
     // Crawls start on arrival (a batch window plus a crawl), and at least once a day with the
     // safety net: the longest interval between crawls an event may wait through.
     settings.crawlerIntervalMinutes = crawl.longestIntervalMinutes;
@@ -125,7 +145,11 @@ export function stackPolicySettings(config: Record<string, string>): Record<stri
 }
 
 /** Per policy: its schema defaults, the stack's settings for the keys it declares, then explicit overrides. */
-export function policyConfigFor(policies: Policies, settings: Record<string, unknown>, overrides: PolicyPackConfig = {}): Record<string, Record<string, unknown>> {
+export function policyConfigFor(
+    policies: Policies,
+    settings: Record<string, unknown>,
+    overrides: PolicyPackConfig = {},
+): Record<string, Record<string, unknown>> {
     const out: Record<string, Record<string, unknown>> = {};
     for (const p of policies) {
         const cfg: Record<string, unknown> = defaultsOf(p.configSchema);
@@ -145,7 +169,8 @@ export function levelOf(p: { enforcementLevel?: EnforcementLevel }, config: Reco
     return (config?.enforcementLevel as EnforcementLevel | undefined) ?? p.enforcementLevel ?? "advisory";
 }
 
-const isResourcePolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy => "validateResource" in p || "remediateResource" in p;
+const isResourcePolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is ResourceValidationPolicy =>
+    "validateResource" in p || "remediateResource" in p;
 const isStackPolicy = (p: ResourceValidationPolicy | StackValidationPolicy): p is StackValidationPolicy => "validateStack" in p;
 
 // -------------------------------------------------------------------------------------------------
@@ -183,11 +208,27 @@ export function plannedResources(captured: CapturedResource[], config: Record<st
             const pkg = r.type.split(":")[0];
             if (!defaults.has(pkg)) {
                 const { stack, project } = stackAndProject(r.urn);
-                const inputs = Object.fromEntries(Object.entries(config).filter(([k]) => k.startsWith(`${pkg}:`)).map(([k, v]) => [k.slice(pkg.length + 1), v]));
+                const inputs = Object.fromEntries(
+                    Object.entries(config)
+                        .filter(([k]) => k.startsWith(`${pkg}:`))
+                        .map(([k, v]) => [k.slice(pkg.length + 1), v]),
+                );
                 const urn = `urn:pulumi:${stack}::${project}::pulumi:providers:${pkg}::default`;
                 defaults.set(pkg, {
-                    type: `pulumi:providers:${pkg}`, name: "default", urn, custom: true, inputs, outputs: inputs, dependencies: [], propertyDependencies: {},
-                    protect: false, retainOnDelete: false, ignoreChanges: [], replaceOnChanges: [], secretInputPaths: [], defaultProvider: true,
+                    type: `pulumi:providers:${pkg}`,
+                    name: "default",
+                    urn,
+                    custom: true,
+                    inputs,
+                    outputs: inputs,
+                    dependencies: [],
+                    propertyDependencies: {},
+                    protect: false,
+                    retainOnDelete: false,
+                    ignoreChanges: [],
+                    replaceOnChanges: [],
+                    secretInputPaths: [],
+                    defaultProvider: true,
                 });
             }
             r = { ...r, provider: `${defaults.get(pkg)!.urn}::default-id` };
@@ -218,7 +259,10 @@ function providerOf(r: CapturedResource, byUrn: Map<string, CapturedResource>): 
     return p ? { type: p.type, props: unknownCheckingProxy({ ...p.inputs }), urn: p.urn, name: p.name } : undefined;
 }
 
-const isTypeOf = (type: string) => (cls: unknown): boolean => (cls as { __pulumiType?: string }).__pulumiType === type;
+const isTypeOf =
+    (type: string) =>
+    (cls: unknown): boolean =>
+        (cls as { __pulumiType?: string }).__pulumiType === type;
 
 class NotApplicable extends Error {
     constructor(readonly reason?: string) {
@@ -230,7 +274,12 @@ const notApplicable = (reason?: string): never => {
 };
 
 /** The `ResourceValidationArgs` @pulumi/policy builds for a resource (inputs as props). */
-export function resourceArgsOf(r: CapturedResource, byUrn: Map<string, CapturedResource>, config: Record<string, unknown>, stackTags: ReadonlyMap<string, string>): ResourceValidationArgs {
+export function resourceArgsOf(
+    r: CapturedResource,
+    byUrn: Map<string, CapturedResource>,
+    config: Record<string, unknown>,
+    stackTags: ReadonlyMap<string, string>,
+): ResourceValidationArgs {
     const props = unknownCheckingProxy({ ...r.inputs });
     const provider = providerOf(r, byUrn);
     const args: ResourceValidationArgs = {
@@ -282,7 +331,10 @@ export function stackResourcesOf(resources: CapturedResource[]): PolicyResource[
 }
 
 /** The sentinels @pulumi/policy's deserializer puts where a value is unknown during preview. */
-export const sentinels = require("@pulumi/policy/proxy") as Record<"unknownStringValue" | "unknownNumberValue" | "unknownBooleanValue" | "unknownArrayValue" | "unknownObjectValue", string>;
+export const sentinels = require("@pulumi/policy/proxy") as Record<
+    "unknownStringValue" | "unknownNumberValue" | "unknownBooleanValue" | "unknownArrayValue" | "unknownObjectValue",
+    string
+>;
 
 /** The unknown sentinel of the same kind as `v`. */
 export function unknownLike(v: unknown): string {
@@ -338,7 +390,8 @@ export async function evaluatePolicies(
         result.policies.push({ name: p.name, level });
         const reported: ReportedLevel = level === "advisory" ? "advisory" : "mandatory";
         const run = async (urn: string | undefined, call: (report: (message: string, urn?: string) => void) => Promise<void> | void) => {
-            const report = (message: string, at?: string) => result.violations.push({ policy: p.name, level: reported, message, urn: at ?? urn });
+            const report = (message: string, at?: string) =>
+                result.violations.push({ policy: p.name, level: reported, message, urn: at ?? urn });
             try {
                 await call(report);
             } catch (e) {
@@ -354,10 +407,13 @@ export async function evaluatePolicies(
             }
         };
         if (isResourcePolicy(p)) {
-            const validations = p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
+            const validations =
+                p.validateResource === undefined ? [] : Array.isArray(p.validateResource) ? p.validateResource : [p.validateResource];
             for (const r of resources) {
                 for (const validate of validations) {
-                    await run(r.urn, (report) => validate(resourceArgsOf(r, byUrn, settings, stackTags), (message) => report(message, r.urn)));
+                    await run(r.urn, (report) =>
+                        validate(resourceArgsOf(r, byUrn, settings, stackTags), (message) => report(message, r.urn)),
+                    );
                 }
             }
         } else if (isStackPolicy(p)) {
@@ -381,11 +437,17 @@ export async function planStack(opts: PlanOptions = {}): Promise<PlanResult> {
     const run = await runProgram({ stack, program, config: opts.config });
     const planned = plannedResources(run.resources, run.config);
     const resources = opts.preview
-        ? previewOf(plannedResources((await runProgram({ stack, program, config: opts.config, preview: true })).resources, run.config), planned)
+        ? previewOf(
+              plannedResources((await runProgram({ stack, program, config: opts.config, preview: true })).resources, run.config),
+              planned,
+          )
         : planned;
     const policyConfig = policyConfigFor(policies, stackPolicySettings(run.config), opts.policyConfig);
     const project = resources.length > 0 ? stackAndProject(resources[0].urn).project : "project";
-    const stackTags = new Map([["pulumi:project", project], ["pulumi:runtime", "nodejs"]]);
+    const stackTags = new Map([
+        ["pulumi:project", project],
+        ["pulumi:runtime", "nodejs"],
+    ]);
     const evaluation = await evaluatePolicies(resources, policies, policyConfig, stackTags);
     return { stack, program, preview: opts.preview === true, resources, policyConfig, ...evaluation };
 }
@@ -395,9 +457,11 @@ export async function planStack(opts: PlanOptions = {}): Promise<PlanResult> {
  * `accountIds` (the plan's is the mocks' account; a real preview needs the stack's own).
  */
 export function writePolicyConfig(result: PlanResult, file: string): void {
-    const config = Object.fromEntries(Object.entries(result.policyConfig).map(([name, c]) => {
-        const { accountIds: _mockAccount, ...rest } = c;
-        return [name, rest];
-    }));
+    const config = Object.fromEntries(
+        Object.entries(result.policyConfig).map(([name, c]) => {
+            const { accountIds: _mockAccount, ...rest } = c;
+            return [name, rest];
+        }),
+    );
     fs.writeFileSync(path.resolve(ROOT, file), `${JSON.stringify(config, null, 2)}\n`);
 }

@@ -110,7 +110,8 @@ const byName = (i: Record<string, any>, o: Record<string, any>) => str(i.name) ?
 const sfName = (v: unknown) => str(v)?.replace(/"/g, "");
 const sfSchemaObject = (i: Record<string, any>) =>
     sfName(i.database) && sfName(i.schema) && sfName(i.name) ? `${sfName(i.database)}.${sfName(i.schema)}.${sfName(i.name)}` : undefined;
-const sfSchemaContainer = (i: Record<string, any>) => (sfName(i.database) && sfName(i.schema) ? `${sfName(i.database)}.${sfName(i.schema)}` : undefined);
+const sfSchemaContainer = (i: Record<string, any>) =>
+    sfName(i.database) && sfName(i.schema) ? `${sfName(i.database)}.${sfName(i.schema)}` : undefined;
 
 const TF_AWS = "hashicorp/terraform-provider-aws";
 /**
@@ -243,8 +244,19 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         upstream: "aws_lambda_permission",
         source: `${TF_AWS} internal/service/lambda/permission.go @ 04592f03e5d8; region: ${REGION_SOURCE}`,
         forceNew: [
-            "action", "eventSourceToken", "function", "functionUrlAuthType", "invokedViaFunctionUrl", "principal", "principalOrgId", "qualifier",
-            "sourceAccount", "sourceArn", "statementId", "statementIdPrefix", "region",
+            "action",
+            "eventSourceToken",
+            "function",
+            "functionUrlAuthType",
+            "invokedViaFunctionUrl",
+            "principal",
+            "principalOrgId",
+            "qualifier",
+            "sourceAccount",
+            "sourceArn",
+            "statementId",
+            "statementIdPrefix",
+            "region",
         ],
         generatedId: true,
     },
@@ -466,7 +478,14 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
     "snowflake:index/notificationIntegration:NotificationIntegration": {
         upstream: "snowflake_notification_integration",
         source: `${TF_SF} pkg/resources/notification_integration.go`,
-        forceNew: ["name", "notificationProvider", "azureStorageQueuePrimaryUri", "azureTenantId", "gcpPubsubSubscriptionName", "gcpPubsubTopicName"],
+        forceNew: [
+            "name",
+            "notificationProvider",
+            "azureStorageQueuePrimaryUri",
+            "azureTenantId",
+            "gcpPubsubSubscriptionName",
+            "gcpPubsubTopicName",
+        ],
         autoName: "name",
         identity: (i) => sfName(i.name),
     },

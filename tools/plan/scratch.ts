@@ -73,7 +73,10 @@ export function removeScratch(dir: string, repo?: string): void {
 /** The paths of `repo`'s worktrees. */
 export function worktreesOf(repo: string): string[] {
     const list = execFileSync("git", ["worktree", "list", "--porcelain"], { cwd: repo, encoding: "utf8" });
-    return list.split("\n").filter((l) => l.startsWith("worktree ")).map((l) => l.slice("worktree ".length));
+    return list
+        .split("\n")
+        .filter((l) => l.startsWith("worktree "))
+        .map((l) => l.slice("worktree ".length));
 }
 
 const alive = (pid: number): boolean => {

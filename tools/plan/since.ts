@@ -30,7 +30,8 @@ import { killOnInterrupt, makeScratch, onInterrupt, removeScratch, removeStaleSc
 
 const HERE = path.resolve(__dirname, "..", "..");
 
-const git = (cwd: string, ...args: string[]) => execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
+const git = (cwd: string, ...args: string[]) =>
+    execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] }).trim();
 
 /** The commit a ref names; throws a readable error for an unknown ref. */
 export function resolveCommit(root: string, ref: string): string {
@@ -45,10 +46,13 @@ export function resolveCommit(root: string, ref: string): string {
 export function workspacePackages(dir: string): Map<string, string> {
     const pkg = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8"));
     const out = new Map<string, string>();
-    const patterns: string[] = Array.isArray(pkg.workspaces) ? pkg.workspaces : pkg.workspaces?.packages ?? [];
+    const patterns: string[] = Array.isArray(pkg.workspaces) ? pkg.workspaces : (pkg.workspaces?.packages ?? []);
     for (const pattern of patterns) {
         const dirs = pattern.endsWith("/*")
-            ? fs.readdirSync(path.join(dir, pattern.slice(0, -2)), { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => path.join(pattern.slice(0, -2), d.name))
+            ? fs
+                  .readdirSync(path.join(dir, pattern.slice(0, -2)), { withFileTypes: true })
+                  .filter((d) => d.isDirectory())
+                  .map((d) => path.join(pattern.slice(0, -2), d.name))
             : [pattern];
         for (const d of dirs) {
             const file = path.join(dir, d, "package.json");
@@ -102,13 +106,18 @@ export function lockServes(ours: string, theirs: string): boolean {
     const mine = parse(ours);
     const wanted = parse(theirs);
     if (!mine || !wanted) return false;
-    return Object.entries(wanted).every(([key, entry]) => !key.startsWith("node_modules/") || entry.link === true
-        || (mine[key] !== undefined && mine[key].link !== true && mine[key].version === entry.version));
+    return Object.entries(wanted).every(
+        ([key, entry]) =>
+            !key.startsWith("node_modules/") ||
+            entry.link === true ||
+            (mine[key] !== undefined && mine[key].link !== true && mine[key].version === entry.version),
+    );
 }
 
 /** Gives the worktree its node_modules: links when this checkout's packages serve its lockfile, `npm ci` otherwise. */
 export function provideNodeModules(root: string, worktree: string, log: (line: string) => void): "linked" | "installed" {
-    const lock = (dir: string) => (fs.existsSync(path.join(dir, "package-lock.json")) ? fs.readFileSync(path.join(dir, "package-lock.json"), "utf8") : "");
+    const lock = (dir: string) =>
+        fs.existsSync(path.join(dir, "package-lock.json")) ? fs.readFileSync(path.join(dir, "package-lock.json"), "utf8") : "";
     if (fs.existsSync(path.join(root, "node_modules")) && lockServes(lock(root), lock(worktree))) {
         linkNodeModules(root, worktree);
         return "linked";
@@ -122,7 +131,13 @@ export function provideNodeModules(root: string, worktree: string, log: (line: s
 /** Places this checkout's harness and evaluator in `dir`; returns the evaluator's path there. */
 export function installEvaluator(dir: string): string {
     const base = path.join(dir, ".lake-since");
-    for (const file of ["offline/index.ts", "offline/mocks.ts", "offline/stacks.ts", "offline/stack-file.ts", "tools/plan/evaluate-program.ts"]) {
+    for (const file of [
+        "offline/index.ts",
+        "offline/mocks.ts",
+        "offline/stacks.ts",
+        "offline/stack-file.ts",
+        "tools/plan/evaluate-program.ts",
+    ]) {
         fs.mkdirSync(path.dirname(path.join(base, file)), { recursive: true });
         fs.copyFileSync(path.join(HERE, file), path.join(base, file));
     }
@@ -142,9 +157,16 @@ export async function evaluateInChild(evaluator: string, req: EvaluateRequest): 
         fs.writeFileSync(requestFile, JSON.stringify(req));
         const register = require.resolve("ts-node/register/transpile-only", { paths: [path.dirname(evaluator), req.root] });
         await new Promise<void>((resolve, reject) => {
-            const child = execFile(process.execPath, ["-r", register, evaluator, requestFile, resultFile], {
-                cwd: req.root, maxBuffer: 64 << 20, env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
-            }, (err) => (err ? reject(err) : resolve()));
+            const child = execFile(
+                process.execPath,
+                ["-r", register, evaluator, requestFile, resultFile],
+                {
+                    cwd: req.root,
+                    maxBuffer: 64 << 20,
+                    env: { ...process.env, TS_NODE_PROJECT: path.join(req.root, "tsconfig.json") },
+                },
+                (err) => (err ? reject(err) : resolve()),
+            );
             killOnInterrupt(child);
         });
         return JSON.parse(fs.readFileSync(resultFile, "utf8")) as EvaluateResult;
@@ -205,19 +227,27 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         if (!hasStack) notes.push(`${opts.ref} has no ${path.relative(worktree, oldStackFile)}: the stack starts empty`);
         const newReq: EvaluateRequest = { root, stack: opts.stack, program: opts.program, config: opts.config };
         const [oldResult, newResult] = await Promise.all([
-            hasStack ? evaluateInChild(oldEvaluator, { root: worktree, stack: opts.stack, program: opts.program }) : Promise.resolve<EvaluateResult>({ ok: true, run: emptyRun(opts.stack) }),
+            hasStack
+                ? evaluateInChild(oldEvaluator, { root: worktree, stack: opts.stack, program: opts.program })
+                : Promise.resolve<EvaluateResult>({ ok: true, run: emptyRun(opts.stack) }),
             evaluateInChild(newEvaluator, newReq),
         ]);
-        if (!oldResult.ok) throw new Error(`the program at ${opts.ref} (${commit.slice(0, 12)}) does not run for stack ${opts.stack}: ${oldResult.error}`);
+        if (!oldResult.ok)
+            throw new Error(`the program at ${opts.ref} (${commit.slice(0, 12)}) does not run for stack ${opts.stack}: ${oldResult.error}`);
         if (!newResult.ok) throw new Error(`the working tree's program does not run for stack ${opts.stack}: ${newResult.error}`);
         const oldRun = renamedInState(oldResult.run, opts.stateRenames ?? {}, opts.ref);
-        for (const [from, to] of Object.entries(opts.stateRenames ?? {})) notes.push(`${from} renamed to ${to} in the state before the update`);
+        for (const [from, to] of Object.entries(opts.stateRenames ?? {}))
+            notes.push(`${from} renamed to ${to} in the state before the update`);
         const plan = planLifecycle(oldRun, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
         // pulumi-command stores what the update prints: run the new program over that stdout.
         const stdouts: Record<string, string> = {};
         for (const s of plan.steps) {
-            if (s.op === "update" && s.command?.stdoutKnown && s.command.storedStdout !== undefined
-                && s.command.storedStdout !== newResult.run.resources.find((r) => r.urn === s.urn)?.outputs.stdout) {
+            if (
+                s.op === "update" &&
+                s.command?.stdoutKnown &&
+                s.command.storedStdout !== undefined &&
+                s.command.storedStdout !== newResult.run.resources.find((r) => r.urn === s.urn)?.outputs.stdout
+            ) {
                 stdouts[s.urn] = s.command.storedStdout;
             }
         }
@@ -242,7 +272,9 @@ export function renamedInState(run: ProgramRun, renames: Record<string, string>,
     for (const [from, to] of Object.entries(renames)) {
         const found = resources.filter((r) => r.name === from);
         if (found.length !== 1) {
-            throw new Error(`--state-rename ${from}=${to}: ${found.length === 0 ? "no" : "more than one"} resource named ${from} in the stack at ${ref}`);
+            throw new Error(
+                `--state-rename ${from}=${to}: ${found.length === 0 ? "no" : "more than one"} resource named ${from} in the stack at ${ref}`,
+            );
         }
         const urn = `${found[0].urn.slice(0, found[0].urn.lastIndexOf("::") + 2)}${to}`;
         resources = resources.map((r) => (r === found[0] ? { ...r, urn, name: to } : r));

@@ -63,12 +63,25 @@ export function typeErrors(root: string, program: string): string[] {
     };
     // The program's own files: not the component package (its build type-checks it).
     const own = (f: string) => inProject(f) && !path.relative(root, f).split(path.sep).includes("components");
-    const diagnostics = prog.getSourceFiles().filter((f) => own(f.fileName))
+    const diagnostics = prog
+        .getSourceFiles()
+        .filter((f) => own(f.fileName))
         .flatMap((f) => [...prog.getSyntacticDiagnostics(f), ...prog.getSemanticDiagnostics(f)]);
-    const host: import("typescript").FormatDiagnosticsHost = { getCanonicalFileName: (f) => f, getCurrentDirectory: () => root, getNewLine: () => "\n" };
+    const host: import("typescript").FormatDiagnosticsHost = {
+        getCanonicalFileName: (f) => f,
+        getCurrentDirectory: () => root,
+        getNewLine: () => "\n",
+    };
     const errors = diagnostics.map((d) => ts.formatDiagnostic(d, host).trimEnd());
-    const inputs = ["tsconfig.json", "package-lock.json", ...prog.getSourceFiles().map((f) => f.fileName).filter(inProject).map((f) => path.relative(root, f))]
-        .filter((f) => fs.existsSync(path.join(root, f)));
+    const inputs = [
+        "tsconfig.json",
+        "package-lock.json",
+        ...prog
+            .getSourceFiles()
+            .map((f) => f.fileName)
+            .filter(inProject)
+            .map((f) => path.relative(root, f)),
+    ].filter((f) => fs.existsSync(path.join(root, f)));
     try {
         const cache = readCache(root);
         cache[program] = { inputs: Object.fromEntries(inputs.map((f) => [f, sha(path.join(root, f))])), errors };
@@ -94,10 +107,15 @@ export function startTypeCheck(root: string, program: string): TypeCheck {
     let child: ChildProcess | undefined;
     const errors = new Promise<string[]>((resolve, reject) => {
         const register = require.resolve("ts-node/register/transpile-only", { paths: [root, __dirname] });
-        child = execFile(process.execPath, ["-r", register, __filename, root, program], { cwd: root, maxBuffer: 16 << 20 }, (err, stdout, stderr) => {
-            if (err) reject(new Error(`the type check of ${program} could not run: ${stderr.trim() || err.message}`));
-            else resolve(JSON.parse(stdout) as string[]);
-        });
+        child = execFile(
+            process.execPath,
+            ["-r", register, __filename, root, program],
+            { cwd: root, maxBuffer: 16 << 20 },
+            (err, stdout, stderr) => {
+                if (err) reject(new Error(`the type check of ${program} could not run: ${stderr.trim() || err.message}`));
+                else resolve(JSON.parse(stdout) as string[]);
+            },
+        );
         killOnInterrupt(child);
     });
     return { errors, cancel: () => void child?.kill() };

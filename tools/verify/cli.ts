@@ -19,20 +19,39 @@ import { validateStack } from "../cli/stack-config";
 import { deployedStack, pulumiStackOutputs } from "./outputs";
 
 const options = {
-    stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml" },
+    stack: {
+        type: "string",
+        value: "name",
+        description:
+            "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml",
+    },
     outputs: { type: "string", value: "file", description: "read the outputs from a file holding that command's JSON" },
-    "stack-file": { type: "string", value: "file", description: "the stack file whose source tables' columns are compared with Snowflake (default with --stack: Pulumi.<name>.yaml)" },
+    "stack-file": {
+        type: "string",
+        value: "file",
+        description: "the stack file whose source tables' columns are compared with Snowflake (default with --stack: Pulumi.<name>.yaml)",
+    },
     table: { type: "string", value: "folder", multiple: true, description: "verify only this table (its folder name, e.g. orders)" },
-    "timeout-seconds": { type: "string", value: "n", description: `longest wait for each crawler run and each Athena query (default ${DEFAULT_TIMEOUT_SECONDS})` },
-    region: { type: "string", value: "region", description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)" },
+    "timeout-seconds": {
+        type: "string",
+        value: "n",
+        description: `longest wait for each crawler run and each Athena query (default ${DEFAULT_TIMEOUT_SECONDS})`,
+    },
+    region: {
+        type: "string",
+        value: "region",
+        description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)",
+    },
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
     script: "verify",
     synopsis: "(--stack <name> | --outputs <file>) [options]",
-    summary: "Checks a deployed stack end to end: rows per partition in Athena against the unload log, at least Snowflake's rows in the lake, " +
+    summary:
+        "Checks a deployed stack end to end: rows per partition in Athena against the unload log, at least Snowflake's rows in the lake, " +
         "stale streams, partitions, queues, crawler runs, and source tables' columns.",
-    description: "For each exported table: rows in Snowflake, the source table's columns against the stack file (drift upstream), " +
+    description:
+        "For each exported table: rows in Snowflake, the source table's columns against the stack file (drift upstream), " +
         "the table's stream (stale, or less than two days from it: a warning), objects and partition folders in S3 under the current export (and, with a replica, their replication status), " +
         "the event queue and its dead-letter queue, a run of the table's Glue crawler, the Glue table and its partitions, " +
         "an Athena COUNT(*) that must be at least Snowflake's rows (the lake is append-only and keeps rows deleted or updated upstream; " +
@@ -42,7 +61,8 @@ export const spec: CommandSpec<typeof options> = {
         "Verify starts each table's crawler (or waits for the run in progress) and runs two Athena queries per table in the stack's workgroup.",
     options,
     examples: ["npm run verify -- --stack dev", "npm run verify -- --outputs outputs.json --stack-file Pulumi.dev.yaml --table orders"],
-    footer: "Environment: AWS credentials from the SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles); " +
+    footer:
+        "Environment: AWS credentials from the SDK's default chain (AWS_PROFILE, AWS_ACCESS_KEY_ID/..., SSO, roles); " +
         "SNOWFLAKE_ORGANIZATION_NAME, SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, SNOWFLAKE_PRIVATE_KEY (PEM text), SNOWFLAKE_WAREHOUSE, " +
         "and optionally SNOWFLAKE_PRIVATE_KEY_PASSPHRASE and SNOWFLAKE_ROLE: the key-pair settings `pulumi up` and the backfill use.\n\n" +
         "Exit status: 0 every check passed, 1 a check failed, 2 verify could not run (arguments, outputs, credentials).",
@@ -132,8 +152,16 @@ function checkArgs({ values }: Parsed<typeof options>): Args {
         throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(rawTimeout)}`);
     }
     const region = values.region;
-    if (region !== undefined && naming.awsRegion(region) !== undefined) throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
-    return { stack, outputs, stackFile: values["stack-file"], tables: values.table.length > 0 ? values.table : undefined, timeoutSeconds, region };
+    if (region !== undefined && naming.awsRegion(region) !== undefined)
+        throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
+    return {
+        stack,
+        outputs,
+        stackFile: values["stack-file"],
+        tables: values.table.length > 0 ? values.table : undefined,
+        timeoutSeconds,
+        region,
+    };
 }
 
 /** Runs `npm run verify` with `argv` (after `--`); resolves to the exit code. */
@@ -159,7 +187,11 @@ async function verify(args: Args, deps: CliDeps): Promise<number> {
         // the key only ever from the environment.
         snowflake = deps.snowflake({ ...deps.env, ...(outputs.snowflakeConnection ?? {}) });
     } catch (e) {
-        problems.push(`Snowflake settings: ${errorText(e).replace(/^EnvironmentError:\s*/, "").replace(/\n/g, "; ")} (key-pair auth, as for pulumi up)`);
+        problems.push(
+            `Snowflake settings: ${errorText(e)
+                .replace(/^EnvironmentError:\s*/, "")
+                .replace(/\n/g, "; ")} (key-pair auth, as for pulumi up)`,
+        );
     }
     if (problems.length > 0 || !snowflake) {
         err(`verify: cannot verify ${source}:\n  - ${problems.join("\n  - ")}`);
@@ -177,15 +209,21 @@ async function verify(args: Args, deps: CliDeps): Promise<number> {
     }
 
     const tables = args.tables ?? Object.keys(outputs.tables);
-    err(`verify: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}, ${snowflake.describe}`);
+    err(
+        `verify: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}, ${snowflake.describe}`,
+    );
     try {
-        const checks = await verifyStack(outputs, {
-            ...clients,
-            snowflake: snowflake.conn,
-            now: deps.now,
-            sleep: deps.sleep,
-            progress: (line) => err(line),
-        }, { timeoutSeconds: args.timeoutSeconds, tables: args.tables, sourceColumns });
+        const checks = await verifyStack(
+            outputs,
+            {
+                ...clients,
+                snowflake: snowflake.conn,
+                now: deps.now,
+                sleep: deps.sleep,
+                progress: (line) => err(line),
+            },
+            { timeoutSeconds: args.timeoutSeconds, tables: args.tables, sourceColumns },
+        );
         const report = formatReport(checks);
         deps.stdout(report.text);
         return report.exitCode;

@@ -11,15 +11,34 @@
  */
 import { toCount, type SqlConnection, qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "@incremental-crawl/components/runtime";
 import {
-    AthenaClient, GetQueryExecutionCommand, GetQueryResultsCommand, StartQueryExecutionCommand, StopQueryExecutionCommand,
+    AthenaClient,
+    GetQueryExecutionCommand,
+    GetQueryResultsCommand,
+    StartQueryExecutionCommand,
+    StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import { GetPartitionsCommand, GetPartitionsCommandOutput, GetTableCommand, GetTablesCommand, GlueClient, Partition, Table } from "@aws-sdk/client-glue";
+import {
+    GetPartitionsCommand,
+    GetPartitionsCommandOutput,
+    GetTableCommand,
+    GetTablesCommand,
+    GlueClient,
+    Partition,
+    Table,
+} from "@aws-sdk/client-glue";
 import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
 import {
-    athenaPartitionFolder, athenaPartitionRowsSql, comparePartitionRows, keptSince, OUTSIDE_PARTITIONS, PartitionComparison, sampleDiffs, unloadLogPartitionsSql,
+    athenaPartitionFolder,
+    athenaPartitionRowsSql,
+    comparePartitionRows,
+    keptSince,
+    OUTSIDE_PARTITIONS,
+    PartitionComparison,
+    sampleDiffs,
+    unloadLogPartitionsSql,
 } from "./partition-rows";
 import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
 import { startCrawler, waitForCrawl } from "../crawl/crawler-run";
@@ -143,11 +162,20 @@ async function attempt<T>(f: () => Promise<T>): Promise<Outcome<T>> {
     }
 }
 
-async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutputs, deps: VerifyDeps, options: VerifyOptions): Promise<Check[]> {
+async function verifyTable(
+    folder: string,
+    t: TableOutputs,
+    outputs: StackOutputs,
+    deps: VerifyDeps,
+    options: VerifyOptions,
+): Promise<Check[]> {
     const checks: Check[] = [];
     const add = (check: string, result: CheckResult, detail: string, cause?: string, severity?: "warning") => {
         checks.push({
-            table: folder, check, result, detail,
+            table: folder,
+            check,
+            result,
+            detail,
             ...(cause !== undefined && result === "fail" ? { cause } : {}),
             ...(severity !== undefined && result === "fail" ? { severity } : {}),
         });
@@ -169,17 +197,30 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     if (configured !== undefined) {
         const described = await attempt(async () => describedColumns((await deps.snowflake.execute(describeTableSql(sfName))).rows));
         if (!described.ok) {
-            add(CHECKS.columns, "fail", `DESCRIBE TABLE ${sfQualified}: ${errorText(described.error)}`, snowflakeCause(described.error, t.snowflakeTable));
+            add(
+                CHECKS.columns,
+                "fail",
+                `DESCRIBE TABLE ${sfQualified}: ${errorText(described.error)}`,
+                snowflakeCause(described.error, t.snowflakeTable),
+            );
         } else {
             const drift = compareColumns(configured, described.value);
             const lines = driftLines(drift);
             if (driftBreaks(drift)) {
-                add(CHECKS.columns, "fail", `${t.snowflakeTable} changed upstream: ${lines.join("; ")}`,
+                add(
+                    CHECKS.columns,
+                    "fail",
+                    `${t.snowflakeTable} changed upstream: ${lines.join("; ")}`,
                     "the source table no longer has the columns the stack file lists: the task's unload selects them and fails on its next run " +
-                    "(or writes another schema); update the table's columns in the stack file (npm run add-table -- --stack <stack> --check lists the changes) " +
-                    "and run pulumi up, which re-exports the table");
+                        "(or writes another schema); update the table's columns in the stack file (npm run add-table -- --stack <stack> --check lists the changes) " +
+                        "and run pulumi up, which re-exports the table",
+                );
             } else {
-                add(CHECKS.columns, "pass", `${configured.length} columns as the stack file lists them${lines.length ? `; ${lines.join("; ")}` : ""}`);
+                add(
+                    CHECKS.columns,
+                    "pass",
+                    `${configured.length} columns as the stack file lists them${lines.length ? `; ${lines.join("; ")}` : ""}`,
+                );
             }
         }
     }
@@ -194,7 +235,12 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     const listing = listed.ok ? listed.value : undefined;
     const nothingExported = sfRows === 0 && listing?.objects === 0;
     if (!listed.ok) {
-        add(CHECKS.objects, "fail", `${location}: ${errorText(listed.error)}`, awsCause(listed.error, `list s3://${outputs.bucketName} (s3:ListBucket)`));
+        add(
+            CHECKS.objects,
+            "fail",
+            `${location}: ${errorText(listed.error)}`,
+            awsCause(listed.error, `list s3://${outputs.bucketName} (s3:ListBucket)`),
+        );
     } else if (nothingExported) {
         add(CHECKS.objects, "pass", `no objects under ${location}; the Snowflake table is empty, so there is nothing to export`);
     } else if (listed.value.objects === 0) {
@@ -205,7 +251,11 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
         const nonHive = l.folders.filter((f) => !/^[a-z0-9_]+=[^/]+$/.test(f));
         if (nonHive.length > 0) notes.push(`folders not in key=value form: ${sample(nonHive)}`);
         if (l.looseObjects.length > 0) notes.push(`${l.looseObjects.length} objects outside partition folders: ${sample(l.looseObjects)}`);
-        add(CHECKS.objects, "pass", `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`);
+        add(
+            CHECKS.objects,
+            "pass",
+            `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`,
+        );
     }
 
     // 2b. The recovery replica: has S3 replicated the export's objects?
@@ -232,18 +282,32 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     const after = await attempt(() => queueDepth(deps.sqs, t.queueUrl));
     if (!before.ok || !after.ok) {
         const error = !before.ok ? before.error : (after as { error: unknown }).error;
-        add(CHECKS.queue, "fail", `${t.queueUrl}: ${errorText(error)}`, awsCause(error, "read the queue's attributes (sqs:GetQueueAttributes)"));
+        add(
+            CHECKS.queue,
+            "fail",
+            `${t.queueUrl}: ${errorText(error)}`,
+            awsCause(error, "read the queue's attributes (sqs:GetQueueAttributes)"),
+        );
     } else {
         add(CHECKS.queue, "pass", `before the crawl ${fmtDepth(before.value)}; after ${fmtDepth(after.value)}`);
     }
     const dlq = await attempt(() => queueDepth(deps.sqs, t.deadLetterQueueUrl));
     if (!dlq.ok) {
-        add(CHECKS.deadLetterQueue, "fail", `${t.deadLetterQueueUrl}: ${errorText(dlq.error)}`, awsCause(dlq.error, "read the DLQ's attributes (sqs:GetQueueAttributes)"));
+        add(
+            CHECKS.deadLetterQueue,
+            "fail",
+            `${t.deadLetterQueueUrl}: ${errorText(dlq.error)}`,
+            awsCause(dlq.error, "read the DLQ's attributes (sqs:GetQueueAttributes)"),
+        );
     } else if (dlq.value.visible + dlq.value.inFlight > 0) {
-        add(CHECKS.deadLetterQueue, "fail", `${fmtDepth(dlq.value)} in ${t.deadLetterQueueUrl}`,
+        add(
+            CHECKS.deadLetterQueue,
+            "fail",
+            `${fmtDepth(dlq.value)} in ${t.deadLetterQueueUrl}`,
             "the crawler cannot read the queue (role/KMS) or events are malformed: the crawler role needs sqs:ReceiveMessage/DeleteMessage on the queue " +
-            "(and kms:Decrypt for a CMK), and the subscription must deliver raw S3 events (rawMessageDelivery); " +
-            "inspect a message with `aws sqs receive-message`, fix the cause, then redrive the DLQ");
+                "(and kms:Decrypt for a CMK), and the subscription must deliver raw S3 events (rawMessageDelivery); " +
+                "inspect a message with `aws sqs receive-message`, fix the cause, then redrive the DLQ",
+        );
     } else {
         add(CHECKS.deadLetterQueue, "pass", `empty (${fmtDepth(dlq.value)})`);
     }
@@ -255,10 +319,14 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else {
         const got = await attempt(() => deps.glue.send(new GetTableCommand({ DatabaseName: outputs.glueDatabase, Name: t.glueTable })));
         if (!got.ok) {
-            add(CHECKS.glueTable, "fail", `${outputs.glueDatabase}.${t.glueTable}: ${errorText(got.error)}`,
+            add(
+                CHECKS.glueTable,
+                "fail",
+                `${outputs.glueDatabase}.${t.glueTable}: ${errorText(got.error)}`,
                 errorName(got.error) === "EntityNotFoundException"
                     ? await missingTableCause(deps.glue, outputs.glueDatabase, t.glueTable)
-                    : awsCause(got.error, "read the Glue catalog (glue:GetTable)"));
+                    : awsCause(got.error, "read the Glue catalog (glue:GetTable)"),
+            );
         } else {
             table = got.value.Table;
             const tableLocation = table?.StorageDescriptor?.Location ?? "";
@@ -267,11 +335,19 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
             const classification = table?.Parameters?.classification ?? "unknown";
             const detail = `${outputs.glueDatabase}.${t.glueTable}: ${columns} columns, partition keys (${keys.join(", ") || "none"}), ${classification}, at ${tableLocation || "no location"}`;
             if (stripSlash(tableLocation) !== stripSlash(location)) {
-                add(CHECKS.glueTable, "fail", detail,
-                    `the table points at ${tableLocation || "nothing"}, not ${location}: the crawler's S3 target is not the table's export folder (or another crawler wrote this table)`);
+                add(
+                    CHECKS.glueTable,
+                    "fail",
+                    detail,
+                    `the table points at ${tableLocation || "nothing"}, not ${location}: the crawler's S3 target is not the table's export folder (or another crawler wrote this table)`,
+                );
             } else if (keys.length === 0 && (listing?.folders.length ?? 0) > 0) {
-                add(CHECKS.glueTable, "fail", detail,
-                    "the table has no partition keys although the prefix holds partition folders: objects lie directly under the prefix, or folders are not key=value");
+                add(
+                    CHECKS.glueTable,
+                    "fail",
+                    detail,
+                    "the table has no partition keys although the prefix holds partition folders: objects lie directly under the prefix, or folders are not key=value",
+                );
             } else {
                 add(CHECKS.glueTable, "pass", detail);
             }
@@ -286,7 +362,12 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else {
         const parts = await attempt(() => listPartitions(deps.glue, outputs.glueDatabase, t.glueTable));
         if (!parts.ok) {
-            add(CHECKS.partitions, "fail", `${outputs.glueDatabase}.${t.glueTable}: ${errorText(parts.error)}`, awsCause(parts.error, "read partitions (glue:GetPartitions)"));
+            add(
+                CHECKS.partitions,
+                "fail",
+                `${outputs.glueDatabase}.${t.glueTable}: ${errorText(parts.error)}`,
+                awsCause(parts.error, "read partitions (glue:GetPartitions)"),
+            );
         } else {
             const key = table.PartitionKeys?.[0]?.Name;
             const catalogued = new Set(parts.value.map((p) => partitionFolder(p, location, key)));
@@ -295,18 +376,30 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
             const extra = [...catalogued].filter((f) => !folders.has(f)).sort();
             const counts = `${fmtInt(catalogued.size)} partitions for ${fmtInt(folders.size)} folders`;
             if (missing.length > 0) {
-                add(CHECKS.partitions, "fail", `${counts}; not catalogued: ${sample(missing)}${extra.length ? `; without a folder: ${sample(extra)}` : ""}`,
+                add(
+                    CHECKS.partitions,
+                    "fail",
+                    `${counts}; not catalogued: ${sample(missing)}${extra.length ? `; without a folder: ${sample(extra)}` : ""}`,
                     "partitions fewer than folders: the crawler has not consumed the events yet (wait for the crawl their arrival starts, or start the table's workflow), " +
-                    "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
-                    "or the events went to the DLQ");
+                        "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
+                        "or the events went to the DLQ",
+                );
             } else if (extra.length > 0 && t.retentionDays !== undefined) {
                 // S3 Lifecycle expired every object of these folders; the crawler (deleteBehavior LOG) keeps their partitions.
-                add(CHECKS.partitions, "pass", `${counts}; without a folder: ${sample(extra)}, whose objects expired (retentionDays ${t.retentionDays}); ` +
-                    "the crawler keeps their partitions (deleteBehavior LOG), which Athena reads as empty");
+                add(
+                    CHECKS.partitions,
+                    "pass",
+                    `${counts}; without a folder: ${sample(extra)}, whose objects expired (retentionDays ${t.retentionDays}); ` +
+                        "the crawler keeps their partitions (deleteBehavior LOG), which Athena reads as empty",
+                );
             } else if (extra.length > 0) {
-                add(CHECKS.partitions, "fail", `${counts}; without a folder: ${sample(extra)}`,
+                add(
+                    CHECKS.partitions,
+                    "fail",
+                    `${counts}; without a folder: ${sample(extra)}`,
                     "partitions outnumber folders: folders were deleted from S3 after they were catalogued (the crawler's deleteBehavior LOG keeps their partitions), " +
-                    "or partitions point outside the table's prefix");
+                        "or partitions point outside the table's prefix",
+                );
             } else {
                 add(CHECKS.partitions, "pass", counts);
             }
@@ -326,12 +419,22 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     // 9. The lake holds at least the rows Snowflake holds now. More is normal: the lake is
     //    append-only and keeps rows deleted or updated upstream (the partition rows tell duplicates).
     if (sfRows === undefined || athenaRows === undefined) {
-        add(CHECKS.rowCounts, "skip", nothingExported ? "nothing exported yet" : `needs both counts (${sfRows === undefined ? "Snowflake" : "Athena"} failed or was skipped)`);
+        add(
+            CHECKS.rowCounts,
+            "skip",
+            nothingExported
+                ? "nothing exported yet"
+                : `needs both counts (${sfRows === undefined ? "Snowflake" : "Athena"} failed or was skipped)`,
+        );
     } else if (sfRows === athenaRows) {
         add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} = Athena ${fmtInt(athenaRows)}`);
     } else if (athenaRows > sfRows) {
-        add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
-            `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`);
+        add(
+            CHECKS.rowCounts,
+            "pass",
+            `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
+                `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`,
+        );
     } else if (t.retentionDays !== undefined) {
         // S3 expires the table's objects after retentionDays while Snowflake keeps the rows: the
         // lower bound is then the rows the unload log records as unloaded within the retention.
@@ -339,7 +442,12 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
         add(CHECKS.rowCounts, r.result, r.detail, r.cause);
     } else {
         const diag = await countDiagnosis(deps.snowflake, t, outputs, sfRows, athenaRows);
-        add(CHECKS.rowCounts, "fail", `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`, diag.cause);
+        add(
+            CHECKS.rowCounts,
+            "fail",
+            `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`,
+            diag.cause,
+        );
     }
 
     // 10. Rows per partition: Athena against the unload log of the current export.
@@ -350,15 +458,30 @@ async function verifyTable(folder: string, t: TableOutputs, outputs: StackOutput
     } else if (athenaRows === undefined) {
         add(CHECKS.partitionRows, "skip", "needs Athena's count, which failed");
     } else if (t.exportId === undefined) {
-        add(CHECKS.partitionRows, "skip", "the outputs carry no exportId (a stack deployed before exports had folders of their own and an unload log): " +
-            "after pulumi up, verify compares rows per partition");
+        add(
+            CHECKS.partitionRows,
+            "skip",
+            "the outputs carry no exportId (a stack deployed before exports had folders of their own and an unload log): " +
+                "after pulumi up, verify compares rows per partition",
+        );
     } else if (schema === undefined) {
         add(CHECKS.partitionRows, "skip", "the outputs carry no snowflakeStage, so the unload log's schema is unknown");
     } else if (partitionKey === undefined) {
         add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
     } else {
-        const r = await partitionRowsCheck(folder.toUpperCase(), t.exportId, [schema[0], schema[1], UNLOAD_LOG_TABLE], partitionKey, outputs, t, deps, options, log, listing?.objects,
-            t.retentionDays === undefined ? undefined : keptSince(deps.now(), t.retentionDays));
+        const r = await partitionRowsCheck(
+            folder.toUpperCase(),
+            t.exportId,
+            [schema[0], schema[1], UNLOAD_LOG_TABLE],
+            partitionKey,
+            outputs,
+            t,
+            deps,
+            options,
+            log,
+            listing?.objects,
+            t.retentionDays === undefined ? undefined : keptSince(deps.now(), t.retentionDays),
+        );
         add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
@@ -380,8 +503,10 @@ function snowflakeCause(error: unknown, table: string): string {
         return "Snowflake is unreachable: check SNOWFLAKE_ORGANIZATION_NAME and SNOWFLAKE_ACCOUNT_NAME, and the network or proxy";
     }
     if (/JWT|private key|passphrase|authenticat|username or password|log ?in|not granted/i.test(m)) {
-        return "Snowflake refused the login: check SNOWFLAKE_ORGANIZATION_NAME/SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, the key pair " +
-            "(SNOWFLAKE_PRIVATE_KEY and its passphrase, the user's RSA_PUBLIC_KEY) and SNOWFLAKE_ROLE";
+        return (
+            "Snowflake refused the login: check SNOWFLAKE_ORGANIZATION_NAME/SNOWFLAKE_ACCOUNT_NAME, SNOWFLAKE_USER, the key pair " +
+            "(SNOWFLAKE_PRIVATE_KEY and its passphrase, the user's RSA_PUBLIC_KEY) and SNOWFLAKE_ROLE"
+        );
     }
     if (/does not exist or not authorized|insufficient privileges/i.test(m)) {
         return `${table} is missing, or the session's role lacks USAGE on its database and schema or SELECT on it (SNOWFLAKE_ROLE)`;
@@ -415,7 +540,13 @@ async function taskState(sql: SqlConnection, t: TableOutputs, schema: [string, s
  * (only DML that reads it does, https://docs.snowflake.com/en/user-guide/streams-intro), so counting
  * the stream shows the rows the task has yet to unload; SHOW TASKS tells whether the task runs.
  */
-async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: StackOutputs, sfRows: number, athenaRows: number): Promise<{ detail: string; cause: string }> {
+async function countDiagnosis(
+    sql: SqlConnection,
+    t: TableOutputs,
+    outputs: StackOutputs,
+    sfRows: number,
+    athenaRows: number,
+): Promise<{ detail: string; cause: string }> {
     const notes: string[] = [];
     const schema = objectSchema(outputs);
     let pending: number | undefined;
@@ -433,12 +564,19 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
     const detail = notes.length ? `; ${notes.join("; ")}` : "";
     const generic = "the lake holds fewer rows than Snowflake: the task is not running, the stream is stale, or the crawler is behind";
     const specifics: string[] = [];
-    if (state === "suspended") specifics.push(`task ${t.taskName} is suspended (it suspends itself after repeated failures): see TASK_HISTORY, then ALTER TASK ... RESUME`);
+    if (state === "suspended")
+        specifics.push(
+            `task ${t.taskName} is suspended (it suspends itself after repeated failures): see TASK_HISTORY, then ALTER TASK ... RESUME`,
+        );
     if (state === "missing") specifics.push(`task ${t.taskName} does not exist: run pulumi up`);
     if (pending !== undefined && pending > 0 && athenaRows + pending === sfRows) {
-        specifics.push(`the ${fmtInt(pending)} missing rows are still in the stream: they leave with the task's next run (EXECUTE TASK to run it now), and their arrival starts the crawl`);
+        specifics.push(
+            `the ${fmtInt(pending)} missing rows are still in the stream: they leave with the task's next run (EXECUTE TASK to run it now), and their arrival starts the crawl`,
+        );
     } else if (pending !== undefined && athenaRows + pending < sfRows) {
-        specifics.push("rows were unloaded but are not counted by Athena: their partitions are not catalogued yet (crawler behind), or the stream went stale and lost them");
+        specifics.push(
+            "rows were unloaded but are not counted by Athena: their partitions are not catalogued yet (crawler behind), or the stream went stale and lost them",
+        );
     }
     return { detail, cause: specifics.length ? `${generic}: ${specifics.join("; ")}` : generic };
 }
@@ -455,39 +593,56 @@ async function countDiagnosis(sql: SqlConnection, t: TableOutputs, outputs: Stac
 async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult & { severity?: "warning" }> {
     const schema = objectSchema(outputs);
     if (!t.streamName || !schema) {
-        return { result: "skip", detail: `the outputs carry no ${!t.streamName ? "streamName" : "snowflakeStage"}, so the stream is unknown` };
+        return {
+            result: "skip",
+            detail: `the outputs carry no ${!t.streamName ? "streamName" : "snowflakeStage"}, so the stream is unknown`,
+        };
     }
     const name = t.streamName;
     const where = `${schema[0]}.${schema[1]}`;
     const shown = await attempt(() => deps.snowflake.execute(showStreamsSql(schema, name)));
-    if (!shown.ok) return { result: "fail", detail: `SHOW STREAMS in ${where}: ${errorText(shown.error)}`, cause: snowflakeCause(shown.error, `stream ${where}.${name}`) };
+    if (!shown.ok)
+        return {
+            result: "fail",
+            detail: `SHOW STREAMS in ${where}: ${errorText(shown.error)}`,
+            cause: snowflakeCause(shown.error, `stream ${where}.${name}`),
+        };
     const now = deps.now();
     const s = streamStaleness(shown.value.rows, name, now);
-    const at = (ms: number | undefined) => (ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`);
-    const reExport = "the first pulumi up after a refresh (pulumi refresh, or pulumi up --refresh) recreates the stream in place, and the recreated stream starts " +
+    const at = (ms: number | undefined) =>
+        ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`;
+    const reExport =
+        "the first pulumi up after a refresh (pulumi refresh, or pulumi up --refresh) recreates the stream in place, and the recreated stream starts " +
         `with every row of the table (SHOW_INITIAL_ROWS), which the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
         "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
     if (s.state === "missing") {
         return {
-            result: "fail", detail: `no stream ${name} in ${where}`,
+            result: "fail",
+            detail: `no stream ${name} in ${where}`,
             cause: `the stream was dropped (or the role may not see it): ${reExport}`,
         };
     }
     if (s.state === "fresh") {
-        return { result: "pass", detail: `${name} is not stale${s.staleAfter === undefined ? " (no stale_after reported)" : `; stale after ${fmtTime(s.staleAfter)}, in ${fmtSpan(s.leftMs ?? 0)}`}` };
+        return {
+            result: "pass",
+            detail: `${name} is not stale${s.staleAfter === undefined ? " (no stale_after reported)" : `; stale after ${fmtTime(s.staleAfter)}, in ${fmtSpan(s.leftMs ?? 0)}`}`,
+        };
     }
     const task = await taskState(deps.snowflake, t, schema);
     const taskNote = task === undefined ? "" : `; task ${t.taskName} ${task}`;
     if (s.state === "stale") {
         return {
-            result: "fail", detail: `${name} is stale${at(s.staleAfter)}${taskNote}`,
+            result: "fail",
+            detail: `${name} is stale${at(s.staleAfter)}${taskNote}`,
             cause: `the stream was not read within the table's data retention: its unread rows are lost to it and the task cannot run; ${reExport}`,
         };
     }
     return {
-        result: "fail", severity: "warning",
+        result: "fail",
+        severity: "warning",
         detail: `${name} goes stale in ${fmtSpan(s.leftMs)}, at ${fmtTime(s.staleAfter)} (less than ${fmtSpan(STALE_WARNING_MS)} away)${taskNote}`,
-        cause: "the task is not consuming the stream (each scheduled run keeps it fresh: its COPY consumes the rows, and its WHEN check, " +
+        cause:
+            "the task is not consuming the stream (each scheduled run keeps it fresh: its COPY consumes the rows, and its WHEN check, " +
             "SYSTEM$STREAM_HAS_DATA, keeps an empty stream from going stale): " +
             `check SHOW TASKS LIKE '${t.taskName ?? "<table>_LAKE_EXPORT"}' (suspended?) and TASK_HISTORY, and the alerts topic for failed runs; ` +
             "fix the cause and ALTER TASK ... RESUME (or EXECUTE TASK) before it goes stale",
@@ -507,13 +662,20 @@ interface LoggedPartitions {
  * The unload log's rows per partition folder of one export, and its files; an empty map when it
  * records none. With `since` (a retained table), also the rows of the files unloaded since then.
  */
-async function loggedPartitions(sql: SqlConnection, log: [string, string, string], table: string, exportId: string, since?: string): Promise<LoggedPartitions> {
+async function loggedPartitions(
+    sql: SqlConnection,
+    log: [string, string, string],
+    table: string,
+    exportId: string,
+    since?: string,
+): Promise<LoggedPartitions> {
     const { rows } = await sql.execute(unloadLogPartitionsSql(log, table, exportId, since));
     const counts = new Map<string, number>();
     const kept = since === undefined ? undefined : new Map<string, number>();
     let files = 0;
     for (const r of rows) {
-        const partition = r.PARTITION === null || r.PARTITION === undefined || r.PARTITION === "" ? OUTSIDE_PARTITIONS : String(r.PARTITION);
+        const partition =
+            r.PARTITION === null || r.PARTITION === undefined || r.PARTITION === "" ? OUTSIDE_PARTITIONS : String(r.PARTITION);
         counts.set(partition, (counts.get(partition) ?? 0) + toCount(r.ROW_COUNT, "ROW_COUNT"));
         kept?.set(partition, (kept.get(partition) ?? 0) + toCount(r.KEPT_ROWS, "KEPT_ROWS"));
         files += toCount(r.FILES, "FILES");
@@ -527,11 +689,22 @@ async function loggedPartitions(sql: SqlConnection, log: [string, string, string
  * unload log records as unloaded since `keptSince` (S3 keeps those); without the log the check
  * cannot tell, and says so.
  */
-async function retainedRowCounts(tableName: string, t: TableOutputs, days: number, outputs: StackOutputs, deps: VerifyDeps, sfRows: number, athenaRows: number): Promise<StepResult> {
+async function retainedRowCounts(
+    tableName: string,
+    t: TableOutputs,
+    days: number,
+    outputs: StackOutputs,
+    deps: VerifyDeps,
+    sfRows: number,
+    athenaRows: number,
+): Promise<StepResult> {
     const schema = objectSchema(outputs);
     const why = `the table keeps its objects ${days} days (retentionDays): S3 expires them while Snowflake keeps their rows, so Snowflake's ${fmtInt(sfRows)} rows are no lower bound`;
     if (schema === undefined || t.exportId === undefined) {
-        return { result: "skip", detail: `${why}, and the outputs carry no ${t.exportId === undefined ? "exportId" : "snowflakeStage"} to read the unload log with` };
+        return {
+            result: "skip",
+            detail: `${why}, and the outputs carry no ${t.exportId === undefined ? "exportId" : "snowflakeStage"} to read the unload log with`,
+        };
     }
     const since = keptSince(deps.now(), days);
     const log: [string, string, string] = [schema[0], schema[1], UNLOAD_LOG_TABLE];
@@ -554,15 +727,27 @@ async function retainedRowCounts(tableName: string, t: TableOutputs, days: numbe
  * log skips the check without querying Athena) and read again when Athena counts more rows, so an
  * unload that committed while Athena counted is not taken for a duplicate.
  */
-async function partitionRowsCheck(tableName: string, exportId: string, log: [string, string, string], partitionKey: string, outputs: StackOutputs,
-    t: TableOutputs, deps: VerifyDeps, options: VerifyOptions, progress: (line: string) => void, objects: number | undefined, since?: string): Promise<StepResult> {
+async function partitionRowsCheck(
+    tableName: string,
+    exportId: string,
+    log: [string, string, string],
+    partitionKey: string,
+    outputs: StackOutputs,
+    t: TableOutputs,
+    deps: VerifyDeps,
+    options: VerifyOptions,
+    progress: (line: string) => void,
+    objects: number | undefined,
+    since?: string,
+): Promise<StepResult> {
     const logName = log.join(".");
     const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId, since));
     if (!first.ok) {
         if (/does not exist or not authorized/i.test(errorText(first.error))) {
             return {
                 result: "skip",
-                detail: `no unload log ${logName} to compare with (${errorText(first.error).replace(/\s*\n\s*/g, " ")}): a stack deployed before the log, ` +
+                detail:
+                    `no unload log ${logName} to compare with (${errorText(first.error).replace(/\s*\n\s*/g, " ")}): a stack deployed before the log, ` +
                     "which pulumi up creates, or a role that may not read it",
             };
         }
@@ -572,17 +757,29 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
         const held = objects === undefined ? "" : `, while S3 holds ${fmtInt(objects)} objects of it`;
         return {
             result: "skip",
-            detail: `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
+            detail:
+                `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
                 "They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed " +
                 "(COPY results with lower-case column names, or an unload that wrote nothing); rows unloaded twice in this export cannot be found by verify",
         };
     }
-    const q = await athenaQuery(athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey), outputs.glueDatabase, outputs.athenaWorkgroup, deps, options, progress);
+    const q = await athenaQuery(
+        athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey),
+        outputs.glueDatabase,
+        outputs.athenaWorkgroup,
+        deps,
+        options,
+        progress,
+    );
     if (q.rows === undefined) return q;
     const lake = new Map<string, number>();
     for (const [value, count] of q.rows) {
         if (count === undefined || !/^\d+$/.test(count)) {
-            return { result: "fail", detail: `query ${q.id}: unexpected row ${JSON.stringify([value, count])}`, cause: "Athena returned no row count per partition: rerun the query in the console" };
+            return {
+                result: "fail",
+                detail: `query ${q.id}: unexpected row ${JSON.stringify([value, count])}`,
+                cause: "Athena returned no row count per partition: rerun the query in the console",
+            };
         }
         const partition = athenaPartitionFolder(partitionKey, value);
         lake.set(partition, (lake.get(partition) ?? 0) + Number(count));
@@ -599,13 +796,17 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
     const total = cmp.matching + cmp.fewer.length + cmp.more.length;
     // A retained table: a partition agrees when Athena holds its files unloaded since `since` (S3
     // keeps them) and no more than the log records (older files expire, or have not yet).
-    const retained = since === undefined ? "" : `; retentionDays ${t.retentionDays}: at least the rows unloaded since ${since} UTC, at most all the log's`;
+    const retained =
+        since === undefined
+            ? ""
+            : `; retentionDays ${t.retentionDays}: at least the rows unloaded since ${since} UTC, at most all the log's`;
     if (cmp.fewer.length === 0 && cmp.more.length === 0) {
         return {
             result: "pass",
-            detail: since === undefined
-                ? `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`
-                : `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena of the unload log's ${fmtInt(cmp.loggedRows)} (${fmtInt(logged.files)} files of export ${exportId}${retained}; query ${q.id})`,
+            detail:
+                since === undefined
+                    ? `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`
+                    : `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena of the unload log's ${fmtInt(cmp.loggedRows)} (${fmtInt(logged.files)} files of export ${exportId}${retained}; query ${q.id})`,
         };
     }
     return { result: "fail", detail: `${partitionRowsDetail(cmp, total, q.id)}${retained}`, cause: partitionRowsCause(cmp) };
@@ -614,7 +815,10 @@ async function partitionRowsCheck(tableName: string, exportId: string, log: [str
 function partitionRowsDetail(cmp: PartitionComparison, total: number, queryId: string | undefined): string {
     const parts: string[] = [];
     const rows = (diffs: PartitionComparison["fewer"]) => fmtInt(diffs.reduce((a, d) => a + Math.abs(d.lake - d.logged), 0));
-    if (cmp.fewer.length > 0) parts.push(`${fmtInt(cmp.fewer.length)} with fewer rows in Athena than the unload log (${rows(cmp.fewer)} rows): ${sampleDiffs(cmp.fewer)}`);
+    if (cmp.fewer.length > 0)
+        parts.push(
+            `${fmtInt(cmp.fewer.length)} with fewer rows in Athena than the unload log (${rows(cmp.fewer)} rows): ${sampleDiffs(cmp.fewer)}`,
+        );
     if (cmp.more.length > 0) parts.push(`${fmtInt(cmp.more.length)} with more (${rows(cmp.more)} rows): ${sampleDiffs(cmp.more)}`);
     return `${parts.join("; ")}; ${fmtInt(cmp.matching)} of ${fmtInt(total)} partitions agree (Athena ${fmtInt(cmp.lakeRows)}, log ${fmtInt(cmp.loggedRows)} rows; query ${queryId ?? "?"})`;
 }
@@ -624,18 +828,27 @@ function partitionRowsCause(cmp: PartitionComparison): string {
     const absent = cmp.fewer.filter((d) => d.lake === 0);
     const short = cmp.fewer.filter((d) => d.lake > 0);
     if (absent.length > 0) {
-        causes.push(`partitions Athena does not have (${sample(absent.map((d) => d.partition), 3)}) are not catalogued yet: ` +
-            "the crawler has not consumed their events (see glue partitions, event queue and dead-letter queue; start the table's workflow to crawl again), or their folders were deleted");
+        causes.push(
+            `partitions Athena does not have (${sample(
+                absent.map((d) => d.partition),
+                3,
+            )}) are not catalogued yet: ` +
+                "the crawler has not consumed their events (see glue partitions, event queue and dead-letter queue; start the table's workflow to crawl again), or their folders were deleted",
+        );
     }
     if (short.length > 0) {
-        causes.push("catalogued partitions with fewer rows than were unloaded lost files: deleted from S3 after the unload (by hand, or a lifecycle rule), " +
-            "or an unload committed while verify ran (run it again)");
+        causes.push(
+            "catalogued partitions with fewer rows than were unloaded lost files: deleted from S3 after the unload (by hand, or a lifecycle rule), " +
+                "or an unload committed while verify ran (run it again)",
+        );
     }
     if (cmp.more.length > 0) {
-        causes.push("partitions with more rows than the log hold rows twice, or files the log lacks: a stream recreated with its initial rows " +
-            "(after it went stale or was dropped) re-exports every row into the same export, files were copied into the folder, " +
-            "a committed unload's log INSERT failed (see TASK_HISTORY), or its files predate the log; " +
-            "list the folder (aws s3 ls) and compare the query ids in the file names with the log's QUERY_ID");
+        causes.push(
+            "partitions with more rows than the log hold rows twice, or files the log lacks: a stream recreated with its initial rows " +
+                "(after it went stale or was dropped) re-exports every row into the same export, files were copied into the folder, " +
+                "a committed unload's log INSERT failed (see TASK_HISTORY), or its files predate the log; " +
+                "list the folder (aws s3 ls) and compare the query ids in the file names with the log's QUERY_ID",
+        );
     }
     return causes.join("; ");
 }
@@ -651,7 +864,9 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
     const looseObjects: string[] = [];
     let token: string | undefined;
     do {
-        const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }));
+        const page: ListObjectsV2CommandOutput = await s3.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }),
+        );
         for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix.slice(prefix.length).replace(/\/$/, ""));
         for (const o of page.Contents ?? []) if (o.Key && o.Key !== prefix) looseObjects.push(o.Key.slice(prefix.length));
         token = page.IsTruncated ? page.NextContinuationToken : undefined;
@@ -662,7 +877,9 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
     const keys: Listing["keys"] = [];
     token = undefined;
     do {
-        const page: ListObjectsV2CommandOutput = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        const page: ListObjectsV2CommandOutput = await s3.send(
+            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+        );
         for (const o of page.Contents ?? []) {
             if (!o.Key || o.Key.endsWith("/")) continue; // folder markers
             objects += 1;
@@ -678,8 +895,11 @@ async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise
 function backfillNote(t: TableOutputs): string {
     const b = t.backfill;
     if (!b) return "";
-    const parts = [b.status && `status ${b.status}`, b.rows !== undefined && `${fmtInt(b.rows)} rows`, b.files !== undefined && `${fmtInt(b.files)} files`]
-        .filter(Boolean);
+    const parts = [
+        b.status && `status ${b.status}`,
+        b.rows !== undefined && `${fmtInt(b.rows)} rows`,
+        b.files !== undefined && `${fmtInt(b.files)} files`,
+    ].filter(Boolean);
     return parts.length ? `; the backfill reported ${parts.join(", ")}` : "";
 }
 
@@ -687,11 +907,15 @@ function noObjectsCause(t: TableOutputs, outputs: StackOutputs): string {
     const generic = "no objects: the backfill did not run or the integration role cannot write";
     const b = t.backfill;
     if (b && typeof b.rows === "number" && b.rows > 0) {
-        return `${generic}; the backfill reported ${fmtInt(b.rows)} rows unloaded, so they went elsewhere: check the stage URL ` +
-            `(${outputs.snowflakeStage ?? "the stack's stage"}) points at s3://${outputs.bucketName}/${outputs.exportPrefix ?? ""}/, or the objects were deleted`;
+        return (
+            `${generic}; the backfill reported ${fmtInt(b.rows)} rows unloaded, so they went elsewhere: check the stage URL ` +
+            `(${outputs.snowflakeStage ?? "the stack's stage"}) points at s3://${outputs.bucketName}/${outputs.exportPrefix ?? ""}/, or the objects were deleted`
+        );
     }
-    return `${generic}: check the backfill command's output in \`pulumi up\`, that the Snowflake role ${outputs.snowflakeRoleArn ?? ""} ` +
-        "trusts the storage integration's IAM user and external id and may s3:PutObject under the prefix (and kms:GenerateDataKey with a CMK)";
+    return (
+        `${generic}: check the backfill command's output in \`pulumi up\`, that the Snowflake role ${outputs.snowflakeRoleArn ?? ""} ` +
+        "trusts the storage integration's IAM user and external id and may s3:PutObject under the prefix (and kms:GenerateDataKey with a CMK)"
+    );
 }
 
 /** At most this many objects are asked for their replication status: the oldest half and the newest half. */
@@ -707,8 +931,14 @@ export const REPLICATION_PENDING_WARNING_MS = 24 * 60 * 60 * 1000;
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html
  */
-async function replicationCheck(deps: VerifyDeps, bucket: string, replicaBucket: string, keys: Listing["keys"]): Promise<StepResult & { severity?: "warning" }> {
-    const sample = keys.length <= REPLICATION_SAMPLE ? keys : [...keys.slice(0, REPLICATION_SAMPLE / 2), ...keys.slice(-REPLICATION_SAMPLE / 2)];
+async function replicationCheck(
+    deps: VerifyDeps,
+    bucket: string,
+    replicaBucket: string,
+    keys: Listing["keys"],
+): Promise<StepResult & { severity?: "warning" }> {
+    const sample =
+        keys.length <= REPLICATION_SAMPLE ? keys : [...keys.slice(0, REPLICATION_SAMPLE / 2), ...keys.slice(-REPLICATION_SAMPLE / 2)];
     const statuses = new Map<string, string[]>();
     const now = deps.now();
     let stalePending = 0;
@@ -719,35 +949,53 @@ async function replicationCheck(deps: VerifyDeps, bucket: string, replicaBucket:
             failure ??= head.error;
             return;
         }
-        const status = head.value.ReplicationStatus === "COMPLETE" ? "COMPLETED" : head.value.ReplicationStatus ?? "none";
+        const status = head.value.ReplicationStatus === "COMPLETE" ? "COMPLETED" : (head.value.ReplicationStatus ?? "none");
         statuses.set(status, [...(statuses.get(status) ?? []), key]);
         if (status === "PENDING" && modified !== undefined && now - modified > REPLICATION_PENDING_WARNING_MS) stalePending += 1;
     });
     if (failure !== undefined) {
-        return { result: "fail", detail: `HeadObject in s3://${bucket}: ${errorText(failure)}`, cause: awsCause(failure, "read the objects' metadata (s3:GetObject)") };
+        return {
+            result: "fail",
+            detail: `HeadObject in s3://${bucket}: ${errorText(failure)}`,
+            cause: awsCause(failure, "read the objects' metadata (s3:GetObject)"),
+        };
     }
     const of = (status: string) => statuses.get(status) ?? [];
-    const counts = ["COMPLETED", "PENDING", "FAILED", "REPLICA", "none"].filter((st) => of(st).length > 0)
-        .map((st) => `${fmtInt(of(st).length)} ${st === "none" ? "without a status" : st}`).join(", ");
-    const scope = sample.length < keys.length ? `the ${fmtInt(sample.length / 2)} oldest and ${fmtInt(sample.length / 2)} newest of ${fmtInt(keys.length)} objects` : `${fmtInt(keys.length)} objects`;
+    const counts = ["COMPLETED", "PENDING", "FAILED", "REPLICA", "none"]
+        .filter((st) => of(st).length > 0)
+        .map((st) => `${fmtInt(of(st).length)} ${st === "none" ? "without a status" : st}`)
+        .join(", ");
+    const scope =
+        sample.length < keys.length
+            ? `the ${fmtInt(sample.length / 2)} oldest and ${fmtInt(sample.length / 2)} newest of ${fmtInt(keys.length)} objects`
+            : `${fmtInt(keys.length)} objects`;
     const detail = `${counts} (${scope}; replica s3://${replicaBucket})`;
-    const batch = "copy them once with S3 Batch Replication (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html)";
+    const batch =
+        "copy them once with S3 Batch Replication (https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-batch.html)";
     const causes: string[] = [];
     if (of("none").length > 0) {
-        causes.push(`${sampleKeys(of("none"))} have no replication status: written before the replication configuration existed (or outside its rule), ` +
-            `so live replication never copies them; ${batch}`);
+        causes.push(
+            `${sampleKeys(of("none"))} have no replication status: written before the replication configuration existed (or outside its rule), ` +
+                `so live replication never copies them; ${batch}`,
+        );
     }
     if (of("FAILED").length > 0) {
-        causes.push(`S3 could not replicate ${sampleKeys(of("FAILED"))}: check the replication role's grants (s3:ReplicateObject on the replica, kms:Decrypt on the lake key, ` +
-            `kms:Encrypt on the replica key) and the replica bucket; then ${batch.replace("copy them once", "replicate the FAILED objects again")}`);
+        causes.push(
+            `S3 could not replicate ${sampleKeys(of("FAILED"))}: check the replication role's grants (s3:ReplicateObject on the replica, kms:Decrypt on the lake key, ` +
+                `kms:Encrypt on the replica key) and the replica bucket; then ${batch.replace("copy them once", "replicate the FAILED objects again")}`,
+        );
     }
     if (of("REPLICA").length > 0) {
-        causes.push(`${sampleKeys(of("REPLICA"))} are replicas another bucket's replication wrote into the export: they are not the lake's unloads`);
+        causes.push(
+            `${sampleKeys(of("REPLICA"))} are replicas another bucket's replication wrote into the export: they are not the lake's unloads`,
+        );
     }
     if (causes.length > 0) return { result: "fail", detail, cause: causes.join("; ") };
     if (stalePending > 0) {
         return {
-            result: "fail", severity: "warning", detail,
+            result: "fail",
+            severity: "warning",
+            detail,
             cause: `${fmtInt(stalePending)} objects have been PENDING for more than a day: see the bucket's replication metrics (OperationsPendingReplication, OperationsFailedReplication) and the replication role`,
         };
     }
@@ -767,10 +1015,12 @@ async function eachLimited<T>(items: T[], limit: number, f: (item: T) => Promise
 
 /** ApproximateNumberOfMessages (visible) and ApproximateNumberOfMessagesNotVisible (in flight). */
 async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth> {
-    const r = await sqs.send(new GetQueueAttributesCommand({
-        QueueUrl: queueUrl,
-        AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
-    }));
+    const r = await sqs.send(
+        new GetQueueAttributesCommand({
+            QueueUrl: queueUrl,
+            AttributeNames: ["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        }),
+    );
     const a = r.Attributes ?? {};
     return { visible: Number(a.ApproximateNumberOfMessages ?? 0), inFlight: Number(a.ApproximateNumberOfMessagesNotVisible ?? 0) };
 }
@@ -793,13 +1043,19 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
     const start = await startCrawler(deps.glue, name);
     if (start.kind === "error") {
         if (start.call === "StartCrawler") {
-            return { result: "fail", detail: `StartCrawler ${name}: ${errorText(start.error)}`, cause: awsCause(start.error, "start the crawler (glue:StartCrawler)") };
+            return {
+                result: "fail",
+                detail: `StartCrawler ${name}: ${errorText(start.error)}`,
+                cause: awsCause(start.error, "start the crawler (glue:StartCrawler)"),
+            };
         }
         return {
-            result: "fail", detail: `${name}: ${errorText(start.error)}`,
-            cause: errorName(start.error) === "EntityNotFoundException"
-                ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
-                : awsCause(start.error, "read the crawler (glue:GetCrawler)"),
+            result: "fail",
+            detail: `${name}: ${errorText(start.error)}`,
+            cause:
+                errorName(start.error) === "EntityNotFoundException"
+                    ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
+                    : awsCause(start.error, "read the crawler (glue:GetCrawler)"),
         };
     }
     const joined = start.kind === "joined";
@@ -807,18 +1063,27 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
 
     const timeoutMs = options.timeoutSeconds * 1000;
     const wait = await waitForCrawl(name, start.previousStart, {
-        glue: deps.glue, now: deps.now, sleep: deps.sleep, timeoutMs, pollMs: (options.crawlerPollSeconds ?? 15) * 1000,
+        glue: deps.glue,
+        now: deps.now,
+        sleep: deps.sleep,
+        timeoutMs,
+        pollMs: (options.crawlerPollSeconds ?? 15) * 1000,
         onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`),
     });
     if (wait.kind === "error") {
-        return { result: "fail", detail: `GetCrawler ${name}: ${errorText(wait.error)}`, cause: awsCause(wait.error, "read the crawler (glue:GetCrawler)") };
+        return {
+            result: "fail",
+            detail: `GetCrawler ${name}: ${errorText(wait.error)}`,
+            cause: awsCause(wait.error, "read the crawler (glue:GetCrawler)"),
+        };
     }
     if (wait.kind === "timeout") {
         log(`crawler ${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)}; giving up`);
         return {
             result: "fail",
             detail: `${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
-            cause: "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
+            cause:
+                "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
                 "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
         };
     }
@@ -843,16 +1108,20 @@ function crawlerCause(status: string | undefined, message: string): string {
     if (/logs:|log group|AssociateKmsKey|CloudWatch ?Logs/i.test(message) && denied) {
         // With a security configuration Glue logs to /aws-glue/crawlers-role/<role>-<configuration>
         // (components/catalog/crawler-logs.ts), the group the program declares and grants.
-        return "the crawler cannot write its CloudWatch log: its role may create, associate the lake key with and write to its own log group only " +
+        return (
+            "the crawler cannot write its CloudWatch log: its role may create, associate the lake key with and write to its own log group only " +
             "(crawlerPolicy), and the key admits CloudWatch Logs for the stack's crawler log groups only; compare the run's log group (logs: above) " +
-            "with the one the stack declares, /aws-glue/crawlers-role/<role>-<security configuration>";
+            "with the one the stack declares, /aws-glue/crawlers-role/<role>-<security configuration>"
+        );
     }
     if (/kms|decrypt|key/i.test(message) && denied) {
         return "the crawler role lacks kms:Decrypt on the customer-managed key of the queue or the objects";
     }
     if (/sqs|queue/i.test(message)) {
-        return "the crawler cannot use its event queue: its role needs sqs:ReceiveMessage, DeleteMessage, GetQueueAttributes, GetQueueUrl, SetQueueAttributes, " +
-            "PurgeQueue, ListDeadLetterSourceQueues, ListQueueTags on the queue and the DLQ (and kms:Decrypt for a CMK), and the queue must exist";
+        return (
+            "the crawler cannot use its event queue: its role needs sqs:ReceiveMessage, DeleteMessage, GetQueueAttributes, GetQueueUrl, SetQueueAttributes, " +
+            "PurgeQueue, ListDeadLetterSourceQueues, ListQueueTags on the queue and the DLQ (and kms:Decrypt for a CMK), and the queue must exist"
+        );
     }
     if (denied || /s3/i.test(message)) {
         return "the crawler role cannot read the objects: grant s3:GetObject on the table's folder (crawlerPolicy ReadOwnTableObjects) and kms:Decrypt with a CMK";
@@ -864,7 +1133,9 @@ async function missingTableCause(glue: GlueClient, database: string, table: stri
     const base = `the crawler has not created ${database}.${table}: no run has completed over the table's files`;
     const others = await attempt(() => glue.send(new GetTablesCommand({ DatabaseName: database, MaxResults: 20 })));
     if (!others.ok) {
-        return errorName(others.error) === "EntityNotFoundException" ? `the Glue database ${database} does not exist: the stack is not deployed in this account and region` : base;
+        return errorName(others.error) === "EntityNotFoundException"
+            ? `the Glue database ${database} does not exist: the stack is not deployed in this account and region`
+            : base;
     }
     const names = (others.value.TableList ?? []).map((x) => x.Name ?? "").filter((n) => n && n !== table);
     return names.length
@@ -876,7 +1147,9 @@ async function listPartitions(glue: GlueClient, database: string, table: string)
     const all: Partition[] = [];
     let token: string | undefined;
     do {
-        const page: GetPartitionsCommandOutput = await glue.send(new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }));
+        const page: GetPartitionsCommandOutput = await glue.send(
+            new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }),
+        );
         all.push(...(page.Partitions ?? []));
         token = page.NextToken || undefined;
     } while (token);
@@ -901,16 +1174,30 @@ function partitionFolder(p: Partition, tableLocation: string, key: string | unde
  * https://docs.aws.amazon.com/athena/latest/APIReference/API_QueryExecutionStatus.html
  * https://docs.aws.amazon.com/athena/latest/APIReference/API_GetQueryResults.html
  */
-async function athenaQuery(sqlText: string, database: string, workgroup: string, deps: VerifyDeps, options: VerifyOptions,
-    log: (line: string) => void): Promise<StepResult & { id?: string; rows?: Array<Array<string | undefined>> }> {
-    const started = await attempt(() => deps.athena.send(new StartQueryExecutionCommand({
-        QueryString: sqlText,
-        WorkGroup: workgroup,
-        QueryExecutionContext: { Database: database },
-    })));
+async function athenaQuery(
+    sqlText: string,
+    database: string,
+    workgroup: string,
+    deps: VerifyDeps,
+    options: VerifyOptions,
+    log: (line: string) => void,
+): Promise<StepResult & { id?: string; rows?: Array<Array<string | undefined>> }> {
+    const started = await attempt(() =>
+        deps.athena.send(
+            new StartQueryExecutionCommand({
+                QueryString: sqlText,
+                WorkGroup: workgroup,
+                QueryExecutionContext: { Database: database },
+            }),
+        ),
+    );
     if (!started.ok || !started.value.QueryExecutionId) {
         const error = started.ok ? new Error("StartQueryExecution returned no QueryExecutionId") : started.error;
-        return { result: "fail", detail: `StartQueryExecution in workgroup ${workgroup}: ${errorText(error)}`, cause: athenaCause(errorText(error), workgroup) };
+        return {
+            result: "fail",
+            detail: `StartQueryExecution in workgroup ${workgroup}: ${errorText(error)}`,
+            cause: athenaCause(errorText(error), workgroup),
+        };
     }
     const id = started.value.QueryExecutionId;
     const t0 = deps.now();
@@ -918,7 +1205,12 @@ async function athenaQuery(sqlText: string, database: string, workgroup: string,
     const pollMs = (options.athenaPollSeconds ?? 2) * 1000;
     for (;;) {
         const got = await attempt(() => deps.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
-        if (!got.ok) return { result: "fail", detail: `GetQueryExecution ${id}: ${errorText(got.error)}`, cause: awsCause(got.error, "read the query (athena:GetQueryExecution)") };
+        if (!got.ok)
+            return {
+                result: "fail",
+                detail: `GetQueryExecution ${id}: ${errorText(got.error)}`,
+                cause: awsCause(got.error, "read the query (athena:GetQueryExecution)"),
+            };
         const status = got.value.QueryExecution?.Status;
         const state = status?.State ?? "UNKNOWN";
         const elapsed = deps.now() - t0;
@@ -931,7 +1223,8 @@ async function athenaQuery(sqlText: string, database: string, workgroup: string,
         if (elapsed >= timeoutMs) {
             await attempt(() => deps.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })));
             return {
-                result: "fail", detail: `query ${id} still ${state} after ${fmtDuration(elapsed)}; stopped`,
+                result: "fail",
+                detail: `query ${id} still ${state} after ${fmtDuration(elapsed)}; stopped`,
                 cause: "the Athena query outlasted --timeout-seconds: the workgroup is queueing queries, or the table has very many small files",
             };
         }
@@ -943,7 +1236,12 @@ async function athenaQuery(sqlText: string, database: string, workgroup: string,
     let header = true;
     do {
         const page = await attempt(() => deps.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })));
-        if (!page.ok) return { result: "fail", detail: `GetQueryResults ${id}: ${errorText(page.error)}`, cause: athenaCause(errorText(page.error), workgroup) };
+        if (!page.ok)
+            return {
+                result: "fail",
+                detail: `GetQueryResults ${id}: ${errorText(page.error)}`,
+                cause: athenaCause(errorText(page.error), workgroup),
+            };
         for (const r of page.value.ResultSet?.Rows ?? []) {
             if (header) {
                 header = false;
@@ -957,20 +1255,32 @@ async function athenaQuery(sqlText: string, database: string, workgroup: string,
 }
 
 /** `SELECT COUNT(*)` of the table. */
-async function athenaCount(database: string, table: string, workgroup: string, deps: VerifyDeps, options: VerifyOptions,
-    log: (line: string) => void): Promise<StepResult & { rows?: number }> {
+async function athenaCount(
+    database: string,
+    table: string,
+    workgroup: string,
+    deps: VerifyDeps,
+    options: VerifyOptions,
+    log: (line: string) => void,
+): Promise<StepResult & { rows?: number }> {
     const q = await athenaQuery(`SELECT COUNT(*) FROM "${database}"."${table}"`, database, workgroup, deps, options, log);
     if (q.rows === undefined) return { result: q.result, detail: q.detail, cause: q.cause };
     const values = q.rows.map((r) => r[0] ?? "");
     if (values.length !== 1 || !/^\d+$/.test(values[0])) {
-        return { result: "fail", detail: `query ${q.id}: unexpected result ${JSON.stringify(values)}`, cause: "Athena returned no single row count: rerun the query in the console" };
+        return {
+            result: "fail",
+            detail: `query ${q.id}: unexpected result ${JSON.stringify(values)}`,
+            cause: "Athena returned no single row count: rerun the query in the console",
+        };
     }
     const rows = Number(values[0]);
     return { result: "pass", detail: `${fmtInt(rows)} rows (query ${q.id}, workgroup ${workgroup})`, rows };
 }
 
 function athenaCause(reason: string, workgroup: string): string {
-    if (/HIVE_BAD_DATA|HIVE_CANNOT_OPEN_SPLIT|HIVE_PARTITION_SCHEMA_MISMATCH|schema mismatch|type mismatch|HIVE_CURSOR_ERROR/i.test(reason)) {
+    if (
+        /HIVE_BAD_DATA|HIVE_CANNOT_OPEN_SPLIT|HIVE_PARTITION_SCHEMA_MISMATCH|schema mismatch|type mismatch|HIVE_CURSOR_ERROR/i.test(reason)
+    ) {
         return "the files disagree with the table's schema: unload with ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION = FALSE, and let partitions inherit the table's schema (crawler configuration)";
     }
     if (/access ?denied|not authorized|kms|forbidden|403/i.test(reason)) {
@@ -1008,7 +1318,10 @@ function stripSlash(s: string): string {
 
 /** `3 objects (a, b, c)`: a count of keys with the first few names. */
 function sampleKeys(keys: string[]): string {
-    return `${fmtInt(keys.length)} object${keys.length === 1 ? "" : "s"} (${sample(keys.map((k) => k.slice(k.lastIndexOf("/", k.lastIndexOf("/") - 1) + 1)), 3)})`;
+    return `${fmtInt(keys.length)} object${keys.length === 1 ? "" : "s"} (${sample(
+        keys.map((k) => k.slice(k.lastIndexOf("/", k.lastIndexOf("/") - 1) + 1)),
+        3,
+    )})`;
 }
 
 /** The first `n` items, then how many more. */

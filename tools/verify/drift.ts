@@ -48,7 +48,11 @@ export function describedColumns(rows: Record<string, unknown>[]): DescribedColu
  * TIMESTAMP (and DATETIME) is read as TIMESTAMP_NTZ, Snowflake's default TIMESTAMP_TYPE_MAPPING.
  */
 export function canonicalType(type: string): string {
-    const t = type.trim().toUpperCase().replace(/\s+/g, " ").replace(/\s*([(),])\s*/g, "$1");
+    const t = type
+        .trim()
+        .toUpperCase()
+        .replace(/\s+/g, " ")
+        .replace(/\s*([(),])\s*/g, "$1");
     const m = /^([A-Z_][A-Z0-9_ ]*?)(?:\((.*)\))?$/.exec(t);
     if (!m) return t;
     const base = m[1].trim();
@@ -56,10 +60,12 @@ export function canonicalType(type: string): string {
     if (["NUMBER", "DECIMAL", "NUMERIC", "DEC"].includes(base)) return `NUMBER(${args[0] ?? 38},${args[1] ?? 0})`;
     if (["INT", "INTEGER", "BIGINT", "SMALLINT", "TINYINT", "BYTEINT"].includes(base)) return "NUMBER(38,0)";
     if (["FLOAT", "FLOAT4", "FLOAT8", "DOUBLE", "DOUBLE PRECISION", "REAL"].includes(base)) return "FLOAT";
-    if (["VARCHAR", "STRING", "TEXT", "NVARCHAR", "NVARCHAR2", "CHAR VARYING", "NCHAR VARYING"].includes(base)) return `VARCHAR(${args[0] ?? 16777216})`;
+    if (["VARCHAR", "STRING", "TEXT", "NVARCHAR", "NVARCHAR2", "CHAR VARYING", "NCHAR VARYING"].includes(base))
+        return `VARCHAR(${args[0] ?? 16777216})`;
     if (["CHAR", "CHARACTER", "NCHAR"].includes(base)) return `VARCHAR(${args[0] ?? 1})`;
     if (["BINARY", "VARBINARY"].includes(base)) return `BINARY(${args[0] ?? 8388608})`;
-    if (["TIMESTAMP", "DATETIME", "TIMESTAMP_NTZ", "TIMESTAMPNTZ", "TIMESTAMP WITHOUT TIME ZONE"].includes(base)) return `TIMESTAMP_NTZ(${args[0] ?? 9})`;
+    if (["TIMESTAMP", "DATETIME", "TIMESTAMP_NTZ", "TIMESTAMPNTZ", "TIMESTAMP WITHOUT TIME ZONE"].includes(base))
+        return `TIMESTAMP_NTZ(${args[0] ?? 9})`;
     if (["TIMESTAMP_LTZ", "TIMESTAMPLTZ", "TIMESTAMP WITH LOCAL TIME ZONE"].includes(base)) return `TIMESTAMP_LTZ(${args[0] ?? 9})`;
     if (["TIMESTAMP_TZ", "TIMESTAMPTZ", "TIMESTAMP WITH TIME ZONE"].includes(base)) return `TIMESTAMP_TZ(${args[0] ?? 9})`;
     if (base === "TIME") return `TIME(${args[0] ?? 9})`;
@@ -90,7 +96,10 @@ export interface Drift {
  * matched columns of their lists (so a rename is seen even when another column was dropped or
  * added next to it); at one place, they pair in order.
  */
-export function compareColumns(configured: ReadonlyArray<{ name: string; type: string }>, actual: ReadonlyArray<{ name: string; type: string }>): Drift {
+export function compareColumns(
+    configured: ReadonlyArray<{ name: string; type: string }>,
+    actual: ReadonlyArray<{ name: string; type: string }>,
+): Drift {
     const actualNames = new Set(actual.map((c) => c.name));
     const configuredNames = new Set(configured.map((c) => c.name));
     const slotted = (list: ReadonlyArray<{ name: string; type: string }>, other: Set<string>) => {

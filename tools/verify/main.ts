@@ -9,7 +9,7 @@ runCli(process.argv.slice(2)).then(
     // Exit once the report is written: an idle driver or HTTP socket must not hold the process.
     (code) => process.stdout.write("", () => process.exit(code)),
     (err: unknown) => {
-        process.stderr.write(`verify: unexpected failure: ${err instanceof Error ? err.stack ?? err.message : String(err)}\n`);
+        process.stderr.write(`verify: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
         process.exit(2);
     },
 );

@@ -70,7 +70,6 @@ export class OutputsError extends Error {
     }
 }
 
-
 /**
  * Validates parsed `pulumi stack output --json`. Secret outputs arrive as the string `[secret]`
  * unless `--show-secrets` is given; none of the outputs read here is secret.
@@ -83,7 +82,9 @@ export function parseOutputs(raw: unknown): StackOutputs {
         const v = obj[key];
         if (v === undefined && !required) return undefined;
         if (typeof v !== "string" || v === "" || v === "[secret]") {
-            problems.push(`${where}${key}: expected a non-empty string, got ${describe(v)}${v === "[secret]" ? " (a secret: pass --show-secrets output in a file)" : ""}`);
+            problems.push(
+                `${where}${key}: expected a non-empty string, got ${describe(v)}${v === "[secret]" ? " (a secret: pass --show-secrets output in a file)" : ""}`,
+            );
             return undefined;
         }
         return v;
@@ -114,7 +115,9 @@ export function parseOutputs(raw: unknown): StackOutputs {
             }
             const s3Prefix = str(t, "s3Prefix", where, true);
             if (s3Prefix !== undefined && (!s3Prefix.endsWith("/") || s3Prefix.startsWith("/"))) {
-                problems.push(`${where}s3Prefix: expected a key prefix with a trailing slash such as "exports/orders/g1-0a1b2c3d/", got ${JSON.stringify(s3Prefix)}`);
+                problems.push(
+                    `${where}s3Prefix: expected a key prefix with a trailing slash such as "exports/orders/g1-0a1b2c3d/", got ${JSON.stringify(s3Prefix)}`,
+                );
             }
             const exportId = str(t, "exportId", where, false);
             if (exportId !== undefined && !EXPORT_ID.test(exportId)) {
@@ -122,10 +125,14 @@ export function parseOutputs(raw: unknown): StackOutputs {
             }
             const tablePrefix = str(t, "tablePrefix", where, false);
             if (tablePrefix !== undefined && (!tablePrefix.endsWith("/") || tablePrefix.startsWith("/"))) {
-                problems.push(`${where}tablePrefix: expected a key prefix with a trailing slash such as "exports/orders/", got ${JSON.stringify(tablePrefix)}`);
+                problems.push(
+                    `${where}tablePrefix: expected a key prefix with a trailing slash such as "exports/orders/", got ${JSON.stringify(tablePrefix)}`,
+                );
             }
             if (s3Prefix !== undefined && exportId !== undefined && EXPORT_ID.test(exportId) && !s3Prefix.endsWith(`/${exportId}/`)) {
-                problems.push(`${where}s3Prefix: expected the folder of export ${exportId} (".../${exportId}/"), got ${JSON.stringify(s3Prefix)}`);
+                problems.push(
+                    `${where}s3Prefix: expected the folder of export ${exportId} (".../${exportId}/"), got ${JSON.stringify(s3Prefix)}`,
+                );
             }
             const entry = {
                 snowflakeTable,
@@ -149,7 +156,8 @@ export function parseOutputs(raw: unknown): StackOutputs {
     if (raw.replica !== undefined && raw.replica !== null) {
         const bucket = isObject(raw.replica) ? str(raw.replica, "bucketName", "replica.", true) : undefined;
         if (!isObject(raw.replica)) problems.push(`replica: expected an object {bucketName, region}, got ${describe(raw.replica)}`);
-        else if (bucket !== undefined) replica = { bucketName: bucket, region: typeof raw.replica.region === "string" ? raw.replica.region : undefined };
+        else if (bucket !== undefined)
+            replica = { bucketName: bucket, region: typeof raw.replica.region === "string" ? raw.replica.region : undefined };
     }
     if (problems.length > 0) throw new OutputsError(problems);
     return {
@@ -162,7 +170,9 @@ export function parseOutputs(raw: unknown): StackOutputs {
         snowflakeIntegration: typeof raw.snowflakeIntegration === "string" ? raw.snowflakeIntegration : undefined,
         snowflakeRoleArn: typeof raw.snowflakeRoleArn === "string" ? raw.snowflakeRoleArn : undefined,
         snowflakeConnection: isObject(raw.snowflakeConnection)
-            ? Object.fromEntries(Object.entries(raw.snowflakeConnection).filter(([k, v]) => /^BACKFILL_[A-Z_]+$/.test(k) && typeof v === "string")) as Record<string, string>
+            ? (Object.fromEntries(
+                  Object.entries(raw.snowflakeConnection).filter(([k, v]) => /^BACKFILL_[A-Z_]+$/.test(k) && typeof v === "string"),
+              ) as Record<string, string>)
             : undefined,
         tables,
         ...(replica ? { replica } : {}),
@@ -218,9 +228,13 @@ export function pulumiStackOutputs(stack: string): Promise<string> {
         execFile("pulumi", ["stack", "output", "--json", "--stack", stack], { maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
             if (!err) return resolve(stdout);
             const code = (err as NodeJS.ErrnoException).code;
-            reject(new Error(code === "ENOENT"
-                ? "the pulumi CLI is not on PATH: install it, or pass the outputs with --outputs <file>"
-                : `\`pulumi stack output --json --stack ${stack}\` failed: ${(stderr || err.message).trim()}`));
+            reject(
+                new Error(
+                    code === "ENOENT"
+                        ? "the pulumi CLI is not on PATH: install it, or pass the outputs with --outputs <file>"
+                        : `\`pulumi stack output --json --stack ${stack}\` failed: ${(stderr || err.message).trim()}`,
+                ),
+            );
         });
     });
 }
@@ -238,7 +252,10 @@ export const sourceName = (from: OutputsSource): string => from.outputs ?? `stac
  * The validated outputs of `from`. Throws an Error whose message is the whole story: the file
  * cannot be read, the text is not JSON, or the outputs are unusable (each problem named).
  */
-export async function loadOutputs(from: OutputsSource, io: { readFile(path: string): string; stackOutputs(stack: string): Promise<string> }): Promise<StackOutputs> {
+export async function loadOutputs(
+    from: OutputsSource,
+    io: { readFile(path: string): string; stackOutputs(stack: string): Promise<string> },
+): Promise<StackOutputs> {
     const source = sourceName(from);
     let text: string;
     if (from.outputs !== undefined) {
@@ -267,14 +284,19 @@ export async function loadOutputs(from: OutputsSource, io: { readFile(path: stri
  * The region to call AWS in: `--region`, else the region of the stack's resources, else
  * AWS_REGION / AWS_DEFAULT_REGION; a note when the stack's region overrides a different AWS_REGION.
  */
-function stackRegion(explicit: string | undefined, outputs: StackOutputs, env: NodeJS.ProcessEnv): { region: string; note?: string } | { problem: string } {
+function stackRegion(
+    explicit: string | undefined,
+    outputs: StackOutputs,
+    env: NodeJS.ProcessEnv,
+): { region: string; note?: string } | { problem: string } {
     const fromOutputs = outputsRegion(outputs);
     const envRegion = env.AWS_REGION || env.AWS_DEFAULT_REGION;
     const region = explicit ?? fromOutputs ?? envRegion;
     if (!region) return { problem: "no AWS region: the outputs carry no ARN or queue URL with one; pass --region or set AWS_REGION" };
-    const note = !explicit && fromOutputs && envRegion && envRegion !== fromOutputs
-        ? `using ${fromOutputs}, the region of the stack's resources, not AWS_REGION ${envRegion} (pass --region to override)`
-        : undefined;
+    const note =
+        !explicit && fromOutputs && envRegion && envRegion !== fromOutputs
+            ? `using ${fromOutputs}, the region of the stack's resources, not AWS_REGION ${envRegion} (pass --region to override)`
+            : undefined;
     return { region, ...(note ? { note } : {}) };
 }
 
@@ -293,7 +315,11 @@ export async function deployedStack(
         throw new CommandError(errorText(e), EXIT.usage);
     });
     const unknown = (args.tables ?? []).filter((t) => outputs.tables[t] === undefined);
-    if (unknown.length > 0) throw new CommandError(`no table ${unknown.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`, EXIT.usage);
+    if (unknown.length > 0)
+        throw new CommandError(
+            `no table ${unknown.join(", ")} in the outputs of ${source} (tables: ${Object.keys(outputs.tables).join(", ")})`,
+            EXIT.usage,
+        );
     const where = stackRegion(args.region, outputs, io.env);
     if ("problem" in where) throw new CommandError(where.problem, EXIT.usage);
     if (where.note) note(where.note);

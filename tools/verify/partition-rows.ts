@@ -86,10 +86,15 @@ export function athenaPartitionFolder(partitionKey: string, value: string | unde
  */
 export function unloadLogPartitionsSql(log: [string, string, string], table: string, exportId: string, keptSince?: string): string {
     // UNLOADED_AT is SYSDATE(), UTC (sql.unloadLogInsert); `keptSince` is a UTC time `YYYY-MM-DD HH:MM:SS`.
-    const kept = keptSince === undefined ? "" : `, SUM(IFF("UNLOADED_AT" >= ${quoteLiteral(keptSince)}::TIMESTAMP_NTZ, "ROW_COUNT", 0)) AS "KEPT_ROWS"`;
-    return `SELECT REGEXP_SUBSTR("FILE_NAME", '([^/]+)/[^/]*$', 1, 1, 'e', 1) AS "PARTITION", ` +
+    const kept =
+        keptSince === undefined
+            ? ""
+            : `, SUM(IFF("UNLOADED_AT" >= ${quoteLiteral(keptSince)}::TIMESTAMP_NTZ, "ROW_COUNT", 0)) AS "KEPT_ROWS"`;
+    return (
+        `SELECT REGEXP_SUBSTR("FILE_NAME", '([^/]+)/[^/]*$', 1, 1, 'e', 1) AS "PARTITION", ` +
         `SUM("ROW_COUNT") AS "ROW_COUNT", COUNT(*) AS "FILES"${kept} FROM ${qualified(...log)} ` +
-        `WHERE "TABLE_NAME" = ${quoteLiteral(table)} AND "EXPORT_ID" = ${quoteLiteral(exportId)} GROUP BY 1`;
+        `WHERE "TABLE_NAME" = ${quoteLiteral(table)} AND "EXPORT_ID" = ${quoteLiteral(exportId)} GROUP BY 1`
+    );
 }
 
 /**
@@ -100,5 +105,8 @@ export function unloadLogPartitionsSql(log: [string, string, string], table: str
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/intro-lifecycle-rules.html ("Lifecycle rules: Based on an object's age": "rounding the resulting time to the next day midnight UTC")
  */
 export function keptSince(now: number, retentionDays: number): string {
-    return new Date(now - (retentionDays - 1) * 86_400_000).toISOString().replace("T", " ").replace(/\.\d{3}Z$/, "");
+    return new Date(now - (retentionDays - 1) * 86_400_000)
+        .toISOString()
+        .replace("T", " ")
+        .replace(/\.\d{3}Z$/, "");
 }

@@ -5,7 +5,14 @@
  * notifications cannot cross clouds). A failed login or check then fails each Snowflake check with its error.
  */
 import type { ConnectionOptions } from "snowflake-sdk";
-import { NotOnAwsError, requireAwsHosted, type SqlConnection, adapt, connect, readEnvironment } from "@incremental-crawl/components/runtime";
+import {
+    NotOnAwsError,
+    requireAwsHosted,
+    type SqlConnection,
+    adapt,
+    connect,
+    readEnvironment,
+} from "@incremental-crawl/components/runtime";
 
 export interface LazySnowflake {
     conn: SqlConnection;
@@ -25,19 +32,23 @@ export async function dialSnowflake(options: ConnectionOptions): Promise<Dialed>
     const snowflake = await import("snowflake-sdk");
     // The driver's own log goes to stderr, errors only: the report owns stdout.
     const toStderr = (m: string) => process.stderr.write(`[verify] snowflake-sdk: ${m}\n`);
-    snowflake.configure({ logLevel: "ERROR", customLogger: { error: toStderr, warn: () => undefined, info: () => undefined, debug: () => undefined, trace: () => undefined } });
+    snowflake.configure({
+        logLevel: "ERROR",
+        customLogger: { error: toStderr, warn: () => undefined, info: () => undefined, debug: () => undefined, trace: () => undefined },
+    });
     const connection = snowflake.createConnection(options);
     await connect(connection);
     return {
         conn: adapt(connection),
-        close: () => new Promise<void>((resolve) => {
-            if (!connection.isUp()) return resolve();
-            const timer = setTimeout(resolve, 10_000);
-            connection.destroy(() => {
-                clearTimeout(timer);
-                resolve();
-            });
-        }),
+        close: () =>
+            new Promise<void>((resolve) => {
+                if (!connection.isUp()) return resolve();
+                const timer = setTimeout(resolve, 10_000);
+                connection.destroy(() => {
+                    clearTimeout(timer);
+                    resolve();
+                });
+            }),
     };
 }
 
@@ -45,7 +56,11 @@ export async function dialSnowflake(options: ConnectionOptions): Promise<Dialed>
  * Reads the settings now (throws the backfill's `EnvironmentError` listing every missing
  * variable) and connects when the first statement runs.
  */
-export function lazySnowflake(env: NodeJS.ProcessEnv, application = "incremental-crawl-verify", dial: (options: ConnectionOptions) => Promise<Dialed> = dialSnowflake): LazySnowflake {
+export function lazySnowflake(
+    env: NodeJS.ProcessEnv,
+    application = "incremental-crawl-verify",
+    dial: (options: ConnectionOptions) => Promise<Dialed> = dialSnowflake,
+): LazySnowflake {
     const options: ConnectionOptions = { ...readEnvironment(env), application };
     let session: Dialed | undefined;
     let ready: Promise<SqlConnection> | undefined;
@@ -53,7 +68,9 @@ export function lazySnowflake(env: NodeJS.ProcessEnv, application = "incremental
     const open = async (): Promise<SqlConnection> => {
         session = await dial(options).catch((err: unknown) => {
             const message = err instanceof Error ? err.message : String(err);
-            throw Object.assign(new Error(`could not log in to Snowflake account ${options.account} as ${options.username}: ${message}`), { name: "SnowflakeLoginError" });
+            throw Object.assign(new Error(`could not log in to Snowflake account ${options.account} as ${options.username}: ${message}`), {
+                name: "SnowflakeLoginError",
+            });
         });
         await requireAwsHosted(session.conn).catch((err: unknown) => {
             if (err instanceof NotOnAwsError) throw err;

@@ -75,7 +75,9 @@ export function parseBackfillSummary(stdout: string | undefined): BackfillSummar
     if (typeof v !== "object" || v === null) return undefined;
     const o = v as Record<string, unknown>;
     const counts = ["rows", "files", "bytes", "attempts"].every((k) => typeof o[k] === "number");
-    return o.status === "ok" && typeof o.table === "string" && typeof o.queryId === "string" && counts ? (o as unknown as BackfillSummary) : undefined;
+    return o.status === "ok" && typeof o.table === "string" && typeof o.queryId === "string" && counts
+        ? (o as unknown as BackfillSummary)
+        : undefined;
 }
 
 export interface BackfillOptions {
@@ -257,7 +259,9 @@ export function summarizeCopyRows(rows: Record<string, unknown>[]): { rows: numb
             // The summary shape (DETAILED_OUTPUT = FALSE) of an unload that wrote nothing.
             const unloaded = cell(row, "ROWS_UNLOADED");
             if (unloaded.found && toCount(unloaded.value, "ROWS_UNLOADED") === 0) continue;
-            throw new Error(`COPY returned a row without FILE_SIZE/ROW_COUNT (columns: ${Object.keys(row).join(", ")}); expected DETAILED_OUTPUT = TRUE`);
+            throw new Error(
+                `COPY returned a row without FILE_SIZE/ROW_COUNT (columns: ${Object.keys(row).join(", ")}); expected DETAILED_OUTPUT = TRUE`,
+            );
         }
         total += toCount(count.value, "ROW_COUNT");
         bytes += toCount(size.value, "FILE_SIZE");
@@ -291,7 +295,8 @@ export function partitionFolders(rows: Record<string, unknown>[]): string[] {
     const folders = new Set<string>();
     for (const row of rows) {
         const name = cell(row, "NAME");
-        if (!name.found || typeof name.value !== "string") throw new Error(`LIST returned a row without a name (columns: ${Object.keys(row).join(", ")})`);
+        if (!name.found || typeof name.value !== "string")
+            throw new Error(`LIST returned a row without a name (columns: ${Object.keys(row).join(", ")})`);
         const parts = name.value.split("/");
         const folder = parts[parts.length - 2];
         if (folder !== undefined && PARTITION_FOLDER.test(folder)) folders.add(folder);
@@ -307,12 +312,20 @@ const QUERY_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$
  * earlier attempt, or an earlier `pulumi up`, wrote and did not commit. Resolves to the query ids
  * whose files it removed.
  */
-export async function removeUnlisted(conn: SqlConnection, s: Omit<UnloadStatements, "copy">, table: string, log: (line: string) => void): Promise<string[]> {
+export async function removeUnlisted(
+    conn: SqlConnection,
+    s: Omit<UnloadStatements, "copy">,
+    table: string,
+    log: (line: string) => void,
+): Promise<string[]> {
     const listed = await conn.execute(s.list);
-    if (!QUERY_ID.test(listed.queryId)) throw new Error(`LIST returned no query id (${JSON.stringify(listed.queryId)}), so its files cannot be read back`);
+    if (!QUERY_ID.test(listed.queryId))
+        throw new Error(`LIST returned no query id (${JSON.stringify(listed.queryId)}), so its files cannot be read back`);
     const fromList = (sql: string) => sql.split(`'${LIST_ID_SLOT}'`).join(`'${listed.queryId}'`);
     await conn.execute(fromList(s.baseline));
-    const ids = (await conn.execute(fromList(s.unlisted))).rows.map((r) => cell(r, "QUERY_ID").value).filter((v): v is string => typeof v === "string" && QUERY_ID.test(v));
+    const ids = (await conn.execute(fromList(s.unlisted))).rows
+        .map((r) => cell(r, "QUERY_ID").value)
+        .filter((v): v is string => typeof v === "string" && QUERY_ID.test(v));
     for (const id of ids) {
         await conn.execute(s.remove.replace(QUERY_ID_SLOT, id));
         log(`${table}: removed the files of query ${id}, an unload that did not commit`);
@@ -325,7 +338,9 @@ async function rollback(conn: SqlConnection, table: string, log: (line: string) 
     try {
         await conn.execute("ROLLBACK");
     } catch (err) {
-        log(`${table}: ROLLBACK failed (${errorText(err).message.split("\n")[0]}); an open transaction never commits and Snowflake aborts it`);
+        log(
+            `${table}: ROLLBACK failed (${errorText(err).message.split("\n")[0]}); an open transaction never commits and Snowflake aborts it`,
+        );
     }
 }
 
@@ -355,7 +370,8 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         const region = await requireAwsHosted(conn);
         log(`${plan.table}: Snowflake account in ${region}`);
     } catch (err) {
-        if (err instanceof NotOnAwsError) throw failure(plan, err, "Deploy the lake with a Snowflake account hosted on AWS (README, Deploying a stack).", 0, false);
+        if (err instanceof NotOnAwsError)
+            throw failure(plan, err, "Deploy the lake with a Snowflake account hosted on AWS (README, Deploying a stack).", 0, false);
         throw failure(plan, err, classifyError(err).hint, 0, false);
     }
 
@@ -371,10 +387,12 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         } catch (err) {
             if (logged) {
                 await rollback(conn, plan.table, log);
-                log(isSqlError(err)
-                    ? `${plan.table}: the COPY failed and was rolled back; the next attempt removes what it wrote`
-                    // The session may be gone; its transaction never commits without a COMMIT, and Snowflake aborts it.
-                    : `${plan.table}: the connection failed during the COPY; its transaction never commits, and the next run removes its files`);
+                log(
+                    isSqlError(err)
+                        ? `${plan.table}: the COPY failed and was rolled back; the next attempt removes what it wrote`
+                        : // The session may be gone; its transaction never commits without a COMMIT, and Snowflake aborts it.
+                          `${plan.table}: the connection failed during the COPY; its transaction never commits, and the next run removes its files`,
+                );
             }
             const c = classifyError(err);
             if (!c.transient) throw failure(plan, err, c.hint, attempt, false);
@@ -382,7 +400,9 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
                 throw failure(plan, err, `${c.hint} Gave up after ${maxAttempts} attempts.`, attempt, true);
             }
             const delay = backoffDelay(attempt, baseDelayMs, maxDelayMs);
-            log(`${plan.table}: attempt ${attempt}/${maxAttempts} failed with a transient error (${errorText(err).message.split("\n")[0]}); retrying in ${Math.round(delay / 1000)}s`);
+            log(
+                `${plan.table}: attempt ${attempt}/${maxAttempts} failed with a transient error (${errorText(err).message.split("\n")[0]}); retrying in ${Math.round(delay / 1000)}s`,
+            );
             await sleep(delay);
             continue;
         }
@@ -392,27 +412,53 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         } catch (err) {
             if (!logged) {
                 // Committed already (autocommit): say so, or a blind re-run would unload the table twice.
-                throw failure(plan, err, `The COPY itself succeeded (query ${result.queryId}) and its files are in the stage; only its output ` +
-                    "was not understood. This is a bug: report it rather than re-running the backfill.", attempt, false);
+                throw failure(
+                    plan,
+                    err,
+                    `The COPY itself succeeded (query ${result.queryId}) and its files are in the stage; only its output ` +
+                        "was not understood. This is a bug: report it rather than re-running the backfill.",
+                    attempt,
+                    false,
+                );
             }
             await rollback(conn, plan.table, log);
-            throw failure(plan, err, `The COPY's output (query ${result.queryId}) was not understood, so it was rolled back: nothing is ` +
-                "committed, and the next run removes its files. This is a bug: report it with the query id.", attempt, false);
+            throw failure(
+                plan,
+                err,
+                `The COPY's output (query ${result.queryId}) was not understood, so it was rolled back: nothing is ` +
+                    "committed, and the next run removes its files. This is a bug: report it with the query id.",
+                attempt,
+                false,
+            );
         }
         if (logged) {
             try {
-                if (!QUERY_ID.test(result.queryId)) throw new Error(`the COPY returned no query id (${JSON.stringify(result.queryId)}) to read its files back with`);
+                if (!QUERY_ID.test(result.queryId))
+                    throw new Error(`the COPY returned no query id (${JSON.stringify(result.queryId)}) to read its files back with`);
                 const inserted = await conn.execute(logged.log.split(QUERY_ID_SLOT).join(result.queryId));
-                const count = inserted.rows[0] ? toCount(cell(inserted.rows[0], "NUMBER OF ROWS INSERTED").value ?? Object.values(inserted.rows[0])[0], "number of rows inserted") : 0;
+                const count = inserted.rows[0]
+                    ? toCount(
+                          cell(inserted.rows[0], "NUMBER OF ROWS INSERTED").value ?? Object.values(inserted.rows[0])[0],
+                          "number of rows inserted",
+                      )
+                    : 0;
                 // Never commit files the log does not list: the next run's cleanup would remove them.
                 if (count !== totals.files) throw new Error(`the unload log got ${count} rows for the COPY's ${totals.files} files`);
                 await conn.execute("COMMIT");
             } catch (err) {
                 await rollback(conn, plan.table, log);
                 const { message } = errorText(err);
-                throw failure(plan, err, `The unload (query ${result.queryId}) and its log line were rolled back together: nothing is committed, ` +
-                    "the stream keeps its rows, and the next run (pulumi up again) removes its files. " +
-                    (/privilege|not authorized/i.test(message) ? "Grant the role INSERT on the unload log (LAKE_UNLOADS)." : classifyError(err).hint), attempt, false);
+                throw failure(
+                    plan,
+                    err,
+                    `The unload (query ${result.queryId}) and its log line were rolled back together: nothing is committed, ` +
+                        "the stream keeps its rows, and the next run (pulumi up again) removes its files. " +
+                        (/privilege|not authorized/i.test(message)
+                            ? "Grant the role INSERT on the unload log (LAKE_UNLOADS)."
+                            : classifyError(err).hint),
+                    attempt,
+                    false,
+                );
             }
         }
         log(`${plan.table}: unloaded ${totals.rows} rows into ${totals.files} files (${totals.bytes} bytes), query ${result.queryId}`);

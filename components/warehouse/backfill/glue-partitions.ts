@@ -17,7 +17,11 @@ export interface GlueTarget {
 const BATCH = 100;
 
 /** A catalog over an existing client (tests pass a mocked one). */
-export function partitionCatalogOn(client: GlueClient, target: GlueTarget, log: (line: string) => void = () => undefined): PartitionCatalog {
+export function partitionCatalogOn(
+    client: GlueClient,
+    target: GlueTarget,
+    log: (line: string) => void = () => undefined,
+): PartitionCatalog {
     return {
         async register(folders) {
             if (folders.length === 0) return 0;
@@ -26,7 +30,9 @@ export function partitionCatalogOn(client: GlueClient, target: GlueTarget, log: 
             const sd = Table?.StorageDescriptor;
             const keys = (Table?.PartitionKeys ?? []).map((k) => k.Name);
             if (!sd?.Location || keys.length !== 1) {
-                throw new Error(`Glue table ${target.database}.${target.table} has no location or not exactly one partition key (${keys.join(", ")})`);
+                throw new Error(
+                    `Glue table ${target.database}.${target.table} has no location or not exactly one partition key (${keys.join(", ")})`,
+                );
             }
             const base = sd.Location.endsWith("/") ? sd.Location : `${sd.Location}/`;
             const inputs = folders.map((folder) => {
@@ -37,16 +43,20 @@ export function partitionCatalogOn(client: GlueClient, target: GlueTarget, log: 
             let added = 0;
             for (let i = 0; i < inputs.length; i += BATCH) {
                 const batch = inputs.slice(i, i + BATCH);
-                const out = await client.send(new BatchCreatePartitionCommand({
-                    DatabaseName: target.database,
-                    TableName: target.table,
-                    PartitionInputList: batch,
-                }));
+                const out = await client.send(
+                    new BatchCreatePartitionCommand({
+                        DatabaseName: target.database,
+                        TableName: target.table,
+                        PartitionInputList: batch,
+                    }),
+                );
                 const errors = out.Errors ?? [];
                 const failed = errors.filter((e) => e.ErrorDetail?.ErrorCode !== "AlreadyExistsException");
                 if (failed.length > 0) {
                     const e = failed[0];
-                    throw new Error(`Glue refused partition ${e.PartitionValues?.join("/")}: ${e.ErrorDetail?.ErrorCode} ${e.ErrorDetail?.ErrorMessage ?? ""}`.trim());
+                    throw new Error(
+                        `Glue refused partition ${e.PartitionValues?.join("/")}: ${e.ErrorDetail?.ErrorCode} ${e.ErrorDetail?.ErrorMessage ?? ""}`.trim(),
+                    );
                 }
                 added += batch.length - errors.length;
             }

@@ -12,13 +12,11 @@ import { LIST_ID_SLOT, QUERY_ID_SLOT } from "../sql";
 
 /** One error for every missing or malformed variable. */
 export class EnvironmentError extends Error {
-    constructor(readonly missing: string[], readonly invalid: string[]) {
-        super(
-            [
-                missing.length ? `missing environment variables: ${missing.join(", ")}` : "",
-                ...invalid,
-            ].filter(Boolean).join("\n"),
-        );
+    constructor(
+        readonly missing: string[],
+        readonly invalid: string[],
+    ) {
+        super([missing.length ? `missing environment variables: ${missing.join(", ")}` : "", ...invalid].filter(Boolean).join("\n"));
         this.name = "EnvironmentError";
     }
 }
@@ -63,7 +61,10 @@ export function readEnvironment(env: NodeJS.ProcessEnv): ConnectionOptions {
     const passphrase = present(env, "SNOWFLAKE_PRIVATE_KEY_PASSPHRASE");
     const role = setting("ROLE");
 
-    for (const [name, v] of [["SNOWFLAKE_ORGANIZATION_NAME", org], ["SNOWFLAKE_ACCOUNT_NAME", account]] as const) {
+    for (const [name, v] of [
+        ["SNOWFLAKE_ORGANIZATION_NAME", org],
+        ["SNOWFLAKE_ACCOUNT_NAME", account],
+    ] as const) {
         if (v !== undefined && !ACCOUNT_PART.test(v)) {
             invalid.push(`${name} must be a bare name (letters, digits, underscores), got "${v}"`);
         }
@@ -115,16 +116,21 @@ export function readPlan(env: NodeJS.ProcessEnv): BackfillPlan {
         remove: present(env, "BACKFILL_CLEANUP_SQL"),
     };
     const slots: Array<[keyof typeof statements, string, string]> = [
-        ["log", "BACKFILL_LOG_SQL", `'${QUERY_ID_SLOT}'`], ["baseline", "BACKFILL_BASELINE_SQL", `'${LIST_ID_SLOT}'`],
-        ["unlisted", "BACKFILL_UNLISTED_SQL", `'${LIST_ID_SLOT}'`], ["remove", "BACKFILL_CLEANUP_SQL", QUERY_ID_SLOT],
+        ["log", "BACKFILL_LOG_SQL", `'${QUERY_ID_SLOT}'`],
+        ["baseline", "BACKFILL_BASELINE_SQL", `'${LIST_ID_SLOT}'`],
+        ["unlisted", "BACKFILL_UNLISTED_SQL", `'${LIST_ID_SLOT}'`],
+        ["remove", "BACKFILL_CLEANUP_SQL", QUERY_ID_SLOT],
     ];
     for (const [k, name, slot] of slots) {
         if (statements[k] !== undefined && !statements[k]!.includes(slot)) invalid.push(`${name} must contain ${slot}`);
     }
     const given = Object.values(statements).filter((v) => v !== undefined).length;
     if (given > 0 && given < 5) {
-        missing.push(...(["BACKFILL_LOG_SQL", "BACKFILL_LIST_SQL", "BACKFILL_BASELINE_SQL", "BACKFILL_UNLISTED_SQL", "BACKFILL_CLEANUP_SQL"] as const)
-            .filter((n) => present(env, n) === undefined));
+        missing.push(
+            ...(
+                ["BACKFILL_LOG_SQL", "BACKFILL_LIST_SQL", "BACKFILL_BASELINE_SQL", "BACKFILL_UNLISTED_SQL", "BACKFILL_CLEANUP_SQL"] as const
+            ).filter((n) => present(env, n) === undefined),
+        );
     }
     if (missing.length || invalid.length) throw new EnvironmentError(missing, invalid);
     return {
@@ -137,10 +143,15 @@ export function readPlan(env: NodeJS.ProcessEnv): BackfillPlan {
 
 /** Where the partitions go: the Glue table the command names, or none. */
 export function readGlueTarget(env: NodeJS.ProcessEnv): GlueTarget | undefined {
-    const [region, database, table] = ["BACKFILL_AWS_REGION", "BACKFILL_GLUE_DATABASE", "BACKFILL_GLUE_TABLE"].map((n) => present(env, n)?.trim());
+    const [region, database, table] = ["BACKFILL_AWS_REGION", "BACKFILL_GLUE_DATABASE", "BACKFILL_GLUE_TABLE"].map((n) =>
+        present(env, n)?.trim(),
+    );
     if (region === undefined && database === undefined && table === undefined) return undefined;
     if (region === undefined || database === undefined || table === undefined) {
-        throw new EnvironmentError(["BACKFILL_AWS_REGION", "BACKFILL_GLUE_DATABASE", "BACKFILL_GLUE_TABLE"].filter((n) => present(env, n) === undefined), []);
+        throw new EnvironmentError(
+            ["BACKFILL_AWS_REGION", "BACKFILL_GLUE_DATABASE", "BACKFILL_GLUE_TABLE"].filter((n) => present(env, n) === undefined),
+            [],
+        );
     }
     return { region, database, table };
 }

@@ -91,7 +91,13 @@ export function standIn(pkg: string, version: string): StandIn {
     const stdoutOf = backfillStdout(process.env.ENGINE_PROJECT_ROOT ?? ROOT);
     const mocks = createMocks(region, (inputs) => stdoutOf(inputs));
     const outputsOf = async (urn: string, inputs: Record<string, any>) => {
-        const { id, state } = await mocks.newResource({ type: typeOf(urn), name: nameOf(urn), inputs: programInputs(inputs), custom: true, provider: "" });
+        const { id, state } = await mocks.newResource({
+            type: typeOf(urn),
+            name: nameOf(urn),
+            inputs: programInputs(inputs),
+            custom: true,
+            provider: "",
+        });
         return { id: id ?? nameOf(urn), outs: { ...state, [INPUTS]: programInputs(inputs), [DEFAULTS]: inputs[DEFAULTS] ?? [] } };
     };
     return {
@@ -108,7 +114,10 @@ export function standIn(pkg: string, version: string): StandIn {
             const limit = NAME_LIMITS[type];
             const name = field ? inputs[field] : undefined;
             if (limit !== undefined && typeof name === "string" && name !== UNKNOWN && name.length > limit) {
-                return { inputs, failures: [{ property: field!, reason: `${name} is ${name.length} characters, over the limit of ${limit}` }] };
+                return {
+                    inputs,
+                    failures: [{ property: field!, reason: `${name} is ${name.length} characters, over the limit of ${limit}` }],
+                };
             }
             return { inputs };
         },
@@ -118,7 +127,8 @@ export function standIn(pkg: string, version: string): StandIn {
             const after = programInputs(news);
             const changed = diffPaths(before, after).concat(hasUnknown(after) ? unknownPaths(after) : []);
             const replaces = [...new Set(changed.flatMap((p) => (rule?.forceNew ?? []).filter((k) => pathMatches(k, p))))];
-            const autoSet = rule?.autoName !== undefined && after[rule.autoName] !== undefined && !(news[DEFAULTS] ?? []).includes(rule.autoName);
+            const autoSet =
+                rule?.autoName !== undefined && after[rule.autoName] !== undefined && !(news[DEFAULTS] ?? []).includes(rule.autoName);
             return {
                 changes: changed.length > 0,
                 changed,
@@ -129,7 +139,8 @@ export function standIn(pkg: string, version: string): StandIn {
         /** A preview's Create: the checked inputs, and every output the provider computes unknown. */
         async planCreate(urn: string, inputs: Record<string, any>) {
             // A command runs only on the update itself.
-            if (typeOf(urn) === "command:local:Command") return { ...inputs, stdout: UNKNOWN, stderr: UNKNOWN, [INPUTS]: programInputs(inputs) };
+            if (typeOf(urn) === "command:local:Command")
+                return { ...inputs, stdout: UNKNOWN, stderr: UNKNOWN, [INPUTS]: programInputs(inputs) };
             const { outs } = await outputsOf(urn, inputs);
             const program = programInputs(inputs);
             return Object.fromEntries(Object.entries(outs).map(([k, v]) => [k, k in program || k.startsWith("__") ? v : UNKNOWN]));
@@ -153,8 +164,10 @@ export function standIn(pkg: string, version: string): StandIn {
                 if (olds.stdout) env.PULUMI_COMMAND_STDOUT = olds.stdout;
                 if (olds.stderr) env.PULUMI_COMMAND_STDERR = olds.stderr;
             }
-            const printed = script === undefined ? { stdout: olds.stdout ?? "", stderr: olds.stderr ?? "" }
-                : await run(script, env, news.dir ?? process.cwd());
+            const printed =
+                script === undefined
+                    ? { stdout: olds.stdout ?? "", stderr: olds.stderr ?? "" }
+                    : await run(script, env, news.dir ?? process.cwd());
             return { outs: { ...programInputs(news), ...printed, [INPUTS]: programInputs(news), [DEFAULTS]: [] } };
         },
         async read(id, _urn, props) {
@@ -200,19 +213,21 @@ function addBridgeFeatures(p: StandIn): void {
     grpc.Server.prototype.addService = function (service: unknown, impl: any) {
         if (impl && typeof impl.diff === "function" && typeof impl.configure === "function") {
             const configure = impl.configure.bind(impl);
-            impl.configure = (call: any, callback: (err: unknown, resp?: any) => void) => configure(call, (err: unknown, resp: any) => {
-                resp?.setSupportspreview(true);
-                callback(err, resp);
-            });
+            impl.configure = (call: any, callback: (err: unknown, resp?: any) => void) =>
+                configure(call, (err: unknown, resp: any) => {
+                    resp?.setSupportspreview(true);
+                    callback(err, resp);
+                });
             for (const method of ["create", "update"] as const) {
                 const real = impl[method].bind(impl);
                 impl[method] = async (call: any, callback: (err: unknown, resp?: any) => void) => {
                     if (!call.request.getPreview()) return real(call, callback);
                     try {
                         const news = call.request.getNews?.()?.toJavaScript() ?? call.request.getProperties().toJavaScript();
-                        const outs = method === "create"
-                            ? await p.planCreate(call.request.getUrn(), news)
-                            : await p.planUpdate(call.request.getUrn(), call.request.getOlds().toJavaScript(), news);
+                        const outs =
+                            method === "create"
+                                ? await p.planCreate(call.request.getUrn(), news)
+                                : await p.planUpdate(call.request.getUrn(), call.request.getOlds().toJavaScript(), news);
                         const resp = method === "create" ? new provproto.CreateResponse() : new provproto.UpdateResponse();
                         if (method === "create") resp.setId("");
                         resp.setProperties(structproto.Struct.fromJavaScript(outs));
@@ -227,7 +242,9 @@ function addBridgeFeatures(p: StandIn): void {
                     const req = call.request;
                     const d = await p.diff(req.getId(), req.getUrn(), req.getOlds().toJavaScript(), req.getNews().toJavaScript());
                     const resp = new provproto.DiffResponse();
-                    resp.setChanges(d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE);
+                    resp.setChanges(
+                        d.changes ? provproto.DiffResponse.DiffChanges.DIFF_SOME : provproto.DiffResponse.DiffChanges.DIFF_NONE,
+                    );
                     resp.setReplacesList(d.replaces ?? []);
                     resp.setDeletebeforereplace(d.deleteBeforeReplace === true);
                     resp.setDiffsList([...new Set(d.changed.map(topOf))]);

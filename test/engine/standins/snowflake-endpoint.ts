@@ -57,11 +57,17 @@ export async function startSnowflakeEndpoint(): Promise<FakeSnowflakeEndpoint> {
             if (url.pathname === "/session/v1/login-request") {
                 state.logins++;
                 return reply({
-                    success: true, code: null, message: null,
+                    success: true,
+                    code: null,
+                    message: null,
                     data: {
-                        token: "fake-session-token", masterToken: "fake-master-token",
-                        validityInSeconds: 3600, masterValidityInSeconds: 14400,
-                        sessionId: 1001, serverVersion: "9.0.0", parameters: [],
+                        token: "fake-session-token",
+                        masterToken: "fake-master-token",
+                        validityInSeconds: 3600,
+                        masterValidityInSeconds: 14400,
+                        sessionId: 1001,
+                        serverVersion: "9.0.0",
+                        parameters: [],
                         sessionInfo: { databaseName: null, schemaName: null, warehouseName: null, roleName: json?.data?.ROLE ?? "PUBLIC" },
                     },
                 });
@@ -72,14 +78,35 @@ export async function startSnowflakeEndpoint(): Promise<FakeSnowflakeEndpoint> {
                 const answer = ANSWERS.find(([re]) => re.test(sql));
                 if (!answer) {
                     state.refused.push(sql);
-                    return reply({ success: false, code: "002003", message: `SQL compilation error: the fake Snowflake endpoint runs no statement (${sql.slice(0, 80)})`, data: { queryId, sqlState: "02000" } });
+                    return reply({
+                        success: false,
+                        code: "002003",
+                        message: `SQL compilation error: the fake Snowflake endpoint runs no statement (${sql.slice(0, 80)})`,
+                        data: { queryId, sqlState: "02000" },
+                    });
                 }
                 state.answered.push(sql);
                 return reply({
-                    success: true, code: null, message: null,
+                    success: true,
+                    code: null,
+                    message: null,
                     data: {
-                        queryId, queryResultFormat: "json", total: 1, returned: 1,
-                        rowtype: [{ name: answer[1], type: "text", length: 16777216, byteLength: 16777216, nullable: true, precision: 0, scale: 0, fields: [] }],
+                        queryId,
+                        queryResultFormat: "json",
+                        total: 1,
+                        returned: 1,
+                        rowtype: [
+                            {
+                                name: answer[1],
+                                type: "text",
+                                length: 16777216,
+                                byteLength: 16777216,
+                                nullable: true,
+                                precision: 0,
+                                scale: 0,
+                                fields: [],
+                            },
+                        ],
                         rowset: [[answer[2]]],
                     },
                 });
@@ -95,7 +122,9 @@ export async function startSnowflakeEndpoint(): Promise<FakeSnowflakeEndpoint> {
     return {
         host: "127.0.0.1",
         port,
-        get logins() { return state.logins; },
+        get logins() {
+            return state.logins;
+        },
         answered: state.answered,
         refused: state.refused,
         env: { SNOWFLAKE_HOST: "127.0.0.1", SNOWFLAKE_PORT: String(port), SNOWFLAKE_PROTOCOL: "http" },
