@@ -1138,131 +1138,91 @@ function replicationCells(scope: Scope): Cell[] {
     const viaLake = { context: { "kms:ViaService": `s3.${f.region}.amazonaws.com` }, label: "via S3 in the lake's region" };
     const viaReplica = { context: { "kms:ViaService": `s3.${R.region}.amazonaws.com` }, label: "via S3 in the replica's region" };
     const replicaKey = R.key && at("replica key", R.key.arn, R.key.policy);
-    return cellsOf(
-        { prefix: "replication:", group: "replication", who: replicator, action: "s3:GetObject", on: replicaExport, context: tls },
-        [
+    const base = { prefix: "replication:", group: "replication", who: replicator } as const;
+    const beforeKeys = cellsOf({ ...base, action: "s3:GetObject", on: replicaExport, context: tls }, [
+        {
+            id: "trust-s3",
+            ...trust,
+            who: S3,
+            allow: "trust policy admits s3.amazonaws.com (the S3 user guide's replication trust policy)",
+        },
+        { id: "trust-glue", ...trust, who: GLUE, deny: "only S3 is trusted" },
+        { id: "trust-admin", ...trust, who: adminHere, deny: SAME_ACCOUNT_TRUST },
+        { id: "read-configuration", action: "s3:GetReplicationConfiguration", on: lakeBucket, allow: "ReadReplicationConfiguration" },
+        {
+            id: "list-lake",
+            action: "s3:ListBucket",
+            on: lakeBucket,
+            allow: "ReadReplicationConfiguration (S3 lists to find delete markers)",
+        },
+        { id: "read-export-version", action: "s3:GetObjectVersionForReplication", on: lakeExport, allow: "ReadExportVersions" },
+        {
+            id: "read-athena-results",
+            action: "s3:GetObjectVersionForReplication",
+            on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
+            deny: "only the exports are replicated",
+        },
+        { id: "write-replica", action: "s3:ReplicateObject", allow: "WriteReplicas" },
+        {
+            id: "write-replica-elsewhere",
+            action: "s3:ReplicateObject",
+            on: replicaObj("other/x.parquet", "replica bucket/other/..."),
+            deny: "WriteReplicas covers the export prefix only",
+        },
+        {
+            id: "replicate-delete",
+            action: "s3:ReplicateDelete",
+            deny: "delete markers are not replicated, and the role could not write one: a delete in the lake never reaches the replica",
+        },
+        { id: "delete-replica-version", action: "s3:DeleteObjectVersion", deny: "the role deletes nothing in the replica" },
+        { id: "delete-lake-object", action: "s3:DeleteObject", on: lakeExport, deny: "the role deletes nothing in the lake" },
+        { id: "write-lake", action: "s3:PutObject", on: lakeExport, deny: "the role writes replicas only" },
+        { id: "read-replica", deny: "the role reads source versions, not replicas" },
+    ]);
+    const key = (on: Target | undefined, rows: Spec[]) => (on ? cellsOf({ ...base, action: "kms:Encrypt", on }, rows) : []);
+    const afterKeys = cellsOf({ ...base, action: "s3:GetObject", on: replicaExport, context: tls }, [
+        { id: "unload-writes-replica", who: unloader, action: "s3:PutObject", deny: "Snowflake unloads into the lake only" },
+        {
+            id: "unload-deletes-replica",
+            who: unloader,
+            action: "s3:DeleteObject",
+            deny: "no grant on the replica: what the unload role deletes in the lake stays there",
+        },
+        { id: "crawler-reads-replica", who: crawlerOf(first), deny: "crawlers read the lake only" },
+        { id: "anonymous-reads-replica", who: ANONYMOUS, deny: NO_BPA_READS },
+        {
+            id: "admin-other-account-reads-replica",
+            who: adminElsewhere,
+            deny: "cross-account: the replica's policy grants no other account",
+        },
+        { id: "admin-reads-replica-no-tls", who: adminHere, context: noTls, denyExplicitly: "the replica's DenyInsecureTransport" },
+    ]);
+    return [
+        ...beforeKeys,
+        ...key(lakeKey, [
+            { id: "decrypt-exports", action: "kms:Decrypt", ...viaLake, allow: "DecryptExportsThroughS3: through S3 in the lake's region" },
             {
-                id: "trust-s3",
-                ...trust,
-                who: S3,
-                allow: "trust policy admits s3.amazonaws.com (the S3 user guide's replication trust policy)",
+                id: "decrypt-directly",
+                action: "kms:Decrypt",
+                label: "not via S3",
+                deny: "kms:ViaService: the role decrypts only through S3",
             },
-            { id: "trust-glue", ...trust, who: GLUE, deny: "only S3 is trusted" },
-            { id: "trust-admin", ...trust, who: adminHere, deny: SAME_ACCOUNT_TRUST },
-            { id: "read-configuration", action: "s3:GetReplicationConfiguration", on: lakeBucket, allow: "ReadReplicationConfiguration" },
+            { id: "decrypt-via-other-region", action: "kms:Decrypt", ...viaReplica, deny: "only through S3 in the lake's region" },
+            { id: "encrypt-with-lake-key", ...viaLake, deny: "the lake key only decrypts the sources" },
+        ]),
+        ...key(replicaKey, [
+            { id: "encrypt-replicas", ...viaReplica, allow: "EncryptReplicasThroughS3: through S3 in the replica's region" },
+            { id: "encrypt-replicas-other-region", ...viaLake, deny: "only through S3 in the replica's region" },
+            { id: "encrypt-replicas-directly", label: "not via S3", deny: "kms:ViaService: only through S3" },
             {
-                id: "list-lake",
-                action: "s3:ListBucket",
-                on: lakeBucket,
-                allow: "ReadReplicationConfiguration (S3 lists to find delete markers)",
-            },
-            { id: "read-export-version", action: "s3:GetObjectVersionForReplication", on: lakeExport, allow: "ReadExportVersions" },
-            {
-                id: "read-athena-results",
-                action: "s3:GetObjectVersionForReplication",
-                on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
-                deny: "only the exports are replicated",
-            },
-            { id: "write-replica", action: "s3:ReplicateObject", allow: "WriteReplicas" },
-            {
-                id: "write-replica-elsewhere",
-                action: "s3:ReplicateObject",
-                on: replicaObj("other/x.parquet", "replica bucket/other/..."),
-                deny: "WriteReplicas covers the export prefix only",
-            },
-            {
-                id: "replicate-delete",
-                action: "s3:ReplicateDelete",
-                deny: "delete markers are not replicated, and the role could not write one: a delete in the lake never reaches the replica",
-            },
-            { id: "delete-replica-version", action: "s3:DeleteObjectVersion", deny: "the role deletes nothing in the replica" },
-            { id: "delete-lake-object", action: "s3:DeleteObject", on: lakeExport, deny: "the role deletes nothing in the lake" },
-            { id: "write-lake", action: "s3:PutObject", on: lakeExport, deny: "the role writes replicas only" },
-            { id: "read-replica", deny: "the role reads source versions, not replicas" },
-            ...(!lakeKey
-                ? []
-                : [
-                      {
-                          id: "decrypt-exports",
-                          action: "kms:Decrypt",
-                          on: lakeKey,
-                          ...viaLake,
-                          allow: "DecryptExportsThroughS3: through S3 in the lake's region",
-                      },
-                      {
-                          id: "decrypt-directly",
-                          action: "kms:Decrypt",
-                          on: lakeKey,
-                          context: {},
-                          label: "not via S3",
-                          deny: "kms:ViaService: the role decrypts only through S3",
-                      },
-                      {
-                          id: "decrypt-via-other-region",
-                          action: "kms:Decrypt",
-                          on: lakeKey,
-                          ...viaReplica,
-                          deny: "only through S3 in the lake's region",
-                      },
-                      {
-                          id: "encrypt-with-lake-key",
-                          action: "kms:Encrypt",
-                          on: lakeKey,
-                          ...viaLake,
-                          deny: "the lake key only decrypts the sources",
-                      },
-                  ]),
-            ...(!replicaKey
-                ? []
-                : [
-                      {
-                          id: "encrypt-replicas",
-                          action: "kms:Encrypt",
-                          on: replicaKey,
-                          ...viaReplica,
-                          allow: "EncryptReplicasThroughS3: through S3 in the replica's region",
-                      },
-                      {
-                          id: "encrypt-replicas-other-region",
-                          action: "kms:Encrypt",
-                          on: replicaKey,
-                          ...viaLake,
-                          deny: "only through S3 in the replica's region",
-                      },
-                      {
-                          id: "encrypt-replicas-directly",
-                          action: "kms:Encrypt",
-                          on: replicaKey,
-                          context: {},
-                          label: "not via S3",
-                          deny: "kms:ViaService: only through S3",
-                      },
-                      {
-                          id: "replica-key-other-account",
-                          who: adminElsewhere,
-                          action: "kms:Decrypt",
-                          on: replicaKey,
-                          context: {},
-                          deny: "the replica key's policy trusts only this account's root",
-                      },
-                  ]),
-            { id: "unload-writes-replica", who: unloader, action: "s3:PutObject", deny: "Snowflake unloads into the lake only" },
-            {
-                id: "unload-deletes-replica",
-                who: unloader,
-                action: "s3:DeleteObject",
-                deny: "no grant on the replica: what the unload role deletes in the lake stays there",
-            },
-            { id: "crawler-reads-replica", who: crawlerOf(first), deny: "crawlers read the lake only" },
-            { id: "anonymous-reads-replica", who: ANONYMOUS, deny: NO_BPA_READS },
-            {
-                id: "admin-other-account-reads-replica",
+                id: "replica-key-other-account",
                 who: adminElsewhere,
-                deny: "cross-account: the replica's policy grants no other account",
+                action: "kms:Decrypt",
+                deny: "the replica key's policy trusts only this account's root",
             },
-            { id: "admin-reads-replica-no-tls", who: adminHere, context: noTls, denyExplicitly: "the replica's DenyInsecureTransport" },
-        ],
-    );
+        ]),
+        ...afterKeys,
+    ];
 }
 
 /** Readers in other accounts. */
@@ -1288,7 +1248,8 @@ function readerCells({ f, tls, noTls, s3obj, lakeBucket, adminElsewhere, sampleF
                 : `${P}/another_table/g1-00000000/dt=2024-01-01/${sampleFile}`;
             const readOnly = "read actions only";
             const shared = f.catalogPolicy !== undefined && f.sharing.catalogShared;
-            return cellsOf({ prefix: `reader:${account}:`, group: "readers", who, action: "s3:ListBucket", on: lakeBucket, context: tls }, [
+            const base = { prefix: `reader:${account}:`, group: "readers", who } as const;
+            const s3 = cellsOf({ ...base, action: "s3:ListBucket", on: lakeBucket, context: tls }, [
                 {
                     id: `get-${t.folder}`,
                     action: "s3:GetObject",
@@ -1356,118 +1317,70 @@ function readerCells({ f, tls, noTls, s3obj, lakeBucket, adminElsewhere, sampleF
                     context: noTls,
                     denyExplicitly: "DenyInsecureTransport applies to readers too",
                 },
-                ...(!lakeKey
-                    ? []
-                    : [
-                          {
-                              id: "decrypt-via-s3",
-                              action: "kms:Decrypt",
-                              on: lakeKey,
-                              ...viaS3,
-                              allow: "key policy AllowReadersToDecryptExportsThroughS3: through S3 in the lake's region",
-                          },
-                          {
-                              id: "decrypt-directly",
-                              action: "kms:Decrypt",
-                              on: lakeKey,
-                              context: {},
-                              label: "not via a service",
-                              deny: "kms:ViaService: only through S3",
-                          },
-                          {
-                              id: "decrypt-via-s3-other-region",
-                              action: "kms:Decrypt",
-                              on: lakeKey,
-                              context: { "kms:ViaService": `s3.${otherRegion}.amazonaws.com` },
-                              label: `via S3 in ${otherRegion}`,
-                              deny: "only S3 of the lake's region",
-                          },
-                          {
-                              id: "decrypt-via-glue",
-                              action: "kms:Decrypt",
-                              on: lakeKey,
-                              context: { "kms:ViaService": `glue.${f.region}.amazonaws.com` },
-                              label: "via Glue in the lake's region",
-                              deny: "no Glue use of the key: a shared catalog is never encrypted with it (glueCatalogEncryption and glueCatalogResourcePolicy are refused together)",
-                          },
-                          {
-                              id: "generate-data-key-via-s3",
-                              action: "kms:GenerateDataKey",
-                              on: lakeKey,
-                              ...viaS3,
-                              deny: "a reader decrypts only: it cannot encrypt objects into the lake",
-                          },
-                          { id: "encrypt-via-s3", action: "kms:Encrypt", on: lakeKey, ...viaS3, deny: "a reader decrypts only" },
-                          {
-                              id: "create-grant",
-                              action: "kms:CreateGrant",
-                              on: lakeKey,
-                              context: {},
-                              deny: "a reader cannot hand the key on",
-                          },
-                      ]),
-                ...(shared
-                    ? [
-                          {
-                              id: `glue-get-${t.folder}`,
-                              action: "glue:GetTable",
-                              on: catalogTable(t.folder),
-                              context: {},
-                              allow: "Data Catalog resource policy ReadersReadTables: its tables",
-                          },
-                          {
-                              id: `glue-get-partitions-${t.folder}`,
-                              action: "glue:GetPartitions",
-                              on: catalogTable(t.folder),
-                              context: {},
-                              allow: "Data Catalog resource policy ReadersReadTables: their partitions",
-                          },
-                          {
-                              id: "glue-get-database",
-                              action: "glue:GetDatabase",
-                              on: { ...glueDatabase, policy: f.catalogPolicy },
-                              context: {},
-                              allow: "Data Catalog resource policy ReadersReadTables: the lake's database",
-                          },
-                          {
-                              id: other ? `glue-get-${other.folder}` : "glue-get-other-table",
-                              action: "glue:GetTable",
-                              on: catalogTable(other ? other.folder : "another_table"),
-                              context: {},
-                              deny: "another table is not shared with it",
-                          },
-                          {
-                              id: `glue-update-${t.folder}`,
-                              action: "glue:UpdateTable",
-                              on: catalogTable(t.folder),
-                              context: {},
-                              deny: readOnly,
-                          },
-                          {
-                              id: `glue-add-partitions-${t.folder}`,
-                              action: "glue:BatchCreatePartition",
-                              on: catalogTable(t.folder),
-                              context: {},
-                              deny: "read actions only: partitions are the crawler's and the backfill's",
-                          },
-                          {
-                              id: `glue-delete-${t.folder}`,
-                              action: "glue:DeleteTable",
-                              on: catalogTable(t.folder),
-                              context: {},
-                              deny: readOnly,
-                          },
-                      ]
-                    : [
-                          {
-                              id: `glue-get-${t.folder}`,
-                              action: "glue:GetTable",
-                              on: catalogTable(t.folder),
-                              context: {},
-                              deny: "the catalog is not shared (glueCatalogResourcePolicy): the reader catalogues the export in its own account",
-                          },
-                      ]),
             ]);
+            const key = (r: Spec[]) => (lakeKey ? cellsOf({ ...base, action: "kms:Decrypt", on: lakeKey, ...viaS3 }, r) : []);
+            const catalog = (r: Spec[]) => cellsOf({ ...base, action: "glue:GetTable", on: catalogTable(t.folder) }, r);
+            return [
+                ...s3,
+                ...key([
+                    { id: "decrypt-via-s3", allow: "key policy AllowReadersToDecryptExportsThroughS3: through S3 in the lake's region" },
+                    { id: "decrypt-directly", context: {}, label: "not via a service", deny: "kms:ViaService: only through S3" },
+                    {
+                        id: "decrypt-via-s3-other-region",
+                        context: { "kms:ViaService": `s3.${otherRegion}.amazonaws.com` },
+                        label: `via S3 in ${otherRegion}`,
+                        deny: "only S3 of the lake's region",
+                    },
+                    {
+                        id: "decrypt-via-glue",
+                        context: { "kms:ViaService": `glue.${f.region}.amazonaws.com` },
+                        label: "via Glue in the lake's region",
+                        deny: "no Glue use of the key: a shared catalog is never encrypted with it (glueCatalogEncryption and glueCatalogResourcePolicy are refused together)",
+                    },
+                    {
+                        id: "generate-data-key-via-s3",
+                        action: "kms:GenerateDataKey",
+                        deny: "a reader decrypts only: it cannot encrypt objects into the lake",
+                    },
+                    { id: "encrypt-via-s3", action: "kms:Encrypt", deny: "a reader decrypts only" },
+                    { id: "create-grant", action: "kms:CreateGrant", context: {}, label: "-", deny: "a reader cannot hand the key on" },
+                ]),
+                ...catalog(
+                    shared
+                        ? [
+                              { id: `glue-get-${t.folder}`, allow: "Data Catalog resource policy ReadersReadTables: its tables" },
+                              {
+                                  id: `glue-get-partitions-${t.folder}`,
+                                  action: "glue:GetPartitions",
+                                  allow: "Data Catalog resource policy ReadersReadTables: their partitions",
+                              },
+                              {
+                                  id: "glue-get-database",
+                                  action: "glue:GetDatabase",
+                                  on: { ...glueDatabase, policy: f.catalogPolicy },
+                                  allow: "Data Catalog resource policy ReadersReadTables: the lake's database",
+                              },
+                              {
+                                  id: other ? `glue-get-${other.folder}` : "glue-get-other-table",
+                                  on: catalogTable(other ? other.folder : "another_table"),
+                                  deny: "another table is not shared with it",
+                              },
+                              { id: `glue-update-${t.folder}`, action: "glue:UpdateTable", deny: readOnly },
+                              {
+                                  id: `glue-add-partitions-${t.folder}`,
+                                  action: "glue:BatchCreatePartition",
+                                  deny: "read actions only: partitions are the crawler's and the backfill's",
+                              },
+                              { id: `glue-delete-${t.folder}`, action: "glue:DeleteTable", deny: readOnly },
+                          ]
+                        : [
+                              {
+                                  id: `glue-get-${t.folder}`,
+                                  deny: "the catalog is not shared (glueCatalogResourcePolicy): the reader catalogues the export in its own account",
+                              },
+                          ],
+                ),
+            ];
         });
     // Another account: nothing, whatever the stack shares.
     const t = f.tables[0];
