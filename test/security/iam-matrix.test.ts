@@ -124,82 +124,58 @@ for (const stack of ["dev", "prod"]) {
             assert.deepEqual(results.filter((r) => !r.ok).map(show), []);
         });
 
+        /** Asserts that some cell satisfies `pick`. */
+        const has = (message: string, pick: (r: CellResult) => boolean) => assert.ok(results.some(pick), message);
+
         it("covers every consumer queue, DLQ, crawler role and the unload role of the graph", () => {
-            const crawlers = run.resources.filter((r) => r.type === "aws:glue/crawler:Crawler");
-            const subscriptions = run.resources.filter(
-                (r) => r.type === "aws:sns/topicSubscription:TopicSubscription" && r.inputs.protocol === "sqs",
+            const count = (type: string, pick: (r: GraphResource) => boolean = () => true) =>
+                run.resources.filter((r) => r.type === type && pick(r)).length;
+            const crawlers = count("aws:glue/crawler:Crawler");
+            assert.equal(facts.tables.length, crawlers);
+            assert.equal(
+                facts.tables.length,
+                count("aws:sns/topicSubscription:TopicSubscription", (r) => r.inputs.protocol === "sqs"),
             );
-            const facts = lakeFacts(run.resources);
-            assert.equal(facts.tables.length, crawlers.length);
-            assert.equal(facts.tables.length, subscriptions.length);
+            // Every crawler has an arrival path, and the matrix proves its role both ways.
+            assert.equal(count("aws:glue/trigger:Trigger"), crawlers);
+            const arns = new Set(results.map((r) => r.resource.arn));
+            const kms = facts.key !== undefined;
             for (const t of facts.tables) {
-                const arns = new Set(results.map((r) => r.resource.arn));
                 assert.ok(arns.has(t.queue.arn), `no cell on queue ${t.folder}`);
                 assert.ok(arns.has(t.dlq.arn), `no cell on DLQ ${t.folder}`);
                 assert.ok(arns.has(t.crawler.roleArn), `no trust cell on crawler role ${t.folder}`);
-                assert.ok(
-                    results.some((r) => r.principal.arn.includes(`assumed-role/${t.crawler.roleName}/`)),
-                    `no cell for crawler role ${t.folder}`,
-                );
-                assert.ok(
-                    results.some((r) => r.id === `unload:put-under-prefix:${t.folder}`),
-                    `no unload cell for ${t.folder}`,
-                );
-            }
-            assert.ok(results.some((r) => r.resource.arn === facts.unload.roleArn && r.expected === "Allowed"));
-            // Every crawler has an arrival path, and the matrix proves its role both ways.
-            const triggers = run.resources.filter((r) => r.type === "aws:glue/trigger:Trigger");
-            assert.equal(triggers.length, crawlers.length);
-            for (const t of facts.tables) {
-                assert.ok(t.arrival, `no arrival path found for ${t.folder}`);
-                const cells = results.filter((r) => r.id.startsWith(`arrival:${t.folder}:`));
-                assert.ok(
-                    cells.some(
-                        (r) => r.action === "glue:NotifyEvent" && r.resource.arn === t.arrival!.workflowArn && r.expected === "Allowed",
-                    ),
-                    `${t.folder}: own workflow`,
-                );
-                assert.ok(
-                    cells.some(
-                        (r) => r.action === "glue:NotifyEvent" && r.resource.arn !== t.arrival!.workflowArn && r.expected === "Denied",
-                    ),
-                    `${t.folder}: another workflow`,
-                );
-                assert.ok(
-                    cells.some((r) => r.resource.arn === t.arrival!.roleArn && r.expected === "Allowed"),
+                has(`no cell for crawler role ${t.folder}`, (r) => r.principal.arn.includes(`assumed-role/${t.crawler.roleName}/`));
+                has(`no unload cell for ${t.folder}`, (r) => r.id === `unload:put-under-prefix:${t.folder}`);
+                const a = t.arrival;
+                assert.ok(a, `no arrival path found for ${t.folder}`);
+                const notify = (r: CellResult) => r.id.startsWith(`arrival:${t.folder}:`) && r.action === "glue:NotifyEvent";
+                has(`${t.folder}: own workflow`, (r) => notify(r) && r.resource.arn === a.workflowArn && r.expected === "Allowed");
+                has(`${t.folder}: another workflow`, (r) => notify(r) && r.resource.arn !== a.workflowArn && r.expected === "Denied");
+                has(
                     `${t.folder}: trust`,
+                    (r) => r.id.startsWith(`arrival:${t.folder}:`) && r.resource.arn === a.roleArn && r.expected === "Allowed",
                 );
-            }
-            // Every crawler's log: its own stream allowed; in a KMS stack, its own encrypted log group,
-            // whose key association it may make and CloudWatch Logs may encrypt for.
-            for (const t of facts.tables) {
-                const kms = facts.key !== undefined;
+                // Its log: its own stream allowed; in a KMS stack, its own encrypted log group, whose key
+                // association it may make and CloudWatch Logs may encrypt for.
                 assert.equal(t.logs.encrypted, kms, `${t.folder}: crawler logs encrypted exactly when the stack has the lake key`);
-                assert.ok(
-                    results.some(
-                        (r) =>
-                            r.id === `crawler:${t.folder}:write-own-log` &&
-                            r.expected === "Allowed" &&
-                            r.resource.arn.startsWith(t.logs.arn),
-                    ),
+                const allowed = (id: string, r: CellResult) => r.id === id && r.expected === "Allowed";
+                has(
                     `${t.folder}: own log stream`,
+                    (r) => allowed(`crawler:${t.folder}:write-own-log`, r) && r.resource.arn.startsWith(t.logs.arn),
                 );
                 if (kms) {
-                    const group = run.resources.find(
-                        (r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.inputs.name === t.logs.group,
-                    );
-                    assert.ok(group, `${t.folder}: the graph declares the crawler's log group ${t.logs.group}`);
                     assert.ok(
-                        results.some(
-                            (r) =>
-                                r.id === `crawler:${t.folder}:associate-own-log-group` &&
-                                r.expected === "Allowed" &&
-                                r.resource.arn === t.logs.arn,
-                        ),
+                        run.resources.some((r) => r.type === "aws:cloudwatch/logGroup:LogGroup" && r.inputs.name === t.logs.group),
+                        `${t.folder}: the graph declares the crawler's log group ${t.logs.group}`,
                     );
-                    assert.ok(results.some((r) => r.id === `kms:logs-crawler-log-group-${t.folder}` && r.expected === "Allowed"));
+                    has(
+                        `${t.folder}: own log group`,
+                        (r) => allowed(`crawler:${t.folder}:associate-own-log-group`, r) && r.resource.arn === t.logs.arn,
+                    );
+                    has(`${t.folder}: CloudWatch Logs encrypts for it`, (r) => allowed(`kms:logs-crawler-log-group-${t.folder}`, r));
                 }
             }
+            has("the unload role's trust", (r) => r.resource.arn === facts.unload.roleArn && r.expected === "Allowed");
             // The matrix took the documents from the graph: the trust cell uses the integration's outputs.
             const integration = run.resources.find((r) => r.type === "snowflake:index/storageIntegration:StorageIntegration")!;
             const trust = results.find((r) => r.id === "unload:trust:snowflake-right-external-id")!;
@@ -216,14 +192,12 @@ for (const stack of ["dev", "prod"]) {
                     ["lake bucket", "replica bucket"],
                 );
                 for (const l of facts.logs) {
-                    assert.ok(
-                        results.some(
-                            (r) =>
-                                r.resource.arn.startsWith(`${l.bucket.arn}/${l.prefix}`) &&
-                                r.principal.arn === "logging.s3.amazonaws.com" &&
-                                r.expected === "Allowed",
-                        ),
+                    has(
                         `log delivery into ${l.label}'s logs`,
+                        (r) =>
+                            r.resource.arn.startsWith(`${l.bucket.arn}/${l.prefix}`) &&
+                            r.principal.arn === "logging.s3.amazonaws.com" &&
+                            r.expected === "Allowed",
                     );
                     // The stack's roles that touch S3 or run its data path are each shown unable to read the logs.
                     const denied = new Set(
@@ -251,7 +225,7 @@ for (const stack of ["dev", "prod"]) {
                 }
                 const replicationRole = run.resources.find((r) => r.type === "aws:iam/role:Role" && r.name.endsWith("-replica-role"))!;
                 assert.equal(facts.replication?.roleArn, replicationRole.outputs.arn);
-                assert.ok(results.some((r) => r.id === "replication:trust-s3" && r.ok));
+                has("the replication role's trust", (r) => r.id === "replication:trust-s3" && r.ok);
             });
         }
         itIsTheDocTable({ stack }, () => results);
