@@ -317,218 +317,182 @@ function queueCells({ f, acct, at, otherTopicArn, queueOf }: Scope): Cell[] {
 function crawlerCells(scope: Scope): Cell[] {
     const { f, acct, at, tls, noTls, s3obj, lakeBucket, otherBucketName, sampleFile, P, adminHere, snowflakeUser } = scope;
     const { crawlerOf, queueOf, exportFileOf, glueDatabase, glueTable, lakeKey } = scope;
+    const reads = { action: "s3:GetObject", context: tls };
+    const lists = (prefix: string) => ({ action: "s3:ListBucket", on: lakeBucket, context: { ...tls, "s3:prefix": prefix } });
     return f.tables.flatMap((t) => {
         const others = f.tables.filter((o) => o !== t);
         const ownQueue = queueOf(t);
-        const trust = {
-            action: "sts:AssumeRole",
-            group: "crawler-trust",
-            on: at(`crawler role ${t.folder}`, t.crawler.roleArn, t.crawler.trust),
-        } as const;
-        return cellsOf({ prefix: `crawler:${t.folder}:`, group: "crawler-denied", who: crawlerOf(t) }, [
-            {
-                id: "receive-own-queue",
-                group: "crawler-own",
-                action: "sqs:ReceiveMessage",
-                on: ownQueue,
-                allow: "inline policy ConsumeOwnEventQueue",
-            },
-            {
-                id: "delete-own-queue",
-                group: "crawler-own",
-                action: "sqs:DeleteMessage",
-                on: ownQueue,
-                allow: "inline policy ConsumeOwnEventQueue",
-            },
-            {
-                id: "receive-own-dlq",
-                group: "crawler-own",
-                action: "sqs:ReceiveMessage",
-                on: at(`DLQ ${t.folder}`, t.dlq.arn, t.dlq.policy),
-                allow: "inline policy: the crawler's dlqEventQueueArn",
-            },
-            {
-                id: "read-own-prefix",
-                group: "crawler-own",
-                action: "s3:GetObject",
-                on: exportFileOf(t),
-                context: tls,
-                allow: "inline policy ReadOwnTableObjects",
-            },
-            {
-                id: "list-own-prefix",
-                group: "crawler-own",
-                action: "s3:ListBucket",
-                on: lakeBucket,
-                context: { ...tls, "s3:prefix": `${t.prefix}/` },
-                allow: "inline policy ListOwnTableFolder",
-            },
-            lakeKey && {
-                id: "decrypt-lake-key",
-                group: "kms",
-                action: "kms:Decrypt",
-                on: lakeKey,
-                allow: "inline DecryptWithLakeKey; the key policy lets this account's IAM policies decide",
-            },
-            lakeKey && {
-                id: "encrypt-lake-key",
-                group: "kms",
-                action: "kms:GenerateDataKey",
-                on: lakeKey,
-                deny: t.logs.encrypted
-                    ? "it encrypts only under its own log group's encryption context (EncryptOwnCrawlerLogs)"
-                    : "a crawler only decrypts; it is never granted GenerateDataKey",
-            },
-            ...others.flatMap((o): Spec[] => [
+        const table = (group: CellGroup, rows: Array<Spec | false | undefined>, more: Partial<Defaults> = {}) =>
+            cellsOf({ prefix: `crawler:${t.folder}:`, group, who: crawlerOf(t), ...more }, rows);
+        return [
+            ...table("crawler-own", [
+                { id: "receive-own-queue", action: "sqs:ReceiveMessage", on: ownQueue, allow: "inline policy ConsumeOwnEventQueue" },
+                { id: "delete-own-queue", action: "sqs:DeleteMessage", on: ownQueue, allow: "inline policy ConsumeOwnEventQueue" },
                 {
-                    id: `receive-queue-${o.folder}`,
+                    id: "receive-own-dlq",
                     action: "sqs:ReceiveMessage",
-                    on: queueOf(o),
-                    deny: "its queue is not in this role's policy (a queue feeds exactly one crawler)",
+                    on: at(`DLQ ${t.folder}`, t.dlq.arn, t.dlq.policy),
+                    allow: "inline policy: the crawler's dlqEventQueueArn",
+                },
+                { id: "read-own-prefix", ...reads, on: exportFileOf(t), allow: "inline policy ReadOwnTableObjects" },
+                { id: "list-own-prefix", ...lists(`${t.prefix}/`), allow: "inline policy ListOwnTableFolder" },
+            ]),
+            ...table(
+                "kms",
+                lakeKey
+                    ? [
+                          {
+                              id: "decrypt-lake-key",
+                              action: "kms:Decrypt",
+                              allow: "inline DecryptWithLakeKey; the key policy lets this account's IAM policies decide",
+                          },
+                          {
+                              id: "encrypt-lake-key",
+                              action: "kms:GenerateDataKey",
+                              deny: t.logs.encrypted
+                                  ? "it encrypts only under its own log group's encryption context (EncryptOwnCrawlerLogs)"
+                                  : "a crawler only decrypts; it is never granted GenerateDataKey",
+                          },
+                      ]
+                    : [],
+                { on: lakeKey },
+            ),
+            ...table("crawler-denied", [
+                ...others.flatMap((o): Spec[] => [
+                    {
+                        id: `receive-queue-${o.folder}`,
+                        action: "sqs:ReceiveMessage",
+                        on: queueOf(o),
+                        deny: "its queue is not in this role's policy (a queue feeds exactly one crawler)",
+                    },
+                    {
+                        id: `delete-queue-${o.folder}`,
+                        action: "sqs:DeleteMessage",
+                        on: queueOf(o),
+                        deny: "its queue is not in this role's policy",
+                    },
+                    {
+                        id: `read-prefix-${o.folder}`,
+                        ...reads,
+                        on: exportFileOf(o),
+                        deny: "ReadOwnTableObjects covers only its own folder",
+                    },
+                    { id: `list-prefix-${o.folder}`, ...lists(`${o.prefix}/`), deny: "ListOwnTableFolder lists its own folder only" },
+                    {
+                        id: `update-table-${o.folder}`,
+                        group: "crawler-catalog",
+                        action: "glue:BatchCreatePartition",
+                        on: glueTable(o.folder),
+                        deny: "KeepOwnGlueTable names its own table only",
+                    },
+                ]),
+                others.length === 0 && {
+                    id: "receive-queue-other",
+                    action: "sqs:ReceiveMessage",
+                    on: at("queue of another table (hypothetical)", `arn:${f.partition}:sqs:${f.region}:${acct}:another-table-queue`),
+                    deny: "only its own queue and DLQ are in this role's policy",
                 },
                 {
-                    id: `delete-queue-${o.folder}`,
-                    action: "sqs:DeleteMessage",
-                    on: queueOf(o),
-                    deny: "its queue is not in this role's policy",
+                    id: "read-sibling-folder",
+                    ...reads,
+                    on: s3obj(
+                        `${t.prefix}_archive/dt=2024-01-01/${sampleFile}`,
+                        `lake bucket/${t.prefix}_archive/... (another table's folder)`,
+                    ),
+                    deny: "the grant ends in '/': a folder sharing the name's beginning is another table",
                 },
                 {
-                    id: `read-prefix-${o.folder}`,
+                    id: "read-athena-results",
+                    ...reads,
+                    on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
+                    deny: "outside its table folder",
+                },
+                {
+                    id: "read-other-bucket",
+                    ...reads,
+                    on: at(
+                        `${otherBucketName}/${t.prefix}/...`,
+                        `arn:${f.partition}:s3:::${otherBucketName}/${t.prefix}/dt=2024-01-01/${sampleFile}`,
+                    ),
+                    deny: "no grant on another bucket",
+                },
+                {
+                    id: "write-own-prefix",
+                    ...reads,
+                    action: "s3:PutObject",
+                    on: s3obj(`${t.prefix}/dt=2024-01-01/injected.parquet`, `lake bucket/${t.prefix}/...`),
+                    deny: "a crawler reads; it never writes the data",
+                },
+                {
+                    id: "delete-own-prefix",
+                    ...reads,
+                    action: "s3:DeleteObject",
+                    on: s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
+                    deny: "a crawler never deletes the data",
+                },
+                { id: "send-own-queue", action: "sqs:SendMessage", on: ownQueue, deny: "a crawler consumes events; it cannot forge them" },
+                {
+                    id: "read-own-prefix-no-tls",
+                    group: "tls-only",
                     action: "s3:GetObject",
-                    on: exportFileOf(o),
-                    context: tls,
-                    deny: "ReadOwnTableObjects covers only its own folder",
+                    on: s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
+                    context: noTls,
+                    denyExplicitly: "bucket policy DenyInsecureTransport",
                 },
                 {
-                    id: `list-prefix-${o.folder}`,
-                    action: "s3:ListBucket",
-                    on: lakeBucket,
-                    context: { ...tls, "s3:prefix": `${o.prefix}/` },
-                    deny: "ListOwnTableFolder lists its own folder only",
-                },
-                {
-                    id: `update-table-${o.folder}`,
-                    group: "crawler-catalog",
-                    action: "glue:BatchCreatePartition",
-                    on: glueTable(o.folder),
-                    deny: "KeepOwnGlueTable names its own table only",
+                    id: "list-bucket-any-prefix",
+                    ...lists("athena-results/"),
+                    deny: "ListOwnTableFolder lists its own folder only (AWSGlueServiceRole would list every bucket)",
                 },
             ]),
-            others.length === 0 && {
-                id: "receive-queue-other",
-                action: "sqs:ReceiveMessage",
-                on: at("queue of another table (hypothetical)", `arn:${f.partition}:sqs:${f.region}:${acct}:another-table-queue`),
-                deny: "only its own queue and DLQ are in this role's policy",
-            },
-            {
-                id: "read-sibling-folder",
-                action: "s3:GetObject",
-                on: s3obj(
-                    `${t.prefix}_archive/dt=2024-01-01/${sampleFile}`,
-                    `lake bucket/${t.prefix}_archive/... (another table's folder)`,
-                ),
-                context: tls,
-                deny: "the grant ends in '/': a folder sharing the name's beginning is another table",
-            },
-            {
-                id: "read-athena-results",
-                action: "s3:GetObject",
-                on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
-                context: tls,
-                deny: "outside its table folder",
-            },
-            {
-                id: "read-other-bucket",
-                action: "s3:GetObject",
-                on: at(
-                    `${otherBucketName}/${t.prefix}/...`,
-                    `arn:${f.partition}:s3:::${otherBucketName}/${t.prefix}/dt=2024-01-01/${sampleFile}`,
-                ),
-                context: tls,
-                deny: "no grant on another bucket",
-            },
-            {
-                id: "write-own-prefix",
-                action: "s3:PutObject",
-                on: s3obj(`${t.prefix}/dt=2024-01-01/injected.parquet`, `lake bucket/${t.prefix}/...`),
-                context: tls,
-                deny: "a crawler reads; it never writes the data",
-            },
-            {
-                id: "delete-own-prefix",
-                action: "s3:DeleteObject",
-                on: s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
-                context: tls,
-                deny: "a crawler never deletes the data",
-            },
-            { id: "send-own-queue", action: "sqs:SendMessage", on: ownQueue, deny: "a crawler consumes events; it cannot forge them" },
-            {
-                id: "read-own-prefix-no-tls",
-                group: "tls-only",
-                action: "s3:GetObject",
-                on: s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
-                context: noTls,
-                denyExplicitly: "bucket policy DenyInsecureTransport",
-            },
-            {
-                id: "list-bucket-any-prefix",
-                action: "s3:ListBucket",
-                on: lakeBucket,
-                context: { ...tls, "s3:prefix": "athena-results/" },
-                deny: "ListOwnTableFolder lists its own folder only (AWSGlueServiceRole would list every bucket)",
-            },
-            {
-                id: "read-aws-glue-key",
-                group: "crawler-catalog",
-                action: "s3:GetObject",
-                on: s3obj(
-                    `${P}/any-table/status=aws-glue-x/${sampleFile}`,
-                    `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`,
-                ),
-                context: tls,
-                deny: "no managed policy: keys containing aws-glue- are not opened to every crawler",
-            },
-            {
-                id: "add-own-partitions",
-                group: "crawler-catalog",
-                action: "glue:BatchCreatePartition",
-                on: glueTable(t.folder),
-                allow: "KeepOwnGlueTable: its own table's partitions",
-            },
-            { id: "read-own-table", group: "crawler-catalog", action: "glue:GetTable", on: glueTable(t.folder), allow: "KeepOwnGlueTable" },
-            {
-                id: "create-table",
-                group: "crawler-catalog",
-                action: "glue:CreateTable",
-                on: glueDatabase,
-                deny: "a catalog target never creates tables",
-            },
-            {
-                id: "delete-own-table",
-                group: "crawler-catalog",
-                action: "glue:DeleteTable",
-                on: glueTable(t.folder),
-                deny: "DeleteBehavior LOG: a crawler never deletes",
-            },
-            {
-                id: "other-database",
-                group: "crawler-catalog",
-                action: "glue:GetTable",
-                on: at("another database's table", `arn:${f.partition}:glue:${f.region}:${acct}:table/other_db/${t.folder}`),
-                deny: "only the stack's Glue database",
-            },
+            ...table("crawler-catalog", [
+                {
+                    id: "read-aws-glue-key",
+                    ...reads,
+                    on: s3obj(
+                        `${P}/any-table/status=aws-glue-x/${sampleFile}`,
+                        `lake bucket/${P}/<table>/<col>=aws-glue-x/... (key containing aws-glue-)`,
+                    ),
+                    deny: "no managed policy: keys containing aws-glue- are not opened to every crawler",
+                },
+                {
+                    id: "add-own-partitions",
+                    action: "glue:BatchCreatePartition",
+                    on: glueTable(t.folder),
+                    allow: "KeepOwnGlueTable: its own table's partitions",
+                },
+                { id: "read-own-table", action: "glue:GetTable", on: glueTable(t.folder), allow: "KeepOwnGlueTable" },
+                { id: "create-table", action: "glue:CreateTable", on: glueDatabase, deny: "a catalog target never creates tables" },
+                {
+                    id: "delete-own-table",
+                    action: "glue:DeleteTable",
+                    on: glueTable(t.folder),
+                    deny: "DeleteBehavior LOG: a crawler never deletes",
+                },
+                {
+                    id: "other-database",
+                    action: "glue:GetTable",
+                    on: at("another database's table", `arn:${f.partition}:glue:${f.region}:${acct}:table/other_db/${t.folder}`),
+                    deny: "only the stack's Glue database",
+                },
+            ]),
             // Trust: only Glue.
-            { id: "trust-glue", ...trust, who: GLUE, allow: "trust policy admits glue.amazonaws.com" },
-            {
-                id: "trust-snowflake",
-                ...trust,
-                who: snowflakeUser,
-                context: { "sts:ExternalId": f.unload.externalId },
-                label: "ExternalId=the integration's",
-                deny: "trust policy admits only Glue",
-            },
-            { id: "trust-admin", ...trust, who: adminHere, deny: SAME_ACCOUNT_TRUST },
-        ]);
+            ...table(
+                "crawler-trust",
+                [
+                    { id: "trust-glue", who: GLUE, allow: "trust policy admits glue.amazonaws.com" },
+                    {
+                        id: "trust-snowflake",
+                        who: snowflakeUser,
+                        context: { "sts:ExternalId": f.unload.externalId },
+                        label: "ExternalId=the integration's",
+                        deny: "trust policy admits only Glue",
+                    },
+                    { id: "trust-admin", who: adminHere, deny: SAME_ACCOUNT_TRUST },
+                ],
+                { action: "sts:AssumeRole", on: at(`crawler role ${t.folder}`, t.crawler.roleArn, t.crawler.trust) },
+            ),
+        ];
     });
 }
 
