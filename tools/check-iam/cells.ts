@@ -234,6 +234,9 @@ function scopeOf(f: LakeFacts) {
         topic: at("lake topic", f.topic.arn, f.topic.policy),
         lakeKey: f.key && at("lake key", f.key.arn, f.key.policy),
         queueOf: (t: TableFacts) => at(`queue ${t.folder}`, t.queue.arn, t.queue.policy),
+        /** A file of a table's folder (the same object as `exportFileOf`, labelled by its folder). */
+        fileOf: (t: TableFacts) => s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
+        athenaResult: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
         /** A Parquet file of a table's export, as the unload writes it and the crawler reads it. */
         exportFileOf: (t: TableFacts) => s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/dt=.../*.parquet`),
         glueDatabase: at("Glue database", `arn:${f.partition}:glue:${f.region}:${acct}:database/${f.glueDatabase}`),
@@ -316,7 +319,7 @@ function queueCells({ f, acct, at, otherTopicArn, queueOf }: Scope): Cell[] {
 /** Crawler roles. */
 function crawlerCells(scope: Scope): Cell[] {
     const { f, acct, at, tls, noTls, s3obj, lakeBucket, otherBucketName, sampleFile, P, adminHere, snowflakeUser } = scope;
-    const { crawlerOf, queueOf, exportFileOf, glueDatabase, glueTable, lakeKey } = scope;
+    const { crawlerOf, queueOf, exportFileOf, fileOf, athenaResult, glueDatabase, glueTable, lakeKey } = scope;
     const reads = { action: "s3:GetObject", context: tls };
     const lists = (prefix: string) => ({ action: "s3:ListBucket", on: lakeBucket, context: { ...tls, "s3:prefix": prefix } });
     return f.tables.flatMap((t) => {
@@ -404,7 +407,7 @@ function crawlerCells(scope: Scope): Cell[] {
                 {
                     id: "read-athena-results",
                     ...reads,
-                    on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
+                    on: athenaResult,
                     deny: "outside its table folder",
                 },
                 {
@@ -427,7 +430,7 @@ function crawlerCells(scope: Scope): Cell[] {
                     id: "delete-own-prefix",
                     ...reads,
                     action: "s3:DeleteObject",
-                    on: s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
+                    on: fileOf(t),
                     deny: "a crawler never deletes the data",
                 },
                 { id: "send-own-queue", action: "sqs:SendMessage", on: ownQueue, deny: "a crawler consumes events; it cannot forge them" },
@@ -435,7 +438,7 @@ function crawlerCells(scope: Scope): Cell[] {
                     id: "read-own-prefix-no-tls",
                     group: "tls-only",
                     action: "s3:GetObject",
-                    on: s3obj(`${t.prefix}/dt=2024-01-01/${sampleFile}`, `lake bucket/${t.prefix}/...`),
+                    on: fileOf(t),
                     context: noTls,
                     denyExplicitly: "bucket policy DenyInsecureTransport",
                 },
@@ -759,8 +762,8 @@ function unloadTrustCells({ f, at, adminHere, adminElsewhere, snowflakeUser }: S
 
 /** The unload role: S3. */
 function unloadS3Cells(scope: Scope): Cell[] {
-    const { f, at, tls, noTls, s3obj, lakeBucket, otherBucketName, sampleFile, P, first, unloadKey, unloader, exportFileOf, lakeKey } =
-        scope;
+    const { f, at, tls, noTls, s3obj, lakeBucket, otherBucketName, sampleFile, P, first, unloadKey } = scope;
+    const { unloader, exportFileOf, fileOf, lakeKey } = scope;
     const deleteWhy =
         "Snowflake requires s3:DeleteObject to unload (docs.snowflake.com data-unload-s3), here only in the exports being written" +
         (f.replication ? "; the lake keeps the old version and the replica the object" : "");
@@ -798,7 +801,7 @@ function unloadS3Cells(scope: Scope): Cell[] {
         {
             id: "delete-version-under-prefix",
             action: "s3:DeleteObjectVersion",
-            on: s3obj(unloadKey, `lake bucket/${first.prefix}/...`),
+            on: fileOf(first),
             deny: "not needed to unload; withheld so the role cannot erase the versions prod keeps",
         },
         {
@@ -836,7 +839,7 @@ function unloadS3Cells(scope: Scope): Cell[] {
             id: "put-no-tls",
             group: "tls-only",
             action: "s3:PutObject",
-            on: s3obj(unloadKey, `lake bucket/${first.prefix}/...`),
+            on: fileOf(first),
             context: noTls,
             denyExplicitly: "bucket policy DenyInsecureTransport",
         },
@@ -852,7 +855,7 @@ function unloadS3Cells(scope: Scope): Cell[] {
 }
 
 /** Everyone: TLS, anonymous, other accounts. */
-function everyoneCells({ tls, noTls, s3obj, lakeBucket, adminHere, adminElsewhere, P, first, unloadKey }: Scope): Cell[] {
+function everyoneCells({ tls, noTls, fileOf, lakeBucket, adminHere, adminElsewhere, P, first }: Scope): Cell[] {
     const listExports = { action: "s3:ListBucket", on: lakeBucket };
     return cellsOf(
         {
@@ -860,7 +863,7 @@ function everyoneCells({ tls, noTls, s3obj, lakeBucket, adminHere, adminElsewher
             group: "anonymous",
             who: ANONYMOUS,
             action: "s3:GetObject",
-            on: s3obj(unloadKey, `lake bucket/${first.prefix}/...`),
+            on: fileOf(first),
             context: tls,
         },
         [
@@ -1091,8 +1094,8 @@ function accessLogCells(scope: Scope): Cell[] {
 
 /** Replication: what the role S3 assumes may do. */
 function replicationCells(scope: Scope): Cell[] {
-    const { f, at, tls, noTls, s3obj, lakeBucket, adminHere, adminElsewhere, sampleFile, first, unloader, crawlerOf, replicator, lakeKey } =
-        scope;
+    const { f, at, tls, noTls, s3obj, lakeBucket, adminHere, adminElsewhere, sampleFile, first } = scope;
+    const { unloader, crawlerOf, replicator, lakeKey, athenaResult } = scope;
     const R = f.replication;
     if (!R || !replicator) return [];
     const replicaObj = (key: string, label: string) => at(label, `${R.bucket.arn}/${key}`, R.bucket.policy);
@@ -1123,7 +1126,7 @@ function replicationCells(scope: Scope): Cell[] {
         {
             id: "read-athena-results",
             action: "s3:GetObjectVersionForReplication",
-            on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
+            on: athenaResult,
             deny: "only the exports are replicated",
         },
         { id: "write-replica", action: "s3:ReplicateObject", allow: "WriteReplicas" },
@@ -1190,7 +1193,8 @@ function replicationCells(scope: Scope): Cell[] {
 }
 
 /** Readers in other accounts. */
-function readerCells({ f, tls, noTls, s3obj, lakeBucket, adminElsewhere, sampleFile, P, glueDatabase, glueTable, lakeKey }: Scope): Cell[] {
+function readerCells(scope: Scope): Cell[] {
+    const { f, tls, noTls, s3obj, lakeBucket, adminElsewhere, sampleFile, P, glueDatabase, glueTable, lakeKey, athenaResult } = scope;
     const catalogTable = (name: string) => glueTable(name, f.catalogPolicy);
     const viaS3 = { context: { "kms:ViaService": `s3.${f.region}.amazonaws.com` }, label: "via S3 in the lake's region" };
     const otherRegion = f.region === "us-east-1" ? "eu-west-1" : "us-east-1";
@@ -1257,7 +1261,7 @@ function readerCells({ f, tls, noTls, s3obj, lakeBucket, adminElsewhere, sampleF
                 {
                     id: "get-athena-results",
                     action: "s3:GetObject",
-                    on: s3obj("athena-results/query.csv", "lake bucket/athena-results/..."),
+                    on: athenaResult,
                     deny: "outside its tables' exports",
                 },
                 {
