@@ -221,6 +221,10 @@ describe("audit trail and recovery (prod)", () => {
             assert.equal(key.inputs.enableKeyRotation, true);
             assert.deepEqual(policyOf(key), replicaKeyPolicy({ accountId: MOCK_ACCOUNT, partition: "aws" }));
             assert.deepEqual([bucket.retainOnDelete, key.retainOnDelete], [true, true]);
+            assert.equal(
+                g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning").inputs.versioningConfiguration.status,
+                "Enabled",
+            );
         });
 
         it("expires a table's replicas as the lake expires the table, and logs the replica's requests in its region", () => {

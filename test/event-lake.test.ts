@@ -107,12 +107,6 @@ for (const stack of ["dev", "prod"] as const) {
             }
         });
 
-        it(stack === "prod" ? "keeps the bucket and its data on destroy" : "removes the bucket and its data on destroy", () => {
-            const bucket = g.one(T.bucket, "-lake-bucket");
-            assert.equal(bucket.retainOnDelete, stack === "prod");
-            assert.equal(bucket.inputs.forceDestroy, stack === "dev");
-        });
-
         it("lets only S3, for this bucket and this account, publish to the topic", () => {
             const topic = g.one(T.topic, "-lake-events");
             const bucket = g.one(T.bucket, "-lake-bucket");

@@ -1,7 +1,8 @@
 /**
- * Nothing lost: prod's data outlives `pulumi destroy`, crawlers never delete catalog tables,
- * events a crawler cannot process land in a dead-letter queue, and no unload path deletes or
- * overwrites objects.
+ * Nothing lost: prod's data outlives `pulumi destroy`, events a crawler cannot process land in a
+ * dead-letter queue, and no unload path deletes or overwrites objects. That crawlers never delete
+ * catalog tables (deleteBehavior LOG) is asserted in catalog.test.ts; that the replica keeps what a
+ * delete in the lake removes, in audit-recovery.test.ts.
  */
 import * as assert from "node:assert/strict";
 import { CapturedResource, ProgramRun, runProgram } from "../../offline";
@@ -95,34 +96,6 @@ for (const stack of ["dev", "prod"]) {
                     );
                 }
             });
-
-            it("replicates the exports where no delete reaches them: versioned replica, delete markers not replicated, the same retentions", () => {
-                const config = one(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
-                const lake = one(run, "aws:s3/bucket:Bucket", "-lake-bucket");
-                const replica = one(run, "aws:s3/bucket:Bucket", "-replica-bucket");
-                assert.equal(config.inputs.bucket, lake.outputs.bucket);
-                const [rule] = config.inputs.rules as any[];
-                assert.deepEqual(
-                    [rule.status, rule.filter.prefix, rule.deleteMarkerReplication.status, rule.destination.bucket],
-                    ["Enabled", "exports/", "Disabled", replica.outputs.arn],
-                );
-                assert.equal(
-                    one(run, "aws:s3/bucketVersioning:BucketVersioning", "-replica-versioning").inputs.versioningConfiguration.status,
-                    "Enabled",
-                );
-                const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "-replica-access").inputs.policy);
-                const actions = policy.Statement.flatMap((st: any) => [st.Action].flat());
-                for (const a of ["s3:ReplicateDelete", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"])
-                    assert.ok(!actions.includes(a), `the replication role has ${a}`);
-                const lakeRules = (
-                    one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[]
-                ).filter((r) => r.id.startsWith("expire-table-"));
-                const replicaRules = (
-                    one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-replica-lifecycle").inputs.rules as any[]
-                ).filter((r) => r.id.startsWith("expire-table-"));
-                assert.ok(lakeRules.length >= 1, "prod declares a table retention");
-                assert.deepEqual(replicaRules, lakeRules, "a table's copies expire with it");
-            });
         } else {
             it("is disposable: the bucket is emptied and removed on destroy (dev keeps nothing by design)", () => {
                 const bucket = one(run, "aws:s3/bucket:Bucket", "-lake-bucket");
@@ -146,18 +119,6 @@ for (const stack of ["dev", "prod"]) {
                         `${lifecycle.name}: rule ${rule.id} expires current objects under ${exportPrefix}`,
                     );
                 }
-            }
-        });
-
-        it("never lets a crawler delete catalog tables (schemaChangePolicy.deleteBehavior is not DELETE_FROM_DATABASE)", () => {
-            const crawlers = ofType(run, "aws:glue/crawler:Crawler");
-            assert.ok(crawlers.length >= 1);
-            for (const c of crawlers) {
-                assert.ok(
-                    ["LOG", "DEPRECATE_IN_DATABASE"].includes(c.inputs.schemaChangePolicy?.deleteBehavior),
-                    `${c.name}: ${JSON.stringify(c.inputs.schemaChangePolicy)}`,
-                );
-                assert.equal(c.inputs.recrawlPolicy?.recrawlBehavior, "CRAWL_EVENT_MODE");
             }
         });
 
