@@ -361,6 +361,9 @@ describe("snowflake export: re-running the backfill", () => {
         ["the partitioning", { tables: { partitionGranularity: "month" } }],
         ["the stage's location", { "incremental-crawl:exportPrefix": "lake/exports" }],
         ["the generation", { tables: { generation: 2 } }],
+        ["the source", { tables: { source: "CRM.PUBLIC.ORDERS" } }],
+        ["the stream's database", { "incremental-crawl:snowflakeDatabase": "OTHER" }],
+        ["the stream's schema", { "incremental-crawl:snowflakeSchema": "OTHER" }],
     ];
     for (const [what, over] of reexport) {
         it(`replaces the stream and re-runs the backfill when ${what} changes`, async () => {
@@ -391,6 +394,18 @@ describe("snowflake export: re-running the backfill", () => {
                         { name: "STATUS", type: "VARCHAR(32)" },
                         { name: "AMOUNT", type: "NUMBER(12,2)" },
                         { name: "CHANNEL", type: "VARCHAR(16)" },
+                    ],
+                },
+            },
+        ],
+        [
+            "a column dropped and one retyped",
+            {
+                tables: {
+                    columns: [
+                        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
+                        { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
+                        { name: "AMOUNT", type: "NUMBER(18,4)" },
                     ],
                 },
             },
