@@ -178,7 +178,6 @@ for (const stack of ["dev", "prod"] as const) {
                     assert.ok(g.dependsOn(cmd, dep), `backfill depends on ${dep.name}`);
                 }
                 assert.equal(cmd.inputs.create, BACKFILL_COMMAND);
-                assert.equal(cmd.inputs.delete, undefined, "destroy never deletes data");
                 assert.deepEqual(Object.keys(cmd.inputs.environment).sort(), [
                     "BACKFILL_ACCOUNT_NAME",
                     "BACKFILL_AWS_REGION",
