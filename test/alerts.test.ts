@@ -1,8 +1,6 @@
 import * as assert from "node:assert/strict";
 import { CRAWL_ALLOWANCE_MINUTES, crawlTiming } from "../components/catalog/arrival";
-import { oldestMessageThresholdSeconds } from "../components/ops/alerts";
-import { alertsTopicPolicy } from "../components/ops/policy-documents";
-import { CRAWLER_RULE_PATTERN_MAX_CHARS, crawlerNamePatterns } from "../components/ops/alerts";
+import { CRAWLER_RULE_PATTERN_MAX_CHARS, crawlerNamePatterns, oldestMessageThresholdSeconds } from "../components/ops/alerts";
 import { Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 
@@ -105,10 +103,22 @@ describe("alerts", () => {
 
             it("lets only this account's alarms and rules publish, and subscribes the configured emails", () => {
                 const tp = g.ofType("aws:sns/topicPolicy:TopicPolicy").find((p) => p.inputs.arn === alertsTopic().outputs.arn)!;
-                assert.deepEqual(
-                    policyOf(tp),
-                    alertsTopicPolicy({ topicArn: alertsTopic().outputs.arn, accountId: MOCK_ACCOUNT, region: "eu-west-1" }),
-                );
+                // Only CloudWatch alarms and EventBridge rules, and only those of this account and region, may publish.
+                const admit = (Sid: string, service: string, source: string) => ({
+                    Sid,
+                    Effect: "Allow",
+                    Principal: { Service: `${service}.amazonaws.com` },
+                    Action: "sns:Publish",
+                    Resource: alertsTopic().outputs.arn,
+                    Condition: { ArnLike: { "aws:SourceArn": `arn:aws:${service}:eu-west-1:${MOCK_ACCOUNT}:${source}` } },
+                });
+                assert.deepEqual(policyOf(tp), {
+                    Version: "2012-10-17",
+                    Statement: [
+                        admit("AllowAlarmsOfThisAccount", "cloudwatch", "alarm:*"),
+                        admit("AllowRulesOfThisAccount", "events", "rule/*"),
+                    ],
+                });
                 const emails = g
                     .ofType("aws:sns/topicSubscription:TopicSubscription")
                     .filter((s) => s.inputs.protocol === "email")
