@@ -1,33 +1,25 @@
 /**
- * A fake Snowflake for the unload's failure paths. It stands for one Snowflake account with one
- * external stage (S3, which is not transactional), one append-only stream, the unload log
- * (LAKE_UNLOADS) and its baseline (LAKE_UNLOAD_BASELINE), and gives the statements the program
- * writes the meaning Snowflake documents, nothing more:
- * - `COPY INTO @stage/<path> ...` writes one file per partition at once, named with its query id
- *   (INCLUDE_QUERY_ID), and returns one DETAILED_OUTPUT row per file, or the summary row
- *   (rows_unloaded, input_bytes, output_bytes) when there is nothing to unload; the column names are
- *   upper- or lower-case (`columnCase`). It consumes the stream only when its transaction commits
- *   (autocommit, or the explicit transaction's COMMIT); a failed, rolled-back or cancelled one leaves
- *   the stream where it was and its files in the stage (https://docs.snowflake.com/en/user-guide/streams-intro);
- * - `BEGIN TRANSACTION` / `COMMIT` / `ROLLBACK`: the log's and the baseline's rows, and the stream's
- *   offset, change at COMMIT; a failed statement inside a transaction leaves it open
- *   (https://docs.snowflake.com/en/sql-reference/transactions);
- * - the log INSERT is evaluated from its text: `"X"` is a case-sensitive column (an absent one is
- *   "invalid identifier"), `GET_IGNORE_CASE(O, 'x')` a case-insensitive field of
- *   `OBJECT_CONSTRUCT(*) AS O`, casts, `SYSDATE()`, the `COALESCE(..., n) <> m` filter, and the log's
- *   NOT NULL columns are enforced;
- * - the cleanup's baseline INSERT and its SELECT of unlisted query ids are recognised by their form
- *   (the tables they name, `RESULT_SCAN` of a LIST, the table and export literals, the file-name
- *   pattern they extract the query id with) and given the meaning their SQL states; the fake does not
- *   parse those subqueries (sql.test.ts checks their text);
- * - `LIST`, `REMOVE ... PATTERN`, `ALTER SESSION`, `SELECT CURRENT_REGION()`.
- * Faults: a COPY that fails after writing some files (a SQL error, XX000 unless the error names
- * its SQLSTATE; or a lost connection, an error whose `sqlState` is undefined), a run
- * cancelled in the middle of its COPY (USER_TASK_TIMEOUT_MS), a log INSERT that fails.
- *
- * `runTaskBody` runs a task's Snowflake Scripting block statement by statement, as Snowflake would:
- * variables, SQLID, LAST_QUERY_ID(), binds, IF, RESULTSET and cursor FOR loops, EXECUTE IMMEDIATE, an
- * EXCEPTION handler with RAISE; a cancelled run runs no handler and its open transaction is rolled back.
+ * A stand-in for one Snowflake account, for the unload's failure paths (test/unload-faults.test.ts):
+ * one external stage (S3, not transactional), one append-only stream, the unload log (LAKE_UNLOADS)
+ * and its baseline (LAKE_UNLOAD_BASELINE). It gives the statements the program writes
+ * (sql.unloadStatements, sql.taskBody) the meaning Snowflake documents:
+ * - `COPY INTO @stage/<path>` writes one file per partition, named with its query id, and returns one
+ *   DETAILED_OUTPUT row per file, or the summary row when there is nothing to unload, with upper- or
+ *   lower-case column names (`columnCase`); it consumes the stream only when its transaction commits
+ *   (https://docs.snowflake.com/en/user-guide/streams-intro);
+ * - `BEGIN TRANSACTION` / `COMMIT` / `ROLLBACK`: the log, the baseline and the stream's offset change at
+ *   COMMIT; a failed statement leaves the transaction open (https://docs.snowflake.com/en/sql-reference/transactions);
+ * - the log INSERT's select items (`GET_IGNORE_CASE(O, 'x')` of `OBJECT_CONSTRUCT(*)`, casts, SYSDATE(),
+ *   the COALESCE filter) are evaluated, and the log's NOT NULL columns enforced;
+ * - `LIST`, `REMOVE ... PATTERN`, `ALTER SESSION`, `SELECT CURRENT_REGION()`;
+ * - `runTaskBody` runs a task's Snowflake Scripting block statement by statement: VARCHAR variables,
+ *   SQLID, binds, RESULTSET, a cursor FOR loop, EXECUTE IMMEDIATE, a WHEN OTHER handler with RAISE.
+ * Faults: a COPY that fails after writing some files (a SQL error, or a lost connection: no
+ * `sqlState`), a run cancelled mid-COPY (USER_TASK_TIMEOUT_MS), a log INSERT that fails.
+ * It does NOT parse SQL: any other statement, select item or scripting construct throws. The cleanup's
+ * baseline INSERT and unlisted-id SELECT are recognised by their form (the table and export literals,
+ * the LIST they scan, the file-name pattern) and given the meaning their SQL states; sql.test.ts checks
+ * their text. No warehouses, roles, privileges, types beyond the log's, or concurrency.
  */
 import { SqlConnection, UNLOAD_LOG_COLUMNS } from "@incremental-crawl/components/runtime";
 
@@ -82,17 +74,13 @@ export class FakeSnowflake {
     region = "AWS_EU_WEST_1";
     /** Makes the next INSERT into the log fail. */
     failNextLog = false;
-    lastQueryId: string | undefined;
     private queries = 0;
     private faults: Fault[] = [];
     private readonly results = new Map<string, Record<string, unknown>[]>();
     private readonly filesOfQuery = new Map<string, string[]>();
     private tx: { consumed: boolean; copies: string[]; log: LogRow[]; baseline: BaselineRow[] } | undefined;
 
-    constructor(
-        rows: Row[],
-        readonly bucketUrl = "s3://lake-bucket/exports/",
-    ) {
+    constructor(rows: Row[]) {
         this.pending = [...rows];
     }
 
@@ -122,9 +110,7 @@ export class FakeSnowflake {
     }
 
     private nextQueryId(): string {
-        const n = (++this.queries).toString(16).padStart(12, "0");
-        this.lastQueryId = `01bc0000-0000-4000-8000-${n}`;
-        return this.lastQueryId;
+        return `01bc0000-0000-4000-8000-${(++this.queries).toString(16).padStart(12, "0")}`;
     }
 
     private name(column: string): string {
@@ -178,7 +164,12 @@ export class FakeSnowflake {
         if (list) {
             const names = [...this.files.keys()].filter((k) => k.startsWith(list[1]));
             // LIST's columns are lower-case. https://docs.snowflake.com/en/sql-reference/sql/list
-            return names.map((k) => ({ name: `${this.bucketUrl}${k}`, size: 1, md5: "0", last_modified: "Mon, 1 Jan 2024 00:00:00 GMT" }));
+            return names.map((k) => ({
+                name: `s3://lake-bucket/exports/${k}`,
+                size: 1,
+                md5: "0",
+                last_modified: "Mon, 1 Jan 2024 00:00:00 GMT",
+            }));
         }
         if (/^SELECT CURRENT_REGION\(\)/i.test(sqlText)) return [{ "CURRENT_REGION()": this.region }];
         if (/^ALTER SESSION SET /.test(sqlText)) return [{ status: "Statement executed successfully." }];
@@ -225,10 +216,10 @@ export class FakeSnowflake {
         return out;
     }
 
-    /** `INSERT INTO <log> (<columns>) SELECT <items> FROM <source> [WHERE COALESCE(<item>, n) <> m]`. */
+    /** `INSERT INTO <log> (<columns>) SELECT <items> FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM <result>) [WHERE COALESCE(<item>, n) <> m]`. */
     private insertLog(sqlText: string): Record<string, unknown>[] {
         const m =
-            /^INSERT INTO \S+ \(([^)]*)\) SELECT (.*) FROM (TABLE\(RESULT_SCAN\('([^']+)'\)\)|\(SELECT OBJECT_CONSTRUCT\(\*\) AS O FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)\))( WHERE (.*))?$/.exec(
+            /^INSERT INTO \S+ \(([^)]*)\) SELECT (.*) FROM \(SELECT OBJECT_CONSTRUCT\(\*\) AS O FROM TABLE\(RESULT_SCAN\('([^']+)'\)\)\)( WHERE (.*))?$/.exec(
                 sqlText,
             );
         if (!m) throw new Error(`FakeSnowflake: unexpected log INSERT ${sqlText}`);
@@ -236,10 +227,10 @@ export class FakeSnowflake {
             this.failNextLog = false;
             throw Object.assign(new Error("Insufficient privileges to operate on table 'LAKE_UNLOADS'"), { sqlState: "42501" });
         }
-        const [, columnList, itemList, , rawId, objectId, , where] = m;
-        const source = this.results.get(rawId ?? objectId);
-        if (!source) throw new Error(`Statement ${rawId ?? objectId} not found`);
-        const rows = objectId ? source.map((r) => ({ O: r })) : source;
+        const [, columnList, itemList, resultId, , where] = m;
+        const source = this.results.get(resultId);
+        if (!source) throw new Error(`Statement ${resultId} not found`);
+        const rows = source.map((r) => ({ O: r }));
         const columns = columnList.split(",").map((c) => c.trim());
         const items = splitTopLevel(itemList);
         const filter = where === undefined ? undefined : /^COALESCE\((.+), (-?\d+)\) <> (-?\d+)$/.exec(where);
@@ -346,12 +337,6 @@ function evaluate(item: string, row: Record<string, unknown>): unknown {
     }
     const literal = /^'((?:[^']|'')*)'$/.exec(item);
     if (literal) return literal[1].replace(/''/g, "'");
-    const quoted = /^"([^"]+)"$/.exec(item);
-    if (quoted) {
-        if (!(quoted[1] in row))
-            throw Object.assign(new Error(`SQL compilation error: invalid identifier '"${quoted[1]}"'`), { sqlState: "42000" });
-        return row[quoted[1]];
-    }
     const field = /^GET_IGNORE_CASE\(O, '([^']+)'\)$/.exec(item);
     if (field) {
         const o = row.O as Record<string, unknown>;
@@ -365,47 +350,33 @@ function evaluate(item: string, row: Record<string, unknown>): unknown {
 
 // --- Snowflake Scripting ------------------------------------------------------------------------
 
-interface Block {
-    declared: string[];
-    body: string[];
-    handler: string[] | undefined;
-}
-
-/** Splits statements at `;` outside quotes, keeping IF ... END IF and FOR ... END FOR together. */
+/** Splits statements at `;` outside quotes, keeping FOR ... END FOR together. */
 function statements(text: string): string[] {
     const raw = splitTopLevel(text, ";").filter((s) => s !== "");
     const out: string[] = [];
     for (let i = 0; i < raw.length; i++) {
-        const s = raw[i];
-        const opener = /^(IF|FOR)\b/.exec(s);
-        if (!opener) {
-            out.push(s);
+        if (!raw[i].startsWith("FOR ")) {
+            out.push(raw[i]);
             continue;
         }
-        const end = `END ${opener[1]}`;
-        const parts = [s];
-        let depth = 1;
-        while (depth > 0) {
-            const next = raw[++i];
-            if (next === undefined) throw new Error(`runTaskBody: no ${end}`);
-            if (new RegExp(`^${opener[1]}\\b`).test(next)) depth++;
-            if (next === end) depth--;
-            parts.push(next);
-        }
-        out.push(`${parts.join(";\n")};`);
+        const end = raw.indexOf("END FOR", i);
+        if (end < 0) throw new Error("runTaskBody: no END FOR");
+        out.push(`${raw.slice(i, end + 1).join(";\n")};`);
+        i = end;
     }
     return out;
 }
 
-function parseBlock(body: string): Block {
-    const m = /^DECLARE\n([\s\S]*?)\nBEGIN\n([\s\S]*?)(?:\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]*?))?\nEND$/.exec(body.trim());
+/** The block's variables, body and WHEN OTHER handler. */
+function parseBlock(body: string): { declared: string[]; body: string[]; handler: string[] } {
+    const m = /^DECLARE\n([\s\S]*?)\nBEGIN\n([\s\S]*?)\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]*?)\nEND$/.exec(body.trim());
     if (!m) throw new Error(`runTaskBody: not a block:\n${body}`);
     const declared = statements(m[1]).map((d) => {
-        const decl = /^([a-z_]+) (VARCHAR|RESULTSET)( DEFAULT NULL)?$/.exec(d);
+        const decl = /^([a-z_]+) VARCHAR$/.exec(d);
         if (!decl) throw new Error(`runTaskBody: unexpected declaration ${d}`);
         return decl[1];
     });
-    return { declared, body: statements(m[2]), handler: m[3] === undefined ? undefined : statements(m[3]) };
+    return { declared, body: statements(m[2]), handler: statements(m[3]) };
 }
 
 class Raise extends Error {}
@@ -433,14 +404,6 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         if (vars.has(expr)) return vars.get(expr);
         throw new Error(`runTaskBody: unexpected expression ${expr}`);
     };
-    const condition = (cond: string): boolean =>
-        splitTopLevel(cond, " AND ").every((c) => {
-            const isNull = /^([a-z_]+) IS (NOT )?NULL$/.exec(c);
-            if (isNull) return (vars.get(isNull[1]) === null) !== (isNull[2] !== undefined);
-            const like = /^REGEXP_LIKE\(([a-z_]+), '((?:[^']|'')*)'(?:, '([a-z]+)')?\)$/.exec(c);
-            if (like) return new RegExp(`^(?:${like[2]})$`, like[3]?.includes("i") ? "i" : "").test(String(vars.get(like[1])));
-            throw new Error(`runTaskBody: unexpected condition ${c}`);
-        });
     /** `:name` outside quotes (not `::TYPE`) becomes the variable's value as a literal. */
     const bind = (text: string): string => {
         let out = "";
@@ -476,14 +439,11 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
             let m: RegExpExecArray | null;
             if (s === "RAISE") throw new Raise();
             if ((m = /^([a-z_]+) := SQLID$/.exec(s))) vars.set(m[1], sqlId ?? null);
-            else if ((m = /^([a-z_]+) := LAST_QUERY_ID\(\)$/.exec(s))) vars.set(m[1], sf.lastQueryId ?? null);
             else if ((m = /^LET ([a-z_]+) RESULTSET := \(([\s\S]+)\)$/.exec(s))) cursors.set(m[1], await query(m[2]));
             else if ((m = /^LET ([a-z_]+) CURSOR FOR ([a-z_]+)$/.exec(s))) cursors.set(m[1], cursors.get(m[2]) ?? []);
             else if ((m = /^([a-z_]+) := ([\s\S]+)$/.exec(s))) vars.set(m[1], value(m[2]));
             else if ((m = /^EXECUTE IMMEDIATE :([a-z_]+)$/.exec(s))) await query(String(vars.get(m[1])));
-            else if ((m = /^IF \(([\s\S]+?)\) THEN\n([\s\S]*)\nEND IF;$/.exec(s))) {
-                if (condition(m[1])) await exec(statements(m[2]));
-            } else if ((m = /^FOR ([a-z_]+) IN ([a-z_]+) DO\n([\s\S]*)\nEND FOR;$/.exec(s))) {
+            else if ((m = /^FOR ([a-z_]+) IN ([a-z_]+) DO\n([\s\S]*)\nEND FOR;$/.exec(s))) {
                 for (const row of cursors.get(m[2]) ?? []) {
                     rowVars.set(m[1], row);
                     await exec(statements(m[3]));
@@ -504,11 +464,6 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         }
     } catch (err) {
         if (err instanceof RunCancelled) {
-            sf.abort();
-            throw err;
-        }
-        if (!block.handler) {
-            // An unhandled exception ends the block; its open transaction is rolled back.
             sf.abort();
             throw err;
         }
