@@ -41,12 +41,35 @@ function assertLogMatchesLake(sf: FakeSnowflake): void {
     for (const f of sf.committedFiles) assert.ok(sf.files.has(f), `committed file ${f} removed`);
 }
 
+const task = (sf: FakeSnowflake) => runTaskBody(body, sf);
+const backfill = (sf: FakeSnowflake, log: (line: string) => void = quiet.log) => runBackfill(sf.connection, plan, { ...quiet, log });
+
+/**
+ * A run that fails as `rejects` says commits nothing (the stream keeps its rows, the log stays empty,
+ * no transaction is left open); after `check`, the next run leaves every row in the lake once, logged.
+ */
+async function failsThenRecovers(
+    run: (sf: FakeSnowflake, log: (line: string) => void) => Promise<unknown>,
+    sf: FakeSnowflake,
+    rejects: RegExp | (new (...args: never[]) => Error),
+    check?: (lines: string[]) => void,
+): Promise<void> {
+    const n = sf.pending.length;
+    const lines: string[] = [];
+    await assert.rejects(run(sf, lines.push.bind(lines)), rejects);
+    assert.deepEqual([sf.pending.length, sf.log.length, sf.inTransaction], [n, 0, false], "nothing committed");
+    check?.(lines);
+    await run(sf, quiet.log);
+    assert.deepEqual(ids(sf), range(n), "every row once");
+    assertLogMatchesLake(sf);
+}
+
 describe("the unload log: COPY results whatever their case and shape", () => {
     for (const columnCase of ["upper", "lower"] as const) {
         it(`task: logs every file of a run (${columnCase}-case result columns)`, async () => {
             const sf = new FakeSnowflake(rows(9));
             sf.columnCase = columnCase;
-            await runTaskBody(body, sf);
+            await task(sf);
             assert.deepEqual(ids(sf), range(9));
             assert.equal(sf.log.length, 3);
             assertLogMatchesLake(sf);
@@ -56,10 +79,10 @@ describe("the unload log: COPY results whatever their case and shape", () => {
             // SYSTEM$STREAM_HAS_DATA may answer TRUE with nothing to consume: 0-row runs are routine.
             const sf = new FakeSnowflake([]);
             sf.columnCase = columnCase;
-            await runTaskBody(body, sf);
+            await task(sf);
             assert.deepEqual([sf.files.size, sf.log.length], [0, 0]);
             sf.pending = rows(3);
-            await runTaskBody(body, sf);
+            await task(sf);
             assert.deepEqual(ids(sf), range(3));
             assertLogMatchesLake(sf);
         });
@@ -67,7 +90,7 @@ describe("the unload log: COPY results whatever their case and shape", () => {
         it(`backfill: logs every file, and never leaves the log empty (${columnCase}-case result columns)`, async () => {
             const sf = new FakeSnowflake(rows(9));
             sf.columnCase = columnCase;
-            const summary = await runBackfill(sf.connection, plan, quiet);
+            const summary = await backfill(sf);
             assert.deepEqual([summary.rows, summary.files], [9, 3]);
             assert.ok(sf.log.every((l) => l.queryId === summary.queryId && l.table === "ORDERS" && l.exportId === "g1-0a1b2c3d"));
             assertLogMatchesLake(sf);
@@ -76,7 +99,7 @@ describe("the unload log: COPY results whatever their case and shape", () => {
         it(`backfill: an empty table unloads nothing and commits (${columnCase}-case summary row)`, async () => {
             const sf = new FakeSnowflake([]);
             sf.columnCase = columnCase;
-            const summary = await runBackfill(sf.connection, plan, quiet);
+            const summary = await backfill(sf);
             assert.deepEqual([summary.rows, summary.files, sf.log.length, sf.inTransaction], [0, 0, 0, false]);
         });
     }
@@ -84,13 +107,7 @@ describe("the unload log: COPY results whatever their case and shape", () => {
     it("task: a result the log cannot list commits nothing; the next run unloads every row once", async () => {
         const sf = new FakeSnowflake(rows(6));
         sf.detailedOutput = false; // a result without file names: the log's NOT NULL FILE_NAME refuses it
-        await assert.rejects(runTaskBody(body, sf), /NULL result in a non-nullable column FILE_NAME/);
-        assert.equal(sf.pending.length, 6, "rolled back: the stream keeps its rows");
-        assert.equal(sf.log.length, 0);
-        sf.detailedOutput = true;
-        await runTaskBody(body, sf);
-        assert.deepEqual(ids(sf), range(6));
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(task, sf, /NULL result in a non-nullable column FILE_NAME/, () => (sf.detailedOutput = true));
     });
 });
 
@@ -98,33 +115,19 @@ describe("unload faults: the task", () => {
     it("a failed COPY fails the run; the next run removes its files and unloads every row once", async () => {
         const sf = new FakeSnowflake(rows(9));
         sf.failNextCopy(2, accessDenied());
-        await assert.rejects(runTaskBody(body, sf), /Access Denied/, "the run fails: the error integration alerts");
-        assert.equal(sf.pending.length, 9);
-        await runTaskBody(body, sf);
-        assert.deepEqual(ids(sf), range(9));
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(task, sf, /Access Denied/);
     });
 
     it("a log INSERT that fails rolls the COPY back with it; the next run leaves every row once, logged", async () => {
         const sf = new FakeSnowflake(rows(6));
         sf.failNextLog = true;
-        await assert.rejects(runTaskBody(body, sf), /Insufficient privileges/, "the run fails and alerts");
-        assert.equal(sf.pending.length, 6, "the stream did not advance: the unload did not commit");
-        assert.equal(sf.log.length, 0);
-        await runTaskBody(body, sf);
-        assert.deepEqual(ids(sf), range(6), "no duplicate");
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(task, sf, /Insufficient privileges/);
     });
 
     it("a run cancelled in the middle of its COPY runs no handler; the next run leaves every row once", async () => {
         const sf = new FakeSnowflake(rows(9));
         sf.cancelNextCopy(2);
-        await assert.rejects(runTaskBody(body, sf), RunCancelled);
-        assert.equal(sf.files.size, 2, "the cancelled COPY's files stay until the next run");
-        assert.deepEqual([sf.pending.length, sf.inTransaction], [9, false], "Snowflake rolled the run's transaction back");
-        await runTaskBody(body, sf);
-        assert.deepEqual(ids(sf), range(9), "no duplicate");
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(task, sf, RunCancelled, () => assert.equal(sf.files.size, 2, "its files stay until the next run"));
     });
 
     it("never removes a committed file, over runs that fail, are cancelled, or unload nothing", async () => {
@@ -132,19 +135,19 @@ describe("unload faults: the task", () => {
         let next = 3;
         const arrive = (n: number) =>
             sf.pending.push(...Array.from({ length: n }, () => ({ id: next, dt: `2024-02-0${(next++ % 5) + 1}` })));
-        await runTaskBody(body, sf);
+        await task(sf);
         arrive(4);
         sf.cancelNextCopy(1);
-        await assert.rejects(runTaskBody(body, sf));
-        await runTaskBody(body, sf);
-        await runTaskBody(body, sf); // nothing to unload
+        await assert.rejects(task(sf));
+        await task(sf);
+        await task(sf); // nothing to unload
         arrive(5);
         sf.failNextLog = true;
-        await assert.rejects(runTaskBody(body, sf));
+        await assert.rejects(task(sf));
         arrive(2);
         sf.failNextCopy(3, accessDenied());
-        await assert.rejects(runTaskBody(body, sf));
-        await runTaskBody(body, sf);
+        await assert.rejects(task(sf));
+        await task(sf);
         assert.deepEqual(ids(sf), range(next));
         assertLogMatchesLake(sf);
         assert.ok(sf.committedFiles.size >= 5);
@@ -156,14 +159,14 @@ describe("unload faults: the task", () => {
         await sf.connection.execute(copy);
         const earlier = [...sf.files.keys()];
         sf.pending = [{ id: 6, dt: "2024-01-04" }];
-        await runTaskBody(body, sf);
+        await task(sf);
         for (const f of earlier) assert.ok(sf.files.has(f), `${f} kept`);
         assert.deepEqual(ids(sf), range(7));
         assert.deepEqual(sf.baseline.map((b) => b.queryId).sort(), ["", earlier[0].match(/data_([0-9a-f-]{36})_/)![1]]);
         sf.pending = [{ id: 7, dt: "2024-01-05" }];
         sf.cancelNextCopy(1);
-        await assert.rejects(runTaskBody(body, sf));
-        await runTaskBody(body, sf);
+        await assert.rejects(task(sf));
+        await task(sf);
         assert.deepEqual(ids(sf), range(8), "later failures are still removed");
         for (const f of earlier) assert.ok(sf.files.has(f));
     });
@@ -173,11 +176,11 @@ describe("unload faults: the task", () => {
         sf.files.set("orders/g0-99999999/dt=2023-12-31/data_01bc0000-0000-4000-8000-0000000000ff_0_0_0.snappy.parquet", [
             { id: 100, dt: "2023-12-31" },
         ]);
-        await runTaskBody(body, sf);
+        await task(sf);
         sf.cancelNextCopy(0);
         sf.pending = [{ id: 3, dt: "2024-01-09" }];
-        await assert.rejects(runTaskBody(body, sf));
-        await runTaskBody(body, sf);
+        await assert.rejects(task(sf));
+        await task(sf);
         assert.ok(sf.files.has("orders/g0-99999999/dt=2023-12-31/data_01bc0000-0000-4000-8000-0000000000ff_0_0_0.snappy.parquet"));
     });
 
@@ -200,7 +203,7 @@ describe("unload faults: the backfill", () => {
     it("removes what a failed attempt wrote before retrying: every row once, logged", async () => {
         const sf = new FakeSnowflake(rows(9));
         sf.failNextCopy(2, accessDenied());
-        const summary = await runBackfill(sf.connection, plan, quiet);
+        const summary = await backfill(sf);
         assert.equal(summary.attempts, 2);
         assert.deepEqual(ids(sf), range(9));
         assert.ok(
@@ -213,57 +216,33 @@ describe("unload faults: the backfill", () => {
     it("fails when the log cannot be written, committing nothing; the next pulumi up unloads every row once", async () => {
         const sf = new FakeSnowflake(rows(6));
         sf.failNextLog = true;
-        await assert.rejects(runBackfill(sf.connection, plan, quiet), /Insufficient privileges[\s\S]*rolled back/);
-        assert.deepEqual([sf.pending.length, sf.log.length, sf.inTransaction], [6, 0, false], "nothing committed, the transaction closed");
-        await runBackfill(sf.connection, plan, quiet);
-        assert.deepEqual(ids(sf), range(6));
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(backfill, sf, /Insufficient privileges[\s\S]*rolled back/);
     });
 
     it("a connection lost during the COPY: its transaction never commits, and the next pulumi up leaves every row once", async () => {
         const sf = new FakeSnowflake(rows(6));
         // A network error carries no SQLSTATE: the session, and its open transaction, are gone.
         sf.failNextCopy(2, Object.assign(new Error("Network error. Could not reach Snowflake."), { sqlState: undefined }));
-        const lines: string[] = [];
-        await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, log: (l) => lines.push(l) }));
-        assert.equal(sf.pending.length, 6);
-        assert.ok(
-            lines.some((l) => /never commits/.test(l)),
-            lines.join("\n"),
-        );
-        await runBackfill(sf.connection, plan, quiet);
-        assert.deepEqual(ids(sf), range(6));
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(backfill, sf, /Network error/, (lines) => assert.match(lines.join("\n"), /never commits/));
     });
 
     it("a permanently failed COPY: the next pulumi up removes its files first", async () => {
         const sf = new FakeSnowflake(rows(6));
         sf.failNextCopy(1, new Error("SQL compilation error: invalid identifier 'X'"));
-        await assert.rejects(runBackfill(sf.connection, plan, quiet), /SQL compilation error/);
-        assert.equal(sf.pending.length, 6, "the stream did not advance");
-        await runBackfill(sf.connection, plan, quiet); // the next `pulumi up` runs create again
-        assert.deepEqual(ids(sf), range(6));
-        assertLogMatchesLake(sf);
+        await failsThenRecovers(backfill, sf, /SQL compilation error/);
     });
 
     it("refuses a Snowflake account hosted outside AWS before unloading anything", async () => {
         for (const region of ["AZURE_WESTEUROPE", "PUBLIC.GCP_US_CENTRAL1"]) {
             const sf = new FakeSnowflake(rows(3));
             sf.region = region;
-            await assert.rejects(runBackfill(sf.connection, plan, quiet), (err: Error) => {
-                assert.match(
-                    err.message,
-                    new RegExp(
-                        `${region.replace(".", "\\.")}.*not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`,
-                    ),
-                );
-                return true;
-            });
+            const refusal = `${region.replace(".", "\\.")}.*not on AWS[\\s\\S]*cross-cloud support is not available for push notifications`;
+            await assert.rejects(backfill(sf), new RegExp(refusal));
             assert.ok(!sf.statements.some((s) => s.startsWith("COPY") || s.startsWith("LIST")), region);
         }
         const aws = new FakeSnowflake(rows(3));
         aws.region = "PUBLIC.AWS_US_GOV_WEST_1";
-        await runBackfill(aws.connection, plan, quiet);
+        await backfill(aws);
         assert.deepEqual(ids(aws), range(3));
     });
 
@@ -279,11 +258,7 @@ describe("unload faults: the backfill", () => {
 
     it("fails when the partitions cannot be registered, saying the rows are unloaded and a re-run is safe", async () => {
         const sf = new FakeSnowflake(rows(3));
-        const catalog: PartitionCatalog = {
-            register: async () => {
-                throw new Error("AccessDeniedException: glue:BatchCreatePartition");
-            },
-        };
+        const catalog: PartitionCatalog = { register: () => Promise.reject(new Error("AccessDeniedException: glue:BatchCreatePartition")) };
         await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, catalog }), /COPY succeeded[\s\S]*re-run unloads only new rows/);
         assert.equal(sf.pending.length, 0);
         assertLogMatchesLake(sf);
