@@ -14,6 +14,12 @@ const REPLICATION = S3("bucketReplicationConfig:BucketReplicationConfig");
 const KEY = "aws:kms/key:Key";
 const K = (key: string) => `incremental-crawl:${key}`;
 
+/** All four of a public access block's settings on. */
+const assertPrivate = (pab: CapturedResource) =>
+    assert.deepEqual(
+        ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].map((k) => pab.inputs[k]),
+        [true, true, true, true],
+    );
 const doc = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
 /** The statement that refuses any request to a bucket without TLS. */
 const denyInsecure = (bucketArn: string) => ({
@@ -65,11 +71,7 @@ describe("audit trail and recovery (prod)", () => {
         });
 
         it("locks the log bucket down: public access blocked, ACLs disabled, TLS only, delivery only for the lake bucket in this account", () => {
-            const pab = only(logs, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")).inputs;
-            assert.deepEqual(
-                [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
-                [true, true, true, true],
-            );
+            assertPrivate(only(logs, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")));
             assert.equal(
                 only(logs, S3("bucketOwnershipControls:BucketOwnershipControls")).inputs.rule.objectOwnership,
                 "BucketOwnerEnforced",
@@ -217,14 +219,8 @@ describe("audit trail and recovery (prod)", () => {
         });
 
         it("hardens the replica like the lake: private, TLS only, its own key, versioned, retained", () => {
-            const pab = only(
-                replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs"))),
-                S3("bucketPublicAccessBlock:BucketPublicAccessBlock"),
-            ).inputs;
-            assert.deepEqual(
-                [pab.blockPublicAcls, pab.blockPublicPolicy, pab.ignorePublicAcls, pab.restrictPublicBuckets],
-                [true, true, true, true],
-            );
+            const own = replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs")));
+            assertPrivate(only(own, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")));
             assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), doc(denyInsecure(bucket.outputs.arn)));
             const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption")
                 .inputs.rules[0];
