@@ -6,8 +6,7 @@ import damerauLevenshtein = require("damerau-levenshtein");
 
 /**
  * Optimal string alignment distance (Levenshtein plus the transposition of two neighbours, so
- * `tabel` is one edit from `table`), case-insensitive: the `damerau-levenshtein` package's, as the
- * tools' argument parser uses it.
+ * `tabel` is one edit from `table`), case-insensitive: the `damerau-levenshtein` package's.
  */
 export const editDistance = (a: string, b: string): number => damerauLevenshtein(a.toLowerCase(), b.toLowerCase()).steps;
 
