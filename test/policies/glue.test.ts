@@ -82,10 +82,13 @@ describe("policies/glue", () => {
                     "cron(*/5 * * * ? *)",
                     "cron(0 8-17 ? * MON-FRI *)",
                     "cron(0,30 0 * * ? *)",
+                    "cron(0 3 L * ? *)",
+                    "cron(5/20 3 ? * 6#3 2027)",
                     "rate(30 minutes)",
                     "cron(61 * * * ? *)",
+                    "cron(15 3 * *)",
                 ].map(runsPerDay),
-                [1, 24, 288, 10, 2, 48, undefined],
+                [1, 24, 288, 10, 2, 1, 3, 48, undefined, undefined],
             );
         });
     });
