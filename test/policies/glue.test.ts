@@ -1,10 +1,7 @@
 import * as assert from "node:assert/strict";
 import { glueCrawlerLogsEncrypted, glueCrawlerPollsAtMostDaily, runsPerDay } from "../../policies/rules/glue";
-import { Fake, stackViolations, unknown, violationsOf } from "./support";
+import { CRAWLER, DLQ_ARN, Fake, QUEUE_ARN, stackViolations, unknown, violationsOf } from "./support";
 
-const CRAWLER = "aws:glue/crawler:Crawler";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-queue";
-const DLQ_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-dlq";
 const CONFIGURATION = JSON.stringify({
     Version: 1.0,
     Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },

@@ -12,13 +12,11 @@ import {
 } from "../../policies/rules/iam";
 import { catalogSharingPolicy } from "../../components/catalog/policy-documents";
 import { lakeBucketPolicy, lakeKeyPolicy, topicPolicy } from "../../components/lake/policy-documents";
-import { doc, violationsOf } from "./support";
+import { BUCKET_ARN, doc, QUEUE_ARN, violationsOf } from "./support";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
-const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-queue";
 
 /** The program's crawler policy. */
 const CRAWLER_POLICY = doc(
