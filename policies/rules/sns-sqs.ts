@@ -61,13 +61,8 @@ export function checkNoAwsManagedKey(resources: PolicyResource[], service: "sns"
     const targets = service === "sns" ? ofType(resources, T.topic) : ofType(resources, T.queue);
     for (const r of targets) {
         // An AWS-managed key is named literally; a key id not known yet comes from a key of the stack.
-        if (
-            !isAwsManagedKey(
-                known(() => r.props.kmsMasterKeyId),
-                service,
-            )
-        )
-            continue;
+        const keyId = known(() => r.props.kmsMasterKeyId);
+        if (!isAwsManagedKey(keyId, service)) continue;
         const services = service === "sns" ? topicPublishers(r, resources) : queueSenders(r, resources);
         if (services.length === 0) continue;
         out.push({
