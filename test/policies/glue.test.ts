@@ -24,14 +24,8 @@ describe("policies/glue", () => {
     describe("glue-crawler-polls-at-most-daily", () => {
         const TRIGGER = "aws:glue/trigger:Trigger";
         it("passes a crawler without a schedule (it crawls on arrival) and the daily safety net", async () => {
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler()), []);
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(15 3 * * ? *)" })), []);
-            assert.deepEqual(
-                await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(0 6 ? * MON *)" })),
-                [],
-                "weekly",
-            );
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "rate(1 day)" })), []);
+            for (const schedule of [undefined, "cron(15 3 * * ? *)", "cron(0 6 ? * MON *)", "rate(1 day)"])
+                assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule })), [], schedule);
         });
         it("passes the crawl-on-arrival trigger, which has no schedule", async () => {
             const event = {
