@@ -5,7 +5,6 @@
 import * as assert from "node:assert/strict";
 import { accessLogBucketPolicy, bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy } from "../components/lake/policy-documents";
 import { serviceTrustPolicy } from "../components/policy-document";
-import * as lifecycleRules from "../components/lake/lifecycle-rules";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 
@@ -221,6 +220,10 @@ describe("audit trail and recovery (prod)", () => {
             assert.equal(key.inputs.enableKeyRotation, true);
             assert.deepEqual(policyOf(key), replicaKeyPolicy({ accountId: MOCK_ACCOUNT, partition: "aws" }));
             assert.deepEqual([bucket.retainOnDelete, key.retainOnDelete], [true, true]);
+            assert.equal(
+                g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning").inputs.versioningConfiguration.status,
+                "Enabled",
+            );
         });
 
         it("expires a table's replicas as the lake expires the table, and logs the replica's requests in its region", () => {
@@ -237,23 +240,32 @@ describe("audit trail and recovery (prod)", () => {
     });
 
     it("expires CUSTOMERS (personal data) after its declared retention, noncurrent versions too, and nothing else under exports/", () => {
-        const rules = g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules as any[];
-        assert.deepEqual(
-            rules.filter((r) => r.id.startsWith("expire-table-")),
-            [
-                {
-                    id: "expire-table-customers",
-                    status: "Enabled",
-                    filter: { prefix: "exports/customers/" },
-                    expiration: { days: 730 },
-                    noncurrentVersionExpiration: { noncurrentDays: 90 },
-                },
-            ],
-        );
-        assert.deepEqual(
-            rules.map((r) => r.id),
-            ["abort-incomplete-multipart-uploads", "expire-athena-results", "expire-old-versions", "expire-table-customers"],
-        );
+        const housekeeping = [
+            {
+                id: "abort-incomplete-multipart-uploads",
+                status: "Enabled",
+                filter: { prefix: "" },
+                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+            },
+        ];
+        const versions = {
+            id: "expire-old-versions",
+            status: "Enabled",
+            filter: { prefix: "" },
+            noncurrentVersionExpiration: { noncurrentDays: 90 },
+            expiration: { expiredObjectDeleteMarker: true },
+        };
+        const customers = {
+            id: "expire-table-customers",
+            status: "Enabled",
+            filter: { prefix: "exports/customers/" },
+            expiration: { days: 730 },
+            noncurrentVersionExpiration: { noncurrentDays: 90 },
+        };
+        const athena = { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } };
+        assert.deepEqual(g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules, [...housekeeping, athena, versions, customers]);
+        // The replica has no Athena results: housekeeping and the same table rules.
+        assert.deepEqual(g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules, [...housekeeping, versions, customers]);
     });
 });
 
@@ -265,6 +277,11 @@ describe("audit trail and recovery: other settings", () => {
             ["incremental-crawl-dev-lake-bucket"],
         );
         assert.deepEqual([g.ofType(LOGGING).length, g.ofType(REPLICATION).length], [0, 0]);
+        assert.deepEqual(
+            g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules.map((r: any) => r.id),
+            ["abort-incomplete-multipart-uploads", "expire-athena-results"],
+            "unversioned, no retention: housekeeping only",
+        );
         assert.deepEqual(g.run.outputs.auditTrail, { kind: "none" });
         assert.equal(g.run.outputs.replica, undefined);
     });
@@ -340,13 +357,22 @@ describe("audit trail and recovery: the first backfill", () => {
             stack: "dev",
             config: {
                 [K("tables")]: [
+                    { ...orders, name: "RETURNS", retentionDays: 60 },
                     { ...orders, retentionDays: 30 },
-                    { ...orders, name: "RETURNS" },
+                    { ...orders, name: "CLICKS" },
                 ],
             },
         });
         const tables = g.run.outputs.tables as Record<string, { retentionDays?: number }>;
-        assert.deepEqual([tables.orders.retentionDays, tables.returns.retentionDays], [30, undefined]);
+        assert.deepEqual([tables.orders.retentionDays, tables.returns.retentionDays, tables.clicks.retentionDays], [30, 60, undefined]);
+        // One rule per retained table, in a stable order, without noncurrent versions in an unversioned bucket.
+        assert.deepEqual(
+            (g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules as any[]).filter((r) => r.id.startsWith("expire-table-")),
+            [
+                { id: "expire-table-orders", status: "Enabled", filter: { prefix: "exports/orders/" }, expiration: { days: 30 } },
+                { id: "expire-table-returns", status: "Enabled", filter: { prefix: "exports/returns/" }, expiration: { days: 60 } },
+            ],
+        );
     });
 
     it("waits for nothing a stack does not declare", async () => {
@@ -359,67 +385,5 @@ describe("audit trail and recovery: the first backfill", () => {
             [0, 0, 0],
         );
         assert.ok(g.ofType("command:local:Command").length > 0);
-    });
-});
-
-describe("lifecycle rules (pure)", () => {
-    const settings = {
-        versioning: true,
-        noncurrentVersionDays: 90,
-        abortIncompleteUploadDays: 7,
-        athenaResultsPrefix: "athena-results",
-        athenaResultsDays: 30,
-    };
-
-    it("keeps the lake's rules of a stack without retentions as they were (no diff on an existing stack)", () => {
-        assert.deepEqual(lifecycleRules.lakeLifecycleRules({ ...settings, retainedTables: [] }), [
-            {
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                filter: { prefix: "" },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            },
-            { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
-            {
-                id: "expire-old-versions",
-                status: "Enabled",
-                filter: { prefix: "" },
-                noncurrentVersionExpiration: { noncurrentDays: 90 },
-                expiration: { expiredObjectDeleteMarker: true },
-            },
-        ]);
-        assert.deepEqual(
-            lifecycleRules.lakeLifecycleRules({ ...settings, versioning: false, retainedTables: [] }).map((r) => r.id),
-            ["abort-incomplete-multipart-uploads", "expire-athena-results"],
-        );
-    });
-
-    it("expires each retained table under its own folder, in a stable order, noncurrent versions only when versioned", () => {
-        const tables = [
-            { folder: "orders", prefix: "exports/orders/", days: 365 },
-            { folder: "customers", prefix: "exports/customers/", days: 730 },
-        ];
-        const rules = lifecycleRules.tableRetentionRules(tables, { versioning: true, noncurrentVersionDays: 30 });
-        assert.deepEqual(
-            rules.map((r) => [
-                r.id,
-                (r.filter as any).prefix,
-                (r.expiration as any).days,
-                (r.noncurrentVersionExpiration as any).noncurrentDays,
-            ]),
-            [
-                ["expire-table-customers", "exports/customers/", 730, 30],
-                ["expire-table-orders", "exports/orders/", 365, 30],
-            ],
-        );
-        assert.equal(
-            lifecycleRules.tableRetentionRules(tables, { versioning: false, noncurrentVersionDays: 30 })[0].noncurrentVersionExpiration,
-            undefined,
-        );
-        // The replica has no Athena results: housekeeping and the same table rules.
-        assert.deepEqual(
-            lifecycleRules.replicaLifecycleRules({ ...settings, retainedTables: tables }).map((r) => r.id),
-            ["abort-incomplete-multipart-uploads", "expire-old-versions", "expire-table-customers", "expire-table-orders"],
-        );
     });
 });

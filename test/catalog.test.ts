@@ -1,6 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CRAWLER_QUEUE_ACTIONS } from "../components/catalog/policy-documents";
-import { serviceTrustPolicy } from "../components/policy-document";
+import { CRAWLER_CATALOG_ACTIONS, CRAWLER_QUEUE_ACTIONS } from "../components/catalog/policy-documents";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 
 const CRAWLER = "aws:glue/crawler:Crawler";
@@ -76,7 +75,9 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         assert.equal(table.retainOnDelete, false, "a retained old table would collide with its delete-first replacement");
         assert.deepEqual(table.ignoreChanges, ["parameters", "storageDescriptor.parameters"]);
 
-        assert.deepEqual(policyOf(role, "assumeRolePolicy"), serviceTrustPolicy("glue.amazonaws.com"));
+        assert.deepEqual(policyOf(role, "assumeRolePolicy").Statement, [
+            { Effect: "Allow", Principal: { Service: "glue.amazonaws.com" }, Action: "sts:AssumeRole" },
+        ]);
         assert.deepEqual(attachments, [], "no managed policy: AWSGlueServiceRole grants glue:* on * and every bucket's listing");
         assert.ok(g.dependsOn(crawler, policy), "crawler after its role policy (Glue checks the queue at creation)");
 
@@ -112,6 +113,17 @@ function checkCatalog(g: Graph, tables: string[], schedule: string | undefined, 
         const list = doc.Statement.find((s: any) => s.Action === "s3:ListBucket");
         assert.deepEqual(list.Condition.StringLike["s3:prefix"], [`exports/${t}/`, `exports/${t}/*`]);
         assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "ConsumeOwnEventQueue").Action, CRAWLER_QUEUE_ACTIONS);
+        assert.deepEqual(doc.Statement.find((s: any) => s.Sid === "KeepOwnGlueTable").Action, CRAWLER_CATALOG_ACTIONS);
+        const actions: string[] = doc.Statement.flatMap((s: any) => [s.Action].flat());
+        const plain = actions.filter((a) => !a.startsWith("kms:"));
+        assert.ok(!plain.some((a) => /Put(?!LogEvents)|Delete(?!Message)|SendMessage|CreateTable|\*/.test(a)), plain.join(","));
+        const decrypt = doc.Statement.find((s: any) => s.Sid === "DecryptWithLakeKey");
+        const unconditioned = doc.Statement.filter((s: any) => !s.Condition).flatMap((s: any) => [s.Action].flat());
+        if (key) {
+            assert.deepEqual(decrypt, { Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: key });
+            const kms = unconditioned.filter((a: string) => a.startsWith("kms:")).sort();
+            assert.deepEqual(kms, ["kms:Decrypt", "kms:DescribeKey"], "it encrypts nothing outside its log group's context");
+        } else assert.ok(!actions.some((a) => a.startsWith("kms:")), "KMS only with the lake key");
     }
 
     const wg = g.one("aws:athena/workgroup:Workgroup").inputs;

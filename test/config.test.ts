@@ -1,44 +1,16 @@
 import * as assert from "node:assert/strict";
-import { ConfigError, DEFAULTS, parseSettings, PROJECT } from "../config";
+import { DEFAULTS, parseSettings, PROJECT } from "../config";
+import { at, ctx, k, ORDERS, problems, raw as base, table } from "./harness/config";
 import { ROOT, stackConfig } from "../offline";
 import { stackDir, stackFilePath } from "../offline/stacks";
 import * as fs from "fs";
 
-const ctx = { project: PROJECT, stack: "dev" };
-const k = (key: string) => `${PROJECT}:${key}`;
-
-const ORDERS = {
-    name: "ORDERS",
-    columns: [
-        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
-        { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
-        { name: "STATUS", type: "VARCHAR(32)" },
-        { name: "ORDER_DATE", type: "DATE" },
-    ],
-    partitionBy: "ORDER_TS",
-};
-
-/** A minimal valid configuration, in engine form. */
-function base(over: Record<string, unknown> = {}): Record<string, string> {
-    const raw: Record<string, unknown> = { "aws:region": "eu-west-1", [k("tables")]: [ORDERS], ...over };
-    const out: Record<string, string> = {};
-    for (const [key, v] of Object.entries(raw)) if (v !== undefined) out[key] = typeof v === "string" ? v : JSON.stringify(v);
-    return out;
-}
-
-function problems(raw: Record<string, string>, c = ctx): string[] {
-    try {
-        parseSettings(raw, c);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-        return e.problems;
-    }
-    return [];
-}
-
-function table(over: Record<string, unknown>) {
-    return { ...ORDERS, ...over };
-}
+const IDENT = /expected an upper-case Snowflake identifier: a letter, then letters, digits or _ \(at most 128\)/;
+const PREFIX =
+    /expected an S3 prefix: folders of lower-case letters, digits, _ or - joined by \/, without a leading or trailing \/ \(at most 200\)/;
+const oneTable = (over: Record<string, unknown>) => ({ [k("tables")]: [table(over)] });
+const withColumn0 = (column: Record<string, unknown>) => oneTable({ columns: [column, ...ORDERS.columns.slice(1)] });
+type Case = [string, Record<string, unknown>, RegExp];
 
 describe("config: the safety-net crawl", () => {
     it("is switched off only with the explicit acknowledgement, with or without safetyNetCrawl: false", () => {
@@ -210,8 +182,8 @@ describe("config: parseSettings", () => {
         ["unknown project key", { [k("bucketName")]: "x" }, /^incremental-crawl:bucketName: expected one of the project settings/],
         [
             "credential in stack config",
-            { "snowflake:privateKey": "-----BEGIN" },
-            /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY/,
+            { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----" },
+            /^snowflake:privateKey: expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY in the environment of pulumi up/,
         ],
         ["aws secret key in stack config", { "aws:secretKey": "abc" }, /^aws:secretKey: expected no credential/],
         ["production not boolean", { [k("production")]: "yes" }, /^incremental-crawl:production: expected true or false, got "yes"$/],
@@ -245,14 +217,15 @@ describe("config: parseSettings", () => {
             { [k("glueCatalogEncryption")]: "yes" },
             /^incremental-crawl:glueCatalogEncryption: expected true or false, got "yes"$/,
         ],
-        ["prefix with ..", { [k("exportPrefix")]: "exports/../x" }, /^incremental-crawl:exportPrefix: expected an S3 prefix/],
-        ["prefix with trailing slash", { [k("exportPrefix")]: "exports/" }, /exportPrefix: expected an S3 prefix/],
+        // The export prefix becomes S3 keys, the notification filter, IAM resources and the stage URL.
+        ...["exports/../x", "../outside", "exports/../../athena-results", "/exports", "exports/", "s3://other-bucket/exports", ""]
+            .concat(["a".repeat(201), "exports/*", "exports/${aws:username}", "ex'ports now", "my exports"])
+            .map((prefix): Case => [`prefix ${JSON.stringify(prefix)}`, { [k("exportPrefix")]: prefix }, at(k("exportPrefix"), PREFIX)]),
         [
             "prefix Glue's managed policy opens to every crawler",
             { [k("exportPrefix")]: "lake/aws-glue-exports" },
             /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/,
         ],
-        ["prefix with space", { [k("exportPrefix")]: "my exports" }, /exportPrefix: expected an S3 prefix/],
         [
             "encryption unknown",
             { [k("encryption")]: "aws:kms" },
@@ -263,13 +236,11 @@ describe("config: parseSettings", () => {
             { [k("queueRetentionDays")]: "14" },
             /queueRetentionDays: expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got 14/,
         ],
-        ["negative retention", { [k("queueRetentionDays")]: "-1" }, /queueRetentionDays: expected an integer from 1 to 13/],
         [
-            "retention not a number",
-            { [k("noncurrentVersionDays")]: "30d" },
-            /noncurrentVersionDays: expected an integer from 1 to 3650, got "30d"/,
+            "negative retention",
+            { [k("queueRetentionDays")]: "-1" },
+            /^incremental-crawl:queueRetentionDays: expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got -1$/,
         ],
-        ["fractional integer", { [k("maxFileSizeMb")]: "1.5" }, /maxFileSizeMb: expected an integer from 1 to 5120, got 1.5/],
         [
             "the retired crawl schedule",
             { [k("crawlerSchedule")]: "cron(15 * * * ? *)" },
@@ -280,21 +251,10 @@ describe("config: parseSettings", () => {
             { [k("crawlBatchSize")]: "101" },
             /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 \(new objects that start a table's crawl at once: the Glue EVENT trigger's BatchSize\), got 101$/,
         ],
-        ["batch size 0", { [k("crawlBatchSize")]: "0" }, /^incremental-crawl:crawlBatchSize: expected an integer from 1 to 100 /],
         [
             "batch window above Glue's 900 s",
             { [k("crawlBatchWindowSeconds")]: "901" },
             /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\), got 901$/,
-        ],
-        [
-            "batch window 0",
-            { [k("crawlBatchWindowSeconds")]: "0" },
-            /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 /,
-        ],
-        [
-            "batch window in minutes",
-            { [k("crawlBatchWindowSeconds")]: "5m" },
-            /^incremental-crawl:crawlBatchWindowSeconds: expected an integer from 1 to 900 .*, got "5m"$/,
         ],
         [
             "safety net not boolean",
@@ -364,21 +324,48 @@ describe("config: parseSettings", () => {
             { [k("taskTimeoutMinutes")]: "0" },
             /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 \(minutes a task run may take before Snowflake cancels it: USER_TASK_TIMEOUT_MS, at most 7 days\), got 0$/,
         ],
-        [
-            "task timeout over 7 days",
-            { [k("taskTimeoutMinutes")]: "10081" },
-            /^incremental-crawl:taskTimeoutMinutes: expected an integer from 1 to 10080 /,
-        ],
         ["no tables", { [k("tables")]: [] }, /^incremental-crawl:tables: expected a list of 1 to 200 tables/],
         ["tables missing", { [k("tables")]: undefined }, /^incremental-crawl:tables: expected a list of 1 to 200 tables.*got nothing$/],
         ["tables not a list", { [k("tables")]: { name: "X" } }, /^incremental-crawl:tables: expected a list/],
         ["table not an object", { [k("tables")]: ["ORDERS"] }, /^incremental-crawl:tables\[0\]: expected a table/],
+        // A table name becomes a Snowflake identifier, an S3 folder, a Glue table and IAM resources.
+        ...["", `T${"X".repeat(128)}`, 'ORD"ERS', "ORD'ERS", "ORDERS 2024", "ORDERS..X", "../../SECRETS", "ORDERS*", "orders", "ORDERS$"]
+            .concat(['ORDERS"; DROP TABLE USERS; --'])
+            .map((name): Case => [`table name ${JSON.stringify(name)}`, oneTable({ name }), at(k("tables[0].name"), IDENT)]),
+        ["table name 42", oneTable({ name: 42 }), at(k("tables[0].name"), /expected a string, got 42$/)],
+        ["table name null", oneTable({ name: null }), at(k("tables[0].name"), /expected a string, got null$/)],
+        ["table name a list", oneTable({ name: ["ORDERS"] }), at(k("tables[0].name"), /expected a string/)],
         [
-            "table name lower case",
-            { [k("tables")]: [table({ name: "orders" })] },
-            /tables\[0\]\.name: expected an upper-case Snowflake identifier/,
+            "tables a string",
+            { [k("tables")]: "ORDERS" },
+            at(k("tables"), /expected a list of 1 to 200 tables, each \{name, columns, partitionBy\}/),
         ],
-        ["table name with $", { [k("tables")]: [table({ name: "ORDERS$" })] }, /tables\[0\]\.name: expected an upper-case/],
+        [
+            "more than 200 tables",
+            { [k("tables")]: Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` })) },
+            at(k("tables"), /expected a list of 1 to 200 tables/),
+        ],
+        ["partition column a number", oneTable({ partitionBy: 3 }), at(k("tables[0].partitionBy"), /expected a column name of the table/)],
+        [
+            "column name carrying SQL",
+            withColumn0({ name: 'ID" FROM X; --', type: "NUMBER(38,0)" }),
+            at(k("tables[0].columns[0].name"), /expected an upper-case column name/),
+        ],
+        [
+            "column type carrying SQL",
+            withColumn0({ name: "ORDER_ID", type: "NUMBER); DROP TABLE X; --" }),
+            at(k("tables[0].columns[0].type"), /expected a Snowflake data type such as NUMBER\(38,0\)/),
+        ],
+        [
+            "column nullable a string",
+            withColumn0({ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: "false" }),
+            at(k("tables[0].columns[0].nullable"), /expected true or false/),
+        ],
+        [
+            "source carrying SQL",
+            oneTable({ source: "CRM.PUBLIC.T; DROP DATABASE CRM" }),
+            at(k("tables[0].source"), /expected DATABASE\.SCHEMA\.TABLE, each part an upper-case Snowflake identifier/),
+        ],
         [
             "duplicate tables",
             { [k("tables")]: [ORDERS, ORDERS] },
@@ -386,38 +373,38 @@ describe("config: parseSettings", () => {
         ],
         [
             "unknown table key",
-            { [k("tables")]: [table({ partition: "X" })] },
+            oneTable({ partition: "X" }),
             /^incremental-crawl:tables\[0\]\.partition: expected one of the table settings/,
         ],
-        ["no columns", { [k("tables")]: [table({ columns: [] })] }, /tables\[0\]\.columns: expected a list of 1 to 1000 columns/],
+        ["no columns", oneTable({ columns: [] }), /tables\[0\]\.columns: expected a list of 1 to 1000 columns/],
         [
             "column name with space",
-            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "MY COL", type: "DATE" }] })] },
+            oneTable({ columns: [...ORDERS.columns, { name: "MY COL", type: "DATE" }] }),
             /tables\[0\]\.columns\[4\]\.name: expected an upper-case column name/,
         ],
         [
             "duplicate column",
-            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "STATUS", type: "DATE" }] })] },
+            oneTable({ columns: [...ORDERS.columns, { name: "STATUS", type: "DATE" }] }),
             /columns\[4\]\.name: expected a name no other column of the table has/,
         ],
         [
             "bad column type",
-            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "VARCHAR(10); DROP TABLE T" }] })] },
+            oneTable({ columns: [...ORDERS.columns, { name: "X", type: "VARCHAR(10); DROP TABLE T" }] }),
             /columns\[4\]\.type: expected a Snowflake data type/,
         ],
         [
             "nullable not boolean",
-            { [k("tables")]: [table({ columns: [{ name: "ORDER_TS", type: "DATE", nullable: "no" }] })] },
+            oneTable({ columns: [{ name: "ORDER_TS", type: "DATE", nullable: "no" }] }),
             /columns\[0\]\.nullable: expected true or false/,
         ],
         [
             "unknown column key",
-            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "X", type: "DATE", default: 1 }] })] },
+            oneTable({ columns: [...ORDERS.columns, { name: "X", type: "DATE", default: 1 }] }),
             /columns\[4\]\.default: expected one of the column settings/,
         ],
         [
             "partition column missing",
-            { [k("tables")]: [table({ partitionBy: "SHIPPED_AT" })] },
+            oneTable({ partitionBy: "SHIPPED_AT" }),
             /tables\[0\]\.partitionBy: expected a column name of the table .*got "SHIPPED_AT"/,
         ],
         [
@@ -437,35 +424,35 @@ describe("config: parseSettings", () => {
         ],
         [
             "partition on VARIANT",
-            { [k("tables")]: [table({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" })] },
+            oneTable({ columns: [{ name: "DOC", type: "VARIANT" }], partitionBy: "DOC" }),
             /partitionBy: expected a DATE, TIMESTAMP, text, number or boolean column, got "DOC of type VARIANT"/,
         ],
         [
             "hour granularity on a DATE",
-            { [k("tables")]: [table({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" })] },
+            oneTable({ partitionBy: "ORDER_DATE", partitionGranularity: "hour" }),
             /partitionGranularity: expected one of "day", "month" for a column of type DATE/,
         ],
         [
             "day granularity on text",
-            { [k("tables")]: [table({ partitionBy: "STATUS", partitionGranularity: "day" })] },
+            oneTable({ partitionBy: "STATUS", partitionGranularity: "day" }),
             /partitionGranularity: expected one of "value" for a column of type VARCHAR\(32\)/,
         ],
         [
             "generation not a positive integer",
-            { [k("tables")]: [table({ generation: 0 })] },
+            oneTable({ generation: 0 }),
             /tables\[0\]\.generation: expected an integer from 1 to 1000000 \(raise it to re-export the whole table\), got 0/,
         ],
         [
             "a DT column in a date-partitioned table",
-            { [k("tables")]: [table({ columns: [...ORDERS.columns, { name: "DT", type: "DATE" }] })] },
+            oneTable({ columns: [...ORDERS.columns, { name: "DT", type: "DATE" }] }),
             /tables\[0\]\.columns: expected no column named DT: it is the table's partition key in S3 and Glue, and Athena refuses a column repeated as a partition key, got "DT"/,
         ],
         [
             "a P_<COLUMN> column in a value-partitioned table",
-            { [k("tables")]: [table({ partitionBy: "STATUS", columns: [...ORDERS.columns, { name: "P_STATUS", type: "DATE" }] })] },
+            oneTable({ partitionBy: "STATUS", columns: [...ORDERS.columns, { name: "P_STATUS", type: "DATE" }] }),
             /tables\[0\]\.columns: expected no column named P_STATUS/,
         ],
-        ["bad source", { [k("tables")]: [table({ source: "CRM.CUSTOMERS" })] }, /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
+        ["bad source", oneTable({ source: "CRM.CUSTOMERS" }), /tables\[0\]\.source: expected DATABASE\.SCHEMA\.TABLE/],
         [
             "production without an audit trail",
             { [k("production")]: "true", [k("auditTrail")]: "none" },
@@ -492,11 +479,6 @@ describe("config: parseSettings", () => {
             /^incremental-crawl:auditTrail: expected cloudtrail: followed by a trail ARN/,
         ],
         [
-            "access logs kept no day",
-            { [k("accessLogDays")]: "0" },
-            /^incremental-crawl:accessLogDays: expected an integer from 1 to 3650, got 0$/,
-        ],
-        [
             "production without a replica",
             { [k("production")]: "true", [k("encryption")]: "kms" },
             /^incremental-crawl:replicaRegion: expected an AWS region for the recovery replica in a production stack \(production: true keeps the only copy of rows Snowflake deleted; a delete must stay recoverable\), got ""$/,
@@ -518,13 +500,80 @@ describe("config: parseSettings", () => {
         ],
         [
             "a retention of no day",
-            { [k("tables")]: [table({ retentionDays: 0 })] },
+            oneTable({ retentionDays: 0 }),
             /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 \(days a table's exported objects are kept; leave it out to keep them\), got 0$/,
         ],
         [
             "a retention in text",
-            { [k("tables")]: [table({ retentionDays: "2y" })] },
+            oneTable({ retentionDays: "2y" }),
             /^incremental-crawl:tables\[0\]\.retentionDays: expected an integer from 1 to 36500 .*, got "2y"$/,
+        ],
+        ["production 1", { [k("production")]: "1" }, at(k("production"), /expected true or false, got 1$/)],
+        [
+            "Snowflake database carrying SQL",
+            { [k("snowflakeDatabase")]: 'LAKE"; DROP DATABASE PROD; --' },
+            at(k("snowflakeDatabase"), IDENT),
+        ],
+        [
+            "Glue database carrying SQL",
+            { [k("glueDatabase")]: "lake; drop table x" },
+            at(k("glueDatabase"), /expected a Glue\/Athena name: a lower-case letter/),
+        ],
+        [
+            "Snowflake role carrying SQL",
+            { "snowflake:role": 'ADMIN" ; --' },
+            at("snowflake:role", /expected a Snowflake name of letters, digits, _, \. or -/),
+        ],
+        [
+            "alert address with a header injection",
+            { [k("alertEmails")]: ["ops@example.com\nBcc: x@evil.test"] },
+            at(k("alertEmails[0]"), /expected an email address such as data-oncall@example\.com/),
+        ],
+        // Integers out of their range, or not integers: the key and its range are named.
+        ...(
+            [
+                ["queueRetentionDays", "0", "1 to 13"],
+                ["noncurrentVersionDays", "30d", "1 to 3650"],
+                ["noncurrentVersionDays", "-30", "1 to 3650"],
+                ["maxFileSizeMb", "1.5", "1 to 5120"],
+                ["crawlBatchSize", "0", "1 to 100"],
+                ["crawlBatchSize", "-1", "1 to 100"],
+                ["crawlBatchWindowSeconds", "0", "1 to 900"],
+                ["crawlBatchWindowSeconds", "5m", "1 to 900"],
+                ["taskTimeoutMinutes", "10081", "1 to 10080"],
+                ["maxReceiveCount", "-5", "1 to 1000"],
+                ["taskScheduleMinutes", "ten", "1 to 11520"],
+                ["accessLogDays", "0", "1 to 3650"],
+            ] as const
+        ).map(([key, v, range]): Case => {
+            const got = Number.isNaN(Number(v)) ? `"${v}"` : v.replace(".", "\\.");
+            return [`${key} ${v}`, { [k(key)]: v }, at(k(key), new RegExp(`expected an integer from ${range}( \\(.*\\))?, got ${got}$`))];
+        }),
+        // An unknown key is answered with the key it most likely meant, or with the settings when none is near.
+        [
+            "a misspelt project setting",
+            { [k("glueDatabse")]: "lake" },
+            /^incremental-crawl:glueDatabse: expected one of the project settings \(did you mean glueDatabase\?\), got "an unknown key"$/,
+        ],
+        [
+            "a misspelt table setting",
+            oneTable({ partitionGranularty: "day" }),
+            /^incremental-crawl:tables\[0\]\.partitionGranularty: expected one of the table settings \(did you mean partitionGranularity\?\), got "an unknown key"$/,
+        ],
+        [
+            "a misspelt column setting",
+            oneTable({ columns: [...ORDERS.columns, { name: "X", type: "DATE", nulable: true }] }),
+            /^incremental-crawl:tables\[0\]\.columns\[4\]\.nulable: expected one of the column settings \(did you mean nullable\?\), got "an unknown key"$/,
+        ],
+        [
+            "an unknown project setting like none",
+            { [k("purgeAfterUnload")]: "true" },
+            /^incremental-crawl:purgeAfterUnload: expected one of the project settings \(production, exportPrefix, .*tables\), got "an unknown key"$/,
+        ],
+        [
+            "an unknown table setting like none",
+            oneTable({ overwrite: true }),
+            at(k("tables[0].overwrite"), /expected one of the table settings \(name, columns, partitionBy/),
         ],
     ];
     for (const [what, over, expected] of invalid) {
@@ -591,8 +640,11 @@ describe("config: parseSettings", () => {
     });
 
     it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
-        const e = problems(base(), { project: PROJECT, stack: "Prod_EU" });
-        assert.match(e[0], /^stack name: expected a stack name of lower-case letters/);
+        for (const stack of ["Prod_EU", "prod; drop"])
+            assert.match(
+                problems(base(), { project: PROJECT, stack })[0],
+                /^stack name: expected a stack name of lower-case letters, digits or -/,
+            );
     });
 
     it("accepts value partitions and hour partitions where the column allows them", () => {

@@ -70,8 +70,15 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
             });
             assert.deepEqual(st("CreateCrawlerLogGroup").Resource, [arn, `${arn}:*`]);
             assert.equal(st("WriteOwnCrawlerLog").Resource, `${arn}:log-stream:${c.inputs.name}`);
-            assert.deepEqual(st("EncryptOwnCrawlerLogs").Condition, { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": arn } });
-            assert.equal(st("EncryptOwnCrawlerLogs").Resource, key);
+            const encrypt = st("EncryptOwnCrawlerLogs");
+            assert.deepEqual(
+                [encrypt.Action, encrypt.Resource, encrypt.Condition],
+                [
+                    ["kms:Encrypt", "kms:GenerateDataKey*", "kms:ReEncrypt*"],
+                    key,
+                    { ArnEquals: { "kms:EncryptionContext:aws:logs:arn": arn } },
+                ],
+            );
             assert.ok(
                 !JSON.stringify(doc).includes('log-group:/aws-glue/crawlers"'),
                 "nothing in the unencrypted default log group any more",
@@ -83,11 +90,17 @@ describe("crawler logs: prod encrypts them with the lake key", () => {
     it("admits CloudWatch Logs of the stack's region into the key for the stack's crawler log groups only", () => {
         const doc = policyOf(g.one("aws:kms/key:Key", "-kms-key"));
         const st = doc.Statement.find((s: any) => s.Sid === "AllowCloudWatchLogsForCrawlerLogGroups");
-        assert.deepEqual(st.Principal, { Service: "logs.eu-west-1.amazonaws.com" });
-        assert.deepEqual(st.Condition, {
-            ArnLike: {
-                "kms:EncryptionContext:aws:logs:arn":
-                    "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/incremental-crawl-prod-*-incremental-crawl-prod-crawler-logs",
+        assert.deepEqual(st, {
+            Sid: "AllowCloudWatchLogsForCrawlerLogGroups",
+            Effect: "Allow",
+            Principal: { Service: "logs.eu-west-1.amazonaws.com" },
+            Action: ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            Resource: "*",
+            Condition: {
+                ArnLike: {
+                    "kms:EncryptionContext:aws:logs:arn":
+                        "arn:aws:logs:eu-west-1:123456789012:log-group:/aws-glue/crawlers-role/incremental-crawl-prod-*-incremental-crawl-prod-crawler-logs",
+                },
             },
         });
         for (const group of g.ofType(LOG_GROUP)) {

@@ -5,7 +5,8 @@
  * under mocks; and a stack that sets none of it, unchanged.
  */
 import * as assert from "node:assert/strict";
-import { ConfigError, parseSettings, PROJECT } from "../config";
+import { parseSettings, PROJECT } from "../config";
+import { ctx, k, problems, raw } from "./harness/config";
 import { LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validateLakeArgs } from "@incremental-crawl/components";
 import { bucketTlsOnlyPolicy } from "../components/lake/policy-documents";
 import { sharingProblems } from "../components/validate";
@@ -13,8 +14,6 @@ import { CapturedResource, Graph, graphOf } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
 import { planStack } from "../tools/plan/policy-run";
 
-const ctx = { project: PROJECT, stack: "dev" };
-const k = (key: string) => `${PROJECT}:${key}`;
 const READER = "444455556666";
 const OTHER_READER = "777788889999";
 
@@ -39,31 +38,15 @@ const QUEUE_HERE = `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT}:orders-audit`;
 const FUNCTION_HERE = `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:index-orders:live`;
 const WEBHOOK = "https://hooks.example.com/lake/orders";
 
-function raw(over: Record<string, unknown> = {}): Record<string, string> {
-    const all: Record<string, unknown> = { "aws:region": "eu-west-1", [k("tables")]: [ORDERS, RETURNS], ...over };
-    return Object.fromEntries(
-        Object.entries(all)
-            .filter(([, v]) => v !== undefined)
-            .map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)]),
-    );
-}
-
-function problems(config: Record<string, string>): string[] {
-    try {
-        parseSettings(config, ctx);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected ConfigError, got ${e}`);
-        return e.problems;
-    }
-    return [];
-}
+const config = (over: Record<string, unknown> = {}) => raw(over, { "aws:region": "eu-west-1", [k("tables")]: [ORDERS, RETURNS] });
+const problemsOf = (over: Record<string, unknown> = {}) => problems(config(over));
 
 const withSubscribers = (...subscribers: unknown[]) => ({ [k("tables")]: [{ ...ORDERS, subscribers }, RETURNS] });
 
 describe("sharing: the validator", () => {
     it("takes readers of every table and of one table, and subscribers of each protocol", () => {
         const s = parseSettings(
-            raw({
+            config({
                 [k("readers")]: [READER, `${OTHER_READER}:ORDERS`],
                 ...withSubscribers(
                     { protocol: "sqs", endpoint: QUEUE_ELSEWHERE, subscribedBy: "endpoint-owner" },
@@ -89,119 +72,104 @@ describe("sharing: the validator", () => {
     });
 
     it("defaults to sharing nothing, with SNS's quota of filter policies", () => {
-        const s = parseSettings(raw(), ctx);
+        const s = parseSettings(config(), ctx);
         assert.deepEqual([s.readers, s.glueCatalogResourcePolicy, s.maxFilterPolicies], [[], false, 200]);
         assert.equal(LAKE_DEFAULTS.maxFilterPolicies, SNS_FILTER_POLICIES_PER_TOPIC);
         assert.equal(MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, "the table limit is the same fact");
     });
 
     it("refuses an account id of 11 digits, and one YAML turned into a number", () => {
-        assert.deepEqual(problems(raw({ [k("readers")]: ["44445555666"] })), [
+        assert.deepEqual(problemsOf({ [k("readers")]: ["44445555666"] }), [
             `${k("readers")}[0]: expected an AWS account id of 12 digits, alone (every table) or followed by :<TABLE> (one table), e.g. "444455556666" or "444455556666:ORDERS", got "44445555666"`,
         ]);
-        assert.deepEqual(problems(raw({ [k("readers")]: [444455556666] })), [
+        assert.deepEqual(problemsOf({ [k("readers")]: [444455556666] }), [
             `${k("readers")}[0]: expected a reader as a string: "<account id>" or "<account id>:<TABLE>" (quote an account id in YAML, or it becomes a number), got 444455556666`,
         ]);
-        assert.match(problems(raw({ [k("readers")]: "444455556666" }))[0], /^incremental-crawl:readers: expected a list of readers/);
+        assert.match(problemsOf({ [k("readers")]: "444455556666" })[0], /^incremental-crawl:readers: expected a list of readers/);
     });
 
     it("refuses a reader of an unknown table, suggesting the table meant", () => {
-        assert.deepEqual(problems(raw({ [k("readers")]: [`${READER}:ORDRES`] })), [
+        assert.deepEqual(problemsOf({ [k("readers")]: [`${READER}:ORDRES`] }), [
             `${k("readers")}[0]: expected ${READER}:<TABLE> with a table of tables (ORDERS, RETURNS) (did you mean ${READER}:ORDERS?), got "${READER}:ORDRES"`,
         ]);
     });
 
     it("refuses the same reader twice: the same grant, or a table of an account that reads every table", () => {
-        assert.deepEqual(problems(raw({ [k("readers")]: [`${READER}:ORDERS`, `${READER}:RETURNS`, `${READER}:ORDERS`] })), [
+        assert.deepEqual(problemsOf({ [k("readers")]: [`${READER}:ORDERS`, `${READER}:RETURNS`, `${READER}:ORDERS`] }), [
             `${k("readers")}[2]: expected each reader once (readers[0] lets ${READER} read ORDERS): an account alone for every table, or with each of its tables once, got "${READER}:ORDERS"`,
         ]);
         assert.match(
-            problems(raw({ [k("readers")]: [READER, `${READER}:ORDERS`] }))[0],
+            problemsOf({ [k("readers")]: [READER, `${READER}:ORDERS`] })[0],
             /readers\[1\]: expected each reader once \(readers\[0\] lets 444455556666 read every table\)/,
         );
         assert.match(
-            problems(raw({ [k("readers")]: [`${READER}:ORDERS`, READER] }))[0],
+            problemsOf({ [k("readers")]: [`${READER}:ORDERS`, READER] })[0],
             /readers\[1\]: expected each reader once \(readers\[0\] names 444455556666 for a table\)/,
         );
-        assert.deepEqual(problems(raw({ [k("readers")]: [READER, OTHER_READER] })), [], "two accounts are two readers");
+        assert.deepEqual(problemsOf({ [k("readers")]: [READER, OTHER_READER] }), [], "two accounts are two readers");
     });
 
-    it("refuses a subscriber endpoint of the wrong form for its protocol", () => {
-        const sub = (s: unknown) => problems(raw(withSubscribers(s)));
-        const at = `${k("tables")}[0].subscribers[0]`;
-        assert.deepEqual(sub({ protocol: "sqs", endpoint: `https://sqs.eu-west-1.amazonaws.com/${READER}/orders-events` }), [
-            `${at}.endpoint: expected the ARN of an SQS queue, arn:aws:sqs:<region>:<account id>:<queue name>, got "https://sqs.eu-west-1.amazonaws.com/${READER}/orders-events"`,
+    it("refuses a subscriber endpoint of the wrong form for its protocol, naming the key and the form", () => {
+        assert.deepEqual(problemsOf(withSubscribers({ protocol: "sqs", endpoint: `https://sqs.eu-west-1.amazonaws.com/${READER}/q` })), [
+            `${k("tables")}[0].subscribers[0].endpoint: expected the ARN of an SQS queue, arn:aws:sqs:<region>:<account id>:<queue name>, got "https://sqs.eu-west-1.amazonaws.com/${READER}/q"`,
         ]);
-        assert.match(sub({ protocol: "sqs", endpoint: FUNCTION_HERE })[0], /subscribers\[0\]\.endpoint: expected the ARN of an SQS queue/);
+    });
+    const badSubscribers: Array<[Record<string, unknown>, RegExp]> = [
+        [{ protocol: "sqs", endpoint: FUNCTION_HERE }, /subscribers\[0\]\.endpoint: expected the ARN of an SQS queue/],
+        [{ protocol: "lambda", endpoint: QUEUE_HERE }, /subscribers\[0\]\.endpoint: expected the ARN of a Lambda function/],
+        [{ protocol: "lambda", endpoint: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:bad name` }, /the ARN of a Lambda function/],
+        [{ protocol: "https", endpoint: "http://hooks.example.com/lake" }, /subscribers\[0\]\.endpoint: expected an https:\/\/ URL/],
+        [{ protocol: "https", endpoint: "https://user:secret@hooks.example.com/lake" }, /without credentials/],
+        [{ protocol: "email", endpoint: "a@example.com" }, /subscribers\[0\]\.protocol: expected one of "sqs", "lambda", "https"/],
+        [{ protocol: "https", endpoint: WEBHOOK, subscribedBy: "endpoint-owner" }, /subscribedBy: expected "lake" for an HTTPS endpoint/],
+        [{ protocol: "sqs", endpoint: QUEUE_HERE, subscribedBy: "them" }, /subscribedBy: expected one of "lake", "endpoint-owner"/],
+        [{ protocol: "sqs", endpoint: QUEUE_HERE, filter: "x" }, /subscribers\[0\]\.filter: expected one of the subscriber settings/],
+    ];
+    for (const [subscriber, expected] of badSubscribers) {
+        it(`refuses the subscriber ${JSON.stringify(subscriber)}`, () =>
+            assert.match(problemsOf(withSubscribers(subscriber))[0], expected));
+    }
+    it("refuses subscribers that are not a list", () => {
         assert.match(
-            sub({ protocol: "lambda", endpoint: QUEUE_HERE })[0],
-            /subscribers\[0\]\.endpoint: expected the ARN of a Lambda function/,
-        );
-        assert.match(
-            sub({ protocol: "lambda", endpoint: `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:bad name` })[0],
-            /the ARN of a Lambda function/,
-        );
-        assert.match(
-            sub({ protocol: "https", endpoint: "http://hooks.example.com/lake" })[0],
-            /subscribers\[0\]\.endpoint: expected an https:\/\/ URL/,
-        );
-        assert.match(sub({ protocol: "https", endpoint: "https://user:secret@hooks.example.com/lake" })[0], /without credentials/);
-        assert.match(
-            sub({ protocol: "email", endpoint: "a@example.com" })[0],
-            /subscribers\[0\]\.protocol: expected one of "sqs", "lambda", "https"/,
-        );
-        assert.match(
-            sub({ protocol: "https", endpoint: WEBHOOK, subscribedBy: "endpoint-owner" })[0],
-            /subscribedBy: expected "lake" for an HTTPS endpoint/,
-        );
-        assert.match(
-            sub({ protocol: "sqs", endpoint: QUEUE_HERE, subscribedBy: "them" })[0],
-            /subscribedBy: expected one of "lake", "endpoint-owner"/,
-        );
-        assert.match(
-            sub({ protocol: "sqs", endpoint: QUEUE_HERE, filter: "x" })[0],
-            /subscribers\[0\]\.filter: expected one of the subscriber settings/,
-        );
-        assert.match(
-            problems(raw({ [k("tables")]: [{ ...ORDERS, subscribers: { protocol: "sqs" } }] }))[0],
+            problemsOf({ [k("tables")]: [{ ...ORDERS, subscribers: { protocol: "sqs" } }] })[0],
             /subscribers: expected a list of subscribers/,
         );
     });
 
     it("refuses an endpoint subscribed twice: SNS keeps one subscription per topic, protocol and endpoint", () => {
-        const config = raw({
+        const twice = {
             [k("tables")]: [
                 { ...ORDERS, subscribers: [{ protocol: "https", endpoint: WEBHOOK }] },
                 { ...RETURNS, subscribers: [{ protocol: "https", endpoint: WEBHOOK }] },
             ],
-        });
-        assert.deepEqual(problems(config), [
+        };
+        assert.deepEqual(problemsOf(twice), [
             `${k("tables")}[1].subscribers[0].endpoint: expected an endpoint no other subscriber has (tables[0].subscribers[0] subscribes it already: SNS keeps one subscription per topic, protocol and endpoint), got "${WEBHOOK}"`,
         ]);
     });
 
     it("counts tables and subscribers together against maxFilterPolicies", () => {
         const three = withSubscribers({ protocol: "https", endpoint: WEBHOOK }, { protocol: "https", endpoint: `${WEBHOOK}/2` });
-        assert.deepEqual(problems(raw({ ...three, [k("maxFilterPolicies")]: 4 })), [], "2 tables + 2 subscribers = 4");
-        assert.deepEqual(problems(raw({ ...three, [k("maxFilterPolicies")]: 3 })), [
+        assert.deepEqual(problemsOf({ ...three, [k("maxFilterPolicies")]: 4 }), [], "2 tables + 2 subscribers = 4");
+        assert.deepEqual(problemsOf({ ...three, [k("maxFilterPolicies")]: 3 }), [
             `${k("tables")}: expected at most maxFilterPolicies (3) SNS filter policies on the lake topic, one per table and one per subscriber (SNS allows 200 per topic by default, an adjustable quota: after AWS raised it, raise maxFilterPolicies), got "2 tables and 2 subscribers, 4 filter policies"`,
         ]);
-        assert.match(problems(raw({ [k("maxFilterPolicies")]: 1 }))[0], /^incremental-crawl:tables: expected a list of 1 to 1 tables/);
+        assert.match(problemsOf({ [k("maxFilterPolicies")]: 1 })[0], /^incremental-crawl:tables: expected a list of 1 to 1 tables/);
         assert.match(
-            problems(raw({ [k("maxFilterPolicies")]: 0 }))[0],
+            problemsOf({ [k("maxFilterPolicies")]: 0 })[0],
             /^incremental-crawl:maxFilterPolicies: expected an integer from 1 to 10000/,
         );
         const many = Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` }));
-        assert.match(problems(raw({ [k("tables")]: many }))[0], /tables: expected a list of 1 to 200 tables/);
-        assert.deepEqual(problems(raw({ [k("tables")]: many, [k("maxFilterPolicies")]: 201 })), [], "a raised quota takes more tables");
+        assert.match(problemsOf({ [k("tables")]: many })[0], /tables: expected a list of 1 to 200 tables/);
+        assert.deepEqual(problemsOf({ [k("tables")]: many, [k("maxFilterPolicies")]: 201 }), [], "a raised quota takes more tables");
     });
 
     it("refuses sharing the catalog while it is encrypted with the lake key", () => {
         const prod = { [k("production")]: true, [k("encryption")]: "kms", [k("replicaRegion")]: "eu-central-1", [k("readers")]: [READER] };
-        assert.deepEqual(problems(raw({ ...prod, [k("glueCatalogEncryption")]: true, [k("glueCatalogResourcePolicy")]: true })), [
+        assert.deepEqual(problemsOf({ ...prod, [k("glueCatalogEncryption")]: true, [k("glueCatalogResourcePolicy")]: true }), [
             `${k("glueCatalogResourcePolicy")}: expected false while glueCatalogEncryption is true (a reader of an encrypted Data Catalog would need the lake key for Glue as any catalog client does: kms:Decrypt, kms:Encrypt and kms:GenerateDataKey, more than decrypting the exports through S3), got true`,
         ]);
-        assert.deepEqual(problems(raw({ ...prod, [k("glueCatalogResourcePolicy")]: true })), []);
+        assert.deepEqual(problemsOf({ ...prod, [k("glueCatalogResourcePolicy")]: true }), []);
     });
 
     it("lets no wildcard, policy variable or quote into a policy through a reader or an endpoint", () => {
@@ -214,7 +182,7 @@ describe("sharing: the validator", () => {
             `${READER}:ORDERS:X`,
             ` ${READER}`,
         ]) {
-            assert.match(problems(raw({ [k("readers")]: [reader] }))[0] ?? "", /^incremental-crawl:readers\[0\]: expected/, reader);
+            assert.match(problemsOf({ [k("readers")]: [reader] })[0] ?? "", /^incremental-crawl:readers\[0\]: expected/, reader);
         }
         for (const [protocol, endpoint] of [
             ["sqs", "arn:aws:sqs:eu-west-1:444455556666:*"],
@@ -224,7 +192,7 @@ describe("sharing: the validator", () => {
             ["https", 'https://hooks.example.com/"}'],
             ["https", "https://"],
         ]) {
-            assert.match(problems(raw(withSubscribers({ protocol, endpoint })))[0] ?? "", /subscribers\[0\]\.endpoint: expected/, endpoint);
+            assert.match(problemsOf(withSubscribers({ protocol, endpoint }))[0] ?? "", /subscribers\[0\]\.endpoint: expected/, endpoint);
         }
     });
 
@@ -236,7 +204,7 @@ describe("sharing: the validator", () => {
 });
 
 describe("sharing: what only the account decides, at deploy time", () => {
-    const settingsOf = (over: Record<string, unknown>) => parseSettings(raw(over), ctx);
+    const settingsOf = (over: Record<string, unknown>) => parseSettings(config(over), ctx);
 
     it("refuses the lake's own account as a reader", () => {
         assert.deepEqual(sharingProblems(settingsOf({ [k("readers")]: [READER, `${MOCK_ACCOUNT}:ORDERS`] }), MOCK_ACCOUNT), [

@@ -83,12 +83,6 @@ describe("sql: the unload statement", () => {
         assert.equal(sql.NULL_PARTITION, "__HIVE_DEFAULT_PARTITION__");
     });
 
-    it("never overwrites or deletes: no OVERWRITE, SINGLE, PURGE or INCLUDE_QUERY_ID=FALSE", () => {
-        const text = sql.buildUnloadSql({ table: orders(), stage, path, source, fileFormat, maxFileSizeMb: 16 });
-        assert.doesNotMatch(text, /OVERWRITE|SINGLE|PURGE|INCLUDE_QUERY_ID/);
-        assert.match(text, /MAX_FILE_SIZE = 16777216$/m);
-    });
-
     it("quotes identifiers and literals so that a hostile name cannot change the statement", () => {
         const hostile = 'X"; DROP TABLE T; --';
         assert.equal(sql.quoteIdent(hostile), '"X""; DROP TABLE T; --"');

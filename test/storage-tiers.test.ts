@@ -5,7 +5,6 @@
  */
 import * as assert from "node:assert/strict";
 import { validateLakeArgs } from "@incremental-crawl/components";
-import * as lifecycleRules from "../components/lake/lifecycle-rules";
 import * as storageTiers from "../components/lake/storage-tiers";
 import { ConfigError, parseSettings, PROJECT } from "../config";
 import { graphOf, stackGraph } from "../offline";
@@ -74,55 +73,61 @@ describe("storage tiers: the validator", () => {
         assert.equal(s.tables[0].archived, true);
     });
 
-    it("refuses archived without an archive tier of the table's own", () => {
-        assert.match(
-            problems({ tables: [orders({ archived: true, storageTiers: ["STANDARD_IA:30"] })] }).join("\n"),
+    const refused: Array<[string, Record<string, unknown>, string | RegExp]> = [
+        [
+            "archived without an archive tier of the table's own",
+            { tables: [orders({ archived: true, storageTiers: ["STANDARD_IA:30"] })] },
             /^tables\[0\]\.archived: expected a GLACIER or DEEP_ARCHIVE tier when the table is archived/,
-        );
-        assert.match(
-            problems({ storageTiers: ["STANDARD_IA:30"], tables: [orders({ archived: true })] }).join("\n"),
+        ],
+        [
+            "archived with the lake's tiers only",
+            { storageTiers: ["STANDARD_IA:30"], tables: [orders({ archived: true })] },
             /^tables\[0\]\.archived: expected false unless the table has storageTiers of its own with a GLACIER or DEEP_ARCHIVE tier/,
-        );
-        assert.match(
-            problems({ tables: [orders({ archived: "yes" })] }).join("\n"),
-            /^tables\[0\]\.archived: expected true or false, got "yes"/,
-        );
-    });
-
-    it("refuses a transition to STANDARD_IA before 30 days, and ONEZONE_IA at all", () => {
-        assert.deepEqual(problems({ storageTiers: ["STANDARD_IA:10"] }), [
+        ],
+        ["archived not a boolean", { tables: [orders({ archived: "yes" })] }, /^tables\[0\]\.archived: expected true or false, got "yes"/],
+        [
+            "STANDARD_IA before 30 days",
+            { storageTiers: ["STANDARD_IA:10"] },
             `storageTiers[0]: expected at least 30 days for STANDARD_IA: S3 keeps an object 30 days in STANDARD before STANDARD_IA, got "STANDARD_IA:10"`,
-        ]);
-        assert.match(
-            problems({ storageTiers: ["ONEZONE_IA:30"] }).join("\n"),
+        ],
+        [
+            "ONEZONE_IA",
+            { storageTiers: ["ONEZONE_IA:30"] },
             /^storageTiers\[0\]: expected one of .*: ONEZONE_IA keeps one copy in one Availability Zone/,
-        );
-    });
-
-    it("refuses transitions that do not go down S3's supported transitions", () => {
-        assert.match(
-            problems({ storageTiers: ["INTELLIGENT_TIERING:0", "STANDARD_IA:60"] }).join("\n"),
+        ],
+        [
+            "a transition up from INTELLIGENT_TIERING",
+            { storageTiers: ["INTELLIGENT_TIERING:0", "STANDARD_IA:60"] },
             /^storageTiers\[1\]: expected a class S3 Lifecycle moves INTELLIGENT_TIERING objects to \(GLACIER_IR, GLACIER, DEEP_ARCHIVE\): transitions only go down/,
-        );
-        assert.match(
-            problems({ storageTiers: ["GLACIER_IR:0", "INTELLIGENT_TIERING:200"] }).join("\n"),
+        ],
+        [
+            "a transition up from GLACIER_IR",
+            { storageTiers: ["GLACIER_IR:0", "INTELLIGENT_TIERING:200"] },
             /^storageTiers\[1\]: expected a class S3 Lifecycle moves GLACIER_IR objects to \(GLACIER, DEEP_ARCHIVE\)/,
-        );
-        assert.match(
-            problems({ storageTiers: ["GLACIER_IR:90", "STANDARD_IA:60"] }).join("\n"),
+        ],
+        [
+            "a tier earlier than the one before it",
+            { storageTiers: ["GLACIER_IR:90", "STANDARD_IA:60"] },
             /^storageTiers\[1\]: expected a tier later than the one before it \(GLACIER_IR:90\)/,
-        );
-    });
-
-    it("keeps objects a class's minimum storage duration before the next tier", () => {
-        assert.deepEqual(problems({ storageTiers: ["STANDARD_IA:30", "GLACIER_IR:45"] }), [
+        ],
+        [
+            "a move out of STANDARD_IA within its minimum storage duration",
+            { storageTiers: ["STANDARD_IA:30", "GLACIER_IR:45"] },
             `storageTiers[1]: expected at least 60 days: objects stay 30 days in STANDARD_IA (its minimum storage duration, billed in full if they move on earlier), got "GLACIER_IR:45"`,
-        ]);
-        assert.match(
-            problems({ tables: [orders({ archived: true, storageTiers: ["GLACIER_IR:0", "DEEP_ARCHIVE:60"] })] }).join("\n"),
+        ],
+        [
+            "a move out of GLACIER_IR within its minimum storage duration",
+            { tables: [orders({ archived: true, storageTiers: ["GLACIER_IR:0", "DEEP_ARCHIVE:60"] })] },
             /^tables\[0\]\.storageTiers\[1\]: expected at least 90 days: objects stay 90 days in GLACIER_IR/,
-        );
-    });
+        ],
+    ];
+    for (const [what, args, expected] of refused) {
+        it(`refuses ${what}`, () => {
+            const p = problems(args);
+            if (typeof expected === "string") assert.deepEqual(p, [expected]);
+            else assert.match(p.join("\n"), expected);
+        });
+    }
 
     it("refuses a tier that the table's retention cuts short, naming the key to change", () => {
         // The table's own tier: its objects expire 40 days after the move, before GLACIER_IR's 90.
@@ -183,53 +188,6 @@ describe("storage tiers: the validator", () => {
     });
 });
 
-describe("storage tiers: the lifecycle rules", () => {
-    const base = {
-        versioning: true,
-        noncurrentVersionDays: 30,
-        abortIncompleteUploadDays: 7,
-        athenaResultsPrefix: "athena-results",
-        athenaResultsDays: 30,
-        retainedTables: [],
-    };
-    const tiers = [
-        { storageClass: "STANDARD_IA" as const, days: 30 },
-        { storageClass: "GLACIER_IR" as const, days: 120 },
-    ];
-
-    it("adds one transition rule per tiered table, beside its retention, and nothing for a lake without tiers", () => {
-        const plain = lifecycleRules.lakeLifecycleRules(base);
-        assert.deepEqual(lifecycleRules.lakeLifecycleRules({ ...base, tieredTables: [] }), plain);
-        const rules = lifecycleRules.lakeLifecycleRules({
-            ...base,
-            retainedTables: [{ folder: "orders", prefix: "exports/orders/", days: 400 }],
-            tieredTables: [{ folder: "orders", prefix: "exports/orders/", tiers }],
-        });
-        const tier = rules.find((r) => r.id === "tier-table-orders");
-        assert.deepEqual(tier, {
-            id: "tier-table-orders",
-            status: "Enabled",
-            filter: { prefix: "exports/orders/" },
-            transitions: [
-                { days: 30, storageClass: "STANDARD_IA" },
-                { days: 120, storageClass: "GLACIER_IR" },
-            ],
-        });
-        assert.ok(
-            rules.some((r) => r.id === "expire-table-orders"),
-            "the retention rule stays as it is",
-        );
-        assert.ok(
-            rules.every((r) => r.noncurrentVersionTransitions === undefined),
-            "noncurrent versions are not transitioned",
-        );
-        assert.deepEqual(lifecycleRules.minimumObjectSize([]), {});
-        assert.deepEqual(lifecycleRules.minimumObjectSize([{ folder: "orders", prefix: "exports/orders/", tiers }]), {
-            transitionDefaultMinimumObjectSize: "all_storage_classes_128K",
-        });
-    });
-});
-
 describe("storage tiers: a stack with tiers (under mocks)", function () {
     this.timeout(120_000);
 
@@ -270,6 +228,14 @@ describe("storage tiers: a stack with tiers (under mocks)", function () {
                 suffix,
             );
             assert.equal(lc.inputs.transitionDefaultMinimumObjectSize, "all_storage_classes_128K", suffix);
+            assert.ok(
+                lc.inputs.rules.some((r: any) => r.id === "expire-table-customers"),
+                `${suffix}: the retention rule stays beside the tiers`,
+            );
+            assert.ok(
+                lc.inputs.rules.every((r: any) => r.noncurrentVersionTransitions === undefined),
+                `${suffix}: noncurrent versions are not transitioned`,
+            );
         }
         const replication = g.one(REPLICATION, "-replica-configuration");
         assert.equal(

@@ -9,31 +9,16 @@ import * as os from "node:os";
 import * as path from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import * as YAML from "yaml";
-import { ConfigError, fullKey, parseSettings, PROJECT, PROJECT_KEYS, PROVIDER_KEYS } from "../../config";
+import { ConfigError, fullKey, PROJECT, PROJECT_KEYS, PROVIDER_KEYS } from "../../config";
 import { configOverrides } from "../../tools/plan/main";
 import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import { readStackFile, StackFileError } from "../../offline/stack-file";
 import { validateStack } from "../../tools/cli/stack-config";
 import { keyPath, locate, problemKey, StackConfigError } from "../../tools/cli/stack-config";
-import { runProgram, stackConfig } from "../../offline";
+import { runProgram } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;
-const ctx = { project: PROJECT, stack: "dev" };
-
-function problems(over: Record<string, unknown>): string[] {
-    const raw = {
-        ...stackConfig("dev"),
-        ...Object.fromEntries(Object.entries(over).map(([key, v]) => [key, typeof v === "string" ? v : JSON.stringify(v)])),
-    };
-    try {
-        parseSettings(raw, ctx);
-        return [];
-    } catch (e) {
-        assert.ok(e instanceof ConfigError);
-        return e.problems;
-    }
-}
 
 /** A project root in a temporary directory: Pulumi.yaml and one stack file of `text`. */
 function tempRoot(stack: string, text: string): string {
@@ -46,37 +31,8 @@ function tempRoot(stack: string, text: string): string {
 const DEV = fs.readFileSync(stackFilePath(stackDir(ROOT), "dev"), "utf8");
 const lineOf = (text: string, needle: string) => text.split("\n").findIndex((l) => l.includes(needle)) + 1;
 
-describe("cli: unknown configuration keys get the key they most likely meant", () => {
-    it("names the project setting a misspelt key resembles, instead of listing every setting", () => {
-        const [p] = problems({ [k("glueDatabse")]: "lake" });
-        assert.equal(
-            p,
-            'incremental-crawl:glueDatabse: expected one of the project settings (did you mean glueDatabase?), got "an unknown key"',
-        );
-    });
-
-    it("does the same for table and column settings, keeping the key: expected ..., got ... shape", () => {
-        const orders = JSON.parse(stackConfig("dev")[k("tables")])[0];
-        const [t] = problems({ [k("tables")]: [{ ...orders, partitionGranularty: "day" }] });
-        assert.equal(
-            t,
-            'incremental-crawl:tables[0].partitionGranularty: expected one of the table settings (did you mean partitionGranularity?), got "an unknown key"',
-        );
-        const [c] = problems({ [k("tables")]: [{ ...orders, columns: [...orders.columns, { name: "X", type: "DATE", nulable: true }] }] });
-        assert.equal(
-            c,
-            'incremental-crawl:tables[0].columns[5].nulable: expected one of the column settings (did you mean nullable?), got "an unknown key"',
-        );
-    });
-
-    it("still lists the settings when nothing resembles the key", () => {
-        const [p] = problems({ [k("purgeAfterUnload")]: "true" });
-        assert.match(
-            p,
-            /^incremental-crawl:purgeAfterUnload: expected one of the project settings \(production, exportPrefix, .*tables\), got "an unknown key"$/,
-        );
-    });
-
+describe("cli: a configuration error under pulumi up", () => {
+    // Each refusal and its did-you-mean are in config.test.ts.
     it("is a pulumi.RunError, so that pulumi up prints the problems without a stack trace", async () => {
         let error: unknown;
         try {

@@ -1,363 +1,61 @@
 /**
- * Hostile and broken configuration: every bad value is refused by `parseSettings` before anything
- * is declared, with an error that names the key and the form it expected; the program itself
- * registers nothing when given one; and no configuration value reaches SQL, an ARN, an S3 key or a
- * policy document unless it passed validation (property-based, seeded, plus one real graph).
+ * Hostile configuration: the program registers nothing when given a bad value (each value's refusal,
+ * naming its key, is in config.test.ts); and no configuration value reaches SQL, an ARN, an S3 key or
+ * a policy document unless it passed validation (property-based, seeded, plus one real graph).
  */
 import * as assert from "node:assert/strict";
-import { ConfigError, PROJECT, parseSettings } from "../../config";
+import { ConfigError, parseSettings } from "../../config";
 import { exportLayout } from "../../components/lake/export-layout";
 import * as sql from "../../components/warehouse/sql";
 import { CapturedResource, runProgram, stackConfig } from "../../offline";
+import { at, ctx, k, problems as problemsOf, raw } from "../harness/config";
 
-const k = (key: string) => `${PROJECT}:${key}`;
-const ctx = { project: PROJECT, stack: "dev" };
 /** The dev stack's configuration in engine form: the valid base every case breaks one thing of. */
 const BASE = stackConfig("dev");
 const ORDERS = JSON.parse(BASE[k("tables")])[0] as Record<string, any>;
 const table = (over: Record<string, unknown>) => [{ ...ORDERS, ...over }];
 const withColumn0 = (column: Record<string, unknown>) => table({ columns: [column, ...ORDERS.columns.slice(1)] });
-
-/** The engine form of a configuration: the base with `over` applied (`undefined` removes a key). */
-function configOf(over: Record<string, unknown>): Record<string, string> {
-    const raw: Record<string, string> = { ...BASE };
-    for (const [key, v] of Object.entries(over)) {
-        if (v === undefined) delete raw[key];
-        else raw[key] = typeof v === "string" ? v : JSON.stringify(v);
-    }
-    return raw;
-}
-
-function problemsOf(raw: Record<string, string>, c = ctx): string[] {
-    try {
-        parseSettings(raw, c);
-    } catch (e) {
-        assert.ok(e instanceof ConfigError, `expected a ConfigError, got ${e}`);
-        return e.problems;
-    }
-    return [];
-}
-
-interface Case {
-    what: string;
-    over: Record<string, unknown>;
-    /** The key the error must name. */
-    key: string;
-    /** The expected form the error must state. */
-    form: RegExp;
-}
-
-const IDENT = /expected an upper-case Snowflake identifier: a letter, then letters, digits or _ \(at most 128\)/;
-const PREFIX =
-    /expected an S3 prefix: folders of lower-case letters, digits, _ or - joined by \/, without a leading or trailing \/ \(at most 200\)/;
-const RETIRED = /expected no crawlerSchedule: crawls start when a table's objects arrive/;
-const WINDOW =
-    /expected an integer from 1 to 900 \(seconds after a table's first new object that its crawl starts: the Glue EVENT trigger's BatchWindow\)/;
-
-const CASES: Case[] = [
-    // Table names: they become a Snowflake identifier, an S3 folder, a Glue table, IAM resources.
-    { what: "an empty table name", over: { [k("tables")]: table({ name: "" }) }, key: k("tables[0].name"), form: IDENT },
-    {
-        what: "a table name over 128 characters",
-        over: { [k("tables")]: table({ name: `T${"X".repeat(128)}` }) },
-        key: k("tables[0].name"),
-        form: IDENT,
-    },
-    {
-        what: "a table name with a double quote",
-        over: { [k("tables")]: table({ name: 'ORD"ERS' }) },
-        key: k("tables[0].name"),
-        form: IDENT,
-    },
-    {
-        what: "a table name with a single quote",
-        over: { [k("tables")]: table({ name: "ORD'ERS" }) },
-        key: k("tables[0].name"),
-        form: IDENT,
-    },
-    { what: "a table name with a space", over: { [k("tables")]: table({ name: "ORDERS 2024" }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name with ..", over: { [k("tables")]: table({ name: "ORDERS..X" }) }, key: k("tables[0].name"), form: IDENT },
-    { what: "a table name with a path", over: { [k("tables")]: table({ name: "../../SECRETS" }) }, key: k("tables[0].name"), form: IDENT },
-    {
-        what: "a table name carrying SQL",
-        over: { [k("tables")]: table({ name: 'ORDERS"; DROP TABLE USERS; --' }) },
-        key: k("tables[0].name"),
-        form: IDENT,
-    },
-    {
-        what: "a table name with an IAM wildcard",
-        over: { [k("tables")]: table({ name: "ORDERS*" }) },
-        key: k("tables[0].name"),
-        form: IDENT,
-    },
-    { what: "a lower-case table name", over: { [k("tables")]: table({ name: "orders" }) }, key: k("tables[0].name"), form: IDENT },
-    {
-        what: "a table name that is a number",
-        over: { [k("tables")]: table({ name: 42 }) },
-        key: k("tables[0].name"),
-        form: /expected a string, got 42$/,
-    },
-    {
-        what: "a table name that is null",
-        over: { [k("tables")]: table({ name: null }) },
-        key: k("tables[0].name"),
-        form: /expected a string, got null$/,
-    },
-    {
-        what: "a table name that is a list",
-        over: { [k("tables")]: table({ name: ["ORDERS"] }) },
-        key: k("tables[0].name"),
-        form: /expected a string/,
-    },
-    {
-        what: "duplicate tables",
-        over: { [k("tables")]: [ORDERS, ORDERS] },
-        key: k("tables[1].name"),
-        form: /expected a name no other table has \(tables\[0\] is ORDERS\)/,
-    },
-    {
-        what: "an unknown table key",
-        over: { [k("tables")]: table({ overwrite: true }) },
-        key: k("tables[0].overwrite"),
-        form: /expected one of the table settings \(name, columns, partitionBy/,
-    },
-    {
-        what: "an unknown project key",
-        over: { [k("purgeAfterUnload")]: "true" },
-        key: k("purgeAfterUnload"),
-        form: /expected one of the project settings \(production, exportPrefix/,
-    },
-    {
-        what: "a partition column that is not in the table",
-        over: { [k("tables")]: table({ partitionBy: "SHIPPED_AT" }) },
-        key: k("tables[0].partitionBy"),
-        form: /expected a column name of the table \(ORDER_ID, CUSTOMER_ID, ORDER_TS, STATUS, AMOUNT\), got "SHIPPED_AT"/,
-    },
-    {
-        what: "a partition column that is a number",
-        over: { [k("tables")]: table({ partitionBy: 3 }) },
-        key: k("tables[0].partitionBy"),
-        form: /expected a column name of the table/,
-    },
-    {
-        what: "a column name carrying SQL",
-        over: { [k("tables")]: withColumn0({ name: 'ID" FROM X; --', type: "NUMBER(38,0)" }) },
-        key: k("tables[0].columns[0].name"),
-        form: /expected an upper-case column name/,
-    },
-    {
-        what: "a column type carrying SQL",
-        over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER); DROP TABLE X; --" }) },
-        key: k("tables[0].columns[0].type"),
-        form: /expected a Snowflake data type such as NUMBER\(38,0\)/,
-    },
-    {
-        what: "a column nullable that is a string",
-        over: { [k("tables")]: withColumn0({ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: "false" }) },
-        key: k("tables[0].columns[0].nullable"),
-        form: /expected true or false/,
-    },
-    {
-        what: "a source carrying SQL",
-        over: { [k("tables")]: table({ source: "CRM.PUBLIC.T; DROP DATABASE CRM" }) },
-        key: k("tables[0].source"),
-        form: /expected DATABASE\.SCHEMA\.TABLE, each part an upper-case Snowflake identifier/,
-    },
-    {
-        what: "tables that are not a list",
-        over: { [k("tables")]: "ORDERS" },
-        key: k("tables"),
-        form: /expected a list of 1 to 200 tables, each \{name, columns, partitionBy\}/,
-    },
-    { what: "tables that are an object", over: { [k("tables")]: {} }, key: k("tables"), form: /expected a list of 1 to 200 tables/ },
-    {
-        what: "more than 200 tables",
-        over: { [k("tables")]: Array.from({ length: 201 }, (_, i) => ({ ...ORDERS, name: `T${i}` })) },
-        key: k("tables"),
-        form: /expected a list of 1 to 200 tables/,
-    },
-    // The export prefix: it becomes S3 keys, the notification filter, IAM resources, the stage URL.
-    { what: "an export prefix that climbs out with ..", over: { [k("exportPrefix")]: "../outside" }, key: k("exportPrefix"), form: PREFIX },
-    {
-        what: "an export prefix with .. inside",
-        over: { [k("exportPrefix")]: "exports/../../athena-results" },
-        key: k("exportPrefix"),
-        form: PREFIX,
-    },
-    { what: "an absolute export prefix", over: { [k("exportPrefix")]: "/exports" }, key: k("exportPrefix"), form: PREFIX },
-    {
-        what: "an export prefix naming another bucket",
-        over: { [k("exportPrefix")]: "s3://other-bucket/exports" },
-        key: k("exportPrefix"),
-        form: PREFIX,
-    },
-    { what: "an empty export prefix (the whole bucket)", over: { [k("exportPrefix")]: "" }, key: k("exportPrefix"), form: PREFIX },
-    { what: "an export prefix over 200 characters", over: { [k("exportPrefix")]: "a".repeat(201) }, key: k("exportPrefix"), form: PREFIX },
-    { what: "an export prefix with an IAM wildcard", over: { [k("exportPrefix")]: "exports/*" }, key: k("exportPrefix"), form: PREFIX },
-    {
-        what: "an export prefix with an IAM policy variable",
-        over: { [k("exportPrefix")]: "exports/${aws:username}" },
-        key: k("exportPrefix"),
-        form: PREFIX,
-    },
-    {
-        what: "an export prefix with a quote and a space",
-        over: { [k("exportPrefix")]: "ex'ports now" },
-        key: k("exportPrefix"),
-        form: PREFIX,
-    },
-    // Schedules, retention and other numbers.
-    {
-        what: "a crawl schedule, which arrivals replaced",
-        over: { [k("crawlerSchedule")]: "cron(0 * * * ? *)" },
-        key: k("crawlerSchedule"),
-        form: RETIRED,
-    },
-    {
-        what: "a batch window that is prose",
-        over: { [k("crawlBatchWindowSeconds")]: "every hour" },
-        key: k("crawlBatchWindowSeconds"),
-        form: WINDOW,
-    },
-    {
-        what: "a batch window of an hour",
-        over: { [k("crawlBatchWindowSeconds")]: "3600" },
-        key: k("crawlBatchWindowSeconds"),
-        form: WINDOW,
-    },
-    {
-        what: "a negative batch size",
-        over: { [k("crawlBatchSize")]: "-1" },
-        key: k("crawlBatchSize"),
-        form: /expected an integer from 1 to 100 \(.*BatchSize\), got -1$/,
-    },
-    {
-        what: "a negative queue retention",
-        over: { [k("queueRetentionDays")]: "-1" },
-        key: k("queueRetentionDays"),
-        form: /expected an integer from 1 to 13 \(the dead-letter queue keeps 14 days, the SQS maximum, and must outlive the queue\), got -1$/,
-    },
-    {
-        what: "a zero queue retention",
-        over: { [k("queueRetentionDays")]: "0" },
-        key: k("queueRetentionDays"),
-        form: /expected an integer from 1 to 13/,
-    },
-    {
-        what: "a negative version retention",
-        over: { [k("noncurrentVersionDays")]: "-30" },
-        key: k("noncurrentVersionDays"),
-        form: /expected an integer from 1 to 3650, got -30$/,
-    },
-    {
-        what: "a negative receive count",
-        over: { [k("maxReceiveCount")]: "-5" },
-        key: k("maxReceiveCount"),
-        form: /expected an integer from 1 to 1000/,
-    },
-    {
-        what: "a task schedule that is a word",
-        over: { [k("taskScheduleMinutes")]: "ten" },
-        key: k("taskScheduleMinutes"),
-        form: /expected an integer from 1 to 11520, got "ten"$/,
-    },
-    {
-        what: "production that is not a boolean",
-        over: { [k("production")]: "1" },
-        key: k("production"),
-        form: /expected true or false, got 1$/,
-    },
-    // Other names that reach SQL, Glue or IAM.
-    {
-        what: "a Snowflake database name carrying SQL",
-        over: { [k("snowflakeDatabase")]: 'LAKE"; DROP DATABASE PROD; --' },
-        key: k("snowflakeDatabase"),
-        form: IDENT,
-    },
-    {
-        what: "a Glue database name carrying SQL",
-        over: { [k("glueDatabase")]: "lake; drop table x" },
-        key: k("glueDatabase"),
-        form: /expected a Glue\/Athena name: a lower-case letter/,
-    },
-    {
-        what: "a Snowflake role carrying SQL",
-        over: { "snowflake:role": 'ADMIN" ; --' },
-        key: "snowflake:role",
-        form: /expected a Snowflake name of letters, digits, _, \. or -/,
-    },
-    {
-        what: "an alert address with a header injection",
-        over: { [k("alertEmails")]: ["ops@example.com\nBcc: x@evil.test"] },
-        key: k("alertEmails[0]"),
-        form: /expected an email address such as data-oncall@example\.com/,
-    },
-    {
-        what: "a private key in the stack file",
-        over: { "snowflake:privateKey": "-----BEGIN PRIVATE KEY-----" },
-        key: "snowflake:privateKey",
-        form: /expected no credential in stack configuration: remove it and set SNOWFLAKE_PRIVATE_KEY in the environment of pulumi up/,
-    },
-];
-
-describe("security: hostile and broken configuration", () => {
-    it("has at least 25 cases, and the base configuration is valid", () => {
-        assert.ok(CASES.length >= 25, `${CASES.length} cases`);
-        assert.deepEqual(problemsOf(BASE), []);
-    });
-
-    for (const c of CASES) {
-        it(`refuses ${c.what}, naming ${c.key} and the expected form`, () => {
-            const problems = problemsOf(configOf(c.over));
-            assert.ok(problems.length > 0, "accepted");
-            const named = problems.filter((p) => p.startsWith(`${c.key}: expected `));
-            assert.ok(named.length > 0, `no problem names ${c.key}:\n${problems.join("\n")}`);
-            assert.ok(
-                named.some((p) => c.form.test(p)),
-                `the problem for ${c.key} does not state ${c.form}:\n${named.join("\n")}`,
-            );
-        });
-    }
-
-    it("refuses a stack name that cannot be part of IAM and Snowflake names", () => {
-        const problems = problemsOf(BASE, { project: PROJECT, stack: "prod; drop" });
-        assert.ok(
-            problems.some((p) => /^stack name: expected a stack name of lower-case letters, digits or -/.test(p)),
-            problems.join("\n"),
-        );
-    });
-
-    it("reports every problem of a configuration at once", () => {
-        const problems = problemsOf(
-            configOf({ [k("exportPrefix")]: "../x", [k("queueRetentionDays")]: "-1", [k("tables")]: table({ name: "a b" }) }),
-        );
-        assert.equal(problems.length, 3, problems.join("\n"));
-    });
-});
+const configOf = (over: Record<string, unknown>) => raw(over, BASE);
 
 describe("security: the program registers nothing with a bad configuration", () => {
-    const PICKS = [
-        "a table name carrying SQL",
-        "an export prefix that climbs out with ..",
-        "a batch window of an hour",
-        "a negative queue retention",
-        "an unknown table key",
-        "a partition column that is not in the table",
-        "duplicate tables",
+    const cases: Array<[string, Record<string, unknown>, RegExp]> = [
+        [
+            "a table name carrying SQL",
+            { [k("tables")]: table({ name: 'ORDERS"; DROP TABLE USERS; --' }) },
+            at(k("tables[0].name"), /expected an upper-case Snowflake identifier/),
+        ],
+        ["an export prefix that climbs out with ..", { [k("exportPrefix")]: "../outside" }, at(k("exportPrefix"), /expected an S3 prefix/)],
+        [
+            "a batch window of an hour",
+            { [k("crawlBatchWindowSeconds")]: "3600" },
+            at(k("crawlBatchWindowSeconds"), /expected an integer from 1 to 900 /),
+        ],
+        [
+            "a negative queue retention",
+            { [k("queueRetentionDays")]: "-1" },
+            at(k("queueRetentionDays"), /expected an integer from 1 to 13 .*, got -1$/),
+        ],
+        [
+            "an unknown table key",
+            { [k("tables")]: table({ overwrite: true }) },
+            at(k("tables[0].overwrite"), /expected one of the table settings/),
+        ],
+        [
+            "a partition column that is not in the table",
+            { [k("tables")]: table({ partitionBy: "SHIPPED_AT" }) },
+            at(k("tables[0].partitionBy"), /expected a column name of the table .*, got "SHIPPED_AT"/),
+        ],
+        ["duplicate tables", { [k("tables")]: [ORDERS, ORDERS] }, at(k("tables[1].name"), /expected a name no other table has/)],
     ];
-    for (const what of PICKS) {
-        const c = CASES.find((x) => x.what === what)!;
-        it(`stops on ${what} before any resource, naming ${c.key}`, async () => {
-            let error: any;
-            try {
-                await runProgram({ stack: "dev", config: c.over });
-            } catch (e) {
-                error = e;
-            }
-            assert.ok(error, "the program ran");
+    for (const [what, over, expected] of cases) {
+        it(`stops on ${what} before any resource, naming the key`, async () => {
+            const error: any = await runProgram({ stack: "dev", config: over }).then(
+                () => assert.fail("the program ran"),
+                (e) => e,
+            );
             assert.equal(error.name, "ConfigError");
             assert.ok(
-                (error.problems as string[]).some((p) => p.startsWith(`${c.key}: expected `) && c.form.test(p)),
+                (error.problems as string[]).some((p) => expected.test(p)),
                 error.message,
             );
             assert.deepEqual(error.registered, []);
@@ -459,10 +157,10 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
     it("random table names are refused, or are plain identifiers that are exactly the SQL identifiers and the S3 folder", () => {
         let accepted = 0;
         for (const name of samples(0x5eed01, 600, 40, UPPER)) {
-            const raw = configOf({ [k("tables")]: table({ name }) });
+            const config = configOf({ [k("tables")]: table({ name }) });
             let settings;
             try {
-                settings = parseSettings(raw, ctx);
+                settings = parseSettings(config, ctx);
             } catch (e) {
                 assert.ok(e instanceof ConfigError);
                 assert.ok(

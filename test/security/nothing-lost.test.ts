@@ -1,17 +1,12 @@
 /**
- * Nothing lost: prod's data outlives `pulumi destroy`, crawlers never delete catalog tables,
- * events a crawler cannot process land in a dead-letter queue, and no unload path deletes or
- * overwrites objects.
+ * Nothing lost: prod's data outlives `pulumi destroy`, events a crawler cannot process land in a
+ * dead-letter queue, and no unload path deletes or overwrites objects. That crawlers never delete
+ * catalog tables (deleteBehavior LOG) is asserted in catalog.test.ts; that the replica keeps what a
+ * delete in the lake removes, in audit-recovery.test.ts.
  */
 import * as assert from "node:assert/strict";
-import { CapturedResource, ProgramRun, runProgram } from "../../offline";
+import { CapturedResource, Graph, ProgramRun, stackGraph } from "../../offline";
 
-const ofType = (run: ProgramRun, type: string) => run.resources.filter((r) => r.type === type);
-const one = (run: ProgramRun, type: string, nameHas = "") => {
-    const rs = ofType(run, type).filter((r) => r.name.includes(nameHas));
-    assert.equal(rs.length, 1, `expected one ${type}${nameHas ? ` named *${nameHas}*` : ""}, found ${rs.length}`);
-    return rs[0];
-};
 /** The tables' declared retentions, by their folder's key prefix (`exports/customers/`). */
 const declaredRetention = (run: ProgramRun): Record<string, number> =>
     Object.fromEntries(
@@ -27,28 +22,28 @@ function keywords(sqlText: string): string[] {
 }
 
 /** Every SQL statement the unload paths run: the backfill's session and COPY statements, and each task's. */
-function unloadSql(run: ProgramRun): Array<{ where: string; sql: string }> {
+function unloadSql(g: Graph): Array<{ where: string; sql: string }> {
     const out: Array<{ where: string; sql: string }> = [];
-    for (const c of ofType(run, "command:local:Command")) {
+    for (const c of g.ofType("command:local:Command")) {
         const env = c.inputs.environment as Record<string, string>;
         out.push({ where: `${c.name} BACKFILL_COPY_SQL`, sql: env.BACKFILL_COPY_SQL });
         for (const s of JSON.parse(env.BACKFILL_SESSION_SQL ?? "[]") as string[])
             out.push({ where: `${c.name} BACKFILL_SESSION_SQL`, sql: s });
     }
-    for (const t of ofType(run, "snowflake:index/task:Task")) out.push({ where: `${t.name} sqlStatement`, sql: t.inputs.sqlStatement });
+    for (const t of g.ofType("snowflake:index/task:Task")) out.push({ where: `${t.name} sqlStatement`, sql: t.inputs.sqlStatement });
     return out;
 }
 
-for (const stack of ["dev", "prod"]) {
+for (const stack of ["dev", "prod"] as const) {
     describe(`security: nothing lost in ${stack}`, () => {
-        let run: ProgramRun;
+        let g: Graph;
         before(async () => {
-            run = await runProgram({ stack });
+            g = await stackGraph(stack);
         });
 
         if (stack === "prod") {
             it("keeps the lake bucket, its key, its replica and access logs, the Glue database and the Snowflake data on destroy", () => {
-                const buckets = ofType(run, "aws:s3/bucket:Bucket");
+                const buckets = g.ofType("aws:s3/bucket:Bucket");
                 assert.deepEqual(buckets.map((b) => b.name.replace(/^incremental-crawl-prod-/, "")).sort(), [
                     "access-logs",
                     "lake-bucket",
@@ -59,35 +54,32 @@ for (const stack of ["dev", "prod"]) {
                     assert.equal(bucket.retainOnDelete, true, `${bucket.name} retainOnDelete`);
                     assert.notEqual(bucket.inputs.forceDestroy, true, `${bucket.name}: a retained bucket must not be force-destroyable`);
                 }
-                const keys = ofType(run, "aws:kms/key:Key");
+                const keys = g.ofType("aws:kms/key:Key");
                 assert.equal(keys.length, 2, "the lake key and the replica's key");
                 for (const key of keys)
                     assert.equal(key.retainOnDelete, true, `${key.name}: a deleted key makes every object it encrypted unreadable`);
-                assert.equal(one(run, "aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
-                assert.equal(one(run, "snowflake:index/database:Database").retainOnDelete, true);
-                for (const t of ofType(run, "snowflake:index/table:Table")) assert.equal(t.retainOnDelete, true, t.name);
+                assert.equal(g.one("aws:glue/catalogDatabase:CatalogDatabase").retainOnDelete, true);
+                assert.equal(g.one("snowflake:index/database:Database").retainOnDelete, true);
+                for (const t of g.ofType("snowflake:index/table:Table")) assert.equal(t.retainOnDelete, true, t.name);
                 assert.equal(
-                    one(run, "snowflake:index/storageIntegration:StorageIntegration").protect,
+                    g.one("snowflake:index/storageIntegration:StorageIntegration").protect,
                     true,
                     "replacing the integration changes its external id",
                 );
             });
 
             it("versions the bucket: an overwritten or deleted object keeps its previous version for noncurrentVersionDays", () => {
-                assert.equal(
-                    one(run, "aws:s3/bucketVersioning:BucketVersioning", "-lake-").inputs.versioningConfiguration.status,
-                    "Enabled",
-                );
-                const rules = one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[];
+                assert.equal(g.one("aws:s3/bucketVersioning:BucketVersioning", "-lake-").inputs.versioningConfiguration.status, "Enabled");
+                const rules = g.one("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[];
                 const noncurrent = rules.filter((r) => r.noncurrentVersionExpiration);
                 assert.ok(noncurrent.length >= 1);
                 for (const r of noncurrent)
                     assert.equal(
                         r.noncurrentVersionExpiration.noncurrentDays,
-                        Number(run.config["incremental-crawl:noncurrentVersionDays"]),
+                        Number(g.run.config["incremental-crawl:noncurrentVersionDays"]),
                         `rule ${r.id}`,
                     );
-                const declared = declaredRetention(run);
+                const declared = declaredRetention(g.run);
                 for (const r of rules.filter((x) => x.expiration?.days !== undefined)) {
                     assert.ok(
                         r.filter?.prefix === "athena-results/" || declared[r.filter?.prefix] === r.expiration.days,
@@ -95,47 +87,19 @@ for (const stack of ["dev", "prod"]) {
                     );
                 }
             });
-
-            it("replicates the exports where no delete reaches them: versioned replica, delete markers not replicated, the same retentions", () => {
-                const config = one(run, "aws:s3/bucketReplicationConfig:BucketReplicationConfig");
-                const lake = one(run, "aws:s3/bucket:Bucket", "-lake-bucket");
-                const replica = one(run, "aws:s3/bucket:Bucket", "-replica-bucket");
-                assert.equal(config.inputs.bucket, lake.outputs.bucket);
-                const [rule] = config.inputs.rules as any[];
-                assert.deepEqual(
-                    [rule.status, rule.filter.prefix, rule.deleteMarkerReplication.status, rule.destination.bucket],
-                    ["Enabled", "exports/", "Disabled", replica.outputs.arn],
-                );
-                assert.equal(
-                    one(run, "aws:s3/bucketVersioning:BucketVersioning", "-replica-versioning").inputs.versioningConfiguration.status,
-                    "Enabled",
-                );
-                const policy = JSON.parse(one(run, "aws:iam/rolePolicy:RolePolicy", "-replica-access").inputs.policy);
-                const actions = policy.Statement.flatMap((st: any) => [st.Action].flat());
-                for (const a of ["s3:ReplicateDelete", "s3:DeleteObject", "s3:DeleteObjectVersion", "s3:PutObject"])
-                    assert.ok(!actions.includes(a), `the replication role has ${a}`);
-                const lakeRules = (
-                    one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-lake-").inputs.rules as any[]
-                ).filter((r) => r.id.startsWith("expire-table-"));
-                const replicaRules = (
-                    one(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "-replica-lifecycle").inputs.rules as any[]
-                ).filter((r) => r.id.startsWith("expire-table-"));
-                assert.ok(lakeRules.length >= 1, "prod declares a table retention");
-                assert.deepEqual(replicaRules, lakeRules, "a table's copies expire with it");
-            });
         } else {
             it("is disposable: the bucket is emptied and removed on destroy (dev keeps nothing by design)", () => {
-                const bucket = one(run, "aws:s3/bucket:Bucket", "-lake-bucket");
+                const bucket = g.one("aws:s3/bucket:Bucket", "-lake-bucket");
                 assert.equal(bucket.retainOnDelete, false);
                 assert.equal(bucket.inputs.forceDestroy, true);
             });
         }
 
         it("has no lifecycle rule that expires current objects under the export prefix, but a table's declared retention", () => {
-            const exportPrefix = `${one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix}`;
+            const exportPrefix = `${g.one("aws:s3/bucketNotification:BucketNotification").inputs.topics[0].filterPrefix}`;
             assert.ok(exportPrefix.endsWith("/") && exportPrefix.length > 1);
-            const declared = declaredRetention(run);
-            for (const lifecycle of ofType(run, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
+            const declared = declaredRetention(g.run);
+            for (const lifecycle of g.ofType("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")) {
                 for (const rule of lifecycle.inputs.rules as any[]) {
                     const prefix: string = rule.filter?.prefix ?? rule.prefix ?? "";
                     const overlaps = exportPrefix.startsWith(prefix) || prefix.startsWith(exportPrefix);
@@ -149,30 +113,19 @@ for (const stack of ["dev", "prod"]) {
             }
         });
 
-        it("never lets a crawler delete catalog tables (schemaChangePolicy.deleteBehavior is not DELETE_FROM_DATABASE)", () => {
-            const crawlers = ofType(run, "aws:glue/crawler:Crawler");
-            assert.ok(crawlers.length >= 1);
-            for (const c of crawlers) {
-                assert.ok(
-                    ["LOG", "DEPRECATE_IN_DATABASE"].includes(c.inputs.schemaChangePolicy?.deleteBehavior),
-                    `${c.name}: ${JSON.stringify(c.inputs.schemaChangePolicy)}`,
-                );
-                assert.equal(c.inputs.recrawlPolicy?.recrawlBehavior, "CRAWL_EVENT_MODE");
-            }
-        });
-
         it("sends what a crawler cannot process to its dead-letter queue", () => {
-            const queues = ofType(run, "aws:sqs/queue:Queue");
+            const queues = g.ofType("aws:sqs/queue:Queue");
             const byArn = (arn: string): CapturedResource => {
                 const q = queues.find((x) => x.outputs.arn === arn);
                 assert.ok(q, `no queue ${arn}`);
                 return q;
             };
-            const topicArn = one(run, "aws:s3/bucketNotification:BucketNotification").inputs.topics[0].topicArn;
-            const subscribed = ofType(run, "aws:sns/topicSubscription:TopicSubscription")
+            const topicArn = g.one("aws:s3/bucketNotification:BucketNotification").inputs.topics[0].topicArn;
+            const subscribed = g
+                .ofType("aws:sns/topicSubscription:TopicSubscription")
                 .filter((s) => s.inputs.topic === topicArn)
                 .map((s) => s.inputs.endpoint);
-            for (const c of ofType(run, "aws:glue/crawler:Crawler")) {
+            for (const c of g.ofType("aws:glue/crawler:Crawler")) {
                 const [target] = [...(c.inputs.s3Targets ?? []), ...(c.inputs.catalogTargets ?? [])] as any[];
                 const queue = byArn(target.eventQueueArn);
                 assert.ok(target.dlqEventQueueArn, `${c.name} has no dlqEventQueueArn`);
@@ -190,7 +143,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("unloads without OVERWRITE, SINGLE, PURGE or INCLUDE_QUERY_ID=FALSE, and runs no deleting statement", () => {
-            const statements = unloadSql(run);
+            const statements = unloadSql(g);
             assert.ok(statements.some((s) => s.sql.startsWith("COPY INTO @")));
             for (const { where, sql: text } of statements) {
                 const words = keywords(text);
@@ -205,7 +158,7 @@ for (const stack of ["dev", "prod"]) {
         });
 
         it("gives the backfill command no delete (destroying the stack never removes unloaded data)", () => {
-            for (const c of ofType(run, "command:local:Command")) {
+            for (const c of g.ofType("command:local:Command")) {
                 assert.equal(c.inputs.delete, undefined, c.name);
                 assert.doesNotMatch(String(c.inputs.create), /\b(rm|aws s3 rm|REMOVE|PURGE)\b/);
             }

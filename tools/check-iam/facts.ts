@@ -192,6 +192,27 @@ function roleIdentity(rs: GraphResource[], role: GraphResource): NamedPolicy[] {
     return out;
 }
 
+/** A role as the matrix sees it: its ARN and name, its trust policy and its identity policies. */
+const roleFacts = (rs: GraphResource[], role: GraphResource) => ({
+    roleArn: role.outputs.arn as string,
+    roleName: role.outputs.name as string,
+    trust: parse(role.inputs.assumeRolePolicy, role.name),
+    identity: roleIdentity(rs, role),
+});
+
+/** A KMS key with its key policy. */
+const keyFacts = (k: GraphResource) => ({
+    arn: k.outputs.arn as string,
+    policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined,
+});
+
+/** The policy document of the one resource of `type` whose input `key` is `value` (a bucket's, topic's, queue's policy), if any. */
+function policyOf(rs: GraphResource[], type: string, key: string, value: unknown, what: string): PolicyDoc | undefined {
+    const ps = ofType(rs, type).filter((p) => p.inputs[key] === value);
+    if (ps.length > 1) throw new Error(`IAM matrix: more than one ${what}`);
+    return ps[0] ? parse(ps[0].inputs.policy, ps[0].name) : undefined;
+}
+
 /** Reads the facts of the lake out of a stack's resource graph. Throws when the graph is not the expected shape. */
 export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingIntentOf(undefined)): LakeFacts {
     const notification = only(ofType(rs, "aws:s3/bucketNotification:BucketNotification"), "bucket notification");
@@ -201,8 +222,6 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
     );
     const bucketName: string = bucketRes.outputs.bucket;
     const bucketArn: string = bucketRes.outputs.arn;
-    const bucketPolicies = ofType(rs, "aws:s3/bucketPolicy:BucketPolicy").filter((p) => p.inputs.bucket === bucketName);
-    if (bucketPolicies.length > 1) throw new Error("IAM matrix: more than one bucket policy for the lake bucket");
     const pab = ofType(rs, "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock").find((p) => p.inputs.bucket === bucketName);
 
     const topicConfig = only((notification.inputs.topics ?? []) as any[], "topic notification of the lake bucket");
@@ -210,15 +229,10 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
     const filterPrefix: string = topicConfig.filterPrefix ?? "";
     const exportPrefix = filterPrefix.replace(/\/$/, "");
     const [, partition, , region, accountId] = topicArn.split(":");
-    const topicPolicies = ofType(rs, "aws:sns/topicPolicy:TopicPolicy").filter((p) => p.inputs.arn === topicArn);
-    if (topicPolicies.length > 1) throw new Error("IAM matrix: more than one topic policy for the lake topic");
 
     const queues = ofType(rs, "aws:sqs/queue:Queue");
-    const queuePolicyOf = (queue: GraphResource): PolicyDoc | undefined => {
-        const ps = ofType(rs, "aws:sqs/queuePolicy:QueuePolicy").filter((p) => p.inputs.queueUrl === queue.outputs.url);
-        if (ps.length > 1) throw new Error(`IAM matrix: more than one queue policy for ${queue.name}`);
-        return ps[0] ? parse(ps[0].inputs.policy, ps[0].name) : undefined;
-    };
+    const queuePolicyOf = (queue: GraphResource) =>
+        policyOf(rs, "aws:sqs/queuePolicy:QueuePolicy", "queueUrl", queue.outputs.url, `queue policy for ${queue.name}`);
     const roles = ofType(rs, "aws:iam/role:Role");
     const roleByArn = (arn: string) =>
         only(
@@ -265,14 +279,7 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
                 location: location ?? prefix,
                 queue: { arn: queue.outputs.arn, policy: queuePolicyOf(queue) },
                 dlq: { arn: dlq.outputs.arn, policy: queuePolicyOf(dlq) },
-                crawler: {
-                    arn: crawler.outputs.arn,
-                    name: crawler.outputs.name,
-                    roleArn: role.outputs.arn,
-                    roleName: role.outputs.name,
-                    trust: parse(role.inputs.assumeRolePolicy, role.name),
-                    identity: roleIdentity(rs, role),
-                },
+                crawler: { arn: crawler.outputs.arn, name: crawler.outputs.name, ...roleFacts(rs, role) },
                 logs: crawlerLogsOf(rs, crawler, role, { partition, region, accountId }),
                 arrival: arrivalOf(rs, crawler, roleByArn),
             };
@@ -292,7 +299,7 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
             ofType(rs, "aws:kms/key:Key").filter((x) => x.outputs.arn === kmsKeyId || x.outputs.keyId === kmsKeyId),
             `KMS key ${kmsKeyId}`,
         );
-        key = { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined };
+        key = keyFacts(k);
     }
 
     let undelivered: LakeFacts["undelivered"];
@@ -316,21 +323,14 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
         const n = only(notifications, "Snowflake notification integration");
         const role = roleByArn(n.inputs.awsSnsRoleArn);
         taskAlerts = {
-            roleArn: role.outputs.arn,
-            roleName: role.outputs.name,
-            trust: parse(role.inputs.assumeRolePolicy, role.name),
-            identity: roleIdentity(rs, role),
+            ...roleFacts(rs, role),
             integrationUserArn: n.outputs.awsSnsIamUserArn,
             externalId: n.outputs.awsSnsExternalId,
             topicArn: n.inputs.awsSnsTopicArn,
         };
     }
 
-    const bucketPolicyOf = (name: string): PolicyDoc | undefined => {
-        const ps = ofType(rs, "aws:s3/bucketPolicy:BucketPolicy").filter((p) => p.inputs.bucket === name);
-        if (ps.length > 1) throw new Error(`IAM matrix: more than one bucket policy for ${name}`);
-        return ps[0] ? parse(ps[0].inputs.policy, ps[0].name) : undefined;
-    };
+    const bucketPolicyOf = (name: string) => policyOf(rs, "aws:s3/bucketPolicy:BucketPolicy", "bucket", name, `bucket policy for ${name}`);
     const buckets = ofType(rs, "aws:s3/bucket:Bucket");
     const bucketNamed = (name: string, what: string) =>
         only(
@@ -356,13 +356,10 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
               )
             : undefined;
         replication = {
-            roleArn: role.outputs.arn,
-            roleName: role.outputs.name,
-            trust: parse(role.inputs.assumeRolePolicy, role.name),
-            identity: roleIdentity(rs, role),
+            ...roleFacts(rs, role),
             bucket: { name: replica.outputs.bucket, arn: replica.outputs.arn, policy: bucketPolicyOf(replica.outputs.bucket) },
             region: replica.outputs.region ?? region,
-            key: k ? { arn: k.outputs.arn, policy: k.inputs.policy ? parse(k.inputs.policy, k.name) : undefined } : undefined,
+            key: k && keyFacts(k),
         };
     }
     const logs: LogFacts[] = ofType(rs, "aws:s3/bucketLogging:BucketLogging")
@@ -406,17 +403,17 @@ export function lakeFacts(rs: GraphResource[], sharing: SharingIntent = sharingI
         bucket: {
             name: bucketName,
             arn: bucketArn,
-            policy: bucketPolicies[0] ? parse(bucketPolicies[0].inputs.policy, bucketPolicies[0].name) : undefined,
+            policy: bucketPolicyOf(bucketName),
             restrictPublicBuckets: pab?.inputs.restrictPublicBuckets === true,
         },
         exportPrefix,
-        topic: { arn: topicArn, policy: topicPolicies[0] ? parse(topicPolicies[0].inputs.policy, topicPolicies[0].name) : undefined },
+        topic: {
+            arn: topicArn,
+            policy: policyOf(rs, "aws:sns/topicPolicy:TopicPolicy", "arn", topicArn, "topic policy for the lake topic"),
+        },
         tables,
         unload: {
-            roleArn: unloadRole.outputs.arn,
-            roleName: unloadRole.outputs.name,
-            trust: parse(unloadRole.inputs.assumeRolePolicy, unloadRole.name),
-            identity: roleIdentity(rs, unloadRole),
+            ...roleFacts(rs, unloadRole),
             integrationUserArn: integration.outputs.storageAwsIamUserArn,
             externalId: integration.outputs.storageAwsExternalId,
         },
@@ -477,14 +474,7 @@ function arrivalOf(rs: GraphResource[], crawler: GraphResource, roleByArn: (arn:
         `rule of ${target.name}`,
     );
     const role = roleByArn(target.inputs.roleArn);
-    return {
-        ruleArn: rule.outputs.arn,
-        workflowArn: workflow.outputs.arn,
-        roleArn: role.outputs.arn,
-        roleName: role.outputs.name,
-        trust: parse(role.inputs.assumeRolePolicy, role.name),
-        identity: roleIdentity(rs, role),
-    };
+    return { ruleArn: rule.outputs.arn, workflowArn: workflow.outputs.arn, ...roleFacts(rs, role) };
 }
 
 /** A crawler's S3 and catalog targets (each may carry an event queue). */

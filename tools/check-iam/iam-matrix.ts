@@ -147,6 +147,10 @@ export async function evaluateMatrix(resources: GraphResource[], sharing?: unkno
 
 // --- Output ------------------------------------------------------------------------------------
 
+/** One evaluated cell on a line: what was tried, the decision and the expected one (mismatch reports, test failures). */
+export const describeResult = (r: CellResult): string =>
+    `${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} [${r.contextLabel}] → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`;
+
 const expectedText = (e: Expected) => (e === "Allowed" ? "allowed" : e === "Denied" ? "denied" : "explicitly denied");
 
 const ABBREVIATION: Record<Decision | Expected, string> = {

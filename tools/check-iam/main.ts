@@ -61,8 +61,9 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     }
     validateStack(stack, { dir: stackDir });
     const { runProgram } = await import("../../offline");
-    const { docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./iam-matrix");
+    const { describeResult, docSection, evaluateMatrix, formatMarkdown, formatText, replaceDocSection } = await import("./iam-matrix");
     const target = { stack, with: opts.with === undefined ? undefined : path.relative(ROOT, path.resolve(opts.with)) };
+    const table = `${stack}${target.with ? ` with ${target.with}` : ""}`;
     const { overlaySettings } = await import("../../offline/stack-file");
     const run = await runProgram({
         stack,
@@ -80,12 +81,12 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     if (opts["update-doc"]) {
         const text = fs.existsSync(docFile) ? fs.readFileSync(docFile, "utf8") : "# Security\n";
         fs.writeFileSync(docFile, replaceDocSection(text, target, formatMarkdown(results)));
-        console.error(`updated the ${stack}${target.with ? ` with ${target.with}` : ""} table in ${DOC_PATH}`);
+        console.error(`updated the ${table} table in ${DOC_PATH}`);
     } else if (opts["check-doc"]) {
         const section = fs.existsSync(docFile) ? docSection(fs.readFileSync(docFile, "utf8"), target) : undefined;
         if (section !== formatMarkdown(results)) {
             console.error(
-                `${DOC_PATH}: the ${stack}${target.with ? ` with ${target.with}` : ""} table is stale or missing; run npm run check:iam -- --stack ${stack}${target.with ? ` --with ${target.with}` : ""} --update-doc`,
+                `${DOC_PATH}: the ${table} table is stale or missing; run npm run check:iam -- --stack ${stack}${target.with ? ` --with ${target.with}` : ""} --update-doc`,
             );
             code = EXIT.failed;
         }
@@ -95,11 +96,7 @@ async function main({ values: opts }: Parsed<typeof options>): Promise<number> {
     console.error(
         `\n${stack}: ${results.length} cells, ${allowed} allowed, ${results.length - allowed} denied; ${bad.length} mismatch${bad.length === 1 ? "" : "es"}`,
     );
-    for (const r of bad) {
-        console.error(
-            `  MISMATCH ${r.id}: ${r.principal.label} ${r.action} ${r.resource.label} → ${r.decision}, expected ${r.expected}${r.problem ? ` (${r.problem})` : ""}`,
-        );
-    }
+    for (const r of bad) console.error(`  MISMATCH ${describeResult(r)}`);
     return code;
 }
 
