@@ -16,10 +16,9 @@ import {
     LakeSettings,
     SNOWFLAKE_CONNECTION_KEYS,
     SnowflakeConnection,
-    knownKey,
-    naming,
     validateLakeArgs,
 } from "@incremental-crawl/components";
+import { knownKey, naming } from "@incremental-crawl/components/runtime";
 
 export const PROJECT = "incremental-crawl";
 

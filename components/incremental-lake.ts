@@ -5,11 +5,12 @@ import { Catalog } from "./catalog/catalog";
 import { EventLake } from "./lake/event-lake";
 import { exportLayout } from "./lake/export-layout";
 import type { BackfillSummary } from "./warehouse/backfill/backfill";
-import { AccessLogBucket } from "./lake/access-log-bucket";
+import { ACCESS_LOG_PREFIX, AccessLogBucket } from "./lake/access-log-bucket";
 import { LakeKey } from "./lake/lake-key";
 import { LakeReplica } from "./lake/lake-replica";
 import { RetainedTable, TieredTable } from "./lake/lifecycle-rules";
-import { boundedName, LIMITS, snowflakeName } from "./naming";
+import { boundedName, LIMITS } from "./naming";
+import type { LakeContext } from "./lake-context";
 import { partitionKey } from "./warehouse/sql";
 import { SnowflakeExport } from "./warehouse/snowflake-export";
 import * as crypto from "crypto";
@@ -18,12 +19,6 @@ import { subscriptionAttributes } from "./lake/event-subscription";
 import { token } from "./tokens";
 import { LakeArgsError, resolveLakeArgs, sharingProblems } from "./validate";
 import { LakeSettings, SubscriberSpec } from "./types";
-
-/** Where Athena writes results in the lake bucket (outside the export prefix: no events). */
-export const ATHENA_RESULTS_PREFIX = "athena-results";
-
-/** Key prefix of the access logs in a log bucket. */
-export const ACCESS_LOG_PREFIX = "access-logs/";
 
 /** What a program needs of one exported table: where its data lands, and what moves and catalogues it. */
 export interface LakeTableOutputs {
@@ -158,13 +153,18 @@ export class IncrementalLake extends pulumi.ComponentResource {
         const settings = resolveLakeArgs(args, { name });
         super(token("IncrementalLake"), name, {}, opts);
         const child = { parent: this };
-        const retain = settings.production;
         const namePrefix = name;
-
-        const identity = aws.getCallerIdentityOutput({}, child);
-        const partition = aws.getPartitionOutput({}, child).partition;
-        const region = aws.getRegionOutput({}, child).region;
-        const accountId = identity.accountId;
+        // What every child shares, once: the account, region and partition the lake is in, whether
+        // it keeps its data, and its settings (the key joins below, once it is known).
+        const base: Omit<LakeContext, "kmsKeyArn"> = {
+            namePrefix,
+            accountId: aws.getCallerIdentityOutput({}, child).accountId,
+            region: aws.getRegionOutput({}, child).region,
+            partition: aws.getPartitionOutput({}, child).partition,
+            retain: settings.production,
+            settings,
+        };
+        const { accountId } = base;
 
         const tables = settings.tables.map((spec) => {
             const layout = exportLayout(spec, {
@@ -207,42 +207,21 @@ export class IncrementalLake extends pulumi.ComponentResource {
         // their log groups; a key of the program's must admit the same (lakeKeyPolicy).
         const key =
             settings.encryption === "kms" && settings.kmsKeyArn === undefined
-                ? new LakeKey(
-                      `${name}-kms`,
-                      {
-                          accountId,
-                          partition,
-                          retain,
-                          crawlerLogs: { region, namePrefix },
-                          ...(hasReaders ? { readers: { accounts: checked.apply(() => readerAccounts), region } } : {}),
-                      },
-                      child,
-                  )
+                ? new LakeKey(`${name}-kms`, base, hasReaders ? { readerAccounts: checked.apply(() => readerAccounts) } : {}, child)
                 : undefined;
         const kmsKeyArn = settings.kmsKeyArn !== undefined ? pulumi.output(settings.kmsKeyArn) : key?.arn;
+        const ctx: LakeContext = { ...base, kmsKeyArn };
 
         const lake = new EventLake(
             `${name}-lake`,
+            ctx,
             {
-                accountId,
-                region,
-                partition,
-                exportPrefix: settings.exportPrefix,
-                athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
                 consumers: tables.map((t) => ({
                     name: t.folder,
                     // The DLQ adds "-dlq" to the queue's name.
                     queueName: boundedName(`${namePrefix}-${t.folder}`, LIMITS.sqsQueue - 4),
                     keyPrefix: t.layout.tablePrefix,
                 })),
-                kmsKeyArn,
-                versioning: settings.versioning,
-                noncurrentVersionDays: settings.noncurrentVersionDays,
-                abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
-                athenaResultsDays: settings.athenaResultsDays,
-                queueRetentionDays: settings.queueRetentionDays,
-                maxReceiveCount: settings.maxReceiveCount,
-                retainData: retain,
                 retainedTables,
                 readers: hasReaders
                     ? checked.apply(() =>
@@ -272,46 +251,28 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         // The audit trail: the lake bucket's server access logs in a bucket of the stack's own (a
         // stack naming an existing CloudTrail trail, or none, declares nothing here).
-        const accessLogs =
-            settings.auditTrail.kind === "access-logs" ? { prefix: ACCESS_LOG_PREFIX, retentionDays: settings.accessLogDays } : undefined;
-        let accessLogBucket: AccessLogBucket | undefined;
-        if (accessLogs) {
-            accessLogBucket = new AccessLogBucket(
-                `${name}-access-logs`,
-                {
-                    source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn },
-                    accountId,
-                    ...accessLogs,
-                    versioning: settings.versioning,
-                    noncurrentVersionDays: settings.noncurrentVersionDays,
-                    abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
-                    retain,
-                },
-                child,
-            );
-        }
+        const accessLogs = settings.auditTrail.kind === "access-logs";
+        const accessLogBucket = accessLogs
+            ? new AccessLogBucket(
+                  `${name}-access-logs`,
+                  ctx,
+                  { source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn }, versioning: settings.versioning },
+                  child,
+              )
+            : undefined;
 
         // The recovery copy: the exports replicated to another region, where no delete reaches them.
         let replica: LakeReplica | undefined;
         if (settings.replicaRegion !== undefined) {
             replica = new LakeReplica(
                 `${name}-replica`,
+                ctx,
                 {
                     source: { bucket: lake.bucket.bucket, arn: lake.bucket.arn, versioning: lake.versioning },
-                    sourceRegion: region,
                     region: settings.replicaRegion,
-                    accountId,
-                    partition,
-                    exportPrefix: settings.exportPrefix,
-                    sourceKeyArn: kmsKeyArn,
-                    roleName: boundedName(`${namePrefix}-replication`, LIMITS.iamRole),
                     retainedTables,
                     tieredTables,
                     accessLogs,
-                    versioning: true,
-                    noncurrentVersionDays: settings.noncurrentVersionDays,
-                    abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
-                    retain,
                 },
                 child,
             );
@@ -327,12 +288,10 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         const catalog = new Catalog(
             `${name}-catalog`,
+            ctx,
             {
-                namePrefix,
-                databaseName: settings.glueDatabase,
                 bucketName: lake.bucket.bucket,
                 bucketArn: lake.bucket.arn,
-                athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
                 tables: tables.map((t) => ({
                     name: t.folder,
                     tablePrefix: t.layout.tablePrefix,
@@ -342,14 +301,6 @@ export class IncrementalLake extends pulumi.ComponentResource {
                     deadLetterQueueArn: lake.consumers[t.folder].deadLetterQueue.arn,
                     partitionKey: partitionKey(t.spec),
                 })),
-                kmsKeyArn,
-                partition,
-                region,
-                accountId,
-                schedule: settings.crawl.schedule,
-                arrival: { batchSize: settings.crawlBatchSize, batchWindowSeconds: settings.crawlBatchWindowSeconds },
-                retain,
-                encryptCatalog: settings.glueCatalogEncryption,
                 readers:
                     settings.glueCatalogResourcePolicy && hasReaders
                         ? checked.apply(() =>
@@ -362,11 +313,8 @@ export class IncrementalLake extends pulumi.ComponentResource {
 
         const alerts = new Alerts(
             `${name}-alerts`,
+            ctx,
             {
-                namePrefix,
-                accountId,
-                region,
-                partition,
                 undeliveredQueueName: lake.undelivered.name,
                 tables: tables.map((t) => ({
                     name: t.folder,
@@ -375,30 +323,18 @@ export class IncrementalLake extends pulumi.ComponentResource {
                     arrivalRuleName: catalog.arrivals[t.folder].rule.name,
                 })),
                 crawlerNames: tables.map((t) => catalog.crawlerNames[t.folder]),
-                emails: settings.alertEmails,
-                arrivalWaitMinutes: settings.crawl.arrivalWaitMinutes,
                 otherSubscribers: lakeSubscribers.length > 0,
-                safetyNet: settings.crawl.schedule !== undefined,
-                kmsKeyArn,
             },
             child,
         );
 
         const snowflake = new SnowflakeExport(
             `${name}-snowflake`,
+            ctx,
             {
-                namePrefix: snowflakeName(name),
-                roleName: `${namePrefix}-snowflake`,
-                alerts: { topicArn: alerts.topic.arn, roleName: `${namePrefix}-snowflake-alerts` },
-                accountId,
-                partition,
+                alertsTopicArn: alerts.topic.arn,
                 bucketName: lake.bucket.bucket,
                 bucketArn: lake.bucket.arn,
-                exportPrefix: settings.exportPrefix,
-                kmsKeyArn,
-                database: settings.snowflakeDatabase,
-                schema: settings.snowflakeSchema,
-                warehouse: settings.snowflakeWarehouse,
                 tables: tables.map((t) => {
                     const consumer = lake.consumers[t.folder];
                     return {
@@ -422,12 +358,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                         ],
                     };
                 }),
-                glue: { region, database: catalog.database.name },
-                maxFileSizeMb: settings.maxFileSizeMb,
-                taskScheduleMinutes: settings.taskScheduleMinutes,
-                taskTimeoutMinutes: settings.taskTimeoutMinutes,
-                provider: { ...settings.snowflakeConnection, extraPreviewFeatures: settings.snowflakePreviewFeatures },
-                retainData: retain,
+                glueDatabase: catalog.database.name,
             },
             child,
         );

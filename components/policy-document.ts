@@ -48,3 +48,16 @@ export function groupByGrants(grants: ReadonlyArray<{ account: string; items: st
 export function serviceTrustPolicy(service: string): PolicyDocument {
     return doc({ Effect: "Allow", Principal: { Service: service }, Action: "sts:AssumeRole" });
 }
+
+/**
+ * The statement that lets a role use the lake key, when the lake has one (SSE-S3 lakes need none):
+ * by default to write and read what it encrypts (`kms:GenerateDataKey`, `kms:Decrypt`).
+ * https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-services.html
+ */
+export function keyUse(
+    sid: string,
+    kmsKeyArn: string | undefined,
+    action: string | string[] = ["kms:GenerateDataKey", "kms:Decrypt"],
+): Statement[] {
+    return kmsKeyArn ? [{ Sid: sid, Effect: "Allow", Action: action, Resource: kmsKeyArn }] : [];
+}

@@ -2,26 +2,13 @@
  * "Did you mean ...?": the candidate a mistyped word most likely meant, by edit distance. Pure.
  * Used for unknown settings (validate.ts), unknown command-line options and stack names.
  */
+import damerauLevenshtein = require("damerau-levenshtein");
 
 /**
  * Optimal string alignment distance (Levenshtein plus the transposition of two neighbours, so
- * `tabel` is one edit from `table`), case-insensitive.
+ * `tabel` is one edit from `table`), case-insensitive: the `damerau-levenshtein` package's.
  */
-export function editDistance(a: string, b: string): number {
-    const s = a.toLowerCase();
-    const t = b.toLowerCase();
-    const rows = s.length + 1;
-    const cols = t.length + 1;
-    const d: number[][] = Array.from({ length: rows }, (_, i) => Array.from({ length: cols }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-    for (let i = 1; i < rows; i++) {
-        for (let j = 1; j < cols; j++) {
-            const cost = s[i - 1] === t[j - 1] ? 0 : 1;
-            d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-            if (i > 1 && j > 1 && s[i - 1] === t[j - 2] && s[i - 2] === t[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
-        }
-    }
-    return d[rows - 1][cols - 1];
-}
+export const editDistance = (a: string, b: string): number => damerauLevenshtein(a.toLowerCase(), b.toLowerCase()).steps;
 
 /**
  * The candidate nearest to `word`, when it is near enough to be a typo of it: at most a third of

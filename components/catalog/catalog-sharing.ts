@@ -2,11 +2,9 @@ import * as aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
 import { catalogSharingPolicy } from "./policy-documents";
 import { token } from "../tokens";
+import type { LakeContext } from "../lake-context";
 
 export interface CatalogSharingArgs {
-    partition: pulumi.Input<string>;
-    region: pulumi.Input<string>;
-    accountId: pulumi.Input<string>;
     /** The lake's Glue database. */
     database: pulumi.Input<string>;
     /** Per reader account, the Glue tables it may read. */
@@ -41,13 +39,13 @@ export interface CatalogSharingArgs {
 export class CatalogSharing extends pulumi.ComponentResource {
     readonly policy: aws.glue.ResourcePolicy;
 
-    constructor(name: string, args: CatalogSharingArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: CatalogSharingArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("CatalogSharing"), name, {}, opts);
         this.policy = new aws.glue.ResourcePolicy(
             `${name}-policy`,
             {
                 policy: pulumi
-                    .all([args.partition, args.region, args.accountId, args.database, args.readers])
+                    .all([ctx.partition, ctx.region, ctx.accountId, args.database, args.readers])
                     .apply(([partition, region, accountId, database, readers]) =>
                         JSON.stringify(catalogSharingPolicy({ partition, region, accountId, database, readers })),
                     ),

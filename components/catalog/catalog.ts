@@ -9,6 +9,7 @@ import { boundedName, LIMITS } from "../naming";
 import { TableCrawler } from "./table-crawler";
 import { ColumnSpec } from "../types";
 import { renamedFrom, token } from "../tokens";
+import { ATHENA_RESULTS_PREFIX, type LakeContext } from "../lake-context";
 
 export interface CatalogTable {
     /** Glue table name (the table's folder name), e.g. `orders`. */
@@ -26,29 +27,9 @@ export interface CatalogTable {
 }
 
 export interface CatalogArgs {
-    /** Prefix of the crawler and workgroup names: `<project>-<stack>`. */
-    namePrefix: string;
-    databaseName: string;
     bucketName: pulumi.Input<string>;
     bucketArn: pulumi.Input<string>;
-    /** Key prefix (no trailing slash) for Athena results in the lake bucket. */
-    athenaResultsPrefix: string;
     tables: CatalogTable[];
-    kmsKeyArn?: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
-    region: pulumi.Input<string>;
-    accountId: pulumi.Input<string>;
-    /** The crawlers' own schedule: the daily safety net, or undefined (crawls on arrival only). */
-    schedule?: string;
-    /** When a table's crawl starts after its objects arrive (the EVENT trigger's batching condition). */
-    arrival: { batchSize: number; batchWindowSeconds: number };
-    /** Keep the Glue database on destroy. */
-    retain: boolean;
-    /**
-     * Encrypt the account's whole Data Catalog in this region with the lake key (an account-wide
-     * setting, `DataCatalogEncryption`). Needs `kmsKeyArn`.
-     */
-    encryptCatalog?: boolean;
     /**
      * Share tables with reader accounts through the account's Data Catalog resource policy (an
      * account-wide policy, `CatalogSharing`): per account, the Glue tables it may read.
@@ -79,30 +60,30 @@ export class Catalog extends pulumi.ComponentResource {
     /** The account's Data Catalog resource policy, when the stack shares tables through it. */
     readonly sharing?: CatalogSharing;
 
-    constructor(name: string, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: CatalogArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("Catalog"), name, {}, renamedFrom("catalog", "Catalog", opts));
         const child = { parent: this };
+        const { namePrefix, kmsKeyArn } = ctx;
+        const databaseName = ctx.settings.glueDatabase;
+        // The account's whole Data Catalog in this region encrypted with the lake key (an
+        // account-wide setting, `DataCatalogEncryption`); it needs the key.
+        const encryptCatalog = ctx.settings.glueCatalogEncryption;
 
         this.database = new aws.glue.CatalogDatabase(
             `${name}-database`,
             {
-                name: args.databaseName,
-                description: `Tables of ${args.namePrefix}, catalogued by event-mode crawlers`,
+                name: databaseName,
+                description: `Tables of ${namePrefix}, catalogued by event-mode crawlers`,
             },
-            { ...child, retainOnDelete: args.retain },
+            { ...child, retainOnDelete: ctx.retain },
         );
 
-        if (args.encryptCatalog && args.kmsKeyArn === undefined)
+        if (encryptCatalog && kmsKeyArn === undefined)
             throw new Error(`Catalog ${name}: encrypting the Data Catalog needs the lake key (kmsKeyArn)`);
-        if (args.kmsKeyArn !== undefined) {
-            this.logEncryption = new CrawlerLogEncryption(
-                `${name}-crawler-logs`,
-                { namePrefix: args.namePrefix, kmsKeyArn: args.kmsKeyArn },
-                child,
-            );
+        if (kmsKeyArn !== undefined) {
+            this.logEncryption = new CrawlerLogEncryption(`${name}-crawler-logs`, { namePrefix, kmsKeyArn }, child);
         }
-        if (args.encryptCatalog)
-            this.catalogEncryption = new DataCatalogEncryption(`${name}-encryption`, { kmsKeyArn: args.kmsKeyArn! }, child);
+        if (encryptCatalog) this.catalogEncryption = new DataCatalogEncryption(`${name}-encryption`, { kmsKeyArn: kmsKeyArn! }, child);
 
         for (const table of args.tables) {
             // The program declares the table: its schema is known before any file exists (Athena
@@ -141,9 +122,10 @@ export class Catalog extends pulumi.ComponentResource {
                 },
             );
 
-            this.crawlerNames[table.name] = `${args.namePrefix}-${table.name}`;
+            this.crawlerNames[table.name] = `${namePrefix}-${table.name}`;
             this.crawlers[table.name] = new TableCrawler(
                 `${name}-${table.name}`,
+                ctx,
                 {
                     crawlerName: this.crawlerNames[table.name],
                     databaseName: this.database.name,
@@ -152,29 +134,21 @@ export class Catalog extends pulumi.ComponentResource {
                     tablePrefix: table.tablePrefix,
                     queueArn: table.queueArn,
                     deadLetterQueueArn: table.deadLetterQueueArn,
-                    kmsKeyArn: args.kmsKeyArn,
-                    partition: args.partition,
-                    region: args.region,
-                    accountId: args.accountId,
-                    schedule: args.schedule,
                     logEncryption: this.logEncryption
                         ? { securityConfiguration: this.logEncryption.securityConfiguration, name: this.logEncryption.name }
                         : undefined,
-                    encryptedCatalog: args.encryptCatalog,
                 },
                 child,
             );
 
             this.arrivals[table.name] = new CrawlOnArrival(
                 `${name}-${table.name}-arrival`,
+                ctx,
                 {
                     crawler: this.crawlers[table.name].crawler,
                     crawlerName: this.crawlerNames[table.name],
                     bucketName: args.bucketName,
                     tablePrefix: table.tablePrefix,
-                    batchSize: args.arrival.batchSize,
-                    batchWindowSeconds: args.arrival.batchWindowSeconds,
-                    accountId: args.accountId,
                 },
                 child,
             );
@@ -183,10 +157,8 @@ export class Catalog extends pulumi.ComponentResource {
         if (args.readers !== undefined) {
             this.sharing = new CatalogSharing(
                 `${name}-sharing`,
+                ctx,
                 {
-                    partition: args.partition,
-                    region: args.region,
-                    accountId: args.accountId,
                     database: this.database.name,
                     readers: args.readers,
                 },
@@ -199,16 +171,16 @@ export class Catalog extends pulumi.ComponentResource {
         this.workgroup = new aws.athena.Workgroup(
             `${name}-workgroup`,
             {
-                name: args.namePrefix,
-                description: `Queries over ${args.databaseName}`,
-                forceDestroy: !args.retain,
+                name: namePrefix,
+                description: `Queries over ${databaseName}`,
+                forceDestroy: !ctx.retain,
                 configuration: {
                     enforceWorkgroupConfiguration: true,
                     publishCloudwatchMetricsEnabled: true,
                     resultConfiguration: {
-                        outputLocation: pulumi.interpolate`s3://${args.bucketName}/${args.athenaResultsPrefix}/`,
-                        encryptionConfiguration: args.kmsKeyArn
-                            ? { encryptionOption: "SSE_KMS", kmsKeyArn: args.kmsKeyArn }
+                        outputLocation: pulumi.interpolate`s3://${args.bucketName}/${ATHENA_RESULTS_PREFIX}/`,
+                        encryptionConfiguration: kmsKeyArn
+                            ? { encryptionOption: "SSE_KMS", kmsKeyArn: kmsKeyArn }
                             : { encryptionOption: "SSE_S3" },
                     },
                 },
@@ -222,10 +194,10 @@ export class Catalog extends pulumi.ComponentResource {
                 {
                     // Athena saved-query names take at most 128 characters (API_CreateNamedQuery).
                     name: boundedName(`${table.name}: rows per partition`, LIMITS.athenaName),
-                    description: `Row count of each ${table.partitionKey} partition of ${args.databaseName}.${table.name}`,
+                    description: `Row count of each ${table.partitionKey} partition of ${databaseName}.${table.name}`,
                     database: this.database.name,
                     workgroup: this.workgroup.name,
-                    query: rowsPerPartitionQuery(args.databaseName, table.name, table.partitionKey),
+                    query: rowsPerPartitionQuery(databaseName, table.name, table.partitionKey),
                 },
                 child,
             );

@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { eventsRuleTrustPolicy, notifyWorkflowPolicy } from "./policy-documents";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
+import type { LakeContext } from "../lake-context";
 
 export interface CrawlOnArrivalArgs {
     /** The table's crawler: the workflow's one action. */
@@ -12,10 +13,6 @@ export interface CrawlOnArrivalArgs {
     bucketName: pulumi.Input<string>;
     /** Key prefix of the table's folder, with trailing slash (`exports/orders/`): whose objects start a crawl. */
     tablePrefix: string;
-    /** The trigger's EventBatchingCondition (validated by config.ts against the service's bounds). */
-    batchSize: number;
-    batchWindowSeconds: number;
-    accountId: pulumi.Input<string>;
 }
 
 /**
@@ -53,9 +50,11 @@ export class CrawlOnArrival extends pulumi.ComponentResource {
     readonly rolePolicy: aws.iam.RolePolicy;
     readonly target: aws.cloudwatch.EventTarget;
 
-    constructor(name: string, args: CrawlOnArrivalArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: CrawlOnArrivalArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("CrawlOnArrival"), name, {}, renamedFrom("catalog", "CrawlOnArrival", opts));
         const child = { parent: this };
+        // The trigger's EventBatchingCondition (validated against the service's bounds).
+        const { crawlBatchSize: batchSize, crawlBatchWindowSeconds: batchWindowSeconds } = ctx.settings;
 
         // Workflow and trigger names are replaced, not updated, when they change (terraform-provider-aws
         // internal/service/glue: trigger name, type and workflow_name, and workflow name, are ForceNew):
@@ -75,10 +74,10 @@ export class CrawlOnArrival extends pulumi.ComponentResource {
             `${name}-trigger`,
             {
                 name: boundedName(`${args.crawlerName}-on-arrival`, LIMITS.glueName),
-                description: `Starts crawler ${args.crawlerName} after ${args.batchSize} new objects or ${args.batchWindowSeconds} s`,
+                description: `Starts crawler ${args.crawlerName} after ${batchSize} new objects or ${batchWindowSeconds} s`,
                 type: "EVENT",
                 workflowName: this.workflow.name,
-                eventBatchingConditions: [{ batchSize: args.batchSize, batchWindow: args.batchWindowSeconds }],
+                eventBatchingConditions: [{ batchSize: batchSize, batchWindow: batchWindowSeconds }],
                 actions: [{ crawlerName: args.crawler.name }],
                 // `enabled` is left to the provider's default and never diffed. For an EVENT trigger
                 // terraform-provider-aws reads it back from its own state, not from AWS (trigger.go,
@@ -110,7 +109,7 @@ export class CrawlOnArrival extends pulumi.ComponentResource {
                 name: boundedName(`${args.crawlerName}-arrival`, LIMITS.iamRole),
                 description: `EventBridge rule ${args.crawlerName}-arrival: notifies its table's Glue workflow only`,
                 assumeRolePolicy: pulumi
-                    .all([this.rule.arn, args.accountId])
+                    .all([this.rule.arn, ctx.accountId])
                     .apply(([ruleArn, accountId]) => JSON.stringify(eventsRuleTrustPolicy({ ruleArn, accountId }))),
             },
             { ...child, deleteBeforeReplace: true },

@@ -1,5 +1,5 @@
 /** The catalog's policies (crawler role, crawl on arrival, catalog sharing), as pure functions of ARNs and names. */
-import { Statement, PolicyDocument, doc, objectsUnder, accountPrincipal, groupByGrants } from "../policy-document";
+import { Statement, PolicyDocument, doc, keyUse, objectsUnder, accountPrincipal, groupByGrants } from "../policy-document";
 import { DEFAULT_CRAWLER_LOG_GROUP, encryptedCrawlerLogGroup, logGroupArn } from "./crawler-logs";
 
 /**
@@ -151,7 +151,7 @@ export function crawlerPolicy(a: {
             Resource: [logGroup, `${logGroup}:*`],
         });
     }
-    if (a.kmsKeyArn) statements.push({ Sid: "DecryptWithLakeKey", Effect: "Allow", Action: "kms:Decrypt", Resource: a.kmsKeyArn });
+    statements.push(...keyUse("DecryptWithLakeKey", a.kmsKeyArn, "kms:Decrypt"));
     if (a.logs) {
         statements.push(
             { Sid: "DescribeLakeKey", Effect: "Allow", Action: "kms:DescribeKey", Resource: a.kmsKeyArn! },

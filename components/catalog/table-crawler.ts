@@ -6,6 +6,7 @@ import { serviceTrustPolicy } from "../policy-document";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
 import { CRAWLER_LOG_RETENTION_DAYS, crawlerRoleName, encryptedCrawlerLogGroup } from "./crawler-logs";
+import type { LakeContext } from "../lake-context";
 
 export interface TableCrawlerArgs {
     /** Crawler name (unique in the account and region). */
@@ -18,20 +19,12 @@ export interface TableCrawlerArgs {
     tablePrefix: string;
     queueArn: pulumi.Input<string>;
     deadLetterQueueArn: pulumi.Input<string>;
-    kmsKeyArn?: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
-    region: pulumi.Input<string>;
-    accountId: pulumi.Input<string>;
-    /** Glue cron expression of the daily safety-net crawl; undefined when the table is crawled on arrival only. */
-    schedule?: string;
     /**
      * The stack's security configuration, whose CloudWatch encryption (SSE-KMS, `kmsKeyArn`) the
      * crawler's logs get: the crawler names it and the log group Glue writes to under it is declared
      * here. Undefined: the crawler logs to /aws-glue/crawlers, unencrypted by a key of the stack.
      */
     logEncryption?: { securityConfiguration: aws.glue.SecurityConfiguration; name: string };
-    /** The account's Data Catalog is encrypted with the lake key: the role may use it to write the catalog. */
-    encryptedCatalog?: boolean;
 }
 
 /**
@@ -48,11 +41,15 @@ export class TableCrawler extends pulumi.ComponentResource {
     /** The encrypted log group of the crawler, with a security configuration. */
     readonly logGroup?: aws.cloudwatch.LogGroup;
 
-    constructor(name: string, args: TableCrawlerArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: TableCrawlerArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("TableCrawler"), name, {}, renamedFrom("catalog", "TableCrawler", opts));
         const child = { parent: this };
+        // The crawlers' own schedule is the daily safety net, or none (crawls on arrival only); with
+        // `glueCatalogEncryption` the role may use the lake key to write the encrypted catalog.
+        const { schedule } = ctx.settings.crawl;
+        const encryptedCatalog = ctx.settings.glueCatalogEncryption;
 
-        if ((args.logEncryption || args.encryptedCatalog) && args.kmsKeyArn === undefined) {
+        if ((args.logEncryption || encryptedCatalog) && ctx.kmsKeyArn === undefined) {
             throw new Error(`TableCrawler ${name}: encrypted crawler logs or catalog need the lake key (kmsKeyArn)`);
         }
         // Explicit, bounded names: auto-names of long table names would outgrow IAM's limits.
@@ -75,8 +72,8 @@ export class TableCrawler extends pulumi.ComponentResource {
                 role: this.role.name,
                 policy: pulumi
                     .all([
-                        pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, args.kmsKeyArn]),
-                        pulumi.all([args.partition, args.region, args.accountId, args.databaseName, args.table.name]),
+                        pulumi.all([args.queueArn, args.deadLetterQueueArn, args.bucketArn, ctx.kmsKeyArn]),
+                        pulumi.all([ctx.partition, ctx.region, ctx.accountId, args.databaseName, args.table.name]),
                     ])
                     .apply(([[queueArn, dlqArn, bucketArn, kmsKeyArn], [partition, region, accountId, database, table]]) =>
                         JSON.stringify(
@@ -89,7 +86,7 @@ export class TableCrawler extends pulumi.ComponentResource {
                                 glue: { partition, region, accountId, database, table },
                                 crawlerName: args.crawlerName,
                                 logs: args.logEncryption ? { roleName, securityConfigurationName: args.logEncryption.name } : undefined,
-                                encryptedCatalog: args.encryptedCatalog,
+                                encryptedCatalog,
                             }),
                         ),
                     ),
@@ -107,7 +104,7 @@ export class TableCrawler extends pulumi.ComponentResource {
                 `${name}-logs`,
                 {
                     name: encryptedCrawlerLogGroup(roleName, args.logEncryption.name),
-                    kmsKeyId: args.kmsKeyArn,
+                    kmsKeyId: ctx.kmsKeyArn,
                     retentionInDays: CRAWLER_LOG_RETENTION_DAYS,
                 },
                 { ...child, deleteBeforeReplace: true },
@@ -141,7 +138,7 @@ export class TableCrawler extends pulumi.ComponentResource {
                 // https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-glue-crawler-schemachangepolicy.html
                 schemaChangePolicy: { updateBehavior: "LOG", deleteBehavior: "LOG" },
                 configuration: crawlerConfiguration(),
-                schedule: args.schedule,
+                schedule,
                 // An in-place update of an existing crawler (UpdateCrawler CrawlerSecurityConfiguration;
                 // security_configuration is not ForceNew: terraform-provider-aws internal/service/glue/crawler.go).
                 securityConfiguration: args.logEncryption?.securityConfiguration.name,

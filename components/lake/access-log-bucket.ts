@@ -4,21 +4,16 @@ import { accessLogBucketPolicy } from "./policy-documents";
 import { token } from "../tokens";
 import { housekeepingRules } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
+import type { LakeContext } from "../lake-context";
+
+/** Key prefix of the access logs in a log bucket. */
+export const ACCESS_LOG_PREFIX = "access-logs/";
 
 export interface AccessLogBucketArgs {
     /** The bucket whose requests are logged: its name and ARN. */
     source: { bucket: pulumi.Input<string>; arn: pulumi.Input<string> };
-    accountId: pulumi.Input<string>;
-    /** Key prefix of the log objects, with trailing slash (`access-logs/`). */
-    prefix: string;
-    /** Days a log object is kept. */
-    retentionDays: number;
     /** Keep versions of the log objects (a production stack versions every bucket). */
     versioning: boolean;
-    noncurrentVersionDays: number;
-    abortIncompleteUploadDays: number;
-    /** Keep the log bucket and its logs on `pulumi destroy`. */
-    retain: boolean;
     /**
      * Region of the source bucket when it is not the provider's: S3 delivers access logs only to a
      * bucket in the source's region and account.
@@ -48,14 +43,14 @@ export class AccessLogBucket extends pulumi.ComponentResource {
     readonly policy: aws.s3.BucketPolicy;
     readonly logging: aws.s3.BucketLogging;
 
-    constructor(name: string, args: AccessLogBucketArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: AccessLogBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("AccessLogBucket"), name, {}, opts);
         const child = { parent: this };
         const region = args.region !== undefined ? { region: args.region } : {};
 
         // The bucket carries the component's name: `<stack>-access-logs` stays within S3's 63
         // characters, with Pulumi's suffix, at the longest stack name.
-        const { bucket, publicAccess } = privateBucket({ bucket: name, prefix: name }, { retain: args.retain, region: args.region }, this);
+        const { bucket, publicAccess } = privateBucket({ bucket: name, prefix: name }, { retain: ctx.retain, region: args.region }, this);
         this.bucket = bucket;
         const bucketId = this.bucket.id;
         // SSE-S3 only: a log target with SSE-KMS default encryption receives no logs (see above).
@@ -75,7 +70,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
                   child,
               )
             : undefined;
-        const [abort, ...versions] = housekeepingRules(args);
+        const [abort, ...versions] = housekeepingRules({ ...ctx.settings, versioning: args.versioning });
         new aws.s3.BucketLifecycleConfiguration(
             `${name}-lifecycle`,
             {
@@ -86,8 +81,8 @@ export class AccessLogBucket extends pulumi.ComponentResource {
                     {
                         id: "expire-access-logs",
                         status: "Enabled",
-                        filter: { prefix: args.prefix },
-                        expiration: { days: args.retentionDays },
+                        filter: { prefix: ACCESS_LOG_PREFIX },
+                        expiration: { days: ctx.settings.accessLogDays },
                     },
                     ...versions,
                 ],
@@ -101,9 +96,9 @@ export class AccessLogBucket extends pulumi.ComponentResource {
                 ...region,
                 bucket: bucketId,
                 policy: pulumi
-                    .all([this.bucket.arn, args.source.arn, args.accountId])
+                    .all([this.bucket.arn, args.source.arn, ctx.accountId])
                     .apply(([logBucketArn, sourceBucketArn, accountId]) =>
-                        JSON.stringify(accessLogBucketPolicy({ logBucketArn, prefix: args.prefix, sourceBucketArn, accountId })),
+                        JSON.stringify(accessLogBucketPolicy({ logBucketArn, prefix: ACCESS_LOG_PREFIX, sourceBucketArn, accountId })),
                     ),
             },
             { ...child, dependsOn: [publicAccess] },
@@ -116,7 +111,7 @@ export class AccessLogBucket extends pulumi.ComponentResource {
                 ...region,
                 bucket: args.source.bucket,
                 targetBucket: this.bucket.bucket,
-                targetPrefix: args.prefix,
+                targetPrefix: ACCESS_LOG_PREFIX,
             },
             { ...child, dependsOn: [this.policy] },
         );

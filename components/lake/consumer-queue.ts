@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { keyPrefixFilterPolicy } from "../documents";
 import { queuePolicy } from "./policy-documents";
 import { renamedFrom, token } from "../tokens";
+import type { LakeContext } from "../lake-context";
 
 export interface ConsumerQueueArgs {
     /** Queue name; the dead-letter queue is named after it. At most 76 characters. */
@@ -10,10 +11,6 @@ export interface ConsumerQueueArgs {
     topicArn: pulumi.Input<string>;
     /** Only S3 events for keys under this prefix (with trailing slash) reach the queue. */
     keyPrefix: string;
-    retentionDays: number;
-    maxReceiveCount: number;
-    /** Customer-managed key; undefined means SSE-SQS. */
-    kmsKeyArn?: pulumi.Input<string>;
     /** Where SNS puts the events it could not deliver to the queue (the lake's undelivered-events queue). */
     deliveryDeadLetter: { arn: pulumi.Input<string>; ready: pulumi.Resource[] };
 }
@@ -48,13 +45,13 @@ export class ConsumerQueue extends pulumi.ComponentResource {
     readonly policy: aws.sqs.QueuePolicy;
     readonly subscription: aws.sns.TopicSubscription;
 
-    constructor(name: string, args: ConsumerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: ConsumerQueueArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("ConsumerQueue"), name, {}, renamedFrom("lake", "ConsumerQueue", opts));
         // SNS can deliver into SSE-SQS queues, or into CMK queues whose key policy admits
         // sns.amazonaws.com; never into `alias/aws/sqs`.
         // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
-        const encryption = args.kmsKeyArn
-            ? { kmsMasterKeyId: args.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 }
+        const encryption = ctx.kmsKeyArn
+            ? { kmsMasterKeyId: ctx.kmsKeyArn, kmsDataKeyReusePeriodSeconds: 3600 }
             : { sqsManagedSseEnabled: true };
 
         this.deadLetterQueue = new aws.sqs.Queue(
@@ -72,12 +69,12 @@ export class ConsumerQueue extends pulumi.ComponentResource {
             `${name}-queue`,
             {
                 name: args.queueName,
-                messageRetentionSeconds: args.retentionDays * 86_400,
+                messageRetentionSeconds: ctx.settings.queueRetentionDays * 86_400,
                 visibilityTimeoutSeconds: VISIBILITY_TIMEOUT_SECONDS,
                 // Long polling: fewer empty receives while the crawler drains the queue.
                 receiveWaitTimeSeconds: 20,
                 redrivePolicy: this.deadLetterQueue.arn.apply((deadLetterTargetArn) =>
-                    JSON.stringify({ deadLetterTargetArn, maxReceiveCount: args.maxReceiveCount }),
+                    JSON.stringify({ deadLetterTargetArn, maxReceiveCount: ctx.settings.maxReceiveCount }),
                 ),
                 ...encryption,
             },

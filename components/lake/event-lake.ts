@@ -13,7 +13,7 @@ import {
 } from "./policy-documents";
 import { serviceTrustPolicy } from "../policy-document";
 import { SubscriberProtocol } from "../lake-args";
-import { LakeSettings } from "../types";
+import { ATHENA_RESULTS_PREFIX, type LakeContext } from "../lake-context";
 import { lakeLifecycleRules, minimumObjectSize, RetainedTable, TieredTable } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
 import { renamedFrom, token } from "../tokens";
@@ -37,25 +37,8 @@ export interface LakeSubscriber {
     endpoint: string;
 }
 
-/** The bucket and queue settings of a stack (see the configuration reference in README.md). */
-export type BucketQueueSettings = Pick<
-    LakeSettings,
-    "versioning" | "noncurrentVersionDays" | "abortIncompleteUploadDays" | "athenaResultsDays" | "queueRetentionDays" | "maxReceiveCount"
->;
-
-export interface EventLakeArgs extends BucketQueueSettings {
-    accountId: pulumi.Input<string>;
-    region: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
-    /** Key prefix (no trailing slash) of the exports; only objects under it raise events. */
-    exportPrefix: string;
-    /** Key prefix (no trailing slash) where Athena writes query results; expired after `athenaResultsDays`. */
-    athenaResultsPrefix: string;
+export interface EventLakeArgs {
     consumers: Consumer[];
-    /** Customer-managed key; undefined means SSE-S3 on the bucket and SSE-SQS on the queues. */
-    kmsKeyArn?: pulumi.Input<string>;
-    /** Keep the bucket and its data on `pulumi destroy`. */
-    retainData: boolean;
     /** Tables whose exported objects expire (their declared `retentionDays`). */
     retainedTables?: RetainedTable[];
     /** Tables whose exported objects move to cheaper storage classes as they age. */
@@ -89,11 +72,12 @@ export class EventLake extends pulumi.ComponentResource {
     readonly subscriptions: Record<string, EventSubscription[]> = {};
     private readonly subscriptionByKey = new Map<string, EventSubscription>();
 
-    constructor(name: string, args: EventLakeArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: EventLakeArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("EventLake"), name, {}, renamedFrom("lake", "EventLake", opts));
         const child = { parent: this };
+        const { settings, kmsKeyArn } = ctx;
 
-        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: args.retainData }, this);
+        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: ctx.retain }, this);
         this.bucket = bucket;
         const bucketId = this.bucket.id;
 
@@ -102,9 +86,9 @@ export class EventLake extends pulumi.ComponentResource {
             {
                 bucket: bucketId,
                 rules: [
-                    args.kmsKeyArn
+                    kmsKeyArn
                         ? {
-                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
                               bucketKeyEnabled: true,
                           }
                         : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
@@ -113,7 +97,7 @@ export class EventLake extends pulumi.ComponentResource {
             child,
         );
 
-        const versioning = args.versioning
+        const versioning = settings.versioning
             ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child)
             : undefined;
         this.versioning = versioning;
@@ -122,11 +106,11 @@ export class EventLake extends pulumi.ComponentResource {
         // retention; transitions: each table's storage tiers.
         const tieredTables = args.tieredTables ?? [];
         const rules = lakeLifecycleRules({
-            versioning: args.versioning,
-            noncurrentVersionDays: args.noncurrentVersionDays,
-            abortIncompleteUploadDays: args.abortIncompleteUploadDays,
-            athenaResultsPrefix: args.athenaResultsPrefix,
-            athenaResultsDays: args.athenaResultsDays,
+            versioning: settings.versioning,
+            noncurrentVersionDays: settings.noncurrentVersionDays,
+            abortIncompleteUploadDays: settings.abortIncompleteUploadDays,
+            athenaResultsPrefix: ATHENA_RESULTS_PREFIX,
+            athenaResultsDays: settings.athenaResultsDays,
             retainedTables: args.retainedTables ?? [],
             tieredTables,
         });
@@ -142,7 +126,7 @@ export class EventLake extends pulumi.ComponentResource {
             {
                 bucket: bucketId,
                 policy: pulumi
-                    .all([this.bucket.arn, args.partition, args.readers ?? []])
+                    .all([this.bucket.arn, ctx.partition, args.readers ?? []])
                     .apply(([bucketArn, partition, readers]) => JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers }))),
             },
             { ...child, dependsOn: [publicAccess] },
@@ -166,7 +150,7 @@ export class EventLake extends pulumi.ComponentResource {
         this.topic = new aws.sns.Topic(
             `${name}-events`,
             {
-                kmsMasterKeyId: args.kmsKeyArn,
+                kmsMasterKeyId: kmsKeyArn,
                 sqsFailureFeedbackRoleArn: feedbackRole.arn,
                 ...(protocols.has(SubscriberProtocol.Lambda) ? { lambdaFailureFeedbackRoleArn: feedbackRole.arn } : {}),
                 ...(protocols.has(SubscriberProtocol.Https) ? { httpFailureFeedbackRoleArn: feedbackRole.arn } : {}),
@@ -178,7 +162,7 @@ export class EventLake extends pulumi.ComponentResource {
             {
                 role: feedbackRole.name,
                 policy: pulumi
-                    .all([args.partition, args.region, args.accountId, this.topic.name])
+                    .all([ctx.partition, ctx.region, ctx.accountId, this.topic.name])
                     .apply(([partition, region, accountId, topicName]) =>
                         JSON.stringify(deliveryStatusLoggingPolicy({ partition, region, accountId, topicName })),
                     ),
@@ -190,7 +174,7 @@ export class EventLake extends pulumi.ComponentResource {
             {
                 arn: this.topic.arn,
                 policy: pulumi
-                    .all([this.topic.arn, this.bucket.arn, args.accountId, args.partition, args.endpointOwners ?? []])
+                    .all([this.topic.arn, this.bucket.arn, ctx.accountId, ctx.partition, args.endpointOwners ?? []])
                     .apply(([topicArn, bucketArn, accountId, partition, endpointOwners]) =>
                         JSON.stringify(topicPolicy({ topicArn, bucketArn, accountId, partition, endpointOwners })),
                     ),
@@ -223,13 +207,11 @@ export class EventLake extends pulumi.ComponentResource {
         for (const consumer of args.consumers) {
             this.consumers[consumer.name] = new ConsumerQueue(
                 `${name}-${consumer.name}`,
+                ctx,
                 {
                     queueName: consumer.queueName,
                     topicArn: this.topic.arn,
                     keyPrefix: consumer.keyPrefix,
-                    retentionDays: args.queueRetentionDays,
-                    maxReceiveCount: args.maxReceiveCount,
-                    kmsKeyArn: args.kmsKeyArn,
                     deliveryDeadLetter: { arn: this.undelivered.arn, ready: [undeliveredPolicy] },
                 },
                 child,
@@ -272,7 +254,7 @@ export class EventLake extends pulumi.ComponentResource {
             {
                 bucket: bucketId,
                 eventbridge: true,
-                topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${args.exportPrefix}/` }],
+                topics: [{ topicArn: this.topic.arn, events: ["s3:ObjectCreated:*"], filterPrefix: `${settings.exportPrefix}/` }],
             },
             { ...child, dependsOn: [this.topicPolicy] },
         );

@@ -4,30 +4,22 @@ import { bucketTlsOnlyPolicy, replicaKeyPolicy, replicationPolicy } from "./poli
 import { serviceTrustPolicy } from "../policy-document";
 import { token } from "../tokens";
 import { AccessLogBucket } from "./access-log-bucket";
-import { ExpirySettings, minimumObjectSize, replicaLifecycleRules, RetainedTable, TieredTable } from "./lifecycle-rules";
+import { minimumObjectSize, replicaLifecycleRules, RetainedTable, TieredTable } from "./lifecycle-rules";
 import { privateBucket } from "./private-bucket";
+import { boundedName, LIMITS } from "../naming";
+import type { LakeContext } from "../lake-context";
 
-export interface LakeReplicaArgs extends ExpirySettings {
+export interface LakeReplicaArgs {
     /** The lake bucket (source): name, ARN, and its versioning, which replication needs first. */
     source: { bucket: pulumi.Input<string>; arn: pulumi.Input<string>; versioning?: pulumi.Resource };
-    sourceRegion: pulumi.Input<string>;
-    /** Region of the replica: another region the stack's residency rules allow. */
+    /** Region of the replica: another region the stack's residency rules allow (`replicaRegion`). */
     region: string;
-    accountId: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
-    /** Key prefix (no trailing slash) of the exports: only they are replicated. */
-    exportPrefix: string;
-    /** The lake key; when set the replica is encrypted with a key of its own in its region. */
-    sourceKeyArn?: pulumi.Input<string>;
-    /** IAM name of the replication role. */
-    roleName: string;
     /** Tables whose objects expire: their replicas expire alike. */
     retainedTables: RetainedTable[];
     /** Tables whose objects move to cheaper storage classes as they age: their replicas move alike. */
     tieredTables?: TieredTable[];
-    /** Access logs of the replica (in its region), when the stack keeps access logs. */
-    accessLogs?: { prefix: string; retentionDays: number };
-    retain: boolean;
+    /** The replica's requests are logged too (in its region), when the stack keeps access logs. */
+    accessLogs: boolean;
 }
 
 /**
@@ -57,12 +49,12 @@ export class LakeReplica extends pulumi.ComponentResource {
     readonly configuration: aws.s3.BucketReplicationConfig;
     readonly accessLogs?: AccessLogBucket;
 
-    constructor(name: string, args: LakeReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: LakeReplicaArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("LakeReplica"), name, {}, opts);
         const child = { parent: this };
         const region = { region: args.region };
 
-        if (args.sourceKeyArn !== undefined) {
+        if (ctx.kmsKeyArn !== undefined) {
             // A KMS key is regional: the replica needs its own, in its region.
             // https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-config-for-kms-objects.html
             this.key = new aws.kms.Key(
@@ -71,18 +63,18 @@ export class LakeReplica extends pulumi.ComponentResource {
                     ...region,
                     description: `Replica key for ${name}: the recovery copy of the lake's exports`,
                     enableKeyRotation: true,
-                    deletionWindowInDays: args.retain ? 30 : 7,
+                    deletionWindowInDays: ctx.retain ? 30 : 7,
                     policy: pulumi
-                        .all([args.accountId, args.partition])
+                        .all([ctx.accountId, ctx.partition])
                         .apply(([accountId, partition]) => JSON.stringify(replicaKeyPolicy({ accountId, partition }))),
                 },
-                { ...child, retainOnDelete: args.retain },
+                { ...child, retainOnDelete: ctx.retain },
             );
         }
 
         const { bucket, publicAccess } = privateBucket(
             { bucket: `${name}-bucket`, prefix: name },
-            { retain: args.retain, region: args.region },
+            { retain: ctx.retain, region: args.region },
             this,
         );
         this.bucket = bucket;
@@ -113,7 +105,7 @@ export class LakeReplica extends pulumi.ComponentResource {
             {
                 ...region,
                 bucket: bucketId,
-                rules: replicaLifecycleRules({ ...args, versioning: true }),
+                rules: replicaLifecycleRules({ ...ctx.settings, ...args, versioning: true }),
                 ...minimumObjectSize(args.tieredTables ?? []),
             },
             { ...child, dependsOn: [versioning] },
@@ -133,7 +125,7 @@ export class LakeReplica extends pulumi.ComponentResource {
         this.role = new aws.iam.Role(
             `${name}-role`,
             {
-                name: args.roleName,
+                name: boundedName(`${ctx.namePrefix}-replication`, LIMITS.iamRole),
                 description: "Assumed by S3 to replicate the lake's exports to the recovery replica",
                 assumeRolePolicy: JSON.stringify(serviceTrustPolicy("s3.amazonaws.com")),
             },
@@ -144,13 +136,13 @@ export class LakeReplica extends pulumi.ComponentResource {
             {
                 role: this.role.name,
                 policy: pulumi
-                    .all([args.source.arn, this.bucket.arn, args.sourceRegion, args.sourceKeyArn, this.key?.arn])
+                    .all([args.source.arn, this.bucket.arn, ctx.region, ctx.kmsKeyArn, this.key?.arn])
                     .apply(([sourceBucketArn, replicaBucketArn, sourceRegion, sourceKeyArn, replicaKeyArn]) =>
                         JSON.stringify(
                             replicationPolicy({
                                 sourceBucketArn,
                                 replicaBucketArn,
-                                prefix: args.exportPrefix,
+                                prefix: ctx.settings.exportPrefix,
                                 sourceRegion,
                                 replicaRegion: args.region,
                                 sourceKeyArn,
@@ -174,7 +166,7 @@ export class LakeReplica extends pulumi.ComponentResource {
                         id: "replicate-exports",
                         status: "Enabled",
                         priority: 1,
-                        filter: { prefix: `${args.exportPrefix}/` },
+                        filter: { prefix: `${ctx.settings.exportPrefix}/` },
                         // A delete in the lake stays a delete in the lake only: the replica keeps the object.
                         deleteMarkerReplication: { status: "Disabled" },
                         destination: {
@@ -195,17 +187,8 @@ export class LakeReplica extends pulumi.ComponentResource {
         if (args.accessLogs) {
             this.accessLogs = new AccessLogBucket(
                 `${name}-logs`,
-                {
-                    source: { bucket: this.bucket.bucket, arn: this.bucket.arn },
-                    accountId: args.accountId,
-                    prefix: args.accessLogs.prefix,
-                    retentionDays: args.accessLogs.retentionDays,
-                    versioning: true,
-                    noncurrentVersionDays: args.noncurrentVersionDays,
-                    abortIncompleteUploadDays: args.abortIncompleteUploadDays,
-                    retain: args.retain,
-                    region: args.region,
-                },
+                ctx,
+                { source: { bucket: this.bucket.bucket, arn: this.bucket.arn }, versioning: true, region: args.region },
                 child,
             );
         }

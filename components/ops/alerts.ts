@@ -3,6 +3,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { alertsTopicPolicy } from "./policy-documents";
 import { boundedName, LIMITS } from "../naming";
 import { renamedFrom, token } from "../tokens";
+import type { LakeContext } from "../lake-context";
 
 export interface WatchedTable {
     /** Folder/Glue name of the table. */
@@ -14,23 +15,13 @@ export interface WatchedTable {
 }
 
 export interface AlertsArgs {
-    namePrefix: string;
-    accountId: pulumi.Input<string>;
-    region: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
     tables: WatchedTable[];
     /** The queue of events SNS could not deliver to any table's queue. */
     undeliveredQueueName: pulumi.Input<string>;
     /** The names of the stack's crawlers: the failure rules match these exactly. */
     crawlerNames: string[];
-    emails: string[];
-    /** The longest an event waits for its crawl when crawls start on arrival: the batch window, plus a crawl. */
-    arrivalWaitMinutes: number;
-    /** Whether the crawlers run the daily safety-net schedule (whose failed starts are then watched). */
-    safetyNet: boolean;
     /** The lake topic has further subscriptions of the lake's, which redrive into the undelivered-events queue too. */
     otherSubscribers?: boolean;
-    kmsKeyArn?: pulumi.Input<string>;
 }
 
 /**
@@ -91,24 +82,24 @@ export class Alerts extends pulumi.ComponentResource {
     readonly crawlerFailures: aws.cloudwatch.EventRule[];
     readonly scheduledCrawlFailures?: aws.cloudwatch.EventRule[];
 
-    constructor(name: string, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: AlertsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("Alerts"), name, {}, renamedFrom("ops", "Alerts", opts));
         const child = { parent: this };
 
-        this.topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: args.kmsKeyArn }, child);
+        this.topic = new aws.sns.Topic(`${name}-topic`, { kmsMasterKeyId: ctx.kmsKeyArn }, child);
         const topicPolicy = new aws.sns.TopicPolicy(
             `${name}-topic-policy`,
             {
                 arn: this.topic.arn,
                 policy: pulumi
-                    .all([this.topic.arn, args.accountId, args.region, args.partition])
+                    .all([this.topic.arn, ctx.accountId, ctx.region, ctx.partition])
                     .apply(([topicArn, accountId, region, partition]) =>
                         JSON.stringify(alertsTopicPolicy({ topicArn, accountId, region, partition })),
                     ),
             },
             child,
         );
-        args.emails.forEach((email, i) => {
+        ctx.settings.alertEmails.forEach((email, i) => {
             // Email subscriptions stay pending until the recipient confirms the message SNS sends.
             new aws.sns.TopicSubscription(`${name}-email-${i}`, { topic: this.topic.arn, protocol: "email", endpoint: email }, child);
         });
@@ -142,7 +133,7 @@ export class Alerts extends pulumi.ComponentResource {
                 ),
             );
         };
-        const ageThreshold = oldestMessageThresholdSeconds(args.arrivalWaitMinutes);
+        const ageThreshold = oldestMessageThresholdSeconds(ctx.settings.crawl.arrivalWaitMinutes);
         for (const t of args.tables) {
             // A message in a DLQ is an event the crawler could not process: the catalogue misses a
             // partition until someone looks. SQS metrics:
@@ -211,8 +202,8 @@ export class Alerts extends pulumi.ComponentResource {
                 const rule = new aws.cloudwatch.EventRule(
                     `${name}-${logical}${suffix}`,
                     {
-                        name: boundedName(`${args.namePrefix}-${logical}${suffix}`, LIMITS.eventRule),
-                        description: `${description} of ${args.namePrefix}${all.length > 1 ? ` (${i + 1} of ${all.length})` : ""}`,
+                        name: boundedName(`${ctx.namePrefix}-${logical}${suffix}`, LIMITS.eventRule),
+                        description: `${description} of ${ctx.namePrefix}${all.length > 1 ? ` (${i + 1} of ${all.length})` : ""}`,
                         eventPattern: JSON.stringify(pattern),
                     },
                     { ...child, deleteBeforeReplace: true },
@@ -238,7 +229,7 @@ export class Alerts extends pulumi.ComponentResource {
         // arrival rule (the alarm above). A scheduled crawler that cannot start emits "Glue
         // Scheduled Crawler Invocation Failure" (automating-awsglue-with-cloudwatch-events); its
         // start during a crawl on arrival is not a failure (the crawl in progress reads the queue).
-        if (args.safetyNet) {
+        if (ctx.settings.crawl.schedule !== undefined) {
             this.scheduledCrawlFailures = rules("safety-net-failed", "Failed starts of the safety-net crawls", (crawlerName) => ({
                 source: ["aws.glue"],
                 "detail-type": ["Glue Scheduled Crawler Invocation Failure"],

@@ -1,5 +1,5 @@
 /** The Snowflake side's role policies (the storage integration's role, the task-error notifications), as pure functions of ARNs. */
-import { Statement, PolicyDocument, doc, objectsUnder } from "../policy-document";
+import { Statement, PolicyDocument, doc, keyUse, objectsUnder } from "../policy-document";
 
 /**
  * Trust policy of the role Snowflake assumes: only the storage integration's IAM user, and only
@@ -65,15 +65,7 @@ export function snowflakeAccessPolicy(a: {
         },
         { Sid: "LocateBucket", Effect: "Allow", Action: "s3:GetBucketLocation", Resource: a.bucketArn },
     ];
-    if (a.kmsKeyArn) {
-        statements.push({
-            Sid: "EncryptWithLakeKey",
-            Effect: "Allow",
-            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-            Resource: a.kmsKeyArn,
-        });
-    }
-    return doc(...statements);
+    return doc(...statements, ...keyUse("EncryptWithLakeKey", a.kmsKeyArn));
 }
 
 /**
@@ -84,16 +76,8 @@ export function snowflakeAccessPolicy(a: {
  * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html
  */
 export function snowflakeAlertsPolicy(a: { topicArn: string; kmsKeyArn?: string }): PolicyDocument {
-    const statements: Statement[] = [
+    return doc(
         { Sid: "PublishTaskErrorsToAlertsTopic", Effect: "Allow", Action: "sns:Publish", Resource: a.topicArn },
-    ];
-    if (a.kmsKeyArn) {
-        statements.push({
-            Sid: "EncryptForAlertsTopic",
-            Effect: "Allow",
-            Action: ["kms:GenerateDataKey", "kms:Decrypt"],
-            Resource: a.kmsKeyArn,
-        });
-    }
-    return doc(...statements);
+        ...keyUse("EncryptForAlertsTopic", a.kmsKeyArn),
+    );
 }

@@ -6,9 +6,10 @@ import { ExportLayout } from "../lake/export-layout";
 import { UNLOAD_BASELINE_COLUMNS, UNLOAD_BASELINE_TABLE, UNLOAD_LOG_COLUMNS, UNLOAD_LOG_TABLE } from "./sql";
 import { TableExport } from "./table-export";
 import { TaskErrorNotifications } from "./task-error-notifications";
-import type { SnowflakeConnection } from "../lake-args";
 import { TableSpec } from "../types";
 import { renamedFrom, token } from "../tokens";
+import { snowflakeName } from "../naming";
+import type { LakeContext } from "../lake-context";
 
 /**
  * Preview resources this component declares. @pulumi/snowflake 1.x refuses them unless the
@@ -24,30 +25,13 @@ export const REQUIRED_PREVIEW_FEATURES = [
 ];
 
 export interface SnowflakeExportArgs {
-    /** Upper-case prefix of account-level names (the storage integration). */
-    namePrefix: string;
-    /** Name of the AWS role Snowflake assumes; fixed, so its ARN is known before the role exists. */
-    roleName: string;
-    /** Where failed task runs are reported: the stack's alerts topic, and the role Snowflake assumes to publish. */
-    alerts: { topicArn: pulumi.Input<string>; roleName: string };
-    accountId: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
+    /** Where failed task runs are reported: the stack's alerts topic. */
+    alertsTopicArn: pulumi.Input<string>;
     bucketName: pulumi.Input<string>;
     bucketArn: pulumi.Input<string>;
-    /** Key prefix of the exports, without trailing slash. */
-    exportPrefix: string;
-    kmsKeyArn?: pulumi.Input<string>;
-    database: string;
-    schema: string;
-    warehouse: string;
     tables: SnowflakeTableArgs[];
-    /** The Glue database (and region) where each backfill registers its partitions. */
-    glue: { region: pulumi.Input<string>; database: pulumi.Input<string> };
-    maxFileSizeMb: number;
-    taskScheduleMinutes: number;
-    taskTimeoutMinutes: number;
-    provider: SnowflakeConnection & { extraPreviewFeatures: string[] };
-    retainData: boolean;
+    /** The Glue database where each backfill registers its partitions. */
+    glueDatabase: pulumi.Input<string>;
 }
 
 export interface SnowflakeTableArgs {
@@ -75,9 +59,14 @@ export class SnowflakeExport extends pulumi.ComponentResource {
     readonly unloadBaseline: snowflake.Table;
     readonly tables: Record<string, TableExport> = {};
 
-    constructor(name: string, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: SnowflakeExportArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("SnowflakeExport"), name, {}, renamedFrom("snowflake", "SnowflakeExport", opts));
-        const { extraPreviewFeatures, ...providerSettings } = args.provider;
+        const { settings, kmsKeyArn } = ctx;
+        // Upper-case prefix of account-level names (the storage integration).
+        const namePrefix = snowflakeName(ctx.namePrefix);
+        // The AWS roles Snowflake assumes (to unload, to publish task errors) have fixed names, so
+        // their ARNs are known before they exist.
+        const roleName = `${ctx.namePrefix}-snowflake`;
 
         // Credentials are not set here: the provider plugin reads SNOWFLAKE_PRIVATE_KEY (and the rest
         // of what is unset) from the environment of `pulumi up`. The SDK, though, copies
@@ -87,10 +76,10 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         this.provider = new snowflake.Provider(
             `${name}-provider`,
             {
-                ...providerSettings,
+                ...settings.snowflakeConnection,
                 ...environmentSecrets(process.env),
-                warehouse: args.warehouse,
-                previewFeaturesEnabled: [...new Set([...REQUIRED_PREVIEW_FEATURES, ...extraPreviewFeatures])].sort(),
+                warehouse: settings.snowflakeWarehouse,
+                previewFeaturesEnabled: [...new Set([...REQUIRED_PREVIEW_FEATURES, ...settings.snowflakePreviewFeatures])].sort(),
             },
             { parent: this },
         );
@@ -100,12 +89,12 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         const database = new snowflake.Database(
             `${name}-database`,
             {
-                name: args.database,
+                name: settings.snowflakeDatabase,
                 comment: "Lake exports: stage, streams, tasks and exported tables",
             },
             {
                 ...sf,
-                retainOnDelete: args.retainData,
+                retainOnDelete: ctx.retain,
                 // The provider renames a database (and a schema) in place, moving everything in it; the
                 // objects inside then re-create under their new database (ForceNew) where the rename
                 // already put them, and `pulumi up` fails on "already exists"
@@ -118,9 +107,9 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             `${name}-schema`,
             {
                 database: database.name,
-                name: args.schema,
+                name: settings.snowflakeSchema,
             },
-            { ...sf, retainOnDelete: args.retainData, replaceOnChanges: ["name"] },
+            { ...sf, retainOnDelete: ctx.retain, replaceOnChanges: ["name"] },
         );
 
         const fileFormatName = "LAKE_PARQUET";
@@ -140,12 +129,12 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         // https://github.com/Snowflake-Labs/terraform-snowflake-storage-integration-aws does: the integration gets the
         // role's ARN built from the account and the fixed role name; the role, created next, trusts
         // the integration's IAM user and external id. One `pulumi up`.
-        const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;
-        const exportUrl = pulumi.interpolate`s3://${args.bucketName}/${args.exportPrefix}/`;
+        const roleArn = pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:role/${roleName}`;
+        const exportUrl = pulumi.interpolate`s3://${args.bucketName}/${settings.exportPrefix}/`;
         this.integration = new snowflake.StorageIntegration(
             `${name}-integration`,
             {
-                name: `${args.namePrefix}_LAKE`,
+                name: `${namePrefix}_LAKE`,
                 type: "EXTERNAL_STAGE",
                 storageProvider: "S3",
                 enabled: true,
@@ -157,14 +146,14 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 ...sf,
                 // Replacing an integration changes its external id and unlinks its stages
                 // (https://docs.snowflake.com/en/sql-reference/sql/create-storage-integration): protect it in production.
-                protect: args.retainData,
+                protect: ctx.retain,
             },
         );
 
         this.role = new aws.iam.Role(
             `${name}-role`,
             {
-                name: args.roleName,
+                name: roleName,
                 description: "Assumed by the Snowflake storage integration to unload under the export prefix",
                 assumeRolePolicy: pulumi
                     .all([this.integration.storageAwsIamUserArn, this.integration.storageAwsExternalId])
@@ -179,11 +168,11 @@ export class SnowflakeExport extends pulumi.ComponentResource {
             `${name}-access`,
             {
                 role: this.role.name,
-                policy: pulumi.all([args.bucketArn, args.kmsKeyArn]).apply(([bucketArn, kmsKeyArn]) =>
+                policy: pulumi.all([args.bucketArn, kmsKeyArn]).apply(([bucketArn, kmsKeyArn]) =>
                     JSON.stringify(
                         snowflakeAccessPolicy({
                             bucketArn,
-                            prefix: args.exportPrefix,
+                            prefix: settings.exportPrefix,
                             kmsKeyArn,
                             // Deletes only in the exports being written (a failed unload's files are removed there).
                             deletablePrefixes: args.tables.map((t) => t.layout.location.replace(/\/$/, "")),
@@ -210,9 +199,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 // snowflakedb/terraform-provider-snowflake#3845).
                 // Objects are written with the lake's encryption; with KMS, name the key so Snowflake
                 // asks S3 for SSE-KMS. https://docs.snowflake.com/en/sql-reference/sql/create-stage
-                encryption: args.kmsKeyArn
-                    ? pulumi.interpolate`TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${args.kmsKeyArn}'`
-                    : "TYPE = 'AWS_SSE_S3'",
+                encryption: kmsKeyArn ? pulumi.interpolate`TYPE = 'AWS_SSE_KMS' KMS_KEY_ID = '${kmsKeyArn}'` : "TYPE = 'AWS_SSE_S3'",
                 comment: "The lake's export prefix",
             },
             sf,
@@ -227,7 +214,7 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 columns: UNLOAD_LOG_COLUMNS,
                 comment: "Files each lake unload committed (backfill and tasks)",
             },
-            { ...sf, retainOnDelete: args.retainData },
+            { ...sf, retainOnDelete: ctx.retain },
         );
         this.unloadBaseline = new snowflake.Table(
             `${name}-unload-baseline`,
@@ -238,18 +225,16 @@ export class SnowflakeExport extends pulumi.ComponentResource {
                 columns: UNLOAD_BASELINE_COLUMNS,
                 comment: "Files in each export before its unloads were logged transactionally; never removed by the cleanup",
             },
-            { ...sf, retainOnDelete: args.retainData },
+            { ...sf, retainOnDelete: ctx.retain },
         );
 
         this.taskErrors = new TaskErrorNotifications(
             `${name}-task-errors`,
+            ctx,
             {
-                integrationName: `${args.namePrefix}_LAKE_TASK_ERRORS`,
-                roleName: args.alerts.roleName,
-                accountId: args.accountId,
-                partition: args.partition,
-                topicArn: args.alerts.topicArn,
-                kmsKeyArn: args.kmsKeyArn,
+                integrationName: `${namePrefix}_LAKE_TASK_ERRORS`,
+                roleName: `${roleName}-alerts`,
+                topicArn: args.alertsTopicArn,
                 provider: this.provider,
             },
             { parent: this },
@@ -258,30 +243,23 @@ export class SnowflakeExport extends pulumi.ComponentResource {
         for (const table of args.tables) {
             this.tables[table.spec.name] = new TableExport(
                 `${name}-${table.layout.folder}`,
+                ctx,
                 {
                     table: table.spec,
                     database: database.name,
                     schema: schema.name,
-                    databaseName: args.database,
-                    schemaName: args.schema,
                     stage: this.stage,
                     stageName,
                     unloadLog: this.unloadLog,
                     unloadBaseline: this.unloadBaseline,
                     fileFormatName,
                     layout: table.layout,
-                    warehouse: args.warehouse,
-                    connection: providerSettings,
-                    maxFileSizeMb: args.maxFileSizeMb,
-                    taskScheduleMinutes: args.taskScheduleMinutes,
-                    taskTimeoutMinutes: args.taskTimeoutMinutes,
                     // The COPY names the file format, and writes through the role.
                     accessReady: [fileFormat, this.role, this.rolePolicy],
                     eventsReady: table.eventsReady,
                     errorIntegration: this.taskErrors.integration.name,
                     errorsReady: [this.taskErrors.rolePolicy],
-                    glue: { ...args.glue, table: table.layout.folder },
-                    retainData: args.retainData,
+                    glueDatabase: args.glueDatabase,
                 },
                 sf,
             );

@@ -8,6 +8,7 @@ import { buildUnloadSql, sessionStatements, streamHasDataCondition, taskBody, un
 import type { SnowflakeConnection } from "../lake-args";
 import { TableSpec } from "../types";
 import { renamedFrom, token } from "../tokens";
+import type { LakeContext } from "../lake-context";
 
 /**
  * How the unload command starts the unload program: the package's bin, resolved when the command
@@ -35,9 +36,6 @@ export interface TableExportArgs {
     table: TableSpec;
     database: pulumi.Input<string>;
     schema: pulumi.Input<string>;
-    /** Names used in SQL: they are plain validated identifiers, never Pulumi auto-names. */
-    databaseName: string;
-    schemaName: string;
     stage: snowflake.Stage;
     stageName: string;
     /**
@@ -49,13 +47,6 @@ export interface TableExportArgs {
     fileFormatName: string;
     /** Where the table's current export lives: the stream's name and the stage path. */
     layout: ExportLayout;
-    warehouse: string;
-    /** The stack's non-secret connection settings, passed to the backfill as BACKFILL_*. */
-    connection: SnowflakeConnection;
-    maxFileSizeMb: number;
-    taskScheduleMinutes: number;
-    /** The longest a task run may take (USER_TASK_TIMEOUT_MS, and the run's statement timeout). */
-    taskTimeoutMinutes: number;
     /** Resources the first unload needs in place (the AWS role and its policy). */
     accessReady: pulumi.Resource[];
     /**
@@ -67,10 +58,8 @@ export interface TableExportArgs {
     errorIntegration: pulumi.Input<string>;
     /** What must exist before a failed run can be reported (the role Snowflake publishes with, and its policy). */
     errorsReady: pulumi.Resource[];
-    /** The Glue table the backfill registers its partitions in (objects written before events flow). */
-    glue: { region: pulumi.Input<string>; database: pulumi.Input<string>; table: string };
-    /** Keep the Snowflake table (and its rows) on destroy. */
-    retainData: boolean;
+    /** The Glue database the backfill registers its partitions in (objects written before events flow), in the lake's region. */
+    glueDatabase: pulumi.Input<string>;
 }
 
 /**
@@ -96,10 +85,12 @@ export class TableExport extends pulumi.ComponentResource {
     /** The backfill's summary (rows, files, bytes, queryId), or undefined when none is stored. */
     readonly summary: pulumi.Output<BackfillSummary | undefined>;
 
-    constructor(name: string, args: TableExportArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: TableExportArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("TableExport"), name, {}, renamedFrom("snowflake", "TableExport", opts));
         const child = { parent: this };
         const t = args.table;
+        // Names used in SQL: they are plain validated identifiers, never Pulumi auto-names.
+        const { snowflakeDatabase: databaseName, snowflakeSchema: schemaName, snowflakeWarehouse: warehouse } = ctx.settings;
 
         let sourceName: pulumi.Input<string>;
         if (t.source) {
@@ -115,7 +106,7 @@ export class TableExport extends pulumi.ComponentResource {
                     changeTracking: true,
                     comment: "Exported to the lake by incremental-crawl",
                 },
-                { ...child, retainOnDelete: args.retainData },
+                { ...child, retainOnDelete: ctx.retain },
             );
             sourceName = this.table.fullyQualifiedName;
         }
@@ -123,7 +114,7 @@ export class TableExport extends pulumi.ComponentResource {
         // The stream's name carries the export's digest (export-layout.ts): a new export is a new
         // stream, whose first read returns every row, into the export's own folder.
         const streamName = args.layout.streamName;
-        const streamRef: [string, string, string] = [args.databaseName, args.schemaName, streamName];
+        const streamRef: [string, string, string] = [databaseName, schemaName, streamName];
 
         this.stream = new snowflake.StreamOnTable(
             `${name}-stream`,
@@ -139,14 +130,14 @@ export class TableExport extends pulumi.ComponentResource {
             child,
         );
 
-        const stageRef: [string, string, string] = [args.databaseName, args.schemaName, args.stageName];
+        const stageRef: [string, string, string] = [databaseName, schemaName, args.stageName];
         this.copySql = buildUnloadSql({
             table: t,
             stage: stageRef,
             path: args.layout.stagePath,
             source: streamRef,
-            fileFormat: [args.databaseName, args.schemaName, args.fileFormatName],
-            maxFileSizeMb: args.maxFileSizeMb,
+            fileFormat: [databaseName, schemaName, args.fileFormatName],
+            maxFileSizeMb: ctx.settings.maxFileSizeMb,
         });
 
         // The COPY, its log line and the cleanup before it, run alike by the backfill and the task.
@@ -178,11 +169,11 @@ export class TableExport extends pulumi.ComponentResource {
                     BACKFILL_BASELINE_SQL: statements.baseline,
                     BACKFILL_UNLISTED_SQL: statements.unlisted,
                     BACKFILL_CLEANUP_SQL: statements.remove,
-                    BACKFILL_WAREHOUSE: args.warehouse,
-                    BACKFILL_AWS_REGION: args.glue.region,
-                    BACKFILL_GLUE_DATABASE: args.glue.database,
-                    BACKFILL_GLUE_TABLE: args.glue.table,
-                    ...connectionEnvironment(args.connection),
+                    BACKFILL_WAREHOUSE: warehouse,
+                    BACKFILL_AWS_REGION: ctx.region,
+                    BACKFILL_GLUE_DATABASE: args.glueDatabase,
+                    BACKFILL_GLUE_TABLE: args.layout.folder,
+                    ...connectionEnvironment(ctx.settings.snowflakeConnection),
                 },
                 // `triggers` replace the command, which runs `create`: a new stream is a new backfill.
                 triggers: [streamName],
@@ -201,8 +192,8 @@ export class TableExport extends pulumi.ComponentResource {
                 database: args.database,
                 schema: args.schema,
                 name: `${t.name}_LAKE_EXPORT`,
-                warehouse: args.warehouse,
-                schedule: { minutes: args.taskScheduleMinutes },
+                warehouse,
+                schedule: { minutes: ctx.settings.taskScheduleMinutes },
                 when: streamHasDataCondition(streamRef),
                 sqlStatement: taskBody(statements),
                 enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
@@ -213,8 +204,8 @@ export class TableExport extends pulumi.ComponentResource {
                 // STATEMENT_TIMEOUT_IN_SECONDS does not cut the run short (a warehouse's still applies).
                 // https://docs.snowflake.com/en/sql-reference/sql/create-task (USER_TASK_TIMEOUT_MS);
                 // both are task parameters in terraform-provider-snowflake v1.2.1 pkg/resources/task_parameters.go.
-                userTaskTimeoutMs: args.taskTimeoutMinutes * 60_000,
-                statementTimeoutInSeconds: args.taskTimeoutMinutes * 60,
+                userTaskTimeoutMs: ctx.settings.taskTimeoutMinutes * 60_000,
+                statementTimeoutInSeconds: ctx.settings.taskTimeoutMinutes * 60,
                 // One run at a time: the cleanup at the start of a run relies on no other unload of the
                 // export running meanwhile.
                 allowOverlappingExecution: "false",

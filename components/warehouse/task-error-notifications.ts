@@ -3,18 +3,15 @@ import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
 import { snowflakeAlertsPolicy, snowflakeTrustPolicy } from "./policy-documents";
 import { renamedFrom, token } from "../tokens";
+import type { LakeContext } from "../lake-context";
 
 export interface TaskErrorNotificationsArgs {
     /** Upper-case name of the notification integration (account-level). */
     integrationName: string;
     /** Name of the AWS role Snowflake assumes to publish; fixed, so its ARN is known before the role exists. */
     roleName: string;
-    accountId: pulumi.Input<string>;
-    partition: pulumi.Input<string>;
     /** The stack's alerts topic (a standard topic: Snowflake's error notifications to FIFO topics fail silently). */
     topicArn: pulumi.Input<string>;
-    /** The alerts topic's key, when it is encrypted. */
-    kmsKeyArn?: pulumi.Input<string>;
     /** The Snowflake provider of the export. */
     provider: snowflake.Provider;
 }
@@ -35,9 +32,9 @@ export class TaskErrorNotifications extends pulumi.ComponentResource {
     readonly role: aws.iam.Role;
     readonly rolePolicy: aws.iam.RolePolicy;
 
-    constructor(name: string, args: TaskErrorNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
+    constructor(name: string, ctx: LakeContext, args: TaskErrorNotificationsArgs, opts?: pulumi.ComponentResourceOptions) {
         super(token("TaskErrorNotifications"), name, {}, renamedFrom("snowflake", "TaskErrorNotifications", opts));
-        const roleArn = pulumi.interpolate`arn:${args.partition}:iam::${args.accountId}:role/${args.roleName}`;
+        const roleArn = pulumi.interpolate`arn:${ctx.partition}:iam::${ctx.accountId}:role/${args.roleName}`;
 
         // https://docs.snowflake.com/en/sql-reference/sql/create-notification-integration-queue-outbound-aws
         this.integration = new snowflake.NotificationIntegration(
@@ -70,7 +67,7 @@ export class TaskErrorNotifications extends pulumi.ComponentResource {
             {
                 role: this.role.name,
                 policy: pulumi
-                    .all([args.topicArn, args.kmsKeyArn])
+                    .all([args.topicArn, ctx.kmsKeyArn])
                     .apply(([topicArn, kmsKeyArn]) => JSON.stringify(snowflakeAlertsPolicy({ topicArn, kmsKeyArn }))),
             },
             { parent: this },

@@ -5,7 +5,8 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { IDS, refersTo } from "./graph";
-import { ofType, T } from "./types";
+import { StackViolation } from "./rule";
+import { ofType, ResourceClass, T } from "./types";
 import { isRecord, known, listOf, nonEmpty } from "./values";
 
 /** A logging configuration: the bucket it logs and the bucket it logs into. */
@@ -56,19 +57,43 @@ export function replicaDestinations(resources: PolicyResource[]): PolicyResource
     );
 }
 
+/** Default-encryption algorithms of a BucketServerSideEncryptionConfiguration (`rules`) or a bucket's inline `serverSideEncryptionConfiguration` (`rule`). */
+export const algorithmsOf = (rules: unknown): string[] =>
+    listOf(rules)
+        .map((r) =>
+            isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined,
+        )
+        .filter((a): a is string => typeof a === "string");
+
 /** Default-encryption algorithms of a bucket: its BucketServerSideEncryptionConfiguration(s), or its inline block. */
 export function encryptionAlgorithmsOf(resources: PolicyResource[], bucket: PolicyResource): string[] {
-    const fromRules = (rules: unknown) =>
-        listOf(rules)
-            .map((r) =>
-                isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault)
-                    ? r.applyServerSideEncryptionByDefault.sseAlgorithm
-                    : undefined,
-            )
-            .filter((a): a is string => typeof a === "string");
     const configs = ofType(resources, T.encryption).filter((c) => refersTo(c, "bucket", bucket, IDS.bucket));
     const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
-    return [...configs.flatMap((c) => fromRules(known(() => c.props.rules))), ...(isRecord(inline) ? fromRules(inline.rule) : [])];
+    return [...configs.flatMap((c) => algorithmsOf(known(() => c.props.rules))), ...(isRecord(inline) ? algorithmsOf(inline.rule) : [])];
+}
+
+/**
+ * "Every bucket has setting X": what `check` says of each resource of `settings`; then, per bucket,
+ * what `inline` says of its own inline setting where it has one (`inline` returns undefined when it
+ * has none), else `missing` when no resource of `settings` names the bucket.
+ */
+export function everyBucketHas(
+    resources: PolicyResource[],
+    spec: {
+        settings: readonly ResourceClass[];
+        check: (setting: PolicyResource) => string[];
+        inline?: (bucket: PolicyResource) => string[] | undefined;
+        missing: string;
+    },
+): StackViolation[] {
+    const settings = ofType(resources, spec.settings);
+    const out = settings.flatMap((s) => spec.check(s).map((message) => ({ message, urn: s.urn })));
+    for (const bucket of ofType(resources, T.bucket)) {
+        const inline = spec.inline?.(bucket);
+        if (inline !== undefined) out.push(...inline.map((message) => ({ message, urn: bucket.urn })));
+        else if (!settings.some((s) => refersTo(s, "bucket", bucket, IDS.bucket))) out.push({ message: spec.missing, urn: bucket.urn });
+    }
+    return out;
 }
 
 /** The key prefix a lifecycle or replication rule applies to ("" for the whole bucket). */

@@ -5,32 +5,24 @@
  */
 import { PolicyResource } from "@pulumi/policy";
 import { IDS, refersTo, stringsIn } from "./graph";
-import { allowsAction, isAllow, parsePolicy, principalsOf } from "./iam";
+import { allowsAction, isAllow, principalsOf, statementsOf } from "./iam";
 import { ofType, T } from "./types";
 import { isRecord, known, parseJsonInput } from "./values";
 
-/** Service principals a resource policy admits for `action`; policies unknown during preview are skipped. */
-function servicesAdmitted(policy: unknown, action: string): string[] {
-    const doc = known(() => parsePolicy(policy));
-    if (doc === undefined || "error" in doc) return [];
-    return doc.statements.filter((s) => isAllow(s) && allowsAction(s, action)).flatMap((s) => principalsOf(s).service);
+/**
+ * Service principals that the policies of `target` admit for `action`: its inline `policy` and each
+ * policy resource of `policies` whose `prop` names it. Policies unknown during preview are skipped.
+ */
+function servicesAdmitted(target: PolicyResource, policies: PolicyResource[], prop: string, ids: readonly string[], action: string) {
+    const documents = [target, ...policies.filter((p) => refersTo(p, prop, target, ids))].map((r) => known(() => r.props.policy));
+    return documents.flatMap((d) =>
+        (known(() => statementsOf(d)) ?? []).filter((s) => isAllow(s) && allowsAction(s, action)).flatMap((s) => principalsOf(s).service),
+    );
 }
 
 /** Services that deliver into an SNS topic. */
 export function topicPublishers(topic: PolicyResource, resources: PolicyResource[]): string[] {
-    const services = new Set<string>(
-        servicesAdmitted(
-            known(() => topic.props.policy),
-            "sns:Publish",
-        ),
-    );
-    for (const p of ofType(resources, T.topicPolicy)) {
-        if (refersTo(p, "arn", topic, IDS.topic))
-            servicesAdmitted(
-                known(() => p.props.policy),
-                "sns:Publish",
-            ).forEach((s) => services.add(s));
-    }
+    const services = new Set(servicesAdmitted(topic, ofType(resources, T.topicPolicy), "arn", IDS.topic, "sns:Publish"));
     for (const n of ofType(resources, T.notification)) {
         if (refersTo(n, "topics", topic, IDS.topic)) services.add("s3.amazonaws.com");
     }
@@ -39,19 +31,7 @@ export function topicPublishers(topic: PolicyResource, resources: PolicyResource
 
 /** Services that deliver into an SQS queue. */
 export function queueSenders(queue: PolicyResource, resources: PolicyResource[]): string[] {
-    const services = new Set<string>(
-        servicesAdmitted(
-            known(() => queue.props.policy),
-            "sqs:SendMessage",
-        ),
-    );
-    for (const p of ofType(resources, T.queuePolicy)) {
-        if (refersTo(p, "queueUrl", queue, IDS.queue))
-            servicesAdmitted(
-                known(() => p.props.policy),
-                "sqs:SendMessage",
-            ).forEach((s) => services.add(s));
-    }
+    const services = new Set(servicesAdmitted(queue, ofType(resources, T.queuePolicy), "queueUrl", IDS.queue, "sqs:SendMessage"));
     for (const s of ofType(resources, T.subscription)) {
         if (known(() => s.props.protocol) !== "lambda" && refersTo(s, "endpoint", queue, IDS.queue)) services.add("sns.amazonaws.com");
     }

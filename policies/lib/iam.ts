@@ -32,10 +32,27 @@ export function parsePolicy(input: unknown): ParsedDocument {
     return { statements: statements as Statement[] };
 }
 
+/** The statements of a policy that can be read; undefined when it is absent or cannot be read. */
+export function statementsOf(input: unknown): Statement[] | undefined {
+    const doc = parsePolicy(input);
+    return doc !== undefined && !("error" in doc) ? doc.statements : undefined;
+}
+
 /** How a statement is named in messages: its Sid, or its position. */
 export const statementLabel = (s: Statement, i: number): string => (s.Sid ? `statement "${s.Sid}"` : `statement #${i + 1}`);
 
 export const isAllow = (s: Statement): boolean => s.Effect === "Allow";
+
+/**
+ * What `check` reports of each Allow statement of a policy, each statement labelled
+ * `<what> statement "Sid"` (or `#n`): nothing for an absent policy, one message for one that cannot be read.
+ */
+export function checkAllows(input: unknown, what: string, check: (s: Statement, label: string) => string[]): string[] {
+    const doc = parsePolicy(input);
+    if (doc === undefined) return [];
+    if ("error" in doc) return [`${what} ${doc.error}`];
+    return doc.statements.flatMap((s, i) => (isAllow(s) ? check(s, `${what} ${statementLabel(s, i)}`) : []));
+}
 
 export interface Principals {
     /** `"*"` or `{ AWS: "*" }`: anyone. */

@@ -4,6 +4,7 @@
  */
 import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { CronPattern } from "croner";
 import { refersTo } from "../lib/graph";
 import { PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
@@ -12,22 +13,6 @@ import { isRecord, listOf, nonEmpty, read } from "../lib/values";
 // ---------------------------------------------------------------------------------------------
 // Checks
 // ---------------------------------------------------------------------------------------------
-
-/** Values a cron field matches; undefined when the field cannot be read (the rule then says so). */
-function cronFieldCount(text: string, min: number, max: number): number | undefined {
-    if (text === "*" || text === "?") return max - min + 1;
-    const values = new Set<number>();
-    for (const part of text.split(",")) {
-        const m = /^(\*|\d+)(?:-(\d+))?(?:\/(\d+))?$/.exec(part);
-        if (!m) return undefined;
-        const lo = m[1] === "*" ? min : Number(m[1]);
-        const hi = m[2] !== undefined ? Number(m[2]) : m[1] === "*" || m[3] !== undefined ? max : lo;
-        const step = m[3] !== undefined ? Number(m[3]) : 1;
-        if (step < 1 || lo < min || hi > max || lo > hi) return undefined;
-        for (let v = lo; v <= hi; v += step) values.add(v);
-    }
-    return values.size;
-}
 
 const RATE_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, hours: 60, day: 1440, days: 1440 };
 
@@ -39,11 +24,20 @@ const RATE_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, 
  * Undefined when the expression is not one of these forms.
  */
 export function runsPerDay(schedule: string): number | undefined {
-    const cron = /^cron\(\s*(\S+)\s+(\S+)\s+\S+\s+\S+\s+\S+(?:\s+\S+)?\s*\)$/.exec(schedule.trim());
+    const cron = /^cron\((.*)\)$/.exec(schedule.trim());
     if (cron) {
-        const minutes = cronFieldCount(cron[1], 0, 59);
-        const hours = cronFieldCount(cron[2], 0, 23);
-        return minutes === undefined || hours === undefined ? undefined : minutes * hours;
+        try {
+            // croner reads AWS's fields once a seconds field is put first: Quartz weekdays (SUN=1),
+            // an optional year, `0/15` steps (sloppyRanges), and L, W and #.
+            const p = new CronPattern(`0 ${cron[1].trim()}`, "UTC", {
+                mode: "6-or-7-parts",
+                alternativeWeekdays: true,
+                sloppyRanges: true,
+            });
+            return p.minute.filter(Boolean).length * p.hour.filter(Boolean).length;
+        } catch {
+            return undefined;
+        }
     }
     const rate = /^rate\(\s*(\d+)\s+([a-z]+)\s*\)$/.exec(schedule.trim());
     if (rate && RATE_MINUTES[rate[2]] !== undefined && Number(rate[1]) > 0) return 1440 / (Number(rate[1]) * RATE_MINUTES[rate[2]]);

@@ -13,6 +13,7 @@ import {
     actionMatches,
     actionsOf,
     allowsAction,
+    checkAllows,
     conditionValues,
     confinedToSource,
     isAllow,
@@ -110,14 +111,8 @@ const onDocuments = (check: (docs: PolicyDocumentInput[]) => string[]) => [
     ),
 ];
 
-function eachAllow(docs: PolicyDocumentInput[], visit: (s: Statement, where: string) => string[]): string[] {
-    return docs.flatMap((d) => {
-        const doc = parsePolicy(d.policy);
-        if (doc === undefined) return [];
-        if ("error" in doc) return [`${d.label} ${doc.error}`];
-        return doc.statements.flatMap((s, i) => (isAllow(s) ? visit(s, `${d.label} ${statementLabel(s, i)}`) : []));
-    });
-}
+const eachAllow = (docs: PolicyDocumentInput[], visit: (s: Statement, where: string) => string[]): string[] =>
+    docs.flatMap((d) => checkAllows(d.policy, d.label, visit));
 
 /** No Allow grants every action (`*`, `NotAction`) or every action of a data service (`s3:*`, `sqs:*`, `sns:*`, `kms:*`). */
 export function checkNoWildcardAction(docs: PolicyDocumentInput[]): string[] {
@@ -166,33 +161,25 @@ export function requiresExternalId(s: Statement): boolean {
  * https://docs.snowflake.com/en/user-guide/data-load-s3-config-storage-integration
  */
 export function checkThirdPartyExternalId(assumeRolePolicy: unknown, config: TrustConfig): string[] {
-    const doc = parsePolicy(assumeRolePolicy);
-    if (doc === undefined) return [];
-    if ("error" in doc) return [`trust policy ${doc.error}`];
-    const out: string[] = [];
     const home =
         config.accountIds.length > 0
             ? `accounts ${config.accountIds.join(", ")}`
             : "the stack's accounts (policy config accountIds is empty)";
-    doc.statements.forEach((s, i) => {
-        if (!isAllow(s) || !(allowsAction(s, "sts:AssumeRole") || allowsAction(s, "sts:AssumeRoleWithWebIdentity"))) return;
-        const label = `trust policy ${statementLabel(s, i)}`;
+    return checkAllows(assumeRolePolicy, "trust policy", (s, label) => {
+        if (!(allowsAction(s, "sts:AssumeRole") || allowsAction(s, "sts:AssumeRoleWithWebIdentity"))) return [];
         const p = principalsOf(s);
-        if (p.anyone) {
-            out.push(`${label} lets Principal "*" assume the role: name the third party's principal and require its sts:ExternalId`);
-            return;
-        }
+        if (p.anyone)
+            return [`${label} lets Principal "*" assume the role: name the third party's principal and require its sts:ExternalId`];
         const third = p.aws.filter((a) => {
             const account = accountOfPrincipal(a);
             return account === undefined || !config.accountIds.includes(account);
         });
-        if (third.length > 0 && !requiresExternalId(s)) {
-            out.push(
-                `${label} lets ${joinNames(third)} (outside ${home}) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}`,
-            );
-        }
+        return third.length > 0 && !requiresExternalId(s)
+            ? [
+                  `${label} lets ${joinNames(third)} (outside ${home}) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}`,
+              ]
+            : [];
     });
-    return out;
 }
 
 export interface ManagedPolicyConfig {

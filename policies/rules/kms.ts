@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { queueSenders, topicPublishers } from "../lib/delivery";
 import { IDS, refersTo } from "../lib/graph";
-import { allowsAction, hasCondition, isAllow, parsePolicy, principalsOf, Statement, statementLabel } from "../lib/iam";
+import { allowsAction, checkAllows, hasCondition, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
 import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { joinNames, known, truthy } from "../lib/values";
@@ -32,12 +32,9 @@ export function checkKeyRotation(props: Record<string, any>): string[] {
 
 /** No key policy statement allows `Principal "*"` without any condition. */
 export function checkKeyPolicyNoPublicPrincipal(policy: unknown): string[] {
-    const doc = parsePolicy(policy);
-    if (doc === undefined) return [];
-    if ("error" in doc) return [`key policy ${doc.error}`];
-    return doc.statements.flatMap((s, i) =>
-        isAllow(s) && principalsOf(s).anyone && !hasCondition(s)
-            ? [`key policy ${statementLabel(s, i)} allows Principal "*" without a condition: anyone could use the key; name the principals`]
+    return checkAllows(policy, "key policy", (s, label) =>
+        principalsOf(s).anyone && !hasCondition(s)
+            ? [`${label} allows Principal "*" without a condition: anyone could use the key; name the principals`]
             : [],
     );
 }
@@ -57,8 +54,7 @@ function keyOf(target: PolicyResource, resources: PolicyResource[]): PolicyResou
 /** Key policy statements of a key: its `policy` input, or a KeyPolicy resource of it. Undefined when not known. */
 function keyStatements(key: PolicyResource, resources: PolicyResource[]): Statement[] | undefined {
     const keyPolicy = ofType(resources, T.keyPolicy).find((p) => refersTo(p, "keyId", key, IDS.key));
-    const doc = known(() => parsePolicy(keyPolicy ? keyPolicy.props.policy : key.props.policy));
-    return doc !== undefined && !("error" in doc) ? doc.statements : undefined;
+    return known(() => statementsOf(keyPolicy ? keyPolicy.props.policy : key.props.policy));
 }
 
 /**

@@ -7,7 +7,7 @@
 import { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { accessLogTargets, encryptionAlgorithmsOf, loggingEdges, replicaDestinations, rulePrefixOf } from "../lib/buckets";
 import { IDS, refersTo } from "../lib/graph";
-import { actionMatches, conditionValues, isAllow, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
+import { actionMatches, conditionValues, isAllow, principalsOf, resourcesOf, Statement, statementsOf } from "../lib/iam";
 import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, known, listOf, truthy } from "../lib/values";
@@ -90,10 +90,7 @@ export function checkAccessLogTargets(resources: PolicyResource[]): StackViolati
             });
         }
         const own = policies.filter((p) => refersTo(p, "bucket", t, IDS.bucket));
-        const admits = own.some((p) => {
-            const doc = parsePolicy(p.props.policy);
-            return doc !== undefined && !("error" in doc) && doc.statements.some(admitsLogDelivery);
-        });
+        const admits = own.some((p) => statementsOf(p.props.policy)?.some(admitsLogDelivery));
         if (!admits) {
             out.push({
                 urn: t.urn,

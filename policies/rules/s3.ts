@@ -6,7 +6,7 @@ import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateR
 import { IDS, refersTo } from "../lib/graph";
 import { actionMatches, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
 import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
-import { accessLogTargets, rulePrefixOf } from "../lib/buckets";
+import { accessLogTargets, algorithmsOf, everyBucketHas, rulePrefixOf } from "../lib/buckets";
 import { ofType, ResourceClass, T } from "../lib/types";
 import { s3AuditPolicies } from "./s3-audit";
 import { isRecord, joinNames, known, listOf, nonEmpty, numberOf, truthy } from "../lib/values";
@@ -29,32 +29,16 @@ export function checkPublicAccessBlock(props: Record<string, any>): string[] {
         : [`public access is not fully blocked: ${joinNames(open)} must be true (all four settings must be true)`];
 }
 
-export function checkBucketsPublicAccessBlocked(resources: PolicyResource[]): StackViolation[] {
-    const blocks = ofType(resources, T.publicAccessBlock);
-    const out: StackViolation[] = blocks.flatMap((b) => checkPublicAccessBlock(b.props).map((message) => ({ message, urn: b.urn })));
-    for (const bucket of ofType(resources, T.bucket)) {
-        if (!blocks.some((b) => refersTo(b, "bucket", bucket, IDS.bucket))) {
-            out.push({
-                urn: bucket.urn,
-                message:
-                    "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
-            });
-        }
-    }
-    return out;
-}
+export const checkBucketsPublicAccessBlocked = (resources: PolicyResource[]): StackViolation[] =>
+    everyBucketHas(resources, {
+        settings: T.publicAccessBlock,
+        check: (b) => checkPublicAccessBlock(b.props),
+        missing:
+            "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
+    });
 
 export interface EncryptionConfig {
     allowedAlgorithms: string[];
-}
-
-/** Default-encryption algorithms of a BucketServerSideEncryptionConfiguration (`rules`) or a bucket's inline `serverSideEncryptionConfiguration` (`rule`). */
-function algorithmsOf(rules: unknown): string[] {
-    return listOf(rules)
-        .map((r) =>
-            isRecord(r) && isRecord(r.applyServerSideEncryptionByDefault) ? r.applyServerSideEncryptionByDefault.sseAlgorithm : undefined,
-        )
-        .filter((a): a is string => typeof a === "string");
 }
 
 /** A default-encryption configuration must name an allowed algorithm. */
@@ -65,25 +49,17 @@ export function checkEncryptionRules(rules: unknown, config: EncryptionConfig): 
     return refused.length === 0 ? [] : [`default encryption uses ${refused.join(", ")}; allowed: ${config.allowedAlgorithms.join(", ")}`];
 }
 
-export function checkBucketsEncrypted(resources: PolicyResource[], config: EncryptionConfig): StackViolation[] {
-    const configs = ofType(resources, T.encryption);
-    const out: StackViolation[] = configs.flatMap((c) =>
-        checkEncryptionRules(c.props.rules, config).map((message) => ({ message, urn: c.urn })),
-    );
-    for (const bucket of ofType(resources, T.bucket)) {
-        // Inline settings of a bucket are computed outputs too: unknown during preview means "not set here".
-        const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
-        if (isRecord(inline)) {
-            out.push(...checkEncryptionRules(inline.rule, config).map((message) => ({ message, urn: bucket.urn })));
-        } else if (!configs.some((c) => refersTo(c, "bucket", bucket, IDS.bucket))) {
-            out.push({
-                urn: bucket.urn,
-                message: `bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm ${config.allowedAlgorithms.join(" or ")}`,
-            });
-        }
-    }
-    return out;
-}
+export const checkBucketsEncrypted = (resources: PolicyResource[], config: EncryptionConfig): StackViolation[] =>
+    everyBucketHas(resources, {
+        settings: T.encryption,
+        check: (c) => checkEncryptionRules(c.props.rules, config),
+        inline: (bucket) => {
+            // Inline settings of a bucket are computed outputs too: unknown during preview means "not set here".
+            const inline = known(() => bucket.props.serverSideEncryptionConfiguration);
+            return isRecord(inline) ? checkEncryptionRules(inline.rule, config) : undefined;
+        },
+        missing: `bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm ${config.allowedAlgorithms.join(" or ")}`,
+    });
 
 const anyoneOrAll = (s: Statement) => principalsOf(s).anyone;
 const BUCKET_ARN = /^arn:[^:]+:s3:::[^/]+$/;
@@ -117,22 +93,16 @@ export function checkTlsOnlyPolicy(policy: unknown): string[] {
     return doc.statements.some(isTlsOnlyStatement) ? [] : [`bucket policy does not deny requests without TLS: add ${TLS_STATEMENT}`];
 }
 
-export function checkBucketsTlsOnly(resources: PolicyResource[]): StackViolation[] {
-    const policies = ofType(resources, T.bucketPolicy);
-    const out: StackViolation[] = policies.flatMap((p) => checkTlsOnlyPolicy(p.props.policy).map((message) => ({ message, urn: p.urn })));
-    for (const bucket of ofType(resources, T.bucket)) {
-        const inline = known(() => bucket.props.policy);
-        if (nonEmpty(inline) !== undefined || isRecord(inline)) {
-            out.push(...checkTlsOnlyPolicy(inline).map((message) => ({ message, urn: bucket.urn })));
-        } else if (!policies.some((p) => refersTo(p, "bucket", bucket, IDS.bucket))) {
-            out.push({
-                urn: bucket.urn,
-                message: `bucket has no bucket policy denying requests without TLS: add a BucketPolicy with ${TLS_STATEMENT}`,
-            });
-        }
-    }
-    return out;
-}
+export const checkBucketsTlsOnly = (resources: PolicyResource[]): StackViolation[] =>
+    everyBucketHas(resources, {
+        settings: T.bucketPolicy,
+        check: (p) => checkTlsOnlyPolicy(p.props.policy),
+        inline: (bucket) => {
+            const inline = known(() => bucket.props.policy);
+            return nonEmpty(inline) !== undefined || isRecord(inline) ? checkTlsOnlyPolicy(inline) : undefined;
+        },
+        missing: `bucket has no bucket policy denying requests without TLS: add a BucketPolicy with ${TLS_STATEMENT}`,
+    });
 
 /** Canned ACLs that open a bucket or object to everyone (or to every AWS account). */
 export const PUBLIC_CANNED_ACLS = ["public-read", "public-read-write", "authenticated-read"];
@@ -161,29 +131,20 @@ export function checkNoPublicAcl(props: Record<string, any>, grants: { uri?: unk
     return out;
 }
 
-export function checkBucketsOwnerEnforced(resources: PolicyResource[]): StackViolation[] {
-    const controls = ofType(resources, T.ownershipControls);
-    const out: StackViolation[] = [];
-    for (const c of controls) {
-        const ownership = isRecord(c.props.rule) ? c.props.rule.objectOwnership : undefined;
-        if (ownership !== "BucketOwnerEnforced") {
-            out.push({
-                urn: c.urn,
-                message: `objectOwnership is ${ownership ?? "not set"}: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object`,
-            });
-        }
-    }
-    for (const bucket of ofType(resources, T.bucket)) {
-        if (!controls.some((c) => refersTo(c, "bucket", bucket, IDS.bucket))) {
-            out.push({
-                urn: bucket.urn,
-                message:
-                    "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
-            });
-        }
-    }
-    return out;
-}
+export const checkBucketsOwnerEnforced = (resources: PolicyResource[]): StackViolation[] =>
+    everyBucketHas(resources, {
+        settings: T.ownershipControls,
+        check: (c) => {
+            const ownership = isRecord(c.props.rule) ? c.props.rule.objectOwnership : undefined;
+            return ownership === "BucketOwnerEnforced"
+                ? []
+                : [
+                      `objectOwnership is ${ownership ?? "not set"}: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object`,
+                  ];
+        },
+        missing:
+            "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
+    });
 
 /**
  * In production, every bucket keeps object versions: an overwrite or delete (a re-export, a
@@ -192,24 +153,18 @@ export function checkBucketsOwnerEnforced(resources: PolicyResource[]): StackVio
  */
 export function checkBucketsVersioned(resources: PolicyResource[], config: ProductionConfig): StackViolation[] {
     if (!config.production) return [];
-    const versionings = ofType(resources, T.versioning);
-    const out: StackViolation[] = [];
-    for (const v of versionings) {
-        const status = isRecord(v.props.versioningConfiguration) ? v.props.versioningConfiguration.status : undefined;
-        if (status !== "Enabled")
-            out.push({ urn: v.urn, message: `production stack: versioning status is ${status ?? "not set"}; set Enabled` });
-    }
-    for (const bucket of ofType(resources, T.bucket)) {
-        const versioning = known(() => bucket.props.versioning);
-        const inline = isRecord(versioning) && truthy(versioning.enabled);
-        if (!inline && !versionings.some((v) => refersTo(v, "bucket", bucket, IDS.bucket))) {
-            out.push({
-                urn: bucket.urn,
-                message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
-            });
-        }
-    }
-    return out;
+    return everyBucketHas(resources, {
+        settings: T.versioning,
+        check: (v) => {
+            const status = isRecord(v.props.versioningConfiguration) ? v.props.versioningConfiguration.status : undefined;
+            return status === "Enabled" ? [] : [`production stack: versioning status is ${status ?? "not set"}; set Enabled`];
+        },
+        inline: (bucket) => {
+            const versioning = known(() => bucket.props.versioning);
+            return isRecord(versioning) && truthy(versioning.enabled) ? [] : undefined;
+        },
+        missing: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
+    });
 }
 
 export interface RetentionConfig extends ProductionConfig {

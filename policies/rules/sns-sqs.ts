@@ -16,7 +16,7 @@ import {
     topicPublishers,
 } from "../lib/delivery";
 
-import { confinedToSource, isAllow, parsePolicy, principalsOf, statementLabel } from "../lib/iam";
+import { checkAllows, confinedToSource, principalsOf } from "../lib/iam";
 import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, joinNames, known, numberOf, parseJsonInput, read, truthy } from "../lib/values";
@@ -33,28 +33,16 @@ import { isRecord, joinNames, known, numberOf, parseJsonInput, read, truthy } fr
  * https://docs.aws.amazon.com/sns/latest/dg/subscribe-sqs-queue-to-sns-topic.html
  */
 export function checkPolicyConfined(policy: unknown, kind: "topic" | "queue"): string[] {
-    const doc = parsePolicy(policy);
-    if (doc === undefined) return [];
-    if ("error" in doc) return [`${kind} policy ${doc.error}`];
     const verb = kind === "topic" ? "publish to" : "send to";
-    const out: string[] = [];
-    doc.statements.forEach((s, i) => {
-        if (!isAllow(s)) return;
-        const label = statementLabel(s, i);
-        if (s.NotPrincipal !== undefined) {
-            out.push(`${kind} policy ${label} allows with NotPrincipal, which admits every other principal: name the principal`);
-            return;
-        }
+    return checkAllows(policy, `${kind} policy`, (s, label) => {
+        if (s.NotPrincipal !== undefined)
+            return [`${label} allows with NotPrincipal, which admits every other principal: name the principal`];
         const p = principalsOf(s);
-        if ((p.anyone || p.service.length > 0) && !confinedToSource(s)) {
-            const who = p.anyone ? 'Principal "*"' : `service ${p.service.join(", ")}`;
-            const any = p.anyone ? "anyone" : "that service acting for any account";
-            out.push(
-                `${kind} policy ${label} allows ${who} without an aws:SourceArn or aws:SourceAccount condition: ${any} could ${verb} it`,
-            );
-        }
+        if (!(p.anyone || p.service.length > 0) || confinedToSource(s)) return [];
+        const who = p.anyone ? 'Principal "*"' : `service ${p.service.join(", ")}`;
+        const any = p.anyone ? "anyone" : "that service acting for any account";
+        return [`${label} allows ${who} without an aws:SourceArn or aws:SourceAccount condition: ${any} could ${verb} it`];
     });
-    return out;
 }
 
 /** `alias/aws/sns` or `alias/aws/sqs`, by alias name or alias ARN. */
@@ -73,13 +61,8 @@ export function checkNoAwsManagedKey(resources: PolicyResource[], service: "sns"
     const targets = service === "sns" ? ofType(resources, T.topic) : ofType(resources, T.queue);
     for (const r of targets) {
         // An AWS-managed key is named literally; a key id not known yet comes from a key of the stack.
-        if (
-            !isAwsManagedKey(
-                known(() => r.props.kmsMasterKeyId),
-                service,
-            )
-        )
-            continue;
+        const keyId = known(() => r.props.kmsMasterKeyId);
+        if (!isAwsManagedKey(keyId, service)) continue;
         const services = service === "sns" ? topicPublishers(r, resources) : queueSenders(r, resources);
         if (services.length === 0) continue;
         out.push({

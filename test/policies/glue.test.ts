@@ -1,10 +1,7 @@
 import * as assert from "node:assert/strict";
 import { glueCrawlerLogsEncrypted, glueCrawlerPollsAtMostDaily, runsPerDay } from "../../policies/rules/glue";
-import { Fake, stackViolations, unknown, violationsOf } from "./support";
+import { CRAWLER, DLQ_ARN, Fake, QUEUE_ARN, stackViolations, unknown, violationsOf } from "./support";
 
-const CRAWLER = "aws:glue/crawler:Crawler";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-queue";
-const DLQ_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-dlq";
 const CONFIGURATION = JSON.stringify({
     Version: 1.0,
     Grouping: { TableGroupingPolicy: "CombineCompatibleSchemas" },
@@ -27,14 +24,8 @@ describe("policies/glue", () => {
     describe("glue-crawler-polls-at-most-daily", () => {
         const TRIGGER = "aws:glue/trigger:Trigger";
         it("passes a crawler without a schedule (it crawls on arrival) and the daily safety net", async () => {
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler()), []);
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(15 3 * * ? *)" })), []);
-            assert.deepEqual(
-                await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "cron(0 6 ? * MON *)" })),
-                [],
-                "weekly",
-            );
-            assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule: "rate(1 day)" })), []);
+            for (const schedule of [undefined, "cron(15 3 * * ? *)", "cron(0 6 ? * MON *)", "rate(1 day)"])
+                assert.deepEqual(await violationsOf(glueCrawlerPollsAtMostDaily, CRAWLER, crawler({ schedule })), [], schedule);
         });
         it("passes the crawl-on-arrival trigger, which has no schedule", async () => {
             const event = {
@@ -82,10 +73,13 @@ describe("policies/glue", () => {
                     "cron(*/5 * * * ? *)",
                     "cron(0 8-17 ? * MON-FRI *)",
                     "cron(0,30 0 * * ? *)",
+                    "cron(0 3 L * ? *)",
+                    "cron(5/20 3 ? * 6#3 2027)",
                     "rate(30 minutes)",
                     "cron(61 * * * ? *)",
+                    "cron(15 3 * *)",
                 ].map(runsPerDay),
-                [1, 24, 288, 10, 2, 48, undefined],
+                [1, 24, 288, 10, 2, 1, 3, 48, undefined, undefined],
             );
         });
     });

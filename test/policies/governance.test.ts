@@ -1,8 +1,7 @@
 import * as assert from "node:assert/strict";
 import { awsAllowedRegions, awsRequiredTags, commandNoCredentials } from "../../policies/rules/governance";
-import { Fake, resourceViolations, violationsOf } from "./support";
+import { Fake, QUEUE, resourceViolations, violationsOf } from "./support";
 
-const QUEUE = "aws:sqs/queue:Queue";
 const AWS = "pulumi:providers:aws";
 const COMMAND = "command:local:Command";
 const TAGS = JSON.stringify({ tags: { project: "incremental-crawl", stack: "dev", "managed-by": "pulumi" } });

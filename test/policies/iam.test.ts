@@ -12,13 +12,14 @@ import {
 } from "../../policies/rules/iam";
 import { catalogSharingPolicy } from "../../components/catalog/policy-documents";
 import { lakeBucketPolicy, lakeKeyPolicy, topicPolicy } from "../../components/lake/policy-documents";
-import { doc, violationsOf } from "./support";
+import { BUCKET_ARN, doc, KEY, QUEUE_ARN, QUEUE_POLICY, TOPIC_ARN, TOPIC_POLICY, violationsOf } from "./support";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
-const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
-const QUEUE_ARN = "arn:aws:sqs:eu-west-1:123456789012:orders-queue";
+const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
+const CATALOG_POLICY = "aws:glue/resourcePolicy:ResourcePolicy";
+const PERMISSION = "aws:lambda/permission:Permission";
 
 /** The program's crawler policy. */
 const CRAWLER_POLICY = doc(
@@ -71,7 +72,7 @@ describe("policies/iam", () => {
                 Action: "sqs:*",
                 Resource: QUEUE_ARN,
             });
-            assert.deepEqual(await violationsOf(iamNoWildcardAction, "aws:sqs/queuePolicy:QueuePolicy", { policy: queueWide }), [
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, QUEUE_POLICY, { policy: queueWide }), [
                 'queue policy statement "Open" allows "sqs:*": grant only the actions needed',
             ]);
             const inline = {
@@ -82,7 +83,7 @@ describe("policies/iam", () => {
                 'inline policy wide statement #1 allows "*": grant only the actions needed',
             ]);
             assert.deepEqual(
-                await violationsOf(iamNoWildcardAction, "aws:kms/key:Key", {
+                await violationsOf(iamNoWildcardAction, KEY, {
                     policy: doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::123456789012:root" }, Action: "kms:*", Resource: "*" }),
                 }),
                 [],
@@ -94,7 +95,7 @@ describe("policies/iam", () => {
                 Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
                 Condition: { Bool: { "aws:SecureTransport": "false" } },
             });
-            assert.deepEqual(await violationsOf(iamNoWildcardAction, "aws:s3/bucketPolicy:BucketPolicy", { policy: tlsOnly }), []);
+            assert.deepEqual(await violationsOf(iamNoWildcardAction, BUCKET_POLICY, { policy: tlsOnly }), []);
         });
     });
 
@@ -222,7 +223,6 @@ describe("policies/iam", () => {
         const rule = iamCrossAccountPrincipalsConfigured;
         const READER = "444455556666";
         const OWNER = "777788889999";
-        const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:lake-events";
         const config = { accountIds: ["123456789012"], readerAccounts: [READER], endpointOwnerAccounts: [OWNER] };
         // The program's own builders: what the component declares for readers and endpoint owners.
         const bucketPolicy = JSON.stringify(
@@ -250,32 +250,24 @@ describe("policies/iam", () => {
         );
 
         it("passes the program's bucket, key, catalog and topic policies for the configured readers and endpoint owners", async () => {
-            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: bucketPolicy }, config), []);
-            assert.deepEqual(await violationsOf(rule, "aws:kms/key:Key", { policy: keyPolicy }, config), []);
-            assert.deepEqual(await violationsOf(rule, "aws:glue/resourcePolicy:ResourcePolicy", { policy: catalogPolicy }, config), []);
-            assert.deepEqual(await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: topicDocument }, config), []);
-            assert.deepEqual(
-                await violationsOf(
-                    rule,
-                    "aws:lambda/permission:Permission",
-                    { principal: "sns.amazonaws.com", action: "lambda:InvokeFunction" },
-                    config,
-                ),
-                [],
-            );
+            const program: [string, Record<string, unknown>][] = [
+                [BUCKET_POLICY, { policy: bucketPolicy }],
+                [KEY, { policy: keyPolicy }],
+                [CATALOG_POLICY, { policy: catalogPolicy }],
+                [TOPIC_POLICY, { policy: topicDocument }],
+                [PERMISSION, { principal: "sns.amazonaws.com", action: "lambda:InvokeFunction" }],
+            ];
+            for (const [type, props] of program) assert.deepEqual(await violationsOf(rule, type, props, config), [], type);
         });
         it("reports a reader the configuration does not name, in every document that grants it", async () => {
             const unconfigured = { ...config, readerAccounts: [] };
-            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: bucketPolicy }, unconfigured), [
+            assert.deepEqual(await violationsOf(rule, BUCKET_POLICY, { policy: bucketPolicy }, unconfigured), [
                 `bucket policy statement "ReadersLocateLakeBucket" allows account ${READER}, which the configuration does not name (readerAccounts: none)`,
                 `bucket policy statement "ReadersListExports1" allows account ${READER}, which the configuration does not name (readerAccounts: none)`,
                 `bucket policy statement "ReadersGetExports1" allows account ${READER}, which the configuration does not name (readerAccounts: none)`,
             ]);
-            assert.equal((await violationsOf(rule, "aws:kms/key:Key", { policy: keyPolicy }, unconfigured)).length, 1);
-            assert.equal(
-                (await violationsOf(rule, "aws:glue/resourcePolicy:ResourcePolicy", { policy: catalogPolicy }, unconfigured)).length,
-                1,
-            );
+            assert.equal((await violationsOf(rule, KEY, { policy: keyPolicy }, unconfigured)).length, 1);
+            assert.equal((await violationsOf(rule, CATALOG_POLICY, { policy: catalogPolicy }, unconfigured)).length, 1);
         });
         it("reports an endpoint owner where only readers belong, a reader on the topic, and any other account anywhere", async () => {
             const ownerReads = doc({
@@ -285,7 +277,7 @@ describe("policies/iam", () => {
                 Action: "s3:GetObject",
                 Resource: `${BUCKET_ARN}/*`,
             });
-            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: ownerReads }, config), [
+            assert.deepEqual(await violationsOf(rule, BUCKET_POLICY, { policy: ownerReads }, config), [
                 `bucket policy statement "Leak" allows account ${OWNER}, which the configuration does not name (readerAccounts: ${READER})`,
             ]);
             const readerSubscribes = doc({
@@ -295,7 +287,7 @@ describe("policies/iam", () => {
                 Action: "sns:Subscribe",
                 Resource: TOPIC_ARN,
             });
-            assert.equal((await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: readerSubscribes }, config)).length, 1);
+            assert.equal((await violationsOf(rule, TOPIC_POLICY, { policy: readerSubscribes }, config)).length, 1);
             const queueShared = doc({
                 Sid: "Q",
                 Effect: "Allow",
@@ -303,20 +295,10 @@ describe("policies/iam", () => {
                 Action: "sqs:ReceiveMessage",
                 Resource: QUEUE_ARN,
             });
-            assert.deepEqual(await violationsOf(rule, "aws:sqs/queuePolicy:QueuePolicy", { policy: queueShared }, config), [
+            assert.deepEqual(await violationsOf(rule, QUEUE_POLICY, { policy: queueShared }, config), [
                 `queue policy statement "Q" allows account ${READER}, which the configuration does not name (a queue policy grants no other account)`,
             ]);
-            assert.equal(
-                (
-                    await violationsOf(
-                        rule,
-                        "aws:lambda/permission:Permission",
-                        { principal: READER, action: "lambda:InvokeFunction" },
-                        config,
-                    )
-                ).length,
-                1,
-            );
+            assert.equal((await violationsOf(rule, PERMISSION, { principal: READER, action: "lambda:InvokeFunction" }, config)).length, 1);
         });
         it("reports more than reading for a reader, more than subscribing for an endpoint owner", async () => {
             const readerWrites = doc({
@@ -326,7 +308,7 @@ describe("policies/iam", () => {
                 Action: ["s3:GetObject", "s3:PutObject"],
                 Resource: `${BUCKET_ARN}/*`,
             });
-            assert.deepEqual(await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: readerWrites }, config), [
+            assert.deepEqual(await violationsOf(rule, BUCKET_POLICY, { policy: readerWrites }, config), [
                 `bucket policy statement "W" allows ${READER} s3:putobject: a reader gets s3:GetObject, s3:ListBucket, s3:GetBucketLocation only`,
             ]);
             const ownerPublishes = doc({
@@ -336,9 +318,9 @@ describe("policies/iam", () => {
                 Action: ["sns:Subscribe", "sns:Publish"],
                 Resource: TOPIC_ARN,
             });
-            assert.equal((await violationsOf(rule, "aws:sns/topicPolicy:TopicPolicy", { policy: ownerPublishes }, config)).length, 1);
+            assert.equal((await violationsOf(rule, TOPIC_POLICY, { policy: ownerPublishes }, config)).length, 1);
             const keyForAll = doc({ Sid: "K", Effect: "Allow", Principal: { AWS: READER }, Action: "kms:*", Resource: "*" });
-            assert.equal((await violationsOf(rule, "aws:kms/key:Key", { policy: keyForAll }, config)).length, 1);
+            assert.equal((await violationsOf(rule, KEY, { policy: keyForAll }, config)).length, 1);
         });
         it('reports the stack\'s own account configured as a reader, Principal "*" and principals of no account', async () => {
             const own = JSON.stringify(
@@ -347,18 +329,13 @@ describe("policies/iam", () => {
                     readers: [{ account: "123456789012", locations: ["exports/orders/g1-0a1b2c3d"] }],
                 }),
             );
-            const messages = await violationsOf(
-                rule,
-                "aws:s3/bucketPolicy:BucketPolicy",
-                { policy: own },
-                { ...config, readerAccounts: ["123456789012"] },
-            );
+            const messages = await violationsOf(rule, BUCKET_POLICY, { policy: own }, { ...config, readerAccounts: ["123456789012"] });
             assert.ok(
                 messages.length === 3 && messages.every((m) => /123456789012, the stack's own, as a reader/.test(m)),
                 messages.join("\n"),
             );
             const open = doc({ Sid: "O", Effect: "Allow", Principal: "*", Action: "s3:GetObject", Resource: `${BUCKET_ARN}/*` });
-            assert.equal((await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: open }, config)).length, 1);
+            assert.equal((await violationsOf(rule, BUCKET_POLICY, { policy: open }, config)).length, 1);
             const odd = doc({
                 Sid: "X",
                 Effect: "Allow",
@@ -366,14 +343,11 @@ describe("policies/iam", () => {
                 Action: "s3:GetObject",
                 Resource: `${BUCKET_ARN}/*`,
             });
-            assert.match(
-                (await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", { policy: odd }, config))[0],
-                /cannot be read from it/,
-            );
+            assert.match((await violationsOf(rule, BUCKET_POLICY, { policy: odd }, config))[0], /cannot be read from it/);
         });
         it("checks nothing while the stack's own accounts are not configured", async () => {
             assert.deepEqual(
-                await violationsOf(rule, "aws:s3/bucketPolicy:BucketPolicy", {
+                await violationsOf(rule, BUCKET_POLICY, {
                     policy: doc({ Effect: "Allow", Principal: { AWS: READER }, Action: "s3:*", Resource: "*" }),
                 }),
                 [],

@@ -12,9 +12,9 @@ import {
     s3TlsOnly,
     s3VersioningInProduction,
 } from "../../policies/rules/s3";
-import { doc, Fake, stackViolations, violationsOf } from "./support";
+import { StackValidationPolicy } from "@pulumi/policy";
+import { BUCKET, BUCKET_ARN as ARN, doc, Fake, replace, stackViolations, violationsOf, withProps } from "./support";
 
-const BUCKET = "aws:s3/bucket:Bucket";
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
 const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
@@ -22,7 +22,6 @@ const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 
-const ARN = "arn:aws:s3:::lake-bucket";
 const TLS = {
     Sid: "DenyInsecureTransport",
     Effect: "Deny",
@@ -71,35 +70,103 @@ function lake(): Fake[] {
     ];
 }
 const without = (graph: Fake[], name: string) => graph.filter((f) => f.name !== name);
-const patched = (graph: Fake[], name: string, props: Record<string, any>) =>
-    graph.map((f) =>
-        f.name === name ? { ...f, props: { ...f.props, ...props }, outputs: f.outputs ? { ...f.outputs, ...props } : undefined } : f,
-    );
+const patched = (graph: Fake[], name: string, props: Record<string, any>) => replace(graph, name, (f) => withProps(f, props));
+const kms = () =>
+    patched(lake(), "sse", {
+        rules: [
+            { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1" } },
+        ],
+    });
+const TLS_STATEMENT =
+    'a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}';
 
 describe("policies/s3", () => {
+    describe("every bucket has its setting: the lake bucket passes; each rule reports the setting missing, or set wrong", () => {
+        const production = { production: true };
+        const cases: {
+            policy: StackValidationPolicy;
+            setting: string;
+            config?: Record<string, unknown>;
+            missing: string;
+            wrong: Record<string, any>;
+            says: string;
+        }[] = [
+            {
+                policy: s3PublicAccessBlocked,
+                setting: "pab",
+                missing:
+                    "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
+                wrong: { ignorePublicAcls: false, restrictPublicBuckets: undefined },
+                says: "public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true (all four settings must be true)",
+            },
+            {
+                policy: s3DefaultEncryption,
+                setting: "sse",
+                missing:
+                    "bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms or aws:kms:dsse",
+                wrong: { rules: [{ bucketKeyEnabled: true }] },
+                says: "default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm",
+            },
+            {
+                policy: s3TlsOnly,
+                setting: "tls",
+                missing: `bucket has no bucket policy denying requests without TLS: add a BucketPolicy with ${TLS_STATEMENT}`,
+                wrong: {
+                    policy: doc({
+                        Sid: "Read",
+                        Effect: "Allow",
+                        Principal: { AWS: "arn:aws:iam::123456789012:root" },
+                        Action: "s3:GetObject",
+                        Resource: `${ARN}/*`,
+                    }),
+                },
+                says: `bucket policy does not deny requests without TLS: add ${TLS_STATEMENT}`,
+            },
+            {
+                policy: s3AclsDisabled,
+                setting: "ownership",
+                missing:
+                    "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
+                wrong: { rule: { objectOwnership: "ObjectWriter" } },
+                says: "objectOwnership is ObjectWriter: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object",
+            },
+            {
+                policy: s3VersioningInProduction,
+                setting: "versioning",
+                config: production,
+                missing: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
+                wrong: { versioningConfiguration: { status: "Suspended" } },
+                says: "production stack: versioning status is Suspended; set Enabled",
+            },
+        ];
+        for (const c of cases) {
+            it(`${c.policy.name}: ${c.setting}`, async () => {
+                assert.deepEqual(await stackViolations(c.policy, lake(), c.config), []);
+                assert.deepEqual(await stackViolations(c.policy, without(lake(), c.setting), c.config), [
+                    { resource: "bucket", message: c.missing },
+                ]);
+                assert.deepEqual(await stackViolations(c.policy, patched(lake(), c.setting, c.wrong), c.config), [
+                    { resource: c.setting, message: c.says },
+                ]);
+            });
+        }
+        const inline: [StackValidationPolicy, string, Record<string, unknown>][] = [
+            [
+                s3DefaultEncryption,
+                "sse",
+                { serverSideEncryptionConfiguration: { rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } } } },
+            ],
+            [s3VersioningInProduction, "versioning", { versioning: { enabled: true } }],
+        ];
+        for (const [policy, setting, outputs] of inline) {
+            it(`${policy.name}: accepts the bucket's own setting in place of ${setting}`, async () => {
+                const graph = replace(without(lake(), setting), "bucket", (f) => ({ ...f, outputs: { ...f.outputs, ...outputs } }));
+                assert.deepEqual(await stackViolations(policy, graph, production), []);
+            });
+        }
+    });
+
     describe("s3-public-access-blocked", () => {
-        it("passes a bucket whose public access block sets all four flags", async () => {
-            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, lake()), []);
-        });
-        it("reports a public access block that leaves flags off", async () => {
-            const graph = patched(lake(), "pab", { ignorePublicAcls: false, restrictPublicBuckets: undefined });
-            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, graph), [
-                {
-                    resource: "pab",
-                    message:
-                        "public access is not fully blocked: ignorePublicAcls and restrictPublicBuckets must be true (all four settings must be true)",
-                },
-            ]);
-        });
-        it("reports a bucket without a public access block", async () => {
-            assert.deepEqual(await stackViolations(s3PublicAccessBlocked, without(lake(), "pab")), [
-                {
-                    resource: "bucket",
-                    message:
-                        "bucket has no BucketPublicAccessBlock: add one with blockPublicAcls, blockPublicPolicy, ignorePublicAcls and restrictPublicBuckets set to true",
-                },
-            ]);
-        });
         it("matches a block to its bucket by name when no dependency says so, and not to another bucket", async () => {
             const byName = lake().map((f) => (f.name === "pab" ? { ...f, from: undefined } : f));
             assert.deepEqual(await stackViolations(s3PublicAccessBlocked, byName), []);
@@ -112,92 +179,15 @@ describe("policies/s3", () => {
     });
 
     describe("s3-default-encryption", () => {
-        it("passes SSE-S3 and SSE-KMS", async () => {
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, lake()), []);
-            const kms = patched(lake(), "sse", {
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: {
-                            sseAlgorithm: "aws:kms",
-                            kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/k",
-                        },
-                    },
-                ],
-            });
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, kms), []);
-        });
-        it("reports a bucket without default encryption", async () => {
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, without(lake(), "sse")), [
-                {
-                    resource: "bucket",
-                    message:
-                        "bucket has no default encryption: add a BucketServerSideEncryptionConfiguration with sseAlgorithm AES256 or aws:kms or aws:kms:dsse",
-                },
-            ]);
-        });
-        it("reports an algorithm the config does not allow, and a configuration without an algorithm", async () => {
+        it("passes SSE-KMS, and reports an algorithm the config does not allow", async () => {
+            assert.deepEqual(await stackViolations(s3DefaultEncryption, kms()), []);
             assert.deepEqual(await stackViolations(s3DefaultEncryption, lake(), { allowedAlgorithms: ["aws:kms"] }), [
-                {
-                    resource: "sse",
-                    message: "default encryption uses AES256; allowed: aws:kms",
-                },
+                { resource: "sse", message: "default encryption uses AES256; allowed: aws:kms" },
             ]);
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, patched(lake(), "sse", { rules: [{ bucketKeyEnabled: true }] })), [
-                {
-                    resource: "sse",
-                    message: "default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm",
-                },
-            ]);
-        });
-        it("accepts the bucket's own serverSideEncryptionConfiguration", async () => {
-            const graph = without(lake(), "sse").map((f) =>
-                f.name === "bucket"
-                    ? {
-                          ...f,
-                          outputs: {
-                              ...f.outputs,
-                              serverSideEncryptionConfiguration: {
-                                  rule: { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-                              },
-                          },
-                      }
-                    : f,
-            );
-            assert.deepEqual(await stackViolations(s3DefaultEncryption, graph), []);
         });
     });
 
     describe("s3-tls-only", () => {
-        it("passes a bucket policy with the TLS deny", async () => {
-            assert.deepEqual(await stackViolations(s3TlsOnly, lake()), []);
-        });
-        it("reports a bucket policy without it", async () => {
-            const open = patched(lake(), "tls", {
-                policy: doc({
-                    Sid: "Read",
-                    Effect: "Allow",
-                    Principal: { AWS: "arn:aws:iam::123456789012:root" },
-                    Action: "s3:GetObject",
-                    Resource: `${ARN}/*`,
-                }),
-            });
-            assert.deepEqual(await stackViolations(s3TlsOnly, open), [
-                {
-                    resource: "tls",
-                    message:
-                        'bucket policy does not deny requests without TLS: add a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
-                },
-            ]);
-        });
-        it("reports a bucket without any bucket policy", async () => {
-            assert.deepEqual(await stackViolations(s3TlsOnly, without(lake(), "tls")), [
-                {
-                    resource: "bucket",
-                    message:
-                        'bucket has no bucket policy denying requests without TLS: add a BucketPolicy with a statement with Effect "Deny", Principal "*", Action "s3:*", Resource [bucket ARN, bucket ARN/*] and Condition {"Bool": {"aws:SecureTransport": "false"}}',
-                },
-            ]);
-        });
         it("recognises the statement only when it denies insecure transport on the bucket and its objects", () => {
             assert.equal(isTlsOnlyStatement(TLS), true);
             assert.equal(isTlsOnlyStatement({ ...TLS, Condition: { Bool: { "aws:SecureTransport": false } }, Action: "*" }), true);
@@ -247,43 +237,7 @@ describe("policies/s3", () => {
         });
     });
 
-    describe("s3-acls-disabled", () => {
-        it("passes BucketOwnerEnforced", async () => {
-            assert.deepEqual(await stackViolations(s3AclsDisabled, lake()), []);
-        });
-        it("reports other ownership settings and a bucket without ownership controls", async () => {
-            assert.deepEqual(
-                await stackViolations(s3AclsDisabled, patched(lake(), "ownership", { rule: { objectOwnership: "ObjectWriter" } })),
-                [
-                    {
-                        resource: "ownership",
-                        message:
-                            "objectOwnership is ObjectWriter: set BucketOwnerEnforced so ACLs are disabled and the bucket owner owns every object",
-                    },
-                ],
-            );
-            assert.deepEqual(await stackViolations(s3AclsDisabled, without(lake(), "ownership")), [
-                {
-                    resource: "bucket",
-                    message:
-                        "bucket has no BucketOwnershipControls: add one with objectOwnership BucketOwnerEnforced (ACLs disabled; objects Snowflake writes belong to the bucket owner)",
-                },
-            ]);
-        });
-    });
-
     describe("s3-kms-in-production", () => {
-        const kms = () =>
-            patched(lake(), "sse", {
-                rules: [
-                    {
-                        applyServerSideEncryptionByDefault: {
-                            sseAlgorithm: "aws:kms",
-                            kmsMasterKeyId: "arn:aws:kms:eu-west-1:123456789012:key/1",
-                        },
-                    },
-                ],
-            });
         it("asks nothing of a stack that is not production", async () => {
             assert.deepEqual(await stackViolations(s3KmsInProduction, lake()), []);
         });
@@ -330,28 +284,6 @@ describe("policies/s3", () => {
     describe("s3-versioning-in-production", () => {
         it("asks nothing of a stack that is not production", async () => {
             assert.deepEqual(await stackViolations(s3VersioningInProduction, without(lake(), "versioning")), []);
-        });
-        it("passes an enabled BucketVersioning, or the bucket's own versioning, in production", async () => {
-            assert.deepEqual(await stackViolations(s3VersioningInProduction, lake(), { production: true }), []);
-            const inline = without(lake(), "versioning").map((f) =>
-                f.name === "bucket" ? { ...f, outputs: { ...f.outputs, versioning: { enabled: true } } } : f,
-            );
-            assert.deepEqual(await stackViolations(s3VersioningInProduction, inline, { production: true }), []);
-        });
-        it("reports a production bucket without versioning, and suspended versioning", async () => {
-            assert.deepEqual(await stackViolations(s3VersioningInProduction, without(lake(), "versioning"), { production: true }), [
-                {
-                    resource: "bucket",
-                    message: "production stack: bucket versioning is not enabled; add a BucketVersioning with status Enabled",
-                },
-            ]);
-            const suspended = patched(lake(), "versioning", { versioningConfiguration: { status: "Suspended" } });
-            assert.deepEqual(await stackViolations(s3VersioningInProduction, suspended, { production: true }), [
-                {
-                    resource: "versioning",
-                    message: "production stack: versioning status is Suspended; set Enabled",
-                },
-            ]);
         });
     });
 

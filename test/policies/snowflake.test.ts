@@ -7,11 +7,10 @@ import {
     snowflakeStageUsesIntegration,
     snowflakeTaskReportsErrors,
 } from "../../policies/rules/snowflake";
-import { Fake, resourceViolations, stackArgs, stackViolations, violationsOf } from "./support";
+import { BUCKET, BUCKET_ARN, Fake, resourceViolations, stackArgs, stackViolations, violationsOf } from "./support";
 
 const STAGE = "snowflake:index/stage:Stage";
 const INTEGRATION = "snowflake:index/storageIntegration:StorageIntegration";
-const BUCKET = "aws:s3/bucket:Bucket";
 const PROVIDER = "pulumi:providers:snowflake";
 
 const URL = "s3://lake-bucket/exports/";
@@ -22,7 +21,7 @@ const FEATURES = JSON.stringify([
     "snowflake_table_resource",
 ]);
 const integration = (locations: unknown): Fake[] => [
-    { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket", arn: "arn:aws:s3:::lake-bucket" } },
+    { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket", arn: BUCKET_ARN } },
     {
         type: INTEGRATION,
         name: "integration",

@@ -11,111 +11,29 @@ import {
     sqsQueuePolicyConfined,
     sqsRetentionCoversCrawlInterval,
 } from "../../policies/rules/sns-sqs";
-import { doc, Fake, stackViolations, unknown, violationsOf } from "./support";
-
-const BUCKET = "aws:s3/bucket:Bucket";
-const NOTIFICATION = "aws:s3/bucketNotification:BucketNotification";
-const TOPIC = "aws:sns/topic:Topic";
-const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
-const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
-const QUEUE = "aws:sqs/queue:Queue";
-const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
-const CRAWLER = "aws:glue/crawler:Crawler";
-
-const ACCOUNT = "123456789012";
-const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
-const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:lake-events`;
-const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-queue`;
-const DLQ_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-dlq`;
-const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-queue`;
-
-const S3_PUBLISH = {
-    Sid: "AllowS3PublishFromLakeBucket",
-    Effect: "Allow",
-    Principal: { Service: "s3.amazonaws.com" },
-    Action: "sns:Publish",
-    Resource: TOPIC_ARN,
-    Condition: { ArnLike: { "aws:SourceArn": BUCKET_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
-};
-const SNS_SEND = {
-    Sid: "AllowLakeTopicSend",
-    Effect: "Allow",
-    Principal: { Service: "sns.amazonaws.com" },
-    Action: "sqs:SendMessage",
-    Resource: QUEUE_ARN,
-    Condition: { ArnEquals: { "aws:SourceArn": TOPIC_ARN } },
-};
-const FILTER = JSON.stringify({ Records: { s3: { object: { key: [{ prefix: "exports/orders/" }] } } } });
-const with_ = (f: Fake, props: Record<string, any>): Fake => ({
-    ...f,
-    props: { ...f.props, ...props },
-    outputs: { ...(f.outputs ?? f.props), ...props },
-});
-
-/** The event path of one table, wired as the program wires it. */
-function events(): Fake[] {
-    return [
-        { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket", arn: BUCKET_ARN } },
-        { type: TOPIC, name: "topic", props: {}, outputs: { arn: TOPIC_ARN } },
-        {
-            type: TOPIC_POLICY,
-            name: "topic-policy",
-            props: { arn: TOPIC_ARN, policy: doc(S3_PUBLISH) },
-            from: { arn: ["topic"], policy: ["topic", "bucket"] },
-        },
-        {
-            type: NOTIFICATION,
-            name: "notification",
-            props: { bucket: "lake-bucket", topics: [{ topicArn: TOPIC_ARN, events: ["s3:ObjectCreated:*"], filterPrefix: "exports/" }] },
-            from: { bucket: ["bucket"], topics: ["topic"] },
-            dependsOn: ["topic-policy"],
-        },
-        {
-            type: QUEUE,
-            name: "dlq",
-            props: { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true },
-            outputs: { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true, arn: DLQ_ARN },
-        },
-        {
-            type: QUEUE,
-            name: "queue",
-            props: {
-                messageRetentionSeconds: 345_600,
-                sqsManagedSseEnabled: true,
-                redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 }),
-            },
-            outputs: {
-                messageRetentionSeconds: 345_600,
-                sqsManagedSseEnabled: true,
-                redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 }),
-                arn: QUEUE_ARN,
-                url: QUEUE_URL,
-            },
-            from: { redrivePolicy: ["dlq"] },
-        },
-        {
-            type: QUEUE_POLICY,
-            name: "queue-policy",
-            props: { queueUrl: QUEUE_URL, policy: doc(SNS_SEND) },
-            from: { queueUrl: ["queue"], policy: ["queue", "topic"] },
-        },
-        {
-            type: SUBSCRIPTION,
-            name: "subscription",
-            props: {
-                topic: TOPIC_ARN,
-                protocol: "sqs",
-                endpoint: QUEUE_ARN,
-                rawMessageDelivery: true,
-                filterPolicyScope: "MessageBody",
-                filterPolicy: FILTER,
-            },
-            from: { topic: ["topic"], endpoint: ["queue"] },
-            dependsOn: ["queue-policy"],
-        },
-    ];
-}
-const replace = (graph: Fake[], name: string, f: (x: Fake) => Fake) => graph.map((x) => (x.name === name ? f(x) : x));
+import {
+    ACCOUNT,
+    CRAWLER,
+    DLQ_ARN,
+    doc,
+    eventPath,
+    Fake,
+    QUEUE,
+    QUEUE_ARN,
+    QUEUE_POLICY,
+    QUEUE_URL,
+    replace,
+    S3_PUBLISH,
+    SNS_SEND,
+    stackViolations,
+    SUBSCRIPTION,
+    TOPIC,
+    TOPIC_ARN,
+    TOPIC_POLICY,
+    unknown,
+    violationsOf,
+    withProps,
+} from "./support";
 
 describe("policies/sns-sqs", () => {
     describe("sns-topic-policy-confined", () => {
@@ -176,11 +94,13 @@ describe("policies/sns-sqs", () => {
 
     describe("sns-topic-no-aws-managed-key", () => {
         it("passes a topic S3 publishes to with a customer-managed key", async () => {
-            const graph = replace(events(), "topic", (t) => with_(t, { kmsMasterKeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234` }));
+            const graph = replace(eventPath(), "topic", (t) =>
+                withProps(t, { kmsMasterKeyId: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1234` }),
+            );
             assert.deepEqual(await stackViolations(snsTopicNoAwsManagedKey, graph), []);
         });
         it("reports alias/aws/sns on a topic S3 publishes to", async () => {
-            const graph = replace(events(), "topic", (t) => with_(t, { kmsMasterKeyId: "alias/aws/sns" }));
+            const graph = replace(eventPath(), "topic", (t) => withProps(t, { kmsMasterKeyId: "alias/aws/sns" }));
             assert.deepEqual(await stackViolations(snsTopicNoAwsManagedKey, graph), [
                 {
                     resource: "topic",
@@ -207,11 +127,11 @@ describe("policies/sns-sqs", () => {
 
     describe("sqs-queue-no-aws-managed-key", () => {
         it("passes SSE-SQS queues", async () => {
-            assert.deepEqual(await stackViolations(sqsQueueNoAwsManagedKey, events()), []);
+            assert.deepEqual(await stackViolations(sqsQueueNoAwsManagedKey, eventPath()), []);
         });
         it("reports alias/aws/sqs on a queue SNS sends to, not on its DLQ", async () => {
-            let graph = replace(events(), "queue", (q) => with_(q, { kmsMasterKeyId: "alias/aws/sqs" }));
-            graph = replace(graph, "dlq", (q) => with_(q, { kmsMasterKeyId: "alias/aws/sqs" }));
+            let graph = replace(eventPath(), "queue", (q) => withProps(q, { kmsMasterKeyId: "alias/aws/sqs" }));
+            graph = replace(graph, "dlq", (q) => withProps(q, { kmsMasterKeyId: "alias/aws/sqs" }));
             assert.deepEqual(await stackViolations(sqsQueueNoAwsManagedKey, graph), [
                 {
                     resource: "queue",
@@ -224,10 +144,10 @@ describe("policies/sns-sqs", () => {
 
     describe("sqs-consumer-queue-has-dlq", () => {
         it("passes a subscribed queue with a redrive policy", async () => {
-            assert.deepEqual(await stackViolations(sqsConsumerQueueHasDlq, events()), []);
+            assert.deepEqual(await stackViolations(sqsConsumerQueueHasDlq, eventPath()), []);
         });
         it("reports a subscribed queue without a redrive policy", async () => {
-            const graph = replace(events(), "queue", (q) => ({
+            const graph = replace(eventPath(), "queue", (q) => ({
                 ...q,
                 props: { messageRetentionSeconds: 345_600 },
                 outputs: { arn: QUEUE_ARN, url: QUEUE_URL },
@@ -242,7 +162,9 @@ describe("policies/sns-sqs", () => {
             ]);
         });
         it("reports an incomplete redrive policy", async () => {
-            const graph = replace(events(), "queue", (q) => with_(q, { redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN }) }));
+            const graph = replace(eventPath(), "queue", (q) =>
+                withProps(q, { redrivePolicy: JSON.stringify({ deadLetterTargetArn: DLQ_ARN }) }),
+            );
             assert.deepEqual(await stackViolations(sqsConsumerQueueHasDlq, graph), [
                 { resource: "queue", message: "redrivePolicy has no maxReceiveCount of at least 1" },
             ]);
@@ -262,17 +184,17 @@ describe("policies/sns-sqs", () => {
             );
         });
         it("waits for a redrive policy that is not known yet", async () => {
-            const graph = replace(events(), "queue", (q) => with_(q, { redrivePolicy: unknown() }));
+            const graph = replace(eventPath(), "queue", (q) => withProps(q, { redrivePolicy: unknown() }));
             assert.deepEqual(await stackViolations(sqsConsumerQueueHasDlq, graph), []);
         });
     });
 
     describe("sqs-retention-covers-crawl-interval", () => {
         it("passes 4 days of retention for daily crawls (default config: 2 intervals of 1440 minutes)", async () => {
-            assert.deepEqual(await stackViolations(sqsRetentionCoversCrawlInterval, events()), []);
+            assert.deepEqual(await stackViolations(sqsRetentionCoversCrawlInterval, eventPath()), []);
         });
         it("reports a consumer queue that keeps events less than two crawl intervals", async () => {
-            const graph = replace(events(), "queue", (q) => with_(q, { messageRetentionSeconds: 86_400 }));
+            const graph = replace(eventPath(), "queue", (q) => withProps(q, { messageRetentionSeconds: 86_400 }));
             assert.deepEqual(await stackViolations(sqsRetentionCoversCrawlInterval, graph), [
                 {
                     resource: "queue",
@@ -282,10 +204,13 @@ describe("policies/sns-sqs", () => {
             ]);
         });
         it("follows the configured interval and says when SQS cannot keep events that long", async () => {
-            const hourly = replace(events(), "queue", (q) => with_(q, { messageRetentionSeconds: 3_600 }));
+            const hourly = replace(eventPath(), "queue", (q) => withProps(q, { messageRetentionSeconds: 3_600 }));
             assert.deepEqual(await stackViolations(sqsRetentionCoversCrawlInterval, hourly, { crawlerIntervalMinutes: 30 }), []);
             assert.deepEqual(
-                await stackViolations(sqsRetentionCoversCrawlInterval, events(), { crawlerIntervalMinutes: 10_080, intervalsRetained: 3 }),
+                await stackViolations(sqsRetentionCoversCrawlInterval, eventPath(), {
+                    crawlerIntervalMinutes: 10_080,
+                    intervalsRetained: 3,
+                }),
                 [
                     {
                         resource: "queue",
@@ -296,7 +221,7 @@ describe("policies/sns-sqs", () => {
             );
         });
         it("takes SQS's default of 4 days when retention is not set", async () => {
-            const graph = replace(events(), "queue", (q) => ({
+            const graph = replace(eventPath(), "queue", (q) => ({
                 ...q,
                 props: { redrivePolicy: q.props!.redrivePolicy },
                 outputs: { ...q.outputs, messageRetentionSeconds: undefined },
@@ -314,10 +239,10 @@ describe("policies/sns-sqs", () => {
 
     describe("sqs-dlq-retention-covers-source", () => {
         it("passes a DLQ that keeps messages longer than its source", async () => {
-            assert.deepEqual(await stackViolations(sqsDlqRetentionCoversSource, events()), []);
+            assert.deepEqual(await stackViolations(sqsDlqRetentionCoversSource, eventPath()), []);
         });
         it("reports a DLQ that keeps messages less long than its source", async () => {
-            const graph = replace(events(), "dlq", (q) => with_(q, { messageRetentionSeconds: 86_400 }));
+            const graph = replace(eventPath(), "dlq", (q) => withProps(q, { messageRetentionSeconds: 86_400 }));
             assert.deepEqual(await stackViolations(sqsDlqRetentionCoversSource, graph), [
                 {
                     resource: "dlq",
@@ -328,7 +253,7 @@ describe("policies/sns-sqs", () => {
         });
         it("finds the DLQ by ARN when no dependency links them, and skips FIFO queues (their DLQ resets the enqueue time)", async () => {
             const byArn = replace(
-                replace(events(), "dlq", (q) => with_(q, { messageRetentionSeconds: 86_400 })),
+                replace(eventPath(), "dlq", (q) => withProps(q, { messageRetentionSeconds: 86_400 })),
                 "queue",
                 (q) => ({ ...q, from: {} }),
             );
@@ -336,7 +261,7 @@ describe("policies/sns-sqs", () => {
                 (await stackViolations(sqsDlqRetentionCoversSource, byArn)).map((v) => v.resource),
                 ["dlq"],
             );
-            const fifo = replace(byArn, "queue", (q) => with_(q, { fifoQueue: true }));
+            const fifo = replace(byArn, "queue", (q) => withProps(q, { fifoQueue: true }));
             assert.deepEqual(await stackViolations(sqsDlqRetentionCoversSource, fifo), []);
         });
     });

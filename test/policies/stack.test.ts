@@ -1,12 +1,6 @@
 import * as assert from "node:assert/strict";
 import { stackAlertsHaveSubscribers, stackProductionLakeRetained } from "../../policies/rules/stack";
-import { Fake, stackViolations } from "./support";
-
-const BUCKET = "aws:s3/bucket:Bucket";
-const TOPIC = "aws:sns/topic:Topic";
-const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
-
-const TOPIC_ARN = "arn:aws:sns:eu-west-1:123456789012:lake-events";
+import { BUCKET, Fake, stackViolations, SUBSCRIPTION, TOPIC, TOPIC_ARN } from "./support";
 
 describe("policies/stack", () => {
     describe("stack-alerts-have-subscribers", () => {

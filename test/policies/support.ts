@@ -159,3 +159,108 @@ export const defaults = (p: Policies[number]) => defaultsOf(p.configSchema);
 
 /** JSON policy document text. */
 export const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+
+// ---------------------------------------------------------------------------------------------
+// Shared fixtures: type tokens written out (the tests' own oracle, not the pack's `T`), and the
+// event path of one table as the program wires it.
+// ---------------------------------------------------------------------------------------------
+
+export const BUCKET = "aws:s3/bucket:Bucket";
+export const NOTIFICATION = "aws:s3/bucketNotification:BucketNotification";
+export const TOPIC = "aws:sns/topic:Topic";
+export const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
+export const SUBSCRIPTION = "aws:sns/topicSubscription:TopicSubscription";
+export const QUEUE = "aws:sqs/queue:Queue";
+export const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
+export const CRAWLER = "aws:glue/crawler:Crawler";
+export const KEY = "aws:kms/key:Key";
+
+export const ACCOUNT = "123456789012";
+export const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
+export const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:lake-events`;
+export const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-queue`;
+export const DLQ_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-dlq`;
+export const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-queue`;
+
+export const S3_PUBLISH = {
+    Sid: "AllowS3PublishFromLakeBucket",
+    Effect: "Allow",
+    Principal: { Service: "s3.amazonaws.com" },
+    Action: "sns:Publish",
+    Resource: TOPIC_ARN,
+    Condition: { ArnLike: { "aws:SourceArn": BUCKET_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
+};
+export const SNS_SEND = {
+    Sid: "AllowLakeTopicSend",
+    Effect: "Allow",
+    Principal: { Service: "sns.amazonaws.com" },
+    Action: "sqs:SendMessage",
+    Resource: QUEUE_ARN,
+    Condition: { ArnEquals: { "aws:SourceArn": TOPIC_ARN } },
+};
+
+/** `f` with `props` merged into its inputs and outputs, and `from` into its inputs' sources. */
+export const withProps = (f: Fake, props: Record<string, any>, from: Record<string, string[]> = {}): Fake => ({
+    ...f,
+    props: { ...f.props, ...props },
+    outputs: { ...(f.outputs ?? f.props), ...props },
+    from: { ...f.from, ...from },
+});
+
+/** `graph` with the resource named `name` replaced by `f` of it. */
+export const replace = (graph: Fake[], name: string, f: (x: Fake) => Fake) => graph.map((x) => (x.name === name ? f(x) : x));
+
+/** The event path of one table (bucket → topic → queue with a DLQ), wired as the program wires it. */
+export function eventPath(): Fake[] {
+    const redrivePolicy = JSON.stringify({ deadLetterTargetArn: DLQ_ARN, maxReceiveCount: 5 });
+    return [
+        { type: BUCKET, name: "bucket", props: {}, outputs: { bucket: "lake-bucket", arn: BUCKET_ARN } },
+        { type: TOPIC, name: "topic", props: {}, outputs: { arn: TOPIC_ARN } },
+        {
+            type: TOPIC_POLICY,
+            name: "topic-policy",
+            props: { arn: TOPIC_ARN, policy: doc(S3_PUBLISH) },
+            from: { arn: ["topic"], policy: ["topic", "bucket"] },
+        },
+        {
+            type: NOTIFICATION,
+            name: "notification",
+            props: { bucket: "lake-bucket", topics: [{ topicArn: TOPIC_ARN, events: ["s3:ObjectCreated:*"], filterPrefix: "exports/" }] },
+            from: { bucket: ["bucket"], topics: ["topic"] },
+            dependsOn: ["topic-policy"],
+        },
+        {
+            type: QUEUE,
+            name: "dlq",
+            props: { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true },
+            outputs: { messageRetentionSeconds: 1_209_600, sqsManagedSseEnabled: true, arn: DLQ_ARN },
+        },
+        {
+            type: QUEUE,
+            name: "queue",
+            props: { messageRetentionSeconds: 345_600, sqsManagedSseEnabled: true, redrivePolicy },
+            outputs: { messageRetentionSeconds: 345_600, sqsManagedSseEnabled: true, redrivePolicy, arn: QUEUE_ARN, url: QUEUE_URL },
+            from: { redrivePolicy: ["dlq"] },
+        },
+        {
+            type: QUEUE_POLICY,
+            name: "queue-policy",
+            props: { queueUrl: QUEUE_URL, policy: doc(SNS_SEND) },
+            from: { queueUrl: ["queue"], policy: ["queue", "topic"] },
+        },
+        {
+            type: SUBSCRIPTION,
+            name: "subscription",
+            props: {
+                topic: TOPIC_ARN,
+                protocol: "sqs",
+                endpoint: QUEUE_ARN,
+                rawMessageDelivery: true,
+                filterPolicyScope: "MessageBody",
+                filterPolicy: JSON.stringify({ Records: { s3: { object: { key: [{ prefix: "exports/orders/" }] } } } }),
+            },
+            from: { topic: ["topic"], endpoint: ["queue"] },
+            dependsOn: ["queue-policy"],
+        },
+    ];
+}

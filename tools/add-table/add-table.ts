@@ -9,8 +9,8 @@
  */
 import * as fs from "node:fs";
 import * as YAML from "yaml";
-import { naming, PartitionGranularity } from "@incremental-crawl/components";
-import { connectionEnvironment, partitionKey, TIME_PARTITION_KEY, type SqlConnection } from "@incremental-crawl/components/runtime";
+import { PartitionGranularity } from "@incremental-crawl/components";
+import { connectionEnvironment, naming, partitionKey, TIME_PARTITION_KEY, type SqlConnection } from "@incremental-crawl/components/runtime";
 import { PROJECT } from "../../config";
 import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "../verify/drift";

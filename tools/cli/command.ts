@@ -12,9 +12,11 @@
  * - Errors are one message without a stack trace; `--debug` adds the trace.
  */
 import { parseArgs, ParseArgsConfig } from "node:util";
-import damerauLevenshtein = require("damerau-levenshtein");
+import { closest, didYouMean } from "@incremental-crawl/components/runtime";
 import { ROOT, stackDir, stacksIn } from "../../offline/stacks";
 import { wrapCell } from "./text-table";
+
+export { closest, didYouMean };
 
 export type OptionSpec =
     | { type: "boolean"; description: string; short?: string }
@@ -64,27 +66,6 @@ export class UsageError extends Error {
         super(message);
         this.name = "UsageError";
     }
-}
-
-/**
- * The candidate a mistyped `word` most likely meant: within a third of its length in edits (at
- * least one; case ignored; two swapped neighbours are one edit, so `tabel` is `table`), or one that
- * starts with it (`partition` for `partitionBy`). The first
- * candidate wins a tie; undefined when nothing resembles `word` or it is a candidate itself.
- */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-    if (word === "" || candidates.includes(word)) return undefined;
-    const limit = Math.max(1, Math.floor(word.length / 3));
-    const scored = candidates
-        .map((c) => ({ c, d: damerauLevenshtein(word.toLowerCase(), c.toLowerCase()).steps }))
-        .filter(({ c, d }) => d <= limit || (word.length >= 3 && c.toLowerCase().startsWith(word.toLowerCase())));
-    return scored.reduce<{ c: string; d: number } | undefined>((best, x) => (best === undefined || x.d < best.d ? x : best), undefined)?.c;
-}
-
-/** ` (did you mean X?)` for a near candidate, else `""`. */
-export function didYouMean(word: string, candidates: readonly string[], show: (c: string) => string = (c) => c): string {
-    const c = closest(word, candidates);
-    return c === undefined ? "" : ` (did you mean ${show(c)}?)`;
 }
 
 /** A JSON object (not an array, not null). */

@@ -5,7 +5,7 @@
  * against mocked clients.
  */
 import * as fs from "node:fs";
-import { naming } from "@incremental-crawl/components";
+import { naming } from "@incremental-crawl/components/runtime";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
 import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError } from "../cli/command";

@@ -4,7 +4,7 @@
  * process (files, child processes, clients, clock) comes in through `CliDeps`, so tests run the
  * whole command against mocked clients.
  */
-import { naming } from "@incremental-crawl/components";
+import { naming } from "@incremental-crawl/components/runtime";
 import * as fs from "node:fs";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
