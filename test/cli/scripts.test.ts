@@ -84,33 +84,30 @@ describe("cli: the scripts as processes", function () {
         assert.match(r("iamHelp").stdout, /\nExamples:\n {2}npm run check:iam -- --stack prod\n/);
     });
 
-    it("an unknown option is named on stderr, with the usage line, exit 2", () => {
-        assert.equal(r("iamUnknown").code, 2);
-        assert.equal(
-            r("iamUnknown").stderr,
+    // Refused before doing anything: exit 2, the reason on stderr, nothing on stdout.
+    const refusals: Array<[title: string, run: string, stderr: RegExp | string]> = [
+        [
+            "an unknown option is named on stderr, with the usage line, exit 2",
+            "iamUnknown",
             `check:iam: unknown option --bogus\n${usageLine(checkIamSpec)}\nRun \`npm run check:iam -- --help\` for the options.\n`,
-        );
-        assert.equal(r("iamUnknown").stdout, "");
-    });
-
-    it("diagram --stack without a value is refused, exit 2", () => {
-        assert.equal(r("diagramNoValue").code, 2);
-        assert.match(r("diagramNoValue").stderr, /^diagram: --stack needs a value: --stack <name>\n/);
-        assert.equal(r("diagramNoValue").stdout, "", "no Mermaid");
-    });
-
-    it("bench answers --help instead of running, and refuses --tables 500", () => {
-        assert.deepEqual([r("benchHelp").code, r("benchHelp").stdout.split("\n")[0], r("benchHelp").stderr], [0, usageLine(benchSpec), ""]);
-        assert.equal(r("benchTooMany").code, 2);
-        assert.match(r("benchTooMany").stderr, /^bench: --tables: a stack holds at most 200 tables/);
-    });
-
-    it("npm run plan --stack prod (without --) gets the command that was meant, exit 2", () => {
-        assert.equal(r("npm").code, 2);
-        assert.match(
-            r("npm").stderr,
+        ],
+        ["diagram --stack without a value is refused, exit 2", "diagramNoValue", /^diagram: --stack needs a value: --stack <name>\n/],
+        ["bench refuses --tables 500, exit 2", "benchTooMany", /^bench: --tables: a stack holds at most 200 tables/],
+        [
+            "npm run plan --stack prod (without --) gets the command that was meant, exit 2",
+            "npm",
             /^plan: npm took --stack for one of its own settings .*did you mean `npm run plan -- --stack prod`\?\n/,
-        );
+        ],
+    ];
+    for (const [title, run, stderr] of refusals)
+        it(title, () => {
+            assert.deepEqual([r(run).code, r(run).stdout], [2, ""], r(run).stderr);
+            if (typeof stderr === "string") assert.equal(r(run).stderr, stderr);
+            else assert.match(r(run).stderr, stderr);
+        });
+
+    it("bench answers --help instead of running", () => {
+        assert.deepEqual([r("benchHelp").code, r("benchHelp").stdout.split("\n")[0], r("benchHelp").stderr], [0, usageLine(benchSpec), ""]);
     });
 
     it("a YAML syntax error names the stack file and line, without a stack trace unless --debug", () => {
