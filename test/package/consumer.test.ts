@@ -152,9 +152,28 @@ describe("package: a consumer project installs the packed package and runs the R
         const { main, runtime, file } = JSON.parse(r.stdout);
         for (const name of ["IncrementalLake", "validateLakeArgs", "LakeArgsError", "LAKE_DEFAULTS", "Encryption"])
             assert.ok(main.includes(name), `main entry: ${name}`);
-        for (const name of ["didYouMean", "editDistance", "parseCron", "iam", "sql", "EventLake", "connectionEnvironment"])
+        for (const name of [
+            "didYouMean",
+            "editDistance",
+            "parseCron",
+            "iam",
+            "sql",
+            "EventLake",
+            "connectionEnvironment",
+            "naming",
+            "knownKey",
+        ])
             assert.ok(!main.includes(name), `not on the main entry: ${name}`);
-        for (const name of ["connect", "readEnvironment", "partitionCatalogOn", "qualified", "exportLayout", "requireAwsHosted"])
+        for (const name of [
+            "connect",
+            "readEnvironment",
+            "partitionCatalogOn",
+            "qualified",
+            "exportLayout",
+            "requireAwsHosted",
+            "knownKey",
+            "didYouMean",
+        ])
             assert.ok(runtime.includes(name), `runtime: ${name}`);
         assert.match(file, /node_modules\/@incremental-crawl\/components\/dist\/runtime\.js$/);
     });
