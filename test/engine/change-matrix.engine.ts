@@ -15,7 +15,8 @@
  * rule table's, cited from terraform-provider-snowflake's sources.
  *
  * Cases that start from other settings (`from`) need a deployment of their own and are left to the
- * offline matrix. ENGINE_MATRIX=<case name>,... runs only the named cases.
+ * offline matrix. ENGINE_MATRIX=<case name>,... runs only the named cases; `ci` among them stands for
+ * the cases marked `ci` (the subset .ci/run runs).
  */
 import * as assert from "node:assert/strict";
 import { graphOf, ProgramRun, runProgram } from "../../offline";
@@ -82,7 +83,9 @@ for (const stack of ["dev", "prod"] as const satisfies readonly Stack[]) {
             await snowflake?.close();
         });
 
-        for (const c of CASES.filter((x) => !x.from && !x.expect[stack].refused && (!only || only.includes(x.name)))) {
+        for (const c of CASES.filter(
+            (x) => !x.from && !x.expect[stack].refused && (!only || only.includes(x.name) || (x.ci === true && only.includes("ci"))),
+        )) {
             it(`${c.name}: the engine takes the steps plan --since predicts`, async () => {
                 const change = c.change(stack);
                 const [real, predicted] = await Promise.all([

@@ -32,6 +32,8 @@ export interface Case {
     from?: (stack: Stack) => Record<string, unknown>;
     change: (stack: Stack) => Record<string, unknown>;
     expect: Record<Stack, Expectation>;
+    /** In CI's real-engine subset (`ENGINE_MATRIX=ci` in .ci/run): one case per kind of step. */
+    ci?: true;
 }
 
 export const K = (key: string) => `incremental-crawl:${key}`;
@@ -124,6 +126,7 @@ export const CASES: Case[] = [
     },
     {
         name: "a table added",
+        ci: true,
         change: (s) => ({
             [K("tables")]: [
                 ...tablesOf(s),
@@ -145,6 +148,7 @@ export const CASES: Case[] = [
     },
     {
         name: "a table removed",
+        ci: true,
         change: (s) => ({ [K("tables")]: tablesOf(s).filter((t) => t.name !== (s === "dev" ? "ORDERS" : "CUSTOMERS")) }),
         expect: {
             dev: { refused: /incremental-crawl:tables: expected a list of 1 to 200 tables/ },
@@ -165,6 +169,7 @@ export const CASES: Case[] = [
     },
     {
         name: "glueDatabase",
+        ci: true,
         change: (s) => ({ [K("glueDatabase")]: s === "dev" ? "lake_dev_v2" : "lake_v2" }),
         expect: Object.fromEntries(
             (["dev", "prod"] as const).map((s) => [
@@ -223,6 +228,7 @@ export const CASES: Case[] = [
     },
     {
         name: "exportPrefix",
+        ci: true,
         change: () => ({ [K("exportPrefix")]: "lake-exports" }),
         expect: Object.fromEntries(
             (["dev", "prod"] as const).map((s) => [
@@ -258,6 +264,7 @@ export const CASES: Case[] = [
     },
     {
         name: "encryption",
+        ci: true,
         change: (s) => ({ [K("encryption")]: s === "dev" ? "kms" : "sse-s3" }),
         expect: {
             dev: {
@@ -307,6 +314,7 @@ export const CASES: Case[] = [
     },
     ...(["generation", "partitioning"] as const).map((name): Case => ({
         name: name === "generation" ? "a table's generation" : "a table's partitioning (day → month)",
+        ...(name === "generation" ? { ci: true as const } : {}),
         change: (s) => withOrders(s, (t) => (name === "generation" ? { ...t, generation: 2 } : { ...t, partitionGranularity: "month" })),
         expect: Object.fromEntries(
             (["dev", "prod"] as const).map((s) => [
