@@ -4,18 +4,17 @@
  * that touches the process comes in through `CrawlCliDeps`, so tests run the whole command
  * against mocked clients.
  */
-import * as fs from "node:fs";
-import { naming } from "@incremental-crawl/components/runtime";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
-import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError } from "../cli/command";
+import { CommandSpec, EXIT, Parsed, UsageError } from "../cli/command";
+import { deployedArgs, DeployedDeps, OUTPUTS_OPTION, processDeps, REGION_OPTION, runDeployed } from "../cli/deployed";
 import { crawlStack, DEFAULT_CRAWL_TIMEOUT_SECONDS, formatCrawlReport } from "./core";
 import { awsCredentialsProblem } from "../cli/errors";
-import { deployedStack, pulumiStackOutputs } from "../verify/outputs";
+import { deployedStack } from "../verify/outputs";
 
 const options = {
     stack: { type: "string", value: "name", description: "read the outputs with `pulumi stack output --json --stack <name>`" },
-    outputs: { type: "string", value: "file", description: "read the outputs from a file holding that command's JSON" },
+    outputs: OUTPUTS_OPTION,
     table: {
         type: "string",
         value: "folder",
@@ -32,11 +31,7 @@ const options = {
         value: "n",
         description: `with --wait, the longest wait for each run (default ${DEFAULT_CRAWL_TIMEOUT_SECONDS})`,
     },
-    region: {
-        type: "string",
-        value: "region",
-        description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)",
-    },
+    region: REGION_OPTION,
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
@@ -65,33 +60,16 @@ export const spec: CommandSpec<typeof options> = {
         "2 crawl could not run (arguments, outputs, credentials, an AWS call refused).",
 };
 
-export interface CrawlCliDeps {
-    env: NodeJS.ProcessEnv;
-    stdout(text: string): void;
-    stderr(text: string): void;
-    readFile(path: string): string;
-    /** stdout of `pulumi stack output --json --stack <stack>`. */
-    stackOutputs(stack: string): Promise<string>;
+export interface CrawlCliDeps extends DeployedDeps {
     awsClients(region: string): { glue: GlueClient; s3: S3Client };
     /** A problem with the AWS credentials, or undefined when they resolve. */
     checkAwsCredentials(glue: GlueClient): Promise<string | undefined>;
-    now(): number;
-    sleep(ms: number): Promise<void>;
-    /** The stacks that have a stack file. */
-    stacks(): string[];
 }
 
 export const defaultDeps: CrawlCliDeps = {
-    env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    readFile: (path) => fs.readFileSync(path, "utf8"),
-    stackOutputs: pulumiStackOutputs,
+    ...processDeps,
     awsClients: (region) => ({ glue: new GlueClient({ region }), s3: new S3Client({ region }) }),
     checkAwsCredentials: awsCredentialsProblem,
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    stacks: () => stackNames(),
 };
 
 interface Args {
@@ -104,34 +82,23 @@ interface Args {
     region?: string;
 }
 
-/** The checks `spec` cannot express: one source of outputs, a number, a region. */
-function checkArgs({ values }: Parsed<typeof options>): Args {
-    const { stack, outputs } = values;
-    if ((stack === undefined) === (outputs === undefined)) throw new UsageError("give exactly one of --stack <name> and --outputs <file>");
-    const raw = values["timeout-seconds"];
-    const timeoutSeconds = raw === undefined ? DEFAULT_CRAWL_TIMEOUT_SECONDS : Number(raw);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1)
-        throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(raw)}`);
-    if (raw !== undefined && !values.wait) throw new UsageError("--timeout-seconds bounds the wait: give it with --wait");
-    const region = values.region;
-    if (region !== undefined && naming.awsRegion(region) !== undefined)
-        throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
+/** The checks `spec` cannot express: a deployed stack's (deployed.ts), and a timeout only with --wait. */
+function checkArgs(parsed: Parsed<typeof options>): Args {
+    const { values } = parsed;
+    const common = deployedArgs(parsed, DEFAULT_CRAWL_TIMEOUT_SECONDS);
+    if (values["timeout-seconds"] !== undefined && !values.wait)
+        throw new UsageError("--timeout-seconds bounds the wait: give it with --wait");
     return {
-        stack,
-        outputs,
+        ...common,
         tables: values.table.length > 0 ? [...new Set(values.table)] : undefined,
         wait: values.wait,
         repair: values.repair,
-        timeoutSeconds,
-        region,
     };
 }
 
 /** Runs `npm run crawl` with `argv` (after `--`); resolves to the exit code. */
 export async function runCli(argv: string[], overrides: Partial<CrawlCliDeps> = {}): Promise<number> {
-    const deps: CrawlCliDeps = { ...defaultDeps, ...overrides };
-    const io: Partial<Io> = { argv, env: deps.env, stdout: deps.stdout, stderr: deps.stderr, stacks: deps.stacks };
-    return runCommand(spec, (parsed) => crawl(checkArgs(parsed), deps), io);
+    return runDeployed(spec, { ...defaultDeps, ...overrides }, argv, (parsed, deps) => crawl(checkArgs(parsed), deps));
 }
 
 async function crawl(args: Args, deps: CrawlCliDeps): Promise<number> {

@@ -5,7 +5,6 @@
  * whole command against mocked clients.
  */
 import { naming } from "@incremental-crawl/components/runtime";
-import * as fs from "node:fs";
 import { AthenaClient } from "@aws-sdk/client-athena";
 import { GlueClient } from "@aws-sdk/client-glue";
 import { S3Client } from "@aws-sdk/client-s3";
@@ -14,9 +13,10 @@ import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { DEFAULT_TIMEOUT_SECONDS, verifyStack } from "./core";
 import { awsCredentialsProblem, errorText } from "../cli/errors";
 import { formatReport } from "./format";
-import { CommandSpec, EXIT, Io, Parsed, runCommand, stackNames, UsageError, usageText } from "../cli/command";
+import { CommandSpec, EXIT, Parsed, usageText } from "../cli/command";
+import { deployedArgs, DeployedDeps, OUTPUTS_OPTION, processDeps, REGION_OPTION, runDeployed } from "../cli/deployed";
 import { validateStack } from "../cli/stack-config";
-import { deployedStack, pulumiStackOutputs } from "./outputs";
+import { deployedStack } from "./outputs";
 
 const options = {
     stack: {
@@ -25,7 +25,7 @@ const options = {
         description:
             "read the outputs with `pulumi stack output --json --stack <name>`, and the source tables' columns from Pulumi.<name>.yaml",
     },
-    outputs: { type: "string", value: "file", description: "read the outputs from a file holding that command's JSON" },
+    outputs: OUTPUTS_OPTION,
     "stack-file": {
         type: "string",
         value: "file",
@@ -37,11 +37,7 @@ const options = {
         value: "n",
         description: `longest wait for each crawler run and each Athena query (default ${DEFAULT_TIMEOUT_SECONDS})`,
     },
-    region: {
-        type: "string",
-        value: "region",
-        description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)",
-    },
+    region: REGION_OPTION,
 } as const;
 
 export const spec: CommandSpec<typeof options> = {
@@ -83,22 +79,12 @@ export interface SnowflakeSession {
     close(): Promise<void>;
 }
 
-export interface CliDeps {
-    env: NodeJS.ProcessEnv;
-    stdout(text: string): void;
-    stderr(text: string): void;
-    readFile(path: string): string;
-    /** stdout of `pulumi stack output --json --stack <stack>`. */
-    stackOutputs(stack: string): Promise<string>;
+export interface CliDeps extends DeployedDeps {
     awsClients(region: string): AwsClients;
     /** A problem with the AWS credentials, or undefined when they resolve. */
     checkAwsCredentials(clients: AwsClients): Promise<string | undefined>;
     /** Throws when the environment lacks Snowflake settings; connects lazily. */
     snowflake(env: NodeJS.ProcessEnv): SnowflakeSession;
-    now(): number;
-    sleep(ms: number): Promise<void>;
-    /** The stacks that have a stack file. */
-    stacks(): string[];
     /**
      * The configured columns of the stack's `source` tables, by folder name, from its stack file
      * (`file`, else Pulumi.<stack>.yaml). Throws when the file cannot be read or is invalid.
@@ -107,11 +93,7 @@ export interface CliDeps {
 }
 
 export const defaultDeps: CliDeps = {
-    env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
-    readFile: (path) => fs.readFileSync(path, "utf8"),
-    stackOutputs: pulumiStackOutputs,
+    ...processDeps,
     awsClients: (region) => ({
         s3: new S3Client({ region }),
         sqs: new SQSClient({ region }),
@@ -124,9 +106,6 @@ export const defaultDeps: CliDeps = {
         const { lazySnowflake } = require("./snowflake") as typeof import("./snowflake");
         return lazySnowflake(env);
     },
-    now: () => Date.now(),
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    stacks: () => stackNames(),
     sourceColumns: (stack, file) => {
         const { settings } = validateStack(stack ?? "stack", file !== undefined ? { path: file } : {});
         return Object.fromEntries(settings.tables.filter((t) => t.source !== undefined).map((t) => [naming.folderName(t.name), t.columns]));
@@ -142,33 +121,16 @@ interface Args {
     region?: string;
 }
 
-/** The checks `spec` cannot express: one source of outputs, numbers, a region. */
-function checkArgs({ values }: Parsed<typeof options>): Args {
-    const { stack, outputs } = values;
-    if ((stack === undefined) === (outputs === undefined)) throw new UsageError("give exactly one of --stack <name> and --outputs <file>");
-    const rawTimeout = values["timeout-seconds"];
-    const timeoutSeconds = rawTimeout === undefined ? DEFAULT_TIMEOUT_SECONDS : Number(rawTimeout);
-    if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 1) {
-        throw new UsageError(`--timeout-seconds must be a whole number of seconds (1 or more), got ${JSON.stringify(rawTimeout)}`);
-    }
-    const region = values.region;
-    if (region !== undefined && naming.awsRegion(region) !== undefined)
-        throw new UsageError(`--region: not an AWS region: ${JSON.stringify(region)}`);
-    return {
-        stack,
-        outputs,
-        stackFile: values["stack-file"],
-        tables: values.table.length > 0 ? values.table : undefined,
-        timeoutSeconds,
-        region,
-    };
+/** The checks `spec` cannot express: a deployed stack's (deployed.ts). */
+function checkArgs(parsed: Parsed<typeof options>): Args {
+    const { values } = parsed;
+    const tables = values.table.length > 0 ? values.table : undefined;
+    return { ...deployedArgs(parsed, DEFAULT_TIMEOUT_SECONDS), stackFile: values["stack-file"], tables };
 }
 
 /** Runs `npm run verify` with `argv` (after `--`); resolves to the exit code. */
 export async function runCli(argv: string[], overrides: Partial<CliDeps> = {}): Promise<number> {
-    const deps: CliDeps = { ...defaultDeps, ...overrides };
-    const io: Partial<Io> = { argv, env: deps.env, stdout: deps.stdout, stderr: deps.stderr, stacks: deps.stacks };
-    return runCommand(spec, (parsed) => verify(checkArgs(parsed), deps), io);
+    return runDeployed(spec, { ...defaultDeps, ...overrides }, argv, (parsed, deps) => verify(checkArgs(parsed), deps));
 }
 
 async function verify(args: Args, deps: CliDeps): Promise<number> {
