@@ -27,6 +27,12 @@ import { startSnowflakeEndpoint, FakeSnowflakeEndpoint } from "./standins/snowfl
 import { EngineStep, stepsOf, typeAndName, Workspace, workspace } from "./harness";
 
 const only = process.env.ENGINE_MATRIX?.split(",").map((s) => s.trim());
+// A misspelt name would otherwise select nothing and pass.
+const unknownCases = only?.filter((n) => n !== "ci" && !CASES.some((c) => c.name === n)) ?? [];
+if (unknownCases.length > 0)
+    throw new Error(
+        `ENGINE_MATRIX: no case ${unknownCases.map((n) => JSON.stringify(n)).join(", ")} (cases: ci, ${CASES.map((c) => c.name).join(", ")})`,
+    );
 const isSnowflakeSide = (type: string) => type.startsWith("snowflake:") || type === "pulumi:providers:snowflake";
 const engineOwn = (urn: string) => /::pulumi:pulumi:Stack::/.test(urn) || /::pulumi:providers:[^:]+::default/.test(urn);
 
