@@ -17,16 +17,8 @@ import {
     StartQueryExecutionCommand,
     StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
-import {
-    GetPartitionsCommand,
-    GetPartitionsCommandOutput,
-    GetTableCommand,
-    GetTablesCommand,
-    GlueClient,
-    Partition,
-    Table,
-} from "@aws-sdk/client-glue";
-import { HeadObjectCommand, ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { GetTableCommand, GetTablesCommand, GlueClient, paginateGetPartitions, Partition, Table } from "@aws-sdk/client-glue";
+import { HeadObjectCommand, paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { splitQualifiedName, StackOutputs, TableOutputs } from "./outputs";
 import { compareColumns, describedColumns, describeTableSql, driftBreaks, driftLines } from "./drift";
@@ -857,37 +849,26 @@ function partitionRowsCause(cmp: PartitionComparison): string {
 
 /**
  * Folders (Delimiter `/`, CommonPrefixes) and all objects under the table prefix, each listing
- * paginated with ContinuationToken. https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
+ * page by page (the SDK's paginator follows NextContinuationToken). https://docs.aws.amazon.com/AmazonS3/latest/API/API_ListObjectsV2.html
  */
 async function listPrefix(s3: S3Client, bucket: string, prefix: string): Promise<Listing> {
     const folders: string[] = [];
     const looseObjects: string[] = [];
-    let token: string | undefined;
-    do {
-        const page: ListObjectsV2CommandOutput = await s3.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }),
-        );
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix, Delimiter: "/" })) {
         for (const p of page.CommonPrefixes ?? []) if (p.Prefix) folders.push(p.Prefix.slice(prefix.length).replace(/\/$/, ""));
         for (const o of page.Contents ?? []) if (o.Key && o.Key !== prefix) looseObjects.push(o.Key.slice(prefix.length));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
-
+    }
     let objects = 0;
     let bytes = 0;
     const keys: Listing["keys"] = [];
-    token = undefined;
-    do {
-        const page: ListObjectsV2CommandOutput = await s3.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-        );
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
         for (const o of page.Contents ?? []) {
             if (!o.Key || o.Key.endsWith("/")) continue; // folder markers
             objects += 1;
             bytes += o.Size ?? 0;
             keys.push({ key: o.Key, modified: o.LastModified?.getTime() });
         }
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     keys.sort((a, b) => (a.modified ?? 0) - (b.modified ?? 0));
     return { folders: folders.sort(), objects, bytes, looseObjects, keys };
 }
@@ -1145,14 +1126,9 @@ async function missingTableCause(glue: GlueClient, database: string, table: stri
 
 async function listPartitions(glue: GlueClient, database: string, table: string): Promise<Partition[]> {
     const all: Partition[] = [];
-    let token: string | undefined;
-    do {
-        const page: GetPartitionsCommandOutput = await glue.send(
-            new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token }),
-        );
+    for await (const page of paginateGetPartitions({ client: glue }, { DatabaseName: database, TableName: table })) {
         all.push(...(page.Partitions ?? []));
-        token = page.NextToken || undefined;
-    } while (token);
+    }
     return all;
 }
 
