@@ -138,10 +138,7 @@ async function crawlTable(folder: string, t: TableOutputs, outputs: StackOutputs
     }
 
     const timeoutMs = o.timeoutSeconds * 1000;
-    const wait = await waitForCrawl(name, start.previousStart, {
-        glue: deps.glue,
-        now: deps.now,
-        sleep: deps.sleep,
+    const wait = await waitForCrawl(name, start.previousStart, deps, {
         timeoutMs,
         pollMs: (o.pollSeconds ?? 15) * 1000,
         onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed`),

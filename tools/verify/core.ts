@@ -1043,10 +1043,7 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
     log(joined ? `crawler ${name} is already running; waiting for that run` : `crawler ${name} started`);
 
     const timeoutMs = options.timeoutSeconds * 1000;
-    const wait = await waitForCrawl(name, start.previousStart, {
-        glue: deps.glue,
-        now: deps.now,
-        sleep: deps.sleep,
+    const wait = await waitForCrawl(name, start.previousStart, deps, {
         timeoutMs,
         pollMs: (options.crawlerPollSeconds ?? 15) * 1000,
         onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`),
