@@ -13,7 +13,7 @@ import { toCount, type SqlConnection, qualified, quoteLiteral, UNLOAD_LOG_TABLE 
 import {
     AthenaClient,
     GetQueryExecutionCommand,
-    GetQueryResultsCommand,
+    paginateGetQueryResults,
     StartQueryExecutionCommand,
     StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
@@ -1149,21 +1149,15 @@ async function athenaQuery(
         log(`athena query ${id}: ${state}, ${fmtDuration(elapsed)} elapsed`);
         await deps.sleep(pollMs);
     }
-    const rows: Array<Array<string | undefined>> = [];
-    let token: string | undefined;
-    let header = true;
-    do {
-        const page = await attempt(() => deps.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })));
-        if (!page.ok) return fail(`GetQueryResults ${id}: ${errorText(page.error)}`, athenaCause(errorText(page.error), workgroup));
-        for (const r of page.value.ResultSet?.Rows ?? []) {
-            if (header) {
-                header = false;
-                continue;
-            }
-            rows.push((r.Data ?? []).map((d) => d.VarCharValue));
+    const read = await attempt(async () => {
+        const all: Array<Array<string | undefined>> = [];
+        for await (const page of paginateGetQueryResults({ client: deps.athena }, { QueryExecutionId: id })) {
+            for (const r of page.ResultSet?.Rows ?? []) all.push((r.Data ?? []).map((d) => d.VarCharValue));
         }
-        token = page.value.NextToken || undefined;
-    } while (token);
+        return all.slice(1); // the first row of the first page names the columns
+    });
+    if (!read.ok) return fail(`GetQueryResults ${id}: ${errorText(read.error)}`, athenaCause(errorText(read.error), workgroup));
+    const rows = read.value;
     return { result: "pass", detail: `query ${id}`, id, rows };
 }
 
