@@ -117,20 +117,32 @@ export function conditionValues(s: Statement, key: string): { operator: string; 
 }
 
 /**
- * Whether a statement is confined to a source by `aws:SourceArn` or `aws:SourceAccount` (the
- * confused-deputy guard for service principals), with a value that is not a bare wildcard.
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ * The operators that confine a request to the values they name: they are false when the key is
+ * absent from the request. A negated operator (StringNotEquals...) and `...IfExists` are true then,
+ * and so is `ForAllValues:` ("also returns true if there are no context keys in the request"); AWS
+ * advises against set operators on single-valued keys such as aws:SourceArn, so `ForAnyValue:` is
+ * not counted either.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  */
-export function confinedToSource(s: Statement): boolean {
-    return ["aws:SourceArn", "aws:SourceAccount"].some((key) =>
-        conditionValues(s, key).some(
-            (c) =>
-                !c.operator.startsWith("ForAnyValue") &&
-                c.values.length > 0 &&
-                c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"),
-        ),
+const CONFINING = new Set(["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"]);
+
+/** Whether a statement binds `key` to named values: a confining operator, and no value empty or a bare `*`. */
+export function bindsKey(s: Statement, key: string): boolean {
+    return conditionValues(s, key).some(
+        (c) =>
+            CONFINING.has(c.operator.toLowerCase()) &&
+            c.values.length > 0 &&
+            c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"),
     );
 }
+
+/**
+ * Whether a statement is confined to a source by `aws:SourceArn` or `aws:SourceAccount` (the
+ * confused-deputy guard for service principals).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+export const confinedToSource = (s: Statement): boolean => bindsKey(s, "aws:SourceArn") || bindsKey(s, "aws:SourceAccount");
 
 /** Whether a statement has any condition at all. */
 export const hasCondition = (s: Statement): boolean => isRecord(s.Condition) && Object.keys(s.Condition).length > 0;

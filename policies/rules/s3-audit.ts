@@ -7,7 +7,7 @@
 import { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
 import { accessLogTargets, encryptionAlgorithmsOf, loggingEdges, replicaDestinations, rulePrefixOf } from "../lib/buckets";
 import { IDS, refersTo } from "../lib/graph";
-import { actionMatches, conditionValues, isAllow, principalsOf, resourcesOf, Statement, statementsOf } from "../lib/iam";
+import { actionMatches, bindsKey, isAllow, principalsOf, resourcesOf, Statement, statementsOf } from "../lib/iam";
 import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, known, listOf, truthy } from "../lib/values";
@@ -48,9 +48,7 @@ const LOGGING_PRINCIPAL = "logging.s3.amazonaws.com";
 function admitsLogDelivery(s: Statement): boolean {
     if (!isAllow(s) || !principalsOf(s).service.includes(LOGGING_PRINCIPAL)) return false;
     if (!listOf<string>(s.Action).some((a) => actionMatches(String(a), "s3:PutObject"))) return false;
-    const bound = (key: string) =>
-        conditionValues(s, key).some((c) => c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"));
-    return bound("aws:SourceArn") && bound("aws:SourceAccount") && resourcesOf(s).length > 0;
+    return bindsKey(s, "aws:SourceArn") && bindsKey(s, "aws:SourceAccount") && resourcesOf(s).length > 0;
 }
 
 /**

@@ -162,6 +162,8 @@ describe("policies/s3-audit", () => {
             ]);
             for (const bad of [
                 { Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
+                { Condition: { ArnLike: { "aws:SourceArn": LAKE }, StringEqualsIfExists: { "aws:SourceAccount": ACCOUNT } } },
+                { Condition: { ArnLike: { "aws:SourceArn": LAKE }, StringNotEquals: { "aws:SourceAccount": "999999999999" } } },
                 { Condition: undefined },
                 { Principal: { Service: "s3.amazonaws.com" } },
                 { Action: "s3:GetObject" },
