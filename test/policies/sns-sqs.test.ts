@@ -69,6 +69,24 @@ describe("policies/sns-sqs", () => {
                 });
                 assert.equal((await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: loose })).length, 1, operator);
             }
+            // A pattern confines only when it names the account: S3 ARNs have none, and an account pattern is other accounts.
+            for (const Condition of [
+                { ArnLike: { "aws:SourceArn": "arn:aws:s3:::*" } },
+                { ArnEquals: { "aws:SourceArn": "arn:*:s3:::lake-*" } },
+                { StringLike: { "aws:SourceAccount": "12345678901?" } },
+            ]) {
+                const pattern = doc({ ...S3_PUBLISH, Condition });
+                assert.equal(
+                    (await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: pattern })).length,
+                    1,
+                    JSON.stringify(Condition),
+                );
+            }
+            const alarms = doc({
+                ...S3_PUBLISH,
+                Condition: { ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` } },
+            });
+            assert.deepEqual(await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: alarms }), []);
             const exact = doc({ ...S3_PUBLISH, Condition: { stringequals: { "aws:SourceAccount": ACCOUNT } } });
             assert.deepEqual(
                 await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: exact }),
