@@ -5,7 +5,14 @@
  * reach.
  */
 import { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { accessLogTargets, encryptionAlgorithmsOf, loggingEdges, replicaDestinations, rulePrefixOf } from "../lib/buckets";
+import {
+    accessLogTargets,
+    encryptionAlgorithmsOf,
+    loggingEdges,
+    replicaDestinations,
+    ruleFiltersByTag,
+    rulePrefixOf,
+} from "../lib/buckets";
 import { IDS, refersTo } from "../lib/graph";
 import { actionMatches, bindsKey, isAllow, principalsOf, resourcesOf, Statement, statementsOf } from "../lib/iam";
 import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
@@ -141,11 +148,13 @@ export function checkRecovery(resources: PolicyResource[], config: RecoveryConfi
             });
             continue;
         }
-        const covering = rules.filter(({ rule }) => rule.status === "Enabled" && config.protectedPrefix.startsWith(rulePrefixOf(rule)));
+        const covering = rules.filter(
+            ({ rule }) => rule.status === "Enabled" && config.protectedPrefix.startsWith(rulePrefixOf(rule)) && !ruleFiltersByTag(rule),
+        );
         if (covering.length === 0) {
             out.push({
                 urn: own[0]?.urn ?? b.urn,
-                message: `production stack: no enabled replication rule covers all of ${config.protectedPrefix}: exports outside the rules' prefixes have no recovery copy`,
+                message: `production stack: no enabled replication rule covers all of ${config.protectedPrefix}: exports outside the rules' prefixes (or without the tags a rule filters on) have no recovery copy`,
             });
         }
         const kms = encryptionAlgorithmsOf(resources, b).some((a) => a.startsWith("aws:kms"));
