@@ -121,6 +121,24 @@ export function snowflakeName(...parts: string[]): string {
  */
 export const AWS_REGIONS: readonly string[] = Object.values(Region);
 
+/**
+ * The AWS partition a region belongs to, by its name's prefix. Nothing crosses a partition: not
+ * credentials, not replication, not a KMS key.
+ * https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+ */
+export function partitionOf(region: string): string {
+    const prefixes: [string, string][] = [
+        ["cn-", "aws-cn"],
+        ["us-gov-", "aws-us-gov"],
+        ["us-isob-", "aws-iso-b"],
+        ["us-isof-", "aws-iso-f"],
+        ["eu-isoe-", "aws-iso-e"],
+        ["us-iso-", "aws-iso"],
+        ["eusc-", "aws-eusc"],
+    ];
+    return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
+}
+
 /** The form of an AWS region name, for a region newer than the installed @pulumi/aws. */
 export const awsRegionShape: Rule = (v) =>
     /^[a-z]{2,4}(-gov|-iso[a-z]?)?-[a-z]+-\d$/.test(v) ? undefined : "an AWS region such as eu-west-1";
