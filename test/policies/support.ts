@@ -18,6 +18,9 @@ import { Policies } from "@pulumi/policy";
 import { defaultsOf } from "../../policies/lib/rule";
 import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../tools/plan/policy-run";
 import { CapturedResource } from "../../offline";
+import { ACCOUNT, doc, s3Publishes, topicSends } from "./statements";
+
+export { ACCOUNT, doc };
 
 /** A resource in a test graph. Names are unique in a graph and stand for URNs. */
 export interface Fake {
@@ -157,9 +160,6 @@ export const isStackPolicy = (p: Policies[number]): p is StackValidationPolicy =
 /** A policy's default config (what the pack runs with when nothing is configured). */
 export const defaults = (p: Policies[number]) => defaultsOf(p.configSchema);
 
-/** JSON policy document text. */
-export const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
-
 // ---------------------------------------------------------------------------------------------
 // Shared fixtures: type tokens written out (the tests' own oracle, not the pack's `T`), and the
 // event path of one table as the program wires it.
@@ -175,29 +175,14 @@ export const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
 export const CRAWLER = "aws:glue/crawler:Crawler";
 export const KEY = "aws:kms/key:Key";
 
-export const ACCOUNT = "123456789012";
 export const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
 export const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:lake-events`;
 export const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-queue`;
 export const DLQ_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-dlq`;
 export const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-queue`;
 
-export const S3_PUBLISH = {
-    Sid: "AllowS3PublishFromLakeBucket",
-    Effect: "Allow",
-    Principal: { Service: "s3.amazonaws.com" },
-    Action: "sns:Publish",
-    Resource: TOPIC_ARN,
-    Condition: { ArnLike: { "aws:SourceArn": BUCKET_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
-};
-export const SNS_SEND = {
-    Sid: "AllowLakeTopicSend",
-    Effect: "Allow",
-    Principal: { Service: "sns.amazonaws.com" },
-    Action: "sqs:SendMessage",
-    Resource: QUEUE_ARN,
-    Condition: { ArnEquals: { "aws:SourceArn": TOPIC_ARN } },
-};
+export const S3_PUBLISH = s3Publishes(TOPIC_ARN, BUCKET_ARN);
+export const SNS_SEND = topicSends(QUEUE_ARN, TOPIC_ARN);
 
 /** `f` with `props` merged into its inputs and outputs, and `from` into its inputs' sources. */
 export const withProps = (f: Fake, props: Record<string, any>, from: Record<string, string[]> = {}): Fake => ({
