@@ -5,10 +5,8 @@
  */
 import * as assert from "node:assert/strict";
 import { s3AccessLoggingInProduction, s3AccessLogTargetDeliverable, s3ReplicatedInProduction } from "../../policies/rules/s3-audit";
-import { ACCOUNT, BUCKET, BUCKET_ARN as LAKE, doc, Fake, replace, stackViolations, withProps } from "./support";
+import { ACCOUNT, BUCKET, BUCKET_ARN as LAKE, BUCKET_POLICY, doc, Fake, replace, SSE, stackViolations, withProps } from "./support";
 
-const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
-const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const LOGGING = "aws:s3/bucketLogging:BucketLogging";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 const LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
@@ -49,7 +47,7 @@ function prod(): Fake[] {
         { type: BUCKET, name: "logs", props: {}, outputs: { bucket: "log-bucket", arn: LOGS } },
         sse("logs-sse", "log-bucket", "AES256"),
         {
-            type: POLICY,
+            type: BUCKET_POLICY,
             name: "logs-policy",
             props: { bucket: "log-bucket", policy: doc(deliveryStatement()) },
             from: { bucket: ["logs"] },

@@ -13,11 +13,9 @@ import {
     s3VersioningInProduction,
 } from "../../policies/rules/s3";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { BUCKET, BUCKET_ARN as ARN, doc, Fake, replace, stackViolations, violationsOf, withProps } from "./support";
+import { BUCKET, BUCKET_ARN as ARN, BUCKET_POLICY, doc, Fake, replace, SSE, stackViolations, violationsOf, withProps } from "./support";
 
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
-const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
-const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
@@ -54,7 +52,7 @@ function lake(): Fake[] {
             props: { bucket: "lake-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             ...onBucket,
         },
-        { type: POLICY, name: "tls", props: { bucket: "lake-bucket", policy: doc(TLS) }, ...onBucket },
+        { type: BUCKET_POLICY, name: "tls", props: { bucket: "lake-bucket", policy: doc(TLS) }, ...onBucket },
         {
             type: OWNERSHIP,
             name: "ownership",

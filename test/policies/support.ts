@@ -166,6 +166,8 @@ export const defaults = (p: Policies[number]) => defaultsOf(p.configSchema);
 // ---------------------------------------------------------------------------------------------
 
 export const BUCKET = "aws:s3/bucket:Bucket";
+export const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+export const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 export const NOTIFICATION = "aws:s3/bucketNotification:BucketNotification";
 export const TOPIC = "aws:sns/topic:Topic";
 export const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
