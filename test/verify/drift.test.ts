@@ -25,12 +25,7 @@ describe("verify: source columns (drift upstream)", () => {
 
     it("passes when Snowflake's columns are the stack file's, and notes columns added upstream", async () => {
         const w = healthyWorld();
-        w.describeRows = [
-            row("ORDER_ID", "NUMBER(38,0)"),
-            row("STATUS", "VARCHAR(32)"),
-            row("AMOUNT", "NUMBER(12,2)"),
-            row("NOTE", "VARCHAR(100)"),
-        ];
+        w.describeRows = [...CONFIGURED, { name: "NOTE", type: "VARCHAR(100)" }].map((c) => row(c.name, c.type));
         const d = deps(w);
         const checks = await verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 900, sourceColumns: { orders: CONFIGURED } });
         assert.deepEqual(checks.map((c) => c.check).slice(0, 2), [CHECKS.snowflakeRows, CHECKS.columns]);
