@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
+import { LIFECYCLE_RULES } from "./harness/wiring";
 
 const S3 = (t: string) => `aws:s3/${t}`;
 const BUCKET = S3("bucket:Bucket");
@@ -258,21 +259,6 @@ describe("audit trail and recovery (prod)", () => {
     });
 
     it("expires CUSTOMERS (personal data) after its declared retention, noncurrent versions too, and nothing else under exports/", () => {
-        const housekeeping = [
-            {
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                filter: { prefix: "" },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            },
-        ];
-        const versions = {
-            id: "expire-old-versions",
-            status: "Enabled",
-            filter: { prefix: "" },
-            noncurrentVersionExpiration: { noncurrentDays: 90 },
-            expiration: { expiredObjectDeleteMarker: true },
-        };
         const customers = {
             id: "expire-table-customers",
             status: "Enabled",
@@ -280,10 +266,10 @@ describe("audit trail and recovery (prod)", () => {
             expiration: { days: 730 },
             noncurrentVersionExpiration: { noncurrentDays: 90 },
         };
-        const athena = { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } };
-        assert.deepEqual(g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules, [...housekeeping, athena, versions, customers]);
+        const { abortUploads, athenaResults, oldVersions } = LIFECYCLE_RULES;
+        assert.deepEqual(g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules, [abortUploads, athenaResults, oldVersions, customers]);
         // The replica has no Athena results: housekeeping and the same table rules.
-        assert.deepEqual(g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules, [...housekeeping, versions, customers]);
+        assert.deepEqual(g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules, [abortUploads, oldVersions, customers]);
     });
 });
 

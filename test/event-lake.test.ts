@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { doc, s3Publishes, topicSends } from "./policies/statements";
+import { doc, s3Publishes, topicSends } from "./harness/wiring";
 
 const T = {
     bucket: "aws:s3/bucket:Bucket",

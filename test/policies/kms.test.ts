@@ -14,7 +14,7 @@ import {
     violationsOf,
     withProps,
 } from "./support";
-import { alarmsPublish } from "./statements";
+import { alarmsPublish } from "../harness/wiring";
 
 const ALERTS_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111`;

@@ -12,6 +12,7 @@ import {
     s3TlsOnly,
     s3VersioningInProduction,
 } from "../../policies/rules/s3";
+import { LIFECYCLE_RULES } from "../harness/wiring";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { BUCKET, BUCKET_ARN as ARN, BUCKET_POLICY, doc, Fake, replace, SSE, stackViolations, violationsOf, withProps } from "./support";
 
@@ -286,22 +287,7 @@ describe("policies/s3", () => {
     });
 
     describe("s3-retention-in-production", () => {
-        const prodRules = [
-            {
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                filter: { prefix: "" },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            },
-            { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
-            {
-                id: "expire-old-versions",
-                status: "Enabled",
-                filter: { prefix: "" },
-                noncurrentVersionExpiration: { noncurrentDays: 90 },
-                expiration: { expiredObjectDeleteMarker: true },
-            },
-        ];
+        const prodRules = [LIFECYCLE_RULES.abortUploads, LIFECYCLE_RULES.athenaResults, LIFECYCLE_RULES.oldVersions];
         const production = { production: true };
         it("passes the program's production lifecycle (results expire, exports and recent versions stay)", async () => {
             assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: prodRules }, production), []);

@@ -18,7 +18,7 @@ import { Policies } from "@pulumi/policy";
 import { defaultsOf } from "../../policies/lib/rule";
 import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../tools/plan/policy-run";
 import { CapturedResource } from "../../offline";
-import { ACCOUNT, doc, s3Publishes, topicSends } from "./statements";
+import { ACCOUNT, doc, s3Publishes, topicSends } from "../harness/wiring";
 
 export { ACCOUNT, doc };
 

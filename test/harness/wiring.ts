@@ -1,7 +1,8 @@
 /**
- * The policy statements of the lake's event path and of its alerts, as the program writes them: the
- * tests' own oracle (not the components' builders), shared by the graph tests, the rules' fixtures
- * and the insecure fixture program. Imports nothing, so that program can import it.
+ * The lake as the program wires it, written out as the tests' own oracle (not the components'
+ * builders): the policy statements of its event path and alerts, and its lifecycle rules. Shared by
+ * the graph tests, the rules' fixtures and the insecure fixture program; it imports nothing, so that
+ * program can import it.
  */
 export const ACCOUNT = "123456789012";
 
@@ -37,3 +38,21 @@ export const alarmsPublish = (topicArn: string) => ({
     Resource: topicArn,
     Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
 });
+
+/** The lake bucket's lifecycle rules that every stack has, the Athena results', and production's for old versions. */
+export const LIFECYCLE_RULES = {
+    abortUploads: {
+        id: "abort-incomplete-multipart-uploads",
+        status: "Enabled",
+        filter: { prefix: "" },
+        abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
+    },
+    athenaResults: { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
+    oldVersions: {
+        id: "expire-old-versions",
+        status: "Enabled",
+        filter: { prefix: "" },
+        noncurrentVersionExpiration: { noncurrentDays: 90 },
+        expiration: { expiredObjectDeleteMarker: true },
+    },
+};
