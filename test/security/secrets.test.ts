@@ -7,7 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { CapturedResource, ProgramRun, runProgram } from "../../offline";
-import { captured } from "../policies/support";
+import { captured } from "../harness/captured";
 
 /** Fake credentials, recognisable and never real. */
 const FAKE: Record<string, string> = {
