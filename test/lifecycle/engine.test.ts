@@ -418,11 +418,8 @@ describe("lifecycle engine: command resources", () => {
 describe("lifecycle engine: exports and the catalogue", () => {
     const copy = (stream: string, path = "orders/") =>
         `COPY INTO @"D"."S"."STAGE"/${path}\nFROM (\n  SELECT "A"\n  FROM "D"."S"."${stream}"\n)\nPARTITION BY ('dt=')`;
-    const lake = (
-        stream: string,
-        opts: { location?: string; exportPath?: string; replaceTable?: boolean; crawler?: boolean },
-    ): ProgramRun =>
-        graph([
+    const lake = (stream: string, opts: { location?: string; exportPath?: string; replaceTable?: boolean; crawler?: boolean }) => {
+        const entries: [string, string, Spec][] = [
             [STAGE, "stage", { inputs: { database: "D", schema: "S", name: "STAGE", url: "s3://bucket/exports/" } }],
             [
                 STREAM,
@@ -430,28 +427,20 @@ describe("lifecycle engine: exports and the catalogue", () => {
                 { inputs: { database: "D", schema: "S", name: stream, table: "D.S.ORDERS", appendOnly: "true", showInitialRows: "true" } },
             ],
             [TASK, "task", { inputs: { database: "D", schema: "S", name: "T", sqlStatement: copy(stream, opts.exportPath) } }],
-            ...(opts.location
-                ? [
-                      [
-                          GLUE_TABLE,
-                          "glue-table",
-                          {
-                              inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: opts.location } },
-                              ...(opts.replaceTable ? { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true } : {}),
-                          },
-                      ] as [string, string, Spec],
-                  ]
-                : []),
-            ...(opts.crawler
-                ? [
-                      [
-                          CRAWLER,
-                          "crawler",
-                          { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } },
-                      ] as [string, string, Spec],
-                  ]
-                : []),
-        ]);
+        ];
+        if (opts.location) {
+            const inputs = { name: "orders", databaseName: "lake", storageDescriptor: { location: opts.location } };
+            const replace = opts.replaceTable ? { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true } : {};
+            entries.push([GLUE_TABLE, "glue-table", { inputs, ...replace }]);
+        }
+        if (opts.crawler)
+            entries.push([
+                CRAWLER,
+                "crawler",
+                { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } },
+            ]);
+        return graph(entries);
+    };
 
     it("parses the unload: stage, path and the stream it reads", () => {
         assert.deepEqual(parseCopy(copy("ORDERS_LAKE_1")), {
