@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { LIFECYCLE_RULES } from "./harness/wiring";
+import { denyInsecureTransport, LIFECYCLE_RULES, logDelivery, replicateExports } from "./harness/wiring";
 
 const S3 = (t: string) => `aws:s3/${t}`;
 const BUCKET = S3("bucket:Bucket");
@@ -22,15 +22,6 @@ const assertPrivate = (pab: CapturedResource) =>
         [true, true, true, true],
     );
 const doc = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
-/** The statement that refuses any request to a bucket without TLS. */
-const denyInsecure = (bucketArn: string) => ({
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-});
 
 /** The cloud resources under a component (any depth), by the component's logical name suffix. */
 function under(g: Graph, type: string, suffix: string): CapturedResource[] {
@@ -80,14 +71,7 @@ describe("audit trail and recovery (prod)", () => {
             // Delivery only by the S3 logging service, only for the lake bucket of this account, under the prefix; nothing else granted.
             assert.deepEqual(
                 policyOf(only(logs, S3("bucketPolicy:BucketPolicy"))),
-                doc(denyInsecure(bucket.outputs.arn), {
-                    Sid: "AllowS3ServerAccessLogDelivery",
-                    Effect: "Allow",
-                    Principal: { Service: "logging.s3.amazonaws.com" },
-                    Action: "s3:PutObject",
-                    Resource: `${bucket.outputs.arn}/access-logs/*`,
-                    Condition: { ArnLike: { "aws:SourceArn": lake.outputs.arn }, StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
-                }),
+                doc(denyInsecureTransport(bucket.outputs.arn), logDelivery(bucket.outputs.arn, lake.outputs.arn, MOCK_ACCOUNT)),
             );
         });
 
@@ -146,21 +130,7 @@ describe("audit trail and recovery (prod)", () => {
             const key = g.one(KEY, "-replica-key");
             assert.equal(config.inputs.bucket, lake.outputs.bucket);
             assert.equal(config.inputs.role, g.one("aws:iam/role:Role", "-replica-role").outputs.arn);
-            assert.deepEqual(config.inputs.rules, [
-                {
-                    id: "replicate-exports",
-                    status: "Enabled",
-                    priority: 1,
-                    filter: { prefix: "exports/" },
-                    deleteMarkerReplication: { status: "Disabled" },
-                    destination: {
-                        bucket: bucket.outputs.arn,
-                        storageClass: "STANDARD",
-                        encryptionConfiguration: { replicaKmsKeyId: key.outputs.arn },
-                    },
-                    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-                },
-            ]);
+            assert.deepEqual(config.inputs.rules, [replicateExports(bucket.outputs.arn, key.outputs.arn)]);
             for (const v of [
                 g.one(S3("bucketVersioning:BucketVersioning"), "-lake-versioning"),
                 g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning"),
@@ -222,7 +192,10 @@ describe("audit trail and recovery (prod)", () => {
         it("hardens the replica like the lake: private, TLS only, its own key, versioned, retained", () => {
             const own = replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs")));
             assertPrivate(only(own, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")));
-            assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), doc(denyInsecure(bucket.outputs.arn)));
+            assert.deepEqual(
+                policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")),
+                doc(denyInsecureTransport(bucket.outputs.arn)),
+            );
             const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption")
                 .inputs.rules[0];
             assert.deepEqual(sse, {

@@ -56,3 +56,34 @@ export const LIFECYCLE_RULES = {
         expiration: { expiredObjectDeleteMarker: true },
     },
 };
+
+/** A bucket policy's statement that refuses any request without TLS. */
+export const denyInsecureTransport = (bucketArn: string) => ({
+    Sid: "DenyInsecureTransport",
+    Effect: "Deny",
+    Principal: "*",
+    Action: "s3:*",
+    Resource: [bucketArn, `${bucketArn}/*`],
+    Condition: { Bool: { "aws:SecureTransport": "false" } },
+});
+
+/** The log bucket policy's statement: S3 server access logging delivers under access-logs/, for the lake bucket of this account only. */
+export const logDelivery = (logBucketArn: string, lakeArn: string, account = ACCOUNT) => ({
+    Sid: "AllowS3ServerAccessLogDelivery",
+    Effect: "Allow",
+    Principal: { Service: "logging.s3.amazonaws.com" },
+    Action: "s3:PutObject",
+    Resource: `${logBucketArn}/access-logs/*`,
+    Condition: { ArnLike: { "aws:SourceArn": lakeArn }, StringEquals: { "aws:SourceAccount": account } },
+});
+
+/** The lake's replication rule: the exports only, delete markers not replicated, SSE-KMS objects included. */
+export const replicateExports = (replicaArn: string, replicaKeyArn: string) => ({
+    id: "replicate-exports",
+    status: "Enabled",
+    priority: 1,
+    filter: { prefix: "exports/" },
+    deleteMarkerReplication: { status: "Disabled" },
+    destination: { bucket: replicaArn, storageClass: "STANDARD", encryptionConfiguration: { replicaKmsKeyId: replicaKeyArn } },
+    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+});

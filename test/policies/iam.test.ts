@@ -13,6 +13,7 @@ import {
 import { catalogSharingPolicy } from "../../components/catalog/policy-documents";
 import { lakeBucketPolicy, lakeKeyPolicy, topicPolicy } from "../../components/lake/policy-documents";
 import { BUCKET_ARN, BUCKET_POLICY, doc, KEY, QUEUE_ARN, QUEUE_POLICY, TOPIC_ARN, TOPIC_POLICY, violationsOf } from "./support";
+import { denyInsecureTransport } from "../harness/wiring";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
@@ -87,13 +88,7 @@ describe("policies/iam", () => {
                 }),
                 [],
             );
-            const tlsOnly = doc({
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            });
+            const tlsOnly = doc(denyInsecureTransport(BUCKET_ARN));
             assert.deepEqual(await violationsOf(iamNoWildcardAction, BUCKET_POLICY, { policy: tlsOnly }), []);
         });
     });

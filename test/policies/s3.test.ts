@@ -12,7 +12,7 @@ import {
     s3TlsOnly,
     s3VersioningInProduction,
 } from "../../policies/rules/s3";
-import { LIFECYCLE_RULES } from "../harness/wiring";
+import { denyInsecureTransport, LIFECYCLE_RULES } from "../harness/wiring";
 import { StackValidationPolicy } from "@pulumi/policy";
 import { BUCKET, BUCKET_ARN as ARN, BUCKET_POLICY, doc, Fake, replace, SSE, stackViolations, violationsOf, withProps } from "./support";
 
@@ -21,14 +21,7 @@ const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 
-const TLS = {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [ARN, `${ARN}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-};
+const TLS = denyInsecureTransport(ARN);
 const onBucket = { from: { bucket: ["bucket"] } };
 
 /** A compliant lake bucket with all its companions, wired as the program wires them. */
