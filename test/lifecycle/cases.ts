@@ -8,6 +8,7 @@
  * lead's), a trailing ` dbr` / ` cbd` for the replacement mode.
  */
 import { stackConfig } from "../../offline";
+import { RETURNS } from "../harness/config";
 
 export type Stack = "dev" | "prod";
 export type Check = "steps" | "verdicts" | "evaluates" | "safety" | "refused";
@@ -128,17 +129,7 @@ export const CASES: Case[] = [
         name: "a table added",
         ci: true,
         change: (s) => ({
-            [K("tables")]: [
-                ...tablesOf(s),
-                {
-                    name: "RETURNS",
-                    columns: [
-                        { name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false },
-                        { name: "RETURNED_ON", type: "DATE" },
-                    ],
-                    partitionBy: "RETURNED_ON",
-                },
-            ],
+            [K("tables")]: [...tablesOf(s), RETURNS],
         }),
         // The unload role may delete in the new table's export too; the crawler rules name its crawler.
         expect: {
