@@ -2,10 +2,12 @@
  * Glue/EventBridge cron expressions: `cron(Minutes Hours Day-of-month Month Day-of-week Year)`.
  * https://docs.aws.amazon.com/glue/latest/dg/monitor-data-warehouse-schedule.html
  *
- * Parses the subset the project accepts (`*`, `?`, numbers, names, ranges, lists and steps; not
- * `L`, `W` or `#`), and measures the longest and shortest gaps between two runs (the daily
- * safety-net crawl's interval, `arrival.ts`). Glue runs a schedule at most every 5 minutes.
+ * Reads the fields with croner, accepts the subset the project does (`*`, `?`, numbers, names,
+ * ranges, lists and steps; not `L`, `W` or `#`), and measures the longest and shortest gaps between
+ * two runs (the daily safety-net crawl's interval, `arrival.ts`). Glue runs a schedule at most
+ * every 5 minutes.
  */
+import { Cron, CronPattern } from "croner";
 
 export interface CronSchedule {
     /** The expression as given, e.g. `cron(0 * * * ? *)`. */
@@ -16,70 +18,7 @@ export interface CronSchedule {
     minIntervalMinutes: number;
 }
 
-const MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"];
-const DAYS = ["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"];
-
-interface FieldSpec {
-    name: string;
-    min: number;
-    max: number;
-    names?: string[];
-}
-
-const FIELDS: FieldSpec[] = [
-    { name: "minutes", min: 0, max: 59 },
-    { name: "hours", min: 0, max: 23 },
-    { name: "day-of-month", min: 1, max: 31 },
-    { name: "month", min: 1, max: 12, names: MONTHS },
-    { name: "day-of-week", min: 1, max: 7, names: DAYS },
-    { name: "year", min: 1970, max: 2199 },
-];
-
-/** `undefined` for "any" (`*` or `?`), else the set of allowed values. */
-type FieldSet = Set<number> | undefined;
-
-function parseValue(token: string, spec: FieldSpec): number {
-    const byName = spec.names?.indexOf(token.toUpperCase()) ?? -1;
-    const n = byName >= 0 ? byName + spec.min : /^\d+$/.test(token) ? Number(token) : NaN;
-    if (!Number.isInteger(n) || n < spec.min || n > spec.max) {
-        throw new Error(`${spec.name} value "${token}" is not in ${spec.min}-${spec.max}`);
-    }
-    return n;
-}
-
-function parseField(text: string, spec: FieldSpec): FieldSet {
-    if (text === "*" || text === "?") return undefined;
-    if (/[LW#]/i.test(text.replace(/[A-Z]{3}/gi, (m) => (spec.names?.includes(m.toUpperCase()) ? "" : m)))) {
-        throw new Error(`${spec.name} "${text}" uses L, W or #, which this project does not accept`);
-    }
-    const values = new Set<number>();
-    for (const part of text.split(",")) {
-        const m = /^([^/]+?)(?:\/(\d+))?$/.exec(part);
-        if (!m) throw new Error(`${spec.name} "${part}" is not a value, range or step`);
-        const [, range, stepText] = m;
-        const step = stepText === undefined ? 1 : Number(stepText);
-        if (step < 1) throw new Error(`${spec.name} step in "${part}" must be at least 1`);
-        let lo: number;
-        let hi: number;
-        if (range === "*") {
-            lo = spec.min;
-            hi = spec.max;
-        } else if (range.includes("-")) {
-            const [a, b, ...rest] = range.split("-");
-            if (rest.length > 0) throw new Error(`${spec.name} range "${range}" is malformed`);
-            lo = parseValue(a, spec);
-            hi = parseValue(b, spec);
-            if (lo > hi) throw new Error(`${spec.name} range "${range}" runs backwards`);
-        } else {
-            lo = parseValue(range, spec);
-            hi = stepText === undefined ? lo : spec.max;
-        }
-        for (let v = lo; v <= hi; v += step) values.add(v);
-    }
-    return values;
-}
-
-const matches = (set: FieldSet, v: number): boolean => set === undefined || set.has(v);
+const FIELD_NAMES = ["minutes", "hours", "day-of-month", "month", "day-of-week", "year"];
 
 /**
  * Parses and measures a Glue cron expression; throws an Error whose message says what is wrong.
@@ -88,29 +27,37 @@ const matches = (set: FieldSet, v: number): boolean => set === undefined || set.
 export function parseCron(expression: string): CronSchedule {
     const m = /^cron\((.*)\)$/.exec(expression.trim());
     if (!m) throw new Error(`"${expression}" is not of the form cron(Minutes Hours Day-of-month Month Day-of-week Year)`);
-    const texts = m[1].trim().split(/\s+/);
-    if (texts.length !== 6)
-        throw new Error(`cron has ${texts.length} fields, expected 6 (Minutes Hours Day-of-month Month Day-of-week Year)`);
+    const fields = m[1].trim().split(/\s+/);
+    if (fields.length !== 6)
+        throw new Error(`cron has ${fields.length} fields, expected 6 (Minutes Hours Day-of-month Month Day-of-week Year)`);
     // AWS: "You can't specify the Day-of-month and Day-of-week fields in the same cron expression.
     // If you specify a value in one of the fields, you must use a ? in the other."
-    if ((texts[2] === "?") === (texts[4] === "?")) {
+    if ((fields[2] === "?") === (fields[4] === "?")) {
         throw new Error("exactly one of Day-of-month and Day-of-week must be ?");
     }
-    const [minutes, hours, dom, month, dow, year] = texts.map((t, i) => parseField(t, FIELDS[i]));
+    fields.forEach((f, i) => {
+        if (/[LW#]/i.test(f.replace(/[A-Z]{3}/gi, ""))) {
+            throw new Error(`${FIELD_NAMES[i]} "${f}" uses L, W or #, which this project does not accept`);
+        }
+    });
+    // croner reads AWS's fields once a seconds field is put first: Quartz weekdays (SUN=1, as AWS
+    // numbers them), an optional year, `0/15` steps (sloppyRanges), and `?` as any.
+    const options = { timezone: "UTC", mode: "6-or-7-parts", alternativeWeekdays: true, sloppyRanges: true, paused: true } as const;
+    let cron: Cron;
+    try {
+        cron = new Cron(`0 ${fields.join(" ")}`, options);
+    } catch (e) {
+        throw new Error((e as Error).message.replace(/^CronPattern: /, ""));
+    }
+    // The minutes and hours of a day on which it runs; a day runs when its first such time does.
+    const { minute, hour } = new CronPattern(`0 ${fields[0]} ${fields[1]} * * *`, "UTC", options);
+    const times = hour.flatMap((h, hi) => (h ? minute.flatMap((m, mi) => (m ? [hi * 60 + mi] : [])) : []));
 
     const runs: number[] = [];
-    const start = Date.UTC(2026, 0, 1);
-    const DAY = 86_400_000;
+    const start = Date.UTC(2026, 0, 1) / 60_000;
     for (let d = 0; d < 731; d++) {
-        const day = new Date(start + d * DAY);
-        if (!matches(year, day.getUTCFullYear()) || !matches(month, day.getUTCMonth() + 1)) continue;
-        if (!matches(dom, day.getUTCDate()) || !matches(dow, day.getUTCDay() + 1)) continue;
-        for (let h = 0; h < 24; h++) {
-            if (!matches(hours, h)) continue;
-            for (let mi = 0; mi < 60; mi++) {
-                if (matches(minutes, mi)) runs.push((start + d * DAY) / 60_000 + h * 60 + mi);
-            }
-        }
+        const day = start + d * 1440;
+        if (cron.match(new Date((day + times[0]) * 60_000))) runs.push(...times.map((t) => day + t));
     }
     if (runs.length < 2) throw new Error(`"${expression}" runs fewer than twice in 2026-2027; use no schedule for on-demand crawls`);
     let maxGap = 0;

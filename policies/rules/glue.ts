@@ -26,14 +26,14 @@ const RATE_MINUTES: Record<string, number> = { minute: 1, minutes: 1, hour: 60, 
 export function runsPerDay(schedule: string): number | undefined {
     const cron = /^cron\((.*)\)$/.exec(schedule.trim());
     if (cron) {
+        // Six fields: Minutes Hours Day-of-month Month Day-of-week Year. Only the first two decide
+        // the runs of a day, so croner reads just those (`0/15` steps as AWS writes them with
+        // sloppyRanges); the day fields, whose L, W and # AWS reads its own way (`L` alone in
+        // Day-of-week is the week's last day), are left to Glue, which refuses a bad one.
+        const fields = cron[1].trim().split(/\s+/);
+        if (fields.length !== 6) return undefined;
         try {
-            // croner reads AWS's fields once a seconds field is put first: Quartz weekdays (SUN=1),
-            // an optional year, `0/15` steps (sloppyRanges), and L, W and #.
-            const p = new CronPattern(`0 ${cron[1].trim()}`, "UTC", {
-                mode: "6-or-7-parts",
-                alternativeWeekdays: true,
-                sloppyRanges: true,
-            });
+            const p = new CronPattern(`0 ${fields[0]} ${fields[1]} * * *`, "UTC", { sloppyRanges: true });
             return p.minute.filter(Boolean).length * p.hour.filter(Boolean).length;
         } catch {
             return undefined;

@@ -9,7 +9,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { queueSenders, topicPublishers } from "../lib/delivery";
 import { IDS, refersTo } from "../lib/graph";
-import { allowsAction, checkAllows, hasCondition, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
+import { allowsAction, bindsKey, checkAllows, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
 import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { joinNames, known, truthy } from "../lib/values";
@@ -30,11 +30,27 @@ export function checkKeyRotation(props: Record<string, any>): string[] {
     return truthy(props.enableKeyRotation) ? [] : ["key rotation is not enabled: set enableKeyRotation to true"];
 }
 
-/** No key policy statement allows `Principal "*"` without any condition. */
+/**
+ * Condition keys that name who calls: a statement for `Principal "*"` is confined when it binds one
+ * of them. Any other condition (aws:SecureTransport, kms:ViaService alone...) leaves the key to
+ * every account. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+ */
+const CALLER_KEYS = [
+    "kms:CallerAccount",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+];
+
+/** No key policy statement allows everyone (`Principal "*"`, or `NotPrincipal`) unless a condition names the callers. */
 export function checkKeyPolicyNoPublicPrincipal(policy: unknown): string[] {
     return checkAllows(policy, "key policy", (s, label) =>
-        principalsOf(s).anyone && !hasCondition(s)
-            ? [`${label} allows Principal "*" without a condition: anyone could use the key; name the principals`]
+        principalsOf(s).anyone && !CALLER_KEYS.some((k) => bindsKey(s, k))
+            ? [
+                  `${label} allows Principal "*" without a condition naming the callers (${CALLER_KEYS.join(", ")}): anyone could use the key; name the principals`,
+              ]
             : [],
     );
 }
@@ -101,7 +117,7 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
 export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
     name: "kms-key-policy-no-public-principal",
     description:
-        'No KMS key policy allows Principal "*" without a condition (the account root and named service principals are how a key is shared).',
+        'No KMS key policy allows Principal "*" (or NotPrincipal) without a condition naming the callers (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID...); the account root and named service principals are how a key is shared.',
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: [

@@ -75,11 +75,13 @@ describe("policies/glue", () => {
                     "cron(0,30 0 * * ? *)",
                     "cron(0 3 L * ? *)",
                     "cron(5/20 3 ? * 6#3 2027)",
+                    "cron(0 12 ? * L *)",
+                    "cron(0 12 15W * ? *)",
                     "rate(30 minutes)",
                     "cron(61 * * * ? *)",
                     "cron(15 3 * *)",
                 ].map(runsPerDay),
-                [1, 24, 288, 10, 2, 1, 3, 48, undefined, undefined],
+                [1, 24, 288, 10, 2, 1, 3, 1, 1, 48, undefined, undefined],
             );
         });
     });

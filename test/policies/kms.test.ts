@@ -81,13 +81,33 @@ describe("policies/kms", () => {
         it('reports Principal "*" without a condition, on a key or a KeyPolicy', async () => {
             const open = doc(ROOT, { Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" });
             const expected = [
-                'key policy statement "Anyone" allows Principal "*" without a condition: anyone could use the key; name the principals',
+                'key policy statement "Anyone" allows Principal "*" without a condition naming the callers (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn): anyone could use the key; name the principals',
             ];
             assert.deepEqual(await violationsOf(kmsKeyPolicyNoPublicPrincipal, KEY, { policy: open }), expected);
             assert.deepEqual(
                 await violationsOf(kmsKeyPolicyNoPublicPrincipal, "aws:kms/keyPolicy:KeyPolicy", { keyId: "1111", policy: open }),
                 expected,
             );
+        });
+        it("counts only a condition that names the callers, and reports NotPrincipal as everyone", async () => {
+            const anyone = { Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" };
+            const report = async (statement: object) =>
+                (await violationsOf(kmsKeyPolicyNoPublicPrincipal, KEY, { policy: doc(ROOT, statement) })).length;
+            for (const Condition of [
+                { Bool: { "aws:SecureTransport": "true" } },
+                { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+                { StringEqualsIfExists: { "kms:CallerAccount": ACCOUNT } },
+                { StringNotEquals: { "kms:CallerAccount": "999999999999" } },
+                { StringLike: { "kms:CallerAccount": "1*" } },
+            ])
+                assert.equal(await report({ ...anyone, Condition }), 1, JSON.stringify(Condition));
+            assert.equal(await report({ ...anyone, Principal: undefined, NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }), 1);
+            for (const Condition of [
+                { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+                { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+                { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/lake-*` } },
+            ])
+                assert.equal(await report({ ...anyone, Condition }), 0, JSON.stringify(Condition));
         });
     });
 

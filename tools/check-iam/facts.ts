@@ -36,6 +36,16 @@ export interface NamedPolicy {
     policy: PolicyDoc;
 }
 
+/** A role Snowflake assumes through an integration's IAM user and external id. */
+export interface SnowflakeRoleFacts {
+    roleArn: string;
+    roleName: string;
+    trust: PolicyDoc;
+    identity: NamedPolicy[];
+    integrationUserArn: string;
+    externalId: string;
+}
+
 /** Everything the matrix needs, found in the graph. */
 export interface LakeFacts {
     accountId: string;
@@ -47,27 +57,12 @@ export interface LakeFacts {
     glueDatabase: string;
     topic: { arn: string; policy?: PolicyDoc };
     tables: TableFacts[];
-    unload: {
-        roleArn: string;
-        roleName: string;
-        trust: PolicyDoc;
-        identity: NamedPolicy[];
-        integrationUserArn: string;
-        externalId: string;
-    };
+    unload: SnowflakeRoleFacts;
     key?: { arn: string; policy?: PolicyDoc };
     /** The queue the subscriptions redrive undeliverable events to, when they do. */
     undelivered?: { arn: string; policy?: PolicyDoc };
     /** The role Snowflake assumes to publish task errors, when the stack has one. */
-    taskAlerts?: {
-        roleArn: string;
-        roleName: string;
-        trust: PolicyDoc;
-        identity: NamedPolicy[];
-        integrationUserArn: string;
-        externalId: string;
-        topicArn: string;
-    };
+    taskAlerts?: SnowflakeRoleFacts & { topicArn: string };
     /** Server access logging of the stack's buckets: the logged bucket and the bucket the logs go to. */
     logs: LogFacts[];
     /** The replication of the exports to the recovery replica, when the stack has one. */

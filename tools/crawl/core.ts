@@ -16,14 +16,8 @@
  * Pure apart from its injected dependencies (AWS SDK v3 clients, a clock and a sleep): tests
  * drive it with `aws-sdk-client-mock` and never wait.
  */
-import {
-    GetCrawlerMetricsCommand,
-    GetPartitionsCommand,
-    GetPartitionsCommandOutput,
-    GetTableCommand,
-    GlueClient,
-} from "@aws-sdk/client-glue";
-import { ListObjectsV2Command, ListObjectsV2CommandOutput, S3Client } from "@aws-sdk/client-s3";
+import { GetCrawlerMetricsCommand, GetTableCommand, GlueClient, paginateGetPartitions } from "@aws-sdk/client-glue";
+import { paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
 import { PARTITION_FOLDER, partitionCatalogOn } from "@incremental-crawl/components/runtime";
 import { startCrawler, waitForCrawl } from "./crawler-run";
 import { errorText } from "../cli/errors";
@@ -144,10 +138,7 @@ async function crawlTable(folder: string, t: TableOutputs, outputs: StackOutputs
     }
 
     const timeoutMs = o.timeoutSeconds * 1000;
-    const wait = await waitForCrawl(name, start.previousStart, {
-        glue: deps.glue,
-        now: deps.now,
-        sleep: deps.sleep,
+    const wait = await waitForCrawl(name, start.previousStart, deps, {
         timeoutMs,
         pollMs: (o.pollSeconds ?? 15) * 1000,
         onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed`),
@@ -187,28 +178,18 @@ async function crawlTable(folder: string, t: TableOutputs, outputs: StackOutputs
 /** The values of every partition of the table (GetPartitions, page by page, without column schemas). */
 async function partitionValues(glue: GlueClient, database: string, table: string): Promise<string[][]> {
     const out: string[][] = [];
-    let token: string | undefined;
-    do {
-        const page: GetPartitionsCommandOutput = await glue.send(
-            new GetPartitionsCommand({ DatabaseName: database, TableName: table, NextToken: token, ExcludeColumnSchema: true }),
-        );
+    const input = { DatabaseName: database, TableName: table, ExcludeColumnSchema: true };
+    for await (const page of paginateGetPartitions({ client: glue }, input))
         for (const p of page.Partitions ?? []) out.push(p.Values ?? []);
-        token = page.NextToken || undefined;
-    } while (token);
     return out;
 }
 
 /** The folder names directly under `prefix` (ListObjectsV2 with Delimiter `/`, page by page). */
 async function foldersUnder(s3: S3Client, bucket: string, prefix: string): Promise<string[]> {
     const out: string[] = [];
-    let token: string | undefined;
-    do {
-        const page: ListObjectsV2CommandOutput = await s3.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: "/", ContinuationToken: token }),
-        );
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix, Delimiter: "/" })) {
         for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix.slice(prefix.length).replace(/\/$/, ""));
-        token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    }
     return out.sort();
 }
 

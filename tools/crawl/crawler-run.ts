@@ -41,10 +41,14 @@ export type CrawlerWait =
     | { kind: "timeout"; elapsedMs: number; state: string }
     | { kind: "error"; elapsedMs: number; error: unknown };
 
-export interface WaitOptions {
+/** The clients and clock of a caller's deps (verify's and crawl's have them). */
+export interface WaitDeps {
     glue: GlueClient;
     now(): number;
     sleep(ms: number): Promise<void>;
+}
+
+export interface WaitOptions {
     timeoutMs: number;
     pollMs: number;
     /** Called after each poll that finds the run going on, with the crawler's state. */
@@ -52,25 +56,25 @@ export interface WaitOptions {
 }
 
 /** Polls crawler `name` until the run that began after `previousStart` (or the one in progress) is over. */
-export async function waitForCrawl(name: string, previousStart: number | undefined, o: WaitOptions): Promise<CrawlerWait> {
-    const t0 = o.now();
+export async function waitForCrawl(name: string, previousStart: number | undefined, deps: WaitDeps, o: WaitOptions): Promise<CrawlerWait> {
+    const t0 = deps.now();
     let seenBusy = false;
     for (;;) {
         let crawler;
         try {
-            crawler = (await o.glue.send(new GetCrawlerCommand({ Name: name }))).Crawler;
+            crawler = (await deps.glue.send(new GetCrawlerCommand({ Name: name }))).Crawler;
         } catch (error) {
-            return { kind: "error", elapsedMs: o.now() - t0, error };
+            return { kind: "error", elapsedMs: deps.now() - t0, error };
         }
         const state = crawler?.State ?? "UNKNOWN";
         const lastStart = crawler?.LastCrawl?.StartTime?.getTime();
-        const elapsedMs = o.now() - t0;
+        const elapsedMs = deps.now() - t0;
         if (state !== "READY") seenBusy = true;
         if (state === "READY" && (seenBusy || (lastStart !== undefined && lastStart !== previousStart))) {
             return { kind: "finished", elapsedMs, lastCrawl: crawler?.LastCrawl ?? {} };
         }
         if (elapsedMs >= o.timeoutMs) return { kind: "timeout", elapsedMs, state };
         o.onPoll?.(state, elapsedMs);
-        await o.sleep(o.pollMs);
+        await deps.sleep(o.pollMs);
     }
 }

@@ -121,6 +121,29 @@ const TF_AWS = "hashicorp/terraform-provider-aws";
 const REGION_SOURCE = `${TF_AWS} website/docs/guides/enhanced-region-support.html.markdown @ 0cb788ce0d5a`;
 const TF_SF = "snowflakedb/terraform-provider-snowflake@v1.2.1 (934080395b20)";
 
+/**
+ * A configuration of one bucket (policy, encryption, versioning...): one per bucket, so its
+ * identity is the bucket; `bucket` and the region are ForceNew, and the `extra` inputs too.
+ */
+const bucketPart = (upstream: string, fileAtCommit: string, ...extra: string[]): ReplaceRule => ({
+    upstream,
+    source: `${TF_AWS} internal/service/s3/${fileAtCommit}; region: ${REGION_SOURCE}`,
+    forceNew: ["bucket", ...extra, "region"],
+    identity: (i) => str(i.bucket),
+});
+
+/** A resource named by `name` (auto-named by the bridge), unique by that name in its account and region. */
+const named = (upstream: string, source: string, forceNew: string[]): ReplaceRule => ({
+    upstream,
+    source,
+    forceNew,
+    autoName: "name",
+    identity: byName,
+});
+
+/** A Snowflake object inside a schema, named `DB.SCHEMA.NAME`. */
+const SF_SCHEMA_OBJECT = { autoName: "name", identity: sfSchemaObject, container: sfSchemaContainer } as const;
+
 /** The rule per Pulumi type token. */
 export const REPLACE_RULES: Record<string, ReplaceRule> = {
     // --- S3 -----------------------------------------------------------------------------------
@@ -134,44 +157,32 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         identity: (i, o) => str(i.bucket) ?? str(o.bucket),
         holds: "data",
     },
-    "aws:s3/bucketPolicy:BucketPolicy": {
-        upstream: "aws_s3_bucket_policy",
-        source: `${TF_AWS} internal/service/s3/bucket_policy.go @ 0073593e7d69; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "region"],
-        identity: (i) => str(i.bucket),
-    },
-    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": {
-        upstream: "aws_s3_bucket_public_access_block",
-        source: `${TF_AWS} internal/service/s3/bucket_public_access_block.go @ 01606926a0c0; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "region"],
-        identity: (i) => str(i.bucket),
-    },
-    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": {
-        upstream: "aws_s3_bucket_ownership_controls",
-        source: `${TF_AWS} internal/service/s3/bucket_ownership_controls.go @ 01c08000ddb1; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "region"],
-        identity: (i) => str(i.bucket),
-    },
-    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": {
-        upstream: "aws_s3_bucket_server_side_encryption_configuration",
-        source: `${TF_AWS} internal/service/s3/bucket_server_side_encryption_configuration.go @ 01606926a0c0; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "expectedBucketOwner", "region"],
-        identity: (i) => str(i.bucket),
-    },
-    "aws:s3/bucketVersioning:BucketVersioning": {
-        // Its delete suspends versioning (resourceBucketVersioningDelete); old versions stay.
-        upstream: "aws_s3_bucket_versioning",
-        source: `${TF_AWS} internal/service/s3/bucket_versioning.go @ 01c08000ddb1; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "expectedBucketOwner", "region"],
-        identity: (i) => str(i.bucket),
-    },
-    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": {
-        // A Plugin Framework resource: stringplanmodifier.RequiresReplace() on bucket, expected_bucket_owner.
-        upstream: "aws_s3_bucket_lifecycle_configuration",
-        source: `${TF_AWS} internal/service/s3/bucket_lifecycle_configuration.go @ 01606926a0c0; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "expectedBucketOwner", "region"],
-        identity: (i) => str(i.bucket),
-    },
+    "aws:s3/bucketPolicy:BucketPolicy": bucketPart("aws_s3_bucket_policy", "bucket_policy.go @ 0073593e7d69"),
+    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock": bucketPart(
+        "aws_s3_bucket_public_access_block",
+        "bucket_public_access_block.go @ 01606926a0c0",
+    ),
+    "aws:s3/bucketOwnershipControls:BucketOwnershipControls": bucketPart(
+        "aws_s3_bucket_ownership_controls",
+        "bucket_ownership_controls.go @ 01c08000ddb1",
+    ),
+    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration": bucketPart(
+        "aws_s3_bucket_server_side_encryption_configuration",
+        "bucket_server_side_encryption_configuration.go @ 01606926a0c0",
+        "expectedBucketOwner",
+    ),
+    // Its delete suspends versioning (resourceBucketVersioningDelete); old versions stay.
+    "aws:s3/bucketVersioning:BucketVersioning": bucketPart(
+        "aws_s3_bucket_versioning",
+        "bucket_versioning.go @ 01c08000ddb1",
+        "expectedBucketOwner",
+    ),
+    // A Plugin Framework resource: stringplanmodifier.RequiresReplace() on bucket, expected_bucket_owner.
+    "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration": bucketPart(
+        "aws_s3_bucket_lifecycle_configuration",
+        "bucket_lifecycle_configuration.go @ 01606926a0c0",
+        "expectedBucketOwner",
+    ),
     "aws:s3/bucketNotification:BucketNotification": {
         // One notification configuration per bucket; its delete puts an empty configuration.
         upstream: "aws_s3_bucket_notification",
@@ -180,21 +191,14 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         identity: (i) => str(i.bucket),
         eventPath: true,
     },
-    "aws:s3/bucketLogging:BucketLogging": {
-        // target_bucket and target_prefix are updated in place (resourceBucketLoggingUpdate: PutBucketLogging).
-        upstream: "aws_s3_bucket_logging",
-        source: `${TF_AWS} internal/service/s3/bucket_logging.go @ 01f431114674; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "expectedBucketOwner", "region"],
-        identity: (i) => str(i.bucket),
-    },
-    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": {
-        // role and rules are updated in place (PutBucketReplication); its delete removes the
-        // configuration, never a replica.
-        upstream: "aws_s3_bucket_replication_configuration",
-        source: `${TF_AWS} internal/service/s3/bucket_replication_configuration.go @ 028665b1da30; region: ${REGION_SOURCE}`,
-        forceNew: ["bucket", "region"],
-        identity: (i) => str(i.bucket),
-    },
+    // target_bucket and target_prefix are updated in place (resourceBucketLoggingUpdate: PutBucketLogging).
+    "aws:s3/bucketLogging:BucketLogging": bucketPart("aws_s3_bucket_logging", "bucket_logging.go @ 01f431114674", "expectedBucketOwner"),
+    // role and rules are updated in place (PutBucketReplication); its delete removes the
+    // configuration, never a replica.
+    "aws:s3/bucketReplicationConfig:BucketReplicationConfig": bucketPart(
+        "aws_s3_bucket_replication_configuration",
+        "bucket_replication_configuration.go @ 028665b1da30",
+    ),
     // --- SNS / SQS ----------------------------------------------------------------------------
     "aws:sns/topic:Topic": {
         // CreateTopic is idempotent: a second create of the same name returns the existing topic.
@@ -261,13 +265,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         generatedId: true,
     },
     // --- IAM / KMS ----------------------------------------------------------------------------
-    "aws:iam/role:Role": {
-        upstream: "aws_iam_role",
-        source: `${TF_AWS} internal/service/iam/role.go @ 0040ea6911af`,
-        forceNew: ["name", "namePrefix", "path"],
-        autoName: "name",
-        identity: byName,
-    },
+    "aws:iam/role:Role": named("aws_iam_role", `${TF_AWS} internal/service/iam/role.go @ 0040ea6911af`, ["name", "namePrefix", "path"]),
     "aws:iam/rolePolicy:RolePolicy": {
         upstream: "aws_iam_role_policy",
         source: `${TF_AWS} internal/service/iam/role_policy.go @ 02f97af85f89`,
@@ -290,13 +288,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         generatedId: true,
         holds: "data",
     },
-    "aws:kms/alias:Alias": {
-        upstream: "aws_kms_alias",
-        source: `${TF_AWS} internal/service/kms/alias.go @ 01c08000ddb1`,
-        forceNew: ["name", "namePrefix"],
-        autoName: "name",
-        identity: byName,
-    },
+    "aws:kms/alias:Alias": named("aws_kms_alias", `${TF_AWS} internal/service/kms/alias.go @ 01c08000ddb1`, ["name", "namePrefix"]),
     // --- Glue / Athena ------------------------------------------------------------------------
     "aws:glue/catalogDatabase:CatalogDatabase": {
         // `name` has a default but is not AutoNamed in pulumi-aws: no bridge delete-before-replace.
@@ -316,24 +308,19 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         identity: (i, o) => (str(i.databaseName) && byName(i, o) ? `${i.databaseName}.${byName(i, o)}` : undefined),
         holds: "catalog",
     },
-    "aws:glue/crawler:Crawler": {
-        upstream: "aws_glue_crawler",
-        source: `${TF_AWS} internal/service/glue/crawler.go @ 00d7f8182c8b`,
-        forceNew: ["name", "databaseName"],
-        autoName: "name",
-        identity: byName,
-    },
-    "aws:glue/securityConfiguration:SecurityConfiguration": {
-        // No Update function: name and encryption_configuration (and every field in it) are
-        // ForceNew. A crawler names it by `security_configuration`, which is not ForceNew on the
-        // crawler (crawler.go: UpdateCrawler CrawlerSecurityConfiguration): adding one to an
-        // existing crawler updates it in place.
-        upstream: "aws_glue_security_configuration",
-        source: `${TF_AWS} internal/service/glue/security_configuration.go @ 01c08000ddb1 (crawler.go @ 00d7f8182c8b)`,
-        forceNew: ["name", "encryptionConfiguration"],
-        autoName: "name",
-        identity: byName,
-    },
+    "aws:glue/crawler:Crawler": named("aws_glue_crawler", `${TF_AWS} internal/service/glue/crawler.go @ 00d7f8182c8b`, [
+        "name",
+        "databaseName",
+    ]),
+    // No Update function: name and encryption_configuration (and every field in it) are
+    // ForceNew. A crawler names it by `security_configuration`, which is not ForceNew on the
+    // crawler (crawler.go: UpdateCrawler CrawlerSecurityConfiguration): adding one to an
+    // existing crawler updates it in place.
+    "aws:glue/securityConfiguration:SecurityConfiguration": named(
+        "aws_glue_security_configuration",
+        `${TF_AWS} internal/service/glue/security_configuration.go @ 01c08000ddb1 (crawler.go @ 00d7f8182c8b)`,
+        ["name", "encryptionConfiguration"],
+    ),
     "aws:glue/dataCatalogEncryptionSettings:DataCatalogEncryptionSettings": {
         // Create and Update are the same PutDataCatalogEncryptionSettings; catalog_id is ForceNew;
         // Delete puts empty settings (encryption off for the whole account and region). One per
@@ -352,13 +339,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         forceNew: ["region"],
         identity: (i) => `data-catalog-resource-policy@${str(i.region) ?? "the provider's region"}`,
     },
-    "aws:glue/workflow:Workflow": {
-        upstream: "aws_glue_workflow",
-        source: `${TF_AWS} internal/service/glue/workflow.go @ c26530e26ce3`,
-        forceNew: ["name"],
-        autoName: "name",
-        identity: byName,
-    },
+    "aws:glue/workflow:Workflow": named("aws_glue_workflow", `${TF_AWS} internal/service/glue/workflow.go @ c26530e26ce3`, ["name"]),
     "aws:glue/trigger:Trigger": {
         // name, type and workflow_name are ForceNew; actions, event_batching_condition, schedule
         // and description are updated in place (resourceTriggerUpdate: UpdateTrigger). `enabled`
@@ -372,13 +353,9 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         autoName: "name",
         identity: byName,
     },
-    "aws:athena/workgroup:Workgroup": {
-        upstream: "aws_athena_workgroup",
-        source: `${TF_AWS} internal/service/athena/workgroup.go @ 0148137dc6fb`,
-        forceNew: ["name"],
-        autoName: "name",
-        identity: byName,
-    },
+    "aws:athena/workgroup:Workgroup": named("aws_athena_workgroup", `${TF_AWS} internal/service/athena/workgroup.go @ 0148137dc6fb`, [
+        "name",
+    ]),
     "aws:athena/namedQuery:NamedQuery": {
         // No Update: every input is ForceNew. Names are not unique (the id is generated).
         upstream: "aws_athena_named_query",
@@ -401,23 +378,19 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         forceNew: ["rule", "targetId", "eventBusName"],
         autoName: "targetId",
     },
-    "aws:cloudwatch/logGroup:LogGroup": {
-        // kms_key_id (AssociateKmsKey / DisassociateKmsKey) and retention_in_days (PutRetentionPolicy)
-        // update in place; the name, its prefix and the log group class are ForceNew.
-        upstream: "aws_cloudwatch_log_group",
-        source: `${TF_AWS} internal/service/logs/group.go @ 0073593e7d69`,
-        forceNew: ["name", "namePrefix", "logGroupClass"],
-        autoName: "name",
-        identity: byName,
-    },
-    "aws:cloudwatch/metricAlarm:MetricAlarm": {
-        // resourceMetricAlarmCreate refuses a name that exists ("already exists").
-        upstream: "aws_cloudwatch_metric_alarm",
-        source: `${TF_AWS} internal/service/cloudwatch/metric_alarm.go @ 055611a65473 (alarm_name → name)`,
-        forceNew: ["name"],
-        autoName: "name",
-        identity: byName,
-    },
+    // kms_key_id (AssociateKmsKey / DisassociateKmsKey) and retention_in_days (PutRetentionPolicy)
+    // update in place; the name, its prefix and the log group class are ForceNew.
+    "aws:cloudwatch/logGroup:LogGroup": named("aws_cloudwatch_log_group", `${TF_AWS} internal/service/logs/group.go @ 0073593e7d69`, [
+        "name",
+        "namePrefix",
+        "logGroupClass",
+    ]),
+    // resourceMetricAlarmCreate refuses a name that exists ("already exists").
+    "aws:cloudwatch/metricAlarm:MetricAlarm": named(
+        "aws_cloudwatch_metric_alarm",
+        `${TF_AWS} internal/service/cloudwatch/metric_alarm.go @ 055611a65473 (alarm_name → name)`,
+        ["name"],
+    ),
     // --- Snowflake ----------------------------------------------------------------------------
     "snowflake:index/database:Database": {
         // `name` is not ForceNew: UpdateDatabase runs ALTER DATABASE ... RENAME TO, and every schema
@@ -445,28 +418,22 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         upstream: "snowflake_table",
         source: `${TF_SF} pkg/resources/table.go`,
         forceNew: ["database", "schema"],
-        autoName: "name",
+        ...SF_SCHEMA_OBJECT,
         renames: ["name"],
-        identity: sfSchemaObject,
-        container: sfSchemaContainer,
         holds: "data",
     },
     "snowflake:index/stage:Stage": {
         upstream: "snowflake_stage",
         source: `${TF_SF} pkg/resources/stage.go`,
         forceNew: ["name", "database", "schema", "directory"],
-        autoName: "name",
-        identity: sfSchemaObject,
-        container: sfSchemaContainer,
+        ...SF_SCHEMA_OBJECT,
     },
     "snowflake:index/fileFormat:FileFormat": {
         upstream: "snowflake_file_format",
         source: `${TF_SF} pkg/resources/file_format.go`,
         forceNew: ["database", "schema", "formatType"],
-        autoName: "name",
+        ...SF_SCHEMA_OBJECT,
         renames: ["name"],
-        identity: sfSchemaObject,
-        container: sfSchemaContainer,
     },
     "snowflake:index/storageIntegration:StorageIntegration": {
         upstream: "snowflake_storage_integration",
@@ -493,9 +460,7 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         upstream: "snowflake_task",
         source: `${TF_SF} pkg/resources/task.go`,
         forceNew: ["database", "schema", "name"],
-        autoName: "name",
-        identity: sfSchemaObject,
-        container: sfSchemaContainer,
+        ...SF_SCHEMA_OBJECT,
     },
     "snowflake:index/streamOnTable:StreamOnTable": {
         // pkg/resources/stream_common.go: name, schema, database ForceNew. stream_on_table.go
@@ -506,10 +471,8 @@ export const REPLACE_RULES: Record<string, ReplaceRule> = {
         upstream: "snowflake_stream_on_table",
         source: `${TF_SF} pkg/resources/stream_common.go, stream_on_table.go, custom_diffs.go`,
         forceNew: ["name", "schema", "database"],
-        autoName: "name",
+        ...SF_SCHEMA_OBJECT,
         recreateOnUpdate: ["table", "appendOnly", "showInitialRows", "at", "before"],
-        identity: sfSchemaObject,
-        container: sfSchemaContainer,
     },
     // --- Command ------------------------------------------------------------------------------
     "command:local:Command": {
