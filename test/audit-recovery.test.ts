@@ -5,7 +5,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { denyInsecureTransport, LIFECYCLE_RULES, logDelivery, replicateExports } from "./harness/wiring";
+import { denyInsecureTransport, document, LIFECYCLE_RULES, logDelivery, replicateExports } from "./harness/wiring";
 
 const S3 = (t: string) => `aws:s3/${t}`;
 const BUCKET = S3("bucket:Bucket");
@@ -21,7 +21,6 @@ const assertPrivate = (pab: CapturedResource) =>
         ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].map((k) => pab.inputs[k]),
         [true, true, true, true],
     );
-const doc = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
 
 /** The cloud resources under a component (any depth), by the component's logical name suffix. */
 function under(g: Graph, type: string, suffix: string): CapturedResource[] {
@@ -71,7 +70,7 @@ describe("audit trail and recovery (prod)", () => {
             // Delivery only by the S3 logging service, only for the lake bucket of this account, under the prefix; nothing else granted.
             assert.deepEqual(
                 policyOf(only(logs, S3("bucketPolicy:BucketPolicy"))),
-                doc(denyInsecureTransport(bucket.outputs.arn), logDelivery(bucket.outputs.arn, lake.outputs.arn, MOCK_ACCOUNT)),
+                document(denyInsecureTransport(bucket.outputs.arn), logDelivery(bucket.outputs.arn, lake.outputs.arn, MOCK_ACCOUNT)),
             );
         });
 
@@ -144,7 +143,7 @@ describe("audit trail and recovery (prod)", () => {
             const role = g.one("aws:iam/role:Role", "-replica-role");
             assert.deepEqual(
                 policyOf(role, "assumeRolePolicy"),
-                doc({ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }),
+                document({ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }),
             );
             assert.equal(role.outputs.name, "incremental-crawl-prod-replication");
             const [lakeArn, replicaArn] = [lake.outputs.arn, bucket.outputs.arn];
@@ -152,7 +151,7 @@ describe("audit trail and recovery (prod)", () => {
             const through = (region: string) => ({ StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } });
             assert.deepEqual(
                 policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access")),
-                doc(
+                document(
                     {
                         Sid: "ReadReplicationConfiguration",
                         Effect: "Allow",
@@ -194,7 +193,7 @@ describe("audit trail and recovery (prod)", () => {
             assertPrivate(only(own, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")));
             assert.deepEqual(
                 policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")),
-                doc(denyInsecureTransport(bucket.outputs.arn)),
+                document(denyInsecureTransport(bucket.outputs.arn)),
             );
             const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption")
                 .inputs.rules[0];
@@ -207,7 +206,7 @@ describe("audit trail and recovery (prod)", () => {
             // The key admits this account's IAM policies only (the account root), as the lake key does.
             assert.deepEqual(
                 policyOf(key),
-                doc({
+                document({
                     Sid: "EnableIamPoliciesOfThisAccount",
                     Effect: "Allow",
                     Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` },

@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
-import { denyInsecureTransport, doc, s3Publishes, topicSends } from "./harness/wiring";
+import { denyInsecureTransport, document, s3Publishes, topicSends } from "./harness/wiring";
 
 const T = {
     bucket: "aws:s3/bucket:Bucket",
@@ -21,7 +21,7 @@ const T = {
 };
 
 /** The queue policy that admits the lake topic only. */
-const admitsTopic = (queueArn: string, topicArn: string) => JSON.parse(doc(topicSends(queueArn, topicArn)));
+const admitsTopic = (queueArn: string, topicArn: string) => document(topicSends(queueArn, topicArn));
 
 /** Resources under the EventLake component (any depth). */
 function lakeResources(g: Graph): CapturedResource[] {
@@ -64,7 +64,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("denies any request without TLS", () => {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const policy = g.one(T.bucketPolicy, "-lake-");
-            assert.deepEqual(policyOf(policy), JSON.parse(doc(denyInsecureTransport(bucket.outputs.arn))));
+            assert.deepEqual(policyOf(policy), document(denyInsecureTransport(bucket.outputs.arn)));
             assert.ok(g.dependsOn(policy, g.one(T.pab, "-lake-")), "policy after the public access block");
         });
 
@@ -89,7 +89,7 @@ for (const stack of ["dev", "prod"] as const) {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const tp = g.one(T.topicPolicy, "-lake-events-policy");
             assert.equal(tp.inputs.arn, topic.outputs.arn);
-            assert.deepEqual(policyOf(tp), JSON.parse(doc(s3Publishes(topic.outputs.arn, bucket.outputs.arn, MOCK_ACCOUNT))));
+            assert.deepEqual(policyOf(tp), document(s3Publishes(topic.outputs.arn, bucket.outputs.arn, MOCK_ACCOUNT)));
         });
 
         it("never encrypts the topic with the AWS-managed key", () => {

@@ -6,8 +6,9 @@
  */
 export const ACCOUNT = "123456789012";
 
-/** JSON policy document text. */
-export const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
+/** A policy document of these statements, and its JSON text. */
+export const document = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
+export const doc = (...Statement: object[]) => JSON.stringify(document(...Statement));
 
 /** The topic policy's statement: S3 may publish, for this bucket and this account only. */
 export const s3Publishes = (topicArn: string, bucketArn: string, account = ACCOUNT) => ({
@@ -29,7 +30,7 @@ export const topicSends = (queueArn: string, topicArn: string) => ({
     Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
 });
 
-/** The alerts topic policy's statement: CloudWatch alarms of this account may publish. */
+/** A topic policy's statement: CloudWatch alarms of this account may publish (the rules' fixtures; the program confines it by alarm ARN). */
 export const alarmsPublish = (topicArn: string) => ({
     Sid: "Alarms",
     Effect: "Allow",
