@@ -76,9 +76,20 @@ export function isDataAction(pattern: string): boolean {
     return DATA_SERVICES.includes(service) && !RESOURCELESS_ACTIONS.includes(p);
 }
 
-/** Whether a resource pattern covers every resource of a service: `*`, `arn:aws:s3:::*`, `arn:aws:sqs:*:*:*`... */
-export const isWildcardResource = (r: string): boolean =>
-    r === "*" || /^arn:[^:]*:(s3|sqs|sns|kms):[^:]*:[^:]*:(\*|\*\/\*|key\/\*|alias\/\*)$/.test(r);
+/**
+ * Whether a resource pattern covers every resource of a service: `*`, `arn:aws:s3:::*`,
+ * `arn:aws:sqs:*:*:*`... A `*` that ends an ARN field "can expand to match beyond the colon
+ * boundaries" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html),
+ * so `arn:aws:sqs:*` and `arn:aws:sqs:eu-west-1:*` cover every queue too.
+ */
+export function isWildcardResource(r: string): boolean {
+    if (r === "*") return true;
+    const m = /^arn:[^:]*:(?:s3|sqs|sns|kms|\*):(.*)$/.exec(r);
+    if (!m) return false;
+    const fields = m[1].split(":");
+    if (fields.length < 3) return /^[*?]*\*$/.test(fields[fields.length - 1]);
+    return /^(?:(?:key|alias)\/)?[*?/]*\*[*?/]*$/.test(fields.slice(2).join(":"));
+}
 
 export interface PolicyDocumentInput {
     /** How the document is named in messages. */

@@ -12,7 +12,7 @@ import { IDS, refersTo } from "../lib/graph";
 import { allowsAction, bindsKey, checkAllows, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
 import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
-import { joinNames, known, truthy } from "../lib/values";
+import { joinNames, read, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -67,10 +67,17 @@ function keyOf(target: PolicyResource, resources: PolicyResource[]): PolicyResou
     return alias ? keys.find((k) => refersTo(alias, "targetKeyId", k, IDS.key)) : undefined;
 }
 
-/** Key policy statements of a key: its `policy` input, or a KeyPolicy resource of it. Undefined when not known. */
+/**
+ * Key policy statements of a key: its `policy` input, or a KeyPolicy resource of it. Without
+ * either, KMS gives the key its default policy, which admits the account's IAM policies and no
+ * service (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html): no
+ * statement for a service. Undefined when not known (preview) or not readable.
+ */
 function keyStatements(key: PolicyResource, resources: PolicyResource[]): Statement[] | undefined {
     const keyPolicy = ofType(resources, T.keyPolicy).find((p) => refersTo(p, "keyId", key, IDS.key));
-    return known(() => statementsOf(keyPolicy ? keyPolicy.props.policy : key.props.policy));
+    const policy = read(() => (keyPolicy ? keyPolicy.props.policy : key.props.policy));
+    if (!policy.known) return undefined;
+    return policy.value === undefined || policy.value === null ? [] : statementsOf(policy.value);
 }
 
 /**

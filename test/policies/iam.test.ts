@@ -127,8 +127,28 @@ describe("policies/iam", () => {
             assert.equal(isDataAction("s3:Get*"), true);
             assert.equal(isDataAction("S3:ListAllMyBuckets"), false);
             assert.equal(isDataAction("glue:*"), false);
-            assert.equal(isWildcardResource("arn:aws:sqs:*:*:*"), true);
-            assert.equal(isWildcardResource(QUEUE_ARN), false);
+            const every = [
+                "*",
+                "arn:aws:sqs:*:*:*",
+                "arn:aws:s3:::*",
+                "arn:aws:s3:::*/*",
+                "arn:aws:kms:*:*:key/*",
+                "arn:aws:sns:eu-west-1:123456789012:*",
+                // A trailing * spans the colons after it.
+                "arn:aws:s3:*",
+                "arn:aws:sqs:*",
+                "arn:aws:sqs:eu-west-1:*",
+                "arn:aws:sns:*:*",
+                "arn:aws:*:*",
+            ];
+            for (const r of every) assert.equal(isWildcardResource(r), true, r);
+            for (const r of [
+                QUEUE_ARN,
+                "arn:aws:s3:::lake/*",
+                "arn:aws:sqs:eu-west-1:123456789012:lake-*",
+                "arn:aws:kms:eu-west-1:123456789012:key/1",
+            ])
+                assert.equal(isWildcardResource(r), false, r);
         });
     });
 

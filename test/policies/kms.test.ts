@@ -151,6 +151,15 @@ describe("policies/kms", () => {
                 },
             ]);
         });
+        it("reads a key without a policy as KMS's default policy, which admits no service", async () => {
+            const graph = encrypted(doc(ROOT)).map((f) =>
+                f.name === "key" ? { ...f, props: {}, outputs: { arn: KEY_ARN, keyId: "1111" } } : f,
+            );
+            assert.deepEqual(
+                (await stackViolations(kmsKeyAdmitsDeliveringServices, graph)).map((v) => v.resource),
+                ["topic", "alerts", "queue"],
+            );
+        });
         it("waits for a key policy that is not known yet", async () => {
             const graph = encrypted(doc(ROOT)).map((f) => (f.name === "key" ? { ...f, outputs: { ...f.outputs, policy: unknown() } } : f));
             assert.deepEqual(await stackViolations(kmsKeyAdmitsDeliveringServices, graph), []);
