@@ -6,7 +6,7 @@
  */
 import * as assert from "node:assert/strict";
 import { parseSettings, PROJECT } from "../config";
-import { ctx, k, problems, raw } from "./harness/config";
+import { ctx, k, ORDERS, problems, raw, RETURNS } from "./harness/config";
 import { LAKE_DEFAULTS, MAX_TABLES, SNS_FILTER_POLICIES_PER_TOPIC, validateLakeArgs } from "@incremental-crawl/components";
 import { bucketTlsOnlyPolicy } from "../components/lake/policy-documents";
 import { sharingProblems } from "../components/validate";
@@ -17,22 +17,6 @@ import { planStack } from "../tools/plan/policy-run";
 const READER = "444455556666";
 const OTHER_READER = "777788889999";
 
-const ORDERS = {
-    name: "ORDERS",
-    columns: [
-        { name: "ORDER_ID", type: "NUMBER(38,0)", nullable: false },
-        { name: "ORDER_TS", type: "TIMESTAMP_TZ" },
-    ],
-    partitionBy: "ORDER_TS",
-};
-const RETURNS = {
-    name: "RETURNS",
-    columns: [
-        { name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false },
-        { name: "RETURNED_ON", type: "DATE" },
-    ],
-    partitionBy: "RETURNED_ON",
-};
 const QUEUE_ELSEWHERE = `arn:aws:sqs:eu-west-1:${READER}:orders-events`;
 const QUEUE_HERE = `arn:aws:sqs:eu-west-1:${MOCK_ACCOUNT}:orders-audit`;
 const FUNCTION_HERE = `arn:aws:lambda:eu-west-1:${MOCK_ACCOUNT}:function:index-orders:live`;
