@@ -510,12 +510,14 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
             );
         } else if (value === undefined) {
             continue;
-        } else if (k === "user" && (typeof value !== "string" || !/^[^\p{Cc}]{1,255}$/u.test(value))) {
-            // "A login name can be any string, including spaces and non-alphanumeric characters"
+        } else if (typeof value !== "string" || !(k === "user" ? /^[^\p{Cc}]{1,255}$/u : /^[A-Za-z0-9_.-]{1,255}$/).test(value)) {
+            // A login name "can be any string, including spaces and non-alphanumeric characters"
             // (jane.doe@example.com): https://docs.snowflake.com/en/sql-reference/sql/create-user
-            p.add(`snowflakeConnection.${k}`, "a Snowflake login name: 1 to 255 characters, no control characters", value);
-        } else if (k !== "user" && (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value))) {
-            p.add(`snowflakeConnection.${k}`, "a Snowflake name of letters, digits, _, . or -", value);
+            const form =
+                k === "user"
+                    ? "a Snowflake login name: 1 to 255 characters, no control characters"
+                    : "a Snowflake name of letters, digits, _, . or -";
+            p.add(`snowflakeConnection.${k}`, form, value);
         } else if (k === "authenticator" && value.toUpperCase() !== "SNOWFLAKE_JWT") {
             // The backfill and verify sign in with the key pair only (SNOWFLAKE_PRIVATE_KEY); the provider
             // reads the value case-insensitively (terraform-provider-snowflake v1.2.1 pkg/sdk/config.go ToAuthenticatorType).
