@@ -313,7 +313,7 @@ for (const stack of ["dev", "prod"] as const) {
                 assert.match(
                     env.BACKFILL_LOG_SQL,
                     new RegExp(
-                        `^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', '\\{queryId\\}'`,
+                        `^INSERT INTO "[A-Z_]+"\\."EXPORT"\\."LAKE_UNLOADS" .* SELECT '${t.toUpperCase()}', 'g1-[0-9a-f]{8}', COALESCE\\(REGEXP_SUBSTR\\(.*, '\\{queryId\\}'\\)`,
                     ),
                 );
                 assert.ok(perTable(g, TASK, t).inputs.sqlStatement.includes(env.BACKFILL_LOG_SQL.split("'{queryId}'").join(":copy_id")));

@@ -217,7 +217,10 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         assert.equal(
             s.log,
             `INSERT INTO ${log} (TABLE_NAME, EXPORT_ID, QUERY_ID, FILE_NAME, FILE_SIZE, ROW_COUNT, UNLOADED_AT) ` +
-                "SELECT 'O''RDERS', 'g1-0a1b2c3d', '{queryId}', GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, GET_IGNORE_CASE(O, 'FILE_SIZE')::NUMBER(38,0), " +
+                "SELECT 'O''RDERS', 'g1-0a1b2c3d', " +
+                // The id the file's name carries (a COPY Snowflake retried names its files with the retry's id), else the COPY's.
+                "COALESCE(REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, '(^|/)data_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_[^/]*$', 1, 1, 'e', 2), '{queryId}'), " +
+                "GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, GET_IGNORE_CASE(O, 'FILE_SIZE')::NUMBER(38,0), " +
                 "GET_IGNORE_CASE(O, 'ROW_COUNT')::NUMBER(38,0), SYSDATE() FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{queryId}'))) " +
                 "WHERE COALESCE(GET_IGNORE_CASE(O, 'ROWS_UNLOADED')::NUMBER, -1) <> 0",
         );
@@ -250,11 +253,18 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         assert.equal(s.remove, `REMOVE @"LAKE_EXPORT"."EXPORT"."LAKE_STAGE"/orders/g1-0a1b2c3d/ PATTERN = '.*{queryId}.*'`);
     });
 
-    it("takes a query id only from an unloaded file's own name", () => {
-        // The pattern of the query id, group 1, in JavaScript's dialect (the same here).
-        const re = new RegExp(/REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '([^']+)', 1, 1, 'e', 1\)/.exec(s.unlisted)![1]);
+    it("takes a query id only from an unloaded file's own name, in the cleanup and in the log alike", () => {
+        // The pattern of the query id, group 2, in JavaScript's dialect (the same here): the same in both statements.
+        const [, pattern, group] = /REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '([^']+)', 1, 1, 'e', (\d)\)/.exec(s.unlisted)!;
+        assert.ok(s.log.includes(`REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, '${pattern}', 1, 1, 'e', ${group})`));
+        const re = new RegExp(pattern);
         const id = "01bc2f3a-0604-ef03-0000-0001234a5678";
-        assert.equal(re.exec(`s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_${id}_0_0_0.snappy.parquet`)?.[1], id);
+        assert.equal(re.exec(`s3://lake/exports/orders/g1-0a1b2c3d/dt=2024-01-01/data_${id}_0_0_0.snappy.parquet`)?.[Number(group)], id);
+        assert.equal(
+            re.exec(`dt=2024-01-01/data_${id}_0_0_0.snappy.parquet`)?.[Number(group)],
+            id,
+            "a COPY's FILE_NAME, relative to its path",
+        );
         for (const other of [
             `s3://${id}/exports/orders/g1-0a1b2c3d/dt=2024-01-01/part-0.parquet`,
             `s3://lake/exports/orders/g1-0a1b2c3d/data_${id}/x.parquet`,

@@ -111,6 +111,24 @@ describe("the unload log: COPY results whatever their case and shape", () => {
     });
 });
 
+describe("unload faults: a COPY Snowflake retries internally", () => {
+    for (const [runner, run] of [
+        ["task", task],
+        ["backfill", backfill],
+    ] as const) {
+        it(`${runner}: logs the files under the id their names carry, so the next run's cleanup keeps them`, async () => {
+            const sf = new FakeSnowflake(rows(6));
+            sf.retryNextCopyInternally();
+            await run(sf);
+            assert.deepEqual(ids(sf), range(6));
+            sf.pending.push(...rows(9).slice(6));
+            await task(sf);
+            assert.deepEqual(ids(sf), range(9), "every row once");
+            assertLogMatchesLake(sf);
+        });
+    }
+});
+
 describe("unload faults: the task", () => {
     it("a failed COPY fails the run; the next run removes its files and unloads every row once", async () => {
         const sf = new FakeSnowflake(rows(9));

@@ -233,8 +233,19 @@ const field = (name: string) => `GET_IGNORE_CASE(O, ${quoteLiteral(name)})`;
 const resultObjects = (slot: string) => `(SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('${slot}')))`;
 
 /**
+ * The query id in an unloaded file's name (`.../data_<query id>_<n>.<extension>`), as its second
+ * group: Snowflake's regular expressions are POSIX ERE, without non-capturing groups.
+ * https://docs.snowflake.com/en/sql-reference/functions-regexp
+ */
+const FILE_QUERY_ID = `(^|/)data_(${QUERY_ID_FORM})_[^/]*$`;
+
+/**
  * Records what one unload wrote, from its own output: `{queryId}` is the COPY's query id, whose
- * DETAILED_OUTPUT rows (FILE_NAME, FILE_SIZE, ROW_COUNT) RESULT_SCAN returns. An unload that wrote
+ * DETAILED_OUTPUT rows (FILE_NAME, FILE_SIZE, ROW_COUNT) RESULT_SCAN returns. QUERY_ID is the id
+ * the file's name carries, the one the cleanup reads (`listedQueryIds`): after "a machine or
+ * network failure, the unload job is retried ... Any new files written to the stage have the
+ * retried query ID as the UUID" (copy-into-location, INCLUDE_QUERY_ID), so the COPY's own id, its
+ * fallback, could name none of its files and the next cleanup would remove them. An unload that wrote
  * nothing returns the summary row instead (rows_unloaded 0, input_bytes, output_bytes), which is
  * skipped; any other row, a summary of rows unloaded included, has no FILE_NAME and fails the log's
  * NOT NULL column, so an unload whose files the log cannot list never commits (NOT NULL is the one
@@ -246,7 +257,8 @@ const resultObjects = (slot: string) => `(SELECT OBJECT_CONSTRUCT(*) AS O FROM T
 export function unloadLogInsert(log: [string, string, string], table: string, exportId: string): string {
     return (
         `INSERT INTO ${qualified(...log)} (${UNLOAD_LOG_COLUMNS.map((c) => c.name).join(", ")}) ` +
-        `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, '${QUERY_ID_SLOT}', ${field("FILE_NAME")}::VARCHAR, ` +
+        `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, ` +
+        `COALESCE(REGEXP_SUBSTR(${field("FILE_NAME")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 2), '${QUERY_ID_SLOT}'), ${field("FILE_NAME")}::VARCHAR, ` +
         `${field("FILE_SIZE")}::NUMBER(38,0), ${field("ROW_COUNT")}::NUMBER(38,0), SYSDATE() ` +
         `FROM ${resultObjects(QUERY_ID_SLOT)} WHERE COALESCE(${field("ROWS_UNLOADED")}::NUMBER, -1) <> 0`
     );
@@ -258,7 +270,7 @@ export function unloadLogInsert(log: [string, string, string], table: string, ex
  * name of another form, which the cleanup therefore never removes.
  */
 const listedQueryIds = () =>
-    `(SELECT DISTINCT REGEXP_SUBSTR(${field("name")}::VARCHAR, '/data_(${QUERY_ID_FORM})_[^/]*$', 1, 1, 'e', 1) AS QUERY_ID ` +
+    `(SELECT DISTINCT REGEXP_SUBSTR(${field("name")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 2) AS QUERY_ID ` +
     `FROM ${resultObjects(LIST_ID_SLOT)})`;
 
 /** The statements of one unload and of the cleanup before it; both runners run them. */

@@ -52,7 +52,7 @@ export class RunCancelled extends Error {
     }
 }
 
-type Fault = { kind: "error"; afterFiles: number; error: Error } | { kind: "cancel"; afterFiles: number };
+type Fault = { kind: "error"; afterFiles: number; error: Error } | { kind: "cancel"; afterFiles: number } | { kind: "internal retry" };
 
 export class FakeSnowflake {
     /** Rows of the stream not yet consumed (committed). */
@@ -87,6 +87,15 @@ export class FakeSnowflake {
     /** The next COPY writes `afterFiles` files, then fails with `error`. */
     failNextCopy(afterFiles: number, error: Error): void {
         this.faults.push({ kind: "error", afterFiles, error });
+    }
+
+    /**
+     * The next COPY is retried inside Snowflake after a machine or network failure: it commits, but
+     * its files carry the retried query's id, not the one the statement reports (copy-into-location,
+     * INCLUDE_QUERY_ID).
+     */
+    retryNextCopyInternally(): void {
+        this.faults.push({ kind: "internal retry" });
     }
 
     /** The next COPY writes `afterFiles` files, then its run is cancelled (`RunCancelled`). */
@@ -182,9 +191,10 @@ export class FakeSnowflake {
         const fault = this.faults.shift();
         const out: Record<string, unknown>[] = [];
         const written: string[] = [];
+        const fileId = fault?.kind === "internal retry" ? this.nextQueryId() : queryId;
         for (const [dt, rows] of [...byDt.entries()].sort()) {
-            if (fault && written.length === fault.afterFiles) break;
-            const name = `dt=${dt}/data_${queryId}_0_0_${written.length}.snappy.parquet`;
+            if (fault && "afterFiles" in fault && written.length === fault.afterFiles) break;
+            const name = `dt=${dt}/data_${fileId}_0_0_${written.length}.snappy.parquet`;
             this.files.set(`${path}${name}`, rows);
             written.push(`${path}${name}`);
             out.push({
@@ -195,7 +205,7 @@ export class FakeSnowflake {
         }
         this.filesOfQuery.set(queryId, written);
         if (fault?.kind === "cancel") throw new RunCancelled(queryId);
-        if (fault) {
+        if (fault?.kind === "error") {
             // A lost connection (a SQLSTATE that is not there): the session is gone, and with it its
             // open transaction, which never commits and which Snowflake aborts (transactions, "Aborting transactions").
             if ("sqlState" in fault.error && (fault.error as { sqlState?: unknown }).sqlState === undefined) this.tx = undefined;
@@ -265,7 +275,8 @@ export class FakeSnowflake {
     /** The query ids the files of a LIST name, by the pattern the statement extracts them with. */
     private listedQueryIds(sqlText: string): { ids: string[]; table: string; exportId: string } {
         const listId = /RESULT_SCAN\('([^']+)'\)/.exec(sqlText)?.[1];
-        const pattern = /REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '((?:[^']|'')*)', 1, 1, 'e', 1\)/.exec(sqlText)?.[1];
+        const [, pattern, group] =
+            /REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '((?:[^']|'')*)', 1, 1, 'e', (\d+)\)/.exec(sqlText) ?? [];
         const table = /TABLE_NAME = '([^']*)'/.exec(sqlText)?.[1];
         const exportId = /EXPORT_ID = '([^']*)'/.exec(sqlText)?.[1];
         if (!listId || !pattern || table === undefined || exportId === undefined)
@@ -276,7 +287,7 @@ export class FakeSnowflake {
         const ids = new Set<string>();
         for (const r of listed) {
             const match = re.exec(String(r.name));
-            if (match?.[1]) ids.add(match[1]);
+            if (match?.[Number(group)]) ids.add(match[Number(group)]);
         }
         return { ids: [...ids], table, exportId };
     }
@@ -345,6 +356,15 @@ function evaluate(item: string, row: Record<string, unknown>): unknown {
         return v === undefined || v === null ? null : v; // OBJECT_CONSTRUCT omits NULL values
     }
     if (item === "SYSDATE()") return new Date(0);
+    const coalesce = /^COALESCE\((.+)\)$/.exec(item);
+    if (coalesce)
+        return (
+            splitTopLevel(coalesce[1])
+                .map((i) => evaluate(i, row))
+                .find((v) => v !== null && v !== undefined) ?? null
+        );
+    const regexp = /^REGEXP_SUBSTR\((.+), '((?:[^']|'')*)', 1, 1, 'e', (\d+)\)$/.exec(item);
+    if (regexp) return new RegExp(regexp[2]).exec(String(evaluate(regexp[1], row)))?.[Number(regexp[3])] ?? null;
     throw new Error(`FakeSnowflake: unexpected select item ${item}`);
 }
 
