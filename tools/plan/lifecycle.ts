@@ -297,7 +297,8 @@ function commandStep(op: Op, old: CapturedResource | undefined, neu: CapturedRes
 // -------------------------------------------------------------------------------------------------
 
 const isProvider = (r: CapturedResource) => r.type.startsWith("pulumi:providers:");
-const describeResource = (r: Pick<CapturedResource, "type" | "name">) => `${r.type} ${r.name}`;
+const STREAM = "snowflake:index/streamOnTable:StreamOnTable";
+const COMMAND = "command:local:Command";
 
 /** A type's display name: `aws:sqs/queue:Queue` → `sqs.Queue`. */
 export function typeLabel(type: string): string {
@@ -335,145 +336,123 @@ function keepsOutputs(rule: ReplaceRule | undefined, inputs: Record<string, any>
     return rule.identity !== undefined && rule.identity(inputs, {}) !== undefined;
 }
 
+/**
+ * How a replacement runs, and why: a dependent of a delete-before-replace goes first; else the
+ * program's `deleteBeforeReplace`, else the bridge's choice (step_generator.go, tfbridge `Diff`).
+ */
+function replaceMode(neu: CapturedResource, rule: ReplaceRule | undefined, keys: string[], dependentOf?: string): [ReplaceMode, string] {
+    if (dependentOf) {
+        const root = dependentOf.split("::").pop();
+        return [
+            "delete-before-replace",
+            `deleted first: it depends on ${root}, replaced delete-before-replace, through an input that replaces it`,
+        ];
+    }
+    const changed = keys.join(", ");
+    const via = keys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew";
+    if (neu.deleteBeforeReplace !== undefined) {
+        const mode = neu.deleteBeforeReplace ? "delete-before-replace" : "create-before-delete";
+        return [mode, `${changed} changed (${via}); the program sets deleteBeforeReplace: ${neu.deleteBeforeReplace}`];
+    }
+    if (rule?.deleteBeforeReplace)
+        return ["delete-before-replace", `${changed} changed (ForceNew); the bridge always deletes this type first`];
+    if (rule?.autoName && neu.inputs[rule.autoName] !== undefined) {
+        const why = `${rule.autoName} is set by the program, so the bridge deletes first (nameRequiresDeleteBeforeReplace)`;
+        return ["delete-before-replace", `${changed} changed (ForceNew); ${why}`];
+    }
+    return ["create-before-delete", `${changed} changed (${via})`];
+}
+
+/** A step's resource: who it is, from the new program's or the old state's record. */
+const resourceOf = (r: CapturedResource) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom });
+const refusal = (verb: string, r: CapturedResource) =>
+    `unable to ${verb} ${r.type} ${r.name}: it is protected (the engine stops the update)`;
+
+/** The step of a resource in both runs, as the engine's diff decides it. */
+function changeStep(old: CapturedResource, neu: CapturedResource, ctx: Ctx, forced: Map<string, string>, byUrn: Map<string, Step>): Step {
+    const base = { ...resourceOf(neu), new: neu, old, replaceKeys: [] };
+    if (!neu.custom) return { ...base, op: "same", changed: [], reasons: [] };
+    const rule = ctx.rules[neu.type];
+    const ignore = neu.ignoreChanges ?? [];
+    const ignored = (path: string) => ignore.some((i) => pathMatches(i, path));
+    const changed = diffPaths(old.inputs, neu.inputs).filter((p) => !ignored(p));
+    const reasons: string[] = [];
+    // An input the program leaves unset: the provider plans its schema default against the state.
+    for (const [key, dflt] of Object.entries(rule?.stateDefaults ?? {})) {
+        const stored = old.outputs[key];
+        if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignored(key)) continue;
+        if (!changed.includes(key)) changed.push(key);
+        reasons.push(`${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`);
+    }
+    // Inputs computed from a replaced resource whose outputs are new: unknown to the engine.
+    for (const [key, deps] of Object.entries(neu.propertyDependencies)) {
+        if (ignored(key)) continue;
+        const from = deps.map((d) => byUrn.get(d)).find((d) => d && d.op === "replace" && d.outputsChange);
+        if (from && !changed.some((p) => topKey(p) === key)) {
+            changed.push(key);
+            reasons.push(`${key} comes from ${from.name}, whose replacement has new outputs`);
+        }
+    }
+    if (old.urn !== neu.urn) reasons.unshift(`known before as ${old.urn} (alias)`);
+    const stale = neu.type === STREAM && factHas(ctx.facts.stale, neu);
+    const dependentOf = forced.get(neu.urn);
+    if (changed.length === 0 && !dependentOf && !stale) return { ...base, op: "same", changed, reasons };
+    const replaceKeys = isProvider(neu) ? [] : replaceKeysOf(rule, neu.replaceOnChanges ?? [], changed);
+    if (replaceKeys.length > 0 || dependentOf) {
+        const [mode, why] = replaceMode(neu, rule, replaceKeys, dependentOf);
+        return {
+            ...base,
+            op: "replace",
+            mode,
+            changed,
+            replaceKeys,
+            reasons: [...reasons, why],
+            dependentOf,
+            // Outputs the mocks cannot know: a fresh auto-name, a generated id. (Outputs derived
+            // from the inputs are already in the new run's values.)
+            outputsChange: !keepsOutputs(rule, neu.inputs),
+            ...(old.protect && neu.protect ? { refused: refusal("replace", neu) } : {}),
+            ...(old.retainOnDelete ? { abandons: true } : {}),
+        };
+    }
+    const step: Step = { ...base, op: "update", changed, reasons };
+    if (changed.length) reasons.push(`${[...new Set(changed.map(topKey))].join(", ")} changed in place`);
+    const recreate = (rule?.recreateOnUpdate ?? []).filter((k) => changed.some((p) => pathMatches(k, p)));
+    if (recreate.length > 0 || stale) {
+        step.recreates = true;
+        reasons.push(
+            stale && recreate.length === 0
+                ? "the stream is stale: the provider recreates it (CREATE OR REPLACE, RecreateWhenStreamIsStale)"
+                : `the provider recreates it on a change of ${recreate.join(", ")} (CREATE OR REPLACE)`,
+        );
+    }
+    const renamed = (rule?.renames ?? []).find((k) => changed.some((p) => pathMatches(k, p)));
+    if (renamed && rule?.identity) {
+        step.renames = { from: rule.identity(old.inputs, old.outputs) ?? "", to: rule.identity(neu.inputs, neu.outputs) ?? "" };
+        reasons.push(`renamed in place: ${step.renames.from} → ${step.renames.to} (ALTER ... RENAME TO)`);
+    }
+    return step;
+}
+
 function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Map<string, string>): Step[] {
     const steps: Step[] = [];
     const byUrn = new Map<string, Step>();
-    const oldUrnOfNew = new Map([...ctx.matched].map(([n, o]) => [n, o.urn]));
     for (const neu of dependencyOrder(newRun.resources)) {
         const old = ctx.matched.get(neu.urn);
-        const rule = ctx.rules[neu.type];
-        const base = { urn: neu.urn, type: neu.type, name: neu.name, parent: neu.parent, custom: neu.custom, new: neu, old };
-        let step: Step;
-        if (!old) {
-            step = { ...base, op: "create", changed: [], replaceKeys: [], reasons: ["not in the old state"] };
-        } else if (!neu.custom) {
-            step = { ...base, op: "same", changed: [], replaceKeys: [], reasons: [] };
-        } else {
-            const ignore = neu.ignoreChanges ?? [];
-            const changed = diffPaths(old.inputs, neu.inputs).filter((p) => !ignore.some((i) => pathMatches(i, p)));
-            const reasons: string[] = [];
-            // An input the program leaves unset: the provider plans its schema default against the state.
-            for (const [key, dflt] of Object.entries(rule?.stateDefaults ?? {})) {
-                const stored = old.outputs[key];
-                if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignore.some((i) => pathMatches(i, key)))
-                    continue;
-                if (!changed.includes(key)) changed.push(key);
-                reasons.push(
-                    `${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`,
-                );
-            }
-            // Inputs computed from a replaced resource whose outputs are new: unknown to the engine.
-            for (const [key, deps] of Object.entries(neu.propertyDependencies)) {
-                if (ignore.some((i) => pathMatches(i, key))) continue;
-                const from = deps.map((d) => byUrn.get(d)).find((d) => d && d.op === "replace" && d.outputsChange);
-                if (from && !changed.some((p) => topKey(p) === key)) {
-                    changed.push(key);
-                    reasons.push(`${key} comes from ${from.name}, whose replacement has new outputs`);
-                }
-            }
-            const aliased = old.urn !== neu.urn ? [`known before as ${old.urn} (alias)`] : [];
-            const stale = neu.type === "snowflake:index/streamOnTable:StreamOnTable" && factHas(ctx.facts.stale, neu);
-            if (changed.length === 0 && !forced.has(neu.urn) && !stale) {
-                step = { ...base, op: "same", changed, replaceKeys: [], reasons: aliased };
-            } else {
-                const replaceKeys = isProvider(neu) ? [] : replaceKeysOf(rule, neu.replaceOnChanges ?? [], changed);
-                if (replaceKeys.length > 0 || forced.has(neu.urn)) {
-                    const dependentOf = forced.get(neu.urn);
-                    let mode: ReplaceMode;
-                    if (dependentOf) {
-                        mode = "delete-before-replace";
-                        reasons.push(
-                            `deleted first: it depends on ${dependentOf.split("::").pop()}, replaced delete-before-replace, through an input that replaces it`,
-                        );
-                    } else if (neu.deleteBeforeReplace !== undefined) {
-                        mode = neu.deleteBeforeReplace ? "delete-before-replace" : "create-before-delete";
-                        reasons.push(
-                            `${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"}); the program sets deleteBeforeReplace: ${neu.deleteBeforeReplace}`,
-                        );
-                    } else if (rule?.deleteBeforeReplace) {
-                        mode = "delete-before-replace";
-                        reasons.push(`${replaceKeys.join(", ")} changed (ForceNew); the bridge always deletes this type first`);
-                    } else if (rule?.autoName && neu.inputs[rule.autoName] !== undefined) {
-                        mode = "delete-before-replace";
-                        reasons.push(
-                            `${replaceKeys.join(", ")} changed (ForceNew); ${rule.autoName} is set by the program, so the bridge deletes first (nameRequiresDeleteBeforeReplace)`,
-                        );
-                    } else {
-                        mode = "create-before-delete";
-                        reasons.push(
-                            `${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"})`,
-                        );
-                    }
-                    step = {
-                        ...base,
-                        op: "replace",
-                        mode,
-                        changed,
-                        replaceKeys,
-                        reasons: [...aliased, ...reasons],
-                        dependentOf,
-                        // Outputs the mocks cannot know: a fresh auto-name, a generated id. (Outputs
-                        // derived from the inputs are already in the new run's values.)
-                        outputsChange: !keepsOutputs(rule, neu.inputs),
-                    };
-                    if (old.protect && neu.protect)
-                        step.refused = `unable to replace ${describeResource(neu)}: it is protected (the engine stops the update)`;
-                    if (old.retainOnDelete) step.abandons = true;
-                } else {
-                    step = {
-                        ...base,
-                        op: "update",
-                        changed,
-                        replaceKeys: [],
-                        reasons: [
-                            ...aliased,
-                            ...reasons,
-                            ...(changed.length ? [`${[...new Set(changed.map(topKey))].join(", ")} changed in place`] : []),
-                        ],
-                    };
-                    const recreate = (rule?.recreateOnUpdate ?? []).filter((k) => changed.some((p) => pathMatches(k, p)));
-                    if (recreate.length > 0 || stale) {
-                        step.recreates = true;
-                        step.reasons.push(
-                            stale && recreate.length === 0
-                                ? "the stream is stale: the provider recreates it (CREATE OR REPLACE, RecreateWhenStreamIsStale)"
-                                : `the provider recreates it on a change of ${recreate.join(", ")} (CREATE OR REPLACE)`,
-                        );
-                    }
-                    const renamed = (rule?.renames ?? []).find((k) => changed.some((p) => pathMatches(k, p)));
-                    if (renamed && rule?.identity) {
-                        step.renames = {
-                            from: rule.identity(old.inputs, old.outputs) ?? "",
-                            to: rule.identity(neu.inputs, neu.outputs) ?? "",
-                        };
-                        step.reasons.push(`renamed in place: ${step.renames.from} → ${step.renames.to} (ALTER ... RENAME TO)`);
-                    }
-                }
-            }
-        }
-        if (neu.type === "command:local:Command") step.command = commandStep(step.op, old, neu, ctx.opts);
+        const step: Step = old
+            ? changeStep(old, neu, ctx, forced, byUrn)
+            : { ...resourceOf(neu), new: neu, op: "create", changed: [], replaceKeys: [], reasons: ["not in the old state"] };
+        if (neu.type === COMMAND) step.command = commandStep(step.op, old, neu, ctx.opts);
         steps.push(step);
         byUrn.set(neu.urn, step);
     }
     // Removed resources, deleted at the end in reverse dependency order.
-    const matchedOld = new Set(oldUrnOfNew.values());
-    const removed = dependencyOrder(oldRun.resources.filter((r) => !matchedOld.has(r.urn))).reverse();
-    for (const old of removed) {
-        const step: Step = {
-            urn: old.urn,
-            type: old.type,
-            name: old.name,
-            parent: old.parent,
-            custom: old.custom,
-            old,
-            op: "delete",
-            changed: [],
-            replaceKeys: [],
-            reasons: ["not in the new program"],
-        };
-        if (old.protect) step.refused = `unable to delete ${describeResource(old)}: it is protected (the engine stops the update)`;
+    const matchedOld = new Set([...ctx.matched.values()].map((o) => o.urn));
+    for (const old of dependencyOrder(oldRun.resources.filter((r) => !matchedOld.has(r.urn))).reverse()) {
+        const step: Step = { ...resourceOf(old), old, op: "delete", changed: [], replaceKeys: [], reasons: ["not in the new program"] };
+        if (old.protect) step.refused = refusal("delete", old);
         if (old.retainOnDelete) step.abandons = true;
-        if (old.type === "command:local:Command") step.command = commandStep("delete", old, undefined, ctx.opts);
+        if (old.type === COMMAND) step.command = commandStep("delete", old, undefined, ctx.opts);
         steps.push(step);
     }
     return steps;
@@ -668,7 +647,7 @@ export function parseCopy(sql: string): { stage: string[]; path: string; source?
 }
 
 const sqlOf = (r: CapturedResource): string | undefined =>
-    r.type === "command:local:Command"
+    r.type === COMMAND
         ? r.inputs.environment?.BACKFILL_COPY_SQL
         : r.type === "snowflake:index/task:Task"
           ? r.inputs.sqlStatement
@@ -730,9 +709,6 @@ function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[])
 // -------------------------------------------------------------------------------------------------
 // Verdicts
 // -------------------------------------------------------------------------------------------------
-
-const STREAM = "snowflake:index/streamOnTable:StreamOnTable";
-const COMMAND = "command:local:Command";
 
 /**
  * For an object the provider can rename in place, deleted while another of its type is created in
