@@ -103,6 +103,8 @@ export interface Verdict {
     duplicates?: boolean;
 }
 
+const verdict = (kind: VerdictKind, level: VerdictLevel, urn: string, message: string): Verdict => ({ kind, level, urn, message });
+
 export interface LifecyclePlan {
     steps: Step[];
     verdicts: Verdict[];
@@ -522,6 +524,16 @@ function containerMoves(steps: Step[], rules: Record<string, ReplaceRule>): Map<
     return out;
 }
 
+/** Why a name's holder is still there when another object takes the name (an "existing" one: whose it is says). */
+const STILL_THERE: Partial<Record<Holder["how"], string>> = {
+    "crawler-made": " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)",
+    moved: ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)",
+    abandoned: ", left in place by retainOnDelete",
+    new: ", created earlier in this update",
+};
+/** Types whose create returns the existing object of that name instead of failing (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html). */
+const SNS_IDEMPOTENT = new Set(["aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription"]);
+
 function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Map<string, string>): Verdict[] {
     const verdicts: Verdict[] = [];
     const present = new Map<string, Holder[]>();
@@ -545,8 +557,8 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
     // after it (with the crawler's tablePrefix), in its database. Deleting the crawler leaves them.
     for (const s of steps) {
         if (s.old?.type !== "aws:glue/crawler:Crawler" || typeof s.old.inputs.databaseName !== "string") continue;
-        for (const t of s.old.inputs.s3Targets ?? []) {
-            const folder = typeof t?.path === "string" ? t.path.replace(/\/+$/, "").split("/").pop()?.toLowerCase() : undefined;
+        for (const t of targets(s.old)) {
+            const folder = folderOf(t).toLowerCase();
             if (!folder) continue;
             add(key("aws:glue/catalogTable:CatalogTable", `${s.old.inputs.databaseName}.${s.old.inputs.tablePrefix ?? ""}${folder}`), {
                 urn: s.old.urn,
@@ -588,30 +600,16 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         const k = key(s.type, id);
         const holders = (present.get(k) ?? []).filter((h) => !(s.renames && h.urn === s.old?.urn) && !gone(h, s));
         for (const h of holders) {
-            const whose =
-                h.how === "crawler-made" ? `the table crawler ${h.name} made` : h.urn === s.old?.urn ? "its own old object" : `${h.name}`;
+            const own = h.urn === s.old?.urn;
+            const whose = h.how === "crawler-made" ? `the table crawler ${h.name} made` : own ? "its own old object" : h.name;
             const state =
-                h.how === "crawler-made"
-                    ? " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)"
-                    : h.how === "moved"
-                      ? ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)"
-                      : h.how === "abandoned"
-                        ? ", left in place by retainOnDelete"
-                        : h.how === "new"
-                          ? ", created earlier in this update"
-                          : h.urn === s.old?.urn
-                            ? ", still there until the replacement's delete at the end"
-                            : ", which this update does not delete first";
-            const idempotent =
-                s.type === "aws:sns/topic:Topic" || s.type === "aws:sns/topicSubscription:TopicSubscription"
-                    ? " SNS returns the existing one instead of failing, and the delete of the old one then removes it."
-                    : ' The provider fails with "already exists".';
-            verdicts.push({
-                kind: "fixed-name-collision",
-                level: "error",
-                urn: s.urn,
-                message: `${typeLabel(s.type)} ${s.name} ${what} ${id} while ${whose} has that name${state}.${idempotent}`,
-            });
+                STILL_THERE[h.how] ??
+                (own ? ", still there until the replacement's delete at the end" : ", which this update does not delete first");
+            const idempotent = SNS_IDEMPOTENT.has(s.type)
+                ? " SNS returns the existing one instead of failing, and the delete of the old one then removes it."
+                : ' The provider fails with "already exists".';
+            const message = `${typeLabel(s.type)} ${s.name} ${what} ${id} while ${whose} has that name${state}.${idempotent}`;
+            verdicts.push(verdict("fixed-name-collision", "error", s.urn, message));
         }
         if (s.renames) {
             const from = key(s.type, s.renames.from);
@@ -646,6 +644,15 @@ export function parseCopy(sql: string): { stage: string[]; path: string; source?
     };
 }
 
+/** `DB.SCHEMA.NAME` of a Snowflake schema object, unquoted. */
+const schemaObject = (r: CapturedResource) =>
+    [r.inputs.database, r.inputs.schema, r.inputs.name].map((v) => String(v).replace(/"/g, "")).join(".");
+/** A crawler's S3 target paths. */
+const targets = (r: CapturedResource): string[] =>
+    (r.inputs.s3Targets ?? []).map((t: any) => t?.path).filter((p: unknown): p is string => typeof p === "string");
+/** The last folder of an S3 path, which a crawler names its table after. */
+const folderOf = (s3Path: string) => s3Path.replace(/\/+$/, "").split("/").pop() ?? "";
+
 const sqlOf = (r: CapturedResource): string | undefined =>
     r.type === COMMAND
         ? r.inputs.environment?.BACKFILL_COPY_SQL
@@ -655,17 +662,11 @@ const sqlOf = (r: CapturedResource): string | undefined =>
 
 /** The S3 location the unloads of a stream write to, from its backfill's or task's COPY and the stage's URL. */
 export function exportLocation(run: ProgramRun, stream: CapturedResource): string | undefined {
-    const streamId = [stream.inputs.database, stream.inputs.schema, stream.inputs.name].map((v) => String(v).replace(/"/g, ""));
     for (const r of run.resources) {
         const sql = sqlOf(r);
         const copy = sql ? parseCopy(sql) : undefined;
-        if (!copy?.source || copy.source.join(".") !== streamId.join(".")) continue;
-        const stage = run.resources.find(
-            (s) =>
-                s.type === "snowflake:index/stage:Stage" &&
-                [s.inputs.database, s.inputs.schema, s.inputs.name].map((v) => String(v).replace(/"/g, "")).join(".") ===
-                    copy.stage.join("."),
-        );
+        if (!copy?.source || copy.source.join(".") !== schemaObject(stream)) continue;
+        const stage = run.resources.find((s) => s.type === "snowflake:index/stage:Stage" && schemaObject(s) === copy.stage.join("."));
         if (stage?.inputs.url) return withSlash(`${withSlash(stage.inputs.url)}${copy.path}`);
     }
     return undefined;
@@ -682,8 +683,6 @@ export function exportLocation(run: ProgramRun, stream: CapturedResource): strin
  */
 function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): string[][] {
     const out: string[][] = [];
-    const targets = (r: CapturedResource): string[] =>
-        (r.inputs.s3Targets ?? []).map((t: any) => t?.path).filter((p: unknown): p is string => typeof p === "string");
     for (const r of newRun.resources) {
         if (r.type === "aws:glue/catalogTable:CatalogTable" && r.inputs.storageDescriptor?.location) {
             const locations = [withSlash(r.inputs.storageDescriptor.location)];
@@ -697,10 +696,7 @@ function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[])
             const old = s?.old ?? oldRun.resources.find((o) => o.type === r.type && o.inputs.name === r.inputs.name);
             const kept = old && old.inputs.databaseName === r.inputs.databaseName ? targets(old) : [];
             // One table per target folder: each new target with the old targets of the same folder name.
-            for (const t of targets(r)) {
-                const folder = t.replace(/\/+$/, "").split("/").pop();
-                out.push([withSlash(t), ...kept.filter((k) => k.replace(/\/+$/, "").split("/").pop() === folder).map(withSlash)]);
-            }
+            for (const t of targets(r)) out.push([withSlash(t), ...kept.filter((k) => folderOf(k) === folderOf(t)).map(withSlash)]);
         }
     }
     return out;
@@ -732,67 +728,42 @@ function renameHint(s: Step, steps: Step[], rule: ReplaceRule | undefined): stri
     );
 }
 
+/** What the delete of an object that holds data takes with it, by type; any other: its rows. */
+const DELETED_WITH: Record<string, (inputs: Record<string, any>) => string> = {
+    "aws:s3/bucket:Bucket": (i) =>
+        i.forceDestroy ? "with every object in it (forceDestroy)" : "which fails while it holds objects (forceDestroy is false)",
+    "aws:kms/key:Key": () => "(scheduled deletion): what it encrypted becomes unreadable",
+    "snowflake:index/database:Database": () => "with every schema, table and row in it",
+    "snowflake:index/schema:Schema": () => "with every table and row in it",
+};
+
 function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ctx, moved: Map<string, string>): Verdict[] {
     const out: Verdict[] = [];
     for (const s of steps) {
-        if ((s.op !== "delete" && s.op !== "replace") || !s.old || !s.custom) continue;
-        const rule = rules[s.type];
-        const verb = s.op === "delete" ? "deleted" : "replaced";
-        const label = `${typeLabel(s.type)} ${rule?.identity?.(s.old.inputs, s.old.outputs) ?? s.name}`;
         // Moved by its container's rename: the delete looks for it under its old name and finds nothing.
-        if (moved.has(s.old.urn)) continue;
-        const rename = renameHint(s, steps, rule);
+        if ((s.op !== "delete" && s.op !== "replace") || !s.old || !s.custom || moved.has(s.old.urn)) continue;
+        const rule = rules[s.type];
+        const label = `${typeLabel(s.type)} ${rule?.identity?.(s.old.inputs, s.old.outputs) ?? s.name} is ${s.op === "delete" ? "deleted" : "replaced"}`;
+        const say = (level: VerdictLevel, what: string) => out.push(verdict("data-replaced-or-deleted", level, s.urn, `${label}${what}`));
         if (s.abandons) {
-            out.push({
-                kind: "data-replaced-or-deleted",
-                level: "advisory",
-                urn: s.urn,
-                message: `${label} is ${verb} but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand${rename}`,
-            });
-            continue;
-        }
-        switch (rule?.holds) {
-            case "data": {
-                const what =
-                    s.type === "aws:s3/bucket:Bucket"
-                        ? s.old.inputs.forceDestroy
-                            ? "with every object in it (forceDestroy)"
-                            : "which fails while it holds objects (forceDestroy is false)"
-                        : s.type === "aws:kms/key:Key"
-                          ? "(scheduled deletion): what it encrypted becomes unreadable"
-                          : s.type === "snowflake:index/database:Database"
-                            ? "with every schema, table and row in it"
-                            : s.type === "snowflake:index/schema:Schema"
-                              ? "with every table and row in it"
-                              : "with its rows";
-                out.push({
-                    kind: "data-replaced-or-deleted",
-                    level: "error",
-                    urn: s.urn,
-                    message: `${label} is ${verb}: the old one is deleted ${what}${rename}`,
-                });
-                break;
-            }
-            case "catalog":
-                out.push({
-                    kind: "data-replaced-or-deleted",
-                    level: "advisory",
-                    urn: s.urn,
-                    message: `${label} is ${verb}: the old one is deleted with its ${s.type.endsWith("CatalogDatabase") ? "tables and " : ""}partitions (the S3 data stays; the catalogue is rebuilt by crawling)`,
-                });
-                break;
-            case "messages": {
-                const held = factHas(ctx.facts.withMessages, s.old);
-                out.push({
-                    kind: "data-replaced-or-deleted",
-                    level: held ? "error" : "advisory",
-                    urn: s.urn,
-                    message: `${label} is ${verb}: ${held ? "the messages it holds are lost" : "events still in it (not yet crawled) are lost with it"}`,
-                });
-                break;
-            }
-            default:
-                break;
+            const what =
+                " but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand";
+            say("advisory", `${what}${renameHint(s, steps, rule)}`);
+        } else if (rule?.holds === "data") {
+            const what = DELETED_WITH[s.type]?.(s.old.inputs) ?? "with its rows";
+            say("error", `: the old one is deleted ${what}${renameHint(s, steps, rule)}`);
+        } else if (rule?.holds === "catalog") {
+            const tables = s.type.endsWith("CatalogDatabase") ? "tables and " : "";
+            say(
+                "advisory",
+                `: the old one is deleted with its ${tables}partitions (the S3 data stays; the catalogue is rebuilt by crawling)`,
+            );
+        } else if (rule?.holds === "messages") {
+            const held = factHas(ctx.facts.withMessages, s.old);
+            say(
+                held ? "error" : "advisory",
+                `: ${held ? "the messages it holds are lost" : "events still in it (not yet crawled) are lost with it"}`,
+            );
         }
     }
     return out;
@@ -807,7 +778,7 @@ function eventGapVerdicts(steps: Step[], rules: Record<string, ReplaceRule>): Ve
             s.mode === "delete-before-replace"
                 ? `deleted before its replacement exists: S3 events of that window are not delivered${s.type === "aws:sqs/queue:Queue" ? " (and SQS refuses a queue of the same name for 60 s after a delete)" : ""}`
                 : "replaced: events published to the old one until it is deleted are not seen by the new one";
-        out.push({ kind: "event-gap", level: "advisory", urn: s.urn, message: `${label} is ${why}` });
+        out.push(verdict("event-gap", "advisory", s.urn, `${label} is ${why}`));
     }
     return out;
 }
@@ -834,26 +805,17 @@ function exportVerdicts(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): 
               : newLoc
                 ? `into ${newLoc}`
                 : "";
-        out.push({
-            kind: "rows-exported-again",
-            level: "advisory",
-            urn: s.urn,
-            duplicates,
-            message:
-                `every row of ${table} is exported again: stream ${s.new!.inputs.name} is ${how} with SHOW_INITIAL_ROWS ${where}`.trim(),
-        });
+        const message = `every row of ${table} is exported again: stream ${s.new!.inputs.name} is ${how} with SHOW_INITIAL_ROWS ${where}`;
+        out.push({ ...verdict("rows-exported-again", "advisory", s.urn, message.trim()), duplicates });
         if (s.parent) flaggedParents.add(s.parent);
     }
     // A backfill that runs its create again on a stream that was not re-created exports the rows
     // the stream holds, beside the task.
     for (const s of steps.filter((x) => x.type === COMMAND && x.old && x.command?.runs === "create" && x.op !== "create")) {
         if (s.parent && flaggedParents.has(s.parent)) continue;
-        out.push({
-            kind: "rows-exported-again",
-            level: "advisory",
-            urn: s.urn,
-            message: `backfill ${s.name} runs its create script again (${s.op === "replace" ? "replaced" : "an update without an update script"}): it unloads what the stream holds, beside the task`,
-        });
+        const why = s.op === "replace" ? "replaced" : "an update without an update script";
+        const message = `backfill ${s.name} runs its create script again (${why}): it unloads what the stream holds, beside the task`;
+        out.push(verdict("rows-exported-again", "advisory", s.urn, message));
     }
     return out;
 }
@@ -881,7 +843,7 @@ export function planLifecycle(oldRun: ProgramRun, newRun: ProgramRun, opts: Life
     }
     const moved = containerMoves(steps, rules);
     const verdicts: Verdict[] = [
-        ...steps.filter((s) => s.refused).map((s): Verdict => ({ kind: "refused", level: "error", urn: s.urn, message: s.refused! })),
+        ...steps.filter((s) => s.refused).map((s) => verdict("refused", "error", s.urn, s.refused!)),
         ...collisions(steps, rules, moved),
         ...dataVerdicts(steps, rules, ctx, moved),
         ...exportVerdicts(oldRun, newRun, steps),
@@ -900,13 +862,13 @@ export function lifecycleSummaryLine(plan: Pick<LifecyclePlan, "summary">): stri
 
 /** The verdict of a program that throws when it runs over the state an update leaves. */
 export function programFailsVerdict(urn: string, error: unknown): Verdict {
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-        kind: "program-fails",
-        level: "error",
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    return verdict(
+        "program-fails",
+        "error",
         urn,
-        message: `the program fails over the state this update leaves (every later pulumi up fails the same way): ${message.split("\n")[0]}`,
-    };
+        `the program fails over the state this update leaves (every later pulumi up fails the same way): ${message}`,
+    );
 }
 
 /** Whether a plan must stop a deployment: any error verdict. */
