@@ -854,6 +854,21 @@ export function planLifecycle(oldRun: ProgramRun, newRun: ProgramRun, opts: Life
     return { steps, verdicts, summary };
 }
 
+/**
+ * The stdout each command holds in the state after the plan's steps, where it is not a fresh
+ * create's: pulumi-command keeps it, or stores what `update` prints. `changed`: the first command
+ * whose stored stdout is not what the new run printed, so that the new program must run again over
+ * them (a program that reads that stdout and throws breaks every later `pulumi up`).
+ */
+export function stdoutsAfterUpdate(plan: LifecyclePlan, newRun: ProgramRun): { stored: Record<string, string>; changed?: string } {
+    const stored: Record<string, string> = {};
+    for (const s of plan.steps)
+        if (s.new && s.command && s.command.runs !== "create" && s.command.storedStdout !== undefined)
+            stored[s.urn] = s.command.storedStdout;
+    const printed = new Map(newRun.resources.map((r) => [r.urn, r.outputs.stdout]));
+    return { stored, changed: Object.keys(stored).find((urn) => stored[urn] !== printed.get(urn)) };
+}
+
 /** `N to create, M to update, R to replace, D to delete`. */
 export function lifecycleSummaryLine(plan: Pick<LifecyclePlan, "summary">): string {
     const { create, update, replace, delete: del } = plan.summary;
