@@ -190,6 +190,23 @@ export function configureHint(policy: string, config: Record<string, unknown> | 
     return JSON.stringify({ [policy]: entry }).replace(/([:,])(?=["{[\d])/g, "$1 ");
 }
 
+/** Visits each item, then its children, with the indent of its depth (four spaces a level, from one); an item whose parent is not in `items` is at the top. */
+export function walkTree<T extends { urn: string; parent?: string }>(items: T[], visit: (item: T, indent: string) => void): void {
+    const known = new Set(items.map((r) => r.urn));
+    const children = new Map<string | undefined, T[]>();
+    for (const r of items) {
+        const parent = r.parent && known.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            visit(r, "    ".repeat(depth));
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(undefined, 1);
+}
+
 export interface PlanFormat {
     /** Columns to fit the lines in (default: no limit). */
     width?: number;
@@ -207,26 +224,14 @@ export function formatPlan(result: PlanResult, format: PlanFormat = {}): string 
     const repeated = new Set(rules.filter((r) => r.repeated !== undefined).map((r) => `${r.policy}\0${r.level}`));
     const inTree = violations.filter((v) => !repeated.has(`${v.policy}\0${v.level}`));
     const known = new Set(resources.map((r) => r.urn));
-    const children = new Map<string | undefined, PlannedResource[]>();
-    for (const r of resources) {
-        const parent = r.parent && known.has(r.parent) ? r.parent : undefined;
-        children.set(parent, [...(children.get(parent) ?? []), r]);
-    }
-    const violationLines = (urn: string | undefined, indent: string) =>
-        inTree.filter((v) => v.urn === urn).map((v) => `${indent}${MARK[v.level]}  ${v.policy}: ${v.message}`);
-    const walk = (parent: string | undefined, depth: number) => {
-        for (const r of children.get(parent) ?? []) {
-            const indent = "    ".repeat(depth);
-            const details = detailsOf(r);
-            lines.push(`${indent}+ ${r.type}  ${r.name}${r.defaultProvider ? " (default provider)" : ""}${details ? `  ${details}` : ""}`);
-            lines.push(...violationLines(r.urn, `${indent}      `));
-            walk(r.urn, depth + 1);
-        }
-    };
     const mode = result.preview ? "first preview: values computed from other resources are unknown" : "offline, under mocks";
     lines.push(`Plan: stack ${result.stack}, program ${result.program} (${mode}); policy pack ${PACK_NAME}@v${PACK_VERSION}`);
     lines.push(`+ pulumi:pulumi:Stack  ${resources.length > 0 ? stackAndProject(resources[0].urn).project : "project"}-${result.stack}`);
-    walk(undefined, 1);
+    walkTree(resources, (r: PlannedResource, indent) => {
+        const details = detailsOf(r);
+        lines.push(`${indent}+ ${r.type}  ${r.name}${r.defaultProvider ? " (default provider)" : ""}${details ? `  ${details}` : ""}`);
+        for (const v of inTree.filter((x) => x.urn === r.urn)) lines.push(`${indent}      ${MARK[v.level]}  ${v.policy}: ${v.message}`);
+    });
     const orphaned = inTree.filter((v) => v.urn === undefined || !known.has(v.urn));
     if (orphaned.length > 0) {
         lines.push("Stack-level:");
