@@ -506,20 +506,17 @@ interface Holder {
  * `ALTER ... RENAME`) have taken what they hold with them: old URN → identity after the moves, for
  * the objects that moved.
  */
+/** The name an old object has (its rule's identity), when the rule fixes one. */
+const oldIdentity = (s: Step, rules: Record<string, ReplaceRule>): string | undefined =>
+    s.old?.custom ? rules[s.type]?.identity?.(s.old.inputs, s.old.outputs) : undefined;
+
 function containerMoves(steps: Step[], rules: Record<string, ReplaceRule>): Map<string, string> {
     const moves = steps.filter((s) => s.renames && s.old).map((s) => s.renames!);
     const out = new Map<string, string>();
     for (const s of steps) {
-        const rule = rules[s.type];
-        if (!s.old || !rule?.identity || !rule.container || !s.old.custom) continue;
-        const id = rule.identity(s.old.inputs, s.old.outputs);
-        if (id === undefined) continue;
-        for (const m of moves) {
-            if (id.startsWith(`${m.from}.`)) {
-                out.set(s.old.urn, `${m.to}${id.slice(m.from.length)}`);
-                break;
-            }
-        }
+        const id = rules[s.type]?.container ? oldIdentity(s, rules) : undefined;
+        const m = id === undefined ? undefined : moves.find((m) => id.startsWith(`${m.from}.`));
+        if (m) out.set(s.old!.urn, `${m.to}${id!.slice(m.from.length)}`);
     }
     return out;
 }
@@ -542,16 +539,10 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
     const order = new Map(steps.map((s, i) => [s.urn, i]));
 
     for (const s of steps) {
-        const rule = rules[s.type];
-        if (!s.old || !rule?.identity || !s.old.custom) continue;
-        const id = rule.identity(s.old.inputs, s.old.outputs);
+        const id = oldIdentity(s, rules);
         if (id === undefined) continue;
-        const at = moved.get(s.old.urn) ?? id;
-        add(key(s.type, at), {
-            urn: s.old.urn,
-            name: s.old.name,
-            how: moved.has(s.old.urn) ? "moved" : s.abandons ? "abandoned" : "existing",
-        });
+        const how = moved.has(s.old!.urn) ? "moved" : s.abandons ? "abandoned" : "existing";
+        add(key(s.type, moved.get(s.old!.urn) ?? id), { urn: s.old!.urn, name: s.old!.name, how });
     }
     // Glue tables a crawler with S3 targets made (outside the stack): one per target folder, named
     // after it (with the crawler's tablePrefix), in its database. Deleting the crawler leaves them.
@@ -743,7 +734,7 @@ function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ct
         // Moved by its container's rename: the delete looks for it under its old name and finds nothing.
         if ((s.op !== "delete" && s.op !== "replace") || !s.old || !s.custom || moved.has(s.old.urn)) continue;
         const rule = rules[s.type];
-        const label = `${typeLabel(s.type)} ${rule?.identity?.(s.old.inputs, s.old.outputs) ?? s.name} is ${s.op === "delete" ? "deleted" : "replaced"}`;
+        const label = `${typeLabel(s.type)} ${oldIdentity(s, rules) ?? s.name} is ${s.op === "delete" ? "deleted" : "replaced"}`;
         const say = (level: VerdictLevel, what: string) => out.push(verdict("data-replaced-or-deleted", level, s.urn, `${label}${what}`));
         if (s.abandons) {
             const what =

@@ -77,17 +77,13 @@ export interface PlanOptions {
     preview?: boolean;
 }
 
-export interface PlanResult {
+export interface PlanResult extends Evaluation {
     stack: string;
     program: string;
     preview: boolean;
     resources: PlannedResource[];
     /** Per policy: the configuration it ran with. */
     policyConfig: Record<string, Record<string, unknown>>;
-    /** Policies that ran (not disabled). */
-    policies: { name: string; level: EnforcementLevel }[];
-    violations: Violation[];
-    notApplicable: { policy: string; reason?: string; urn?: string }[];
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -359,6 +355,7 @@ export function previewOf(preview: PlannedResource[], update: PlannedResource[])
 // -------------------------------------------------------------------------------------------------
 
 export interface Evaluation {
+    /** Policies that ran (not disabled). */
     policies: { name: string; level: EnforcementLevel }[];
     violations: Violation[];
     notApplicable: { policy: string; reason?: string; urn?: string }[];
