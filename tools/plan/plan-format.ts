@@ -25,11 +25,16 @@ const parseJson = (v: unknown): any => {
     }
 };
 
+/** A JSON policy document's statements (one, or a list) as a list. */
+const statementList = (policy: unknown): any[] | undefined => {
+    const doc = parseJson(policy);
+    return doc?.Statement === undefined ? undefined : [doc.Statement].flat();
+};
+
 /** `Sid1,Sid2` or `2 statements` for a JSON policy document. */
 function statements(policy: unknown): string | undefined {
-    const doc = parseJson(policy);
-    if (!doc || doc.Statement === undefined) return undefined;
-    const list: any[] = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    const list = statementList(policy);
+    if (!list) return undefined;
     const sids = list.map((s) => s?.Sid).filter((s) => typeof s === "string");
     return sids.length === list.length ? sids.join(",") : `${list.length} statement${list.length === 1 ? "" : "s"}`;
 }
@@ -84,19 +89,15 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
     "aws:kms/alias:Alias": (i) => ({ name: i.name }),
     "aws:iam/role:Role": (i) => ({
         name: i.name,
-        trusts: (() => {
-            const doc = parseJson(i.assumeRolePolicy);
-            const list: any[] = doc ? (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) : [];
-            return list
-                .map((s) =>
-                    s?.Principal === "*"
-                        ? "*"
-                        : Object.values(s?.Principal ?? {})
-                              .flat()
-                              .join("+"),
-                )
-                .join(",");
-        })(),
+        trusts: (statementList(i.assumeRolePolicy) ?? [])
+            .map((s) =>
+                s?.Principal === "*"
+                    ? "*"
+                    : Object.values(s?.Principal ?? {})
+                          .flat()
+                          .join("+"),
+            )
+            .join(","),
     }),
     "aws:iam/rolePolicy:RolePolicy": (i) => ({ statements: statements(i.policy) }),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => ({ policy: lastSegment(i.policyArn) }),
