@@ -291,16 +291,13 @@ export interface RunSinceOptions extends SinceOptions {
  * any verdict with `failOnAdvisory`, 0 otherwise.
  */
 export async function runSince(opts: RunSinceOptions): Promise<number> {
-    let result: SinceResult;
-    try {
-        result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) });
-    } catch (e) {
-        await opts.gate?.();
-        // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
-        console.error((e as Error).message);
+    const result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) }).catch((e: Error) => e);
+    await opts.gate?.();
+    // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
+    if (result instanceof Error) {
+        console.error(result.message);
         return 2;
     }
-    await opts.gate?.();
     console.log(fitLines(formatSince(result), outputWidth()));
     return sinceExitCode(result.plan, opts.failOnAdvisory === true);
 }
