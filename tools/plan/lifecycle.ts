@@ -269,29 +269,17 @@ export function staticCommandUpdate(update: Pick<CommandUpdate, "script" | "prev
 }
 
 function commandStep(op: Op, old: CapturedResource | undefined, neu: CapturedResource | undefined, opts: LifecycleOptions): CommandStep {
-    const inputs = (neu ?? old)!.inputs;
-    if (op === "create" || op === "replace") return { runs: inputs.create ? "create" : "none", script: inputs.create, stdoutKnown: true };
-    if (op === "same" || op === "delete") return { runs: "none", storedStdout: old?.outputs.stdout, stdoutKnown: true };
+    if (op === "create" || op === "replace")
+        return { runs: neu!.inputs.create ? "create" : "none", script: neu!.inputs.create, stdoutKnown: true };
     // update: `update` when set, else `create` (commandController.go Update).
-    const script: string | undefined = neu!.inputs.update ?? neu!.inputs.create;
-    if (script === undefined) return { runs: "none", storedStdout: old!.outputs.stdout, stdoutKnown: true };
-    const oldStdout: string = old!.outputs.stdout ?? "";
-    const previousStdout = neu!.inputs.addPreviousOutputInEnv === false || oldStdout === "" ? undefined : oldStdout;
+    const script: string | undefined = op === "update" ? (neu!.inputs.update ?? neu!.inputs.create) : undefined;
+    if (script === undefined) return { runs: "none", storedStdout: old?.outputs.stdout, stdoutKnown: true };
+    const [o, n] = [old!, neu!];
+    const oldStdout: string = o.outputs.stdout ?? "";
+    const previousStdout = n.inputs.addPreviousOutputInEnv === false || oldStdout === "" ? undefined : oldStdout;
     const simulate = opts.simulateCommandUpdate ?? staticCommandUpdate;
-    const printed = simulate({
-        urn: neu!.urn,
-        script,
-        environment: { ...(neu!.inputs.environment ?? {}) },
-        previousStdout,
-        old: old!,
-        new: neu!,
-    });
-    return {
-        runs: neu!.inputs.update !== undefined ? "update" : "create",
-        script,
-        storedStdout: printed,
-        stdoutKnown: printed !== undefined,
-    };
+    const printed = simulate({ urn: n.urn, script, environment: { ...(n.inputs.environment ?? {}) }, previousStdout, old: o, new: n });
+    return { runs: n.inputs.update !== undefined ? "update" : "create", script, storedStdout: printed, stdoutKnown: printed !== undefined };
 }
 
 // -------------------------------------------------------------------------------------------------
