@@ -70,12 +70,11 @@ export const s3Prefix: Rule = (v) => {
         return "an S3 prefix: folders of lower-case letters, digits, _ or - joined by /, without a leading or trailing / (at most 200)";
     }
     // AWSGlueServiceRole lets any role holding it get, put and delete objects under any key that
-    // contains "aws-glue-" (and read "crawler-public"): the program's crawlers no longer hold it,
-    // but other roles of the account may, and a prefix holding such keys would open the lake to them.
+    // contains "aws-glue-" (`arn:aws:s3:::*/*aws-glue-*/*`; its `crawler-public*` names buckets, not
+    // keys): the program's crawlers no longer hold it, but other roles of the account may, and a
+    // prefix holding such keys would open the lake to them.
     // https://docs.aws.amazon.com/aws-managed-policy/latest/reference/AWSGlueServiceRole.html
-    if (v.includes("aws-glue-") || v.includes("crawler-public")) {
-        return 'an S3 prefix without "aws-glue-" or "crawler-public" (AWSGlueServiceRole opens such keys to every crawler)';
-    }
+    if (v.includes("aws-glue-")) return 'an S3 prefix without "aws-glue-" (AWSGlueServiceRole opens such keys to every crawler)';
     return undefined;
 };
 

@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "./catalog/arrival";
 import { parseCron } from "./cron";
+import { ATHENA_RESULTS_PREFIX } from "./lake-context";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
 import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
@@ -126,6 +127,15 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
 
     const production = bool("production");
     const exportPrefix = str("exportPrefix", naming.s3Prefix);
+    // Athena's query results expire after athenaResultsDays (lake/lifecycle-rules.ts): exports under
+    // that prefix would expire with them.
+    if (exportPrefix === ATHENA_RESULTS_PREFIX || exportPrefix?.startsWith?.(`${ATHENA_RESULTS_PREFIX}/`)) {
+        p.add(
+            "exportPrefix",
+            `an S3 prefix outside "${ATHENA_RESULTS_PREFIX}/", whose Athena query results expire after athenaResultsDays`,
+            exportPrefix,
+        );
+    }
     const encryption = oneOf("encryption", Object.values(Encryption));
     const versioning = bool("versioning");
     // A production lake holds the only copy of rows Snowflake has since deleted: a typo must not

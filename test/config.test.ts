@@ -224,8 +224,16 @@ describe("config: parseSettings", () => {
         [
             "prefix Glue's managed policy opens to every crawler",
             { [k("exportPrefix")]: "lake/aws-glue-exports" },
-            /exportPrefix: expected an S3 prefix without "aws-glue-" or "crawler-public"/,
+            /exportPrefix: expected an S3 prefix without "aws-glue-" \(AWSGlueServiceRole/,
         ],
+        ...["athena-results", "athena-results/exports"].map((prefix): Case => [
+            `prefix ${prefix}, where Athena's results expire`,
+            { [k("exportPrefix")]: prefix },
+            at(
+                k("exportPrefix"),
+                /expected an S3 prefix outside "athena-results\/", whose Athena query results expire after athenaResultsDays/,
+            ),
+        ]),
         [
             "encryption unknown",
             { [k("encryption")]: "aws:kms" },
@@ -576,6 +584,10 @@ describe("config: parseSettings", () => {
             at(k("tables[0].overwrite"), /expected one of the table settings \(name, columns, partitionBy/),
         ],
     ];
+    it('accepts a prefix that merely contains "crawler-public" (AWSGlueServiceRole names buckets so, not keys) or starts like athena-results', () => {
+        for (const prefix of ["crawler-public-exports", "athena-results-archive/exports", "lake/athena-results"])
+            assert.equal(parseSettings(base({ [k("exportPrefix")]: prefix }), ctx).exportPrefix, prefix);
+    });
     for (const [what, over, expected] of invalid) {
         it(`refuses ${what}`, () => {
             const e = problems(base(over));

@@ -49,20 +49,11 @@ export class AccessLogBucket extends pulumi.ComponentResource {
         const region = args.region !== undefined ? { region: args.region } : {};
 
         // The bucket carries the component's name: `<stack>-access-logs` stays within S3's 63
-        // characters, with Pulumi's suffix, at the longest stack name.
+        // characters, with Pulumi's suffix, at the longest stack name. SSE-S3 only (no kmsKeyArn): a
+        // log target with SSE-KMS default encryption receives no logs (see above).
         const { bucket, publicAccess } = privateBucket({ bucket: name, prefix: name }, { retain: ctx.retain, region: args.region }, this);
         this.bucket = bucket;
         const bucketId = this.bucket.id;
-        // SSE-S3 only: a log target with SSE-KMS default encryption receives no logs (see above).
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                ...region,
-                bucket: bucketId,
-                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }],
-            },
-            child,
-        );
         const versioning = args.versioning
             ? new aws.s3.BucketVersioning(
                   `${name}-versioning`,

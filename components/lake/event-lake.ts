@@ -77,25 +77,9 @@ export class EventLake extends pulumi.ComponentResource {
         const child = { parent: this };
         const { settings, kmsKeyArn } = ctx;
 
-        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: ctx.retain }, this);
+        const { bucket, publicAccess } = privateBucket({ bucket: `${name}-bucket`, prefix: name }, { retain: ctx.retain, kmsKeyArn }, this);
         this.bucket = bucket;
         const bucketId = this.bucket.id;
-
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                bucket: bucketId,
-                rules: [
-                    kmsKeyArn
-                        ? {
-                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: kmsKeyArn },
-                              bucketKeyEnabled: true,
-                          }
-                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-                ],
-            },
-            child,
-        );
 
         const versioning = settings.versioning
             ? new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucketId, versioningConfiguration: { status: "Enabled" } }, child)

@@ -74,27 +74,11 @@ export class LakeReplica extends pulumi.ComponentResource {
 
         const { bucket, publicAccess } = privateBucket(
             { bucket: `${name}-bucket`, prefix: name },
-            { retain: ctx.retain, region: args.region },
+            { retain: ctx.retain, region: args.region, kmsKeyArn: this.key?.arn },
             this,
         );
         this.bucket = bucket;
         const bucketId = this.bucket.id;
-        new aws.s3.BucketServerSideEncryptionConfiguration(
-            `${name}-encryption`,
-            {
-                ...region,
-                bucket: bucketId,
-                rules: [
-                    this.key
-                        ? {
-                              applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: this.key.arn },
-                              bucketKeyEnabled: true,
-                          }
-                        : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
-                ],
-            },
-            child,
-        );
         const versioning = new aws.s3.BucketVersioning(
             `${name}-versioning`,
             { ...region, bucket: bucketId, versioningConfiguration: { status: "Enabled" } },

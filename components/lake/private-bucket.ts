@@ -13,10 +13,13 @@ export interface PrivateBucket {
  * whoever writes it (Snowflake's role, S3 replication, log delivery). A retained bucket (and so
  * its data) outlives `pulumi destroy`; otherwise it is emptied and removed with the stack.
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/about-object-ownership.html
+ *
+ * Default encryption: SSE-KMS with `kmsKeyArn` and an S3 Bucket Key (fewer KMS requests), else
+ * SSE-S3. https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucket-key.html
  */
 export function privateBucket(
     names: { bucket: string; prefix: string },
-    args: { retain: boolean; region?: pulumi.Input<string> },
+    args: { retain: boolean; region?: pulumi.Input<string>; kmsKeyArn?: pulumi.Input<string> },
     parent: pulumi.Resource,
 ): PrivateBucket {
     const child = { parent };
@@ -37,6 +40,22 @@ export function privateBucket(
     new aws.s3.BucketOwnershipControls(
         `${names.prefix}-ownership`,
         { ...region, bucket: bucket.id, rule: { objectOwnership: "BucketOwnerEnforced" } },
+        child,
+    );
+    new aws.s3.BucketServerSideEncryptionConfiguration(
+        `${names.prefix}-encryption`,
+        {
+            ...region,
+            bucket: bucket.id,
+            rules: [
+                args.kmsKeyArn
+                    ? {
+                          applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: args.kmsKeyArn },
+                          bucketKeyEnabled: true,
+                      }
+                    : { applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } },
+            ],
+        },
         child,
     );
     return { bucket, publicAccess };

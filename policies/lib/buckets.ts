@@ -96,6 +96,16 @@ export function everyBucketHas(
     return out;
 }
 
+/**
+ * Whether a lifecycle or replication rule's filter names tags: it then applies only to objects with
+ * those tags (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ReplicationRuleFilter.html), and
+ * Snowflake's unloads carry none.
+ */
+export function ruleFiltersByTag(rule: Record<string, any>): boolean {
+    const f = isRecord(rule.filter) ? rule.filter : {};
+    return f.tag !== undefined || (isRecord(f.and) && listOf(f.and.tags).length > 0) || (isRecord(f.and) && isRecord(f.and.tags));
+}
+
 /** The key prefix a lifecycle or replication rule applies to ("" for the whole bucket). */
 export function rulePrefixOf(rule: Record<string, any>): string {
     const f = isRecord(rule.filter) ? rule.filter : {};

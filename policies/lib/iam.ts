@@ -55,16 +55,22 @@ export function checkAllows(input: unknown, what: string, check: (s: Statement, 
 }
 
 export interface Principals {
-    /** `"*"` or `{ AWS: "*" }`: anyone. */
+    /**
+     * `"*"` or `{ AWS: "*" }`: anyone; so is an Allow with `NotPrincipal`, which admits every
+     * principal it does not name, anonymous users included
+     * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notprincipal.html).
+     */
     anyone: boolean;
     aws: string[];
     service: string[];
     federated: string[];
+    /** Principals of any other form (`CanonicalUser: <id>`, an S3 form that names no account), as `Key: value`. */
+    other: string[];
 }
 
 export function principalsOf(s: Statement): Principals {
     const p = s.Principal;
-    const out: Principals = { anyone: false, aws: [], service: [], federated: [] };
+    const out: Principals = { anyone: isAllow(s) && s.NotPrincipal !== undefined, aws: [], service: [], federated: [], other: [] };
     if (p === "*") {
         out.anyone = true;
         return out;
@@ -79,6 +85,7 @@ export function principalsOf(s: Statement): Principals {
             }
         } else if (k === "Service") out.service.push(...values);
         else if (k === "Federated") out.federated.push(...values);
+        else out.other.push(...values.map((v) => `${k}: ${v}`));
     }
     return out;
 }
@@ -117,23 +124,44 @@ export function conditionValues(s: Statement, key: string): { operator: string; 
 }
 
 /**
- * Whether a statement is confined to a source by `aws:SourceArn` or `aws:SourceAccount` (the
- * confused-deputy guard for service principals), with a value that is not a bare wildcard.
- * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ * The operators that confine a request to the values they name: they are false when the key is
+ * absent from the request. A negated operator (StringNotEquals...) and `...IfExists` are true then,
+ * and so is `ForAllValues:` ("also returns true if there are no context keys in the request"); AWS
+ * advises against set operators on single-valued keys such as aws:SourceArn, so `ForAnyValue:` is
+ * not counted either.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  */
-export function confinedToSource(s: Statement): boolean {
-    return ["aws:SourceArn", "aws:SourceAccount"].some((key) =>
-        conditionValues(s, key).some(
-            (c) =>
-                !c.operator.startsWith("ForAnyValue") &&
-                c.values.length > 0 &&
-                c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"),
-        ),
+const CONFINING = new Set(["stringequals", "stringequalsignorecase", "stringlike", "arnequals", "arnlike"]);
+
+/**
+ * Whether a condition value names its sources rather than a pattern of any: an exact value; or,
+ * with wildcards, an ARN whose account field is a literal account id (`arn:aws:events:<region>:<account>:rule/*`).
+ * ARN operators match wildcards in every field ("ArnEquals, ArnLike ... behave identically"), so
+ * `arn:aws:s3:::*` is every bucket of every account, and an account-id pattern is other accounts too.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_ARN
+ */
+function namesSources(key: string, v: unknown): boolean {
+    if (typeof v !== "string" || v === "") return false;
+    if (!/[*?]/.test(v)) return true;
+    if (/account$/i.test(key)) return false;
+    const fields = v.split(":");
+    return fields.length >= 6 && /^\d{12}$/.test(fields[4]);
+}
+
+/** Whether a statement binds `key` to named values: a confining operator, each value naming its sources. */
+export function bindsKey(s: Statement, key: string): boolean {
+    return conditionValues(s, key).some(
+        (c) => CONFINING.has(c.operator.toLowerCase()) && c.values.length > 0 && c.values.every((v) => namesSources(key, v)),
     );
 }
 
-/** Whether a statement has any condition at all. */
-export const hasCondition = (s: Statement): boolean => isRecord(s.Condition) && Object.keys(s.Condition).length > 0;
+/**
+ * Whether a statement is confined to a source by `aws:SourceArn` or `aws:SourceAccount` (the
+ * confused-deputy guard for service principals).
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html
+ */
+export const confinedToSource = (s: Statement): boolean => bindsKey(s, "aws:SourceArn") || bindsKey(s, "aws:SourceAccount");
 
 /** The account id of an AWS principal (`123456789012` or an IAM ARN); undefined when not recognisable. */
 export function accountOfPrincipal(principal: string): string | undefined {

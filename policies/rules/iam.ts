@@ -76,9 +76,20 @@ export function isDataAction(pattern: string): boolean {
     return DATA_SERVICES.includes(service) && !RESOURCELESS_ACTIONS.includes(p);
 }
 
-/** Whether a resource pattern covers every resource of a service: `*`, `arn:aws:s3:::*`, `arn:aws:sqs:*:*:*`... */
-export const isWildcardResource = (r: string): boolean =>
-    r === "*" || /^arn:[^:]*:(s3|sqs|sns|kms):[^:]*:[^:]*:(\*|\*\/\*|key\/\*|alias\/\*)$/.test(r);
+/**
+ * Whether a resource pattern covers every resource of a service: `*`, `arn:aws:s3:::*`,
+ * `arn:aws:sqs:*:*:*`... A `*` that ends an ARN field "can expand to match beyond the colon
+ * boundaries" (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html),
+ * so `arn:aws:sqs:*` and `arn:aws:sqs:eu-west-1:*` cover every queue too.
+ */
+export function isWildcardResource(r: string): boolean {
+    if (r === "*") return true;
+    const m = /^arn:[^:]*:(?:s3|sqs|sns|kms|\*):(.*)$/.exec(r);
+    if (!m) return false;
+    const fields = m[1].split(":");
+    if (fields.length < 3) return /^[*?]*\*$/.test(fields[fields.length - 1]);
+    return /^(?:(?:key|alias)\/)?[*?/]*\*[*?/]*$/.test(fields.slice(2).join(":"));
+}
 
 export interface PolicyDocumentInput {
     /** How the document is named in messages. */
@@ -243,7 +254,13 @@ export function checkCrossAccountPrincipals(kind: SharedDocumentKind, statements
         const label = `${kind} ${statementLabel(s, i)}`;
         const p = principalsOf(s);
         if (p.anyone && !confinedToSource(s))
-            out.push(`${label} allows Principal "*": name the accounts that may (the configured readers or endpoint owners)`);
+            out.push(
+                `${label} allows ${s.NotPrincipal !== undefined ? "every principal but those NotPrincipal names" : 'Principal "*"'}: name the accounts that may (the configured readers or endpoint owners)`,
+            );
+        for (const principal of p.other)
+            out.push(
+                `${label} allows ${principal}, whose account cannot be read from it: name an account principal (arn:aws:iam::<account id>:root)`,
+            );
         for (const principal of p.aws) {
             const account = accountOfPrincipal(principal);
             if (account !== undefined && config.accountIds.includes(account)) {
@@ -264,7 +281,11 @@ export function checkCrossAccountPrincipals(kind: SharedDocumentKind, statements
                     `${label} allows account ${account}, which the configuration does not name (${allowed.config === undefined ? `a ${kind} grants no other account` : `${configKey}: ${configured.join(", ") || "none"}`})`,
                 );
             } else {
-                const extra = actionsOf(s).filter((a) => !(allowed.actions ?? []).some((ok) => actionMatches(ok, a)));
+                // NotAction allows every action it does not list (reference_policies_elements_notaction.html).
+                const extra =
+                    s.NotAction !== undefined
+                        ? [`every action but ${listOf(s.NotAction).join(", ")} (NotAction)`]
+                        : actionsOf(s).filter((a) => !(allowed.actions ?? []).some((ok) => actionMatches(ok, a)));
                 if (extra.length > 0)
                     out.push(
                         `${label} allows ${account} ${extra.join(", ")}: a ${allowed.config === "readerAccounts" ? "reader" : "subscribing endpoint owner"} gets ${(allowed.actions ?? []).join(", ")} only`,

@@ -9,10 +9,10 @@ import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { queueSenders, topicPublishers } from "../lib/delivery";
 import { IDS, refersTo } from "../lib/graph";
-import { allowsAction, checkAllows, hasCondition, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
+import { allowsAction, bindsKey, checkAllows, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
 import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
-import { joinNames, known, truthy } from "../lib/values";
+import { joinNames, read, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -30,11 +30,27 @@ export function checkKeyRotation(props: Record<string, any>): string[] {
     return truthy(props.enableKeyRotation) ? [] : ["key rotation is not enabled: set enableKeyRotation to true"];
 }
 
-/** No key policy statement allows `Principal "*"` without any condition. */
+/**
+ * Condition keys that name who calls: a statement for `Principal "*"` is confined when it binds one
+ * of them. Any other condition (aws:SecureTransport, kms:ViaService alone...) leaves the key to
+ * every account. https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-caller-account
+ */
+const CALLER_KEYS = [
+    "kms:CallerAccount",
+    "aws:PrincipalAccount",
+    "aws:PrincipalOrgID",
+    "aws:PrincipalArn",
+    "aws:SourceAccount",
+    "aws:SourceArn",
+];
+
+/** No key policy statement allows everyone (`Principal "*"`, or `NotPrincipal`) unless a condition names the callers. */
 export function checkKeyPolicyNoPublicPrincipal(policy: unknown): string[] {
     return checkAllows(policy, "key policy", (s, label) =>
-        principalsOf(s).anyone && !hasCondition(s)
-            ? [`${label} allows Principal "*" without a condition: anyone could use the key; name the principals`]
+        principalsOf(s).anyone && !CALLER_KEYS.some((k) => bindsKey(s, k))
+            ? [
+                  `${label} allows Principal "*" without a condition naming the callers (${CALLER_KEYS.join(", ")}): anyone could use the key; name the principals`,
+              ]
             : [],
     );
 }
@@ -51,10 +67,17 @@ function keyOf(target: PolicyResource, resources: PolicyResource[]): PolicyResou
     return alias ? keys.find((k) => refersTo(alias, "targetKeyId", k, IDS.key)) : undefined;
 }
 
-/** Key policy statements of a key: its `policy` input, or a KeyPolicy resource of it. Undefined when not known. */
+/**
+ * Key policy statements of a key: its `policy` input, or a KeyPolicy resource of it. Without
+ * either, KMS gives the key its default policy, which admits the account's IAM policies and no
+ * service (https://docs.aws.amazon.com/kms/latest/developerguide/key-policy-default.html): no
+ * statement for a service. Undefined when not known (preview) or not readable.
+ */
 function keyStatements(key: PolicyResource, resources: PolicyResource[]): Statement[] | undefined {
     const keyPolicy = ofType(resources, T.keyPolicy).find((p) => refersTo(p, "keyId", key, IDS.key));
-    return known(() => statementsOf(keyPolicy ? keyPolicy.props.policy : key.props.policy));
+    const policy = read(() => (keyPolicy ? keyPolicy.props.policy : key.props.policy));
+    if (!policy.known) return undefined;
+    return policy.value === undefined || policy.value === null ? [] : statementsOf(policy.value);
 }
 
 /**
@@ -101,7 +124,7 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
 export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
     name: "kms-key-policy-no-public-principal",
     description:
-        'No KMS key policy allows Principal "*" without a condition (the account root and named service principals are how a key is shared).',
+        'No KMS key policy allows Principal "*" (or NotPrincipal) without a condition naming the callers (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID...); the account root and named service principals are how a key is shared.',
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: [

@@ -5,9 +5,16 @@
  * reach.
  */
 import { PolicyConfigSchema, PolicyResource } from "@pulumi/policy";
-import { accessLogTargets, encryptionAlgorithmsOf, loggingEdges, replicaDestinations, rulePrefixOf } from "../lib/buckets";
+import {
+    accessLogTargets,
+    encryptionAlgorithmsOf,
+    loggingEdges,
+    replicaDestinations,
+    ruleFiltersByTag,
+    rulePrefixOf,
+} from "../lib/buckets";
 import { IDS, refersTo } from "../lib/graph";
-import { actionMatches, conditionValues, isAllow, principalsOf, resourcesOf, Statement, statementsOf } from "../lib/iam";
+import { actionMatches, bindsKey, isAllow, principalsOf, resourcesOf, Statement, statementsOf } from "../lib/iam";
 import { PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, known, listOf, truthy } from "../lib/values";
@@ -48,9 +55,7 @@ const LOGGING_PRINCIPAL = "logging.s3.amazonaws.com";
 function admitsLogDelivery(s: Statement): boolean {
     if (!isAllow(s) || !principalsOf(s).service.includes(LOGGING_PRINCIPAL)) return false;
     if (!listOf<string>(s.Action).some((a) => actionMatches(String(a), "s3:PutObject"))) return false;
-    const bound = (key: string) =>
-        conditionValues(s, key).some((c) => c.values.length > 0 && c.values.every((v) => typeof v === "string" && v !== "" && v !== "*"));
-    return bound("aws:SourceArn") && bound("aws:SourceAccount") && resourcesOf(s).length > 0;
+    return bindsKey(s, "aws:SourceArn") && bindsKey(s, "aws:SourceAccount") && resourcesOf(s).length > 0;
 }
 
 /**
@@ -143,11 +148,13 @@ export function checkRecovery(resources: PolicyResource[], config: RecoveryConfi
             });
             continue;
         }
-        const covering = rules.filter(({ rule }) => rule.status === "Enabled" && config.protectedPrefix.startsWith(rulePrefixOf(rule)));
+        const covering = rules.filter(
+            ({ rule }) => rule.status === "Enabled" && config.protectedPrefix.startsWith(rulePrefixOf(rule)) && !ruleFiltersByTag(rule),
+        );
         if (covering.length === 0) {
             out.push({
                 urn: own[0]?.urn ?? b.urn,
-                message: `production stack: no enabled replication rule covers all of ${config.protectedPrefix}: exports outside the rules' prefixes have no recovery copy`,
+                message: `production stack: no enabled replication rule covers all of ${config.protectedPrefix}: exports outside the rules' prefixes (or without the tags a rule filters on) have no recovery copy`,
             });
         }
         const kms = encryptionAlgorithmsOf(resources, b).some((a) => a.startsWith("aws:kms"));

@@ -4,12 +4,12 @@
  */
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { IDS, refersTo } from "../lib/graph";
-import { actionMatches, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
+import { actionsOf, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
 import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { accessLogTargets, algorithmsOf, everyBucketHas, rulePrefixOf } from "../lib/buckets";
 import { ofType, ResourceClass, T } from "../lib/types";
 import { s3AuditPolicies } from "./s3-audit";
-import { isRecord, joinNames, known, listOf, nonEmpty, numberOf, truthy } from "../lib/values";
+import { isRecord, joinNames, known, listOf, nonEmpty, numberOf, read, truthy } from "../lib/values";
 
 // ---------------------------------------------------------------------------------------------
 // Checks
@@ -39,14 +39,33 @@ export const checkBucketsPublicAccessBlocked = (resources: PolicyResource[]): St
 
 export interface EncryptionConfig {
     allowedAlgorithms: string[];
+    /** SSE-KMS must name a customer-managed key (production). */
+    customerManagedKey?: boolean;
 }
 
-/** A default-encryption configuration must name an allowed algorithm. */
+/**
+ * SSE-KMS without `kmsMasterKeyId`, or with `alias/aws/s3`, encrypts with the AWS-managed key aws/s3
+ * (https://docs.aws.amazon.com/AmazonS3/latest/API/API_ServerSideEncryptionByDefault.html), whose
+ * key policy no one can narrow. A key not known yet (preview) is taken as named.
+ */
+function usesAwsManagedKey(rule: unknown): boolean {
+    const byDefault = isRecord(rule) ? rule.applyServerSideEncryptionByDefault : undefined;
+    if (!isRecord(byDefault) || typeof byDefault.sseAlgorithm !== "string" || !byDefault.sseAlgorithm.startsWith("aws:kms")) return false;
+    const key = read(() => byDefault.kmsMasterKeyId);
+    return key.known && (nonEmpty(key.value) === undefined || /(^|[:/])alias\/aws\/s3$/.test(String(key.value)));
+}
+
+/** A default-encryption configuration must name an allowed algorithm (and, if asked, a customer-managed key). */
 export function checkEncryptionRules(rules: unknown, config: EncryptionConfig): string[] {
     const algorithms = algorithmsOf(rules);
     if (algorithms.length === 0) return ["default encryption has no rule with applyServerSideEncryptionByDefault.sseAlgorithm"];
     const refused = algorithms.filter((a) => !config.allowedAlgorithms.includes(a));
-    return refused.length === 0 ? [] : [`default encryption uses ${refused.join(", ")}; allowed: ${config.allowedAlgorithms.join(", ")}`];
+    if (refused.length > 0) return [`default encryption uses ${refused.join(", ")}; allowed: ${config.allowedAlgorithms.join(", ")}`];
+    return config.customerManagedKey && listOf(rules).some(usesAwsManagedKey)
+        ? [
+              "default encryption is SSE-KMS with the AWS-managed key aws/s3 (no kmsMasterKeyId, or alias/aws/s3): name a customer-managed key",
+          ]
+        : [];
 }
 
 export const checkBucketsEncrypted = (resources: PolicyResource[], config: EncryptionConfig): StackViolation[] =>
@@ -72,8 +91,12 @@ const OBJECTS_ARN = /^arn:[^:]+:s3:::[^/]+\/\*$/;
  */
 export function isTlsOnlyStatement(s: Statement): boolean {
     if (s.Effect !== "Deny" || !anyoneOrAll(s)) return false;
-    const actions = listOf<string>(s.Action).map(String);
-    if (!["s3:GetObject", "s3:PutObject", "s3:ListBucket"].every((a) => actions.some((p) => actionMatches(p, a)))) return false;
+    // Every action: a list leaves the others (s3:DeleteObject...) to plain HTTP.
+    if (!actionsOf(s).some((a) => a === "*" || a === "s3:*")) return false;
+    // aws:SecureTransport alone: conditions are ANDed, so another key would narrow the deny to
+    // some requests (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-logic-multiple-context-keys-or-values.html).
+    const keys = Object.values(isRecord(s.Condition) ? s.Condition : {}).flatMap((block) => (isRecord(block) ? Object.keys(block) : ["?"]));
+    if (keys.some((k) => k.toLowerCase() !== "aws:securetransport")) return false;
     const resources = resourcesOf(s);
     const coversBucket = resources.some((r) => r === "*" || BUCKET_ARN.test(r));
     const coversObjects = resources.some((r) => r === "*" || OBJECTS_ARN.test(r));
@@ -315,7 +338,7 @@ export function checkProductionKms(resources: PolicyResource[], config: Producti
         logTargets.some(
             (t) => t.urn === urn || ofType(resources, T.encryption).some((c) => c.urn === urn && refersTo(c, "bucket", t, IDS.bucket)),
         );
-    return checkBucketsEncrypted(resources, { allowedAlgorithms: ["aws:kms", "aws:kms:dsse"] })
+    return checkBucketsEncrypted(resources, { allowedAlgorithms: ["aws:kms", "aws:kms:dsse"], customerManagedKey: true })
         .filter((v) => !isLogTargetSetting(v.urn))
         .map((v) => ({ ...v, message: `production stack: ${v.message}` }));
 }

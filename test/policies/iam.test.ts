@@ -133,8 +133,28 @@ describe("policies/iam", () => {
             assert.equal(isDataAction("s3:Get*"), true);
             assert.equal(isDataAction("S3:ListAllMyBuckets"), false);
             assert.equal(isDataAction("glue:*"), false);
-            assert.equal(isWildcardResource("arn:aws:sqs:*:*:*"), true);
-            assert.equal(isWildcardResource(QUEUE_ARN), false);
+            const every = [
+                "*",
+                "arn:aws:sqs:*:*:*",
+                "arn:aws:s3:::*",
+                "arn:aws:s3:::*/*",
+                "arn:aws:kms:*:*:key/*",
+                "arn:aws:sns:eu-west-1:123456789012:*",
+                // A trailing * spans the colons after it.
+                "arn:aws:s3:*",
+                "arn:aws:sqs:*",
+                "arn:aws:sqs:eu-west-1:*",
+                "arn:aws:sns:*:*",
+                "arn:aws:*:*",
+            ];
+            for (const r of every) assert.equal(isWildcardResource(r), true, r);
+            for (const r of [
+                QUEUE_ARN,
+                "arn:aws:s3:::lake/*",
+                "arn:aws:sqs:eu-west-1:123456789012:lake-*",
+                "arn:aws:kms:eu-west-1:123456789012:key/1",
+            ])
+                assert.equal(isWildcardResource(r), false, r);
         });
     });
 
@@ -344,6 +364,32 @@ describe("policies/iam", () => {
                 Resource: `${BUCKET_ARN}/*`,
             });
             assert.match((await violationsOf(rule, BUCKET_POLICY, { policy: odd }, config))[0], /cannot be read from it/);
+            const canonical = doc({ ...JSON.parse(odd).Statement[0], Principal: { CanonicalUser: "79a59df900b949e55d96a1e698fbaced" } });
+            assert.deepEqual(await violationsOf(rule, BUCKET_POLICY, { policy: canonical }, config), [
+                'bucket policy statement "X" allows CanonicalUser: 79a59df900b949e55d96a1e698fbaced, whose account cannot be read from it: name an account principal (arn:aws:iam::<account id>:root)',
+            ]);
+        });
+        it("reads an Allow with NotPrincipal as everyone, and NotAction as every action it does not list", async () => {
+            const allBut = doc({
+                Sid: "N",
+                Effect: "Allow",
+                NotPrincipal: { AWS: "arn:aws:iam::123456789012:root" },
+                Action: "s3:GetObject",
+                Resource: `${BUCKET_ARN}/*`,
+            });
+            assert.deepEqual(await violationsOf(rule, BUCKET_POLICY, { policy: allBut }, config), [
+                'bucket policy statement "N" allows every principal but those NotPrincipal names: name the accounts that may (the configured readers or endpoint owners)',
+            ]);
+            const notAction = doc({
+                Sid: "K",
+                Effect: "Allow",
+                Principal: { AWS: READER },
+                NotAction: "kms:ScheduleKeyDeletion",
+                Resource: "*",
+            });
+            assert.deepEqual(await violationsOf(rule, KEY, { policy: notAction }, config), [
+                `key policy statement "K" allows ${READER} every action but kms:ScheduleKeyDeletion (NotAction): a reader gets kms:Decrypt only`,
+            ]);
         });
         it("checks nothing while the stack's own accounts are not configured", async () => {
             assert.deepEqual(

@@ -83,13 +83,33 @@ describe("policies/kms", () => {
         it('reports Principal "*" without a condition, on a key or a KeyPolicy', async () => {
             const open = doc(ROOT, { Sid: "Anyone", Effect: "Allow", Principal: { AWS: "*" }, Action: "kms:Decrypt", Resource: "*" });
             const expected = [
-                'key policy statement "Anyone" allows Principal "*" without a condition: anyone could use the key; name the principals',
+                'key policy statement "Anyone" allows Principal "*" without a condition naming the callers (kms:CallerAccount, aws:PrincipalAccount, aws:PrincipalOrgID, aws:PrincipalArn, aws:SourceAccount, aws:SourceArn): anyone could use the key; name the principals',
             ];
             assert.deepEqual(await violationsOf(kmsKeyPolicyNoPublicPrincipal, KEY, { policy: open }), expected);
             assert.deepEqual(
                 await violationsOf(kmsKeyPolicyNoPublicPrincipal, "aws:kms/keyPolicy:KeyPolicy", { keyId: "1111", policy: open }),
                 expected,
             );
+        });
+        it("counts only a condition that names the callers, and reports NotPrincipal as everyone", async () => {
+            const anyone = { Sid: "Anyone", Effect: "Allow", Principal: "*", Action: "kms:*", Resource: "*" };
+            const report = async (statement: object) =>
+                (await violationsOf(kmsKeyPolicyNoPublicPrincipal, KEY, { policy: doc(ROOT, statement) })).length;
+            for (const Condition of [
+                { Bool: { "aws:SecureTransport": "true" } },
+                { StringEquals: { "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+                { StringEqualsIfExists: { "kms:CallerAccount": ACCOUNT } },
+                { StringNotEquals: { "kms:CallerAccount": "999999999999" } },
+                { StringLike: { "kms:CallerAccount": "1*" } },
+            ])
+                assert.equal(await report({ ...anyone, Condition }), 1, JSON.stringify(Condition));
+            assert.equal(await report({ ...anyone, Principal: undefined, NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:root` } }), 1);
+            for (const Condition of [
+                { StringEquals: { "kms:CallerAccount": ACCOUNT, "kms:ViaService": "s3.eu-west-1.amazonaws.com" } },
+                { StringEquals: { "aws:PrincipalOrgID": "o-a1b2c3d4e5" } },
+                { ArnLike: { "aws:PrincipalArn": `arn:aws:iam::${ACCOUNT}:role/lake-*` } },
+            ])
+                assert.equal(await report({ ...anyone, Condition }), 0, JSON.stringify(Condition));
         });
     });
 
@@ -132,6 +152,15 @@ describe("policies/kms", () => {
                         "encrypted with KMS key key, whose key policy does not allow sns.amazonaws.com kms:GenerateDataKey: sns.amazonaws.com could not deliver here; add a key policy statement for sns.amazonaws.com with kms:GenerateDataKey* and kms:Decrypt",
                 },
             ]);
+        });
+        it("reads a key without a policy as KMS's default policy, which admits no service", async () => {
+            const graph = encrypted(doc(ROOT)).map((f) =>
+                f.name === "key" ? { ...f, props: {}, outputs: { arn: KEY_ARN, keyId: "1111" } } : f,
+            );
+            assert.deepEqual(
+                (await stackViolations(kmsKeyAdmitsDeliveringServices, graph)).map((v) => v.resource),
+                ["topic", "alerts", "queue"],
+            );
         });
         it("waits for a key policy that is not known yet", async () => {
             const graph = encrypted(doc(ROOT)).map((f) => (f.name === "key" ? { ...f, outputs: { ...f.outputs, policy: unknown() } } : f));

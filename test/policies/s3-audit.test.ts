@@ -162,6 +162,8 @@ describe("policies/s3-audit", () => {
             ]);
             for (const bad of [
                 { Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } } },
+                { Condition: { ArnLike: { "aws:SourceArn": LAKE }, StringEqualsIfExists: { "aws:SourceAccount": ACCOUNT } } },
+                { Condition: { ArnLike: { "aws:SourceArn": LAKE }, StringNotEquals: { "aws:SourceAccount": "999999999999" } } },
                 { Condition: undefined },
                 { Principal: { Service: "s3.amazonaws.com" } },
                 { Action: "s3:GetObject" },
@@ -213,12 +215,17 @@ describe("policies/s3-audit", () => {
             // With SSE-S3 on the lake, no opt-in is needed.
             const sseS3 = [...without(noKms, "lake-sse"), sse("lake-sse", "lake-bucket", "AES256")];
             assert.deepEqual(await stackViolations(s3ReplicatedInProduction, sseS3, production), []);
-            for (const rule of [replicationRule({ filter: { prefix: "exports/orders/" } }), replicationRule({ status: "Disabled" })]) {
+            for (const rule of [
+                replicationRule({ filter: { prefix: "exports/orders/" } }),
+                replicationRule({ status: "Disabled" }),
+                replicationRule({ filter: { tag: { key: "replicate", value: "yes" } } }),
+                replicationRule({ filter: { and: { prefix: "exports/", tags: [{ key: "replicate", value: "yes" }] } } }),
+            ]) {
                 const v = await stackViolations(s3ReplicatedInProduction, patched(prod(), "replication", { rules: [rule] }), production);
                 assert.deepEqual(
                     v.map((x) => x.message),
                     [
-                        "production stack: no enabled replication rule covers all of exports/: exports outside the rules' prefixes have no recovery copy",
+                        "production stack: no enabled replication rule covers all of exports/: exports outside the rules' prefixes (or without the tags a rule filters on) have no recovery copy",
                     ],
                 );
             }

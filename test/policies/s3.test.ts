@@ -13,7 +13,7 @@ import {
     s3VersioningInProduction,
 } from "../../policies/rules/s3";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { BUCKET, BUCKET_ARN as ARN, doc, Fake, replace, stackViolations, violationsOf, withProps } from "./support";
+import { BUCKET, BUCKET_ARN as ARN, doc, Fake, replace, stackViolations, unknown, violationsOf, withProps } from "./support";
 
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
 const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
@@ -195,6 +195,15 @@ describe("policies/s3", () => {
             assert.equal(isTlsOnlyStatement({ ...TLS, Resource: ARN }), false);
             assert.equal(isTlsOnlyStatement({ ...TLS, Effect: "Allow" }), false);
             assert.equal(isTlsOnlyStatement({ ...TLS, Action: "s3:GetObject" }), false);
+            // Every action, and aws:SecureTransport alone: another condition key narrows the deny.
+            assert.equal(isTlsOnlyStatement({ ...TLS, Action: ["s3:GetObject", "s3:PutObject", "s3:ListBucket"] }), false);
+            assert.equal(isTlsOnlyStatement({ ...TLS, Action: "S3:*" }), true);
+            const narrowed = { ...TLS.Condition, StringEquals: { "aws:PrincipalAccount": "123456789012" } };
+            assert.equal(isTlsOnlyStatement({ ...TLS, Condition: narrowed }), false);
+            assert.equal(
+                isTlsOnlyStatement({ ...TLS, Condition: { Bool: { "aws:SecureTransport": "false", "aws:ViaAWSService": "false" } } }),
+                false,
+            );
             const [invalid, ...rest] = checkTlsOnlyPolicy("{");
             assert.match(invalid, /^bucket policy is not valid JSON \(.+\)$/); // the parser's wording varies with Node
             assert.deepEqual(rest, []);
@@ -243,6 +252,29 @@ describe("policies/s3", () => {
         });
         it("passes SSE-KMS in production", async () => {
             assert.deepEqual(await stackViolations(s3KmsInProduction, kms(), { production: true }), []);
+        });
+        it("reports SSE-KMS with the AWS-managed key aws/s3 in production", async () => {
+            for (const kmsMasterKeyId of [undefined, "", "alias/aws/s3", "arn:aws:kms:eu-west-1:123456789012:alias/aws/s3"]) {
+                const managed = patched(lake(), "sse", {
+                    rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId } }],
+                });
+                assert.deepEqual(
+                    await stackViolations(s3KmsInProduction, managed, { production: true }),
+                    [
+                        {
+                            resource: "sse",
+                            message:
+                                "production stack: default encryption is SSE-KMS with the AWS-managed key aws/s3 (no kmsMasterKeyId, or alias/aws/s3): name a customer-managed key",
+                        },
+                    ],
+                    String(kmsMasterKeyId),
+                );
+            }
+            // During preview the key's ARN is not known yet: taken as named.
+            const previewed = patched(lake(), "sse", {
+                rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms", kmsMasterKeyId: unknown() } }],
+            });
+            assert.deepEqual(await stackViolations(s3KmsInProduction, previewed, { production: true }), []);
         });
         it("reports SSE-S3, and no default encryption, in production", async () => {
             assert.deepEqual(await stackViolations(s3KmsInProduction, lake(), { production: true }), [

@@ -13,6 +13,7 @@ import {
 } from "../../policies/rules/sns-sqs";
 import {
     ACCOUNT,
+    BUCKET_ARN,
     CRAWLER,
     DLQ_ARN,
     doc,
@@ -53,6 +54,45 @@ describe("policies/sns-sqs", () => {
         it("does not count a wildcard source as a confinement, and reports NotPrincipal", async () => {
             const wildcard = doc({ ...S3_PUBLISH, Condition: { ArnLike: { "aws:SourceArn": "*" } } });
             assert.deepEqual((await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: wildcard })).length, 1);
+            // Operators that hold when the request carries no such key do not confine it.
+            for (const operator of [
+                "ArnLikeIfExists",
+                "ForAllValues:ArnLike",
+                "ForAnyValue:ArnLike",
+                "ArnNotLike",
+                "StringNotEquals",
+                "Null",
+            ]) {
+                const loose = doc({
+                    ...S3_PUBLISH,
+                    Condition: { [operator]: { "aws:SourceArn": BUCKET_ARN, "aws:SourceAccount": ACCOUNT } },
+                });
+                assert.equal((await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: loose })).length, 1, operator);
+            }
+            // A pattern confines only when it names the account: S3 ARNs have none, and an account pattern is other accounts.
+            for (const Condition of [
+                { ArnLike: { "aws:SourceArn": "arn:aws:s3:::*" } },
+                { ArnEquals: { "aws:SourceArn": "arn:*:s3:::lake-*" } },
+                { StringLike: { "aws:SourceAccount": "12345678901?" } },
+            ]) {
+                const pattern = doc({ ...S3_PUBLISH, Condition });
+                assert.equal(
+                    (await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: pattern })).length,
+                    1,
+                    JSON.stringify(Condition),
+                );
+            }
+            const alarms = doc({
+                ...S3_PUBLISH,
+                Condition: { ArnLike: { "aws:SourceArn": `arn:aws:cloudwatch:eu-west-1:${ACCOUNT}:alarm:*` } },
+            });
+            assert.deepEqual(await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: alarms }), []);
+            const exact = doc({ ...S3_PUBLISH, Condition: { stringequals: { "aws:SourceAccount": ACCOUNT } } });
+            assert.deepEqual(
+                await violationsOf(snsTopicPolicyConfined, TOPIC_POLICY, { policy: exact }),
+                [],
+                "operators are case-insensitive",
+            );
             const notPrincipal = doc({
                 Effect: "Allow",
                 NotPrincipal: { AWS: `arn:aws:iam::${ACCOUNT}:root` },

@@ -13,7 +13,7 @@ import { toCount, type SqlConnection, qualified, quoteLiteral, UNLOAD_LOG_TABLE 
 import {
     AthenaClient,
     GetQueryExecutionCommand,
-    GetQueryResultsCommand,
+    paginateGetQueryResults,
     StartQueryExecutionCommand,
     StopQueryExecutionCommand,
 } from "@aws-sdk/client-athena";
@@ -144,6 +144,24 @@ interface QueueDepth {
     inFlight: number;
 }
 
+/** One check's result: what `add` records. */
+interface StepResult {
+    result: CheckResult;
+    detail: string;
+    cause?: string;
+    severity?: "warning";
+}
+const pass = (detail: string): StepResult => ({ result: "pass", detail });
+const skip = (detail: string): StepResult => ({ result: "skip", detail });
+const fail = (detail: string, cause: string, severity?: "warning"): StepResult => ({
+    result: "fail",
+    detail,
+    cause,
+    ...(severity ? { severity } : {}),
+});
+/** An AWS call that failed: where, the error, and its cause whichever call it was (`action`: what could not be done). */
+const awsFail = (where: string, error: unknown, action: string) => fail(`${where}: ${errorText(error)}`, awsCause(error, action));
+
 type Outcome<T> = { ok: true; value: T } | { ok: false; error: unknown };
 
 async function attempt<T>(f: () => Promise<T>): Promise<Outcome<T>> {
@@ -162,7 +180,7 @@ async function verifyTable(
     options: VerifyOptions,
 ): Promise<Check[]> {
     const checks: Check[] = [];
-    const add = (check: string, result: CheckResult, detail: string, cause?: string, severity?: "warning") => {
+    const add = (check: string, { result, detail, cause, severity }: StepResult) => {
         checks.push({
             table: folder,
             check,
@@ -180,8 +198,8 @@ async function verifyTable(
 
     // 1. Snowflake: the rows the lake should hold.
     const sf = await attempt(() => snowflakeCount(deps.snowflake, sfQualified));
-    if (sf.ok) add(CHECKS.snowflakeRows, "pass", `${fmtInt(sf.value)} rows in ${t.snowflakeTable}`);
-    else add(CHECKS.snowflakeRows, "fail", `${sfQualified}: ${errorText(sf.error)}`, snowflakeCause(sf.error, t.snowflakeTable));
+    if (sf.ok) add(CHECKS.snowflakeRows, pass(`${fmtInt(sf.value)} rows in ${t.snowflakeTable}`));
+    else add(CHECKS.snowflakeRows, fail(`${sfQualified}: ${errorText(sf.error)}`, snowflakeCause(sf.error, t.snowflakeTable)));
     const sfRows = sf.ok ? sf.value : undefined;
 
     // 1b. A source table's columns against the stack file: a change upstream breaks the task's unload.
@@ -191,9 +209,7 @@ async function verifyTable(
         if (!described.ok) {
             add(
                 CHECKS.columns,
-                "fail",
-                `DESCRIBE TABLE ${sfQualified}: ${errorText(described.error)}`,
-                snowflakeCause(described.error, t.snowflakeTable),
+                fail(`DESCRIBE TABLE ${sfQualified}: ${errorText(described.error)}`, snowflakeCause(described.error, t.snowflakeTable)),
             );
         } else {
             const drift = compareColumns(configured, described.value);
@@ -201,17 +217,17 @@ async function verifyTable(
             if (driftBreaks(drift)) {
                 add(
                     CHECKS.columns,
-                    "fail",
-                    `${t.snowflakeTable} changed upstream: ${lines.join("; ")}`,
-                    "the source table no longer has the columns the stack file lists: the task's unload selects them and fails on its next run " +
-                        "(or writes another schema); update the table's columns in the stack file (npm run add-table -- --stack <stack> --check lists the changes) " +
-                        "and run pulumi up, which re-exports the table",
+                    fail(
+                        `${t.snowflakeTable} changed upstream: ${lines.join("; ")}`,
+                        "the source table no longer has the columns the stack file lists: the task's unload selects them and fails on its next run " +
+                            "(or writes another schema); update the table's columns in the stack file (npm run add-table -- --stack <stack> --check lists the changes) " +
+                            "and run pulumi up, which re-exports the table",
+                    ),
                 );
             } else {
                 add(
                     CHECKS.columns,
-                    "pass",
-                    `${configured.length} columns as the stack file lists them${lines.length ? `; ${lines.join("; ")}` : ""}`,
+                    pass(`${configured.length} columns as the stack file lists them${lines.length ? `; ${lines.join("; ")}` : ""}`),
                 );
             }
         }
@@ -219,24 +235,18 @@ async function verifyTable(
 
     // 1c. The stream the task reads: a stale one loses the rows not yet unloaded, and the provider
     //     recreates it with its initial rows once a refresh has read it as stale.
-    const stream = await streamCheck(deps, t, outputs);
-    add(CHECKS.stream, stream.result, stream.detail, stream.cause, stream.severity);
+    add(CHECKS.stream, await streamCheck(deps, t, outputs));
 
     // 2. S3: what the backfill and the task unloaded.
     const listed = await attempt(() => listPrefix(deps.s3, outputs.bucketName, t.s3Prefix));
     const listing = listed.ok ? listed.value : undefined;
     const nothingExported = sfRows === 0 && listing?.objects === 0;
     if (!listed.ok) {
-        add(
-            CHECKS.objects,
-            "fail",
-            `${location}: ${errorText(listed.error)}`,
-            awsCause(listed.error, `list s3://${outputs.bucketName} (s3:ListBucket)`),
-        );
+        add(CHECKS.objects, awsFail(location, listed.error, `list s3://${outputs.bucketName} (s3:ListBucket)`));
     } else if (nothingExported) {
-        add(CHECKS.objects, "pass", `no objects under ${location}; the Snowflake table is empty, so there is nothing to export`);
+        add(CHECKS.objects, pass(`no objects under ${location}; the Snowflake table is empty, so there is nothing to export`));
     } else if (listed.value.objects === 0) {
-        add(CHECKS.objects, "fail", `no objects under ${location}${backfillNote(t)}`, noObjectsCause(t, outputs));
+        add(CHECKS.objects, fail(`no objects under ${location}${backfillNote(t)}`, noObjectsCause(t, outputs)));
     } else {
         const l = listed.value;
         const notes: string[] = [];
@@ -245,79 +255,70 @@ async function verifyTable(
         if (l.looseObjects.length > 0) notes.push(`${l.looseObjects.length} objects outside partition folders: ${sample(l.looseObjects)}`);
         add(
             CHECKS.objects,
-            "pass",
-            `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`,
+            pass(
+                `${fmtInt(l.objects)} objects (${fmtBytes(l.bytes)}) in ${fmtInt(l.folders.length)} partition folders under ${location}${notes.length ? `; ${notes.join("; ")}` : ""}`,
+            ),
         );
     }
 
     // 2b. The recovery replica: has S3 replicated the export's objects?
     if (outputs.replica === undefined) {
-        add(CHECKS.replication, "skip", "the stack has no replica (replicaRegion)");
+        add(CHECKS.replication, skip("the stack has no replica (replicaRegion)"));
     } else if (listing === undefined) {
-        add(CHECKS.replication, "skip", "the S3 listing failed, so there are no objects to look at");
+        add(CHECKS.replication, skip("the S3 listing failed, so there are no objects to look at"));
     } else if (listing.keys.length === 0) {
-        add(CHECKS.replication, "skip", "no objects in the export yet");
+        add(CHECKS.replication, skip("no objects in the export yet"));
     } else {
-        const r = await replicationCheck(deps, outputs.bucketName, outputs.replica.bucketName, listing.keys);
-        add(CHECKS.replication, r.result, r.detail, r.cause, r.severity);
+        add(CHECKS.replication, await replicationCheck(deps, outputs.bucketName, outputs.replica.bucketName, listing.keys));
     }
 
     // 3. The queue before the crawl: the events the crawler is about to consume.
     const before = await attempt(() => queueDepth(deps.sqs, t.queueUrl));
 
     // 4. The crawler: start a run (or join the one in progress) and wait for it.
-    const crawl = await runCrawler(t.crawlerName, deps, options, log);
-    add(CHECKS.crawler, crawl.result, crawl.detail, crawl.cause);
+    add(CHECKS.crawler, await runCrawler(t.crawlerName, deps, options, log));
 
     // 5. Queues after the crawl. What the crawler could not process, and what SQS redrove after
     //    maxReceiveCount failed receives, lands in the DLQ.
     const after = await attempt(() => queueDepth(deps.sqs, t.queueUrl));
     if (!before.ok || !after.ok) {
         const error = !before.ok ? before.error : (after as { error: unknown }).error;
-        add(
-            CHECKS.queue,
-            "fail",
-            `${t.queueUrl}: ${errorText(error)}`,
-            awsCause(error, "read the queue's attributes (sqs:GetQueueAttributes)"),
-        );
+        add(CHECKS.queue, awsFail(t.queueUrl, error, "read the queue's attributes (sqs:GetQueueAttributes)"));
     } else {
-        add(CHECKS.queue, "pass", `before the crawl ${fmtDepth(before.value)}; after ${fmtDepth(after.value)}`);
+        add(CHECKS.queue, pass(`before the crawl ${fmtDepth(before.value)}; after ${fmtDepth(after.value)}`));
     }
     const dlq = await attempt(() => queueDepth(deps.sqs, t.deadLetterQueueUrl));
     if (!dlq.ok) {
-        add(
-            CHECKS.deadLetterQueue,
-            "fail",
-            `${t.deadLetterQueueUrl}: ${errorText(dlq.error)}`,
-            awsCause(dlq.error, "read the DLQ's attributes (sqs:GetQueueAttributes)"),
-        );
+        add(CHECKS.deadLetterQueue, awsFail(t.deadLetterQueueUrl, dlq.error, "read the DLQ's attributes (sqs:GetQueueAttributes)"));
     } else if (dlq.value.visible + dlq.value.inFlight > 0) {
         add(
             CHECKS.deadLetterQueue,
-            "fail",
-            `${fmtDepth(dlq.value)} in ${t.deadLetterQueueUrl}`,
-            "the crawler cannot read the queue (role/KMS) or events are malformed: the crawler role needs sqs:ReceiveMessage/DeleteMessage on the queue " +
-                "(and kms:Decrypt for a CMK), and the subscription must deliver raw S3 events (rawMessageDelivery); " +
-                "inspect a message with `aws sqs receive-message`, fix the cause, then redrive the DLQ",
+            fail(
+                `${fmtDepth(dlq.value)} in ${t.deadLetterQueueUrl}`,
+                "the crawler cannot read the queue (role/KMS) or events are malformed: the crawler role needs sqs:ReceiveMessage/DeleteMessage on the queue " +
+                    "(and kms:Decrypt for a CMK), and the subscription must deliver raw S3 events (rawMessageDelivery); " +
+                    "inspect a message with `aws sqs receive-message`, fix the cause, then redrive the DLQ",
+            ),
         );
     } else {
-        add(CHECKS.deadLetterQueue, "pass", `empty (${fmtDepth(dlq.value)})`);
+        add(CHECKS.deadLetterQueue, pass(`empty (${fmtDepth(dlq.value)})`));
     }
 
     // 6. The Glue table the crawler keeps.
     let table: Table | undefined;
     if (nothingExported) {
-        add(CHECKS.glueTable, "skip", "nothing exported yet, so the crawler has nothing to catalogue");
+        add(CHECKS.glueTable, skip("nothing exported yet, so the crawler has nothing to catalogue"));
     } else {
         const got = await attempt(() => deps.glue.send(new GetTableCommand({ DatabaseName: outputs.glueDatabase, Name: t.glueTable })));
         if (!got.ok) {
             add(
                 CHECKS.glueTable,
-                "fail",
-                `${outputs.glueDatabase}.${t.glueTable}: ${errorText(got.error)}`,
-                errorName(got.error) === "EntityNotFoundException"
-                    ? await missingTableCause(deps.glue, outputs.glueDatabase, t.glueTable)
-                    : awsCause(got.error, "read the Glue catalog (glue:GetTable)"),
+                fail(
+                    `${outputs.glueDatabase}.${t.glueTable}: ${errorText(got.error)}`,
+                    errorName(got.error) === "EntityNotFoundException"
+                        ? await missingTableCause(deps.glue, outputs.glueDatabase, t.glueTable)
+                        : awsCause(got.error, "read the Glue catalog (glue:GetTable)"),
+                ),
             );
         } else {
             table = got.value.Table;
@@ -329,37 +330,34 @@ async function verifyTable(
             if (stripSlash(tableLocation) !== stripSlash(location)) {
                 add(
                     CHECKS.glueTable,
-                    "fail",
-                    detail,
-                    `the table points at ${tableLocation || "nothing"}, not ${location}: the crawler's S3 target is not the table's export folder (or another crawler wrote this table)`,
+                    fail(
+                        detail,
+                        `the table points at ${tableLocation || "nothing"}, not ${location}: the crawler's S3 target is not the table's export folder (or another crawler wrote this table)`,
+                    ),
                 );
             } else if (keys.length === 0 && (listing?.folders.length ?? 0) > 0) {
                 add(
                     CHECKS.glueTable,
-                    "fail",
-                    detail,
-                    "the table has no partition keys although the prefix holds partition folders: objects lie directly under the prefix, or folders are not key=value",
+                    fail(
+                        detail,
+                        "the table has no partition keys although the prefix holds partition folders: objects lie directly under the prefix, or folders are not key=value",
+                    ),
                 );
             } else {
-                add(CHECKS.glueTable, "pass", detail);
+                add(CHECKS.glueTable, pass(detail));
             }
         }
     }
 
     // 7. Partitions: one per folder.
     if (table === undefined) {
-        add(CHECKS.partitions, "skip", nothingExported ? "nothing exported yet" : "no Glue table to read partitions of");
+        add(CHECKS.partitions, skip(nothingExported ? "nothing exported yet" : "no Glue table to read partitions of"));
     } else if (listing === undefined) {
-        add(CHECKS.partitions, "skip", "the S3 listing failed, so there are no folders to compare with");
+        add(CHECKS.partitions, skip("the S3 listing failed, so there are no folders to compare with"));
     } else {
         const parts = await attempt(() => listPartitions(deps.glue, outputs.glueDatabase, t.glueTable));
         if (!parts.ok) {
-            add(
-                CHECKS.partitions,
-                "fail",
-                `${outputs.glueDatabase}.${t.glueTable}: ${errorText(parts.error)}`,
-                awsCause(parts.error, "read partitions (glue:GetPartitions)"),
-            );
+            add(CHECKS.partitions, awsFail(`${outputs.glueDatabase}.${t.glueTable}`, parts.error, "read partitions (glue:GetPartitions)"));
         } else {
             const key = table.PartitionKeys?.[0]?.Name;
             const catalogued = new Set(parts.value.map((p) => partitionFolder(p, location, key)));
@@ -370,30 +368,33 @@ async function verifyTable(
             if (missing.length > 0) {
                 add(
                     CHECKS.partitions,
-                    "fail",
-                    `${counts}; not catalogued: ${sample(missing)}${extra.length ? `; without a folder: ${sample(extra)}` : ""}`,
-                    "partitions fewer than folders: the crawler has not consumed the events yet (wait for the crawl their arrival starts, or start the table's workflow), " +
-                        "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
-                        "or the events went to the DLQ",
+                    fail(
+                        `${counts}; not catalogued: ${sample(missing)}${extra.length ? `; without a folder: ${sample(extra)}` : ""}`,
+                        "partitions fewer than folders: the crawler has not consumed the events yet (wait for the crawl their arrival starts, or start the table's workflow), " +
+                            "or the notification/subscription filter is wrong (the bucket notification's prefix and the subscription's key filter must match the table's folder), " +
+                            "or the events went to the DLQ",
+                    ),
                 );
             } else if (extra.length > 0 && t.retentionDays !== undefined) {
                 // S3 Lifecycle expired every object of these folders; the crawler (deleteBehavior LOG) keeps their partitions.
                 add(
                     CHECKS.partitions,
-                    "pass",
-                    `${counts}; without a folder: ${sample(extra)}, whose objects expired (retentionDays ${t.retentionDays}); ` +
-                        "the crawler keeps their partitions (deleteBehavior LOG), which Athena reads as empty",
+                    pass(
+                        `${counts}; without a folder: ${sample(extra)}, whose objects expired (retentionDays ${t.retentionDays}); ` +
+                            "the crawler keeps their partitions (deleteBehavior LOG), which Athena reads as empty",
+                    ),
                 );
             } else if (extra.length > 0) {
                 add(
                     CHECKS.partitions,
-                    "fail",
-                    `${counts}; without a folder: ${sample(extra)}`,
-                    "partitions outnumber folders: folders were deleted from S3 after they were catalogued (the crawler's deleteBehavior LOG keeps their partitions), " +
-                        "or partitions point outside the table's prefix",
+                    fail(
+                        `${counts}; without a folder: ${sample(extra)}`,
+                        "partitions outnumber folders: folders were deleted from S3 after they were catalogued (the crawler's deleteBehavior LOG keeps their partitions), " +
+                            "or partitions point outside the table's prefix",
+                    ),
                 );
             } else {
-                add(CHECKS.partitions, "pass", counts);
+                add(CHECKS.partitions, pass(counts));
             }
         }
     }
@@ -401,10 +402,10 @@ async function verifyTable(
     // 8. Athena: the rows a query over the catalogued table sees.
     let athenaRows: number | undefined;
     if (table === undefined) {
-        add(CHECKS.athenaRows, "skip", nothingExported ? "nothing exported yet" : "no Glue table to query");
+        add(CHECKS.athenaRows, skip(nothingExported ? "nothing exported yet" : "no Glue table to query"));
     } else {
         const q = await athenaCount(outputs.glueDatabase, t.glueTable, outputs.athenaWorkgroup, deps, options, log);
-        add(CHECKS.athenaRows, q.result, q.detail, q.cause);
+        add(CHECKS.athenaRows, q);
         athenaRows = q.rows;
     }
 
@@ -413,32 +414,34 @@ async function verifyTable(
     if (sfRows === undefined || athenaRows === undefined) {
         add(
             CHECKS.rowCounts,
-            "skip",
-            nothingExported
-                ? "nothing exported yet"
-                : `needs both counts (${sfRows === undefined ? "Snowflake" : "Athena"} failed or was skipped)`,
+            skip(
+                nothingExported
+                    ? "nothing exported yet"
+                    : `needs both counts (${sfRows === undefined ? "Snowflake" : "Athena"} failed or was skipped)`,
+            ),
         );
     } else if (sfRows === athenaRows) {
-        add(CHECKS.rowCounts, "pass", `Snowflake ${fmtInt(sfRows)} = Athena ${fmtInt(athenaRows)}`);
+        add(CHECKS.rowCounts, pass(`Snowflake ${fmtInt(sfRows)} = Athena ${fmtInt(athenaRows)}`));
     } else if (athenaRows > sfRows) {
         add(
             CHECKS.rowCounts,
-            "pass",
-            `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
-                `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`,
+            pass(
+                `Snowflake ${fmtInt(sfRows)} < Athena ${fmtInt(athenaRows)}; ${fmtInt(athenaRows - sfRows)} rows more than Snowflake holds now: ` +
+                    `deleted or updated upstream, the lake is append-only; see ${CHECKS.partitionRows} for duplicates`,
+            ),
         );
     } else if (t.retentionDays !== undefined) {
         // S3 expires the table's objects after retentionDays while Snowflake keeps the rows: the
         // lower bound is then the rows the unload log records as unloaded within the retention.
-        const r = await retainedRowCounts(folder.toUpperCase(), t, t.retentionDays, outputs, deps, sfRows, athenaRows);
-        add(CHECKS.rowCounts, r.result, r.detail, r.cause);
+        add(CHECKS.rowCounts, await retainedRowCounts(folder.toUpperCase(), t, t.retentionDays, outputs, deps, sfRows, athenaRows));
     } else {
         const diag = await countDiagnosis(deps.snowflake, t, outputs, sfRows, athenaRows);
         add(
             CHECKS.rowCounts,
-            "fail",
-            `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`,
-            diag.cause,
+            fail(
+                `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)} (lake ${fmtInt(sfRows - athenaRows)} behind)${diag.detail}`,
+                diag.cause,
+            ),
         );
     }
 
@@ -446,35 +449,38 @@ async function verifyTable(
     const partitionKey = table?.PartitionKeys?.[0]?.Name;
     const schema = objectSchema(outputs);
     if (table === undefined) {
-        add(CHECKS.partitionRows, "skip", nothingExported ? "nothing exported yet" : "no Glue table to query");
+        add(CHECKS.partitionRows, skip(nothingExported ? "nothing exported yet" : "no Glue table to query"));
     } else if (athenaRows === undefined) {
-        add(CHECKS.partitionRows, "skip", "needs Athena's count, which failed");
+        add(CHECKS.partitionRows, skip("needs Athena's count, which failed"));
     } else if (t.exportId === undefined) {
         add(
             CHECKS.partitionRows,
-            "skip",
-            "the outputs carry no exportId (a stack deployed before exports had folders of their own and an unload log): " +
-                "after pulumi up, verify compares rows per partition",
+            skip(
+                "the outputs carry no exportId (a stack deployed before exports had folders of their own and an unload log): " +
+                    "after pulumi up, verify compares rows per partition",
+            ),
         );
     } else if (schema === undefined) {
-        add(CHECKS.partitionRows, "skip", "the outputs carry no snowflakeStage, so the unload log's schema is unknown");
+        add(CHECKS.partitionRows, skip("the outputs carry no snowflakeStage, so the unload log's schema is unknown"));
     } else if (partitionKey === undefined) {
-        add(CHECKS.partitionRows, "skip", "the Glue table has no partition key to count rows by");
+        add(CHECKS.partitionRows, skip("the Glue table has no partition key to count rows by"));
     } else {
-        const r = await partitionRowsCheck(
-            folder.toUpperCase(),
-            t.exportId,
-            [schema[0], schema[1], UNLOAD_LOG_TABLE],
-            partitionKey,
-            outputs,
-            t,
-            deps,
-            options,
-            log,
-            listing?.objects,
-            t.retentionDays === undefined ? undefined : keptSince(deps.now(), t.retentionDays),
+        add(
+            CHECKS.partitionRows,
+            await partitionRowsCheck(
+                folder.toUpperCase(),
+                t.exportId,
+                [schema[0], schema[1], UNLOAD_LOG_TABLE],
+                partitionKey,
+                outputs,
+                t,
+                deps,
+                options,
+                log,
+                listing?.objects,
+                t.retentionDays === undefined ? undefined : keptSince(deps.now(), t.retentionDays),
+            ),
         );
-        add(CHECKS.partitionRows, r.result, r.detail, r.cause);
     }
     // Report in the order of the data path (the queues are read after the crawl, but come before it).
     const order: string[] = Object.values(CHECKS);
@@ -582,23 +588,16 @@ async function countDiagnosis(
  * stream_on_table.go UpdateStreamOnTable). The task then unloads every row again into the same
  * export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
  */
-async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult & { severity?: "warning" }> {
+async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult> {
     const schema = objectSchema(outputs);
     if (!t.streamName || !schema) {
-        return {
-            result: "skip",
-            detail: `the outputs carry no ${!t.streamName ? "streamName" : "snowflakeStage"}, so the stream is unknown`,
-        };
+        return skip(`the outputs carry no ${!t.streamName ? "streamName" : "snowflakeStage"}, so the stream is unknown`);
     }
     const name = t.streamName;
     const where = `${schema[0]}.${schema[1]}`;
     const shown = await attempt(() => deps.snowflake.execute(showStreamsSql(schema, name)));
     if (!shown.ok)
-        return {
-            result: "fail",
-            detail: `SHOW STREAMS in ${where}: ${errorText(shown.error)}`,
-            cause: snowflakeCause(shown.error, `stream ${where}.${name}`),
-        };
+        return fail(`SHOW STREAMS in ${where}: ${errorText(shown.error)}`, snowflakeCause(shown.error, `stream ${where}.${name}`));
     const now = deps.now();
     const s = streamStaleness(shown.value.rows, name, now);
     const at = (ms: number | undefined) =>
@@ -608,37 +607,29 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
         `with every row of the table (SHOW_INITIAL_ROWS), which the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
         "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
     if (s.state === "missing") {
-        return {
-            result: "fail",
-            detail: `no stream ${name} in ${where}`,
-            cause: `the stream was dropped (or the role may not see it): ${reExport}`,
-        };
+        return fail(`no stream ${name} in ${where}`, `the stream was dropped (or the role may not see it): ${reExport}`);
     }
     if (s.state === "fresh") {
-        return {
-            result: "pass",
-            detail: `${name} is not stale${s.staleAfter === undefined ? " (no stale_after reported)" : `; stale after ${fmtTime(s.staleAfter)}, in ${fmtSpan(s.leftMs ?? 0)}`}`,
-        };
+        return pass(
+            `${name} is not stale${s.staleAfter === undefined ? " (no stale_after reported)" : `; stale after ${fmtTime(s.staleAfter)}, in ${fmtSpan(s.leftMs ?? 0)}`}`,
+        );
     }
     const task = await taskState(deps.snowflake, t, schema);
     const taskNote = task === undefined ? "" : `; task ${t.taskName} ${task}`;
     if (s.state === "stale") {
-        return {
-            result: "fail",
-            detail: `${name} is stale${at(s.staleAfter)}${taskNote}`,
-            cause: `the stream was not read within the table's data retention: its unread rows are lost to it and the task cannot run; ${reExport}`,
-        };
+        return fail(
+            `${name} is stale${at(s.staleAfter)}${taskNote}`,
+            `the stream was not read within the table's data retention: its unread rows are lost to it and the task cannot run; ${reExport}`,
+        );
     }
-    return {
-        result: "fail",
-        severity: "warning",
-        detail: `${name} goes stale in ${fmtSpan(s.leftMs)}, at ${fmtTime(s.staleAfter)} (less than ${fmtSpan(STALE_WARNING_MS)} away)${taskNote}`,
-        cause:
-            "the task is not consuming the stream (each scheduled run keeps it fresh: its COPY consumes the rows, and its WHEN check, " +
+    return fail(
+        `${name} goes stale in ${fmtSpan(s.leftMs)}, at ${fmtTime(s.staleAfter)} (less than ${fmtSpan(STALE_WARNING_MS)} away)${taskNote}`,
+        "the task is not consuming the stream (each scheduled run keeps it fresh: its COPY consumes the rows, and its WHEN check, " +
             "SYSTEM$STREAM_HAS_DATA, keeps an empty stream from going stale): " +
             `check SHOW TASKS LIKE '${t.taskName ?? "<table>_LAKE_EXPORT"}' (suspended?) and TASK_HISTORY, and the alerts topic for failed runs; ` +
             "fix the cause and ALTER TASK ... RESUME (or EXECUTE TASK) before it goes stale",
-    };
+        "warning",
+    );
 }
 
 // --- Rows per partition ------------------------------------------------------------------------
@@ -693,25 +684,24 @@ async function retainedRowCounts(
     const schema = objectSchema(outputs);
     const why = `the table keeps its objects ${days} days (retentionDays): S3 expires them while Snowflake keeps their rows, so Snowflake's ${fmtInt(sfRows)} rows are no lower bound`;
     if (schema === undefined || t.exportId === undefined) {
-        return {
-            result: "skip",
-            detail: `${why}, and the outputs carry no ${t.exportId === undefined ? "exportId" : "snowflakeStage"} to read the unload log with`,
-        };
+        return skip(
+            `${why}, and the outputs carry no ${t.exportId === undefined ? "exportId" : "snowflakeStage"} to read the unload log with`,
+        );
     }
     const since = keptSince(deps.now(), days);
     const log: [string, string, string] = [schema[0], schema[1], UNLOAD_LOG_TABLE];
     const read = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, t.exportId!, since));
     if (!read.ok) {
         if (/does not exist or not authorized/i.test(errorText(read.error))) {
-            return { result: "skip", detail: `${why}, and there is no unload log ${log.join(".")} to compare with` };
+            return skip(`${why}, and there is no unload log ${log.join(".")} to compare with`);
         }
-        return { result: "fail", detail: `${log.join(".")}: ${errorText(read.error)}`, cause: snowflakeCause(read.error, log.join(".")) };
+        return fail(`${log.join(".")}: ${errorText(read.error)}`, snowflakeCause(read.error, log.join(".")));
     }
     const kept = [...(read.value.kept?.values() ?? [])].reduce((a, b) => a + b, 0);
     const base = `Snowflake ${fmtInt(sfRows)} > Athena ${fmtInt(athenaRows)}: ${why}; the unload log has ${fmtInt(kept)} rows unloaded since ${since} UTC, which S3 still keeps`;
-    if (athenaRows >= kept) return { result: "pass", detail: `${base}, and Athena holds them` };
+    if (athenaRows >= kept) return pass(`${base}, and Athena holds them`);
     const diag = await countDiagnosis(deps.snowflake, t, outputs, kept, athenaRows);
-    return { result: "fail", detail: `${base}; Athena is ${fmtInt(kept - athenaRows)} short${diag.detail}`, cause: diag.cause };
+    return fail(`${base}; Athena is ${fmtInt(kept - athenaRows)} short${diag.detail}`, diag.cause);
 }
 
 /**
@@ -736,24 +726,20 @@ async function partitionRowsCheck(
     const first = await attempt(() => loggedPartitions(deps.snowflake, log, tableName, exportId, since));
     if (!first.ok) {
         if (/does not exist or not authorized/i.test(errorText(first.error))) {
-            return {
-                result: "skip",
-                detail:
-                    `no unload log ${logName} to compare with (${errorText(first.error).replace(/\s*\n\s*/g, " ")}): a stack deployed before the log, ` +
+            return skip(
+                `no unload log ${logName} to compare with (${errorText(first.error).replace(/\s*\n\s*/g, " ")}): a stack deployed before the log, ` +
                     "which pulumi up creates, or a role that may not read it",
-            };
+            );
         }
-        return { result: "fail", detail: `${logName}: ${errorText(first.error)}`, cause: snowflakeCause(first.error, logName) };
+        return fail(`${logName}: ${errorText(first.error)}`, snowflakeCause(first.error, logName));
     }
     if (first.value.rows.size === 0) {
         const held = objects === undefined ? "" : `, while S3 holds ${fmtInt(objects)} objects of it`;
-        return {
-            result: "skip",
-            detail:
-                `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
+        return skip(
+            `per-partition check skipped: the unload log ${logName} records no files of ${tableName} export ${exportId}${held}. ` +
                 "They were unloaded before the log existed, or by a version whose log INSERT failed after its COPY had committed " +
                 "(COPY results with lower-case column names, or an unload that wrote nothing); rows unloaded twice in this export cannot be found by verify",
-        };
+        );
     }
     const q = await athenaQuery(
         athenaPartitionRowsSql(outputs.glueDatabase, t.glueTable, partitionKey),
@@ -767,11 +753,10 @@ async function partitionRowsCheck(
     const lake = new Map<string, number>();
     for (const [value, count] of q.rows) {
         if (count === undefined || !/^\d+$/.test(count)) {
-            return {
-                result: "fail",
-                detail: `query ${q.id}: unexpected row ${JSON.stringify([value, count])}`,
-                cause: "Athena returned no row count per partition: rerun the query in the console",
-            };
+            return fail(
+                `query ${q.id}: unexpected row ${JSON.stringify([value, count])}`,
+                "Athena returned no row count per partition: rerun the query in the console",
+            );
         }
         const partition = athenaPartitionFolder(partitionKey, value);
         lake.set(partition, (lake.get(partition) ?? 0) + Number(count));
@@ -793,15 +778,13 @@ async function partitionRowsCheck(
             ? ""
             : `; retentionDays ${t.retentionDays}: at least the rows unloaded since ${since} UTC, at most all the log's`;
     if (cmp.fewer.length === 0 && cmp.more.length === 0) {
-        return {
-            result: "pass",
-            detail:
-                since === undefined
-                    ? `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`
-                    : `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena of the unload log's ${fmtInt(cmp.loggedRows)} (${fmtInt(logged.files)} files of export ${exportId}${retained}; query ${q.id})`,
-        };
+        return pass(
+            since === undefined
+                ? `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena as in the unload log (${fmtInt(logged.files)} files of export ${exportId}; query ${q.id})`
+                : `${fmtInt(total)} partitions, ${fmtInt(cmp.lakeRows)} rows in Athena of the unload log's ${fmtInt(cmp.loggedRows)} (${fmtInt(logged.files)} files of export ${exportId}${retained}; query ${q.id})`,
+        );
     }
-    return { result: "fail", detail: `${partitionRowsDetail(cmp, total, q.id)}${retained}`, cause: partitionRowsCause(cmp) };
+    return fail(`${partitionRowsDetail(cmp, total, q.id)}${retained}`, partitionRowsCause(cmp));
 }
 
 function partitionRowsDetail(cmp: PartitionComparison, total: number, queryId: string | undefined): string {
@@ -912,12 +895,7 @@ export const REPLICATION_PENDING_WARNING_MS = 24 * 60 * 60 * 1000;
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/replication-status.html
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/s3-batch-replication-existing-config.html
  */
-async function replicationCheck(
-    deps: VerifyDeps,
-    bucket: string,
-    replicaBucket: string,
-    keys: Listing["keys"],
-): Promise<StepResult & { severity?: "warning" }> {
+async function replicationCheck(deps: VerifyDeps, bucket: string, replicaBucket: string, keys: Listing["keys"]): Promise<StepResult> {
     const sample =
         keys.length <= REPLICATION_SAMPLE ? keys : [...keys.slice(0, REPLICATION_SAMPLE / 2), ...keys.slice(-REPLICATION_SAMPLE / 2)];
     const statuses = new Map<string, string[]>();
@@ -935,11 +913,7 @@ async function replicationCheck(
         if (status === "PENDING" && modified !== undefined && now - modified > REPLICATION_PENDING_WARNING_MS) stalePending += 1;
     });
     if (failure !== undefined) {
-        return {
-            result: "fail",
-            detail: `HeadObject in s3://${bucket}: ${errorText(failure)}`,
-            cause: awsCause(failure, "read the objects' metadata (s3:GetObject)"),
-        };
+        return awsFail(`HeadObject in s3://${bucket}`, failure, "read the objects' metadata (s3:GetObject)");
     }
     const of = (status: string) => statuses.get(status) ?? [];
     const counts = ["COMPLETED", "PENDING", "FAILED", "REPLICA", "none"]
@@ -1010,12 +984,6 @@ const fmtDepth = (d: QueueDepth) => `${fmtInt(d.visible)} visible, ${fmtInt(d.in
 
 // --- Glue crawler ------------------------------------------------------------------------------
 
-interface StepResult {
-    result: CheckResult;
-    detail: string;
-    cause?: string;
-}
-
 /**
  * Starts the crawler (or joins the run in progress) and waits for the run (crawler-run.ts).
  * https://docs.aws.amazon.com/glue/latest/webapi/API_StartCrawler.html
@@ -1024,20 +992,14 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
     const start = await startCrawler(deps.glue, name);
     if (start.kind === "error") {
         if (start.call === "StartCrawler") {
-            return {
-                result: "fail",
-                detail: `StartCrawler ${name}: ${errorText(start.error)}`,
-                cause: awsCause(start.error, "start the crawler (glue:StartCrawler)"),
-            };
+            return awsFail(`StartCrawler ${name}`, start.error, "start the crawler (glue:StartCrawler)");
         }
-        return {
-            result: "fail",
-            detail: `${name}: ${errorText(start.error)}`,
-            cause:
-                errorName(start.error) === "EntityNotFoundException"
-                    ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
-                    : awsCause(start.error, "read the crawler (glue:GetCrawler)"),
-        };
+        return fail(
+            `${name}: ${errorText(start.error)}`,
+            errorName(start.error) === "EntityNotFoundException"
+                ? `crawler ${name} does not exist in this account and region: the stack is not deployed, or the outputs belong to another stack or region`
+                : awsCause(start.error, "read the crawler (glue:GetCrawler)"),
+        );
     }
     const joined = start.kind === "joined";
     log(joined ? `crawler ${name} is already running; waiting for that run` : `crawler ${name} started`);
@@ -1049,35 +1011,28 @@ async function runCrawler(name: string, deps: VerifyDeps, options: VerifyOptions
         onPoll: (state, elapsed) => log(`crawler ${name}: ${state}, ${fmtDuration(elapsed)} elapsed (timeout ${fmtDuration(timeoutMs)})`),
     });
     if (wait.kind === "error") {
-        return {
-            result: "fail",
-            detail: `GetCrawler ${name}: ${errorText(wait.error)}`,
-            cause: awsCause(wait.error, "read the crawler (glue:GetCrawler)"),
-        };
+        return awsFail(`GetCrawler ${name}`, wait.error, "read the crawler (glue:GetCrawler)");
     }
     if (wait.kind === "timeout") {
         log(`crawler ${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)}; giving up`);
-        return {
-            result: "fail",
-            detail: `${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
-            cause:
-                "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
+        return fail(
+            `${name}: still ${wait.state} after ${fmtDuration(wait.elapsedMs)} (--timeout-seconds ${options.timeoutSeconds}); the run goes on`,
+            "the crawl outlasted the timeout: a first event-mode run lists the whole folder, and a run reads at most 100,000 events; " +
                 "raise --timeout-seconds, or see the crawler's CloudWatch logs (/aws-glue/crawlers, or its /aws-glue/crawlers-role/... group with the lake key) if it is stuck",
-        };
+        );
     }
     const last = wait.lastCrawl;
     const how = `${joined ? "joined a run in progress" : "started by verify"}, ${fmtDuration(wait.elapsedMs)}`;
     const logs = last.LogGroup ? `; logs: ${last.LogGroup}${last.LogStream ? ` / ${last.LogStream}` : ""}` : "";
     if (last.Status === "SUCCEEDED") {
         log(`crawler ${name}: SUCCEEDED`);
-        return { result: "pass", detail: `${name}: SUCCEEDED (${how})` };
+        return pass(`${name}: SUCCEEDED (${how})`);
     }
     log(`crawler ${name}: ${last.Status ?? "no status"}`);
-    return {
-        result: "fail",
-        detail: `${name}: ${last.Status ?? "no status"}${last.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
-        cause: crawlerCause(last.Status, last.ErrorMessage ?? ""),
-    };
+    return fail(
+        `${name}: ${last.Status ?? "no status"}${last.ErrorMessage ? `: ${last.ErrorMessage}` : ""} (${how})${logs}`,
+        crawlerCause(last.Status, last.ErrorMessage ?? ""),
+    );
 }
 
 function crawlerCause(status: string | undefined, message: string): string {
@@ -1166,11 +1121,7 @@ async function athenaQuery(
     );
     if (!started.ok || !started.value.QueryExecutionId) {
         const error = started.ok ? new Error("StartQueryExecution returned no QueryExecutionId") : started.error;
-        return {
-            result: "fail",
-            detail: `StartQueryExecution in workgroup ${workgroup}: ${errorText(error)}`,
-            cause: athenaCause(errorText(error), workgroup),
-        };
+        return fail(`StartQueryExecution in workgroup ${workgroup}: ${errorText(error)}`, athenaCause(errorText(error), workgroup));
     }
     const id = started.value.QueryExecutionId;
     const t0 = deps.now();
@@ -1178,12 +1129,7 @@ async function athenaQuery(
     const pollMs = (options.athenaPollSeconds ?? 2) * 1000;
     for (;;) {
         const got = await attempt(() => deps.athena.send(new GetQueryExecutionCommand({ QueryExecutionId: id })));
-        if (!got.ok)
-            return {
-                result: "fail",
-                detail: `GetQueryExecution ${id}: ${errorText(got.error)}`,
-                cause: awsCause(got.error, "read the query (athena:GetQueryExecution)"),
-            };
+        if (!got.ok) return awsFail(`GetQueryExecution ${id}`, got.error, "read the query (athena:GetQueryExecution)");
         const status = got.value.QueryExecution?.Status;
         const state = status?.State ?? "UNKNOWN";
         const elapsed = deps.now() - t0;
@@ -1191,39 +1137,27 @@ async function athenaQuery(
         if (state === "FAILED" || state === "CANCELLED") {
             const reason = status?.AthenaError?.ErrorMessage ?? status?.StateChangeReason ?? "no reason given";
             log(`athena query ${id}: ${state}`);
-            return { result: "fail", detail: `query ${id} ${state}: ${reason}`, cause: athenaCause(reason, workgroup) };
+            return fail(`query ${id} ${state}: ${reason}`, athenaCause(reason, workgroup));
         }
         if (elapsed >= timeoutMs) {
             await attempt(() => deps.athena.send(new StopQueryExecutionCommand({ QueryExecutionId: id })));
-            return {
-                result: "fail",
-                detail: `query ${id} still ${state} after ${fmtDuration(elapsed)}; stopped`,
-                cause: "the Athena query outlasted --timeout-seconds: the workgroup is queueing queries, or the table has very many small files",
-            };
+            return fail(
+                `query ${id} still ${state} after ${fmtDuration(elapsed)}; stopped`,
+                "the Athena query outlasted --timeout-seconds: the workgroup is queueing queries, or the table has very many small files",
+            );
         }
         log(`athena query ${id}: ${state}, ${fmtDuration(elapsed)} elapsed`);
         await deps.sleep(pollMs);
     }
-    const rows: Array<Array<string | undefined>> = [];
-    let token: string | undefined;
-    let header = true;
-    do {
-        const page = await attempt(() => deps.athena.send(new GetQueryResultsCommand({ QueryExecutionId: id, NextToken: token })));
-        if (!page.ok)
-            return {
-                result: "fail",
-                detail: `GetQueryResults ${id}: ${errorText(page.error)}`,
-                cause: athenaCause(errorText(page.error), workgroup),
-            };
-        for (const r of page.value.ResultSet?.Rows ?? []) {
-            if (header) {
-                header = false;
-                continue;
-            }
-            rows.push((r.Data ?? []).map((d) => d.VarCharValue));
+    const read = await attempt(async () => {
+        const all: Array<Array<string | undefined>> = [];
+        for await (const page of paginateGetQueryResults({ client: deps.athena }, { QueryExecutionId: id })) {
+            for (const r of page.ResultSet?.Rows ?? []) all.push((r.Data ?? []).map((d) => d.VarCharValue));
         }
-        token = page.value.NextToken || undefined;
-    } while (token);
+        return all.slice(1); // the first row of the first page names the columns
+    });
+    if (!read.ok) return fail(`GetQueryResults ${id}: ${errorText(read.error)}`, athenaCause(errorText(read.error), workgroup));
+    const rows = read.value;
     return { result: "pass", detail: `query ${id}`, id, rows };
 }
 
@@ -1240,11 +1174,10 @@ async function athenaCount(
     if (q.rows === undefined) return { result: q.result, detail: q.detail, cause: q.cause };
     const values = q.rows.map((r) => r[0] ?? "");
     if (values.length !== 1 || !/^\d+$/.test(values[0])) {
-        return {
-            result: "fail",
-            detail: `query ${q.id}: unexpected result ${JSON.stringify(values)}`,
-            cause: "Athena returned no single row count: rerun the query in the console",
-        };
+        return fail(
+            `query ${q.id}: unexpected result ${JSON.stringify(values)}`,
+            "Athena returned no single row count: rerun the query in the console",
+        );
     }
     const rows = Number(values[0]);
     return { result: "pass", detail: `${fmtInt(rows)} rows (query ${q.id}, workgroup ${workgroup})`, rows };
