@@ -216,10 +216,9 @@ function matchResources(olds: CapturedResource[], news: CapturedResource[]): Map
  */
 function inheritedAliases(n: CapturedResource, parentOldUrn: string): string[] {
     const prefix = parentOldUrn.split("::").slice(0, 2).join("::");
-    const parentType = parentOldUrn.split("::")[2].split("$").pop()!;
     const ownType = (urn: string) => urn.split("::")[2].split("$").pop()!;
     const nameOf = (urn: string) => urn.split("::").slice(3).join("::");
-    return [n.urn, ...(n.aliases ?? [])].map((u) => `${prefix}::${parentType}$${ownType(u)}::${nameOf(u)}`);
+    return [n.urn, ...(n.aliases ?? [])].map((u) => `${prefix}::${ownType(parentOldUrn)}$${ownType(u)}::${nameOf(u)}`);
 }
 
 /** Resources in dependency order (dependencies and parents first), stable otherwise. */
@@ -663,15 +662,14 @@ export function exportLocation(run: ProgramRun, stream: CapturedResource): strin
 function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): string[][] {
     const out: string[][] = [];
     for (const r of newRun.resources) {
+        const s = steps.find((x) => x.urn === r.urn);
         if (r.type === "aws:glue/catalogTable:CatalogTable" && r.inputs.storageDescriptor?.location) {
             const locations = [withSlash(r.inputs.storageDescriptor.location)];
-            const s = steps.find((x) => x.urn === r.urn);
             const before = s?.op === "update" ? s.old?.inputs.storageDescriptor?.location : undefined;
             if (before && before !== r.inputs.storageDescriptor.location) locations.push(withSlash(before));
             out.push(locations);
         }
         if (r.type === "aws:glue/crawler:Crawler") {
-            const s = steps.find((x) => x.urn === r.urn);
             const old = s?.old ?? oldRun.resources.find((o) => o.type === r.type && o.inputs.name === r.inputs.name);
             const kept = old && old.inputs.databaseName === r.inputs.databaseName ? targets(old) : [];
             // One table per target folder: each new target with the old targets of the same folder name.
