@@ -42,7 +42,7 @@ function statements(policy: unknown): string | undefined {
 const days = (seconds: unknown) => (typeof seconds === "number" ? `${+(seconds / 86_400).toFixed(2)}d` : undefined);
 const lastSegment = (v: unknown) => (typeof v === "string" ? v.slice(Math.max(v.lastIndexOf("/"), v.lastIndexOf(":")) + 1) : undefined);
 
-/** The few inputs worth reading in a plan, per resource type. */
+/** The few inputs worth reading in a plan, per resource type; any other type shows its name. */
 const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown>> = {
     "pulumi:providers:aws": (i) => ({ region: i.region }),
     "pulumi:providers:snowflake": (i) => ({ account: i.accountName, previewFeatures: (parseJson(i.previewFeaturesEnabled) ?? []).length }),
@@ -86,7 +86,6 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
         deletionWindowInDays: i.deletionWindowInDays,
         statements: statements(i.policy),
     }),
-    "aws:kms/alias:Alias": (i) => ({ name: i.name }),
     "aws:iam/role:Role": (i) => ({
         name: i.name,
         trusts: (statementList(i.assumeRolePolicy) ?? [])
@@ -101,7 +100,6 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
     }),
     "aws:iam/rolePolicy:RolePolicy": (i) => ({ statements: statements(i.policy) }),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => ({ policy: lastSegment(i.policyArn) }),
-    "aws:glue/catalogDatabase:CatalogDatabase": (i) => ({ name: i.name }),
     "aws:glue/crawler:Crawler": (i) => ({
         name: i.name,
         mode: i.recrawlPolicy?.recrawlBehavior,
@@ -109,9 +107,7 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
         schedule: i.schedule,
     }),
     "aws:athena/workgroup:Workgroup": (i) => ({ name: i.name, output: i.configuration?.resultConfiguration?.outputLocation }),
-    "aws:athena/namedQuery:NamedQuery": (i) => ({ name: i.name }),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => ({ metric: i.metricName, threshold: i.threshold }),
-    "aws:cloudwatch/eventRule:EventRule": (i) => ({ name: i.name }),
     "snowflake:index/storageIntegration:StorageIntegration": (i) => ({
         name: i.name,
         allowed: (i.storageAllowedLocations ?? []).join(","),
@@ -123,9 +119,6 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
         credentials: i.credentials ? "set" : undefined,
     }),
     "snowflake:index/fileFormat:FileFormat": (i) => ({ name: i.name, formatType: i.formatType }),
-    "snowflake:index/database:Database": (i) => ({ name: i.name }),
-    "snowflake:index/schema:Schema": (i) => ({ name: i.name }),
-    "snowflake:index/table:Table": (i) => ({ name: i.name }),
     "snowflake:index/streamOnTable:StreamOnTable": (i) => ({ name: i.name, table: i.table }),
     "snowflake:index/task:Task": (i) => ({
         name: i.name,
