@@ -169,7 +169,9 @@ export function parseSettings(raw: Record<string, string>, ctx: ParseContext): S
 
     const args = readArgs(raw);
     // Unknown project keys were answered above, in the stack file's terms.
-    const lake = validateLakeArgs(args, { keyName: stackKey, skipUnknown: true, region });
+    // The name index.ts gives the lake: its resources' names (and the size of the policies naming them) follow from it.
+    const name = naming.stackName(ctx.stack) === undefined ? `${ctx.project}-${ctx.stack}` : undefined;
+    const lake = validateLakeArgs(args, { keyName: stackKey, skipUnknown: true, region, name });
     if (!lake.ok) problems.push(...lake.problems);
     if (problems.length > 0 || !lake.ok) throw new ConfigError(problems);
     return { ...lake.settings, project: ctx.project, stack: ctx.stack, awsRegion: region, args };

@@ -35,6 +35,8 @@ export function parseCron(expression: string): CronSchedule {
     if ((fields[2] === "?") === (fields[4] === "?")) {
         throw new Error("exactly one of Day-of-month and Day-of-week must be ?");
     }
+    // A year other than * ends the schedule: the crawls it promises would stop.
+    if (fields[5] !== "*") throw new Error(`year "${fields[5]}" ends the schedule: use * so that it runs every year`);
     fields.forEach((f, i) => {
         if (/[LW#]/i.test(f.replace(/[A-Z]{3}/gi, ""))) {
             throw new Error(`${FIELD_NAMES[i]} "${f}" uses L, W or #, which this project does not accept`);

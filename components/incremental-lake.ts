@@ -17,8 +17,8 @@ import * as crypto from "crypto";
 import { IncrementalLakeArgs, SubscribedBy } from "./lake-args";
 import { subscriptionAttributes } from "./lake/event-subscription";
 import { token } from "./tokens";
-import { LakeArgsError, resolveLakeArgs, sharingProblems } from "./validate";
-import { LakeSettings, SubscriberSpec } from "./types";
+import { LakeArgsError, readersOfTables, resolveLakeArgs, sharingProblems } from "./validate";
+import { SubscriberSpec } from "./types";
 
 /** What a program needs of one exported table: where its data lands, and what moves and catalogues it. */
 export interface LakeTableOutputs {
@@ -100,16 +100,6 @@ export interface SharingOutputs {
 /** A stable logical-name part for a subscriber: the same while it is configured, whatever else changes. */
 export function subscriberKey(s: Pick<SubscriberSpec, "protocol" | "endpoint">): string {
     return `subscriber-${crypto.createHash("sha256").update(`${s.protocol} ${s.endpoint}`).digest("hex").slice(0, 8)}`;
-}
-
-/** Per table (Snowflake name), the reader accounts of the table: those of every table and those of it. */
-export function readersOfTables(settings: Pick<LakeSettings, "readers" | "tables">): Map<string, string[]> {
-    return new Map(
-        settings.tables.map((t) => [
-            t.name,
-            [...new Set(settings.readers.filter((r) => r.table === undefined || r.table === t.name).map((r) => r.account))].sort(),
-        ]),
-    );
 }
 
 /**

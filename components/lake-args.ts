@@ -152,7 +152,9 @@ export interface SnowflakeConnection {
 export interface IncrementalLakeArgs {
     /**
      * The tables to move: at least one; with their subscribers, at most `maxFilterPolicies` (each
-     * table's queue and each subscriber holds one SNS filter policy).
+     * table's queue and each subscriber holds one SNS filter policy); and no more than the
+     * Snowflake unload role's policy can name within IAM's 10,240 characters (about 100 tables of
+     * short names), nor, with readers, the bucket policy within S3's 20 KB.
      */
     tables: ExportTable[];
     /**

@@ -45,8 +45,18 @@ export const snowflakeQualifiedName: Rule = (v) => {
 const SNOWFLAKE_TYPE =
     /^(NUMBER|DECIMAL|NUMERIC)(\(\d{1,2}(,\s?\d{1,2})?\))?$|^(INT|INTEGER|BIGINT|SMALLINT|TINYINT|BYTEINT|FLOAT|FLOAT4|FLOAT8|DOUBLE|DOUBLE PRECISION|REAL|BOOLEAN|DATE|VARIANT|OBJECT|ARRAY|GEOGRAPHY)$|^(VARCHAR|CHAR|CHARACTER|STRING|TEXT|BINARY|VARBINARY)(\(\d{1,8}\))?$|^(TIME|DATETIME|TIMESTAMP|TIMESTAMP_NTZ|TIMESTAMP_LTZ|TIMESTAMP_TZ)(\([0-9]\))?$/;
 
-export const snowflakeType: Rule = (v) =>
-    SNOWFLAKE_TYPE.test(v) ? undefined : "a Snowflake data type such as NUMBER(38,0), VARCHAR(255), DATE, TIMESTAMP_NTZ or BOOLEAN";
+export const snowflakeType: Rule = (v) => {
+    if (!SNOWFLAKE_TYPE.test(v)) return "a Snowflake data type such as NUMBER(38,0), VARCHAR(255), DATE, TIMESTAMP_NTZ or BOOLEAN";
+    // NUMBER: "precision (total number of digits) ... up to 38", "scale (digits to the right of the
+    // decimal point) ... up to 37", and never more than the precision; a length is at least 1.
+    // https://docs.snowflake.com/en/sql-reference/data-types-numeric
+    const [, precision, scale = "0"] = /^\w+\((\d+)(?:,\s?(\d+))?\)$/.exec(v) ?? [];
+    if (precision === undefined || /^(TIME|DATETIME|TIMESTAMP)/.test(v)) return undefined;
+    if (!/^(NUMBER|DECIMAL|NUMERIC)/.test(v)) return Number(precision) >= 1 ? undefined : "a Snowflake type whose length is at least 1";
+    return Number(precision) >= 1 && Number(precision) <= 38 && Number(scale) <= Math.min(Number(precision), 37)
+        ? undefined
+        : "a precision from 1 to 38 and a scale from 0 to 37, no larger than the precision (Snowflake's NUMBER)";
+};
 
 /**
  * Glue database and table names double as Athena names: lower-case letters, digits and `_`,
@@ -91,9 +101,13 @@ export const stackName: Rule = (v) =>
  * most 38, as `incremental-crawl-<stack>` is (see stackName).
  */
 export const componentName: Rule = (v) =>
-    /^[a-z][a-z0-9-]{0,37}$/.test(v) && !v.endsWith("-")
-        ? undefined
-        : "a name of lower-case letters, digits or - that starts with a letter and does not end with - (at most 38)";
+    !/^[a-z][a-z0-9-]{0,37}$/.test(v) || v.endsWith("-")
+        ? "a name of lower-case letters, digits or - that starts with a letter and does not end with - (at most 38)"
+        : // It starts the buckets' names, and S3 reserves these prefixes:
+          // https://docs.aws.amazon.com/AmazonS3/latest/userguide/bucketnamingrules.html
+          /^(xn--|sthree-|amzn-s3-demo-)/.test(v)
+          ? 'a name that does not start with "xn--", "sthree-" or "amzn-s3-demo-" (S3 reserves them for bucket names)'
+          : undefined;
 
 /** An email address for alert subscriptions (SNS `email` protocol). */
 export const email: Rule = (v) =>
@@ -120,6 +134,24 @@ export function snowflakeName(...parts: string[]): string {
  * https://docs.aws.amazon.com/general/latest/gr/rande.html).
  */
 export const AWS_REGIONS: readonly string[] = Object.values(Region);
+
+/**
+ * The AWS partition a region belongs to, by its name's prefix. Nothing crosses a partition: not
+ * credentials, not replication, not a KMS key.
+ * https://docs.aws.amazon.com/whitepapers/latest/aws-fault-isolation-boundaries/partitions.html
+ */
+export function partitionOf(region: string): string {
+    const prefixes: [string, string][] = [
+        ["cn-", "aws-cn"],
+        ["us-gov-", "aws-us-gov"],
+        ["us-isob-", "aws-iso-b"],
+        ["us-isof-", "aws-iso-f"],
+        ["eu-isoe-", "aws-iso-e"],
+        ["us-iso-", "aws-iso"],
+        ["eusc-", "aws-eusc"],
+    ];
+    return prefixes.find(([prefix]) => region.startsWith(prefix))?.[1] ?? "aws";
+}
 
 /** The form of an AWS region name, for a region newer than the installed @pulumi/aws. */
 export const awsRegionShape: Rule = (v) =>

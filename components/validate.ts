@@ -11,6 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "./catalog/arrival";
 import { parseCron } from "./cron";
 import { ATHENA_RESULTS_PREFIX } from "./lake-context";
+import { lakeBucketPolicy } from "./lake/policy-documents";
+import { snowflakeAccessPolicy } from "./warehouse/policy-documents";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
 import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
 import {
@@ -173,6 +175,13 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
                 "the ARN of a KMS key (arn:aws:kms:<region>:<account>:key/<id>; an alias cannot be used in key policies and grants)",
                 kmsKeyArn,
             );
+        } else if (typeof kmsKeyArn === "string" && opts.region !== undefined) {
+            // S3 and CloudWatch Logs use only keys of their own region ("You can use only KMS keys
+            // that are available in the same AWS Region as the bucket",
+            // https://docs.aws.amazon.com/AmazonS3/latest/userguide/specifying-kms-encryption.html).
+            const [, partition, , region] = kmsKeyArn.split(":");
+            if (region !== opts.region || partition !== naming.partitionOf(opts.region))
+                p.add("kmsKeyArn", `a key of the lake's region (arn:${naming.partitionOf(opts.region)}:kms:${opts.region}:...)`, kmsKeyArn);
         }
     }
     const auditTrail = parseAuditTrail(given("auditTrail") ? args.auditTrail : LAKE_DEFAULTS.auditTrail, p);
@@ -201,6 +210,12 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
             );
         if (!versioning)
             p.add("replicaRegion", "no replica while versioning is false (S3 replication needs versioning on both buckets)", replicaRegion);
+        if (opts.region !== undefined && naming.partitionOf(replicaRegion) !== naming.partitionOf(opts.region))
+            p.add(
+                "replicaRegion",
+                `a region of the lake's partition (${naming.partitionOf(opts.region)}): S3 replicates only within a partition`,
+                replicaRegion,
+            );
     }
     if (production && replicaRegion === "") {
         p.add(
@@ -360,6 +375,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
         );
     }
 
+    if (p.list.length === 0) checkPolicySizes({ tables, readers, exportPrefix, encryption }, opts, p);
     if (p.list.length > 0) return { ok: false, problems: p.list };
     return {
         ok: true,
@@ -494,8 +510,14 @@ function connection(v: unknown, p: Problems): SnowflakeConnection {
             );
         } else if (value === undefined) {
             continue;
-        } else if (typeof value !== "string" || !/^[A-Za-z0-9_.-]{1,255}$/.test(value)) {
-            p.add(`snowflakeConnection.${k}`, "a Snowflake name of letters, digits, _, . or -", value);
+        } else if (typeof value !== "string" || !(k === "user" ? /^[^\p{Cc}]{1,255}$/u : /^[A-Za-z0-9_.-]{1,255}$/).test(value)) {
+            // A login name "can be any string, including spaces and non-alphanumeric characters"
+            // (jane.doe@example.com): https://docs.snowflake.com/en/sql-reference/sql/create-user
+            const form =
+                k === "user"
+                    ? "a Snowflake login name: 1 to 255 characters, no control characters"
+                    : "a Snowflake name of letters, digits, _, . or -";
+            p.add(`snowflakeConnection.${k}`, form, value);
         } else if (k === "authenticator" && value.toUpperCase() !== "SNOWFLAKE_JWT") {
             // The backfill and verify sign in with the key pair only (SNOWFLAKE_PRIVATE_KEY); the provider
             // reads the value case-insensitively (terraform-provider-snowflake v1.2.1 pkg/sdk/config.go ToAuthenticatorType).
@@ -942,4 +964,69 @@ export function sharingProblems(
         }
     }
     return problems;
+}
+
+/** Per table (Snowflake name), the reader accounts of the table: those of every table and those of it. */
+export function readersOfTables(settings: Pick<LakeSettings, "readers" | "tables">): Map<string, string[]> {
+    return new Map(
+        settings.tables.map((t) => [
+            t.name,
+            [...new Set(settings.readers.filter((r) => r.table === undefined || r.table === t.name).map((r) => r.account))].sort(),
+        ]),
+    );
+}
+
+/** A role's inline policies together, whitespace not counted. https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html */
+export const IAM_ROLE_POLICY_CHARS = 10_240;
+/** "Bucket policies are limited to 20 KB in size." https://docs.aws.amazon.com/AmazonS3/latest/userguide/using-iam-policies.html */
+export const S3_BUCKET_POLICY_BYTES = 20 * 1024;
+
+/**
+ * The sizes of the policies that name every table: the unload role's policy, one delete resource per
+ * table's export, and with readers the lake bucket's policy, three entries per table a reader
+ * reads. Measured with the policy builders themselves, with the lake bucket's name as Pulumi makes
+ * it (`<name>-lake-bucket-` and 7 characters; the longest component name when the name is not
+ * given) and the region's partition (`aws` when not given).
+ */
+export function policySizes(
+    s: Pick<LakeSettings, "tables" | "readers" | "exportPrefix" | "encryption">,
+    opts: Pick<ValidateOptions, "name" | "region">,
+): { unloadRolePolicy: number; bucketPolicy?: number } {
+    const partition = opts.region !== undefined ? naming.partitionOf(opts.region) : "aws";
+    const bucketArn = `arn:${partition}:s3:::${opts.name ?? "n".repeat(38)}-lake-bucket-0000000`;
+    const kmsKeyArn =
+        s.encryption === Encryption.Kms
+            ? `arn:${partition}:kms:${opts.region ?? "ap-southeast-5"}:123456789012:key/${"0".repeat(36)}`
+            : undefined;
+    const location = (t: TableSpec) => `${s.exportPrefix}/${naming.folderName(t.name)}/g${t.generation}-00000000`;
+    const unloadRolePolicy = JSON.stringify(
+        snowflakeAccessPolicy({ bucketArn, prefix: s.exportPrefix, kmsKeyArn, deletablePrefixes: s.tables.map(location) }),
+    ).length;
+    if (s.readers.length === 0) return { unloadRolePolicy };
+    const readersOf = readersOfTables(s);
+    const readers = [...new Set(s.readers.map((r) => r.account))].sort().map((account) => ({
+        account,
+        locations: s.tables.filter((t) => readersOf.get(t.name)!.includes(account)).map(location),
+    }));
+    return { unloadRolePolicy, bucketPolicy: Buffer.byteLength(JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers }))) };
+}
+
+/** The policies that name every table fit their service's size limit (`policySizes`). */
+function checkPolicySizes(s: Parameters<typeof policySizes>[0], opts: Parameters<typeof policySizes>[1], p: Problems): void {
+    const sizes = policySizes(s, opts);
+    const tables = `${s.tables.length} tables`;
+    if (sizes.unloadRolePolicy > IAM_ROLE_POLICY_CHARS) {
+        p.add(
+            "tables",
+            `no more tables than the Snowflake unload role's policy can name: it lists each table's export, and ${tables} make it ${sizes.unloadRolePolicy} characters, over IAM's ${IAM_ROLE_POLICY_CHARS} for a role's inline policies`,
+            tables,
+        );
+    }
+    if (sizes.bucketPolicy !== undefined && sizes.bucketPolicy > S3_BUCKET_POLICY_BYTES) {
+        p.add(
+            "readers",
+            `no more tables shared than the lake bucket's policy can name: it lists each shared table's export three times, and ${tables} make it ${sizes.bucketPolicy} bytes, over S3's ${S3_BUCKET_POLICY_BYTES}`,
+            `readers of ${tables}`,
+        );
+    }
 }

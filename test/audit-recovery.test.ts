@@ -5,6 +5,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
+import { denyInsecureTransport, document, LIFECYCLE_RULES, logDelivery, replicateExports } from "./harness/wiring";
 
 const S3 = (t: string) => `aws:s3/${t}`;
 const BUCKET = S3("bucket:Bucket");
@@ -20,16 +21,6 @@ const assertPrivate = (pab: CapturedResource) =>
         ["blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"].map((k) => pab.inputs[k]),
         [true, true, true, true],
     );
-const doc = (...Statement: object[]) => ({ Version: "2012-10-17", Statement });
-/** The statement that refuses any request to a bucket without TLS. */
-const denyInsecure = (bucketArn: string) => ({
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [bucketArn, `${bucketArn}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-});
 
 /** The cloud resources under a component (any depth), by the component's logical name suffix. */
 function under(g: Graph, type: string, suffix: string): CapturedResource[] {
@@ -79,14 +70,7 @@ describe("audit trail and recovery (prod)", () => {
             // Delivery only by the S3 logging service, only for the lake bucket of this account, under the prefix; nothing else granted.
             assert.deepEqual(
                 policyOf(only(logs, S3("bucketPolicy:BucketPolicy"))),
-                doc(denyInsecure(bucket.outputs.arn), {
-                    Sid: "AllowS3ServerAccessLogDelivery",
-                    Effect: "Allow",
-                    Principal: { Service: "logging.s3.amazonaws.com" },
-                    Action: "s3:PutObject",
-                    Resource: `${bucket.outputs.arn}/access-logs/*`,
-                    Condition: { ArnLike: { "aws:SourceArn": lake.outputs.arn }, StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT } },
-                }),
+                document(denyInsecureTransport(bucket.outputs.arn), logDelivery(bucket.outputs.arn, lake.outputs.arn, MOCK_ACCOUNT)),
             );
         });
 
@@ -145,21 +129,7 @@ describe("audit trail and recovery (prod)", () => {
             const key = g.one(KEY, "-replica-key");
             assert.equal(config.inputs.bucket, lake.outputs.bucket);
             assert.equal(config.inputs.role, g.one("aws:iam/role:Role", "-replica-role").outputs.arn);
-            assert.deepEqual(config.inputs.rules, [
-                {
-                    id: "replicate-exports",
-                    status: "Enabled",
-                    priority: 1,
-                    filter: { prefix: "exports/" },
-                    deleteMarkerReplication: { status: "Disabled" },
-                    destination: {
-                        bucket: bucket.outputs.arn,
-                        storageClass: "STANDARD",
-                        encryptionConfiguration: { replicaKmsKeyId: key.outputs.arn },
-                    },
-                    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
-                },
-            ]);
+            assert.deepEqual(config.inputs.rules, [replicateExports(bucket.outputs.arn, key.outputs.arn)]);
             for (const v of [
                 g.one(S3("bucketVersioning:BucketVersioning"), "-lake-versioning"),
                 g.one(S3("bucketVersioning:BucketVersioning"), "-replica-versioning"),
@@ -173,7 +143,7 @@ describe("audit trail and recovery (prod)", () => {
             const role = g.one("aws:iam/role:Role", "-replica-role");
             assert.deepEqual(
                 policyOf(role, "assumeRolePolicy"),
-                doc({ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }),
+                document({ Effect: "Allow", Principal: { Service: "s3.amazonaws.com" }, Action: "sts:AssumeRole" }),
             );
             assert.equal(role.outputs.name, "incremental-crawl-prod-replication");
             const [lakeArn, replicaArn] = [lake.outputs.arn, bucket.outputs.arn];
@@ -181,7 +151,7 @@ describe("audit trail and recovery (prod)", () => {
             const through = (region: string) => ({ StringEquals: { "kms:ViaService": `s3.${region}.amazonaws.com` } });
             assert.deepEqual(
                 policyOf(g.one("aws:iam/rolePolicy:RolePolicy", "-replica-access")),
-                doc(
+                document(
                     {
                         Sid: "ReadReplicationConfiguration",
                         Effect: "Allow",
@@ -221,7 +191,10 @@ describe("audit trail and recovery (prod)", () => {
         it("hardens the replica like the lake: private, TLS only, its own key, versioned, retained", () => {
             const own = replica.filter((r) => !g.ancestors(r).some((a) => a.name.endsWith("-replica-logs")));
             assertPrivate(only(own, S3("bucketPublicAccessBlock:BucketPublicAccessBlock")));
-            assert.deepEqual(policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")), doc(denyInsecure(bucket.outputs.arn)));
+            assert.deepEqual(
+                policyOf(g.one(S3("bucketPolicy:BucketPolicy"), "-replica-tls-only")),
+                document(denyInsecureTransport(bucket.outputs.arn)),
+            );
             const sse = g.one(S3("bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration"), "-replica-encryption")
                 .inputs.rules[0];
             assert.deepEqual(sse, {
@@ -233,7 +206,7 @@ describe("audit trail and recovery (prod)", () => {
             // The key admits this account's IAM policies only (the account root), as the lake key does.
             assert.deepEqual(
                 policyOf(key),
-                doc({
+                document({
                     Sid: "EnableIamPoliciesOfThisAccount",
                     Effect: "Allow",
                     Principal: { AWS: `arn:aws:iam::${MOCK_ACCOUNT}:root` },
@@ -258,21 +231,6 @@ describe("audit trail and recovery (prod)", () => {
     });
 
     it("expires CUSTOMERS (personal data) after its declared retention, noncurrent versions too, and nothing else under exports/", () => {
-        const housekeeping = [
-            {
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                filter: { prefix: "" },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            },
-        ];
-        const versions = {
-            id: "expire-old-versions",
-            status: "Enabled",
-            filter: { prefix: "" },
-            noncurrentVersionExpiration: { noncurrentDays: 90 },
-            expiration: { expiredObjectDeleteMarker: true },
-        };
         const customers = {
             id: "expire-table-customers",
             status: "Enabled",
@@ -280,10 +238,10 @@ describe("audit trail and recovery (prod)", () => {
             expiration: { days: 730 },
             noncurrentVersionExpiration: { noncurrentDays: 90 },
         };
-        const athena = { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } };
-        assert.deepEqual(g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules, [...housekeeping, athena, versions, customers]);
+        const { abortUploads, athenaResults, oldVersions } = LIFECYCLE_RULES;
+        assert.deepEqual(g.one(LIFECYCLE, "-lake-lifecycle").inputs.rules, [abortUploads, athenaResults, oldVersions, customers]);
         // The replica has no Athena results: housekeeping and the same table rules.
-        assert.deepEqual(g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules, [...housekeeping, versions, customers]);
+        assert.deepEqual(g.one(LIFECYCLE, "-replica-lifecycle").inputs.rules, [abortUploads, oldVersions, customers]);
     });
 });
 

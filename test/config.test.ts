@@ -83,6 +83,8 @@ describe("config: parseSettings", () => {
                 [k("maxFileSizeMb")]: "256",
                 "snowflake:previewFeaturesEnabled": ["snowflake_view_resource"],
                 "snowflake:accountName": "ACME",
+                // Snowflake login names may be any string (CREATE USER): an email-style one is common.
+                "snowflake:user": "jane.doe@example.com",
                 "snowflake:authenticator": "snowflake_jwt",
             }),
             ctx,
@@ -136,7 +138,7 @@ describe("config: parseSettings", () => {
                 90,
                 256,
                 ["snowflake_view_resource"],
-                { accountName: "ACME", authenticator: "snowflake_jwt" },
+                { accountName: "ACME", user: "jane.doe@example.com", authenticator: "snowflake_jwt" },
             ],
         );
     });
@@ -364,6 +366,16 @@ describe("config: parseSettings", () => {
             withColumn0({ name: "ORDER_ID", type: "NUMBER); DROP TABLE X; --" }),
             at(k("tables[0].columns[0].type"), /expected a Snowflake data type such as NUMBER\(38,0\)/),
         ],
+        ...["NUMBER(39,0)", "NUMBER(10,20)", "NUMBER(38,38)", "DECIMAL(0)"].map((type): Case => [
+            `column type ${type}, which Snowflake cannot hold`,
+            withColumn0({ name: "ORDER_ID", type }),
+            at(k("tables[0].columns[0].type"), /expected a precision from 1 to 38 and a scale from 0 to 37, no larger than the precision/),
+        ]),
+        [
+            "column type VARCHAR(0)",
+            withColumn0({ name: "ORDER_ID", type: "VARCHAR(0)" }),
+            at(k("tables[0].columns[0].type"), /expected a Snowflake type whose length is at least 1, got "VARCHAR\(0\)"$/),
+        ],
         [
             "column nullable a string",
             withColumn0({ name: "ORDER_ID", type: "NUMBER(38,0)", nullable: "false" }),
@@ -531,6 +543,11 @@ describe("config: parseSettings", () => {
             "Snowflake role carrying SQL",
             { "snowflake:role": 'ADMIN" ; --' },
             at("snowflake:role", /expected a Snowflake name of letters, digits, _, \. or -/),
+        ],
+        [
+            "Snowflake login name with a control character",
+            { "snowflake:user": "jane\nROLE=ACCOUNTADMIN" },
+            at("snowflake:user", /expected a Snowflake login name: 1 to 255 characters, no control characters/),
         ],
         [
             "alert address with a header injection",

@@ -32,7 +32,9 @@ describe("cron: Glue schedules", () => {
         ["cron(0 0 ? * FOO *)", /entry 5 \(FOO\) contains illegal characters/],
         ["cron(5-1 * * * ? *)", /From value is larger than to value/],
         ["cron(*/2 * * * ? *)", /Glue schedules run at most every 5 minutes/],
-        ["cron(0 0 1 1 ? 2020)", /runs fewer than twice/],
+        ["cron(0 0 1 1 ? 2020)", /year "2020" ends the schedule/],
+        ["cron(0 0 * * ? 2026-2030)", /year "2026-2030" ends the schedule: use \*/],
+        ["cron(0 0 29 2 ? *)", /runs fewer than twice/],
     ];
     for (const [expr, why] of bad) {
         it(`refuses ${expr}`, () => assert.throws(() => parseCron(expr), why));

@@ -1,6 +1,7 @@
 import * as assert from "node:assert/strict";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
 import { MOCK_ACCOUNT } from "../offline/mocks";
+import { denyInsecureTransport, document, s3Publishes, topicSends } from "./harness/wiring";
 
 const T = {
     bucket: "aws:s3/bucket:Bucket",
@@ -20,19 +21,7 @@ const T = {
 };
 
 /** The queue policy that admits the lake topic only. */
-const admitsTopic = (queueArn: string, topicArn: string) => ({
-    Version: "2012-10-17",
-    Statement: [
-        {
-            Sid: "AllowLakeTopicSend",
-            Effect: "Allow",
-            Principal: { Service: "sns.amazonaws.com" },
-            Action: "sqs:SendMessage",
-            Resource: queueArn,
-            Condition: { ArnEquals: { "aws:SourceArn": topicArn } },
-        },
-    ],
-});
+const admitsTopic = (queueArn: string, topicArn: string) => document(topicSends(queueArn, topicArn));
 
 /** Resources under the EventLake component (any depth). */
 function lakeResources(g: Graph): CapturedResource[] {
@@ -75,19 +64,7 @@ for (const stack of ["dev", "prod"] as const) {
         it("denies any request without TLS", () => {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const policy = g.one(T.bucketPolicy, "-lake-");
-            assert.deepEqual(policyOf(policy), {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "DenyInsecureTransport",
-                        Effect: "Deny",
-                        Principal: "*",
-                        Action: "s3:*",
-                        Resource: [bucket.outputs.arn, `${bucket.outputs.arn}/*`],
-                        Condition: { Bool: { "aws:SecureTransport": "false" } },
-                    },
-                ],
-            });
+            assert.deepEqual(policyOf(policy), document(denyInsecureTransport(bucket.outputs.arn)));
             assert.ok(g.dependsOn(policy, g.one(T.pab, "-lake-")), "policy after the public access block");
         });
 
@@ -112,22 +89,7 @@ for (const stack of ["dev", "prod"] as const) {
             const bucket = g.one(T.bucket, "-lake-bucket");
             const tp = g.one(T.topicPolicy, "-lake-events-policy");
             assert.equal(tp.inputs.arn, topic.outputs.arn);
-            assert.deepEqual(policyOf(tp), {
-                Version: "2012-10-17",
-                Statement: [
-                    {
-                        Sid: "AllowS3PublishFromLakeBucket",
-                        Effect: "Allow",
-                        Principal: { Service: "s3.amazonaws.com" },
-                        Action: "sns:Publish",
-                        Resource: topic.outputs.arn,
-                        Condition: {
-                            ArnLike: { "aws:SourceArn": bucket.outputs.arn },
-                            StringEquals: { "aws:SourceAccount": MOCK_ACCOUNT },
-                        },
-                    },
-                ],
-            });
+            assert.deepEqual(policyOf(tp), document(s3Publishes(topic.outputs.arn, bucket.outputs.arn, MOCK_ACCOUNT)));
         });
 
         it("never encrypts the topic with the AWS-managed key", () => {

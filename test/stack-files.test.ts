@@ -5,7 +5,7 @@
  * "Add a table" shows), which before failed 26 tests of the full suite.
  */
 import * as assert from "node:assert/strict";
-import { execFile, execFileSync } from "node:child_process";
+import { execFile } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -15,6 +15,7 @@ import { ROOT, stackConfig } from "../offline";
 import { EXAMPLE_STACKS, exampleStackDir, stackDir, stackFilePath, stacksIn, TEST_STACKS_ENV } from "../offline/stacks";
 import { stackNames } from "../tools/cli/command";
 import { readStackFile } from "../offline/stack-file";
+import { copyProject } from "./harness/project-copy";
 
 const EXAMPLES = path.join(ROOT, EXAMPLE_STACKS);
 
@@ -69,18 +70,7 @@ describe("stack files: the suite reads the example stacks, not yours", function 
     it("passes in a copy of the project whose own stack files have a table added by hand", async () => {
         const copy = fs.mkdtempSync(path.join(os.tmpdir(), "adopter-"));
         try {
-            // The project's files (committed or not, ignored ones aside), its installed packages.
-            const files = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z"], {
-                cwd: ROOT,
-                encoding: "utf8",
-            })
-                .split("\0")
-                .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
-            for (const f of files) {
-                fs.mkdirSync(path.dirname(path.join(copy, f)), { recursive: true });
-                fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
-            }
-            fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"), "dir");
+            copyProject(copy);
             for (const stack of ["dev", "prod"]) {
                 const own = stackFilePath(copy, stack);
                 fs.writeFileSync(own, fs.readFileSync(own, "utf8").replace(/\n*$/, "\n") + ADDED_TABLE);

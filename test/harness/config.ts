@@ -15,6 +15,15 @@ export const ORDERS = {
     ],
     partitionBy: "ORDER_TS",
 };
+/** A second table, partitioned by a DATE column. */
+export const RETURNS = {
+    name: "RETURNS",
+    columns: [
+        { name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false },
+        { name: "RETURNED_ON", type: "DATE" },
+    ],
+    partitionBy: "RETURNED_ON",
+};
 export const table = (over: Record<string, unknown>) => ({ ...ORDERS, ...over });
 
 /** `base` (by default a one-table lake in eu-west-1) with `over` applied, in engine form: JSON for non-strings; `undefined` removes a key. */

@@ -8,6 +8,7 @@
  * lead's), a trailing ` dbr` / ` cbd` for the replacement mode.
  */
 import { stackConfig } from "../../offline";
+import { RETURNS } from "../harness/config";
 
 export type Stack = "dev" | "prod";
 export type Check = "steps" | "verdicts" | "evaluates" | "safety" | "refused";
@@ -38,6 +39,9 @@ export interface Case {
 
 export const K = (key: string) => `incremental-crawl:${key}`;
 const tablesOf = (stack: Stack): any[] => JSON.parse(stackConfig(stack)[K("tables")]);
+/** The same expectation for both stacks, or one made for each. */
+const both = (e: Expectation | ((stack: Stack) => Expectation)): Record<Stack, Expectation> =>
+    typeof e === "function" ? { dev: e("dev"), prod: e("prod") } : { dev: e, prod: e };
 const withOrders = (stack: Stack, edit: (t: any) => any) => ({
     [K("tables")]: tablesOf(stack).map((t) => (t.name === "ORDERS" ? edit(t) : t)),
 });
@@ -50,30 +54,18 @@ export const CASES: Case[] = [
     {
         name: "maxFileSizeMb",
         change: (s) => ({ [K("maxFileSizeMb")]: s === "dev" ? 32 : 256 }),
-        expect: {
-            dev: { update: ["snowflake.Task snowflake-*-task", "command.local.Command snowflake-*-backfill"] },
-            prod: { update: ["snowflake.Task snowflake-*-task", "command.local.Command snowflake-*-backfill"] },
-        },
+        expect: both({ update: ["snowflake.Task snowflake-*-task", "command.local.Command snowflake-*-backfill"] }),
     },
     {
         name: "snowflakeWarehouse",
         change: (s) => ({ [K("snowflakeWarehouse")]: s === "dev" ? "DEV_WH_2" : "EXPORT_WH_L" }),
-        expect: {
-            dev: {
-                update: [
-                    "providers.snowflake snowflake-provider",
-                    "snowflake.Task snowflake-*-task",
-                    "command.local.Command snowflake-*-backfill",
-                ],
-            },
-            prod: {
-                update: [
-                    "providers.snowflake snowflake-provider",
-                    "snowflake.Task snowflake-*-task",
-                    "command.local.Command snowflake-*-backfill",
-                ],
-            },
-        },
+        expect: both({
+            update: [
+                "providers.snowflake snowflake-provider",
+                "snowflake.Task snowflake-*-task",
+                "command.local.Command snowflake-*-backfill",
+            ],
+        }),
     },
     {
         name: "taskScheduleMinutes",
@@ -97,54 +89,31 @@ export const CASES: Case[] = [
     {
         name: "the safety net switched off, acknowledged",
         change: () => ({ [K("safetyNetCrawl")]: false, [K("safetyNetSchedule")]: "none-events-may-expire" }),
-        expect: Object.fromEntries(
-            (["dev", "prod"] as const).map((s) => [
-                s,
-                {
-                    update: ["glue.Crawler catalog-*-crawler"],
-                    delete: ["cloudwatch.EventRule alerts-safety-net-failed", "cloudwatch.EventTarget alerts-safety-net-failed-target"],
-                },
-            ]),
-        ) as Record<Stack, Expectation>,
+        expect: both({
+            update: ["glue.Crawler catalog-*-crawler"],
+            delete: ["cloudwatch.EventRule alerts-safety-net-failed", "cloudwatch.EventTarget alerts-safety-net-failed-target"],
+        }),
     },
     {
         name: "a column added",
         change: (s) => withOrders(s, (t) => ({ ...t, columns: [...t.columns, { name: "CHANNEL", type: "VARCHAR(16)" }] })),
-        expect: Object.fromEntries(
-            (["dev", "prod"] as const).map((s) => [
-                s,
-                {
-                    update: [
-                        "snowflake.Table snowflake-orders-table",
-                        "snowflake.Task snowflake-orders-task",
-                        "command.local.Command snowflake-orders-backfill",
-                        "?glue.CatalogTable *orders*",
-                    ],
-                },
-            ]),
-        ) as Record<Stack, Expectation>,
+        expect: both({
+            update: [
+                "snowflake.Table snowflake-orders-table",
+                "snowflake.Task snowflake-orders-task",
+                "command.local.Command snowflake-orders-backfill",
+                "?glue.CatalogTable *orders*",
+            ],
+        }),
     },
     {
         name: "a table added",
         ci: true,
         change: (s) => ({
-            [K("tables")]: [
-                ...tablesOf(s),
-                {
-                    name: "RETURNS",
-                    columns: [
-                        { name: "RETURN_ID", type: "NUMBER(38,0)", nullable: false },
-                        { name: "RETURNED_ON", type: "DATE" },
-                    ],
-                    partitionBy: "RETURNED_ON",
-                },
-            ],
+            [K("tables")]: [...tablesOf(s), RETURNS],
         }),
         // The unload role may delete in the new table's export too; the crawler rules name its crawler.
-        expect: {
-            dev: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
-            prod: { create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] },
-        },
+        expect: both({ create: ["* *-returns-*"], update: ["iam.RolePolicy snowflake-access", "cloudwatch.EventRule alerts-*-failed"] }),
     },
     {
         name: "a table removed",
@@ -171,96 +140,75 @@ export const CASES: Case[] = [
         name: "glueDatabase",
         ci: true,
         change: (s) => ({ [K("glueDatabase")]: s === "dev" ? "lake_dev_v2" : "lake_v2" }),
-        expect: Object.fromEntries(
-            (["dev", "prod"] as const).map((s) => [
-                s,
-                {
-                    replace: [
-                        "glue.CatalogDatabase catalog-database cbd",
-                        "glue.Crawler catalog-*-crawler dbr",
-                        "athena.NamedQuery catalog-*-rows dbr",
-                        "glue.CatalogTable * dbr",
-                    ],
-                    // The crawler role's access names the Glue database; the backfill registers partitions in it.
-                    update: [
-                        "athena.Workgroup catalog-workgroup",
-                        "iam.RolePolicy catalog-*-access",
-                        "command.local.Command snowflake-*-backfill",
-                    ],
-                    // dev: the old Glue database is deleted (the catalogue; S3 keeps the data); prod: retained, abandoned.
-                    verdicts: ["advisory data-replaced-or-deleted catalog-database", "?advisory data-replaced-or-deleted *"],
-                },
-            ]),
-        ) as Record<Stack, Expectation>,
+        expect: both({
+            replace: [
+                "glue.CatalogDatabase catalog-database cbd",
+                "glue.Crawler catalog-*-crawler dbr",
+                "athena.NamedQuery catalog-*-rows dbr",
+                "glue.CatalogTable * dbr",
+            ],
+            // The crawler role's access names the Glue database; the backfill registers partitions in it.
+            update: ["athena.Workgroup catalog-workgroup", "iam.RolePolicy catalog-*-access", "command.local.Command snowflake-*-backfill"],
+            // dev: the old Glue database is deleted (the catalogue; S3 keeps the data); prod: retained, abandoned.
+            verdicts: ["advisory data-replaced-or-deleted catalog-database", "?advisory data-replaced-or-deleted *"],
+        }),
     },
     {
         name: "snowflakeDatabase",
         change: (s) => ({ [K("snowflakeDatabase")]: s === "dev" ? "LAKE_EXPORT_DEV_V2" : "LAKE_EXPORT_V2" }),
-        expect: Object.fromEntries(
-            (["dev", "prod"] as const).map((s) => [
-                s,
-                {
-                    replace: [
-                        "snowflake.Database snowflake-database",
-                        "snowflake.Schema snowflake-schema",
-                        "snowflake.FileFormat snowflake-parquet",
-                        "snowflake.Stage snowflake-stage",
-                        "snowflake.StreamOnTable snowflake-*-stream",
-                        "snowflake.Task snowflake-*-task",
-                        "?snowflake.Table snowflake-*",
-                        "?command.local.Command snowflake-*-backfill",
-                        "glue.CatalogTable * dbr",
-                    ],
-                    // The unload role's delete grant follows the exports to their new folders.
-                    update: ["?command.local.Command snowflake-*-backfill", "iam.RolePolicy snowflake-access"],
-                    // The stream's database is part of the export's identity: the re-export gets a new
-                    // location, and the Glue table switches to it.
-                    verdicts: [
-                        "advisory rows-exported-again snowflake-*-stream",
-                        "?advisory data-replaced-or-deleted catalog-*",
-                        ...(s === "dev"
-                            ? ["?error data-replaced-or-deleted snowflake-*"]
-                            : ["?advisory data-replaced-or-deleted snowflake-*"]),
-                    ],
-                },
-            ]),
-        ) as Record<Stack, Expectation>,
+        expect: both((s) => ({
+            replace: [
+                "snowflake.Database snowflake-database",
+                "snowflake.Schema snowflake-schema",
+                "snowflake.FileFormat snowflake-parquet",
+                "snowflake.Stage snowflake-stage",
+                "snowflake.StreamOnTable snowflake-*-stream",
+                "snowflake.Task snowflake-*-task",
+                "?snowflake.Table snowflake-*",
+                "?command.local.Command snowflake-*-backfill",
+                "glue.CatalogTable * dbr",
+            ],
+            // The unload role's delete grant follows the exports to their new folders.
+            update: ["?command.local.Command snowflake-*-backfill", "iam.RolePolicy snowflake-access"],
+            // The stream's database is part of the export's identity: the re-export gets a new
+            // location, and the Glue table switches to it.
+            verdicts: [
+                "advisory rows-exported-again snowflake-*-stream",
+                "?advisory data-replaced-or-deleted catalog-*",
+                ...(s === "dev" ? ["?error data-replaced-or-deleted snowflake-*"] : ["?advisory data-replaced-or-deleted snowflake-*"]),
+            ],
+        })),
     },
     {
         name: "exportPrefix",
         ci: true,
         change: () => ({ [K("exportPrefix")]: "lake-exports" }),
-        expect: Object.fromEntries(
-            (["dev", "prod"] as const).map((s) => [
-                s,
-                {
-                    replace: [
-                        "snowflake.StreamOnTable snowflake-*-stream dbr",
-                        "command.local.Command snowflake-*-backfill cbd",
-                        "glue.CatalogTable * dbr",
-                    ],
-                    update: [
-                        "snowflake.Task snowflake-*-task",
-                        "snowflake.Stage snowflake-stage",
-                        "snowflake.StorageIntegration snowflake-integration",
-                        "s3.BucketNotification lake-notification",
-                        "sns.TopicSubscription lake-*-subscription",
-                        "iam.RolePolicy *-access",
-                        "iam.Role catalog-*-role",
-                        "?glue.Crawler catalog-*-crawler",
-                        // The arrival rule's pattern and the workflow's description name the table's folder.
-                        "glue.Workflow catalog-*-arrival-workflow",
-                        "cloudwatch.EventRule catalog-*-arrival-rule",
-                        // prod: the replication rule's filter and the retention rules follow the prefix.
-                        ...(s === "prod"
-                            ? ["s3.BucketReplicationConfig replica-configuration", "s3.BucketLifecycleConfiguration *-lifecycle"]
-                            : []),
-                    ],
-                    // The Glue table goes with the old location (its partitions with it): that is the point.
-                    verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],
-                },
-            ]),
-        ) as Record<Stack, Expectation>,
+        expect: both((s) => ({
+            replace: [
+                "snowflake.StreamOnTable snowflake-*-stream dbr",
+                "command.local.Command snowflake-*-backfill cbd",
+                "glue.CatalogTable * dbr",
+            ],
+            update: [
+                "snowflake.Task snowflake-*-task",
+                "snowflake.Stage snowflake-stage",
+                "snowflake.StorageIntegration snowflake-integration",
+                "s3.BucketNotification lake-notification",
+                "sns.TopicSubscription lake-*-subscription",
+                "iam.RolePolicy *-access",
+                "iam.Role catalog-*-role",
+                "?glue.Crawler catalog-*-crawler",
+                // The arrival rule's pattern and the workflow's description name the table's folder.
+                "glue.Workflow catalog-*-arrival-workflow",
+                "cloudwatch.EventRule catalog-*-arrival-rule",
+                // prod: the replication rule's filter and the retention rules follow the prefix.
+                ...(s === "prod"
+                    ? ["s3.BucketReplicationConfig replica-configuration", "s3.BucketLifecycleConfiguration *-lifecycle"]
+                    : []),
+            ],
+            // The Glue table goes with the old location (its partitions with it): that is the point.
+            verdicts: ["advisory rows-exported-again snowflake-*-stream", "advisory data-replaced-or-deleted catalog-*-table"],
+        })),
     },
     {
         name: "encryption",
@@ -316,24 +264,16 @@ export const CASES: Case[] = [
         name: name === "generation" ? "a table's generation" : "a table's partitioning (day → month)",
         ...(name === "generation" ? { ci: true as const } : {}),
         change: (s) => withOrders(s, (t) => (name === "generation" ? { ...t, generation: 2 } : { ...t, partitionGranularity: "month" })),
-        expect: Object.fromEntries(
-            (["dev", "prod"] as const).map((s) => [
-                s,
-                {
-                    replace: [
-                        "snowflake.StreamOnTable snowflake-orders-stream dbr",
-                        "command.local.Command snowflake-orders-backfill cbd",
-                        "glue.CatalogTable *orders* dbr",
-                    ],
-                    // The unload role's delete grant moves to the new export's folder.
-                    update: ["snowflake.Task snowflake-orders-task", "iam.RolePolicy snowflake-access"],
-                    verdicts: [
-                        "advisory rows-exported-again snowflake-orders-stream",
-                        "advisory data-replaced-or-deleted catalog-orders-table",
-                    ],
-                },
-            ]),
-        ) as Record<Stack, Expectation>,
+        expect: both({
+            replace: [
+                "snowflake.StreamOnTable snowflake-orders-stream dbr",
+                "command.local.Command snowflake-orders-backfill cbd",
+                "glue.CatalogTable *orders* dbr",
+            ],
+            // The unload role's delete grant moves to the new export's folder.
+            update: ["snowflake.Task snowflake-orders-task", "iam.RolePolicy snowflake-access"],
+            verdicts: ["advisory rows-exported-again snowflake-orders-stream", "advisory data-replaced-or-deleted catalog-orders-table"],
+        }),
     })),
     {
         name: "alertEmails",

@@ -5,7 +5,8 @@
  * the data-safety verdicts.
  */
 import * as assert from "node:assert/strict";
-import { CapturedResource, ProgramRun } from "../../offline";
+import { ProgramRun } from "../../offline";
+import { captured, Fake, urnOf } from "../harness/captured";
 import {
     diffPaths,
     exportLocation,
@@ -19,50 +20,19 @@ import {
     Verdict,
 } from "../../tools/plan/lifecycle";
 
-const STACK = "urn:pulumi:test::lake::";
-const urnOf = (type: string, name: string) => `${STACK}${type}::${name}`;
-
-interface Spec {
-    inputs?: Record<string, any>;
-    outputs?: Record<string, any>;
-    /** Per input key, names of the resources its value came from (same graph). */
-    from?: Record<string, string[]>;
-    protect?: boolean;
-    retainOnDelete?: boolean;
-    deleteBeforeReplace?: boolean;
-    replaceOnChanges?: string[];
-    ignoreChanges?: string[];
-    aliases?: string[];
-    parent?: string;
-}
+/** A resource's description: its inputs, and outputs over them (as a provider echoes inputs back). */
+type Spec = Omit<Fake, "type" | "name" | "props"> & { inputs?: Record<string, any> };
 
 /** A graph from `[type, name, spec]` triples; `from` names resolve within the graph. */
 function graph(entries: [string, string, Spec?][]): ProgramRun {
-    const urns = new Map(entries.map(([type, name]) => [name, urnOf(type, name)]));
-    const resources: CapturedResource[] = entries.map(([type, name, spec = {}]) => {
-        const propertyDependencies = Object.fromEntries(
-            Object.entries(spec.from ?? {}).map(([k, names]) => [k, names.map((n) => urns.get(n)!)]),
-        );
-        return {
-            type,
-            name,
-            urn: urnOf(type, name),
-            custom: !type.startsWith("test:component"),
-            parent: spec.parent ? urns.get(spec.parent) : undefined,
-            inputs: spec.inputs ?? {},
-            outputs: { ...(spec.inputs ?? {}), ...(spec.outputs ?? {}) },
-            dependencies: [...new Set(Object.values(propertyDependencies).flat())],
-            propertyDependencies,
-            protect: spec.protect ?? false,
-            retainOnDelete: spec.retainOnDelete ?? false,
-            ignoreChanges: spec.ignoreChanges ?? [],
-            replaceOnChanges: spec.replaceOnChanges ?? [],
-            deleteBeforeReplace: spec.deleteBeforeReplace,
-            aliases: spec.aliases ?? [],
-            secretInputPaths: [],
-        };
-    });
-    return { stack: "test", config: {}, resources, outputs: {} };
+    const fakes = entries.map(([type, name, { inputs = {}, outputs, ...spec } = {}]) => ({
+        type,
+        name,
+        ...spec,
+        props: inputs,
+        outputs: { ...inputs, ...outputs },
+    }));
+    return { stack: "test", config: {}, resources: captured(fakes), outputs: {} };
 }
 
 const QUEUE = "aws:sqs/queue:Queue";
@@ -214,7 +184,7 @@ describe("lifecycle engine: steps", () => {
 
     it("matches a renamed resource by its alias", () => {
         const old = graph([[QUEUE, "old-name", { inputs: { name: "q" } }]]);
-        const neu = graph([[QUEUE, "new-name", { inputs: { name: "q" }, aliases: [urnOf(QUEUE, "old-name")] }]]);
+        const neu = graph([[QUEUE, "new-name", { inputs: { name: "q" }, aliases: [urnOf({ type: QUEUE, name: "old-name" })] }]]);
         const plan = planLifecycle(old, neu);
         assert.deepEqual(
             plan.steps.map((s) => `${s.op} ${s.name}`),
@@ -258,7 +228,10 @@ describe("lifecycle engine: steps", () => {
         const plan = planLifecycle(graph(entries(false)), graph(entries(true)));
         assert.equal(stepOf(plan.steps, "queue").mode, "delete-before-replace");
         const policy = stepOf(plan.steps, "policy");
-        assert.deepEqual([policy.op, policy.mode, policy.dependentOf], ["replace", "delete-before-replace", urnOf(QUEUE, "queue")]);
+        assert.deepEqual(
+            [policy.op, policy.mode, policy.dependentOf],
+            ["replace", "delete-before-replace", urnOf({ type: QUEUE, name: "queue" })],
+        );
         assert.deepEqual(policy.changed, [], "its own inputs are the same: the engine replaces it anyway");
     });
 
@@ -445,11 +418,8 @@ describe("lifecycle engine: command resources", () => {
 describe("lifecycle engine: exports and the catalogue", () => {
     const copy = (stream: string, path = "orders/") =>
         `COPY INTO @"D"."S"."STAGE"/${path}\nFROM (\n  SELECT "A"\n  FROM "D"."S"."${stream}"\n)\nPARTITION BY ('dt=')`;
-    const lake = (
-        stream: string,
-        opts: { location?: string; exportPath?: string; replaceTable?: boolean; crawler?: boolean },
-    ): ProgramRun =>
-        graph([
+    const lake = (stream: string, opts: { location?: string; exportPath?: string; replaceTable?: boolean; crawler?: boolean }) => {
+        const entries: [string, string, Spec][] = [
             [STAGE, "stage", { inputs: { database: "D", schema: "S", name: "STAGE", url: "s3://bucket/exports/" } }],
             [
                 STREAM,
@@ -457,28 +427,20 @@ describe("lifecycle engine: exports and the catalogue", () => {
                 { inputs: { database: "D", schema: "S", name: stream, table: "D.S.ORDERS", appendOnly: "true", showInitialRows: "true" } },
             ],
             [TASK, "task", { inputs: { database: "D", schema: "S", name: "T", sqlStatement: copy(stream, opts.exportPath) } }],
-            ...(opts.location
-                ? [
-                      [
-                          GLUE_TABLE,
-                          "glue-table",
-                          {
-                              inputs: { name: "orders", databaseName: "lake", storageDescriptor: { location: opts.location } },
-                              ...(opts.replaceTable ? { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true } : {}),
-                          },
-                      ] as [string, string, Spec],
-                  ]
-                : []),
-            ...(opts.crawler
-                ? [
-                      [
-                          CRAWLER,
-                          "crawler",
-                          { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } },
-                      ] as [string, string, Spec],
-                  ]
-                : []),
-        ]);
+        ];
+        if (opts.location) {
+            const inputs = { name: "orders", databaseName: "lake", storageDescriptor: { location: opts.location } };
+            const replace = opts.replaceTable ? { replaceOnChanges: ["storageDescriptor.location"], deleteBeforeReplace: true } : {};
+            entries.push([GLUE_TABLE, "glue-table", { inputs, ...replace }]);
+        }
+        if (opts.crawler)
+            entries.push([
+                CRAWLER,
+                "crawler",
+                { inputs: { name: "c", databaseName: "lake", s3Targets: [{ path: "s3://bucket/exports/orders/" }] } },
+            ]);
+        return graph(entries);
+    };
 
     it("parses the unload: stage, path and the stream it reads", () => {
         assert.deepEqual(parseCopy(copy("ORDERS_LAKE_1")), {

@@ -12,6 +12,7 @@ import * as os from "os";
 import * as path from "path";
 import * as ts from "typescript";
 import { ROOT } from "../../offline";
+import { copyProject } from "../harness/project-copy";
 
 const PKG_DIR = path.join(ROOT, "components");
 const manifest = JSON.parse(fs.readFileSync(path.join(PKG_DIR, "package.json"), "utf8"));
@@ -43,17 +44,7 @@ describe("package: a consumer project installs the packed package and runs the R
         // Packed from a clean tree: the package's files as git has them (no dist/), with this
         // checkout's packages to build with. `npm pack` must build what the tarball carries.
         const clean = path.join(project, "clean");
-        const sources = execFileSync("git", ["ls-files", "--cached", "--others", "--exclude-standard", "-z", "components"], {
-            cwd: ROOT,
-            encoding: "utf8",
-        })
-            .split("\0")
-            .filter((f) => f !== "" && fs.existsSync(path.join(ROOT, f)));
-        for (const f of sources) {
-            fs.mkdirSync(path.dirname(path.join(clean, f)), { recursive: true });
-            fs.copyFileSync(path.join(ROOT, f), path.join(clean, f));
-        }
-        fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(clean, "node_modules"), "dir");
+        copyProject(clean, "components");
         assert.ok(!fs.existsSync(path.join(clean, "components", "dist")), "a clean tree has no build");
         const packed = JSON.parse(
             execFileSync("npm", ["pack", "--json", "--pack-destination", project], {

@@ -99,6 +99,11 @@ describe("package: construct, as a program in another language declares the lake
                 e.problems.some((p) => /^name: expected a name of lower-case letters/.test(p)) &&
                 e.problems.some((p) => /^tabels: expected one of the IncrementalLake arguments \(did you mean tables\?\)/.test(p)),
         );
+        for (const reserved of ["xn--lake", "sthree-lake", "amzn-s3-demo-lake"])
+            assert.throws(
+                () => new IncrementalLake(reserved, base),
+                /name: expected a name that does not start with "xn--", "sthree-" or "amzn-s3-demo-"/,
+            );
         assert.throws(
             () => new IncrementalLake("lake", { ...base, kmsKeyArn: "alias/lake" }),
             /kmsKeyArn: expected no key unless encryption is "kms"/,

@@ -12,12 +12,12 @@ import {
 } from "../../policies/rules/iam";
 import { catalogSharingPolicy } from "../../components/catalog/policy-documents";
 import { lakeBucketPolicy, lakeKeyPolicy, topicPolicy } from "../../components/lake/policy-documents";
-import { BUCKET_ARN, doc, KEY, QUEUE_ARN, QUEUE_POLICY, TOPIC_ARN, TOPIC_POLICY, violationsOf } from "./support";
+import { BUCKET_ARN, BUCKET_POLICY, doc, KEY, QUEUE_ARN, QUEUE_POLICY, TOPIC_ARN, TOPIC_POLICY, violationsOf } from "./support";
+import { denyInsecureTransport } from "../harness/wiring";
 
 const ROLE = "aws:iam/role:Role";
 const ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy";
 const ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment";
-const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const CATALOG_POLICY = "aws:glue/resourcePolicy:ResourcePolicy";
 const PERMISSION = "aws:lambda/permission:Permission";
 
@@ -88,13 +88,7 @@ describe("policies/iam", () => {
                 }),
                 [],
             );
-            const tlsOnly = doc({
-                Effect: "Deny",
-                Principal: "*",
-                Action: "s3:*",
-                Resource: [BUCKET_ARN, `${BUCKET_ARN}/*`],
-                Condition: { Bool: { "aws:SecureTransport": "false" } },
-            });
+            const tlsOnly = doc(denyInsecureTransport(BUCKET_ARN));
             assert.deepEqual(await violationsOf(iamNoWildcardAction, BUCKET_POLICY, { policy: tlsOnly }), []);
         });
     });

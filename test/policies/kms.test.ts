@@ -14,6 +14,7 @@ import {
     violationsOf,
     withProps,
 } from "./support";
+import { alarmsPublish } from "../harness/wiring";
 
 const ALERTS_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:alerts`;
 const KEY_ARN = `arn:aws:kms:eu-west-1:${ACCOUNT}:key/1111`;
@@ -33,14 +34,6 @@ const DELIVERY = {
     Resource: "*",
     Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
 };
-const ALARMS = {
-    Sid: "Alarms",
-    Effect: "Allow",
-    Principal: { Service: "cloudwatch.amazonaws.com" },
-    Action: "sns:Publish",
-    Resource: ALERTS_ARN,
-    Condition: { StringEquals: { "aws:SourceAccount": ACCOUNT } },
-};
 
 const key = (policy: string): Fake => ({
     type: KEY,
@@ -56,7 +49,12 @@ function encrypted(keyPolicy: string): Fake[] {
         key(keyPolicy),
         ...eventPath().map((f) => (f.name === "topic" || f.name === "queue" ? onKey(f) : f)),
         onKey({ type: TOPIC, name: "alerts", props: {}, outputs: { arn: ALERTS_ARN } }),
-        { type: TOPIC_POLICY, name: "alerts-policy", props: { arn: ALERTS_ARN, policy: doc(ALARMS) }, from: { arn: ["alerts"] } },
+        {
+            type: TOPIC_POLICY,
+            name: "alerts-policy",
+            props: { arn: ALERTS_ARN, policy: doc(alarmsPublish(ALERTS_ARN)) },
+            from: { arn: ["alerts"] },
+        },
     ];
 }
 

@@ -5,10 +5,9 @@
  */
 import * as assert from "node:assert/strict";
 import { s3AccessLoggingInProduction, s3AccessLogTargetDeliverable, s3ReplicatedInProduction } from "../../policies/rules/s3-audit";
-import { ACCOUNT, BUCKET, BUCKET_ARN as LAKE, doc, Fake, replace, stackViolations, withProps } from "./support";
+import { ACCOUNT, BUCKET, BUCKET_ARN as LAKE, BUCKET_POLICY, doc, Fake, replace, SSE, stackViolations, withProps } from "./support";
+import { logDelivery, replicateExports } from "../harness/wiring";
 
-const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
-const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const LOGGING = "aws:s3/bucketLogging:BucketLogging";
 const REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig";
 const LOCK = "aws:s3/bucketObjectLockConfiguration:BucketObjectLockConfiguration";
@@ -21,23 +20,9 @@ const sse = (name: string, bucket: string, algorithm: string): Fake => ({
     props: { bucket, rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: algorithm } }] },
     from: { bucket: [bucket === "lake-bucket" ? "lake" : bucket === "log-bucket" ? "logs" : "replica"] },
 });
-const deliveryStatement = (over: Record<string, unknown> = {}) => ({
-    Sid: "AllowS3ServerAccessLogDelivery",
-    Effect: "Allow",
-    Principal: { Service: "logging.s3.amazonaws.com" },
-    Action: "s3:PutObject",
-    Resource: `${LOGS}/access-logs/*`,
-    Condition: { ArnLike: { "aws:SourceArn": LAKE }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
-    ...over,
-});
+const deliveryStatement = (over: Record<string, unknown> = {}) => ({ ...logDelivery(LOGS, LAKE), ...over });
 const replicationRule = (over: Record<string, unknown> = {}) => ({
-    id: "replicate-exports",
-    status: "Enabled",
-    priority: 1,
-    filter: { prefix: "exports/" },
-    deleteMarkerReplication: { status: "Disabled" },
-    destination: { bucket: REPLICA, encryptionConfiguration: { replicaKmsKeyId: "arn:aws:kms:eu-central-1:123456789012:key/r" } },
-    sourceSelectionCriteria: { sseKmsEncryptedObjects: { status: "Enabled" } },
+    ...replicateExports(REPLICA, "arn:aws:kms:eu-central-1:123456789012:key/r"),
     ...over,
 });
 
@@ -49,7 +34,7 @@ function prod(): Fake[] {
         { type: BUCKET, name: "logs", props: {}, outputs: { bucket: "log-bucket", arn: LOGS } },
         sse("logs-sse", "log-bucket", "AES256"),
         {
-            type: POLICY,
+            type: BUCKET_POLICY,
             name: "logs-policy",
             props: { bucket: "log-bucket", policy: doc(deliveryStatement()) },
             from: { bucket: ["logs"] },

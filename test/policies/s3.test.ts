@@ -12,24 +12,28 @@ import {
     s3TlsOnly,
     s3VersioningInProduction,
 } from "../../policies/rules/s3";
+import { denyInsecureTransport, LIFECYCLE_RULES } from "../harness/wiring";
 import { StackValidationPolicy } from "@pulumi/policy";
-import { BUCKET, BUCKET_ARN as ARN, doc, Fake, replace, stackViolations, unknown, violationsOf, withProps } from "./support";
+import {
+    BUCKET,
+    BUCKET_ARN as ARN,
+    BUCKET_POLICY,
+    doc,
+    Fake,
+    replace,
+    SSE,
+    stackViolations,
+    unknown,
+    violationsOf,
+    withProps,
+} from "./support";
 
 const PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock";
-const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
-const POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 const OWNERSHIP = "aws:s3/bucketOwnershipControls:BucketOwnershipControls";
 const VERSIONING = "aws:s3/bucketVersioning:BucketVersioning";
 const LIFECYCLE = "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration";
 
-const TLS = {
-    Sid: "DenyInsecureTransport",
-    Effect: "Deny",
-    Principal: "*",
-    Action: "s3:*",
-    Resource: [ARN, `${ARN}/*`],
-    Condition: { Bool: { "aws:SecureTransport": "false" } },
-};
+const TLS = denyInsecureTransport(ARN);
 const onBucket = { from: { bucket: ["bucket"] } };
 
 /** A compliant lake bucket with all its companions, wired as the program wires them. */
@@ -54,7 +58,7 @@ function lake(): Fake[] {
             props: { bucket: "lake-bucket", rules: [{ applyServerSideEncryptionByDefault: { sseAlgorithm: "AES256" } }] },
             ...onBucket,
         },
-        { type: POLICY, name: "tls", props: { bucket: "lake-bucket", policy: doc(TLS) }, ...onBucket },
+        { type: BUCKET_POLICY, name: "tls", props: { bucket: "lake-bucket", policy: doc(TLS) }, ...onBucket },
         {
             type: OWNERSHIP,
             name: "ownership",
@@ -320,22 +324,7 @@ describe("policies/s3", () => {
     });
 
     describe("s3-retention-in-production", () => {
-        const prodRules = [
-            {
-                id: "abort-incomplete-multipart-uploads",
-                status: "Enabled",
-                filter: { prefix: "" },
-                abortIncompleteMultipartUpload: { daysAfterInitiation: 7 },
-            },
-            { id: "expire-athena-results", status: "Enabled", filter: { prefix: "athena-results/" }, expiration: { days: 30 } },
-            {
-                id: "expire-old-versions",
-                status: "Enabled",
-                filter: { prefix: "" },
-                noncurrentVersionExpiration: { noncurrentDays: 90 },
-                expiration: { expiredObjectDeleteMarker: true },
-            },
-        ];
+        const prodRules = [LIFECYCLE_RULES.abortUploads, LIFECYCLE_RULES.athenaResults, LIFECYCLE_RULES.oldVersions];
         const production = { production: true };
         it("passes the program's production lifecycle (results expire, exports and recent versions stay)", async () => {
             assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: prodRules }, production), []);
@@ -389,68 +378,31 @@ describe("policies/s3", () => {
                 expiration,
                 noncurrentVersionExpiration: { noncurrentDays: 90 },
             });
+            const retention = (rules: object[], config: Record<string, unknown> = declared) =>
+                violationsOf(s3RetentionInProduction, LIFECYCLE, { rules }, config);
             it("allows expiring exactly the declared folder after exactly the declared days", async () => {
-                assert.deepEqual(
-                    await violationsOf(
-                        s3RetentionInProduction,
-                        LIFECYCLE,
-                        { rules: [...prodRules, table("exports/customers/", { days: 730 })] },
-                        declared,
-                    ),
-                    [],
-                );
+                assert.deepEqual(await retention([...prodRules, table("exports/customers/", { days: 730 })]), []);
             });
             it("still flags the same rule when nothing declares it, other days, another folder, or a date", async () => {
-                const undeclared = await violationsOf(
-                    s3RetentionInProduction,
-                    LIFECYCLE,
-                    { rules: [table("exports/customers/", { days: 730 })] },
-                    production,
-                );
+                const undeclared = await retention([table("exports/customers/", { days: 730 })], production);
                 assert.equal(undeclared.length, 1);
                 assert.match(
                     undeclared[0],
                     /deletes current objects under "exports\/customers\/" after 730 days, which covers exports\/: keep the exports/,
                 );
-                assert.deepEqual(
-                    await violationsOf(
-                        s3RetentionInProduction,
-                        LIFECYCLE,
-                        { rules: [table("exports/customers/", { days: 30 })] },
-                        declared,
-                    ),
-                    [
-                        'production stack: lifecycle rule "expire-table-customers" deletes current objects under "exports/customers/" after 30 days, but the table declares a retention of 730 days: expire it after exactly those days',
-                    ],
-                );
-                assert.equal(
-                    (await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/orders/", { days: 730 })] }, declared))
-                        .length,
-                    1,
-                    "another table's folder",
-                );
-                assert.equal(
-                    (await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [table("exports/", { days: 730 })] }, declared))
-                        .length,
-                    1,
-                    "the whole export prefix",
-                );
-                assert.equal(
-                    (
-                        await violationsOf(
-                            s3RetentionInProduction,
-                            LIFECYCLE,
-                            { rules: [table("exports/customers/", { date: "2030-01-01" })] },
-                            declared,
-                        )
-                    ).length,
-                    1,
-                    "a date",
-                );
+                assert.deepEqual(await retention([table("exports/customers/", { days: 30 })]), [
+                    'production stack: lifecycle rule "expire-table-customers" deletes current objects under "exports/customers/" after 30 days, but the table declares a retention of 730 days: expire it after exactly those days',
+                ]);
+                const others: Array<[string, object]> = [
+                    ["another table's folder", table("exports/orders/", { days: 730 })],
+                    ["the whole export prefix", table("exports/", { days: 730 })],
+                    ["a date", table("exports/customers/", { date: "2030-01-01" })],
+                ];
+                for (const [what, rule] of others) assert.equal((await retention([rule])).length, 1, what);
             });
             it("still keeps noncurrent versions the minimum under a declared folder", async () => {
                 const short = { ...table("exports/customers/", { days: 730 }), noncurrentVersionExpiration: { noncurrentDays: 1 } };
-                assert.deepEqual(await violationsOf(s3RetentionInProduction, LIFECYCLE, { rules: [short] }, declared), [
+                assert.deepEqual(await retention([short]), [
                     'production stack: lifecycle rule "expire-table-customers" deletes noncurrent versions after 1 day; keep them at least 30 days',
                 ]);
             });

@@ -17,58 +17,11 @@ import {
 import { Policies } from "@pulumi/policy";
 import { defaultsOf } from "../../policies/lib/rule";
 import { resourceArgsOf, stackResourcesOf, unknownLike } from "../../tools/plan/policy-run";
-import { CapturedResource } from "../../offline";
+import { captured, Fake } from "../harness/captured";
+import { ACCOUNT, doc, s3Publishes, topicSends } from "../harness/wiring";
 
-/** A resource in a test graph. Names are unique in a graph and stand for URNs. */
-export interface Fake {
-    type: string;
-    name: string;
-    /** Inputs (resource rules) and, unless `outputs` is given, outputs (stack rules). */
-    props?: Record<string, any>;
-    outputs?: Record<string, any>;
-    /** Explicit `dependsOn`, by name. */
-    dependsOn?: string[];
-    /** Per input, the names of the resources its value was computed from. */
-    from?: Record<string, string[]>;
-    protect?: boolean;
-    retainOnDelete?: boolean;
-    parent?: string;
-    /** Name of the provider resource (a `pulumi:providers:*` Fake in the same graph). */
-    provider?: string;
-}
-
-export const urnOf = (f: Pick<Fake, "type" | "name">) => `urn:pulumi:test::lake::${f.type}::${f.name}`;
-
-/** Fakes as the harness captures resources; dependencies are `dependsOn` plus every input's sources, as the SDK sends them. */
-export function captured(fakes: Fake[]): CapturedResource[] {
-    const byName = new Map(fakes.map((f) => [f.name, f]));
-    const urn = (name: string) => {
-        const f = byName.get(name);
-        if (!f) throw new Error(`no resource named ${name} in the test graph`);
-        return urnOf(f);
-    };
-    return fakes.map((f) => {
-        const propertyDependencies = Object.fromEntries(Object.entries(f.from ?? {}).map(([k, names]) => [k, names.map(urn)]));
-        const dependencies = [...new Set([...(f.dependsOn ?? []).map(urn), ...Object.values(propertyDependencies).flat()])];
-        return {
-            type: f.type,
-            name: f.name,
-            urn: urnOf(f),
-            parent: f.parent ? urn(f.parent) : undefined,
-            custom: true,
-            inputs: f.props ?? {},
-            outputs: f.outputs ?? f.props ?? {},
-            dependencies,
-            propertyDependencies,
-            protect: f.protect ?? false,
-            retainOnDelete: f.retainOnDelete ?? false,
-            ignoreChanges: [],
-            replaceOnChanges: [],
-            provider: f.provider ? `${urn(f.provider)}::${f.provider}-id` : undefined,
-            secretInputPaths: [],
-        };
-    });
-}
+export { ACCOUNT, doc };
+export { captured, Fake, urnOf } from "../harness/captured";
 
 /** The `ResourceValidationArgs` for the first fake (the others are there to be its provider). */
 export function resourceArgs(fakes: Fake | Fake[], config: Record<string, unknown> = {}): ResourceValidationArgs {
@@ -157,15 +110,14 @@ export const isStackPolicy = (p: Policies[number]): p is StackValidationPolicy =
 /** A policy's default config (what the pack runs with when nothing is configured). */
 export const defaults = (p: Policies[number]) => defaultsOf(p.configSchema);
 
-/** JSON policy document text. */
-export const doc = (...Statement: object[]) => JSON.stringify({ Version: "2012-10-17", Statement });
-
 // ---------------------------------------------------------------------------------------------
 // Shared fixtures: type tokens written out (the tests' own oracle, not the pack's `T`), and the
 // event path of one table as the program wires it.
 // ---------------------------------------------------------------------------------------------
 
 export const BUCKET = "aws:s3/bucket:Bucket";
+export const SSE = "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration";
+export const BUCKET_POLICY = "aws:s3/bucketPolicy:BucketPolicy";
 export const NOTIFICATION = "aws:s3/bucketNotification:BucketNotification";
 export const TOPIC = "aws:sns/topic:Topic";
 export const TOPIC_POLICY = "aws:sns/topicPolicy:TopicPolicy";
@@ -175,29 +127,14 @@ export const QUEUE_POLICY = "aws:sqs/queuePolicy:QueuePolicy";
 export const CRAWLER = "aws:glue/crawler:Crawler";
 export const KEY = "aws:kms/key:Key";
 
-export const ACCOUNT = "123456789012";
 export const BUCKET_ARN = "arn:aws:s3:::lake-bucket";
 export const TOPIC_ARN = `arn:aws:sns:eu-west-1:${ACCOUNT}:lake-events`;
 export const QUEUE_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-queue`;
 export const DLQ_ARN = `arn:aws:sqs:eu-west-1:${ACCOUNT}:orders-dlq`;
 export const QUEUE_URL = `https://sqs.eu-west-1.amazonaws.com/${ACCOUNT}/orders-queue`;
 
-export const S3_PUBLISH = {
-    Sid: "AllowS3PublishFromLakeBucket",
-    Effect: "Allow",
-    Principal: { Service: "s3.amazonaws.com" },
-    Action: "sns:Publish",
-    Resource: TOPIC_ARN,
-    Condition: { ArnLike: { "aws:SourceArn": BUCKET_ARN }, StringEquals: { "aws:SourceAccount": ACCOUNT } },
-};
-export const SNS_SEND = {
-    Sid: "AllowLakeTopicSend",
-    Effect: "Allow",
-    Principal: { Service: "sns.amazonaws.com" },
-    Action: "sqs:SendMessage",
-    Resource: QUEUE_ARN,
-    Condition: { ArnEquals: { "aws:SourceArn": TOPIC_ARN } },
-};
+export const S3_PUBLISH = s3Publishes(TOPIC_ARN, BUCKET_ARN);
+export const SNS_SEND = topicSends(QUEUE_ARN, TOPIC_ARN);
 
 /** `f` with `props` merged into its inputs and outputs, and `from` into its inputs' sources. */
 export const withProps = (f: Fake, props: Record<string, any>, from: Record<string, string[]> = {}): Fake => ({

@@ -4,11 +4,11 @@
  * a policy document unless it passed validation (property-based, seeded, plus one real graph).
  */
 import * as assert from "node:assert/strict";
-import { ConfigError, parseSettings } from "../../config";
+import { ConfigError, parseSettings, Settings } from "../../config";
 import { exportLayout } from "../../components/lake/export-layout";
 import * as sql from "../../components/warehouse/sql";
 import { CapturedResource, runProgram, stackConfig } from "../../offline";
-import { at, ctx, k, problems as problemsOf, raw } from "../harness/config";
+import { at, ctx, k, raw } from "../harness/config";
 
 /** The dev stack's configuration in engine form: the valid base every case breaks one thing of. */
 const BASE = stackConfig("dev");
@@ -153,23 +153,27 @@ function sqlParts(text: string): { identifiers: string[]; rest: string } {
 const SAFE_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
 const SAFE_PREFIX = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/;
 
+/** The values, each set by `over`, that the validator accepts, with their settings; it refuses every other one naming `key`. */
+function acceptedOf(key: string, values: string[], over: (v: string) => Record<string, unknown>): Array<[Settings, string]> {
+    const accepted: Array<[Settings, string]> = [];
+    for (const v of values) {
+        try {
+            accepted.push([parseSettings(configOf(over(v)), ctx), v]);
+        } catch (e) {
+            assert.ok(e instanceof ConfigError);
+            assert.ok(
+                e.problems.some((p) => p.startsWith(`${key}: expected `)),
+                `${key}=${JSON.stringify(v)}: ${e.problems.join("; ")}`,
+            );
+        }
+    }
+    return accepted;
+}
+
 describe("security: no configuration value reaches SQL, an ARN or a policy unvalidated (property-based)", () => {
     it("random table names are refused, or are plain identifiers that are exactly the SQL identifiers and the S3 folder", () => {
-        let accepted = 0;
-        for (const name of samples(0x5eed01, 600, 40, UPPER)) {
-            const config = configOf({ [k("tables")]: table({ name }) });
-            let settings;
-            try {
-                settings = parseSettings(config, ctx);
-            } catch (e) {
-                assert.ok(e instanceof ConfigError);
-                assert.ok(
-                    e.problems.some((p) => p.startsWith(`${k("tables[0].name")}: expected `)),
-                    `${JSON.stringify(name)}: ${e.problems.join("; ")}`,
-                );
-                continue;
-            }
-            accepted++;
+        const accepted = acceptedOf(k("tables[0].name"), samples(0x5eed01, 600, 40, UPPER), (name) => ({ [k("tables")]: table({ name }) }));
+        for (const [settings, name] of accepted) {
             const t = settings.tables[0];
             assert.equal(t.name, name);
             assert.match(name, SAFE_NAME, `accepted ${JSON.stringify(name)}`);
@@ -195,29 +199,19 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
             assert.ok(text.startsWith(`COPY INTO @"${db}"."${schema}"."LAKE_STAGE"/${name.toLowerCase()}/${layout.exportId}/\n`), text);
             assert.doesNotMatch(rest, /;|--|\/\*/, text);
         }
-        assert.ok(accepted >= 20, `only ${accepted} random names were accepted: the property barely ran`);
+        assert.ok(accepted.length >= 20, `only ${accepted.length} random names were accepted: the property barely ran`);
     });
 
     it("random export prefixes are refused, or are plain S3 folders with no IAM wildcard, variable or ..", () => {
-        let accepted = 0;
-        for (const prefix of samples(0x5eed02, 600, 30, LOWER_PATH)) {
-            let settings;
-            try {
-                settings = parseSettings(configOf({ [k("exportPrefix")]: prefix }), ctx);
-            } catch (e) {
-                assert.ok(e instanceof ConfigError);
-                assert.ok(
-                    e.problems.some((p) => p.startsWith(`${k("exportPrefix")}: expected `)),
-                    `${JSON.stringify(prefix)}: ${e.problems.join("; ")}`,
-                );
-                continue;
-            }
-            accepted++;
+        const accepted = acceptedOf(k("exportPrefix"), samples(0x5eed02, 600, 30, LOWER_PATH), (prefix) => ({
+            [k("exportPrefix")]: prefix,
+        }));
+        for (const [settings, prefix] of accepted) {
             assert.equal(settings.exportPrefix, prefix);
             assert.match(prefix, SAFE_PREFIX);
             assert.ok(prefix.length <= 200 && !/[*?$\s"'\\]|\.\.|\/\//.test(prefix), `accepted ${JSON.stringify(prefix)}`);
         }
-        assert.ok(accepted >= 20, `only ${accepted} random prefixes were accepted`);
+        assert.ok(accepted.length >= 20, `only ${accepted.length} random prefixes were accepted`);
     });
 
     it("random column names, types, sources and Snowflake names are refused, or are plain identifiers", () => {
@@ -244,19 +238,9 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
             ],
         ];
         let seed = 0x5eed10;
-        for (const [key, over, safe, near] of checks) {
-            for (const v of samples(seed++, 300, 24, near)) {
-                const problems = problemsOf(configOf(over(v)));
-                if (problems.length > 0) {
-                    assert.ok(
-                        problems.some((p) => p.startsWith(`${key}: expected `)),
-                        `${key}=${JSON.stringify(v)}: ${problems.join("; ")}`,
-                    );
-                } else {
-                    assert.match(v, safe, `${key} accepted ${JSON.stringify(v)}`);
-                }
-            }
-        }
+        for (const [key, over, safe, near] of checks)
+            for (const [, v] of acceptedOf(key, samples(seed++, 300, 24, near), over))
+                assert.match(v, safe, `${key} accepted ${JSON.stringify(v)}`);
     });
 });
 

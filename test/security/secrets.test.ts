@@ -7,6 +7,7 @@
  */
 import * as assert from "node:assert/strict";
 import { CapturedResource, ProgramRun, runProgram } from "../../offline";
+import { captured } from "../harness/captured";
 
 /** Fake credentials, recognisable and never real. */
 const FAKE: Record<string, string> = {
@@ -99,28 +100,10 @@ for (const stack of ["dev", "prod"]) {
 }
 
 describe("security: the credential scan finds what it looks for (control)", () => {
-    const fakeRun = (inputs: Record<string, any>, secretInputPaths: string[] = []): ProgramRun => ({
-        stack: "control",
-        config: {},
-        outputs: {},
-        resources: [
-            {
-                type: "command:local:Command",
-                name: "leaky",
-                urn: "urn:leaky",
-                custom: true,
-                inputs,
-                outputs: {},
-                dependencies: [],
-                propertyDependencies: {},
-                protect: false,
-                retainOnDelete: false,
-                ignoreChanges: [],
-                replaceOnChanges: [],
-                secretInputPaths,
-            },
-        ],
-    });
+    const fakeRun = (inputs: Record<string, any>, secretInputPaths: string[] = []): ProgramRun => {
+        const [leaky] = captured([{ type: "command:local:Command", name: "leaky", props: inputs, outputs: {} }]);
+        return { stack: "control", config: {}, outputs: {}, resources: [{ ...leaky, secretInputPaths }] };
+    };
 
     it("reports a credential in a nested input, a PEM block and an access key id", () => {
         const run = fakeRun({

@@ -3,39 +3,10 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { GlueClient } from "@aws-sdk/client-glue";
-import { CliDeps, defaultDeps, runCli, USAGE } from "../../tools/verify/cli";
+import { defaultDeps, USAGE } from "../../tools/verify/cli";
 import { EXIT } from "../../tools/cli/command";
 import { OutputsError, outputsRegion, parseOutputs, regionOf, splitQualifiedName } from "../../tools/verify/outputs";
-import { fakeClock, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks, World } from "./world";
-
-/** Runs the CLI against the mocked stack `w`, capturing its output. */
-async function cli(argv: string[], w: World = healthyWorld(), overrides: Partial<CliDeps> = {}) {
-    const calls = install(w);
-    const { now, sleep } = fakeClock();
-    const out: string[] = [];
-    const err: string[] = [];
-    const regions: string[] = [];
-    let closed = 0;
-    const code = await runCli(argv, {
-        env: {},
-        stdout: (t) => out.push(t),
-        stderr: (t) => err.push(t),
-        awsClients: (region) => {
-            regions.push(region);
-            return defaultDeps.awsClients(region);
-        },
-        checkAwsCredentials: async () => undefined,
-        snowflake: () => ({
-            conn: fakeSnowflake(w, calls),
-            describe: "Snowflake account ORG-ACC as VERIFY",
-            close: async () => void closed++,
-        }),
-        now,
-        sleep,
-        ...overrides,
-    });
-    return { code, stdout: out.join(""), stderr: err.join(""), regions, closed: () => closed, calls };
-}
+import { cli, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks } from "./world";
 
 describe("verify: command line", () => {
     let dir: string;

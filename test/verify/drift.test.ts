@@ -8,10 +8,9 @@ import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { CHECKS, verifyStack } from "../../tools/verify/core";
-import { runCli } from "../../tools/verify/cli";
 import { ROOT } from "../../offline";
 import { stackDir, stackFilePath } from "../../offline/stacks";
-import { deps, fakeClock, fakeSnowflake, healthyWorld, install, stackOutputs, stopMocks } from "./world";
+import { cli, deps, healthyWorld, stackOutputs, stopMocks } from "./world";
 
 const row = (name: string, type: string) => ({ name, type, kind: "COLUMN", "null?": "Y" });
 const CONFIGURED = [
@@ -25,12 +24,7 @@ describe("verify: source columns (drift upstream)", () => {
 
     it("passes when Snowflake's columns are the stack file's, and notes columns added upstream", async () => {
         const w = healthyWorld();
-        w.describeRows = [
-            row("ORDER_ID", "NUMBER(38,0)"),
-            row("STATUS", "VARCHAR(32)"),
-            row("AMOUNT", "NUMBER(12,2)"),
-            row("NOTE", "VARCHAR(100)"),
-        ];
+        w.describeRows = [...CONFIGURED, { name: "NOTE", type: "VARCHAR(100)" }].map((c) => row(c.name, c.type));
         const d = deps(w);
         const checks = await verifyStack(stackOutputs(), d.deps, { timeoutSeconds: 900, sourceColumns: { orders: CONFIGURED } });
         assert.deepEqual(checks.map((c) => c.check).slice(0, 2), [CHECKS.snowflakeRows, CHECKS.columns]);
@@ -86,25 +80,13 @@ describe("verify: source columns (drift upstream)", () => {
                 row("ORDER_TS", "TIMESTAMP_TZ(9)"),
                 row("AMOUNT", "NUMBER(12,2)"),
             ];
-            const calls = install(w);
-            const { now, sleep } = fakeClock();
-            const out: string[] = [];
-            const err: string[] = [];
-            const code = await runCli(["--outputs", outputs, "--stack-file", stackFile], {
-                env: {},
-                stdout: (t) => out.push(t),
-                stderr: (t) => err.push(t),
-                checkAwsCredentials: async () => undefined,
-                snowflake: () => ({ conn: fakeSnowflake(w, calls), describe: "fake", close: async () => undefined }),
-                now,
-                sleep,
-            });
-            assert.equal(code, 1, err.join(""));
+            const r = await cli(["--outputs", outputs, "--stack-file", stackFile], w);
+            assert.equal(r.code, 1, r.stderr);
             assert.match(
-                out.join(""),
+                r.stdout,
                 /\norders\s+source columns\s+FAIL\s+LAKE_EXPORT\.EXPORT\.ORDERS changed upstream: dropped upstream: STATUS \(VARCHAR\(32\)\)\n/,
             );
-            assert.match(err.join(""), /\[orders\] FAIL source columns: /);
+            assert.match(r.stderr, /\[orders\] FAIL source columns: /);
         } finally {
             fs.rmSync(dir, { recursive: true, force: true });
         }

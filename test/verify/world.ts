@@ -27,6 +27,7 @@ import { HeadObjectCommand, ListObjectsV2Command, ReplicationStatus, S3Client } 
 import { GetQueueAttributesCommand, SQSClient } from "@aws-sdk/client-sqs";
 import { mockClient } from "aws-sdk-client-mock";
 import type { SqlConnection } from "@incremental-crawl/components/runtime";
+import { CliDeps, defaultDeps, runCli } from "../../tools/verify/cli";
 import { VerifyDeps } from "../../tools/verify/core";
 import { StackOutputs } from "../../tools/verify/outputs";
 import { unloadLogPartitionsSql } from "../../tools/verify/partition-rows";
@@ -435,4 +436,33 @@ export function deps(w: World) {
         progress: (line) => progress.push(line),
     };
     return { deps: d, calls, clock, progress };
+}
+
+/** Runs the CLI against the mocked stack `w`, capturing its output. */
+export async function cli(argv: string[], w: World = healthyWorld(), overrides: Partial<CliDeps> = {}) {
+    const calls = install(w);
+    const { now, sleep } = fakeClock();
+    const out: string[] = [];
+    const err: string[] = [];
+    const regions: string[] = [];
+    let closed = 0;
+    const code = await runCli(argv, {
+        env: {},
+        stdout: (t) => out.push(t),
+        stderr: (t) => err.push(t),
+        awsClients: (region) => {
+            regions.push(region);
+            return defaultDeps.awsClients(region);
+        },
+        checkAwsCredentials: async () => undefined,
+        snowflake: () => ({
+            conn: fakeSnowflake(w, calls),
+            describe: "Snowflake account ORG-ACC as VERIFY",
+            close: async () => void closed++,
+        }),
+        now,
+        sleep,
+        ...overrides,
+    });
+    return { code, stdout: out.join(""), stderr: err.join(""), regions, closed: () => closed, calls };
 }
