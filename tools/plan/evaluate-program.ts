@@ -12,7 +12,7 @@
  * another checkout resolves @pulumi/pulumi from that checkout's node_modules, as its program does.
  */
 import * as fs from "fs";
-import { backfillStdout, ProgramRun, runProgram } from "../../offline";
+import { backfillStdout, ProgramRun, runProgram, RunOptions } from "../../offline";
 
 export interface EvaluateRequest {
     /** Project root whose Pulumi.yaml, stack file and program run. */
@@ -26,17 +26,20 @@ export interface EvaluateRequest {
 
 export type EvaluateResult = { ok: true; run: ProgramRun } | { ok: false; error: string; registered: number };
 
+/** A command mock that prints the stdout the state holds for the commands in `stdouts` (by URN), a fresh create's for the others. */
+export function stdoutsOf(root: string | undefined, stdouts: Record<string, string> = {}): RunOptions["commandStdout"] {
+    const fresh = backfillStdout(root);
+    return (inputs, context) => (Object.prototype.hasOwnProperty.call(stdouts, context.urn) ? stdouts[context.urn] : fresh(inputs));
+}
+
 export async function evaluate(req: EvaluateRequest): Promise<EvaluateResult> {
-    const fresh = backfillStdout(req.root);
-    const stdouts = req.stdouts ?? {};
     try {
         const run = await runProgram({
             root: req.root,
             stack: req.stack,
             program: req.program,
             config: req.config,
-            commandStdout: (inputs, context) =>
-                Object.prototype.hasOwnProperty.call(stdouts, context.urn) ? stdouts[context.urn] : fresh(inputs),
+            commandStdout: stdoutsOf(req.root, req.stdouts),
         });
         return { ok: true, run };
     } catch (e) {

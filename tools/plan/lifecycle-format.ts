@@ -5,7 +5,8 @@
  * `N to create, M to update, R to replace, D to delete` last. Unchanged resources are left out
  * unless they hold changed ones.
  */
-import { detailsOf } from "./plan-format";
+import { detailsOf, walkTree } from "./plan-format";
+import { stackAndProject } from "./policy-run";
 import { LifecyclePlan, lifecycleSummaryLine, Step, Verdict } from "./lifecycle";
 
 const MARK: Record<Step["op"], string> = { create: "+ ", update: "~ ", replace: "+-", delete: "- ", same: "  " };
@@ -53,20 +54,12 @@ export function formatLifecyclePlan(plan: LifecyclePlan, opts: FormatOptions): s
         for (let cur: Step | undefined = s; cur && !keep.has(cur.urn); cur = cur.parent ? byUrn.get(cur.parent) : undefined)
             keep.add(cur.urn);
     }
-    const children = new Map<string | undefined, Step[]>();
-    for (const s of plan.steps) {
-        if (!keep.has(s.urn)) continue;
-        const parent = s.parent && keep.has(s.parent) ? s.parent : undefined;
-        children.set(parent, [...(children.get(parent) ?? []), s]);
-    }
-    const first = plan.steps[0]?.urn ?? "";
-    const m = /^urn:pulumi:([^:]+)::([^:]+)::/.exec(first);
-    lines.push(`  pulumi:pulumi:Stack  ${m ? `${m[2]}-${m[1]}` : "stack"}`);
-    const walk = (parent: string | undefined, depth: number) => {
-        for (const s of children.get(parent) ?? []) {
-            const indent = "    ".repeat(depth);
-            const r = s.new ?? s.old!;
-            const details = s.custom ? detailsOf(r) : "";
+    const { stack, project } = stackAndProject(plan.steps[0]?.urn ?? "");
+    lines.push(`  pulumi:pulumi:Stack  ${plan.steps.length > 0 ? `${project}-${stack}` : "stack"}`);
+    walkTree(
+        plan.steps.filter((s) => keep.has(s.urn)),
+        (s, indent) => {
+            const details = s.custom ? detailsOf(s.new ?? s.old!) : "";
             // Changed inputs, two levels deep (`environment.BACKFILL_COPY_SQL`), at most six.
             const all =
                 s.op === "update" || s.op === "replace"
@@ -82,10 +75,8 @@ export function formatLifecyclePlan(plan: LifecyclePlan, opts: FormatOptions): s
             const note = commandNote(s);
             if (note) lines.push(`${sub}· ${note}`);
             for (const v of plan.verdicts.filter((x) => x.urn === s.urn)) lines.push(`${sub}${LEVEL[v.level]}  ${v.kind}: ${v.message}`);
-            walk(s.urn, depth + 1);
-        }
-    };
-    walk(undefined, 1);
+        },
+    );
     const orphans = plan.verdicts.filter((v) => !keep.has(v.urn));
     if (orphans.length > 0) {
         lines.push("Stack-level:");

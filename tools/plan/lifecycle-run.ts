@@ -6,8 +6,17 @@
  * every later `pulumi up`.
  */
 import { spawnSync } from "child_process";
-import { backfillStdout, CommandContext, ProgramRun, ROOT, runProgram, RunOptions } from "../../offline";
-import { CommandUpdate, LifecycleOptions, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
+import { ProgramRun, ROOT, runProgram, RunOptions } from "../../offline";
+import { stdoutsOf } from "./evaluate-program";
+import {
+    CommandUpdate,
+    LifecycleOptions,
+    LifecyclePlan,
+    planLifecycle,
+    programFailsVerdict,
+    staticCommandUpdate,
+    stdoutsAfterUpdate,
+} from "./lifecycle";
 
 /**
  * Runs an update script as pulumi-command does (`/bin/sh -c`, the resource's environment,
@@ -31,45 +40,10 @@ export const simulateByRunning =
     (update: CommandUpdate): string | undefined =>
         staticCommandUpdate(update) ?? executeCommandUpdate(update, root);
 
-/** Per command URN: the stdout the state holds after the plan's steps, when it is not a fresh `create`. */
-export function storedStdouts(plan: LifecyclePlan): Map<string, string> {
-    const out = new Map<string, string>();
-    for (const s of plan.steps) {
-        if (s.new && s.command && s.command.runs !== "create" && s.command.storedStdout !== undefined)
-            out.set(s.urn, s.command.storedStdout);
-    }
-    return out;
-}
-
-/** A command mock that prints the stored stdout of `stored`, and a fresh create's otherwise. */
-export function stdoutFromState(stored: Map<string, string>, root: string = ROOT): RunOptions["commandStdout"] {
-    const fresh = backfillStdout(root);
-    return (inputs: Record<string, unknown>, context: CommandContext) =>
-        stored.has(context.urn) ? stored.get(context.urn)! : fresh(inputs);
-}
-
 export interface AfterUpdate {
     /** The new program over the state the update leaves; undefined when it threw. */
     run?: ProgramRun;
     error?: unknown;
-    /** Whether a re-run was needed (some command's stored stdout is not what a fresh create prints). */
-    rerun: boolean;
-}
-
-/**
- * Runs the new program again with each command's stdout as the plan leaves it in the state.
- * Skipped (the first run stands) when every command was created or printed what it printed before.
- */
-export async function evaluateAfterUpdate(newOpts: RunOptions, newRun: ProgramRun, plan: LifecyclePlan): Promise<AfterUpdate> {
-    const stored = storedStdouts(plan);
-    const differs = [...stored].some(([urn, stdout]) => newRun.resources.find((r) => r.urn === urn)?.outputs.stdout !== stdout);
-    if (!differs) return { run: newRun, rerun: false };
-    try {
-        const run = await runProgram({ ...newOpts, prior: newOpts.prior, commandStdout: stdoutFromState(stored, newOpts.root) });
-        return { run, rerun: true };
-    } catch (error) {
-        return { error, rerun: true };
-    }
 }
 
 export interface ChangeResult {
@@ -87,10 +61,16 @@ export interface ChangeResult {
 export async function planChange(oldRun: ProgramRun, newOpts: RunOptions, opts: LifecycleOptions = {}): Promise<ChangeResult> {
     const newRun = await runProgram({ ...newOpts, prior: oldRun });
     const plan = planLifecycle(oldRun, newRun, { simulateCommandUpdate: simulateByRunning(newOpts.root), ...opts });
-    const after = await evaluateAfterUpdate({ ...newOpts, prior: oldRun }, newRun, plan);
-    if (after.error !== undefined) {
-        const command = plan.steps.find((s) => s.command?.runs === "update" || (s.command?.runs === "create" && s.op === "update"));
-        plan.verdicts.push(programFailsVerdict(command?.urn ?? newRun.resources[0]?.urn ?? "", after.error));
+    // The new program again, over each command's stdout as the update leaves it in the state.
+    const { stored, changed } = stdoutsAfterUpdate(plan, newRun);
+    let after: AfterUpdate = { run: newRun };
+    if (changed) {
+        try {
+            after = { run: await runProgram({ ...newOpts, prior: oldRun, commandStdout: stdoutsOf(newOpts.root, stored) }) };
+        } catch (error) {
+            after = { error };
+            plan.verdicts.push(programFailsVerdict(changed, error));
+        }
     }
     return { old: oldRun, new: newRun, plan, after };
 }

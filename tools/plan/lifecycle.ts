@@ -103,6 +103,8 @@ export interface Verdict {
     duplicates?: boolean;
 }
 
+const verdict = (kind: VerdictKind, level: VerdictLevel, urn: string, message: string): Verdict => ({ kind, level, urn, message });
+
 export interface LifecyclePlan {
     steps: Step[];
     verdicts: Verdict[];
@@ -214,10 +216,9 @@ function matchResources(olds: CapturedResource[], news: CapturedResource[]): Map
  */
 function inheritedAliases(n: CapturedResource, parentOldUrn: string): string[] {
     const prefix = parentOldUrn.split("::").slice(0, 2).join("::");
-    const parentType = parentOldUrn.split("::")[2].split("$").pop()!;
     const ownType = (urn: string) => urn.split("::")[2].split("$").pop()!;
     const nameOf = (urn: string) => urn.split("::").slice(3).join("::");
-    return [n.urn, ...(n.aliases ?? [])].map((u) => `${prefix}::${parentType}$${ownType(u)}::${nameOf(u)}`);
+    return [n.urn, ...(n.aliases ?? [])].map((u) => `${prefix}::${ownType(parentOldUrn)}$${ownType(u)}::${nameOf(u)}`);
 }
 
 /** Resources in dependency order (dependencies and parents first), stable otherwise. */
@@ -267,29 +268,17 @@ export function staticCommandUpdate(update: Pick<CommandUpdate, "script" | "prev
 }
 
 function commandStep(op: Op, old: CapturedResource | undefined, neu: CapturedResource | undefined, opts: LifecycleOptions): CommandStep {
-    const inputs = (neu ?? old)!.inputs;
-    if (op === "create" || op === "replace") return { runs: inputs.create ? "create" : "none", script: inputs.create, stdoutKnown: true };
-    if (op === "same" || op === "delete") return { runs: "none", storedStdout: old?.outputs.stdout, stdoutKnown: true };
+    if (op === "create" || op === "replace")
+        return { runs: neu!.inputs.create ? "create" : "none", script: neu!.inputs.create, stdoutKnown: true };
     // update: `update` when set, else `create` (commandController.go Update).
-    const script: string | undefined = neu!.inputs.update ?? neu!.inputs.create;
-    if (script === undefined) return { runs: "none", storedStdout: old!.outputs.stdout, stdoutKnown: true };
-    const oldStdout: string = old!.outputs.stdout ?? "";
-    const previousStdout = neu!.inputs.addPreviousOutputInEnv === false || oldStdout === "" ? undefined : oldStdout;
+    const script: string | undefined = op === "update" ? (neu!.inputs.update ?? neu!.inputs.create) : undefined;
+    if (script === undefined) return { runs: "none", storedStdout: old?.outputs.stdout, stdoutKnown: true };
+    const [o, n] = [old!, neu!];
+    const oldStdout: string = o.outputs.stdout ?? "";
+    const previousStdout = n.inputs.addPreviousOutputInEnv === false || oldStdout === "" ? undefined : oldStdout;
     const simulate = opts.simulateCommandUpdate ?? staticCommandUpdate;
-    const printed = simulate({
-        urn: neu!.urn,
-        script,
-        environment: { ...(neu!.inputs.environment ?? {}) },
-        previousStdout,
-        old: old!,
-        new: neu!,
-    });
-    return {
-        runs: neu!.inputs.update !== undefined ? "update" : "create",
-        script,
-        storedStdout: printed,
-        stdoutKnown: printed !== undefined,
-    };
+    const printed = simulate({ urn: n.urn, script, environment: { ...(n.inputs.environment ?? {}) }, previousStdout, old: o, new: n });
+    return { runs: n.inputs.update !== undefined ? "update" : "create", script, storedStdout: printed, stdoutKnown: printed !== undefined };
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -297,7 +286,8 @@ function commandStep(op: Op, old: CapturedResource | undefined, neu: CapturedRes
 // -------------------------------------------------------------------------------------------------
 
 const isProvider = (r: CapturedResource) => r.type.startsWith("pulumi:providers:");
-const describeResource = (r: Pick<CapturedResource, "type" | "name">) => `${r.type} ${r.name}`;
+const STREAM = "snowflake:index/streamOnTable:StreamOnTable";
+const COMMAND = "command:local:Command";
 
 /** A type's display name: `aws:sqs/queue:Queue` → `sqs.Queue`. */
 export function typeLabel(type: string): string {
@@ -335,145 +325,123 @@ function keepsOutputs(rule: ReplaceRule | undefined, inputs: Record<string, any>
     return rule.identity !== undefined && rule.identity(inputs, {}) !== undefined;
 }
 
+/**
+ * How a replacement runs, and why: a dependent of a delete-before-replace goes first; else the
+ * program's `deleteBeforeReplace`, else the bridge's choice (step_generator.go, tfbridge `Diff`).
+ */
+function replaceMode(neu: CapturedResource, rule: ReplaceRule | undefined, keys: string[], dependentOf?: string): [ReplaceMode, string] {
+    if (dependentOf) {
+        const root = dependentOf.split("::").pop();
+        return [
+            "delete-before-replace",
+            `deleted first: it depends on ${root}, replaced delete-before-replace, through an input that replaces it`,
+        ];
+    }
+    const changed = keys.join(", ");
+    const via = keys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew";
+    if (neu.deleteBeforeReplace !== undefined) {
+        const mode = neu.deleteBeforeReplace ? "delete-before-replace" : "create-before-delete";
+        return [mode, `${changed} changed (${via}); the program sets deleteBeforeReplace: ${neu.deleteBeforeReplace}`];
+    }
+    if (rule?.deleteBeforeReplace)
+        return ["delete-before-replace", `${changed} changed (ForceNew); the bridge always deletes this type first`];
+    if (rule?.autoName && neu.inputs[rule.autoName] !== undefined) {
+        const why = `${rule.autoName} is set by the program, so the bridge deletes first (nameRequiresDeleteBeforeReplace)`;
+        return ["delete-before-replace", `${changed} changed (ForceNew); ${why}`];
+    }
+    return ["create-before-delete", `${changed} changed (${via})`];
+}
+
+/** A step's resource: who it is, from the new program's or the old state's record. */
+const resourceOf = (r: CapturedResource) => ({ urn: r.urn, type: r.type, name: r.name, parent: r.parent, custom: r.custom });
+const refusal = (verb: string, r: CapturedResource) =>
+    `unable to ${verb} ${r.type} ${r.name}: it is protected (the engine stops the update)`;
+
+/** The step of a resource in both runs, as the engine's diff decides it. */
+function changeStep(old: CapturedResource, neu: CapturedResource, ctx: Ctx, forced: Map<string, string>, byUrn: Map<string, Step>): Step {
+    const base = { ...resourceOf(neu), new: neu, old, replaceKeys: [] };
+    if (!neu.custom) return { ...base, op: "same", changed: [], reasons: [] };
+    const rule = ctx.rules[neu.type];
+    const ignore = neu.ignoreChanges ?? [];
+    const ignored = (path: string) => ignore.some((i) => pathMatches(i, path));
+    const changed = diffPaths(old.inputs, neu.inputs).filter((p) => !ignored(p));
+    const reasons: string[] = [];
+    // An input the program leaves unset: the provider plans its schema default against the state.
+    for (const [key, dflt] of Object.entries(rule?.stateDefaults ?? {})) {
+        const stored = old.outputs[key];
+        if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignored(key)) continue;
+        if (!changed.includes(key)) changed.push(key);
+        reasons.push(`${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`);
+    }
+    // Inputs computed from a replaced resource whose outputs are new: unknown to the engine.
+    for (const [key, deps] of Object.entries(neu.propertyDependencies)) {
+        if (ignored(key)) continue;
+        const from = deps.map((d) => byUrn.get(d)).find((d) => d && d.op === "replace" && d.outputsChange);
+        if (from && !changed.some((p) => topKey(p) === key)) {
+            changed.push(key);
+            reasons.push(`${key} comes from ${from.name}, whose replacement has new outputs`);
+        }
+    }
+    if (old.urn !== neu.urn) reasons.unshift(`known before as ${old.urn} (alias)`);
+    const stale = neu.type === STREAM && factHas(ctx.facts.stale, neu);
+    const dependentOf = forced.get(neu.urn);
+    if (changed.length === 0 && !dependentOf && !stale) return { ...base, op: "same", changed, reasons };
+    const replaceKeys = isProvider(neu) ? [] : replaceKeysOf(rule, neu.replaceOnChanges ?? [], changed);
+    if (replaceKeys.length > 0 || dependentOf) {
+        const [mode, why] = replaceMode(neu, rule, replaceKeys, dependentOf);
+        return {
+            ...base,
+            op: "replace",
+            mode,
+            changed,
+            replaceKeys,
+            reasons: [...reasons, why],
+            dependentOf,
+            // Outputs the mocks cannot know: a fresh auto-name, a generated id. (Outputs derived
+            // from the inputs are already in the new run's values.)
+            outputsChange: !keepsOutputs(rule, neu.inputs),
+            ...(old.protect && neu.protect ? { refused: refusal("replace", neu) } : {}),
+            ...(old.retainOnDelete ? { abandons: true } : {}),
+        };
+    }
+    const step: Step = { ...base, op: "update", changed, reasons };
+    if (changed.length) reasons.push(`${[...new Set(changed.map(topKey))].join(", ")} changed in place`);
+    const recreate = (rule?.recreateOnUpdate ?? []).filter((k) => changed.some((p) => pathMatches(k, p)));
+    if (recreate.length > 0 || stale) {
+        step.recreates = true;
+        reasons.push(
+            stale && recreate.length === 0
+                ? "the stream is stale: the provider recreates it (CREATE OR REPLACE, RecreateWhenStreamIsStale)"
+                : `the provider recreates it on a change of ${recreate.join(", ")} (CREATE OR REPLACE)`,
+        );
+    }
+    const renamed = (rule?.renames ?? []).find((k) => changed.some((p) => pathMatches(k, p)));
+    if (renamed && rule?.identity) {
+        step.renames = { from: rule.identity(old.inputs, old.outputs) ?? "", to: rule.identity(neu.inputs, neu.outputs) ?? "" };
+        reasons.push(`renamed in place: ${step.renames.from} → ${step.renames.to} (ALTER ... RENAME TO)`);
+    }
+    return step;
+}
+
 function buildSteps(oldRun: ProgramRun, newRun: ProgramRun, ctx: Ctx, forced: Map<string, string>): Step[] {
     const steps: Step[] = [];
     const byUrn = new Map<string, Step>();
-    const oldUrnOfNew = new Map([...ctx.matched].map(([n, o]) => [n, o.urn]));
     for (const neu of dependencyOrder(newRun.resources)) {
         const old = ctx.matched.get(neu.urn);
-        const rule = ctx.rules[neu.type];
-        const base = { urn: neu.urn, type: neu.type, name: neu.name, parent: neu.parent, custom: neu.custom, new: neu, old };
-        let step: Step;
-        if (!old) {
-            step = { ...base, op: "create", changed: [], replaceKeys: [], reasons: ["not in the old state"] };
-        } else if (!neu.custom) {
-            step = { ...base, op: "same", changed: [], replaceKeys: [], reasons: [] };
-        } else {
-            const ignore = neu.ignoreChanges ?? [];
-            const changed = diffPaths(old.inputs, neu.inputs).filter((p) => !ignore.some((i) => pathMatches(i, p)));
-            const reasons: string[] = [];
-            // An input the program leaves unset: the provider plans its schema default against the state.
-            for (const [key, dflt] of Object.entries(rule?.stateDefaults ?? {})) {
-                const stored = old.outputs[key];
-                if (neu.inputs[key] !== undefined || stored === undefined || stored === dflt || ignore.some((i) => pathMatches(i, key)))
-                    continue;
-                if (!changed.includes(key)) changed.push(key);
-                reasons.push(
-                    `${key} is unset: the provider plans its default ${JSON.stringify(dflt)} against ${JSON.stringify(stored)} in state`,
-                );
-            }
-            // Inputs computed from a replaced resource whose outputs are new: unknown to the engine.
-            for (const [key, deps] of Object.entries(neu.propertyDependencies)) {
-                if (ignore.some((i) => pathMatches(i, key))) continue;
-                const from = deps.map((d) => byUrn.get(d)).find((d) => d && d.op === "replace" && d.outputsChange);
-                if (from && !changed.some((p) => topKey(p) === key)) {
-                    changed.push(key);
-                    reasons.push(`${key} comes from ${from.name}, whose replacement has new outputs`);
-                }
-            }
-            const aliased = old.urn !== neu.urn ? [`known before as ${old.urn} (alias)`] : [];
-            const stale = neu.type === "snowflake:index/streamOnTable:StreamOnTable" && factHas(ctx.facts.stale, neu);
-            if (changed.length === 0 && !forced.has(neu.urn) && !stale) {
-                step = { ...base, op: "same", changed, replaceKeys: [], reasons: aliased };
-            } else {
-                const replaceKeys = isProvider(neu) ? [] : replaceKeysOf(rule, neu.replaceOnChanges ?? [], changed);
-                if (replaceKeys.length > 0 || forced.has(neu.urn)) {
-                    const dependentOf = forced.get(neu.urn);
-                    let mode: ReplaceMode;
-                    if (dependentOf) {
-                        mode = "delete-before-replace";
-                        reasons.push(
-                            `deleted first: it depends on ${dependentOf.split("::").pop()}, replaced delete-before-replace, through an input that replaces it`,
-                        );
-                    } else if (neu.deleteBeforeReplace !== undefined) {
-                        mode = neu.deleteBeforeReplace ? "delete-before-replace" : "create-before-delete";
-                        reasons.push(
-                            `${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"}); the program sets deleteBeforeReplace: ${neu.deleteBeforeReplace}`,
-                        );
-                    } else if (rule?.deleteBeforeReplace) {
-                        mode = "delete-before-replace";
-                        reasons.push(`${replaceKeys.join(", ")} changed (ForceNew); the bridge always deletes this type first`);
-                    } else if (rule?.autoName && neu.inputs[rule.autoName] !== undefined) {
-                        mode = "delete-before-replace";
-                        reasons.push(
-                            `${replaceKeys.join(", ")} changed (ForceNew); ${rule.autoName} is set by the program, so the bridge deletes first (nameRequiresDeleteBeforeReplace)`,
-                        );
-                    } else {
-                        mode = "create-before-delete";
-                        reasons.push(
-                            `${replaceKeys.join(", ")} changed (${replaceKeys.some((k) => (neu.replaceOnChanges ?? []).includes(k)) ? "replaceOnChanges" : "ForceNew"})`,
-                        );
-                    }
-                    step = {
-                        ...base,
-                        op: "replace",
-                        mode,
-                        changed,
-                        replaceKeys,
-                        reasons: [...aliased, ...reasons],
-                        dependentOf,
-                        // Outputs the mocks cannot know: a fresh auto-name, a generated id. (Outputs
-                        // derived from the inputs are already in the new run's values.)
-                        outputsChange: !keepsOutputs(rule, neu.inputs),
-                    };
-                    if (old.protect && neu.protect)
-                        step.refused = `unable to replace ${describeResource(neu)}: it is protected (the engine stops the update)`;
-                    if (old.retainOnDelete) step.abandons = true;
-                } else {
-                    step = {
-                        ...base,
-                        op: "update",
-                        changed,
-                        replaceKeys: [],
-                        reasons: [
-                            ...aliased,
-                            ...reasons,
-                            ...(changed.length ? [`${[...new Set(changed.map(topKey))].join(", ")} changed in place`] : []),
-                        ],
-                    };
-                    const recreate = (rule?.recreateOnUpdate ?? []).filter((k) => changed.some((p) => pathMatches(k, p)));
-                    if (recreate.length > 0 || stale) {
-                        step.recreates = true;
-                        step.reasons.push(
-                            stale && recreate.length === 0
-                                ? "the stream is stale: the provider recreates it (CREATE OR REPLACE, RecreateWhenStreamIsStale)"
-                                : `the provider recreates it on a change of ${recreate.join(", ")} (CREATE OR REPLACE)`,
-                        );
-                    }
-                    const renamed = (rule?.renames ?? []).find((k) => changed.some((p) => pathMatches(k, p)));
-                    if (renamed && rule?.identity) {
-                        step.renames = {
-                            from: rule.identity(old.inputs, old.outputs) ?? "",
-                            to: rule.identity(neu.inputs, neu.outputs) ?? "",
-                        };
-                        step.reasons.push(`renamed in place: ${step.renames.from} → ${step.renames.to} (ALTER ... RENAME TO)`);
-                    }
-                }
-            }
-        }
-        if (neu.type === "command:local:Command") step.command = commandStep(step.op, old, neu, ctx.opts);
+        const step: Step = old
+            ? changeStep(old, neu, ctx, forced, byUrn)
+            : { ...resourceOf(neu), new: neu, op: "create", changed: [], replaceKeys: [], reasons: ["not in the old state"] };
+        if (neu.type === COMMAND) step.command = commandStep(step.op, old, neu, ctx.opts);
         steps.push(step);
         byUrn.set(neu.urn, step);
     }
     // Removed resources, deleted at the end in reverse dependency order.
-    const matchedOld = new Set(oldUrnOfNew.values());
-    const removed = dependencyOrder(oldRun.resources.filter((r) => !matchedOld.has(r.urn))).reverse();
-    for (const old of removed) {
-        const step: Step = {
-            urn: old.urn,
-            type: old.type,
-            name: old.name,
-            parent: old.parent,
-            custom: old.custom,
-            old,
-            op: "delete",
-            changed: [],
-            replaceKeys: [],
-            reasons: ["not in the new program"],
-        };
-        if (old.protect) step.refused = `unable to delete ${describeResource(old)}: it is protected (the engine stops the update)`;
+    const matchedOld = new Set([...ctx.matched.values()].map((o) => o.urn));
+    for (const old of dependencyOrder(oldRun.resources.filter((r) => !matchedOld.has(r.urn))).reverse()) {
+        const step: Step = { ...resourceOf(old), old, op: "delete", changed: [], replaceKeys: [], reasons: ["not in the new program"] };
+        if (old.protect) step.refused = refusal("delete", old);
         if (old.retainOnDelete) step.abandons = true;
-        if (old.type === "command:local:Command") step.command = commandStep("delete", old, undefined, ctx.opts);
+        if (old.type === COMMAND) step.command = commandStep("delete", old, undefined, ctx.opts);
         steps.push(step);
     }
     return steps;
@@ -525,23 +493,30 @@ interface Holder {
  * `ALTER ... RENAME`) have taken what they hold with them: old URN → identity after the moves, for
  * the objects that moved.
  */
+/** The name an old object has (its rule's identity), when the rule fixes one. */
+const oldIdentity = (s: Step, rules: Record<string, ReplaceRule>): string | undefined =>
+    s.old?.custom ? rules[s.type]?.identity?.(s.old.inputs, s.old.outputs) : undefined;
+
 function containerMoves(steps: Step[], rules: Record<string, ReplaceRule>): Map<string, string> {
     const moves = steps.filter((s) => s.renames && s.old).map((s) => s.renames!);
     const out = new Map<string, string>();
     for (const s of steps) {
-        const rule = rules[s.type];
-        if (!s.old || !rule?.identity || !rule.container || !s.old.custom) continue;
-        const id = rule.identity(s.old.inputs, s.old.outputs);
-        if (id === undefined) continue;
-        for (const m of moves) {
-            if (id.startsWith(`${m.from}.`)) {
-                out.set(s.old.urn, `${m.to}${id.slice(m.from.length)}`);
-                break;
-            }
-        }
+        const id = rules[s.type]?.container ? oldIdentity(s, rules) : undefined;
+        const m = id === undefined ? undefined : moves.find((m) => id.startsWith(`${m.from}.`));
+        if (m) out.set(s.old!.urn, `${m.to}${id!.slice(m.from.length)}`);
     }
     return out;
 }
+
+/** Why a name's holder is still there when another object takes the name (an "existing" one: whose it is says). */
+const STILL_THERE: Partial<Record<Holder["how"], string>> = {
+    "crawler-made": " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)",
+    moved: ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)",
+    abandoned: ", left in place by retainOnDelete",
+    new: ", created earlier in this update",
+};
+/** Types whose create returns the existing object of that name instead of failing (https://docs.aws.amazon.com/sns/latest/api/API_CreateTopic.html). */
+const SNS_IDEMPOTENT = new Set(["aws:sns/topic:Topic", "aws:sns/topicSubscription:TopicSubscription"]);
 
 function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Map<string, string>): Verdict[] {
     const verdicts: Verdict[] = [];
@@ -551,23 +526,17 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
     const order = new Map(steps.map((s, i) => [s.urn, i]));
 
     for (const s of steps) {
-        const rule = rules[s.type];
-        if (!s.old || !rule?.identity || !s.old.custom) continue;
-        const id = rule.identity(s.old.inputs, s.old.outputs);
+        const id = oldIdentity(s, rules);
         if (id === undefined) continue;
-        const at = moved.get(s.old.urn) ?? id;
-        add(key(s.type, at), {
-            urn: s.old.urn,
-            name: s.old.name,
-            how: moved.has(s.old.urn) ? "moved" : s.abandons ? "abandoned" : "existing",
-        });
+        const how = moved.has(s.old!.urn) ? "moved" : s.abandons ? "abandoned" : "existing";
+        add(key(s.type, moved.get(s.old!.urn) ?? id), { urn: s.old!.urn, name: s.old!.name, how });
     }
     // Glue tables a crawler with S3 targets made (outside the stack): one per target folder, named
     // after it (with the crawler's tablePrefix), in its database. Deleting the crawler leaves them.
     for (const s of steps) {
         if (s.old?.type !== "aws:glue/crawler:Crawler" || typeof s.old.inputs.databaseName !== "string") continue;
-        for (const t of s.old.inputs.s3Targets ?? []) {
-            const folder = typeof t?.path === "string" ? t.path.replace(/\/+$/, "").split("/").pop()?.toLowerCase() : undefined;
+        for (const t of targets(s.old)) {
+            const folder = folderOf(t).toLowerCase();
             if (!folder) continue;
             add(key("aws:glue/catalogTable:CatalogTable", `${s.old.inputs.databaseName}.${s.old.inputs.tablePrefix ?? ""}${folder}`), {
                 urn: s.old.urn,
@@ -609,30 +578,16 @@ function collisions(steps: Step[], rules: Record<string, ReplaceRule>, moved: Ma
         const k = key(s.type, id);
         const holders = (present.get(k) ?? []).filter((h) => !(s.renames && h.urn === s.old?.urn) && !gone(h, s));
         for (const h of holders) {
-            const whose =
-                h.how === "crawler-made" ? `the table crawler ${h.name} made` : h.urn === s.old?.urn ? "its own old object" : `${h.name}`;
+            const own = h.urn === s.old?.urn;
+            const whose = h.how === "crawler-made" ? `the table crawler ${h.name} made` : own ? "its own old object" : h.name;
             const state =
-                h.how === "crawler-made"
-                    ? " (not the stack's: delete it first, `aws glue delete-table`, the S3 data stays)"
-                    : h.how === "moved"
-                      ? ", moved there by the rename of its database or schema (the old one's delete targets its old name, which no longer exists)"
-                      : h.how === "abandoned"
-                        ? ", left in place by retainOnDelete"
-                        : h.how === "new"
-                          ? ", created earlier in this update"
-                          : h.urn === s.old?.urn
-                            ? ", still there until the replacement's delete at the end"
-                            : ", which this update does not delete first";
-            const idempotent =
-                s.type === "aws:sns/topic:Topic" || s.type === "aws:sns/topicSubscription:TopicSubscription"
-                    ? " SNS returns the existing one instead of failing, and the delete of the old one then removes it."
-                    : ' The provider fails with "already exists".';
-            verdicts.push({
-                kind: "fixed-name-collision",
-                level: "error",
-                urn: s.urn,
-                message: `${typeLabel(s.type)} ${s.name} ${what} ${id} while ${whose} has that name${state}.${idempotent}`,
-            });
+                STILL_THERE[h.how] ??
+                (own ? ", still there until the replacement's delete at the end" : ", which this update does not delete first");
+            const idempotent = SNS_IDEMPOTENT.has(s.type)
+                ? " SNS returns the existing one instead of failing, and the delete of the old one then removes it."
+                : ' The provider fails with "already exists".';
+            const message = `${typeLabel(s.type)} ${s.name} ${what} ${id} while ${whose} has that name${state}.${idempotent}`;
+            verdicts.push(verdict("fixed-name-collision", "error", s.urn, message));
         }
         if (s.renames) {
             const from = key(s.type, s.renames.from);
@@ -667,8 +622,17 @@ export function parseCopy(sql: string): { stage: string[]; path: string; source?
     };
 }
 
+/** `DB.SCHEMA.NAME` of a Snowflake schema object, unquoted. */
+const schemaObject = (r: CapturedResource) =>
+    [r.inputs.database, r.inputs.schema, r.inputs.name].map((v) => String(v).replace(/"/g, "")).join(".");
+/** A crawler's S3 target paths. */
+const targets = (r: CapturedResource): string[] =>
+    (r.inputs.s3Targets ?? []).map((t: any) => t?.path).filter((p: unknown): p is string => typeof p === "string");
+/** The last folder of an S3 path, which a crawler names its table after. */
+const folderOf = (s3Path: string) => s3Path.replace(/\/+$/, "").split("/").pop() ?? "";
+
 const sqlOf = (r: CapturedResource): string | undefined =>
-    r.type === "command:local:Command"
+    r.type === COMMAND
         ? r.inputs.environment?.BACKFILL_COPY_SQL
         : r.type === "snowflake:index/task:Task"
           ? r.inputs.sqlStatement
@@ -676,17 +640,11 @@ const sqlOf = (r: CapturedResource): string | undefined =>
 
 /** The S3 location the unloads of a stream write to, from its backfill's or task's COPY and the stage's URL. */
 export function exportLocation(run: ProgramRun, stream: CapturedResource): string | undefined {
-    const streamId = [stream.inputs.database, stream.inputs.schema, stream.inputs.name].map((v) => String(v).replace(/"/g, ""));
     for (const r of run.resources) {
         const sql = sqlOf(r);
         const copy = sql ? parseCopy(sql) : undefined;
-        if (!copy?.source || copy.source.join(".") !== streamId.join(".")) continue;
-        const stage = run.resources.find(
-            (s) =>
-                s.type === "snowflake:index/stage:Stage" &&
-                [s.inputs.database, s.inputs.schema, s.inputs.name].map((v) => String(v).replace(/"/g, "")).join(".") ===
-                    copy.stage.join("."),
-        );
+        if (!copy?.source || copy.source.join(".") !== schemaObject(stream)) continue;
+        const stage = run.resources.find((s) => s.type === "snowflake:index/stage:Stage" && schemaObject(s) === copy.stage.join("."));
         if (stage?.inputs.url) return withSlash(`${withSlash(stage.inputs.url)}${copy.path}`);
     }
     return undefined;
@@ -703,25 +661,19 @@ export function exportLocation(run: ProgramRun, stream: CapturedResource): strin
  */
 function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): string[][] {
     const out: string[][] = [];
-    const targets = (r: CapturedResource): string[] =>
-        (r.inputs.s3Targets ?? []).map((t: any) => t?.path).filter((p: unknown): p is string => typeof p === "string");
     for (const r of newRun.resources) {
+        const s = steps.find((x) => x.urn === r.urn);
         if (r.type === "aws:glue/catalogTable:CatalogTable" && r.inputs.storageDescriptor?.location) {
             const locations = [withSlash(r.inputs.storageDescriptor.location)];
-            const s = steps.find((x) => x.urn === r.urn);
             const before = s?.op === "update" ? s.old?.inputs.storageDescriptor?.location : undefined;
             if (before && before !== r.inputs.storageDescriptor.location) locations.push(withSlash(before));
             out.push(locations);
         }
         if (r.type === "aws:glue/crawler:Crawler") {
-            const s = steps.find((x) => x.urn === r.urn);
             const old = s?.old ?? oldRun.resources.find((o) => o.type === r.type && o.inputs.name === r.inputs.name);
             const kept = old && old.inputs.databaseName === r.inputs.databaseName ? targets(old) : [];
             // One table per target folder: each new target with the old targets of the same folder name.
-            for (const t of targets(r)) {
-                const folder = t.replace(/\/+$/, "").split("/").pop();
-                out.push([withSlash(t), ...kept.filter((k) => k.replace(/\/+$/, "").split("/").pop() === folder).map(withSlash)]);
-            }
+            for (const t of targets(r)) out.push([withSlash(t), ...kept.filter((k) => folderOf(k) === folderOf(t)).map(withSlash)]);
         }
     }
     return out;
@@ -730,9 +682,6 @@ function cataloguedTables(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[])
 // -------------------------------------------------------------------------------------------------
 // Verdicts
 // -------------------------------------------------------------------------------------------------
-
-const STREAM = "snowflake:index/streamOnTable:StreamOnTable";
-const COMMAND = "command:local:Command";
 
 /**
  * For an object the provider can rename in place, deleted while another of its type is created in
@@ -756,67 +705,42 @@ function renameHint(s: Step, steps: Step[], rule: ReplaceRule | undefined): stri
     );
 }
 
+/** What the delete of an object that holds data takes with it, by type; any other: its rows. */
+const DELETED_WITH: Record<string, (inputs: Record<string, any>) => string> = {
+    "aws:s3/bucket:Bucket": (i) =>
+        i.forceDestroy ? "with every object in it (forceDestroy)" : "which fails while it holds objects (forceDestroy is false)",
+    "aws:kms/key:Key": () => "(scheduled deletion): what it encrypted becomes unreadable",
+    "snowflake:index/database:Database": () => "with every schema, table and row in it",
+    "snowflake:index/schema:Schema": () => "with every table and row in it",
+};
+
 function dataVerdicts(steps: Step[], rules: Record<string, ReplaceRule>, ctx: Ctx, moved: Map<string, string>): Verdict[] {
     const out: Verdict[] = [];
     for (const s of steps) {
-        if ((s.op !== "delete" && s.op !== "replace") || !s.old || !s.custom) continue;
-        const rule = rules[s.type];
-        const verb = s.op === "delete" ? "deleted" : "replaced";
-        const label = `${typeLabel(s.type)} ${rule?.identity?.(s.old.inputs, s.old.outputs) ?? s.name}`;
         // Moved by its container's rename: the delete looks for it under its old name and finds nothing.
-        if (moved.has(s.old.urn)) continue;
-        const rename = renameHint(s, steps, rule);
+        if ((s.op !== "delete" && s.op !== "replace") || !s.old || !s.custom || moved.has(s.old.urn)) continue;
+        const rule = rules[s.type];
+        const label = `${typeLabel(s.type)} ${oldIdentity(s, rules) ?? s.name} is ${s.op === "delete" ? "deleted" : "replaced"}`;
+        const say = (level: VerdictLevel, what: string) => out.push(verdict("data-replaced-or-deleted", level, s.urn, `${label}${what}`));
         if (s.abandons) {
-            out.push({
-                kind: "data-replaced-or-deleted",
-                level: "advisory",
-                urn: s.urn,
-                message: `${label} is ${verb} but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand${rename}`,
-            });
-            continue;
-        }
-        switch (rule?.holds) {
-            case "data": {
-                const what =
-                    s.type === "aws:s3/bucket:Bucket"
-                        ? s.old.inputs.forceDestroy
-                            ? "with every object in it (forceDestroy)"
-                            : "which fails while it holds objects (forceDestroy is false)"
-                        : s.type === "aws:kms/key:Key"
-                          ? "(scheduled deletion): what it encrypted becomes unreadable"
-                          : s.type === "snowflake:index/database:Database"
-                            ? "with every schema, table and row in it"
-                            : s.type === "snowflake:index/schema:Schema"
-                              ? "with every table and row in it"
-                              : "with its rows";
-                out.push({
-                    kind: "data-replaced-or-deleted",
-                    level: "error",
-                    urn: s.urn,
-                    message: `${label} is ${verb}: the old one is deleted ${what}${rename}`,
-                });
-                break;
-            }
-            case "catalog":
-                out.push({
-                    kind: "data-replaced-or-deleted",
-                    level: "advisory",
-                    urn: s.urn,
-                    message: `${label} is ${verb}: the old one is deleted with its ${s.type.endsWith("CatalogDatabase") ? "tables and " : ""}partitions (the S3 data stays; the catalogue is rebuilt by crawling)`,
-                });
-                break;
-            case "messages": {
-                const held = factHas(ctx.facts.withMessages, s.old);
-                out.push({
-                    kind: "data-replaced-or-deleted",
-                    level: held ? "error" : "advisory",
-                    urn: s.urn,
-                    message: `${label} is ${verb}: ${held ? "the messages it holds are lost" : "events still in it (not yet crawled) are lost with it"}`,
-                });
-                break;
-            }
-            default:
-                break;
+            const what =
+                " but retainOnDelete keeps the old one, with its data, outside the stack: adopt it (pulumi import) or remove it by hand";
+            say("advisory", `${what}${renameHint(s, steps, rule)}`);
+        } else if (rule?.holds === "data") {
+            const what = DELETED_WITH[s.type]?.(s.old.inputs) ?? "with its rows";
+            say("error", `: the old one is deleted ${what}${renameHint(s, steps, rule)}`);
+        } else if (rule?.holds === "catalog") {
+            const tables = s.type.endsWith("CatalogDatabase") ? "tables and " : "";
+            say(
+                "advisory",
+                `: the old one is deleted with its ${tables}partitions (the S3 data stays; the catalogue is rebuilt by crawling)`,
+            );
+        } else if (rule?.holds === "messages") {
+            const held = factHas(ctx.facts.withMessages, s.old);
+            say(
+                held ? "error" : "advisory",
+                `: ${held ? "the messages it holds are lost" : "events still in it (not yet crawled) are lost with it"}`,
+            );
         }
     }
     return out;
@@ -831,7 +755,7 @@ function eventGapVerdicts(steps: Step[], rules: Record<string, ReplaceRule>): Ve
             s.mode === "delete-before-replace"
                 ? `deleted before its replacement exists: S3 events of that window are not delivered${s.type === "aws:sqs/queue:Queue" ? " (and SQS refuses a queue of the same name for 60 s after a delete)" : ""}`
                 : "replaced: events published to the old one until it is deleted are not seen by the new one";
-        out.push({ kind: "event-gap", level: "advisory", urn: s.urn, message: `${label} is ${why}` });
+        out.push(verdict("event-gap", "advisory", s.urn, `${label} is ${why}`));
     }
     return out;
 }
@@ -858,26 +782,17 @@ function exportVerdicts(oldRun: ProgramRun, newRun: ProgramRun, steps: Step[]): 
               : newLoc
                 ? `into ${newLoc}`
                 : "";
-        out.push({
-            kind: "rows-exported-again",
-            level: "advisory",
-            urn: s.urn,
-            duplicates,
-            message:
-                `every row of ${table} is exported again: stream ${s.new!.inputs.name} is ${how} with SHOW_INITIAL_ROWS ${where}`.trim(),
-        });
+        const message = `every row of ${table} is exported again: stream ${s.new!.inputs.name} is ${how} with SHOW_INITIAL_ROWS ${where}`;
+        out.push({ ...verdict("rows-exported-again", "advisory", s.urn, message.trim()), duplicates });
         if (s.parent) flaggedParents.add(s.parent);
     }
     // A backfill that runs its create again on a stream that was not re-created exports the rows
     // the stream holds, beside the task.
     for (const s of steps.filter((x) => x.type === COMMAND && x.old && x.command?.runs === "create" && x.op !== "create")) {
         if (s.parent && flaggedParents.has(s.parent)) continue;
-        out.push({
-            kind: "rows-exported-again",
-            level: "advisory",
-            urn: s.urn,
-            message: `backfill ${s.name} runs its create script again (${s.op === "replace" ? "replaced" : "an update without an update script"}): it unloads what the stream holds, beside the task`,
-        });
+        const why = s.op === "replace" ? "replaced" : "an update without an update script";
+        const message = `backfill ${s.name} runs its create script again (${why}): it unloads what the stream holds, beside the task`;
+        out.push(verdict("rows-exported-again", "advisory", s.urn, message));
     }
     return out;
 }
@@ -905,7 +820,7 @@ export function planLifecycle(oldRun: ProgramRun, newRun: ProgramRun, opts: Life
     }
     const moved = containerMoves(steps, rules);
     const verdicts: Verdict[] = [
-        ...steps.filter((s) => s.refused).map((s): Verdict => ({ kind: "refused", level: "error", urn: s.urn, message: s.refused! })),
+        ...steps.filter((s) => s.refused).map((s) => verdict("refused", "error", s.urn, s.refused!)),
         ...collisions(steps, rules, moved),
         ...dataVerdicts(steps, rules, ctx, moved),
         ...exportVerdicts(oldRun, newRun, steps),
@@ -916,6 +831,21 @@ export function planLifecycle(oldRun: ProgramRun, newRun: ProgramRun, opts: Life
     return { steps, verdicts, summary };
 }
 
+/**
+ * The stdout each command holds in the state after the plan's steps, where it is not a fresh
+ * create's: pulumi-command keeps it, or stores what `update` prints. `changed`: the first command
+ * whose stored stdout is not what the new run printed, so that the new program must run again over
+ * them (a program that reads that stdout and throws breaks every later `pulumi up`).
+ */
+export function stdoutsAfterUpdate(plan: LifecyclePlan, newRun: ProgramRun): { stored: Record<string, string>; changed?: string } {
+    const stored: Record<string, string> = {};
+    for (const s of plan.steps)
+        if (s.new && s.command && s.command.runs !== "create" && s.command.storedStdout !== undefined)
+            stored[s.urn] = s.command.storedStdout;
+    const printed = new Map(newRun.resources.map((r) => [r.urn, r.outputs.stdout]));
+    return { stored, changed: Object.keys(stored).find((urn) => stored[urn] !== printed.get(urn)) };
+}
+
 /** `N to create, M to update, R to replace, D to delete`. */
 export function lifecycleSummaryLine(plan: Pick<LifecyclePlan, "summary">): string {
     const { create, update, replace, delete: del } = plan.summary;
@@ -924,13 +854,13 @@ export function lifecycleSummaryLine(plan: Pick<LifecyclePlan, "summary">): stri
 
 /** The verdict of a program that throws when it runs over the state an update leaves. */
 export function programFailsVerdict(urn: string, error: unknown): Verdict {
-    const message = error instanceof Error ? error.message : String(error);
-    return {
-        kind: "program-fails",
-        level: "error",
+    const message = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    return verdict(
+        "program-fails",
+        "error",
         urn,
-        message: `the program fails over the state this update leaves (every later pulumi up fails the same way): ${message.split("\n")[0]}`,
-    };
+        `the program fails over the state this update leaves (every later pulumi up fails the same way): ${message}`,
+    );
 }
 
 /** Whether a plan must stop a deployment: any error verdict. */

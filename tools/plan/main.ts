@@ -182,13 +182,10 @@ export async function main({ values }: Parsed<typeof options>): Promise<number> 
                 gate: typeChecked,
             });
         }
-        const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview }).catch(
-            async (e: unknown) => {
-                await typeChecked();
-                throw e;
-            },
+        // A type error is said first, in place of the plan or of the error it ran into.
+        const result = await planStack({ stack, program: values.program, config, policyConfig, preview: values.preview }).finally(
+            typeChecked,
         );
-        await typeChecked();
         console.log(formatPlan(result, { width: outputWidth() }));
         if (values["write-policy-config"]) writePolicyConfig(result, values["write-policy-config"]);
         const fails = result.violations.filter((v) => v.level === "mandatory" || values["fail-on-advisory"]);

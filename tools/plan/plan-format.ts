@@ -25,11 +25,16 @@ const parseJson = (v: unknown): any => {
     }
 };
 
+/** A JSON policy document's statements (one, or a list) as a list. */
+const statementList = (policy: unknown): any[] | undefined => {
+    const doc = parseJson(policy);
+    return doc?.Statement === undefined ? undefined : [doc.Statement].flat();
+};
+
 /** `Sid1,Sid2` or `2 statements` for a JSON policy document. */
 function statements(policy: unknown): string | undefined {
-    const doc = parseJson(policy);
-    if (!doc || doc.Statement === undefined) return undefined;
-    const list: any[] = Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement];
+    const list = statementList(policy);
+    if (!list) return undefined;
     const sids = list.map((s) => s?.Sid).filter((s) => typeof s === "string");
     return sids.length === list.length ? sids.join(",") : `${list.length} statement${list.length === 1 ? "" : "s"}`;
 }
@@ -37,7 +42,7 @@ function statements(policy: unknown): string | undefined {
 const days = (seconds: unknown) => (typeof seconds === "number" ? `${+(seconds / 86_400).toFixed(2)}d` : undefined);
 const lastSegment = (v: unknown) => (typeof v === "string" ? v.slice(Math.max(v.lastIndexOf("/"), v.lastIndexOf(":")) + 1) : undefined);
 
-/** The few inputs worth reading in a plan, per resource type. */
+/** The few inputs worth reading in a plan, per resource type; any other type shows its name. */
 const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown>> = {
     "pulumi:providers:aws": (i) => ({ region: i.region }),
     "pulumi:providers:snowflake": (i) => ({ account: i.accountName, previewFeatures: (parseJson(i.previewFeaturesEnabled) ?? []).length }),
@@ -81,26 +86,20 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
         deletionWindowInDays: i.deletionWindowInDays,
         statements: statements(i.policy),
     }),
-    "aws:kms/alias:Alias": (i) => ({ name: i.name }),
     "aws:iam/role:Role": (i) => ({
         name: i.name,
-        trusts: (() => {
-            const doc = parseJson(i.assumeRolePolicy);
-            const list: any[] = doc ? (Array.isArray(doc.Statement) ? doc.Statement : [doc.Statement]) : [];
-            return list
-                .map((s) =>
-                    s?.Principal === "*"
-                        ? "*"
-                        : Object.values(s?.Principal ?? {})
-                              .flat()
-                              .join("+"),
-                )
-                .join(",");
-        })(),
+        trusts: (statementList(i.assumeRolePolicy) ?? [])
+            .map((s) =>
+                s?.Principal === "*"
+                    ? "*"
+                    : Object.values(s?.Principal ?? {})
+                          .flat()
+                          .join("+"),
+            )
+            .join(","),
     }),
     "aws:iam/rolePolicy:RolePolicy": (i) => ({ statements: statements(i.policy) }),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": (i) => ({ policy: lastSegment(i.policyArn) }),
-    "aws:glue/catalogDatabase:CatalogDatabase": (i) => ({ name: i.name }),
     "aws:glue/crawler:Crawler": (i) => ({
         name: i.name,
         mode: i.recrawlPolicy?.recrawlBehavior,
@@ -108,9 +107,7 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
         schedule: i.schedule,
     }),
     "aws:athena/workgroup:Workgroup": (i) => ({ name: i.name, output: i.configuration?.resultConfiguration?.outputLocation }),
-    "aws:athena/namedQuery:NamedQuery": (i) => ({ name: i.name }),
     "aws:cloudwatch/metricAlarm:MetricAlarm": (i) => ({ metric: i.metricName, threshold: i.threshold }),
-    "aws:cloudwatch/eventRule:EventRule": (i) => ({ name: i.name }),
     "snowflake:index/storageIntegration:StorageIntegration": (i) => ({
         name: i.name,
         allowed: (i.storageAllowedLocations ?? []).join(","),
@@ -122,9 +119,6 @@ const DETAILS: Record<string, (i: Record<string, any>) => Record<string, unknown
         credentials: i.credentials ? "set" : undefined,
     }),
     "snowflake:index/fileFormat:FileFormat": (i) => ({ name: i.name, formatType: i.formatType }),
-    "snowflake:index/database:Database": (i) => ({ name: i.name }),
-    "snowflake:index/schema:Schema": (i) => ({ name: i.name }),
-    "snowflake:index/table:Table": (i) => ({ name: i.name }),
     "snowflake:index/streamOnTable:StreamOnTable": (i) => ({ name: i.name, table: i.table }),
     "snowflake:index/task:Task": (i) => ({
         name: i.name,
@@ -190,6 +184,23 @@ export function configureHint(policy: string, config: Record<string, unknown> | 
     return JSON.stringify({ [policy]: entry }).replace(/([:,])(?=["{[\d])/g, "$1 ");
 }
 
+/** Visits each item, then its children, with the indent of its depth (four spaces a level, from one); an item whose parent is not in `items` is at the top. */
+export function walkTree<T extends { urn: string; parent?: string }>(items: T[], visit: (item: T, indent: string) => void): void {
+    const known = new Set(items.map((r) => r.urn));
+    const children = new Map<string | undefined, T[]>();
+    for (const r of items) {
+        const parent = r.parent && known.has(r.parent) ? r.parent : undefined;
+        children.set(parent, [...(children.get(parent) ?? []), r]);
+    }
+    const walk = (parent: string | undefined, depth: number) => {
+        for (const r of children.get(parent) ?? []) {
+            visit(r, "    ".repeat(depth));
+            walk(r.urn, depth + 1);
+        }
+    };
+    walk(undefined, 1);
+}
+
 export interface PlanFormat {
     /** Columns to fit the lines in (default: no limit). */
     width?: number;
@@ -207,26 +218,14 @@ export function formatPlan(result: PlanResult, format: PlanFormat = {}): string 
     const repeated = new Set(rules.filter((r) => r.repeated !== undefined).map((r) => `${r.policy}\0${r.level}`));
     const inTree = violations.filter((v) => !repeated.has(`${v.policy}\0${v.level}`));
     const known = new Set(resources.map((r) => r.urn));
-    const children = new Map<string | undefined, PlannedResource[]>();
-    for (const r of resources) {
-        const parent = r.parent && known.has(r.parent) ? r.parent : undefined;
-        children.set(parent, [...(children.get(parent) ?? []), r]);
-    }
-    const violationLines = (urn: string | undefined, indent: string) =>
-        inTree.filter((v) => v.urn === urn).map((v) => `${indent}${MARK[v.level]}  ${v.policy}: ${v.message}`);
-    const walk = (parent: string | undefined, depth: number) => {
-        for (const r of children.get(parent) ?? []) {
-            const indent = "    ".repeat(depth);
-            const details = detailsOf(r);
-            lines.push(`${indent}+ ${r.type}  ${r.name}${r.defaultProvider ? " (default provider)" : ""}${details ? `  ${details}` : ""}`);
-            lines.push(...violationLines(r.urn, `${indent}      `));
-            walk(r.urn, depth + 1);
-        }
-    };
     const mode = result.preview ? "first preview: values computed from other resources are unknown" : "offline, under mocks";
     lines.push(`Plan: stack ${result.stack}, program ${result.program} (${mode}); policy pack ${PACK_NAME}@v${PACK_VERSION}`);
     lines.push(`+ pulumi:pulumi:Stack  ${resources.length > 0 ? stackAndProject(resources[0].urn).project : "project"}-${result.stack}`);
-    walk(undefined, 1);
+    walkTree(resources, (r: PlannedResource, indent) => {
+        const details = detailsOf(r);
+        lines.push(`${indent}+ ${r.type}  ${r.name}${r.defaultProvider ? " (default provider)" : ""}${details ? `  ${details}` : ""}`);
+        for (const v of inTree.filter((x) => x.urn === r.urn)) lines.push(`${indent}      ${MARK[v.level]}  ${v.policy}: ${v.message}`);
+    });
     const orphaned = inTree.filter((v) => v.urn === undefined || !known.has(v.urn));
     if (orphaned.length > 0) {
         lines.push("Stack-level:");

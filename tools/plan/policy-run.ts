@@ -77,17 +77,13 @@ export interface PlanOptions {
     preview?: boolean;
 }
 
-export interface PlanResult {
+export interface PlanResult extends Evaluation {
     stack: string;
     program: string;
     preview: boolean;
     resources: PlannedResource[];
     /** Per policy: the configuration it ran with. */
     policyConfig: Record<string, Record<string, unknown>>;
-    /** Policies that ran (not disabled). */
-    policies: { name: string; level: EnforcementLevel }[];
-    violations: Violation[];
-    notApplicable: { policy: string; reason?: string; urn?: string }[];
 }
 
 // -------------------------------------------------------------------------------------------------
@@ -259,10 +255,21 @@ function providerOf(r: CapturedResource, byUrn: Map<string, CapturedResource>): 
     return p ? { type: p.type, props: unknownCheckingProxy({ ...p.inputs }), urn: p.urn, name: p.name } : undefined;
 }
 
-const isTypeOf =
-    (type: string) =>
-    (cls: unknown): boolean =>
-        (cls as { __pulumiType?: string }).__pulumiType === type;
+/** What a resource policy and a stack policy both see of a resource: `props` (its inputs or its outputs), options, provider, type tests. */
+function policyResource(r: CapturedResource, props: Record<string, any>, byUrn: Map<string, CapturedResource>) {
+    const isType = (cls: unknown): boolean => (cls as { __pulumiType?: string }).__pulumiType === r.type;
+    const provider = providerOf(r, byUrn);
+    return {
+        type: r.type,
+        props,
+        urn: r.urn,
+        name: r.name,
+        opts: optionsOf(r),
+        isType,
+        asType: ((cls: unknown) => (isType(cls) ? props : undefined)) as ResourceValidationArgs["asType"],
+        ...(provider ? { provider } : {}),
+    };
+}
 
 class NotApplicable extends Error {
     constructor(readonly reason?: string) {
@@ -280,22 +287,12 @@ export function resourceArgsOf(
     config: Record<string, unknown>,
     stackTags: ReadonlyMap<string, string>,
 ): ResourceValidationArgs {
-    const props = unknownCheckingProxy({ ...r.inputs });
-    const provider = providerOf(r, byUrn);
-    const args: ResourceValidationArgs = {
-        type: r.type,
-        props,
-        urn: r.urn,
-        name: r.name,
-        opts: optionsOf(r),
+    return {
+        ...policyResource(r, unknownCheckingProxy({ ...r.inputs }), byUrn),
         stackTags,
-        isType: isTypeOf(r.type),
-        asType: ((cls: unknown) => (isTypeOf(r.type)(cls) ? props : undefined)) as ResourceValidationArgs["asType"],
         getConfig: <T extends object>() => ({ ...config }) as T,
         notApplicable,
     };
-    if (provider) args.provider = provider;
-    return args;
 }
 
 /** The `PolicyResource` graph @pulumi/policy builds for stack policies (outputs as props). */
@@ -303,21 +300,11 @@ export function stackResourcesOf(resources: CapturedResource[]): PolicyResource[
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const nodes = new Map<string, PolicyResource>();
     for (const r of resources) {
-        const props = unknownCheckingProxy({ ...r.outputs });
-        const node: PolicyResource = {
-            type: r.type,
-            props,
-            urn: r.urn,
-            name: r.name,
-            opts: optionsOf(r),
+        nodes.set(r.urn, {
+            ...policyResource(r, unknownCheckingProxy({ ...r.outputs }), byUrn),
             dependencies: [],
             propertyDependencies: {},
-            isType: isTypeOf(r.type),
-            asType: ((cls: unknown) => (isTypeOf(r.type)(cls) ? props : undefined)) as PolicyResource["asType"],
-        };
-        const provider = providerOf(r, byUrn);
-        if (provider) node.provider = provider;
-        nodes.set(r.urn, node);
+        });
     }
     for (const r of resources) {
         const node = nodes.get(r.urn)!;
@@ -368,6 +355,7 @@ export function previewOf(preview: PlannedResource[], update: PlannedResource[])
 // -------------------------------------------------------------------------------------------------
 
 export interface Evaluation {
+    /** Policies that ran (not disabled). */
     policies: { name: string; level: EnforcementLevel }[];
     violations: Violation[];
     notApplicable: { policy: string; reason?: string; urn?: string }[];

@@ -22,7 +22,7 @@ import * as path from "path";
 import type { ProgramRun } from "../../offline";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import type { EvaluateRequest, EvaluateResult } from "./evaluate-program";
-import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, staticCommandUpdate } from "./lifecycle";
+import { hasErrors, LifecyclePlan, planLifecycle, programFailsVerdict, stdoutsAfterUpdate } from "./lifecycle";
 import { formatLifecyclePlan } from "./lifecycle-format";
 import { outputWidth } from "../cli/command";
 import { fitLines } from "../cli/text-table";
@@ -238,22 +238,11 @@ export async function planSince(opts: SinceOptions): Promise<SinceResult> {
         const oldRun = renamedInState(oldResult.run, opts.stateRenames ?? {}, opts.ref);
         for (const [from, to] of Object.entries(opts.stateRenames ?? {}))
             notes.push(`${from} renamed to ${to} in the state before the update`);
-        const plan = planLifecycle(oldRun, newResult.run, { simulateCommandUpdate: staticCommandUpdate });
-        // pulumi-command stores what the update prints: run the new program over that stdout.
-        const stdouts: Record<string, string> = {};
-        for (const s of plan.steps) {
-            if (
-                s.op === "update" &&
-                s.command?.stdoutKnown &&
-                s.command.storedStdout !== undefined &&
-                s.command.storedStdout !== newResult.run.resources.find((r) => r.urn === s.urn)?.outputs.stdout
-            ) {
-                stdouts[s.urn] = s.command.storedStdout;
-            }
-        }
-        if (Object.keys(stdouts).length > 0) {
-            const after = await evaluateInChild(newEvaluator, { ...newReq, stdouts });
-            if (!after.ok) plan.verdicts.push(programFailsVerdict(Object.keys(stdouts)[0], after.error));
+        const plan = planLifecycle(oldRun, newResult.run);
+        const { stored, changed } = stdoutsAfterUpdate(plan, newResult.run);
+        if (changed) {
+            const after = await evaluateInChild(newEvaluator, { ...newReq, stdouts: stored });
+            if (!after.ok) plan.verdicts.push(programFailsVerdict(changed, after.error));
             else notes.push("the program runs over the stdout the update leaves in the state");
         }
         return { ref: opts.ref, commit, stack: opts.stack, old: oldRun, new: newResult.run, plan, notes };
@@ -302,16 +291,13 @@ export interface RunSinceOptions extends SinceOptions {
  * any verdict with `failOnAdvisory`, 0 otherwise.
  */
 export async function runSince(opts: RunSinceOptions): Promise<number> {
-    let result: SinceResult;
-    try {
-        result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) });
-    } catch (e) {
-        await opts.gate?.();
-        // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
-        console.error((e as Error).message);
+    const result = await planSince({ ...opts, log: opts.log ?? ((l) => console.error(l)) }).catch((e: Error) => e);
+    await opts.gate?.();
+    // An unknown ref, a program that does not run, a failed install: exit 2, as plan does.
+    if (result instanceof Error) {
+        console.error(result.message);
         return 2;
     }
-    await opts.gate?.();
     console.log(fitLines(formatSince(result), outputWidth()));
     return sinceExitCode(result.plan, opts.failOnAdvisory === true);
 }
