@@ -219,7 +219,7 @@ describe("sql: the unload log and the cleanup before each unload", () => {
             `INSERT INTO ${log} (TABLE_NAME, EXPORT_ID, QUERY_ID, FILE_NAME, FILE_SIZE, ROW_COUNT, UNLOADED_AT) ` +
                 "SELECT 'O''RDERS', 'g1-0a1b2c3d', " +
                 // The id the file's name carries (a COPY Snowflake retried names its files with the retry's id), else the COPY's.
-                "COALESCE(REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, '(^|/)data_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_[^/]*$', 1, 1, 'e', 2), '{queryId}'), " +
+                "COALESCE(REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, '/data_([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})_[^/]*$', 1, 1, 'e', 1), '{queryId}'), " +
                 "GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, GET_IGNORE_CASE(O, 'FILE_SIZE')::NUMBER(38,0), " +
                 "GET_IGNORE_CASE(O, 'ROW_COUNT')::NUMBER(38,0), SYSDATE() FROM (SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('{queryId}'))) " +
                 "WHERE COALESCE(GET_IGNORE_CASE(O, 'ROWS_UNLOADED')::NUMBER, -1) <> 0",
@@ -254,7 +254,7 @@ describe("sql: the unload log and the cleanup before each unload", () => {
     });
 
     it("takes a query id only from an unloaded file's own name, in the cleanup and in the log alike", () => {
-        // The pattern of the query id, group 2, in JavaScript's dialect (the same here): the same in both statements.
+        // The pattern of the query id, group 1, in JavaScript's dialect (the same here): the same in both statements.
         const [, pattern, group] = /REGEXP_SUBSTR\(GET_IGNORE_CASE\(O, 'name'\)::VARCHAR, '([^']+)', 1, 1, 'e', (\d)\)/.exec(s.unlisted)!;
         assert.ok(s.log.includes(`REGEXP_SUBSTR(GET_IGNORE_CASE(O, 'FILE_NAME')::VARCHAR, '${pattern}', 1, 1, 'e', ${group})`));
         const re = new RegExp(pattern);

@@ -233,11 +233,10 @@ const field = (name: string) => `GET_IGNORE_CASE(O, ${quoteLiteral(name)})`;
 const resultObjects = (slot: string) => `(SELECT OBJECT_CONSTRUCT(*) AS O FROM TABLE(RESULT_SCAN('${slot}')))`;
 
 /**
- * The query id in an unloaded file's name (`.../data_<query id>_<n>.<extension>`), as its second
- * group: Snowflake's regular expressions are POSIX ERE, without non-capturing groups.
- * https://docs.snowflake.com/en/sql-reference/functions-regexp
+ * The query id in an unloaded file's name (`<folder>/data_<query id>_<n>.<extension>`: every unload
+ * is partitioned, so its FILE_NAME and each LIST name hold a folder), as the first group.
  */
-const FILE_QUERY_ID = `(^|/)data_(${QUERY_ID_FORM})_[^/]*$`;
+const FILE_QUERY_ID = `/data_(${QUERY_ID_FORM})_[^/]*$`;
 
 /**
  * Records what one unload wrote, from its own output: `{queryId}` is the COPY's query id, whose
@@ -258,7 +257,7 @@ export function unloadLogInsert(log: [string, string, string], table: string, ex
     return (
         `INSERT INTO ${qualified(...log)} (${UNLOAD_LOG_COLUMNS.map((c) => c.name).join(", ")}) ` +
         `SELECT ${quoteLiteral(table)}, ${quoteLiteral(exportId)}, ` +
-        `COALESCE(REGEXP_SUBSTR(${field("FILE_NAME")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 2), '${QUERY_ID_SLOT}'), ${field("FILE_NAME")}::VARCHAR, ` +
+        `COALESCE(REGEXP_SUBSTR(${field("FILE_NAME")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 1), '${QUERY_ID_SLOT}'), ${field("FILE_NAME")}::VARCHAR, ` +
         `${field("FILE_SIZE")}::NUMBER(38,0), ${field("ROW_COUNT")}::NUMBER(38,0), SYSDATE() ` +
         `FROM ${resultObjects(QUERY_ID_SLOT)} WHERE COALESCE(${field("ROWS_UNLOADED")}::NUMBER, -1) <> 0`
     );
@@ -270,7 +269,7 @@ export function unloadLogInsert(log: [string, string, string], table: string, ex
  * name of another form, which the cleanup therefore never removes.
  */
 const listedQueryIds = () =>
-    `(SELECT DISTINCT REGEXP_SUBSTR(${field("name")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 2) AS QUERY_ID ` +
+    `(SELECT DISTINCT REGEXP_SUBSTR(${field("name")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 1) AS QUERY_ID ` +
     `FROM ${resultObjects(LIST_ID_SLOT)})`;
 
 /** The statements of one unload and of the cleanup before it; both runners run them. */
