@@ -163,7 +163,10 @@ export interface IncrementalLakeArgs {
      * versioning, an audit trail and a `replicaRegion`.
      */
     production?: boolean;
-    /** S3 key prefix of the exports: each table lands under `<exportPrefix>/<table>/<export>/dt=.../`. */
+    /**
+     * S3 key prefix of the exports: each table lands under `<exportPrefix>/<table>/<export>/dt=.../`.
+     * Not `athena-results` or under it, where Athena's query results expire.
+     */
     exportPrefix?: string;
     /**
      * `sse-s3` (S3-managed keys, SSE-SQS on the queues, an unencrypted topic) or `kms` (one
@@ -173,6 +176,7 @@ export interface IncrementalLakeArgs {
     /**
      * An existing customer-managed KMS key to use instead of creating one (with `encryption: kms`).
      * Its key policy must admit what the lake's own key policy admits (`lakeKeyPolicy`, lake/policy-documents.ts).
+     * A key of the lake's region: S3 and CloudWatch Logs use no other.
      */
     kmsKeyArn?: pulumi.Input<string>;
     /**
@@ -239,8 +243,8 @@ export interface IncrementalLakeArgs {
     safetyNetCrawl?: boolean;
     /**
      * When the fallback crawl runs: a Glue cron expression whose longest gap is at most half of
-     * `queueRetentionDays` (the default: daily, 03:15 UTC), or `"none-events-may-expire"` to crawl on
-     * arrival only.
+     * `queueRetentionDays` (the default: daily, 03:15 UTC), with `*` for the year, or
+     * `"none-events-may-expire"` to crawl on arrival only.
      */
     safetyNetSchedule?: string;
     /** Glue (and Athena) database of the lake tables. */
@@ -272,7 +276,8 @@ export interface IncrementalLakeArgs {
     accessLogDays?: number;
     /**
      * Region of the recovery replica of the exports (cross-region replication; deletes are not
-     * replicated). `""`: none, refused in production. Needs versioning.
+     * replicated). `""`: none, refused in production. Needs versioning, and a region of the lake's
+     * partition (S3 replicates only within one).
      */
     replicaRegion?: string;
     /** The Snowflake identity (never a credential). Default: the SNOWFLAKE_* environment. */

@@ -985,8 +985,9 @@ export const S3_BUCKET_POLICY_BYTES = 20 * 1024;
  * The sizes of the policies that name every table: the unload role's policy, one delete resource per
  * table's export, and with readers the lake bucket's policy, three entries per table a reader
  * reads. Measured with the policy builders themselves, with the lake bucket's name as Pulumi makes
- * it (`<name>-lake-bucket-` and 7 characters; the longest component name when the name is not
- * given) and the region's partition (`aws` when not given).
+ * it ("the logical name and a random suffix": `<name>-lake-bucket-` and 7 hex characters,
+ * https://www.pulumi.com/docs/iac/concepts/resources/names/; the longest component name when the
+ * name is not given) and the region's partition (`aws` when not given).
  */
 export function policySizes(
     s: Pick<LakeSettings, "tables" | "readers" | "exportPrefix" | "encryption">,

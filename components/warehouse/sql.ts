@@ -234,7 +234,9 @@ const resultObjects = (slot: string) => `(SELECT OBJECT_CONSTRUCT(*) AS O FROM T
 
 /**
  * The query id in an unloaded file's name (`<folder>/data_<query id>_<n>.<extension>`: every unload
- * is partitioned, so its FILE_NAME and each LIST name hold a folder), as the first group.
+ * is partitioned, so its FILE_NAME and each LIST name hold a folder, as copy-into-location's
+ * PARTITION BY example shows: `date=2020-01-28/hour=18/data_019c059d-..._006_4_0.snappy.parquet`),
+ * as the first group. https://docs.snowflake.com/en/sql-reference/sql/copy-into-location
  */
 const FILE_QUERY_ID = `/data_(${QUERY_ID_FORM})_[^/]*$`;
 
