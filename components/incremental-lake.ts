@@ -17,7 +17,7 @@ import * as crypto from "crypto";
 import { IncrementalLakeArgs, SubscribedBy } from "./lake-args";
 import { subscriptionAttributes } from "./lake/event-subscription";
 import { token } from "./tokens";
-import { LakeArgsError, readersOfTables, resolveLakeArgs, sharingProblems } from "./validate";
+import { LakeArgsError, readerLocations, readersOfTables, resolveLakeArgs, sharingProblems } from "./validate";
 import { SubscriberSpec } from "./types";
 
 /** What a program needs of one exported table: where its data lands, and what moves and catalogues it. */
@@ -213,14 +213,7 @@ export class IncrementalLake extends pulumi.ComponentResource {
                     keyPrefix: t.layout.tablePrefix,
                 })),
                 retainedTables,
-                readers: hasReaders
-                    ? checked.apply(() =>
-                          readerAccounts.map((account) => ({
-                              account,
-                              locations: tablesOfReader(account).map((t) => t.layout.location.replace(/\/$/, "")),
-                          })),
-                      )
-                    : undefined,
+                readers: hasReaders ? checked.apply(() => readerLocations(settings)) : undefined,
                 subscribers: lakeSubscribers.map((s) => ({
                     consumer: s.folder,
                     key: subscriberKey(s),

@@ -11,7 +11,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { crawlTiming, EVENT_BATCH_LIMITS, SAFETY_NET_OFF, SAFETY_NET_SCHEDULE } from "./catalog/arrival";
 import { parseCron } from "./cron";
 import { ATHENA_RESULTS_PREFIX } from "./lake-context";
-import { lakeBucketPolicy } from "./lake/policy-documents";
+import { exportLayout } from "./lake/export-layout";
+import { lakeBucketPolicy, ReaderLocations } from "./lake/policy-documents";
 import { snowflakeAccessPolicy } from "./warehouse/policy-documents";
 import { SQS_MAX_RETENTION_DAYS } from "./lake/consumer-queue";
 import { checkTiers, parseTier, retentionCutsShort, STORAGE_CLASSES, StorageTier, TierContext, tierText } from "./lake/storage-tiers";
@@ -375,7 +376,7 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
         );
     }
 
-    if (p.list.length === 0) checkPolicySizes({ tables, readers, exportPrefix, encryption }, opts, p);
+    if (p.list.length === 0) checkPolicySizes({ tables, readers, exportPrefix, encryption, snowflakeDatabase, snowflakeSchema }, opts, p);
     if (p.list.length > 0) return { ok: false, problems: p.list };
     return {
         ok: true,
@@ -990,7 +991,7 @@ export const S3_BUCKET_POLICY_BYTES = 20 * 1024;
  * name is not given) and the region's partition (`aws` when not given).
  */
 export function policySizes(
-    s: Pick<LakeSettings, "tables" | "readers" | "exportPrefix" | "encryption">,
+    s: Pick<LakeSettings, "tables" | "readers" | "exportPrefix" | "encryption" | "snowflakeDatabase" | "snowflakeSchema">,
     opts: Pick<ValidateOptions, "name" | "region">,
 ): { unloadRolePolicy: number; bucketPolicy?: number } {
     const partition = opts.region !== undefined ? naming.partitionOf(opts.region) : "aws";
@@ -999,17 +1000,29 @@ export function policySizes(
         s.encryption === Encryption.Kms
             ? `arn:${partition}:kms:${opts.region ?? "ap-southeast-5"}:123456789012:key/${"0".repeat(36)}`
             : undefined;
-    const location = (t: TableSpec) => `${s.exportPrefix}/${naming.folderName(t.name)}/g${t.generation}-00000000`;
     const unloadRolePolicy = JSON.stringify(
-        snowflakeAccessPolicy({ bucketArn, prefix: s.exportPrefix, kmsKeyArn, deletablePrefixes: s.tables.map(location) }),
+        snowflakeAccessPolicy({ bucketArn, prefix: s.exportPrefix, kmsKeyArn, deletablePrefixes: s.tables.map((t) => exportFolder(t, s)) }),
     ).length;
     if (s.readers.length === 0) return { unloadRolePolicy };
+    return {
+        unloadRolePolicy,
+        bucketPolicy: Buffer.byteLength(JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers: readerLocations(s) }))),
+    };
+}
+
+type Place = Pick<LakeSettings, "exportPrefix" | "snowflakeDatabase" | "snowflakeSchema">;
+
+/** A table's current export folder, without its trailing slash (`exports/orders/g1-0a1b2c3d`). */
+const exportFolder = (t: TableSpec, s: Place) =>
+    exportLayout(t, { exportPrefix: s.exportPrefix, database: s.snowflakeDatabase, schema: s.snowflakeSchema }).location.replace(/\/$/, "");
+
+/** Per reader account, the current export folders of the tables it reads: what the lake bucket policy grants it. */
+export function readerLocations(s: Pick<LakeSettings, "readers" | "tables"> & Place): ReaderLocations[] {
     const readersOf = readersOfTables(s);
-    const readers = [...new Set(s.readers.map((r) => r.account))].sort().map((account) => ({
+    return [...new Set(s.readers.map((r) => r.account))].sort().map((account) => ({
         account,
-        locations: s.tables.filter((t) => readersOf.get(t.name)!.includes(account)).map(location),
+        locations: s.tables.filter((t) => readersOf.get(t.name)!.includes(account)).map((t) => exportFolder(t, s)),
     }));
-    return { unloadRolePolicy, bucketPolicy: Buffer.byteLength(JSON.stringify(lakeBucketPolicy({ bucketArn, partition, readers }))) };
 }
 
 /** The policies that name every table fit their service's size limit (`policySizes`). */
