@@ -2,7 +2,17 @@
  * What the policies share: their configuration (schema defaults under what the pack config sets)
  * and the stack-rule builder. Resource rules are `validateResourceOfType` of @pulumi/policy.
  */
-import { PolicyConfigSchema, PolicyResource, ReportViolation, StackValidationArgs, StackValidationPolicy } from "@pulumi/policy";
+import {
+    PolicyConfigSchema,
+    PolicyResource,
+    ReportViolation,
+    ResourceValidation,
+    ResourceValidationArgs,
+    StackValidationArgs,
+    StackValidationPolicy,
+    validateResourceOfType,
+} from "@pulumi/policy";
+import { Resource, Unwrap } from "@pulumi/pulumi";
 
 export interface StackViolation {
     message: string;
@@ -33,6 +43,14 @@ export function configOf<C>(schema: PolicyConfigSchema | undefined, args: { getC
 
 /** Reports each message of a check. */
 export const reportAll = (messages: string[], report: ReportViolation): void => messages.forEach((m) => report(m));
+
+/** A resource rule (`validateResourceOfType`) that reports each message `check` returns for a resource of `cls`. */
+export function checkEach<TResource extends Resource, TArgs>(
+    cls: new (name: string, args: TArgs, ...rest: any[]) => TResource,
+    check: (props: Unwrap<NonNullable<TArgs>>, args: ResourceValidationArgs) => string[],
+): ResourceValidation {
+    return validateResourceOfType(cls, (props, args, report) => reportAll(check(props, args), report));
+}
 
 /** A stack policy that runs `check` on the whole graph. */
 export function stackPolicy<C = Record<string, never>>(

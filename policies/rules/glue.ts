@@ -6,7 +6,7 @@ import * as aws from "@pulumi/aws";
 import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { CronPattern } from "croner";
 import { refersTo } from "../lib/graph";
-import { PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, listOf, nonEmpty, read } from "../lib/values";
 
@@ -124,9 +124,7 @@ export const glueCrawlerPollsAtMostDaily: ResourceValidationPolicy = {
     enforcementLevel: "advisory",
     severity: "low",
     validateResource: [
-        validateResourceOfType(aws.glue.Crawler, (crawler, _args, report) =>
-            reportAll(checkPollsAtMostDaily("crawler schedule", crawler.schedule), report),
-        ),
+        checkEach(aws.glue.Crawler, (crawler) => checkPollsAtMostDaily("crawler schedule", crawler.schedule)),
         validateResourceOfType(aws.glue.Trigger, (trigger, _args, report) => {
             const crawlers = listOf(trigger.actions)
                 .filter(isRecord)

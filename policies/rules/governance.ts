@@ -4,8 +4,8 @@
  */
 import * as aws from "@pulumi/aws";
 import * as command from "@pulumi/command";
-import { PolicyProviderResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
-import { configOf, reportAll } from "../lib/rule";
+import { PolicyProviderResource, ResourceValidationPolicy } from "@pulumi/policy";
+import { checkEach, configOf, reportAll } from "../lib/rule";
 import { ResourceClass, T } from "../lib/types";
 import { isRecord, joinNames, parseJsonInput } from "../lib/values";
 
@@ -161,9 +161,7 @@ export const commandNoCredentials: ResourceValidationPolicy = {
         "Deploy-time commands (command:local:Command, the backfill) get no credential in environment or command line: those inputs are stored in the stack state; credentials come from the environment of `pulumi up`.",
     enforcementLevel: "mandatory",
     severity: "critical",
-    validateResource: validateResourceOfType(command.local.Command, (cmd, _args, report) =>
-        reportAll(checkCommandNoCredentials(cmd), report),
-    ),
+    validateResource: checkEach(command.local.Command, checkCommandNoCredentials),
 };
 
 export const governancePolicies = [awsAllowedRegions, awsRequiredTags, commandNoCredentials];

@@ -23,7 +23,7 @@ import {
     Statement,
     statementLabel,
 } from "../lib/iam";
-import { configOf, reportAll } from "../lib/rule";
+import { checkEach, configOf, reportAll } from "../lib/rule";
 import { ResourceClass, T } from "../lib/types";
 import { isRecord, joinNames, listOf } from "../lib/values";
 
@@ -116,10 +116,8 @@ const documentOf = (label: string, props: Record<string, any>): PolicyDocumentIn
 
 /** A resource rule over the policy documents of roles and of the POLICY_DOCUMENTS resources. */
 const onDocuments = (check: (docs: PolicyDocumentInput[]) => string[]) => [
-    validateResourceOfType(aws.iam.Role, (role, _args, report) => reportAll(check(inlineDocuments(role)), report)),
-    ...POLICY_DOCUMENTS.map(([cls, label]) =>
-        validateResourceOfType(cls, (props, _args, report) => reportAll(check(documentOf(label, props)), report)),
-    ),
+    checkEach(aws.iam.Role, (role) => check(inlineDocuments(role))),
+    ...POLICY_DOCUMENTS.map(([cls, label]) => checkEach(cls, (props) => check(documentOf(label, props)))),
 ];
 
 const eachAllow = (docs: PolicyDocumentInput[], visit: (s: Statement, where: string) => string[]): string[] =>
@@ -354,8 +352,8 @@ export const iamThirdPartyExternalId: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     configSchema: TRUST_SCHEMA,
-    validateResource: validateResourceOfType(aws.iam.Role, (role, args, report) =>
-        reportAll(checkThirdPartyExternalId(role.assumeRolePolicy, configOf<TrustConfig>(TRUST_SCHEMA, args)), report),
+    validateResource: checkEach(aws.iam.Role, (role, args) =>
+        checkThirdPartyExternalId(role.assumeRolePolicy, configOf<TrustConfig>(TRUST_SCHEMA, args)),
     ),
 };
 
@@ -388,18 +386,12 @@ export const iamNoBroadManagedPolicy: ResourceValidationPolicy = {
     severity: "high",
     configSchema: MANAGED_POLICY_SCHEMA,
     validateResource: [
-        validateResourceOfType(aws.iam.Role, (role, args, report) =>
-            reportAll(
-                checkNoBroadManagedPolicy(listOf(role.managedPolicyArns), configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)),
-                report,
-            ),
+        checkEach(aws.iam.Role, (role, args) =>
+            checkNoBroadManagedPolicy(listOf(role.managedPolicyArns), configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)),
         ),
         ...T.managedPolicyAttachment.map((cls: ResourceClass) =>
-            validateResourceOfType(cls, (attachment, args, report) =>
-                reportAll(
-                    checkNoBroadManagedPolicy([attachment.policyArn], configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)),
-                    report,
-                ),
+            checkEach(cls, (attachment, args) =>
+                checkNoBroadManagedPolicy([attachment.policyArn], configOf<ManagedPolicyConfig>(MANAGED_POLICY_SCHEMA, args)),
             ),
         ),
     ],
@@ -431,14 +423,11 @@ export const iamCrossAccountPrincipalsConfigured: ResourceValidationPolicy = {
     severity: "critical",
     configSchema: SHARING_SCHEMA,
     validateResource: [
-        validateResourceOfType(aws.lambda.Permission, (permission, args, report) =>
-            reportAll(
-                checkCrossAccountPrincipals(
-                    "function permission",
-                    permissionStatements(permission),
-                    configOf<SharingConfig>(SHARING_SCHEMA, args),
-                ),
-                report,
+        checkEach(aws.lambda.Permission, (permission, args) =>
+            checkCrossAccountPrincipals(
+                "function permission",
+                permissionStatements(permission),
+                configOf<SharingConfig>(SHARING_SCHEMA, args),
             ),
         ),
         ...SHARED_DOCUMENTS.map(([cls, kind]) =>

@@ -6,11 +6,11 @@
  * https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-key-management.html
  */
 import * as aws from "@pulumi/aws";
-import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { queueSenders, topicPublishers } from "../lib/delivery";
 import { IDS, refersTo } from "../lib/graph";
 import { allowsAction, bindsKey, checkAllows, isAllow, principalsOf, Statement, statementsOf } from "../lib/iam";
-import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { joinNames, read, truthy } from "../lib/values";
 
@@ -118,7 +118,7 @@ export const kmsKeyRotation: ResourceValidationPolicy = {
     description: "Symmetric customer-managed KMS keys have automatic key rotation enabled (enableKeyRotation).",
     enforcementLevel: "mandatory",
     severity: "medium",
-    validateResource: validateResourceOfType(aws.kms.Key, (key, _args, report) => reportAll(checkKeyRotation(key), report)),
+    validateResource: checkEach(aws.kms.Key, checkKeyRotation),
 };
 
 export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
@@ -128,10 +128,8 @@ export const kmsKeyPolicyNoPublicPrincipal: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "critical",
     validateResource: [
-        validateResourceOfType(aws.kms.Key, (key, _args, report) => reportAll(checkKeyPolicyNoPublicPrincipal(key.policy), report)),
-        validateResourceOfType(aws.kms.KeyPolicy, (keyPolicy, _args, report) =>
-            reportAll(checkKeyPolicyNoPublicPrincipal(keyPolicy.policy), report),
-        ),
+        checkEach(aws.kms.Key, (key) => checkKeyPolicyNoPublicPrincipal(key.policy)),
+        checkEach(aws.kms.KeyPolicy, (keyPolicy) => checkKeyPolicyNoPublicPrincipal(keyPolicy.policy)),
     ],
 };
 

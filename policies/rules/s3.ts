@@ -5,7 +5,7 @@
 import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
 import { IDS, refersTo } from "../lib/graph";
 import { actionsOf, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
-import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
 import { accessLogTargets, algorithmsOf, everyBucketHas, rulePrefixOf } from "../lib/buckets";
 import { ofType, ResourceClass, T } from "../lib/types";
 import { s3AuditPolicies } from "./s3-audit";
@@ -299,7 +299,7 @@ export const s3NoPublicAcl: ResourceValidationPolicy = {
     severity: "critical",
     validateResource: [
         ...[...T.bucket, ...T.bucketObject].map((cls: ResourceClass) =>
-            validateResourceOfType(cls, (props, _args, report) => reportAll(checkNoPublicAcl(props, inlineGrants(props)), report)),
+            checkEach(cls, (props) => checkNoPublicAcl(props, inlineGrants(props))),
         ),
         ...T.bucketAcl.map((cls: ResourceClass) =>
             validateResourceOfType(cls, (acl, _args, report) => {
@@ -396,13 +396,13 @@ export const s3RetentionInProduction: ResourceValidationPolicy = {
     configSchema: RETENTION_SCHEMA,
     validateResource: [
         ...T.lifecycle.map((cls: ResourceClass) =>
-            validateResourceOfType(cls, (lifecycle, args, report) =>
-                reportAll(checkLifecycleRetention(lifecycle.rules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report),
+            checkEach(cls, (lifecycle, args) =>
+                checkLifecycleRetention(lifecycle.rules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)),
             ),
         ),
         ...T.bucket.map((cls: ResourceClass) =>
-            validateResourceOfType(cls, (bucket, args, report) =>
-                reportAll(checkLifecycleRetention(bucket.lifecycleRules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)), report),
+            checkEach(cls, (bucket, args) =>
+                checkLifecycleRetention(bucket.lifecycleRules, configOf<RetentionConfig>(RETENTION_SCHEMA, args)),
             ),
         ),
     ],

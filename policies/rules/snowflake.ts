@@ -3,16 +3,10 @@
  * never with keys; the integration may touch only the lake's export prefix;
  * the provider enables the preview resources it manages; production protects the integration.
  */
-import {
-    PolicyConfigSchema,
-    PolicyProviderResource,
-    PolicyResource,
-    ResourceValidationPolicy,
-    validateResourceOfType,
-} from "@pulumi/policy";
+import { PolicyConfigSchema, PolicyProviderResource, PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import * as snowflake from "@pulumi/snowflake";
 
-import { configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, configOf, PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, ResourceClass, shortType, T } from "../lib/types";
 import { joinNames, known, listOf, nonEmpty, parseJsonInput } from "../lib/values";
 
@@ -129,9 +123,7 @@ export const snowflakeStageUsesIntegration: ResourceValidationPolicy = {
     description: "An external Snowflake stage reaches S3 through a storage integration and never carries credentials (AWS keys).",
     enforcementLevel: "mandatory",
     severity: "critical",
-    validateResource: validateResourceOfType(snowflake.Stage, (stage, _args, report) =>
-        reportAll(checkStageUsesIntegration(stage), report),
-    ),
+    validateResource: checkEach(snowflake.Stage, checkStageUsesIntegration),
 };
 
 const LOCATION_SCHEMA: PolicyConfigSchema = {
@@ -167,7 +159,7 @@ export const snowflakePreviewFeatures: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "medium",
     validateResource: PREVIEW_FEATURES.map(([cls, feature]) =>
-        validateResourceOfType(cls, (_props, args, report) => reportAll(checkPreviewFeature(feature, args.type, args.provider), report)),
+        checkEach(cls, (_props, args) => checkPreviewFeature(feature, args.type, args.provider)),
     ),
 };
 
@@ -178,8 +170,8 @@ export const snowflakeIntegrationProtected: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     configSchema: PRODUCTION_SCHEMA,
-    validateResource: validateResourceOfType(snowflake.StorageIntegration, (_integration, args, report) =>
-        reportAll(checkIntegrationProtected(args.opts.protect === true, configOf<ProductionConfig>(PRODUCTION_SCHEMA, args)), report),
+    validateResource: checkEach(snowflake.StorageIntegration, (_integration, args) =>
+        checkIntegrationProtected(args.opts.protect === true, configOf<ProductionConfig>(PRODUCTION_SCHEMA, args)),
     ),
 };
 
@@ -205,7 +197,7 @@ export const snowflakeTaskReportsErrors: ResourceValidationPolicy = {
         "Every Snowflake task names an error notification integration (errorIntegration), so failed runs and a suspension reach someone before its stream goes stale.",
     enforcementLevel: "mandatory",
     severity: "high",
-    validateResource: validateResourceOfType(snowflake.Task, (task, _args, report) => reportAll(checkTaskReportsErrors(task), report)),
+    validateResource: checkEach(snowflake.Task, checkTaskReportsErrors),
 };
 
 export const snowflakePolicies = [

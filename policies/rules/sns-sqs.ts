@@ -4,7 +4,7 @@
  * every consumer queue has a dead-letter queue, and events wait long enough for the next crawl.
  */
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     consumerQueues,
     deadLetterQueueOf,
@@ -17,7 +17,7 @@ import {
 } from "../lib/delivery";
 
 import { checkAllows, confinedToSource, principalsOf } from "../lib/iam";
-import { reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, joinNames, known, numberOf, parseJsonInput, read, truthy } from "../lib/values";
 
@@ -182,10 +182,8 @@ export const snsTopicPolicyConfined: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: [
-        validateResourceOfType(aws.sns.TopicPolicy, (topicPolicy, _args, report) =>
-            reportAll(checkPolicyConfined(topicPolicy.policy, "topic"), report),
-        ),
-        validateResourceOfType(aws.sns.Topic, (topic, _args, report) => reportAll(checkPolicyConfined(topic.policy, "topic"), report)),
+        checkEach(aws.sns.TopicPolicy, (topicPolicy) => checkPolicyConfined(topicPolicy.policy, "topic")),
+        checkEach(aws.sns.Topic, (topic) => checkPolicyConfined(topic.policy, "topic")),
     ],
 };
 
@@ -196,10 +194,8 @@ export const sqsQueuePolicyConfined: ResourceValidationPolicy = {
     enforcementLevel: "mandatory",
     severity: "high",
     validateResource: [
-        validateResourceOfType(aws.sqs.QueuePolicy, (queuePolicy, _args, report) =>
-            reportAll(checkPolicyConfined(queuePolicy.policy, "queue"), report),
-        ),
-        validateResourceOfType(aws.sqs.Queue, (queue, _args, report) => reportAll(checkPolicyConfined(queue.policy, "queue"), report)),
+        checkEach(aws.sqs.QueuePolicy, (queuePolicy) => checkPolicyConfined(queuePolicy.policy, "queue")),
+        checkEach(aws.sqs.Queue, (queue) => checkPolicyConfined(queue.policy, "queue")),
     ],
 };
 
@@ -273,9 +269,7 @@ export const snsSubscriptionHasRedrive: ResourceValidationPolicy = {
         "Every SNS → SQS subscription has a redrive policy to a dead-letter queue, so an event SNS cannot deliver is kept rather than dropped unseen.",
     enforcementLevel: "mandatory",
     severity: "high",
-    validateResource: validateResourceOfType(aws.sns.TopicSubscription, (subscription, _args, report) =>
-        reportAll(checkSubscriptionRedrive(subscription), report),
-    ),
+    validateResource: checkEach(aws.sns.TopicSubscription, checkSubscriptionRedrive),
 };
 
 export const snsSqsPolicies = [
