@@ -153,7 +153,13 @@ export function backfillStdout(root: string = ROOT): (inputs: Record<string, unk
         const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../components/warehouse/backfill/backfill");
         const { readPlan } = require(path.join(dir, "main")) as typeof import("../components/warehouse/backfill/main");
         const plan = readPlan(env);
-        const empty: SqlConnection = { execute: async () => ({ rows: [], queryId: "01b2c3d4-0000-0000-0000-000000000000" }) };
+        const empty: SqlConnection = {
+            // An aggregate answers one row even over nothing: the repeat check's count, 0 in an empty account.
+            execute: async (sql) => ({
+                rows: /^SELECT IFF\(COUNT_IF\(/.test(sql) ? [{ REPEATED: 0 }] : [],
+                queryId: "01b2c3d4-0000-0000-0000-000000000000",
+            }),
+        };
         // As main.ts does when the command names a Glue table: register the (no) partitions the LIST finds.
         const catalog = env.BACKFILL_GLUE_TABLE ? { register: async (folders: string[]) => folders.length } : undefined;
         return JSON.stringify(await runBackfill(empty, plan, { sleep: async () => undefined, log: () => undefined, catalog }));

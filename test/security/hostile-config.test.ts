@@ -9,6 +9,7 @@ import { exportLayout } from "../../components/lake/export-layout";
 import * as sql from "../../components/warehouse/sql";
 import { CapturedResource, runProgram, stackConfig } from "../../offline";
 import { at, ctx, k, raw } from "../harness/config";
+import { taskOf } from "../harness/unload";
 
 /** The dev stack's configuration in engine form: the valid base every case breaks one thing of. */
 const BASE = stackConfig("dev");
@@ -312,18 +313,7 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const copy = command.inputs.environment.BACKFILL_COPY_SQL as string;
         const env = command.inputs.environment as Record<string, string>;
         const cleanup = env.BACKFILL_CLEANUP_SQL;
-        assert.equal(
-            task.inputs.sqlStatement,
-            sql.taskBody({
-                copy,
-                log: env.BACKFILL_LOG_SQL,
-                list: env.BACKFILL_LIST_SQL,
-                baseline: env.BACKFILL_BASELINE_SQL,
-                unlisted: env.BACKFILL_UNLISTED_SQL,
-                remove: cleanup,
-            }),
-            "the task runs the same statements, in the fixed block",
-        );
+        assert.equal(task.inputs.sqlStatement, taskOf(env), "the task runs the same statements, in the fixed block");
         for (const text of [copy, cleanup.replace("{queryId}", "QID"), command.inputs.environment.BACKFILL_LIST_SQL as string]) {
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([

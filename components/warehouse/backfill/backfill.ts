@@ -6,7 +6,7 @@
  * Pure: the Snowflake driver stays in `main.ts`, behind `SqlConnection`.
  */
 import { NotOnAwsError, requireAwsHosted } from "../account-cloud";
-import { LIST_ID_SLOT, QUERY_ID_SLOT, UnloadStatements } from "../sql";
+import { LIST_ID_SLOT, QUERY_ID_SLOT, repeatedExportMessage, SHOW_ID_SLOT, UnloadStatements } from "../sql";
 
 /** A minimal promise-based connection; `main.ts` adapts snowflake-sdk to it. */
 export interface SqlConnection {
@@ -24,13 +24,28 @@ export interface BackfillPlan extends Partial<Omit<UnloadStatements, "copy">> {
     copy: string;
 }
 
+/**
+ * The environment variable the command passes each statement of the log's invariant in, and the
+ * slot the statement must hold (`sql.unloadStatements`).
+ */
+export const LOGGED_ENV: Record<keyof Omit<UnloadStatements, "copy">, [name: string, slot?: string]> = {
+    log: ["BACKFILL_LOG_SQL", `'${QUERY_ID_SLOT}'`],
+    list: ["BACKFILL_LIST_SQL"],
+    baseline: ["BACKFILL_BASELINE_SQL", `'${LIST_ID_SLOT}'`],
+    unlisted: ["BACKFILL_UNLISTED_SQL", `'${LIST_ID_SLOT}'`],
+    remove: ["BACKFILL_CLEANUP_SQL", QUERY_ID_SLOT],
+    show: ["BACKFILL_SHOW_SQL"],
+    repeated: ["BACKFILL_REPEATED_SQL", `'${SHOW_ID_SLOT}'`],
+};
+const LOGGED_KEYS = Object.keys(LOGGED_ENV) as Array<keyof typeof LOGGED_ENV>;
+
 /** The statements of the log's invariant, when the plan has them; throws when it has only some. */
 export function loggedStatements(plan: BackfillPlan): Omit<UnloadStatements, "copy"> | undefined {
-    const keys = ["log", "list", "baseline", "unlisted", "remove"] as const;
-    const given = keys.filter((k) => plan[k] !== undefined);
+    const given = LOGGED_KEYS.filter((k) => plan[k] !== undefined);
     if (given.length === 0) return undefined;
-    if (given.length < keys.length) throw new Error(`the plan must give all or none of ${keys.join(", ")}; it gives ${given.join(", ")}`);
-    return { log: plan.log!, list: plan.list!, baseline: plan.baseline!, unlisted: plan.unlisted!, remove: plan.remove! };
+    if (given.length < LOGGED_KEYS.length)
+        throw new Error(`the plan must give all or none of ${LOGGED_KEYS.join(", ")}; it gives ${given.join(", ")}`);
+    return Object.fromEntries(LOGGED_KEYS.map((k) => [k, plan[k]])) as Omit<UnloadStatements, "copy">;
 }
 
 /**
@@ -333,6 +348,18 @@ export async function removeUnlisted(
     return ids;
 }
 
+/**
+ * How many files of the export an earlier stream committed while this one has committed none: the
+ * files its first read would repeat (`sql.unloadStatements`, `repeated`); 0 when it may run.
+ */
+export async function repeatedFiles(conn: SqlConnection, s: Omit<UnloadStatements, "copy">): Promise<number> {
+    const shown = await conn.execute(s.show);
+    if (!QUERY_ID.test(shown.queryId)) throw new Error(`SHOW STREAMS returned no query id (${JSON.stringify(shown.queryId)})`);
+    const { rows } = await conn.execute(s.repeated.split(`'${SHOW_ID_SLOT}'`).join(`'${shown.queryId}'`));
+    if (rows.length !== 1) throw new Error(`the repeat check returned ${rows.length} rows, not one`);
+    return toCount(Object.values(rows[0])[0], "repeated files");
+}
+
 /** Closes the transaction of a failed attempt; a connection that is gone has taken it with it. */
 async function rollback(conn: SqlConnection, table: string, log: (line: string) => void): Promise<void> {
     try {
@@ -373,6 +400,26 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         if (err instanceof NotOnAwsError)
             throw failure(plan, err, "Deploy the lake with a Snowflake account hosted on AWS (README, Deploying a stack).", 0, false);
         throw failure(plan, err, classifyError(err).hint, 0, false);
+    }
+    if (logged) {
+        let repeated: number;
+        try {
+            repeated = await repeatedFiles(conn, logged);
+        } catch (err) {
+            throw failure(plan, err, classifyError(err).hint, 0, false);
+        }
+        if (repeated > 0) {
+            throw failure(
+                plan,
+                new Error(repeatedExportMessage(plan.table)),
+                `The unload log (LAKE_UNLOADS) lists ${repeated} files of this export from before its stream was created. The ` +
+                    "export's folder follows from the table's settings, so setting one back to an earlier value returns to a folder " +
+                    "that an earlier stream filled. Raise the table's `generation` in the stack file and run `pulumi up` again: the table " +
+                    "is then exported into a new folder. Nothing was unloaded.",
+                0,
+                false,
+            );
+        }
     }
 
     for (let attempt = 1; ; attempt++) {
