@@ -152,6 +152,8 @@ function sqlParts(text: string): { identifiers: string[]; rest: string } {
 }
 
 const SAFE_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
+/** A name only SQL holds (database, schema, warehouse, a source's parts): Snowflake's unquoted form. */
+const SAFE_OBJECT = /^[A-Z_][A-Z0-9_$]{0,254}$/;
 const SAFE_PREFIX = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/;
 
 /** The values, each set by `over`, that the validator accepts, with their settings; it refuses every other one naming `key`. */
@@ -226,11 +228,11 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
             [
                 k("tables[0].source"),
                 (v) => ({ [k("tables")]: table({ source: v }) }),
-                /^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/,
-                [...UPPER, ".", "."],
+                /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/,
+                [...UPPER, ".", ".", "$"],
             ],
-            [k("snowflakeDatabase"), (v) => ({ [k("snowflakeDatabase")]: v }), SAFE_NAME, UPPER],
-            [k("snowflakeWarehouse"), (v) => ({ [k("snowflakeWarehouse")]: v }), SAFE_NAME, UPPER],
+            [k("snowflakeDatabase"), (v) => ({ [k("snowflakeDatabase")]: v }), SAFE_OBJECT, [...UPPER, "$"]],
+            [k("snowflakeWarehouse"), (v) => ({ [k("snowflakeWarehouse")]: v }), SAFE_OBJECT, [...UPPER, "$"]],
             [
                 k("glueDatabase"),
                 (v) => ({ [k("glueDatabase")]: v }),

@@ -456,7 +456,9 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
         if (!(e instanceof StackConfigError)) throw e;
         throw new CommandError(
             `${proposal.entry.name} would not be a valid table of ${file.name}:\n  ${e.problems.join("\n  ")}` +
-                (e.problems.some((p) => /\.name: expected a name no other table has/.test(p)) ? "\nPass another name with --name." : ""),
+                (e.problems.some((p) => /\.name: expected (a name no other table has|an upper-case Snowflake identifier)/.test(p))
+                    ? "\nPass another name with --name."
+                    : ""),
         );
     }
     const text = stackFileText(doc);
