@@ -21,7 +21,7 @@ import { paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
 import { PARTITION_FOLDER, partitionCatalogOn } from "@incremental-crawl/components/runtime";
 import { startCrawler, waitForCrawl } from "./crawler-run";
 import { errorText } from "../cli/errors";
-import { formatTable, wrapCell } from "../cli/text-table";
+import { formatTable, hangingLines } from "../cli/text-table";
 import { fmtDuration, fmtInt, sample } from "../verify/core";
 import { StackOutputs, TableOutputs } from "../verify/outputs";
 
@@ -287,8 +287,7 @@ export function formatCrawlReport(results: TableCrawl[], width = 100): { text: s
     if (noted.length > 0) {
         lines.push("", "Notes:");
         for (const r of noted) {
-            for (const note of notes(r))
-                lines.push(...wrapCell(`${r.table}: ${note}`, width - 4).map((l, i) => `${i === 0 ? "  " : "    "}${l}`));
+            for (const note of notes(r)) lines.push(...hangingLines(`${r.table}: ${note}`, width, "  ", "    "));
         }
     }
     const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
