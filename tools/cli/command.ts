@@ -329,13 +329,16 @@ export async function runCommand<O extends Record<string, OptionSpec>>(
     overrides: Partial<Io> = {},
 ): Promise<number> {
     const io: Io = { ...processIo, ...overrides };
+    const usage = (e: UsageError) => {
+        io.stderr(`${spec.script}: ${e.message}\n${usageLine(spec)}\nRun \`npm run ${spec.script} -- --help\` for the options.\n`);
+        return EXIT.usage;
+    };
     let args: Parsed<O>;
     try {
         args = parseCommand(spec, io.argv, io.env, io.stacks);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        io.stderr(`${spec.script}: ${e.message}\n${usageLine(spec)}\nRun \`npm run ${spec.script} -- --help\` for the options.\n`);
-        return EXIT.usage;
+        return usage(e);
     }
     if (args.help) {
         io.stdout(usageText(spec));
@@ -344,10 +347,7 @@ export async function runCommand<O extends Record<string, OptionSpec>>(
     try {
         return await main(args, io);
     } catch (e) {
-        if (e instanceof UsageError) {
-            io.stderr(`${spec.script}: ${e.message}\n${usageLine(spec)}\nRun \`npm run ${spec.script} -- --help\` for the options.\n`);
-            return EXIT.usage;
-        }
+        if (e instanceof UsageError) return usage(e);
         io.stderr(formatError(spec.script, e, args.debug));
         return e instanceof CommandError ? e.code : EXIT.usage;
     }
