@@ -88,6 +88,12 @@ function typeProblem(type: string): string | undefined {
     return `${type} is not among the types the stack unloads to Parquet (components/naming.ts: numbers, text, binary, boolean, date and time, VARIANT, OBJECT, ARRAY, GEOGRAPHY)`;
 }
 
+/** An option naming no column of `source`, with the column it most likely meant. */
+function noColumn(option: string, source: string, name: string, columns: DescribedColumn[]): UsageError {
+    const names = columns.map((c) => c.name);
+    return new UsageError(`${option}: ${source} has no column ${name}${didYouMean(name, names)}`);
+}
+
 /** Names `--exclude` gives, matched to the described columns: exactly, else case-insensitively when that is unambiguous. */
 function resolveExcludes(names: string[], columns: DescribedColumn[], source: string): Set<string> {
     const out = new Set<string>();
@@ -95,13 +101,7 @@ function resolveExcludes(names: string[], columns: DescribedColumn[], source: st
         const exact = columns.find((c) => c.name === n);
         const folded = columns.filter((c) => c.name.toUpperCase() === n.toUpperCase());
         const hit = exact ?? (folded.length === 1 ? folded[0] : undefined);
-        if (!hit)
-            throw new UsageError(
-                `--exclude: ${source} has no column ${n}${didYouMean(
-                    n,
-                    columns.map((c) => c.name),
-                )}`,
-            );
+        if (!hit) throw noColumn("--exclude", source, n, columns);
         out.add(hit.name);
     }
     return out;
@@ -132,13 +132,7 @@ export function proposeTable(
     let partition: string | undefined;
     if (opts.partitionBy !== undefined) {
         const hit = columns.find((c) => c.name === opts.partitionBy) ?? columns.find((c) => c.name === opts.partitionBy!.toUpperCase());
-        if (!hit)
-            throw new UsageError(
-                `--partition-by: ${source} has no column ${opts.partitionBy}${didYouMean(
-                    opts.partitionBy,
-                    columns.map((c) => c.name),
-                )}`,
-            );
+        if (!hit) throw noColumn("--partition-by", source, opts.partitionBy, columns);
         if (!usable.includes(hit))
             problems.push(`--partition-by ${hit.name}: the column is left out (${unfit.get(hit.name) ?? "--exclude"})`);
         else partitionBy = hit.name;
