@@ -12,9 +12,10 @@ import * as YAML from "yaml";
 import { PartitionGranularity } from "@incremental-crawl/components";
 import { connectionEnvironment, naming, partitionKey, TIME_PARTITION_KEY, type SqlConnection } from "@incremental-crawl/components/runtime";
 import { PROJECT } from "../../config";
-import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
+import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, processIo, runCommand, stackNames, UsageError } from "../cli/command";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "../verify/drift";
 import { StackFile, stackFileText } from "../../offline/stack-file";
+import { ROOT } from "../../offline/stacks";
 import { StackConfigError, validateStack, validateStackFile } from "../cli/stack-config";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */
@@ -294,12 +295,9 @@ export interface SnowflakeSession {
     close(): Promise<void>;
 }
 
-export interface AddTableDeps {
+export interface AddTableDeps extends Pick<Io, "env" | "stdout" | "stderr"> {
     /** The project root: Pulumi.yaml and the stack files. */
     root: string;
-    env: NodeJS.ProcessEnv;
-    stdout(text: string): void;
-    stderr(text: string): void;
     /** Throws when the environment lacks Snowflake settings (the backfill's `EnvironmentError`); connects lazily. */
     snowflake(env: NodeJS.ProcessEnv): SnowflakeSession;
     writeFile(path: string, text: string): void;
@@ -307,9 +305,7 @@ export interface AddTableDeps {
 
 export const defaultDeps: AddTableDeps = {
     root: ROOT,
-    env: process.env,
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
+    ...processIo,
     snowflake: (env) => {
         // Loaded here so that `--help` and argument errors do not load the driver.
         const { lazySnowflake } = require("../verify/snowflake") as typeof import("../verify/snowflake");
@@ -335,8 +331,7 @@ const show = (c: LeftOut) => `${naming.snowflakeColumn(c.name) === undefined ? c
 /** Runs `npm run add-table` with `argv` (after `--`); resolves to the exit code. */
 export async function runAddTable(argv: string[], overrides: Partial<AddTableDeps> = {}): Promise<number> {
     const deps: AddTableDeps = { ...defaultDeps, ...overrides };
-    const io: Partial<Io> = { argv, env: deps.env, stdout: deps.stdout, stderr: deps.stderr, stacks: () => stackNames(deps.root) };
-    return runCommand(spec, (args) => addTable(args, deps), io);
+    return runCommand(spec, (args) => addTable(args, deps), { ...deps, argv, stacks: () => stackNames(deps.root) });
 }
 
 async function addTable({ values, positionals }: Parsed<typeof options>, deps: AddTableDeps): Promise<number> {
