@@ -313,7 +313,7 @@ describe("unload faults: a new stream's first read into a folder an earlier stre
         await refuses(sf, backfill(sf), (err) => {
             assert.match(
                 err.message,
-                /ORDERS: the export's folder holds files that an earlier stream committed[\s\S]*Raise the table's generation/,
+                /ORDERS: the export folder holds files that an earlier stream committed[\s\S]*Raise the table generation/,
             );
             assert.match(err.message, /lists 4 files of this export from before its stream was created[\s\S]*Nothing was unloaded/);
         });

@@ -199,11 +199,14 @@ export function showStreamSql(schema: [string, string], stream: string): string 
     return `SHOW STREAMS LIKE ${quoteLiteral(stream)} IN SCHEMA ${qualified(...schema)}`;
 }
 
-/** What a run that would repeat an export says (the backfill's error, the task's exception). */
+/**
+ * What a run that would repeat an export says (the backfill's error, the task's exception). No
+ * quote: the exception's message is a literal, whose escapes the DECLARE documentation does not show.
+ */
 export function repeatedExportMessage(table: string): string {
     return (
-        `${table}: the export's folder holds files that an earlier stream committed, and its stream has committed none, ` +
-        "so its first read would unload every row again beside them. Raise the table's generation in the stack file."
+        `${table}: the export folder holds files that an earlier stream committed, and its stream has committed none, ` +
+        "so its first read would unload every row again beside them. Raise the table generation in the stack file."
     );
 }
 
@@ -337,7 +340,8 @@ export interface UnloadStatements {
  * A stream that has committed files is past its first read: a re-run of the backfill after a failed
  * partition registration, or an export repeated before this check existed, goes on. SHOW's
  * `created_on` is TIMESTAMP_LTZ and its columns are lower-case (show-streams, "use double-quoted
- * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC.
+ * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC. A stream SHOW does not show (dropped, or
+ * not granted) counts 0: the COPY from it then fails on its own.
  */
 export function unloadStatements(a: {
     copy: string;
