@@ -343,6 +343,7 @@ describe("backfill: readEnvironment", () => {
             remove: undefined,
             show: undefined,
             repeated: undefined,
+            since: undefined,
         });
         const logged = {
             BACKFILL_LOG_SQL: "INSERT ... '{queryId}'",
@@ -352,6 +353,7 @@ describe("backfill: readEnvironment", () => {
             BACKFILL_CLEANUP_SQL: "REMOVE @s/x/ PATTERN = '.*{queryId}.*'",
             BACKFILL_SHOW_SQL: "SHOW STREAMS LIKE 'X'",
             BACKFILL_REPEATED_SQL: "SELECT ... '{showId}'",
+            BACKFILL_SINCE_SQL: "SELECT ... '{showId}'",
         };
         assert.deepEqual(readPlan({ ...planEnv, ...logged }), {
             ...plan,
@@ -362,6 +364,7 @@ describe("backfill: readEnvironment", () => {
             remove: logged.BACKFILL_CLEANUP_SQL,
             show: logged.BACKFILL_SHOW_SQL,
             repeated: logged.BACKFILL_REPEATED_SQL,
+            since: logged.BACKFILL_SINCE_SQL,
         });
         assert.throws(
             () => readPlan({ ...planEnv, ...logged, BACKFILL_CLEANUP_SQL: "REMOVE @s" }),

@@ -194,6 +194,7 @@ for (const stack of ["dev", "prod"] as const) {
                     "BACKFILL_ROLE",
                     "BACKFILL_SESSION_SQL",
                     "BACKFILL_SHOW_SQL",
+                    "BACKFILL_SINCE_SQL",
                     "BACKFILL_TABLE",
                     "BACKFILL_UNLISTED_SQL",
                     "BACKFILL_USER",

@@ -277,14 +277,43 @@ describe("unload faults: the backfill", () => {
     it("fails when the partitions cannot be registered, saying the rows are unloaded and a re-run is safe", async () => {
         const sf = new FakeSnowflake(rows(3));
         const catalog: PartitionCatalog = { register: () => Promise.reject(new Error("AccessDeniedException: glue:BatchCreatePartition")) };
-        await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, catalog }), /COPY succeeded[\s\S]*re-run unloads only new rows/);
+        await assert.rejects(
+            runBackfill(sf.connection, plan, { ...quiet, catalog }),
+            /COPY succeeded[\s\S]*re-run unloads nothing more \(the task unloads what is new\) and registers every partition/,
+        );
         assert.equal(sf.pending.length, 0);
         assertLogMatchesLake(sf);
-        // The re-run (pulumi up again): its stream has committed files, so it is past its first read and goes on.
+        // The re-run (pulumi up again) registers the partitions and summarises the first read; the task unloads the new row.
         sf.pending = [{ id: 3, dt: "2024-01-01" }];
-        const again = await backfill(sf);
-        assert.deepEqual([again.rows, ids(sf)], [1, range(4)]);
+        const registered: string[][] = [];
+        const again = await runBackfill(sf.connection, plan, {
+            ...quiet,
+            catalog: { register: async (f) => (registered.push(f), f.length) },
+        });
+        assert.deepEqual([again.rows, again.files, again.attempts, again.queryId], [3, 3, 0, sf.log[0].queryId]);
+        assert.deepEqual(registered, [["dt=2024-01-01", "dt=2024-01-02", "dt=2024-01-03"]]);
+        assert.equal(sf.pending.length, 1, "the backfill left the new row to the task");
+        await task(sf);
+        assert.deepEqual(ids(sf), range(4));
         assertLogMatchesLake(sf);
+    });
+
+    it("replaced beside the running task (pulumi up --replace): unloads nothing and removes nothing", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        await backfill(sf);
+        sf.pending = [6, 7].map((id) => ({ id, dt: "2024-01-05" }));
+        await task(sf);
+        // A task run has written a file and not committed yet when the replaced backfill runs.
+        const inFlight = "orders/g1-0a1b2c3d/dt=2024-01-06/data_01bc0000-0000-4000-8000-0000000000aa_0_0_0.snappy.parquet";
+        sf.files.set(inFlight, [{ id: 8, dt: "2024-01-06" }]);
+        sf.pending = [{ id: 8, dt: "2024-01-06" }];
+        const from = sf.statements.length;
+        const summary = await backfill(sf);
+        const ran = sf.statements.slice(from);
+        assert.ok(!ran.some((q) => /^(COPY|REMOVE|LIST|INSERT|BEGIN)/.test(q)), ran.join("\n"));
+        assert.ok(sf.files.has(inFlight), "the task's uncommitted file is left to its own run");
+        // It reports what the stream's reads committed: the first read's 6 rows in 3 files, the task run's 2 in 1.
+        assert.deepEqual([summary.rows, summary.files, summary.queryId, sf.pending.length], [8, 4, sf.log[0].queryId, 1]);
     });
 });
 
@@ -313,7 +342,7 @@ describe("unload faults: a new stream's first read into a folder an earlier stre
         await refuses(sf, backfill(sf), (err) => {
             assert.match(
                 err.message,
-                /ORDERS: the export's folder holds files that an earlier stream committed[\s\S]*Raise the table's generation/,
+                /ORDERS: the export folder holds files that an earlier stream committed[\s\S]*Raise the table generation/,
             );
             assert.match(err.message, /lists 4 files of this export from before its stream was created[\s\S]*Nothing was unloaded/);
         });

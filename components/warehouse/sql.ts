@@ -199,11 +199,14 @@ export function showStreamSql(schema: [string, string], stream: string): string 
     return `SHOW STREAMS LIKE ${quoteLiteral(stream)} IN SCHEMA ${qualified(...schema)}`;
 }
 
-/** What a run that would repeat an export says (the backfill's error, the task's exception). */
+/**
+ * What a run that would repeat an export says (the backfill's error, the task's exception). No
+ * quote: the exception's message is a literal, whose escapes the DECLARE documentation does not show.
+ */
 export function repeatedExportMessage(table: string): string {
     return (
-        `${table}: the export's folder holds files that an earlier stream committed, and its stream has committed none, ` +
-        "so its first read would unload every row again beside them. Raise the table's generation in the stack file."
+        `${table}: the export folder holds files that an earlier stream committed, and its stream has committed none, ` +
+        "so its first read would unload every row again beside them. Raise the table generation in the stack file."
     );
 }
 
@@ -310,6 +313,12 @@ export interface UnloadStatements {
      * created when it lists none since, else 0, from the SHOW (`'{showId}'`). A run refuses when it is not 0.
      */
     repeated: string;
+    /**
+     * One row: the files, rows and bytes the log lists of the export since its stream was created,
+     * and the query id of the first of them (FILES, ROW_TOTAL, BYTE_TOTAL, FIRST_QUERY_ID), from the
+     * SHOW (`'{showId}'`). Files there mean the stream is past its first read.
+     */
+    since: string;
 }
 
 /**
@@ -334,10 +343,13 @@ export interface UnloadStatements {
  * a stale stream in place, under the same name (terraform-provider-snowflake v1.2.1
  * pkg/resources/custom_diffs.go RecreateWhenStreamIsStale). Either new stream starts with every row
  * of the table (SHOW_INITIAL_ROWS, https://docs.snowflake.com/en/sql-reference/sql/create-stream).
- * A stream that has committed files is past its first read: a re-run of the backfill after a failed
- * partition registration, or an export repeated before this check existed, goes on. SHOW's
+ * A stream that has committed files is past its first read (`since`): a task run, or an export
+ * repeated before this check existed, goes on; the backfill, which is the first read, then unloads
+ * nothing (a re-run after a failed partition registration, or a replaced command beside the running
+ * task, whose cleanup could remove the files of a task run that has not committed yet). SHOW's
  * `created_on` is TIMESTAMP_LTZ and its columns are lower-case (show-streams, "use double-quoted
- * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC.
+ * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC. A stream SHOW does not show (dropped, or
+ * not granted) counts 0: the COPY from it then fails on its own.
  */
 export function unloadStatements(a: {
     copy: string;
@@ -352,6 +364,10 @@ export function unloadStatements(a: {
     const baseline = qualified(a.stage[0], a.stage[1], UNLOAD_BASELINE_TABLE);
     const mine = (alias: string) => `${alias}.TABLE_NAME = ${quoteLiteral(a.table)} AND ${alias}.EXPORT_ID = ${quoteLiteral(a.exportId)}`;
     const taken = `EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`;
+    // The stream's creation, from the run's SHOW STREAMS.
+    const created =
+        `(SELECT CONVERT_TIMEZONE('UTC', "created_on")::TIMESTAMP_NTZ AS CREATED ` +
+        `FROM TABLE(RESULT_SCAN('${SHOW_ID_SLOT}')) WHERE "name" = ${quoteLiteral(a.stream)}) S`;
     const logged = `EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`;
     return {
         copy: a.copy,
@@ -369,8 +385,10 @@ export function unloadStatements(a: {
         show: showStreamSql([a.stage[0], a.stage[1]], a.stream),
         repeated:
             "SELECT IFF(COUNT_IF(L.UNLOADED_AT >= S.CREATED) = 0, COUNT_IF(L.UNLOADED_AT < S.CREATED), 0) " +
-            `FROM ${log} L, (SELECT CONVERT_TIMEZONE('UTC', "created_on")::TIMESTAMP_NTZ AS CREATED ` +
-            `FROM TABLE(RESULT_SCAN('${SHOW_ID_SLOT}')) WHERE "name" = ${quoteLiteral(a.stream)}) S WHERE ${mine("L")}`,
+            `FROM ${log} L, ${created} WHERE ${mine("L")}`,
+        since:
+            "SELECT COUNT(*) AS FILES, COALESCE(SUM(L.ROW_COUNT), 0) AS ROW_TOTAL, COALESCE(SUM(L.FILE_SIZE), 0) AS BYTE_TOTAL, " +
+            `MIN_BY(L.QUERY_ID, L.UNLOADED_AT) AS FIRST_QUERY_ID FROM ${log} L, ${created} WHERE ${mine("L")} AND L.UNLOADED_AT >= S.CREATED`,
     };
 }
 

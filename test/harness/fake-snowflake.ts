@@ -186,6 +186,7 @@ export class FakeSnowflake {
         // SHOW's columns are lower-case, created_on a TIMESTAMP_LTZ. https://docs.snowflake.com/en/sql-reference/sql/show-streams
         if (show) return [{ created_on: new Date(this.streamCreatedAt), name: show[1].replace(/''/g, "'"), stale: "false" }];
         if (/^SELECT IFF\(COUNT_IF\(/.test(sqlText)) return this.repeated(sqlText);
+        if (/^SELECT COUNT\(\*\) AS FILES, /.test(sqlText)) return this.since(sqlText);
         const remove = /^REMOVE @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+) PATTERN = '(.*)'$/.exec(sqlText);
         if (remove) {
             const re = new RegExp(`^${remove[2]}$`);
@@ -317,23 +318,40 @@ export class FakeSnowflake {
         return { ids: [...ids], table, exportId };
     }
 
-    /**
-     * The repeat check (sql.unloadStatements `repeated`): the export's logged files from before the
-     * stream's `created_on` in the SHOW it scans, when none is logged since; else 0.
-     */
-    private repeated(sqlText: string): Record<string, unknown>[] {
+    /** The export's committed log rows from before and since the `created_on` of the stream in the SHOW a check scans. */
+    private aroundStream(sqlText: string): { before: LogRow[]; since: LogRow[] } {
         const showId = /RESULT_SCAN\('([^']+)'\)/.exec(sqlText)?.[1];
         const stream = /WHERE "name" = '((?:[^']|'')*)'\)/.exec(sqlText)?.[1]?.replace(/''/g, "'");
         const table = /TABLE_NAME = '([^']*)'/.exec(sqlText)?.[1];
         const exportId = /EXPORT_ID = '([^']*)'/.exec(sqlText)?.[1];
         const shown = showId === undefined ? undefined : this.results.get(showId);
         if (!shown || stream === undefined || table === undefined || exportId === undefined)
-            throw new Error(`FakeSnowflake: unexpected repeat check ${sqlText}`);
-        const created = shown.find((r) => r.name === stream)?.created_on as Date | undefined;
-        const mine = this.log.filter((l) => l.table === table && l.exportId === exportId);
-        const older = created ? mine.filter((l) => l.unloadedAt < created.getTime()).length : 0;
-        const newer = created ? mine.filter((l) => l.unloadedAt >= created.getTime()).length : 0;
-        return [{ [sqlText.slice(7, sqlText.indexOf(" FROM "))]: newer === 0 ? older : 0 }];
+            throw new Error(`FakeSnowflake: unexpected stream check ${sqlText}`);
+        const created = (shown.find((r) => r.name === stream)?.created_on as Date | undefined)?.getTime();
+        // No such stream: the cross join with its (empty) row has no rows.
+        const mine = created === undefined ? [] : this.log.filter((l) => l.table === table && l.exportId === exportId);
+        return { before: mine.filter((l) => l.unloadedAt < created!), since: mine.filter((l) => l.unloadedAt >= created!) };
+    }
+
+    /** The repeat check (sql.unloadStatements `repeated`): the files from before the stream, when none is since; else 0. */
+    private repeated(sqlText: string): Record<string, unknown>[] {
+        const { before, since } = this.aroundStream(sqlText);
+        return [{ [sqlText.slice(7, sqlText.indexOf(" FROM "))]: since.length === 0 ? before.length : 0 }];
+    }
+
+    /** What the log lists since the stream's creation (sql.unloadStatements `since`). */
+    private since(sqlText: string): Record<string, unknown>[] {
+        const { since } = this.aroundStream(sqlText);
+        const first = [...since].sort((a, b) => a.unloadedAt - b.unloadedAt)[0];
+        const sum = (f: (l: LogRow) => number) => since.reduce((n, l) => n + f(l), 0);
+        return [
+            {
+                FILES: since.length,
+                ROW_TOTAL: sum((l) => l.rowCount),
+                BYTE_TOTAL: sum((l) => l.fileSize),
+                FIRST_QUERY_ID: first?.queryId ?? null,
+            },
+        ];
     }
 
     private marked(table: string, exportId: string): boolean {
