@@ -14,8 +14,7 @@ import { configOverrides } from "../../tools/plan/main";
 import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import { readStackFile, StackFileError } from "../../offline/stack-file";
-import { validateStack } from "../../tools/cli/stack-config";
-import { keyPath, locate, problemKey, StackConfigError } from "../../tools/cli/stack-config";
+import { keyPath, locate, problemKey, StackConfigError, validateStack } from "../../tools/cli/stack-config";
 import { runProgram } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;
