@@ -185,17 +185,12 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
     const beforeTerminator = terminator < 0 ? argv : argv.slice(0, terminator);
     const help = beforeTerminator.some((a) => a === "--help" || a === "-h");
 
+    // Only the tokens are read (repeated options, values and errors are this parser's own), so
+    // parseArgs needs each option's type and short form, not whether it may repeat.
     const { tokens } = parseArgs({
         args: argv,
         options: Object.fromEntries(
-            Object.entries(all).map(([n, o]) => [
-                n,
-                {
-                    type: o.type,
-                    ...(o.short ? { short: o.short } : {}),
-                    ...(o.type === "string" && o.multiple ? { multiple: true } : {}),
-                },
-            ]),
+            Object.entries(all).map(([n, o]) => [n, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
         ) as ParseArgsConfig["options"],
         strict: false,
         allowPositionals: true,
