@@ -30,10 +30,21 @@ export const snowflakeColumn: Rule = (v) =>
         ? undefined
         : "an upper-case column name: letters, digits or _ (at most 128), not only underscores";
 
+/**
+ * A Snowflake object the program only names in SQL (its database, schema and warehouse, a source
+ * table's parts), never as an S3 folder or a Glue name: any upper-case unquoted identifier, which
+ * may start with `_`, contain `$` and be 255 characters long.
+ * https://docs.snowflake.com/en/sql-reference/identifiers-syntax
+ */
+export const snowflakeObject: Rule = (v) =>
+    /^[A-Z_][A-Z0-9_$]{0,254}$/.test(v)
+        ? undefined
+        : "an upper-case Snowflake identifier: a letter or _, then letters, digits, _ or $ (at most 255)";
+
 /** A fully qualified Snowflake name `DB.SCHEMA.OBJECT`, each part an identifier. */
 export const snowflakeQualifiedName: Rule = (v) => {
     const parts = v.split(".");
-    return parts.length === 3 && parts.every((p) => snowflakeIdentifier(p) === undefined)
+    return parts.length === 3 && parts.every((p) => snowflakeObject(p) === undefined)
         ? undefined
         : "DATABASE.SCHEMA.TABLE, each part an upper-case Snowflake identifier";
 };

@@ -247,9 +247,9 @@ export function validateLakeArgs(input: IncrementalLakeArgs | Record<string, unk
     );
     const maxReceiveCount = int("maxReceiveCount", 1, 1000);
     const glueDatabase = str("glueDatabase", naming.glueName);
-    const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeIdentifier);
-    const snowflakeSchema = str("snowflakeSchema", naming.snowflakeIdentifier);
-    const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeIdentifier);
+    const snowflakeDatabase = str("snowflakeDatabase", naming.snowflakeObject);
+    const snowflakeSchema = str("snowflakeSchema", naming.snowflakeObject);
+    const snowflakeWarehouse = str("snowflakeWarehouse", naming.snowflakeObject);
     // Snowflake task schedules: 1 to 11520 minutes. https://docs.snowflake.com/en/sql-reference/sql/create-task
     const taskScheduleMinutes = int("taskScheduleMinutes", 1, 11520);
     // USER_TASK_TIMEOUT_MS takes 0 to 604800000 (7 days); 0 would mean the account's maximum, so at

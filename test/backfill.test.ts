@@ -341,6 +341,9 @@ describe("backfill: readEnvironment", () => {
             baseline: undefined,
             unlisted: undefined,
             remove: undefined,
+            show: undefined,
+            repeated: undefined,
+            since: undefined,
         });
         const logged = {
             BACKFILL_LOG_SQL: "INSERT ... '{queryId}'",
@@ -348,6 +351,9 @@ describe("backfill: readEnvironment", () => {
             BACKFILL_BASELINE_SQL: "INSERT ... '{listId}'",
             BACKFILL_UNLISTED_SQL: "SELECT ... '{listId}'",
             BACKFILL_CLEANUP_SQL: "REMOVE @s/x/ PATTERN = '.*{queryId}.*'",
+            BACKFILL_SHOW_SQL: "SHOW STREAMS LIKE 'X'",
+            BACKFILL_REPEATED_SQL: "SELECT ... '{showId}'",
+            BACKFILL_SINCE_SQL: "SELECT ... '{showId}'",
         };
         assert.deepEqual(readPlan({ ...planEnv, ...logged }), {
             ...plan,
@@ -356,6 +362,9 @@ describe("backfill: readEnvironment", () => {
             baseline: logged.BACKFILL_BASELINE_SQL,
             unlisted: logged.BACKFILL_UNLISTED_SQL,
             remove: logged.BACKFILL_CLEANUP_SQL,
+            show: logged.BACKFILL_SHOW_SQL,
+            repeated: logged.BACKFILL_REPEATED_SQL,
+            since: logged.BACKFILL_SINCE_SQL,
         });
         assert.throws(
             () => readPlan({ ...planEnv, ...logged, BACKFILL_CLEANUP_SQL: "REMOVE @s" }),
@@ -364,6 +373,10 @@ describe("backfill: readEnvironment", () => {
         assert.throws(
             () => readPlan({ ...planEnv, ...logged, BACKFILL_UNLISTED_SQL: "SELECT 1" }),
             /BACKFILL_UNLISTED_SQL must contain '\{listId\}'/,
+        );
+        assert.throws(
+            () => readPlan({ ...planEnv, ...logged, BACKFILL_REPEATED_SQL: "SELECT 1" }),
+            /BACKFILL_REPEATED_SQL must contain '\{showId\}'/,
         );
         // The log without its cleanup would break "listed exactly when committed": all of them, or none.
         const { BACKFILL_BASELINE_SQL: _b, ...withoutBaseline } = logged;

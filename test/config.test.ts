@@ -532,7 +532,10 @@ describe("config: parseSettings", () => {
         [
             "Snowflake database carrying SQL",
             { [k("snowflakeDatabase")]: 'LAKE"; DROP DATABASE PROD; --' },
-            at(k("snowflakeDatabase"), IDENT),
+            at(
+                k("snowflakeDatabase"),
+                /expected an upper-case Snowflake identifier: a letter or _, then letters, digits, _ or \$ \(at most 255\)/,
+            ),
         ],
         [
             "Glue database carrying SQL",
@@ -601,6 +604,35 @@ describe("config: parseSettings", () => {
             at(k("tables[0].overwrite"), /expected one of the table settings \(name, columns, partitionBy/),
         ],
     ];
+    it("accepts every unquoted Snowflake identifier for names only SQL holds: a leading _, a $, 255 characters", () => {
+        const long = `_${"A".repeat(253)}$`;
+        const s = parseSettings(
+            base({
+                [k("snowflakeDatabase")]: "_LAKE",
+                [k("snowflakeSchema")]: long,
+                [k("snowflakeWarehouse")]: "WH$1",
+                [k("tables")]: [{ ...ORDERS, source: "_CRM.PUBLIC$.EVENTS" }],
+            }),
+            ctx,
+        );
+        assert.deepEqual(
+            [s.snowflakeDatabase, s.snowflakeSchema, s.snowflakeWarehouse, s.tables[0].source],
+            ["_LAKE", long, "WH$1", "_CRM.PUBLIC$.EVENTS"],
+        );
+        // A table's own name becomes an S3 folder and a Glue table: there `_` may not lead (Athena skips
+        // `_` files and folders), `$` is refused and 128 is the limit.
+        for (const [over, key] of [
+            [{ [k("snowflakeSchema")]: `${long}X` }, "snowflakeSchema"],
+            [{ [k("snowflakeDatabase")]: "1LAKE" }, "snowflakeDatabase"],
+            [{ [k("snowflakeWarehouse")]: "WH-1" }, "snowflakeWarehouse"],
+            [{ [k("tables")]: [{ ...ORDERS, name: "_ORDERS" }] }, "tables[0].name"],
+            [{ [k("tables")]: [{ ...ORDERS, name: "ORDERS$" }] }, "tables[0].name"],
+        ] as const)
+            assert.ok(
+                problems(base(over)).some((m) => m.startsWith(`incremental-crawl:${key}: expected an upper-case Snowflake identifier`)),
+                key,
+            );
+    });
     it('accepts a prefix that merely contains "crawler-public" (AWSGlueServiceRole names buckets so, not keys) or starts like athena-results', () => {
         for (const prefix of ["crawler-public-exports", "athena-results-archive/exports", "lake/athena-results"])
             assert.equal(parseSettings(base({ [k("exportPrefix")]: prefix }), ctx).exportPrefix, prefix);

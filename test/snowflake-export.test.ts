@@ -4,6 +4,7 @@ import { BACKFILL_COMMAND, BACKFILL_KEEP_SUMMARY } from "../components/warehouse
 import { REQUIRED_PREVIEW_FEATURES } from "../components/warehouse/snowflake-export";
 import * as sql from "../components/warehouse/sql";
 import { CapturedResource, Graph, graphOf, policyOf, stackGraph } from "../offline";
+import { taskOf } from "./harness/unload";
 import { integrationIdentity, MOCK_ACCOUNT } from "../offline/mocks";
 
 const SF = (t: string) => `snowflake:index/${t}`;
@@ -189,8 +190,11 @@ for (const stack of ["dev", "prod"] as const) {
                     "BACKFILL_LIST_SQL",
                     "BACKFILL_LOG_SQL",
                     "BACKFILL_ORGANIZATION_NAME",
+                    "BACKFILL_REPEATED_SQL",
                     "BACKFILL_ROLE",
                     "BACKFILL_SESSION_SQL",
+                    "BACKFILL_SHOW_SQL",
+                    "BACKFILL_SINCE_SQL",
                     "BACKFILL_TABLE",
                     "BACKFILL_UNLISTED_SQL",
                     "BACKFILL_USER",
@@ -239,14 +243,7 @@ for (const stack of ["dev", "prod"] as const) {
                 const env = cmd.inputs.environment;
                 assert.equal(
                     task.inputs.sqlStatement,
-                    sql.taskBody({
-                        copy: env.BACKFILL_COPY_SQL,
-                        log: env.BACKFILL_LOG_SQL,
-                        list: env.BACKFILL_LIST_SQL,
-                        baseline: env.BACKFILL_BASELINE_SQL,
-                        unlisted: env.BACKFILL_UNLISTED_SQL,
-                        remove: env.BACKFILL_CLEANUP_SQL,
-                    }),
+                    taskOf(env),
                     "one builder for both runners: the task runs the backfill's cleanup, COPY and log line",
                 );
                 assert.match(task.inputs.sqlStatement, new RegExp(`FROM "${stream.database}"\\."${stream.schema}"\\."${stream.name}"`));

@@ -208,6 +208,7 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         path,
         table: "O'RDERS",
         exportId: "g1-0a1b2c3d",
+        stream: "O'RDERS_LAKE_0A1B2C3D",
     });
     const log = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS"';
     const baseline = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOAD_BASELINE"';
@@ -274,8 +275,37 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         }
     });
 
+    it("counts the export's files an earlier stream committed, only while this stream has committed none", () => {
+        assert.equal(s.show, `SHOW STREAMS LIKE 'O''RDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`);
+        assert.equal(
+            s.repeated,
+            "SELECT IFF(COUNT_IF(L.UNLOADED_AT >= S.CREATED) = 0, COUNT_IF(L.UNLOADED_AT < S.CREATED), 0) " +
+                `FROM ${log} L, (SELECT CONVERT_TIMEZONE('UTC', "created_on")::TIMESTAMP_NTZ AS CREATED ` +
+                // SHOW's columns are lower-case; LIKE's `_` matches any character, so the name is compared exactly.
+                `FROM TABLE(RESULT_SCAN('{showId}')) WHERE "name" = 'O''RDERS_LAKE_0A1B2C3D') S WHERE ${mine("L")}`,
+        );
+        assert.ok(
+            s.since.startsWith(
+                "SELECT COUNT(*) AS FILES, COALESCE(SUM(L.ROW_COUNT), 0) AS ROW_TOTAL, COALESCE(SUM(L.FILE_SIZE), 0) AS BYTE_TOTAL, " +
+                    `MIN_BY(L.QUERY_ID, L.UNLOADED_AT) AS FIRST_QUERY_ID FROM ${log} L, (SELECT CONVERT_TIMEZONE('UTC', "created_on")`,
+            ),
+        );
+        assert.ok(s.since.endsWith(`) S WHERE ${mine("L")} AND L.UNLOADED_AT >= S.CREATED`));
+    });
+
     it("builds the task's block from the same statements, the ids bound to its variables", () => {
-        const body = sql.taskBody(s);
+        const body = sql.taskBody(s, "O'RDERS");
+        // The repeat check runs first, and raises an exception that names the table.
+        assert.ok(
+            body.startsWith(
+                "DECLARE\n  show_id VARCHAR;\n  repeated_files INTEGER;\n  list_id VARCHAR;\n  copy_id VARCHAR;\n  cleanup VARCHAR;\n" +
+                    `  export_repeated EXCEPTION (-20001, ${sql.quoteLiteral(sql.repeatedExportMessage("O'RDERS"))});\n` +
+                    `BEGIN\n  ${s.show};\n  show_id := SQLID;\n` +
+                    `  SELECT IFF(COUNT_IF(L.UNLOADED_AT >= S.CREATED) = 0, COUNT_IF(L.UNLOADED_AT < S.CREATED), 0) INTO :repeated_files FROM ${log} L, `,
+            ),
+        );
+        assert.ok(body.includes(`FROM TABLE(RESULT_SCAN(:show_id)) WHERE "name" = 'O''RDERS_LAKE_0A1B2C3D') S WHERE ${mine("L")};\n`));
+        assert.ok(body.includes(`  IF (repeated_files > 0) THEN\n    RAISE export_repeated;\n  END IF;\n  ${s.list};\n`));
         assert.ok(body.includes(`  ${s.baseline.split("'{listId}'").join(":list_id")};\n`));
         assert.ok(body.includes(`  LET unlisted RESULTSET := (${s.unlisted.split("'{listId}'").join(":list_id")});\n`));
         assert.ok(body.includes(`  ${s.log.split("'{queryId}'").join(":copy_id")};\n  COMMIT;\n`));
@@ -285,8 +315,9 @@ describe("sql: the unload log and the cleanup before each unload", () => {
             ),
         );
         assert.ok(body.includes("  BEGIN TRANSACTION;\n  COPY INTO @x/orders/g1-0a1b2c3d/\n  FROM (SELECT 1);\n  copy_id := SQLID;\n"));
-        assert.throws(() => sql.taskBody({ ...s, remove: "REMOVE @x" }), /must contain \{queryId\} once/);
-        assert.throws(() => sql.taskBody({ ...s, log: "INSERT INTO x" }), /must contain '\{queryId\}'/);
-        assert.throws(() => sql.taskBody({ ...s, unlisted: "SELECT 1" }), /must contain '\{listId\}'/);
+        assert.throws(() => sql.taskBody({ ...s, remove: "REMOVE @x" }, "T"), /must contain \{queryId\} once/);
+        assert.throws(() => sql.taskBody({ ...s, log: "INSERT INTO x" }, "T"), /must contain '\{queryId\}'/);
+        assert.throws(() => sql.taskBody({ ...s, unlisted: "SELECT 1" }, "T"), /must contain '\{listId\}'/);
+        assert.throws(() => sql.taskBody({ ...s, repeated: "SELECT 1" }, "T"), /must contain '\{showId\}'/);
     });
 });

@@ -7,7 +7,7 @@
 import * as assert from "node:assert/strict";
 import * as sql from "../components/warehouse/sql";
 import { BackfillPlan, PartitionCatalog, runBackfill } from "../components/warehouse/backfill/backfill";
-import { FakeSnowflake, Row, RunCancelled, runTaskBody } from "./harness/fake-snowflake";
+import { FakeSnowflake, RaisedException, Row, RunCancelled, runTaskBody } from "./harness/fake-snowflake";
 
 const stage: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "LAKE_STAGE"];
 const path = "orders/g1-0a1b2c3d/";
@@ -16,9 +16,9 @@ const copy = [
     `FROM (SELECT * FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D")`,
     "DETAILED_OUTPUT = TRUE",
 ].join("\n");
-const statements = sql.unloadStatements({ copy, stage, path, table: "ORDERS", exportId: "g1-0a1b2c3d" });
+const statements = sql.unloadStatements({ copy, stage, path, table: "ORDERS", exportId: "g1-0a1b2c3d", stream: "ORDERS_LAKE_0A1B2C3D" });
 const plan: BackfillPlan = { table: "ORDERS", session: [], ...statements };
-const body = sql.taskBody(statements);
+const body = sql.taskBody(statements, "ORDERS");
 
 const rows = (n: number): Row[] => Array.from({ length: n }, (_, i) => ({ id: i, dt: `2024-01-0${(i % 3) + 1}` }));
 const ids = (sf: FakeSnowflake) =>
@@ -277,8 +277,103 @@ describe("unload faults: the backfill", () => {
     it("fails when the partitions cannot be registered, saying the rows are unloaded and a re-run is safe", async () => {
         const sf = new FakeSnowflake(rows(3));
         const catalog: PartitionCatalog = { register: () => Promise.reject(new Error("AccessDeniedException: glue:BatchCreatePartition")) };
-        await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, catalog }), /COPY succeeded[\s\S]*re-run unloads only new rows/);
+        await assert.rejects(
+            runBackfill(sf.connection, plan, { ...quiet, catalog }),
+            /COPY succeeded[\s\S]*re-run unloads nothing more \(the task unloads what is new\) and registers every partition/,
+        );
         assert.equal(sf.pending.length, 0);
         assertLogMatchesLake(sf);
+        // The re-run (pulumi up again) registers the partitions and summarises the first read; the task unloads the new row.
+        sf.pending = [{ id: 3, dt: "2024-01-01" }];
+        const registered: string[][] = [];
+        const again = await runBackfill(sf.connection, plan, {
+            ...quiet,
+            catalog: { register: async (f) => (registered.push(f), f.length) },
+        });
+        assert.deepEqual([again.rows, again.files, again.attempts, again.queryId], [3, 3, 0, sf.log[0].queryId]);
+        assert.deepEqual(registered, [["dt=2024-01-01", "dt=2024-01-02", "dt=2024-01-03"]]);
+        assert.equal(sf.pending.length, 1, "the backfill left the new row to the task");
+        await task(sf);
+        assert.deepEqual(ids(sf), range(4));
+        assertLogMatchesLake(sf);
+    });
+
+    it("replaced beside the running task (pulumi up --replace): unloads nothing and removes nothing", async () => {
+        const sf = new FakeSnowflake(rows(6));
+        await backfill(sf);
+        sf.pending = [6, 7].map((id) => ({ id, dt: "2024-01-05" }));
+        await task(sf);
+        // A task run has written a file and not committed yet when the replaced backfill runs.
+        const inFlight = "orders/g1-0a1b2c3d/dt=2024-01-06/data_01bc0000-0000-4000-8000-0000000000aa_0_0_0.snappy.parquet";
+        sf.files.set(inFlight, [{ id: 8, dt: "2024-01-06" }]);
+        sf.pending = [{ id: 8, dt: "2024-01-06" }];
+        const from = sf.statements.length;
+        const summary = await backfill(sf);
+        const ran = sf.statements.slice(from);
+        assert.ok(!ran.some((q) => /^(COPY|REMOVE|LIST|INSERT|BEGIN)/.test(q)), ran.join("\n"));
+        assert.ok(sf.files.has(inFlight), "the task's uncommitted file is left to its own run");
+        // It reports what the stream's reads committed: the first read's 6 rows in 3 files, the task run's 2 in 1.
+        assert.deepEqual([summary.rows, summary.files, summary.queryId, sf.pending.length], [8, 4, sf.log[0].queryId, 1]);
+    });
+});
+
+describe("unload faults: a new stream's first read into a folder an earlier stream filled", () => {
+    /** An export the backfill and a task run filled (rows 0-8), then its stream created again with the table's 12 rows. */
+    async function exportedThenRecreated(): Promise<FakeSnowflake> {
+        const sf = new FakeSnowflake(rows(9));
+        await backfill(sf);
+        sf.pending = [9, 10, 11].map((id) => ({ id, dt: "2024-01-04" }));
+        await task(sf);
+        sf.recreateStream(rows(12));
+        return sf;
+    }
+    const copies = (sf: FakeSnowflake) => sf.statements.filter((q) => q.startsWith("COPY INTO")).length;
+    /** Refused before any COPY: the lake, the log and the stream as they were. */
+    async function refuses(sf: FakeSnowflake, run: Promise<unknown>, error: (err: Error) => void): Promise<void> {
+        const before = [copies(sf), sf.files.size];
+        await assert.rejects(run, (err: Error) => (error(err), true));
+        assert.deepEqual([copies(sf), sf.files.size, sf.log.length, sf.inTransaction], [...before, before[1], false], "nothing unloaded");
+        assert.deepEqual([ids(sf), sf.pending.length], [range(12), 12], "every row once in the lake, and still in the stream");
+        assertLogMatchesLake(sf);
+    }
+
+    it("backfill (a setting set back to an earlier value): refuses before unloading, and says to raise generation", async () => {
+        const sf = await exportedThenRecreated();
+        await refuses(sf, backfill(sf), (err) => {
+            assert.match(
+                err.message,
+                /ORDERS: the export folder holds files that an earlier stream committed[\s\S]*Raise the table generation/,
+            );
+            assert.match(err.message, /lists 4 files of this export from before its stream was created[\s\S]*Nothing was unloaded/);
+        });
+    });
+
+    it("task (a stale stream recreated in place): the run fails with the exception, unloading nothing", async () => {
+        const sf = await exportedThenRecreated();
+        await refuses(sf, task(sf), (err) => {
+            assert.ok(err instanceof RaisedException);
+            assert.equal(err.message, `-20001 (P0001): ${sql.repeatedExportMessage("ORDERS")}`);
+        });
+    });
+
+    it("goes on once the new stream has committed files: an export repeated before the check keeps flowing", async () => {
+        const sf = await exportedThenRecreated();
+        // An earlier version's task unloaded the recreated stream's rows, without the check.
+        await runTaskBody(body.replace(/\n {2}SHOW STREAMS [^]*?END IF;/, ""), sf);
+        sf.pending = [{ id: 12, dt: "2024-01-05" }];
+        await task(sf);
+        assert.equal(ids(sf).filter((id) => id === 12).length, 1, "the new row once");
+        assertLogMatchesLake(sf);
+    });
+
+    it("an empty export's folder, or an export the stream itself filled, runs as before", async () => {
+        const sf = new FakeSnowflake([]);
+        await backfill(sf);
+        sf.recreateStream(rows(3));
+        await task(sf);
+        assert.deepEqual(ids(sf), range(3), "no file was committed before the stream, so nothing repeats");
+        sf.pending = [{ id: 3, dt: "2024-01-01" }];
+        await task(sf);
+        assert.deepEqual(ids(sf), range(4));
     });
 });

@@ -174,6 +174,8 @@ export function streamHasDataCondition(stream: [string, string, string]): string
 export const QUERY_ID_SLOT = "{queryId}";
 /** Where a cleanup statement takes the id of the run's LIST (`'{listId}'`). */
 export const LIST_ID_SLOT = "{listId}";
+/** Where the repeat check takes the id of the run's SHOW STREAMS (`'{showId}'`). */
+export const SHOW_ID_SLOT = "{showId}";
 /** A Snowflake query id: the UUID unloaded file names carry (INCLUDE_QUERY_ID). */
 export const QUERY_ID_FORM = "[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}";
 
@@ -190,6 +192,22 @@ export function removeFilesOfQuery(stage: [string, string, string], path: string
 /** `LIST` of the files under `path` of the stage. https://docs.snowflake.com/en/sql-reference/sql/list */
 export function listFiles(stage: [string, string, string], path: string): string {
     return `LIST @${qualified(...stage)}/${path}`;
+}
+
+/** `SHOW STREAMS LIKE '<name>' IN SCHEMA "<DB>"."<SCHEMA>"`. https://docs.snowflake.com/en/sql-reference/sql/show-streams */
+export function showStreamSql(schema: [string, string], stream: string): string {
+    return `SHOW STREAMS LIKE ${quoteLiteral(stream)} IN SCHEMA ${qualified(...schema)}`;
+}
+
+/**
+ * What a run that would repeat an export says (the backfill's error, the task's exception). No
+ * quote: the exception's message is a literal, whose escapes the DECLARE documentation does not show.
+ */
+export function repeatedExportMessage(table: string): string {
+    return (
+        `${table}: the export folder holds files that an earlier stream committed, and its stream has committed none, ` +
+        "so its first read would unload every row again beside them. Raise the table generation in the stack file."
+    );
 }
 
 /**
@@ -288,6 +306,19 @@ export interface UnloadStatements {
     unlisted: string;
     /** REMOVE of one query's files (`{queryId}`). */
     remove: string;
+    /** SHOW STREAMS of the export's stream. */
+    show: string;
+    /**
+     * One row, one column: how many files of the export the log lists from before its stream was
+     * created when it lists none since, else 0, from the SHOW (`'{showId}'`). A run refuses when it is not 0.
+     */
+    repeated: string;
+    /**
+     * One row: the files, rows and bytes the log lists of the export since its stream was created,
+     * and the query id of the first of them (FILES, ROW_TOTAL, BYTE_TOTAL, FIRST_QUERY_ID), from the
+     * SHOW (`'{showId}'`). Files there mean the stream is past its first read.
+     */
+    since: string;
 }
 
 /**
@@ -304,6 +335,21 @@ export interface UnloadStatements {
  *   before the task exists, or in a new export's folder). Files that were in the folder, unlisted,
  *   when the export's first run under this rule looked, are kept (the baseline): they may have
  *   committed under an earlier version, whose log INSERT could fail after the COPY had committed.
+ *
+ * And no stream's first read repeats an export: before anything else, a run refuses when the log
+ * lists files of the export from before its stream was created and none since. The export's folder
+ * is a function of the table's settings (export-layout.ts), so a setting set back to an earlier
+ * value returns to a folder an earlier stream filled, under a new stream; and the provider recreates
+ * a stale stream in place, under the same name (terraform-provider-snowflake v1.2.1
+ * pkg/resources/custom_diffs.go RecreateWhenStreamIsStale). Either new stream starts with every row
+ * of the table (SHOW_INITIAL_ROWS, https://docs.snowflake.com/en/sql-reference/sql/create-stream).
+ * A stream that has committed files is past its first read (`since`): a task run, or an export
+ * repeated before this check existed, goes on; the backfill, which is the first read, then unloads
+ * nothing (a re-run after a failed partition registration, or a replaced command beside the running
+ * task, whose cleanup could remove the files of a task run that has not committed yet). SHOW's
+ * `created_on` is TIMESTAMP_LTZ and its columns are lower-case (show-streams, "use double-quoted
+ * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC. A stream SHOW does not show (dropped, or
+ * not granted) counts 0: the COPY from it then fails on its own.
  */
 export function unloadStatements(a: {
     copy: string;
@@ -311,11 +357,17 @@ export function unloadStatements(a: {
     path: string;
     table: string;
     exportId: string;
+    /** The export's stream, in the stage's database and schema. */
+    stream: string;
 }): UnloadStatements {
     const log = qualified(a.stage[0], a.stage[1], UNLOAD_LOG_TABLE);
     const baseline = qualified(a.stage[0], a.stage[1], UNLOAD_BASELINE_TABLE);
     const mine = (alias: string) => `${alias}.TABLE_NAME = ${quoteLiteral(a.table)} AND ${alias}.EXPORT_ID = ${quoteLiteral(a.exportId)}`;
     const taken = `EXISTS (SELECT 1 FROM ${baseline} M WHERE ${mine("M")} AND M.QUERY_ID = '')`;
+    // The stream's creation, from the run's SHOW STREAMS.
+    const created =
+        `(SELECT CONVERT_TIMEZONE('UTC', "created_on")::TIMESTAMP_NTZ AS CREATED ` +
+        `FROM TABLE(RESULT_SCAN('${SHOW_ID_SLOT}')) WHERE "name" = ${quoteLiteral(a.stream)}) S`;
     const logged = `EXISTS (SELECT 1 FROM ${log} L WHERE ${mine("L")} AND L.QUERY_ID = F.QUERY_ID)`;
     return {
         copy: a.copy,
@@ -330,6 +382,13 @@ export function unloadStatements(a: {
             `SELECT F.QUERY_ID FROM ${listedQueryIds()} F WHERE F.QUERY_ID IS NOT NULL AND ${taken} AND NOT ${logged} ` +
             `AND NOT EXISTS (SELECT 1 FROM ${baseline} K WHERE ${mine("K")} AND K.QUERY_ID = F.QUERY_ID)`,
         remove: removeFilesOfQuery(a.stage, a.path),
+        show: showStreamSql([a.stage[0], a.stage[1]], a.stream),
+        repeated:
+            "SELECT IFF(COUNT_IF(L.UNLOADED_AT >= S.CREATED) = 0, COUNT_IF(L.UNLOADED_AT < S.CREATED), 0) " +
+            `FROM ${log} L, ${created} WHERE ${mine("L")}`,
+        since:
+            "SELECT COUNT(*) AS FILES, COALESCE(SUM(L.ROW_COUNT), 0) AS ROW_TOTAL, COALESCE(SUM(L.FILE_SIZE), 0) AS BYTE_TOTAL, " +
+            `MIN_BY(L.QUERY_ID, L.UNLOADED_AT) AS FIRST_QUERY_ID FROM ${log} L, ${created} WHERE ${mine("L")} AND L.UNLOADED_AT >= S.CREATED`,
     };
 }
 
@@ -341,8 +400,9 @@ function fill(sql: string, slot: string, replacement: string): string {
 }
 
 /**
- * The task's body: the cleanup (`unloadStatements`), then the COPY and its log line in one explicit
- * transaction. The handler rolls the transaction back and raises the error again, so the run fails
+ * The task's body: the repeat check and the cleanup (`unloadStatements`), then the COPY and its log
+ * line in one explicit transaction. A repeat raises `export_repeated`, whose message is
+ * `repeatedExportMessage(table)`. The handler rolls the transaction back and raises the error again, so the run fails
  * (and alerts through the task's ERROR_INTEGRATION). A run cancelled by USER_TASK_TIMEOUT_MS runs no
  * handler; the transaction it leaves open is rolled back ("If a transaction is started inside a
  * stored procedure and is still active when the stored procedure finishes, an error occurs and the
@@ -351,16 +411,31 @@ function fill(sql: string, slot: string, replacement: string): string {
  * https://docs.snowflake.com/en/sql-reference/snowflake-scripting/begin (a transaction inside a block)
  * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/query-id (SQLID)
  * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/resultsets (a cursor over a RESULTSET)
+ * https://docs.snowflake.com/en/sql-reference/constructs/into (SELECT ... INTO :variable, one row)
+ * https://docs.snowflake.com/en/sql-reference/snowflake-scripting/raise (an exception with a number and message)
  */
-export function taskBody(s: UnloadStatements): string {
+export function taskBody(s: UnloadStatements, table: string): string {
     const remove = s.remove.split(QUERY_ID_SLOT);
     if (remove.length !== 2) throw new Error(`the REMOVE statement must contain ${QUERY_ID_SLOT} once`);
+    // The check's one select item has no FROM of its own: INTO goes before the first.
+    const check = fill(s.repeated, SHOW_ID_SLOT, ":show_id");
+    const from = check.indexOf(" FROM ");
+    if (!check.startsWith("SELECT ") || from < 0) throw new Error(`the repeat check must be a SELECT: ${check.slice(0, 80)}`);
     return [
         "DECLARE",
+        "  show_id VARCHAR;",
+        "  repeated_files INTEGER;",
         "  list_id VARCHAR;",
         "  copy_id VARCHAR;",
         "  cleanup VARCHAR;",
+        `  export_repeated EXCEPTION (-20001, ${quoteLiteral(repeatedExportMessage(table))});`,
         "BEGIN",
+        `  ${s.show};`,
+        "  show_id := SQLID;",
+        `  ${check.slice(0, from)} INTO :repeated_files${check.slice(from)};`,
+        "  IF (repeated_files > 0) THEN",
+        "    RAISE export_repeated;",
+        "  END IF;",
         `  ${s.list};`,
         "  list_id := SQLID;",
         `  ${fill(s.baseline, LIST_ID_SLOT, ":list_id")};`,

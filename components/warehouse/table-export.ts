@@ -1,7 +1,7 @@
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import * as snowflake from "@pulumi/snowflake";
-import { BackfillSummary, parseBackfillSummary } from "./backfill/backfill";
+import { BackfillSummary, LOGGED_ENV, parseBackfillSummary } from "./backfill/backfill";
 import { ExportLayout } from "../lake/export-layout";
 import { BACKFILL_BIN, PACKAGE_NAME, PACKAGE_VERSION } from "../package-info";
 import { buildUnloadSql, sessionStatements, streamHasDataCondition, taskBody, unloadStatements, UNLOAD_SESSION_PARAMETERS } from "./sql";
@@ -147,6 +147,7 @@ export class TableExport extends pulumi.ComponentResource {
             path: args.layout.stagePath,
             table: t.name,
             exportId: args.layout.exportId,
+            stream: streamName,
         });
 
         // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
@@ -164,11 +165,9 @@ export class TableExport extends pulumi.ComponentResource {
                     BACKFILL_TABLE: t.name,
                     BACKFILL_SESSION_SQL: JSON.stringify(sessionStatements()),
                     BACKFILL_COPY_SQL: this.copySql,
-                    BACKFILL_LOG_SQL: statements.log,
-                    BACKFILL_LIST_SQL: statements.list,
-                    BACKFILL_BASELINE_SQL: statements.baseline,
-                    BACKFILL_UNLISTED_SQL: statements.unlisted,
-                    BACKFILL_CLEANUP_SQL: statements.remove,
+                    ...Object.fromEntries(
+                        Object.entries(LOGGED_ENV).map(([key, [name]]) => [name, statements[key as keyof typeof LOGGED_ENV]]),
+                    ),
                     BACKFILL_WAREHOUSE: warehouse,
                     BACKFILL_AWS_REGION: ctx.region,
                     BACKFILL_GLUE_DATABASE: args.glueDatabase,
@@ -195,7 +194,7 @@ export class TableExport extends pulumi.ComponentResource {
                 warehouse,
                 schedule: { minutes: ctx.settings.taskScheduleMinutes },
                 when: streamHasDataCondition(streamRef),
-                sqlStatement: taskBody(statements),
+                sqlStatement: taskBody(statements, t.name),
                 enableUnloadPhysicalTypeOptimization: UNLOAD_SESSION_PARAMETERS.ENABLE_UNLOAD_PHYSICAL_TYPE_OPTIMIZATION,
                 timezone: UNLOAD_SESSION_PARAMETERS.TIMEZONE,
                 // A run that outlasts this is cancelled; its transaction is rolled back and the next run

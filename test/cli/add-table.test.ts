@@ -11,7 +11,7 @@ import type { SqlConnection } from "@incremental-crawl/components/runtime";
 import { parseSource, proposeTable, runAddTable } from "../../tools/add-table/add-table";
 import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";
-import { DescribedColumn } from "../../tools/verify/drift";
+import { describedColumns } from "../../tools/verify/drift";
 import { validateStack } from "../../tools/cli/stack-config";
 
 /** DESCRIBE TABLE rows as snowflake-sdk returns them. */
@@ -34,8 +34,6 @@ const EVENTS = [
     row("EMBEDDING", "VECTOR(FLOAT, 256)"),
     row("CREATED_ON", "DATE", false),
 ];
-const described = (rows: Array<ReturnType<typeof row>>): DescribedColumn[] =>
-    rows.map((r) => ({ name: r.name, type: r.type, nullable: r["null?"] === "Y" }));
 
 /** The lines EVENTS adds to a stack file (its layout: flow-style columns, quoted types with a comma) without eventSource, DT, EMBEDDING. */
 const EVENTS_YAML = (granularity: string) =>
@@ -70,7 +68,7 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
     });
 
     it("lists each column the stack cannot take with its reason, and proposes the first DATE or TIMESTAMP column by day", () => {
-        const p = proposeTable("CRM.PUBLIC.EVENTS", described(EVENTS));
+        const p = proposeTable("CRM.PUBLIC.EVENTS", describedColumns(EVENTS));
         assert.equal(p.entry, undefined);
         assert.deepEqual(
             p.refused.map((c) => [c.name, c.reason.split(":")[0]]),
@@ -84,7 +82,7 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
     });
 
     it("leaves out what --exclude names and builds the entry of the rest, NOT NULL columns as nullable: false", () => {
-        const p = proposeTable("CRM.PUBLIC.EVENTS", described(EVENTS), { exclude: ["eventsource", "DT", "EMBEDDING", "PAYLOAD"] });
+        const p = proposeTable("CRM.PUBLIC.EVENTS", describedColumns(EVENTS), { exclude: ["eventsource", "DT", "EMBEDDING", "PAYLOAD"] });
         assert.deepEqual(p.refused, []);
         assert.deepEqual(
             p.excluded.map((c) => c.name),
@@ -107,21 +105,21 @@ describe("add-table: the proposal from DESCRIBE TABLE (pure)", () => {
 
     it("takes --partition-by and --granularity; a value partition clashes with P_<COLUMN> instead of DT", () => {
         const rows = [row("ID", "NUMBER(38,0)"), row("REGION", "VARCHAR(8)"), row("P_REGION", "VARCHAR(8)"), row("DT", "DATE")];
-        const p = proposeTable("S.P.T", described(rows), { partitionBy: "region" });
+        const p = proposeTable("S.P.T", describedColumns(rows), { partitionBy: "region" });
         assert.equal(p.partition, "partitionBy REGION (--partition-by), partitionGranularity value");
         assert.deepEqual(
             p.refused.map((c) => c.name),
             ["P_REGION"],
         );
         assert.throws(
-            () => proposeTable("S.P.T", described(rows), { partitionBy: "REGOIN" }),
+            () => proposeTable("S.P.T", describedColumns(rows), { partitionBy: "REGOIN" }),
             /--partition-by: S\.P\.T has no column REGOIN \(did you mean REGION\?\)/,
         );
         assert.throws(
-            () => proposeTable("S.P.T", described(rows), { exclude: ["P_REGOIN"] }),
+            () => proposeTable("S.P.T", describedColumns(rows), { exclude: ["P_REGOIN"] }),
             /--exclude: S\.P\.T has no column P_REGOIN \(did you mean P_REGION\?\)/,
         );
-        const none = proposeTable("S.P.T", described([row("ID", "NUMBER(38,0)")]));
+        const none = proposeTable("S.P.T", describedColumns([row("ID", "NUMBER(38,0)")]));
         assert.match(none.problems[0], /no DATE or TIMESTAMP column to partition by: pass --partition-by <column>/);
     });
 });

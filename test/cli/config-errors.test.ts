@@ -14,18 +14,21 @@ import { configOverrides } from "../../tools/plan/main";
 import { ROOT } from "../../tools/cli/command";
 import { stackDir, stackFilePath } from "../../offline/stacks";
 import { readStackFile, StackFileError } from "../../offline/stack-file";
-import { validateStack } from "../../tools/cli/stack-config";
-import { keyPath, locate, problemKey, StackConfigError } from "../../tools/cli/stack-config";
+import { keyPath, locate, problemKey, StackConfigError, validateStack } from "../../tools/cli/stack-config";
 import { runProgram } from "../../offline";
 
 const k = (key: string) => `${PROJECT}:${key}`;
 
-/** A project root in a temporary directory: Pulumi.yaml and one stack file of `text`. */
-function tempRoot(stack: string, text: string): string {
+/** Runs `test` in a project root in a temporary directory: Pulumi.yaml and one stack file of `text`. */
+function inRoot(stack: string, text: string, test: (root: string) => void): void {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "stack-"));
-    fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
-    fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
-    return dir;
+    try {
+        fs.copyFileSync(path.join(ROOT, "Pulumi.yaml"), path.join(dir, "Pulumi.yaml"));
+        fs.writeFileSync(path.join(dir, `Pulumi.${stack}.yaml`), text);
+        test(dir);
+    } finally {
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
 }
 
 const DEV = fs.readFileSync(stackFilePath(stackDir(ROOT), "dev"), "utf8");
@@ -88,8 +91,7 @@ describe("cli: configuration problems located in the stack file", () => {
             "partitionBy: ORDER_TS",
             "partitionBy: ORDER_TZ",
         );
-        const root = tempRoot("broken", text);
-        try {
+        inRoot("broken", text, (root) => {
             assert.throws(
                 () => validateStack("broken", { root }),
                 (e: unknown) => {
@@ -111,15 +113,12 @@ describe("cli: configuration problems located in the stack file", () => {
                 () => validateStack("broken", { root, overrides: { [k("production")]: "yes" }, overrideLabel: "--config" }),
                 (e: StackConfigError) => e.located.includes('--config: incremental-crawl:production: expected true or false, got "yes"'),
             );
-        } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-        }
+        });
     });
 
     it("names the file, line and column of a YAML syntax error, with the offending line", () => {
         const text = DEV.replace("  incremental-crawl:production: false", "  incremental-crawl:production: false: true");
-        const root = tempRoot("syntax", text);
-        try {
+        inRoot("syntax", text, (root) => {
             assert.throws(
                 () => readStackFile("syntax", root),
                 (e: unknown) => {
@@ -134,9 +133,7 @@ describe("cli: configuration problems located in the stack file", () => {
                     return true;
                 },
             );
-        } finally {
-            fs.rmSync(root, { recursive: true, force: true });
-        }
+        });
     });
 });
 

@@ -8,7 +8,7 @@ import { parseCounts, runBench } from "../../tools/bench/bench";
 import { outputWidth, UsageError } from "../../tools/cli/command";
 import { CellResult } from "../../tools/check-iam/cells";
 import { evaluateMatrix, formatText, TEXT_LEGEND } from "../../tools/check-iam/iam-matrix";
-import { fitLines, fitWidths, formatTable, wrapCell } from "../../tools/cli/text-table";
+import { bulletLines, fitLines, fitWidths, formatTable, hangingLines, wrapCell } from "../../tools/cli/text-table";
 import { stackGraph } from "../../offline";
 
 describe("cli: tables that fit the terminal", () => {
@@ -20,6 +20,9 @@ describe("cli: tables that fit the terminal", () => {
             "account",
         ]);
         assert.deepEqual(wrapCell("arn:aws:iam::123456789012:role/x", 10), ["arn:aws:ia", "m::1234567", "89012:role", "/x"]);
+        // Notes and bullets hang under their first line, wrapped within the width.
+        assert.deepEqual(hangingLines("a: b c d", 8, "  ", "    "), ["  a: b", "    c d"]);
+        assert.deepEqual(bulletLines(["Head:", "- one two three"], 9), ["Head:", "- one two", "  three"]);
         assert.deepEqual(fitWidths([10, 40, 30], 60, 2, [4, 10, 10]), [10, 23, 23]);
         const lines = formatTable([["a", "b"], ["heading row"], ["1", "two words"]], { total: 8, gap: 1, min: [1, 3] });
         assert.deepEqual(lines, ["a b", "- ------", "heading", "row", "1 two", "  words"]);

@@ -206,8 +206,10 @@ function install(w: World) {
     return calls;
 }
 
-/** Runs the command against the mocked stack `w`, on a fake clock. */
-async function crawl(argv: string[], w: World = healthy(), overrides: Partial<CrawlCliDeps> = {}) {
+/** Runs the command, on a fake clock, against the mocked stack `world`, or a healthy one that `world` changes. */
+async function crawl(argv: string[], world: World | ((w: World) => void) = healthy(), overrides: Partial<CrawlCliDeps> = {}) {
+    const w = typeof world === "function" ? healthy() : world;
+    if (typeof world === "function") world(w);
     const calls = install(w);
     let now = 1_700_000_000_000;
     const slept: number[] = [];
@@ -277,9 +279,7 @@ describe("crawl: a crawl on demand", () => {
     });
 
     it("reports a crawler already running, joins its run, and is not an error", async () => {
-        const w = healthy();
-        w.orders.running = true;
-        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders"], w);
+        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders"], (w) => (w.orders.running = true));
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.match(
             r.stderr,
@@ -306,9 +306,8 @@ describe("crawl: a crawl on demand", () => {
     });
 
     it("exits 1 when a run outlasts --timeout-seconds, without waiting for real", async () => {
-        const w = healthy();
-        w.orders.states = ["RUNNING"];
-        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders", "--timeout-seconds", "60"], w);
+        const argv = ["--stack", "dev", "--wait", "--table", "orders", "--timeout-seconds", "60"];
+        const r = await crawl(argv, (w) => (w.orders.states = ["RUNNING"]));
         assert.equal(r.code, 1);
         assert.match(
             flat(r.stdout),
@@ -348,17 +347,15 @@ describe("crawl: a crawl on demand", () => {
 
     it("cannot find a partition whose event was lost; --repair registers it from S3, as the backfill does", async () => {
         // dt=2024-01-02's event never reached the queue; a folder that is not a partition lies beside.
-        const lost = () => {
-            const w = healthy();
+        const lost = (w: World) => {
             w.orders.partitions = w.orders.partitions.filter((f) => f !== "dt=2024-01-02");
             w.orders.folders.push("_SUCCESS_tmp");
-            return w;
         };
-        const plain = await crawl(["--stack", "dev", "--wait", "--table", "orders"], lost());
+        const plain = await crawl(["--stack", "dev", "--wait", "--table", "orders"], lost);
         assert.deepEqual(row(plain.stdout, "orders")[2], "2 → 4 (+2)");
         assert.ok(!plain.world.orders.partitions.includes("dt=2024-01-02"), "the crawl reads only what its queue holds");
 
-        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders", "--repair"], lost());
+        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders", "--repair"], lost);
         assert.equal(r.code, 0, r.stderr + r.stdout);
         assert.equal(r.calls.created.length, 1, "one BatchCreatePartition");
         assert.deepEqual(
@@ -387,10 +384,10 @@ describe("crawl: a crawl on demand", () => {
     });
 
     it("counts partitions over every page of GetPartitions", async () => {
-        const w = healthy();
-        w.orders.partitions = Array.from({ length: 250 }, (_, i) => `dt=2023-${i}`);
-        w.orders.queued = [];
-        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders"], w);
+        const many = Array.from({ length: 250 }, (_, i) => `dt=2023-${i}`);
+        const r = await crawl(["--stack", "dev", "--wait", "--table", "orders"], (w) =>
+            Object.assign(w.orders, { partitions: many, queued: [] }),
+        );
         assert.equal(row(r.stdout, "orders")[2], "250 → 250 (+0)");
         assert.equal(r.calls.partitionPages, 6, "three pages before, three after");
     });
@@ -444,10 +441,9 @@ describe("crawl: a crawl on demand", () => {
 
     it("leaves partitions that exist alone when Glue says they do", async () => {
         // Two repairs of the same table: the second finds nothing missing and writes nothing.
-        const w = healthy();
-        w.orders.queued = [];
-        w.orders.partitions = [w.orders.folders[0]];
-        const first = await crawl(["--stack", "dev", "--table", "orders", "--repair"], w);
+        const first = await crawl(["--stack", "dev", "--table", "orders", "--repair"], (w) =>
+            Object.assign(w.orders, { queued: [], partitions: [w.orders.folders[0]] }),
+        );
         assert.equal(first.calls.created.length, 1);
         const second = await crawl(["--stack", "dev", "--table", "orders", "--repair"], first.world);
         assert.equal(second.calls.created.length, 0);
@@ -458,26 +454,18 @@ describe("crawl: a crawl on demand", () => {
 describe("crawl: the README", () => {
     it("shows a report the command prints", () => {
         const readme = fs.readFileSync(path.join(__dirname, "..", "..", "docs", "operating.md"), "utf8");
+        const succeeded = (table: string, start: TableCrawl["start"], seconds: number, before: number, after: number): TableCrawl => ({
+            table,
+            crawler: `incremental-crawl-prod-${table}`,
+            outcome: "succeeded",
+            start,
+            run: { status: "SUCCEEDED", seconds },
+            tables: { created: 0, updated: 1, deleted: 0 },
+            partitions: { before, after },
+        });
         const example = formatCrawlReport([
-            {
-                table: "orders",
-                crawler: "incremental-crawl-prod-orders",
-                outcome: "succeeded",
-                start: "already running",
-                run: { status: "SUCCEEDED", seconds: 64 },
-                tables: { created: 0, updated: 1, deleted: 0 },
-                partitions: { before: 412, after: 415 },
-            },
-            {
-                table: "customers",
-                crawler: "incremental-crawl-prod-customers",
-                outcome: "succeeded",
-                start: "started",
-                run: { status: "SUCCEEDED", seconds: 75 },
-                tables: { created: 0, updated: 1, deleted: 0 },
-                partitions: { before: 22, after: 24 },
-                repair: { folders: 24, added: 1, skipped: [] },
-            },
+            succeeded("orders", "already running", 64, 412, 415),
+            { ...succeeded("customers", "started", 75, 22, 24), repair: { folders: 24, added: 1, skipped: [] } },
         ]).text;
         assert.ok(readme.includes(`\`\`\`\n${example}\`\`\``), `docs/operating.md should show:\n${example}`);
     });

@@ -12,14 +12,17 @@
  * - the log INSERT's select items (`GET_IGNORE_CASE(O, 'x')` of `OBJECT_CONSTRUCT(*)`, casts, SYSDATE(),
  *   the COALESCE filter) are evaluated, and the log's NOT NULL columns enforced;
  * - `LIST`, `REMOVE ... PATTERN`, `ALTER SESSION`, `SELECT CURRENT_REGION()`;
+ * - a clock that moves a second per statement: SYSDATE() and SHOW STREAMS' `created_on`; the stream
+ *   can be recreated (`recreateStream`: a new stream under the same name starts with the table's rows);
  * - `runTaskBody` runs a task's Snowflake Scripting block statement by statement: VARCHAR variables,
- *   SQLID, binds, RESULTSET, a cursor FOR loop, EXECUTE IMMEDIATE, a WHEN OTHER handler with RAISE.
+ *   SQLID, binds, RESULTSET, a cursor FOR loop, EXECUTE IMMEDIATE, SELECT ... INTO, IF ... THEN, a
+ *   declared EXCEPTION and RAISE of it, a WHEN OTHER handler with RAISE.
  * Faults: a COPY that fails after writing some files (a SQL error, or a lost connection: no
  * `sqlState`), a run cancelled mid-COPY (USER_TASK_TIMEOUT_MS), a log INSERT that fails.
  * It does NOT parse SQL: any other statement, select item or scripting construct throws. The cleanup's
- * baseline INSERT and unlisted-id SELECT are recognised by their form (the table and export literals,
- * the LIST they scan, the file-name pattern) and given the meaning their SQL states; sql.test.ts checks
- * their text. No warehouses, roles, privileges, types beyond the log's, or concurrency.
+ * baseline INSERT and unlisted-id SELECT, and the repeat check, are recognised by their form (the table
+ * and export literals, the LIST or SHOW they scan, the file-name pattern, the stream's name) and given
+ * the meaning their SQL states; sql.test.ts checks their text. No warehouses, roles, privileges, types beyond the log's, or concurrency.
  */
 import { SqlConnection, UNLOAD_LOG_COLUMNS } from "@incremental-crawl/components/runtime";
 
@@ -35,6 +38,8 @@ export interface LogRow {
     fileName: string;
     fileSize: number;
     rowCount: number;
+    /** UNLOADED_AT (SYSDATE() of the INSERT), ms. */
+    unloadedAt: number;
 }
 
 interface BaselineRow {
@@ -75,6 +80,10 @@ export class FakeSnowflake {
     /** Makes the next INSERT into the log fail. */
     failNextLog = false;
     private queries = 0;
+    /** Now, ms: a second later at each statement. */
+    private clock = Date.UTC(2024, 0, 10);
+    /** When the stream was created (SHOW STREAMS' created_on). */
+    private streamCreatedAt = this.clock;
     private faults: Fault[] = [];
     private readonly results = new Map<string, Record<string, unknown>[]>();
     private readonly filesOfQuery = new Map<string, string[]>();
@@ -82,6 +91,16 @@ export class FakeSnowflake {
 
     constructor(rows: Row[]) {
         this.pending = [...rows];
+    }
+
+    /**
+     * The stream is created again under the same name (a setting set back, or a stale stream the
+     * provider recreates): it returns `tableRows`, all the table's rows, as its initial rows.
+     */
+    recreateStream(tableRows: Row[]): void {
+        this.clock += 1000;
+        this.streamCreatedAt = this.clock;
+        this.pending = [...tableRows];
     }
 
     /** The next COPY writes `afterFiles` files, then fails with `error`. */
@@ -129,6 +148,7 @@ export class FakeSnowflake {
     readonly connection: SqlConnection = {
         execute: async (sqlText) => {
             this.statements.push(sqlText);
+            this.clock += 1000;
             const queryId = this.nextQueryId();
             const rows = this.run(sqlText.trim(), queryId);
             this.results.set(queryId, rows);
@@ -162,6 +182,11 @@ export class FakeSnowflake {
         if (/^INSERT INTO \S+"LAKE_UNLOAD_BASELINE" /.test(sqlText)) return this.insertBaseline(sqlText);
         if (/^INSERT INTO \S+"LAKE_UNLOADS" /.test(sqlText)) return this.insertLog(sqlText);
         if (/^SELECT F\.QUERY_ID FROM /.test(sqlText)) return this.unlisted(sqlText);
+        const show = /^SHOW STREAMS LIKE '((?:[^']|'')*)' IN SCHEMA "[^"]+"\."[^"]+"$/.exec(sqlText);
+        // SHOW's columns are lower-case, created_on a TIMESTAMP_LTZ. https://docs.snowflake.com/en/sql-reference/sql/show-streams
+        if (show) return [{ created_on: new Date(this.streamCreatedAt), name: show[1].replace(/''/g, "'"), stale: "false" }];
+        if (/^SELECT IFF\(COUNT_IF\(/.test(sqlText)) return this.repeated(sqlText);
+        if (/^SELECT COUNT\(\*\) AS FILES, /.test(sqlText)) return this.since(sqlText);
         const remove = /^REMOVE @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+) PATTERN = '(.*)'$/.exec(sqlText);
         if (remove) {
             const re = new RegExp(`^${remove[2]}$`);
@@ -251,7 +276,7 @@ export class FakeSnowflake {
                 const v = evaluate(filter[1], row);
                 if ((v === null ? Number(filter[2]) : Number(v)) === Number(filter[3])) continue;
             }
-            const values = items.map((item) => evaluate(item, row));
+            const values = items.map((item) => evaluate(item, row, new Date(this.clock)));
             columns.forEach((c, i) => {
                 if (values[i] === null && UNLOAD_LOG_COLUMNS.some((x) => x.name === c && !x.nullable)) {
                     throw Object.assign(new Error(`NULL result in a non-nullable column ${c}`), { sqlState: "22004" });
@@ -265,6 +290,7 @@ export class FakeSnowflake {
                 fileName: String(v("FILE_NAME")),
                 fileSize: Number(v("FILE_SIZE")),
                 rowCount: Number(v("ROW_COUNT")),
+                unloadedAt: (v("UNLOADED_AT") as Date).getTime(),
             });
         }
         if (this.tx) this.tx.log.push(...inserted);
@@ -290,6 +316,42 @@ export class FakeSnowflake {
             if (match?.[Number(group)]) ids.add(match[Number(group)]);
         }
         return { ids: [...ids], table, exportId };
+    }
+
+    /** The export's committed log rows from before and since the `created_on` of the stream in the SHOW a check scans. */
+    private aroundStream(sqlText: string): { before: LogRow[]; since: LogRow[] } {
+        const showId = /RESULT_SCAN\('([^']+)'\)/.exec(sqlText)?.[1];
+        const stream = /WHERE "name" = '((?:[^']|'')*)'\)/.exec(sqlText)?.[1]?.replace(/''/g, "'");
+        const table = /TABLE_NAME = '([^']*)'/.exec(sqlText)?.[1];
+        const exportId = /EXPORT_ID = '([^']*)'/.exec(sqlText)?.[1];
+        const shown = showId === undefined ? undefined : this.results.get(showId);
+        if (!shown || stream === undefined || table === undefined || exportId === undefined)
+            throw new Error(`FakeSnowflake: unexpected stream check ${sqlText}`);
+        const created = (shown.find((r) => r.name === stream)?.created_on as Date | undefined)?.getTime();
+        // No such stream: the cross join with its (empty) row has no rows.
+        const mine = created === undefined ? [] : this.log.filter((l) => l.table === table && l.exportId === exportId);
+        return { before: mine.filter((l) => l.unloadedAt < created!), since: mine.filter((l) => l.unloadedAt >= created!) };
+    }
+
+    /** The repeat check (sql.unloadStatements `repeated`): the files from before the stream, when none is since; else 0. */
+    private repeated(sqlText: string): Record<string, unknown>[] {
+        const { before, since } = this.aroundStream(sqlText);
+        return [{ [sqlText.slice(7, sqlText.indexOf(" FROM "))]: since.length === 0 ? before.length : 0 }];
+    }
+
+    /** What the log lists since the stream's creation (sql.unloadStatements `since`). */
+    private since(sqlText: string): Record<string, unknown>[] {
+        const { since } = this.aroundStream(sqlText);
+        const first = [...since].sort((a, b) => a.unloadedAt - b.unloadedAt)[0];
+        const sum = (f: (l: LogRow) => number) => since.reduce((n, l) => n + f(l), 0);
+        return [
+            {
+                FILES: since.length,
+                ROW_TOTAL: sum((l) => l.rowCount),
+                BYTE_TOTAL: sum((l) => l.fileSize),
+                FIRST_QUERY_ID: first?.queryId ?? null,
+            },
+        ];
     }
 
     private marked(table: string, exportId: string): boolean {
@@ -338,8 +400,8 @@ function splitTopLevel(text: string, separator = ","): string[] {
     return out;
 }
 
-/** One select item of the log INSERT against one source row. */
-function evaluate(item: string, row: Record<string, unknown>): unknown {
+/** One select item of the log INSERT against one source row, at `now`. */
+function evaluate(item: string, row: Record<string, unknown>, now = new Date(0)): unknown {
     const cast = /^(.*)::(VARCHAR|NUMBER(?:\(\d+,\s*\d+\))?)$/.exec(item);
     if (cast) {
         const v = evaluate(cast[1], row);
@@ -355,7 +417,7 @@ function evaluate(item: string, row: Record<string, unknown>): unknown {
         const v = key === undefined ? undefined : o[key];
         return v === undefined || v === null ? null : v; // OBJECT_CONSTRUCT omits NULL values
     }
-    if (item === "SYSDATE()") return new Date(0);
+    if (item === "SYSDATE()") return now;
     const coalesce = /^COALESCE\((.+)\)$/.exec(item);
     if (coalesce)
         return (
@@ -370,36 +432,43 @@ function evaluate(item: string, row: Record<string, unknown>): unknown {
 
 // --- Snowflake Scripting ------------------------------------------------------------------------
 
-/** Splits statements at `;` outside quotes, keeping FOR ... END FOR together. */
+/** Splits statements at `;` outside quotes, keeping FOR ... END FOR and IF ... END IF together. */
 function statements(text: string): string[] {
     const raw = splitTopLevel(text, ";").filter((s) => s !== "");
     const out: string[] = [];
     for (let i = 0; i < raw.length; i++) {
-        if (!raw[i].startsWith("FOR ")) {
+        const block = /^(FOR|IF) /.exec(raw[i])?.[1];
+        if (!block) {
             out.push(raw[i]);
             continue;
         }
-        const end = raw.indexOf("END FOR", i);
-        if (end < 0) throw new Error("runTaskBody: no END FOR");
+        const end = raw.indexOf(`END ${block}`, i);
+        if (end < 0) throw new Error(`runTaskBody: no END ${block}`);
         out.push(`${raw.slice(i, end + 1).join(";\n")};`);
         i = end;
     }
     return out;
 }
 
-/** The block's variables, body and WHEN OTHER handler. */
-function parseBlock(body: string): { declared: string[]; body: string[]; handler: string[] } {
+/** The block's variables, declared exceptions (name to message), body and WHEN OTHER handler. */
+function parseBlock(body: string): { declared: string[]; exceptions: Map<string, string>; body: string[]; handler: string[] } {
     const m = /^DECLARE\n([\s\S]*?)\nBEGIN\n([\s\S]*?)\nEXCEPTION\n {2}WHEN OTHER THEN\n([\s\S]*?)\nEND$/.exec(body.trim());
     if (!m) throw new Error(`runTaskBody: not a block:\n${body}`);
-    const declared = statements(m[1]).map((d) => {
-        const decl = /^([a-z_]+) VARCHAR$/.exec(d);
-        if (!decl) throw new Error(`runTaskBody: unexpected declaration ${d}`);
-        return decl[1];
-    });
-    return { declared, body: statements(m[2]), handler: statements(m[3]) };
+    const declared: string[] = [];
+    const exceptions = new Map<string, string>();
+    for (const d of statements(m[1])) {
+        const variable = /^([a-z_]+) (VARCHAR|INTEGER)$/.exec(d);
+        const exception = /^([a-z_]+) EXCEPTION \((-20\d{3}), '((?:[^']|'')*)'\)$/.exec(d);
+        if (variable) declared.push(variable[1]);
+        else if (exception) exceptions.set(exception[1], `${exception[2]} (P0001): ${exception[3].replace(/''/g, "'")}`);
+        else throw new Error(`runTaskBody: unexpected declaration ${d}`);
+    }
+    return { declared, exceptions, body: statements(m[2]), handler: statements(m[3]) };
 }
 
 class Raise extends Error {}
+/** A declared exception, raised. */
+export class RaisedException extends Error {}
 
 /**
  * Runs a task body as Snowflake would run the block: statement by statement, `:name` bound to the
@@ -458,6 +527,21 @@ export async function runTaskBody(body: string, sf: FakeSnowflake): Promise<void
         for (const s of list) {
             let m: RegExpExecArray | null;
             if (s === "RAISE") throw new Raise();
+            if ((m = /^RAISE ([a-z_]+)$/.exec(s))) {
+                const message = block.exceptions.get(m[1]);
+                if (message === undefined) throw new Error(`runTaskBody: no exception ${m[1]}`);
+                throw new RaisedException(message);
+            }
+            if ((m = /^(SELECT [\s\S]*?) INTO :([a-z_]+) (FROM [\s\S]*)$/.exec(s))) {
+                const [row, more] = await query(`${m[1]} ${m[3]}`);
+                if (row === undefined || more !== undefined) throw new Error("SELECT INTO: the query must return one row");
+                vars.set(m[2], Object.values(row)[0]);
+                continue;
+            }
+            if ((m = /^IF \(([a-z_]+) > 0\) THEN\n([\s\S]*)\nEND IF;$/.exec(s))) {
+                if (Number(vars.get(m[1])) > 0) await exec(statements(m[2]));
+                continue;
+            }
             if ((m = /^([a-z_]+) := SQLID$/.exec(s))) vars.set(m[1], sqlId ?? null);
             else if ((m = /^LET ([a-z_]+) RESULTSET := \(([\s\S]+)\)$/.exec(s))) cursors.set(m[1], await query(m[2]));
             else if ((m = /^LET ([a-z_]+) CURSOR FOR ([a-z_]+)$/.exec(s))) cursors.set(m[1], cursors.get(m[2]) ?? []);

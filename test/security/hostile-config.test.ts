@@ -9,6 +9,7 @@ import { exportLayout } from "../../components/lake/export-layout";
 import * as sql from "../../components/warehouse/sql";
 import { CapturedResource, runProgram, stackConfig } from "../../offline";
 import { at, ctx, k, raw } from "../harness/config";
+import { taskOf } from "../harness/unload";
 
 /** The dev stack's configuration in engine form: the valid base every case breaks one thing of. */
 const BASE = stackConfig("dev");
@@ -151,6 +152,8 @@ function sqlParts(text: string): { identifiers: string[]; rest: string } {
 }
 
 const SAFE_NAME = /^[A-Z][A-Z0-9_]{0,127}$/;
+/** A name only SQL holds (database, schema, warehouse, a source's parts): Snowflake's unquoted form. */
+const SAFE_OBJECT = /^[A-Z_][A-Z0-9_$]{0,254}$/;
 const SAFE_PREFIX = /^[a-z0-9][a-z0-9_-]*(\/[a-z0-9][a-z0-9_-]*)*$/;
 
 /** The values, each set by `over`, that the validator accepts, with their settings; it refuses every other one naming `key`. */
@@ -225,11 +228,11 @@ describe("security: no configuration value reaches SQL, an ARN or a policy unval
             [
                 k("tables[0].source"),
                 (v) => ({ [k("tables")]: table({ source: v }) }),
-                /^[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*\.[A-Z][A-Z0-9_]*$/,
-                [...UPPER, ".", "."],
+                /^[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*\.[A-Z_][A-Z0-9_$]*$/,
+                [...UPPER, ".", ".", "$"],
             ],
-            [k("snowflakeDatabase"), (v) => ({ [k("snowflakeDatabase")]: v }), SAFE_NAME, UPPER],
-            [k("snowflakeWarehouse"), (v) => ({ [k("snowflakeWarehouse")]: v }), SAFE_NAME, UPPER],
+            [k("snowflakeDatabase"), (v) => ({ [k("snowflakeDatabase")]: v }), SAFE_OBJECT, [...UPPER, "$"]],
+            [k("snowflakeWarehouse"), (v) => ({ [k("snowflakeWarehouse")]: v }), SAFE_OBJECT, [...UPPER, "$"]],
             [
                 k("glueDatabase"),
                 (v) => ({ [k("glueDatabase")]: v }),
@@ -312,18 +315,7 @@ describe("security: validated names arrive unchanged in the graph (one real run)
         const copy = command.inputs.environment.BACKFILL_COPY_SQL as string;
         const env = command.inputs.environment as Record<string, string>;
         const cleanup = env.BACKFILL_CLEANUP_SQL;
-        assert.equal(
-            task.inputs.sqlStatement,
-            sql.taskBody({
-                copy,
-                log: env.BACKFILL_LOG_SQL,
-                list: env.BACKFILL_LIST_SQL,
-                baseline: env.BACKFILL_BASELINE_SQL,
-                unlisted: env.BACKFILL_UNLISTED_SQL,
-                remove: cleanup,
-            }),
-            "the task runs the same statements, in the fixed block",
-        );
+        assert.equal(task.inputs.sqlStatement, taskOf(env), "the task runs the same statements, in the fixed block");
         for (const text of [copy, cleanup.replace("{queryId}", "QID"), command.inputs.environment.BACKFILL_LIST_SQL as string]) {
             const { identifiers, rest } = sqlParts(text);
             const allowed = new Set([

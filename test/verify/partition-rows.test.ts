@@ -6,7 +6,8 @@ import {
     sampleDiffs,
     unloadLogPartitionsSql,
 } from "../../tools/verify/partition-rows";
-import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness, toEpochMs } from "../../tools/verify/stream-staleness";
+import { fmtSpan, STALE_WARNING_MS, streamStaleness, toEpochMs } from "../../tools/verify/stream-staleness";
+import { showStreamSql } from "@incremental-crawl/components/runtime";
 
 const counts = (o: Record<string, number>) => new Map(Object.entries(o));
 
@@ -84,7 +85,7 @@ describe("verify: stream staleness (pure)", () => {
 
     it("builds SHOW STREAMS for the stream in the stack's schema", () => {
         assert.equal(
-            showStreamsSql(["LAKE_EXPORT", "EXPORT"], "ORDERS_LAKE_0A1B2C3D"),
+            showStreamSql(["LAKE_EXPORT", "EXPORT"], "ORDERS_LAKE_0A1B2C3D"),
             `SHOW STREAMS LIKE 'ORDERS_LAKE_0A1B2C3D' IN SCHEMA "LAKE_EXPORT"."EXPORT"`,
         );
     });

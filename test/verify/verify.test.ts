@@ -163,7 +163,7 @@ const BROKEN: Broken[] = [
         detail: "ORDERS_LAKE_0A1B2C3D is stale (stale_after 2023-11-11T22:13:20Z, 3d ago); task ORDERS_LAKE_EXPORT started",
         reported: [/raise the table's `generation` in the stack file before the next pulumi up/],
         cause: [
-            /recreated stream starts with every row .* unload them all again into export g1-0a1b2c3d/,
+            /recreated stream starts with every row .* refuses to unload again into export g1-0a1b2c3d/,
             /the first pulumi up after a refresh \(pulumi refresh, or pulumi up --refresh\) recreates the stream in place/,
         ],
     },

@@ -12,9 +12,10 @@ import * as YAML from "yaml";
 import { PartitionGranularity } from "@incremental-crawl/components";
 import { connectionEnvironment, naming, partitionKey, TIME_PARTITION_KEY, type SqlConnection } from "@incremental-crawl/components/runtime";
 import { PROJECT } from "../../config";
-import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, ROOT, runCommand, stackNames, UsageError } from "../cli/command";
+import { CommandError, CommandSpec, didYouMean, EXIT, Io, Parsed, processIo, runCommand, stackNames, UsageError } from "../cli/command";
 import { compareColumns, DescribedColumn, describedColumns, describeTableSql, driftBreaks, driftLines } from "../verify/drift";
 import { StackFile, stackFileText } from "../../offline/stack-file";
+import { ROOT } from "../../offline/stacks";
 import { StackConfigError, validateStack, validateStackFile } from "../cli/stack-config";
 
 /** A table as the stack file holds it (`incremental-crawl:tables[]`). */
@@ -88,6 +89,12 @@ function typeProblem(type: string): string | undefined {
     return `${type} is not among the types the stack unloads to Parquet (components/naming.ts: numbers, text, binary, boolean, date and time, VARIANT, OBJECT, ARRAY, GEOGRAPHY)`;
 }
 
+/** An option naming no column of `source`, with the column it most likely meant. */
+function noColumn(option: string, source: string, name: string, columns: DescribedColumn[]): UsageError {
+    const names = columns.map((c) => c.name);
+    return new UsageError(`${option}: ${source} has no column ${name}${didYouMean(name, names)}`);
+}
+
 /** Names `--exclude` gives, matched to the described columns: exactly, else case-insensitively when that is unambiguous. */
 function resolveExcludes(names: string[], columns: DescribedColumn[], source: string): Set<string> {
     const out = new Set<string>();
@@ -95,13 +102,7 @@ function resolveExcludes(names: string[], columns: DescribedColumn[], source: st
         const exact = columns.find((c) => c.name === n);
         const folded = columns.filter((c) => c.name.toUpperCase() === n.toUpperCase());
         const hit = exact ?? (folded.length === 1 ? folded[0] : undefined);
-        if (!hit)
-            throw new UsageError(
-                `--exclude: ${source} has no column ${n}${didYouMean(
-                    n,
-                    columns.map((c) => c.name),
-                )}`,
-            );
+        if (!hit) throw noColumn("--exclude", source, n, columns);
         out.add(hit.name);
     }
     return out;
@@ -132,13 +133,7 @@ export function proposeTable(
     let partition: string | undefined;
     if (opts.partitionBy !== undefined) {
         const hit = columns.find((c) => c.name === opts.partitionBy) ?? columns.find((c) => c.name === opts.partitionBy!.toUpperCase());
-        if (!hit)
-            throw new UsageError(
-                `--partition-by: ${source} has no column ${opts.partitionBy}${didYouMean(
-                    opts.partitionBy,
-                    columns.map((c) => c.name),
-                )}`,
-            );
+        if (!hit) throw noColumn("--partition-by", source, opts.partitionBy, columns);
         if (!usable.includes(hit))
             problems.push(`--partition-by ${hit.name}: the column is left out (${unfit.get(hit.name) ?? "--exclude"})`);
         else partitionBy = hit.name;
@@ -300,12 +295,9 @@ export interface SnowflakeSession {
     close(): Promise<void>;
 }
 
-export interface AddTableDeps {
+export interface AddTableDeps extends Pick<Io, "env" | "stdout" | "stderr"> {
     /** The project root: Pulumi.yaml and the stack files. */
     root: string;
-    env: NodeJS.ProcessEnv;
-    stdout(text: string): void;
-    stderr(text: string): void;
     /** Throws when the environment lacks Snowflake settings (the backfill's `EnvironmentError`); connects lazily. */
     snowflake(env: NodeJS.ProcessEnv): SnowflakeSession;
     writeFile(path: string, text: string): void;
@@ -313,9 +305,7 @@ export interface AddTableDeps {
 
 export const defaultDeps: AddTableDeps = {
     root: ROOT,
-    env: process.env,
-    stdout: (t) => void process.stdout.write(t),
-    stderr: (t) => void process.stderr.write(t),
+    ...processIo,
     snowflake: (env) => {
         // Loaded here so that `--help` and argument errors do not load the driver.
         const { lazySnowflake } = require("../verify/snowflake") as typeof import("../verify/snowflake");
@@ -341,8 +331,7 @@ const show = (c: LeftOut) => `${naming.snowflakeColumn(c.name) === undefined ? c
 /** Runs `npm run add-table` with `argv` (after `--`); resolves to the exit code. */
 export async function runAddTable(argv: string[], overrides: Partial<AddTableDeps> = {}): Promise<number> {
     const deps: AddTableDeps = { ...defaultDeps, ...overrides };
-    const io: Partial<Io> = { argv, env: deps.env, stdout: deps.stdout, stderr: deps.stderr, stacks: () => stackNames(deps.root) };
-    return runCommand(spec, (args) => addTable(args, deps), io);
+    return runCommand(spec, (args) => addTable(args, deps), { ...deps, argv, stacks: () => stackNames(deps.root) });
 }
 
 async function addTable({ values, positionals }: Parsed<typeof options>, deps: AddTableDeps): Promise<number> {
@@ -456,7 +445,9 @@ async function addTable({ values, positionals }: Parsed<typeof options>, deps: A
         if (!(e instanceof StackConfigError)) throw e;
         throw new CommandError(
             `${proposal.entry.name} would not be a valid table of ${file.name}:\n  ${e.problems.join("\n  ")}` +
-                (e.problems.some((p) => /\.name: expected a name no other table has/.test(p)) ? "\nPass another name with --name." : ""),
+                (e.problems.some((p) => /\.name: expected (a name no other table has|an upper-case Snowflake identifier)/.test(p))
+                    ? "\nPass another name with --name."
+                    : ""),
         );
     }
     const text = stackFileText(doc);

@@ -3,6 +3,7 @@
  * takes seconds). Pure apart from the injected program run and output.
  */
 import { UsageError } from "../cli/command";
+import { markdownTable } from "../cli/text-table";
 
 export const DEFAULT_COUNTS = [1, 10, 50];
 
@@ -40,18 +41,17 @@ export async function runBench(
         progress(line: string): void;
     },
 ): Promise<Measure[]> {
-    const widths = HEADER.map((h) => h.length);
-    const line = (cells: string[]) => `| ${cells.map((c, i) => c.padStart(widths[i])).join(" | ")} |`;
+    const right = () => false;
     deps.progress("warming up: one run first, so that the first row is comparable");
     await deps.warm();
-    deps.out(line(HEADER));
-    deps.out(`|${widths.map((w) => "-".repeat(w + 2)).join("|")}|`);
+    markdownTable([HEADER], right).forEach((l) => deps.out(l));
     const results: Measure[] = [];
     for (const n of counts) {
         deps.progress(`evaluating ${n} table${n === 1 ? "" : "s"}...`);
         const m = await deps.measure(n);
         results.push(m);
-        deps.out(line([String(n), m.ms.toFixed(0), String(m.cloud), String(m.all)]));
+        // The row under the header's widths (a wider cell widens its own line only): the third line.
+        deps.out(markdownTable([HEADER, [String(n), m.ms.toFixed(0), String(m.cloud), String(m.all)]], right)[2]);
     }
     return results;
 }

@@ -9,7 +9,7 @@
  * (https://aws.amazon.com/glue/pricing/).
  */
 import { UsageError } from "../cli/command";
-import { markdownTable, wrapCell } from "../cli/text-table";
+import { bulletLines, markdownTable } from "../cli/text-table";
 
 /** Glue's stated crawler billing: per second, at least 10 minutes a run, $0.44 per DPU-hour. */
 export const CRAWLER_MIN_BILLED_SECONDS = 600;
@@ -198,9 +198,7 @@ export function assumptionLines(
         "- worst: the longest time from a file's unload to its partition in the catalog, over the day's files " +
             `(with unloads at any minute, the bounds are an hour plus a crawl for the hourly cron, the batch window plus a crawl on arrival).`,
     ];
-    return bullets.flatMap((b) =>
-        b.startsWith("- ") ? wrapCell(b.slice(2), width - 2).map((l, i) => `${i === 0 ? "- " : "  "}${l}`) : [b],
-    );
+    return bulletLines(bullets, width);
 }
 
 const HEADER = ["tables", "design", "crawler runs", "billed crawler min", "worst unload→catalog (min)"];

@@ -63,6 +63,8 @@ export const spec: CommandSpec<typeof options> = {
     ],
 };
 
+const print = (lines: string[]) => console.log(lines.join("\n"));
+
 async function main({ values }: Parsed<typeof options>): Promise<number> {
     // Loaded here: --help and argument errors answer at once.
     const { MAX_TABLES } = await import("../../config");
@@ -86,10 +88,7 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
             const retention = t.retentionDays !== undefined ? { days: t.retentionDays, noncurrentDays } : undefined;
             return { table: t.name, tiers: own, cost: yearOfExports({ tiers: own, gbPerDay, objectMb: size, retention }) };
         });
-        console.log("");
-        for (const line of storageAssumptionLines({ gbPerDay, objectMb: size, stack })) console.log(line);
-        console.log("");
-        for (const line of storageTable(rows)) console.log(line);
+        print(["", ...storageAssumptionLines({ gbPerDay, objectMb: size, stack }), "", ...storageTable(rows)]);
     };
     if (values["storage-only"]) {
         storage();
@@ -120,10 +119,12 @@ async function main({ values }: Parsed<typeof options>): Promise<number> {
         batchSize: settings.crawlBatchSize,
         batchWindowSeconds: settings.crawlBatchWindowSeconds,
     };
-    console.log("");
-    for (const line of assumptionLines(model, stack, settings.safetyNetSchedule)) console.log(line);
-    console.log("");
-    for (const line of modelTable(counts.flatMap((tables) => modelDay({ ...model, tables })))) console.log(line);
+    print([
+        "",
+        ...assumptionLines(model, stack, settings.safetyNetSchedule),
+        "",
+        ...modelTable(counts.flatMap((tables) => modelDay({ ...model, tables }))),
+    ]);
     storage();
     return EXIT.ok;
 }

@@ -7,7 +7,7 @@
  */
 import { storageTiers } from "@incremental-crawl/components/runtime";
 import { UsageError } from "../cli/command";
-import { markdownTable, wrapCell } from "../cli/text-table";
+import { bulletLines, markdownTable } from "../cli/text-table";
 
 type StorageTier = storageTiers.StorageTier;
 
@@ -150,9 +150,7 @@ export function storageAssumptionLines(input: { gbPerDay: number; objectMb: numb
             `${ARCHIVE_OVERHEAD_KB.standard} KB at the STANDARD rate and ${ARCHIVE_OVERHEAD_KB.archive} KB at its class's;`,
         "- storage only: transition requests (once per object), retrievals and early-deletion charges (the validator refuses tiers that would incur them) are left out.",
     ];
-    return bullets.flatMap((b) =>
-        b.startsWith("- ") ? wrapCell(b.slice(2), width - 2).map((l, i) => `${i === 0 ? "- " : "  "}${l}`) : [b],
-    );
+    return bulletLines(bullets, width);
 }
 
 /** `1.5` → 1.5: a positive number, for `--gb-per-day` and `--object-mb`. */

@@ -185,17 +185,12 @@ export function parseCommand<O extends Record<string, OptionSpec>>(
     const beforeTerminator = terminator < 0 ? argv : argv.slice(0, terminator);
     const help = beforeTerminator.some((a) => a === "--help" || a === "-h");
 
+    // Only the tokens are read (repeated options, values and errors are this parser's own), so
+    // parseArgs needs each option's type and short form, not whether it may repeat.
     const { tokens } = parseArgs({
         args: argv,
         options: Object.fromEntries(
-            Object.entries(all).map(([n, o]) => [
-                n,
-                {
-                    type: o.type,
-                    ...(o.short ? { short: o.short } : {}),
-                    ...(o.type === "string" && o.multiple ? { multiple: true } : {}),
-                },
-            ]),
+            Object.entries(all).map(([n, o]) => [n, o.short ? { type: o.type, short: o.short } : { type: o.type }]),
         ) as ParseArgsConfig["options"],
         strict: false,
         allowPositionals: true,
@@ -329,13 +324,16 @@ export async function runCommand<O extends Record<string, OptionSpec>>(
     overrides: Partial<Io> = {},
 ): Promise<number> {
     const io: Io = { ...processIo, ...overrides };
+    const usage = (e: UsageError) => {
+        io.stderr(`${spec.script}: ${e.message}\n${usageLine(spec)}\nRun \`npm run ${spec.script} -- --help\` for the options.\n`);
+        return EXIT.usage;
+    };
     let args: Parsed<O>;
     try {
         args = parseCommand(spec, io.argv, io.env, io.stacks);
     } catch (e) {
         if (!(e instanceof UsageError)) throw e;
-        io.stderr(`${spec.script}: ${e.message}\n${usageLine(spec)}\nRun \`npm run ${spec.script} -- --help\` for the options.\n`);
-        return EXIT.usage;
+        return usage(e);
     }
     if (args.help) {
         io.stdout(usageText(spec));
@@ -344,10 +342,7 @@ export async function runCommand<O extends Record<string, OptionSpec>>(
     try {
         return await main(args, io);
     } catch (e) {
-        if (e instanceof UsageError) {
-            io.stderr(`${spec.script}: ${e.message}\n${usageLine(spec)}\nRun \`npm run ${spec.script} -- --help\` for the options.\n`);
-            return EXIT.usage;
-        }
+        if (e instanceof UsageError) return usage(e);
         io.stderr(formatError(spec.script, e, args.debug));
         return e instanceof CommandError ? e.code : EXIT.usage;
     }

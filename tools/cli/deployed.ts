@@ -6,7 +6,7 @@
 import * as fs from "node:fs";
 import { naming } from "@incremental-crawl/components/runtime";
 import { pulumiStackOutputs } from "../verify/outputs";
-import { CommandSpec, Io, OptionSpec, Parsed, runCommand, stackNames, UsageError } from "./command";
+import { CommandSpec, Io, OptionSpec, Parsed, processIo, runCommand, UsageError } from "./command";
 
 export const OUTPUTS_OPTION = {
     type: "string",
@@ -19,28 +19,21 @@ export const REGION_OPTION = {
     description: "AWS region (default: the region in the stack's ARNs and queue URLs, else AWS_REGION or AWS_DEFAULT_REGION)",
 } as const satisfies OptionSpec;
 
-export interface DeployedDeps {
-    env: NodeJS.ProcessEnv;
-    stdout(text: string): void;
-    stderr(text: string): void;
+/** The process's environment, streams and stack files (`Io`), and what a deployed stack's command reads besides. */
+export interface DeployedDeps extends Omit<Io, "argv"> {
     readFile(path: string): string;
     /** stdout of `pulumi stack output --json --stack <stack>`. */
     stackOutputs(stack: string): Promise<string>;
     now(): number;
     sleep(ms: number): Promise<void>;
-    /** The stacks that have a stack file. */
-    stacks(): string[];
 }
 
 export const processDeps: DeployedDeps = {
-    env: process.env,
-    stdout: (text) => process.stdout.write(text),
-    stderr: (text) => process.stderr.write(text),
+    ...processIo,
     readFile: (path) => fs.readFileSync(path, "utf8"),
     stackOutputs: pulumiStackOutputs,
     now: () => Date.now(),
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
-    stacks: () => stackNames(),
 };
 
 type Common = { stack: OptionSpec; outputs: OptionSpec; region: OptionSpec; "timeout-seconds": OptionSpec };
@@ -68,6 +61,5 @@ export function runDeployed<O extends Common, D extends DeployedDeps>(
     argv: string[],
     body: (parsed: Parsed<O>, deps: D) => Promise<number>,
 ): Promise<number> {
-    const io: Partial<Io> = { argv, env: deps.env, stdout: deps.stdout, stderr: deps.stderr, stacks: deps.stacks };
-    return runCommand(spec, (parsed) => body(parsed, deps), io);
+    return runCommand(spec, (parsed) => body(parsed, deps), { ...deps, argv });
 }

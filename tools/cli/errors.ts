@@ -6,11 +6,7 @@ import type { GlueClient } from "@aws-sdk/client-glue";
 
 /** An AWS SDK error's name (`AccessDeniedException`, `CrawlerRunningException`...). */
 export function errorName(error: unknown): string {
-    return error instanceof Error
-        ? error.name
-        : typeof error === "object" && error !== null && "name" in error
-          ? String((error as { name: unknown }).name)
-          : "Error";
+    return typeof error === "object" && error !== null && "name" in error ? String(error.name) : "Error";
 }
 
 /** `Name: message`, or the message alone when it already starts with the name or the name is `Error`. */

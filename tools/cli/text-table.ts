@@ -28,6 +28,16 @@ export function wrapCell(text: string, width: number): string[] {
     return lines;
 }
 
+/** `text` wrapped within `width` columns, its first line after `first` and the others after `rest` (a hanging indent). */
+export function hangingLines(text: string, width: number, first: string, rest: string): string[] {
+    return wrapCell(text, width - rest.length).map((l, i) => `${i === 0 ? first : rest}${l}`);
+}
+
+/** Lines of which those starting with `- ` are bullets, wrapped within `width` columns under their text. */
+export function bulletLines(lines: string[], width: number): string[] {
+    return lines.flatMap((b) => (b.startsWith("- ") ? hangingLines(b.slice(2), width, "- ", "  ") : [b]));
+}
+
 /**
  * Column widths for rows of `natural` widths within `total` characters (separators included,
  * `gap` between columns): the widest column shrinks one character at a time, never below `min`.

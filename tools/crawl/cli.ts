@@ -72,18 +72,8 @@ export const defaultDeps: CrawlCliDeps = {
     checkAwsCredentials: awsCredentialsProblem,
 };
 
-interface Args {
-    stack?: string;
-    outputs?: string;
-    tables?: string[];
-    wait: boolean;
-    repair: boolean;
-    timeoutSeconds: number;
-    region?: string;
-}
-
 /** The checks `spec` cannot express: a deployed stack's (deployed.ts), and a timeout only with --wait. */
-function checkArgs(parsed: Parsed<typeof options>): Args {
+function checkArgs(parsed: Parsed<typeof options>) {
     const { values } = parsed;
     const common = deployedArgs(parsed, DEFAULT_CRAWL_TIMEOUT_SECONDS);
     if (values["timeout-seconds"] !== undefined && !values.wait)
@@ -101,7 +91,7 @@ export async function runCli(argv: string[], overrides: Partial<CrawlCliDeps> = 
     return runDeployed(spec, { ...defaultDeps, ...overrides }, argv, (parsed, deps) => crawl(checkArgs(parsed), deps));
 }
 
-async function crawl(args: Args, deps: CrawlCliDeps): Promise<number> {
+async function crawl(args: ReturnType<typeof checkArgs>, deps: CrawlCliDeps): Promise<number> {
     const err = (line: string) => deps.stderr(`${line}\n`);
     const { outputs, source, region } = await deployedStack(args, deps, (note) => err(`crawl: ${note}`));
     const clients = deps.awsClients(region);
@@ -116,17 +106,7 @@ async function crawl(args: Args, deps: CrawlCliDeps): Promise<number> {
         .filter(Boolean)
         .join(", ");
     err(`crawl: ${source}, ${tables.length} table${tables.length === 1 ? "" : "s"} (${tables.join(", ")}), region ${region}; ${what}`);
-    const results = await crawlStack(
-        outputs,
-        { ...clients, now: deps.now, sleep: deps.sleep, progress: err },
-        {
-            region,
-            tables: args.tables,
-            wait: args.wait,
-            repair: args.repair,
-            timeoutSeconds: args.timeoutSeconds,
-        },
-    );
+    const results = await crawlStack(outputs, { ...clients, now: deps.now, sleep: deps.sleep, progress: err }, { ...args, region });
     const report = formatCrawlReport(results);
     deps.stdout(report.text);
     return report.exitCode;

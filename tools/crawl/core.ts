@@ -21,7 +21,7 @@ import { paginateListObjectsV2, S3Client } from "@aws-sdk/client-s3";
 import { PARTITION_FOLDER, partitionCatalogOn } from "@incremental-crawl/components/runtime";
 import { startCrawler, waitForCrawl } from "./crawler-run";
 import { errorText } from "../cli/errors";
-import { formatTable, wrapCell } from "../cli/text-table";
+import { formatTable, hangingLines } from "../cli/text-table";
 import { fmtDuration, fmtInt, sample } from "../verify/core";
 import { StackOutputs, TableOutputs } from "../verify/outputs";
 
@@ -57,7 +57,8 @@ export const DEFAULT_CRAWL_TIMEOUT_SECONDS = 900;
  * progress counts: it takes the queued events); `failed` when the run did not succeed or outlasted
  * the wait; `could not run` when an AWS call failed (the crawl may never have started).
  */
-export type Outcome = "succeeded" | "started" | "failed" | "could not run";
+const OUTCOMES = ["succeeded", "started", "failed", "could not run"] as const;
+export type Outcome = (typeof OUTCOMES)[number];
 
 export interface TableCrawl {
     /** The table's folder name (`orders`). */
@@ -256,11 +257,8 @@ function partitionsCell(r: TableCrawl): string {
 function tablesCell(r: TableCrawl): string {
     if (!r.tables) return "-";
     const t = r.tables;
-    return (
-        [t.created && `${t.created} created`, t.updated && `${t.updated} updated`, t.deleted && `${t.deleted} deleted`]
-            .filter(Boolean)
-            .join(", ") || "none changed"
-    );
+    const changed = (["created", "updated", "deleted"] as const).filter((k) => t[k] > 0);
+    return changed.map((k) => `${t[k]} ${k}`).join(", ") || "none changed";
 }
 
 /** What else there is to say of a table's crawl: the repair, Glue's error and logs, a problem. */
@@ -287,19 +285,11 @@ export function formatCrawlReport(results: TableCrawl[], width = 100): { text: s
     if (noted.length > 0) {
         lines.push("", "Notes:");
         for (const r of noted) {
-            for (const note of notes(r))
-                lines.push(...wrapCell(`${r.table}: ${note}`, width - 4).map((l, i) => `${i === 0 ? "  " : "    "}${l}`));
+            for (const note of notes(r)) lines.push(...hangingLines(`${r.table}: ${note}`, width, "  ", "    "));
         }
     }
-    const count = (o: Outcome) => results.filter((r) => r.outcome === o).length;
-    const summary = [
-        count("succeeded") && `${count("succeeded")} succeeded`,
-        count("started") && `${count("started")} started`,
-        count("failed") && `${count("failed")} failed`,
-        count("could not run") && `${count("could not run")} could not run`,
-    ]
-        .filter(Boolean)
-        .join(", ");
+    const counts = OUTCOMES.map((o) => [results.filter((r) => r.outcome === o).length, o] as const).filter(([n]) => n > 0);
+    const summary = counts.map(([n, o]) => `${n} ${o}`).join(", ");
     lines.push("", `${results.length} crawl${results.length === 1 ? "" : "s"}: ${summary || "none"}`);
     return { text: `${lines.join("\n")}\n`, exitCode: crawlExitCode(results) };
 }

@@ -9,7 +9,14 @@
  * clock and a sleep, so tests drive it with `aws-sdk-client-mock` and a fake connection and never
  * wait for real.
  */
-import { toCount, type SqlConnection, qualified, quoteLiteral, UNLOAD_LOG_TABLE } from "@incremental-crawl/components/runtime";
+import {
+    toCount,
+    type SqlConnection,
+    qualified,
+    quoteLiteral,
+    showStreamSql,
+    UNLOAD_LOG_TABLE,
+} from "@incremental-crawl/components/runtime";
 import {
     AthenaClient,
     GetQueryExecutionCommand,
@@ -32,7 +39,7 @@ import {
     sampleDiffs,
     unloadLogPartitionsSql,
 } from "./partition-rows";
-import { fmtSpan, showStreamsSql, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
+import { fmtSpan, STALE_WARNING_MS, streamStaleness } from "./stream-staleness";
 import { startCrawler, waitForCrawl } from "../crawl/crawler-run";
 import { errorName, errorText } from "../cli/errors";
 
@@ -585,8 +592,8 @@ async function countDiagnosis(
  * in-place update that does not run the backfill again) with SHOW_INITIAL_ROWS under the same name
  * on the first `pulumi up` after a refresh recorded it as stale: it decides from the `stale` value in
  * state (terraform-provider-snowflake v1.2.1 pkg/resources/custom_diffs.go RecreateWhenStreamIsStale,
- * stream_on_table.go UpdateStreamOnTable). The task then unloads every row again into the same
- * export. https://docs.snowflake.com/en/sql-reference/sql/show-streams
+ * stream_on_table.go UpdateStreamOnTable). Its first read would repeat the export, so the task's
+ * runs refuse (sql.unloadStatements). https://docs.snowflake.com/en/sql-reference/sql/show-streams
  */
 async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutputs): Promise<StepResult> {
     const schema = objectSchema(outputs);
@@ -595,7 +602,7 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
     }
     const name = t.streamName;
     const where = `${schema[0]}.${schema[1]}`;
-    const shown = await attempt(() => deps.snowflake.execute(showStreamsSql(schema, name)));
+    const shown = await attempt(() => deps.snowflake.execute(showStreamSql(schema, name)));
     if (!shown.ok)
         return fail(`SHOW STREAMS in ${where}: ${errorText(shown.error)}`, snowflakeCause(shown.error, `stream ${where}.${name}`));
     const now = deps.now();
@@ -604,7 +611,7 @@ async function streamCheck(deps: VerifyDeps, t: TableOutputs, outputs: StackOutp
         ms === undefined ? "" : ` (stale_after ${fmtTime(ms)}, ${ms <= now ? `${fmtSpan(now - ms)} ago` : `in ${fmtSpan(ms - now)}`})`;
     const reExport =
         "the first pulumi up after a refresh (pulumi refresh, or pulumi up --refresh) recreates the stream in place, and the recreated stream starts " +
-        `with every row of the table (SHOW_INITIAL_ROWS), which the task would unload them all again into export ${t.exportId ?? "the same export"}: ` +
+        `with every row of the table (SHOW_INITIAL_ROWS), which the task refuses to unload again into export ${t.exportId ?? "the same export"} (each run fails): ` +
         "raise the table's `generation` in the stack file before the next pulumi up, so that the table is re-exported into a new folder";
     if (s.state === "missing") {
         return fail(`no stream ${name} in ${where}`, `the stream was dropped (or the role may not see it): ${reExport}`);

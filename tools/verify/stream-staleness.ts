@@ -6,7 +6,6 @@
  * SHOW STREAMS reports `stale` ("true"/"false") and `stale_after`, when it will be
  * (https://docs.snowflake.com/en/sql-reference/sql/show-streams).
  */
-import { qualified, quoteLiteral } from "@incremental-crawl/components/runtime";
 import { cell } from "./drift";
 
 /** How close `stale_after` may come before verify warns: the task has stopped consuming the stream. */
@@ -17,11 +16,6 @@ export type Staleness =
     | { state: "stale"; staleAfter?: number }
     | { state: "soon"; staleAfter: number; leftMs: number }
     | { state: "fresh"; staleAfter?: number; leftMs?: number };
-
-/** `SHOW STREAMS LIKE '<name>' IN SCHEMA "<DB>"."<SCHEMA>"`. */
-export function showStreamsSql(schema: [string, string], stream: string): string {
-    return `SHOW STREAMS LIKE ${quoteLiteral(stream)} IN SCHEMA ${qualified(...schema)}`;
-}
 
 /**
  * Milliseconds since the epoch of a timestamp as snowflake-sdk returns it: a Date (its TIMESTAMP_*

@@ -1,12 +1,14 @@
 /**
- * The deploy-time backfill: the first read of a new export's stream. Runs the session statements,
- * removes what an earlier attempt left uncommitted, then the COPY and its unload-log line in one
- * transaction (`sql.unloadStatements`, the task's own statements), retrying while a just-created IAM
- * role cannot be assumed yet; registers the partitions and summarises the files written.
+ * The deploy-time backfill: the first read of a new export's stream. Checks the stream (it refuses
+ * one that would repeat the export, and unloads nothing from one past its first read), runs the
+ * session statements, removes what an earlier attempt left uncommitted, then the COPY and its
+ * unload-log line in one transaction (`sql.unloadStatements`, the task's own statements), retrying
+ * while a just-created IAM role cannot be assumed yet; registers the partitions and summarises the
+ * files written.
  * Pure: the Snowflake driver stays in `main.ts`, behind `SqlConnection`.
  */
 import { NotOnAwsError, requireAwsHosted } from "../account-cloud";
-import { LIST_ID_SLOT, QUERY_ID_SLOT, UnloadStatements } from "../sql";
+import { LIST_ID_SLOT, QUERY_ID_SLOT, repeatedExportMessage, SHOW_ID_SLOT, UnloadStatements } from "../sql";
 
 /** A minimal promise-based connection; `main.ts` adapts snowflake-sdk to it. */
 export interface SqlConnection {
@@ -24,13 +26,29 @@ export interface BackfillPlan extends Partial<Omit<UnloadStatements, "copy">> {
     copy: string;
 }
 
+/**
+ * The environment variable the command passes each statement of the log's invariant in, and the
+ * slot the statement must hold (`sql.unloadStatements`).
+ */
+export const LOGGED_ENV: Record<keyof Omit<UnloadStatements, "copy">, [name: string, slot?: string]> = {
+    log: ["BACKFILL_LOG_SQL", `'${QUERY_ID_SLOT}'`],
+    list: ["BACKFILL_LIST_SQL"],
+    baseline: ["BACKFILL_BASELINE_SQL", `'${LIST_ID_SLOT}'`],
+    unlisted: ["BACKFILL_UNLISTED_SQL", `'${LIST_ID_SLOT}'`],
+    remove: ["BACKFILL_CLEANUP_SQL", QUERY_ID_SLOT],
+    show: ["BACKFILL_SHOW_SQL"],
+    repeated: ["BACKFILL_REPEATED_SQL", `'${SHOW_ID_SLOT}'`],
+    since: ["BACKFILL_SINCE_SQL", `'${SHOW_ID_SLOT}'`],
+};
+const LOGGED_KEYS = Object.keys(LOGGED_ENV) as Array<keyof typeof LOGGED_ENV>;
+
 /** The statements of the log's invariant, when the plan has them; throws when it has only some. */
 export function loggedStatements(plan: BackfillPlan): Omit<UnloadStatements, "copy"> | undefined {
-    const keys = ["log", "list", "baseline", "unlisted", "remove"] as const;
-    const given = keys.filter((k) => plan[k] !== undefined);
+    const given = LOGGED_KEYS.filter((k) => plan[k] !== undefined);
     if (given.length === 0) return undefined;
-    if (given.length < keys.length) throw new Error(`the plan must give all or none of ${keys.join(", ")}; it gives ${given.join(", ")}`);
-    return { log: plan.log!, list: plan.list!, baseline: plan.baseline!, unlisted: plan.unlisted!, remove: plan.remove! };
+    if (given.length < LOGGED_KEYS.length)
+        throw new Error(`the plan must give all or none of ${LOGGED_KEYS.join(", ")}; it gives ${given.join(", ")}`);
+    return Object.fromEntries(LOGGED_KEYS.map((k) => [k, plan[k]])) as Omit<UnloadStatements, "copy">;
 }
 
 /**
@@ -49,11 +67,13 @@ export interface BackfillSummary {
     /** `ok`, the only status a finished unload prints (a plain string: the component's schema takes no literal types). */
     status: string;
     table: string;
+    /** What the COPY unloaded; with `attempts` 0, what the log lists of the stream (its first read and the task's runs since). */
     rows: number;
     files: number;
     bytes: number;
-    /** The COPY INTO's Snowflake query id (its files carry it in their names). */
+    /** The COPY INTO's Snowflake query id (its files carry it in their names); with `attempts` 0, the first read's. */
     queryId: string;
+    /** The COPY's attempts; 0 when the stream was past its first read, so the backfill unloaded nothing. */
     attempts: number;
     /** Partitions the backfill added to the Glue table (those already there are not counted). */
     partitionsAdded?: number;
@@ -333,6 +353,37 @@ export async function removeUnlisted(
     return ids;
 }
 
+/**
+ * Where the export's stream stands (`sql.unloadStatements`): `repeated`, the files of the export an
+ * earlier stream committed while this one has committed none, which its first read would repeat (0
+ * when it may run); `since`, what the log lists since the stream's creation (past its first read
+ * when it lists files).
+ */
+export async function streamState(
+    conn: SqlConnection,
+    s: Omit<UnloadStatements, "copy">,
+): Promise<{ repeated: number; since: { files: number; rows: number; bytes: number; queryId?: string } }> {
+    const shown = await conn.execute(s.show);
+    if (!QUERY_ID.test(shown.queryId)) throw new Error(`SHOW STREAMS returned no query id (${JSON.stringify(shown.queryId)})`);
+    const one = async (sql: string, what: string) => {
+        const { rows } = await conn.execute(sql.split(`'${SHOW_ID_SLOT}'`).join(`'${shown.queryId}'`));
+        if (rows.length !== 1) throw new Error(`${what} returned ${rows.length} rows, not one`);
+        return rows[0];
+    };
+    const repeated = toCount(Object.values(await one(s.repeated, "the repeat check"))[0], "repeated files");
+    const since = await one(s.since, "the files since the stream's creation");
+    const first = cell(since, "FIRST_QUERY_ID").value;
+    return {
+        repeated,
+        since: {
+            files: toCount(cell(since, "FILES").value, "FILES"),
+            rows: toCount(cell(since, "ROW_TOTAL").value, "ROW_TOTAL"),
+            bytes: toCount(cell(since, "BYTE_TOTAL").value, "BYTE_TOTAL"),
+            queryId: typeof first === "string" ? first : undefined,
+        },
+    };
+}
+
 /** Closes the transaction of a failed attempt; a connection that is gone has taken it with it. */
 async function rollback(conn: SqlConnection, table: string, log: (line: string) => void): Promise<void> {
     try {
@@ -373,6 +424,41 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
         if (err instanceof NotOnAwsError)
             throw failure(plan, err, "Deploy the lake with a Snowflake account hosted on AWS (README, Deploying a stack).", 0, false);
         throw failure(plan, err, classifyError(err).hint, 0, false);
+    }
+    if (logged) {
+        let state: Awaited<ReturnType<typeof streamState>>;
+        try {
+            state = await streamState(conn, logged);
+        } catch (err) {
+            throw failure(plan, err, classifyError(err).hint, 0, false);
+        }
+        if (state.repeated > 0) {
+            throw failure(
+                plan,
+                new Error(repeatedExportMessage(plan.table)),
+                `The unload log (LAKE_UNLOADS) lists ${state.repeated} files of this export from before its stream was created. The ` +
+                    "export's folder follows from the table's settings, so setting one back to an earlier value returns to a folder " +
+                    "that an earlier stream filled. Raise the table's `generation` in the stack file and run `pulumi up` again: the table " +
+                    "is then exported into a new folder. Nothing was unloaded.",
+                0,
+                false,
+            );
+        }
+        const { since } = state;
+        if (since.files > 0) {
+            // Past its first read: unload nothing, and remove nothing (the task may be mid-run).
+            log(
+                `${plan.table}: the stream is past its first read (${since.files} files since its creation, the first by query ` +
+                    `${since.queryId}); unloading nothing: the task unloads what is new`,
+            );
+            const { files, rows, bytes } = since;
+            return registered(
+                conn,
+                plan,
+                { status: "ok", table: plan.table, rows, files, bytes, queryId: since.queryId ?? "", attempts: 0 },
+                opts,
+            );
+        }
     }
 
     for (let attempt = 1; ; attempt++) {
@@ -462,27 +548,36 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
             }
         }
         log(`${plan.table}: unloaded ${totals.rows} rows into ${totals.files} files (${totals.bytes} bytes), query ${result.queryId}`);
-        const summary: BackfillSummary = { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt };
-        if (opts.catalog && plan.list) {
-            try {
-                // Every file of the export, not only this COPY's: a re-run after a failed registration catches up.
-                const folders = partitionFolders((await conn.execute(plan.list)).rows);
-                summary.partitionsAdded = await opts.catalog.register(folders);
-                log(`${plan.table}: ${folders.length} partitions in the export, ${summary.partitionsAdded} added to the catalog`);
-            } catch (err) {
-                // The rows are unloaded and the stream has advanced: a re-run unloads nothing twice,
-                // and the crawler catalogues the partitions from their events once they flow.
-                throw failure(
-                    plan,
-                    err,
-                    `The COPY succeeded (query ${result.queryId}); registering its partitions in Glue failed. Check the AWS ` +
-                        "credentials of `pulumi up` (glue:GetTable, glue:BatchCreatePartition on the table) and run `pulumi up` again: " +
-                        "the re-run unloads only new rows and registers every partition of the export.",
-                    attempt,
-                    false,
-                );
-            }
-        }
+        return registered(conn, plan, { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt }, opts);
+    }
+}
+
+/** `summary`, once the export's partitions are in the catalog (when the backfill registers them). */
+async function registered(
+    conn: SqlConnection,
+    plan: BackfillPlan,
+    summary: BackfillSummary,
+    opts: BackfillOptions,
+): Promise<BackfillSummary> {
+    if (!opts.catalog || !plan.list) return summary;
+    const log = opts.log ?? (() => undefined);
+    try {
+        // Every file of the export, not only this COPY's: a re-run after a failed registration catches up.
+        const folders = partitionFolders((await conn.execute(plan.list)).rows);
+        summary.partitionsAdded = await opts.catalog.register(folders);
+        log(`${plan.table}: ${folders.length} partitions in the export, ${summary.partitionsAdded} added to the catalog`);
         return summary;
+    } catch (err) {
+        // The rows are unloaded and the stream has advanced: a re-run unloads nothing twice,
+        // and the crawler catalogues the partitions from their events once they flow.
+        throw failure(
+            plan,
+            err,
+            `The COPY succeeded (query ${summary.queryId}); registering its partitions in Glue failed. Check the AWS ` +
+                "credentials of `pulumi up` (glue:GetTable, glue:BatchCreatePartition on the table) and run `pulumi up` again: " +
+                "the re-run unloads nothing more (the task unloads what is new) and registers every partition of the export.",
+            summary.attempts,
+            false,
+        );
     }
 }

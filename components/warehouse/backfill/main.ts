@@ -6,9 +6,8 @@
  * stderr. Exit code 0 on success, 1 otherwise. The private key is never printed.
  */
 import type { Connection, ConnectionOptions, SnowflakeLogger } from "snowflake-sdk";
-import { BackfillError, BackfillPlan, classifyError, runBackfill, SqlConnection } from "./backfill";
+import { BackfillError, BackfillPlan, classifyError, LOGGED_ENV, runBackfill, SqlConnection } from "./backfill";
 import { GlueTarget, gluePartitionCatalog } from "./glue-partitions";
-import { LIST_ID_SLOT, QUERY_ID_SLOT } from "../sql";
 
 /** One error for every missing or malformed variable. */
 export class EnvironmentError extends Error {
@@ -108,30 +107,12 @@ export function readPlan(env: NodeJS.ProcessEnv): BackfillPlan {
         else invalid.push("BACKFILL_SESSION_SQL must be a JSON array of SQL strings");
     }
     // The statements of the unload log's invariant (sql.unloadStatements): all of them, or none.
-    const statements = {
-        log: present(env, "BACKFILL_LOG_SQL"),
-        list: present(env, "BACKFILL_LIST_SQL"),
-        baseline: present(env, "BACKFILL_BASELINE_SQL"),
-        unlisted: present(env, "BACKFILL_UNLISTED_SQL"),
-        remove: present(env, "BACKFILL_CLEANUP_SQL"),
-    };
-    const slots: Array<[keyof typeof statements, string, string]> = [
-        ["log", "BACKFILL_LOG_SQL", `'${QUERY_ID_SLOT}'`],
-        ["baseline", "BACKFILL_BASELINE_SQL", `'${LIST_ID_SLOT}'`],
-        ["unlisted", "BACKFILL_UNLISTED_SQL", `'${LIST_ID_SLOT}'`],
-        ["remove", "BACKFILL_CLEANUP_SQL", QUERY_ID_SLOT],
-    ];
-    for (const [k, name, slot] of slots) {
-        if (statements[k] !== undefined && !statements[k]!.includes(slot)) invalid.push(`${name} must contain ${slot}`);
+    const logged = Object.entries(LOGGED_ENV).map(([key, [name, slot]]) => ({ key, name, slot, sql: present(env, name) }));
+    for (const { name, slot, sql } of logged) {
+        if (sql !== undefined && slot !== undefined && !sql.includes(slot)) invalid.push(`${name} must contain ${slot}`);
     }
-    const given = Object.values(statements).filter((v) => v !== undefined).length;
-    if (given > 0 && given < 5) {
-        missing.push(
-            ...(
-                ["BACKFILL_LOG_SQL", "BACKFILL_LIST_SQL", "BACKFILL_BASELINE_SQL", "BACKFILL_UNLISTED_SQL", "BACKFILL_CLEANUP_SQL"] as const
-            ).filter((n) => present(env, n) === undefined),
-        );
-    }
+    if (logged.some((l) => l.sql !== undefined)) missing.push(...logged.filter((l) => l.sql === undefined).map((l) => l.name));
+    const statements = Object.fromEntries(logged.map((l) => [l.key, l.sql]));
     if (missing.length || invalid.length) throw new EnvironmentError(missing, invalid);
     return {
         table: (env.BACKFILL_TABLE as string).trim(),
