@@ -3,10 +3,10 @@
  * key) crawlers' logs are encrypted with a key.
  */
 import * as aws from "@pulumi/aws";
-import { PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { CronPattern } from "croner";
 import { refersTo } from "../lib/graph";
-import { checkEach, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
 import { ofType, T } from "../lib/types";
 import { isRecord, listOf, nonEmpty, read } from "../lib/values";
 
@@ -125,13 +125,13 @@ export const glueCrawlerPollsAtMostDaily: ResourceValidationPolicy = {
     severity: "low",
     validateResource: [
         checkEach(aws.glue.Crawler, (crawler) => checkPollsAtMostDaily("crawler schedule", crawler.schedule)),
-        validateResourceOfType(aws.glue.Trigger, (trigger, _args, report) => {
+        checkEach(aws.glue.Trigger, (trigger) => {
             const crawlers = listOf(trigger.actions)
                 .filter(isRecord)
                 .map((a) => a.crawlerName)
                 .filter((n) => typeof n === "string");
-            if (trigger.type !== "SCHEDULED" || crawlers.length === 0) return;
-            reportAll(checkPollsAtMostDaily(`scheduled trigger of crawler ${crawlers.join(", ")}`, trigger.schedule), report);
+            if (trigger.type !== "SCHEDULED" || crawlers.length === 0) return [];
+            return checkPollsAtMostDaily(`scheduled trigger of crawler ${crawlers.join(", ")}`, trigger.schedule);
         }),
     ],
 };

@@ -7,7 +7,7 @@
  * grant is the documented default (kms.ts has the key-policy rules).
  */
 import * as aws from "@pulumi/aws";
-import { PolicyConfigSchema, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { PolicyConfigSchema, ResourceValidationPolicy } from "@pulumi/policy";
 import {
     accountOfPrincipal,
     actionMatches,
@@ -23,7 +23,7 @@ import {
     Statement,
     statementLabel,
 } from "../lib/iam";
-import { checkEach, configOf, reportAll } from "../lib/rule";
+import { checkEach, configOf } from "../lib/rule";
 import { ResourceClass, T } from "../lib/types";
 import { isRecord, joinNames, listOf } from "../lib/values";
 
@@ -431,15 +431,12 @@ export const iamCrossAccountPrincipalsConfigured: ResourceValidationPolicy = {
             ),
         ),
         ...SHARED_DOCUMENTS.map(([cls, kind]) =>
-            validateResourceOfType(cls, (props, args, report) => {
+            checkEach(cls, (props, args) => {
                 const doc = parsePolicy(props.policy);
-                if (doc === undefined) return;
-                reportAll(
-                    "error" in doc
-                        ? [`${kind} ${doc.error}`]
-                        : checkCrossAccountPrincipals(kind, doc.statements, configOf<SharingConfig>(SHARING_SCHEMA, args)),
-                    report,
-                );
+                if (doc === undefined) return [];
+                return "error" in doc
+                    ? [`${kind} ${doc.error}`]
+                    : checkCrossAccountPrincipals(kind, doc.statements, configOf<SharingConfig>(SHARING_SCHEMA, args));
             }),
         ),
     ],

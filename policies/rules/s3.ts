@@ -2,10 +2,10 @@
  * S3: the lake bucket is private, encrypted, TLS-only, without ACLs, and in production versioned
  * with its exports kept.
  */
-import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy, validateResourceOfType } from "@pulumi/policy";
+import { PolicyConfigSchema, PolicyResource, ResourceValidationPolicy } from "@pulumi/policy";
 import { IDS, refersTo } from "../lib/graph";
 import { actionsOf, conditionValues, parsePolicy, principalsOf, resourcesOf, Statement } from "../lib/iam";
-import { checkEach, configOf, PRODUCTION_SCHEMA, ProductionConfig, reportAll, stackPolicy, StackViolation } from "../lib/rule";
+import { checkEach, configOf, PRODUCTION_SCHEMA, ProductionConfig, stackPolicy, StackViolation } from "../lib/rule";
 import { accessLogTargets, algorithmsOf, everyBucketHas, rulePrefixOf } from "../lib/buckets";
 import { ofType, ResourceClass, T } from "../lib/types";
 import { s3AuditPolicies } from "./s3-audit";
@@ -302,12 +302,12 @@ export const s3NoPublicAcl: ResourceValidationPolicy = {
             checkEach(cls, (props) => checkNoPublicAcl(props, inlineGrants(props))),
         ),
         ...T.bucketAcl.map((cls: ResourceClass) =>
-            validateResourceOfType(cls, (acl, _args, report) => {
+            checkEach(cls, (acl) => {
                 const grants = listOf(isRecord(acl.accessControlPolicy) ? acl.accessControlPolicy.grants : undefined).map((g) => ({
                     uri: g?.grantee?.uri,
                     permissions: listOf<string>(g?.permission),
                 }));
-                reportAll(checkNoPublicAcl(acl, grants), report);
+                return checkNoPublicAcl(acl, grants);
             }),
         ),
     ],
