@@ -281,6 +281,8 @@ describe("unload faults: the backfill", () => {
             runBackfill(sf.connection, plan, { ...quiet, catalog }),
             /COPY succeeded[\s\S]*re-run unloads nothing more \(the task unloads what is new\) and registers every partition/,
         );
+        // Registration failing again on the re-run says the first read committed, not that a COPY ran.
+        await assert.rejects(runBackfill(sf.connection, plan, { ...quiet, catalog }), /hint: The stream's first read committed \(query /);
         assert.equal(sf.pending.length, 0);
         assertLogMatchesLake(sf);
         // The re-run (pulumi up again) registers the partitions and summarises the first read; the task unloads the new row.
@@ -308,9 +310,14 @@ describe("unload faults: the backfill", () => {
         sf.files.set(inFlight, [{ id: 8, dt: "2024-01-06" }]);
         sf.pending = [{ id: 8, dt: "2024-01-06" }];
         const from = sf.statements.length;
-        const summary = await backfill(sf);
+        const catalog: PartitionCatalog = { register: async (folders) => folders.length };
+        const summary = await runBackfill(sf.connection, plan, { ...quiet, catalog });
         const ran = sf.statements.slice(from);
-        assert.ok(!ran.some((q) => /^(COPY|REMOVE|LIST|INSERT|BEGIN)/.test(q)), ran.join("\n"));
+        // Only the registration's LIST: no cleanup, no COPY, no log line.
+        assert.ok(!ran.some((q) => /^(COPY|REMOVE|INSERT|BEGIN)/.test(q)), ran.join("\n"));
+        assert.equal(ran.filter((q) => q.startsWith("LIST")).length, 1);
+        // Every folder LIST shows, the in-flight run's too: a partition with no committed file yet reads as empty.
+        assert.equal(summary.partitionsAdded, 5);
         assert.ok(sf.files.has(inFlight), "the task's uncommitted file is left to its own run");
         // It reports what the stream's reads committed: the first read's 6 rows in 3 files, the task run's 2 in 1.
         assert.deepEqual([summary.rows, summary.files, summary.queryId, sf.pending.length], [8, 4, sf.log[0].queryId, 1]);

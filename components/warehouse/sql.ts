@@ -346,7 +346,8 @@ export interface UnloadStatements {
  * A stream that has committed files is past its first read (`since`): a task run, or an export
  * repeated before this check existed, goes on; the backfill, which is the first read, then unloads
  * nothing (a re-run after a failed partition registration, or a replaced command beside the running
- * task, whose cleanup could remove the files of a task run that has not committed yet). SHOW's
+ * task, whose cleanup could remove the files of a task run that has not committed yet). A stream
+ * whose reads committed no file (an empty first read) cannot be told from a new one that way. SHOW's
  * `created_on` is TIMESTAMP_LTZ and its columns are lower-case (show-streams, "use double-quoted
  * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC. A stream SHOW does not show (dropped, or
  * not granted) counts 0: the COPY from it then fails on its own.

@@ -573,7 +573,8 @@ async function registered(
         throw failure(
             plan,
             err,
-            `The COPY succeeded (query ${summary.queryId}); registering its partitions in Glue failed. Check the AWS ` +
+            `${summary.attempts === 0 ? "The stream's first read committed" : "The COPY succeeded"} (query ${summary.queryId}); ` +
+                "registering the partitions in Glue failed. Check the AWS " +
                 "credentials of `pulumi up` (glue:GetTable, glue:BatchCreatePartition on the table) and run `pulumi up` again: " +
                 "the re-run unloads nothing more (the task unloads what is new) and registers every partition of the export.",
             summary.attempts,
