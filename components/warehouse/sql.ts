@@ -350,7 +350,10 @@ export interface UnloadStatements {
  * whose reads committed no file (an empty first read) cannot be told from a new one that way. SHOW's
  * `created_on` is TIMESTAMP_LTZ and its columns are lower-case (show-streams, "use double-quoted
  * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC. A stream SHOW does not show (dropped, or
- * not granted) counts 0: the COPY from it then fails on its own.
+ * not granted) counts 0: the COPY from it then fails on its own. Both checks are aggregates without
+ * GROUP BY, one row even over no rows (COUNT_IF and COUNT give 0, MIN_BY NULL).
+ * https://docs.snowflake.com/en/sql-reference/functions/count_if
+ * https://docs.snowflake.com/en/sql-reference/functions/min_by
  */
 export function unloadStatements(a: {
     copy: string;
@@ -394,7 +397,7 @@ export function unloadStatements(a: {
 }
 
 /** `sql` with `'{slot}'` replaced by `replacement`; throws unless the slot is there. */
-function fill(sql: string, slot: string, replacement: string): string {
+export function fill(sql: string, slot: string, replacement: string): string {
     const parts = sql.split(`'${slot}'`);
     if (parts.length < 2) throw new Error(`the statement must contain '${slot}': ${sql.slice(0, 80)}`);
     return parts.join(replacement);
@@ -414,6 +417,7 @@ function fill(sql: string, slot: string, replacement: string): string {
  * https://docs.snowflake.com/en/developer-guide/snowflake-scripting/resultsets (a cursor over a RESULTSET)
  * https://docs.snowflake.com/en/sql-reference/constructs/into (SELECT ... INTO :variable, one row)
  * https://docs.snowflake.com/en/sql-reference/snowflake-scripting/raise (an exception with a number and message)
+ * https://docs.snowflake.com/en/sql-reference/snowflake-scripting/declare (its number, -20000 to -20999)
  */
 export function taskBody(s: UnloadStatements, table: string): string {
     const remove = s.remove.split(QUERY_ID_SLOT);

@@ -8,7 +8,7 @@
  * Pure: the Snowflake driver stays in `main.ts`, behind `SqlConnection`.
  */
 import { NotOnAwsError, requireAwsHosted } from "../account-cloud";
-import { LIST_ID_SLOT, QUERY_ID_SLOT, repeatedExportMessage, SHOW_ID_SLOT, UnloadStatements } from "../sql";
+import { fill, LIST_ID_SLOT, QUERY_ID_SLOT, repeatedExportMessage, SHOW_ID_SLOT, UnloadStatements } from "../sql";
 
 /** A minimal promise-based connection; `main.ts` adapts snowflake-sdk to it. */
 export interface SqlConnection {
@@ -341,7 +341,7 @@ export async function removeUnlisted(
     const listed = await conn.execute(s.list);
     if (!QUERY_ID.test(listed.queryId))
         throw new Error(`LIST returned no query id (${JSON.stringify(listed.queryId)}), so its files cannot be read back`);
-    const fromList = (sql: string) => sql.split(`'${LIST_ID_SLOT}'`).join(`'${listed.queryId}'`);
+    const fromList = (sql: string) => fill(sql, LIST_ID_SLOT, `'${listed.queryId}'`);
     await conn.execute(fromList(s.baseline));
     const ids = (await conn.execute(fromList(s.unlisted))).rows
         .map((r) => cell(r, "QUERY_ID").value)
@@ -366,7 +366,7 @@ export async function streamState(
     const shown = await conn.execute(s.show);
     if (!QUERY_ID.test(shown.queryId)) throw new Error(`SHOW STREAMS returned no query id (${JSON.stringify(shown.queryId)})`);
     const one = async (sql: string, what: string) => {
-        const { rows } = await conn.execute(sql.split(`'${SHOW_ID_SLOT}'`).join(`'${shown.queryId}'`));
+        const { rows } = await conn.execute(fill(sql, SHOW_ID_SLOT, `'${shown.queryId}'`));
         if (rows.length !== 1) throw new Error(`${what} returned ${rows.length} rows, not one`);
         return rows[0];
     };
@@ -456,7 +456,8 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
                 conn,
                 plan,
                 { status: "ok", table: plan.table, rows, files, bytes, queryId: since.queryId ?? "", attempts: 0 },
-                opts,
+                opts.catalog,
+                log,
             );
         }
     }
@@ -521,7 +522,7 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
             try {
                 if (!QUERY_ID.test(result.queryId))
                     throw new Error(`the COPY returned no query id (${JSON.stringify(result.queryId)}) to read its files back with`);
-                const inserted = await conn.execute(logged.log.split(QUERY_ID_SLOT).join(result.queryId));
+                const inserted = await conn.execute(fill(logged.log, QUERY_ID_SLOT, `'${result.queryId}'`));
                 const count = inserted.rows[0]
                     ? toCount(
                           cell(inserted.rows[0], "NUMBER OF ROWS INSERTED").value ?? Object.values(inserted.rows[0])[0],
@@ -548,7 +549,13 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
             }
         }
         log(`${plan.table}: unloaded ${totals.rows} rows into ${totals.files} files (${totals.bytes} bytes), query ${result.queryId}`);
-        return registered(conn, plan, { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt }, opts);
+        return registered(
+            conn,
+            plan,
+            { status: "ok", table: plan.table, ...totals, queryId: result.queryId, attempts: attempt },
+            opts.catalog,
+            log,
+        );
     }
 }
 
@@ -557,14 +564,14 @@ async function registered(
     conn: SqlConnection,
     plan: BackfillPlan,
     summary: BackfillSummary,
-    opts: BackfillOptions,
+    catalog: PartitionCatalog | undefined,
+    log: (line: string) => void,
 ): Promise<BackfillSummary> {
-    if (!opts.catalog || !plan.list) return summary;
-    const log = opts.log ?? (() => undefined);
+    if (!catalog || !plan.list) return summary;
     try {
         // Every file of the export, not only this COPY's: a re-run after a failed registration catches up.
         const folders = partitionFolders((await conn.execute(plan.list)).rows);
-        summary.partitionsAdded = await opts.catalog.register(folders);
+        summary.partitionsAdded = await catalog.register(folders);
         log(`${plan.table}: ${folders.length} partitions in the export, ${summary.partitionsAdded} added to the catalog`);
         return summary;
     } catch (err) {
