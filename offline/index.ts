@@ -153,15 +153,15 @@ export function backfillStdout(root: string = ROOT): (inputs: Record<string, unk
         const { runBackfill } = require(path.join(dir, "backfill")) as typeof import("../components/warehouse/backfill/backfill");
         const { readPlan } = require(path.join(dir, "main")) as typeof import("../components/warehouse/backfill/main");
         const plan = readPlan(env);
-        // The plan's two stream checks are aggregates: one row even over nothing, their counts 0 in an
-        // empty account. Known by the plan's own statement text, up to the SHOW's id.
-        const head = (sql: string | undefined) => sql?.split("'{showId}'")[0];
+        // The plan's stream and task checks are aggregates: one row even over nothing, their counts 0 in
+        // an empty account. Known by the plan's own statement text, up to the SHOW's id.
+        const aggregates: Array<[string | undefined, Record<string, unknown>]> = [
+            [plan.repeated, { REPEATED: 0 }],
+            [plan.since, { FILES: 0, ROW_TOTAL: 0, BYTE_TOTAL: 0, FIRST_QUERY_ID: null }],
+            [plan.taskReads, { TASKS: 0 }],
+        ];
         const overNothing = (sql: string): Record<string, unknown>[] =>
-            plan.repeated && sql.startsWith(head(plan.repeated)!)
-                ? [{ REPEATED: 0 }]
-                : plan.since && sql.startsWith(head(plan.since)!)
-                  ? [{ FILES: 0, ROW_TOTAL: 0, BYTE_TOTAL: 0, FIRST_QUERY_ID: null }]
-                  : [];
+            aggregates.filter(([check]) => check && sql.startsWith(check.split("'{showId}'")[0])).map(([, row]) => row);
         const empty: SqlConnection = {
             execute: async (sql) => ({ rows: overNothing(sql), queryId: "01b2c3d4-0000-0000-0000-000000000000" }),
         };

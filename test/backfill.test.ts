@@ -344,6 +344,8 @@ describe("backfill: readEnvironment", () => {
             show: undefined,
             repeated: undefined,
             since: undefined,
+            showTask: undefined,
+            taskReads: undefined,
         });
         const logged = {
             BACKFILL_LOG_SQL: "INSERT ... '{queryId}'",
@@ -354,6 +356,8 @@ describe("backfill: readEnvironment", () => {
             BACKFILL_SHOW_SQL: "SHOW STREAMS LIKE 'X'",
             BACKFILL_REPEATED_SQL: "SELECT ... '{showId}'",
             BACKFILL_SINCE_SQL: "SELECT ... '{showId}'",
+            BACKFILL_SHOW_TASK_SQL: "SHOW TASKS LIKE 'X_LAKE_EXPORT'",
+            BACKFILL_TASK_READS_SQL: "SELECT ... '{showId}'",
         };
         assert.deepEqual(readPlan({ ...planEnv, ...logged }), {
             ...plan,
@@ -365,6 +369,8 @@ describe("backfill: readEnvironment", () => {
             show: logged.BACKFILL_SHOW_SQL,
             repeated: logged.BACKFILL_REPEATED_SQL,
             since: logged.BACKFILL_SINCE_SQL,
+            showTask: logged.BACKFILL_SHOW_TASK_SQL,
+            taskReads: logged.BACKFILL_TASK_READS_SQL,
         });
         assert.throws(
             () => readPlan({ ...planEnv, ...logged, BACKFILL_CLEANUP_SQL: "REMOVE @s" }),

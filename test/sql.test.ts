@@ -209,6 +209,7 @@ describe("sql: the unload log and the cleanup before each unload", () => {
         table: "O'RDERS",
         exportId: "g1-0a1b2c3d",
         stream: "O'RDERS_LAKE_0A1B2C3D",
+        task: "O'RDERS_LAKE_EXPORT",
     });
     const log = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOADS"';
     const baseline = '"LAKE_EXPORT"."EXPORT"."LAKE_UNLOAD_BASELINE"';
@@ -290,6 +291,22 @@ describe("sql: the unload log and the cleanup before each unload", () => {
                 `MIN_BY(L.QUERY_ID, L.UNLOADED_AT) AS FIRST_QUERY_ID FROM ${log} L, (SELECT CONVERT_TIMEZONE('UTC', "created_on")::TIMESTAMP_NTZ AS CREATED ` +
                 `FROM TABLE(RESULT_SCAN('{showId}')) WHERE "name" = 'O''RDERS_LAKE_0A1B2C3D') S WHERE ${mine("L")} AND L.UNLOADED_AT >= S.CREATED`,
         );
+    });
+
+    it("counts the table's tasks whose condition names the export's stream, for the backfill", () => {
+        assert.equal(s.showTask, `SHOW TASKS LIKE 'O''RDERS_LAKE_EXPORT' IN SCHEMA "LAKE_EXPORT"."EXPORT"`);
+        assert.equal(
+            s.taskReads,
+            // The name as the task's WHEN quotes it (streamHasDataCondition), its quotes doubled once more inside this literal.
+            `SELECT COUNT(*) AS TASKS FROM TABLE(RESULT_SCAN('{showId}')) WHERE "name" = 'O''RDERS_LAKE_EXPORT' ` +
+                `AND CONTAINS(UPPER("condition"), UPPER('''LAKE_EXPORT.EXPORT.O''''RDERS_LAKE_0A1B2C3D'''))`,
+        );
+        assert.ok(
+            sql
+                .streamHasDataCondition(["LAKE_EXPORT", "EXPORT", "O'RDERS_LAKE_0A1B2C3D"])
+                .includes("'LAKE_EXPORT.EXPORT.O''RDERS_LAKE_0A1B2C3D'"),
+        );
+        assert.ok(!sql.taskBody(s, "O'RDERS").includes("SHOW TASKS"), "the task does not look for itself");
     });
 
     it("builds the task's block from the same statements, the ids bound to its variables", () => {

@@ -16,7 +16,16 @@ const copy = [
     `FROM (SELECT * FROM "LAKE_EXPORT"."EXPORT"."ORDERS_LAKE_0A1B2C3D")`,
     "DETAILED_OUTPUT = TRUE",
 ].join("\n");
-const statements = sql.unloadStatements({ copy, stage, path, table: "ORDERS", exportId: "g1-0a1b2c3d", stream: "ORDERS_LAKE_0A1B2C3D" });
+const stream: [string, string, string] = ["LAKE_EXPORT", "EXPORT", "ORDERS_LAKE_0A1B2C3D"];
+const statements = sql.unloadStatements({
+    copy,
+    stage,
+    path,
+    table: "ORDERS",
+    exportId: "g1-0a1b2c3d",
+    stream: stream[2],
+    task: "ORDERS_LAKE_EXPORT",
+});
 const plan: BackfillPlan = { table: "ORDERS", session: [], ...statements };
 const body = sql.taskBody(statements, "ORDERS");
 
@@ -321,6 +330,45 @@ describe("unload faults: the backfill", () => {
         assert.ok(sf.files.has(inFlight), "the task's uncommitted file is left to its own run");
         // It reports what the stream's reads committed: the first read's 6 rows in 3 files, the task run's 2 in 1.
         assert.deepEqual([summary.rows, summary.files, summary.queryId, sf.pending.length], [8, 4, sf.log[0].queryId, 1]);
+    });
+});
+
+describe("unload faults: a backfill replaced beside the task of a stream that committed no file", () => {
+    /** The provider creates (or updates) the table's task once the backfill succeeded, reading `on`. */
+    const deployTask = (sf: FakeSnowflake, on = stream) => sf.tasks.set("ORDERS_LAKE_EXPORT", sql.streamHasDataCondition(on));
+    const inFlight = "orders/g1-0a1b2c3d/dt=2024-01-02/data_01bc0000-0000-4000-8000-0000000000aa_0_0_0.snappy.parquet";
+
+    it("an empty table's export, its task mid-run: unloads nothing and removes nothing; the task's next run leaves every row once", async () => {
+        const sf = new FakeSnowflake([]);
+        assert.equal((await backfill(sf)).files, 0, "the first read found nothing and wrote nothing");
+        deployTask(sf);
+        // Rows arrive; a task run has written a file of them and not committed when the replaced backfill runs.
+        sf.pending = rows(3);
+        sf.files.set(inFlight, rows(3));
+        const from = sf.statements.length;
+        const lines: string[] = [];
+        const summary = await backfill(sf, lines.push.bind(lines));
+        const ran = sf.statements.slice(from);
+        assert.ok(!ran.some((q) => /^(COPY|REMOVE|INSERT|BEGIN|LIST)/.test(q)), ran.join("\n"));
+        assert.deepEqual([summary.rows, summary.files, summary.attempts, sf.pending.length], [0, 0, 0, 3]);
+        assert.ok(sf.files.has(inFlight), "the task's uncommitted file is left to its own run");
+        assert.ok(
+            lines.some((l) => /past its first read \(the task reads it\)/.test(l)),
+            lines.join("\n"),
+        );
+        // That run never commits (cancelled); the next removes its file and unloads the rows once.
+        await task(sf);
+        assert.deepEqual(ids(sf), range(3));
+        assertLogMatchesLake(sf);
+    });
+
+    it("a new export's backfill runs beside the task of the earlier export's stream", async () => {
+        const sf = new FakeSnowflake(rows(3));
+        deployTask(sf, ["LAKE_EXPORT", "EXPORT", "ORDERS_LAKE_FFFFFFFF"]);
+        sf.tasks.set("ORDERS$LAKE_EXPORT", sql.streamHasDataCondition(stream)); // another task, which SHOW's LIKE matches (`_`)
+        const summary = await backfill(sf);
+        assert.deepEqual([summary.rows, summary.attempts], [3, 1]);
+        assert.deepEqual(ids(sf), range(3));
     });
 });
 

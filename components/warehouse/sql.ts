@@ -165,9 +165,12 @@ export function sessionStatements(): string[] {
     );
 }
 
+/** A stream's name as the task's condition quotes it: `'DB.SCHEMA.NAME'`. */
+const streamNameLiteral = (stream: [string, string, string]) => quoteLiteral(stream.join("."));
+
 /** The task's run condition: only when the stream has rows. https://docs.snowflake.com/en/sql-reference/functions/system_stream_has_data */
 export function streamHasDataCondition(stream: [string, string, string]): string {
-    return `SYSTEM$STREAM_HAS_DATA(${quoteLiteral(stream.join("."))})`;
+    return `SYSTEM$STREAM_HAS_DATA(${streamNameLiteral(stream)})`;
 }
 
 /** Where a statement takes the id of the COPY it logs or cleans up after (`'{queryId}'` in SQL text). */
@@ -197,6 +200,11 @@ export function listFiles(stage: [string, string, string], path: string): string
 /** `SHOW STREAMS LIKE '<name>' IN SCHEMA "<DB>"."<SCHEMA>"`. https://docs.snowflake.com/en/sql-reference/sql/show-streams */
 export function showStreamSql(schema: [string, string], stream: string): string {
     return `SHOW STREAMS LIKE ${quoteLiteral(stream)} IN SCHEMA ${qualified(...schema)}`;
+}
+
+/** `SHOW TASKS LIKE '<name>' IN SCHEMA "<DB>"."<SCHEMA>"`. https://docs.snowflake.com/en/sql-reference/sql/show-tasks */
+export function showTaskSql(schema: [string, string], task: string): string {
+    return `SHOW TASKS LIKE ${quoteLiteral(task)} IN SCHEMA ${qualified(...schema)}`;
 }
 
 /**
@@ -292,7 +300,7 @@ const listedQueryIds = () =>
     `(SELECT DISTINCT REGEXP_SUBSTR(${field("name")}::VARCHAR, '${FILE_QUERY_ID}', 1, 1, 'e', 1) AS QUERY_ID ` +
     `FROM ${resultObjects(LIST_ID_SLOT)})`;
 
-/** The statements of one unload and of the cleanup before it; both runners run them. */
+/** The statements of one unload and of the cleanup and checks before it; both runners run them, but for the backfill's own two. */
 export interface UnloadStatements {
     /** The COPY INTO <location>. */
     copy: string;
@@ -319,6 +327,14 @@ export interface UnloadStatements {
      * SHOW (`'{showId}'`). Files there mean the stream is past its first read.
      */
     since: string;
+    /** The backfill's: SHOW TASKS of the table's task. */
+    showTask: string;
+    /**
+     * The backfill's: one row, TASKS, 1 when the task in the SHOW TASKS (`'{showId}'`) reads this export's
+     * stream (its WHEN names the stream), else 0. The task is updated to a stream only once the stream's
+     * backfill has succeeded, so such a stream is past its first read.
+     */
+    taskReads: string;
 }
 
 /**
@@ -350,8 +366,16 @@ export interface UnloadStatements {
  * whose reads committed no file (an empty first read) cannot be told from a new one that way. SHOW's
  * `created_on` is TIMESTAMP_LTZ and its columns are lower-case (show-streams, "use double-quoted
  * identifiers"); the log's UNLOADED_AT is SYSDATE(), UTC. A stream SHOW does not show (dropped, or
- * not granted) counts 0: the COPY from it then fails on its own. Both checks are aggregates without
+ * not granted) counts 0: the COPY from it then fails on its own. The checks are aggregates without
  * GROUP BY, one row even over no rows (COUNT_IF and COUNT give 0, MIN_BY NULL).
+ *
+ * A stream whose reads committed no file (an empty first read, and every run since) is told apart
+ * by its task instead (`taskReads`): the task depends on the backfill, so it names a stream only
+ * once that stream's backfill has committed; a backfill replaced beside it (`pulumi up --replace`)
+ * then unloads and removes nothing. SHOW TASKS' `condition` is the task's WHEN (the provider reads
+ * `when` back from it: terraform-provider-snowflake pkg/sdk/tasks_gen.go `taskDBRow`,
+ * pkg/resources/task.go); only the stream's quoted name in it is looked for, in upper case.
+ * https://docs.snowflake.com/en/sql-reference/sql/show-tasks
  * https://docs.snowflake.com/en/sql-reference/functions/count_if
  * https://docs.snowflake.com/en/sql-reference/functions/min_by
  */
@@ -363,6 +387,8 @@ export function unloadStatements(a: {
     exportId: string;
     /** The export's stream, in the stage's database and schema. */
     stream: string;
+    /** The table's task, in the stage's database and schema. */
+    task: string;
 }): UnloadStatements {
     const log = qualified(a.stage[0], a.stage[1], UNLOAD_LOG_TABLE);
     const baseline = qualified(a.stage[0], a.stage[1], UNLOAD_BASELINE_TABLE);
@@ -393,6 +419,10 @@ export function unloadStatements(a: {
         since:
             "SELECT COUNT(*) AS FILES, COALESCE(SUM(L.ROW_COUNT), 0) AS ROW_TOTAL, COALESCE(SUM(L.FILE_SIZE), 0) AS BYTE_TOTAL, " +
             `MIN_BY(L.QUERY_ID, L.UNLOADED_AT) AS FIRST_QUERY_ID FROM ${log} L, ${created} WHERE ${mine("L")} AND L.UNLOADED_AT >= S.CREATED`,
+        showTask: showTaskSql([a.stage[0], a.stage[1]], a.task),
+        taskReads:
+            `SELECT COUNT(*) AS TASKS FROM TABLE(RESULT_SCAN('${SHOW_ID_SLOT}')) WHERE "name" = ${quoteLiteral(a.task)} ` +
+            `AND CONTAINS(UPPER("condition"), UPPER(${quoteLiteral(streamNameLiteral([a.stage[0], a.stage[1], a.stream]))}))`,
     };
 }
 

@@ -141,6 +141,7 @@ export class TableExport extends pulumi.ComponentResource {
         });
 
         // The COPY, its log line and the cleanup before it, run alike by the backfill and the task.
+        const taskName = `${t.name}_LAKE_EXPORT`;
         const statements = unloadStatements({
             copy: this.copySql,
             stage: stageRef,
@@ -148,6 +149,7 @@ export class TableExport extends pulumi.ComponentResource {
             table: t.name,
             exportId: args.layout.exportId,
             stream: streamName,
+            task: taskName,
         });
 
         // No `delete`: destroying the stack never removes unloaded data. Credentials are read by
@@ -190,7 +192,7 @@ export class TableExport extends pulumi.ComponentResource {
             {
                 database: args.database,
                 schema: args.schema,
-                name: `${t.name}_LAKE_EXPORT`,
+                name: taskName,
                 warehouse,
                 schedule: { minutes: ctx.settings.taskScheduleMinutes },
                 when: streamHasDataCondition(streamRef),

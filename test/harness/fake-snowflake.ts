@@ -14,14 +14,15 @@
  * - `LIST`, `REMOVE ... PATTERN`, `ALTER SESSION`, `SELECT CURRENT_REGION()`;
  * - a clock that moves a second per statement: SYSDATE() and SHOW STREAMS' `created_on`; the stream
  *   can be recreated (`recreateStream`: a new stream under the same name starts with the table's rows);
+ * - the schema's tasks (`tasks`, name to WHEN condition, as the provider created them) and SHOW TASKS;
  * - `runTaskBody` runs a task's Snowflake Scripting block statement by statement: VARCHAR variables,
  *   SQLID, binds, RESULTSET, a cursor FOR loop, EXECUTE IMMEDIATE, SELECT ... INTO, IF ... THEN, a
  *   declared EXCEPTION and RAISE of it, a WHEN OTHER handler with RAISE.
  * Faults: a COPY that fails after writing some files (a SQL error, or a lost connection: no
  * `sqlState`), a run cancelled mid-COPY (USER_TASK_TIMEOUT_MS), a log INSERT that fails.
  * It does NOT parse SQL: any other statement, select item or scripting construct throws. The cleanup's
- * baseline INSERT and unlisted-id SELECT, and the repeat check, are recognised by their form (the table
- * and export literals, the LIST or SHOW they scan, the file-name pattern, the stream's name) and given
+ * baseline INSERT and unlisted-id SELECT, and the stream and task checks, are recognised by their form (the table
+ * and export literals, the LIST or SHOW they scan, the file-name pattern, the stream's or task's name) and given
  * the meaning their SQL states; sql.test.ts checks their text. No warehouses, roles, privileges, types beyond the log's, or concurrency.
  */
 import { SqlConnection, UNLOAD_LOG_COLUMNS } from "@incremental-crawl/components/runtime";
@@ -79,6 +80,8 @@ export class FakeSnowflake {
     region = "AWS_EU_WEST_1";
     /** Makes the next INSERT into the log fail. */
     failNextLog = false;
+    /** The schema's tasks: name to the condition of their WHEN (SHOW TASKS' `condition`). */
+    readonly tasks = new Map<string, string>();
     private queries = 0;
     /** Now, ms: a second later at each statement. */
     private clock = Date.UTC(2024, 0, 10);
@@ -187,6 +190,13 @@ export class FakeSnowflake {
         if (show) return [{ created_on: new Date(this.streamCreatedAt), name: show[1].replace(/''/g, "'"), stale: "false" }];
         if (/^SELECT IFF\(COUNT_IF\(/.test(sqlText)) return this.repeated(sqlText);
         if (/^SELECT COUNT\(\*\) AS FILES, /.test(sqlText)) return this.since(sqlText);
+        const showTasks = /^SHOW TASKS LIKE '((?:[^']|'')*)' IN SCHEMA "[^"]+"\."[^"]+"$/.exec(sqlText);
+        // The fake's names hold no LIKE wildcard but `_`, which matches itself too. https://docs.snowflake.com/en/sql-reference/sql/show-tasks
+        if (showTasks) {
+            const like = new RegExp(`^${showTasks[1].replace(/''/g, "'").replace(/_/g, ".")}$`, "i");
+            return [...this.tasks].filter(([name]) => like.test(name)).map(([name, condition]) => ({ name, condition, state: "started" }));
+        }
+        if (/^SELECT COUNT\(\*\) AS TASKS /.test(sqlText)) return this.taskReads(sqlText);
         const remove = /^REMOVE @"[^"]+"\."[^"]+"\."[^"]+"\/(\S+) PATTERN = '(.*)'$/.exec(sqlText);
         if (remove) {
             const re = new RegExp(`^${remove[2]}$`);
@@ -352,6 +362,18 @@ export class FakeSnowflake {
                 FIRST_QUERY_ID: first?.queryId ?? null,
             },
         ];
+    }
+
+    /** The task check (sql.unloadStatements `taskReads`): the SHOW's rows of the task whose condition holds the stream's quoted name. */
+    private taskReads(sqlText: string): Record<string, unknown>[] {
+        const m =
+            /^SELECT COUNT\(\*\) AS TASKS FROM TABLE\(RESULT_SCAN\('([^']+)'\)\) WHERE "name" = '((?:[^']|'')*)' AND CONTAINS\(UPPER\("condition"\), UPPER\('((?:[^']|'')*)'\)\)$/.exec(
+                sqlText,
+            );
+        const shown = m && this.results.get(m[1]);
+        if (!m || !shown) throw new Error(`FakeSnowflake: unexpected task check ${sqlText}`);
+        const [name, needle] = [m[2], m[3]].map((v) => v.replace(/''/g, "'"));
+        return [{ TASKS: shown.filter((r) => r.name === name && String(r.condition).toUpperCase().includes(needle.toUpperCase())).length }];
     }
 
     private marked(table: string, exportId: string): boolean {

@@ -39,6 +39,8 @@ export const LOGGED_ENV: Record<keyof Omit<UnloadStatements, "copy">, [name: str
     show: ["BACKFILL_SHOW_SQL"],
     repeated: ["BACKFILL_REPEATED_SQL", `'${SHOW_ID_SLOT}'`],
     since: ["BACKFILL_SINCE_SQL", `'${SHOW_ID_SLOT}'`],
+    showTask: ["BACKFILL_SHOW_TASK_SQL"],
+    taskReads: ["BACKFILL_TASK_READS_SQL", `'${SHOW_ID_SLOT}'`],
 };
 const LOGGED_KEYS = Object.keys(LOGGED_ENV) as Array<keyof typeof LOGGED_ENV>;
 
@@ -356,25 +358,32 @@ export async function removeUnlisted(
 /**
  * Where the export's stream stands (`sql.unloadStatements`): `repeated`, the files of the export an
  * earlier stream committed while this one has committed none, which its first read would repeat (0
- * when it may run); `since`, what the log lists since the stream's creation (past its first read
- * when it lists files).
+ * when it may run); `since`, what the log lists since the stream's creation; `taskReads`, whether the
+ * table's task reads this stream. Past its first read when the log lists files since, or the task reads it.
  */
 export async function streamState(
     conn: SqlConnection,
     s: Omit<UnloadStatements, "copy">,
-): Promise<{ repeated: number; since: { files: number; rows: number; bytes: number; queryId?: string } }> {
-    const shown = await conn.execute(s.show);
-    if (!QUERY_ID.test(shown.queryId)) throw new Error(`SHOW STREAMS returned no query id (${JSON.stringify(shown.queryId)})`);
-    const one = async (sql: string, what: string) => {
-        const { rows } = await conn.execute(fill(sql, SHOW_ID_SLOT, `'${shown.queryId}'`));
+): Promise<{ repeated: number; taskReads: boolean; since: { files: number; rows: number; bytes: number; queryId?: string } }> {
+    /** The query id of a SHOW, for the checks that scan its result. */
+    const shown = async (show: string) => {
+        const { queryId } = await conn.execute(show);
+        if (!QUERY_ID.test(queryId)) throw new Error(`${show.split(" LIKE ")[0]} returned no query id (${JSON.stringify(queryId)})`);
+        return queryId;
+    };
+    const one = async (check: string, showId: string, what: string) => {
+        const { rows } = await conn.execute(fill(check, SHOW_ID_SLOT, `'${showId}'`));
         if (rows.length !== 1) throw new Error(`${what} returned ${rows.length} rows, not one`);
         return rows[0];
     };
-    const repeated = toCount(Object.values(await one(s.repeated, "the repeat check"))[0], "repeated files");
-    const since = await one(s.since, "the files since the stream's creation");
+    const streams = await shown(s.show);
+    const repeated = toCount(Object.values(await one(s.repeated, streams, "the repeat check"))[0], "repeated files");
+    const since = await one(s.since, streams, "the files since the stream's creation");
+    const tasks = await one(s.taskReads, await shown(s.showTask), "the task check");
     const first = cell(since, "FIRST_QUERY_ID").value;
     return {
         repeated,
+        taskReads: toCount(cell(tasks, "TASKS").value, "TASKS") > 0,
         since: {
             files: toCount(cell(since, "FILES").value, "FILES"),
             rows: toCount(cell(since, "ROW_TOTAL").value, "ROW_TOTAL"),
@@ -445,12 +454,13 @@ export async function runBackfill(conn: SqlConnection, plan: BackfillPlan, opts:
             );
         }
         const { since } = state;
-        if (since.files > 0) {
+        if (since.files > 0 || state.taskReads) {
             // Past its first read: unload nothing, and remove nothing (the task may be mid-run).
-            log(
-                `${plan.table}: the stream is past its first read (${since.files} files since its creation, the first by query ` +
-                    `${since.queryId}); unloading nothing: the task unloads what is new`,
-            );
+            const why = [
+                since.files > 0 && `${since.files} files since its creation, the first by query ${since.queryId}`,
+                state.taskReads && "the task reads it",
+            ].filter(Boolean);
+            log(`${plan.table}: the stream is past its first read (${why.join("; ")}); unloading nothing: the task unloads what is new`);
             const { files, rows, bytes } = since;
             return registered(
                 conn,
