@@ -107,8 +107,15 @@ export function actionMatches(pattern: string, action: string): boolean {
     return re.test(action.toLowerCase());
 }
 
-/** Whether a statement's actions include `action` (through a wildcard or exactly). */
-export const allowsAction = (s: Statement, action: string): boolean => actionsOf(s).some((p) => actionMatches(p, action));
+/**
+ * Whether a statement's actions include `action`: an Action pattern matches it, or the statement has
+ * NotAction, which covers every action none of its patterns match.
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_notaction.html
+ */
+export const allowsAction = (s: Statement, action: string): boolean =>
+    s.NotAction !== undefined && s.NotAction !== null
+        ? !listOf<string>(s.NotAction).some((p) => actionMatches(String(p), action))
+        : actionsOf(s).some((p) => actionMatches(p, action));
 
 /** The values a condition key takes in a statement, under any operator; key matched case-insensitively. */
 export function conditionValues(s: Statement, key: string): { operator: string; values: unknown[] }[] {

@@ -183,6 +183,12 @@ describe("policies/iam", () => {
                 'trust policy statement #1 lets arn:aws:iam::123456789012:role/deployer (outside the stack\'s accounts (policy config accountIds is empty)) assume the role without an sts:ExternalId condition: add Condition {"StringEquals": {"sts:ExternalId": "<the external id the third party gives>"}}',
             ]);
         });
+        it("reads NotAction as the actions it does not list: sts:AssumeRole among them unless listed", async () => {
+            const notAction = (listed: string) =>
+                doc({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:user/partner" }, NotAction: listed });
+            assert.equal((await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: notAction("iam:*") }, OWN)).length, 1);
+            assert.deepEqual(await violationsOf(iamThirdPartyExternalId, ROLE, { assumeRolePolicy: notAction("sts:*") }, OWN), []);
+        });
         it("reports a role anyone may assume", async () => {
             const anyone = doc({
                 Effect: "Allow",
