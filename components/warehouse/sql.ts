@@ -372,9 +372,12 @@ export interface UnloadStatements {
  * A stream whose reads committed no file (an empty first read, and every run since) is told apart
  * by its task instead (`taskReads`): the task depends on the backfill, so it names a stream only
  * once that stream's backfill has committed; a backfill replaced beside it (`pulumi up --replace`)
- * then unloads and removes nothing. SHOW TASKS' `condition` is the task's WHEN (the provider reads
- * `when` back from it: terraform-provider-snowflake pkg/sdk/tasks_gen.go `taskDBRow`,
- * pkg/resources/task.go); only the stream's quoted name in it is looked for, in upper case.
+ * then unloads and removes nothing. Were the task ever to name a stream before its backfill ran
+ * (`pulumi up --target` of the task), its own first run would be the stream's first read: nothing
+ * is lost either way. SHOW TASKS' `condition` is the task's WHEN (the provider reads `when` back
+ * from it: terraform-provider-snowflake pkg/sdk/tasks_gen.go `taskDBRow`, pkg/resources/task.go);
+ * only the stream's quoted name in it is looked for, in upper case. A condition Snowflake stored in
+ * another form would count 0, and the backfill would run as it did before this check.
  * https://docs.snowflake.com/en/sql-reference/sql/show-tasks
  * https://docs.snowflake.com/en/sql-reference/functions/count_if
  * https://docs.snowflake.com/en/sql-reference/functions/min_by
