@@ -13,8 +13,8 @@ import {
     toCount,
     type SqlConnection,
     qualified,
-    quoteLiteral,
     showStreamSql,
+    showTaskSql,
     UNLOAD_LOG_TABLE,
 } from "@incremental-crawl/components/runtime";
 import {
@@ -534,7 +534,7 @@ function objectSchema(outputs: StackOutputs): [string, string] | undefined {
  */
 async function taskState(sql: SqlConnection, t: TableOutputs, schema: [string, string] | undefined): Promise<string | undefined> {
     if (!schema || !t.taskName) return undefined;
-    const s = await attempt(() => sql.execute(`SHOW TASKS LIKE ${quoteLiteral(t.taskName!)} IN SCHEMA ${qualified(schema[0], schema[1])}`));
+    const s = await attempt(() => sql.execute(showTaskSql(schema, t.taskName!)));
     if (!s.ok) return undefined;
     const row = s.value.rows.find((r) => String(r.name ?? r.NAME ?? "").toUpperCase() === t.taskName!.toUpperCase()) ?? s.value.rows[0];
     return row ? String(row.state ?? row.STATE ?? "unknown").toLowerCase() : "missing";
