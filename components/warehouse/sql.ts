@@ -372,9 +372,10 @@ export interface UnloadStatements {
  * A stream whose reads committed no file (an empty first read, and every run since) is told apart
  * by its task instead (`taskReads`): the task depends on the backfill, so it names a stream only
  * once that stream's backfill has committed; a backfill replaced beside it (`pulumi up --replace`)
- * then unloads and removes nothing. Were the task ever to name a stream before its backfill ran
- * (`pulumi up --target` of the task), its own first run would be the stream's first read: nothing
- * is lost either way. SHOW TASKS' `condition` is the task's WHEN (the provider reads `when` back
+ * then unloads and removes nothing. Where the task names a stream before its backfill ran
+ * (`pulumi up --target` of the task, an imported task, a stream recreated under its name), the
+ * task's own run is the stream's first read: nothing is lost either way. A task the backfill's role
+ * cannot see (SHOW lists only what the role has a privilege on) counts 0: the backfill then runs. SHOW TASKS' `condition` is the task's WHEN (the provider reads `when` back
  * from it: terraform-provider-snowflake pkg/sdk/tasks_gen.go `taskDBRow`, pkg/resources/task.go);
  * only the stream's quoted name in it is looked for, in upper case. A condition Snowflake stored in
  * another form would count 0, and the backfill would run as it did before this check.
