@@ -1,5 +1,7 @@
 import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
 import { Graph, graphOf, runProgram, stackConfig } from "../offline";
+import { mapOnlyErrorsWithAMessage } from "../offline/stack-traces";
 
 describe("harness: the graph of a program under mocks", () => {
     let g: Graph;
@@ -61,5 +63,30 @@ describe("harness: the graph of a program under mocks", () => {
             runProgram({ stack: "dev", config: { "incremental-crawl:exportPrefix": "../escape" } }),
             (e: any) => /incremental-crawl:exportPrefix: expected an S3 prefix/.test(e.message) && e.registered.length === 0,
         );
+    });
+});
+
+describe("harness: stack traces of a mocked run", () => {
+    // test/setup.ts has run mapOnlyErrorsWithAMessage over ts-node's source-map-support.
+    it("maps an error with a message to its TypeScript line", () => {
+        const stack = new Error("marker: mapped line").stack!;
+        const source = fs.readFileSync(__filename, "utf8").split("\n");
+        const line = source.findIndex((l) => l.includes(`new Error("marker: mapped line")`)) + 1;
+        assert.match(stack.split("\n")[1], new RegExp(`harness\\.test\\.ts:${line}:`));
+    });
+
+    it("leaves the stacks of errors without a message (the Pulumi SDK's own) unmapped, and wraps the mapper once", () => {
+        const before = Error.prepareStackTrace;
+        const mapped: string[] = [];
+        try {
+            Error.prepareStackTrace = (e) => (mapped.push(e.message), "mapped");
+            mapOnlyErrorsWithAMessage();
+            mapOnlyErrorsWithAMessage();
+            assert.match(new Error().stack!, /^Error\n    at /);
+            assert.equal(new Error("kept").stack, "mapped");
+            assert.deepEqual(mapped, ["kept"]);
+        } finally {
+            Error.prepareStackTrace = before;
+        }
     });
 });

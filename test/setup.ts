@@ -4,5 +4,8 @@
  * through offline/stacks.ts, and the scripts the tests spawn inherit the setting.
  */
 import { EXAMPLE_STACKS, TEST_STACKS_ENV } from "../offline/stacks";
+import { mapOnlyErrorsWithAMessage } from "../offline/stack-traces";
 
 process.env[TEST_STACKS_ENV] = EXAMPLE_STACKS;
+
+mapOnlyErrorsWithAMessage();

@@ -14,6 +14,7 @@
 import { parseArgs, ParseArgsConfig } from "node:util";
 import { closest, didYouMean } from "@incremental-crawl/components/runtime";
 import { ROOT, stackDir, stacksIn } from "../../offline/stacks";
+import { mapOnlyErrorsWithAMessage } from "../../offline/stack-traces";
 import { wrapCell } from "./text-table";
 
 export { closest, didYouMean };
@@ -358,6 +359,7 @@ export function runScript<O extends Record<string, OptionSpec>>(
     spec: CommandSpec<O>,
     main: (args: Parsed<O>, io: Io) => Promise<number>,
 ): void {
+    mapOnlyErrorsWithAMessage();
     runCommand(spec, main).then(exit, (e: unknown) => {
         process.stderr.write(formatError(spec.script, e, true));
         exit(EXIT.usage);
