@@ -29,9 +29,11 @@ export interface CatalogSharingArgs {
  *
  * The policy is one per account and region (PutResourcePolicy has no name), so it is declared only
  * when the stack opts in (`glueCatalogResourcePolicy`). The provider creates it with
- * `PolicyExistsCondition: NOT_EXIST`, so it never overwrites a policy another stack or person set
- * (that `pulumi up` fails instead), updates it with MUST_EXIST, and deletes it
- * (DeleteResourcePolicy) when the stack no longer has readers or is destroyed
+ * `PolicyExistsCondition: NOT_EXIST`, so its creation never overwrites a policy another stack or
+ * person set (that `pulumi up` fails instead). After that the stack owns the whole document: an
+ * update puts the stack's own with MUST_EXIST (which checks only that one exists), dropping what
+ * others added since, and DeleteResourcePolicy removes it all when the stack no longer has readers
+ * or is destroyed
  * (terraform-provider-aws internal/service/glue/resource_policy.go). An account that already made
  * Lake Formation cross-account grants needs `EnableHybrid` (hybrid-cross-account), which the stack
  * does not set: there PutResourcePolicy fails and says so.
