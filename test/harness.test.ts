@@ -81,7 +81,9 @@ describe("harness: stack traces of a mocked run", () => {
         try {
             Error.prepareStackTrace = (e) => (mapped.push(e.message), "mapped");
             mapOnlyErrorsWithAMessage();
+            const wrapped = Error.prepareStackTrace;
             mapOnlyErrorsWithAMessage();
+            assert.equal(Error.prepareStackTrace, wrapped, "a second call wraps the wrapper again");
             assert.match(new Error().stack!, /^Error\n    at /);
             assert.equal(new Error("kept").stack, "mapped");
             assert.deepEqual(mapped, ["kept"]);
